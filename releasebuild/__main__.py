@@ -1,0 +1,3 @@
+from releasebuild.cli import main
+
+raise SystemExit(main())

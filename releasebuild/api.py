@@ -1,0 +1,178 @@
+"""validate / graph / plan / apply as functions returning values; the CLI only parses, calls and renders."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from releasebuild.config.load import Definition, load_definition
+from releasebuild.engine import ApplyOutcome, Engine, Listener, RunEnv
+from releasebuild.errors import Refused
+from releasebuild.graph import build_specs, to_graph
+from releasebuild.lock import read_records, write_records
+from releasebuild.plan import Plan
+from releasebuild.store.io import is_local
+from releasebuild.store.root import ReleaseRoot
+
+ROOT_ENV = "RELEASEBUILD_ROOT"
+STATE_DIR = ".releasebuild"
+
+
+@dataclass
+class Project:
+    """A loaded definition bound to a root and a cache: everything a command needs."""
+
+    definition: Definition
+    root: ReleaseRoot
+    env: RunEnv
+    graph: nx.DiGraph
+
+    @property
+    def version(self) -> str:
+        return self.definition.release.version
+
+    @property
+    def state_dir(self) -> Path:
+        return self.definition.base_dir / STATE_DIR
+
+    @property
+    def lock_path(self) -> Path:
+        return self.definition.base_dir / "release.lock"
+
+    @property
+    def state_path(self) -> Path:
+        return self.state_dir / "state.json"
+
+    def release_uri(self) -> str:
+        return self.root.release_uri(self.version)
+
+    def previous_release(self) -> str | None:
+        """`previous:` when set, else the highest published version below this one under the same root."""
+        if self.definition.release.previous:
+            return self.definition.release.previous
+        older = [v for v in self.root.published_versions() if v < self.version]
+        return older[-1] if older else None
+
+    def engine(self) -> Engine:
+        return Engine(self.graph, self.env, read_records(self.lock_path, self.state_path))
+
+
+def resolve_root(definition: Definition, override: str | None) -> str:
+    """--root, then $RELEASEBUILD_ROOT, then release.yaml's root (relative to release.yaml)."""
+    chosen = override or os.environ.get(ROOT_ENV)
+    if chosen:
+        return str(Path(chosen).absolute()) if is_local(chosen) and "://" not in chosen else chosen
+    root = definition.release.root
+    if is_local(root) and "://" not in root and not Path(root).is_absolute():
+        return str(definition.base_dir / root)
+    return root
+
+
+def open_project(path: Path, root: str | None = None) -> Project:
+    definition = load_definition(path)
+    base = definition.base_dir
+    cache = definition.release.cache
+    cache_dir = (base / cache) if cache and not Path(cache).is_absolute() else Path(cache) if cache \
+        else base / STATE_DIR / "cache"
+    release_root = ReleaseRoot(resolve_root(definition, root))
+    env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked",
+                 source_base={name: (fam.base_dir, tuple(fam.config.sources))
+                              for name, fam in definition.families.items()})
+    return Project(definition, release_root, env, to_graph(build_specs(definition)))
+
+
+def validate(path: Path) -> Definition:
+    return load_definition(path)
+
+
+def plan(path: Path, root: str | None = None) -> Plan:
+    project = open_project(path, root)
+    steps = project.engine().plan()
+    return Plan(project.version, project.release_uri(), project.previous_release(), steps)
+
+
+@dataclass
+class ApplyReport:
+    version: str
+    release_uri: str
+    previous_release: str | None
+    outcome: ApplyOutcome
+
+    def to_json(self) -> dict[str, Any]:
+        manifest = self.outcome.results.get("release/manifest")
+        published = self.outcome.error is None
+        return {
+            "format_version": 1,
+            "version": self.version,
+            "release_uri": self.release_uri,
+            "published": published,
+            "previous_release": self.previous_release,
+            "root_digest": manifest.meta["root_digest"] if manifest else None,
+            "error": str(self.outcome.error) if self.outcome.error else None,
+            "summary": {status: sum(1 for s in self.outcome.steps if s.status == status)
+                        for status in ("ran", "cached", "skipped", "failed")},
+            "steps": [step.to_json() for step in self.outcome.steps],
+        }
+
+
+def apply(path: Path, root: str | None = None, listener: Listener | None = None, jobs: int | None = None) -> ApplyReport:
+    """Run what is stale and publish. Errors are in the report (`outcome.error`), not raised, so callers can render."""
+    project = open_project(path, root)
+    with _apply_lock(project.state_dir):
+        engine = project.engine()
+        outcome = engine.apply(listener, jobs)
+        write_records(project.lock_path, project.state_path, project.version, list(project.definition.families),
+                      outcome.records, engine.previous)
+    return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
+
+
+def graph(path: Path) -> nx.DiGraph:
+    return to_graph(build_specs(load_definition(path)))
+
+
+@contextmanager
+def _apply_lock(state_dir: Path) -> Iterator[None]:
+    """One apply per checkout at a time; a lock left by a dead process is taken over."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    lock = state_dir / "apply.lock"
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            holder = _lock_holder(lock)
+            if holder is not None and _alive(holder):
+                raise Refused(f"another apply (pid {holder}) holds {lock}; wait for it or remove the file "
+                              "if that process is gone") from None
+            lock.unlink(missing_ok=True)
+    else:
+        raise Refused(f"could not take {lock}")
+    try:
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _lock_holder(lock: Path) -> int | None:
+    try:
+        return int(lock.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,153 @@
+"""Command line: parse, call the api, render, map to an exit code. No logic lives here.
+
+Exit codes (one table, README documents it): 0 success / nothing to do; 1 error; 2 `plan` found changes;
+3 a gate blocked the release (or verify found a mismatch); 4 refused by a safety rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from releasebuild import __version__
+from releasebuild.errors import (EXIT_CHANGES_PENDING, EXIT_ERROR, EXIT_OK, DefinitionError, ReleaseBuildError)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1 like every other error (argparse's default is 2, which means 'changes pending')."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_ERROR)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("definition", nargs="?", default="release.yaml", type=Path,
+                        help="the release definition (default: release.yaml)")
+    common.add_argument("--root", help="release root URI, overriding release.yaml and $RELEASEBUILD_ROOT")
+    common.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+    parser = _Parser(prog="releasebuild", description="Declarative, reproducible, gated training-data releases.")
+    parser.add_argument("--version", action="version", version=f"releasebuild {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("validate", parents=[common], help="check release.yaml and its includes; run nothing")
+    plan = sub.add_parser("plan", parents=[common], help="show what apply would run and why (exit 2 if anything)")
+    plan.add_argument("--all", action="store_true", help="list cached steps too")
+    apply = sub.add_parser("apply", parents=[common], help="build stale steps and publish the release")
+    apply.add_argument("--jobs", type=int, default=None, help="parallel step processes (default: CPU count)")
+    graph = sub.add_parser("graph", parents=[common], help="print the step graph")
+    graph.add_argument("--format", choices=["text", "dot"], default="text")
+    demo = sub.add_parser("demo-data", help="regenerate the synthetic demo data")
+    demo.add_argument("out", nargs="?", default="demo/data", type=Path)
+    demo.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except DefinitionError as exc:
+        from releasebuild.render import definition_errors
+
+        if args.json:
+            _emit({"ok": False, "errors": [d.to_json() for d in exc.diagnostics]})
+        sys.stderr.write(definition_errors(exc))
+        return exc.exit_code
+    except ReleaseBuildError as exc:
+        if args.json:
+            _emit({"ok": False, "error": str(exc)})
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return EXIT_ERROR
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from releasebuild.api import validate
+
+    definition = validate(args.definition)
+    families = sorted(definition.families)
+    if args.json:
+        _emit({"ok": True, "version": definition.release.version, "families": families,
+               "gates": sorted(definition.gates), "files": definition.files})
+    else:
+        print(f"{args.definition}: valid ({definition.release.version}, {len(families)} families, "
+              f"{len(definition.gates)} gates)")
+    return EXIT_OK
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from releasebuild.api import plan
+    from releasebuild.render import plan_text
+
+    result = plan(args.definition, args.root)
+    if args.json:
+        _emit(result.to_json())
+    else:
+        sys.stdout.write(plan_text(result, colour=_colour(sys.stdout), show_cached=args.all))
+    return EXIT_CHANGES_PENDING if result.has_changes else EXIT_OK
+
+
+def _apply(args: argparse.Namespace) -> int:
+    from releasebuild.api import apply
+    from releasebuild.progress import progress_listener
+    from releasebuild.render import apply_text
+
+    with progress_listener(sys.stderr) as listener:
+        report = apply(args.definition, args.root, listener, args.jobs)
+    error = report.outcome.error
+    if args.json:
+        _emit(report.to_json())
+    else:
+        sys.stdout.write(apply_text(report, colour=_colour(sys.stdout)))
+    if error is not None:
+        sys.stderr.write(f"error: {error}\n")
+        return error.exit_code
+    return EXIT_OK
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from releasebuild.api import graph
+    from releasebuild.graph import execution_order, render_dot, render_text
+
+    result = graph(args.definition)
+    if args.json:
+        _emit({"nodes": [{"id": node, "kind": result.nodes[node]["spec"].kind,
+                          "deps": list(result.nodes[node]["spec"].deps)} for node in execution_order(result)]})
+    else:
+        sys.stdout.write(render_dot(result) if args.format == "dot" else render_text(result))
+    return EXIT_OK
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from releasebuild.demo.generate import generate
+
+    counts = generate(args.out)
+    if args.json:
+        _emit({"out": str(args.out), "counts": counts})
+    else:
+        for family, count in sorted(counts.items()):
+            print(f"{family}: {count}")
+    return EXIT_OK
+
+
+_COMMANDS = {"validate": _validate, "plan": _plan, "apply": _apply, "graph": _graph, "demo-data": _demo_data}
+
+
+def _emit(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
+
+
+def _colour(stream: Any) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

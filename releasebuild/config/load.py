@@ -1,0 +1,234 @@
+"""Read release.yaml and its includes into validated models, collecting every error with its location."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from releasebuild.config.located import LocatedDocument, Path_, load_located, parse_located
+from releasebuild.config.models import Family, Release
+from releasebuild.errors import DefinitionError, Diagnostic
+from releasebuild.gates import GATE_CONFIGS
+from releasebuild.gates.base import GateConfig
+
+
+@dataclass(frozen=True)
+class LoadedFamily:
+    config: Family
+    file: str          # display name of the file that declares it
+    base_dir: Path     # relative sources resolve against this
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A validated release definition: everything a plan or apply needs to know about intent."""
+
+    release: Release
+    path: Path
+    families: dict[str, LoadedFamily]
+    gates: dict[str, GateConfig]
+    files: dict[str, str] = field(default_factory=dict)  # display name -> sha256 of its bytes
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+
+def load_definition(path: Path) -> Definition:
+    """Load and validate; raise DefinitionError listing every problem found."""
+    path = path.resolve() if path.is_absolute() else Path.cwd() / path
+    base_dir = path.parent
+    diagnostics: list[Diagnostic] = []
+    files: dict[str, str] = {}
+
+    def read(file: Path) -> LocatedDocument | None:
+        display = _display(file, base_dir)
+        try:
+            raw = file.read_bytes()
+        except FileNotFoundError:
+            raise DefinitionError([Diagnostic(display, 1, 1, "file not found")]) from None
+        files[display] = hashlib.sha256(raw).hexdigest()
+        try:
+            return parse_located(raw.decode("utf-8"), display)
+        except DefinitionError as exc:
+            diagnostics.extend(exc.diagnostics)
+            return None
+
+    root_doc = read(path)
+    if root_doc is None:
+        raise DefinitionError(diagnostics)
+    release = _validate(Release, root_doc, (), diagnostics)
+    if release is None:
+        raise DefinitionError(diagnostics)
+
+    families: dict[str, LoadedFamily] = {}
+    for index, ref in enumerate(release.families):
+        where: Path_ = ("families", index)
+        if isinstance(ref, str):
+            include = base_dir / ref
+            if not include.is_file():
+                diagnostics.append(root_doc.diagnostic(where, f"family file '{ref}' not found",
+                                                       _nearby_files(include)))
+                continue
+            doc = read(include)
+            if doc is None:
+                continue
+            loaded = _validate(Family, doc, (), diagnostics)
+            family_file, family_dir = doc.file, include.parent
+        else:
+            loaded = _validate(Family, root_doc, where, diagnostics)
+            family_file, family_dir = root_doc.file, base_dir
+        if loaded is None:
+            continue
+        if loaded.name in families:
+            diagnostics.append(root_doc.diagnostic(where, f"family '{loaded.name}' is declared twice"))
+            continue
+        families[loaded.name] = LoadedFamily(loaded, family_file, family_dir)
+
+    gates: dict[str, GateConfig] = {}
+    for gate_id, ref in release.gates.items():
+        where = ("gates", gate_id)
+        model = GATE_CONFIGS.get(gate_id)
+        if model is None:
+            diagnostics.append(root_doc.diagnostic(where, f"unknown gate '{gate_id}'",
+                                                   _did_you_mean(gate_id, GATE_CONFIGS), key=True))
+            continue
+        if isinstance(ref, str):
+            include = base_dir / ref
+            if not include.is_file():
+                diagnostics.append(root_doc.diagnostic(where, f"gate file '{ref}' not found", _nearby_files(include)))
+                continue
+            doc = read(include)
+            gate = _validate(model, doc, (), diagnostics) if doc else None
+        else:
+            gate = _validate(model, root_doc, where, diagnostics)
+        if gate is not None:
+            gates[gate_id] = gate
+
+    diagnostics.extend(_cross_checks(release, families, root_doc))
+    if diagnostics:
+        raise DefinitionError(diagnostics)
+    return Definition(release, path, families, gates, dict(sorted(files.items())))
+
+
+def _cross_checks(release: Release, families: dict[str, LoadedFamily], doc: LocatedDocument) -> list[Diagnostic]:
+    """Rules that span files: curriculum names real families and routes every family."""
+    found: list[Diagnostic] = []
+    routed: set[str] = set()
+    seen_stages: set[str] = set()
+    for index, stage in enumerate(release.curriculum):
+        if stage.stage in seen_stages:
+            found.append(doc.diagnostic(("curriculum", index, "stage"), f"curriculum stage '{stage.stage}' appears twice"))
+        seen_stages.add(stage.stage)
+        for name in stage.families:
+            if name not in families:
+                found.append(doc.diagnostic(("curriculum", index, "families", name),
+                                            f"curriculum stage '{stage.stage}' routes unknown family '{name}'",
+                                            _did_you_mean(name, families), key=True))
+            routed.add(name)
+    for name in families:
+        if name not in routed:
+            found.append(doc.diagnostic(("curriculum",), f"family '{name}' is not routed by any curriculum stage",
+                                        "list it under the 'families' of at least one stage"))
+    return found
+
+
+def _validate(model: type[BaseModel], doc: LocatedDocument, prefix: Path_, out: list[Diagnostic]) -> Any:
+    data = doc.data
+    for part in prefix:
+        data = data[part]
+    if data is None:
+        data = {}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            out.append(_to_diagnostic(model, error, doc, prefix))
+        return None
+
+
+def _to_diagnostic(model: type[BaseModel], error: Any, doc: LocatedDocument, prefix: Path_) -> Diagnostic:
+    loc: Path_ = tuple(error["loc"])
+    path = prefix + loc
+    kind = error["type"]
+    where = ".".join(str(part) for part in loc) or "document"
+    if kind == "extra_forbidden":
+        allowed = _fields_at(model, loc[:-1])
+        return doc.diagnostic(path, f"unknown key '{loc[-1]}' in {_parent_name(loc)}",
+                              _did_you_mean(str(loc[-1]), allowed), key=True)
+    if kind == "missing":
+        return doc.diagnostic(path, f"missing required key '{loc[-1]}' in {_parent_name(loc)}")
+    message = error["msg"].removeprefix("Value error, ")
+    if kind not in ("value_error", "assertion_error"):
+        message = f"{where}: {message[0].lower()}{message[1:]} (got {_short(error.get('input'))})"
+    return doc.diagnostic(path, message)
+
+
+def _parent_name(loc: Path_) -> str:
+    parent = [str(part) for part in loc[:-1]]
+    return f"'{'.'.join(parent)}'" if parent else "the document"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fields_at(model: type[BaseModel], loc: Path_) -> list[str]:
+    """Field names of the model reached by following `loc` through annotations."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            continue
+        info = current.model_fields.get(str(part))
+        if info is None:
+            return []
+        current = _model_in(info.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, list, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _did_you_mean(name: str, choices: Any) -> str:
+    options = sorted(str(choice) for choice in choices)
+    close = difflib.get_close_matches(name, options, n=1)
+    listed = ", ".join(options)
+    if close:
+        return f"did you mean '{close[0]}'? allowed: {listed}"
+    return f"allowed: {listed}" if options else ""
+
+
+def _nearby_files(missing: Path) -> str:
+    if not missing.parent.is_dir():
+        return f"directory {missing.parent.name}/ does not exist"
+    names = sorted(p.name for p in missing.parent.iterdir() if p.suffix in (".yaml", ".yml"))
+    return _did_you_mean(missing.name, names)
+
+
+def _display(file: Path, base_dir: Path) -> str:
+    try:
+        return file.resolve().relative_to(base_dir.resolve()).as_posix()
+    except ValueError:
+        return file.as_posix()
+
+
+__all__ = ["Definition", "LoadedFamily", "load_definition", "load_located"]

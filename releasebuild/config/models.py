@@ -1,0 +1,229 @@
+"""The release definition as pydantic v2 models (`extra="forbid"`: an unknown key is an error)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
+
+STAGES: dict[int, str] = {1: "foundation", 2: "expertise", 3: "edge", 4: "voice"}
+STAGE_NUMBERS: dict[str, int] = {name: number for number, name in STAGES.items()}
+SPLITS: tuple[str, ...] = ("train", "val", "test")
+CHATML_ROLES: tuple[str, ...] = ("system", "user", "assistant")
+VERSION_PATTERN = re.compile(r"^v(\d{4})-(\d{2})-(\d{2})$")
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+Role = Literal["system", "user", "assistant"]
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+PositiveNumber = Annotated[float, Field(gt=0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def parse_version(value: str) -> str:
+    match = VERSION_PATTERN.match(value)
+    if not match:
+        raise ValueError(f"version must look like vYYYY-MM-DD (got {value!r})")
+    try:
+        dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ValueError(f"version {value!r} is not a real date") from None
+    return value
+
+
+class FieldRule(Strict):
+    """A value taken from a source field; `field` may be any name, even "" (an unnamed CSV column)."""
+
+    field: str
+
+
+class TemplateRule(Strict):
+    """A value rendered from `{field}` / `{nested.field}` placeholders."""
+
+    template: str
+
+
+ValueRule = str | FieldRule | TemplateRule
+
+
+def _parse_value_rule(value: Any) -> ValueRule:
+    """A plain string is a field name, or a template when it holds '{'; mappings name the form."""
+    if isinstance(value, (str, FieldRule, TemplateRule)):
+        return value
+    if isinstance(value, dict) and set(value) == {"field"} and isinstance(value["field"], str):
+        return FieldRule(field=value["field"])
+    if isinstance(value, dict) and set(value) == {"template"} and isinstance(value["template"], str):
+        return TemplateRule(template=value["template"])
+    raise ValueError("expected a field name, a '{field}' template, {field: NAME} or {template: TEXT}")
+
+
+ValueRuleField = Annotated[ValueRule, PlainValidator(_parse_value_rule)]
+
+
+class MessagesFrom(Strict):
+    """Messages taken from a list of turn objects in the source record."""
+
+    field: str = Field(description="dotted path to the list of turns")
+    role: str = "role"
+    content: str = "content"
+    roles: dict[str, Role] = Field(default_factory=dict, description="source role value -> ChatML role")
+
+
+class Turn(Strict):
+    """One fixed turn built from a row (e.g. question -> user, answer -> assistant)."""
+
+    role: Role
+    content: str = Field(description="a field name, or a template with {field} placeholders")
+
+
+class Mapping(Strict):
+    messages: MessagesFrom | None = None
+    turns: list[Turn] | None = None
+    consecutive: Literal["merge", "keep"] = "merge"
+    merge_separator: str = "\n"
+    strip: bool = True
+    require_roles: list[Role] = Field(default_factory=lambda: ["user", "assistant"])
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Mapping:
+        if (self.messages is None) == (self.turns is None):
+            raise ValueError("mapping needs exactly one of 'messages' (a list of turns) or 'turns' (fixed fields)")
+        if self.turns is not None and not self.turns:
+            raise ValueError("mapping.turns must list at least one turn")
+        return self
+
+
+class FormatOptions(Strict):
+    encoding: str = "utf-8"
+    delimiter: str = Field(",", min_length=1, max_length=1)
+    records_path: str | None = Field(None, description="json: dotted path to the list of records")
+
+
+class SplitRatios(Strict):
+    ratios: dict[Literal["train", "val", "test"], Annotated[float, Field(ge=0)]]
+    salt: str | None = None
+
+    @field_validator("ratios")
+    @classmethod
+    def _sum_to_one(cls, ratios: dict[str, float]) -> dict[str, float]:
+        total = sum(ratios.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-9):
+            raise ValueError(f"split ratios must sum to 1.0 (got {round(total, 9):g})")
+        return {split: ratios[split] for split in SPLITS if split in ratios}
+
+
+class RecordRules(Strict):
+    """The part of a family that decides how a source row becomes a record (all that ingest's key covers)."""
+
+    name: Name
+    format: Literal["jsonl", "json", "csv", "parquet"]
+    options: FormatOptions = FormatOptions()
+    mapping: Mapping
+    system_prompt: str | None = None
+    id: ValueRuleField | None = Field(None, description="default: digest of the normalized content")
+    group_by: ValueRuleField | None = Field(None, description="default: the record id")
+    metadata: dict[str, str] = Field(default_factory=dict, description="output name -> source path")
+
+    @field_validator("metadata", mode="before")
+    @classmethod
+    def _metadata_list(cls, value: Any) -> Any:
+        if isinstance(value, list) and all(isinstance(name, str) for name in value):
+            return {name: name for name in value}
+        return value
+
+
+class Family(RecordRules):
+    stage: int
+    description: str = ""
+    sources: list[str] = Field(min_length=1)
+    holdout_sensitive: bool | None = None
+    holdout_reason: str | None = None
+    splits: SplitRatios | None = None
+
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _stage(cls, value: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and value in STAGES:
+            return value
+        if isinstance(value, str) and value in STAGE_NUMBERS:
+            return STAGE_NUMBERS[value]
+        raise ValueError(f"stage must be one of {', '.join(STAGE_NUMBERS)} or 1-4 (got {value!r})")
+
+    @model_validator(mode="after")
+    def _holdout(self) -> Family:
+        default = self.stage in (3, 4)
+        if self.holdout_sensitive is False and default and not self.holdout_reason:
+            raise ValueError(
+                f"holdout_sensitive: false on a {STAGES[self.stage]} family needs a holdout_reason"
+            )
+        return self
+
+    def record_rules(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", include=set(RecordRules.model_fields))
+
+    @property
+    def stage_name(self) -> str:
+        return STAGES[self.stage]
+
+    @property
+    def is_holdout_sensitive(self) -> bool:
+        return self.holdout_sensitive if self.holdout_sensitive is not None else self.stage in (3, 4)
+
+
+class Splits(SplitRatios):
+    salt: str = Field(min_length=1)
+
+
+class Shards(Strict):
+    max_records: int = Field(10_000, gt=0)
+    max_bytes: int = Field(256 * 1024 * 1024, gt=1024)
+
+
+class CurriculumStage(Strict):
+    stage: Name
+    families: dict[str, PositiveNumber] = Field(min_length=1)
+
+
+class Signoffs(Strict):
+    required: list[Name] = Field(default_factory=list)
+
+
+class Release(Strict):
+    """release.yaml after includes are read (families and gates may be paths or inline)."""
+
+    version: str
+    root: str = "build"
+    cache: str | None = None
+    previous: str | None = None
+    families: list[Any] = Field(min_length=1)
+    splits: Splits
+    shards: Shards = Shards()
+    curriculum: list[CurriculumStage] = Field(min_length=1)
+    gates: dict[str, Any] = Field(default_factory=dict)
+    signoffs: Signoffs = Signoffs()
+
+    @field_validator("version", "previous")
+    @classmethod
+    def _versions(cls, value: str | None) -> str | None:
+        return None if value is None else parse_version(value)
+
+    @field_validator("families", mode="before")
+    @classmethod
+    def _family_refs(cls, value: Any) -> Any:
+        for item in value if isinstance(value, list) else ():
+            if not isinstance(item, (str, dict)):
+                raise ValueError("each family is a path to families/<name>.yaml or an inline mapping")
+        return value
+
+    @field_validator("gates", mode="before")
+    @classmethod
+    def _gate_refs(cls, value: Any) -> Any:
+        for item in value.values() if isinstance(value, dict) else ():
+            if not isinstance(item, (str, dict)):
+                raise ValueError("each gate is a path to gates/<id>.yaml or an inline mapping")
+        return value

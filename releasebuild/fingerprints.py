@@ -1,0 +1,70 @@
+"""Source fingerprints: cheap metadata first (size + mtime / ETag / version id), content hash only on change.
+
+The cache is local state (`<cache>/fingerprints.json`); deleting it costs one re-hash of every source.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from releasebuild.errors import SourceError
+from releasebuild.keys import file_digest
+from releasebuild.steps.base import SourceFile
+from releasebuild.store.cas import write_atomic
+from releasebuild.store.io import FileInfo, expand, open_uri
+
+
+class FingerprintCache:
+    def __init__(self, path: Path):
+        self._path = path
+        try:
+            self._entries: dict[str, Any] = json.loads(path.read_bytes())
+        except (FileNotFoundError, ValueError):
+            self._entries = {}
+        self._dirty = False
+        self.hashed: list[str] = []  # URIs whose content was read this run (tests assert on it)
+
+    def digest(self, info: FileInfo) -> str:
+        entry = self._entries.get(info.uri)
+        if entry and entry["size"] == info.size and entry["token"] == info.token:
+            return entry["digest"]
+        with open_uri(info.uri) as fh:
+            value = file_digest(fh)
+        self.hashed.append(info.uri)
+        self._entries[info.uri] = {"size": info.size, "token": info.token, "digest": value}
+        self._dirty = True
+        return value
+
+    def save(self) -> None:
+        if self._dirty:
+            write_atomic(self._path, json.dumps(self._entries, sort_keys=True).encode("utf-8"))
+            self._dirty = False
+
+
+def source_files(patterns: tuple[str, ...], declared: tuple[str, ...], base_dir: Path,
+                 cache: FingerprintCache, family: str) -> list[SourceFile]:
+    """Expand a family's source patterns into named, fingerprinted files; a pattern matching nothing is an error."""
+    files: dict[str, SourceFile] = {}
+    for pattern, as_declared in zip(patterns, declared, strict=True):
+        infos = expand(pattern)
+        if not infos:
+            raise SourceError(f"family '{family}': source '{as_declared}' matches no file")
+        for info in infos:
+            name = _stable_name(info.uri, base_dir)
+            files[name] = SourceFile(name, info.uri, cache.digest(info))
+    return [files[name] for name in sorted(files)]
+
+
+def _stable_name(uri: str, base_dir: Path) -> str:
+    """Relative to the family YAML for local files, so keys and provenance do not depend on the checkout path."""
+    if "://" in uri and not uri.startswith("file://"):
+        return uri
+    path = Path(uri.removeprefix("file://"))
+    try:
+        return path.resolve().relative_to(base_dir.resolve()).as_posix()
+    except ValueError:
+        import os
+
+        return Path(os.path.relpath(path.resolve(), base_dir.resolve())).as_posix()

@@ -1,0 +1,24 @@
+"""Gate registry: a new gate is one module (config model, step kind, graph builder) plus one line here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from releasebuild.gates import quarantine
+from releasebuild.gates.base import GateConfig
+from releasebuild.steps.base import Step, StepSpec
+
+
+@dataclass(frozen=True)
+class GateKind:
+    config: type[GateConfig]
+    step: type[Step]
+    build_steps: Callable[[Any, list[str]], list[StepSpec]]
+
+
+GATES: dict[str, GateKind] = {
+    "quarantine": GateKind(quarantine.QuarantineGateConfig, quarantine.QuarantineGate, quarantine.build_steps),
+}
+GATE_CONFIGS: dict[str, type[GateConfig]] = {gate_id: kind.config for gate_id, kind in GATES.items()}

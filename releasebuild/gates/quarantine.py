@@ -1,0 +1,76 @@
+"""Quarantine gate: too many malformed records means the mapping or the source is wrong, so block.
+
+Per family: quarantined rows / rows read, against `max_ratio` (overridable per family). A family where no
+record survives fails regardless of the limit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from releasebuild.config.models import Strict
+from releasebuild.gates.base import GateConfig
+from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
+
+Ratio = Annotated[float, Field(ge=0, le=1)]
+LISTED_PER_FAMILY = 1000
+
+
+class FamilyQuarantineLimit(Strict):
+    max_ratio: Ratio
+
+
+class QuarantineGateConfig(GateConfig):
+    max_ratio: Ratio = 0.05
+    families: dict[str, FamilyQuarantineLimit] = Field(default_factory=dict)
+
+    def limit_for(self, family: str) -> float:
+        override = self.families.get(family)
+        return override.max_ratio if override else self.max_ratio
+
+
+def build_steps(config: QuarantineGateConfig, families: list[str]) -> list[StepSpec]:
+    limits = {name: config.limit_for(name) for name in families}
+    params = {"blocking": config.blocking, "limits": limits, "thresholds": config.model_dump(mode="json")}
+    return [StepSpec("release/quarantine", QuarantineGate.kind, params, tuple(f"{name}/ingest" for name in families))]
+
+
+
+class QuarantineGate(Step):
+    kind = "gate_quarantine"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        limits = ctx.params["limits"]
+        families = []
+        failed = []
+        for dep in ctx.spec.deps:
+            meta = ctx.inputs[dep].meta
+            name = meta["family"]
+            read = meta["records"] + meta["quarantined"]
+            ratio = meta["quarantined"] / read if read else 0.0
+            status = "fail" if ratio > limits[name] or meta["records"] == 0 else "pass"
+            entry: dict[str, Any] = {"family": name, "rows": read, "records": meta["records"],
+                                     "quarantined": meta["quarantined"], "ratio": round(ratio, 6),
+                                     "max_ratio": limits[name], "codes": meta["quarantine_codes"],
+                                     "status": status}
+            if status == "fail":
+                failed.append(name)
+                entry["why"] = ("no record survived ingest" if meta["records"] == 0 else
+                                f"{ratio:.2%} of rows quarantined, limit {limits[name]:.2%}")
+                listed = []
+                for row in read_jsonl(ctx.input_path(dep, "quarantine.jsonl")):
+                    if len(listed) == LISTED_PER_FAMILY:
+                        break
+                    listed.append(row)
+                entry["records_listed"] = listed
+                entry["report"] = f"quarantine/{name}.jsonl"
+            families.append(entry)
+        status = "fail" if failed else "pass"
+        report = {"gate": "quarantine", "status": status, "failed_families": failed, "families": families}
+        ctx.write_json("report.json", report, publish="gates/quarantine.json", kind="gate_report")
+        return {"gate": "quarantine", "status": status, "blocking": ctx.params["blocking"],
+                "thresholds": ctx.params["thresholds"], "report": "gates/quarantine.json"}

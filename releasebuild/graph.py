@@ -1,0 +1,135 @@
+"""The target graph: a release definition becomes StepSpecs in a networkx DiGraph.
+
+Per family: ingest -> split -> export -> provenance. Global: curriculum, gates (from the gate registry),
+gate summary, manifest, publish. Gates plug in through the registry; nothing here knows a gate by name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from releasebuild import __version__
+from releasebuild.config.load import Definition, LoadedFamily
+from releasebuild.gates import GATES
+from releasebuild.steps.base import StepSpec
+from releasebuild.steps.split import METHOD as SPLIT_METHOD
+from releasebuild.store.io import is_local
+
+
+def resolve_source(pattern: str, base_dir: Path) -> str:
+    if not is_local(pattern) or Path(pattern).is_absolute():
+        return pattern
+    return str(base_dir / pattern)
+
+
+def family_steps(family: LoadedFamily, definition: Definition) -> list[StepSpec]:
+    config = family.config
+    name = config.name
+    release = definition.release
+    splits = config.splits or release.splits
+    ingest_params = {"family": config.record_rules()}
+    sources = tuple(resolve_source(source, family.base_dir) for source in config.sources)
+    return [
+        StepSpec(f"{name}/ingest", "ingest", ingest_params, (), name, sources),
+        StepSpec(f"{name}/split", "split",
+                 {"family": name, "ratios": splits.ratios, "salt": splits.salt or release.splits.salt,
+                  "method": SPLIT_METHOD},
+                 (f"{name}/ingest",), name),
+        StepSpec(f"{name}/export", "export",
+                 {"family": name, "max_records": release.shards.max_records, "max_bytes": release.shards.max_bytes},
+                 (f"{name}/ingest", f"{name}/split"), name),
+        StepSpec(f"{name}/provenance", "provenance", {"family": name},
+                 (f"{name}/ingest", f"{name}/split", f"{name}/export"), name),
+    ]
+
+
+def build_specs(definition: Definition) -> list[StepSpec]:
+    release = definition.release
+    names = sorted(definition.families)
+    specs: list[StepSpec] = []
+    for name in names:
+        specs.extend(family_steps(definition.families[name], definition))
+    family_info = {name: _family_info(definition.families[name], definition) for name in names}
+    specs.append(StepSpec(
+        "release/curriculum", "curriculum",
+        {"version": release.version, "stages": [stage.model_dump(mode="json") for stage in release.curriculum],
+         "families": {name: {"stage": info["stage"], "stage_name": info["stage_name"]}
+                      for name, info in family_info.items()}},
+        tuple(f"{name}/split" for name in names)))
+    gate_ids: list[str] = []
+    for gate_id, config in sorted(definition.gates.items()):
+        for spec in GATES[gate_id].build_steps(config, names):
+            specs.append(spec)
+            gate_ids.append(spec.id)
+    specs.append(StepSpec("release/gates", "gate_summary", {}, tuple(gate_ids)))
+    specs.append(StepSpec(
+        "release/manifest", "manifest", _manifest_params(definition, family_info),
+        tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "export", "provenance"))
+        + ("release/curriculum", *gate_ids, "release/gates")))
+    specs.append(StepSpec("release/publish", "publish", {"version": release.version}, ("release/manifest",)))
+    return specs
+
+
+def _family_info(family: LoadedFamily, definition: Definition) -> dict[str, Any]:
+    config = family.config
+    splits = config.splits or definition.release.splits
+    return {"stage": config.stage, "stage_name": config.stage_name, "format": config.format,
+            "holdout_sensitive": config.is_holdout_sensitive, "holdout_reason": config.holdout_reason,
+            "definition_file": family.file, "sources": list(config.sources),
+            "split_ratios": splits.ratios}
+
+
+def _manifest_params(definition: Definition, family_info: dict[str, Any]) -> dict[str, Any]:
+    release = definition.release
+    overrides = {name: family.config.splits.model_dump(mode="json", exclude_none=True)
+                 for name, family in sorted(definition.families.items()) if family.config.splits}
+    return {
+        "version": release.version,
+        "tool_version": __version__,
+        "definition": {"release_yaml": definition.path.name, "files_sha256": definition.files},
+        "families": family_info,
+        "split_assignment": {"method": SPLIT_METHOD, "ratios": release.splits.ratios, "salt": release.splits.salt,
+                             "family_overrides": overrides},
+        "signoffs_required": list(release.signoffs.required),
+    }
+
+
+def to_graph(specs: list[StepSpec]) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    for spec in specs:
+        graph.add_node(spec.id, spec=spec)
+    for spec in specs:
+        for dep in spec.deps:
+            graph.add_edge(dep, spec.id)
+    if not nx.is_directed_acyclic_graph(graph):
+        raise ValueError(f"step graph has a cycle: {nx.find_cycle(graph)}")
+    return graph
+
+
+def execution_order(graph: nx.DiGraph) -> list[str]:
+    """Deterministic topological order (lexicographic among ready steps)."""
+    return list(nx.lexicographical_topological_sort(graph))
+
+
+def render_text(graph: nx.DiGraph) -> str:
+    lines = []
+    for node in execution_order(graph):
+        spec: StepSpec = graph.nodes[node]["spec"]
+        deps = ", ".join(spec.deps) if spec.deps else "-"
+        extra = f"  sources: {len(spec.source_globs)}" if spec.source_globs else ""
+        lines.append(f"{node}  [{spec.kind}]  <- {deps}{extra}")
+    return "\n".join(lines) + "\n"
+
+
+def render_dot(graph: nx.DiGraph) -> str:
+    lines = ["digraph releasebuild {", "  rankdir=LR;", "  node [shape=box, fontname=monospace];"]
+    for node in execution_order(graph):
+        spec: StepSpec = graph.nodes[node]["spec"]
+        lines.append(f'  "{node}" [label="{node}\\n({spec.kind})"];')
+    for source, target in sorted(graph.edges):
+        lines.append(f'  "{source}" -> "{target}";')
+    lines.append("}")
+    return "\n".join(lines) + "\n"

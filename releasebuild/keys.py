@@ -1,0 +1,136 @@
+"""Every digest releasebuild computes, from one explicit canonical encoding.
+
+Step keys, record digests, output digests and split positions are all derived here and nowhere else
+(DVC broke caches for years by hashing ad-hoc dumps). `encode` is allow-listed (JSON-like values only),
+type-tagged and length-delimited, so no two different values share an encoding.
+
+Two algorithms, named in every digest string so they can change later:
+- xxh3_128 for keys and record digests (fast; collisions are a cache-miss risk, not a trust risk);
+- sha256 for artifact bytes, because the manifest promises SHA-256 to consumers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import IO, Any
+
+import xxhash
+
+KEY_ALGO = "xxh3_128"
+FILE_CHUNK = 1 << 20
+
+
+def encode(value: Any) -> bytes:
+    """Canonical, type-tagged, length-delimited bytes of a JSON-like value."""
+    out = bytearray()
+    _encode_into(value, out)
+    return bytes(out)
+
+
+def _encode_into(value: Any, out: bytearray) -> None:
+    if value is None:
+        out += b"n"
+    elif value is True or value is False:
+        out += b"t" if value else b"f"
+    elif isinstance(value, int):
+        _tagged(b"i", str(value).encode(), out)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot encode non-finite float {value!r}")
+        _tagged(b"d", repr(value).encode(), out)
+    elif isinstance(value, str):
+        _tagged(b"s", value.encode("utf-8"), out)
+    elif isinstance(value, (list, tuple)):
+        out += b"l%d:" % len(value)
+        for item in value:
+            _encode_into(item, out)
+    elif isinstance(value, dict):
+        out += b"m%d:" % len(value)
+        for key in sorted(value):
+            if not isinstance(key, str):
+                raise TypeError(f"mapping keys must be str, got {type(key).__name__}")
+            _encode_into(key, out)
+            _encode_into(value[key], out)
+    else:
+        raise TypeError(f"cannot encode {type(value).__name__} in a key")
+
+
+def _tagged(tag: bytes, payload: bytes, out: bytearray) -> None:
+    out += tag + b"%d:" % len(payload) + payload
+
+
+def digest(value: Any) -> str:
+    """Digest of a JSON-like value (params, results, record content)."""
+    return f"{KEY_ALGO}:{xxhash.xxh3_128_hexdigest(encode(value))}"
+
+
+def step_key(kind: str, code_version: str, params: Any, inputs: dict[str, str]) -> str:
+    """Bazel-style action key: everything that can change a step's output, and nothing else."""
+    return digest({"kind": kind, "code_version": code_version, "params": params, "inputs": inputs})
+
+
+def record_digest(record_id: str, messages: list[dict[str, str]], metadata: dict[str, Any]) -> str:
+    """Digest of a record's canonical content: never its position or its source bytes."""
+    return digest({"id": record_id, "messages": messages, "metadata": metadata})
+
+
+def file_digest(fh: IO[bytes]) -> str:
+    """Content digest of a source file, streamed."""
+    hasher = xxhash.xxh3_128()
+    for chunk in iter(lambda: fh.read(FILE_CHUNK), b""):
+        hasher.update(chunk)
+    return f"{KEY_ALGO}:{hasher.hexdigest()}"
+
+
+def unit_interval(salt: str, group: str) -> float:
+    """A group's stable position in [0, 1): the basis of split assignment."""
+    value = xxhash.xxh3_64_intdigest(encode([salt, group]))
+    return value / 2.0**64
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON spelling of a value: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def pretty_json(value: Any) -> str:
+    """Stable human-readable JSON for published documents (manifest, reports)."""
+    return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+class Sha256Writer:
+    """Writes bytes to a file while computing their SHA-256 and size (one pass, no re-read)."""
+
+    def __init__(self, fh: IO[bytes]):
+        self._fh = fh
+        self._hasher = hashlib.sha256()
+        self.bytes = 0
+
+    def write(self, data: bytes) -> None:
+        self._fh.write(data)
+        self._hasher.update(data)
+        self.bytes += len(data)
+
+    @property
+    def sha256(self) -> str:
+        return self._hasher.hexdigest()
+
+
+def sha256_file(fh: IO[bytes]) -> tuple[str, int]:
+    hasher = hashlib.sha256()
+    size = 0
+    for chunk in iter(lambda: fh.read(FILE_CHUNK), b""):
+        hasher.update(chunk)
+        size += len(chunk)
+    return hasher.hexdigest(), size
+
+
+def merkle_root(artifacts: list[dict[str, Any]]) -> str:
+    """One digest naming a release's content: SHA-256 over the sorted (key, sha256, bytes) leaves."""
+    hasher = hashlib.sha256()
+    for art in sorted(artifacts, key=lambda a: a["key"]):
+        leaf = hashlib.sha256(encode([art["key"], art["sha256"], art["bytes"]])).digest()
+        hasher.update(leaf)
+    return f"sha256:{hasher.hexdigest()}"

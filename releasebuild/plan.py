@@ -1,0 +1,130 @@
+"""What would run and why: plain data (Terraform's lesson), rendered elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any, Literal
+
+from releasebuild.keys import digest
+
+PlanStatus = Literal["will_run", "may_run", "cached"]
+
+
+class StaleReason(str, Enum):
+    """Why a step is (or may be) out of date, as Dagster's StaleCause."""
+
+    NEW = "new"
+    CODE_CHANGED = "code_changed"
+    PARAMS_CHANGED = "params_changed"
+    SOURCES_CHANGED = "sources_changed"
+    INPUT_CHANGED = "input_changed"
+    OUTPUT_MISSING = "output_missing"
+    NOT_PUBLISHED = "not_published"
+    UPSTREAM_PENDING = "upstream_pending"
+    UPSTREAM_FAILED = "upstream_failed"
+    UP_TO_DATE = "up_to_date"
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What a step's key was made of; kept so the next plan can say what changed."""
+
+    key: str
+    code_version: str
+    params: dict[str, str]     # flattened param path -> digest
+    inputs: dict[str, str]     # input name (dep id or source:<name>) -> digest
+    output: str | None = None  # result digest once run
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StepRecord:
+        return cls(**data)
+
+
+def param_digests(params: dict[str, Any], depth: int = 2) -> dict[str, str]:
+    """Digest per parameter path, two levels deep, so a reason can name what changed."""
+    out: dict[str, str] = {}
+
+    def walk(value: Any, path: str, level: int) -> None:
+        if isinstance(value, dict) and value and level < depth:
+            for key in sorted(value):
+                walk(value[key], f"{path}.{key}" if path else key, level + 1)
+        else:
+            out[path or "(all)"] = digest(value)
+
+    walk(params, "", 0)
+    return out
+
+
+def explain(current: StepRecord, previous: StepRecord | None) -> tuple[StaleReason, str]:
+    """Why a step whose key is not cached must run, compared with its last recorded run."""
+    if previous is None:
+        return StaleReason.NEW, "never built"
+    if previous.key == current.key:
+        return StaleReason.OUTPUT_MISSING, "cached output is missing"
+    if previous.code_version != current.code_version:
+        return StaleReason.CODE_CHANGED, f"code version {previous.code_version} -> {current.code_version}"
+    changed_params = _changed(previous.params, current.params)
+    if changed_params:
+        return StaleReason.PARAMS_CHANGED, "parameters changed: " + ", ".join(changed_params)
+    changed = _changed(previous.inputs, current.inputs)
+    sources = [name.removeprefix("source:") for name in changed if name.startswith("source:")]
+    if sources:
+        return StaleReason.SOURCES_CHANGED, "sources changed: " + ", ".join(_describe(sources, previous, current))
+    return StaleReason.INPUT_CHANGED, "input changed: " + ", ".join(changed)
+
+
+def _changed(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    return sorted(name for name in set(old) | set(new) if old.get(name) != new.get(name))
+
+
+def _describe(names: list[str], previous: StepRecord, current: StepRecord) -> list[str]:
+    described = []
+    for name in names:
+        key = f"source:{name}"
+        if key not in previous.inputs:
+            described.append(f"{name} (added)")
+        elif key not in current.inputs:
+            described.append(f"{name} (removed)")
+        else:
+            described.append(name)
+    return described
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    id: str
+    kind: str
+    status: PlanStatus
+    reason: StaleReason
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "status": self.status, "reason": self.reason.value,
+                "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Plan:
+    version: str
+    release_uri: str
+    previous_release: str | None
+    steps: list[StepPlan] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(step.status != "cached" for step in self.steps)
+
+    def counts(self) -> dict[str, int]:
+        out = {"will_run": 0, "may_run": 0, "cached": 0}
+        for step in self.steps:
+            out[step.status] += 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format_version": 1, "version": self.version, "release_uri": self.release_uri,
+                "previous_release": self.previous_release, "changes_pending": self.has_changes,
+                "summary": self.counts(), "steps": [step.to_json() for step in self.steps]}

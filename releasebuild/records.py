@@ -1,0 +1,134 @@
+"""Mapping a raw source row onto a ChatML record: pure functions, declarative rules, no per-dataset code."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from releasebuild.config.models import CHATML_ROLES, FieldRule, RecordRules, TemplateRule, ValueRule
+from releasebuild.keys import digest, record_digest
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_MISSING = object()
+
+
+class Rejected(Exception):
+    """A row that cannot become a record; it is quarantined with this code and detail, never dropped."""
+
+    def __init__(self, code: str, detail: str):
+        self.code = code
+        self.detail = detail
+        super().__init__(f"{code}: {detail}")
+
+
+@dataclass(frozen=True)
+class Record:
+    id: str
+    group: str
+    messages: list[dict[str, str]]
+    metadata: dict[str, Any]
+    digest: str
+
+    def content(self) -> dict[str, Any]:
+        return {"id": self.id, "messages": self.messages, "metadata": self.metadata}
+
+
+def lookup(row: Any, path: str) -> Any:
+    """A field by name, or by dotted path into nested objects; a literal key with dots wins."""
+    if isinstance(row, dict) and path in row:
+        return row[path]
+    current = row
+    for part in path.split("."):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return _MISSING
+    return current
+
+
+def _scalar_text(row: Any, path: str, what: str) -> str:
+    value = lookup(row, path)
+    if value is _MISSING or value is None:
+        raise Rejected("missing_field", f"{what}: field '{path}' is missing")
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise Rejected("wrong_type", f"{what}: field '{path}' is {type(value).__name__}, expected text")
+    return value if isinstance(value, str) else str(value)
+
+
+def render(rule: ValueRule, row: Any, what: str) -> str:
+    """A plain string is a field name, or a template when it holds '{'."""
+    if isinstance(rule, FieldRule):
+        return _scalar_text(row, rule.field, what)
+    template = rule.template if isinstance(rule, TemplateRule) else rule
+    if "{" not in template:
+        return _scalar_text(row, template, what)
+    return _PLACEHOLDER.sub(lambda m: _scalar_text(row, m.group(1), what), template)
+
+
+def _messages_from_list(row: Any, family: RecordRules) -> list[dict[str, str]]:
+    spec = family.mapping.messages
+    assert spec is not None
+    turns = lookup(row, spec.field)
+    if turns is _MISSING or turns is None:
+        raise Rejected("missing_field", f"messages: field '{spec.field}' is missing")
+    if not isinstance(turns, list):
+        raise Rejected("wrong_type", f"messages: field '{spec.field}' is {type(turns).__name__}, expected a list")
+    messages = []
+    for index, turn in enumerate(turns):
+        what = f"turn {index}"
+        if not isinstance(turn, dict):
+            raise Rejected("wrong_type", f"{what} is {type(turn).__name__}, expected an object")
+        source_role = _scalar_text(turn, spec.role, what)
+        role = spec.roles.get(source_role, source_role if source_role in CHATML_ROLES else None)
+        if role is None:
+            known = sorted(set(spec.roles) | set(CHATML_ROLES))
+            raise Rejected("unknown_role", f"{what}: role '{source_role}' is not mapped (known: {', '.join(known)})")
+        messages.append({"role": role, "content": _scalar_text(turn, spec.content, what)})
+    return messages
+
+
+def _normalize(messages: list[dict[str, str]], family: RecordRules) -> list[dict[str, str]]:
+    mapping = family.mapping
+    out: list[dict[str, str]] = []
+    for index, message in enumerate(messages):
+        content = message["content"].strip() if mapping.strip else message["content"]
+        if not content.strip():
+            raise Rejected("empty_content", f"turn {index} ({message['role']}) has no text")
+        if mapping.consecutive == "merge" and out and out[-1]["role"] == message["role"]:
+            out[-1] = {"role": message["role"], "content": out[-1]["content"] + mapping.merge_separator + content}
+        else:
+            out.append({"role": message["role"], "content": content})
+    if family.system_prompt and not (out and out[0]["role"] == "system"):
+        out.insert(0, {"role": "system", "content": family.system_prompt})
+    present = {message["role"] for message in out}
+    missing = [role for role in mapping.require_roles if role not in present]
+    if missing:
+        raise Rejected("missing_role", f"no {' or '.join(missing)} turn")
+    return out
+
+
+def map_record(row: Any, family: RecordRules) -> Record:
+    """Raw row -> Record, or Rejected naming what is wrong (no raw content in the reason)."""
+    if not isinstance(row, dict):
+        raise Rejected("not_an_object", f"row is {type(row).__name__}, expected an object")
+    if family.mapping.messages is not None:
+        raw_messages = _messages_from_list(row, family)
+    else:
+        raw_messages = [{"role": turn.role, "content": render(turn.content, row, f"{turn.role} turn")}
+                        for turn in family.mapping.turns or ()]
+    messages = _normalize(raw_messages, family)
+    metadata = {}
+    for name, path in sorted(family.metadata.items()):
+        value = lookup(row, path)
+        metadata[name] = None if value is _MISSING else value
+    if family.id is None:
+        record_id = digest({"messages": messages, "metadata": metadata}).split(":", 1)[1]
+    else:
+        record_id = render(family.id, row, "id").strip()
+        if not record_id:
+            raise Rejected("empty_id", "the id rule gave an empty id")
+    group = render(family.group_by, row, "group_by") if family.group_by is not None else record_id
+    return Record(record_id, group, messages, metadata, record_digest(record_id, messages, metadata))

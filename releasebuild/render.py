@@ -1,0 +1,57 @@
+"""Rendering plans and apply reports as text: computes nothing, only formats values."""
+
+from __future__ import annotations
+
+from releasebuild.api import ApplyReport
+from releasebuild.errors import DefinitionError
+from releasebuild.plan import Plan, StaleReason
+
+_PLAN_SYMBOL = {"will_run": "~", "may_run": "?", "cached": " "}
+_NEW_SYMBOL = "+"
+_COLOUR = {"+": "green", "~": "yellow", "?": "cyan", "ran": "green", "cached": "dim", "skipped": "yellow",
+           "failed": "red"}
+
+
+def plan_text(plan: Plan, colour: bool = False, show_cached: bool = False) -> str:
+    lines = [f"releasebuild plan for {plan.version} -> {plan.release_uri}",
+             f"previous release: {plan.previous_release or 'none'}", ""]
+    for step in plan.steps:
+        if step.status == "cached" and not show_cached:
+            continue
+        symbol = _NEW_SYMBOL if step.reason is StaleReason.NEW else _PLAN_SYMBOL[step.status]
+        lines.append(_paint(f"  {symbol} {step.id:<32} {step.status:<9} {step.detail}", _COLOUR.get(symbol), colour))
+    counts = plan.counts()
+    if not plan.has_changes:
+        lines.append("No changes. The release is up to date.")
+    else:
+        lines.append("")
+        lines.append(f"Plan: {counts['will_run']} to run, {counts['may_run']} may run "
+                     f"(early cutoff may skip them), {counts['cached']} cached.")
+    return "\n".join(lines) + "\n"
+
+
+def apply_text(report: ApplyReport, colour: bool = False) -> str:
+    data = report.to_json()
+    lines = []
+    for step in report.outcome.steps:
+        if step.status == "cached":
+            continue
+        lines.append(_paint(f"  {step.status:<8} {step.id:<32} {step.detail}", _COLOUR.get(step.status), colour))
+    summary = data["summary"]
+    lines.append(f"Apply: {summary['ran']} ran, {summary['cached']} cached, {summary['skipped']} skipped, "
+                 f"{summary['failed']} failed.")
+    if data["published"]:
+        lines.append(f"Published {report.version} at {report.release_uri} ({data['root_digest']})")
+    return "\n".join(lines) + "\n"
+
+
+def definition_errors(error: DefinitionError) -> str:
+    count = len(error.diagnostics)
+    return "\n".join(str(d) for d in error.diagnostics) + f"\n{count} error{'s' if count != 1 else ''} found.\n"
+
+
+def _paint(text: str, style: str | None, colour: bool) -> str:
+    if not colour or not style:
+        return text
+    codes = {"green": "32", "yellow": "33", "cyan": "36", "red": "31", "dim": "2"}
+    return f"\033[{codes[style]}m{text}\033[0m"

@@ -1,0 +1,162 @@
+"""The step contract: a step is a pure function of (params, input files, source files) -> output files + meta.
+
+Steps never touch the store layout, the lock file or the action cache; the engine owns those side effects
+(datatrove's lesson). A step declares its kind and a code version; bump the version when its output changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from releasebuild.keys import Sha256Writer, canonical_json, digest, pretty_json
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One matched source file: `name` is stable (relative to its family YAML), `uri` is where to read it."""
+
+    name: str
+    uri: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One node of the target graph: what to run, with what, after what."""
+
+    id: str
+    kind: str
+    params: dict[str, Any]
+    deps: tuple[str, ...] = ()
+    family: str | None = None
+    source_globs: tuple[str, ...] = ()  # resolved URIs/globs, expanded by the engine's fingerprinting
+
+
+@dataclass(frozen=True)
+class FileRef:
+    sha256: str
+    bytes: int
+    publish: str | None = None  # key under the release prefix, when the file ships in the release
+    kind: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "bytes": self.bytes, "publish": self.publish, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class StepResult:
+    files: dict[str, FileRef]
+    meta: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"files": {name: ref.to_json() for name, ref in sorted(self.files.items())}, "meta": self.meta}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StepResult:
+        return cls({name: FileRef(**ref) for name, ref in data["files"].items()}, data["meta"])
+
+    @property
+    def digest(self) -> str:
+        """What downstream keys see: identical output => identical digest => early cutoff."""
+        return digest(self.to_json())
+
+    def published(self) -> list[tuple[str, FileRef]]:
+        return sorted((ref.publish, ref) for ref in self.files.values() if ref.publish)
+
+
+@dataclass
+class StepContext:
+    """What a running step may see: its params, its inputs' files and meta, its sources, a scratch dir."""
+
+    spec: StepSpec
+    workdir: Path
+    inputs: dict[str, StepResult]
+    input_paths: dict[str, dict[str, Path]]
+    sources: list[SourceFile]
+    env: Any = None  # RunEnv, given to effect steps only
+    outputs: dict[str, OutputFile] = field(default_factory=dict)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.spec.params
+
+    def input_path(self, dep_id: str, name: str) -> Path:
+        return self.input_paths[dep_id][name]
+
+    def open_output(self, name: str, publish: str | None = None, kind: str | None = None) -> OutputFile:
+        """Start an output file; its SHA-256 is computed as it is written. Close it to finish it."""
+        if name in self.outputs:
+            raise ValueError(f"output {name!r} written twice")
+        output = OutputFile(self.workdir / f"out-{len(self.outputs):05d}", publish, kind)
+        self.outputs[name] = output
+        return output
+
+    @contextmanager
+    def create(self, name: str, publish: str | None = None, kind: str | None = None) -> Iterator[OutputFile]:
+        output = self.open_output(name, publish, kind)
+        try:
+            yield output
+        finally:
+            output.close()
+
+    def write_json(self, name: str, value: Any, publish: str | None = None, kind: str | None = None) -> None:
+        with self.create(name, publish, kind) as out:
+            out.write(pretty_json(value).encode("utf-8"))
+
+    def write_lines(self, name: str, rows: Iterable[Any], publish: str | None = None, kind: str | None = None) -> int:
+        count = 0
+        with self.create(name, publish, kind) as out:
+            for row in rows:
+                out.write((canonical_json(row) + "\n").encode("utf-8"))
+                count += 1
+        return count
+
+
+class OutputFile:
+    """A step output being written; hashed as it goes."""
+
+    def __init__(self, path: Path, publish: str | None, kind: str | None):
+        self.path = path
+        self.publish = publish
+        self.kind = kind
+        self._fh = path.open("wb")
+        self._writer = Sha256Writer(self._fh)
+
+    def write(self, data: bytes) -> None:
+        self._writer.write(data)
+
+    @property
+    def bytes(self) -> int:
+        return self._writer.bytes
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+    def ref(self) -> FileRef:
+        return FileRef(self._writer.sha256, self._writer.bytes, self.publish, self.kind)
+
+
+class Step:
+    """Base of every step kind. Subclasses set `kind` and `code_version` and implement `run`."""
+
+    kind: ClassVar[str]
+    code_version: ClassVar[str]
+    # Effect steps change the world outside the cache (publishing); they run in the main process
+    # and decide for themselves whether their effect is already in place.
+    effect: ClassVar[bool] = False
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as fh:
+        for line in fh:
+            yield json.loads(line)

@@ -1,0 +1,40 @@
+"""Curriculum/routing config: ordered stages, each routing families with weights normalized within the stage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from releasebuild.steps.base import Step, StepContext
+
+
+def normalized(weights: dict[str, float]) -> dict[str, float]:
+    total = sum(weights.values())
+    return {name: round(weight / total, 12) for name, weight in sorted(weights.items())}
+
+
+class Curriculum(Step):
+    kind = "curriculum"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        counts = {ctx.inputs[dep].meta["family"]: ctx.inputs[dep].meta["counts"] for dep in ctx.spec.deps}
+        stages = []
+        routes: dict[str, list[str]] = {}
+        for order, stage in enumerate(ctx.params["stages"], start=1):
+            weights = normalized(stage["families"])
+            families = []
+            for name, weight in weights.items():
+                family_counts = counts[name]
+                families.append({"family": name, "weight": weight, "declared_weight": stage["families"][name],
+                                 "records": {**family_counts, "total": sum(family_counts.values())}})
+                routes.setdefault(name, []).append(stage["stage"])
+            stages.append({"stage": stage["stage"], "order": order, "families": families})
+        document = {
+            "format_version": 1,
+            "version": ctx.params["version"],
+            "stages": stages,
+            "families": {name: {"stages": routes[name], **ctx.params["families"][name]} for name in sorted(routes)},
+        }
+        ctx.write_json("curriculum.json", document, publish="curriculum.json", kind="curriculum")
+        return {"stages": len(stages)}

@@ -1,0 +1,88 @@
+"""Ingest + normalize one family: stream every source row through the mapping into canonical order.
+
+Outputs, all sorted by record id so that reordering or reformatting a source changes none of them except
+the provenance list:
+- records.jsonl   canonical records (id, digest, messages, metadata, source name)
+- groups.jsonl    (id, group) pairs: all the split step needs, so a text edit does not rerun it
+- provenance.jsonl where each record came from (source, locator, source digest)
+- quarantine.jsonl rows that could not become records: source, locator and reason, never raw content
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from releasebuild.config.models import RecordRules
+from releasebuild.keys import canonical_json
+from releasebuild.records import Rejected, map_record
+from releasebuild.sources import read_rows
+from releasebuild.steps.base import SourceFile, Step, StepContext
+from releasebuild.steps.sorting import external_sort
+from releasebuild.store.io import open_uri
+
+
+class Ingest(Step):
+    kind = "ingest"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        family = RecordRules.model_validate(ctx.params["family"])
+        quarantine: list[dict[str, Any]] = []
+        codes: Counter[str] = Counter()
+
+        def quarantined(entry: dict[str, Any]) -> None:
+            quarantine.append(entry)
+            codes[entry["code"]] += 1
+
+        source_digests = {source.name: source.digest for source in ctx.sources}
+        mapped = _mapped_rows(ctx.sources, family, quarantined)
+        ordered = external_sort(mapped, ctx.workdir)
+        records = 0
+        with ctx.create("records.jsonl") as rec_out, ctx.create("groups.jsonl") as grp_out, \
+                ctx.create("provenance.jsonl") as prov_out:
+            previous: tuple[str, str, dict[str, Any]] | None = None
+            for (record_id, record_digest, source, locator_key, group), line in ordered:
+                locator = dict(locator_key)
+                if previous is not None and previous[0] == record_id:
+                    kept = f"{previous[1]}:{_locator_text(previous[2])}"
+                    quarantined({"source": source, "locator": locator, "code": "duplicate_id",
+                                 "detail": f"id '{record_id}' already used by the record at {kept}"})
+                    continue
+                previous = (record_id, source, locator)
+                rec_out.write((line + "\n").encode("utf-8"))
+                grp_out.write((canonical_json({"id": record_id, "group": group}) + "\n").encode("utf-8"))
+                prov = {"id": record_id, "source": source, "locator": locator,
+                        "source_digest": source_digests[source], "record_digest": record_digest}
+                prov_out.write((canonical_json(prov) + "\n").encode("utf-8"))
+                records += 1
+        quarantine.sort(key=lambda q: (q["source"], sorted(q["locator"].items()), q["code"]))
+        with ctx.create("quarantine.jsonl", publish=f"quarantine/{family.name}.jsonl", kind="quarantine") as q_out:
+            for entry in quarantine:
+                q_out.write((canonical_json({"family": family.name, **entry}) + "\n").encode("utf-8"))
+        return {"family": family.name, "records": records, "quarantined": len(quarantine), "quarantine_codes": dict(sorted(codes.items()))}
+
+
+def _mapped_rows(sources: list[SourceFile], family: RecordRules, quarantined: Any) -> Iterator[tuple[Any, str]]:
+    for source in sorted(sources, key=lambda s: s.name):
+        with open_uri(source.uri) as fh:
+            for locator, row in read_rows(fh, family.format, family.options, source.name):
+                locator_key = tuple(sorted(locator.items()))
+                try:
+                    if isinstance(row, Rejected):
+                        raise row
+                    record = map_record(row, family)
+                except Rejected as rejected:
+                    quarantined({"source": source.name, "locator": locator,
+                                 "code": rejected.code, "detail": rejected.detail})
+                    continue
+                line = canonical_json({"id": record.id, "digest": record.digest, "group": record.group,
+                                       "messages": record.messages, "metadata": record.metadata,
+                                       "source": source.name})
+                yield (record.id, record.digest, source.name, locator_key, record.group), line
+
+
+def _locator_text(locator: dict[str, Any]) -> str:
+    return ",".join(f"{key} {value}" for key, value in sorted(locator.items()))

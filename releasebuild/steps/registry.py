@@ -1,0 +1,20 @@
+"""Every step kind by name: the engine looks kinds up here and knows nothing else about them."""
+
+from __future__ import annotations
+
+from releasebuild.gates import GATES
+from releasebuild.steps.base import Step
+from releasebuild.steps.curriculum import Curriculum
+from releasebuild.steps.export import Export
+from releasebuild.steps.gate_summary import GateSummary
+from releasebuild.steps.ingest import Ingest
+from releasebuild.steps.manifest import Manifest
+from releasebuild.steps.provenance import Provenance
+from releasebuild.steps.publish import Publish
+from releasebuild.steps.split import Split
+
+STEP_KINDS: dict[str, type[Step]] = {
+    kind.kind: kind
+    for kind in (Ingest, Split, Export, Provenance, Curriculum, GateSummary, Manifest, Publish,
+                 *(gate.step for gate in GATES.values()))
+}
