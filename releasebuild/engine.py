@@ -97,7 +97,7 @@ class Engine:
     def evaluate(self, spec: StepSpec, results: dict[str, StepResult]) -> Evaluation:
         """The step's key from its current inputs, and whether its output is already in place."""
         kind = STEP_KINDS[spec.kind]
-        inputs = {dep: results[dep].digest for dep in spec.deps}
+        inputs = {dep: spec.view(dep, results[dep]).digest for dep in spec.deps}
         sources: list[SourceFile] = []
         if spec.source_globs:
             base_dir, declared = self.env.source_base[spec.family or ""]
@@ -182,7 +182,7 @@ class Engine:
                         continue
                     notify(step_id, "start", evaluation.detail)
                     workdir = Path(tempfile.mkdtemp(dir=tmp_root, prefix="step-"))
-                    job = (spec, workdir, {d: results[d] for d in spec.deps}, self._input_paths(spec, results),
+                    job = (spec, workdir, self._views(spec, results), self._input_paths(spec, results),
                            evaluation.sources)
                     started = time.monotonic()
                     if STEP_KINDS[spec.kind].effect:
@@ -234,12 +234,16 @@ class Engine:
 
     def _context(self, spec: StepSpec, results: dict[str, StepResult], sources: list[SourceFile],
                  workdir: Path) -> StepContext:
-        return StepContext(spec, workdir, {d: results[d] for d in spec.deps}, self._input_paths(spec, results),
+        return StepContext(spec, workdir, self._views(spec, results), self._input_paths(spec, results),
                            sources, env=self.env)
 
+    @staticmethod
+    def _views(spec: StepSpec, results: dict[str, StepResult]) -> dict[str, StepResult]:
+        return {dep: spec.view(dep, results[dep]) for dep in spec.deps}
+
     def _input_paths(self, spec: StepSpec, results: dict[str, StepResult]) -> dict[str, dict[str, Path]]:
-        return {dep: {name: self.env.cas.path(ref.sha256) for name, ref in results[dep].files.items()}
-                for dep in spec.deps}
+        return {dep: {name: self.env.cas.path(ref.sha256) for name, ref in view.files.items()}
+                for dep, view in self._views(spec, results).items()}
 
 
 @dataclass(frozen=True)

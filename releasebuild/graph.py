@@ -37,12 +37,15 @@ def family_steps(family: LoadedFamily, definition: Definition) -> list[StepSpec]
         StepSpec(f"{name}/split", "split",
                  {"family": name, "ratios": splits.ratios, "salt": splits.salt or release.splits.salt,
                   "method": SPLIT_METHOD},
-                 (f"{name}/ingest",), name),
+                 (f"{name}/ingest",), name, reads={f"{name}/ingest": ("groups.jsonl",)}),
         StepSpec(f"{name}/export", "export",
                  {"family": name, "max_records": release.shards.max_records, "max_bytes": release.shards.max_bytes},
-                 (f"{name}/ingest", f"{name}/split"), name),
+                 (f"{name}/ingest", f"{name}/split"), name,
+                 reads={f"{name}/ingest": ("records.jsonl",), f"{name}/split": ("assignment.jsonl",)}),
         StepSpec(f"{name}/provenance", "provenance", {"family": name},
-                 (f"{name}/ingest", f"{name}/split", f"{name}/export"), name),
+                 (f"{name}/ingest", f"{name}/split", f"{name}/export"), name,
+                 reads={f"{name}/ingest": ("provenance.jsonl",), f"{name}/split": ("assignment.jsonl",),
+                        f"{name}/export": ("meta",)}),
     ]
 
 
@@ -58,13 +61,14 @@ def build_specs(definition: Definition) -> list[StepSpec]:
         {"version": release.version, "stages": [stage.model_dump(mode="json") for stage in release.curriculum],
          "families": {name: {"stage": info["stage"], "stage_name": info["stage_name"]}
                       for name, info in family_info.items()}},
-        tuple(f"{name}/split" for name in names)))
+        tuple(f"{name}/split" for name in names), reads={f"{name}/split": ("meta",) for name in names}))
     gate_ids: list[str] = []
     for gate_id, config in sorted(definition.gates.items()):
         for spec in GATES[gate_id].build_steps(config, names):
             specs.append(spec)
             gate_ids.append(spec.id)
-    specs.append(StepSpec("release/gates", "gate_summary", {}, tuple(gate_ids)))
+    specs.append(StepSpec("release/gates", "gate_summary", {}, tuple(gate_ids),
+                          reads={gate: ("meta",) for gate in gate_ids}))
     specs.append(StepSpec(
         "release/manifest", "manifest", _manifest_params(definition, family_info),
         tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "export", "provenance"))

@@ -34,7 +34,9 @@ class QuarantineGateConfig(GateConfig):
 def build_steps(config: QuarantineGateConfig, families: list[str]) -> list[StepSpec]:
     limits = {name: config.limit_for(name) for name in families}
     params = {"blocking": config.blocking, "limits": limits, "thresholds": config.model_dump(mode="json")}
-    return [StepSpec("release/quarantine", QuarantineGate.kind, params, tuple(f"{name}/ingest" for name in families))]
+    ingests = tuple(f"{name}/ingest" for name in families)
+    return [StepSpec("release/quarantine", QuarantineGate.kind, params, ingests,
+                     reads={dep: ("meta", "quarantine.jsonl") for dep in ingests})]
 
 
 

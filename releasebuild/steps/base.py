@@ -35,6 +35,18 @@ class StepSpec:
     deps: tuple[str, ...] = ()
     family: str | None = None
     source_globs: tuple[str, ...] = ()  # resolved URIs/globs, expanded by the engine's fingerprinting
+    # dep id -> the names of its output files the step reads ("meta" for its meta). Only those enter the key
+    # and only those are visible to the step, so a change elsewhere in the dep's output cannot rerun it.
+    # A dep not listed is read whole.
+    reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def view(self, dep: str, result: StepResult) -> StepResult:
+        """The part of a dependency's result this step may read."""
+        names = self.reads.get(dep)
+        if names is None:
+            return result
+        return StepResult({n: ref for n, ref in result.files.items() if n in names},
+                          result.meta if "meta" in names else {})
 
 
 @dataclass(frozen=True)

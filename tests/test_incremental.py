@@ -1,0 +1,178 @@
+"""The incremental contract: what reruns after each kind of change, and nothing more."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from releasebuild import api
+from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
+
+FAMILY_STEPS = ("ingest", "split", "export", "provenance")
+
+
+def apply(fixture: ReleaseFixture, root: str | None = None) -> dict[str, Any]:
+    report = api.apply(fixture.release_yaml, root, jobs=2)
+    assert report.outcome.error is None, report.outcome.error
+    return report.to_json()
+
+
+def ran(report: dict[str, Any]) -> set[str]:
+    return {step["id"] for step in report["steps"] if step["status"] == "ran"}
+
+
+def shard_bytes(fixture: ReleaseFixture) -> dict[str, bytes]:
+    prefix = fixture.dir / "published" / "releases" / "v2026-11-23"
+    return {p.relative_to(prefix).as_posix(): p.read_bytes() for p in sorted((prefix / "data").rglob("*.jsonl"))}
+
+
+def test_first_apply_runs_everything(small_release: ReleaseFixture) -> None:
+    report = apply(small_release)
+    expected = {f"{family}/{kind}" for family in ("alpha", "beta") for kind in FAMILY_STEPS}
+    expected |= {"release/curriculum", "release/quarantine", "release/gates", "release/manifest", "release/publish"}
+    assert ran(report) == expected
+    assert report["published"] and report["release_uri"].endswith("/published/releases/v2026-11-23/")
+
+
+def test_noop_apply_runs_nothing_and_reads_no_source(small_release: ReleaseFixture,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    apply(small_release)
+    opened: list[str] = []
+
+    def refuse(uri: str) -> Any:
+        opened.append(uri)
+        raise AssertionError(f"source read on a no-op apply: {uri}")
+
+    monkeypatch.setattr("releasebuild.fingerprints.open_uri", refuse)
+    monkeypatch.setattr("releasebuild.steps.ingest.open_uri", refuse)
+    report = apply(small_release)
+    assert ran(report) == set()
+    assert {step["status"] for step in report["steps"]} == {"cached"}
+    assert opened == []
+    assert api.plan(small_release.release_yaml).has_changes is False
+
+
+def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixture) -> None:
+    apply(small_release)
+    rows = [json.loads(line) for line in small_release.data_file("alpha").read_text().splitlines()]
+    rows[0]["dialog"][0]["text"] = "an edited first message"
+    write_jsonl(small_release.data_file("alpha"), rows)
+    report = apply(small_release)
+    # The split step reads only (id, group) pairs, which a text edit leaves alone: early cutoff keeps it cached,
+    # and so the curriculum (which reads split counts) too.
+    # The quarantine gate reads ingest's counts and quarantine list, which did not change either.
+    assert ran(report) == {"alpha/ingest", "alpha/export", "alpha/provenance", "release/manifest", "release/publish"}
+
+
+def test_adding_a_record_reruns_split_and_curriculum(small_release: ReleaseFixture) -> None:
+    apply(small_release)
+    with small_release.data_file("beta").open("a") as fh:
+        fh.write(json.dumps(conversation("b99", "sb99")) + "\n")
+    report = apply(small_release)
+    assert ran(report) == {"beta/ingest", "beta/split", "beta/export", "beta/provenance", "release/curriculum",
+                           "release/quarantine", "release/manifest", "release/publish"}
+
+
+def test_reordering_a_source_changes_no_shard(small_release: ReleaseFixture) -> None:
+    apply(small_release)
+    before = shard_bytes(small_release)
+    lines = small_release.data_file("alpha").read_text().splitlines()
+    small_release.data_file("alpha").write_text("\n".join(reversed(lines)) + "\n")
+    report = apply(small_release)
+    assert ran(report) == {"alpha/ingest", "alpha/provenance", "release/manifest", "release/publish"}
+    assert shard_bytes(small_release) == before
+    provenance = small_release.dir / "published/releases/v2026-11-23/provenance/alpha.jsonl"
+    first = json.loads(provenance.read_text().splitlines()[0])
+    assert first["id"] == "a00" and first["locator"] == {"line": 12}
+
+
+def test_changing_a_mapping_reruns_that_familys_chain(small_release: ReleaseFixture) -> None:
+    apply(small_release)
+    small_release.edit_yaml(small_release.family_yaml("beta"), system_prompt="You are a careful listener.")
+    report = apply(small_release)
+    assert ran(report) == {"beta/ingest", "beta/export", "beta/provenance", "release/manifest", "release/publish"}
+    step = next(s for s in report["steps"] if s["id"] == "beta/ingest")
+    assert step["reason"] == "params_changed" and "family.system_prompt" in step["detail"]
+
+
+def test_changing_split_ratios_reruns_splits_and_after(small_release: ReleaseFixture) -> None:
+    apply(small_release)
+    small_release.edit_yaml(small_release.release_yaml,
+                            splits={"ratios": {"train": 0.5, "val": 0.25, "test": 0.25}, "salt": "fixture-salt"})
+    report = api.apply(small_release.release_yaml, jobs=2).to_json()
+    reran = ran(report)
+    assert {"alpha/ingest", "beta/ingest", "release/quarantine"}.isdisjoint(reran)
+    assert {"alpha/split", "beta/split", "release/curriculum", "release/manifest", "release/publish"} <= reran
+    # Export reruns only where the assignment actually changed (early cutoff).
+    assert reran <= {f"{f}/{k}" for f in ("alpha", "beta") for k in ("split", "export", "provenance")} | {
+        "release/curriculum", "release/manifest", "release/publish"}
+
+
+def test_deleting_a_cached_output_reruns_just_that_step(small_release: ReleaseFixture) -> None:
+    apply(small_release)
+    lock = json.loads((small_release.dir / "release.lock").read_text())
+    export_key = lock["families"]["alpha"]["steps"]["alpha/export"]["key"]
+    algo, hexdigest = export_key.split(":")
+    entry = small_release.dir / ".releasebuild/cache/ac" / algo / hexdigest[:2] / f"{hexdigest[2:]}.json"
+    result = json.loads(entry.read_text())["result"]
+    shard = next(ref for ref in result["files"].values())
+    blob = small_release.dir / ".releasebuild/cache/cas/sha256" / shard["sha256"][:2] / shard["sha256"][2:]
+    blob.unlink()
+    plan = api.plan(small_release.release_yaml)
+    statuses = {step.id: (step.status, step.reason.value) for step in plan.steps}
+    assert statuses["alpha/export"] == ("will_run", "output_missing")
+    report = apply(small_release)
+    assert ran(report) == {"alpha/export"}
+    assert blob.is_file()
+
+
+def test_version_bump_reruns_only_global_steps(small_release: ReleaseFixture) -> None:
+    apply(small_release)
+    small_release.edit_yaml(small_release.release_yaml, version="v2026-12-01")
+    report = apply(small_release)
+    assert ran(report) == {"release/curriculum", "release/manifest", "release/publish"}
+    assert report["previous_release"] == "v2026-11-23"
+
+
+def test_plan_predicts_apply(small_release: ReleaseFixture) -> None:
+    """A step apply runs must never have been planned as cached."""
+    apply(small_release)
+    with small_release.data_file("alpha").open("a") as fh:
+        fh.write(json.dumps(conversation("a99", "sa99")) + "\n")
+    plan = {step.id: step.status for step in api.plan(small_release.release_yaml).steps}
+    report = apply(small_release)
+    for step_id in ran(report):
+        assert plan[step_id] in ("will_run", "may_run"), step_id
+    assert plan["alpha/ingest"] == "will_run" and plan["beta/ingest"] == "cached"
+
+
+def test_clean_applies_to_two_roots_are_byte_identical(small_release: ReleaseFixture, tmp_path: Path) -> None:
+    first = apply(small_release, str(tmp_path / "root-one"))
+    shutil.rmtree(small_release.dir / ".releasebuild")
+    (small_release.dir / "release.lock").unlink()
+    copy = ReleaseFixture(tmp_path / "elsewhere" / "checkout")
+    shutil.copytree(small_release.dir, copy.dir)
+    second = apply(copy, str(tmp_path / "root-two"))
+    assert ran(second) == ran(first)
+    one = Path(first["release_uri"])
+    two = Path(second["release_uri"])
+    files_one = sorted(p.relative_to(one).as_posix() for p in one.rglob("*") if p.is_file())
+    files_two = sorted(p.relative_to(two).as_posix() for p in two.rglob("*") if p.is_file())
+    assert files_one == files_two
+    for name in files_one:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    assert first["root_digest"] == second["root_digest"]
+
+
+def test_lock_file_groups_steps_by_family(small_release: ReleaseFixture) -> None:
+    apply(small_release)
+    lock = json.loads((small_release.dir / "release.lock").read_text())
+    assert set(lock["families"]) == {"alpha", "beta"}
+    assert set(lock["families"]["alpha"]["steps"]) == {f"alpha/{kind}" for kind in FAMILY_STEPS}
+    assert "release/manifest" not in json.dumps(lock)
+    ingest = lock["families"]["alpha"]["steps"]["alpha/ingest"]
+    assert list(ingest["inputs"]) == ["source:../data/alpha.jsonl"]
