@@ -65,11 +65,14 @@ def load_definition(path: Path) -> Definition:
     if root_doc is None:
         raise DefinitionError(diagnostics)
     release = _validate(Release, root_doc, (), diagnostics)
-    if release is None:
-        raise DefinitionError(diagnostics)
+    raw_families = root_doc.data.get("families") if isinstance(root_doc.data, dict) else None
 
     families: dict[str, LoadedFamily] = {}
-    for index, ref in enumerate(release.families):
+    invalid: set[str] = set()  # names of families that failed validation: no follow-on errors about them
+    # Families are read even when release.yaml itself has errors, so one run reports everything.
+    for index, ref in enumerate(raw_families if isinstance(raw_families, list) else []):
+        if not isinstance(ref, (str, dict)):
+            continue
         where: Path_ = ("families", index)
         if isinstance(ref, str):
             include = base_dir / ref
@@ -79,19 +82,23 @@ def load_definition(path: Path) -> Definition:
                 continue
             doc = read(include)
             if doc is None:
+                invalid.add(include.stem)
                 continue
             loaded = _validate(Family, doc, (), diagnostics)
-            family_file, family_dir = doc.file, include.parent
+            family_file, family_dir, raw = doc.file, include.parent, doc.data
         else:
             loaded = _validate(Family, root_doc, where, diagnostics)
-            family_file, family_dir = root_doc.file, base_dir
+            family_file, family_dir, raw = root_doc.file, base_dir, ref
         if loaded is None:
+            invalid.add(raw.get("name") if isinstance(raw, dict) else None or "")
             continue
         if loaded.name in families:
             diagnostics.append(root_doc.diagnostic(where, f"family '{loaded.name}' is declared twice"))
             continue
         families[loaded.name] = LoadedFamily(loaded, family_file, family_dir)
 
+    if release is None:
+        raise DefinitionError(diagnostics)
     gates: dict[str, GateConfig] = {}
     for gate_id, ref in release.gates.items():
         where = ("gates", gate_id)
@@ -112,13 +119,14 @@ def load_definition(path: Path) -> Definition:
         if gate is not None:
             gates[gate_id] = gate
 
-    diagnostics.extend(_cross_checks(release, families, root_doc))
+    diagnostics.extend(_cross_checks(release, families, invalid, root_doc))
     if diagnostics:
         raise DefinitionError(diagnostics)
     return Definition(release, path, families, gates, dict(sorted(files.items())))
 
 
-def _cross_checks(release: Release, families: dict[str, LoadedFamily], doc: LocatedDocument) -> list[Diagnostic]:
+def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: set[str],
+                  doc: LocatedDocument) -> list[Diagnostic]:
     """Rules that span files: curriculum names real families and routes every family."""
     found: list[Diagnostic] = []
     routed: set[str] = set()
@@ -128,10 +136,10 @@ def _cross_checks(release: Release, families: dict[str, LoadedFamily], doc: Loca
             found.append(doc.diagnostic(("curriculum", index, "stage"), f"curriculum stage '{stage.stage}' appears twice"))
         seen_stages.add(stage.stage)
         for name in stage.families:
-            if name not in families:
+            if name not in families and name not in invalid:
                 found.append(doc.diagnostic(("curriculum", index, "families", name),
                                             f"curriculum stage '{stage.stage}' routes unknown family '{name}'",
-                                            _did_you_mean(name, families), key=True))
+                                            _did_you_mean(name, set(families) | invalid - {""}), key=True))
             routed.add(name)
     for name in families:
         if name not in routed:
