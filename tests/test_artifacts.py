@@ -1,0 +1,122 @@
+"""The published release itself: manifest schema, hashes, shard format, splits, quarantine hygiene."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from releasebuild import api
+from releasebuild.keys import merkle_root
+from releasebuild.testing import ReleaseFixture, conversation, make_release
+
+SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "manifest.schema.json").read_text())
+SECRET = "call me at 212-555-0199 zq-raw-marker"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReleaseFixture, Path, dict[str, Any]]:
+    rows: list[Any] = [conversation(f"r{i:03d}", f"g{i // 5}", turns=2 + i % 4) for i in range(200)]
+    rows.insert(17, '{"cid": "bad", "dialog": "' + SECRET + '"}')
+    rows.insert(40, "not json " + SECRET)
+    edge = [conversation(f"e{i:02d}", f"e{i}") for i in range(30)]
+    fixture = make_release(tmp_path_factory.mktemp("art") / "rel", {"alpha": rows, "edge_cases": edge},
+                           max_records=25)
+    report = api.apply(fixture.release_yaml, jobs=2)
+    assert report.outcome.error is None, report.outcome.error
+    prefix = Path(report.release_uri)
+    return fixture, prefix, json.loads((prefix / "manifest.json").read_text())
+
+
+def test_manifest_matches_schema(published: tuple[ReleaseFixture, Path, dict[str, Any]]) -> None:
+    _, _, manifest = published
+    jsonschema.validate(manifest, SCHEMA)
+    assert manifest["families"]["alpha"]["records"]["total"] == 200
+    assert manifest["families"]["alpha"]["quarantined"] == 2
+    assert manifest["records"]["total"] == 230
+
+
+def test_artifacts_list_every_file_with_true_hashes(published: tuple[ReleaseFixture, Path, dict[str, Any]]) -> None:
+    _, prefix, manifest = published
+    on_disk = sorted(p.relative_to(prefix).as_posix() for p in prefix.rglob("*") if p.is_file())
+    listed = [art["key"] for art in manifest["artifacts"]]
+    assert sorted(listed + ["manifest.json"]) == on_disk
+    for art in manifest["artifacts"]:
+        data = (prefix / art["key"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == art["sha256"] and len(data) == art["bytes"]
+    assert manifest["root_digest"] == merkle_root(manifest["artifacts"])
+
+
+def test_manifest_holds_no_absolute_paths_or_hosts(published: tuple[ReleaseFixture, Path, dict[str, Any]]) -> None:
+    fixture, prefix, _ = published
+    text = (prefix / "manifest.json").read_text()
+    assert str(fixture.dir) not in text and "/tmp" not in text
+
+
+def test_shards_are_chatml_in_id_order_within_bounds(published: tuple[ReleaseFixture, Path, dict[str, Any]]) -> None:
+    _, prefix, manifest = published
+    shard_keys = [a["key"] for a in manifest["artifacts"] if a["kind"] == "shard"]
+    assert "data/train/alpha-00000.jsonl" in shard_keys
+    for key in shard_keys:
+        lines = (prefix / key).read_text().splitlines()
+        assert 0 < len(lines) <= 25
+        records = [json.loads(line) for line in lines]
+        ids = [r["id"] for r in records]
+        assert ids == sorted(ids)
+        for record in records:
+            assert set(record) == {"id", "family", "split", "messages", "metadata", "provenance"}
+            assert key == f"data/{record['split']}/{record['family']}-{key[-11:-6]}.jsonl"
+            assert {m["role"] for m in record["messages"]} <= {"system", "user", "assistant"}
+            assert record["provenance"]["record_id"] == record["id"]
+            assert "locator" not in record["provenance"]
+
+
+def test_groups_never_straddle_splits(published: tuple[ReleaseFixture, Path, dict[str, Any]]) -> None:
+    _, prefix, _ = published
+    split_of_group: dict[str, set[str]] = {}
+    for path in (prefix / "data").rglob("alpha-*.jsonl"):
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            group = f"g{int(record['id'][1:]) // 5}"
+            split_of_group.setdefault(group, set()).add(record["split"])
+    assert len(split_of_group) == 40
+    assert all(len(splits) == 1 for splits in split_of_group.values())
+    assert {next(iter(s)) for s in split_of_group.values()} == {"train", "val", "test"}
+
+
+def test_quarantine_report_locates_without_raw_content(published: tuple[ReleaseFixture, Path, dict[str, Any]]) -> None:
+    _, prefix, _ = published
+    entries = [json.loads(line) for line in (prefix / "quarantine/alpha.jsonl").read_text().splitlines()]
+    assert [(e["source"], e["locator"]["line"], e["code"]) for e in entries] == [
+        ("../data/alpha.jsonl", 18, "wrong_type"), ("../data/alpha.jsonl", 41, "invalid_json")]
+    for path in prefix.rglob("*"):
+        if path.is_file():
+            assert "zq-raw-marker" not in path.read_text(), path
+
+
+def test_provenance_index_points_at_real_shards(published: tuple[ReleaseFixture, Path, dict[str, Any]]) -> None:
+    _, prefix, _ = published
+    shard_ids: dict[str, set[str]] = {}
+    for path in (prefix / "data").rglob("alpha-*.jsonl"):
+        key = path.relative_to(prefix).as_posix()
+        shard_ids[key] = {json.loads(line)["id"] for line in path.read_text().splitlines()}
+    entries = [json.loads(line) for line in (prefix / "provenance/alpha.jsonl").read_text().splitlines()]
+    assert len(entries) == 200
+    for entry in entries:
+        assert entry["id"] in shard_ids[entry["shard"]]
+        assert entry["source_digest"].startswith("xxh3_128:") and entry["locator"]["line"] >= 1
+
+
+def test_curriculum_normalizes_weights_with_counts(published: tuple[ReleaseFixture, Path, dict[str, Any]]) -> None:
+    _, prefix, manifest = published
+    curriculum = json.loads((prefix / "curriculum.json").read_text())
+    (stage,) = curriculum["stages"]
+    weights = {f["family"]: f["weight"] for f in stage["families"]}
+    assert weights == pytest.approx({"alpha": 1 / 3, "edge_cases": 2 / 3})
+    alpha = next(f for f in stage["families"] if f["family"] == "alpha")
+    assert alpha["records"] == manifest["families"]["alpha"]["records"]
+    assert curriculum["families"]["edge_cases"]["stages"] == ["foundation"]
