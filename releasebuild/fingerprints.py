@@ -6,6 +6,7 @@ The cache is local state (`<cache>/fingerprints.json`); deleting it costs one re
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +62,5 @@ def _stable_name(uri: str, base_dir: Path) -> str:
     """Relative to the family YAML for local files, so keys and provenance do not depend on the checkout path."""
     if "://" in uri and not uri.startswith("file://"):
         return uri
-    path = Path(uri.removeprefix("file://"))
-    try:
-        return path.resolve().relative_to(base_dir.resolve()).as_posix()
-    except ValueError:
-        import os
-
-        return Path(os.path.relpath(path.resolve(), base_dir.resolve())).as_posix()
+    # abspath, not resolve(): a symlinked data directory must keep the name it was declared under.
+    return Path(os.path.relpath(os.path.abspath(uri.removeprefix("file://")), os.path.abspath(base_dir))).as_posix()

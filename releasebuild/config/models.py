@@ -7,7 +7,7 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, field_validator, model_validator
 
 STAGES: dict[int, str] = {1: "foundation", 2: "expertise", 3: "edge", 4: "voice"}
 STAGE_NUMBERS: dict[str, int] = {name: number for number, name in STAGES.items()}
@@ -62,7 +62,11 @@ def _parse_value_rule(value: Any) -> ValueRule:
     raise ValueError("expected a field name, a '{field}' template, {field: NAME} or {template: TEXT}")
 
 
-ValueRuleField = Annotated[ValueRule, PlainValidator(_parse_value_rule)]
+def _dump_value_rule(value: ValueRule) -> str | dict[str, str]:
+    return value if isinstance(value, str) else value.model_dump()
+
+
+ValueRuleField = Annotated[ValueRule, PlainValidator(_parse_value_rule), PlainSerializer(_dump_value_rule)]
 
 
 class MessagesFrom(Strict):
