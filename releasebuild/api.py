@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from releasebuild.config.load import Definition, load_definition
 from releasebuild.engine import ApplyOutcome, Engine, Listener, RunEnv
 from releasebuild.errors import Refused
 from releasebuild.graph import build_specs, to_graph
+from releasebuild.steps.base import StepSpec
 from releasebuild.lock import read_records, write_records
 from releasebuild.plan import Plan
 from releasebuild.store.io import is_local
@@ -31,7 +30,7 @@ class Project:
     definition: Definition
     root: ReleaseRoot
     env: RunEnv
-    graph: nx.DiGraph
+    specs: list[StepSpec]
 
     @property
     def version(self) -> str:
@@ -60,7 +59,7 @@ class Project:
         return older[-1] if older else None
 
     def engine(self) -> Engine:
-        return Engine(self.graph, self.env, read_records(self.lock_path, self.state_path))
+        return Engine(self.specs, self.env, read_records(self.lock_path, self.state_path))
 
 
 def resolve_root(definition: Definition, override: str | None) -> str:
@@ -84,7 +83,7 @@ def open_project(path: Path, root: str | None = None) -> Project:
     env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked",
                  source_base={name: (fam.base_dir, tuple(fam.config.sources))
                               for name, fam in definition.families.items()})
-    return Project(definition, release_root, env, to_graph(build_specs(definition)))
+    return Project(definition, release_root, env, build_specs(definition))
 
 
 def validate(path: Path) -> Definition:
@@ -132,7 +131,8 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
 
 
-def graph(path: Path) -> nx.DiGraph:
+def graph(path: Path) -> Any:
+    """The networkx DiGraph of the release's steps (node attribute `spec`)."""
     return to_graph(build_specs(load_definition(path)))
 
 

@@ -115,12 +115,12 @@ def _apply(args: argparse.Namespace) -> int:
 
 def _graph(args: argparse.Namespace) -> int:
     from releasebuild.api import graph
-    from releasebuild.graph import execution_order, render_dot, render_text
+    from releasebuild.graph import render_dot, render_text, topological_order
 
     result = graph(args.definition)
     if args.json:
         _emit({"nodes": [{"id": node, "kind": result.nodes[node]["spec"].kind,
-                          "deps": list(result.nodes[node]["spec"].deps)} for node in execution_order(result)]})
+                          "deps": list(result.nodes[node]["spec"].deps)} for node in topological_order(result)]})
     else:
         sys.stdout.write(render_dot(result) if args.format == "dot" else render_text(result))
     return EXIT_OK

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from releasebuild.errors import GateBlocked, ReleaseBuildError, StepFailed
 from releasebuild.fingerprints import FingerprintCache, source_files
 from releasebuild.graph import execution_order
@@ -85,14 +83,14 @@ Listener = Callable[[str, str, str], None]  # (step id, event: start|ran|cached|
 
 
 class Engine:
-    def __init__(self, graph: nx.DiGraph, env: RunEnv, previous: dict[str, StepRecord]):
-        self.graph = graph
+    def __init__(self, specs: list[StepSpec], env: RunEnv, previous: dict[str, StepRecord]):
+        self.specs = {spec.id: spec for spec in specs}
         self.env = env
         self.previous = previous
-        self.order = execution_order(graph)
+        self.order = execution_order(specs, env.cache_dir)
 
     def spec(self, step_id: str) -> StepSpec:
-        return self.graph.nodes[step_id]["spec"]
+        return self.specs[step_id]
 
     def evaluate(self, spec: StepSpec, results: dict[str, StepResult]) -> Evaluation:
         """The step's key from its current inputs, and whether its output is already in place."""

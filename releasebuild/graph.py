@@ -6,17 +6,21 @@ gate summary, manifest, publish. Gates plug in through the registry; nothing her
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from releasebuild import __version__
 from releasebuild.config.load import Definition, LoadedFamily
 from releasebuild.gates import GATES
 from releasebuild.steps.base import StepSpec
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
+from releasebuild.keys import digest
+from releasebuild.store.cas import write_atomic
 from releasebuild.store.io import is_local
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def resolve_source(pattern: str, base_dir: Path) -> str:
@@ -102,25 +106,46 @@ def _manifest_params(definition: Definition, family_info: dict[str, Any]) -> dic
 
 
 def to_graph(specs: list[StepSpec]) -> nx.DiGraph:
+    """The networkx graph of the steps; raises if a dependency is unknown or the steps form a cycle."""
+    import networkx as nx  # ~150 ms to import: only paid when the graph's shape is new
+
     graph = nx.DiGraph()
     for spec in specs:
         graph.add_node(spec.id, spec=spec)
     for spec in specs:
         for dep in spec.deps:
+            if dep not in graph:
+                raise ValueError(f"step {spec.id} depends on unknown step {dep}")
             graph.add_edge(dep, spec.id)
     if not nx.is_directed_acyclic_graph(graph):
         raise ValueError(f"step graph has a cycle: {nx.find_cycle(graph)}")
     return graph
 
 
-def execution_order(graph: nx.DiGraph) -> list[str]:
+def topological_order(graph: nx.DiGraph) -> list[str]:
     """Deterministic topological order (lexicographic among ready steps)."""
+    import networkx as nx
+
     return list(nx.lexicographical_topological_sort(graph))
+
+
+def execution_order(specs: list[StepSpec], memo_dir: Path) -> list[str]:
+    """The steps' topological order, memoized by the graph's shape (ids and edges) so that a run whose graph
+    is unchanged does not import networkx. Content-addressed, so the memo can never be stale."""
+    shape = [[spec.id, list(spec.deps)] for spec in specs]
+    memo = memo_dir / "graph" / f"{digest(shape).split(':', 1)[1]}.json"
+    try:
+        return json.loads(memo.read_bytes())
+    except (FileNotFoundError, ValueError):
+        pass
+    order = topological_order(to_graph(specs))
+    write_atomic(memo, json.dumps(order).encode("utf-8"))
+    return order
 
 
 def render_text(graph: nx.DiGraph) -> str:
     lines = []
-    for node in execution_order(graph):
+    for node in topological_order(graph):
         spec: StepSpec = graph.nodes[node]["spec"]
         deps = ", ".join(spec.deps) if spec.deps else "-"
         extra = f"  sources: {len(spec.source_globs)}" if spec.source_globs else ""
@@ -130,7 +155,7 @@ def render_text(graph: nx.DiGraph) -> str:
 
 def render_dot(graph: nx.DiGraph) -> str:
     lines = ["digraph releasebuild {", "  rankdir=LR;", "  node [shape=box, fontname=monospace];"]
-    for node in execution_order(graph):
+    for node in topological_order(graph):
         spec: StepSpec = graph.nodes[node]["spec"]
         lines.append(f'  "{node}" [label="{node}\\n({spec.kind})"];')
     for source, target in sorted(graph.edges):

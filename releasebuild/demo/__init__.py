@@ -1,0 +1,1 @@
+"""Synthetic demo data for releasebuild: a deterministic generator, no real people."""
