@@ -37,6 +37,9 @@ def apply_text(report: ApplyReport, colour: bool = False) -> str:
         if step.status == "cached":
             continue
         lines.append(_paint(f"  {step.status:<8} {step.id:<32} {step.detail}", _COLOUR.get(step.status), colour))
+    cached = [step.id for step in report.outcome.steps if step.status == "cached"]
+    if cached:
+        lines.append(f"  cached   {len(cached)} step(s), inputs unchanged: {', '.join(cached)}")
     summary = data["summary"]
     lines.append(f"Apply: {summary['ran']} ran, {summary['cached']} cached, {summary['skipped']} skipped, "
                  f"{summary['failed']} failed.")

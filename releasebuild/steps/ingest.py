@@ -10,8 +10,10 @@ the provenance list:
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from releasebuild.config.models import RecordRules
@@ -30,11 +32,14 @@ class Ingest(Step):
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         family = RecordRules.model_validate(ctx.params["family"])
-        quarantine: list[dict[str, Any]] = []
         codes: Counter[str] = Counter()
+        # Rejects are spilled to disk as they come and sorted at the end: memory stays flat even when a
+        # broken mapping rejects every row.
+        spill_path = ctx.workdir / "quarantine.unsorted"
+        spill = spill_path.open("w", encoding="utf-8")
 
         def quarantined(entry: dict[str, Any]) -> None:
-            quarantine.append(entry)
+            spill.write(canonical_json({"family": family.name, **entry}) + "\n")
             codes[entry["code"]] += 1
 
         source_digests = {source.name: source.digest for source in ctx.sources}
@@ -58,11 +63,12 @@ class Ingest(Step):
                         "source_digest": source_digests[source], "record_digest": record_digest}
                 prov_out.write((canonical_json(prov) + "\n").encode("utf-8"))
                 records += 1
-        quarantine.sort(key=lambda q: (q["source"], sorted(q["locator"].items()), q["code"]))
+        spill.close()
         with ctx.create("quarantine.jsonl", publish=f"quarantine/{family.name}.jsonl", kind="quarantine") as q_out:
-            for entry in quarantine:
-                q_out.write((canonical_json({"family": family.name, **entry}) + "\n").encode("utf-8"))
-        return {"family": family.name, "records": records, "quarantined": len(quarantine), "quarantine_codes": dict(sorted(codes.items()))}
+            for _, line in external_sort(_quarantine_keyed(spill_path), ctx.workdir):
+                q_out.write((line + "\n").encode("utf-8"))
+        return {"family": family.name, "records": records, "quarantined": sum(codes.values()),
+                "quarantine_codes": dict(sorted(codes.items()))}
 
 
 def _mapped_rows(sources: list[SourceFile], family: RecordRules, quarantined: Any) -> Iterator[tuple[Any, str]]:
@@ -82,6 +88,14 @@ def _mapped_rows(sources: list[SourceFile], family: RecordRules, quarantined: An
                                        "messages": record.messages, "metadata": record.metadata,
                                        "source": source.name})
                 yield (record.id, record.digest, source.name, locator_key, record.group), line
+
+
+def _quarantine_keyed(path: Path) -> Iterator[tuple[Any, str]]:
+    """(sort key, line): by source, then position, then reason."""
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            entry = json.loads(line)
+            yield (entry["source"], tuple(sorted(entry["locator"].items())), entry["code"], entry["detail"]), line[:-1]
 
 
 def _locator_text(locator: dict[str, Any]) -> str:
