@@ -267,6 +267,8 @@ def _run_effect(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult],
         return _execute(StepContext(spec, workdir, inputs, input_paths, sources, env=env))
     except ReleaseBuildError as exc:
         return exc
+    except Exception as exc:  # I/O failing mid-publish, typically: the step fails, the walk goes on
+        return StepFailed(spec.id, f"{type(exc).__name__}: {exc}")
 
 
 def _execute(ctx: StepContext) -> tuple[dict[str, tuple[str, FileRef]], dict[str, Any]]:

@@ -176,3 +176,29 @@ def test_lock_file_groups_steps_by_family(small_release: ReleaseFixture) -> None
     assert "release/manifest" not in json.dumps(lock)
     ingest = lock["families"]["alpha"]["steps"]["alpha/ingest"]
     assert list(ingest["inputs"]) == ["source:../data/alpha.jsonl"]
+
+
+def test_failed_publish_leaves_no_half_published_release(small_release: ReleaseFixture,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    first = apply(small_release)
+    releases = small_release.dir / "published" / "releases"
+    before = (releases / "v2026-11-23" / "manifest.json").read_bytes()
+    with small_release.data_file("alpha").open("a") as fh:
+        fh.write(json.dumps(conversation("a77", "sa77")) + "\n")
+    copies: list[str] = []
+    real_copy = shutil.copyfile
+
+    def failing_copy(src: Any, dst: Any) -> Any:
+        copies.append(str(dst))
+        if len(copies) == 3:
+            raise OSError(28, "No space left on device")
+        return real_copy(src, dst)
+
+    monkeypatch.setattr("releasebuild.store.root.shutil.copyfile", failing_copy)
+    report = api.apply(small_release.release_yaml, jobs=2)
+    assert report.outcome.error is not None and "No space left on device" in str(report.outcome.error)
+    assert len(copies) == 3
+    # The published version is still the previous, complete one; no staging directory is left behind.
+    assert (releases / "v2026-11-23" / "manifest.json").read_bytes() == before
+    assert sorted(p.name for p in releases.iterdir()) == ["v2026-11-23"]
+    assert first["root_digest"] == json.loads(before)["root_digest"]
