@@ -129,7 +129,7 @@ def _graph(args: argparse.Namespace) -> int:
 def _demo_data(args: argparse.Namespace) -> int:
     from releasebuild.demo.generate import generate
 
-    counts = generate(args.out)
+    counts = generate(args.out).counts
     if args.json:
         _emit({"out": str(args.out), "counts": counts})
     else:

@@ -49,23 +49,26 @@ def lookup(row: Any, path: str) -> Any:
     return current
 
 
-def _scalar_text(row: Any, path: str, what: str) -> str:
+def _scalar_text(row: Any, path: str, what: str, text_only: bool = False) -> str:
+    """A field as text. Ids and keys may be numbers; message content must already be text (schema drift)."""
     value = lookup(row, path)
     if value is _MISSING or value is None:
         raise Rejected("missing_field", f"{what}: field '{path}' is missing")
+    if text_only and not isinstance(value, str):
+        raise Rejected("wrong_type", f"{what}: field '{path}' is {type(value).__name__}, expected text")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise Rejected("wrong_type", f"{what}: field '{path}' is {type(value).__name__}, expected text")
     return value if isinstance(value, str) else str(value)
 
 
-def render(rule: ValueRule, row: Any, what: str) -> str:
+def render(rule: ValueRule, row: Any, what: str, text_only: bool = False) -> str:
     """A plain string is a field name, or a template when it holds '{'."""
     if isinstance(rule, FieldRule):
-        return _scalar_text(row, rule.field, what)
+        return _scalar_text(row, rule.field, what, text_only)
     template = rule.template if isinstance(rule, TemplateRule) else rule
     if "{" not in template:
-        return _scalar_text(row, template, what)
-    return _PLACEHOLDER.sub(lambda m: _scalar_text(row, m.group(1), what), template)
+        return _scalar_text(row, template, what, text_only)
+    return _PLACEHOLDER.sub(lambda m: _scalar_text(row, m.group(1), what, text_only), template)
 
 
 def _messages_from_list(row: Any, family: RecordRules) -> list[dict[str, str]]:
@@ -86,7 +89,7 @@ def _messages_from_list(row: Any, family: RecordRules) -> list[dict[str, str]]:
         if role is None:
             known = sorted(set(spec.roles) | set(CHATML_ROLES))
             raise Rejected("unknown_role", f"{what}: role '{source_role}' is not mapped (known: {', '.join(known)})")
-        messages.append({"role": role, "content": _scalar_text(turn, spec.content, what)})
+        messages.append({"role": role, "content": _scalar_text(turn, spec.content, what, text_only=True)})
     return messages
 
 
@@ -117,7 +120,7 @@ def map_record(row: Any, family: RecordRules) -> Record:
     if family.mapping.messages is not None:
         raw_messages = _messages_from_list(row, family)
     else:
-        raw_messages = [{"role": turn.role, "content": render(turn.content, row, f"{turn.role} turn")}
+        raw_messages = [{"role": turn.role, "content": render(turn.content, row, f"{turn.role} turn", text_only=True)}
                         for turn in family.mapping.turns or ()]
     messages = _normalize(raw_messages, family)
     metadata = {}

@@ -33,7 +33,7 @@ def _jsonl(fh: IO[bytes], options: FormatOptions, name: str) -> Iterator[Row]:
         try:
             yield {"line": number}, json.loads(line)
         except json.JSONDecodeError as exc:
-            yield {"line": number}, Rejected("invalid_json", f"{exc.msg} at column {exc.colno}")
+            yield {"line": number}, Rejected("invalid_json", f"{exc.msg} (column {exc.colno})")
 
 
 def _csv(fh: IO[bytes], options: FormatOptions, name: str) -> Iterator[Row]:

@@ -1,0 +1,91 @@
+"""The demo: its data regenerates byte for byte, and the README's demo command builds it as documented.
+
+This module builds the full demo release once per test run (module-scoped fixture).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from releasebuild.demo.generate import Inventory, generate
+
+REPO = Path(__file__).resolve().parent.parent
+FAMILY_OF_FILE = {"professional_therapeutic/sessions.jsonl": "professional_therapeutic",
+                  "priority/qa.csv": "priority", "cot_reasoning/cases.json": "cot_reasoning",
+                  "edge_cases/crisis.jsonl": "edge_cases", "edge_cases/boundaries.jsonl": "edge_cases",
+                  "voice_persona/persona.jsonl": "voice_persona"}
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def inventory(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
+    return generate(tmp_path_factory.mktemp("demo-data"))
+
+
+@pytest.fixture(scope="module")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A copy of the repository's release definition and demo data, built with the README's command."""
+    checkout = tmp_path_factory.mktemp("checkout")
+    for name in ("release.yaml", "families", "gates", "demo"):
+        source = REPO / name
+        (shutil.copytree if source.is_dir() else shutil.copyfile)(source, checkout / name)
+    command = shutil.which("releasebuild")
+    assert command, "the console script is installed by `pip install -e .`"
+    result = subprocess.run([command, "apply", "release.yaml"], cwd=checkout, capture_output=True, text=True,
+                            timeout=300)
+    return checkout, result
+
+
+def test_generator_reproduces_the_committed_demo_data(tmp_path: Path) -> None:
+    generate(tmp_path)
+    assert files_under(tmp_path) == files_under(REPO / "demo" / "data")
+
+
+def test_planted_items_cover_every_family(inventory: Inventory) -> None:
+    for kind in ("near-duplicate", "pii", "malformed"):
+        families = {FAMILY_OF_FILE[item["file"]] for item in inventory.planted if item["kind"] == kind}
+        assert families == set(inventory.counts), kind
+
+
+def test_readme_demo_command_publishes_the_demo_release(
+        demo_build: tuple[Path, subprocess.CompletedProcess[str]], inventory: Inventory) -> None:
+    checkout, result = demo_build
+    assert result.returncode == 0, result.stderr
+    assert "Published v2026-11-23" in result.stdout
+    manifest: dict[str, Any] = json.loads((checkout / "build/releases/v2026-11-23/manifest.json").read_text())
+    malformed = [item for item in inventory.planted if item["kind"] == "malformed"]
+    for family, written in inventory.counts.items():
+        bad = sum(1 for item in malformed if FAMILY_OF_FILE[item["file"]] == family)
+        assert manifest["families"][family]["quarantined"] == bad
+        assert manifest["families"][family]["records"]["total"] == written - bad
+    assert manifest["gates"]["status"] == "pass"
+
+
+def test_every_planted_malformed_record_is_quarantined_where_it_is(
+        demo_build: tuple[Path, subprocess.CompletedProcess[str]], inventory: Inventory) -> None:
+    checkout, _ = demo_build
+    prefix = checkout / "build/releases/v2026-11-23"
+    quarantined = set()
+    for path in (prefix / "quarantine").glob("*.jsonl"):
+        for line in path.read_text().splitlines():
+            entry = json.loads(line)
+            quarantined.add((entry["source"].removeprefix("../demo/data/"), entry["locator"]["line"]))
+    planted = {(item["file"], item["line"]) for item in inventory.planted if item["kind"] == "malformed"}
+    assert quarantined == planted
+
+
+def test_demo_plan_after_apply_has_nothing_to_do(demo_build: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    checkout, _ = demo_build
+    result = subprocess.run([shutil.which("releasebuild") or "releasebuild", "plan", "--json"], cwd=checkout,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout)["summary"] == {"will_run": 0, "may_run": 0, "cached": 25}
