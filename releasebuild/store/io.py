@@ -63,9 +63,9 @@ def expand(pattern: str) -> list[FileInfo]:
     for name, info in sorted(found.items()):
         if info.get("type") == "directory":
             continue
-        token = info.get("VersionId") or info.get("ETag") or info.get("etag") or f"mtime:{info.get('mtime', info.get('LastModified', ''))}"
-        infos.append(FileInfo(f"{protocol}://{name.lstrip('/')}" if protocol != "memory" else f"memory://{name}",
-                              int(info.get("size") or 0), str(token)))
+        token = (info.get("VersionId") or info.get("ETag") or info.get("etag")
+                 or f"mtime:{info.get('mtime', info.get('LastModified', info.get('created', '')))}")
+        infos.append(FileInfo(f"{protocol}://{name.lstrip('/')}", int(info.get("size") or 0), str(token)))
     return infos
 
 
