@@ -127,8 +127,7 @@ class Engine:
             waiting = [dep for dep in spec.deps if dep in pending]
             if waiting:
                 pending[step_id] = step_id
-                plans.append(StepPlan(step_id, spec.kind, "may_run", StaleReason.UPSTREAM_PENDING,
-                                      "after " + ", ".join(waiting) + " reruns"))
+                plans.append(self._plan_waiting(spec, waiting))
                 continue
             evaluation = self.evaluate(spec, results)
             if evaluation.result is not None:
@@ -139,6 +138,19 @@ class Engine:
                 plans.append(StepPlan(step_id, spec.kind, "will_run", evaluation.reason, evaluation.detail))
         self.env.fingerprints.save()
         return plans
+
+    def _plan_waiting(self, spec: StepSpec, waiting: list[str]) -> StepPlan:
+        """A step after one that will run: certain to run if its own definition changed, else it may run."""
+        code_version = STEP_KINDS[spec.kind].code_version
+        previous = self.previous.get(spec.id)
+        if previous is None:
+            return StepPlan(spec.id, spec.kind, "will_run", StaleReason.NEW, "never built")
+        own = StepRecord("", code_version, param_digests(spec.params), previous.inputs)
+        reason, detail = explain(own, previous)
+        if reason in (StaleReason.CODE_CHANGED, StaleReason.PARAMS_CHANGED):
+            return StepPlan(spec.id, spec.kind, "will_run", reason, detail)
+        shown = ", ".join(waiting[:3]) + (f" and {len(waiting) - 3} more" if len(waiting) > 3 else "")
+        return StepPlan(spec.id, spec.kind, "may_run", StaleReason.UPSTREAM_PENDING, f"after {shown} rerun")
 
     def apply(self, listener: Listener | None = None, jobs: int | None = None) -> ApplyOutcome:
         """Run what is stale, independent steps in parallel; record every outcome, stop nothing early."""

@@ -15,11 +15,11 @@ _COLOUR = {"+": "green", "~": "yellow", "?": "cyan", "ran": "green", "cached": "
 def plan_text(plan: Plan, colour: bool = False, show_cached: bool = False) -> str:
     lines = [f"releasebuild plan for {plan.version} -> {plan.release_uri}",
              f"previous release: {plan.previous_release or 'none'}", ""]
-    for step in plan.steps:
-        if step.status == "cached" and not show_cached:
-            continue
+    shown = [step for step in plan.steps if step.status != "cached" or show_cached]
+    width = max((len(step.id) for step in shown), default=0)
+    for step in shown:
         symbol = _NEW_SYMBOL if step.reason is StaleReason.NEW else _PLAN_SYMBOL[step.status]
-        lines.append(_paint(f"  {symbol} {step.id:<32} {step.status:<9} {step.detail}", _COLOUR.get(symbol), colour))
+        lines.append(_paint(f"  {symbol} {step.id:<{width}}  {step.status:<9} {step.detail}", _COLOUR.get(symbol), colour))
     counts = plan.counts()
     if not plan.has_changes:
         lines.append("No changes. The release is up to date.")
@@ -33,10 +33,10 @@ def plan_text(plan: Plan, colour: bool = False, show_cached: bool = False) -> st
 def apply_text(report: ApplyReport, colour: bool = False) -> str:
     data = report.to_json()
     lines = []
-    for step in report.outcome.steps:
-        if step.status == "cached":
-            continue
-        lines.append(_paint(f"  {step.status:<8} {step.id:<32} {step.detail}", _COLOUR.get(step.status), colour))
+    shown = [step for step in report.outcome.steps if step.status != "cached"]
+    width = max((len(step.id) for step in shown), default=0)
+    for step in shown:
+        lines.append(_paint(f"  {step.status:<8} {step.id:<{width}}  {step.detail}", _COLOUR.get(step.status), colour))
     cached = [step.id for step in report.outcome.steps if step.status == "cached"]
     if cached:
         lines.append(f"  cached   {len(cached)} step(s), inputs unchanged: {', '.join(cached)}")

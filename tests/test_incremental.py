@@ -202,3 +202,19 @@ def test_failed_publish_leaves_no_half_published_release(small_release: ReleaseF
     assert (releases / "v2026-11-23" / "manifest.json").read_bytes() == before
     assert sorted(p.name for p in releases.iterdir()) == ["v2026-11-23"]
     assert first["root_digest"] == json.loads(before)["root_digest"]
+
+
+def test_plan_says_will_run_for_a_step_whose_own_parameters_changed_downstream(small_release: ReleaseFixture) -> None:
+    apply(small_release)
+    small_release.edit_yaml(small_release.release_yaml, shards={"max_records": 2},
+                            splits={"ratios": {"train": 0.5, "val": 0.25, "test": 0.25}, "salt": "fixture-salt"})
+    plan = {step.id: step for step in api.plan(small_release.release_yaml).steps}
+    assert (plan["alpha/split"].status, plan["alpha/split"].detail) == ("will_run", "parameters changed: ratios.test, ratios.train, ratios.val")
+    # export waits on split, but its own max_records changed: it runs whatever split produces.
+    assert (plan["alpha/export"].status, plan["alpha/export"].detail) == (
+        "will_run", "parameters changed: max_records")
+    assert plan["alpha/provenance"].status == "may_run"
+    report = apply(small_release)
+    for step in report["steps"]:
+        if step["status"] == "ran":
+            assert plan[step["id"]].status != "cached"
