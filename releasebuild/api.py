@@ -80,9 +80,7 @@ def open_project(path: Path, root: str | None = None) -> Project:
     cache_dir = (base / cache) if cache and not Path(cache).is_absolute() else Path(cache) if cache \
         else base / STATE_DIR / "cache"
     release_root = ReleaseRoot(resolve_root(definition, root))
-    env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked",
-                 source_base={name: (fam.base_dir, tuple(fam.config.sources))
-                              for name, fam in definition.families.items()})
+    env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked")
     return Project(definition, release_root, env, build_specs(definition))
 
 

@@ -37,7 +37,6 @@ class RunEnv:
     cache_dir: Path
     root: ReleaseRoot
     blocked_dir: Path
-    source_base: dict[str, tuple[Path, tuple[str, ...]]]  # family -> (YAML dir, sources as declared)
     cas: ContentStore = field(init=False)
     actions: ActionCache = field(init=False)
     fingerprints: FingerprintCache = field(init=False)
@@ -97,15 +96,14 @@ class Engine:
         kind = STEP_KINDS[spec.kind]
         inputs = {dep: spec.view(dep, results[dep]).digest for dep in spec.deps}
         sources: list[SourceFile] = []
-        if spec.source_globs:
-            base_dir, declared = self.env.source_base[spec.family or ""]
-            sources = source_files(spec.source_globs, declared, base_dir, self.env.fingerprints, spec.family or "")
+        if spec.sources:
+            sources = source_files(spec, self.env.fingerprints)
             inputs.update({f"source:{source.name}": source.digest for source in sources})
         key = step_key(spec.kind, kind.code_version, spec.params, inputs)
         record = StepRecord(key, kind.code_version, param_digests(spec.params), inputs)
         if kind.effect:
             ctx = self._context(spec, results, sources, Path(self.env.cache_dir))
-            done, detail = kind.is_done(ctx)  # type: ignore[attr-defined]
+            done, detail = kind.is_done(ctx)
             if done:
                 return Evaluation(record, sources, StepResult({}, {"detail": detail}), StaleReason.UP_TO_DATE, detail)
             return Evaluation(record, sources, None, StaleReason.NOT_PUBLISHED, detail)

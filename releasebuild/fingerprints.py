@@ -12,9 +12,9 @@ from typing import Any
 
 from releasebuild.errors import SourceError
 from releasebuild.keys import file_digest
-from releasebuild.steps.base import SourceFile
+from releasebuild.steps.base import SourceFile, StepSpec
 from releasebuild.store.cas import write_atomic
-from releasebuild.store.io import FileInfo, expand, open_uri
+from releasebuild.store.io import FileInfo, expand, is_local, open_uri
 
 
 class FingerprintCache:
@@ -44,14 +44,14 @@ class FingerprintCache:
             self._dirty = False
 
 
-def source_files(patterns: tuple[str, ...], declared: tuple[str, ...], base_dir: Path,
-                 cache: FingerprintCache, family: str) -> list[SourceFile]:
-    """Expand a family's source patterns into named, fingerprinted files; a pattern matching nothing is an error."""
+def source_files(spec: StepSpec, cache: FingerprintCache) -> list[SourceFile]:
+    """Expand a step's source patterns into named, fingerprinted files; a pattern matching nothing is an error."""
+    base_dir = Path(spec.source_dir)
     files: dict[str, SourceFile] = {}
-    for pattern, as_declared in zip(patterns, declared, strict=True):
-        infos = expand(pattern)
+    for declared in spec.sources:
+        infos = expand(declared if not is_local(declared) or os.path.isabs(declared) else str(base_dir / declared))
         if not infos:
-            raise SourceError(f"family '{family}': source '{as_declared}' matches no file")
+            raise SourceError(f"family '{spec.family}': source '{declared}' matches no file")
         for info in infos:
             name = _stable_name(info.uri, base_dir)
             files[name] = SourceFile(name, info.uri, cache.digest(info))

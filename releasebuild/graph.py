@@ -17,16 +17,9 @@ from releasebuild.steps.base import StepSpec
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
 from releasebuild.keys import digest
 from releasebuild.store.cas import write_atomic
-from releasebuild.store.io import is_local
 
 if TYPE_CHECKING:
     import networkx as nx
-
-
-def resolve_source(pattern: str, base_dir: Path) -> str:
-    if not is_local(pattern) or Path(pattern).is_absolute():
-        return pattern
-    return str(base_dir / pattern)
 
 
 def family_steps(family: LoadedFamily, definition: Definition) -> list[StepSpec]:
@@ -35,9 +28,8 @@ def family_steps(family: LoadedFamily, definition: Definition) -> list[StepSpec]
     release = definition.release
     splits = config.splits or release.splits
     ingest_params = {"family": config.record_rules()}
-    sources = tuple(resolve_source(source, family.base_dir) for source in config.sources)
     return [
-        StepSpec(f"{name}/ingest", "ingest", ingest_params, (), name, sources),
+        StepSpec(f"{name}/ingest", "ingest", ingest_params, (), name, tuple(config.sources), str(family.base_dir)),
         StepSpec(f"{name}/split", "split",
                  {"family": name, "ratios": splits.ratios, "salt": splits.salt or release.splits.salt,
                   "method": SPLIT_METHOD},
@@ -148,7 +140,7 @@ def render_text(graph: nx.DiGraph) -> str:
     for node in topological_order(graph):
         spec: StepSpec = graph.nodes[node]["spec"]
         deps = ", ".join(spec.deps) if spec.deps else "-"
-        extra = f"  sources: {len(spec.source_globs)}" if spec.source_globs else ""
+        extra = f"  sources: {', '.join(spec.sources)}" if spec.sources else ""
         lines.append(f"{node}  [{spec.kind}]  <- {deps}{extra}")
     return "\n".join(lines) + "\n"
 

@@ -34,7 +34,10 @@ class StepSpec:
     params: dict[str, Any]
     deps: tuple[str, ...] = ()
     family: str | None = None
-    source_globs: tuple[str, ...] = ()  # resolved URIs/globs, expanded by the engine's fingerprinting
+    # Source patterns as declared (paths relative to `source_dir`, globs, URIs), expanded and fingerprinted by the
+    # engine. Not part of the key: the matched files' stable names and content digests are.
+    sources: tuple[str, ...] = ()
+    source_dir: str = ""
     # dep id -> the names of its output files the step reads ("meta" for its meta). Only those enter the key
     # and only those are visible to the step, so a change elsewhere in the dep's output cannot rerun it.
     # A dep not listed is read whole.
@@ -165,6 +168,11 @@ class Step:
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @staticmethod
+    def is_done(ctx: StepContext) -> tuple[bool, str]:
+        """Effect steps only: is the effect already in place (and a sentence saying so)?"""
         raise NotImplementedError
 
 
