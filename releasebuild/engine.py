@@ -223,7 +223,7 @@ class Engine:
                 raise returned
             if isinstance(returned, _WorkerError):
                 raise StepFailed(step_id, returned.message)
-            outputs, meta = returned
+            outputs, meta, seconds = returned  # the step's own run time, not its wait in the pool queue
             result = StepResult({name: ref for name, (_, ref) in outputs.items()}, meta)
             for path, ref in outputs.values():
                 self.env.cas.adopt(Path(path), ref.sha256)
@@ -260,7 +260,7 @@ class _WorkerError:
 
 
 def run_step(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult], input_paths: dict[str, dict[str, Path]],
-             sources: list[SourceFile]) -> tuple[dict[str, tuple[str, FileRef]], dict[str, Any]] | _WorkerError:
+             sources: list[SourceFile]) -> Executed | _WorkerError:
     """Runs in a worker process. Errors come back as values: custom exceptions do not always survive pickling."""
     try:
         return _execute(StepContext(spec, workdir, inputs, input_paths, sources))
@@ -281,13 +281,18 @@ def _run_effect(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult],
         return StepFailed(spec.id, f"{type(exc).__name__}: {exc}")
 
 
-def _execute(ctx: StepContext) -> tuple[dict[str, tuple[str, FileRef]], dict[str, Any]]:
+Executed = tuple[dict[str, tuple[str, FileRef]], dict[str, Any], float]
+
+
+def _execute(ctx: StepContext) -> Executed:
+    started = time.monotonic()
     try:
         meta = STEP_KINDS[ctx.spec.kind].run(ctx)
     finally:
         for output in ctx.outputs.values():
             output.close()
-    return {name: (str(output.path), output.ref()) for name, output in ctx.outputs.items()}, meta
+    outputs = {name: (str(output.path), output.ref()) for name, output in ctx.outputs.items()}
+    return outputs, meta, time.monotonic() - started
 
 
 def _with_output(record: StepRecord, result: StepResult) -> StepRecord:

@@ -72,8 +72,12 @@ def step_key(kind: str, code_version: str, params: Any, inputs: dict[str, str]) 
 
 
 def record_digest(record_id: str, messages: list[dict[str, str]], metadata: dict[str, Any]) -> str:
-    """Digest of a record's canonical content: never its position or its source bytes."""
-    return digest({"id": record_id, "messages": messages, "metadata": metadata})
+    """Digest of a record's canonical content: never its position or its source bytes.
+
+    Records are plain JSON values, for which canonical JSON is itself an unambiguous encoding; it runs in C,
+    which matters on the per-record hot path (the recursive `encode` was a third of ingest's time)."""
+    content = canonical_json({"id": record_id, "messages": messages, "metadata": metadata})
+    return f"{KEY_ALGO}:{xxhash.xxh3_128_hexdigest(content.encode('utf-8'))}"
 
 
 def file_digest(fh: IO[bytes]) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from releasebuild.config.models import CHATML_ROLES, FieldRule, RecordRules, TemplateRule, ValueRule
-from releasebuild.keys import digest, record_digest
+from releasebuild.keys import record_digest
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _MISSING = object()
@@ -128,7 +128,7 @@ def map_record(row: Any, family: RecordRules) -> Record:
         value = lookup(row, path)
         metadata[name] = None if value is _MISSING else value
     if family.id is None:
-        record_id = digest({"messages": messages, "metadata": metadata}).split(":", 1)[1]
+        record_id = record_digest("", messages, metadata).split(":", 1)[1]
     else:
         record_id = render(family.id, row, "id").strip()
         if not record_id:

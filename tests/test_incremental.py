@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import releasebuild.store.root
 from releasebuild import api
 from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
 
@@ -186,15 +187,15 @@ def test_failed_publish_leaves_no_half_published_release(small_release: ReleaseF
     with small_release.data_file("alpha").open("a") as fh:
         fh.write(json.dumps(conversation("a77", "sa77")) + "\n")
     copies: list[str] = []
-    real_copy = shutil.copyfile
+    real_link = releasebuild.store.root._link_or_copy
 
-    def failing_copy(src: Any, dst: Any) -> Any:
+    def failing_link(src: Any, dst: Any) -> Any:
         copies.append(str(dst))
         if len(copies) == 3:
             raise OSError(28, "No space left on device")
-        return real_copy(src, dst)
+        return real_link(src, dst)
 
-    monkeypatch.setattr("releasebuild.store.root.shutil.copyfile", failing_copy)
+    monkeypatch.setattr("releasebuild.store.root._link_or_copy", failing_link)
     report = api.apply(small_release.release_yaml, jobs=2)
     assert report.outcome.error is not None and "No space left on device" in str(report.outcome.error)
     assert len(copies) == 3

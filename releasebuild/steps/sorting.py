@@ -1,4 +1,9 @@
-"""External merge sort of JSON lines, so a family is put in canonical order with bounded memory."""
+"""External merge sort of (key, line) pairs, so a family is put in canonical order with bounded memory.
+
+The buffer is bounded in bytes, not items, so memory stays flat however long the records are. Spilled runs hold
+one `<key as JSON>\t<line>` per line: the line is already canonical JSON (no raw tab or newline inside), so it is
+written and read back verbatim, not re-encoded.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +14,27 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-RUN_SIZE = 20_000
+RUN_BYTES = 16 * 1024 * 1024
 
 
-def external_sort(items: Iterable[tuple[Any, str]], workdir: Path, run_size: int = RUN_SIZE) -> Iterator[tuple[Any, str]]:
-    """Sort (key, line) pairs by key, spilling sorted runs of `run_size` to disk and merging them."""
+def external_sort(items: Iterable[tuple[Any, str]], workdir: Path,
+                  run_bytes: int = RUN_BYTES) -> Iterator[tuple[Any, str]]:
+    """Sort (key, line) pairs by key, spilling sorted runs of about `run_bytes` to disk and merging them."""
     runs: list[Path] = []
     buffer: list[tuple[Any, str]] = []
+    size = 0
     for item in items:
         buffer.append(item)
-        if len(buffer) >= run_size:
+        size += len(item[1]) + 64
+        if size >= run_bytes:
             runs.append(_spill(sorted(buffer, key=_key), workdir))
-            buffer = []
+            buffer, size = [], 0
     buffer.sort(key=_key)
     if not runs:
         yield from buffer
         return
-    runs.append(_spill(buffer, workdir))
+    if buffer:
+        runs.append(_spill(buffer, workdir))
     try:
         yield from heapq.merge(*(_read_run(run) for run in runs), key=_key)
     finally:
@@ -40,7 +49,9 @@ def _key(item: tuple[Any, str]) -> Any:
 def _spill(items: list[tuple[Any, str]], workdir: Path) -> Path:
     with tempfile.NamedTemporaryFile("w", dir=workdir, suffix=".run", delete=False, encoding="utf-8") as fh:
         for key, line in items:
-            fh.write(json.dumps([key, line], ensure_ascii=False))
+            fh.write(json.dumps(key, ensure_ascii=False))
+            fh.write("\t")
+            fh.write(line)
             fh.write("\n")
     return Path(fh.name)
 
@@ -48,8 +59,8 @@ def _spill(items: list[tuple[Any, str]], workdir: Path) -> Path:
 def _read_run(path: Path) -> Iterator[tuple[Any, str]]:
     with path.open(encoding="utf-8") as fh:
         for raw in fh:
-            key, line = json.loads(raw)
-            yield _tuple(key), line
+            key, line = raw[:-1].split("\t", 1)
+            yield _tuple(json.loads(key)), line
 
 
 def _tuple(key: Any) -> Any:

@@ -72,7 +72,7 @@ class ReleaseRoot:
             for key, source in files:
                 target = staging / key
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
+                _link_or_copy(source, target)
             (staging / MANIFEST).write_bytes(manifest)
             final = releases / version
             if final.exists():
@@ -91,3 +91,11 @@ class ReleaseRoot:
         for key, source in files:
             fs.put_file(str(source), f"{prefix}/{key}")
         fs.pipe_file(f"{prefix}/{MANIFEST}", manifest)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link the read-only cached blob (cost independent of size); copy across filesystems."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
