@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-
 import synth
 
 NOOP_REPEATS = 5             # no-op runs are short and noisy: report the median of a few
@@ -260,7 +259,8 @@ def format_table(header: list[str], body: list[list[str]], left: int = 1) -> str
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        pairs = enumerate(zip(cells, widths, strict=True))
+        return "  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in pairs)
 
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, body)])
 
@@ -390,9 +390,9 @@ def main() -> int:
     print(results_table(rows))
     found = targets(rows, sizes)
     print("\n" + targets_table(found))
+    target_rows = [dict(zip(("target", "limit", "measured", "met"), t, strict=True)) for t in found]
     (out / "results.json").write_text(json.dumps(
-        {"rows": [asdict(r) for r in rows], "targets": [dict(zip(("target", "limit", "measured", "met"), t))
-                                                        for t in found], "failures": failures}, indent=2))
+        {"rows": [asdict(r) for r in rows], "targets": target_rows, "failures": failures}, indent=2))
     if args.profile and not failures:
         print("\n" + profile_noop(max(sizes), out))
     for failure in failures:

@@ -13,9 +13,9 @@ from releasebuild.config.load import Definition, load_definition
 from releasebuild.engine import ApplyOutcome, Engine, Listener, RunEnv
 from releasebuild.errors import Refused
 from releasebuild.graph import build_specs, to_graph
-from releasebuild.steps.base import StepSpec
 from releasebuild.lock import read_records, write_records
 from releasebuild.plan import Plan
+from releasebuild.steps.base import StepSpec
 from releasebuild.store.io import is_local
 from releasebuild.store.root import ReleaseRoot
 
@@ -118,7 +118,8 @@ class ApplyReport:
         }
 
 
-def apply(path: Path, root: str | None = None, listener: Listener | None = None, jobs: int | None = None) -> ApplyReport:
+def apply(path: Path, root: str | None = None, listener: Listener | None = None,
+          jobs: int | None = None) -> ApplyReport:
     """Run what is stale and publish. Errors are in the report (`outcome.error`), not raised, so callers can render."""
     project = open_project(path, root)
     with _apply_lock(project.state_dir):

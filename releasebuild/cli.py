@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from releasebuild import __version__
-from releasebuild.errors import (EXIT_CHANGES_PENDING, EXIT_ERROR, EXIT_OK, DefinitionError, ReleaseBuildError)
+from releasebuild.errors import EXIT_CHANGES_PENDING, EXIT_ERROR, EXIT_OK, DefinitionError, ReleaseBuildError
 
 
 class _Parser(argparse.ArgumentParser):

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from releasebuild import __version__
 from releasebuild.config.load import Definition, LoadedFamily
 from releasebuild.gates import GATES
+from releasebuild.keys import digest
 from releasebuild.steps.base import StepSpec
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
-from releasebuild.keys import digest
 from releasebuild.store.cas import write_atomic
 
 if TYPE_CHECKING:

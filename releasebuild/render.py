@@ -19,7 +19,8 @@ def plan_text(plan: Plan, colour: bool = False, show_cached: bool = False) -> st
     width = max((len(step.id) for step in shown), default=0)
     for step in shown:
         symbol = _NEW_SYMBOL if step.reason is StaleReason.NEW else _PLAN_SYMBOL[step.status]
-        lines.append(_paint(f"  {symbol} {step.id:<{width}}  {step.status:<9} {step.detail}", _COLOUR.get(symbol), colour))
+        text = f"  {symbol} {step.id:<{width}}  {step.status:<9} {step.detail}"
+        lines.append(_paint(text, _COLOUR.get(symbol), colour))
     counts = plan.counts()
     if not plan.has_changes:
         lines.append("No changes. The release is up to date.")

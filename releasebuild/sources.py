@@ -52,7 +52,7 @@ def _csv(fh: IO[bytes], options: FormatOptions, name: str) -> Iterator[Row]:
             if len(fields) != len(header):
                 yield locator, Rejected("csv_field_count", f"row has {len(fields)} fields, header has {len(header)}")
             else:
-                yield locator, dict(zip(header, fields))
+                yield locator, dict(zip(header, fields, strict=True))
     except csv.Error as exc:
         raise SourceError(f"{name}:{reader.line_num}: malformed CSV ({exc})") from None
 

@@ -19,7 +19,8 @@ def errors_of(path: Path) -> list[str]:
 
 @pytest.fixture
 def release(tmp_path: Path) -> ReleaseFixture:
-    return make_release(tmp_path / "rel", {"alpha": [conversation("a1", "g1")], "edge_cases": [conversation("e1", "g")]})
+    families = {"alpha": [conversation("a1", "g1")], "edge_cases": [conversation("e1", "g")]}
+    return make_release(tmp_path / "rel", families)
 
 
 def test_valid_definition_loads(release: ReleaseFixture) -> None:

@@ -210,7 +210,8 @@ def test_plan_says_will_run_for_a_step_whose_own_parameters_changed_downstream(s
     small_release.edit_yaml(small_release.release_yaml, shards={"max_records": 2},
                             splits={"ratios": {"train": 0.5, "val": 0.25, "test": 0.25}, "salt": "fixture-salt"})
     plan = {step.id: step for step in api.plan(small_release.release_yaml).steps}
-    assert (plan["alpha/split"].status, plan["alpha/split"].detail) == ("will_run", "parameters changed: ratios.test, ratios.train, ratios.val")
+    assert (plan["alpha/split"].status, plan["alpha/split"].detail) == (
+        "will_run", "parameters changed: ratios.test, ratios.train, ratios.val")
     # export waits on split, but its own max_records changed: it runs whatever split produces.
     assert (plan["alpha/export"].status, plan["alpha/export"].detail) == (
         "will_run", "parameters changed: max_records")

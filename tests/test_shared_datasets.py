@@ -53,7 +53,8 @@ class Built:
         self.report = report
         self.dir = tmp / "root" / "releases" / VERSION
         self.manifest = json.loads((self.dir / "manifest.json").read_text(encoding="utf-8"))
-        self.shards = {a["key"]: _jsonl(self.dir / a["key"]) for a in self.manifest["artifacts"] if a["kind"] == "shard"}
+        artifacts = self.manifest["artifacts"]
+        self.shards = {a["key"]: _jsonl(self.dir / a["key"]) for a in artifacts if a["kind"] == "shard"}
 
     def records(self, family: str) -> list[dict[str, Any]]:
         return [line for key, lines in sorted(self.shards.items()) if key.split("/")[2].startswith(f"{family}-")
@@ -153,7 +154,7 @@ def test_merged_families_alternate_and_strip(built: Built) -> None:
     for family in ("esconv", "failed_esconv"):
         for line in built.records(family):
             roles = [m["role"] for m in line["messages"]]
-            assert all(a != b for a, b in zip(roles, roles[1:])), line["id"]
+            assert all(a != b for a, b in zip(roles, roles[1:], strict=False)), line["id"]
             assert {"user", "assistant"} <= set(roles)
             assert all(m["content"] == m["content"].strip() for m in line["messages"])
 

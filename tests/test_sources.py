@@ -78,7 +78,8 @@ def test_role_renaming_and_merging_consecutive_turns() -> None:
     row = {"dialog": [{"speaker": "usr", "text": " hi "}, {"speaker": "usr", "text": "anyone?"},
                       {"speaker": "sys", "text": "I'm here."}]}
     merged = map_record(row, rules())
-    assert merged.messages == [{"role": "user", "content": "hi\nanyone?"}, {"role": "assistant", "content": "I'm here."}]
+    assert merged.messages == [{"role": "user", "content": "hi\nanyone?"},
+                               {"role": "assistant", "content": "I'm here."}]
     kept = map_record(row, rules(mapping={**rules().mapping.model_dump(), "consecutive": "keep"}))
     assert [m["role"] for m in kept.messages] == ["user", "user", "assistant"]
 

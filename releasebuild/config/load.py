@@ -133,7 +133,8 @@ def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: 
     seen_stages: set[str] = set()
     for index, stage in enumerate(release.curriculum):
         if stage.stage in seen_stages:
-            found.append(doc.diagnostic(("curriculum", index, "stage"), f"curriculum stage '{stage.stage}' appears twice"))
+            found.append(doc.diagnostic(("curriculum", index, "stage"),
+                                        f"curriculum stage '{stage.stage}' appears twice"))
         seen_stages.add(stage.stage)
         for name in stage.families:
             if name not in families and name not in invalid:

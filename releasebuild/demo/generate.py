@@ -522,7 +522,7 @@ def make_boundary(rng: random.Random, rid: str) -> Record:
     context = [fill(c, slots) for c in rng.sample(BOUND_CONTEXT, 2)]
     users = [f"{context[0]} {rng.choice(case['ask'])}", f"{rng.choice(case['push'] + BOUND_PUSH)} {context[1]}"]
     users += rng.sample(BOUND_ACCEPT, 3)
-    bots = [f"{ack} {hold}" for ack, hold in zip(rng.sample(BOUND_ACK, 2), rng.sample(case["hold"], 2))]
+    bots = [f"{ack} {hold}" for ack, hold in zip(rng.sample(BOUND_ACK, 2), rng.sample(case["hold"], 2), strict=False)]
     bots += rng.sample(BOUND_SUPPORT, 3)
     return {"id": rid, "scenario": case["scenario"][0], "risk_level": rng.choice(case["risk"]),
             "messages": alternate(users, bots, n)}
@@ -716,7 +716,7 @@ def plan_plants(rng: random.Random, n: int, n_dup: int, n_pii: int, bad_kinds: t
     offset = rng.randrange(len(PII_KINDS))  # rotate so every PII kind appears across the families
     pii = sorted(pool[n_dup:n_dup + n_pii])
     plan = Plan(pii={i: PII_KINDS[(offset + k) % len(PII_KINDS)] for k, i in enumerate(pii)},
-                bad=dict(zip(sorted(pool[n_dup + n_pii:n_dup + n_pii + len(bad_kinds)]), bad_kinds)))
+                bad=dict(zip(sorted(pool[n_dup + n_pii:n_dup + n_pii + len(bad_kinds)]), bad_kinds, strict=False)))
     for d in sorted(pool[:n_dup]):
         used = [*plan.pii, *plan.bad, *plan.dups, *plan.dups.values(), *pool[:n_dup]]
         plan.dups[d] = rng.choice([i for i in range(d) if i not in used])
@@ -942,7 +942,8 @@ def gen_priority(rng: random.Random, out: pathlib.Path, log: Log) -> dict[str, l
         value = pii_value(rng, kind)
         rows[k]["answer"] += " " + PII_SENTENCES["answer"][kind].format(v=value)
         log.append({"file": file, "index": k, "id": rows[k]["answer_id"], "kind": "pii", "detail": f"{kind}: {value}"})
-    for k, (column, kind) in zip(sorted(chosen[4:]), (("answer", "empty_answer"), ("question", "missing_question"))):
+    broken = (("answer", "empty_answer"), ("question", "missing_question"))
+    for k, (column, kind) in zip(sorted(chosen[4:]), broken, strict=False):
         rows[k][column] = ""
         log.append({"file": file, "index": k, "id": rows[k]["answer_id"], "kind": "malformed", "detail": kind})
     return {file: write_csv(out / file, ["question_id", "answer_id", "topic", "question", "answer"], rows)}
