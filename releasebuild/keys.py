@@ -71,13 +71,13 @@ def step_key(kind: str, code_version: str, params: Any, inputs: dict[str, str]) 
     return digest({"kind": kind, "code_version": code_version, "params": params, "inputs": inputs})
 
 
-def record_digest(record_id: str, messages: list[dict[str, str]], metadata: dict[str, Any]) -> str:
-    """Digest of a record's canonical content: never its position or its source bytes.
+def record_content(record_id: str, messages: list[dict[str, str]], metadata: dict[str, Any]) -> tuple[str, str]:
+    """A record's canonical content as JSON, and its digest: never its position or its source bytes.
 
     Records are plain JSON values, for which canonical JSON is itself an unambiguous encoding; it runs in C,
     which matters on the per-record hot path (the recursive `encode` was a third of ingest's time)."""
     content = canonical_json({"id": record_id, "messages": messages, "metadata": metadata})
-    return f"{KEY_ALGO}:{xxhash.xxh3_128_hexdigest(content.encode('utf-8'))}"
+    return content, f"{KEY_ALGO}:{xxhash.xxh3_128_hexdigest(content.encode('utf-8'))}"
 
 
 def file_digest(fh: IO[bytes]) -> str:
@@ -94,9 +94,12 @@ def unit_interval(salt: str, group: str) -> float:
     return value / 2.0**64
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """The one JSON spelling of a value: sorted keys, no spaces, UTF-8 kept."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def pretty_json(value: Any) -> str:

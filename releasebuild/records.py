@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from releasebuild.config.models import CHATML_ROLES, FieldRule, RecordRules, TemplateRule, ValueRule
-from releasebuild.keys import record_digest
+from releasebuild.keys import canonical_json, record_content
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _MISSING = object()
@@ -28,16 +28,31 @@ class Record:
     group: str
     messages: list[dict[str, str]]
     metadata: dict[str, Any]
+    content_json: str  # canonical JSON of (id, messages, metadata): what `digest` is computed over
     digest: str
 
-    def content(self) -> dict[str, Any]:
-        return {"id": self.id, "messages": self.messages, "metadata": self.metadata}
+    def shard_body(self, family: str, source: str) -> str:
+        """The published ChatML line without its split, as canonical JSON.
+
+        Assembled around the already-encoded content, which is valid because canonical JSON sorts keys and
+        "family" < "id" < "messages" < "metadata" < "provenance" < "split"; tests check the result re-encodes
+        to itself."""
+        provenance = canonical_json({"family": family, "record_digest": self.digest, "record_id": self.id,
+                                     "source": source})
+        return f'{{"family":{canonical_json(family)},{self.content_json[1:-1]},"provenance":{provenance}}}'
+
+
+def with_split(shard_body: str, split: str) -> str:
+    """Close a shard body with its split ("split" is the last key in sorted order)."""
+    return f'{shard_body[:-1]},"split":{canonical_json(split)}}}'
 
 
 def lookup(row: Any, path: str) -> Any:
     """A field by name, or by dotted path into nested objects; a literal key with dots wins."""
-    if isinstance(row, dict) and path in row:
-        return row[path]
+    if type(row) is dict:
+        value = row.get(path, _MISSING)
+        if value is not _MISSING or "." not in path:
+            return value
     current = row
     for part in path.split("."):
         if isinstance(current, dict) and part in current:
@@ -52,13 +67,15 @@ def lookup(row: Any, path: str) -> Any:
 def _scalar_text(row: Any, path: str, what: str, text_only: bool = False) -> str:
     """A field as text. Ids and keys may be numbers; message content must already be text (schema drift)."""
     value = lookup(row, path)
+    if type(value) is str:  # the common case, first
+        return value
     if value is _MISSING or value is None:
         raise Rejected("missing_field", f"{what}: field '{path}' is missing")
     if text_only and not isinstance(value, str):
         raise Rejected("wrong_type", f"{what}: field '{path}' is {type(value).__name__}, expected text")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise Rejected("wrong_type", f"{what}: field '{path}' is {type(value).__name__}, expected text")
-    return value if isinstance(value, str) else str(value)
+    return str(value)
 
 
 def render(rule: ValueRule, row: Any, what: str, text_only: bool = False) -> str:
@@ -128,10 +145,11 @@ def map_record(row: Any, family: RecordRules) -> Record:
         value = lookup(row, path)
         metadata[name] = None if value is _MISSING else value
     if family.id is None:
-        record_id = record_digest("", messages, metadata).split(":", 1)[1]
+        record_id = record_content("", messages, metadata)[1].split(":", 1)[1]
     else:
         record_id = render(family.id, row, "id").strip()
         if not record_id:
             raise Rejected("empty_id", "the id rule gave an empty id")
     group = render(family.group_by, row, "group_by") if family.group_by is not None else record_id
-    return Record(record_id, group, messages, metadata, record_digest(record_id, messages, metadata))
+    content_json, digest = record_content(record_id, messages, metadata)
+    return Record(record_id, group, messages, metadata, content_json, digest)

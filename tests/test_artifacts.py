@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from releasebuild import api
-from releasebuild.keys import merkle_root
+from releasebuild.keys import canonical_json, merkle_root
 from releasebuild.testing import ReleaseFixture, conversation, make_release
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "manifest.schema.json").read_text())
@@ -65,6 +65,7 @@ def test_shards_are_chatml_in_id_order_within_bounds(published: tuple[ReleaseFix
         lines = (prefix / key).read_text().splitlines()
         assert 0 < len(lines) <= 25
         records = [json.loads(line) for line in lines]
+        assert [canonical_json(r) for r in records] == lines  # canonical: sorted keys, no spaces
         ids = [r["id"] for r in records]
         assert ids == sorted(ids)
         for record in records:

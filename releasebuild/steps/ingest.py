@@ -2,7 +2,7 @@
 
 Outputs, all sorted by record id so that reordering or reformatting a source changes none of them except
 the provenance list:
-- records.jsonl   canonical records (id, digest, messages, metadata, source name)
+- records.jsonl   each record as its published ChatML line, minus the split (see Record.shard_body)
 - groups.jsonl    (id, group) pairs: all the split step needs, so a text edit does not rerun it
 - provenance.jsonl where each record came from (source, locator, source digest)
 - quarantine.jsonl rows that could not become records: source, locator and reason, never raw content
@@ -27,7 +27,7 @@ from releasebuild.store.io import open_uri
 
 class Ingest(Step):
     kind = "ingest"
-    code_version = "1"
+    code_version = "2"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -84,9 +84,7 @@ def _mapped_rows(sources: list[SourceFile], family: RecordRules, quarantined: An
                     quarantined({"source": source.name, "locator": locator,
                                  "code": rejected.code, "detail": rejected.detail})
                     continue
-                line = canonical_json({"id": record.id, "digest": record.digest, "group": record.group,
-                                       "messages": record.messages, "metadata": record.metadata,
-                                       "source": source.name})
+                line = record.shard_body(family.name, source.name)
                 yield (record.id, record.digest, source.name, locator_key, record.group), line
 
 
