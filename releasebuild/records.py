@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -39,12 +40,18 @@ class Record:
         to itself."""
         provenance = canonical_json({"family": family, "record_digest": self.digest, "record_id": self.id,
                                      "source": source})
-        return f'{{"family":{canonical_json(family)},{self.content_json[1:-1]},"provenance":{provenance}}}'
+        return f'{{"family":{_json_text(family)},{self.content_json[1:-1]},"provenance":{provenance}}}'
 
 
 def with_split(shard_body: str, split: str) -> str:
     """Close a shard body with its split ("split" is the last key in sorted order)."""
-    return f'{shard_body[:-1]},"split":{canonical_json(split)}}}'
+    return f'{shard_body[:-1]},"split":{_json_text(split)}}}'
+
+
+@functools.lru_cache(maxsize=64)
+def _json_text(name: str) -> str:
+    """A family or split name as a JSON string; the same few names recur on every record."""
+    return canonical_json(name)
 
 
 def lookup(row: Any, path: str) -> Any:

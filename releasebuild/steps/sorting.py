@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-RUN_BYTES = 16 * 1024 * 1024
+RUN_BYTES = 8 * 1024 * 1024
 
 
 def external_sort(items: Iterable[tuple[Any, str]], workdir: Path,
