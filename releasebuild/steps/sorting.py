@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 RUN_BYTES = 8 * 1024 * 1024
-BATCH = 1024
+BATCH = 256
 
 
 def external_sort(items: Iterable[tuple[Any, str]], workdir: Path,
