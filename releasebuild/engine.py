@@ -14,7 +14,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,7 +158,7 @@ class Engine:
         outcomes: dict[str, StepOutcome] = {}
         failed: dict[str, ReleaseBuildError] = {}
         running: dict[Future[Any], tuple[str, Evaluation, Path, float]] = {}
-        pool: ProcessPoolExecutor | None = None
+        pool: Any = None  # a ProcessPoolExecutor, started (and its machinery imported) only when a step runs
         remaining = list(self.order)
         tmp_root = self.env.cache_dir / "tmp"
         tmp_root.mkdir(parents=True, exist_ok=True)
@@ -198,6 +198,8 @@ class Engine:
                                      results, records, outcomes, failed, notify)
                         continue
                     if pool is None:
+                        from concurrent.futures import ProcessPoolExecutor
+
                         pool = ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
                     running[pool.submit(run_step, *job)] = (step_id, evaluation, workdir, started)
                 if running:
