@@ -118,13 +118,13 @@ class Engine:
     def plan(self) -> list[StepPlan]:
         """Statuses without running anything: a step after one that will run may run (early cutoff may skip it)."""
         results: dict[str, StepResult] = {}
-        pending: dict[str, str] = {}
+        pending: set[str] = set()
         plans = []
         for step_id in self.order:
             spec = self.spec(step_id)
             waiting = [dep for dep in spec.deps if dep in pending]
             if waiting:
-                pending[step_id] = step_id
+                pending.add(step_id)
                 plans.append(self._plan_waiting(spec, waiting))
                 continue
             evaluation = self.evaluate(spec, results)
@@ -132,7 +132,7 @@ class Engine:
                 results[step_id] = evaluation.result
                 plans.append(StepPlan(step_id, spec.kind, "cached", evaluation.reason, evaluation.detail))
             else:
-                pending[step_id] = step_id
+                pending.add(step_id)
                 plans.append(StepPlan(step_id, spec.kind, "will_run", evaluation.reason, evaluation.detail))
         self.env.fingerprints.save()
         return plans

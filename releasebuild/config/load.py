@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from releasebuild.config.located import LocatedDocument, Path_, load_located, parse_located
+from releasebuild.config.located import LocatedDocument, Path_, parse_located
 from releasebuild.config.models import Family, Release
 from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.gates import GATE_CONFIGS
@@ -239,5 +239,3 @@ def _display(file: Path, base_dir: Path) -> str:
     except ValueError:
         return file.as_posix()
 
-
-__all__ = ["Definition", "LoadedFamily", "load_definition", "load_located"]

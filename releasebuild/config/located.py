@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -40,15 +39,6 @@ class LocatedDocument:
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-def load_located(path: Path, display_name: str) -> LocatedDocument:
-    """Parse one YAML file; a syntax error becomes a located DefinitionError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DefinitionError([Diagnostic(display_name, 1, 1, "file not found")]) from None
-    return parse_located(text, display_name)
 
 
 def parse_located(text: str, display_name: str) -> LocatedDocument:
