@@ -89,3 +89,12 @@ def test_demo_plan_after_apply_has_nothing_to_do(demo_build: tuple[Path, subproc
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout
     assert json.loads(result.stdout)["summary"] == {"will_run": 0, "may_run": 0, "cached": 25}
+
+
+def test_committed_release_lock_is_what_the_demo_build_records(
+        demo_build: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """The lock is a pure function of definition, data and code: any checkout writes the same bytes."""
+    checkout, _ = demo_build
+    built = (checkout / "release.lock").read_text()
+    assert built == (REPO / "release.lock").read_text(), (
+        "release.lock is out of date: run `releasebuild apply release.yaml` and commit release.lock")
