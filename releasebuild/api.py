@@ -16,7 +16,6 @@ from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records, write_records
 from releasebuild.plan import Plan
 from releasebuild.steps.base import StepSpec
-from releasebuild.store.io import is_local
 from releasebuild.store.root import ReleaseRoot
 
 ROOT_ENV = "RELEASEBUILD_ROOT"
@@ -63,22 +62,19 @@ class Project:
 
 
 def resolve_root(definition: Definition, override: str | None) -> str:
-    """--root, then $RELEASEBUILD_ROOT, then release.yaml's root (relative to release.yaml)."""
+    """--root (relative to the working directory), then $RELEASEBUILD_ROOT, then release.yaml's root (relative to
+    release.yaml). URIs pass through unchanged."""
     chosen = override or os.environ.get(ROOT_ENV)
     if chosen:
-        return str(Path(chosen).absolute()) if is_local(chosen) and "://" not in chosen else chosen
+        return chosen if "://" in chosen else str(Path(chosen).absolute())
     root = definition.release.root
-    if is_local(root) and "://" not in root and not Path(root).is_absolute():
-        return str(definition.base_dir / root)
-    return root
+    return root if "://" in root else str(definition.base_dir / root)
 
 
 def open_project(path: Path, root: str | None = None) -> Project:
     definition = load_definition(path)
     base = definition.base_dir
-    cache = definition.release.cache
-    cache_dir = (base / cache) if cache and not Path(cache).is_absolute() else Path(cache) if cache \
-        else base / STATE_DIR / "cache"
+    cache_dir = base / (definition.release.cache or f"{STATE_DIR}/cache")  # an absolute cache path wins
     release_root = ReleaseRoot(resolve_root(definition, root))
     env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked")
     return Project(definition, release_root, env, build_specs(definition))
