@@ -64,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
             _emit({"ok": False, "error": str(exc)})
         sys.stderr.write(f"error: {exc}\n")
         return exc.exit_code
+    except OSError as exc:  # a file or endpoint outside any step: still an error with a message, not a traceback
+        if args.json:
+            _emit({"ok": False, "error": str(exc)})
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_ERROR

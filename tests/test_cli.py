@@ -132,3 +132,9 @@ def test_json_stdout_is_one_document(small_release: ReleaseFixture, command: str
     result = run(command, "--json", cwd=small_release.dir)
     assert result.returncode in (0, 2), result.stderr
     json.loads(result.stdout)
+
+
+def test_missing_definition_file_is_a_located_error(tmp_path: Path) -> None:
+    result = run("plan", "nope.yaml", "--json", cwd=tmp_path)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["errors"][0]["message"] == "file not found"
