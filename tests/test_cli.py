@@ -88,6 +88,7 @@ def test_blocking_gate_publishes_nothing_and_exits_3(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     ran = {s["id"] for s in json.loads(second.stdout)["steps"] if s["status"] == "ran"}
     assert ran == {"release/quarantine", "release/gates", "release/manifest", "release/publish"}
+    assert not blocked.exists()  # the blocked build's reports are gone once the release is published
 
 
 def test_concurrent_apply_is_refused_with_exit_4(small_release: ReleaseFixture) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from typing import Any
 
 from releasebuild.errors import GateBlocked
@@ -33,8 +34,9 @@ class Publish(Step):
         version = ctx.params["version"]
         manifest_ref = ctx.inputs["release/manifest"].files["manifest.json"]
         manifest = json.loads(ctx.env.cas.path(manifest_ref.sha256).read_bytes())
+        report_dir = ctx.env.blocked_dir / version
+        shutil.rmtree(report_dir, ignore_errors=True)  # reports of an earlier blocked build are stale either way
         if manifest["gates"]["blocked_by"]:
-            report_dir = ctx.env.blocked_dir / version
             for art in manifest["artifacts"]:
                 if art["kind"] in ("gate_report", "gate_summary", "quarantine"):
                     target = report_dir / art["key"]
