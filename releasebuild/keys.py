@@ -125,15 +125,6 @@ class Sha256Writer:
         return self._hasher.hexdigest()
 
 
-def sha256_file(fh: IO[bytes]) -> tuple[str, int]:
-    hasher = hashlib.sha256()
-    size = 0
-    for chunk in iter(lambda: fh.read(FILE_CHUNK), b""):
-        hasher.update(chunk)
-        size += len(chunk)
-    return hasher.hexdigest(), size
-
-
 def merkle_root(artifacts: list[dict[str, Any]]) -> str:
     """One digest naming a release's content: SHA-256 over the sorted (key, sha256, bytes) leaves."""
     hasher = hashlib.sha256()
