@@ -121,3 +121,19 @@ def test_curriculum_normalizes_weights_with_counts(published: tuple[ReleaseFixtu
     alpha = next(f for f in stage["families"] if f["family"] == "alpha")
     assert alpha["records"] == manifest["families"]["alpha"]["records"]
     assert curriculum["families"]["edge_cases"]["stages"] == ["foundation"]
+
+
+def test_duplicate_ids_keep_one_record_and_quarantine_the_rest(tmp_path: Path) -> None:
+    rows = [conversation("same", "g1", text="first"), conversation("other", "g2"),
+            conversation("same", "g3", text="second")]
+    fixture = make_release(tmp_path / "rel", {"alpha": rows}, max_ratio=0.5)
+    report = api.apply(fixture.release_yaml, jobs=1)
+    assert report.outcome.error is None, report.outcome.error
+    prefix = Path(report.release_uri)
+    (entry,) = [json.loads(line) for line in (prefix / "quarantine/alpha.jsonl").read_text().splitlines()]
+    assert entry["code"] == "duplicate_id" and entry["detail"].startswith("id 'same' already used by the record at")
+    kept_line = 1 if entry["locator"]["line"] == 3 else 3
+    assert entry["detail"].endswith(f"../data/alpha.jsonl:line {kept_line}")
+    manifest = json.loads((prefix / "manifest.json").read_text())
+    assert manifest["families"]["alpha"]["records"]["total"] == 2
+    assert manifest["families"]["alpha"]["quarantine_codes"] == {"duplicate_id": 1}

@@ -1,7 +1,7 @@
 """Ingest + normalize one family: stream every source row through the mapping into canonical order.
 
-Outputs, all sorted by record id so that reordering or reformatting a source changes none of them except
-the provenance list:
+Outputs (records, groups and provenance sorted by record id, so reordering or reformatting a source changes
+only the provenance list and the line numbers in the quarantine list):
 - records.jsonl   each record as its published ChatML line, minus the split (see Record.shard_body)
 - groups.jsonl    (id, group) pairs: all the split step needs, so a text edit does not rerun it
 - provenance.jsonl where each record came from (source, locator, source digest)
