@@ -64,10 +64,14 @@ class StepOutcome:
     reason: StaleReason
     detail: str
     seconds: float = 0.0
+    sources: dict[str, int] | None = None  # per-source steps that ran: source files mapped vs. reused
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "status": self.status, "reason": self.reason.value,
+        data = {"id": self.id, "kind": self.kind, "status": self.status, "reason": self.reason.value,
                 "detail": self.detail, "seconds": round(self.seconds, 3)}
+        if self.sources is not None:
+            data["sources"] = self.sources
+        return data
 
 
 @dataclass
@@ -107,13 +111,19 @@ class Engine:
             if done:
                 return Evaluation(record, sources, StepResult({}, {"detail": detail}), StaleReason.UP_TO_DATE, detail)
             return Evaluation(record, sources, None, StaleReason.NOT_PUBLISHED, detail)
-        entry = self.env.actions.get(key)
-        if entry is not None:
-            result = StepResult.from_json(entry["result"])
-            if all(self.env.cas.has(ref.sha256) for ref in result.files.values()):
-                return Evaluation(record, sources, result, StaleReason.UP_TO_DATE, "cached")
+        result = self.cached(key)
+        if result is not None:
+            return Evaluation(record, sources, result, StaleReason.UP_TO_DATE, "cached")
         reason, detail = explain(record, self.previous.get(spec.id))
         return Evaluation(record, sources, None, reason, detail)
+
+    def cached(self, key: str) -> StepResult | None:
+        """The action cache's result for a key, if every file of it is still in the content store."""
+        entry = self.env.actions.get(key)
+        if entry is None:
+            return None
+        result = StepResult.from_json(entry["result"])
+        return result if all(self.env.cas.has(ref.sha256) for ref in result.files.values()) else None
 
     def plan(self) -> list[StepPlan]:
         """Statuses without running anything: a step after one that will run may run (early cutoff may skip it)."""
@@ -152,108 +162,215 @@ class Engine:
 
     def apply(self, listener: Listener | None = None, jobs: int | None = None) -> ApplyOutcome:
         """Run what is stale, independent steps in parallel; record every outcome, stop nothing early."""
-        notify = listener or (lambda *_: None)
-        results: dict[str, StepResult] = {}
-        records: dict[str, StepRecord] = {}
-        outcomes: dict[str, StepOutcome] = {}
-        failed: dict[str, ReleaseBuildError] = {}
-        running: dict[Future[Any], tuple[str, Evaluation, Path, float]] = {}
-        pool: Any = None  # a ProcessPoolExecutor, started (and its machinery imported) only when a step runs
-        remaining = list(self.order)
-        tmp_root = self.env.cache_dir / "tmp"
-        tmp_root.mkdir(parents=True, exist_ok=True)
+        walk = _Walk(self, listener or (lambda *_: None), jobs)
         try:
-            while remaining or running:
-                for step_id in [s for s in remaining if all(d in outcomes for d in self.spec(s).deps)]:
-                    remaining.remove(step_id)
-                    spec = self.spec(step_id)
-                    broken = [d for d in spec.deps if outcomes[d].status in ("failed", "skipped")]
-                    if broken:
-                        outcomes[step_id] = StepOutcome(step_id, spec.kind, "skipped", StaleReason.UPSTREAM_FAILED,
-                                                        "because " + ", ".join(broken) + " did not complete")
-                        notify(step_id, "skipped", outcomes[step_id].detail)
-                        continue
-                    try:
-                        evaluation = self.evaluate(spec, results)
-                    except ReleaseBuildError as exc:
-                        failed[step_id] = exc
-                        outcomes[step_id] = StepOutcome(step_id, spec.kind, "failed", StaleReason.INPUT_CHANGED,
-                                                        str(exc))
-                        notify(step_id, "failed", str(exc))
-                        continue
-                    if evaluation.result is not None:
-                        results[step_id] = evaluation.result
-                        records[step_id] = _with_output(evaluation.record, evaluation.result)
-                        outcomes[step_id] = StepOutcome(step_id, spec.kind, "cached", evaluation.reason,
-                                                        evaluation.detail)
-                        notify(step_id, "cached", evaluation.detail)
-                        continue
-                    notify(step_id, "start", evaluation.detail)
-                    workdir = Path(tempfile.mkdtemp(dir=tmp_root, prefix="step-"))
-                    job = (spec, workdir, self._views(spec, results), self._input_paths(spec, results),
-                           evaluation.sources)
-                    started = time.monotonic()
-                    if STEP_KINDS[spec.kind].effect:
-                        self._finish(step_id, evaluation, workdir, started, _run_effect(*job, env=self.env),
-                                     results, records, outcomes, failed, notify)
-                        continue
-                    if pool is None:
-                        from concurrent.futures import ProcessPoolExecutor
-
-                        pool = ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
-                    running[pool.submit(run_step, *job)] = (step_id, evaluation, workdir, started)
-                if running:
-                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                    for future in done:
-                        step_id, evaluation, workdir, started = running.pop(future)
-                        self._finish(step_id, evaluation, workdir, started, future.result(),
-                                     results, records, outcomes, failed, notify)
+            walk.run()
         finally:
-            if pool is not None:
-                pool.shutdown(wait=True)
+            walk.close()
             self.env.fingerprints.save()
-        steps = [outcomes[step_id] for step_id in self.order]
-        return ApplyOutcome(steps, records, results, _first_error(failed, self.order))
-
-    def _finish(self, step_id: str, evaluation: Evaluation, workdir: Path, started: float, returned: Any,
-                results: dict[str, StepResult], records: dict[str, StepRecord],
-                outcomes: dict[str, StepOutcome], failed: dict[str, ReleaseBuildError], notify: Listener) -> None:
-        spec = self.spec(step_id)
-        seconds = time.monotonic() - started
-        try:
-            if isinstance(returned, BaseException):
-                raise returned
-            if isinstance(returned, _WorkerError):
-                raise StepFailed(step_id, returned.message)
-            outputs, meta, seconds = returned  # the step's own run time, not its wait in the pool queue
-            result = StepResult({name: ref for name, (_, ref) in outputs.items()}, meta)
-            for path, ref in outputs.values():
-                self.env.cas.adopt(Path(path), ref.sha256)
-            if not STEP_KINDS[spec.kind].effect:
-                self.env.actions.put(evaluation.record.key, {"step": step_id, "result": result.to_json()})
-            results[step_id] = result
-            records[step_id] = _with_output(evaluation.record, result)
-            outcomes[step_id] = StepOutcome(step_id, spec.kind, "ran", evaluation.reason, evaluation.detail, seconds)
-            notify(step_id, "ran", f"{seconds:.2f}s")
-        except ReleaseBuildError as exc:
-            failed[step_id] = exc
-            outcomes[step_id] = StepOutcome(step_id, spec.kind, "failed", evaluation.reason, str(exc), seconds)
-            notify(step_id, "failed", str(exc))
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        steps = [walk.outcomes[step_id] for step_id in self.order]
+        return ApplyOutcome(steps, walk.records, walk.results, _first_error(walk.failed, self.order))
 
     def _context(self, spec: StepSpec, results: dict[str, StepResult], sources: list[SourceFile],
                  workdir: Path) -> StepContext:
-        return StepContext(spec, workdir, self._views(spec, results), self._input_paths(spec, results),
+        return StepContext(spec, workdir, self.views(spec, results), self.input_paths(spec, results),
                            sources, env=self.env)
 
     @staticmethod
-    def _views(spec: StepSpec, results: dict[str, StepResult]) -> dict[str, StepResult]:
+    def views(spec: StepSpec, results: dict[str, StepResult]) -> dict[str, StepResult]:
         return {dep: spec.view(dep, results[dep]) for dep in spec.deps}
 
-    def _input_paths(self, spec: StepSpec, results: dict[str, StepResult]) -> dict[str, dict[str, Path]]:
+    def input_paths(self, spec: StepSpec, results: dict[str, StepResult]) -> dict[str, dict[str, Path]]:
         return {dep: {name: self.env.cas.path(ref.sha256) for name, ref in view.files.items()}
-                for dep, view in self._views(spec, results).items()}
+                for dep, view in self.views(spec, results).items()}
+
+
+@dataclass
+class _Mapping:
+    """A per-source step whose files are being mapped; the combining run starts when the last one is in."""
+
+    evaluation: Evaluation
+    started: float
+    parts: dict[str, StepResult] = field(default_factory=dict)
+    pending: int = 0
+    mapped: int = 0  # files mapped in this run; the others came from the action cache
+    seconds: float = 0.0
+    error: ReleaseBuildError | None = None
+
+
+@dataclass(frozen=True)
+class _Job:
+    step_id: str
+    workdir: Path
+    source: SourceFile | None = None  # set for one file's map job
+    map_key: str = ""
+
+
+class _Walk:
+    """One apply: the state of the walk over the graph, and the pool its jobs run in."""
+
+    def __init__(self, engine: Engine, notify: Listener, jobs: int | None):
+        self.engine = engine
+        self.env = engine.env
+        self.notify = notify
+        self.jobs = jobs
+        self.results: dict[str, StepResult] = {}
+        self.records: dict[str, StepRecord] = {}
+        self.outcomes: dict[str, StepOutcome] = {}
+        self.failed: dict[str, ReleaseBuildError] = {}
+        self.evaluations: dict[str, tuple[Evaluation, float]] = {}
+        self.mappings: dict[str, _Mapping] = {}
+        self.running: dict[Future[Any], _Job] = {}
+        self.pool: Any = None  # a ProcessPoolExecutor, started (and its machinery imported) only when a step runs
+        self.tmp_root = self.env.cache_dir / "tmp"
+        self.tmp_root.mkdir(parents=True, exist_ok=True)
+
+    def run(self) -> None:
+        remaining = list(self.engine.order)
+        while remaining or self.running:
+            for step_id in [s for s in remaining if all(d in self.outcomes for d in self.engine.spec(s).deps)]:
+                remaining.remove(step_id)
+                self._start(step_id)
+            if self.running:
+                done, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = self.running.pop(future)
+                    if job.source is None:
+                        self._finish(job, future.result())
+                    else:
+                        self._finish_map(job, future.result())
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    def _start(self, step_id: str) -> None:
+        spec = self.engine.spec(step_id)
+        broken = [d for d in spec.deps if self.outcomes[d].status in ("failed", "skipped")]
+        if broken:
+            self._outcome(StepOutcome(step_id, spec.kind, "skipped", StaleReason.UPSTREAM_FAILED,
+                                      "because " + ", ".join(broken) + " did not complete"))
+            return
+        try:
+            evaluation = self.engine.evaluate(spec, self.results)
+        except ReleaseBuildError as exc:
+            self.failed[step_id] = exc
+            self._outcome(StepOutcome(step_id, spec.kind, "failed", StaleReason.INPUT_CHANGED, str(exc)))
+            return
+        if evaluation.result is not None:
+            self.results[step_id] = evaluation.result
+            self.records[step_id] = _with_output(evaluation.record, evaluation.result)
+            self._outcome(StepOutcome(step_id, spec.kind, "cached", evaluation.reason, evaluation.detail))
+            return
+        self.notify(step_id, "start", evaluation.detail)
+        self.evaluations[step_id] = (evaluation, time.monotonic())
+        kind = STEP_KINDS[spec.kind]
+        if kind.effect:
+            workdir = self._workdir()
+            inputs = self.engine.views(spec, self.results)
+            paths = self.engine.input_paths(spec, self.results)
+            self._finish(_Job(step_id, workdir), _run_effect(spec, workdir, inputs, paths, evaluation.sources,
+                                                             env=self.env))
+        elif kind.per_source:
+            self._start_maps(spec, evaluation)
+        else:
+            self._submit(_Job(step_id, self._workdir()), run_step, self.engine.views(spec, self.results),
+                         self.engine.input_paths(spec, self.results), evaluation.sources)
+
+    def _start_maps(self, spec: StepSpec, evaluation: Evaluation) -> None:
+        """Map each source file whose map result is not cached; combine when all are in."""
+        mapping = self.mappings[spec.id] = _Mapping(evaluation, time.monotonic())
+        code_version = STEP_KINDS[spec.kind].code_version
+        for source in evaluation.sources:
+            key = step_key(f"{spec.kind}:map", code_version, spec.params, {f"source:{source.name}": source.digest})
+            cached = self.engine.cached(key)
+            if cached is not None:
+                mapping.parts[source.name] = cached
+                continue
+            mapping.pending += 1
+            self._submit(_Job(spec.id, self._workdir(), source, key), run_map, source)
+        if mapping.pending == 0:
+            self._combine(spec, mapping)
+
+    def _finish_map(self, job: _Job, returned: Any) -> None:
+        assert job.source is not None
+        mapping = self.mappings[job.step_id]
+        mapping.pending -= 1
+        try:
+            result, seconds = self._adopt(job, returned)
+            self.env.actions.put(job.map_key, {"step": f"{job.step_id}:{job.source.name}",
+                                               "result": result.to_json()})
+            mapping.parts[job.source.name] = result
+            mapping.mapped += 1
+            mapping.seconds += seconds
+        except ReleaseBuildError as exc:
+            mapping.error = mapping.error or StepFailed(job.step_id, f"{job.source.name}: {exc}")
+        finally:
+            shutil.rmtree(job.workdir, ignore_errors=True)
+        if mapping.pending:
+            return
+        if mapping.error is not None:
+            spec = self.engine.spec(job.step_id)
+            self.failed[job.step_id] = mapping.error
+            self._outcome(StepOutcome(job.step_id, spec.kind, "failed", mapping.evaluation.reason,
+                                      str(mapping.error), mapping.seconds))
+            return
+        self._combine(self.engine.spec(job.step_id), mapping)
+
+    def _combine(self, spec: StepSpec, mapping: _Mapping) -> None:
+        parts = {f"source:{name}": result for name, result in mapping.parts.items()}
+        paths = {dep: {name: self.env.cas.path(ref.sha256) for name, ref in result.files.items()}
+                 for dep, result in parts.items()}
+        self._submit(_Job(spec.id, self._workdir()), run_step, parts, paths, mapping.evaluation.sources)
+
+    def _submit(self, job: _Job, fn: Callable[..., Any], *args: Any) -> None:
+        if self.pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs or os.cpu_count() or 1)
+        self.running[self.pool.submit(fn, self.engine.spec(job.step_id), job.workdir, *args)] = job
+
+    def _workdir(self) -> Path:
+        return Path(tempfile.mkdtemp(dir=self.tmp_root, prefix="step-"))
+
+    def _adopt(self, job: _Job, returned: Any) -> tuple[StepResult, float]:
+        """A job's outputs moved into the content store; raises the job's error."""
+        if isinstance(returned, BaseException):
+            raise returned
+        if isinstance(returned, _WorkerError):
+            raise StepFailed(job.step_id, returned.message)
+        outputs, meta, seconds = returned  # the job's own run time, not its wait in the pool queue
+        for path, ref in outputs.values():
+            self.env.cas.adopt(Path(path), ref.sha256)
+        return StepResult({name: ref for name, (_, ref) in outputs.items()}, meta), seconds
+
+    def _finish(self, job: _Job, returned: Any) -> None:
+        step_id = job.step_id
+        spec = self.engine.spec(step_id)
+        evaluation, started = self.evaluations[step_id]
+        mapping = self.mappings.get(step_id)
+        seconds = time.monotonic() - started
+        try:
+            result, seconds = self._adopt(job, returned)
+            if not STEP_KINDS[spec.kind].effect:
+                self.env.actions.put(evaluation.record.key, {"step": step_id, "result": result.to_json()})
+            self.results[step_id] = result
+            self.records[step_id] = _with_output(evaluation.record, result)
+            sources = None
+            if mapping is not None:
+                seconds += mapping.seconds
+                sources = {"mapped": mapping.mapped, "cached": len(mapping.parts) - mapping.mapped}
+            self._outcome(StepOutcome(step_id, spec.kind, "ran", evaluation.reason, evaluation.detail, seconds,
+                                      sources), f"{seconds:.2f}s")
+        except ReleaseBuildError as exc:
+            self.failed[step_id] = exc
+            self._outcome(StepOutcome(step_id, spec.kind, "failed", evaluation.reason, str(exc), seconds))
+        finally:
+            shutil.rmtree(job.workdir, ignore_errors=True)
+
+    def _outcome(self, outcome: StepOutcome, shown: str | None = None) -> None:
+        self.outcomes[outcome.id] = outcome
+        self.notify(outcome.id, outcome.status, shown if shown is not None else outcome.detail)
 
 
 @dataclass(frozen=True)
@@ -262,15 +379,20 @@ class _WorkerError:
 
 
 def run_step(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult], input_paths: dict[str, dict[str, Path]],
-             sources: list[SourceFile]) -> Executed | _WorkerError:
+             sources: list[SourceFile], phase: str = "run") -> Executed | _WorkerError:
     """Runs in a worker process. Errors come back as values: custom exceptions do not always survive pickling."""
     try:
-        return _execute(StepContext(spec, workdir, inputs, input_paths, sources))
+        return _execute(StepContext(spec, workdir, inputs, input_paths, sources), phase)
     except ReleaseBuildError as exc:
         return _WorkerError(str(exc))
     except Exception as exc:  # a bug or bad data inside a step: report it with its origin
         tail = "".join(traceback.format_exception(exc)[-3:]).strip()
         return _WorkerError(f"{type(exc).__name__}: {exc}\n{tail}")
+
+
+def run_map(spec: StepSpec, workdir: Path, source: SourceFile) -> Executed | _WorkerError:
+    """Runs in a worker process: one source file of a per-source step."""
+    return run_step(spec, workdir, {}, {}, [source], phase="map")
 
 
 def _run_effect(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult],
@@ -286,10 +408,11 @@ def _run_effect(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult],
 Executed = tuple[dict[str, tuple[str, FileRef]], dict[str, Any], float]
 
 
-def _execute(ctx: StepContext) -> Executed:
+def _execute(ctx: StepContext, phase: str = "run") -> Executed:
     started = time.monotonic()
+    kind = STEP_KINDS[ctx.spec.kind]
     try:
-        meta = STEP_KINDS[ctx.spec.kind].run(ctx)
+        meta = kind.map(ctx) if phase == "map" else kind.run(ctx)
     finally:
         for output in ctx.outputs.values():
             output.close()

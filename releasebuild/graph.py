@@ -1,7 +1,7 @@
 """The target graph: a release definition becomes StepSpecs in a networkx DiGraph.
 
-Per family: ingest -> split -> export -> provenance. Global: curriculum, gates (from the gate registry),
-gate summary, manifest, publish. Gates plug in through the registry; nothing here knows a gate by name.
+Per family: ingest -> split -> export and provenance (side by side). Global: curriculum, gates (from the gate
+registry), gate summary, manifest, publish. Gates plug in through the registry; nothing here knows a gate by name.
 """
 
 from __future__ import annotations
@@ -28,20 +28,20 @@ def family_steps(family: LoadedFamily, definition: Definition) -> list[StepSpec]
     release = definition.release
     splits = config.splits or release.splits
     ingest_params = {"family": config.record_rules()}
+    shards = {"family": name, "max_records": release.shards.max_records, "max_bytes": release.shards.max_bytes}
     return [
         StepSpec(f"{name}/ingest", "ingest", ingest_params, (), name, tuple(config.sources), str(family.base_dir)),
         StepSpec(f"{name}/split", "split",
                  {"family": name, "ratios": splits.ratios, "salt": splits.salt or release.splits.salt,
                   "method": SPLIT_METHOD},
                  (f"{name}/ingest",), name, reads={f"{name}/ingest": ("groups.jsonl",)}),
-        StepSpec(f"{name}/export", "export",
-                 {"family": name, "max_records": release.shards.max_records, "max_bytes": release.shards.max_bytes},
+        StepSpec(f"{name}/export", "export", shards,
                  (f"{name}/ingest", f"{name}/split"), name,
                  reads={f"{name}/ingest": ("records.jsonl",), f"{name}/split": ("assignment.jsonl",)}),
-        StepSpec(f"{name}/provenance", "provenance", {"family": name},
-                 (f"{name}/ingest", f"{name}/split", f"{name}/export"), name,
-                 reads={f"{name}/ingest": ("provenance.jsonl",), f"{name}/split": ("assignment.jsonl",),
-                        f"{name}/export": ("meta",)}),
+        StepSpec(f"{name}/provenance", "provenance", shards,
+                 (f"{name}/ingest", f"{name}/split"), name,
+                 reads={f"{name}/ingest": ("records.jsonl", "provenance.jsonl"),
+                        f"{name}/split": ("assignment.jsonl",)}),
     ]
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from releasebuild import api
 from releasebuild.keys import canonical_json, merkle_root
-from releasebuild.testing import ReleaseFixture, conversation, make_release
+from releasebuild.testing import ReleaseFixture, conversation, make_release, write_jsonl
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "manifest.schema.json").read_text())
 SECRET = "call me at 212-555-0199 zq-raw-marker"
@@ -137,3 +137,26 @@ def test_duplicate_ids_keep_one_record_and_quarantine_the_rest(tmp_path: Path) -
     manifest = json.loads((prefix / "manifest.json").read_text())
     assert manifest["families"]["alpha"]["records"]["total"] == 2
     assert manifest["families"]["alpha"]["quarantine_codes"] == {"duplicate_id": 1}
+
+
+def test_duplicate_ids_across_source_files_are_found_by_the_merge(tmp_path: Path) -> None:
+    fixture = make_release(tmp_path / "rel", {"alpha": [conversation("a", "g1")]}, max_ratio=0.9)
+    data = fixture.dir / "data"
+    write_jsonl(data / "alpha-2.jsonl", [conversation("b", "g2"), conversation("a", "g3", text="second copy")])
+    write_jsonl(data / "alpha-3.jsonl", ["{broken", conversation("a", "g4", text="third copy")])
+    fixture.edit_yaml(fixture.family_yaml("alpha"), sources=["../data/alpha*.jsonl"])
+    report = api.apply(fixture.release_yaml, jobs=2)
+    assert report.outcome.error is None, report.outcome.error
+    prefix = Path(report.release_uri)
+    entries = [json.loads(line) for line in (prefix / "quarantine/alpha.jsonl").read_text().splitlines()]
+    # One list in (source, position) order: per-file rejects and the merge's duplicates interleaved.
+    assert [(e["source"], e["locator"]["line"], e["code"]) for e in entries] == [
+        (s, line, code) for s, line, code in sorted((e["source"], e["locator"]["line"], e["code"]) for e in entries)]
+    assert sorted(e["code"] for e in entries) == ["duplicate_id", "duplicate_id", "invalid_json"]
+    shard_ids = [json.loads(line)["id"] for path in sorted((prefix / "data").rglob("*.jsonl"))
+                 for line in path.read_text().splitlines()]
+    assert sorted(shard_ids) == ["a", "b"]
+    kept = {e["detail"].rsplit(" at ", 1)[1] for e in entries if e["code"] == "duplicate_id"}
+    (kept_at,) = kept
+    quarantined_at = {f"{e['source']}:line {e['locator']['line']}" for e in entries if e["code"] == "duplicate_id"}
+    assert kept_at not in quarantined_at and len(quarantined_at) == 2

@@ -212,11 +212,58 @@ def test_plan_says_will_run_for_a_step_whose_own_parameters_changed_downstream(s
     plan = {step.id: step for step in api.plan(small_release.release_yaml).steps}
     assert (plan["alpha/split"].status, plan["alpha/split"].detail) == (
         "will_run", "parameters changed: ratios.test, ratios.train, ratios.val")
-    # export waits on split, but its own max_records changed: it runs whatever split produces.
-    assert (plan["alpha/export"].status, plan["alpha/export"].detail) == (
-        "will_run", "parameters changed: max_records")
-    assert plan["alpha/provenance"].status == "may_run"
+    # export and provenance wait on split, but their own max_records changed: they run whatever split produces.
+    for step_id in ("alpha/export", "alpha/provenance"):
+        assert (plan[step_id].status, plan[step_id].detail) == ("will_run", "parameters changed: max_records")
+    # The curriculum's own parameters did not change: whether it runs depends on what the splits produce.
+    assert plan["release/curriculum"].status == "may_run"
     report = apply(small_release)
     for step in report["steps"]:
         if step["status"] == "ran":
             assert plan[step["id"]].status != "cached"
+
+
+def _split_family_into_files(fixture: ReleaseFixture, family: str, files: int) -> list[Path]:
+    """Spread a family's rows over `files` source files matched by one glob."""
+    rows = [json.loads(line) for line in fixture.data_file(family).read_text().splitlines()]
+    fixture.data_file(family).unlink()
+    paths = [write_jsonl(fixture.dir / "data" / family / f"part-{index}.jsonl", rows[index::files])
+             for index in range(files)]
+    fixture.edit_yaml(fixture.family_yaml(family), sources=[f"../data/{family}/part-*.jsonl"])
+    return paths
+
+
+def _step(report: dict[str, Any], step_id: str) -> dict[str, Any]:
+    return next(step for step in report["steps"] if step["id"] == step_id)
+
+
+def test_editing_one_source_file_remaps_only_that_file(small_release: ReleaseFixture, tmp_path: Path) -> None:
+    paths = _split_family_into_files(small_release, "alpha", 3)
+    first = apply(small_release)
+    assert _step(first, "alpha/ingest")["sources"] == {"mapped": 3, "cached": 0}
+    rows = [json.loads(line) for line in paths[1].read_text().splitlines()]
+    rows[0]["dialog"][0]["text"] = "An edited opening line."
+    write_jsonl(paths[1], rows)
+    report = apply(small_release)
+    assert _step(report, "alpha/ingest")["sources"] == {"mapped": 1, "cached": 2}
+    assert ran(report) == {"alpha/ingest", "alpha/export", "alpha/provenance", "release/manifest", "release/publish"}
+    # Merging two cached maps with one fresh one gives exactly what a clean build of the same data gives.
+    incremental = (small_release.dir / "published/releases/v2026-11-23/manifest.json").read_bytes()
+    shutil.rmtree(small_release.dir / ".releasebuild")
+    clean = api.apply(small_release.release_yaml, str(tmp_path / "clean"), jobs=2)
+    assert clean.outcome.error is None
+    assert (Path(clean.release_uri) / "manifest.json").read_bytes() == incremental
+
+
+def test_removing_a_source_file_merges_the_cached_rest(small_release: ReleaseFixture) -> None:
+    paths = _split_family_into_files(small_release, "alpha", 3)
+    apply(small_release)
+    removed = {json.loads(line)["cid"] for line in paths[2].read_text().splitlines()}
+    paths[2].unlink()
+    report = apply(small_release)
+    assert _step(report, "alpha/ingest")["sources"] == {"mapped": 0, "cached": 2}
+    prefix = small_release.dir / "published/releases/v2026-11-23"
+    provenance = [json.loads(line) for line in (prefix / "provenance/alpha.jsonl").read_text().splitlines()]
+    assert {entry["source"] for entry in provenance} == {"../data/alpha/part-0.jsonl", "../data/alpha/part-1.jsonl"}
+    assert removed and removed.isdisjoint(entry["id"] for entry in provenance)
+    assert len(provenance) == sum(len(path.read_text().splitlines()) for path in paths[:2])

@@ -165,9 +165,18 @@ class Step:
     # Effect steps change the world outside the cache (publishing); they run in the main process
     # and decide for themselves whether their effect is already in place.
     effect: ClassVar[bool] = False
+    # Per-source steps map each source file on its own (`map`, with ctx.sources holding that one file), each
+    # cached by the file's digest and run in parallel; `run` then combines them, reading map results as inputs
+    # named "source:<name>". An edit to one file of a family re-maps that file only.
+    per_source: ClassVar[bool] = False
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @staticmethod
+    def map(ctx: StepContext) -> dict[str, Any]:
+        """Per-source steps only: one source file's part of the work."""
         raise NotImplementedError
 
     @staticmethod

@@ -6,6 +6,7 @@ each line with its split and routes it to the split's current shard.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -18,6 +19,38 @@ def shard_key(split: str, family: str, index: int) -> str:
     return f"data/{split}/{family}-{index:05d}.jsonl"
 
 
+class ShardLayout:
+    """Which shard each record lands in: a pure function of the records' splits and sizes, in id order.
+
+    Export and the provenance index both walk it, so the provenance index needs no output of export and the
+    two run side by side."""
+
+    def __init__(self, family: str, max_records: int, max_bytes: int):
+        self.family = family
+        self.max_records = max_records
+        self.max_bytes = max_bytes
+        self._open: dict[str, tuple[int, int, int]] = {}  # split -> (shard index, records, bytes)
+
+    def place(self, split: str, body_bytes: int) -> tuple[str, bool]:
+        """The shard key of the next record of `split`, and whether it starts a new shard.
+
+        `body_bytes` is the record's line in records.jsonl (shard body and newline); the published line is
+        longer by the split it is closed with."""
+        size = body_bytes - 2 + len(split_tail(split))
+        index, records, used = self._open.get(split, (-1, 0, 0))
+        started = index < 0 or records >= self.max_records or used + size > self.max_bytes
+        if started:
+            index, records, used = index + 1, 0, 0
+        self._open[split] = (index, records + 1, used + size)
+        return shard_key(split, self.family, index), started
+
+
+@functools.lru_cache(maxsize=8)
+def split_tail(split: str) -> bytes:
+    """What replaces the closing `}\\n` of a records.jsonl line to make it the published shard line."""
+    return (with_split("{}", split)[1:] + "\n").encode("utf-8")
+
+
 class Export(Step):
     kind = "export"
     code_version = "2"
@@ -27,6 +60,7 @@ class Export(Step):
         family = ctx.params["family"]
         max_records, max_bytes = ctx.params["max_records"], ctx.params["max_bytes"]
         ingest_id, split_id = ctx.spec.deps
+        layout = ShardLayout(family, max_records, max_bytes)
         open_shards: dict[str, tuple[OutputFile, dict[str, Any]]] = {}
         shards: list[dict[str, Any]] = []
 
@@ -35,23 +69,20 @@ class Export(Step):
             output.close()
             shards.append(info)
 
-        with ctx.input_path(ingest_id, "records.jsonl").open(encoding="utf-8") as records, \
+        with ctx.input_path(ingest_id, "records.jsonl").open("rb") as records, \
                 ctx.input_path(split_id, "assignment.jsonl").open(encoding="utf-8") as assignment:
             # Both files come from one ingest run, in the same id order; strict zip catches any drift.
             for body, assigned_line in zip(records, assignment, strict=True):
                 assigned = json.loads(assigned_line)
                 split = assigned["split"]
-                line = (with_split(body.rstrip("\n"), split) + "\n").encode("utf-8")
-                current = open_shards.get(split)
-                if current and (current[1]["records"] >= max_records or current[0].bytes + len(line) > max_bytes):
-                    finish(split)
-                    current = None
-                if current is None:
-                    index = sum(1 for info in shards if info["split"] == split)
-                    key = shard_key(split, family, index)
-                    current = (ctx.open_output(key, publish=key, kind="shard"),
-                               {"key": key, "split": split, "records": 0, "first_id": assigned["id"]})
-                    open_shards[split] = current
+                key, started = layout.place(split, len(body))
+                if started:
+                    if split in open_shards:
+                        finish(split)
+                    open_shards[split] = (ctx.open_output(key, publish=key, kind="shard"),
+                                          {"key": key, "split": split, "records": 0, "first_id": assigned["id"]})
+                current = open_shards[split]
+                line = body[:-2] + split_tail(split)
                 current[0].write(line)
                 current[1]["records"] += 1
                 current[1]["last_id"] = assigned["id"]

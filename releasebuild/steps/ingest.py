@@ -1,7 +1,9 @@
-"""Ingest + normalize one family: stream every source row through the mapping into canonical order.
+"""Ingest + normalize one family: each source file is mapped on its own, then the files are merged in id order.
 
-Outputs (records, groups and provenance sorted by record id, so reordering or reformatting a source changes
-only the provenance list and the line numbers in the quarantine list):
+`map` (one per source file, cached by that file's digest, run in parallel) streams the file's rows through the
+mapping and sorts them by record id. `run` merges the per-file runs, so an edit to one file of a family re-parses
+that file only. Outputs of `run` (records, groups and provenance sorted by record id, so reordering or
+reformatting a source changes only the provenance list and the line numbers in the quarantine list):
 - records.jsonl   each record as its published ChatML line, minus the split (see Record.shard_body)
 - groups.jsonl    (id, group) pairs: all the split step needs, so a text edit does not rerun it
 - provenance.jsonl where each record came from (source, locator, source digest)
@@ -10,6 +12,7 @@ only the provenance list and the line numbers in the quarantine list):
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -24,13 +27,21 @@ from releasebuild.steps.base import SourceFile, Step, StepContext
 from releasebuild.steps.sorting import external_sort
 from releasebuild.store.io import open_uri
 
+# A mapped file's sorted run holds one line per record: provenance JSON, group JSON and the record's shard body,
+# tab-separated (canonical JSON never contains a raw tab), so the merge copies text and parses only the small
+# provenance part. Text, not pickles: the run lives in the content store, which may be remote and shared.
+SORTED = "sorted.tsv"
+QUARANTINE = "quarantine.jsonl"
+
 
 class Ingest(Step):
     kind = "ingest"
-    code_version = "2"
+    code_version = "3"
+    per_source = True
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def map(ctx: StepContext) -> dict[str, Any]:
+        (source,) = ctx.sources
         family = RecordRules.model_validate(ctx.params["family"])
         codes: Counter[str] = Counter()
         # Rejects are spilled to disk as they come and sorted at the end: memory stays flat even when a
@@ -38,63 +49,100 @@ class Ingest(Step):
         spill_path = ctx.workdir / "quarantine.unsorted"
         spill = spill_path.open("w", encoding="utf-8")
 
-        def quarantined(entry: dict[str, Any]) -> None:
-            spill.write(canonical_json({"family": family.name, **entry}) + "\n")
-            codes[entry["code"]] += 1
+        def quarantined(locator: dict[str, Any], code: str, detail: str) -> None:
+            entry = {"family": family.name, "source": source.name, "locator": locator, "code": code, "detail": detail}
+            spill.write(canonical_json(entry) + "\n")
+            codes[code] += 1
 
-        source_digests = {source.name: source.digest for source in ctx.sources}
-        mapped = _mapped_rows(ctx.sources, family, quarantined)
-        ordered = external_sort(mapped, ctx.workdir)
+        records = 0
+        with ctx.create(SORTED) as out:
+            for _, line in external_sort(_mapped_rows(source, family, quarantined), ctx.workdir):
+                out.write((line + "\n").encode("utf-8"))
+                records += 1
+        spill.close()
+        with ctx.create(QUARANTINE) as out:
+            for _, line in external_sort(_quarantine_run(spill_path), ctx.workdir):
+                out.write((line + "\n").encode("utf-8"))
+        return {"source": source.name, "records": records, "quarantine_codes": dict(sorted(codes.items()))}
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        family = ctx.params["family"]["name"]
+        parts = [ctx.inputs[f"source:{source.name}"] for source in ctx.sources]
+        paths = [ctx.input_paths[f"source:{source.name}"] for source in ctx.sources]
+        codes: Counter[str] = Counter()
+        for part in parts:
+            codes.update(part.meta["quarantine_codes"])
+        duplicates: list[tuple[Any, str]] = []
         records = 0
         with ctx.create("records.jsonl") as rec_out, ctx.create("groups.jsonl") as grp_out, \
                 ctx.create("provenance.jsonl") as prov_out:
-            previous: tuple[str, str, dict[str, Any]] | None = None
-            for (record_id, record_digest, source, locator_key, group), line in ordered:
-                locator = dict(locator_key)
-                if previous is not None and previous[0] == record_id:
-                    kept = f"{previous[1]}:{_locator_text(previous[2])}"
-                    quarantined({"source": source, "locator": locator, "code": "duplicate_id",
-                                 "detail": f"id '{record_id}' already used by the record at {kept}"})
+            kept: dict[str, Any] | None = None
+            for origin, line in heapq.merge(*(_sorted_run(p[SORTED]) for p in paths), key=_merge_key):
+                prov_json, group_json, body = line.split("\t", 2)
+                if kept is not None and kept["id"] == origin["id"]:
+                    where = f"{kept['source']}:{_locator_text(kept['locator'])}"
+                    entry = {"family": family, "source": origin["source"], "locator": origin["locator"],
+                             "code": "duplicate_id", "detail": f"id '{origin['id']}' already used by the record at "
+                                                                f"{where}"}
+                    duplicates.append((_quarantine_key(entry), canonical_json(entry)))
+                    codes["duplicate_id"] += 1
                     continue
-                previous = (record_id, source, locator)
-                rec_out.write((line + "\n").encode("utf-8"))
-                grp_out.write((canonical_json({"id": record_id, "group": group}) + "\n").encode("utf-8"))
-                prov = {"id": record_id, "source": source, "locator": locator,
-                        "source_digest": source_digests[source], "record_digest": record_digest}
-                prov_out.write((canonical_json(prov) + "\n").encode("utf-8"))
+                kept = origin
+                rec_out.write(body.encode("utf-8"))
+                grp_out.write((group_json + "\n").encode("utf-8"))
+                prov_out.write((prov_json + "\n").encode("utf-8"))
                 records += 1
-        spill.close()
-        with ctx.create("quarantine.jsonl", publish=f"quarantine/{family.name}.jsonl", kind="quarantine") as q_out:
-            for _, line in external_sort(_quarantine_keyed(spill_path), ctx.workdir):
+        with ctx.create("quarantine.jsonl", publish=f"quarantine/{family}.jsonl", kind="quarantine") as q_out:
+            # Per-file lists are already in (source, position) order; duplicates found here are merged in.
+            lists = [_quarantine_run(p[QUARANTINE]) for p in paths] + [iter(sorted(duplicates))]
+            for _, line in heapq.merge(*lists):
                 q_out.write((line + "\n").encode("utf-8"))
-        return {"family": family.name, "records": records, "quarantined": sum(codes.values()),
+        return {"family": family, "records": records, "quarantined": sum(codes.values()),
                 "quarantine_codes": dict(sorted(codes.items()))}
 
 
-def _mapped_rows(sources: list[SourceFile], family: RecordRules, quarantined: Any) -> Iterator[tuple[Any, str]]:
-    for source in sorted(sources, key=lambda s: s.name):
-        with open_uri(source.uri) as fh:
-            for locator, row in read_rows(fh, family.format, family.options, source.name):
-                locator_key = tuple(sorted(locator.items()))
-                try:
-                    if isinstance(row, Rejected):
-                        raise row
-                    record = map_record(row, family)
-                except Rejected as rejected:
-                    quarantined({"source": source.name, "locator": locator,
-                                 "code": rejected.code, "detail": rejected.detail})
-                    continue
-                line = record.shard_body(family.name, source.name)
-                yield (record.id, record.digest, source.name, locator_key, record.group), line
+def _mapped_rows(source: SourceFile, family: RecordRules, quarantined: Any) -> Iterator[tuple[Any, str]]:
+    """(sort key, sorted-run line) per record of one file; rejected rows go to `quarantined`."""
+    with open_uri(source.uri) as fh:
+        for locator, row in read_rows(fh, family.format, family.options, source.name):
+            try:
+                if isinstance(row, Rejected):
+                    raise row
+                record = map_record(row, family)
+            except Rejected as rejected:
+                quarantined(locator, rejected.code, rejected.detail)
+                continue
+            prov = canonical_json({"id": record.id, "source": source.name, "locator": locator,
+                                   "source_digest": source.digest, "record_digest": record.digest})
+            group = canonical_json({"id": record.id, "group": record.group})
+            line = f"{prov}\t{group}\t{record.shard_body(family.name, source.name)}"
+            yield (record.id, record.digest, tuple(sorted(locator.items()))), line
 
 
-def _quarantine_keyed(path: Path) -> Iterator[tuple[Any, str]]:
-    """(sort key, line): by source, then position, then reason."""
+def _sorted_run(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
     with path.open(encoding="utf-8") as fh:
         for line in fh:
-            entry = json.loads(line)
-            yield (entry["source"], tuple(sorted(entry["locator"].items())), entry["code"], entry["detail"]), line[:-1]
+            yield json.loads(line[:line.index("\t")]), line
+
+
+def _merge_key(item: tuple[dict[str, Any], str]) -> tuple[Any, ...]:
+    """Id first; equal ids (quarantined as duplicates) keep the record that sorts first by content, then place."""
+    origin = item[0]
+    return origin["id"], origin["record_digest"], origin["source"], sorted(origin["locator"].items())
+
+
+def _quarantine_key(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """By source, then position, then reason."""
+    return entry["source"], tuple(sorted(entry["locator"].items())), entry["code"], entry["detail"]
+
+
+def _quarantine_run(path: Path) -> Iterator[tuple[Any, str]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            yield _quarantine_key(json.loads(line)), line[:-1]
 
 
 def _locator_text(locator: dict[str, Any]) -> str:
     return ",".join(f"{key} {value}" for key, value in sorted(locator.items()))
+

@@ -1,43 +1,39 @@
 """Provenance index: where each published record came from and where it went (split, shard).
 
 Source locators and source versions live here, not in the shards, so a reordered source changes this index
-but no shard.
+but no shard. The shard of each record comes from the same ShardLayout export walks, so this step does not
+wait for export.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from releasebuild.steps.base import Step, StepContext, read_jsonl
+from releasebuild.steps.base import Step, StepContext
+from releasebuild.steps.export import ShardLayout
 
 
 class Provenance(Step):
     kind = "provenance"
-    code_version = "1"
+    code_version = "2"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         family = ctx.params["family"]
-        ingest_id, split_id, export_id = ctx.spec.deps
-        shards_by_split: dict[str, list[dict[str, Any]]] = {}
-        for shard in ctx.inputs[export_id].meta["shards"]:
-            shards_by_split.setdefault(shard["split"], []).append(shard)
-        position = {split: (0, 0) for split in shards_by_split}  # (shard index, records used in it)
+        layout = ShardLayout(family, ctx.params["max_records"], ctx.params["max_bytes"])
+        ingest_id, split_id = ctx.spec.deps
 
         def rows() -> Any:
-            origins = read_jsonl(ctx.input_path(ingest_id, "provenance.jsonl"))
-            assignment = read_jsonl(ctx.input_path(split_id, "assignment.jsonl"))
-            for origin, assigned in zip(origins, assignment, strict=True):
-                split = assigned["split"]
-                index, used = position[split]
-                shard = shards_by_split[split][index]
-                if used == shard["records"]:
-                    index, used = index + 1, 0
-                    shard = shards_by_split[split][index]
-                position[split] = (index, used + 1)
-                yield {"family": family, "id": origin["id"], "split": split, "shard": shard["key"],
-                       "source": origin["source"], "locator": origin["locator"],
-                       "source_digest": origin["source_digest"], "record_digest": origin["record_digest"]}
+            with ctx.input_path(ingest_id, "records.jsonl").open("rb") as records, \
+                    ctx.input_path(ingest_id, "provenance.jsonl").open("rb") as origins, \
+                    ctx.input_path(split_id, "assignment.jsonl").open("rb") as assignment:
+                for body, origin_line, assigned_line in zip(records, origins, assignment, strict=True):
+                    origin, split = json.loads(origin_line), json.loads(assigned_line)["split"]
+                    shard, _ = layout.place(split, len(body))
+                    yield {"family": family, "id": origin["id"], "split": split, "shard": shard,
+                           "source": origin["source"], "locator": origin["locator"],
+                           "source_digest": origin["source_digest"], "record_digest": origin["record_digest"]}
 
         count = ctx.write_lines("provenance.jsonl", rows(), publish=f"provenance/{family}.jsonl", kind="provenance")
         return {"records": count}
