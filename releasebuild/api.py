@@ -11,11 +11,13 @@ from typing import Any
 
 from releasebuild.config.load import Definition, load_definition
 from releasebuild.engine import ApplyOutcome, Engine, Listener, RunEnv
-from releasebuild.errors import Refused
+from releasebuild.errors import Refused, StorageError
 from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records, write_records
 from releasebuild.plan import Plan
 from releasebuild.steps.base import StepSpec
+from releasebuild.store import s3
+from releasebuild.store.io import is_local
 from releasebuild.store.root import ReleaseRoot
 
 ROOT_ENV = "RELEASEBUILD_ROOT"
@@ -62,21 +64,39 @@ class Project:
 
 
 def resolve_root(definition: Definition, override: str | None) -> str:
-    """--root (relative to the working directory), then $RELEASEBUILD_ROOT, then release.yaml's root (relative to
-    release.yaml). URIs pass through unchanged."""
+    """--root (relative to the working directory), then $RELEASEBUILD_ROOT, then release.yaml's root. URIs pass
+    through unchanged; a relative root is under release.yaml's directory, or under s3://$OVH_S3_BUCKET/ when
+    DATASET_STORAGE_BACKEND=s3."""
     chosen = override or os.environ.get(ROOT_ENV)
     if chosen:
         return chosen if "://" in chosen else str(Path(chosen).absolute())
-    root = definition.release.root
-    return root if "://" in root else str(definition.base_dir / root)
+    root = definition.release.root.uri
+    if "://" in root or os.path.isabs(root):
+        return root
+    if s3.backend() == "s3":
+        bucket = s3.S3Settings.from_env().bucket
+        if not bucket:
+            raise StorageError(f"{s3.BACKEND_ENV}=s3 needs {s3.BUCKET_ENV} (the bucket that holds root '{root}')")
+        return f"s3://{bucket}/{root.strip('/')}"
+    return str(definition.base_dir / root)
+
+
+def remote_cache_uri(definition: Definition, root_uri: str) -> str | None:
+    """The shared cache tier: `remote_cache:` when it is a URI; <root>/cache when the root is remote."""
+    setting = definition.release.remote_cache
+    if isinstance(setting, str):
+        return setting.rstrip("/")
+    return f"{root_uri.rstrip('/')}/cache" if setting and not is_local(root_uri) else None
 
 
 def open_project(path: Path, root: str | None = None) -> Project:
     definition = load_definition(path)
     base = definition.base_dir
     cache_dir = base / (definition.release.cache or f"{STATE_DIR}/cache")  # an absolute cache path wins
-    release_root = ReleaseRoot(resolve_root(definition, root))
-    env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked")
+    root_uri = resolve_root(definition, root)
+    release_root = ReleaseRoot(root_uri, protected=definition.release.root.protected)
+    env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked",
+                 remote_cache=remote_cache_uri(definition, root_uri))
     return Project(definition, release_root, env, build_specs(definition))
 
 

@@ -26,7 +26,7 @@ from releasebuild.keys import step_key
 from releasebuild.plan import StaleReason, StepPlan, StepRecord, explain, param_digests
 from releasebuild.steps.base import FileRef, SourceFile, StepContext, StepResult, StepSpec
 from releasebuild.steps.registry import STEP_KINDS
-from releasebuild.store.cas import ActionCache, ContentStore
+from releasebuild.store.cas import ActionCache, ContentStore, RemoteTier
 from releasebuild.store.root import ReleaseRoot
 
 
@@ -37,13 +37,14 @@ class RunEnv:
     cache_dir: Path
     root: ReleaseRoot
     blocked_dir: Path
+    remote_cache: str | None = None  # the shared cache tier's URI, if any
     cas: ContentStore = field(init=False)
     actions: ActionCache = field(init=False)
     fingerprints: FingerprintCache = field(init=False)
 
     def __post_init__(self) -> None:
-        self.cas = ContentStore(self.cache_dir)
-        self.actions = ActionCache(self.cache_dir)
+        self.cas = ContentStore(self.cache_dir, RemoteTier(self.remote_cache) if self.remote_cache else None)
+        self.actions = ActionCache(self.cache_dir, self.cas)
         self.fingerprints = FingerprintCache(self.cache_dir / "fingerprints.json")
 
 
@@ -107,10 +108,10 @@ class Engine:
         record = StepRecord(key, kind.code_version, param_digests(spec.params), inputs)
         if kind.effect:
             ctx = self._context(spec, results, sources, Path(self.env.cache_dir))
-            done, detail = kind.is_done(ctx)
-            if done:
-                return Evaluation(record, sources, StepResult({}, {"detail": detail}), StaleReason.UP_TO_DATE, detail)
-            return Evaluation(record, sources, None, StaleReason.NOT_PUBLISHED, detail)
+            reason, detail = kind.check(ctx)
+            if reason is StaleReason.UP_TO_DATE:
+                return Evaluation(record, sources, StepResult({}, {"detail": detail}), reason, detail)
+            return Evaluation(record, sources, None, reason, detail)
         result = self.cached(key)
         if result is not None:
             return Evaluation(record, sources, result, StaleReason.UP_TO_DATE, "cached")
@@ -181,7 +182,7 @@ class Engine:
         return {dep: spec.view(dep, results[dep]) for dep in spec.deps}
 
     def input_paths(self, spec: StepSpec, results: dict[str, StepResult]) -> dict[str, dict[str, Path]]:
-        return {dep: {name: self.env.cas.path(ref.sha256) for name, ref in view.files.items()}
+        return {dep: {name: self.env.cas.local(ref.sha256) for name, ref in view.files.items()}
                 for dep, view in self.views(spec, results).items()}
 
 
@@ -319,7 +320,7 @@ class _Walk:
 
     def _combine(self, spec: StepSpec, mapping: _Mapping) -> None:
         parts = {f"source:{name}": result for name, result in mapping.parts.items()}
-        paths = {dep: {name: self.env.cas.path(ref.sha256) for name, ref in result.files.items()}
+        paths = {dep: {name: self.env.cas.local(ref.sha256) for name, ref in result.files.items()}
                  for dep, result in parts.items()}
         self._submit(_Job(spec.id, self._workdir()), run_step, parts, paths, mapping.evaluation.sources)
 

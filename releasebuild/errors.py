@@ -3,6 +3,7 @@
     ReleaseBuildError (exit 1)
     ├── DefinitionError      bad release.yaml / includes; carries every Diagnostic
     ├── SourceError          a source cannot be read or parsed as a whole
+    ├── StorageError         an object store refused or could not be reached (credentials, endpoint, bucket)
     ├── StepFailed           a step raised; dependents are reported as skipped
     ├── GateBlocked (exit 3) a blocking gate failed; nothing was published
     └── Refused     (exit 4) a safety rule said no (lock held, immutable version, drifted plan)
@@ -52,6 +53,10 @@ class DefinitionError(ReleaseBuildError):
 
 
 class SourceError(ReleaseBuildError):
+    pass
+
+
+class StorageError(ReleaseBuildError):
     pass
 
 

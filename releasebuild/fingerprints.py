@@ -1,6 +1,8 @@
 """Source fingerprints: cheap metadata first (size + mtime / ETag / version id), content hash only on change.
 
-The cache is local state (`<cache>/fingerprints.json`); deleting it costs one re-hash of every source.
+An object on S3 is fingerprinted by its ETag from the listing, so it is never downloaded to be fingerprinted
+(on a clean machine too). Other files get a content hash, cached in `<cache>/fingerprints.json` by size and
+mtime; deleting that file costs one re-hash of every such source.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class FingerprintCache:
         self.hashed: list[str] = []  # URIs whose content was read this run (tests assert on it)
 
     def digest(self, info: FileInfo) -> str:
+        if info.etag is not None:  # the object store's own content identity: nothing to read, nothing to cache
+            return f"etag:{info.etag}"
         entry = self._entries.get(info.uri)
         if entry and entry["size"] == info.size and entry["token"] == info.token:
             return entry["digest"]

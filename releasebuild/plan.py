@@ -21,6 +21,7 @@ class StaleReason(str, Enum):
     INPUT_CHANGED = "input_changed"
     OUTPUT_MISSING = "output_missing"
     NOT_PUBLISHED = "not_published"
+    VERSION_IMMUTABLE = "version_immutable"  # a protected root holds this version with other content: refused
     UPSTREAM_PENDING = "upstream_pending"
     UPSTREAM_FAILED = "upstream_failed"
     UP_TO_DATE = "up_to_date"

@@ -197,12 +197,21 @@ class Signoffs(Strict):
     required: list[Name] = Field(default_factory=list)
 
 
+class Root(Strict):
+    """Where releases are published. A protected root (production buckets) never changes a published version."""
+
+    uri: str = Field("build", min_length=1)
+    protected: bool = False
+
+
 class Release(Strict):
     """release.yaml after includes are read (families and gates may be paths or inline)."""
 
     version: str
-    root: str = "build"
-    cache: str | None = None
+    root: Root = Root()
+    cache: str | None = None  # the local cache directory (default .releasebuild/cache)
+    # The shared cache tier: true = <root>/cache/ when the root is remote, false = none, or a URI.
+    remote_cache: bool | str = True
     previous: str | None = None
     families: list[Any] = Field(min_length=1)
     splits: Splits
@@ -210,6 +219,11 @@ class Release(Strict):
     curriculum: list[CurriculumStage] = Field(min_length=1)
     gates: dict[str, Any] = Field(default_factory=dict)
     signoffs: Signoffs = Signoffs()
+
+    @field_validator("root", mode="before")
+    @classmethod
+    def _root_uri(cls, value: Any) -> Any:
+        return {"uri": value} if isinstance(value, str) else value
 
     @field_validator("version", "previous")
     @classmethod

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from releasebuild.keys import Sha256Writer, canonical_json, digest, pretty_json
+from releasebuild.plan import StaleReason
 
 
 @dataclass(frozen=True)
@@ -180,8 +181,8 @@ class Step:
         raise NotImplementedError
 
     @staticmethod
-    def is_done(ctx: StepContext) -> tuple[bool, str]:
-        """Effect steps only: is the effect already in place (and a sentence saying so)?"""
+    def check(ctx: StepContext) -> tuple[StaleReason, str]:
+        """Effect steps only: is the effect in place (UP_TO_DATE) or why not, and a sentence saying so."""
         raise NotImplementedError
 
 

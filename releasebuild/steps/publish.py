@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from typing import Any
 
-from releasebuild.errors import GateBlocked
+from releasebuild.errors import GateBlocked, Refused
 from releasebuild.keys import pretty_json
+from releasebuild.plan import StaleReason
 from releasebuild.steps.base import Step, StepContext
 
 
@@ -18,22 +18,24 @@ class Publish(Step):
     effect = True
 
     @staticmethod
-    def is_done(ctx: StepContext) -> tuple[bool, str]:
-        """Published already when the root holds exactly this manifest (reads one small object, no data)."""
-        manifest_ref = ctx.inputs["release/manifest"].files["manifest.json"]
-        uri = ctx.env.root.release_uri(ctx.params["version"])
-        published = ctx.env.root.read(ctx.params["version"], "manifest.json")
-        if published is None:
-            return False, f"not published at {uri}"
-        if hashlib.sha256(published).hexdigest() != manifest_ref.sha256:
-            return False, f"{uri} holds a different release; it will be replaced"
-        return True, f"published at {uri}"
+    def check(ctx: StepContext) -> tuple[StaleReason, str]:
+        """Published already when the root holds exactly this manifest (no data read; on S3 not even the manifest)."""
+        version = ctx.params["version"]
+        uri = ctx.env.root.release_uri(version)
+        state = ctx.env.root.manifest_state(version, _manifest_bytes(ctx))
+        if state == "same":
+            return StaleReason.UP_TO_DATE, f"published at {uri}"
+        if state == "absent":
+            return StaleReason.NOT_PUBLISHED, f"not published at {uri}"
+        if ctx.env.root.protected:
+            return StaleReason.VERSION_IMMUTABLE, _immutable_message(version, uri)
+        return StaleReason.NOT_PUBLISHED, f"{uri} holds a different release; it will be replaced"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         version = ctx.params["version"]
-        manifest_ref = ctx.inputs["release/manifest"].files["manifest.json"]
-        manifest = json.loads(ctx.env.cas.path(manifest_ref.sha256).read_bytes())
+        manifest_bytes = _manifest_bytes(ctx)
+        manifest = json.loads(manifest_bytes)
         report_dir = ctx.env.blocked_dir / version
         shutil.rmtree(report_dir, ignore_errors=True)  # reports of an earlier blocked build are stale either way
         if manifest["gates"]["blocked_by"]:
@@ -41,11 +43,24 @@ class Publish(Step):
                 if art["kind"] in ("gate_report", "gate_summary", "quarantine"):
                     target = report_dir / art["key"]
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(ctx.env.cas.path(art["sha256"]).read_bytes())
+                    target.write_bytes(ctx.env.cas.local(art["sha256"]).read_bytes())
             (report_dir / "manifest.json").write_text(pretty_json(manifest), encoding="utf-8")
             failed = manifest["gates"]["blocked_by"]
             raise GateBlocked(f"release {version} blocked by gate(s) {', '.join(failed)}; nothing was published; "
                               f"reports: {report_dir}", failed, str(report_dir))
-        files = [(art["key"], ctx.env.cas.path(art["sha256"])) for art in manifest["artifacts"]]
-        uri = ctx.env.root.publish(version, files, ctx.env.cas.path(manifest_ref.sha256).read_bytes())
+        root = ctx.env.root
+        if root.protected and root.manifest_state(version, manifest_bytes) == "different":
+            raise Refused(_immutable_message(version, root.release_uri(version)))
+        artifacts = [(art["key"], art["sha256"]) for art in manifest["artifacts"]]
+        uri = root.publish(version, artifacts, manifest_bytes, ctx.env.cas)
         return {"release_uri": uri, "root_digest": manifest["root_digest"]}
+
+
+def _manifest_bytes(ctx: StepContext) -> bytes:
+    ref = ctx.inputs["release/manifest"].files["manifest.json"]
+    return ctx.env.cas.local(ref.sha256).read_bytes()
+
+
+def _immutable_message(version: str, uri: str) -> str:
+    return (f"{version} is already published at {uri} with different content, and the root is protected: "
+            f"published versions never change there; bump `version` in release.yaml")

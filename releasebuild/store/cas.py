@@ -1,42 +1,100 @@
-"""Local content-addressed blob store and action cache (DVC's cache / run-cache split).
+"""Content-addressed blob store and action cache (DVC's cache / run-cache split), local with an optional shared tier.
 
 Blobs live at cas/sha256/<2>/<62>: the algorithm is in the path so it can change. The action cache maps a step
-key to its StepResult (file digests + meta) at ac/<algo>/<hex>.json. Both are plain files written atomically.
+key to its StepResult (file digests + meta) at ac/<algo>/<2>/<rest>.json. Locally both are plain files written
+atomically. When the release root is remote, the same layout under `<root>/cache/` is the shared tier: every
+blob is uploaded before the action entry that names it (the entry is the commit point), so an entry found there
+vouches for its blobs, and a clean machine fetches a blob only when a step it runs (or a local publish) reads it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from releasebuild.errors import StorageError
+from releasebuild.store import io
+
+
+class RemoteTier:
+    """The shared cache at a URI (e.g. s3://bucket/exports/cache)."""
+
+    def __init__(self, uri: str):
+        self.uri = uri.rstrip("/")
+
+    def blob_uri(self, sha256: str) -> str:
+        return f"{self.uri}/cas/sha256/{sha256[:2]}/{sha256[2:]}"
+
+    def action_uri(self, key: str) -> str:
+        algo, hexdigest = key.split(":", 1)
+        return f"{self.uri}/ac/{algo}/{hexdigest[:2]}/{hexdigest[2:]}.json"
+
 
 class ContentStore:
-    def __init__(self, cache_dir: Path):
+    def __init__(self, cache_dir: Path, remote: RemoteTier | None = None):
         self.root = cache_dir / "cas" / "sha256"
+        self.remote = remote
+        self._remote_has: set[str] = set()  # blobs known to be in the shared tier (uploaded or vouched for)
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:]
 
     def has(self, sha256: str) -> bool:
-        return self.path(sha256).is_file()
+        return sha256 in self._remote_has or self.path(sha256).is_file()
+
+    def in_remote(self, sha256: str) -> bool:
+        return sha256 in self._remote_has
+
+    def vouch(self, digests: list[str]) -> None:
+        """The shared tier holds these (an action entry found there names them)."""
+        self._remote_has.update(digests)
+
+    def local(self, sha256: str) -> Path:
+        """The blob as a local file, fetched from the shared tier (and verified) when only it has it."""
+        target = self.path(sha256)
+        if target.is_file() or self.remote is None:
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".fetch-")
+        os.close(fd)
+        try:
+            io.download(self.remote.blob_uri(sha256), tmp)
+            if _sha256_of(Path(tmp)) != sha256:
+                raise StorageError(f"cached blob {self.remote.blob_uri(sha256)} does not match its digest; "
+                                   "delete it from the shared cache and run again")
+            os.replace(tmp, target)
+            target.chmod(0o444)
+        except FileNotFoundError:
+            raise StorageError(f"the shared cache lost blob {self.remote.blob_uri(sha256)}: "
+                               "delete the action entries naming it, or the whole cache prefix, and run again") from None
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return target
 
     def adopt(self, file: Path, sha256: str) -> None:
-        """Move a freshly written file into the store under its digest."""
+        """Move a freshly written file into the store under its digest (and into the shared tier)."""
         target = self.path(sha256)
         if target.is_file():
             file.unlink()
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(file, target)
-        target.chmod(0o444)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(file, target)
+            target.chmod(0o444)
+        if self.remote is not None and sha256 not in self._remote_has:
+            uri = self.remote.blob_uri(sha256)
+            if not io.exists(uri):
+                io.upload(str(target), uri, sha256)
+            self._remote_has.add(sha256)
 
 
 class ActionCache:
-    def __init__(self, cache_dir: Path):
+    def __init__(self, cache_dir: Path, cas: ContentStore):
         self.root = cache_dir / "ac"
+        self.cas = cas
 
     def _path(self, key: str) -> Path:
         algo, hexdigest = key.split(":", 1)
@@ -44,12 +102,29 @@ class ActionCache:
 
     def get(self, key: str) -> dict[str, Any] | None:
         try:
-            return json.loads(self._path(key).read_bytes())
+            entry: dict[str, Any] = json.loads(self._path(key).read_bytes())
         except FileNotFoundError:
+            pass
+        else:
+            if self.cas.remote is not None:  # written by a run that committed it (and its blobs) to the shared tier
+                self.cas.vouch([ref["sha256"] for ref in entry["result"]["files"].values()])
+            return entry
+        remote = self.cas.remote
+        if remote is None:
             return None
+        data = io.read_bytes(remote.action_uri(key))
+        if data is None:
+            return None
+        entry = json.loads(data)
+        self.cas.vouch([ref["sha256"] for ref in entry["result"]["files"].values()])
+        write_atomic(self._path(key), data)
+        return entry
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
-        write_atomic(self._path(key), json.dumps(entry, sort_keys=True).encode("utf-8"))
+        data = json.dumps(entry, sort_keys=True).encode("utf-8")
+        write_atomic(self._path(key), data)
+        if self.cas.remote is not None:  # after the blobs (adopt uploaded them): the entry commits them
+            io.write_bytes(self.cas.remote.action_uri(key), data)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -63,3 +138,10 @@ def write_atomic(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
 
+
+def _sha256_of(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            hasher.update(chunk)
+    return hasher.hexdigest()

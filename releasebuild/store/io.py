@@ -1,15 +1,34 @@
 """The single I/O seam: every byte releasebuild reads or writes outside its scratch space goes through here.
 
-Local paths use the OS directly (fast, nothing imported); any other URI goes through fsspec, imported lazily so
-that a no-op run on local data does not pay for it.
+Local paths use the OS directly (fast, nothing imported); any other URI goes through fsspec (s3fs for s3://),
+imported lazily so that a no-op run on local data does not pay for it. Failures of an object store come out of
+here as StorageError with what to check, and never with a credential in the text.
 """
 
 from __future__ import annotations
 
+import base64
 import glob
+import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
+
+from releasebuild.errors import ReleaseBuildError, StorageError
+from releasebuild.store.s3 import S3Settings, redact
+
+S3_PROTOCOLS = ("s3", "s3a")
+PART_BYTES = 50 * 2**20  # multipart above this
+_FILESYSTEMS: dict[str, Any] = {}  # one s3fs instance per process: connection reuse across calls
+
+
+def _forget_filesystems() -> None:
+    _FILESYSTEMS.clear()  # an async filesystem's event loop and sockets do not survive fork
+
+
+os.register_at_fork(after_in_child=_forget_filesystems)
 
 
 def is_local(uri: str) -> bool:
@@ -20,18 +39,158 @@ def local_path(uri: str) -> str:
     return uri[len("file://"):] if uri.startswith("file://") else uri
 
 
+def protocol(uri: str) -> str:
+    return uri.split("://", 1)[0] if "://" in uri else "file"
+
+
 def filesystem(uri: str) -> tuple[Any, str]:
     """(fsspec filesystem, path within it) for a non-local URI."""
+    if protocol(uri) in S3_PROTOCOLS:
+        fs = _FILESYSTEMS.get("s3")
+        if fs is None:
+            import s3fs
+
+            fs = _FILESYSTEMS["s3"] = s3fs.S3FileSystem(**S3Settings.from_env().storage_options())
+        return fs, fs._strip_protocol(uri)
     from fsspec.core import url_to_fs
 
     return url_to_fs(uri)
 
 
+@contextmanager
+def storage_errors(uri: str, action: str) -> Iterator[None]:
+    """Turn an object store's exception into a StorageError naming the URI, the action and what to check."""
+    try:
+        yield
+    except (ReleaseBuildError, FileNotFoundError, FileExistsError):
+        raise
+    except Exception as exc:
+        if is_local(uri) and isinstance(exc, OSError):
+            raise
+        raise StorageError(_explain(uri, action, exc)) from None
+
+
+def _explain(uri: str, action: str, exc: Exception) -> str:
+    name = type(exc).__name__
+    settings = S3Settings.from_env()
+    text = redact(str(exc))
+    if name in ("NoCredentialsError", "PartialCredentialsError"):
+        hint = "no S3 credentials found: set OVH_S3_ACCESS_KEY and OVH_S3_SECRET_KEY (or the AWS_* variables)"
+    elif name in ("EndpointConnectionError", "ConnectTimeoutError", "ClientConnectorError", "ConnectionError") \
+            or "Could not connect" in text or "Cannot connect" in text:
+        hint = f"cannot reach the S3 endpoint {settings.describe()}: check OVH_S3_ENDPOINT and the network"
+    elif isinstance(exc, PermissionError) or "AccessDenied" in text or "InvalidAccessKeyId" in text \
+            or "SignatureDoesNotMatch" in text:
+        hint = "access denied: check the credentials and that they may use this bucket"
+    else:
+        hint = f"{name}: {text}"
+    return f"cannot {action} {uri}: {hint}"
+
+
 def open_uri(uri: str) -> IO[bytes]:
     if is_local(uri):
         return open(local_path(uri), "rb")
-    fs, path = filesystem(uri)
-    return fs.open(path, "rb")
+    with storage_errors(uri, "read"):
+        fs, path = filesystem(uri)
+        return fs.open(path, "rb")
+
+
+def read_bytes(uri: str) -> bytes | None:
+    """A whole (small) object, or None when it does not exist."""
+    if is_local(uri):
+        try:
+            with open(local_path(uri), "rb") as fh:
+                return fh.read()
+        except FileNotFoundError:
+            return None
+    with storage_errors(uri, "read"):
+        fs, path = filesystem(uri)
+        try:
+            return fs.cat_file(path)
+        except FileNotFoundError:
+            return None
+
+
+def write_bytes(uri: str, data: bytes) -> None:
+    with storage_errors(uri, "write"):
+        fs, path = filesystem(uri)
+        fs.pipe_file(path, data, **_checksum(uri, hashlib.sha256(data).hexdigest()))
+
+
+def upload(local: str, uri: str, sha256: str | None = None) -> None:
+    """Copy a local file to a remote URI; S3 verifies the SHA-256 on arrival when it is given."""
+    with storage_errors(uri, "upload to"):
+        fs, path = filesystem(uri)
+        if protocol(uri) not in S3_PROTOCOLS:
+            fs.put_file(local, path)
+            return
+        # Below PART_BYTES s3fs sends one PUT, which S3 checks against the whole-object SHA-256; above it the
+        # upload goes in parts and the size + SHA-256 in the manifest are what a reader verifies.
+        whole = sha256 is not None and os.path.getsize(local) < PART_BYTES
+        fs.put_file(local, path, chunksize=PART_BYTES, **(_checksum(uri, sha256) if whole and sha256 else {}))
+
+
+def download(uri: str, local: str) -> None:
+    with storage_errors(uri, "download"):
+        fs, path = filesystem(uri)
+        fs.get_file(path, local)
+
+
+def copy(source: str, target: str) -> None:
+    """Server-side copy within one store (no bytes through this machine on S3)."""
+    with storage_errors(target, "copy to"):
+        fs, source_path = filesystem(source)
+        fs.copy(source_path, filesystem(target)[1])
+
+
+def exists(uri: str) -> bool:
+    if is_local(uri):
+        return os.path.exists(local_path(uri))
+    with storage_errors(uri, "check"):
+        fs, path = filesystem(uri)
+        return bool(fs.exists(path))
+
+
+def info(uri: str) -> dict[str, Any]:
+    """An object's metadata (size, ETag, ...) without its body; FileNotFoundError when it does not exist."""
+    with storage_errors(uri, "check"):
+        fs, path = filesystem(uri)
+        return dict(fs.info(path))
+
+
+def list_names(uri: str) -> list[str]:
+    """Names directly under a prefix ([] when there is none)."""
+    if is_local(uri):
+        path = local_path(uri)
+        return sorted(os.listdir(path)) if os.path.isdir(path) else []
+    with storage_errors(uri, "list"):
+        fs, path = filesystem(uri)
+        try:
+            return sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(path, detail=False))
+        except FileNotFoundError:
+            return []
+
+
+def list_files(uri: str) -> list[str]:
+    """Every object under a prefix, as paths relative to it."""
+    with storage_errors(uri, "list"):
+        fs, path = filesystem(uri)
+        base = path.rstrip("/") + "/"
+        return sorted(p[len(base):] for p in fs.find(base) if p.startswith(base))
+
+
+def remove(uris: list[str]) -> None:
+    if not uris:
+        return
+    with storage_errors(uris[0], "delete"):
+        fs, _ = filesystem(uris[0])
+        fs.rm([filesystem(uri)[1] for uri in uris])
+
+
+def _checksum(uri: str, sha256: str) -> dict[str, str]:
+    if protocol(uri) not in S3_PROTOCOLS:
+        return {}
+    return {"ChecksumSHA256": base64.b64encode(bytes.fromhex(sha256)).decode("ascii")}
 
 
 @dataclass(frozen=True)
@@ -40,6 +199,9 @@ class FileInfo:
     size: int
     # What changes whenever the content may have changed: mtime locally, ETag/version id on object stores.
     token: str
+    # An object store's own identity of the content (S3's ETag): usable as the content digest, so a source on S3
+    # is never downloaded to be fingerprinted.
+    etag: str | None = None
 
 
 def expand(pattern: str) -> list[FileInfo]:
@@ -56,16 +218,19 @@ def expand(pattern: str) -> list[FileInfo]:
             if os.path.isfile(match):
                 infos.append(FileInfo(match, stat.st_size, f"mtime:{stat.st_mtime_ns}"))
         return infos
-    fs, path = filesystem(pattern)
-    found = fs.glob(path, detail=True) if glob.has_magic(path) else _single(fs, path)
-    protocol = pattern.split("://", 1)[0]
+    with storage_errors(pattern, "list"):
+        fs, path = filesystem(pattern)
+        found = fs.glob(path, detail=True) if glob.has_magic(path) else _single(fs, path)
+    scheme = protocol(pattern)
     infos = []
     for name, info in sorted(found.items()):
         if info.get("type") == "directory":
             continue
-        token = (info.get("VersionId") or info.get("ETag") or info.get("etag")
+        etag = info.get("ETag") or info.get("etag")
+        etag = str(etag).strip('"') if etag else None
+        token = (info.get("VersionId") or etag
                  or f"mtime:{info.get('mtime', info.get('LastModified', info.get('created', '')))}")
-        infos.append(FileInfo(f"{protocol}://{name.lstrip('/')}", int(info.get("size") or 0), str(token)))
+        infos.append(FileInfo(f"{scheme}://{name.lstrip('/')}", int(info.get("size") or 0), str(token), etag))
     return infos
 
 

@@ -1,71 +1,89 @@
 """A release root: where published releases live (`<root>/releases/<version>/`), local or any fsspec URI.
 
 Publishing writes every object first and manifest.json last: the manifest is the commit point, so a reader who
-finds a manifest finds everything it lists. Locally the whole prefix is staged and renamed into place.
+finds a manifest finds everything it lists. Locally the whole prefix is staged and renamed into place. On an
+object store a changed version is first un-committed (its manifest deleted), then rewritten, then committed:
+a reader sees the old release, no release, or the new one, never a manifest naming a different object.
+A protected root never changes a published version; the protection is recorded in the root itself
+(`releasebuild-root.json`), so it holds whichever release.yaml publishes there.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 from releasebuild.config.models import VERSION_PATTERN
-from releasebuild.store.io import filesystem, is_local, local_path
+from releasebuild.store import io
+from releasebuild.store.cas import ContentStore
 
 MANIFEST = "manifest.json"
+MARKER = "releasebuild-root.json"
 
 
 class ReleaseRoot:
-    def __init__(self, uri: str):
+    def __init__(self, uri: str, protected: bool = False):
         self.uri = uri.rstrip("/")
+        self.declared_protected = protected
+        self._marker: dict[str, Any] | None = None
 
     @property
     def local(self) -> bool:
-        return is_local(self.uri)
+        return io.is_local(self.uri)
 
     def release_uri(self, version: str) -> str:
         return f"{self.uri}/releases/{version}/"
 
-    def _path(self, *parts: str) -> str:
-        return "/".join([local_path(self.uri) if self.local else filesystem(self.uri)[1], *parts])
+    def _uri(self, *parts: str) -> str:
+        return "/".join([self.uri, *parts])
 
     def read(self, version: str, key: str) -> bytes | None:
-        path = self._path("releases", version, key)
-        try:
-            if self.local:
-                return Path(path).read_bytes()
-            fs, _ = filesystem(self.uri)
-            return fs.cat_file(path)
-        except FileNotFoundError:
-            return None
+        return io.read_bytes(self._uri("releases", version, key))
+
+    @property
+    def protected(self) -> bool:
+        if self._marker is None:
+            data = io.read_bytes(self._uri(MARKER))
+            self._marker = json.loads(data) if data else {}
+        return self.declared_protected or bool(self._marker.get("protected"))
+
+    def manifest_state(self, version: str, manifest: bytes) -> str:
+        """'absent', 'same' or 'different'. On S3 a single-part object's ETag is its MD5, so no body is read."""
+        uri = self._uri("releases", version, MANIFEST)
+        etag = None if self.local else _etag(uri)
+        if etag is not None:
+            if etag == "":
+                return "absent"
+            if "-" not in etag:
+                return "same" if etag == hashlib.md5(manifest, usedforsecurity=False).hexdigest() else "different"
+        published = io.read_bytes(uri)
+        if published is None:
+            return "absent"
+        return "same" if published == manifest else "different"
 
     def published_versions(self) -> list[str]:
         """Versions whose manifest exists (a prefix without one was never committed)."""
-        base = self._path("releases")
-        if self.local:
-            names = os.listdir(base) if os.path.isdir(base) else []
-            found = [n for n in names if os.path.isfile(os.path.join(base, n, MANIFEST))]
-        else:
-            fs, _ = filesystem(self.uri)
-            try:
-                names = [p.rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(base, detail=False)]
-            except FileNotFoundError:
-                names = []
-            found = [n for n in names if fs.exists(f"{base}/{n}/{MANIFEST}")]
-        return sorted(n for n in found if VERSION_PATTERN.match(n))
+        names = [n for n in io.list_names(self._uri("releases")) if VERSION_PATTERN.match(n)]
+        return sorted(n for n in names if io.exists(self._uri("releases", n, MANIFEST)))
 
-    def publish(self, version: str, files: list[tuple[str, Path]], manifest: bytes) -> str:
-        """Write `files` (key, local path) and then the manifest under releases/<version>/."""
+    def publish(self, version: str, artifacts: list[tuple[str, str]], manifest: bytes, cas: ContentStore) -> str:
+        """Write `artifacts` (key, sha256 in the content store) and then the manifest under releases/<version>/."""
         if self.local:
-            self._publish_local(version, files, manifest)
+            self._publish_local(version, [(key, cas.local(sha)) for key, sha in artifacts], manifest)
         else:
-            self._publish_remote(version, files, manifest)
+            self._publish_remote(version, artifacts, manifest, cas)
+        if self.declared_protected and not (self._marker or {}).get("protected"):
+            io.write_bytes(self._uri(MARKER), json.dumps({"protected": True}, sort_keys=True).encode("utf-8"))
+            self._marker = {"protected": True}
         return self.release_uri(version)
 
     def _publish_local(self, version: str, files: list[tuple[str, Path]], manifest: bytes) -> None:
-        releases = Path(self._path("releases"))
+        releases = Path(io.local_path(self._uri("releases")))
         releases.mkdir(parents=True, exist_ok=True)
         staging = releases / f".staging-{version}-{uuid.uuid4().hex[:8]}"
         try:
@@ -85,12 +103,33 @@ class ReleaseRoot:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def _publish_remote(self, version: str, files: list[tuple[str, Path]], manifest: bytes) -> None:
-        fs, _ = filesystem(self.uri)
-        prefix = self._path("releases", version)
-        for key, source in files:
-            fs.put_file(str(source), f"{prefix}/{key}")
-        fs.pipe_file(f"{prefix}/{MANIFEST}", manifest)
+    def _publish_remote(self, version: str, artifacts: list[tuple[str, str]], manifest: bytes,
+                        cas: ContentStore) -> None:
+        prefix = self._uri("releases", version)
+        previous = io.list_files(prefix)
+        if MANIFEST in previous:
+            io.remove([f"{prefix}/{MANIFEST}"])  # un-commit first: no reader may pair it with new objects
+        same_store = cas.remote is not None and io.protocol(cas.remote.uri) == io.protocol(self.uri)
+        for key, sha in artifacts:
+            target = f"{prefix}/{key}"
+            if same_store and cas.in_remote(sha):
+                assert cas.remote is not None
+                io.copy(cas.remote.blob_uri(sha), target)  # server-side: no bytes through this machine
+            else:
+                io.upload(str(cas.local(sha)), target, sha)
+        io.write_bytes(f"{prefix}/{MANIFEST}", manifest)
+        stale = sorted(set(previous) - {key for key, _ in artifacts} - {MANIFEST})
+        io.remove([f"{prefix}/{key}" for key in stale])
+
+
+def _etag(uri: str) -> str | None:
+    """The object's ETag ('' when it does not exist), or None when the store has no ETags."""
+    try:
+        info = io.info(uri)
+    except FileNotFoundError:
+        return ""
+    etag = info.get("ETag") or info.get("etag")
+    return str(etag).strip('"') if etag else None
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
