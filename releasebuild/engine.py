@@ -150,7 +150,12 @@ class Engine:
 
     def _plan_waiting(self, spec: StepSpec, waiting: list[str]) -> StepPlan:
         """A step after one that will run: certain to run if its own definition changed, else it may run."""
-        code_version = STEP_KINDS[spec.kind].code_version
+        kind = STEP_KINDS[spec.kind]
+        code_version = kind.code_version
+        if kind.effect:
+            known = kind.check_waiting(self.env, spec.params)
+            if known is not None:
+                return StepPlan(spec.id, spec.kind, "may_run", *known)
         previous = self.previous.get(spec.id)
         if previous is None:
             return StepPlan(spec.id, spec.kind, "will_run", StaleReason.NEW, "never built")

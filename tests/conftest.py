@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import logging
+import os
+import re
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from releasebuild.store import io
 from releasebuild.testing import ReleaseFixture, conversation, make_release
 
 
@@ -13,3 +21,80 @@ def small_release(tmp_path: Path) -> ReleaseFixture:
     alpha = [conversation(f"a{i:02d}", f"sa{i // 3}", turns=2 + i % 3) for i in range(12)]
     beta = [conversation(f"b{i:02d}", f"sb{i // 2}", topic="grief") for i in range(12)] + ["{not json"]
     return make_release(tmp_path / "rel", {"alpha": alpha, "beta": beta})
+
+
+# --- S3: a real S3-compatible server (moto's server mode) on loopback, reached over HTTP by boto3/s3fs ---
+
+S3_ACCESS_KEY = "AKIATESTACCESSKEY0001"
+S3_SECRET_KEY = "s3cr3t-Never-Print-This-0123456789"
+S3_BUCKET = "pixel-data"
+
+
+@dataclass
+class S3Server:
+    endpoint: str
+    requests: list[str]  # werkzeug's access-log lines, e.g. '"GET /pixel-data/key HTTP/1.1" 200 -'
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=S3_ACCESS_KEY,
+                            aws_secret_access_key=S3_SECRET_KEY, region_name="us-east-1")
+
+    def object_gets(self) -> list[str]:
+        """Paths of GETs that download an object body (listings are GETs of the bucket with a query)."""
+        paths = []
+        for line in self.requests:
+            match = re.search(r'"(?:\x1b\[[0-9;]*m)*GET (/[^ ?]+)(\?[^ ]*)? HTTP', line)  # werkzeug colours non-200s
+            if match and match.group(1).strip("/").count("/") >= 1 and "list-type" not in (match.group(2) or ""):
+                paths.append(match.group(1))
+        return paths
+
+    def keys(self, prefix: str = "") -> list[str]:
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=S3_BUCKET, Prefix=prefix)
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+
+class _RequestLog(logging.Handler):
+    def __init__(self, sink: list[str]):
+        super().__init__()
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[S3Server]:
+    from moto.server import ThreadedMotoServer
+
+    requests: list[str] = []
+    log = logging.getLogger("werkzeug")
+    log.addHandler(_RequestLog(requests))
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield S3Server(f"http://{host}:{port}", requests)
+    server.stop()
+
+
+@pytest.fixture
+def s3_server(moto_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
+    """A reset server with one bucket, and the environment the dataset teams use pointing at it."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server.endpoint}/moto-api/reset", method="POST")).close()
+    for name in [n for n in os.environ if n.startswith(("AWS_", "OVH_S3_"))] + ["DATASET_STORAGE_BACKEND"]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")  # nothing from this machine's ~/.aws
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("OVH_S3_ENDPOINT", moto_server.endpoint)
+    monkeypatch.setenv("OVH_S3_REGION", "us-east-1")
+    monkeypatch.setenv("OVH_S3_ACCESS_KEY", S3_ACCESS_KEY)
+    monkeypatch.setenv("OVH_S3_SECRET_KEY", S3_SECRET_KEY)
+    io._FILESYSTEMS.clear()  # settings are read when the filesystem is made
+    moto_server.client().create_bucket(Bucket=S3_BUCKET)
+    moto_server.requests.clear()
+    yield moto_server
+    io._FILESYSTEMS.clear()

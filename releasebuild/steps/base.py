@@ -185,6 +185,11 @@ class Step:
         """Effect steps only: is the effect in place (UP_TO_DATE) or why not, and a sentence saying so."""
         raise NotImplementedError
 
+    @staticmethod
+    def check_waiting(env: Any, params: dict[str, Any]) -> tuple[StaleReason, str] | None:
+        """Effect steps only: what `plan` can already say while the step's inputs are still to be rebuilt."""
+        return None
+
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     with path.open("rb") as fh:

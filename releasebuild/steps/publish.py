@@ -32,6 +32,15 @@ class Publish(Step):
         return StaleReason.NOT_PUBLISHED, f"{uri} holds a different release; it will be replaced"
 
     @staticmethod
+    def check_waiting(env: Any, params: dict[str, Any]) -> tuple[StaleReason, str] | None:
+        version = params["version"]
+        if env.root.protected and env.root.is_published(version):
+            return StaleReason.VERSION_IMMUTABLE, (
+                f"{version} is already published at {env.root.release_uri(version)} and the root is protected: "
+                f"if the rebuilt release differs, apply refuses; bump `version` in release.yaml")
+        return None
+
+    @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         version = ctx.params["version"]
         manifest_bytes = _manifest_bytes(ctx)

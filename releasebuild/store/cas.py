@@ -69,8 +69,9 @@ class ContentStore:
             os.replace(tmp, target)
             target.chmod(0o444)
         except FileNotFoundError:
-            raise StorageError(f"the shared cache lost blob {self.remote.blob_uri(sha256)}: "
-                               "delete the action entries naming it, or the whole cache prefix, and run again") from None
+            lost = self.remote.blob_uri(sha256)
+            raise StorageError(f"the shared cache lost blob {lost}: delete the action entries naming it, "
+                               "or the whole cache prefix, and run again") from None
         finally:
             Path(tmp).unlink(missing_ok=True)
         return target

@@ -66,6 +66,9 @@ class ReleaseRoot:
             return "absent"
         return "same" if published == manifest else "different"
 
+    def is_published(self, version: str) -> bool:
+        return io.exists(self._uri("releases", version, MANIFEST))
+
     def published_versions(self) -> list[str]:
         """Versions whose manifest exists (a prefix without one was never committed)."""
         names = [n for n in io.list_names(self._uri("releases")) if VERSION_PATTERN.match(n)]

@@ -1,0 +1,233 @@
+"""S3 as the canonical store: sources, root and shared cache on a real S3-compatible server (moto, over HTTP)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3Server
+
+from releasebuild import api, cli
+from releasebuild.testing import ReleaseFixture, conversation, make_release
+
+ROOT = f"s3://{S3_BUCKET}/exports"
+PREFIX = "exports/releases/v2026-11-23/"
+
+
+@pytest.fixture
+def s3_release(tmp_path: Path, s3_server: S3Server) -> ReleaseFixture:
+    """Two families whose sources live in the bucket (alpha in two objects), publishing to s3://pixel-data/exports."""
+    alpha = [conversation(f"a{i:02d}", f"sa{i // 3}", turns=2 + i % 3) for i in range(12)]
+    beta = [conversation(f"b{i:02d}", f"sb{i // 2}", topic="grief") for i in range(10)] + ["{not json"]
+    fixture = make_release(tmp_path / "rel", {"alpha": alpha, "beta": beta}, root=ROOT)
+    client = s3_server.client()
+    client.put_object(Bucket=S3_BUCKET, Key="raw/alpha/part-0.jsonl", Body=_jsonl(alpha[:6]))
+    client.put_object(Bucket=S3_BUCKET, Key="raw/alpha/part-1.jsonl", Body=_jsonl(alpha[6:]))
+    client.put_object(Bucket=S3_BUCKET, Key="raw/beta.jsonl", Body=fixture.data_file("beta").read_bytes())
+    fixture.edit_yaml(fixture.family_yaml("alpha"), sources=[f"s3://{S3_BUCKET}/raw/alpha/*.jsonl"])
+    fixture.edit_yaml(fixture.family_yaml("beta"), sources=[f"s3://{S3_BUCKET}/raw/beta.jsonl"])
+    shutil.rmtree(fixture.dir / "data")  # nothing local: every byte comes from the bucket
+    s3_server.requests.clear()
+    return fixture
+
+
+def _jsonl(rows: list[Any]) -> bytes:
+    return b"".join((row if isinstance(row, str) else json.dumps(row)).encode() + b"\n" for row in rows)
+
+
+def apply(fixture: ReleaseFixture) -> dict[str, Any]:
+    report = api.apply(fixture.release_yaml, jobs=2)
+    assert report.outcome.error is None, report.outcome.error
+    return report.to_json()
+
+
+def ran(report: dict[str, Any]) -> set[str]:
+    return {step["id"] for step in report["steps"] if step["status"] == "ran"}
+
+
+def published_manifest(server: S3Server) -> dict[str, Any]:
+    body = server.client().get_object(Bucket=S3_BUCKET, Key=PREFIX + "manifest.json")["Body"].read()
+    return json.loads(body)
+
+
+def test_apply_publishes_to_s3_and_every_object_matches_the_manifest(s3_release: ReleaseFixture,
+                                                                      s3_server: S3Server) -> None:
+    report = apply(s3_release)
+    assert report["release_uri"] == f"{ROOT}/releases/v2026-11-23/"
+    manifest = published_manifest(s3_server)
+    assert manifest["families"]["alpha"]["records"]["total"] == 12
+    assert manifest["families"]["beta"]["quarantined"] == 1
+    client = s3_server.client()
+    for art in manifest["artifacts"]:
+        body = client.get_object(Bucket=S3_BUCKET, Key=PREFIX + art["key"])["Body"].read()
+        assert (len(body), hashlib.sha256(body).hexdigest()) == (art["bytes"], art["sha256"])
+    assert sorted(s3_server.keys(PREFIX)) == sorted([PREFIX + "manifest.json"] + [PREFIX + a["key"]
+                                                                                  for a in manifest["artifacts"]])
+    # S3 sources are fingerprinted by ETag, and provenance names the object.
+    lock = json.loads((s3_release.dir / "release.lock").read_text())
+    inputs = lock["families"]["alpha"]["steps"]["alpha/ingest"]["inputs"]
+    assert set(inputs) == {f"source:s3://{S3_BUCKET}/raw/alpha/part-0.jsonl",
+                           f"source:s3://{S3_BUCKET}/raw/alpha/part-1.jsonl"}
+    assert all(value.startswith("etag:") for value in inputs.values())
+    # The shared cache tier lives at <root>/cache/.
+    assert any(key.startswith("exports/cache/ac/") for key in s3_server.keys("exports/cache/"))
+
+
+def test_noop_plan_and_apply_against_s3_download_no_object_body(s3_release: ReleaseFixture,
+                                                                s3_server: S3Server) -> None:
+    apply(s3_release)
+    s3_server.requests.clear()
+    plan = api.plan(s3_release.release_yaml)
+    assert plan.has_changes is False
+    report = apply(s3_release)
+    assert ran(report) == set()
+    assert s3_server.requests, "the server saw no request at all: the test would prove nothing"
+    assert s3_server.object_gets() == []
+
+
+def test_a_clean_machine_reuses_the_shared_cache(s3_release: ReleaseFixture, s3_server: S3Server) -> None:
+    apply(s3_release)
+    manifest = s3_server.client().get_object(Bucket=S3_BUCKET, Key=PREFIX + "manifest.json")["Body"].read()
+    shutil.rmtree(s3_release.dir / ".releasebuild")  # local disk is only a cache
+    s3_server.requests.clear()
+    report = apply(s3_release)
+    assert ran(report) == set()
+    # It fetched action entries and the manifest it compares with the published one: no source, no data blob,
+    # no release object.
+    manifest_sha = hashlib.sha256(manifest).hexdigest()
+    manifest_blob = f"/{S3_BUCKET}/exports/cache/cas/sha256/{manifest_sha[:2]}/{manifest_sha[2:]}"
+    gets = s3_server.object_gets()
+    assert manifest_blob in gets
+    assert [path for path in gets if path != manifest_blob and "/exports/cache/ac/" not in path] == []
+
+
+def test_a_clean_machine_fetches_only_the_blobs_a_rerun_step_reads(s3_release: ReleaseFixture,
+                                                                   s3_server: S3Server) -> None:
+    apply(s3_release)
+    shutil.rmtree(s3_release.dir / ".releasebuild")
+    rows = [conversation(f"b{i:02d}", f"sb{i // 2}", topic="grief") for i in range(10)]
+    rows[0]["dialog"][0]["text"] = "An edited opening line."
+    s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/beta.jsonl", Body=_jsonl(rows) + b"{not json\n")
+    s3_server.requests.clear()
+    report = apply(s3_release)
+    assert ran(report) == {"beta/ingest", "beta/export", "beta/provenance", "release/manifest", "release/publish"}
+    sources = {path for path in s3_server.object_gets() if path.startswith(f"/{S3_BUCKET}/raw/")}
+    assert sources == {f"/{S3_BUCKET}/raw/beta.jsonl"}  # alpha's objects were not read
+    assert published_manifest(s3_server)["root_digest"] == report["root_digest"]
+
+
+def test_a_changed_release_replaces_the_version_on_an_unprotected_root(s3_release: ReleaseFixture,
+                                                                       s3_server: S3Server) -> None:
+    first = apply(s3_release)
+    s3_release.edit_yaml(s3_release.release_yaml, shards={"max_records": 2})
+    second = apply(s3_release)
+    assert second["root_digest"] != first["root_digest"]
+    manifest = published_manifest(s3_server)
+    assert manifest["root_digest"] == second["root_digest"]
+    # Objects of the old layout that the new manifest does not list are gone.
+    assert sorted(s3_server.keys(PREFIX)) == sorted([PREFIX + "manifest.json"] + [PREFIX + a["key"]
+                                                                                  for a in manifest["artifacts"]])
+
+
+def test_a_protected_root_never_changes_a_published_version(s3_release: ReleaseFixture, s3_server: S3Server,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    s3_release.edit_yaml(s3_release.release_yaml, root={"uri": ROOT, "protected": True})
+    apply(s3_release)
+    assert apply(s3_release)["summary"]["ran"] == 0  # the identical release again: a no-op
+    before = published_manifest(s3_server)
+    s3_release.edit_yaml(s3_release.release_yaml, shards={"max_records": 2})
+    plan = {step.id: step for step in api.plan(s3_release.release_yaml).steps}
+    assert plan["release/publish"].reason.value == "version_immutable"
+    assert "bump `version`" in plan["release/publish"].detail
+    assert cli.main(["apply", str(s3_release.release_yaml), "--json"]) == 4
+    out = json.loads(capsys.readouterr().out)
+    assert "protected" in out["error"] and "bump `version`" in out["error"]
+    assert published_manifest(s3_server) == before
+    # The protection lives in the root: a release.yaml that does not declare it cannot lift it.
+    s3_release.edit_yaml(s3_release.release_yaml, root=ROOT)
+    assert cli.main(["apply", str(s3_release.release_yaml), "--json"]) == 4
+    capsys.readouterr()
+    assert published_manifest(s3_server) == before
+
+
+def test_the_storage_backend_variables_put_a_relative_root_in_the_bucket(tmp_path: Path, s3_server: S3Server,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    fixture = make_release(tmp_path / "rel", {"alpha": [conversation(f"a{i}", f"g{i}") for i in range(5)]})
+    monkeypatch.setenv("DATASET_STORAGE_BACKEND", "s3")
+    monkeypatch.setenv("OVH_S3_BUCKET", S3_BUCKET)
+    report = api.apply(fixture.release_yaml, jobs=1)
+    assert report.outcome.error is None, report.outcome.error
+    assert report.release_uri == f"s3://{S3_BUCKET}/published/releases/v2026-11-23/"
+    assert "published/releases/v2026-11-23/manifest.json" in s3_server.keys("published/")
+    monkeypatch.delenv("OVH_S3_BUCKET")
+    with pytest.raises(Exception, match="DATASET_STORAGE_BACKEND=s3 needs OVH_S3_BUCKET"):
+        api.plan(fixture.release_yaml)
+
+
+def _everything_written(fixture: ReleaseFixture, server: S3Server) -> str:
+    local = "".join(p.read_text(errors="replace") for p in fixture.dir.rglob("*") if p.is_file())
+    client = server.client()
+    remote = "".join(client.get_object(Bucket=S3_BUCKET, Key=key)["Body"].read().decode(errors="replace")
+                     for key in server.keys())
+    return local + remote
+
+
+def test_secrets_never_appear_in_output_files_or_errors(s3_release: ReleaseFixture, s3_server: S3Server,
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cli.main(["apply", str(s3_release.release_yaml), "--json"]) == 0
+    assert cli.main(["plan", str(s3_release.release_yaml)]) == 0
+    shown = capsys.readouterr()
+    # An error path that carries the endpoint's own words: a bucket these credentials cannot see.
+    s3_release.edit_yaml(s3_release.family_yaml("beta"), sources=["s3://no-such-bucket-here/raw.jsonl"])
+    assert cli.main(["apply", str(s3_release.release_yaml), "--json"]) == 1
+    failed = capsys.readouterr()
+    everything = shown.out + shown.err + failed.out + failed.err + _everything_written(s3_release, s3_server)
+    assert "no-such-bucket-here" in failed.out  # the error names what failed...
+    for secret in (S3_SECRET_KEY, S3_ACCESS_KEY):
+        assert secret not in everything  # ...and never the credentials
+
+
+def test_missing_credentials_and_a_wrong_endpoint_give_clear_errors(s3_release: ReleaseFixture,
+                                                                    capsys: pytest.CaptureFixture[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # fail fast: retries are for transient errors
+    monkeypatch.delenv("OVH_S3_ACCESS_KEY")
+    monkeypatch.delenv("OVH_S3_SECRET_KEY")
+    _reset_filesystems()
+    assert cli.main(["plan", str(s3_release.release_yaml)]) == 1
+    assert "no S3 credentials found: set OVH_S3_ACCESS_KEY and OVH_S3_SECRET_KEY" in capsys.readouterr().err
+    monkeypatch.setenv("OVH_S3_ACCESS_KEY", S3_ACCESS_KEY)
+    monkeypatch.setenv("OVH_S3_SECRET_KEY", S3_SECRET_KEY)
+    monkeypatch.setenv("OVH_S3_ENDPOINT", "http://127.0.0.1:9")  # the discard port: nothing listens
+    _reset_filesystems()
+    assert cli.main(["plan", str(s3_release.release_yaml)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach the S3 endpoint http://127.0.0.1:9: check OVH_S3_ENDPOINT" in err
+    assert S3_SECRET_KEY not in err
+
+
+def _reset_filesystems() -> None:
+    from releasebuild.store import io
+
+    io._FILESYSTEMS.clear()
+
+
+def test_s3_sources_with_a_local_root_publish_locally(s3_release: ReleaseFixture, s3_server: S3Server) -> None:
+    report = api.apply(s3_release.release_yaml, str(s3_release.dir / "local-root"), jobs=2)
+    assert report.outcome.error is None, report.outcome.error
+    manifest = json.loads((Path(report.release_uri) / "manifest.json").read_text())
+    assert manifest["families"]["alpha"]["records"]["total"] == 12
+    assert not any(key.startswith("exports/") for key in s3_server.keys())  # no shared tier for a local root
+
+
+def test_sources_missing_from_the_bucket_fail_the_family(s3_release: ReleaseFixture) -> None:
+    s3_release.edit_yaml(s3_release.family_yaml("beta"), sources=[f"s3://{S3_BUCKET}/raw/missing-*.jsonl"])
+    report = api.apply(s3_release.release_yaml, jobs=1)
+    steps = {step.id: step for step in report.outcome.steps}
+    assert steps["beta/ingest"].status == "failed"
+    assert "matches no file" in steps["beta/ingest"].detail
