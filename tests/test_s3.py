@@ -231,3 +231,13 @@ def test_sources_missing_from_the_bucket_fail_the_family(s3_release: ReleaseFixt
     steps = {step.id: step for step in report.outcome.steps}
     assert steps["beta/ingest"].status == "failed"
     assert "matches no file" in steps["beta/ingest"].detail
+
+
+def test_the_cli_scrubs_a_credential_from_anything_it_prints(s3_release: ReleaseFixture,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    # A user pasting the secret into a URI by mistake: the error names the URI, with the secret scrubbed.
+    root = f"s3://{S3_BUCKET}/{S3_SECRET_KEY}/exports"
+    assert cli.main(["apply", str(s3_release.release_yaml), "--root", root, "--json"]) == 0
+    shown = capsys.readouterr()
+    assert f"s3://{S3_BUCKET}/***/exports/releases/v2026-11-23/" == json.loads(shown.out)["release_uri"]
+    assert S3_SECRET_KEY not in shown.out + shown.err
