@@ -16,7 +16,7 @@ from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records, write_records
 from releasebuild.plan import Plan
 from releasebuild.steps.base import StepSpec
-from releasebuild.store import s3
+from releasebuild.store import root_lock, s3
 from releasebuild.store.io import is_local
 from releasebuild.store.root import ReleaseRoot
 
@@ -135,10 +135,13 @@ class ApplyReport:
 
 
 def apply(path: Path, root: str | None = None, listener: Listener | None = None,
-          jobs: int | None = None) -> ApplyReport:
-    """Run what is stale and publish. Errors are in the report (`outcome.error`), not raised, so callers can render."""
+          jobs: int | None = None, wait_seconds: float = 0.0) -> ApplyReport:
+    """Run what is stale and publish. Errors are in the report (`outcome.error`), not raised, so callers can render.
+
+    One apply per checkout (a local lock file) and, for a remote root, one per root (a lock object there);
+    `wait_seconds` bounds how long to wait for another holder of the root before refusing."""
     project = open_project(path, root)
-    with _apply_lock(project.state_dir):
+    with _apply_lock(project.state_dir), _root_lock(project.root, wait_seconds):
         engine = project.engine()
         outcome = engine.apply(listener, jobs)
         write_records(project.lock_path, project.state_path, project.version, list(project.definition.families),
@@ -146,9 +149,25 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
 
 
+def unlock(path: Path, root: str | None = None) -> tuple[str, root_lock.Holder | None]:
+    """Break the root's apply lock; returns the root and who held it (None when nobody did)."""
+    project = open_project(path, root)
+    return project.root.uri, root_lock.unlock(project.root.uri)
+
+
 def graph(path: Path) -> Any:
     """The networkx DiGraph of the release's steps (node attribute `spec`)."""
     return to_graph(build_specs(load_definition(path)))
+
+
+@contextmanager
+def _root_lock(root: ReleaseRoot, wait_seconds: float) -> Iterator[None]:
+    """Local roots belong to one machine, which the checkout lock serializes; remote roots are shared."""
+    if root.local:
+        yield
+        return
+    with root_lock.holding(root.uri, wait_seconds):
+        yield
 
 
 @contextmanager

@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--all", action="store_true", help="list cached steps too")
     apply = sub.add_parser("apply", parents=[common], help="build stale steps and publish the release")
     apply.add_argument("--jobs", type=int, default=None, help="parallel step processes (default: CPU count)")
+    apply.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                       help="wait up to this long for another apply holding a remote root (default: refuse at once)")
+    sub.add_parser("unlock", parents=[common], help="break a remote root's apply lock (after a crashed apply)")
     graph = sub.add_parser("graph", parents=[common], help="print the step graph")
     graph.add_argument("--format", choices=["text", "dot"], default="text")
     demo = sub.add_parser("demo-data", help="regenerate the synthetic demo data")
@@ -130,7 +133,7 @@ def _apply(args: argparse.Namespace) -> int:
     from releasebuild.render import apply_text
 
     with progress_listener(sys.stderr) as listener:
-        report = apply(args.definition, args.root, listener, args.jobs)
+        report = apply(args.definition, args.root, listener, args.jobs, args.wait)
     error = report.outcome.error
     if args.json:
         _emit(report.to_json())
@@ -139,6 +142,21 @@ def _apply(args: argparse.Namespace) -> int:
     if error is not None:
         sys.stderr.write(f"error: {error}\n")
         return error.exit_code
+    return EXIT_OK
+
+
+def _unlock(args: argparse.Namespace) -> int:
+    import time
+
+    from releasebuild.api import unlock
+
+    root, holder = unlock(args.definition, args.root)
+    if args.json:
+        _emit({"root": root, "broken": holder.__dict__ if holder else None})
+    elif holder is None:
+        print(f"{root}: no apply lock held")
+    else:
+        print(f"{root}: broke the apply lock of {holder.describe(time.time())}")
     return EXIT_OK
 
 
@@ -167,7 +185,8 @@ def _demo_data(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"validate": _validate, "plan": _plan, "apply": _apply, "graph": _graph, "demo-data": _demo_data}
+_COMMANDS = {"validate": _validate, "plan": _plan, "apply": _apply, "unlock": _unlock, "graph": _graph,
+             "demo-data": _demo_data}
 
 
 def _emit(document: Any) -> None:

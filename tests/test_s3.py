@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +243,42 @@ def test_the_cli_scrubs_a_credential_from_anything_it_prints(s3_release: Release
     shown = capsys.readouterr()
     assert f"s3://{S3_BUCKET}/***/exports/releases/v2026-11-23/" == json.loads(shown.out)["release_uri"]
     assert S3_SECRET_KEY not in shown.out + shown.err
+
+
+def test_a_held_root_refuses_a_second_apply_until_unlocked(s3_release: ReleaseFixture, s3_server: S3Server,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from releasebuild.store import root_lock
+
+    with root_lock.holding(ROOT, ttl_seconds=-1):  # held, and already past its expiry: stale
+        assert cli.main(["apply", str(s3_release.release_yaml), "--json"]) == 4
+        error = json.loads(capsys.readouterr().out)["error"]
+        assert f"another apply holds {ROOT}" in error and "stale" in error and "releasebuild unlock" in error
+        assert PREFIX + "manifest.json" not in s3_server.keys(PREFIX)
+        assert cli.main(["unlock", str(s3_release.release_yaml)]) == 0
+        assert "broke the apply lock of" in capsys.readouterr().out
+        assert cli.main(["apply", str(s3_release.release_yaml), "--json"]) == 0
+        capsys.readouterr()
+    # The broken holder's exit does not delete the lock of whoever holds the root now; none is left behind.
+    assert root_lock.read_holder(ROOT) is None
+    assert PREFIX + "manifest.json" in s3_server.keys(PREFIX)
+
+
+def test_two_concurrent_applies_are_serialized_and_publish_one_correct_release(
+        s3_release: ReleaseFixture, s3_server: S3Server, tmp_path: Path) -> None:
+    second = tmp_path / "second-checkout"
+    shutil.copytree(s3_release.dir, second)  # another machine: its own checkout and local cache
+    command = [sys.executable, "-m", "releasebuild", "apply", "--json", "--wait", "120"]
+    runs = [subprocess.Popen([*command, str(directory / "release.yaml")], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for directory in (s3_release.dir, second)]
+    results = [(run.wait(timeout=300), run.stdout.read(), run.stderr.read()) for run in runs if run.stdout]
+    for code, _, err in results:
+        assert code == 0, err
+    reports = [json.loads(out) for _, out, _ in results]
+    assert reports[0]["root_digest"] == reports[1]["root_digest"] == published_manifest(s3_server)["root_digest"]
+    # One of them built the release; the other found it built (by the shared cache) and published.
+    assert sorted(report["summary"]["ran"] for report in reports)[0] <= 1
+    client = s3_server.client()
+    for art in published_manifest(s3_server)["artifacts"]:
+        body = client.get_object(Bucket=S3_BUCKET, Key=PREFIX + art["key"])["Body"].read()
+        assert hashlib.sha256(body).hexdigest() == art["sha256"]
+    assert not any(key.startswith("exports/locks/") for key in s3_server.keys())

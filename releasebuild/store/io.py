@@ -117,6 +117,19 @@ def write_bytes(uri: str, data: bytes) -> None:
         fs.pipe_file(path, data, **_checksum(uri, hashlib.sha256(data).hexdigest()))
 
 
+def create_exclusive(uri: str, data: bytes) -> None:
+    """Write an object only if it does not exist (S3: a conditional PUT); FileExistsError if it does."""
+    if is_local(uri):
+        path = local_path(uri)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "xb") as fh:
+            fh.write(data)
+        return
+    with storage_errors(uri, "create"):
+        fs, path = filesystem(uri)
+        fs.pipe_file(path, data, mode="create")
+
+
 def upload(local: str, uri: str, sha256: str | None = None) -> None:
     """Copy a local file to a remote URI; S3 verifies the SHA-256 on arrival when it is given."""
     with storage_errors(uri, "upload to"):

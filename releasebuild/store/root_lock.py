@@ -1,0 +1,110 @@
+"""One apply per remote release root: a lock object created with a conditional write (S3 `If-None-Match: *`).
+
+Whoever creates `<root>/locks/apply.json` holds the root; everyone else sees who (owner, host, pid) and until
+when. An expired lock is not taken over silently (the holder may be alive on another machine, only slow): it is
+reported as stale and broken on purpose with `releasebuild unlock`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+
+from releasebuild.errors import Refused
+from releasebuild.store import io
+
+LOCK_KEY = "locks/apply.json"
+TTL_SECONDS = 6 * 3600
+POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Holder:
+    owner: str
+    host: str
+    pid: int
+    token: str
+    acquired: float
+    expires: float
+
+    def describe(self, now: float) -> str:
+        since = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(self.acquired))
+        state = (f"expires in {int(self.expires - now)} s" if self.expires > now
+                 else f"stale: expired {int(now - self.expires)} s ago")
+        return f"{self.owner}@{self.host} pid {self.pid} since {since} ({state})"
+
+
+def lock_uri(root_uri: str) -> str:
+    return f"{root_uri.rstrip('/')}/{LOCK_KEY}"
+
+
+def read_holder(root_uri: str) -> Holder | None:
+    data = io.read_bytes(lock_uri(root_uri))
+    if data is None:
+        return None
+    try:
+        return Holder(**json.loads(data))
+    except (ValueError, TypeError):
+        return Holder("unknown", "unknown", 0, "", 0.0, 0.0)  # unreadable: still held until unlocked
+
+
+@contextmanager
+def holding(root_uri: str, wait_seconds: float = 0.0, ttl_seconds: float = TTL_SECONDS) -> Iterator[Holder]:
+    """Hold the root for the duration of the block; wait up to `wait_seconds` for another holder, then refuse."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        now = time.time()
+        mine = Holder(_user(), socket.gethostname(), os.getpid(), uuid.uuid4().hex, now, now + ttl_seconds)
+        body = json.dumps(asdict(mine), sort_keys=True).encode("utf-8")
+        try:
+            io.create_exclusive(lock_uri(root_uri), body)
+            break
+        except FileExistsError:
+            holder = read_holder(root_uri)
+            if holder is None:
+                continue  # released between our attempt and the read: try again at once
+            if time.monotonic() >= deadline:
+                stale = holder.expires <= time.time()
+                advice = ("run `releasebuild unlock` to break it" if stale
+                          else "wait for it (apply --wait SECONDS), or `releasebuild unlock` if it is gone")
+                raise Refused(f"another apply holds {root_uri}: {holder.describe(time.time())}; {advice}") from None
+            time.sleep(POLL_SECONDS)
+    try:
+        yield mine
+    finally:
+        if _still_mine(root_uri, body):  # never delete a lock someone broke and retook
+            io.remove([lock_uri(root_uri)])
+
+
+def _still_mine(root_uri: str, body: bytes) -> bool:
+    """On S3 the lock's ETag is the MD5 of what we wrote: a HEAD answers, no body is read."""
+    try:
+        etag = str(io.info(lock_uri(root_uri)).get("ETag") or "").strip('"')
+    except FileNotFoundError:
+        return False
+    if etag and "-" not in etag:
+        return etag == hashlib.md5(body, usedforsecurity=False).hexdigest()
+    return io.read_bytes(lock_uri(root_uri)) == body
+
+
+def unlock(root_uri: str) -> Holder | None:
+    """Break the lock whoever holds it; returns who held it."""
+    holder = read_holder(root_uri)
+    if holder is not None:
+        io.remove([lock_uri(root_uri)])
+    return holder
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
