@@ -282,3 +282,32 @@ def test_two_concurrent_applies_are_serialized_and_publish_one_correct_release(
         body = client.get_object(Bucket=S3_BUCKET, Key=PREFIX + art["key"])["Body"].read()
         assert hashlib.sha256(body).hexdigest() == art["sha256"]
     assert not any(key.startswith("exports/locks/") for key in s3_server.keys())
+
+
+def test_injected_s3_faults_are_retried_and_give_identical_artifacts(s3_release: ReleaseFixture, s3_server: S3Server,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from faulty_proxy import FaultyProxy
+
+    from releasebuild.store import io
+
+    clean = apply(s3_release)
+    shutil.rmtree(s3_release.dir / ".releasebuild")
+    faulty_root = f"s3://{S3_BUCKET}/faulty"
+    # botocore's standard mode (jittered exponential backoff) rather than the adaptive default, whose client-side
+    # rate limiter slows a throttled client down on purpose: right in production, minutes in a test.
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "10")
+    with FaultyProxy(s3_server.endpoint, every=12) as proxy:
+        monkeypatch.setenv("OVH_S3_ENDPOINT", proxy.endpoint)
+        io._FILESYSTEMS.clear()
+        report = api.apply(s3_release.release_yaml, faulty_root, jobs=2)
+        io._FILESYSTEMS.clear()
+    assert report.outcome.error is None, report.outcome.error
+    assert all(count > 0 for count in proxy.faults.values()), proxy.faults  # every kind of fault happened
+    assert report.to_json()["root_digest"] == clean["root_digest"]
+    client = s3_server.client()
+    manifest = json.loads(client.get_object(Bucket=S3_BUCKET, Key="faulty/releases/v2026-11-23/manifest.json")
+                          ["Body"].read())
+    for art in manifest["artifacts"]:
+        body = client.get_object(Bucket=S3_BUCKET, Key=f"faulty/releases/v2026-11-23/{art['key']}")["Body"].read()
+        assert hashlib.sha256(body).hexdigest() == art["sha256"]

@@ -71,6 +71,8 @@ def holding(root_uri: str, wait_seconds: float = 0.0, ttl_seconds: float = TTL_S
             holder = read_holder(root_uri)
             if holder is None:
                 continue  # released between our attempt and the read: try again at once
+            if holder.token == mine.token:
+                break  # our PUT landed but its answer was lost, and the retry found our own lock
             if time.monotonic() >= deadline:
                 stale = holder.expires <= time.time()
                 advice = ("run `releasebuild unlock` to break it" if stale
