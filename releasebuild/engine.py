@@ -196,7 +196,6 @@ class _Mapping:
     """A per-source step whose files are being mapped; the combining run starts when the last one is in."""
 
     evaluation: Evaluation
-    started: float
     parts: dict[str, StepResult] = field(default_factory=dict)
     pending: int = 0
     mapped: int = 0  # files mapped in this run; the others came from the action cache
@@ -285,7 +284,7 @@ class _Walk:
 
     def _start_maps(self, spec: StepSpec, evaluation: Evaluation) -> None:
         """Map each source file whose map result is not cached; combine when all are in."""
-        mapping = self.mappings[spec.id] = _Mapping(evaluation, time.monotonic())
+        mapping = self.mappings[spec.id] = _Mapping(evaluation)
         code_version = STEP_KINDS[spec.kind].code_version
         for source in evaluation.sources:
             key = step_key(f"{spec.kind}:map", code_version, spec.params, {f"source:{source.name}": source.digest})
@@ -310,7 +309,7 @@ class _Walk:
             mapping.mapped += 1
             mapping.seconds += seconds
         except ReleaseBuildError as exc:
-            mapping.error = mapping.error or StepFailed(job.step_id, f"{job.source.name}: {exc}")
+            mapping.error = mapping.error or exc  # the first file's failure names the step
         finally:
             shutil.rmtree(job.workdir, ignore_errors=True)
         if mapping.pending:
@@ -344,7 +343,8 @@ class _Walk:
         if isinstance(returned, BaseException):
             raise returned
         if isinstance(returned, _WorkerError):
-            raise StepFailed(job.step_id, returned.message)
+            where = f"{job.source.name}: " if job.source is not None else ""
+            raise StepFailed(job.step_id, where + returned.message)
         outputs, meta, seconds = returned  # the job's own run time, not its wait in the pool queue
         for path, ref in outputs.values():
             self.env.cas.adopt(Path(path), ref.sha256)

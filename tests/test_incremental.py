@@ -267,3 +267,15 @@ def test_removing_a_source_file_merges_the_cached_rest(small_release: ReleaseFix
     assert {entry["source"] for entry in provenance} == {"../data/alpha/part-0.jsonl", "../data/alpha/part-1.jsonl"}
     assert removed and removed.isdisjoint(entry["id"] for entry in provenance)
     assert len(provenance) == sum(len(path.read_text().splitlines()) for path in paths[:2])
+
+
+def test_an_unreadable_source_file_fails_its_family_naming_the_file(small_release: ReleaseFixture) -> None:
+    paths = _split_family_into_files(small_release, "alpha", 2)
+    paths[1].write_bytes(b'{"cid": "x\xff\xfe"}\n')  # not UTF-8: the file as a whole cannot be read
+    report = api.apply(small_release.release_yaml, jobs=2)
+    steps = {step.id: step for step in report.outcome.steps}
+    assert steps["alpha/ingest"].status == "failed"
+    assert "step alpha/ingest failed: ../data/alpha/part-1.jsonl: " in steps["alpha/ingest"].detail
+    assert "not valid utf-8 text" in steps["alpha/ingest"].detail
+    assert {steps[f"alpha/{kind}"].status for kind in ("split", "export", "provenance")} == {"skipped"}
+    assert steps["beta/export"].status == "ran" and report.outcome.error is not None

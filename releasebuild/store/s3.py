@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from releasebuild.errors import StorageError
+
 BACKEND_ENV = "DATASET_STORAGE_BACKEND"
 BACKENDS = ("local", "s3")
 BUCKET_ENV = "OVH_S3_BUCKET"
@@ -72,8 +74,6 @@ def backend(environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     value = (env.get(BACKEND_ENV) or "local").strip().lower()
     if value not in BACKENDS:
-        from releasebuild.errors import StorageError
-
         raise StorageError(f"{BACKEND_ENV}={value!r} is not a storage backend (expected one of: {', '.join(BACKENDS)})")
     return value
 
