@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from releasebuild.config.load import Definition, load_definition
 from releasebuild.engine import ApplyOutcome, Engine, Listener, RunEnv
@@ -16,9 +16,12 @@ from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records, write_records
 from releasebuild.plan import Plan
 from releasebuild.steps.base import StepSpec
-from releasebuild.store import root_lock, s3
+from releasebuild.store import s3
 from releasebuild.store.io import is_local
 from releasebuild.store.root import ReleaseRoot
+
+if TYPE_CHECKING:
+    from releasebuild.store.root_lock import Holder
 
 ROOT_ENV = "RELEASEBUILD_ROOT"
 STATE_DIR = ".releasebuild"
@@ -149,8 +152,10 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
 
 
-def unlock(path: Path, root: str | None = None) -> tuple[str, root_lock.Holder | None]:
+def unlock(path: Path, root: str | None = None) -> tuple[str, Holder | None]:
     """Break the root's apply lock; returns the root and who held it (None when nobody did)."""
+    from releasebuild.store import root_lock
+
     project = open_project(path, root)
     return project.root.uri, root_lock.unlock(project.root.uri)
 
@@ -166,6 +171,8 @@ def _root_lock(root: ReleaseRoot, wait_seconds: float) -> Iterator[None]:
     if root.local:
         yield
         return
+    from releasebuild.store import root_lock  # only remote roots pay for its imports
+
     with root_lock.holding(root.uri, wait_seconds):
         yield
 
