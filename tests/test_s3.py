@@ -288,8 +288,6 @@ def test_injected_s3_faults_are_retried_and_give_identical_artifacts(s3_release:
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from faulty_proxy import FaultyProxy
 
-    from releasebuild.store import io
-
     clean = apply(s3_release)
     shutil.rmtree(s3_release.dir / ".releasebuild")
     faulty_root = f"s3://{S3_BUCKET}/faulty"
@@ -299,9 +297,9 @@ def test_injected_s3_faults_are_retried_and_give_identical_artifacts(s3_release:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "10")
     with FaultyProxy(s3_server.endpoint, every=12) as proxy:
         monkeypatch.setenv("OVH_S3_ENDPOINT", proxy.endpoint)
-        io._FILESYSTEMS.clear()
+        _reset_filesystems()
         report = api.apply(s3_release.release_yaml, faulty_root, jobs=2)
-        io._FILESYSTEMS.clear()
+        _reset_filesystems()
     assert report.outcome.error is None, report.outcome.error
     assert all(count > 0 for count in proxy.faults.values()), proxy.faults  # every kind of fault happened
     assert report.to_json()["root_digest"] == clean["root_digest"]

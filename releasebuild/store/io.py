@@ -171,6 +171,23 @@ def info(uri: str) -> dict[str, Any]:
         return dict(fs.info(path))
 
 
+def compare(uri: str, data: bytes) -> str:
+    """'absent', 'same' or 'different' for the object at `uri` against `data`. On S3 a single-part object's ETag
+    is its MD5, so a HEAD answers and no body is read."""
+    if not is_local(uri):
+        try:
+            meta = info(uri)
+        except FileNotFoundError:
+            return "absent"
+        etag = str(meta.get("ETag") or meta.get("etag") or "").strip('"')
+        if etag and "-" not in etag:
+            return "same" if etag == hashlib.md5(data, usedforsecurity=False).hexdigest() else "different"
+    stored = read_bytes(uri)
+    if stored is None:
+        return "absent"
+    return "same" if stored == data else "different"
+
+
 def list_names(uri: str) -> list[str]:
     """Names directly under a prefix ([] when there is none)."""
     if is_local(uri):

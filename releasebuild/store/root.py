@@ -10,7 +10,6 @@ A protected root never changes a published version; the protection is recorded i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -42,9 +41,6 @@ class ReleaseRoot:
     def _uri(self, *parts: str) -> str:
         return "/".join([self.uri, *parts])
 
-    def read(self, version: str, key: str) -> bytes | None:
-        return io.read_bytes(self._uri("releases", version, key))
-
     @property
     def protected(self) -> bool:
         if self._marker is None:
@@ -53,18 +49,8 @@ class ReleaseRoot:
         return self.declared_protected or bool(self._marker.get("protected"))
 
     def manifest_state(self, version: str, manifest: bytes) -> str:
-        """'absent', 'same' or 'different'. On S3 a single-part object's ETag is its MD5, so no body is read."""
-        uri = self._uri("releases", version, MANIFEST)
-        etag = None if self.local else _etag(uri)
-        if etag is not None:
-            if etag == "":
-                return "absent"
-            if "-" not in etag:
-                return "same" if etag == hashlib.md5(manifest, usedforsecurity=False).hexdigest() else "different"
-        published = io.read_bytes(uri)
-        if published is None:
-            return "absent"
-        return "same" if published == manifest else "different"
+        """'absent', 'same' or 'different': is this exact manifest published (no body read on S3)?"""
+        return io.compare(self._uri("releases", version, MANIFEST), manifest)
 
     def is_published(self, version: str) -> bool:
         return io.exists(self._uri("releases", version, MANIFEST))
@@ -123,16 +109,6 @@ class ReleaseRoot:
         io.write_bytes(f"{prefix}/{MANIFEST}", manifest)
         stale = sorted(set(previous) - {key for key, _ in artifacts} - {MANIFEST})
         io.remove([f"{prefix}/{key}" for key in stale])
-
-
-def _etag(uri: str) -> str | None:
-    """The object's ETag ('' when it does not exist), or None when the store has no ETags."""
-    try:
-        info = io.info(uri)
-    except FileNotFoundError:
-        return ""
-    etag = info.get("ETag") or info.get("etag")
-    return str(etag).strip('"') if etag else None
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

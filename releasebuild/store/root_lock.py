@@ -8,7 +8,6 @@ reported as stale and broken on purpose with `releasebuild unlock`.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import os
 import socket
@@ -82,19 +81,8 @@ def holding(root_uri: str, wait_seconds: float = 0.0, ttl_seconds: float = TTL_S
     try:
         yield mine
     finally:
-        if _still_mine(root_uri, body):  # never delete a lock someone broke and retook
+        if io.compare(lock_uri(root_uri), body) == "same":  # never delete a lock someone broke and retook
             io.remove([lock_uri(root_uri)])
-
-
-def _still_mine(root_uri: str, body: bytes) -> bool:
-    """On S3 the lock's ETag is the MD5 of what we wrote: a HEAD answers, no body is read."""
-    try:
-        etag = str(io.info(lock_uri(root_uri)).get("ETag") or "").strip('"')
-    except FileNotFoundError:
-        return False
-    if etag and "-" not in etag:
-        return etag == hashlib.md5(body, usedforsecurity=False).hexdigest()
-    return io.read_bytes(lock_uri(root_uri)) == body
 
 
 def unlock(root_uri: str) -> Holder | None:
