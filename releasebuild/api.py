@@ -15,6 +15,7 @@ from releasebuild.errors import Refused, StorageError
 from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records, write_records
 from releasebuild.plan import Plan
+from releasebuild.processes import alive
 from releasebuild.steps.base import StepSpec
 from releasebuild.store import s3
 from releasebuild.store.io import is_local
@@ -188,7 +189,7 @@ def _apply_lock(state_dir: Path) -> Iterator[None]:
             break
         except FileExistsError:
             holder = _lock_holder(lock)
-            if holder is not None and _alive(holder):
+            if holder is not None and alive(holder):
                 raise Refused(f"another apply (pid {holder}) holds {lock}; wait for it or remove the file "
                               "if that process is gone") from None
             lock.unlink(missing_ok=True)
@@ -207,13 +208,3 @@ def _lock_holder(lock: Path) -> int | None:
         return int(lock.read_text().strip())
     except (FileNotFoundError, ValueError):
         return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -1,7 +1,8 @@
 """An HTTP proxy in front of the S3 server that answers a fixed share of requests with 503/500 or a reset.
 
 Faults happen before forwarding, as with throttling at a load balancer: the server never sees a failed request.
-Deterministic (every Nth request), so a failing run can be replayed.
+Deterministic (every Nth request), so a failing run can be replayed. It can also hold a chosen request (never
+forwarding it), so a test can kill the client at a known point of its work.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -16,16 +18,22 @@ FAULTS = ("503", "500", "reset")
 
 
 class FaultyProxy:
-    def __init__(self, upstream: str, every: int = 4):
+    def __init__(self, upstream: str, every: int = 4, hold: Callable[[str, str], bool] | None = None):
+        """`every`: fault every Nth request (0: never). `hold(method, path)`: the first request it accepts is
+        held; `held` is set when it arrives, and the request is dropped unforwarded on exit."""
         target = urlsplit(upstream)
+        self.held = threading.Event()
+        self._closing = threading.Event()
         self.counter = itertools.count(1)
         self.faults = {fault: 0 for fault in FAULTS}
         self.forwarded = 0
+        self.connections: list[tuple[int, str, str]] = []  # (client port, method, path) of every request
         self._lock = threading.Lock()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = "HTTP/1.1"  # keep-alive, as real S3 endpoints do (moto's server closes each one)
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -33,12 +41,20 @@ class FaultyProxy:
             def _handle(self) -> None:
                 body = self._body()
                 with proxy._lock:
+                    proxy.connections.append((self.client_address[1], self.command, self.path))
+                    holding = hold is not None and not proxy.held.is_set() and hold(self.command, self.path)
+                    if holding:
+                        proxy.held.set()
                     number = next(proxy.counter)
-                    fault = FAULTS[(number // every) % len(FAULTS)] if number % every == 0 else None
+                    fault = FAULTS[(number // every) % len(FAULTS)] if every and number % every == 0 else None
                     if fault:
                         proxy.faults[fault] += 1
-                    else:
+                    elif not holding:
                         proxy.forwarded += 1
+                if holding:
+                    proxy._closing.wait()
+                    self.close_connection = True
+                    return
                 if fault == "reset":
                     self.close_connection = True
                     self.connection.close()
@@ -94,5 +110,6 @@ class FaultyProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closing.set()
         self.server.shutdown()
         self.server.server_close()

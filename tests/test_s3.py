@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -309,3 +311,53 @@ def test_injected_s3_faults_are_retried_and_give_identical_artifacts(s3_release:
     for art in manifest["artifacts"]:
         body = client.get_object(Bucket=S3_BUCKET, Key=f"faulty/releases/v2026-11-23/{art['key']}")["Body"].read()
         assert hashlib.sha256(body).hexdigest() == art["sha256"]
+
+
+def test_an_apply_killed_while_publishing_leaves_no_manifest_and_the_next_apply_finishes_from_the_cache(
+        s3_release: ReleaseFixture, s3_server: S3Server) -> None:
+    from faulty_proxy import FaultyProxy
+
+    from releasebuild.store import root_lock
+
+    release_puts = iter(range(1, 1000))
+
+    def third_release_object(method: str, path: str) -> bool:
+        return method == "PUT" and path.startswith(f"/{S3_BUCKET}/{PREFIX}") and next(release_puts) == 3
+
+    with FaultyProxy(s3_server.endpoint, every=0, hold=third_release_object) as proxy:
+        child = subprocess.Popen([sys.executable, "-m", "releasebuild", "apply", "--json",
+                                  str(s3_release.release_yaml)], env={**os.environ, "OVH_S3_ENDPOINT": proxy.endpoint},
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        held = proxy.held.wait(timeout=40)  # seconds in a sound build; a stalled connection would hang here
+        os.killpg(child.pid, signal.SIGKILL)  # the apply and its workers, mid-publish
+        child.communicate(timeout=60)
+    assert held, "the apply never reached publishing"
+    written = s3_server.keys(PREFIX)
+    assert len(written) == 2 and PREFIX + "manifest.json" not in written  # objects, but nothing committed
+    assert root_lock.read_holder(ROOT) is not None  # the killed apply's lock is left behind
+
+    report = apply(s3_release)  # its holder is gone from this host: the lock is taken over
+    assert ran(report) == {"release/publish"}  # every finished step came from the cache
+    manifest = published_manifest(s3_server)
+    assert manifest["root_digest"] == report["root_digest"]
+    client = s3_server.client()
+    for art in manifest["artifacts"]:
+        body = client.get_object(Bucket=S3_BUCKET, Key=PREFIX + art["key"])["Body"].read()
+        assert hashlib.sha256(body).hexdigest() == art["sha256"]
+    assert sorted(s3_server.keys(PREFIX)) == sorted([PREFIX + "manifest.json"] + [PREFIX + a["key"]
+                                                                                  for a in manifest["artifacts"]])
+    assert root_lock.read_holder(ROOT) is None
+
+
+def test_a_cache_filled_for_another_root_is_pushed_to_the_shared_tier(s3_release: ReleaseFixture,
+                                                                      tmp_path: Path) -> None:
+    api.apply(s3_release.release_yaml, str(tmp_path / "local-root"), jobs=2)  # no shared tier: all local
+    report = apply(s3_release)  # now the S3 root: nothing is rebuilt, the entries and blobs are pushed
+    assert ran(report) == {"release/publish"}
+    other = api.apply(s3_release.release_yaml, f"s3://{S3_BUCKET}/elsewhere", jobs=2)  # a third root, own tier
+    assert other.outcome.error is None, other.outcome.error
+    assert ran(other.to_json()) == {"release/publish"}
+    shutil.rmtree(s3_release.dir / ".releasebuild")  # a clean machine finds everything in either shared tier
+    assert ran(apply(s3_release)) == set()
+    clean = api.apply(s3_release.release_yaml, f"s3://{S3_BUCKET}/elsewhere", jobs=2)
+    assert ran(clean.to_json()) == set()

@@ -5,6 +5,8 @@ key to its StepResult (file digests + meta) at ac/<algo>/<2>/<rest>.json. Locall
 atomically. When the release root is remote, the same layout under `<root>/cache/` is the shared tier: every
 blob is uploaded before the action entry that names it (the entry is the commit point), so an entry found there
 vouches for its blobs, and a clean machine fetches a blob only when a step it runs (or a local publish) reads it.
+A local entry vouches for the shared tier only once it was committed there (`<cache>/shared/<tier>.keys` lists
+those keys): an entry made for a local root or another tier is pushed, blobs first, the first time it is used.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import xxhash
 
 from releasebuild.errors import StorageError
 from releasebuild.store import io
@@ -85,17 +89,30 @@ class ContentStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(file, target)
             target.chmod(0o444)
+        self.adopt_cached(sha256)
+
+    def adopt_cached(self, sha256: str) -> bool:
+        """Upload a blob of the local store to the shared tier unless it is there already; False when neither
+        holds it."""
         if self.remote is not None and sha256 not in self._remote_has:
             uri = self.remote.blob_uri(sha256)
             if not io.exists(uri):
-                io.upload(str(target), uri, sha256)
+                if not self.path(sha256).is_file():
+                    return False
+                io.upload(str(self.path(sha256)), uri, sha256)
             self._remote_has.add(sha256)
+        return True
 
 
 class ActionCache:
     def __init__(self, cache_dir: Path, cas: ContentStore):
         self.root = cache_dir / "ac"
         self.cas = cas
+        self._shared_log: Path | None = None
+        self._shared: set[str] | None = None  # keys whose entries (and blobs) the shared tier holds
+        if cas.remote is not None:
+            tier = xxhash.xxh3_64_hexdigest(cas.remote.uri.encode("utf-8"))
+            self._shared_log = cache_dir / "shared" / f"{tier}.keys"
 
     def _path(self, key: str) -> Path:
         algo, hexdigest = key.split(":", 1)
@@ -107,8 +124,8 @@ class ActionCache:
         except FileNotFoundError:
             pass
         else:
-            if self.cas.remote is not None:  # written by a run that committed it (and its blobs) to the shared tier
-                self.cas.vouch([ref["sha256"] for ref in entry["result"]["files"].values()])
+            if self.cas.remote is not None and not self._share(key, entry):
+                return None  # made for another tier, whose blobs this machine never fetched: run the step again
             return entry
         remote = self.cas.remote
         if remote is None:
@@ -126,6 +143,36 @@ class ActionCache:
         write_atomic(self._path(key), data)
         if self.cas.remote is not None:  # after the blobs (adopt uploaded them): the entry commits them
             io.write_bytes(self.cas.remote.action_uri(key), data)
+            self._record_shared(key)
+
+    def _share(self, key: str, entry: dict[str, Any]) -> bool:
+        """Make sure the shared tier holds a locally found entry and its blobs (then vouch for them); False when
+        it cannot, because a blob is in neither place."""
+        digests = [ref["sha256"] for ref in entry["result"]["files"].values()]
+        if key not in self._shared_keys():
+            assert self.cas.remote is not None
+            if not all(self.cas.adopt_cached(sha) for sha in digests):
+                return False
+            io.write_bytes(self.cas.remote.action_uri(key), json.dumps(entry, sort_keys=True).encode("utf-8"))
+            self._record_shared(key)
+        self.cas.vouch(digests)
+        return True
+
+    def _shared_keys(self) -> set[str]:
+        if self._shared is None:
+            assert self._shared_log is not None
+            try:
+                self._shared = set(self._shared_log.read_text(encoding="utf-8").split())
+            except FileNotFoundError:
+                self._shared = set()
+        return self._shared
+
+    def _record_shared(self, key: str) -> None:
+        assert self._shared_log is not None
+        self._shared_keys().add(key)
+        self._shared_log.parent.mkdir(parents=True, exist_ok=True)
+        with self._shared_log.open("a", encoding="utf-8") as log:  # one short line: an append is atomic enough
+            log.write(key + "\n")
 
 
 def write_atomic(path: Path, data: bytes) -> None:

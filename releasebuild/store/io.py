@@ -24,7 +24,11 @@ PART_BYTES = 50 * 2**20  # multipart above this
 _FILESYSTEMS: dict[str, Any] = {}  # one s3fs instance per process: connection reuse across calls
 
 
+_INHERITED: list[Any] = []
+
+
 def _forget_filesystems() -> None:
+    _INHERITED.extend(_FILESYSTEMS.values())
     _FILESYSTEMS.clear()  # an async filesystem's event loop and sockets do not survive fork
 
 
@@ -150,25 +154,33 @@ def download(uri: str, local: str) -> None:
 
 
 def copy(source: str, target: str) -> None:
-    """Server-side copy within one store (no bytes through this machine on S3)."""
+    """Server-side copy of one object within a store (no bytes through this machine on S3)."""
     with storage_errors(target, "copy to"):
         fs, source_path = filesystem(source)
-        fs.copy(source_path, filesystem(target)[1])
+        fs.cp_file(source_path, filesystem(target)[1])
 
 
 def exists(uri: str) -> bool:
+    """Whether an object (not a prefix) exists."""
     if is_local(uri):
         return os.path.exists(local_path(uri))
-    with storage_errors(uri, "check"):
-        fs, path = filesystem(uri)
-        return bool(fs.exists(path))
+    try:
+        info(uri)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def info(uri: str) -> dict[str, Any]:
-    """An object's metadata (size, ETag, ...) without its body; FileNotFoundError when it does not exist."""
+    """An object's metadata (size, ETag, ...) without its body; FileNotFoundError when it does not exist.
+    On S3 one HEAD: fsspec's info would also list the key as a prefix when the HEAD finds nothing."""
     with storage_errors(uri, "check"):
         fs, path = filesystem(uri)
-        return dict(fs.info(path))
+        if protocol(uri) not in S3_PROTOCOLS:
+            return dict(fs.info(path))
+        bucket, key, _ = fs.split_path(path)
+        head = fs.call_s3("head_object", Bucket=bucket, Key=key)
+        return {"size": head["ContentLength"], "ETag": head.get("ETag"), "VersionId": head.get("VersionId")}
 
 
 def compare(uri: str, data: bytes) -> str:
@@ -179,7 +191,7 @@ def compare(uri: str, data: bytes) -> str:
             meta = info(uri)
         except FileNotFoundError:
             return "absent"
-        etag = str(meta.get("ETag") or meta.get("etag") or "").strip('"')
+        etag = str(meta.get("ETag") or "").strip('"')
         if etag and "-" not in etag:
             return "same" if etag == hashlib.md5(data, usedforsecurity=False).hexdigest() else "different"
     stored = read_bytes(uri)

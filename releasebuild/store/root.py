@@ -103,9 +103,12 @@ class ReleaseRoot:
             target = f"{prefix}/{key}"
             if same_store and cas.in_remote(sha):
                 assert cas.remote is not None
-                io.copy(cas.remote.blob_uri(sha), target)  # server-side: no bytes through this machine
-            else:
-                io.upload(str(cas.local(sha)), target, sha)
+                try:
+                    io.copy(cas.remote.blob_uri(sha), target)  # server-side: no bytes through this machine
+                    continue
+                except FileNotFoundError:
+                    pass  # pruned from the shared tier since it was vouched for: upload it (fails if lost)
+            io.upload(str(cas.local(sha)), target, sha)
         io.write_bytes(f"{prefix}/{MANIFEST}", manifest)
         stale = sorted(set(previous) - {key for key, _ in artifacts} - {MANIFEST})
         io.remove([f"{prefix}/{key}" for key in stale])

@@ -1,7 +1,8 @@
 """One apply per remote release root: a lock object created with a conditional write (S3 `If-None-Match: *`).
 
 Whoever creates `<root>/locks/apply.json` holds the root; everyone else sees who (owner, host, pid) and until
-when. An expired lock is not taken over silently (the holder may be alive on another machine, only slow): it is
+when. A lock whose holder ran on this host and is gone (killed, crashed) is taken over, as the checkout lock is.
+Any other expired lock is not taken over silently (its holder may be alive on another machine, only slow): it is
 reported as stale and broken on purpose with `releasebuild unlock`.
 """
 
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from releasebuild.errors import Refused
+from releasebuild.processes import alive
 from releasebuild.store import io
 
 LOCK_KEY = "locks/apply.json"
@@ -47,12 +49,19 @@ def lock_uri(root_uri: str) -> str:
 
 def read_holder(root_uri: str) -> Holder | None:
     data = io.read_bytes(lock_uri(root_uri))
-    if data is None:
-        return None
+    return None if data is None else _parse(data)
+
+
+def _parse(data: bytes) -> Holder:
     try:
         return Holder(**json.loads(data))
     except (ValueError, TypeError):
         return Holder("unknown", "unknown", 0, "", 0.0, 0.0)  # unreadable: still held until unlocked
+
+
+def _gone(holder: Holder) -> bool:
+    """Held by a process of this host that no longer runs (a pid is only meaningful on its own host)."""
+    return holder.host == socket.gethostname() and holder.pid > 0 and not alive(holder.pid)
 
 
 @contextmanager
@@ -67,11 +76,16 @@ def holding(root_uri: str, wait_seconds: float = 0.0, ttl_seconds: float = TTL_S
             io.create_exclusive(lock_uri(root_uri), body)
             break
         except FileExistsError:
-            holder = read_holder(root_uri)
-            if holder is None:
+            held = io.read_bytes(lock_uri(root_uri))
+            if held is None:
                 continue  # released between our attempt and the read: try again at once
+            holder = _parse(held)
             if holder.token == mine.token:
                 break  # our PUT landed but its answer was lost, and the retry found our own lock
+            if _gone(holder):
+                if io.compare(lock_uri(root_uri), held) == "same":  # not retaken meanwhile
+                    io.remove([lock_uri(root_uri)])
+                continue
             if time.monotonic() >= deadline:
                 stale = holder.expires <= time.time()
                 advice = ("run `releasebuild unlock` to break it" if stale
