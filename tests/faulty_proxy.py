@@ -18,9 +18,13 @@ FAULTS = ("503", "500", "reset")
 
 
 class FaultyProxy:
-    def __init__(self, upstream: str, every: int = 4, hold: Callable[[str, str], bool] | None = None):
+    def __init__(self, upstream: str, every: int = 4, hold: Callable[[str, str], bool] | None = None,
+                 corrupt: Callable[[str, str], bool] | None = None):
         """`every`: fault every Nth request (0: never). `hold(method, path)`: the first request it accepts is
-        held; `held` is set when it arrives, and the request is dropped unforwarded on exit."""
+        held; `held` is set when it arrives, and the request is dropped unforwarded on exit.
+        `corrupt(method, path)`: flip one byte of the body of every request it accepts, as a faulty network path
+        would, and drop the checksum headers that would let the server notice."""
+        self.corrupted = 0
         target = urlsplit(upstream)
         self.held = threading.Event()
         self._closing = threading.Event()
@@ -70,6 +74,12 @@ class FaultyProxy:
                     return
                 connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("transfer-encoding",)}
+                if corrupt is not None and body and corrupt(self.command, self.path):
+                    body = bytes([body[0] ^ 0xFF]) + body[1:]
+                    headers = {k: v for k, v in headers.items()
+                               if not k.lower().startswith(("content-md5", "x-amz-checksum", "x-amz-sdk-checksum"))}
+                    with proxy._lock:
+                        proxy.corrupted += 1
                 headers["Content-Length"] = str(len(body))
                 connection.request(self.command, self.path, body=body, headers=headers)
                 response = connection.getresponse()

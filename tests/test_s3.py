@@ -361,3 +361,30 @@ def test_a_cache_filled_for_another_root_is_pushed_to_the_shared_tier(s3_release
     assert ran(apply(s3_release)) == set()
     clean = api.apply(s3_release.release_yaml, f"s3://{S3_BUCKET}/elsewhere", jobs=2)
     assert ran(clean.to_json()) == set()
+
+
+def test_a_large_upload_goes_in_parts_and_is_verified_on_arrival(s3_server: S3Server, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from faulty_proxy import FaultyProxy
+
+    from releasebuild.errors import StorageError
+    from releasebuild.store import io
+
+    monkeypatch.setattr(io, "PART_BYTES", 5 * 2**20)  # S3's smallest part, so the test moves 11 MiB, not 110
+    big = tmp_path / "shard.jsonl"
+    big.write_bytes(os.urandom(11 * 2**20))
+    io.upload(str(big), f"s3://{S3_BUCKET}/big")
+    head = s3_server.client().head_object(Bucket=S3_BUCKET, Key="big")
+    assert head["ETag"].strip('"').endswith("-3")  # three parts
+    body = s3_server.client().get_object(Bucket=S3_BUCKET, Key="big")["Body"].read()
+    assert hashlib.sha256(body).digest() == hashlib.sha256(big.read_bytes()).digest()
+
+    # A network path that damages the second part (and strips the checksums that would tell the server).
+    with FaultyProxy(s3_server.endpoint, every=0, corrupt=lambda method, path: "partNumber=2" in path) as proxy:
+        monkeypatch.setenv("OVH_S3_ENDPOINT", proxy.endpoint)
+        _reset_filesystems()
+        with pytest.raises(StorageError, match="did not arrive intact after 3 attempts"):
+            io.upload(str(big), f"s3://{S3_BUCKET}/damaged")
+        _reset_filesystems()
+    assert proxy.corrupted == 3
+    assert "damaged" not in s3_server.keys()  # no damaged object is left for a reader

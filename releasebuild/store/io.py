@@ -20,7 +20,8 @@ from releasebuild.errors import ReleaseBuildError, StorageError
 from releasebuild.store.s3 import S3Settings, redact
 
 S3_PROTOCOLS = ("s3", "s3a")
-PART_BYTES = 50 * 2**20  # multipart above this
+PART_BYTES = 50 * 2**20  # part size of a multipart upload (s3fs uses one PUT below twice this)
+UPLOAD_ATTEMPTS = 3  # a multipart upload that arrives damaged is sent again this often
 _FILESYSTEMS: dict[str, Any] = {}  # one s3fs instance per process: connection reuse across calls
 
 
@@ -135,16 +136,39 @@ def create_exclusive(uri: str, data: bytes) -> None:
 
 
 def upload(local: str, uri: str, sha256: str | None = None) -> None:
-    """Copy a local file to a remote URI; S3 verifies the SHA-256 on arrival when it is given."""
+    """Copy a local file to a remote URI, verified on arrival: a single PUT carries the SHA-256 for S3 to check; a
+    multipart upload (large shards) is checked afterwards against its size and multipart ETag."""
     with storage_errors(uri, "upload to"):
         fs, path = filesystem(uri)
         if protocol(uri) not in S3_PROTOCOLS:
             fs.put_file(local, path)
             return
-        # Below PART_BYTES s3fs sends one PUT, which S3 checks against the whole-object SHA-256; above it the
-        # upload goes in parts and the size + SHA-256 in the manifest are what a reader verifies.
-        whole = sha256 is not None and os.path.getsize(local) < PART_BYTES
-        fs.put_file(local, path, chunksize=PART_BYTES, **(_checksum(uri, sha256) if whole and sha256 else {}))
+        size = os.path.getsize(local)
+        if size < 2 * PART_BYTES:  # s3fs's own bound for a single PUT
+            fs.put_file(local, path, chunksize=PART_BYTES, **(_checksum(uri, sha256) if sha256 else {}))
+            return
+        from s3fs.core import calculate_chunksize
+
+        part_bytes = calculate_chunksize(size, chunksize=PART_BYTES)
+        expected = multipart_etag(local, part_bytes)
+        for _ in range(UPLOAD_ATTEMPTS):
+            fs.put_file(local, path, chunksize=part_bytes)
+            stored = info(uri)
+            if stored["size"] == size and str(stored.get("ETag") or "").strip('"') == expected:
+                return
+            fs.rm_file(path)  # never leave a damaged object where a reader may find it
+        raise StorageError(f"upload to {uri} did not arrive intact after {UPLOAD_ATTEMPTS} attempts (last: "
+                           f"{stored['size']} bytes, ETag {stored.get('ETag')}; sent {size} bytes, ETag {expected}); "
+                           "nothing was left there: check the network path to the endpoint")
+
+
+def multipart_etag(local: str, part_bytes: int) -> str:
+    """The ETag S3 gives a multipart upload of this file in parts of `part_bytes`: MD5 of the parts' MD5s."""
+    digests = []
+    with open(local, "rb") as fh:
+        for chunk in iter(lambda: fh.read(part_bytes), b""):
+            digests.append(hashlib.md5(chunk, usedforsecurity=False).digest())
+    return f"{hashlib.md5(b''.join(digests), usedforsecurity=False).hexdigest()}-{len(digests)}"
 
 
 def download(uri: str, local: str) -> None:
