@@ -1,9 +1,13 @@
-"""Synthetic-scale benchmark: `python bench/run.py [--sizes 10000,100000] [--out bench/out] [--profile]`.
+"""Synthetic-scale benchmark: `python bench/run.py [--sizes 10000,100000] [--out bench/out] [--profile]
+[--s3-sizes 10000 | --no-s3]`.
 
 For each size it generates a fresh five-family release (bench/synth.py) and times the real CLI, one
 subprocess per measurement: cold apply, no-op apply, no-op plan, one family edited, one file reordered.
-It checks each run's JSON for the steps that must (and must not) have run, prints a table and the targets,
-writes <out>/results.json, and exits 1 if any scenario failed or misbehaved.
+Then, for the S3 sizes, the same release with its sources, root and shared cache in a bucket on moto's S3
+server (a thread of this process): cold apply, no-op apply and plan, one source object edited, and a clean
+machine (no local cache); moto's access log shows which requests each run made.
+It checks each run's JSON (and, on S3, its requests) for what must and must not have happened, prints the
+tables and the targets, writes <out>/results.json, and exits 1 if any scenario failed or misbehaved.
 """
 
 from __future__ import annotations
@@ -11,14 +15,18 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import os
 import pstats
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -47,6 +55,7 @@ class Measurement:
     returncode: int
     stdout: str
     repeats: tuple[float, ...] = ()  # seconds of every run when this is the median of several
+    requests: tuple[S3Request, ...] | None = None  # what the S3 server saw during the run (S3 scenarios only)
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class Row:
     cached: int
     step_seconds: dict[str, float]  # ran steps as apply --json reports them (includes time queued for a worker)
     repeats: tuple[float, ...]
+    requests: dict[str, int] | None = None  # S3 scenarios: request counts by kind (see S3Request.kind)
 
     @property
     def rate(self) -> float | None:
@@ -108,12 +118,12 @@ class _TreeSampler(threading.Thread):
         return self.peak
 
 
-def measure(cmd: list[str], cwd: Path, log: Path) -> Measurement:
+def measure(cmd: list[str], cwd: Path, log: Path, env: dict[str, str] | None = None) -> Measurement:
     """Run one command under the wrapper; stdout and stderr go to <log>.stdout / <log>.stderr."""
     log.parent.mkdir(parents=True, exist_ok=True)
     stdout, stderr = log.with_suffix(".stdout"), log.with_suffix(".stderr")
     wrapper = subprocess.Popen([sys.executable, "-c", _WRAPPER, str(stdout), str(stderr), *cmd], cwd=cwd,
-                               stdout=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, text=True, env=env)
     sampler = _TreeSampler(wrapper.pid)
     sampler.start()
     report, _ = wrapper.communicate()
@@ -126,9 +136,10 @@ def measure(cmd: list[str], cwd: Path, log: Path) -> Measurement:
                        stdout.read_text(encoding="utf-8"))
 
 
-def releasebuild(command: str, definition: Path, log: Path, *extra: str) -> tuple[Measurement, dict[str, Any]]:
+def releasebuild(command: str, definition: Path, log: Path, *extra: str,
+                 env: dict[str, str] | None = None) -> tuple[Measurement, dict[str, Any]]:
     cmd = [sys.executable, "-m", "releasebuild", command, "--json", *extra, str(definition)]
-    m = measure(cmd, definition.parent, log)
+    m = measure(cmd, definition.parent, log, env)
     try:
         document = json.loads(m.stdout)
     except ValueError:
@@ -136,14 +147,18 @@ def releasebuild(command: str, definition: Path, log: Path, *extra: str) -> tupl
     return m, document
 
 
-def median_run(command: str, definition: Path, log: Path) -> tuple[Measurement, dict[str, Any]]:
+Run = Callable[[Path], tuple[Measurement, dict[str, Any]]]  # one measured command, given its log path
+
+
+def median_run(run: Run, log: Path) -> tuple[Measurement, dict[str, Any]]:
+    """NOOP_REPEATS runs of `run`; the median one, with every run's seconds. `run` may check each run itself."""
     # The cold applies before this leave hundreds of MB of dirty pages; flush them first so the kernel's
     # write-back does not land inside a 0.2 s measurement.
     os.sync()
-    runs = [releasebuild(command, definition, log.with_name(f"{log.name}-{i}")) for i in range(NOOP_REPEATS)]
+    runs = [run(log.with_name(f"{log.name}-{i}")) for i in range(NOOP_REPEATS)]
     middle = statistics.median_low(m.seconds for m, _ in runs)
-    m, document = next(run for run in runs if run[0].seconds == middle)
-    return replace(m, repeats=tuple(sorted(run[0].seconds for run in runs))), document
+    m, document = next(one for one in runs if one[0].seconds == middle)
+    return replace(m, repeats=tuple(sorted(one[0].seconds for one in runs))), document
 
 
 def ran_ids(document: dict[str, Any]) -> set[str]:
@@ -181,8 +196,17 @@ def row(size: int, scenario: str, m: Measurement, document: dict[str, Any], reco
     summary = document["summary"]
     ran = summary["ran"] if "ran" in summary else summary["will_run"] + summary["may_run"]
     seconds = {step["id"]: step["seconds"] for step in document["steps"] if step["status"] == "ran"}
+    requests = None if m.requests is None else request_counts(m.requests)
     return Row(size, scenario, m.seconds, records, m.peak_rss_mb, m.tree_rss_mb, ran, summary["cached"], seconds,
-               m.repeats)
+               m.repeats, requests)
+
+
+def show(r: Row) -> None:
+    """One progress line per scenario, as it finishes."""
+    ran = ", ".join(f"{step} {sec:.2f}s" for step, sec in r.step_seconds.items()) if r.ran < 10 else f"{r.ran} steps"
+    spread = f"  (median of {len(r.repeats)}: {r.repeats[0]:.3f}-{r.repeats[-1]:.3f}s)" if r.repeats else ""
+    seen = f"  [S3: {r.requests['requests']} requests, {body_gets(r.requests)} body GETs]" if r.requests else ""
+    print(f"  {r.scenario:<28} {r.seconds:8.3f}s  ran: {ran or '-'}{spread}{seen}", flush=True)
 
 
 def warm_up(out: Path) -> None:
@@ -208,10 +232,7 @@ def run_size(size: int, out: Path) -> list[Row]:
 
     def add(scenario: str, m: Measurement, document: dict[str, Any], records: int | None) -> None:
         rows.append(row(size, scenario, m, document, records))
-        ran = ", ".join(f"{step} {sec:.2f}s" for step, sec in rows[-1].step_seconds.items()) if rows[-1].ran < 10 \
-            else f"{rows[-1].ran} steps"
-        spread = f"  (median of {len(m.repeats)}: {m.repeats[0]:.3f}-{m.repeats[-1]:.3f}s)" if m.repeats else ""
-        print(f"  {scenario:<28} {m.seconds:8.3f}s  ran: {ran or '-'}{spread}", flush=True)
+        show(rows[-1])
 
     def cold_apply(scenario: str, log: str, *extra: str) -> dict[str, Any]:
         for state in (scratch / ".releasebuild", scratch / "build"):
@@ -231,13 +252,13 @@ def run_size(size: int, out: Path) -> list[Row]:
     expect(serial["root_digest"] == full["root_digest"], "full apply (cold, --jobs 1)",
            "a serial build gave a different root digest than a parallel one")
 
-    m, noop = median_run("apply", definition, logs / "noop-apply")
+    m, noop = median_run(lambda log: releasebuild("apply", definition, log), logs / "noop-apply")
     check_apply("no-op apply", m, noop)
     expect(not ran_ids(noop), "no-op apply", f"steps ran: {sorted(ran_ids(noop))}")
     expect(noop["root_digest"] == full["root_digest"], "no-op apply", "root digest changed")
     add("no-op apply", m, noop, None)
 
-    m, plan = median_run("plan", definition, logs / "noop-plan")
+    m, plan = median_run(lambda log: releasebuild("plan", definition, log), logs / "noop-plan")
     expect(m.returncode == 0 and not plan["changes_pending"], "no-op plan",
            f"exit {m.returncode}, summary {plan.get('summary')}")
     add("no-op plan", m, plan, None)
@@ -255,6 +276,258 @@ def run_size(size: int, out: Path) -> list[Row]:
     check_local_change("one file reordered", reordered, REORDERED_FAMILY, must_cache=["split", "export"])
     add("one file reordered", m, reordered, counts[REORDERED_FAMILY])
     return rows
+
+
+# --- S3: the same release with its sources, root and shared cache in a bucket on moto's S3 server -------------
+
+S3_BUCKET = "pixel-data"
+S3_SOURCES_KEY = "bench/raw"      # <family>/part-<n>.jsonl under it
+S3_ROOT_KEY = "bench/exports"     # releases/, cache/ (the shared cache) and the root's lock under it
+S3_ROOT = f"s3://{S3_BUCKET}/{S3_ROOT_KEY}"
+S3_ACCESS_KEY = "AKIABENCHMARKFAKE001"  # moto takes any pair; fixed fake keys, so no real credential is ever used
+S3_SECRET_KEY = "bench-fake-secret-0123456789"
+S3_MAX_DEFAULT_SIZE = 10_000      # without --s3-sizes, S3 runs for the --sizes up to this (see README)
+_ANSI = r"(?:\x1b\[[0-9;]*m)*"    # werkzeug colours the request line of non-200 answers
+_REQUEST_LINE = re.compile(rf'"{_ANSI}([A-Z]+) (\S+) HTTP/[0-9.]+{_ANSI}" (\d{{3}})')
+_REQUEST_KINDS = ("list", "head", "get source", "get cache", "get release", "get other", "put", "delete", "post")
+
+
+@dataclass(frozen=True)
+class S3Request:
+    """One line of the server's access log, reduced to what the S3 checks and the request table need."""
+
+    method: str
+    key: str     # object key; "" for a bucket-level request
+    query: str
+    status: int
+
+    @property
+    def kind(self) -> str:
+        """One of _REQUEST_KINDS (or another method, lower-case). A `get …` is a download of an object body."""
+        if self.method == "GET" and (not self.key or "list-type" in self.query):
+            return "list"
+        if self.method == "GET":
+            areas = ((f"{S3_SOURCES_KEY}/", "source"), (f"{S3_ROOT_KEY}/cache/", "cache"),
+                     (f"{S3_ROOT_KEY}/releases/", "release"))
+            return "get " + next((area for prefix, area in areas if self.key.startswith(prefix)), "other")
+        return self.method.lower()
+
+
+def parse_request(line: str) -> S3Request | None:
+    match = _REQUEST_LINE.search(line)
+    if not match:
+        return None
+    method, target, status = match.groups()
+    path, _, query = target.partition("?")
+    _, _, key = path.lstrip("/").partition("/")  # path-style addressing: /<bucket>/<key>
+    return S3Request(method, key, query, int(status))
+
+
+def request_counts(requests: tuple[S3Request, ...]) -> dict[str, int]:
+    """Requests by kind, plus the total and how many got a 4xx/5xx (e.g. a HEAD of a key that is not there)."""
+    counts = {"requests": len(requests), "errors": sum(r.status >= 400 for r in requests)}
+    for r in requests:
+        counts[r.kind] = counts.get(r.kind, 0) + 1
+    return counts
+
+
+def body_gets(counts: dict[str, int]) -> int:
+    return sum(n for kind, n in counts.items() if kind.startswith("get "))
+
+
+class _LogSink(logging.Handler):
+    def __init__(self, sink: list[str]):
+        super().__init__()
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+class MotoS3:
+    """moto's S3 server on loopback, as a thread of this process, with its access log captured.
+
+    The releasebuild children reach it over HTTP like any S3-compatible endpoint (through the OVH_S3_* variables
+    the dataset teams use); the log lets a scenario check what they asked for, e.g. no body GET on a no-op.
+    """
+
+    def __init__(self) -> None:
+        import boto3  # here, not at the top: a --no-s3 run needs neither moto nor boto3
+        import botocore.session
+        from moto.server import ThreadedMotoServer
+
+        self._lines: list[str] = []
+        log = logging.getLogger("werkzeug")
+        log.addHandler(_LogSink(self._lines))
+        log.setLevel(logging.INFO)
+        log.propagate = False
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        core = botocore.session.Session()
+        core.set_config_variable("config_file", "/nonexistent")  # nothing from this machine's ~/.aws
+        core.set_config_variable("credentials_file", "/nonexistent")
+        self.client = boto3.session.Session(botocore_session=core).client(
+            "s3", endpoint_url=self.endpoint, aws_access_key_id=S3_ACCESS_KEY, aws_secret_access_key=S3_SECRET_KEY,
+            region_name="us-east-1")
+        unset = ("DATASET_STORAGE_BACKEND", "RELEASEBUILD_ROOT")
+        self.env = {name: value for name, value in os.environ.items()
+                    if not name.startswith(("AWS_", "OVH_S3_")) and name not in unset}
+        self.env.update(AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+                        AWS_EC2_METADATA_DISABLED="true", OVH_S3_ENDPOINT=self.endpoint, OVH_S3_REGION="us-east-1",
+                        OVH_S3_ACCESS_KEY=S3_ACCESS_KEY, OVH_S3_SECRET_KEY=S3_SECRET_KEY)
+
+    def reset(self) -> None:
+        """An empty server with one bucket: moto holds every object in this process, so each size starts afresh."""
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")).close()
+        self.client.create_bucket(Bucket=S3_BUCKET)
+        self.take()
+
+    def take(self) -> tuple[S3Request, ...]:
+        """The requests logged since the last take (the child has exited, so its requests are all logged)."""
+        count = len(self._lines)
+        lines, self._lines[:count] = self._lines[:count], []
+        return tuple(request for request in map(parse_request, lines) if request)
+
+    def put(self, key: str, body: bytes) -> None:
+        self.client.put_object(Bucket=S3_BUCKET, Key=key, Body=body)
+
+    def get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=S3_BUCKET, Key=key)["Body"].read()
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=S3_BUCKET, Prefix=prefix):
+            yield from (item["Key"] for item in page.get("Contents", []))
+
+    def delete_prefix(self, prefix: str) -> None:
+        keys = list(self.keys(prefix))
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": key} for key in keys[start:start + 1000]]
+            self.client.delete_objects(Bucket=S3_BUCKET, Delete={"Objects": batch})
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+def run_s3_size(size: int, out: Path, s3: MotoS3) -> list[Row]:
+    """The S3 scenarios for one size, in order: sources in the bucket, `--root s3://pixel-data/bench/exports`
+    (so the shared cache is at <root>/cache/), the local `.releasebuild/` cache next to release.yaml."""
+    scratch = out / f"n{size}-s3"
+    shutil.rmtree(scratch, ignore_errors=True)
+    started = time.perf_counter()
+    s3.reset()
+    counts = synth.generate(scratch, size)
+    for shape in synth.FAMILIES:
+        for path in synth.family_files(scratch, shape.name):
+            s3.put(f"{S3_SOURCES_KEY}/{shape.name}/{path.name}", path.read_bytes())
+    synth.set_sources(scratch, f"s3://{S3_BUCKET}/{S3_SOURCES_KEY}")
+    shutil.rmtree(scratch / "data")  # nothing local: every source byte the runs read comes from the bucket
+    print(f"n={size} on S3 (moto at {s3.endpoint}): generated and uploaded in {time.perf_counter() - started:.1f}s",
+          flush=True)
+    definition, logs, rows = scratch / "release.yaml", scratch / "logs", []
+    manifest_key = f"{S3_ROOT_KEY}/releases/{synth.VERSION}/manifest.json"
+
+    def run(command: str, log: Path) -> tuple[Measurement, dict[str, Any]]:
+        s3.take()  # drop what this process asked for (uploads, checks) before the run
+        m, document = releasebuild(command, definition, log, "--root", S3_ROOT, env=s3.env)
+        requests = s3.take()
+        log.with_suffix(".requests").write_text("".join(f"{r.status} {r.method} {r.key}{'?' if r.query else ''}"
+                                                        f"{r.query}\n" for r in requests))
+        return replace(m, requests=requests), document
+
+    def add(scenario: str, m: Measurement, document: dict[str, Any], records: int | None) -> None:
+        rows.append(row(size, scenario, m, document, records))
+        show(rows[-1])
+
+    def downloads(m: Measurement, *kinds: str) -> list[str]:
+        return sorted(r.key for r in m.requests or () if r.kind.startswith("get ") and (not kinds or r.kind in kinds))
+
+    def published(scenario: str, document: dict[str, Any]) -> dict[str, Any]:
+        manifest = json.loads(s3.get(manifest_key))
+        expect(manifest["root_digest"] == document["root_digest"], scenario,
+               "the manifest in the bucket is not the one this apply reports")
+        return manifest
+
+    # 1. Cold: nothing in the local cache, nothing under the root (no release, no shared cache).
+    scenario = "S3 full apply (cold)"
+    shutil.rmtree(scratch / ".releasebuild", ignore_errors=True)
+    (scratch / "release.lock").unlink(missing_ok=True)
+    s3.delete_prefix(f"{S3_ROOT_KEY}/")
+    m, cold = run("apply", logs / "s3-full")
+    check_apply(scenario, m, cold)
+    expect(cold["summary"]["cached"] == 0, scenario, "cold caches but some steps were cached")
+    manifest = published(scenario, cold)
+    expect(manifest["records"]["total"] == size, scenario,
+           f"manifest lists {manifest['records']['total']} records, generated {size}")
+    expect(next(s3.keys(f"{S3_ROOT_KEY}/cache/"), None) is not None, scenario, "nothing written to the shared cache")
+    add(scenario, m, cold, size)
+
+    # 2. No-op apply and plan: every source is fingerprinted by its ETag from the listing, so no body is fetched.
+    def noop(command: str, scenario: str) -> Run:
+        def one(log: Path) -> tuple[Measurement, dict[str, Any]]:
+            m, document = run(command, log)
+            if command == "apply":
+                check_apply(scenario, m, document)
+                expect(not ran_ids(document), scenario, f"steps ran: {sorted(ran_ids(document))}")
+                expect(document["root_digest"] == cold["root_digest"], scenario, "root digest changed")
+            else:
+                expect(m.returncode == 0 and not document["changes_pending"], scenario,
+                       f"exit {m.returncode}, summary {document.get('summary')}")
+            expect(not downloads(m), scenario, f"downloaded object bodies: {downloads(m)}")
+            return m, document
+        return one
+
+    for command in ("apply", "plan"):
+        scenario = f"S3 no-op {command}"
+        m, document = median_run(noop(command, scenario), logs / f"s3-noop-{command}")
+        add(scenario, m, document, None)
+
+    # 3. One record of one family's source object edited in the bucket.
+    scenario = "S3 one family changed"
+    edited_key = f"{S3_SOURCES_KEY}/{EDITED_FAMILY}/part-{synth.EDITED_FILE}.jsonl"
+    text, _ = synth.edit_record_text(s3.get(edited_key).decode("utf-8"), EDITED_FAMILY)
+    s3.put(edited_key, text.encode("utf-8"))
+    m, edited = run("apply", logs / "s3-one-family")
+    check_apply(scenario, m, edited)
+    check_local_change(scenario, edited, EDITED_FAMILY, must_cache=["split"])
+    expect(edited["root_digest"] != cold["root_digest"], scenario, f"editing {edited_key} changed nothing")
+    expect(downloads(m, "get source") == [edited_key], scenario,
+           f"read source objects {downloads(m, 'get source')}; only {edited_key} changed")
+    published(scenario, edited)
+    add(scenario, m, edited, counts[EDITED_FAMILY])
+
+    # 4. A clean machine: no local cache. Every step is in the shared cache, so nothing reruns and no source or
+    # release object is read (it fetches action entries and the blob of the manifest it compares).
+    scenario = "S3 clean machine (no-op)"
+    shutil.rmtree(scratch / ".releasebuild")
+    m, clean = run("apply", logs / "s3-clean-machine")
+    check_apply(scenario, m, clean)
+    expect(not ran_ids(clean), scenario, f"steps ran: {sorted(ran_ids(clean))}")
+    expect(clean["summary"]["cached"] == edited["summary"]["ran"] + edited["summary"]["cached"], scenario,
+           f"summary {clean['summary']}")
+    expect(clean["root_digest"] == edited["root_digest"], scenario,
+           "a different root digest than the machine that built the same inputs")
+    outside = downloads(m, "get source", "get release", "get other")
+    expect(not outside, scenario, f"downloaded more than cache entries: {outside}")
+    published(scenario, clean)
+    add(scenario, m, clean, None)
+    return rows
+
+
+def requests_table(rows: list[Row]) -> str:
+    """What the S3 server saw in each S3 scenario (for a median of several, in the median run)."""
+    kinds = [kind for kind in _REQUEST_KINDS if any((r.requests or {}).get(kind) for r in rows)]
+    header = ["size", "scenario", "requests", *(kind.upper() if " " not in kind else kind for kind in kinds),
+              "other", "4xx/5xx"]
+    body = []
+    for r in rows:
+        if r.requests is None:
+            continue
+        other = r.requests["requests"] - sum(r.requests.get(kind, 0) for kind in _REQUEST_KINDS)
+        body.append([f"{r.size:,}", r.scenario, str(r.requests["requests"]),
+                     *(str(r.requests.get(kind, 0)) for kind in kinds), str(other), str(r.requests["errors"])])
+    return format_table(header, body, left=2)
 
 
 def format_table(header: list[str], body: list[list[str]], left: int = 1) -> str:
@@ -293,10 +566,11 @@ def targets(rows: list[Row], sizes: list[int]) -> list[tuple[str, str, str, bool
                 limit = ONE_FAMILY_FACTOR * by[size, full].seconds / len(synth.FAMILIES)
                 out.append((f"one family changed @ {size:,} vs {label}", f"<= {limit:.2f} s (1.3 x {label}/5)",
                             f"{seconds:.2f} s", seconds <= limit))
-    if largest != smallest and all(any(r.size == s for r in rows) for s in (largest, smallest)):
+    local = [r for r in rows if r.requests is None]  # S3 runs also import s3fs/boto3 and exist at fewer sizes
+    if largest != smallest and all(any(r.size == s for r in local) for s in (largest, smallest)):
         for metric, label in (("peak_rss_mb", "peak RSS"), ("tree_rss_mb", "tree RSS")):
-            big = max(getattr(r, metric) for r in rows if r.size == largest)
-            small = max(getattr(r, metric) for r in rows if r.size == smallest)
+            big = max(getattr(r, metric) for r in local if r.size == largest)
+            small = max(getattr(r, metric) for r in local if r.size == smallest)
             out.append((f"memory flat: {label} {largest:,} vs {smallest:,}", f"<= {MEMORY_FLAT_FACTOR} x",
                         f"{big:.0f} / {small:.0f} MB = {big / small:.2f} x", big / small <= MEMORY_FLAT_FACTOR))
     return out
@@ -371,8 +645,13 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated conversation counts")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out", help="scratch directory")
     parser.add_argument("--profile", action="store_true", help="also profile a no-op apply at the largest size")
+    parser.add_argument("--s3-sizes", help="comma-separated sizes for the S3 scenarios (moto server); default: "
+                        f"the --sizes up to {S3_MAX_DEFAULT_SIZE:,}")
+    parser.add_argument("--no-s3", action="store_true", help="skip the S3 scenarios")
     args = parser.parse_args()
     sizes = [int(part) for part in args.sizes.split(",")]
+    s3_sizes = [] if args.no_s3 else [int(part) for part in args.s3_sizes.split(",")] if args.s3_sizes \
+        else [size for size in sizes if size <= S3_MAX_DEFAULT_SIZE]
     out = args.out.absolute()
     use_bytecode_cache(out)
     try:
@@ -388,9 +667,28 @@ def main() -> int:
         except ScenarioFailed as exc:
             failures.append(f"n={size}: {exc}")
             print(f"  FAILED: {exc}", file=sys.stderr, flush=True)
+    try:
+        s3 = MotoS3() if s3_sizes else None
+    except ImportError as exc:
+        s3 = None
+        failures.append(f"S3 scenarios: {exc} (pip install -e '.[dev]' installs moto; or pass --no-s3)")
+    if s3 is not None:
+        try:
+            for size in s3_sizes:
+                try:
+                    rows.extend(run_s3_size(size, out, s3))
+                except ScenarioFailed as exc:
+                    failures.append(f"n={size} on S3: {exc}")
+                    print(f"  FAILED: {exc}", file=sys.stderr, flush=True)
+        finally:
+            s3.stop()
+    rows.sort(key=lambda r: r.size)  # stable: each size's S3 rows follow its local ones
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nreleasebuild benchmark ({os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average {load})\n")
     print(results_table(rows))
+    if any(r.requests for r in rows):
+        print("\nS3 requests per run (moto's access log; get = object body downloaded, by key prefix)\n")
+        print(requests_table(rows))
     found = targets(rows, sizes)
     print("\n" + targets_table(found))
     target_rows = [dict(zip(("target", "limit", "measured", "met"), t, strict=True)) for t in found]

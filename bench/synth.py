@@ -16,6 +16,7 @@ from typing import Any
 
 VERSION = "v2026-11-23"
 FILES_PER_FAMILY = 4
+EDITED_FILE = 1  # edit_one_record changes the family's second file (part-1.jsonl)
 SHARD_RECORDS = 1000
 _WORDS = ("client therapist feeling anxious sleep work family boundary session plan goal breathing evidence "
           "thought pattern reframe support crisis safety risk referral follow-up medication routine stress "
@@ -125,15 +126,26 @@ def generate(out: Path, total: int, seed: int = 0) -> dict[str, int]:
     for shape in FAMILIES:
         _write_family(out / "data" / shape.name, shape, counts[shape.name], pool, rng)
         (out / "families").mkdir(parents=True, exist_ok=True)
-        (out / "families" / f"{shape.name}.yaml").write_text(
-            f"name: {shape.name}\nstage: {shape.stage}\nsources: [../data/{shape.name}/*.jsonl]\nformat: jsonl\n"
-            + shape.yaml_body, encoding="utf-8")
+        _write_family_yaml(out, shape, f"../data/{shape.name}/*.jsonl")
     (out / "gates").mkdir(parents=True, exist_ok=True)
     (out / "gates" / "quarantine.yaml").write_text("blocking: true\nmax_ratio: 0.05\n", encoding="utf-8")
     listed = "\n".join(f"  - families/{shape.name}.yaml" for shape in FAMILIES)
     release = RELEASE_YAML % {"version": VERSION, "families": listed, "shard_records": SHARD_RECORDS}
     (out / "release.yaml").write_text(release, encoding="utf-8")
     return counts
+
+
+def _write_family_yaml(out: Path, shape: FamilyShape, sources: str) -> None:
+    (out / "families" / f"{shape.name}.yaml").write_text(
+        f"name: {shape.name}\nstage: {shape.stage}\nsources: [{sources}]\nformat: jsonl\n" + shape.yaml_body,
+        encoding="utf-8")
+
+
+def set_sources(out: Path, base: str) -> None:
+    """Point every family's `sources:` at `<base>/<family>/*.jsonl`, e.g. the s3:// prefix the data was uploaded
+    to; the rest of each definition stays byte-identical, so the S3 and local runs map the same rows."""
+    for shape in FAMILIES:
+        _write_family_yaml(out, shape, f"{base}/{shape.name}/*.jsonl")
 
 
 def _write_family(directory: Path, shape: FamilyShape, count: int, pool: list[str], rng: random.Random) -> None:
@@ -159,15 +171,21 @@ def family_files(out: Path, family: str) -> list[Path]:
 
 def edit_one_record(out: Path, family: str) -> str:
     """Change one message's text in the middle of the family's second file; returns "file:line" of the edit."""
+    path = family_files(out, family)[EDITED_FILE % FILES_PER_FAMILY]
+    text, line = edit_record_text(path.read_text(encoding="utf-8"), family)
+    path.write_text(text, encoding="utf-8")
+    return f"{path.name}:{line}"
+
+
+def edit_record_text(text: str, family: str) -> tuple[str, int]:
+    """The edit itself, on a file's text (so it applies to an object in a bucket too): (new text, 1-based line)."""
     shape = next(s for s in FAMILIES if s.name == family)
-    path = family_files(out, family)[1 % FILES_PER_FAMILY]
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = text.splitlines()
     middle = len(lines) // 2
     row = json.loads(lines[middle])
     row[shape.turns_field][0][shape.content_key] += " (edited for the benchmark)"
     lines[middle] = json.dumps(row, ensure_ascii=False)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return f"{path.name}:{middle + 1}"
+    return "\n".join(lines) + "\n", middle + 1
 
 
 def reverse_one_file(out: Path, family: str) -> str:
