@@ -114,6 +114,30 @@ def plan(path: Path, root: str | None = None) -> Plan:
     return Plan(project.version, project.release_uri(), project.previous_release(), steps)
 
 
+def coverage(path: Path, root: str | None = None) -> dict[str, Any]:
+    """The coverage matrix now, without running anything: objects and bytes from listings, records from the
+    family's cached ingest when its sources are unchanged (else null until it is ingested)."""
+    from releasebuild.fingerprints import source_evidence
+    from releasebuild.gates.coverage import family_row, matrix
+
+    project = open_project(path, root)
+    engine = project.engine()
+    required = {name: spec.min_records for name, spec in project.definition.release.coverage.required.items()}
+    rows = []
+    for name in sorted(project.definition.families):
+        spec = engine.spec(f"{name}/ingest")
+        sources, unmatched = source_evidence(spec)
+        records = None
+        if sources and not unmatched:
+            cached = engine.evaluate(spec, {}).result
+            if cached is not None:  # the sources are unchanged since the family was ingested: counts are exact
+                records = cached.meta["records"]
+        rows.append(family_row(name, required.get(name), sources, records, unmatched))
+    project.env.fingerprints.save()
+    report = matrix(required, rows)
+    return {"version": project.version, "release_uri": project.release_uri(), **report}
+
+
 @dataclass
 class ApplyReport:
     version: str

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from releasebuild import __version__
-from releasebuild.errors import EXIT_CHANGES_PENDING, EXIT_ERROR, EXIT_OK, DefinitionError, ReleaseBuildError
+from releasebuild.errors import (
+    EXIT_CHANGES_PENDING,
+    EXIT_ERROR,
+    EXIT_GATE_BLOCKED,
+    EXIT_OK,
+    DefinitionError,
+    ReleaseBuildError,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     apply.add_argument("--jobs", type=int, default=None, help="parallel step processes (default: CPU count)")
     apply.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                        help="wait up to this long for another apply holding a remote root (default: refuse at once)")
+    sub.add_parser("coverage", parents=[common],
+                   help="required families against their storage evidence (exit 3 if one is missing or partial)")
     sub.add_parser("unlock", parents=[common], help="break a remote root's apply lock (after a crashed apply)")
     graph = sub.add_parser("graph", parents=[common], help="print the step graph")
     graph.add_argument("--format", choices=["text", "dot"], default="text")
@@ -145,6 +154,18 @@ def _apply(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _coverage(args: argparse.Namespace) -> int:
+    from releasebuild.api import coverage
+    from releasebuild.render import coverage_text
+
+    report = coverage(args.definition, args.root)
+    if args.json:
+        _emit(report)
+    else:
+        sys.stdout.write(coverage_text(report, colour=_colour(sys.stdout)))
+    return EXIT_GATE_BLOCKED if report["status"] == "fail" else EXIT_OK
+
+
 def _unlock(args: argparse.Namespace) -> int:
     import time
 
@@ -185,8 +206,8 @@ def _demo_data(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"validate": _validate, "plan": _plan, "apply": _apply, "unlock": _unlock, "graph": _graph,
-             "demo-data": _demo_data}
+_COMMANDS = {"validate": _validate, "plan": _plan, "apply": _apply, "coverage": _coverage, "unlock": _unlock,
+             "graph": _graph, "demo-data": _demo_data}
 
 
 def _emit(document: Any) -> None:

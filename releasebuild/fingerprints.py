@@ -50,16 +50,34 @@ class FingerprintCache:
 
 def source_files(spec: StepSpec, cache: FingerprintCache) -> list[SourceFile]:
     """Expand a step's source patterns into named, fingerprinted files; a pattern matching nothing is an error."""
-    base_dir = Path(spec.source_dir)
     files: dict[str, SourceFile] = {}
-    for declared in spec.sources:
-        infos = expand(declared if not is_local(declared) or os.path.isabs(declared) else str(base_dir / declared))
+    for declared, infos in source_matches(spec):
         if not infos:
             raise SourceError(f"family '{spec.family}': source '{declared}' matches no file")
         for info in infos:
-            name = _stable_name(info.uri, base_dir)
-            files[name] = SourceFile(name, info.uri, cache.digest(info))
+            name = _stable_name(info.uri, Path(spec.source_dir))
+            files[name] = SourceFile(name, info.uri, cache.digest(info), info.size)
     return [files[name] for name in sorted(files)]
+
+
+def source_matches(spec: StepSpec) -> list[tuple[str, list[FileInfo]]]:
+    """Each declared source pattern with the files it matches (listing metadata only, no content read)."""
+    base_dir = Path(spec.source_dir)
+    return [(declared, expand(declared if not is_local(declared) or os.path.isabs(declared)
+                              else str(base_dir / declared)))
+            for declared in spec.sources]
+
+
+def source_evidence(spec: StepSpec) -> tuple[list[dict[str, Any]], list[str]]:
+    """What a family's sources match now: ([{name, bytes}], patterns matching nothing), for the coverage matrix."""
+    found: dict[str, int] = {}
+    unmatched = []
+    for declared, infos in source_matches(spec):
+        if not infos:
+            unmatched.append(declared)
+        for info in infos:
+            found[_stable_name(info.uri, Path(spec.source_dir))] = info.size
+    return [{"name": name, "bytes": size} for name, size in sorted(found.items())], unmatched
 
 
 def _stable_name(uri: str, base_dir: Path) -> str:

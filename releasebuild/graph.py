@@ -1,7 +1,7 @@
 """The target graph: a release definition becomes StepSpecs in a networkx DiGraph.
 
-Per family: ingest -> split -> export and provenance (side by side). Global: curriculum, gates (from the gate
-registry), gate summary, manifest, publish. Gates plug in through the registry; nothing here knows a gate by name.
+Per family: ingest -> split -> export and provenance (side by side). Global: curriculum, the coverage gate (every
+release has one), the gates release.yaml configures (from the gate registry), gate summary, manifest, publish.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from releasebuild import __version__
 from releasebuild.config.load import Definition, LoadedFamily
-from releasebuild.gates import GATES
+from releasebuild.gates import GATES, coverage
 from releasebuild.keys import digest
 from releasebuild.steps.base import StepSpec
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
@@ -58,7 +58,11 @@ def build_specs(definition: Definition) -> list[StepSpec]:
          "families": {name: {"stage": info["stage"], "stage_name": info["stage_name"]}
                       for name, info in family_info.items()}},
         tuple(f"{name}/split" for name in names), reads={f"{name}/split": ("meta",) for name in names}))
+    required = {name: spec.min_records for name, spec in sorted(release.coverage.required.items())}
     gate_ids: list[str] = []
+    for spec in coverage.build_steps(required, names):  # every release: its coverage.json
+        specs.append(spec)
+        gate_ids.append(spec.id)
     for gate_id, config in sorted(definition.gates.items()):
         for spec in GATES[gate_id].build_steps(config, names):
             specs.append(spec)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from releasebuild.api import ApplyReport
 from releasebuild.errors import DefinitionError
 from releasebuild.plan import Plan, StaleReason
@@ -46,6 +48,33 @@ def apply_text(report: ApplyReport, colour: bool = False) -> str:
                  f"{summary['failed']} failed.")
     if data["published"]:
         lines.append(f"Published {report.version} at {report.release_uri} ({data['root_digest']})")
+    return "\n".join(lines) + "\n"
+
+
+_COVERAGE_STYLE = {"present": "green", "partial": "yellow", "missing": "red"}
+
+
+def coverage_text(report: dict[str, Any], colour: bool = False) -> str:
+    """The coverage matrix as a table: one row per family, required ones marked with *."""
+    header = ["", "family", "status", "records", "min", "objects", "bytes", "prefixes"]
+    rows = [["*" if row["required"] else "", row["family"], row["status"],
+             "?" if row["records"] is None else f"{row['records']:,}",
+             "-" if row["min_records"] is None else f"{row['min_records']:,}",
+             f"{row['objects']:,}", f"{row['bytes']:,}", ", ".join(row["prefixes"]) or "-"]
+            for row in report["families"]]
+    widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
+    lines = [f"coverage for {report['version']} -> {report['release_uri']}", "",
+             "  ".join(cell.ljust(width) for cell, width in zip(header, widths, strict=True)).rstrip()]
+    for row, cells in zip(report["families"], rows, strict=True):
+        text = "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+        lines.append(_paint(text, _COVERAGE_STYLE[row["status"]], colour))
+        if row["status"] != "present" or row["records"] is None:
+            lines.append(f"    {row['why']}")
+    failed = report["failed_families"]
+    lines.append("")
+    lines.append(f"Coverage: {len(failed)} required famil{'y' if len(failed) == 1 else 'ies'} missing or partial: "
+                 f"{', '.join(failed)}; apply will block." if failed else
+                 f"Coverage: every required family is present ({len(report['required'])} required; * marks them).")
     return "\n".join(lines) + "\n"
 
 

@@ -34,7 +34,8 @@ def shard_bytes(fixture: ReleaseFixture) -> dict[str, bytes]:
 def test_first_apply_runs_everything(small_release: ReleaseFixture) -> None:
     report = apply(small_release)
     expected = {f"{family}/{kind}" for family in ("alpha", "beta") for kind in FAMILY_STEPS}
-    expected |= {"release/curriculum", "release/quarantine", "release/gates", "release/manifest", "release/publish"}
+    expected |= {"release/curriculum", "release/quarantine", "release/coverage", "release/gates", "release/manifest",
+                 "release/publish"}
     assert ran(report) == expected
     assert report["published"] and report["release_uri"].endswith("/published/releases/v2026-11-23/")
 
@@ -65,8 +66,10 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
     report = apply(small_release)
     # The split step reads only (id, group) pairs, which a text edit leaves alone: early cutoff keeps it cached,
     # and so the curriculum (which reads split counts) too.
-    # The quarantine gate reads ingest's counts and quarantine list, which did not change either.
-    assert ran(report) == {"alpha/ingest", "alpha/export", "alpha/provenance", "release/manifest", "release/publish"}
+    # The quarantine gate reads ingest's counts and quarantine list, which did not change either. The coverage
+    # matrix reports the file's bytes, which did.
+    assert ran(report) == {"alpha/ingest", "alpha/export", "alpha/provenance", "release/coverage", "release/manifest",
+                           "release/publish"}
 
 
 def test_adding_a_record_reruns_split_and_curriculum(small_release: ReleaseFixture) -> None:
@@ -75,7 +78,7 @@ def test_adding_a_record_reruns_split_and_curriculum(small_release: ReleaseFixtu
         fh.write(json.dumps(conversation("b99", "sb99")) + "\n")
     report = apply(small_release)
     assert ran(report) == {"beta/ingest", "beta/split", "beta/export", "beta/provenance", "release/curriculum",
-                           "release/quarantine", "release/manifest", "release/publish"}
+                           "release/quarantine", "release/coverage", "release/manifest", "release/publish"}
 
 
 def test_reordering_a_source_changes_no_shard(small_release: ReleaseFixture) -> None:
@@ -246,7 +249,8 @@ def test_editing_one_source_file_remaps_only_that_file(small_release: ReleaseFix
     write_jsonl(paths[1], rows)
     report = apply(small_release)
     assert _step(report, "alpha/ingest")["sources"] == {"mapped": 1, "cached": 2}
-    assert ran(report) == {"alpha/ingest", "alpha/export", "alpha/provenance", "release/manifest", "release/publish"}
+    assert ran(report) == {"alpha/ingest", "alpha/export", "alpha/provenance", "release/coverage", "release/manifest",
+                           "release/publish"}
     # Merging two cached maps with one fresh one gives exactly what a clean build of the same data gives.
     incremental = (small_release.dir / "published/releases/v2026-11-23/manifest.json").read_bytes()
     shutil.rmtree(small_release.dir / ".releasebuild")

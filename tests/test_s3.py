@@ -118,7 +118,8 @@ def test_a_clean_machine_fetches_only_the_blobs_a_rerun_step_reads(s3_release: R
     s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/beta.jsonl", Body=_jsonl(rows) + b"{not json\n")
     s3_server.requests.clear()
     report = apply(s3_release)
-    assert ran(report) == {"beta/ingest", "beta/export", "beta/provenance", "release/manifest", "release/publish"}
+    assert ran(report) == {"beta/ingest", "beta/export", "beta/provenance", "release/coverage", "release/manifest",
+                           "release/publish"}
     sources = {path for path in s3_server.object_gets() if path.startswith(f"/{S3_BUCKET}/raw/")}
     assert sources == {f"/{S3_BUCKET}/raw/beta.jsonl"}  # alpha's objects were not read
     assert published_manifest(s3_server)["root_digest"] == report["root_digest"]
@@ -388,3 +389,21 @@ def test_a_large_upload_goes_in_parts_and_is_verified_on_arrival(s3_server: S3Se
         _reset_filesystems()
     assert proxy.corrupted == 3
     assert "damaged" not in s3_server.keys()  # no damaged object is left for a reader
+
+
+def test_coverage_of_families_in_the_bucket_reads_listings_only(s3_release: ReleaseFixture,
+                                                                 s3_server: S3Server) -> None:
+    s3_release.edit_yaml(s3_release.release_yaml, coverage={"required": {"alpha": {"min_records": 12},
+                                                                         "beta": {"min_records": 11}}})
+    report = api.coverage(s3_release.release_yaml)
+    alpha = next(row for row in report["families"] if row["family"] == "alpha")
+    sizes = [s3_server.client().head_object(Bucket=S3_BUCKET, Key=f"raw/alpha/part-{i}.jsonl")["ContentLength"]
+             for i in (0, 1)]
+    assert (alpha["prefixes"], alpha["objects"], alpha["bytes"]) == ([f"s3://{S3_BUCKET}/raw/alpha/"], 2, sum(sizes))
+    assert s3_server.object_gets() == []  # evidence from listings: no object body read
+
+    blocked = api.apply(s3_release.release_yaml, jobs=2)  # beta holds 10 valid records, 11 are required
+    assert blocked.outcome.error is not None and blocked.outcome.error.exit_code == 3
+    assert PREFIX + "manifest.json" not in s3_server.keys(PREFIX)
+    beta = next(row for row in api.coverage(s3_release.release_yaml)["families"] if row["family"] == "beta")
+    assert (beta["status"], beta["records"]) == ("partial", 10)

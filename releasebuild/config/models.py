@@ -197,6 +197,25 @@ class Signoffs(Strict):
     required: list[Name] = Field(default_factory=list)
 
 
+class RequiredFamily(Strict):
+    min_records: int = Field(1, ge=1)
+
+
+class Coverage(Strict):
+    """Families this release may not ship without (declared or not: an undeclared one is reported missing)."""
+
+    required: dict[Name, RequiredFamily] = Field(default_factory=dict)
+
+    @field_validator("required", mode="before")
+    @classmethod
+    def _bare_names(cls, value: Any) -> Any:
+        if isinstance(value, list):  # `required: [a, b]`: each needs at least one record
+            return {name: {} for name in value}
+        if isinstance(value, dict):  # `name:` with nothing after it
+            return {name: {} if spec is None else spec for name, spec in value.items()}
+        return value
+
+
 class Root(Strict):
     """Where releases are published. A protected root (production buckets) never changes a published version."""
 
@@ -219,6 +238,7 @@ class Release(Strict):
     curriculum: list[CurriculumStage] = Field(min_length=1)
     gates: dict[str, Any] = Field(default_factory=dict)
     signoffs: Signoffs = Signoffs()
+    coverage: Coverage = Coverage()
 
     @field_validator("root", mode="before")
     @classmethod

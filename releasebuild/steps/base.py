@@ -24,6 +24,7 @@ class SourceFile:
     name: str
     uri: str
     digest: str
+    bytes: int = 0
 
 
 @dataclass(frozen=True)

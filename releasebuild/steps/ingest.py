@@ -32,11 +32,12 @@ from releasebuild.store.io import open_uri
 # provenance part. Text, not pickles: the run lives in the content store, which may be remote and shared.
 SORTED = "sorted.tsv"
 QUARANTINE = "quarantine.jsonl"
+SOURCES = "sources.json"
 
 
 class Ingest(Step):
     kind = "ingest"
-    code_version = "3"
+    code_version = "5"
     per_source = True
 
     @staticmethod
@@ -98,6 +99,10 @@ class Ingest(Step):
             lists = [_quarantine_run(p[QUARANTINE]) for p in paths] + [iter(sorted(duplicates))]
             for _, line in heapq.merge(*lists):
                 q_out.write((line + "\n").encode("utf-8"))
+        # Per file, for the coverage matrix: what was found where (records as mapped, before duplicate ids). A file,
+        # not meta, so the steps that read the meta (quarantine) stay cached when only bytes change.
+        ctx.write_json(SOURCES, [{"name": source.name, "bytes": source.bytes, "records": part.meta["records"]}
+                                 for source, part in zip(ctx.sources, parts, strict=True)])
         return {"family": family, "records": records, "quarantined": sum(codes.values()),
                 "quarantine_codes": dict(sorted(codes.items()))}
 

@@ -49,7 +49,7 @@ class Publish(Step):
         shutil.rmtree(report_dir, ignore_errors=True)  # reports of an earlier blocked build are stale either way
         if manifest["gates"]["blocked_by"]:
             for art in manifest["artifacts"]:
-                if art["kind"] in ("gate_report", "gate_summary", "quarantine"):
+                if art["kind"] in ("gate_report", "gate_summary", "quarantine", "coverage"):
                     target = report_dir / art["key"]
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(ctx.env.cas.local(art["sha256"]).read_bytes())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from releasebuild.gates import GATES
+from releasebuild.gates.coverage import CoverageGate
 from releasebuild.steps.base import Step
 from releasebuild.steps.curriculum import Curriculum
 from releasebuild.steps.export import Export
@@ -15,6 +16,6 @@ from releasebuild.steps.split import Split
 
 STEP_KINDS: dict[str, type[Step]] = {
     kind.kind: kind
-    for kind in (Ingest, Split, Export, Provenance, Curriculum, GateSummary, Manifest, Publish,
+    for kind in (Ingest, Split, Export, Provenance, Curriculum, GateSummary, Manifest, Publish, CoverageGate,
                  *(gate.step for gate in GATES.values()))
 }

@@ -1,0 +1,81 @@
+"""Coverage gate: every family the release requires is there, with at least its minimum number of records.
+
+The matrix lists each declared family and each required one against its storage evidence (prefixes, objects,
+bytes, records) as present / partial / missing. `releasebuild coverage` shows it before anything runs (records
+known when the family's ingest is cached); every build computes it exactly, publishes it as coverage.json and
+blocks the release when a required family is missing or partial.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from releasebuild.steps.base import Step, StepContext, StepSpec
+
+PRESENT, PARTIAL, MISSING = "present", "partial", "missing"
+REPORT = "coverage.json"
+
+
+def build_steps(required: dict[str, int], families: list[str]) -> list[StepSpec]:
+    ingests = tuple(f"{name}/ingest" for name in families)
+    return [StepSpec("release/coverage", CoverageGate.kind, {"required": required}, ingests,
+                     reads={dep: ("meta", "sources.json") for dep in ingests})]
+
+
+def family_row(name: str, min_records: int | None, sources: list[dict[str, Any]] | None,
+               records: int | None, unmatched: list[str] | None = None) -> dict[str, Any]:
+    """One family's row. `sources` is None when the family is not declared; `records` None when not yet known."""
+    row: dict[str, Any] = {"family": name, "declared": sources is not None, "required": min_records is not None,
+                           "min_records": min_records}
+    if sources is None:
+        return {**row, "prefixes": [], "objects": 0, "bytes": 0, "records": None, "status": MISSING,
+                "why": "required, but no family of this name is declared in release.yaml"}
+    row.update(prefixes=sorted({_prefix(source["name"]) for source in sources}), objects=len(sources),
+               bytes=sum(source["bytes"] for source in sources), records=records)
+    if unmatched:
+        row["unmatched_sources"] = unmatched
+    if not sources:
+        return {**row, "status": MISSING, "why": "no object matches its sources"}
+    if unmatched:
+        return {**row, "status": PARTIAL, "why": f"source {', '.join(unmatched)} matches no object"}
+    if records is None:
+        return {**row, "status": PRESENT, "why": f"{len(sources)} object(s); records are counted when it is ingested"}
+    if records == 0:
+        return {**row, "status": MISSING, "why": "its objects hold no valid record"}
+    if min_records is not None and records < min_records:
+        return {**row, "status": PARTIAL, "why": f"{records} records, fewer than the {min_records} required"}
+    return {**row, "status": PRESENT, "why": f"{records} records in {len(sources)} object(s)"}
+
+
+def matrix(required: dict[str, int], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The whole matrix: declared rows plus a missing row for each required family nobody declared."""
+    declared = {row["family"] for row in rows}
+    everything = rows + [family_row(name, minimum, None, None) for name, minimum in required.items()
+                         if name not in declared]
+    everything.sort(key=lambda row: row["family"])
+    failing = [row["family"] for row in everything if row["required"] and row["status"] != PRESENT]
+    return {"gate": "coverage", "status": "fail" if failing else "pass", "required": dict(sorted(required.items())),
+            "failed_families": failing, "families": everything}
+
+
+def _prefix(name: str) -> str:
+    return name.rsplit("/", 1)[0] + "/" if "/" in name else "./"
+
+
+class CoverageGate(Step):
+    kind = "gate_coverage"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        required: dict[str, int] = ctx.params["required"]
+        rows = []
+        for dep in ctx.spec.deps:
+            meta = ctx.inputs[dep].meta
+            sources = json.loads(ctx.input_path(dep, "sources.json").read_bytes())
+            rows.append(family_row(meta["family"], required.get(meta["family"]), sources, meta["records"]))
+        report = matrix(required, rows)
+        ctx.write_json("coverage.json", report, publish=REPORT, kind="coverage")
+        return {"gate": "coverage", "status": report["status"], "blocking": True,
+                "thresholds": {"required": report["required"]}, "report": REPORT}
