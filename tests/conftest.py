@@ -42,11 +42,13 @@ class S3Server:
                             aws_secret_access_key=S3_SECRET_KEY, region_name="us-east-1")
 
     def object_gets(self) -> list[str]:
-        """Paths of GETs that download an object body (listings are GETs of the bucket with a query)."""
+        """Paths of GETs that downloaded an object body (listings are GETs of the bucket with a query)."""
         paths = []
         for line in self.requests:
-            match = re.search(r'"(?:\x1b\[[0-9;]*m)*GET (/[^ ?]+)(\?[^ ]*)? HTTP', line)  # werkzeug colours non-200s
-            if match and match.group(1).strip("/").count("/") >= 1 and "list-type" not in (match.group(2) or ""):
+            # werkzeug colours non-200s; a 404 sends no body
+            match = re.search(r'"(?:\x1b\[[0-9;]*m)*GET (/[^ ?]+)(\?[^ ]*)? HTTP/[0-9.]+(?:\x1b\[[0-9;]*m)*" (\d+)', line)
+            if match and match.group(1).strip("/").count("/") >= 1 and "list-type" not in (match.group(2) or "") \
+                    and match.group(3) in ("200", "206"):
                 paths.append(match.group(1))
         return paths
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -407,3 +408,23 @@ def test_coverage_of_families_in_the_bucket_reads_listings_only(s3_release: Rele
     assert PREFIX + "manifest.json" not in s3_server.keys(PREFIX)
     beta = next(row for row in api.coverage(s3_release.release_yaml)["families"] if row["family"] == "beta")
     assert (beta["status"], beta["records"]) == ("partial", 10)
+
+
+def test_replacing_a_version_rewrites_only_the_objects_that_changed(s3_release: ReleaseFixture,
+                                                                    s3_server: S3Server) -> None:
+    apply(s3_release)
+    rows = [conversation(f"b{i:02d}", f"sb{i // 2}", topic="grief") for i in range(10)]
+    rows[3]["dialog"][1]["text"] = "An edited reply."
+    s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/beta.jsonl", Body=_jsonl(rows) + b"{not json\n")
+    s3_server.requests.clear()
+    report = apply(s3_release)
+    written = {re.search(r'PUT (/[^ ?]+)', line).group(1).removeprefix(f"/{S3_BUCKET}/{PREFIX}")
+               for line in s3_server.requests if f'PUT /{S3_BUCKET}/{PREFIX}' in line}
+    manifest = published_manifest(s3_server)
+    assert manifest["root_digest"] == report["root_digest"]
+    assert "manifest.json" in written and any(key.startswith("data/") and "beta" in key for key in written)
+    assert not any("alpha" in key for key in written)  # alpha's shards and provenance stayed in place
+    client = s3_server.client()
+    for art in manifest["artifacts"]:
+        body = client.get_object(Bucket=S3_BUCKET, Key=PREFIX + art["key"])["Body"].read()
+        assert hashlib.sha256(body).hexdigest() == art["sha256"]

@@ -20,7 +20,9 @@ from releasebuild.errors import ReleaseBuildError, StorageError
 from releasebuild.store.s3 import S3Settings, redact
 
 S3_PROTOCOLS = ("s3", "s3a")
-PART_BYTES = 50 * 2**20  # part size of a multipart upload (s3fs uses one PUT below twice this)
+# Part size of a multipart upload. s3fs sends one PUT below twice this, read whole into memory: the bound keeps
+# an upload's memory small whatever the blob's size.
+PART_BYTES = 16 * 2**20
 UPLOAD_ATTEMPTS = 3  # a multipart upload that arrives damaged is sent again this often
 _FILESYSTEMS: dict[str, Any] = {}  # one s3fs instance per process: connection reuse across calls
 
@@ -154,7 +156,7 @@ def upload(local: str, uri: str, sha256: str | None = None) -> None:
         for _ in range(UPLOAD_ATTEMPTS):
             fs.put_file(local, path, chunksize=part_bytes)
             stored = info(uri)
-            if stored["size"] == size and str(stored.get("ETag") or "").strip('"') == expected:
+            if stored["size"] == size and stored["ETag"] == expected:
                 return
             fs.rm_file(path)  # never leave a damaged object where a reader may find it
         raise StorageError(f"upload to {uri} did not arrive intact after {UPLOAD_ATTEMPTS} attempts (last: "
@@ -204,7 +206,7 @@ def info(uri: str) -> dict[str, Any]:
             return dict(fs.info(path))
         bucket, key, _ = fs.split_path(path)
         head = fs.call_s3("head_object", Bucket=bucket, Key=key)
-        return {"size": head["ContentLength"], "ETag": head.get("ETag"), "VersionId": head.get("VersionId")}
+        return {"size": head["ContentLength"], "ETag": _etag(head), "VersionId": head.get("VersionId")}
 
 
 def compare(uri: str, data: bytes) -> str:
@@ -215,7 +217,7 @@ def compare(uri: str, data: bytes) -> str:
             meta = info(uri)
         except FileNotFoundError:
             return "absent"
-        etag = str(meta.get("ETag") or "").strip('"')
+        etag = _etag(meta)
         if etag and "-" not in etag:
             return "same" if etag == hashlib.md5(data, usedforsecurity=False).hexdigest() else "different"
     stored = read_bytes(uri)
@@ -237,12 +239,32 @@ def list_names(uri: str) -> list[str]:
             return []
 
 
-def list_files(uri: str) -> list[str]:
-    """Every object under a prefix, as paths relative to it."""
+def list_files(uri: str) -> dict[str, str | None]:
+    """Every object under a prefix, as paths relative to it, with its ETag where the store gives one."""
     with storage_errors(uri, "list"):
         fs, path = filesystem(uri)
         base = path.rstrip("/") + "/"
-        return sorted(p[len(base):] for p in fs.find(base) if p.startswith(base))
+        found = fs.find(base, detail=True)
+        return {name[len(base):]: _etag(meta) for name, meta in sorted(found.items()) if name.startswith(base)}
+
+
+def local_etag(local: str) -> str:
+    """The ETag S3 gives this file when `upload` sends it: its MD5, or the multipart ETag above one PUT."""
+    size = os.path.getsize(local)
+    if size >= 2 * PART_BYTES:
+        from s3fs.core import calculate_chunksize
+
+        return multipart_etag(local, calculate_chunksize(size, chunksize=PART_BYTES))
+    hasher = hashlib.md5(usedforsecurity=False)
+    with open(local, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def _etag(meta: dict[str, Any]) -> str | None:
+    etag = meta.get("ETag") or meta.get("etag")
+    return str(etag).strip('"') if etag else None
 
 
 def remove(uris: list[str]) -> None:
@@ -292,8 +314,7 @@ def expand(pattern: str) -> list[FileInfo]:
     for name, info in sorted(found.items()):
         if info.get("type") == "directory":
             continue
-        etag = info.get("ETag") or info.get("etag")
-        etag = str(etag).strip('"') if etag else None
+        etag = _etag(info)
         token = (info.get("VersionId") or etag
                  or f"mtime:{info.get('mtime', info.get('LastModified', info.get('created', '')))}")
         infos.append(FileInfo(f"{scheme}://{name.lstrip('/')}", int(info.get("size") or 0), str(token), etag))

@@ -104,11 +104,14 @@ class ReleaseRoot:
             if same_store and cas.in_remote(sha):
                 assert cas.remote is not None
                 try:
-                    io.copy(cas.remote.blob_uri(sha), target)  # server-side: no bytes through this machine
-                    continue
+                    if previous.get(key) is None or previous[key] != io.info(cas.remote.blob_uri(sha)).get("ETag"):
+                        io.copy(cas.remote.blob_uri(sha), target)  # server-side: no bytes through this machine
+                    continue  # (an object already there with the same content stays: a replace moves only changes)
                 except FileNotFoundError:
                     pass  # pruned from the shared tier since it was vouched for: upload it (fails if lost)
-            io.upload(str(cas.local(sha)), target, sha)
+            local = str(cas.local(sha))
+            if previous.get(key) is None or previous[key] != io.local_etag(local):
+                io.upload(local, target, sha)
         io.write_bytes(f"{prefix}/{MANIFEST}", manifest)
         stale = sorted(set(previous) - {key for key, _ in artifacts} - {MANIFEST})
         io.remove([f"{prefix}/{key}" for key in stale])
