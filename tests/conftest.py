@@ -45,8 +45,8 @@ class S3Server:
         """Paths of GETs that downloaded an object body (listings are GETs of the bucket with a query)."""
         paths = []
         for line in self.requests:
-            # werkzeug colours non-200s; a 404 sends no body
-            match = re.search(r'"(?:\x1b\[[0-9;]*m)*GET (/[^ ?]+)(\?[^ ]*)? HTTP/[0-9.]+(?:\x1b\[[0-9;]*m)*" (\d+)', line)
+            # a 404 sends no body
+            match = REQUEST_LINE.search(line)
             if match and match.group(1).strip("/").count("/") >= 1 and "list-type" not in (match.group(2) or "") \
                     and match.group(3) in ("200", "206"):
                 paths.append(match.group(1))
@@ -55,6 +55,10 @@ class S3Server:
     def keys(self, prefix: str = "") -> list[str]:
         pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=S3_BUCKET, Prefix=prefix)
         return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+
+# werkzeug's access-log line; it wraps the request in colour codes when the status is not 200
+REQUEST_LINE = re.compile(r'"(?:\x1b\[[0-9;]*m)*GET (/[^ ?]+)(\?[^ ]*)? HTTP/[0-9.]+(?:\x1b\[[0-9;]*m)*" (\d+)')
 
 
 class _RequestLog(logging.Handler):
