@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import logging
 import os
 import pstats
-import re
 import shutil
 import statistics
 import subprocess
@@ -33,6 +31,8 @@ from typing import Any
 
 import psutil
 import synth
+
+from releasebuild.testing import parse_access_line
 
 NOOP_REPEATS = 5             # no-op runs are short and noisy: report the median of a few
 NOOP_LIMIT_SECONDS = 0.25
@@ -287,8 +287,6 @@ S3_ROOT = f"s3://{S3_BUCKET}/{S3_ROOT_KEY}"
 S3_ACCESS_KEY = "AKIABENCHMARKFAKE001"  # moto takes any pair; fixed fake keys, so no real credential is ever used
 S3_SECRET_KEY = "bench-fake-secret-0123456789"
 S3_MAX_DEFAULT_SIZE = 10_000      # without --s3-sizes, S3 runs for the --sizes up to this (see README)
-_ANSI = r"(?:\x1b\[[0-9;]*m)*"    # werkzeug colours the request line of non-200 answers
-_REQUEST_LINE = re.compile(rf'"{_ANSI}([A-Z]+) (\S+) HTTP/[0-9.]+{_ANSI}" (\d{{3}})')
 _REQUEST_KINDS = ("list", "head", "get source", "get cache", "get release", "get other", "put", "delete", "post")
 
 
@@ -314,13 +312,8 @@ class S3Request:
 
 
 def parse_request(line: str) -> S3Request | None:
-    match = _REQUEST_LINE.search(line)
-    if not match:
-        return None
-    method, target, status = match.groups()
-    path, _, query = target.partition("?")
-    _, _, key = path.lstrip("/").partition("/")  # path-style addressing: /<bucket>/<key>
-    return S3Request(method, key, query, int(status))
+    logged = parse_access_line(line)
+    return S3Request(logged.method, logged.key, logged.query, logged.status) if logged else None
 
 
 def request_counts(requests: tuple[S3Request, ...]) -> dict[str, int]:
@@ -335,15 +328,6 @@ def body_gets(counts: dict[str, int]) -> int:
     return sum(n for kind, n in counts.items() if kind.startswith("get "))
 
 
-class _LogSink(logging.Handler):
-    def __init__(self, sink: list[str]):
-        super().__init__()
-        self.sink = sink
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.sink.append(record.getMessage())
-
-
 class MotoS3:
     """moto's S3 server on loopback, as a thread of this process, with its access log captured.
 
@@ -354,17 +338,12 @@ class MotoS3:
     def __init__(self) -> None:
         import boto3  # here, not at the top: a --no-s3 run needs neither moto nor boto3
         import botocore.session
-        from moto.server import ThreadedMotoServer
 
-        self._lines: list[str] = []
-        log = logging.getLogger("werkzeug")
-        log.addHandler(_LogSink(self._lines))
-        log.setLevel(logging.INFO)
-        log.propagate = False
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint = f"http://{host}:{port}"
+        from releasebuild.testing import LocalS3Server
+
+        self._server = LocalS3Server()
+        self._lines = self._server.log
+        self.endpoint = self._server.endpoint
         core = botocore.session.Session()
         core.set_config_variable("config_file", "/nonexistent")  # nothing from this machine's ~/.aws
         core.set_config_variable("credentials_file", "/nonexistent")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,3 +99,59 @@ def make_release(directory: Path, families: dict[str, list[Any]], *, version: st
 def _write_yaml(path: Path, document: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+
+# --- S3: moto's S3 server on loopback, as tests and the benchmark use it ---
+
+_ANSI = r"(?:\x1b\[[0-9;]*m)*"  # werkzeug colours the request line of non-200 answers
+_ACCESS_LINE = re.compile(rf'"{_ANSI}([A-Z]+) (\S+) HTTP/[0-9.]+{_ANSI}" (\d{{3}})')
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One line of the server's access log: what a client asked for and the status it got."""
+
+    method: str
+    key: str  # object key; "" for a bucket-level request (path-style addressing: /<bucket>/<key>)
+    query: str
+    status: int
+
+
+def parse_access_line(line: str) -> LoggedRequest | None:
+    match = _ACCESS_LINE.search(line)
+    if not match:
+        return None
+    method, target, status = match.groups()
+    path, _, query = target.partition("?")
+    _, _, key = path.lstrip("/").partition("/")
+    return LoggedRequest(method, key, query, int(status))
+
+
+class LocalS3Server:
+    """moto's S3 server (its server mode) on a free loopback port, a thread of this process, reached over HTTP
+    like any S3-compatible endpoint; `log` collects its access-log lines so callers can check what was asked."""
+
+    def __init__(self) -> None:
+        from moto.server import ThreadedMotoServer  # moto is a dev dependency
+
+        self.log: list[str] = []
+        logger = logging.getLogger("werkzeug")
+        logger.addHandler(_ListHandler(self.log))
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, sink: list[str]):
+        super().__init__()
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())

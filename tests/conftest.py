@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import logging
 import os
-import re
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +10,7 @@ from typing import Any
 import pytest
 
 from releasebuild.store import io
-from releasebuild.testing import ReleaseFixture, conversation, make_release
+from releasebuild.testing import LocalS3Server, ReleaseFixture, conversation, make_release, parse_access_line
 
 
 @pytest.fixture
@@ -43,46 +41,19 @@ class S3Server:
 
     def object_gets(self) -> list[str]:
         """Paths of GETs that downloaded an object body (listings are GETs of the bucket with a query)."""
-        paths = []
-        for line in self.requests:
-            # a 404 sends no body
-            match = REQUEST_LINE.search(line)
-            if match and match.group(1).strip("/").count("/") >= 1 and "list-type" not in (match.group(2) or "") \
-                    and match.group(3) in ("200", "206"):
-                paths.append(match.group(1))
-        return paths
+        gets = [parse_access_line(line) for line in self.requests]
+        return [f"/{S3_BUCKET}/{r.key}" for r in gets  # a 404 sends no body
+                if r and r.method == "GET" and r.key and "list-type" not in r.query and r.status in (200, 206)]
 
     def keys(self, prefix: str = "") -> list[str]:
         pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=S3_BUCKET, Prefix=prefix)
         return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
 
-# werkzeug's access-log line; it wraps the request in colour codes when the status is not 200
-REQUEST_LINE = re.compile(r'"(?:\x1b\[[0-9;]*m)*GET (/[^ ?]+)(\?[^ ]*)? HTTP/[0-9.]+(?:\x1b\[[0-9;]*m)*" (\d+)')
-
-
-class _RequestLog(logging.Handler):
-    def __init__(self, sink: list[str]):
-        super().__init__()
-        self.sink = sink
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.sink.append(record.getMessage())
-
-
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[S3Server]:
-    from moto.server import ThreadedMotoServer
-
-    requests: list[str] = []
-    log = logging.getLogger("werkzeug")
-    log.addHandler(_RequestLog(requests))
-    log.setLevel(logging.INFO)
-    log.propagate = False
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield S3Server(f"http://{host}:{port}", requests)
+    server = LocalS3Server()
+    yield S3Server(server.endpoint, server.log)
     server.stop()
 
 

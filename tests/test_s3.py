@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -17,7 +16,7 @@ import pytest
 from conftest import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3Server
 
 from releasebuild import api, cli
-from releasebuild.testing import ReleaseFixture, conversation, make_release
+from releasebuild.testing import ReleaseFixture, conversation, make_release, parse_access_line
 
 ROOT = f"s3://{S3_BUCKET}/exports"
 PREFIX = "exports/releases/v2026-11-23/"
@@ -418,8 +417,8 @@ def test_replacing_a_version_rewrites_only_the_objects_that_changed(s3_release: 
     s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/beta.jsonl", Body=_jsonl(rows) + b"{not json\n")
     s3_server.requests.clear()
     report = apply(s3_release)
-    written = {re.search(r'PUT (/[^ ?]+)', line).group(1).removeprefix(f"/{S3_BUCKET}/{PREFIX}")
-               for line in s3_server.requests if f'PUT /{S3_BUCKET}/{PREFIX}' in line}
+    logged = [parse_access_line(line) for line in s3_server.requests]
+    written = {r.key.removeprefix(PREFIX) for r in logged if r and r.method == "PUT" and r.key.startswith(PREFIX)}
     manifest = published_manifest(s3_server)
     assert manifest["root_digest"] == report["root_digest"]
     assert "manifest.json" in written and any(key.startswith("data/") and "beta" in key for key in written)

@@ -99,22 +99,28 @@ class ReleaseRoot:
         if MANIFEST in previous:
             io.remove([f"{prefix}/{MANIFEST}"])  # un-commit first: no reader may pair it with new objects
         same_store = cas.remote is not None and io.protocol(cas.remote.uri) == io.protocol(self.uri)
-        for key, sha in artifacts:
+        for key, sha in artifacts:  # an object already there with the same content stays: a replace moves changes
             target = f"{prefix}/{key}"
             if same_store and cas.in_remote(sha):
                 assert cas.remote is not None
+                blob = cas.remote.blob_uri(sha)
                 try:
-                    if previous.get(key) is None or previous[key] != io.info(cas.remote.blob_uri(sha)).get("ETag"):
-                        io.copy(cas.remote.blob_uri(sha), target)  # server-side: no bytes through this machine
-                    continue  # (an object already there with the same content stays: a replace moves only changes)
+                    if not _same(previous.get(key), io.info(blob).get("ETag")):
+                        io.copy(blob, target)  # server-side: no bytes through this machine
+                    continue
                 except FileNotFoundError:
                     pass  # pruned from the shared tier since it was vouched for: upload it (fails if lost)
             local = str(cas.local(sha))
-            if previous.get(key) is None or previous[key] != io.local_etag(local):
+            if not _same(previous.get(key), io.local_etag(local)):
                 io.upload(local, target, sha)
         io.write_bytes(f"{prefix}/{MANIFEST}", manifest)
         stale = sorted(set(previous) - {key for key, _ in artifacts} - {MANIFEST})
         io.remove([f"{prefix}/{key}" for key in stale])
+
+
+def _same(stored_etag: str | None, etag: str | None) -> bool:
+    """Whether an object in place holds this content (stores without ETags never say so)."""
+    return stored_etag is not None and stored_etag == etag
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
