@@ -99,6 +99,7 @@ curriculum:
     families: {voice_persona: 1}
 gates:
   quarantine: gates/quarantine.yaml
+  privacy: {mode: patterns_only}   # the engine's scale rows scan with pattern recognizers only (no NER)
 """
 
 

@@ -126,6 +126,16 @@ class Engine:
         result = StepResult.from_json(entry["result"])
         return result if all(self.env.cas.has(ref.sha256) for ref in result.files.values()) else None
 
+    def memo(self, spec: StepSpec) -> Path | None:
+        """A memo step's file from its last recorded run (release.lock), when that result is still cached."""
+        name = STEP_KINDS[spec.kind].memo
+        previous = self.previous.get(spec.id)
+        if name is None or previous is None:
+            return None
+        result = self.cached(previous.key)
+        ref = result.files.get(name) if result is not None else None
+        return self.env.cas.local(ref.sha256) if ref is not None else None
+
     def plan(self) -> list[StepPlan]:
         """Statuses without running anything: a step after one that will run may run (early cutoff may skip it)."""
         results: dict[str, StepResult] = {}
@@ -280,7 +290,8 @@ class _Walk:
             self._start_maps(spec, evaluation)
         else:
             self._submit(_Job(step_id, self._workdir()), run_step, self.engine.views(spec, self.results),
-                         self.engine.input_paths(spec, self.results), evaluation.sources)
+                         self.engine.input_paths(spec, self.results), evaluation.sources, "run",
+                         self.engine.memo(spec))
 
     def _start_maps(self, spec: StepSpec, evaluation: Evaluation) -> None:
         """Map each source file whose map result is not cached; combine when all are in."""
@@ -385,10 +396,10 @@ class _WorkerError:
 
 
 def run_step(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult], input_paths: dict[str, dict[str, Path]],
-             sources: list[SourceFile], phase: str = "run") -> Executed | _WorkerError:
+             sources: list[SourceFile], phase: str = "run", memo: Path | None = None) -> Executed | _WorkerError:
     """Runs in a worker process. Errors come back as values: custom exceptions do not always survive pickling."""
     try:
-        return _execute(StepContext(spec, workdir, inputs, input_paths, sources), phase)
+        return _execute(StepContext(spec, workdir, inputs, input_paths, sources, memo=memo), phase)
     except ReleaseBuildError as exc:
         return _WorkerError(str(exc))
     except Exception as exc:  # a bug or bad data inside a step: report it with its origin

@@ -1,6 +1,6 @@
 """The target graph: a release definition becomes StepSpecs in a networkx DiGraph.
 
-Per family: ingest -> split -> export and provenance (side by side). Global: curriculum, the coverage gate (every
+Per family: ingest -> privacy (scan, redact, drop) -> split -> export and provenance (side by side). Global: curriculum, the coverage gate (every
 release has one), the gates release.yaml configures (from the gate registry), gate summary, manifest, publish.
 """
 
@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, Any
 from releasebuild import __version__
 from releasebuild.config.load import Definition, LoadedFamily
 from releasebuild.gates import GATES, coverage
+from releasebuild.gates.privacy import PrivacyGateConfig
+from releasebuild.gates.provenance import ProvenanceGateConfig
 from releasebuild.keys import digest
+from releasebuild.privacy.detector import versions as detector_versions
 from releasebuild.steps.base import StepSpec
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
 from releasebuild.store.cas import write_atomic
@@ -29,20 +32,44 @@ def family_steps(family: LoadedFamily, definition: Definition) -> list[StepSpec]
     splits = config.splits or release.splits
     ingest_params = {"family": config.record_rules()}
     shards = {"family": name, "max_records": release.shards.max_records, "max_bytes": release.shards.max_bytes}
+    provenance = definition.gates["provenance"]
+    assert isinstance(provenance, ProvenanceGateConfig)
+    ingest, privacy, split = f"{name}/ingest", f"{name}/privacy", f"{name}/split"
     return [
-        StepSpec(f"{name}/ingest", "ingest", ingest_params, (), name, tuple(config.sources), str(family.base_dir)),
-        StepSpec(f"{name}/split", "split",
+        StepSpec(ingest, "ingest", ingest_params, (), name, tuple(config.sources), str(family.base_dir)),
+        StepSpec(privacy, "privacy", _privacy_params(family, definition), (ingest,), name,
+                 reads={ingest: ("records.jsonl", "groups.jsonl", "provenance.jsonl")}),
+        StepSpec(split, "split",
                  {"family": name, "ratios": splits.ratios, "salt": splits.salt or release.splits.salt,
                   "method": SPLIT_METHOD},
-                 (f"{name}/ingest",), name, reads={f"{name}/ingest": ("groups.jsonl",)}),
-        StepSpec(f"{name}/export", "export", shards,
-                 (f"{name}/ingest", f"{name}/split"), name,
-                 reads={f"{name}/ingest": ("records.jsonl",), f"{name}/split": ("assignment.jsonl",)}),
-        StepSpec(f"{name}/provenance", "provenance", shards,
-                 (f"{name}/ingest", f"{name}/split"), name,
-                 reads={f"{name}/ingest": ("records.jsonl", "provenance.jsonl"),
-                        f"{name}/split": ("assignment.jsonl",)}),
+                 (privacy,), name, reads={privacy: ("groups.jsonl",)}),
+        StepSpec(f"{name}/export", "export", shards, (privacy, split), name,
+                 reads={privacy: ("records.jsonl", "kept_status.jsonl"), split: ("assignment.jsonl",)}),
+        StepSpec(f"{name}/provenance", "provenance",
+                 {**shards, "require_metadata": provenance.required_metadata(name)}, (privacy, split), name,
+                 reads={privacy: ("records.jsonl", "provenance.jsonl", "dropped.jsonl"),
+                        split: ("assignment.jsonl",)}),
     ]
+
+
+def _privacy_params(family: LoadedFamily, definition: Definition) -> dict[str, Any]:
+    config = definition.gates["privacy"]
+    assert isinstance(config, PrivacyGateConfig)
+    name = family.config.name
+    entities = sorted(config.entities)
+    takedowns = [{"index": index, **entry.model_dump(exclude_none=True)}
+                 for index, entry in enumerate(definition.takedowns) if entry.family in (None, name)]
+    return {
+        "family": name,
+        "mapping": digest(family.config.record_rules()),
+        "policy": config.policy_for(name),
+        "thresholds": dict(config.entities),
+        "allow": config.allow_entries(name),
+        "sample": config.sample.model_dump(mode="json"),
+        "detection": {"mode": config.mode, "model": config.model, "entities": entities,
+                      "versions": detector_versions(config.mode, config.model)},
+        "takedowns": takedowns,
+    }
 
 
 def build_specs(definition: Definition) -> list[StepSpec]:
@@ -71,7 +98,7 @@ def build_specs(definition: Definition) -> list[StepSpec]:
                           reads={gate: ("meta",) for gate in gate_ids}))
     specs.append(StepSpec(
         "release/manifest", "manifest", _manifest_params(definition, family_info),
-        tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "export", "provenance"))
+        tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "privacy", "export", "provenance"))
         + ("release/curriculum", *gate_ids, "release/gates")))
     specs.append(StepSpec("release/publish", "publish", {"version": release.version}, ("release/manifest",)))
     return specs
@@ -98,6 +125,7 @@ def _manifest_params(definition: Definition, family_info: dict[str, Any]) -> dic
         "split_assignment": {"method": SPLIT_METHOD, "ratios": release.splits.ratios, "salt": release.splits.salt,
                              "family_overrides": overrides},
         "signoffs_required": list(release.signoffs.required),
+        "takedowns": [entry.model_dump(exclude_none=True) for entry in definition.takedowns],
     }
 
 

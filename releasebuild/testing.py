@@ -82,6 +82,8 @@ def make_release(directory: Path, families: dict[str, list[Any]], *, version: st
         extra = {"holdout_sensitive": False, "holdout_reason": "test fixture"} if stage == "edge" else {}
         _write_yaml(fixture.family_yaml(name), family_definition(name, stage, **extra))
     _write_yaml(directory / "gates" / "quarantine.yaml", {"max_ratio": max_ratio})
+    # Pattern recognizers only: fixtures test the pipeline, not NER (tests of NER build their own gate file).
+    _write_yaml(directory / "gates" / "privacy.yaml", {"mode": "patterns_only"})
     release: dict[str, Any] = {
         "version": version,
         "root": "published",
@@ -89,7 +91,7 @@ def make_release(directory: Path, families: dict[str, list[Any]], *, version: st
         "splits": {"ratios": {"train": 0.8, "val": 0.1, "test": 0.1}, "salt": "fixture-salt"},
         "shards": {"max_records": max_records},
         "curriculum": [{"stage": "foundation", "families": {name: index + 1 for index, name in enumerate(families)}}],
-        "gates": {"quarantine": "gates/quarantine.yaml"},
+        "gates": {"quarantine": "gates/quarantine.yaml", "privacy": "gates/privacy.yaml"},
     }
     release.update(release_extra)
     _write_yaml(fixture.release_yaml, release)

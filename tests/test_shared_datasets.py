@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -214,6 +215,26 @@ def test_esconv_metadata_carries_labels(built: Built) -> None:
     assert {"anxiety", "depression", "sadness", "anger", "fear", "shame"} <= set(emotions)
 
 
+def _redacted_from(published: str, source: str) -> bool:
+    """The published text is the source with zero or more spans replaced by `<ENTITY>` placeholders."""
+    parts = re.split(r"<[A-Z_]+>", published)
+    return re.fullmatch(".+?".join(re.escape(part) for part in parts), source, flags=re.DOTALL) is not None
+
+
+def test_counsel_chat_redacts_the_contacts_its_answers_carry(built: Built) -> None:
+    """Real counsellors' answers carry phone numbers and websites: patterns-only mode finds and redacts them."""
+    statuses = {row["id"]: row for row in _jsonl(built.dir / "privacy" / "counsel_chat.jsonl")}
+    redacted = [line for line in built.records("counsel_chat") if statuses[line["id"]]["status"] == "redacted"]
+    assert redacted and all("<" in line["messages"][1]["content"] + line["messages"][0]["content"]
+                            for line in redacted)
+    left = {match for line in built.records("counsel_chat") for m in line["messages"]
+            for match in re.findall(r"\b\d{3}[-.]\d{3}[-.]\d{4}\b", m["content"])}
+    assert left == {"800-273-8255"}  # the public crisis line stays, allow-listed with its reason
+    report = built.json("gates/privacy.json")
+    (family,) = [f for f in report["families"] if f["family"] == "counsel_chat"]
+    assert any("Lifeline" in entry["reason"] and entry["findings"] > 0 for entry in family["allowed"])
+
+
 def test_counsel_chat_rows(built: Built) -> None:
     records = built.records("counsel_chat")
     with (SHARED_DATA / "counsel_chat" / "20200325_counsel_chat.csv").open(encoding="utf-8", newline="") as fh:
@@ -222,8 +243,8 @@ def test_counsel_chat_rows(built: Built) -> None:
     for line in records:
         row = rows[line["id"]]
         assert [m["role"] for m in line["messages"]] == ["user", "assistant"]
-        assert line["messages"][0]["content"] == f"{row['questionTitle']}\n\n{row['questionText']}".strip()
-        assert line["messages"][1]["content"] == row["answerText"].strip()
+        assert _redacted_from(line["messages"][0]["content"], f"{row['questionTitle']}\n\n{row['questionText']}".strip())
+        assert _redacted_from(line["messages"][1]["content"], row["answerText"].strip())
         assert line["metadata"] == {"topic": row["topic"], "question_id": row["questionID"],
                                     "upstream_split": row["split"]}
     assert len({line["metadata"]["question_id"] for line in records}) == 815

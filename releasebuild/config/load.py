@@ -8,15 +8,18 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from releasebuild.config.located import LocatedDocument, Path_, parse_located
-from releasebuild.config.models import Family, Release
+from releasebuild.config.models import Family, Release, Takedown, Takedowns
 from releasebuild.errors import DefinitionError, Diagnostic
-from releasebuild.gates import GATE_CONFIGS
+from releasebuild.gates import ALWAYS_ON, GATE_CONFIGS
 from releasebuild.gates.base import GateConfig
+
+
+GateT = TypeVar("GateT", bound=GateConfig)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Definition:
     families: dict[str, LoadedFamily]
     gates: dict[str, GateConfig]
     files: dict[str, str] = field(default_factory=dict)  # display name -> sha256 of its bytes
+    takedowns: list[Takedown] = field(default_factory=list)
 
     @property
     def base_dir(self) -> Path:
@@ -101,7 +105,7 @@ def load_definition(path: Path) -> Definition:
         raise DefinitionError(diagnostics)
     gates: dict[str, GateConfig] = {}
     for gate_id, ref in release.gates.items():
-        where = ("gates", gate_id)
+        where: Path_ = ("gates", gate_id)
         model = GATE_CONFIGS.get(gate_id)
         if model is None:
             diagnostics.append(root_doc.diagnostic(where, f"unknown gate '{gate_id}'",
@@ -112,17 +116,52 @@ def load_definition(path: Path) -> Definition:
             if not include.is_file():
                 diagnostics.append(root_doc.diagnostic(where, f"gate file '{ref}' not found", _nearby_files(include)))
                 continue
-            doc = read(include)
+            doc, where = read(include), ()
             gate = _validate(model, doc, (), diagnostics) if doc else None
         else:
+            doc = root_doc
             gate = _validate(model, root_doc, where, diagnostics)
-        if gate is not None:
+        if gate is not None and doc is not None:
             gates[gate_id] = gate
+            for path, message, hint in gate.checks(set(families) | invalid):
+                diagnostics.append(doc.diagnostic(where + path, message, hint))
+    for gate_id in ALWAYS_ON:  # fail closed: a release without these gates gets them with their defaults
+        if gate_id not in gates and gate_id not in release.gates:
+            gates[gate_id] = GATE_CONFIGS[gate_id]()
+            for _, message, hint in gates[gate_id].checks(set(families) | invalid):
+                diagnostics.append(root_doc.diagnostic(("gates",), f"{message} (no '{gate_id}' gate is declared, "
+                                                       f"so its defaults apply)", hint))
+
+    takedowns: list[Takedown] = []
+    if isinstance(release.takedowns, str):
+        include = base_dir / release.takedowns
+        if not include.is_file():
+            diagnostics.append(root_doc.diagnostic(("takedowns",), f"takedowns file '{release.takedowns}' not found",
+                                                   _nearby_files(include)))
+        else:
+            doc = read(include)
+            listed = _validate(Takedowns, doc, (), diagnostics) if doc else None
+            takedowns = list(listed.takedowns) if listed else []
+    else:
+        takedowns = list(release.takedowns)
 
     diagnostics.extend(_cross_checks(release, families, invalid, root_doc))
     if diagnostics:
         raise DefinitionError(diagnostics)
-    return Definition(release, path, families, gates, dict(sorted(files.items())))
+    return Definition(release, path, families, gates, dict(sorted(files.items())), takedowns)
+
+
+def load_gate_file(model: type[GateT], path: Path) -> GateT:
+    """One gate definition file on its own (e.g. for `detect_pii`); raises DefinitionError with locations."""
+    diagnostics: list[Diagnostic] = []
+    try:
+        doc = parse_located(path.read_text(encoding="utf-8"), path.as_posix())
+    except FileNotFoundError:
+        raise DefinitionError([Diagnostic(path.as_posix(), 1, 1, "file not found")]) from None
+    gate = _validate(model, doc, (), diagnostics)
+    if diagnostics:
+        raise DefinitionError(diagnostics)
+    return gate
 
 
 def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: set[str],

@@ -216,6 +216,27 @@ class Coverage(Strict):
         return value
 
 
+class Takedown(Strict):
+    """A record withdrawn from this and every later release: by id (in one family or any) or by content digest."""
+
+    id: str | None = Field(None, min_length=1)
+    digest: str | None = Field(None, pattern=r"^xxh3_128:[0-9a-f]{32}$", description="the record_digest")
+    family: Name | None = None
+    reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Takedown:
+        if (self.id is None) == (self.digest is None):
+            raise ValueError("a takedown names exactly one of 'id' or 'digest'")
+        return self
+
+
+class Takedowns(Strict):
+    """takedowns.yaml: the list on its own, so it can be owned and reviewed apart from release.yaml."""
+
+    takedowns: list[Takedown] = Field(default_factory=list)
+
+
 class Root(Strict):
     """Where releases are published. A protected root (production buckets) never changes a published version."""
 
@@ -239,6 +260,7 @@ class Release(Strict):
     gates: dict[str, Any] = Field(default_factory=dict)
     signoffs: Signoffs = Signoffs()
     coverage: Coverage = Coverage()
+    takedowns: list[Takedown] | str = Field(default_factory=list, description="inline, or a path to takedowns.yaml")
 
     @field_validator("root", mode="before")
     @classmethod

@@ -96,6 +96,7 @@ class StepContext:
     input_paths: dict[str, dict[str, Path]]
     sources: list[SourceFile]
     env: Any = None  # RunEnv, given to effect steps only
+    memo: Path | None = None  # memo steps: their `memo` output from the step's previous run, if still cached
     outputs: dict[str, OutputFile] = field(default_factory=dict)
 
     @property
@@ -171,6 +172,9 @@ class Step:
     # cached by the file's digest and run in parallel; `run` then combines them, reading map results as inputs
     # named "source:<name>". An edit to one file of a family re-maps that file only.
     per_source: ClassVar[bool] = False
+    # Memo steps get their own previous output file of this name (ctx.memo) to skip work it already holds. The
+    # output must not depend on whether a memo was given: the memo is outside the key.
+    memo: ClassVar[str | None] = None
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:

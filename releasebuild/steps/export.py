@@ -1,6 +1,7 @@
 """Export one family's records as ChatML JSONL shards per split, in id order, bounded by records and bytes.
 
-Ingest already wrote each record as its published line minus the split, so export parses no record: it closes
+Ingest (and privacy, for redacted records) already wrote each record as its published line minus the split, so
+export parses no record: it closes
 each line with its split and routes it to the split's current shard.
 """
 
@@ -13,6 +14,9 @@ from typing import Any
 from releasebuild.config.models import SPLITS
 from releasebuild.records import with_split
 from releasebuild.steps.base import OutputFile, Step, StepContext
+
+
+REDACTED = b'"redacted"\n'
 
 
 def shard_key(split: str, family: str, index: int) -> str:
@@ -53,13 +57,13 @@ def split_tail(split: str) -> bytes:
 
 class Export(Step):
     kind = "export"
-    code_version = "2"
+    code_version = "3"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         family = ctx.params["family"]
         max_records, max_bytes = ctx.params["max_records"], ctx.params["max_bytes"]
-        ingest_id, split_id = ctx.spec.deps
+        privacy_id, split_id = ctx.spec.deps
         layout = ShardLayout(family, max_records, max_bytes)
         open_shards: dict[str, tuple[OutputFile, dict[str, Any]]] = {}
         shards: list[dict[str, Any]] = []
@@ -69,10 +73,11 @@ class Export(Step):
             output.close()
             shards.append(info)
 
-        with ctx.input_path(ingest_id, "records.jsonl").open("rb") as records, \
+        with ctx.input_path(privacy_id, "records.jsonl").open("rb") as records, \
+                ctx.input_path(privacy_id, "kept_status.jsonl").open("rb") as statuses, \
                 ctx.input_path(split_id, "assignment.jsonl").open(encoding="utf-8") as assignment:
-            # Both files come from one ingest run, in the same id order; strict zip catches any drift.
-            for body, assigned_line in zip(records, assignment, strict=True):
+            # All three files follow one privacy run's record order; strict zip catches any drift.
+            for body, status, assigned_line in zip(records, statuses, assignment, strict=True):
                 assigned = json.loads(assigned_line)
                 split = assigned["split"]
                 key, started = layout.place(split, len(body))
@@ -80,8 +85,10 @@ class Export(Step):
                     if split in open_shards:
                         finish(split)
                     open_shards[split] = (ctx.open_output(key, publish=key, kind="shard"),
-                                          {"key": key, "split": split, "records": 0, "first_id": assigned["id"]})
+                                          {"key": key, "split": split, "records": 0, "first_id": assigned["id"],
+                                           "privacy": {"clean": 0, "redacted": 0}})
                 current = open_shards[split]
+                current[1]["privacy"]["redacted" if status == REDACTED else "clean"] += 1
                 line = body[:-2] + split_tail(split)
                 current[0].write(line)
                 current[1]["records"] += 1

@@ -13,21 +13,26 @@ from releasebuild.keys import merkle_root
 from releasebuild.steps.base import Step, StepContext
 
 FORMAT_VERSION = 1
+RESTRICTED = "restricted"
 
 
 class Manifest(Step):
     kind = "manifest"
-    code_version = "1"
+    code_version = "2"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.params
         artifacts = []
+        restricted = []
         for dep in ctx.spec.deps:
             for key, ref in ctx.inputs[dep].published():
-                artifacts.append({"key": key, "sha256": ref.sha256, "bytes": ref.bytes, "kind": ref.kind})
+                entry = {"key": key, "sha256": ref.sha256, "bytes": ref.bytes, "kind": ref.kind}
+                (restricted if ref.kind == RESTRICTED else artifacts).append(entry)
         artifacts.sort(key=lambda art: art["key"])
-        duplicates = {a["key"] for a in artifacts if sum(1 for b in artifacts if b["key"] == a["key"]) > 1}
+        restricted.sort(key=lambda art: art["key"])
+        keys = [a["key"] for a in artifacts] + [f"restricted:{a['key']}" for a in restricted]
+        duplicates = {key for key in keys if keys.count(key) > 1}
         if duplicates:
             raise ValueError(f"two steps publish the same keys: {sorted(duplicates)}")
 
@@ -50,16 +55,51 @@ class Manifest(Step):
             "families": families,
             "records": {**totals, "total": sum(totals.values())},
             "split_assignment": params["split_assignment"],
-            "privacy": {"status": "not_scanned",
-                        "detail": "no privacy gate is configured for this release; records are not PII-checked",
-                        "redacted_records": 0, "per_record_status": None},
+            "privacy": _privacy(ctx, list(params["families"])),
+            "takedowns": _takedowns(ctx, params["takedowns"], list(params["families"])),
             "signoffs": {"required": params["signoffs_required"], "ids": []},
             "gates": {"summary": "gates/summary.json", "status": "fail" if gates["blocked_by"] else "pass",
                       "blocked_by": gates["blocked_by"], "results": gates["gates"]},
             "curriculum": "curriculum.json",
             "artifacts": artifacts,
+            # Raw text that may hold PII (dropped records, un-redacted spot-check material): published apart, under
+            # <root>/restricted/<version>/, never under the release prefix. Listed so an auditor can verify it.
+            "restricted": {"prefix": f"restricted/{params['version']}/", "files": restricted},
             "root_digest": merkle_root(artifacts),
         }
         ctx.write_json("manifest.json", document, publish="manifest.json", kind="manifest")
         return {"root_digest": document["root_digest"], "blocked_by": gates["blocked_by"],
                 "artifacts": len(artifacts)}
+
+
+def _privacy(ctx: StepContext, families: list[str]) -> dict[str, Any]:
+    """Per family and per shard: what the scan found and did. Per-record status is in the listed sidecars."""
+    gate = ctx.inputs["release/privacy"].meta
+    per_family = {}
+    totals = {"clean": 0, "redacted": 0, "dropped": 0, "flagged": 0}
+    detector: dict[str, Any] = {}
+    for name in families:
+        meta = ctx.inputs[f"{name}/privacy"].meta
+        detector = meta["detector"]
+        for status, count in meta["status_counts"].items():
+            totals[status] += count
+        per_family[name] = {"policy": meta["policy"], "records": meta["status_counts"], "entities": meta["entities"],
+                            "allowed": meta["allowed"], "status_file": f"privacy/{name}.jsonl",
+                            "sample": {**meta["sample"], "file": f"qa/{name}.sample.jsonl",
+                                       "protocol": f"qa/{name}.sample.json"}}
+    shards = {}
+    for name in families:
+        for shard in ctx.inputs[f"{name}/export"].meta["shards"]:
+            shards[shard["key"]] = shard["privacy"]
+    return {"status": gate["status"], "report": gate["report"], "mode": detector.get("mode"), "detector": detector,
+            "records": totals, "families": per_family, "shards": dict(sorted(shards.items()))}
+
+
+def _takedowns(ctx: StepContext, declared: list[dict[str, Any]], families: list[str]) -> list[dict[str, Any]]:
+    """Each takedown with how many records it removed here (ids only: the removed text is never recorded)."""
+    removed: dict[int, list[str]] = {}
+    for name in families:
+        for applied in ctx.inputs[f"{name}/privacy"].meta["takedowns"]:
+            removed.setdefault(applied["entry"], []).extend(f"{name}/{rid}" for rid in applied["removed"])
+    return [{**entry, "applied": True, "removed": sorted(removed.get(index, []))}
+            for index, entry in enumerate(declared)]

@@ -1,39 +1,87 @@
-"""Provenance index: where each published record came from and where it went (split, shard).
+"""Provenance index: where each record came from, what was done to it, and where it went (split, shard).
 
 Source locators and source versions live here, not in the shards, so a reordered source changes this index
 but no shard. The shard of each record comes from the same ShardLayout export walks, so this step does not
-wait for export.
+wait for export. Records dropped on the way (PII under a `drop` policy) stay in the index with the decision and
+no split, and every record is checked against the fields provenance requires; the provenance gate judges them.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from releasebuild.steps.base import Step, StepContext
+from releasebuild.steps.base import Step, StepContext, read_jsonl
 from releasebuild.steps.export import ShardLayout
+
+REQUIRED = ("family", "id", "source", "source_digest", "locator", "record_digest", "chain")
+VIOLATIONS = "violations.jsonl"
 
 
 class Provenance(Step):
     kind = "provenance"
-    code_version = "2"
+    code_version = "3"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         family = ctx.params["family"]
         layout = ShardLayout(family, ctx.params["max_records"], ctx.params["max_bytes"])
-        ingest_id, split_id = ctx.spec.deps
+        required_metadata = ctx.params["require_metadata"]
+        privacy_id, split_id = ctx.spec.deps
 
-        def rows() -> Any:
-            with ctx.input_path(ingest_id, "records.jsonl").open("rb") as records, \
-                    ctx.input_path(ingest_id, "provenance.jsonl").open("rb") as origins, \
+        def kept() -> Iterator[tuple[str, dict[str, Any]]]:
+            with ctx.input_path(privacy_id, "records.jsonl").open("rb") as records, \
+                    ctx.input_path(privacy_id, "provenance.jsonl").open("rb") as origins, \
                     ctx.input_path(split_id, "assignment.jsonl").open("rb") as assignment:
                 for body, origin_line, assigned_line in zip(records, origins, assignment, strict=True):
                     origin, split = json.loads(origin_line), json.loads(assigned_line)["split"]
                     shard, _ = layout.place(split, len(body))
-                    yield {"family": family, "id": origin["id"], "split": split, "shard": shard,
-                           "source": origin["source"], "locator": origin["locator"],
-                           "source_digest": origin["source_digest"], "record_digest": origin["record_digest"]}
+                    row = {**origin, "family": family, "split": split, "shard": shard}
+                    missing = _missing(row) + _missing_metadata(body, required_metadata)
+                    yield origin["id"], {**row, "missing": missing} if missing else row
 
-        count = ctx.write_lines("provenance.jsonl", rows(), publish=f"provenance/{family}.jsonl", kind="provenance")
-        return {"records": count}
+        def dropped() -> Iterator[tuple[str, dict[str, Any]]]:
+            for origin in read_jsonl(ctx.input_path(privacy_id, "dropped.jsonl")):
+                row = {**origin, "family": family, "split": None, "shard": None}
+                missing = _missing(row)
+                yield origin["id"], {**row, "missing": missing} if missing else row
+
+        violations = 0
+        with ctx.create(VIOLATIONS) as bad:
+            def rows() -> Iterator[dict[str, Any]]:
+                nonlocal violations
+                for _, row in heapq.merge(kept(), dropped(), key=lambda item: item[0]):
+                    missing = row.pop("missing", None)
+                    if missing:
+                        violations += 1
+                        bad.write((json.dumps({"family": family, "id": row.get("id"), "source": row.get("source"),
+                                               "locator": row.get("locator"), "missing": missing},
+                                              sort_keys=True) + "\n").encode("utf-8"))
+                    yield row
+
+            count = ctx.write_lines("provenance.jsonl", rows(), publish=f"provenance/{family}.jsonl",
+                                    kind="provenance")
+        return {"family": family, "records": count, "violations": violations}
+
+
+def _missing(row: dict[str, Any]) -> list[str]:
+    return [name for name in REQUIRED if row.get(name) in (None, "", {}, [])]
+
+
+def _missing_metadata(body: bytes, required: list[str]) -> list[str]:
+    if not required:
+        return []
+    metadata = json.loads(body)["metadata"]
+    return [f"metadata.{name}" for name in required if metadata.get(name) in (None, "")]
+
+
+def read_violations(path: Path, limit: int) -> list[dict[str, Any]]:
+    listed = []
+    for row in read_jsonl(path):
+        if len(listed) == limit:
+            break
+        listed.append(row)
+    return listed

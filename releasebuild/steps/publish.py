@@ -10,11 +10,12 @@ from releasebuild.errors import GateBlocked, Refused
 from releasebuild.keys import pretty_json
 from releasebuild.plan import StaleReason
 from releasebuild.steps.base import Step, StepContext
+from releasebuild.store.revocations import record_revocations
 
 
 class Publish(Step):
     kind = "publish"
-    code_version = "1"
+    code_version = "2"
     effect = True
 
     @staticmethod
@@ -49,7 +50,7 @@ class Publish(Step):
         shutil.rmtree(report_dir, ignore_errors=True)  # reports of an earlier blocked build are stale either way
         if manifest["gates"]["blocked_by"]:
             for art in manifest["artifacts"]:
-                if art["kind"] in ("gate_report", "gate_summary", "quarantine", "coverage"):
+                if art["kind"] in ("gate_report", "gate_summary", "quarantine", "coverage", "privacy_status"):
                     target = report_dir / art["key"]
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(ctx.env.cas.local(art["sha256"]).read_bytes())
@@ -60,8 +61,14 @@ class Publish(Step):
         root = ctx.env.root
         if root.protected and root.manifest_state(version, manifest_bytes) == "different":
             raise Refused(_immutable_message(version, root.release_uri(version)))
+        takedowns = [{k: v for k, v in entry.items() if k in ("id", "digest", "family", "reason")}
+                     for entry in manifest["takedowns"]]
+        if takedowns:
+            earlier = [other for other in root.published_versions() if other != version]
+            record_revocations(root.uri, version, earlier, takedowns)
         artifacts = [(art["key"], art["sha256"]) for art in manifest["artifacts"]]
-        uri = root.publish(version, artifacts, manifest_bytes, ctx.env.cas)
+        restricted = [(art["key"], art["sha256"]) for art in manifest["restricted"]["files"]]
+        uri = root.publish(version, artifacts, manifest_bytes, ctx.env.cas, restricted)
         return {"release_uri": uri, "root_digest": manifest["root_digest"]}
 
 

@@ -10,12 +10,13 @@ from releasebuild.steps.export import Export
 from releasebuild.steps.gate_summary import GateSummary
 from releasebuild.steps.ingest import Ingest
 from releasebuild.steps.manifest import Manifest
+from releasebuild.steps.privacy import PrivacyScan
 from releasebuild.steps.provenance import Provenance
 from releasebuild.steps.publish import Publish
 from releasebuild.steps.split import Split
 
 STEP_KINDS: dict[str, type[Step]] = {
     kind.kind: kind
-    for kind in (Ingest, Split, Export, Provenance, Curriculum, GateSummary, Manifest, Publish, CoverageGate,
+    for kind in (Ingest, PrivacyScan, Split, Export, Provenance, Curriculum, GateSummary, Manifest, Publish, CoverageGate,
                  *(gate.step for gate in GATES.values()))
 }

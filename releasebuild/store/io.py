@@ -119,6 +119,8 @@ def read_bytes(uri: str) -> bytes | None:
 
 
 def write_bytes(uri: str, data: bytes) -> None:
+    if is_local(uri):
+        os.makedirs(os.path.dirname(local_path(uri)) or ".", exist_ok=True)
     with storage_errors(uri, "write"):
         fs, path = filesystem(uri)
         fs.pipe_file(path, data, **_checksum(uri, hashlib.sha256(data).hexdigest()))

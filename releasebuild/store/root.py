@@ -23,6 +23,7 @@ from releasebuild.store.cas import ContentStore
 
 MANIFEST = "manifest.json"
 MARKER = "releasebuild-root.json"
+RESTRICTED = "restricted"
 
 
 class ReleaseRoot:
@@ -60,8 +61,16 @@ class ReleaseRoot:
         names = [n for n in io.list_names(self._uri("releases")) if VERSION_PATTERN.match(n)]
         return sorted(n for n in names if io.exists(self._uri("releases", n, MANIFEST)))
 
-    def publish(self, version: str, artifacts: list[tuple[str, str]], manifest: bytes, cas: ContentStore) -> str:
-        """Write `artifacts` (key, sha256 in the content store) and then the manifest under releases/<version>/."""
+    def restricted_uri(self, version: str) -> str:
+        return f"{self.uri}/{RESTRICTED}/{version}/"
+
+    def publish(self, version: str, artifacts: list[tuple[str, str]], manifest: bytes, cas: ContentStore,
+                restricted: list[tuple[str, str]] | None = None) -> str:
+        """Write `artifacts` (key, sha256 in the content store) and then the manifest under releases/<version>/.
+
+        `restricted` files (raw text that may hold PII) go to restricted/<version>/ first, outside the release
+        prefix, so that access to them can be granted apart (locally: owner-only permissions)."""
+        self._publish_restricted(version, restricted or [], cas)
         if self.local:
             self._publish_local(version, [(key, cas.local(sha)) for key, sha in artifacts], manifest)
         else:
@@ -70,6 +79,23 @@ class ReleaseRoot:
             io.write_bytes(self._uri(MARKER), json.dumps({"protected": True}, sort_keys=True).encode("utf-8"))
             self._marker = {"protected": True}
         return self.release_uri(version)
+
+    def _publish_restricted(self, version: str, files: list[tuple[str, str]], cas: ContentStore) -> None:
+        prefix = self._uri(RESTRICTED, version)
+        if not self.local:
+            for key, sha in files:
+                io.upload(str(cas.local(sha)), f"{prefix}/{key}", sha)
+            return
+        base = Path(io.local_path(prefix))
+        shutil.rmtree(base, ignore_errors=True)
+        for key, sha in files:
+            target = base / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cas.local(sha), target)  # a copy, not a link: the cache blob keeps its own mode
+            target.chmod(0o600)
+        for directory in [base.parent, base, *{(base / key).parent for key, _ in files}]:
+            if directory.is_dir():
+                directory.chmod(0o700)
 
     def _publish_local(self, version: str, files: list[tuple[str, Path]], manifest: bytes) -> None:
         releases = Path(io.local_path(self._uri("releases")))

@@ -1,0 +1,229 @@
+"""Privacy gate: every message of every record scanned for PII (Presidio), redacted, dropped or blocked per family.
+
+The scanning and redaction run per family (`<family>/privacy`, steps/privacy.py); this module holds the gate's
+configuration, wires those steps into the graph and judges their results (`release/privacy`). It fails when a
+`block` family holds PII or when PII above its threshold survives redaction, and says which records, entity types
+and character spans (never the text). Mode `patterns_only` passes with a warning: NER did not run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from releasebuild.config.located import Path_
+from releasebuild.config.models import Name, Strict
+from releasebuild.gates.base import GateConfig
+from releasebuild.privacy.detector import (
+    DEFAULT_MODEL,
+    ENTITIES,
+    AllowRule,
+    Mode,
+    missing_model_message,
+    model_version,
+)
+from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
+
+Policy = Literal["redact", "drop", "block"]
+Entity = Literal[ENTITIES]  # type: ignore[valid-type]
+Score = Annotated[float, Field(ge=0, le=1)]
+LISTED_PER_FAMILY = 1000
+
+# Score at or above which an entity counts (and is redacted). Tuned on labelled chat-style text (bench/pii_eval.py).
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    "PERSON": 0.5, "LOCATION": 0.5, "DATE_TIME": 0.5, "PHONE_NUMBER": 0.4, "EMAIL_ADDRESS": 0.5, "US_SSN": 0.5,
+    "CREDIT_CARD": 0.5, "IBAN_CODE": 0.5, "IP_ADDRESS": 0.5, "URL": 0.5,
+}
+
+# Public crisis and support lines are content, not PII: a conversation that points someone to them must keep them.
+HELPLINES: tuple[tuple[str, str], ...] = (
+    (r"\b988\b", "US 988 Suicide & Crisis Lifeline"),
+    (r"1[-. ]?800[-. ]?273[-. ]?(?:8255|TALK)", "US National Suicide Prevention Lifeline (former number)"),
+    (r"\b741[-. ]?741\b", "Crisis Text Line (US)"),
+    (r"\b85258\b", "Shout crisis text line (UK)"),
+    (r"\b116[ -]?123\b", "Samaritans (UK and Ireland)"),
+    (r"\b0800[ -]?1111\b", "Childline (UK)"),
+    (r"\b13[ -]?11[ -]?14\b", "Lifeline (Australia)"),
+    (r"1[-. ]?800[-. ]?799[-. ]?(?:7233|SAFE)", "US National Domestic Violence Hotline"),
+    (r"1[-. ]?800[-. ]?662[-. ]?(?:4357|HELP)", "SAMHSA National Helpline (US)"),
+    (r"1[-. ]?866[-. ]?488[-. ]?7386", "The Trevor Project (US)"),
+    (r"1[-. ]?833[-. ]?456[-. ]?4566", "Talk Suicide Canada"),
+    (r"(?:https?://)?(?:www\.)?(?:988lifeline\.org|samaritans\.org|crisistextline\.org|nami\.org|"
+     r"thetrevorproject\.org|mind\.org\.uk|findahelpline\.com|suicidepreventionlifeline\.org)\S*",
+     "public mental-health support website"),
+)
+
+
+class AllowEntry(Strict):
+    """Text that is meant to be there. `text` matches case-insensitively; `pattern` is a regular expression."""
+
+    reason: str = Field(min_length=1, description="why this is not PII: recorded in the report")
+    text: str | None = Field(None, min_length=1)
+    pattern: str | None = Field(None, min_length=1)
+    entity: Entity | None = Field(None, description="only findings of this type (default: any)")
+
+    @model_validator(mode="after")
+    def _one_matcher(self) -> AllowEntry:
+        if (self.text is None) == (self.pattern is None):
+            raise ValueError("an allow entry needs exactly one of 'text' or 'pattern'")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern does not compile: {exc}") from None
+        return self
+
+    def rule(self) -> AllowRule:
+        return AllowRule(self.reason, self.text, self.pattern, self.entity)
+
+
+class FamilyPrivacy(Strict):
+    policy: Policy | None = None
+    allow: list[AllowEntry] = Field(default_factory=list)
+
+
+class Sample(Strict):
+    """The spot-check sample: each record is in it when a salted hash of its id falls below `rate`."""
+
+    rate: Annotated[float, Field(gt=0, le=1)] = 0.1
+    seed: int = 20261123
+
+
+class PrivacyGateConfig(GateConfig):
+    mode: Mode = Field("ner", description="ner: spaCy NER + patterns; patterns_only: no NER, chosen on purpose")
+    model: str = Field(DEFAULT_MODEL, description="spaCy model package name (installed from PyPI)")
+    entities: dict[Entity, Score] = Field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    policy: Policy = "redact"
+    helplines: bool = Field(True, description="allow public crisis/support lines (see HELPLINES)")
+    allow: list[AllowEntry] = Field(default_factory=list)
+    families: dict[Name, FamilyPrivacy] = Field(default_factory=dict)
+    sample: Sample = Sample()
+
+    @field_validator("entities")
+    @classmethod
+    def _some_entities(cls, value: dict[str, float]) -> dict[str, float]:
+        if not value:
+            raise ValueError("list at least one entity type to detect")
+        return dict(sorted(value.items()))
+
+    def checks(self, families: set[str]) -> list[tuple[Path_, str, str]]:
+        found: list[tuple[Path_, str, str]] = []
+        if self.mode == "ner" and model_version(self.model) is None:
+            found.append((("mode",), missing_model_message(self.model),
+                          "see the README's Privacy section for the model this project pins"))
+        for name in self.families:
+            if name not in families:
+                close = difflib.get_close_matches(name, sorted(families), n=1)
+                found.append((("families", name), f"privacy settings for unknown family '{name}'",
+                              f"did you mean '{close[0]}'?" if close else f"families: {', '.join(sorted(families))}"))
+        return found
+
+    def policy_for(self, family: str) -> Policy:
+        override = self.families.get(family)
+        return override.policy if override and override.policy else self.policy
+
+    def allow_entries(self, family: str | None) -> list[dict[str, Any]]:
+        """Release-wide entries, then the family's; helplines first when enabled."""
+        entries = [{"reason": reason, "pattern": pattern} for pattern, reason in HELPLINES] if self.helplines else []
+        entries += [entry.model_dump(exclude_none=True) for entry in self.allow]
+        if family is not None and family in self.families:
+            entries += [entry.model_dump(exclude_none=True) for entry in self.families[family].allow]
+        return entries
+
+    def allow_rules(self, family: str | None) -> list[AllowRule]:
+        return [AllowRule(**entry) for entry in self.allow_entries(family)]
+
+
+def load_gate_config(path: str | Path) -> PrivacyGateConfig:
+    from releasebuild.config.load import load_gate_file
+
+    return load_gate_file(PrivacyGateConfig, Path(path))
+
+
+def build_steps(config: PrivacyGateConfig, families: list[str]) -> list[StepSpec]:
+    """The gate's judgement; the per-family scans are built with each family (graph.family_steps)."""
+    scans = tuple(f"{name}/privacy" for name in families)
+    params = {"blocking": config.blocking, "mode": config.mode, "thresholds": config.model_dump(mode="json")}
+    return [StepSpec("release/privacy", PrivacyGate.kind, params, scans,
+                     reads={dep: ("meta", "findings.jsonl") for dep in scans})]
+
+
+class PrivacyGate(Step):
+    kind = "gate_privacy"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        families = []
+        failed = []
+        for dep in ctx.spec.deps:
+            meta = ctx.inputs[dep].meta
+            name = meta["family"]
+            offending = meta["offending_records"]
+            entry = {key: meta[key] for key in ("family", "policy", "records", "status_counts", "entities",
+                                                "allowed", "messages", "residual_findings", "blocked_findings")}
+            entry["status"] = "fail" if offending else "pass"
+            if offending:
+                failed.append(name)
+                entry["why"] = _why(meta)
+                listed = []
+                for row in read_jsonl(ctx.input_path(dep, "findings.jsonl")):
+                    if len(listed) == LISTED_PER_FAMILY:
+                        break
+                    listed.append(row)
+                entry["offending_records"] = offending
+                entry["records_listed"] = listed
+                entry["report"] = f"gates/privacy/{name}.jsonl"
+            families.append(entry)
+        first = ctx.inputs[ctx.spec.deps[0]].meta if ctx.spec.deps else {}
+        mode = ctx.params["mode"]
+        status = "fail" if failed else ("warn" if mode == "patterns_only" else "pass")
+        report = {"gate": "privacy", "status": status, "mode": mode,
+                  "mode_note": _mode_note(mode), "detector": first.get("detector", {}),
+                  "failed_families": failed, "families": families}
+        ctx.write_json("report.json", report, publish="gates/privacy.json", kind="gate_report")
+        with ctx.create("report.md", publish="gates/privacy.md", kind="gate_report") as out:
+            out.write(_markdown(report).encode("utf-8"))
+        return {"gate": "privacy", "status": status, "blocking": ctx.params["blocking"],
+                "thresholds": ctx.params["thresholds"], "report": "gates/privacy.json"}
+
+
+def _why(meta: dict[str, Any]) -> str:
+    parts = []
+    if meta["blocked_findings"]:
+        parts.append(f"{meta['blocked_findings']} PII finding(s) in a family whose policy is block")
+    if meta["residual_findings"]:
+        parts.append(f"{meta['residual_findings']} PII finding(s) above threshold remain after redaction")
+    return "; ".join(parts)
+
+
+def _mode_note(mode: str) -> str:
+    if mode == "ner":
+        return "spaCy NER and pattern recognizers"
+    return "patterns only (chosen in gates/privacy.yaml): names, places and dates were NOT looked for"
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    lines = [f"# Privacy gate: {report['status']}", "", f"Mode: {report['mode_note']}.", ""]
+    detector = report["detector"]
+    if detector:
+        lines += ["Detector: " + ", ".join(f"{key} {value}" for key, value in sorted(detector.items())), ""]
+    lines += ["| family | policy | records | clean | redacted | dropped | entities | status |",
+              "|---|---|---|---|---|---|---|---|"]
+    for family in report["families"]:
+        counts = family["status_counts"]
+        entities = ", ".join(f"{name} {n}" for name, n in sorted(family["entities"].items())) or "-"
+        lines.append(f"| {family['family']} | {family['policy']} | {family['records']} | {counts.get('clean', 0)} | "
+                     f"{counts.get('redacted', 0)} | {counts.get('dropped', 0)} | {entities} | {family['status']} |")
+    for family in report["families"]:
+        if family["status"] == "fail":
+            lines += ["", f"## {family['family']}: {family['why']}", ""]
+            for row in family["records_listed"][:20]:
+                lines.append(f"- `{row['id']}` ({row['source']}): {row['entity']} in message {row['message']} "
+                             f"at {row['start']}-{row['end']} ({row['why']})")
+    return "\n".join(lines) + "\n"
+

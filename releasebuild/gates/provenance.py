@@ -1,0 +1,88 @@
+"""Provenance gate: a record whose origin is not fully known does not ship (denied by default).
+
+Every record of the provenance index needs its family, id, source, source version (content digest), locator,
+record digest and its chain of transformations; a family may also require metadata fields that carry origin
+(a consent id, a generator run). The per-family provenance steps find the violations; this gate names them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import Field
+
+from releasebuild.config.located import Path_
+from releasebuild.config.models import Name, Strict
+from releasebuild.gates.base import GateConfig
+from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.provenance import REQUIRED, VIOLATIONS, read_violations
+
+LISTED_PER_FAMILY = 1000
+
+
+class FamilyProvenance(Strict):
+    require_metadata: list[str] = Field(default_factory=list)
+
+
+class ProvenanceGateConfig(GateConfig):
+    require_metadata: list[str] = Field(default_factory=list, description="metadata fields every record needs")
+    families: dict[Name, FamilyProvenance] = Field(default_factory=dict)
+
+    def required_metadata(self, family: str) -> list[str]:
+        extra = self.families[family].require_metadata if family in self.families else []
+        return sorted(set(self.require_metadata) | set(extra))
+
+    def checks(self, families: set[str]) -> list[tuple[Path_, str, str]]:
+        found: list[tuple[Path_, str, str]] = []
+        for name in self.families:
+            if name not in families:
+                close = difflib.get_close_matches(name, sorted(families), n=1)
+                found.append((("families", name), f"provenance settings for unknown family '{name}'",
+                              f"did you mean '{close[0]}'?" if close else f"families: {', '.join(sorted(families))}"))
+        return found
+
+
+def build_steps(config: ProvenanceGateConfig, families: list[str]) -> list[StepSpec]:
+    indexes = tuple(f"{name}/provenance" for name in families)
+    params = {"blocking": config.blocking, "thresholds": {"required": list(REQUIRED), **config.model_dump(mode="json")}}
+    return [StepSpec("release/provenance", ProvenanceGate.kind, params, indexes,
+                     reads={dep: ("meta", VIOLATIONS) for dep in indexes})]
+
+
+class ProvenanceGate(Step):
+    kind = "gate_provenance"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        families = []
+        failed = []
+        for dep in ctx.spec.deps:
+            meta = ctx.inputs[dep].meta
+            entry: dict[str, Any] = {"family": meta["family"], "records": meta["records"],
+                                     "violations": meta["violations"], "status": "pass"}
+            if meta["violations"]:
+                failed.append(meta["family"])
+                entry.update(status="fail", why=f"{meta['violations']} record(s) lack required provenance",
+                             records_listed=read_violations(ctx.input_path(dep, VIOLATIONS), LISTED_PER_FAMILY))
+            families.append(entry)
+        status = "fail" if failed else "pass"
+        report = {"gate": "provenance", "status": status, "required": ctx.params["thresholds"]["required"],
+                  "failed_families": failed, "families": families}
+        ctx.write_json("report.json", report, publish="gates/provenance.json", kind="gate_report")
+        with ctx.create("report.md", publish="gates/provenance.md", kind="gate_report") as out:
+            out.write(_markdown(report).encode("utf-8"))
+        return {"gate": "provenance", "status": status, "blocking": ctx.params["blocking"],
+                "thresholds": ctx.params["thresholds"], "report": "gates/provenance.json"}
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    lines = [f"# Provenance gate: {report['status']}", "", "Required per record: " + ", ".join(report["required"]),
+             "", "| family | records | violations | status |", "|---|---|---|---|"]
+    for family in report["families"]:
+        lines.append(f"| {family['family']} | {family['records']} | {family['violations']} | {family['status']} |")
+    for family in report["families"]:
+        for row in family.get("records_listed", [])[:20]:
+            lines.append(f"- `{row['id']}` ({row['source']}): missing {', '.join(row['missing'])}")
+    return "\n".join(lines) + "\n"

