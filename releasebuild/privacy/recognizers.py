@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -41,16 +41,24 @@ PREFILTERS: dict[str, re.Pattern[str]] = {
     "EMAIL_ADDRESS": re.compile(r"\w@\w"),
 }
 # Words that put a candidate name or place in its role, in the few words before it.
-NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcalled|\bcall me|\bi'?m|\bi am|\bthis is|\bthanks?(?: you)?|"
-                      r"\bthx|\bhi|\bhey|\bhello|\bbye|\bdear|\bsincerely|\bregards|\bmy (?:(?:best|old|ex|close) )?"
+GREETING_CUE = r"\bmy name is|\bname'?s|\bnamed|\bcalled|\bcall me|\bi'?m|\bi am|\bthis is|\bthanks?(?: you)?|\bthx|" \
+    r"\bhi|\bhey|\bhello|\bbye|\bdear|\bsincerely|\bregards"
+RELATION_CUE = re.compile(r"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|miss|prof)\.?|\bmy (?:(?:best|old|ex|close) )?"
                       r"(?:husband|wife|boyfriend|girlfriend|partner|son|daughter|brother|sister|mom|mum|mother|dad|"
                       r"father|friend|boss|coworker|co-worker|colleague|therapist|counsel?lor|psychiatrist|aunt|uncle|"
                       r"cousin|grandma|grandpa|grandmother|grandfather|ex|fiance|fiancee|roommate|neighbou?r|teacher|"
                       r"doctor|nurse|stepdad|stepmom|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor)),?\s+$",
-                      re.IGNORECASE)
+                          re.IGNORECASE)
+NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$", re.IGNORECASE)
 STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bi'?m called|\bsincerely|\bregards),?\s+$",
                              re.IGNORECASE)
-NAME_AFTER = re.compile(r"^,?\s+(?:said|says|told|asked|texted|called|yelled|and i|and me|is my|was my)\b", re.IGNORECASE)
+NAME_AFTER = re.compile(r"^,?\s+(?:said|says|told|asked|texted|called|yelled|and i|and me|is my|was my)\b",
+                        re.IGNORECASE)
+# A word after these is a place even when no list has it ("we moved to careywood").
+STRONG_PLACE_CUE = re.compile(r"\b(?:grew up in|moved to|moved from|moving to|live in|lives in|living in|raised in|"
+                              r"relocated to|born in|i'?m from|i am from|hometown is|town of|city of|"
+                              r"courthouse in),?\s+$",
+                              re.IGNORECASE)
 PLACE_CUE = re.compile(r"\b(?:in|from|to|near|outside|around|at|visit|visiting|moved|live|living|lives|born|"
                        r"downtown|of|towards?)\s+(?:the\s+)?$", re.IGNORECASE)
 TITLE = re.compile(r"^(?:dr|doctor|mr|mrs|ms|miss|prof)\.?\s", re.IGNORECASE)
@@ -69,12 +77,16 @@ MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|a
          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 YEAR = r"(?:19|20)\d{2}"
+DAY_OR_MONTH = r"(?:0?[1-9]|[12]\d|3[01])"
 NOT_COUNT = r"(?!\s*(?:years?|months?|weeks?|days?|hours?|minutes?|times?|of|or|to|and|-)\b)"
 BIRTH_YEAR_CUES = ("born in", "born", "birth year", "year of birth", "birth year is", "born in the year", "dob",
                    "dob:", "d.o.b.", "b.")
+WORDLIKE_CODES = frozenset("AL CO DE HI ID IN LA MA ME OH OK OR PA".split())
 STATE_CODES = ("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
                "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC").split()
-STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|court|ct|way|place|pl|terrace|circle|"
+LOWER_STATE_CODES = "|".join(code.lower() for code in STATE_CODES if code not in WORDLIKE_CODES)
+STREET = (r"(?:stream|bypass|causeway|curve|extension|throughway|street|st|avenue|ave|road|rd|drive|dr|lane|ln|"
+          r"boulevard|blvd|court|ct|way|place|pl|terrace|circle|"
           r"cir|parkway|pkwy|highway|hwy|trail|trl|square|sq|crescent|close|row|loop|pike|alley|path|trace|ridge|"
           r"grove|heights|hills?|crossing|point|park|view|gardens?|mews|walk|run|creek|landing|plaza|harbor|"
           r"estates?|meadows?|springs?|valley|village|pass|port|shores?|station|summit|track|turnpike|fields?|"
@@ -93,11 +105,17 @@ children's kids veterans va student campus counseling counselling family crisis 
 """.split())
 
 
-@lru_cache(maxsize=None)
+@cache
 def gazetteer(name: str) -> tuple[frozenset[str], frozenset[str]]:
     """(every entry, the entries that are also common English words) of a list in data/."""
     rows = [line.split("\t") for line in (DATA / name).read_text().splitlines() if not line.startswith("#")]
     return frozenset(r[0] for r in rows), frozenset(r[0] for r in rows if r[1] == "1")
+
+
+@cache
+def common_words() -> frozenset[str]:
+    """Frequent English words that are not mostly first names: a word no list has is no name or town if it is one."""
+    return frozenset((DATA / "common_words.txt").read_text().split())
 
 
 def _shape(word: str) -> str:
@@ -139,14 +157,14 @@ class ChatNameRecognizer(EntityRecognizer):
 
     def _score(self, text: str, match: re.Match[str]) -> float:
         word, lower = match.group(), match.group().lower()
-        before = text[max(0, match.start() - 40):match.start()]
-        if STRONG_NAME_CUE.search(before):
-            return 0.85 if lower not in STOP_WORDS and lower not in NOT_NAMES else 0.0
-        if lower not in self.names or lower in NOT_NAMES:
+        if lower in STOP_WORDS or lower in NOT_NAMES:
             return 0.0
-        cue = NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + 16])
+        before = text[max(0, match.start() - 40):match.start()]
         shape = _shape(word)
-        if lower in self.common or lower in STOP_WORDS:
+        if lower not in self.names:
+            return self._unknown_word_score(text, match, before)
+        cue = NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + 16])
+        if lower in self.common:
             return 0.7 if cue and shape == "title" else 0.0
         if cue:
             return 0.85
@@ -154,13 +172,31 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.7
         return 0.6
 
+    def _unknown_word_score(self, text: str, match: re.Match[str], before: str) -> float:
+        """A word no list has is a name right after "my name is", or after "my sister" / before "said" when it
+        is no common word."""
+        lower = match.group().lower()
+        if lower in common_words() or len(lower) < 3 or "'" in lower or "’" in lower:
+            return 0.0
+        if STRONG_NAME_CUE.search(before):
+            return 0.85
+        titled = _shape(match.group()) == "title"
+        after = NAME_AFTER.match(text[match.end():match.end() + 16])
+        if RELATION_CUE.search(before) or after or (titled and NAME_CUE.search(before)):
+            return 0.6
+        return 0.0
+
     def _surname_end(self, text: str, end: int) -> int:
         following = WORD.match(text, end + 1) if text[end:end + 1] == " " else None
         if following is None:
             return end
         word, lower = following.group(), following.group().lower()
-        known = lower in self.surnames and lower not in self.common_surnames and lower not in STOP_WORDS
-        return following.end() if known or (_shape(word) == "title" and lower not in STOP_WORDS) else end
+        known = lower in self.surnames and lower not in self.common_surnames
+        titled = _shape(word) == "title" and lower not in common_words()
+        return following.end() if (known or titled) and lower not in STOP_WORDS else end
+
+
+TOWN_AFTER_COMMA = re.compile(r",\s*([A-Za-z][a-z]+(?:\s[A-Za-z][a-z]+)?)\b(?!')")
 
 
 class ChatPlaceRecognizer(EntityRecognizer):
@@ -174,7 +210,9 @@ class ChatPlaceRecognizer(EntityRecognizer):
         (re.compile(r"\b[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2},\s*(?:" + "|".join(STATE_CODES) + r")\b"
                     r"(?:\s+\d{5}(?:-\d{4})?)?"), 0.85),
         (re.compile(r"\b(?:" + "|".join(STATE_CODES) + r")\s+\d{5}(?:-\d{4})?\b"), 0.85),
-        (re.compile(r"(?i:\b(?:zip|zipcode|postcode|postal code)(?:\s+code)?\s*(?:is|:|#)?\s*)(\d{5}(?:-\d{4})?)\b"), 0.85),
+        (re.compile(r"\b([a-z]+(?:\s[a-z]+)?),\s*(?:" + LOWER_STATE_CODES + r")\b(?:\s+\d{5}(?:-\d{4})?)?"), 0.7),
+        (re.compile(r"(?i:\b(?:zip|zipcode|postcode|postal code)(?:\s+code)?\s*(?:is|:|#)?\s*)(\d{5}(?:-\d{4})?)\b"),
+         0.85),
         (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}\b"), 0.7),
     )
     FACILITY_NAME = re.compile(r"\b((?:[A-Za-z][\w'&.-]*\s+){1,4})" + FACILITY + r"\b", re.IGNORECASE)
@@ -196,19 +234,31 @@ class ChatPlaceRecognizer(EntityRecognizer):
         for pattern, score in self.PATTERNS:
             for match in pattern.finditer(text):
                 group = match.group(1) if pattern.groups else None
-                if group is not None and not group.isdigit() and any(w in STOP_WORDS for w in group.lower().split()):
-                    continue  # "walked 3 miles down the road" is no address
+                if group is not None and not group.isdigit() and any(
+                        w in STOP_WORDS or (w in common_words() and group.islower() and pattern.pattern[2] == "(")
+                        for w in group.lower().split()):
+                    continue  # "walked 3 miles down the road" is no address, "in, ca" no town
                 span = match.span(1) if group is not None and group.isdigit() else match.span()
-                yield span[0], span[1], score
+                yield span[0], self._town_after(text, span[1]) if pattern is self.PATTERNS[0][0] else span[1], score
         for match in self.FACILITY_NAME.finditer(text):
             yield from self._facility(text, match)
+
+    @staticmethod
+    def _town_after(text: str, end: int) -> int:
+        """An address's end, with the town after its comma ("12 Oak St, Pembroke")."""
+        town = TOWN_AFTER_COMMA.match(text, end)
+        if town is None or any(w.lower() in STOP_WORDS for w in town.group(1).split()):
+            return end
+        return town.end()
 
     @staticmethod
     def _facility(text: str, match: re.Match[str]) -> Iterator[tuple[int, int, float]]:
         """A named clinic or school ("Riverside Clinic"), not "the mental health clinic"."""
         start = match.start(1)
         for word in WORD.finditer(text, match.start(1), match.end(1)):
-            if word.group().lower() in STOP_WORDS or word.group().lower() in GENERIC_BEFORE_FACILITY:
+            lower = word.group().lower()
+            common = lower in common_words() and word.group().islower()
+            if lower in STOP_WORDS or lower in GENERIC_BEFORE_FACILITY or common:
                 start = word.end()
         words = WORD.findall(text, start, match.end(1))
         if words:
@@ -221,12 +271,24 @@ class ChatPlaceRecognizer(EntityRecognizer):
         while index < len(words):
             found = self._longest_place(text, words, index)
             if found is None:
+                score = self._unlisted_town(text, words[index])
+                if score:
+                    yield words[index].start(), words[index].end(), score
                 index += 1
                 continue
             size, score = found
             if score:
                 yield words[index].start(), words[index + size - 1].end(), score
             index += size
+
+    @staticmethod
+    def _unlisted_town(text: str, word: re.Match[str]) -> float:
+        lower = word.group().lower()
+        if lower in common_words() or lower in STOP_WORDS or len(lower) < 3 or "'" in lower:
+            return 0.0
+        if not STRONG_PLACE_CUE.search(text[max(0, word.start() - 30):word.start()]):
+            return 0.0
+        return 0.7 if _shape(word.group()) == "title" else 0.6
 
     def _longest_place(self, text: str, words: list[re.Match[str]], index: int) -> tuple[int, float] | None:
         for size in range(min(self.longest, len(words) - index), 0, -1):
@@ -279,7 +341,7 @@ def date_recognizer() -> PatternRecognizer:
     """DATE_TIME: specific dates and dates of birth; weekdays, bare months and relative phrases are not PII."""
     flags = re.IGNORECASE
     patterns = [
-        Pattern("numeric date", rf"\b(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:{YEAR}|\d{{2}})\b", 0.7),
+        Pattern("numeric date", rf"\b{DAY_OR_MONTH}[/.-]{DAY_OR_MONTH}[/.-](?:{YEAR}|\d{{2}})\b", 0.7),
         Pattern("iso date", rf"\b{YEAR}[/.-](?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])\b", 0.7),
         Pattern("month day", rf"\b(?!may\b){MONTH}\.?\s+{DAY}\b{NOT_COUNT}(?:,?\s+{YEAR}\b)?", 0.7),
         Pattern("may day", rf"\bmay\s+(?:{DAY},?\s+{YEAR}|(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th))\b", 0.7),
@@ -293,8 +355,37 @@ def date_recognizer() -> PatternRecognizer:
 
 def pattern_recognizers() -> list[EntityRecognizer]:
     """Presidio's own recognizers for the pattern entity types (context words boost them)."""
-    return [EmailRecognizer(), PhoneRecognizer(), UsSsnRecognizer(), CreditCardRecognizer(), IbanRecognizer(),
-            IpRecognizer(), UrlRecognizer()]
+    phone_shape = PatternRecognizer(
+        "PHONE_NUMBER", name="NanpShapeRecognizer", context=PHONE_CONTEXT, patterns=[Pattern(
+            "NANP shape", r"(?<![\w-])(?:\+?1[-. ]|001[-. ])?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?:\s?x\d{1,5})?\b", 0.4)])
+    return [EmailRecognizer(), PhoneRecognizer(), phone_shape, UsSsnRecognizer(), CreditCardRecognizer(),
+            LuhnRecognizer(), UpperCaseIbanRecognizer(), IpRecognizer(), UrlRecognizer()]
+
+
+PHONE_CONTEXT = ["phone", "number", "call", "text", "cell", "mobile", "reach", "contact", "tel", "whatsapp"]
+
+
+class LuhnRecognizer(PatternRecognizer):
+    """Card numbers outside Presidio's issuer prefixes (2-series Mastercard, Maestro): 13-19 digits passing the Luhn
+    check, counted only next to a card word."""
+
+    def __init__(self) -> None:
+        super().__init__("CREDIT_CARD", name="LuhnRecognizer", patterns=[
+            Pattern("13-19 digits", r"\b\d(?:[ -]?\d){12,18}\b", 0.3)],
+            context=["card", "credit", "debit", "visa", "mastercard", "amex", "cc", "paid"])
+
+    def validate_result(self, pattern_text: str) -> bool:
+        digits = [int(c) for c in pattern_text if c.isdigit()][::-1]
+        total = sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(digits))
+        return total % 10 == 0
+
+
+class UpperCaseIbanRecognizer(IbanRecognizer):
+    """Presidio's IBAN recognizer (its country formats are upper case) on the upper-cased text: same offsets."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        return super().analyze(text.upper(), entities, nlp_artifacts, regex_flags)
 
 
 def ner_recognizers() -> list[EntityRecognizer]:
