@@ -6,6 +6,7 @@ cache stays valid when a threshold or an allow-list changes: those are applied a
 
 from __future__ import annotations
 
+import gc
 import importlib.metadata
 import importlib.util
 import multiprocessing
@@ -142,12 +143,14 @@ class Detector:
         if multiprocessing.current_process().daemon or "fork" not in multiprocessing.get_all_start_methods():
             return None
         _WORKER = self
+        gc.freeze()  # forked workers then leave the loaded engine's pages shared instead of copying them
         try:
             with multiprocessing.get_context("fork").Pool(processes) as pool:
                 parts = pool.map(_scan_chunk, chunks(texts, processes * 4))
         except (OSError, AssertionError):
             return None
         finally:
+            gc.unfreeze()
             _WORKER = None
         return [findings for part in parts for findings in part]
 

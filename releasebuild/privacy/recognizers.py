@@ -222,7 +222,11 @@ class ChatPlaceRecognizer(EntityRecognizer):
 
     def load(self) -> None:
         self.places, self.common = gazetteer("places.tsv")
-        self.longest = max(len(place.split()) for place in self.places)
+        self.sizes: dict[str, list[int]] = {}  # first word -> the word counts of the places it starts, longest first
+        for place in self.places:
+            self.sizes.setdefault(place.split()[0], []).append(len(place.split()))
+        for sizes in self.sizes.values():
+            sizes.sort(reverse=True)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
@@ -291,8 +295,10 @@ class ChatPlaceRecognizer(EntityRecognizer):
         return 0.7 if _shape(word.group()) == "title" else 0.6
 
     def _longest_place(self, text: str, words: list[re.Match[str]], index: int) -> tuple[int, float] | None:
-        for size in range(min(self.longest, len(words) - index), 0, -1):
+        for size in self.sizes.get(words[index].group().lower(), ()):
             span = words[index:index + size]
+            if len(span) < size:
+                continue
             name = " ".join(w.group().lower() for w in span)
             if name in self.places and text[span[0].start():span[-1].end()].count("  ") == 0:
                 return size, self._score(text, span, name)
@@ -397,6 +403,7 @@ def candidates(text: str, entities: Iterable[str]) -> list[str]:
     return [e for e in entities if e not in PREFILTERS or PREFILTERS[e].search(text)]
 
 
+NEEDS_TOKENS = re.compile(r"\d")  # every recognizer with context words matches digits
 CONTEXT_STOP_WORDS = frozenset("a an the at is on to of me my i".split())
 CAPITALISED_INSIDE = re.compile(r"[^.!?\n\s\"'(]\s+(?!I\b|I'|OK\b)[A-Z]")
 
@@ -415,6 +422,7 @@ class ChatNlpEngine(NlpEngine):
 
         self.tokenizer = spacy.blank("en")
         self.ner = ner
+        self.empty = self._artifacts(self.tokenizer(""), "en")
 
     def load(self) -> None:
         """Loaded in the constructor."""
@@ -432,7 +440,11 @@ class ChatNlpEngine(NlpEngine):
         docs = dict(zip(chosen, self.ner.pipe([texts[i] for i in chosen], batch_size=max(batch_size, 1)),
                         strict=True)) if chosen else {}
         for index, text in enumerate(texts):
-            yield text, self._artifacts(docs.get(index) or self.tokenizer(text), language)
+            doc = docs.get(index)
+            if doc is None and not NEEDS_TOKENS.search(text):
+                yield text, self.empty  # nothing here would use context words
+            else:
+                yield text, self._artifacts(doc or self.tokenizer(text), language)
 
     def _artifacts(self, doc: Any, language: str) -> NlpArtifacts:
         return NlpArtifacts(entities=list(doc.ents), tokens=doc, tokens_indices=[t.idx for t in doc],

