@@ -1,0 +1,145 @@
+"""The PII detector with the real Presidio analyzer and spaCy model (no mocks); the NER model loads once here."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from releasebuild.privacy.detector import (
+    AllowRule,
+    Detector,
+    Finding,
+    ModelMissing,
+    decide,
+    detect_pii,
+    versions,
+)
+
+PLANTED = {
+    "PERSON": ("thanks sarah, talking helps", "sarah"),
+    "LOCATION": ("i grew up in boise and hated it", "boise"),
+    "DATE_TIME": ("my date of birth is 03/14/1987", "03/14/1987"),
+    "PHONE_NUMBER": ("you can call me on 415-555-0134 tonight", "415-555-0134"),
+    "EMAIL_ADDRESS": ("mail me at jo.smith@gmail.com please", "jo.smith@gmail.com"),
+    "US_SSN": ("my ssn is 219-09-9999 for the form", "219-09-9999"),
+    "CREDIT_CARD": ("I paid with card 4111 1111 1111 1111 yesterday", "4111 1111 1111 1111"),
+    "IBAN_CODE": ("wire it to GB82 WEST 1234 5698 7654 32 please", "GB82 WEST 1234 5698 7654 32"),
+    "IP_ADDRESS": ("the login came from 192.168.0.12 at night", "192.168.0.12"),
+    "URL": ("i write at https://example.com/me about it", "https://example.com/me"),
+}
+NOT_PII = [
+    "My therapist suggested CBT and DBT for my PTSD, and sertraline helped.",
+    "I felt awful on Monday, and last June was the worst two years ago.",
+    "I'm 34 and my son is 12. Dr. visits every week.",
+]
+
+
+@pytest.fixture(scope="module")
+def ner() -> Detector:
+    detector = Detector("ner")
+    detector.scan(["warm up"])
+    return detector
+
+
+@pytest.fixture(scope="module")
+def patterns() -> Detector:
+    return Detector("patterns_only")
+
+
+def found(text: str, findings: list[Finding]) -> set[tuple[str, str]]:
+    return {(text[f.start:f.end], f.entity) for f in findings}
+
+
+@pytest.mark.parametrize("entity", sorted(PLANTED))
+def test_ner_mode_finds_each_planted_entity(ner: Detector, entity: str) -> None:
+    text, value = PLANTED[entity]
+    assert (value, entity) in found(text, ner.scan([text])[0])
+
+
+def test_patterns_only_finds_pattern_entities_and_never_person(patterns: Detector) -> None:
+    for entity, (text, value) in PLANTED.items():
+        hits = found(text, patterns.scan([text])[0])
+        if entity in ("PERSON", "LOCATION", "DATE_TIME"):
+            assert not hits, entity
+        else:
+            assert (value, entity) in hits
+    assert not any(f.entity == "PERSON" for f in patterns.scan(["My name is Sarah Connor"])[0])
+
+
+def test_clinical_terms_weekdays_relative_dates_and_ages_are_not_pii(ner: Detector) -> None:
+    for text, findings in zip(NOT_PII, ner.scan(NOT_PII), strict=True):
+        assert [f for f in findings if f.score >= 0.5] == [], (text, found(text, findings))
+
+
+def test_findings_are_sorted_and_do_not_overlap(ner: Detector) -> None:
+    text = "my sister Jessica Alvarez lives at 42 Maple Street, Springfield, IL 62704, call 415-555-0134"
+    findings = ner.scan([text])[0]
+    assert findings == sorted(findings, key=lambda f: f.start)
+    assert all(a.end <= b.start for a, b in zip(findings, findings[1:]))
+    assert Finding.from_json(findings[0].to_json()) == findings[0]
+
+
+def test_decide_applies_thresholds_and_allow_rules() -> None:
+    text = "call 988 or my cell 415-555-0134, ask for Sam"
+    phone_988 = Finding(5, 8, "PHONE_NUMBER", 0.4)
+    cell = Finding(20, 32, "PHONE_NUMBER", 0.75)
+    sam = Finding(42, 45, "PERSON", 0.45)
+    findings = [phone_988, cell, sam]
+    redact, allowed = decide(text, findings, {"PHONE_NUMBER": 0.4, "PERSON": 0.5}, [])
+    assert redact == [phone_988, cell] and allowed == []
+    helpline = AllowRule("crisis line", pattern=r"\b988\b")
+    redact, allowed = decide(text, findings, {"PHONE_NUMBER": 0.4, "PERSON": 0.4}, [helpline])
+    assert redact == [cell, sam] and allowed == [(phone_988, 0)]
+    persona = AllowRule("persona", text="SAM", entity="PERSON")
+    wrong_type = AllowRule("only URLs", text="415-555-0134", entity="URL")
+    redact, allowed = decide(text, findings, {"PHONE_NUMBER": 0.5, "PERSON": 0.4}, [wrong_type, persona])
+    assert redact == [cell] and allowed == [(sam, 1)]
+
+
+def test_ner_mode_without_its_model_raises() -> None:
+    with pytest.raises(ModelMissing, match="not_a_model_xyz"):
+        Detector("ner", model="not_a_model_xyz").scan(["hello"])
+    with pytest.raises(ModelMissing):
+        versions("ner", "not_a_model_xyz")
+    assert versions("patterns_only", "not_a_model_xyz")["mode"] == "patterns_only"
+
+
+def test_detect_pii_returns_typed_spans() -> None:
+    text = "hi my name is kaleigh, email kaleigh.r@example.org, or call 988"
+    spans = detect_pii([text, "nothing to see"])
+    assert spans[1] == []
+    got = {(text[s:e], t) for s, e, t in spans[0]}
+    assert ("kaleigh", "PERSON") in got and ("kaleigh.r@example.org", "EMAIL_ADDRESS") in got
+    assert not any(value == "988" for value, _ in got)  # a helpline, allowed by the gate's defaults
+
+
+def _batch() -> list[str]:
+    texts = [text for text, _ in PLANTED.values()] + NOT_PII
+    return [f"{text} ({i})" if i % 3 else text.upper() for i in range(24) for text in texts]
+
+
+def test_one_and_two_processes_give_the_same_findings(ner: Detector) -> None:
+    texts = _batch()
+    assert len(texts) >= 200
+    assert ner.scan(texts, processes=1) == ner.scan(texts, processes=2)
+
+
+def _scan_patterns(texts: list[str]) -> list[list[Finding]]:
+    return Detector("patterns_only").scan(texts, processes=2)
+
+
+@pytest.mark.parametrize("pool", ["executor", "daemonic"])
+def test_scan_inside_a_worker_process(pool: str) -> None:
+    """The gate step may scan inside a ProcessPoolExecutor worker (nested pool) or a daemonic worker (one process)."""
+    texts = [f"write to user{i}@example.org or call 415-555-{i % 10000:04d}" for i in range(5000)]
+    context = multiprocessing.get_context("fork")
+    if pool == "executor":
+        with ProcessPoolExecutor(1, mp_context=context) as executor:
+            result = executor.submit(_scan_patterns, texts).result()
+    else:
+        with context.Pool(1) as daemonic:
+            result = daemonic.apply(_scan_patterns, (texts,))
+    assert len(result) == len(texts)
+    assert all(any(f.entity == "EMAIL_ADDRESS" for f in findings) for findings in result)
