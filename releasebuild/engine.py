@@ -24,7 +24,7 @@ from releasebuild.fingerprints import FingerprintCache, source_files
 from releasebuild.graph import execution_order
 from releasebuild.keys import step_key
 from releasebuild.plan import StaleReason, StepPlan, StepRecord, explain, param_digests
-from releasebuild.steps.base import FileRef, SourceFile, StepContext, StepResult, StepSpec
+from releasebuild.steps.base import STATS, FileRef, SourceFile, StepContext, StepResult, StepSpec
 from releasebuild.steps.registry import STEP_KINDS
 from releasebuild.store.cas import ActionCache, ContentStore, RemoteTier
 from releasebuild.store.root import ReleaseRoot
@@ -66,12 +66,15 @@ class StepOutcome:
     detail: str
     seconds: float = 0.0
     sources: dict[str, int] | None = None  # per-source steps that ran: source files mapped vs. reused
+    stats: dict[str, Any] | None = None  # what a step that ran says about its own work (e.g. memo hits)
 
     def to_json(self) -> dict[str, Any]:
         data = {"id": self.id, "kind": self.kind, "status": self.status, "reason": self.reason.value,
                 "detail": self.detail, "seconds": round(self.seconds, 3)}
         if self.sources is not None:
             data["sources"] = self.sources
+        if self.stats is not None:
+            data["stats"] = self.stats
         return data
 
 
@@ -236,6 +239,7 @@ class _Walk:
         self.evaluations: dict[str, tuple[Evaluation, float]] = {}
         self.mappings: dict[str, _Mapping] = {}
         self.running: dict[Future[Any], _Job] = {}
+        self.stats: dict[str, dict[str, Any]] = {}
         self.pool: Any = None  # a ProcessPoolExecutor, started (and its machinery imported) only when a step runs
         self.tmp_root = self.env.cache_dir / "tmp"
         self.tmp_root.mkdir(parents=True, exist_ok=True)
@@ -359,6 +363,8 @@ class _Walk:
         outputs, meta, seconds = returned  # the job's own run time, not its wait in the pool queue
         for path, ref in outputs.values():
             self.env.cas.adopt(Path(path), ref.sha256)
+        if STATS in meta:
+            self.stats[job.step_id] = meta.pop(STATS)
         return StepResult({name: ref for name, (_, ref) in outputs.items()}, meta), seconds
 
     def _finish(self, job: _Job, returned: Any) -> None:
@@ -377,8 +383,10 @@ class _Walk:
             if mapping is not None:
                 seconds += mapping.seconds
                 sources = {"mapped": mapping.mapped, "cached": len(mapping.parts) - mapping.mapped}
+            stats = self.stats.pop(step_id, None)
+            shown = f"{seconds:.2f}s" + (f" ({_stats_text(stats)})" if stats else "")
             self._outcome(StepOutcome(step_id, spec.kind, "ran", evaluation.reason, evaluation.detail, seconds,
-                                      sources), f"{seconds:.2f}s")
+                                      sources, stats), shown)
         except ReleaseBuildError as exc:
             self.failed[step_id] = exc
             self._outcome(StepOutcome(step_id, spec.kind, "failed", evaluation.reason, str(exc), seconds))
@@ -435,6 +443,10 @@ def _execute(ctx: StepContext, phase: str = "run") -> Executed:
             output.close()
     outputs = {name: (str(output.path), output.ref()) for name, output in ctx.outputs.items()}
     return outputs, meta, time.monotonic() - started
+
+
+def _stats_text(stats: dict[str, Any]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in stats.items())
 
 
 def _with_output(record: StepRecord, result: StepResult) -> StepRecord:

@@ -28,7 +28,7 @@ def test_valid_definition_loads(release: ReleaseFixture) -> None:
     assert sorted(definition.families) == ["alpha", "edge_cases"]
     assert definition.families["edge_cases"].config.stage_name == "edge"
     assert set(definition.files) == {"release.yaml", "families/alpha.yaml", "families/edge_cases.yaml",
-                                     "gates/quarantine.yaml"}
+                                     "gates/quarantine.yaml", "gates/privacy.yaml"}
 
 
 def test_yaml_syntax_error_is_located(release: ReleaseFixture) -> None:

@@ -13,7 +13,7 @@ import releasebuild.store.root
 from releasebuild import api
 from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
 
-FAMILY_STEPS = ("ingest", "split", "export", "provenance")
+FAMILY_STEPS = ("ingest", "privacy", "split", "export", "provenance")
 
 
 def apply(fixture: ReleaseFixture, root: str | None = None) -> dict[str, Any]:
@@ -31,11 +31,18 @@ def shard_bytes(fixture: ReleaseFixture) -> dict[str, bytes]:
     return {p.relative_to(prefix).as_posix(): p.read_bytes() for p in sorted((prefix / "data").rglob("*.jsonl"))}
 
 
+def _unique_messages(fixture: ReleaseFixture, family: str) -> int:
+    """Distinct message texts of a family's published records (the fixtures hold no PII, so nothing is redacted)."""
+    prefix = fixture.dir / "published" / "releases" / "v2026-11-23" / "data"
+    return len({message["content"] for shard in prefix.rglob(f"{family}-*.jsonl")
+                for line in shard.read_text().splitlines() for message in json.loads(line)["messages"]})
+
+
 def test_first_apply_runs_everything(small_release: ReleaseFixture) -> None:
     report = apply(small_release)
     expected = {f"{family}/{kind}" for family in ("alpha", "beta") for kind in FAMILY_STEPS}
-    expected |= {"release/curriculum", "release/quarantine", "release/coverage", "release/gates", "release/manifest",
-                 "release/publish"}
+    expected |= {"release/curriculum", "release/quarantine", "release/coverage", "release/privacy",
+                 "release/provenance", "release/gates", "release/manifest", "release/publish"}
     assert ran(report) == expected
     assert report["published"] and report["release_uri"].endswith("/published/releases/v2026-11-23/")
 
@@ -67,9 +74,12 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
     # The split step reads only (id, group) pairs, which a text edit leaves alone: early cutoff keeps it cached,
     # and so the curriculum (which reads split counts) too.
     # The quarantine gate reads ingest's counts and quarantine list, which did not change either. The coverage
-    # matrix reports the file's bytes, which did.
-    assert ran(report) == {"alpha/ingest", "alpha/export", "alpha/provenance", "release/coverage", "release/manifest",
-                           "release/publish"}
+    # matrix reports the file's bytes, which did. Privacy rescans only the edited message (the rest come from the
+    # previous run's scan table) and its gate, whose counts did not change, stays cached.
+    assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/export", "alpha/provenance", "release/coverage",
+                           "release/manifest", "release/publish"}
+    assert _step(report, "alpha/privacy")["stats"] == {"messages_scanned": 1,
+                                                       "messages_from_cache": _unique_messages(small_release, "alpha") - 1}
 
 
 def test_adding_a_record_reruns_split_and_curriculum(small_release: ReleaseFixture) -> None:
@@ -77,8 +87,9 @@ def test_adding_a_record_reruns_split_and_curriculum(small_release: ReleaseFixtu
     with small_release.data_file("beta").open("a") as fh:
         fh.write(json.dumps(conversation("b99", "sb99")) + "\n")
     report = apply(small_release)
-    assert ran(report) == {"beta/ingest", "beta/split", "beta/export", "beta/provenance", "release/curriculum",
-                           "release/quarantine", "release/coverage", "release/manifest", "release/publish"}
+    assert ran(report) == {"beta/ingest", "beta/privacy", "beta/split", "beta/export", "beta/provenance",
+                           "release/curriculum", "release/quarantine", "release/coverage", "release/privacy",
+                           "release/provenance", "release/manifest", "release/publish"}
 
 
 def test_reordering_a_source_changes_no_shard(small_release: ReleaseFixture) -> None:
@@ -87,7 +98,8 @@ def test_reordering_a_source_changes_no_shard(small_release: ReleaseFixture) -> 
     lines = small_release.data_file("alpha").read_text().splitlines()
     small_release.data_file("alpha").write_text("\n".join(reversed(lines)) + "\n")
     report = apply(small_release)
-    assert ran(report) == {"alpha/ingest", "alpha/provenance", "release/manifest", "release/publish"}
+    assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/provenance", "release/manifest", "release/publish"}
+    assert _step(report, "alpha/privacy")["stats"]["messages_scanned"] == 0
     assert shard_bytes(small_release) == before
     provenance = small_release.dir / "published/releases/v2026-11-23/provenance/alpha.jsonl"
     first = json.loads(provenance.read_text().splitlines()[0])
@@ -98,7 +110,9 @@ def test_changing_a_mapping_reruns_that_familys_chain(small_release: ReleaseFixt
     apply(small_release)
     small_release.edit_yaml(small_release.family_yaml("beta"), system_prompt="You are a careful listener.")
     report = apply(small_release)
-    assert ran(report) == {"beta/ingest", "beta/export", "beta/provenance", "release/manifest", "release/publish"}
+    # A system prompt is one more message per record to scan: the privacy gate's message counts change.
+    assert ran(report) == {"beta/ingest", "beta/privacy", "beta/export", "beta/provenance", "release/privacy",
+                           "release/manifest", "release/publish"}
     step = next(s for s in report["steps"] if s["id"] == "beta/ingest")
     assert step["reason"] == "params_changed" and "family.system_prompt" in step["detail"]
 
@@ -249,8 +263,8 @@ def test_editing_one_source_file_remaps_only_that_file(small_release: ReleaseFix
     write_jsonl(paths[1], rows)
     report = apply(small_release)
     assert _step(report, "alpha/ingest")["sources"] == {"mapped": 1, "cached": 2}
-    assert ran(report) == {"alpha/ingest", "alpha/export", "alpha/provenance", "release/coverage", "release/manifest",
-                           "release/publish"}
+    assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/export", "alpha/provenance", "release/coverage",
+                           "release/manifest", "release/publish"}
     # Merging two cached maps with one fresh one gives exactly what a clean build of the same data gives.
     incremental = (small_release.dir / "published/releases/v2026-11-23/manifest.json").read_bytes()
     shutil.rmtree(small_release.dir / ".releasebuild")

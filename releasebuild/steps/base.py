@@ -17,6 +17,11 @@ from releasebuild.keys import Sha256Writer, canonical_json, digest, pretty_json
 from releasebuild.plan import StaleReason
 
 
+# A meta key the engine takes out of a step's result before anything sees it: how the step went (memo hits,
+# items scanned), which may differ between runs that produce the same output, so it must stay outside the result.
+STATS = "_stats"
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """One matched source file: `name` is stable (relative to its family YAML), `uri` is where to read it."""

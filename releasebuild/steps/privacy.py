@@ -26,7 +26,7 @@ import xxhash
 from releasebuild.keys import canonical_json, digest, unit_interval
 from releasebuild.privacy.detector import AllowRule, Detector, Finding, decide
 from releasebuild.privacy.redact import placeholder_spans, redact
-from releasebuild.steps.base import OutputFile, Step, StepContext
+from releasebuild.steps.base import STATS, OutputFile, Step, StepContext
 from releasebuild.steps.sorting import external_sort
 
 SCAN = "scan.tsv"
@@ -54,7 +54,8 @@ class PrivacyScan(Step):
         judge = _Judge(family, params, detector, flagged)
         counts = judge.walk(ctx, ingest_id)
         return {"family": family, "policy": params["policy"], "detector": params["detection"]["versions"],
-                "messages": scan_counts, **counts}
+                "messages": {"total": scan_counts["total"], "unique": scan_counts["unique"]}, **counts,
+                STATS: {"messages_scanned": scan_counts["scanned"], "messages_from_cache": scan_counts["cached"]}}
 
 
 def message_digest(text: str) -> str:
