@@ -16,6 +16,7 @@ from releasebuild.gates import GATES, coverage
 from releasebuild.gates.privacy import PrivacyGateConfig
 from releasebuild.gates.provenance import ProvenanceGateConfig
 from releasebuild.keys import digest
+from releasebuild.privacy.detector import ENTITIES, NER_ENTITIES
 from releasebuild.privacy.detector import versions as detector_versions
 from releasebuild.steps.base import StepSpec
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
@@ -56,7 +57,9 @@ def _privacy_params(family: LoadedFamily, definition: Definition) -> dict[str, A
     config = definition.gates["privacy"]
     assert isinstance(config, PrivacyGateConfig)
     name = family.config.name
-    entities = sorted(config.entities)
+    # Every type is looked for whatever the thresholds list: findings are judged afterwards, so editing the list
+    # re-judges from the scan table instead of rescanning.
+    entities = [entity for entity in ENTITIES if config.mode == "ner" or entity not in NER_ENTITIES]
     takedowns = [{"index": index, **entry.model_dump(exclude_none=True)}
                  for index, entry in enumerate(definition.takedowns) if entry.family in (None, name)]
     return {

