@@ -1,7 +1,8 @@
 """The target graph: a release definition becomes StepSpecs in a networkx DiGraph.
 
-Per family: ingest -> privacy (scan, redact, drop) -> split -> export and provenance (side by side). Global: curriculum, the coverage gate (every
-release has one), the gates release.yaml configures (from the gate registry), gate summary, manifest, publish.
+Per family: ingest -> privacy (scan, redact, drop) -> split -> export and provenance (side by side). Global:
+curriculum, the coverage gate (every release has one), the gates release.yaml configures plus the always-on
+privacy and provenance gates (from the gate registry), gate summary, manifest, publish.
 """
 
 from __future__ import annotations

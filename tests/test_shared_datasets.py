@@ -243,7 +243,8 @@ def test_counsel_chat_rows(built: Built) -> None:
     for line in records:
         row = rows[line["id"]]
         assert [m["role"] for m in line["messages"]] == ["user", "assistant"]
-        assert _redacted_from(line["messages"][0]["content"], f"{row['questionTitle']}\n\n{row['questionText']}".strip())
+        question = f"{row['questionTitle']}\n\n{row['questionText']}".strip()
+        assert _redacted_from(line["messages"][0]["content"], question)
         assert _redacted_from(line["messages"][1]["content"], row["answerText"].strip())
         assert line["metadata"] == {"topic": row["topic"], "question_id": row["questionID"],
                                     "upstream_split": row["split"]}

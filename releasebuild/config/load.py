@@ -18,7 +18,6 @@ from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.gates import ALWAYS_ON, GATE_CONFIGS
 from releasebuild.gates.base import GateConfig
 
-
 GateT = TypeVar("GateT", bound=GateConfig)
 
 

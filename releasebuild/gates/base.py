@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from releasebuild.config.located import Path_
-
 from releasebuild.config.models import Strict
 
 GateStatus = Literal["pass", "warn", "fail"]

@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 from releasebuild.keys import Sha256Writer, canonical_json, digest, pretty_json
 from releasebuild.plan import StaleReason
 
-
 # A meta key the engine takes out of a step's result before anything sees it: how the step went (memo hits,
 # items scanned), which may differ between runs that produce the same output, so it must stay outside the result.
 STATS = "_stats"

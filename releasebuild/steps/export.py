@@ -15,7 +15,6 @@ from releasebuild.config.models import SPLITS
 from releasebuild.records import with_split
 from releasebuild.steps.base import OutputFile, Step, StepContext
 
-
 REDACTED = b'"redacted"\n'
 
 

@@ -17,6 +17,6 @@ from releasebuild.steps.split import Split
 
 STEP_KINDS: dict[str, type[Step]] = {
     kind.kind: kind
-    for kind in (Ingest, PrivacyScan, Split, Export, Provenance, Curriculum, GateSummary, Manifest, Publish, CoverageGate,
-                 *(gate.step for gate in GATES.values()))
+    for kind in (Ingest, PrivacyScan, Split, Export, Provenance, Curriculum, GateSummary, Manifest, Publish,
+                 CoverageGate, *(gate.step for gate in GATES.values()))
 }
