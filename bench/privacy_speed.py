@@ -2,6 +2,12 @@
 
     python bench/privacy_speed.py [--turns 3000] [--processes 2]
 
+The second table runs the privacy step itself through `apply`, on the sample's turns (repeated with a counter to
+reach --step-turns, so every text is distinct) packed ten to a conversation: cold (empty cache); "unchanged"
+after a threshold edit, when the step re-judges every message from its previous scan table and scans none (the
+rate at which unchanged data is re-scanned); "one edit" after one message changes (that one is scanned, which
+starts the analyzer).
+
 Each row runs in a fresh interpreter (a cold start: imports and model loading count), scanning ESConv turns of
 150-260 characters (train split, in file order; read from ../shared/data, never copied). "warm" excludes the
 engine's start-up. Stock is Presidio's AnalyzerEngine with every predefined recognizer and spaCy small (all of its
@@ -48,6 +54,35 @@ def run(system: str, count: int, processes: int) -> dict[str, float]:
             "findings": sum(len(f) for f in found)}
 
 
+def step_rows(count: int, mode: str) -> list[tuple[str, int, float, dict[str, int]]]:
+    """(run, turns, privacy step seconds, stats) for a cold apply, a re-judge and a single-message edit."""
+    import tempfile
+
+    from releasebuild import api
+    from releasebuild.testing import make_release, write_jsonl
+
+    base = sample(count)
+    texts = [f"{base[i % len(base)]} ({i})" for i in range(count)]
+    rows = [{"cid": f"c{i:05d}", "session": f"s{i:05d}", "topic": "bench",
+             "dialog": [{"speaker": "usr" if k % 2 == 0 else "sys", "text": text}
+                        for k, text in enumerate(texts[i:i + 10])]} for i in range(0, len(texts) - 1, 10)]
+    rows = [row for row in rows if len(row["dialog"]) >= 2]
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        fixture = make_release(Path(tmp) / "rel", {"esconv": rows}, max_records=10_000)
+        fixture.edit_yaml(fixture.dir / "gates" / "privacy.yaml", mode=mode)
+        for run_name in ("cold", "unchanged", "one edit"):
+            if run_name == "unchanged":
+                fixture.edit_yaml(fixture.dir / "gates" / "privacy.yaml", entities={"PHONE_NUMBER": 0.45})
+            if run_name == "one edit":
+                rows[0]["dialog"][0]["text"] += " (edited)"
+                write_jsonl(fixture.data_file("esconv"), rows)
+            report = api.apply(fixture.release_yaml).to_json()
+            step = next(s for s in report["steps"] if s["id"] == "esconv/privacy")
+            out.append((run_name, sum(len(r["dialog"]) for r in rows), step["seconds"], step.get("stats", {})))
+    return out
+
+
 def _stock():  # noqa: ANN202
     import os
 
@@ -70,6 +105,7 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=3000)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--no-stock", action="store_true")
+    parser.add_argument("--step-turns", type=int, default=20000, help="turns for the privacy-step table")
     parser.add_argument("--child", nargs=2, metavar=("SYSTEM", "PROCESSES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -86,6 +122,12 @@ def main() -> int:
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"{system:14} {processes:9d} {r['turns']:6.0f} {r['startup_s']:10.2f} {r['scan_s']:7.2f} "
               f"{r['cold_per_s']:12.0f} {r['warm_per_s']:12.0f} {r['findings']:8.0f}")
+    print()
+    print(f"{'privacy step':14} {'run':>9} {'turns':>6} {'step s':>7} {'turns/s':>9} {'scanned':>8} {'from table':>10}")
+    for mode in ("patterns_only", "ner"):
+        for run_name, turns, seconds, stats in step_rows(args.step_turns, mode):
+            print(f"{mode:14} {run_name:>9} {turns:6d} {seconds:7.2f} {turns / seconds:9.0f} "
+                  f"{stats.get('messages_scanned', 0):8d} {stats.get('messages_from_cache', 0):10d}")
     return 0
 
 

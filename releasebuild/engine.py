@@ -129,15 +129,16 @@ class Engine:
         result = StepResult.from_json(entry["result"])
         return result if all(self.env.cas.has(ref.sha256) for ref in result.files.values()) else None
 
-    def memo(self, spec: StepSpec) -> Path | None:
-        """A memo step's file from its last recorded run (release.lock), when that result is still cached."""
-        name = STEP_KINDS[spec.kind].memo
+    def memo(self, spec: StepSpec) -> dict[str, Path]:
+        """A memo step's files from its last recorded run (release.lock), when that result is still cached."""
+        names = STEP_KINDS[spec.kind].memo
         previous = self.previous.get(spec.id)
-        if name is None or previous is None:
-            return None
+        if not names or previous is None:
+            return {}
         result = self.cached(previous.key)
-        ref = result.files.get(name) if result is not None else None
-        return self.env.cas.local(ref.sha256) if ref is not None else None
+        if result is None:
+            return {}
+        return {name: self.env.cas.local(result.files[name].sha256) for name in names if name in result.files}
 
     def plan(self) -> list[StepPlan]:
         """Statuses without running anything: a step after one that will run may run (early cutoff may skip it)."""
@@ -404,10 +405,11 @@ class _WorkerError:
 
 
 def run_step(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult], input_paths: dict[str, dict[str, Path]],
-             sources: list[SourceFile], phase: str = "run", memo: Path | None = None) -> Executed | _WorkerError:
+             sources: list[SourceFile], phase: str = "run",
+             memo: dict[str, Path] | None = None) -> Executed | _WorkerError:
     """Runs in a worker process. Errors come back as values: custom exceptions do not always survive pickling."""
     try:
-        return _execute(StepContext(spec, workdir, inputs, input_paths, sources, memo=memo), phase)
+        return _execute(StepContext(spec, workdir, inputs, input_paths, sources, memo=memo or {}), phase)
     except ReleaseBuildError as exc:
         return _WorkerError(str(exc))
     except Exception as exc:  # a bug or bad data inside a step: report it with its origin

@@ -100,7 +100,7 @@ class StepContext:
     input_paths: dict[str, dict[str, Path]]
     sources: list[SourceFile]
     env: Any = None  # RunEnv, given to effect steps only
-    memo: Path | None = None  # memo steps: their `memo` output from the step's previous run, if still cached
+    memo: dict[str, Path] = field(default_factory=dict)  # memo steps: their memo outputs from the previous run
     outputs: dict[str, OutputFile] = field(default_factory=dict)
 
     @property
@@ -176,9 +176,9 @@ class Step:
     # cached by the file's digest and run in parallel; `run` then combines them, reading map results as inputs
     # named "source:<name>". An edit to one file of a family re-maps that file only.
     per_source: ClassVar[bool] = False
-    # Memo steps get their own previous output file of this name (ctx.memo) to skip work it already holds. The
-    # output must not depend on whether a memo was given: the memo is outside the key.
-    memo: ClassVar[str | None] = None
+    # Memo steps get these output files of their own previous run (ctx.memo, by name) to skip work they already
+    # hold. The output must not depend on whether a memo was given: the memo is outside the key.
+    memo: ClassVar[tuple[str, ...]] = ()
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from releasebuild.steps.base import STATS, OutputFile, Step, StepContext
 from releasebuild.steps.sorting import external_sort
 
 SCAN = "scan.tsv"
+RESCAN = "rescan.tsv"  # the same, for the redacted texts the residual check scans
 SCAN_BATCH = 2048
 PARALLEL_FROM = 4096
 REDACT_ROUNDS = 3  # texts to scan before a second process pays for its start-up
@@ -39,7 +40,7 @@ SAMPLE_METHOD = "bernoulli(salted-id-hash)/v1"
 class PrivacyScan(Step):
     kind = "privacy"
     code_version = "1"
-    memo = SCAN
+    memo = (SCAN, RESCAN)
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -51,11 +52,13 @@ class PrivacyScan(Step):
         identity = digest(params["detection"])
         records_path = ctx.input_path(ingest_id, "records.jsonl")
         flagged, scan_counts = _scan_table(ctx, detector, identity, records_path)
-        judge = _Judge(family, params, detector, flagged)
-        counts = judge.walk(ctx, ingest_id)
+        judge = _Judge(family, params, detector, flagged,
+                       dict(_memo_rows(ctx.memo.get(RESCAN), identity)))  # small: redacted texts only
+        counts = judge.walk(ctx, ingest_id, identity)
         return {"family": family, "policy": params["policy"], "detector": params["detection"]["versions"],
                 "messages": {"total": scan_counts["total"], "unique": scan_counts["unique"]}, **counts,
-                STATS: {"messages_scanned": scan_counts["scanned"], "messages_from_cache": scan_counts["cached"]}}
+                STATS: {"messages_scanned": scan_counts["scanned"], "messages_from_cache": scan_counts["cached"],
+                        "redacted_rescanned": judge.rescanned}}
 
 
 def message_digest(text: str) -> str:
@@ -75,7 +78,7 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str,
                     total += 1
                     yield message_digest(message["content"]), json.dumps(message["content"])
 
-    memo = _memo_rows(ctx.memo, identity)
+    memo = _memo_rows(ctx.memo.get(SCAN), identity)
     flagged: dict[str, list[Finding]] = {}
     unique = cached = 0
     pending: list[tuple[str, str | None, str | None]] = []  # (digest, text to scan, cached findings json)
@@ -141,7 +144,7 @@ class _Judge:
     """Pass 3: each record's fate under the family's policy, written to the step's outputs as it goes."""
 
     def __init__(self, family: str, params: dict[str, Any], detector: Detector,
-                 flagged: dict[str, list[Finding]]):
+                 flagged: dict[str, list[Finding]], rescans: dict[str, str]):
         self.family = family
         self.policy = params["policy"]
         self.thresholds = params["thresholds"]
@@ -158,8 +161,11 @@ class _Judge:
         self.findings = {"blocked": 0, "residual": 0}
         self.taken_down: dict[int, list[str]] = {}
         self.sampled: list[str] = []
+        self.previous_rescans = rescans
+        self.rescans: dict[str, str] = {}
+        self.rescanned = 0
 
-    def walk(self, ctx: StepContext, ingest_id: str) -> dict[str, Any]:
+    def walk(self, ctx: StepContext, ingest_id: str, identity: str) -> dict[str, Any]:
         outs = {name: ctx.open_output(name, publish, kind) for name, publish, kind in (
             ("records.jsonl", None, None), ("groups.jsonl", None, None), ("provenance.jsonl", None, None),
             ("kept_status.jsonl", None, None), ("dropped.jsonl", None, None),
@@ -177,6 +183,10 @@ class _Judge:
                 self._record(body.decode("utf-8"), group, json.loads(origin_line), outs)
         for out in outs.values():
             out.close()
+        with ctx.create(RESCAN) as out:
+            out.write(f"#scan\t{identity}\n".encode())
+            for key, found in sorted(self.rescans.items()):
+                out.write(f"{key}\t{found}\n".encode())
         protocol = {"family": self.family, "method": SAMPLE_METHOD, "seed": self.sample["seed"],
                     "rate": self.sample["rate"], "size": len(self.sampled), "ids": self.sampled}
         ctx.write_json("sample.json", protocol, publish=f"qa/{self.family}.sample.json", kind="qa_sample")
@@ -266,7 +276,7 @@ class _Judge:
         todo = {index: found for index, (found, _) in enumerate(per_message) if found}
         for round_number in range(1, REDACT_ROUNDS + 1):
             texts = {index: redact(record["messages"][index]["content"], found) for index, found in todo.items()}
-            rescans = self.detector.scan(list(texts.values()))
+            rescans = self._rescan(list(texts.values()))
             todo = {}
             for (index, text), rescanned in zip(texts.items(), rescans, strict=True):
                 record["messages"][index]["content"] = text
@@ -285,6 +295,21 @@ class _Judge:
             if not todo:
                 break
         return canonical_json(record) + "\n"
+
+    def _rescan(self, texts: list[str]) -> list[list[Finding]]:
+        """Findings in redacted texts, from the previous run's table where it has them (no engine start-up)."""
+        keys = [message_digest(text) for text in texts]
+        missing = [text for key, text in zip(keys, texts, strict=True) if key not in self.previous_rescans]
+        fresh = iter(self.detector.scan(missing) if missing else [])
+        self.rescanned += len(missing)
+        out = []
+        for key in keys:
+            found_json = self.previous_rescans.get(key)
+            if found_json is None:
+                found_json = canonical_json([f.to_json() for f in next(fresh)])
+            self.rescans[key] = found_json
+            out.append([Finding.from_json(row) for row in json.loads(found_json)])
+        return out
 
     def _offend(self, outs: dict[str, OutputFile], origin: dict[str, Any], message: int, finding: Finding,
                 why: str) -> None:
