@@ -6,6 +6,7 @@ cache stays valid when a threshold or an allow-list changes: those are applied a
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib.metadata
 import importlib.util
@@ -66,6 +67,7 @@ class AllowRule:
         return [m.span() for m in re.finditer(re.escape(self.text), text, flags=re.IGNORECASE)]
 
 
+@functools.lru_cache(maxsize=8)
 def model_version(model: str) -> str | None:
     """The installed version of a spaCy model package, or None when it is not installed."""
     if importlib.util.find_spec(model) is None:
@@ -78,6 +80,11 @@ def model_version(model: str) -> str | None:
 
 def versions(mode: Mode, model: str) -> dict[str, str]:
     """What the scan results depend on besides the text: part of the privacy step's key and of the manifest."""
+    return dict(_versions(mode, model))
+
+
+@functools.lru_cache(maxsize=8)  # asked once per family per graph; each lookup scans site-packages
+def _versions(mode: Mode, model: str) -> dict[str, str]:
     found = {"detector": DETECTOR_VERSION, "mode": mode,
              "presidio_analyzer": importlib.metadata.version("presidio-analyzer")}
     if mode == "ner":
