@@ -100,6 +100,7 @@ def test_block_policy_fails_the_release_names_records_and_publishes_nothing(pii_
     assert cli.main(["apply", str(pii_release.release_yaml), "--json"]) == 3
     out = json.loads(capsys.readouterr().out)
     assert "blocked by gate(s) privacy" in out["error"]
+    assert f"privacy: alpha: {len(PLANTED)} PII finding(s) in a family whose policy is block" in out["error"]
     assert not (pii_release.dir / "published" / "releases").exists()
     assert not (pii_release.dir / "published" / "restricted").exists()
     blocked = pii_release.dir / ".releasebuild" / "blocked" / VERSION

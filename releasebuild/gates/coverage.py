@@ -65,7 +65,7 @@ def _prefix(name: str) -> str:
 
 class CoverageGate(Step):
     kind = "gate_coverage"
-    code_version = "1"
+    code_version = "2"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -77,5 +77,7 @@ class CoverageGate(Step):
             rows.append(family_row(meta["family"], required.get(meta["family"]), sources, meta["records"]))
         report = matrix(required, rows)
         ctx.write_json("coverage.json", report, publish=REPORT, kind="coverage")
+        why = "; ".join(f"{row['family']}: {row['why']}" for row in report["families"]
+                        if row["family"] in report["failed_families"])
         return {"gate": "coverage", "status": report["status"], "blocking": True,
-                "thresholds": {"required": report["required"]}, "report": REPORT}
+                "thresholds": {"required": report["required"]}, "report": REPORT, "why": why}

@@ -154,7 +154,7 @@ def build_steps(config: PrivacyGateConfig, families: list[str]) -> list[StepSpec
 
 class PrivacyGate(Step):
     kind = "gate_privacy"
-    code_version = "1"
+    code_version = "2"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -188,8 +188,9 @@ class PrivacyGate(Step):
         ctx.write_json("report.json", report, publish="gates/privacy.json", kind="gate_report")
         with ctx.create("report.md", publish="gates/privacy.md", kind="gate_report") as out:
             out.write(_markdown(report).encode("utf-8"))
+        why = "; ".join(f"{entry['family']}: {entry['why']}" for entry in families if entry["status"] == "fail")
         return {"gate": "privacy", "status": status, "blocking": ctx.params["blocking"],
-                "thresholds": ctx.params["thresholds"], "report": "gates/privacy.json"}
+                "thresholds": ctx.params["thresholds"], "report": "gates/privacy.json", "why": why}
 
 
 def _why(meta: dict[str, Any]) -> str:

@@ -52,7 +52,7 @@ def build_steps(config: ProvenanceGateConfig, families: list[str]) -> list[StepS
 
 class ProvenanceGate(Step):
     kind = "gate_provenance"
-    code_version = "1"
+    code_version = "2"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -73,8 +73,9 @@ class ProvenanceGate(Step):
         ctx.write_json("report.json", report, publish="gates/provenance.json", kind="gate_report")
         with ctx.create("report.md", publish="gates/provenance.md", kind="gate_report") as out:
             out.write(_markdown(report).encode("utf-8"))
+        why = "; ".join(f"{entry['family']}: {entry['why']}" for entry in families if entry["status"] == "fail")
         return {"gate": "provenance", "status": status, "blocking": ctx.params["blocking"],
-                "thresholds": ctx.params["thresholds"], "report": "gates/provenance.json"}
+                "thresholds": ctx.params["thresholds"], "report": "gates/provenance.json", "why": why}
 
 
 def _markdown(report: dict[str, Any]) -> str:

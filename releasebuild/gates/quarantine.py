@@ -42,7 +42,7 @@ def build_steps(config: QuarantineGateConfig, families: list[str]) -> list[StepS
 
 class QuarantineGate(Step):
     kind = "gate_quarantine"
-    code_version = "1"
+    code_version = "2"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -74,5 +74,6 @@ class QuarantineGate(Step):
         status = "fail" if failed else "pass"
         report = {"gate": "quarantine", "status": status, "failed_families": failed, "families": families}
         ctx.write_json("report.json", report, publish="gates/quarantine.json", kind="gate_report")
+        why = "; ".join(f"{entry['family']}: {entry['why']}" for entry in families if entry["status"] == "fail")
         return {"gate": "quarantine", "status": status, "blocking": ctx.params["blocking"],
-                "thresholds": ctx.params["thresholds"], "report": "gates/quarantine.json"}
+                "thresholds": ctx.params["thresholds"], "report": "gates/quarantine.json", "why": why}

@@ -39,7 +39,7 @@ SAMPLE_METHOD = "bernoulli(salted-id-hash)/v1"
 
 class PrivacyScan(Step):
     kind = "privacy"
-    code_version = "1"
+    code_version = "2"
     memo = (SCAN, RESCAN)
 
     @staticmethod

@@ -56,8 +56,11 @@ class Publish(Step):
                     target.write_bytes(ctx.env.cas.local(art["sha256"]).read_bytes())
             (report_dir / "manifest.json").write_text(pretty_json(manifest), encoding="utf-8")
             failed = manifest["gates"]["blocked_by"]
+            summary = json.loads((report_dir / "gates" / "summary.json").read_bytes())
+            reasons = "".join(f"\n  {gate['id']}: {gate.get('why') or 'see its report'}" for gate in summary["gates"]
+                              if gate["id"] in failed)
             raise GateBlocked(f"release {version} blocked by gate(s) {', '.join(failed)}; nothing was published; "
-                              f"reports: {report_dir}", failed, str(report_dir))
+                              f"reports: {report_dir}{reasons}", failed, str(report_dir))
         root = ctx.env.root
         if root.protected and root.manifest_state(version, manifest_bytes) == "different":
             raise Refused(_immutable_message(version, root.release_uri(version)))
