@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from itertools import islice
+from pathlib import Path
+from typing import Any, Literal
 
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Strict
 
 GateStatus = Literal["pass", "warn", "fail"]
+LISTED_PER_FAMILY = 1000  # offending rows a report lists per family; the full list is a file of its own
 
 
 class GateConfig(Strict):
@@ -18,3 +22,17 @@ class GateConfig(Strict):
     def checks(self, families: set[str]) -> list[tuple[Path_, str, str]]:
         """Problems only visible next to the release: (path in the gate definition, message, hint)."""
         return []
+
+
+def listed(path: Path) -> list[dict[str, Any]]:
+    """The first LISTED_PER_FAMILY rows of a JSONL list, for a report to show inline."""
+    with path.open("rb") as fh:
+        return [json.loads(line) for line in islice(fh, LISTED_PER_FAMILY)]
+
+
+def gate_meta(gate: str, status: GateStatus, params: dict[str, Any], report: str,
+              families: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a gate step returns for gates/summary.json: the failing families' reasons joined as its `why`."""
+    why = "; ".join(f"{entry['family']}: {entry['why']}" for entry in families if entry["status"] == "fail")
+    return {"gate": gate, "status": status, "blocking": params["blocking"], "thresholds": params["thresholds"],
+            "report": report, "why": why}

@@ -17,7 +17,7 @@ from pydantic import Field, field_validator, model_validator
 
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateConfig
+from releasebuild.gates.base import GateConfig, gate_meta, listed
 from releasebuild.privacy.detector import (
     DEFAULT_MODEL,
     ENTITIES,
@@ -26,12 +26,11 @@ from releasebuild.privacy.detector import (
     missing_model_message,
     model_version,
 )
-from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
+from releasebuild.steps.base import Step, StepContext, StepSpec
 
 Policy = Literal["redact", "drop", "block"]
 Entity = Literal[ENTITIES]  # type: ignore[valid-type]
 Score = Annotated[float, Field(ge=0, le=1)]
-LISTED_PER_FAMILY = 1000
 
 # Score at or above which an entity counts (and is redacted). Tuned on labelled chat-style text (bench/pii_eval.py).
 DEFAULT_THRESHOLDS: dict[str, float] = {
@@ -170,13 +169,8 @@ class PrivacyGate(Step):
             if offending:
                 failed.append(name)
                 entry["why"] = _why(meta)
-                listed = []
-                for row in read_jsonl(ctx.input_path(dep, "findings.jsonl")):
-                    if len(listed) == LISTED_PER_FAMILY:
-                        break
-                    listed.append(row)
                 entry["offending_records"] = offending
-                entry["records_listed"] = listed
+                entry["records_listed"] = listed(ctx.input_path(dep, "findings.jsonl"))
                 entry["report"] = f"gates/privacy/{name}.jsonl"
             families.append(entry)
         first = ctx.inputs[ctx.spec.deps[0]].meta if ctx.spec.deps else {}
@@ -188,9 +182,7 @@ class PrivacyGate(Step):
         ctx.write_json("report.json", report, publish="gates/privacy.json", kind="gate_report")
         with ctx.create("report.md", publish="gates/privacy.md", kind="gate_report") as out:
             out.write(_markdown(report).encode("utf-8"))
-        why = "; ".join(f"{entry['family']}: {entry['why']}" for entry in families if entry["status"] == "fail")
-        return {"gate": "privacy", "status": status, "blocking": ctx.params["blocking"],
-                "thresholds": ctx.params["thresholds"], "report": "gates/privacy.json", "why": why}
+        return gate_meta("privacy", status, ctx.params, "gates/privacy.json", families)
 
 
 def _why(meta: dict[str, Any]) -> str:

@@ -14,11 +14,9 @@ from pydantic import Field
 
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateConfig
+from releasebuild.gates.base import GateConfig, gate_meta, listed
 from releasebuild.steps.base import Step, StepContext, StepSpec
-from releasebuild.steps.provenance import REQUIRED, VIOLATIONS, read_violations
-
-LISTED_PER_FAMILY = 1000
+from releasebuild.steps.provenance import REQUIRED, VIOLATIONS
 
 
 class FamilyProvenance(Strict):
@@ -65,7 +63,7 @@ class ProvenanceGate(Step):
             if meta["violations"]:
                 failed.append(meta["family"])
                 entry.update(status="fail", why=f"{meta['violations']} record(s) lack required provenance",
-                             records_listed=read_violations(ctx.input_path(dep, VIOLATIONS), LISTED_PER_FAMILY))
+                             records_listed=listed(ctx.input_path(dep, VIOLATIONS)))
             families.append(entry)
         status = "fail" if failed else "pass"
         report = {"gate": "provenance", "status": status, "required": ctx.params["thresholds"]["required"],
@@ -73,9 +71,7 @@ class ProvenanceGate(Step):
         ctx.write_json("report.json", report, publish="gates/provenance.json", kind="gate_report")
         with ctx.create("report.md", publish="gates/provenance.md", kind="gate_report") as out:
             out.write(_markdown(report).encode("utf-8"))
-        why = "; ".join(f"{entry['family']}: {entry['why']}" for entry in families if entry["status"] == "fail")
-        return {"gate": "provenance", "status": status, "blocking": ctx.params["blocking"],
-                "thresholds": ctx.params["thresholds"], "report": "gates/provenance.json", "why": why}
+        return gate_meta("provenance", status, ctx.params, "gates/provenance.json", families)
 
 
 def _markdown(report: dict[str, Any]) -> str:

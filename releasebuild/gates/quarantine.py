@@ -11,11 +11,10 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from releasebuild.config.models import Strict
-from releasebuild.gates.base import GateConfig
-from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
+from releasebuild.gates.base import GateConfig, gate_meta, listed
+from releasebuild.steps.base import Step, StepContext, StepSpec
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
-LISTED_PER_FAMILY = 1000
 
 
 class FamilyQuarantineLimit(Strict):
@@ -63,17 +62,10 @@ class QuarantineGate(Step):
                 failed.append(name)
                 entry["why"] = ("no record survived ingest" if meta["records"] == 0 else
                                 f"{ratio:.2%} of rows quarantined, limit {limits[name]:.2%}")
-                listed = []
-                for row in read_jsonl(ctx.input_path(dep, "quarantine.jsonl")):
-                    if len(listed) == LISTED_PER_FAMILY:
-                        break
-                    listed.append(row)
-                entry["records_listed"] = listed
+                entry["records_listed"] = listed(ctx.input_path(dep, "quarantine.jsonl"))
                 entry["report"] = f"quarantine/{name}.jsonl"
             families.append(entry)
         status = "fail" if failed else "pass"
         report = {"gate": "quarantine", "status": status, "failed_families": failed, "families": families}
         ctx.write_json("report.json", report, publish="gates/quarantine.json", kind="gate_report")
-        why = "; ".join(f"{entry['family']}: {entry['why']}" for entry in families if entry["status"] == "fail")
-        return {"gate": "quarantine", "status": status, "blocking": ctx.params["blocking"],
-                "thresholds": ctx.params["thresholds"], "report": "gates/quarantine.json", "why": why}
+        return gate_meta("quarantine", status, ctx.params, "gates/quarantine.json", families)

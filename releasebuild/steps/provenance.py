@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from releasebuild.steps.base import Step, StepContext, read_jsonl
@@ -77,11 +76,3 @@ def _missing_metadata(body: bytes, required: list[str]) -> list[str]:
     metadata = json.loads(body)["metadata"]
     return [f"metadata.{name}" for name in required if metadata.get(name) in (None, "")]
 
-
-def read_violations(path: Path, limit: int) -> list[dict[str, Any]]:
-    listed = []
-    for row in read_jsonl(path):
-        if len(listed) == limit:
-            break
-        listed.append(row)
-    return listed
