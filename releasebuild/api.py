@@ -19,6 +19,7 @@ from releasebuild.processes import alive
 from releasebuild.steps.base import StepSpec
 from releasebuild.store import s3
 from releasebuild.store.io import is_local
+from releasebuild.store.previous import PreviousRelease, find_previous
 from releasebuild.store.root import ReleaseRoot
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class Project:
     root: ReleaseRoot
     env: RunEnv
     specs: list[StepSpec]
+    previous: PreviousRelease | None = None
 
     @property
     def version(self) -> str:
@@ -58,10 +60,7 @@ class Project:
 
     def previous_release(self) -> str | None:
         """`previous:` when set, else the highest published version below this one under the same root."""
-        if self.definition.release.previous:
-            return self.definition.release.previous
-        older = [v for v in self.root.published_versions() if v < self.version]
-        return older[-1] if older else None
+        return self.previous.version if self.previous else None
 
     def engine(self) -> Engine:
         return Engine(self.specs, self.env, read_records(self.lock_path, self.state_path))
@@ -101,7 +100,8 @@ def open_project(path: Path, root: str | None = None) -> Project:
     release_root = ReleaseRoot(root_uri, protected=definition.release.root.protected)
     env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked",
                  remote_cache=remote_cache_uri(definition, root_uri))
-    return Project(definition, release_root, env, build_specs(definition))
+    previous = find_previous(release_root, definition.release.version, definition.release.previous)
+    return Project(definition, release_root, env, build_specs(definition, previous), previous)
 
 
 def validate(path: Path) -> Definition:

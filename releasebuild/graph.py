@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from releasebuild import __version__
 from releasebuild.config.load import Definition, LoadedFamily
 from releasebuild.gates import GATES, coverage
+from releasebuild.gates.base import GateBuild
 from releasebuild.gates.privacy import PrivacyGateConfig
 from releasebuild.gates.provenance import ProvenanceGateConfig
 from releasebuild.keys import digest
@@ -22,6 +23,7 @@ from releasebuild.privacy.detector import versions as detector_versions
 from releasebuild.steps.base import StepSpec
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
 from releasebuild.store.cas import write_atomic
+from releasebuild.store.previous import PreviousRelease
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -76,9 +78,23 @@ def _privacy_params(family: LoadedFamily, definition: Definition) -> dict[str, A
     }
 
 
-def build_specs(definition: Definition) -> list[StepSpec]:
+def gate_build(definition: Definition, previous: PreviousRelease | None = None) -> GateBuild:
+    families = definition.families
+    return GateBuild(
+        families=sorted(families),
+        holdout={name: family.config.is_holdout_sensitive for name, family in sorted(families.items())},
+        stages={name: family.config.stage for name, family in sorted(families.items())},
+        previous=previous,
+        base_dir=str(definition.base_dir),
+        acknowledgements=[entry.model_dump(mode="json") for entry in definition.release.acknowledge])
+
+
+def build_specs(definition: Definition, previous: PreviousRelease | None = None) -> list[StepSpec]:
+    """The steps of a release. `previous` is the published release it follows: files of it (split indexes,
+    reports) become sources of the steps that read them."""
     release = definition.release
     names = sorted(definition.families)
+    build = gate_build(definition, previous)
     specs: list[StepSpec] = []
     for name in names:
         specs.extend(family_steps(definition.families[name], definition))
@@ -95,7 +111,7 @@ def build_specs(definition: Definition) -> list[StepSpec]:
         specs.append(spec)
         gate_ids.append(spec.id)
     for gate_id, config in sorted(definition.gates.items()):
-        for spec in GATES[gate_id].build_steps(config, names):
+        for spec in GATES[gate_id].build_steps(config, build):
             specs.append(spec)
             gate_ids.append(spec.id)
     specs.append(StepSpec("release/gates", "gate_summary", {}, tuple(gate_ids),

@@ -9,6 +9,7 @@ import fsspec
 import pytest
 
 from releasebuild import api
+from releasebuild.errors import StorageError
 from releasebuild.testing import ReleaseFixture, conversation, make_release
 
 
@@ -53,5 +54,9 @@ def test_previous_release_is_the_highest_published_below(memory_release: Release
     assert api.plan(memory_release.release_yaml, "memory://root").previous_release == "v2026-11-23"
     memory_release.edit_yaml(memory_release.release_yaml, version="v2026-11-01")
     assert api.plan(memory_release.release_yaml, "memory://root").previous_release is None
+    memory_release.edit_yaml(memory_release.release_yaml, version="v2026-12-01", previous="v2026-11-23")
+    assert api.plan(memory_release.release_yaml, "memory://root").previous_release == "v2026-11-23"
+    # A declared previous release must exist: sticky splits and regressions are read from it.
     memory_release.edit_yaml(memory_release.release_yaml, previous="v2026-10-01")
-    assert api.plan(memory_release.release_yaml, "memory://root").previous_release == "v2026-10-01"
+    with pytest.raises(StorageError, match="previous release v2026-10-01 .* is not published"):
+        api.plan(memory_release.release_yaml, "memory://root")

@@ -180,6 +180,17 @@ def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: 
                                             f"curriculum stage '{stage.stage}' routes unknown family '{name}'",
                                             _did_you_mean(name, set(families) | invalid - {""}), key=True))
             routed.add(name)
+    known = set(families) | invalid - {""}
+    named = [(("acknowledge", index, "family"), entry.family) for index, entry in enumerate(release.acknowledge)]
+    named += [(("resplit", "families", index), name) for index, name in
+              enumerate(release.resplit.families or [] if release.resplit else [])]
+    for where, name in named:
+        if name is not None and name not in known:
+            found.append(doc.diagnostic(where, f"unknown family '{name}'", _did_you_mean(name, known)))
+    for index, entry in enumerate(release.acknowledge):
+        if entry.gate not in GATE_CONFIGS:
+            found.append(doc.diagnostic(("acknowledge", index, "gate"), f"unknown gate '{entry.gate}'",
+                                        _did_you_mean(entry.gate, GATE_CONFIGS)))
     for name in families:
         if name not in routed:
             found.append(doc.diagnostic(("curriculum",), f"family '{name}' is not routed by any curriculum stage",

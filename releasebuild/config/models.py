@@ -237,6 +237,22 @@ class Takedowns(Strict):
     takedowns: list[Takedown] = Field(default_factory=list)
 
 
+class Acknowledgement(Strict):
+    """A gate finding accepted on purpose (e.g. a distribution shift that is intended), with its reason on record."""
+
+    gate: Name
+    family: Name | None = Field(None, description="default: every family")
+    metric: str | None = Field(None, min_length=1, description="default: every metric of the gate")
+    reason: str = Field(min_length=1)
+
+
+class Resplit(Strict):
+    """Reassign splits from scratch (salt and ratios) instead of keeping published records where they were."""
+
+    reason: str = Field(min_length=1)
+    families: list[Name] | None = Field(None, description="default: every family")
+
+
 class Root(Strict):
     """Where releases are published. A protected root (production buckets) never changes a published version."""
 
@@ -261,6 +277,8 @@ class Release(Strict):
     signoffs: Signoffs = Signoffs()
     coverage: Coverage = Coverage()
     takedowns: list[Takedown] | str = Field(default_factory=list, description="inline, or a path to takedowns.yaml")
+    acknowledge: list[Acknowledgement] = Field(default_factory=list)
+    resplit: Resplit | None = None
 
     @field_validator("root", mode="before")
     @classmethod

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Strict
+from releasebuild.store.previous import PreviousRelease
 
 GateStatus = Literal["pass", "warn", "fail"]
 LISTED_PER_FAMILY = 1000  # offending rows a report lists per family; the full list is a file of its own
@@ -22,6 +24,18 @@ class GateConfig(Strict):
     def checks(self, families: set[str]) -> list[tuple[Path_, str, str]]:
         """Problems only visible next to the release: (path in the gate definition, message, hint)."""
         return []
+
+
+@dataclass(frozen=True)
+class GateBuild:
+    """What a gate's graph builder may know besides its own config: the families and the release around them."""
+
+    families: list[str]
+    holdout: dict[str, bool] = field(default_factory=dict)  # family -> holdout-sensitive
+    stages: dict[str, int] = field(default_factory=dict)
+    previous: PreviousRelease | None = None
+    base_dir: str = ""  # where release.yaml lives: previous-release sources are named relative to it
+    acknowledgements: list[dict[str, Any]] = field(default_factory=list)
 
 
 def listed(path: Path) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from pydantic import Field, field_validator, model_validator
 
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateConfig, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateConfig, gate_meta, listed
 from releasebuild.privacy.detector import (
     DEFAULT_MODEL,
     ENTITIES,
@@ -143,7 +143,8 @@ def load_gate_config(path: str | Path) -> PrivacyGateConfig:
     return load_gate_file(PrivacyGateConfig, Path(path))
 
 
-def build_steps(config: PrivacyGateConfig, families: list[str]) -> list[StepSpec]:
+def build_steps(config: PrivacyGateConfig, build: GateBuild) -> list[StepSpec]:
+    families = build.families
     """The gate's judgement; the per-family scans are built with each family (graph.family_steps)."""
     scans = tuple(f"{name}/privacy" for name in families)
     params = {"blocking": config.blocking, "mode": config.mode, "thresholds": config.model_dump(mode="json")}

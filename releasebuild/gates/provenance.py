@@ -14,7 +14,7 @@ from pydantic import Field
 
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateConfig, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateConfig, gate_meta, listed
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.provenance import REQUIRED, VIOLATIONS
 
@@ -41,7 +41,8 @@ class ProvenanceGateConfig(GateConfig):
         return found
 
 
-def build_steps(config: ProvenanceGateConfig, families: list[str]) -> list[StepSpec]:
+def build_steps(config: ProvenanceGateConfig, build: GateBuild) -> list[StepSpec]:
+    families = build.families
     indexes = tuple(f"{name}/provenance" for name in families)
     params = {"blocking": config.blocking, "thresholds": {"required": list(REQUIRED), **config.model_dump(mode="json")}}
     return [StepSpec("release/provenance", ProvenanceGate.kind, params, indexes,

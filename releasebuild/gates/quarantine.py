@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from releasebuild.config.models import Strict
-from releasebuild.gates.base import GateConfig, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateConfig, gate_meta, listed
 from releasebuild.steps.base import Step, StepContext, StepSpec
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
@@ -30,7 +30,8 @@ class QuarantineGateConfig(GateConfig):
         return override.max_ratio if override else self.max_ratio
 
 
-def build_steps(config: QuarantineGateConfig, families: list[str]) -> list[StepSpec]:
+def build_steps(config: QuarantineGateConfig, build: GateBuild) -> list[StepSpec]:
+    families = build.families
     limits = {name: config.limit_for(name) for name in families}
     params = {"blocking": config.blocking, "limits": limits, "thresholds": config.model_dump(mode="json")}
     ingests = tuple(f"{name}/ingest" for name in families)
