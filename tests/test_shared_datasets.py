@@ -19,6 +19,7 @@ import csv
 import json
 import re
 import shutil
+import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -104,11 +105,39 @@ def test_build_does_not_write_into_the_repo(built: Built) -> None:
 
 # --- counts and quarantine -----------------------------------------------------------------------------
 
+def _counsel_chat_duplicate_rows() -> dict[str, str]:
+    """Row id -> id of the first row with the same normalized question and answer, computed here independently
+    of releasebuild (NFKC, casefold, whitespace folding)."""
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+    first: dict[tuple[str, str], str] = {}
+    duplicates = {}
+    with (SHARED_DATA / "counsel_chat" / "20200325_counsel_chat.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            key = (norm(f"{row['questionTitle']}\n\n{row['questionText']}".strip()), norm(row["answerText"].strip()))
+            if key in first:
+                duplicates[row[""]] = first[key]
+            else:
+                first[key] = row[""]
+    return duplicates
+
+
 def test_record_counts_match_source_md(built: Built) -> None:
+    """Every row is a record; CounselChat's exact duplicate rows (SOURCE.md: across upstream splits) are removed
+    by the dedup gate, each listed with the row it repeats."""
     families = built.manifest["families"]
+    duplicates = _counsel_chat_duplicate_rows()
+    assert len(duplicates) == 120
+    assert {name: info["removed_duplicates"] for name, info in families.items()} == {
+        "esconv": 0, "failed_esconv": 0, "counsel_chat": 120}
+    removed = {row["id"]: row for row in _jsonl(built.dir / "gates" / "dedup" / "counsel_chat.jsonl")}
+    assert {rid: row["duplicate_of"] for rid, row in removed.items()} == {
+        rid: f"counsel_chat/{kept}" for rid, kept in duplicates.items()}
+    assert all(row["code"] == "exact_duplicate" and row["similarity"] == 1.0 for row in removed.values())
     assert {name: info["records"]["total"] for name, info in families.items()} == {
-        "esconv": 1300, "failed_esconv": 196, "counsel_chat": 2129}
-    assert built.manifest["records"]["total"] == 1300 + 196 + 2129
+        "esconv": 1300, "failed_esconv": 196, "counsel_chat": 2129 - 120}
+    assert built.manifest["records"]["total"] == 1300 + 196 + 2129 - 120
     for name, info in families.items():
         assert sum(info["records"][split] for split in ("train", "val", "test")) == info["records"]["total"]
         assert len(built.records(name)) == info["records"]["total"]
@@ -239,7 +268,9 @@ def test_counsel_chat_rows(built: Built) -> None:
     records = built.records("counsel_chat")
     with (SHARED_DATA / "counsel_chat" / "20200325_counsel_chat.csv").open(encoding="utf-8", newline="") as fh:
         rows = {row[""]: row for row in csv.DictReader(fh)}
-    assert {line["id"] for line in records} == {str(i) for i in range(2129)} == set(rows)
+    duplicates = _counsel_chat_duplicate_rows()
+    assert {line["id"] for line in records} == {str(i) for i in range(2129)} - set(duplicates)
+    assert set(rows) == {str(i) for i in range(2129)}
     for line in records:
         row = rows[line["id"]]
         assert [m["role"] for m in line["messages"]] == ["user", "assistant"]
@@ -248,9 +279,10 @@ def test_counsel_chat_rows(built: Built) -> None:
         assert _redacted_from(line["messages"][1]["content"], row["answerText"].strip())
         assert line["metadata"] == {"topic": row["topic"], "question_id": row["questionID"],
                                     "upstream_split": row["split"]}
-    assert len({line["metadata"]["question_id"] for line in records}) == 815
-    assert len({line["metadata"]["topic"] for line in records}) == 31
-    assert Counter(line["metadata"]["upstream_split"] for line in records) == {"train": 1839, "val": 173, "test": 117}
+    kept = [row for rid, row in rows.items() if rid not in duplicates]
+    assert len({line["metadata"]["question_id"] for line in records}) == len({row["questionID"] for row in kept}) == 815
+    assert len({line["metadata"]["topic"] for line in records}) == len({row["topic"] for row in kept})
+    assert Counter(line["metadata"]["upstream_split"] for line in records) == Counter(row["split"] for row in kept)
 
 
 def test_counsel_chat_questions_never_straddle_splits(built: Built) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass, field
 from itertools import islice
@@ -36,6 +37,18 @@ class GateBuild:
     previous: PreviousRelease | None = None
     base_dir: str = ""  # where release.yaml lives: previous-release sources are named relative to it
     acknowledgements: list[dict[str, Any]] = field(default_factory=list)
+    gates: dict[str, GateConfig] = field(default_factory=dict)  # every gate's config, for gates that cooperate
+
+
+def unknown_families(names: list[str], families: set[str], where: str) -> list[tuple[Path_, str, str]]:
+    """Located diagnostics for family names a gate definition mentions that the release does not declare."""
+    found: list[tuple[Path_, str, str]] = []
+    for index, name in enumerate(names):
+        if name not in families:
+            close = difflib.get_close_matches(name, sorted(families), n=1)
+            found.append(((where, index) if where == "priority" else (where, name), f"unknown family '{name}'",
+                          f"did you mean '{close[0]}'?" if close else f"families: {', '.join(sorted(families))}"))
+    return found
 
 
 def listed(path: Path) -> list[dict[str, Any]]:

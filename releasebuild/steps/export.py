@@ -56,7 +56,7 @@ def split_tail(split: str) -> bytes:
 
 class Export(Step):
     kind = "export"
-    code_version = "3"
+    code_version = "4"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -79,6 +79,8 @@ class Export(Step):
             for body, status, assigned_line in zip(records, statuses, assignment, strict=True):
                 assigned = json.loads(assigned_line)
                 split = assigned["split"]
+                if split is None:  # removed by dedup or a split conflict: in the provenance index, not shipped
+                    continue
                 key, started = layout.place(split, len(body))
                 if started:
                     if split in open_shards:

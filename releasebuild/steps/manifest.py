@@ -18,7 +18,7 @@ RESTRICTED = "restricted"
 
 class Manifest(Step):
     kind = "manifest"
-    code_version = "2"
+    code_version = "3"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -43,9 +43,12 @@ class Manifest(Step):
             ingest = ctx.inputs[f"{name}/ingest"].meta
             for split in SPLITS:
                 totals[split] += counts[split]
+            split = ctx.inputs[f"{name}/split"].meta
             families[name] = {**static, "records": {**counts, "total": sum(counts.values())},
                               "quarantined": ingest["quarantined"], "quarantine_codes": ingest["quarantine_codes"],
-                              "quarantine_report": f"quarantine/{name}.jsonl"}
+                              "quarantine_report": f"quarantine/{name}.jsonl",
+                              "removed_duplicates": split["removed_by_dedup"],
+                              "split_conflicts": split["split_conflicts"], "split_index": f"splits/{name}.jsonl"}
         gates = ctx.inputs["release/gates"].meta
         document = {
             "format_version": FORMAT_VERSION,
@@ -54,7 +57,7 @@ class Manifest(Step):
             "definition": params["definition"],
             "families": families,
             "records": {**totals, "total": sum(totals.values())},
-            "split_assignment": params["split_assignment"],
+            "split_assignment": {**params["split_assignment"], **_sticky(ctx, list(params["families"]))},
             "privacy": _privacy(ctx, list(params["families"])),
             "takedowns": _takedowns(ctx, params["takedowns"], list(params["families"])),
             "signoffs": {"required": params["signoffs_required"], "ids": []},
@@ -70,6 +73,14 @@ class Manifest(Step):
         ctx.write_json("manifest.json", document, publish="manifest.json", kind="manifest")
         return {"root_digest": document["root_digest"], "blocked_by": gates["blocked_by"],
                 "artifacts": len(artifacts)}
+
+
+def _sticky(ctx: StepContext, families: list[str]) -> dict[str, Any]:
+    """Where each family's splits came from: the previous release's split index, hashing, or a declared resplit."""
+    metas = {name: ctx.inputs[f"{name}/split"].meta for name in families}
+    previous = sorted({meta["sticky"]["previous"] for meta in metas.values() if meta["sticky"]["previous"]})
+    return {"previous": previous[0] if previous else None,
+            "families": {name: {**meta["sticky"], "groups": meta["groups"]} for name, meta in metas.items()}}
 
 
 def _privacy(ctx: StepContext, families: list[str]) -> dict[str, Any]:

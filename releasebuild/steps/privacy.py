@@ -39,7 +39,7 @@ SAMPLE_METHOD = "bernoulli(salted-id-hash)/v1"
 
 class PrivacyScan(Step):
     kind = "privacy"
-    code_version = "2"
+    code_version = "3"
     memo = (SCAN, RESCAN)
 
     @staticmethod
@@ -168,7 +168,7 @@ class _Judge:
     def walk(self, ctx: StepContext, ingest_id: str, identity: str) -> dict[str, Any]:
         outs = {name: ctx.open_output(name, publish, kind) for name, publish, kind in (
             ("records.jsonl", None, None), ("groups.jsonl", None, None), ("provenance.jsonl", None, None),
-            ("kept_status.jsonl", None, None), ("dropped.jsonl", None, None),
+            ("kept_status.jsonl", None, None), ("dropped.jsonl", None, None), ("taken_down.jsonl", None, None),
             ("status.jsonl", f"privacy/{self.family}.jsonl", "privacy_status"),
             ("findings.jsonl", f"gates/privacy/{self.family}.jsonl", "gate_report"),
             ("quarantine.jsonl", f"quarantine/privacy/{self.family}.jsonl", "quarantine"),
@@ -208,6 +208,8 @@ class _Judge:
         takedown = self._takedown(record_id, origin["record_digest"])
         if takedown is not None:
             self.taken_down.setdefault(takedown, []).append(record_id)
+            # kept (in the cache only) so dedup can remove this record's near duplicates too
+            _line(outs["taken_down.jsonl"], {"id": record_id, "messages": json.loads(body)["messages"]})
             return
         record = json.loads(body)
         per_message = []

@@ -2,7 +2,8 @@
 
 Source locators and source versions live here, not in the shards, so a reordered source changes this index
 but no shard. The shard of each record comes from the same ShardLayout export walks, so this step does not
-wait for export. Records dropped on the way (PII under a `drop` policy) stay in the index with the decision and
+wait for export. Records dropped on the way (PII under a `drop` policy, duplicates, split conflicts) stay in
+the index with the decision and
 no split, and every record is checked against the fields provenance requires; the provenance gate judges them.
 """
 
@@ -22,7 +23,7 @@ VIOLATIONS = "violations.jsonl"
 
 class Provenance(Step):
     kind = "provenance"
-    code_version = "3"
+    code_version = "4"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -36,9 +37,14 @@ class Provenance(Step):
                     ctx.input_path(privacy_id, "provenance.jsonl").open("rb") as origins, \
                     ctx.input_path(split_id, "assignment.jsonl").open("rb") as assignment:
                 for body, origin_line, assigned_line in zip(records, origins, assignment, strict=True):
-                    origin, split = json.loads(origin_line), json.loads(assigned_line)["split"]
-                    shard, _ = layout.place(split, len(body))
-                    row = {**origin, "family": family, "split": split, "shard": shard}
+                    origin, assigned = json.loads(origin_line), json.loads(assigned_line)
+                    split = assigned["split"]
+                    if split is None:  # removed after privacy (a duplicate, a split conflict): why, and no shard
+                        origin["chain"] = [*origin["chain"], {**assigned["removed"], "decision": "removed"}]
+                        row = {**origin, "family": family, "split": None, "shard": None}
+                    else:
+                        shard, _ = layout.place(split, len(body))
+                        row = {**origin, "family": family, "split": split, "shard": shard}
                     missing = _missing(row) + _missing_metadata(body, required_metadata)
                     yield origin["id"], {**row, "missing": missing} if missing else row
 

@@ -7,6 +7,7 @@ from releasebuild.gates.coverage import CoverageGate
 from releasebuild.steps.base import Step
 from releasebuild.steps.curriculum import Curriculum
 from releasebuild.steps.export import Export
+from releasebuild.steps.fingerprint import Fingerprint
 from releasebuild.steps.gate_summary import GateSummary
 from releasebuild.steps.ingest import Ingest
 from releasebuild.steps.manifest import Manifest
@@ -17,6 +18,6 @@ from releasebuild.steps.split import Split
 
 STEP_KINDS: dict[str, type[Step]] = {
     kind.kind: kind
-    for kind in (Ingest, PrivacyScan, Split, Export, Provenance, Curriculum, GateSummary, Manifest, Publish,
-                 CoverageGate, *(gate.step for gate in GATES.values()))
+    for kind in (Ingest, PrivacyScan, Fingerprint, Split, Export, Provenance, Curriculum, GateSummary, Manifest,
+                 Publish, CoverageGate, *(gate.step for gate in GATES.values()))
 }

@@ -1,14 +1,31 @@
-"""Split assignment: a group's split is a pure function of (salt, group key, ratios), so groups never straddle."""
+"""Split assignment that cannot leak: group-aware, near-duplicate-aware and sticky across releases.
+
+A record's group is its `group_by` key, joined with the groups of its surviving near duplicates and records
+sharing a text with it (the dedup step's links, at the leakage threshold). Joining is pair by pair, most similar
+first, and stops where a group would exceed `max_group_size`: templated phrasing cannot chain a family into one
+group. A group lands in one split as a whole.
+
+Sticky: a group (or record) published in the previous release keeps the split it had there, read from that
+release's split index (`splits/<family>.jsonl`); only new groups are placed by hashing (salt, group key) into the
+ratios. Changing ratios or salt therefore moves no published record unless release.yaml declares a `resplit`.
+A new group that would join groups published in different splits is quarantined with that reason. Records the
+dedup step removed get no split and carry its reason.
+"""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from releasebuild.config.models import SPLITS
 from releasebuild.keys import unit_interval
 from releasebuild.steps.base import Step, StepContext, read_jsonl
+from releasebuild.store.io import open_uri
 
-METHOD = "salted-group-hash/v1"
+METHOD = "sticky-group-hash/v2"
+HELD_OUT_FIRST = ("test", "val", "train")  # a group whose records were published apart takes the most held-out
 
 
 def assign(group: str, ratios: dict[str, float], salt: str) -> str:
@@ -26,21 +43,133 @@ def assign(group: str, ratios: dict[str, float], salt: str) -> str:
     return chosen  # float rounding at the top end
 
 
+class Groups:
+    """Union-find over group keys with a size cap (in records)."""
+
+    def __init__(self, sizes: Counter[str], cap: int):
+        self.parent = {group: group for group in sizes}
+        self.size = dict(sizes)
+        self.cap = cap
+        self.joined = self.refused = 0
+
+    def find(self, group: str) -> str:
+        root = group
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[group] != root:
+            self.parent[group], group = root, self.parent[group]
+        return root
+
+    def join(self, one: str, other: str) -> None:
+        a, b = self.find(one), self.find(other)
+        if a == b:
+            return
+        if self.size[a] + self.size[b] > self.cap:
+            self.refused += 1
+            return
+        a, b = min(a, b), max(a, b)  # the smaller key names the group: deterministic whatever the link order
+        self.parent[b] = a
+        self.size[a] += self.size[b]
+        self.joined += 1
+
+
+def previous_index(ctx: StepContext) -> tuple[dict[str, str], dict[str, str]]:
+    """(record id -> split, group key -> split) of the previous release, or empty maps."""
+    by_id: dict[str, str] = {}
+    by_group: dict[str, str] = {}
+    if ctx.params["resplit"] or not ctx.sources:
+        return by_id, by_group
+    with open_uri(ctx.sources[0].uri) as fh:
+        for line in fh:
+            row = json.loads(line)
+            by_id[row["id"]] = row["split"]
+            by_group.setdefault(row["group"], row["split"])
+    return by_id, by_group
+
+
 class Split(Step):
     kind = "split"
-    code_version = "1"
+    code_version = "2"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        ratios, salt = ctx.params["ratios"], ctx.params["salt"]
-        (ingest_id,) = ctx.spec.deps
-        counts = {split: 0 for split in SPLITS}
+        params = ctx.params
+        family = params["family"]
+        privacy_id, dedup_id = ctx.spec.deps
+        removed = {row["id"]: row for row in read_jsonl(ctx.input_path(dedup_id, f"{family}.removed.jsonl"))}
+        records = [(row["id"], row["group"]) for row in read_jsonl(ctx.input_path(privacy_id, "groups.jsonl"))]
+        group_of = {record_id: group for record_id, group in records if record_id not in removed}
+        groups = Groups(Counter(group_of.values()), params["max_group_size"])
+        links = []
+        with ctx.input_path(dedup_id, f"{family}.links.tsv").open(encoding="utf-8") as fh:
+            for line in fh:
+                left, right, kind, similarity = line.rstrip("\n").split("\t")
+                links.append((-float(similarity), kind, left, right))
+        for _, _, left, right in sorted(links):
+            groups.join(group_of[left], group_of[right])
 
-        def rows() -> Any:
-            for row in read_jsonl(ctx.input_path(ingest_id, "groups.jsonl")):
-                split = assign(row["group"], ratios, salt)
+        by_id, by_group = previous_index(ctx)
+        published: dict[str, set[str]] = {}  # group key -> splits its records were published in
+        for record_id, group in group_of.items():
+            if group in by_group:
+                published.setdefault(group, set()).add(by_group[group])
+            elif record_id in by_id:
+                published.setdefault(group, set()).add(by_id[record_id])
+        group_split = {group: next(s for s in HELD_OUT_FIRST if s in splits) for group, splits in published.items()}
+        members: dict[str, list[str]] = {}
+        for group in sorted(set(group_of.values())):
+            members.setdefault(groups.find(group), []).append(group)
+        chosen: dict[str, str | None] = {}
+        conflicts: dict[str, str] = {}
+        for root, keys in members.items():
+            known = {group_split[key] for key in keys if key in group_split}
+            for key in keys:
+                if key in group_split:
+                    chosen[key] = group_split[key]
+                elif len(known) == 1:
+                    chosen[key] = next(iter(known))
+                elif not known:
+                    chosen[key] = assign(root, params["ratios"], params["salt"])
+                else:
+                    chosen[key] = None
+                    conflicts[key] = ", ".join(f"{group_split[k]} ({k})" for k in keys if k in group_split)
+        counts = dict.fromkeys(SPLITS, 0)
+        tally: Counter[str] = Counter()
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for record_id, group in records:
+                if record_id in removed:
+                    tally["removed"] += 1
+                    why = {key: value for key, value in removed[record_id].items() if key != "id"}
+                    yield {"id": record_id, "split": None, "removed": {"step": "dedup", **why}}
+                    continue
+                split = chosen[group]
+                if split is None:
+                    tally["conflicts"] += 1
+                    yield {"id": record_id, "split": None, "removed": {
+                        "step": "split", "code": "split_conflict",
+                        "detail": f"joins groups published in different splits: {conflicts[group]}"}}
+                    continue
                 counts[split] += 1
-                yield {"id": row["id"], "split": split}
+                if record_id in by_id:
+                    tally["kept" if by_id[record_id] == split else "moved"] += 1
+                else:
+                    tally["new"] += 1
+                yield {"id": record_id, "split": split}
 
         ctx.write_lines("assignment.jsonl", rows())
-        return {"family": ctx.params["family"], "counts": counts, "method": METHOD}
+        ctx.write_lines("index.jsonl", ({"id": record_id, "group": group, "split": chosen[group]}
+                                        for record_id, group in records
+                                        if record_id not in removed and chosen[group] is not None),
+                        publish=f"splits/{family}.jsonl", kind="split_index")
+        ctx.write_lines("quarantine.jsonl", (
+            {"family": family, "id": record_id, "code": "split_conflict",
+             "detail": f"joins groups published in different splits: {conflicts[group]}"}
+            for record_id, group in records if record_id not in removed and chosen[group] is None),
+            publish=f"quarantine/split/{family}.jsonl", kind="quarantine")
+        return {"family": family, "counts": counts, "method": METHOD,
+                "groups": {"keys": len(set(group_of.values())), "assigned": len(members),
+                           "links": len(links), "joined": groups.joined, "not_joined_over_cap": groups.refused},
+                "sticky": {"previous": params["previous"], "resplit": params["resplit"],
+                           "kept": tally["kept"], "moved": tally["moved"], "new": tally["new"]},
+                "removed_by_dedup": tally["removed"], "split_conflicts": tally["conflicts"]}

@@ -1,0 +1,105 @@
+"""A family's fingerprints, packed: one row per record, binary arrays per kind, an index to find rows.
+
+Files (all outputs of the family's fingerprint step, content-addressed like any other):
+- records.tsv             id, takedown flag, exact hash per kind, exact turn-pair hashes (comma-separated)
+- <kind>.sig              uint32 (rows x num_perm): MinHash signatures (all 0xFFFFFFFF for a short text)
+- <kind>.bands            uint64 (rows x bands): the LSH band keys, i.e. the family's slice of the index
+- <kind>.shingles/.offsets the sorted shingle hashes of every row, for exact Jaccard
+- pack.json               what the pack was made with (its identity) and its shape
+
+Readers memory-map the arrays: a family's fingerprints are never loaded whole.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from releasebuild.dedup.text import KINDS
+
+RECORDS = "records.tsv"
+PACK = "pack.json"
+PARTS = ("sig", "bands", "shingles", "offsets")
+FILES: tuple[str, ...] = (RECORDS, PACK, *(f"{kind}.{part}" for kind in KINDS for part in PARTS))
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    takedown: bool
+    hashes: dict[str, str]  # kind -> exact hash ("" when the role never speaks)
+    turn_pairs: list[str]
+
+    def line(self) -> str:
+        return "\t".join([self.id, "1" if self.takedown else "0", *(self.hashes[k] for k in KINDS),
+                          ",".join(self.turn_pairs)]) + "\n"
+
+    @classmethod
+    def parse(cls, line: str) -> Row:
+        parts = line.rstrip("\n").split("\t")
+        hashes = dict(zip(KINDS, parts[2:2 + len(KINDS)], strict=True))
+        pairs = parts[2 + len(KINDS)]
+        return cls(parts[0], parts[1] == "1", hashes, pairs.split(",") if pairs else [])
+
+
+class Fingerprints:
+    """What near-pair search needs of a set of texts, in memory or memory-mapped from a pack."""
+
+    rows: list[Row]
+    bands: dict[str, np.ndarray]
+    num_perm: int
+
+    def shingles(self, kind: str, row: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def searchable(self, kind: str) -> np.ndarray:
+        """Rows that take part in near-pair search: long enough to shingle, and the first row of their text
+        (an exact copy adds no near pair of its own: exact matches are found by hash)."""
+        seen: set[str] = set()
+        chosen = []
+        for index, row in enumerate(self.rows):
+            text_hash = row.hashes[kind]
+            if text_hash and text_hash not in seen and self.shingle_count(kind, index):
+                chosen.append(index)
+            seen.add(text_hash)
+        return np.array(chosen, dtype=np.int64)
+
+    def shingle_count(self, kind: str, row: int) -> int:
+        raise NotImplementedError
+
+
+class Pack(Fingerprints):
+    """A fingerprint pack read from its files (by output name)."""
+
+    def __init__(self, files: dict[str, Path]):
+        self.info: dict[str, Any] = json.loads(files[PACK].read_bytes())
+        self.num_perm = self.info["num_perm"]
+        with files[RECORDS].open(encoding="utf-8") as fh:
+            self.rows = [Row.parse(line) for line in fh]
+        count = len(self.rows)
+        self.bands = {}
+        self._shingles: dict[str, np.ndarray] = {}
+        self._offsets: dict[str, np.ndarray] = {}
+        for kind in self.info["kinds"]:
+            bands = self.info["bands"][kind][0]
+            self.bands[kind] = _map(files[f"{kind}.bands"], np.uint64, (count, bands))
+            self._offsets[kind] = _map(files[f"{kind}.offsets"], np.int64, (count + 1,))
+            self._shingles[kind] = _map(files[f"{kind}.shingles"], np.uint32, (int(self._offsets[kind][-1]),))
+
+    def shingles(self, kind: str, row: int) -> np.ndarray:
+        offsets = self._offsets[kind]
+        return self._shingles[kind][offsets[row]:offsets[row + 1]]
+
+    def shingle_count(self, kind: str, row: int) -> int:
+        offsets = self._offsets[kind]
+        return int(offsets[row + 1] - offsets[row])
+
+
+def _map(path: Path, dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
+    if not all(shape) or path.stat().st_size == 0:
+        return np.zeros(shape, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r", shape=shape)

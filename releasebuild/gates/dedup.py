@@ -1,0 +1,357 @@
+"""Dedup gate: exact and near duplicates within and across families, removed by a deterministic keep-policy.
+
+Per family, `<family>/fingerprint` packs every record's fingerprints (steps/fingerprint.py). `release/dedup`
+reads every pack and decides, for the conversation fingerprint:
+1. a record equal or near (>= threshold) to a taken-down record is removed;
+2. of records with the same normalized conversation, the best by keep-policy stays (family priority, then the
+   lowest id), the others are removed as exact duplicates of it;
+3. near duplicates, walking distinct texts in keep order: a text is removed when it is directly similar
+   (confirmed Jaccard >= threshold) to a text already kept. Never by transitivity: A~B and B~C with A !~ C keeps
+   A and C.
+It also writes the links splits and the leakage gate use: surviving records that share a role text, a
+substantial turn pair, or are near duplicates at the leakage threshold. Near pairs are memoized per pair of
+family packs, so when one family changes only its pairs are searched again, against the others' band keys.
+The gate fails when a family loses more than `max_removed_ratio` of its records: that is a broken source or
+mapping, not duplication.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from releasebuild.config.located import Path_
+from releasebuild.config.models import Name, Strict
+from releasebuild.dedup.near import Pair, Settings, near_pairs
+from releasebuild.dedup.pack import FILES, Pack
+from releasebuild.dedup.text import KINDS, TextRules
+from releasebuild.gates.base import GateBuild, GateConfig, gate_meta, listed, unknown_families
+from releasebuild.keys import digest
+from releasebuild.steps.base import Step, StepContext, StepSpec
+
+Ratio = Annotated[float, Field(ge=0, le=1)]
+Similarity = Annotated[float, Field(gt=0, le=1)]
+NEAR = "near.tsv"
+LINKS = "links.tsv"
+
+
+class Normalize(Strict):
+    nfkc: bool = True
+    casefold: bool = True
+    whitespace: bool = True
+
+
+class Shingle(Strict):
+    unit: Literal["word", "char"] = "word"
+    size: int = Field(5, ge=1, le=64)
+
+
+class DedupGateConfig(GateConfig):
+    normalize: Normalize = Normalize()
+    shingle: Shingle = Shingle()
+    num_perm: int = Field(128, ge=16, le=1024)
+    seed: int = 1
+    threshold: Similarity = Field(0.8, description="near-duplicate Jaccard at or above which a copy is removed")
+    turn_pair_min_tokens: int = Field(8, ge=1, description="shorter user+assistant turn pairs are boilerplate")
+    priority: list[Name] = Field(default_factory=list, description="keep-policy: families in order, best first")
+    max_removed_ratio: Ratio = 0.5
+
+    def settings(self, link_threshold: float) -> Settings:
+        rules = TextRules(**self.normalize.model_dump(), **self.shingle.model_dump())
+        return Settings(rules, self.num_perm, self.seed, KINDS,
+                        {"conversation": min(self.threshold, link_threshold), "user": link_threshold,
+                         "assistant": link_threshold}, self.turn_pair_min_tokens)
+
+    def checks(self, families: set[str]) -> list[tuple[Path_, str, str]]:
+        return unknown_families(self.priority, families, "priority")
+
+
+def keep_order(config: DedupGateConfig, build: GateBuild) -> list[str]:
+    """Families best first: the declared priority, then the rest by stage (foundation first) and name."""
+    rest = sorted((name for name in build.families if name not in config.priority),
+                  key=lambda name: (build.stages.get(name, 0), name))
+    return [name for name in config.priority if name in build.families] + rest
+
+
+def fingerprint_params(settings: Settings) -> dict[str, Any]:
+    return {**settings.identity(), "kinds": list(settings.kinds), "thresholds": settings.thresholds}
+
+
+def build_steps(config: DedupGateConfig, build: GateBuild) -> list[StepSpec]:
+    from releasebuild.gates.leakage import LeakageGateConfig
+
+    leakage = build.gates.get("leakage") or LeakageGateConfig()
+    assert isinstance(leakage, LeakageGateConfig)
+    settings = config.settings(leakage.threshold)
+    specs = [StepSpec(f"{name}/fingerprint", "fingerprint", {"family": name, **fingerprint_params(settings)},
+                      (f"{name}/privacy",), name, reads={f"{name}/privacy": ("records.jsonl", "taken_down.jsonl")})
+             for name in build.families]
+    order = keep_order(config, build)
+    params = {"blocking": config.blocking, "thresholds": config.model_dump(mode="json"),
+              "settings": fingerprint_params(settings), "threshold": config.threshold, "priority": order,
+              "links": {"threshold": leakage.threshold, "compare": list(leakage.compare)},
+              "max_removed_ratio": config.max_removed_ratio}
+    deps = tuple(f"{name}/fingerprint" for name in build.families)
+    specs.append(StepSpec("release/dedup", DedupGate.kind, params, deps))
+    return specs
+
+
+class DedupGate(Step):
+    kind = "gate_dedup"
+    code_version = "1"
+    memo = (NEAR,)
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        params = ctx.params
+        order: list[str] = params["priority"]
+        packs = {name: Pack({file: ctx.input_path(f"{name}/fingerprint", file) for file in FILES}) for name in order}
+        links = params["links"]
+        thresholds = {"conversation": min(params["threshold"], links["threshold"]),
+                      **{kind: links["threshold"] for kind in ("user", "assistant")}}
+        kinds = ["conversation", *(kind for kind in ("user", "assistant") if kind in links["compare"])]
+        identity = digest(params["settings"])
+        memo = _read_memo(ctx.memo.get(NEAR), identity)
+        near: dict[str, list[tuple[str, int, str, int, float]]] = {kind: [] for kind in kinds}
+        searched = reused = 0
+        with ctx.create(NEAR) as out:
+            out.write(f"#near\t{identity}\n".encode())
+            for kind in kinds:
+                for index, left in enumerate(order):
+                    for right in order[index:]:
+                        key = "\t".join([kind, ctx.inputs[f"{left}/fingerprint"].digest,
+                                         ctx.inputs[f"{right}/fingerprint"].digest, str(thresholds[kind])])
+                        pairs = memo.get(key)
+                        if pairs is None:
+                            pairs = near_pairs(packs[left], None if left == right else packs[right], kind,
+                                               thresholds[kind])
+                            searched += 1
+                        else:
+                            reused += 1
+                        out.write(f"=\t{key}\n".encode())
+                        for a, b, similarity in pairs:
+                            out.write(f"{a}\t{b}\t{similarity}\n".encode())
+                            near[kind].append((left, a, right, b, similarity))
+        decisions = _Decisions(order, packs, params["threshold"])
+        decisions.remove(near["conversation"])
+        link_rows = decisions.links(near, links)
+        return _report(ctx, decisions, link_rows, {"family_pairs_searched": searched, "family_pairs_reused": reused})
+
+
+def _read_memo(path: Path | None, identity: str) -> dict[str, list[Pair]]:
+    found: dict[str, list[Pair]] = {}
+    if path is None:
+        return found
+    with path.open(encoding="utf-8") as fh:
+        if fh.readline().rstrip("\n") != f"#near\t{identity}":
+            return found
+        current: list[Pair] = []
+        for line in fh:
+            if line.startswith("=\t"):
+                current = found.setdefault(line[2:].rstrip("\n"), [])
+            else:
+                a, b, similarity = line.split("\t")
+                current.append((int(a), int(b), float(similarity)))
+    return found
+
+
+Ref = tuple[str, int]  # (family, row)
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(record_id: str) -> tuple[tuple[int, int | str], ...]:
+    """"Lowest id" as people read it: digit runs compare as numbers (row 216 before row 1858)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(record_id) if part)
+
+
+class _Decisions:
+    """The keep-policy over every family's conversations, then the links between survivors."""
+
+    def __init__(self, order: list[str], packs: dict[str, Pack], threshold: float):
+        self.order = order
+        self.rank = {name: index for index, name in enumerate(order)}
+        self.packs = packs
+        self.threshold = threshold
+        self.removed: dict[Ref, dict[str, Any]] = {}
+        self.shared_turn_pairs: Counter[str] = Counter()  # family -> distinct turn pairs its survivors share
+        self.takedown_hashes: dict[str, Ref] = {}
+        self.members: dict[str, list[Ref]] = defaultdict(list)  # conversation hash -> records, best first
+        for name in order:
+            for row_index, row in enumerate(packs[name].rows):
+                text_hash = row.hashes["conversation"]
+                if row.takedown:
+                    self.takedown_hashes.setdefault(text_hash, (name, row_index))
+                else:
+                    self.members[text_hash].append((name, row_index))
+        for refs in self.members.values():
+            refs.sort(key=self.priority)
+
+    def priority(self, ref: Ref) -> tuple[int, tuple[tuple[int, int | str], ...]]:
+        return self.rank[ref[0]], natural_key(self.packs[ref[0]].rows[ref[1]].id)
+
+    def name(self, ref: Ref) -> str:
+        return f"{ref[0]}/{self.packs[ref[0]].rows[ref[1]].id}"
+
+    def text_hash(self, ref: Ref, kind: str = "conversation") -> str:
+        return self.packs[ref[0]].rows[ref[1]].hashes[kind]
+
+    def _remove(self, refs: list[Ref], code: str, of: Ref, similarity: float, taken_down: bool = False) -> None:
+        for ref in refs:
+            if ref not in self.removed:
+                self.removed[ref] = {"code": code, "duplicate_of": self.name(of), "similarity": similarity,
+                                     **({"duplicate_of_taken_down": True} if taken_down else {})}
+
+    def remove(self, pairs: list[tuple[str, int, str, int, float]]) -> None:
+        for text_hash, source in sorted(self.takedown_hashes.items()):
+            self._remove(self.members.get(text_hash, []), "takedown_duplicate", source, 1.0, taken_down=True)
+        similar: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        for left, a, right, b, similarity in pairs:
+            if similarity < self.threshold:
+                continue
+            one, other = self.text_hash((left, a)), self.text_hash((right, b))
+            for mine, theirs, ref in ((one, other, (right, b)), (other, one, (left, a))):
+                if theirs in self.takedown_hashes:
+                    self._remove(self.members.get(mine, []), "takedown_near_duplicate",
+                                 self.takedown_hashes[theirs], similarity, taken_down=True)
+                elif not self.packs[ref[0]].rows[ref[1]].takedown:
+                    similar[mine].append((similarity, theirs))
+        for refs in self.members.values():
+            if refs and refs[0] not in self.removed:
+                self._remove(refs[1:], "exact_duplicate", refs[0], 1.0)
+        kept: set[str] = set()
+        for text_hash, refs in sorted(self.members.items(), key=lambda item: self.priority(item[1][0])):
+            if refs[0] in self.removed:
+                continue
+            matches = [(similarity, theirs) for similarity, theirs in similar.get(text_hash, ()) if theirs in kept]
+            if matches:
+                # the most similar kept text; on a tie, the better-ranked one
+                similarity, theirs = min(matches, key=lambda m: (-m[0], self.priority(self.members[m[1]][0])))
+                self._remove(refs, "near_duplicate", self.members[theirs][0], similarity)
+            else:
+                kept.add(text_hash)
+
+    def survivors(self) -> list[Ref]:
+        return sorted((ref for refs in self.members.values() for ref in refs if ref not in self.removed),
+                      key=self.priority)
+
+    def links(self, near: dict[str, list[tuple[str, int, str, int, float]]],
+              settings: dict[str, Any]) -> list[tuple[str, str, str, float]]:
+        """(kind, record, record, similarity) between survivors: stars over records sharing a text or a turn
+        pair (to the best-ranked of them), and near pairs at the link threshold between texts' best records."""
+        survivors = self.survivors()
+        rows: set[tuple[str, str, str, float]] = set()
+        first: dict[str, dict[str, Ref]] = {}
+        for kind in ("conversation", *(k for k in ("user", "assistant") if k in settings["compare"])):
+            groups: dict[str, list[Ref]] = defaultdict(list)
+            for ref in survivors:
+                if self.text_hash(ref, kind):
+                    groups[self.text_hash(ref, kind)].append(ref)
+            first[kind] = {text_hash: refs[0] for text_hash, refs in groups.items()}
+            for refs in groups.values():
+                rows.update(self._link(kind, refs[0], ref, 1.0) for ref in refs[1:])
+            for left, a, right, b, similarity in near[kind]:
+                if similarity < settings["threshold"]:
+                    continue
+                one = first[kind].get(self.text_hash((left, a), kind))
+                other = first[kind].get(self.text_hash((right, b), kind))
+                if one is not None and other is not None:
+                    rows.add(self._link(kind, one, other, similarity))
+        shared: dict[str, list[Ref]] = defaultdict(list)
+        for ref in survivors:
+            for pair_hash in self.packs[ref[0]].rows[ref[1]].turn_pairs:
+                shared[pair_hash].append(ref)
+        self.shared_turn_pairs.clear()
+        for refs in shared.values():
+            if len(refs) > 1:
+                self.shared_turn_pairs.update({ref[0] for ref in refs})
+                if "turn_pairs" in settings["compare"]:
+                    rows.update(self._link("turn_pair", refs[0], ref, 1.0) for ref in refs[1:])
+        return sorted(rows)
+
+    def _link(self, kind: str, one: Ref, other: Ref, similarity: float) -> tuple[str, str, str, float]:
+        left, right = sorted((one, other), key=self.priority)
+        return kind, self.name(left), self.name(right), similarity
+
+
+def _report(ctx: StepContext, decisions: _Decisions, link_rows: list[tuple[str, str, str, float]],
+            stats: dict[str, int]) -> dict[str, Any]:
+    params = ctx.params
+    with ctx.create(LINKS) as out:
+        for kind, left, right, similarity in link_rows:
+            out.write(f"{kind}\t{left}\t{right}\t{similarity}\n".encode())
+    per_family_links: dict[str, list[str]] = defaultdict(list)
+    for kind, left, right, similarity in link_rows:
+        left_family, left_id = left.split("/", 1)
+        right_family, right_id = right.split("/", 1)
+        if left_family == right_family:
+            per_family_links[left_family].append(f"{left_id}\t{right_id}\t{kind}\t{similarity}\n")
+    families = []
+    failed = []
+    for name in decisions.order:
+        pack = decisions.packs[name]
+        removed = sorted(({"id": pack.rows[row].id, **why} for (family, row), why in decisions.removed.items()
+                          if family == name), key=lambda entry: entry["id"])
+        ctx.write_lines(f"{name}.removed.jsonl", removed, publish=f"gates/dedup/{name}.jsonl", kind="gate_report")
+        with ctx.create(f"{name}.links.tsv") as out:
+            out.write("".join(sorted(per_family_links[name])).encode("utf-8"))
+        meta = ctx.inputs[f"{name}/fingerprint"].meta
+        records = meta["records"]
+        ratio = len(removed) / records if records else 0.0
+        entry: dict[str, Any] = {
+            "family": name, "records": records, "removed": len(removed),
+            "removed_by": dict(sorted(Counter(row["code"] for row in removed).items())),
+            "removed_ratio": round(ratio, 6), "short_texts": meta["short_texts"],
+            "shared_turn_pairs": decisions.shared_turn_pairs[name],
+            "taken_down_fingerprints": meta["takedowns"], "status": "pass", "report": f"gates/dedup/{name}.jsonl"}
+        if ratio > params["max_removed_ratio"]:
+            failed.append(name)
+            entry.update(status="fail", why=f"{ratio:.1%} of records removed as duplicates, limit "
+                                            f"{params['max_removed_ratio']:.0%}: check the source and mapping")
+        entry["records_listed"] = removed[:50] if entry["status"] == "pass" else listed(
+            ctx.outputs[f"{name}.removed.jsonl"].path)
+        families.append(entry)
+    counts = Counter(kind for kind, *_ in link_rows)
+    status = "fail" if failed else "pass"
+    settings = params["settings"]
+    report = {"gate": "dedup", "status": status, "failed_families": failed, "keep_policy": {
+        "family_priority": decisions.order, "then": "lowest record id (digit runs compared as numbers)"},
+        "threshold": params["threshold"], "settings": settings,
+        "lsh": {kind: dict(zip(("bands", "rows"), Settings.from_params(settings).bands[kind], strict=True))
+                for kind in settings["kinds"]},
+        "links": {"threshold": params["links"]["threshold"], "compare": params["links"]["compare"],
+                  "counts": dict(sorted(counts.items()))},
+        "families": families}
+    ctx.write_json("report.json", report, publish="gates/dedup.json", kind="gate_report")
+    with ctx.create("report.md", publish="gates/dedup.md", kind="gate_report") as out:
+        out.write(_markdown(report).encode("utf-8"))
+    meta_out = gate_meta("dedup", status, params, "gates/dedup.json", families)
+    return {**meta_out, "removed": {entry["family"]: entry["removed"] for entry in families},
+            "_stats": stats}
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    shingle = report["settings"]["shingle"]
+    lines = [f"# Dedup gate: {report['status']}", "",
+             f"Near-duplicate threshold: Jaccard >= {report['threshold']} over {shingle['unit']} "
+             f"{shingle['size']}-shingles, confirmed exactly. Keep-policy: "
+             + " > ".join(report["keep_policy"]["family_priority"]) + ", then the lowest id.", "",
+             "| family | records | removed | exact | near | taken-down copies | too short to shingle | status |",
+             "|---|---|---|---|---|---|---|---|"]
+    for family in report["families"]:
+        by = family["removed_by"]
+        taken = by.get("takedown_duplicate", 0) + by.get("takedown_near_duplicate", 0)
+        short = family["short_texts"].get("conversation", 0)
+        lines.append(f"| {family['family']} | {family['records']} | {family['removed']} | "
+                     f"{by.get('exact_duplicate', 0)} | {by.get('near_duplicate', 0)} | {taken} | {short} | "
+                     f"{family['status']} |")
+    for family in report["families"]:
+        for row in family["records_listed"][:20]:
+            lines.append(f"- `{family['family']}/{row['id']}`: {row['code']} of `{row['duplicate_of']}` "
+                         f"(similarity {row['similarity']})")
+    return "\n".join(lines) + "\n"
+
+

@@ -1,0 +1,144 @@
+"""One family's dedup fingerprints: exact hashes, shingles, MinHash signatures and LSH band keys, packed.
+
+A memo step: a text whose exact hash (per kind) is in the previous pack, made with the same settings, reuses
+that pack's shingles and signature instead of recomputing them, so an edit to a few records costs a few
+signatures. Taken-down records (privacy's taken_down.jsonl) are fingerprinted too, flagged: their near
+duplicates must go as well.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from releasebuild.dedup.minhash import band_keys, signatures
+from releasebuild.dedup.near import Settings, fingerprint
+from releasebuild.dedup.pack import FILES, PACK, PARTS, Pack, Row
+from releasebuild.keys import digest
+from releasebuild.steps.base import STATS, OutputFile, Step, StepContext
+
+BATCH = 1024
+
+
+class Fingerprint(Step):
+    kind = "fingerprint"
+    code_version = "1"
+    memo = FILES
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        settings = Settings.from_params(ctx.params)
+        (privacy_id,) = ctx.spec.deps
+        identity = digest(settings.identity())
+        previous = _previous(ctx.memo, identity)
+        writer = _PackWriter(ctx, settings)
+
+        def records() -> Iterator[tuple[dict[str, Any], bool]]:
+            for name, takedown in (("records.jsonl", False), ("taken_down.jsonl", True)):
+                with ctx.input_path(privacy_id, name).open("rb") as fh:
+                    for line in fh:
+                        yield json.loads(line), takedown
+
+        batch: list[tuple[Row, dict[str, list[int]]]] = []
+        for record, takedown in records():
+            batch.append(fingerprint(record["id"], record["messages"], settings, takedown))
+            if len(batch) >= BATCH:
+                writer.add(batch, previous)
+                batch = []
+        writer.add(batch, previous)
+        return writer.finish(identity)
+
+
+class _PackWriter:
+    def __init__(self, ctx: StepContext, settings: Settings):
+        self.ctx = ctx
+        self.settings = settings
+        self.records = ctx.open_output("records.tsv")
+        self.parts: dict[str, dict[str, OutputFile]] = {
+            kind: {part: ctx.open_output(f"{kind}.{part}") for part in PARTS} for kind in settings.kinds}
+        self.offsets = dict.fromkeys(settings.kinds, 0)
+        for kind in settings.kinds:
+            self.parts[kind]["offsets"].write(np.zeros(1, dtype=np.int64).tobytes())
+        self.rows = 0
+        self.takedowns = 0
+        self.short = dict.fromkeys(settings.kinds, 0)
+        self.computed = self.reused = 0
+
+    def add(self, batch: list[tuple[Row, dict[str, list[int]]]], previous: _Previous | None) -> None:
+        if not batch:
+            return
+        for row, _ in batch:
+            self.records.write(row.line().encode("utf-8"))
+            self.rows += 1
+            self.takedowns += row.takedown
+        for kind in self.settings.kinds:
+            sigs = np.empty((len(batch), self.settings.num_perm), dtype=np.uint32)
+            fresh = []
+            for index, (row, _) in enumerate(batch):
+                cached = previous.signature(kind, row.hashes[kind]) if previous and row.hashes[kind] else None
+                if cached is not None:
+                    sigs[index] = cached
+                    self.reused += 1
+                else:
+                    fresh.append(index)
+            if fresh:
+                sigs[fresh] = signatures((batch[i][1][kind] for i in fresh), self.settings.num_perm,
+                                         self.settings.seed)
+                self.computed += len(fresh)
+            bands, rows = self.settings.bands[kind]
+            out = self.parts[kind]
+            out["sig"].write(sigs.tobytes())
+            out["bands"].write(band_keys(sigs, bands, rows).tobytes())
+            for row, shingles in batch:
+                values = shingles[kind]
+                self.short[kind] += bool(row.hashes[kind]) and not values
+                out["shingles"].write(np.asarray(values, dtype=np.uint32).tobytes())
+                self.offsets[kind] += len(values)
+                out["offsets"].write(np.int64(self.offsets[kind]).tobytes())
+
+    def finish(self, identity: str) -> dict[str, Any]:
+        self.records.close()
+        for parts in self.parts.values():
+            for out in parts.values():
+                out.close()
+        info = {"identity": identity, **self.settings.identity(), "kinds": list(self.settings.kinds),
+                "num_perm": self.settings.num_perm, "rows": self.rows,
+                "bands": {kind: list(value) for kind, value in self.settings.bands.items()}}
+        self.ctx.write_json(PACK, info)
+        return {"family": self.ctx.params["family"], "records": self.rows - self.takedowns,
+                "takedowns": self.takedowns, "short_texts": self.short,
+                STATS: {"signatures_computed": self.computed, "signatures_reused": self.reused}}
+
+
+class _Previous:
+    """The previous pack's signatures by exact text hash (only when made with the same settings)."""
+
+    def __init__(self, pack: Pack, sigs: dict[str, np.ndarray]):
+        self.rows: dict[str, dict[str, int]] = {kind: {} for kind in sigs}
+        for index, row in enumerate(pack.rows):
+            for kind in sigs:
+                self.rows[kind].setdefault(row.hashes[kind], index)
+        self.sigs = sigs
+
+    def signature(self, kind: str, text_hash: str) -> np.ndarray | None:
+        index = self.rows.get(kind, {}).get(text_hash)
+        return None if index is None else self.sigs[kind][index]
+
+
+def _previous(memo: dict[str, Path], identity: str) -> _Previous | None:
+    if set(memo) != set(FILES) or json.loads(memo[PACK].read_bytes()).get("identity") != identity:
+        return None
+    pack = Pack(memo)
+    count = len(pack.rows)
+    sigs = {}
+    for kind in pack.info["kinds"]:
+        path = memo[f"{kind}.sig"]
+        sigs[kind] = (np.memmap(path, dtype=np.uint32, mode="r", shape=(count, pack.num_perm))
+                      if count else np.zeros((0, pack.num_perm), dtype=np.uint32))
+    return _Previous(pack, sigs)
+
+
