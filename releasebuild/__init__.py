@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "detect_pii"]
+__all__ = ["__version__", "detect_pii", "find_near_duplicates"]
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -20,3 +20,22 @@ def detect_pii(texts: Sequence[str], config: Any = None) -> list[list[tuple[int,
     from releasebuild.privacy.detector import detect_pii as detect
 
     return detect(texts, config)
+
+
+def find_near_duplicates(docs: Sequence[dict[str, Any]], threshold: float = 0.8,
+                         config: Any = None) -> set[tuple[int, int]]:
+    """Every index pair (i < j) of `docs` ({"id", "messages": [{"role", "content"}]}) whose conversations are at
+    least `threshold` similar: the exact Jaccard of their shingle sets under the dedup gate's settings (`config`: a
+    DedupGateConfig or a path to a gates/dedup.yaml; default: the gate's defaults). MinHash/LSH only proposes
+    candidates; every pair returned was confirmed. Identical normalized texts count, even ones too short to
+    shingle."""
+    from releasebuild.dedup.near import find_near_duplicates as find
+
+    if isinstance(config, (str, bytes)) or hasattr(config, "__fspath__"):
+        from pathlib import Path
+
+        from releasebuild.config.load import load_gate_file
+        from releasebuild.gates.dedup import DedupGateConfig
+
+        config = load_gate_file(DedupGateConfig, Path(config))  # type: ignore[arg-type]
+    return find(docs, threshold, config.settings(threshold) if config is not None else None)
