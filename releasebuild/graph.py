@@ -2,7 +2,8 @@
 
 Per family: ingest -> privacy (scan, redact, drop) -> split -> export and provenance (side by side). Global:
 curriculum, the coverage gate (every release has one), the gates release.yaml configures plus the always-on
-privacy and provenance gates (from the gate registry), gate summary, manifest, publish.
+privacy, provenance and distribution gates (from the gate registry; a gate may add per-family steps, such as
+distribution's `<family>/stats`), gate summary, manifest, publish.
 """
 
 from __future__ import annotations
@@ -113,7 +114,8 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None)
     for gate_id, config in sorted(definition.gates.items()):
         for spec in GATES[gate_id].build_steps(config, build):
             specs.append(spec)
-            gate_ids.append(spec.id)
+            if spec.family is None:  # a gate's per-family steps (distribution's stats) feed its verdict step
+                gate_ids.append(spec.id)
     specs.append(StepSpec("release/gates", "gate_summary", {}, tuple(gate_ids),
                           reads={gate: ("meta",) for gate in gate_ids}))
     specs.append(StepSpec(

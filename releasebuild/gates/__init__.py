@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from releasebuild.gates import privacy, provenance, quarantine
+from releasebuild.gates import distribution, privacy, provenance, quarantine
 from releasebuild.gates.base import GateConfig
 from releasebuild.steps.base import Step, StepSpec
 
@@ -19,10 +19,12 @@ class GateKind:
 
 
 GATES: dict[str, GateKind] = {
+    "distribution": GateKind(distribution.DistributionGateConfig, distribution.DistributionGate,
+                             distribution.build_steps),
     "privacy": GateKind(privacy.PrivacyGateConfig, privacy.PrivacyGate, privacy.build_steps),
     "provenance": GateKind(provenance.ProvenanceGateConfig, provenance.ProvenanceGate, provenance.build_steps),
     "quarantine": GateKind(quarantine.QuarantineGateConfig, quarantine.QuarantineGate, quarantine.build_steps),
 }
 # Gates no release goes without: when release.yaml does not declare them, they run with their defaults.
-ALWAYS_ON: tuple[str, ...] = ("privacy", "provenance")
+ALWAYS_ON: tuple[str, ...] = ("distribution", "privacy", "provenance")
 GATE_CONFIGS: dict[str, type[GateConfig]] = {gate_id: kind.config for gate_id, kind in GATES.items()}
