@@ -118,8 +118,8 @@ def test_a_clean_machine_fetches_only_the_blobs_a_rerun_step_reads(s3_release: R
     s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/beta.jsonl", Body=_jsonl(rows) + b"{not json\n")
     s3_server.requests.clear()
     report = apply(s3_release)
-    assert ran(report) == {"beta/ingest", "beta/privacy", "beta/export", "beta/provenance", "release/coverage",
-                           "release/manifest", "release/publish"}
+    assert ran(report) == {"beta/ingest", "beta/privacy", "beta/export", "beta/provenance", "beta/stats",
+                           "release/coverage", "release/distribution", "release/manifest", "release/publish"}
     # The previous privacy scan table comes from the shared tier: only the edited message is scanned again.
     privacy = next(step for step in report["steps"] if step["id"] == "beta/privacy")
     assert privacy["stats"]["messages_scanned"] == 1 and privacy["stats"]["messages_from_cache"] > 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from releasebuild.distribution.stats import ROLES, Distribution
@@ -19,7 +20,7 @@ PANELS: tuple[tuple[str, str], ...] = (("turns", "turns per conversation"),
                                        ("tokens_per_message", "tokens per message"),
                                        ("tokens_per_conversation", "tokens per conversation"))
 DPI = 100
-BELOW: dict[str, Any] = {"fontsize": 7, "loc": "upper center", "bbox_to_anchor": (0.5, -0.08), "ncols": 3,
+BELOW: dict[str, Any] = {"fontsize": 7, "loc": "upper center", "bbox_to_anchor": (0.5, -0.12), "ncols": 3,
                          "frameon": False}
 TOKEN_BINS = 40
 
@@ -52,7 +53,7 @@ def family_png(family: str, tokenizer: str, splits: dict[str, dict[str, Distribu
         axes[0].legend(fontsize=7, title="split (conversations)", title_fontsize=7)
         figure.suptitle(f"{family}: distributions by split", fontsize=11)
 
-    return _render((12, 3.6), draw)
+    return _render((12, 3.6), Margins(left=0.6, right=0.2, top=0.6, bottom=0.55), draw)
 
 
 def overview_png(rows: dict[str, dict[str, dict[str, Any]]], tokenizer: str) -> bytes:
@@ -92,16 +93,31 @@ def overview_png(rows: dict[str, dict[str, dict[str, Any]]], tokenizer: str) -> 
             ax.tick_params(axis="x", labelsize=7)
         figure.suptitle("release overview", fontsize=11)
 
-    return _render((13, 1.6 + 0.45 * len(families)), draw)
+    label_width = 0.3 + 0.07 * max((len(name) for name in families), default=0)  # 8 pt family names
+    return _render((13, 1.6 + 0.45 * len(families)), Margins(left=label_width, right=0.2, top=0.6, bottom=0.75),
+                   draw)
 
 
-def _render(size: tuple[float, float], draw: Callable[[Any], None]) -> bytes:
+@dataclass(frozen=True)
+class Margins:
+    """Space around the panels, in inches. Fixed margins instead of constrained layout: it cost half the time."""
+
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+
+def _render(size: tuple[float, float], margins: Margins, draw: Callable[[Any], None]) -> bytes:
     import matplotlib.style
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    width, height = size
     with matplotlib.style.context("default"):
-        figure = Figure(figsize=size, dpi=DPI, layout="constrained")
+        figure = Figure(figsize=size, dpi=DPI)
+        figure.subplots_adjust(left=margins.left / width, right=1 - margins.right / width,
+                               top=1 - margins.top / height, bottom=margins.bottom / height, wspace=0.25)
         FigureCanvasAgg(figure)
         draw(figure)
         buffer = io.BytesIO()
