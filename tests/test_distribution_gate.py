@@ -16,7 +16,7 @@ import yaml
 
 from releasebuild import api, cli
 from releasebuild.distribution.stats import Accumulator, Distribution
-from releasebuild.distribution.tokenizers import APPROX, VOCABULARIES, approx_count, resolve
+from releasebuild.distribution.tokenizers import APPROX, VOCABULARIES, approx_count, resolve, vocabulary_problem
 from releasebuild.errors import DefinitionError, GateBlocked
 from releasebuild.testing import ReleaseFixture, conversation, family_definition, make_release, write_jsonl
 
@@ -246,6 +246,23 @@ def test_tokenizer_falls_back_to_the_approximation_offline_and_says_so(tmp_path:
                               "and fallback is 'error': cl100k_base's vocabulary file "
                               "(9b5ad71b2ce5302211f9c61530b329a4922fc6a4) is not in TIKTOKEN_CACHE_DIR")
     assert "TIKTOKEN_CACHE_DIR" in message.split("hint:")[1]
+
+
+@pytest.mark.skipif(vocabulary_problem("cl100k_base") is not None,
+                    reason="cl100k_base's vocabulary file is not in TIKTOKEN_CACHE_DIR (see docs/gates.md)")
+def test_tiktoken_counts_when_its_vocabulary_is_offline(tmp_path: Path) -> None:
+    import tiktoken
+
+    rows = [conversation(f"a{i}", f"s{i}", text="I can't sleep; tell me more, please!") for i in range(3)]
+    fixture = make_release(tmp_path / "rel", {"alpha": rows})
+    with_gate(fixture, {"tokenizer": "cl100k_base", "fallback": "error"})
+    assert api.apply(fixture.release_yaml, jobs=2).outcome.error is None
+    gate = report_at(published(fixture))
+    assert gate["status"] == "pass" and gate["tokenizer"]["name"] == "cl100k_base"
+    assert gate["tokenizer"]["version"].startswith(f"tiktoken=={tiktoken.__version__} sha256:")
+    encoding = tiktoken.get_encoding("cl100k_base")
+    expected = sum(len(encoding.encode_ordinary(turn["text"])) for row in rows for turn in row["dialog"])
+    assert family_entry(gate, "alpha")["splits"]["all"]["tokens"] == expected
 
 
 def test_reports_and_plots_are_byte_identical_across_builds(tmp_path: Path) -> None:

@@ -186,7 +186,7 @@ class DistributionGate(Step):
         report = {
             "gate": GATE, "format_version": FORMAT_VERSION, "status": status, "tokenizer": tokenizer,
             "max_message_tokens": params["max_message_tokens"],
-            "previous": {**(params["previous"] or {"version": None}), "note": note},
+            "previous": {**(params["previous"] or {"version": None, "report": False}), "note": note},
             "regression": regression, "metrics": list(METRICS), "failed_families": failed,
             "removed_families": sorted(set(before) - set(current)),
             "acknowledged": [{**ack, "regressions": sum(row.get("acknowledgement") == index for entry in families
