@@ -1,9 +1,10 @@
 """The target graph: a release definition becomes StepSpecs in a networkx DiGraph.
 
 Per family: ingest -> privacy (scan, redact, drop) -> fingerprint; every family's fingerprints -> release/dedup;
-then per family split (its own slice of dedup's decisions, and the previous release's split index) -> export and
-provenance (side by side). Global: curriculum, the coverage gate (every release has one), the gates release.yaml
-configures plus the always-on ones (from the gate registry), gate summary, manifest, publish.
+then per family split (its own slice of dedup's decisions, and the previous release's split index) -> export,
+provenance and stats (side by side). Global: curriculum, the coverage gate (every release has one), the gates
+release.yaml configures plus the always-on ones (from the gate registry; a gate may add per-family steps, such as
+dedup's `<family>/fingerprint` and distribution's `<family>/stats`), gate summary, manifest, publish.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None)
     for gate_id, config in sorted(definition.gates.items()):
         for spec in GATES[gate_id].build_steps(config, build):  # a gate's own step, and per-family helpers
             specs.append(spec)
-            if spec.family is None:
+            if spec.family is None:  # a gate's per-family steps (fingerprint, stats) feed its verdict step
                 gate_ids.append(spec.id)
     specs.append(StepSpec("release/gates", "gate_summary", {}, tuple(gate_ids),
                           reads={gate: ("meta",) for gate in gate_ids}))

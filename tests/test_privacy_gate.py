@@ -53,7 +53,9 @@ def published(fixture: ReleaseFixture) -> Path:
 
 
 def text_under(directory: Path) -> str:
-    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(directory.rglob("*")) if path.is_file())
+    """Every text file's content (plots are images of counts and family names, with no record text)."""
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(directory.rglob("*"))
+                     if path.is_file() and path.suffix != ".png")
 
 
 def jsonl(path: Path) -> list[dict[str, Any]]:

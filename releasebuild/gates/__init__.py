@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from releasebuild.gates import dedup, leakage, privacy, provenance, quarantine
+from releasebuild.gates import dedup, distribution, leakage, privacy, provenance, quarantine
 from releasebuild.gates.base import GateConfig
 from releasebuild.steps.base import Step, StepSpec
 
@@ -20,11 +20,13 @@ class GateKind:
 
 GATES: dict[str, GateKind] = {
     "dedup": GateKind(dedup.DedupGateConfig, dedup.DedupGate, dedup.build_steps),
+    "distribution": GateKind(distribution.DistributionGateConfig, distribution.DistributionGate,
+                             distribution.build_steps),
     "leakage": GateKind(leakage.LeakageGateConfig, leakage.LeakageGate, leakage.build_steps),
     "privacy": GateKind(privacy.PrivacyGateConfig, privacy.PrivacyGate, privacy.build_steps),
     "provenance": GateKind(provenance.ProvenanceGateConfig, provenance.ProvenanceGate, provenance.build_steps),
     "quarantine": GateKind(quarantine.QuarantineGateConfig, quarantine.QuarantineGate, quarantine.build_steps),
 }
 # Gates no release goes without: when release.yaml does not declare them, they run with their defaults.
-ALWAYS_ON: tuple[str, ...] = ("privacy", "provenance", "dedup", "leakage")
+ALWAYS_ON: tuple[str, ...] = ("privacy", "provenance", "dedup", "leakage", "distribution")
 GATE_CONFIGS: dict[str, type[GateConfig]] = {gate_id: kind.config for gate_id, kind in GATES.items()}

@@ -15,9 +15,10 @@ from releasebuild.steps.privacy import PrivacyScan
 from releasebuild.steps.provenance import Provenance
 from releasebuild.steps.publish import Publish
 from releasebuild.steps.split import Split
+from releasebuild.steps.stats import Stats
 
 STEP_KINDS: dict[str, type[Step]] = {
     kind.kind: kind
-    for kind in (Ingest, PrivacyScan, Fingerprint, Split, Export, Provenance, Curriculum, GateSummary, Manifest,
-                 Publish, CoverageGate, *(gate.step for gate in GATES.values()))
+    for kind in (Ingest, PrivacyScan, Fingerprint, Split, Export, Provenance, Stats, Curriculum, GateSummary,
+                 Manifest, Publish, CoverageGate, *(gate.step for gate in GATES.values()))
 }

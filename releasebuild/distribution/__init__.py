@@ -1,0 +1,1 @@
+"""Pure helpers of the distribution gate: token counts, streaming statistics, plots."""

@@ -1,0 +1,50 @@
+"""Per-family statistics of the records that ship, by split: what the distribution gate judges and plots.
+
+Streams the privacy step's records beside the split assignment (line-aligned, like export) and keeps only
+value -> count tables (distribution/stats.py), never the records. Rows without a split (removed on the way)
+are not counted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from releasebuild.config.models import SPLITS
+from releasebuild.distribution.stats import Accumulator
+from releasebuild.distribution.tokenizers import counter
+from releasebuild.steps.base import Step, StepContext
+
+STATS_FILE = "stats.json"
+ALL = "all"  # the family's row over every split
+
+
+class Stats(Step):
+    kind = "stats"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        family, tokenizer = ctx.params["family"], ctx.params["tokenizer"]
+        max_message_tokens = ctx.params["max_message_tokens"]
+        count_tokens = counter(tokenizer["name"])
+        privacy_id, split_id = ctx.spec.deps
+        per_split: dict[str, Accumulator] = {}
+        with ctx.input_path(privacy_id, "records.jsonl").open("rb") as records, \
+                ctx.input_path(split_id, "assignment.jsonl").open("rb") as assignment:
+            for body, assigned_line in zip(records, assignment, strict=True):
+                split = json.loads(assigned_line)["split"]
+                if split is None:
+                    continue
+                accumulator = per_split.setdefault(split, Accumulator())
+                accumulator.add(json.loads(body)["messages"], count_tokens, max_message_tokens)
+        combined = Accumulator()
+        for accumulator in per_split.values():
+            combined.merge(accumulator)
+        rows = {ALL: combined, **{split: per_split[split] for split in SPLITS if split in per_split}}
+        metrics = {name: accumulator.metrics() for name, accumulator in rows.items()}
+        ctx.write_json(STATS_FILE, {
+            "family": family, "tokenizer": tokenizer, "max_message_tokens": max_message_tokens,
+            "splits": {name: {"metrics": metrics[name], "distributions": accumulator.distributions()}
+                       for name, accumulator in rows.items()}})
+        return {"family": family, "tokenizer": tokenizer, "splits": metrics}
