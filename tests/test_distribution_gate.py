@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -248,8 +249,9 @@ def test_tokenizer_falls_back_to_the_approximation_offline_and_says_so(tmp_path:
     assert "TIKTOKEN_CACHE_DIR" in message.split("hint:")[1]
 
 
-@pytest.mark.skipif(vocabulary_problem("cl100k_base") is not None,
-                    reason="cl100k_base's vocabulary file is not in TIKTOKEN_CACHE_DIR (see docs/gates.md)")
+@pytest.mark.skipif(vocabulary_problem("cl100k_base") is not None and not os.environ.get("CI"),
+                    reason="cl100k_base's vocabulary file is not in TIKTOKEN_CACHE_DIR (see docs/gates.md; "
+                           "CI fetches it with scripts/fetch_tiktoken_vocab.py)")
 def test_tiktoken_counts_when_its_vocabulary_is_offline(tmp_path: Path) -> None:
     import tiktoken
 
