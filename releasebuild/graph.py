@@ -41,7 +41,7 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
     assert isinstance(leakage, LeakageGateConfig)
     resplit = release.resplit
     resplit_reason = resplit.reason if resplit and (resplit.families is None or name in resplit.families) else None
-    index = previous.artifact(f"splits/{name}.jsonl") if previous and not resplit_reason else None
+    index = previous.artifact(f"splits/{name}.jsonl") if previous else None  # a resplit still pins held-out
     ingest_params = {"family": config.record_rules()}
     shards = {"family": name, "max_records": release.shards.max_records, "max_bytes": release.shards.max_bytes}
     provenance = definition.gates["provenance"]

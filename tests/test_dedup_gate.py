@@ -254,9 +254,45 @@ def test_published_records_keep_their_split_when_records_are_added_and_ratios_ch
                       resplit={"reason": "rebalance after the intake change", "families": ["alpha"]})
     report = build(fixture)
     sticky = report.outcome.results["alpha/split"].meta["sticky"]
-    assert sticky["resplit"] == "rebalance after the intake change" and sticky["previous"] is None
+    assert sticky["resplit"] == "rebalance after the intake change" and sticky["previous"] == "v2026-12-01"
     third = shipped_ids(fixture, "alpha", "v2026-12-02")
-    assert any(third[rid] != second[rid] for rid in second)
+    assert any(third[rid] != second[rid] for rid in second) and sticky["moved"] > 0
+    # ... but a held-out record stays held out.
+    assert {rid: third[rid] for rid, split in second.items() if split != "train"} == {
+        rid: split for rid, split in second.items() if split != "train"}
+
+
+def test_held_out_records_stay_held_out_after_an_absence_and_through_their_near_duplicates(tmp_path: Path) -> None:
+    rows = [record(f"r{i:03d}", seed=i) for i in range(40)]
+    fixture = make_release(tmp_path / "rel", {"alpha": rows})
+    build(fixture)
+    first = shipped_ids(fixture, "alpha")
+    held = sorted(rid for rid, split in first.items() if split != "train")
+    assert len(held) >= 4
+    by_id = {r["cid"]: r for r in rows}
+
+    def publish(version: str, data: list[dict[str, Any]]) -> dict[str, str]:
+        fixture.data_file("alpha").write_text("".join(json.dumps(r) + "\n" for r in data), encoding="utf-8")
+        # New records would almost all hash into train now.
+        fixture.edit_yaml(fixture.release_yaml, version=version,
+                          splits={"ratios": {"train": 0.98, "val": 0.01, "test": 0.01}, "salt": version})
+        build(fixture)
+        return shipped_ids(fixture, "alpha", version)
+
+    # v2: the first two held-out records are withdrawn from the source; their index entries are carried forward.
+    second = publish("v2026-12-01", [r for r in rows if r["cid"] not in held[:2]])
+    assert not set(held[:2]) & set(second)
+    index = {entry["id"]: entry for entry in jsonl(published(fixture, "v2026-12-01") / "splits" / "alpha.jsonl")}
+    assert [(index[rid]["split"], index[rid]["in_release"]) for rid in held[:2]] == [
+        (first[rid], False) for rid in held[:2]]
+    # v3: they come back, and the next two held-out records get a near copy that the keep-policy prefers
+    # (lower id): the copy survives dedup and takes the held-out split of the record it replaced.
+    copies = [edited(by_id[rid], f"a{k}", tail=2, session=f"s-new-{k}") for k, rid in enumerate(held[2:4])]
+    third = publish("v2026-12-02", rows + copies)
+    assert {rid: third[rid] for rid in held[:2]} == {rid: first[rid] for rid in held[:2]}
+    assert not set(held[2:4]) & set(third)  # removed as near duplicates of the copies
+    assert [third[f"a{k}"] for k in range(2)] == [first[rid] for rid in held[2:4]]
+    assert all(third[rid] == first[rid] for rid in first if rid in third)
 
 
 def test_a_new_record_joining_groups_published_in_different_splits_is_quarantined(tmp_path: Path) -> None:

@@ -14,7 +14,16 @@ import numpy as np
 
 from releasebuild.dedup.minhash import band_keys, bands_for, candidate_pairs, signatures
 from releasebuild.dedup.pack import Fingerprints, Row
-from releasebuild.dedup.text import TextRules, exact_hash, jaccard, kind_texts, shingle_hashes, turn_pairs
+from releasebuild.dedup.text import (
+    SHINGLE_HASH,
+    TextRules,
+    exact_hash,
+    jaccard,
+    normalized_turns,
+    shingle_hashes,
+    texts_by_kind,
+    turn_pairs,
+)
 
 Pair = tuple[int, int, float]  # (row in a, row in b, Jaccard)
 
@@ -39,7 +48,8 @@ class Settings:
         return {"normalize": {"nfkc": self.rules.nfkc, "casefold": self.rules.casefold,
                               "whitespace": self.rules.whitespace},
                 "shingle": {"unit": self.rules.unit, "size": self.rules.size},
-                "num_perm": self.num_perm, "seed": self.seed, "turn_pair_min_tokens": self.turn_pair_min_tokens}
+                "num_perm": self.num_perm, "seed": self.seed, "turn_pair_min_tokens": self.turn_pair_min_tokens,
+                "shingle_hash": SHINGLE_HASH}
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Settings:
@@ -47,14 +57,21 @@ class Settings:
                    dict(params["thresholds"]), params["turn_pair_min_tokens"])
 
 
-def fingerprint(record_id: str, messages: Sequence[dict[str, str]], settings: Settings,
-                takedown: bool = False) -> tuple[Row, dict[str, list[int]]]:
-    """A record's exact hashes and, per kind, its shingle hashes."""
-    texts = kind_texts(messages, settings.rules)
+def exact_fingerprint(record_id: str, messages: Sequence[dict[str, str]], settings: Settings,
+                      takedown: bool = False) -> tuple[Row, dict[str, str]]:
+    """A record's exact hashes and turn pairs, and its normalized text per kind (to shingle when needed)."""
+    turns = normalized_turns(messages, settings.rules)
+    texts = texts_by_kind(turns)
     hashes = {kind: exact_hash(text) if text else "" for kind, text in texts.items()}
-    shingles = {kind: shingle_hashes(texts[kind], settings.rules) for kind in settings.kinds}
-    pairs = turn_pairs(messages, settings.rules, settings.turn_pair_min_tokens)
-    return Row(record_id, takedown, hashes, pairs), shingles
+    pairs = turn_pairs(turns, settings.turn_pair_min_tokens)
+    return Row(record_id, takedown, hashes, pairs), texts
+
+
+def fingerprint(record_id: str, messages: Sequence[dict[str, str]], settings: Settings,
+                takedown: bool = False) -> tuple[Row, dict[str, np.ndarray]]:
+    """A record's exact hashes and, per kind, its shingle hashes."""
+    row, texts = exact_fingerprint(record_id, messages, settings, takedown)
+    return row, {kind: shingle_hashes(texts[kind], settings.rules) for kind in settings.kinds}
 
 
 class MemoryFingerprints(Fingerprints):
@@ -68,7 +85,7 @@ class MemoryFingerprints(Fingerprints):
             row, shingles = fingerprint(str(doc["id"]), doc["messages"], settings)
             self.rows.append(row)
             for kind in settings.kinds:
-                self._shingles[kind].append(np.array(shingles[kind], dtype=np.uint32))
+                self._shingles[kind].append(shingles[kind])
         self.bands = {}
         for kind, (bands, rows) in settings.bands.items():
             sigs = signatures(self._shingles[kind], settings.num_perm, settings.seed)

@@ -1,9 +1,9 @@
 """One family's dedup fingerprints: exact hashes, shingles, MinHash signatures and LSH band keys, packed.
 
 A memo step: a text whose exact hash (per kind) is in the previous pack, made with the same settings, reuses
-that pack's shingles and signature instead of recomputing them, so an edit to a few records costs a few
-signatures. Taken-down records (privacy's taken_down.jsonl) are fingerprinted too, flagged: their near
-duplicates must go as well.
+that pack's shingles and signature instead of shingling and signing it again, so an edit to a few records costs
+a few signatures (plus normalizing and hashing every text, to know which are unchanged). Taken-down records
+(privacy's taken_down.jsonl) are fingerprinted too, flagged: their near duplicates must go as well.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from releasebuild.dedup.minhash import band_keys, signatures
-from releasebuild.dedup.near import Settings, fingerprint
+from releasebuild.dedup.near import Settings, exact_fingerprint
 from releasebuild.dedup.pack import FILES, PACK, PARTS, Pack, Row
+from releasebuild.dedup.text import shingle_hashes
 from releasebuild.keys import digest
 from releasebuild.steps.base import STATS, OutputFile, Step, StepContext
 
@@ -26,7 +27,7 @@ BATCH = 1024
 
 class Fingerprint(Step):
     kind = "fingerprint"
-    code_version = "1"
+    code_version = "2"
     memo = FILES
 
     @staticmethod
@@ -43,9 +44,9 @@ class Fingerprint(Step):
                     for line in fh:
                         yield json.loads(line), takedown
 
-        batch: list[tuple[Row, dict[str, list[int]]]] = []
+        batch: list[tuple[Row, dict[str, str]]] = []
         for record, takedown in records():
-            batch.append(fingerprint(record["id"], record["messages"], settings, takedown))
+            batch.append(exact_fingerprint(record["id"], record["messages"], settings, takedown))
             if len(batch) >= BATCH:
                 writer.add(batch, previous)
                 batch = []
@@ -68,7 +69,7 @@ class _PackWriter:
         self.short = dict.fromkeys(settings.kinds, 0)
         self.computed = self.reused = 0
 
-    def add(self, batch: list[tuple[Row, dict[str, list[int]]]], previous: _Previous | None) -> None:
+    def add(self, batch: list[tuple[Row, dict[str, str]]], previous: _Previous | None) -> None:
         if not batch:
             return
         for row, _ in batch:
@@ -77,28 +78,29 @@ class _PackWriter:
             self.takedowns += row.takedown
         for kind in self.settings.kinds:
             sigs = np.empty((len(batch), self.settings.num_perm), dtype=np.uint32)
+            shingles: list[np.ndarray] = []
             fresh = []
-            for index, (row, _) in enumerate(batch):
-                cached = previous.signature(kind, row.hashes[kind]) if previous and row.hashes[kind] else None
+            for index, (row, texts) in enumerate(batch):
+                cached = previous.lookup(kind, row.hashes[kind]) if previous and row.hashes[kind] else None
                 if cached is not None:
-                    sigs[index] = cached
+                    sigs[index], values = cached
                     self.reused += 1
                 else:
+                    values = shingle_hashes(texts[kind], self.settings.rules)
                     fresh.append(index)
+                shingles.append(values)
+                self.short[kind] += bool(row.hashes[kind]) and not len(values)
             if fresh:
-                sigs[fresh] = signatures((batch[i][1][kind] for i in fresh), self.settings.num_perm,
-                                         self.settings.seed)
+                sigs[fresh] = signatures((shingles[i] for i in fresh), self.settings.num_perm, self.settings.seed)
                 self.computed += len(fresh)
             bands, rows = self.settings.bands[kind]
             out = self.parts[kind]
             out["sig"].write(sigs.tobytes())
             out["bands"].write(band_keys(sigs, bands, rows).tobytes())
-            for row, shingles in batch:
-                values = shingles[kind]
-                self.short[kind] += bool(row.hashes[kind]) and not values
-                out["shingles"].write(np.asarray(values, dtype=np.uint32).tobytes())
-                self.offsets[kind] += len(values)
-                out["offsets"].write(np.int64(self.offsets[kind]).tobytes())
+            out["shingles"].write(b"".join(values.tobytes() for values in shingles))
+            ends = self.offsets[kind] + np.cumsum([len(values) for values in shingles], dtype=np.int64)
+            out["offsets"].write(ends.tobytes())
+            self.offsets[kind] = int(ends[-1])
 
     def finish(self, identity: str) -> dict[str, Any]:
         self.records.close()
@@ -115,18 +117,21 @@ class _PackWriter:
 
 
 class _Previous:
-    """The previous pack's signatures by exact text hash (only when made with the same settings)."""
+    """The previous pack's signatures and shingles by exact text hash (only when made with the same settings)."""
 
     def __init__(self, pack: Pack, sigs: dict[str, np.ndarray]):
+        self.pack = pack
         self.rows: dict[str, dict[str, int]] = {kind: {} for kind in sigs}
         for index, row in enumerate(pack.rows):
             for kind in sigs:
                 self.rows[kind].setdefault(row.hashes[kind], index)
         self.sigs = sigs
 
-    def signature(self, kind: str, text_hash: str) -> np.ndarray | None:
+    def lookup(self, kind: str, text_hash: str) -> tuple[np.ndarray, np.ndarray] | None:
         index = self.rows.get(kind, {}).get(text_hash)
-        return None if index is None else self.sigs[kind][index]
+        if index is None:
+            return None
+        return self.sigs[kind][index], np.asarray(self.pack.shingles(kind, index))
 
 
 def _previous(memo: dict[str, Path], identity: str) -> _Previous | None:

@@ -5,11 +5,14 @@ sharing a text with it (the dedup step's links, at the leakage threshold). Joini
 first, and stops where a group would exceed `max_group_size`: templated phrasing cannot chain a family into one
 group. A group lands in one split as a whole.
 
-Sticky: a group (or record) published in the previous release keeps the split it had there, read from that
-release's split index (`splits/<family>.jsonl`); only new groups are placed by hashing (salt, group key) into the
-ratios. Changing ratios or salt therefore moves no published record unless release.yaml declares a `resplit`.
-A new group that would join groups published in different splits is quarantined with that reason. Records the
-dedup step removed get no split and carry its reason.
+Sticky: a group (or record) published in an earlier release keeps the split it had there, read from the previous
+release's split index (`splits/<family>.jsonl`, which carries forward the entries of records no longer in the
+release, so the history survives a record's absence); only new groups are placed by hashing (salt, group key) into
+the ratios. Changing ratios or salt therefore moves no published record unless release.yaml declares a `resplit`,
+and even then a group published in val or test stays there: a held-out record never moves into train. A record
+removed as a near duplicate passes its held-out split on to the record it duplicates (within the family). A new
+group that would join groups published in different splits is quarantined with that reason. Records the dedup
+step removed get no split and carry its reason.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from releasebuild.keys import unit_interval
 from releasebuild.steps.base import Step, StepContext, read_jsonl
 from releasebuild.store.io import open_uri
 
-METHOD = "sticky-group-hash/v2"
+METHOD = "sticky-group-hash/v3"
 HELD_OUT_FIRST = ("test", "val", "train")  # a group whose records were published apart takes the most held-out
+HELD_OUT = frozenset(("val", "test"))
 
 
 def assign(group: str, ratios: dict[str, float], salt: str) -> str:
@@ -73,23 +77,58 @@ class Groups:
         self.joined += 1
 
 
-def previous_index(ctx: StepContext) -> tuple[dict[str, str], dict[str, str]]:
-    """(record id -> split, group key -> split) of the previous release, or empty maps."""
+def previous_index(ctx: StepContext) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """(record id -> split, group key -> the splits its records had) of the previous release, or empty maps."""
     by_id: dict[str, str] = {}
-    by_group: dict[str, str] = {}
-    if ctx.params["resplit"] or not ctx.sources:
+    by_group: dict[str, set[str]] = {}
+    if not ctx.sources:
         return by_id, by_group
     with open_uri(ctx.sources[0].uri) as fh:
         for line in fh:
             row = json.loads(line)
             by_id[row["id"]] = row["split"]
-            by_group.setdefault(row["group"], row["split"])
+            by_group.setdefault(row["group"], set()).add(row["split"])
     return by_id, by_group
+
+
+def published_splits(group_of: dict[str, str], removed: dict[str, dict[str, Any]], family: str,
+                     by_id: dict[str, str], by_group: dict[str, set[str]], resplit: bool) -> dict[str, str]:
+    """Group key -> the split it must keep: the most held-out split its key or records were published in, and the
+    held-out split of any record removed as its near duplicate. Under a resplit only held-out splits bind."""
+    published: dict[str, set[str]] = {}
+    for record_id, group in group_of.items():
+        splits = by_group.get(group, set()) | ({by_id[record_id]} if record_id in by_id else set())
+        if splits:
+            published.setdefault(group, set()).update(splits)
+    prefix = f"{family}/"
+    for record_id, row in removed.items():
+        survivor = str(row.get("duplicate_of", ""))
+        if by_id.get(record_id) in HELD_OUT and survivor.startswith(prefix) and survivor[len(prefix):] in group_of:
+            published.setdefault(group_of[survivor[len(prefix):]], set()).add(by_id[record_id])
+    if resplit:
+        published = {group: splits & HELD_OUT for group, splits in published.items() if splits & HELD_OUT}
+    return {group: next(s for s in HELD_OUT_FIRST if s in splits) for group, splits in published.items()}
+
+
+def index_rows(records: list[tuple[str, str]], removed: dict[str, Any], chosen: dict[str, str | None],
+               ctx: StepContext) -> Iterator[dict[str, Any]]:
+    """This release's assignments, then the previous index's entries for records not in them (`in_release`
+    false), so a record that was held out and comes back later is still held out."""
+    assigned = set()
+    for record_id, group in records:
+        if record_id not in removed and chosen[group] is not None:
+            assigned.add(record_id)
+            yield {"id": record_id, "group": group, "split": chosen[group], "in_release": True}
+    if ctx.sources:
+        with open_uri(ctx.sources[0].uri) as fh:
+            carried = [row for row in map(json.loads, fh) if row["id"] not in assigned]
+        for row in sorted(carried, key=lambda row: row["id"]):
+            yield {"id": row["id"], "group": row["group"], "split": row["split"], "in_release": False}
 
 
 class Split(Step):
     kind = "split"
-    code_version = "2"
+    code_version = "3"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -109,13 +148,7 @@ class Split(Step):
             groups.join(group_of[left], group_of[right])
 
         by_id, by_group = previous_index(ctx)
-        published: dict[str, set[str]] = {}  # group key -> splits its records were published in
-        for record_id, group in group_of.items():
-            if group in by_group:
-                published.setdefault(group, set()).add(by_group[group])
-            elif record_id in by_id:
-                published.setdefault(group, set()).add(by_id[record_id])
-        group_split = {group: next(s for s in HELD_OUT_FIRST if s in splits) for group, splits in published.items()}
+        group_split = published_splits(group_of, removed, family, by_id, by_group, bool(params["resplit"]))
         members: dict[str, list[str]] = {}
         for group in sorted(set(group_of.values())):
             members.setdefault(groups.find(group), []).append(group)
@@ -158,10 +191,8 @@ class Split(Step):
                 yield {"id": record_id, "split": split}
 
         ctx.write_lines("assignment.jsonl", rows())
-        ctx.write_lines("index.jsonl", ({"id": record_id, "group": group, "split": chosen[group]}
-                                        for record_id, group in records
-                                        if record_id not in removed and chosen[group] is not None),
-                        publish=f"splits/{family}.jsonl", kind="split_index")
+        ctx.write_lines("index.jsonl", index_rows(records, removed, chosen, ctx), publish=f"splits/{family}.jsonl",
+                        kind="split_index")
         ctx.write_lines("quarantine.jsonl", (
             {"family": family, "id": record_id, "code": "split_conflict",
              "detail": f"joins groups published in different splits: {conflicts[group]}"}
