@@ -334,3 +334,12 @@ def test_dedup_and_leakage_definitions_are_checked(tmp_path: Path) -> None:
     text = str(caught.value)
     assert "gates/dedup.yaml:" in text and "shingle.unit: input should be 'word' or 'char' (got 'token')" in text
     assert "gates/leakage.yaml:" in text and "compare.0" in text
+    # Leaks are governed by the gate's thresholds, never waved through by an acknowledgement.
+    write_gate(fixture, "dedup", {})
+    write_gate(fixture, "leakage", {})
+    fixture.edit_yaml(fixture.release_yaml, acknowledge=[{"gate": "leakage", "family": "alpha", "reason": "known"}])
+    with pytest.raises(DefinitionError) as caught:
+        api.plan(fixture.release_yaml)
+    (message,) = [str(d) for d in caught.value.diagnostics]
+    assert "release.yaml:" in message and "gate 'leakage' takes no acknowledgements" in message
+    assert "only distribution findings can be acknowledged" in message

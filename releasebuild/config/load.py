@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from releasebuild.config.located import LocatedDocument, Path_, parse_located
 from releasebuild.config.models import Family, Release, Takedown, Takedowns
 from releasebuild.errors import DefinitionError, Diagnostic
-from releasebuild.gates import ALWAYS_ON, GATE_CONFIGS
+from releasebuild.gates import ACKNOWLEDGEABLE, ALWAYS_ON, GATE_CONFIGS
 from releasebuild.gates.base import GateConfig
 
 GateT = TypeVar("GateT", bound=GateConfig)
@@ -191,6 +191,11 @@ def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: 
         if entry.gate not in GATE_CONFIGS:
             found.append(doc.diagnostic(("acknowledge", index, "gate"), f"unknown gate '{entry.gate}'",
                                         _did_you_mean(entry.gate, GATE_CONFIGS)))
+        elif entry.gate not in ACKNOWLEDGEABLE:
+            found.append(doc.diagnostic(("acknowledge", index, "gate"),
+                                        f"gate '{entry.gate}' takes no acknowledgements",
+                                        f"only {', '.join(ACKNOWLEDGEABLE)} findings can be acknowledged; change "
+                                        f"gates/{entry.gate}.yaml (its thresholds) instead"))
     for name in families:
         if name not in routed:
             found.append(doc.diagnostic(("curriculum",), f"family '{name}' is not routed by any curriculum stage",

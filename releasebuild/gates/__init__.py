@@ -29,4 +29,6 @@ GATES: dict[str, GateKind] = {
 }
 # Gates no release goes without: when release.yaml does not declare them, they run with their defaults.
 ALWAYS_ON: tuple[str, ...] = ("privacy", "provenance", "dedup", "leakage", "distribution")
+# Gates whose findings release.yaml's `acknowledge:` can accept; an acknowledgement for any other gate is an error.
+ACKNOWLEDGEABLE: tuple[str, ...] = ("distribution",)
 GATE_CONFIGS: dict[str, type[GateConfig]] = {gate_id: kind.config for gate_id, kind in GATES.items()}
