@@ -21,7 +21,7 @@ from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
 from releasebuild.gates.base import GateBuild, GateConfig, gate_meta, listed, unknown_families
 from releasebuild.gates.dedup import LINKS
-from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 
 Similarity = Annotated[float, Field(gt=0, le=1)]
 HOLDOUT = ("val", "test")
@@ -85,11 +85,9 @@ class LeakageGate(Step):
         limits: dict[str, int] = ctx.params["limits"]
         splits: dict[str, str] = {}
         for name in limits:
-            with ctx.input_path(f"{name}/split", "assignment.jsonl").open("rb") as fh:
-                for line in fh:
-                    row = json.loads(line)
-                    if row["split"] is not None:
-                        splits[f"{name}/{row['id']}"] = row["split"]
+            for row in read_jsonl(ctx.input_path(f"{name}/split", "assignment.jsonl")):
+                if row["split"] is not None:
+                    splits[f"{name}/{row['id']}"] = row["split"]
         per_family: Counter[str] = Counter()
         kinds: Counter[str] = Counter()
         with ctx.create(PAIRS, publish="gates/leakage/pairs.jsonl", kind="gate_report") as out:

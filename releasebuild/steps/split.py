@@ -77,41 +77,42 @@ class Groups:
         self.joined += 1
 
 
-def previous_index(ctx: StepContext) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """(record id -> split, group key -> the splits its records had) of the previous release, or empty maps."""
-    by_id: dict[str, str] = {}
-    by_group: dict[str, set[str]] = {}
-    if not ctx.sources:
-        return by_id, by_group
-    with open_uri(ctx.sources[0].uri) as fh:
-        for line in fh:
-            row = json.loads(line)
-            by_id[row["id"]] = row["split"]
-            by_group.setdefault(row["group"], set()).add(row["split"])
-    return by_id, by_group
+def previous_index(ctx: StepContext) -> dict[str, tuple[str, str]]:
+    """Record id -> (group key, split) in the previous release's index, or an empty map."""
+    previous: dict[str, tuple[str, str]] = {}
+    if ctx.sources:
+        with open_uri(ctx.sources[0].uri) as fh:
+            for line in fh:
+                row = json.loads(line)
+                previous[row["id"]] = (row["group"], row["split"])
+    return previous
 
 
 def published_splits(group_of: dict[str, str], removed: dict[str, dict[str, Any]], family: str,
-                     by_id: dict[str, str], by_group: dict[str, set[str]], resplit: bool) -> dict[str, str]:
+                     previous: dict[str, tuple[str, str]], resplit: bool) -> dict[str, str]:
     """Group key -> the split it must keep: the most held-out split its key or records were published in, and the
     held-out split of any record removed as its near duplicate. Under a resplit only held-out splits bind."""
+    by_group: dict[str, set[str]] = {}
+    for group, split in previous.values():
+        by_group.setdefault(group, set()).add(split)
     published: dict[str, set[str]] = {}
     for record_id, group in group_of.items():
-        splits = by_group.get(group, set()) | ({by_id[record_id]} if record_id in by_id else set())
+        splits = by_group.get(group, set()) | ({previous[record_id][1]} if record_id in previous else set())
         if splits:
             published.setdefault(group, set()).update(splits)
     prefix = f"{family}/"
     for record_id, row in removed.items():
         survivor = str(row.get("duplicate_of", ""))
-        if by_id.get(record_id) in HELD_OUT and survivor.startswith(prefix) and survivor[len(prefix):] in group_of:
-            published.setdefault(group_of[survivor[len(prefix):]], set()).add(by_id[record_id])
+        split = previous.get(record_id, ("", ""))[1]
+        if split in HELD_OUT and survivor.startswith(prefix) and survivor[len(prefix):] in group_of:
+            published.setdefault(group_of[survivor[len(prefix):]], set()).add(split)
     if resplit:
         published = {group: splits & HELD_OUT for group, splits in published.items() if splits & HELD_OUT}
     return {group: next(s for s in HELD_OUT_FIRST if s in splits) for group, splits in published.items()}
 
 
 def index_rows(records: list[tuple[str, str]], removed: dict[str, Any], chosen: dict[str, str | None],
-               ctx: StepContext) -> Iterator[dict[str, Any]]:
+               previous: dict[str, tuple[str, str]]) -> Iterator[dict[str, Any]]:
     """This release's assignments, then the previous index's entries for records not in them (`in_release`
     false), so a record that was held out and comes back later is still held out."""
     assigned = set()
@@ -119,11 +120,9 @@ def index_rows(records: list[tuple[str, str]], removed: dict[str, Any], chosen: 
         if record_id not in removed and chosen[group] is not None:
             assigned.add(record_id)
             yield {"id": record_id, "group": group, "split": chosen[group], "in_release": True}
-    if ctx.sources:
-        with open_uri(ctx.sources[0].uri) as fh:
-            carried = [row for row in map(json.loads, fh) if row["id"] not in assigned]
-        for row in sorted(carried, key=lambda row: row["id"]):
-            yield {"id": row["id"], "group": row["group"], "split": row["split"], "in_release": False}
+    for record_id in sorted(set(previous) - assigned):
+        group, split = previous[record_id]
+        yield {"id": record_id, "group": group, "split": split, "in_release": False}
 
 
 class Split(Step):
@@ -147,8 +146,8 @@ class Split(Step):
         for _, _, left, right in sorted(links):
             groups.join(group_of[left], group_of[right])
 
-        by_id, by_group = previous_index(ctx)
-        group_split = published_splits(group_of, removed, family, by_id, by_group, bool(params["resplit"]))
+        previous = previous_index(ctx)
+        group_split = published_splits(group_of, removed, family, previous, bool(params["resplit"]))
         members: dict[str, list[str]] = {}
         for group in sorted(set(group_of.values())):
             members.setdefault(groups.find(group), []).append(group)
@@ -184,14 +183,14 @@ class Split(Step):
                         "detail": f"joins groups published in different splits: {conflicts[group]}"}}
                     continue
                 counts[split] += 1
-                if record_id in by_id:
-                    tally["kept" if by_id[record_id] == split else "moved"] += 1
+                if record_id in previous:
+                    tally["kept" if previous[record_id][1] == split else "moved"] += 1
                 else:
                     tally["new"] += 1
                 yield {"id": record_id, "split": split}
 
         ctx.write_lines("assignment.jsonl", rows())
-        ctx.write_lines("index.jsonl", index_rows(records, removed, chosen, ctx), publish=f"splits/{family}.jsonl",
+        ctx.write_lines("index.jsonl", index_rows(records, removed, chosen, previous), publish=f"splits/{family}.jsonl",
                         kind="split_index")
         ctx.write_lines("quarantine.jsonl", (
             {"family": family, "id": record_id, "code": "split_conflict",
