@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from releasebuild.config.load import Definition, load_definition
 from releasebuild.engine import ApplyOutcome, Engine, Listener, RunEnv
 from releasebuild.errors import Refused, StorageError
+from releasebuild.gates.signoff import SignoffGateConfig
 from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records, write_records
 from releasebuild.plan import Plan
 from releasebuild.processes import alive
+from releasebuild.review.load import LoadedSignoff, load_signoffs
 from releasebuild.steps.base import StepSpec
 from releasebuild.store import s3
 from releasebuild.store.io import is_local
@@ -38,6 +40,7 @@ class Project:
     env: RunEnv
     specs: list[StepSpec]
     previous: PreviousRelease | None = None
+    signoffs: dict[str, LoadedSignoff] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -92,8 +95,11 @@ def remote_cache_uri(definition: Definition, root_uri: str) -> str | None:
     return f"{root_uri.rstrip('/')}/cache" if setting and not is_local(root_uri) else None
 
 
-def open_project(path: Path, root: str | None = None) -> Project:
+def open_project(path: Path, root: str | None = None, check_signoffs: bool = True) -> Project:
+    """`check_signoffs` False: sign-off files are not read (recording one must work even when the old one is bad)."""
     definition = load_definition(path)
+    signoffs = load_signoffs(definition.base_dir, definition.release.version,
+                             required_reviews(definition)) if check_signoffs else {}
     base = definition.base_dir
     cache_dir = base / (definition.release.cache or f"{STATE_DIR}/cache")  # an absolute cache path wins
     root_uri = resolve_root(definition, root)
@@ -101,11 +107,21 @@ def open_project(path: Path, root: str | None = None) -> Project:
     env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked",
                  remote_cache=remote_cache_uri(definition, root_uri))
     previous = find_previous(release_root, definition.release.version, definition.release.previous)
-    return Project(definition, release_root, env, build_specs(definition, previous), previous)
+    return Project(definition, release_root, env, build_specs(definition, previous), previous, signoffs)
+
+
+def required_reviews(definition: Definition) -> dict[str, dict[str, Any]]:
+    """Each review this release requires, as the signoff gate sees it (title, roles, families, size, rubric)."""
+    gate = definition.gates["signoff"]
+    assert isinstance(gate, SignoffGateConfig)
+    stages = {name: family.config.stage for name, family in definition.families.items()}
+    return {review: gate.review_spec(review, stages) for review in gate.required(definition.release.signoffs.required)}
 
 
 def validate(path: Path) -> Definition:
-    return load_definition(path)
+    definition = load_definition(path)
+    load_signoffs(definition.base_dir, definition.release.version, required_reviews(definition))
+    return definition
 
 
 def plan(path: Path, root: str | None = None) -> Plan:
@@ -175,6 +191,31 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
         write_records(project.lock_path, project.state_path, project.version, list(project.definition.families),
                       outcome.records, engine.previous)
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
+
+
+def with_ancestors(specs: list[StepSpec], targets: list[str]) -> list[StepSpec]:
+    """The steps `targets` need, in their original order: a partial build runs only these."""
+    by_id = {spec.id: spec for spec in specs}
+    needed: set[str] = set()
+    stack = list(targets)
+    while stack:
+        step_id = stack.pop()
+        if step_id not in needed:
+            needed.add(step_id)
+            stack.extend(by_id[step_id].deps)
+    return [spec for spec in specs if spec.id in needed]
+
+
+def build_targets(project: Project, targets: list[str], listener: Listener | None = None) -> dict[str, Any]:
+    """Run only what `targets` need (e.g. the QA samples, for reviewers) and return every result; publishes
+    nothing and leaves release.lock alone (the action cache remembers the work for the next apply)."""
+    with _apply_lock(project.state_dir):
+        engine = Engine(with_ancestors(project.specs, targets), project.env,
+                        read_records(project.lock_path, project.state_path))
+        outcome = engine.apply(listener)
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.results
 
 
 def unlock(path: Path, root: str | None = None) -> tuple[str, Holder | None]:

@@ -52,6 +52,31 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("coverage", parents=[common],
                    help="required families against their storage evidence (exit 3 if one is missing or partial)")
     sub.add_parser("unlock", parents=[common], help="break a remote root's apply lock (after a crashed apply)")
+    sub.add_parser("status", parents=[common],
+                   help="which reviews are approved, pending, stale or rejected (exit 3 unless all are approved)")
+    signoff = sub.add_parser("signoff", help="human review: samples, review forms, sign-off records")
+    actions = signoff.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    samples = actions.add_parser("samples", parents=[common],
+                                 help="build the QA samples and review pages (only the steps they need)")
+    samples.add_argument("--out", type=Path, help="where to write qa/ (default .releasebuild/review/<version>/)")
+    template = actions.add_parser("template", parents=[common], help="print the review form for this build's sample")
+    template.add_argument("--review", required=True, help="the review, e.g. clinician_qa")
+    record = actions.add_parser("record", parents=[common],
+                                help="record a decision in signoffs/<version>/<review>.yaml")
+    record.add_argument("--review", help="the review, e.g. clinician_qa (default: the form's)")
+    record.add_argument("--from", dest="form", type=Path, help="a filled review form (`signoff template`)")
+    record.add_argument("--sample", help="the digest of the sample you reviewed (a prefix of 12+ hex digits will do)")
+    record.add_argument("--reviewer", help="your reviewer id (staff id or e-mail)")
+    record.add_argument("--role", help="your role, e.g. clinician")
+    record.add_argument("--decision", choices=["approve", "reject"])
+    record.add_argument("--result", action="append", default=[], metavar="ITEM=pass|fail",
+                        help="one rubric item's result (repeat); --all-pass for every item")
+    record.add_argument("--all-pass", action="store_true", help="every rubric item passed")
+    record.add_argument("--exception", action="append", default=[], metavar="[ITEM]:[FAMILY/ID]:NOTE",
+                        help="an exception on record (repeat)")
+    record.add_argument("--notes", default="")
+    actions.add_parser("demo", parents=[common],
+                       help="approve the current samples as demo reviewers (demo data only; a protected root refuses)")
     graph = sub.add_parser("graph", parents=[common], help="print the step graph")
     graph.add_argument("--format", choices=["text", "dot"], default="text")
     demo = sub.add_parser("demo-data", help="regenerate the synthetic demo data")
@@ -181,6 +206,80 @@ def _unlock(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _status(args: argparse.Namespace) -> int:
+    from releasebuild.render import status_text
+    from releasebuild.review.commands import status
+
+    report = status(args.definition, args.root)
+    if args.json:
+        _emit(report)
+    else:
+        sys.stdout.write(status_text(report, colour=_colour(sys.stdout)))
+    return EXIT_OK if report["ready"] else EXIT_GATE_BLOCKED
+
+
+def _signoff(args: argparse.Namespace) -> int:
+    from releasebuild.review import commands
+
+    if args.action == "samples":
+        result = commands.export_samples(args.definition, args.root, args.out)
+        if args.json:
+            _emit(result)
+        else:
+            print(f"QA samples of {result['version']} in {result['out']}/qa/:")
+            for review, digest in result["reviews"].items():
+                print(f"  {review}: {digest or 'no family in its scope'}  ({result['out']}/qa/{review}/index.md)")
+        return EXIT_OK
+    if args.action == "template":
+        text = commands.template(args.definition, args.review, args.root)
+        if args.json:
+            _emit({"review": args.review, "form": text})
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
+    if args.action == "record":
+        path, written = commands.record(args.definition, args.review, _record_fields(args), args.form, args.root)
+        if args.json:
+            _emit({"file": str(path), "id": written.id, "record": written.model_dump(mode="json")})
+        else:
+            print(f"recorded {written.id}: {written.review} {written.decision} by {written.reviewer.id} "
+                  f"({written.reviewer.role}) in {path}; commit it with the release")
+        return EXIT_OK
+    done = commands.demo(args.definition, args.root)
+    if args.json:
+        _emit({"reviews": done})
+    else:
+        for entry in done:
+            print(f"{entry['review']}: {entry['action'].replace('_', ' ')}"
+                  + (f" ({entry['id']})" if entry.get("id") else ""))
+    return EXIT_OK
+
+
+def _record_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The flags of `signoff record` as the fields of a review form (validated like a form file)."""
+    fields: dict[str, Any] = {}
+    if args.sample is not None:
+        fields["sample"] = args.sample
+    if args.reviewer is not None or args.role is not None:
+        fields["reviewer"] = {"id": args.reviewer, "role": args.role}
+    if args.decision is not None:
+        fields["decision"] = args.decision
+    results: dict[str, Any] = {"*": "pass"} if args.all_pass else {}
+    for entry in args.result:
+        item, _, result = entry.partition("=")
+        results[item.strip()] = result.strip()
+    fields["rubric"] = results
+    exceptions = []
+    for entry in args.exception:
+        parts = entry.split(":", 2)
+        item, record, note = parts if len(parts) == 3 else ("", "", entry)
+        exceptions.append({key: value for key, value in (("item", item), ("record", record), ("note", note))
+                           if value})
+    fields["exceptions"] = exceptions
+    fields["notes"] = args.notes
+    return fields
+
+
 def _graph(args: argparse.Namespace) -> int:
     from releasebuild.api import graph
     from releasebuild.graph import render_dot, render_text, topological_order
@@ -207,7 +306,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"validate": _validate, "plan": _plan, "apply": _apply, "coverage": _coverage, "unlock": _unlock,
-             "graph": _graph, "demo-data": _demo_data}
+             "graph": _graph, "demo-data": _demo_data, "status": _status, "signoff": _signoff}
 
 
 def _emit(document: Any) -> None:

@@ -162,6 +162,20 @@ class Engine:
         self.env.fingerprints.save()
         return plans
 
+    def known_results(self) -> dict[str, StepResult]:
+        """Results already in place, found without running anything: a step counts when it and every step
+        before it are cached (what `status` can say before an apply)."""
+        results: dict[str, StepResult] = {}
+        for step_id in self.order:
+            spec = self.spec(step_id)
+            if STEP_KINDS[spec.kind].effect or any(dep not in results for dep in spec.deps):
+                continue
+            found = self.evaluate(spec, results).result
+            if found is not None:
+                results[step_id] = found
+        self.env.fingerprints.save()
+        return results
+
     def _plan_waiting(self, spec: StepSpec, waiting: list[str]) -> StepPlan:
         """A step after one that will run: certain to run if its own definition changed, else it may run."""
         kind = STEP_KINDS[spec.kind]

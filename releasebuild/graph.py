@@ -23,6 +23,7 @@ from releasebuild.gates.provenance import ProvenanceGateConfig
 from releasebuild.keys import digest
 from releasebuild.privacy.detector import ENTITIES, NER_ENTITIES
 from releasebuild.privacy.detector import versions as detector_versions
+from releasebuild.review.record import signoff_dir
 from releasebuild.steps.base import StepSpec
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
 from releasebuild.store.cas import write_atomic
@@ -98,7 +99,11 @@ def gate_build(definition: Definition, previous: PreviousRelease | None = None) 
         previous=previous,
         base_dir=str(definition.base_dir),
         acknowledgements=[entry.model_dump(mode="json") for entry in definition.release.acknowledge],
-        gates=dict(definition.gates))
+        gates=dict(definition.gates),
+        version=definition.release.version,
+        protected_root=definition.release.root.protected,
+        signoffs_required=definition.release.signoffs.required,
+        signoff_dir=signoff_dir(definition.release.version))
 
 
 def build_specs(definition: Definition, previous: PreviousRelease | None = None) -> list[StepSpec]:
@@ -119,20 +124,31 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None)
         tuple(f"{name}/split" for name in names), reads={f"{name}/split": ("meta",) for name in names}))
     required = {name: spec.min_records for name, spec in sorted(release.coverage.required.items())}
     gate_ids: list[str] = []
+    helper_ids: list[str] = []
     for spec in coverage.build_steps(required, names):  # every release: its coverage.json
         specs.append(spec)
         gate_ids.append(spec.id)
     for gate_id, config in sorted(definition.gates.items()):
         for spec in GATES[gate_id].build_steps(config, build):  # a gate's own step, and per-family helpers
             specs.append(spec)
-            if spec.family is None:  # a gate's per-family steps (fingerprint, stats) feed its verdict step
-                gate_ids.append(spec.id)
+            # A gate's per-family steps (fingerprint, stats, QA samples) feed its verdict step; what they publish
+            # reaches the manifest directly.
+            (gate_ids if spec.family is None else helper_ids).append(spec.id)
     specs.append(StepSpec("release/gates", "gate_summary", {}, tuple(gate_ids),
                           reads={gate: ("meta",) for gate in gate_ids}))
+    family_steps_read = tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "privacy", "split", "export"))
+    notes_source = previous.artifact("manifest.json") if previous else None
+    specs.append(StepSpec(
+        "release/notes", "release_notes",
+        {"version": release.version, "families": {name: info["stage_name"] for name, info in family_info.items()}},
+        family_steps_read + ("release/gates", "release/signoff"),
+        sources=(notes_source,) if notes_source else (), source_dir=str(definition.base_dir),
+        reads={**{dep: ("meta",) for dep in family_steps_read}, "release/gates": ("summary.json",),
+               "release/signoff": ("meta",)}))
     specs.append(StepSpec(
         "release/manifest", "manifest", _manifest_params(definition, family_info),
         tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "privacy", "split", "export", "provenance"))
-        + ("release/curriculum", *gate_ids, "release/gates")))
+        + ("release/curriculum", *gate_ids, *helper_ids, "release/gates", "release/notes")))
     specs.append(StepSpec("release/publish", "publish", {"version": release.version}, ("release/manifest",)))
     return specs
 
@@ -157,7 +173,6 @@ def _manifest_params(definition: Definition, family_info: dict[str, Any]) -> dic
         "families": family_info,
         "split_assignment": {"method": SPLIT_METHOD, "ratios": release.splits.ratios, "salt": release.splits.salt,
                              "family_overrides": overrides},
-        "signoffs_required": list(release.signoffs.required),
         "takedowns": [entry.model_dump(exclude_none=True) for entry in definition.takedowns],
     }
 

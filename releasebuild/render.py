@@ -78,6 +78,29 @@ def coverage_text(report: dict[str, Any], colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+_REVIEW_COLOUR = {"approved": "green", "not_applicable": "dim", "pending": "yellow", "unknown": "cyan",
+                  "stale": "red", "rejected": "red", "demo_refused": "red"}
+
+
+def status_text(report: dict[str, Any], colour: bool = False) -> str:
+    lines = [f"reviews of {report['version']} -> {report['release_uri']}", ""]
+    width = max((len(row["review"]) for row in report["reviews"]), default=0)
+    for row in report["reviews"]:
+        text = f"  {row['review']:<{width}}  {row['status']:<14} {row['why']}"
+        lines.append(_paint(text, _REVIEW_COLOUR.get(row["status"]), colour))
+        lines.append(f"  {'':<{width}}  {'':<14} sample {row['sample_digest'] or '-'}")
+        lines.append(f"  {'':<{width}}  {'':<14} families {', '.join(row['families']) or '-'}; file {row['file']}")
+    lines.append("")
+    if not report["reviews"]:
+        lines.append("No review is required (signoffs.required is empty).")
+    elif report["ready"]:
+        lines.append("Every required review is approved for this build's samples.")
+    else:
+        lines.append(f"Waiting on {len(report['waiting_on'])} review(s): {', '.join(report['waiting_on'])}. "
+                     "`releasebuild signoff samples` writes the samples to review.")
+    return "\n".join(lines) + "\n"
+
+
 def definition_errors(error: DefinitionError) -> str:
     count = len(error.diagnostics)
     return "\n".join(str(d) for d in error.diagnostics) + f"\n{count} error{'s' if count != 1 else ''} found.\n"

@@ -92,6 +92,8 @@ def make_release(directory: Path, families: dict[str, list[Any]], *, version: st
         "shards": {"max_records": max_records},
         "curriculum": [{"stage": "foundation", "families": {name: index + 1 for index, name in enumerate(families)}}],
         "gates": {"quarantine": "gates/quarantine.yaml", "privacy": "gates/privacy.yaml"},
+        # No human review unless a test asks for one (tests of the signoff gate pass `signoffs=`).
+        "signoffs": {"required": []},
     }
     release.update(release_extra)
     _write_yaml(fixture.release_yaml, release)

@@ -35,7 +35,7 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """A copy of the repository's release definition and demo data, built with the README's command."""
     checkout = tmp_path_factory.mktemp("checkout")
-    for name in ("release.yaml", "takedowns.yaml", "families", "gates", "demo"):
+    for name in ("release.yaml", "takedowns.yaml", "families", "gates", "demo", "signoffs"):
         source = REPO / name
         (shutil.copytree if source.is_dir() else shutil.copyfile)(source, checkout / name)
     command = shutil.which("releasebuild")
@@ -133,7 +133,26 @@ def test_demo_plan_after_apply_has_nothing_to_do(demo_build: tuple[Path, subproc
     result = subprocess.run([shutil.which("releasebuild") or "releasebuild", "plan", "--json"], cwd=checkout,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout
-    assert json.loads(result.stdout)["summary"] == {"will_run": 0, "may_run": 0, "cached": 46}
+    assert json.loads(result.stdout)["summary"] == {"will_run": 0, "may_run": 0, "cached": 53}
+
+
+def test_committed_demo_signoffs_match_the_demo_samples(
+        demo_build: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """The demo ships with demo sign-offs for exactly its current samples; `signoff demo` has nothing to redo.
+    (After a change to the demo data: `releasebuild signoff demo`, then commit signoffs/.)"""
+    checkout, _ = demo_build
+    manifest = json.loads((checkout / "build/releases/v2026-11-23/manifest.json").read_text())
+    reviews = manifest["signoffs"]["reviews"]
+    assert set(reviews) == {"clinician_qa", "bias_cultural_review", "ethical_safety_review"}
+    assert all(review["status"] == "approved" and review["demo"] and review["reviewer"].startswith("demo-")
+               for review in reviews.values())
+    command = shutil.which("releasebuild") or "releasebuild"
+    result = subprocess.run([command, "signoff", "demo", "--json"], cwd=checkout, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert {entry["action"] for entry in json.loads(result.stdout)["reviews"]} == {"unchanged"}
+    notes = (checkout / "build/releases/v2026-11-23/release_notes.md").read_text()
+    assert "(demo)" in notes and "## Known exclusions" in notes
 
 
 def test_committed_release_lock_is_what_the_demo_build_records(

@@ -43,8 +43,7 @@ def test_first_apply_runs_everything(small_release: ReleaseFixture) -> None:
     expected = {f"{family}/{kind}" for family in ("alpha", "beta") for kind in FAMILY_STEPS}
     expected |= {"release/curriculum", "release/quarantine", "release/coverage", "release/privacy",
                  "release/provenance", "release/dedup", "release/leakage", "release/distribution", "release/gates",
-                 "release/manifest",
-                 "release/publish"}
+                 "release/signoff", "release/notes", "release/manifest", "release/publish"}
     assert ran(report) == expected
     assert report["published"] and report["release_uri"].endswith("/published/releases/v2026-11-23/")
 
@@ -102,7 +101,7 @@ def test_adding_a_record_reruns_split_and_curriculum(small_release: ReleaseFixtu
     assert ran(report) == {"beta/ingest", "beta/privacy", "beta/fingerprint", "release/dedup", "beta/split",
                            "beta/export", "beta/provenance", "beta/stats", "release/curriculum", "release/quarantine",
                            "release/coverage", "release/privacy", "release/provenance", "release/leakage",
-                           "release/distribution", "release/manifest", "release/publish"}
+                           "release/distribution", "release/notes", "release/manifest", "release/publish"}
 
 
 def test_reordering_a_source_changes_no_shard(small_release: ReleaseFixture) -> None:
@@ -126,8 +125,8 @@ def test_changing_a_mapping_reruns_that_familys_chain(small_release: ReleaseFixt
     # A system prompt is one more message per record to scan: the privacy gate's message counts change, and so
     # do the family's statistics. Dedup leaves system prompts out: the fingerprints come out identical.
     assert ran(report) == {"beta/ingest", "beta/privacy", "beta/fingerprint", "beta/export", "beta/provenance",
-                           "beta/stats", "release/privacy", "release/distribution", "release/manifest",
-                           "release/publish"}
+                           "beta/stats", "release/privacy", "release/distribution", "release/notes",
+                           "release/manifest", "release/publish"}
     step = next(s for s in report["steps"] if s["id"] == "beta/ingest")
     assert step["reason"] == "params_changed" and "family.system_prompt" in step["detail"]
 
@@ -142,7 +141,8 @@ def test_changing_split_ratios_reruns_splits_and_after(small_release: ReleaseFix
     assert {"alpha/split", "beta/split", "release/curriculum", "release/manifest", "release/publish"} <= reran
     # Export reruns only where the assignment actually changed (early cutoff).
     assert reran <= {f"{f}/{k}" for f in ("alpha", "beta") for k in ("split", "export", "provenance", "stats")} | {
-        "release/curriculum", "release/leakage", "release/distribution", "release/manifest", "release/publish"}
+        "release/curriculum", "release/leakage", "release/distribution", "release/notes", "release/manifest",
+        "release/publish"}
 
 
 def test_deleting_a_cached_output_reruns_just_that_step(small_release: ReleaseFixture) -> None:
@@ -170,7 +170,7 @@ def test_version_bump_reruns_only_global_steps(small_release: ReleaseFixture) ->
     # The splits now read v2026-11-23's split index (sticky splits); it assigns what they assigned, so nothing
     # after them reruns. The distribution gate now compares with the release just published.
     assert ran(report) == {"alpha/split", "beta/split", "release/curriculum", "release/distribution",
-                           "release/manifest", "release/publish"}
+                           "release/signoff", "release/notes", "release/manifest", "release/publish"}
     assert report["previous_release"] == "v2026-11-23"
     assert _step(report, "alpha/split")["detail"] == "parameters changed: previous"
 

@@ -16,6 +16,8 @@ import pytest
 from conftest import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3Server
 
 from releasebuild import api, cli
+from releasebuild.errors import Refused
+from releasebuild.review import commands
 from releasebuild.testing import ReleaseFixture, conversation, make_release, parse_access_line
 
 ROOT = f"s3://{S3_BUCKET}/exports"
@@ -147,8 +149,18 @@ def test_a_changed_release_replaces_the_version_on_an_unprotected_root(s3_releas
 
 def test_a_protected_root_never_changes_a_published_version(s3_release: ReleaseFixture, s3_server: S3Server,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    s3_release.edit_yaml(s3_release.release_yaml, root={"uri": ROOT, "protected": True})
+    # A protected root ships only reviewed releases: a person (not the demo command) signs this build's sample.
+    s3_release.edit_yaml(s3_release.release_yaml, root={"uri": ROOT, "protected": True},
+                         signoffs={"required": ["clinician_qa"]})
+    with pytest.raises(Refused):
+        commands.demo(s3_release.release_yaml)
+    digest = commands.export_samples(s3_release.release_yaml)["reviews"]["clinician_qa"]
+    commands.record(s3_release.release_yaml, "clinician_qa", {
+        "sample": digest, "reviewer": {"id": "dr-okafor", "role": "clinician"}, "decision": "approve",
+        "rubric": {"*": "pass"}})
     apply(s3_release)
+    assert s3_server.keys(PREFIX + "signoffs/") == [PREFIX + "signoffs/clinician_qa.yaml"]
+    assert published_manifest(s3_server)["signoffs"]["reviews"]["clinician_qa"]["reviewer"] == "dr-okafor"
     assert apply(s3_release)["summary"]["ran"] == 0  # the identical release again: a no-op
     before = published_manifest(s3_server)
     s3_release.edit_yaml(s3_release.release_yaml, shards={"max_records": 2})

@@ -17,6 +17,7 @@ from releasebuild.config.models import Family, Release, Takedown, Takedowns
 from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.gates import ACKNOWLEDGEABLE, ALWAYS_ON, GATE_CONFIGS
 from releasebuild.gates.base import GateConfig
+from releasebuild.gates.signoff import SignoffGateConfig
 
 GateT = TypeVar("GateT", bound=GateConfig)
 
@@ -67,7 +68,7 @@ def load_definition(path: Path) -> Definition:
     root_doc = read(path)
     if root_doc is None:
         raise DefinitionError(diagnostics)
-    release = _validate(Release, root_doc, (), diagnostics)
+    release = validate_located(Release, root_doc, (), diagnostics)
     raw_families = root_doc.data.get("families") if isinstance(root_doc.data, dict) else None
 
     families: dict[str, LoadedFamily] = {}
@@ -87,10 +88,10 @@ def load_definition(path: Path) -> Definition:
             if doc is None:
                 invalid.add(include.stem)
                 continue
-            loaded = _validate(Family, doc, (), diagnostics)
+            loaded = validate_located(Family, doc, (), diagnostics)
             family_file, family_dir, raw = doc.file, include.parent, doc.data
         else:
-            loaded = _validate(Family, root_doc, where, diagnostics)
+            loaded = validate_located(Family, root_doc, where, diagnostics)
             family_file, family_dir, raw = root_doc.file, base_dir, ref
         if loaded is None:
             invalid.add(raw.get("name") if isinstance(raw, dict) else None or "")
@@ -116,10 +117,10 @@ def load_definition(path: Path) -> Definition:
                 diagnostics.append(root_doc.diagnostic(where, f"gate file '{ref}' not found", _nearby_files(include)))
                 continue
             doc, where = read(include), ()
-            gate = _validate(model, doc, (), diagnostics) if doc else None
+            gate = validate_located(model, doc, (), diagnostics) if doc else None
         else:
             doc = root_doc
-            gate = _validate(model, root_doc, where, diagnostics)
+            gate = validate_located(model, root_doc, where, diagnostics)
         if gate is not None and doc is not None:
             gates[gate_id] = gate
             for path, message, hint in gate.checks(set(families) | invalid):
@@ -139,12 +140,13 @@ def load_definition(path: Path) -> Definition:
                                                    _nearby_files(include)))
         else:
             doc = read(include)
-            listed = _validate(Takedowns, doc, (), diagnostics) if doc else None
+            listed = validate_located(Takedowns, doc, (), diagnostics) if doc else None
             takedowns = list(listed.takedowns) if listed else []
     else:
         takedowns = list(release.takedowns)
 
     diagnostics.extend(_cross_checks(release, families, invalid, root_doc))
+    diagnostics.extend(_signoff_checks(release, gates.get("signoff"), root_doc))
     if diagnostics:
         raise DefinitionError(diagnostics)
     return Definition(release, path, families, gates, dict(sorted(files.items())), takedowns)
@@ -157,7 +159,7 @@ def load_gate_file(model: type[GateT], path: Path) -> GateT:
         doc = parse_located(path.read_text(encoding="utf-8"), path.as_posix())
     except FileNotFoundError:
         raise DefinitionError([Diagnostic(path.as_posix(), 1, 1, "file not found")]) from None
-    gate = _validate(model, doc, (), diagnostics)
+    gate = validate_located(model, doc, (), diagnostics)
     if diagnostics:
         raise DefinitionError(diagnostics)
     return gate
@@ -203,7 +205,26 @@ def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: 
     return found
 
 
-def _validate(model: type[BaseModel], doc: LocatedDocument, prefix: Path_, out: list[Diagnostic]) -> Any:
+def _signoff_checks(release: Release, gate: GateConfig | None, doc: LocatedDocument) -> list[Diagnostic]:
+    """Required reviews must be defined; a protected root ships nothing without a blocking human review."""
+    if not isinstance(gate, SignoffGateConfig):
+        return []
+    found: list[Diagnostic] = []
+    for index, name in enumerate(release.signoffs.required or []):
+        if name not in gate.reviews:
+            found.append(doc.diagnostic(("signoffs", "required", index), f"review '{name}' is not defined",
+                                        _did_you_mean(name, gate.reviews) + " (reviews are defined in the signoff "
+                                        "gate, gates/signoff.yaml)"))
+    if release.root.protected and release.signoffs.required == []:
+        found.append(doc.diagnostic(("signoffs", "required"), "a protected root needs at least one required review",
+                                    "list the reviews this release needs, e.g. [clinician_qa]"))
+    if release.root.protected and not gate.blocking:
+        found.append(doc.diagnostic(("gates", "signoff"), "the signoff gate must block on a protected root",
+                                    "remove 'blocking: false' from the signoff gate"))
+    return found
+
+
+def validate_located(model: type[BaseModel], doc: LocatedDocument, prefix: Path_, out: list[Diagnostic]) -> Any:
     data = doc.data
     for part in prefix:
         data = data[part]

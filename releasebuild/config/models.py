@@ -194,7 +194,10 @@ class CurriculumStage(Strict):
 
 
 class Signoffs(Strict):
-    required: list[Name] = Field(default_factory=list)
+    """Which reviews must approve this release (gates/signoff.yaml defines them); default: every defined review.
+    `required: []` ships without human review, which a protected root does not allow."""
+
+    required: list[Name] | None = None
 
 
 class RequiredFamily(Strict):

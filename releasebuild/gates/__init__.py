@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from releasebuild.gates import dedup, distribution, leakage, privacy, provenance, quarantine
+from releasebuild.gates import dedup, distribution, leakage, privacy, provenance, quarantine, signoff
 from releasebuild.gates.base import GateConfig
 from releasebuild.steps.base import Step, StepSpec
 
@@ -26,9 +26,10 @@ GATES: dict[str, GateKind] = {
     "privacy": GateKind(privacy.PrivacyGateConfig, privacy.PrivacyGate, privacy.build_steps),
     "provenance": GateKind(provenance.ProvenanceGateConfig, provenance.ProvenanceGate, provenance.build_steps),
     "quarantine": GateKind(quarantine.QuarantineGateConfig, quarantine.QuarantineGate, quarantine.build_steps),
+    "signoff": GateKind(signoff.SignoffGateConfig, signoff.SignoffGate, signoff.build_steps),
 }
 # Gates no release goes without: when release.yaml does not declare them, they run with their defaults.
-ALWAYS_ON: tuple[str, ...] = ("privacy", "provenance", "dedup", "leakage", "distribution")
+ALWAYS_ON: tuple[str, ...] = ("privacy", "provenance", "dedup", "leakage", "distribution", "signoff")
 # Gates whose findings release.yaml's `acknowledge:` can accept; an acknowledgement for any other gate is an error.
 ACKNOWLEDGEABLE: tuple[str, ...] = ("distribution",)
 GATE_CONFIGS: dict[str, type[GateConfig]] = {gate_id: kind.config for gate_id, kind in GATES.items()}

@@ -38,6 +38,10 @@ class GateBuild:
     base_dir: str = ""  # where release.yaml lives: previous-release sources are named relative to it
     acknowledgements: list[dict[str, Any]] = field(default_factory=list)
     gates: dict[str, GateConfig] = field(default_factory=dict)  # every gate's config, for gates that cooperate
+    version: str = ""
+    protected_root: bool = False
+    signoffs_required: list[str] | None = None  # release.yaml's `signoffs.required`; None: every defined review
+    signoff_dir: str = ""  # where this version's sign-off records are, relative to base_dir
 
 
 def unknown_families(names: list[str], families: set[str], where: str) -> list[tuple[Path_, str, str]]:

@@ -18,7 +18,7 @@ RESTRICTED = "restricted"
 
 class Manifest(Step):
     kind = "manifest"
-    code_version = "3"
+    code_version = "4"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -60,7 +60,8 @@ class Manifest(Step):
             "split_assignment": {**params["split_assignment"], **_sticky(ctx, list(params["families"]))},
             "privacy": _privacy(ctx, list(params["families"])),
             "takedowns": _takedowns(ctx, params["takedowns"], list(params["families"])),
-            "signoffs": {"required": params["signoffs_required"], "ids": []},
+            "signoffs": _signoffs(ctx.inputs["release/signoff"].meta),
+            "release_notes": "release_notes.md",
             "gates": {"summary": "gates/summary.json", "status": "fail" if gates["blocked_by"] else "pass",
                       "blocked_by": gates["blocked_by"], "results": gates["gates"]},
             "curriculum": "curriculum.json",
@@ -73,6 +74,14 @@ class Manifest(Step):
         ctx.write_json("manifest.json", document, publish="manifest.json", kind="manifest")
         return {"root_digest": document["root_digest"], "blocked_by": gates["blocked_by"],
                 "artifacts": len(artifacts)}
+
+
+def _signoffs(gate: dict[str, Any]) -> dict[str, Any]:
+    """The reviews this release required, each one's verdict, and the ids of the approvals it ships with."""
+    reviews = {review: {**verdict, "file": f"signoffs/{review}.yaml" if verdict["id"] else None,
+                        "sample": f"qa/{review}/sample.json"} for review, verdict in gate["reviews"].items()}
+    return {"required": gate["thresholds"]["required"], "ids": gate["ids"], "report": gate["report"],
+            "reviews": reviews}
 
 
 def _sticky(ctx: StepContext, families: list[str]) -> dict[str, Any]:

@@ -12,6 +12,13 @@ from releasebuild.plan import StaleReason
 from releasebuild.steps.base import Step, StepContext
 from releasebuild.store.revocations import record_revocations
 
+# What a blocked build leaves under .releasebuild/blocked/<version>/ for people to act on: the reports, and the
+# material reviewers sign off (QA samples, release notes), which must exist before the release can publish.
+BLOCKED_REPORTS = ("gate_report", "gate_summary", "quarantine", "coverage", "privacy_status", "signoff",
+                   "release_notes")
+# Record text: left out while the privacy gate fails, when it may hold what the gate caught.
+BLOCKED_SAMPLES = ("qa_sample", "qa_review")
+
 
 class Publish(Step):
     kind = "publish"
@@ -49,8 +56,9 @@ class Publish(Step):
         report_dir = ctx.env.blocked_dir / version
         shutil.rmtree(report_dir, ignore_errors=True)  # reports of an earlier blocked build are stale either way
         if manifest["gates"]["blocked_by"]:
+            kinds = BLOCKED_REPORTS + (BLOCKED_SAMPLES if "privacy" not in manifest["gates"]["blocked_by"] else ())
             for art in manifest["artifacts"]:
-                if art["kind"] in ("gate_report", "gate_summary", "quarantine", "coverage", "privacy_status"):
+                if art["kind"] in kinds:
                     target = report_dir / art["key"]
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(ctx.env.cas.local(art["sha256"]).read_bytes())

@@ -1,0 +1,177 @@
+"""Sign-off gate: every required review approved for the exact QA sample this build draws, or nothing ships.
+
+Per family, `<family>/qa` draws each review's stratified sample of the records that ship and digests it together
+with the whole population it came from. This gate combines those digests per review and compares them with the
+sign-off records in `signoffs/<version>/<review>.yaml` (sources of the step, so recording one reruns only this
+gate). A record for another digest is stale and the report says what changed; a reject blocks.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, field_validator, model_validator
+
+from releasebuild.config.located import Path_
+from releasebuild.config.models import STAGES, Name, Strict
+from releasebuild.gates.base import GateBuild, GateConfig
+from releasebuild.review.judge import BLOCKING, judge, review_sample
+from releasebuild.review.pages import review_index, review_report_markdown
+from releasebuild.review.record import SignoffRecord, review_form
+from releasebuild.review.rubric import DEFAULT_REVIEWS, RUBRIC
+from releasebuild.review.sampling import METHOD
+from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.store.io import open_uri
+
+StageName = Literal["foundation", "expertise", "edge", "voice"]
+
+
+class Review(Strict):
+    title: str = ""
+    description: str = ""
+    roles: list[Name] = Field(default_factory=list, description="roles that may sign it; empty: any role")
+    stages: list[StageName] | None = Field(None, description="the families of these stages (default)")
+    families: list[Name] | None = Field(None, description="or these families by name")
+    size: int = Field(20, ge=1, le=10_000, description="records drawn per family")
+    rubric: list[Name] | None = Field(None, description="rubric items to answer (default: all)")
+
+    @model_validator(mode="after")
+    def _scope(self) -> Review:
+        if (self.stages is None) == (self.families is None):
+            raise ValueError("a review covers exactly one of 'stages' or 'families'")
+        return self
+
+
+def _default_reviews() -> dict[str, Review]:
+    return {name: Review.model_validate(spec) for name, spec in DEFAULT_REVIEWS.items()}
+
+
+class SignoffGateConfig(GateConfig):
+    seed: int = Field(20261123, description="changing it draws new samples: every sign-off must be redone")
+    stratify_by: list[str] = Field(default_factory=lambda: ["split"],
+                                   description="'split' and/or 'metadata.<field>'")
+    rubric: dict[Name, str] = Field(default_factory=lambda: dict(RUBRIC))
+    reviews: dict[Name, Review] = Field(default_factory=_default_reviews)
+
+    @field_validator("stratify_by")
+    @classmethod
+    def _strata(cls, value: list[str]) -> list[str]:
+        for key in value:
+            if key != "split" and not (key.startswith("metadata.") and len(key) > len("metadata.")):
+                raise ValueError(f"stratify_by entries are 'split' or 'metadata.<field>' (got {key!r})")
+        return value
+
+    @model_validator(mode="after")
+    def _rubric_items(self) -> SignoffGateConfig:
+        for name, review in self.reviews.items():
+            for item in review.rubric or []:
+                if item not in self.rubric:
+                    raise ValueError(f"review '{name}' asks for rubric item '{item}', which 'rubric' does not define "
+                                     f"(items: {', '.join(self.rubric)})")
+        return self
+
+    def checks(self, families: set[str]) -> list[tuple[Path_, str, str]]:
+        found: list[tuple[Path_, str, str]] = []
+        for name, review in self.reviews.items():
+            for index, family in enumerate(review.families or []):
+                if family not in families:
+                    close = difflib.get_close_matches(family, sorted(families), n=1)
+                    hint = f"did you mean '{close[0]}'?" if close else f"families: {', '.join(sorted(families))}"
+                    found.append((("reviews", name, "families", index), f"unknown family '{family}'", hint))
+        return found
+
+    def scope(self, review: str, stages: dict[str, int]) -> list[str]:
+        """The families a review covers in this release."""
+        spec = self.reviews[review]
+        if spec.families is not None:
+            return sorted(name for name in spec.families if name in stages)
+        wanted = set(spec.stages or [])
+        return sorted(name for name, stage in stages.items() if STAGES[stage] in wanted)
+
+    def required(self, declared: list[str] | None) -> list[str]:
+        """release.yaml's `signoffs.required`, or every review this file defines."""
+        return list(declared) if declared is not None else sorted(self.reviews)
+
+    def review_spec(self, review: str, stages: dict[str, int]) -> dict[str, Any]:
+        """What the gate, the pages and the checks of a record need to know about one review in this release."""
+        spec = self.reviews[review]
+        items = spec.rubric or list(self.rubric)
+        return {"title": spec.title or review, "description": spec.description, "roles": list(spec.roles),
+                "families": self.scope(review, stages), "size": spec.size,
+                "rubric": {item: self.rubric[item] for item in items}}
+
+
+def qa_step_id(family: str) -> str:
+    return f"{family}/qa"
+
+
+def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
+    required = config.required(build.signoffs_required)
+    reviews = {review: config.review_spec(review, build.stages) for review in required}
+    scopes = {review: spec["families"] for review, spec in reviews.items()}
+    sampling = {"seed": config.seed, "stratify_by": list(config.stratify_by), "method": METHOD}
+    specs: list[StepSpec] = []
+    covered = sorted({family for families in scopes.values() for family in families})
+    for family in covered:
+        sizes = {review: reviews[review]["size"] for review in required if family in scopes[review]}
+        privacy, split = f"{family}/privacy", f"{family}/split"
+        specs.append(StepSpec(qa_step_id(family), "qa_sample", {"family": family, "reviews": sizes, **sampling},
+                              (privacy, split), family,
+                              reads={privacy: ("records.jsonl",), split: ("assignment.jsonl",)}))
+    files = [f"{build.signoff_dir}/{review}.yaml" for review in required
+             if (Path(build.base_dir) / build.signoff_dir / f"{review}.yaml").exists()]
+    params = {"blocking": config.blocking, "thresholds": {"required": list(required)},
+              "version": build.version, "protected_root": build.protected_root, "reviews": reviews, **sampling}
+    specs.append(StepSpec("release/signoff", SignoffGate.kind, params, tuple(qa_step_id(f) for f in covered),
+                          sources=tuple(files), source_dir=build.base_dir,
+                          reads={qa_step_id(family): ("meta",) for family in covered}))
+    return specs
+
+
+class SignoffGate(Step):
+    kind = "gate_signoff"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        params = ctx.params
+        qa = {ctx.inputs[dep].meta["family"]: ctx.inputs[dep].meta for dep in ctx.spec.deps}
+        records: dict[str, tuple[SignoffRecord, bytes]] = {}
+        for source in ctx.sources:
+            with open_uri(source.uri) as fh:
+                data = fh.read()
+            records[PurePosixPath(source.name).stem] = (SignoffRecord.model_validate(yaml.safe_load(data)), data)
+        results = []
+        for review, spec in params["reviews"].items():
+            sample = review_sample(review, spec["families"], qa, params["seed"])
+            found = records.get(review)
+            verdict = judge(review, sample, found[0] if found else None, params["protected_root"])
+            results.append(verdict)
+            ctx.write_json(f"{review}.sample.json", {**sample, "review": review, "title": spec["title"],
+                                                     "method": params["method"], "stratify_by": params["stratify_by"],
+                                                     "version": params["version"]},
+                           publish=f"qa/{review}/sample.json", kind="qa_review")
+            with ctx.create(f"{review}.index.md", publish=f"qa/{review}/index.md", kind="qa_review") as out:
+                out.write(review_index(review, spec, sample, verdict, params["version"]).encode("utf-8"))
+            with ctx.create(f"{review}.form.yaml", publish=f"qa/{review}/form.yaml", kind="qa_review") as out:
+                out.write(review_form(review, spec, sample, params["version"]).encode("utf-8"))
+            if found:
+                with ctx.create(f"{review}.signoff.yaml", publish=f"signoffs/{review}.yaml", kind="signoff") as out:
+                    out.write(found[1])
+        blocking = [v for v in results if v["status"] in BLOCKING]
+        status = "fail" if blocking else "pass"
+        report = {"gate": "signoff", "status": status, "version": params["version"],
+                  "required": params["thresholds"]["required"], "reviews": results,
+                  "ids": sorted(v["id"] for v in results if v["status"] == "approved")}
+        ctx.write_json("report.json", report, publish="gates/signoff.json", kind="gate_report")
+        with ctx.create("report.md", publish="gates/signoff.md", kind="gate_report") as out:
+            out.write(review_report_markdown(report).encode("utf-8"))
+        return {"gate": "signoff", "status": status, "blocking": params["blocking"],
+                "thresholds": params["thresholds"], "report": "gates/signoff.json",
+                "why": "; ".join(f"{v['review']}: {v['status']}: {v['why']}" for v in blocking),
+                "reviews": {v["review"]: {key: v[key] for key in ("status", "id", "reviewer", "role", "decision",
+                                                                  "sample_digest", "demo")} for v in results},
+                "ids": report["ids"]}

@@ -1,0 +1,226 @@
+"""The review commands: status, samples, template, record, demo. Functions returning values; the CLI renders.
+
+Each works from the current release.yaml: the samples a review would be signed for are this build's, found in
+the cache (`status`, which runs nothing) or built on demand (the others: only the steps the samples need).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+from releasebuild.api import Project, build_targets, open_project, required_reviews, with_ancestors
+from releasebuild.config.load import validate_located
+from releasebuild.config.located import LocatedDocument, parse_located
+from releasebuild.engine import Engine
+from releasebuild.errors import DefinitionError, Diagnostic, Refused, ReleaseBuildError
+from releasebuild.gates.signoff import SignoffGateConfig, qa_step_id
+from releasebuild.lock import read_records
+from releasebuild.review.judge import judge, review_sample
+from releasebuild.review.load import record_problems
+from releasebuild.review.record import (
+    DEMO_PREFIX,
+    ReviewForm,
+    SignoffRecord,
+    make_record,
+    render_record,
+    review_form,
+    signoff_dir,
+)
+from releasebuild.store.cas import write_atomic
+
+GATE_STEP = "release/signoff"
+PRIVACY_GATE = "release/privacy"
+REVIEW_DIR = "review"  # under .releasebuild/: the samples `signoff samples` writes for reviewers
+
+
+def _gate(project: Project) -> SignoffGateConfig:
+    gate = project.definition.gates["signoff"]
+    assert isinstance(gate, SignoffGateConfig)
+    return gate
+
+
+def current_samples(project: Project, build: bool) -> dict[str, dict[str, Any] | None]:
+    """Each required review's sample in this build; None where it is not built and `build` is False."""
+    reviews = required_reviews(project.definition)
+    families = sorted({family for spec in reviews.values() for family in spec["families"]})
+    targets = [qa_step_id(family) for family in families]
+    if build:
+        results = build_targets(project, targets) if targets else {}
+    else:
+        engine = Engine(with_ancestors(project.specs, targets), project.env,
+                        read_records(project.lock_path, project.state_path))
+        results = engine.known_results() if targets else {}
+    qa = {family: results[qa_step_id(family)].meta for family in families if qa_step_id(family) in results}
+    seed = _gate(project).seed
+    return {review: review_sample(review, spec["families"], qa, seed)
+            if all(family in qa for family in spec["families"]) else None for review, spec in reviews.items()}
+
+
+def status(path: Path, root: str | None = None) -> dict[str, Any]:
+    """Which reviews are approved, pending, stale or rejected for the current release.yaml; runs nothing."""
+    project = open_project(path, root)
+    samples = current_samples(project, build=False)
+    reviews = required_reviews(project.definition)
+    rows = []
+    for review, spec in reviews.items():
+        loaded = project.signoffs.get(review)
+        verdict = judge(review, samples[review], loaded.record if loaded else None, project.root.protected)
+        rows.append({**verdict, "title": spec["title"], "families": spec["families"], "roles": spec["roles"],
+                     "file": loaded.file if loaded else f"{signoff_dir(project.version)}/{review}.yaml"})
+    blocking = [row["review"] for row in rows if row["status"] not in ("approved", "not_applicable")]
+    return {"version": project.version, "release_uri": project.release_uri(), "reviews": rows,
+            "ready": not blocking, "waiting_on": blocking}
+
+
+def export_samples(path: Path, root: str | None = None, out: Path | None = None) -> dict[str, Any]:
+    """Build the QA samples and their review pages (nothing else) and copy them where reviewers can read them."""
+    project = open_project(path, root)
+    results = build_targets(project, [GATE_STEP, PRIVACY_GATE])
+    if results[PRIVACY_GATE].meta["status"] == "fail":
+        raise ReleaseBuildError("the privacy gate fails, so the samples may hold what it caught; fix that first "
+                                f"(`releasebuild apply` reports it): {results[PRIVACY_GATE].meta['why']}")
+    target = out or project.state_dir / REVIEW_DIR / project.version
+    shutil.rmtree(target / "qa", ignore_errors=True)
+    written = []
+    for result in results.values():
+        for key, ref in result.published():
+            if key.startswith("qa/") and ref.kind == "qa_review":
+                destination = target / key
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(project.env.cas.local(ref.sha256), destination)
+                written.append(key)
+    return {"version": project.version, "out": str(target), "files": sorted(written),
+            "reviews": {review: sample["digest"] if sample else None
+                        for review, sample in current_samples(project, build=False).items()}}
+
+
+def template(path: Path, review: str, root: str | None = None) -> str:
+    project = open_project(path, root, check_signoffs=False)
+    spec = _required(project, review)
+    sample = _built_sample(project, review)
+    return review_form(review, spec, sample, project.version)
+
+
+def record(path: Path, review: str | None, fields: dict[str, Any], form: Path | None = None,
+           root: str | None = None, at: dt.datetime | None = None) -> tuple[Path, SignoffRecord]:
+    """Record a decision for the sample the reviewer names (`sample`, a digest or a prefix of one); refused when
+    that is not this build's sample. From a filled form (`form`) or from `fields` (the command's flags)."""
+    project = open_project(path, root, check_signoffs=False)
+    if form is not None:
+        doc = parse_located(form.read_text(encoding="utf-8"), str(form))
+        data = doc.data if isinstance(doc.data, dict) else {}
+        review = review or data.get("review")
+    else:
+        data = {"review": review, "version": project.version, **fields}
+        doc = LocatedDocument("arguments", data)
+    if not isinstance(review, str):
+        raise ReleaseBuildError("name the review to record (e.g. `signoff record clinician_qa ...`)")
+    spec = _required(project, review)
+    sample = _built_sample(project, review)
+    if isinstance(data.get("sample"), str):
+        data = {**data, "sample": _full_digest(data["sample"], sample["digest"], review)}
+    rubric = data.get("rubric")
+    if isinstance(rubric, dict) and "*" in rubric:  # --all-pass: every item, then the ones named explicitly
+        data = {**data, "rubric": {**{item: rubric["*"] for item in spec["rubric"]},
+                                   **{item: result for item, result in rubric.items() if item != "*"}}}
+    doc.data = data
+    diagnostics: list[Diagnostic] = []
+    decision = validate_located(ReviewForm, doc, (), diagnostics)
+    if decision is not None:
+        diagnostics += record_problems(decision, review, project.version, spec, doc)
+    if diagnostics:
+        raise DefinitionError(diagnostics)
+    assert isinstance(decision, ReviewForm)
+    if decision.reviewer.id.startswith(DEMO_PREFIX):
+        raise ReleaseBuildError(f"reviewer ids starting with '{DEMO_PREFIX}' are reserved for "
+                                "`releasebuild signoff demo`")
+    return _write(project, review, make_record(decision, sample, at or dt.datetime.now(dt.UTC)))
+
+
+def demo(path: Path, root: str | None = None, at: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Approve every required review's current sample as a demo reviewer, so the demo release publishes.
+    Keeps a demo record that still matches; never overwrites a human's record; refused on a protected root."""
+    project = open_project(path, root, check_signoffs=False)
+    if project.root.protected:
+        raise Refused(f"{project.root.uri} is protected: demo sign-offs never ship there")
+    existing = _demo_replaceable(project)
+    samples = current_samples(project, build=True)
+    done = []
+    for review, spec in required_reviews(project.definition).items():
+        sample = samples[review]
+        assert sample is not None
+        replaceable, current = existing.get(review, (True, None))
+        if sample["digest"] is None:
+            done.append({"review": review, "action": "not_applicable"})
+        elif not replaceable:
+            done.append({"review": review, "action": "kept_human_record", "id": current.id if current else None})
+        elif current is not None and current.sample.digest == sample["digest"] and \
+                current.expected_id() == current.id:
+            done.append({"review": review, "action": "unchanged", "id": current.id})
+        else:
+            role = spec["roles"][0] if spec["roles"] else "reviewer"
+            form = ReviewForm.model_validate({
+                "review": review, "version": project.version, "sample": sample["digest"],
+                "reviewer": {"id": f"{DEMO_PREFIX}{role.replace('_', '-')}", "role": role}, "decision": "approve",
+                "rubric": {item: "pass" for item in spec["rubric"]},
+                "notes": "DEMO sign-off for the synthetic demo data, written by `releasebuild signoff demo`. "
+                         "No person reviewed this sample."})
+            file, written = _write(project, review, make_record(form, sample, at or dt.datetime.now(dt.UTC),
+                                                                demo=True))
+            done.append({"review": review, "action": "recorded", "id": written.id, "file": str(file)})
+    return done
+
+
+def _required(project: Project, review: str) -> dict[str, Any]:
+    reviews = required_reviews(project.definition)
+    if review not in reviews:
+        raise ReleaseBuildError(f"review '{review}' is not required by this release "
+                                f"(required: {', '.join(reviews) or 'none'})")
+    return reviews[review]
+
+
+def _built_sample(project: Project, review: str) -> dict[str, Any]:
+    sample = current_samples(project, build=True)[review]
+    assert sample is not None
+    if sample["digest"] is None:
+        raise ReleaseBuildError(f"review '{review}' covers no family of this release: there is nothing to sign")
+    return sample
+
+
+def _full_digest(given: str, current: str, review: str) -> str:
+    """The reviewer's digest, completed from a prefix; refused unless it is this build's sample."""
+    if len(given) >= len("sha256:") + 12 and current.startswith(given):
+        return current
+    raise ReleaseBuildError(
+        f"{review}: the sample you reviewed ({given}) is not this build's sample ({current}): the data or the "
+        f"sampling changed since it was drawn; review the current sample (`releasebuild signoff samples`) and "
+        f"record that")
+
+
+def _demo_replaceable(project: Project) -> dict[str, tuple[bool, SignoffRecord | None]]:
+    """Per existing file: may `signoff demo` replace it (a demo record, even a broken one), and the record when it
+    still reads as one. Anything not marked demo is a person's and stays."""
+    found: dict[str, tuple[bool, SignoffRecord | None]] = {}
+    directory = project.definition.base_dir / signoff_dir(project.version)
+    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
+        try:
+            data = parse_located(path.read_text(encoding="utf-8"), path.name).data
+        except DefinitionError:
+            found[path.stem] = (False, None)
+            continue
+        try:
+            parsed: SignoffRecord | None = SignoffRecord.model_validate(data)
+        except ValueError:
+            parsed = None
+        demo_marked = isinstance(data, dict) and data.get("demo") is True
+        found[path.stem] = (parsed.demo if parsed else demo_marked, parsed)
+    return found
+
+
+def _write(project: Project, review: str, written: SignoffRecord) -> tuple[Path, SignoffRecord]:
+    file = project.definition.base_dir / signoff_dir(project.version) / f"{review}.yaml"
+    write_atomic(file, render_record(written).encode("utf-8"))
+    return file, written

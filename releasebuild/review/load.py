@@ -1,0 +1,80 @@
+"""Reading signoffs/<version>/*.yaml against the reviews a release requires, with file:line errors and hints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from releasebuild.config.load import validate_located
+from releasebuild.config.located import LocatedDocument, parse_located
+from releasebuild.errors import DefinitionError, Diagnostic
+from releasebuild.review.record import ReviewForm, SignoffRecord, signoff_dir
+
+
+@dataclass(frozen=True)
+class LoadedSignoff:
+    record: SignoffRecord
+    file: str  # relative to release.yaml's directory
+
+
+def load_signoffs(base_dir: Path, version: str, reviews: dict[str, dict[str, Any]]) -> dict[str, LoadedSignoff]:
+    """Every record under signoffs/<version>/, checked against the reviews this release requires
+    ({review: {roles, rubric}}); raises DefinitionError naming file, line and a hint for each problem."""
+    directory = base_dir / signoff_dir(version)
+    diagnostics: list[Diagnostic] = []
+    found: dict[str, LoadedSignoff] = {}
+    for path in sorted(directory.glob("*.y*ml")) if directory.is_dir() else []:
+        display = f"{signoff_dir(version)}/{path.name}"
+        try:
+            doc = parse_located(path.read_text(encoding="utf-8"), display)
+        except DefinitionError as exc:
+            diagnostics.extend(exc.diagnostics)
+            continue
+        if path.stem not in reviews:
+            diagnostics.append(doc.diagnostic((), f"sign-off for review '{path.stem}', which this release does not "
+                                              "require", f"required: {', '.join(reviews) or 'none'}; rename the "
+                                              "file, delete it, or add the review to signoffs.required"))
+            continue
+        record = validate_located(SignoffRecord, doc, (), diagnostics)
+        if record is not None:
+            problems = record_problems(record, path.stem, version, reviews[path.stem], doc)
+            diagnostics.extend(problems)
+            if not problems:
+                found[path.stem] = LoadedSignoff(record, display)
+    if diagnostics:
+        raise DefinitionError(diagnostics)
+    return found
+
+
+def record_problems(record: SignoffRecord | ReviewForm, review: str, version: str, spec: dict[str, Any],
+                    doc: LocatedDocument) -> list[Diagnostic]:
+    """What a well-formed record (or form) may still get wrong against the release: names, role, rubric, id."""
+    found: list[Diagnostic] = []
+    if record.review != review:
+        found.append(doc.diagnostic(("review",), f"review '{record.review}' in a file named {review}.yaml",
+                                    "a file holds the sign-off of the review it is named after"))
+    if record.version != version:
+        found.append(doc.diagnostic(("version",), f"version {record.version} in the sign-offs of {version}",
+                                    "sign-offs are per release version; record this review for the new version"))
+    if spec["roles"] and record.reviewer.role not in spec["roles"]:
+        found.append(doc.diagnostic(("reviewer", "role"), f"role '{record.reviewer.role}' may not sign {review}",
+                                    f"allowed roles: {', '.join(spec['roles'])} (gates/signoff.yaml)"))
+    wanted = list(spec["rubric"])
+    for item in wanted:
+        if record.rubric.get(item) is None:
+            found.append(doc.diagnostic(("rubric",), f"rubric item '{item}' is not answered",
+                                        "answer every item: pass or fail"))
+    for item in record.rubric:
+        if item not in wanted:
+            found.append(doc.diagnostic(("rubric", item), f"unknown rubric item '{item}'",
+                                        f"items of {review}: {', '.join(wanted)}"))
+    for index, entry in enumerate(record.exceptions):
+        if entry.item is not None and entry.item not in wanted:
+            found.append(doc.diagnostic(("exceptions", index, "item"), f"unknown rubric item '{entry.item}'",
+                                        f"items of {review}: {', '.join(wanted)}"))
+    if isinstance(record, SignoffRecord) and record.id != record.expected_id():
+        found.append(doc.diagnostic(("id",), f"id {record.id} does not match the record's content "
+                                    f"({record.expected_id()}): it was edited after it was recorded",
+                                    "record the decision again with `releasebuild signoff record`"))
+    return found

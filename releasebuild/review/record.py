@@ -1,0 +1,167 @@
+"""Sign-off records: `signoffs/<version>/<review>.yaml`, one decision on one exact sample, reviewed in PRs.
+
+A record's `id` is a digest of everything else in it, so an edit after recording (a changed decision, a pasted
+digest) shows up as a mismatch instead of passing quietly. This catches accidents and careless edits; it is not
+a signature (anyone can re-record), which is why the record also travels into the release under its SHA-256.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, field_validator, model_validator
+
+from releasebuild.config.models import Name, Strict, parse_version
+from releasebuild.keys import canonical_json
+
+SIGNOFF_DIR = "signoffs"
+DEMO_PREFIX = "demo-"
+DIGEST = r"^sha256:[0-9a-f]{64}$"
+Decision = Literal["approve", "reject"]
+Result = Literal["pass", "fail"]
+
+
+class Reviewer(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$", max_length=128,
+                    description="a stable identifier of the person (staff id, e-mail), not a display name")
+    role: Name
+
+
+class FamilySample(Strict):
+    digest: str = Field(pattern=DIGEST)
+    records: int = Field(ge=0, description="records of the family that ship")
+    size: int = Field(ge=0, description="records drawn for the review")
+
+
+class SampleRef(Strict):
+    digest: str = Field(pattern=DIGEST)
+    seed: int
+    families: dict[Name, FamilySample]
+
+
+class ReviewException(Strict):
+    """A finding the reviewer accepts or flags: about one rubric item, one sampled record, or both."""
+
+    note: str = Field(min_length=1)
+    item: Name | None = None
+    record: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*/.+$", description="<family>/<record id>")
+
+
+class _Decision(Strict):
+    """What a reviewer decides; shared by the form they fill and the record it becomes."""
+
+    review: Name
+    version: str
+    reviewer: Reviewer
+    decision: Decision
+    rubric: dict[Name, Result] = Field(min_length=1)
+    exceptions: list[ReviewException] = Field(default_factory=list)
+    notes: str = ""
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        return parse_version(value)
+
+    @model_validator(mode="after")
+    def _failed_items_explained(self) -> _Decision:
+        if self.decision == "approve":
+            explained = {entry.item for entry in self.exceptions}
+            unexplained = [item for item, result in self.rubric.items() if result == "fail" and item not in explained]
+            if unexplained:
+                raise ValueError(f"an approval with failed rubric item(s) {', '.join(unexplained)} needs an "
+                                 f"exception naming each of them (item: <name>, note: why it may ship anyway)")
+        return self
+
+
+class SignoffRecord(_Decision):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*-[0-9a-f]{12}$")
+    demo: bool = False
+    sample: SampleRef
+    recorded_at: dt.datetime
+
+    @field_validator("recorded_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError("recorded_at needs a time zone (e.g. 2026-11-23T10:00:00Z)")
+        return value.astimezone(dt.UTC)
+
+    @model_validator(mode="after")
+    def _demo_marked(self) -> SignoffRecord:
+        if self.demo != self.reviewer.id.startswith(DEMO_PREFIX):
+            raise ValueError(f"demo sign-offs, and only they, have reviewer ids starting with '{DEMO_PREFIX}' "
+                             f"(demo: {str(self.demo).lower()}, reviewer.id: {self.reviewer.id})")
+        return self
+
+    def expected_id(self) -> str:
+        return content_id(self.review, self.model_dump(mode="json", exclude={"id"}))
+
+
+def content_id(review: str, content: dict[str, Any]) -> str:
+    return f"{review}-{hashlib.sha256(canonical_json(content).encode('utf-8')).hexdigest()[:12]}"
+
+
+class ReviewForm(_Decision):
+    """The form a reviewer fills (qa/<review>/form.yaml, or `releasebuild signoff template`)."""
+
+    sample: str = Field(pattern=DIGEST, description="the digest printed on the sample you reviewed")
+
+
+def make_record(decision: ReviewForm, sample: dict[str, Any], at: dt.datetime,
+                demo: bool = False) -> SignoffRecord:
+    """The record of a decision on `sample` (the current build's, with per-family digests), its id computed."""
+    content = {
+        "review": decision.review, "version": decision.version,
+        "reviewer": decision.reviewer.model_dump(mode="json"), "decision": decision.decision,
+        "rubric": dict(decision.rubric),
+        "exceptions": [entry.model_dump(mode="json", exclude_none=True) for entry in decision.exceptions],
+        "notes": decision.notes, "demo": demo,
+        "sample": {"digest": sample["digest"], "seed": sample["seed"],
+                   "families": {name: {key: family[key] for key in ("digest", "records", "size")}
+                                for name, family in sorted(sample["families"].items())}},
+        "recorded_at": at.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+    }
+    record = SignoffRecord.model_validate({"id": "placeholder-000000000000", **content})
+    return record.model_copy(update={"id": record.expected_id()})
+
+
+def signoff_dir(version: str) -> str:
+    return f"{SIGNOFF_DIR}/{version}"
+
+
+_ORDER = ("id", "review", "version", "demo", "reviewer", "decision", "rubric", "exceptions", "notes", "sample",
+          "recorded_at")
+
+
+def render_record(record: SignoffRecord) -> str:
+    data = record.model_dump(mode="json")
+    data["exceptions"] = [{k: v for k, v in entry.items() if v is not None} for entry in data["exceptions"]]
+    ordered = {key: data[key] for key in _ORDER}
+    header = ("# A sign-off recorded by `releasebuild signoff record`. The id is a digest of the rest: an edit by\n"
+              "# hand makes it a mismatch. To change a decision, record it again.\n")
+    if record.demo:
+        header += ("# DEMO: generated by `releasebuild signoff demo` for the synthetic demo data. Not a human review;\n"
+                   "# a protected root refuses it.\n")
+    return header + yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
+
+
+def review_form(review: str, spec: dict[str, Any], sample: dict[str, Any], version: str) -> str:
+    """The blank form for one review of one sample, with the rubric spelled out as comments."""
+    roles = ", ".join(spec["roles"]) or "any"
+    lines = [f"# Review form: {review} ({spec['title']}) for release {version}.",
+             f"# Read the sample (qa/{review}/index.md and the family pages), answer every rubric item pass or fail,",
+             "# add an exception for anything you accept despite a failure or want on record, then run:",
+             "#   releasebuild signoff record --from <this file>",
+             f"review: {review}", f"version: {version}",
+             f"sample: {sample['digest'] or 'null'}   # the sample you reviewed: leave as is",
+             f"reviewer: {{id: '', role: ''}}   # role: {roles}",
+             "decision:   # approve | reject", "rubric:"]
+    for item, description in spec["rubric"].items():
+        lines.append(f"  {item}:   # pass | fail: {description}")
+    lines += ["exceptions: []   # - {item: <rubric item>, record: <family>/<id>, note: <what and why>}",
+              "notes: ''"]
+    return "\n".join(lines) + "\n"

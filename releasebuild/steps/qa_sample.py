@@ -1,0 +1,69 @@
+"""One family's QA samples, one per review that covers it: stratified, seeded, drawn from the records that ship.
+
+Reads what export reads (the records and their splits), so the sample holds the published lines byte for byte
+(redacted where privacy redacted) and runs beside export. Each review's family digest covers the whole
+population, so a change to any shipped record makes earlier sign-offs on this family stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from typing import Any
+
+from releasebuild.review.pages import family_page
+from releasebuild.review.sampling import BottomK, allocate, family_digest, rank, stratum
+from releasebuild.steps.base import Step, StepContext
+from releasebuild.steps.export import split_tail
+
+
+class QASample(Step):
+    kind = "qa_sample"
+    code_version = "2"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        params = ctx.params
+        family, reviews, seed, stratify_by = params["family"], params["reviews"], params["seed"], params["stratify_by"]
+        privacy_id, split_id = ctx.spec.deps
+        needs_metadata = any(key != "split" for key in stratify_by)
+        population = hashlib.sha256()
+        counts: Counter[str] = Counter()
+        pools = {review: BottomK(size) for review, size in reviews.items()}
+        with ctx.input_path(privacy_id, "records.jsonl").open("rb") as records, \
+                ctx.input_path(split_id, "assignment.jsonl").open("rb") as assignment:
+            for body, assigned_line in zip(records, assignment, strict=True):
+                assigned = json.loads(assigned_line)
+                split = assigned["split"]
+                if split is None:  # removed by dedup or a split conflict: it does not ship, so nobody reviews it
+                    continue
+                line = body[:-2] + split_tail(split)
+                population.update(line)
+                metadata = (json.loads(body).get("metadata") or {}) if needs_metadata else {}
+                name = stratum(split, metadata, stratify_by)
+                counts[name] += 1
+                for review, pool in pools.items():
+                    pool.offer(name, rank(seed, review, assigned["id"]), assigned["id"], line)
+        shipped = sum(counts.values())
+        population_digest = f"sha256:{population.hexdigest()}"
+        drawn_by_review = {}
+        for review, size in sorted(reviews.items()):
+            allocation = allocate(dict(counts), size)
+            drawn = pools[review].take(allocation)
+            key = f"qa/{review}/{family}"
+            with ctx.create(f"{review}.jsonl", publish=f"{key}.jsonl", kind="qa_review") as out:
+                for _, _, line in drawn:
+                    out.write(line)
+                sample_sha256 = out.ref().sha256
+            digest = family_digest(method=params["method"], review=review, seed=seed, size=size,
+                                   stratify_by=stratify_by, population=population_digest, records=shipped,
+                                   sample=sample_sha256)
+            info = {"digest": digest, "size": len(drawn), "records": shipped,
+                    "strata": {name: taken for name, taken in allocation.items() if taken},
+                    "strata_population": dict(sorted(counts.items())), "ids": [rid for _, rid, _ in drawn]}
+            with ctx.create(f"{review}.md", publish=f"{key}.md", kind="qa_review") as out:
+                out.write(family_page(review, family, info, drawn).encode("utf-8"))
+            drawn_by_review[review] = {k: info[k] for k in ("digest", "size", "strata", "ids")}
+        return {"family": family, "records": shipped, "population": population_digest,
+                "strata": dict(sorted(counts.items())), "reviews": drawn_by_review}
