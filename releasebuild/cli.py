@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("--all-pass", action="store_true", help="every rubric item passed")
     record.add_argument("--exception", action="append", default=[], metavar="[ITEM]:[FAMILY/ID]:NOTE",
                         help="an exception on record (repeat)")
-    record.add_argument("--notes", default="")
+    record.add_argument("--notes")
     actions.add_parser("demo", parents=[common],
                        help="approve the current samples as demo reviewers (demo data only; a protected root refuses)")
     graph = sub.add_parser("graph", parents=[common], help="print the step graph")
@@ -268,15 +268,18 @@ def _record_fields(args: argparse.Namespace) -> dict[str, Any]:
     for entry in args.result:
         item, _, result = entry.partition("=")
         results[item.strip()] = result.strip()
-    fields["rubric"] = results
+    if results:
+        fields["rubric"] = results
     exceptions = []
     for entry in args.exception:
         parts = entry.split(":", 2)
         item, record, note = parts if len(parts) == 3 else ("", "", entry)
         exceptions.append({key: value for key, value in (("item", item), ("record", record), ("note", note))
                            if value})
-    fields["exceptions"] = exceptions
-    fields["notes"] = args.notes
+    if exceptions:
+        fields["exceptions"] = exceptions
+    if args.notes:
+        fields["notes"] = args.notes
     return fields
 
 

@@ -28,6 +28,7 @@ from releasebuild.steps.base import StepSpec
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
 from releasebuild.store.cas import write_atomic
 from releasebuild.store.previous import PreviousRelease
+from releasebuild.store.root import MANIFEST
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -137,7 +138,7 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None)
     specs.append(StepSpec("release/gates", "gate_summary", {}, tuple(gate_ids),
                           reads={gate: ("meta",) for gate in gate_ids}))
     family_steps_read = tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "privacy", "split", "export"))
-    notes_source = previous.artifact("manifest.json") if previous else None
+    notes_source = f"{previous.uri}{MANIFEST}" if previous else None  # the manifest never lists itself
     specs.append(StepSpec(
         "release/notes", "release_notes",
         {"version": release.version, "families": {name: info["stage_name"] for name, info in family_info.items()}},

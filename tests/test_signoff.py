@@ -168,15 +168,20 @@ def test_a_change_makes_exactly_the_reviews_covering_it_stale(reviewed: ReleaseF
     assert "alpha changed (16 -> 17 records)" in statuses(reviewed)["clinician_qa"]["why"]
 
 
-def test_a_seed_change_makes_every_review_stale(reviewed: ReleaseFixture) -> None:
+@pytest.mark.parametrize("change, expected", [
+    ({"seed": 7}, "the sampling seed changed (20261123 -> 7); the review must be redone"),
+    ({"stratify_by": ["split", "metadata.topic"]}, "the strata changed (split -> split, metadata.topic); the review"),
+])
+def test_a_sampling_change_makes_every_review_stale(reviewed: ReleaseFixture, change: dict, expected: str) -> None:
     for review in REVIEWS:
         approve(reviewed, review)
     gate = reviewed.dir / "gates" / "signoff.yaml"
-    gate.write_text(yaml.safe_dump({"seed": 7, "reviews": REVIEWS}))
+    gate.write_text(yaml.safe_dump({**change, "reviews": REVIEWS}))
     commands.export_samples(reviewed.release_yaml)
     now = statuses(reviewed)
     assert {row["status"] for row in now.values()} == {"stale"}
-    assert "the sampling seed changed (20261123 -> 7)" in now["edge_case_review"]["why"]
+    assert expected in now["edge_case_review"]["why"]
+    assert "data changed" not in now["clinician_qa"]["why"]  # the data did not change: it is not blamed
 
 
 def test_a_reject_blocks(reviewed: ReleaseFixture) -> None:
@@ -226,6 +231,10 @@ def test_record_from_a_filled_form_and_from_flags(reviewed: ReleaseFixture,
                      "--all-pass", "--result", "empathy=fail",
                      "--exception", "empathy:alpha/a01:scripted opener, rewritten next release"]) == 0
     assert statuses(reviewed)["clinician_qa"]["status"] == "approved"
+    capsys.readouterr()
+    assert cli.main(["signoff", "record", str(reviewed.release_yaml), "--from", str(filled), "--decision",
+                     "reject"]) == 1  # a form and flags: which one counts would be a guess
+    assert "either as a form (--from) or as flags, not both (flags given: decision)" in capsys.readouterr().err
 
 
 BAD_FIELDS = [

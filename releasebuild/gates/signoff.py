@@ -133,7 +133,7 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
 
 class SignoffGate(Step):
     kind = "gate_signoff"
-    code_version = "1"
+    code_version = "2"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -146,12 +146,11 @@ class SignoffGate(Step):
             records[PurePosixPath(source.name).stem] = (SignoffRecord.model_validate(yaml.safe_load(data)), data)
         results = []
         for review, spec in params["reviews"].items():
-            sample = review_sample(review, spec["families"], qa, params["seed"])
+            sample = review_sample(review, spec["families"], qa, params)
             found = records.get(review)
             verdict = judge(review, sample, found[0] if found else None, params["protected_root"])
             results.append(verdict)
             ctx.write_json(f"{review}.sample.json", {**sample, "review": review, "title": spec["title"],
-                                                     "method": params["method"], "stratify_by": params["stratify_by"],
                                                      "version": params["version"]},
                            publish=f"qa/{review}/sample.json", kind="qa_review")
             with ctx.create(f"{review}.index.md", publish=f"qa/{review}/index.md", kind="qa_review") as out:

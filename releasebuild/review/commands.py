@@ -29,6 +29,7 @@ from releasebuild.review.record import (
     review_form,
     signoff_dir,
 )
+from releasebuild.review.sampling import METHOD
 from releasebuild.store.cas import write_atomic
 
 GATE_STEP = "release/signoff"
@@ -54,8 +55,9 @@ def current_samples(project: Project, build: bool) -> dict[str, dict[str, Any] |
                         read_records(project.lock_path, project.state_path))
         results = engine.known_results() if targets else {}
     qa = {family: results[qa_step_id(family)].meta for family in families if qa_step_id(family) in results}
-    seed = _gate(project).seed
-    return {review: review_sample(review, spec["families"], qa, seed)
+    gate = _gate(project)
+    sampling = {"seed": gate.seed, "method": METHOD, "stratify_by": list(gate.stratify_by)}
+    return {review: review_sample(review, spec["families"], qa, sampling)
             if all(family in qa for family in spec["families"]) else None for review, spec in reviews.items()}
 
 
@@ -109,6 +111,9 @@ def record(path: Path, review: str | None, fields: dict[str, Any], form: Path | 
     """Record a decision for the sample the reviewer names (`sample`, a digest or a prefix of one); refused when
     that is not this build's sample. From a filled form (`form`) or from `fields` (the command's flags)."""
     project = open_project(path, root, check_signoffs=False)
+    if form is not None and fields:
+        raise ReleaseBuildError(f"give the decision either as a form (--from) or as flags, not both "
+                                f"(flags given: {', '.join(sorted(fields))})")
     if form is not None:
         doc = parse_located(form.read_text(encoding="utf-8"), str(form))
         data = doc.data if isinstance(doc.data, dict) else {}

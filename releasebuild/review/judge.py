@@ -12,8 +12,10 @@ from releasebuild.review.sampling import review_digest
 BLOCKING = ("pending", "stale", "rejected", "demo_refused")
 
 
-def review_sample(review: str, families: list[str], qa: dict[str, dict[str, Any]], seed: int) -> dict[str, Any]:
-    """The review's sample across its families, from each family's QA step meta."""
+def review_sample(review: str, families: list[str], qa: dict[str, dict[str, Any]],
+                  sampling: dict[str, Any]) -> dict[str, Any]:
+    """The review's sample across its families, from each family's QA step meta; `sampling`: seed, method and
+    stratify_by, as the QA steps were given them."""
     parts = {}
     for name in families:
         drawn = qa[name]["reviews"][review]
@@ -21,7 +23,8 @@ def review_sample(review: str, families: list[str], qa: dict[str, dict[str, Any]
                        "strata": drawn["strata"], "ids": drawn["ids"],
                        "page": f"qa/{review}/{name}.md", "file": f"qa/{review}/{name}.jsonl"}
     digest = review_digest(review, {name: part["digest"] for name, part in parts.items()}) if parts else None
-    return {"digest": digest, "seed": seed, "families": parts}
+    return {"digest": digest, "seed": sampling["seed"], "method": sampling["method"],
+            "stratify_by": list(sampling["stratify_by"]), "families": parts}
 
 
 def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | None,
@@ -63,13 +66,18 @@ def stale_reasons(record: SignoffRecord, sample: dict[str, Any]) -> list[str]:
     reasons = []
     if signed.seed != sample["seed"]:
         reasons.append(f"the sampling seed changed ({signed.seed} -> {sample['seed']})")
+    if signed.stratify_by != sample["stratify_by"]:
+        reasons.append(f"the strata changed ({', '.join(signed.stratify_by)} -> {', '.join(sample['stratify_by'])})")
+    if signed.method != sample["method"]:
+        reasons.append(f"the sampling method changed ({signed.method} -> {sample['method']})")
+    resampled = bool(reasons)  # then every family's digest differs: say so once, not per family
     for name in sorted(set(sample["families"]) - set(signed.families)):
         reasons.append(f"{name} is new in its scope")
     for name in sorted(set(signed.families) - set(sample["families"])):
         reasons.append(f"{name} left its scope")
     for name in sorted(set(signed.families) & set(sample["families"])):
         before, now = signed.families[name], sample["families"][name]
-        if before.digest == now["digest"]:
+        if before.digest == now["digest"] or (resampled and before.records == now["records"]):
             continue
         if before.records != now["records"]:
             reasons.append(f"{name} changed ({before.records} -> {now['records']} records)")
@@ -77,4 +85,4 @@ def stale_reasons(record: SignoffRecord, sample: dict[str, Any]) -> list[str]:
             reasons.append(f"{name}'s sample size changed ({before.size} -> {now['size']})")
         else:
             reasons.append(f"{name}'s data changed ({now['records']} records, content differs)")
-    return reasons or ["the sampling method or stratification changed"]
+    return reasons or ["the sample's records changed"]

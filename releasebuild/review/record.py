@@ -39,6 +39,8 @@ class FamilySample(Strict):
 class SampleRef(Strict):
     digest: str = Field(pattern=DIGEST)
     seed: int
+    method: str = Field(min_length=1)
+    stratify_by: list[str]
     families: dict[Name, FamilySample]
 
 
@@ -120,7 +122,8 @@ def make_record(decision: ReviewForm, sample: dict[str, Any], at: dt.datetime,
         "rubric": dict(decision.rubric),
         "exceptions": [entry.model_dump(mode="json", exclude_none=True) for entry in decision.exceptions],
         "notes": decision.notes, "demo": demo,
-        "sample": {"digest": sample["digest"], "seed": sample["seed"],
+        "sample": {"digest": sample["digest"], "seed": sample["seed"], "method": sample["method"],
+                   "stratify_by": list(sample["stratify_by"]),
                    "families": {name: {key: family[key] for key in ("digest", "records", "size")}
                                 for name, family in sorted(sample["families"].items())}},
         "recorded_at": at.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),

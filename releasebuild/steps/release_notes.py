@@ -17,7 +17,7 @@ from releasebuild.store.io import open_uri
 
 class ReleaseNotes(Step):
     kind = "release_notes"
-    code_version = "1"
+    code_version = "2"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -73,7 +73,7 @@ def render_notes(params: dict[str, Any], families: dict[str, dict[str, Any]], ga
             "manifest `takedowns`.", "", "## Gates", "", "| gate | result | blocking | why |", "|---|---|---|---|"]
     for gate in gates["gates"]:
         out.append(f"| {gate['id']} | {gate['status']} | {'yes' if gate['blocking'] else 'no'} | "
-                   f"{gate.get('why', '') or ''} |")
+                   f"{_cell(gate.get('why') or '')} |")
     out += ["", "## Sign-offs", ""]
     if not signoff["reviews"]:
         out.append("No human review is required for this release.")
@@ -121,6 +121,11 @@ def _changes(families: dict[str, dict[str, Any]], gates: dict[str, Any], signoff
     if old_ids != new_ids:
         out.append(f"Sign-offs: {len(new_ids - old_ids)} new, {len(old_ids - new_ids)} no longer apply.")
     return out
+
+
+def _cell(text: str) -> str:
+    """Free text inside a markdown table cell: one line, no column breaks."""
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def _delta(before: int, now: int) -> str:
