@@ -18,7 +18,7 @@ from releasebuild.lock import read_records, write_records
 from releasebuild.plan import Plan
 from releasebuild.processes import alive
 from releasebuild.review.load import LoadedSignoff, load_signoffs
-from releasebuild.steps.base import StepSpec
+from releasebuild.steps.base import StepResult, StepSpec
 from releasebuild.store import s3
 from releasebuild.store.io import is_local
 from releasebuild.store.previous import PreviousRelease, find_previous
@@ -107,7 +107,8 @@ def open_project(path: Path, root: str | None = None, check_signoffs: bool = Tru
     env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked",
                  remote_cache=remote_cache_uri(definition, root_uri))
     previous = find_previous(release_root, definition.release.version, definition.release.previous)
-    return Project(definition, release_root, env, build_specs(definition, previous), previous, signoffs)
+    specs = build_specs(definition, previous, release_root.protected)
+    return Project(definition, release_root, env, specs, previous, signoffs)
 
 
 def required_reviews(definition: Definition) -> dict[str, dict[str, Any]]:
@@ -206,7 +207,8 @@ def with_ancestors(specs: list[StepSpec], targets: list[str]) -> list[StepSpec]:
     return [spec for spec in specs if spec.id in needed]
 
 
-def build_targets(project: Project, targets: list[str], listener: Listener | None = None) -> dict[str, Any]:
+def build_targets(project: Project, targets: list[str],
+                  listener: Listener | None = None) -> dict[str, StepResult]:
     """Run only what `targets` need (e.g. the QA samples, for reviewers) and return every result; publishes
     nothing and leaves release.lock alone (the action cache remembers the work for the next apply)."""
     with _apply_lock(project.state_dir):

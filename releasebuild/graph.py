@@ -91,7 +91,8 @@ def _privacy_params(family: LoadedFamily, definition: Definition) -> dict[str, A
     }
 
 
-def gate_build(definition: Definition, previous: PreviousRelease | None = None) -> GateBuild:
+def gate_build(definition: Definition, previous: PreviousRelease | None = None,
+               protected_root: bool | None = None) -> GateBuild:
     families = definition.families
     return GateBuild(
         families=sorted(families),
@@ -102,17 +103,19 @@ def gate_build(definition: Definition, previous: PreviousRelease | None = None) 
         acknowledgements=[entry.model_dump(mode="json") for entry in definition.release.acknowledge],
         gates=dict(definition.gates),
         version=definition.release.version,
-        protected_root=definition.release.root.protected,
+        protected_root=definition.release.root.protected if protected_root is None else protected_root,
         signoffs_required=definition.release.signoffs.required,
         signoff_dir=signoff_dir(definition.release.version))
 
 
-def build_specs(definition: Definition, previous: PreviousRelease | None = None) -> list[StepSpec]:
+def build_specs(definition: Definition, previous: PreviousRelease | None = None,
+                protected_root: bool | None = None) -> list[StepSpec]:
     """The steps of a release. `previous` is the published release it follows: files of it (split indexes,
-    reports) become sources of the steps that read them."""
+    reports) become sources of the steps that read them. `protected_root`: whether the root is protected, by
+    release.yaml or by the root's own marker (default: as release.yaml declares)."""
     release = definition.release
     names = sorted(definition.families)
-    build = gate_build(definition, previous)
+    build = gate_build(definition, previous, protected_root)
     specs: list[StepSpec] = []
     for name in names:
         specs.extend(family_steps(definition.families[name], definition, previous))

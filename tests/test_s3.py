@@ -176,6 +176,14 @@ def test_a_protected_root_never_changes_a_published_version(s3_release: ReleaseF
     assert cli.main(["apply", str(s3_release.release_yaml), "--json"]) == 4
     capsys.readouterr()
     assert published_manifest(s3_server) == before
+    with pytest.raises(Refused):  # nor demo sign-offs, nor a release that requires no review
+        commands.demo(s3_release.release_yaml)
+    s3_release.edit_yaml(s3_release.release_yaml, signoffs={"required": []})
+    (s3_release.dir / "signoffs" / "v2026-11-23" / "clinician_qa.yaml").unlink()  # else: "not required", an error
+    code = cli.main(["apply", str(s3_release.release_yaml), "--json"])
+    out = capsys.readouterr()
+    assert code == 3, out
+    assert "no review is required" in json.loads(out.out)["error"]
 
 
 def test_the_storage_backend_variables_put_a_relative_root_in_the_bucket(tmp_path: Path, s3_server: S3Server,

@@ -123,7 +123,9 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
                               reads={privacy: ("records.jsonl",), split: ("assignment.jsonl",)}))
     files = [f"{build.signoff_dir}/{review}.yaml" for review in required
              if (Path(build.base_dir) / build.signoff_dir / f"{review}.yaml").exists()]
-    params = {"blocking": config.blocking, "thresholds": {"required": list(required)},
+    # A protected root ships reviewed releases only, whatever the definition says (its protection may come from the
+    # root's own marker, which release.yaml's checks cannot see).
+    params = {"blocking": config.blocking or build.protected_root, "thresholds": {"required": list(required)},
               "version": build.version, "protected_root": build.protected_root, "reviews": reviews, **sampling}
     specs.append(StepSpec("release/signoff", SignoffGate.kind, params, tuple(qa_step_id(f) for f in covered),
                           sources=tuple(files), source_dir=build.base_dir,
@@ -161,6 +163,9 @@ class SignoffGate(Step):
                 with ctx.create(f"{review}.signoff.yaml", publish=f"signoffs/{review}.yaml", kind="signoff") as out:
                     out.write(found[1])
         blocking = [v for v in results if v["status"] in BLOCKING]
+        if params["protected_root"] and not results:
+            blocking.append({"review": "signoffs.required", "status": "missing",
+                             "why": "a protected root ships reviewed releases only, and no review is required"})
         status = "fail" if blocking else "pass"
         report = {"gate": "signoff", "status": status, "version": params["version"],
                   "required": params["thresholds"]["required"], "reviews": results,
