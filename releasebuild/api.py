@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import subprocess
+import tarfile
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from releasebuild.changes import Change, diff, snapshot, snapshot_of_published
 from releasebuild.config.load import Definition, load_definition
 from releasebuild.engine import ApplyOutcome, Engine, Listener, RunEnv
-from releasebuild.errors import Refused, StorageError
-from releasebuild.gates.signoff import SignoffGateConfig
+from releasebuild.errors import Refused, ReleaseBuildError, StorageError
+from releasebuild.fingerprints import source_evidence
+from releasebuild.gates.signoff import SignoffGateConfig, qa_step_id
 from releasebuild.graph import build_specs, to_graph
-from releasebuild.lock import read_records, write_records
+from releasebuild.lock import read_records, read_snapshot, write_records
 from releasebuild.plan import Plan
 from releasebuild.processes import alive
+from releasebuild.review.judge import review_sample, stale_reasons
 from releasebuild.review.load import LoadedSignoff, load_signoffs
+from releasebuild.review.sampling import METHOD
 from releasebuild.steps.base import StepResult, StepSpec
 from releasebuild.store import s3
-from releasebuild.store.io import is_local
+from releasebuild.store.io import is_local, read_bytes
 from releasebuild.store.previous import PreviousRelease, find_previous
 from releasebuild.store.root import ReleaseRoot
 
@@ -119,16 +128,110 @@ def required_reviews(definition: Definition) -> dict[str, dict[str, Any]]:
     return {review: gate.review_spec(review, stages) for review in gate.required(definition.release.signoffs.required)}
 
 
+def review_samples(definition: Definition, results: dict[str, StepResult]) -> dict[str, dict[str, Any] | None]:
+    """Each required review's sample from the QA steps' results at hand; None where one of them is missing."""
+    gate = definition.gates["signoff"]
+    assert isinstance(gate, SignoffGateConfig)
+    sampling = {"seed": gate.seed, "method": METHOD, "stratify_by": list(gate.stratify_by)}
+    samples: dict[str, dict[str, Any] | None] = {}
+    for review, spec in required_reviews(definition).items():
+        steps = [qa_step_id(family) for family in spec["families"]]
+        qa = {family: results[step].meta for family, step in zip(spec["families"], steps, strict=True)
+              if step in results}
+        samples[review] = review_sample(review, spec["families"], qa, sampling) if len(qa) == len(steps) else None
+    return samples
+
+
+def signoff_changes(project: Project, results: dict[str, StepResult]) -> list[Change]:
+    """Approvals this change would make stale: for certain when the new samples are known (cached), else `may`
+    (the families' samples are rebuilt first; early cutoff may leave them as they were)."""
+    found = []
+    samples = review_samples(project.definition, results)
+    for review, spec in required_reviews(project.definition).items():
+        loaded = project.signoffs.get(review)
+        if loaded is None or loaded.record.decision != "approve":
+            continue
+        sample = samples[review]
+        if sample is None:
+            rebuilt = [family for family in spec["families"] if f"{family}/privacy" not in results]
+            pending = [family for family in spec["families"] if qa_step_id(family) not in results]
+            note = (f"the records of {', '.join(rebuilt)} are rebuilt" if rebuilt else
+                    f"only if dedup or split decisions change for {', '.join(pending)}")
+            found.append(Change("signoff", "~", review, "approved", "may become stale", note))
+        elif sample["digest"] != loaded.record.sample.digest:
+            found.append(Change("signoff", "~", review, "approved", "stale",
+                                "; ".join(stale_reasons(loaded.record, sample))))
+    return found
+
+
 def validate(path: Path) -> Definition:
     definition = load_definition(path)
     load_signoffs(definition.base_dir, definition.release.version, required_reviews(definition))
     return definition
 
 
-def plan(path: Path, root: str | None = None) -> Plan:
+def plan(path: Path, root: str | None = None, against: str | None = None) -> Plan:
+    """What apply would do, and what the definition changes against a baseline: the last apply (release.lock),
+    or `against`: a published release (URI or local prefix), another release.yaml, or `git:<rev>`."""
     project = open_project(path, root)
-    steps = project.engine().plan()
-    return Plan(project.version, project.release_uri(), project.previous_release(), steps)
+    steps, results = project.engine().plan_with_results()
+    baseline, old = load_baseline(project, against)
+    desired = snapshot(project.definition, project.specs, known_records(project, results), source_sizes(project))
+    changes = (diff(old, desired) if old is not None else []) + signoff_changes(project, results)
+    return Plan(project.version, project.release_uri(), project.previous_release(), steps, baseline, changes)
+
+
+def source_sizes(project: Project) -> dict[str, dict[str, int]]:
+    """Per family, its source files and their sizes as listed now (no content read)."""
+    by_id = {spec.id: spec for spec in project.specs}
+    return {name: {entry["name"]: entry["bytes"] for entry in source_evidence(by_id[f"{name}/ingest"])[0]}
+            for name in sorted(project.definition.families)}
+
+
+def known_records(project: Project, results: dict[str, StepResult]) -> dict[str, dict[str, int]]:
+    """Per family, its split counts where this build's export is already known (cached)."""
+    return {name: results[f"{name}/export"].meta["counts"] for name in project.definition.families
+            if f"{name}/export" in results}
+
+
+def load_baseline(project: Project, against: str | None) -> tuple[str, dict[str, Any] | None]:
+    """(what the plan compares with, its snapshot); the snapshot is None when the lock has none yet."""
+    if against is None:
+        return "the last apply (release.lock)", read_snapshot(project.lock_path)
+    if against.startswith("git:"):
+        return against, _snapshot_at_revision(project, against.removeprefix("git:"))
+    if against.endswith((".yaml", ".yml")) and Path(against).is_file():
+        definition = load_definition(Path(against))
+        return against, snapshot(definition, build_specs(definition))
+    prefix = against if against.endswith("/") else against + "/"
+    documents = {name: read_bytes(prefix + name) for name in ("manifest.json", "curriculum.json",
+                                                              "gates/summary.json")}
+    missing = [name for name, data in documents.items() if data is None]
+    if missing:
+        raise StorageError(f"--against {against}: not a release.yaml, a git:<rev>, or a published release "
+                           f"(missing {', '.join(missing)})")
+    manifest, curriculum, summary = (json.loads(data or b"") for data in documents.values())
+    return f"{manifest['version']} at {prefix}", snapshot_of_published(manifest, curriculum, summary)
+
+
+def _snapshot_at_revision(project: Project, revision: str) -> dict[str, Any]:
+    """release.yaml and its includes as they were at a git revision (the data is not needed: only definitions)."""
+    base = project.definition.base_dir
+
+    def git(*args: str) -> bytes:
+        done = subprocess.run(["git", "-C", str(base), *args], capture_output=True)
+        if done.returncode != 0:
+            raise ReleaseBuildError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace').strip()}")
+        return done.stdout
+
+    top = Path(git("rev-parse", "--show-toplevel").decode().strip())
+    relative = project.definition.path.resolve().relative_to(top.resolve())
+    archive = git("archive", "--format=tar", revision)
+    with tempfile.TemporaryDirectory(prefix="releasebuild-git-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        definition = load_definition(Path(tmp) / relative)
+        return snapshot(definition, build_specs(definition))
 
 
 def coverage(path: Path, root: str | None = None) -> dict[str, Any]:
@@ -189,8 +292,10 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
     with _apply_lock(project.state_dir), _root_lock(project.root, wait_seconds):
         engine = project.engine()
         outcome = engine.apply(listener, jobs)
+        desired = snapshot(project.definition, project.specs, known_records(project, outcome.results),
+                           source_sizes(project))
         write_records(project.lock_path, project.state_path, project.version, list(project.definition.families),
-                      outcome.records, engine.previous)
+                      outcome.records, engine.previous, desired)
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
 
 

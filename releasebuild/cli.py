@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("validate", parents=[common], help="check release.yaml and its includes; run nothing")
     plan = sub.add_parser("plan", parents=[common], help="show what apply would run and why (exit 2 if anything)")
     plan.add_argument("--all", action="store_true", help="list cached steps too")
+    plan.add_argument("--against", metavar="REF",
+                      help="compare with a published release (URI or local prefix), another release.yaml, or "
+                           "git:<rev> (default: the last apply, from release.lock)")
     apply = sub.add_parser("apply", parents=[common], help="build stale steps and publish the release")
     apply.add_argument("--jobs", type=int, default=None, help="parallel step processes (default: CPU count)")
     apply.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
@@ -153,7 +156,7 @@ def _plan(args: argparse.Namespace) -> int:
     from releasebuild.api import plan
     from releasebuild.render import plan_text
 
-    result = plan(args.definition, args.root)
+    result = plan(args.definition, args.root, args.against)
     if args.json:
         _emit(result.to_json())
     else:

@@ -142,6 +142,10 @@ class Engine:
 
     def plan(self) -> list[StepPlan]:
         """Statuses without running anything: a step after one that will run may run (early cutoff may skip it)."""
+        return self.plan_with_results()[0]
+
+    def plan_with_results(self) -> tuple[list[StepPlan], dict[str, StepResult]]:
+        """The plan, and the results of the steps it found cached (what is already known about the data)."""
         results: dict[str, StepResult] = {}
         pending: set[str] = set()
         plans = []
@@ -160,7 +164,7 @@ class Engine:
                 pending.add(step_id)
                 plans.append(StepPlan(step_id, spec.kind, "will_run", evaluation.reason, evaluation.detail))
         self.env.fingerprints.save()
-        return plans
+        return plans, results
 
     def known_results(self) -> dict[str, StepResult]:
         """Results already in place, found without running anything: a step counts when it and every step

@@ -28,11 +28,20 @@ def read_records(lock_path: Path, state_path: Path) -> dict[str, StepRecord]:
     return records
 
 
+def read_snapshot(lock_path: Path) -> dict[str, Any] | None:
+    """The definition snapshot of the last apply (`plan`'s default baseline), if the lock has one."""
+    return _read_json(lock_path).get("definition")
+
+
 def write_records(lock_path: Path, state_path: Path, version: str, families: list[str],
-                  records: dict[str, StepRecord], previous: dict[str, StepRecord]) -> None:
-    """Merge this run's records over the previous ones; drop families no longer declared."""
+                  records: dict[str, StepRecord], previous: dict[str, StepRecord],
+                  snapshot: dict[str, Any] | None = None) -> None:
+    """Merge this run's records over the previous ones; drop families no longer declared. `snapshot`: what the
+    definition asked for in this apply (changes.snapshot), the baseline of the next plan."""
     merged = {**previous, **records}
     lock: dict[str, Any] = {"lock_format": LOCK_FORMAT, "release": version, "families": {}}
+    if snapshot is not None:
+        lock["definition"] = snapshot
     for family in sorted(families):
         steps = {step_id: merged[step_id].to_json() for step_id in sorted(merged)
                  if step_id.startswith(f"{family}/")}

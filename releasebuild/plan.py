@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from releasebuild.keys import digest
+
+if TYPE_CHECKING:
+    from releasebuild.changes import Change
 
 PlanStatus = Literal["will_run", "may_run", "cached"]
 
@@ -114,10 +117,12 @@ class Plan:
     release_uri: str
     previous_release: str | None
     steps: list[StepPlan] = field(default_factory=list)
+    baseline: str = ""  # what `changes` compares with
+    changes: list[Change] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
-        return any(step.status != "cached" for step in self.steps)
+        return bool(self.changes) or any(step.status != "cached" for step in self.steps)
 
     def counts(self) -> dict[str, int]:
         out = {"will_run": 0, "may_run": 0, "cached": 0}
@@ -128,4 +133,5 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {"format_version": 1, "version": self.version, "release_uri": self.release_uri,
                 "previous_release": self.previous_release, "changes_pending": self.has_changes,
+                "against": self.baseline, "changes": [change.to_json() for change in self.changes],
                 "summary": self.counts(), "steps": [step.to_json() for step in self.steps]}

@@ -14,9 +14,42 @@ _COLOUR = {"+": "green", "~": "yellow", "?": "cyan", "ran": "green", "cached": "
            "failed": "red"}
 
 
+_CHANGE_COLOUR = {"+": "green", "~": "yellow", "-": "red"}
+
+
+def changes_text(plan: Plan, colour: bool = False) -> list[str]:
+    """The definition's changes against the plan's baseline, Terraform-style (+ added, ~ changed, - removed)."""
+    if not plan.baseline:
+        return []
+    if not plan.changes:
+        return [f"No definition changes against {plan.baseline}.", ""]
+    lines = [f"Changes against {plan.baseline}:"]
+    for change in plan.changes:
+        values = ""
+        if change.op == "~" or (change.old is not None and change.new is not None):
+            values = f": {_value(change.old)} -> {_value(change.new)}"
+        elif change.kind in ("curriculum", "gate") and (change.old is not None or change.new is not None):
+            values = f": {_value(change.new if change.op == '+' else change.old)}"
+        note = f"  ({change.note})" if change.note else ""
+        text = f"  {change.op} {change.kind:<10} {change.subject}{values}{note}"
+        lines.append(_paint(text, _CHANGE_COLOUR[change.op], colour))
+    return [*lines, ""]
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict):
+        text = ", ".join(f"{key}: {_value(item)}" for key, item in value.items())
+        return "{" + (text if len(text) <= 80 else text[:77] + "...") + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(item) for item in value) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # weights as release.yaml declares them: 2, not 2.0
+    return "null" if value is None else str(value)
+
+
 def plan_text(plan: Plan, colour: bool = False, show_cached: bool = False) -> str:
     lines = [f"releasebuild plan for {plan.version} -> {plan.release_uri}",
-             f"previous release: {plan.previous_release or 'none'}", ""]
+             f"previous release: {plan.previous_release or 'none'}", "", *changes_text(plan, colour)]
     shown = [step for step in plan.steps if step.status != "cached" or show_cached]
     width = max((len(step.id) for step in shown), default=0)
     for step in shown:
@@ -27,8 +60,10 @@ def plan_text(plan: Plan, colour: bool = False, show_cached: bool = False) -> st
     if not plan.has_changes:
         lines.append("No changes. The release is up to date.")
     else:
+        ops = {op: sum(1 for change in plan.changes if change.op == op) for op in "+~-"}
         lines.append("")
-        lines.append(f"Plan: {counts['will_run']} to run, {counts['may_run']} may run "
+        lines.append(f"Plan: {ops['+']} to add, {ops['~']} to change, {ops['-']} to remove; "
+                     f"{counts['will_run']} steps to run, {counts['may_run']} may run "
                      f"(early cutoff may skip them), {counts['cached']} cached.")
     return "\n".join(lines) + "\n"
 

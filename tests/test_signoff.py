@@ -337,3 +337,18 @@ def test_a_review_without_families_in_scope_does_not_block(tmp_path: Path) -> No
 def test_allocation(counts: dict[str, int], size: int, expected: dict[str, int]) -> None:
     taken = allocate(counts, size)
     assert taken == expected and sum(taken.values()) == min(size, sum(counts.values()))
+
+
+def test_plan_names_the_signoffs_a_change_would_make_stale(reviewed: ReleaseFixture) -> None:
+    for review in REVIEWS:
+        approve(reviewed, review)
+    assert api.apply(reviewed.release_yaml).outcome.error is None
+    assert [c for c in api.plan(reviewed.release_yaml).changes if c.kind == "signoff"] == []
+    edit_one_record(reviewed, "voice")
+    before = {c.subject: (c.new, c.note) for c in api.plan(reviewed.release_yaml).changes if c.kind == "signoff"}
+    assert before["ethical_safety_review"] == ("may become stale", "the records of voice are rebuilt")
+    # Dedup compares every family, so the others may move too; the plan says how unlikely that is.
+    assert before["edge_case_review"] == ("may become stale", "only if dedup or split decisions change for edge")
+    commands.export_samples(reviewed.release_yaml)  # now the new samples are known: the plan is certain
+    after = {c.subject: (c.new, c.note) for c in api.plan(reviewed.release_yaml).changes if c.kind == "signoff"}
+    assert after == {"ethical_safety_review": ("stale", "voice's data changed (12 records, content differs)")}

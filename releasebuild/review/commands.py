@@ -11,14 +11,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from releasebuild.api import Project, build_targets, open_project, required_reviews, with_ancestors
+from releasebuild.api import Project, build_targets, open_project, required_reviews, review_samples, with_ancestors
 from releasebuild.config.load import validate_located
 from releasebuild.config.located import LocatedDocument, parse_located
 from releasebuild.engine import Engine
 from releasebuild.errors import DefinitionError, Diagnostic, Refused, ReleaseBuildError
-from releasebuild.gates.signoff import SignoffGateConfig, qa_step_id
+from releasebuild.gates.signoff import qa_step_id
 from releasebuild.lock import read_records
-from releasebuild.review.judge import judge, review_sample
+from releasebuild.review.judge import judge
 from releasebuild.review.load import record_problems
 from releasebuild.review.record import (
     DEMO_PREFIX,
@@ -29,18 +29,11 @@ from releasebuild.review.record import (
     review_form,
     signoff_dir,
 )
-from releasebuild.review.sampling import METHOD
 from releasebuild.store.cas import write_atomic
 
 GATE_STEP = "release/signoff"
 PRIVACY_GATE = "release/privacy"
 REVIEW_DIR = "review"  # under .releasebuild/: the samples `signoff samples` writes for reviewers
-
-
-def _gate(project: Project) -> SignoffGateConfig:
-    gate = project.definition.gates["signoff"]
-    assert isinstance(gate, SignoffGateConfig)
-    return gate
 
 
 def current_samples(project: Project, build: bool) -> dict[str, dict[str, Any] | None]:
@@ -54,11 +47,7 @@ def current_samples(project: Project, build: bool) -> dict[str, dict[str, Any] |
         engine = Engine(with_ancestors(project.specs, targets), project.env,
                         read_records(project.lock_path, project.state_path))
         results = engine.known_results() if targets else {}
-    qa = {family: results[qa_step_id(family)].meta for family in families if qa_step_id(family) in results}
-    gate = _gate(project)
-    sampling = {"seed": gate.seed, "method": METHOD, "stratify_by": list(gate.stratify_by)}
-    return {review: review_sample(review, spec["families"], qa, sampling)
-            if all(family in qa for family in spec["families"]) else None for review, spec in reviews.items()}
+    return review_samples(project.definition, results)
 
 
 def status(path: Path, root: str | None = None) -> dict[str, Any]:

@@ -1,0 +1,241 @@
+"""What a release definition asks for, as plain data (a snapshot), and the changes between two snapshots.
+
+Terraform compares desired state with recorded state; here the recorded state is the snapshot release.lock keeps
+from the last apply, a published release's manifest, or another definition (a file, or release.yaml at a git
+revision). Pure functions: loading the baselines is the api's job, rendering is render.py's.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from releasebuild.config.load import Definition
+from releasebuild.keys import digest
+from releasebuild.steps.base import StepSpec
+
+SNAPSHOT_FORMAT = 1
+Op = Literal["+", "-", "~"]
+Kind = Literal["family", "source", "splits", "curriculum", "gate", "signoff", "records"]
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: Kind
+    op: Op
+    subject: str  # what changed: a family, "stage/family", "gate.threshold.path", ...
+    old: Any = None
+    new: Any = None
+    note: str = ""  # e.g. "stricter", "looser", "mapping changed"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, dict[str, int]] | None = None,
+             files: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
+    """The desired release as comparable data; `records` (family -> split counts) and `files` (family -> source
+    file -> bytes, from listings) where they are known."""
+    release = definition.release
+    families = {}
+    for name, loaded in sorted(definition.families.items()):
+        config = loaded.config
+        splits = config.splits or release.splits
+        families[name] = {"stage": config.stage_name, "holdout_sensitive": config.is_holdout_sensitive,
+                          "sources": list(config.sources), "record_rules": digest(config.record_rules()),
+                          "splits": {"ratios": dict(splits.ratios), "salt": splits.salt or release.splits.salt}}
+        if records and name in records:
+            families[name]["records"] = records[name]
+        if files and name in files:
+            families[name]["files"] = files[name]
+    gates = {"coverage": {"blocking": True, "thresholds": {"required": {
+        name: spec.min_records for name, spec in sorted(release.coverage.required.items())}}}}
+    for spec in specs:
+        if spec.family is None and "thresholds" in spec.params:
+            gates[spec.id.removeprefix("release/")] = {"blocking": spec.params.get("blocking", True),
+                                                       "thresholds": spec.params["thresholds"]}
+    signoff = gates.get("signoff", {}).get("thresholds", {})
+    return _plain({"format": SNAPSHOT_FORMAT, "version": release.version, "families": families,
+                   "splits": {"ratios": dict(release.splits.ratios), "salt": release.splits.salt},
+                   "curriculum": {stage.stage: dict(stage.families) for stage in release.curriculum},
+                   "gates": dict(sorted(gates.items())), "signoffs": {"required": signoff.get("required", [])}})
+
+
+def snapshot_of_published(manifest: dict[str, Any], curriculum: dict[str, Any],
+                          summary: dict[str, Any]) -> dict[str, Any]:
+    """The same snapshot read back from a published release (its record rules are not recorded: None)."""
+    assignment = manifest["split_assignment"]
+    overrides = assignment.get("family_overrides", {})
+    families = {}
+    for name, info in manifest["families"].items():
+        families[name] = {"stage": info["stage_name"], "holdout_sensitive": info["holdout_sensitive"],
+                          "sources": info["sources"], "record_rules": None,
+                          "splits": {"ratios": info["split_ratios"],
+                                     "salt": overrides.get(name, {}).get("salt") or assignment["salt"]},
+                          "records": {split: info["records"][split] for split in ("train", "val", "test")}}
+    return _plain({"format": SNAPSHOT_FORMAT, "version": manifest["version"], "families": families,
+                   "splits": {"ratios": assignment["ratios"], "salt": assignment["salt"]},
+                   "curriculum": {stage["stage"]: {entry["family"]: entry["declared_weight"]
+                                                   for entry in stage["families"]}
+                                  for stage in curriculum["stages"]},
+                   "gates": {gate["id"]: {"blocking": gate["blocking"], "thresholds": gate["thresholds"]}
+                             for gate in sorted(summary["gates"], key=lambda gate: gate["id"])},
+                   "signoffs": {"required": manifest.get("signoffs", {}).get("required", [])}})
+
+
+def _plain(value: Any) -> Any:
+    """JSON's view of a value (ints and floats compare as JSON would keep them)."""
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Every change from `old` to `new`, in a stable order: families, sources, records, splits, curriculum, gates,
+    sign-offs."""
+    changes: list[Change] = []
+    changes += _families(old["families"], new["families"])
+    changes += _splits(old["splits"], new["splits"])
+    changes += _curriculum(old["curriculum"], new["curriculum"])
+    changes += _gates(old["gates"], new["gates"])
+    before, after = set(old["signoffs"]["required"]), set(new["signoffs"]["required"])
+    changes += [Change("signoff", "+", review, note="required now") for review in sorted(after - before)]
+    changes += [Change("signoff", "-", review, note="no longer required") for review in sorted(before - after)]
+    return changes
+
+
+def _families(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    out = []
+    for name in sorted(set(new) - set(old)):
+        out.append(Change("family", "+", name, None, _family_summary(new[name]), f"stage {new[name]['stage']}"))
+    for name in sorted(set(old) - set(new)):
+        out.append(Change("family", "-", name, _family_summary(old[name]), None, f"stage {old[name]['stage']}"))
+    for name in sorted(set(old) & set(new)):
+        before, after = old[name], new[name]
+        for field in ("stage", "holdout_sensitive"):
+            if before[field] != after[field]:
+                out.append(Change("family", "~", f"{name}.{field}", before[field], after[field]))
+        if None not in (before["record_rules"], after["record_rules"]) and \
+                before["record_rules"] != after["record_rules"]:
+            out.append(Change("family", "~", f"{name}.mapping", note="how rows become records changed: "
+                              "every record of the family is rebuilt"))
+        for source in sorted(set(after["sources"]) - set(before["sources"])):
+            out.append(Change("source", "+", f"{name}: {source}"))
+        for source in sorted(set(before["sources"]) - set(after["sources"])):
+            out.append(Change("source", "-", f"{name}: {source}"))
+        out += _files(name, before.get("files"), after.get("files"))
+        if before["splits"] != after["splits"]:
+            out.append(Change("splits", "~", f"{name}.splits", before["splits"], after["splits"],
+                              "published records keep their split unless a resplit is declared"))
+        if "records" in before and "records" in after and before["records"] != after["records"]:
+            out.append(Change("records", "~", name, before["records"], after["records"],
+                              _record_delta(before["records"], after["records"])))
+    return out
+
+
+def _files(family: str, before: dict[str, int] | None, after: dict[str, int] | None) -> list[Change]:
+    """Source files that appeared, went or changed size (a same-size edit shows in the stale steps instead)."""
+    if before is None or after is None:
+        return []
+    out = [Change("source", "+", f"{family}: {name}", None, after[name], "bytes")
+           for name in sorted(set(after) - set(before))]
+    out += [Change("source", "-", f"{family}: {name}", before[name], None, "bytes")
+            for name in sorted(set(before) - set(after))]
+    out += [Change("source", "~", f"{family}: {name}", before[name], after[name],
+                   f"{after[name] - before[name]:+d} bytes") for name in sorted(set(before) & set(after))
+            if before[name] != after[name]]
+    return out
+
+
+def _family_summary(family: dict[str, Any]) -> dict[str, Any]:
+    summary = {key: family[key] for key in ("stage", "sources", "records") if key in family}
+    if "files" in family:
+        summary["files"] = {"count": len(family["files"]), "bytes": sum(family["files"].values())}
+    return summary
+
+
+def _record_delta(before: dict[str, int], after: dict[str, int]) -> str:
+    parts = [f"{split} {before.get(split, 0)} -> {after.get(split, 0)}" for split in ("train", "val", "test")
+             if before.get(split, 0) != after.get(split, 0)]
+    total = sum(after.values()) - sum(before.values())
+    return f"{total:+d} records ({', '.join(parts)})"
+
+
+def _splits(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    out = []
+    if old["ratios"] != new["ratios"]:
+        out.append(Change("splits", "~", "splits.ratios", old["ratios"], new["ratios"],
+                          "published records keep their split; new records follow the new ratios"))
+    if old["salt"] != new["salt"]:
+        out.append(Change("splits", "~", "splits.salt", old["salt"], new["salt"],
+                          "published records keep their split unless a resplit is declared"))
+    return out
+
+
+def _curriculum(old: dict[str, dict[str, float]], new: dict[str, dict[str, float]]) -> list[Change]:
+    out = []
+    for stage in [s for s in new if s not in old]:
+        out.append(Change("curriculum", "+", stage, None, new[stage]))
+    for stage in [s for s in old if s not in new]:
+        out.append(Change("curriculum", "-", stage, old[stage], None))
+    if [s for s in old if s in new] != [s for s in new if s in old]:
+        out.append(Change("curriculum", "~", "stage order", [s for s in old if s in new],
+                          [s for s in new if s in old]))
+    for stage in [s for s in new if s in old]:
+        before, after = old[stage], new[stage]
+        for family in sorted(set(before) | set(after)):
+            if before.get(family) != after.get(family):
+                op: Op = "+" if family not in before else "-" if family not in after else "~"
+                out.append(Change("curriculum", op, f"{stage}/{family}", before.get(family), after.get(family),
+                                  "weight"))
+    return out
+
+
+def _gates(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    out = []
+    for gate in sorted(set(new) - set(old)):
+        out.append(Change("gate", "+", gate, None, new[gate]["thresholds"], "stricter"))
+    for gate in sorted(set(old) - set(new)):
+        out.append(Change("gate", "-", gate, old[gate]["thresholds"], None, "looser"))
+    for gate in sorted(set(old) & set(new)):
+        before = _leaves({"blocking": old[gate]["blocking"], **old[gate]["thresholds"]})
+        after = _leaves({"blocking": new[gate]["blocking"], **new[gate]["thresholds"]})
+        for path in sorted(set(before) | set(after)):
+            if before.get(path, _ABSENT) != after.get(path, _ABSENT):
+                was, now = before.get(path), after.get(path)
+                op: Op = "+" if path not in before else "-" if path not in after else "~"
+                out.append(Change("gate", op, f"{gate}.{path}", was, now, direction(gate, path, was, now)))
+    return out
+
+
+_ABSENT = object()
+
+
+def _leaves(value: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for key in sorted(value):
+            out.update(_leaves(value[key], f"{path}.{key}" if path else str(key)))
+        return out
+    return {path: value}
+
+
+def direction(gate: str, path: str, was: Any, now: Any) -> str:
+    """Whether a threshold change makes the gate stricter or looser (blank when it cannot tell)."""
+    last = path.rsplit(".", 1)[-1]
+    if last == "blocking" and isinstance(was, bool) and isinstance(now, bool):
+        return "looser" if was and not now else "stricter"
+    if isinstance(was, list) and isinstance(now, list) and last in ("required", "require_metadata"):
+        return "stricter" if set(now) > set(was) else "looser" if set(now) < set(was) else ""
+    if not (isinstance(was, (int, float)) and isinstance(now, (int, float))) or isinstance(was, bool):
+        if was is None and isinstance(now, (int, float)) and gate == "coverage":
+            return "stricter"  # a newly required family
+        return "looser" if now is None and gate == "coverage" else ""
+    higher_is_looser = (last == "max" or last.startswith("max_")
+                        or last == "threshold"  # similarity: a higher bar catches fewer pairs
+                        or ".entities." in f".{path}")  # detection score: a higher bar detects less
+    higher_is_stricter = last == "min" or last.startswith("min_") or gate == "coverage"
+    if higher_is_looser:
+        return "looser" if now > was else "stricter"
+    if higher_is_stricter:
+        return "stricter" if now > was else "looser"
+    return ""

@@ -1,0 +1,125 @@
+"""`plan` describes what a change to the definition or the data does, against a baseline (Terraform's plan)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from releasebuild import api, cli
+from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
+
+
+def changes(plan: api.Plan) -> list[tuple[str, str, str, str]]:
+    return [(change.op, change.kind, change.subject, change.note) for change in plan.changes]
+
+
+def running(plan: api.Plan) -> set[str]:
+    return {step.id for step in plan.steps if step.status == "will_run"}
+
+
+@pytest.fixture
+def applied(small_release: ReleaseFixture) -> ReleaseFixture:
+    assert api.apply(small_release.release_yaml).outcome.error is None
+    return small_release
+
+
+def test_an_unchanged_tree_has_no_changes(applied: ReleaseFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    plan = api.plan(applied.release_yaml)
+    assert plan.baseline == "the last apply (release.lock)" and plan.changes == [] and not plan.has_changes
+    assert cli.main(["plan", str(applied.release_yaml)]) == 0
+    assert "No definition changes against the last apply" in capsys.readouterr().out
+
+
+def test_a_weight_change_is_exactly_that_change(applied: ReleaseFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    applied.edit_yaml(applied.release_yaml, curriculum=[{"stage": "foundation", "families": {"alpha": 1, "beta": 5}}])
+    plan = api.plan(applied.release_yaml)
+    assert changes(plan) == [("~", "curriculum", "foundation/beta", "weight")]
+    assert (plan.changes[0].old, plan.changes[0].new) == (2, 5)
+    assert running(plan) == {"release/curriculum", "release/manifest"}  # no data step is stale
+    assert cli.main(["plan", str(applied.release_yaml)]) == 2
+    shown = capsys.readouterr().out
+    assert "~ curriculum foundation/beta: 2 -> 5  (weight)" in shown
+    assert "Plan: 0 to add, 1 to change, 0 to remove;" in shown
+
+
+def test_adding_a_family_shows_it_with_its_sources(applied: ReleaseFixture) -> None:
+    write_jsonl(applied.data_file("gamma"), [conversation(f"g{i}", f"sg{i}") for i in range(5)])
+    applied.family_yaml("gamma").write_text(applied.family_yaml("alpha").read_text().replace("alpha", "gamma"))
+    release = yaml.safe_load(applied.release_yaml.read_text())
+    release["families"].append("families/gamma.yaml")
+    release["curriculum"][0]["families"]["gamma"] = 1
+    applied.release_yaml.write_text(yaml.safe_dump(release))
+    plan = api.plan(applied.release_yaml)
+    assert changes(plan) == [("+", "family", "gamma", "stage foundation"),
+                             ("+", "curriculum", "foundation/gamma", "weight")]
+    added = plan.changes[0].new
+    assert added["files"] == {"count": 1, "bytes": applied.data_file("gamma").stat().st_size}
+    assert "records" not in added  # not ingested yet: plan reads no data
+    assert api.apply(applied.release_yaml).outcome.error is None
+    assert api.plan(applied.release_yaml).changes == []
+
+
+def test_changing_a_source_shows_its_size_then_its_record_delta(applied: ReleaseFixture) -> None:
+    before = applied.data_file("alpha").stat().st_size
+    with applied.data_file("alpha").open("a") as fh:
+        fh.write(json.dumps(conversation("a99", "sa99")) + "\n")
+    plan = api.plan(applied.release_yaml)
+    after = applied.data_file("alpha").stat().st_size
+    assert changes(plan) == [("~", "source", "alpha: ../data/alpha.jsonl", f"{after - before:+d} bytes")]
+    assert "alpha/ingest" in running(plan)
+    assert not any(step.startswith("beta/") for step in running(plan))  # beta's may run after dedup, no more
+
+    # Against the published release, once the change is built the record delta is exact.
+    published = applied.dir / "published" / "releases" / "v2026-11-23"
+    saved = applied.dir / "v1"
+    shutil.copytree(published, saved)
+    assert api.apply(applied.release_yaml).outcome.error is None
+    against = api.plan(applied.release_yaml, against=str(saved))
+    assert against.baseline == f"v2026-11-23 at {saved}/"
+    (record,) = [change for change in against.changes if change.kind == "records"]
+    assert record.subject == "alpha" and record.note.startswith("+1 records (")
+
+
+def test_thresholds_are_marked_looser_or_stricter(applied: ReleaseFixture) -> None:
+    applied.edit_yaml(applied.dir / "gates/quarantine.yaml", max_ratio=0.9)
+    applied.edit_yaml(applied.release_yaml, coverage={"required": {"alpha": {"min_records": 5}}})
+    found = {(change.subject, change.note) for change in api.plan(applied.release_yaml).changes}
+    assert ("quarantine.max_ratio", "looser") in found
+    assert ("coverage.required.alpha", "stricter") in found
+
+
+def test_against_another_definition_and_a_git_revision(applied: ReleaseFixture, tmp_path: Path) -> None:
+    other = applied.dir / "other.yaml"
+    other.write_text(applied.release_yaml.read_text())
+    applied.edit_yaml(other, splits={"ratios": {"train": 0.7, "val": 0.15, "test": 0.15}, "salt": "fixture-salt"})
+    plan = api.plan(applied.release_yaml, against=str(other))
+    assert [(c.op, c.subject) for c in plan.changes] == [("~", "alpha.splits"), ("~", "beta.splits"),
+                                                         ("~", "splits.ratios")]
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=applied.dir, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "one")
+    applied.edit_yaml(applied.dir / "gates/quarantine.yaml", max_ratio=0.1)
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qam", "two")
+    plan = api.plan(applied.release_yaml, against="git:HEAD~1")
+    assert changes(plan) == [("~", "gate", "quarantine.max_ratio", "stricter")]
+    assert (plan.changes[0].old, plan.changes[0].new) == (0.5, 0.1)
+
+
+def test_plan_json_carries_the_changes(applied: ReleaseFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    applied.edit_yaml(applied.dir / "gates/quarantine.yaml", max_ratio=0.9)
+    assert cli.main(["plan", str(applied.release_yaml), "--json"]) == 2
+    document = json.loads(capsys.readouterr().out)
+    assert document["against"] == "the last apply (release.lock)"
+    assert document["changes"] == [{"kind": "gate", "op": "~", "subject": "quarantine.max_ratio", "old": 0.5,
+                                    "new": 0.9, "note": "looser"}]
+    assert cli.main(["plan", str(applied.release_yaml), "--against", str(applied.dir / "nowhere")]) == 1
+    assert "not a release.yaml, a git:<rev>, or a published release" in capsys.readouterr().err
