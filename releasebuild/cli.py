@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("validate", parents=[common], help="check release.yaml and its includes; run nothing")
     plan = sub.add_parser("plan", parents=[common], help="show what apply would run and why (exit 2 if anything)")
     plan.add_argument("--all", action="store_true", help="list cached steps too")
+    plan.add_argument("--format", choices=["text", "markdown"], default="text",
+                      help="markdown: a pull-request comment (kept under GitHub's 65,535 characters)")
     plan.add_argument("--against", metavar="REF",
                       help="compare with a published release (URI or local prefix), another release.yaml, or "
                            "git:<rev> (default: the last apply, from release.lock)")
@@ -80,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("--notes")
     actions.add_parser("demo", parents=[common],
                        help="approve the current samples as demo reviewers (demo data only; a protected root refuses)")
+    diff = sub.add_parser("diff", help="what changed between two published releases (exit 2 if anything)")
+    diff.add_argument("a", help="the earlier release: its prefix URI (s3://…/releases/v…/) or local directory")
+    diff.add_argument("b", help="the later release")
+    diff.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
     graph = sub.add_parser("graph", parents=[common], help="print the step graph")
     graph.add_argument("--format", choices=["text", "dot"], default="text")
     demo = sub.add_parser("demo-data", help="regenerate the synthetic demo data")
@@ -154,11 +160,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from releasebuild.api import plan
-    from releasebuild.render import plan_text
+    from releasebuild.render import plan_markdown, plan_text
 
     result = plan(args.definition, args.root, args.against)
     if args.json:
         _emit(result.to_json())
+    elif args.format == "markdown":
+        sys.stdout.write(plan_markdown(result))
     else:
         sys.stdout.write(plan_text(result, colour=_colour(sys.stdout), show_cached=args.all))
     return EXIT_CHANGES_PENDING if result.has_changes else EXIT_OK
@@ -286,6 +294,18 @@ def _record_fields(args: argparse.Namespace) -> dict[str, Any]:
     return fields
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from releasebuild.release_diff import diff_releases
+    from releasebuild.render import diff_text
+
+    report = diff_releases(args.a, args.b)
+    if args.json:
+        _emit(report)
+    else:
+        sys.stdout.write(diff_text(report, colour=_colour(sys.stdout)))
+    return EXIT_OK if report["identical"] else EXIT_CHANGES_PENDING
+
+
 def _graph(args: argparse.Namespace) -> int:
     from releasebuild.api import graph
     from releasebuild.graph import render_dot, render_text, topological_order
@@ -312,7 +332,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"validate": _validate, "plan": _plan, "apply": _apply, "coverage": _coverage, "unlock": _unlock,
-             "graph": _graph, "demo-data": _demo_data, "status": _status, "signoff": _signoff}
+             "graph": _graph, "demo-data": _demo_data, "status": _status, "signoff": _signoff, "diff": _diff}
 
 
 def _emit(document: Any) -> None:

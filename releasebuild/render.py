@@ -47,6 +47,47 @@ def _value(value: Any) -> str:
     return "null" if value is None else str(value)
 
 
+GITHUB_COMMENT_LIMIT = 65_535
+
+
+def plan_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    """The plan as a pull-request comment: a summary, then the changes and the steps as tables, cut to fit
+    GitHub's comment limit with a count of what was left out (`plan --json` has all of it)."""
+    counts = plan.counts()
+    ops = {op: sum(1 for change in plan.changes if change.op == op) for op in "+~-"}
+    head = [f"### releasebuild plan: {plan.version}", "",
+            f"Against {plan.baseline or 'nothing recorded yet'}: **{ops['+']} to add, {ops['~']} to change, "
+            f"{ops['-']} to remove**; {counts['will_run']} steps to run, {counts['may_run']} may run, "
+            f"{counts['cached']} cached." if plan.has_changes else "No changes. The release is up to date.", ""]
+    changes = [f"| {c.op} | {c.kind} | `{_md(c.subject)}` | {_md(_value(c.old))} | {_md(_value(c.new))} | "
+               f"{_md(c.note)} |" for c in plan.changes]
+    steps = [f"| {step.status} | `{step.id}` | {_md(step.detail)} |" for step in plan.steps
+             if step.status != "cached"]
+    tables = [("Changes", "| | kind | subject | old | new | note |\n|---|---|---|---|---|---|", changes),
+              ("Steps", "| status | step | why |\n|---|---|---|", steps)]
+    out = "\n".join(head) + "\n"
+    for title, header, rows in tables:
+        if not rows:
+            continue
+        block = f"<details open><summary>{title} ({len(rows)})</summary>\n\n{header}\n"
+        closing = "\n</details>\n\n"
+        shown = 0
+        for row in rows:
+            reserve = 600  # room for this table's end, its truncation line, and the next table's head and end
+            if len(out) + len(block) + len(row) + 1 + reserve > limit:
+                break
+            block += row + "\n"
+            shown += 1
+        if shown < len(rows):
+            block += f"\n… and {len(rows) - shown} more {title.lower()} (`releasebuild plan --json` lists all)\n"
+        out += block + closing
+    return out
+
+
+def _md(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
 def plan_text(plan: Plan, colour: bool = False, show_cached: bool = False) -> str:
     lines = [f"releasebuild plan for {plan.version} -> {plan.release_uri}",
              f"previous release: {plan.previous_release or 'none'}", "", *changes_text(plan, colour)]
@@ -133,6 +174,30 @@ def status_text(report: dict[str, Any], colour: bool = False) -> str:
     else:
         lines.append(f"Waiting on {len(report['waiting_on'])} review(s): {', '.join(report['waiting_on'])}. "
                      "`releasebuild signoff samples` writes the samples to review.")
+    return "\n".join(lines) + "\n"
+
+
+def diff_text(report: dict[str, Any], colour: bool = False) -> str:
+    a, b = report["a"], report["b"]
+    lines = [f"releasebuild diff {a['version']} ({a['uri']}) -> {b['version']} ({b['uri']})", ""]
+    if report["identical"]:
+        return "\n".join(lines + ["Identical: the same root digest."]) + "\n"
+    for change in report["definition"]:
+        note = f"  ({change['note']})" if change["note"] else ""
+        values = f": {_value(change['old'])} -> {_value(change['new'])}" if change["op"] == "~" else ""
+        lines.append(_paint(f"  {change['op']} {change['kind']:<10} {change['subject']}{values}{note}",
+                            _CHANGE_COLOUR[change["op"]], colour))
+    lines += ["", "  family                    split  added  removed  changed  moved out"]
+    for family, splits in report["records"].items():
+        for split, counts in splits.items():
+            if any(counts.values()):
+                lines.append(f"  {family:<25} {split:<6} {counts['added']:>5}  {counts['removed']:>7}  "
+                             f"{counts['changed']:>7}  {counts['moved_out']:>9}")
+    shards = report["shards"]
+    lines += ["", f"Shards: {len(shards['added'])} added, {len(shards['removed'])} removed, "
+                  f"{len(shards['changed'])} changed."]
+    moved = [f"{gate} {values['a']} -> {values['b']}" for gate, values in report["gates"].items()]
+    lines.append(f"Gates: {', '.join(moved)}." if moved else "Gates: same results.")
     return "\n".join(lines) + "\n"
 
 

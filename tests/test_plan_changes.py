@@ -7,11 +7,17 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
 from releasebuild import api, cli
+from releasebuild.changes import Change
+from releasebuild.plan import Plan
+from releasebuild.render import GITHUB_COMMENT_LIMIT, plan_markdown
 from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
+
+PLAN_SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "plan.schema.json").read_text())
 
 
 def changes(plan: api.Plan) -> list[tuple[str, str, str, str]]:
@@ -118,8 +124,57 @@ def test_plan_json_carries_the_changes(applied: ReleaseFixture, capsys: pytest.C
     applied.edit_yaml(applied.dir / "gates/quarantine.yaml", max_ratio=0.9)
     assert cli.main(["plan", str(applied.release_yaml), "--json"]) == 2
     document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, PLAN_SCHEMA)
     assert document["against"] == "the last apply (release.lock)"
     assert document["changes"] == [{"kind": "gate", "op": "~", "subject": "quarantine.max_ratio", "old": 0.5,
                                     "new": 0.9, "note": "looser"}]
     assert cli.main(["plan", str(applied.release_yaml), "--against", str(applied.dir / "nowhere")]) == 1
     assert "not a release.yaml, a git:<rev>, or a published release" in capsys.readouterr().err
+
+
+def test_markdown_is_a_pr_comment_that_fits_github_however_large(applied: ReleaseFixture,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    applied.edit_yaml(applied.dir / "gates/quarantine.yaml", max_ratio=0.9)
+    assert cli.main(["plan", str(applied.release_yaml), "--format", "markdown"]) == 2
+    shown = capsys.readouterr().out
+    assert "**0 to add, 1 to change, 0 to remove**" in shown
+    assert "| ~ | gate | `quarantine.max_ratio` | 0.5 | 0.9 | looser |" in shown
+
+    huge = api.plan(applied.release_yaml)
+    many = [Change("source", "+", f"alpha: part-{i:05d}.jsonl", None, 123456, "bytes | big") for i in range(20_000)]
+    text = plan_markdown(Plan(huge.version, huge.release_uri, None, huge.steps * 200, huge.baseline, many))
+    assert len(text) <= GITHUB_COMMENT_LIMIT
+    shown_rows = text.count("| + | source |")
+    assert 0 < shown_rows < 20_000 and f"… and {20_000 - shown_rows} more changes" in text
+    assert "bytes \\| big" in text  # a '|' in a value cannot break the table
+
+
+def test_diff_between_two_published_releases(applied: ReleaseFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    published = applied.dir / "published" / "releases" / "v2026-11-23"
+    first = applied.dir / "first"
+    shutil.copytree(published, first)
+    assert cli.main(["diff", str(first), str(published)]) == 0
+    assert "Identical" in capsys.readouterr().out
+
+    with applied.data_file("alpha").open("a") as fh:
+        fh.write(json.dumps(conversation("a99", "sa99")) + "\n")
+    lines = applied.data_file("beta").read_text().splitlines()
+    row = json.loads(lines[0])
+    row["dialog"][0]["text"] = "reworded"
+    applied.data_file("beta").write_text("\n".join([json.dumps(row), *lines[1:]]) + "\n")
+    applied.edit_yaml(applied.release_yaml, curriculum=[{"stage": "foundation", "families": {"alpha": 1, "beta": 5}}])
+    assert api.apply(applied.release_yaml).outcome.error is None
+
+    assert cli.main(["diff", str(first), str(published), "--json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    alpha = {split: counts for split, counts in report["records"]["alpha"].items() if any(counts.values())}
+    assert sum(counts["added"] for counts in alpha.values()) == 1
+    assert all(counts["removed"] == counts["changed"] == counts["moved_out"] == 0 for counts in alpha.values())
+    beta = report["records"]["beta"]
+    assert sum(counts["changed"] for counts in beta.values()) == 1 and \
+        sum(counts["added"] + counts["removed"] for counts in beta.values()) == 0
+    assert report["shards"]["changed"] and not report["identical"]
+    assert [(c["kind"], c["subject"], c["old"], c["new"]) for c in report["definition"]
+            if c["kind"] == "curriculum"] == [("curriculum", "foundation/beta", 2, 5)]
+    assert cli.main(["diff", str(first), str(published)]) == 2
+    assert "~ curriculum foundation/beta: 2 -> 5" in capsys.readouterr().out
