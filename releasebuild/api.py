@@ -18,7 +18,7 @@ from releasebuild.changes import Change, diff, snapshot, snapshot_of_published
 from releasebuild.config.load import Definition, load_definition
 from releasebuild.engine import ApplyOutcome, Engine, Listener, RunEnv
 from releasebuild.errors import Refused, ReleaseBuildError, StorageError
-from releasebuild.fingerprints import source_evidence
+from releasebuild.fingerprints import source_evidence, source_files
 from releasebuild.gates.signoff import SignoffGateConfig, qa_step_id
 from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records, read_snapshot, write_records
@@ -28,6 +28,7 @@ from releasebuild.review.judge import review_sample, stale_reasons
 from releasebuild.review.load import LoadedSignoff, load_signoffs
 from releasebuild.review.sampling import METHOD
 from releasebuild.steps.base import StepResult, StepSpec
+from releasebuild.steps.registry import STEP_KINDS
 from releasebuild.store import s3
 from releasebuild.store.io import is_local, read_bytes
 from releasebuild.store.previous import PreviousRelease, find_previous
@@ -186,6 +187,66 @@ def source_sizes(project: Project) -> dict[str, dict[str, int]]:
     by_id = {spec.id: spec for spec in project.specs}
     return {name: {entry["name"]: entry["bytes"] for entry in source_evidence(by_id[f"{name}/ingest"])[0]}
             for name in sorted(project.definition.families)}
+
+
+SAVED_PLAN = "releasebuild-plan"
+
+
+def plan_inputs(project: Project) -> dict[str, Any]:
+    """Everything a saved plan was made from: definition files, sign-off records and every step's source files,
+    by digest (listings and cached fingerprints: no data read for files already fingerprinted)."""
+    sources = {}
+    for spec in project.specs:
+        if spec.sources:
+            found = source_files(spec, project.env.fingerprints)
+            sources[spec.id] = {source.name: source.digest for source in found}
+    project.env.fingerprints.save()
+    return {"code": {spec.kind: STEP_KINDS[spec.kind].code_version for spec in project.specs},
+            "files": dict(project.definition.files),
+            "signoffs": {loaded.file: loaded.record.id for loaded in project.signoffs.values()},
+            "sources": sources}
+
+
+def save_plan(path: Path, root: str | None, against: str | None, out: Path) -> Plan:
+    """`plan -out FILE`: the plan and the digests of what it was made from, for `apply FILE`."""
+    result = plan(path, root, against)
+    project = open_project(path, root)
+    document = {SAVED_PLAN: 1, "definition": str(project.definition.path), "root": project.root.uri,
+                "inputs": plan_inputs(project), "plan": result.to_json()}
+    out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return result
+
+
+def read_saved_plan(path: Path) -> dict[str, Any] | None:
+    """The saved plan in `path`, or None when the file is a release definition."""
+    try:
+        document = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return document if isinstance(document, dict) and SAVED_PLAN in document else None
+
+
+def check_drift(saved: dict[str, Any]) -> Path:
+    """Refuse (naming what moved) when a definition file, a sign-off or a source changed since the plan."""
+    definition = Path(saved["definition"])
+    project = open_project(definition, saved["root"])
+    now, then = plan_inputs(project), saved["inputs"]
+    drift = [f"{name} (definition)" for name in sorted(set(now["files"]) | set(then["files"]))
+             if now["files"].get(name) != then["files"].get(name)]
+    drift += [f"step kind {kind} (code version {then['code'].get(kind)} -> {now['code'].get(kind)})"
+              for kind in sorted(set(now["code"]) | set(then["code"]))
+              if now["code"].get(kind) != then["code"].get(kind)]
+    drift += [f"{name} (sign-off)" for name in sorted(set(now["signoffs"]) | set(then["signoffs"]))
+              if now["signoffs"].get(name) != then["signoffs"].get(name)]
+    for step in sorted(set(now["sources"]) | set(then["sources"])):
+        before, after = then["sources"].get(step, {}), now["sources"].get(step, {})
+        drift += [f"{name} (source of {step})" for name in sorted(set(before) | set(after))
+                  if before.get(name) != after.get(name)]
+    if drift:
+        shown = ", ".join(drift[:10]) + (f" and {len(drift) - 10} more" if len(drift) > 10 else "")
+        raise Refused(f"the saved plan no longer describes this tree: changed since it was made: {shown}; "
+                      "make a new plan")
+    return definition
 
 
 def known_records(project: Project, results: dict[str, StepResult]) -> dict[str, dict[str, int]]:

@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("validate", parents=[common], help="check release.yaml and its includes; run nothing")
     plan = sub.add_parser("plan", parents=[common], help="show what apply would run and why (exit 2 if anything)")
     plan.add_argument("--all", action="store_true", help="list cached steps too")
+    plan.add_argument("-out", "--out", type=Path, metavar="FILE",
+                      help="save the plan; `apply FILE` applies exactly it, or refuses if anything drifted")
     plan.add_argument("--format", choices=["text", "markdown"], default="text",
                       help="markdown: a pull-request comment (kept under GitHub's 65,535 characters)")
     plan.add_argument("--against", metavar="REF",
@@ -159,10 +161,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from releasebuild.api import plan
+    from releasebuild.api import plan, save_plan
     from releasebuild.render import plan_markdown, plan_text
 
-    result = plan(args.definition, args.root, args.against)
+    if args.out is not None:
+        result = save_plan(args.definition, args.root, args.against, args.out)
+    else:
+        result = plan(args.definition, args.root, args.against)
     if args.json:
         _emit(result.to_json())
     elif args.format == "markdown":
@@ -173,12 +178,16 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _apply(args: argparse.Namespace) -> int:
-    from releasebuild.api import apply
+    from releasebuild.api import apply, check_drift, read_saved_plan
     from releasebuild.progress import progress_listener
     from releasebuild.render import apply_text
 
+    definition, root = args.definition, args.root
+    saved = read_saved_plan(definition) if definition.is_file() else None
+    if saved is not None:  # a plan made with `plan -out`: exactly its tree, or nothing
+        definition, root = check_drift(saved), saved["root"]
     with progress_listener(sys.stderr) as listener:
-        report = apply(args.definition, args.root, listener, args.jobs, args.wait)
+        report = apply(definition, root, listener, args.jobs, args.wait)
     error = report.outcome.error
     if args.json:
         _emit(report.to_json())

@@ -178,3 +178,22 @@ def test_diff_between_two_published_releases(applied: ReleaseFixture, capsys: py
             if c["kind"] == "curriculum"] == [("curriculum", "foundation/beta", 2, 5)]
     assert cli.main(["diff", str(first), str(published)]) == 2
     assert "~ curriculum foundation/beta: 2 -> 5" in capsys.readouterr().out
+
+
+def test_a_saved_plan_applies_only_to_the_tree_it_was_made_from(applied: ReleaseFixture,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    applied.edit_yaml(applied.release_yaml, curriculum=[{"stage": "foundation", "families": {"alpha": 1, "beta": 5}}])
+    saved = applied.dir / "release.plan"
+    assert cli.main(["plan", str(applied.release_yaml), "-out", str(saved)]) == 2
+    capsys.readouterr()
+    assert cli.main(["apply", str(saved), "--json"]) == 0  # the tree is as planned
+    assert json.loads(capsys.readouterr().out)["published"] is True
+
+    assert cli.main(["plan", str(applied.release_yaml), "-out", str(saved)]) == 0
+    with applied.data_file("beta").open("a") as fh:
+        fh.write(json.dumps(conversation("b99", "sb99")) + "\n")
+    applied.edit_yaml(applied.dir / "gates/quarantine.yaml", max_ratio=0.4)
+    assert cli.main(["apply", str(saved)]) == 4  # refused: exit 4, naming what drifted
+    error = capsys.readouterr().err
+    assert "changed since it was made: gates/quarantine.yaml (definition), ../data/beta.jsonl (source of " \
+           "beta/ingest)" in error
