@@ -197,3 +197,42 @@ def test_a_saved_plan_applies_only_to_the_tree_it_was_made_from(applied: Release
     error = capsys.readouterr().err
     assert "changed since it was made: gates/quarantine.yaml (definition), ../data/beta.jsonl (source of " \
            "beta/ingest)" in error
+
+
+def _append_record(fixture: ReleaseFixture) -> None:
+    with fixture.data_file("alpha").open("a") as fh:
+        fh.write(json.dumps(conversation("a99", "sa99")) + "\n")
+
+
+def _reorder_source(fixture: ReleaseFixture) -> None:
+    lines = fixture.data_file("alpha").read_text().splitlines()
+    fixture.data_file("alpha").write_text("\n".join(reversed(lines)) + "\n")
+
+
+CHANGES = {
+    "weight": lambda f: f.edit_yaml(f.release_yaml, curriculum=[{"stage": "foundation",
+                                                                 "families": {"alpha": 1, "beta": 5}}]),
+    "threshold": lambda f: f.edit_yaml(f.dir / "gates/quarantine.yaml", max_ratio=0.4),
+    "record added": _append_record,
+    "source reordered": _reorder_source,  # early cutoff: most steps may run and do not
+    "mapping": lambda f: f.edit_yaml(f.family_yaml("beta"), metadata=[]),
+    "salt": lambda f: f.edit_yaml(f.release_yaml, splits={"ratios": {"train": 0.8, "val": 0.1, "test": 0.1},
+                                                          "salt": "other"}),
+    "takedown": lambda f: f.edit_yaml(f.release_yaml, takedowns=[{"id": "a03", "family": "alpha",
+                                                                  "reason": "consent withdrawn"}]),
+    "version": lambda f: f.edit_yaml(f.release_yaml, version="v2026-11-30"),
+    "shards": lambda f: f.edit_yaml(f.release_yaml, shards={"max_records": 2}),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_plan_is_exact_about_what_apply_runs(applied: ReleaseFixture, change: str) -> None:
+    """A step that apply runs was planned will_run or may_run; a will_run step runs (Terraform's contract)."""
+    CHANGES[change](applied)
+    planned = {step.id: step.status for step in api.plan(applied.release_yaml).steps}
+    report = api.apply(applied.release_yaml)
+    assert report.outcome.error is None, report.outcome.error
+    ran = {step.id for step in report.outcome.steps if step.status == "ran"}
+    assert {step for step in ran if planned[step] == "cached"} == set()
+    assert {step for step, status in planned.items() if status == "will_run"} <= ran
+    assert api.plan(applied.release_yaml).has_changes is False  # and afterwards there is nothing left to do
