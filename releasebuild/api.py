@@ -179,6 +179,8 @@ def plan(path: Path, root: str | None = None, against: str | None = None) -> Pla
     baseline, old = load_baseline(project, against)
     desired = snapshot(project.definition, project.specs, known_records(project, results), source_sizes(project))
     changes = (diff(old, desired) if old is not None else []) + signoff_changes(project, results)
+    if old is None:
+        baseline = ""  # nothing recorded to compare with (no apply since release.lock began keeping snapshots)
     return Plan(project.version, project.release_uri(), project.previous_release(), steps, baseline, changes)
 
 

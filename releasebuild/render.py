@@ -19,11 +19,9 @@ _CHANGE_COLOUR = {"+": "green", "~": "yellow", "-": "red"}
 
 def changes_text(plan: Plan, colour: bool = False) -> list[str]:
     """The definition's changes against the plan's baseline, Terraform-style (+ added, ~ changed, - removed)."""
-    if not plan.baseline:
-        return []
     if not plan.changes:
-        return [f"No definition changes against {plan.baseline}.", ""]
-    lines = [f"Changes against {plan.baseline}:"]
+        return [f"No definition changes against {plan.baseline}.", ""] if plan.baseline else []
+    lines = [f"Changes against {plan.baseline}:" if plan.baseline else "Changes:"]
     for change in plan.changes:
         values = ""
         if change.op == "~" or (change.old is not None and change.new is not None):

@@ -236,3 +236,11 @@ def test_plan_is_exact_about_what_apply_runs(applied: ReleaseFixture, change: st
     assert {step for step in ran if planned[step] == "cached"} == set()
     assert {step for step, status in planned.items() if status == "will_run"} <= ran
     assert api.plan(applied.release_yaml).has_changes is False  # and afterwards there is nothing left to do
+
+
+def test_without_a_recorded_apply_there_is_no_baseline(small_release: ReleaseFixture,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    plan = api.plan(small_release.release_yaml)
+    assert plan.baseline == "" and plan.changes == [] and plan.has_changes  # every step is new
+    assert cli.main(["plan", str(small_release.release_yaml)]) == 2
+    assert "Changes against" not in capsys.readouterr().out
