@@ -18,7 +18,7 @@ from releasebuild.changes import Change, diff, snapshot, snapshot_of_published
 from releasebuild.config.load import Definition, load_definition
 from releasebuild.engine import ApplyOutcome, Engine, Listener, RunEnv
 from releasebuild.errors import Refused, ReleaseBuildError, StorageError
-from releasebuild.fingerprints import source_evidence, source_files
+from releasebuild.fingerprints import source_files
 from releasebuild.gates.signoff import SignoffGateConfig, qa_step_id
 from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records, read_snapshot, write_records
@@ -174,21 +174,26 @@ def validate(path: Path) -> Definition:
 def plan(path: Path, root: str | None = None, against: str | None = None) -> Plan:
     """What apply would do, and what the definition changes against a baseline: the last apply (release.lock),
     or `against`: a published release (URI or local prefix), another release.yaml, or `git:<rev>`."""
-    project = open_project(path, root)
-    steps, results = project.engine().plan_with_results()
+    return plan_project(open_project(path, root), against)
+
+
+def plan_project(project: Project, against: str | None = None) -> Plan:
+    engine = project.engine()
+    steps, results = engine.plan_with_results()
     baseline, old = load_baseline(project, against)
-    desired = snapshot(project.definition, project.specs, known_records(project, results), source_sizes(project))
+    desired = snapshot(project.definition, project.specs, known_records(project, results),
+                       source_sizes(project, engine))
     changes = (diff(old, desired) if old is not None else []) + signoff_changes(project, results)
     if old is None:
         baseline = ""  # nothing recorded to compare with (no apply since release.lock began keeping snapshots)
     return Plan(project.version, project.release_uri(), project.previous_release(), steps, baseline, changes)
 
 
-def source_sizes(project: Project) -> dict[str, dict[str, int]]:
-    """Per family, its source files and their sizes as listed now (no content read)."""
-    by_id = {spec.id: spec for spec in project.specs}
-    return {name: {entry["name"]: entry["bytes"] for entry in source_evidence(by_id[f"{name}/ingest"])[0]}
-            for name in sorted(project.definition.families)}
+def source_sizes(project: Project, engine: Engine) -> dict[str, dict[str, int]]:
+    """Per family, its source files and their sizes, as the engine listed them evaluating the ingest steps
+    (a family whose ingest was not evaluated, e.g. after a failed listing, is left out)."""
+    return {name: {source.name: source.bytes for source in engine.listed[f"{name}/ingest"]}
+            for name in sorted(project.definition.families) if f"{name}/ingest" in engine.listed}
 
 
 SAVED_PLAN = "releasebuild-plan"
@@ -211,8 +216,8 @@ def plan_inputs(project: Project) -> dict[str, Any]:
 
 def save_plan(path: Path, root: str | None, against: str | None, out: Path) -> Plan:
     """`plan -out FILE`: the plan and the digests of what it was made from, for `apply FILE`."""
-    result = plan(path, root, against)
     project = open_project(path, root)
+    result = plan_project(project, against)
     document = {SAVED_PLAN: 1, "definition": str(project.definition.path), "root": project.root.uri,
                 "inputs": plan_inputs(project), "plan": result.to_json()}
     out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -356,7 +361,7 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
         engine = project.engine()
         outcome = engine.apply(listener, jobs)
         desired = snapshot(project.definition, project.specs, known_records(project, outcome.results),
-                           source_sizes(project))
+                           source_sizes(project, engine))
         write_records(project.lock_path, project.state_path, project.version, list(project.definition.families),
                       outcome.records, engine.previous, desired)
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -204,10 +205,7 @@ def _coverage(args: argparse.Namespace) -> int:
     from releasebuild.render import coverage_text
 
     report = coverage(args.definition, args.root)
-    if args.json:
-        _emit(report)
-    else:
-        sys.stdout.write(coverage_text(report, colour=_colour(sys.stdout)))
+    _show(args, report, lambda: coverage_text(report, colour=_colour(sys.stdout)))
     return EXIT_GATE_BLOCKED if report["status"] == "fail" else EXIT_OK
 
 
@@ -231,10 +229,7 @@ def _status(args: argparse.Namespace) -> int:
     from releasebuild.review.commands import status
 
     report = status(args.definition, args.root)
-    if args.json:
-        _emit(report)
-    else:
-        sys.stdout.write(status_text(report, colour=_colour(sys.stdout)))
+    _show(args, report, lambda: status_text(report, colour=_colour(sys.stdout)))
     return EXIT_OK if report["ready"] else EXIT_GATE_BLOCKED
 
 
@@ -252,10 +247,7 @@ def _signoff(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "template":
         text = commands.template(args.definition, args.review, args.root)
-        if args.json:
-            _emit({"review": args.review, "form": text})
-        else:
-            sys.stdout.write(text)
+        _show(args, {"review": args.review, "form": text}, lambda: text)
         return EXIT_OK
     if args.action == "record":
         path, written = commands.record(args.definition, args.review, _record_fields(args), args.form, args.root)
@@ -308,10 +300,7 @@ def _diff(args: argparse.Namespace) -> int:
     from releasebuild.render import diff_text
 
     report = diff_releases(args.a, args.b)
-    if args.json:
-        _emit(report)
-    else:
-        sys.stdout.write(diff_text(report, colour=_colour(sys.stdout)))
+    _show(args, report, lambda: diff_text(report, colour=_colour(sys.stdout)))
     return EXIT_OK if report["identical"] else EXIT_CHANGES_PENDING
 
 
@@ -342,6 +331,14 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 _COMMANDS = {"validate": _validate, "plan": _plan, "apply": _apply, "coverage": _coverage, "unlock": _unlock,
              "graph": _graph, "demo-data": _demo_data, "status": _status, "signoff": _signoff, "diff": _diff}
+
+
+def _show(args: argparse.Namespace, document: Any, text: Callable[[], str]) -> None:
+    """`--json`: the document, alone on stdout; otherwise the rendered text."""
+    if args.json:
+        _emit(document)
+    else:
+        sys.stdout.write(text())
 
 
 def _emit(document: Any) -> None:

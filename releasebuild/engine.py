@@ -95,6 +95,7 @@ class Engine:
         self.env = env
         self.previous = previous
         self.order = execution_order(specs, env.cache_dir)
+        self.listed: dict[str, list[SourceFile]] = {}  # step id -> its source files, as evaluation listed them
 
     def spec(self, step_id: str) -> StepSpec:
         return self.specs[step_id]
@@ -106,6 +107,7 @@ class Engine:
         sources: list[SourceFile] = []
         if spec.sources:
             sources = source_files(spec, self.env.fingerprints)
+            self.listed[spec.id] = sources
             inputs.update({f"source:{source.name}": source.digest for source in sources})
         key = step_key(spec.kind, kind.code_version, spec.params, inputs)
         record = StepRecord(key, kind.code_version, param_digests(spec.params), inputs)

@@ -85,7 +85,7 @@ def export_samples(path: Path, root: str | None = None, out: Path | None = None)
                 written.append(key)
     return {"version": project.version, "out": str(target), "files": sorted(written),
             "reviews": {review: sample["digest"] if sample else None
-                        for review, sample in current_samples(project, build=False).items()}}
+                        for review, sample in review_samples(project.definition, results).items()}}
 
 
 def template(path: Path, review: str, root: str | None = None) -> str:
