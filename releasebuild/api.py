@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from releasebuild.changes import Change, diff, snapshot, snapshot_of_published
 from releasebuild.config.load import Definition, load_definition
+from releasebuild.data_changes import EMPTY, FamilyData, data_changes, from_published, from_results, pending_change
 from releasebuild.engine import ApplyOutcome, Engine, Listener, RunEnv
 from releasebuild.errors import Refused, ReleaseBuildError, StorageError
 from releasebuild.fingerprints import source_files
 from releasebuild.gates.signoff import SignoffGateConfig, qa_step_id
 from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records, read_snapshot, write_records
-from releasebuild.plan import Plan
+from releasebuild.plan import Plan, StepPlan
 from releasebuild.processes import alive
 from releasebuild.review.judge import review_sample, stale_reasons
 from releasebuild.review.load import LoadedSignoff, load_signoffs
@@ -171,22 +172,60 @@ def validate(path: Path) -> Definition:
     return definition
 
 
-def plan(path: Path, root: str | None = None, against: str | None = None) -> Plan:
+def plan(path: Path, root: str | None = None, against: str | None = None, compute_data: bool = False,
+         listener: Listener | None = None) -> Plan:
     """What apply would do, and what the definition changes against a baseline: the last apply (release.lock),
     or `against`: a published release (URI or local prefix), another release.yaml, or `git:<rev>`."""
-    return plan_project(open_project(path, root), against)
+    return plan_project(open_project(path, root), against, compute_data, listener)
 
 
-def plan_project(project: Project, against: str | None = None) -> Plan:
+def plan_project(project: Project, against: str | None = None, compute_data: bool = False,
+                 listener: Listener | None = None) -> Plan:
+    """`compute_data`: first build every family's data steps into the cache (nothing published, release.lock
+    untouched, as `signoff samples` does) so the record, token and turn deltas are exact, not "known after
+    apply"; the apply that follows finds them cached."""
+    if compute_data:
+        build_targets(project, [spec.id for spec in project.specs if spec.kind in DATA_KINDS], listener)
     engine = project.engine()
     steps, results = engine.plan_with_results()
-    baseline, old = load_baseline(project, against)
+    baseline, old, old_data = load_baseline(project, against, engine)
     desired = snapshot(project.definition, project.specs, known_records(project, results),
                        source_sizes(project, engine))
-    changes = (diff(old, desired) if old is not None else []) + signoff_changes(project, results)
-    if old is None:
+    changes = signoff_changes(project, results)
+    if old is not None:
+        changes = diff(old, desired) + data_section(project, steps, results, old, old_data) + changes
+    else:
         baseline = ""  # nothing recorded to compare with (no apply since release.lock began keeping snapshots)
     return Plan(project.version, project.release_uri(), project.previous_release(), steps, baseline, changes)
+
+
+DATA_KINDS = ("provenance", "export", "stats")  # what the data section reads of a family's results
+
+
+def data_section(project: Project, steps: list[StepPlan], results: dict[str, StepResult], old: dict[str, Any],
+                 old_data: dict[str, FamilyData] | None) -> list[Change]:
+    """Per family and split, what the records, tokens and turns do against the baseline: exact for families this
+    build has computed, "known after apply" for those with a step that will run (a family whose steps only may
+    run, after a release-wide step, is most likely unchanged: the step list says so). A baseline without data (a
+    definition) has none."""
+    if old_data is None:
+        return []
+    out = []
+    for family in sorted(set(old["families"]) | set(project.definition.families)):
+        new = from_results(family, results, project.env.cas) if family in project.definition.families else EMPTY
+        if new is None:
+            first = next((step for step in steps if step.id.startswith(f"{family}/") and step.status == "will_run"),
+                         None)
+            if first is not None and family in old["families"]:  # an added family: its `+` line says it
+                out.append(pending_change(family, first.id))
+            continue
+        if family not in old["families"]:
+            out += data_changes(family, EMPTY, new)
+        elif family in old_data:
+            out += data_changes(family, old_data[family], new)
+        elif "records" in old["families"][family]:  # the baseline's results left the cache: counts only
+            out += data_changes(family, FamilyData(old["families"][family]["records"], {}), new)
+    return out
 
 
 def source_sizes(project: Project, engine: Engine) -> dict[str, dict[str, int]]:
@@ -214,10 +253,11 @@ def plan_inputs(project: Project) -> dict[str, Any]:
             "sources": sources}
 
 
-def save_plan(path: Path, root: str | None, against: str | None, out: Path) -> Plan:
+def save_plan(path: Path, root: str | None, against: str | None, out: Path, compute_data: bool = False,
+              listener: Listener | None = None) -> Plan:
     """`plan -out FILE`: the plan and the digests of what it was made from, for `apply FILE`."""
     project = open_project(path, root)
-    result = plan_project(project, against)
+    result = plan_project(project, against, compute_data, listener)
     document = {SAVED_PLAN: 1, "definition": str(project.definition.path), "root": project.root.uri,
                 "inputs": plan_inputs(project), "plan": result.to_json()}
     out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -262,15 +302,17 @@ def known_records(project: Project, results: dict[str, StepResult]) -> dict[str,
             if f"{name}/export" in results}
 
 
-def load_baseline(project: Project, against: str | None) -> tuple[str, dict[str, Any] | None]:
-    """(what the plan compares with, its snapshot); the snapshot is None when the lock has none yet."""
+def load_baseline(project: Project, against: str | None, engine: Engine
+                  ) -> tuple[str, dict[str, Any] | None, dict[str, FamilyData] | None]:
+    """(what the plan compares with, its snapshot, its families' data where the baseline has data); the
+    snapshot is None when the lock has none yet."""
     if against is None:
-        return "the last apply (release.lock)", read_snapshot(project.lock_path)
+        return "the last apply (release.lock)", read_snapshot(project.lock_path), last_applied_data(project, engine)
     if against.startswith("git:"):
-        return against, _snapshot_at_revision(project, against.removeprefix("git:"))
+        return against, _snapshot_at_revision(project, against.removeprefix("git:")), None
     if against.endswith((".yaml", ".yml")) and Path(against).is_file():
         definition = load_definition(Path(against))
-        return against, snapshot(definition, build_specs(definition))
+        return against, snapshot(definition, build_specs(definition)), None
     prefix = against if against.endswith("/") else against + "/"
     documents = {name: read_bytes(prefix + name) for name in ("manifest.json", "curriculum.json",
                                                               "gates/summary.json")}
@@ -279,7 +321,22 @@ def load_baseline(project: Project, against: str | None) -> tuple[str, dict[str,
         raise StorageError(f"--against {against}: not a release.yaml, a git:<rev>, or a published release "
                            f"(missing {', '.join(missing)})")
     manifest, curriculum, summary = (json.loads(data or b"") for data in documents.values())
-    return f"{manifest['version']} at {prefix}", snapshot_of_published(manifest, curriculum, summary)
+    distribution = read_bytes(prefix + "gates/distribution.json")
+    data = from_published(prefix, manifest, json.loads(distribution) if distribution is not None else None)
+    return f"{manifest['version']} at {prefix}", snapshot_of_published(manifest, curriculum, summary), data
+
+
+def last_applied_data(project: Project, engine: Engine) -> dict[str, FamilyData]:
+    """Each family's data as the last apply built it, where those results are still in the cache."""
+    previous = {}
+    for step_id, record in engine.previous.items():
+        if step_id.endswith(tuple(f"/{kind}" for kind in DATA_KINDS)):
+            result = engine.cached(record.key)
+            if result is not None:
+                previous[step_id] = result
+    families = {step_id.split("/", 1)[0] for step_id in previous}
+    found = {family: from_results(family, previous, project.env.cas) for family in families}
+    return {family: data for family, data in found.items() if data is not None}
 
 
 def _snapshot_at_revision(project: Project, revision: str) -> dict[str, Any]:

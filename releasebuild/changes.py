@@ -126,9 +126,6 @@ def _families(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         if before["splits"] != after["splits"]:
             out.append(Change("splits", "~", f"{name}.splits", before["splits"], after["splits"],
                               "published records keep their split unless a resplit is declared"))
-        if "records" in before and "records" in after and before["records"] != after["records"]:
-            out.append(Change("records", "~", name, before["records"], after["records"],
-                              _record_delta(before["records"], after["records"])))
     return out
 
 
@@ -151,13 +148,6 @@ def _family_summary(family: dict[str, Any]) -> dict[str, Any]:
     if "files" in family:
         summary["files"] = {"count": len(family["files"]), "bytes": sum(family["files"].values())}
     return summary
-
-
-def _record_delta(before: dict[str, int], after: dict[str, int]) -> str:
-    parts = [f"{split} {before.get(split, 0)} -> {after.get(split, 0)}" for split in ("train", "val", "test")
-             if before.get(split, 0) != after.get(split, 0)]
-    total = sum(after.values()) - sum(before.values())
-    return f"{total:+d} records ({', '.join(parts)})"
 
 
 def _splits(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:

@@ -7,6 +7,7 @@ Exit codes (one table, README documents it): 0 success / nothing to do; 1 error;
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -53,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--against", metavar="REF",
                       help="compare with a published release (URI or local prefix), another release.yaml, or "
                            "git:<rev> (default: the last apply, from release.lock)")
+    plan.add_argument("--compute-data", action="store_true",
+                      help="build the data steps first (into the cache only: nothing is published, release.lock "
+                           "is untouched) so record, token and turn deltas are exact, not 'known after apply'")
     apply = sub.add_parser("apply", parents=[common], help="build stale steps and publish the release")
     apply.add_argument("--jobs", type=int, default=None, help="parallel step processes (default: CPU count)")
     apply.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
@@ -163,12 +167,15 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from releasebuild.api import plan, save_plan
+    from releasebuild.progress import progress_listener
     from releasebuild.render import plan_markdown, plan_text
 
-    if args.out is not None:
-        result = save_plan(args.definition, args.root, args.against, args.out)
-    else:
-        result = plan(args.definition, args.root, args.against)
+    # Progress only when something runs: a plain plan builds nothing.
+    with progress_listener(sys.stderr) if args.compute_data else contextlib.nullcontext() as listener:
+        if args.out is not None:
+            result = save_plan(args.definition, args.root, args.against, args.out, args.compute_data, listener)
+        else:
+            result = plan(args.definition, args.root, args.against, args.compute_data, listener)
     if args.json:
         _emit(result.to_json())
     elif args.format == "markdown":

@@ -7,12 +7,12 @@ comparison is one merge pass per family in constant memory.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from releasebuild.changes import diff, snapshot_of_published
 from releasebuild.config.models import SPLITS
-from releasebuild.errors import ReleaseBuildError, StorageError
+from releasebuild.data_changes import EMPTY, compare, from_published
+from releasebuild.errors import StorageError
 from releasebuild.store import io
 
 
@@ -23,39 +23,15 @@ def _document(prefix: str, key: str) -> dict[str, Any]:
     return json.loads(data)
 
 
-def _shipped(prefix: str, family: str) -> Iterator[tuple[str, str, str]]:
-    """(id, split, content identity) of each record that ships, in id order."""
-    previous = ""
-    with io.open_uri(f"{prefix}provenance/{family}.jsonl") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if row["id"] < previous:
-                raise ReleaseBuildError(f"{prefix}provenance/{family}.jsonl is not in id order at {row['id']}")
-            previous = row["id"]
-            if row["split"] is not None:
-                decision = next((step.get("decision") for step in row["chain"] if step["step"] == "privacy"), None)
-                yield row["id"], row["split"], f"{row['record_digest']}|{decision}"
+def _optional(prefix: str, key: str) -> dict[str, Any] | None:
+    data = io.read_bytes(prefix + key)
+    return json.loads(data) if data is not None else None
 
 
-def _records(before: Iterator[tuple[str, str, str]], after: Iterator[tuple[str, str, str]]) -> dict[str, Any]:
-    """Per split: records added, removed, changed (same id, other content or redaction), and moved between
-    splits (counted under the split they left)."""
-    counts = {split: {"added": 0, "removed": 0, "changed": 0, "moved_out": 0} for split in SPLITS}
-    old, new = next(before, None), next(after, None)
-    while old is not None or new is not None:
-        if new is None or (old is not None and old[0] < new[0]):
-            counts[old[1]]["removed"] += 1
-            old = next(before, None)
-        elif old is None or new[0] < old[0]:
-            counts[new[1]]["added"] += 1
-            new = next(after, None)
-        else:
-            if old[1] != new[1]:
-                counts[old[1]]["moved_out"] += 1
-            if old[2] != new[2]:
-                counts[new[1]]["changed"] += 1
-            old, new = next(before, None), next(after, None)
-    return counts
+def _moved(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """The metrics (tokens, turns, lengths, role shares) whose value differs: name -> [a, b]."""
+    return {name: [before.get(name), after.get(name)] for name in sorted(set(before) | set(after))
+            if before.get(name) != after.get(name)}
 
 
 def diff_releases(a: str, b: str) -> dict[str, Any]:
@@ -64,11 +40,16 @@ def diff_releases(a: str, b: str) -> dict[str, Any]:
     snapshots = [snapshot_of_published(manifest, _document(prefix, "curriculum.json"),
                                        _document(prefix, "gates/summary.json"))
                  for prefix, manifest in zip((a, b), manifests, strict=True)]
+    data = [from_published(prefix, manifest, _optional(prefix, "gates/distribution.json"))
+            for prefix, manifest in zip((a, b), manifests, strict=True)]
     families: dict[str, Any] = {}
-    for name in sorted(set(manifests[0]["families"]) | set(manifests[1]["families"])):
-        sides = [_shipped(prefix, name) if name in manifest["families"] else iter(())
-                 for prefix, manifest in zip((a, b), manifests, strict=True)]
-        families[name] = _records(*sides)
+    stats: dict[str, Any] = {}
+    for name in sorted(set(data[0]) | set(data[1])):
+        old, new = data[0].get(name, EMPTY), data[1].get(name, EMPTY)
+        families[name] = compare(old, new)
+        moved = {split: _moved(old.stats.get(split, {}), new.stats.get(split, {})) for split in SPLITS}
+        if any(moved.values()):
+            stats[name] = {split: metrics for split, metrics in moved.items() if metrics}
     shards = [{art["key"]: art["sha256"] for art in manifest["artifacts"] if art["kind"] == "shard"}
               for manifest in manifests]
     results = [manifest["gates"]["results"] for manifest in manifests]
@@ -81,6 +62,7 @@ def diff_releases(a: str, b: str) -> dict[str, Any]:
         "shards": {"added": sorted(set(shards[1]) - set(shards[0])), "removed": sorted(set(shards[0]) - set(shards[1])),
                    "changed": sorted(key for key in set(shards[0]) & set(shards[1])
                                      if shards[0][key] != shards[1][key])},
+        "stats": stats,
         "gates": {gate: {"a": results[0].get(gate), "b": results[1].get(gate)}
                   for gate in sorted(set(results[0]) | set(results[1]))
                   if results[0].get(gate) != results[1].get(gate)},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from releasebuild.api import ApplyReport
+from releasebuild.changes import Change
 from releasebuild.errors import DefinitionError
 from releasebuild.plan import Plan, StaleReason
 
@@ -24,7 +25,9 @@ def changes_text(plan: Plan, colour: bool = False) -> list[str]:
     lines = [f"Changes against {plan.baseline}:" if plan.baseline else "Changes:"]
     for change in plan.changes:
         values = ""
-        if change.op == "~" or (change.old is not None and change.new is not None):
+        if change.kind == "records":  # a split's count (deltas in the note), or nothing until apply knows it
+            values = f": {change.old['records']} -> {change.new['records']} records" if change.new else ""
+        elif change.op == "~" or (change.old is not None and change.new is not None):
             values = f": {_value(change.old)} -> {_value(change.new)}"
         elif change.kind in ("curriculum", "gate") and (change.old is not None or change.new is not None):
             values = f": {_value(change.new if change.op == '+' else change.old)}"
@@ -57,7 +60,7 @@ def plan_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
             f"Against {plan.baseline or 'nothing recorded yet'}: **{ops['+']} to add, {ops['~']} to change, "
             f"{ops['-']} to remove**; {counts['will_run']} steps to run, {counts['may_run']} may run, "
             f"{counts['cached']} cached." if plan.has_changes else "No changes. The release is up to date.", ""]
-    changes = [f"| {c.op} | {c.kind} | `{_md(c.subject)}` | {_md(_value(c.old))} | {_md(_value(c.new))} | "
+    changes = [f"| {c.op} | {c.kind} | `{_md(c.subject)}` | {_md(_cell(c, c.old))} | {_md(_cell(c, c.new))} | "
                f"{_md(c.note)} |" for c in plan.changes]
     steps = [f"| {step.status} | `{step.id}` | {_md(step.detail)} |" for step in plan.steps
              if step.status != "cached"]
@@ -80,6 +83,13 @@ def plan_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
             block += f"\n… and {len(rows) - shown} more {title.lower()} (`releasebuild plan --json` lists all)\n"
         out += block + closing
     return out
+
+
+def _cell(change: Change, value: Any) -> str:
+    """A table cell: a split's record count (its deltas are in the note), else the value."""
+    if change.kind == "records":
+        return f"{value['records']} records" if isinstance(value, dict) else ""
+    return _value(value)
 
 
 def _md(text: str) -> str:
@@ -175,6 +185,9 @@ def status_text(report: dict[str, Any], colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+_DIFF_STATS = ("conversations", "tokens", "turns.mean", "tokens_per_conversation.mean")
+
+
 def diff_text(report: dict[str, Any], colour: bool = False) -> str:
     a, b = report["a"], report["b"]
     lines = [f"releasebuild diff {a['version']} ({a['uri']}) -> {b['version']} ({b['uri']})", ""]
@@ -191,6 +204,12 @@ def diff_text(report: dict[str, Any], colour: bool = False) -> str:
             if any(counts.values()):
                 lines.append(f"  {family:<25} {split:<6} {counts['added']:>5}  {counts['removed']:>7}  "
                              f"{counts['changed']:>7}  {counts['moved_out']:>9}")
+    stats = [f"  {family}/{split}: " + ", ".join(f"{name} {_value(a)} -> {_value(b)}" for name, (a, b) in
+                                                  metrics.items() if name in _DIFF_STATS)
+             for family, splits in report["stats"].items() for split, metrics in splits.items()
+             if any(name in _DIFF_STATS for name in metrics)]
+    if stats:
+        lines += ["", "Stats that moved (all of them in --json):", *stats]
     shards = report["shards"]
     lines += ["", f"Shards: {len(shards['added'])} added, {len(shards['removed'])} removed, "
                   f"{len(shards['changed'])} changed."]

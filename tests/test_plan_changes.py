@@ -53,7 +53,8 @@ def test_a_weight_change_is_exactly_that_change(applied: ReleaseFixture, capsys:
     assert "Plan: 0 to add, 1 to change, 0 to remove;" in shown
 
 
-def test_adding_a_family_shows_it_with_its_sources(applied: ReleaseFixture) -> None:
+def test_adding_a_family_shows_it_with_its_sources_then_its_counts(applied: ReleaseFixture) -> None:
+    saved = _keep_published(applied)
     write_jsonl(applied.data_file("gamma"), [conversation(f"g{i}", f"sg{i}") for i in range(5)])
     applied.family_yaml("gamma").write_text(applied.family_yaml("alpha").read_text().replace("alpha", "gamma"))
     release = yaml.safe_load(applied.release_yaml.read_text())
@@ -66,29 +67,63 @@ def test_adding_a_family_shows_it_with_its_sources(applied: ReleaseFixture) -> N
     added = plan.changes[0].new
     assert added["files"] == {"count": 1, "bytes": applied.data_file("gamma").stat().st_size}
     assert "records" not in added  # not ingested yet: plan reads no data
+    assert {step.id for step in plan.steps if step.id.startswith("gamma/")} <= running(plan)
+    assert not any(step.startswith(("alpha/", "beta/")) for step in running(plan))  # may run (dedup), no more
+
+    # Computed (the data steps built into the cache only), the counts are exact before the apply.
+    computed = api.plan(applied.release_yaml, compute_data=True)
+    assert not (applied.dir / "published" / "releases" / "v2026-11-23" / "provenance" / "gamma.jsonl").exists()
+    assert computed.changes[0].subject == "gamma" and sum(computed.changes[0].new["records"].values()) == 5
+    records = [change for change in computed.changes if change.kind == "records"]
+    assert [change.subject for change in records] == [f"gamma/{split}" for split in ("train", "val", "test")
+                                                      if computed.changes[0].new["records"][split]]
+    assert sum(change.new["added"] for change in records) == 5
+    assert _data_steps_left(computed) == set()
     assert api.apply(applied.release_yaml).outcome.error is None
     assert api.plan(applied.release_yaml).changes == []
+    against = api.plan(applied.release_yaml, against=str(saved))  # the same, against the published release
+    assert [(c.op, c.kind, c.subject) for c in against.changes] == [
+        ("+", "family", "gamma"), ("+", "curriculum", "foundation/gamma"),
+        *[("~", "records", change.subject) for change in records]]
+    assert against.changes[0].new["records"] == computed.changes[0].new["records"]
+    assert [change for change in against.changes if change.kind == "records"] == records
+
+
+def _keep_published(fixture: ReleaseFixture) -> Path:
+    """A copy of the published release as it is now (the fixture's root replaces a version in place)."""
+    saved = fixture.dir / "v1"
+    shutil.copytree(fixture.dir / "published" / "releases" / "v2026-11-23", saved)
+    return saved
+
+
+def _data_steps_left(plan: api.Plan) -> set[str]:
+    return {step.id for step in plan.steps if step.status != "cached" and step.kind in api.DATA_KINDS}
 
 
 def test_changing_a_source_shows_its_size_then_its_record_delta(applied: ReleaseFixture) -> None:
+    saved = _keep_published(applied)
     before = applied.data_file("alpha").stat().st_size
     with applied.data_file("alpha").open("a") as fh:
         fh.write(json.dumps(conversation("a99", "sa99")) + "\n")
     plan = api.plan(applied.release_yaml)
     after = applied.data_file("alpha").stat().st_size
-    assert changes(plan) == [("~", "source", "alpha: ../data/alpha.jsonl", f"{after - before:+d} bytes")]
+    assert changes(plan) == [("~", "source", "alpha: ../data/alpha.jsonl", f"{after - before:+d} bytes"),
+                             ("~", "records", "alpha", "known after apply: alpha/ingest will run")]
     assert "alpha/ingest" in running(plan)
     assert not any(step.startswith("beta/") for step in running(plan))  # beta's may run after dedup, no more
 
-    # Against the published release, once the change is built the record delta is exact.
-    published = applied.dir / "published" / "releases" / "v2026-11-23"
-    saved = applied.dir / "v1"
-    shutil.copytree(published, saved)
+    # Computed, the record delta is exact: one record added to one split, its tokens, nothing moved.
+    computed = api.plan(applied.release_yaml, compute_data=True)
+    (delta,) = [change for change in computed.changes if change.kind == "records"]
+    assert delta.subject.startswith("alpha/")
+    assert (delta.new["added"], delta.new["removed"], delta.new["changed"], delta.new["moved_out"]) == (1, 0, 0, 0)
+    assert delta.new["records"] == delta.old["records"] + 1 and delta.new["tokens"] > delta.old["tokens"]
+    assert delta.note.startswith("+1 added, -0 removed, 0 changed, 0 moved to another split; +")
+    assert _data_steps_left(computed) == set() and "release/distribution" in running(computed)  # gates: apply
     assert api.apply(applied.release_yaml).outcome.error is None
-    against = api.plan(applied.release_yaml, against=str(saved))
+    against = api.plan(applied.release_yaml, against=str(saved))  # the same delta, against the published release
     assert against.baseline == f"v2026-11-23 at {saved}/"
-    (record,) = [change for change in against.changes if change.kind == "records"]
-    assert record.subject == "alpha" and record.note.startswith("+1 records (")
+    assert [change for change in against.changes if change.kind == "records"] == [delta]
 
 
 def test_thresholds_are_marked_looser_or_stricter(applied: ReleaseFixture) -> None:
@@ -177,7 +212,12 @@ def test_diff_between_two_published_releases(applied: ReleaseFixture, capsys: py
     assert [(c["kind"], c["subject"], c["old"], c["new"]) for c in report["definition"]
             if c["kind"] == "curriculum"] == [("curriculum", "foundation/beta", 2, 5)]
     assert cli.main(["diff", str(first), str(published)]) == 2
-    assert "~ curriculum foundation/beta: 2 -> 5" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "~ curriculum foundation/beta: 2 -> 5" in shown
+    (split,) = report["stats"]["alpha"]  # the added record's split: its tokens and conversations moved
+    moved = report["stats"]["alpha"][split]
+    assert moved["conversations"][1] == moved["conversations"][0] + 1 and moved["tokens"][1] > moved["tokens"][0]
+    assert f"alpha/{split}: conversations" in shown
 
 
 def test_a_saved_plan_applies_only_to_the_tree_it_was_made_from(applied: ReleaseFixture,
