@@ -313,6 +313,8 @@ def load_baseline(project: Project, against: str | None, engine: Engine
     if against.endswith((".yaml", ".yml")) and Path(against).is_file():
         definition = load_definition(Path(against))
         return against, snapshot(definition, build_specs(definition)), None
+    if against == PUBLISHED:
+        against = _published_baseline(project)
     prefix = against if against.endswith("/") else against + "/"
     documents = {name: read_bytes(prefix + name) for name in ("manifest.json", "curriculum.json",
                                                               "gates/summary.json")}
@@ -324,6 +326,19 @@ def load_baseline(project: Project, against: str | None, engine: Engine
     distribution = read_bytes(prefix + "gates/distribution.json")
     data = from_published(prefix, manifest, json.loads(distribution) if distribution is not None else None)
     return f"{manifest['version']} at {prefix}", snapshot_of_published(manifest, curriculum, summary), data
+
+
+PUBLISHED = "published"  # --against published: the release at the root this one replaces or follows
+
+
+def _published_baseline(project: Project) -> str:
+    """This version as the root holds it when published already, else the previous release."""
+    if project.root.is_published(project.version):
+        return project.release_uri()
+    if project.previous is None:
+        raise StorageError(f"--against {PUBLISHED}: nothing is published at {project.root.uri} below "
+                           f"{project.version}")
+    return project.previous.uri
 
 
 def last_applied_data(project: Project, engine: Engine) -> dict[str, FamilyData]:

@@ -38,13 +38,16 @@ def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, d
     """The desired release as comparable data; `records` (family -> split counts) and `files` (family -> source
     file -> bytes, from listings) where they are known."""
     release = definition.release
+    resplit = release.resplit
     families = {}
     for name, loaded in sorted(definition.families.items()):
         config = loaded.config
         splits = config.splits or release.splits
         families[name] = {"stage": config.stage_name, "holdout_sensitive": config.is_holdout_sensitive,
                           "sources": list(config.sources), "record_rules": digest(config.record_rules()),
-                          "splits": {"ratios": dict(splits.ratios), "salt": splits.salt or release.splits.salt}}
+                          "splits": {"ratios": dict(splits.ratios), "salt": splits.salt or release.splits.salt},
+                          "resplit": resplit.reason if resplit and (resplit.families is None
+                                                                    or name in resplit.families) else None}
         if records and name in records:
             families[name]["records"] = records[name]
         if files and name in files:
@@ -73,6 +76,7 @@ def snapshot_of_published(manifest: dict[str, Any], curriculum: dict[str, Any],
                           "sources": info["sources"], "record_rules": None,
                           "splits": {"ratios": info["split_ratios"],
                                      "salt": overrides.get(name, {}).get("salt") or assignment["salt"]},
+                          "resplit": assignment.get("families", {}).get(name, {}).get("resplit"),
                           "records": {split: info["records"][split] for split in ("train", "val", "test")}}
     return _plain({"format": SNAPSHOT_FORMAT, "version": manifest["version"], "families": families,
                    "splits": {"ratios": assignment["ratios"], "salt": assignment["salt"]},
@@ -126,7 +130,17 @@ def _families(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         if before["splits"] != after["splits"]:
             out.append(Change("splits", "~", f"{name}.splits", before["splits"], after["splits"],
                               "published records keep their split unless a resplit is declared"))
+        if before.get("resplit") != after.get("resplit"):
+            out.append(_resplit(name, before.get("resplit"), after.get("resplit")))
     return out
+
+
+def _resplit(family: str, before: str | None, after: str | None) -> Change:
+    if after is None:
+        return Change("splits", "-", f"{family}.resplit", before, None, "splits are sticky again")
+    return Change("splits", "+" if before is None else "~", f"{family}.resplit", before, after,
+                  "declared: published records may move between splits (never a val or test record into "
+                  "train); the moves are counted per split once computed")
 
 
 def _files(family: str, before: dict[str, int] | None, after: dict[str, int] | None) -> list[Change]:

@@ -120,6 +120,9 @@ def test_changing_a_source_shows_its_size_then_its_record_delta(applied: Release
     assert delta.new["records"] == delta.old["records"] + 1 and delta.new["tokens"] > delta.old["tokens"]
     assert delta.note.startswith("+1 added, -0 removed, 0 changed, 0 moved to another split; +")
     assert _data_steps_left(computed) == set() and "release/distribution" in running(computed)  # gates: apply
+    published = api.plan(applied.release_yaml, against="published")  # this version as the root holds it
+    assert published.baseline.startswith("v2026-11-23 at ") and \
+        [change for change in published.changes if change.kind == "records"] == [delta]
     assert api.apply(applied.release_yaml).outcome.error is None
     against = api.plan(applied.release_yaml, against=str(saved))  # the same delta, against the published release
     assert against.baseline == f"v2026-11-23 at {saved}/"
@@ -284,3 +287,24 @@ def test_without_a_recorded_apply_there_is_no_baseline(small_release: ReleaseFix
     assert plan.baseline == "" and plan.changes == [] and plan.has_changes  # every step is new
     assert cli.main(["plan", str(small_release.release_yaml)]) == 2
     assert "Changes against" not in capsys.readouterr().out
+
+
+def test_records_never_move_split_unless_a_resplit_is_declared(applied: ReleaseFixture) -> None:
+    """Splits are sticky: new ratios and salt move no published record; a declared resplit moves train records
+    (never a held-out one), and plan counts the moves once the data is computed."""
+    ratios = {"train": 0.34, "val": 0.33, "test": 0.33}
+    applied.edit_yaml(applied.release_yaml, version="v2026-11-30", splits={"ratios": ratios, "salt": "moved"})
+    sticky = api.plan(applied.release_yaml, compute_data=True)
+    assert ("~", "splits", "splits.salt") in [(c.op, c.kind, c.subject) for c in sticky.changes]
+    assert not [change for change in sticky.changes if change.kind == "records"]  # nothing moved, nothing else
+    previous = api.plan(applied.release_yaml, against="published")  # v2026-11-30 is not published: the previous
+    assert previous.baseline.startswith("v2026-11-23 at ") and not [c for c in previous.changes if c.kind == "records"]
+
+    applied.edit_yaml(applied.release_yaml, resplit={"reason": "rebalance", "families": ["alpha"]})
+    declared = api.plan(applied.release_yaml)
+    assert [(c.op, c.subject, c.new) for c in declared.changes if c.subject.endswith(".resplit")] == [
+        ("+", "alpha.resplit", "rebalance")]
+    computed = api.plan(applied.release_yaml, compute_data=True)
+    moved = {change.subject: change.new["moved_out"] for change in computed.changes if change.kind == "records"}
+    assert moved.get("alpha/train", 0) > 0 and moved.get("alpha/val", 0) == moved.get("alpha/test", 0) == 0
+    assert not any(subject.startswith("beta/") for subject in moved)
