@@ -55,12 +55,7 @@ def test_a_weight_change_is_exactly_that_change(applied: ReleaseFixture, capsys:
 
 def test_adding_a_family_shows_it_with_its_sources_then_its_counts(applied: ReleaseFixture) -> None:
     saved = _keep_published(applied)
-    write_jsonl(applied.data_file("gamma"), [conversation(f"g{i}", f"sg{i}") for i in range(5)])
-    applied.family_yaml("gamma").write_text(applied.family_yaml("alpha").read_text().replace("alpha", "gamma"))
-    release = yaml.safe_load(applied.release_yaml.read_text())
-    release["families"].append("families/gamma.yaml")
-    release["curriculum"][0]["families"]["gamma"] = 1
-    applied.release_yaml.write_text(yaml.safe_dump(release))
+    _add_family(applied)
     plan = api.plan(applied.release_yaml)
     assert changes(plan) == [("+", "family", "gamma", "stage foundation"),
                              ("+", "curriculum", "foundation/gamma", "weight")]
@@ -252,7 +247,26 @@ def _reorder_source(fixture: ReleaseFixture) -> None:
     fixture.data_file("alpha").write_text("\n".join(reversed(lines)) + "\n")
 
 
+def _add_family(fixture: ReleaseFixture) -> None:
+    write_jsonl(fixture.data_file("gamma"), [conversation(f"g{i}", f"sg{i}") for i in range(5)])
+    fixture.family_yaml("gamma").write_text(fixture.family_yaml("alpha").read_text().replace("alpha", "gamma"))
+    release = yaml.safe_load(fixture.release_yaml.read_text())
+    release["families"].append("families/gamma.yaml")
+    release["curriculum"][0]["families"]["gamma"] = 1
+    fixture.release_yaml.write_text(yaml.safe_dump(release))
+
+
+def _remove_family(fixture: ReleaseFixture) -> None:
+    release = yaml.safe_load(fixture.release_yaml.read_text())
+    release["families"] = [path for path in release["families"] if "beta" not in path]
+    release["curriculum"][0]["families"].pop("beta")
+    release.get("coverage", {}).get("required", {}).pop("beta", None)
+    fixture.release_yaml.write_text(yaml.safe_dump(release))
+
+
 CHANGES = {
+    "family added": _add_family,
+    "family removed": _remove_family,
     "weight": lambda f: f.edit_yaml(f.release_yaml, curriculum=[{"stage": "foundation",
                                                                  "families": {"alpha": 1, "beta": 5}}]),
     "threshold": lambda f: f.edit_yaml(f.dir / "gates/quarantine.yaml", max_ratio=0.4),

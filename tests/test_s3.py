@@ -95,6 +95,30 @@ def test_noop_plan_and_apply_against_s3_download_no_object_body(s3_release: Rele
     assert s3_server.object_gets() == []
 
 
+def test_a_changed_s3_source_plans_exactly_what_apply_runs(s3_release: ReleaseFixture, s3_server: S3Server) -> None:
+    """A new object under alpha's prefix: plan shows it with its size (from the listing: no body read), its family
+    "known after apply", then the exact delta against the published release; apply runs only what plan said."""
+    apply(s3_release)
+    extra = _jsonl([conversation("a99", "sa99")])
+    s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/alpha/part-2.jsonl", Body=extra)
+    s3_server.requests.clear()
+    plan = api.plan(s3_release.release_yaml)
+    assert [(c.op, c.kind, c.subject, c.new) for c in plan.changes] == [
+        ("+", "source", f"alpha: s3://{S3_BUCKET}/raw/alpha/part-2.jsonl", len(extra)),
+        ("~", "records", "alpha", None)]
+    assert s3_server.object_gets() == []  # sizes and ETags come from the listing
+    planned = {step.id: step.status for step in plan.steps}
+    assert not any(status == "will_run" for step, status in planned.items() if step.startswith("beta/"))
+    computed = api.plan(s3_release.release_yaml, against="published", compute_data=True)
+    (delta,) = [change for change in computed.changes if change.kind == "records"]
+    assert delta.subject.startswith("alpha/") and delta.new["added"] == 1
+    report = apply(s3_release)
+    assert {step for step in ran(report) if planned[step] == "cached"} == set()
+    assert {step for step, status in planned.items() if status == "will_run"} <= ran(report) | {
+        step.id for step in computed.steps if step.status == "cached"}  # built by --compute-data already
+    assert api.plan(s3_release.release_yaml).has_changes is False
+
+
 def test_a_clean_machine_reuses_the_shared_cache(s3_release: ReleaseFixture, s3_server: S3Server) -> None:
     apply(s3_release)
     manifest = s3_server.client().get_object(Bucket=S3_BUCKET, Key=PREFIX + "manifest.json")["Body"].read()
