@@ -96,6 +96,7 @@ class Engine:
         self.previous = previous
         self.order = execution_order(specs, env.cache_dir)
         self.listed: dict[str, list[SourceFile]] = {}  # step id -> its source files, as evaluation listed them
+        self._hits: dict[str, StepResult] = {}
 
     def spec(self, step_id: str) -> StepSpec:
         return self.specs[step_id]
@@ -124,12 +125,18 @@ class Engine:
         return Evaluation(record, sources, None, reason, detail)
 
     def cached(self, key: str) -> StepResult | None:
-        """The action cache's result for a key, if every file of it is still in the content store."""
+        """The action cache's result for a key, if every file of it is still in the content store (a hit is
+        remembered: plan asks again for the last apply's results, which on a no-op are this build's)."""
+        if key in self._hits:
+            return self._hits[key]
         entry = self.env.actions.get(key)
         if entry is None:
             return None
         result = StepResult.from_json(entry["result"])
-        return result if all(self.env.cas.has(ref.sha256) for ref in result.files.values()) else None
+        if not all(self.env.cas.has(ref.sha256) for ref in result.files.values()):
+            return None
+        self._hits[key] = result
+        return result
 
     def memo(self, spec: StepSpec) -> dict[str, Path]:
         """A memo step's files from its last recorded run (release.lock), when that result is still cached."""

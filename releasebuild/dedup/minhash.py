@@ -17,7 +17,6 @@ import functools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from datasketch import MinHash
 
 RECALL_AT_THRESHOLD = 0.995
 EMPTY = np.uint32(0xFFFFFFFF)  # a signature slot no shingle reached (datasketch's initial value)
@@ -27,7 +26,7 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 def signatures(shingle_sets: Iterable[Sequence[int]], num_perm: int, seed: int) -> np.ndarray:
     """One row of `num_perm` uint32 per shingle set; all EMPTY for an empty set."""
     rows = [minhash.hashvalues for minhash in
-            MinHash.generator((list(s) for s in shingle_sets), num_perm=num_perm, seed=seed, hashfunc=int)]
+            _minhash().generator((list(s) for s in shingle_sets), num_perm=num_perm, seed=seed, hashfunc=int)]
     if not rows:
         return np.empty((0, num_perm), dtype=np.uint32)
     return np.vstack(rows).astype(np.uint32, copy=False)
@@ -92,3 +91,11 @@ def candidate_pairs(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray |
                 else:
                     found.add((a, b))
     return found
+
+
+def _minhash() -> type:
+    """datasketch's MinHash, imported on first use: datasketch imports scipy (~0.6 s), which a plan or a no-op
+    apply never needs."""
+    from datasketch import MinHash
+
+    return MinHash
