@@ -59,7 +59,8 @@ def plan_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     head = [f"### releasebuild plan: {plan.version}", "",
             f"Against {plan.baseline or 'nothing recorded yet'}: **{ops['+']} to add, {ops['~']} to change, "
             f"{ops['-']} to remove**; {counts['will_run']} steps to run, {counts['may_run']} may run, "
-            f"{counts['cached']} cached." if plan.has_changes else "No changes. The release is up to date.", ""]
+            f"{counts['cached']} cached." if plan.has_changes else "No changes. The release is up to date.", "",
+            *[f"> [!WARNING]\n> {_md(warning)}\n" for warning in _warnings(plan)]]
     changes = [f"| {c.op} | {c.kind} | `{_md(c.subject)}` | {_md(_cell(c, c.old))} | {_md(_cell(c, c.new))} | "
                f"{_md(c.note)} |" for c in plan.changes]
     steps = [f"| {step.status} | `{step.id}` | {_md(step.detail)} |" for step in plan.steps
@@ -85,6 +86,11 @@ def plan_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     return out
 
 
+def _warnings(plan: Plan) -> list[str]:
+    """What apply would refuse, said before the details (a protected root's published version, for one)."""
+    return [step.detail for step in plan.steps if step.reason is StaleReason.VERSION_IMMUTABLE]
+
+
 def _cell(change: Change, value: Any) -> str:
     """A table cell: a split's record count (its deltas are in the note), else the value."""
     if change.kind == "records":
@@ -98,7 +104,8 @@ def _md(text: str) -> str:
 
 def plan_text(plan: Plan, colour: bool = False, show_cached: bool = False) -> str:
     lines = [f"releasebuild plan for {plan.version} -> {plan.release_uri}",
-             f"previous release: {plan.previous_release or 'none'}", "", *changes_text(plan, colour)]
+             f"previous release: {plan.previous_release or 'none'}", "",
+             *[_paint(f"! {warning}", "red", colour) for warning in _warnings(plan)], *changes_text(plan, colour)]
     shown = [step for step in plan.steps if step.status != "cached" or show_cached]
     width = max((len(step.id) for step in shown), default=0)
     for step in shown:

@@ -14,7 +14,7 @@ import yaml
 from releasebuild import api, cli
 from releasebuild.changes import Change
 from releasebuild.plan import Plan
-from releasebuild.render import GITHUB_COMMENT_LIMIT, plan_markdown
+from releasebuild.render import GITHUB_COMMENT_LIMIT, plan_markdown, plan_text
 from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
 
 PLAN_SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "plan.schema.json").read_text())
@@ -114,6 +114,9 @@ def test_changing_a_source_shows_its_size_then_its_record_delta(applied: Release
     assert (delta.new["added"], delta.new["removed"], delta.new["changed"], delta.new["moved_out"]) == (1, 0, 0, 0)
     assert delta.new["records"] == delta.old["records"] + 1 and delta.new["tokens"] > delta.old["tokens"]
     assert delta.note.startswith("+1 added, -0 removed, 0 changed, 0 moved to another split; +")
+    jsonschema.validate(computed.to_json(), PLAN_SCHEMA)
+    assert f"~ records    {delta.subject}: {delta.old['records']} -> {delta.new['records']} records  (+1 added" \
+        in plan_text(computed)
     assert _data_steps_left(computed) == set() and "release/distribution" in running(computed)  # gates: apply
     published = api.plan(applied.release_yaml, against="published")  # this version as the root holds it
     assert published.baseline.startswith("v2026-11-23 at ") and \
@@ -303,7 +306,8 @@ def test_without_a_recorded_apply_there_is_no_baseline(small_release: ReleaseFix
     assert "Changes against" not in capsys.readouterr().out
 
 
-def test_records_never_move_split_unless_a_resplit_is_declared(applied: ReleaseFixture) -> None:
+def test_records_never_move_split_unless_a_resplit_is_declared(applied: ReleaseFixture,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     """Splits are sticky: new ratios and salt move no published record; a declared resplit moves train records
     (never a held-out one), and plan counts the moves once the data is computed."""
     ratios = {"train": 0.34, "val": 0.33, "test": 0.33}
@@ -322,3 +326,7 @@ def test_records_never_move_split_unless_a_resplit_is_declared(applied: ReleaseF
     moved = {change.subject: change.new["moved_out"] for change in computed.changes if change.kind == "records"}
     assert moved.get("alpha/train", 0) > 0 and moved.get("alpha/val", 0) == moved.get("alpha/test", 0) == 0
     assert not any(subject.startswith("beta/") for subject in moved)
+    assert cli.main(["plan", str(applied.release_yaml), "--compute-data", "--json"]) == 2
+    document = json.loads(capsys.readouterr().out)  # stdout holds only the JSON (progress goes to stderr)
+    jsonschema.validate(document, PLAN_SCHEMA)
+    assert {c["subject"]: c["new"]["moved_out"] for c in document["changes"] if c["kind"] == "records"} == moved

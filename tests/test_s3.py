@@ -191,6 +191,9 @@ def test_a_protected_root_never_changes_a_published_version(s3_release: ReleaseF
     plan = {step.id: step for step in api.plan(s3_release.release_yaml).steps}
     assert plan["release/publish"].reason.value == "version_immutable"
     assert "bump `version`" in plan["release/publish"].detail
+    assert cli.main(["plan", str(s3_release.release_yaml)]) == 2  # said first, before the details
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[3].startswith("! v2026-11-23 is already published at") and "bump `version`" in shown[3]
     assert cli.main(["apply", str(s3_release.release_yaml), "--json"]) == 4
     out = json.loads(capsys.readouterr().out)
     assert "protected" in out["error"] and "bump `version`" in out["error"]
