@@ -29,6 +29,7 @@ from releasebuild.review.judge import review_sample, stale_reasons
 from releasebuild.review.load import LoadedSignoff, load_signoffs
 from releasebuild.review.sampling import METHOD
 from releasebuild.steps.base import StepResult, StepSpec
+from releasebuild.steps.ingest import SOURCES
 from releasebuild.steps.registry import STEP_KINDS
 from releasebuild.store import s3
 from releasebuild.store.io import is_local, read_bytes
@@ -190,7 +191,7 @@ def plan_project(project: Project, against: str | None = None, compute_data: boo
     steps, results = engine.plan_with_results()
     baseline, old, old_data = load_baseline(project, against, engine)
     desired = snapshot(project.definition, project.specs, known_records(project, results),
-                       source_sizes(project, engine))
+                       source_sizes(project, engine), source_records(project, results))
     changes = signoff_changes(project, results)
     if old is not None:
         changes = diff(old, desired) + data_section(project, steps, results, old, old_data) + changes
@@ -233,6 +234,18 @@ def source_sizes(project: Project, engine: Engine) -> dict[str, dict[str, int]]:
     (a family whose ingest was not evaluated, e.g. after a failed listing, is left out)."""
     return {name: {source.name: source.bytes for source in engine.listed[f"{name}/ingest"]}
             for name in sorted(project.definition.families) if f"{name}/ingest" in engine.listed}
+
+
+def source_records(project: Project, results: dict[str, StepResult]) -> dict[str, dict[str, int]]:
+    """Per family, the records each source file gave (as mapped), where its ingest is built (a small JSON per
+    family: the rows themselves are not read)."""
+    out = {}
+    for name in sorted(project.definition.families):
+        ingest = results.get(f"{name}/ingest")
+        if ingest is not None and SOURCES in ingest.files:
+            listed = json.loads(project.env.cas.local(ingest.files[SOURCES].sha256).read_bytes())
+            out[name] = {entry["name"]: entry["records"] for entry in listed}
+    return out
 
 
 SAVED_PLAN = "releasebuild-plan"
@@ -433,7 +446,7 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
         engine = project.engine()
         outcome = engine.apply(listener, jobs)
         desired = snapshot(project.definition, project.specs, known_records(project, outcome.results),
-                           source_sizes(project, engine))
+                           source_sizes(project, engine), source_records(project, outcome.results))
         write_records(project.lock_path, project.state_path, project.version, list(project.definition.families),
                       outcome.records, engine.previous, desired)
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)

@@ -34,9 +34,11 @@ class Change:
 
 
 def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, dict[str, int]] | None = None,
-             files: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
-    """The desired release as comparable data; `records` (family -> split counts) and `files` (family -> source
-    file -> bytes, from listings) where they are known."""
+             files: dict[str, dict[str, int]] | None = None,
+             file_records: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
+    """The desired release as comparable data; `records` (family -> split counts), `files` (family -> source
+    file -> bytes, from listings) and `file_records` (family -> source file -> records mapped from it, from
+    ingest) where they are known."""
     release = definition.release
     resplit = release.resplit
     families = {}
@@ -52,6 +54,8 @@ def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, d
             families[name]["records"] = records[name]
         if files and name in files:
             families[name]["files"] = files[name]
+        if file_records and name in file_records:
+            families[name]["file_records"] = file_records[name]
     gates = {"coverage": {"blocking": True, "thresholds": {"required": {
         name: spec.min_records for name, spec in sorted(release.coverage.required.items())}}}}
     for spec in specs:
@@ -126,7 +130,8 @@ def _families(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             out.append(Change("source", "+", f"{name}: {source}"))
         for source in sorted(set(before["sources"]) - set(after["sources"])):
             out.append(Change("source", "-", f"{name}: {source}"))
-        out += _files(name, before.get("files"), after.get("files"))
+        out += _files(name, before.get("files"), after.get("files"), before.get("file_records", {}),
+                      after.get("file_records", {}))
         if before["splits"] != after["splits"]:
             out.append(Change("splits", "~", f"{name}.splits", before["splits"], after["splits"],
                               "published records keep their split unless a resplit is declared"))
@@ -143,16 +148,24 @@ def _resplit(family: str, before: str | None, after: str | None) -> Change:
                   "train); the moves are counted per split once computed")
 
 
-def _files(family: str, before: dict[str, int] | None, after: dict[str, int] | None) -> list[Change]:
-    """Source files that appeared, went or changed size (a same-size edit shows in the stale steps instead)."""
+def _files(family: str, before: dict[str, int] | None, after: dict[str, int] | None,
+           records_before: dict[str, int], records_after: dict[str, int]) -> list[Change]:
+    """Source files that appeared, went or changed size (a same-size edit shows in the stale steps instead), with
+    the records mapped from them where ingest has run on both sides."""
     if before is None or after is None:
         return []
-    out = [Change("source", "+", f"{family}: {name}", None, after[name], "bytes")
+
+    def note(name: str, delta: str) -> str:
+        was, now = records_before.get(name, 0 if name not in before else None), \
+            records_after.get(name, 0 if name not in after else None)
+        return delta if was is None or now is None else f"{delta}, {now - was:+d} records"
+
+    out = [Change("source", "+", f"{family}: {name}", None, after[name], note(name, "bytes"))
            for name in sorted(set(after) - set(before))]
-    out += [Change("source", "-", f"{family}: {name}", before[name], None, "bytes")
+    out += [Change("source", "-", f"{family}: {name}", before[name], None, note(name, "bytes"))
             for name in sorted(set(before) - set(after))]
     out += [Change("source", "~", f"{family}: {name}", before[name], after[name],
-                   f"{after[name] - before[name]:+d} bytes") for name in sorted(set(before) & set(after))
+                   note(name, f"{after[name] - before[name]:+d} bytes")) for name in sorted(set(before) & set(after))
             if before[name] != after[name]]
     return out
 

@@ -109,6 +109,8 @@ def test_changing_a_source_shows_its_size_then_its_record_delta(applied: Release
 
     # Computed, the record delta is exact: one record added to one split, its tokens, nothing moved.
     computed = api.plan(applied.release_yaml, compute_data=True)
+    assert [(c.subject, c.note) for c in computed.changes if c.kind == "source"] == [
+        ("alpha: ../data/alpha.jsonl", f"{after - before:+d} bytes, +1 records")]  # ingest has run: exact
     (delta,) = [change for change in computed.changes if change.kind == "records"]
     assert delta.subject.startswith("alpha/")
     assert (delta.new["added"], delta.new["removed"], delta.new["changed"], delta.new["moved_out"]) == (1, 0, 0, 0)
