@@ -236,15 +236,23 @@ def source_sizes(project: Project, engine: Engine) -> dict[str, dict[str, int]]:
             for name in sorted(project.definition.families) if f"{name}/ingest" in engine.listed}
 
 
-def source_records(project: Project, results: dict[str, StepResult]) -> dict[str, dict[str, int]]:
-    """Per family, the records each source file gave (as mapped), where its ingest is built (a small JSON per
-    family: the rows themselves are not read)."""
+def source_records(project: Project, results: dict[str, StepResult]) -> dict[str, dict[str, Any]]:
+    """Per family, the records each source file gave (as mapped), where its ingest is built: ingest's small
+    per-file list, by digest. The last apply's snapshot already holds it when the digest is the same, so a no-op
+    (on a clean machine too) fetches nothing for it."""
+    recorded = (read_snapshot(project.lock_path) or {}).get("families", {})
     out = {}
     for name in sorted(project.definition.families):
         ingest = results.get(f"{name}/ingest")
-        if ingest is not None and SOURCES in ingest.files:
-            listed = json.loads(project.env.cas.local(ingest.files[SOURCES].sha256).read_bytes())
-            out[name] = {entry["name"]: entry["records"] for entry in listed}
+        if ingest is None or SOURCES not in ingest.files:
+            continue
+        sha256 = ingest.files[SOURCES].sha256
+        known = recorded.get(name, {}).get("file_records")
+        if known is not None and known.get("digest") == sha256:
+            out[name] = known
+            continue
+        listed = json.loads(project.env.cas.local(sha256).read_bytes())
+        out[name] = {"digest": sha256, "records": {entry["name"]: entry["records"] for entry in listed}}
     return out
 
 

@@ -35,10 +35,10 @@ class Change:
 
 def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, dict[str, int]] | None = None,
              files: dict[str, dict[str, int]] | None = None,
-             file_records: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
+             file_records: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The desired release as comparable data; `records` (family -> split counts), `files` (family -> source
-    file -> bytes, from listings) and `file_records` (family -> source file -> records mapped from it, from
-    ingest) where they are known."""
+    file -> bytes, from listings) and `file_records` (family -> {digest of ingest's per-file list, records:
+    source file -> records mapped from it}) where they are known."""
     release = definition.release
     resplit = release.resplit
     families = {}
@@ -130,8 +130,7 @@ def _families(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             out.append(Change("source", "+", f"{name}: {source}"))
         for source in sorted(set(before["sources"]) - set(after["sources"])):
             out.append(Change("source", "-", f"{name}: {source}"))
-        out += _files(name, before.get("files"), after.get("files"), before.get("file_records", {}),
-                      after.get("file_records", {}))
+        out += _files(name, before.get("files"), after.get("files"), _file_records(before), _file_records(after))
         if before["splits"] != after["splits"]:
             out.append(Change("splits", "~", f"{name}.splits", before["splits"], after["splits"],
                               "published records keep their split unless a resplit is declared"))
@@ -146,6 +145,10 @@ def _resplit(family: str, before: str | None, after: str | None) -> Change:
     return Change("splits", "+" if before is None else "~", f"{family}.resplit", before, after,
                   "declared: published records may move between splits (never a val or test record into "
                   "train); the moves are counted per split once computed")
+
+
+def _file_records(family: dict[str, Any]) -> dict[str, int]:
+    return family.get("file_records", {}).get("records", {})
 
 
 def _files(family: str, before: dict[str, int] | None, after: dict[str, int] | None,
