@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -332,3 +333,15 @@ def test_records_never_move_split_unless_a_resplit_is_declared(applied: ReleaseF
     document = json.loads(capsys.readouterr().out)  # stdout holds only the JSON (progress goes to stderr)
     jsonschema.validate(document, PLAN_SCHEMA)
     assert {c["subject"]: c["new"]["moved_out"] for c in document["changes"] if c["kind"] == "records"} == moved
+
+
+HEAVY = ("datasketch", "scipy", "presidio_analyzer", "spacy", "matplotlib", "networkx", "tiktoken", "s3fs", "boto3")
+
+
+def test_a_plan_with_nothing_to_do_imports_nothing_heavy(applied: ReleaseFixture) -> None:
+    """A no-op plan stays well under a second only while nothing it does not use is imported (datasketch pulled
+    scipy in through the dedup gate's config, ~0.6 s, until it was imported where signatures are made)."""
+    script = ("import sys\nfrom releasebuild import cli\ncode = cli.main(['plan', sys.argv[1], '--json'])\n"
+              f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(applied.release_yaml)], capture_output=True, text=True)
+    assert done.stderr.strip().splitlines()[-1] == "0 []", done.stderr
