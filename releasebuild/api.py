@@ -189,9 +189,10 @@ def plan_project(project: Project, against: str | None = None, compute_data: boo
         build_targets(project, [spec.id for spec in project.specs if spec.kind in DATA_KINDS], listener)
     engine = project.engine()
     steps, results = engine.plan_with_results()
-    baseline, old, old_data = load_baseline(project, against, engine)
+    recorded = read_snapshot(project.lock_path)
+    baseline, old, old_data = load_baseline(project, against, engine, recorded)
     desired = snapshot(project.definition, project.specs, known_records(project, results),
-                       source_sizes(project, engine), source_records(project, results))
+                       source_sizes(project, engine), source_records(project, results, recorded))
     changes = signoff_changes(project, results)
     if old is not None:
         changes = diff(old, desired) + data_section(project, steps, results, old, old_data) + changes
@@ -236,11 +237,12 @@ def source_sizes(project: Project, engine: Engine) -> dict[str, dict[str, int]]:
             for name in sorted(project.definition.families) if f"{name}/ingest" in engine.listed}
 
 
-def source_records(project: Project, results: dict[str, StepResult]) -> dict[str, dict[str, Any]]:
+def source_records(project: Project, results: dict[str, StepResult],
+                   recorded_snapshot: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Per family, the records each source file gave (as mapped), where its ingest is built: ingest's small
     per-file list, by digest. The last apply's snapshot already holds it when the digest is the same, so a no-op
     (on a clean machine too) fetches nothing for it."""
-    recorded = (read_snapshot(project.lock_path) or {}).get("families", {})
+    recorded = (recorded_snapshot or {}).get("families", {})
     out = {}
     for name in sorted(project.definition.families):
         ingest = results.get(f"{name}/ingest")
@@ -323,12 +325,13 @@ def known_records(project: Project, results: dict[str, StepResult]) -> dict[str,
             if f"{name}/export" in results}
 
 
-def load_baseline(project: Project, against: str | None, engine: Engine
+def load_baseline(project: Project, against: str | None, engine: Engine, recorded: dict[str, Any] | None
                   ) -> tuple[str, dict[str, Any] | None, dict[str, FamilyData] | None]:
-    """(what the plan compares with, its snapshot, its families' data where the baseline has data); the
-    snapshot is None when the lock has none yet."""
+    """(what the plan compares with, its snapshot, its families' data where the baseline has data); `recorded`
+    is release.lock's snapshot, None when the lock has none yet (and then there is nothing to compare with)."""
     if against is None:
-        return "the last apply (release.lock)", read_snapshot(project.lock_path), last_applied_data(project, engine)
+        return ("the last apply (release.lock)", recorded,
+                last_applied_data(project, engine) if recorded is not None else None)
     if against.startswith("git:"):
         return against, _snapshot_at_revision(project, against.removeprefix("git:")), None
     if against.endswith((".yaml", ".yml")) and Path(against).is_file():
@@ -454,7 +457,8 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
         engine = project.engine()
         outcome = engine.apply(listener, jobs)
         desired = snapshot(project.definition, project.specs, known_records(project, outcome.results),
-                           source_sizes(project, engine), source_records(project, outcome.results))
+                           source_sizes(project, engine),
+                           source_records(project, outcome.results, read_snapshot(project.lock_path)))
         write_records(project.lock_path, project.state_path, project.version, list(project.definition.families),
                       outcome.records, engine.previous, desired)
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)

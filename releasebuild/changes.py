@@ -40,7 +40,6 @@ def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, d
     file -> bytes, from listings) and `file_records` (family -> {digest of ingest's per-file list, records:
     source file -> records mapped from it}) where they are known."""
     release = definition.release
-    resplit = release.resplit
     families = {}
     for name, loaded in sorted(definition.families.items()):
         config = loaded.config
@@ -48,8 +47,7 @@ def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, d
         families[name] = {"stage": config.stage_name, "holdout_sensitive": config.is_holdout_sensitive,
                           "sources": list(config.sources), "record_rules": digest(config.record_rules()),
                           "splits": {"ratios": dict(splits.ratios), "salt": splits.salt or release.splits.salt},
-                          "resplit": resplit.reason if resplit and (resplit.families is None
-                                                                    or name in resplit.families) else None}
+                          "resplit": release.resplit_reason(name)}
         if records and name in records:
             families[name]["records"] = records[name]
         if files and name in files:

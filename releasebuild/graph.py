@@ -41,8 +41,6 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
     splits = config.splits or release.splits
     leakage = definition.gates.get("leakage") or LeakageGateConfig()
     assert isinstance(leakage, LeakageGateConfig)
-    resplit = release.resplit
-    resplit_reason = resplit.reason if resplit and (resplit.families is None or name in resplit.families) else None
     index = previous.artifact(f"splits/{name}.jsonl") if previous else None  # a resplit still pins held-out
     ingest_params = {"family": config.record_rules()}
     shards = {"family": name, "max_records": release.shards.max_records, "max_bytes": release.shards.max_bytes}
@@ -55,7 +53,8 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
                  reads={ingest: ("records.jsonl", "groups.jsonl", "provenance.jsonl")}),
         StepSpec(split, "split",
                  {"family": name, "ratios": splits.ratios, "salt": splits.salt or release.splits.salt,
-                  "method": SPLIT_METHOD, "max_group_size": leakage.max_group_size, "resplit": resplit_reason,
+                  "method": SPLIT_METHOD, "max_group_size": leakage.max_group_size,
+                  "resplit": release.resplit_reason(name),
                   "previous": previous.version if index else None},
                  (privacy, "release/dedup"), name, sources=(index,) if index else (),
                  source_dir=str(definition.base_dir),

@@ -283,6 +283,11 @@ class Release(Strict):
     acknowledge: list[Acknowledgement] = Field(default_factory=list)
     resplit: Resplit | None = None
 
+    def resplit_reason(self, family: str) -> str | None:
+        """Why `family` is reassigned from scratch this release; None when its splits are sticky."""
+        resplit = self.resplit
+        return resplit.reason if resplit and (resplit.families is None or family in resplit.families) else None
+
     @field_validator("root", mode="before")
     @classmethod
     def _root_uri(cls, value: Any) -> Any:
