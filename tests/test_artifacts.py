@@ -10,11 +10,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from releasebuild import api
+from releasebuild import api, schemas
 from releasebuild.keys import canonical_json, merkle_root
 from releasebuild.testing import ReleaseFixture, conversation, make_release, write_jsonl
 
-SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "manifest.schema.json").read_text())
+SCHEMA = schemas.load("manifest")
 SECRET = "call me at 212-555-0199 zq-raw-marker"
 
 
@@ -59,11 +59,15 @@ def test_manifest_holds_no_absolute_paths_or_hosts(published: tuple[ReleaseFixtu
 
 def test_shards_are_chatml_in_id_order_within_bounds(published: tuple[ReleaseFixture, Path, dict[str, Any]]) -> None:
     _, prefix, manifest = published
-    shard_keys = [a["key"] for a in manifest["artifacts"] if a["kind"] == "shard"]
-    assert "data/train/alpha-00000.jsonl" in shard_keys
-    for key in shard_keys:
+    shards = [a for a in manifest["artifacts"] if a["kind"] == "shard"]
+    assert "data/train/alpha-00000.jsonl" in [a["key"] for a in shards]
+    for shard in shards:
+        key = shard["key"]
         lines = (prefix / key).read_text().splitlines()
         assert 0 < len(lines) <= 25
+        # The manifest alone says what each shard holds, so a loader can plan an epoch without opening any.
+        assert len(lines) == shard["records"]
+        assert key == f"data/{shard['split']}/{shard['family']}-{key[-11:-6]}.jsonl"
         records = [json.loads(line) for line in lines]
         assert [canonical_json(r) for r in records] == lines  # canonical: sorted keys, no spaces
         ids = [r["id"] for r in records]

@@ -12,13 +12,13 @@ import jsonschema
 import pytest
 import yaml
 
-from releasebuild import api, cli
+from releasebuild import api, cli, schemas
 from releasebuild.changes import Change
 from releasebuild.plan import Plan
 from releasebuild.render import GITHUB_COMMENT_LIMIT, plan_markdown, plan_text
 from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
 
-PLAN_SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "plan.schema.json").read_text())
+PLAN_SCHEMA = schemas.load("plan")
 
 
 def changes(plan: api.Plan) -> list[tuple[str, str, str, str]]:

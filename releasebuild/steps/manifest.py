@@ -18,16 +18,18 @@ RESTRICTED = "restricted"
 
 class Manifest(Step):
     kind = "manifest"
-    code_version = "4"
+    code_version = "5"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.params
+        shards = {info["key"]: {"family": name, "split": info["split"], "records": info["records"]}
+                  for name in params["families"] for info in ctx.inputs[f"{name}/export"].meta["shards"]}
         artifacts = []
         restricted = []
         for dep in ctx.spec.deps:
             for key, ref in ctx.inputs[dep].published():
-                entry = {"key": key, "sha256": ref.sha256, "bytes": ref.bytes, "kind": ref.kind}
+                entry = {"key": key, "sha256": ref.sha256, "bytes": ref.bytes, "kind": ref.kind, **shards.get(key, {})}
                 (restricted if ref.kind == RESTRICTED else artifacts).append(entry)
         artifacts.sort(key=lambda art: art["key"])
         restricted.sort(key=lambda art: art["key"])
