@@ -103,13 +103,12 @@ def worker_positions(start: int, end: int, worker: int, num_workers: int, block:
                      ) -> Iterator[int]:
     """The positions of [start, end) that `worker` reads, in order: blocks of `block` dealt round-robin.
 
-    `resume` counts positions of the rank's range already consumed (in order); the worker skips its share of them.
-    """
-    first_block = (resume // block) if resume else 0
-    index = first_block + (worker - first_block) % num_workers
+    `resume` counts positions of the rank's range already consumed (in order). Dealing starts afresh there, with
+    worker 0, as a dataloader's round-robin does when it starts again."""
+    index = worker
     while True:
-        low = start + index * block
+        low = start + resume + index * block
         if low >= end:
             return
-        yield from range(max(low, start + resume), min(low + block, end))
+        yield from range(low, min(low + block, end))
         index += num_workers
