@@ -5,7 +5,8 @@ For each size it generates a fresh five-family release (bench/synth.py) and time
 subprocess per measurement: cold apply, no-op apply, no-op plan, one family edited, one file reordered.
 Then, for the S3 sizes, the same release with its sources, root and shared cache in a bucket on moto's S3
 server (a thread of this process): cold apply, no-op apply and plan, one source object edited, and a clean
-machine (no local cache); moto's access log shows which requests each run made.
+machine (no local cache); moto's access log shows which requests each run made. Last, at each size and on S3,
+the training loader reads the published release (bench/load_release.py): records/s, from local disk and S3.
 It checks each run's JSON (and, on S3, its requests) for what must and must not have happened, prints the
 tables and the targets, writes <out>/results.json, and exits 1 if any scenario failed or misbehaved.
 """
@@ -202,6 +203,19 @@ def row(size: int, scenario: str, m: Measurement, document: dict[str, Any], reco
                m.repeats, requests)
 
 
+def read_release(scenario: str, size: int, uri: str, mode: str, cache: Path, log: Path,
+                 env: dict[str, str] | None = None) -> Row:
+    """Time the loader reading a release (bench/load_release.py in its own process); records/s is the rate."""
+    shutil.rmtree(cache, ignore_errors=True)
+    m = measure([sys.executable, str(Path(__file__).parent / "load_release.py"), uri, mode, str(cache)],
+                Path(__file__).parent, log, env)
+    expect(m.returncode == 0, scenario, f"exit {m.returncode}; see {log}.stderr")
+    document = json.loads(m.stdout)
+    expect(document["records"] == document["expected"], scenario,
+           f"read {document['records']} records, the manifest lists {document['expected']}")
+    return Row(size, scenario, m.seconds, document["records"], m.peak_rss_mb, m.tree_rss_mb, 0, 0, {}, ())
+
+
 def show(r: Row) -> None:
     """One progress line per scenario, as it finishes."""
     ran = ", ".join(f"{step} {sec:.2f}s" for step, sec in r.step_seconds.items()) if r.ran < 10 else f"{r.ran} steps"
@@ -276,6 +290,11 @@ def run_size(size: int, out: Path) -> list[Row]:
     check_apply("one file reordered", m, reordered)
     check_local_change("one file reordered", reordered, REORDERED_FAMILY, must_cache=["split", "export"])
     add("one file reordered", m, reordered, counts[REORDERED_FAMILY])
+
+    release = str(scratch / "build" / "releases" / synth.VERSION)
+    for mode, scenario in (("all", "loader: every record"), ("train-mix", "loader: train, shuffled mix")):
+        rows.append(read_release(scenario, size, release, mode, scratch / "loader-cache", logs / f"loader-{mode}"))
+        show(rows[-1])
     return rows
 
 
@@ -492,6 +511,14 @@ def run_s3_size(size: int, out: Path, s3: MotoS3) -> list[Row]:
     expect(not outside, scenario, f"downloaded more than cache entries: {outside}")
     published(scenario, clean)
     add(scenario, m, clean, None)
+
+    # 5. Training reads the release from the bucket: every shard downloaded (into an empty cache) and verified.
+    release = f"{S3_ROOT}/releases/{synth.VERSION}"
+    for mode, scenario in (("all", "S3 loader: every record"), ("train-mix", "S3 loader: train, shuffled mix")):
+        s3.take()
+        r = read_release(scenario, size, release, mode, scratch / "loader-cache", logs / f"s3-loader-{mode}", s3.env)
+        rows.append(replace(r, requests=request_counts(s3.take())))
+        show(rows[-1])
     return rows
 
 
