@@ -208,6 +208,14 @@ def test_withdrawn_records_are_skipped_and_counted(release: Path) -> None:
     assert stream.counts.revoked == 2 and sorted(stream.counts.revoked_ids) == sorted(withdrawn)
 
 
+def test_a_manifest_saying_a_gate_failed_is_refused(release: Path) -> None:
+    manifest = manifest_of(release)
+    manifest["gates"].update(status="fail", blocked_by=["privacy"])
+    (release / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(LoaderError, match=r"gates did not pass \(status 'fail', blocked by \['privacy'\]\)"):
+        ReleaseLoader(str(release))
+
+
 def test_unknown_splits_families_and_stages_are_named(release: Path) -> None:
     loader = ReleaseLoader(str(release))
     with pytest.raises(LoaderError, match="no curriculum stage 'voice' .*stages: foundation, edge"):

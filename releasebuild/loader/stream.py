@@ -76,6 +76,11 @@ class ReleaseLoader:
 
     def __init__(self, uri: str, cache_dir: str | Path | None = None):
         self.release = PublishedRelease(uri)
+        gates = self.release.manifest.get("gates", {})
+        if gates.get("status") != "pass":
+            raise LoaderError(f"{self.release.prefix}: the manifest says its gates did not pass "
+                              f"(status {gates.get('status')!r}, blocked by {gates.get('blocked_by')}); "
+                              "a release that failed a gate is never trained on (run `releasebuild verify`)")
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.shards: list[Shard] = self.release.shards()
         self.revoked: frozenset[tuple[str, str]] = frozenset(
