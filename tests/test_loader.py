@@ -127,6 +127,11 @@ def test_the_interleave_matches_the_weights_on_a_large_epoch() -> None:
         assert (offsets[sequence == family] == np.arange(100_000)).all()
 
 
+def test_an_empty_selection_is_an_empty_epoch() -> None:
+    sequence, offsets = family_sequence([], [], Mix.INTERLEAVE, 0, rng(0, 0))
+    assert len(sequence) == 0 and len(offsets) == 0
+
+
 def test_upsampling_draws_with_replacement_by_the_weights(release: Path) -> None:
     loader = ReleaseLoader(str(release))
     small = loader.count("train", ["edge_cases"])

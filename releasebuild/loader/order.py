@@ -77,6 +77,8 @@ def family_sequence(counts: list[int], weights: list[float], mix: Mix, length: i
 
     Offsets count from 0 per family; with UPSAMPLE they run past the family's size and wrap when read."""
     families = np.arange(len(counts))
+    if not counts:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
     if mix is Mix.SEQUENTIAL:
         sequence = np.repeat(families, counts)
     elif mix is Mix.INTERLEAVE:

@@ -143,6 +143,8 @@ class ReleaseLoader:
         orders = [FamilyOrder.of(name, self._select(splits, [name]), seed, epoch, shuffle) for name in families]
         kept = [(o, w) for o, w in zip(orders, weights, strict=True) if o.records > 0]
         total = sum(o.records for o, _ in kept)
+        if mix is Mix.UPSAMPLE and not total:
+            raise LoaderError(f"nothing to upsample: no records of {', '.join(families)} in {', '.join(splits)}")
         length = num_samples if num_samples is not None else total
         selection = Selection(tuple(splits), tuple(o.family for o, _ in kept), tuple(w for _, w in kept), mix.value,
                               shuffle, seed, length)
