@@ -94,12 +94,23 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("a", help="the earlier release: its prefix URI (s3://…/releases/v…/) or local directory")
     diff.add_argument("b", help="the later release")
     diff.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+    verify = sub.add_parser("verify", help="check a published release against its manifest (exit 3 on a mismatch)")
+    verify.add_argument("uri", help="the release: its prefix (s3://…/releases/v…), local directory or manifest.json")
+    verify.add_argument("--jobs", type=_positive, default=8, help="objects hashed in parallel (default: 8)")
+    verify.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
     graph = sub.add_parser("graph", parents=[common], help="print the step graph")
     graph.add_argument("--format", choices=["text", "dot"], default="text")
     demo = sub.add_parser("demo-data", help="regenerate the synthetic demo data")
     demo.add_argument("out", nargs="?", default="demo/data", type=Path)
     demo.add_argument("--json", action="store_true")
     return parser
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (else a usage error, exit 1)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 class _Redacting:
@@ -312,6 +323,15 @@ def _diff(args: argparse.Namespace) -> int:
     return EXIT_OK if report["identical"] else EXIT_CHANGES_PENDING
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from releasebuild.render import verify_text
+    from releasebuild.verify import verify_release
+
+    report = verify_release(args.uri, args.jobs)
+    _show(args, report.to_json(), lambda: verify_text(report, colour=_colour(sys.stdout)))
+    return EXIT_OK if report.sound else EXIT_GATE_BLOCKED
+
+
 def _graph(args: argparse.Namespace) -> int:
     from releasebuild.api import graph
     from releasebuild.graph import render_dot, render_text, topological_order
@@ -338,7 +358,8 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"validate": _validate, "plan": _plan, "apply": _apply, "coverage": _coverage, "unlock": _unlock,
-             "graph": _graph, "demo-data": _demo_data, "status": _status, "signoff": _signoff, "diff": _diff}
+             "graph": _graph, "demo-data": _demo_data, "status": _status, "signoff": _signoff, "diff": _diff,
+             "verify": _verify}
 
 
 def _show(args: argparse.Namespace, document: Any, text: Callable[[], str]) -> None:

@@ -4,6 +4,7 @@
     ├── DefinitionError      bad release.yaml / includes; carries every Diagnostic
     ├── SourceError          a source cannot be read or parsed as a whole
     ├── StorageError         an object store refused or could not be reached (credentials, endpoint, bucket)
+    │   └── AccessDenied     the store refused these credentials (verify: expected for restricted/ data)
     ├── StepFailed           a step raised; dependents are reported as skipped
     ├── GateBlocked (exit 3) a blocking gate failed; nothing was published
     └── Refused     (exit 4) a safety rule said no (lock held, immutable version, drifted plan)
@@ -58,6 +59,11 @@ class SourceError(ReleaseBuildError):
 
 class StorageError(ReleaseBuildError):
     pass
+
+
+class AccessDenied(StorageError):
+    """A refusal, told apart from an unreachable store: `verify` reports restricted data it may not read as a
+    warning, not as an error."""
 
 
 class StepFailed(ReleaseBuildError):

@@ -8,6 +8,7 @@ from releasebuild.api import ApplyReport
 from releasebuild.changes import Change
 from releasebuild.errors import DefinitionError
 from releasebuild.plan import Plan, StaleReason
+from releasebuild.verify import VerifyReport
 
 _PLAN_SYMBOL = {"will_run": "~", "may_run": "?", "cached": " "}
 _NEW_SYMBOL = "+"
@@ -222,6 +223,32 @@ def diff_text(report: dict[str, Any], colour: bool = False) -> str:
                   f"{len(shards['changed'])} changed."]
     moved = [f"{gate} {values['a']} -> {values['b']}" for gate, values in report["gates"].items()]
     lines.append(f"Gates: {', '.join(moved)}." if moved else "Gates: same results.")
+    return "\n".join(lines) + "\n"
+
+
+_VERIFY_UNITS = {"manifest": "document", "schema": "document", "artifacts": "objects hashed", "root_digest": "digest",
+                 "unlisted": "objects listed", "records": "counts", "gates": "gates", "restricted": "files hashed"}
+
+
+def verify_text(report: VerifyReport, colour: bool = False) -> str:
+    """One line per check group, then each finding, the warnings and the records withdrawn since; the verdict last."""
+    version = report.version or "(no version)"
+    lines = [f"verify {version} at {report.prefix}", ""]
+    for check, checked in report.checked.items():
+        failed = report.mismatches(check)
+        status = _paint(f"{'FAIL' if failed else 'ok':<4}", "red" if failed else "green", colour)
+        lines.append(f"  {check:<12} {status}  {checked} {_VERIFY_UNITS[check]}"
+                     + (f", {failed} mismatch{'es' if failed != 1 else ''}" if failed else ""))
+    for title, entries, style in (("Mismatches", report.findings, "red"), ("Warnings", report.warnings, "yellow")):
+        if entries:
+            lines += ["", f"{title}:"] + [_paint(f"  {entry.key}: {entry.what}", style, colour) for entry in entries]
+    if report.withdrawn:
+        lines += ["", f"Withdrawn since publication ({len(report.withdrawn)}, listed in <root>/revocations.json):"]
+        lines += [f"  {entry['family']}/{entry['id']} ({entry['split']}, {entry['shard']}): {entry['reason']}; "
+                  f"withdrawn by {entry['revoked_by']}" for entry in report.withdrawn]
+    count = len(report.findings)
+    verdict = "sound" if report.sound else f"{count} mismatch{'es' if count != 1 else ''}"
+    lines += ["", f"verified {version} at {report.prefix}: {verdict}"]
     return "\n".join(lines) + "\n"
 
 

@@ -16,10 +16,16 @@ from releasebuild.store import io
 from releasebuild.store.revocations import REVOCATIONS
 
 MANIFEST = "manifest.json"
+NO_MANIFEST = f"no {MANIFEST}: not published or publish did not finish"
 
 
 class NotAReleaseError(ReleaseBuildError):
-    """The URI holds no published release (no manifest.json: never published, or a publish that did not finish)."""
+    """The URI holds no readable release: no manifest.json (never published, or a publish that did not finish), or
+    one that is not a JSON object, or one this reader cannot use."""
+
+    def __init__(self, where: str, reason: str):
+        self.reason = reason
+        super().__init__(f"{where}: {reason}")
 
 
 class ShardIntegrityError(ReleaseBuildError):
@@ -66,12 +72,13 @@ class PublishedRelease:
         self.prefix = release_prefix(uri)
         data = io.read_bytes(f"{self.prefix}/{MANIFEST}")
         if data is None:
-            raise NotAReleaseError(f"no {MANIFEST} at {self.prefix}: not a published release "
-                                   "(never published, or its publish did not finish)")
+            raise NotAReleaseError(self.prefix, NO_MANIFEST)
         try:
             self.manifest: dict[str, Any] = json.loads(data)
-        except ValueError as exc:
-            raise NotAReleaseError(f"{self.prefix}/{MANIFEST} is not JSON: {exc}") from None
+        except ValueError:
+            raise NotAReleaseError(f"{self.prefix}/{MANIFEST}", "not JSON") from None
+        if not isinstance(self.manifest, dict):
+            raise NotAReleaseError(f"{self.prefix}/{MANIFEST}", "not a JSON object")
         self.manifest_bytes = data
         self.version: str = self.manifest.get("version", "")
         self.root = root_of(self.prefix)
@@ -90,8 +97,8 @@ class PublishedRelease:
             if art.get("kind") != "shard":
                 continue
             if "records" not in art:
-                raise NotAReleaseError(f"{self.prefix}/{MANIFEST}: shard {art.get('key')} has no record count "
-                                       "(published before format 1 listed them); rebuild the release to load it")
+                raise NotAReleaseError(f"{self.prefix}/{MANIFEST}", f"shard {art.get('key')} has no record count "
+                                       "(published before shards listed them); rebuild the release to load it")
             found.append(Shard(art["key"], art["family"], art["split"], art["records"], art["sha256"], art["bytes"]))
         return sorted(found, key=lambda shard: shard.key)
 
@@ -105,7 +112,7 @@ class PublishedRelease:
             return []
         data = io.read_bytes(self.uri(entry["key"]))
         if data is None:
-            raise NotAReleaseError(f"{self.uri(entry['key'])} is listed in the manifest but missing")
+            raise NotAReleaseError(self.uri(entry["key"]), "listed in the manifest but missing")
         actual = hashlib.sha256(data).hexdigest()
         if actual != entry["sha256"]:
             raise ShardIntegrityError(self.uri(entry["key"]),

@@ -99,7 +99,7 @@ class ShardFetcher:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         handle, partial = tempfile.mkstemp(dir=self.cache_dir, prefix=f".{shard.sha256[:16]}.", suffix=".partial")
         try:
-            with os.fdopen(handle, "wb") as sink, io.open_uri(uri) as source:
+            with os.fdopen(handle, "wb") as sink, io.open_uri(uri, io.STREAM_BLOCK) as source:
                 starts = _check(source, shard, uri, sink)
             os.replace(partial, cached)
         except BaseException:

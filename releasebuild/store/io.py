@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
-from releasebuild.errors import ReleaseBuildError, StorageError
+from releasebuild.errors import AccessDenied, ReleaseBuildError, StorageError
 from releasebuild.store.s3 import S3Settings, redact
 
 S3_PROTOCOLS = ("s3", "s3a")
 # Part size of a multipart upload. s3fs sends one PUT below twice this, read whole into memory: the bound keeps
 # an upload's memory small whatever the blob's size.
 PART_BYTES = 16 * 2**20
+STREAM_BLOCK = 8 * 2**20  # read-ahead of a streaming read: a few requests per shard, little memory per thread
 UPLOAD_ATTEMPTS = 3  # a multipart upload that arrives damaged is sent again this often
 _FILESYSTEMS: dict[str, Any] = {}  # one s3fs instance per process: connection reuse across calls
 
@@ -74,7 +75,15 @@ def storage_errors(uri: str, action: str) -> Iterator[None]:
     except Exception as exc:
         if is_local(uri) and isinstance(exc, OSError):
             raise
-        raise StorageError(_explain(uri, action, exc)) from None
+        raise (AccessDenied if _denied(exc) else StorageError)(_explain(uri, action, exc)) from None
+
+
+_DENIED_CODES = ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch")
+
+
+def _denied(exc: Exception) -> bool:
+    """The store answered and refused (as opposed to not answering)."""
+    return isinstance(exc, PermissionError) or any(code in str(exc) for code in _DENIED_CODES)
 
 
 def _explain(uri: str, action: str, exc: Exception) -> str:
@@ -86,20 +95,21 @@ def _explain(uri: str, action: str, exc: Exception) -> str:
     elif name in ("EndpointConnectionError", "ConnectTimeoutError", "ClientConnectorError", "ConnectionError") \
             or "Could not connect" in text or "Cannot connect" in text:
         hint = f"cannot reach the S3 endpoint {settings.describe()}: check OVH_S3_ENDPOINT and the network"
-    elif isinstance(exc, PermissionError) or "AccessDenied" in text or "InvalidAccessKeyId" in text \
-            or "SignatureDoesNotMatch" in text:
+    elif _denied(exc):
         hint = "access denied: check the credentials and that they may use this bucket"
     else:
         hint = f"{name}: {text}"
     return f"cannot {action} {uri}: {hint}"
 
 
-def open_uri(uri: str) -> IO[bytes]:
+def open_uri(uri: str, block_size: int | None = None) -> IO[bytes]:
+    """Open for reading. `block_size` bounds an object store's read-ahead (s3fs's default is 50 MiB per open
+    object): streaming readers that keep several objects open pass STREAM_BLOCK."""
     if is_local(uri):
         return open(local_path(uri), "rb")
     with storage_errors(uri, "read"):
         fs, path = filesystem(uri)
-        return fs.open(path, "rb")
+        return fs.open(path, "rb", **({"block_size": block_size} if block_size else {}))
 
 
 def read_bytes(uri: str) -> bytes | None:

@@ -1,0 +1,318 @@
+"""`releasebuild verify <release-uri>`: is a published release exactly what its manifest says, and was it sound?
+
+The post-release check, run by anyone holding the release URI: every object the manifest lists is streamed and
+hashed (in parallel, never held whole), the manifest is checked against its JSON Schema, its record counts
+against the shards, its root digest against its artifacts and its gates against gates/summary.json; objects the
+manifest does not list are reported too. The result is data (VerifyReport), rendered by render.verify_text.
+A finding is a mismatch (exit 3); a warning (a `warn` gate, restricted data this reader may not read) passes;
+records withdrawn since publication (<root>/revocations.json) are listed for information.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from releasebuild.config.models import SPLITS, VERSION_PATTERN
+from releasebuild.errors import AccessDenied
+from releasebuild.keys import merkle_root
+from releasebuild.loader.release import MANIFEST, NotAReleaseError, PublishedRelease, release_prefix
+from releasebuild.store import io
+
+CHUNK = 1 << 20  # bytes read at a time: memory stays flat whatever an object's size
+# The check groups, in the order they run and are reported.
+CHECKS = ("manifest", "schema", "artifacts", "root_digest", "unlisted", "records", "gates", "restricted")
+REVOCATION_FIELDS = ("family", "id", "split", "shard", "reason", "revoked_by")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong (or, as a warning, worth knowing) about one object. `key` is relative to the release
+    prefix; a restricted file's key is relative to the root (restricted/<version>/...)."""
+
+    check: str
+    key: str
+    what: str
+
+    def to_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass
+class VerifyReport:
+    prefix: str
+    version: str
+    checked: dict[str, int] = field(default_factory=dict)  # check group -> how many things it checked
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    withdrawn: list[dict[str, Any]] = field(default_factory=list)  # <root>/revocations.json entries
+
+    @property
+    def sound(self) -> bool:
+        return not self.findings
+
+    def mismatches(self, check: str) -> int:
+        return sum(finding.check == check for finding in self.findings)
+
+    def find(self, check: str, key: str, what: str) -> None:
+        self.findings.append(Finding(check, key, what))
+
+    def warn(self, check: str, key: str, what: str) -> None:
+        self.warnings.append(Finding(check, key, what))
+
+    def count(self, check: str, things: int = 1) -> None:
+        self.checked[check] = self.checked.get(check, 0) + things
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": 1, "uri": self.prefix, "version": self.version, "sound": self.sound,
+            "mismatches": len(self.findings),
+            "checks": [{"check": check, "status": "fail" if self.mismatches(check) else "ok", "checked": checked,
+                        "mismatches": self.mismatches(check)} for check, checked in self.checked.items()],
+            "findings": [finding.to_json() for finding in self.findings],
+            "warnings": [warning.to_json() for warning in self.warnings],
+            "withdrawn": self.withdrawn,
+        }
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What streaming one object found."""
+
+    bytes: int
+    sha256: str
+    lines: int
+
+
+def verify_release(uri: str, jobs: int = 8) -> VerifyReport:
+    """Verify the release at `uri` (its prefix, with or without a trailing slash, or its manifest.json).
+
+    Mismatches are findings in the report; only a store that cannot be reached (StorageError) raises."""
+    prefix = release_prefix(uri)
+    try:
+        release = PublishedRelease(prefix)
+    except NotAReleaseError as exc:
+        return _unreadable(prefix, exc.reason)
+    report = VerifyReport(prefix, release.version, checked=dict.fromkeys(CHECKS, 0))
+    report.count("manifest")
+    schema_valid = _check_schema(release.manifest, report)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        checks: list[tuple[str, Callable[[], None]]] = [
+            ("artifacts", lambda: _check_artifacts(release, report, pool)),
+            ("root_digest", lambda: _check_root_digest(release.manifest, report)),
+            ("unlisted", lambda: _check_unlisted(release, report)),
+            ("records", lambda: _check_records(release.manifest, report)),
+            ("gates", lambda: _check_gates(release, report)),
+            ("restricted", lambda: _check_restricted(release, report, pool)),
+        ]
+        for check, run in checks:
+            try:
+                run()
+            except (KeyError, TypeError, AttributeError) as exc:
+                if schema_valid:  # the schema promises what the checks read: this would be a bug here
+                    raise
+                report.find(check, MANIFEST, f"not checked: the manifest does not follow its schema "
+                                             f"({type(exc).__name__}: {exc})")
+    _list_withdrawn(release, report)
+    return report
+
+
+def _unreadable(prefix: str, what: str) -> VerifyReport:
+    """The report when there is no manifest to check anything against."""
+    name = prefix.rpartition("/")[2]
+    report = VerifyReport(prefix, name if VERSION_PATTERN.match(name) else "")
+    report.count("manifest")
+    report.find("manifest", MANIFEST, what)
+    return report
+
+
+def _check_schema(manifest: dict[str, Any], report: VerifyReport) -> bool:
+    """Every schema error, each with its JSON path (not just the first): a reader fixes them all at once."""
+    import jsonschema
+
+    from releasebuild import schemas
+
+    report.count("schema")
+    validator = jsonschema.Draft202012Validator(schemas.load("manifest"))
+    errors = sorted(validator.iter_errors(manifest), key=lambda error: (error.json_path, error.message))
+    for error in errors:
+        message = error.message if len(error.message) <= 300 else error.message[:299] + "…"
+        report.find("schema", MANIFEST, f"schema: {error.json_path}: {message}")
+    return not errors
+
+
+def _stream(uri: str) -> _Read:
+    """SHA-256, size and line count of one object, read CHUNK bytes at a time; FileNotFoundError if absent."""
+    hasher, size, lines, last = hashlib.sha256(), 0, 0, b"\n"
+    with io.storage_errors(uri, "read"), io.open_uri(uri, io.STREAM_BLOCK) as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            hasher.update(chunk)
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return _Read(size, hasher.hexdigest(), lines + (last != b"\n"))
+
+
+def _stream_or_none(uri: str) -> _Read | None:
+    try:
+        return _stream(uri)
+    except FileNotFoundError:
+        return None
+
+
+def _compare(report: VerifyReport, check: str, key: str, entry: dict[str, Any], found: _Read | None) -> None:
+    if found is None:
+        report.find(check, key, "missing: listed in the manifest, absent from the store")
+    elif found.bytes != entry["bytes"]:
+        report.find(check, key, f"size mismatch: {found.bytes} bytes, the manifest says {entry['bytes']}")
+    elif found.sha256 != entry["sha256"]:
+        report.find(check, key, f"sha256 mismatch: {found.sha256}, the manifest says {entry['sha256']}")
+
+
+def _check_artifacts(release: PublishedRelease, report: VerifyReport, pool: ThreadPoolExecutor) -> None:
+    """Each listed object's size and SHA-256; a shard's lines against its `records` too (counted while hashing)."""
+    artifacts = sorted(release.manifest["artifacts"], key=lambda art: art["key"])
+    found = pool.map(lambda art: _stream_or_none(release.uri(art["key"])), artifacts)
+    for art, read in zip(artifacts, found, strict=True):
+        report.count("artifacts")
+        _compare(report, "artifacts", art["key"], art, read)
+        if art["kind"] == "shard" and read is not None:
+            report.count("records")
+            if read.lines != art["records"]:
+                report.find("records", art["key"], f"record count mismatch: {read.lines} lines, "
+                                                   f"the manifest says {art['records']}")
+
+
+def _check_root_digest(manifest: dict[str, Any], report: VerifyReport) -> None:
+    report.count("root_digest")
+    actual = merkle_root(manifest["artifacts"])
+    if actual != manifest["root_digest"]:
+        report.find("root_digest", MANIFEST, f"root_digest mismatch: the artifacts give {actual}, "
+                                             f"the manifest says {manifest['root_digest']}")
+
+
+def _check_unlisted(release: PublishedRelease, report: VerifyReport) -> None:
+    """Objects under the prefix the manifest does not name: a reader who trusts the manifest never sees them."""
+    listed = {art["key"] for art in release.manifest["artifacts"]} | {MANIFEST}
+    for key in _list_objects(release.prefix):
+        report.count("unlisted")
+        if key not in listed:
+            report.find("unlisted", key, "unlisted object: under the release prefix but not in the manifest")
+
+
+def _list_objects(prefix: str) -> list[str]:
+    """Every object under a prefix, relative to it, sorted."""
+    if not io.is_local(prefix):
+        return [key for key in io.list_files(prefix) if not key.endswith("/")]
+    base = io.local_path(prefix)
+    return sorted(os.path.relpath(os.path.join(directory, name), base).replace(os.sep, "/")
+                  for directory, _, names in os.walk(base) for name in names)
+
+
+def _check_records(manifest: dict[str, Any], report: VerifyReport) -> None:
+    """Shards -> family x split -> family total; families -> the release's counts per split and in total."""
+    families = manifest["families"]
+    held: dict[tuple[str, str], int] = defaultdict(int)
+    for art in manifest["artifacts"]:
+        if art["kind"] != "shard":
+            continue
+        if art["family"] not in families:
+            report.find("records", art["key"], f"shard of family {art['family']}, which the manifest does not list")
+        held[art["family"], art["split"]] += art["records"]
+    release_counts = dict.fromkeys(SPLITS, 0)
+    for name, family in sorted(families.items()):
+        counts = family["records"]
+        for split in SPLITS:
+            _equal(report, f"families.{name}.records.{split}", counts[split], held[name, split], "its shards hold")
+            release_counts[split] += counts[split]
+        _equal(report, f"families.{name}.records.total", counts["total"], sum(counts[s] for s in SPLITS),
+               "its splits sum to")
+    for split in SPLITS:
+        _equal(report, f"records.{split}", manifest["records"][split], release_counts[split], "the families sum to")
+    _equal(report, "records.total", manifest["records"]["total"], sum(release_counts.values()),
+           "the families sum to")
+
+
+def _equal(report: VerifyReport, path: str, said: int, actual: int, source: str) -> None:
+    report.count("records")
+    if said != actual:
+        report.find("records", MANIFEST, f"record count mismatch: {path} is {said}, {source} {actual}")
+
+
+def _check_gates(release: PublishedRelease, report: VerifyReport) -> None:
+    """No blocking gate failed, by gates/summary.json and by the manifest, and the two agree; warn gates pass."""
+    gates = release.manifest["gates"]
+    summary_key = gates["summary"]
+    data = io.read_bytes(release.uri(summary_key))  # a small object, hash-checked with the artifacts
+    entries: dict[str, dict[str, Any]] = {}
+    if data is not None:  # absent: the artifact check reports it; the manifest's results still count
+        try:
+            entries = {entry["id"]: entry for entry in json.loads(data)["gates"]}
+        except (ValueError, KeyError, TypeError):
+            report.find("gates", summary_key, "not a gate summary: cannot read which gates block")
+    results = gates["results"]
+    for gate in sorted(set(entries) | set(results)):
+        report.count("gates")
+        entry = entries.get(gate, {})
+        blocking = entry.get("blocking", True)  # unknown: fail closed
+        said = {source: status for source, status in ((summary_key, entry.get("status")), (MANIFEST, results.get(gate)))
+                if status is not None}
+        where = entry.get("report", summary_key)
+        for source, status in said.items():
+            if status == "fail" and blocking:
+                report.find("gates", source, f"blocking gate {gate} failed")
+            elif status == "fail":
+                report.warn("gates", where, f"gate {gate} failed (not blocking)")
+        if "fail" not in said.values() and "warn" in said.values():
+            report.warn("gates", where, f"gate {gate} passed with warn")
+        if len(set(said.values())) > 1:
+            report.find("gates", MANIFEST, f"gate {gate} is {said[MANIFEST]} in the manifest but "
+                                           f"{said[summary_key]} in {summary_key}")
+    if gates["status"] == "fail":
+        report.find("gates", MANIFEST, "gates.status is fail: a release that failed its gates was published")
+    if gates["blocked_by"]:
+        report.find("gates", MANIFEST, f"gates.blocked_by names {', '.join(gates['blocked_by'])}")
+
+
+def _check_restricted(release: PublishedRelease, report: VerifyReport, pool: ThreadPoolExecutor) -> None:
+    """Restricted files like artifacts, except that access denied is expected (most readers have none)."""
+    restricted = release.manifest["restricted"]
+    files = sorted(restricted["files"], key=lambda entry: entry["key"])
+    if not files:
+        return
+    if release.root is None:
+        report.warn("restricted", restricted["prefix"], f"{len(files)} restricted file(s) not checked: the release "
+                                                        "prefix is not laid out as <root>/releases/<version>")
+        return
+    keys = [f"{restricted['prefix']}{entry['key']}" for entry in files]
+    found = pool.map(lambda key: _stream_restricted(f"{release.root}/{key}"), keys)
+    for key, entry, (read, denied) in zip(keys, files, found, strict=True):
+        report.count("restricted")
+        if denied:
+            report.warn("restricted", key, "not accessible (access denied): not checked")
+        else:
+            _compare(report, "restricted", key, entry, read)
+
+
+def _stream_restricted(uri: str) -> tuple[_Read | None, bool]:
+    """(what was read, or None if absent; whether access was denied)."""
+    try:
+        return _stream_or_none(uri), False
+    except (PermissionError, AccessDenied):
+        return None, True
+
+
+def _list_withdrawn(release: PublishedRelease, report: VerifyReport) -> None:
+    try:
+        entries = release.revocations()
+    except ValueError:
+        report.warn("revocations", "revocations.json", f"{release.root}/revocations.json is not JSON: "
+                                                       "withdrawn records not listed")
+        return
+    report.withdrawn = [{name: entry.get(name) for name in REVOCATION_FIELDS} for entry in entries]
