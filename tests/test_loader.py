@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,30 @@ def release(built: tuple[ReleaseFixture, Path], tmp_path: Path) -> Path:
     root = tmp_path / "root"
     shutil.copytree(prefix.parent.parent, root)
     return root / "releases" / prefix.name
+
+
+@dataclass
+class Published:
+    """The module's release where a test reads it: on local disk, or published to the S3 server."""
+
+    uri: str
+    cache: Path
+    put_in_root: Callable[[str, bytes], None]  # writes <root>/<key>
+
+    def loader(self) -> ReleaseLoader:
+        return ReleaseLoader(self.uri, cache_dir=self.cache)
+
+
+@pytest.fixture(params=["local", "s3"])
+def published(request: pytest.FixtureRequest, built: tuple[ReleaseFixture, Path], tmp_path: Path) -> Published:
+    if request.param == "local":
+        prefix: Path = request.getfixturevalue("release")
+        root = prefix.parent.parent
+        return Published(str(prefix), tmp_path / "cache", lambda key, data: (root / key).write_bytes(data))
+    s3: S3Server = request.getfixturevalue("s3_server")
+    uri = publish_to_s3(built[0])
+    return Published(uri, tmp_path / "cache",
+                     lambda key, data: s3.client().put_object(Bucket=S3_BUCKET, Key=f"exports/{key}", Body=data))
 
 
 def manifest_of(prefix: Path) -> dict[str, Any]:
@@ -105,8 +131,8 @@ def test_a_shard_with_an_extra_line_is_caught_even_if_a_manifest_were_rewritten_
         list(ReleaseLoader(str(release)).records("train", ["beta"]))
 
 
-def test_mixing_follows_the_weights_until_a_family_runs_out(release: Path) -> None:
-    loader = ReleaseLoader(str(release))
+def test_mixing_follows_the_weights_until_a_family_runs_out(published: Published) -> None:
+    loader = published.loader()
     counts = {f: loader.count("train", [f]) for f in ("alpha", "beta")}
     stream = list(loader.stream("train", stage="foundation", seed=11))
     families = [r["family"] for r in stream]
@@ -132,8 +158,8 @@ def test_an_empty_selection_is_an_empty_epoch() -> None:
     assert len(sequence) == 0 and len(offsets) == 0
 
 
-def test_upsampling_draws_with_replacement_by_the_weights(release: Path) -> None:
-    loader = ReleaseLoader(str(release))
+def test_upsampling_draws_with_replacement_by_the_weights(published: Published) -> None:
+    loader = published.loader()
     small = loader.count("train", ["edge_cases"])
     records = list(loader.stream("train", families=["alpha", "edge_cases"], weights={"alpha": 1, "edge_cases": 1},
                                  upsample=True, num_samples=400, seed=5))
@@ -145,10 +171,10 @@ def test_upsampling_draws_with_replacement_by_the_weights(release: Path) -> None
         loader.stream("train", num_samples=10)
 
 
-def test_the_order_is_fixed_by_seed_and_epoch(release: Path) -> None:
-    loader = ReleaseLoader(str(release))
+def test_the_order_is_fixed_by_seed_and_epoch(published: Published) -> None:
+    loader = published.loader()
     first = ids(loader.stream("train", seed=3, epoch=0))
-    assert first == ids(ReleaseLoader(str(release)).stream("train", seed=3, epoch=0))
+    assert first == ids(published.loader().stream("train", seed=3, epoch=0))
     second_epoch = ids(loader.stream("train", seed=3, epoch=1))
     assert second_epoch != first and sorted(second_epoch) == sorted(first)
     assert ids(loader.stream("train", seed=4, epoch=0)) != first
@@ -156,8 +182,8 @@ def test_the_order_is_fixed_by_seed_and_epoch(release: Path) -> None:
     assert unshuffled == sorted(unshuffled)  # shards in order, records as stored
 
 
-def test_resuming_from_a_saved_state_yields_exactly_the_remaining_records(release: Path) -> None:
-    loader = ReleaseLoader(str(release))
+def test_resuming_from_a_saved_state_yields_exactly_the_remaining_records(published: Published) -> None:
+    loader = published.loader()
     everything = ids(loader.stream("train", stage="foundation", seed=9, epoch=2))
     stream = loader.stream("train", stage="foundation", seed=9, epoch=2)
     taken = []
@@ -167,7 +193,7 @@ def test_resuming_from_a_saved_state_yields_exactly_the_remaining_records(releas
             break
     state = json.loads(json.dumps(stream.state_dict()))  # small, and survives a checkpoint file
     assert state["position"] == 37
-    resumed = ReleaseLoader(str(release)).stream("train", stage="foundation", seed=9, epoch=2, state=state)
+    resumed = published.loader().stream("train", stage="foundation", seed=9, epoch=2, state=state)
     assert taken + ids(resumed) == everything
     with pytest.raises(LoaderError, match="another selection or epoch"):
         loader.stream("train", stage="foundation", seed=10, epoch=2, state=state)
@@ -175,8 +201,8 @@ def test_resuming_from_a_saved_state_yields_exactly_the_remaining_records(releas
         loader.stream("train", stage="foundation", seed=9, epoch=2, world_size=2, state=state)
 
 
-def test_two_ranks_see_disjoint_records_covering_the_epoch(release: Path) -> None:
-    loader = ReleaseLoader(str(release))
+def test_two_ranks_see_disjoint_records_covering_the_epoch(published: Published) -> None:
+    loader = published.loader()
     everything = ids(loader.stream("train", seed=1))
     ranks = [ids(loader.stream("train", seed=1, rank=rank, world_size=2)) for rank in (0, 1)]
     assert set(ranks[0]).isdisjoint(ranks[1])
@@ -196,8 +222,8 @@ def test_worker_positions_resume_mid_block() -> None:
     assert sorted(p for positions in resumed for p in positions) == list(range(23, 50))
 
 
-def test_withdrawn_records_are_skipped_and_counted(release: Path) -> None:
-    loader = ReleaseLoader(str(release))
+def test_withdrawn_records_are_skipped_and_counted(published: Published) -> None:
+    loader = published.loader()
     train = ids(loader.records("train"))
     withdrawn = [train[3], train[40]]
     revocations = {"format": 1, "searched": {}, "revocations": [
@@ -206,8 +232,8 @@ def test_withdrawn_records_are_skipped_and_counted(release: Path) -> None:
         for key in withdrawn] + [{"version": "v2026-01-01", "family": "alpha", "id": train[5].split("/")[1],
                                   "record_digest": "x", "split": "train", "shard": None, "reason": "other version",
                                   "revoked_by": "v2026-12-01"}]}
-    (release.parent.parent / "revocations.json").write_text(json.dumps(revocations))
-    stream = ReleaseLoader(str(release)).stream("train", seed=2)
+    published.put_in_root("revocations.json", json.dumps(revocations).encode())
+    stream = published.loader().stream("train", seed=2)
     seen = ids(stream)
     assert set(train) - set(seen) == set(withdrawn) and len(seen) == len(train) - 2
     assert stream.counts.revoked == 2 and sorted(stream.counts.revoked_ids) == sorted(withdrawn)
