@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from releasebuild.api import ApplyReport
 from releasebuild.changes import Change
 from releasebuild.errors import DefinitionError
 from releasebuild.plan import Plan, StaleReason
-from releasebuild.verify import VerifyReport
+
+if TYPE_CHECKING:  # verify reads through the loader, which needs numpy: a plan should not pay for it
+    from releasebuild.verify import VerifyReport
 
 _PLAN_SYMBOL = {"will_run": "~", "may_run": "?", "cached": " "}
 _NEW_SYMBOL = "+"

@@ -93,7 +93,8 @@ class ReleaseLoader:
 
     @property
     def splits(self) -> list[str]:
-        return sorted({shard.split for shard in self.shards})
+        """Every split the release counts (train, val, test), empty ones included."""
+        return sorted(split for split in self.release.manifest.get("records", {}) if split != "total")
 
     @property
     def families(self) -> list[str]:
