@@ -44,7 +44,7 @@ class VerifiedShard:
 
     def line(self, index: int) -> bytes:
         if self._file is None:
-            self._file = open(self.path, "rb")  # noqa: SIM115 - kept open while the shard is being read
+            self._file = open(self.path, "rb")  # kept open while the shard is being read
         start, end = int(self._starts[index]), int(self._starts[index + 1])
         self._file.seek(start)
         return self._file.read(end - start)
