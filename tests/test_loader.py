@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import S3_BUCKET, S3Server
 
 from releasebuild import api
 from releasebuild.loader import LoaderError, ReleaseLoader, ShardIntegrityError
 from releasebuild.loader.order import Mix, family_sequence, rng, worker_positions
 from releasebuild.testing import ReleaseFixture, conversation, make_release
-from tests.conftest import S3_BUCKET, S3Server
 
 S3_ROOT = f"s3://{S3_BUCKET}/exports"
 CURRICULUM = [{"stage": "foundation", "families": {"alpha": 1, "beta": 3}},

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import S3_BUCKET, S3Server
 
 from releasebuild import api
 from releasebuild.loader import ReleaseLoader
 from releasebuild.testing import ReleaseFixture, conversation, make_release
-from tests.conftest import S3_BUCKET, S3Server
 
 torch = pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[torch]' (torch==2.13.0)")
 from releasebuild.loader.pytorch import TorchReleaseDataset  # noqa: E402  (needs torch)
