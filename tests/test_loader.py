@@ -239,6 +239,18 @@ def test_withdrawn_records_are_skipped_and_counted(published: Published) -> None
     assert stream.counts.revoked == 2 and sorted(stream.counts.revoked_ids) == sorted(withdrawn)
 
 
+def test_a_pinned_root_digest_and_an_edited_manifest_are_refused(release: Path) -> None:
+    manifest = manifest_of(release)
+    assert ReleaseLoader(str(release), root_digest=manifest["root_digest"]).version == "v2026-11-23"
+    with pytest.raises(LoaderError, match="not the pinned sha256:0000.*published again with other content"):
+        ReleaseLoader(str(release), root_digest="sha256:" + "0" * 64)
+    entry = next(a for a in manifest["artifacts"] if a["kind"] == "shard")
+    entry["sha256"] = "f" * 64  # a manifest edited to vouch for other bytes
+    (release / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(LoaderError, match="the manifest was edited"):
+        ReleaseLoader(str(release))
+
+
 def test_a_manifest_saying_a_gate_failed_is_refused(release: Path) -> None:
     manifest = manifest_of(release)
     manifest["gates"].update(status="fail", blocked_by=["privacy"])

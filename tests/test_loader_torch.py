@@ -53,7 +53,9 @@ def test_a_multi_worker_dataloader_yields_the_ranks_order_and_resumes_exactly(bu
         if len(taken) == 3:
             break
     state = json.loads(json.dumps(dataset.state_dict(consumed=12)))
-    resumed = TorchReleaseDataset(str(prefix), splits="train", seed=4, batch_size=4, rank=1, world_size=2)
+    pinned = json.loads((prefix / "manifest.json").read_text())["root_digest"]
+    resumed = TorchReleaseDataset(str(prefix), splits="train", seed=4, batch_size=4, rank=1, world_size=2,
+                                  root_digest=pinned)
     resumed.load_state_dict(state)
     rest = keys(torch.utils.data.DataLoader(resumed, batch_size=4, num_workers=2, collate_fn=list))
     assert keys(taken) + rest == expected

@@ -28,15 +28,16 @@ from releasebuild.loader.stream import RecordStream, ReleaseLoader
 
 class TorchReleaseDataset(torch.utils.data.IterableDataset):
     def __init__(self, uri: str, *, batch_size: int = 1, transform: Callable[[dict[str, Any]], Any] | None = None,
-                 cache_dir: str | Path | None = None, rank: int | None = None, world_size: int | None = None,
-                 **stream_options: Any):
-        """`stream_options` are ReleaseLoader.stream's: splits, stage, families, weights, seed, shuffle, upsample,
-        num_samples."""
+                 cache_dir: str | Path | None = None, root_digest: str | None = None, rank: int | None = None,
+                 world_size: int | None = None, **stream_options: Any):
+        """`root_digest` pins the release (see ReleaseLoader); `stream_options` are ReleaseLoader.stream's: splits,
+        stage, families, weights, seed, shuffle, upsample, num_samples."""
         super().__init__()
         self.uri = uri
         self.batch_size = batch_size
         self.transform = transform
         self.cache_dir = cache_dir
+        self.root_digest = root_digest
         self.rank, self.world_size = _distributed(rank, world_size)
         self.stream_options = stream_options
         self.epoch = 0
@@ -71,7 +72,7 @@ class TorchReleaseDataset(torch.utils.data.IterableDataset):
 
     def _stream(self, worker: int, workers: int, state: dict[str, Any] | None = None) -> RecordStream:
         if self._loader is None or self._loader_pid != os.getpid():
-            self._loader = ReleaseLoader(self.uri, self.cache_dir)
+            self._loader = ReleaseLoader(self.uri, self.cache_dir, self.root_digest)
             self._loader_pid = os.getpid()
         return self._loader.stream(epoch=self.epoch, rank=self.rank, world_size=self.world_size, worker=worker,
                                    num_workers=workers, block=self.batch_size, state=state, **self.stream_options)

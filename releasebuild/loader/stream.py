@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from releasebuild.errors import ReleaseBuildError
-from releasebuild.keys import digest
+from releasebuild.keys import digest, merkle_root
 from releasebuild.loader import order
 from releasebuild.loader.order import FamilyOrder, Mix
 from releasebuild.loader.release import PublishedRelease, Shard, Stage
@@ -74,8 +74,17 @@ class StreamCounts:
 class ReleaseLoader:
     """A published release, read through its manifest. Cheap to make: reads the manifest and revocations only."""
 
-    def __init__(self, uri: str, cache_dir: str | Path | None = None):
+    def __init__(self, uri: str, cache_dir: str | Path | None = None, root_digest: str | None = None):
+        """`root_digest`, when given, pins the release's content: a version republished with other bytes (on an
+        unprotected root) is refused instead of trained on."""
         self.release = PublishedRelease(uri)
+        listed = merkle_root(self.release.manifest.get("artifacts", []))
+        if listed != self.release.root_digest:
+            raise LoaderError(f"{self.release.prefix}: the manifest's artifacts give root digest {listed}, "
+                              f"but it says {self.release.root_digest}: the manifest was edited")
+        if root_digest is not None and root_digest != self.release.root_digest:
+            raise LoaderError(f"{self.release.prefix} is {self.release.root_digest}, not the pinned {root_digest}: "
+                              "this version was published again with other content")
         gates = self.release.manifest.get("gates", {})
         if gates.get("status") != "pass":
             raise LoaderError(f"{self.release.prefix}: the manifest says its gates did not pass "
