@@ -10,9 +10,7 @@ records withdrawn since publication (<root>/revocations.json) are listed for inf
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,9 +21,9 @@ from releasebuild.config.models import SPLITS, VERSION_PATTERN
 from releasebuild.errors import AccessDenied
 from releasebuild.keys import merkle_root
 from releasebuild.loader.release import MANIFEST, NotAReleaseError, PublishedRelease, release_prefix
+from releasebuild.loader.shards import Scan, scan
 from releasebuild.store import io
 
-CHUNK = 1 << 20  # bytes read at a time: memory stays flat whatever an object's size
 # The check groups, in the order they run and are reported.
 CHECKS = ("manifest", "schema", "artifacts", "root_digest", "unlisted", "records", "gates", "restricted")
 REVOCATION_FIELDS = ("family", "id", "split", "shard", "reason", "revoked_by")
@@ -79,15 +77,6 @@ class VerifyReport:
             "warnings": [warning.to_json() for warning in self.warnings],
             "withdrawn": self.withdrawn,
         }
-
-
-@dataclass(frozen=True)
-class _Read:
-    """What streaming one object found."""
-
-    bytes: int
-    sha256: str
-    lines: int
 
 
 def verify_release(uri: str, jobs: int = 8) -> VerifyReport:
@@ -147,26 +136,20 @@ def _check_schema(manifest: dict[str, Any], report: VerifyReport) -> bool:
     return not errors
 
 
-def _stream(uri: str) -> _Read:
-    """SHA-256, size and line count of one object, read CHUNK bytes at a time; FileNotFoundError if absent."""
-    hasher, size, lines, last = hashlib.sha256(), 0, 0, b"\n"
+def _stream(uri: str) -> Scan:
+    """SHA-256, size and lines of one object, streamed; FileNotFoundError if absent."""
     with io.storage_errors(uri, "read"), io.open_uri(uri, io.STREAM_BLOCK) as fh:
-        for chunk in iter(lambda: fh.read(CHUNK), b""):
-            hasher.update(chunk)
-            size += len(chunk)
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return _Read(size, hasher.hexdigest(), lines + (last != b"\n"))
+        return scan(fh)
 
 
-def _stream_or_none(uri: str) -> _Read | None:
+def _stream_or_none(uri: str) -> Scan | None:
     try:
         return _stream(uri)
     except FileNotFoundError:
         return None
 
 
-def _compare(report: VerifyReport, check: str, key: str, entry: dict[str, Any], found: _Read | None) -> None:
+def _compare(report: VerifyReport, check: str, key: str, entry: dict[str, Any], found: Scan | None) -> None:
     if found is None:
         report.find(check, key, "missing: listed in the manifest, absent from the store")
     elif found.bytes != entry["bytes"]:
@@ -207,12 +190,8 @@ def _check_unlisted(release: PublishedRelease, report: VerifyReport) -> None:
 
 
 def _list_objects(prefix: str) -> list[str]:
-    """Every object under a prefix, relative to it, sorted."""
-    if not io.is_local(prefix):
-        return [key for key in io.list_files(prefix) if not key.endswith("/")]
-    base = io.local_path(prefix)
-    return sorted(os.path.relpath(os.path.join(directory, name), base).replace(os.sep, "/")
-                  for directory, _, names in os.walk(base) for name in names)
+    """Every object under a prefix, relative to it, sorted (no directory markers)."""
+    return [key for key in io.list_files(prefix) if not key.endswith("/")]
 
 
 def _check_records(manifest: dict[str, Any], report: VerifyReport) -> None:
@@ -300,7 +279,7 @@ def _check_restricted(release: PublishedRelease, report: VerifyReport, pool: Thr
             _compare(report, "restricted", key, entry, read)
 
 
-def _stream_restricted(uri: str) -> tuple[_Read | None, bool]:
+def _stream_restricted(uri: str) -> tuple[Scan | None, bool]:
     """(what was read, or None if absent; whether access was denied)."""
     try:
         return _stream_or_none(uri), False

@@ -13,6 +13,7 @@ import hashlib
 import os
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -110,8 +111,22 @@ class ShardFetcher:
         return VerifiedShard(shard, str(cached), starts)
 
 
-def _check(source: IO[bytes], shard: Shard, uri: str, sink: IO[bytes] | None = None) -> np.ndarray:
-    """Hash `source` in one pass (copying it to `sink`), check it against the manifest, and return line starts."""
+@dataclass(frozen=True)
+class Scan:
+    """What one streaming pass over an object found."""
+
+    sha256: str
+    bytes: int
+    starts: np.ndarray  # offset of each line's start, then the offset after the last newline
+
+    @property
+    def lines(self) -> int:
+        """Lines, an unterminated last one included."""
+        return len(self.starts) - 1 + (int(self.starts[-1]) != self.bytes)
+
+
+def scan(source: IO[bytes], sink: IO[bytes] | None = None) -> Scan:
+    """SHA-256, size and line starts of `source` in one pass of CHUNK reads (copying it to `sink`)."""
     hasher = hashlib.sha256()
     ends: list[np.ndarray] = []
     size = 0
@@ -121,11 +136,15 @@ def _check(source: IO[bytes], shard: Shard, uri: str, sink: IO[bytes] | None = N
             sink.write(chunk)
         ends.append(np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == NEWLINE) + (size + 1))
         size += len(chunk)
-    actual = hasher.hexdigest()
-    if actual != shard.sha256 or size != shard.bytes:
-        raise ShardIntegrityError(uri, f"SHA-256 {actual} ({size} bytes) is not the manifest's {shard.sha256} "
-                                       f"({shard.bytes} bytes)")
-    starts = np.concatenate([np.zeros(1, dtype=np.int64), *ends])
-    if len(starts) - 1 != shard.records or starts[-1] != size:
-        raise ShardIntegrityError(uri, f"{len(starts) - 1} lines, but the manifest says {shard.records} records")
-    return starts
+    return Scan(hasher.hexdigest(), size, np.concatenate([np.zeros(1, dtype=np.int64), *ends]))
+
+
+def _check(source: IO[bytes], shard: Shard, uri: str, sink: IO[bytes] | None = None) -> np.ndarray:
+    """Scan `source` (copying it to `sink`), check it against the manifest, and return its line starts."""
+    found = scan(source, sink)
+    if found.sha256 != shard.sha256 or found.bytes != shard.bytes:
+        raise ShardIntegrityError(uri, f"SHA-256 {found.sha256} ({found.bytes} bytes) is not the manifest's "
+                                       f"{shard.sha256} ({shard.bytes} bytes)")
+    if found.lines != shard.records or found.starts[-1] != found.bytes:
+        raise ShardIntegrityError(uri, f"{found.lines} lines, but the manifest says {shard.records} records")
+    return found.starts
