@@ -407,16 +407,17 @@ def coverage(path: Path, root: str | None = None) -> dict[str, Any]:
     project = open_project(path, root)
     engine = project.engine()
     required = {name: spec.min_records for name, spec in project.definition.release.coverage.required.items()}
+    rules = engine.known_results(("rule",))  # rules already built: their outputs are a family's objects
     rows = []
     for name in sorted(project.definition.families):
         spec = engine.spec(f"{name}/ingest")
-        sources, unmatched = source_evidence(spec)
+        sources, unmatched, pending = source_evidence(spec, rules)
         records = None
-        if sources and not unmatched:
-            cached = engine.evaluate(spec, {}).result
+        if sources and not unmatched and not pending:
+            cached = engine.evaluate(spec, rules).result
             if cached is not None:  # the sources are unchanged since the family was ingested: counts are exact
                 records = cached.meta["records"]
-        rows.append(family_row(name, required.get(name), sources, records, unmatched))
+        rows.append(family_row(name, required.get(name), sources, records, unmatched, pending))
     project.env.fingerprints.save()
     report = matrix(required, rows)
     return {"version": project.version, "release_uri": project.release_uri(), **report}
@@ -460,7 +461,7 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
                            source_sizes(project, engine),
                            source_records(project, outcome.results, read_snapshot(project.lock_path)))
         write_records(project.lock_path, project.state_path, project.version, list(project.definition.families),
-                      outcome.records, engine.previous, desired)
+                      list(project.definition.rules), outcome.records, engine.previous, desired)
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
 
 

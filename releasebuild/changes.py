@@ -17,7 +17,8 @@ from releasebuild.steps.base import StepSpec
 
 SNAPSHOT_FORMAT = 1
 Op = Literal["+", "-", "~"]
-Kind = Literal["family", "source", "splits", "curriculum", "gate", "signoff", "records"]
+Kind = Literal["family", "source", "splits", "curriculum", "gate", "signoff", "records", "rule"]
+RULE_FIELDS = ("cmd", "shell", "params", "env", "version", "outputs", "inputs")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,9 @@ def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, d
             gates[spec.id.removeprefix("release/")] = {"blocking": spec.params.get("blocking", True),
                                                        "thresholds": spec.params["thresholds"]}
     signoff = gates.get("signoff", {}).get("thresholds", {})
-    return _plain({"format": SNAPSHOT_FORMAT, "version": release.version, "families": families,
+    rules = {name: {field: getattr(loaded.config, field) for field in RULE_FIELDS}
+             for name, loaded in sorted(definition.rules.items())}
+    return _plain({"format": SNAPSHOT_FORMAT, "version": release.version, "families": families, "rules": rules,
                    "splits": {"ratios": dict(release.splits.ratios), "salt": release.splits.salt},
                    "curriculum": {stage.stage: dict(stage.families) for stage in release.curriculum},
                    "gates": dict(sorted(gates.items())), "signoffs": {"required": signoff.get("required", [])}})
@@ -87,7 +90,11 @@ def snapshot_of_published(manifest: dict[str, Any], curriculum: dict[str, Any],
                                   for stage in curriculum["stages"]},
                    "gates": {gate["id"]: {"blocking": gate["blocking"], "thresholds": gate["thresholds"]}
                              for gate in sorted(summary["gates"], key=lambda gate: gate["id"])},
-                   "signoffs": {"required": manifest.get("signoffs", {}).get("required", [])}})
+                   "signoffs": {"required": manifest.get("signoffs", {}).get("required", [])},
+                   # The manifest names the files a rule read, not the patterns it declared: inputs are not compared.
+                   "rules": {name: {**{field: rule.get(field) for field in RULE_FIELDS if field != "outputs"},
+                                    "outputs": sorted(rule["outputs"]), "inputs": None}
+                             for name, rule in manifest.get("rules", {}).items()}})
 
 
 def _plain(value: Any) -> Any:
@@ -96,9 +103,10 @@ def _plain(value: Any) -> Any:
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    """Every change from `old` to `new`, in a stable order: families, sources, records, splits, curriculum, gates,
-    sign-offs."""
+    """Every change from `old` to `new`, in a stable order: rules, families, sources, records, splits, curriculum,
+    gates, sign-offs."""
     changes: list[Change] = []
+    changes += _rules(old.get("rules", {}), new.get("rules", {}))
     changes += _families(old["families"], new["families"])
     changes += _splits(old["splits"], new["splits"])
     changes += _curriculum(old["curriculum"], new["curriculum"])
@@ -107,6 +115,24 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     changes += [Change("signoff", "+", review, note="required now") for review in sorted(after - before)]
     changes += [Change("signoff", "-", review, note="no longer required") for review in sorted(before - after)]
     return changes
+
+
+def _rules(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Rules added, removed, or declared differently (a command, a param, an output...): the rule reruns."""
+    out = [Change("rule", "+", name, None, {"cmd": new[name]["cmd"], "outputs": new[name]["outputs"]})
+           for name in sorted(set(new) - set(old))]
+    out += [Change("rule", "-", name, {"cmd": old[name]["cmd"], "outputs": old[name]["outputs"]}, None,
+                   "its outputs are no longer built") for name in sorted(set(old) - set(new))]
+    for name in sorted(set(old) & set(new)):
+        before, after = old[name], new[name]
+        if before["inputs"] is None or after["inputs"] is None:  # a published baseline: patterns not recorded
+            before, after = {**before, "inputs": None}, {**after, "inputs": None}
+        was, now = _leaves(before), _leaves(after)
+        for path in sorted(set(was) | set(now)):
+            if was.get(path, _ABSENT) != now.get(path, _ABSENT):
+                op: Op = "+" if path not in was else "-" if path not in now else "~"
+                out.append(Change("rule", op, f"{name}.{path}", was.get(path), now.get(path), "the rule reruns"))
+    return out
 
 
 def _families(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:

@@ -107,7 +107,7 @@ class Engine:
         inputs = {dep: spec.view(dep, results[dep]).digest for dep in spec.deps}
         sources: list[SourceFile] = []
         if spec.sources:
-            sources = source_files(spec, self.env.fingerprints)
+            sources = source_files(spec, self.env.fingerprints, results, self.env.cas)
             self.listed[spec.id] = sources
             inputs.update({f"source:{source.name}": source.digest for source in sources})
         key = step_key(spec.kind, kind.code_version, spec.params, inputs)
@@ -175,12 +175,14 @@ class Engine:
         self.env.fingerprints.save()
         return plans, results
 
-    def known_results(self) -> dict[str, StepResult]:
+    def known_results(self, kinds: tuple[str, ...] | None = None) -> dict[str, StepResult]:
         """Results already in place, found without running anything: a step counts when it and every step
-        before it are cached (what `status` can say before an apply)."""
+        before it are cached (what `status` can say before an apply). `kinds`: only steps of these kinds."""
         results: dict[str, StepResult] = {}
         for step_id in self.order:
             spec = self.spec(step_id)
+            if kinds is not None and spec.kind not in kinds:
+                continue
             if STEP_KINDS[spec.kind].effect or any(dep not in results for dep in spec.deps):
                 continue
             found = self.evaluate(spec, results).result
@@ -320,21 +322,27 @@ class _Walk:
                                                              env=self.env))
         elif kind.per_source:
             self._start_maps(spec, evaluation)
-        else:
+        elif self._localized(spec, evaluation, evaluation.sources):
             self._submit(_Job(step_id, self._workdir()), run_step, self.engine.views(spec, self.results),
                          self.engine.input_paths(spec, self.results), evaluation.sources, "run",
                          self.engine.memo(spec))
 
     def _start_maps(self, spec: StepSpec, evaluation: Evaluation) -> None:
         """Map each source file whose map result is not cached; combine when all are in."""
-        mapping = self.mappings[spec.id] = _Mapping(evaluation)
+        mapping = _Mapping(evaluation)
         code_version = STEP_KINDS[spec.kind].code_version
+        to_map = []
         for source in evaluation.sources:
             key = step_key(f"{spec.kind}:map", code_version, spec.params, {f"source:{source.name}": source.digest})
             cached = self.engine.cached(key)
             if cached is not None:
                 mapping.parts[source.name] = cached
-                continue
+            else:
+                to_map.append((source, key))
+        if not self._localized(spec, evaluation, [source for source, _ in to_map]):
+            return
+        self.mappings[spec.id] = mapping
+        for source, key in to_map:
             mapping.pending += 1
             self._submit(_Job(spec.id, self._workdir(), source, key), run_map, source)
         if mapping.pending == 0:
@@ -370,6 +378,19 @@ class _Walk:
         paths = {dep: {name: self.env.cas.local(ref.sha256) for name, ref in result.files.items()}
                  for dep, result in parts.items()}
         self._submit(_Job(spec.id, self._workdir()), run_step, parts, paths, mapping.evaluation.sources)
+
+    def _localized(self, spec: StepSpec, evaluation: Evaluation, sources: list[SourceFile]) -> bool:
+        """Rule outputs read as sources are blobs of the content store: fetched from the shared tier if need be.
+        False (the step failed) when one cannot be."""
+        try:
+            for source in sources:
+                if source.digest.startswith("sha256:") and not Path(source.uri).is_file():
+                    self.env.cas.local(source.digest.removeprefix("sha256:"))
+        except ReleaseBuildError as exc:
+            self.failed[spec.id] = exc
+            self._outcome(StepOutcome(spec.id, spec.kind, "failed", evaluation.reason, str(exc)))
+            return False
+        return True
 
     def _submit(self, job: _Job, fn: Callable[..., Any], *args: Any) -> None:
         if self.pool is None:

@@ -7,15 +7,18 @@ mtime; deleting that file costs one re-hash of every such source.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+from releasebuild.config.models import RULE_SOURCE, split_rule_ref
 from releasebuild.errors import SourceError
 from releasebuild.keys import file_digest
-from releasebuild.steps.base import SourceFile, StepSpec
-from releasebuild.store.cas import write_atomic
+from releasebuild.steps.base import FileRef, SourceFile, StepResult, StepSpec
+from releasebuild.steps.rule import rule_step_id
+from releasebuild.store.cas import ContentStore, write_atomic
 from releasebuild.store.io import FileInfo, expand, is_local, open_uri
 
 
@@ -48,28 +51,61 @@ class FingerprintCache:
             self._dirty = False
 
 
-def source_files(spec: StepSpec, cache: FingerprintCache) -> list[SourceFile]:
-    """Expand a step's source patterns into named, fingerprinted files; a pattern matching nothing is an error."""
+def source_files(spec: StepSpec, cache: FingerprintCache, results: dict[str, StepResult] | None = None,
+                 cas: ContentStore | None = None) -> list[SourceFile]:
+    """Expand a step's source patterns into named, fingerprinted files; a pattern matching nothing is an error.
+    A `rule:` pattern names outputs of a rule in `results` (files of the content store, by their SHA-256); without
+    `results` such patterns are left out (a rule's outputs are known once it has run)."""
     files: dict[str, SourceFile] = {}
     for declared, infos in source_matches(spec):
         if not infos:
-            raise SourceError(f"family '{spec.family}': source '{declared}' matches no file")
+            raise SourceError(f"{_owner(spec)}: source '{declared}' matches no file")
         for info in infos:
             name = _stable_name(info.uri, Path(spec.source_dir))
             files[name] = SourceFile(name, info.uri, cache.digest(info), info.size)
+    if results is not None:
+        assert cas is not None
+        for declared, rule, outputs in rule_matches(spec, results):
+            if not outputs:
+                raise SourceError(f"{_owner(spec)}: source '{declared}' matches none of rule '{rule}''s outputs")
+            for output, ref in outputs:
+                name = f"{RULE_SOURCE}{rule}/{output}"
+                files[name] = SourceFile(name, str(cas.path(ref.sha256)), f"sha256:{ref.sha256}", ref.bytes)
     return [files[name] for name in sorted(files)]
 
 
+def _owner(spec: StepSpec) -> str:
+    return f"family '{spec.family}'" if spec.family else f"step {spec.id}"
+
+
 def source_matches(spec: StepSpec) -> list[tuple[str, list[FileInfo]]]:
-    """Each declared source pattern with the files it matches (listing metadata only, no content read)."""
+    """Each declared source pattern with the files it matches (listing metadata only, no content read); `rule:`
+    patterns are not files (see rule_matches)."""
     base_dir = Path(spec.source_dir)
     return [(declared, expand(declared if not is_local(declared) or os.path.isabs(declared)
                               else str(base_dir / declared)))
-            for declared in spec.sources]
+            for declared in spec.sources if split_rule_ref(declared) is None]
 
 
-def source_evidence(spec: StepSpec) -> tuple[list[dict[str, Any]], list[str]]:
-    """What a family's sources match now: ([{name, bytes}], patterns matching nothing), for the coverage matrix."""
+def rule_matches(spec: StepSpec, results: dict[str, StepResult]
+                 ) -> list[tuple[str, str, list[tuple[str, FileRef]]]]:
+    """Each `rule:` pattern whose rule has a result in `results`: (pattern, rule, [(output, file)])."""
+    found = []
+    for declared in spec.sources:
+        parts = split_rule_ref(declared)
+        if parts is None or rule_step_id(parts[0]) not in results:
+            continue
+        rule, pattern = parts
+        files = results[rule_step_id(rule)].files
+        found.append((declared, rule, [(output, files[output]) for output in sorted(files)
+                                       if not pattern or fnmatch.fnmatchcase(output, pattern)]))
+    return found
+
+
+def source_evidence(spec: StepSpec, results: dict[str, StepResult]
+                    ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """What a family's sources match now, for the coverage matrix: ([{name, bytes}], patterns matching nothing,
+    `rule:` patterns whose rule has no result yet)."""
     found: dict[str, int] = {}
     unmatched = []
     for declared, infos in source_matches(spec):
@@ -77,7 +113,14 @@ def source_evidence(spec: StepSpec) -> tuple[list[dict[str, Any]], list[str]]:
             unmatched.append(declared)
         for info in infos:
             found[_stable_name(info.uri, Path(spec.source_dir))] = info.size
-    return [{"name": name, "bytes": size} for name, size in sorted(found.items())], unmatched
+    for declared, rule, outputs in rule_matches(spec, results):
+        if not outputs:
+            unmatched.append(declared)
+        for output, ref in outputs:
+            found[f"{RULE_SOURCE}{rule}/{output}"] = ref.bytes
+    pending = [declared for declared in spec.sources if (parts := split_rule_ref(declared))
+               and rule_step_id(parts[0]) not in results]
+    return [{"name": name, "bytes": size} for name, size in sorted(found.items())], unmatched, pending
 
 
 def _stable_name(uri: str, base_dir: Path) -> str:

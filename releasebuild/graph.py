@@ -1,5 +1,6 @@
 """The target graph: a release definition becomes StepSpecs in a networkx DiGraph.
 
+User rules (make-style command steps) come first: a family whose sources are a rule's outputs ingests after it.
 Per family: ingest -> privacy (scan, redact, drop) -> fingerprint; every family's fingerprints -> release/dedup;
 then per family split (its own slice of dedup's decisions, and the previous release's split index) -> export,
 provenance and stats (side by side). Global: curriculum, the coverage gate (every release has one), the gates
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from releasebuild import __version__
 from releasebuild.config.load import Definition, LoadedFamily
+from releasebuild.config.models import split_rule_ref
 from releasebuild.gates import GATES, coverage
 from releasebuild.gates.base import GateBuild
 from releasebuild.gates.leakage import LeakageGateConfig
@@ -25,6 +27,7 @@ from releasebuild.privacy.detector import ENTITIES, NER_ENTITIES
 from releasebuild.privacy.detector import versions as detector_versions
 from releasebuild.review.record import signoff_dir
 from releasebuild.steps.base import StepSpec
+from releasebuild.steps.rule import python_identity, rule_spec, rule_step_id
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
 from releasebuild.store.cas import write_atomic
 from releasebuild.store.previous import PreviousRelease
@@ -47,8 +50,11 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
     provenance = definition.gates["provenance"]
     assert isinstance(provenance, ProvenanceGateConfig)
     ingest, privacy, split = f"{name}/ingest", f"{name}/privacy", f"{name}/split"
+    # A family made by rules reads their outputs as sources (by digest): the rules' whole results stay outside.
+    rules = tuple(sorted({rule_step_id(parts[0]) for source in config.sources if (parts := split_rule_ref(source))}))
     return [
-        StepSpec(ingest, "ingest", ingest_params, (), name, tuple(config.sources), str(family.base_dir)),
+        StepSpec(ingest, "ingest", ingest_params, rules, name, tuple(config.sources), str(family.base_dir),
+                 reads={rule: () for rule in rules}),
         StepSpec(privacy, "privacy", _privacy_params(family, definition), (ingest,), name,
                  reads={ingest: ("records.jsonl", "groups.jsonl", "provenance.jsonl")}),
         StepSpec(split, "split",
@@ -115,7 +121,7 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None,
     release = definition.release
     names = sorted(definition.families)
     build = gate_build(definition, previous, protected_root)
-    specs: list[StepSpec] = []
+    specs = [rule_spec(definition.rules[name]) for name in sorted(definition.rules)]
     for name in names:
         specs.extend(family_steps(definition.families[name], definition, previous))
     family_info = {name: _family_info(definition.families[name], definition) for name in names}
@@ -151,7 +157,8 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None,
     specs.append(StepSpec(
         "release/manifest", "manifest", _manifest_params(definition, family_info),
         tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "privacy", "split", "export", "provenance"))
-        + ("release/curriculum", *gate_ids, *helper_ids, "release/gates", "release/notes")))
+        + ("release/curriculum", *gate_ids, *helper_ids, "release/gates", "release/notes")
+        + tuple(rule_step_id(name) for name in sorted(definition.rules))))
     specs.append(StepSpec("release/publish", "publish", {"version": release.version}, ("release/manifest",)))
     return specs
 
@@ -177,6 +184,11 @@ def _manifest_params(definition: Definition, family_info: dict[str, Any]) -> dic
         "split_assignment": {"method": SPLIT_METHOD, "ratios": release.splits.ratios, "salt": release.splits.salt,
                              "family_overrides": overrides},
         "takedowns": [entry.model_dump(exclude_none=True) for entry in definition.takedowns],
+        "rules": {name: {"definition_file": loaded.file, "cmd": loaded.config.cmd, "shell": loaded.config.shell,
+                         "params": dict(loaded.config.params), "env": list(loaded.config.env),
+                         "version": loaded.config.version,
+                         "python": python_identity() if loaded.config.uses_python else None}
+                  for name, loaded in sorted(definition.rules.items())},
     }
 
 

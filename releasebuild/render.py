@@ -145,7 +145,7 @@ def apply_text(report: ApplyReport, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-_COVERAGE_STYLE = {"present": "green", "partial": "yellow", "missing": "red"}
+_COVERAGE_STYLE = {"present": "green", "pending": "cyan", "partial": "yellow", "missing": "red"}
 
 
 def coverage_text(report: dict[str, Any], colour: bool = False) -> str:

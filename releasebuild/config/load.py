@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import types
 import typing
@@ -12,8 +11,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from releasebuild.config.hints import did_you_mean
 from releasebuild.config.located import LocatedDocument, Path_, parse_located
 from releasebuild.config.models import Family, Release, Takedown, Takedowns
+from releasebuild.config.rules import LoadedRule, Site, check_rules
 from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.gates import ACKNOWLEDGEABLE, ALWAYS_ON, GATE_CONFIGS
 from releasebuild.gates.base import GateConfig
@@ -39,6 +40,7 @@ class Definition:
     gates: dict[str, GateConfig]
     files: dict[str, str] = field(default_factory=dict)  # display name -> sha256 of its bytes
     takedowns: list[Takedown] = field(default_factory=list)
+    rules: dict[str, LoadedRule] = field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
@@ -72,6 +74,8 @@ def load_definition(path: Path) -> Definition:
     raw_families = root_doc.data.get("families") if isinstance(root_doc.data, dict) else None
 
     families: dict[str, LoadedFamily] = {}
+    declared_rules: list[tuple[LoadedRule, Site]] = []
+    family_sites: list[tuple[Family, Site]] = []
     invalid: set[str] = set()  # names of families that failed validation: no follow-on errors about them
     # Families are read even when release.yaml itself has errors, so one run reports everything.
     for index, ref in enumerate(raw_families if isinstance(raw_families, list) else []):
@@ -89,10 +93,14 @@ def load_definition(path: Path) -> Definition:
                 invalid.add(include.stem)
                 continue
             loaded = validate_located(Family, doc, (), diagnostics)
-            family_file, family_dir, raw = doc.file, include.parent, doc.data
+            family_file, family_dir, raw, site = doc.file, include.parent, doc.data, Site(doc, ())
         else:
             loaded = validate_located(Family, root_doc, where, diagnostics)
-            family_file, family_dir, raw = root_doc.file, base_dir, ref
+            family_file, family_dir, raw, site = root_doc.file, base_dir, ref, Site(root_doc, where)
+        if loaded is not None:
+            family_sites.append((loaded, site))
+            declared_rules += [(LoadedRule(rule, family_file, family_dir), Site(site.doc, site.path + ("rules", i)))
+                               for i, rule in enumerate(loaded.rules)]
         if loaded is None:
             invalid.add(raw.get("name") if isinstance(raw, dict) else None or "")
             continue
@@ -103,13 +111,17 @@ def load_definition(path: Path) -> Definition:
 
     if release is None:
         raise DefinitionError(diagnostics)
+    declared_rules[:0] = [(LoadedRule(rule, root_doc.file, base_dir), Site(root_doc, ("rules", i)))
+                          for i, rule in enumerate(release.rules)]
+    rules, problems = check_rules(declared_rules, family_sites)
+    diagnostics.extend(problems)
     gates: dict[str, GateConfig] = {}
     for gate_id, ref in release.gates.items():
         where: Path_ = ("gates", gate_id)
         model = GATE_CONFIGS.get(gate_id)
         if model is None:
             diagnostics.append(root_doc.diagnostic(where, f"unknown gate '{gate_id}'",
-                                                   _did_you_mean(gate_id, GATE_CONFIGS), key=True))
+                                                   did_you_mean(gate_id, GATE_CONFIGS), key=True))
             continue
         if isinstance(ref, str):
             include = base_dir / ref
@@ -149,7 +161,7 @@ def load_definition(path: Path) -> Definition:
     diagnostics.extend(_signoff_checks(release, gates.get("signoff"), root_doc))
     if diagnostics:
         raise DefinitionError(diagnostics)
-    return Definition(release, path, families, gates, dict(sorted(files.items())), takedowns)
+    return Definition(release, path, families, gates, dict(sorted(files.items())), takedowns, rules)
 
 
 def load_gate_file(model: type[GateT], path: Path) -> GateT:
@@ -180,7 +192,7 @@ def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: 
             if name not in families and name not in invalid:
                 found.append(doc.diagnostic(("curriculum", index, "families", name),
                                             f"curriculum stage '{stage.stage}' routes unknown family '{name}'",
-                                            _did_you_mean(name, set(families) | invalid - {""}), key=True))
+                                            did_you_mean(name, set(families) | invalid - {""}), key=True))
             routed.add(name)
     known = set(families) | invalid - {""}
     named = [(("acknowledge", index, "family"), entry.family) for index, entry in enumerate(release.acknowledge)]
@@ -188,11 +200,11 @@ def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: 
               enumerate(release.resplit.families or [] if release.resplit else [])]
     for where, name in named:
         if name is not None and name not in known:
-            found.append(doc.diagnostic(where, f"unknown family '{name}'", _did_you_mean(name, known)))
+            found.append(doc.diagnostic(where, f"unknown family '{name}'", did_you_mean(name, known)))
     for index, entry in enumerate(release.acknowledge):
         if entry.gate not in GATE_CONFIGS:
             found.append(doc.diagnostic(("acknowledge", index, "gate"), f"unknown gate '{entry.gate}'",
-                                        _did_you_mean(entry.gate, GATE_CONFIGS)))
+                                        did_you_mean(entry.gate, GATE_CONFIGS)))
         elif entry.gate not in ACKNOWLEDGEABLE:
             found.append(doc.diagnostic(("acknowledge", index, "gate"),
                                         f"gate '{entry.gate}' takes no acknowledgements",
@@ -213,7 +225,7 @@ def _signoff_checks(release: Release, gate: GateConfig | None, doc: LocatedDocum
     for index, name in enumerate(release.signoffs.required or []):
         if name not in gate.reviews:
             found.append(doc.diagnostic(("signoffs", "required", index), f"review '{name}' is not defined",
-                                        _did_you_mean(name, gate.reviews) + " (reviews are defined in the signoff "
+                                        did_you_mean(name, gate.reviews) + " (reviews are defined in the signoff "
                                         "gate, gates/signoff.yaml)"))
     if release.root.protected and release.signoffs.required == []:
         found.append(doc.diagnostic(("signoffs", "required"), "a protected root needs at least one required review",
@@ -246,7 +258,7 @@ def _to_diagnostic(model: type[BaseModel], error: Any, doc: LocatedDocument, pre
     if kind == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
         return doc.diagnostic(path, f"unknown key '{loc[-1]}' in {_parent_name(loc)}",
-                              _did_you_mean(str(loc[-1]), allowed), key=True)
+                              did_you_mean(str(loc[-1]), allowed), key=True)
     if kind == "missing":
         return doc.diagnostic(path, f"missing required key '{loc[-1]}' in {_parent_name(loc)}")
     message = error["msg"].removeprefix("Value error, ")
@@ -292,20 +304,11 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
-def _did_you_mean(name: str, choices: Any) -> str:
-    options = sorted(str(choice) for choice in choices)
-    close = difflib.get_close_matches(name, options, n=1)
-    listed = ", ".join(options)
-    if close:
-        return f"did you mean '{close[0]}'? allowed: {listed}"
-    return f"allowed: {listed}" if options else ""
-
-
 def _nearby_files(missing: Path) -> str:
     if not missing.parent.is_dir():
         return f"directory {missing.parent.name}/ does not exist"
     names = sorted(p.name for p in missing.parent.iterdir() if p.suffix in (".yaml", ".yml"))
-    return _did_you_mean(missing.name, names)
+    return did_you_mean(missing.name, names)
 
 
 def _display(file: Path, base_dir: Path) -> str:

@@ -7,7 +7,16 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 STAGES: dict[int, str] = {1: "foundation", 2: "expertise", 3: "edge", 4: "voice"}
 STAGE_NUMBERS: dict[str, int] = {name: number for number, name in STAGES.items()}
@@ -141,6 +150,104 @@ class RecordRules(Strict):
         return value
 
 
+RULE_SOURCE = "rule:"  # a source or rule input naming a rule's outputs: rule:<name> or rule:<name>/<glob>
+PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")  # {python}, {params.NAME}; {{ and }} are literal braces
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+RULE_ENV_RESERVED = ("HOME", "TMPDIR", "PWD", "LANG", "LC_ALL", "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE")
+ParamValue = str | int | float | bool
+
+
+def split_rule_ref(ref: str) -> tuple[str, str] | None:
+    """`rule:<name>[/<glob>]` as (name, glob; "" for every output), or None for any other source."""
+    if not ref.startswith(RULE_SOURCE):
+        return None
+    name, _, pattern = ref.removeprefix(RULE_SOURCE).partition("/")
+    return name, pattern
+
+
+class Rule(Strict):
+    """A command the user declares (make's rule): declared inputs in, declared output files out."""
+
+    name: Name
+    # Declared before cmd, which is checked against them.
+    shell: bool = False
+    params: dict[Name, ParamValue] = Field(default_factory=dict, description="{params.NAME} in cmd; $PARAM_NAME")
+    cmd: list[str] | str = Field(description="an argv list; one shell string only with shell: true")
+    inputs: list[str] = Field(default_factory=list, description="files, globs, fsspec URIs, rule:<name>[/<glob>]")
+    env: list[Annotated[str, Field(pattern=ENV_NAME)]] = Field(
+        default_factory=list, description="environment variables passed through (their values are in the key)")
+    outputs: list[str] = Field(min_length=1, description="files the command writes, relative to its directory")
+    version: str | None = Field(None, description="bump to rerun the rule when nothing else says so")
+
+    @field_validator("cmd")
+    @classmethod
+    def _command(cls, cmd: list[str] | str, info: ValidationInfo) -> list[str] | str:
+        shell, params = info.data.get("shell", False), info.data.get("params", {})
+        if shell and not isinstance(cmd, str):
+            raise ValueError("with shell: true, cmd is one shell string")
+        if not shell and isinstance(cmd, str):
+            raise ValueError("cmd must be an argv list, e.g. ['{python}', 'generate.py'] (a shell string needs "
+                             "shell: true)")
+        if not cmd:
+            raise ValueError("cmd is empty")
+        for part in [cmd] if isinstance(cmd, str) else cmd:
+            for match in PLACEHOLDER.finditer(part):
+                name = match[1]
+                if name is None or name == "python":
+                    continue
+                if not name.startswith("params.") or name.removeprefix("params.") not in params:
+                    known = ", ".join(["{python}", *(f"{{params.{key}}}" for key in params)])
+                    raise ValueError(f"cmd placeholder {{{name}}} is not one of {known} (write {{{{ and }}}} for "
+                                     "literal braces)")
+        return cmd
+
+    @field_validator("outputs")
+    @classmethod
+    def _outputs(cls, outputs: list[str]) -> list[str]:
+        for output in outputs:
+            problem = _relative_path_problem(output)
+            if problem:
+                raise ValueError(f"output {output!r} {problem}")
+        if len(set(outputs)) != len(outputs):
+            raise ValueError("an output is listed twice")
+        return outputs
+
+    @field_validator("inputs")
+    @classmethod
+    def _inputs(cls, inputs: list[str]) -> list[str]:
+        for ref in inputs:
+            parts = split_rule_ref(ref)
+            if not ref.strip():
+                raise ValueError("an input is empty")
+            if parts is not None and not re.match(NAME_PATTERN, parts[0]):
+                raise ValueError(f"input {ref!r}: expected rule:<name> or rule:<name>/<glob>")
+        return inputs
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name in RULE_ENV_RESERVED or name.startswith("PARAM_"):
+                raise ValueError(f"env: {name} is set by releasebuild for every rule and cannot pass through")
+        return names
+
+    @property
+    def uses_python(self) -> bool:
+        parts = [self.cmd] if isinstance(self.cmd, str) else self.cmd
+        return any(match[1] == "python" for part in parts for match in PLACEHOLDER.finditer(part))
+
+
+def _relative_path_problem(path: str) -> str | None:
+    """Why `path` cannot name a file inside a rule's directory, or None."""
+    if not path or path.startswith("/") or "\\" in path:
+        return "must be a relative path with '/' separators"
+    if any(part in ("", ".", "..") for part in path.split("/")):
+        return "must be a plain relative path (no '.', '..' or empty segments)"
+    if any(char in path for char in "*?["):
+        return "must name one file (no glob characters)"
+    return None
+
+
 class Family(RecordRules):
     stage: int
     description: str = ""
@@ -148,6 +255,7 @@ class Family(RecordRules):
     holdout_sensitive: bool | None = None
     holdout_reason: str | None = None
     splits: SplitRatios | None = None
+    rules: list[Rule] = Field(default_factory=list, description="rules declared next to the family that uses them")
 
     @field_validator("stage", mode="before")
     @classmethod
@@ -282,6 +390,7 @@ class Release(Strict):
     takedowns: list[Takedown] | str = Field(default_factory=list, description="inline, or a path to takedowns.yaml")
     acknowledge: list[Acknowledgement] = Field(default_factory=list)
     resplit: Resplit | None = None
+    rules: list[Rule] = Field(default_factory=list)
 
     def resplit_reason(self, family: str) -> str | None:
         """Why `family` is reassigned from scratch this release; None when its splits are sticky."""

@@ -14,6 +14,7 @@ from typing import Any
 from releasebuild.steps.base import Step, StepContext, StepSpec
 
 PRESENT, PARTIAL, MISSING = "present", "partial", "missing"
+PENDING = "pending"  # `releasebuild coverage` only: made by a rule that has not run yet (every build knows)
 REPORT = "coverage.json"
 
 
@@ -24,8 +25,10 @@ def build_steps(required: dict[str, int], families: list[str]) -> list[StepSpec]
 
 
 def family_row(name: str, min_records: int | None, sources: list[dict[str, Any]] | None,
-               records: int | None, unmatched: list[str] | None = None) -> dict[str, Any]:
-    """One family's row. `sources` is None when the family is not declared; `records` None when not yet known."""
+               records: int | None, unmatched: list[str] | None = None,
+               pending: list[str] | None = None) -> dict[str, Any]:
+    """One family's row. `sources` is None when the family is not declared; `records` None when not yet known;
+    `pending`: its `rule:` sources whose rule has not run yet."""
     row: dict[str, Any] = {"family": name, "declared": sources is not None, "required": min_records is not None,
                            "min_records": min_records}
     if sources is None:
@@ -35,10 +38,14 @@ def family_row(name: str, min_records: int | None, sources: list[dict[str, Any]]
                bytes=sum(source["bytes"] for source in sources), records=records)
     if unmatched:
         row["unmatched_sources"] = unmatched
-    if not sources:
+    if not sources and not pending:
         return {**row, "status": MISSING, "why": "no object matches its sources"}
     if unmatched:
         return {**row, "status": PARTIAL, "why": f"source {', '.join(unmatched)} matches no object"}
+    if pending:
+        row["pending_sources"] = pending
+        return {**row, "status": PENDING, "why": f"{', '.join(pending)} will be made by apply (the rule has not "
+                                                 "run yet, or its inputs changed)"}
     if records is None:
         return {**row, "status": PRESENT, "why": f"{len(sources)} object(s); records are counted when it is ingested"}
     if records == 0:
@@ -54,7 +61,7 @@ def matrix(required: dict[str, int], rows: list[dict[str, Any]]) -> dict[str, An
     everything = rows + [family_row(name, minimum, None, None) for name, minimum in required.items()
                          if name not in declared]
     everything.sort(key=lambda row: row["family"])
-    failing = [row["family"] for row in everything if row["required"] and row["status"] != PRESENT]
+    failing = [row["family"] for row in everything if row["required"] and row["status"] not in (PRESENT, PENDING)]
     return {"gate": "coverage", "status": "fail" if failing else "pass", "required": dict(sorted(required.items())),
             "failed_families": failing, "families": everything}
 

@@ -6,6 +6,7 @@ Steps never touch the store layout, the lock file or the action cache; the engin
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from releasebuild.keys import Sha256Writer, canonical_json, digest, pretty_json
+from releasebuild.keys import FILE_CHUNK, Sha256Writer, canonical_json, digest, pretty_json
 from releasebuild.plan import StaleReason
 
 # A meta key the engine takes out of a step's result before anything sees it: how the step went (memo hits,
@@ -126,6 +127,12 @@ class StepContext:
         finally:
             output.close()
 
+    def keep(self, name: str, path: Path) -> None:
+        """Take a file the step made by other means (a rule's command) as an output: hashed, not copied."""
+        if name in self.outputs:
+            raise ValueError(f"output {name!r} written twice")
+        self.outputs[name] = KeptFile(path)
+
     def write_json(self, name: str, value: Any, publish: str | None = None, kind: str | None = None) -> None:
         with self.create(name, publish, kind) as out:
             out.write(pretty_json(value).encode("utf-8"))
@@ -162,6 +169,35 @@ class OutputFile:
 
     def ref(self) -> FileRef:
         return FileRef(self._writer.sha256, self._writer.bytes, self.publish, self.kind)
+
+
+class KeptFile(OutputFile):
+    """An output that already exists on disk: its SHA-256 in one read, the file left where it is."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.publish = None
+        self.kind = None
+        hasher = hashlib.sha256()
+        size = 0
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(FILE_CHUNK), b""):
+                hasher.update(chunk)
+                size += len(chunk)
+        self._ref = FileRef(hasher.hexdigest(), size)
+
+    def write(self, data: bytes) -> None:
+        raise ValueError(f"{self.path} is a finished file")
+
+    @property
+    def bytes(self) -> int:
+        return self._ref.bytes
+
+    def close(self) -> None:
+        pass
+
+    def ref(self) -> FileRef:
+        return self._ref
 
 
 class Step:

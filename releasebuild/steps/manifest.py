@@ -11,6 +11,7 @@ from typing import Any
 from releasebuild.config.models import SPLITS
 from releasebuild.keys import merkle_root
 from releasebuild.steps.base import Step, StepContext
+from releasebuild.steps.rule import rule_step_id
 
 FORMAT_VERSION = 1
 RESTRICTED = "restricted"
@@ -18,7 +19,7 @@ RESTRICTED = "restricted"
 
 class Manifest(Step):
     kind = "manifest"
-    code_version = "5"
+    code_version = "6"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -62,6 +63,7 @@ class Manifest(Step):
             "split_assignment": {**params["split_assignment"], **_sticky(ctx, list(params["families"]))},
             "privacy": _privacy(ctx, list(params["families"])),
             "takedowns": _takedowns(ctx, params["takedowns"], list(params["families"])),
+            "rules": _rules(ctx, params["rules"]),
             "signoffs": _signoffs(ctx.inputs["release/signoff"].meta),
             "release_notes": "release_notes.md",
             "gates": {"summary": "gates/summary.json", "status": "fail" if gates["blocked_by"] else "pass",
@@ -76,6 +78,17 @@ class Manifest(Step):
         ctx.write_json("manifest.json", document, publish="manifest.json", kind="manifest")
         return {"root_digest": document["root_digest"], "blocked_by": gates["blocked_by"],
                 "artifacts": len(artifacts)}
+
+
+def _rules(ctx: StepContext, declared: dict[str, Any]) -> dict[str, Any]:
+    """How generated data was made: each rule's command, and the digests of what went in and came out."""
+    rules = {}
+    for name, static in declared.items():
+        result = ctx.inputs[rule_step_id(name)]
+        rules[name] = {**static, "inputs": result.meta["inputs"],
+                       "outputs": {output: {"sha256": ref.sha256, "bytes": ref.bytes}
+                                   for output, ref in sorted(result.files.items())}}
+    return rules
 
 
 def _signoffs(gate: dict[str, Any]) -> dict[str, Any]:

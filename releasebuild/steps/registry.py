@@ -16,11 +16,13 @@ from releasebuild.steps.provenance import Provenance
 from releasebuild.steps.publish import Publish
 from releasebuild.steps.qa_sample import QASample
 from releasebuild.steps.release_notes import ReleaseNotes
+from releasebuild.steps.rule import RuleStep
 from releasebuild.steps.split import Split
 from releasebuild.steps.stats import Stats
 
 STEP_KINDS: dict[str, type[Step]] = {
     kind.kind: kind
-    for kind in (Ingest, PrivacyScan, Fingerprint, Split, Export, Provenance, Stats, Curriculum, GateSummary,
-                 Manifest, Publish, QASample, ReleaseNotes, CoverageGate, *(gate.step for gate in GATES.values()))
+    for kind in (RuleStep, Ingest, PrivacyScan, Fingerprint, Split, Export, Provenance, Stats, Curriculum,
+                 GateSummary, Manifest, Publish, QASample, ReleaseNotes, CoverageGate,
+                 *(gate.step for gate in GATES.values()))
 }
