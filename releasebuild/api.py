@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from releasebuild import determinism
 from releasebuild.changes import Change, diff, snapshot, snapshot_of_published
 from releasebuild.config.load import Definition, load_definition
 from releasebuild.data_changes import EMPTY, FamilyData, data_changes, from_published, from_results, pending_change
@@ -463,6 +464,14 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
         write_records(project.lock_path, project.state_path, project.version, list(project.definition.families),
                       list(project.definition.rules), outcome.records, engine.previous, desired)
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
+
+
+def check_determinism(path: Path, root: str | None = None,
+                      sample: int = determinism.DEFAULT_SAMPLE) -> determinism.DeterminismReport:
+    """`apply --check-determinism`: rerun a sample of cached rules and compare their outputs (publishes nothing)."""
+    project = open_project(path, root)
+    with _apply_lock(project.state_dir):
+        return determinism.check_determinism(project.engine(), project.version, sample)
 
 
 def with_ancestors(specs: list[StepSpec], targets: list[str]) -> list[StepSpec]:

@@ -1,7 +1,7 @@
 """Command line: parse, call the api, render, map to an exit code. No logic lives here.
 
 Exit codes (one table, README documents it): 0 success / nothing to do; 1 error; 2 `plan` found changes;
-3 a gate blocked the release (or verify found a mismatch); 4 refused by a safety rule.
+3 a gate blocked the release (or verify found a mismatch, or a rule's rerun differed); 4 refused by a safety rule.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from releasebuild import __version__
+from releasebuild.determinism import DEFAULT_SAMPLE
 from releasebuild.errors import (
     EXIT_CHANGES_PENDING,
     EXIT_ERROR,
@@ -62,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     apply.add_argument("--jobs", type=int, default=None, help="parallel step processes (default: CPU count)")
     apply.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                        help="wait up to this long for another apply holding a remote root (default: refuse at once)")
+    apply.add_argument("--check-determinism", type=_positive, nargs="?", const=DEFAULT_SAMPLE, metavar="N",
+                       help="instead of applying: rerun up to N (default 5) rules whose outputs are cached, chosen "
+                            "at random, and compare their outputs byte for byte (exit 3 if one differs)")
     sub.add_parser("coverage", parents=[common],
                    help="required families against their storage evidence (exit 3 if one is missing or partial)")
     sub.add_parser("unlock", parents=[common], help="break a remote root's apply lock (after a crashed apply)")
@@ -206,6 +210,8 @@ def _apply(args: argparse.Namespace) -> int:
     saved = read_saved_plan(definition) if definition.is_file() else None
     if saved is not None:  # a plan made with `plan -out`: exactly its tree, or nothing
         definition, root = check_drift(saved), saved["root"]
+    if args.check_determinism is not None:
+        return _check_determinism(args, definition, root)
     with progress_listener(sys.stderr) as listener:
         report = apply(definition, root, listener, args.jobs, args.wait)
     error = report.outcome.error
@@ -217,6 +223,15 @@ def _apply(args: argparse.Namespace) -> int:
         sys.stderr.write(f"error: {error}\n")
         return error.exit_code
     return EXIT_OK
+
+
+def _check_determinism(args: argparse.Namespace, definition: Path, root: str | None) -> int:
+    from releasebuild.api import check_determinism
+    from releasebuild.render import determinism_text
+
+    report = check_determinism(definition, root, args.check_determinism)
+    _show(args, report.to_json(), lambda: determinism_text(report, colour=_colour(sys.stdout)))
+    return EXIT_OK if report.consistent else EXIT_GATE_BLOCKED
 
 
 def _coverage(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from releasebuild.errors import DefinitionError
 from releasebuild.plan import Plan, StaleReason
 
 if TYPE_CHECKING:  # verify reads through the loader, which needs numpy: a plan should not pay for it
+    from releasebuild.determinism import DeterminismReport
     from releasebuild.verify import VerifyReport
 
 _PLAN_SYMBOL = {"will_run": "~", "may_run": "?", "cached": " "}
@@ -264,3 +265,31 @@ def _paint(text: str, style: str | None, colour: bool) -> str:
         return text
     codes = {"green": "32", "yellow": "33", "cyan": "36", "red": "31", "dim": "2"}
     return f"\033[{codes[style]}m{text}\033[0m"
+
+
+def determinism_text(report: DeterminismReport, colour: bool = False) -> str:
+    """Each rerun rule: same, differs (with where its outputs first differ) or failed; then what was not checked."""
+    lines = [f"determinism check of {report.version}: {len(report.checked)} rule(s) rerun", ""]
+    styles = {"same": "green", "differs": "red", "failed": "red"}
+    for check in report.checked:
+        lines.append(_paint(f"  {check.status:<8} {check.rule}: {check.detail}", styles[check.status], colour))
+        for output in check.outputs:
+            if output.first_difference is None:
+                continue
+            where = output.first_difference
+            lines.append(f"    {output.output}: first differs at line {where['line']}, column {where['column']} "
+                         f"(byte {where['byte']}); {output.cached_bytes:,} bytes cached, {output.rerun_bytes:,} "
+                         "rerun")
+    for rule, why in report.not_checked.items():
+        lines.append(f"  {'-':<8} {rule}: not checked, {why}")
+    if not report.checked:
+        lines.append("Nothing was compared: no rule's outputs are cached here (apply first).")
+    elif report.consistent:
+        lines.append("")
+        lines.append("Every rerun rule reproduced its cached outputs byte for byte.")
+    else:
+        lines.append("")
+        lines.append("A rule did not reproduce its outputs: its key promises the same bytes from the same inputs. "
+                     "Declare what it depends on (a seed in params, a variable in env) or remove the source of "
+                     "variation (timestamps, unordered listings).")
+    return "\n".join(lines) + "\n"
