@@ -5,6 +5,7 @@ This module builds the full demo release once per test run (module-scoped fixtur
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 from releasebuild.demo.generate import Inventory, generate
 
 REPO = Path(__file__).resolve().parent.parent
+EDGE_RULE = "edge_cases_generator"  # families/edge_cases.yaml: the demo's rule, which runs the generator
 FAMILY_OF_FILE = {"professional_therapeutic/sessions.jsonl": "professional_therapeutic",
                   "priority/qa.csv": "priority", "cot_reasoning/cases.json": "cot_reasoning",
                   "edge_cases/crisis.jsonl": "edge_cases", "edge_cases/boundaries.jsonl": "edge_cases",
@@ -35,8 +37,11 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """A copy of the repository's release definition and demo data, built with the README's command."""
     checkout = tmp_path_factory.mktemp("checkout")
-    for name in ("release.yaml", "takedowns.yaml", "families", "gates", "demo", "signoffs"):
+    # The generator is an input of the edge_cases family's rule, so it is part of the definition's tree.
+    for name in ("release.yaml", "takedowns.yaml", "families", "gates", "demo", "signoffs",
+                 "releasebuild/demo/generate.py"):
         source = REPO / name
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
         (shutil.copytree if source.is_dir() else shutil.copyfile)(source, checkout / name)
     command = shutil.which("releasebuild")
     assert command, "the console script is installed by `pip install -e .`"
@@ -123,7 +128,8 @@ def test_every_planted_malformed_record_is_quarantined_where_it_is(
     for path in (prefix / "quarantine").glob("*.jsonl"):
         for line in path.read_text().splitlines():
             entry = json.loads(line)
-            quarantined.add((entry["source"].removeprefix("../demo/data/"), entry["locator"]["line"]))
+            source = entry["source"].removeprefix("../demo/data/").removeprefix(f"rule:{EDGE_RULE}/")
+            quarantined.add((source, entry["locator"]["line"]))
     planted = {(item["file"], item["line"]) for item in inventory.planted if item["kind"] == "malformed"}
     assert quarantined == planted
 
@@ -133,7 +139,7 @@ def test_demo_plan_after_apply_has_nothing_to_do(demo_build: tuple[Path, subproc
     result = subprocess.run([shutil.which("releasebuild") or "releasebuild", "plan", "--json"], cwd=checkout,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout
-    assert json.loads(result.stdout)["summary"] == {"will_run": 0, "may_run": 0, "cached": 53}
+    assert json.loads(result.stdout)["summary"] == {"will_run": 0, "may_run": 0, "cached": 54}
 
 
 def test_committed_demo_signoffs_match_the_demo_samples(
@@ -162,3 +168,19 @@ def test_committed_release_lock_is_what_the_demo_build_records(
     built = (checkout / "release.lock").read_text()
     assert built == (REPO / "release.lock").read_text(), (
         "release.lock is out of date: run `releasebuild apply release.yaml` and commit release.lock")
+
+
+def test_the_demo_makes_its_edge_cases_with_a_rule(demo_build: tuple[Path, subprocess.CompletedProcess[str]],
+                                                   tmp_path: Path) -> None:
+    """The edge_cases family is not committed data: a rule runs the generator at build time, and the manifest
+    records what it ran on and what it wrote (the same bytes the generator writes by itself)."""
+    checkout, _ = demo_build
+    manifest = json.loads((checkout / "build/releases/v2026-11-23/manifest.json").read_text())
+    assert manifest["families"]["edge_cases"]["sources"] == [f"rule:{EDGE_RULE}"]
+    rule = manifest["rules"][EDGE_RULE]
+    generate(tmp_path, only=("edge_cases",))
+    written = {p.relative_to(tmp_path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+               for p in sorted(tmp_path.rglob("*")) if p.is_file()}
+    assert {output: ref["sha256"] for output, ref in rule["outputs"].items()} == written
+    assert list(rule["inputs"]) == ["../releasebuild/demo/generate.py"] and rule["params"] == {"seed": 20261123}
+    assert not (checkout / "demo/data/edge_cases").exists()
