@@ -392,3 +392,16 @@ def test_a_rule_name_is_declared_once(release: ReleaseFixture) -> None:
     release.edit_yaml(release.release_yaml, rules=[{**RULE, "inputs": ["scripts/gen.py"],
                                                     "cmd": ["{python}", "scripts/gen.py", "{params.count}"]}])
     assert "rule 'gen_beta' is declared twice (first in release.yaml)" in errors_of(release)
+
+
+def test_a_shell_rule_gets_its_params_quoted(release: ReleaseFixture) -> None:
+    """`shell: true` runs one string with /bin/sh; a param's value is one word however it is spelled, and {{ }} are
+    literal braces."""
+    release.edit_yaml(release.release_yaml, rules=[
+        {"name": "words", "shell": True, "params": {"phrase": "it's a; rm -rf $HOME"},
+         "cmd": "printf '%s|' {params.phrase} '{{literal}}' \"$PARAM_PHRASE\" > words.txt", "outputs": ["words.txt"]}])
+    assert "rules/words" in ran(apply(release))
+    project = api.open_project(release.release_yaml)
+    result = project.engine().known_results(("rule",))["rules/words"]
+    written = project.env.cas.local(result.files["words.txt"].sha256).read_text()
+    assert written == "it's a; rm -rf $HOME|{literal}|it's a; rm -rf $HOME|"
