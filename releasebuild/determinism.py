@@ -91,12 +91,13 @@ def check_determinism(engine: Engine, version: str, sample: int = DEFAULT_SAMPLE
 
 
 def _rerun(engine: Engine, spec: StepSpec, cached: StepResult, results: dict[str, StepResult]) -> RuleCheck:
+    from releasebuild.config.models import RULE_SOURCE
     from releasebuild.engine import run_step
 
     name = spec.params["rule"]
     sources = engine.listed.get(spec.id, [])
     for source in sources:  # other rules' outputs, read from the content store
-        if source.digest.startswith("sha256:"):
+        if source.name.startswith(RULE_SOURCE):
             engine.env.cas.local(source.digest.removeprefix("sha256:"))
     tmp_root = engine.env.cache_dir / "tmp"
     tmp_root.mkdir(parents=True, exist_ok=True)

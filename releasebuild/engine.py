@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from releasebuild.config.models import RULE_SOURCE
 from releasebuild.errors import GateBlocked, ReleaseBuildError, StepFailed
 from releasebuild.fingerprints import FingerprintCache, source_files
 from releasebuild.graph import execution_order
@@ -384,7 +385,7 @@ class _Walk:
         False (the step failed) when one cannot be."""
         try:
             for source in sources:
-                if source.digest.startswith("sha256:") and not Path(source.uri).is_file():
+                if source.name.startswith(RULE_SOURCE) and not Path(source.uri).is_file():
                     self.env.cas.local(source.digest.removeprefix("sha256:"))
         except ReleaseBuildError as exc:
             self.failed[spec.id] = exc

@@ -65,6 +65,10 @@ def source_files(spec: StepSpec, cache: FingerprintCache, results: dict[str, Ste
             files[name] = SourceFile(name, info.uri, cache.digest(info), info.size)
     if results is not None:
         assert cas is not None
+        unbuilt = [declared for declared in spec.sources if (parts := split_rule_ref(declared))
+                   and rule_step_id(parts[0]) not in results]
+        if unbuilt:  # the engine evaluates a step after its deps: a bug, not a user's mistake
+            raise SourceError(f"{_owner(spec)}: {', '.join(unbuilt)} read before the rule was built")
         for declared, rule, outputs in rule_matches(spec, results):
             if not outputs:
                 raise SourceError(f"{_owner(spec)}: source '{declared}' matches none of rule '{rule}''s outputs")

@@ -405,3 +405,21 @@ def test_a_shell_rule_gets_its_params_quoted(release: ReleaseFixture) -> None:
     result = project.engine().known_results(("rule",))["rules/words"]
     written = project.env.cas.local(result.files["words.txt"].sha256).read_text()
     assert written == "it's a; rm -rf $HOME|{literal}|it's a; rm -rf $HOME|"
+
+
+def test_the_sandbox_mirrors_the_repository_however_far_inputs_reach(tmp_path: Path) -> None:
+    """Inputs keep their paths relative to the declaring directory, whose copy is as deep as the furthest `..`
+    needs (padded when the real one is shallower), and they are read-only copies."""
+    from releasebuild.steps.base import SourceFile
+    from releasebuild.steps.rule import stage
+
+    script = tmp_path / "gen.py"
+    script.write_text("print('hi')\n")
+    inputs = [SourceFile("../tools/gen.py", str(script), "xxh3_128:0", 12),
+              SourceFile("../../../../../../shared/gen.py", str(script), "xxh3_128:0", 12),
+              SourceFile("rule:other/out/a.jsonl", str(script), "sha256:0", 12)]
+    sandbox = stage("r", tmp_path / "work", Path("/repo/families"), inputs, ["b.jsonl"])
+    assert sandbox.cwd.relative_to(sandbox.root).as_posix() == "_/_/_/_/repo/families"
+    assert (sandbox.cwd / "../tools/gen.py").resolve().read_text() == "print('hi')\n"
+    assert (sandbox.root / "shared/gen.py").is_file() and (sandbox.cwd / "out/a.jsonl").is_file()
+    assert not (sandbox.cwd / "../tools/gen.py").resolve().stat().st_mode & 0o222

@@ -122,7 +122,8 @@ def stage(rule: str, workdir: Path, base_dir: Path, sources: list[SourceFile], o
                                     "of its outputs")
         names[name] = source
     depth = max((_leading_parents(name) for name in names), default=0)
-    tail = base_dir.parts[len(base_dir.parts) - depth:] if depth else ()
+    parts = base_dir.parts[1:] if base_dir.anchor else base_dir.parts  # never the anchor: "/" would escape
+    tail = parts[len(parts) - depth:] if depth else ()
     tail = ("_",) * (depth - len(tail)) + tuple(tail)  # a base directory shallower than the inputs reach
     root = workdir / "sandbox"
     cwd = root.joinpath(*tail)
