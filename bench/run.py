@@ -42,6 +42,7 @@ ONE_FAMILY_FACTOR = 1.3      # one family changed may cost at most this times an
 MEMORY_FLAT_FACTOR = 1.25    # peak RSS at the largest size may be at most this times that at the smallest
 EDITED_FAMILY = "cot_reasoning"
 REORDERED_FAMILY = "voice_persona"
+RULE_FAMILY = "edge_cases"  # made by a rule (its part files concatenated) in the last local scenarios
 SAMPLE_SECONDS = 0.1         # psutil walks /proc: sampling often would steal CPU from the runs
 
 
@@ -295,6 +296,24 @@ def run_size(size: int, out: Path) -> list[Row]:
     for mode, scenario in (("all", "loader: every record"), ("train-mix", "loader: train, shuffled mix")):
         rows.append(read_release(scenario, size, release, mode, scratch / "loader-cache", logs / f"loader-{mode}"))
         show(rows[-1])
+
+    rule = f"rules/{synth.rule_name(RULE_FAMILY)}"
+    synth.make_family_by_rule(scratch, RULE_FAMILY)
+    m, ruled = releasebuild("apply", definition, logs / "rule-makes-family")
+    check_apply("a rule makes a family", m, ruled)
+    expect(rule in ran_ids(ruled) and f"{RULE_FAMILY}/ingest" in ran_ids(ruled), "a rule makes a family",
+           f"{rule} or {RULE_FAMILY}/ingest did not run")
+    others = sorted(s for s in ran_ids(ruled) if not s.startswith((f"{RULE_FAMILY}/", "release/", "rules/")))
+    expect(not others, "a rule makes a family", f"steps of untouched families ran: {others}")
+    add("a rule makes a family", m, ruled, counts[RULE_FAMILY])
+
+    synth.touch_rule_script(scratch)
+    m, rerun = releasebuild("apply", definition, logs / "rule-same-output")
+    check_apply("rule reruns, same output", m, rerun)
+    # Early cutoff: the same bytes leave the family cached; the manifest records the script's new digest.
+    expect(ran_ids(rerun) == {rule, "release/manifest", "release/publish"}, "rule reruns, same output",
+           f"ran: {sorted(ran_ids(rerun))}")
+    add("rule reruns, same output", m, rerun, counts[RULE_FAMILY])
     return rows
 
 

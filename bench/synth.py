@@ -197,3 +197,37 @@ def reverse_one_file(out: Path, family: str) -> str:
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join(reversed(lines)) + "\n", encoding="utf-8")
     return path.name
+
+
+RULE_SCRIPT = """\
+import pathlib, sys
+
+# Concatenate the family's part files in name order: a stand-in for a normalization script.
+with open(sys.argv[1], "wb") as out:
+    for part in sorted(pathlib.Path(sys.argv[2]).glob("part-*.jsonl")):
+        out.write(part.read_bytes())
+"""
+
+
+def rule_name(family: str) -> str:
+    return f"concat_{family}"
+
+
+def make_family_by_rule(out: Path, family: str) -> None:
+    """The family's sources become one file a rule writes from its part files (staged into the rule's sandbox)."""
+    shape = next(s for s in FAMILIES if s.name == family)
+    (out / "scripts").mkdir(exist_ok=True)
+    (out / "scripts" / "concat.py").write_text(RULE_SCRIPT, encoding="utf-8")
+    rule = (f"rules:\n  - name: {rule_name(family)}\n"
+            f"    cmd: ['{{python}}', ../scripts/concat.py, {family}.jsonl, ../data/{family}]\n"
+            f"    inputs: [../scripts/concat.py, '../data/{family}/*.jsonl']\n"
+            f"    outputs: [{family}.jsonl]\n")
+    _write_family_yaml(out, shape, f"'rule:{rule_name(family)}'")
+    with (out / "families" / f"{family}.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(rule)
+
+
+def touch_rule_script(out: Path) -> None:
+    """A comment in the rule's script: the rule reruns and writes the same bytes."""
+    with (out / "scripts" / "concat.py").open("a", encoding="utf-8") as fh:
+        fh.write("# edited for the benchmark\n")
