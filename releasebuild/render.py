@@ -282,7 +282,9 @@ def determinism_text(report: DeterminismReport, colour: bool = False) -> str:
                          "rerun")
     for rule, why in report.not_checked.items():
         lines.append(f"  {'-':<8} {rule}: not checked, {why}")
-    if not report.checked:
+    if not report.checked and not report.not_checked:
+        lines.append("This release declares no rules: nothing to compare.")
+    elif not report.checked:
         lines.append("Nothing was compared: no rule's outputs are cached here (apply first).")
     elif report.consistent:
         lines.append("")

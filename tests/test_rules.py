@@ -423,3 +423,12 @@ def test_the_sandbox_mirrors_the_repository_however_far_inputs_reach(tmp_path: P
     assert (sandbox.cwd / "../tools/gen.py").resolve().read_text() == "print('hi')\n"
     assert (sandbox.root / "shared/gen.py").is_file() and (sandbox.cwd / "out/a.jsonl").is_file()
     assert not (sandbox.cwd / "../tools/gen.py").resolve().stat().st_mode & 0o222
+
+
+def test_the_determinism_check_of_a_release_without_rules_says_so(tmp_path: Path) -> None:
+    from releasebuild.render import determinism_text
+
+    fixture = make_release(tmp_path / "rel", {"alpha": [conversation("a1", "g1")]})
+    report = api.check_determinism(fixture.release_yaml)
+    assert (report.checked, report.not_checked, report.consistent) == ([], {}, True)
+    assert "This release declares no rules: nothing to compare." in determinism_text(report)

@@ -97,10 +97,6 @@ def load_definition(path: Path) -> Definition:
         else:
             loaded = validate_located(Family, root_doc, where, diagnostics)
             family_file, family_dir, raw, site = root_doc.file, base_dir, ref, Site(root_doc, where)
-        if loaded is not None:
-            family_sites.append((loaded, site))
-            declared_rules += [(LoadedRule(rule, family_file, family_dir), Site(site.doc, site.path + ("rules", i)))
-                               for i, rule in enumerate(loaded.rules)]
         if loaded is None:
             invalid.add(raw.get("name") if isinstance(raw, dict) else None or "")
             continue
@@ -108,6 +104,9 @@ def load_definition(path: Path) -> Definition:
             diagnostics.append(root_doc.diagnostic(where, f"family '{loaded.name}' is declared twice"))
             continue
         families[loaded.name] = LoadedFamily(loaded, family_file, family_dir)
+        family_sites.append((loaded, site))
+        declared_rules += [(LoadedRule(rule, family_file, family_dir), Site(site.doc, site.path + ("rules", i)))
+                           for i, rule in enumerate(loaded.rules)]
 
     if release is None:
         raise DefinitionError(diagnostics)
