@@ -432,3 +432,26 @@ def test_the_determinism_check_of_a_release_without_rules_says_so(tmp_path: Path
     report = api.check_determinism(fixture.release_yaml)
     assert (report.checked, report.not_checked, report.consistent) == ([], {}, True)
     assert "This release declares no rules: nothing to compare." in determinism_text(report)
+
+
+def test_a_clean_machine_reuses_a_rule_from_the_shared_tier_and_fetches_its_output_only_to_read_it(
+        release: ReleaseFixture, s3_server: Any) -> None:
+    from conftest import S3_BUCKET
+
+    release.edit_yaml(release.release_yaml, root=f"s3://{S3_BUCKET}/exports")
+    first = apply(release)
+    manifest = json.loads(s3_server.client().get_object(
+        Bucket=S3_BUCKET, Key="exports/releases/v2026-11-23/manifest.json")["Body"].read())
+    sha256 = manifest["rules"]["gen_beta"]["outputs"]["out/beta.jsonl"]["sha256"]
+    blob = f"/{S3_BUCKET}/exports/cache/cas/sha256/{sha256[:2]}/{sha256[2:]}"
+    shutil.rmtree(release.dir / ".releasebuild")  # a clean machine: only the shared tier remembers the work
+    s3_server.requests.clear()
+    again = apply(release)
+    assert ran(again) == set() and again["root_digest"] == first["root_digest"]
+    assert blob not in s3_server.object_gets()  # the rule's result is reused without reading its output
+    document = release.family("beta")
+    document["metadata"] = []  # beta's mapping changes: its ingest maps the rule's output again
+    write_yaml(release.family_yaml("beta"), document)
+    report = apply(release)
+    assert "beta/ingest" in ran(report) and step(report, "rules/gen_beta")["status"] == "cached"
+    assert blob in s3_server.object_gets()

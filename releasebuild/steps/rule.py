@@ -29,7 +29,7 @@ from releasebuild.config.rules import LoadedRule
 from releasebuild.errors import ReleaseBuildError
 from releasebuild.keys import digest
 from releasebuild.steps.base import SourceFile, Step, StepContext, StepSpec
-from releasebuild.store.io import is_local, local_path, open_uri
+from releasebuild.store.io import STREAM_BLOCK, is_local, local_path, open_uri
 
 RULE_STEP_PREFIX = "rules/"
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"  # a command's PATH unless the rule passes PATH through
@@ -136,7 +136,7 @@ def stage(rule: str, workdir: Path, base_dir: Path, sources: list[SourceFile], o
         if is_local(source.uri):
             shutil.copyfile(local_path(source.uri), target)
         else:
-            with open_uri(source.uri) as fh, target.open("wb") as out:
+            with open_uri(source.uri, STREAM_BLOCK) as fh, target.open("wb") as out:
                 shutil.copyfileobj(fh, out, 1 << 20)
         target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         info = target.stat()
