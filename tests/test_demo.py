@@ -1,10 +1,11 @@
 """The demo: its data regenerates byte for byte, and the README's demo command builds it as documented.
 
-This module builds the full demo release once per test run (module-scoped fixture).
+This module builds the full demo release once per test run (a session fixture, shared by the pytest-xdist workers).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import shutil
@@ -33,10 +34,31 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
     return generate(tmp_path_factory.mktemp("demo-data"))
 
 
-@pytest.fixture(scope="module")
-def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """A copy of the repository's release definition and demo data, built with the README's command."""
-    checkout = tmp_path_factory.mktemp("checkout")
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory,
+               worker_id: str) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A copy of the repository's release definition and demo data, built with the README's command: once per test
+    run, even when this module's tests are spread over several pytest-xdist workers (the first one to take the lock
+    builds; the others wait for it and read the same checkout)."""
+    if worker_id == "master":  # no xdist: this process is the whole run
+        return _build_demo(tmp_path_factory.mktemp("checkout"))
+    shared = tmp_path_factory.getbasetemp().parent  # the run's directory, above each worker's own
+    with (shared / "demo-build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / "demo-build.json"
+        if done.exists():
+            built = json.loads(done.read_text())
+            return Path(built["checkout"]), subprocess.CompletedProcess(built["args"], built["returncode"],
+                                                                         built["stdout"], built["stderr"])
+        checkout = shared / "demo-checkout"
+        checkout.mkdir()
+        _, result = _build_demo(checkout)
+        done.write_text(json.dumps({"checkout": str(checkout), "args": result.args, "returncode": result.returncode,
+                                    "stdout": result.stdout, "stderr": result.stderr}))
+        return checkout, result
+
+
+def _build_demo(checkout: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
     # The generator is an input of the edge_cases family's rule, so it is part of the definition's tree.
     for name in ("release.yaml", "takedowns.yaml", "families", "gates", "demo", "signoffs",
                  "releasebuild/demo/generate.py"):

@@ -455,3 +455,17 @@ def test_a_clean_machine_reuses_a_rule_from_the_shared_tier_and_fetches_its_outp
     report = apply(release)
     assert "beta/ingest" in ran(report) and step(report, "rules/gen_beta")["status"] == "cached"
     assert blob in s3_server.object_gets()
+
+
+def test_staging_collisions_are_found_before_anything_runs(release: ReleaseFixture) -> None:
+    """Two rules' outputs at one staged path are an error; the same rule's output named twice is not."""
+    (release.dir / "scripts" / "copy.py").write_text("import shutil\nshutil.copy('out/beta.jsonl', 'copy.jsonl')\n")
+    copy = {"cmd": ["{python}", "scripts/copy.py"], "inputs": ["scripts/copy.py", "rule:gen_beta/out/beta.jsonl",
+                                                                "rule:gen_beta/out/*.jsonl"]}
+    release.edit_yaml(release.release_yaml, rules=[{**copy, "name": "copy", "outputs": ["copy.jsonl"]}])
+    api.validate(release.release_yaml)
+    release.edit_yaml(release.release_yaml, rules=[
+        {**copy, "name": "copy", "outputs": ["copy.jsonl"], "inputs": [*copy["inputs"], "rule:other"]},
+        {"name": "other", "cmd": ["true"], "outputs": ["out/beta.jsonl"]}])
+    message = errors_of(release)
+    assert "rule 'copy': rule:other stages out/beta.jsonl, where rule:gen_beta's output also goes" in message

@@ -64,7 +64,7 @@ def check_rules(declared: list[tuple[LoadedRule, Site]], families: list[tuple[Fa
             found += _reference(ref, rules, site, ("sources", index), f"family '{family.name}'")
     for name, loaded in rules.items():
         rule, site = loaded.config, sites[name]
-        staged: dict[str, str] = {output: "its own output" for output in rule.outputs}
+        owners = {output: "" for output in rule.outputs}  # staged path -> the rule whose output goes there ("": own)
         for index, ref in enumerate(rule.inputs):
             parts = split_rule_ref(ref)
             if parts is None:
@@ -78,11 +78,12 @@ def check_rules(declared: list[tuple[LoadedRule, Site]], families: list[tuple[Fa
             if problems:
                 continue
             for output in matched_outputs(rules[parts[0]].config, parts[1]):
-                if output in staged:
+                owner = owners.setdefault(output, parts[0])
+                if owner != parts[0]:  # the same rule's output named twice is staged once
+                    where = "its own output" if owner == "" else f"rule:{owner}'s output"
                     found.append(site.diagnostic("inputs", index, message=(
-                        f"rule '{name}': {ref} stages {output}, where {staged[output]} also goes"),
+                        f"rule '{name}': {ref} stages {output}, where {where} also goes"),
                         hint="rules stage each other's outputs at the paths they declare; rename one of them"))
-                staged.setdefault(output, ref)
         found += _unstaged_scripts(rule, site)
     found += _cycles(rules, sites)
     return rules, found
