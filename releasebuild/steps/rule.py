@@ -123,14 +123,14 @@ def stage(rule: str, workdir: Path, base_dir: Path, sources: list[SourceFile], o
         names[name] = source
     depth = max((_leading_parents(name) for name in names), default=0)
     parts = base_dir.parts[1:] if base_dir.anchor else base_dir.parts  # never the anchor: "/" would escape
-    tail = parts[len(parts) - depth:] if depth else ()
-    tail = ("_",) * (depth - len(tail)) + tuple(tail)  # a base directory shallower than the inputs reach
+    mirrored = parts[len(parts) - depth:] if depth else ()
+    mirrored = ("_",) * (depth - len(mirrored)) + tuple(mirrored)  # a base directory shallower than the inputs reach
     root = workdir / "sandbox"
-    cwd = root.joinpath(*tail)
+    cwd = root.joinpath(*mirrored)
     cwd.mkdir(parents=True)
     staged = {}
     for name, source in names.items():
-        relative = posixpath.normpath(posixpath.join(*tail, name)) if tail else name
+        relative = posixpath.normpath(posixpath.join(*mirrored, name)) if mirrored else name
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if is_local(source.uri):
