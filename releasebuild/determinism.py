@@ -61,7 +61,7 @@ class DeterminismReport:
 def check_determinism(engine: Engine, version: str, sample: int = DEFAULT_SAMPLE,
                       rng: random.Random | None = None) -> DeterminismReport:
     """Rerun up to `sample` rules (chosen at random among those whose outputs are cached) and compare outputs."""
-    results: dict[str, StepResult] = {}
+    results = engine.known_results(("rule",))
     candidates: list[tuple[StepSpec, StepResult]] = []
     not_checked: dict[str, str] = {}
     for step_id in engine.order:
@@ -69,36 +69,32 @@ def check_determinism(engine: Engine, version: str, sample: int = DEFAULT_SAMPLE
         if spec.kind != "rule":
             continue
         name = spec.params["rule"]
+        if step_id in results:
+            candidates.append((spec, results[step_id]))
+            continue
         unbuilt = [dep for dep in spec.deps if dep not in results]
         if unbuilt:
             not_checked[name] = f"{', '.join(unbuilt)} is not built (apply first)"
-            continue
-        evaluation = engine.evaluate(spec, results)
-        if evaluation.result is None:
-            not_checked[name] = f"its outputs are not cached: {evaluation.detail} (apply first)"
-            continue
-        results[step_id] = evaluation.result
-        candidates.append((spec, evaluation.result))
+        else:
+            not_checked[name] = f"its outputs are not cached: {engine.evaluate(spec, results).detail} (apply first)"
     engine.env.fingerprints.save()
     chosen = (rng or random.Random()).sample(candidates, min(sample, len(candidates)))
     position = {step_id: index for index, step_id in enumerate(engine.order)}
     chosen.sort(key=lambda pair: position[pair[0].id])
-    for spec, _ in candidates:
-        if all(spec.id != other.id for other, _ in chosen):
-            not_checked[spec.params["rule"]] = "not in this sample"
+    chosen_ids = {spec.id for spec, _ in chosen}
+    not_checked.update({spec.params["rule"]: "not in this sample" for spec, _ in candidates
+                        if spec.id not in chosen_ids})
     checked = [_rerun(engine, spec, cached, results) for spec, cached in chosen]
     return DeterminismReport(version, sample, checked, dict(sorted(not_checked.items())))
 
 
 def _rerun(engine: Engine, spec: StepSpec, cached: StepResult, results: dict[str, StepResult]) -> RuleCheck:
-    from releasebuild.config.models import RULE_SOURCE
     from releasebuild.engine import run_step
+    from releasebuild.fingerprints import fetch_rule_outputs
 
     name = spec.params["rule"]
     sources = engine.listed.get(spec.id, [])
-    for source in sources:  # other rules' outputs, read from the content store
-        if source.name.startswith(RULE_SOURCE):
-            engine.env.cas.local(source.digest.removeprefix("sha256:"))
+    fetch_rule_outputs(sources, engine.env.cas)
     tmp_root = engine.env.cache_dir / "tmp"
     tmp_root.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(dir=tmp_root, prefix="determinism-"))

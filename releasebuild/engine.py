@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from releasebuild.config.models import RULE_SOURCE
 from releasebuild.errors import GateBlocked, ReleaseBuildError, StepFailed
-from releasebuild.fingerprints import FingerprintCache, source_files
+from releasebuild.fingerprints import FingerprintCache, fetch_rule_outputs, source_files
 from releasebuild.graph import execution_order
 from releasebuild.keys import step_key
 from releasebuild.plan import StaleReason, StepPlan, StepRecord, explain, param_digests
@@ -381,12 +380,9 @@ class _Walk:
         self._submit(_Job(spec.id, self._workdir()), run_step, parts, paths, mapping.evaluation.sources)
 
     def _localized(self, spec: StepSpec, evaluation: Evaluation, sources: list[SourceFile]) -> bool:
-        """Rule outputs read as sources are blobs of the content store: fetched from the shared tier if need be.
-        False (the step failed) when one cannot be."""
+        """The rule outputs the step reads, fetched; False (the step failed) when one cannot be."""
         try:
-            for source in sources:
-                if source.name.startswith(RULE_SOURCE) and not Path(source.uri).is_file():
-                    self.env.cas.local(source.digest.removeprefix("sha256:"))
+            fetch_rule_outputs(sources, self.env.cas)
         except ReleaseBuildError as exc:
             self.failed[spec.id] = exc
             self._outcome(StepOutcome(spec.id, spec.kind, "failed", evaluation.reason, str(exc)))

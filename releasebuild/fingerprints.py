@@ -65,8 +65,7 @@ def source_files(spec: StepSpec, cache: FingerprintCache, results: dict[str, Ste
             files[name] = SourceFile(name, info.uri, cache.digest(info), info.size)
     if results is not None:
         assert cas is not None
-        unbuilt = [declared for declared in spec.sources if (parts := split_rule_ref(declared))
-                   and rule_step_id(parts[0]) not in results]
+        unbuilt = unbuilt_rule_sources(spec, results)
         if unbuilt:  # the engine evaluates a step after its deps: a bug, not a user's mistake
             raise SourceError(f"{_owner(spec)}: {', '.join(unbuilt)} read before the rule was built")
         for declared, rule, outputs in rule_matches(spec, results):
@@ -76,6 +75,20 @@ def source_files(spec: StepSpec, cache: FingerprintCache, results: dict[str, Ste
                 name = f"{RULE_SOURCE}{rule}/{output}"
                 files[name] = SourceFile(name, str(cas.path(ref.sha256)), f"sha256:{ref.sha256}", ref.bytes)
     return [files[name] for name in sorted(files)]
+
+
+def unbuilt_rule_sources(spec: StepSpec, results: dict[str, StepResult]) -> list[str]:
+    """The step's `rule:` patterns whose rule has no result in `results`."""
+    return [declared for declared in spec.sources if (parts := split_rule_ref(declared))
+            and rule_step_id(parts[0]) not in results]
+
+
+def fetch_rule_outputs(sources: list[SourceFile], cas: ContentStore) -> None:
+    """Make the rule outputs among `sources` local files (they are content-store blobs, maybe only in the shared
+    tier): done just before a step reads them, so a step that stays cached never downloads one."""
+    for source in sources:
+        if source.name.startswith(RULE_SOURCE) and not Path(source.uri).is_file():
+            cas.local(source.digest.removeprefix("sha256:"))
 
 
 def _owner(spec: StepSpec) -> str:
@@ -122,8 +135,7 @@ def source_evidence(spec: StepSpec, results: dict[str, StepResult]
             unmatched.append(declared)
         for output, ref in outputs:
             found[f"{RULE_SOURCE}{rule}/{output}"] = ref.bytes
-    pending = [declared for declared in spec.sources if (parts := split_rule_ref(declared))
-               and rule_step_id(parts[0]) not in results]
+    pending = unbuilt_rule_sources(spec, results)
     return [{"name": name, "bytes": size} for name, size in sorted(found.items())], unmatched, pending
 
 

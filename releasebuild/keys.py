@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from pathlib import Path
 from typing import IO, Any
 
 import xxhash
@@ -86,6 +87,15 @@ def file_digest(fh: IO[bytes]) -> str:
     for chunk in iter(lambda: fh.read(FILE_CHUNK), b""):
         hasher.update(chunk)
     return f"{KEY_ALGO}:{hasher.hexdigest()}"
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a local file's bytes, streamed (artifact and blob identity)."""
+    hasher = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(FILE_CHUNK), b""):
+            hasher.update(chunk)
+    return hasher.hexdigest()
 
 
 def unit_interval(salt: str, group: str) -> float:

@@ -6,7 +6,6 @@ Steps never touch the store layout, the lock file or the action cache; the engin
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from releasebuild.keys import FILE_CHUNK, Sha256Writer, canonical_json, digest, pretty_json
+from releasebuild.keys import Sha256Writer, canonical_json, digest, pretty_json, sha256_file
 from releasebuild.plan import StaleReason
 
 # A meta key the engine takes out of a step's result before anything sees it: how the step went (memo hits,
@@ -178,13 +177,7 @@ class KeptFile(OutputFile):
         self.path = path
         self.publish = None
         self.kind = None
-        hasher = hashlib.sha256()
-        size = 0
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(FILE_CHUNK), b""):
-                hasher.update(chunk)
-                size += len(chunk)
-        self._ref = FileRef(hasher.hexdigest(), size)
+        self._ref = FileRef(sha256_file(path), path.stat().st_size)
 
     def write(self, data: bytes) -> None:
         raise ValueError(f"{self.path} is a finished file")

@@ -11,7 +11,6 @@ those keys): an entry made for a local root or another tier is pushed, blobs fir
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -21,6 +20,7 @@ from typing import Any
 import xxhash
 
 from releasebuild.errors import StorageError
+from releasebuild.keys import sha256_file
 from releasebuild.store import io
 
 
@@ -67,7 +67,7 @@ class ContentStore:
         os.close(fd)
         try:
             io.download(self.remote.blob_uri(sha256), tmp)
-            if _sha256_of(Path(tmp)) != sha256:
+            if sha256_file(Path(tmp)) != sha256:
                 raise StorageError(f"cached blob {self.remote.blob_uri(sha256)} does not match its digest; "
                                    "delete it from the shared cache and run again")
             os.replace(tmp, target)
@@ -185,11 +185,3 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _sha256_of(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            hasher.update(chunk)
-    return hasher.hexdigest()
