@@ -21,6 +21,7 @@ from releasebuild.data_changes import EMPTY, FamilyData, data_changes, from_publ
 from releasebuild.engine import ApplyOutcome, Engine, Listener, RunEnv
 from releasebuild.errors import Refused, ReleaseBuildError, StorageError
 from releasebuild.fingerprints import source_files
+from releasebuild.gates.bias import BIAS_STEP, bound_review
 from releasebuild.gates.signoff import SignoffGateConfig, qa_step_id
 from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records, read_snapshot, write_records
@@ -129,7 +130,9 @@ def required_reviews(definition: Definition) -> dict[str, dict[str, Any]]:
     gate = definition.gates["signoff"]
     assert isinstance(gate, SignoffGateConfig)
     stages = {name: family.config.stage for name, family in definition.families.items()}
-    return {review: gate.review_spec(review, stages) for review in gate.required(definition.release.signoffs.required)}
+    required = gate.required(definition.release.signoffs.required)
+    bias_review = bound_review(definition.gates.get("bias"), required)
+    return {review: gate.review_spec(review, stages, bias_review) for review in required}
 
 
 def review_samples(definition: Definition, results: dict[str, StepResult]) -> dict[str, dict[str, Any] | None]:
@@ -142,7 +145,10 @@ def review_samples(definition: Definition, results: dict[str, StepResult]) -> di
         steps = [qa_step_id(family) for family in spec["families"]]
         qa = {family: results[step].meta for family, step in zip(spec["families"], steps, strict=True)
               if step in results}
-        samples[review] = review_sample(review, spec["families"], qa, sampling) if len(qa) == len(steps) else None
+        sections = results[BIAS_STEP].meta["sections"] if BIAS_STEP in results else None
+        known = len(qa) == len(steps) and (sections is not None or not spec["bias_report"])
+        samples[review] = review_sample(review, spec["families"], qa, sampling,
+                                        sections if spec["bias_report"] else None) if known else None
     return samples
 
 

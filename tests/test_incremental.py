@@ -13,7 +13,7 @@ import releasebuild.store.root
 from releasebuild import api
 from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
 
-FAMILY_STEPS = ("ingest", "privacy", "fingerprint", "split", "export", "provenance", "stats")
+FAMILY_STEPS = ("ingest", "privacy", "fingerprint", "split", "export", "provenance", "stats", "bias")
 
 
 def apply(fixture: ReleaseFixture, root: str | None = None) -> dict[str, Any]:
@@ -42,8 +42,8 @@ def test_first_apply_runs_everything(small_release: ReleaseFixture) -> None:
     report = apply(small_release)
     expected = {f"{family}/{kind}" for family in ("alpha", "beta") for kind in FAMILY_STEPS}
     expected |= {"release/curriculum", "release/quarantine", "release/coverage", "release/privacy",
-                 "release/provenance", "release/dedup", "release/leakage", "release/distribution", "release/gates",
-                 "release/signoff", "release/notes", "release/manifest", "release/publish"}
+                 "release/provenance", "release/dedup", "release/leakage", "release/distribution", "release/bias",
+                 "release/gates", "release/signoff", "release/notes", "release/manifest", "release/publish"}
     assert ran(report) == expected
     assert report["published"] and report["release_uri"].endswith("/published/releases/v2026-11-23/")
 
@@ -80,10 +80,11 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
     # Dedup recomputes the signatures of the edited texts only (the record's conversation and user side) and
     # searches near pairs only for the family pairs that involve alpha; its per-family decisions and links are
     # unchanged, so no split and not the leakage gate rerun. The edited message is longer, so the family's
-    # statistics and the distribution gate rerun.
+    # statistics and the distribution gate rerun, and so do its bias counts (a new reading level) and the bias
+    # gate, whose section digest for alpha changes (so the gate summary reruns, and writes what it wrote).
     assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/fingerprint", "release/dedup", "alpha/export",
                            "alpha/provenance", "alpha/stats", "release/coverage", "release/distribution",
-                           "release/manifest", "release/publish"}
+                           "alpha/bias", "release/bias", "release/gates", "release/manifest", "release/publish"}
     unchanged = _unique_messages(small_release, "alpha") - 1
     assert _step(report, "alpha/privacy")["stats"] == {"messages_scanned": 1, "messages_from_cache": unchanged,
                                                        "redacted_rescanned": 0}
@@ -101,7 +102,8 @@ def test_adding_a_record_reruns_split_and_curriculum(small_release: ReleaseFixtu
     assert ran(report) == {"beta/ingest", "beta/privacy", "beta/fingerprint", "release/dedup", "beta/split",
                            "beta/export", "beta/provenance", "beta/stats", "release/curriculum", "release/quarantine",
                            "release/coverage", "release/privacy", "release/provenance", "release/leakage",
-                           "release/distribution", "release/notes", "release/manifest", "release/publish"}
+                           "release/distribution", "beta/bias", "release/bias", "release/gates", "release/notes",
+                           "release/manifest", "release/publish"}
 
 
 def test_reordering_a_source_changes_no_shard(small_release: ReleaseFixture) -> None:
@@ -123,10 +125,11 @@ def test_changing_a_mapping_reruns_that_familys_chain(small_release: ReleaseFixt
     small_release.edit_yaml(small_release.family_yaml("beta"), system_prompt="You are a careful listener.")
     report = apply(small_release)
     # A system prompt is one more message per record to scan: the privacy gate's message counts change, and so
-    # do the family's statistics. Dedup leaves system prompts out: the fingerprints come out identical.
+    # do the family's statistics. Dedup leaves system prompts out: the fingerprints come out identical. The bias
+    # counts rerun (their input changed) and count no system text: the bias gate's result is what it was.
     assert ran(report) == {"beta/ingest", "beta/privacy", "beta/fingerprint", "beta/export", "beta/provenance",
-                           "beta/stats", "release/privacy", "release/distribution", "release/notes",
-                           "release/manifest", "release/publish"}
+                           "beta/stats", "release/privacy", "release/distribution", "beta/bias", "release/bias",
+                           "release/notes", "release/manifest", "release/publish"}
     step = next(s for s in report["steps"] if s["id"] == "beta/ingest")
     assert step["reason"] == "params_changed" and "family.system_prompt" in step["detail"]
 
@@ -140,9 +143,10 @@ def test_changing_split_ratios_reruns_splits_and_after(small_release: ReleaseFix
     assert {"alpha/ingest", "beta/ingest", "release/quarantine"}.isdisjoint(reran)
     assert {"alpha/split", "beta/split", "release/curriculum", "release/manifest", "release/publish"} <= reran
     # Export reruns only where the assignment actually changed (early cutoff).
-    assert reran <= {f"{f}/{k}" for f in ("alpha", "beta") for k in ("split", "export", "provenance", "stats")} | {
-        "release/curriculum", "release/leakage", "release/distribution", "release/notes", "release/manifest",
-        "release/publish"}
+    assert reran <= {f"{f}/{k}" for f in ("alpha", "beta")
+                     for k in ("split", "export", "provenance", "stats", "bias")} | {
+        "release/curriculum", "release/leakage", "release/distribution", "release/bias", "release/gates",
+        "release/notes", "release/manifest", "release/publish"}
 
 
 def test_deleting_a_cached_output_reruns_just_that_step(small_release: ReleaseFixture) -> None:
@@ -168,9 +172,9 @@ def test_version_bump_reruns_only_global_steps(small_release: ReleaseFixture) ->
     small_release.edit_yaml(small_release.release_yaml, version="v2026-12-01")
     report = apply(small_release)
     # The splits now read v2026-11-23's split index (sticky splits); it assigns what they assigned, so nothing
-    # after them reruns. The distribution gate now compares with the release just published.
+    # after them reruns. The distribution and bias gates now compare with the release just published.
     assert ran(report) == {"alpha/split", "beta/split", "release/curriculum", "release/distribution",
-                           "release/signoff", "release/notes", "release/manifest", "release/publish"}
+                           "release/bias", "release/signoff", "release/notes", "release/manifest", "release/publish"}
     assert report["previous_release"] == "v2026-11-23"
     assert _step(report, "alpha/split")["detail"] == "parameters changed: previous"
 
@@ -284,7 +288,7 @@ def test_editing_one_source_file_remaps_only_that_file(small_release: ReleaseFix
     assert _step(report, "alpha/ingest")["sources"] == {"mapped": 1, "cached": 2}
     assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/fingerprint", "release/dedup", "alpha/export",
                            "alpha/provenance", "alpha/stats", "release/coverage", "release/distribution",
-                           "release/manifest", "release/publish"}
+                           "alpha/bias", "release/bias", "release/gates", "release/manifest", "release/publish"}
     # Merging two cached maps with one fresh one gives exactly what a clean build of the same data gives.
     incremental = (small_release.dir / "published/releases/v2026-11-23/manifest.json").read_bytes()
     shutil.rmtree(small_release.dir / ".releasebuild")

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from releasebuild.bias.lexicon import Lexicon
 from releasebuild.config.hints import did_you_mean
 from releasebuild.config.located import LocatedDocument, Path_, parse_located
 from releasebuild.config.models import Family, Release, Takedown, Takedowns
@@ -18,7 +19,10 @@ from releasebuild.config.rules import LoadedRule, Site, check_rules
 from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.gates import ACKNOWLEDGEABLE, ALWAYS_ON, GATE_CONFIGS
 from releasebuild.gates.base import GateConfig
+from releasebuild.gates.bias import CHECKS as BIAS_CHECKS
+from releasebuild.gates.bias import BiasGateConfig, files_matching
 from releasebuild.gates.signoff import SignoffGateConfig
+from releasebuild.steps.bias_counts import lexicon_name
 
 GateT = TypeVar("GateT", bound=GateConfig)
 
@@ -115,6 +119,7 @@ def load_definition(path: Path) -> Definition:
     rules, problems = check_rules(declared_rules, family_sites)
     diagnostics.extend(problems)
     gates: dict[str, GateConfig] = {}
+    gate_sites: dict[str, Site] = {}
     for gate_id, ref in release.gates.items():
         where: Path_ = ("gates", gate_id)
         model = GATE_CONFIGS.get(gate_id)
@@ -129,11 +134,14 @@ def load_definition(path: Path) -> Definition:
                 continue
             doc, where = read(include), ()
             gate = validate_located(model, doc, (), diagnostics) if doc else None
+            gate = gate.located(_display(include.parent, base_dir)) if gate else None
         else:
             doc = root_doc
             gate = validate_located(model, root_doc, where, diagnostics)
+            gate = gate.located("") if gate else None
         if gate is not None and doc is not None:
             gates[gate_id] = gate
+            gate_sites[gate_id] = Site(doc, where)
             for path, message, hint in gate.checks(set(families) | invalid):
                 diagnostics.append(doc.diagnostic(where + path, message, hint))
     for gate_id in ALWAYS_ON:  # fail closed: a release without these gates gets them with their defaults
@@ -156,6 +164,10 @@ def load_definition(path: Path) -> Definition:
     else:
         takedowns = list(release.takedowns)
 
+    bias = gates.get("bias")
+    if isinstance(bias, BiasGateConfig):
+        diagnostics.extend(_bias_checks(bias, gate_sites.get("bias", Site(root_doc, ("gates",))), base_dir, read,
+                                        gates.get("signoff")))
     diagnostics.extend(_cross_checks(release, families, invalid, root_doc))
     diagnostics.extend(_signoff_checks(release, gates.get("signoff"), root_doc))
     if diagnostics:
@@ -207,12 +219,52 @@ def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: 
         elif entry.gate not in ACKNOWLEDGEABLE:
             found.append(doc.diagnostic(("acknowledge", index, "gate"),
                                         f"gate '{entry.gate}' takes no acknowledgements",
-                                        f"only {', '.join(ACKNOWLEDGEABLE)} findings can be acknowledged; change "
+                                        f"only {' and '.join(ACKNOWLEDGEABLE)} findings can be acknowledged; change "
                                         f"gates/{entry.gate}.yaml (its thresholds) instead"))
+        elif entry.gate == "bias" and entry.metric and entry.metric.split(".", 1)[0] not in BIAS_CHECKS:
+            check = entry.metric.split(".", 1)[0]
+            found.append(doc.diagnostic(("acknowledge", index, "metric"), f"unknown bias check '{check}'",
+                                        did_you_mean(check, BIAS_CHECKS) + " (a bias acknowledgement names a check, "
+                                        "or a check and a cell: dominance.identity/gender/women)"))
     for name in families:
         if name not in routed:
             found.append(doc.diagnostic(("curriculum",), f"family '{name}' is not routed by any curriculum stage",
                                         "list it under the 'families' of at least one stage"))
+    return found
+
+
+def _bias_checks(gate: BiasGateConfig, site: Site, base_dir: Path, read: Any,
+                 signoff: GateConfig | None) -> list[Diagnostic]:
+    """The lexicons exist and read as lexicons, the checks name lexicons that exist, the review is defined."""
+    found: list[Diagnostic] = []
+    doc, where = site.doc, site.path
+    for index, pattern in enumerate(gate.lexicon_patterns() if gate.lexicons else []):
+        if not files_matching([pattern], base_dir):
+            found.append(doc.diagnostic(where + ("lexicons", index), f"no lexicon file matches '{pattern}'",
+                                        "paths are relative to the file that declares them"))
+    kinds: dict[str, str] = {}
+    for file in gate.lexicon_files(base_dir):
+        lexicon_doc = read(base_dir / file)
+        lexicon = validate_located(Lexicon, lexicon_doc, (), found) if lexicon_doc else None
+        if lexicon is not None:
+            kinds[lexicon_name(file)] = lexicon.kind
+    if not kinds:
+        return found
+    explicit_rates = "max_rate" in gate.assistant_rate.model_fields_set
+    named = [(("assistant_rate", "max_rate", name), name, "assistant") for name in gate.assistant_rate.max_rate
+             if explicit_rates or name in kinds]
+    named += [(("dominance", "lexicons", name), name, "identity") for name in gate.dominance.lexicons]
+    for path, name, kind in named:
+        if kinds.get(name) != kind:
+            choices = {lexicon for lexicon, its in kinds.items() if its == kind}
+            found.append(doc.diagnostic(where + path, f"'{name}' is not an {kind} lexicon",
+                                        did_you_mean(name, choices) or f"{kind} lexicons: {', '.join(sorted(choices))}",
+                                        key=True))
+    reviews = signoff.reviews if isinstance(signoff, SignoffGateConfig) else {}
+    if "review" in gate.model_fields_set and gate.review is not None and gate.review not in reviews:
+        found.append(doc.diagnostic(where + ("review",), f"review '{gate.review}' is not defined",
+                                    did_you_mean(gate.review, reviews) + " (reviews are defined in the signoff gate, "
+                                    "gates/signoff.yaml)"))
     return found
 
 

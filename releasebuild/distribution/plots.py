@@ -53,7 +53,7 @@ def family_png(family: str, tokenizer: str, splits: dict[str, dict[str, Distribu
         axes[0].legend(fontsize=7, title="split (conversations)", title_fontsize=7)
         figure.suptitle(f"{family}: distributions by split", fontsize=11)
 
-    return _render((12, 3.6), Margins(left=0.6, right=0.2, top=0.6, bottom=0.55), draw)
+    return render((12, 3.6), Margins(left=0.6, right=0.2, top=0.6, bottom=0.55), draw)
 
 
 def overview_png(rows: dict[str, dict[str, dict[str, Any]]], tokenizer: str) -> bytes:
@@ -94,7 +94,7 @@ def overview_png(rows: dict[str, dict[str, dict[str, Any]]], tokenizer: str) -> 
         figure.suptitle("release overview", fontsize=11)
 
     label_width = 0.3 + 0.07 * max((len(name) for name in families), default=0)  # 8 pt family names
-    return _render((13, 1.6 + 0.45 * len(families)), Margins(left=label_width, right=0.2, top=0.6, bottom=0.75),
+    return render((13, 1.6 + 0.45 * len(families)), Margins(left=label_width, right=0.2, top=0.6, bottom=0.75),
                    draw)
 
 
@@ -108,7 +108,7 @@ class Margins:
     bottom: float
 
 
-def _render(size: tuple[float, float], margins: Margins, draw: Callable[[Any], None]) -> bytes:
+def render(size: tuple[float, float], margins: Margins, draw: Callable[[Any], None]) -> bytes:
     import matplotlib.style
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

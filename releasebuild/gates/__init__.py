@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from releasebuild.gates import dedup, distribution, leakage, privacy, provenance, quarantine, signoff
+from releasebuild.gates import bias, dedup, distribution, leakage, privacy, provenance, quarantine, signoff
 from releasebuild.gates.base import GateConfig
 from releasebuild.steps.base import Step, StepSpec
 
@@ -19,6 +19,7 @@ class GateKind:
 
 
 GATES: dict[str, GateKind] = {
+    "bias": GateKind(bias.BiasGateConfig, bias.BiasGate, bias.build_steps),
     "dedup": GateKind(dedup.DedupGateConfig, dedup.DedupGate, dedup.build_steps),
     "distribution": GateKind(distribution.DistributionGateConfig, distribution.DistributionGate,
                              distribution.build_steps),
@@ -29,7 +30,7 @@ GATES: dict[str, GateKind] = {
     "signoff": GateKind(signoff.SignoffGateConfig, signoff.SignoffGate, signoff.build_steps),
 }
 # Gates no release goes without: when release.yaml does not declare them, they run with their defaults.
-ALWAYS_ON: tuple[str, ...] = ("privacy", "provenance", "dedup", "leakage", "distribution", "signoff")
+ALWAYS_ON: tuple[str, ...] = ("privacy", "provenance", "dedup", "leakage", "distribution", "bias", "signoff")
 # Gates whose findings release.yaml's `acknowledge:` can accept; an acknowledgement for any other gate is an error.
-ACKNOWLEDGEABLE: tuple[str, ...] = ("distribution",)
+ACKNOWLEDGEABLE: tuple[str, ...] = ("distribution", "bias")
 GATE_CONFIGS: dict[str, type[GateConfig]] = {gate_id: kind.config for gate_id, kind in GATES.items()}

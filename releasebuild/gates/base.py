@@ -26,6 +26,11 @@ class GateConfig(Strict):
         """Problems only visible next to the release: (path in the gate definition, message, hint)."""
         return []
 
+    def located(self, directory: str) -> GateConfig:
+        """This config as declared in a file of `directory` (relative to release.yaml): gates whose settings name
+        files resolve them from there."""
+        return self
+
 
 @dataclass(frozen=True)
 class GateBuild:

@@ -18,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from releasebuild.config.located import Path_
 from releasebuild.config.models import STAGES, Name, Strict
 from releasebuild.gates.base import GateBuild, GateConfig
+from releasebuild.gates.bias import BIAS_STEP, bound_review
 from releasebuild.review.judge import BLOCKING, judge, review_sample
 from releasebuild.review.pages import review_index, review_report_markdown
 from releasebuild.review.record import SignoffRecord, review_form
@@ -95,13 +96,14 @@ class SignoffGateConfig(GateConfig):
         """release.yaml's `signoffs.required`, or every review this file defines."""
         return list(declared) if declared is not None else sorted(self.reviews)
 
-    def review_spec(self, review: str, stages: dict[str, int]) -> dict[str, Any]:
-        """What the gate, the pages and the checks of a record need to know about one review in this release."""
+    def review_spec(self, review: str, stages: dict[str, int], bias_review: str | None) -> dict[str, Any]:
+        """What the gate, the pages and the checks of a record need to know about one review in this release.
+        `bias_review`: the review that also signs the bias report's sections of its families."""
         spec = self.reviews[review]
         items = spec.rubric or list(self.rubric)
         return {"title": spec.title or review, "description": spec.description, "roles": list(spec.roles),
                 "families": self.scope(review, stages), "size": spec.size,
-                "rubric": {item: self.rubric[item] for item in items}}
+                "rubric": {item: self.rubric[item] for item in items}, "bias_report": review == bias_review}
 
 
 def qa_step_id(family: str) -> str:
@@ -110,7 +112,8 @@ def qa_step_id(family: str) -> str:
 
 def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
     required = config.required(build.signoffs_required)
-    reviews = {review: config.review_spec(review, build.stages) for review in required}
+    bias_review = bound_review(build.gates.get("bias"), required)
+    reviews = {review: config.review_spec(review, build.stages, bias_review) for review in required}
     scopes = {review: spec["families"] for review, spec in reviews.items()}
     sampling = {"seed": config.seed, "stratify_by": list(config.stratify_by), "method": METHOD}
     specs: list[StepSpec] = []
@@ -127,20 +130,23 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
     # root's own marker, which release.yaml's checks cannot see).
     params = {"blocking": config.blocking or build.protected_root, "thresholds": {"required": list(required)},
               "version": build.version, "protected_root": build.protected_root, "reviews": reviews, **sampling}
-    specs.append(StepSpec("release/signoff", SignoffGate.kind, params, tuple(qa_step_id(f) for f in covered),
+    # The bias review signs its families' sections of the bias report too, so the gate reads their digests.
+    bias = (BIAS_STEP,) if bias_review else ()
+    specs.append(StepSpec("release/signoff", SignoffGate.kind, params, tuple(qa_step_id(f) for f in covered) + bias,
                           sources=tuple(files), source_dir=build.base_dir,
-                          reads={qa_step_id(family): ("meta",) for family in covered}))
+                          reads={step: ("meta",) for step in (*(qa_step_id(family) for family in covered), *bias)}))
     return specs
 
 
 class SignoffGate(Step):
     kind = "gate_signoff"
-    code_version = "2"
+    code_version = "3"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.params
-        qa = {ctx.inputs[dep].meta["family"]: ctx.inputs[dep].meta for dep in ctx.spec.deps}
+        qa = {ctx.inputs[dep].meta["family"]: ctx.inputs[dep].meta for dep in ctx.spec.deps if dep != BIAS_STEP}
+        sections = ctx.inputs[BIAS_STEP].meta["sections"] if BIAS_STEP in ctx.inputs else None
         records: dict[str, tuple[SignoffRecord, bytes]] = {}
         for source in ctx.sources:
             with open_uri(source.uri) as fh:
@@ -148,7 +154,7 @@ class SignoffGate(Step):
             records[PurePosixPath(source.name).stem] = (SignoffRecord.model_validate(yaml.safe_load(data)), data)
         results = []
         for review, spec in params["reviews"].items():
-            sample = review_sample(review, spec["families"], qa, params)
+            sample = review_sample(review, spec["families"], qa, params, sections if spec["bias_report"] else None)
             found = records.get(review)
             verdict = judge(review, sample, found[0] if found else None, params["protected_root"])
             results.append(verdict)

@@ -16,6 +16,7 @@ from releasebuild.config.load import validate_located
 from releasebuild.config.located import LocatedDocument, parse_located
 from releasebuild.engine import Engine
 from releasebuild.errors import DefinitionError, Diagnostic, Refused, ReleaseBuildError
+from releasebuild.gates.bias import BIAS_STEP
 from releasebuild.gates.signoff import qa_step_id
 from releasebuild.lock import read_records
 from releasebuild.review.judge import judge
@@ -41,6 +42,8 @@ def current_samples(project: Project, build: bool) -> dict[str, dict[str, Any] |
     reviews = required_reviews(project.definition)
     families = sorted({family for spec in reviews.values() for family in spec["families"]})
     targets = [qa_step_id(family) for family in families]
+    if any(spec["bias_report"] and spec["families"] for spec in reviews.values()):
+        targets.append(BIAS_STEP)  # the bias review signs its families' sections of the report too
     if build:
         results = build_targets(project, targets) if targets else {}
     else:
@@ -69,7 +72,7 @@ def status(path: Path, root: str | None = None) -> dict[str, Any]:
 def export_samples(path: Path, root: str | None = None, out: Path | None = None) -> dict[str, Any]:
     """Build the QA samples and their review pages (nothing else) and copy them where reviewers can read them."""
     project = open_project(path, root)
-    results = build_targets(project, [GATE_STEP, PRIVACY_GATE])
+    results = build_targets(project, [GATE_STEP, PRIVACY_GATE, BIAS_STEP])  # the bias gate's flagged samples
     if results[PRIVACY_GATE].meta["status"] == "fail":
         raise ReleaseBuildError("the privacy gate fails, so the samples may hold what it caught; fix that first "
                                 f"(`releasebuild apply` reports it): {results[PRIVACY_GATE].meta['why']}")

@@ -13,16 +13,21 @@ BLOCKING = ("pending", "stale", "rejected", "demo_refused")
 
 
 def review_sample(review: str, families: list[str], qa: dict[str, dict[str, Any]],
-                  sampling: dict[str, Any]) -> dict[str, Any]:
+                  sampling: dict[str, Any], sections: dict[str, str] | None = None) -> dict[str, Any]:
     """The review's sample across its families, from each family's QA step meta; `sampling`: seed, method and
-    stratify_by, as the QA steps were given them."""
+    stratify_by, as the QA steps were given them. `sections`: for the bias review, each family's bias report
+    section digest, which the review signs with the sample."""
     parts = {}
     for name in families:
         drawn = qa[name]["reviews"][review]
         parts[name] = {"digest": drawn["digest"], "records": qa[name]["records"], "size": drawn["size"],
                        "strata": drawn["strata"], "ids": drawn["ids"],
                        "page": f"qa/{review}/{name}.md", "file": f"qa/{review}/{name}.jsonl"}
-    digest = review_digest(review, {name: part["digest"] for name, part in parts.items()}) if parts else None
+        if sections is not None:
+            parts[name]["bias_report"] = sections[name]
+    signed = {name: {"sample": part["digest"], "bias_report": part["bias_report"]} if sections is not None
+              else part["digest"] for name, part in parts.items()}
+    digest = review_digest(review, signed) if parts else None
     return {"digest": digest, "seed": sampling["seed"], "method": sampling["method"],
             "stratify_by": list(sampling["stratify_by"]), "families": parts}
 
@@ -77,6 +82,10 @@ def stale_reasons(record: SignoffRecord, sample: dict[str, Any]) -> list[str]:
         reasons.append(f"{name} left its scope")
     for name in sorted(set(signed.families) & set(sample["families"])):
         before, now = signed.families[name], sample["families"][name]
+        if before.bias_report != now.get("bias_report"):
+            reasons.append(f"{name}'s section of the bias report changed" if before.bias_report and
+                           now.get("bias_report") else f"{name}'s bias report section is now "
+                           f"{'signed with' if now.get('bias_report') else 'not part of'} the review")
         if before.digest == now["digest"] or (resampled and before.records == now["records"]):
             continue
         if before.records != now["records"]:

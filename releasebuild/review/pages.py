@@ -17,20 +17,24 @@ def family_page(review: str, family: str, info: dict[str, Any], lines: list[tupl
            f"Family sample digest: `{info['digest']}`  ", "The review's digest, the one to sign, is on its index page.",
            "", "Record exceptions by id (`<family>/<id>`) on the review form.", ""]
     for number, (stratum, record_id, line) in enumerate(lines, start=1):
-        record = json.loads(line)
-        out += [f"## {number}. `{family}/{record_id}`", "",
-                f"split **{record['split']}** · stratum `{stratum}` · source `{record['provenance']['source']}`"]
-        if record.get("metadata"):
-            shown = ", ".join(f"{key}={value}" for key, value in sorted(record["metadata"].items()))
-            out.append(f"· metadata: {shown}")
-        out.append("")
-        for message in record["messages"]:
-            out.append(f"**{message['role']}**")
-            out.append("")
-            out += [f"> {text}" if text else ">" for text in message["content"].split("\n")]
-            out.append("")
-        out += ["---", ""]
+        out += conversation(f"{number}. `{family}/{record_id}`", json.loads(line), f"stratum `{stratum}`")
     return "\n".join(out)
+
+
+def conversation(heading: str, record: dict[str, Any], where: str, level: int = 2) -> list[str]:
+    """One published record as markdown lines: a heading, where it comes from, each message turn by turn."""
+    out = [f"{'#' * level} {heading}", "",
+           f"split **{record['split']}** · {where} · source `{record['provenance']['source']}`"]
+    if record.get("metadata"):
+        shown = ", ".join(f"{key}={value}" for key, value in sorted(record["metadata"].items()))
+        out.append(f"· metadata: {shown}")
+    out.append("")
+    for message in record["messages"]:
+        out.append(f"**{message['role']}**")
+        out.append("")
+        out += [f"> {text}" if text else ">" for text in message["content"].split("\n")]
+        out.append("")
+    return out + ["---", ""]
 
 
 def review_index(review: str, spec: dict[str, Any], sample: dict[str, Any], verdict: dict[str, Any],
@@ -47,6 +51,12 @@ def review_index(review: str, spec: dict[str, Any], sample: dict[str, Any], verd
     for name, part in sample["families"].items():
         out.append(f"| {name} | {part['records']} | {part['size']} | [{name}.md]({name}.md) | "
                    f"[{name}.jsonl]({name}.jsonl) |")
+    if spec.get("bias_report"):
+        out += ["", "This review also signs each family's section of the bias report (its counts and its own flags: "
+                "[bias/report.md](../../bias/report.md)); the digest above covers them. Conversations behind the "
+                "flags are in [bias/](bias/), one page per flagged family.", "",
+                "| family | bias report section |", "|---|---|"]
+        out += [f"| {name} | `{part['bias_report']}` |" for name, part in sample["families"].items()]
     out += ["", "## Rubric", "", "Answer each item pass or fail for the sample as a whole; name the records behind "
             "a failure in an exception.", "", "| item | what to check |", "|---|---|"]
     out += [f"| {item} | {text} |" for item, text in spec["rubric"].items()]

@@ -34,6 +34,8 @@ class FamilySample(Strict):
     digest: str = Field(pattern=DIGEST)
     records: int = Field(ge=0, description="records of the family that ship")
     size: int = Field(ge=0, description="records drawn for the review")
+    bias_report: str | None = Field(None, pattern=DIGEST, description="the bias review only: the family's section "
+                                                                      "of bias/report.json, signed with the sample")
 
 
 class SampleRef(Strict):
@@ -100,7 +102,15 @@ class SignoffRecord(_Decision):
         return self
 
     def expected_id(self) -> str:
-        return content_id(self.review, self.model_dump(mode="json", exclude={"id"}))
+        return content_id(self.review, _content(self.model_dump(mode="json", exclude={"id"})))
+
+
+def _content(data: dict[str, Any]) -> dict[str, Any]:
+    """A record's data without the bias_report of families that have none (records made before it existed)."""
+    for family in data["sample"]["families"].values():
+        if family.get("bias_report") is None:
+            family.pop("bias_report", None)
+    return data
 
 
 def content_id(review: str, content: dict[str, Any]) -> str:
@@ -124,7 +134,8 @@ def make_record(decision: ReviewForm, sample: dict[str, Any], at: dt.datetime,
         "notes": decision.notes, "demo": demo,
         "sample": {"digest": sample["digest"], "seed": sample["seed"], "method": sample["method"],
                    "stratify_by": list(sample["stratify_by"]),
-                   "families": {name: {key: family[key] for key in ("digest", "records", "size")}
+                   "families": {name: {key: family[key] for key in ("digest", "records", "size", "bias_report")
+                                       if key in family}
                                 for name, family in sorted(sample["families"].items())}},
         "recorded_at": at.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
     }
@@ -141,7 +152,7 @@ _ORDER = ("id", "review", "version", "demo", "reviewer", "decision", "rubric", "
 
 
 def render_record(record: SignoffRecord) -> str:
-    data = record.model_dump(mode="json")
+    data = _content(record.model_dump(mode="json"))
     data["exceptions"] = [{k: v for k, v in entry.items() if v is not None} for entry in data["exceptions"]]
     ordered = {key: data[key] for key in _ORDER}
     header = ("# A sign-off recorded by `releasebuild signoff record`. The id is a digest of the rest: an edit by\n"

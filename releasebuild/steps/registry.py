@@ -5,6 +5,7 @@ from __future__ import annotations
 from releasebuild.gates import GATES
 from releasebuild.gates.coverage import CoverageGate
 from releasebuild.steps.base import Step
+from releasebuild.steps.bias_counts import BiasCounts
 from releasebuild.steps.curriculum import Curriculum
 from releasebuild.steps.export import Export
 from releasebuild.steps.fingerprint import Fingerprint
@@ -22,7 +23,7 @@ from releasebuild.steps.stats import Stats
 
 STEP_KINDS: dict[str, type[Step]] = {
     kind.kind: kind
-    for kind in (RuleStep, Ingest, PrivacyScan, Fingerprint, Split, Export, Provenance, Stats, Curriculum,
+    for kind in (RuleStep, Ingest, PrivacyScan, Fingerprint, Split, Export, Provenance, Stats, BiasCounts, Curriculum,
                  GateSummary, Manifest, Publish, QASample, ReleaseNotes, CoverageGate,
                  *(gate.step for gate in GATES.values()))
 }

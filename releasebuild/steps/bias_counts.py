@@ -1,0 +1,67 @@
+"""One family's bias counts by split, and a small sample of every cell, from the records that ship.
+
+Streams what export streams (the privacy step's records beside the split assignment) and keeps tables of
+counts (bias/counts.py). The lexicons are the step's sources, so editing one reruns this step and the gate,
+nothing upstream.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from releasebuild.bias.counts import FamilyCounter
+from releasebuild.bias.lexicon import Lexicon
+from releasebuild.steps.base import SourceFile, Step, StepContext
+from releasebuild.steps.export import split_tail
+from releasebuild.store.io import open_uri
+
+COUNTS_FILE = "counts.json"
+SAMPLES_FILE = "samples.jsonl"
+
+
+def lexicon_name(file: str) -> str:
+    """A lexicon is named after its file: gates/lexicons/gender.yaml is `gender`."""
+    return file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def read_lexicons(sources: list[SourceFile]) -> tuple[dict[str, Lexicon], dict[str, Any]]:
+    """The lexicons by name (validated when the definition was loaded), and what the report says of each."""
+    found, described = {}, {}
+    for source in sources:
+        with open_uri(source.uri) as fh:
+            lexicon = Lexicon.model_validate(yaml.safe_load(fh))
+        name = lexicon_name(source.name)
+        found[name] = lexicon
+        described[name] = {"file": source.name, "digest": source.digest, "title": lexicon.title,
+                           "kind": lexicon.kind, "description": lexicon.description,
+                           "terms": {category: len(spec.terms) for category, spec in lexicon.categories.items()}}
+    return dict(sorted(found.items())), dict(sorted(described.items()))
+
+
+class BiasCounts(Step):
+    kind = "bias_counts"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        params = ctx.params
+        lexicons, described = read_lexicons(ctx.sources)
+        counter = FamilyCounter(lexicons, params["labels"], params["max_label_values"], params["sample"]["size"],
+                                params["sample"]["seed"])
+        privacy_id, split_id = ctx.spec.deps
+        with ctx.input_path(privacy_id, "records.jsonl").open("rb") as records, \
+                ctx.input_path(split_id, "assignment.jsonl").open("rb") as assignment:
+            for body, assigned_line in zip(records, assignment, strict=True):
+                assigned = json.loads(assigned_line)
+                split = assigned["split"]
+                if split is None:  # does not ship
+                    continue
+                counter.add(assigned["id"], split, json.loads(body), body[:-2] + split_tail(split))
+        section = counter.section()
+        ctx.write_json(COUNTS_FILE, {"family": params["family"], "lexicons": described, "splits": section,
+                                     "cells": counter.cells()})
+        ctx.write_lines(SAMPLES_FILE, counter.drawn())
+        return {"family": params["family"], "conversations": section["all"]["conversations"]}
