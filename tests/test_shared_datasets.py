@@ -317,3 +317,29 @@ def test_esconv_situations_never_straddle_splits(built: Built) -> None:
     assert all(len(s) == 1 for s in splits.values())
     assert members["daily stresses"] == 2 and members["Anxiety about losing my job"] == 2
     assert members["I found my mom murdered on the side of her house"] == 3  # 2 failed + 1 ESConv
+
+
+# --- the bias report -------------------------------------------------------------------------------------------
+
+def test_bias_report_carries_esconv_emotion_and_problem_distributions_per_split(built: Built) -> None:
+    """ESConv's labels reach the report through the records' metadata: per split, and over every split exactly as
+    counted here from the source files."""
+    expected: dict[str, Counter[str]] = defaultdict(Counter)
+    for name in ESCONV_FILES:
+        with (SHARED_DATA / "esconv" / name).open(encoding="utf-8") as fh:
+            for line in fh:
+                session = json.loads(line)
+                for label in ("emotion_type", "problem_type"):
+                    expected[label][session[label]] += 1
+    report = built.json("bias/report.json")
+    splits = report["families"]["esconv"]["splits"]
+    for label in ("emotion_type", "problem_type"):
+        assert splits["all"]["labels"][label] == dict(expected[label])
+        per_split = {split: splits[split]["labels"][label] for split in ("train", "val", "test")}
+        assert sum((Counter(values) for values in per_split.values()), Counter()) == expected[label]
+        assert {split: sum(values.values()) for split, values in per_split.items()} == {
+            split: splits[split]["conversations"] for split in per_split}
+    page = (built.dir / "bias" / "report.md").read_text(encoding="utf-8")
+    assert "`emotion_type`, share of conversations per split:" in page and "| anxiety |" in page
+    keys = {artifact["key"] for artifact in built.manifest["artifacts"]}
+    assert {"bias/report.json", "bias/report.md", "bias/labels-esconv.png"} <= keys
