@@ -60,7 +60,8 @@ def planted(count: int = 100) -> dict[str, list[dict[str, Any]]]:
     for i in range(count):
         gendered = "my wife" if i % 10 else "my husband"
         faith = " I was at the mosque today." if i % 4 == 0 else ""
-        alpha.append(row(f"a{i:03d}", f"I argue with {gendered} about money.{faith}", REFER if faith else CALM))
+        alpha.append(row(f"a{i:03d}", f"I argue with {gendered} about money.{faith}", REFER if faith else CALM,
+                         "work" if i % 5 == 0 else "sleep"))
     beta = []
     for i in range(count):
         gendered = "my brother" if i % 4 else "my sister"
@@ -152,9 +153,9 @@ def test_crisis_referrals_by_identity_mention_and_stereotyped_phrasing_are_flagg
 
 def test_labels_language_and_reading_level_are_counted_per_split(built: ReleaseFixture) -> None:
     splits = report_of(built)["families"]["alpha"]["splits"]
-    assert splits["all"]["labels"] == {"topic": {"sleep": 100}}
+    assert splits["all"]["labels"] == {"topic": {"sleep": 80, "work": 20}}
     assert sum(splits[s]["conversations"] for s in ("train", "val", "test") if s in splits) == 100
-    assert {s: row["labels"]["topic"]["sleep"] for s, row in splits.items()} == {
+    assert {s: sum(row["labels"]["topic"].values()) for s, row in splits.items()} == {
         s: row["conversations"] for s, row in splits.items()}
     assert splits["all"]["languages"] == {"user": {"en": 100}, "assistant": {"en": 100}}
     assert 0 < splits["all"]["reading_level"]["user"]["mean"] < 12
@@ -249,7 +250,8 @@ def test_a_release_without_lexicons_still_reports_and_says_so(tmp_path: Path) ->
     assert api.apply(fixture.release_yaml).outcome.error is None
     report = report_of(fixture)
     assert report["status"] == "warn" and "no lexicon matched" in report["lexicons"]["note"]
-    assert report["families"]["alpha"]["splits"]["all"]["labels"] == {"topic": {"sleep": 8}}
+    assert report["families"]["alpha"]["splits"]["all"]["labels"] == {"topic": {"sleep": 6, "work": 2}}
+    assert report["charts"] == ["bias/labels-alpha.png"]  # beta has one topic: its table says it all
 
 
 # --- the previous release --------------------------------------------------------------------------------------

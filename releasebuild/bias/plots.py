@@ -96,11 +96,10 @@ def assistant_png(families: dict[str, Any]) -> bytes:
                   Margins(left=label_width, right=0.2, top=0.6, bottom=1.2), draw)
 
 
-def labels_png(family: str, splits: dict[str, Any]) -> bytes:
+def labels_png(family: str, splits: dict[str, Any], fields: list[str]) -> bytes:
     """Per label field, the share of each split's conversations with each value (the most common values)."""
     import numpy as np
 
-    fields = [name for name, values in splits[ALL]["labels"].items() if "too_many_values" not in values]
     present = [split for split in SPLIT_COLORS if split in splits]
 
     longest = max((len(value) for name in fields for value in splits[ALL]["labels"][name]), default=4)

@@ -185,7 +185,7 @@ def section_digest(section: dict[str, Any]) -> str:
 
 class BiasGate(Step):
     kind = "gate_bias"
-    code_version = "1"
+    code_version = "2"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -293,21 +293,33 @@ def _flagged_samples(ctx: StepContext, flags: list[dict[str, Any]], directory: s
 
 
 def _write_charts(ctx: StepContext, families: dict[str, Any], release: dict[str, Any]) -> list[str]:
-    from releasebuild.bias.plots import assistant_png, identity_png, labels_png  # matplotlib: only when it runs
+    """The charts there is something to draw for (matplotlib is imported only then)."""
 
     charts = []
 
-    def chart(name: str, png: bytes) -> None:
+    def chart(name: str, draw: Any, *args: Any) -> None:
         key = f"bias/{name}.png"
         with ctx.create(f"{name}.png", publish=key, kind="gate_report") as out:
-            out.write(png)
+            out.write(draw(*args))
         charts.append(key)
 
     if release["identity"]:
-        chart("identity", identity_png(families, release))
+        chart("identity", plots().identity_png, families, release)
     if any(entry["splits"][ALL]["assistant_patterns"] for entry in families.values()):
-        chart("assistant", assistant_png(families))
+        chart("assistant", plots().assistant_png, families)
     for name, entry in families.items():
-        if any("too_many_values" not in values for values in entry["splits"][ALL]["labels"].values()):
-            chart(f"labels-{name}", labels_png(name, entry["splits"]))
+        if charted_labels(entry["splits"]):
+            chart(f"labels-{name}", plots().labels_png, name, entry["splits"], charted_labels(entry["splits"]))
     return charts
+
+
+def plots() -> Any:
+    from releasebuild.bias import plots as module  # matplotlib: ~1 s to import
+
+    return module
+
+
+def charted_labels(splits: dict[str, Any]) -> list[str]:
+    """The label fields worth a chart: tabulated, with more than one value (the tables show the rest)."""
+    return [name for name, values in splits[ALL]["labels"].items() if "too_many_values" not in values and
+            len(values) > 1]
