@@ -66,6 +66,23 @@ def listed(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in islice(fh, LISTED_PER_FAMILY)]
 
 
+def previous_report(ctx: Any, gate: str, format_version: int) -> tuple[dict[str, Any] | None, str]:
+    """The previous release's report of this gate (the step's only source), or None with why nothing is compared."""
+    from releasebuild.store.io import open_uri
+
+    known = ctx.params["previous"]
+    if known is None:
+        return None, "no previous release: nothing compared"
+    if not ctx.sources:
+        return None, f"previous release {known['version']} published no {gate} report: nothing compared"
+    with open_uri(ctx.sources[0].uri) as fh:
+        report = json.load(fh)
+    if report.get("format_version") != format_version:
+        return None, (f"previous release {known['version']}'s {gate} report has format "
+                      f"{report.get('format_version')}, not {format_version}: nothing compared")
+    return report, f"compared with {known['version']}"
+
+
 def gate_meta(gate: str, status: GateStatus, params: dict[str, Any], report: str,
               families: list[dict[str, Any]]) -> dict[str, Any]:
     """What a gate step returns for gates/summary.json: the failing families' reasons joined as its `why`."""

@@ -30,11 +30,10 @@ from releasebuild.bias.pages import report_markdown, samples_markdown
 from releasebuild.bias.reading_level import versions as reading_versions
 from releasebuild.config.models import Name, Strict
 from releasebuild.distribution.judge import Acknowledgement
-from releasebuild.gates.base import GateBuild, GateConfig, GateStatus
+from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, previous_report
 from releasebuild.keys import canonical_json
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 from releasebuild.steps.bias_counts import COUNTS_FILE, SAMPLES_FILE, BiasCounts
-from releasebuild.store.io import open_uri
 
 GATE = "bias"
 BIAS_STEP = f"release/{GATE}"
@@ -161,7 +160,7 @@ def build_steps(config: BiasGateConfig, build: GateBuild) -> list[StepSpec]:
                       reads={f"{name}/privacy": ("records.jsonl",), f"{name}/split": ("assignment.jsonl",)})
              for name in build.families]
     previous = build.previous
-    previous_report = previous.artifact(REPORT) if previous else None
+    previous_uri = previous.artifact(REPORT) if previous else None
     params = {
         "blocking": config.blocking,
         "thresholds": config.checks_json(),
@@ -169,11 +168,11 @@ def build_steps(config: BiasGateConfig, build: GateBuild) -> list[StepSpec]:
         "samples": f"qa/{config.review}/bias" if config.review else "qa/bias",
         "acknowledge": [{"family": entry["family"], "metric": entry["metric"], "reason": entry["reason"]}
                         for entry in build.acknowledgements if entry["gate"] == GATE],
-        "previous": {"version": previous.version, "report": previous_report is not None} if previous else None,
+        "previous": {"version": previous.version, "report": previous_uri is not None} if previous else None,
     }
     deps = tuple(spec.id for spec in specs)
     specs.append(StepSpec(BIAS_STEP, BiasGate.kind, params, deps, None,
-                          sources=(previous_report,) if previous_report else (), source_dir=build.base_dir,
+                          sources=(previous_uri,) if previous_uri else (), source_dir=build.base_dir,
                           reads={dep: ("meta", COUNTS_FILE, SAMPLES_FILE) for dep in deps}))
     return specs
 
@@ -197,7 +196,7 @@ class BiasGate(Step):
             data = json.loads(ctx.input_path(dep, COUNTS_FILE).read_bytes())
             counts[data["family"]] = data
         lexicons = next(iter(counts.values()))["lexicons"] if counts else {}
-        previous, note = _previous(ctx)
+        previous, note = previous_report(ctx, GATE, FORMAT_VERSION)
         before = previous["families"] if previous else {}
         release = flags_of.merged_identity({name: data["splits"] for name, data in counts.items()})
 
@@ -239,20 +238,6 @@ class BiasGate(Step):
         return {"gate": GATE, "status": status, "blocking": params["blocking"], "thresholds": checks,
                 "report": REPORT, "why": why, "flags": len(every),
                 "sections": {name: entry["section_digest"] for name, entry in families.items()}}
-
-
-def _previous(ctx: StepContext) -> tuple[dict[str, Any] | None, str]:
-    known = ctx.params["previous"]
-    if known is None:
-        return None, "no previous release: nothing compared"
-    if not ctx.sources:
-        return None, f"previous release {known['version']} published no bias report: nothing compared"
-    with open_uri(ctx.sources[0].uri) as fh:
-        report = json.load(fh)
-    if report.get("format_version") != FORMAT_VERSION:
-        return None, (f"previous release {known['version']}'s bias report has format "
-                      f"{report.get('format_version')}, not {FORMAT_VERSION}: nothing compared")
-    return report, f"compared with {known['version']}"
 
 
 def _release_composition(release: dict[str, Any]) -> dict[str, Any]:

@@ -27,10 +27,9 @@ from releasebuild.distribution.judge import (
 from releasebuild.distribution.stats import METRICS, TOKEN_METRICS, Distribution
 from releasebuild.distribution.tokenizers import Fallback, TokenizerName, resolve
 from releasebuild.errors import DefinitionError, Diagnostic
-from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta
+from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta, previous_report
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.stats import ALL, STATS_FILE, Stats
-from releasebuild.store.io import open_uri
 
 GATE = "distribution"
 REPORT = "gates/distribution.json"
@@ -134,7 +133,7 @@ def build_steps(config: DistributionGateConfig, build: GateBuild) -> list[StepSp
                       reads={f"{name}/privacy": ("records.jsonl",), f"{name}/split": ("assignment.jsonl",)})
              for name in build.families]
     previous = build.previous
-    previous_report = previous.artifact(REPORT) if previous else None
+    previous_uri = previous.artifact(REPORT) if previous else None
     params = {
         "blocking": config.blocking,
         "thresholds": config.model_dump(mode="json"),
@@ -143,11 +142,11 @@ def build_steps(config: DistributionGateConfig, build: GateBuild) -> list[StepSp
         "ranges": {name: config.ranges_for(name) for name in build.families},
         "acknowledge": [{"family": entry["family"], "metric": entry["metric"], "reason": entry["reason"]}
                         for entry in build.acknowledgements if entry["gate"] == GATE],
-        "previous": {"version": previous.version, "report": previous_report is not None} if previous else None,
+        "previous": {"version": previous.version, "report": previous_uri is not None} if previous else None,
     }
     deps = tuple(spec.id for spec in specs)
     specs.append(StepSpec(f"release/{GATE}", DistributionGate.kind, params, deps, None,
-                          sources=(previous_report,) if previous_report else (), source_dir=build.base_dir,
+                          sources=(previous_uri,) if previous_uri else (), source_dir=build.base_dir,
                           reads={dep: ("meta", STATS_FILE) for dep in deps}))
     return specs
 
@@ -161,7 +160,7 @@ class DistributionGate(Step):
         params = ctx.params
         tokenizer = params["tokenizer"]
         current = {ctx.inputs[dep].meta["family"]: ctx.inputs[dep].meta["splits"] for dep in ctx.spec.deps}
-        previous, note = _previous(ctx)
+        previous, note = previous_report(ctx, GATE, FORMAT_VERSION)
         regression = params["thresholds"]["regression"]
         metrics = list(regression["metrics"])
         if previous and not _same_counting(previous, params):
@@ -199,21 +198,6 @@ class DistributionGate(Step):
         with ctx.create("report.md", publish="gates/distribution.md", kind="gate_report") as out:
             out.write(_markdown(report).encode("utf-8"))
         return gate_meta(GATE, status, params, REPORT, families)
-
-
-def _previous(ctx: StepContext) -> tuple[dict[str, Any] | None, str]:
-    """The previous release's distribution report, or None with why nothing is compared."""
-    known = ctx.params["previous"]
-    if known is None:
-        return None, "no previous release: nothing compared"
-    if not ctx.sources:
-        return None, f"previous release {known['version']} published no distribution report: nothing compared"
-    with open_uri(ctx.sources[0].uri) as fh:
-        report = json.load(fh)
-    if report.get("format_version") != FORMAT_VERSION:
-        return None, (f"previous release {known['version']}'s distribution report has format "
-                      f"{report.get('format_version')}, not {FORMAT_VERSION}: nothing compared")
-    return report, f"compared with {known['version']}"
 
 
 def _same_counting(previous: dict[str, Any], params: dict[str, Any]) -> bool:
