@@ -224,3 +224,34 @@ def test_takedowns_remove_records_here_and_revoke_earlier_copies(pii_release: Re
         "version": VERSION, "family": "alpha", "id": "a03", "record_digest": earlier["a03"]["record_digest"],
         "split": earlier["a03"]["split"], "shard": earlier["a03"]["shard"], "reason": "consent withdrawn",
         "revoked_by": "v2026-12-01"}]
+
+
+@pytest.mark.parametrize("settings, expected", [
+    ({"blocking": False}, "gates/privacy.yaml:2:11: the privacy gate must block on a protected root"),
+    ({"mode": "patterns_only"}, "gates/privacy.yaml:1:7: a protected root needs privacy mode 'ner'"),
+])
+def test_a_protected_root_refuses_the_fail_open_privacy_settings(pii_release: ReleaseFixture, settings: dict[str, Any],
+                                                                 expected: str) -> None:
+    pii_release.edit_yaml(pii_release.release_yaml, root={"uri": "prod", "protected": True},
+                          signoffs={"required": ["clinician_qa"]})
+    (pii_release.dir / "gates" / "privacy.yaml").write_text(
+        "\n".join(f"{key}: {str(value).lower()}" for key, value in {"mode": "ner", **settings}.items()) + "\n")
+    with pytest.raises(DefinitionError) as caught:
+        api.validate(pii_release.release_yaml)
+    (diagnostic,) = caught.value.diagnostics
+    assert str(diagnostic).startswith(expected), diagnostic
+
+
+def test_a_root_marked_protected_refuses_patterns_only_and_blocks_whatever_release_yaml_says(
+        pii_release: ReleaseFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    # The protection is the root's own (its marker), not this release.yaml's: a definition pointed at it still
+    # fails closed.
+    root = pii_release.dir / "published"
+    root.mkdir()
+    (root / "releasebuild-root.json").write_text('{"protected": true}')
+    assert cli.main(["plan", str(pii_release.release_yaml), "--json"]) == 4
+    assert "patterns_only" in json.loads(capsys.readouterr().out)["error"]
+    set_privacy(pii_release, mode="ner", blocking=False, families={"alpha": {"policy": "block"}})
+    assert cli.main(["apply", str(pii_release.release_yaml), "--json"]) == 3
+    assert "blocked by gate(s) privacy" in json.loads(capsys.readouterr().out)["error"]
+    assert not (root / "releases").exists()

@@ -170,6 +170,8 @@ def load_definition(path: Path) -> Definition:
                                         gates.get("signoff")))
     diagnostics.extend(_cross_checks(release, families, invalid, root_doc))
     diagnostics.extend(_signoff_checks(release, gates.get("signoff"), root_doc))
+    privacy_site = gate_sites.get("privacy", Site(root_doc, ("gates",)))
+    diagnostics.extend(_privacy_checks(release, gates.get("privacy"), privacy_site))
     if diagnostics:
         raise DefinitionError(diagnostics)
     return Definition(release, path, families, gates, dict(sorted(files.items())), takedowns, rules)
@@ -284,6 +286,23 @@ def _signoff_checks(release: Release, gate: GateConfig | None, doc: LocatedDocum
     if release.root.protected and not gate.blocking:
         found.append(doc.diagnostic(("gates", "signoff"), "the signoff gate must block on a protected root",
                                     "remove 'blocking: false' from the signoff gate"))
+    return found
+
+
+def _privacy_checks(release: Release, gate: GateConfig | None, site: Site) -> list[Diagnostic]:
+    """A protected root ships nothing the privacy gate did not scan with NER and could not block: the fail-open
+    settings are refused there (gates.privacy.build_steps refuses them too when the protection comes from the root's
+    marker rather than from release.yaml)."""
+    if not release.root.protected or gate is None:
+        return []
+    found: list[Diagnostic] = []
+    if not gate.blocking:
+        found.append(site.doc.diagnostic(site.path + ("blocking",), "the privacy gate must block on a protected root",
+                                         "remove 'blocking: false' from the privacy gate"))
+    if getattr(gate, "mode", "ner") == "patterns_only":
+        found.append(site.doc.diagnostic(site.path + ("mode",), "a protected root needs privacy mode 'ner': "
+                                         "'patterns_only' looks for no names, places or dates",
+                                         "set `mode: ner` (the spaCy model is pinned in pyproject.toml)"))
     return found
 
 

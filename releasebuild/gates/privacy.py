@@ -17,6 +17,7 @@ from pydantic import Field, field_validator, model_validator
 
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
+from releasebuild.errors import Refused
 from releasebuild.gates.base import GateBuild, GateConfig, gate_meta, listed
 from releasebuild.privacy.detector import (
     DEFAULT_MODEL,
@@ -144,10 +145,16 @@ def load_gate_config(path: str | Path) -> PrivacyGateConfig:
 
 
 def build_steps(config: PrivacyGateConfig, build: GateBuild) -> list[StepSpec]:
-    families = build.families
-    """The gate's judgement; the per-family scans are built with each family (graph.family_steps)."""
-    scans = tuple(f"{name}/privacy" for name in families)
-    params = {"blocking": config.blocking, "mode": config.mode, "thresholds": config.model_dump(mode="json")}
+    """The gate's judgement; the per-family scans are built with each family (graph.family_steps).
+
+    A protected root (declared, or recorded in the root's marker whatever release.yaml says) fails closed: the gate
+    blocks, and a scan without NER is refused."""
+    if build.protected_root and config.mode == "patterns_only":
+        raise Refused("the root is protected: the privacy gate's mode 'patterns_only' (no names, places or dates) "
+                      "is refused there; set `mode: ner` in gates/privacy.yaml")
+    scans = tuple(f"{name}/privacy" for name in build.families)
+    params = {"blocking": config.blocking or build.protected_root, "mode": config.mode,
+              "thresholds": config.model_dump(mode="json")}
     return [StepSpec("release/privacy", PrivacyGate.kind, params, scans,
                      reads={dep: ("meta", "findings.jsonl") for dep in scans})]
 
