@@ -23,7 +23,7 @@ from releasebuild.gates.leakage import LeakageGateConfig
 from releasebuild.gates.privacy import PrivacyGateConfig
 from releasebuild.gates.provenance import ProvenanceGateConfig
 from releasebuild.keys import digest
-from releasebuild.privacy.detector import ENTITIES, NER_ENTITIES
+from releasebuild.privacy.detector import ENTITIES, NER_ENTITIES, POLICY_ENTITIES
 from releasebuild.privacy.detector import versions as detector_versions
 from releasebuild.review.record import signoff_dir
 from releasebuild.steps.base import StepSpec
@@ -81,13 +81,14 @@ def _privacy_params(family: LoadedFamily, definition: Definition) -> dict[str, A
     # Every type is looked for whatever the thresholds list: findings are judged afterwards, so editing the list
     # re-judges from the scan table instead of rescanning.
     entities = [entity for entity in ENTITIES if config.mode == "ner" or entity not in NER_ENTITIES]
+    entities += POLICY_ENTITIES
     takedowns = [{"index": index, **entry.model_dump(exclude_none=True)}
                  for index, entry in enumerate(definition.takedowns) if entry.family in (None, name)]
     return {
         "family": name,
         "mapping": digest(family.config.record_rules()),
         "policy": config.policy_for(name),
-        "thresholds": dict(config.entities),
+        "thresholds": config.thresholds(),
         "allow": config.allow_entries(name),
         "sample": config.sample.model_dump(mode="json"),
         "detection": {"mode": config.mode, "model": config.model, "entities": entities,

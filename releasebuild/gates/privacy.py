@@ -36,8 +36,9 @@ Score = Annotated[float, Field(ge=0, le=1)]
 # Score at or above which an entity counts (and is redacted). Tuned on labelled chat-style text (bench/pii_eval.py).
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "PERSON": 0.5, "LOCATION": 0.5, "DATE_TIME": 0.5, "PHONE_NUMBER": 0.4, "EMAIL_ADDRESS": 0.5, "US_SSN": 0.5,
-    "CREDIT_CARD": 0.5, "IBAN_CODE": 0.5, "IP_ADDRESS": 0.5, "URL": 0.5,
+    "CREDIT_CARD": 0.5, "IBAN_CODE": 0.5, "IP_ADDRESS": 0.5, "URL": 0.5, "US_DRIVER_LICENSE": 0.5, "ID_NUMBER": 0.5,
 }
+POLICY_THRESHOLD = 0.5  # the score at which a year, an age or a weekday counts when the date policy redacts it
 
 # Public crisis and support lines are content, not PII: a conversation that points someone to them must keep them.
 HELPLINES: tuple[tuple[str, str], ...] = (
@@ -93,11 +94,27 @@ class Sample(Strict):
     seed: int = 20261123
 
 
+class DatesPolicy(Strict):
+    """What happens to the date-like values that are not dates (docs/gates.md, "Dates"). The defaults are the
+    stricter choice for years and ages: HIPAA Safe Harbor keeps a bare year and ages up to 89; a weekday names no
+    one and is kept unless asked."""
+
+    years: Literal["redact", "keep"] = Field("redact", description="a bare year about someone: 'since 2019'")
+    ages: Literal["redact", "over_89", "keep"] = Field("over_89", description="over_89: only ages of 90 and above")
+    weekdays: Literal["keep", "redact"] = "keep"
+
+    def thresholds(self) -> dict[str, float]:
+        counted = {"YEAR": self.years == "redact", "AGE": self.ages == "redact",
+                   "AGE_OVER_89": self.ages != "keep", "WEEKDAY": self.weekdays == "redact"}
+        return {entity: POLICY_THRESHOLD for entity, counts in counted.items() if counts}
+
+
 class PrivacyGateConfig(GateConfig):
     mode: Mode = Field("ner", description="ner: spaCy NER + patterns; patterns_only: no NER, chosen on purpose")
     model: str = Field(DEFAULT_MODEL, description="spaCy model package name (installed from PyPI)")
     entities: dict[Entity, Score] = Field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     policy: Policy = "redact"
+    dates: DatesPolicy = DatesPolicy()
     helplines: bool = Field(True, description="allow public crisis/support lines (see HELPLINES)")
     allow: list[AllowEntry] = Field(default_factory=list)
     families: dict[Name, FamilyPrivacy] = Field(default_factory=dict)
@@ -121,6 +138,10 @@ class PrivacyGateConfig(GateConfig):
                 found.append((("families", name), f"privacy settings for unknown family '{name}'",
                               f"did you mean '{close[0]}'?" if close else f"families: {', '.join(sorted(families))}"))
         return found
+
+    def thresholds(self) -> dict[str, float]:
+        """Entity type -> the score at which a finding counts: `entities`, plus what the date policy redacts."""
+        return dict(sorted({**self.entities, **self.dates.thresholds()}.items()))
 
     def policy_for(self, family: str) -> Policy:
         override = self.families.get(family)

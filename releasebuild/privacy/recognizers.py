@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,12 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from releasebuild.privacy import lexicon
+from releasebuild.privacy.shapes import structural_recognizers
+
 DATA = Path(__file__).with_name("data")
-WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
+WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+POSSESSIVE = re.compile(r"['’]s?$")
 
 # A pattern recognizer runs on a text only when its prefilter matches (the phone matcher is the slow one).
 PREFILTERS: dict[str, re.Pattern[str]] = {
@@ -149,34 +153,54 @@ class ChatNameRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
         results = []
+        scores: dict[int, float] = {}
         for match in WORD.finditer(text):
             score = self._score(text, match)
             if score:
-                results.append(_result(self, "PERSON", match.start(), self._surname_end(text, match.end()), score))
+                scores[match.start()] = score
+                end = match.end() - (len(POSSESSIVE.search(match.group()).group())  # type: ignore[union-attr]
+                                     if POSSESSIVE.search(match.group()) else 0)
+                results.append(_result(self, "PERSON", match.start(), self._surname_end(text, end), score))
+        if any(r.score < STRONG for r in results) and not _english(text):
+            results = [r for r in results if r.score >= STRONG]  # only what a cue says, in a text not in English
+        for listing in NAME_LIST.finditer(text):  # "Anna, Piotr and Kasia": one name makes the others names
+            items = list(WORD.finditer(text, listing.start(), listing.end()))
+            items = [w for w in items if w.group().lower() not in ("and", "or")]
+            if any(scores.get(w.start(), 0) >= 0.6 for w in items):
+                for item in items:
+                    lower = POSSESSIVE.sub("", item.group().lower())
+                    if item.start() not in scores and not lexicon.not_a_name(lower) and lower not in STOP_WORDS:
+                        results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
 
     def _score(self, text: str, match: re.Match[str]) -> float:
-        word, lower = match.group(), match.group().lower()
-        if lower in STOP_WORDS or lower in NOT_NAMES:
+        word, lower = match.group(), POSSESSIVE.sub("", match.group().lower())
+        if lower in STOP_WORDS or lower in NOT_NAMES or lexicon.clinical(lower) or lower in lexicon.CHAT_WORDS:
             return 0.0
         before = text[max(0, match.start() - 40):match.start()]
         shape = _shape(word)
-        if lower not in self.names:
+        if lexicon.month_in_passing(lower, before):
+            return 0.0
+        if not lexicon.first_name(lower):
             return self._unknown_word_score(text, match, before)
         cue = NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + 16])
-        if lower in self.common:
+        if lower in self.common or (lower not in self.names and lexicon.vocabulary(lower)):
             return 0.7 if cue and shape == "title" else 0.0
         if cue:
             return 0.85
         if shape == "title" and not _sentence_start(text, match.start()):
             return 0.7
-        return 0.6
+        if shape == "lower" and lexicon.name_word(lower):
+            return 0.0  # "not a penny left"
+        if lower not in self.names and not _english(text):
+            return 0.0  # "Pero", "vida": a sentence in Spanish is not a list of names
+        return 0.6 if lower in self.names or shape != "lower" else 0.5
 
     def _unknown_word_score(self, text: str, match: re.Match[str], before: str) -> float:
         """A word no list has is a name right after "my name is", or after "my sister" / before "said" when it
         is no common word."""
-        lower = match.group().lower()
-        if lower in common_words() or len(lower) < 3 or "'" in lower or "’" in lower:
+        lower = POSSESSIVE.sub("", match.group().lower())
+        if len(lower) < 3 or "'" in lower or "’" in lower or lexicon.not_a_name(lower):
             return 0.0
         if STRONG_NAME_CUE.search(before):
             return 0.85
@@ -184,16 +208,51 @@ class ChatNameRecognizer(EntityRecognizer):
         after = NAME_AFTER.match(text[match.end():match.end() + 16])
         if RELATION_CUE.search(before) or after or (titled and NAME_CUE.search(before)):
             return 0.6
+        if titled and lexicon.surname(lower):
+            return 0.6
+        if titled and not _sentence_start(text, match.start()):
+            return 0.5  # a capitalised word no English list has, inside a sentence
         return 0.0
 
     def _surname_end(self, text: str, end: int) -> int:
-        following = WORD.match(text, end + 1) if text[end:end + 1] == " " else None
+        """Where a name ends: its surname ("Maria Kowalska"), after a middle initial ("John Q. Public")."""
+        initial = MIDDLE_INITIAL.match(text, end)
+        start = initial.end() if initial else end + 1
+        following = WORD.match(text, start) if text[start - 1:start] == " " else None
         if following is None:
             return end
-        word, lower = following.group(), following.group().lower()
-        known = lower in self.surnames and lower not in self.common_surnames
-        titled = _shape(word) == "title" and lower not in common_words()
-        return following.end() if (known or titled) and lower not in STOP_WORDS else end
+        word, lower = following.group(), POSSESSIVE.sub("", following.group().lower())
+        known = lexicon.surname(lower) and lower not in self.common_surnames and not lexicon.vocabulary(lower)
+        titled = _shape(word) != "lower" and not lexicon.vocabulary(lower)
+        if initial and _shape(word) != "lower":
+            titled = True
+        if (known or titled) and lower not in STOP_WORDS:
+            return following.end() - (len(following.group()) - len(following.group().rstrip("'’s")) if
+                                      POSSESSIVE.search(following.group()) else 0)
+        return end
+
+
+MIDDLE_INITIAL = re.compile(r" [A-Z]\.? ?(?=[^\W\d_])")
+NAME_LIST = re.compile(r"\b[^\W\d_][\w'’-]*(?:,\s*[^\W\d_][\w'’-]*)+,?\s+(?:and|&|or)\s+[^\W\d_][\w'’-]*")
+STRONG = 0.85  # the score of a finding a cue word or the layout vouches for
+# A name that is a public reference, not a person in the conversation: a book's author, a disease, a method.
+AUTHOR_BEFORE = re.compile(r"(?:[\"”’]\s*by|\bbooks?\b[^.?!]{0,80}?\bby|\bwritten by|\bauthor(?:ed)?(?: by)?|"
+                           r"\bbook,?)\s+(?:drs?\.?\s+)?(?:[^\W\d_][\w.'’-]*\s+){0,3}$", re.IGNORECASE)
+EPONYM_AFTER = re.compile(r"^(?:['’]s)?\s+(?:syndrome|disease|disorder|delusion|encephalopathy|thyroiditis|palsy|"
+                          r"dementia|method|technique|scale|inventory|test|model|approach|institute)\b", re.IGNORECASE)
+
+
+def public_reference(text: str, start: int, end: int) -> bool:
+    """A book's author ("by Melody Beattie") or an eponym ("Alzheimer's disease", "Gottman method")."""
+    return bool(AUTHOR_BEFORE.search(text[max(0, start - 120):start]) or EPONYM_AFTER.match(text[end:end + 30]))
+
+
+@lru_cache(maxsize=4096)
+def _english(text: str) -> bool:
+    """Whether a text reads as English (py3langid): a word that is a name somewhere may be a plain word elsewhere."""
+    from releasebuild.bias.language import language
+
+    return language(text) in ("en", "und")
 
 
 TOWN_AFTER_COMMA = re.compile(r",\s*([A-Za-z][a-z]+(?:\s[A-Za-z][a-z]+)?)\b(?!')")
@@ -231,8 +290,10 @@ class ChatPlaceRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
         results = [_result(self, "LOCATION", start, end, score) for start, end, score in self._patterns(text)]
-        results += [_result(self, "LOCATION", start, end, score) for start, end, score in self._towns(text)]
-        return results
+        towns = [_result(self, "LOCATION", start, end, score) for start, end, score in self._towns(text)]
+        if any(r.score < STRONG for r in towns) and not _english(text):
+            towns = [r for r in towns if r.score >= STRONG]
+        return results + towns
 
     def _patterns(self, text: str) -> Iterator[tuple[int, int, float]]:
         for pattern, score in self.PATTERNS:
@@ -307,6 +368,8 @@ class ChatPlaceRecognizer(EntityRecognizer):
     def _score(self, text: str, span: list[re.Match[str]], name: str) -> float:
         cue = PLACE_CUE.search(text[max(0, span[0].start() - 30):span[0].start()])
         titled = all(_shape(w.group()) != "lower" for w in span)
+        if name in lexicon.words("countries.txt") or lexicon.month_in_passing(name, text[:span[0].start()]):
+            return 0.0  # "my partner lives in Canada" names no one; an address block's country line is found apart
         if name in self.common or name in STOP_WORDS or name in NOT_NAMES:
             return 0.7 if cue and titled and not _sentence_start(text, span[0].start()) else 0.0
         if cue:
@@ -327,15 +390,20 @@ class SpacyNerRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
-        results = []
-        for ent in nlp_artifacts.entities if nlp_artifacts else []:
+        results: list[RecognizerResult] = []
+        if nlp_artifacts is None or not nlp_artifacts.entities or not _english(text):
+            return results  # the English model reads other languages' capitals as names
+        for ent in nlp_artifacts.entities:
             entity = self.LABELS.get(ent.label_)
             if entity is None or entity not in entities:
                 continue
             start = ent.start_char + (len(m.group()) if (m := TITLE.match(ent.text)) else 0)
-            words = [w.lower() for w in WORD.findall(text[start:ent.end_char])]
-            if not words or any(w in NOT_NAMES for w in words) or all(w in STOP_WORDS for w in words):
+            words = [POSSESSIVE.sub("", w.lower()) for w in WORD.findall(text[start:ent.end_char])]
+            if len(words) == 1 and lexicon.month_in_passing(words[0], text[:start]):
                 continue
+            if not words or any(w in NOT_NAMES or lexicon.clinical(w) for w in words) or all(
+                    w in STOP_WORDS or (lexicon.not_a_name(w) and not lexicon.first_name(w)) for w in words):
+                continue  # "Good Luck", "Panic Attack Disorder", "Moderna"
             if len(words) == 1 and text[start:ent.end_char].isupper() and len(words[0]) <= 5:
                 continue  # an acronym
             score = 0.85 if any(w in self.names for w in words) else 0.6
@@ -364,8 +432,44 @@ def pattern_recognizers() -> list[EntityRecognizer]:
     phone_shape = PatternRecognizer(
         "PHONE_NUMBER", name="NanpShapeRecognizer", context=PHONE_CONTEXT, patterns=[Pattern(
             "NANP shape", r"(?<![\w-])(?:\+?1[-. ]|001[-. ])?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?:\s?x\d{1,5})?\b", 0.4)])
-    return [EmailRecognizer(), PhoneRecognizer(), phone_shape, UsSsnRecognizer(), CreditCardRecognizer(),
-            LuhnRecognizer(), UpperCaseIbanRecognizer(), IpRecognizer(), UrlRecognizer()]
+    international = PatternRecognizer(
+        "PHONE_NUMBER", name="InternationalPhoneShapeRecognizer", context=PHONE_CONTEXT, patterns=[Pattern(
+            "+country code", r"(?<![\w+])\+\d{1,3}[ .-]?(?:\(0?\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}\b", 0.6),
+            Pattern("grouped digits", r"(?<![\w-])\(?0\d{1,4}\)?[ .-]\d{2,4}(?:[ .-]\d{2,4}){1,3}\b", 0.4)])
+    return [EmailRecognizer(), PhoneRecognizer(supported_regions=PHONE_REGIONS), phone_shape, international,
+            UsSsnRecognizer(), CreditCardRecognizer(), LuhnRecognizer(), UpperCaseIbanRecognizer(), IpRecognizer(),
+            ChatUrlRecognizer(), *structural_recognizers()]
+
+
+# Regions whose national number formats are read without a country code (phonenumbers' metadata).
+PHONE_REGIONS = ("US", "GB", "CA", "AU", "IE", "NZ", "IN", "DE", "FR", "ES", "IT", "NL", "PL", "SE", "BR", "MX",
+                 "JP", "CN", "KR", "RU", "TR", "ZA")
+
+
+class ChatUrlRecognizer(UrlRecognizer):
+    """Presidio's URL recognizer, less what chat makes look like one: a missing space after a full stop
+    ("need.Tel me", "two.You know") has a capitalised top-level domain and no scheme, www or path."""
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        if re.match(r"(?i)[a-z][a-z0-9+.-]*://|www\.", pattern_text) or "/" in pattern_text or "@" in pattern_text:
+            return True
+        host = pattern_text.rstrip(".,;:!?)")
+        labels = host.split(".")
+        if len(labels) < 2 or not labels[-1]:
+            return False
+        tld = labels[-1]
+        if not (tld.islower() or tld.isupper()) or tld.lower() not in _suffixes():
+            return False
+        return not (len(labels) == 2 and lexicon.common(labels[0].lower()) and lexicon.common(tld.lower()))
+
+
+@cache
+def _suffixes() -> frozenset[str]:
+    """Top-level domains from the public suffix list snapshot tldextract ships (no download)."""
+    import tldextract
+
+    extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    return frozenset(suffix.rsplit(".", 1)[-1] for suffix in extract.tlds)
 
 
 PHONE_CONTEXT = ["phone", "number", "call", "text", "cell", "mobile", "reach", "contact", "tel", "whatsapp"]
@@ -377,7 +481,7 @@ class LuhnRecognizer(PatternRecognizer):
 
     def __init__(self) -> None:
         super().__init__("CREDIT_CARD", name="LuhnRecognizer", patterns=[
-            Pattern("13-19 digits", r"\b\d(?:[ -]?\d){12,18}\b", 0.3)],
+            Pattern("12-19 digits", r"\b\d(?:[ -]?\d){11,18}\b", 0.3)],
             context=["card", "credit", "debit", "visa", "mastercard", "amex", "cc", "paid"])
 
     def validate_result(self, pattern_text: str) -> bool:

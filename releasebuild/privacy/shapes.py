@@ -1,0 +1,328 @@
+"""Recognizers for PII told by its layout rather than its words: postal address blocks in many national layouts,
+form fields and speaker labels, ID numbers, names in non-Latin scripts, and the date policy's years and ages.
+
+Each is a Presidio EntityRecognizer over plain regular expressions (no model), run on every text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from releasebuild.privacy import lexicon
+
+CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"  # a capital, Latin scripts with diacritics
+WORDCHARS = r"[\w'’.-]"
+# Streets named by a word that ends in (German, Dutch, Nordic, ...) or starts with (Romance, Slavic) a street word.
+SUFFIX_STREET = (r"(?:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad|markt|straat|laan|"
+                 r"gracht|plein|kade|singel|dreef|steeg|gatan|vägen|gata|väg|veien|vegen|gaten|vej|gade|stræde|torget|"
+                 r"tie|katu|polku|kuja|utca|útca|ulice|sokak|sokağı|caddesi|bulvarı)")
+PREFIX_STREET = (r"(?:calle|c/|avenida|avda\.?|av\.|rua|r\.|travessa|alameda|praça|largo|estrada|rodovia|via|viale|"
+                 r"piazza|piazzale|corso|vicolo|largo|strada|rue|avenue|av|boulevard|bd|bld|chemin|allée|allee|place|"
+                 r"quai|impasse|cours|route|carrer|plaza|paseo|camino|ronda|ul\.|ulica|al\.|aleja|os\.|pl\.|plac|"
+                 r"ulitsa|prospekt|pr\.|pereulok|str\.)")
+ENGLISH_STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|court|ct|way|place|pl|terrace|"
+                  r"circle|cir|parkway|pkwy|highway|hwy|trail|trl|square|sq|crescent|close|row|loop|pike|alley|path|"
+                  r"grove|heights|hills?|crossing|point|park|view|gardens?|mews|walk|run|creek|landing|plaza|harbou?r|"
+                  r"estates?|meadows?|springs?|valley|village|pass|port|shores?|station|summit|track|turnpike|"
+                  r"fields?|manor|mill|oval|brooks?|burgs?|camp|cape|centers?|cliffs?|common|corners?|coves?|dale|"
+                  r"divide|expressway|falls|ferry|flats?|fords?|forest|forges?|fork|freeway|glens?|greens?|haven|"
+                  r"highlands?|islands?|isle|junction|keys?|knolls?|lakes?|lights?|locks?|lodge|motorway|"
+                  r"mountains?|neck|orchard|overpass|pines?|plains?|prairie|radial|ramp|ranch|rapids?|rest|route|"
+                  r"shoal|skyway|spur|stravenue|tunnel|underpass|unions?|viaduct|views?|villages?|ville|vista|ways|"
+                  r"wells?|marg|nagar|colony|chowk|enclave)")
+STREET_LINES: tuple[tuple[re.Pattern[str], float], ...] = (
+    # 12 Oak Street, 4821 Willow Bend Road Apt 3C, 12 N. Main St.
+    (re.compile(rf"\b\d{{1,6}}[A-Za-z]?,?\s+(?:[NSEW]\.?\s+)?(?:{WORDCHARS}+\s+){{1,3}}{ENGLISH_STREET}\b\.?"
+                r"(?:,?\s*(?:apt|apartment|suite|ste|unit|flat|#)\.?\s*#?\s*\w+)?", re.IGNORECASE), 0.85),
+    # Hauptstraße 12, Kerkstraat 8a, Storgatan 3
+    (re.compile(rf"\b[\w'’-]*{SUFFIX_STREET}(?:\s+\d{{1,5}}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:[/-]\d{{1,4}})?)",
+                re.IGNORECASE), 0.85),
+    # Am Markt 3, Unter den Linden 5 (German streets of several words ending in a number)
+    (re.compile(rf"\b(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+{CAP}\w+\s+\d{{1,4}}[a-z]?\b"), 0.7),
+    # Calle Mayor 12, Via Roma 3, ul. Długa 7, 12, rue de la Paix, 5 avenue Foch
+    (re.compile(rf"(?:\b\d{{1,5}}(?:\s?(?:bis|ter))?,?\s+)?\b{PREFIX_STREET}\s+(?:(?:de|del|della|di|da|do|dos|das|la|le|les|"
+                rf"du|des|d'|l'|y|e)\s+)*{CAP}[\w'’-]*(?:\s+{CAP}[\w'’-]*){{0,3}}(?:,?\s*(?:n[º°o]\.?\s*)?\d{{1,5}}"
+                r"[a-zA-Z]?(?:[/-]\d{1,4})?)?", re.IGNORECASE), 0.75),
+    # PO Box 123, Apt 4B, Suite 200, Flat 3, Unit 7
+    (re.compile(r"\b(?:p\.?\s?o\.?\s+box|postfach|apt|apartment|suite|ste|unit|flat)\.?\s*#?\s*\d+[A-Za-z]?\b",
+                re.IGNORECASE), 0.7),
+    # Military: PSC 1234, Box 5678 / Unit 1234 Box 5678 / CMR 450 Box 12 / USNS Harmon / USS Nimitz
+    (re.compile(r"\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{1,5}\b", re.IGNORECASE), 0.9),
+    (re.compile(rf"\bUSN?S\s+{CAP}[a-z]+(?:\s+{CAP}[a-z]+)?\b"), 0.85),
+    (re.compile(r"\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b"), 0.9),
+)
+# A line holding a postcode and a town, in many national layouts.
+POSTCODE_TOWN = re.compile(
+    rf"(?:\b(?:[A-Z]{{1,2}}-)?\d{{4,5}}|\b\d{{4}}\s?[A-Z]{{2}}|\b\d{{2}}-\d{{3}}|\b\d{{5}}-\d{{3}}|\b\d{{3}}\s\d{{2}}|"
+    rf"\b\d{{3}}-\d{{4}})\s+{CAP}[\w'’-]+(?:[ -]{CAP}[\w'’-]+)*")
+TOWN_POSTCODE = re.compile(
+    rf"\b{CAP}[\w'’-]+(?:[ -]{CAP}[\w'’-]+){{0,2}},?\s+(?:{CAP}{{2,3}}\s+)?(?:\d{{5}}(?:-\d{{3,4}})?|\d{{6}}|\d{{4}}|"
+    r"[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b")
+CODES = re.compile(
+    r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}\b"  # UK
+    r"|\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d\b"  # Canada
+    r"|〒\s?\d{3}-?\d{4}")  # Japan
+POSTCODE_CUE = re.compile(
+    r"(?i:\b(?:zip|zipcode|zip code|postcode|post code|postal code|postal|plz|cep|pin ?code|pincode|code postal|cap)"
+    r"\s*(?:code\s*)?(?:is|:|#|-)?\s*)((?:[A-Z]{1,2}-)?\d{3,6}(?:[ -]\d{3,4})?"
+    r"|[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}|\d{4}\s?[A-Za-z]{2}|[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d)\b")
+BARE_POSTCODE = re.compile(r"(?i:\b(?:near|around|in|from|to)\s+)(\d{5})\b(?!\s*(?:[%$€£]|people|steps|words|dollars|"
+                           r"euros|pounds|calories|miles|km|kilometers|feet|times|users|followers|views|points))")
+BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house|home|at)\s+(?:at\s+|in\s+)?"
+                      r"(?:number|no\.?|nr\.?|#)\s*)(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|flat|apartment|building|bldg)\s*(?:number|no\.?|#)\s*)"
+                      r"(\d{1,5}[A-Za-z]?)\b")
+INTERSECTION = re.compile(
+    rf"(?i:\b(?:corner of|intersection of|junction of|crossroads of|cross streets? (?:are|is)?)\s+)"
+    rf"((?:the\s+)?[\w'’.-]+(?:\s+[\w'’.-]+){{0,2}}\s+(?:and|&|/)\s+[\w'’.-]+(?:\s+{ENGLISH_STREET}\b\.?)?)"
+    rf"|\b({CAP}\w+\s+(?:St|Street|Ave|Avenue|Rd|Road|Blvd)\.?\s+(?:and|&)\s+{CAP}?\w+\s+"
+    rf"(?:St|Street|Ave|Avenue|Rd|Road|Blvd)\b\.?)")
+# A short line of capitalised words (a town, a region, a country) next to an address line belongs to the block.
+PLACE_LINE = re.compile(rf"^\s*(?:{CAP}[\w'’.-]*|\d{{1,6}}[A-Za-z]?|[a-z]{{1,3}})(?:[ ,-]+(?:{CAP}[\w'’.-]*|"
+                        rf"\d{{1,6}}[A-Za-z-]*|de|del|la|le|am|an|der|upon|on|sur|di|da|do))*[ ,]*$")
+NOT_PLACE_LINE = re.compile(r"(?i)^\s*(?:hi|hello|hey|dear|thanks|thank you|regards|best|cheers|sincerely|love|yours|"
+                            r"note|ps|p\.s\.|sent|re|subject|tl;dr|edit|update)\b")
+
+
+def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float) -> RecognizerResult:
+    return RecognizerResult(entity, start, end, score, recognition_metadata={
+        RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: True})
+
+
+class _Recognizer(EntityRecognizer):
+    """A recognizer whose `spans` yields (entity, start, end, score)."""
+
+    ENTITIES: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=list(self.ENTITIES), name=type(self).__name__)
+
+    def load(self) -> None:
+        """Nothing to load: regular expressions and the lexicon's cached lists."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+                ) -> list[RecognizerResult]:
+        return [_result(self, entity, start, end, score) for entity, start, end, score in self.spans(text)
+                if entity in entities and end > start]
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        raise NotImplementedError
+
+
+class AddressBlockRecognizer(_Recognizer):
+    """LOCATION: street lines (number-first and street-first, in many languages), military addresses, postcodes
+    with their towns, intersections, building numbers, and the short lines around them that make up a postal
+    block (a town on its own line, a region, a country)."""
+
+    ENTITIES = ("LOCATION",)
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        strong: list[tuple[int, int, float]] = []
+        for pattern, score in STREET_LINES:
+            strong += [(m.start(), m.end(), score) for m in pattern.finditer(text) if self._street_ok(m.group())]
+        for pattern in (POSTCODE_TOWN, TOWN_POSTCODE):
+            strong += [(m.start(), m.end(), 0.75) for m in pattern.finditer(text) if self._code_town_ok(m.group())]
+        strong += [(m.start(), m.end(), 0.75) for m in CODES.finditer(text)]
+        for pattern, score in ((POSTCODE_CUE, 0.85), (BARE_POSTCODE, 0.5), (BUILDING, 0.6), (INTERSECTION, 0.75)):
+            for match in pattern.finditer(text):
+                group = next((g for g in range(1, (pattern.groups or 0) + 1) if match.group(g)), 0)
+                strong.append((match.start(group), match.end(group), score))
+        for start, end, score in strong:
+            yield "LOCATION", start, end, score
+        yield from self._block_lines(text, strong)
+
+    @staticmethod
+    def _street_ok(found: str) -> bool:
+        """Not "walked 3 miles down the road": the words between number and street word are not all common."""
+        words = re.findall(r"[^\W\d_]+", found.lower())
+        inner = words[:-1] if len(words) > 1 else words
+        return not (len(inner) >= 2 and all(lexicon.common(w) for w in inner)) and not found.lower().startswith(
+            ("1 way", "one way"))
+
+    @staticmethod
+    def _code_town_ok(found: str) -> bool:
+        """"2019 Toyota" or "2021 Christmas" is no postcode and town: a 4-digit year needs the town on a line."""
+        number = re.match(r"\D*(\d+)", found)
+        word = re.search(r"[^\W\d_][\w'’-]*", found)
+        if number and re.fullmatch(r"(?:19|20)\d{2}", number.group(1)) and word:
+            return not lexicon.common(word.group().lower()) and not lexicon.clinical(word.group().lower())
+        return word is None or not (lexicon.common(word.group().lower()) and word.group().islower())
+
+    @staticmethod
+    def _block_lines(text: str, strong: list[tuple[int, int, float]]) -> Iterator[tuple[str, int, int, float]]:
+        if "\n" not in text or not strong:
+            return
+        lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+        anchored = {i for i, (start, end) in enumerate(lines) if any(s < end and start < e for s, e, _ in strong)}
+        grown = set(anchored)
+        for index in sorted(anchored):
+            for step in (1, -1):
+                other = index + step
+                while 0 <= other < len(lines) and other not in grown and AddressBlockRecognizer._place_line(
+                        text[lines[other][0]:lines[other][1]], below=step == 1):
+                    grown.add(other)
+                    other += step
+        for index in sorted(grown - anchored):
+            start, end = lines[index]
+            line = text[start:end]
+            value = re.search(r"\S(?:.*\S)?", line.split(":", 1)[1] if ":" in line else line)
+            if value:
+                offset = start + (line.index(":") + 1 if ":" in line else 0)
+                yield "LOCATION", offset + value.start(), offset + value.end(), 0.7
+
+    @staticmethod
+    def _place_line(line: str, below: bool) -> bool:
+        body = line.split(":", 1)[1] if ":" in line and below else line
+        if not body.strip() or len(body.split()) > 5 or NOT_PLACE_LINE.match(body):
+            return False
+        words = re.findall(r"[^\W\d_]+", body)
+        if not words or not PLACE_LINE.match(body):
+            return False
+        return not all(lexicon.common(w.lower()) and not w.isupper() for w in words)
+
+
+FIELD_NAME = re.compile(
+    r"(?im)^[ \t>*-]*(?:full |first |last |given |family |sur|legal |preferred |patient(?:'s)? |client(?:'s)? |"
+    r"child(?:'s)? |mother(?:'s)? |father(?:'s)? |parent(?:'s)? |guardian(?:'s)? |partner(?:'s)? |spouse(?:'s)? )?"
+    r"(?:name|patient|client|emergency contact|contact person|contact|guardian|parent|next of kin|nok|referred by|"
+    r"referring (?:doctor|physician|clinician)|therapist|counsel?lor|psychiatrist|doctor|gp|physician|clinician|"
+    r"case ?worker|social worker|spouse|partner|mother|father|signed|signature|from|attn|member|insured|"
+    r"policy ?holder|caller|requested by)(?: name)?[ \t]*[:=–-][ \t]*"
+    r"((?:(?:dr|mr|mrs|ms|miss|mx|prof)\.?\s+)?[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3})")
+SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
+                     r"[ \t]*:[ \t]*\S")
+ROLE_WORDS = frozenset("""
+user assistant system therapist client counselor counsellor patient doctor dr nurse me you q a question answer note
+notes ps update edit tldr tl;dr re subject summary support seeker helper listener agent bot ai human mom dad mum
+speaker interviewer interviewee host guest moderator admin staff teacher student coach mentor caller operator
+dob date birth born address addr street city town state zip postcode country phone tel mobile cell fax email e-mail
+age sex gender id ssn nhs insurance policy diagnosis dx meds medication medications allergies reason time location
+occupation employer school grade relationship relation status religion ethnicity language referral reference ref
+signed signature dear hi hello hey thanks regards warning tip important fyi source link url website web ok okay
+""".split())
+FIELD_VALUE_STOP = re.compile(r"(?i)\b(?:and|or|but|who|which|that|is|was|dob|born|age|phone|tel|email|address|"
+                              r"relationship|relation|mobile|cell)\b.*$", re.DOTALL)
+
+
+class FormNameRecognizer(_Recognizer):
+    """PERSON in intake forms ("Name: ...", "Emergency contact: ...") and as speaker labels ("Maria: ...",
+    "Client (Jan Kowalski): ..."): the layout says it is a name whatever the word."""
+
+    ENTITIES = ("PERSON",)
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        for match in FIELD_NAME.finditer(text):
+            value = FIELD_VALUE_STOP.sub("", match.group(1)).rstrip(" .,-")
+            words = re.findall(r"[^\W\d_]+", value.lower())
+            if value and not all(lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms")):
+                yield "PERSON", match.start(1), match.start(1) + len(value), 0.85
+        for match in SPEAKER.finditer(text):
+            group = 2 if match.group(2) else 1
+            label = match.group(group)
+            words = [w.lower() for w in re.findall(r"[^\W\d_]+", label)]
+            if not words or words[0] in ROLE_WORDS or all(lexicon.vocabulary(w) for w in words):
+                continue
+            if len(words) > 1 and not all(w[0].isupper() for w in label.split()):
+                continue  # "Ambivalence is normal: ..." is a heading, not a speaker
+            yield "PERSON", match.start(group), match.end(group), 0.8 if group == 2 or label[0].isupper() else 0.6
+
+
+class NonLatinNameRecognizer(_Recognizer):
+    """PERSON (or LOCATION beside digits or address words) for text in a non-Latin script inside English text:
+    in these datasets it is almost always a name or an address, which no English NER model reads."""
+
+    ENTITIES = ("PERSON", "LOCATION")
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        for match in lexicon.NON_LATIN.finditer(text):
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            line_end = text.find("\n", match.end())
+            line = text[line_start:line_end if line_end >= 0 else len(text)]
+            address = re.search(r"\d|〒|[市区町村県都府道省路街号]|ул\.|улица|дом|кв\.", line)
+            yield ("LOCATION" if address else "PERSON"), match.start(), match.end(), 0.65
+
+
+ID_CUE = (r"(?:driver'?s?|driving|drivers?)\s+licen[cs]e|\bDL\b|licen[cs]e|passport|\bID\b|identity|identification|"
+          r"national|tax|insurance|member(?:ship)?|policy|patient|medical record|\bMRN\b|\bNHS\b|\bNINO\b|\bNI\b|"
+          r"pesel|\bDNI\b|\bNIE\b|\bNIF\b|\bCPF\b|\bRG\b|aadhaa?r|\bPAN\b|\bBSN\b|personnummer|codice fiscale|fiscal|"
+          r"\bSIN\b|social insurance|\bTFN\b|medicare|medicaid|personal (?:number|code)|"
+          r"account|acct|case|claim|reference|ref|record|routing|sort code|employee|student|badge|permit|visa")
+ID_AFTER_CUE = re.compile(rf"(?i:(?:{ID_CUE})(?:\s*(?:number|num|no|nr|#|code|id))?\.?\s*(?:is|was|:|#|=)?\s*)"
+                          r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,20}[A-Z0-9]|\d{2,4}(?:[ .-]\d{2,6}){1,4})\b")
+LICENCE_CUE = re.compile(r"(?i)driv|licen[cs]e|\bDL\b|permit")
+ID_SHAPES = (
+    (re.compile(r"\b[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2}\b"), "US_DRIVER_LICENSE", 0.85),  # UK driving licence
+    (re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"), "ID_NUMBER", 0.7),  # UK NINO
+    (re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b"), "ID_NUMBER", 0.85),  # codice fiscale
+    (re.compile(r"\b[XYZ]-?\d{7}-?[A-Z]\b|\b\d{8}-?[A-HJ-NP-TV-Z]\b"), "ID_NUMBER", 0.6),  # Spanish NIE / DNI
+    (re.compile(r"\b\d{3}\.\d{3}\.\d{3}-\d{2}\b"), "ID_NUMBER", 0.85),  # Brazilian CPF
+    (re.compile(r"\b(?:19|20)?\d{6}[-+]\d{4}\b"), "ID_NUMBER", 0.7),  # Swedish personnummer
+    (re.compile(r"\b[12]\s?\d{2}\s?(?:0[1-9]|1[0-2])\s?\d{2}\s?\d{3}\s?\d{3}(?:\s?\d{2})?\b"), "ID_NUMBER", 0.6),  # NIR
+    (re.compile(r"\b[2-9]\d{3}\s\d{4}\s\d{4}\b"), "ID_NUMBER", 0.6),  # Aadhaar
+    (re.compile(r"\b[A-Z]{5}\d{4}[A-Z]\b"), "ID_NUMBER", 0.6),  # Indian PAN
+    (re.compile(r"\b[A-Z]{1,2}\d{6,8}\b"), "ID_NUMBER", 0.45),  # passport / licence-like, needs a cue word nearby
+    (re.compile(r"\b\d(?:[ -]?\d){8,15}\b"), "ID_NUMBER", 0.45),  # a long number: someone's number of some kind
+)
+
+
+class IdNumberRecognizer(_Recognizer):
+    """ID_NUMBER (national, tax, health, passport, account) and US_DRIVER_LICENSE (any licence): a number after an
+    ID word, or in a national format distinctive enough to stand alone."""
+
+    ENTITIES = ("ID_NUMBER", "US_DRIVER_LICENSE")
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        for match in ID_AFTER_CUE.finditer(text):
+            cue = text[match.start():match.start(1)]
+            entity = "US_DRIVER_LICENSE" if LICENCE_CUE.search(cue) else "ID_NUMBER"
+            if sum(c.isdigit() for c in match.group(1)) >= 4:
+                yield entity, match.start(1), match.end(1), 0.85
+        for pattern, entity, score in ID_SHAPES:
+            for match in pattern.finditer(text):
+                before = text[max(0, match.start() - 40):match.start()]
+                boosted = re.search(rf"(?i)(?:{ID_CUE}|number|\bno\b|#)", before) is not None
+                if score < 0.5 and not boosted:
+                    continue
+                yield entity, match.start(), match.end(), max(score, 0.75) if boosted else score
+
+
+YEAR_CUE = re.compile(r"(?i)(?:\b(?:in|since|from|of|until|till|by|born|class of|graduated|married|divorced|died|"
+                      r"year|summer|spring|fall|autumn|winter|early|late|mid|back in|around|circa|c\.)\s+|')"
+                      r"((?:19|20)\d{2}|\d{2}(?=\b))(?!\s*(?:%|mg|ml|kg|lbs?|people|dollars|steps|calories|hours|"
+                      r"minutes|times|words)\b)(?![\d:/.-]\d)")
+AGE = re.compile(r"(?i)\b(?:i'?m|i am|he'?s|she'?s|they'?re|aged?|turned?|turning|is|was|at)\s+([1-9]\d{0,2})"
+                 r"(?:\s*(?:years?|yrs?|y/?o)(?:[ -]old)?)?\b(?!\s*%|\s*(?:mg|ml|kg|lbs?|minutes|hours|days|weeks|"
+                 r"months|times|am|pm|o'clock|dollars|miles|km|pounds|percent)\b)(?![:.,/-]\d)"
+                 r"|\b(\d{1,3})[ -](?:years?|yrs?)[ -]old\b|\b(\d{1,3})\s?(?:y/?o|yo)\b")
+WEEKDAY = re.compile(r"(?i)\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b")
+
+
+class DatePolicyRecognizer(_Recognizer):
+    """What the date policy decides on (docs/gates.md, "Dates"): bare years (YEAR), ages (AGE, and AGE_OVER_89 for
+    the ages HIPAA Safe Harbor aggregates) and weekdays (WEEKDAY). Always found; the gate's `dates:` settings say
+    which count, so changing the policy re-judges without rescanning."""
+
+    ENTITIES = ("YEAR", "AGE", "AGE_OVER_89", "WEEKDAY")
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        for match in YEAR_CUE.finditer(text):
+            if len(match.group(1)) == 4 or text[match.start(1) - 1] == "'":
+                yield "YEAR", match.start(1), match.end(1), 0.6
+        for match in AGE.finditer(text):
+            group = next(g for g in (1, 2, 3) if match.group(g))
+            age = int(match.group(group))
+            if 0 < age < 120:
+                yield ("AGE_OVER_89" if age >= 90 else "AGE"), match.start(group), match.end(group), 0.6
+        for match in WEEKDAY.finditer(text):
+            yield "WEEKDAY", match.start(), match.end(), 0.6
+
+
+def structural_recognizers() -> list[Any]:
+    return [AddressBlockRecognizer(), FormNameRecognizer(), NonLatinNameRecognizer(), IdNumberRecognizer(),
+            DatePolicyRecognizer()]

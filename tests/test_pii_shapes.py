@@ -1,0 +1,102 @@
+"""The shapes of PII that leaked on unseen text (issue 23), each through `releasebuild.detect_pii` with the default
+gate settings and the real analyzer: every identifier here was missed (or a word here was redacted) before.
+
+These are regression tests of shapes, not a quality measure: quality is measured on evaluation data written apart
+from the detector (bench/pii_eval.py, evaluation/pii/).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from releasebuild import detect_pii
+
+# (shape, text, the values that must be redacted)
+LEAKS = [
+    ("multi-line US address", "Send it to:\n4821 Willow Bend Road\nApt 3C\nSpringfield, IL 62704",
+     ["4821 Willow Bend Road", "Apt 3C", "Springfield", "62704"]),
+    ("German address block", "my address is Hauptstraße 12\n10115 Berlin\nGermany", ["Hauptstraße 12", "10115"]),
+    ("Swedish block, name, town and country lines", "Send it to:\nMagnus Lindqvist\nStorgatan 3\n111 22 Stockholm\n"
+     "Sweden", ["Magnus Lindqvist", "Storgatan 3", "111 22", "Stockholm", "Sweden"]),
+    ("Irish block, upper-case town on its own line", "ok so i live at 22 Wexford Close\nBALLYMORE EUSTACE\n"
+     "Co. Kildare\nW91 X2Y3", ["BALLYMORE EUSTACE", "Kildare", "W91 X2Y3"]),
+    ("building number alone", "we're at number 42 now", ["42"]),
+    ("postcode without a cue", "we live near 75011 these days", ["75011"]),
+    ("street then number, Spanish", "ok so i live on Calle Mayor 12 with my aunt", ["Calle Mayor 12"]),
+    ("street then number, Dutch", "I stay at Kerkstraat 8 in the old town", ["Kerkstraat 8"]),
+    ("street then number, Italian", "moved to the house at Via Roma 3", ["Via Roma 3"]),
+    ("military PSC", "PSC 2345, Box 6789\nAPO AA 34567", ["PSC 2345, Box 6789", "APO AA 34567"]),
+    ("military USNS", "USNS Harmon\nFPO AE 45678", ["USNS Harmon", "FPO AE 45678"]),
+    ("military Unit", "Unit 8877 Box 1234\nDPO AP 99876", ["Unit 8877 Box 1234", "DPO AP 99876"]),
+    ("intersection", "we met at the corner of Maple and 3rd", ["Maple", "3rd"]),
+    ("name outside US lists, no cue", "Wojciech keeps texting me at night", ["Wojciech"]),
+    ("name at the start of a sentence, upper case", "ANDRZEJ keeps calling", ["ANDRZEJ"]),
+    ("possessive", "Hiroshi's mum was there too", ["Hiroshi"]),
+    ("possessive, surname-style", "Tomasz's flat is tiny", ["Tomasz"]),
+    ("lower-case name", "i told kasia everything last night", ["kasia"]),
+    ("form field", "Patient: Aleksandra Wiśniewska", ["Aleksandra", "Wiśniewska"]),
+    ("form field and date", "Name: Thandiwe Mokoena\nDOB: 04/03/1987", ["Thandiwe Mokoena", "04/03/1987"]),
+    ("speaker label", "Oluwaseun: i cant sleep again", ["Oluwaseun"]),
+    ("small non-US town", "I moved to Tønsberg last year", ["Tønsberg"]),
+    ("non-Latin script name", "my friend 山田太郎 helped me", ["山田太郎"]),
+    ("Cyrillic name", "Иван Петров is my brother", ["Иван", "Петров"]),
+    ("12-digit card", "my card is 5018 0000 0009", ["5018 0000 0009"]),
+    ("driver's licence, US", "driver license D1234567 expired", ["D1234567"]),
+    ("driver's licence, UK", "licence number MORGA753116SM9IJ", ["MORGA753116SM9IJ"]),
+    ("licence with dashes", "my licence number is D123-4567-8901", ["D123-4567-8901"]),
+    ("passport", "passport number X12345678", ["X12345678"]),
+]
+# Words therapy needs: none of these may be redacted.
+KEPT = [
+    ("Good Luck with everything!", "Good Luck"),
+    ("not a penny left", "penny"),
+    ("I got the Moderna shot", "Moderna"),
+    ("I really need.Tel me more", "need.Tel"),
+    ("it was two.You know", "two.You"),
+    ("my housemate said I was overreacting", "housemate"),
+    ("he was on percs and molly", "molly"),
+    ("she has early onset Alzheimer's disease", "Alzheimer"),
+    ("I was 100% sure he'd never love me", "100"),
+    ("a great read is “Codependent No More” by Melody Beattie", "Melody Beattie"),
+    ("My partner lives in Canada while I live here.", "Canada"),
+    ("Claramente tu estas interesada en ver a otra persona. Pero comprende que la vida sigue.", "Pero"),
+]
+
+
+def _covered(text: str, value: str, spans: list[tuple[int, int, str]]) -> bool:
+    start = text.index(value)
+    return all(any(s <= i < e for s, e, _ in spans) for i in range(start, start + len(value)) if not text[i].isspace())
+
+
+@pytest.fixture(scope="module")
+def found() -> dict[str, list[tuple[int, int, str]]]:
+    """One analyzer load for every text of this module."""
+    texts = [text for _, text, _ in LEAKS] + [text for text, _ in KEPT]
+    return dict(zip(texts, detect_pii(texts), strict=True))
+
+
+@pytest.mark.parametrize("shape, text, values", LEAKS, ids=[shape for shape, _, _ in LEAKS])
+def test_each_shape_that_leaked_is_redacted(found: dict[str, list[tuple[int, int, str]]], shape: str, text: str,
+                                            values: list[str]) -> None:
+    spans = found[text]
+    missed = [value for value in values if not _covered(text, value, spans)]
+    assert not missed, (shape, missed, [(text[s:e], entity) for s, e, entity in spans])
+
+
+@pytest.mark.parametrize("text, word", KEPT, ids=[word for _, word in KEPT])
+def test_words_therapy_needs_are_kept(found: dict[str, list[tuple[int, int, str]]], text: str, word: str) -> None:
+    start = text.index(word)
+    hits = [(text[s:e], entity) for s, e, entity in found[text] if s < start + len(word) and start < e]
+    assert not hits, (text, hits)
+
+
+def test_the_date_policy_decides_on_years_ages_and_weekdays() -> None:
+    from releasebuild.gates.privacy import PrivacyGateConfig
+
+    text = "I'm 34 and my grandmother is 93. It started in 2019, on a Monday."
+    strict = {text[s:e] for s, e, _ in detect_pii([text])[0]}
+    assert strict == {"93", "2019"}  # default: bare years and ages over 89 go, other ages and weekdays stay
+    keep_all = PrivacyGateConfig(dates={"years": "keep", "ages": "keep", "weekdays": "keep"})
+    assert detect_pii([text], keep_all) == [[]]
+    redact_all = PrivacyGateConfig(dates={"years": "redact", "ages": "redact", "weekdays": "redact"})
+    assert {text[s:e] for s, e, _ in detect_pii([text], redact_all)[0]} == {"34", "93", "2019", "Monday"}
