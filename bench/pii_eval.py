@@ -166,14 +166,15 @@ def print_synthetic(results: dict[str, dict[str, Any]]) -> None:
            f"{'leak':>6} {'false alarm':>11}"
     print(head)
     for key, r in results.items():
-        print(f"{key[0]:8} {key[1]:6} {r['all']['precision']:6.3f} {r['all']['recall']:6.3f} "
-              f"{r['direct']['recall']:8.3f} {r['quasi']['recall']:8.3f} {r['span_recall']['strict']:12.3f} "
-              f"{_pct(r['leak_rate']):>6} {_pct(r['false_alarm_rate']):>11}")
+        tokens = r["tokens"]
+        print(f"{key[0]:8} {key[1]:6} {tokens['all']['precision']:6.3f} {tokens['all']['recall']:6.3f} "
+              f"{tokens['direct']['recall']:8.3f} {tokens['quasi']['recall']:8.3f} {r['span_recall']['strict']:12.3f} "
+              f"{_pct(r['leak_rate']['rate']):>6} {_pct(r['false_alarm_rate']['rate']):>11}")
     print()
     types = sorted({t for r in results.values() for t in r["recall_by_type"]})
     print("token recall per labelled type: " + " ".join(f"{k[0][:3]}/{k[1]}" for k in results))
     for entity in types:
-        print(f"  {entity:16} " + " ".join(f"{r['recall_by_type'].get(entity, {}).get('recall', float('nan')):7.3f}"
+        print(f"  {entity:16} " + " ".join(f"{r['recall_by_type'].get(entity, {}).get('recall') or 0:7.3f}"
                                           for r in results.values()))
     print()
 

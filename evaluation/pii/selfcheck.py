@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Self-check for the PII evaluation corpus and its scorer.
+
+    python evaluation/pii/selfcheck.py
+
+1. Determinism: runs ``generate.py`` twice in fresh interpreters (different ``PYTHONHASHSEED``) into temporary
+   directories and checks both runs and the checked-in ``tuning.jsonl`` / ``report.jsonl`` have the same sha256.
+2. Gold spans: every span's text is inside its example, spans don't overlap, types/identifiers are valid.
+3. Scorer: gold-as-prediction gives P = R = 1, strict span recall 1, leak 0, false alarms 0; empty predictions
+   give R = 0; both also through the command line (``score.py GOLD PREDICTIONS``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from pii_values import SPAN_TYPES  # noqa: E402
+from score import load, score  # noqa: E402
+
+HALVES = ("tuning", "report")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_determinism() -> None:
+    digests: list[dict[str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for run, hashseed in enumerate(("0", "12345")):
+            out = Path(tmp) / f"run{run}"
+            env = {**os.environ, "PYTHONHASHSEED": hashseed}
+            subprocess.run([sys.executable, str(HERE / "generate.py"), "--out-dir", str(out), "--quiet"], check=True,
+                           env=env)
+            digests.append({h: sha256(out / f"{h}.jsonl") for h in HALVES})
+    assert digests[0] == digests[1], f"two runs differ: {digests}"
+    for h in HALVES:
+        committed = HERE / f"{h}.jsonl"
+        if committed.exists():
+            assert sha256(committed) == digests[0][h], f"{committed.name} differs from a fresh run"
+        print(f"determinism: {h}.jsonl sha256 {digests[0][h]} (2 fresh runs + checked-in file identical)")
+
+
+def check_gold(examples: list[dict[str, object]], name: str) -> None:
+    ids = set()
+    for ex in examples:
+        text = str(ex["text"])
+        assert ex["id"] not in ids
+        ids.add(ex["id"])
+        prev = -1
+        for span in ex["spans"]:  # type: ignore[attr-defined]
+            assert 0 <= span["start"] < span["end"] <= len(text), span
+            assert span["start"] >= prev, (ex["id"], "overlap")
+            prev = span["end"]
+            assert SPAN_TYPES[span["type"]] == span["identifier"], span
+    clean = sum(1 for ex in examples if not ex["spans"])
+    print(f"gold: {name}: {len(examples)} texts, {clean} clean ({100 * clean / len(examples):.1f}%), spans valid")
+
+
+def check_scorer(examples: list[dict[str, object]], name: str) -> None:
+    gold_preds = [[(s["start"], s["end"], s["type"]) for s in ex["spans"]] for ex in examples]  # type: ignore
+    perfect = score(examples, gold_preds)
+    a = perfect["tokens"]["all"]
+    assert a["precision"] == 1.0 and a["recall"] == 1.0 and a["f1"] == 1.0, a
+    assert perfect["tokens"]["direct"]["recall"] == 1.0 and perfect["tokens"]["quasi"]["recall"] == 1.0
+    assert perfect["span_recall"]["strict"] == 1.0 and perfect["span_recall"]["partial"] == 1.0
+    assert perfect["leak_rate"]["rate"] == 0.0 and perfect["false_alarm_rate"]["rate"] == 0.0
+    assert all(v["precision"] == 1.0 for v in perfect["precision_by_predicted_type"].values())
+
+    empty = score(examples, [[] for _ in examples])
+    assert empty["tokens"]["all"]["recall"] == 0.0 and empty["tokens"]["all"]["tp"] == 0
+    assert empty["span_recall"]["partial"] == 0.0 and empty["false_alarm_rate"]["rate"] == 0.0
+    with_direct = sum(1 for ex in examples if any(sp["identifier"] == "direct" for sp in ex["spans"]))  # type: ignore
+    assert empty["leak_rate"]["leaked"] == with_direct, (empty["leak_rate"], with_direct)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, preds in (("gold", gold_preds), ("empty", [[] for _ in examples])):
+            path = Path(tmp) / f"{label}.jsonl"
+            with path.open("w", encoding="utf-8") as f:
+                for ex, p in zip(examples, preds, strict=True):
+                    f.write(json.dumps({"id": ex["id"], "spans": [list(x) for x in p]}) + "\n")
+            cli = subprocess.run([sys.executable, str(HERE / "score.py"), str(HERE / f"{name}.jsonl"), str(path),
+                                  "--json"], check=True, capture_output=True, text=True)
+            result = json.loads(cli.stdout)
+            expected = 1.0 if label == "gold" else 0.0
+            assert result["tokens"]["all"]["recall"] == expected, (label, result["tokens"])
+    print(f"scorer: {name}: gold-as-prediction P=R=F1=1, strict span recall 1, leak 0, false alarms 0; "
+          f"empty predictions R=0 (leak {empty['leak_rate']['rate']:.3f}); CLI agrees")
+
+
+def main() -> int:
+    check_determinism()
+    for name in HALVES:
+        examples = load(HERE / f"{name}.jsonl")
+        check_gold(examples, name)
+        check_scorer(examples, name)
+    print("selfcheck OK")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
