@@ -7,7 +7,6 @@ overlap, use a known type with the right identifier class. Prints counts per typ
 and half, and the number of unsure spans. Never prints text.
 """
 import collections
-import csv
 import hashlib
 import json
 import os
@@ -15,7 +14,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from select_counsel_chat import CSV_PATH, load_rows, select, half_of  # noqa: E402
+from select_counsel_chat import CSV_PATH, half_of, load_rows, select  # noqa: E402
 
 LABELS = os.path.join(HERE, "counsel_chat.labels.jsonl")
 IDENT = {
@@ -31,7 +30,7 @@ SPAN_KEYS = {"start", "end", "type", "identifier", "unsure"}
 
 def main():
     rows = load_rows(CSV_PATH)
-    labels = [json.loads(l) for l in open(LABELS, encoding="utf-8") if l.strip()]
+    labels = [json.loads(line_) for line_ in open(LABELS, encoding="utf-8") if line_.strip()]
     errors = []
 
     expected = select(rows)
@@ -84,7 +83,8 @@ def main():
 
     halves = ["tuning", "report"]
     print(f"rows: {len(labels)}  " + "  ".join(f"{h}={per_half_rows[h]} (empty {per_half_empty[h]})" for h in halves))
-    print("rows per field/half: " + ", ".join(f"{f}/{h}={per_field[(f, h)]}" for f in ("questionText", "answerText") for h in halves))
+    counts = [f"{f}/{h}={per_field[(f, h)]}" for f in ("questionText", "answerText") for h in halves]
+    print("rows per field/half: " + ", ".join(counts))
     print(f"{'type':<12}{'tuning':>8}{'report':>8}{'total':>8}")
     for t in sorted(per_type, key=lambda t: (-per_type[t], t)):
         print(f"{t:<12}{per_type_half[(t, 'tuning')]:>8}{per_type_half[(t, 'report')]:>8}{per_type[t]:>8}")

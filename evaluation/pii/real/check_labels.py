@@ -41,7 +41,7 @@ def main():
         return json.loads(cache[key][line])["dialog"][turn]["text"]
 
     errors = []
-    rows = [json.loads(l) for l in open(a.labels, encoding="utf-8") if l.strip()]
+    rows = [json.loads(line_) for line_ in open(a.labels, encoding="utf-8") if line_.strip()]
     seen = set()
     type_half = collections.Counter()
     rows_half = collections.Counter()
@@ -61,7 +61,8 @@ def main():
         t = turn_text(r["dataset"], r["file"], r["line"], r["turn"])
         if hashlib.sha256(t.encode("utf-8")).hexdigest() != r["sha256"]:
             errors.append(f"sha256 mismatch {loc}")
-        exp_half = "report" if int(hashlib.sha256(f"{r['dataset']}:{r['file']}:{r['line']}".encode()).hexdigest(), 16) % 2 == 1 else "tuning"
+        key = f"{r['dataset']}:{r['file']}:{r['line']}".encode()
+        exp_half = "report" if int(hashlib.sha256(key).hexdigest(), 16) % 2 == 1 else "tuning"
         if r["half"] != exp_half:
             errors.append(f"half mismatch {loc}")
         rows_half[r["half"]] += 1
@@ -89,7 +90,7 @@ def main():
 
     halves = ["tuning", "report"]
     print(f"rows: {len(rows)}  " + "  ".join(f"{h}={rows_half[h]}" for h in halves))
-    print(f"rows with >=1 span: " + "  ".join(f"{h}={rows_with_pii[h]}" for h in halves)
+    print("rows with >=1 span: " + "  ".join(f"{h}={rows_with_pii[h]}" for h in halves)
           + f"  total={sum(rows_with_pii.values())}")
     types = sorted({t for t, _ in type_half})
     print(f"{'type':<12}{'identifier':<11}" + "".join(f"{h:>8}" for h in halves) + f"{'total':>8}")
@@ -98,7 +99,7 @@ def main():
         print(f"{ty:<12}{IDENT[ty]:<11}" + "".join(f"{x:>8}" for x in c) + f"{sum(c):>8}")
     tot = [sum(v for (t, h), v in type_half.items() if h == hh) for hh in halves]
     print(f"{'ALL':<23}" + "".join(f"{x:>8}" for x in tot) + f"{sum(tot):>8}")
-    print(f"unsure spans: " + "  ".join(f"{h}={unsure[h]}" for h in halves) + f"  total={sum(unsure.values())}")
+    print("unsure spans: " + "  ".join(f"{h}={unsure[h]}" for h in halves) + f"  total={sum(unsure.values())}")
     if errors:
         print(f"\n{len(errors)} ERRORS:")
         for e in errors[:50]:

@@ -60,7 +60,7 @@ def is_candidate(text):
 
 
 def half_of(fname, line):
-    h = int(hashlib.sha256(f"esconv:{fname}:{line}".encode("utf-8")).hexdigest(), 16)
+    h = int(hashlib.sha256(f"esconv:{fname}:{line}".encode()).hexdigest(), 16)
     return "report" if h % 2 == 1 else "tuning"
 
 
