@@ -7,6 +7,7 @@ medication or care term, an inflection of one ("consults", "babys") or one typin
 
 from __future__ import annotations
 
+import gzip
 import re
 from functools import cache
 from pathlib import Path
@@ -25,9 +26,10 @@ shouldnt wouldnt thats whats theres heres hes shes theyre youre were goodluck go
 
 @cache
 def words(file: str) -> frozenset[str]:
-    """One lower-case word (or phrase) a line; `#` lines are comments."""
-    return frozenset(line for line in (DATA / file).read_text(encoding="utf-8").splitlines()
-                     if line and not line.startswith("#"))
+    """One lower-case word (or phrase) a line; `#` lines are comments. A large list ships gzipped (`<file>.gz`)."""
+    path = DATA / file
+    raw = gzip.decompress(path.with_suffix(".txt.gz").read_bytes()) if not path.exists() else path.read_bytes()
+    return frozenset(line for line in raw.decode("utf-8").splitlines() if line and not line.startswith("#"))
 
 
 @cache

@@ -137,7 +137,9 @@ def _world_lists(census: set[str]) -> None:
         kept = sorted(w for w in philter[key] if w.isalpha() and len(w) > 2 and w not in census and w not in words)
         (DATA / file).write_text("\n".join(kept) + "\n")
     vocabulary = sorted(w for w in words if w.isalpha() and w not in names)
-    (DATA / "vocabulary.txt").write_text("\n".join(vocabulary) + "\n")
+    import gzip  # over 2 MB as text: shipped compressed, read by lexicon.words
+
+    (DATA / "vocabulary.txt.gz").write_bytes(gzip.compress(("\n".join(vocabulary) + "\n").encode(), mtime=0))
     name_words = sorted(w for w in (census | set(philter["firstnames"])) & web2 if w.isalpha())
     (DATA / "name_words.txt").write_text("\n".join(name_words) + "\n")
     clinical = sorted(_drug_names() | set(EXTRA_CLINICAL))
