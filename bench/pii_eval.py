@@ -9,7 +9,8 @@ Three sets, all under evaluation/pii/ (see its README files; none was written by
    of PII-bearing texts that still leak a direct identifier, the false-alarm rate on clean texts;
 2. real turns of ESConv and CounselChat (text read from ../shared/data, never copied; labels are offsets), for
    the share of redactions that are PII, recall on real text, and each non-PII redaction's type;
-3. the clinical vocabulary that must survive redaction, each term in a few plain sentences.
+3. the clinical vocabulary that must survive redaction, each term in a few plain sentences: the first list (which
+   the detector keeps by design) and a held-out list written later, never read by the detector.
 Then turns/s, cold (a fresh detector) and cached (the privacy step's scan table), on ESConv turns.
 """
 
@@ -122,10 +123,10 @@ def real(predict: Predict, half: str) -> dict[str, Any]:
 
 # --- 3. clinical vocabulary ---
 
-def vocabulary_terms() -> list[str]:
-    """Every must-survive term, without the sections of terms that are also personal names."""
+def vocabulary_terms(folder: str) -> list[str]:
+    """Every must-survive term of a list, without the sections of terms that are also personal names."""
     terms = []
-    for path in sorted((EVAL / "clinical_vocabulary").glob("*.txt")):
+    for path in sorted((EVAL / folder).glob("*.txt")):
         names_section = False
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith("#"):
@@ -135,8 +136,7 @@ def vocabulary_terms() -> list[str]:
     return terms
 
 
-def clinical(predict: Predict) -> dict[str, Any]:
-    terms = vocabulary_terms()
+def clinical(predict: Predict, terms: list[str]) -> dict[str, Any]:
     texts, where = [], []
     for term in terms:
         for sentence in SENTENCES:
@@ -200,12 +200,20 @@ def main() -> int:
             print(f"{half:8} {name:6} {r['texts']:6d} {r['redactions']:10d} {_pct(r['pii_share']):>8} "
                   f"{_pct(r['token_recall']):>10}  {r['not_pii_by_type']}")
     print()
-    for name, predict in systems.items():
-        started = time.perf_counter()
-        r = clinical(predict)
-        shown = ": " + ", ".join(r["redacted"][:40]) if r["redacted"] else ""
-        print(f"clinical vocabulary ({name}): {len(r['redacted'])} of {r['terms']} terms redacted in some sentence"
-              f"{shown} ({time.perf_counter() - started:.0f} s)")
+    # The first list is the detector's keep-list too (the issue asks that its terms never become names), so its
+    # figure is agreement by construction; the held-out list was written later, apart, and is never read by the
+    # detector: its terms that the first list lacks measure whether keeping clinical vocabulary generalises.
+    first = vocabulary_terms("clinical_vocabulary")
+    known = {" ".join(term.lower().split()) for term in first}
+    held_out = [term for term in vocabulary_terms("clinical_vocabulary_heldout")
+                if " ".join(term.lower().split()) not in known]
+    for label, terms in (("clinical vocabulary, the keep-list", first), ("held-out clinical vocabulary", held_out)):
+        for name, predict in systems.items():
+            started = time.perf_counter()
+            r = clinical(predict, terms)
+            shown = ": " + ", ".join(r["redacted"][:40]) if r["redacted"] else ""
+            print(f"{label} ({name}): {len(r['redacted'])} of {r['terms']} terms redacted in some sentence"
+                  f"{shown} ({time.perf_counter() - started:.0f} s)")
     return 0
 
 

@@ -66,6 +66,11 @@ class AccessDenied(StorageError):
     warning, not as an error."""
 
 
+class ScanFailed(ReleaseBuildError):
+    """The PII scan could not vouch for a text (detector error, text too long, other model versions): the privacy
+    step fails closed, naming the record by source and line (its id may itself be PII), never the text."""
+
+
 class StepFailed(ReleaseBuildError):
     def __init__(self, step_id: str, message: str):
         self.step_id = step_id

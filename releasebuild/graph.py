@@ -10,6 +10,7 @@ dedup's `<family>/fingerprint` and distribution's `<family>/stats`), gate summar
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,6 +95,8 @@ def _privacy_params(family: LoadedFamily, definition: Definition) -> dict[str, A
         "detection": {"mode": config.mode, "model": config.model, "entities": entities,
                       "versions": detector_versions(config.mode, config.model)},
         "takedowns": takedowns,
+        "redaction": {"mode": config.redact, "salt": config.salt or definition.release.splits.salt,
+                      **({"faker": importlib.metadata.version("faker")} if config.redact == "surrogate" else {})},
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,12 @@ class Record:
         provenance = canonical_json({"family": family, "record_digest": self.digest, "record_id": self.id,
                                      "source": source})
         return f'{{"family":{_json_text(family)},{self.content_json[1:-1]},"provenance":{provenance}}}'
+
+
+def value_digest(value: str) -> str:
+    """How a quarantine row names a raw value it rejects: a short SHA-256 and the length, never the text (a row is
+    published, and the value may be PII)."""
+    return f"sha256:{hashlib.sha256(value.encode('utf-8')).hexdigest()[:12]} ({len(value)} chars)"
 
 
 def with_split(shard_body: str, split: str) -> str:
@@ -112,7 +119,9 @@ def _messages_from_list(row: Any, family: RecordRules) -> list[dict[str, str]]:
         role = spec.roles.get(source_role, source_role if source_role in CHATML_ROLES else None)
         if role is None:
             known = sorted(set(spec.roles) | set(CHATML_ROLES))
-            raise Rejected("unknown_role", f"{what}: role '{source_role}' is not mapped (known: {', '.join(known)})")
+            # the value is named by a digest: a field that holds a name instead of a role would echo it
+            raise Rejected("unknown_role", f"{what}: role value {value_digest(source_role)} is not mapped "
+                                           f"(known: {', '.join(known)})")
         messages.append({"role": role, "content": _scalar_text(turn, spec.content, what, text_only=True)})
     return messages
 

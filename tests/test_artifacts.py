@@ -12,6 +12,7 @@ import pytest
 
 from releasebuild import api, schemas
 from releasebuild.keys import canonical_json, merkle_root
+from releasebuild.records import value_digest
 from releasebuild.testing import ReleaseFixture, conversation, make_release, write_jsonl
 
 SCHEMA = schemas.load("manifest")
@@ -135,7 +136,8 @@ def test_duplicate_ids_keep_one_record_and_quarantine_the_rest(tmp_path: Path) -
     assert report.outcome.error is None, report.outcome.error
     prefix = Path(report.release_uri)
     (entry,) = [json.loads(line) for line in (prefix / "quarantine/alpha.jsonl").read_text().splitlines()]
-    assert entry["code"] == "duplicate_id" and entry["detail"].startswith("id 'same' already used by the record at")
+    assert entry["code"] == "duplicate_id" and entry["detail"].startswith(f"id {value_digest('same')} already used by")
+    assert "'same'" not in entry["detail"]  # a published row never echoes the raw id
     kept_line = 1 if entry["locator"]["line"] == 3 else 3
     assert entry["detail"].endswith(f"../data/alpha.jsonl:line {kept_line}")
     manifest = json.loads((prefix / "manifest.json").read_text())

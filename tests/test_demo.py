@@ -132,6 +132,20 @@ def test_no_planted_pii_value_reaches_the_release_prefix(
         assert statuses[item["id"]]["status"] == "redacted", item
 
 
+def test_every_name_or_place_redacted_in_the_demo_was_planted(
+        demo_build: tuple[Path, subprocess.CompletedProcess[str]], inventory: Inventory) -> None:
+    """No common word of the demo's conversations ("resits", "housemate") becomes a <PERSON_n>: the restricted
+    mapping lists every original a placeholder replaced, and each name or place among them is a planted value."""
+    checkout, _ = demo_build
+    planted = [item["detail"].split(": ", 1)[1] for item in inventory.planted if item["kind"] == "pii"]
+    originals = [(row["id"], value["entity"], original)
+                 for path in sorted((checkout / "build/restricted/v2026-11-23/pseudonyms").glob("*.jsonl"))
+                 for row in map(json.loads, path.open(encoding="utf-8")) for value in row["values"]
+                 for original in value["originals"]]
+    names = [(record, entity, original) for record, entity, original in originals if entity in ("PERSON", "LOCATION")]
+    assert names and [entry for entry in names if not any(entry[2] in value for value in planted)] == []
+
+
 def test_the_personas_name_is_allow_listed_with_its_reason(
         demo_build: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     checkout, _ = demo_build

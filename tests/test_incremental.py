@@ -31,11 +31,20 @@ def shard_bytes(fixture: ReleaseFixture) -> dict[str, bytes]:
     return {p.relative_to(prefix).as_posix(): p.read_bytes() for p in sorted((prefix / "data").rglob("*.jsonl"))}
 
 
-def _unique_messages(fixture: ReleaseFixture, family: str) -> int:
-    """Distinct message texts of a family's published records (the fixtures hold no PII, so nothing is redacted)."""
-    prefix = fixture.dir / "published" / "releases" / "v2026-11-23" / "data"
-    return len({message["content"] for shard in prefix.rglob(f"{family}-*.jsonl")
-                for line in shard.read_text().splitlines() for message in json.loads(line)["messages"]})
+def _unique_texts(fixture: ReleaseFixture, family: str) -> int:
+    """Distinct strings the privacy step scans in a family's published records: ids, group keys (the fixture's
+    are in the split index), message texts and metadata values (the fixtures hold no PII: nothing is redacted)."""
+    release = fixture.dir / "published" / "releases" / "v2026-11-23"
+    texts: set[str] = set()
+    for shard in (release / "data").rglob(f"{family}-*.jsonl"):
+        for line in shard.read_text().splitlines():
+            record = json.loads(line)
+            texts.add(record["id"])
+            texts.update(message["content"] for message in record["messages"])
+            texts.update(value for value in record["metadata"].values() if isinstance(value, str))
+    texts.update(row["group"] for row in map(json.loads, (release / "splits" / f"{family}.jsonl").read_text()
+                                                        .splitlines()))
+    return len(texts)
 
 
 def test_first_apply_runs_everything(small_release: ReleaseFixture) -> None:
@@ -85,7 +94,7 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
     assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/fingerprint", "release/dedup", "alpha/export",
                            "alpha/provenance", "alpha/stats", "release/coverage", "release/distribution",
                            "alpha/bias", "release/bias", "release/gates", "release/manifest", "release/publish"}
-    unchanged = _unique_messages(small_release, "alpha") - 1
+    unchanged = _unique_texts(small_release, "alpha") - 1
     assert _step(report, "alpha/privacy")["stats"] == {"messages_scanned": 1, "messages_from_cache": unchanged,
                                                        "redacted_rescanned": 0}
     assert _step(report, "alpha/fingerprint")["stats"] == {"signatures_computed": 2,

@@ -74,7 +74,7 @@ def test_redact_replaces_each_planted_entity_and_no_value_reaches_the_release(pi
     kept = records(pii_release, "alpha")
     for index, entity in enumerate(PLANTED):
         message = kept[f"p{index:02d}"]["messages"][0]["content"]
-        assert f"<{entity}>" in message, (entity, message)
+        assert f"<{entity}_1>" in message, (entity, message)
     release_text = text_under(published(pii_release))
     assert not [value for value in VALUES if value in release_text]
     # The un-redacted originals of sampled records exist only in the restricted area, outside the release prefix.
@@ -112,7 +112,7 @@ def test_block_policy_fails_the_release_names_records_and_publishes_nothing(pii_
     listed = {(row["id"], row["entity"]) for row in alpha["records_listed"]}
     assert listed == {(f"p{i:02d}", entity) for i, entity in enumerate(PLANTED)}
     row = alpha["records_listed"][0]
-    assert set(row) == {"family", "id", "source", "locator", "message", "entity", "start", "end", "score", "why"}
+    assert set(row) == {"family", "id", "source", "locator", "field", "message", "entity", "start", "end", "score", "why"}
     assert row["source"] == "../data/alpha.jsonl" and row["locator"]["line"] >= 7
     assert not [value for value in VALUES if value in text_under(blocked)]  # spans, never the text
 
@@ -180,7 +180,7 @@ def test_a_threshold_change_rejudges_without_rescanning(pii_release: ReleaseFixt
     step = next(step for step in report["steps"] if step["id"] == "alpha/privacy")
     assert step["status"] == "ran" and step["stats"]["messages_scanned"] == 0
     assert "555-0134" in records(pii_release, "alpha")["p01"]["messages"][0]["content"]
-    assert "<US_SSN>" in records(pii_release, "alpha")["p02"]["messages"][0]["content"]
+    assert "<US_SSN_1>" in records(pii_release, "alpha")["p02"]["messages"][0]["content"]
 
 
 def test_ner_mode_without_its_model_is_a_definition_error(pii_release: ReleaseFixture) -> None:

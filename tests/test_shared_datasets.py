@@ -245,8 +245,8 @@ def test_esconv_metadata_carries_labels(built: Built) -> None:
 
 
 def _redacted_from(published: str, source: str) -> bool:
-    """The published text is the source with zero or more spans replaced by `<ENTITY>` placeholders."""
-    parts = re.split(r"<[A-Z_]+>", published)
+    """The published text is the source with zero or more spans replaced by `<ENTITY_n>` placeholders."""
+    parts = re.split(r"<[A-Z_]+?_\d+>", published)
     return re.fullmatch(".+?".join(re.escape(part) for part in parts), source, flags=re.DOTALL) is not None
 
 

@@ -27,6 +27,7 @@ from releasebuild.privacy.detector import (
     missing_model_message,
     model_version,
 )
+from releasebuild.privacy.pseudonyms import Redaction
 from releasebuild.steps.base import Step, StepContext, StepSpec
 
 Policy = Literal["redact", "drop", "block"]
@@ -119,6 +120,10 @@ class PrivacyGateConfig(GateConfig):
     allow: list[AllowEntry] = Field(default_factory=list)
     families: dict[Name, FamilyPrivacy] = Field(default_factory=dict)
     sample: Sample = Sample()
+    redact: Redaction = Field("placeholder", description="placeholder: <PERSON_1>, numbered per conversation; "
+                              "surrogate: a realistic fake value of the same type (Faker)")
+    salt: str | None = Field(None, min_length=8, description="key of surrogates and of hashed ids; default: the "
+                             "release's split salt, which the manifest publishes")
 
     @field_validator("entities")
     @classmethod
@@ -174,15 +179,16 @@ def build_steps(config: PrivacyGateConfig, build: GateBuild) -> list[StepSpec]:
         raise Refused("the root is protected: the privacy gate's mode 'patterns_only' (no names, places or dates) "
                       "is refused there; set `mode: ner` in gates/privacy.yaml")
     scans = tuple(f"{name}/privacy" for name in build.families)
+    # The report shows these settings; the salt keys surrogates and hashed ids and stays out.
     params = {"blocking": config.blocking or build.protected_root, "mode": config.mode,
-              "thresholds": config.model_dump(mode="json")}
+              "thresholds": config.model_dump(mode="json", exclude={"salt"})}
     return [StepSpec("release/privacy", PrivacyGate.kind, params, scans,
                      reads={dep: ("meta", "findings.jsonl") for dep in scans})]
 
 
 class PrivacyGate(Step):
     kind = "gate_privacy"
-    code_version = "2"
+    code_version = "3"
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -245,7 +251,7 @@ def _markdown(report: dict[str, Any]) -> str:
         if family["status"] == "fail":
             lines += ["", f"## {family['family']}: {family['why']}", ""]
             for row in family["records_listed"][:20]:
-                lines.append(f"- `{row['id']}` ({row['source']}): {row['entity']} in message {row['message']} "
+                lines.append(f"- `{row['id']}` ({row['source']}): {row['entity']} in {row['field']} "
                              f"at {row['start']}-{row['end']} ({row['why']})")
     return "\n".join(lines) + "\n"
 

@@ -25,9 +25,11 @@ ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "DATE_TIME", "PHONE_NUMBER", 
 # Found always, counted as the gate's date policy says (gates.privacy.DatesPolicy): a policy change re-judges.
 POLICY_ENTITIES: tuple[str, ...] = ("YEAR", "AGE", "AGE_OVER_89", "WEEKDAY")
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
+# Types that a public reference (an author, an eponym) or a must-survive term is mistaken for.
+NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "3"
+DETECTOR_VERSION = "4"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -36,6 +38,16 @@ _WORKER: Detector | None = None  # the detector a forked pool worker scans with
 
 class ModelMissing(Exception):
     """NER mode without its spaCy model: an error, never a silent fall-back to patterns only."""
+
+
+class ModelMismatch(Exception):
+    """The engine loaded other versions than the step key names: its findings would be cached under a key that
+    does not describe them (a worker with another install, a model re-installed mid-build)."""
+
+
+# The longest text scanned: spaCy's default `max_length` (its memory guard), which load_ner keeps. A longer text is
+# an error naming its record (steps/privacy.py), never truncated or skipped.
+MAX_TEXT_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,21 @@ def _versions(mode: Mode, model: str) -> dict[str, str]:
     return found
 
 
+def loaded_versions(mode: Mode, model: str, analyzer: Any) -> dict[str, str]:
+    """What the loaded engine really is, in the terms of `versions()`: read from the modules and the model's own
+    meta, not from package metadata."""
+    import presidio_analyzer
+    import spacy
+
+    found = {"detector": DETECTOR_VERSION, "mode": mode,
+             "presidio_analyzer": getattr(presidio_analyzer, "__version__", None)
+             or importlib.metadata.version("presidio-analyzer")}
+    ner = analyzer.nlp_engine.ner
+    if mode == "ner" and ner is not None:
+        found.update({"spacy": spacy.__version__, "model": f"{model}=={ner.meta['version']}"})
+    return found
+
+
 def missing_model_message(model: str) -> str:
     package = MODEL_PACKAGE.get(model, model.replace("_", "-"))
     return (f"privacy mode 'ner' needs the spaCy model '{model}', which is not installed: "
@@ -108,15 +135,27 @@ class Detector:
     """Scans texts for the configured entity types; loads Presidio (and spaCy) on first use."""
 
     def __init__(self, mode: Mode = "ner", model: str = DEFAULT_MODEL,
-                 entities: Sequence[str] = ENTITIES + POLICY_ENTITIES):
+                 entities: Sequence[str] = ENTITIES + POLICY_ENTITIES, expected: Mapping[str, str] | None = None):
+        """`expected`: the versions the caller's step key names (`versions()` when it was built); the engine
+        refuses to scan with any other."""
         self.mode = mode
         self.model = model
         self.entities = [entity for entity in entities if mode == "ner" or entity not in NER_ENTITIES]
+        self.expected = dict(expected) if expected is not None else None
         self._analyzer: Any = None
 
     def _engine(self) -> Any:
         if self._analyzer is None:
-            self._analyzer = _build_analyzer(self.mode, self.model)
+            analyzer = _build_analyzer(self.mode, self.model)
+            if self.expected is not None:
+                loaded = loaded_versions(self.mode, self.model, analyzer)
+                differ = {key: (self.expected.get(key), value) for key, value in loaded.items()
+                          if self.expected.get(key) != value}
+                if differ:
+                    detail = "; ".join(f"{key}: key names {want}, loaded {got}" for key, (want, got) in differ.items())
+                    raise ModelMismatch(f"the PII detector loaded other versions than the step key names ({detail}): "
+                                        "run again so the plan is made with the installed versions")
+            self._analyzer = analyzer
         return self._analyzer
 
     def scan(self, texts: Sequence[str], processes: int = 1) -> list[list[Finding]]:
@@ -134,6 +173,7 @@ class Detector:
         return self._scan(texts)
 
     def _scan(self, texts: Sequence[str]) -> list[list[Finding]]:
+        from releasebuild.privacy.lexicon import kept_spans
         from releasebuild.privacy.recognizers import candidates, public_reference
 
         analyzer = self._engine()
@@ -144,8 +184,10 @@ class Detector:
         for index, (text, nlp_artifacts) in zip(todo, artifacts, strict=True):
             results = analyzer.analyze(text, language="en", entities=wanted[index], nlp_artifacts=nlp_artifacts,
                                        score_threshold=SCORE_FLOOR)
-            out[index] = _resolve([r for r in results
-                                   if r.entity_type != "PERSON" or not public_reference(text, r.start, r.end)])
+            named = [r for r in results if r.entity_type in NAME_OR_PLACE]
+            kept = kept_spans(text) if named else []
+            out[index] = _resolve([r for r in results if r.entity_type not in NAME_OR_PLACE
+                                   or not (public_reference(text, r.start, r.end) or _inside(r, kept))])
         return out
 
     def _scan_parallel(self, texts: Sequence[str], processes: int) -> list[list[Finding]] | None:
@@ -165,6 +207,17 @@ class Detector:
             gc.unfreeze()
             _WORKER = None
         return [findings for part in parts for findings in part]
+
+
+def _inside(result: Any, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether a finding lies within the spans (touching spans count as one: "Columbia" + "scale")."""
+    position = result.start
+    for start, end in sorted(spans):
+        if start <= position < end:
+            position = end
+        if position >= result.end:
+            return True
+    return False
 
 
 def _scan_chunk(texts: Sequence[str]) -> list[list[Finding]]:

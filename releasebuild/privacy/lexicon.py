@@ -74,7 +74,48 @@ def vocabulary(lower: str) -> bool:
                 return True
             if ending in ("ies", "ied") and common(stem + "y"):
                 return True
+    if first_name(lower) or surname(lower):  # "Goodman", "Whitehouse": two words, and a listed name
+        return False
     return any(common(lower[:i]) and common(lower[i:]) for i in range(3, len(lower) - 2))  # "flatmate"
+
+
+@cache
+def _keep_pattern() -> re.Pattern[str]:
+    terms = sorted(words("keep_terms.txt"), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(term).replace(r"\ ", r"\s+") for term in terms)
+                      + r")(?:['’]s|s)?(?!\w)", re.IGNORECASE)
+
+
+def kept_spans(text: str) -> list[tuple[int, int]]:
+    """Where the must-survive clinical vocabulary occurs (keep_terms.txt: medications, diagnoses, scales, groups,
+    apps, chat words): a name or place found inside one of these is the term, not someone."""
+    return [match.span() for match in _keep_pattern().finditer(text)]
+
+
+@cache
+def _stop_words() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """(English stop words, each other language's stop words that English lacks) from stop_words.tsv."""
+    by_language: dict[str, set[str]] = {}
+    for line in (DATA / "stop_words.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            language, word = line.split("\t")
+            by_language.setdefault(language, set()).add(word)
+    english = frozenset(by_language.pop("en"))
+    return english, {language: frozenset(words) for language, words in by_language.items()}
+
+
+STOP_VOTES = 3  # this many stop words of one other language, and twice English's, make a passage foreign
+
+
+def foreign(text: str) -> bool:
+    """Whether a passage is written in another Latin-script language (Spanish, German, ...): counted by stop words,
+    which names never are, so English text full of foreign names stays English (a language classifier reads
+    "Albert Mitchell, P.O. Box 2884" as Luxembourgish)."""
+    english, others = _stop_words()
+    tokens = [word for word in re.findall(r"[^\W\d_]+", text.lower()) if len(word) > 1]
+    own = sum(word in english for word in tokens)
+    best = max(sum(word in words for word in tokens) for words in others.values())
+    return best >= STOP_VOTES and best > 2 * own
 
 
 def typo_of_common_word(lower: str) -> bool:

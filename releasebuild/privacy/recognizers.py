@@ -58,6 +58,15 @@ STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bi'?
                              re.IGNORECASE)
 NAME_AFTER = re.compile(r"^,?\s+(?:said|says|told|asked|texted|called|yelled|and i|and me|is my|was my)\b",
                         re.IGNORECASE)
+# Before a lower-case first name in chat, these make it a person ("i live with wyatt", "dont tell amy", "thinking
+# about amy") where the name is also a word of some dictionary.
+PERSON_VERB_CUE = re.compile(r"\b(?:live[sd]? with|living with|stay(?:ing|ed)? with|talk(?:ed|ing)? to|spoke to|"
+                             r"speak(?:ing)? to|(?:don'?t|never|didn'?t) tell|told|text(?:ed)?|call(?:ed)?|met|meet|"
+                             r"ask(?:ed)?|thinking about|miss(?:ed)?|visit(?:ed|ing)?|its|it'?s)\s+$", re.IGNORECASE)
+# First names that are first of all English words: no chat cue makes them a name in lower case.
+WORD_NAMES = frozenset("""will hope grace faith joy rose may june april august summer autumn winter dawn eve page
+bill sue pat art mark frank earl mike ray gay ivy holly ruby pearl jade amber crystal destiny honey candy sunny
+sky river rich chance hunter rocky penny don rob sandy dusty misty guy jack bob""".split())
 # A word after these is a place even when no list has it ("we moved to careywood").
 STRONG_PLACE_CUE = re.compile(r"\b(?:grew up in|moved to|moved from|moving to|live in|lives in|living in|raised in|"
                               r"relocated to|born in|i'?m from|i am from|hometown is|town of|city of|"
@@ -161,8 +170,8 @@ class ChatNameRecognizer(EntityRecognizer):
                 end = match.end() - (len(POSSESSIVE.search(match.group()).group())  # type: ignore[union-attr]
                                      if POSSESSIVE.search(match.group()) else 0)
                 results.append(_result(self, "PERSON", match.start(), self._surname_end(text, end), score))
-        if any(r.score < STRONG for r in results) and not _english(text):
-            results = [r for r in results if r.score >= STRONG]  # only what a cue says, in a text not in English
+        # only what a cue says, where the text is not in English
+        results = [r for r in results if r.score >= STRONG or _english_at(text, r.start)]
         for listing in NAME_LIST.finditer(text):  # "Anna, Piotr and Kasia": one name makes the others names
             items = list(WORD.finditer(text, listing.start(), listing.end()))
             items = [w for w in items if w.group().lower() not in ("and", "or")]
@@ -184,15 +193,18 @@ class ChatNameRecognizer(EntityRecognizer):
         if not lexicon.first_name(lower):
             return self._unknown_word_score(text, match, before)
         cue = NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + 16])
+        chat_cue = shape == "lower" and PERSON_VERB_CUE.search(before)
         if lower in self.common or (lower not in self.names and lexicon.vocabulary(lower)):
-            return 0.7 if cue and shape == "title" else 0.0
+            if cue and shape == "title":
+                return 0.7
+            return 0.5 if chat_cue and lower in self.names and lower not in WORD_NAMES else 0.0
         if cue:
             return 0.85
         if shape == "title" and not _sentence_start(text, match.start()):
             return 0.7
         if shape == "lower" and lexicon.name_word(lower):
-            return 0.0  # "not a penny left"
-        if lower not in self.names and not _english(text):
+            return 0.5 if chat_cue and lower not in WORD_NAMES else 0.0  # "not a penny left", "dont tell amy"
+        if lower not in self.names and not _english_at(text, match.start()):
             return 0.0  # "Pero", "vida": a sentence in Spanish is not a list of names
         return 0.6 if lower in self.names or shape != "lower" else 0.5
 
@@ -247,12 +259,31 @@ def public_reference(text: str, start: int, end: int) -> bool:
     return bool(AUTHOR_BEFORE.search(text[max(0, start - 120):start]) or EPONYM_AFTER.match(text[end:end + 30]))
 
 
+LANGUAGE_WINDOW = 400
+SENTENCE_BREAK = re.compile(r"[.!?¿¡\n]")
+SENTENCE_LETTERS = 40  # a shorter sentence's language is not told apart from its neighbours'
+
+
+def _english_at(text: str, position: int) -> bool:
+    """Whether the text around a position reads as English: a reply may switch language after its first lines
+    (the classifier reads a text's head only). Windows sit on a fixed grid, so the cache serves a text's findings."""
+    if not _english(text):
+        return False
+    if len(text) > LANGUAGE_WINDOW:
+        start = max(0, min(position - LANGUAGE_WINDOW // 2, len(text) - LANGUAGE_WINDOW)) // 100 * 100
+        if not _english(text[start:start + LANGUAGE_WINDOW]):
+            return False
+    starts = [m.end() for m in SENTENCE_BREAK.finditer(text, 0, position)]
+    following = SENTENCE_BREAK.search(text, position)
+    sentence = text[starts[-1] if starts else 0:following.start() if following else len(text)]
+    return sum(ch.isalpha() for ch in sentence) < SENTENCE_LETTERS or _english(sentence)
+
+
 @lru_cache(maxsize=4096)
 def _english(text: str) -> bool:
-    """Whether a text reads as English (py3langid): a word that is a name somewhere may be a plain word elsewhere."""
-    from releasebuild.bias.language import language
-
-    return language(text) in ("en", "und")
+    """Whether a passage reads as English (or is too short to tell): a word that is a name in English text may be a
+    plain word in another language's."""
+    return not lexicon.foreign(text)
 
 
 TOWN_AFTER_COMMA = re.compile(r",\s*([A-Za-z][a-z]+(?:\s[A-Za-z][a-z]+)?)\b(?!')")
@@ -291,8 +322,7 @@ class ChatPlaceRecognizer(EntityRecognizer):
                 ) -> list[RecognizerResult]:
         results = [_result(self, "LOCATION", start, end, score) for start, end, score in self._patterns(text)]
         towns = [_result(self, "LOCATION", start, end, score) for start, end, score in self._towns(text)]
-        if any(r.score < STRONG for r in towns) and not _english(text):
-            towns = [r for r in towns if r.score >= STRONG]
+        towns = [r for r in towns if r.score >= STRONG or _english_at(text, r.start)]
         return results + towns
 
     def _patterns(self, text: str) -> Iterator[tuple[int, int, float]]:
@@ -391,9 +421,11 @@ class SpacyNerRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
-        if nlp_artifacts is None or not nlp_artifacts.entities or not _english(text):
-            return results  # the English model reads other languages' capitals as names
+        if nlp_artifacts is None or not nlp_artifacts.entities:
+            return results
         for ent in nlp_artifacts.entities:
+            if not _english_at(text, ent.start_char):
+                continue  # the English model reads other languages' capitals as names
             entity = self.LABELS.get(ent.label_)
             if entity is None or entity not in entities:
                 continue
@@ -448,12 +480,34 @@ PHONE_REGIONS = ("US", "GB", "CA", "AU", "IE", "NZ", "IN", "DE", "FR", "ES", "IT
 
 class ChatUrlRecognizer(UrlRecognizer):
     """Presidio's URL recognizer, less what chat makes look like one: a missing space after a full stop
-    ("need.Tel me", "two.You know") has a capitalised top-level domain and no scheme, www or path."""
+    ("need.Tel me", "two.You know") has a capitalised top-level domain and no scheme, www or path; an ellipsis
+    ("years...that") leaves empty labels. An institution's site (.org, .gov, .edu, .nhs.uk, ...) points to no one:
+    it scores INSTITUTION_SCORE, below the default threshold, so a gate that wants those too lowers the threshold."""
+
+    INSTITUTION_SCORE = 0.35
+    INSTITUTIONS = re.compile(r"(?i)\.(?:org|gov|edu|int|mil|ngo)(?:\.[a-z]{2})?$|\.(?:gov|nhs|ac|edu|org)\.[a-z]{2}$")
+    PERSONAL_PATH = re.compile(r"(?i)/(?:~|users?/|u/|people/|profiles?/|members?/|author/|staff/|@)")
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for result in results:
+            if self._institution(text[result.start:result.end]):
+                result.score = min(result.score, self.INSTITUTION_SCORE)
+        return results
+
+    def _institution(self, url: str) -> bool:
+        if "@" in url or self.PERSONAL_PATH.search(url):
+            return False
+        host = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).split("/", 1)[0].split(":", 1)[0].rstrip(".,;:!?)")
+        return bool(self.INSTITUTIONS.search(host))
 
     def validate_result(self, pattern_text: str) -> bool | None:
+        host = pattern_text.rstrip(".,;:!?)")
+        if re.search(r"\.\.", host.split("/", 1)[0]):
+            return False
         if re.match(r"(?i)[a-z][a-z0-9+.-]*://|www\.", pattern_text) or "/" in pattern_text or "@" in pattern_text:
             return True
-        host = pattern_text.rstrip(".,;:!?)")
         labels = host.split(".")
         if len(labels) < 2 or not labels[-1]:
             return False
@@ -572,7 +626,11 @@ def load_ner(model: str) -> Any:
     """The spaCy model with only what NER needs (no tagger, parser or lemmatizer: 30-50% faster)."""
     import spacy
 
-    return spacy.load(model, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+    from releasebuild.privacy.detector import MAX_TEXT_CHARS
+
+    nlp = spacy.load(model, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+    nlp.max_length = MAX_TEXT_CHARS
+    return nlp
 
 
 def chunks(items: Sequence[Any], count: int) -> list[Sequence[Any]]:

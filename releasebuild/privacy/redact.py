@@ -1,15 +1,13 @@
-"""Redaction with presidio-anonymizer: each span becomes a typed placeholder such as `<PERSON>`."""
+"""Redaction with presidio-anonymizer: each span becomes its conversation's numbered placeholder (`<PERSON_1>`)."""
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from releasebuild.privacy.detector import Finding
-
-PLACEHOLDER = re.compile(r"<[A-Z_]+>")
+from releasebuild.privacy.pseudonyms import PLACEHOLDER, Pseudonyms
 
 
 @functools.lru_cache(maxsize=1)
@@ -19,15 +17,19 @@ def _engine() -> Any:
     return AnonymizerEngine()
 
 
-def redact(text: str, findings: Sequence[Finding]) -> str:
-    """`text` with every finding replaced by `<ENTITY_TYPE>` (overlaps were merged when the findings were made)."""
+def redact(text: str, findings: Sequence[Finding], pseudonyms: Pseudonyms) -> str:
+    """`text` with every finding replaced by its numbered placeholder (overlaps were merged when the findings were
+    made). Surrogates come later (Pseudonyms.final), once re-scans have checked the placeholder text."""
     if not findings:
         return text
     from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
+    for finding in sorted(findings, key=lambda f: f.start):  # numbered in reading order (the engine goes backwards)
+        pseudonyms.placeholder(finding.entity, text[finding.start:finding.end])
     results = [RecognizerResult(f.entity, f.start, f.end, f.score) for f in findings]
-    operators = {f.entity: OperatorConfig("replace", {"new_value": f"<{f.entity}>"}) for f in findings}
-    return _engine().anonymize(text=text, analyzer_results=results, operators=operators).text
+    operators = {entity: OperatorConfig("custom", {"lambda": functools.partial(pseudonyms.placeholder, entity)})
+                 for entity in {f.entity for f in findings}}
+    return str(_engine().anonymize(text=text, analyzer_results=results, operators=operators).text)
 
 
 def placeholder_spans(text: str) -> list[tuple[int, int]]:

@@ -220,7 +220,8 @@ class FormNameRecognizer(_Recognizer):
         for match in FIELD_NAME.finditer(text):
             value = FIELD_VALUE_STOP.sub("", match.group(1)).rstrip(" .,-")
             words = re.findall(r"[^\W\d_]+", value.lower())
-            if value and not all(lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms")):
+            listed = any(lexicon.first_name(w) or lexicon.surname(w) for w in words)
+            if value and (listed or not all(lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
                 yield "PERSON", match.start(1), match.start(1) + len(value), 0.85
         for match in SPEAKER.finditer(text):
             group = 2 if match.group(2) else 1

@@ -21,7 +21,7 @@ from typing import Any
 
 from releasebuild.config.models import RecordRules
 from releasebuild.keys import canonical_json
-from releasebuild.records import Rejected, map_record
+from releasebuild.records import Rejected, map_record, value_digest
 from releasebuild.sources import read_rows
 from releasebuild.steps.base import SourceFile, Step, StepContext
 from releasebuild.steps.sorting import external_sort
@@ -39,6 +39,7 @@ class Ingest(Step):
     kind = "ingest"
     code_version = "5"
     per_source = True
+    restricted = True  # every output but sources.json holds raw record text (or raw ids)
 
     @staticmethod
     def map(ctx: StepContext) -> dict[str, Any]:
@@ -84,8 +85,8 @@ class Ingest(Step):
                 if kept is not None and kept["id"] == origin["id"]:
                     where = f"{kept['source']}:{_locator_text(kept['locator'])}"
                     entry = {"family": family, "source": origin["source"], "locator": origin["locator"],
-                             "code": "duplicate_id", "detail": f"id '{origin['id']}' already used by the record at "
-                                                                f"{where}"}
+                             "code": "duplicate_id", "detail": f"id {value_digest(origin['id'])} already used by the "
+                                                                f"record at {where}"}
                     duplicates.append((_quarantine_key(entry), canonical_json(entry)))
                     codes["duplicate_id"] += 1
                     continue

@@ -1,12 +1,15 @@
 """Scan one family for PII and apply its policy: the records that continue to split and export come out of here.
 
 Three streaming passes over ingest's output, memory bounded by the records that carry findings:
-1. every message's text, keyed by its content digest, sorted and de-duplicated on disk;
+1. every string of every record (id, group key, message texts with system prompts, metadata values), keyed by its
+   content digest, sorted and de-duplicated on disk;
 2. merged with the previous run's scan table (the memo, same digests, same order): only texts it does not hold
-   are scanned, in batches. The new table covers exactly this family's current messages;
-3. each record: taken down (removed), clean, redacted (`<ENTITY>` placeholders, then re-scanned: anything left
-   above threshold is residual and fails the gate), dropped (quarantined; its raw text goes to the restricted
-   area only) or, under `block`, flagged for the gate.
+   are scanned, in batches. The new table covers exactly this family's current texts;
+3. each record: taken down (removed), clean, redacted, dropped (quarantined; its raw text goes to the restricted
+   area only) or, under `block`, flagged for the gate. A name found in one turn counts in every turn. Redaction
+   writes numbered placeholders (`<PERSON_1>` is one person throughout the conversation) and re-scans: anything
+   left above threshold is residual and fails the gate; then the placeholders stay or become surrogates. An id or
+   group key that holds PII becomes its keyed hash in every artifact; the mapping back goes to restricted/ only.
 
 The memo is safe because a scan row is a pure function of (text, detector settings): the table's header names
 those settings, and a table made with others is ignored.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +27,19 @@ from typing import Any
 
 import xxhash
 
+from releasebuild.errors import ScanFailed
 from releasebuild.keys import canonical_json, digest, unit_interval
-from releasebuild.privacy.detector import AllowRule, Detector, Finding, decide
+from releasebuild.privacy.detector import (
+    MAX_TEXT_CHARS,
+    AllowRule,
+    Detector,
+    Finding,
+    ModelMismatch,
+    ModelMissing,
+    decide,
+)
+from releasebuild.privacy.lexicon import name_word, not_a_name
+from releasebuild.privacy.pseudonyms import NAME_TYPES, Pseudonyms, keyed_id
 from releasebuild.privacy.redact import placeholder_spans, redact
 from releasebuild.steps.base import STATS, OutputFile, Step, StepContext
 from releasebuild.steps.sorting import external_sort
@@ -35,23 +50,25 @@ SCAN_BATCH = 2048
 PARALLEL_FROM = 4096
 REDACT_ROUNDS = 3  # texts to scan before a second process pays for its start-up
 SAMPLE_METHOD = "bernoulli(salted-id-hash)/v1"
+NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 class PrivacyScan(Step):
     kind = "privacy"
-    code_version = "3"
+    code_version = "4"
     memo = (SCAN, RESCAN)
+    restricted = True  # some outputs keep raw originals (taken_down.jsonl, restricted_*.jsonl)
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.params
         (ingest_id,) = ctx.spec.deps
         family = params["family"]
-        detector = Detector(params["detection"]["mode"], params["detection"]["model"],
-                            params["detection"]["entities"])
-        identity = digest(params["detection"])
-        records_path = ctx.input_path(ingest_id, "records.jsonl")
-        flagged, scan_counts = _scan_table(ctx, detector, identity, records_path)
+        detection = params["detection"]
+        detector = Detector(detection["mode"], detection["model"], detection["entities"],
+                            expected=detection["versions"])
+        identity = digest(detection)
+        flagged, scan_counts = _scan_table(ctx, detector, identity, ingest_id, family)
         judge = _Judge(family, params, detector, flagged,
                        dict(_memo_rows(ctx.memo.get(RESCAN), identity)))  # small: redacted texts only
         counts = judge.walk(ctx, ingest_id, identity)
@@ -65,32 +82,43 @@ def message_digest(text: str) -> str:
     return xxhash.xxh3_128_hexdigest(text.encode("utf-8"))
 
 
-def _scan_table(ctx: StepContext, detector: Detector, identity: str,
-                records_path: Path) -> tuple[dict[str, list[Finding]], dict[str, int]]:
-    """Pass 1 and 2: the family's scan table (written as an output) and the findings of flagged texts."""
+def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: str,
+                family: str) -> tuple[dict[str, list[Finding]], dict[str, int]]:
+    """Pass 1 and 2: the family's scan table (written as an output) and the findings of flagged texts. Every string
+    of a record is scanned: its id, group key, messages (system prompts too) and metadata values."""
     total = 0
 
     def texts() -> Iterator[tuple[str, str]]:
         nonlocal total
-        with records_path.open("rb") as fh:
-            for line in fh:
-                for message in json.loads(line)["messages"]:
+        with ctx.input_path(ingest_id, "records.jsonl").open("rb") as records, \
+                ctx.input_path(ingest_id, "groups.jsonl").open("rb") as groups, \
+                ctx.input_path(ingest_id, "provenance.jsonl").open("rb") as origins:
+            for line, group_line, origin_line in zip(records, groups, origins, strict=True):
+                record = json.loads(line)
+                origin = json.loads(origin_line)
+                fields = [(("id",), record["id"]), (("group",), json.loads(group_line)["group"]),
+                          *text_fields(record)]
+                for path, text in fields:
                     total += 1
-                    yield message_digest(message["content"]), json.dumps(message["content"])
+                    if len(text) > MAX_TEXT_CHARS:
+                        raise ScanFailed(f"{family}: {_where(origin, path)} holds {len(text):,} characters, more "
+                                         f"than the PII detector accepts ({MAX_TEXT_CHARS:,}): split the text at "
+                                         "the source; nothing longer is scanned, so nothing longer ships")
+                    yield message_digest(text), json.dumps([text, _where(origin, path)])
 
     memo = _memo_rows(ctx.memo.get(SCAN), identity)
     flagged: dict[str, list[Finding]] = {}
     unique = cached = 0
-    pending: list[tuple[str, str | None, str | None]] = []  # (digest, text to scan, cached findings json)
+    pending: list[tuple[str, list[str] | None, str | None]] = []  # (digest, [text, where] to scan, cached json)
     to_scan = 0
     with ctx.create(SCAN) as out:
         out.write(f"#scan\t{identity}\n".encode())
 
         def flush() -> None:
             nonlocal to_scan
-            scanned = iter(_scan(detector, [text for _, text, _ in pending if text is not None]))
-            for key, text, found_json in pending:
-                if text is not None:
+            scanned = iter(_scan(detector, [item for _, item, _ in pending if item is not None], family))
+            for key, item, found_json in pending:
+                if item is not None:
                     found = next(scanned)
                     found_json = canonical_json([f.to_json() for f in found])
                 assert found_json is not None
@@ -102,7 +130,7 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str,
 
         previous = None
         memo_row = next(memo, None)
-        for key, text_json in external_sort(texts(), ctx.workdir):
+        for key, item_json in external_sort(texts(), ctx.workdir):
             if key == previous:
                 continue
             previous = key
@@ -113,7 +141,7 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str,
                 pending.append((key, None, memo_row[1]))
                 cached += 1
             else:
-                pending.append((key, json.loads(text_json), None))
+                pending.append((key, json.loads(item_json), None))
                 to_scan += 1
             if to_scan >= SCAN_BATCH or len(pending) >= 8 * SCAN_BATCH:
                 flush()
@@ -121,11 +149,112 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str,
     return flagged, {"total": total, "unique": unique, "cached": cached, "scanned": unique - cached}
 
 
-def _scan(detector: Detector, texts: list[str]) -> list[list[Finding]]:
-    if not texts:
+def _where(origin: dict[str, Any], path: FieldPath) -> str:
+    """A text's place by source file, position and field: an error names it so, never by id or content."""
+    locator = ", ".join(f"{key} {value}" for key, value in sorted(origin["locator"].items()))
+    return f"{origin['source']} ({locator}), field {'.'.join(map(str, path))}"
+
+
+def _scan(detector: Detector, items: list[list[str]], family: str) -> list[list[Finding]]:
+    """Findings for each [text, where]. Any detector failure fails the step closed and names the first text it
+    fails on (each text alone, in this process, to find it)."""
+    if not items:
         return []
+    texts = [text for text, _ in items]
     processes = (os.cpu_count() or 1) if len(texts) >= PARALLEL_FROM else 1
-    return detector.scan(texts, processes=processes)
+    try:
+        return detector.scan(texts, processes=processes)
+    except (ModelMismatch, ModelMissing) as exc:
+        raise ScanFailed(f"{family}: {exc}") from None
+    except Exception as batch_error:  # noqa: BLE001 - any failure must stop the release, named
+        for text, where in items:
+            try:
+                detector.scan([text])
+            except Exception as exc:  # noqa: BLE001
+                raise ScanFailed(f"{family}: the PII detector failed on {where} ({type(exc).__name__}); "
+                                 "nothing is published unscanned") from None
+        raise ScanFailed(f"{family}: the PII detector failed on a batch ({type(batch_error).__name__}) but on no "
+                         "text alone; nothing is published unscanned") from None
+
+
+FieldPath = tuple[str | int, ...]
+
+
+def text_fields(record: dict[str, Any]) -> list[tuple[FieldPath, str]]:
+    """Every free-text string of a record but its id: message contents, then metadata values (nested too)."""
+    fields: list[tuple[FieldPath, str]] = [(("messages", index, "content"), message["content"])
+                                           for index, message in enumerate(record["messages"])]
+
+    def walk(value: Any, path: FieldPath) -> None:
+        if isinstance(value, str):
+            fields.append((path, value))
+        elif isinstance(value, dict):
+            for key in sorted(value):
+                walk(value[key], (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+
+    walk(record.get("metadata") or {}, ("metadata",))
+    return fields
+
+
+def set_field(record: dict[str, Any], path: FieldPath, value: str) -> None:
+    target: Any = record
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+
+
+def propagate_names(texts: list[str], found: list[list[Finding]], allow: list[AllowRule]) -> list[list[Finding]]:
+    """A name found in one turn is redacted in every turn (and metadata value) of the conversation: a model reads
+    the whole conversation, and "Maria" in turn 5 is as identifying as "Maria Lopez" in turn 1.
+
+    The name as found matches in any case; each of its words alone matches too, except a word that is also
+    vocabulary ("Rose", "Will"), which matches only as written."""
+    any_case: set[str] = set()
+    as_written: set[str] = set()
+    scores: dict[str, float] = {}
+    for text, findings in zip(texts, found, strict=True):
+        for finding in findings:
+            if finding.entity not in NAME_TYPES:
+                continue
+            name = text[finding.start:finding.end]
+            words = NAME_WORD.findall(name)
+            if len(words) > 1:
+                any_case.add(name.casefold())
+            scores[name.casefold()] = max(finding.score, scores.get(name.casefold(), 0))
+            for word in words:
+                if len(word) < 3 and len(words) > 1:  # an initial, "de", "al"
+                    continue
+                if not_a_name(word.lower()) or name_word(word.lower()):
+                    as_written.add(word)
+                else:
+                    any_case.add(word.casefold())
+                scores.setdefault(word.casefold(), finding.score)
+    if not any_case and not as_written:
+        return found
+    patterns = [re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+                           + r")(?!\w)", flags) for names, flags in ((any_case, re.IGNORECASE), (as_written, 0))
+                if names]
+    out = []
+    for text, findings in zip(texts, found, strict=True):
+        extra = [Finding(m.start(), m.end(), "PERSON", scores.get(m.group(0).casefold(), 1.0))
+                 for pattern in patterns for m in pattern.finditer(text)
+                 if not any(f.start < m.end() and m.start() < f.end for f in findings)]
+        extra = [f for f in extra if not any(start <= f.start and f.end <= end
+                                             for rule in allow for start, end in rule.spans(text))]
+        out.append(_without_overlaps(sorted(findings + extra, key=lambda f: (f.start, -f.end))) if extra
+                   else findings)
+    return out
+
+
+def _without_overlaps(findings: list[Finding]) -> list[Finding]:
+    kept: list[Finding] = []
+    for finding in findings:
+        if not kept or finding.start >= kept[-1].end:
+            kept.append(finding)
+    return kept
 
 
 def _memo_rows(memo: Path | None, identity: str) -> Iterator[tuple[str, str]]:
@@ -154,6 +283,8 @@ class _Judge:
         self.flagged = flagged
         self.takedowns = params["takedowns"]
         self.mapping = params["mapping"]
+        self.redaction = params["redaction"]["mode"]
+        self.salt = params["redaction"]["salt"]
         self.status_counts: Counter[str] = Counter()
         self.entities: Counter[str] = Counter()
         self.allowed: Counter[int] = Counter()
@@ -175,6 +306,7 @@ class _Judge:
             ("sample.jsonl", f"qa/{self.family}.sample.jsonl", "qa_sample"),
             ("restricted_dropped.jsonl", f"dropped/{self.family}.jsonl", "restricted"),
             ("restricted_sample.jsonl", f"qa/{self.family}.sample.raw.jsonl", "restricted"),
+            ("restricted_pseudonyms.jsonl", f"pseudonyms/{self.family}.jsonl", "restricted"),
         )}
         with ctx.input_path(ingest_id, "records.jsonl").open("rb") as records, \
                 ctx.input_path(ingest_id, "groups.jsonl").open("rb") as groups, \
@@ -203,7 +335,16 @@ class _Judge:
         return {key: value for key, value in (("reason", rule.reason), ("text", rule.text),
                                               ("pattern", rule.pattern), ("entity", rule.entity)) if value}
 
-    def _record(self, body: str, group: bytes, origin: dict[str, Any], outs: dict[str, OutputFile]) -> None:
+    def _decide(self, text: str) -> list[Finding]:
+        """The findings of one text that count (threshold, allow-list), from the scan table."""
+        found = self.flagged.get(message_digest(text))
+        if not found:
+            return []
+        redact_these, allowed = decide(text, found, self.thresholds, self.allow)
+        self.allowed.update(rule for _, rule in allowed)
+        return redact_these
+
+    def _record(self, body: str, group_line: bytes, origin: dict[str, Any], outs: dict[str, OutputFile]) -> None:
         record_id = origin["id"]
         takedown = self._takedown(record_id, origin["record_digest"])
         if takedown is not None:
@@ -212,76 +353,93 @@ class _Judge:
             _line(outs["taken_down.jsonl"], {"id": record_id, "messages": json.loads(body)["messages"]})
             return
         record = json.loads(body)
-        per_message = []
-        for message in record["messages"]:
-            text = message["content"]
-            found = self.flagged.get(message_digest(text))
-            per_message.append(decide(text, found, self.thresholds, self.allow) if found else ([], []))
-        entities: Counter[str] = Counter()
-        for index, (redact_these, allowed) in enumerate(per_message):
-            entities.update(f.entity for f in redact_these)
-            self.allowed.update(rule for _, rule in allowed)
-            if redact_these and self.policy == "block":
-                for finding in redact_these:
-                    self._offend(outs, origin, index, finding, "the family's policy is block")
-                    self.findings["blocked"] += 1
+        group = json.loads(group_line)["group"]
+        fields = text_fields(record)
+        found = propagate_names([text for _, text in fields], [self._decide(text) for _, text in fields],
+                                self.allow)
+        # An id or group key that holds PII is replaced by its keyed hash in every artifact (the gate's report too).
+        id_found, group_found = self._decide(record_id), self._decide(group)
+        public_id = keyed_id(self.salt, record_id) if id_found else record_id
+        public_group = keyed_id(self.salt, group) if group_found else group
+        public_origin = {**origin, "id": public_id}
+        entities: Counter[str] = Counter(f.entity for findings in found for f in findings)
+        entities.update(f.entity for f in id_found + group_found)
+        if self.policy == "block":
+            for (path, _), findings in zip(fields, found, strict=True):
+                for finding in findings:
+                    self._offend(outs, public_origin, path, finding, "the family's policy is block")
+            for path, findings in ((("id",), id_found), (("group",), group_found)):
+                for finding in findings:
+                    self._offend(outs, public_origin, path, finding, "the family's policy is block")
+            self.findings["blocked"] += sum(entities.values())
         self.entities.update(entities)
         sampled = unit_interval(f"privacy-sample:{self.sample['seed']}", record_id) < self.sample["rate"]
         if sampled:
-            self.sampled.append(record_id)
-        status: dict[str, Any] = {"id": record_id, "status": "clean"}
+            self.sampled.append(public_id)
+        status: dict[str, Any] = {"id": public_id, "status": "clean"}
         chain: list[dict[str, Any]] = [{"step": "mapping", "rules": self.mapping}]
         if not entities:
             kept = body
         elif self.policy == "drop":
-            status = {"id": record_id, "status": "dropped", "entities": dict(sorted(entities.items()))}
+            status = {"id": public_id, "status": "dropped", "entities": dict(sorted(entities.items()))}
             detail = ", ".join(f"{name} {n}" for name, n in sorted(entities.items()))
-            row = {"family": self.family, "id": record_id, "source": origin["source"], "locator": origin["locator"],
+            row = {"family": self.family, "id": public_id, "source": origin["source"], "locator": origin["locator"],
                    "code": "pii_dropped", "detail": f"PII found: {detail}"}
             _line(outs["quarantine.jsonl"], row)
-            _line(outs["dropped.jsonl"], {**origin, "chain": [*chain, {"step": "privacy", "decision": "dropped",
-                                                                      "entities": status["entities"]}]})
+            _line(outs["dropped.jsonl"], {**public_origin, "chain": [*chain, {
+                "step": "privacy", "decision": "dropped", "entities": status["entities"]}]})
             _line(outs["restricted_dropped.jsonl"], {"id": record_id, "reason": row["detail"], "record": record})
             if sampled:
                 _line(outs["restricted_sample.jsonl"], {"id": record_id, "status": "dropped", "record": record})
             self._status(outs, status)
             return
-        elif self.policy == "block":
-            status = {"id": record_id, "status": "flagged", "entities": dict(sorted(entities.items()))}
-            kept = body
         else:
             if sampled:  # the original, before redaction rewrites the record
                 _line(outs["restricted_sample.jsonl"], {"id": record_id, "status": "redacted", "record": record})
-            first_round = Counter(entities)
-            kept = self._redacted(record, per_message, origin, outs, entities)
-            self.entities.update(entities - first_round)  # what later rounds found
-            status = {"id": record_id, "status": "redacted", "entities": dict(sorted(entities.items()))}
-            chain.append({"step": "privacy", "decision": "redacted", "entities": status["entities"]})
+            pseudonyms = Pseudonyms(self.redaction, self.salt, record_id)
+            if self.policy == "redact":
+                first_round = Counter(entities)
+                self._redacted(record, fields, found, pseudonyms, public_origin, outs, entities)
+                self.entities.update(entities - first_round)  # what later rounds found
+            record["id"] = public_id
+            record["provenance"]["record_id"] = public_id
+            kept = canonical_json(record) + "\n"
+            if self.policy == "redact":
+                status = {"id": public_id, "status": "redacted", "entities": dict(sorted(entities.items()))}
+                chain.append({"step": "privacy", "decision": "redacted", "entities": status["entities"]})
+            else:
+                status = {"id": public_id, "status": "flagged", "entities": dict(sorted(entities.items()))}
+                chain.append({"step": "privacy", "decision": "flagged", "entities": status["entities"]})
+            replaced = pseudonyms.mapping()
+            if replaced or public_id != record_id or public_group != group:
+                _line(outs["restricted_pseudonyms.jsonl"], {"id": record_id, "public_id": public_id,
+                                                            "group": group, "public_group": public_group,
+                                                            "values": replaced})
         if status["status"] == "clean":
             chain.append({"step": "privacy", "decision": "clean"})
-        elif status["status"] == "flagged":
-            chain.append({"step": "privacy", "decision": "flagged", "entities": status["entities"]})
         outs["records.jsonl"].write(kept.encode("utf-8"))
-        outs["groups.jsonl"].write(group)
+        outs["groups.jsonl"].write(group_line if public_group == group and public_id == record_id
+                                   else (canonical_json({"group": public_group, "id": public_id}) + "\n").encode())
         outs["kept_status.jsonl"].write(b'"redacted"\n' if status["status"] == "redacted" else b'"clean"\n')
-        _line(outs["provenance.jsonl"], {**origin, "chain": chain})
+        _line(outs["provenance.jsonl"], {**public_origin, "chain": chain})
         if sampled:
-            _line(outs["sample.jsonl"], {"id": record_id, "status": status["status"],
-                                         "record": json.loads(kept) if kept is not body else record})
+            _line(outs["sample.jsonl"], {"id": public_id, "status": status["status"], "record": json.loads(kept)})
         self._status(outs, status)
 
-    def _redacted(self, record: dict[str, Any], per_message: list[tuple[list[Finding], Any]],
-                  origin: dict[str, Any], outs: dict[str, OutputFile], entities: Counter[str]) -> str:
-        """The record with placeholders, re-scanned until nothing new is found (at most REDACT_ROUNDS times):
-        redaction changes the context recognizers see, which can reveal a span they missed. Findings left after
-        the last round are residual PII."""
-        todo = {index: found for index, (found, _) in enumerate(per_message) if found}
+    def _redacted(self, record: dict[str, Any], fields: list[tuple[FieldPath, str]], found: list[list[Finding]],
+                  pseudonyms: Pseudonyms, origin: dict[str, Any], outs: dict[str, OutputFile],
+                  entities: Counter[str]) -> None:
+        """Rewrite the record's fields with placeholders, re-scanned until nothing new is found (at most
+        REDACT_ROUNDS times): redaction changes the context recognizers see, which can reveal a span they missed.
+        Findings left after the last round are residual PII. Then each placeholder becomes what is published."""
+        texts = {index: text for index, (_, text) in enumerate(fields)}
+        todo = {index: findings for index, findings in enumerate(found) if findings}
         for round_number in range(1, REDACT_ROUNDS + 1):
-            texts = {index: redact(record["messages"][index]["content"], found) for index, found in todo.items()}
-            rescans = self._rescan(list(texts.values()))
+            redacted = {index: redact(texts[index], findings, pseudonyms) for index, findings in todo.items()}
+            rescans = self._rescan(list(redacted.values()))
             todo = {}
-            for (index, text), rescanned in zip(texts.items(), rescans, strict=True):
-                record["messages"][index]["content"] = text
+            for (index, text), rescanned in zip(redacted.items(), rescans, strict=True):
+                texts[index] = text
                 holders = placeholder_spans(text)
                 left, _ = decide(text, rescanned, self.thresholds, self.allow)
                 left = [f for f in left if not any(start <= f.start and f.end <= end for start, end in holders)]
@@ -289,14 +447,16 @@ class _Judge:
                     continue
                 if round_number == REDACT_ROUNDS:
                     for finding in left:
-                        self._offend(outs, origin, index, finding, "still found after redaction")
+                        self._offend(outs, origin, fields[index][0], finding, "still found after redaction")
                         self.findings["residual"] += 1
                 else:
                     entities.update(f.entity for f in left)
                     todo[index] = left
             if not todo:
                 break
-        return canonical_json(record) + "\n"
+        for index, (path, original) in enumerate(fields):
+            if texts[index] != original:
+                set_field(record, path, pseudonyms.final(texts[index]))
 
     def _rescan(self, texts: list[str]) -> list[list[Finding]]:
         """Findings in redacted texts, from the previous run's table where it has them (no engine start-up)."""
@@ -313,12 +473,14 @@ class _Judge:
             out.append([Finding.from_json(row) for row in json.loads(found_json)])
         return out
 
-    def _offend(self, outs: dict[str, OutputFile], origin: dict[str, Any], message: int, finding: Finding,
+    def _offend(self, outs: dict[str, OutputFile], origin: dict[str, Any], path: FieldPath, finding: Finding,
                 why: str) -> None:
+        """A finding the gate fails on, named by record, field and span: never the text."""
         self.offending.add(origin["id"])
         _line(outs["findings.jsonl"], {"family": self.family, "id": origin["id"], "source": origin["source"],
-                                       "locator": origin["locator"], "message": message, "entity": finding.entity,
-                                       "start": finding.start, "end": finding.end,
+                                       "locator": origin["locator"], "field": ".".join(map(str, path)),
+                                       "message": path[1] if path[0] == "messages" else None,
+                                       "entity": finding.entity, "start": finding.start, "end": finding.end,
                                        "score": round(finding.score, 4), "why": why})
 
     def _status(self, outs: dict[str, OutputFile], status: dict[str, Any]) -> None:
