@@ -34,9 +34,10 @@ from releasebuild.steps.base import StepResult, StepSpec
 from releasebuild.steps.ingest import SOURCES
 from releasebuild.steps.registry import STEP_KINDS
 from releasebuild.store import s3
+from releasebuild.store.cas import SharedCache
 from releasebuild.store.io import is_local, read_bytes
 from releasebuild.store.previous import PreviousRelease, find_previous
-from releasebuild.store.root import ReleaseRoot
+from releasebuild.store.root import RESTRICTED, ReleaseRoot
 
 if TYPE_CHECKING:
     from releasebuild.store.root_lock import Holder
@@ -101,12 +102,18 @@ def resolve_root(definition: Definition, override: str | None) -> str:
     return str(definition.base_dir / root)
 
 
-def remote_cache_uri(definition: Definition, root_uri: str) -> str | None:
-    """The shared cache tier: `remote_cache:` when it is a URI; <root>/cache when the root is remote."""
+def shared_cache(definition: Definition, root_uri: str) -> SharedCache | None:
+    """The shared cache's tiers. With a remote root: <root>/cache, and <root>/restricted/cache for what restricted
+    steps make, beside the releases' restricted files so that one access policy on <root>/restricted/ guards both.
+    With `remote_cache:` a URI: that URI, and <uri>/restricted."""
     setting = definition.release.remote_cache
     if isinstance(setting, str):
-        return setting.rstrip("/")
-    return f"{root_uri.rstrip('/')}/cache" if setting and not is_local(root_uri) else None
+        uri = setting.rstrip("/")
+        return SharedCache(uri, f"{uri}/{RESTRICTED}")
+    if not setting or is_local(root_uri):
+        return None
+    root = root_uri.rstrip("/")
+    return SharedCache(f"{root}/cache", f"{root}/{RESTRICTED}/cache")
 
 
 def open_project(path: Path, root: str | None = None, check_signoffs: bool = True) -> Project:
@@ -119,7 +126,7 @@ def open_project(path: Path, root: str | None = None, check_signoffs: bool = Tru
     root_uri = resolve_root(definition, root)
     release_root = ReleaseRoot(root_uri, protected=definition.release.root.protected)
     env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked",
-                 remote_cache=remote_cache_uri(definition, root_uri))
+                 shared_cache=shared_cache(definition, root_uri))
     previous = find_previous(release_root, definition.release.version, definition.release.previous)
     specs = build_specs(definition, previous, release_root.protected)
     return Project(definition, release_root, env, specs, previous, signoffs)
@@ -377,7 +384,7 @@ def last_applied_data(project: Project, engine: Engine) -> dict[str, FamilyData]
     previous = {}
     for step_id, record in engine.previous.items():
         if step_id.endswith(tuple(f"/{kind}" for kind in DATA_KINDS)):
-            result = engine.cached(record.key)
+            result = engine.cached(record.key, step_id.rsplit("/", 1)[1])  # a data step's id ends with its kind
             if result is not None:
                 previous[step_id] = result
     families = {step_id.split("/", 1)[0] for step_id in previous}

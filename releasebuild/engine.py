@@ -1,7 +1,8 @@
 """Walks the target graph: computes each step's key, reuses cached results, runs stale steps in parallel.
 
 The engine knows the step contract and nothing about any step kind. It owns the side effects around steps:
-adopting outputs into the content store, writing the action cache, and recording what each key was made of.
+adopting outputs into the content store, writing the action cache (a restricted step's entry, and so its blobs,
+in the shared cache's restricted tier: see Step.restricted), and recording what each key was made of.
 Early cutoff falls out of the keys: a downstream key is built from upstream *output* digests, so an upstream
 rerun that produces identical output leaves downstream keys, and their cache hits, unchanged.
 """
@@ -26,7 +27,7 @@ from releasebuild.keys import step_key
 from releasebuild.plan import StaleReason, StepPlan, StepRecord, explain, param_digests
 from releasebuild.steps.base import STATS, FileRef, SourceFile, StepContext, StepResult, StepSpec
 from releasebuild.steps.registry import STEP_KINDS
-from releasebuild.store.cas import ActionCache, ContentStore, RemoteTier
+from releasebuild.store.cas import ActionCache, ContentStore, SharedCache
 from releasebuild.store.root import ReleaseRoot
 
 
@@ -37,13 +38,13 @@ class RunEnv:
     cache_dir: Path
     root: ReleaseRoot
     blocked_dir: Path
-    remote_cache: str | None = None  # the shared cache tier's URI, if any
+    shared_cache: SharedCache | None = None  # the shared cache's tiers, if any
     cas: ContentStore = field(init=False)
     actions: ActionCache = field(init=False)
     fingerprints: FingerprintCache = field(init=False)
 
     def __post_init__(self) -> None:
-        self.cas = ContentStore(self.cache_dir, RemoteTier(self.remote_cache) if self.remote_cache else None)
+        self.cas = ContentStore(self.cache_dir, self.shared_cache)
         self.actions = ActionCache(self.cache_dir, self.cas)
         self.fingerprints = FingerprintCache(self.cache_dir / "fingerprints.json")
 
@@ -118,18 +119,19 @@ class Engine:
             if reason is StaleReason.UP_TO_DATE:
                 return Evaluation(record, sources, StepResult({}, {"detail": detail}), reason, detail)
             return Evaluation(record, sources, None, reason, detail)
-        result = self.cached(key)
+        result = self.cached(key, spec.kind)
         if result is not None:
             return Evaluation(record, sources, result, StaleReason.UP_TO_DATE, "cached")
         reason, detail = explain(record, self.previous.get(spec.id))
         return Evaluation(record, sources, None, reason, detail)
 
-    def cached(self, key: str) -> StepResult | None:
-        """The action cache's result for a key, if every file of it is still in the content store (a hit is
-        remembered: plan asks again for the last apply's results, which on a no-op are this build's)."""
+    def cached(self, key: str, kind: str) -> StepResult | None:
+        """The action cache's result for a key of a step of this kind, if every file of it is still in the content
+        store (a hit is remembered: plan asks again for the last apply's results, which on a no-op are this
+        build's). The kind says which shared tier may hold it (Step.restricted)."""
         if key in self._hits:
             return self._hits[key]
-        entry = self.env.actions.get(key)
+        entry = self.env.actions.get(key, STEP_KINDS[kind].restricted)
         if entry is None:
             return None
         result = StepResult.from_json(entry["result"])
@@ -144,7 +146,7 @@ class Engine:
         previous = self.previous.get(spec.id)
         if not names or previous is None:
             return {}
-        result = self.cached(previous.key)
+        result = self.cached(previous.key, spec.kind)
         if result is None:
             return {}
         return {name: self.env.cas.local(result.files[name].sha256) for name in names if name in result.files}
@@ -334,7 +336,7 @@ class _Walk:
         to_map = []
         for source in evaluation.sources:
             key = step_key(f"{spec.kind}:map", code_version, spec.params, {f"source:{source.name}": source.digest})
-            cached = self.engine.cached(key)
+            cached = self.engine.cached(key, spec.kind)
             if cached is not None:
                 mapping.parts[source.name] = cached
             else:
@@ -354,8 +356,9 @@ class _Walk:
         mapping.pending -= 1
         try:
             result, seconds = self._adopt(job, returned)
+            restricted = STEP_KINDS[self.engine.spec(job.step_id).kind].restricted
             self.env.actions.put(job.map_key, {"step": f"{job.step_id}:{job.source.name}",
-                                               "result": result.to_json()})
+                                               "result": result.to_json()}, restricted)
             mapping.parts[job.source.name] = result
             mapping.mapped += 1
             mapping.seconds += seconds
@@ -421,8 +424,10 @@ class _Walk:
         seconds = time.monotonic() - started
         try:
             result, seconds = self._adopt(job, returned)
-            if not STEP_KINDS[spec.kind].effect:
-                self.env.actions.put(evaluation.record.key, {"step": step_id, "result": result.to_json()})
+            kind = STEP_KINDS[spec.kind]
+            if not kind.effect:
+                self.env.actions.put(evaluation.record.key, {"step": step_id, "result": result.to_json()},
+                                     kind.restricted)
             self.results[step_id] = result
             self.records[step_id] = _with_output(evaluation.record, result)
             sources = None

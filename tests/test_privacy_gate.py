@@ -112,7 +112,8 @@ def test_block_policy_fails_the_release_names_records_and_publishes_nothing(pii_
     listed = {(row["id"], row["entity"]) for row in alpha["records_listed"]}
     assert listed == {(f"p{i:02d}", entity) for i, entity in enumerate(PLANTED)}
     row = alpha["records_listed"][0]
-    assert set(row) == {"family", "id", "source", "locator", "field", "message", "entity", "start", "end", "score", "why"}
+    assert set(row) == {"family", "id", "source", "locator", "field", "message", "entity", "start", "end", "score",
+                        "why"}
     assert row["source"] == "../data/alpha.jsonl" and row["locator"]["line"] >= 7
     assert not [value for value in VALUES if value in text_under(blocked)]  # spans, never the text
 

@@ -443,7 +443,8 @@ def test_a_clean_machine_reuses_a_rule_from_the_shared_tier_and_fetches_its_outp
     manifest = json.loads(s3_server.client().get_object(
         Bucket=S3_BUCKET, Key="exports/releases/v2026-11-23/manifest.json")["Body"].read())
     sha256 = manifest["rules"]["gen_beta"]["outputs"]["out/beta.jsonl"]["sha256"]
-    blob = f"/{S3_BUCKET}/exports/cache/cas/sha256/{sha256[:2]}/{sha256[2:]}"
+    # A rule's outputs are sources to be (raw data): its blobs are in the shared cache's restricted tier.
+    blob = f"/{S3_BUCKET}/exports/restricted/cache/cas/sha256/{sha256[:2]}/{sha256[2:]}"
     shutil.rmtree(release.dir / ".releasebuild")  # a clean machine: only the shared tier remembers the work
     s3_server.requests.clear()
     again = apply(release)

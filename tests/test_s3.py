@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -120,23 +121,38 @@ def test_a_changed_s3_source_plans_exactly_what_apply_runs(s3_release: ReleaseFi
 
 
 def test_a_clean_machine_reuses_the_shared_cache(s3_release: ReleaseFixture, s3_server: S3Server) -> None:
-    apply(s3_release)
-    manifest = s3_server.client().get_object(Bucket=S3_BUCKET, Key=PREFIX + "manifest.json")["Body"].read()
+    first = apply(s3_release)
+    client = s3_server.client()
+    manifest = client.get_object(Bucket=S3_BUCKET, Key=PREFIX + "manifest.json")["Body"].read()
     shutil.rmtree(s3_release.dir / ".releasebuild")  # local disk is only a cache
     s3_server.requests.clear()
     report = apply(s3_release)
     assert ran(report) == set()
-    # It fetched action entries and the manifest it compares with the published one: no source, no data blob,
-    # no release object.
+    # It fetched action entries (of both tiers: ingest and privacy are restricted) and the manifest it compares with
+    # the published one: no source, no data blob, no release object.
     manifest_sha = hashlib.sha256(manifest).hexdigest()
     manifest_blob = f"/{S3_BUCKET}/exports/cache/cas/sha256/{manifest_sha[:2]}/{manifest_sha[2:]}"
     gets = s3_server.object_gets()
     assert manifest_blob in gets
-    assert [path for path in gets if path != manifest_blob and "/exports/cache/ac/" not in path] == []
+    entries = (f"/{S3_BUCKET}/exports/cache/ac/", f"/{S3_BUCKET}/exports/restricted/cache/ac/")
+    assert any(path.startswith(entries[1]) for path in gets)
+    assert [path for path in gets if path != manifest_blob and not path.startswith(entries)] == []
+
+    # Another clean machine, the release gone: every artifact comes out of the shared tiers (privacy's reports from
+    # the restricted one, shards from the general one), byte for byte what the cold build published.
+    client.delete_objects(Bucket=S3_BUCKET, Delete={"Objects": [{"Key": key} for key in s3_server.keys(PREFIX)]})
+    shutil.rmtree(s3_release.dir / ".releasebuild")
+    again = apply(s3_release)
+    assert ran(again) == {"release/publish"}
+    assert again["root_digest"] == first["root_digest"]
+    assert client.get_object(Bucket=S3_BUCKET, Key=PREFIX + "manifest.json")["Body"].read() == manifest
+    for art in json.loads(manifest)["artifacts"]:
+        body = client.get_object(Bucket=S3_BUCKET, Key=PREFIX + art["key"])["Body"].read()
+        assert (len(body), hashlib.sha256(body).hexdigest()) == (art["bytes"], art["sha256"])
 
 
 def test_a_clean_machine_fetches_only_the_blobs_a_rerun_step_reads(s3_release: ReleaseFixture,
-                                                                   s3_server: S3Server) -> None:
+                                                                   s3_server: S3Server, tmp_path: Path) -> None:
     apply(s3_release)
     shutil.rmtree(s3_release.dir / ".releasebuild")
     rows = [conversation(f"b{i:02d}", f"sb{i // 2}", topic="grief") for i in range(10)]
@@ -156,6 +172,113 @@ def test_a_clean_machine_fetches_only_the_blobs_a_rerun_step_reads(s3_release: R
     sources = {path for path in s3_server.object_gets() if path.startswith(f"/{S3_BUCKET}/raw/")}
     assert sources == {f"/{S3_BUCKET}/raw/beta.jsonl"}  # alpha's objects were not read
     assert published_manifest(s3_server)["root_digest"] == report["root_digest"]
+    # What the rerun steps read of restricted steps' results (beta's previous scan table, alpha's sources.json for
+    # the coverage gate) came from the restricted tier.
+    assert any(path.startswith(f"/{S3_BUCKET}/exports/restricted/cache/cas/") for path in s3_server.object_gets())
+    # The same release as a cold build of the same sources, with no cache and no shared tier.
+    shutil.rmtree(s3_release.dir / ".releasebuild")
+    cold = api.apply(s3_release.release_yaml, str(tmp_path / "cold-root"), jobs=2)
+    assert cold.outcome.error is None, cold.outcome.error
+    assert cold.to_json()["root_digest"] == report["root_digest"]
+
+
+def _in_message(sentence: str) -> Callable[[dict[str, Any]], None]:
+    def plant(row: dict[str, Any]) -> None:
+        row["dialog"][0]["text"] = f"I have not slept well. {sentence}."
+
+    return plant
+
+
+def _as(field: str, value: str) -> Callable[[dict[str, Any]], None]:
+    """The fixture family maps `cid` to the record's id, `session` to its group key, `topic` to a metadata value."""
+    def plant(row: dict[str, Any]) -> None:
+        row[field] = value
+
+    return plant
+
+
+# Raw identifiers, each with how a source row carries it (one planted record per entry): the build must store none
+# of them under the root outside <root>/restricted/. A new kind of plant is one more entry.
+PLANTS: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
+    ("rowan.bexley.4417@example.org", _in_message("you can write to me at rowan.bexley.4417@example.org")),
+    ("581-26-3947", _in_message("the form wanted my social security number, 581-26-3947")),
+    ("(415) 555-0187", _in_message("my cell is (415) 555-0187 if you need it")),
+    ("maya.okafor77@example.net", _as("cid", "maya.okafor77@example.net")),  # an id
+    ("572-19-1635", _as("session", "572-19-1635")),  # a group key
+    ("(312) 555-0143", _as("topic", "call me on (312) 555-0143")),  # a metadata value
+]
+
+
+def _planted_rows() -> list[dict[str, Any]]:
+    rows = []
+    for index, (_, plant) in enumerate(PLANTS):
+        row = conversation(f"p{index:02d}", f"sp{index}")
+        plant(row)
+        rows.append(row)
+    return rows
+
+
+def _outside_restricted(s3_server: S3Server) -> tuple[dict[str, list[bytes]], list[bytes]]:
+    """(the objects under the root but <root>/restricted/ that hold a planted value, with the values; the bodies of
+    the restricted cache tier's objects)."""
+    client = s3_server.client()
+    values = [value.encode() for value, _ in PLANTS]
+    found: dict[str, list[bytes]] = {}
+    restricted_cache: list[bytes] = []
+    for key in s3_server.keys("exports/"):
+        body = client.get_object(Bucket=S3_BUCKET, Key=key)["Body"].read()
+        hits = [value for value in values if value in body]
+        if hits and not key.startswith("exports/restricted/"):
+            found[key] = hits
+        if key.startswith("exports/restricted/cache/"):
+            restricted_cache.append(body)
+    return found, restricted_cache
+
+
+@pytest.mark.parametrize("pushed", [False, True], ids=["built", "pushed-from-a-local-cache"])
+def test_no_planted_identifier_is_stored_outside_the_restricted_prefix(s3_release: ReleaseFixture,
+                                                                       s3_server: S3Server, tmp_path: Path,
+                                                                       pushed: bool) -> None:
+    """Every object under the root but <root>/restricted/ (the release, the general cache tier, the root's marker) is
+    free of the planted values; their raw text is in the restricted cache tier. `pushed`: the cache was filled for a
+    local root first, so the entries reach the shared tiers the other way (pushed when found locally)."""
+    s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/alpha/part-2.jsonl", Body=_jsonl(_planted_rows()))
+    # Redacted, and every record's raw original sampled into the restricted area.
+    s3_release.edit_yaml(s3_release.dir / "gates" / "privacy.yaml", policy="redact", sample={"rate": 1.0, "seed": 7})
+    if pushed:
+        local = api.apply(s3_release.release_yaml, str(tmp_path / "local-root"), jobs=2)
+        assert local.outcome.error is None, local.outcome.error
+    apply(s3_release)
+    client = s3_server.client()
+    values = [value.encode() for value, _ in PLANTS]
+    found, restricted_cache = _outside_restricted(s3_server)
+    assert found == {}
+    assert s3_server.keys("exports/restricted/cache/ac/") and s3_server.keys("exports/restricted/cache/cas/")
+    # Not vacuous: each value entered the build, and the pre-privacy blobs holding it are in the restricted tier.
+    assert all(any(value in body for body in restricted_cache) for value in values)
+    # The restricted steps' entries (a family's ingest, its per-file maps, its privacy scan) are all in the restricted
+    # tier, and only theirs: the other steps share no bytes with them but empty files.
+    restricted_steps = {f"{family}/{kind}" for family in ("alpha", "beta") for kind in ("ingest", "privacy")}
+    steps = {prefix: {json.loads(client.get_object(Bucket=S3_BUCKET, Key=key)["Body"].read())["step"].split(":")[0]
+                      for key in s3_server.keys(prefix + "ac/")}
+             for prefix in ("exports/cache/", "exports/restricted/cache/")}
+    assert steps["exports/restricted/cache/"] == restricted_steps
+    assert steps["exports/cache/"] and not restricted_steps & steps["exports/cache/"]
+    # The planted records were redacted and published, not dropped.
+    assert published_manifest(s3_server)["families"]["alpha"]["records"]["total"] == 12 + len(PLANTS)
+
+
+def test_a_blocked_family_leaves_no_planted_identifier_outside_the_restricted_prefix(s3_release: ReleaseFixture,
+                                                                                    s3_server: S3Server) -> None:
+    """Under `block` the gate fails and nothing is published, yet the steps after privacy ran and cached their
+    results in the general tier: they were given the records with placeholders, never the raw text."""
+    s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/alpha/part-2.jsonl", Body=_jsonl(_planted_rows()))
+    s3_release.edit_yaml(s3_release.dir / "gates" / "privacy.yaml", policy="block")
+    report = api.apply(s3_release.release_yaml, jobs=2)
+    assert report.outcome.error is not None and "blocked by gate(s) privacy" in str(report.outcome.error)
+    found, restricted_cache = _outside_restricted(s3_server)
+    assert found == {} and s3_server.keys("exports/cache/ac/")  # the general tier was written, without them
+    assert all(any(value.encode() in body for body in restricted_cache) for value, _ in PLANTS)
 
 
 def test_a_changed_release_replaces_the_version_on_an_unprotected_root(s3_release: ReleaseFixture,

@@ -377,7 +377,8 @@ class Release(Strict):
     version: str
     root: Root = Root()
     cache: str | None = None  # the local cache directory (default .releasebuild/cache)
-    # The shared cache tier: true = <root>/cache/ when the root is remote, false = none, or a URI.
+    # The shared cache: true = <root>/cache/ when the root is remote, false = none, or a URI; with its restricted
+    # tier at <root>/restricted/cache/ (or <uri>/restricted/) for what steps before privacy make.
     remote_cache: bool | str = True
     previous: str | None = None
     families: list[Any] = Field(min_length=1)

@@ -16,15 +16,22 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from releasebuild.privacy import lexicon
 
 CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"  # a capital, Latin scripts with diacritics
+TOWN_INITIAL = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž]|[^\W\d_A-Za-zÀ-ɏ])"  # a capital, or any letter of a script without case
 WORDCHARS = r"[\w'’.-]"
 # Streets named by a word that ends in (German, Dutch, Nordic, ...) or starts with (Romance, Slavic) a street word.
 SUFFIX_STREET = (r"(?:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad|markt|straat|laan|"
                  r"gracht|plein|kade|singel|dreef|steeg|gatan|vägen|gata|väg|veien|vegen|gaten|vej|gade|stræde|torget|"
-                 r"tie|katu|polku|kuja|utca|útca|ulice|sokak|sokağı|caddesi|bulvarı)")
+                 r"tie|katu|polku|kuja|utca|útca|ulice|sokak|sokağı|caddesi|bulvarı|roa|hagen|bakken|lia|åsen|stien|svingen|"
+                 r"tunet|haugen|løkka|jordet|myra|berget|kroken|grenda|lunden|plassen|ringen|tangen|toppen|vollen|"
+                 r"vænget|parken|stedet|gränd|backen|stigen|leden|torg|bulevardi|havna|kaari|rinne|puisto|polku|raitti)")
 PREFIX_STREET = (r"(?:calle|c/|avenida|avda\.?|av\.|rua|r\.|travessa|alameda|praça|largo|estrada|rodovia|via|viale|"
                  r"piazza|piazzale|corso|vicolo|largo|strada|rue|avenue|av|boulevard|bd|bld|chemin|allée|allee|place|"
                  r"quai|impasse|cours|route|carrer|plaza|paseo|camino|ronda|ul\.|ulica|al\.|aleja|os\.|pl\.|plac|"
-                 r"ulitsa|prospekt|pr\.|pereulok|str\.)")
+                 r"ulitsa|prospekt|pr\.|pereulok|str\.|blvd\.?|acceso|callejón|cañada|carretera|cuesta|glorieta|pasadizo|"
+                 r"pasaje|rambla|urbanización|travesía|senda|vereda|bajada|subida|costanilla|prolongación|privada|"
+                 r"cerrada|circuito|andador|retorno|calzada|beco|ladeira|viela|quadra|contrada|borgo|salita|"
+                 r"lungomare|traversa|passage|sentier|rond-point|diagonal|vial|ampliación|eje|morro|setor|núcleo|canale|"
+                 r"rotonda|alleya|proyezd|shosse|naberezhnaya|tupik)")
 ENGLISH_STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|court|ct|way|place|pl|terrace|"
                   r"circle|cir|parkway|pkwy|highway|hwy|trail|trl|square|sq|crescent|close|row|loop|pike|alley|path|"
                   r"grove|heights|hills?|crossing|point|park|view|gardens?|mews|walk|run|creek|landing|plaza|harbou?r|"
@@ -34,23 +41,58 @@ ENGLISH_STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|b
                   r"highlands?|islands?|isle|junction|keys?|knolls?|lakes?|lights?|locks?|lodge|motorway|"
                   r"mountains?|neck|orchard|overpass|pines?|plains?|prairie|radial|ramp|ranch|rapids?|rest|route|"
                   r"shoal|skyway|spur|stravenue|tunnel|underpass|unions?|viaduct|views?|villages?|ville|vista|ways|"
-                  r"wells?|marg|nagar|colony|chowk|enclave)")
+                  r"wells?|marg|nagar|colony|chowk|enclave|esplanade|parade|promenade|rise|ridge|retreat|outlook|vale|"
+                  r"wynd|circuit|chase|concourse|boardwalk|grange|stairs|strip|quays?|gate|glade|hollow|nook|reach|"
+                  r"link|mall|arcade|bend|bypass|causeway|dell|domain|fairway|lookout|meander|pathway|pocket|"
+                  r"steps|strand|tarn|tor|towers|walkway|waters|wharf|yard|layout|cross)")
+# A flat, floor or door after a street line: "apt 3C", "apto 1159", "Int. 11", "3º izq.", "3. OG", "кв. 159".
+UNIT_AFTER = (r"(?:,?\s*(?:apt|apto|apartment|suite|ste|unit|flat|room|rm|int|interior|dpto|depto|piso|andar|bloco|"
+              r"casa|kv|кв|scala|sc|piano|interno|lote|lt|mz|manzana|#)\.?\s*[:#]?\s*\w+"
+              r"|,?\s*\d{1,2}\s?[º°ª]\s*(?:izq|izda|dcha|dch|der|centro|[a-z])?\.?"
+              r"|,\s*\d{1,2}\.\s?(?:OG|EG|UG|Stock|Etage))*")
+# Calle Mayor 12, Via Roma 3, ul. Długa 7, 12, rue de la Paix, 5 avenue Foch
+PREFIX_LINE = re.compile(rf"(?:\b\d{{1,5}}(?:\s?(?:bis|ter))?,?\s+)?\b{PREFIX_STREET}\s+"
+                         rf"(?:(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)\s+)*"
+                         rf"{CAP}[\w'’-]*(?:\s+{CAP}[\w'’-]*){{0,3}}"
+                         rf"(?:,?\s*(?:n[º°o]\.?\s*)?\d{{1,5}}[a-zA-Z]?(?:[/-]\d{{1,4}})?{UNIT_AFTER})?", re.IGNORECASE)
+PREFIX_NAMED = re.compile(rf"\S+\s+(?:(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)\s+)*{CAP}"
+                          r"[^\W\d_]")
 STREET_LINES: tuple[tuple[re.Pattern[str], float], ...] = (
     # 12 Oak Street, 4821 Willow Bend Road Apt 3C, 12 N. Main St.
-    (re.compile(rf"\b\d{{1,6}}[A-Za-z]?,?\s+(?:[NSEW]\.?\s+)?(?:{WORDCHARS}+\s+){{1,3}}{ENGLISH_STREET}\b\.?"
-                r"(?:,?\s*(?:apt|apartment|suite|ste|unit|flat|#)\.?\s*#?\s*\w+)?", re.IGNORECASE), 0.85),
+    (re.compile(rf"(?:\b(?:no|nr)\.?\s*|#\s*)?\b(?:\d{{1,5}}[/-])?\d{{1,6}}[A-Za-z]?,?\s+(?:[NSEW]\.?\s+)?"
+                rf"(?:{WORDCHARS}+\s+){{1,3}}{ENGLISH_STREET}\b\.?{UNIT_AFTER}", re.IGNORECASE), 0.85),
     # Hauptstraße 12, Kerkstraat 8a, Storgatan 3
-    (re.compile(rf"\b[\w'’-]*{SUFFIX_STREET}(?:\s+\d{{1,5}}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:[/-]\d{{1,4}})?)",
+    (re.compile(rf"\b[\w'’-]*{SUFFIX_STREET}(?:\s+\d{{1,5}}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:[/-]\d{{1,4}})?)"
+                rf"(?:\s+[A-Z]\s\d{{1,4}}\b|\s+(?:hs|huis|bis)\b|,\s*\d{{1,2}}\.\s?(?:th|tv|mf|sal)\b\.?)?{UNIT_AFTER}",
                 re.IGNORECASE), 0.85),
     # Am Markt 3, Unter den Linden 5 (German streets of several words ending in a number)
     (re.compile(rf"\b(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+{CAP}\w+\s+\d{{1,4}}[a-z]?\b"), 0.7),
-    # Calle Mayor 12, Via Roma 3, ul. Długa 7, 12, rue de la Paix, 5 avenue Foch
-    (re.compile(rf"(?:\b\d{{1,5}}(?:\s?(?:bis|ter))?,?\s+)?\b{PREFIX_STREET}\s+(?:(?:de|del|della|di|da|do|dos|das|la|le|les|"
-                rf"du|des|d'|l'|y|e)\s+)*{CAP}[\w'’-]*(?:\s+{CAP}[\w'’-]*){{0,3}}(?:,?\s*(?:n[º°o]\.?\s*)?\d{{1,5}}"
-                r"[a-zA-Z]?(?:[/-]\d{1,4})?)?", re.IGNORECASE), 0.75),
+    (PREFIX_LINE, 0.75),
+    # Turkish: Yıldız Mahallesi, Ergül Sokak No 69 / Yılmaz Cad. No:116/7 / Bahçelievler Mah. Yüksel Sok. No: 103
+    (re.compile(rf"(?:\b{CAP}[\w'’-]+\s+(?:Mahallesi|Mah\.),?\s+)?\b{CAP}[\w'’-]+\s+(?:Sokak|Sokağı|Sok\.|Caddesi|"
+                r"Cad\.|Bulvarı|Blv\.|Yolu)(?:,?\s*No\s*:?\s*\d{1,5}(?:/\d{1,4})?)?"), 0.8),
+    # Russian and transliterated: ул. Подгорная, д. 77, кв. 159 / per. Shishkina, d. 9, kv. 95 / г. Ялуторовск
+    (re.compile(r"(?i:\b(?:ул|бул|пер|просп|пр|пр-т|наб|пл|ш|per|ul|bul|pr|prosp|nab|pl|sh|proezd)\.)\s*[^\W\d_][\w'’-]*"
+                r"(?:\s[^\W\d_][\w'’-]*)?(?:,\s*(?i:д|d|дом)\.?\s*\d{1,4}[^\W\d_]?(?:,\s*(?i:кв|kv|стр|корп|k)\.?\s*"
+                r"\d{1,4})*)?"), 0.8),
+    (re.compile(r"(?<![\w.])(?:г|g|пос|с|дер)\.\s?[A-ZА-ЯЁ][\w'’-]+(?:-[A-ZА-ЯЁ][\w'’-]+)*"), 0.75),
+    # Japanese, romanised: 7-20-14 Midori-cho / 5-16-11 Minami-machi / Kita-ku
+    (re.compile(r"\b\d{1,4}-\d{1,4}(?:-\d{1,4})?\s+[A-Z][a-z]+-(?:cho|machi|chome|dori|ku|shi|gun)\b"), 0.85),
+    (re.compile(r"\b[A-Z][a-z]+-(?:ku|cho|machi|shi|gun)\b"), 0.7),
+    # India: H.No. 112, Kalla Zila / Flat 165, Agrawal Residency / 93, 11th Cross, Mani Layout / 31/8, baria nagar
+    (re.compile(rf"(?i:\b(?:h\.?\s?no\.?|house no\.?|flat(?: no\.?)?|plot(?: no\.?)?|door no\.?|d\.?\s?no\.?)\s*)"
+                rf"\d{{1,5}}[\w/-]*,\s*{CAP}[\w'’-]*(?:\s+{CAP}[\w'’-]*){{0,2}}"), 0.8),
+    (re.compile(r"(?i)\b\d{1,5}(?:/\d{1,4})?,\s*(?:\d{1,3}(?:st|nd|rd|th)\s+(?:cross|main)(?:\s+road)?,?\s*)?"
+                r"(?:[^\W\d_][\w'’-]*\s+){0,2}(?:nagar|colony|layout|marg|chowk|enclave|vihar|puram|palya|halli|"
+                r"pet|bagh|ganj|residency|apartments|society|sector\s*\d+)\b"), 0.8),
+    # Mexico: Col. Del Valle, Fracc. Contreras
+    (re.compile(rf"\b(?:Col|Fracc|Colonia|Fraccionamiento|Barrio|Bairro|Conjunto|Urb)\.?\s+(?:(?:de|del|la|las|los)"
+                rf"\s+)*{CAP}[\w'’-]*(?:\s+(?:(?:de|del|la|las|los)\s+)*{CAP}[\w'’-]*){{0,3}}"), 0.75),
     # PO Box 123, Apt 4B, Suite 200, Flat 3, Unit 7
-    (re.compile(r"\b(?:p\.?\s?o\.?\s+box|postfach|apt|apartment|suite|ste|unit|flat)\.?\s*#?\s*\d+[A-Za-z]?\b",
+    (re.compile(r"\b(?:p\.?\s?o\.?\s+box|postfach|apartado(?: de correos)?|caixa postal|casilla(?: de correos?)?|"
+                r"boîte postale|postbus|postboks|apt|apto|apartment|suite|ste|unit|flat)\.?\s*#?\s*\d+[A-Za-z]?\b",
                 re.IGNORECASE), 0.7),
+    (re.compile(r"\b(?:BP|CP|CS)\s+\d{1,5}\b(?!\s*/)"), 0.7),
     # Military: PSC 1234, Box 5678 / Unit 1234 Box 5678 / CMR 450 Box 12 / USNS Harmon / USS Nimitz
     (re.compile(r"\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{1,5}\b", re.IGNORECASE), 0.9),
     (re.compile(rf"\bUSN?S\s+{CAP}[a-z]+(?:\s+{CAP}[a-z]+)?\b"), 0.85),
@@ -59,7 +101,7 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float], ...] = (
 # A line holding a postcode and a town, in many national layouts.
 POSTCODE_TOWN = re.compile(
     rf"(?:\b(?:[A-Z]{{1,2}}-)?\d{{4,5}}|\b\d{{4}}\s?[A-Z]{{2}}|\b\d{{2}}-\d{{3}}|\b\d{{5}}-\d{{3}}|\b\d{{3}}\s\d{{2}}|"
-    rf"\b\d{{3}}-\d{{4}})\s+{CAP}[\w'’-]+(?:[ -]{CAP}[\w'’-]+)*")
+    rf"\b\d{{3}}-\d{{4}})\s+{TOWN_INITIAL}[\w'’-]+(?:[ -]{TOWN_INITIAL}[\w'’-]+)*(?:/[A-Z]{{2}}\b)?")
 TOWN_POSTCODE = re.compile(
     rf"\b{CAP}[\w'’-]+(?:[ -]{CAP}[\w'’-]+){{0,2}},?\s+(?:{CAP}{{2,3}}\s+)?(?:\d{{5}}(?:-\d{{3,4}})?|\d{{6}}|\d{{4}}|"
     r"[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b")
@@ -71,16 +113,36 @@ POSTCODE_CUE = re.compile(
     r"(?i:\b(?:zip|zipcode|zip code|postcode|post code|postal code|postal|plz|cep|pin ?code|pincode|code postal|cap)"
     r"\s*(?:code\s*)?(?:is|:|#|-)?\s*)((?:[A-Z]{1,2}-)?\d{3,6}(?:[ -]\d{3,4})?"
     r"|[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}|\d{4}\s?[A-Za-z]{2}|[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d)\b")
-BARE_POSTCODE = re.compile(r"(?i:\b(?:near|around|in|from|to)\s+)(\d{5})\b(?!\s*(?:[%$€£]|people|steps|words|dollars|"
+BARE_POSTCODE = re.compile(r"(?i:\b(?:near|around|in|from|to)\s+)(\d{5,6}|\d{2}-\d{3}|\d{3} \d{2}|\d{5}-\d{3}|"
+                           r"[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y0-9]{4})"
+                           r"\b(?!\s*(?:[%$€£]|people|steps|words|dollars|"
                            r"euros|pounds|calories|miles|km|kilometers|feet|times|users|followers|views|points))")
 BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house|home|at)\s+(?:at\s+|in\s+)?"
                       r"(?:number|no\.?|nr\.?|#)\s*)(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|flat|apartment|building|bldg)\s*(?:number|no\.?|#)\s*)"
-                      r"(\d{1,5}[A-Za-z]?)\b")
+                      r"(\d{1,5}[A-Za-z]?)\b|(?i:\bhouse\s+)(\d{1,5}(?:[/-]\d{1,4})?[A-Za-z]?)\b"
+                      r"(?!\s*(?:people|times|years|days|hours|minutes|miles|km|%|percent))")
+ORDINAL_STREET = r"\d{1,3}(?:st|nd|rd|th)"
+SHORT_STREET = r"(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Dr|Drive|Ln|Lane|Way|Pl|Ct|Pkwy)\b\.?"
+# The streets most often named in the US (the National League of Cities' count): two of them joined by "and" after
+# "at"/"on" are a corner ("meet me at Main and Pine"), whatever else the words mean.
+COMMON_STREETS = (r"(?:Main|Oak|Pine|Maple|Cedar|Elm|Washington|Lake|Hill|Park|View|Walnut|Chestnut|Willow|Birch|"
+                  r"Spruce|Church|Mill|High|Market|Broadway|Lincoln|Jefferson|Madison|Franklin|Spring|Center|Highland|"
+                  r"Ridge|Sunset|River|Forest|Cherry|Jackson|Adams|Front|Water|Union|Dogwood|Magnolia|Hickory|Poplar|"
+                  r"Sycamore|Laurel|Ash|Meadow|Railroad|School|Mulberry|Locust|Cypress|Grove|Academy|College|King|"
+                  r"Queen|Victoria|Station|Bridge|First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth)")
+STREET_NAME = rf"(?:{COMMON_STREETS}|{ORDINAL_STREET}|{CAP}\w+\s+{SHORT_STREET})"
 INTERSECTION = re.compile(
     rf"(?i:\b(?:corner of|intersection of|junction of|crossroads of|cross streets? (?:are|is)?)\s+)"
-    rf"((?:the\s+)?[\w'’.-]+(?:\s+[\w'’.-]+){{0,2}}\s+(?:and|&|/)\s+[\w'’.-]+(?:\s+{ENGLISH_STREET}\b\.?)?)"
-    rf"|\b({CAP}\w+\s+(?:St|Street|Ave|Avenue|Rd|Road|Blvd)\.?\s+(?:and|&)\s+{CAP}?\w+\s+"
-    rf"(?:St|Street|Ave|Avenue|Rd|Road|Blvd)\b\.?)")
+    rf"((?:the\s+)?[\w'’.-]+(?:\s+[\w'’.-]+){{0,2}}\s*(?:\band\b|&|/)\s*[\w'’.-]+(?i:\s+{ENGLISH_STREET}\b\.?)?)"
+    rf"|\b({CAP}\w+\s+{SHORT_STREET}\s*(?:and|&|/)\s*(?:{CAP}\w+|{ORDINAL_STREET})(?:\s+{SHORT_STREET})?)"
+    rf"|\b(?:at|on|of|near|by)\s+({STREET_NAME}(?:\s+{SHORT_STREET})?\s*(?:and|&|/)\s*(?:{STREET_NAME}|{CAP}\w+)"
+    rf"(?:\s+{SHORT_STREET})?)")
+# An address field: "Address: 12 rue ...", or "Address:" alone with the block on the lines below (up to a blank line
+# or the next "Field:" line).
+ADDRESS_FIELD = re.compile(r"(?im)^[ \t>*-]*(?:home |postal |mailing |street |current |new |old |permanent |"
+                           r"residential |billing |shipping |delivery )?(?:address|addr|adresse|dirección|direccion|"
+                           r"endereço|indirizzo|anschrift|adres)(?: line \d)?[ \t]*[:=][ \t]*([^\n]+)")
+ADDRESS_FIELD_LINES = re.compile(r"(?im)(?<=address:\n)(?:(?![ \t]*[^\W\d_][\w ]{0,24}:)[^\n]+(?:\n|$)){1,5}")
 # A short line of capitalised words (a town, a region, a country) next to an address line belongs to the block.
 PLACE_LINE = re.compile(rf"^\s*(?:{CAP}[\w'’.-]*|\d{{1,6}}[A-Za-z]?|[a-z]{{1,3}})(?:[ ,-]+(?:{CAP}[\w'’.-]*|"
                         rf"\d{{1,6}}[A-Za-z-]*|de|del|la|le|am|an|der|upon|on|sur|di|da|do))*[ ,]*$")
@@ -124,8 +186,10 @@ class AddressBlockRecognizer(_Recognizer):
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
         strong: list[tuple[int, int, float]] = []
-        for pattern, score in STREET_LINES:
-            strong += [(m.start(), m.end(), score) for m in pattern.finditer(text) if self._street_ok(m.group())]
+        for index, (pattern, score) in enumerate(STREET_LINES):
+            strong += [(m.start(), m.end(), score) for m in pattern.finditer(text) if self._line_ok(index, m)]
+        strong += [(m.start(1), m.end(1), 0.85) for m in ADDRESS_FIELD.finditer(text) if m.group(1).strip()]
+        strong += [(m.start(), m.end(), 0.75) for m in ADDRESS_FIELD_LINES.finditer(text)]
         for pattern in (POSTCODE_TOWN, TOWN_POSTCODE):
             strong += [(m.start(), m.end(), 0.75) for m in pattern.finditer(text) if self._code_town_ok(m.group())]
         strong += [(m.start(), m.end(), 0.75) for m in CODES.finditer(text)]
@@ -136,6 +200,14 @@ class AddressBlockRecognizer(_Recognizer):
         for start, end, score in strong:
             yield "LOCATION", start, end, score
         yield from self._block_lines(text, strong)
+
+    @staticmethod
+    def _line_ok(index: int, match: re.Match[str]) -> bool:
+        if index == 0:
+            return AddressBlockRecognizer._street_ok(match.group())
+        if match.re is PREFIX_LINE:  # "the place to start", "via phone": a street word needs a name or a number
+            return bool(re.search(r"\d", match.group()) or PREFIX_NAMED.match(match.group()))
+        return True
 
     @staticmethod
     def _street_ok(found: str) -> bool:
@@ -234,6 +306,10 @@ class FormNameRecognizer(_Recognizer):
             yield "PERSON", match.start(group), match.end(group), 0.8 if group == 2 or label[0].isupper() else 0.6
 
 
+NUMBERS_BEFORE = re.compile(r"(?:\d+[\w/-]*[\s,،]+)+$")
+NUMBERS_AFTER = re.compile(r"(?:[\s,،]+\d+(?:[/-]\d+)*[^\W\d_]?(?:동|호|번지|号|号室)?)+")
+
+
 class NonLatinNameRecognizer(_Recognizer):
     """PERSON (or LOCATION beside digits or address words) for text in a non-Latin script inside English text:
     in these datasets it is almost always a name or an address, which no English NER model reads."""
@@ -246,7 +322,14 @@ class NonLatinNameRecognizer(_Recognizer):
             line_end = text.find("\n", match.end())
             line = text[line_start:line_end if line_end >= 0 else len(text)]
             address = re.search(r"\d|〒|[市区町村県都府道省路街号]|ул\.|улица|дом|кв\.", line)
-            yield ("LOCATION" if address else "PERSON"), match.start(), match.end(), 0.65
+            if not address:
+                yield "PERSON", match.start(), match.end(), 0.65
+                continue
+            # the house numbers on either side belong to the address: "62/700 लीना पटेल", "شارع مكة، مبنى 121"
+            before = NUMBERS_BEFORE.search(text, line_start, match.start())
+            after = NUMBERS_AFTER.match(text, match.end())
+            yield ("LOCATION", before.start() if before else match.start(), after.end() if after else match.end(),
+                   0.65)
 
 
 ID_CUE = (r"(?:driver'?s?|driving|drivers?)\s+licen[cs]e|\bDL\b|licen[cs]e|passport|\bID\b|identity|identification|"

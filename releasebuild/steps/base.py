@@ -208,6 +208,11 @@ class Step:
     # Memo steps get these output files of their own previous run (ctx.memo, by name) to skip work they already
     # hold. The output must not depend on whether a memo was given: the memo is outside the key.
     memo: ClassVar[tuple[str, ...]] = ()
+    # Restricted steps handle pre-privacy data: some output may hold raw text, and so PII (ingest's records, the
+    # privacy step's raw originals, a rule's sources-to-be). Their action entries and blobs go to the shared cache's
+    # restricted tier, which one access policy locks down, never to the general tier every release reader may
+    # be able to list. A step whose output is post-privacy, or only digests, ids and counts, is not restricted.
+    restricted: ClassVar[bool] = False
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:

@@ -401,6 +401,10 @@ class _Judge:
                 first_round = Counter(entities)
                 self._redacted(record, fields, found, pseudonyms, public_origin, outs, entities)
                 self.entities.update(entities - first_round)  # what later rounds found
+            else:  # block: the gate fails, but what follows this step (and its shared cache tier) gets no raw text
+                for (path, text), findings in zip(fields, found, strict=True):
+                    if findings:
+                        set_field(record, path, pseudonyms.final(redact(text, findings, pseudonyms)))
             record["id"] = public_id
             record["provenance"]["record_id"] = public_id
             kept = canonical_json(record) + "\n"

@@ -198,6 +198,7 @@ def tail(path: Path) -> str:
 class RuleStep(Step):
     kind = "rule"
     code_version = "1"
+    restricted = True  # its outputs are families' sources: raw data, before any privacy step
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:

@@ -124,12 +124,10 @@ class ReleaseRoot:
         previous = io.list_files(prefix)
         if MANIFEST in previous:
             io.remove([f"{prefix}/{MANIFEST}"])  # un-commit first: no reader may pair it with new objects
-        same_store = cas.remote is not None and io.protocol(cas.remote.uri) == io.protocol(self.uri)
         for key, sha in artifacts:  # an object already there with the same content stays: a replace moves changes
             target = f"{prefix}/{key}"
-            if same_store and cas.in_remote(sha):
-                assert cas.remote is not None
-                blob = cas.remote.blob_uri(sha)
+            blob = cas.shared_uri(sha)  # in either tier: what is published is readable by design
+            if blob is not None and io.protocol(blob) == io.protocol(self.uri):
                 try:
                     if not _same(previous.get(key), io.info(blob).get("ETag")):
                         io.copy(blob, target)  # server-side: no bytes through this machine
