@@ -38,6 +38,7 @@ Score = Annotated[float, Field(ge=0, le=1)]
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "PERSON": 0.5, "LOCATION": 0.5, "DATE_TIME": 0.5, "PHONE_NUMBER": 0.4, "EMAIL_ADDRESS": 0.5, "US_SSN": 0.5,
     "CREDIT_CARD": 0.5, "IBAN_CODE": 0.5, "IP_ADDRESS": 0.5, "URL": 0.5, "US_DRIVER_LICENSE": 0.5, "ID_NUMBER": 0.5,
+    "USERNAME": 0.5,
 }
 POLICY_THRESHOLD = 0.5  # the score at which a year, an age or a weekday counts when the date policy redacts it
 

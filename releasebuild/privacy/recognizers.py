@@ -46,7 +46,7 @@ PREFILTERS: dict[str, re.Pattern[str]] = {
 }
 # Words that put a candidate name or place in its role, in the few words before it.
 GREETING_CUE = r"\bmy name is|\bname'?s|\bnamed|\bcalled|\bcall me|\bi'?m|\bi am|\bthis is|\bthanks?(?: you)?|\bthx|" \
-    r"\bhi|\bhey|\bhello|\bbye|\bdear|\bsincerely|\bregards"
+    r"\bhi|\bhey|\bhello|\bbye|\bdear|\bsincerely|\bregards|\bask for|\bspeak to|\bspeak with"
 RELATION_CUE = re.compile(r"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|miss|prof)\.?|\bmy (?:(?:best|old|ex|close) )?"
                       r"(?:husband|wife|boyfriend|girlfriend|partner|son|daughter|brother|sister|mom|mum|mother|dad|"
                       r"father|friend|boss|coworker|co-worker|colleague|therapist|counsel?lor|psychiatrist|aunt|uncle|"
@@ -56,8 +56,8 @@ RELATION_CUE = re.compile(r"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|miss|pr
 NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$", re.IGNORECASE)
 STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bi'?m called|\bsincerely|\bregards),?\s+$",
                              re.IGNORECASE)
-NAME_AFTER = re.compile(r"^,?\s+(?:said|says|told|asked|texted|called|yelled|and i|and me|is my|was my)\b",
-                        re.IGNORECASE)
+NAME_AFTER = re.compile(r"^,?\s+(?:said|says|told|asked|texted|called|yelled|and i|and me|is my|was my|gave me|"
+                        r"here\b[.,!]|\(\d{1,3}\))", re.IGNORECASE)
 # Before a lower-case first name in chat, these make it a person ("i live with wyatt", "dont tell amy", "thinking
 # about amy") where the name is also a word of some dictionary.
 PERSON_VERB_CUE = re.compile(r"\b(?:live[sd]? with|living with|stay(?:ing|ed)? with|talk(?:ed|ing)? to|spoke to|"
@@ -234,7 +234,8 @@ class ChatNameRecognizer(EntityRecognizer):
         if following is None:
             return end
         word, lower = following.group(), POSSESSIVE.sub("", following.group().lower())
-        known = lexicon.surname(lower) and lower not in self.common_surnames and not lexicon.vocabulary(lower)
+        # a listed surname, unless it is one of the frequent ones that are words too ("early", "young")
+        known = lexicon.surname(lower) and lower not in self.common_surnames and lower not in STOP_WORDS
         titled = _shape(word) != "lower" and not lexicon.vocabulary(lower)
         if initial and _shape(word) != "lower":
             titled = True
@@ -249,7 +250,8 @@ NAME_LIST = re.compile(r"\b[^\W\d_][\w'’-]*(?:,\s*[^\W\d_][\w'’-]*)+,?\s+(?:
 STRONG = 0.85  # the score of a finding a cue word or the layout vouches for
 # A name that is a public reference, not a person in the conversation: a book's author, a disease, a method.
 AUTHOR_BEFORE = re.compile(r"(?:[\"”’]\s*by|\bbooks?\b[^.?!]{0,80}?\bby|\bwritten by|\bauthor(?:ed)?(?: by)?|"
-                           r"\bbook,?)\s+(?:drs?\.?\s+)?(?:[^\W\d_][\w.'’-]*\s+){0,3}$", re.IGNORECASE)
+                           r"\bbook,?|(?-i:\b[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|the|of|a|an|and|to|in|for|on|"
+                           r"with|from)){2,8})\s+by)\s+(?:drs?\.?\s+)?(?:[^\W\d_][\w.'’-]*\s+){0,3}$", re.IGNORECASE)
 EPONYM_AFTER = re.compile(r"^(?:['’]s)?\s+(?:syndrome|disease|disorder|delusion|encephalopathy|thyroiditis|palsy|"
                           r"dementia|method|technique|scale|inventory|test|model|approach|institute)\b", re.IGNORECASE)
 
@@ -417,6 +419,7 @@ class SpacyNerRecognizer(EntityRecognizer):
 
     def load(self) -> None:
         self.names = gazetteer("first_names.tsv")[0] | gazetteer("surnames.tsv")[0] | gazetteer("places.tsv")[0]
+        self.word_names = gazetteer("first_names.tsv")[1]  # the census names that are common words too
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
@@ -438,6 +441,10 @@ class SpacyNerRecognizer(EntityRecognizer):
                 continue  # "Good Luck", "Panic Attack Disorder", "Moderna"
             if len(words) == 1 and text[start:ent.end_char].isupper() and len(words[0]) <= 5:
                 continue  # an acronym
+            if (len(words) == 1 and _sentence_start(text, start) and (lexicon.name_word(words[0])
+                                                                        or words[0] in self.word_names)
+                    and not NAME_AFTER.match(text[ent.end_char:ent.end_char + 16])):
+                continue  # "Mark my words", "Rose early": a word that is also a name, capitalised by the sentence
             score = 0.85 if any(w in self.names for w in words) else 0.6
             results.append(_result(self, entity, start, ent.end_char, score))
         return results
@@ -453,6 +460,10 @@ def date_recognizer() -> PatternRecognizer:
         Pattern("may day", rf"\bmay\s+(?:{DAY},?\s+{YEAR}|(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th))\b", 0.7),
         Pattern("day month", rf"\b{DAY}\s+(?:of\s+)?(?!may\b|mar\b){MONTH}\b(?:,?\s+{YEAR}\b)?", 0.7),
         Pattern("month year", rf"\b{MONTH}\.?,?\s+{YEAR}\b", 0.6),
+        Pattern("day-month-year", rf"\b(?:0?[1-9]|[12]\d|3[01])[-/. ]{MONTH}\.?[-/. ,]+(?:{YEAR}|\d{{2}})\b", 0.8),
+        Pattern("month 'year", rf"\b{MONTH}\.?\s+['’]\d{{2}}\b", 0.7),
+        Pattern("day of may", r"\b(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)\s+(?:of\s+)?(?:may|march)\b"
+                rf"|\b(?:0?[1-9]|[12]\d|3[01])\s+(?:may|mar)\s+{YEAR}\b", 0.7),
         Pattern("birth year", "|".join(rf"(?<={re.escape(cue)} ){YEAR}\b" for cue in BIRTH_YEAR_CUES), 0.6),
     ]
     return PatternRecognizer("DATE_TIME", name="ChatDateRecognizer", patterns=patterns, global_regex_flags=flags,
@@ -511,6 +522,8 @@ class ChatUrlRecognizer(UrlRecognizer):
         labels = host.split(".")
         if len(labels) < 2 or not labels[-1]:
             return False
+        if any(re.fullmatch(r"\d+(?:am|pm)?", label, re.IGNORECASE) for label in labels):
+            return False  # "until 3am.is that bad", "at 7.30.is": a time before a missing space
         tld = labels[-1]
         if not (tld.islower() or tld.isupper()) or tld.lower() not in _suffixes():
             return False

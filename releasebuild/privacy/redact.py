@@ -1,35 +1,32 @@
-"""Redaction with presidio-anonymizer: each span becomes its conversation's numbered placeholder (`<PERSON_1>`)."""
+"""Redaction: each span becomes its conversation's numbered placeholder (`<PERSON_1>`).
+
+A plain splice, not presidio-anonymizer: importing the anonymizer loads Presidio's analyzer and spaCy (about a
+second), which a re-judge from the scan table otherwise never pays, and the splice is all it would do here.
+"""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
-from typing import Any
 
 from releasebuild.privacy.detector import Finding
 from releasebuild.privacy.pseudonyms import PLACEHOLDER, Pseudonyms
 
 
-@functools.lru_cache(maxsize=1)
-def _engine() -> Any:
-    from presidio_anonymizer import AnonymizerEngine
-
-    return AnonymizerEngine()
-
-
 def redact(text: str, findings: Sequence[Finding], pseudonyms: Pseudonyms) -> str:
-    """`text` with every finding replaced by its numbered placeholder (overlaps were merged when the findings were
-    made). Surrogates come later (Pseudonyms.final), once re-scans have checked the placeholder text."""
+    """`text` with every finding replaced by its numbered placeholder, numbered in reading order (overlaps were
+    merged when the findings were made). Surrogates come later (Pseudonyms.final), once re-scans have checked the
+    placeholder text."""
     if not findings:
         return text
-    from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
-
-    for finding in sorted(findings, key=lambda f: f.start):  # numbered in reading order (the engine goes backwards)
-        pseudonyms.placeholder(finding.entity, text[finding.start:finding.end])
-    results = [RecognizerResult(f.entity, f.start, f.end, f.score) for f in findings]
-    operators = {entity: OperatorConfig("custom", {"lambda": functools.partial(pseudonyms.placeholder, entity)})
-                 for entity in {f.entity for f in findings}}
-    return str(_engine().anonymize(text=text, analyzer_results=results, operators=operators).text)
+    parts: list[str] = []
+    position = 0
+    for finding in sorted(findings, key=lambda f: f.start):
+        if finding.start < position:  # overlapping findings from two sources: the first one covers it
+            continue
+        parts += [text[position:finding.start], pseudonyms.placeholder(finding.entity, text[finding.start:finding.end])]
+        position = finding.end
+    parts.append(text[position:])
+    return "".join(parts)
 
 
 def placeholder_spans(text: str) -> list[tuple[int, int]]:

@@ -15,6 +15,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from releasebuild.privacy import lexicon
 
+DIGIT = re.compile(r"\d")
 CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"  # a capital, Latin scripts with diacritics
 TOWN_INITIAL = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž]|[^\W\d_A-Za-zÀ-ɏ])"  # a capital, or any letter of a script without case
 WORDCHARS = r"[\w'’.-]"
@@ -51,52 +52,56 @@ UNIT_AFTER = (r"(?:,?\s*(?:apt|apto|apartment|suite|ste|unit|flat|room|rm|int|in
               r"|,?\s*\d{1,2}\s?[º°ª]\s*(?:izq|izda|dcha|dch|der|centro|[a-z])?\.?"
               r"|,\s*\d{1,2}\.\s?(?:OG|EG|UG|Stock|Etage))*")
 # Calle Mayor 12, Via Roma 3, ul. Długa 7, 12, rue de la Paix, 5 avenue Foch
-PREFIX_LINE = re.compile(rf"(?:\b\d{{1,5}}(?:\s?(?:bis|ter))?,?\s+)?\b{PREFIX_STREET}\s+"
+# (the house number before it, "5 avenue Foch", is taken by LEADING_NUMBER: an optional group at the front of the
+# pattern would be tried at every position of every text)
+LEADING_NUMBER = re.compile(r"\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+$", re.IGNORECASE)
+PREFIX_LINE = re.compile(rf"\b{PREFIX_STREET}\s+"
                          rf"(?:(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)\s+)*"
                          rf"{CAP}[\w'’-]*(?:\s+{CAP}[\w'’-]*){{0,3}}"
                          rf"(?:,?\s*(?:n[º°o]\.?\s*)?\d{{1,5}}[a-zA-Z]?(?:[/-]\d{{1,4}})?{UNIT_AFTER})?", re.IGNORECASE)
 PREFIX_NAMED = re.compile(rf"\S+\s+(?:(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)\s+)*{CAP}"
                           r"[^\W\d_]")
-STREET_LINES: tuple[tuple[re.Pattern[str], float], ...] = (
+# (pattern, score, whether every match holds a digit: a text without one skips it)
+STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     # 12 Oak Street, 4821 Willow Bend Road Apt 3C, 12 N. Main St.
     (re.compile(rf"(?:\b(?:no|nr)\.?\s*|#\s*)?\b(?:\d{{1,5}}[/-])?\d{{1,6}}[A-Za-z]?,?\s+(?:[NSEW]\.?\s+)?"
-                rf"(?:{WORDCHARS}+\s+){{1,3}}{ENGLISH_STREET}\b\.?{UNIT_AFTER}", re.IGNORECASE), 0.85),
+                rf"(?:{WORDCHARS}+\s+){{1,3}}{ENGLISH_STREET}\b\.?{UNIT_AFTER}", re.IGNORECASE), 0.85, True),
     # Hauptstraße 12, Kerkstraat 8a, Storgatan 3
     (re.compile(rf"\b[\w'’-]*{SUFFIX_STREET}(?:\s+\d{{1,5}}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:[/-]\d{{1,4}})?)"
                 rf"(?:\s+[A-Z]\s\d{{1,4}}\b|\s+(?:hs|huis|bis)\b|,\s*\d{{1,2}}\.\s?(?:th|tv|mf|sal)\b\.?)?{UNIT_AFTER}",
-                re.IGNORECASE), 0.85),
+                re.IGNORECASE), 0.85, True),
     # Am Markt 3, Unter den Linden 5 (German streets of several words ending in a number)
-    (re.compile(rf"\b(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+{CAP}\w+\s+\d{{1,4}}[a-z]?\b"), 0.7),
-    (PREFIX_LINE, 0.75),
+    (re.compile(rf"\b(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+{CAP}\w+\s+\d{{1,4}}[a-z]?\b"), 0.7, True),
+    (PREFIX_LINE, 0.75, False),
     # Turkish: Yıldız Mahallesi, Ergül Sokak No 69 / Yılmaz Cad. No:116/7 / Bahçelievler Mah. Yüksel Sok. No: 103
     (re.compile(rf"(?:\b{CAP}[\w'’-]+\s+(?:Mahallesi|Mah\.),?\s+)?\b{CAP}[\w'’-]+\s+(?:Sokak|Sokağı|Sok\.|Caddesi|"
-                r"Cad\.|Bulvarı|Blv\.|Yolu)(?:,?\s*No\s*:?\s*\d{1,5}(?:/\d{1,4})?)?"), 0.8),
+                r"Cad\.|Bulvarı|Blv\.|Yolu)(?:,?\s*No\s*:?\s*\d{1,5}(?:/\d{1,4})?)?"), 0.8, False),
     # Russian and transliterated: ул. Подгорная, д. 77, кв. 159 / per. Shishkina, d. 9, kv. 95 / г. Ялуторовск
     (re.compile(r"(?i:\b(?:ул|бул|пер|просп|пр|пр-т|наб|пл|ш|per|ul|bul|pr|prosp|nab|pl|sh|proezd)\.)\s*[^\W\d_][\w'’-]*"
                 r"(?:\s[^\W\d_][\w'’-]*)?(?:,\s*(?i:д|d|дом)\.?\s*\d{1,4}[^\W\d_]?(?:,\s*(?i:кв|kv|стр|корп|k)\.?\s*"
-                r"\d{1,4})*)?"), 0.8),
-    (re.compile(r"(?<![\w.])(?:г|g|пос|с|дер)\.\s?[A-ZА-ЯЁ][\w'’-]+(?:-[A-ZА-ЯЁ][\w'’-]+)*"), 0.75),
+                r"\d{1,4})*)?"), 0.8, False),
+    (re.compile(r"(?<![\w.])(?:г|g|пос|с|дер)\.\s?[A-ZА-ЯЁ][\w'’-]+(?:-[A-ZА-ЯЁ][\w'’-]+)*"), 0.75, False),
     # Japanese, romanised: 7-20-14 Midori-cho / 5-16-11 Minami-machi / Kita-ku
-    (re.compile(r"\b\d{1,4}-\d{1,4}(?:-\d{1,4})?\s+[A-Z][a-z]+-(?:cho|machi|chome|dori|ku|shi|gun)\b"), 0.85),
-    (re.compile(r"\b[A-Z][a-z]+-(?:ku|cho|machi|shi|gun)\b"), 0.7),
+    (re.compile(r"\b\d{1,4}-\d{1,4}(?:-\d{1,4})?\s+[A-Z][a-z]+-(?:cho|machi|chome|dori|ku|shi|gun)\b"), 0.85, True),
+    (re.compile(r"\b[A-Z][a-z]+-(?:ku|cho|machi|shi|gun)\b"), 0.7, False),
     # India: H.No. 112, Kalla Zila / Flat 165, Agrawal Residency / 93, 11th Cross, Mani Layout / 31/8, baria nagar
     (re.compile(rf"(?i:\b(?:h\.?\s?no\.?|house no\.?|flat(?: no\.?)?|plot(?: no\.?)?|door no\.?|d\.?\s?no\.?)\s*)"
-                rf"\d{{1,5}}[\w/-]*,\s*{CAP}[\w'’-]*(?:\s+{CAP}[\w'’-]*){{0,2}}"), 0.8),
+                rf"\d{{1,5}}[\w/-]*,\s*{CAP}[\w'’-]*(?:\s+{CAP}[\w'’-]*){{0,2}}"), 0.8, True),
     (re.compile(r"(?i)\b\d{1,5}(?:/\d{1,4})?,\s*(?:\d{1,3}(?:st|nd|rd|th)\s+(?:cross|main)(?:\s+road)?,?\s*)?"
                 r"(?:[^\W\d_][\w'’-]*\s+){0,2}(?:nagar|colony|layout|marg|chowk|enclave|vihar|puram|palya|halli|"
-                r"pet|bagh|ganj|residency|apartments|society|sector\s*\d+)\b"), 0.8),
+                r"pet|bagh|ganj|residency|apartments|society|sector\s*\d+)\b"), 0.8, True),
     # Mexico: Col. Del Valle, Fracc. Contreras
     (re.compile(rf"\b(?:Col|Fracc|Colonia|Fraccionamiento|Barrio|Bairro|Conjunto|Urb)\.?\s+(?:(?:de|del|la|las|los)"
-                rf"\s+)*{CAP}[\w'’-]*(?:\s+(?:(?:de|del|la|las|los)\s+)*{CAP}[\w'’-]*){{0,3}}"), 0.75),
+                rf"\s+)*{CAP}[\w'’-]*(?:\s+(?:(?:de|del|la|las|los)\s+)*{CAP}[\w'’-]*){{0,3}}"), 0.75, False),
     # PO Box 123, Apt 4B, Suite 200, Flat 3, Unit 7
     (re.compile(r"\b(?:p\.?\s?o\.?\s+box|postfach|apartado(?: de correos)?|caixa postal|casilla(?: de correos?)?|"
                 r"boîte postale|postbus|postboks|apt|apto|apartment|suite|ste|unit|flat)\.?\s*#?\s*\d+[A-Za-z]?\b",
-                re.IGNORECASE), 0.7),
-    (re.compile(r"\b(?:BP|CP|CS)\s+\d{1,5}\b(?!\s*/)"), 0.7),
+                re.IGNORECASE), 0.7, True),
+    (re.compile(r"\b(?:BP|CP|CS)\s+\d{1,5}\b(?!\s*/)"), 0.7, True),
     # Military: PSC 1234, Box 5678 / Unit 1234 Box 5678 / CMR 450 Box 12 / USNS Harmon / USS Nimitz
-    (re.compile(r"\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{1,5}\b", re.IGNORECASE), 0.9),
-    (re.compile(rf"\bUSN?S\s+{CAP}[a-z]+(?:\s+{CAP}[a-z]+)?\b"), 0.85),
-    (re.compile(r"\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b"), 0.9),
+    (re.compile(r"\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{1,5}\b", re.IGNORECASE), 0.9, True),
+    (re.compile(rf"\bUSN?S\s+{CAP}[a-z]+(?:\s+{CAP}[a-z]+)?\b"), 0.85, False),
+    (re.compile(r"\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b"), 0.9, True),
 )
 # A line holding a postcode and a town, in many national layouts.
 POSTCODE_TOWN = re.compile(
@@ -186,8 +191,11 @@ class AddressBlockRecognizer(_Recognizer):
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
         strong: list[tuple[int, int, float]] = []
-        for index, (pattern, score) in enumerate(STREET_LINES):
-            strong += [(m.start(), m.end(), score) for m in pattern.finditer(text) if self._line_ok(index, m)]
+        digits = DIGIT.search(text) is not None
+        for index, (pattern, score, needs_digit) in enumerate(STREET_LINES):
+            if digits or not needs_digit:
+                strong += [(self._line_start(text, m), m.end(), score) for m in pattern.finditer(text)
+                           if self._line_ok(index, m)]
         strong += [(m.start(1), m.end(1), 0.85) for m in ADDRESS_FIELD.finditer(text) if m.group(1).strip()]
         strong += [(m.start(), m.end(), 0.75) for m in ADDRESS_FIELD_LINES.finditer(text)]
         for pattern in (POSTCODE_TOWN, TOWN_POSTCODE):
@@ -200,6 +208,13 @@ class AddressBlockRecognizer(_Recognizer):
         for start, end, score in strong:
             yield "LOCATION", start, end, score
         yield from self._block_lines(text, strong)
+
+    @staticmethod
+    def _line_start(text: str, match: re.Match[str]) -> int:
+        if match.re is not PREFIX_LINE:
+            return match.start()
+        number = LEADING_NUMBER.search(text[max(0, match.start() - 12):match.start()])
+        return match.start() - (len(number.group()) if number else 0)
 
     @staticmethod
     def _line_ok(index: int, match: re.Match[str]) -> bool:
@@ -265,7 +280,8 @@ FIELD_NAME = re.compile(
     r"(?:name|patient|client|emergency contact|contact person|contact|guardian|parent|next of kin|nok|referred by|"
     r"referring (?:doctor|physician|clinician)|therapist|counsel?lor|psychiatrist|doctor|gp|physician|clinician|"
     r"case ?worker|social worker|spouse|partner|mother|father|signed|signature|from|attn|member|insured|"
-    r"policy ?holder|caller|requested by)(?: name)?[ \t]*[:=–-][ \t]*"
+    r"policy ?holder|caller|requested by|name on (?:card|account)|account ?holder|account name|card ?holder|"
+    r"beneficiary|payee)(?: names?|s)?[ \t]*[:=–-][ \t]*"
     r"((?:(?:dr|mr|mrs|ms|miss|mx|prof)\.?\s+)?[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3})")
 SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
                      r"[ \t]*:[ \t]*\S")
@@ -336,9 +352,16 @@ ID_CUE = (r"(?:driver'?s?|driving|drivers?)\s+licen[cs]e|\bDL\b|licen[cs]e|passp
           r"national|tax|insurance|member(?:ship)?|policy|patient|medical record|\bMRN\b|\bNHS\b|\bNINO\b|\bNI\b|"
           r"pesel|\bDNI\b|\bNIE\b|\bNIF\b|\bCPF\b|\bRG\b|aadhaa?r|\bPAN\b|\bBSN\b|personnummer|codice fiscale|fiscal|"
           r"\bSIN\b|social insurance|\bTFN\b|medicare|medicaid|personal (?:number|code)|"
-          r"account|acct|case|claim|reference|ref|record|routing|sort code|employee|student|badge|permit|visa")
-ID_AFTER_CUE = re.compile(rf"(?i:(?:{ID_CUE})(?:\s*(?:number|num|no|nr|#|code|id))?\.?\s*(?:is|was|:|#|=)?\s*)"
-                          r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,20}[A-Z0-9]|\d{2,4}(?:[ .-]\d{2,6}){1,4})\b")
+          r"account|acct|case|claim|reference|ref|record|routing|sort code|employee|student|badge|permit|visa|"
+          # the national numbers' own names (Nordic, Irish, Mexican, Korean, Turkish, Polish, German, French, ...)
+          r"fødselsnummer|f\u00f8dselsnr|personnr|henkilötunnus|\bhetu\b|kennitala|\bCPR\b|\bPPSN?\b|\bCURP\b|\bRFC\b|"
+          r"\bRRN\b|kimlik|dowód(?: osobisty)?|personalausweis\w*|steuer-?id|\bINN\b|\bSNILS\b|\bCNP\b|\bOIB\b|"
+          r"\bEGN\b|\bJMBG\b|\bAMKA\b|\bAFM\b|\bNIR\b|sécu(?:rité sociale)?|\bAHV\b|\bAVS\b|\bNISS\b|"
+          r"\bDUI\b|\bRUT\b|\bCUIL\b|\bCUIT\b|\bNIK\b|\bNRIC\b|\bHKID\b|my ?number|身份证号?|住民登録番号")
+ID_AFTER_CUE = re.compile(rf"(?i:(?:{ID_CUE})(?:,?\s*(?:number|num|no|nr|#|code|id|card(?: number)?))?\.?"
+                          r"\s*(?:\?\s*(?:it'?s|it is)|is|was|:|#|=)?\s*)"
+                          r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,20}[A-Z0-9]|\d{2,4}(?:[ .-]\d{2,6}){1,4}|"
+                          r"[A-Z](?:[ -]\d{3}){3,5}|\d(?:[ ]\d{2,3}){4,6})\b")
 LICENCE_CUE = re.compile(r"(?i)driv|licen[cs]e|\bDL\b|permit")
 ID_SHAPES = (
     (re.compile(r"\b[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2}\b"), "US_DRIVER_LICENSE", 0.85),  # UK driving licence
@@ -362,6 +385,8 @@ class IdNumberRecognizer(_Recognizer):
     ENTITIES = ("ID_NUMBER", "US_DRIVER_LICENSE")
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        if DIGIT.search(text) is None:
+            return  # every ID number and shape below holds a digit
         for match in ID_AFTER_CUE.finditer(text):
             cue = text[match.start():match.start(1)]
             entity = "US_DRIVER_LICENSE" if LICENCE_CUE.search(cue) else "ID_NUMBER"
@@ -407,6 +432,68 @@ class DatePolicyRecognizer(_Recognizer):
             yield "WEEKDAY", match.start(), match.end(), 0.6
 
 
+PHONE_CUE = re.compile(
+    r"(?i:\b(?:phone|tel|telephone|mobile|cell(?:phone)?|number|callback|call me(?: on| at)?|text me(?: on| at)?|"
+    r"reach me(?: on| at)?|whatsapp|line|changed to|contact)\b[^\n\d+(]{0,12}?)"
+    r"((?:\+|\(\+?)?\d[\d().-]*(?: \d[\d().-]*){0,5}\d)(?!\d)")
+PHONE_ON = re.compile(r"(?i:\b(?:try|reach|call|text|ring|message)\b[^\n.!?]{0,40}?\bon\s+)"
+                      r"((?:\+|\(\+?)?\d[\d().-]*(?: \d[\d().-]*){0,5}\d)(?!\d)")
+EXTENSION = re.compile(r"(?i)(?<=\d)\s*(\(?(?:ext\.?|extension|x)\s*\d{1,6}\)?)")
+
+
+class PhoneCueRecognizer(_Recognizer):
+    """PHONE_NUMBER: digits after a phone word ("Phone: 82748068", "reach me on 908 02 881"), in any national
+    grouping, and the extension after a number. Seven digits or more, and no date or amount shape."""
+
+    ENTITIES = ("PHONE_NUMBER",)
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        for pattern, score in ((PHONE_CUE, 0.6), (PHONE_ON, 0.55)):
+            for match in pattern.finditer(text):
+                number = match.group(1)
+                digits = sum(ch.isdigit() for ch in number)
+                if 7 <= digits <= 15 and not NOT_PHONE.fullmatch(number):
+                    yield "PHONE_NUMBER", match.start(1), match.end(1), score
+        for match in EXTENSION.finditer(text):
+            yield "PHONE_NUMBER", match.start(1), match.end(1), 0.6
+
+
+NOT_PHONE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}|\d{1,3}(?:,\d{3})+")
+
+
+HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@])(?!\.[A-Za-z]{2,}\b)")
+REDDIT = re.compile(r"(?<![\w/])/?u/[A-Za-z0-9_-]{3,20}\b")
+HANDLE_CUE = re.compile(
+    r"(?i:\b(?:insta(?:gram)?|ig|snap(?:chat)?|tiktok|twitter|discord|reddit|telegram|kik|steam|xbox|psn|twitch|"
+    r"gamertag|user ?name|user|handle|screen ?name|login|account name)(?:\s+(?:is|=))?\s*[:=]?\s+)"
+    r"(?:(?:at|on|me)\s+)?([A-Za-z0-9_][A-Za-z0-9_.]{2,29})\b")
+
+
+class UsernameRecognizer(_Recognizer):
+    """USERNAME: an @handle, a reddit u/name, or the word after "my insta is", "discord:", "user": an account names
+    its owner as surely as a name does."""
+
+    ENTITIES = ("USERNAME",)
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        for match in HANDLE.finditer(text):
+            if any(ch.isalpha() for ch in match.group()):
+                yield "USERNAME", match.start(), match.end(), 0.85
+        for match in REDDIT.finditer(text):
+            yield "USERNAME", match.start(), match.end(), 0.85
+        for match in HANDLE_CUE.finditer(text):
+            handle = match.group(1)
+            plain = not any(ch in handle for ch in "_.0123456789")
+            if not plain or not (HANDLE_WORD.fullmatch(handle.lower()) or lexicon.not_a_name(handle.lower())):
+                yield "USERNAME", match.start(1), match.end(1), 0.7
+
+
+# A plain word after a handle cue ("user is asking", "handle yourself") is no account name; one with digits,
+# underscores or dots, or no English word, is.
+HANDLE_WORD = re.compile(r"is|was|the|a|an|me|my|it|and|or|to|on|at|in|of|for|with|name|here|there|down|up|not|"
+                         r"account|acct|password|[a-z]+(?:ing|ed|s)")
+
+
 def structural_recognizers() -> list[Any]:
     return [AddressBlockRecognizer(), FormNameRecognizer(), NonLatinNameRecognizer(), IdNumberRecognizer(),
-            DatePolicyRecognizer()]
+            DatePolicyRecognizer(), UsernameRecognizer(), PhoneCueRecognizer()]
