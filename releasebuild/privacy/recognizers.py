@@ -63,6 +63,16 @@ NAME_AFTER = re.compile(r"^,?\s+(?:said|says|told|asked|texted|called|yelled|and
 PERSON_VERB_CUE = re.compile(r"\b(?:live[sd]? with|living with|stay(?:ing|ed)? with|talk(?:ed|ing)? to|spoke to|"
                              r"speak(?:ing)? to|(?:don'?t|never|didn'?t) tell|told|text(?:ed)?|call(?:ed)?|met|meet|"
                              r"ask(?:ed)?|thinking about|miss(?:ed)?|visit(?:ed|ing)?|its|it'?s)\s+$", re.IGNORECASE)
+# "Maks's place", "Tess' car", "Pia's mum": a possessive before a lower-case noun.
+POSSESSIVE_OF = re.compile(r"(?:['’]s|s['’])\s+[a-z]")
+
+
+def _possessive_length(word: str) -> int:
+    """How much of a matched word is its possessive ending ("'s"), which POSSESSIVE_OF reads itself."""
+    ending = POSSESSIVE.search(word)
+    return len(ending.group()) if ending else 0
+
+
 # First names that are first of all English words: no chat cue makes them a name in lower case.
 WORD_NAMES = frozenset("""will hope grace faith joy rose may june april august summer autumn winter dawn eve page
 bill sue pat art mark frank earl mike ray gay ivy holly ruby pearl jade amber crystal destiny honey candy sunny
@@ -178,7 +188,13 @@ class ChatNameRecognizer(EntityRecognizer):
             if any(scores.get(w.start(), 0) >= 0.6 for w in items):
                 for item in items:
                     lower = POSSESSIVE.sub("", item.group().lower())
-                    if item.start() not in scores and not lexicon.not_a_name(lower) and lower not in STOP_WORDS:
+                    if item.start() in scores or lower in STOP_WORDS or lower in NOT_NAMES or lexicon.clinical(lower):
+                        continue
+                    if item.group().isupper() and len(item.group()) <= 5:
+                        continue  # "Laura Cassity, LMSW, LMAC": credentials after a name
+                    # beside a name, a capitalised item is one too ("Max, Ryan and April"); a lower-case one
+                    # must not be a word ("anna and the kids")
+                    if _shape(item.group()) != "lower" or not lexicon.not_a_name(lower):
                         results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
 
@@ -192,7 +208,8 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.0
         if not lexicon.first_name(lower):
             return self._unknown_word_score(text, match, before)
-        cue = NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + 16])
+        cue = (NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + 16])
+               or (shape == "title" and POSSESSIVE_OF.match(text, match.end() - _possessive_length(word))))
         chat_cue = shape == "lower" and PERSON_VERB_CUE.search(before)
         if lower in self.common or (lower not in self.names and lexicon.vocabulary(lower)):
             if cue and shape == "title":
@@ -204,6 +221,8 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.7
         if shape == "lower" and lexicon.name_word(lower):
             return 0.5 if chat_cue and lower not in WORD_NAMES else 0.0  # "not a penny left", "dont tell amy"
+        if shape == "title" and lexicon.name_word(lower) and _sentence_start(text, match.start()):
+            return 0.0  # "Mark my words", "Rose early": a word the sentence capitalised ("Rose said" has a cue)
         if lower not in self.names and not _english_at(text, match.start()):
             return 0.0  # "Pero", "vida": a sentence in Spanish is not a list of names
         return 0.6 if lower in self.names or shape != "lower" else 0.5
@@ -216,6 +235,9 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.0
         if STRONG_NAME_CUE.search(before):
             return 0.85
+        if (_shape(match.group()) == "title" and not _sentence_start(text, match.start())
+                and POSSESSIVE_OF.match(text, match.end() - _possessive_length(match.group()))):
+            return 0.6  # "Maks's place", "Tess' car": someone's, inside a sentence
         titled = _shape(match.group()) == "title"
         after = NAME_AFTER.match(text[match.end():match.end() + 16])
         if RELATION_CUE.search(before) or after or (titled and NAME_CUE.search(before)):
@@ -246,14 +268,25 @@ class ChatNameRecognizer(EntityRecognizer):
 
 
 MIDDLE_INITIAL = re.compile(r" [A-Z]\.? ?(?=[^\W\d_])")
-NAME_LIST = re.compile(r"\b[^\W\d_][\w'’-]*(?:,\s*[^\W\d_][\w'’-]*)+,?\s+(?:and|&|or)\s+[^\W\d_][\w'’-]*")
+LIST_ITEM = r"[^\W\d_][\w'’-]*(?: [A-ZÀ-ÖØ-Þ][\w'’-]*)?"  # a word, or two capitalised ("Davi Lucas")
+# "Anna, Piotr and Kasia", "tonje and tom", "Desirée, Lars, Berit - we all went"
+NAME_LIST = re.compile(rf"\b{LIST_ITEM}(?:,\s*{LIST_ITEM})*,?\s+(?:and|&|or)\s+{LIST_ITEM}"
+                       rf"|\b{LIST_ITEM}(?:,\s*{LIST_ITEM}){{2,}}(?=\s*[-–—:]|\s*$)")
 STRONG = 0.85  # the score of a finding a cue word or the layout vouches for
 # A name that is a public reference, not a person in the conversation: a book's author, a disease, a method.
-AUTHOR_BEFORE = re.compile(r"(?:[\"”’]\s*by|\bbooks?\b[^.?!]{0,80}?\bby|\bwritten by|\bauthor(?:ed)?(?: by)?|"
+AUTHOR_BEFORE = re.compile(r"(?:[\"”’]\s*by|\bbooks?\b[^.?!]{0,80}?\bby|\bread(?:ing)?\b[^.?!]{0,40}?\bby|"
+                           r"\bwritten by|\bauthor(?:ed)?(?: by)?|"
                            r"\bbook,?|(?-i:\b[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|the|of|a|an|and|to|in|for|on|"
-                           r"with|from)){2,8})\s+by)\s+(?:drs?\.?\s+)?(?:[^\W\d_][\w.'’-]*\s+){0,3}$", re.IGNORECASE)
+                           r"with|from)){2,8})\s+by)\s+(?:drs?\.?\s+)?(?:[^\W\d_][\w.'’]*(?:\s+|-)|&\s+|and\s+){0,4}$",
+                           re.IGNORECASE)
 EPONYM_AFTER = re.compile(r"^(?:['’]s)?\s+(?:syndrome|disease|disorder|delusion|encephalopathy|thyroiditis|palsy|"
-                          r"dementia|method|technique|scale|inventory|test|model|approach|institute)\b", re.IGNORECASE)
+                          r"dementia|method|technique|scale|inventory|test|model|approach|institute|books?|work|"
+                          r"research|theory|podcast|ted talk)\b"
+                          # "... is a great book", "Stan Tatkin, PsyD writes", "... is a therapist who specializes"
+                          r"|^\s+(?:is|was)\s+an?\s+(?:\w+\s+)?(?:book|read|author|researcher|psychologist|"
+                          r"psychiatrist|therapist who)\b"
+                          r"|^,?(?:\s+[A-Z][\w.]*,?)?\s+(?:writes|wrote|explains|says in)\b",
+                          re.IGNORECASE)
 
 
 def public_reference(text: str, start: int, end: int) -> bool:
@@ -275,9 +308,11 @@ def _english_at(text: str, position: int) -> bool:
         start = max(0, min(position - LANGUAGE_WINDOW // 2, len(text) - LANGUAGE_WINDOW)) // 100 * 100
         if not _english(text[start:start + LANGUAGE_WINDOW]):
             return False
-    starts = [m.end() for m in SENTENCE_BREAK.finditer(text, 0, position)]
+    breaks = list(SENTENCE_BREAK.finditer(text, 0, position))
+    if breaks and breaks[-1].group() in "¿¡":
+        return False  # "¿Deberé divorciarme?": only Spanish opens a sentence so
     following = SENTENCE_BREAK.search(text, position)
-    sentence = text[starts[-1] if starts else 0:following.start() if following else len(text)]
+    sentence = text[breaks[-1].end() if breaks else 0:following.start() if following else len(text)]
     return sum(ch.isalpha() for ch in sentence) < SENTENCE_LETTERS or _english(sentence)
 
 

@@ -45,7 +45,11 @@ ENGLISH_STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|b
                   r"wells?|marg|nagar|colony|chowk|enclave|esplanade|parade|promenade|rise|ridge|retreat|outlook|vale|"
                   r"wynd|circuit|chase|concourse|boardwalk|grange|stairs|strip|quays?|gate|glade|hollow|nook|reach|"
                   r"link|mall|arcade|bend|bypass|causeway|dell|domain|fairway|lookout|meander|pathway|pocket|"
-                  r"steps|strand|tarn|tor|towers|walkway|waters|wharf|yard|layout|cross)")
+                  r"steps|strand|tarn|tor|towers|walkway|waters|wharf|yard|layout|cross|points|course)")
+# Street types that are everyday words: "10 - either way", "1-10 how well" are no address without a capital.
+EVERYDAY_STREET_WORDS = frozenset("""well wells way ways run walk rest point view views park pass track center common
+lights locks keys falls place row close square path crossing spur loop cross gate link reach end strip steps rise
+chase mall yard bend edge top green haven""".split())
 # A flat, floor or door after a street line: "apt 3C", "apto 1159", "Int. 11", "3º izq.", "3. OG", "кв. 159".
 UNIT_AFTER = (r"(?:,?\s*(?:apt|apto|apartment|suite|ste|unit|flat|room|rm|int|interior|dpto|depto|piso|andar|bloco|"
               r"casa|kv|кв|scala|sc|piano|interno|lote|lt|mz|manzana|#)\.?\s*[:#]?\s*\w+"
@@ -54,10 +58,10 @@ UNIT_AFTER = (r"(?:,?\s*(?:apt|apto|apartment|suite|ste|unit|flat|room|rm|int|in
 # Calle Mayor 12, Via Roma 3, ul. Długa 7, 12, rue de la Paix, 5 avenue Foch
 # (the house number before it, "5 avenue Foch", is taken by LEADING_NUMBER: an optional group at the front of the
 # pattern would be tried at every position of every text)
-LEADING_NUMBER = re.compile(r"\b\d{1,5}(?:\s?(?:bis|ter))?,?\s+$", re.IGNORECASE)
-PREFIX_LINE = re.compile(rf"\b{PREFIX_STREET}\s+"
-                         rf"(?:(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)\s+)*"
-                         rf"{CAP}[\w'’-]*(?:\s+{CAP}[\w'’-]*){{0,3}}"
+LEADING_NUMBER = re.compile(r"\b\d{1,5}[a-z]?(?:\s?(?:bis|ter))?,?\s+$", re.IGNORECASE)
+PARTICLES = r"(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)"
+PREFIX_LINE = re.compile(rf"\b{PREFIX_STREET}[ \t]+(?:{PARTICLES}[ \t]+)*"
+                         rf"{CAP}[\w'’-]*(?:[ \t]+(?:{PARTICLES}[ \t]+)?{CAP}[\w'’-]*){{0,3}}"
                          rf"(?:,?\s*(?:n[º°o]\.?\s*)?\d{{1,5}}[a-zA-Z]?(?:[/-]\d{{1,4}})?{UNIT_AFTER})?", re.IGNORECASE)
 PREFIX_NAMED = re.compile(rf"\S+\s+(?:(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)\s+)*{CAP}"
                           r"[^\W\d_]")
@@ -67,7 +71,8 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     (re.compile(rf"(?:\b(?:no|nr)\.?\s*|#\s*)?\b(?:\d{{1,5}}[/-])?\d{{1,6}}[A-Za-z]?,?\s+(?:[NSEW]\.?\s+)?"
                 rf"(?:{WORDCHARS}+\s+){{1,3}}{ENGLISH_STREET}\b\.?{UNIT_AFTER}", re.IGNORECASE), 0.85, True),
     # Hauptstraße 12, Kerkstraat 8a, Storgatan 3
-    (re.compile(rf"\b[\w'’-]*{SUFFIX_STREET}(?:\s+\d{{1,5}}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:[/-]\d{{1,4}})?)"
+    (re.compile(rf"\b[\w'’-]*{SUFFIX_STREET}(?:\s+\d{{1,5}}(?:\s?[a-zA-Z](?![a-zA-Z])(?:\s\d{{1,4}}\b)?)?"
+                rf"(?:[/-]\d{{1,4}})?)"
                 rf"(?:\s+[A-Z]\s\d{{1,4}}\b|\s+(?:hs|huis|bis)\b|,\s*\d{{1,2}}\.\s?(?:th|tv|mf|sal)\b\.?)?{UNIT_AFTER}",
                 re.IGNORECASE), 0.85, True),
     # Am Markt 3, Unter den Linden 5 (German streets of several words ending in a number)
@@ -194,8 +199,7 @@ class AddressBlockRecognizer(_Recognizer):
         digits = DIGIT.search(text) is not None
         for index, (pattern, score, needs_digit) in enumerate(STREET_LINES):
             if digits or not needs_digit:
-                strong += [(self._line_start(text, m), m.end(), score) for m in pattern.finditer(text)
-                           if self._line_ok(index, m)]
+                strong += [(self._line_start(text, m), m.end(), score) for m in self._lines(index, pattern, text)]
         strong += [(m.start(1), m.end(1), 0.85) for m in ADDRESS_FIELD.finditer(text) if m.group(1).strip()]
         strong += [(m.start(), m.end(), 0.75) for m in ADDRESS_FIELD_LINES.finditer(text)]
         for pattern in (POSTCODE_TOWN, TOWN_POSTCODE):
@@ -208,6 +212,18 @@ class AddressBlockRecognizer(_Recognizer):
         for start, end, score in strong:
             yield "LOCATION", start, end, score
         yield from self._block_lines(text, strong)
+
+    @staticmethod
+    def _lines(index: int, pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+        """The accepted matches; after a rejected one the search goes on from its next character, so "place is\n
+        Avenida de la Constitución 158" still finds the street the rejected "place is ..." overlapped."""
+        position = 0
+        while (match := pattern.search(text, position)) is not None:
+            if AddressBlockRecognizer._line_ok(index, match):
+                yield match
+                position = max(match.end(), match.start() + 1)
+            else:
+                position = match.start() + 1
 
     @staticmethod
     def _line_start(text: str, match: re.Match[str]) -> int:
@@ -226,11 +242,17 @@ class AddressBlockRecognizer(_Recognizer):
 
     @staticmethod
     def _street_ok(found: str) -> bool:
-        """Not "walked 3 miles down the road": the words between number and street word are not all common."""
-        words = re.findall(r"[^\W\d_]+", found.lower())
+        """Not "walked 3 miles down the road", "1-10 how well", "10 - either way": the words between number and
+        street word are not all common, and a street word that is an everyday word needs a capitalised name."""
+        original = re.findall(r"[^\W\d_]+", found)
+        words = [w.lower() for w in original]
         inner = words[:-1] if len(words) > 1 else words
-        return not (len(inner) >= 2 and all(lexicon.common(w) for w in inner)) and not found.lower().startswith(
-            ("1 way", "one way"))
+        if len(inner) >= 2 and all(lexicon.common(w) for w in inner):
+            return False
+        street = next((w for w in reversed(words) if re.fullmatch(ENGLISH_STREET, w)), "")
+        if street in EVERYDAY_STREET_WORDS and not any(w[0].isupper() for w in original[:-1]):
+            return False
+        return not found.lower().startswith(("1 way", "one way"))
 
     @staticmethod
     def _code_town_ok(found: str) -> bool:
@@ -315,7 +337,8 @@ class FormNameRecognizer(_Recognizer):
             group = 2 if match.group(2) else 1
             label = match.group(group)
             words = [w.lower() for w in re.findall(r"[^\W\d_]+", label)]
-            if not words or words[0] in ROLE_WORDS or all(lexicon.vocabulary(w) for w in words):
+            if not words or words[0] in ROLE_WORDS or all(lexicon.vocabulary(w) and not lexicon.first_name(w)
+                                                          for w in words):
                 continue
             if len(words) > 1 and not all(w[0].isupper() for w in label.split()):
                 continue  # "Ambivalence is normal: ..." is a heading, not a speaker
