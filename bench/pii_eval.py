@@ -11,7 +11,7 @@ Three sets, all under evaluation/pii/ (see its README files; none was written by
    the share of redactions that are PII, recall on real text, and each non-PII redaction's type;
 3. the clinical vocabulary that must survive redaction, each term in a few plain sentences: the first list (which
    the detector keeps by design) and a held-out list written later, never read by the detector.
-Then turns/s, cold (a fresh detector) and cached (the privacy step's scan table), on ESConv turns.
+Speed (turns/s cold and cached, beside stock Presidio) is bench/privacy_speed.py's: it needs fresh interpreters.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ DATA = ROOT.parent / "shared" / "data"
 Span = tuple[int, int, str]
 Predict = Callable[[Sequence[str]], list[list[Span]]]
 NOT_PII = {"PUBLIC_URL"}
+# Labelled PII that the default date policy keeps on purpose (ages up to 89, and years when `years: keep`).
+POLICY_TYPES = {"AGE", "YEAR"}
 TOKEN = re.compile(r"\w+")
 SENTENCES = ("I started {} last week and I feel a bit better.", "my doctor said {} might help",
              "{} is what they gave me at the clinic", "has anyone here tried {}?", "Honestly {} changed my life.")
@@ -101,23 +103,28 @@ def real(predict: Predict, half: str) -> dict[str, Any]:
     """Share of redactions that are PII (a redaction overlapping a labelled PII span), token recall on PII."""
     items = list(real_texts(half))
     predicted = predict([text for _, text, _ in items])
-    redactions = pii_redactions = gold_tokens = caught_tokens = 0
+    redactions = pii_redactions = 0
+    gold_tokens: Counter[bool] = Counter()  # by whether the token is an age or a year (the date policy's call)
+    caught_tokens: Counter[bool] = Counter()
     wrong: Counter[str] = Counter()
     for (_, text, gold), spans in zip(items, predicted, strict=True):
-        pii = [(g["start"], g["end"]) for g in gold if g["type"] not in NOT_PII]
+        pii = [(g["start"], g["end"], g["type"] in POLICY_TYPES) for g in gold if g["type"] not in NOT_PII]
         for start, end, entity in spans:
             redactions += 1
-            if any(s < end and start < e for s, e in pii):
+            if any(s < end and start < e for s, e, _ in pii):
                 pii_redactions += 1
             else:
                 wrong[entity] += 1
         for token in TOKEN.finditer(text):
-            if any(s < token.end() and token.start() < e for s, e in pii):
-                gold_tokens += 1
-                caught_tokens += any(s < token.end() and token.start() < e for s, e, _ in spans)
+            policy = [by_policy for s, e, by_policy in pii if s < token.end() and token.start() < e]
+            if policy:
+                gold_tokens[all(policy)] += 1
+                caught_tokens[all(policy)] += any(s < token.end() and token.start() < e for s, e, _ in spans)
+    total, caught = sum(gold_tokens.values()), sum(caught_tokens.values())
     return {"texts": len(items), "redactions": redactions,
             "pii_share": pii_redactions / redactions if redactions else 1,
-            "token_recall": caught_tokens / gold_tokens if gold_tokens else 1, "gold_tokens": gold_tokens,
+            "token_recall": caught / total if total else 1, "gold_tokens": total,
+            "recall_without_ages_years": caught_tokens[False] / gold_tokens[False] if gold_tokens[False] else 1,
             "not_pii_by_type": dict(wrong.most_common())}
 
 
@@ -192,13 +199,13 @@ def main() -> int:
         print_synthetic({(half, name): synthetic(predict, half) for half in halves
                          for name, predict in systems.items()})
     print("real conversations (ESConv turns, CounselChat questions and answers; labelled offsets)")
-    print(f"{'half':8} {'system':6} {'texts':>6} {'redactions':>10} {'are PII':>8} {'PII recall':>10}  "
-          "not PII, by type")
+    print(f"{'half':8} {'system':6} {'texts':>6} {'redactions':>10} {'are PII':>8} {'PII recall':>10} "
+          f"{'w/o ages, years':>15}  not PII, by type")
     for half in halves:
         for name, predict in systems.items():
             r = real(predict, half)
             print(f"{half:8} {name:6} {r['texts']:6d} {r['redactions']:10d} {_pct(r['pii_share']):>8} "
-                  f"{_pct(r['token_recall']):>10}  {r['not_pii_by_type']}")
+                  f"{_pct(r['token_recall']):>10} {_pct(r['recall_without_ages_years']):>15}  {r['not_pii_by_type']}")
     print()
     # The first list is the detector's keep-list too (the issue asks that its terms never become names), so its
     # figure is agreement by construction; the held-out list was written later, apart, and is never read by the

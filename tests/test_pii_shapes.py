@@ -92,6 +92,7 @@ KEPT = [
     ("she did the Columbia-Suicide Severity Rating Scale with me", "Columbia"),
     ("it was the right place to start over", "place to start"),
     ("you can handle yourself better than you think", "yourself"),
+    ("if it gets bad tonight text Shout 85258", "Shout 85258"),
     ("My partner lives in Canada while I live here.", "Canada"),
     ("Claramente tu estas interesada en ver a otra persona. Pero comprende que la vida sigue.", "Pero"),
 ]

@@ -47,8 +47,9 @@ HELPLINES: tuple[tuple[str, str], ...] = (
     (r"\b988\b", "US 988 Suicide & Crisis Lifeline"),
     (r"1[-. ]?800[-. ]?273[-. ]?(?:8255|TALK)", "US National Suicide Prevention Lifeline (former number)"),
     (r"\b741[-. ]?741\b", "Crisis Text Line (US)"),
-    (r"\b85258\b", "Shout crisis text line (UK)"),
-    (r"\b116[ -]?123\b", "Samaritans (UK and Ireland)"),
+    # a line's name belongs to the allowed span: "text Shout 85258" reads as a town and its postcode otherwise
+    (r"\b(?:Shout\s+(?:on\s+|at\s+)?)?85258\b", "Shout crisis text line (UK)"),
+    (r"\b(?:Samaritans\s+(?:on\s+|at\s+)?)?116[ -]?123\b", "Samaritans (UK and Ireland)"),
     (r"\b0800[ -]?1111\b", "Childline (UK)"),
     (r"\b13[ -]?11[ -]?14\b", "Lifeline (Australia)"),
     (r"1[-. ]?800[-. ]?799[-. ]?(?:7233|SAFE)", "US National Domestic Violence Hotline"),
