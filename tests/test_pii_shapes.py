@@ -70,6 +70,9 @@ LEAKS = [
     ("name on card", "Name on card: PETRA HOLMQVIST", ["PETRA HOLMQVIST"]),
     ("lower-case name after a chat verb", "i live with wyatt and his dog", ["wyatt"]),
     ("lower-case surname after a cued first name", "my aunt kathleen gonzales rang", ["kathleen", "gonzales"]),
+    ("possessive at the start of a sentence", "Siobhra's dad picked us up", ["Siobhra"]),
+    ("lower-case name after 'its'", "hey its brannagh again, new phone", ["brannagh"]),
+    ("lower-case pair of names", "talked to sigrunn and mirela today", ["sigrunn", "mirela"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [

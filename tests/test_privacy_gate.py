@@ -228,15 +228,17 @@ def test_takedowns_remove_records_here_and_revoke_earlier_copies(pii_release: Re
 
 
 @pytest.mark.parametrize("settings, expected", [
-    ({"blocking": False}, "gates/privacy.yaml:2:11: the privacy gate must block on a protected root"),
+    ({"blocking": False}, "gates/privacy.yaml:3:11: the privacy gate must block on a protected root"),
     ({"mode": "patterns_only"}, "gates/privacy.yaml:1:7: a protected root needs privacy mode 'ner'"),
+    ({"salt": None}, "gates/privacy.yaml:1:1: a protected root needs the privacy gate's own `salt`"),
 ])
 def test_a_protected_root_refuses_the_fail_open_privacy_settings(pii_release: ReleaseFixture, settings: dict[str, Any],
                                                                  expected: str) -> None:
     pii_release.edit_yaml(pii_release.release_yaml, root={"uri": "prod", "protected": True},
                           signoffs={"required": ["clinician_qa"]})
     (pii_release.dir / "gates" / "privacy.yaml").write_text(
-        "\n".join(f"{key}: {str(value).lower()}" for key, value in {"mode": "ner", **settings}.items()) + "\n")
+        "\n".join(f"{key}: {str(value).lower()}" for key, value in
+                  {"mode": "ner", "salt": "protected-salt", **settings}.items() if value is not None) + "\n")
     with pytest.raises(DefinitionError) as caught:
         api.validate(pii_release.release_yaml)
     (diagnostic,) = caught.value.diagnostics
@@ -253,6 +255,9 @@ def test_a_root_marked_protected_refuses_patterns_only_and_blocks_whatever_relea
     assert cli.main(["plan", str(pii_release.release_yaml), "--json"]) == 4
     assert "patterns_only" in json.loads(capsys.readouterr().out)["error"]
     set_privacy(pii_release, mode="ner", blocking=False, families={"alpha": {"policy": "block"}})
+    assert cli.main(["plan", str(pii_release.release_yaml), "--json"]) == 4  # the published split salt would key it
+    assert "own `salt`" in json.loads(capsys.readouterr().out)["error"]
+    set_privacy(pii_release, salt="this-root-only-salt")
     assert cli.main(["apply", str(pii_release.release_yaml), "--json"]) == 3
     assert "blocked by gate(s) privacy" in json.loads(capsys.readouterr().out)["error"]
     assert not (root / "releases").exists()

@@ -299,7 +299,8 @@ def test_a_protected_root_never_changes_a_published_version(s3_release: ReleaseF
     # A protected root ships only reviewed releases: a person (not the demo command) signs this build's sample.
     s3_release.edit_yaml(s3_release.release_yaml, root={"uri": ROOT, "protected": True},
                          signoffs={"required": ["clinician_qa"]})
-    s3_release.edit_yaml(s3_release.dir / "gates" / "privacy.yaml", mode="ner")  # a protected root refuses less
+    s3_release.edit_yaml(s3_release.dir / "gates" / "privacy.yaml", mode="ner",  # a protected root refuses less
+                         salt="protected-root-salt")
     with pytest.raises(Refused):
         commands.demo(s3_release.release_yaml)
     digest = commands.export_samples(s3_release.release_yaml)["reviews"]["clinician_qa"]

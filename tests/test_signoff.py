@@ -302,7 +302,8 @@ def test_demo_signoffs_publish_but_a_protected_root_refuses_them(reviewed: Relea
     assert done["edge_case_review"] == "kept_human_record" and done["clinician_qa"] == "recorded"
 
     reviewed.edit_yaml(reviewed.release_yaml, root={"uri": "prod", "protected": True})
-    reviewed.edit_yaml(reviewed.dir / "gates" / "privacy.yaml", mode="ner")  # a protected root needs NER
+    reviewed.edit_yaml(reviewed.dir / "gates" / "privacy.yaml", mode="ner",  # a protected root needs NER
+                       salt="protected-root-salt")
     with pytest.raises(Refused, match="demo sign-offs never ship there"):
         commands.demo(reviewed.release_yaml)
     outcome = api.apply(reviewed.release_yaml).outcome

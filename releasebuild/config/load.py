@@ -303,6 +303,12 @@ def _privacy_checks(release: Release, gate: GateConfig | None, site: Site) -> li
         found.append(site.doc.diagnostic(site.path + ("mode",), "a protected root needs privacy mode 'ner': "
                                          "'patterns_only' looks for no names, places or dates",
                                          "set `mode: ner` (the spaCy model is pinned in pyproject.toml)"))
+    if hasattr(gate, "salt") and gate.salt is None:
+        found.append(site.doc.diagnostic(site.path, "a protected root needs the privacy gate's own `salt`: the "
+                                         "default, the split salt, is published in the manifest, and with it a "
+                                         "guessed address can be checked against its hashed id or surrogate",
+                                         "set `salt:` (8 characters or more) in the privacy gate's file and keep "
+                                         "it out of anything published"))
     return found
 
 

@@ -176,10 +176,13 @@ def build_steps(config: PrivacyGateConfig, build: GateBuild) -> list[StepSpec]:
     """The gate's judgement; the per-family scans are built with each family (graph.family_steps).
 
     A protected root (declared, or recorded in the root's marker whatever release.yaml says) fails closed: the gate
-    blocks, and a scan without NER is refused."""
+    blocks, and a scan without NER or without the gate's own salt is refused."""
     if build.protected_root and config.mode == "patterns_only":
         raise Refused("the root is protected: the privacy gate's mode 'patterns_only' (no names, places or dates) "
                       "is refused there; set `mode: ner` in gates/privacy.yaml")
+    if build.protected_root and config.salt is None:
+        raise Refused("the root is protected: the privacy gate needs its own `salt` (the default, the split salt, "
+                      "is published in the manifest); set `salt:` in gates/privacy.yaml")
     scans = tuple(f"{name}/privacy" for name in build.families)
     # The report shows these settings; the salt keys surrogates and hashed ids and stays out.
     params = {"blocking": config.blocking or build.protected_root, "mode": config.mode,
