@@ -96,6 +96,8 @@ KEPT = [
     ("it was the right place to start over", "place to start"),
     ("you can handle yourself better than you think", "yourself"),
     ("if it gets bad tonight text Shout 85258", "Shout 85258"),
+    ("I started St Johns Wort last month", "Johns"),
+    ("Iam so tired of this", "Iam"),
     ("My partner lives in Canada while I live here.", "Canada"),
     ("Claramente tu estas interesada en ver a otra persona. Pero comprende que la vida sigue.", "Pero"),
 ]

@@ -19,8 +19,9 @@ INFLECTIONS = ("'s", "’s", "s", "es", "ed", "d", "ing", "ly", "er", "ers", "es
 CHAT_WORDS = frozenset("""
 gday g'day hiya heya howdy yay yup nope nah ugh argh hmm hmmm mhm ahh aww oops omg lol lmao rofl tbh idk imo imho
 smh ngl fwiw btw brb ttyl thx ty np pls plz ok okay okey alright bestie babe hun hon bro bruh dude sis fam yall y'all
-gonna wanna gotta kinda sorta dunno lemme gimme im ive ill id dont cant wont didnt doesnt isnt wasnt arent couldnt
-shouldnt wouldnt thats whats theres heres hes shes theyre youre were goodluck goodnight goodmorning cheers xoxo
+gonna wanna gotta kinda sorta dunno lemme gimme im iam ima imma ive ill id dont cant wont didnt doesnt isnt wasnt
+arent couldnt shouldnt wouldnt thats whats theres heres hes shes theyre youre were goodluck goodnight goodmorning
+cheers xoxo
 """.split())
 
 
@@ -86,8 +87,9 @@ def vocabulary(lower: str) -> bool:
 @cache
 def _keep_pattern() -> re.Pattern[str]:
     terms = sorted(words("keep_terms.txt"), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(term).replace(r"\ ", r"\s+") for term in terms)
-                      + r")(?:['’]s|s)?(?!\w)", re.IGNORECASE)
+    # spaces match any run of spaces, an apostrophe any apostrophe or none ("St Johns Wort", "st john’s wort")
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(term).replace(r"\ ", r"\s+").replace("'", "['’]?")
+                                                for term in terms) + r")(?:['’]s|s)?(?!\w)", re.IGNORECASE)
 
 
 def kept_spans(text: str) -> list[tuple[int, int]]:

@@ -37,7 +37,7 @@ SOURCES = "sources.json"
 
 class Ingest(Step):
     kind = "ingest"
-    code_version = "5"
+    code_version = "6"  # 6: quarantine rows name rejected values by digest
     per_source = True
     restricted = True  # every output but sources.json holds raw record text (or raw ids)
 
