@@ -242,8 +242,9 @@ def propagate_names(texts: list[str], found: list[list[Finding]], allow: list[Al
         extra = [Finding(m.start(), m.end(), "PERSON", scores.get(m.group(0).casefold(), 1.0))
                  for pattern in patterns for m in pattern.finditer(text)
                  if not any(f.start < m.end() and m.start() < f.end for f in findings)]
-        extra = [f for f in extra if not any(start <= f.start and f.end <= end
-                                             for rule in allow for start, end in rule.spans(text))]
+        if extra and allow:  # each rule's spans found once per text, not once per candidate
+            allowed = [span for rule in allow for span in rule.spans(text)]
+            extra = [f for f in extra if not any(start <= f.start and f.end <= end for start, end in allowed)]
         out.append(_without_overlaps(sorted(findings + extra, key=lambda f: (f.start, -f.end))) if extra
                    else findings)
     return out
