@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Generate the synthetic, labelled PII evaluation corpus: ``tuning.jsonl`` and ``report.jsonl``.
+"""Generate the synthetic, labelled PII evaluation corpus: ``tuning.jsonl``, ``report.jsonl`` and ``dev.jsonl``.
 
-    python evaluation/pii/generate.py [--out-dir DIR] [--per-half N]
+    python evaluation/pii/generate.py [--out-dir DIR] [--per-half N] [--half NAME ...]
 
-The two halves use disjoint template sets (``templates_tuning.py`` / ``templates_report.py``) and different seeds.
+The three halves use pairwise disjoint template sets (``templates_tuning.py`` / ``templates_report.py`` /
+``templates_dev.py``) and different seeds.  ``dev`` is a second tuning half, written later and independently.
 Every example seeds its own ``random.Random`` and every Faker it touches, so the output is byte-identical across
 runs (with the pinned ``faker==40.54.0``).  ``report.jsonl`` is frozen: never tune a detector on it.
 
@@ -30,6 +31,7 @@ import faker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import templates_dev  # noqa: E402
 import templates_report  # noqa: E402
 import templates_tuning  # noqa: E402
 from pii_values import (  # noqa: E402
@@ -40,6 +42,7 @@ from pii_values import (  # noqa: E402
     Ctx,
     FakerPool,
     Line,
+    Name,
     Persona,
     Seg,
     card_number,
@@ -60,6 +63,7 @@ HALVES = {
     # name: (id prefix, template module, base seed)
     "tuning": ("tun", templates_tuning, 11_000_000),
     "report": ("rep", templates_report, 22_000_000),
+    "dev": ("dev", templates_dev, 33_000_000),
 }
 DEFAULT_PER_HALF = 2000
 LOCALE_WEIGHTS = {"en_US": 3, "en_GB": 2}
@@ -153,6 +157,11 @@ class Renderer:
     def _slot_first_s(self, i: int) -> list[Seg]:
         p = self.person(i)
         return [(first_name_ending_s(self.c, p.locale, p.gender), "PERSON")]
+
+    def _slot_nick(self, i: int) -> list[Seg]:
+        """A nickname / short form of the person's first name ("Katarzyna" -> "Kat", "Kattie", "Kats").  Only the
+        ``dev`` templates use it, so it draws nothing from the rng of the other halves."""
+        return [(nickname(self.c, self.person(i).name), "PERSON")]
 
     # contact
     def _slot_phone(self, i: int) -> list[Seg]:
@@ -343,6 +352,32 @@ class Renderer:
         return self._fmt(self._event_date(), ("the_dth",))
 
 
+_VOWELS = set("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýAEIOUYÀÁÂÃÄÅÆÈÉÊËÌÍÎÏÒÓÔÕÖØÙÚÛÜÝ")
+
+
+def nickname(c: Ctx, name: Name) -> str:
+    """A short, familiar form of a first name.  Non-Latin names keep their given name (a diminutive there would be
+    invented); Latin names are cut after the first vowel group plus one consonant and get a familiar ending."""
+    first = re.split(r"[\s-]", name.first)[0]
+    if name.native or not first.isalpha() or len(first) <= 3:
+        return first
+    i = 1 if first[0] not in _VOWELS else 0
+    while i < len(first) and first[i] not in _VOWELS:
+        i += 1
+    while i < len(first) and first[i] in _VOWELS:
+        i += 1
+    stem = first[: min(i + 1, len(first))]
+    if len(stem) < 2 or stem == first:
+        return first
+    stem = stem[0].upper() + stem[1:].lower()
+    ending = c.rng.choice(["", "", "ie", "y", "s", "o", "a"])
+    if ending and stem[-1].lower() in _VOWELS:
+        ending = ending if ending in ("s",) else ""
+    if ending == "ie" and stem[-1] in "bcdfgklmnprtz":
+        stem += stem[-1]  # Kat -> Kattie, Ben -> Bennie
+    return stem + ending
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Rendering and validation
 # --------------------------------------------------------------------------------------------------------------
@@ -367,6 +402,14 @@ def _case(text: str, mode: str) -> str:
     return text
 
 
+def _trim_value(value: str, typ: str | None) -> list[Seg]:
+    if typ is None or value == value.strip():
+        return [(value, typ)]
+    core = value.strip()
+    lead, trail = value[: len(value) - len(value.lstrip())], value[len(value.rstrip()) :]
+    return [(x, t) for x, t in ((lead, None), (core, typ), (trail, None)) if x]
+
+
 def render(template: Template, c: Ctx) -> Example:
     """Render one template into text + spans, then validate the spans."""
     r = Renderer(c, template)
@@ -379,6 +422,9 @@ def render(template: Template, c: Ctx) -> Example:
             segs.append((_case(value, m.group(2) or ""), typ))
         pos = m.end()
     segs.append((text[pos:], None))
+    # A few Faker values carry stray outer whitespace (en_IN "Khora "); keep it as literal text so the span stays
+    # exact.  (A no-op for tuning/report: such a value there would have failed ``validate``.)
+    segs = [part for v, t in segs for part in _trim_value(v, t)]
     if template.case != "as_is":
         segs = [(_case(v, template.case), t) for v, t in segs]
 
@@ -508,16 +554,20 @@ def generate_half(name: str, per_half: int) -> list[dict[str, object]]:
 
 
 def check_disjoint() -> None:
-    """The two halves must not share a template id or a template text."""
-    tun = templates_tuning.PII_TEMPLATES + templates_tuning.CLEAN_TEMPLATES
-    rep = templates_report.PII_TEMPLATES + templates_report.CLEAN_TEMPLATES
-    for group in (tun, rep):
+    """No two halves (tuning, report, dev) may share a template id or a template text."""
+    groups = {name: list(module.PII_TEMPLATES) + list(module.CLEAN_TEMPLATES)
+              for name, (_prefix, module, _seed) in HALVES.items()}
+    for name, group in groups.items():
         ids = [t.tid for t in group]
         dupes = [k for k, v in Counter(ids).items() if v > 1]
-        assert not dupes, f"duplicate template ids: {dupes}"
-    assert not {t.tid for t in tun} & {t.tid for t in rep}, "template ids shared between halves"
-    shared = {t.text for t in tun} & {t.text for t in rep}
-    assert not shared, f"template texts shared between halves: {sorted(shared)[:3]}"
+        assert not dupes, f"duplicate template ids in {name}: {dupes}"
+    names = list(groups)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            shared_ids = {t.tid for t in groups[a]} & {t.tid for t in groups[b]}
+            assert not shared_ids, f"template ids shared between {a} and {b}: {sorted(shared_ids)[:3]}"
+            shared = {t.text for t in groups[a]} & {t.text for t in groups[b]}
+            assert not shared, f"template texts shared between {a} and {b}: {sorted(shared)[:3]}"
 
 
 def write_jsonl(path: Path, rows: list[dict[str, object]]) -> None:
@@ -546,13 +596,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent)
     ap.add_argument("--per-half", type=int, default=DEFAULT_PER_HALF)
+    ap.add_argument("--half", action="append", choices=list(HALVES), dest="halves",
+                    help="generate only this half (repeatable; default: all of " + ", ".join(HALVES) + ")")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
     if faker.VERSION != FAKER_VERSION:
         print(f"warning: faker {faker.VERSION} != pinned {FAKER_VERSION}; output will differ", file=sys.stderr)
     check_disjoint()
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    for name in HALVES:
+    for name in args.halves or list(HALVES):
         rows = generate_half(name, args.per_half)
         write_jsonl(args.out_dir / f"{name}.jsonl", rows)
         if not args.quiet:
