@@ -1,7 +1,7 @@
 """PII detection quality, judged by evaluation data written apart from the detector, side by side with Presidio out
 of the box (the same spaCy model, every predefined recognizer).
 
-    python bench/pii_eval.py [--no-stock] [--half tuning|report|both]
+    python bench/pii_eval.py [--no-stock] [--half tuning|dev|report|all]
 
 Three sets, all under evaluation/pii/ (see its README files; none was written by whoever tuned the detector):
 1. the synthetic labelled set (tuning.jsonl, and report.jsonl, frozen: never tuned on), scored by
@@ -80,17 +80,21 @@ def synthetic(predict: Predict, half: str) -> dict[str, Any]:
 def real_texts(half: str) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
     """(dataset, text, gold spans) of every labelled real text of this half, verified against its digest."""
     esconv: dict[str, list[str]] = {}
-    for row in _jsonl(EVAL / "real" / "esconv.labels.jsonl"):
-        if half not in (row["half"], "both"):
-            continue
+    for row in _labels("esconv", half):
         lines = esconv.setdefault(row["file"], (DATA / "esconv" / row["file"]).read_text().splitlines())
         text = json.loads(lines[row["line"]])["dialog"][row["turn"]]["text"]
         yield "esconv", _checked(text, row), row["spans"]
     with open(DATA / "counsel_chat" / "20200325_counsel_chat.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    for row in _jsonl(EVAL / "real" / "counsel_chat.labels.jsonl"):
-        if half in (row["half"], "both"):
-            yield "counsel_chat", _checked(rows[row["row"]][row["field"]], row), row["spans"]
+    for row in _labels("counsel_chat", half):
+        yield "counsel_chat", _checked(rows[row["row"]][row["field"]], row), row["spans"]
+
+
+def _labels(dataset: str, half: str) -> Iterator[dict[str, Any]]:
+    """The label rows of a dataset's half ("dev" is a second tuning half, labelled later in files of its own)."""
+    for file in (f"{dataset}.labels.jsonl", f"{dataset}_dev.labels.jsonl"):
+        if (EVAL / "real" / file).exists():
+            yield from (row for row in _jsonl(EVAL / "real" / file) if row["half"] == half)
 
 
 def _checked(text: str, row: dict[str, Any]) -> str:
@@ -168,7 +172,7 @@ def _pct(value: float) -> str:
 
 
 def print_synthetic(results: dict[str, dict[str, Any]]) -> None:
-    print("synthetic labelled set (evaluation/pii: tuning, and report = frozen, never tuned on)")
+    print("synthetic labelled set (evaluation/pii: tuning and dev, and report = frozen, never tuned on)")
     head = f"{'half':8} {'system':6} {'P':>6} {'R':>6} {'R direct':>8} {'R quasi':>8} {'spans strict':>12} " \
            f"{'leak':>6} {'false alarm':>11}"
     print(head)
@@ -189,14 +193,16 @@ def print_synthetic(results: dict[str, dict[str, Any]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-stock", action="store_true", help="skip Presidio out of the box (slower)")
-    parser.add_argument("--half", choices=["tuning", "report", "both"], default="both")
+    parser.add_argument("--half", choices=["tuning", "dev", "report", "all"], default="all",
+                        help="dev: a second tuning half, written later by other helpers (evaluation/pii/README.md)")
     args = parser.parse_args()
     systems = {"ours": ours()}
     if not args.no_stock:
         systems["stock"] = stock()
-    halves = ["tuning", "report"] if args.half == "both" else [args.half]
-    if (EVAL / "tuning.jsonl").exists():
-        print_synthetic({(half, name): synthetic(predict, half) for half in halves
+    halves = ["tuning", "dev", "report"] if args.half == "all" else [args.half]
+    synthetic_halves = [half for half in halves if (EVAL / f"{half}.jsonl").exists()]
+    if synthetic_halves:
+        print_synthetic({(half, name): synthetic(predict, half) for half in synthetic_halves
                          for name, predict in systems.items()})
     print("real conversations (ESConv turns, CounselChat questions and answers; labelled offsets)")
     print(f"{'half':8} {'system':6} {'texts':>6} {'redactions':>10} {'are PII':>8} {'PII recall':>10} "

@@ -45,7 +45,7 @@ POLICY_THRESHOLD = 0.5  # the score at which a year, an age or a weekday counts 
 # Public crisis and support lines are content, not PII: a conversation that points someone to them must keep them.
 HELPLINES: tuple[tuple[str, str], ...] = (
     (r"\b988\b", "US 988 Suicide & Crisis Lifeline"),
-    (r"1[-. ]?800[-. ]?273[-. ]?(?:8255|TALK)", "US National Suicide Prevention Lifeline (former number)"),
+    (r"(?:1[-. ]?)?800[-. ]?273[-. ]?(?:8255|TALK)", "US National Suicide Prevention Lifeline (former number)"),
     (r"\b741[-. ]?741\b", "Crisis Text Line (US)"),
     # a line's name belongs to the allowed span: "text Shout 85258" reads as a town and its postcode otherwise
     (r"\b(?:Shout\s+(?:on\s+|at\s+)?)?85258\b", "Shout crisis text line (UK)"),

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import gzip
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
 DATA = Path(__file__).with_name("data")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Units a number counts: "a 30 minute walk" or "20 hour drive" is no house number on a street.
+COUNT_UNITS = frozenset("""second seconds minute minutes min mins hour hours hr hrs day days week weeks month months
+year years yr yrs mile miles km kilometer kilometers kilometre kilometres meter meters metre metres foot feet
+session sessions step steps time times round rounds lap laps page pages dollar dollars pound pounds percent
+""".split())
+ELONGATED = re.compile(r"(.)\1\1+")
+PARTICLE_ENDING = re.compile(r"(?:up|out|off|on|in|down|over|away|back)$")
 INFLECTIONS = ("'s", "’s", "s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "ies", "ied")
 # Written capitalised in chat and no one's name: greetings, interjections, exclamations.
 CHAT_WORDS = frozenset("""
@@ -46,6 +54,10 @@ def tsv(file: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def first_name(lower: str) -> bool:
+    return _first_name(lower) or _first_name(unaccented(lower))
+
+
+def _first_name(lower: str) -> bool:
     return lower in tsv("first_names.tsv")[0] or lower in words("world_first_names.txt")
 
 
@@ -55,7 +67,22 @@ def name_word(lower: str) -> bool:
 
 
 def surname(lower: str) -> bool:
+    return _surname(lower) or _surname(unaccented(lower))
+
+
+def _surname(lower: str) -> bool:
     return lower in tsv("surnames.tsv")[0] or lower in words("world_surnames.txt")
+
+
+# Letters NFKD does not take apart: the lists spell "rafał", "jędrzej", "søren" in plain Latin.
+PLAIN_LETTERS = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ı": "i", "œ": "oe", "þ": "th"})
+
+
+@cache
+def unaccented(lower: str) -> str:
+    """"rafał" -> "rafal", "élodie" -> "elodie": the name lists hold most names without their diacritics."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", lower.translate(PLAIN_LETTERS))
+                   if not unicodedata.combining(ch))
 
 
 def common(lower: str) -> bool:
@@ -72,6 +99,8 @@ def vocabulary(lower: str) -> bool:
     """An English word, a care term, an interjection, or an inflection of one: no one's name when unlisted."""
     if (lower in CHAT_WORDS or common(lower) or clinical(lower) or lower in words("vocabulary.txt")):
         return True
+    if ELONGATED.search(lower):  # "Heyyy", "sooo", "ughhh": a word drawn out
+        return any(vocabulary(ELONGATED.sub(run, lower)) for run in (r"\1", r"\1\1"))
     for ending in INFLECTIONS:
         if lower.endswith(ending) and len(lower) - len(ending) >= 3:
             stem = lower[:-len(ending)]
@@ -81,7 +110,10 @@ def vocabulary(lower: str) -> bool:
                 return True
     if first_name(lower) or surname(lower):  # "Goodman", "Whitehouse": two words, and a listed name
         return False
-    return any(common(lower[:i]) and common(lower[i:]) for i in range(3, len(lower) - 2))  # "flatmate"
+    if any(common(lower[:i]) and common(lower[i:]) for i in range(3, len(lower) - 2)):
+        return True  # "flatmate"
+    particle = PARTICLE_ENDING.search(lower)  # "brokeup", "hungout": a verb and its particle run together
+    return particle is not None and particle.start() >= 3 and common(lower[:particle.start()])
 
 
 @cache
@@ -108,6 +140,10 @@ def _stop_words() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
             by_language.setdefault(language, set()).add(word)
     english = frozenset(by_language.pop("en"))
     return english, {language: frozenset(words) for language, words in by_language.items()}
+
+
+def english_stop_word(lower: str) -> bool:
+    return lower in _stop_words()[0]
 
 
 STOP_VOTES = 3  # this many stop words of one other language, and twice English's, make a passage foreign

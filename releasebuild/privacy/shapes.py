@@ -236,8 +236,19 @@ class AddressBlockRecognizer(_Recognizer):
     def _line_ok(index: int, match: re.Match[str]) -> bool:
         if index == 0:
             return AddressBlockRecognizer._street_ok(match.group())
+        first = re.match(r"[^\W\d_]+", match.group())
         if match.re is PREFIX_LINE:  # "the place to start", "via phone": a street word needs a name or a number
+            if first is not None and first.group().islower() and lexicon.common(first.group()):
+                # "her place at like 4", "via Skype": an English word in lower case starts a street only when a
+                # number goes with it and a name follows, not an English function word ("via roma 12")
+                names = [word.lower() for word in re.findall(r"[^\W\d_]{2,}", match.group())[1:]
+                         if not re.fullmatch(PARTICLES, word.lower())]
+                number = re.search(r"\d", match.group()) or LEADING_NUMBER.search(
+                    match.string[max(0, match.start() - 12):match.start()])
+                return bool(number) and bool(names) and not lexicon.english_stop_word(names[0])
             return bool(re.search(r"\d", match.group()) or PREFIX_NAMED.match(match.group()))
+        if index == 1 and first is not None and lexicon.common(first.group().lower()):
+            return False  # "the roaring 20s", "a ring 3 times": an English word that ends like "-ring" or "-weg"
         return True
 
     @staticmethod
@@ -246,6 +257,8 @@ class AddressBlockRecognizer(_Recognizer):
         street word are not all common, and a street word that is an everyday word needs a capitalised name."""
         original = re.findall(r"[^\W\d_]+", found)
         words = [w.lower() for w in original]
+        if words and words[0] in lexicon.COUNT_UNITS:
+            return False  # "a 30 minute walk", "the actual 20 hour drive", "a 6 session course": a count
         inner = words[:-1] if len(words) > 1 else words
         if len(inner) >= 2 and all(lexicon.common(w) for w in inner):
             return False
@@ -258,7 +271,7 @@ class AddressBlockRecognizer(_Recognizer):
     def _code_town_ok(found: str) -> bool:
         """"2019 Toyota" or "2021 Christmas" is no postcode and town: a 4-digit year needs the town on a line."""
         number = re.match(r"\D*(\d+)", found)
-        word = re.search(r"[^\W\d_][\w'’-]*", found)
+        word = re.search(r"[^\W\d_][\w-]*", found)  # "It's 2020": "It", no town
         if number and re.fullmatch(r"(?:19|20)\d{2}", number.group(1)) and word:
             return not lexicon.common(word.group().lower()) and not lexicon.clinical(word.group().lower())
         return word is None or not (lexicon.common(word.group().lower()) and word.group().islower())
