@@ -28,9 +28,11 @@ POLICY_ENTITIES: tuple[str, ...] = ("YEAR", "AGE", "AGE_OVER_89", "WEEKDAY")
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
 # Types that a public reference (an author, an eponym) or a must-survive term is mistaken for.
 NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
+# What a web address may hold that is judged on its own: the rest of what is found inside one is part of it.
+IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "9"
+DETECTOR_VERSION = "10"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -187,8 +189,13 @@ class Detector:
                                        score_threshold=SCORE_FLOOR)
             named = [r for r in results if r.entity_type in NAME_OR_PLACE]
             kept = kept_spans(text) if named else []
-            out[index] = _resolve([r for r in results if r.entity_type not in NAME_OR_PLACE
-                                   or not (public_reference(text, r.start, r.end) or _inside(r, kept))])
+            # a date or a name inside a web address is part of it: the address is judged whole (a public
+            # newspaper's /2016/05/29/ page names no one)
+            links = [(r.start, r.end) for r in results if r.entity_type == "URL"]
+            out[index] = _resolve([r for r in results if (r.entity_type not in NAME_OR_PLACE
+                                                          or not (public_reference(text, r.start, r.end)
+                                                                  or _inside(r, kept)))
+                                   and (r.entity_type in IN_LINKS or not _inside(r, links))])
         return out
 
     def _scan_parallel(self, texts: Sequence[str], processes: int) -> list[list[Finding]] | None:

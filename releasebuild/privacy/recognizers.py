@@ -99,6 +99,7 @@ STRONG_PLACE_CUE = re.compile(r"\b(?:grew up in|moved to|moved from|moving to|li
                               re.IGNORECASE)
 PLACE_CUE = re.compile(r"\b(?:in|from|to|near|outside|around|at|visit|visiting|moved|live|living|lives|born|"
                        r"downtown|of|towards?)\s+(?:the\s+)?$", re.IGNORECASE)
+TITLE_BEFORE = re.compile(r"\b(?:dr|mr|mrs|ms|prof)\.?\s+$", re.IGNORECASE)
 TITLE = re.compile(r"^(?:dr|doctor|mr|mrs|ms|miss|prof)\.?\s", re.IGNORECASE)
 # Clinical and chat words spaCy's small model likes to call people or places.
 NOT_NAMES = frozenset("""
@@ -218,10 +219,8 @@ class ChatNameRecognizer(EntityRecognizer):
                 end = match.end() - (len(POSSESSIVE.search(match.group()).group())  # type: ignore[union-attr]
                                      if POSSESSIVE.search(match.group()) else 0)
                 results.append(_result(self, "PERSON", match.start(), self._surname_end(text, end), score))
-        # only what a cue says, where the text is not in English; no brand named after its founders
-        brands = [match.span() for match in BRAND_PAIR.finditer(text)]
-        results = [r for r in results if (r.score >= STRONG or _english_at(text, r.start))
-                   and not any(start <= r.start < end for start, end in brands)]
+        # only what a cue says, where the text is not in English
+        results = [r for r in results if r.score >= STRONG or _english_at(text, r.start)]
         for listing in NAME_LIST.finditer(text):  # "Anna, Piotr and Kasia": one name makes the others names
             items = list(WORD.finditer(text, listing.start(), listing.end()))
             items = [w for w in items if w.group().lower() not in ("and", "or")]
@@ -362,7 +361,8 @@ EPONYM_AFTER = re.compile(r"^(?:['’]s)?\s+(?:syndrome|disease|disorder|delusio
                           r"psychiatrist|therapist who)\b"
                           r"|^,?(?:\s+[A-Z][\w.]*,?)?\s+(?:writes|wrote|explains|says in)\b"
                           # "... had a book out", "Gottman's The Science of Trust": a book's author
-                          r"|^\s+(?:had|has)\s+a\s+(?:new\s+)?book\b|^['’]s\s+(?-i:(?:The|A|An)\s+[A-Z])",
+                          r"|^\s+(?:had|has)\s+a\s+(?:new\s+)?book\b|^['’]s\s+(?-i:(?:The|A|An)\s+[A-Z])"
+                          r"|^\s+(?:web\s?)?site\b",  # "the John Hopkins site": an organisation's
                           re.IGNORECASE)
 # Before a capitalised name, an indefinite article makes it a kind of thing, not someone: "a Gottman or Emotionally
 # Focused therapist", "a pink Barbie backpack", "a McDonald's", "a Presa Canario".
@@ -384,6 +384,8 @@ def public_reference(text: str, start: int, end: int) -> bool:
     method") or a kind of thing named after someone ("a Gottman therapist", "a Barbie backpack")."""
     before = text[max(0, start - 120):start]
     if ARTICLE_BEFORE.search(before[-20:]) and text[start:start + 1].isupper():
+        return True
+    if any(brand.start() <= start < brand.end() for brand in BRAND_PAIR.finditer(text, max(0, start - 40), end + 40)):
         return True
     end -= len(POSSESSIVE.search(text[start:end]).group()) if POSSESSIVE.search(text[start:end]) else 0
     return bool(AUTHOR_BEFORE.search(before) or READING_BEFORE.search(before) or EPONYM_AFTER.match(text[end:end + 30]))
@@ -539,6 +541,8 @@ class ChatPlaceRecognizer(EntityRecognizer):
         return None
 
     def _score(self, text: str, span: list[re.Match[str]], name: str) -> float:
+        if TITLE_BEFORE.search(text[max(0, span[0].start() - 6):span[0].start()]):
+            return 0.0  # "Mr. Rogers' story": a person (the name recognizers judge), not the town of Rogers
         cue = PLACE_CUE.search(text[max(0, span[0].start() - 30):span[0].start()])
         titled = all(_shape(w.group()) != "lower" for w in span)
         if name in lexicon.words("countries.txt") or lexicon.month_in_passing(name, text[:span[0].start()]):
@@ -594,6 +598,8 @@ class SpacyNerRecognizer(EntityRecognizer):
                 continue  # an acronym, or a word shouted ("just like a poison that YOU'RE drinking")
             if len(words) == 1 and words[0] in lexicon.CHAT_WORDS:
                 continue  # "but Iam very embarrassed"
+            if text[start:ent.end_char].islower() and DETERMINER_BEFORE.search(text[max(0, start - 20):start]):
+                continue  # "said hes at the max on child support"
             if entity == "LOCATION" and _country_in_passing(text, start, words):
                 continue  # "I wish America would've handled this": a country names no one
             if entity == "PERSON" and len(words) > 1 and words[-1] in ORGANISATION_WORDS:
@@ -633,6 +639,8 @@ def date_recognizer() -> PatternRecognizer:
         Pattern("month 'year", rf"\b{MONTH}\.?\s+['’]\d{{2}}\b", 0.7),
         Pattern("day of may", r"\b(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)\s+(?:of\s+)?(?:may|march)\b"
                 rf"|\b(?:0?[1-9]|[12]\d|3[01])\s+(?:may|mar)\s+{YEAR}\b", 0.7),
+        Pattern("holiday year", r"\b(?:christmas|xmas|halloween|thanksgiving|easter|new year'?s(?: eve| day)?|"
+                rf"valentine'?s day|hanukkah|diwali|eid|ramadan)\s+(?:of\s+)?{YEAR}\b", 0.6),
         Pattern("birth year", "|".join(rf"(?<={re.escape(cue)} ){YEAR}\b" for cue in BIRTH_YEAR_CUES), 0.6),
     ]
     return PatternRecognizer("DATE_TIME", name="ChatDateRecognizer", patterns=patterns, global_regex_flags=flags,
@@ -658,29 +666,51 @@ PHONE_REGIONS = ("US", "GB", "CA", "AU", "IE", "NZ", "IN", "DE", "FR", "ES", "IT
                  "JP", "CN", "KR", "RU", "TR", "ZA")
 
 
+# A capitalised word run into the end of a link's path ("...com/There are", "...-therapistLaura Cassity").
+GLUED_WORD_AFTER_LINK = re.compile(r"(?<=[a-z0-9/])[A-Z][a-z]+$")
+
+
 class ChatUrlRecognizer(UrlRecognizer):
     """Presidio's URL recognizer, less what chat makes look like one: a missing space after a full stop
     ("need.Tel me", "two.You know") has a capitalised top-level domain and no scheme, www or path; an ellipsis
-    ("years...that") leaves empty labels. An institution's site (.org, .gov, .edu, .nhs.uk, ...) points to no one:
-    it scores INSTITUTION_SCORE, below the default threshold, so a gate that wants those too lowers the threshold."""
+    ("years...that") leaves empty labels.
 
-    INSTITUTION_SCORE = 0.35
+    A public site points to no one: an institution's (.org, .gov, .edu, .nhs.uk, ...), or one whose name is made of
+    English words or is a short acronym (psychologytoday.com, therapistaid.com, emdr.com). It scores
+    PUBLIC_SITE_SCORE, below the default threshold, so a gate that wants those too lowers the threshold. A site is
+    someone's when its address holds a person: a profile on a platform (instagram.com/name, name.substack.com), a
+    personal path (/~name, /u/name, @name), a digit or a name in its name (janedoe.com, stephanietherapy.com)."""
+
+    PUBLIC_SITE_SCORE = 0.35
     INSTITUTIONS = re.compile(r"(?i)\.(?:org|gov|edu|int|mil|ngo)(?:\.[a-z]{2})?$|\.(?:gov|nhs|ac|edu|org)\.[a-z]{2}$")
-    PERSONAL_PATH = re.compile(r"(?i)/(?:~|users?/|u/|people/|profiles?/|members?/|author/|staff/|@)")
+    PERSONAL_PATH = re.compile(r"(?i)/(?:~|users?/|u/|in/|people/|profiles?/|members?/|author/|staff/|@)")
+    # Sites where a path or a sub-domain is one person's page.
+    PLATFORMS = re.compile(r"(?i)(?:^|\.)(?:instagram|facebook|fb|tiktok|twitter|x|linkedin|youtube|github|gitlab|reddit|"
+                           r"twitch|tumblr|substack|medium|wordpress|blogspot|netlify|vercel|wixsite|weebly|squarespace|"
+                           r"carrd|linktr|onlyfans|patreon|ko-fi|pinterest|snapchat|soundcloud|bandcamp|behance|"
+                           r"deviantart|vimeo|threads|bsky|mastodon)\.[a-z.]+$|\.github\.io$")
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
                 regex_flags: int | None = None) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
         for result in results:
-            if self._institution(text[result.start:result.end]):
-                result.score = min(result.score, self.INSTITUTION_SCORE)
+            glued = GLUED_WORD_AFTER_LINK.search(text, result.start, result.end)
+            if glued is not None and re.match(r"\s", text[result.end:result.end + 1]):
+                result.end = glued.start()  # ".../good-therapistLaura Cassity": the signature after the link
+            if self._public(text[result.start:result.end]):
+                result.score = min(result.score, self.PUBLIC_SITE_SCORE)
         return results
 
-    def _institution(self, url: str) -> bool:
+    def _public(self, url: str) -> bool:
         if "@" in url or self.PERSONAL_PATH.search(url):
             return False
         host = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).split("/", 1)[0].split(":", 1)[0].rstrip(".,;:!?)")
-        return bool(self.INSTITUTIONS.search(host))
+        if self.INSTITUTIONS.search(host):
+            return True
+        labels = host.lower().removeprefix("www.").split(".")
+        if self.PLATFORMS.search(host) or len(labels) < 2:
+            return False  # a profile, a blog on a platform: someone's
+        return all(_words_only(part) for part in labels[-2].split("-"))
 
     def validate_result(self, pattern_text: str) -> bool | None:
         host = pattern_text.rstrip(".,;:!?)")
@@ -697,6 +727,32 @@ class ChatUrlRecognizer(UrlRecognizer):
         if not (tld.islower() or tld.isupper()) or tld.lower() not in _suffixes():
             return False
         return not (len(labels) == 2 and lexicon.common(labels[0].lower()) and lexicon.common(tld.lower()))
+
+
+@lru_cache(maxsize=4096)
+def _words_only(label: str) -> bool:
+    """Whether a site's name is a short acronym ("emdr", "nami") or English words run together ("psychologytoday",
+    "therapistaid"), with no name among them and no digit."""
+    if not label.isalpha():
+        return False
+    if len(label) <= 5:
+        return not (lexicon.first_name(label) or lexicon.surname(label)) or lexicon.common(label)
+    return _segments(label)
+
+
+SHORT_SITE_WORDS = frozenset("my me we us go do no be it in on up to of at ny la uk tv hq ok".split())
+
+
+def _segments(label: str) -> bool:
+    """Whether the label splits into frequent English words (no name among them: the word list leaves names out)."""
+    reachable = [True] + [False] * len(label)
+    for end in range(2, len(label) + 1):
+        for start in range(max(0, end - 20), end - 1):
+            word = label[start:end]
+            if reachable[start] and (word in SHORT_SITE_WORDS if len(word) == 2 else lexicon.common(word)):
+                reachable[end] = True
+                break
+    return reachable[-1]
 
 
 @cache

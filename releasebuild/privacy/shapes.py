@@ -355,6 +355,10 @@ class FormNameRecognizer(_Recognizer):
                 continue
             if len(words) > 1 and not all(w[0].isupper() for w in label.split()):
                 continue  # "Ambivalence is normal: ..." is a heading, not a speaker
+            line_end = text.find("\n", match.end())
+            if not any(lexicon.first_name(w) or lexicon.surname(w) for w in words) and lexicon.foreign(
+                    text[match.end():line_end if line_end >= 0 else len(text)]):
+                continue  # "Sugerencia: No tienes que contarle a todos": a heading in another language
             yield "PERSON", match.start(group), match.end(group), 0.8 if group == 2 or label[0].isupper() else 0.6
 
 
