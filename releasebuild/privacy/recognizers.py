@@ -692,7 +692,9 @@ class ChatUrlRecognizer(UrlRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
                 regex_flags: int | None = None) -> list[RecognizerResult]:
-        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        # a match that stops inside a word is no address: "u/regina.moore_" is no site "regina.mo"
+        results = [r for r in super().analyze(text, entities, nlp_artifacts, regex_flags)
+                   if not re.match(r"[\w]", text[r.end:r.end + 1])]
         for result in results:
             glued = GLUED_WORD_AFTER_LINK.search(text, result.start, result.end)
             if glued is not None and re.match(r"\s", text[result.end:result.end + 1]):

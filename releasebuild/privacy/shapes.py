@@ -23,7 +23,7 @@ WORDCHARS = r"[\w'’.-]"
 SUFFIX_STREET = (r"(?:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad|markt|straat|laan|"
                  r"gracht|plein|kade|singel|dreef|steeg|gatan|vägen|gata|väg|veien|vegen|gaten|vej|gade|stræde|torget|"
                  r"tie|katu|polku|kuja|utca|útca|ulice|sokak|sokağı|caddesi|bulvarı|roa|hagen|bakken|lia|åsen|stien|svingen|"
-                 r"tunet|haugen|løkka|jordet|myra|berget|kroken|grenda|lunden|plassen|ringen|tangen|toppen|vollen|"
+                 r"vejen|tunet|haugen|løkka|jordet|myra|berget|kroken|grenda|lunden|plassen|ringen|tangen|toppen|vollen|"
                  r"vænget|parken|stedet|gränd|backen|stigen|leden|torg|bulevardi|havna|kaari|rinne|puisto|polku|raitti)")
 PREFIX_STREET = (r"(?:calle|c/|avenida|avda\.?|av\.|rua|r\.|travessa|alameda|praça|largo|estrada|rodovia|via|viale|"
                  r"piazza|piazzale|corso|vicolo|largo|strada|rue|avenue|av|boulevard|bd|bld|chemin|allée|allee|place|"
@@ -32,6 +32,7 @@ PREFIX_STREET = (r"(?:calle|c/|avenida|avda\.?|av\.|rua|r\.|travessa|alameda|pra
                  r"pasaje|rambla|urbanización|travesía|senda|vereda|bajada|subida|costanilla|prolongación|privada|"
                  r"cerrada|circuito|andador|retorno|calzada|beco|ladeira|viela|quadra|contrada|borgo|salita|"
                  r"lungomare|traversa|passage|sentier|rond-point|diagonal|vial|ampliación|eje|morro|setor|núcleo|canale|"
+                 r"peatonal|stretto|"
                  r"rotonda|alleya|proyezd|shosse|naberezhnaya|tupik)")
 ENGLISH_STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|court|ct|way|place|pl|terrace|"
                   r"circle|cir|parkway|pkwy|highway|hwy|trail|trl|square|sq|crescent|close|row|loop|pike|alley|path|"
@@ -54,6 +55,7 @@ chase mall yard bend edge top green haven""".split())
 UNIT_AFTER = (r"(?:,?\s*(?:apt|apto|apartment|suite|ste|unit|flat|room|rm|int|interior|dpto|depto|piso|andar|bloco|"
               r"casa|kv|кв|scala|sc|piano|interno|lote|lt|mz|manzana|#)\.?\s*[:#]?\s*\w+"
               r"|,?\s*\d{1,2}\s?[º°ª]\s*(?:izq|izda|dcha|dch|der|centro|[a-z])?\.?"
+              r"|\s+m\.\s?\d{1,4}\b"  # Polish: al. Reymonta 56 m. 5
               r"|,\s*\d{1,2}\.\s?(?:OG|EG|UG|Stock|Etage))*")
 # Calle Mayor 12, Via Roma 3, ul. Długa 7, 12, rue de la Paix, 5 avenue Foch
 # (the house number before it, "5 avenue Foch", is taken by LEADING_NUMBER: an optional group at the front of the
@@ -69,15 +71,26 @@ PREFIX_NAMED = re.compile(rf"\S+\s+(?:(?:de|del|della|di|da|do|dos|das|la|le|les
 STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     # 12 Oak Street, 4821 Willow Bend Road Apt 3C, 12 N. Main St.
     (re.compile(rf"(?:\b(?:no|nr)\.?\s*|#\s*)?\b(?:\d{{1,5}}[/-])?\d{{1,6}}[A-Za-z]?,?\s+(?:[NSEW]\.?\s+)?"
-                rf"(?:{WORDCHARS}+\s+){{1,3}}{ENGLISH_STREET}\b\.?{UNIT_AFTER}", re.IGNORECASE), 0.85, True),
+                rf"(?:{WORDCHARS}+\s+){{1,3}}{ENGLISH_STREET}\b\.?"
+                rf"(?:\s+(?-i:East|West|North|South|NE|NW|SE|SW|E|W|N|S)\b\.?)?{UNIT_AFTER}", re.IGNORECASE), 0.85, True),
     # Hauptstraße 12, Kerkstraat 8a, Storgatan 3
-    (re.compile(rf"\b[\w'’-]*{SUFFIX_STREET}(?:\s+\d{{1,5}}(?:\s?[a-zA-Z](?![a-zA-Z])(?:\s\d{{1,4}}\b)?)?"
+    (re.compile(rf"\b(?:(?:van|von|de|der|den|ter|ten)\s+){{0,2}}[\w'’-]*{SUFFIX_STREET}(?:\s+\d{{1,5}}(?:\s?[a-zA-Z](?![a-zA-Z])(?:\s\d{{1,4}}\b)?)?"
                 rf"(?:[/-]\d{{1,4}})?)"
                 rf"(?:\s+[A-Z]\s\d{{1,4}}\b|\s+(?:hs|huis|bis)\b|,\s*\d{{1,2}}\.\s?(?:th|tv|mf|sal)\b\.?)?{UNIT_AFTER}",
                 re.IGNORECASE), 0.85, True),
     # Am Markt 3, Unter den Linden 5 (German streets of several words ending in a number)
     (re.compile(rf"\b(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+{CAP}\w+\s+\d{{1,4}}[a-z]?\b"), 0.7, True),
     (PREFIX_LINE, 0.75, False),
+    # Kongens gate 46b, Drottning väg 3: a name, then the street word on its own, then the number
+    (re.compile(rf"\b{CAP}[\w'’-]+\s+(?:gate|gata|vei|vej|väg|weg|straat|laan|stræde)\s+\d{{1,4}}[a-z]?\b"), 0.8, True),
+    # Mathisenrøa 7, 6160 Hegehamn / Olenis 68, 283 08 Chania: a name and a number before a postcode and a town
+    (re.compile(rf"\b{CAP}[\w'’-]+(?:\s+{CAP}[\w'’-]+)?\s+\d{{1,5}}[a-z]?(?=,\s+(?:\d{{3}}\s\d{{2}}|\d{{4,5}})"
+                rf"\s+{TOWN_INITIAL})"), 0.75, True),
+    # Korean road names: 292 dongho-ro, Sejong-daero 110
+    (re.compile(r"(?i)\b(?:\d{1,5}\s+)?[a-z]+-(?:ro|gil|daero)\b(?:\s+\d{1,5}(?:-\d{1,4})?)?"), 0.8, False),
+    # Turkish in any case: yorulmaz cad. no:15/2, şama sokak no 89
+    (re.compile(r"(?i)\b(?:[^\W\d_][\w'’-]+\s+(?:mahallesi|mah\.),?\s+)?[^\W\d_][\w'’-]+\s+(?:sokak|sokağı|sok\.|"
+                r"caddesi|cad\.|bulvarı|blv\.|yolu),?\s*no\s*:?\s*\d{1,5}(?:/\d{1,4})?"), 0.8, True),
     # Turkish: Yıldız Mahallesi, Ergül Sokak No 69 / Yılmaz Cad. No:116/7 / Bahçelievler Mah. Yüksel Sok. No: 103
     (re.compile(rf"(?:\b{CAP}[\w'’-]+\s+(?:Mahallesi|Mah\.),?\s+)?\b{CAP}[\w'’-]+\s+(?:Sokak|Sokağı|Sok\.|Caddesi|"
                 r"Cad\.|Bulvarı|Blv\.|Yolu)(?:,?\s*No\s*:?\s*\d{1,5}(?:/\d{1,4})?)?"), 0.8, False),
@@ -100,7 +113,7 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
                 rf"\s+)*{CAP}[\w'’-]*(?:\s+(?:(?:de|del|la|las|los)\s+)*{CAP}[\w'’-]*){{0,3}}"), 0.75, False),
     # PO Box 123, Apt 4B, Suite 200, Flat 3, Unit 7
     (re.compile(r"\b(?:p\.?\s?o\.?\s+box|postfach|apartado(?: de correos)?|caixa postal|casilla(?: de correos?)?|"
-                r"boîte postale|postbus|postboks|apt|apto|apartment|suite|ste|unit|flat)\.?\s*#?\s*\d+[A-Za-z]?\b",
+                r"boîte postale|postbus|postboks|apt|apto|apartment|suite|ste|unit|flat|studio)\.?\s*#?\s*\d+[A-Za-z]?\b",
                 re.IGNORECASE), 0.7, True),
     (re.compile(r"\b(?:BP|CP|CS)\s+\d{1,5}\b(?!\s*/)"), 0.7, True),
     # Military: PSC 1234, Box 5678 / Unit 1234 Box 5678 / CMR 450 Box 12 / USNS Harmon / USS Nimitz
@@ -108,6 +121,9 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     (re.compile(rf"\bUSN?S\s+{CAP}[a-z]+(?:\s+{CAP}[a-z]+)?\b"), 0.85, False),
     (re.compile(r"\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b"), 0.9, True),
 )
+# A line of its own holding only a postcode and a town, in any case ("85989 saarijärvi", "724 85 borås").
+POSTCODE_LINE = re.compile(r"(?m)^[ \t]*(?:\d{4,6}|\d{3}\s\d{2}|\d{2}-\d{3})[ \t]+[^\W\d_][\w'’-]*"
+                           r"(?:[ /-][^\W\d_][\w'’-]*){0,2}[ \t]*$")
 # A line holding a postcode and a town, in many national layouts.
 POSTCODE_TOWN = re.compile(
     rf"(?:\b(?:[A-Z]{{1,2}}-)?\d{{4,5}}|\b\d{{4}}\s?[A-Z]{{2}}|\b\d{{2}}-\d{{3}}|\b\d{{5}}-\d{{3}}|\b\d{{3}}\s\d{{2}}|"
@@ -117,19 +133,22 @@ TOWN_POSTCODE = re.compile(
     r"[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b")
 CODES = re.compile(
     r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}\b"  # UK
+    r"|(?<=, )[a-z]{1,2}\d[a-z\d]?\s\d[abd-hjlnp-uw-z]{2}\b"  # UK, in lower-case chat, after a comma
+    r"|\b[AC-FHKNPRTV-Y]\d{2}\s?(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[AC-FHKNPRTV-Y0-9]{4}\b"  # Ireland (Eircode)
     r"|\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d\b"  # Canada
     r"|〒\s?\d{3}-?\d{4}")  # Japan
 POSTCODE_CUE = re.compile(
     r"(?i:\b(?:zip|zipcode|zip code|postcode|post code|postal code|postal|plz|cep|pin ?code|pincode|code postal|cap)"
     r"\s*(?:code\s*)?(?:is|:|#|-)?\s*)((?:[A-Z]{1,2}-)?\d{3,6}(?:[ -]\d{3,4})?"
-    r"|[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}|\d{4}\s?[A-Za-z]{2}|[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d)\b")
+    r"|[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}|\d{4}\s?[A-Za-z]{2}|[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d"
+    r"|\d{2}-\d{3}|[AC-FHKNPRTV-Ya-z]\d{2}\s?[AC-FHKNPRTV-Y0-9a-z]{4})\b")
 BARE_POSTCODE = re.compile(r"(?i:\b(?:near|around|in|from|to)\s+)(\d{5,6}|\d{2}-\d{3}|\d{3} \d{2}|\d{5}-\d{3}|"
                            r"[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y0-9]{4})"
                            r"\b(?!\s*(?:[%$€£]|people|steps|words|dollars|"
                            r"euros|pounds|calories|miles|km|kilometers|feet|times|users|followers|views|points))")
-BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house|home|at)\s+(?:at\s+|in\s+)?"
+BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house|home|at|outside|door,?)\s+(?:at\s+|in\s+)?"
                       r"(?:number|no\.?|nr\.?|#)\s*)(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|flat|apartment|building|bldg)\s*(?:number|no\.?|#)\s*)"
-                      r"(\d{1,5}[A-Za-z]?)\b|(?i:\bhouse\s+)(\d{1,5}(?:[/-]\d{1,4})?[A-Za-z]?)\b"
+                      r"(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|building)\s+)(\d{1,5}(?:[/-]\d{1,4})?[A-Za-z]?)\b"
                       r"(?!\s*(?:people|times|years|days|hours|minutes|miles|km|%|percent))")
 ORDINAL_STREET = r"\d{1,3}(?:st|nd|rd|th)"
 SHORT_STREET = r"(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Dr|Drive|Ln|Lane|Way|Pl|Ct|Pkwy)\b\.?"
@@ -147,6 +166,12 @@ INTERSECTION = re.compile(
     rf"|\b({CAP}\w+\s+{SHORT_STREET}\s*(?:and|&|/)\s*(?:{CAP}\w+|{ORDINAL_STREET})(?:\s+{SHORT_STREET})?)"
     rf"|\b(?:at|on|of|near|by)\s+({STREET_NAME}(?:\s+{SHORT_STREET})?\s*(?:and|&|/)\s*(?:{STREET_NAME}|{CAP}\w+)"
     rf"(?:\s+{SHORT_STREET})?)")
+# "meet me at willow street and lake avenue", "just off 4th Rd & 2nd Avenue", "off 14th/12th": two streets after
+# at/off/on, in any case; `_corner_ok` wants a street word or an ordinal in it and no function word.
+CORNER = re.compile(r"(?i:\b(?:at|on|off|near|by)\s+)((?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+[^\W\d_]+\.?)?"
+                    r"\s*(?:\band\b|&|/)\s*(?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+[^\W\d_]+\.?)?)")
+DIRECTIONS = frozenset("East West North South NE NW SE SW E W N S".split())
+CORNER_STREET_WORDS = frozenset("st street ave avenue rd road blvd boulevard dr drive ln lane pl ct pkwy way".split())
 # An address field: "Address: 12 rue ...", or "Address:" alone with the block on the lines below (up to a blank line
 # or the next "Field:" line).
 ADDRESS_FIELD = re.compile(r"(?im)^[ \t>*-]*(?:home |postal |mailing |street |current |new |old |permanent |"
@@ -202,13 +227,14 @@ class AddressBlockRecognizer(_Recognizer):
                 strong += [(self._line_start(text, m), m.end(), score) for m in self._lines(index, pattern, text)]
         strong += [(m.start(1), m.end(1), 0.85) for m in ADDRESS_FIELD.finditer(text) if m.group(1).strip()]
         strong += [(m.start(), m.end(), 0.75) for m in ADDRESS_FIELD_LINES.finditer(text)]
-        for pattern in (POSTCODE_TOWN, TOWN_POSTCODE):
+        for pattern in (POSTCODE_TOWN, TOWN_POSTCODE, POSTCODE_LINE):
             strong += [(m.start(), m.end(), 0.75) for m in pattern.finditer(text) if self._code_town_ok(m.group())]
         strong += [(m.start(), m.end(), 0.75) for m in CODES.finditer(text)]
         for pattern, score in ((POSTCODE_CUE, 0.85), (BARE_POSTCODE, 0.5), (BUILDING, 0.6), (INTERSECTION, 0.75)):
             for match in pattern.finditer(text):
                 group = next((g for g in range(1, (pattern.groups or 0) + 1) if match.group(g)), 0)
                 strong.append((match.start(group), match.end(group), score))
+        strong += list(self._corners(text))
         for start, end, score in strong:
             yield "LOCATION", start, end, score
         yield from self._block_lines(text, strong)
@@ -256,6 +282,8 @@ class AddressBlockRecognizer(_Recognizer):
         """Not "walked 3 miles down the road", "1-10 how well", "10 - either way": the words between number and
         street word are not all common, and a street word that is an everyday word needs a capitalised name."""
         original = re.findall(r"[^\W\d_]+", found)
+        if len(original) > 2 and original[-1] in DIRECTIONS:
+            original = original[:-1]  # "Queen Street East"
         words = [w.lower() for w in original]
         if words and words[0] in lexicon.COUNT_UNITS:
             return False  # "a 30 minute walk", "the actual 20 hour drive", "a 6 session course": a count
@@ -266,6 +294,23 @@ class AddressBlockRecognizer(_Recognizer):
         if street in EVERYDAY_STREET_WORDS and not any(w[0].isupper() for w in original[:-1]):
             return False
         return not found.lower().startswith(("1 way", "one way"))
+
+    @staticmethod
+    def _corners(text: str) -> Iterator[tuple[int, int, float]]:
+        for match in CORNER.finditer(text):
+            found, end = match.group(1), match.end(1)
+            last = re.search(r"\s+([^\W\d_]+)\.?$", found)
+            if last and lexicon.english_stop_word(last.group(1).lower()):  # "at 9th ave and 23rd by the bus"
+                found, end = found[:last.start()], end - (len(found) - last.start())
+            if AddressBlockRecognizer._corner_ok(found):
+                yield match.start(1), end, 0.75
+
+    @staticmethod
+    def _corner_ok(found: str) -> bool:
+        """Two streets, not "at school and work": a street word or an ordinal in it, and no function word."""
+        words = [w.lower().rstrip(".") for w in re.findall(r"[\w.]+", found) if w.lower() not in ("and",)]
+        streets = [w for w in words if w in CORNER_STREET_WORDS or re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", w)]
+        return bool(streets) and not any(lexicon.english_stop_word(w) for w in words if w not in streets)
 
     @staticmethod
     def _code_town_ok(found: str) -> bool:
@@ -318,7 +363,7 @@ FIELD_NAME = re.compile(
     r"policy ?holder|caller|requested by|name on (?:card|account)|account ?holder|account name|card ?holder|"
     r"beneficiary|payee)(?: names?|s)?[ \t]*[:=–-][ \t]*"
     r"((?:(?:dr|mr|mrs|ms|miss|mx|prof)\.?\s+)?[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3})")
-SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
+SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,12}\][ \t]*)?(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
                      r"[ \t]*:[ \t]*\S")
 ROLE_WORDS = frozenset("""
 user assistant system therapist client counselor counsellor patient doctor dr nurse me you q a question answer note
@@ -389,6 +434,7 @@ class NonLatinNameRecognizer(_Recognizer):
 
 
 ID_CUE = (r"(?:driver'?s?|driving|drivers?)\s+licen[cs]e|\bDL\b|licen[cs]e|passport|\bID\b|identity|identification|"
+          r"health card|social security|seguridad social|"
           r"national|tax|insurance|member(?:ship)?|policy|patient|medical record|\bMRN\b|\bNHS\b|\bNINO\b|\bNI\b|"
           r"pesel|\bDNI\b|\bNIE\b|\bNIF\b|\bCPF\b|\bRG\b|aadhaa?r|\bPAN\b|\bBSN\b|personnummer|codice fiscale|fiscal|"
           r"\bSIN\b|social insurance|\bTFN\b|medicare|medicaid|personal (?:number|code)|"
@@ -398,10 +444,19 @@ ID_CUE = (r"(?:driver'?s?|driving|drivers?)\s+licen[cs]e|\bDL\b|licen[cs]e|passp
           r"\bRRN\b|kimlik|dowód(?: osobisty)?|personalausweis\w*|steuer-?id|\bINN\b|\bSNILS\b|\bCNP\b|\bOIB\b|"
           r"\bEGN\b|\bJMBG\b|\bAMKA\b|\bAFM\b|\bNIR\b|sécu(?:rité sociale)?|\bAHV\b|\bAVS\b|\bNISS\b|"
           r"\bDUI\b|\bRUT\b|\bCUIL\b|\bCUIT\b|\bNIK\b|\bNRIC\b|\bHKID\b|my ?number|身份证号?|住民登録番号")
+ID_VALUE = (r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,20}[A-Z0-9]|\d{2,4}(?:[ .-]\d{2,6}){1,4}|"
+            r"[A-Z](?:[ -]\d{3}){3,5}|\d(?:[ ]\d{2,3}){4,6}|[A-Z]{1,3}\d{1,4}[ -]\d{4,14})\b")
 ID_AFTER_CUE = re.compile(rf"(?i:(?:{ID_CUE})(?:,?\s*(?:number|num|no|nr|#|code|id|card(?: number)?))?\.?"
-                          r"\s*(?:\?\s*(?:it'?s|it is)|is|was|:|#|=)?\s*)"
-                          r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,20}[A-Z0-9]|\d{2,4}(?:[ .-]\d{2,6}){1,4}|"
-                          r"[A-Z](?:[ -]\d{3}){3,5}|\d(?:[ ]\d{2,3}){4,6})\b")
+                          r"\s*(?:\?\s*(?:it'?s|it is)|is|was|its|it's|:|#|=)?\s*\(?)" + ID_VALUE)
+# The names of national numbers are specific enough that the number may follow a little later, in lower case: "asked
+# for my PPSN over the phone and I gave them 6719238T", "do u need my henkilötunnus its 021274-274w".
+NATIONAL_ID_NAMES = (r"passport|driver'?s licen[cs]e|health card|social security|seguridad social|"
+                     r"fødselsnummer|personnr|personnummer|henkilötunnus|\bhetu\b|kennitala|\bCPR\b|\bPPSN?\b|"
+                     r"\bCURP\b|\bRFC\b|\bRRN\b|kimlik|dowód(?: osobisty)?|personalausweis\w*|steuer-?id|\bSNILS\b|"
+                     r"\bCNP\b|\bOIB\b|\bEGN\b|\bJMBG\b|\bAMKA\b|\bAFM\b|\bNIR\b|\bAHV\b|\bNISS\b|\bPESEL\b|"
+                     r"\bDNI\b|\bNIE\b|\bNIF\b|\bCPF\b|aadhaa?r|\bBSN\b|codice fiscale|\bSIN\b|\bTFN\b|\bNINO\b")
+ID_LATER = re.compile(rf"(?i:(?:{NATIONAL_ID_NAMES})[^\n.!?\d]{{0,50}}?)" + ID_VALUE.replace("[A-Z", "[A-Za-z")
+                      .replace("A-Z0-9", "A-Za-z0-9"))
 LICENCE_CUE = re.compile(r"(?i)driv|licen[cs]e|\bDL\b|permit")
 ID_SHAPES = (
     (re.compile(r"\b[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2}\b"), "US_DRIVER_LICENSE", 0.85),  # UK driving licence
@@ -427,11 +482,12 @@ class IdNumberRecognizer(_Recognizer):
     def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
         if DIGIT.search(text) is None:
             return  # every ID number and shape below holds a digit
-        for match in ID_AFTER_CUE.finditer(text):
-            cue = text[match.start():match.start(1)]
-            entity = "US_DRIVER_LICENSE" if LICENCE_CUE.search(cue) else "ID_NUMBER"
-            if sum(c.isdigit() for c in match.group(1)) >= 4:
-                yield entity, match.start(1), match.end(1), 0.85
+        for pattern in (ID_AFTER_CUE, ID_LATER):
+            for match in pattern.finditer(text):
+                cue = text[match.start():match.start(1)]
+                entity = "US_DRIVER_LICENSE" if LICENCE_CUE.search(cue) else "ID_NUMBER"
+                if sum(c.isdigit() for c in match.group(1)) >= 4:
+                    yield entity, match.start(1), match.end(1), 0.85
         for pattern, entity, score in ID_SHAPES:
             for match in pattern.finditer(text):
                 before = text[max(0, match.start() - 40):match.start()]
@@ -473,8 +529,8 @@ class DatePolicyRecognizer(_Recognizer):
 
 
 PHONE_CUE = re.compile(
-    r"(?i:\b(?:phone|tel|telephone|mobile|cell(?:phone)?|number|callback|call me(?: on| at)?|text me(?: on| at)?|"
-    r"reach me(?: on| at)?|whatsapp|line|changed to|contact)\b[^\n\d+(]{0,12}?)"
+    r"(?i:\b(?:phone|tel|telephone|mobile|cell(?:phone)?|number|callback|call me(?: on| at| @)?|"
+    r"te?xt me(?: on| at| @)?|reach me(?: on| at| @)?|whatsapp|line|changed to|contact)\b[^\n\d+(]{0,12}?)"
     r"((?:\+|\(\+?)?\d[\d().-]*(?: \d[\d().-]*){0,5}\d)(?!\d)")
 PHONE_ON = re.compile(r"(?i:\b(?:try|reach|call|text|ring|message)\b[^\n.!?]{0,40}?\bon\s+)"
                       r"((?:\+|\(\+?)?\d[\d().-]*(?: \d[\d().-]*){0,5}\d)(?!\d)")
@@ -502,10 +558,13 @@ NOT_PHONE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|(?:19|20)\d{2}[./-]\d{1
 
 
 HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@])(?!\.[A-Za-z]{2,}\b)")
-REDDIT = re.compile(r"(?<![\w/])/?u/[A-Za-z0-9_-]{3,20}\b")
+REDDIT = re.compile(r"(?<![\w/])/?u/[A-Za-z0-9_-](?:[A-Za-z0-9_.-]{1,28}[A-Za-z0-9_-])")
+# A chat log's speaker that is an account: "[11pm] cynthia.sierracruz_: anyone else awake"
+LOG_HANDLE = re.compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,12}\]\s*)?([A-Za-z][A-Za-z0-9_.]{1,28}[A-Za-z0-9_]):[ \t]")
 HANDLE_CUE = re.compile(
-    r"(?i:\b(?:insta(?:gram)?|ig|snap(?:chat)?|tiktok|twitter|discord|reddit|telegram|kik|steam|xbox|psn|twitch|"
-    r"gamertag|user ?name|user|handle|screen ?name|login|account name)(?:\s+(?:is|=))?\s*[:=]?\s+)"
+    r"(?i:\b(?:insta(?:gram)?|ig|snap(?:chat)?|tiktok|twitter|discord|reddit|telegram|kik|steam|xbox(?: live)?|psn|"
+    r"twitch|gamer ?tag|tag on (?:xbox live|xbox|psn|steam|discord|switch|twitch)|user ?name|user|handle|"
+    r"screen ?name|login|account name)(?:\s+(?:is|=))?\s*[:=]?\s+)"
     r"(?:(?:at|on|me)\s+)?([A-Za-z0-9_][A-Za-z0-9_.]{2,29})\b")
 
 
@@ -521,6 +580,9 @@ class UsernameRecognizer(_Recognizer):
                 yield "USERNAME", match.start(), match.end(), 0.85
         for match in REDDIT.finditer(text):
             yield "USERNAME", match.start(), match.end(), 0.85
+        for match in LOG_HANDLE.finditer(text):
+            if any(ch in match.group(1) for ch in "_.0123456789"):
+                yield "USERNAME", match.start(1), match.end(1), 0.8
         for match in HANDLE_CUE.finditer(text):
             handle = match.group(1)
             plain = not any(ch in handle for ch in "_.0123456789")
