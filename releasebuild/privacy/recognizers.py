@@ -55,7 +55,8 @@ RELATION_CUE = re.compile(r"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|miss|pr
                       r"doctor|nurse|stepdad|stepmom|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor)),?\s+$",
                           re.IGNORECASE)
 NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$", re.IGNORECASE)
-STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bi'?m called|\bsincerely|\bregards|"
+STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bcalls? (?:him|her|them)|\bi'?m called|"
+                             r"\bsincerely|\bregards|"
                              r"\baccount name|\baccount holder|\bname on (?:the )?(?:card|account)|\bcard ?holder),?"
                              r"\s+$", re.IGNORECASE)
 NAME_AFTER = re.compile(r"^,?\s+(?:said|says|told|asked|texted|called|yelled|and i|and me|is my|was my|gave me|"
@@ -221,10 +222,14 @@ class ChatNameRecognizer(EntityRecognizer):
                 results.append(_result(self, "PERSON", match.start(), self._surname_end(text, end), score))
         # only what a cue says, where the text is not in English
         results = [r for r in results if r.score >= STRONG or _english_at(text, r.start)]
+        results += self._hyphenated(text, scores)
         for listing in NAME_LIST.finditer(text):  # "Anna, Piotr and Kasia": one name makes the others names
             items = list(WORD.finditer(text, listing.start(), listing.end()))
             items = [w for w in items if w.group().lower() not in ("and", "or")]
-            if any(scores.get(w.start(), 0) >= 0.5 for w in items):
+            # two listed first names that are no words make a list of people in lower case too ("yang and chao")
+            named = sum(lexicon.first_name(w.group().lower()) and not lexicon.vocabulary(w.group().lower())
+                        for w in items)
+            if any(scores.get(w.start(), 0) >= 0.5 for w in items) or (named >= 2 and named == len(items)):
                 for item in items:
                     lower = POSSESSIVE.sub("", item.group().lower())
                     if item.start() in scores or lower in STOP_WORDS or lower in NOT_NAMES or lexicon.clinical(lower):
@@ -241,6 +246,25 @@ class ChatNameRecognizer(EntityRecognizer):
                     if _shape(item.group()) != "lower" or not lexicon.not_a_name(lower):
                         results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
+
+    def _hyphenated(self, text: str, scores: dict[int, float]) -> list[RecognizerResult]:
+        """Names joined by a hyphen ("Anna-Liisa", "hans-theo", "Min-jae", "DO-HYEON"): one of their parts a listed
+        first name that is no word, or two syllables of romanised Korean; capitalised, or after a chat cue."""
+        found = []
+        for match in HYPHENATED.finditer(text):
+            parts = [part.lower() for part in match.group().split("-")]
+            if all(lexicon.common(part) for part in parts) or lexicon.vocabulary("".join(parts)):
+                continue  # "self-care", "to-do"
+            named = any(lexicon.first_name(p) and not lexicon.vocabulary(p) for p in parts if len(p) >= 3)
+            if not (named or (len(parts) == 2 and all(p in korean_syllables() for p in parts))):
+                continue
+            shape = _shape(match.group())
+            before = text[max(0, match.start() - 40):match.start()]
+            if shape != "lower" or PERSON_VERB_CUE.search(before) or SUBJECT_CUE.search(before) or NAME_CUE.search(
+                    before) or re.match(r"\s+(?:and|&)\s", text[match.end():match.end() + 5]):
+                found.append(_result(self, "PERSON", match.start(), self._surname_end(text, match.end()), 0.6))
+                scores[match.start()] = 0.6
+        return found
 
     def _score(self, text: str, match: re.Match[str]) -> float:
         word, lower = match.group(), POSSESSIVE.sub("", match.group().lower())
@@ -309,8 +333,9 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.85
         if possessive:
             return 0.6  # "Maks's place", "Eimhear's mum found ...": someone's
-        if _shape(match.group()) == "lower" and PERSON_VERB_CUE.search(before) and not ENGLISH_ENDING.search(lower):
-            return 0.5  # "hey its boram again", "talked to tonje" (not "it's intricacies")
+        if (_shape(match.group()) == "lower" and (PERSON_VERB_CUE.search(before) or SUBJECT_CUE.search(before))
+                and not ENGLISH_ENDING.search(lower)):
+            return 0.5  # "hey its boram again", "talked to tonje", "ok so thibaut keeps" (not "it's intricacies")
         after = NAME_AFTER.match(text[match.end():match.end() + 16])
         if RELATION_CUE.search(before) or after or (titled and NAME_CUE.search(before)):
             return 0.6
@@ -339,6 +364,19 @@ class ChatNameRecognizer(EntityRecognizer):
             return following.end() - (len(following.group()) - len(following.group().rstrip("'’s")) if
                                       POSSESSIVE.search(following.group()) else 0)
         return end
+
+
+HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]{2,}(?:-[^\W\d_]{2,})+(?![\w-])")
+KOREAN_INITIALS = "g kk n d tt r m b pp s ss j jj ch k t p h".split() + [""]
+KOREAN_VOWELS = "a ae ya yae eo e yeo ye o wa wae oe yo u wo we wi yu eu ui i".split()
+KOREAN_FINALS = ["", "k", "n", "t", "l", "m", "p", "ng"]
+
+
+@cache
+def korean_syllables() -> frozenset[str]:
+    """Every syllable of the Revised Romanization of Korean: a hyphenated pair of them is a given name ("Min-jae",
+    "Bo-ram", "Seong-su"), which no name list can hold all of."""
+    return frozenset(i + v + f for i in KOREAN_INITIALS for v in KOREAN_VOWELS for f in KOREAN_FINALS)
 
 
 MIDDLE_INITIAL = re.compile(r" [A-Z]\.? ?(?=[^\W\d_])")

@@ -355,14 +355,16 @@ class AddressBlockRecognizer(_Recognizer):
 
 
 FIELD_NAME = re.compile(
-    r"(?im)^[ \t>*-]*(?:full |first |last |given |family |sur|legal |preferred |patient(?:'s)? |client(?:'s)? |"
+    r"(?im)(?:^[ \t>*-]*|\()(?:full |first |last |given |family |sur|fore|legal |preferred |patient(?:'s)? |client(?:'s)? |"
     r"child(?:'s)? |mother(?:'s)? |father(?:'s)? |parent(?:'s)? |guardian(?:'s)? |partner(?:'s)? |spouse(?:'s)? )?"
     r"(?:name|patient|client|emergency contact|contact person|contact|guardian|parent|next of kin|nok|referred by|"
     r"referring (?:doctor|physician|clinician)|therapist|counsel?lor|psychiatrist|doctor|gp|physician|clinician|"
     r"case ?worker|social worker|spouse|partner|mother|father|signed|signature|from|attn|member|insured|"
     r"policy ?holder|caller|requested by|name on (?:card|account)|account ?holder|account name|card ?holder|"
-    r"beneficiary|payee)(?: names?|s)?[ \t]*[:=–-][ \t]*"
-    r"((?:(?:dr|mr|mrs|ms|miss|mx|prof)\.?\s+)?[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3})")
+    r"beneficiary|payee|holder|travell?er|landlord|landlady|tenant|service member|recipient|addressee)"
+    r"(?: names?(?:\(s\))?(?: as shown)?|s)?[ \t]*(?:[:=–-]|\.{3,})[ \t]*"
+    r"((?:(?:dr|mr|mrs|ms|miss|mx|prof|pvt|pfc|cpl|sgt|ssgt|sra|a1c|lt|capt|maj|col|hm\d|po\d)\.?\s+)?"
+    r"[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,4})")
 SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,12}\][ \t]*)?(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
                      r"[ \t]*:[ \t]*\S")
 ROLE_WORDS = frozenset("""
@@ -388,8 +390,15 @@ class FormNameRecognizer(_Recognizer):
         for match in FIELD_NAME.finditer(text):
             value = FIELD_VALUE_STOP.sub("", match.group(1)).rstrip(" .,-")
             words = re.findall(r"[^\W\d_]+", value.lower())
-            listed = any(lexicon.first_name(w) or lexicon.surname(w) for w in words)
-            if value and (listed or not all(lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
+            listed = any((lexicon.first_name(w) or lexicon.surname(w)) and not lexicon.common(w) for w in words)
+            # a name field takes any capitalised value ("Preferred name: Ala"); a role ("Therapist:", "Holder:") is
+            # a speaker label too, so its value must hold a name or a word no list has ("Thanks, I'll put it...")
+            titled = all(word[:1].isupper() for word in value.split())
+            named_field = "name" in text[match.start():match.start(1)].lower()
+            named = any(lexicon.first_name(w) or lexicon.surname(w) for w in words)  # "GP: Dr Smith"
+            sentence = len(words) >= 3 and any(lexicon.english_stop_word(w) for w in value.split() if w.islower())
+            if value and not sentence and ((titled and (named_field or named)) or listed or not all(
+                    lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
                 yield "PERSON", match.start(1), match.start(1) + len(value), 0.85
         for match in SPEAKER.finditer(text):
             group = 2 if match.group(2) else 1
