@@ -325,7 +325,8 @@ class ChatNameRecognizer(EntityRecognizer):
         possessive = titled and POSSESSIVE_OF.match(text, match.end() - _possessive_length(match.group()))
         # a slip of a word is still someone's when it owns something ("Maks's place") or does something at the start
         # of a sentence ("Vidar and I share"); a word is not ("Today's")
-        subject = titled and _sentence_start(text, match.start()) and SUBJECT_VERB_AFTER.match(text, match.end())
+        subject = (titled and _sentence_start(text, match.start()) and not ENGLISH_ENDING.search(lower)
+                   and SUBJECT_VERB_AFTER.match(text, match.end()))
         if (lexicon.vocabulary(lower) and not (possessive and lexicon.surname(lower))) or (
                 lexicon.not_a_name(lower) and not possessive and not subject):
             return 0.0
@@ -443,7 +444,7 @@ def _english_at(text: str, position: int) -> bool:
         start = max(0, min(position - LANGUAGE_WINDOW // 2, len(text) - LANGUAGE_WINDOW)) // 100 * 100
         if not _english(text[start:start + LANGUAGE_WINDOW]):
             return False
-    marks = [match.start() for match in SENTENCE_BREAK.finditer(text)]
+    marks = _sentence_marks(text)
     before = bisect.bisect_left(marks, position) - 1  # the break that opens the position's sentence, or -1
     if before >= 0 and text[marks[before]] in "¿¡":
         return False  # "¿Deberé divorciarme?": only Spanish opens a sentence so
@@ -460,6 +461,11 @@ def _english_at(text: str, position: int) -> bool:
     while prose and sum(ch.isalpha() for ch in sentence()) < SENTENCE_LETTERS and (before >= 0 or after < len(marks)):
         before, after = max(before - 1, -1), min(after + 1, len(marks))
     return sum(ch.isalpha() for ch in sentence()) < SENTENCE_LETTERS or _english(sentence())
+
+
+@lru_cache(maxsize=64)  # asked once per candidate word of the same text
+def _sentence_marks(text: str) -> list[int]:
+    return [match.start() for match in SENTENCE_BREAK.finditer(text)]
 
 
 @lru_cache(maxsize=4096)
@@ -597,7 +603,12 @@ class ChatPlaceRecognizer(EntityRecognizer):
 def _country_in_passing(text: str, start: int, words: list[str]) -> bool:
     """A country in a sentence ("moved here from India and", "flew to Scotland"), not the line or the comma-separated
     last part of a postal address ("68305 Leduc, France"), which is part of someone's address."""
-    return " ".join(words) in lexicon.words("countries.txt") and re.search(r"[a-z] +$", text[:start]) is not None
+    name = " ".join(words)
+    return (name in lexicon.words("countries.txt") and name not in US_STATE_COUNTRIES
+            and re.search(r"[a-z] +$", text[:start]) is not None)
+
+
+US_STATE_COUNTRIES = frozenset({"georgia"})  # "Gulfstream in Georgia is close to me": the state, where someone lives
 
 
 class SpacyNerRecognizer(EntityRecognizer):
@@ -841,13 +852,28 @@ def candidates(text: str, entities: Iterable[str]) -> list[str]:
 
 NEEDS_TOKENS = re.compile(r"\d")  # every recognizer with context words matches digits
 CONTEXT_STOP_WORDS = frozenset("a an the at is on to of me my i".split())
-CAPITALISED_INSIDE = re.compile(r"[^.!?\n\s\"'(]\s+(?!I\b|I'|OK\b)[A-Z]")
+CAPITALISED_INSIDE = re.compile(r"[^.!?\n\s\"'(]\s+(?!I\b|I'|OK\b)([A-Z][^\W\d_]*)")
+# Capitalised inside a sentence, and still no one: what chat capitalises most (COVID, Christmas, God, Zoom, Mom).
+NEVER_NAMED = frozenset("""january february march april may june july august september october november december
+christmas xmas easter thanksgiving halloween hanukkah ramadan diwali merry""".split())
 
 
 def needs_ner(text: str) -> bool:
-    """spaCy's small model only adds something where a capitalised word stands inside a sentence."""
-    return CAPITALISED_INSIDE.search(text) is not None
+    """spaCy's small model only adds something where a capitalised word stands inside a sentence, and one that none
+    of the recognizers' filters would throw away again: a function word after a missing full stop ("so It was"), an
+    acronym or a shouted word ("NOT", "HR"), a holiday, a month, a clinical or chat term ("COVID", "Zoom")."""
+    for match in CAPITALISED_INSIDE.finditer(text):
+        word = match.group(1)
+        lower = word.lower()
+        if (lower in STOP_WORDS or lower in NOT_NAMES or lower in NEVER_NAMED or lower in lexicon.CHAT_WORDS
+                or (word.isupper() and (len(word) <= 3 or (lexicon.vocabulary(lower) and not lexicon.first_name(lower))))
+                or lexicon.clinical(lower)):
+            continue
+        return True
+    return SHORT_NAME_LINE.search(text) is not None  # "Where are you based?\nMalinalco": a town on its own line
 
+
+SHORT_NAME_LINE = re.compile(r"(?m)^[ \t]*[A-Z][^\W\d_]+(?:[ \t-]+[A-Z][^\W\d_]+){0,2}[ \t]*$")
 
 class ChatNlpEngine(NlpEngine):
     """Tokens (lower-cased as lemmas, for Presidio's context words) from spaCy's tokenizer, and entities from the
