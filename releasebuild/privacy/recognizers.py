@@ -75,7 +75,7 @@ POSSESSIVE_OF = re.compile(r"(?:['’]s|s['’]|(?<=[sxz])['’])\s+(?!(?:and|or
 POSSESSIVE_HOME = re.compile(r"(?:['’]s|(?<=[sxz])['’])\s+(?:place|house|flat|apartment|room|car|mum|mom|dad|"
                              r"parents|birthday|party|wedding|funeral)\b")
 # After a name that opens a sentence, a verb: "Gunilla thinks", "Sevim blocked me", "Vidar and I share".
-SUBJECT_VERB_AFTER = re.compile(r"\s+(?:[a-z]{3,}(?:ed|s)|came|went|said|told|got|gave|made|took|left|knew|"
+SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[A-Z][^\W\d_]+)?\s+(?:[a-z]{3,}(?:ed|s)|came|went|said|told|got|gave|made|took|left|knew|"
                                 r"and I|and me|is|was|has|had|never|always|just|still)\b")
 
 
@@ -105,6 +105,7 @@ TITLE = re.compile(r"^(?:dr|doctor|mr|mrs|ms|miss|prof)\.?\s", re.IGNORECASE)
 # Clinical and chat words spaCy's small model likes to call people or places.
 NOT_NAMES = frozenset("""
 doctor nurse therapist counselor counsellor mom mum dad mother father sister brother grandma grandpa
+christian muslim jewish catholic hindu buddhist sikh mormon baptist methodist lutheran protestant
 cbt dbt act emdr ptsd ocd adhd add bpd gad mdd ssri ssris snri snris maoi ect tms rem ok okay lol omg covid corona
 sertraline zoloft prozac fluoxetine lexapro escitalopram citalopram celexa paxil paroxetine wellbutrin bupropion
 effexor venlafaxine cymbalta duloxetine xanax alprazolam klonopin clonazepam ativan lorazepam valium diazepam
@@ -253,7 +254,8 @@ class ChatNameRecognizer(EntityRecognizer):
         found = []
         for match in HYPHENATED.finditer(text):
             parts = [part.lower() for part in match.group().split("-")]
-            if all(lexicon.common(part) for part in parts) or lexicon.vocabulary("".join(parts)):
+            if all(part in lexicon.words("vocabulary.txt") or part in STOP_WORDS for part in parts) or (
+                    lexicon.vocabulary("".join(parts))):
                 continue  # "self-care", "to-do"
             named = any(lexicon.first_name(p) and not lexicon.vocabulary(p) for p in parts if len(p) >= 3)
             if not (named or (len(parts) == 2 and all(p in korean_syllables() for p in parts))):
@@ -268,7 +270,8 @@ class ChatNameRecognizer(EntityRecognizer):
 
     def _score(self, text: str, match: re.Match[str]) -> float:
         word, lower = match.group(), POSSESSIVE.sub("", match.group().lower())
-        if lower in STOP_WORDS or lower in NOT_NAMES or lexicon.clinical(lower) or lower in lexicon.CHAT_WORDS:
+        if (lower in STOP_WORDS or lower in NOT_NAMES or lower in HOLIDAYS or lexicon.clinical(lower)
+                or lower in lexicon.CHAT_WORDS):
             return 0.0
         before = text[max(0, match.start() - 40):match.start()]
         shape = _shape(word)
@@ -297,6 +300,9 @@ class ChatNameRecognizer(EntityRecognizer):
         if lower in self.common or (lower not in self.names and lexicon.vocabulary(lower)):
             if cue and shape == "title":
                 return 0.7
+            if (shape == "title" and not lexicon.name_word(lower) and not _sentence_start(text, match.start())
+                    and lower not in NEVER_NAMED and lower not in MONTH_ABBREVIATIONS):
+                return 0.6  # "I just want Clare to leave": frequent as a name, not as a word
             if shape == "lower" and lower in self.names and lower not in WORD_NAMES and POSSESSIVE_HOME.match(
                     text, match.end() - _possessive_length(word)):
                 return 0.5  # "went to mariah's place"
@@ -358,7 +364,7 @@ class ChatNameRecognizer(EntityRecognizer):
         word, lower = following.group(), POSSESSIVE.sub("", following.group().lower())
         # a listed surname, unless it is one of the frequent ones that are words too ("early", "young")
         known = lexicon.surname(lower) and lower not in self.common_surnames and lower not in STOP_WORDS
-        titled = _shape(word) != "lower" and not lexicon.vocabulary(lower)
+        titled = _shape(word) != "lower" and (not lexicon.vocabulary(lower) or lexicon.surname(lower))
         if initial and _shape(word) != "lower":
             titled = True
         if (known or titled) and lower not in STOP_WORDS:
@@ -380,7 +386,7 @@ def korean_syllables() -> frozenset[str]:
     return frozenset(i + v + f for i in KOREAN_INITIALS for v in KOREAN_VOWELS for f in KOREAN_FINALS)
 
 
-MIDDLE_INITIAL = re.compile(r" [A-Z]\.? ?(?=[^\W\d_])")
+MIDDLE_INITIAL = re.compile(r" [A-Z](?:\. ?| )(?=[^\W\d_])")  # one letter: "John Q. Public", not "Carpenter"
 LIST_ITEM = r"[^\W\d_][\w'’-]*(?: [A-ZÀ-ÖØ-Þ][\w'’-]*)?"  # a word, or two capitalised ("Davi Lucas")
 # "Anna, Piotr and Kasia", "tonje and tom", "Desirée, Lars, Berit - we all went"
 NAME_LIST = re.compile(rf"\b{LIST_ITEM}(?:,\s*{LIST_ITEM})*,?\s+(?:and|&|or)\s+{LIST_ITEM}"
@@ -854,8 +860,10 @@ NEEDS_TOKENS = re.compile(r"\d")  # every recognizer with context words matches 
 CONTEXT_STOP_WORDS = frozenset("a an the at is on to of me my i".split())
 CAPITALISED_INSIDE = re.compile(r"[^.!?\n\s\"'(]\s+(?!I\b|I'|OK\b)([A-Z][^\W\d_]*)")
 # Capitalised inside a sentence, and still no one: what chat capitalises most (COVID, Christmas, God, Zoom, Mom).
-NEVER_NAMED = frozenset("""january february march april may june july august september october november december
-christmas xmas easter thanksgiving halloween hanukkah ramadan diwali merry""".split())
+MONTH_ABBREVIATIONS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
+HOLIDAYS = frozenset("christmas xmas easter thanksgiving halloween hanukkah ramadan diwali eid passover".split())
+NEVER_NAMED = HOLIDAYS | frozenset("""january february march april may june july august september october november
+december merry""".split())
 
 
 def needs_ner(text: str) -> bool:

@@ -362,7 +362,7 @@ FIELD_NAME = re.compile(
     r"case ?worker|social worker|spouse|partner|mother|father|signed|signature|from|attn|member|insured|"
     r"policy ?holder|caller|requested by|name on (?:card|account)|account ?holder|account name|card ?holder|"
     r"beneficiary|payee|holder|travell?er|landlord|landlady|tenant|service member|recipient|addressee)"
-    r"(?: names?(?:\(s\))?(?: as shown)?|s)?[ \t]*(?:[:=–-]|\.{3,})[ \t]*"
+    r"(?: names?|s)?(?:\(s\))?(?: as shown)?[ \t]*(?:[:=–-]|\.{3,})[ \t]*"
     r"((?:(?:dr|mr|mrs|ms|miss|mx|prof|pvt|pfc|cpl|sgt|ssgt|sra|a1c|lt|capt|maj|col|hm\d|po\d)\.?\s+)?"
     r"[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,4})")
 SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,12}\][ \t]*)?(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
@@ -375,6 +375,7 @@ dob date birth born address addr street city town state zip postcode country pho
 age sex gender id ssn nhs insurance policy diagnosis dx meds medication medications allergies reason time location
 occupation employer school grade relationship relation status religion ethnicity language referral reference ref
 signed signature dear hi hello hey thanks regards warning tip important fyi source link url website web ok okay
+iban bic swift sort card cvv cvc exp expiry expires amount total balance due pin passport licence license dl
 """.split())
 FIELD_VALUE_STOP = re.compile(r"(?i)\b(?:and|or|but|who|which|that|is|was|dob|born|age|phone|tel|email|address|"
                               r"relationship|relation|mobile|cell)\b.*$", re.DOTALL)
@@ -407,6 +408,7 @@ class FormNameRecognizer(_Recognizer):
             if not words or words[0] in ROLE_WORDS or all(lexicon.vocabulary(w) and not lexicon.first_name(w)
                                                           for w in words):
                 continue
+
             if len(words) > 1 and not all(w[0].isupper() for w in label.split()):
                 continue  # "Ambivalence is normal: ..." is a heading, not a speaker
             line_end = text.find("\n", match.end())
