@@ -333,10 +333,11 @@ class ChatNameRecognizer(EntityRecognizer):
         # of a sentence ("Vidar and I share"); a word is not ("Today's")
         subject = (titled and _sentence_start(text, match.start()) and not ENGLISH_ENDING.search(lower)
                    and SUBJECT_VERB_AFTER.match(text, match.end()))
+        strong = STRONG_NAME_CUE.search(before)
         if (lexicon.vocabulary(lower) and not (possessive and lexicon.surname(lower))) or (
-                lexicon.not_a_name(lower) and not possessive and not subject):
-            return 0.0
-        if STRONG_NAME_CUE.search(before):
+                lexicon.not_a_name(lower) and not possessive and not subject and not strong):
+            return 0.0  # a word, or a slip of one ("Thomo" after "calls him" is a name whatever it is close to)
+        if strong:
             return 0.85
         if possessive:
             return 0.6  # "Maks's place", "Eimhear's mum found ...": someone's
