@@ -60,7 +60,9 @@ STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bcal
                              r"\baccount name|\baccount holder|\bname on (?:the )?(?:card|account)|\bcard ?holder),?"
                              r"\s+$", re.IGNORECASE)
 NAME_AFTER = re.compile(r"^,?\s+(?:said|says|told|asked|texted|called|yelled|and i|and me|is my|was my|gave me|"
-                        r"here\b[.,!]|\(\d{1,3}\))", re.IGNORECASE)
+                        r"here\b[.,!]|\(\d{1,3}\))"
+                        # a contact entry: "Phileine - +3194-9835051", "try Gang at 15603396528"
+                        r"|^\s+(?:[-–]\s+|at\s+|on\s+)\+?\(?\d[\d ().-]{6,}", re.IGNORECASE)
 # Before a lower-case first name in chat, these make it a person ("i live with wyatt", "dont tell amy", "thinking
 # about amy") where the name is also a word of some dictionary.
 PERSON_VERB_CUE = re.compile(r"\b(?:live[sd]? with|living with|stay(?:ing|ed)? with|talk(?:ed|ing)? to|spoke to|"
@@ -295,8 +297,11 @@ class ChatNameRecognizer(EntityRecognizer):
         cue = (NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + 16])
                or (shape == "title" and POSSESSIVE_OF.match(text, match.end() - _possessive_length(word)))
                or POSSESSIVE_HOME.match(text, match.end() - _possessive_length(word)))
-        chat_cue = shape == "lower" and (PERSON_VERB_CUE.search(before) or (
-            SUBJECT_CUE.search(before) and lower not in self.common and not lexicon.vocabulary(lower)))
+        # a listed first name that is no English word ("sven", not "love"), though frequent as a name
+        name_only = lower not in WORD_NAMES and not lexicon.name_word(lower) and (
+            lower in self.names or not lexicon.vocabulary(lower) or not (lexicon.common(lower) and lower in lexicon.words(
+                "vocabulary.txt")))
+        chat_cue = shape == "lower" and (PERSON_VERB_CUE.search(before) or (SUBJECT_CUE.search(before) and name_only))
         if lower in self.common or (lower not in self.names and lexicon.vocabulary(lower)):
             if cue and shape == "title":
                 return 0.7
@@ -306,7 +311,7 @@ class ChatNameRecognizer(EntityRecognizer):
             if shape == "lower" and lower in self.names and lower not in WORD_NAMES and POSSESSIVE_HOME.match(
                     text, match.end() - _possessive_length(word)):
                 return 0.5  # "went to mariah's place"
-            return 0.5 if chat_cue and lower in self.names and lower not in WORD_NAMES else 0.0
+            return 0.5 if chat_cue and (name_only or (lower in self.names and lower not in WORD_NAMES)) else 0.0
         if cue:
             return 0.85
         if shape == "title" and not _sentence_start(text, match.start()):
@@ -366,6 +371,9 @@ class ChatNameRecognizer(EntityRecognizer):
         # a listed surname, unless it is one of the frequent ones that are words too ("early", "young")
         known = lexicon.surname(lower) and lower not in self.common_surnames and lower not in STOP_WORDS
         titled = _shape(word) != "lower" and (not lexicon.vocabulary(lower) or lexicon.surname(lower))
+        if _shape(word) == "lower" and text[end - 1:end].islower() and not lexicon.not_a_name(lower) and (
+                not ENGLISH_ENDING.search(lower)):
+            known = True  # "honestly tamara khokhlova is": a word no list has, after a first name in lower case
         if initial and _shape(word) != "lower":
             titled = True
         if (known or titled) and lower not in STOP_WORDS:
@@ -412,6 +420,9 @@ EPONYM_AFTER = re.compile(r"^(?:['’]s)?\s+(?:syndrome|disease|disorder|delusio
                           re.IGNORECASE)
 # Before a capitalised name, an indefinite article makes it a kind of thing, not someone: "a Gottman or Emotionally
 # Focused therapist", "a pink Barbie backpack", "a McDonald's", "a Presa Canario".
+# A pet's name is no one's: "a dog named Mamoa", "my cat Garbo" (the labels leave pets out).
+PET_BEFORE = re.compile(r"(?i)\b(?:dog|cat|puppy|pup|kitten|kitty|pet|horse|pony|rabbit|bunny|hamster|parrot|budgie|"
+                        r"guinea pig|lizard|snake|turtle|tortoise|ferret)s?,?\s+(?:(?:named|called)\s+)?$")
 # "The books I enjoy reading H.P. Lovecraft and Edgar Allen Poe": one reads authors (only capitalised words between).
 READING_BEFORE = re.compile(r"\breading\s+(?:[A-Z][\w.'’]*\s+|and\s+){0,4}$")
 ARTICLE_BEFORE = re.compile(r"\b(?:an?|A|An)\s+(?:[a-z]+\s+)?$")
@@ -427,9 +438,10 @@ ORGANISATION_AFTER = re.compile(r"(?:\s+[A-Z][\w'’-]*)?\s+(?:" + "|".join(word
 
 def public_reference(text: str, start: int, end: int) -> bool:
     """A book's author ("by Melody Beattie", "reading H.P. Lovecraft"), an eponym ("Alzheimer's disease", "Gottman
-    method") or a kind of thing named after someone ("a Gottman therapist", "a Barbie backpack")."""
+    method"), a kind of thing named after someone ("a Gottman therapist", "a Barbie backpack") or a pet ("my dog
+    Garbo")."""
     before = text[max(0, start - 120):start]
-    if ARTICLE_BEFORE.search(before[-20:]) and text[start:start + 1].isupper():
+    if (ARTICLE_BEFORE.search(before[-20:]) and text[start:start + 1].isupper()) or PET_BEFORE.search(before[-40:]):
         return True
     if any(brand.start() <= start < brand.end() for brand in BRAND_PAIR.finditer(text, max(0, start - 40), end + 40)):
         return True

@@ -355,7 +355,7 @@ class AddressBlockRecognizer(_Recognizer):
 
 
 FIELD_NAME = re.compile(
-    r"(?im)(?:^[ \t>*-]*|\()(?:full |first |last |given |family |sur|fore|legal |preferred |patient(?:'s)? |client(?:'s)? |"
+    r"(?im)(?:^[ \t>*-]*|\(|[ \t]{2,})(?:full |first |last |given |family |sur|fore|legal |preferred |patient(?:'s)? |client(?:'s)? |"
     r"child(?:'s)? |mother(?:'s)? |father(?:'s)? |parent(?:'s)? |guardian(?:'s)? |partner(?:'s)? |spouse(?:'s)? )?"
     r"(?:name|patient|client|emergency contact|contact person|contact|guardian|parent|next of kin|nok|referred by|"
     r"referring (?:doctor|physician|clinician)|therapist|counsel?lor|psychiatrist|doctor|gp|physician|clinician|"
@@ -364,7 +364,7 @@ FIELD_NAME = re.compile(
     r"beneficiary|payee|holder|travell?er|landlord|landlady|tenant|service member|recipient|addressee)"
     r"(?: names?|s)?(?:\(s\))?(?: as shown)?[ \t]*(?:[:=–-]|\.{3,})[ \t]*"
     r"((?:(?:dr|mr|mrs|ms|miss|mx|prof|pvt|pfc|cpl|sgt|ssgt|sra|a1c|lt|capt|maj|col|hm\d|po\d)\.?\s+)?"
-    r"[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,4})")
+    r"[^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*){0,4})")
 SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,12}\][ \t]*)?(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
                      r"[ \t]*:[ \t]*\S")
 ROLE_WORDS = frozenset("""
