@@ -69,7 +69,10 @@ PERSON_VERB_CUE = re.compile(r"\b(?:live[sd]? with|living with|stay(?:ing|ed)? w
                              r"speak(?:ing)? to|(?:don'?t|never|didn'?t) tell|told|text(?:ed)?|call(?:ed)?|met|meet|"
                              r"ask(?:ed)?|thinking about|miss(?:ed)?|visit(?:ed|ing)?|its|it'?s)\s+$", re.IGNORECASE)
 # Chat openings before a subject: "me n maria had a fight", "ok so oisin keeps texting" (for names that are no words).
-SUBJECT_CUE = re.compile(r"\b(?:me n|me and|ok so|okay so|honestly)\s+$", re.IGNORECASE)
+SUBJECT_CUE = re.compile(r"\b(?:me n|me and|ok so|okay so)\s+$", re.IGNORECASE)
+# Before a name that is frequent as a word too, a verb that takes a person: "I just want Clare to leave".
+OBJECT_CUE = re.compile(r"\b(?:want|need|tell|told|let|make|made|help|see|saw|love|hate|miss|ask|asked|call|called|"
+                        r"text|texted|met|meet|visit|visited|with|and)\s+$", re.IGNORECASE)
 # "Maks's place", "Tess' car", "Pia's mum": a possessive before a lower-case noun.
 POSSESSIVE_OF = re.compile(r"(?:['’]s|s['’]|(?<=[sxz])['’])\s+(?!(?:and|or|but|is|was|the|a|an|to|in|on|at|for|with|"
                            r"so|miles)\b)[a-z]")  # "Klaus' house" too; "at McDonald's and" is a shop
@@ -77,8 +80,11 @@ POSSESSIVE_OF = re.compile(r"(?:['’]s|s['’]|(?<=[sxz])['’])\s+(?!(?:and|or
 POSSESSIVE_HOME = re.compile(r"(?:['’]s|(?<=[sxz])['’])\s+(?:place|house|flat|apartment|room|car|mum|mom|dad|"
                              r"parents|birthday|party|wedding|funeral)\b")
 # After a name that opens a sentence, a verb: "Gunilla thinks", "Sevim blocked me", "Vidar and I share".
-SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[A-Z][^\W\d_]+)?\s+(?:[a-z]{3,}(?:ed|s)|came|went|said|told|got|gave|made|took|left|knew|"
-                                r"and I|and me|is|was|has|had|never|always|just|still)\b")
+# (What people do, not what things do: "Sleepio helps" and "Zoloft is" are no one's.)
+SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[A-Z][^\W\d_]+)?\s+(?:thinks|thought|wants|wanted|says|said|knows|knew|feels|felt|"
+                                r"loves|hates|keeps|kept|texted|texts|called|calls|blocked|posted|told|tells|came|comes|"
+                                r"went|goes|left|asked|asks|moved|lives|lived|works|worked|cried|laughed|yelled|and I|"
+                                r"and me)\b")
 
 
 def _possessive_length(word: str) -> int:
@@ -306,7 +312,7 @@ class ChatNameRecognizer(EntityRecognizer):
             if cue and shape == "title":
                 return 0.7
             if (shape == "title" and not lexicon.name_word(lower) and not _sentence_start(text, match.start())
-                    and lower not in NEVER_NAMED and lower not in MONTH_ABBREVIATIONS):
+                    and lower not in NEVER_NAMED and lower not in MONTH_ABBREVIATIONS and OBJECT_CUE.search(before)):
                 return 0.6  # "I just want Clare to leave": frequent as a name, not as a word
             if shape == "lower" and lower in self.names and lower not in WORD_NAMES and POSSESSIVE_HOME.match(
                     text, match.end() - _possessive_length(word)):
@@ -407,7 +413,7 @@ AUTHOR_BEFORE = re.compile(r"(?:[\"”’]\s*by|\bbooks?\b[^.?!]{0,80}?\bby|\bre
                            r"\bbook,?|(?-i:\b[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|the|of|a|an|and|to|in|for|on|"
                            r"with|from)){2,8})\s+by)\s+(?:drs?\.?\s+)?(?:[^\W\d_][\w.'’]*(?:\s+|-)|&\s+|and\s+){0,4}$",
                            re.IGNORECASE)
-EPONYM_AFTER = re.compile(r"^(?:['’]s)?\s+(?:syndrome|disease|disorder|delusion|encephalopathy|thyroiditis|palsy|"
+EPONYM_AFTER = re.compile(r"^(?:-[A-Z][\w'’]+)?(?:['’]s)?\s+(?:syndrome|disease|disorder|delusion|encephalopathy|thyroiditis|palsy|"
                           r"dementia|method|technique|scale|inventory|test|model|approach|institute|books?|work|"
                           r"research|theory|podcast|ted talk)\b"
                           # "... is a great book", "Stan Tatkin, PsyD writes", "... is a therapist who specializes"
