@@ -105,7 +105,7 @@ LEAKS = [
     ("street with a direction", "Jerome's place is 1362-146 Queen Street East, North Whitney", ["Queen Street East"]),
     ("postcode and town in lower case", "i typed it out\nstrandgata 10\n2612 mariahamn\nis that enough", ["2612"]),
     ("holiday with a year", "Halloween 2014 was when it all started", ["Halloween 2014"]),
-    ("lower-case name and surname after 'honestly'", "honestly sven gunnarsson is the only reason im still here",
+    ("lower-case name and surname after 'ok so'", "ok so sven gunnarsson keeps texting me at 11pm",
      ["sven gunnarsson"]),
     ("contact entry", "Phileine - +3194-9835051 - she's the one to call", ["Phileine"]),
     ("two fields on one line", "SURNAME: HAUGEN   FORENAME: ANDREAS\nDOB: 07.02.1952", ["HAUGEN", "ANDREAS"]),
