@@ -131,6 +131,24 @@ def kept_spans(text: str) -> list[tuple[int, int]]:
 
 
 @cache
+def _public_figure_pattern() -> re.Pattern[str]:
+    names = [line for line in (DATA / "public_figures.txt").read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    names.sort(key=len, reverse=True)
+    # a dot or an apostrophe may be there or not ("h.p. lovecraft", "hp lovecraft"), spaces are any run of spaces
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(name).replace(r"\ ", r"\s+").replace(r"\.", r"\.?")
+                                                .replace("'", "['’]?") for name in names)
+                      + r")(?:['’]s)?(?!\w)", re.IGNORECASE)
+
+
+def public_figure_spans(text: str) -> list[tuple[int, int]]:
+    """Where a public figure is named (public_figures.txt: politicians, artists, athletes, authors, therapy writers,
+    fictional characters, brands named after someone): a name found inside one of these is that figure, mentioned
+    in passing, not a participant. The list leaves out names many private people carry."""
+    return [match.span() for match in _public_figure_pattern().finditer(text)]
+
+
+@cache
 def _stop_words() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     """(English stop words, each other language's stop words that English lacks) from stop_words.tsv."""
     by_language: dict[str, set[str]] = {}

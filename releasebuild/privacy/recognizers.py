@@ -813,6 +813,8 @@ def _words_only(label: str) -> bool:
         return False
     if len(label) <= 5:
         return not (lexicon.first_name(label) or lexicon.surname(label)) or lexicon.common(label)
+    if label in lexicon.words("vocabulary.txt"):
+        return True  # one English word, which the word list holds only when no one is named so ("postpartum")
     return _segments(label)
 
 
