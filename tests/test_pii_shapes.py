@@ -115,6 +115,10 @@ LEAKS = [
     ("a practice site with a name in it", "Stephanie C, MA, LPCC www.stephanietherapy.com", ["stephanietherapy"]),
     ("a profile path", "find me at instagram.com/erik_art if you want", ["instagram.com/erik_art"]),
     ("Georgia, the state", "Gulfstream in Georgia is close to me", ["Georgia"]),
+    ("a practice's bare site of words", "I provide online counseling through proventherapy.com.", ["proventherapy"]),
+    ("a US territory", "I am licensed in Texas and Puerto Rico, you can contact me", ["Puerto Rico"]),
+    ("a city and a state code", "I live in Las Vegas NV USA which was real hard", ["NV"]),
+    ("a word that is a name after 'my name is'", "Hello. My name is Spike. What is yours?", ["Spike"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [

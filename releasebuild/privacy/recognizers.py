@@ -345,6 +345,8 @@ class ChatNameRecognizer(EntityRecognizer):
         subject = (titled and _sentence_start(text, match.start()) and not ENGLISH_ENDING.search(lower)
                    and SUBJECT_VERB_AFTER.match(text, match.end()))
         strong = STRONG_NAME_CUE.search(before)
+        if titled and strong and not lexicon.clinical(lower):
+            return 0.85  # "My name is Spike": a word, and this one's name
         if (lexicon.vocabulary(lower) and not (possessive and lexicon.surname(lower))) or (
                 lexicon.not_a_name(lower) and not possessive and not subject and not strong):
             return 0.0  # a word, or a slip of one ("Thomo" after "calls him" is a name whatever it is close to)
@@ -633,7 +635,10 @@ def _country_in_passing(text: str, start: int, words: list[str]) -> bool:
             and re.search(r"[a-z] +$", text[:start]) is not None)
 
 
-US_STATE_COUNTRIES = frozenset({"georgia"})  # "Gulfstream in Georgia is close to me": the state, where someone lives
+# "Gulfstream in Georgia is close to me", "licensed in Texas and Puerto Rico": a state or a US territory, which
+# says where someone lives or works as a state does
+US_STATE_COUNTRIES = frozenset({"georgia", "puerto rico", "guam", "american samoa", "northern mariana islands",
+                                "u.s. virgin islands", "us virgin islands"})
 
 
 class SpacyNerRecognizer(EntityRecognizer):
@@ -696,6 +701,7 @@ class SpacyNerRecognizer(EntityRecognizer):
         line_start, line_end = text.rfind("\n", 0, start) + 1, text.find("\n", end)
         line = text[line_start:line_end if line_end >= 0 else len(text)]
         return (len(words) > 1 and all(lexicon.common(w) for w in words) and " ".join(words) not in self.places
+                and all(word.istitle() for word in text[start:end].split())  # "Las Vegas NV USA" is a place
                 and not re.search(r"\d", line) and line.strip() != text[start:end])
 
 
@@ -749,8 +755,9 @@ class ChatUrlRecognizer(UrlRecognizer):
     ("need.Tel me", "two.You know") has a capitalised top-level domain and no scheme, www or path; an ellipsis
     ("years...that") leaves empty labels.
 
-    A public site points to no one: an institution's (.org, .gov, .edu, .nhs.uk, ...), or one whose name is made of
-    English words or is a short acronym (psychologytoday.com, therapistaid.com, emdr.com). It scores
+    A public site points to no one: an institution's (.org, .gov, .edu, .nhs.uk, ...), a short acronym (emdr.com), or
+    a page deep in a site whose name is made of English words (psychologytoday.com/blog/..., therapistaid.com/...;
+    the bare site of words may be a practice's own, proventherapy.com, and is redacted). It scores
     PUBLIC_SITE_SCORE, below the default threshold, so a gate that wants those too lowers the threshold. A site is
     someone's when its address holds a person: a profile on a platform (instagram.com/name, name.substack.com), a
     personal path (/~name, /u/name, @name), a digit or a name in its name (janedoe.com, stephanietherapy.com)."""
@@ -786,7 +793,12 @@ class ChatUrlRecognizer(UrlRecognizer):
         labels = host.lower().removeprefix("www.").split(".")
         if self.PLATFORMS.search(host) or len(labels) < 2:
             return False  # a profile, a blog on a platform: someone's
-        return all(_words_only(part) for part in labels[-2].split("-"))
+        # a page deep in a site of words is an article or a resource; the bare site may be a practice's own
+        # (proventherapy.com under a therapist's answer), which names the practice as surely as its owner's name
+        page = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).split("/", 1)[1:]
+        deep = bool(page) and bool(page[0].strip("/#?"))
+        words = all(_words_only(part) for part in labels[-2].split("-"))
+        return words and (deep or len(labels[-2]) <= 5)
 
     def validate_result(self, pattern_text: str) -> bool | None:
         host = pattern_text.rstrip(".,;:!?)")
