@@ -81,8 +81,8 @@ POSSESSIVE_HOME = re.compile(r"(?:['’]s|(?<=[sxz])['’])\s+(?:place|house|fla
                              r"parents|birthday|party|wedding|funeral)\b")
 # After a name that opens a sentence, a verb: "Gunilla thinks", "Sevim blocked me", "Vidar and I share".
 # (What people do, not what things do: "Sleepio helps" and "Zoloft is" are no one's.)
-SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[A-Z][^\W\d_]+)?\s+(?:thinks|thought|wants|wanted|says|said|knows|knew|feels|felt|"
-                                r"loves|hates|keeps|kept|texted|texts|called|calls|blocked|posted|told|tells|came|comes|"
+SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[A-Z][^\W\d_]+)?\s+(?:thinks|thought|wants|wanted|says|said|knows|knew|"
+                                r"feels|felt|loves|hates|keeps|kept|texted|texts|called|calls|blocked|posted|told|tells|came|comes|"
                                 r"went|goes|left|asked|asks|moved|lives|lived|works|worked|cried|laughed|yelled|and I|"
                                 r"and me)\b")
 
@@ -305,8 +305,8 @@ class ChatNameRecognizer(EntityRecognizer):
                or POSSESSIVE_HOME.match(text, match.end() - _possessive_length(word)))
         # a listed first name that is no English word ("sven", not "love"), though frequent as a name
         name_only = lower not in WORD_NAMES and not lexicon.name_word(lower) and (
-            lower in self.names or not lexicon.vocabulary(lower) or not (lexicon.common(lower) and lower in lexicon.words(
-                "vocabulary.txt")))
+            lower in self.names or not lexicon.vocabulary(lower)
+            or not (lexicon.common(lower) and lower in lexicon.words("vocabulary.txt")))
         chat_cue = shape == "lower" and (PERSON_VERB_CUE.search(before) or (SUBJECT_CUE.search(before) and name_only))
         if lower in self.common or (lower not in self.names and lexicon.vocabulary(lower)):
             if cue and shape == "title":
@@ -415,8 +415,8 @@ AUTHOR_BEFORE = re.compile(r"(?:[\"”’]\s*by|\bbooks?\b[^.?!]{0,80}?\bby|\bre
                            r"\bbook,?|(?-i:\b[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|the|of|a|an|and|to|in|for|on|"
                            r"with|from)){2,8})\s+by)\s+(?:drs?\.?\s+)?(?:[^\W\d_][\w.'’]*(?:\s+|-)|&\s+|and\s+){0,4}$",
                            re.IGNORECASE)
-EPONYM_AFTER = re.compile(r"^(?:-[A-Z][\w'’]+)?(?:['’]s)?\s+(?:syndrome|disease|disorder|delusion|encephalopathy|thyroiditis|palsy|"
-                          r"dementia|method|technique|scale|inventory|test|model|approach|institute|books?|work|"
+EPONYM_AFTER = re.compile(r"^(?:-[A-Z][\w'’]+)?(?:['’]s)?\s+(?:syndrome|disease|disorder|delusion|encephalopathy|"
+                          r"thyroiditis|palsy|dementia|method|technique|scale|inventory|test|model|approach|institute|books?|work|"
                           r"research|theory|podcast|ted talk)\b"
                           # "... is a great book", "Stan Tatkin, PsyD writes", "... is a therapist who specializes"
                           r"|^\s+(?:is|was)\s+an?\s+(?:\w+\s+)?(?:book|read|author|researcher|psychologist|"
@@ -453,7 +453,8 @@ def public_reference(text: str, start: int, end: int) -> bool:
         return True
     if any(brand.start() <= start < brand.end() for brand in BRAND_PAIR.finditer(text, max(0, start - 40), end + 40)):
         return True
-    end -= len(POSSESSIVE.search(text[start:end]).group()) if POSSESSIVE.search(text[start:end]) else 0
+    possessive = POSSESSIVE.search(text[start:end])
+    end -= len(possessive.group()) if possessive else 0
     return bool(AUTHOR_BEFORE.search(before) or READING_BEFORE.search(before) or EPONYM_AFTER.match(text[end:end + 30]))
 
 
@@ -766,8 +767,8 @@ class ChatUrlRecognizer(UrlRecognizer):
     INSTITUTIONS = re.compile(r"(?i)\.(?:org|gov|edu|int|mil|ngo)(?:\.[a-z]{2})?$|\.(?:gov|nhs|ac|edu|org)\.[a-z]{2}$")
     PERSONAL_PATH = re.compile(r"(?i)/(?:~|users?/|u/|in/|people/|profiles?/|members?/|author/|staff/|@)")
     # Sites where a path or a sub-domain is one person's page.
-    PLATFORMS = re.compile(r"(?i)(?:^|\.)(?:instagram|facebook|fb|tiktok|twitter|x|linkedin|youtube|github|gitlab|reddit|"
-                           r"twitch|tumblr|substack|medium|wordpress|blogspot|netlify|vercel|wixsite|weebly|squarespace|"
+    PLATFORMS = re.compile(r"(?i)(?:^|\.)(?:instagram|facebook|fb|tiktok|twitter|x|linkedin|youtube|github|gitlab|"
+                           r"reddit|twitch|tumblr|substack|medium|wordpress|blogspot|netlify|vercel|wixsite|weebly|squarespace|"
                            r"carrd|linktr|onlyfans|patreon|ko-fi|pinterest|snapchat|soundcloud|bandcamp|behance|"
                            r"deviantart|vimeo|threads|bsky|mastodon)\.[a-z.]+$|\.github\.io$")
 
@@ -907,8 +908,8 @@ def needs_ner(text: str) -> bool:
         word = match.group(1)
         lower = word.lower()
         if (lower in STOP_WORDS or lower in NOT_NAMES or lower in NEVER_NAMED or lower in lexicon.CHAT_WORDS
-                or (word.isupper() and (len(word) <= 3 or (lexicon.vocabulary(lower) and not lexicon.first_name(lower))))
-                or lexicon.clinical(lower)):
+                or lexicon.clinical(lower) or (word.isupper() and (
+                    len(word) <= 3 or (lexicon.vocabulary(lower) and not lexicon.first_name(lower))))):
             continue
         return True
     return SHORT_NAME_LINE.search(text) is not None  # "Where are you based?\nMalinalco": a town on its own line

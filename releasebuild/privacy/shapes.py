@@ -72,7 +72,8 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     # 12 Oak Street, 4821 Willow Bend Road Apt 3C, 12 N. Main St.
     (re.compile(rf"(?:\b(?:no|nr)\.?\s*|#\s*)?\b(?:\d{{1,5}}[/-])?\d{{1,6}}[A-Za-z]?,?\s+(?:[NSEW]\.?\s+)?"
                 rf"(?:{WORDCHARS}+\s+){{1,3}}{ENGLISH_STREET}\b\.?"
-                rf"(?:\s+(?-i:East|West|North|South|NE|NW|SE|SW|E|W|N|S)\b\.?)?{UNIT_AFTER}", re.IGNORECASE), 0.85, True),
+                rf"(?:\s+(?-i:East|West|North|South|NE|NW|SE|SW|E|W|N|S)\b\.?)?{UNIT_AFTER}", re.IGNORECASE),
+     0.85, True),
     # Hauptstraße 12, Kerkstraat 8a, Storgatan 3
     (re.compile(rf"\b(?:(?:van|von|de|der|den|ter|ten)\s+){{0,2}}[\w'’-]*{SUFFIX_STREET}(?:\s+\d{{1,5}}(?:\s?[a-zA-Z](?![a-zA-Z])(?:\s\d{{1,4}}\b)?)?"
                 rf"(?:[/-]\d{{1,4}})?)"
@@ -113,7 +114,8 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
                 rf"\s+)*{CAP}[\w'’-]*(?:\s+(?:(?:de|del|la|las|los)\s+)*{CAP}[\w'’-]*){{0,3}}"), 0.75, False),
     # PO Box 123, Apt 4B, Suite 200, Flat 3, Unit 7
     (re.compile(r"\b(?:p\.?\s?o\.?\s+box|postfach|apartado(?: de correos)?|caixa postal|casilla(?: de correos?)?|"
-                r"boîte postale|postbus|postboks|apt|apto|apartment|suite|ste|unit|flat|studio)\.?\s*#?\s*\d+[A-Za-z]?\b",
+                r"boîte postale|postbus|postboks|apt|apto|apartment|suite|ste|unit|flat|studio)\.?\s*#?\s*"
+                r"\d+[A-Za-z]?\b",
                 re.IGNORECASE), 0.7, True),
     (re.compile(r"\b(?:BP|CP|CS)\s+\d{1,5}\b(?!\s*/)"), 0.7, True),
     # Military: PSC 1234, Box 5678 / Unit 1234 Box 5678 / CMR 450 Box 12 / USNS Harmon / USS Nimitz
@@ -146,7 +148,8 @@ BARE_POSTCODE = re.compile(r"(?i:\b(?:near|around|in|from|to)\s+)(\d{5,6}|\d{2}-
                            r"[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y0-9]{4})"
                            r"\b(?!\s*(?:[%$€£]|people|steps|words|dollars|"
                            r"euros|pounds|calories|miles|km|kilometers|feet|times|users|followers|views|points))")
-BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house|home|at|outside|door,?)\s+(?:at\s+|in\s+)?"
+BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house|home|at|outside|door,?)\s+"
+                      r"(?:at\s+|in\s+)?"
                       r"(?:number|no\.?|nr\.?|#)\s*)(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|flat|apartment|building|bldg)\s*(?:number|no\.?|#)\s*)"
                       r"(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|building)\s+)(\d{1,5}(?:[/-]\d{1,4})?[A-Za-z]?)\b"
                       r"(?!\s*(?:people|times|years|days|hours|minutes|miles|km|%|percent))")
@@ -355,7 +358,8 @@ class AddressBlockRecognizer(_Recognizer):
 
 
 FIELD_NAME = re.compile(
-    r"(?im)(?:^[ \t>*-]*|\(|[ \t]{2,})(?:full |first |last |given |family |sur|fore|legal |preferred |patient(?:'s)? |client(?:'s)? |"
+    r"(?im)(?:^[ \t>*-]*|\(|[ \t]{2,})(?:full |first |last |given |family |sur|fore|legal |preferred |"
+    r"patient(?:'s)? |client(?:'s)? |"
     r"child(?:'s)? |mother(?:'s)? |father(?:'s)? |parent(?:'s)? |guardian(?:'s)? |partner(?:'s)? |spouse(?:'s)? )?"
     r"(?:name|patient|client|emergency contact|contact person|contact|guardian|parent|next of kin|nok|referred by|"
     r"referring (?:doctor|physician|clinician)|therapist|counsel?lor|psychiatrist|doctor|gp|physician|clinician|"
@@ -365,7 +369,8 @@ FIELD_NAME = re.compile(
     r"(?: names?|s)?(?:\(s\))?(?: as shown)?[ \t]*(?:[:=–-]|\.{3,})[ \t]*"
     r"((?:(?:dr|mr|mrs|ms|miss|mx|prof|pvt|pfc|cpl|sgt|ssgt|sra|a1c|lt|capt|maj|col|hm\d|po\d)\.?\s+)?"
     r"[^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*){0,4})")
-SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,12}\][ \t]*)?(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
+SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,12}\][ \t]*)?"  # "[11pm] Maria: ..." too
+                     r"(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
                      r"[ \t]*:[ \t]*\S")
 ROLE_WORDS = frozenset("""
 user assistant system therapist client counselor counsellor patient doctor dr nurse me you q a question answer note

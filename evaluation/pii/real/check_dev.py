@@ -21,9 +21,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import select_counsel_chat as sc  # noqa: E402
 import select_dev as sd  # noqa: E402
 import select_esconv as se  # noqa: E402
-import select_counsel_chat as sc  # noqa: E402
 
 ES_LABELS = os.path.join(HERE, "esconv_dev.labels.jsonl")
 CC_LABELS = os.path.join(HERE, "counsel_chat_dev.labels.jsonl")
@@ -82,7 +82,7 @@ def main():
     es = read_jsonl(ES_LABELS)
     if [{k: v for k, v in r.items() if k != "spans"} for r in es] != es_expected:
         errors.append("esconv: rows differ from select_dev.py selection")
-    turns = {(f, l, t): x for f, l, t, x in se.load_turns()}
+    turns = {(file, line, turn): x for file, line, turn, x in se.load_turns()}
     used = sd.used_esconv_conversations()
     es_types, es_unsure = collections.Counter(), collections.Counter()
     seen = set()

@@ -34,8 +34,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import select_esconv as se  # noqa: E402
 import select_counsel_chat as sc  # noqa: E402
+import select_esconv as se  # noqa: E402
 
 SEED = 20261205
 ES_UNIFORM, ES_CANDIDATE = 150, 550
