@@ -798,8 +798,9 @@ class ChatUrlRecognizer(UrlRecognizer):
         # (proventherapy.com under a therapist's answer), which names the practice as surely as its owner's name
         page = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).split("/", 1)[1:]
         deep = bool(page) and bool(page[0].strip("/#?"))
-        words = all(_words_only(part) for part in labels[-2].split("-"))
-        return words and (deep or len(labels[-2]) <= 5)
+        names = labels[:-1]  # every label but the top-level domain: "mayas-notes.example.net" is Maya's
+        words = all(_words_only(part) for label in names for part in label.split("-"))
+        return words and (deep or (len(names) == 1 and len(names[0]) <= 5))
 
     def validate_result(self, pattern_text: str) -> bool | None:
         host = pattern_text.rstrip(".,;:!?)")
