@@ -4,10 +4,11 @@ of the box (the same spaCy model, every predefined recognizer).
     python bench/pii_eval.py [--no-stock] [--half tuning|dev|report|all]
 
 Three sets, all under evaluation/pii/ (see its README files; none was written by whoever tuned the detector):
-1. the synthetic labelled set (tuning.jsonl, and report.jsonl, frozen: never tuned on), scored by
+1. the synthetic labelled set (tuning.jsonl and dev.jsonl, and report.jsonl, frozen: never tuned on), scored by
    evaluation/pii/score.py: token precision/recall on direct and quasi identifiers, per type, span recall, the share
    of PII-bearing texts that still leak a direct identifier, the false-alarm rate on clean texts;
-2. real turns of ESConv and CounselChat (text read from ../shared/data, never copied; labels are offsets), for
+2. real turns of ESConv and CounselChat in the same three halves (text read from ../shared/data, never copied;
+   labels are offsets; the dev labels are in files of their own), for
    the share of redactions that are PII, recall on real text, and each non-PII redaction's type;
 3. the clinical vocabulary that must survive redaction, each term in a few plain sentences: the first list (which
    the detector keeps by design) and a held-out list written later, never read by the detector.

@@ -107,6 +107,7 @@ LEAKS = [
     ("street with a direction", "Jerome's place is 1362-146 Queen Street East, North Whitney", ["Queen Street East"]),
     ("postcode and town in lower case", "i typed it out\nstrandgata 10\n2612 mariahamn\nis that enough", ["2612"]),
     ("holiday with a year", "Halloween 2014 was when it all started", ["Halloween 2014"]),
+    ("a town and postcode after an adverb", "Hopefully Beverly Hills 90210 is nice", ["90210"]),
     ("lower-case name and surname after 'ok so'", "ok so sven gunnarsson keeps texting me at 11pm",
      ["sven gunnarsson"]),
     ("contact entry", "Phileine - +3194-9835051 - she's the one to call", ["Phileine"]),
@@ -168,6 +169,7 @@ KEPT = [
     ("The CDC is a great resource as well as the John Hopkins site which tracks it", "John"),
     ("perhaps by calling 800-273-8255. They may be able to help", "800-273-8255"),
     ("That is a cute name! I have a dog named Mamoa, he was a rescue", "Mamoa"),
+    ("Honestly Shout 85258 changed my life.", "Shout 85258"),
     # guards for this round's own rules (these passed on 3d4375f too)
     ("and said hes at the max on child support", "max"),
     ("reaccionar.\xa0¿Sera normal?Parece que no puedo experimentar ninguna otra emoción que\nno sea ansiedad, ni si "

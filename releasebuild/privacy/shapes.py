@@ -123,6 +123,7 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     (re.compile(rf"\bUSN?S\s+{CAP}[a-z]+(?:\s+{CAP}[a-z]+)?\b"), 0.85, False),
     (re.compile(r"\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b"), 0.9, True),
 )
+LEADING_ADVERB = re.compile(r"([A-Z][a-z]+ly)\s+(?=[A-Z])")
 # A line of its own holding only a postcode and a town, in any case ("85989 saarijärvi", "724 85 borås").
 POSTCODE_LINE = re.compile(r"(?m)^[ \t]*(?:\d{4,6}|\d{3}\s\d{2}|\d{2}-\d{3})[ \t]+[^\W\d_][\w'’-]*"
                            r"(?:[ /-][^\W\d_][\w'’-]*){0,2}[ \t]*$")
@@ -231,7 +232,11 @@ class AddressBlockRecognizer(_Recognizer):
         strong += [(m.start(1), m.end(1), 0.85) for m in ADDRESS_FIELD.finditer(text) if m.group(1).strip()]
         strong += [(m.start(), m.end(), 0.75) for m in ADDRESS_FIELD_LINES.finditer(text)]
         for pattern in (POSTCODE_TOWN, TOWN_POSTCODE, POSTCODE_LINE):
-            strong += [(m.start(), m.end(), 0.75) for m in pattern.finditer(text) if self._code_town_ok(m.group())]
+            for match in pattern.finditer(text):
+                adverb = LEADING_ADVERB.match(match.group())  # "Honestly Shout 85258": no town starts so
+                start = match.start() + (adverb.end() if adverb and lexicon.common(adverb.group(1).lower()) else 0)
+                if self._code_town_ok(text[start:match.end()]):
+                    strong.append((start, match.end(), 0.75))
         strong += [(m.start(), m.end(), 0.75) for m in CODES.finditer(text)]
         for pattern, score in ((POSTCODE_CUE, 0.85), (BARE_POSTCODE, 0.5), (BUILDING, 0.6), (INTERSECTION, 0.75)):
             for match in pattern.finditer(text):
