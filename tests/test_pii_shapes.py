@@ -117,6 +117,7 @@ LEAKS = [
      ["thedogintheroom"]),
     ("a practice site with a name in it", "Stephanie C, MA, LPCC www.stephanietherapy.com", ["stephanietherapy"]),
     ("a profile path", "find me at instagram.com/erik_art if you want", ["instagram.com/erik_art"]),
+    ("a phone number in a link", "message me on https://wa.me/447700900123 tonight", ["447700900123"]),
     ("Georgia, the state", "Gulfstream in Georgia is close to me", ["Georgia"]),
     ("a practice's bare site of words", "I provide online counseling through proventherapy.com.", ["proventherapy"]),
     ("a US territory", "I am licensed in Texas and Puerto Rico, you can contact me", ["Puerto Rico"]),

@@ -786,8 +786,8 @@ class ChatUrlRecognizer(UrlRecognizer):
         return results
 
     def _public(self, url: str) -> bool:
-        if "@" in url or self.PERSONAL_PATH.search(url):
-            return False
+        if "@" in url or self.PERSONAL_PATH.search(url) or re.search(r"\d{7,}", url):
+            return False  # an account, a profile, or a number (wa.me/15551234567 is someone's phone)
         host = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).split("/", 1)[0].split(":", 1)[0].rstrip(".,;:!?)")
         if self.INSTITUTIONS.search(host):
             return True
