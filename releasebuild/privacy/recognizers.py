@@ -81,7 +81,7 @@ POSSESSIVE_HOME = re.compile(r"(?:['’]s|(?<=[sxz])['’])\s+(?:place|house|fla
                              r"parents|birthday|party|wedding|funeral)\b")
 # After a name that opens a sentence, a verb: "Gunilla thinks", "Sevim blocked me", "Vidar and I share".
 # (What people do, not what things do: "Sleepio helps" and "Zoloft is" are no one's.)
-SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[A-Z][^\W\d_]+)?\s+(?:thinks|thought|wants|wanted|says|said|knows|knew|"
+SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[^\W\d_a-z][^\W\d_]+)?\s+(?:thinks|thought|wants|wanted|says|said|knows|knew|"
                                 r"feels|felt|loves|hates|keeps|kept|texted|texts|called|calls|blocked|posted|told|tells|came|comes|"
                                 r"went|goes|left|asked|asks|moved|lives|lived|works|worked|cried|laughed|yelled|and I|"
                                 r"and me)\b")
@@ -304,9 +304,8 @@ class ChatNameRecognizer(EntityRecognizer):
                or (shape == "title" and POSSESSIVE_OF.match(text, match.end() - _possessive_length(word)))
                or POSSESSIVE_HOME.match(text, match.end() - _possessive_length(word)))
         # a listed first name that is no English word ("sven", not "love"), though frequent as a name
-        name_only = lower not in WORD_NAMES and not lexicon.name_word(lower) and (
-            lower in self.names or not lexicon.vocabulary(lower)
-            or not (lexicon.common(lower) and lower in lexicon.words("vocabulary.txt")))
+        name_only = lower not in WORD_NAMES and not (lexicon.common(lower) and lexicon.name_word(lower)) and (
+            lexicon.first_name(lower) or not lexicon.vocabulary(lower))
         chat_cue = shape == "lower" and (PERSON_VERB_CUE.search(before) or (SUBJECT_CUE.search(before) and name_only))
         if lower in self.common or (lower not in self.names and lexicon.vocabulary(lower)):
             if cue and shape == "title":
@@ -732,10 +731,12 @@ def pattern_recognizers() -> list[EntityRecognizer]:
     """Presidio's own recognizers for the pattern entity types (context words boost them)."""
     phone_shape = PatternRecognizer(
         "PHONE_NUMBER", name="NanpShapeRecognizer", context=PHONE_CONTEXT, patterns=[Pattern(
-            "NANP shape", r"(?<![\w-])(?:\+?1[-. ]|001[-. ])?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}(?:\s?x\d{1,5})?\b", 0.4)])
+            "NANP shape", r"(?<![\w-])(?:\+?1[-. ]|001[-. ])?(?:\(\d{3}\)[-. ]?|\d{3}[-. ])\d{3}[-. ]\d{4}"
+            r"(?:\s?x\d{1,5})?\b", 0.4)])
     international = PatternRecognizer(
         "PHONE_NUMBER", name="InternationalPhoneShapeRecognizer", context=PHONE_CONTEXT, patterns=[Pattern(
-            "+country code", r"(?<![\w+])\+\d{1,3}[ .-]?(?:\(0?\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}\b", 0.6),
+            "+country code", r"(?<![\w+])(?:\+\d{1,3}|\(\+\d{1,3}\))[ .-]?(?:\(0?\d{1,4}\)[ .-]?)?\d{1,4}"
+            r"(?:[ .-]?\d{2,4}){1,4}\b", 0.6),
             Pattern("grouped digits", r"(?<![\w-])\(?0\d{1,4}\)?[ .-]\d{2,4}(?:[ .-]\d{2,4}){1,3}\b", 0.4)])
     return [EmailRecognizer(), PhoneRecognizer(supported_regions=PHONE_REGIONS), phone_shape, international,
             UsSsnRecognizer(), CreditCardRecognizer(), LuhnRecognizer(), UpperCaseIbanRecognizer(), IpRecognizer(),

@@ -23,7 +23,7 @@ WORDCHARS = r"[\w'’.-]"
 SUFFIX_STREET = (r"(?:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad|markt|straat|laan|"
                  r"gracht|plein|kade|singel|dreef|steeg|gatan|vägen|gata|väg|veien|vegen|gaten|vej|gade|stræde|torget|"
                  r"tie|katu|polku|kuja|utca|útca|ulice|sokak|sokağı|caddesi|bulvarı|roa|hagen|bakken|lia|åsen|stien|svingen|"
-                 r"vejen|tunet|haugen|løkka|jordet|myra|berget|kroken|grenda|lunden|plassen|ringen|tangen|toppen|vollen|"
+                 r"vejen|engen|flata|tunet|haugen|løkka|jordet|myra|berget|kroken|grenda|lunden|plassen|ringen|tangen|toppen|vollen|"
                  r"vænget|parken|stedet|gränd|backen|stigen|leden|torg|bulevardi|havna|kaari|rinne|puisto|polku|raitti)")
 PREFIX_STREET = (r"(?:calle|c/|avenida|avda\.?|av\.|rua|r\.|travessa|alameda|praça|largo|estrada|rodovia|via|viale|"
                  r"piazza|piazzale|corso|vicolo|largo|strada|rue|avenue|av|boulevard|bd|bld|chemin|allée|allee|place|"
@@ -46,11 +46,11 @@ ENGLISH_STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|b
                   r"wells?|marg|nagar|colony|chowk|enclave|esplanade|parade|promenade|rise|ridge|retreat|outlook|vale|"
                   r"wynd|circuit|chase|concourse|boardwalk|grange|stairs|strip|quays?|gate|glade|hollow|nook|reach|"
                   r"link|mall|arcade|bend|bypass|causeway|dell|domain|fairway|lookout|meander|pathway|pocket|"
-                  r"steps|strand|tarn|tor|towers|walkway|waters|wharf|yard|layout|cross|points|course)")
+                  r"steps|strand|tarn|tor|towers|walkway|waters|wharf|yard|layout|cross|points|course|quadrant|follow)")
 # Street types that are everyday words: "10 - either way", "1-10 how well" are no address without a capital.
 EVERYDAY_STREET_WORDS = frozenset("""well wells way ways run walk rest point view views park pass track center common
 lights locks keys falls place row close square path crossing spur loop cross gate link reach end strip steps rise
-chase mall yard bend edge top green haven""".split())
+chase mall yard bend edge top green haven follow""".split())
 # A flat, floor or door after a street line: "apt 3C", "apto 1159", "Int. 11", "3º izq.", "3. OG", "кв. 159".
 UNIT_AFTER = (r"(?:,?\s*(?:apt|apto|apartment|suite|ste|unit|flat|room|rm|int|interior|dpto|depto|piso|andar|bloco|"
               r"casa|kv|кв|scala|sc|piano|interno|lote|lt|mz|manzana|#)\.?\s*[:#]?\s*\w+"
@@ -91,10 +91,12 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     (re.compile(r"(?i)\b(?:\d{1,5}\s+)?[a-z]+-(?:ro|gil|daero)\b(?:\s+\d{1,5}(?:-\d{1,4})?)?"), 0.8, False),
     # Turkish in any case: yorulmaz cad. no:15/2, şama sokak no 89
     (re.compile(r"(?i)\b(?:[^\W\d_][\w'’-]+\s+(?:mahallesi|mah\.),?\s+)?[^\W\d_][\w'’-]+\s+(?:sokak|sokağı|sok\.|"
-                r"caddesi|cad\.|bulvarı|blv\.|yolu),?\s*no\s*:?\s*\d{1,5}(?:/\d{1,4})?"), 0.8, True),
+                r"caddesi|cad\.|bulvarı|blv\.|yolu),?\s*no\s*:?\s*\d{1,5}(?:/\d{1,4})?(?:\s*d\s*:\s*\d{1,4})?"),
+     0.8, True),
     # Turkish: Yıldız Mahallesi, Ergül Sokak No 69 / Yılmaz Cad. No:116/7 / Bahçelievler Mah. Yüksel Sok. No: 103
     (re.compile(rf"(?:\b{CAP}[\w'’-]+\s+(?:Mahallesi|Mah\.),?\s+)?\b{CAP}[\w'’-]+\s+(?:Sokak|Sokağı|Sok\.|Caddesi|"
-                r"Cad\.|Bulvarı|Blv\.|Yolu)(?:,?\s*No\s*:?\s*\d{1,5}(?:/\d{1,4})?)?"), 0.8, False),
+                r"Cad\.|Bulvarı|Blv\.|Yolu)(?:,?\s*No\s*:?\s*\d{1,5}(?:/\d{1,4})?(?:\s*D\s*:\s*\d{1,4})?)?"),
+     0.8, False),
     # Russian and transliterated: ул. Подгорная, д. 77, кв. 159 / per. Shishkina, d. 9, kv. 95 / г. Ялуторовск
     (re.compile(r"(?i:\b(?:ул|бул|пер|просп|пр|пр-т|наб|пл|ш|per|ul|bul|pr|prosp|nab|pl|sh|proezd)\.)\s*[^\W\d_][\w'’-]*"
                 r"(?:\s[^\W\d_][\w'’-]*)?(?:,\s*(?i:д|d|дом)\.?\s*\d{1,4}[^\W\d_]?(?:,\s*(?i:кв|kv|стр|корп|k)\.?\s*"
@@ -114,8 +116,8 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
                 rf"\s+)*{CAP}[\w'’-]*(?:\s+(?:(?:de|del|la|las|los)\s+)*{CAP}[\w'’-]*){{0,3}}"), 0.75, False),
     # PO Box 123, Apt 4B, Suite 200, Flat 3, Unit 7
     (re.compile(r"\b(?:p\.?\s?o\.?\s+box|postfach|apartado(?: de correos)?|caixa postal|casilla(?: de correos?)?|"
-                r"boîte postale|postbus|postboks|apt|apto|apartment|suite|ste|unit|flat|studio)\.?\s*#?\s*"
-                r"\d+[A-Za-z]?\b",
+                r"boîte postale|postbus|postboks|apt|apto|apartment|suite|ste|unit|flat|studio|(?-i:Box))\.?\s*#?\s*"
+                r"\d+(?:-\d{1,4})?[A-Za-z]?\b",
                 re.IGNORECASE), 0.7, True),
     (re.compile(r"\b(?:BP|CP|CS)\s+\d{1,5}\b(?!\s*/)"), 0.7, True),
     # Military: PSC 1234, Box 5678 / Unit 1234 Box 5678 / CMR 450 Box 12 / USNS Harmon / USS Nimitz
@@ -462,7 +464,8 @@ ID_CUE = (r"(?:driver'?s?|driving|drivers?)\s+licen[cs]e|\bDL\b|licen[cs]e|passp
           r"account|acct|case|claim|reference|ref|record|routing|sort code|employee|student|badge|permit|visa|"
           # the national numbers' own names (Nordic, Irish, Mexican, Korean, Turkish, Polish, German, French, ...)
           r"fødselsnummer|f\u00f8dselsnr|personnr|henkilötunnus|\bhetu\b|kennitala|\bCPR\b|\bPPSN?\b|\bCURP\b|\bRFC\b|"
-          r"\bRRN\b|kimlik|dowód(?: osobisty)?|personalausweis\w*|steuer-?id|\bINN\b|\bSNILS\b|\bCNP\b|\bOIB\b|"
+          r"\bRRN\b|kimlik|dowód(?: osobisty)?|personalausweis\w*|steuer-?id|versicherten\w*|\bINN\b|\bSNILS\b|"
+          r"\bCNP\b|\bOIB\b|"
           r"\bEGN\b|\bJMBG\b|\bAMKA\b|\bAFM\b|\bNIR\b|sécu(?:rité sociale)?|\bAHV\b|\bAVS\b|\bNISS\b|"
           r"\bDUI\b|\bRUT\b|\bCUIL\b|\bCUIT\b|\bNIK\b|\bNRIC\b|\bHKID\b|my ?number|身份证号?|住民登録番号")
 ID_VALUE = (r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,20}[A-Z0-9]|\d{2,4}(?:[ .-]\d{2,6}){1,4}|"
@@ -473,7 +476,8 @@ ID_AFTER_CUE = re.compile(rf"(?i:(?:{ID_CUE})(?:,?\s*(?:number|num|no|nr|#|code|
 # for my PPSN over the phone and I gave them 6719238T", "do u need my henkilötunnus its 021274-274w".
 NATIONAL_ID_NAMES = (r"passport|driver'?s licen[cs]e|health card|social security|seguridad social|"
                      r"fødselsnummer|personnr|personnummer|henkilötunnus|\bhetu\b|kennitala|\bCPR\b|\bPPSN?\b|"
-                     r"\bCURP\b|\bRFC\b|\bRRN\b|kimlik|dowód(?: osobisty)?|personalausweis\w*|steuer-?id|\bSNILS\b|"
+                     r"\bCURP\b|\bRFC\b|\bRRN\b|kimlik|dowód(?: osobisty)?|personalausweis\w*|steuer-?id|"
+                     r"versicherten\w*|\bSNILS\b|"
                      r"\bCNP\b|\bOIB\b|\bEGN\b|\bJMBG\b|\bAMKA\b|\bAFM\b|\bNIR\b|\bAHV\b|\bNISS\b|\bPESEL\b|"
                      r"\bDNI\b|\bNIE\b|\bNIF\b|\bCPF\b|aadhaa?r|\bBSN\b|codice fiscale|\bSIN\b|\bTFN\b|\bNINO\b")
 ID_LATER = re.compile(rf"(?i:(?:{NATIONAL_ID_NAMES})[^\n.!?\d]{{0,50}}?)" + ID_VALUE.replace("[A-Z", "[A-Za-z")
@@ -555,7 +559,7 @@ PHONE_CUE = re.compile(
     r"(?i:\b(?:phone|tel|telephone|mobile|cell(?:phone)?|number|callback|call me(?: on| at| @)?|"
     r"te?xt me(?: on| at| @)?|reach me(?: on| at| @)?|whatsapp|line|changed to|contact)\b[^\n\d+(]{0,12}?)"
     r"((?:\+|\(\+?)?\d[\d().-]*(?: \d[\d().-]*){0,5}\d)(?!\d)")
-PHONE_ON = re.compile(r"(?i:\b(?:try|reach|call|text|ring|message)\b[^\n.!?]{0,40}?\bon\s+)"
+PHONE_ON = re.compile(r"(?i:\b(?:try|reach|call|text|ring|message)\b[^\n.!?]{0,40}?\b(?:on|at)\s+)"
                       r"((?:\+|\(\+?)?\d[\d().-]*(?: \d[\d().-]*){0,5}\d)(?!\d)")
 EXTENSION = re.compile(r"(?i)(?<=\d)\s*(\(?(?:ext\.?|extension|x)\s*\d{1,6}\)?)")
 
