@@ -107,7 +107,6 @@ LEAKS = [
     ("street with a direction", "Jerome's place is 1362-146 Queen Street East, North Whitney", ["Queen Street East"]),
     ("postcode and town in lower case", "i typed it out\nstrandgata 10\n2612 mariahamn\nis that enough", ["2612"]),
     ("holiday with a year", "Halloween 2014 was when it all started", ["Halloween 2014"]),
-    ("a town and postcode after an adverb", "Hopefully Beverly Hills 90210 is nice", ["90210"]),
     ("name opening a sentence, its surname in another script's letters", "Ayşeana Ülker came over on monday",
      ["Ayşeana Ülker"]),
     ("phone with its area code glued to the number", "my cell is (657)398-8699 and his is (265)993-2446x525",
@@ -124,7 +123,8 @@ LEAKS = [
      ["sven gunnarsson"]),
     ("contact entry", "Phileine - +3194-9835051 - she's the one to call", ["Phileine"]),
     ("two fields on one line", "SURNAME: HAUGEN   FORENAME: ANDREAS\nDOB: 07.02.1952", ["HAUGEN", "ANDREAS"]),
-    # guards for this round's own rules: a public site is kept, someone's still is not
+    # guards for this round's own rules (these passed on 3d4375f too): someone's site, state or number stays redacted
+    ("a town and postcode after an adverb", "Hopefully Beverly Hills 90210 is nice", ["90210"]),
     ("a blog on a platform", "she wrote about it: https://thedogintheroom.wordpress.com/2016/06/20/service-dog/",
      ["thedogintheroom"]),
     ("a practice site with a name in it", "Stephanie C, MA, LPCC www.stephanietherapy.com", ["stephanietherapy"]),
@@ -181,9 +181,9 @@ KEPT = [
     ("And abuse survivor and author, Kellie Jo Holly, offers other examples", "Kellie Jo Holly"),
     ("The CDC is a great resource as well as the John Hopkins site which tracks it", "John"),
     ("perhaps by calling 800-273-8255. They may be able to help", "800-273-8255"),
-    ("That is a cute name! I have a dog named Mamoa, he was a rescue", "Mamoa"),
     ("Honestly Shout 85258 changed my life.", "Shout 85258"),
     # guards for this round's own rules (these passed on 3d4375f too)
+    ("That is a cute name! I have a dog named Mamoa, he was a rescue", "Mamoa"),
     ("and said hes at the max on child support", "max"),
     ("reaccionar.\xa0¿Sera normal?Parece que no puedo experimentar ninguna otra emoción que\nno sea ansiedad, ni si "
      "quiera por mí misma.", "quiera"),
