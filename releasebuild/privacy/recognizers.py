@@ -380,7 +380,7 @@ class ChatNameRecognizer(EntityRecognizer):
         titled = _shape(word) != "lower" and (not lexicon.vocabulary(lower) or lexicon.surname(lower))
         if _shape(word) == "lower" and text[end - 1:end].islower() and not lexicon.not_a_name(lower) and (
                 not ENGLISH_ENDING.search(lower)):
-            known = True  # "honestly tamara khokhlova is": a word no list has, after a first name in lower case
+            known = True  # "ok so tamara khokhlova keeps": a word no list has, after a first name in lower case
         if initial and _shape(word) != "lower":
             titled = True
         if (known or titled) and lower not in STOP_WORDS:
