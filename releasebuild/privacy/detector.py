@@ -176,7 +176,7 @@ class Detector:
         return self._scan(texts)
 
     def _scan(self, texts: Sequence[str]) -> list[list[Finding]]:
-        from releasebuild.privacy.lexicon import kept_spans, public_figure_spans
+        from releasebuild.privacy.lexicon import kept_spans
         from releasebuild.privacy.recognizers import candidates, public_reference
 
         analyzer = self._engine()
@@ -188,7 +188,7 @@ class Detector:
             results = analyzer.analyze(text, language="en", entities=wanted[index], nlp_artifacts=nlp_artifacts,
                                        score_threshold=SCORE_FLOOR)
             named = [r for r in results if r.entity_type in NAME_OR_PLACE]
-            kept = kept_spans(text) + public_figure_spans(text) if named else []
+            kept = kept_spans(text) if named else []
             # a date or a name inside a web address is part of it: the address is judged whole (a public
             # newspaper's /2016/05/29/ page names no one)
             links = [(r.start, r.end) for r in results if r.entity_type == "URL"]

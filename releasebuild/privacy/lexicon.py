@@ -152,22 +152,19 @@ class TermIndex:
 
 
 @cache
-def _index(file: str) -> TermIndex:
-    return TermIndex([line for line in (DATA / file).read_text(encoding="utf-8").splitlines()
+def _kept_terms() -> TermIndex:
+    """The must-survive clinical vocabulary and the public figures, in one index: one pass over a text finds both."""
+    return TermIndex([line for file in ("keep_terms.txt", "public_figures.txt")
+                      for line in (DATA / file).read_text(encoding="utf-8").splitlines()
                       if line and not line.startswith("#")])
 
 
 def kept_spans(text: str) -> list[tuple[int, int]]:
-    """Where the must-survive clinical vocabulary occurs (keep_terms.txt: medications, diagnoses, scales, groups,
-    apps, chat words): a name or place found inside one of these is the term, not someone."""
-    return _index("keep_terms.txt").spans(text)
-
-
-def public_figure_spans(text: str) -> list[tuple[int, int]]:
-    """Where a public figure is named (public_figures.txt: politicians, artists, athletes, authors, therapy writers,
-    fictional characters, brands named after someone): a name found inside one of these is that figure, mentioned
-    in passing, not a participant. The list leaves out names many private people carry."""
-    return _index("public_figures.txt").spans(text)
+    """Where a name or place found is not someone's: a term of the must-survive clinical vocabulary (keep_terms.txt:
+    medications, diagnoses, scales, groups, apps, chat words) or a public figure mentioned in passing
+    (public_figures.txt: politicians, artists, athletes, authors, therapy writers, fictional characters, brands named
+    after someone; the list leaves out names many private people carry)."""
+    return _kept_terms().spans(text)
 
 
 @cache
@@ -180,10 +177,6 @@ def _stop_words() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
             by_language.setdefault(language, set()).add(word)
     english = frozenset(by_language.pop("en"))
     return english, {language: frozenset(words) for language, words in by_language.items()}
-
-
-def english_stop_word(lower: str) -> bool:
-    return lower in _stop_words()[0]
 
 
 STOP_VOTES = 3  # this many stop words of one other language, and twice English's, make a passage foreign

@@ -789,7 +789,8 @@ class ChatUrlRecognizer(UrlRecognizer):
     def _public(self, url: str) -> bool:
         if "@" in url or self.PERSONAL_PATH.search(url) or re.search(r"\d{7,}", url):
             return False  # an account, a profile, or a number (wa.me/15551234567 is someone's phone)
-        host = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).split("/", 1)[0].split(":", 1)[0].rstrip(".,;:!?)")
+        site, _, page = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).partition("/")
+        host = site.split(":", 1)[0].rstrip(".,;:!?)")
         if self.INSTITUTIONS.search(host):
             return True
         labels = host.lower().removeprefix("www.").split(".")
@@ -797,8 +798,7 @@ class ChatUrlRecognizer(UrlRecognizer):
             return False  # a profile, a blog on a platform: someone's
         # a page deep in a site of words is an article or a resource; the bare site may be a practice's own
         # (proventherapy.com under a therapist's answer), which names the practice as surely as its owner's name
-        page = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).split("/", 1)[1:]
-        deep = bool(page) and bool(page[0].strip("/#?"))
+        deep = bool(page.strip("/#?"))
         names = labels[:-1]  # every label but the top-level domain: "mayas-notes.example.net" is Maya's
         words = all(_words_only(part) for label in names for part in label.split("-"))
         return words and (deep or (len(names) == 1 and len(names[0]) <= 5))

@@ -12,10 +12,16 @@ from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from releasebuild.privacy import lexicon
 
 DIGIT = re.compile(r"\d")
+
+
+def _stop_word(lower: str) -> bool:
+    """An English function word ("at", "the", "by"): never part of a street's or a corner's name."""
+    return lower in STOP_WORDS
 CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"  # a capital, Latin scripts with diacritics
 TOWN_INITIAL = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž]|[^\W\d_A-Za-zÀ-ɏ])"  # a capital, or any letter of a script without case
 WORDCHARS = r"[\w'’.-]"
@@ -281,7 +287,7 @@ class AddressBlockRecognizer(_Recognizer):
                          if not re.fullmatch(PARTICLES, word.lower())]
                 number = re.search(r"\d", match.group()) or LEADING_NUMBER.search(
                     match.string[max(0, match.start() - 12):match.start()])
-                return bool(number) and bool(names) and not lexicon.english_stop_word(names[0])
+                return bool(number) and bool(names) and not _stop_word(names[0])
             return bool(re.search(r"\d", match.group()) or PREFIX_NAMED.match(match.group()))
         if index == 1 and first is not None and lexicon.common(first.group().lower()):
             return False  # "the roaring 20s", "a ring 3 times": an English word that ends like "-ring" or "-weg"
@@ -310,7 +316,7 @@ class AddressBlockRecognizer(_Recognizer):
         for match in CORNER.finditer(text):
             found, end = match.group(1), match.end(1)
             last = re.search(r"\s+([^\W\d_]+)\.?$", found)
-            if last and lexicon.english_stop_word(last.group(1).lower()):  # "at 9th ave and 23rd by the bus"
+            if last and _stop_word(last.group(1).lower()):  # "at 9th ave and 23rd by the bus"
                 found, end = found[:last.start()], end - (len(found) - last.start())
             if AddressBlockRecognizer._corner_ok(found):
                 yield match.start(1), end, 0.75
@@ -320,7 +326,7 @@ class AddressBlockRecognizer(_Recognizer):
         """Two streets, not "at school and work": a street word or an ordinal in it, and no function word."""
         words = [w.lower().rstrip(".") for w in re.findall(r"[\w.]+", found) if w.lower() not in ("and",)]
         streets = [w for w in words if w in CORNER_STREET_WORDS or re.fullmatch(r"\d{1,3}(?:st|nd|rd|th)", w)]
-        return bool(streets) and not any(lexicon.english_stop_word(w) for w in words if w not in streets)
+        return bool(streets) and not any(_stop_word(w) for w in words if w not in streets)
 
     @staticmethod
     def _code_town_ok(found: str) -> bool:
@@ -409,7 +415,7 @@ class FormNameRecognizer(_Recognizer):
             titled = all(word[:1].isupper() for word in value.split())
             named_field = "name" in text[match.start():match.start(1)].lower()
             named = any(lexicon.first_name(w) or lexicon.surname(w) for w in words)  # "GP: Dr Smith"
-            sentence = len(words) >= 3 and any(lexicon.english_stop_word(w) for w in value.split() if w.islower())
+            sentence = len(words) >= 3 and any(_stop_word(w) for w in value.split() if w.islower())
             if value and not sentence and ((titled and (named_field or named)) or listed or not all(
                     lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
                 yield "PERSON", match.start(1), match.start(1) + len(value), 0.85
