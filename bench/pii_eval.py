@@ -194,13 +194,13 @@ def print_synthetic(results: dict[str, dict[str, Any]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-stock", action="store_true", help="skip Presidio out of the box (slower)")
-    parser.add_argument("--half", choices=["tuning", "dev", "report", "all"], default="all",
-                        help="dev: a second tuning half, written later by other helpers (evaluation/pii/README.md)")
+    parser.add_argument("--half", choices=["tuning", "dev", "dev2", "report", "all"], default="all",
+                        help="dev, dev2: more tuning halves, written later by other helpers (evaluation/pii/README.md)")
     args = parser.parse_args()
     systems = {"ours": ours()}
     if not args.no_stock:
         systems["stock"] = stock()
-    halves = ["tuning", "dev", "report"] if args.half == "all" else [args.half]
+    halves = ["tuning", "dev", "dev2", "report"] if args.half == "all" else [args.half]
     synthetic_halves = [half for half in halves if (EVAL / f"{half}.jsonl").exists()]
     if synthetic_halves:
         print_synthetic({(half, name): synthetic(predict, half) for half in synthetic_halves
@@ -208,7 +208,7 @@ def main() -> int:
     print("real conversations (ESConv turns, CounselChat questions and answers; labelled offsets)")
     print(f"{'half':8} {'system':6} {'texts':>6} {'redactions':>10} {'are PII':>8} {'PII recall':>10} "
           f"{'w/o ages, years':>15}  not PII, by type")
-    for half in halves:
+    for half in [half for half in halves if half != "dev2"]:  # dev2 is synthetic only
         for name, predict in systems.items():
             r = real(predict, half)
             print(f"{half:8} {name:6} {r['texts']:6d} {r['redactions']:10d} {_pct(r['pii_share']):>8} "

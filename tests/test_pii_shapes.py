@@ -135,6 +135,16 @@ LEAKS = [
     ("a US territory", "I am licensed in Texas and Puerto Rico, you can contact me", ["Puerto Rico"]),
     ("a city and a state code", "I live in Las Vegas NV USA which was real hard", ["NV"]),
     ("a word that is a name after 'my name is'", "Hello. My name is Spike. What is yours?", ["Spike"]),
+    # fourth round (each fails on 8520874)
+    ("a surname that is also a word, after a title", "my appointment with Dr Andrews got moved", ["Andrews"]),
+    ("a spelled-out address in brackets", "write to ludo1987 [at] posteo [dot] de instead", ["ludo1987 [at] posteo"]),
+    ("an address with (at)", "mine is kasia_w(at)wp.pl if that helps", ["kasia_w(at)wp.pl"]),
+    ("an address spelled with at and dot", "reach me on mirela dot pop at yahoo dot ro", ["mirela dot pop at yahoo"]),
+    # guards for this round's own rules (these passed on 8520874 too)
+    ("a surname after a title", "Dr Okonkwo wants me to stay on the sertraline", ["Okonkwo"]),
+    ("a lower-case name after 'I'm', from a writer who capitalises", "Hi I'm sean. How are you doing today?",
+     ["sean"]),
+    ("a name owning something", "Marta's mum picked me up", ["Marta"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -192,6 +202,23 @@ KEPT = [
     ("Imagine being in the Doctor’s office and taking deep breaths.", "Doctor"),
     ("Nope i am a born again Christian", "Christian"),
     ("Let's hope January brings better things for all of us.", "January"),
+    # fourth round (each fails on 8520874)
+    ("I feel so much bette now. Thanks for listening.", "bette"),  # a slip, from a writer who capitalises
+    ("Sometimes I forget to clea my room. It piles up.", "clea"),
+    ("Thath's why I stopped going. It was too much.", "Thath"),  # a slip of "that's", which owns nothing
+    ("Another app I like is MyLife, it has short meditations.", "MyLife"),  # a brand in camel case
+    ("My sister lent me The Davinci Code last week.", "Davinci"),  # a title
+    ("Try the Gottman Card Decks app with your partner.", "Gottman Card"),
+    ("You could look on Craig's List for a cheaper one.", "Craig"),  # a brand
+    ("Our school only offers ELA and maths online.", "ELA"),  # an acronym in a lower-case sentence
+    ("the landlord knows about ADA guidelines", "ADA"),
+    ("You might notice things you would otherwise miss. Hope this helps!", "Hope"),
+    ("He passed away last month because of Corona, and I still can't believe it.", "Corona"),
+    ("I HATED high school. Every single day.", "HATED"),
+    ("it is a 1 million square foot warehouse", "1 million square"),
+    # guards for this round's own rules (these passed on 8520874 too)
+    ("I'm looking forward to meeting Mr Right one day.", "Right"),
+    ("We use MS Teams at work now.", "Teams"),
 ]
 
 

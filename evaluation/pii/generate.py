@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Generate the synthetic, labelled PII evaluation corpus: ``tuning.jsonl``, ``report.jsonl`` and ``dev.jsonl``.
+"""Generate the synthetic, labelled PII evaluation corpus: ``tuning.jsonl``, ``report.jsonl``, ``dev.jsonl`` and
+``dev2.jsonl``.
 
     python evaluation/pii/generate.py [--out-dir DIR] [--per-half N] [--half NAME ...]
 
-The three halves use pairwise disjoint template sets (``templates_tuning.py`` / ``templates_report.py`` /
-``templates_dev.py``) and different seeds.  ``dev`` is a second tuning half, written later and independently.
+The four halves use pairwise disjoint template sets (``templates_tuning.py`` / ``templates_report.py`` /
+``templates_dev.py`` / ``templates_dev2.py``) and different seeds.  ``dev`` and ``dev2`` are further tuning halves,
+each written later and independently.
 Every example seeds its own ``random.Random`` and every Faker it touches, so the output is byte-identical across
 runs (with the pinned ``faker==40.54.0``).  ``report.jsonl`` is frozen: never tune a detector on it.
 
@@ -32,10 +34,12 @@ import faker
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import templates_dev  # noqa: E402
+import templates_dev2  # noqa: E402
 import templates_report  # noqa: E402
 import templates_tuning  # noqa: E402
 from pii_values import (  # noqa: E402
     DATE_STYLES,
+    EXTRA_DATE_STYLES,
     FILLERS,
     NON_LATIN_LOCALES,
     SPAN_TYPES,
@@ -46,14 +50,18 @@ from pii_values import (  # noqa: E402
     Persona,
     Seg,
     card_number,
+    email_spelled,
     first_name_ending_s,
     format_date,
+    format_date_extra,
     iban_display,
+    initial_surname,
     intersection,
     ip_address,
     is_latin_text,
     military,
     personal_url,
+    phone_plain,
     random_date,
 )
 from template_spec import Template  # noqa: E402
@@ -64,6 +72,7 @@ HALVES = {
     "tuning": ("tun", templates_tuning, 11_000_000),
     "report": ("rep", templates_report, 22_000_000),
     "dev": ("dev", templates_dev, 33_000_000),
+    "dev2": ("dv2", templates_dev2, 44_000_000),
 }
 DEFAULT_PER_HALF = 2000
 LOCALE_WEIGHTS = {"en_US": 3, "en_GB": 2}
@@ -95,6 +104,8 @@ class Renderer:
     handle_at handle_bare url addr addr_c addr_nc addr_line street street_sn unit bldg city town state postcode
     po_box natid natid_label health health_label ssn passport dl iban dob dob_num dob_words dob_partial``.
     Other PII slots: ``card card12 card_long ipv4 ipv6 ip intersection mil mil_inline date date_words date_day``.
+    Used by the later halves only: ``nick`` (dev, dev2); ``name_init phone_plain email_spelled dob_more`` (person
+    slots) and ``date_more date_span`` (dev2 only).
     Fillers (never labelled): every key of ``pii_values.FILLERS`` and ``rank``.
     """
 
@@ -160,7 +171,7 @@ class Renderer:
 
     def _slot_nick(self, i: int) -> list[Seg]:
         """A nickname / short form of the person's first name ("Katarzyna" -> "Kat", "Kattie", "Kats").  Only the
-        ``dev`` templates use it, so it draws nothing from the rng of the other halves."""
+        ``dev`` and ``dev2`` templates use it, so it draws nothing from the rng of the tuning and report halves."""
         return [(nickname(self.c, self.person(i).name), "PERSON")]
 
     # contact
@@ -350,6 +361,50 @@ class Renderer:
 
     def _slot_date_day(self, i: int) -> list[Seg]:
         return self._fmt(self._event_date(), ("the_dth",))
+
+    # dev2-only slots: only ``templates_dev2`` uses them, so they draw nothing from the rng of the other halves.
+    def _slot_name_init(self, i: int) -> list[Seg]:
+        """First initial + surname: ``J. Kowalski``."""
+        return [(initial_surname(self.person(i).name), "PERSON")]
+
+    def _slot_phone_plain(self, i: int) -> list[Seg]:
+        """The person's phone typed without separators: ``+4915112345678``."""
+        return [(phone_plain(self.person(i).phone), "PHONE")]
+
+    def _slot_email_spelled(self, i: int) -> list[Seg]:
+        """The person's e-mail written out: ``anna dot nowak at gmail dot com``."""
+        return [(email_spelled(self.c, self.person(i).email), "EMAIL")]
+
+    def _extra_styles(self) -> tuple[str, ...]:
+        styles: tuple[str, ...] = EXTRA_DATE_STYLES
+        if self.native and self.c.locale in ("ja_JP", "zh_CN", "ko_KR"):
+            styles += ("cjk", "cjk")
+        return styles
+
+    def _fmt_extra(self, when: dt.date) -> list[Seg]:
+        style = self.c.rng.choice(list(self._extra_styles()))
+        if style == "cjk":
+            return format_date(when, style, self.c.locale, self.c.rng)
+        return format_date_extra(when, style, self.c.locale, self.c.rng)
+
+    def _slot_dob_more(self, i: int) -> list[Seg]:
+        """Date of birth in one of ``pii_values.EXTRA_DATE_STYLES`` (forms the older halves do not produce)."""
+        return self._fmt_extra(self.person(i).dob)
+
+    def _slot_date_more(self, i: int) -> list[Seg]:
+        return self._fmt_extra(self._event_date())
+
+    def _slot_date_span(self, i: int) -> list[Seg]:
+        """A date range: two DATE spans in the same style, 2-40 days apart (``3 May 2024 to 9 May 2024``)."""
+        c = self.c
+        start = self._event_date()
+        end = start + dt.timedelta(days=c.rng.randint(2, 40))
+        style = c.rng.choice(["num", "iso", "d_month_y", "month_d", "dth_of_month", "dot", "month_dth_y", "the_dth"])
+        sep = c.rng.choice([" to ", " until ", " - ", " through ", " till "])
+        seed = c.rng.getrandbits(32)  # the same sub-choices (padding, separator) for both ends
+        first = format_date(start, style, c.locale, random.Random(seed))
+        second = format_date(end, style, c.locale, random.Random(seed))
+        return first + [(sep, None)] + second
 
 
 _VOWELS = set("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýAEIOUYÀÁÂÃÄÅÆÈÉÊËÌÍÎÏÒÓÔÕÖØÙÚÛÜÝ")
@@ -554,7 +609,7 @@ def generate_half(name: str, per_half: int) -> list[dict[str, object]]:
 
 
 def check_disjoint() -> None:
-    """No two halves (tuning, report, dev) may share a template id or a template text."""
+    """No two halves (tuning, report, dev, dev2) may share a template id or a template text."""
     groups = {name: list(module.PII_TEMPLATES) + list(module.CLEAN_TEMPLATES)
               for name, (_prefix, module, _seed) in HALVES.items()}
     for name, group in groups.items():

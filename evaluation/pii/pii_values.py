@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import random
+import re
 import string
 import unicodedata
 import zlib
@@ -2198,3 +2199,81 @@ FILLERS: dict[str, tuple[str, ...]] = {
     "greet": ("Gday", "G'day", "hiya", "Hey", "hi", "Good Luck", "Morning", "Cheers", "yo", "Howdy", "Kia ora",
               "Evening all", "heya"),
 }
+
+
+# --------------------------------------------------------------------------------------------------------------
+# dev2-only value makers.  Only ``templates_dev2`` reaches these (through new slots), so they draw nothing from the
+# rng of the tuning / report / dev halves and leave those files byte-identical.
+# --------------------------------------------------------------------------------------------------------------
+
+EXTRA_DATE_STYLES = (
+    "dth_of_month_y", "month_y", "mm_yyyy", "dot_yy", "ymd_slash", "mon_d_y", "d_mon", "mon_dth", "short_noyear",
+    "yyyymmdd", "boxed",
+)
+
+
+def format_date_extra(d: dt.date, style: str, locale: str, rng: random.Random) -> Line:
+    """Date forms the older halves do not produce: ``4th of March, 1987``, ``March 1987``, ``03/1987``,
+    ``04.03.87``, ``1987/03/04``, ``Mar. 4, 1987``, ``4 Mar``, ``Mar 4th``, ``4/3`` (no year), ``19870304``,
+    ``04 03 1987`` (boxed form fields).  Day/month order follows the locale (month first for en_US only)."""
+    mdy = locale in MDY_LOCALES
+    month = MONTHS[d.month - 1]
+    mon = month[:3]
+    if style == "dth_of_month_y":
+        text = f"{ordinal(d.day)} of {month}{rng.choice([' ', ', '])}{d.year}"
+    elif style == "month_y":
+        text = f"{rng.choice([month, mon])} {d.year}"
+    elif style == "mm_yyyy":
+        text = f"{d.month:02d}/{d.year}" if rng.random() < 0.6 else f"{d.month}/{d.year}"
+    elif style == "dot_yy":
+        a, b = (d.month, d.day) if mdy else (d.day, d.month)
+        text = f"{a:02d}.{b:02d}.{d.year % 100:02d}"
+    elif style == "ymd_slash":
+        sep = rng.choice("/.")
+        text = f"{d.year}{sep}{d.month:02d}{sep}{d.day:02d}"
+    elif style == "mon_d_y":
+        text = f"{mon}. {d.day}, {d.year}" if rng.random() < 0.5 else f"{mon} {d.day} {d.year}"
+    elif style == "d_mon":
+        text = f"{d.day} {mon}" if rng.random() < 0.6 else f"{d.day}-{mon}"
+    elif style == "mon_dth":
+        text = f"{rng.choice([mon, month])} {ordinal(d.day)}"
+    elif style == "short_noyear":
+        a, b = (d.month, d.day) if mdy else (d.day, d.month)
+        text = f"{a}/{b}"
+    elif style == "yyyymmdd":
+        text = f"{d:%Y%m%d}"
+    elif style == "boxed":
+        a, b = (d.month, d.day) if mdy else (d.day, d.month)
+        text = f"{a:02d} {b:02d} {d.year}"
+    else:
+        raise ValueError(style)
+    return [(text, "DATE")]
+
+
+def phone_plain(phone: str) -> str:
+    """The same number typed as one run of digits (extension dropped, a leading ``+`` kept): ``+4915112345678``."""
+    base = re.sub(r"\s*(x|ext\.?)\s*\d+$", "", phone.strip())
+    digits = "".join(ch for ch in base if ch.isdigit())
+    return ("+" if base.startswith("+") else "") + digits
+
+
+def email_spelled(c: Ctx, email: str) -> str:
+    """An e-mail address written out to dodge filters: ``anna dot nowak at gmail dot com``, ``anna.nowak [at] gmail
+    [dot] com``, ``anna.nowak(at)gmail.com``."""
+    local, domain = email.split("@", 1)
+    style = c.rng.choice(["words", "words_domain", "brackets", "parens"])
+    if style == "words":
+        return f"{local.replace('.', ' dot ')} at {domain.replace('.', ' dot ')}"
+    if style == "words_domain":
+        return f"{local} at {domain.replace('.', ' dot ')}"
+    if style == "brackets":
+        return f"{local} [at] {domain.replace('.', ' [dot] ')}"
+    return f"{local}(at){domain}"
+
+
+def initial_surname(name: Name) -> str:
+    """First initial + surname (``J. Kowalski``); a native-script name keeps just its surname."""
+    if name.native or not name.first[:1].isalpha():
+        return name.last
+    return f"{name.first[0].upper()}. {name.last}"
+

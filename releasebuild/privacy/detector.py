@@ -32,7 +32,7 @@ NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "14"
+DETECTOR_VERSION = "15"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -177,7 +177,7 @@ class Detector:
 
     def _scan(self, texts: Sequence[str]) -> list[list[Finding]]:
         from releasebuild.privacy.lexicon import kept_spans
-        from releasebuild.privacy.recognizers import candidates, public_reference
+        from releasebuild.privacy.recognizers import candidates
 
         analyzer = self._engine()
         wanted = [candidates(text, self.entities) for text in texts]
@@ -192,10 +192,7 @@ class Detector:
             # a date or a name inside a web address is part of it: the address is judged whole (a public
             # newspaper's /2016/05/29/ page names no one)
             links = [(r.start, r.end) for r in results if r.entity_type == "URL"]
-            out[index] = _resolve([r for r in results if (r.entity_type not in NAME_OR_PLACE
-                                                          or not (public_reference(text, r.start, r.end)
-                                                                  or _inside(r, kept)))
-                                   and (r.entity_type in IN_LINKS or not _inside(r, links))])
+            out[index] = _resolve([r for r in results if not _names_no_one(text, r, kept, links)])
         return out
 
     def _scan_parallel(self, texts: Sequence[str], processes: int) -> list[list[Finding]] | None:
@@ -215,6 +212,19 @@ class Detector:
             gc.unfreeze()
             _WORKER = None
         return [findings for part in parts for findings in part]
+
+
+def _names_no_one(text: str, result: Any, kept: Sequence[tuple[int, int]], links: Sequence[tuple[int, int]]) -> bool:
+    """A finding that is part of a web address (judged whole), or a name or place that is a public reference, a
+    kept term, or a title or brand ("The Davinci Code")."""
+    from releasebuild.privacy.recognizers import public_reference, titled_thing
+
+    if result.entity_type not in IN_LINKS and _inside(result, links):
+        return True
+    if result.entity_type not in NAME_OR_PLACE:
+        return False
+    return (public_reference(text, result.start, result.end) or _inside(result, kept)
+            or (result.entity_type == "PERSON" and titled_thing(text, result.start, result.end)))
 
 
 def _inside(result: Any, spans: Sequence[tuple[int, int]]) -> bool:

@@ -19,6 +19,7 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 COUNT_UNITS = frozenset("""second seconds minute minutes min mins hour hours hr hrs day days week weeks month months
 year years yr yrs mile miles km kilometer kilometers kilometre kilometres meter meters metre metres foot feet
 session sessions step steps time times round rounds lap laps page pages dollar dollars pound pounds percent
+hundred hundreds thousand thousands million millions billion billions
 """.split())
 ELONGATED = re.compile(r"(.)\1\1+")
 PARTICLE_ENDING = re.compile(r"(?:up|out|off|on|in|down|over|away|back)$")
@@ -229,3 +230,12 @@ NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u
                        r"\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+"
                        r"(?:[ ·・][\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f"
                        r"\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+)*")
+
+
+@cache
+def top_level_domains() -> frozenset[str]:
+    """Top-level domains from the public suffix list snapshot tldextract ships (no download)."""
+    import tldextract
+
+    extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    return frozenset(suffix.rsplit(".", 1)[-1] for suffix in extract.tlds)

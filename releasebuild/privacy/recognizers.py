@@ -33,6 +33,7 @@ from releasebuild.privacy.shapes import structural_recognizers
 
 DATA = Path(__file__).with_name("data")
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+DIGIT = re.compile(r"\d")
 POSSESSIVE = re.compile(r"['’]s?$")
 
 # A pattern recognizer runs on a text only when its prefilter matches (the phone matcher is the slow one).
@@ -43,16 +44,17 @@ PREFILTERS: dict[str, re.Pattern[str]] = {
     "IBAN_CODE": re.compile(r"[A-Za-z]{2}\d{2}"),
     "IP_ADDRESS": re.compile(r"\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:"),
     "URL": re.compile(r"[A-Za-z0-9-]\.[A-Za-z]{2,}"),
-    "EMAIL_ADDRESS": re.compile(r"\w@\w"),
+    "EMAIL_ADDRESS": re.compile(r"\w@\w|[(\[{<]\s*at\s*[)\]}>]| at \S+ dot ", re.IGNORECASE),
 }
 # Words that put a candidate name or place in its role, in the few words before it.
 GREETING_CUE = r"\bmy name is|\bname'?s|\bnamed|\bcalled|\bcall me|\bi'?m|\bi am|\bthis is|\bthanks?(?: you)?|\bthx|" \
     r"\bhi|\bhey|\bhello|\bbye|\bdear|\bsincerely|\bregards|\bask for|\bspeak to|\bspeak with"
-RELATION_CUE = re.compile(r"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|miss|prof)\.?|\bmy (?:(?:best|old|ex|close) )?"
-                      r"(?:husband|wife|boyfriend|girlfriend|partner|son|daughter|brother|sister|mom|mum|mother|dad|"
-                      r"father|friend|boss|coworker|co-worker|colleague|therapist|counsel?lor|psychiatrist|aunt|uncle|"
-                      r"cousin|grandma|grandpa|grandmother|grandfather|ex|fiance|fiancee|roommate|neighbou?r|teacher|"
-                      r"doctor|nurse|stepdad|stepmom|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor)),?\s+$",
+RELATION_CUE = re.compile(r"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|prof)\.?|\bmiss|"
+                          r"\bmy (?:(?:best|old|ex|close) )?"
+                          r"(?:husband|wife|boyfriend|girlfriend|partner|son|daughter|brother|sister|mom|mum|mother|dad|"
+                          r"father|friend|boss|coworker|co-worker|colleague|therapist|counsel?lor|psychiatrist|aunt|uncle|"
+                          r"cousin|grandma|grandpa|grandmother|grandfather|ex|fiance|fiancee|roommate|neighbou?r|teacher|"
+                          r"doctor|nurse|stepdad|stepmom|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor)),?\s+$",
                           re.IGNORECASE)
 NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$", re.IGNORECASE)
 STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bcalls? (?:him|her|them)|\bi'?m called|"
@@ -73,9 +75,10 @@ SUBJECT_CUE = re.compile(r"\b(?:me n|me and|ok so|okay so)\s+$", re.IGNORECASE)
 # Before a name that is frequent as a word too, a verb that takes a person: "I just want Clare to leave".
 OBJECT_CUE = re.compile(r"\b(?:want|need|tell|told|let|make|made|help|see|saw|love|hate|miss|ask|asked|call|called|"
                         r"text|texted|met|meet|visit|visited|with|and)\s+$", re.IGNORECASE)
-# "Maks's place", "Tess' car", "Pia's mum": a possessive before a lower-case noun.
+# "Maks's place", "Tess' car", "Pia's mum", "Klaus' house": a possessive before a lower-case noun. Not "Thath's
+# why" (a slip of "that's"), nor "at McDonald's and" (a shop).
 POSSESSIVE_OF = re.compile(r"(?:['’]s|s['’]|(?<=[sxz])['’])\s+(?!(?:and|or|but|is|was|the|a|an|to|in|on|at|for|with|"
-                           r"so|miles)\b)[a-z]")  # "Klaus' house" too; "at McDonald's and" is a shop
+                           r"so|miles|why|what|how|when|where|because)\b)[a-z]")
 # Whose place or family it is, in lower-case chat too: "went to mariah's place", "at jo's mum's".
 POSSESSIVE_HOME = re.compile(r"(?:['’]s|(?<=[sxz])['’])\s+(?:place|house|flat|apartment|room|car|mum|mom|dad|"
                              r"parents|birthday|party|wedding|funeral)\b")
@@ -107,8 +110,10 @@ STRONG_PLACE_CUE = re.compile(r"\b(?:grew up in|moved to|moved from|moving to|li
                               r"courthouse in),?\s+$",
                               re.IGNORECASE)
 PLACE_CUE = re.compile(r"\b(?:in|from|to|near|outside|around|at|visit|visiting|moved|live|living|lives|born|"
-                       r"downtown|of|towards?)\s+(?:the\s+)?$", re.IGNORECASE)
+                       r"downtown|(?<!because )of|towards?)\s+(?:the\s+)?$", re.IGNORECASE)  # not "because of Corona"
 TITLE_BEFORE = re.compile(r"\b(?:dr|mr|mrs|ms|prof)\.?\s+$", re.IGNORECASE)
+# A title written as one (not "MS Teams"), on the name's line (not "10A Hillcrest Dr" above a town)
+TITLE_BEFORE_NAME = re.compile(r"\b(?:[Dd]r|DR|[Mm]rs?|MRS?|Ms|[Pp]rof|PROF)\.?[ \t]+$")
 TITLE = re.compile(r"^(?:dr|doctor|mr|mrs|ms|miss|prof)\.?\s", re.IGNORECASE)
 # Clinical and chat words spaCy's small model likes to call people or places.
 NOT_NAMES = frozenset("""
@@ -179,6 +184,20 @@ def _sentence_start(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?\n\"'(:"
 
 
+SENTENCE_INITIAL = re.compile(r"(?:^|[.!?]\s+|\n\s*)([^\W\d_])")
+
+
+@lru_cache(maxsize=8)
+def capitalising_writer(text: str) -> bool:
+    """Whether the writer uses capitals: most sentences start with one, or "I" is written big. Such a writer
+    capitalises names too, so a lower-case word there is a word or a slip ("clea my hands", "feel bette"), not
+    someone, unless a cue says it is ("my name is kaleigh", "Hi I'm sean")."""
+    initials = [match.group(1) for match in SENTENCE_INITIAL.finditer(text)]
+    big = sum(initial.isupper() for initial in initials) + len(re.findall(r"\bI\b", text))
+    small = sum(initial.islower() for initial in initials) + len(re.findall(r"\bi\b", text))
+    return big > small
+
+
 def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float) -> RecognizerResult:
     return RecognizerResult(entity, start, end, score, recognition_metadata={
         RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
@@ -191,14 +210,21 @@ DOMAIN_AROUND = re.compile(r"\.(?:com|org|net|edu|gov|io|co|us|uk|info|me|app)\b
 DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|these|those|some|any|no|not|very|quite|kinda|such)\s+$",
                                re.IGNORECASE)
 GLUED = re.compile(r"^([^\W\d_][a-z]{3,})[A-Z]")
+CAMEL_PART = re.compile(r"[A-Z][a-z]+")
 # "Ben & Jerry's", "Marks and Spencer's": a shop or a brand, not two people (their "kids" would follow in lower case)
 BRAND_PAIR = re.compile(r"\b[A-Z][\w'’-]*\s+(?:&|and)\s+[A-Z][\w-]*['’]s\b(?!\s+[a-z])")
 
 
 def _glued(word: str) -> bool:
-    """A word and the next one's capital run together without a space ("JournalingB", "feelingsThe"): no name."""
+    """A word and the next one's capital run together without a space ("JournalingB", "feelingsThe"), or a brand
+    of words written in camel case ("MyLife", "BetterHelp"): no name ("McDonald", "DeShawn" have a name in them)."""
     glued = GLUED.match(word)
-    return glued is not None and lexicon.vocabulary(glued.group(1).lower())
+    if glued is not None and lexicon.vocabulary(glued.group(1).lower()):
+        return True
+    parts = [part.lower() for part in CAMEL_PART.findall(word)]
+    return (len(parts) >= 2 and "".join(parts) == word.lower()
+            and all(part in STOP_WORDS or (lexicon.vocabulary(part) and not lexicon.first_name(part))
+                    for part in parts))
 
 
 def _lower_case_around(text: str, match: re.Match[str]) -> bool:
@@ -283,10 +309,14 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.0
         before = text[max(0, match.start() - 40):match.start()]
         shape = _shape(word)
+        if shape != "lower" and TITLE_BEFORE_NAME.search(before) and len(lower) >= 2 and (
+                not lexicon.vocabulary(lower) or lower in self.surnames or lower in self.names):
+            return STRONG  # "Dr Smith wants me to", "Dr Washington", "Mr/Ms Kim"; not "Mr Right", "MS Teams"
+        if shape == "lower" and capitalising_writer(text) and not STRONG_NAME_CUE.search(before) and not (
+                NAME_CUE.search(before) and lexicon.first_name(lower) and not lexicon.vocabulary(lower)):
+            return 0.0
         if _glued(word) or (shape == "upper" and len(lower) <= 4 and not STRONG_NAME_CUE.search(before)
-                            and _lower_case_around(text, match)
-                            and (not lexicon.first_name(lower) or lexicon.vocabulary(lower)
-                                 or lexicon.name_word(lower))):
+                            and _lower_case_around(text, match)):
             return 0.0  # "Ideas:A.) JournalingB) PaintingC)": words run together; "a great TED talk": an acronym
         if ORGANISATION_AFTER.match(text, match.end()):
             return 0.0  # "a group called "Harry House"": an organisation named after someone
@@ -457,6 +487,31 @@ def public_reference(text: str, start: int, end: int) -> bool:
     return bool(AUTHOR_BEFORE.search(before) or READING_BEFORE.search(before) or EPONYM_AFTER.match(text[end:end + 30]))
 
 
+TITLE_WORD_AFTER = re.compile(r"(?:['’]s)? ([A-Z][a-z]{2,})\b(?![:'’])")
+
+
+def _digits_on_line(text: str, start: int, end: int) -> bool:
+    """Whether the line of a span holds a digit: an address or a form line, where words keep other rules."""
+    line_end = text.find("\n", end)
+    return DIGIT.search(text, text.rfind("\n", 0, start) + 1, line_end if line_end >= 0 else len(text)) is not None
+
+
+def titled_thing(text: str, start: int, end: int) -> bool:
+    """A name run on by a capitalised word that is no one's name is a title or a brand ("The Davinci Code",
+    "Craig's List", "the Gottman Card Decks app"): in prose, people do not capitalise the word after a person's
+    name. Not on a line with digits, where the next word may be part of an address ("Anderson Club", "Apt 2")."""
+    if _digits_on_line(text, start, end):
+        return False
+    possessive = POSSESSIVE.search(text[start:end])
+    after = TITLE_WORD_AFTER.match(text, end - (len(possessive.group()) if possessive else 0))
+    if after is None:
+        return False
+    word, owned = after.group(1).lower(), after.group().startswith(("'", "’"))
+    # a surname follows a first name ("Anna Baker"), never an owner ("Craig's List")
+    return (lexicon.vocabulary(word) and word not in STOP_WORDS and not lexicon.first_name(word)
+            and (owned or not lexicon.surname(word)))
+
+
 LANGUAGE_WINDOW = 400
 SENTENCE_BREAK = re.compile(r"[.!?¿¡\n]")
 SENTENCE_LETTERS = 40  # a shorter sentence's language is not told apart from its neighbours'
@@ -572,8 +627,12 @@ class ChatPlaceRecognizer(EntityRecognizer):
             if lower in STOP_WORDS or lower in GENERIC_BEFORE_FACILITY or common:
                 start = word.end()
         words = WORD.findall(text, start, match.end(1))
+        if words and any(_shape(w) == "upper" for w in words) and _lower_case_around(text, match):
+            return  # "I HATED high school": a shouted word, not a school's name
         if words:
             titled = all(_shape(w) != "lower" for w in words)
+            if not titled and capitalising_writer(text):
+                return  # "a friend from unior high school": a writer who capitalises names would here
             yield text.index(words[0], start), match.end(), 0.7 if titled else 0.55
 
     def _towns(self, text: str) -> Iterator[tuple[int, int, float]]:
@@ -620,6 +679,9 @@ class ChatPlaceRecognizer(EntityRecognizer):
             return 0.0  # "my partner lives in Canada" names no one; an address block's country line is found apart
         if name in self.common or name in STOP_WORDS or name in NOT_NAMES:
             return 0.7 if cue and titled and not _sentence_start(text, span[0].start()) else 0.0
+        if len(span) == 1 and _shape(span[0].group()) == "upper" and len(name) <= 4 and _lower_case_around(
+                text, span[0]):
+            return 0.0  # "aware of ADA guidelines": an acronym, not the town of Ada
         if cue:
             return 0.85
         return 0.7 if titled else 0.5
@@ -815,7 +877,7 @@ class ChatUrlRecognizer(UrlRecognizer):
         if any(re.fullmatch(r"\d+(?:am|pm)?", label, re.IGNORECASE) for label in labels):
             return False  # "until 3am.is that bad", "at 7.30.is": a time before a missing space
         tld = labels[-1]
-        if not (tld.islower() or tld.isupper()) or tld.lower() not in _suffixes():
+        if not (tld.islower() or tld.isupper()) or tld.lower() not in lexicon.top_level_domains():
             return False
         return not (len(labels) == 2 and lexicon.common(labels[0].lower()) and lexicon.common(tld.lower()))
 
@@ -846,15 +908,6 @@ def _segments(label: str) -> bool:
                 reachable[end] = True
                 break
     return reachable[-1]
-
-
-@cache
-def _suffixes() -> frozenset[str]:
-    """Top-level domains from the public suffix list snapshot tldextract ships (no download)."""
-    import tldextract
-
-    extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-    return frozenset(suffix.rsplit(".", 1)[-1] for suffix in extract.tlds)
 
 
 PHONE_CONTEXT = ["phone", "number", "call", "text", "cell", "mobile", "reach", "contact", "tel", "whatsapp"]

@@ -629,6 +629,34 @@ HANDLE_WORD = re.compile(r"is|was|the|a|an|me|my|it|and|or|to|on|at|in|of|for|wi
                          r"account|acct|password|[a-z]+(?:ing|ed|s)")
 
 
+SPELLED_AT = r"(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*| at )"
+SPELLED_DOT = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*| dot |\.)"
+EMAIL_PART = r"[A-Za-z0-9](?:[A-Za-z0-9_%+-]*[A-Za-z0-9])?"
+SPELLED_EMAIL = re.compile(rf"(?<![\w.@])({EMAIL_PART}(?:{SPELLED_DOT}{EMAIL_PART})*){SPELLED_AT}"
+                           rf"({EMAIL_PART}(?:{SPELLED_DOT}{EMAIL_PART})*){SPELLED_DOT}([A-Za-z]{{2,6}})\b",
+                           re.IGNORECASE)
+
+
+class SpelledEmailRecognizer(_Recognizer):
+    """EMAIL_ADDRESS spelled out to get past filters: "marc1994(at)mail.ru", "gang1981 [at] aol [dot] com",
+    "pauline_f at mail dot ru". A plain " at " needs a spelled " dot " and a mailbox that is no word ("I work at
+    amazon.com", "look at this dot com" are no addresses); the last part must be a top-level domain."""
+
+    ENTITIES = ("EMAIL_ADDRESS",)
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
+        for match in SPELLED_EMAIL.finditer(text):
+            spelled = match.group()[len(match.group(1)):]
+            bracketed = re.search(r"[(\[{<]\s*at\s*[)\]}>]", spelled, re.IGNORECASE) is not None
+            if match.group(3).lower() not in lexicon.top_level_domains():
+                continue
+            local, domain = match.group(1).lower(), match.group(2).lower()
+            if not bracketed and (re.search(r"(?i) dot ", spelled) is None or _stop_word(domain.split()[0])
+                                  or (lexicon.vocabulary(local) or _stop_word(local))):
+                continue  # "look at this dot com": words, not a mailbox ("jane_s", "evie dot peronne" are)
+            yield "EMAIL_ADDRESS", match.start(), match.end(), 0.9
+
+
 def structural_recognizers() -> list[Any]:
     return [AddressBlockRecognizer(), FormNameRecognizer(), NonLatinNameRecognizer(), IdNumberRecognizer(),
-            DatePolicyRecognizer(), UsernameRecognizer(), PhoneCueRecognizer()]
+            DatePolicyRecognizer(), UsernameRecognizer(), PhoneCueRecognizer(), SpelledEmailRecognizer()]
