@@ -140,6 +140,23 @@ LEAKS = [
     ("a spelled-out address in brackets", "write to ludo1987 [at] posteo [dot] de instead", ["ludo1987 [at] posteo"]),
     ("an address with (at)", "mine is kasia_w(at)wp.pl if that helps", ["kasia_w(at)wp.pl"]),
     ("an address spelled with at and dot", "reach me on mirela dot pop at yahoo dot ro", ["mirela dot pop at yahoo"]),
+    ("a door number where the sentence is about a home", "We're in the flat over the chemist, number 14, ring the "
+     "top bell", ["14"]),
+    ("a door number opening the sentence", "No. 52, the one opposite the school.", ["52"]),
+    ("a door number answering the question", "Operator: What number is the house?\nMaya: 17, please be quick",
+     ["17"]),
+    ("a shouted corner", "I'M AT OAK STREET AND 5TH AND I CAN'T BREATHE", ["OAK STREET AND 5TH"]),
+    ("surname first, as a register writes it", "Re: NOWAKOWSKI, Piotr - reviewed today", ["NOWAKOWSKI", "Piotr"]),
+    ("a patient field abbreviated", "Pt: Christian Mayer   DOB: 02.03.1980", ["Christian Mayer"]),
+    ("who someone lives with, as a field", "Lives with: Bilge (partner).", ["Bilge"]),
+    ("a speaker after a timestamp", "09:12 - Na Wen: are you there?", ["Na Wen"]),
+    ("the name someone goes by", "she goes by Pip online but her name is Philippa", ["Pip"]),
+    ("a surname that is a word too, from a department", "Jones from IT keeps asking me", ["Jones"]),
+    ("a handle after 'discord,'", "add me on discord, moth_kid22, I'm on most nights", ["moth_kid22"]),
+    ("a snake-case handle where the talk is of accounts", "she made another account, the newest is lily_draws_x",
+     ["lily_draws_x"]),
+    ("an initial and a surname after 'signed'", "it was signed B. Nwachukwu, Team Lead", ["B. Nwachukwu"]),
+    ("a lower-case initial and surname", "my new gp is k. brannigan i think", ["k. brannigan"]),
     # guards for this round's own rules (these passed on 8520874 too)
     ("a surname after a title", "Dr Okonkwo wants me to stay on the sertraline", ["Okonkwo"]),
     ("a lower-case name after 'I'm', from a writer who capitalises", "Hi I'm sean. How are you doing today?",
@@ -219,6 +236,11 @@ KEPT = [
     # guards for this round's own rules (these passed on 8520874 too)
     ("I'm looking forward to meeting Mr Right one day.", "Right"),
     ("We use MS Teams at work now.", "Teams"),
+    ("I had e. coli last year and it was awful", "coli"),
+    ("Post goes to the PO box now, not the house.", "Post"),
+    ("you can buy them anywhere, known as Plantain chips", "Plantain"),
+    ("I was on the phone, number 3 in the queue for an hour", "3"),
+    ("look at this dot com thing", "look at this dot com"),
 ]
 
 

@@ -58,13 +58,16 @@ RELATION_CUE = re.compile(r"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|prof)\.
                           re.IGNORECASE)
 NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$", re.IGNORECASE)
 STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bcalls? (?:him|her|them)|\bi'?m called|"
-                             r"\bsincerely|\bregards|"
+                             r"\bsincerely|\bregards|\bgo(?:es)? by|\bwent by|\baka|\ba\.k\.a\.?|"
+                             r"\bsigned(?: by)?|"
                              r"\baccount name|\baccount holder|\bname on (?:the )?(?:card|account)|\bcard ?holder),?"
                              r"\s+$", re.IGNORECASE)
-NAME_AFTER = re.compile(r"^,?\s+(?:said|says|told|asked|texted|called|yelled|and i|and me|is my|was my|gave me|"
+NAME_AFTER = re.compile(r"^,?\s+(?:(?:had|has)\s+(?:already\s+|just\s+)?(?=texted|called|told|asked))?"
+                        r"(?:said|says|told|asked|texted|called|yelled|and i|and me|is my|was my|gave me|"
                         r"here\b[.,!]|\(\d{1,3}\))"
                         # a contact entry: "Phileine - +3194-9835051", "try Gang at 15603396528"
                         r"|^\s+(?:[-–]\s+|at\s+|on\s+)\+?\(?\d[\d ().-]{6,}", re.IGNORECASE)
+NAME_AFTER_WINDOW = 30
 # Before a lower-case first name in chat, these make it a person ("i live with wyatt", "dont tell amy", "thinking
 # about amy") where the name is also a word of some dictionary.
 PERSON_VERB_CUE = re.compile(r"\b(?:live[sd]? with|living with|stay(?:ing|ed)? with|talk(?:ed|ing)? to|spoke to|"
@@ -84,10 +87,16 @@ POSSESSIVE_HOME = re.compile(r"(?:['’]s|(?<=[sxz])['’])\s+(?:place|house|fla
                              r"parents|birthday|party|wedding|funeral)\b")
 # After a name that opens a sentence, a verb: "Gunilla thinks", "Sevim blocked me", "Vidar and I share".
 # (What people do, not what things do: "Sleepio helps" and "Zoloft is" are no one's.)
-SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[^\W\d_a-z][^\W\d_]+)?\s+(?:thinks|thought|wants|wanted|says|said|knows|knew|"
+SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[^\W\d_a-z][^\W\d_]+)?(?:\s+from\s+(?:the\s+)?[\w&-]+)?"
+                                r"(?:\s+(?:always|never|just|still|also|really|then|already))?\s+(?:thinks|thought|wants|wanted|says|said|knows|knew|"
                                 r"feels|felt|loves|hates|keeps|kept|texted|texts|called|calls|blocked|posted|told|tells|came|comes|"
                                 r"went|goes|left|asked|asks|moved|lives|lived|works|worked|cried|laughed|yelled|and I|"
                                 r"and me)\b")
+
+
+PEOPLE_VERB_AFTER = re.compile(r"(?:\s+from\s+(?:the\s+)?[\w&-]+)?(?:\s+(?:always|never|just|still|also|really))?"
+                               r"\s+(?:thinks|thought|wants|wanted|says|said|knows|knew|feels|felt|loves|hates|keeps|"
+                               r"kept|texted|texts|called|calls|blocked|told|tells|asked|asks|cried|laughed|yelled)\b")
 
 
 def _possessive_length(word: str) -> int:
@@ -258,6 +267,7 @@ class ChatNameRecognizer(EntityRecognizer):
         # only what a cue says, where the text is not in English
         results = [r for r in results if r.score >= STRONG or _english_at(text, r.start)]
         results += self._hyphenated(text, scores)
+        results += self._initial_surname(text)
         for listing in NAME_LIST.finditer(text):  # "Anna, Piotr and Kasia": one name makes the others names
             items = list(WORD.finditer(text, listing.start(), listing.end()))
             items = [w for w in items if w.group().lower() not in ("and", "or")]
@@ -281,6 +291,25 @@ class ChatNameRecognizer(EntityRecognizer):
                     if _shape(item.group()) != "lower" or not lexicon.not_a_name(lower):
                         results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
+
+    def _initial_surname(self, text: str) -> list[RecognizerResult]:
+        """An initial and a surname ("signed G. Berengario", "Dr J. Griffin", "the new psychiatrist is s. mullaney"):
+        after a cue, or a listed surname that is no English word; in lower case only from a writer who does not
+        capitalise."""
+        found = []
+        for match in INITIAL_SURNAME.finditer(text):
+            words = [w.lower() for w in WORD.findall(match.group(2))]
+            before = text[max(0, match.start() - 40):match.start()]
+            cued = (STRONG_NAME_CUE.search(before) or NAME_CUE.search(before) or TITLE_BEFORE_NAME.search(before)
+                    or PERSON_VERB_CUE.search(before))
+            surnamed = all(lexicon.surname(w) and not lexicon.vocabulary(w) for w in words)
+            if match.group(1).islower() and (not match.group(2).islower() or capitalising_writer(text)
+                                             or not surnamed):
+                continue
+            if not (cued or surnamed) or any(lexicon.clinical(w) or w in STOP_WORDS for w in words):
+                continue
+            found.append(_result(self, "PERSON", match.start(), match.end(), 0.7))
+        return found
 
     def _hyphenated(self, text: str, scores: dict[int, float]) -> list[RecognizerResult]:
         """Names joined by a hyphen ("Anna-Liisa", "hans-theo", "Min-jae", "DO-HYEON"): one of their parts a listed
@@ -330,7 +359,7 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.0  # "I moved here from India": the country, whoever else is called so
         if not lexicon.first_name(lower):
             return self._unknown_word_score(text, match, before)
-        cue = (NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + 16])
+        cue = (NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW])
                or (shape == "title" and POSSESSIVE_OF.match(text, match.end() - _possessive_length(word)))
                or POSSESSIVE_HOME.match(text, match.end() - _possessive_length(word)))
         # a listed first name that is no English word ("sven", not "love"), though frequent as a name
@@ -376,7 +405,10 @@ class ChatNameRecognizer(EntityRecognizer):
         strong = STRONG_NAME_CUE.search(before)
         if titled and strong and not lexicon.clinical(lower):
             return 0.85  # "My name is Spike": a word, and this one's name
-        if (lexicon.vocabulary(lower) and not (possessive and lexicon.surname(lower))) or (
+        # a surname that is a word too is someone's when it owns something or does what only people do ("Jones from
+        # HR keeps asking"; not "Post goes to a box")
+        someone = possessive or (subject and PEOPLE_VERB_AFTER.match(text, match.end()))
+        if (lexicon.vocabulary(lower) and not (someone and lexicon.surname(lower))) or (
                 lexicon.not_a_name(lower) and not possessive and not subject and not strong):
             return 0.0  # a word, or a slip of one ("Thomo" after "calls him" is a name whatever it is close to)
         if strong:
@@ -386,7 +418,7 @@ class ChatNameRecognizer(EntityRecognizer):
         if (_shape(match.group()) == "lower" and (PERSON_VERB_CUE.search(before) or SUBJECT_CUE.search(before))
                 and not ENGLISH_ENDING.search(lower)):
             return 0.5  # "hey its boram again", "talked to tonje", "ok so thibaut keeps" (not "it's intricacies")
-        after = NAME_AFTER.match(text[match.end():match.end() + 16])
+        after = NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW])
         if RELATION_CUE.search(before) or after or (titled and NAME_CUE.search(before)):
             return 0.6
         if titled and lexicon.surname(lower):
@@ -432,6 +464,8 @@ def korean_syllables() -> frozenset[str]:
     return frozenset(i + v + f for i in KOREAN_INITIALS for v in KOREAN_VOWELS for f in KOREAN_FINALS)
 
 
+INITIAL_SURNAME = re.compile(r"(?<![\w.])([A-Za-z])\.[ \t]?([A-ZÀ-Þ][\w'’-]{2,}(?:[ \t][A-ZÀ-Þ][\w'’-]{2,})?|"
+                             r"[a-z]{3,})\b")
 MIDDLE_INITIAL = re.compile(r" [A-Z](?:\. ?| )(?=[^\W\d_])")  # one letter: "John Q. Public", not "Carpenter"
 LIST_ITEM = r"[^\W\d_][\w'’-]*(?: [A-ZÀ-ÖØ-Þ][\w'’-]*)?"  # a word, or two capitalised ("Davi Lucas")
 # "Anna, Piotr and Kasia", "tonje and tom", "Desirée, Lars, Berit - we all went"
@@ -749,7 +783,7 @@ class SpacyNerRecognizer(EntityRecognizer):
                 continue  # "closed due to Winter Break": words, not a listed place
             if (len(words) == 1 and _sentence_start(text, start) and (lexicon.name_word(words[0])
                                                                         or words[0] in self.word_names)
-                    and not NAME_AFTER.match(text[ent.end_char:ent.end_char + 16])):
+                    and not NAME_AFTER.match(text[ent.end_char:ent.end_char + NAME_AFTER_WINDOW])):
                 continue  # "Mark my words", "Rose early": a word that is also a name, capitalised by the sentence
             score = 0.85 if any(w in self.names for w in words) else 0.6
             results.append(_result(self, entity, start, ent.end_char, score))

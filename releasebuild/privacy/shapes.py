@@ -162,6 +162,19 @@ BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house
                       r"(?:number|no\.?|nr\.?|#)\s*)(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|flat|apartment|building|bldg)\s*(?:number|no\.?|#)\s*)"
                       r"(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|building)\s+)(\d{1,5}(?:[/-]\d{1,4})?[A-Za-z]?)\b"
                       r"(?!\s*(?:people|times|years|days|hours|minutes|miles|km|%|percent))")
+# A door number where the sentence is about a home: "the flat above the bakery, number 20", "No. 83, the one next
+# to the mosque", "the house with the green gate, #14".
+DOOR_NUMBER = re.compile(r"(?i:\b(?:number|no\.|nr\.|#)\s*)(\d{1,4}[A-Za-z]?)\b(?![.,:/-]?\d)"
+                         r"(?!\s*(?:people|times|years?|days?|hours?|minutes?|mins?|miles|km|%|percent|pm|am|mg|fan|"
+                         r"on|in|of)\b)")
+HOME_WORDS = re.compile(r"(?i)\b(?:house|flat|home|door|doorbell|buzzer|bell|gate|building|apartment|block|"
+                        r"the one (?:next to|opposite|across from|beside|with|on the corner|by|near)|next door)\b")
+NOT_DOOR_BEFORE = re.compile(r"(?i)\b(?:phone|room|bus|route|page|step|size|item|question|ticket|case|order|account|"
+                             r"reference|ref|patient|session|week|day|level|gate at the airport|platform|seat|track|"
+                             r"flight|exit|junction|chapter|rule|tip|point)\s*$")
+# "Dispatcher: What number is the house?" - the next speaker's line opens with the door number
+DOOR_QUESTION = re.compile(r"(?im)\b(?:what|which) (?:house |door |flat )?number\b[^\n]*\n[ \t]*[^\n:]{1,40}:[ \t]*"
+                           r"(\d{1,4}[A-Za-z]?)\b")
 ORDINAL_STREET = r"\d{1,3}(?:st|nd|rd|th)"
 SHORT_STREET = r"(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Dr|Drive|Ln|Lane|Way|Pl|Ct|Pkwy)\b\.?"
 # The streets most often named in the US (the National League of Cities' count): two of them joined by "and" after
@@ -180,8 +193,9 @@ INTERSECTION = re.compile(
     rf"(?:\s+{SHORT_STREET})?)")
 # "meet me at willow street and lake avenue", "just off 4th Rd & 2nd Avenue", "off 14th/12th": two streets after
 # at/off/on, in any case; `_corner_ok` wants a street word or an ordinal in it and no function word.
-CORNER = re.compile(r"(?i:\b(?:at|on|off|near|by)\s+)((?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+[^\W\d_]+\.?)?"
-                    r"\s*(?:\band\b|&|/)\s*(?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+[^\W\d_]+\.?)?)")
+CORNER = re.compile(r"\b(?:at|on|off|near|by)\s+((?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+(?!and\b)[^\W\d_]+\.?)?"
+                    r"\s*(?:\band\b|&|/)\s*(?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+(?!and\b)[^\W\d_]+\.?)?)",
+                    re.IGNORECASE)  # shouted too: "I'M AT MILL STREET AND CHURCH", "AT 23RD/PINE AVENUE"
 DIRECTIONS = frozenset("East West North South NE NW SE SW E W N S".split())
 CORNER_STREET_WORDS = frozenset("st street ave avenue rd road blvd boulevard dr drive ln lane pl ct pkwy way".split())
 # An address field: "Address: 12 rue ...", or "Address:" alone with the block on the lines below (up to a blank line
@@ -251,9 +265,24 @@ class AddressBlockRecognizer(_Recognizer):
                 group = next((g for g in range(1, (pattern.groups or 0) + 1) if match.group(g)), 0)
                 strong.append((match.start(group), match.end(group), score))
         strong += list(self._corners(text))
+        strong += list(self._door_numbers(text))
         for start, end, score in strong:
             yield "LOCATION", start, end, score
         yield from self._block_lines(text, strong)
+
+    @staticmethod
+    def _door_numbers(text: str) -> Iterator[tuple[int, int, float]]:
+        """A door number in a sentence about a home, or answering "what number is the house?"."""
+        for match in DOOR_NUMBER.finditer(text):
+            sentence_start = max(text.rfind(mark, 0, match.start()) for mark in ".!?\n") + 1
+            sentence_end = min((i for i in (text.find(mark, match.end()) for mark in "!?\n") if i >= 0),
+                               default=len(text))
+            if NOT_DOOR_BEFORE.search(text[max(0, match.start() - 20):match.start()]):
+                continue
+            if HOME_WORDS.search(text, max(sentence_start, match.start() - 80), min(sentence_end, match.end() + 80)):
+                yield match.start(1), match.end(1), 0.6
+        for match in DOOR_QUESTION.finditer(text):
+            yield match.start(1), match.end(1), 0.6
 
     @staticmethod
     def _lines(index: int, pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
@@ -374,7 +403,8 @@ FIELD_NAME = re.compile(
     r"(?im)(?:^[ \t>*-]*|\(|[ \t]{2,})(?:full |first |last |given |family |sur|fore|legal |preferred |"
     r"patient(?:'s)? |client(?:'s)? |"
     r"child(?:'s)? |mother(?:'s)? |father(?:'s)? |parent(?:'s)? |guardian(?:'s)? |partner(?:'s)? |spouse(?:'s)? )?"
-    r"(?:name|patient|client|emergency contact|contact person|contact|guardian|parent|next of kin|nok|referred by|"
+    r"(?:name|patient|pt|client|emergency contact|contact person|contact|guardian|parent|next of kin|nok|referred by|"
+    r"lives with|living with|lodger|carer|caregiver|"
     r"referring (?:doctor|physician|clinician)|therapist|counsel?lor|psychiatrist|doctor|gp|physician|clinician|"
     r"case ?worker|social worker|spouse|partner|mother|father|signed|signature|from|attn|member|insured|"
     r"policy ?holder|caller|requested by|name on (?:card|account)|account ?holder|account name|card ?holder|"
@@ -382,9 +412,15 @@ FIELD_NAME = re.compile(
     r"(?: names?|s)?(?:\(s\))?(?: as shown)?[ \t]*(?:[:=–-]|\.{3,})[ \t]*"
     r"((?:(?:dr|mr|mrs|ms|miss|mx|prof|pvt|pfc|cpl|sgt|ssgt|sra|a1c|lt|capt|maj|col|hm\d|po\d)\.?\s+)?"
     r"[^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*){0,4})")
-SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,12}\][ \t]*)?"  # "[11pm] Maria: ..." too
+# "[11pm] Maria: ...", "23:04 - Maria: ..." too
+SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,12}\][ \t]*|"
+                     r"\d{1,2}[:.]\d{2}(?:[ \t]*[ap]\.?m\.?)?[ \t]*[-–][ \t]*)?"
                      r"(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
                      r"[ \t]*:[ \t]*\S")
+# "Re: TANG, Chao", "SURNAME, Forename: PERALES QUESADA, Heriberto", a line opening "Kowalski, Anna": the surname
+# first, as registers and letters write it.
+SURNAME_FIRST = re.compile(r"(?<![\w'’-])((?:[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+ ){0,2}[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+|"
+                           r"(?m:^[ \t]*)[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+),[ \t]+([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+)\b")
 ROLE_WORDS = frozenset("""
 user assistant system therapist client counselor counsellor patient doctor dr nurse me you q a question answer note
 notes ps update edit tldr tl;dr re subject summary support seeker helper listener agent bot ai human mom dad mum
@@ -419,6 +455,7 @@ class FormNameRecognizer(_Recognizer):
             if value and not sentence and ((titled and (named_field or named)) or listed or not all(
                     lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
                 yield "PERSON", match.start(1), match.start(1) + len(value), 0.85
+        yield from self._surname_first(text)
         for match in SPEAKER.finditer(text):
             group = 2 if match.group(2) else 1
             label = match.group(group)
@@ -434,6 +471,26 @@ class FormNameRecognizer(_Recognizer):
                     text[match.end():line_end if line_end >= 0 else len(text)]):
                 continue  # "Sugerencia: No tienes que contarle a todos": a heading in another language
             yield "PERSON", match.start(group), match.end(group), 0.8 if group == 2 or label[0].isupper() else 0.6
+
+
+    @staticmethod
+    def _surname_first(text: str) -> Iterator[tuple[str, int, int, float]]:
+        """"SURNAME, Given": a listed first name after a comma, and before it upper-case words no English has (or,
+        at a line's start, one listed surname): a register's order, not "URGENT, Maria" or "Well, Anna"."""
+        for match in SURNAME_FIRST.finditer(text):
+            given = match.group(2).lower()
+            surnames = [w.lower() for w in re.findall(r"[^\W\d_][\w'’-]*", match.group(1))]
+            if not lexicon.first_name(given) or lexicon.common(given) or not surnames:
+                continue
+            if match.group(1).isupper():
+                ok = all(lexicon.surname(w) or not lexicon.vocabulary(w) for w in surnames) and not any(
+                    _stop_word(w) for w in surnames)
+            else:
+                ok = lexicon.surname(surnames[0]) and not lexicon.vocabulary(surnames[0])
+            if ok:
+                start = match.start(1) + len(match.group(1)) - len(match.group(1).lstrip())
+                yield "PERSON", start, match.end(1), 0.85
+                yield "PERSON", match.start(2), match.end(2), 0.85
 
 
 NUMBERS_BEFORE = re.compile(r"(?:\d+[\w/-]*[\s,،]+)+$")
@@ -597,7 +654,7 @@ LOG_HANDLE = re.compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,12}\]\s*)?([A-Za-z][A-Za-z0-
 HANDLE_CUE = re.compile(
     r"(?i:\b(?:insta(?:gram)?|ig|snap(?:chat)?|tiktok|twitter|discord|reddit|telegram|kik|steam|xbox(?: live)?|psn|"
     r"twitch|gamer ?tag|tag on (?:xbox live|xbox|psn|steam|discord|switch|twitch)|user ?name|user|handle|"
-    r"screen ?name|login|account name)(?:\s+(?:is|=))?\s*[:=]?\s+)"
+    r"screen ?name|login|account name)(?:\s+(?:is|=))?\s*[:=,]?\s+)"
     r"(?:(?:at|on|me)\s+)?([A-Za-z0-9_][A-Za-z0-9_.]{2,29})\b")
 
 
@@ -616,6 +673,10 @@ class UsernameRecognizer(_Recognizer):
         for match in LOG_HANDLE.finditer(text):
             if any(ch in match.group(1) for ch in "_.0123456789"):
                 yield "USERNAME", match.start(1), match.end(1), 0.8
+        if ACCOUNT_WORDS.search(text):
+            for match in SNAKE_HANDLE.finditer(text):
+                if ACCOUNT_WORDS.search(text, max(0, match.start() - 100), match.end() + 100):
+                    yield "USERNAME", match.start(), match.end(), 0.6
         for match in HANDLE_CUE.finditer(text):
             handle = match.group(1)
             plain = not any(ch in handle for ch in "_.0123456789")
@@ -623,6 +684,12 @@ class UsernameRecognizer(_Recognizer):
                 yield "USERNAME", match.start(1), match.end(1), 0.7
 
 
+# A word joined by underscores where the talk is of accounts: "the latest one is trevor_art" (not in a web or mail
+# address, which their own recognizers judge)
+SNAKE_HANDLE = re.compile(r"(?<![\w@./-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+_?(?![\w@]|\.[A-Za-z]{2,}\b)")
+ACCOUNT_WORDS = re.compile(r"(?i)\b(?:accounts?|profiles?|handles?|usernames?|user ?names?|insta(?:gram)?|"
+                           r"snap(?:chat)?|tiktok|twitter|discord|reddit|telegram|dms?|followers?|follow(?:ed|ing)?|posts?|"
+                           r"posting|online|add(?:ed)? me|servers?|gamertag|streams?|channels?)\b")
 # A plain word after a handle cue ("user is asking", "handle yourself") is no account name; one with digits,
 # underscores or dots, or no English word, is.
 HANDLE_WORD = re.compile(r"is|was|the|a|an|me|my|it|and|or|to|on|at|in|of|for|with|name|here|there|down|up|not|"
