@@ -157,6 +157,17 @@ LEAKS = [
      ["lily_draws_x"]),
     ("an initial and a surname after 'signed'", "it was signed B. Nwachukwu, Team Lead", ["B. Nwachukwu"]),
     ("a lower-case initial and surname", "my new gp is k. brannigan i think", ["k. brannigan"]),
+    ("the addressee above a postal block, after 'a printer'", "can you post it, i dont have a printer\nElin Strand\n"
+     "14 Birch Lane\nLeeds LS6 2AB", ["Elin Strand"]),
+    ("the name everyone calls someone", "Tibo is what everyone calls me at work", ["Tibo"]),
+    ("a passport of letters and few digits", "my passport K7RQZ2MWP is with my lawyer", ["K7RQZ2MWP"]),
+    ("a licence number in lower case", "licence # is ab4471923z if needed", ["ab4471923z"]),
+    ("a licence number with slashes", "my licence (55012/44/1290) was taken off me", ["55012/44/1290"]),
+    ("an IBAN inside a lower-case sentence", "she pays from her account SE4550000000058398257466 because she wants to",
+     ["SE4550000000058398257466"]),
+    ("a number answering a question for it", "Receptionist: And your PPS number, please?\nAoife: 8765432WA",
+     ["8765432WA"]),
+    ("a corner in a location field", "Time: 10pm\nLocation: 3rd Ave and Elm", ["3rd Ave and Elm"]),
     # guards for this round's own rules (these passed on 8520874 too)
     ("a surname after a title", "Dr Okonkwo wants me to stay on the sertraline", ["Okonkwo"]),
     ("a lower-case name after 'I'm', from a writer who capitalises", "Hi I'm sean. How are you doing today?",
@@ -233,11 +244,15 @@ KEPT = [
     ("He passed away last month because of Corona, and I still can't believe it.", "Corona"),
     ("I HATED high school. Every single day.", "HATED"),
     ("it is a 1 million square foot warehouse", "1 million square"),
+    ("IBAN: DE44500105175407324931", "IBAN"),  # a field's label
+    ("iban de44 5001 0517 5407 3249 31 thanks", "iban"),
     # guards for this round's own rules (these passed on 8520874 too)
     ("I'm looking forward to meeting Mr Right one day.", "Right"),
     ("We use MS Teams at work now.", "Teams"),
     ("I had e. coli last year and it was awful", "coli"),
     ("Post goes to the PO box now, not the house.", "Post"),
+    ("patient COVID19 positive, isolating", "COVID19"),
+    ("Hansen asks us to imagine the brain as a garden.", "Hansen"),
     ("you can buy them anywhere, known as Plantain chips", "Plantain"),
     ("I was on the phone, number 3 in the queue for an hour", "3"),
     ("look at this dot com thing", "look at this dot com"),

@@ -64,7 +64,10 @@ STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bcal
                              r"\s+$", re.IGNORECASE)
 NAME_AFTER = re.compile(r"^,?\s+(?:(?:had|has)\s+(?:already\s+|just\s+)?(?=texted|called|told|asked))?"
                         r"(?:said|says|told|asked|texted|called|yelled|and i|and me|is my|was my|gave me|"
-                        r"here\b[.,!]|\(\d{1,3}\))"
+                        r"here\b[.,!]|\(\d{1,3}\)|"
+                        # "Weny is what everyone calls me"
+                        r"is what (?:everyone|everybody|people|they|we all|my \w+|most people) calls? "
+                        r"(?:me|him|her|them))"
                         # a contact entry: "Phileine - +3194-9835051", "try Gang at 15603396528"
                         r"|^\s+(?:[-–]\s+|at\s+|on\s+)\+?\(?\d[\d ().-]{6,}", re.IGNORECASE)
 NAME_AFTER_WINDOW = 30
@@ -95,8 +98,8 @@ SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[^\W\d_a-z][^\W\d_]+)?(?:\s+from\s+(?:th
 
 
 PEOPLE_VERB_AFTER = re.compile(r"(?:\s+from\s+(?:the\s+)?[\w&-]+)?(?:\s+(?:always|never|just|still|also|really))?"
-                               r"\s+(?:thinks|thought|wants|wanted|says|said|knows|knew|feels|felt|loves|hates|keeps|"
-                               r"kept|texted|texts|called|calls|blocked|told|tells|asked|asks|cried|laughed|yelled)\b")
+                               # what people do to one another, not what authors do ("Hansen asks us to imagine")
+                               r"\s+(?:keeps|kept|texted|texts|called|calls|blocked|told|tells|cried|laughed|yelled)\b")
 
 
 def _possessive_length(word: str) -> int:
@@ -136,6 +139,7 @@ trazodone ambien melatonin buspar buspirone hydroxyzine gabapentin naltrexone su
 dsm icd aa na nami samhsa al-anon god jesus christ lord allah bible christmas easter thanksgiving halloween
 monday tuesday wednesday thursday friday saturday sunday mindfulness therapy zoom facebook instagram tiktok
 twitter reddit youtube google netflix discord snapchat whatsapp iphone android hi hello hey thanks bye yes yeah
+iban bic swift ssn nhs dob pps ppsn nino pesel dni nie nif cpf curp rfc bsn cvv
 """.split())
 MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
@@ -496,7 +500,8 @@ PET_BEFORE = re.compile(r"(?i)\b(?:dog|cat|puppy|pup|kitten|kitty|pet|horse|pony
                         r"guinea pig|lizard|snake|turtle|tortoise|ferret)s?,?\s+(?:(?:named|called)\s+)?$")
 # "The books I enjoy reading H.P. Lovecraft and Edgar Allen Poe": one reads authors (only capitalised words between).
 READING_BEFORE = re.compile(r"\breading\s+(?:[A-Z][\w.'’]*\s+|and\s+){0,4}$")
-ARTICLE_BEFORE = re.compile(r"\b(?:an?|A|An)\s+(?:[a-z]+\s+)?$")
+# On the name's own line: "a printer\nAnn Lee" is no kind of thing.
+ARTICLE_BEFORE = re.compile(r"\b(?:an?|A|An)[ \t]+(?:[a-z]+[ \t]+)?$")
 
 
 # The last word of an organisation's name that spaCy's small model reads as a person's ("Harry House").
@@ -963,11 +968,24 @@ class LuhnRecognizer(PatternRecognizer):
 
 
 class UpperCaseIbanRecognizer(IbanRecognizer):
-    """Presidio's IBAN recognizer (its country formats are upper case) on the upper-cased text: same offsets."""
+    """Presidio's IBAN recognizer (its country formats are upper case) on the upper-cased text, same offsets. The
+    sentence's words in lower case are blanked first: upper-cased, "... SE0713762224208118526970 because" would
+    read "BECA" as one more group of the number and fail its checksum."""
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
                 regex_flags: int | None = None) -> list[RecognizerResult]:
-        return super().analyze(text.upper(), entities, nlp_artifacts, regex_flags)
+        blanked = LOWER_CASE_WORD.sub(lambda word: " " * len(word.group()) if _plain_word(word.group()) else
+                                      word.group(), text)
+        return super().analyze(blanked.upper(), entities, nlp_artifacts, regex_flags)
+
+
+def _plain_word(word: str) -> bool:
+    """A word of the sentence rather than a group of an IBAN written in lower case ("gb17 jjyn 7797 ...")."""
+    lower = word.lower()
+    return len(word) > 4 or (len(word) > 1 and (lower in STOP_WORDS or lexicon.vocabulary(lower)))
+
+
+LOWER_CASE_WORD = re.compile(r"\b[^\W\d_]*[a-z][^\W\d_]*\b")
 
 
 def ner_recognizers() -> list[EntityRecognizer]:

@@ -193,7 +193,8 @@ INTERSECTION = re.compile(
     rf"(?:\s+{SHORT_STREET})?)")
 # "meet me at willow street and lake avenue", "just off 4th Rd & 2nd Avenue", "off 14th/12th": two streets after
 # at/off/on, in any case; `_corner_ok` wants a street word or an ordinal in it and no function word.
-CORNER = re.compile(r"\b(?:at|on|off|near|by)\s+((?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+(?!and\b)[^\W\d_]+\.?)?"
+CORNER = re.compile(r"(?:\b(?:at|on|off|near|by)\s+|\blocation:[ \t]*)"
+                    r"((?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+(?!and\b)[^\W\d_]+\.?)?"
                     r"\s*(?:\band\b|&|/)\s*(?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+(?!and\b)[^\W\d_]+\.?)?)",
                     re.IGNORECASE)  # shouted too: "I'M AT MILL STREET AND CHURCH", "AT 23RD/PINE AVENUE"
 DIRECTIONS = frozenset("East West North South NE NW SE SW E W N S".split())
@@ -238,12 +239,15 @@ class _Recognizer(EntityRecognizer):
         raise NotImplementedError
 
 
+NAME_WORD = re.compile(rf"{CAP}[^\W\d_]*(?:['’-][^\W\d_]+)*\.?")
+
+
 class AddressBlockRecognizer(_Recognizer):
     """LOCATION: street lines (number-first and street-first, in many languages), military addresses, postcodes
     with their towns, intersections, building numbers, and the short lines around them that make up a postal
-    block (a town on its own line, a region, a country)."""
+    block (a town on its own line, a region, a country), and the addressee's name on the line above it."""
 
-    ENTITIES = ("LOCATION",)
+    ENTITIES = ("LOCATION", "PERSON")
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
         strong: list[tuple[int, int, float]] = []
@@ -380,6 +384,13 @@ class AddressBlockRecognizer(_Recognizer):
                         text[lines[other][0]:lines[other][1]], below=step == 1):
                     grown.add(other)
                     other += step
+        for index in sorted(anchored):
+            above = index - 1
+            if above >= 0 and above not in grown and AddressBlockRecognizer._name_line(
+                    text[lines[above][0]:lines[above][1]]):
+                value = re.search(r"\S(?:.*\S)?", text[lines[above][0]:lines[above][1]])
+                if value:
+                    yield "PERSON", lines[above][0] + value.start(), lines[above][0] + value.end(), 0.7
         for index in sorted(grown - anchored):
             start, end = lines[index]
             line = text[start:end]
@@ -387,6 +398,14 @@ class AddressBlockRecognizer(_Recognizer):
             if value:
                 offset = start + (line.index(":") + 1 if ":" in line else 0)
                 yield "LOCATION", offset + value.start(), offset + value.end(), 0.7
+
+    @staticmethod
+    def _name_line(line: str) -> bool:
+        """The line above a postal block that is two to four capitalised words opening with a first name: whom it
+        is addressed to ("Elizabeth King" above "35 Lance Way"), whatever else the words mean."""
+        words = line.split()
+        return (2 <= len(words) <= 4 and all(NAME_WORD.fullmatch(w) for w in words)
+                and lexicon.first_name(words[0].lower()) and not NOT_PLACE_LINE.match(line))
 
     @staticmethod
     def _place_line(line: str, below: bool) -> bool:
@@ -531,7 +550,8 @@ ID_CUE = (r"(?:driver'?s?|driving|drivers?)\s+licen[cs]e|\bDL\b|licen[cs]e|passp
           r"\bCNP\b|\bOIB\b|"
           r"\bEGN\b|\bJMBG\b|\bAMKA\b|\bAFM\b|\bNIR\b|sécu(?:rité sociale)?|\bAHV\b|\bAVS\b|\bNISS\b|"
           r"\bDUI\b|\bRUT\b|\bCUIL\b|\bCUIT\b|\bNIK\b|\bNRIC\b|\bHKID\b|my ?number|身份证号?|住民登録番号")
-ID_VALUE = (r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,20}[A-Z0-9]|\d{2,4}(?:[ .-]\d{2,6}){1,4}|"
+ID_VALUE = (r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,20}[A-Z0-9]|(?=[a-z0-9-]*\d)[a-z0-9][a-z0-9-]{4,20}[a-z0-9]|"
+            r"\d{2,6}(?:/\d{2,6}){1,4}|\d{2,4}(?:[ .-]\d{2,6}){1,4}|"
             r"[A-Z](?:[ -]\d{3}){3,5}|\d(?:[ ]\d{2,3}){4,6}|[A-Z]{1,3}\d{1,4}[ -]\d{4,14})\b")
 ID_AFTER_CUE = re.compile(rf"(?i:(?:{ID_CUE})(?:,?\s*(?:number|num|no|nr|#|code|id|card(?: number)?))?\.?"
                           r"\s*(?:\?\s*(?:it'?s|it is)|is|was|its|it's|:|#|=)?\s*\(?)" + ID_VALUE)
@@ -545,6 +565,9 @@ NATIONAL_ID_NAMES = (r"passport|driver'?s licen[cs]e|health card|social security
                      r"\bDNI\b|\bNIE\b|\bNIF\b|\bCPF\b|aadhaa?r|\bBSN\b|codice fiscale|\bSIN\b|\bTFN\b|\bNINO\b")
 ID_LATER = re.compile(rf"(?i:(?:{NATIONAL_ID_NAMES})[^\n.!?\d]{{0,50}}?)" + ID_VALUE.replace("[A-Z", "[A-Za-z")
                       .replace("A-Z0-9", "A-Za-z0-9"))
+# "Receptionist: And your PPS number, please?\nHeather: 6505933UA": the answer to a question for a number
+ID_ANSWER = re.compile(rf"(?im)^[^\n]*(?:{ID_CUE}|\bnumber\b|\bcard\b)[^\n]*\?[ \t]*\n[ \t]*[^\n:]{{1,40}}:[ \t]*"
+                       r"([A-Za-z0-9]*\d[A-Za-z0-9]*(?:[ /.-][A-Za-z0-9]*\d[A-Za-z0-9]*){0,5})[ \t]*(?:[.!,]|$)")
 LICENCE_CUE = re.compile(r"(?i)driv|licen[cs]e|\bDL\b|permit")
 ID_SHAPES = (
     (re.compile(r"\b[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2}\b"), "US_DRIVER_LICENSE", 0.85),  # UK driving licence
@@ -574,10 +597,19 @@ class IdNumberRecognizer(_Recognizer):
             for match in pattern.finditer(text):
                 cue = text[match.start():match.start(1)]
                 entity = "US_DRIVER_LICENSE" if LICENCE_CUE.search(cue) else "ID_NUMBER"
-                if sum(c.isdigit() for c in match.group(1)) >= 4:
+                digits = sum(c.isdigit() for c in match.group(1))
+                # four digits, or a passport-like mix of letters and digits ("G0WGK2RK7"), not a word and a
+                # number ("COVID19")
+                if digits >= 4 or (digits >= 2 and len(match.group(1)) >= 7 and match.group(1).isupper()
+                                   and not re.fullmatch(r"[A-Z]+-?\d{1,3}", match.group(1))):
                     # an SSN's shape is Presidio's to type (US_SSN); this one still redacts it should that pass
                     ssn = re.fullmatch(r"\d{3}-\d{2}-\d{4}", match.group(1)) is not None
                     yield entity, match.start(1), match.end(1), 0.55 if ssn else 0.85
+        for match in ID_ANSWER.finditer(text):
+            if sum(c.isdigit() for c in match.group(1)) >= 5:
+                question = text[match.start():match.start(1)]
+                yield ("US_DRIVER_LICENSE" if LICENCE_CUE.search(question) else "ID_NUMBER"), match.start(1), \
+                    match.end(1), 0.8
         for pattern, entity, score in ID_SHAPES:
             for match in pattern.finditer(text):
                 before = text[max(0, match.start() - 40):match.start()]
