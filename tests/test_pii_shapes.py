@@ -168,11 +168,14 @@ LEAKS = [
     ("a number answering a question for it", "Receptionist: And your PPS number, please?\nAoife: 8765432WA",
      ["8765432WA"]),
     ("a corner in a location field", "Time: 10pm\nLocation: 3rd Ave and Elm", ["3rd Ave and Elm"]),
+    ("a given name no list has, before a surname found", "Öykü Şahinoğlu was the only one who came.",
+     ["Öykü Şahinoğlu"]),
     # guards for this round's own rules (these passed on 8520874 too)
     ("a surname after a title", "Dr Okonkwo wants me to stay on the sertraline", ["Okonkwo"]),
     ("a lower-case name after 'I'm', from a writer who capitalises", "Hi I'm sean. How are you doing today?",
      ["sean"]),
     ("a name owning something", "Marta's mum picked me up", ["Marta"]),
+    ("a name in brackets after a role", "Client (Finn Walker): nothing helps.", ["Finn Walker"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -253,6 +256,7 @@ KEPT = [
     ("Post goes to the PO box now, not the house.", "Post"),
     ("patient COVID19 positive, isolating", "COVID19"),
     ("Hansen asks us to imagine the brain as a garden.", "Hansen"),
+    ("Hi, I'm Amelia, nice to meet you", "I'm"),  # the name, not the words before it
     ("you can buy them anywhere, known as Plantain chips", "Plantain"),
     ("I was on the phone, number 3 in the queue for an hour", "3"),
     ("look at this dot com thing", "look at this dot com"),

@@ -32,7 +32,7 @@ NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "17"
+DETECTOR_VERSION = "18"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -177,7 +177,7 @@ class Detector:
 
     def _scan(self, texts: Sequence[str]) -> list[list[Finding]]:
         from releasebuild.privacy.lexicon import kept_spans
-        from releasebuild.privacy.recognizers import candidates
+        from releasebuild.privacy.recognizers import candidates, given_name_start
 
         analyzer = self._engine()
         wanted = [candidates(text, self.entities) for text in texts]
@@ -192,6 +192,9 @@ class Detector:
             # a date or a name inside a web address is part of it: the address is judged whole (a public
             # newspaper's /2016/05/29/ page names no one)
             links = [(r.start, r.end) for r in results if r.entity_type == "URL"]
+            for result in results:
+                if result.entity_type == "PERSON":
+                    result.start = given_name_start(text, result.start)
             out[index] = _resolve([r for r in results if not _names_no_one(text, r, kept, links)])
         return out
 

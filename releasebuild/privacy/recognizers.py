@@ -56,6 +56,7 @@ RELATION_CUE = re.compile(r"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|prof)\.
                           r"cousin|grandma|grandpa|grandmother|grandfather|ex|fiance|fiancee|roommate|neighbou?r|teacher|"
                           r"doctor|nurse|stepdad|stepmom|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor)),?\s+$",
                           re.IGNORECASE)
+GREETING_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:dear|hi|hello|hey)[ \t]+$", re.IGNORECASE)
 NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$", re.IGNORECASE)
 STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bcalls? (?:him|her|them)|\bi'?m called|"
                              r"\bsincerely|\bregards|\bgo(?:es)? by|\bwent by|\baka|\ba\.k\.a\.?|"
@@ -87,7 +88,9 @@ POSSESSIVE_OF = re.compile(r"(?:['’]s|s['’]|(?<=[sxz])['’])\s+(?!(?:and|or
                            r"so|miles|why|what|how|when|where|because)\b)[a-z]")
 # Whose place or family it is, in lower-case chat too: "went to mariah's place", "at jo's mum's".
 POSSESSIVE_HOME = re.compile(r"(?:['’]s|(?<=[sxz])['’])\s+(?:place|house|flat|apartment|room|car|mum|mom|dad|"
-                             r"parents|birthday|party|wedding|funeral)\b")
+                             r"parents|birthday|party|wedding|funeral|cousin|sister|brother|aunt|uncle|gran|nan|"
+                             r"grandma|grandpa|wife|husband|girlfriend|boyfriend|partner|ex|kids?|son|daughter|"
+                             r"bf|gf|family|bday)\b")
 # After a name that opens a sentence, a verb: "Gunilla thinks", "Sevim blocked me", "Vidar and I share".
 # (What people do, not what things do: "Sleepio helps" and "Zoloft is" are no one's.)
 SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[^\W\d_a-z][^\W\d_]+)?(?:\s+from\s+(?:the\s+)?[\w&-]+)?"
@@ -412,8 +415,9 @@ class ChatNameRecognizer(EntityRecognizer):
         # a surname that is a word too is someone's when it owns something or does what only people do ("Jones from
         # HR keeps asking"; not "Post goes to a box")
         someone = possessive or (subject and PEOPLE_VERB_AFTER.match(text, match.end()))
+        greeted = titled and GREETING_BEFORE.search(before) is not None  # "Dear Besin,": a slip of no word
         if (lexicon.vocabulary(lower) and not (someone and lexicon.surname(lower))) or (
-                lexicon.not_a_name(lower) and not possessive and not subject and not strong):
+                lexicon.not_a_name(lower) and not possessive and not subject and not strong and not greeted):
             return 0.0  # a word, or a slip of one ("Thomo" after "calls him" is a name whatever it is close to)
         if strong:
             return 0.85
@@ -453,6 +457,26 @@ class ChatNameRecognizer(EntityRecognizer):
             return following.end() - (len(following.group()) - len(following.group().rstrip("'’s")) if
                                       POSSESSIVE.search(following.group()) else 0)
         return end
+
+
+WORD_BEFORE = re.compile(r"(?<![\w'’])([^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?)(?: [A-Z]\.?)? $")  # not "I'm"
+
+
+def given_name_start(text: str, start: int) -> int:
+    """Where a name found by its surname starts: the capitalised given names before it ("Mai Saito", "Christian T.
+    Gulbrandsen"), each a listed first name that is no English word, or a word no list has."""
+    for _ in range(3):
+        before = WORD_BEFORE.search(text, max(0, start - 40), start)
+        if before is None:
+            break
+        word = before.group(1)
+        lower = word.lower()
+        if (_shape(word) != "title" or len(lower) < 2 or lower in STOP_WORDS or lower in NOT_NAMES
+                or TITLE.match(word + " ") or lexicon.clinical(lower)
+                or (lexicon.vocabulary(lower) and not (lexicon.first_name(lower) and not lexicon.common(lower)))):
+            break
+        start = before.start(1)
+    return start
 
 
 HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]{2,}(?:-[^\W\d_]{2,})+(?![\w-])")

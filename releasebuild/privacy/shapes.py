@@ -479,8 +479,11 @@ class FormNameRecognizer(_Recognizer):
             group = 2 if match.group(2) else 1
             label = match.group(group)
             words = [w.lower() for w in re.findall(r"[^\W\d_]+", label)]
-            if not words or words[0] in ROLE_WORDS or all(lexicon.vocabulary(w) and not lexicon.first_name(w)
-                                                          for w in words):
+            if not words or words[0] in ROLE_WORDS:
+                continue
+            # "Client (Finn Jacobs): ..." names whoever the role is in brackets; a bare label of words is a heading
+            if (group == 1 or not label.istitle()) and all(lexicon.vocabulary(w) and not lexicon.first_name(w)
+                                                           for w in words):
                 continue
 
             if len(words) > 1 and not all(w[0].isupper() for w in label.split()):
