@@ -170,6 +170,11 @@ LEAKS = [
     ("a corner in a location field", "Time: 10pm\nLocation: 3rd Ave and Elm", ["3rd Ave and Elm"]),
     ("a given name no list has, before a surname found", "Öykü Şahinoğlu was the only one who came.",
      ["Öykü Şahinoğlu"]),
+    ("a street of any language after a cue", "meet me outside brinkhof 22 tonight ok", ["brinkhof 22"]),
+    ("a street after 'moved into'", "we moved into kalamaki 5 last month and it's loud", ["kalamaki 5"]),
+    ("a Russian street line, transliterated", "they live at all. Sadovaya, d. 4, kv. 17 now",
+     ["all. Sadovaya, d. 4, kv. 17"]),
+    ("a listed surname first, title case", "Schmidt, Dennis - that is the order on the register.", ["Schmidt"]),
     # guards for this round's own rules (these passed on 8520874 too)
     ("a surname after a title", "Dr Okonkwo wants me to stay on the sertraline", ["Okonkwo"]),
     ("a lower-case name after 'I'm', from a writer who capitalises", "Hi I'm sean. How are you doing today?",
@@ -257,6 +262,9 @@ KEPT = [
     ("patient COVID19 positive, isolating", "COVID19"),
     ("Hansen asks us to imagine the brain as a garden.", "Hansen"),
     ("Hi, I'm Amelia, nice to meet you", "I'm"),  # the name, not the words before it
+    ("i live at home 2 days a week", "home 2"),
+    ("we moved to year 10 in september", "year 10"),
+    ("Well, Anna I think you are right", "Well"),
     ("you can buy them anywhere, known as Plantain chips", "Plantain"),
     ("I was on the phone, number 3 in the queue for an hour", "3"),
     ("look at this dot com thing", "look at this dot com"),

@@ -85,6 +85,12 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
                 rf"(?:[/-]\d{{1,4}})?)"
                 rf"(?:\s+[A-Z]\s\d{{1,4}}\b|\s+(?:hs|huis|bis)\b|,\s*\d{{1,2}}\.\s?(?:th|tv|mf|sal)\b\.?)?{UNIT_AFTER}",
                 re.IGNORECASE), 0.85, True),
+    # ul. Tverskaya, d. 13, kv. 155; алл. Лесхозная, д. 46, кв. 272 (Russian: street type, name, house, flat)
+    (re.compile(r"(?<![\w.])(?:ul|ulitsa|pr|prosp|pr-t|per|all|alleya|nab|sh|bul|b-r|pl|proezd|pr-d|tup|mkr|ул|пр|"
+                r"просп|пр-т|пер|алл|аллея|наб|ш|бул|б-р|пл|пр-д|туп|мкр)\.?[ \t]+[^\W\d_][\w-]*"
+                r"(?:[ \t][^\W\d_][\w-]*)?,"
+                r"[ \t]*(?:d|д|dom|дом)\.?[ \t]*\d{1,4}[^\W_]{0,3}(?:/\d{1,3})?"
+                r"(?:,[ \t]*(?:k|к|korp|корп|str|стр|kv|кв)\.?[ \t]*\d{1,4}[^\W_]{0,2})*", re.IGNORECASE), 0.85, True),
     # Am Markt 3, Unter den Linden 5 (German streets of several words ending in a number)
     (re.compile(rf"\b(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+{CAP}\w+\s+\d{{1,4}}[a-z]?\b"), 0.7, True),
     (PREFIX_LINE, 0.75, False),
@@ -162,6 +168,13 @@ BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house
                       r"(?:number|no\.?|nr\.?|#)\s*)(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|flat|apartment|building|bldg)\s*(?:number|no\.?|#)\s*)"
                       r"(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|building)\s+)(\d{1,5}(?:[/-]\d{1,4})?[A-Za-z]?)\b"
                       r"(?!\s*(?:people|times|years|days|hours|minutes|miles|km|%|percent))")
+CUED_STREET = re.compile(
+    r"(?i:\b(?:my (?:new |old |home |current |postal )?address(?: is|:)|address:|i live at|i live on|i'?m living at|"
+    r"(?:living|lives|live|staying|stay|moved|move|now|resides?) (?:at|on|to)|"
+    r"send (?:it|them|the letters?|post|mail) to|"
+    r"update it to|outside|which is|(?:flat|house|place) is|moved into|move into)[ \t]*(?:\n[ \t]*)?)"
+    r"((?:[^\W\d_][\w'’-]*[ \t]+){0,3}[^\W\d_][\w'’-]*,?[ \t]+\d{1,5}[A-Za-z]?(?:-(?:[IVX]{1,3}|\d{1,3}))?)"
+    r"(?![\w/:.-])(?!\s*(?:%|days?|times?|years?|hours?|mins?|minutes?|weeks?|months?|am|pm|people|kids|miles|km)\b)")
 # A door number where the sentence is about a home: "the flat above the bakery, number 20", "No. 83, the one next
 # to the mosque", "the house with the green gate, #14".
 DOOR_NUMBER = re.compile(r"(?i:\b(?:number|no\.|nr\.|#)\s*)(\d{1,4}[A-Za-z]?)\b(?![.,:/-]?\d)"
@@ -270,9 +283,21 @@ class AddressBlockRecognizer(_Recognizer):
                 strong.append((match.start(group), match.end(group), score))
         strong += list(self._corners(text))
         strong += list(self._door_numbers(text))
+        strong += list(self._cued_streets(text))
         for start, end, score in strong:
             yield "LOCATION", start, end, score
         yield from self._block_lines(text, strong)
+
+    @staticmethod
+    def _cued_streets(text: str) -> Iterator[tuple[int, int, float]]:
+        """A street in any language after "I live at", "my address is", "outside": words and a house number
+        ("myklebustgropa 120", "ELIZAHOF 136", "kongens gate 23"), one of the words no English word (not "home 2
+        days a week", "year 10")."""
+        for match in CUED_STREET.finditer(text):
+            words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(1))]
+            if words and any(not lexicon.common(w) and not _stop_word(w) for w in words) and not _stop_word(
+                    words[-1]):
+                yield match.start(1), match.end(1), 0.75
 
     @staticmethod
     def _door_numbers(text: str) -> Iterator[tuple[int, int, float]]:
@@ -439,7 +464,7 @@ SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,12}\][ \t]*|"
 # "Re: TANG, Chao", "SURNAME, Forename: PERALES QUESADA, Heriberto", a line opening "Kowalski, Anna": the surname
 # first, as registers and letters write it.
 SURNAME_FIRST = re.compile(r"(?<![\w'’-])((?:[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+ ){0,2}[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+|"
-                           r"(?m:^[ \t]*)[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+),[ \t]+([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+)\b")
+                           r"(?:(?m:^[ \t]*)|(?<=: ))[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+),[ \t]+([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+)\b")
 ROLE_WORDS = frozenset("""
 user assistant system therapist client counselor counsellor patient doctor dr nurse me you q a question answer note
 notes ps update edit tldr tl;dr re subject summary support seeker helper listener agent bot ai human mom dad mum
@@ -502,13 +527,13 @@ class FormNameRecognizer(_Recognizer):
         for match in SURNAME_FIRST.finditer(text):
             given = match.group(2).lower()
             surnames = [w.lower() for w in re.findall(r"[^\W\d_][\w'’-]*", match.group(1))]
-            if not lexicon.first_name(given) or lexicon.common(given) or not surnames:
+            if not lexicon.first_name(given) or _stop_word(given) or not surnames:
                 continue
             if match.group(1).isupper():
                 ok = all(lexicon.surname(w) or not lexicon.vocabulary(w) for w in surnames) and not any(
                     _stop_word(w) for w in surnames)
-            else:
-                ok = lexicon.surname(surnames[0]) and not lexicon.vocabulary(surnames[0])
+            else:  # "Schmidt, Dennis", "Patient: Lee, Anna" (a listed surname); not "Well, Anna", "So, Anna"
+                ok = lexicon.surname(surnames[0]) and not _stop_word(surnames[0])
             if ok:
                 start = match.start(1) + len(match.group(1)) - len(match.group(1).lstrip())
                 yield "PERSON", start, match.end(1), 0.85
