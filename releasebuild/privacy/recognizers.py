@@ -339,18 +339,26 @@ class ChatNameRecognizer(EntityRecognizer):
         return found
 
     def _score(self, text: str, match: re.Match[str]) -> float:
+        score = self._word_score(text, match)
+        if score and _shape(match.group()) == "lower" and capitalising_writer(text):
+            before = text[max(0, match.start() - 40):match.start()]
+            lower = POSSESSIVE.sub("", match.group().lower())
+            if not STRONG_NAME_CUE.search(before) and not (
+                    NAME_CUE.search(before) and lexicon.first_name(lower) and not lexicon.vocabulary(lower)):
+                return 0.0  # see capitalising_writer
+        return score
+
+    def _word_score(self, text: str, match: re.Match[str]) -> float:
         word, lower = match.group(), POSSESSIVE.sub("", match.group().lower())
         if (lower in STOP_WORDS or lower in NOT_NAMES or lower in HOLIDAYS or lexicon.clinical(lower)
                 or lower in lexicon.CHAT_WORDS):
             return 0.0
         before = text[max(0, match.start() - 40):match.start()]
         shape = _shape(word)
-        if shape != "lower" and TITLE_BEFORE_NAME.search(before) and len(lower) >= 2 and (
-                not lexicon.vocabulary(lower) or lower in self.surnames or lower in self.names):
+        if shape != "lower" and before[-1:] in " \t" and before.rstrip()[-1:] in "rRsSfF." and (
+                TITLE_BEFORE_NAME.search(before) and len(lower) >= 2 and (
+                not lexicon.vocabulary(lower) or lower in self.surnames or lower in self.names)):
             return STRONG  # "Dr Smith wants me to", "Dr Washington", "Mr/Ms Kim"; not "Mr Right", "MS Teams"
-        if shape == "lower" and capitalising_writer(text) and not STRONG_NAME_CUE.search(before) and not (
-                NAME_CUE.search(before) and lexicon.first_name(lower) and not lexicon.vocabulary(lower)):
-            return 0.0
         if _glued(word) or (shape == "upper" and len(lower) <= 4 and not STRONG_NAME_CUE.search(before)
                             and _lower_case_around(text, match)):
             return 0.0  # "Ideas:A.) JournalingB) PaintingC)": words run together; "a great TED talk": an acronym

@@ -596,6 +596,7 @@ ID_LATER = re.compile(rf"(?i:(?:{NATIONAL_ID_NAMES})[^\n.!?\d]{{0,50}}?)" + ID_V
 # "Receptionist: And your PPS number, please?\nHeather: 6505933UA": the answer to a question for a number
 ID_ANSWER = re.compile(rf"(?im)^[^\n]*(?:{ID_CUE}|\bnumber\b|\bcard\b)[^\n]*\?[ \t]*\n[ \t]*[^\n:]{{1,40}}:[ \t]*"
                        r"([A-Za-z0-9]*\d[A-Za-z0-9]*(?:[ /.-][A-Za-z0-9]*\d[A-Za-z0-9]*){0,5})[ \t]*(?:[.!,]|$)")
+QUESTION_LINE_END = re.compile(r"\?[ \t]*\n")  # a cheap look before ID_ANSWER's costly one
 LICENCE_CUE = re.compile(r"(?i)driv|licen[cs]e|\bDL\b|permit")
 ID_SHAPES = (
     (re.compile(r"\b[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2}\b"), "US_DRIVER_LICENSE", 0.85),  # UK driving licence
@@ -633,7 +634,7 @@ class IdNumberRecognizer(_Recognizer):
                     # an SSN's shape is Presidio's to type (US_SSN); this one still redacts it should that pass
                     ssn = re.fullmatch(r"\d{3}-\d{2}-\d{4}", match.group(1)) is not None
                     yield entity, match.start(1), match.end(1), 0.55 if ssn else 0.85
-        for match in ID_ANSWER.finditer(text):
+        for match in ID_ANSWER.finditer(text) if QUESTION_LINE_END.search(text) else ():
             if sum(c.isdigit() for c in match.group(1)) >= 5:
                 question = text[match.start():match.start(1)]
                 yield ("US_DRIVER_LICENSE" if LICENCE_CUE.search(question) else "ID_NUMBER"), match.start(1), \
