@@ -181,6 +181,7 @@ LEAKS = [
      ["sean"]),
     ("a name owning something", "Marta's mum picked me up", ["Marta"]),
     ("a name in brackets after a role", "Client (Finn Walker): nothing helps.", ["Finn Walker"]),
+    ("a name opening a sentence that is one letter from a word", "Vidar and I share a flat now.", ["Vidar"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -254,6 +255,10 @@ KEPT = [
     ("it is a 1 million square foot warehouse", "1 million square"),
     ("IBAN: DE44500105175407324931", "IBAN"),  # a field's label
     ("iban de44 5001 0517 5407 3249 31 thanks", "iban"),
+    ("Helo, how are you doing tonight?", "Helo"),  # a slip opening a sentence
+    ("Ober half the class failed the test.", "Ober"),
+    ("Merci, that really helped.", "Merci"),
+    ("My cat's name is Gunnar and he sleeps all day", "Gunnar"),  # a pet's name
     # guards for this round's own rules (these passed on 8520874 too)
     ("I'm looking forward to meeting Mr Right one day.", "Right"),
     ("We use MS Teams at work now.", "Teams"),

@@ -210,6 +210,28 @@ def typo_of_common_word(lower: str) -> bool:
     return False
 
 
+@cache
+def _plain_common() -> frozenset[str]:
+    return frozenset(w for w in words("common_words.txt") if len(w) >= 3 and not first_name(w) and not surname(w))
+
+
+def slip_of_plain_word(lower: str) -> bool:
+    """One letter dropped, added, swapped with the next or replaced away from a frequent word that is nobody's
+    name ("Helo", "Ober", "Sueing", "Flordia"): a sentence may open with a slip, rarely with an unlisted name."""
+    if len(lower) < 4 or not lower.isalpha():
+        return False
+    known = _plain_common()
+    for i in range(len(lower) + 1):
+        if lower[:i] + lower[i + 1:] in known:
+            return True
+        if i + 1 < len(lower) and lower[:i] + lower[i + 1] + lower[i] + lower[i + 2:] in known:
+            return True
+        if any(lower[:i] + letter + lower[i:] in known or lower[:i] + letter + lower[i + 1:] in known
+               for letter in LETTERS):
+            return True
+    return False
+
+
 MONTHS = frozenset("january february march april may june july august september october november december".split())
 MONTH_CUE = re.compile(r"(?i)\b(?:last|next|this|in|since|until|till|by|early|late|mid|of|every|before|after|"
                        r"through|from)\s+$")

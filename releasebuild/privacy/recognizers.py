@@ -381,6 +381,9 @@ class ChatNameRecognizer(EntityRecognizer):
         name_only = lower not in WORD_NAMES and not (lexicon.common(lower) and lexicon.name_word(lower)) and (
             lexicon.first_name(lower) or not lexicon.vocabulary(lower))
         chat_cue = shape == "lower" and (PERSON_VERB_CUE.search(before) or (SUBJECT_CUE.search(before) and name_only))
+        if not cue and shape == "title" and not SUBJECT_VERB_AFTER.match(text, match.end()) and self._opening_slip(
+                text, match):
+            return 0.0
         if lower in self.common or (lower not in self.names and lexicon.vocabulary(lower)):
             if cue and shape == "title":
                 return 0.7
@@ -431,12 +434,15 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.85
         if possessive:
             return 0.6  # "Maks's place", "Eimhear's mum found ...": someone's
+
         if (_shape(match.group()) == "lower" and (PERSON_VERB_CUE.search(before) or SUBJECT_CUE.search(before))
                 and not ENGLISH_ENDING.search(lower)):
             return 0.5  # "hey its boram again", "talked to tonje", "ok so thibaut keeps" (not "it's intricacies")
         after = NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW])
         if RELATION_CUE.search(before) or after or (titled and NAME_CUE.search(before)):
             return 0.6
+        if titled and not subject and self._opening_slip(text, match):
+            return 0.0
         if titled and lexicon.surname(lower):
             return 0.6
         if titled and not _sentence_start(text, match.start()):
@@ -444,6 +450,13 @@ class ChatNameRecognizer(EntityRecognizer):
         if subject and _english_at(text, match.start()):
             return 0.5  # "Gunilla thinks the app is silly", "Barkha wants the notes"
         return 0.0
+
+    def _opening_slip(self, text: str, match: re.Match[str]) -> bool:
+        """A sentence opening with a slip of a word and going on in lower case ("Helo, how are you?", "Ober half
+        the population", "Sueing won't solve it"), not with a census first name nor a word alone on its line."""
+        lower = match.group().lower()
+        return (lower not in self.names and _sentence_start(text, match.start())
+                and SLIP_GOES_ON.match(text, match.end()) is not None and lexicon.slip_of_plain_word(lower))
 
     def _surname_end(self, text: str, end: int) -> int:
         """Where a name ends: its surname ("Maria Kowalska"), after a middle initial ("John Q. Public")."""
@@ -467,6 +480,7 @@ class ChatNameRecognizer(EntityRecognizer):
         return end
 
 
+SLIP_GOES_ON = re.compile(r",?[ \t]+[a-z]|\.[ \t]+[a-z]")  # "Helo, how", "Ober half", "Havea. good day"
 WORD_BEFORE = re.compile(r"(?<![\w'’])([^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?)(?: [A-Z]\.?)? $")  # not "I'm"
 
 
@@ -529,7 +543,8 @@ EPONYM_AFTER = re.compile(r"^(?:-[A-Z][\w'’]+)?(?:['’]s)?\s+(?:syndrome|dise
 # Focused therapist", "a pink Barbie backpack", "a McDonald's", "a Presa Canario".
 # A pet's name is no one's: "a dog named Mamoa", "my cat Garbo" (the labels leave pets out).
 PET_BEFORE = re.compile(r"(?i)\b(?:dog|cat|puppy|pup|kitten|kitty|pet|horse|pony|rabbit|bunny|hamster|parrot|budgie|"
-                        r"guinea pig|lizard|snake|turtle|tortoise|ferret)s?,?\s+(?:(?:named|called)\s+)?$")
+                        r"guinea pig|lizard|snake|turtle|tortoise|ferret)(?:s?,?\s+(?:(?:named|called)\s+)?|"
+                        r"['’]s\s+name\s+is\s+|\s+is\s+(?:named|called)\s+)$")  # "My dog's name is Phineas"
 # "The books I enjoy reading H.P. Lovecraft and Edgar Allen Poe": one reads authors (only capitalised words between).
 READING_BEFORE = re.compile(r"\breading\s+(?:[A-Z][\w.'’]*\s+|and\s+){0,4}$")
 # On the name's own line: "a printer\nAnn Lee" is no kind of thing.
