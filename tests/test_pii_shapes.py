@@ -175,6 +175,9 @@ LEAKS = [
     ("a Russian street line, transliterated", "they live at all. Sadovaya, d. 4, kv. 17 now",
      ["all. Sadovaya, d. 4, kv. 17"]),
     ("a listed surname first, title case", "Schmidt, Dennis - that is the order on the register.", ["Schmidt"]),
+    ("a lower-case name beside a name in a list, one letter from a word", "went out with maja and göran last night",
+     ["göran"]),
+    ("a lower-case name after 'talked to', one letter from a word", "talked to tonje today she was nice", ["tonje"]),
     # guards for this round's own rules (these passed on 8520874 too)
     ("a surname after a title", "Dr Okonkwo wants me to stay on the sertraline", ["Okonkwo"]),
     ("a lower-case name after 'I'm', from a writer who capitalises", "Hi I'm sean. How are you doing today?",
@@ -259,6 +262,8 @@ KEPT = [
     ("Ober half the class failed the test.", "Ober"),
     ("Merci, that really helped.", "Merci"),
     ("My cat's name is Gunnar and he sleeps all day", "Gunnar"),  # a pet's name
+    ("Planifica, organiza, delega: crea una agenda", "organiza"),  # a list in another language
+    ("I also have another account with them called Patreon", "Patreon"),
     # guards for this round's own rules (these passed on 8520874 too)
     ("I'm looking forward to meeting Mr Right one day.", "Right"),
     ("We use MS Teams at work now.", "Teams"),

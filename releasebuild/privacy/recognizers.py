@@ -295,7 +295,10 @@ class ChatNameRecognizer(EntityRecognizer):
                     if _shape(item.group()) != "lower" and all(
                             lexicon.common(w) and not lexicon.first_name(w) for w in words):
                         continue
-                    if _shape(item.group()) != "lower" or not lexicon.not_a_name(lower):
+                    # beside a name, a lower-case item that is no word is a name, a slip of one or not ("eva and
+                    # göran", where "göran" is one letter from "goran")
+                    if _shape(item.group()) != "lower" or (not lexicon.vocabulary(lower)
+                                                           and _english_at(text, item.start())):
                         results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
 
@@ -427,8 +430,12 @@ class ChatNameRecognizer(EntityRecognizer):
         # HR keeps asking"; not "Post goes to a box")
         someone = possessive or (subject and PEOPLE_VERB_AFTER.match(text, match.end()))
         greeted = titled and GREETING_BEFORE.search(before) is not None  # "Dear Besin,": a slip of no word
+        # after "my sister", "talked to", "live with", a word no dictionary has is someone, one letter from a word or
+        # not ("talked to tonje", "thinking about georgii")
+        related = not titled and (RELATION_CUE.search(before) is not None or PERSON_VERB_CUE.search(before) is not None)
         if (lexicon.vocabulary(lower) and not (someone and lexicon.surname(lower))) or (
-                lexicon.not_a_name(lower) and not possessive and not subject and not strong and not greeted):
+                lexicon.not_a_name(lower) and not possessive and not subject and not strong and not greeted
+                and not related):
             return 0.0  # a word, or a slip of one ("Thomo" after "calls him" is a name whatever it is close to)
         if strong:
             return 0.85
