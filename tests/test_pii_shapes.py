@@ -178,12 +178,17 @@ LEAKS = [
     ("a lower-case name beside a name in a list, one letter from a word", "went out with maja and göran last night",
      ["göran"]),
     ("a lower-case name after 'talked to', one letter from a word", "talked to tonje today she was nice", ["tonje"]),
+    ("a phone after a contact and a relation in brackets", "Emergency contact: Oskar Lind (brother) 00453 88120",
+     ["00453 88120"]),
+    ("a phone in pairs after a contact's name", "Emergency contact: Oskar Lind - 55 61 20 48", ["55 61 20 48"]),
     # guards for this round's own rules (these passed on 8520874 too)
     ("a surname after a title", "Dr Okonkwo wants me to stay on the sertraline", ["Okonkwo"]),
     ("a lower-case name after 'I'm', from a writer who capitalises", "Hi I'm sean. How are you doing today?",
      ["sean"]),
     ("a name owning something", "Marta's mum picked me up", ["Marta"]),
     ("a name in brackets after a role", "Client (Finn Walker): nothing helps.", ["Finn Walker"]),
+    ("a mail header's display name", "Sevgül Akıncı <akinci.sevgul71@gmail.com> wrote: can we talk",
+     ["Sevgül Akıncı"]),
     ("a name opening a sentence that is one letter from a word", "Vidar and I share a flat now.", ["Vidar"]),
 ]
 # Words therapy needs: none of these may be redacted.
@@ -264,6 +269,8 @@ KEPT = [
     ("My cat's name is Gunnar and he sleeps all day", "Gunnar"),  # a pet's name
     ("Planifica, organiza, delega: crea una agenda", "organiza"),  # a list in another language
     ("I also have another account with them called Patreon", "Patreon"),
+    ("Support Team <help@clinic.org> wrote: hi", "Support Team"),
+    ("contact me - 3 times a week is fine", "3"),
     # guards for this round's own rules (these passed on 8520874 too)
     ("I'm looking forward to meeting Mr Right one day.", "Right"),
     ("We use MS Teams at work now.", "Teams"),

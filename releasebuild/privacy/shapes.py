@@ -461,6 +461,8 @@ SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,12}\][ \t]*|"
                      r"\d{1,2}[:.]\d{2}(?:[ \t]*[ap]\.?m\.?)?[ \t]*[-–][ \t]*)?"
                      r"(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
                      r"[ \t]*:[ \t]*\S")
+# A mail header's display name: "Sabihe Tarhan <tarhan.sabihe84@gmail.com> wrote:", "From: Ann Lee <ann@x.org>"
+DISPLAY_NAME = re.compile(r"((?:[A-ZÀ-ÖØ-Þ][\w'’.-]*[ \t]+){0,3}[A-ZÀ-ÖØ-Þ][\w'’.-]*)[ \t]*<[^<>\s@]+@[^<>\s@]+>")
 # "Re: TANG, Chao", "SURNAME, Forename: PERALES QUESADA, Heriberto", a line opening "Kowalski, Anna": the surname
 # first, as registers and letters write it.
 SURNAME_FIRST = re.compile(r"(?<![\w'’-])((?:[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+ ){0,2}[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+|"
@@ -500,6 +502,12 @@ class FormNameRecognizer(_Recognizer):
                     lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
                 yield "PERSON", match.start(1), match.start(1) + len(value), 0.85
         yield from self._surname_first(text)
+        if "<" in text:
+            for match in DISPLAY_NAME.finditer(text):
+                words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(1))]
+                if words and not all(_stop_word(w) or w in ROLE_WORDS or (
+                        lexicon.vocabulary(w) and not lexicon.first_name(w)) for w in words):  # not "Support Team"
+                    yield "PERSON", match.start(1), match.end(1), 0.85
         for match in SPEAKER.finditer(text):
             group = 2 if match.group(2) else 1
             label = match.group(group)
@@ -681,8 +689,10 @@ class DatePolicyRecognizer(_Recognizer):
 
 PHONE_CUE = re.compile(
     r"(?i:\b(?:phone|tel|telephone|mobile|cell(?:phone)?|number|callback|call me(?: on| at| @)?|"
-    r"te?xt me(?: on| at| @)?|reach me(?: on| at| @)?|whatsapp|line|changed to|contact)\b[^\n\d+(]{0,12}?)"
-    r"((?:\+|\(\+?)?\d[\d().-]*(?: \d[\d().-]*){0,5}\d)(?!\d)")
+    r"te?xt me(?: on| at| @)?|reach me(?: on| at| @)?|whatsapp|line|changed to|contact)\b"
+    # "Emergency contact: Fritz (partner) 0069...", "Emergency contact: Gunnar Pedersen - 55 65 37 56"
+    r"(?:[^\n\d+(]{0,12}?|[^\n\d+]{0,24}?\([a-z ]{2,16}\)[ \t]*|[^\n\d+(]{0,40}?[ \t][-–][ \t]+))"
+    r"((?:\+|\(\+?)?\d[\d().-]*(?: [\d(][\d().-]*){0,5}\d)(?!\d)")
 PHONE_ON = re.compile(r"(?i:\b(?:try|reach|call|text|ring|message)\b[^\n.!?]{0,40}?\b(?:on|at)\s+)"
                       r"((?:\+|\(\+?)?\d[\d().-]*(?: \d[\d().-]*){0,5}\d)(?!\d)")
 EXTENSION = re.compile(r"(?i)(?<=\d)\s*(\(?(?:ext\.?|extension|x)\s*\d{1,6}\)?)")
