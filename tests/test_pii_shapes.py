@@ -181,6 +181,11 @@ LEAKS = [
     ("a phone after a contact and a relation in brackets", "Emergency contact: Oskar Lind (brother) 00453 88120",
      ["00453 88120"]),
     ("a phone in pairs after a contact's name", "Emergency contact: Oskar Lind - 55 61 20 48", ["55 61 20 48"]),
+    ("a lower-case subject doing what people do", "lol oskari always says that", ["oskari"]),
+    ("a lower-case initial and surname after 'my therapist is'", "my new therapist is k. rautio i think",
+     ["k. rautio"]),
+    ("a speaker of a transcript whose name is a word", "Storm: i cant sleep\nCounsellor: I am here.\nStorm: ok",
+     ["Storm"]),
     # guards for this round's own rules (these passed on 8520874 too)
     ("a surname after a title", "Dr Okonkwo wants me to stay on the sertraline", ["Okonkwo"]),
     ("a lower-case name after 'I'm', from a writer who capitalises", "Hi I'm sean. How are you doing today?",
@@ -271,6 +276,9 @@ KEPT = [
     ("I also have another account with them called Patreon", "Patreon"),
     ("Support Team <help@clinic.org> wrote: hi", "Support Team"),
     ("contact me - 3 times a week is fine", "3"),
+    ("INTAKE: Can I confirm your name?\nCLIENT: yes\nINTAKE: thanks", "INTAKE"),
+    ("my therapist is great and I like her", "great"),
+    ("my gp is a. ok sort of doctor", "ok"),
     # guards for this round's own rules (these passed on 8520874 too)
     ("I'm looking forward to meeting Mr Right one day.", "Right"),
     ("We use MS Teams at work now.", "Teams"),

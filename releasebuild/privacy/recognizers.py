@@ -61,6 +61,9 @@ NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$",
 STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bcalls? (?:him|her|them)|\bi'?m called|"
                              r"\bsincerely|\bregards|\bgo(?:es)? by|\bwent by|\baka|\ba\.k\.a\.?|"
                              r"\bsigned(?: by)?|"
+                             # "the new psychiatrist is t. doroz", "my therapist is Anja"
+                             r"\b(?:psychiatrist|therapist|psychologist|counsel?lor|doctor|gp|nurse|social worker|"
+                             r"key ?worker|case ?worker|consultant|solicitor|lawyer|landlord|landlady)(?:'s name)? is|"
                              r"\baccount name|\baccount holder|\bname on (?:the )?(?:card|account)|\bcard ?holder),?"
                              r"\s+$", re.IGNORECASE)
 NAME_AFTER = re.compile(r"^,?\s+(?:(?:had|has)\s+(?:already\s+|just\s+)?(?=texted|called|told|asked))?"
@@ -314,7 +317,8 @@ class ChatNameRecognizer(EntityRecognizer):
                     or PERSON_VERB_CUE.search(before))
             surnamed = all(lexicon.surname(w) and not lexicon.vocabulary(w) for w in words)
             if match.group(1).islower() and (not match.group(2).islower() or capitalising_writer(text)
-                                             or not surnamed):
+                                             or not (surnamed or cued)
+                                             or (lexicon.vocabulary(words[0]) and not lexicon.surname(words[0]))):
                 continue
             if not (cued or surnamed) or any(lexicon.clinical(w) or w in STOP_WORDS for w in words):
                 continue
@@ -445,6 +449,9 @@ class ChatNameRecognizer(EntityRecognizer):
         if (_shape(match.group()) == "lower" and (PERSON_VERB_CUE.search(before) or SUBJECT_CUE.search(before))
                 and not ENGLISH_ENDING.search(lower)):
             return 0.5  # "hey its boram again", "talked to tonje", "ok so thibaut keeps" (not "it's intricacies")
+        if (_shape(match.group()) == "lower" and CHAT_OPENER_BEFORE.search(before)
+                and LOWER_PERSON_VERB_AFTER.match(text, match.end()) and not ENGLISH_ENDING.search(lower)):
+            return 0.5  # "lol salo always says that", "jonas came ova l8r": a lower-case subject doing what people do
         after = NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW])
         if RELATION_CUE.search(before) or after or (titled and NAME_CUE.search(before)):
             return 0.6
@@ -487,6 +494,11 @@ class ChatNameRecognizer(EntityRecognizer):
         return end
 
 
+CHAT_OPENER_BEFORE = re.compile(r"(?:^|[.!?\n][ \t]*|\b(?:lol|lmao|omg|ugh|haha|ok|okay|so|and then|then|but)[ \t]+)$",
+                                re.IGNORECASE)
+LOWER_PERSON_VERB_AFTER = re.compile(r"[ \t]+(?:always[ \t]+|just[ \t]+|never[ \t]+|also[ \t]+|still[ \t]+)?"
+                                     r"(?:says|said|told|tells|thinks|thought|keeps|kept|texted|texts|called|calls|came|"
+                                     r"comes|went|laughed|cried|yelled|blocked|wants|wanted)\b")
 SLIP_GOES_ON = re.compile(r",?[ \t]+[a-z]|\.[ \t]+[a-z]")  # "Helo, how", "Ober half", "Havea. good day"
 WORD_BEFORE = re.compile(r"(?<![\w'’])([^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?)(?: [A-Z]\.?)? $")  # not "I'm"
 

@@ -476,6 +476,7 @@ age sex gender id ssn nhs insurance policy diagnosis dx meds medication medicati
 occupation employer school grade relationship relation status religion ethnicity language referral reference ref
 signed signature dear hi hello hey thanks regards warning tip important fyi source link url website web ok okay
 iban bic swift sort card cvv cvc exp expiry expires amount total balance due pin passport licence license dl
+intake dispatcher receptionist clinician secretary chair officer worker facilitator psychiatrist psychologist
 """.split())
 FIELD_VALUE_STOP = re.compile(r"(?i)\b(?:and|or|but|who|which|that|is|was|dob|born|age|phone|tel|email|address|"
                               r"relationship|relation|mobile|cell)\b.*$", re.DOTALL)
@@ -508,15 +509,20 @@ class FormNameRecognizer(_Recognizer):
                 if words and not all(_stop_word(w) or w in ROLE_WORDS or (
                         lexicon.vocabulary(w) and not lexicon.first_name(w)) for w in words):  # not "Support Team"
                     yield "PERSON", match.start(1), match.end(1), 0.85
-        for match in SPEAKER.finditer(text):
+        speakers = list(SPEAKER.finditer(text))
+        labels = [m.group(1) for m in speakers if m.group(1)]
+        # a transcript: a role speaks ("Counsellor: ...") and a label speaks twice ("Gerd: ..."), a word or not
+        transcript = {label for label in labels if labels.count(label) >= 2 and label.istitle()} if any(
+            label.lower() in ROLE_WORDS for label in labels) else set()
+        for match in speakers:
             group = 2 if match.group(2) else 1
             label = match.group(group)
             words = [w.lower() for w in re.findall(r"[^\W\d_]+", label)]
             if not words or words[0] in ROLE_WORDS:
                 continue
             # "Client (Finn Jacobs): ..." names whoever the role is in brackets; a bare label of words is a heading
-            if (group == 1 or not label.istitle()) and all(lexicon.vocabulary(w) and not lexicon.first_name(w)
-                                                           for w in words):
+            if (group == 1 or not label.istitle()) and label not in transcript and all(
+                    lexicon.vocabulary(w) and not lexicon.first_name(w) for w in words):
                 continue
 
             if len(words) > 1 and not all(w[0].isupper() for w in label.split()):
