@@ -182,6 +182,8 @@ LEAKS = [
      ["00453 88120"]),
     ("a phone in pairs after a contact's name", "Emergency contact: Oskar Lind - 55 61 20 48", ["55 61 20 48"]),
     ("a lower-case subject doing what people do", "lol oskari always says that", ["oskari"]),
+    ("a street after 'im at'", "im at kalliopis 17 right now", ["kalliopis 17"]),
+    ("a Japanese block number and district", "im at 3-2-1 shimokita tonight", ["3-2-1 shimokita"]),
     ("a lower-case initial and surname after 'my therapist is'", "my new therapist is k. rautio i think",
      ["k. rautio"]),
     ("a speaker of a transcript whose name is a word", "Storm: i cant sleep\nCounsellor: I am here.\nStorm: ok",
@@ -192,6 +194,8 @@ LEAKS = [
      ["sean"]),
     ("a name owning something", "Marta's mum picked me up", ["Marta"]),
     ("a name in brackets after a role", "Client (Finn Walker): nothing helps.", ["Finn Walker"]),
+    ("a surname no public figure's initialism hides (will.i.am reads william)", "SURNAME: WILLIAMS   FORENAME: JODI",
+     ["WILLIAMS", "JODI"]),
     ("a mail header's display name", "Sevgül Akıncı <akinci.sevgul71@gmail.com> wrote: can we talk",
      ["Sevgül Akıncı"]),
     ("a name opening a sentence that is one letter from a word", "Vidar and I share a flat now.", ["Vidar"]),
@@ -272,6 +276,7 @@ KEPT = [
     ("Ober half the class failed the test.", "Ober"),
     ("Merci, that really helped.", "Merci"),
     ("My cat's name is Gunnar and he sleeps all day", "Gunnar"),  # a pet's name
+    ("he keeps talking about Klopp and the Reds", "Klopp"),  # a public figure
     ("Planifica, organiza, delega: crea una agenda", "organiza"),  # a list in another language
     ("I also have another account with them called Patreon", "Patreon"),
     ("Support Team <help@clinic.org> wrote: hi", "Support Team"),
@@ -279,6 +284,8 @@ KEPT = [
     ("INTAKE: Can I confirm your name?\nCLIENT: yes\nINTAKE: thanks", "INTAKE"),
     ("my therapist is great and I like her", "great"),
     ("my gp is a. ok sort of doctor", "ok"),
+    ("im at work 5 days a week", "work 5"),
+    ("SURNAME: WILLIAMS   FORENAME: JODI", "SURNAME"),
     # guards for this round's own rules (these passed on 8520874 too)
     ("I'm looking forward to meeting Mr Right one day.", "Right"),
     ("We use MS Teams at work now.", "Teams"),

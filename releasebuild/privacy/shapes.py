@@ -172,8 +172,10 @@ CUED_STREET = re.compile(
     r"(?i:\b(?:my (?:new |old |home |current |postal )?address(?: is|:)|address:|i live at|i live on|i'?m living at|"
     r"(?:living|lives|live|staying|stay|moved|move|now|resides?) (?:at|on|to)|"
     r"send (?:it|them|the letters?|post|mail) to|"
-    r"update it to|outside|which is|(?:flat|house|place) is|moved into|move into)[ \t]*(?:\n[ \t]*)?)"
-    r"((?:[^\W\d_][\w'’-]*[ \t]+){0,3}[^\W\d_][\w'’-]*,?[ \t]+\d{1,5}[A-Za-z]?(?:-(?:[IVX]{1,3}|\d{1,3}))?)"
+    r"update it to|outside|which is|(?:flat|house|place) is|moved into|move into|i'?m at|we'?re at|"
+    r"(?:s?he|they)(?:'s|'re| is| are|s) at)[ \t]*(?:\n[ \t]*)?)"
+    r"((?:[^\W\d_][\w'’-]*[ \t]+){0,3}[^\W\d_][\w'’-]*,?[ \t]+\d{1,5}[A-Za-z]?(?:-(?:[IVX]{1,3}|\d{1,3}))?|"
+    r"\d{1,4}(?:-\d{1,4}){1,2}[ \t]+[^\W\d_][\w'’-]*)"  # "im at 7-9-6 kamiyama": a Japanese block number
     r"(?![\w/:.-])(?!\s*(?:%|days?|times?|years?|hours?|mins?|minutes?|weeks?|months?|am|pm|people|kids|miles|km)\b)")
 # A door number where the sentence is about a home: "the flat above the bakery, number 20", "No. 83, the one next
 # to the mosque", "the house with the green gate, #14".
@@ -355,7 +357,7 @@ class AddressBlockRecognizer(_Recognizer):
     def _street_ok(found: str) -> bool:
         """Not "walked 3 miles down the road", "1-10 how well", "10 - either way": the words between number and
         street word are not all common, and a street word that is an everyday word needs a capitalised name."""
-        original = re.findall(r"[^\W\d_]+", found)
+        original = re.findall(r"(?<!\d)[^\W\d_]+", found)  # not the letter of "99A Cook Points"
         if len(original) > 2 and original[-1] in DIRECTIONS:
             original = original[:-1]  # "Queen Street East"
         words = [w.lower() for w in original]
