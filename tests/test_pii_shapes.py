@@ -277,6 +277,10 @@ KEPT = [
     ("Merci, that really helped.", "Merci"),
     ("My cat's name is Gunnar and he sleeps all day", "Gunnar"),  # a pet's name
     ("he keeps talking about Klopp and the Reds", "Klopp"),  # a public figure
+    ("in Germany ring the TelefonSeelsorge, 0800 111 0 222, any time", "0800 111 0 222"),  # public crisis lines
+    ("Ring 0800 58 58 58 (CALM) tonight", "0800 58 58 58"),
+    ("Papyrus HOPELINE247 is 0800 068 41 41", "0800 068 41 41"),
+    ("the kids helpline is 1800 55 1800", "1800 55 1800"),
     ("Planifica, organiza, delega: crea una agenda", "organiza"),  # a list in another language
     ("I also have another account with them called Patreon", "Patreon"),
     ("Support Team <help@clinic.org> wrote: hi", "Support Team"),
