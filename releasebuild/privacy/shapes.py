@@ -168,6 +168,7 @@ BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house
                       r"(?:number|no\.?|nr\.?|#)\s*)(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|flat|apartment|building|bldg)\s*(?:number|no\.?|#)\s*)"
                       r"(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|building)\s+)(\d{1,5}(?:[/-]\d{1,4})?[A-Za-z]?)\b"
                       r"(?!\s*(?:people|times|years|days|hours|minutes|miles|km|%|percent))")
+PHONE_GOES_ON = re.compile(r"[ .-]\d{2,4}[ .-]\d{2,4}")
 CUED_STREET = re.compile(
     r"(?i:\b(?:my (?:new |old |home |current |postal )?address(?: is|:)|address:|i live at|i live on|i'?m living at|"
     r"(?:living|lives|live|staying|stay|moved|move|now|resides?) (?:at|on|to)|"
@@ -276,6 +277,8 @@ class AddressBlockRecognizer(_Recognizer):
             for match in pattern.finditer(text):
                 adverb = LEADING_ADVERB.match(match.group())  # "Honestly Shout 85258": no town starts so
                 start = match.start() + (adverb.end() if adverb and lexicon.common(adverb.group(1).lower()) else 0)
+                if pattern is TOWN_POSTCODE and PHONE_GOES_ON.match(text, match.end()):
+                    continue  # "Ring 0800 58 58 58": a phone number's first group, not a town's postcode
                 if self._code_town_ok(text[start:match.end()]):
                     strong.append((start, match.end(), 0.75))
         strong += [(m.start(), m.end(), 0.75) for m in CODES.finditer(text)]
