@@ -173,7 +173,7 @@ def _pct(value: float) -> str:
 
 
 def print_synthetic(results: dict[str, dict[str, Any]]) -> None:
-    print("synthetic labelled set (evaluation/pii: tuning and dev, and report = frozen, never tuned on)")
+    print("synthetic labelled set (evaluation/pii: tuning, dev and dev2 tuned on; report frozen, never tuned on)")
     head = f"{'half':8} {'system':6} {'P':>6} {'R':>6} {'R direct':>8} {'R quasi':>8} {'spans strict':>12} " \
            f"{'leak':>6} {'false alarm':>11}"
     print(head)
@@ -184,7 +184,8 @@ def print_synthetic(results: dict[str, dict[str, Any]]) -> None:
               f"{_pct(r['leak_rate']['rate']):>6} {_pct(r['false_alarm_rate']['rate']):>11}")
     print()
     types = sorted({t for r in results.values() for t in r["recall_by_type"]})
-    print("token recall per labelled type: " + " ".join(f"{k[0][:3]}/{k[1]}" for k in results))
+    short = {"tuning": "tun", "dev": "dev", "dev2": "dv2", "report": "rep"}
+    print("token recall per labelled type: " + " ".join(f"{short.get(k[0], k[0])}/{k[1]}" for k in results))
     for entity in types:
         print(f"  {entity:16} " + " ".join(f"{r['recall_by_type'].get(entity, {}).get('recall') or 0:7.3f}"
                                           for r in results.values()))
