@@ -427,20 +427,22 @@ class ChatNameRecognizer(EntityRecognizer):
         # of a sentence ("Vidar and I share"); a word is not ("Today's")
         subject = (titled and _sentence_start(text, match.start()) and not ENGLISH_ENDING.search(lower)
                    and SUBJECT_VERB_AFTER.match(text, match.end()))
-        strong = STRONG_NAME_CUE.search(before)
+        word = lexicon.vocabulary(lower)
+        strong = STRONG_NAME_CUE.search(before) if titled or not word else None
         if titled and strong and not lexicon.clinical(lower):
             return 0.85  # "My name is Spike": a word, and this one's name
-        # a surname that is a word too is someone's when it owns something or does what only people do ("Jones from
-        # HR keeps asking"; not "Post goes to a box")
-        someone = possessive or (subject and PEOPLE_VERB_AFTER.match(text, match.end()))
-        greeted = titled and GREETING_BEFORE.search(before) is not None  # "Dear Besin,": a slip of no word
-        # after "my sister", "talked to", "live with", a word no dictionary has is someone, one letter from a word or
-        # not ("talked to tonje", "thinking about georgii")
-        related = not titled and (RELATION_CUE.search(before) is not None or PERSON_VERB_CUE.search(before) is not None)
-        if (lexicon.vocabulary(lower) and not (someone and lexicon.surname(lower))) or (
-                lexicon.not_a_name(lower) and not possessive and not subject and not strong and not greeted
-                and not related):
-            return 0.0  # a word, or a slip of one ("Thomo" after "calls him" is a name whatever it is close to)
+        if word:
+            # a surname that is a word too is someone's when it owns something or does what only people do ("Jones
+            # from HR keeps asking"; not "Post goes to a box")
+            if not (lexicon.surname(lower) and (
+                    possessive or (subject and PEOPLE_VERB_AFTER.match(text, match.end())))):
+                return 0.0
+        elif lexicon.not_a_name(lower) and not possessive and not subject and not strong and not (
+                titled and GREETING_BEFORE.search(before)) and not (
+                not titled and (RELATION_CUE.search(before) or PERSON_VERB_CUE.search(before))):
+            # a slip of a word, unless "Dear" greets it ("Dear Besin,") or "my sister", "talked to", "live with" go
+            # before it ("talked to tonje"; "Thomo" after "calls him" is a name whatever it is close to)
+            return 0.0
         if strong:
             return 0.85
         if possessive:

@@ -73,6 +73,10 @@ PREFIX_LINE = re.compile(rf"\b{PREFIX_STREET}[ \t]+(?:{PARTICLES}[ \t]+)*"
                          rf"(?:,?\s*(?:n[º°o]\.?\s*)?\d{{1,5}}[a-zA-Z]?(?:[/-]\d{{1,4}})?{UNIT_AFTER})?", re.IGNORECASE)
 PREFIX_NAMED = re.compile(rf"\S+\s+(?:(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)\s+)*{CAP}"
                           r"[^\W\d_]")
+# The endings SUFFIX_STREET spells, looked for cheaply (str.endswith) before its costly pattern: Python's regular
+# expressions try the suffix alternation after every run of word characters.
+SUFFIX_ENDINGS = tuple({variant for entry in SUFFIX_STREET[3:-1].replace("stra(?:ß|ss)e", "straße|strasse").split("|")
+                        for variant in (entry.replace("\\.", "."), entry.replace("\\.", ".").replace("ı", "i"))})
 # (pattern, score, whether every match holds a digit: a text without one skips it)
 STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     # 12 Oak Street, 4821 Willow Bend Road Apt 3C, 12 N. Main St.
@@ -268,7 +272,10 @@ class AddressBlockRecognizer(_Recognizer):
     def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
         strong: list[tuple[int, int, float]] = []
         digits = DIGIT.search(text) is not None
+        suffixed = any(word.rstrip(",;:!?)'\"").endswith(SUFFIX_ENDINGS) for word in text.lower().split())
         for index, (pattern, score, needs_digit) in enumerate(STREET_LINES):
+            if index == 1 and not suffixed:
+                continue  # no word ends like a street (see SUFFIX_ENDINGS)
             if digits or not needs_digit:
                 strong += [(self._line_start(text, m), m.end(), score) for m in self._lines(index, pattern, text)]
         strong += [(m.start(1), m.end(1), 0.85) for m in ADDRESS_FIELD.finditer(text) if m.group(1).strip()]
