@@ -192,7 +192,7 @@ class Detector:
             # a date or a name inside a web address is part of it: the address is judged whole (a public
             # newspaper's /2016/05/29/ page names no one)
             links = [(r.start, r.end) for r in results if r.entity_type == "URL"]
-            for result in results:
+            for result in results:  # a surname found alone takes the given names before it ("Öykü Şahinoğlu")
                 if result.entity_type == "PERSON":
                     result.start = given_name_start(text, result.start)
             out[index] = _resolve([r for r in results if not _names_no_one(text, r, kept, links)])

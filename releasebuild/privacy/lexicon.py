@@ -212,12 +212,13 @@ def typo_of_common_word(lower: str) -> bool:
 
 @cache
 def _plain_common() -> frozenset[str]:
+    """Frequent words that are nobody's first name or surname: what a slip is measured against."""
     return frozenset(w for w in words("common_words.txt") if len(w) >= 3 and not first_name(w) and not surname(w))
 
 
 def slip_of_plain_word(lower: str) -> bool:
     """One letter dropped, added, swapped with the next or replaced away from a frequent word that is nobody's
-    name ("Helo", "Ober", "Sueing", "Flordia"): a sentence may open with a slip, rarely with an unlisted name."""
+    name ("Helo", "Ober", "Sueing"): a sentence may open with a slip, rarely with an unlisted name."""
     if len(lower) < 4 or not lower.isalpha():
         return False
     known = _plain_common()

@@ -346,6 +346,9 @@ class ChatNameRecognizer(EntityRecognizer):
         return found
 
     def _score(self, text: str, match: re.Match[str]) -> float:
+        """How surely a word is someone's name (0 when it is not). A lower-case word that would score is dropped when
+        its writer capitalises (capitalising_writer) and no cue vouches for it; the test runs last, where it is
+        rare."""
         score = self._word_score(text, match)
         if score and _shape(match.group()) == "lower" and capitalising_writer(text):
             before = text[max(0, match.start() - 40):match.start()]
@@ -447,7 +450,6 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.85
         if possessive:
             return 0.6  # "Maks's place", "Eimhear's mum found ...": someone's
-
         if (_shape(match.group()) == "lower" and (PERSON_VERB_CUE.search(before) or SUBJECT_CUE.search(before))
                 and not ENGLISH_ENDING.search(lower)):
             return 0.5  # "hey its boram again", "talked to tonje", "ok so thibaut keeps" (not "it's intricacies")
