@@ -26,11 +26,16 @@ CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"  # a capital, Latin scripts with diacritics
 TOWN_INITIAL = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž]|[^\W\d_A-Za-zÀ-ɏ])"  # a capital, or any letter of a script without case
 WORDCHARS = r"[\w'’.-]"
 # Streets named by a word that ends in (German, Dutch, Nordic, ...) or starts with (Romance, Slavic) a street word.
-SUFFIX_STREET = (r"(?:stra(?:ß|ss)e|str\.|weg|gasse|allee|platz|ring|damm|ufer|chaussee|steig|pfad|markt|straat|laan|"
-                 r"gracht|plein|kade|singel|dreef|steeg|gatan|vägen|gata|väg|veien|vegen|gaten|vej|gade|stræde|torget|"
-                 r"tie|katu|polku|kuja|utca|útca|ulice|sokak|sokağı|caddesi|bulvarı|roa|hagen|bakken|lia|åsen|stien|svingen|"
-                 r"vejen|engen|flata|tunet|haugen|løkka|jordet|myra|berget|kroken|grenda|lunden|plassen|ringen|tangen|toppen|vollen|"
-                 r"vænget|parken|stedet|gränd|backen|stigen|leden|torg|bulevardi|havna|kaari|rinne|puisto|polku|raitti)")
+# The suffixes as words (Hauptstraße, Kerkstraat, Storgatan): the pattern is built from them, and so are the endings
+# looked for before it runs.
+SUFFIX_STREET_WORDS = tuple("""
+straße strasse str. weg gasse allee platz ring damm ufer chaussee steig pfad markt straat laan gracht
+plein kade singel dreef steeg gatan vägen gata väg veien vegen gaten vej gade stræde torget tie katu
+polku kuja utca útca ulice sokak sokağı caddesi bulvarı roa hagen bakken lia åsen stien svingen vejen
+engen flata tunet haugen løkka jordet myra berget kroken grenda lunden plassen ringen tangen toppen
+vollen vænget parken stedet gränd backen stigen leden torg bulevardi havna kaari rinne puisto raitti
+""".split())
+SUFFIX_STREET = "(?:" + "|".join(re.escape(word) for word in SUFFIX_STREET_WORDS) + ")"
 PREFIX_STREET = (r"(?:calle|c/|avenida|avda\.?|av\.|rua|r\.|travessa|alameda|praça|largo|estrada|rodovia|via|viale|"
                  r"piazza|piazzale|corso|vicolo|largo|strada|rue|avenue|av|boulevard|bd|bld|chemin|allée|allee|place|"
                  r"quai|impasse|cours|route|carrer|plaza|paseo|camino|ronda|ul\.|ulica|al\.|aleja|os\.|pl\.|plac|"
@@ -73,10 +78,15 @@ PREFIX_LINE = re.compile(rf"\b{PREFIX_STREET}[ \t]+(?:{PARTICLES}[ \t]+)*"
                          rf"(?:,?\s*(?:n[º°o]\.?\s*)?\d{{1,5}}[a-zA-Z]?(?:[/-]\d{{1,4}})?{UNIT_AFTER})?", re.IGNORECASE)
 PREFIX_NAMED = re.compile(rf"\S+\s+(?:(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)\s+)*{CAP}"
                           r"[^\W\d_]")
-# The endings SUFFIX_STREET spells, looked for cheaply (str.endswith) before its costly pattern: Python's regular
-# expressions try the suffix alternation after every run of word characters.
-SUFFIX_ENDINGS = tuple({variant for entry in SUFFIX_STREET[3:-1].replace("stra(?:ß|ss)e", "straße|strasse").split("|")
-                        for variant in (entry.replace("\\.", "."), entry.replace("\\.", ".").replace("ı", "i"))})
+# Python's regular expressions try SUFFIX_STREET's alternation after every run of word characters: a text with no word
+# ending like a street skips it (str.endswith). lower() turns "SOKAĞI" into "sokaği", so endings with ı come with i too.
+SUFFIX_ENDINGS = tuple(dict.fromkeys(SUFFIX_STREET_WORDS + tuple(w.replace("ı", "i") for w in SUFFIX_STREET_WORDS)))
+# Hauptstraße 12, Kerkstraat 8a, Storgatan 3
+SUFFIX_LINE = re.compile(rf"\b(?:(?:van|von|de|der|den|ter|ten)\s+){{0,2}}[\w'’-]*{SUFFIX_STREET}"
+                         rf"(?:\s+\d{{1,5}}(?:\s?[a-zA-Z](?![a-zA-Z])(?:\s\d{{1,4}}\b)?)?"
+                         rf"(?:[/-]\d{{1,4}})?)"
+                         rf"(?:\s+[A-Z]\s\d{{1,4}}\b|\s+(?:hs|huis|bis)\b|,\s*\d{{1,2}}\.\s?(?:th|tv|mf|sal)\b\.?)?"
+                         rf"{UNIT_AFTER}", re.IGNORECASE)
 # (pattern, score, whether every match holds a digit: a text without one skips it)
 STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     # 12 Oak Street, 4821 Willow Bend Road Apt 3C, 12 N. Main St.
@@ -84,12 +94,9 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
                 rf"(?:{WORDCHARS}+\s+){{1,3}}{ENGLISH_STREET}\b\.?"
                 rf"(?:\s+(?-i:East|West|North|South|NE|NW|SE|SW|E|W|N|S)\b\.?)?{UNIT_AFTER}", re.IGNORECASE),
      0.85, True),
-    # Hauptstraße 12, Kerkstraat 8a, Storgatan 3
-    (re.compile(rf"\b(?:(?:van|von|de|der|den|ter|ten)\s+){{0,2}}[\w'’-]*{SUFFIX_STREET}(?:\s+\d{{1,5}}(?:\s?[a-zA-Z](?![a-zA-Z])(?:\s\d{{1,4}}\b)?)?"
-                rf"(?:[/-]\d{{1,4}})?)"
-                rf"(?:\s+[A-Z]\s\d{{1,4}}\b|\s+(?:hs|huis|bis)\b|,\s*\d{{1,2}}\.\s?(?:th|tv|mf|sal)\b\.?)?{UNIT_AFTER}",
-                re.IGNORECASE), 0.85, True),
-    # ul. Tverskaya, d. 13, kv. 155; алл. Лесхозная, д. 46, кв. 272 (Russian: street type, name, house, flat)
+    (SUFFIX_LINE, 0.85, True),  # Hauptstraße 12, Kerkstraat 8a, Storgatan 3
+    # all. Tomskaya, d. 13, kv. 155; алл. Лесхозная, д. 46, кв. 272: more street types than the line below, whose
+    # house is optional, so here the house is required ("all. I'm" is no street)
     (re.compile(r"(?<![\w.])(?:ul|ulitsa|pr|prosp|pr-t|per|all|alleya|nab|sh|bul|b-r|pl|proezd|pr-d|tup|mkr|ул|пр|"
                 r"просп|пр-т|пер|алл|аллея|наб|ш|бул|б-р|пл|пр-д|туп|мкр)\.?[ \t]+[^\W\d_][\w-]*"
                 r"(?:[ \t][^\W\d_][\w-]*)?,"
@@ -274,7 +281,7 @@ class AddressBlockRecognizer(_Recognizer):
         digits = DIGIT.search(text) is not None
         suffixed = any(word.rstrip(",;:!?)'\"").endswith(SUFFIX_ENDINGS) for word in text.lower().split())
         for index, (pattern, score, needs_digit) in enumerate(STREET_LINES):
-            if index == 1 and not suffixed:
+            if pattern is SUFFIX_LINE and not suffixed:
                 continue  # no word ends like a street (see SUFFIX_ENDINGS)
             if digits or not needs_digit:
                 strong += [(self._line_start(text, m), m.end(), score) for m in self._lines(index, pattern, text)]
@@ -359,7 +366,7 @@ class AddressBlockRecognizer(_Recognizer):
                     match.string[max(0, match.start() - 12):match.start()])
                 return bool(number) and bool(names) and not _stop_word(names[0])
             return bool(re.search(r"\d", match.group()) or PREFIX_NAMED.match(match.group()))
-        if index == 1 and first is not None and lexicon.common(first.group().lower()):
+        if match.re is SUFFIX_LINE and first is not None and lexicon.common(first.group().lower()):
             return False  # "the roaring 20s", "a ring 3 times": an English word that ends like "-ring" or "-weg"
         return True
 
