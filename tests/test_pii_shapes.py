@@ -199,6 +199,18 @@ LEAKS = [
     ("a mail header's display name", "Sevgül Akıncı <akinci.sevgul71@gmail.com> wrote: can we talk",
      ["Sevgül Akıncı"]),
     ("a name opening a sentence that is one letter from a word", "Vidar and I share a flat now.", ["Vidar"]),
+    # fifth round: a name found in part is redacted whole; shouted lines are read as if cased
+    ("a double given name found by its second half", "Klaus-Dieter, Arne and Frauke came over on Saturday",
+     ["Klaus-Dieter"]),
+    ("a lower-case double given name found by its first half", "the nurse said mari-liis was fine", ["mari-liis"]),
+    ("a given name that is a rare word, before a surname", "Father (Ati Prasetyo) attended the session.",
+     ["Ati Prasetyo"]),
+    ("a Gaelic name with 'Mac' between given name and surname", "Letter re: Aodhán Mac Suibhne, seen today.",
+     ["Aodhán Mac Suibhne"]),
+    ("a signature run into the sentence before it", "Feel free to reach out for more informationMarta Kowalczyk, LPC",
+     ["Marta Kowalczyk"]),
+    ("a name in a shouted line", "I SWEAR IF TOMEK TEXTS ME AGAIN IM BLOCKING HIM", ["TOMEK"]),
+    ("a short name in a shouted line", "IF JIN CALLS AGAIN I WILL SCREAM", ["JIN"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -304,6 +316,10 @@ KEPT = [
     ("you can buy them anywhere, known as Plantain chips", "Plantain"),
     ("I was on the phone, number 3 in the queue for an hour", "3"),
     ("look at this dot com thing", "look at this dot com"),
+    # guards for the fifth round: a shouted line keeps its words; the verb before a name is no part of it
+    ("I HATE MY LIFE AND NOBODY CARES ABOUT ME", "I HATE MY LIFE AND NOBODY CARES ABOUT ME"),
+    ("TELL DARIUSZ TO STOP TEXTING ME", "TELL"),
+    ("I HAVE ADHD AND THE NHS WONT HELP ME", "I HAVE ADHD AND THE NHS WONT HELP ME"),
 ]
 
 

@@ -273,7 +273,7 @@ class ChatNameRecognizer(EntityRecognizer):
                 scores[match.start()] = score
                 end = match.end() - (len(POSSESSIVE.search(match.group()).group())  # type: ignore[union-attr]
                                      if POSSESSIVE.search(match.group()) else 0)
-                results.append(_result(self, "PERSON", match.start(), self._surname_end(text, end), score))
+                results.append(_result(self, "PERSON", match.start(), surname_end(text, end), score))
         # only what a cue says, where the text is not in English
         results = [r for r in results if r.score >= STRONG or _english_at(text, r.start)]
         results += self._hyphenated(text, scores)
@@ -341,7 +341,7 @@ class ChatNameRecognizer(EntityRecognizer):
             before = text[max(0, match.start() - 40):match.start()]
             if shape != "lower" or PERSON_VERB_CUE.search(before) or SUBJECT_CUE.search(before) or NAME_CUE.search(
                     before) or re.match(r"\s+(?:and|&)\s", text[match.end():match.end() + 5]):
-                found.append(_result(self, "PERSON", match.start(), self._surname_end(text, match.end()), 0.6))
+                found.append(_result(self, "PERSON", match.start(), surname_end(text, match.end()), 0.6))
                 scores[match.start()] = 0.6
         return found
 
@@ -476,26 +476,27 @@ class ChatNameRecognizer(EntityRecognizer):
         return (lower not in self.names and _sentence_start(text, match.start())
                 and SLIP_GOES_ON.match(text, match.end()) is not None and lexicon.slip_of_plain_word(lower))
 
-    def _surname_end(self, text: str, end: int) -> int:
-        """Where a name ends: its surname ("Maria Kowalska"), after a middle initial ("John Q. Public")."""
-        initial = MIDDLE_INITIAL.match(text, end)
-        start = initial.end() if initial else end + 1
-        following = WORD.match(text, start) if text[start - 1:start] == " " else None
-        if following is None:
-            return end
-        word, lower = following.group(), POSSESSIVE.sub("", following.group().lower())
-        # a listed surname, unless it is one of the frequent ones that are words too ("early", "young")
-        known = lexicon.surname(lower) and lower not in self.common_surnames and lower not in STOP_WORDS
-        titled = _shape(word) != "lower" and (not lexicon.vocabulary(lower) or lexicon.surname(lower))
-        if _shape(word) == "lower" and text[end - 1:end].islower() and not lexicon.not_a_name(lower) and (
-                not ENGLISH_ENDING.search(lower)):
-            known = True  # "ok so tamara khokhlova keeps": a word no list has, after a first name in lower case
-        if initial and _shape(word) != "lower":
-            titled = True
-        if (known or titled) and lower not in STOP_WORDS:
-            return following.end() - (len(following.group()) - len(following.group().rstrip("'’s")) if
-                                      POSSESSIVE.search(following.group()) else 0)
+def surname_end(text: str, end: int) -> int:
+    """Where a name ends: its surname ("Maria Kowalska"), after a middle initial ("John Q. Public")."""
+    initial = MIDDLE_INITIAL.match(text, end)
+    start = initial.end() if initial else end + 1
+    following = WORD.match(text, start) if text[start - 1:start] == " " else None
+    if following is None:
         return end
+    word, lower = following.group(), POSSESSIVE.sub("", following.group().lower())
+    # a listed surname, unless it is one of the frequent ones that are words too ("early", "young")
+    known = lexicon.surname(lower) and lower not in gazetteer("surnames.tsv")[1] and lower not in STOP_WORDS
+    titled = _shape(word) != "lower" and (not lexicon.common(lower) or lexicon.surname(lower)) and not (
+        lexicon.clinical(lower))
+    if _shape(word) == "lower" and text[end - 1:end].islower() and not lexicon.not_a_name(lower) and (
+            not ENGLISH_ENDING.search(lower)):
+        known = True  # "ok so tamara khokhlova keeps": a word no list has, after a first name in lower case
+    if initial and _shape(word) != "lower":
+        titled = True
+    if (known or titled) and lower not in STOP_WORDS:
+        return following.end() - (len(following.group()) - len(following.group().rstrip("'’s")) if
+                                  POSSESSIVE.search(following.group()) else 0)
+    return end
 
 
 CHAT_OPENER_BEFORE = re.compile(r"(?:^|[.!?\n][ \t]*|\b(?:lol|lmao|omg|ugh|haha|ok|okay|so|and then|then|but)[ \t]+)$",
@@ -509,19 +510,47 @@ WORD_BEFORE = re.compile(r"(?<![\w'’])([^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?)(?: [
 
 def given_name_start(text: str, start: int) -> int:
     """Where a name found by its surname starts: the capitalised given names before it ("Mai Saito", "Christian T.
-    Gulbrandsen"), each a listed first name that is no English word, or a word no list has."""
+    Gulbrandsen", "Fionntan Mac Breen"), each a listed first name or a word that is not a frequent English one."""
     for _ in range(3):
         before = WORD_BEFORE.search(text, max(0, start - 40), start)
         if before is None:
             break
-        word = before.group(1)
+        word_start = before.start(1)
+        glued = [i for i in range(word_start + 1, before.end(1)) if _glued_at(text, i)]
+        if glued:  # "for more informationMarta Kowalczyk": a signature run into the sentence before it
+            word_start = glued[-1]
+        word = text[word_start:before.end(1)]
         lower = word.lower()
         if (_shape(word) != "title" or len(lower) < 2 or lower in STOP_WORDS or lower in NOT_NAMES
                 or TITLE.match(word + " ") or lexicon.clinical(lower)
-                or (lexicon.vocabulary(lower) and not (lexicon.first_name(lower) and not lexicon.common(lower)))):
+                or (lexicon.common(lower) and not lexicon.first_name(lower))):
             break
-        start = before.start(1)
+        start = word_start
+        if glued:
+            break
     return start
+
+
+def _glued_at(text: str, position: int) -> bool:
+    """Whether two words meet here with no space between them ("informationLaura"): a boundary all the same."""
+    return text[position - 1:position].islower() and text[position:position + 1].isupper()
+
+
+def whole_name(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole of a name that a recognizer found in part, so that no piece of it is left to read: the rest of a
+    word joined by a hyphen ("Heinz-Dieter", "anna-liisa"), the given names before it and the surname after it."""
+    first_word = text[start:end].split(maxsplit=1)[0] if text[start:end].strip() else ""
+    glued = [i for i in range(start + 1, start + len(first_word)) if _glued_at(text, i)]
+    start = glued[-1] if glued else start  # "informationLaura Cassity": the name starts at its capital
+    while start > 0 and not _glued_at(text, start) and (
+            text[start - 1].isalpha() or (text[start - 1] == "-" and text[start - 2:start - 1].isalpha())):
+        start -= 1
+    while end < len(text) and not _glued_at(text, end) and (
+            text[end].isalpha() or (text[end] == "-" and text[end + 1:end + 2].isalpha())):
+        end += 1
+    surname = surname_end(text, end)
+    glued = [i for i in range(end + 1, surname) if _glued_at(text, i)]
+    return given_name_start(text, start), glued[0] if glued else surname  # not "Ciraky PhDLicensed"
 
 
 HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]{2,}(?:-[^\W\d_]{2,})+(?![\w-])")
@@ -812,6 +841,24 @@ US_STATE_COUNTRIES = frozenset({"georgia", "puerto rico", "guam", "american samo
                                 "u.s. virgin islands", "us virgin islands"})
 
 
+LEADING_WORD = re.compile(r"([^\W\d_]+)[ \t]+(?=[^\W\d_])")
+
+
+# Words the model takes in with the name after them: verbs that take a person, greetings.
+TAKEN_IN = frozenset("""tell told ask asked call called text texted meet met see saw visit visited love hate miss want
+need help let make made thank thanks thx hi hey hello dear bye""".split())
+
+
+def _name_start(text: str, start: int, end: int) -> int:
+    """A person's name without the verb or greeting the model took in with it ("Tell Samesh", "Thanks Priya")."""
+    while (lead := LEADING_WORD.match(text, start, end)) is not None:
+        lower = lead.group(1).lower()
+        if not (lower in STOP_WORDS or lower in TAKEN_IN):
+            break
+        start = lead.end()
+    return start
+
+
 class SpacyNerRecognizer(EntityRecognizer):
     """PERSON and LOCATION (GPE, LOC, FAC) from spaCy's entities, minus clinical terms, acronyms and weekdays."""
 
@@ -830,6 +877,7 @@ class SpacyNerRecognizer(EntityRecognizer):
         results: list[RecognizerResult] = []
         if nlp_artifacts is None or not nlp_artifacts.entities:
             return results
+        text = speaking_case(text)  # what the model read: capitals as a writer who does not shout uses them
         for ent in nlp_artifacts.entities:
             if not _english_at(text, ent.start_char):
                 continue  # the English model reads other languages' capitals as names
@@ -837,6 +885,8 @@ class SpacyNerRecognizer(EntityRecognizer):
             if entity is None or entity not in entities:
                 continue
             start = ent.start_char + (len(m.group()) if (m := TITLE.match(ent.text)) else 0)
+            if entity == "PERSON":
+                start = _name_start(text, start, ent.end_char)
             words = [POSSESSIVE.sub("", w.lower()) for w in WORD.findall(text[start:ent.end_char])]
             if len(words) == 1 and lexicon.month_in_passing(words[0], text[:start]):
                 continue
@@ -1093,6 +1143,42 @@ def needs_ner(text: str) -> bool:
 
 
 SHORT_NAME_LINE = re.compile(r"(?m)^[ \t]*[A-Z][^\W\d_]+(?:[ \t-]+[A-Z][^\W\d_]+){0,2}[ \t]*$")
+# Two words in capitals side by side: the cheap sign that a line may be shouted.
+SHOUT_HINT = re.compile(r"[A-Z]{2,}[^a-z\n]+[A-Z]{2,}")
+SHOUTED_SHARE = 0.8  # of a line's letters in capitals
+SHOUTED_LETTERS = 4
+LINE_OR_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*|^\s+)$")
+
+
+@lru_cache(maxsize=64)
+def speaking_case(text: str) -> str:
+    """The text with its shouted lines cased as someone who does not shout would write them ("TELL SAMESH TO STOP"
+    -> "Tell Samesh to stop"), for the model and the filters that read capitals as a sign of a name: in capitals
+    every word looks like a name or an acronym, and the model finds none. A word keeps a capital at the start of a
+    sentence or a line, as "I", or when it is not a frequent English word, or is a first name. Same length, same
+    offsets: a word whose lower case is longer ("İ") is left as it is."""
+    if SHOUT_HINT.search(text) is None:
+        return text
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        letters = [c for c in line if c.isalpha()]
+        if len(letters) < SHOUTED_LETTERS or sum(c.isupper() for c in letters) < SHOUTED_SHARE * len(letters):
+            continue
+        cased = list(line)
+        for match in WORD.finditer(line):
+            word = match.group()
+            lower = word.lower()
+            if len(lower) != len(word):
+                continue
+            base = POSSESSIVE.sub("", lower)
+            word_like = base in STOP_WORDS or lexicon.common(base) or bool(re.search(r"['’]", base))  # "don't"
+            capital = (LINE_OR_SENTENCE_START.search(line, 0, match.start()) is not None
+                       or re.split(r"['’]", base)[0] == "i" or not word_like
+                       or (lexicon.first_name(base) and base not in STOP_WORDS))
+            cased[match.start():match.end()] = (lower[0].upper() + lower[1:]) if capital else lower
+        lines[number] = "".join(cased)
+    return "".join(lines)
+
 
 class ChatNlpEngine(NlpEngine):
     """Tokens (lower-cased as lemmas, for Presidio's context words) from spaCy's tokenizer, and entities from the
@@ -1117,8 +1203,9 @@ class ChatNlpEngine(NlpEngine):
     def process_batch(self, texts: Iterable[str], language: str, batch_size: int = 1, n_process: int = 1,
                       **kwargs: Any) -> Iterator[tuple[str, NlpArtifacts]]:
         texts = list(texts)
-        chosen = [i for i, text in enumerate(texts) if self.ner is not None and needs_ner(text)]
-        docs = dict(zip(chosen, self.ner.pipe([texts[i] for i in chosen], batch_size=max(batch_size, 1)),
+        views = [speaking_case(text) for text in texts]
+        chosen = [i for i, view in enumerate(views) if self.ner is not None and needs_ner(view)]
+        docs = dict(zip(chosen, self.ner.pipe([views[i] for i in chosen], batch_size=max(batch_size, 1)),
                         strict=True)) if chosen else {}
         for index, text in enumerate(texts):
             doc = docs.get(index)
