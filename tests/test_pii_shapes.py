@@ -211,6 +211,11 @@ LEAKS = [
      ["Marta Kowalczyk"]),
     ("a name in a shouted line", "I SWEAR IF TOMEK TEXTS ME AGAIN IM BLOCKING HIM", ["TOMEK"]),
     ("a short name in a shouted line", "IF JIN CALLS AGAIN I WILL SCREAM", ["JIN"]),
+    ("a lower-case corner of two common street names", "can u come get me at maple and jefferson im scared",
+     ["maple and jefferson"]),
+    ("a house number's floor after a hyphen", "Kastanjelaan 41-III is where I sleep now", ["Kastanjelaan 41-III"]),
+    ("an ID's letter group after a hyphen", "My card number for the clinic: 8812-443-907-KX, do you need it?",
+     ["8812-443-907-KX"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -320,6 +325,7 @@ KEPT = [
     ("I HATE MY LIFE AND NOBODY CARES ABOUT ME", "I HATE MY LIFE AND NOBODY CARES ABOUT ME"),
     ("TELL DARIUSZ TO STOP TEXTING ME", "TELL"),
     ("I HAVE ADHD AND THE NHS WONT HELP ME", "I HAVE ADHD AND THE NHS WONT HELP ME"),
+    ("i was at school and church all day", "school and church"),  # places one is at, not streets
 ]
 
 

@@ -32,7 +32,7 @@ NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "26"
+DETECTOR_VERSION = "27"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -177,7 +177,7 @@ class Detector:
 
     def _scan(self, texts: Sequence[str]) -> list[list[Finding]]:
         from releasebuild.privacy.lexicon import kept_spans
-        from releasebuild.privacy.recognizers import candidates, whole_name
+        from releasebuild.privacy.recognizers import candidates, whole_name, whole_words
 
         analyzer = self._engine()
         wanted = [candidates(text, self.entities) for text in texts]
@@ -195,6 +195,7 @@ class Detector:
             for result in results:  # a name found in part is redacted whole ("Öykü Şahinoğlu", "Heinz-Dieter")
                 if result.entity_type == "PERSON":
                     result.start, result.end = whole_name(text, result.start, result.end)
+                result.start, result.end = whole_words(text, result.start, result.end)
             out[index] = _resolve([r for r in results if not _names_no_one(text, r, kept, links)])
         return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache, lru_cache
 from pathlib import Path
@@ -551,6 +552,26 @@ def whole_name(text: str, start: int, end: int) -> tuple[int, int]:
     surname = surname_end(text, end)
     glued = [i for i in range(end + 1, surname) if _glued_at(text, i)]
     return given_name_start(text, start), glued[0] if glued else surname  # not "Ciraky PhDLicensed"
+
+
+# What a house number or an ID carries after a hyphen: a floor ("280-II"), a letter group ("7374-637-324-FZ").
+HYPHEN_SUFFIX = re.compile(r"-(?:[A-Z\d]{1,4}|[a-z]{1,2})(?![\w-])")
+
+
+def _letter(character: str) -> bool:
+    return character.isalpha() or unicodedata.category(character) == "Mn"  # "i̇stiklal": an i and its dot
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A finding that starts or ends inside a word takes the whole word: what is left of a word is read as easily
+    as the word ("i̇stiklal" found as "stiklal"), and a code's last group is part of it ("Beatrixlaan 280-II")."""
+    while 0 < start < end and _letter(text[start]) and _letter(text[start - 1]) and not _glued_at(text, start):
+        start -= 1
+    while start < end < len(text) and _letter(text[end - 1]) and _letter(text[end]) and not _glued_at(text, end):
+        end += 1
+    while (suffix := HYPHEN_SUFFIX.match(text, end)) is not None and text[end - 1:end].isalnum():
+        end = suffix.end()
+    return start, end
 
 
 HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]{2,}(?:-[^\W\d_]{2,})+(?![\w-])")

@@ -212,12 +212,18 @@ COMMON_STREETS = (r"(?:Main|Oak|Pine|Maple|Cedar|Elm|Washington|Lake|Hill|Park|V
                   r"Sycamore|Laurel|Ash|Meadow|Railroad|School|Mulberry|Locust|Cypress|Grove|Academy|College|King|"
                   r"Queen|Victoria|Station|Bridge|First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth)")
 STREET_NAME = rf"(?:{COMMON_STREETS}|{ORDINAL_STREET}|{CAP}\w+\s+{SHORT_STREET})"
+# The common street names that name nothing else a person is "at" (not school, church, park, station, first ...):
+# two of them joined after "at" are a corner in lower case and in capitals too ("pick me up at lake and cedar").
+STREET_ONLY_NAMES = (r"(?:main|oak|pine|maple|cedar|elm|washington|walnut|chestnut|willow|birch|spruce|mill|grand|"
+                     r"broadway|lincoln|jefferson|madison|franklin|highland|cherry|jackson|adams|dogwood|magnolia|"
+                     r"hickory|poplar|sycamore|laurel|mulberry|locust|cypress|king|queen|lake|hill)")
 INTERSECTION = re.compile(
     rf"(?i:\b(?:corner of|intersection of|junction of|crossroads of|cross streets? (?:are|is)?)\s+)"
     rf"((?:the\s+)?[\w'’.-]+(?:\s+[\w'’.-]+){{0,2}}\s*(?:\band\b|&|/)\s*[\w'’.-]+(?i:\s+{ENGLISH_STREET}\b\.?)?)"
     rf"|\b({CAP}\w+\s+{SHORT_STREET}\s*(?:and|&|/)\s*(?:{CAP}\w+|{ORDINAL_STREET})(?:\s+{SHORT_STREET})?)"
     rf"|\b(?:at|on|of|near|by)\s+({STREET_NAME}(?:\s+{SHORT_STREET})?\s*(?:and|&|/)\s*(?:{STREET_NAME}|{CAP}\w+)"
-    rf"(?:\s+{SHORT_STREET})?)")
+    rf"(?:\s+{SHORT_STREET})?)"
+    rf"|(?i:\b(?:at|on|location:)\s+)((?i:{STREET_ONLY_NAMES}\s*(?:and|&|/)\s*(?:{STREET_ONLY_NAMES}|{ORDINAL_STREET}))\b)")
 # "meet me at willow street and lake avenue", "just off 4th Rd & 2nd Avenue", "off 14th/12th": two streets after
 # at/off/on, in any case; `_corner_ok` wants a street word or an ordinal in it and no function word.
 CORNER = re.compile(r"(?:\b(?:at|on|off|near|by)\s+|\blocation:[ \t]*)"
