@@ -216,6 +216,13 @@ LEAKS = [
     ("a house number's floor after a hyphen", "Kastanjelaan 41-III is where I sleep now", ["Kastanjelaan 41-III"]),
     ("an ID's letter group after a hyphen", "My card number for the clinic: 8812-443-907-KX, do you need it?",
      ["8812-443-907-KX"]),
+    # a first name that a famous bearer makes frequent is no word: the lists no longer say it needs a cue
+    ("a lower-case name a celebrity made frequent, doing what people do", "lol dylan always says that when hes tired",
+     ["dylan"]),
+    ("a lower-case name a celebrity made frequent, in a list", "talked to noah and simon today they were ok",
+     ["noah", "simon"]),
+    ("a lower-case name a celebrity made frequent, as a subject", "honestly chris is the only one who gets it",
+     ["chris"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -326,6 +333,9 @@ KEPT = [
     ("TELL DARIUSZ TO STOP TEXTING ME", "TELL"),
     ("I HAVE ADHD AND THE NHS WONT HELP ME", "I HAVE ADHD AND THE NHS WONT HELP ME"),
     ("i was at school and church all day", "school and church"),  # places one is at, not streets
+    ("just hang in there, it gets better", "hang"),  # frequent words stay words
+    ("Let's hope January brings better things", "January"),
+    ("hai! how are you doing?", "hai"),
 ]
 
 

