@@ -37,5 +37,5 @@ def find_near_duplicates(docs: Sequence[dict[str, Any]], threshold: float = 0.8,
         from releasebuild.config.load import load_gate_file
         from releasebuild.gates.dedup import DedupGateConfig
 
-        config = load_gate_file(DedupGateConfig, Path(config))  # type: ignore[arg-type]
+        config = load_gate_file(DedupGateConfig, Path(config))
     return find(docs, threshold, config.settings(threshold) if config is not None else None)

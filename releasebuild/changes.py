@@ -41,7 +41,7 @@ def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, d
     file -> bytes, from listings) and `file_records` (family -> {digest of ingest's per-file list, records:
     source file -> records mapped from it}) where they are known."""
     release = definition.release
-    families = {}
+    families: dict[str, dict[str, Any]] = {}
     for name, loaded in sorted(definition.families.items()):
         config = loaded.config
         splits = config.splits or release.splits
@@ -55,7 +55,7 @@ def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, d
             families[name]["files"] = files[name]
         if file_records and name in file_records:
             families[name]["file_records"] = file_records[name]
-    gates = {"coverage": {"blocking": True, "thresholds": {"required": {
+    gates: dict[str, dict[str, Any]] = {"coverage": {"blocking": True, "thresholds": {"required": {
         name: spec.min_records for name, spec in sorted(release.coverage.required.items())}}}}
     for spec in specs:
         if spec.family is None and "thresholds" in spec.params:
@@ -198,7 +198,7 @@ def _files(family: str, before: dict[str, int] | None, after: dict[str, int] | N
 
 
 def _family_summary(family: dict[str, Any]) -> dict[str, Any]:
-    summary = {key: family[key] for key in ("stage", "sources", "records") if key in family}
+    summary: dict[str, Any] = {key: family[key] for key in ("stage", "sources", "records") if key in family}
     if "files" in family:
         summary["files"] = {"count": len(family["files"]), "bytes": sum(family["files"].values())}
     return summary

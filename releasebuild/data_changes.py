@@ -62,6 +62,7 @@ def record_deltas(before: Iterator[tuple[str, str, str]], after: Iterator[tuple[
     old, new = next(before, None), next(after, None)
     while old is not None or new is not None:
         if new is None or (old is not None and old[0] < new[0]):
+            assert old is not None  # the loop runs while one of the two is left
             counts[old[1]]["removed"] += 1
             old = next(before, None)
         elif old is None or new[0] < old[0]:

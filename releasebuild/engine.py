@@ -70,7 +70,7 @@ class StepOutcome:
     stats: dict[str, Any] | None = None  # what a step that ran says about its own work (e.g. memo hits)
 
     def to_json(self) -> dict[str, Any]:
-        data = {"id": self.id, "kind": self.kind, "status": self.status, "reason": self.reason.value,
+        data: dict[str, Any] = {"id": self.id, "kind": self.kind, "status": self.status, "reason": self.reason.value,
                 "detail": self.detail, "seconds": round(self.seconds, 3)}
         if self.sources is not None:
             data["sources"] = self.sources

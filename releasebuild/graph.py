@@ -62,7 +62,7 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
                  {"family": name, "ratios": splits.ratios, "salt": splits.salt or release.splits.salt,
                   "method": SPLIT_METHOD, "max_group_size": leakage.max_group_size,
                   "resplit": release.resplit_reason(name),
-                  "previous": previous.version if index else None},
+                  "previous": previous.version if previous and index else None},
                  (privacy, "release/dedup"), name, sources=(index,) if index else (),
                  source_dir=str(definition.base_dir),
                  reads={privacy: ("groups.jsonl",), "release/dedup": (f"{name}.removed.jsonl", f"{name}.links.tsv")}),

@@ -102,7 +102,8 @@ def load_definition(path: Path) -> Definition:
             loaded = validate_located(Family, root_doc, where, diagnostics)
             family_file, family_dir, raw, site = root_doc.file, base_dir, ref, Site(root_doc, where)
         if loaded is None:
-            invalid.add(raw.get("name") if isinstance(raw, dict) else None or "")
+            name = raw.get("name") if isinstance(raw, dict) else None
+            invalid.add(name if isinstance(name, str) else "")
             continue
         if loaded.name in families:
             diagnostics.append(root_doc.diagnostic(where, f"family '{loaded.name}' is declared twice"))
@@ -121,7 +122,7 @@ def load_definition(path: Path) -> Definition:
     gates: dict[str, GateConfig] = {}
     gate_sites: dict[str, Site] = {}
     for gate_id, ref in release.gates.items():
-        where: Path_ = ("gates", gate_id)
+        where = ("gates", gate_id)
         model = GATE_CONFIGS.get(gate_id)
         if model is None:
             diagnostics.append(root_doc.diagnostic(where, f"unknown gate '{gate_id}'",
@@ -142,8 +143,8 @@ def load_definition(path: Path) -> Definition:
         if gate is not None and doc is not None:
             gates[gate_id] = gate
             gate_sites[gate_id] = Site(doc, where)
-            for path, message, hint in gate.checks(set(families) | invalid):
-                diagnostics.append(doc.diagnostic(where + path, message, hint))
+            for inside, message, hint in gate.checks(set(families) | invalid):
+                diagnostics.append(doc.diagnostic(where + inside, message, hint))
     for gate_id in ALWAYS_ON:  # fail closed: a release without these gates gets them with their defaults
         if gate_id not in gates and gate_id not in release.gates:
             gates[gate_id] = GATE_CONFIGS[gate_id]()
@@ -208,12 +209,13 @@ def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: 
                                             did_you_mean(name, set(families) | invalid - {""}), key=True))
             routed.add(name)
     known = set(families) | invalid - {""}
-    named = [(("acknowledge", index, "family"), entry.family) for index, entry in enumerate(release.acknowledge)]
+    named: list[tuple[Path_, str | None]] = [(("acknowledge", index, "family"), entry.family)
+                                             for index, entry in enumerate(release.acknowledge)]
     named += [(("resplit", "families", index), name) for index, name in
               enumerate(release.resplit.families or [] if release.resplit else [])]
-    for where, name in named:
-        if name is not None and name not in known:
-            found.append(doc.diagnostic(where, f"unknown family '{name}'", did_you_mean(name, known)))
+    for where, named_family in named:
+        if named_family is not None and named_family not in known:
+            found.append(doc.diagnostic(where, f"unknown family '{named_family}'", did_you_mean(named_family, known)))
     for index, entry in enumerate(release.acknowledge):
         if entry.gate not in GATE_CONFIGS:
             found.append(doc.diagnostic(("acknowledge", index, "gate"), f"unknown gate '{entry.gate}'",

@@ -9,7 +9,7 @@ import yaml
 
 from releasebuild.errors import DefinitionError, Diagnostic
 
-Path_ = tuple[str | int, ...]
+Path_ = tuple[str | int | float, ...]  # keys and indices; YAML allows a float as a key
 # libyaml's parser when PyYAML has it (its wheels do): same nodes and marks, several times faster.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -65,7 +65,7 @@ def _build(node: yaml.Node, path: Path_, doc: LocatedDocument, loader: Any) -> A
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key: Any = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise DefinitionError([Diagnostic(doc.file, *_mark(key_node), "mapping keys must be scalars")])
             if key in result:

@@ -100,7 +100,7 @@ class Mapping(Strict):
     consecutive: Literal["merge", "keep"] = "merge"
     merge_separator: str = "\n"
     strip: bool = True
-    require_roles: list[Role] = Field(default_factory=lambda: ["user", "assistant"])
+    require_roles: list[Role] = Field(default_factory=lambda: list[Role](["user", "assistant"]))
 
     @model_validator(mode="after")
     def _one_shape(self) -> Mapping:

@@ -33,7 +33,7 @@ class Site:
     doc: LocatedDocument
     path: Path_
 
-    def diagnostic(self, *more: str | int, message: str, hint: str = "") -> Diagnostic:
+    def diagnostic(self, *more: str | int | float, message: str, hint: str = "") -> Diagnostic:
         return self.doc.diagnostic(self.path + more, message, hint)
 
 

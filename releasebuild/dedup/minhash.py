@@ -14,7 +14,8 @@ banding decides cost and recall, never precision.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,7 @@ EMPTY = np.uint32(0xFFFFFFFF)  # a signature slot no shingle reached (datasketch
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def signatures(shingle_sets: Iterable[Sequence[int]], num_perm: int, seed: int) -> np.ndarray:
+def signatures(shingle_sets: Iterable[Iterable[int]], num_perm: int, seed: int) -> np.ndarray:
     """One row of `num_perm` uint32 per shingle set; all EMPTY for an empty set."""
     rows = [minhash.hashvalues for minhash in
             _minhash().generator((list(s) for s in shingle_sets), num_perm=num_perm, seed=seed, hashfunc=int)]
@@ -93,7 +94,7 @@ def candidate_pairs(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray |
     return found
 
 
-def _minhash() -> type:
+def _minhash() -> Any:
     """datasketch's MinHash, imported on first use: datasketch imports scipy (~0.6 s), which a plan or a no-op
     apply never needs."""
     from datasketch import MinHash

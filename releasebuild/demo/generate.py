@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import io
 import json
 import pathlib
@@ -340,8 +341,8 @@ def client_turn(rng: random.Random, deck: Deck, topic: str, slots: Slots, after:
         if parts[0] is None or rng.random() < 0.6:
             parts.append(deck.draw(*rng.choice((("sx", t["sx"]), ("thought", CLIENT_THOUGHTS),
                                                 ("story", CLIENT_STORIES)))))
-    parts = [p for p in parts if p] or ["I'm not sure. It's hard to put into words."]
-    return " ".join(fill(p, slots) for p in parts)
+    said = [p for p in parts if p] or ["I'm not sure. It's hard to put into words."]
+    return " ".join(fill(p, slots) for p in said)
 
 
 def therapist_turn(rng: random.Random, deck: Deck, topic: str, modality: str, slots: Slots) -> tuple[str, str]:
@@ -821,7 +822,9 @@ def build_records(rng: random.Random, ids: list[str], make: Callable[[str], Reco
     for i, rid in enumerate(ids):
         entry = {"file": file, "index": i, "id": rid}
         if i in plan.dups:
-            rec = copy.deepcopy(items[plan.dups[i]])
+            original = items[plan.dups[i]]
+            assert not isinstance(original, str), "a near-duplicate copies a record, never a malformed line"
+            rec = copy.deepcopy(original)
             hooks.relabel(rec, rid)
             how = hooks.tweak(rng, rec)
             log.append({**entry, "kind": "near-duplicate", "detail": f"of {ids[plan.dups[i]]} ({how})"})
@@ -901,8 +904,8 @@ def gen_edge(rng: random.Random, out: pathlib.Path, log: Log) -> dict[str, list[
             ("boundaries", "edge-bound", 100, ("missing_messages", "role_narrator"), make_boundary)):
         file, ids = f"edge_cases/{name}.jsonl", [f"{prefix}-{i:04d}" for i in range(1, n + 1)]
         plan = plan_plants(rng, n, n // 25, n // 50, bad)
-        starts[file] = write_jsonl(out / file, build_records(rng, ids, lambda rid, make=make: make(rng, rid), plan,
-                                                             hooks, log, file))
+        starts[file] = write_jsonl(out / file, build_records(rng, ids, functools.partial(make, rng), plan, hooks,
+                                                             log, file))
     return starts
 
 
@@ -989,7 +992,10 @@ RULE_MADE = ("edge_cases",)
 def generate(out_dir: pathlib.Path, seed: int = 20261123, only: tuple[str, ...] | None = None) -> Inventory:
     """Write every family under out_dir plus README.md, except the families the demo makes with a rule (RULE_MADE,
     generated all the same for the inventory). `only`: exactly these families' files, and no README."""
-    out_dir, log, starts, counts = pathlib.Path(out_dir), [], {}, {}
+    out_dir = pathlib.Path(out_dir)
+    log: Log = []
+    starts: dict[str, list[int]] = {}
+    counts: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as elsewhere:
         for family, gen in FAMILIES:
             written = family in only if only is not None else family not in RULE_MADE

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from releasebuild.gates import bias, dedup, distribution, leakage, privacy, provenance, quarantine, signoff
-from releasebuild.gates.base import GateConfig
+from releasebuild.gates.base import GateBuild, GateConfig
 from releasebuild.steps.base import Step, StepSpec
 
 
@@ -15,7 +15,7 @@ from releasebuild.steps.base import Step, StepSpec
 class GateKind:
     config: type[GateConfig]
     step: type[Step]
-    build_steps: Callable[[Any, list[str]], list[StepSpec]]
+    build_steps: Callable[[Any, GateBuild], list[StepSpec]]
 
 
 GATES: dict[str, GateKind] = {

@@ -82,7 +82,7 @@ class Languages(Check):
 
 class ReadingLevel(Check):
     max_mean_grade: dict[Literal["user", "assistant"], Annotated[float, Field(ge=0)]] = Field(
-        default_factory=lambda: {"assistant": 12.0})
+        default_factory=lambda: dict[Literal["user", "assistant"], float]({"assistant": 12.0}))
 
 
 class Sample(Strict):

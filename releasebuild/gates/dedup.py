@@ -29,7 +29,7 @@ from releasebuild.config.models import Name, Strict
 from releasebuild.dedup.near import Pair, Settings, near_pairs
 from releasebuild.dedup.pack import FILES, Pack
 from releasebuild.dedup.text import KINDS, TextRules
-from releasebuild.gates.base import GateBuild, GateConfig, gate_meta, listed, unknown_families
+from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta, listed, unknown_families
 from releasebuild.keys import digest
 from releasebuild.steps.base import Step, StepContext, StepSpec
 
@@ -315,7 +315,7 @@ def _report(ctx: StepContext, decisions: _Decisions, link_rows: list[tuple[str, 
             ctx.outputs[f"{name}.removed.jsonl"].path)
         families.append(entry)
     counts = Counter(kind for kind, *_ in link_rows)
-    status = "fail" if failed else "pass"
+    status: GateStatus = "fail" if failed else "pass"
     settings = params["settings"]
     report = {"gate": "dedup", "status": status, "failed_families": failed, "keep_policy": {
         "family_priority": decisions.order, "then": "lowest record id (digit runs compared as numbers)"},

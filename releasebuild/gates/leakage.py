@@ -19,11 +19,12 @@ from pydantic import Field
 
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateBuild, GateConfig, gate_meta, listed, unknown_families
+from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta, listed, unknown_families
 from releasebuild.gates.dedup import LINKS
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 
 Similarity = Annotated[float, Field(gt=0, le=1)]
+Compared = Literal["user", "assistant", "turn_pairs"]
 HOLDOUT = ("val", "test")
 PAIRS = "pairs.jsonl"
 
@@ -36,7 +37,7 @@ class LeakageGateConfig(GateConfig):
     threshold: Similarity = Field(0.6, description="near-duplicate Jaccard that counts as leakage (and joins groups)")
     # The conversation fingerprint is always compared; these are compared as well. Exact turn pairs are off by
     # default: scripted safety responses are shared across templated conversations on purpose.
-    compare: list[Literal["user", "assistant", "turn_pairs"]] = Field(default_factory=lambda: ["user"])
+    compare: list[Compared] = Field(default_factory=lambda: list[Compared](["user"]))
     max_group_size: int = Field(50, ge=1, description="near-duplicate joining stops at groups of this many records")
     max_pairs: int = Field(0, ge=0, description="leaking pairs tolerated per family that is not holdout-sensitive")
     families: dict[Name, FamilyLeakage] = Field(default_factory=dict)
@@ -53,7 +54,7 @@ def build_steps(config: LeakageGateConfig, build: GateBuild) -> list[StepSpec]:
     params = {"blocking": config.blocking, "thresholds": config.model_dump(mode="json"),
               "limits": {name: 0 if build.holdout.get(name) else config.limit_for(name) for name in build.families},
               "holdout_sensitive": sorted(name for name in build.families if build.holdout.get(name))}
-    reads = {"release/dedup": (LINKS,), **{dep: ("assignment.jsonl",) for dep in splits}}
+    reads: dict[str, tuple[str, ...]] = {"release/dedup": (LINKS,), **{dep: ("assignment.jsonl",) for dep in splits}}
     return [StepSpec("release/leakage", LeakageGate.kind, params, ("release/dedup", *splits), reads=reads)]
 
 
@@ -110,7 +111,7 @@ class LeakageGate(Step):
                                                        row["heldout"].split("/", 1)[0])]
             families.append(entry)
         failed = [entry["family"] for entry in families if entry["status"] == "fail"]
-        status = "fail" if failed else "pass"
+        status: GateStatus = "fail" if failed else "pass"
         thresholds = ctx.params["thresholds"]
         report = {"gate": "leakage", "status": status, "threshold": thresholds["threshold"],
                   "compared": ["conversation", *thresholds["compare"]], "leaking_pairs": sum(kinds.values()),

@@ -18,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
 from releasebuild.errors import Refused
-from releasebuild.gates.base import GateBuild, GateConfig, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta, listed
 from releasebuild.privacy.detector import (
     DEFAULT_MODEL,
     ENTITIES,
@@ -229,7 +229,7 @@ class PrivacyGate(Step):
             families.append(entry)
         first = ctx.inputs[ctx.spec.deps[0]].meta if ctx.spec.deps else {}
         mode = ctx.params["mode"]
-        status = "fail" if failed else ("warn" if mode == "patterns_only" else "pass")
+        status: GateStatus = "fail" if failed else ("warn" if mode == "patterns_only" else "pass")
         report = {"gate": "privacy", "status": status, "mode": mode,
                   "mode_note": _mode_note(mode), "detector": first.get("detector", {}),
                   "failed_families": failed, "families": families}

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateBuild, GateConfig, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta, listed
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.provenance import REQUIRED, VIOLATIONS
 
@@ -66,7 +66,7 @@ class ProvenanceGate(Step):
                 entry.update(status="fail", why=f"{meta['violations']} record(s) lack required provenance",
                              records_listed=listed(ctx.input_path(dep, VIOLATIONS)))
             families.append(entry)
-        status = "fail" if failed else "pass"
+        status: GateStatus = "fail" if failed else "pass"
         report = {"gate": "provenance", "status": status, "required": ctx.params["thresholds"]["required"],
                   "failed_families": failed, "families": families}
         ctx.write_json("report.json", report, publish="gates/provenance.json", kind="gate_report")

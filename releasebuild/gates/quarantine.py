@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from releasebuild.config.models import Strict
-from releasebuild.gates.base import GateBuild, GateConfig, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta, listed
 from releasebuild.steps.base import Step, StepContext, StepSpec
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
@@ -54,19 +54,19 @@ class QuarantineGate(Step):
             name = meta["family"]
             read = meta["records"] + meta["quarantined"]
             ratio = meta["quarantined"] / read if read else 0.0
-            status = "fail" if ratio > limits[name] or meta["records"] == 0 else "pass"
+            family_status = "fail" if ratio > limits[name] or meta["records"] == 0 else "pass"
             entry: dict[str, Any] = {"family": name, "rows": read, "records": meta["records"],
                                      "quarantined": meta["quarantined"], "ratio": round(ratio, 6),
                                      "max_ratio": limits[name], "codes": meta["quarantine_codes"],
-                                     "status": status}
-            if status == "fail":
+                                     "status": family_status}
+            if family_status == "fail":
                 failed.append(name)
                 entry["why"] = ("no record survived ingest" if meta["records"] == 0 else
                                 f"{ratio:.2%} of rows quarantined, limit {limits[name]:.2%}")
                 entry["records_listed"] = listed(ctx.input_path(dep, "quarantine.jsonl"))
                 entry["report"] = f"quarantine/{name}.jsonl"
             families.append(entry)
-        status = "fail" if failed else "pass"
+        status: GateStatus = "fail" if failed else "pass"
         report = {"gate": "quarantine", "status": status, "failed_families": failed, "families": families}
         ctx.write_json("report.json", report, publish="gates/quarantine.json", kind="gate_report")
         return gate_meta("quarantine", status, ctx.params, "gates/quarantine.json", families)

@@ -220,7 +220,7 @@ def capitalising_writer(text: str) -> bool:
 
 def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float) -> RecognizerResult:
     return RecognizerResult(entity, start, end, score, recognition_metadata={
-        RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+        RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,  # type: ignore[has-type]
         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
         RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: True})
 
@@ -1117,7 +1117,7 @@ class UpperCaseIbanRecognizer(IbanRecognizer):
                 regex_flags: int | None = None) -> list[RecognizerResult]:
         blanked = LOWER_CASE_WORD.sub(lambda word: " " * len(word.group()) if _plain_word(word.group()) else
                                       word.group(), text)
-        return super().analyze(blanked.upper(), entities, nlp_artifacts, regex_flags)
+        return super().analyze(blanked.upper(), entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
 
 
 def _plain_word(word: str) -> bool:
@@ -1225,9 +1225,10 @@ class ChatNlpEngine(NlpEngine):
                       **kwargs: Any) -> Iterator[tuple[str, NlpArtifacts]]:
         texts = list(texts)
         views = [speaking_case(text) for text in texts]
-        chosen = [i for i, view in enumerate(views) if self.ner is not None and needs_ner(view)]
-        docs = dict(zip(chosen, self.ner.pipe([views[i] for i in chosen], batch_size=max(batch_size, 1)),
-                        strict=True)) if chosen else {}
+        ner = self.ner
+        chosen = [i for i, view in enumerate(views) if ner is not None and needs_ner(view)]
+        docs = dict(zip(chosen, ner.pipe([views[i] for i in chosen], batch_size=max(batch_size, 1)),
+                        strict=True)) if ner is not None and chosen else {}
         for index, text in enumerate(texts):
             doc = docs.get(index)
             if doc is None and not NEEDS_TOKENS.search(text):

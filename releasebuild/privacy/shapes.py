@@ -247,7 +247,7 @@ NOT_PLACE_LINE = re.compile(r"(?i)^\s*(?:hi|hello|hey|dear|thanks|thank you|rega
 
 def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float) -> RecognizerResult:
     return RecognizerResult(entity, start, end, score, recognition_metadata={
-        RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+        RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,  # type: ignore[has-type]
         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
         RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: True})
 

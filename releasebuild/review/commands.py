@@ -145,7 +145,7 @@ def demo(path: Path, root: str | None = None, at: dt.datetime | None = None) -> 
         raise Refused(f"{project.root.uri} is protected: demo sign-offs never ship there")
     existing = _demo_replaceable(project)
     samples = current_samples(project, build=True)
-    done = []
+    done: list[dict[str, Any]] = []
     for review, spec in required_reviews(project.definition).items():
         sample = samples[review]
         assert sample is not None

@@ -25,8 +25,9 @@ def review_sample(review: str, families: list[str], qa: dict[str, dict[str, Any]
                        "page": f"qa/{review}/{name}.md", "file": f"qa/{review}/{name}.jsonl"}
         if sections is not None:
             parts[name]["bias_report"] = sections[name]
-    signed = {name: {"sample": part["digest"], "bias_report": part["bias_report"]} if sections is not None
-              else part["digest"] for name, part in parts.items()}
+    signed: dict[str, Any] = {
+        name: {"sample": part["digest"], "bias_report": part["bias_report"]} if sections is not None else part["digest"]
+        for name, part in parts.items()}
     digest = review_digest(review, signed) if parts else None
     return {"digest": digest, "seed": sampling["seed"], "method": sampling["method"],
             "stratify_by": list(sampling["stratify_by"]), "families": parts}

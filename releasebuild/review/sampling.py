@@ -76,7 +76,7 @@ class BottomK:
 
     def take(self, allocation: dict[str, int]) -> list[tuple[str, str, bytes]]:
         """(stratum, id, line) of the drawn records, in stratum then id order."""
-        drawn = []
+        drawn: list[tuple[str, str, bytes]] = []
         for name, count in sorted(allocation.items()):
             lowest = sorted(self.heaps.get(name, []), key=lambda entry: -entry[0])[:count]
             drawn.extend((name, record_id, line) for _, record_id, line in sorted(lowest, key=lambda e: e[1]))
@@ -89,7 +89,7 @@ def family_digest(**identity: Any) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(identity).encode("utf-8")).hexdigest()
 
 
-def review_digest(review: str, families: dict[str, str]) -> str:
+def review_digest(review: str, families: dict[str, Any]) -> str:
     """A review's sample digest: its name and each family's digest (so it is never valid for another review)."""
     return "sha256:" + hashlib.sha256(canonical_json({"review": review, "families": families})
                                       .encode("utf-8")).hexdigest()

@@ -26,8 +26,8 @@ class Manifest(Step):
         params = ctx.params
         shards = {info["key"]: {"family": name, "split": info["split"], "records": info["records"]}
                   for name in params["families"] for info in ctx.inputs[f"{name}/export"].meta["shards"]}
-        artifacts = []
-        restricted = []
+        artifacts: list[dict[str, Any]] = []
+        restricted: list[dict[str, Any]] = []
         for dep in ctx.spec.deps:
             for key, ref in ctx.inputs[dep].published():
                 entry = {"key": key, "sha256": ref.sha256, "bytes": ref.bytes, "kind": ref.kind, **shards.get(key, {})}
@@ -46,12 +46,12 @@ class Manifest(Step):
             ingest = ctx.inputs[f"{name}/ingest"].meta
             for split in SPLITS:
                 totals[split] += counts[split]
-            split = ctx.inputs[f"{name}/split"].meta
+            assigned = ctx.inputs[f"{name}/split"].meta
             families[name] = {**static, "records": {**counts, "total": sum(counts.values())},
                               "quarantined": ingest["quarantined"], "quarantine_codes": ingest["quarantine_codes"],
                               "quarantine_report": f"quarantine/{name}.jsonl",
-                              "removed_duplicates": split["removed_by_dedup"],
-                              "split_conflicts": split["split_conflicts"], "split_index": f"splits/{name}.jsonl"}
+                              "removed_duplicates": assigned["removed_by_dedup"],
+                              "split_conflicts": assigned["split_conflicts"], "split_index": f"splits/{name}.jsonl"}
         gates = ctx.inputs["release/gates"].meta
         document = {
             "format_version": FORMAT_VERSION,

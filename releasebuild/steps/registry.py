@@ -21,9 +21,7 @@ from releasebuild.steps.rule import RuleStep
 from releasebuild.steps.split import Split
 from releasebuild.steps.stats import Stats
 
-STEP_KINDS: dict[str, type[Step]] = {
-    kind.kind: kind
-    for kind in (RuleStep, Ingest, PrivacyScan, Fingerprint, Split, Export, Provenance, Stats, BiasCounts, Curriculum,
-                 GateSummary, Manifest, Publish, QASample, ReleaseNotes, CoverageGate,
-                 *(gate.step for gate in GATES.values()))
-}
+KINDS: tuple[type[Step], ...] = (RuleStep, Ingest, PrivacyScan, Fingerprint, Split, Export, Provenance, Stats,
+                                 BiasCounts, Curriculum, GateSummary, Manifest, Publish, QASample, ReleaseNotes,
+                                 CoverageGate, *(gate.step for gate in GATES.values()))
+STEP_KINDS: dict[str, type[Step]] = {kind.kind: kind for kind in KINDS}
