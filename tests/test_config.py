@@ -120,3 +120,17 @@ def test_inline_family_and_value_rules(tmp_path: Path) -> None:
     release.edit_yaml(release.release_yaml, families=["families/alpha.yaml", inline | {"id": 7}])
     messages = errors_of(release.release_yaml)
     assert any("expected a field name, a '{field}' template" in m for m in messages)
+
+
+def test_a_nameless_invalid_family_is_no_suggestion(release: ReleaseFixture) -> None:
+    """A family declared inline without a name fails validation; it must not turn up as 'None' in the names that
+    other errors suggest (an operator-precedence slip once added None to them)."""
+    import yaml
+
+    families = yaml.safe_load(release.release_yaml.read_text())["families"]
+    release.edit_yaml(release.release_yaml, families=[*families, {"stage": "foundation", "format": "jsonl"}],
+                      curriculum=[{"stage": "foundation", "families": {"alpha": 1, "alhpa": 2, "edge_cases": 1}}])
+    messages = errors_of(release.release_yaml)
+    unknown = next(m for m in messages if "routes unknown family 'alhpa'" in m)
+    assert "allowed: alpha, edge_cases" in unknown
+    assert "None" not in "\n".join(messages)
