@@ -17,9 +17,16 @@ def detect_pii(texts: Sequence[str], config: Any = None) -> list[list[tuple[int,
     `config`: a PrivacyGateConfig or a path to a gates/privacy.yaml; default: the demo release's settings (the
     gate's defaults: spaCy NER + patterns, the public-helpline allow-list). Imported lazily: the CLI's start-up
     never pays for Presidio."""
-    from releasebuild.privacy.detector import detect_pii as detect
+    from releasebuild.gates.privacy import PrivacyGateConfig, load_gate_config
+    from releasebuild.privacy.detector import Detector, redactions
 
-    return detect(texts, config)
+    if config is None:
+        config = PrivacyGateConfig()
+    elif not isinstance(config, PrivacyGateConfig):
+        config = load_gate_config(config)
+    thresholds = config.thresholds()
+    detector = Detector(config.mode, config.model, sorted(thresholds))
+    return redactions(texts, detector, thresholds, config.allow_rules(None))
 
 
 def find_near_duplicates(docs: Sequence[dict[str, Any]], threshold: float = 0.8,
@@ -30,12 +37,12 @@ def find_near_duplicates(docs: Sequence[dict[str, Any]], threshold: float = 0.8,
     candidates; every pair returned was confirmed. Identical normalized texts count, even ones too short to
     shingle."""
     from releasebuild.dedup.near import find_near_duplicates as find
+    from releasebuild.gates.dedup import DedupGateConfig
 
     if isinstance(config, (str, bytes)) or hasattr(config, "__fspath__"):
         from pathlib import Path
 
         from releasebuild.config.load import load_gate_file
-        from releasebuild.gates.dedup import DedupGateConfig
 
         config = load_gate_file(DedupGateConfig, Path(config))
-    return find(docs, threshold, config.settings(threshold) if config is not None else None)
+    return find(docs, threshold, (config or DedupGateConfig()).settings(threshold))

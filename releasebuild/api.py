@@ -21,6 +21,7 @@ from releasebuild.data_changes import EMPTY, FamilyData, data_changes, from_publ
 from releasebuild.engine import ApplyOutcome, Engine, Listener, RunEnv
 from releasebuild.errors import Refused, ReleaseBuildError, StorageError
 from releasebuild.fingerprints import source_files
+from releasebuild.gates import GATES
 from releasebuild.gates.bias import BIAS_STEP, bound_review
 from releasebuild.gates.signoff import SignoffGateConfig, qa_step_id
 from releasebuild.graph import build_specs, to_graph
@@ -118,7 +119,7 @@ def shared_cache(definition: Definition, root_uri: str) -> SharedCache | None:
 
 def open_project(path: Path, root: str | None = None, check_signoffs: bool = True) -> Project:
     """`check_signoffs` False: sign-off files are not read (recording one must work even when the old one is bad)."""
-    definition = load_definition(path)
+    definition = load_definition(path, GATES)
     signoffs = load_signoffs(definition.base_dir, definition.release.version,
                              required_reviews(definition)) if check_signoffs else {}
     base = definition.base_dir
@@ -182,7 +183,7 @@ def signoff_changes(project: Project, results: dict[str, StepResult]) -> list[Ch
 
 
 def validate(path: Path) -> Definition:
-    definition = load_definition(path)
+    definition = load_definition(path, GATES)
     load_signoffs(definition.base_dir, definition.release.version, required_reviews(definition))
     return definition
 
@@ -349,7 +350,7 @@ def load_baseline(project: Project, against: str | None, engine: Engine, recorde
     if against.startswith("git:"):
         return against, _snapshot_at_revision(project, against.removeprefix("git:")), None
     if against.endswith((".yaml", ".yml")) and Path(against).is_file():
-        definition = load_definition(Path(against))
+        definition = load_definition(Path(against), GATES)
         return against, snapshot(definition, build_specs(definition)), None
     if against == PUBLISHED:
         against = _published_baseline(project)
@@ -408,7 +409,7 @@ def _snapshot_at_revision(project: Project, revision: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="releasebuild-git-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(tmp, filter="data")
-        definition = load_definition(Path(tmp) / relative)
+        definition = load_definition(Path(tmp) / relative, GATES)
         return snapshot(definition, build_specs(definition))
 
 
@@ -523,7 +524,7 @@ def unlock(path: Path, root: str | None = None) -> tuple[str, Holder | None]:
 
 def graph(path: Path) -> Any:
     """The networkx DiGraph of the release's steps (node attribute `spec`)."""
-    return to_graph(build_specs(load_definition(path)))
+    return to_graph(build_specs(load_definition(path, GATES)))
 
 
 @contextmanager

@@ -24,7 +24,8 @@ from releasebuild.errors import GateBlocked, ReleaseBuildError, StepFailed
 from releasebuild.fingerprints import FingerprintCache, fetch_rule_outputs, source_files
 from releasebuild.graph import execution_order
 from releasebuild.keys import step_key
-from releasebuild.plan import StaleReason, StepPlan, StepRecord, explain, param_digests
+from releasebuild.plan import StepPlan, StepRecord, explain, param_digests
+from releasebuild.staleness import StaleReason
 from releasebuild.steps.base import STATS, FileRef, SourceFile, StepContext, StepResult, StepSpec
 from releasebuild.steps.registry import STEP_KINDS
 from releasebuild.store.cas import ActionCache, ContentStore, SharedCache

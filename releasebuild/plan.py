@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal
 
 from releasebuild.keys import digest
+from releasebuild.staleness import StaleReason
 
 if TYPE_CHECKING:
     from releasebuild.changes import Change
 
 PlanStatus = Literal["will_run", "may_run", "cached"]
-
-
-class StaleReason(str, Enum):
-    """Why a step is (or may be) out of date, as Dagster's StaleCause."""
-
-    NEW = "new"
-    CODE_CHANGED = "code_changed"
-    PARAMS_CHANGED = "params_changed"
-    SOURCES_CHANGED = "sources_changed"
-    INPUT_CHANGED = "input_changed"
-    OUTPUT_MISSING = "output_missing"
-    NOT_PUBLISHED = "not_published"
-    VERSION_IMMUTABLE = "version_immutable"  # a protected root holds this version with other content: refused
-    UPSTREAM_PENDING = "upstream_pending"
-    UPSTREAM_FAILED = "upstream_failed"
-    UP_TO_DATE = "up_to_date"
 
 
 @dataclass(frozen=True)

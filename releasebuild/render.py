@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from releasebuild.api import ApplyReport
 from releasebuild.changes import Change
 from releasebuild.errors import DefinitionError
-from releasebuild.plan import Plan, StaleReason
+from releasebuild.plan import Plan
+from releasebuild.staleness import StaleReason
 
 if TYPE_CHECKING:  # verify reads through the loader, which needs numpy: a plan should not pay for it
     from releasebuild.determinism import DeterminismReport

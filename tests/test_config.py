@@ -8,12 +8,13 @@ import pytest
 
 from releasebuild.config.load import load_definition
 from releasebuild.errors import DefinitionError
+from releasebuild.gates import GATES
 from releasebuild.testing import ReleaseFixture, conversation, make_release
 
 
 def errors_of(path: Path) -> list[str]:
     with pytest.raises(DefinitionError) as caught:
-        load_definition(path)
+        load_definition(path, GATES)
     return [str(d) for d in caught.value.diagnostics]
 
 
@@ -24,7 +25,7 @@ def release(tmp_path: Path) -> ReleaseFixture:
 
 
 def test_valid_definition_loads(release: ReleaseFixture) -> None:
-    definition = load_definition(release.release_yaml)
+    definition = load_definition(release.release_yaml, GATES)
     assert sorted(definition.families) == ["alpha", "edge_cases"]
     assert definition.families["edge_cases"].config.stage_name == "edge"
     assert set(definition.files) == {"release.yaml", "families/alpha.yaml", "families/edge_cases.yaml",
@@ -114,7 +115,7 @@ def test_inline_family_and_value_rules(tmp_path: Path) -> None:
     inline["sources"] = ["data/alpha.jsonl"]
     release.edit_yaml(release.release_yaml, families=["families/alpha.yaml", inline],
                       curriculum=[{"stage": "all", "families": {"alpha": 1, "inline": 1}}])
-    definition = load_definition(release.release_yaml)
+    definition = load_definition(release.release_yaml, GATES)
     assert definition.families["inline"].file == "release.yaml"
     assert definition.families["inline"].config.id.field == ""
     release.edit_yaml(release.release_yaml, families=["families/alpha.yaml", inline | {"id": 7}])

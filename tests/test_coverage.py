@@ -9,6 +9,7 @@ import pytest
 from releasebuild import api, cli
 from releasebuild.config.load import load_definition
 from releasebuild.errors import DefinitionError
+from releasebuild.gates import GATES
 from releasebuild.testing import ReleaseFixture
 
 
@@ -86,7 +87,7 @@ def test_bad_coverage_settings_are_located_errors(small_release: ReleaseFixture,
                                                   expected: str) -> None:
     small_release.edit_yaml(small_release.release_yaml, coverage=coverage)
     with pytest.raises(DefinitionError) as caught:
-        load_definition(small_release.release_yaml)
+        load_definition(small_release.release_yaml, GATES)
     (message,) = [str(d) for d in caught.value.diagnostics]
     assert message.startswith("release.yaml:") and expected in message, message
 

@@ -342,4 +342,4 @@ def test_dedup_and_leakage_definitions_are_checked(tmp_path: Path) -> None:
         api.plan(fixture.release_yaml)
     (message,) = [str(d) for d in caught.value.diagnostics]
     assert "release.yaml:" in message and "gate 'leakage' takes no acknowledgements" in message
-    assert "only distribution and bias findings can be acknowledged" in message
+    assert "only bias and distribution findings can be acknowledged" in message

@@ -7,6 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
+from releasebuild import detect_pii
 from releasebuild.privacy.detector import (
     POLICY_ENTITIES,
     AllowRule,
@@ -14,7 +15,6 @@ from releasebuild.privacy.detector import (
     Finding,
     ModelMissing,
     decide,
-    detect_pii,
     versions,
 )
 

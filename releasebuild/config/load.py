@@ -11,18 +11,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from releasebuild.bias.lexicon import Lexicon
+from releasebuild.config.gate import DefinitionContext, GateConfig, Gates
 from releasebuild.config.hints import did_you_mean
 from releasebuild.config.located import LocatedDocument, Path_, parse_located
 from releasebuild.config.models import Family, Release, Takedown, Takedowns
 from releasebuild.config.rules import LoadedRule, Site, check_rules
 from releasebuild.errors import DefinitionError, Diagnostic
-from releasebuild.gates import ACKNOWLEDGEABLE, ALWAYS_ON, GATE_CONFIGS
-from releasebuild.gates.base import GateConfig
-from releasebuild.gates.bias import CHECKS as BIAS_CHECKS
-from releasebuild.gates.bias import BiasGateConfig, files_matching
-from releasebuild.gates.signoff import SignoffGateConfig
-from releasebuild.steps.bias_counts import lexicon_name
 
 GateT = TypeVar("GateT", bound=GateConfig)
 
@@ -51,8 +45,9 @@ class Definition:
         return self.path.parent
 
 
-def load_definition(path: Path) -> Definition:
-    """Load and validate; raise DefinitionError listing every problem found."""
+def load_definition(path: Path, known_gates: Gates) -> Definition:
+    """Load and validate; raise DefinitionError listing every problem found. `known_gates`: the gate registry
+    (`releasebuild.gates.GATES`), handed in so that this layer imports no gate."""
     path = path.resolve() if path.is_absolute() else Path.cwd() / path
     base_dir = path.parent
     diagnostics: list[Diagnostic] = []
@@ -123,11 +118,12 @@ def load_definition(path: Path) -> Definition:
     gate_sites: dict[str, Site] = {}
     for gate_id, ref in release.gates.items():
         where = ("gates", gate_id)
-        model = GATE_CONFIGS.get(gate_id)
-        if model is None:
+        known = known_gates.get(gate_id)
+        if known is None:
             diagnostics.append(root_doc.diagnostic(where, f"unknown gate '{gate_id}'",
-                                                   did_you_mean(gate_id, GATE_CONFIGS), key=True))
+                                                   did_you_mean(gate_id, known_gates), key=True))
             continue
+        model = known.config
         if isinstance(ref, str):
             include = base_dir / ref
             if not include.is_file():
@@ -145,9 +141,9 @@ def load_definition(path: Path) -> Definition:
             gate_sites[gate_id] = Site(doc, where)
             for inside, message, hint in gate.checks(set(families) | invalid):
                 diagnostics.append(doc.diagnostic(where + inside, message, hint))
-    for gate_id in ALWAYS_ON:  # fail closed: a release without these gates gets them with their defaults
-        if gate_id not in gates and gate_id not in release.gates:
-            gates[gate_id] = GATE_CONFIGS[gate_id]()
+    for gate_id in (gate_id for gate_id, known in known_gates.items() if known.always_on):
+        if gate_id not in gates and gate_id not in release.gates:  # fail closed: the gate with its defaults
+            gates[gate_id] = known_gates[gate_id].config()
             for _, message, hint in gates[gate_id].checks(set(families) | invalid):
                 diagnostics.append(root_doc.diagnostic(("gates",), f"{message} (no '{gate_id}' gate is declared, "
                                                        f"so its defaults apply)", hint))
@@ -165,14 +161,11 @@ def load_definition(path: Path) -> Definition:
     else:
         takedowns = list(release.takedowns)
 
-    bias = gates.get("bias")
-    if isinstance(bias, BiasGateConfig):
-        diagnostics.extend(_bias_checks(bias, gate_sites.get("bias", Site(root_doc, ("gates",))), base_dir, read,
-                                        gates.get("signoff")))
-    diagnostics.extend(_cross_checks(release, families, invalid, root_doc))
-    diagnostics.extend(_signoff_checks(release, gates.get("signoff"), root_doc))
-    privacy_site = gate_sites.get("privacy", Site(root_doc, ("gates",)))
-    diagnostics.extend(_privacy_checks(release, gates.get("privacy"), privacy_site))
+    diagnostics.extend(_cross_checks(release, families, invalid, root_doc, known_gates))
+    for gate_id, gate in gates.items():
+        context = DefinitionContext(release, root_doc, gate_sites.get(gate_id, Site(root_doc, ("gates",))), base_dir,
+                                    read, gates)
+        diagnostics.extend(known_gates[gate_id].definition_checks(gate, context))
     if diagnostics:
         raise DefinitionError(diagnostics)
     return Definition(release, path, families, gates, dict(sorted(files.items())), takedowns, rules)
@@ -192,7 +185,7 @@ def load_gate_file(model: type[GateT], path: Path) -> GateT:
 
 
 def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: set[str],
-                  doc: LocatedDocument) -> list[Diagnostic]:
+                  doc: LocatedDocument, known_gates: Gates) -> list[Diagnostic]:
     """Rules that span files: curriculum names real families and routes every family."""
     found: list[Diagnostic] = []
     routed: set[str] = set()
@@ -216,101 +209,24 @@ def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: 
     for where, named_family in named:
         if named_family is not None and named_family not in known:
             found.append(doc.diagnostic(where, f"unknown family '{named_family}'", did_you_mean(named_family, known)))
+    acknowledgeable = [gate_id for gate_id, known in known_gates.items() if known.acknowledgeable]
     for index, entry in enumerate(release.acknowledge):
-        if entry.gate not in GATE_CONFIGS:
+        gate = known_gates.get(entry.gate)
+        if gate is None:
             found.append(doc.diagnostic(("acknowledge", index, "gate"), f"unknown gate '{entry.gate}'",
-                                        did_you_mean(entry.gate, GATE_CONFIGS)))
-        elif entry.gate not in ACKNOWLEDGEABLE:
+                                        did_you_mean(entry.gate, known_gates)))
+        elif not gate.acknowledgeable:
             found.append(doc.diagnostic(("acknowledge", index, "gate"),
                                         f"gate '{entry.gate}' takes no acknowledgements",
-                                        f"only {' and '.join(ACKNOWLEDGEABLE)} findings can be acknowledged; change "
+                                        f"only {' and '.join(acknowledgeable)} findings can be acknowledged; change "
                                         f"gates/{entry.gate}.yaml (its thresholds) instead"))
-        elif entry.gate == "bias" and entry.metric and entry.metric.split(".", 1)[0] not in BIAS_CHECKS:
-            check = entry.metric.split(".", 1)[0]
-            found.append(doc.diagnostic(("acknowledge", index, "metric"), f"unknown bias check '{check}'",
-                                        did_you_mean(check, BIAS_CHECKS) + " (a bias acknowledgement names a check, "
-                                        "or a check and a cell: dominance.identity/gender/women)"))
+        elif (problem := gate.acknowledgement_problem(entry)) is not None:
+            inside, message, hint = problem
+            found.append(doc.diagnostic(("acknowledge", index, *inside), message, hint))
     for name in families:
         if name not in routed:
             found.append(doc.diagnostic(("curriculum",), f"family '{name}' is not routed by any curriculum stage",
                                         "list it under the 'families' of at least one stage"))
-    return found
-
-
-def _bias_checks(gate: BiasGateConfig, site: Site, base_dir: Path, read: Any,
-                 signoff: GateConfig | None) -> list[Diagnostic]:
-    """The lexicons exist and read as lexicons, the checks name lexicons that exist, the review is defined."""
-    found: list[Diagnostic] = []
-    doc, where = site.doc, site.path
-    for index, pattern in enumerate(gate.lexicon_patterns() if gate.lexicons else []):
-        if not files_matching([pattern], base_dir):
-            found.append(doc.diagnostic(where + ("lexicons", index), f"no lexicon file matches '{pattern}'",
-                                        "paths are relative to the file that declares them"))
-    kinds: dict[str, str] = {}
-    for file in gate.lexicon_files(base_dir):
-        lexicon_doc = read(base_dir / file)
-        lexicon = validate_located(Lexicon, lexicon_doc, (), found) if lexicon_doc else None
-        if lexicon is not None:
-            kinds[lexicon_name(file)] = lexicon.kind
-    if not kinds:
-        return found
-    explicit_rates = "max_rate" in gate.assistant_rate.model_fields_set
-    named = [(("assistant_rate", "max_rate", name), name, "assistant") for name in gate.assistant_rate.max_rate
-             if explicit_rates or name in kinds]
-    named += [(("dominance", "lexicons", name), name, "identity") for name in gate.dominance.lexicons]
-    for path, name, kind in named:
-        if kinds.get(name) != kind:
-            choices = {lexicon for lexicon, its in kinds.items() if its == kind}
-            found.append(doc.diagnostic(where + path, f"'{name}' is not an {kind} lexicon",
-                                        did_you_mean(name, choices) or f"{kind} lexicons: {', '.join(sorted(choices))}",
-                                        key=True))
-    reviews = signoff.reviews if isinstance(signoff, SignoffGateConfig) else {}
-    if "review" in gate.model_fields_set and gate.review is not None and gate.review not in reviews:
-        found.append(doc.diagnostic(where + ("review",), f"review '{gate.review}' is not defined",
-                                    did_you_mean(gate.review, reviews) + " (reviews are defined in the signoff gate, "
-                                    "gates/signoff.yaml)"))
-    return found
-
-
-def _signoff_checks(release: Release, gate: GateConfig | None, doc: LocatedDocument) -> list[Diagnostic]:
-    """Required reviews must be defined; a protected root ships nothing without a blocking human review."""
-    if not isinstance(gate, SignoffGateConfig):
-        return []
-    found: list[Diagnostic] = []
-    for index, name in enumerate(release.signoffs.required or []):
-        if name not in gate.reviews:
-            found.append(doc.diagnostic(("signoffs", "required", index), f"review '{name}' is not defined",
-                                        did_you_mean(name, gate.reviews) + " (reviews are defined in the signoff "
-                                        "gate, gates/signoff.yaml)"))
-    if release.root.protected and release.signoffs.required == []:
-        found.append(doc.diagnostic(("signoffs", "required"), "a protected root needs at least one required review",
-                                    "list the reviews this release needs, e.g. [clinician_qa]"))
-    if release.root.protected and not gate.blocking:
-        found.append(doc.diagnostic(("gates", "signoff"), "the signoff gate must block on a protected root",
-                                    "remove 'blocking: false' from the signoff gate"))
-    return found
-
-
-def _privacy_checks(release: Release, gate: GateConfig | None, site: Site) -> list[Diagnostic]:
-    """A protected root ships nothing the privacy gate did not scan with NER and could not block: the fail-open
-    settings are refused there (gates.privacy.build_steps refuses them too when the protection comes from the root's
-    marker rather than from release.yaml)."""
-    if not release.root.protected or gate is None:
-        return []
-    found: list[Diagnostic] = []
-    if not gate.blocking:
-        found.append(site.doc.diagnostic(site.path + ("blocking",), "the privacy gate must block on a protected root",
-                                         "remove 'blocking: false' from the privacy gate"))
-    if getattr(gate, "mode", "ner") == "patterns_only":
-        found.append(site.doc.diagnostic(site.path + ("mode",), "a protected root needs privacy mode 'ner': "
-                                         "'patterns_only' looks for no names, places or dates",
-                                         "set `mode: ner` (the spaCy model is pinned in pyproject.toml)"))
-    if hasattr(gate, "salt") and gate.salt is None:
-        found.append(site.doc.diagnostic(site.path, "a protected root needs the privacy gate's own `salt`: the "
-                                         "default, the split salt, is published in the manifest, and with it a "
-                                         "guessed address can be checked against its hashed id or surrogate",
-                                         "set `salt:` (8 characters or more) in the privacy gate's file and keep "
-                                         "it out of anything published"))
     return found
 
 

@@ -117,14 +117,11 @@ def near_pairs(a: Fingerprints, b: Fingerprints | None, kind: str, threshold: fl
     return found
 
 
-def find_near_duplicates(docs: Sequence[dict[str, Any]], threshold: float = 0.8,
-                         settings: Settings | None = None) -> set[tuple[int, int]]:
+def find_near_duplicates(docs: Sequence[dict[str, Any]], threshold: float,
+                         base: Settings) -> set[tuple[int, int]]:
     """Every index pair (i < j) whose conversations are at least `threshold` similar (exact Jaccard of their
-    shingles under the dedup settings, default gates/dedup.yaml's defaults); identical normalized texts count as
-    similarity 1, including texts too short to shingle."""
-    from releasebuild.gates.dedup import DedupGateConfig
-
-    base = settings or DedupGateConfig().settings(0.8)
+    shingles under the dedup settings `base`); identical normalized texts count as similarity 1, including texts
+    too short to shingle."""
     settings = Settings(base.rules, base.num_perm, base.seed, ("conversation",), {"conversation": threshold},
                         base.turn_pair_min_tokens)
     prints = MemoryFingerprints(docs, settings)

@@ -1,4 +1,5 @@
-"""Gate registry: a new gate is one module (config model, step kind, graph builder) plus one line here."""
+"""Gate registry: a new gate is one module (config model, step kind, graph builder, and what its definition checks)
+plus one line here. The loader (config layer) is handed this registry; it imports no gate."""
 
 from __future__ import annotations
 
@@ -6,31 +7,54 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from releasebuild.config.gate import DefinitionContext, GateConfig
+from releasebuild.config.located import Path_
+from releasebuild.config.models import Acknowledgement
+from releasebuild.errors import Diagnostic
 from releasebuild.gates import bias, dedup, distribution, leakage, privacy, provenance, quarantine, signoff
-from releasebuild.gates.base import GateBuild, GateConfig
+from releasebuild.gates.base import GateBuild
 from releasebuild.steps.base import Step, StepSpec
 
 
+def _no_checks(config: Any, context: DefinitionContext) -> list[Diagnostic]:
+    return []
+
+
+def _any_metric(entry: Acknowledgement) -> tuple[Path_, str, str] | None:
+    return None
+
+
 @dataclass(frozen=True)
-class GateKind:
+class Gate:
+    """Everything the rest of releasebuild needs to know of a gate (the loader's part is `GateDefinition`)."""
+
     config: type[GateConfig]
     step: type[Step]
     build_steps: Callable[[Any, GateBuild], list[StepSpec]]
+    always_on: bool = False  # fail closed: a release that does not declare it gets it with its defaults
+    acknowledgeable: bool = False  # release.yaml's `acknowledge:` may accept its findings
+    checks: Callable[[Any, DefinitionContext], list[Diagnostic]] = _no_checks
+    metric_problem: Callable[[Acknowledgement], tuple[Path_, str, str] | None] = _any_metric
+
+    def definition_checks(self, config: GateConfig, context: DefinitionContext) -> list[Diagnostic]:
+        return self.checks(config, context)
+
+    def acknowledgement_problem(self, entry: Acknowledgement) -> tuple[Path_, str, str] | None:
+        return self.metric_problem(entry)
 
 
-GATES: dict[str, GateKind] = {
-    "bias": GateKind(bias.BiasGateConfig, bias.BiasGate, bias.build_steps),
-    "dedup": GateKind(dedup.DedupGateConfig, dedup.DedupGate, dedup.build_steps),
-    "distribution": GateKind(distribution.DistributionGateConfig, distribution.DistributionGate,
-                             distribution.build_steps),
-    "leakage": GateKind(leakage.LeakageGateConfig, leakage.LeakageGate, leakage.build_steps),
-    "privacy": GateKind(privacy.PrivacyGateConfig, privacy.PrivacyGate, privacy.build_steps),
-    "provenance": GateKind(provenance.ProvenanceGateConfig, provenance.ProvenanceGate, provenance.build_steps),
-    "quarantine": GateKind(quarantine.QuarantineGateConfig, quarantine.QuarantineGate, quarantine.build_steps),
-    "signoff": GateKind(signoff.SignoffGateConfig, signoff.SignoffGate, signoff.build_steps),
+GATES: dict[str, Gate] = {
+    "bias": Gate(bias.BiasGateConfig, bias.BiasGate, bias.build_steps, always_on=True, acknowledgeable=True,
+                 checks=bias.definition_checks, metric_problem=bias.metric_problem),
+    "dedup": Gate(dedup.DedupGateConfig, dedup.DedupGate, dedup.build_steps, always_on=True),
+    "distribution": Gate(distribution.DistributionGateConfig, distribution.DistributionGate, distribution.build_steps,
+                         always_on=True, acknowledgeable=True),
+    "leakage": Gate(leakage.LeakageGateConfig, leakage.LeakageGate, leakage.build_steps, always_on=True),
+    "privacy": Gate(privacy.PrivacyGateConfig, privacy.PrivacyGate, privacy.build_steps, always_on=True,
+                    checks=privacy.definition_checks),
+    "provenance": Gate(provenance.ProvenanceGateConfig, provenance.ProvenanceGate, provenance.build_steps,
+                       always_on=True),
+    "quarantine": Gate(quarantine.QuarantineGateConfig, quarantine.QuarantineGate, quarantine.build_steps),
+    "signoff": Gate(signoff.SignoffGateConfig, signoff.SignoffGate, signoff.build_steps, always_on=True,
+                    checks=signoff.definition_checks),
 }
-# Gates no release goes without: when release.yaml does not declare them, they run with their defaults.
-ALWAYS_ON: tuple[str, ...] = ("privacy", "provenance", "dedup", "leakage", "distribution", "bias", "signoff")
-# Gates whose findings release.yaml's `acknowledge:` can accept; an acknowledgement for any other gate is an error.
-ACKNOWLEDGEABLE: tuple[str, ...] = ("distribution", "bias")
-GATE_CONFIGS: dict[str, type[GateConfig]] = {gate_id: kind.config for gate_id, kind in GATES.items()}

@@ -9,27 +9,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
+from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
-from releasebuild.config.models import Strict
 from releasebuild.store.previous import PreviousRelease
 
 GateStatus = Literal["pass", "warn", "fail"]
 LISTED_PER_FAMILY = 1000  # offending rows a report lists per family; the full list is a file of its own
-
-
-class GateConfig(Strict):
-    """A gate blocks publishing when it fails unless a definition says otherwise on purpose."""
-
-    blocking: bool = True
-
-    def checks(self, families: set[str]) -> list[tuple[Path_, str, str]]:
-        """Problems only visible next to the release: (path in the gate definition, message, hint)."""
-        return []
-
-    def located(self, directory: str) -> GateConfig:
-        """This config as declared in a file of `directory` (relative to release.yaml): gates whose settings name
-        files resolve them from there."""
-        return self
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,21 @@ from pydantic import Field, PrivateAttr
 from releasebuild.bias import judge as flags_of
 from releasebuild.bias.counts import ALL
 from releasebuild.bias.language import versions as language_versions
+from releasebuild.bias.lexicon import Lexicon
 from releasebuild.bias.pages import report_markdown, samples_markdown
 from releasebuild.bias.reading_level import versions as reading_versions
+from releasebuild.config.gate import DefinitionContext, GateConfig
+from releasebuild.config.hints import did_you_mean
+from releasebuild.config.load import validate_located
+from releasebuild.config.located import Path_
+from releasebuild.config.models import Acknowledgement as DeclaredAcknowledgement
 from releasebuild.config.models import Name, Strict
 from releasebuild.distribution.judge import Acknowledgement
-from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, previous_report
+from releasebuild.errors import Diagnostic
+from releasebuild.gates.base import GateBuild, GateStatus, previous_report
 from releasebuild.keys import canonical_json
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
-from releasebuild.steps.bias_counts import COUNTS_FILE, SAMPLES_FILE, BiasCounts
+from releasebuild.steps.bias_counts import COUNTS_FILE, SAMPLES_FILE, BiasCounts, lexicon_name
 
 GATE = "bias"
 BIAS_STEP = f"release/{GATE}"
@@ -128,6 +135,50 @@ class BiasGateConfig(GateConfig):
 
     def checks_json(self) -> dict[str, Any]:
         return {name: getattr(self, name).model_dump(mode="json") for name in CHECKS}
+
+
+def definition_checks(gate: BiasGateConfig, context: DefinitionContext) -> list[Diagnostic]:
+    """The lexicons exist and read as lexicons, the checks name lexicons that exist, the review is defined."""
+    found: list[Diagnostic] = []
+    doc, where, base_dir, read = context.site.doc, context.site.path, context.base_dir, context.read
+    for index, pattern in enumerate(gate.lexicon_patterns() if gate.lexicons else []):
+        if not files_matching([pattern], base_dir):
+            found.append(doc.diagnostic(where + ("lexicons", index), f"no lexicon file matches '{pattern}'",
+                                        "paths are relative to the file that declares them"))
+    kinds: dict[str, str] = {}
+    for file in gate.lexicon_files(base_dir):
+        lexicon_doc = read(base_dir / file)
+        lexicon = validate_located(Lexicon, lexicon_doc, (), found) if lexicon_doc else None
+        if lexicon is not None:
+            kinds[lexicon_name(file)] = lexicon.kind
+    if not kinds:
+        return found
+    explicit_rates = "max_rate" in gate.assistant_rate.model_fields_set
+    named = [(("assistant_rate", "max_rate", name), name, "assistant") for name in gate.assistant_rate.max_rate
+             if explicit_rates or name in kinds]
+    named += [(("dominance", "lexicons", name), name, "identity") for name in gate.dominance.lexicons]
+    for path, name, kind in named:
+        if kinds.get(name) != kind:
+            choices = {lexicon for lexicon, its in kinds.items() if its == kind}
+            found.append(doc.diagnostic(where + path, f"'{name}' is not an {kind} lexicon",
+                                        did_you_mean(name, choices) or f"{kind} lexicons: {', '.join(sorted(choices))}",
+                                        key=True))
+    reviews = getattr(context.gates.get("signoff"), "reviews", {})  # the signoff gate builds on this one
+    if "review" in gate.model_fields_set and gate.review is not None and gate.review not in reviews:
+        found.append(doc.diagnostic(where + ("review",), f"review '{gate.review}' is not defined",
+                                    did_you_mean(gate.review, reviews) + " (reviews are defined in the signoff gate, "
+                                    "gates/signoff.yaml)"))
+    return found
+
+
+def metric_problem(entry: DeclaredAcknowledgement) -> tuple[Path_, str, str] | None:
+    """An acknowledgement of bias findings names a check, or a check and a cell (dominance.identity/gender/women)."""
+    check = entry.metric.split(".", 1)[0] if entry.metric else None
+    if check is None or check in CHECKS:
+        return None
+    return (("metric",), f"unknown bias check '{check}'",
+            did_you_mean(check, CHECKS) + " (a bias acknowledgement names a check, or a check and a cell: "
+            "dominance.identity/gender/women)")
 
 
 def files_matching(patterns: list[str], base_dir: Path) -> list[str]:

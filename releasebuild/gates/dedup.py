@@ -24,19 +24,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
 from releasebuild.dedup.near import Pair, Settings, near_pairs
 from releasebuild.dedup.pack import FILES, Pack
 from releasebuild.dedup.text import KINDS, TextRules
-from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta, listed, unknown_families
+from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed, unknown_families
+from releasebuild.gates.leakage import LINKS, LeakageGateConfig
 from releasebuild.keys import digest
 from releasebuild.steps.base import Step, StepContext, StepSpec
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
 Similarity = Annotated[float, Field(gt=0, le=1)]
 NEAR = "near.tsv"
-LINKS = "links.tsv"
 
 
 class Normalize(Strict):
@@ -82,8 +83,6 @@ def fingerprint_params(settings: Settings) -> dict[str, Any]:
 
 
 def build_steps(config: DedupGateConfig, build: GateBuild) -> list[StepSpec]:
-    from releasebuild.gates.leakage import LeakageGateConfig
-
     leakage = build.gates.get("leakage") or LeakageGateConfig()
     assert isinstance(leakage, LeakageGateConfig)
     settings = config.settings(leakage.threshold)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
 from releasebuild.distribution.judge import (
@@ -27,7 +28,7 @@ from releasebuild.distribution.judge import (
 from releasebuild.distribution.stats import METRICS, TOKEN_METRICS, Distribution
 from releasebuild.distribution.tokenizers import Fallback, TokenizerName, resolve
 from releasebuild.errors import DefinitionError, Diagnostic
-from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta, previous_report
+from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, previous_report
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.stats import ALL, STATS_FILE, Stats
 

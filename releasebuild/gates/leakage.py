@@ -17,13 +17,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta, listed, unknown_families
-from releasebuild.gates.dedup import LINKS
+from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed, unknown_families
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 
 Similarity = Annotated[float, Field(gt=0, le=1)]
+LINKS = "links.tsv"  # what the dedup step writes for this gate: near-duplicate pairs across records, all families
 Compared = Literal["user", "assistant", "turn_pairs"]
 HOLDOUT = ("val", "test")
 PAIRS = "pairs.jsonl"

@@ -15,10 +15,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from releasebuild.config.gate import DefinitionContext, GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.errors import Refused
-from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta, listed
+from releasebuild.errors import Diagnostic, Refused
+from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed
 from releasebuild.privacy.detector import (
     DEFAULT_MODEL,
     ENTITIES,
@@ -274,3 +275,26 @@ def _markdown(report: dict[str, Any]) -> str:
                              f"at {row['start']}-{row['end']} ({row['why']})")
     return "\n".join(lines) + "\n"
 
+
+def definition_checks(gate: PrivacyGateConfig, context: DefinitionContext) -> list[Diagnostic]:
+    """A protected root ships nothing the privacy gate did not scan with NER and could not block: the fail-open
+    settings are refused there (gates.privacy.build_steps refuses them too when the protection comes from the root's
+    marker rather than from release.yaml)."""
+    if not context.release.root.protected:
+        return []
+    site = context.site
+    found: list[Diagnostic] = []
+    if not gate.blocking:
+        found.append(site.doc.diagnostic(site.path + ("blocking",), "the privacy gate must block on a protected root",
+                                         "remove 'blocking: false' from the privacy gate"))
+    if gate.mode == "patterns_only":
+        found.append(site.doc.diagnostic(site.path + ("mode",), "a protected root needs privacy mode 'ner': "
+                                         "'patterns_only' looks for no names, places or dates",
+                                         "set `mode: ner` (the spaCy model is pinned in pyproject.toml)"))
+    if gate.salt is None:
+        found.append(site.doc.diagnostic(site.path, "a protected root needs the privacy gate's own `salt`: the "
+                                         "default, the split salt, is published in the manifest, and with it a "
+                                         "guessed address can be checked against its hashed id or surrogate",
+                                         "set `salt:` (8 characters or more) in the privacy gate's file and keep "
+                                         "it out of anything published"))
+    return found

@@ -12,9 +12,10 @@ from typing import Any
 
 from pydantic import Field
 
+from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.provenance import REQUIRED, VIOLATIONS
 

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from releasebuild.config.gate import GateConfig
 from releasebuild.config.models import Strict
-from releasebuild.gates.base import GateBuild, GateConfig, GateStatus, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed
 from releasebuild.steps.base import Step, StepContext, StepSpec
 
 Ratio = Annotated[float, Field(ge=0, le=1)]

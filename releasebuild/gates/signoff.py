@@ -15,9 +15,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, field_validator, model_validator
 
+from releasebuild.config.gate import DefinitionContext, GateConfig
+from releasebuild.config.hints import did_you_mean
 from releasebuild.config.located import Path_
 from releasebuild.config.models import STAGES, Name, Strict
-from releasebuild.gates.base import GateBuild, GateConfig
+from releasebuild.errors import Diagnostic
+from releasebuild.gates.base import GateBuild
 from releasebuild.gates.bias import BIAS_STEP, bound_review
 from releasebuild.review.judge import BLOCKING, judge, review_sample
 from releasebuild.review.pages import review_index, review_report_markdown
@@ -185,3 +188,22 @@ class SignoffGate(Step):
                 "reviews": {v["review"]: {key: v[key] for key in ("status", "id", "reviewer", "role", "decision",
                                                                   "sample_digest", "demo")} for v in results},
                 "ids": report["ids"]}
+
+
+def definition_checks(gate: SignoffGateConfig, context: DefinitionContext) -> list[Diagnostic]:
+    """Required reviews must be defined; a protected root ships nothing without a blocking human review. (These
+    are release.yaml's settings, so they are located there.)"""
+    release, doc = context.release, context.release_doc
+    found: list[Diagnostic] = []
+    for index, name in enumerate(release.signoffs.required or []):
+        if name not in gate.reviews:
+            found.append(doc.diagnostic(("signoffs", "required", index), f"review '{name}' is not defined",
+                                        did_you_mean(name, gate.reviews) + " (reviews are defined in the signoff "
+                                        "gate, gates/signoff.yaml)"))
+    if release.root.protected and release.signoffs.required == []:
+        found.append(doc.diagnostic(("signoffs", "required"), "a protected root needs at least one required review",
+                                    "list the reviews this release needs, e.g. [clinician_qa]"))
+    if release.root.protected and not gate.blocking:
+        found.append(doc.diagnostic(("gates", "signoff"), "the signoff gate must block on a protected root",
+                                    "remove 'blocking: false' from the signoff gate"))
+    return found

@@ -304,25 +304,15 @@ def _build_analyzer(mode: Mode, model: str) -> Any:
     if mode == "ner":
         if model_version(model) is None:
             raise ModelMissing(missing_model_message(model))
-        ner = load_ner(model)
+        ner = load_ner(model, MAX_TEXT_CHARS)
         recognizers += ner_recognizers()
     registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
     return AnalyzerEngine(nlp_engine=ChatNlpEngine(ner), registry=registry, supported_languages=["en"])
 
 
-def detect_pii(texts: Sequence[str], config: Any = None) -> list[list[tuple[int, int, str]]]:
-    """For each text, the (start, end, entity type) spans the privacy gate would redact.
-
-    `config` is a PrivacyGateConfig (or a path to a gates/privacy.yaml); the default is the demo release's."""
-    from releasebuild.gates.privacy import PrivacyGateConfig, load_gate_config
-
-    if config is None:
-        config = PrivacyGateConfig()
-    elif not isinstance(config, PrivacyGateConfig):
-        config = load_gate_config(config)
-    thresholds = config.thresholds()
-    detector = Detector(config.mode, config.model, sorted(thresholds))
-    allow = config.allow_rules(None)
+def redactions(texts: Sequence[str], detector: Detector, thresholds: Mapping[str, float],
+               allow: Sequence[AllowRule]) -> list[list[tuple[int, int, str]]]:
+    """For each text, the (start, end, entity type) spans a gate with these settings would redact."""
     spans = []
     for text, findings in zip(texts, detector.scan(texts), strict=True):
         redact, _ = decide(text, findings, thresholds, allow)

@@ -1254,14 +1254,12 @@ class ChatNlpEngine(NlpEngine):
         return ["en"]
 
 
-def load_ner(model: str) -> Any:
+def load_ner(model: str, max_length: int) -> Any:
     """The spaCy model with only what NER needs (no tagger, parser or lemmatizer: 30-50% faster)."""
     import spacy
 
-    from releasebuild.privacy.detector import MAX_TEXT_CHARS
-
     nlp = spacy.load(model, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
-    nlp.max_length = MAX_TEXT_CHARS
+    nlp.max_length = max_length
     return nlp
 
 

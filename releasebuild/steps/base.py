@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from releasebuild.keys import Sha256Writer, canonical_json, digest, pretty_json, sha256_file
-from releasebuild.plan import StaleReason
+from releasebuild.staleness import StaleReason
 
 # A meta key the engine takes out of a step's result before anything sees it: how the step went (memo hits,
 # items scanned), which may differ between runs that produce the same output, so it must stay outside the result.

@@ -8,7 +8,7 @@ from typing import Any
 
 from releasebuild.errors import GateBlocked, Refused
 from releasebuild.keys import pretty_json
-from releasebuild.plan import StaleReason
+from releasebuild.staleness import StaleReason
 from releasebuild.steps.base import Step, StepContext
 from releasebuild.store.revocations import record_revocations
 

@@ -1,0 +1,136 @@
+"""The package's layers point one way, and a gate is one module plus one registry line (issue 24).
+
+The import graph is read from the source (every `import`, at module level or inside a function, and the packages
+an import runs on the way), so a cycle hidden in a function-level import fails here as surely as a static one.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+import pytest
+import yaml
+from pydantic import Field
+
+import releasebuild
+from releasebuild.config.gate import DefinitionContext, GateConfig
+from releasebuild.config.load import load_definition
+from releasebuild.errors import DefinitionError, Diagnostic
+from releasebuild.gates import GATES, Gate
+from releasebuild.steps.base import Step, StepSpec
+from releasebuild.testing import ReleaseFixture, conversation, make_release
+
+PACKAGE = Path(releasebuild.__file__).parent
+
+
+def _modules() -> dict[str, Path]:
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def import_graph() -> nx.DiGraph:
+    """module -> every package module its imports run: the module itself, and each package on the way to it
+    (importing `a.b.c` runs `a/b/__init__.py`), except the importer's own packages, which run before it anyway."""
+    modules = _modules()
+    graph = nx.DiGraph()
+    graph.add_nodes_from(modules)
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    base = ".".join(parent + ([node.module] if node.module else []))
+                targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                           for alias in node.names]
+            else:
+                continue
+            for target in targets:
+                explicit = target
+                while target and target not in modules:
+                    target = target.rpartition(".")[0]
+                while target:
+                    own_package = name.startswith(target + ".") and target != explicit
+                    if target != name and not own_package:
+                        graph.add_edge(name, target)
+                    target = target.rpartition(".")[0]
+    return graph
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    cycles = [sorted(component) for component in nx.strongly_connected_components(import_graph())
+              if len(component) > 1]
+    assert not cycles, cycles
+
+
+def test_the_import_graph_sees_imports_inside_functions_and_packages_run_on_the_way() -> None:
+    """The check above could pass by reading too little: it must see function-level imports."""
+    graph = import_graph()
+    assert graph.has_edge("releasebuild", "releasebuild.privacy.detector")  # detect_pii imports it lazily
+    assert graph.has_edge("releasebuild.api", "releasebuild.gates")  # importing gates.bias runs gates/__init__.py
+
+
+def test_the_config_layer_imports_no_gate_step_or_engine() -> None:
+    graph = import_graph()
+    for module in (m for m in graph if m.startswith("releasebuild.config")):
+        outside = [t for t in nx.descendants(graph, module)
+                   if not t.startswith("releasebuild.config") and t not in ("releasebuild", "releasebuild.errors")]
+        assert not outside, (module, outside)
+
+
+# --- a gate from the test suite alone: its config model, its step, its builder and its checks -------------------
+
+class ToyGateConfig(GateConfig):
+    """A gate that wants each family it names to exist."""
+
+    families: list[str] = Field(default_factory=list)
+
+
+class ToyGate(Step):
+    kind = "gate_toy"
+
+
+def toy_steps(config: ToyGateConfig, build: object) -> list[StepSpec]:
+    return []
+
+
+def toy_checks(config: ToyGateConfig, context: DefinitionContext) -> list[Diagnostic]:
+    doc, where = context.site.doc, context.site.path
+    known = set(context.release.curriculum[0].families) if context.release.curriculum else set()
+    return [doc.diagnostic(where + ("families", index), f"toy gate: '{name}' is not routed", "route it")
+            for index, name in enumerate(config.families) if name not in known]
+
+
+TOY = Gate(ToyGateConfig, ToyGate, toy_steps, always_on=True, acknowledgeable=True, checks=toy_checks)
+
+
+@pytest.fixture
+def release(tmp_path: Path) -> ReleaseFixture:
+    return make_release(tmp_path / "rel", {"alpha": [conversation("a1", "g1")]})
+
+
+def test_a_gate_registered_from_the_test_suite_is_loaded_checked_and_acknowledgeable(release: ReleaseFixture) -> None:
+    registry = {**GATES, "toy": TOY}
+    definition = load_definition(release.release_yaml, registry)
+    assert isinstance(definition.gates["toy"], ToyGateConfig)  # always on: there with its defaults
+    (release.dir / "gates" / "toy.yaml").write_text("families: [alpha, omega]\n")
+    gates = {**yaml.safe_load(release.release_yaml.read_text()).get("gates", {}), "toy": "gates/toy.yaml"}
+    release.edit_yaml(release.release_yaml, gates=gates,
+                      acknowledge=[{"gate": "toy", "family": "alpha", "reason": "known"}])
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(release.release_yaml, registry)
+    (message,) = [str(d) for d in caught.value.diagnostics]
+    assert message.startswith("gates/toy.yaml:1:") and "toy gate: 'omega' is not routed" in message
+    # without the line in the registry, the same definition names an unknown gate
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(release.release_yaml, GATES)
+    assert "unknown gate 'toy'" in str(caught.value)
+
