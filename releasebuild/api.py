@@ -33,7 +33,7 @@ from releasebuild.review.load import LoadedSignoff, load_signoffs
 from releasebuild.review.sampling import METHOD
 from releasebuild.steps.base import StepResult, StepSpec
 from releasebuild.steps.ingest import SOURCES
-from releasebuild.steps.registry import STEP_KINDS
+from releasebuild.steps.registry import step_kind
 from releasebuild.store import s3
 from releasebuild.store.cas import SharedCache
 from releasebuild.store.io import is_local, read_bytes
@@ -285,7 +285,7 @@ def plan_inputs(project: Project) -> dict[str, Any]:
             found = source_files(spec, project.env.fingerprints)
             sources[spec.id] = {source.name: source.digest for source in found}
     project.env.fingerprints.save()
-    return {"code": {spec.kind: STEP_KINDS[spec.kind].code_version for spec in project.specs},
+    return {"code": {spec.kind: step_kind(spec.kind).code_version for spec in project.specs},
             "files": dict(project.definition.files),
             "signoffs": {loaded.file: loaded.record.id for loaded in project.signoffs.values()},
             "sources": sources}

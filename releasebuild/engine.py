@@ -27,7 +27,7 @@ from releasebuild.keys import step_key
 from releasebuild.plan import StepPlan, StepRecord, explain, param_digests
 from releasebuild.staleness import StaleReason
 from releasebuild.steps.base import STATS, FileRef, SourceFile, StepContext, StepResult, StepSpec
-from releasebuild.steps.registry import STEP_KINDS
+from releasebuild.steps.registry import step_kind
 from releasebuild.store.cas import ActionCache, ContentStore, SharedCache
 from releasebuild.store.root import ReleaseRoot
 
@@ -105,7 +105,7 @@ class Engine:
 
     def evaluate(self, spec: StepSpec, results: dict[str, StepResult]) -> Evaluation:
         """The step's key from its current inputs, and whether its output is already in place."""
-        kind = STEP_KINDS[spec.kind]
+        kind = step_kind(spec.kind)
         inputs = {dep: spec.view(dep, results[dep]).digest for dep in spec.deps}
         sources: list[SourceFile] = []
         if spec.sources:
@@ -132,7 +132,7 @@ class Engine:
         build's). The kind says which shared tier may hold it (Step.restricted)."""
         if key in self._hits:
             return self._hits[key]
-        entry = self.env.actions.get(key, STEP_KINDS[kind].restricted)
+        entry = self.env.actions.get(key, step_kind(kind).restricted)
         if entry is None:
             return None
         result = StepResult.from_json(entry["result"])
@@ -143,7 +143,7 @@ class Engine:
 
     def memo(self, spec: StepSpec) -> dict[str, Path]:
         """A memo step's files from its last recorded run (release.lock), when that result is still cached."""
-        names = STEP_KINDS[spec.kind].memo
+        names = step_kind(spec.kind).memo
         previous = self.previous.get(spec.id)
         if not names or previous is None:
             return {}
@@ -186,7 +186,7 @@ class Engine:
             spec = self.spec(step_id)
             if kinds is not None and spec.kind not in kinds:
                 continue
-            if STEP_KINDS[spec.kind].effect or any(dep not in results for dep in spec.deps):
+            if step_kind(spec.kind).effect or any(dep not in results for dep in spec.deps):
                 continue
             found = self.evaluate(spec, results).result
             if found is not None:
@@ -196,7 +196,7 @@ class Engine:
 
     def _plan_waiting(self, spec: StepSpec, waiting: list[str]) -> StepPlan:
         """A step after one that will run: certain to run if its own definition changed, else it may run."""
-        kind = STEP_KINDS[spec.kind]
+        kind = step_kind(spec.kind)
         code_version = kind.code_version
         if kind.effect:
             known = kind.check_waiting(self.env, spec.params)
@@ -316,7 +316,7 @@ class _Walk:
             return
         self.notify(step_id, "start", evaluation.detail)
         self.evaluations[step_id] = (evaluation, time.monotonic())
-        kind = STEP_KINDS[spec.kind]
+        kind = step_kind(spec.kind)
         if kind.effect:
             workdir = self._workdir()
             inputs = self.engine.views(spec, self.results)
@@ -333,7 +333,7 @@ class _Walk:
     def _start_maps(self, spec: StepSpec, evaluation: Evaluation) -> None:
         """Map each source file whose map result is not cached; combine when all are in."""
         mapping = _Mapping(evaluation)
-        code_version = STEP_KINDS[spec.kind].code_version
+        code_version = step_kind(spec.kind).code_version
         to_map = []
         for source in evaluation.sources:
             key = step_key(f"{spec.kind}:map", code_version, spec.params, {f"source:{source.name}": source.digest})
@@ -357,7 +357,7 @@ class _Walk:
         mapping.pending -= 1
         try:
             result, seconds = self._adopt(job, returned)
-            restricted = STEP_KINDS[self.engine.spec(job.step_id).kind].restricted
+            restricted = step_kind(self.engine.spec(job.step_id).kind).restricted
             self.env.actions.put(job.map_key, {"step": f"{job.step_id}:{job.source.name}",
                                                "result": result.to_json()}, restricted)
             mapping.parts[job.source.name] = result
@@ -425,7 +425,7 @@ class _Walk:
         seconds = time.monotonic() - started
         try:
             result, seconds = self._adopt(job, returned)
-            kind = STEP_KINDS[spec.kind]
+            kind = step_kind(spec.kind)
             if not kind.effect:
                 self.env.actions.put(evaluation.record.key, {"step": step_id, "result": result.to_json()},
                                      kind.restricted)
@@ -488,7 +488,7 @@ Executed = tuple[dict[str, tuple[str, FileRef]], dict[str, Any], float]
 
 def _execute(ctx: StepContext, phase: str = "run") -> Executed:
     started = time.monotonic()
-    kind = STEP_KINDS[ctx.spec.kind]
+    kind = step_kind(ctx.spec.kind)
     try:
         meta = kind.map(ctx) if phase == "map" else kind.run(ctx)
     finally:

@@ -7,7 +7,9 @@ an import runs on the way), so a cycle hidden in a function-level import fails h
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -15,11 +17,13 @@ import yaml
 from pydantic import Field
 
 import releasebuild
+from releasebuild import api
 from releasebuild.config.gate import DefinitionContext, GateConfig
 from releasebuild.config.load import load_definition
 from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.gates import GATES, Gate
-from releasebuild.steps.base import Step, StepSpec
+from releasebuild.gates.base import GateBuild, GateStatus, gate_meta
+from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.testing import ReleaseFixture, conversation, make_release
 
 PACKAGE = Path(releasebuild.__file__).parent
@@ -134,3 +138,47 @@ def test_a_gate_registered_from_the_test_suite_is_loaded_checked_and_acknowledge
         load_definition(release.release_yaml, GATES)
     assert "unknown gate 'toy'" in str(caught.value)
 
+
+# --- the same idea end to end: a gate the registry gains in the test suite runs, reports and blocks --------------
+
+class VerdictGateConfig(GateConfig):
+    fail: bool = False
+
+
+class VerdictGate(Step):
+    """A gate whose verdict is its setting: enough to follow a verdict from the registry to the published release."""
+
+    kind = "gate_verdict"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        status: GateStatus = "fail" if ctx.params["thresholds"]["fail"] else "pass"
+        families = [{"family": ctx.inputs[dep].meta["family"], "status": status, "why": "told to fail"}
+                    for dep in ctx.spec.deps]
+        ctx.write_json("report.json", {"gate": "verdict", "status": status, "families": families},
+                       publish="gates/verdict.json", kind="gate_report")
+        return gate_meta("verdict", status, ctx.params, "gates/verdict.json", families)
+
+
+def verdict_steps(config: VerdictGateConfig, build: GateBuild) -> list[StepSpec]:
+    ingests = tuple(f"{name}/ingest" for name in build.families)
+    params = {"blocking": config.blocking, "thresholds": config.model_dump(mode="json")}
+    return [StepSpec("release/verdict", VerdictGate.kind, params, ingests, reads={dep: ("meta",) for dep in ingests})]
+
+
+def test_a_gate_added_to_the_registry_in_a_test_runs_publishes_and_blocks(release: ReleaseFixture,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(GATES, "verdict", Gate(VerdictGateConfig, VerdictGate, verdict_steps, always_on=True))
+    report = api.apply(release.release_yaml, jobs=1)
+    assert report.outcome.error is None, report.outcome.error
+    published = Path(report.release_uri)
+    assert json.loads((published / "gates" / "verdict.json").read_text())["status"] == "pass"
+    summary = json.loads((published / "gates" / "summary.json").read_text())
+    assert "verdict" in json.dumps(summary)
+    (release.dir / "gates" / "verdict.yaml").write_text("fail: true\n")
+    gates = {**yaml.safe_load(release.release_yaml.read_text()).get("gates", {}), "verdict": "gates/verdict.yaml"}
+    release.edit_yaml(release.release_yaml, gates=gates, version="v2026-11-24")
+    report = api.apply(release.release_yaml, jobs=1)
+    assert report.outcome.error is not None and "verdict" in str(report.outcome.error)
+    assert not Path(report.release_uri).exists()  # a failed gate publishes nothing
