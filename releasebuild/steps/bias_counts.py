@@ -15,7 +15,7 @@ import yaml
 from releasebuild.bias.counts import FamilyCounter
 from releasebuild.bias.lexicon import Lexicon
 from releasebuild.steps.base import SourceFile, Step, StepContext
-from releasebuild.steps.export import split_tail
+from releasebuild.steps.shipped import shipped
 from releasebuild.store.io import open_uri
 
 COUNTS_FILE = "counts.json"
@@ -51,15 +51,9 @@ class BiasCounts(Step):
         lexicons, described = read_lexicons(ctx.sources)
         counter = FamilyCounter(lexicons, params["labels"], params["max_label_values"], params["sample"]["size"],
                                 params["sample"]["seed"])
-        privacy_id, split_id = ctx.spec.deps
-        with ctx.input_path(privacy_id, "records.jsonl").open("rb") as records, \
-                ctx.input_path(split_id, "assignment.jsonl").open("rb") as assignment:
-            for body, assigned_line in zip(records, assignment, strict=True):
-                assigned = json.loads(assigned_line)
-                split = assigned["split"]
-                if split is None:  # does not ship
-                    continue
-                counter.add(assigned["id"], split, json.loads(body), body[:-2] + split_tail(split))
+        for record in shipped(ctx):
+            assert record.split is not None
+            counter.add(record.assigned["id"], record.split, json.loads(record.body), record.line)
         section = counter.section()
         ctx.write_json(COUNTS_FILE, {"family": params["family"], "lexicons": described, "splits": section,
                                      "cells": counter.cells()})

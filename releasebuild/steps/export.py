@@ -7,13 +7,11 @@ each line with its split and routes it to the split's current shard.
 
 from __future__ import annotations
 
-import functools
-import json
 from typing import Any
 
 from releasebuild.config.models import SPLITS
-from releasebuild.records import with_split
 from releasebuild.steps.base import OutputFile, Step, StepContext
+from releasebuild.steps.shipped import shipped, split_tail
 
 REDACTED = b'"redacted"\n'
 
@@ -48,12 +46,6 @@ class ShardLayout:
         return shard_key(split, self.family, index), started
 
 
-@functools.lru_cache(maxsize=8)
-def split_tail(split: str) -> bytes:
-    """What replaces the closing `}\\n` of a records.jsonl line to make it the published shard line."""
-    return (with_split("{}", split)[1:] + "\n").encode("utf-8")
-
-
 class Export(Step):
     kind = "export"
     code_version = "4"
@@ -62,7 +54,6 @@ class Export(Step):
     def run(ctx: StepContext) -> dict[str, Any]:
         family = ctx.params["family"]
         max_records, max_bytes = ctx.params["max_records"], ctx.params["max_bytes"]
-        privacy_id, split_id = ctx.spec.deps
         layout = ShardLayout(family, max_records, max_bytes)
         open_shards: dict[str, tuple[OutputFile, dict[str, Any]]] = {}
         shards: list[dict[str, Any]] = []
@@ -72,28 +63,21 @@ class Export(Step):
             output.close()
             shards.append(info)
 
-        with ctx.input_path(privacy_id, "records.jsonl").open("rb") as records, \
-                ctx.input_path(privacy_id, "kept_status.jsonl").open("rb") as statuses, \
-                ctx.input_path(split_id, "assignment.jsonl").open(encoding="utf-8") as assignment:
-            # All three files follow one privacy run's record order; strict zip catches any drift.
-            for body, status, assigned_line in zip(records, statuses, assignment, strict=True):
-                assigned = json.loads(assigned_line)
-                split = assigned["split"]
-                if split is None:  # removed by dedup or a split conflict: in the provenance index, not shipped
-                    continue
-                key, started = layout.place(split, len(body))
-                if started:
-                    if split in open_shards:
-                        finish(split)
-                    open_shards[split] = (ctx.open_output(key, publish=key, kind="shard"),
-                                          {"key": key, "split": split, "records": 0, "first_id": assigned["id"],
-                                           "privacy": {"clean": 0, "redacted": 0}})
-                current = open_shards[split]
-                current[1]["privacy"]["redacted" if status == REDACTED else "clean"] += 1
-                line = body[:-2] + split_tail(split)
-                current[0].write(line)
-                current[1]["records"] += 1
-                current[1]["last_id"] = assigned["id"]
+        for record in shipped(ctx, "kept_status.jsonl"):  # removed records are in the provenance index only
+            split, (status,) = record.split, record.aligned
+            assert split is not None
+            key, started = layout.place(split, len(record.body))
+            if started:
+                if split in open_shards:
+                    finish(split)
+                open_shards[split] = (ctx.open_output(key, publish=key, kind="shard"),
+                                      {"key": key, "split": split, "records": 0, "first_id": record.assigned["id"],
+                                       "privacy": {"clean": 0, "redacted": 0}})
+            current = open_shards[split]
+            current[1]["privacy"]["redacted" if status == REDACTED else "clean"] += 1
+            current[0].write(record.line)
+            current[1]["records"] += 1
+            current[1]["last_id"] = record.assigned["id"]
         for split in list(open_shards):
             finish(split)
         shards.sort(key=lambda info: info["key"])

@@ -16,6 +16,7 @@ from typing import Any
 
 from releasebuild.steps.base import Step, StepContext, read_jsonl
 from releasebuild.steps.export import ShardLayout
+from releasebuild.steps.shipped import placed
 
 REQUIRED = ("family", "id", "source", "source_digest", "locator", "record_digest", "chain")
 VIOLATIONS = "violations.jsonl"
@@ -30,23 +31,19 @@ class Provenance(Step):
         family = ctx.params["family"]
         layout = ShardLayout(family, ctx.params["max_records"], ctx.params["max_bytes"])
         required_metadata = ctx.params["require_metadata"]
-        privacy_id, split_id = ctx.spec.deps
+        privacy_id = ctx.spec.deps[0]
 
         def kept() -> Iterator[tuple[str, dict[str, Any]]]:
-            with ctx.input_path(privacy_id, "records.jsonl").open("rb") as records, \
-                    ctx.input_path(privacy_id, "provenance.jsonl").open("rb") as origins, \
-                    ctx.input_path(split_id, "assignment.jsonl").open("rb") as assignment:
-                for body, origin_line, assigned_line in zip(records, origins, assignment, strict=True):
-                    origin, assigned = json.loads(origin_line), json.loads(assigned_line)
-                    split = assigned["split"]
-                    if split is None:  # removed after privacy (a duplicate, a split conflict): why, and no shard
-                        origin["chain"] = [*origin["chain"], {**assigned["removed"], "decision": "removed"}]
-                        row = {**origin, "family": family, "split": None, "shard": None}
-                    else:
-                        shard, _ = layout.place(split, len(body))
-                        row = {**origin, "family": family, "split": split, "shard": shard}
-                    missing = _missing(row) + _missing_metadata(body, required_metadata)
-                    yield origin["id"], {**row, "missing": missing} if missing else row
+            for record in placed(ctx, "provenance.jsonl"):
+                origin, split = json.loads(record.aligned[0]), record.split
+                if split is None:  # removed after privacy (a duplicate, a split conflict): why, and no shard
+                    origin["chain"] = [*origin["chain"], {**record.assigned["removed"], "decision": "removed"}]
+                    row = {**origin, "family": family, "split": None, "shard": None}
+                else:
+                    shard, _ = layout.place(split, len(record.body))
+                    row = {**origin, "family": family, "split": split, "shard": shard}
+                missing = _missing(row) + _missing_metadata(record.body, required_metadata)
+                yield origin["id"], {**row, "missing": missing} if missing else row
 
         def dropped() -> Iterator[tuple[str, dict[str, Any]]]:
             for origin in read_jsonl(ctx.input_path(privacy_id, "dropped.jsonl")):

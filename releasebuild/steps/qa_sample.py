@@ -15,7 +15,7 @@ from typing import Any
 from releasebuild.review.pages import family_page
 from releasebuild.review.sampling import BottomK, allocate, family_digest, rank, stratum
 from releasebuild.steps.base import Step, StepContext
-from releasebuild.steps.export import split_tail
+from releasebuild.steps.shipped import shipped
 
 
 class QASample(Step):
@@ -26,26 +26,21 @@ class QASample(Step):
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.params
         family, reviews, seed, stratify_by = params["family"], params["reviews"], params["seed"], params["stratify_by"]
-        privacy_id, split_id = ctx.spec.deps
         needs_metadata = any(key != "split" for key in stratify_by)
         population = hashlib.sha256()
         counts: Counter[str] = Counter()
         pools = {review: BottomK(size) for review, size in reviews.items()}
-        with ctx.input_path(privacy_id, "records.jsonl").open("rb") as records, \
-                ctx.input_path(split_id, "assignment.jsonl").open("rb") as assignment:
-            for body, assigned_line in zip(records, assignment, strict=True):
-                assigned = json.loads(assigned_line)
-                split = assigned["split"]
-                if split is None:  # removed by dedup or a split conflict: it does not ship, so nobody reviews it
-                    continue
-                line = body[:-2] + split_tail(split)
-                population.update(line)
-                metadata = (json.loads(body).get("metadata") or {}) if needs_metadata else {}
-                name = stratum(split, metadata, stratify_by)
-                counts[name] += 1
-                for review, pool in pools.items():
-                    pool.offer(name, rank(seed, review, assigned["id"]), assigned["id"], line)
-        shipped = sum(counts.values())
+        for record in shipped(ctx):  # a removed record does not ship, so nobody reviews it
+            split, body, assigned = record.split, record.body, record.assigned
+            assert split is not None
+            line = record.line
+            population.update(line)
+            metadata = (json.loads(body).get("metadata") or {}) if needs_metadata else {}
+            name = stratum(split, metadata, stratify_by)
+            counts[name] += 1
+            for review, pool in pools.items():
+                pool.offer(name, rank(seed, review, assigned["id"]), assigned["id"], line)
+        shipped_records = sum(counts.values())
         population_digest = f"sha256:{population.hexdigest()}"
         drawn_by_review = {}
         for review, size in sorted(reviews.items()):
@@ -57,13 +52,13 @@ class QASample(Step):
                     out.write(line)
                 sample_sha256 = out.ref().sha256
             digest = family_digest(method=params["method"], review=review, seed=seed, size=size,
-                                   stratify_by=stratify_by, population=population_digest, records=shipped,
+                                   stratify_by=stratify_by, population=population_digest, records=shipped_records,
                                    sample=sample_sha256)
-            info = {"digest": digest, "size": len(drawn), "records": shipped,
+            info = {"digest": digest, "size": len(drawn), "records": shipped_records,
                     "strata": {name: taken for name, taken in allocation.items() if taken},
                     "strata_population": dict(sorted(counts.items())), "ids": [rid for _, rid, _ in drawn]}
             with ctx.create(f"{review}.md", publish=f"{key}.md", kind="qa_review") as out:
                 out.write(family_page(review, family, info, drawn).encode("utf-8"))
             drawn_by_review[review] = {k: info[k] for k in ("digest", "size", "strata", "ids")}
-        return {"family": family, "records": shipped, "population": population_digest,
+        return {"family": family, "records": shipped_records, "population": population_digest,
                 "strata": dict(sorted(counts.items())), "reviews": drawn_by_review}

@@ -14,6 +14,7 @@ from releasebuild.config.models import SPLITS
 from releasebuild.distribution.stats import Accumulator
 from releasebuild.distribution.tokenizers import counter
 from releasebuild.steps.base import Step, StepContext
+from releasebuild.steps.shipped import shipped
 
 STATS_FILE = "stats.json"
 ALL = "all"  # the family's row over every split
@@ -28,16 +29,11 @@ class Stats(Step):
         family, tokenizer = ctx.params["family"], ctx.params["tokenizer"]
         max_message_tokens = ctx.params["max_message_tokens"]
         count_tokens = counter(tokenizer["name"])
-        privacy_id, split_id = ctx.spec.deps
         per_split: dict[str, Accumulator] = {}
-        with ctx.input_path(privacy_id, "records.jsonl").open("rb") as records, \
-                ctx.input_path(split_id, "assignment.jsonl").open("rb") as assignment:
-            for body, assigned_line in zip(records, assignment, strict=True):
-                split = json.loads(assigned_line)["split"]
-                if split is None:
-                    continue
-                accumulator = per_split.setdefault(split, Accumulator())
-                accumulator.add(json.loads(body)["messages"], count_tokens, max_message_tokens)
+        for record in shipped(ctx):
+            assert record.split is not None
+            accumulator = per_split.setdefault(record.split, Accumulator())
+            accumulator.add(json.loads(record.body)["messages"], count_tokens, max_message_tokens)
         combined = Accumulator()
         for accumulator in per_split.values():
             combined.merge(accumulator)

@@ -1,0 +1,64 @@
+"""One family's records as the split step placed them: the loop export, provenance, the distribution statistics, the
+bias counts and the QA samples share, so that "the records that ship" means one thing everywhere.
+
+The privacy step writes each record as its published line minus the split (records.jsonl) and, line for line, what
+else it knows of it (kept_status.jsonl, provenance.jsonl); the split step writes one assignment row per record in
+the same order. They are read side by side, with a strict zip that fails on any drift between them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+
+from releasebuild.records import with_split
+from releasebuild.steps.base import StepContext
+
+RECORDS = "records.jsonl"
+ASSIGNMENT = "assignment.jsonl"
+
+
+@functools.lru_cache(maxsize=8)
+def split_tail(split: str) -> bytes:
+    """What replaces the closing `}\\n` of a records.jsonl line to make it the published shard line."""
+    return (with_split("{}", split)[1:] + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A record and where the split step put it."""
+
+    body: bytes  # the published line without its split, as the privacy step wrote it
+    assigned: dict[str, Any]  # the split step's row: "id", "split" (None: removed by dedup or a split conflict), why
+    aligned: tuple[bytes, ...]  # the record's line in each further privacy-step file asked for, in that order
+
+    @property
+    def split(self) -> str | None:
+        return self.assigned["split"]
+
+    @property
+    def line(self) -> bytes:
+        """The line as published in its split's shard."""
+        assert self.split is not None, "a removed record is published nowhere"
+        return self.body[:-2] + split_tail(self.split)
+
+
+def placed(ctx: StepContext, *aligned: str) -> Iterator[Placed]:
+    """Every record of the family, shipped or removed, in the privacy step's order (id order), with the lines of
+    the privacy step's files named in `aligned`. The step depends on (privacy step, split step), in that order."""
+    privacy_id, split_id = ctx.spec.deps
+    with ExitStack() as files:
+        records = files.enter_context(ctx.input_path(privacy_id, RECORDS).open("rb"))
+        assignment = files.enter_context(ctx.input_path(split_id, ASSIGNMENT).open("rb"))
+        extra = [files.enter_context(ctx.input_path(privacy_id, name).open("rb")) for name in aligned]
+        for body, assigned_line, *lines in zip(records, assignment, *extra, strict=True):
+            yield Placed(body, json.loads(assigned_line), tuple(lines))
+
+
+def shipped(ctx: StepContext, *aligned: str) -> Iterator[Placed]:
+    """The records that ship: those the split step gave a split."""
+    return (record for record in placed(ctx, *aligned) if record.split is not None)
