@@ -1,0 +1,184 @@
+"""The engine on its own, with toy step kinds and hand-made specs: no release, no definition, no NER.
+
+What it must do whatever the steps are: run a cold graph, serve an unchanged one from cache, rerun only what an
+edit touches and stop there when a rerun step's output did not change (early cutoff), and when a step fails, skip
+what depends on it while running everything else.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from releasebuild.engine import ApplyOutcome, Engine, RunEnv
+from releasebuild.staleness import StaleReason
+from releasebuild.steps import registry
+from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.store.root import ReleaseRoot
+
+
+class Emit(Step):
+    """Writes its `text` param; `note` is a param that does not reach the output."""
+
+    kind = "toy_emit"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        ctx.write_json("text.json", ctx.params["text"])
+        return {"chars": len(ctx.params["text"])}
+
+
+class Shout(Step):
+    """Reads its one dependency's text and writes it upper-cased."""
+
+    kind = "toy_shout"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        (dep,) = ctx.spec.deps
+        text = json.loads(ctx.input_path(dep, "text.json").read_text(encoding="utf-8"))
+        ctx.write_json("text.json", text.upper())
+        return {}
+
+
+class Boom(Step):
+    kind = "toy_boom"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        raise ValueError("the toy step fails on purpose")
+
+
+class Mark(Step):
+    """An effect: puts its dependency's text at a path outside the cache, and checks for itself whether it is there."""
+
+    kind = "toy_mark"
+    code_version = "1"
+    effect = True
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        Path(ctx.params["target"]).write_text(_text_of_dep(ctx), encoding="utf-8")
+        return {}
+
+    @staticmethod
+    def check(ctx: StepContext) -> tuple[StaleReason, str]:
+        target = Path(ctx.params["target"])
+        if target.exists() and target.read_text(encoding="utf-8") == _text_of_dep(ctx):
+            return StaleReason.UP_TO_DATE, "in place"
+        return StaleReason.NOT_PUBLISHED, "not in place"
+
+
+class CountLines(Step):
+    """Per source file: its line count (map); the family's total (run, combining the maps)."""
+
+    kind = "toy_count"
+    code_version = "1"
+    per_source = True
+
+    @staticmethod
+    def map(ctx: StepContext) -> dict[str, Any]:
+        (source,) = ctx.sources
+        return {"lines": len(Path(source.uri).read_text(encoding="utf-8").splitlines())}
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        return {"lines": sum(ctx.inputs[f"source:{source.name}"].meta["lines"] for source in ctx.sources)}
+
+
+def _text_of_dep(ctx: StepContext) -> str:
+    (dep,) = ctx.spec.deps
+    return str(json.loads(ctx.input_path(dep, "text.json").read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunEnv:
+    for kind in (Emit, Shout, Boom, Mark, CountLines):
+        monkeypatch.setitem(registry.FIXED_KINDS, kind.kind, kind)
+    return RunEnv(cache_dir=tmp_path / "cache", root=ReleaseRoot(str(tmp_path / "root")),
+                  blocked_dir=tmp_path / "blocked")
+
+
+def chain(text: str, note: str = "") -> list[StepSpec]:
+    return [StepSpec("a/emit", Emit.kind, {"text": text, "note": note}, ()),
+            StepSpec("a/shout", Shout.kind, {}, ("a/emit",), reads={"a/emit": ("text.json",)})]
+
+
+def run(specs: list[StepSpec], env: RunEnv, before: ApplyOutcome | None = None) -> ApplyOutcome:
+    return Engine(specs, env, dict(before.records) if before else {}).apply(jobs=1)
+
+
+def statuses(outcome: ApplyOutcome) -> dict[str, str]:
+    return {step.id: step.status for step in outcome.steps}
+
+
+def test_a_cold_graph_runs_and_an_unchanged_one_is_served_from_cache(env: RunEnv) -> None:
+    cold = run(chain("hello"), env)
+    assert cold.error is None and statuses(cold) == {"a/emit": "ran", "a/shout": "ran"}
+    shouted = cold.results["a/shout"].files["text.json"]
+    assert json.loads(env.cas.local(shouted.sha256).read_text(encoding="utf-8")) == "HELLO"
+    warm = run(chain("hello"), env, cold)
+    assert statuses(warm) == {"a/emit": "cached", "a/shout": "cached"}
+    assert warm.results["a/shout"].files == cold.results["a/shout"].files
+
+
+def test_an_edit_reruns_what_it_reaches(env: RunEnv) -> None:
+    cold = run(chain("hello"), env)
+    edited = run(chain("world"), env, cold)
+    assert statuses(edited) == {"a/emit": "ran", "a/shout": "ran"}
+    reasons = {step.id: step.reason for step in edited.steps}
+    assert reasons["a/emit"] is StaleReason.PARAMS_CHANGED and reasons["a/shout"] is StaleReason.INPUT_CHANGED
+
+
+def test_a_rerun_whose_output_is_unchanged_stops_there(env: RunEnv) -> None:
+    """Early cutoff: `note` changes the first step's key but not its output, so the second step's key (made of
+    its inputs' digests) is the one already in the cache."""
+    cold = run(chain("hello", note="v1"), env)
+    edited = run(chain("hello", note="v2"), env, cold)
+    assert statuses(edited) == {"a/emit": "ran", "a/shout": "cached"}
+
+
+def test_a_failed_step_skips_its_dependents_and_nothing_else(env: RunEnv) -> None:
+    specs = [*chain("hello"),
+             StepSpec("b/boom", Boom.kind, {}, ()),
+             StepSpec("b/shout", Shout.kind, {}, ("b/boom",), reads={"b/boom": ("text.json",)})]
+    outcome = run(specs, env)
+    assert statuses(outcome) == {"a/emit": "ran", "a/shout": "ran", "b/boom": "failed", "b/shout": "skipped"}
+    assert outcome.error is not None and "the toy step fails on purpose" in str(outcome.error)
+    again = run(specs, env, outcome)  # the failure is not cached: the step runs (and fails) again
+    assert statuses(again)["b/boom"] == "failed" and statuses(again)["a/emit"] == "cached"
+
+
+def test_an_effect_decides_for_itself_whether_it_is_in_place(env: RunEnv, tmp_path: Path) -> None:
+    target = tmp_path / "published.txt"
+    specs = [*chain("hello"), StepSpec("a/mark", Mark.kind, {"target": str(target)}, ("a/shout",),
+                                       reads={"a/shout": ("text.json",)})]
+    cold = run(specs, env)
+    assert statuses(cold)["a/mark"] == "ran" and target.read_text(encoding="utf-8") == "HELLO"
+    warm = run(specs, env, cold)
+    assert statuses(warm) == {"a/emit": "cached", "a/shout": "cached", "a/mark": "cached"}
+    target.unlink()  # the world changed outside the cache: only the effect runs again
+    repaired = run(specs, env, warm)
+    assert statuses(repaired) == {"a/emit": "cached", "a/shout": "cached", "a/mark": "ran"}
+    assert target.read_text(encoding="utf-8") == "HELLO"
+
+
+def test_a_per_source_step_maps_only_the_files_that_changed_and_combines_them_all(env: RunEnv, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, lines in (("a.txt", 3), ("b.txt", 5), ("c.txt", 7)):
+        (data / name).write_text("row\n" * lines, encoding="utf-8")
+    specs = [StepSpec("f/count", CountLines.kind, {}, (), sources=("data/*.txt",), source_dir=str(tmp_path))]
+    cold = run(specs, env)
+    assert cold.error is None and cold.results["f/count"].meta["lines"] == 15
+    assert {step.id: step.sources for step in cold.steps}["f/count"] == {"mapped": 3, "cached": 0}
+    (data / "b.txt").write_text("row\n" * 6, encoding="utf-8")
+    edited = run(specs, env, cold)
+    assert edited.results["f/count"].meta["lines"] == 16
+    assert {step.id: step.sources for step in edited.steps}["f/count"] == {"mapped": 1, "cached": 2}
