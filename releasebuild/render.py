@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from releasebuild.api import ApplyReport
+from releasebuild.app.applying import ApplyReport
 from releasebuild.changes import Change
 from releasebuild.errors import DefinitionError
 from releasebuild.plan import Plan

@@ -21,11 +21,11 @@ from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
 PLAN_SCHEMA = schemas.load("plan")
 
 
-def changes(plan: api.Plan) -> list[tuple[str, str, str, str]]:
+def changes(plan: Plan) -> list[tuple[str, str, str, str]]:
     return [(change.op, change.kind, change.subject, change.note) for change in plan.changes]
 
 
-def running(plan: api.Plan) -> set[str]:
+def running(plan: Plan) -> set[str]:
     return {step.id for step in plan.steps if step.status == "will_run"}
 
 
@@ -92,7 +92,7 @@ def _keep_published(fixture: ReleaseFixture) -> Path:
     return saved
 
 
-def _data_steps_left(plan: api.Plan) -> set[str]:
+def _data_steps_left(plan: Plan) -> set[str]:
     return {step.id for step in plan.steps if step.status != "cached" and step.kind in api.DATA_KINDS}
 
 

@@ -11,7 +11,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from releasebuild.api import Project, build_targets, open_project, required_reviews, review_samples, with_ancestors
+from releasebuild.app.project import (
+    Project,
+    build_targets,
+    open_project,
+    required_reviews,
+    review_samples,
+    with_ancestors,
+)
 from releasebuild.config.load import validate_located
 from releasebuild.config.located import LocatedDocument, parse_located
 from releasebuild.engine import Engine

@@ -1,0 +1,91 @@
+"""`apply`: run what is stale and publish, one apply per checkout and per root; and what guards it (locks,
+the determinism check)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from releasebuild import determinism
+from releasebuild.app.planning import known_records, source_records, source_sizes
+from releasebuild.app.project import apply_lock, open_project
+from releasebuild.changes import snapshot
+from releasebuild.engine import ApplyOutcome, Listener
+from releasebuild.lock import read_snapshot, write_records
+from releasebuild.store.root import ReleaseRoot
+
+if TYPE_CHECKING:
+    from releasebuild.store.root_lock import Holder
+
+
+@dataclass
+class ApplyReport:
+    version: str
+    release_uri: str
+    previous_release: str | None
+    outcome: ApplyOutcome
+
+    def to_json(self) -> dict[str, Any]:
+        manifest = self.outcome.results.get("release/manifest")
+        published = self.outcome.error is None
+        return {
+            "format_version": 1,
+            "version": self.version,
+            "release_uri": self.release_uri,
+            "published": published,
+            "previous_release": self.previous_release,
+            "root_digest": manifest.meta["root_digest"] if manifest else None,
+            "error": str(self.outcome.error) if self.outcome.error else None,
+            "summary": {status: sum(1 for s in self.outcome.steps if s.status == status)
+                        for status in ("ran", "cached", "skipped", "failed")},
+            "steps": [step.to_json() for step in self.outcome.steps],
+        }
+
+
+def apply(path: Path, root: str | None = None, listener: Listener | None = None,
+          jobs: int | None = None, wait_seconds: float = 0.0) -> ApplyReport:
+    """Run what is stale and publish. Errors are in the report (`outcome.error`), not raised, so callers can render.
+
+    One apply per checkout (a local lock file) and, for a remote root, one per root (a lock object there);
+    `wait_seconds` bounds how long to wait for another holder of the root before refusing."""
+    project = open_project(path, root)
+    with apply_lock(project.state_dir), _root_lock(project.root, wait_seconds):
+        engine = project.engine()
+        outcome = engine.apply(listener, jobs)
+        desired = snapshot(project.definition, project.specs, known_records(project, outcome.results),
+                           source_sizes(project, engine),
+                           source_records(project, outcome.results, read_snapshot(project.lock_path)))
+        write_records(project.lock_path, project.state_path, project.version, list(project.definition.families),
+                      list(project.definition.rules), outcome.records, engine.previous, desired)
+    return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
+
+
+def check_determinism(path: Path, root: str | None = None,
+                      sample: int = determinism.DEFAULT_SAMPLE) -> determinism.DeterminismReport:
+    """`apply --check-determinism`: rerun a sample of cached rules and compare their outputs (publishes nothing)."""
+    project = open_project(path, root)
+    with apply_lock(project.state_dir):
+        return determinism.check_determinism(project.engine(), project.version, sample)
+
+
+def unlock(path: Path, root: str | None = None) -> tuple[str, Holder | None]:
+    """Break the root's apply lock; returns the root and who held it (None when nobody did)."""
+    from releasebuild.store import root_lock
+
+    project = open_project(path, root)
+    return project.root.uri, root_lock.unlock(project.root.uri)
+
+
+@contextmanager
+def _root_lock(root: ReleaseRoot, wait_seconds: float) -> Iterator[None]:
+    """Local roots belong to one machine, which the checkout lock serializes; remote roots are shared."""
+    if root.local:
+        yield
+        return
+    from releasebuild.store import root_lock  # only remote roots pay for its imports
+
+    with root_lock.holding(root.uri, wait_seconds):
+        yield

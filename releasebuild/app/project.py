@@ -1,0 +1,217 @@
+"""A project: a release definition opened against its root, with its state, specs and sign-offs; and the
+jobs that need no more than that (validate, build some targets, the graph)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from releasebuild.config.load import Definition, load_definition
+from releasebuild.engine import Engine, Listener, RunEnv
+from releasebuild.errors import Refused, StorageError
+from releasebuild.gates import GATES
+from releasebuild.gates.bias import BIAS_STEP, bound_review
+from releasebuild.gates.signoff import SignoffGateConfig, qa_step_id
+from releasebuild.graph import build_specs, to_graph
+from releasebuild.lock import read_records
+from releasebuild.processes import alive
+from releasebuild.review.judge import review_sample
+from releasebuild.review.load import LoadedSignoff, load_signoffs
+from releasebuild.review.sampling import METHOD
+from releasebuild.steps.base import StepResult, StepSpec
+from releasebuild.store import s3
+from releasebuild.store.cas import SharedCache
+from releasebuild.store.io import is_local
+from releasebuild.store.previous import PreviousRelease, find_previous
+from releasebuild.store.root import RESTRICTED, ReleaseRoot
+
+ROOT_ENV = "RELEASEBUILD_ROOT"
+
+
+STATE_DIR = ".releasebuild"
+
+
+@dataclass
+class Project:
+    """A loaded definition bound to a root and a cache: everything a command needs."""
+
+    definition: Definition
+    root: ReleaseRoot
+    env: RunEnv
+    specs: list[StepSpec]
+    previous: PreviousRelease | None = None
+    signoffs: dict[str, LoadedSignoff] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.definition.release.version
+
+    @property
+    def state_dir(self) -> Path:
+        return self.definition.base_dir / STATE_DIR
+
+    @property
+    def lock_path(self) -> Path:
+        return self.definition.base_dir / "release.lock"
+
+    @property
+    def state_path(self) -> Path:
+        return self.state_dir / "state.json"
+
+    def release_uri(self) -> str:
+        return self.root.release_uri(self.version)
+
+    def previous_release(self) -> str | None:
+        """`previous:` when set, else the highest published version below this one under the same root."""
+        return self.previous.version if self.previous else None
+
+    def engine(self) -> Engine:
+        return Engine(self.specs, self.env, read_records(self.lock_path, self.state_path))
+
+
+def resolve_root(definition: Definition, override: str | None) -> str:
+    """--root (relative to the working directory), then $RELEASEBUILD_ROOT, then release.yaml's root. URIs pass
+    through unchanged; a relative root is under release.yaml's directory, or under s3://$OVH_S3_BUCKET/ when
+    DATASET_STORAGE_BACKEND=s3."""
+    chosen = override or os.environ.get(ROOT_ENV)
+    if chosen:
+        return chosen if "://" in chosen else str(Path(chosen).absolute())
+    root = definition.release.root.uri
+    if "://" in root or os.path.isabs(root):
+        return root
+    if s3.backend() == "s3":
+        bucket = s3.S3Settings.from_env().bucket
+        if not bucket:
+            raise StorageError(f"{s3.BACKEND_ENV}=s3 needs {s3.BUCKET_ENV} (the bucket that holds root '{root}')")
+        return f"s3://{bucket}/{root.strip('/')}"
+    return str(definition.base_dir / root)
+
+
+def shared_cache(definition: Definition, root_uri: str) -> SharedCache | None:
+    """The shared cache's tiers. With a remote root: <root>/cache, and <root>/restricted/cache for what restricted
+    steps make, beside the releases' restricted files so that one access policy on <root>/restricted/ guards both.
+    With `remote_cache:` a URI: that URI, and <uri>/restricted."""
+    setting = definition.release.remote_cache
+    if isinstance(setting, str):
+        uri = setting.rstrip("/")
+        return SharedCache(uri, f"{uri}/{RESTRICTED}")
+    if not setting or is_local(root_uri):
+        return None
+    root = root_uri.rstrip("/")
+    return SharedCache(f"{root}/cache", f"{root}/{RESTRICTED}/cache")
+
+
+def open_project(path: Path, root: str | None = None, check_signoffs: bool = True) -> Project:
+    """`check_signoffs` False: sign-off files are not read (recording one must work even when the old one is bad)."""
+    definition = load_definition(path, GATES)
+    signoffs = load_signoffs(definition.base_dir, definition.release.version,
+                             required_reviews(definition)) if check_signoffs else {}
+    base = definition.base_dir
+    cache_dir = base / (definition.release.cache or f"{STATE_DIR}/cache")  # an absolute cache path wins
+    root_uri = resolve_root(definition, root)
+    release_root = ReleaseRoot(root_uri, protected=definition.release.root.protected)
+    env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked",
+                 shared_cache=shared_cache(definition, root_uri))
+    previous = find_previous(release_root, definition.release.version, definition.release.previous)
+    specs = build_specs(definition, previous, release_root.protected)
+    return Project(definition, release_root, env, specs, previous, signoffs)
+
+
+def required_reviews(definition: Definition) -> dict[str, dict[str, Any]]:
+    """Each review this release requires, as the signoff gate sees it (title, roles, families, size, rubric)."""
+    gate = definition.gates["signoff"]
+    assert isinstance(gate, SignoffGateConfig)
+    stages = {name: family.config.stage for name, family in definition.families.items()}
+    required = gate.required(definition.release.signoffs.required)
+    bias_review = bound_review(definition.gates.get("bias"), required)
+    return {review: gate.review_spec(review, stages, bias_review) for review in required}
+
+
+def review_samples(definition: Definition, results: dict[str, StepResult]) -> dict[str, dict[str, Any] | None]:
+    """Each required review's sample from the QA steps' results at hand; None where one of them is missing."""
+    gate = definition.gates["signoff"]
+    assert isinstance(gate, SignoffGateConfig)
+    sampling = {"seed": gate.seed, "method": METHOD, "stratify_by": list(gate.stratify_by)}
+    samples: dict[str, dict[str, Any] | None] = {}
+    for review, spec in required_reviews(definition).items():
+        steps = [qa_step_id(family) for family in spec["families"]]
+        qa = {family: results[step].meta for family, step in zip(spec["families"], steps, strict=True)
+              if step in results}
+        sections = results[BIAS_STEP].meta["sections"] if BIAS_STEP in results else None
+        known = len(qa) == len(steps) and (sections is not None or not spec["bias_report"])
+        samples[review] = review_sample(review, spec["families"], qa, sampling,
+                                        sections if spec["bias_report"] else None) if known else None
+    return samples
+
+
+def validate(path: Path) -> Definition:
+    definition = load_definition(path, GATES)
+    load_signoffs(definition.base_dir, definition.release.version, required_reviews(definition))
+    return definition
+
+
+def with_ancestors(specs: list[StepSpec], targets: list[str]) -> list[StepSpec]:
+    """The steps `targets` need, in their original order: a partial build runs only these."""
+    by_id = {spec.id: spec for spec in specs}
+    needed: set[str] = set()
+    stack = list(targets)
+    while stack:
+        step_id = stack.pop()
+        if step_id not in needed:
+            needed.add(step_id)
+            stack.extend(by_id[step_id].deps)
+    return [spec for spec in specs if spec.id in needed]
+
+
+def build_targets(project: Project, targets: list[str],
+                  listener: Listener | None = None) -> dict[str, StepResult]:
+    """Run only what `targets` need (e.g. the QA samples, for reviewers) and return every result; publishes
+    nothing and leaves release.lock alone (the action cache remembers the work for the next apply)."""
+    with apply_lock(project.state_dir):
+        engine = Engine(with_ancestors(project.specs, targets), project.env,
+                        read_records(project.lock_path, project.state_path))
+        outcome = engine.apply(listener)
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.results
+
+
+def graph(path: Path) -> Any:
+    """The networkx DiGraph of the release's steps (node attribute `spec`)."""
+    return to_graph(build_specs(load_definition(path, GATES)))
+
+
+@contextmanager
+def apply_lock(state_dir: Path) -> Iterator[None]:
+    """One apply per checkout at a time; a lock left by a dead process is taken over."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    lock = state_dir / "apply.lock"
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            holder = lock_holder(lock)
+            if holder is not None and alive(holder):
+                raise Refused(f"another apply (pid {holder}) holds {lock}; wait for it or remove the file "
+                              "if that process is gone") from None
+            lock.unlink(missing_ok=True)
+    else:
+        raise Refused(f"could not take {lock}")
+    try:
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def lock_holder(lock: Path) -> int | None:
+    try:
+        return int(lock.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
