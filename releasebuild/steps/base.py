@@ -11,7 +11,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict
 
 from releasebuild.keys import Sha256Writer, canonical_json, digest, pretty_json, sha256_file
 from releasebuild.staleness import StaleReason
@@ -29,6 +31,16 @@ class SourceFile:
     uri: str
     digest: str
     bytes: int = 0
+
+
+class StepParams(BaseModel):
+    """A step kind's params as a model: frozen, no unknown keys. Its JSON dump is exactly the spec's params dict
+    (what the step key digests), which tests/test_step_contracts.py checks for every step of a real graph."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+ParamsT = TypeVar("ParamsT", bound=StepParams)
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,11 @@ class StepContext:
     @property
     def params(self) -> dict[str, Any]:
         return self.spec.params
+
+    def typed(self, model: type[ParamsT]) -> ParamsT:
+        """The params as the step kind's declared model (`Step.Params`): a param the graph and the step disagree
+        on is an error here, not a KeyError deep in the step."""
+        return model.model_validate(self.spec.params)
 
     def input_path(self, dep_id: str, name: str) -> Path:
         return self.input_paths[dep_id][name]
@@ -213,6 +230,8 @@ class Step:
     # restricted tier, which one access policy locks down, never to the general tier every release reader may
     # be able to list. A step whose output is post-privacy, or only digests, ids and counts, is not restricted.
     restricted: ClassVar[bool] = False
+    # The params model, for kinds that declare one (StepParams); the spec still carries plain JSON.
+    Params: ClassVar[type[StepParams] | None] = None
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from releasebuild.config.models import SPLITS
-from releasebuild.steps.base import OutputFile, Step, StepContext
+from releasebuild.steps.base import OutputFile, Step, StepContext, StepParams
 from releasebuild.steps.shipped import shipped, split_tail
 
 REDACTED = b'"redacted"\n'
@@ -46,15 +46,23 @@ class ShardLayout:
         return shard_key(split, self.family, index), started
 
 
+class ExportParams(StepParams):
+    family: str
+    max_records: int  # a shard closes at this many records ...
+    max_bytes: int  # ... or this many bytes, whichever comes first
+
+
 class Export(Step):
     kind = "export"
     code_version = "4"
 
+    Params = ExportParams
+
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        family = ctx.params["family"]
-        max_records, max_bytes = ctx.params["max_records"], ctx.params["max_bytes"]
-        layout = ShardLayout(family, max_records, max_bytes)
+        params = ctx.typed(ExportParams)
+        family = params.family
+        layout = ShardLayout(family, params.max_records, params.max_bytes)
         open_shards: dict[str, tuple[OutputFile, dict[str, Any]]] = {}
         shards: list[dict[str, Any]] = []
 

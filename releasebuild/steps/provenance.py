@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from releasebuild.steps.base import Step, StepContext, read_jsonl
+from releasebuild.steps.base import Step, StepContext, StepParams, read_jsonl
 from releasebuild.steps.export import ShardLayout
 from releasebuild.steps.shipped import placed
 
@@ -22,15 +22,25 @@ REQUIRED = ("family", "id", "source", "source_digest", "locator", "record_digest
 VIOLATIONS = "violations.jsonl"
 
 
+class ProvenanceParams(StepParams):
+    family: str
+    max_records: int  # export's shard bounds: the index names each record's shard without waiting for export
+    max_bytes: int
+    require_metadata: list[str]  # metadata fields every record must carry (the provenance gate's settings)
+
+
 class Provenance(Step):
     kind = "provenance"
     code_version = "4"
 
+    Params = ProvenanceParams
+
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        family = ctx.params["family"]
-        layout = ShardLayout(family, ctx.params["max_records"], ctx.params["max_bytes"])
-        required_metadata = ctx.params["require_metadata"]
+        params = ctx.typed(ProvenanceParams)
+        family = params.family
+        layout = ShardLayout(family, params.max_records, params.max_bytes)
+        required_metadata = params.require_metadata
         privacy_id = ctx.spec.deps[0]
 
         def kept() -> Iterator[tuple[str, dict[str, Any]]]:

@@ -14,18 +14,28 @@ from typing import Any
 
 from releasebuild.review.pages import family_page
 from releasebuild.review.sampling import BottomK, allocate, family_digest, rank, stratum
-from releasebuild.steps.base import Step, StepContext
+from releasebuild.steps.base import Step, StepContext, StepParams
 from releasebuild.steps.shipped import shipped
+
+
+class QASampleParams(StepParams):
+    family: str
+    reviews: dict[str, int]  # review -> sample size, for the reviews that cover this family
+    seed: int
+    stratify_by: list[str]
+    method: str  # the sampling method's name and version: part of what a sign-off is bound to
 
 
 class QASample(Step):
     kind = "qa_sample"
     code_version = "2"
 
+    Params = QASampleParams
+
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        params = ctx.params
-        family, reviews, seed, stratify_by = params["family"], params["reviews"], params["seed"], params["stratify_by"]
+        params = ctx.typed(QASampleParams)
+        family, reviews, seed, stratify_by = params.family, params.reviews, params.seed, params.stratify_by
         needs_metadata = any(key != "split" for key in stratify_by)
         population = hashlib.sha256()
         counts: Counter[str] = Counter()
@@ -51,7 +61,7 @@ class QASample(Step):
                 for _, _, line in drawn:
                     out.write(line)
                 sample_sha256 = out.ref().sha256
-            digest = family_digest(method=params["method"], review=review, seed=seed, size=size,
+            digest = family_digest(method=params.method, review=review, seed=seed, size=size,
                                    stratify_by=stratify_by, population=population_digest, records=shipped_records,
                                    sample=sample_sha256)
             info = {"digest": digest, "size": len(drawn), "records": shipped_records,

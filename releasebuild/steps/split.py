@@ -24,7 +24,7 @@ from typing import Any
 
 from releasebuild.config.models import SPLITS
 from releasebuild.keys import unit_interval
-from releasebuild.steps.base import Step, StepContext, read_jsonl
+from releasebuild.steps.base import Step, StepContext, StepParams, read_jsonl
 from releasebuild.store.io import open_uri
 
 METHOD = "sticky-group-hash/v3"
@@ -125,19 +125,31 @@ def index_rows(records: list[tuple[str, str]], removed: dict[str, Any], chosen: 
         yield {"id": record_id, "group": group, "split": split, "in_release": False}
 
 
+class SplitParams(StepParams):
+    family: str
+    ratios: dict[str, float]
+    salt: str
+    method: str
+    max_group_size: int  # near-duplicate joining stops at groups of this many records (the leakage gate's)
+    resplit: str | None  # why splits are drawn afresh (release.yaml's `resplit`), or None: published splits stick
+    previous: str | None  # the version whose split index pins held-out records, or None
+
+
 class Split(Step):
     kind = "split"
     code_version = "3"
 
+    Params = SplitParams
+
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        params = ctx.params
-        family = params["family"]
+        params = ctx.typed(SplitParams)
+        family = params.family
         privacy_id, dedup_id = ctx.spec.deps
         removed = {row["id"]: row for row in read_jsonl(ctx.input_path(dedup_id, f"{family}.removed.jsonl"))}
         records = [(row["id"], row["group"]) for row in read_jsonl(ctx.input_path(privacy_id, "groups.jsonl"))]
         group_of = {record_id: group for record_id, group in records if record_id not in removed}
-        groups = Groups(Counter(group_of.values()), params["max_group_size"])
+        groups = Groups(Counter(group_of.values()), params.max_group_size)
         links = []
         with ctx.input_path(dedup_id, f"{family}.links.tsv").open(encoding="utf-8") as fh:
             for line in fh:
@@ -147,7 +159,7 @@ class Split(Step):
             groups.join(group_of[left], group_of[right])
 
         previous = previous_index(ctx)
-        group_split = published_splits(group_of, removed, family, previous, bool(params["resplit"]))
+        group_split = published_splits(group_of, removed, family, previous, bool(params.resplit))
         members: dict[str, list[str]] = {}
         for group in sorted(set(group_of.values())):
             members.setdefault(groups.find(group), []).append(group)
@@ -161,7 +173,7 @@ class Split(Step):
                 elif len(known) == 1:
                     chosen[key] = next(iter(known))
                 elif not known:
-                    chosen[key] = assign(root, params["ratios"], params["salt"])
+                    chosen[key] = assign(root, params.ratios, params.salt)
                 else:
                     chosen[key] = None
                     conflicts[key] = ", ".join(f"{group_split[k]} ({k})" for k in keys if k in group_split)
@@ -200,6 +212,6 @@ class Split(Step):
         return {"family": family, "counts": counts, "method": METHOD,
                 "groups": {"keys": len(set(group_of.values())), "assigned": len(members),
                            "links": len(links), "joined": groups.joined, "not_joined_over_cap": groups.refused},
-                "sticky": {"previous": params["previous"], "resplit": params["resplit"],
+                "sticky": {"previous": params.previous, "resplit": params.resplit,
                            "kept": tally["kept"], "moved": tally["moved"], "new": tally["new"]},
                 "removed_by_dedup": tally["removed"], "split_conflicts": tally["conflicts"]}

@@ -13,22 +13,36 @@ from typing import Any
 from releasebuild.config.models import SPLITS
 from releasebuild.distribution.stats import Accumulator
 from releasebuild.distribution.tokenizers import counter
-from releasebuild.steps.base import Step, StepContext
+from releasebuild.steps.base import Step, StepContext, StepParams
 from releasebuild.steps.shipped import shipped
 
 STATS_FILE = "stats.json"
 ALL = "all"  # the family's row over every split
 
 
+class Tokenizer(StepParams):
+    name: str
+    version: str | None
+
+
+class StatsParams(StepParams):
+    family: str
+    tokenizer: Tokenizer  # the one the distribution gate resolved (its fallback included): token counts depend on it
+    max_message_tokens: int
+
+
 class Stats(Step):
     kind = "stats"
     code_version = "1"
 
+    Params = StatsParams
+
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        family, tokenizer = ctx.params["family"], ctx.params["tokenizer"]
-        max_message_tokens = ctx.params["max_message_tokens"]
-        count_tokens = counter(tokenizer["name"])
+        params = ctx.typed(StatsParams)
+        family, tokenizer = params.family, params.tokenizer.model_dump(mode="json")
+        max_message_tokens = params.max_message_tokens
+        count_tokens = counter(params.tokenizer.name)
         per_split: dict[str, Accumulator] = {}
         for record in shipped(ctx):
             assert record.split is not None
