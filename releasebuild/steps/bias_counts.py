@@ -14,7 +14,7 @@ import yaml
 
 from releasebuild.bias.counts import FamilyCounter
 from releasebuild.bias.lexicon import Lexicon
-from releasebuild.steps.base import SourceFile, Step, StepContext
+from releasebuild.steps.base import SourceFile, Step, StepContext, StepParams
 from releasebuild.steps.shipped import shipped
 from releasebuild.store.io import open_uri
 
@@ -41,21 +41,35 @@ def read_lexicons(sources: list[SourceFile]) -> tuple[dict[str, Lexicon], dict[s
     return dict(sorted(found.items())), dict(sorted(described.items()))
 
 
+class Sample(StepParams):
+    size: int
+    seed: int
+
+
+class BiasCountsParams(StepParams):
+    family: str
+    labels: list[str] | None  # metadata fields counted as labels; None: every one
+    max_label_values: int
+    sample: Sample  # per cell, drawn by a seeded rank
+    versions: dict[str, dict[str, Any]]  # of the language identifier and the reading-level tables: counts follow them
+
 class BiasCounts(Step):
     kind = "bias_counts"
     code_version = "1"
 
+    Params = BiasCountsParams
+
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        params = ctx.params
+        params = ctx.typed(BiasCountsParams)
         lexicons, described = read_lexicons(ctx.sources)
-        counter = FamilyCounter(lexicons, params["labels"], params["max_label_values"], params["sample"]["size"],
-                                params["sample"]["seed"])
+        counter = FamilyCounter(lexicons, params.labels, params.max_label_values, params.sample.size,
+                                params.sample.seed)
         for record in shipped(ctx):
             assert record.split is not None
             counter.add(record.assigned["id"], record.split, json.loads(record.body), record.line)
         section = counter.section()
-        ctx.write_json(COUNTS_FILE, {"family": params["family"], "lexicons": described, "splits": section,
+        ctx.write_json(COUNTS_FILE, {"family": params.family, "lexicons": described, "splits": section,
                                      "cells": counter.cells()})
         ctx.write_lines(SAMPLES_FILE, counter.drawn())
-        return {"family": params["family"], "conversations": section["all"]["conversations"]}
+        return {"family": params.family, "conversations": section["all"]["conversations"]}

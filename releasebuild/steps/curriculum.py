@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from releasebuild.steps.base import Step, StepContext
+from releasebuild.steps.base import Step, StepContext, StepParams
 
 
 def normalized(weights: dict[str, float]) -> dict[str, float]:
@@ -12,16 +12,24 @@ def normalized(weights: dict[str, float]) -> dict[str, float]:
     return {name: round(weight / total, 12) for name, weight in sorted(weights.items())}
 
 
+class CurriculumParams(StepParams):
+    version: str
+    stages: list[dict[str, Any]]  # release.yaml's curriculum stages, in order: {"stage", "families": {name: weight}}
+    families: dict[str, dict[str, Any]]  # each family's stage number and name
+
 class Curriculum(Step):
     kind = "curriculum"
     code_version = "1"
 
+    Params = CurriculumParams
+
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
+        params = ctx.typed(CurriculumParams)
         counts = {ctx.inputs[dep].meta["family"]: ctx.inputs[dep].meta["counts"] for dep in ctx.spec.deps}
         stages = []
         routes: dict[str, list[str]] = {}
-        for order, stage in enumerate(ctx.params["stages"], start=1):
+        for order, stage in enumerate(params.stages, start=1):
             weights = normalized(stage["families"])
             families = []
             for name, weight in weights.items():
@@ -32,9 +40,9 @@ class Curriculum(Step):
             stages.append({"stage": stage["stage"], "order": order, "families": families})
         document = {
             "format_version": 1,
-            "version": ctx.params["version"],
+            "version": params.version,
             "stages": stages,
-            "families": {name: {"stages": routes[name], **ctx.params["families"][name]} for name in sorted(routes)},
+            "families": {name: {"stages": routes[name], **params.families[name]} for name in sorted(routes)},
         }
         ctx.write_json("curriculum.json", document, publish="curriculum.json", kind="curriculum")
         return {"stages": len(stages)}

@@ -11,18 +11,24 @@ from typing import Any
 
 from releasebuild.config.models import SPLITS
 from releasebuild.review.pages import STATUS_MARK
-from releasebuild.steps.base import Step, StepContext
+from releasebuild.steps.base import Step, StepContext, StepParams
 from releasebuild.store.io import open_uri
 
+
+class ReleaseNotesParams(StepParams):
+    version: str
+    families: dict[str, str]  # family -> its stage's name
 
 class ReleaseNotes(Step):
     kind = "release_notes"
     code_version = "2"
 
+    Params = ReleaseNotesParams
+
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        params = ctx.params
-        families = {name: _family(ctx, name) for name in params["families"]}
+        params = ctx.typed(ReleaseNotesParams)
+        families = {name: _family(ctx, name) for name in params.families}
         with ctx.input_path("release/gates", "summary.json").open("rb") as fh:
             gates = json.load(fh)
         signoff = ctx.inputs["release/signoff"].meta
@@ -30,7 +36,7 @@ class ReleaseNotes(Step):
         if ctx.sources:
             with open_uri(ctx.sources[0].uri) as fh:
                 previous = json.load(fh)
-        text = render_notes(params, families, gates, signoff, previous)
+        text = render_notes(params.version, families, gates, signoff, previous)
         with ctx.create("release_notes.md", publish="release_notes.md", kind="release_notes") as out:
             out.write(text.encode("utf-8"))
         return {"previous": previous["version"] if previous else None}
@@ -49,11 +55,11 @@ def _family(ctx: StepContext, name: str) -> dict[str, Any]:
             "sticky": split["sticky"]}
 
 
-def render_notes(params: dict[str, Any], families: dict[str, dict[str, Any]], gates: dict[str, Any],
+def render_notes(version: str, families: dict[str, dict[str, Any]], gates: dict[str, Any],
                  signoff: dict[str, Any], previous: dict[str, Any] | None) -> str:
     totals = {split: sum(family["records"][split] for family in families.values()) for split in SPLITS}
     status = f"blocked by {', '.join(gates['blocked_by'])}" if gates["blocked"] else "every blocking gate passed"
-    out = [f"# Release {params['version']}", "",
+    out = [f"# Release {version}", "",
            f"{len(families)} families, {sum(totals.values())} records (" +
            ", ".join(f"{split} {totals[split]}" for split in SPLITS) + f"); {status}.  ",
            f"Previous release: {previous['version'] if previous else 'none (this is the first)'}.", "",
