@@ -182,3 +182,14 @@ def test_a_per_source_step_maps_only_the_files_that_changed_and_combines_them_al
     edited = run(specs, env, cold)
     assert edited.results["f/count"].meta["lines"] == 16
     assert {step.id: step.sources for step in edited.steps}["f/count"] == {"mapped": 1, "cached": 2}
+
+
+def test_a_step_names_its_dependencies_instead_of_counting_them(tmp_path: Path) -> None:
+    spec = StepSpec("alpha/split", "split", {}, ("alpha/privacy", "release/dedup"))
+    ctx = StepContext(spec, tmp_path, {}, {}, [])
+    assert ctx.dep("privacy") == "alpha/privacy" and ctx.dep("release/dedup") == "release/dedup"
+    with pytest.raises(KeyError, match="0 dependencies named 'ingest'"):
+        ctx.dep("ingest")
+    twice = StepContext(StepSpec("release/x", "x", {}, ("alpha/privacy", "beta/privacy")), tmp_path, {}, {}, [])
+    with pytest.raises(KeyError, match="2 dependencies named 'privacy'"):
+        twice.dep("privacy")

@@ -124,6 +124,15 @@ class StepContext:
         on is an error here, not a KeyError deep in the step."""
         return model.model_validate(self.spec.params)
 
+    def dep(self, name: str) -> str:
+        """The id of the dependency called `name`: a family's step by its name ("privacy" for "alpha/privacy"),
+        a release step by its id ("release/dedup"). Exactly one must match: steps name what they read instead of
+        unpacking their dependencies by position."""
+        found = [dep for dep in self.spec.deps if dep == name or dep.rpartition("/")[2] == name]
+        if len(found) != 1:
+            raise KeyError(f"{self.spec.id}: {len(found)} dependencies named '{name}' among {list(self.spec.deps)}")
+        return found[0]
+
     def input_path(self, dep_id: str, name: str) -> Path:
         return self.input_paths[dep_id][name]
 

@@ -33,7 +33,7 @@ class Fingerprint(Step):
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         settings = Settings.from_params(ctx.params)
-        (privacy_id,) = ctx.spec.deps
+        privacy_id = ctx.dep("privacy")
         identity = digest(settings.identity())
         previous = _previous(ctx.memo, identity)
         writer = _PackWriter(ctx, settings)

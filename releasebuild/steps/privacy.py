@@ -62,7 +62,7 @@ class PrivacyScan(Step):
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.params
-        (ingest_id,) = ctx.spec.deps
+        ingest_id = ctx.dep("ingest")
         family = params["family"]
         detection = params["detection"]
         detector = Detector(detection["mode"], detection["model"], detection["entities"],

@@ -41,7 +41,7 @@ class Provenance(Step):
         family = params.family
         layout = ShardLayout(family, params.max_records, params.max_bytes)
         required_metadata = params.require_metadata
-        privacy_id = ctx.spec.deps[0]
+        privacy_id = ctx.dep("privacy")
 
         def kept() -> Iterator[tuple[str, dict[str, Any]]]:
             for record in placed(ctx, "provenance.jsonl"):

@@ -49,8 +49,8 @@ class Placed:
 
 def placed(ctx: StepContext, *aligned: str) -> Iterator[Placed]:
     """Every record of the family, shipped or removed, in the privacy step's order (id order), with the lines of
-    the privacy step's files named in `aligned`. The step depends on (privacy step, split step), in that order."""
-    privacy_id, split_id = ctx.spec.deps
+    the privacy step's files named in `aligned`. The step depends on its family's privacy and split steps."""
+    privacy_id, split_id = ctx.dep("privacy"), ctx.dep("split")
     with ExitStack() as files:
         records = files.enter_context(ctx.input_path(privacy_id, RECORDS).open("rb"))
         assignment = files.enter_context(ctx.input_path(split_id, ASSIGNMENT).open("rb"))

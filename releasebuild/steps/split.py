@@ -145,7 +145,7 @@ class Split(Step):
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.typed(SplitParams)
         family = params.family
-        privacy_id, dedup_id = ctx.spec.deps
+        privacy_id, dedup_id = ctx.dep("privacy"), ctx.dep("release/dedup")
         removed = {row["id"]: row for row in read_jsonl(ctx.input_path(dedup_id, f"{family}.removed.jsonl"))}
         records = [(row["id"], row["group"]) for row in read_jsonl(ctx.input_path(privacy_id, "groups.jsonl"))]
         group_of = {record_id: group for record_id, group in records if record_id not in removed}
