@@ -97,9 +97,10 @@ def snapshot_of_published(manifest: dict[str, Any], curriculum: dict[str, Any],
                              for name, rule in manifest.get("rules", {}).items()}})
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: dict[str, Any]) -> dict[str, Any]:
     """JSON's view of a value (ints and floats compare as JSON would keep them)."""
-    return json.loads(json.dumps(value, sort_keys=True))
+    plain: dict[str, Any] = json.loads(json.dumps(value, sort_keys=True))
+    return plain
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
@@ -172,7 +173,8 @@ def _resplit(family: str, before: str | None, after: str | None) -> Change:
 
 
 def _file_records(family: dict[str, Any]) -> dict[str, int]:
-    return family.get("file_records", {}).get("records", {})
+    records: dict[str, int] = family.get("file_records", {}).get("records", {})
+    return records
 
 
 def _files(family: str, before: dict[str, int] | None, after: dict[str, int] | None,

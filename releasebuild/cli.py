@@ -126,7 +126,8 @@ class _Redacting:
     def write(self, text: str) -> int:
         from releasebuild.store.s3 import redact
 
-        return self._stream.write(redact(text))
+        written: int = self._stream.write(redact(text))
+        return written
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)

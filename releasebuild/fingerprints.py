@@ -37,7 +37,8 @@ class FingerprintCache:
             return f"etag:{info.etag}"
         entry = self._entries.get(info.uri)
         if entry and entry["size"] == info.size and entry["token"] == info.token:
-            return entry["digest"]
+            known: str = entry["digest"]
+            return known
         with open_uri(info.uri) as fh:
             value = file_digest(fh)
         self.hashed.append(info.uri)

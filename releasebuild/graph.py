@@ -226,7 +226,8 @@ def execution_order(specs: list[StepSpec], memo_dir: Path) -> list[str]:
     shape = [[spec.id, list(spec.deps)] for spec in specs]
     memo = memo_dir / "graph" / f"{digest(shape).split(':', 1)[1]}.json"
     try:
-        return json.loads(memo.read_bytes())
+        order: list[str] = json.loads(memo.read_bytes())
+        return order
     except (FileNotFoundError, ValueError):
         pass
     order = topological_order(to_graph(specs))

@@ -60,7 +60,8 @@ def write_records(lock_path: Path, state_path: Path, version: str, families: lis
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_bytes())
+        document: dict[str, Any] = json.loads(path.read_bytes())
+        return document
     except FileNotFoundError:
         return {}
 

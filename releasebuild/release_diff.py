@@ -20,7 +20,8 @@ def _document(prefix: str, key: str) -> dict[str, Any]:
     data = io.read_bytes(prefix + key)
     if data is None:
         raise StorageError(f"{prefix} has no {key}: not a published release")
-    return json.loads(data)
+    document: dict[str, Any] = json.loads(data)
+    return document
 
 
 def _optional(prefix: str, key: str) -> dict[str, Any] | None:

@@ -53,7 +53,8 @@ class ReleaseFixture:
         path.write_text(yaml.safe_dump(document, sort_keys=False))
 
     def family(self, name: str) -> dict[str, Any]:
-        return yaml.safe_load(self.family_yaml(name).read_text())
+        document: dict[str, Any] = yaml.safe_load(self.family_yaml(name).read_text())
+        return document
 
 
 def family_definition(name: str, stage: str = "foundation", **extra: Any) -> dict[str, Any]:

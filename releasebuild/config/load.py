@@ -178,7 +178,7 @@ def load_gate_file(model: type[GateT], path: Path) -> GateT:
         doc = parse_located(path.read_text(encoding="utf-8"), path.as_posix())
     except FileNotFoundError:
         raise DefinitionError([Diagnostic(path.as_posix(), 1, 1, "file not found")]) from None
-    gate = validate_located(model, doc, (), diagnostics)
+    gate: GateT = validate_located(model, doc, (), diagnostics)
     if diagnostics:
         raise DefinitionError(diagnostics)
     return gate

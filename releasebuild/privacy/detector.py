@@ -123,7 +123,7 @@ def loaded_versions(mode: Mode, model: str, analyzer: Any) -> dict[str, str]:
              or importlib.metadata.version("presidio-analyzer")}
     ner = analyzer.nlp_engine.ner
     if mode == "ner" and ner is not None:
-        found.update({"spacy": spacy.__version__, "model": f"{model}=={ner.meta['version']}"})
+        found.update({"spacy": spacy.about.__version__, "model": f"{model}=={ner.meta['version']}"})
     return found
 
 

@@ -215,7 +215,7 @@ def capitalising_writer(text: str) -> bool:
     initials = [match.group(1) for match in SENTENCE_INITIAL.finditer(text)]
     big = sum(initial.isupper() for initial in initials) + len(re.findall(r"\bI\b", text))
     small = sum(initial.islower() for initial in initials) + len(re.findall(r"\bi\b", text))
-    return big > small
+    return bool(big > small)
 
 
 def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float) -> RecognizerResult:

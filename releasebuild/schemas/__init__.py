@@ -12,4 +12,6 @@ from typing import Any
 @functools.cache
 def load(name: str) -> dict[str, Any]:
     """`load("manifest")` or `load("plan")`: the parsed schema."""
-    return json.loads(resources.files(__package__).joinpath(f"{name}.schema.json").read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(
+        resources.files(__package__).joinpath(f"{name}.schema.json").read_text(encoding="utf-8"))
+    return schema

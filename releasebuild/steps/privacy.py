@@ -495,7 +495,8 @@ class _Judge:
     def _takedown(self, record_id: str, record_digest: str) -> int | None:
         for entry in self.takedowns:
             if entry.get("id") == record_id or entry.get("digest") == record_digest:
-                return entry["index"]
+                index: int = entry["index"]
+                return index
         return None
 
 

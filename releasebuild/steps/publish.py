@@ -85,7 +85,8 @@ class Publish(Step):
 
 def _manifest_bytes(ctx: StepContext) -> bytes:
     ref = ctx.inputs["release/manifest"].files["manifest.json"]
-    return ctx.env.cas.local(ref.sha256).read_bytes()
+    data: bytes = ctx.env.cas.local(ref.sha256).read_bytes()
+    return data
 
 
 def _immutable_message(version: str, uri: str) -> str:

@@ -38,7 +38,8 @@ class Placed:
 
     @property
     def split(self) -> str | None:
-        return self.assigned["split"]
+        split: str | None = self.assigned["split"]
+        return split
 
     @property
     def line(self) -> bytes:

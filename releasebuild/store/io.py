@@ -62,7 +62,8 @@ def filesystem(uri: str) -> tuple[Any, str]:
         return fs, fs._strip_protocol(uri)
     from fsspec.core import url_to_fs
 
-    return url_to_fs(uri)
+    fs, path = url_to_fs(uri)
+    return fs, str(path)
 
 
 @contextmanager
@@ -109,7 +110,8 @@ def open_uri(uri: str, block_size: int | None = None) -> IO[bytes]:
         return open(local_path(uri), "rb")
     with storage_errors(uri, "read"):
         fs, path = filesystem(uri)
-        return fs.open(path, "rb", **({"block_size": block_size} if block_size else {}))
+        handle: IO[bytes] = fs.open(path, "rb", **({"block_size": block_size} if block_size else {}))
+        return handle
 
 
 def read_bytes(uri: str) -> bytes | None:
@@ -123,7 +125,8 @@ def read_bytes(uri: str) -> bytes | None:
     with storage_errors(uri, "read"):
         fs, path = filesystem(uri)
         try:
-            return fs.cat_file(path)
+            data: bytes = fs.cat_file(path)
+            return data
         except FileNotFoundError:
             return None
 
