@@ -41,7 +41,7 @@ def test_every_typed_spec_round_trips_through_its_params_model(graphs: dict[str,
             typed.add(spec.kind)
             assert model.model_validate(spec.params).model_dump(mode="json") == spec.params, (name, spec.id)
     assert {"export", "provenance", "stats", "qa_sample", "split", "bias_counts", "curriculum",
-            "release_notes"} <= typed
+            "release_notes", "publish", "gate_coverage", "gate_quarantine", "ingest"} <= typed
 
 
 def test_a_params_model_refuses_what_its_step_would_not_understand() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.base import Step, StepContext, StepParams, StepSpec
 
 PRESENT, PARTIAL, MISSING = "present", "partial", "missing"
 PENDING = "pending"  # `releasebuild coverage` only: made by a rule that has not run yet (every build knows)
@@ -70,13 +70,18 @@ def _prefix(name: str) -> str:
     return name.rsplit("/", 1)[0] + "/" if "/" in name else "./"
 
 
+class CoverageParams(StepParams):
+    required: dict[str, int]  # release.yaml's required families and their minimum records
+
 class CoverageGate(Step):
     kind = "gate_coverage"
     code_version = "2"
 
+    Params = CoverageParams
+
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        required: dict[str, int] = ctx.params["required"]
+        required = ctx.typed(CoverageParams).required
         rows = []
         for dep in ctx.spec.deps:
             meta = ctx.inputs[dep].meta

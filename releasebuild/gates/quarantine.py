@@ -13,7 +13,7 @@ from pydantic import Field
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.models import Strict
 from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed
-from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.base import Step, StepContext, StepParams, StepSpec
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
 
@@ -41,13 +41,20 @@ def build_steps(config: QuarantineGateConfig, build: GateBuild) -> list[StepSpec
 
 
 
+class QuarantineParams(StepParams):
+    blocking: bool
+    limits: dict[str, float]  # family -> the largest share of its rows that may be quarantined
+    thresholds: dict[str, Any]  # the gate's settings as declared: what the plan and the release notes show
+
 class QuarantineGate(Step):
     kind = "gate_quarantine"
     code_version = "2"
 
+    Params = QuarantineParams
+
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        limits = ctx.params["limits"]
+        limits = ctx.typed(QuarantineParams).limits
         families = []
         failed = []
         for dep in ctx.spec.deps:

@@ -23,7 +23,7 @@ from releasebuild.config.models import RecordRules
 from releasebuild.keys import canonical_json
 from releasebuild.records import Rejected, map_record, value_digest
 from releasebuild.sources import read_rows
-from releasebuild.steps.base import SourceFile, Step, StepContext
+from releasebuild.steps.base import SourceFile, Step, StepContext, StepParams
 from releasebuild.steps.sorting import external_sort
 from releasebuild.store.io import open_uri
 
@@ -35,16 +35,21 @@ QUARANTINE = "quarantine.jsonl"
 SOURCES = "sources.json"
 
 
+class IngestParams(StepParams):
+    family: RecordRules  # how a source row becomes a record: everything the map depends on besides the file
+
 class Ingest(Step):
     kind = "ingest"
     code_version = "6"  # 6: quarantine rows name rejected values by digest
     per_source = True
     restricted = True  # every output but sources.json holds raw record text (or raw ids)
 
+    Params = IngestParams
+
     @staticmethod
     def map(ctx: StepContext) -> dict[str, Any]:
         (source,) = ctx.sources
-        family = RecordRules.model_validate(ctx.params["family"])
+        family = ctx.typed(IngestParams).family
         codes: Counter[str] = Counter()
         # Rejects are spilled to disk as they come and sorted at the end: memory stays flat even when a
         # broken mapping rejects every row.
@@ -69,7 +74,7 @@ class Ingest(Step):
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        family = ctx.params["family"]["name"]
+        family = ctx.typed(IngestParams).family.name
         parts = [ctx.inputs[f"source:{source.name}"] for source in ctx.sources]
         paths = [ctx.input_paths[f"source:{source.name}"] for source in ctx.sources]
         codes: Counter[str] = Counter()

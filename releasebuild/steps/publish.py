@@ -9,7 +9,7 @@ from typing import Any
 from releasebuild.errors import GateBlocked, Refused
 from releasebuild.keys import pretty_json
 from releasebuild.staleness import StaleReason
-from releasebuild.steps.base import Step, StepContext
+from releasebuild.steps.base import Step, StepContext, StepParams
 from releasebuild.store.revocations import record_revocations
 
 # What a blocked build leaves under .releasebuild/blocked/<version>/ for people to act on: the reports, and the
@@ -20,15 +20,20 @@ BLOCKED_REPORTS = ("gate_report", "gate_summary", "quarantine", "coverage", "pri
 BLOCKED_SAMPLES = ("qa_sample", "qa_review")
 
 
+class PublishParams(StepParams):
+    version: str
+
 class Publish(Step):
     kind = "publish"
     code_version = "2"
     effect = True
 
+    Params = PublishParams
+
     @staticmethod
     def check(ctx: StepContext) -> tuple[StaleReason, str]:
         """Published already when the root holds exactly this manifest (no data read; on S3 not even the manifest)."""
-        version = ctx.params["version"]
+        version = ctx.typed(PublishParams).version
         uri = ctx.env.root.release_uri(version)
         state = ctx.env.root.manifest_state(version, _manifest_bytes(ctx))
         if state == "same":
@@ -50,7 +55,7 @@ class Publish(Step):
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        version = ctx.params["version"]
+        version = ctx.typed(PublishParams).version
         manifest_bytes = _manifest_bytes(ctx)
         manifest = json.loads(manifest_bytes)
         report_dir = ctx.env.blocked_dir / version
