@@ -73,6 +73,7 @@ def _prefix(name: str) -> str:
 class CoverageParams(StepParams):
     required: dict[str, int]  # release.yaml's required families and their minimum records
 
+
 class CoverageGate(Step):
     kind = "gate_coverage"
     code_version = "2"

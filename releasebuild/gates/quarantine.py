@@ -40,11 +40,11 @@ def build_steps(config: QuarantineGateConfig, build: GateBuild) -> list[StepSpec
                      reads={dep: ("meta", "quarantine.jsonl") for dep in ingests})]
 
 
-
 class QuarantineParams(StepParams):
     blocking: bool
     limits: dict[str, float]  # family -> the largest share of its rows that may be quarantined
     thresholds: dict[str, Any]  # the gate's settings as declared: what the plan and the release notes show
+
 
 class QuarantineGate(Step):
     kind = "gate_quarantine"

@@ -477,6 +477,7 @@ class ChatNameRecognizer(EntityRecognizer):
         return (lower not in self.names and _sentence_start(text, match.start())
                 and SLIP_GOES_ON.match(text, match.end()) is not None and lexicon.slip_of_plain_word(lower))
 
+
 def surname_end(text: str, end: int) -> int:
     """Where a name ends: its surname ("Maria Kowalska"), after a middle initial ("John Q. Public")."""
     initial = MIDDLE_INITIAL.match(text, end)
@@ -846,8 +847,6 @@ class ChatPlaceRecognizer(EntityRecognizer):
         return 0.7 if titled else 0.5
 
 
-
-
 def _country_in_passing(text: str, start: int, words: list[str]) -> bool:
     """A country in a sentence ("moved here from India and", "flew to Scotland"), not the line or the comma-separated
     last part of a postal address ("68305 Leduc, France"), which is part of someone's address."""
@@ -934,7 +933,6 @@ class SpacyNerRecognizer(EntityRecognizer):
             score = 0.85 if any(w in self.names for w in words) else 0.6
             results.append(_result(self, entity, start, ent.end_char, score))
         return results
-
 
     def _words_not_place(self, text: str, start: int, end: int, words: list[str]) -> bool:
         """Several everyday words inside a sentence, with no digit on their line and no list naming them a place,

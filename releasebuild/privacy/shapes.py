@@ -22,6 +22,8 @@ DIGIT = re.compile(r"\d")
 def _stop_word(lower: str) -> bool:
     """An English function word ("at", "the", "by"): never part of a street's or a corner's name."""
     return lower in STOP_WORDS
+
+
 CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž]"  # a capital, Latin scripts with diacritics
 TOWN_INITIAL = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž]|[^\W\d_A-Za-zÀ-ɏ])"  # a capital, or any letter of a script without case
 WORDCHARS = r"[\w'’.-]"
@@ -557,7 +559,6 @@ class FormNameRecognizer(_Recognizer):
                     text[match.end():line_end if line_end >= 0 else len(text)]):
                 continue  # "Sugerencia: No tienes que contarle a todos": a heading in another language
             yield "PERSON", match.start(group), match.end(group), 0.8 if group == 2 or label[0].isupper() else 0.6
-
 
     @staticmethod
     def _surname_first(text: str) -> Iterator[tuple[str, int, int, float]]:

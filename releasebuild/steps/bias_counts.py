@@ -53,6 +53,7 @@ class BiasCountsParams(StepParams):
     sample: Sample  # per cell, drawn by a seeded rank
     versions: dict[str, dict[str, Any]]  # of the language identifier and the reading-level tables: counts follow them
 
+
 class BiasCounts(Step):
     kind = "bias_counts"
     code_version = "1"

@@ -17,6 +17,7 @@ class CurriculumParams(StepParams):
     stages: list[dict[str, Any]]  # release.yaml's curriculum stages, in order: {"stage", "families": {name: weight}}
     families: dict[str, dict[str, Any]]  # each family's stage number and name
 
+
 class Curriculum(Step):
     kind = "curriculum"
     code_version = "1"

@@ -38,6 +38,7 @@ SOURCES = "sources.json"
 class IngestParams(StepParams):
     family: RecordRules  # how a source row becomes a record: everything the map depends on besides the file
 
+
 class Ingest(Step):
     kind = "ingest"
     code_version = "6"  # 6: quarantine rows name rejected values by digest

@@ -23,6 +23,7 @@ BLOCKED_SAMPLES = ("qa_sample", "qa_review")
 class PublishParams(StepParams):
     version: str
 
+
 class Publish(Step):
     kind = "publish"
     code_version = "2"

@@ -19,6 +19,7 @@ class ReleaseNotesParams(StepParams):
     version: str
     families: dict[str, str]  # family -> its stage's name
 
+
 class ReleaseNotes(Step):
     kind = "release_notes"
     code_version = "2"
