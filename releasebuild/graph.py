@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from releasebuild import __version__
 from releasebuild.config.load import Definition, LoadedFamily
 from releasebuild.config.models import split_rule_ref
-from releasebuild.gates import GATES, coverage
+from releasebuild.gates import GATES
 from releasebuild.gates.base import GateBuild
 from releasebuild.gates.leakage import LeakageGateConfig
 from releasebuild.gates.privacy import PrivacyGateConfig
@@ -135,12 +135,8 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None,
          "families": {name: {"stage": info["stage"], "stage_name": info["stage_name"]}
                       for name, info in family_info.items()}},
         tuple(f"{name}/split" for name in names), reads={f"{name}/split": ("meta",) for name in names}))
-    required = {name: spec.min_records for name, spec in sorted(release.coverage.required.items())}
     gate_ids: list[str] = []
     helper_ids: list[str] = []
-    for spec in coverage.build_steps(required, names):  # every release: its coverage.json
-        specs.append(spec)
-        gate_ids.append(spec.id)
     for gate_id, config in sorted(definition.gates.items()):
         for spec in GATES[gate_id].build_steps(config, build):  # a gate's own step, and per-family helpers
             specs.append(spec)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from releasebuild import api, cli
 from releasebuild.config.load import load_definition
@@ -91,3 +92,18 @@ def test_bad_coverage_settings_are_located_errors(small_release: ReleaseFixture,
     (message,) = [str(d) for d in caught.value.diagnostics]
     assert message.startswith("release.yaml:") and expected in message, message
 
+
+
+def test_the_coverage_gate_comes_from_its_section_of_release_yaml_through_the_registry(
+        small_release: ReleaseFixture) -> None:
+    """The coverage gate is on the gate contract like any other (a registry line, no wiring in the graph); its
+    settings are release.yaml's `coverage:` section, and declaring it under `gates:` is a located error."""
+    small_release.edit_yaml(small_release.release_yaml, coverage={"required": {"alpha": {"min_records": 2}}})
+    definition = load_definition(small_release.release_yaml, GATES)
+    assert definition.gates["coverage"].model_dump()["required"] == {"alpha": 2}
+    gates = {**yaml.safe_load(small_release.release_yaml.read_text()).get("gates", {}), "coverage": {}}
+    small_release.edit_yaml(small_release.release_yaml, gates=gates)
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(small_release.release_yaml, GATES)
+    (message,) = [str(d) for d in caught.value.diagnostics]
+    assert message.startswith("release.yaml:") and "set in release.yaml's `coverage:` section" in message

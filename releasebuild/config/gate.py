@@ -58,6 +58,11 @@ class GateDefinition(Protocol):
         """Whether release.yaml's `acknowledge:` may accept this gate's findings."""
         ...
 
+    def from_release(self, release: Release) -> GateConfig | None:
+        """The settings of a gate that release.yaml declares in a section of its own (`coverage:`) rather than
+        under `gates:`; None for every other gate."""
+        ...
+
     def definition_checks(self, config: GateConfig, context: DefinitionContext) -> list[Diagnostic]:
         """Problems of this gate's settings next to the rest of the definition (files it names, other gates)."""
         ...

@@ -148,6 +148,15 @@ def load_definition(path: Path, known_gates: Gates) -> Definition:
                 diagnostics.append(root_doc.diagnostic(("gates",), f"{message} (no '{gate_id}' gate is declared, "
                                                        f"so its defaults apply)", hint))
 
+    for gate_id, known in known_gates.items():  # gates release.yaml declares in a section of its own
+        from_release = known.from_release(release)
+        if from_release is not None:
+            if gate_id in release.gates:
+                diagnostics.append(root_doc.diagnostic(("gates", gate_id), f"the {gate_id} gate is set in "
+                                                       f"release.yaml's `{gate_id}:` section, not under `gates:`",
+                                                       f"move its settings to `{gate_id}:`", key=True))
+            gates[gate_id] = from_release
+
     takedowns: list[Takedown] = []
     if isinstance(release.takedowns, str):
         include = base_dir / release.takedowns

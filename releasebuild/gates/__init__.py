@@ -9,9 +9,9 @@ from typing import Any
 
 from releasebuild.config.gate import DefinitionContext, GateConfig
 from releasebuild.config.located import Path_
-from releasebuild.config.models import Acknowledgement
+from releasebuild.config.models import Acknowledgement, Release
 from releasebuild.errors import Diagnostic
-from releasebuild.gates import bias, dedup, distribution, leakage, privacy, provenance, quarantine, signoff
+from releasebuild.gates import bias, coverage, dedup, distribution, leakage, privacy, provenance, quarantine, signoff
 from releasebuild.gates.base import GateBuild
 from releasebuild.steps.base import Step, StepSpec
 
@@ -35,6 +35,10 @@ class Gate:
     acknowledgeable: bool = False  # release.yaml's `acknowledge:` may accept its findings
     checks: Callable[[Any, DefinitionContext], list[Diagnostic]] = _no_checks
     metric_problem: Callable[[Acknowledgement], tuple[Path_, str, str] | None] = _any_metric
+    settings_from_release: Callable[[Release], GateConfig] | None = None  # declared in a section of release.yaml
+
+    def from_release(self, release: Release) -> GateConfig | None:
+        return self.settings_from_release(release) if self.settings_from_release else None
 
     def definition_checks(self, config: GateConfig, context: DefinitionContext) -> list[Diagnostic]:
         return self.checks(config, context)
@@ -46,6 +50,8 @@ class Gate:
 GATES: dict[str, Gate] = {
     "bias": Gate(bias.BiasGateConfig, bias.BiasGate, bias.build_steps, always_on=True, acknowledgeable=True,
                  checks=bias.definition_checks, metric_problem=bias.metric_problem),
+    "coverage": Gate(coverage.CoverageGateConfig, coverage.CoverageGate, coverage.build_steps,
+                     settings_from_release=coverage.settings),
     "dedup": Gate(dedup.DedupGateConfig, dedup.DedupGate, dedup.build_steps, always_on=True),
     "distribution": Gate(distribution.DistributionGateConfig, distribution.DistributionGate, distribution.build_steps,
                          always_on=True, acknowledgeable=True),

@@ -11,6 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import Field
+
+from releasebuild.config.gate import GateConfig
+from releasebuild.config.models import Release
+from releasebuild.gates.base import GateBuild
 from releasebuild.steps.base import Step, StepContext, StepParams, StepSpec
 
 PRESENT, PARTIAL, MISSING = "present", "partial", "missing"
@@ -18,9 +23,21 @@ PENDING = "pending"  # `releasebuild coverage` only: made by a rule that has not
 REPORT = "coverage.json"
 
 
-def build_steps(required: dict[str, int], families: list[str]) -> list[StepSpec]:
-    ingests = tuple(f"{name}/ingest" for name in families)
-    return [StepSpec("release/coverage", CoverageGate.kind, {"required": required}, ingests,
+class CoverageGateConfig(GateConfig):
+    """release.yaml's `coverage:` section as the gate sees it: family -> the records it needs at least. Always on,
+    always blocking (a release missing a required family is not that release)."""
+
+    required: dict[str, int] = Field(default_factory=dict)
+
+
+def settings(release: Release) -> CoverageGateConfig:
+    required = release.coverage.required
+    return CoverageGateConfig(required={name: spec.min_records for name, spec in sorted(required.items())})
+
+
+def build_steps(config: CoverageGateConfig, build: GateBuild) -> list[StepSpec]:
+    ingests = tuple(f"{name}/ingest" for name in build.families)
+    return [StepSpec("release/coverage", CoverageGate.kind, {"required": config.required}, ingests,
                      reads={dep: ("meta", "sources.json") for dep in ingests})]
 
 
