@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from releasebuild.config.load import Definition
+from releasebuild.gates import GATES
 from releasebuild.keys import digest
 from releasebuild.steps.base import StepSpec
 
@@ -266,20 +267,22 @@ def _leaves(value: Any, path: str = "") -> dict[str, Any]:
 
 
 def direction(gate: str, path: str, was: Any, now: Any) -> str:
-    """Whether a threshold change makes the gate stricter or looser (blank when it cannot tell)."""
+    """Whether a threshold change makes the gate stricter or looser (blank when it cannot tell): the gate's own
+    reading where the registry gives one (`Gate.direction`), else what the setting's name says."""
+    known = GATES.get(gate)
+    if known is not None and known.direction is not None:
+        return known.direction(path, was, now)
     last = path.rsplit(".", 1)[-1]
     if last == "blocking" and isinstance(was, bool) and isinstance(now, bool):
         return "looser" if was and not now else "stricter"
     if isinstance(was, list) and isinstance(now, list) and last in ("required", "require_metadata"):
         return "stricter" if set(now) > set(was) else "looser" if set(now) < set(was) else ""
     if not (isinstance(was, (int, float)) and isinstance(now, (int, float))) or isinstance(was, bool):
-        if was is None and isinstance(now, (int, float)) and gate == "coverage":
-            return "stricter"  # a newly required family
-        return "looser" if now is None and gate == "coverage" else ""
+        return ""
     higher_is_looser = (last == "max" or last.startswith("max_")
                         or last == "threshold"  # similarity: a higher bar catches fewer pairs
                         or ".entities." in f".{path}")  # detection score: a higher bar detects less
-    higher_is_stricter = last == "min" or last.startswith("min_") or gate == "coverage"
+    higher_is_stricter = last == "min" or last.startswith("min_")
     if higher_is_looser:
         return "looser" if now > was else "stricter"
     if higher_is_stricter:

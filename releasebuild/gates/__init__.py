@@ -36,6 +36,9 @@ class Gate:
     checks: Callable[[Any, DefinitionContext], list[Diagnostic]] = _no_checks
     metric_problem: Callable[[Acknowledgement], tuple[Path_, str, str] | None] = _any_metric
     settings_from_release: Callable[[Release], GateConfig] | None = None  # declared in a section of release.yaml
+    # Whether a change of a threshold (path, was, now) makes the gate "stricter" or "looser" ("" when it cannot
+    # tell), where the setting's name does not say it (max_*/min_*, threshold, blocking): the plan shows it.
+    direction: Callable[[str, Any, Any], str] | None = None
 
     def from_release(self, release: Release) -> GateConfig | None:
         return self.settings_from_release(release) if self.settings_from_release else None
@@ -51,7 +54,7 @@ GATES: dict[str, Gate] = {
     "bias": Gate(bias.BiasGateConfig, bias.BiasGate, bias.build_steps, always_on=True, acknowledgeable=True,
                  checks=bias.definition_checks, metric_problem=bias.metric_problem),
     "coverage": Gate(coverage.CoverageGateConfig, coverage.CoverageGate, coverage.build_steps,
-                     settings_from_release=coverage.settings),
+                     settings_from_release=coverage.settings, direction=coverage.direction),
     "dedup": Gate(dedup.DedupGateConfig, dedup.DedupGate, dedup.build_steps, always_on=True),
     "distribution": Gate(distribution.DistributionGateConfig, distribution.DistributionGate, distribution.build_steps,
                          always_on=True, acknowledgeable=True),

@@ -35,6 +35,20 @@ def settings(release: Release) -> CoverageGateConfig:
     return CoverageGateConfig(required={name: spec.min_records for name, spec in sorted(required.items())})
 
 
+def direction(path: str, was: Any, now: Any) -> str:
+    """A family newly required, or a higher minimum, is stricter; one no longer required, or a lower minimum,
+    looser."""
+    if isinstance(was, bool) or isinstance(now, bool):
+        return ""
+    if was is None and isinstance(now, (int, float)):
+        return "stricter"
+    if now is None:
+        return "looser"
+    if isinstance(was, (int, float)) and isinstance(now, (int, float)):
+        return "stricter" if now > was else "looser"
+    return ""
+
+
 def build_steps(config: CoverageGateConfig, build: GateBuild) -> list[StepSpec]:
     ingests = tuple(f"{name}/ingest" for name in build.families)
     return [StepSpec("release/coverage", CoverageGate.kind, {"required": config.required}, ingests,
