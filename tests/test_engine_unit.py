@@ -19,6 +19,8 @@ from releasebuild.steps import registry
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.store.root import ReleaseRoot
 
+pytestmark = pytest.mark.unit
+
 
 class Emit(Step):
     """Writes its `text` param; `note` is a param that does not reach the output."""

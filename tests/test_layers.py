@@ -69,12 +69,14 @@ def import_graph() -> nx.DiGraph:
     return graph
 
 
+@pytest.mark.unit
 def test_the_package_has_no_import_cycle() -> None:
     cycles = [sorted(component) for component in nx.strongly_connected_components(import_graph())
               if len(component) > 1]
     assert not cycles, cycles
 
 
+@pytest.mark.unit
 def test_the_import_graph_sees_imports_inside_functions_and_packages_run_on_the_way() -> None:
     """The check above could pass by reading too little: it must see function-level imports."""
     graph = import_graph()
@@ -82,6 +84,7 @@ def test_the_import_graph_sees_imports_inside_functions_and_packages_run_on_the_
     assert graph.has_edge("releasebuild.app.project", "releasebuild.gates")  # importing gates.bias runs its package
 
 
+@pytest.mark.unit
 def test_the_config_layer_imports_no_gate_step_or_engine() -> None:
     graph = import_graph()
     for module in (m for m in graph if m.startswith("releasebuild.config")):
@@ -121,6 +124,7 @@ def release(tmp_path: Path) -> ReleaseFixture:
     return make_release(tmp_path / "rel", {"alpha": [conversation("a1", "g1")]})
 
 
+@pytest.mark.unit
 def test_a_gate_registered_from_the_test_suite_is_loaded_checked_and_acknowledgeable(release: ReleaseFixture) -> None:
     registry = {**GATES, "toy": TOY}
     definition = load_definition(release.release_yaml, registry)

@@ -17,6 +17,8 @@ from releasebuild.steps.export import ExportParams
 from releasebuild.steps.registry import FIXED_KINDS, step_kind
 from releasebuild.testing import conversation, make_release
 
+pytestmark = pytest.mark.unit
+
 DEMO = Path(__file__).resolve().parents[1] / "release.yaml"
 
 
