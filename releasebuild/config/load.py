@@ -218,7 +218,7 @@ def _cross_checks(release: Release, families: dict[str, LoadedFamily], invalid: 
     for where, named_family in named:
         if named_family is not None and named_family not in known:
             found.append(doc.diagnostic(where, f"unknown family '{named_family}'", did_you_mean(named_family, known)))
-    acknowledgeable = [gate_id for gate_id, known in known_gates.items() if known.acknowledgeable]
+    acknowledgeable = [gate_id for gate_id, gate_def in known_gates.items() if gate_def.acknowledgeable]
     for index, entry in enumerate(release.acknowledge):
         gate = known_gates.get(entry.gate)
         if gate is None:
