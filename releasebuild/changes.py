@@ -14,6 +14,7 @@ from typing import Any, Literal
 from releasebuild.config.load import Definition
 from releasebuild.gates import GATES
 from releasebuild.keys import digest
+from releasebuild.steps import ids
 from releasebuild.steps.base import StepSpec
 
 SNAPSHOT_FORMAT = 1
@@ -60,7 +61,7 @@ def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, d
         name: spec.min_records for name, spec in sorted(release.coverage.required.items())}}}}
     for spec in specs:
         if spec.family is None and "thresholds" in spec.params:
-            gates[spec.id.removeprefix("release/")] = {"blocking": spec.params.get("blocking", True),
+            gates[spec.id.removeprefix(ids.RELEASE_PREFIX)] = {"blocking": spec.params.get("blocking", True),
                                                        "thresholds": spec.params["thresholds"]}
     signoff = gates.get("signoff", {}).get("thresholds", {})
     rules = {name: {field: getattr(loaded.config, field) for field in RULE_FIELDS}

@@ -27,6 +27,7 @@ from releasebuild.keys import digest
 from releasebuild.privacy.detector import ENTITIES, NER_ENTITIES, POLICY_ENTITIES
 from releasebuild.privacy.detector import versions as detector_versions
 from releasebuild.review.record import signoff_dir
+from releasebuild.steps import ids
 from releasebuild.steps.base import StepSpec
 from releasebuild.steps.rule import python_identity, rule_spec, rule_step_id
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
@@ -50,7 +51,7 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
     shards = {"family": name, "max_records": release.shards.max_records, "max_bytes": release.shards.max_bytes}
     provenance = definition.gates["provenance"]
     assert isinstance(provenance, ProvenanceGateConfig)
-    ingest, privacy, split = f"{name}/ingest", f"{name}/privacy", f"{name}/split"
+    ingest, privacy, split = (ids.family_step(name, step) for step in (ids.INGEST, ids.PRIVACY, ids.SPLIT))
     # A family made by rules reads their outputs as sources (by digest): the rules' whole results stay outside.
     rules = tuple(sorted({rule_step_id(parts[0]) for source in config.sources if (parts := split_rule_ref(source))}))
     return [
@@ -63,12 +64,12 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
                   "method": SPLIT_METHOD, "max_group_size": leakage.max_group_size,
                   "resplit": release.resplit_reason(name),
                   "previous": previous.version if previous and index else None},
-                 (privacy, "release/dedup"), name, sources=(index,) if index else (),
+                 (privacy, ids.DEDUP), name, sources=(index,) if index else (),
                  source_dir=str(definition.base_dir),
-                 reads={privacy: ("groups.jsonl",), "release/dedup": (f"{name}.removed.jsonl", f"{name}.links.tsv")}),
-        StepSpec(f"{name}/export", "export", shards, (privacy, split), name,
+                 reads={privacy: ("groups.jsonl",), ids.DEDUP: (f"{name}.removed.jsonl", f"{name}.links.tsv")}),
+        StepSpec(ids.family_step(name, ids.EXPORT), "export", shards, (privacy, split), name,
                  reads={privacy: ("records.jsonl", "kept_status.jsonl"), split: ("assignment.jsonl",)}),
-        StepSpec(f"{name}/provenance", "provenance",
+        StepSpec(ids.family_step(name, ids.PROVENANCE), "provenance",
                  {**shards, "require_metadata": provenance.required_metadata(name)}, (privacy, split), name,
                  reads={privacy: ("records.jsonl", "provenance.jsonl", "dropped.jsonl"),
                         split: ("assignment.jsonl",)}),
@@ -129,12 +130,13 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None,
     for name in names:
         specs.extend(family_steps(definition.families[name], definition, previous))
     family_info = {name: _family_info(definition.families[name], definition) for name in names}
+    splits = tuple(ids.family_step(name, ids.SPLIT) for name in names)
     specs.append(StepSpec(
-        "release/curriculum", "curriculum",
+        ids.CURRICULUM, "curriculum",
         {"version": release.version, "stages": [stage.model_dump(mode="json") for stage in release.curriculum],
          "families": {name: {"stage": info["stage"], "stage_name": info["stage_name"]}
                       for name, info in family_info.items()}},
-        tuple(f"{name}/split" for name in names), reads={f"{name}/split": ("meta",) for name in names}))
+        splits, reads={split: ("meta",) for split in splits}))
     gate_ids: list[str] = []
     helper_ids: list[str] = []
     for gate_id, config in sorted(definition.gates.items()):
@@ -143,23 +145,23 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None,
             # A gate's per-family steps (fingerprint, stats, QA samples) feed its verdict step; what they publish
             # reaches the manifest directly.
             (gate_ids if spec.family is None else helper_ids).append(spec.id)
-    specs.append(StepSpec("release/gates", "gate_summary", {}, tuple(gate_ids),
+    specs.append(StepSpec(ids.GATE_SUMMARY, "gate_summary", {}, tuple(gate_ids),
                           reads={gate: ("meta",) for gate in gate_ids}))
     family_steps_read = tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "privacy", "split", "export"))
     notes_source = f"{previous.uri}{MANIFEST}" if previous else None  # the manifest never lists itself
     specs.append(StepSpec(
-        "release/notes", "release_notes",
+        ids.NOTES, "release_notes",
         {"version": release.version, "families": {name: info["stage_name"] for name, info in family_info.items()}},
-        family_steps_read + ("release/gates", "release/signoff"),
+        family_steps_read + (ids.GATE_SUMMARY, ids.SIGNOFF),
         sources=(notes_source,) if notes_source else (), source_dir=str(definition.base_dir),
-        reads={**{dep: ("meta",) for dep in family_steps_read}, "release/gates": ("summary.json",),
-               "release/signoff": ("meta",)}))
+        reads={**{dep: ("meta",) for dep in family_steps_read}, ids.GATE_SUMMARY: ("summary.json",),
+               ids.SIGNOFF: ("meta",)}))
     specs.append(StepSpec(
-        "release/manifest", "manifest", _manifest_params(definition, family_info),
+        ids.MANIFEST, "manifest", _manifest_params(definition, family_info),
         tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "privacy", "split", "export", "provenance"))
-        + ("release/curriculum", *gate_ids, *helper_ids, "release/gates", "release/notes")
+        + (ids.CURRICULUM, *gate_ids, *helper_ids, ids.GATE_SUMMARY, ids.NOTES)
         + tuple(rule_step_id(name) for name in sorted(definition.rules))))
-    specs.append(StepSpec("release/publish", "publish", {"version": release.version}, ("release/manifest",)))
+    specs.append(StepSpec(ids.PUBLISH, "publish", {"version": release.version}, (ids.MANIFEST,)))
     return specs
 
 

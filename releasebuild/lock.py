@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from releasebuild.plan import StepRecord
+from releasebuild.steps import ids
 from releasebuild.steps.rule import rule_step_id
 from releasebuild.store.cas import write_atomic
 
@@ -47,13 +48,13 @@ def write_records(lock_path: Path, state_path: Path, version: str, families: lis
         lock["definition"] = snapshot
     for family in sorted(families):
         steps = {step_id: merged[step_id].to_json() for step_id in sorted(merged)
-                 if step_id.startswith(f"{family}/")}
+                 if ids.family_of(step_id) == family}
         lock["families"][family] = {"steps": steps}
     if rules:
         lock["rules"] = {name: merged[rule_step_id(name)].to_json() for name in sorted(rules)
                          if rule_step_id(name) in merged}
     state = {"steps": {step_id: record.to_json() for step_id, record in sorted(merged.items())
-                       if step_id.startswith("release/")}}
+                       if step_id.startswith(ids.RELEASE_PREFIX)}}
     _write_json(lock_path, lock)
     _write_json(state_path, state)
 

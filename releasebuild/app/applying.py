@@ -15,6 +15,7 @@ from releasebuild.app.project import apply_lock, open_project
 from releasebuild.changes import snapshot
 from releasebuild.engine import ApplyOutcome, Listener
 from releasebuild.lock import read_snapshot, write_records
+from releasebuild.steps import ids
 from releasebuild.store.root import ReleaseRoot
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ class ApplyReport:
     outcome: ApplyOutcome
 
     def to_json(self) -> dict[str, Any]:
-        manifest = self.outcome.results.get("release/manifest")
+        manifest = self.outcome.results.get(ids.MANIFEST)
         published = self.outcome.error is None
         return {
             "format_version": 1,

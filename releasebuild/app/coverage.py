@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from releasebuild.app.project import open_project
+from releasebuild.steps import ids
 
 
 def coverage(path: Path, root: str | None = None) -> dict[str, Any]:
@@ -20,7 +21,7 @@ def coverage(path: Path, root: str | None = None) -> dict[str, Any]:
     rules = engine.known_results(("rule",))  # rules already built: their outputs are a family's objects
     rows = []
     for name in sorted(project.definition.families):
-        spec = engine.spec(f"{name}/ingest")
+        spec = engine.spec(ids.family_step(name, ids.INGEST))
         sources, unmatched, pending = source_evidence(spec, rules)
         records = None
         if sources and not unmatched and not pending:

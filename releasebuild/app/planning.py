@@ -23,6 +23,7 @@ from releasebuild.graph import build_specs
 from releasebuild.lock import read_snapshot
 from releasebuild.plan import Plan, StepPlan
 from releasebuild.review.judge import stale_reasons
+from releasebuild.steps import ids
 from releasebuild.steps.base import StepResult
 from releasebuild.steps.ingest import SOURCES
 from releasebuild.store.io import read_bytes
@@ -39,7 +40,7 @@ def signoff_changes(project: Project, results: dict[str, StepResult]) -> list[Ch
             continue
         sample = samples[review]
         if sample is None:
-            rebuilt = [family for family in spec["families"] if f"{family}/privacy" not in results]
+            rebuilt = [family for family in spec["families"] if ids.family_step(family, ids.PRIVACY) not in results]
             pending = [family for family in spec["families"] if qa_step_id(family) not in results]
             note = (f"the records of {', '.join(rebuilt)} are rebuilt" if rebuilt else
                     f"only if dedup or split decisions change for {', '.join(pending)}")
@@ -110,8 +111,8 @@ def data_section(project: Project, steps: list[StepPlan], results: dict[str, Ste
 def source_sizes(project: Project, engine: Engine) -> dict[str, dict[str, int]]:
     """Per family, its source files and their sizes, as the engine listed them evaluating the ingest steps
     (a family whose ingest was not evaluated, e.g. after a failed listing, is left out)."""
-    return {name: {source.name: source.bytes for source in engine.listed[f"{name}/ingest"]}
-            for name in sorted(project.definition.families) if f"{name}/ingest" in engine.listed}
+    return {name: {source.name: source.bytes for source in engine.listed[ids.family_step(name, ids.INGEST)]}
+            for name in sorted(project.definition.families) if ids.family_step(name, ids.INGEST) in engine.listed}
 
 
 def source_records(project: Project, results: dict[str, StepResult],
@@ -122,7 +123,7 @@ def source_records(project: Project, results: dict[str, StepResult],
     recorded = (recorded_snapshot or {}).get("families", {})
     out = {}
     for name in sorted(project.definition.families):
-        ingest = results.get(f"{name}/ingest")
+        ingest = results.get(ids.family_step(name, ids.INGEST))
         if ingest is None or SOURCES not in ingest.files:
             continue
         sha256 = ingest.files[SOURCES].sha256
@@ -137,8 +138,8 @@ def source_records(project: Project, results: dict[str, StepResult],
 
 def known_records(project: Project, results: dict[str, StepResult]) -> dict[str, dict[str, int]]:
     """Per family, its split counts where this build's export is already known (cached)."""
-    return {name: results[f"{name}/export"].meta["counts"] for name in project.definition.families
-            if f"{name}/export" in results}
+    return {name: results[ids.family_step(name, ids.EXPORT)].meta["counts"] for name in project.definition.families
+            if ids.family_step(name, ids.EXPORT) in results}
 
 
 def load_baseline(project: Project, against: str | None, engine: Engine, recorded: dict[str, Any] | None

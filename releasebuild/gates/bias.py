@@ -39,11 +39,13 @@ from releasebuild.distribution.judge import Acknowledgement
 from releasebuild.errors import Diagnostic
 from releasebuild.gates.base import GateBuild, GateStatus, previous_report
 from releasebuild.keys import canonical_json
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 from releasebuild.steps.bias_counts import COUNTS_FILE, SAMPLES_FILE, BiasCounts, lexicon_name
+from releasebuild.steps.shipped import shipped_inputs
 
 GATE = "bias"
-BIAS_STEP = f"release/{GATE}"
+BIAS_STEP = ids.release_step(GATE)
 REPORT = "bias/report.json"
 PAGE = "bias/report.md"
 FORMAT_VERSION = 1
@@ -198,7 +200,7 @@ def bound_review(config: GateConfig | None, reviews: list[str]) -> str | None:
 
 
 def bias_step_id(family: str) -> str:
-    return f"{family}/bias"
+    return ids.family_step(family, ids.BIAS)
 
 
 def build_steps(config: BiasGateConfig, build: GateBuild) -> list[StepSpec]:
@@ -206,10 +208,9 @@ def build_steps(config: BiasGateConfig, build: GateBuild) -> list[StepSpec]:
     counting = {"labels": config.labels, "max_label_values": config.max_label_values,
                 "sample": config.sample.model_dump(mode="json"),
                 "versions": {"language": language_versions(), "reading_level": reading_versions()}}
-    specs = [StepSpec(bias_step_id(name), BiasCounts.kind, {"family": name, **counting},
-                      (f"{name}/privacy", f"{name}/split"), name, sources=lexicons, source_dir=build.base_dir,
-                      reads={f"{name}/privacy": ("records.jsonl",), f"{name}/split": ("assignment.jsonl",)})
-             for name in build.families]
+    specs = [StepSpec(bias_step_id(name), BiasCounts.kind, {"family": name, **counting}, deps, name,
+                      sources=lexicons, source_dir=build.base_dir, reads=reads)
+             for name in build.families for deps, reads in [shipped_inputs(name)]]
     previous = build.previous
     previous_uri = previous.artifact(REPORT) if previous else None
     params = {

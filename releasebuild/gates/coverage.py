@@ -16,6 +16,7 @@ from pydantic import Field
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.models import Release
 from releasebuild.gates.base import GateBuild
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepParams, StepSpec
 
 PRESENT, PARTIAL, MISSING = "present", "partial", "missing"
@@ -50,8 +51,8 @@ def direction(path: str, was: Any, now: Any) -> str:
 
 
 def build_steps(config: CoverageGateConfig, build: GateBuild) -> list[StepSpec]:
-    ingests = tuple(f"{name}/ingest" for name in build.families)
-    return [StepSpec("release/coverage", CoverageGate.kind, {"required": config.required}, ingests,
+    ingests = tuple(ids.family_step(name, ids.INGEST) for name in build.families)
+    return [StepSpec(ids.COVERAGE, CoverageGate.kind, {"required": config.required}, ingests,
                      reads={dep: ("meta", "sources.json") for dep in ingests})]
 
 

@@ -33,6 +33,7 @@ from releasebuild.dedup.text import KINDS, TextRules
 from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed, unknown_families
 from releasebuild.gates.leakage import LINKS, LeakageGateConfig
 from releasebuild.keys import digest
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
@@ -86,16 +87,17 @@ def build_steps(config: DedupGateConfig, build: GateBuild) -> list[StepSpec]:
     leakage = build.gates.get("leakage") or LeakageGateConfig()
     assert isinstance(leakage, LeakageGateConfig)
     settings = config.settings(leakage.threshold)
-    specs = [StepSpec(f"{name}/fingerprint", "fingerprint", {"family": name, **fingerprint_params(settings)},
-                      (f"{name}/privacy",), name, reads={f"{name}/privacy": ("records.jsonl", "taken_down.jsonl")})
-             for name in build.families]
+    per_family = {"family": None, **fingerprint_params(settings)}
+    specs = [StepSpec(ids.family_step(name, ids.FINGERPRINT), "fingerprint", {**per_family, "family": name},
+                      (privacy,), name, reads={privacy: ("records.jsonl", "taken_down.jsonl")})
+             for name in build.families for privacy in [ids.family_step(name, ids.PRIVACY)]]
     order = keep_order(config, build)
     params = {"blocking": config.blocking, "thresholds": config.model_dump(mode="json"),
               "settings": fingerprint_params(settings), "threshold": config.threshold, "priority": order,
               "links": {"threshold": leakage.threshold, "compare": list(leakage.compare)},
               "max_removed_ratio": config.max_removed_ratio}
-    deps = tuple(f"{name}/fingerprint" for name in build.families)
-    specs.append(StepSpec("release/dedup", DedupGate.kind, params, deps))
+    deps = tuple(ids.family_step(name, ids.FINGERPRINT) for name in build.families)
+    specs.append(StepSpec(ids.DEDUP, DedupGate.kind, params, deps))
     return specs
 
 
@@ -108,7 +110,8 @@ class DedupGate(Step):
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.params
         order: list[str] = params["priority"]
-        packs = {name: Pack({file: ctx.input_path(f"{name}/fingerprint", file) for file in FILES}) for name in order}
+        prints = {name: ids.family_step(name, ids.FINGERPRINT) for name in order}
+        packs = {name: Pack({file: ctx.input_path(prints[name], file) for file in FILES}) for name in order}
         links = params["links"]
         thresholds = {"conversation": min(params["threshold"], links["threshold"]),
                       **{kind: links["threshold"] for kind in ("user", "assistant")}}
@@ -122,8 +125,8 @@ class DedupGate(Step):
             for kind in kinds:
                 for index, left in enumerate(order):
                     for right in order[index:]:
-                        key = "\t".join([kind, ctx.inputs[f"{left}/fingerprint"].digest,
-                                         ctx.inputs[f"{right}/fingerprint"].digest, str(thresholds[kind])])
+                        key = "\t".join([kind, ctx.inputs[prints[left]].digest, ctx.inputs[prints[right]].digest,
+                                          str(thresholds[kind])])
                         pairs = memo.get(key)
                         if pairs is None:
                             pairs = near_pairs(packs[left], None if left == right else packs[right], kind,
@@ -297,7 +300,7 @@ def _report(ctx: StepContext, decisions: _Decisions, link_rows: list[tuple[str, 
         ctx.write_lines(f"{name}.removed.jsonl", removed, publish=f"gates/dedup/{name}.jsonl", kind="gate_report")
         with ctx.create(f"{name}.links.tsv") as out:
             out.write("".join(sorted(per_family_links[name])).encode("utf-8"))
-        meta = ctx.inputs[f"{name}/fingerprint"].meta
+        meta = ctx.inputs[ids.family_step(name, ids.FINGERPRINT)].meta
         records = meta["records"]
         ratio = len(removed) / records if records else 0.0
         entry: dict[str, Any] = {

@@ -29,7 +29,9 @@ from releasebuild.distribution.stats import METRICS, TOKEN_METRICS, Distribution
 from releasebuild.distribution.tokenizers import Fallback, TokenizerName, resolve
 from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, previous_report
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.shipped import shipped_inputs
 from releasebuild.steps.stats import ALL, STATS_FILE, Stats
 
 GATE = "distribution"
@@ -128,11 +130,10 @@ def build_steps(config: DistributionGateConfig, build: GateBuild) -> list[StepSp
         message = _unavailable(config.tokenizer, resolved.fallback_reason)
         raise DefinitionError([Diagnostic("release.yaml", 1, 1, message, _offline_hint(config.tokenizer))])
     tokenizer = {"name": resolved.name, "version": resolved.version}
-    specs = [StepSpec(f"{name}/stats", Stats.kind,
+    specs = [StepSpec(ids.family_step(name, ids.STATS), Stats.kind,
                       {"family": name, "tokenizer": tokenizer, "max_message_tokens": config.max_message_tokens},
-                      (f"{name}/privacy", f"{name}/split"), name,
-                      reads={f"{name}/privacy": ("records.jsonl",), f"{name}/split": ("assignment.jsonl",)})
-             for name in build.families]
+                      deps, name, reads=reads)
+             for name in build.families for deps, reads in [shipped_inputs(name)]]
     previous = build.previous
     previous_uri = previous.artifact(REPORT) if previous else None
     params = {
@@ -146,7 +147,7 @@ def build_steps(config: DistributionGateConfig, build: GateBuild) -> list[StepSp
         "previous": {"version": previous.version, "report": previous_uri is not None} if previous else None,
     }
     deps = tuple(spec.id for spec in specs)
-    specs.append(StepSpec(f"release/{GATE}", DistributionGate.kind, params, deps, None,
+    specs.append(StepSpec(ids.release_step(GATE), DistributionGate.kind, params, deps, None,
                           sources=(previous_uri,) if previous_uri else (), source_dir=build.base_dir,
                           reads={dep: ("meta", STATS_FILE) for dep in deps}))
     return specs

@@ -21,6 +21,7 @@ from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
 from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed, unknown_families
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 
 Similarity = Annotated[float, Field(gt=0, le=1)]
@@ -51,12 +52,12 @@ class LeakageGateConfig(GateConfig):
 
 
 def build_steps(config: LeakageGateConfig, build: GateBuild) -> list[StepSpec]:
-    splits = tuple(f"{name}/split" for name in build.families)
+    splits = tuple(ids.family_step(name, ids.SPLIT) for name in build.families)
     params = {"blocking": config.blocking, "thresholds": config.model_dump(mode="json"),
               "limits": {name: 0 if build.holdout.get(name) else config.limit_for(name) for name in build.families},
               "holdout_sensitive": sorted(name for name in build.families if build.holdout.get(name))}
-    reads: dict[str, tuple[str, ...]] = {"release/dedup": (LINKS,), **{dep: ("assignment.jsonl",) for dep in splits}}
-    return [StepSpec("release/leakage", LeakageGate.kind, params, ("release/dedup", *splits), reads=reads)]
+    reads: dict[str, tuple[str, ...]] = {ids.DEDUP: (LINKS,), **{dep: ("assignment.jsonl",) for dep in splits}}
+    return [StepSpec(ids.LEAKAGE, LeakageGate.kind, params, (ids.DEDUP, *splits), reads=reads)]
 
 
 def find_leaks(links: Iterable[tuple[str, str, str, float]], splits: dict[str, str]) -> Iterator[dict[str, Any]]:
@@ -87,13 +88,13 @@ class LeakageGate(Step):
         limits: dict[str, int] = ctx.params["limits"]
         splits: dict[str, str] = {}
         for name in limits:
-            for row in read_jsonl(ctx.input_path(f"{name}/split", "assignment.jsonl")):
+            for row in read_jsonl(ctx.input_path(ids.family_step(name, ids.SPLIT), "assignment.jsonl")):
                 if row["split"] is not None:
                     splits[f"{name}/{row['id']}"] = row["split"]
         per_family: Counter[str] = Counter()
         kinds: Counter[str] = Counter()
         with ctx.create(PAIRS, publish="gates/leakage/pairs.jsonl", kind="gate_report") as out:
-            for leak in find_leaks(read_links(ctx.input_path("release/dedup", LINKS)), splits):
+            for leak in find_leaks(read_links(ctx.input_path(ids.DEDUP, LINKS)), splits):
                 out.write((json.dumps(leak, sort_keys=True) + "\n").encode("utf-8"))
                 kinds[leak["kind"]] += 1
                 for family in {leak["train"].split("/", 1)[0], leak["heldout"].split("/", 1)[0]}:

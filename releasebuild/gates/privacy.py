@@ -29,6 +29,7 @@ from releasebuild.privacy.detector import (
     model_version,
 )
 from releasebuild.privacy.pseudonyms import Redaction
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
 
 Policy = Literal["redact", "drop", "block"]
@@ -198,11 +199,11 @@ def build_steps(config: PrivacyGateConfig, build: GateBuild) -> list[StepSpec]:
     if build.protected_root and config.salt is None:
         raise Refused("the root is protected: the privacy gate needs its own `salt` (the default, the split salt, "
                       "is published in the manifest); set `salt:` in gates/privacy.yaml")
-    scans = tuple(f"{name}/privacy" for name in build.families)
+    scans = tuple(ids.family_step(name, ids.PRIVACY) for name in build.families)
     # The report shows these settings; the salt keys surrogates and hashed ids and stays out.
     params = {"blocking": config.blocking or build.protected_root, "mode": config.mode,
               "thresholds": config.model_dump(mode="json", exclude={"salt"})}
-    return [StepSpec("release/privacy", PrivacyGate.kind, params, scans,
+    return [StepSpec(ids.PRIVACY_GATE, PrivacyGate.kind, params, scans,
                      reads={dep: ("meta", "findings.jsonl") for dep in scans})]
 
 

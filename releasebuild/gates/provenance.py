@@ -16,6 +16,7 @@ from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
 from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.provenance import REQUIRED, VIOLATIONS
 
@@ -44,9 +45,9 @@ class ProvenanceGateConfig(GateConfig):
 
 def build_steps(config: ProvenanceGateConfig, build: GateBuild) -> list[StepSpec]:
     families = build.families
-    indexes = tuple(f"{name}/provenance" for name in families)
+    indexes = tuple(ids.family_step(name, ids.PROVENANCE) for name in families)
     params = {"blocking": config.blocking, "thresholds": {"required": list(REQUIRED), **config.model_dump(mode="json")}}
-    return [StepSpec("release/provenance", ProvenanceGate.kind, params, indexes,
+    return [StepSpec(ids.PROVENANCE_GATE, ProvenanceGate.kind, params, indexes,
                      reads={dep: ("meta", VIOLATIONS) for dep in indexes})]
 
 

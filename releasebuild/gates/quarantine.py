@@ -13,6 +13,7 @@ from pydantic import Field
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.models import Strict
 from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepParams, StepSpec
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
@@ -35,8 +36,8 @@ def build_steps(config: QuarantineGateConfig, build: GateBuild) -> list[StepSpec
     families = build.families
     limits = {name: config.limit_for(name) for name in families}
     params = {"blocking": config.blocking, "limits": limits, "thresholds": config.model_dump(mode="json")}
-    ingests = tuple(f"{name}/ingest" for name in families)
-    return [StepSpec("release/quarantine", QuarantineGate.kind, params, ingests,
+    ingests = tuple(ids.family_step(name, ids.INGEST) for name in families)
+    return [StepSpec(ids.QUARANTINE, QuarantineGate.kind, params, ingests,
                      reads={dep: ("meta", "quarantine.jsonl") for dep in ingests})]
 
 

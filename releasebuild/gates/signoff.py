@@ -27,6 +27,7 @@ from releasebuild.review.pages import review_index, review_report_markdown
 from releasebuild.review.record import SignoffRecord, review_form
 from releasebuild.review.rubric import DEFAULT_REVIEWS, RUBRIC
 from releasebuild.review.sampling import METHOD
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.store.io import open_uri
 
@@ -110,7 +111,7 @@ class SignoffGateConfig(GateConfig):
 
 
 def qa_step_id(family: str) -> str:
-    return f"{family}/qa"
+    return ids.family_step(family, ids.QA)
 
 
 def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
@@ -123,7 +124,7 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
     covered = sorted({family for families in scopes.values() for family in families})
     for family in covered:
         sizes = {review: reviews[review]["size"] for review in required if family in scopes[review]}
-        privacy, split = f"{family}/privacy", f"{family}/split"
+        privacy, split = ids.family_step(family, ids.PRIVACY), ids.family_step(family, ids.SPLIT)
         specs.append(StepSpec(qa_step_id(family), "qa_sample", {"family": family, "reviews": sizes, **sampling},
                               (privacy, split), family,
                               reads={privacy: ("records.jsonl",), split: ("assignment.jsonl",)}))
@@ -135,7 +136,7 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
               "version": build.version, "protected_root": build.protected_root, "reviews": reviews, **sampling}
     # The bias review signs its families' sections of the bias report too, so the gate reads their digests.
     bias = (BIAS_STEP,) if bias_review else ()
-    specs.append(StepSpec("release/signoff", SignoffGate.kind, params, tuple(qa_step_id(f) for f in covered) + bias,
+    specs.append(StepSpec(ids.SIGNOFF, SignoffGate.kind, params, tuple(qa_step_id(f) for f in covered) + bias,
                           sources=tuple(files), source_dir=build.base_dir,
                           reads={step: ("meta",) for step in (*(qa_step_id(family) for family in covered), *bias)}))
     return specs

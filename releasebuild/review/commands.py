@@ -37,10 +37,11 @@ from releasebuild.review.record import (
     review_form,
     signoff_dir,
 )
+from releasebuild.steps import ids
 from releasebuild.store.cas import write_atomic
 
-GATE_STEP = "release/signoff"
-PRIVACY_GATE = "release/privacy"
+GATE_STEP = ids.SIGNOFF
+PRIVACY_GATE = ids.PRIVACY_GATE
 REVIEW_DIR = "review"  # under .releasebuild/: the samples `signoff samples` writes for reviewers
 
 

@@ -126,7 +126,7 @@ class StepContext:
 
     def dep(self, name: str) -> str:
         """The id of the dependency called `name`: a family's step by its name ("privacy" for "alpha/privacy"),
-        a release step by its id ("release/dedup"). Exactly one must match: steps name what they read instead of
+        a release step by its id (ids.DEDUP). Exactly one must match: steps name what they read instead of
         unpacking their dependencies by position."""
         found = [dep for dep in self.spec.deps if dep == name or dep.rpartition("/")[2] == name]
         if len(found) != 1:

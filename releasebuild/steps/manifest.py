@@ -10,6 +10,7 @@ from typing import Any
 
 from releasebuild.config.models import SPLITS
 from releasebuild.keys import merkle_root
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext
 from releasebuild.steps.rule import rule_step_id
 
@@ -24,8 +25,9 @@ class Manifest(Step):
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.params
+        exports = {name: ctx.inputs[ids.family_step(name, ids.EXPORT)].meta for name in params["families"]}
         shards = {info["key"]: {"family": name, "split": info["split"], "records": info["records"]}
-                  for name in params["families"] for info in ctx.inputs[f"{name}/export"].meta["shards"]}
+                  for name, export in exports.items() for info in export["shards"]}
         artifacts: list[dict[str, Any]] = []
         restricted: list[dict[str, Any]] = []
         for dep in ctx.spec.deps:
@@ -42,17 +44,17 @@ class Manifest(Step):
         families = {}
         totals = {split: 0 for split in SPLITS}
         for name, static in params["families"].items():
-            counts = ctx.inputs[f"{name}/export"].meta["counts"]
-            ingest = ctx.inputs[f"{name}/ingest"].meta
+            counts = ctx.inputs[ids.family_step(name, ids.EXPORT)].meta["counts"]
+            ingest = ctx.inputs[ids.family_step(name, ids.INGEST)].meta
             for split in SPLITS:
                 totals[split] += counts[split]
-            assigned = ctx.inputs[f"{name}/split"].meta
+            assigned = ctx.inputs[ids.family_step(name, ids.SPLIT)].meta
             families[name] = {**static, "records": {**counts, "total": sum(counts.values())},
                               "quarantined": ingest["quarantined"], "quarantine_codes": ingest["quarantine_codes"],
                               "quarantine_report": f"quarantine/{name}.jsonl",
                               "removed_duplicates": assigned["removed_by_dedup"],
                               "split_conflicts": assigned["split_conflicts"], "split_index": f"splits/{name}.jsonl"}
-        gates = ctx.inputs["release/gates"].meta
+        gates = ctx.inputs[ids.GATE_SUMMARY].meta
         document = {
             "format_version": FORMAT_VERSION,
             "version": params["version"],
@@ -64,7 +66,7 @@ class Manifest(Step):
             "privacy": _privacy(ctx, list(params["families"])),
             "takedowns": _takedowns(ctx, params["takedowns"], list(params["families"])),
             "rules": _rules(ctx, params["rules"]),
-            "signoffs": _signoffs(ctx.inputs["release/signoff"].meta),
+            "signoffs": _signoffs(ctx.inputs[ids.SIGNOFF].meta),
             "release_notes": "release_notes.md",
             "gates": {"summary": "gates/summary.json", "status": "fail" if gates["blocked_by"] else "pass",
                       "blocked_by": gates["blocked_by"], "results": gates["gates"]},
@@ -101,7 +103,7 @@ def _signoffs(gate: dict[str, Any]) -> dict[str, Any]:
 
 def _sticky(ctx: StepContext, families: list[str]) -> dict[str, Any]:
     """Where each family's splits came from: the previous release's split index, hashing, or a declared resplit."""
-    metas = {name: ctx.inputs[f"{name}/split"].meta for name in families}
+    metas = {name: ctx.inputs[ids.family_step(name, ids.SPLIT)].meta for name in families}
     previous = sorted({meta["sticky"]["previous"] for meta in metas.values() if meta["sticky"]["previous"]})
     return {"previous": previous[0] if previous else None,
             "families": {name: {**meta["sticky"], "groups": meta["groups"]} for name, meta in metas.items()}}
@@ -109,12 +111,12 @@ def _sticky(ctx: StepContext, families: list[str]) -> dict[str, Any]:
 
 def _privacy(ctx: StepContext, families: list[str]) -> dict[str, Any]:
     """Per family and per shard: what the scan found and did. Per-record status is in the listed sidecars."""
-    gate = ctx.inputs["release/privacy"].meta
+    gate = ctx.inputs[ids.PRIVACY_GATE].meta
     per_family = {}
     totals = {"clean": 0, "redacted": 0, "dropped": 0, "flagged": 0}
     detector: dict[str, Any] = {}
     for name in families:
-        meta = ctx.inputs[f"{name}/privacy"].meta
+        meta = ctx.inputs[ids.family_step(name, ids.PRIVACY)].meta
         detector = meta["detector"]
         for status, count in meta["status_counts"].items():
             totals[status] += count
@@ -124,7 +126,7 @@ def _privacy(ctx: StepContext, families: list[str]) -> dict[str, Any]:
                                        "protocol": f"qa/{name}.sample.json"}}
     shards = {}
     for name in families:
-        for shard in ctx.inputs[f"{name}/export"].meta["shards"]:
+        for shard in ctx.inputs[ids.family_step(name, ids.EXPORT)].meta["shards"]:
             shards[shard["key"]] = shard["privacy"]
     return {"status": gate["status"], "report": gate["report"], "mode": detector.get("mode"), "detector": detector,
             "records": totals, "families": per_family, "shards": dict(sorted(shards.items()))}
@@ -134,7 +136,7 @@ def _takedowns(ctx: StepContext, declared: list[dict[str, Any]], families: list[
     """Each takedown with how many records it removed here (ids only: the removed text is never recorded)."""
     removed: dict[int, list[str]] = {}
     for name in families:
-        for applied in ctx.inputs[f"{name}/privacy"].meta["takedowns"]:
+        for applied in ctx.inputs[ids.family_step(name, ids.PRIVACY)].meta["takedowns"]:
             removed.setdefault(applied["entry"], []).extend(f"{name}/{rid}" for rid in applied["removed"])
     return [{**entry, "applied": True, "removed": sorted(removed.get(index, []))}
             for index, entry in enumerate(declared)]

@@ -9,6 +9,7 @@ from typing import Any
 from releasebuild.errors import GateBlocked, Refused
 from releasebuild.keys import pretty_json
 from releasebuild.staleness import StaleReason
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepParams
 from releasebuild.store.revocations import record_revocations
 
@@ -90,7 +91,7 @@ class Publish(Step):
 
 
 def _manifest_bytes(ctx: StepContext) -> bytes:
-    ref = ctx.inputs["release/manifest"].files["manifest.json"]
+    ref = ctx.inputs[ids.MANIFEST].files["manifest.json"]
     data: bytes = ctx.env.cas.local(ref.sha256).read_bytes()
     return data
 

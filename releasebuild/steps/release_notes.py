@@ -11,6 +11,7 @@ from typing import Any
 
 from releasebuild.config.models import SPLITS
 from releasebuild.review.pages import STATUS_MARK
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepParams
 from releasebuild.store.io import open_uri
 
@@ -30,9 +31,9 @@ class ReleaseNotes(Step):
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.typed(ReleaseNotesParams)
         families = {name: _family(ctx, name) for name in params.families}
-        with ctx.input_path("release/gates", "summary.json").open("rb") as fh:
+        with ctx.input_path(ids.GATE_SUMMARY, "summary.json").open("rb") as fh:
             gates = json.load(fh)
-        signoff = ctx.inputs["release/signoff"].meta
+        signoff = ctx.inputs[ids.SIGNOFF].meta
         previous = None
         if ctx.sources:
             with open_uri(ctx.sources[0].uri) as fh:
@@ -44,10 +45,10 @@ class ReleaseNotes(Step):
 
 
 def _family(ctx: StepContext, name: str) -> dict[str, Any]:
-    counts = ctx.inputs[f"{name}/export"].meta["counts"]
-    ingest = ctx.inputs[f"{name}/ingest"].meta
-    privacy = ctx.inputs[f"{name}/privacy"].meta
-    split = ctx.inputs[f"{name}/split"].meta
+    counts = ctx.inputs[ids.family_step(name, ids.EXPORT)].meta["counts"]
+    ingest = ctx.inputs[ids.family_step(name, ids.INGEST)].meta
+    privacy = ctx.inputs[ids.family_step(name, ids.PRIVACY)].meta
+    split = ctx.inputs[ids.family_step(name, ids.SPLIT)].meta
     return {"stage": ctx.params["families"][name], "records": {**counts, "total": sum(counts.values())},
             "quarantined": ingest["quarantined"], "quarantine_codes": ingest["quarantine_codes"],
             "dropped": privacy["status_counts"].get("dropped", 0),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from releasebuild.records import with_split
+from releasebuild.steps import ids
 from releasebuild.steps.base import StepContext
 
 RECORDS = "records.jsonl"
@@ -48,10 +49,17 @@ class Placed:
         return self.body[:-2] + split_tail(self.split)
 
 
+def shipped_inputs(family: str, *aligned: str) -> tuple[tuple[str, str], dict[str, tuple[str, ...]]]:
+    """The dependencies (the family's privacy and split steps) and reads of a step that iterates `placed` or
+    `shipped`, for its StepSpec."""
+    privacy, split = ids.family_step(family, ids.PRIVACY), ids.family_step(family, ids.SPLIT)
+    return (privacy, split), {privacy: (RECORDS, *aligned), split: (ASSIGNMENT,)}
+
+
 def placed(ctx: StepContext, *aligned: str) -> Iterator[Placed]:
     """Every record of the family, shipped or removed, in the privacy step's order (id order), with the lines of
     the privacy step's files named in `aligned`. The step depends on its family's privacy and split steps."""
-    privacy_id, split_id = ctx.dep("privacy"), ctx.dep("split")
+    privacy_id, split_id = ctx.dep(ids.PRIVACY), ctx.dep(ids.SPLIT)
     with ExitStack() as files:
         records = files.enter_context(ctx.input_path(privacy_id, RECORDS).open("rb"))
         assignment = files.enter_context(ctx.input_path(split_id, ASSIGNMENT).open("rb"))

@@ -24,6 +24,7 @@ from typing import Any
 
 from releasebuild.config.models import SPLITS
 from releasebuild.keys import unit_interval
+from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepParams, read_jsonl
 from releasebuild.store.io import open_uri
 
@@ -145,7 +146,7 @@ class Split(Step):
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.typed(SplitParams)
         family = params.family
-        privacy_id, dedup_id = ctx.dep("privacy"), ctx.dep("release/dedup")
+        privacy_id, dedup_id = ctx.dep("privacy"), ctx.dep(ids.DEDUP)
         removed = {row["id"]: row for row in read_jsonl(ctx.input_path(dedup_id, f"{family}.removed.jsonl"))}
         records = [(row["id"], row["group"]) for row in read_jsonl(ctx.input_path(privacy_id, "groups.jsonl"))]
         group_of = {record_id: group for record_id, group in records if record_id not in removed}
