@@ -19,6 +19,7 @@ from typing import IO, Any
 from releasebuild.changes import Change
 from releasebuild.config.models import SPLITS
 from releasebuild.errors import ReleaseBuildError
+from releasebuild.steps import ids
 from releasebuild.steps.base import StepResult
 from releasebuild.store.cas import ContentStore
 from releasebuild.store.io import open_uri
@@ -121,7 +122,8 @@ def _side(data: FamilyData, split: str) -> dict[str, Any]:
 
 def from_results(family: str, results: dict[str, StepResult], cas: ContentStore) -> FamilyData | None:
     """A family as this build's (or the last apply's) cached step results hold it; None until they are built."""
-    provenance, export, stats = (results.get(f"{family}/{step}") for step in ("provenance", "export", "stats"))
+    provenance, export, stats = (results.get(ids.family_step(family, step))
+                                 for step in (ids.PROVENANCE, ids.EXPORT, ids.STATS))
     if provenance is None or export is None:
         return None
     ref = provenance.files["provenance.jsonl"]

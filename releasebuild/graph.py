@@ -30,6 +30,7 @@ from releasebuild.review.record import signoff_dir
 from releasebuild.steps import ids
 from releasebuild.steps.base import StepSpec
 from releasebuild.steps.rule import python_identity, rule_spec, rule_step_id
+from releasebuild.steps.shipped import shipped_inputs
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
 from releasebuild.store.cas import write_atomic
 from releasebuild.store.previous import PreviousRelease
@@ -52,6 +53,8 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
     provenance = definition.gates["provenance"]
     assert isinstance(provenance, ProvenanceGateConfig)
     ingest, privacy, split = (ids.family_step(name, step) for step in (ids.INGEST, ids.PRIVACY, ids.SPLIT))
+    export_deps, export_reads = shipped_inputs(name, "kept_status.jsonl")
+    index_deps, index_reads = shipped_inputs(name, "provenance.jsonl", "dropped.jsonl")
     # A family made by rules reads their outputs as sources (by digest): the rules' whole results stay outside.
     rules = tuple(sorted({rule_step_id(parts[0]) for source in config.sources if (parts := split_rule_ref(source))}))
     return [
@@ -67,12 +70,10 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
                  (privacy, ids.DEDUP), name, sources=(index,) if index else (),
                  source_dir=str(definition.base_dir),
                  reads={privacy: ("groups.jsonl",), ids.DEDUP: (f"{name}.removed.jsonl", f"{name}.links.tsv")}),
-        StepSpec(ids.family_step(name, ids.EXPORT), "export", shards, (privacy, split), name,
-                 reads={privacy: ("records.jsonl", "kept_status.jsonl"), split: ("assignment.jsonl",)}),
+        StepSpec(ids.family_step(name, ids.EXPORT), "export", shards, export_deps, name, reads=export_reads),
         StepSpec(ids.family_step(name, ids.PROVENANCE), "provenance",
-                 {**shards, "require_metadata": provenance.required_metadata(name)}, (privacy, split), name,
-                 reads={privacy: ("records.jsonl", "provenance.jsonl", "dropped.jsonl"),
-                        split: ("assignment.jsonl",)}),
+                 {**shards, "require_metadata": provenance.required_metadata(name)}, index_deps, name,
+                 reads=index_reads),
     ]
 
 
@@ -147,7 +148,8 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None,
             (gate_ids if spec.family is None else helper_ids).append(spec.id)
     specs.append(StepSpec(ids.GATE_SUMMARY, "gate_summary", {}, tuple(gate_ids),
                           reads={gate: ("meta",) for gate in gate_ids}))
-    family_steps_read = tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "privacy", "split", "export"))
+    family_steps_read = tuple(ids.family_step(name, step) for name in names
+                              for step in (ids.INGEST, ids.PRIVACY, ids.SPLIT, ids.EXPORT))
     notes_source = f"{previous.uri}{MANIFEST}" if previous else None  # the manifest never lists itself
     specs.append(StepSpec(
         ids.NOTES, "release_notes",
@@ -158,7 +160,8 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None,
                ids.SIGNOFF: ("meta",)}))
     specs.append(StepSpec(
         ids.MANIFEST, "manifest", _manifest_params(definition, family_info),
-        tuple(f"{name}/{kind}" for name in names for kind in ("ingest", "privacy", "split", "export", "provenance"))
+        tuple(ids.family_step(name, step) for name in names
+              for step in (ids.INGEST, ids.PRIVACY, ids.SPLIT, ids.EXPORT, ids.PROVENANCE))
         + (ids.CURRICULUM, *gate_ids, *helper_ids, ids.GATE_SUMMARY, ids.NOTES)
         + tuple(rule_step_id(name) for name in sorted(definition.rules))))
     specs.append(StepSpec(ids.PUBLISH, "publish", {"version": release.version}, (ids.MANIFEST,)))

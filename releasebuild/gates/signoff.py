@@ -29,6 +29,7 @@ from releasebuild.review.rubric import DEFAULT_REVIEWS, RUBRIC
 from releasebuild.review.sampling import METHOD
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.shipped import shipped_inputs
 from releasebuild.store.io import open_uri
 
 StageName = Literal["foundation", "expertise", "edge", "voice"]
@@ -124,10 +125,9 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
     covered = sorted({family for families in scopes.values() for family in families})
     for family in covered:
         sizes = {review: reviews[review]["size"] for review in required if family in scopes[review]}
-        privacy, split = ids.family_step(family, ids.PRIVACY), ids.family_step(family, ids.SPLIT)
+        deps, reads = shipped_inputs(family)
         specs.append(StepSpec(qa_step_id(family), "qa_sample", {"family": family, "reviews": sizes, **sampling},
-                              (privacy, split), family,
-                              reads={privacy: ("records.jsonl",), split: ("assignment.jsonl",)}))
+                              deps, family, reads=reads))
     files = [f"{build.signoff_dir}/{review}.yaml" for review in required
              if (Path(build.base_dir) / build.signoff_dir / f"{review}.yaml").exists()]
     # A protected root ships reviewed releases only, whatever the definition says (its protection may come from the

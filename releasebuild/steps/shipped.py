@@ -49,11 +49,12 @@ class Placed:
         return self.body[:-2] + split_tail(self.split)
 
 
-def shipped_inputs(family: str, *aligned: str) -> tuple[tuple[str, str], dict[str, tuple[str, ...]]]:
+def shipped_inputs(family: str, *more: str) -> tuple[tuple[str, str], dict[str, tuple[str, ...]]]:
     """The dependencies (the family's privacy and split steps) and reads of a step that iterates `placed` or
-    `shipped`, for its StepSpec."""
+    `shipped`, for its StepSpec; `more`: further files of the privacy step it reads (line-aligned ones it asks
+    `placed` for, or others it opens itself)."""
     privacy, split = ids.family_step(family, ids.PRIVACY), ids.family_step(family, ids.SPLIT)
-    return (privacy, split), {privacy: (RECORDS, *aligned), split: (ASSIGNMENT,)}
+    return (privacy, split), {privacy: (RECORDS, *more), split: (ASSIGNMENT,)}
 
 
 def placed(ctx: StepContext, *aligned: str) -> Iterator[Placed]:
