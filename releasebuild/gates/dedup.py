@@ -87,8 +87,8 @@ def build_steps(config: DedupGateConfig, build: GateBuild) -> list[StepSpec]:
     leakage = build.gates.get("leakage") or LeakageGateConfig()
     assert isinstance(leakage, LeakageGateConfig)
     settings = config.settings(leakage.threshold)
-    per_family = {"family": None, **fingerprint_params(settings)}
-    specs = [StepSpec(ids.family_step(name, ids.FINGERPRINT), "fingerprint", {**per_family, "family": name},
+    shared = fingerprint_params(settings)
+    specs = [StepSpec(ids.family_step(name, ids.FINGERPRINT), "fingerprint", {"family": name, **shared},
                       (privacy,), name, reads={privacy: ("records.jsonl", "taken_down.jsonl")})
              for name in build.families for privacy in [ids.family_step(name, ids.PRIVACY)]]
     order = keep_order(config, build)

@@ -518,7 +518,7 @@ def given_name_start(text: str, start: int) -> int:
         if before is None:
             break
         word_start = before.start(1)
-        glued = [i for i in range(word_start + 1, before.end(1)) if _glued_at(text, i)]
+        glued = _glued_points(text, word_start + 1, before.end(1))
         if glued:  # "for more informationMarta Kowalczyk": a signature run into the sentence before it
             word_start = glued[-1]
         word = text[word_start:before.end(1)]
@@ -538,11 +538,15 @@ def _glued_at(text: str, position: int) -> bool:
     return text[position - 1:position].islower() and text[position:position + 1].isupper()
 
 
+def _glued_points(text: str, start: int, end: int) -> list[int]:
+    return [position for position in range(start, end) if _glued_at(text, position)]
+
+
 def whole_name(text: str, start: int, end: int) -> tuple[int, int]:
     """The whole of a name that a recognizer found in part, so that no piece of it is left to read: the rest of a
     word joined by a hyphen ("Heinz-Dieter", "anna-liisa"), the given names before it and the surname after it."""
     first_word = text[start:end].split(maxsplit=1)[0] if text[start:end].strip() else ""
-    glued = [i for i in range(start + 1, start + len(first_word)) if _glued_at(text, i)]
+    glued = _glued_points(text, start + 1, start + len(first_word))
     start = glued[-1] if glued else start  # "informationLaura Cassity": the name starts at its capital
     while start > 0 and not _glued_at(text, start) and (
             text[start - 1].isalpha() or (text[start - 1] == "-" and text[start - 2:start - 1].isalpha())):
@@ -551,7 +555,7 @@ def whole_name(text: str, start: int, end: int) -> tuple[int, int]:
             text[end].isalpha() or (text[end] == "-" and text[end + 1:end + 2].isalpha())):
         end += 1
     surname = surname_end(text, end)
-    glued = [i for i in range(end + 1, surname) if _glued_at(text, i)]
+    glued = _glued_points(text, end + 1, surname)
     return given_name_start(text, start), glued[0] if glued else surname  # not "Ciraky PhDLicensed"
 
 
@@ -897,7 +901,7 @@ class SpacyNerRecognizer(EntityRecognizer):
         results: list[RecognizerResult] = []
         if nlp_artifacts is None or not nlp_artifacts.entities:
             return results
-        text = speaking_case(text)  # what the model read: capitals as a writer who does not shout uses them
+        text = nlp_artifacts.tokens.text  # what the model read (speaking_case): same offsets, quiet capitals
         for ent in nlp_artifacts.entities:
             if not _english_at(text, ent.start_char):
                 continue  # the English model reads other languages' capitals as names
