@@ -21,8 +21,8 @@ from releasebuild.config.models import SPLITS
 from releasebuild.errors import ReleaseBuildError
 from releasebuild.steps import ids
 from releasebuild.steps.base import StepResult
+from releasebuild.store.backends import Store
 from releasebuild.store.cas import ContentStore
-from releasebuild.store.io import open_uri
 
 SHOWN_STATS = ("tokens", "turns.mean")  # beside the record count, per family and split
 
@@ -131,7 +131,7 @@ def from_results(family: str, results: dict[str, StepResult], cas: ContentStore)
                       lambda: cas.local(ref.sha256).open("rb"))
 
 
-def from_published(prefix: str, manifest: dict[str, Any], distribution: dict[str, Any] | None
+def from_published(prefix: str, manifest: dict[str, Any], distribution: dict[str, Any] | None, store: Store
                    ) -> dict[str, FamilyData]:
     """Every family of a published release, read through its manifest (indexes are opened only if compared)."""
     digests = {art["key"]: art["sha256"] for art in manifest["artifacts"] if art["kind"] == "provenance"}
@@ -140,7 +140,7 @@ def from_published(prefix: str, manifest: dict[str, Any], distribution: dict[str
     for name, info in manifest["families"].items():
         key = f"provenance/{name}.jsonl"
         out[name] = FamilyData({split: info["records"][split] for split in SPLITS}, stats.get(name, {}),
-                               digests.get(key), functools.partial(open_uri, prefix + key))
+                               digests.get(key), functools.partial(store.open, prefix + key))
     return out
 
 

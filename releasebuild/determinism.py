@@ -99,7 +99,8 @@ def _rerun(engine: Engine, spec: StepSpec, cached: StepResult, results: dict[str
     tmp_root.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(dir=tmp_root, prefix="determinism-"))
     try:
-        returned = run_step(spec, workdir, engine.views(spec, results), engine.input_paths(spec, results), sources)
+        returned = run_step(spec, workdir, engine.env.store, engine.views(spec, results),
+                            engine.input_paths(spec, results), sources)
         if not isinstance(returned, tuple):
             return RuleCheck(name, "failed", f"the rerun failed where the cached run succeeded: {returned.message}")
         outputs = [_compare(output, cached.files[output], Path(path), ref, engine)

@@ -29,6 +29,8 @@ from releasebuild.staleness import StaleReason
 from releasebuild.steps.base import STATS, FileRef, SourceFile, StepContext, StepResult, StepSpec
 from releasebuild.steps.registry import step_kind
 from releasebuild.store.cas import ActionCache, ContentStore, SharedCache
+from releasebuild.store.io import Stores
+from releasebuild.store.io import default as default_stores
 from releasebuild.store.root import ReleaseRoot
 
 
@@ -40,14 +42,15 @@ class RunEnv:
     root: ReleaseRoot
     blocked_dir: Path
     shared_cache: SharedCache | None = None  # the shared cache's tiers, if any
+    store: Stores = field(default_factory=default_stores)  # where sources, tiers and the root are read and written
     cas: ContentStore = field(init=False)
     actions: ActionCache = field(init=False)
     fingerprints: FingerprintCache = field(init=False)
 
     def __post_init__(self) -> None:
-        self.cas = ContentStore(self.cache_dir, self.shared_cache)
+        self.cas = ContentStore(self.cache_dir, self.shared_cache, self.store)
         self.actions = ActionCache(self.cache_dir, self.cas)
-        self.fingerprints = FingerprintCache(self.cache_dir / "fingerprints.json")
+        self.fingerprints = FingerprintCache(self.cache_dir / "fingerprints.json", self.store)
 
 
 @dataclass
@@ -226,7 +229,7 @@ class Engine:
     def _context(self, spec: StepSpec, results: dict[str, StepResult], sources: list[SourceFile],
                  workdir: Path) -> StepContext:
         return StepContext(spec, workdir, self.views(spec, results), self.input_paths(spec, results),
-                           sources, env=self.env)
+                           sources, env=self.env, store=self.env.store)
 
     @staticmethod
     def views(spec: StepSpec, results: dict[str, StepResult]) -> dict[str, StepResult]:
@@ -398,7 +401,7 @@ class _Walk:
             from concurrent.futures import ProcessPoolExecutor
 
             self.pool = ProcessPoolExecutor(max_workers=self.jobs or os.cpu_count() or 1)
-        self.running[self.pool.submit(fn, self.engine.spec(job.step_id), job.workdir, *args)] = job
+        self.running[self.pool.submit(fn, self.engine.spec(job.step_id), job.workdir, self.env.store, *args)] = job
 
     def _workdir(self) -> Path:
         return Path(tempfile.mkdtemp(dir=self.tmp_root, prefix="step-"))
@@ -455,12 +458,13 @@ class _WorkerError:
     message: str
 
 
-def run_step(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult], input_paths: dict[str, dict[str, Path]],
-             sources: list[SourceFile], phase: str = "run",
+def run_step(spec: StepSpec, workdir: Path, store: Stores, inputs: dict[str, StepResult],
+             input_paths: dict[str, dict[str, Path]], sources: list[SourceFile], phase: str = "run",
              memo: dict[str, Path] | None = None) -> Executed | _WorkerError:
-    """Runs in a worker process. Errors come back as values: custom exceptions do not always survive pickling."""
+    """Runs in a worker process, with the run's store (pickled: its settings, not its connections). Errors come
+    back as values: custom exceptions do not always survive pickling."""
     try:
-        return _execute(StepContext(spec, workdir, inputs, input_paths, sources, memo=memo or {}), phase)
+        return _execute(StepContext(spec, workdir, inputs, input_paths, sources, memo=memo or {}, store=store), phase)
     except ReleaseBuildError as exc:
         return _WorkerError(str(exc))
     except Exception as exc:  # a bug or bad data inside a step: report it with its origin
@@ -468,15 +472,15 @@ def run_step(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult], input
         return _WorkerError(f"{type(exc).__name__}: {exc}\n{tail}")
 
 
-def run_map(spec: StepSpec, workdir: Path, source: SourceFile) -> Executed | _WorkerError:
+def run_map(spec: StepSpec, workdir: Path, store: Stores, source: SourceFile) -> Executed | _WorkerError:
     """Runs in a worker process: one source file of a per-source step."""
-    return run_step(spec, workdir, {}, {}, [source], phase="map")
+    return run_step(spec, workdir, store, {}, {}, [source], phase="map")
 
 
 def _run_effect(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult],
                 input_paths: dict[str, dict[str, Path]], sources: list[SourceFile], env: RunEnv) -> Any:
     try:
-        return _execute(StepContext(spec, workdir, inputs, input_paths, sources, env=env))
+        return _execute(StepContext(spec, workdir, inputs, input_paths, sources, env=env, store=env.store))
     except ReleaseBuildError as exc:
         return exc
     except Exception as exc:  # I/O failing mid-publish, typically: the step fails, the walk goes on

@@ -18,13 +18,16 @@ from releasebuild.errors import SourceError
 from releasebuild.keys import file_digest
 from releasebuild.steps.base import FileRef, SourceFile, StepResult, StepSpec
 from releasebuild.steps.rule import rule_step_id
+from releasebuild.store.backends import FileInfo, Store, is_local
 from releasebuild.store.cas import ContentStore, write_atomic
-from releasebuild.store.io import FileInfo, expand, is_local, open_uri
 
 
 class FingerprintCache:
-    def __init__(self, path: Path):
+    """Content digests of source files, kept while their listing metadata (size, mtime or ETag) is unchanged."""
+
+    def __init__(self, path: Path, store: Store):
         self._path = path
+        self.store = store  # where the sources are listed and read
         try:
             self._entries: dict[str, Any] = json.loads(path.read_bytes())
         except (FileNotFoundError, ValueError):
@@ -39,7 +42,7 @@ class FingerprintCache:
         if entry and entry["size"] == info.size and entry["token"] == info.token:
             known: str = entry["digest"]
             return known
-        with open_uri(info.uri) as fh:
+        with self.store.open(info.uri) as fh:
             value = file_digest(fh)
         self.hashed.append(info.uri)
         self._entries[info.uri] = {"size": info.size, "token": info.token, "digest": value}
@@ -58,7 +61,7 @@ def source_files(spec: StepSpec, cache: FingerprintCache, results: dict[str, Ste
     A `rule:` pattern names outputs of a rule in `results` (files of the content store, by their SHA-256); without
     `results` such patterns are left out (a rule's outputs are known once it has run)."""
     files: dict[str, SourceFile] = {}
-    for declared, infos in source_matches(spec):
+    for declared, infos in source_matches(spec, cache.store):
         if not infos:
             raise SourceError(f"{_owner(spec)}: source '{declared}' matches no file")
         for info in infos:
@@ -96,11 +99,11 @@ def _owner(spec: StepSpec) -> str:
     return f"family '{spec.family}'" if spec.family else f"step {spec.id}"
 
 
-def source_matches(spec: StepSpec) -> list[tuple[str, list[FileInfo]]]:
+def source_matches(spec: StepSpec, store: Store) -> list[tuple[str, list[FileInfo]]]:
     """Each declared source pattern with the files it matches (listing metadata only, no content read); `rule:`
     patterns are not files (see rule_matches)."""
     base_dir = Path(spec.source_dir)
-    return [(declared, expand(declared if not is_local(declared) or os.path.isabs(declared)
+    return [(declared, store.expand(declared if not is_local(declared) or os.path.isabs(declared)
                               else str(base_dir / declared)))
             for declared in spec.sources if split_rule_ref(declared) is None]
 
@@ -120,13 +123,13 @@ def rule_matches(spec: StepSpec, results: dict[str, StepResult]
     return found
 
 
-def source_evidence(spec: StepSpec, results: dict[str, StepResult]
+def source_evidence(spec: StepSpec, results: dict[str, StepResult], store: Store
                     ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """What a family's sources match now, for the coverage matrix: ([{name, bytes}], patterns matching nothing,
     `rule:` patterns whose rule has no result yet)."""
     found: dict[str, int] = {}
     unmatched = []
-    for declared, infos in source_matches(spec):
+    for declared, infos in source_matches(spec, store):
         if not infos:
             unmatched.append(declared)
         for info in infos:

@@ -14,18 +14,19 @@ from releasebuild.config.models import SPLITS
 from releasebuild.data_changes import EMPTY, compare, from_published
 from releasebuild.errors import StorageError
 from releasebuild.store import io
+from releasebuild.store.backends import Store
 
 
-def _document(prefix: str, key: str) -> dict[str, Any]:
-    data = io.read_bytes(prefix + key)
+def _document(store: Store, prefix: str, key: str) -> dict[str, Any]:
+    data = store.read(prefix + key)
     if data is None:
         raise StorageError(f"{prefix} has no {key}: not a published release")
     document: dict[str, Any] = json.loads(data)
     return document
 
 
-def _optional(prefix: str, key: str) -> dict[str, Any] | None:
-    data = io.read_bytes(prefix + key)
+def _optional(store: Store, prefix: str, key: str) -> dict[str, Any] | None:
+    data = store.read(prefix + key)
     return json.loads(data) if data is not None else None
 
 
@@ -35,13 +36,14 @@ def _moved(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]
             if before.get(name) != after.get(name)}
 
 
-def diff_releases(a: str, b: str) -> dict[str, Any]:
+def diff_releases(a: str, b: str, store: Store | None = None) -> dict[str, Any]:
+    store = store if store is not None else io.default()
     a, b = (uri if uri.endswith("/") else uri + "/" for uri in (a, b))
-    manifests = [_document(prefix, "manifest.json") for prefix in (a, b)]
-    snapshots = [snapshot_of_published(manifest, _document(prefix, "curriculum.json"),
-                                       _document(prefix, "gates/summary.json"))
+    manifests = [_document(store, prefix, "manifest.json") for prefix in (a, b)]
+    snapshots = [snapshot_of_published(manifest, _document(store, prefix, "curriculum.json"),
+                                       _document(store, prefix, "gates/summary.json"))
                  for prefix, manifest in zip((a, b), manifests, strict=True)]
-    data = [from_published(prefix, manifest, _optional(prefix, "gates/distribution.json"))
+    data = [from_published(prefix, manifest, _optional(store, prefix, "gates/distribution.json"), store)
             for prefix, manifest in zip((a, b), manifests, strict=True)]
     families: dict[str, Any] = {}
     stats: dict[str, Any] = {}

@@ -22,7 +22,8 @@ from releasebuild.errors import AccessDenied
 from releasebuild.keys import merkle_root
 from releasebuild.loader.release import MANIFEST, NotAReleaseError, PublishedRelease, release_prefix
 from releasebuild.loader.shards import Scan, scan
-from releasebuild.store import io
+from releasebuild.store.backends import STREAM_BLOCK, Store, storage_errors
+from releasebuild.store.io import Stores
 
 # The check groups, in the order they run and are reported.
 CHECKS = ("manifest", "schema", "artifacts", "root_digest", "unlisted", "records", "gates", "restricted")
@@ -79,13 +80,13 @@ class VerifyReport:
         }
 
 
-def verify_release(uri: str, jobs: int = 8) -> VerifyReport:
+def verify_release(uri: str, jobs: int = 8, store: Stores | None = None) -> VerifyReport:
     """Verify the release at `uri` (its prefix, with or without a trailing slash, or its manifest.json).
 
     Mismatches are findings in the report; only a store that cannot be reached (StorageError) raises."""
     prefix = release_prefix(uri)
     try:
-        release = PublishedRelease(prefix)
+        release = PublishedRelease(prefix, store)
     except NotAReleaseError as exc:
         return _unreadable(prefix, exc.reason)
     report = VerifyReport(prefix, release.version, checked=dict.fromkeys(CHECKS, 0))
@@ -136,15 +137,15 @@ def _check_schema(manifest: dict[str, Any], report: VerifyReport) -> bool:
     return not errors
 
 
-def _stream(uri: str) -> Scan:
+def _stream(store: Store, uri: str) -> Scan:
     """SHA-256, size and lines of one object, streamed; FileNotFoundError if absent."""
-    with io.storage_errors(uri, "read"), io.open_uri(uri, io.STREAM_BLOCK) as fh:
+    with storage_errors(uri, "read"), store.open(uri, STREAM_BLOCK) as fh:
         return scan(fh)
 
 
-def _stream_or_none(uri: str) -> Scan | None:
+def _stream_or_none(store: Store, uri: str) -> Scan | None:
     try:
-        return _stream(uri)
+        return _stream(store, uri)
     except FileNotFoundError:
         return None
 
@@ -161,7 +162,7 @@ def _compare(report: VerifyReport, check: str, key: str, entry: dict[str, Any], 
 def _check_artifacts(release: PublishedRelease, report: VerifyReport, pool: ThreadPoolExecutor) -> None:
     """Each listed object's size and SHA-256; a shard's lines against its `records` too (counted while hashing)."""
     artifacts = sorted(release.manifest["artifacts"], key=lambda art: art["key"])
-    found = pool.map(lambda art: _stream_or_none(release.uri(art["key"])), artifacts)
+    found = pool.map(lambda art: _stream_or_none(release.store, release.uri(art["key"])), artifacts)
     for art, read in zip(artifacts, found, strict=True):
         report.count("artifacts")
         _compare(report, "artifacts", art["key"], art, read)
@@ -183,15 +184,15 @@ def _check_root_digest(manifest: dict[str, Any], report: VerifyReport) -> None:
 def _check_unlisted(release: PublishedRelease, report: VerifyReport) -> None:
     """Objects under the prefix the manifest does not name: a reader who trusts the manifest never sees them."""
     listed = {art["key"] for art in release.manifest["artifacts"]} | {MANIFEST}
-    for key in _list_objects(release.prefix):
+    for key in _list_objects(release.store, release.prefix):
         report.count("unlisted")
         if key not in listed:
             report.find("unlisted", key, "unlisted object: under the release prefix but not in the manifest")
 
 
-def _list_objects(prefix: str) -> list[str]:
+def _list_objects(store: Store, prefix: str) -> list[str]:
     """Every object under a prefix, relative to it, sorted (no directory markers)."""
-    return [key for key in io.list_files(prefix) if not key.endswith("/")]
+    return [key for key in store.list_files(prefix) if not key.endswith("/")]
 
 
 def _check_records(manifest: dict[str, Any], report: VerifyReport) -> None:
@@ -228,7 +229,7 @@ def _check_gates(release: PublishedRelease, report: VerifyReport) -> None:
     """No blocking gate failed, by gates/summary.json and by the manifest, and the two agree; warn gates pass."""
     gates = release.manifest["gates"]
     summary_key = gates["summary"]
-    data = io.read_bytes(release.uri(summary_key))  # a small object, hash-checked with the artifacts
+    data = release.store.read(release.uri(summary_key))  # a small object, hash-checked with the artifacts
     entries: dict[str, dict[str, Any]] = {}
     if data is not None:  # absent: the artifact check reports it; the manifest's results still count
         try:
@@ -270,7 +271,7 @@ def _check_restricted(release: PublishedRelease, report: VerifyReport, pool: Thr
                                                         "prefix is not laid out as <root>/releases/<version>")
         return
     keys = [f"{restricted['prefix']}{entry['key']}" for entry in files]
-    found = pool.map(lambda key: _stream_restricted(f"{release.root}/{key}"), keys)
+    found = pool.map(lambda key: _stream_restricted(release.store, f"{release.root}/{key}"), keys)
     for key, entry, (read, denied) in zip(keys, files, found, strict=True):
         report.count("restricted")
         if denied:
@@ -279,10 +280,10 @@ def _check_restricted(release: PublishedRelease, report: VerifyReport, pool: Thr
             _compare(report, "restricted", key, entry, read)
 
 
-def _stream_restricted(uri: str) -> tuple[Scan | None, bool]:
+def _stream_restricted(store: Store, uri: str) -> tuple[Scan | None, bool]:
     """(what was read, or None if absent; whether access was denied)."""
     try:
-        return _stream_or_none(uri), False
+        return _stream_or_none(store, uri), False
     except (PermissionError, AccessDenied):
         return None, True
 

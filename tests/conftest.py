@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from releasebuild.store import io
 from releasebuild.testing import LocalS3Server, ReleaseFixture, conversation, make_release, parse_access_line
 
 
@@ -70,8 +69,6 @@ def s3_server(moto_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Serve
     monkeypatch.setenv("OVH_S3_REGION", "us-east-1")
     monkeypatch.setenv("OVH_S3_ACCESS_KEY", S3_ACCESS_KEY)
     monkeypatch.setenv("OVH_S3_SECRET_KEY", S3_SECRET_KEY)
-    io._FILESYSTEMS.clear()  # settings are read when the filesystem is made
     moto_server.client().create_bucket(Bucket=S3_BUCKET)
     moto_server.requests.clear()
     yield moto_server
-    io._FILESYSTEMS.clear()

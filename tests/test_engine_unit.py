@@ -1,4 +1,6 @@
-"""The engine on its own, with toy step kinds and hand-made specs: no release, no definition, no NER.
+"""The engine on its own, with toy step kinds and hand-made specs: no release, no definition, no NER, and no
+store but memory (sources, the release root and the effects' targets are mem:// objects; only the content
+store's cache is on disk, as it always is).
 
 What it must do whatever the steps are: run a cold graph, serve an unchanged one from cache, rerun only what an
 edit touches and stop there when a rerun step's output did not change (early cutoff), and when a step fails, skip
@@ -17,6 +19,7 @@ from releasebuild.engine import ApplyOutcome, Engine, RunEnv
 from releasebuild.staleness import StaleReason
 from releasebuild.steps import registry
 from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.store.io import Stores
 from releasebuild.store.root import ReleaseRoot
 
 pytestmark = pytest.mark.unit
@@ -58,7 +61,8 @@ class Boom(Step):
 
 
 class Mark(Step):
-    """An effect: puts its dependency's text at a path outside the cache, and checks for itself whether it is there."""
+    """An effect: puts its dependency's text in the store, outside the cache, and checks for itself whether it is
+    there."""
 
     kind = "toy_mark"
     code_version = "1"
@@ -66,13 +70,12 @@ class Mark(Step):
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        Path(ctx.params["target"]).write_text(_text_of_dep(ctx), encoding="utf-8")
+        ctx.store.write(ctx.params["target"], _text_of_dep(ctx).encode("utf-8"))
         return {}
 
     @staticmethod
     def check(ctx: StepContext) -> tuple[StaleReason, str]:
-        target = Path(ctx.params["target"])
-        if target.exists() and target.read_text(encoding="utf-8") == _text_of_dep(ctx):
+        if ctx.store.read(ctx.params["target"]) == _text_of_dep(ctx).encode("utf-8"):
             return StaleReason.UP_TO_DATE, "in place"
         return StaleReason.NOT_PUBLISHED, "not in place"
 
@@ -87,7 +90,7 @@ class CountLines(Step):
     @staticmethod
     def map(ctx: StepContext) -> dict[str, Any]:
         (source,) = ctx.sources
-        return {"lines": len(Path(source.uri).read_text(encoding="utf-8").splitlines())}
+        return {"lines": len((ctx.store.read(source.uri) or b"").splitlines())}
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -103,8 +106,9 @@ def _text_of_dep(ctx: StepContext) -> str:
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunEnv:
     for kind in (Emit, Shout, Boom, Mark, CountLines):
         monkeypatch.setitem(registry.FIXED_KINDS, kind.kind, kind)
-    return RunEnv(cache_dir=tmp_path / "cache", root=ReleaseRoot(str(tmp_path / "root")),
-                  blocked_dir=tmp_path / "blocked")
+    store = Stores()
+    return RunEnv(cache_dir=tmp_path / "cache", root=ReleaseRoot("mem://root", store=store),
+                  blocked_dir=tmp_path / "blocked", store=store)
 
 
 def chain(text: str, note: str = "") -> list[StepSpec]:
@@ -157,30 +161,31 @@ def test_a_failed_step_skips_its_dependents_and_nothing_else(env: RunEnv) -> Non
     assert statuses(again)["b/boom"] == "failed" and statuses(again)["a/emit"] == "cached"
 
 
-def test_an_effect_decides_for_itself_whether_it_is_in_place(env: RunEnv, tmp_path: Path) -> None:
-    target = tmp_path / "published.txt"
-    specs = [*chain("hello"), StepSpec("a/mark", Mark.kind, {"target": str(target)}, ("a/shout",),
+def test_an_effect_decides_for_itself_whether_it_is_in_place(env: RunEnv) -> None:
+    target = "mem://published/text.txt"
+    specs = [*chain("hello"), StepSpec("a/mark", Mark.kind, {"target": target}, ("a/shout",),
                                        reads={"a/shout": ("text.json",)})]
     cold = run(specs, env)
-    assert statuses(cold)["a/mark"] == "ran" and target.read_text(encoding="utf-8") == "HELLO"
+    assert statuses(cold)["a/mark"] == "ran" and env.store.read(target) == b"HELLO"
     warm = run(specs, env, cold)
     assert statuses(warm) == {"a/emit": "cached", "a/shout": "cached", "a/mark": "cached"}
-    target.unlink()  # the world changed outside the cache: only the effect runs again
+    env.store.remove([target])  # the world changed outside the cache: only the effect runs again
     repaired = run(specs, env, warm)
     assert statuses(repaired) == {"a/emit": "cached", "a/shout": "cached", "a/mark": "ran"}
-    assert target.read_text(encoding="utf-8") == "HELLO"
+    assert env.store.read(target) == b"HELLO"
 
 
-def test_a_per_source_step_maps_only_the_files_that_changed_and_combines_them_all(env: RunEnv, tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    data.mkdir()
+def test_a_per_source_step_maps_only_the_files_that_changed_and_combines_them_all(env: RunEnv) -> None:
+    """The sources are objects of the memory store, fingerprinted by their ETags and read in worker processes
+    (which get the store with the job)."""
     for name, lines in (("a.txt", 3), ("b.txt", 5), ("c.txt", 7)):
-        (data / name).write_text("row\n" * lines, encoding="utf-8")
-    specs = [StepSpec("f/count", CountLines.kind, {}, (), sources=("data/*.txt",), source_dir=str(tmp_path))]
+        env.store.write(f"mem://data/{name}", b"row\n" * lines)
+    env.store.write("mem://data/other.csv", b"not matched\n")
+    specs = [StepSpec("f/count", CountLines.kind, {}, (), sources=("mem://data/*.txt",))]
     cold = run(specs, env)
     assert cold.error is None and cold.results["f/count"].meta["lines"] == 15
     assert {step.id: step.sources for step in cold.steps}["f/count"] == {"mapped": 3, "cached": 0}
-    (data / "b.txt").write_text("row\n" * 6, encoding="utf-8")
+    env.store.write("mem://data/b.txt", b"row\n" * 6)
     edited = run(specs, env, cold)
     assert edited.results["f/count"].meta["lines"] == 16
     assert {step.id: step.sources for step in edited.steps}["f/count"] == {"mapped": 1, "cached": 2}

@@ -11,6 +11,7 @@ import pytest
 
 import releasebuild.store.root
 from releasebuild import api
+from releasebuild.store.backends import LocalStore
 from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
 
 FAMILY_STEPS = ("ingest", "privacy", "fingerprint", "split", "export", "provenance", "stats", "bias")
@@ -62,12 +63,12 @@ def test_noop_apply_runs_nothing_and_reads_no_source(small_release: ReleaseFixtu
     apply(small_release)
     opened: list[str] = []
 
-    def refuse(uri: str) -> Any:
+    def refuse(store: LocalStore, uri: str, block_size: int | None = None) -> Any:
         opened.append(uri)
-        raise AssertionError(f"source read on a no-op apply: {uri}")
+        raise AssertionError(f"object read on a no-op apply: {uri}")
 
-    monkeypatch.setattr("releasebuild.fingerprints.open_uri", refuse)
-    monkeypatch.setattr("releasebuild.steps.ingest.open_uri", refuse)
+    monkeypatch.setattr(LocalStore, "open", refuse)  # how fingerprints and steps read a source
+    monkeypatch.setattr(LocalStore, "download", refuse)  # how a rule stages one
     report = apply(small_release)
     assert ran(report) == set()
     assert {step["status"] for step in report["steps"]} == {"cached"}

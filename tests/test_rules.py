@@ -412,13 +412,14 @@ def test_the_sandbox_mirrors_the_repository_however_far_inputs_reach(tmp_path: P
     needs (padded when the real one is shallower), and they are read-only copies."""
     from releasebuild.steps.base import SourceFile
     from releasebuild.steps.rule import stage
+    from releasebuild.store.backends import LocalStore
 
     script = tmp_path / "gen.py"
     script.write_text("print('hi')\n")
     inputs = [SourceFile("../tools/gen.py", str(script), "xxh3_128:0", 12),
               SourceFile("../../../../../../shared/gen.py", str(script), "xxh3_128:0", 12),
               SourceFile("rule:other/out/a.jsonl", str(script), "sha256:0", 12)]
-    sandbox = stage("r", tmp_path / "work", Path("/repo/families"), inputs, ["b.jsonl"])
+    sandbox = stage("r", tmp_path / "work", Path("/repo/families"), inputs, ["b.jsonl"], LocalStore())
     assert sandbox.cwd.relative_to(sandbox.root).as_posix() == "_/_/_/_/repo/families"
     assert (sandbox.cwd / "../tools/gen.py").resolve().read_text() == "print('hi')\n"
     assert (sandbox.root / "shared/gen.py").is_file() and (sandbox.cwd / "out/a.jsonl").is_file()

@@ -19,6 +19,7 @@ from conftest import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, S3Server
 from releasebuild import api, cli
 from releasebuild.errors import Refused
 from releasebuild.review import commands
+from releasebuild.store.root import ReleaseRoot
 from releasebuild.testing import ReleaseFixture, conversation, make_release, parse_access_line
 
 ROOT = f"s3://{S3_BUCKET}/exports"
@@ -382,23 +383,15 @@ def test_missing_credentials_and_a_wrong_endpoint_give_clear_errors(s3_release: 
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # fail fast: retries are for transient errors
     monkeypatch.delenv("OVH_S3_ACCESS_KEY")
     monkeypatch.delenv("OVH_S3_SECRET_KEY")
-    _reset_filesystems()
     assert cli.main(["plan", str(s3_release.release_yaml)]) == 1
     assert "no S3 credentials found: set OVH_S3_ACCESS_KEY and OVH_S3_SECRET_KEY" in capsys.readouterr().err
     monkeypatch.setenv("OVH_S3_ACCESS_KEY", S3_ACCESS_KEY)
     monkeypatch.setenv("OVH_S3_SECRET_KEY", S3_SECRET_KEY)
     monkeypatch.setenv("OVH_S3_ENDPOINT", "http://127.0.0.1:9")  # the discard port: nothing listens
-    _reset_filesystems()
     assert cli.main(["plan", str(s3_release.release_yaml)]) == 1
     err = capsys.readouterr().err
     assert "cannot reach the S3 endpoint http://127.0.0.1:9: check OVH_S3_ENDPOINT" in err
     assert S3_SECRET_KEY not in err
-
-
-def _reset_filesystems() -> None:
-    from releasebuild.store import io
-
-    io._FILESYSTEMS.clear()
 
 
 def test_s3_sources_with_a_local_root_publish_locally(s3_release: ReleaseFixture, s3_server: S3Server) -> None:
@@ -431,7 +424,7 @@ def test_a_held_root_refuses_a_second_apply_until_unlocked(s3_release: ReleaseFi
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     from releasebuild.store import root_lock
 
-    with root_lock.holding(ROOT, ttl_seconds=-1):  # held, and already past its expiry: stale
+    with root_lock.holding(ReleaseRoot(ROOT), ttl_seconds=-1):  # held, and already past its expiry: stale
         assert cli.main(["apply", str(s3_release.release_yaml), "--json"]) == 4
         error = json.loads(capsys.readouterr().out)["error"]
         assert f"another apply holds {ROOT}" in error and "stale" in error and "releasebuild unlock" in error
@@ -441,7 +434,7 @@ def test_a_held_root_refuses_a_second_apply_until_unlocked(s3_release: ReleaseFi
         assert cli.main(["apply", str(s3_release.release_yaml), "--json"]) == 0
         capsys.readouterr()
     # The broken holder's exit does not delete the lock of whoever holds the root now; none is left behind.
-    assert root_lock.read_holder(ROOT) is None
+    assert root_lock.read_holder(ReleaseRoot(ROOT)) is None
     assert PREFIX + "manifest.json" in s3_server.keys(PREFIX)
 
 
@@ -479,9 +472,7 @@ def test_injected_s3_faults_are_retried_and_give_identical_artifacts(s3_release:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "10")
     with FaultyProxy(s3_server.endpoint, every=12) as proxy:
         monkeypatch.setenv("OVH_S3_ENDPOINT", proxy.endpoint)
-        _reset_filesystems()
         report = api.apply(s3_release.release_yaml, faulty_root, jobs=2)
-        _reset_filesystems()
     assert report.outcome.error is None, report.outcome.error
     assert all(count > 0 for count in proxy.faults.values()), proxy.faults  # every kind of fault happened
     assert report.to_json()["root_digest"] == clean["root_digest"]
@@ -514,7 +505,7 @@ def test_an_apply_killed_while_publishing_leaves_no_manifest_and_the_next_apply_
     assert held, "the apply never reached publishing"
     written = s3_server.keys(PREFIX)
     assert len(written) == 2 and PREFIX + "manifest.json" not in written  # objects, but nothing committed
-    assert root_lock.read_holder(ROOT) is not None  # the killed apply's lock is left behind
+    assert root_lock.read_holder(ReleaseRoot(ROOT)) is not None  # the killed apply's lock is left behind
 
     report = apply(s3_release)  # its holder is gone from this host: the lock is taken over
     assert ran(report) == {"release/publish"}  # every finished step came from the cache
@@ -526,7 +517,7 @@ def test_an_apply_killed_while_publishing_leaves_no_manifest_and_the_next_apply_
         assert hashlib.sha256(body).hexdigest() == art["sha256"]
     assert sorted(s3_server.keys(PREFIX)) == sorted([PREFIX + "manifest.json"] + [PREFIX + a["key"]
                                                                                   for a in manifest["artifacts"]])
-    assert root_lock.read_holder(ROOT) is None
+    assert root_lock.read_holder(ReleaseRoot(ROOT)) is None
 
 
 def test_a_cache_filled_for_another_root_is_pushed_to_the_shared_tier(s3_release: ReleaseFixture,
@@ -548,12 +539,14 @@ def test_a_large_upload_goes_in_parts_and_is_verified_on_arrival(s3_server: S3Se
     from faulty_proxy import FaultyProxy
 
     from releasebuild.errors import StorageError
-    from releasebuild.store import io
+    from releasebuild.store import backends
+    from releasebuild.store.io import Stores
 
-    monkeypatch.setattr(io, "PART_BYTES", 5 * 2**20)  # S3's smallest part, so the test moves 11 MiB, not 110
+    monkeypatch.setattr(backends, "PART_BYTES", 5 * 2**20)  # S3's smallest part, so the test moves 11 MiB, not 110
+    store = Stores()  # S3 settings from the environment at each use: the proxy below gets its own connections
     big = tmp_path / "shard.jsonl"
     big.write_bytes(os.urandom(11 * 2**20))
-    io.upload(str(big), f"s3://{S3_BUCKET}/big")
+    store.upload(str(big), f"s3://{S3_BUCKET}/big")
     head = s3_server.client().head_object(Bucket=S3_BUCKET, Key="big")
     assert head["ETag"].strip('"').endswith("-3")  # three parts
     body = s3_server.client().get_object(Bucket=S3_BUCKET, Key="big")["Body"].read()
@@ -562,10 +555,8 @@ def test_a_large_upload_goes_in_parts_and_is_verified_on_arrival(s3_server: S3Se
     # A network path that damages the second part (and strips the checksums that would tell the server).
     with FaultyProxy(s3_server.endpoint, every=0, corrupt=lambda method, path: "partNumber=2" in path) as proxy:
         monkeypatch.setenv("OVH_S3_ENDPOINT", proxy.endpoint)
-        _reset_filesystems()
         with pytest.raises(StorageError, match="did not arrive intact after 3 attempts"):
-            io.upload(str(big), f"s3://{S3_BUCKET}/damaged")
-        _reset_filesystems()
+            store.upload(str(big), f"s3://{S3_BUCKET}/damaged")
     assert proxy.corrupted == 3
     assert "damaged" not in s3_server.keys()  # no damaged object is left for a reader
 

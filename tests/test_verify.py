@@ -14,7 +14,7 @@ from conftest import S3_BUCKET, S3Server
 
 from releasebuild import api, cli
 from releasebuild.errors import EXIT_ERROR, EXIT_GATE_BLOCKED, EXIT_OK
-from releasebuild.store import io
+from releasebuild.store.backends import LocalStore
 from releasebuild.testing import conversation, make_release
 
 VERSION = "v2026-11-23"
@@ -235,14 +235,14 @@ def test_restricted_files_are_checked_and_access_denied_only_warns(published_roo
     assert [(key, what.split(":")[0]) for key, what in findings(report)] == [(first, "size mismatch"),
                                                                              (second, "missing")]
     shutil.copytree(published_root / "restricted", root / "restricted", dirs_exist_ok=True)
-    real_open = io.open_uri
+    real_open = LocalStore.open
 
-    def denied(uri: str, block_size: int | None = None) -> IO[bytes]:
+    def denied(self: LocalStore, uri: str, block_size: int | None = None) -> IO[bytes]:
         if "/restricted/" in uri:
             raise PermissionError(13, "Permission denied", uri)
-        return real_open(uri, block_size)
+        return real_open(self, uri, block_size)
 
-    monkeypatch.setattr(io, "open_uri", denied)
+    monkeypatch.setattr(LocalStore, "open", denied)
     code, report = verify(prefix_of(root), capsys)
     assert code == EXIT_OK, report["findings"]
     denials = [w for w in report["warnings"] if w["check"] == "restricted"]
@@ -312,7 +312,6 @@ def test_an_unreachable_store_is_an_error_not_a_mismatch(s3_server: S3Server, ca
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OVH_S3_ENDPOINT", "http://127.0.0.1:9")  # the discard port: nothing listens
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    io._FILESYSTEMS.clear()
     code = cli.main(["verify", f"s3://{S3_BUCKET}/exports/releases/{VERSION}", "--json"])
     captured = capsys.readouterr()
     assert code == EXIT_ERROR

@@ -77,7 +77,7 @@ def unlock(path: Path, root: str | None = None) -> tuple[str, Holder | None]:
     from releasebuild.store import root_lock
 
     project = open_project(path, root)
-    return project.root.uri, root_lock.unlock(project.root.uri)
+    return project.root.uri, root_lock.unlock(project.root)
 
 
 @contextmanager
@@ -88,5 +88,5 @@ def _root_lock(root: ReleaseRoot, wait_seconds: float) -> Iterator[None]:
         return
     from releasebuild.store import root_lock  # only remote roots pay for its imports
 
-    with root_lock.holding(root.uri, wait_seconds):
+    with root_lock.holding(root, wait_seconds):
         yield

@@ -22,7 +22,7 @@ def coverage(path: Path, root: str | None = None) -> dict[str, Any]:
     rows = []
     for name in sorted(project.definition.families):
         spec = engine.spec(ids.family_step(name, ids.INGEST))
-        sources, unmatched, pending = source_evidence(spec, rules)
+        sources, unmatched, pending = source_evidence(spec, rules, project.env.store)
         records = None
         if sources and not unmatched and not pending:
             cached = engine.evaluate(spec, rules).result

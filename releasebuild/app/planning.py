@@ -26,7 +26,6 @@ from releasebuild.review.judge import stale_reasons
 from releasebuild.steps import ids
 from releasebuild.steps.base import StepResult
 from releasebuild.steps.ingest import SOURCES
-from releasebuild.store.io import read_bytes
 
 
 def signoff_changes(project: Project, results: dict[str, StepResult]) -> list[Change]:
@@ -157,15 +156,16 @@ def load_baseline(project: Project, against: str | None, engine: Engine, recorde
     if against == PUBLISHED:
         against = _published_baseline(project)
     prefix = against if against.endswith("/") else against + "/"
-    documents = {name: read_bytes(prefix + name) for name in ("manifest.json", "curriculum.json",
+    documents = {name: project.env.store.read(prefix + name) for name in ("manifest.json", "curriculum.json",
                                                               "gates/summary.json")}
     missing = [name for name, data in documents.items() if data is None]
     if missing:
         raise StorageError(f"--against {against}: not a release.yaml, a git:<rev>, or a published release "
                            f"(missing {', '.join(missing)})")
     manifest, curriculum, summary = (json.loads(data or b"") for data in documents.values())
-    distribution = read_bytes(prefix + "gates/distribution.json")
-    data = from_published(prefix, manifest, json.loads(distribution) if distribution is not None else None)
+    distribution = project.env.store.read(prefix + "gates/distribution.json")
+    data = from_published(prefix, manifest, json.loads(distribution) if distribution is not None else None,
+                          project.env.store)
     return f"{manifest['version']} at {prefix}", snapshot_of_published(manifest, curriculum, summary), data
 
 

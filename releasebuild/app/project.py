@@ -24,8 +24,9 @@ from releasebuild.review.load import LoadedSignoff, load_signoffs
 from releasebuild.review.sampling import METHOD
 from releasebuild.steps.base import StepResult, StepSpec
 from releasebuild.store import s3
+from releasebuild.store.backends import is_local
 from releasebuild.store.cas import SharedCache
-from releasebuild.store.io import is_local
+from releasebuild.store.io import default as default_stores
 from releasebuild.store.previous import PreviousRelease, find_previous
 from releasebuild.store.root import RESTRICTED, ReleaseRoot
 
@@ -113,9 +114,10 @@ def open_project(path: Path, root: str | None = None, check_signoffs: bool = Tru
     base = definition.base_dir
     cache_dir = base / (definition.release.cache or f"{STATE_DIR}/cache")  # an absolute cache path wins
     root_uri = resolve_root(definition, root)
-    release_root = ReleaseRoot(root_uri, protected=definition.release.root.protected)
+    store = default_stores()
+    release_root = ReleaseRoot(root_uri, protected=definition.release.root.protected, store=store)
     env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked",
-                 shared_cache=shared_cache(definition, root_uri))
+                 shared_cache=shared_cache(definition, root_uri), store=store)
     previous = find_previous(release_root, definition.release.version, definition.release.previous)
     specs = build_specs(definition, previous, release_root.protected)
     return Project(definition, release_root, env, specs, previous, signoffs)

@@ -53,14 +53,12 @@ def listed(path: Path) -> list[dict[str, Any]]:
 
 def previous_report(ctx: Any, gate: str, format_version: int) -> tuple[dict[str, Any] | None, str]:
     """The previous release's report of this gate (the step's only source), or None with why nothing is compared."""
-    from releasebuild.store.io import open_uri
-
     known = ctx.params["previous"]
     if known is None:
         return None, "no previous release: nothing compared"
     if not ctx.sources:
         return None, f"previous release {known['version']} published no {gate} report: nothing compared"
-    with open_uri(ctx.sources[0].uri) as fh:
+    with ctx.store.open(ctx.sources[0].uri) as fh:
         report = json.load(fh)
     if report.get("format_version") != format_version:
         return None, (f"previous release {known['version']}'s {gate} report has format "

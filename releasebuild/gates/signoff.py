@@ -30,7 +30,6 @@ from releasebuild.review.sampling import METHOD
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.shipped import shipped_inputs
-from releasebuild.store.io import open_uri
 
 StageName = Literal["foundation", "expertise", "edge", "voice"]
 
@@ -153,7 +152,7 @@ class SignoffGate(Step):
         sections = ctx.inputs[BIAS_STEP].meta["sections"] if BIAS_STEP in ctx.inputs else None
         records: dict[str, tuple[SignoffRecord, bytes]] = {}
         for source in ctx.sources:
-            with open_uri(source.uri) as fh:
+            with ctx.store.open(source.uri) as fh:
                 data = fh.read()
             records[PurePosixPath(source.name).stem] = (SignoffRecord.model_validate(yaml.safe_load(data)), data)
         results = []

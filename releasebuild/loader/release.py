@@ -68,9 +68,10 @@ def root_of(prefix: str) -> str | None:
 class PublishedRelease:
     """The manifest of one release and what it says, read once."""
 
-    def __init__(self, uri: str):
+    def __init__(self, uri: str, store: io.Stores | None = None):
         self.prefix = release_prefix(uri)
-        data = io.read_bytes(f"{self.prefix}/{MANIFEST}")
+        self.store = store if store is not None else io.default()
+        data = self.store.read(f"{self.prefix}/{MANIFEST}")
         if data is None:
             raise NotAReleaseError(self.prefix, NO_MANIFEST)
         try:
@@ -110,7 +111,7 @@ class PublishedRelease:
         entry = next((a for a in self.manifest.get("artifacts", []) if a.get("kind") == "curriculum"), None)
         if entry is None:
             return []
-        data = io.read_bytes(self.uri(entry["key"]))
+        data = self.store.read(self.uri(entry["key"]))
         if data is None:
             raise NotAReleaseError(self.uri(entry["key"]), "listed in the manifest but missing")
         actual = hashlib.sha256(data).hexdigest()
@@ -126,7 +127,7 @@ class PublishedRelease:
         """Entries of `<root>/revocations.json` for this version: records withdrawn after it was published."""
         if self.root is None:
             return []
-        data = io.read_bytes(f"{self.root}/{REVOCATIONS}")
+        data = self.store.read(f"{self.root}/{REVOCATIONS}")
         if data is None:
             return []
         return [entry for entry in json.loads(data).get("revocations", []) if entry.get("version") == self.version]

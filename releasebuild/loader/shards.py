@@ -20,7 +20,7 @@ from typing import IO, BinaryIO
 import numpy as np
 
 from releasebuild.loader.release import PublishedRelease, Shard, ShardIntegrityError
-from releasebuild.store import io
+from releasebuild.store.backends import STREAM_BLOCK, is_local, local_path
 
 CHUNK = 1 << 20
 NEWLINE = 10
@@ -61,7 +61,7 @@ class ShardFetcher:
 
     def __init__(self, release: PublishedRelease, cache_dir: Path | None = None, prefetch: int = 2):
         self.release = release
-        self.remote = not io.is_local(release.prefix)
+        self.remote = not is_local(release.prefix)
         self.cache_dir = cache_dir or default_cache_dir()
         self._pool = ThreadPoolExecutor(max_workers=prefetch, thread_name_prefix="shard") if self.remote else None
         self._pending: dict[str, Future[VerifiedShard]] = {}
@@ -86,7 +86,7 @@ class ShardFetcher:
     def _verified(self, shard: Shard) -> VerifiedShard:
         uri = self.release.uri(shard.key)
         if not self.remote:
-            path = io.local_path(uri)
+            path = local_path(uri)
             with open(path, "rb") as fh:
                 starts = _check(fh, shard, uri)
             return VerifiedShard(shard, path, starts)
@@ -100,7 +100,7 @@ class ShardFetcher:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         handle, partial = tempfile.mkstemp(dir=self.cache_dir, prefix=f".{shard.sha256[:16]}.", suffix=".partial")
         try:
-            with os.fdopen(handle, "wb") as sink, io.open_uri(uri, io.STREAM_BLOCK) as source:
+            with os.fdopen(handle, "wb") as sink, self.release.store.open(uri, STREAM_BLOCK) as source:
                 starts = _check(source, shard, uri, sink)
             os.replace(partial, cached)
         except BaseException:

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict
 
 from releasebuild.keys import Sha256Writer, canonical_json, digest, pretty_json, sha256_file
 from releasebuild.staleness import StaleReason
+from releasebuild.store.io import Stores
+from releasebuild.store.io import default as default_stores
 
 # A meta key the engine takes out of a step's result before anything sees it: how the step went (memo hits,
 # items scanned), which may differ between runs that produce the same output, so it must stay outside the result.
@@ -113,6 +115,7 @@ class StepContext:
     sources: list[SourceFile]
     env: Any = None  # RunEnv, given to effect steps only
     memo: dict[str, Path] = field(default_factory=dict)  # memo steps: their memo outputs from the previous run
+    store: Stores = field(default_factory=default_stores)  # where sources and earlier releases are read
     outputs: dict[str, OutputFile] = field(default_factory=dict)
 
     @property

@@ -16,7 +16,7 @@ from releasebuild.bias.counts import FamilyCounter
 from releasebuild.bias.lexicon import Lexicon
 from releasebuild.steps.base import SourceFile, Step, StepContext, StepParams
 from releasebuild.steps.shipped import shipped
-from releasebuild.store.io import open_uri
+from releasebuild.store.backends import Store
 
 COUNTS_FILE = "counts.json"
 SAMPLES_FILE = "samples.jsonl"
@@ -27,11 +27,11 @@ def lexicon_name(file: str) -> str:
     return file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
-def read_lexicons(sources: list[SourceFile]) -> tuple[dict[str, Lexicon], dict[str, Any]]:
+def read_lexicons(sources: list[SourceFile], store: Store) -> tuple[dict[str, Lexicon], dict[str, Any]]:
     """The lexicons by name (validated when the definition was loaded), and what the report says of each."""
     found, described = {}, {}
     for source in sources:
-        with open_uri(source.uri) as fh:
+        with store.open(source.uri) as fh:
             lexicon = Lexicon.model_validate(yaml.safe_load(fh))
         name = lexicon_name(source.name)
         found[name] = lexicon
@@ -63,7 +63,7 @@ class BiasCounts(Step):
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.typed(BiasCountsParams)
-        lexicons, described = read_lexicons(ctx.sources)
+        lexicons, described = read_lexicons(ctx.sources, ctx.store)
         counter = FamilyCounter(lexicons, params.labels, params.max_label_values, params.sample.size,
                                 params.sample.seed)
         for record in shipped(ctx):

@@ -25,7 +25,7 @@ from releasebuild.records import Rejected, map_record, value_digest
 from releasebuild.sources import read_rows
 from releasebuild.steps.base import SourceFile, Step, StepContext, StepParams
 from releasebuild.steps.sorting import external_sort
-from releasebuild.store.io import open_uri
+from releasebuild.store.backends import Store
 
 # A mapped file's sorted run holds one line per record: provenance JSON, group JSON and the record's shard body,
 # tab-separated (canonical JSON never contains a raw tab), so the merge copies text and parses only the small
@@ -64,7 +64,7 @@ class Ingest(Step):
 
         records = 0
         with ctx.create(SORTED) as out:
-            for _, line in external_sort(_mapped_rows(source, family, quarantined), ctx.workdir):
+            for _, line in external_sort(_mapped_rows(source, ctx.store, family, quarantined), ctx.workdir):
                 out.write((line + "\n").encode("utf-8"))
                 records += 1
         spill.close()
@@ -114,9 +114,9 @@ class Ingest(Step):
                 "quarantine_codes": dict(sorted(codes.items()))}
 
 
-def _mapped_rows(source: SourceFile, family: RecordRules, quarantined: Any) -> Iterator[tuple[Any, str]]:
+def _mapped_rows(source: SourceFile, store: Store, family: RecordRules, quarantined: Any) -> Iterator[tuple[Any, str]]:
     """(sort key, sorted-run line) per record of one file; rejected rows go to `quarantined`."""
-    with open_uri(source.uri) as fh:
+    with store.open(source.uri) as fh:
         for locator, row in read_rows(fh, family.format, family.options, source.name):
             try:
                 if isinstance(row, Rejected):

@@ -83,7 +83,7 @@ class Publish(Step):
                      for entry in manifest["takedowns"]]
         if takedowns:
             earlier = [other for other in root.published_versions() if other != version]
-            record_revocations(root.uri, version, earlier, takedowns)
+            record_revocations(root, version, earlier, takedowns)
         artifacts = [(art["key"], art["sha256"]) for art in manifest["artifacts"]]
         restricted = [(art["key"], art["sha256"]) for art in manifest["restricted"]["files"]]
         uri = root.publish(version, artifacts, manifest_bytes, ctx.env.cas, restricted)

@@ -13,7 +13,6 @@ from releasebuild.config.models import SPLITS
 from releasebuild.review.pages import STATUS_MARK
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepParams
-from releasebuild.store.io import open_uri
 
 
 class ReleaseNotesParams(StepParams):
@@ -36,7 +35,7 @@ class ReleaseNotes(Step):
         signoff = ctx.inputs[ids.SIGNOFF].meta
         previous = None
         if ctx.sources:
-            with open_uri(ctx.sources[0].uri) as fh:
+            with ctx.store.open(ctx.sources[0].uri) as fh:
                 previous = json.load(fh)
         text = render_notes(params.version, families, gates, signoff, previous)
         with ctx.create("release_notes.md", publish="release_notes.md", kind="release_notes") as out:

@@ -16,7 +16,6 @@ import os
 import platform
 import posixpath
 import shlex
-import shutil
 import stat
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from releasebuild.config.rules import LoadedRule
 from releasebuild.errors import ReleaseBuildError
 from releasebuild.keys import digest
 from releasebuild.steps.base import SourceFile, Step, StepContext, StepSpec
-from releasebuild.store.io import STREAM_BLOCK, is_local, local_path, open_uri
+from releasebuild.store.backends import Store
 
 RULE_STEP_PREFIX = "rules/"
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"  # a command's PATH unless the rule passes PATH through
@@ -109,7 +108,8 @@ class Sandbox:
     staged: dict[str, tuple[int, int]]  # path under root -> (size, mtime_ns) as staged
 
 
-def stage(rule: str, workdir: Path, base_dir: Path, sources: list[SourceFile], outputs: list[str]) -> Sandbox:
+def stage(rule: str, workdir: Path, base_dir: Path, sources: list[SourceFile], outputs: list[str],
+          store: Store) -> Sandbox:
     """Copy the inputs in, read-only, at their places relative to a directory named like the rule's own."""
     names: dict[str, SourceFile] = {}
     for source in sources:
@@ -133,11 +133,7 @@ def stage(rule: str, workdir: Path, base_dir: Path, sources: list[SourceFile], o
         relative = posixpath.normpath(posixpath.join(*mirrored, name)) if mirrored else name
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        if is_local(source.uri):
-            shutil.copyfile(local_path(source.uri), target)
-        else:
-            with open_uri(source.uri, STREAM_BLOCK) as fh, target.open("wb") as out:
-                shutil.copyfileobj(fh, out, 1 << 20)
+        store.download(source.uri, str(target))
         target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         info = target.stat()
         staged[relative] = (info.st_size, info.st_mtime_ns)
@@ -208,7 +204,7 @@ class RuleStep(Step):
         if moved:
             raise ReleaseBuildError(f"rule '{name}': environment variable(s) {', '.join(moved)} changed during the "
                                     "apply; run it again")
-        sandbox = stage(name, ctx.workdir, Path(ctx.spec.source_dir), ctx.sources, params["outputs"])
+        sandbox = stage(name, ctx.workdir, Path(ctx.spec.source_dir), ctx.sources, params["outputs"], ctx.store)
         home, tmp = ctx.workdir / "home", ctx.workdir / "tmp"
         home.mkdir()
         tmp.mkdir()

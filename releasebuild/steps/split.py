@@ -26,7 +26,6 @@ from releasebuild.config.models import SPLITS
 from releasebuild.keys import unit_interval
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepParams, read_jsonl
-from releasebuild.store.io import open_uri
 
 METHOD = "sticky-group-hash/v3"
 HELD_OUT_FIRST = ("test", "val", "train")  # a group whose records were published apart takes the most held-out
@@ -82,7 +81,7 @@ def previous_index(ctx: StepContext) -> dict[str, tuple[str, str]]:
     """Record id -> (group key, split) in the previous release's index, or an empty map."""
     previous: dict[str, tuple[str, str]] = {}
     if ctx.sources:
-        with open_uri(ctx.sources[0].uri) as fh:
+        with ctx.store.open(ctx.sources[0].uri) as fh:
             for line in fh:
                 row = json.loads(line)
                 previous[row["id"]] = (row["group"], row["split"])

@@ -67,9 +67,10 @@ class SharedCache:
 
 
 class ContentStore:
-    def __init__(self, cache_dir: Path, shared: SharedCache | None = None):
+    def __init__(self, cache_dir: Path, shared: SharedCache | None = None, store: io.Stores | None = None):
         self.root = cache_dir / "cas" / "sha256"
         self.shared = shared
+        self.store = store if store is not None else io.default()  # where the shared tiers are
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:]
@@ -102,14 +103,13 @@ class ContentStore:
                                "or the whole cache prefix, and run again")
         return target
 
-    @staticmethod
-    def _fetch(tier: RemoteTier, sha256: str, target: Path) -> bool:
+    def _fetch(self, tier: RemoteTier, sha256: str, target: Path) -> bool:
         """Download a blob into the local store; False when the tier does not hold it."""
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".fetch-")
         os.close(fd)
         try:
-            io.download(tier.blob_uri(sha256), tmp)
+            self.store.download(tier.blob_uri(sha256), tmp)
             if sha256_file(Path(tmp)) != sha256:
                 raise StorageError(f"cached blob {tier.blob_uri(sha256)} does not match its digest; "
                                    "delete it from the shared cache and run again")
@@ -136,10 +136,10 @@ class ContentStore:
         """Upload a blob of the local store to `tier` unless it is there already; False when neither holds it."""
         if sha256 not in tier.held:
             uri = tier.blob_uri(sha256)
-            if not io.exists(uri):
+            if not self.store.exists(uri):
                 if not self.path(sha256).is_file():
                     return False
-                io.upload(str(self.path(sha256)), uri, sha256)
+                self.store.upload(str(self.path(sha256)), uri, sha256)
             tier.held.add(sha256)
         return True
 
@@ -148,7 +148,7 @@ class ContentStore:
         not of this machine's history: another machine may have made them)."""
         assert self.shared is not None
         tier = self.shared.restricted
-        if sha256 not in tier.held and io.exists(tier.blob_uri(sha256)):
+        if sha256 not in tier.held and self.store.exists(tier.blob_uri(sha256)):
             tier.held.add(sha256)
         return sha256 in tier.held
 
@@ -205,7 +205,7 @@ class ActionCache:
         if self.cas.shared is None:
             return None
         for tier in self.cas.shared.lookup(restricted):
-            data = io.read_bytes(tier.action_uri(key))
+            data = self.cas.store.read(tier.action_uri(key))
             if data is not None:
                 entry = json.loads(data)
                 tier.held.update(_digests(entry))
@@ -245,7 +245,7 @@ class ActionCache:
         neither the local store nor the tier."""
         if not all(self.cas.share(sha, tier) for sha in _digests(entry)):
             return False
-        io.write_bytes(tier.action_uri(key), _encode(entry))
+        self.cas.store.write(tier.action_uri(key), _encode(entry))
         self._logs[tier.uri].add(key)
         return True
 

@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass, field
 
 from releasebuild.errors import StorageError
-from releasebuild.store import io
 from releasebuild.store.root import MANIFEST, ReleaseRoot
 
 
@@ -36,7 +35,7 @@ def find_previous(root: ReleaseRoot, version: str, declared: str | None) -> Prev
             return None
         chosen = older[-1]
     uri = root.release_uri(chosen)
-    data = io.read_bytes(uri + MANIFEST)
+    data = root.store.read(uri + MANIFEST)
     if data is None:
         if declared:
             raise StorageError(f"previous release {declared} (release.yaml `previous:`) is not published at {uri}")

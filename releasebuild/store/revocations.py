@@ -13,18 +13,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from releasebuild.keys import digest, pretty_json
-from releasebuild.store import io
+from releasebuild.store.root import ReleaseRoot
 
 REVOCATIONS = "revocations.json"
 FORMAT = 1
 
 
-def record_revocations(root_uri: str, version: str, earlier: list[str], takedowns: list[dict[str, Any]]) -> int:
+def record_revocations(root: ReleaseRoot, version: str, earlier: list[str], takedowns: list[dict[str, Any]]) -> int:
     """Search `earlier` releases for the takedowns' records and add what is found; returns entries added."""
     if not takedowns:
         return 0
-    uri = f"{root_uri}/{REVOCATIONS}"
-    data = io.read_bytes(uri)
+    uri = f"{root.uri}/{REVOCATIONS}"
+    data = root.store.read(uri)
     state: dict[str, Any] = json.loads(data) if data else {"format": FORMAT, "revocations": [], "searched": {}}
     list_digest = digest(takedowns)
     known = {(entry["version"], entry["family"], entry["id"]) for entry in state["revocations"]}
@@ -32,7 +32,7 @@ def record_revocations(root_uri: str, version: str, earlier: list[str], takedown
     for other in earlier:
         if state["searched"].get(other) == list_digest:
             continue
-        for entry in _copies(root_uri, other, takedowns):
+        for entry in _copies(root, other, takedowns):
             key = (entry["version"], entry["family"], entry["id"])
             if key not in known:
                 known.add(key)
@@ -42,22 +42,22 @@ def record_revocations(root_uri: str, version: str, earlier: list[str], takedown
     state["revocations"].sort(key=lambda entry: (entry["version"], entry["family"], entry["id"]))
     new = pretty_json(state).encode("utf-8")
     if new != data:
-        io.write_bytes(uri, new)
+        root.store.write(uri, new)
     return added
 
 
-def _copies(root_uri: str, version: str, takedowns: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _copies(root: ReleaseRoot, version: str, takedowns: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Rows of `version`'s provenance index that a takedown names (read family by family, streamed)."""
-    prefix = f"{root_uri}/releases/{version}"
-    manifest = json.loads(io.read_bytes(f"{prefix}/manifest.json") or b"{}")
+    prefix = f"{root.uri}/releases/{version}"
+    manifest = json.loads(root.store.read(f"{prefix}/manifest.json") or b"{}")
     for family in sorted(manifest.get("families", {})):
         wanted = [entry for entry in takedowns if entry.get("family") in (None, family)]
         if not wanted:
             continue
         key = f"{prefix}/provenance/{family}.jsonl"
-        if not io.exists(key):
+        if not root.store.exists(key):
             continue
-        with io.open_uri(key) as fh:
+        with root.store.open(key) as fh:
             for line in fh:
                 row = json.loads(line)
                 for entry in wanted:

@@ -19,6 +19,7 @@ from typing import Any
 
 from releasebuild.config.models import VERSION_PATTERN
 from releasebuild.store import io
+from releasebuild.store.backends import is_local, local_etag, local_path, protocol
 from releasebuild.store.cas import ContentStore
 
 MANIFEST = "manifest.json"
@@ -27,14 +28,15 @@ RESTRICTED = "restricted"
 
 
 class ReleaseRoot:
-    def __init__(self, uri: str, protected: bool = False):
+    def __init__(self, uri: str, protected: bool = False, store: io.Stores | None = None):
         self.uri = uri.rstrip("/")
+        self.store = store if store is not None else io.default()
         self.declared_protected = protected
         self._marker: dict[str, Any] | None = None
 
     @property
     def local(self) -> bool:
-        return io.is_local(self.uri)
+        return is_local(self.uri)
 
     def release_uri(self, version: str) -> str:
         return f"{self.uri}/releases/{version}/"
@@ -45,21 +47,21 @@ class ReleaseRoot:
     @property
     def protected(self) -> bool:
         if self._marker is None:
-            data = io.read_bytes(self._uri(MARKER))
+            data = self.store.read(self._uri(MARKER))
             self._marker = json.loads(data) if data else {}
         return self.declared_protected or bool(self._marker.get("protected"))
 
     def manifest_state(self, version: str, manifest: bytes) -> str:
         """'absent', 'same' or 'different': is this exact manifest published (no body read on S3)?"""
-        return io.compare(self._uri("releases", version, MANIFEST), manifest)
+        return self.store.compare(self._uri("releases", version, MANIFEST), manifest)
 
     def is_published(self, version: str) -> bool:
-        return io.exists(self._uri("releases", version, MANIFEST))
+        return self.store.exists(self._uri("releases", version, MANIFEST))
 
     def published_versions(self) -> list[str]:
         """Versions whose manifest exists (a prefix without one was never committed)."""
-        names = [n for n in io.list_names(self._uri("releases")) if VERSION_PATTERN.match(n)]
-        return sorted(n for n in names if io.exists(self._uri("releases", n, MANIFEST)))
+        names = [n for n in self.store.list_names(self._uri("releases")) if VERSION_PATTERN.match(n)]
+        return sorted(n for n in names if self.store.exists(self._uri("releases", n, MANIFEST)))
 
     def restricted_uri(self, version: str) -> str:
         return f"{self.uri}/{RESTRICTED}/{version}/"
@@ -76,7 +78,7 @@ class ReleaseRoot:
         else:
             self._publish_remote(version, artifacts, manifest, cas)
         if self.declared_protected and not (self._marker or {}).get("protected"):
-            io.write_bytes(self._uri(MARKER), json.dumps({"protected": True}, sort_keys=True).encode("utf-8"))
+            self.store.write(self._uri(MARKER), json.dumps({"protected": True}, sort_keys=True).encode("utf-8"))
             self._marker = {"protected": True}
         return self.release_uri(version)
 
@@ -84,9 +86,9 @@ class ReleaseRoot:
         prefix = self._uri(RESTRICTED, version)
         if not self.local:
             for key, sha in files:
-                io.upload(str(cas.local(sha)), f"{prefix}/{key}", sha)
+                self.store.upload(str(cas.local(sha)), f"{prefix}/{key}", sha)
             return
-        base = Path(io.local_path(prefix))
+        base = Path(local_path(prefix))
         shutil.rmtree(base, ignore_errors=True)
         for key, sha in files:
             target = base / key
@@ -98,7 +100,7 @@ class ReleaseRoot:
                 directory.chmod(0o700)
 
     def _publish_local(self, version: str, files: list[tuple[str, Path]], manifest: bytes) -> None:
-        releases = Path(io.local_path(self._uri("releases")))
+        releases = Path(local_path(self._uri("releases")))
         releases.mkdir(parents=True, exist_ok=True)
         staging = releases / f".staging-{version}-{uuid.uuid4().hex[:8]}"
         try:
@@ -121,25 +123,25 @@ class ReleaseRoot:
     def _publish_remote(self, version: str, artifacts: list[tuple[str, str]], manifest: bytes,
                         cas: ContentStore) -> None:
         prefix = self._uri("releases", version)
-        previous = io.list_files(prefix)
+        previous = self.store.list_files(prefix)
         if MANIFEST in previous:
-            io.remove([f"{prefix}/{MANIFEST}"])  # un-commit first: no reader may pair it with new objects
+            self.store.remove([f"{prefix}/{MANIFEST}"])  # un-commit first: no reader may pair it with new objects
         for key, sha in artifacts:  # an object already there with the same content stays: a replace moves changes
             target = f"{prefix}/{key}"
             blob = cas.shared_uri(sha)  # in either tier: what is published is readable by design
-            if blob is not None and io.protocol(blob) == io.protocol(self.uri):
+            if blob is not None and protocol(blob) == protocol(self.uri):
                 try:
-                    if not _same(previous.get(key), io.info(blob).get("ETag")):
-                        io.copy(blob, target)  # server-side: no bytes through this machine
+                    if not _same(previous.get(key), self.store.info(blob).get("ETag")):
+                        self.store.copy(blob, target)  # server-side: no bytes through this machine
                     continue
                 except FileNotFoundError:
                     pass  # pruned from the shared tier since it was vouched for: upload it (fails if lost)
             local = str(cas.local(sha))
-            if not _same(previous.get(key), io.local_etag(local)):
-                io.upload(local, target, sha)
-        io.write_bytes(f"{prefix}/{MANIFEST}", manifest)
+            if not _same(previous.get(key), local_etag(local)):
+                self.store.upload(local, target, sha)
+        self.store.write(f"{prefix}/{MANIFEST}", manifest)
         stale = sorted(set(previous) - {key for key, _ in artifacts} - {MANIFEST})
-        io.remove([f"{prefix}/{key}" for key in stale])
+        self.store.remove([f"{prefix}/{key}" for key in stale])
 
 
 def _same(stored_etag: str | None, etag: str | None) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 
 from releasebuild.errors import Refused
 from releasebuild.processes import alive
-from releasebuild.store import io
+from releasebuild.store.root import ReleaseRoot
 
 LOCK_KEY = "locks/apply.json"
 TTL_SECONDS = 6 * 3600
@@ -43,12 +43,12 @@ class Holder:
         return f"{self.owner}@{self.host} pid {self.pid} since {since} ({state})"
 
 
-def lock_uri(root_uri: str) -> str:
-    return f"{root_uri.rstrip('/')}/{LOCK_KEY}"
+def lock_uri(root: ReleaseRoot) -> str:
+    return f"{root.uri}/{LOCK_KEY}"
 
 
-def read_holder(root_uri: str) -> Holder | None:
-    data = io.read_bytes(lock_uri(root_uri))
+def read_holder(root: ReleaseRoot) -> Holder | None:
+    data = root.store.read(lock_uri(root))
     return None if data is None else _parse(data)
 
 
@@ -65,7 +65,7 @@ def _gone(holder: Holder) -> bool:
 
 
 @contextmanager
-def holding(root_uri: str, wait_seconds: float = 0.0, ttl_seconds: float = TTL_SECONDS) -> Iterator[Holder]:
+def holding(root: ReleaseRoot, wait_seconds: float = 0.0, ttl_seconds: float = TTL_SECONDS) -> Iterator[Holder]:
     """Hold the root for the duration of the block; wait up to `wait_seconds` for another holder, then refuse."""
     deadline = time.monotonic() + wait_seconds
     while True:
@@ -73,37 +73,37 @@ def holding(root_uri: str, wait_seconds: float = 0.0, ttl_seconds: float = TTL_S
         mine = Holder(_user(), socket.gethostname(), os.getpid(), uuid.uuid4().hex, now, now + ttl_seconds)
         body = json.dumps(asdict(mine), sort_keys=True).encode("utf-8")
         try:
-            io.create_exclusive(lock_uri(root_uri), body)
+            root.store.write_exclusive(lock_uri(root), body)
             break
         except FileExistsError:
-            held = io.read_bytes(lock_uri(root_uri))
+            held = root.store.read(lock_uri(root))
             if held is None:
                 continue  # released between our attempt and the read: try again at once
             holder = _parse(held)
             if holder.token == mine.token:
                 break  # our PUT landed but its answer was lost, and the retry found our own lock
             if _gone(holder):
-                if io.compare(lock_uri(root_uri), held) == "same":  # not retaken meanwhile
-                    io.remove([lock_uri(root_uri)])
+                if root.store.compare(lock_uri(root), held) == "same":  # not retaken meanwhile
+                    root.store.remove([lock_uri(root)])
                 continue
             if time.monotonic() >= deadline:
                 stale = holder.expires <= time.time()
                 advice = ("run `releasebuild unlock` to break it" if stale
                           else "wait for it (apply --wait SECONDS), or `releasebuild unlock` if it is gone")
-                raise Refused(f"another apply holds {root_uri}: {holder.describe(time.time())}; {advice}") from None
+                raise Refused(f"another apply holds {root.uri}: {holder.describe(time.time())}; {advice}") from None
             time.sleep(POLL_SECONDS)
     try:
         yield mine
     finally:
-        if io.compare(lock_uri(root_uri), body) == "same":  # never delete a lock someone broke and retook
-            io.remove([lock_uri(root_uri)])
+        if root.store.compare(lock_uri(root), body) == "same":  # never delete a lock someone broke and retook
+            root.store.remove([lock_uri(root)])
 
 
-def unlock(root_uri: str) -> Holder | None:
+def unlock(root: ReleaseRoot) -> Holder | None:
     """Break the lock whoever holds it; returns who held it."""
-    holder = read_holder(root_uri)
+    holder = read_holder(root)
     if holder is not None:
-        io.remove([lock_uri(root_uri)])
+        root.store.remove([lock_uri(root)])
     return holder
 
 
