@@ -1,10 +1,11 @@
 """PII detection quality, judged by evaluation data written apart from the detector, side by side with Presidio out
 of the box (the same spaCy model, every predefined recognizer).
 
-    python bench/pii_eval.py [--no-stock] [--half tuning|dev|report|all]
+    python bench/pii_eval.py [--no-stock] [--half tuning|dev|dev2|report|report2|all]
 
 Three sets, all under evaluation/pii/ (see its README files; none was written by whoever tuned the detector):
-1. the synthetic labelled set (tuning.jsonl and dev.jsonl, and report.jsonl, frozen: never tuned on), scored by
+1. the synthetic labelled set: tuning, dev, dev2 and report.jsonl, tuned on or looked at repeatedly (report was
+   the frozen half until it had been looked at too often), and report2.jsonl, frozen: never tuned on; scored by
    evaluation/pii/score.py: token precision/recall on direct and quasi identifiers, per type, span recall, the share
    of PII-bearing texts that still leak a direct identifier, the false-alarm rate on clean texts;
 2. real turns of ESConv and CounselChat in the same three halves (text read from ../shared/data, never copied;
@@ -42,6 +43,8 @@ NOT_PII = {"PUBLIC_URL"}
 # Labelled PII that the default date policy keeps on purpose (ages up to 89, and years when `years: keep`).
 POLICY_TYPES = {"AGE", "YEAR"}
 TOKEN = re.compile(r"\w+")
+SYNTHETIC_HALVES = ("tuning", "dev", "dev2", "report", "report2")
+REAL_HALVES = ("tuning", "dev", "report")
 SENTENCES = ("I started {} last week and I feel a bit better.", "my doctor said {} might help",
              "{} is what they gave me at the clinic", "has anyone here tried {}?", "Honestly {} changed my life.")
 
@@ -173,7 +176,8 @@ def _pct(value: float) -> str:
 
 
 def print_synthetic(results: dict[str, dict[str, Any]]) -> None:
-    print("synthetic labelled set (evaluation/pii: tuning, dev and dev2 tuned on; report frozen, never tuned on)")
+    print("synthetic labelled set (evaluation/pii: tuning, dev, dev2 tuned on, report looked at repeatedly; "
+          "report2 frozen, never tuned on)")
     head = f"{'half':8} {'system':6} {'P':>6} {'R':>6} {'R direct':>8} {'R quasi':>8} {'spans strict':>12} " \
            f"{'leak':>6} {'false alarm':>11}"
     print(head)
@@ -184,7 +188,7 @@ def print_synthetic(results: dict[str, dict[str, Any]]) -> None:
               f"{_pct(r['leak_rate']['rate']):>6} {_pct(r['false_alarm_rate']['rate']):>11}")
     print()
     types = sorted({t for r in results.values() for t in r["recall_by_type"]})
-    short = {"tuning": "tun", "dev": "dev", "dev2": "dv2", "report": "rep"}
+    short = {"tuning": "tun", "dev": "dev", "dev2": "dv2", "report": "rep", "report2": "r2"}
     print("token recall per labelled type: " + " ".join(f"{short.get(k[0], k[0])}/{k[1]}" for k in results))
     for entity in types:
         print(f"  {entity:16} " + " ".join(f"{r['recall_by_type'].get(entity, {}).get('recall') or 0:7.3f}"
@@ -195,13 +199,14 @@ def print_synthetic(results: dict[str, dict[str, Any]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-stock", action="store_true", help="skip Presidio out of the box (slower)")
-    parser.add_argument("--half", choices=["tuning", "dev", "dev2", "report", "all"], default="all",
-                        help="dev, dev2: more tuning halves, written later by other helpers (evaluation/pii/README.md)")
+    parser.add_argument("--half", choices=[*SYNTHETIC_HALVES, "all"], default="all",
+                        help="dev, dev2: more tuning halves, written later by other helpers; report2: the frozen "
+                             "report half (evaluation/pii/README.md)")
     args = parser.parse_args()
     systems = {"ours": ours()}
     if not args.no_stock:
         systems["stock"] = stock()
-    halves = ["tuning", "dev", "dev2", "report"] if args.half == "all" else [args.half]
+    halves = list(SYNTHETIC_HALVES) if args.half == "all" else [args.half]
     synthetic_halves = [half for half in halves if (EVAL / f"{half}.jsonl").exists()]
     if synthetic_halves:
         print_synthetic({(half, name): synthetic(predict, half) for half in synthetic_halves
@@ -209,7 +214,7 @@ def main() -> int:
     print("real conversations (ESConv turns, CounselChat questions and answers; labelled offsets)")
     print(f"{'half':8} {'system':6} {'texts':>6} {'redactions':>10} {'are PII':>8} {'PII recall':>10} "
           f"{'w/o ages, years':>15}  not PII, by type")
-    for half in [half for half in halves if half != "dev2"]:  # dev2 is synthetic only
+    for half in [half for half in halves if half in REAL_HALVES]:  # dev2 and report2 are synthetic only
         for name, predict in systems.items():
             r = real(predict, half)
             print(f"{half:8} {name:6} {r['texts']:6d} {r['redactions']:10d} {_pct(r['pii_share']):>8} "

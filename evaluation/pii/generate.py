@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Generate the synthetic, labelled PII evaluation corpus: ``tuning.jsonl``, ``report.jsonl``, ``dev.jsonl`` and
-``dev2.jsonl``.
+"""Generate the synthetic, labelled PII evaluation corpus: ``tuning.jsonl``, ``report.jsonl``, ``dev.jsonl``,
+``dev2.jsonl`` and ``report2.jsonl``.
 
     python evaluation/pii/generate.py [--out-dir DIR] [--per-half N] [--half NAME ...]
 
-The four halves use pairwise disjoint template sets (``templates_tuning.py`` / ``templates_report.py`` /
-``templates_dev.py`` / ``templates_dev2.py``) and different seeds.  ``dev`` and ``dev2`` are further tuning halves,
-each written later and independently.
+The five halves use pairwise disjoint template sets (``templates_tuning.py`` / ``templates_report.py`` /
+``templates_dev.py`` / ``templates_dev2.py`` / ``templates_report2.py``) and different seeds.  ``dev`` and ``dev2``
+are further tuning halves, each written later and independently.  ``report2`` (written last, independently) is the
+frozen report half: never tune a detector on it.  ``report.jsonl`` was looked at repeatedly during tuning and is now
+kept as a further tuning / comparison half.
 Every example seeds its own ``random.Random`` and every Faker it touches, so the output is byte-identical across
-runs (with the pinned ``faker==40.54.0``).  ``report.jsonl`` is frozen: never tune a detector on it.
+runs (with the pinned ``faker==40.54.0``).
 
 Output line::
 
@@ -36,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import templates_dev  # noqa: E402
 import templates_dev2  # noqa: E402
 import templates_report  # noqa: E402
+import templates_report2  # noqa: E402
 import templates_tuning  # noqa: E402
 from pii_values import (  # noqa: E402
     DATE_STYLES,
@@ -73,6 +76,7 @@ HALVES = {
     "report": ("rep", templates_report, 22_000_000),
     "dev": ("dev", templates_dev, 33_000_000),
     "dev2": ("dv2", templates_dev2, 44_000_000),
+    "report2": ("r2", templates_report2, 55_000_000),
 }
 DEFAULT_PER_HALF = 2000
 LOCALE_WEIGHTS = {"en_US": 3, "en_GB": 2}
@@ -609,7 +613,7 @@ def generate_half(name: str, per_half: int) -> list[dict[str, object]]:
 
 
 def check_disjoint() -> None:
-    """No two halves (tuning, report, dev, dev2) may share a template id or a template text."""
+    """No two halves (tuning, report, dev, dev2, report2) may share a template id or a template text."""
     groups = {name: list(module.PII_TEMPLATES) + list(module.CLEAN_TEMPLATES)
               for name, (_prefix, module, _seed) in HALVES.items()}
     for name, group in groups.items():
