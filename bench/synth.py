@@ -1,6 +1,6 @@
 """Deterministic synthetic release for the benchmark: five JSONL families plus their YAML definitions.
 
-The bench owns its generator (rather than `releasebuild demo-data` or shared data) so that the measured
+The bench owns its generator (rather than demo/generate.py or shared data) so that the measured
 workload only changes when this file does. Text is stitched from a seeded pool of sentences: realistic
 lengths and JSON escaping, at a generation cost far below the engine's.
 """

@@ -104,9 +104,6 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
     graph = sub.add_parser("graph", parents=[common], help="print the step graph")
     graph.add_argument("--format", choices=["text", "dot"], default="text")
-    demo = sub.add_parser("demo-data", help="regenerate the synthetic demo data")
-    demo.add_argument("out", nargs="?", default="demo/data", type=Path)
-    demo.add_argument("--json", action="store_true")
     return parser
 
 
@@ -361,20 +358,8 @@ def _graph(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _demo_data(args: argparse.Namespace) -> int:
-    from releasebuild.demo.generate import generate
-
-    counts = generate(args.out).counts
-    if args.json:
-        _emit({"out": str(args.out), "counts": counts})
-    else:
-        for family, count in sorted(counts.items()):
-            print(f"{family}: {count}")
-    return EXIT_OK
-
-
 _COMMANDS = {"validate": _validate, "plan": _plan, "apply": _apply, "coverage": _coverage, "unlock": _unlock,
-             "graph": _graph, "demo-data": _demo_data, "status": _status, "signoff": _signoff, "diff": _diff,
+             "graph": _graph, "status": _status, "signoff": _signoff, "diff": _diff,
              "verify": _verify}
 
 

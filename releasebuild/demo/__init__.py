@@ -1,1 +1,0 @@
-"""Synthetic demo data for releasebuild: a deterministic generator, no real people."""
