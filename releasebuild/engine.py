@@ -493,6 +493,8 @@ Executed = tuple[dict[str, tuple[str, FileRef]], dict[str, Any], float]
 def _execute(ctx: StepContext, phase: str = "run") -> Executed:
     started = time.monotonic()
     kind = step_kind(ctx.spec.kind)
+    if kind.Params is not None:  # the graph and the step agree on the params, or the step does not start
+        kind.Params.model_validate(ctx.spec.params)
     try:
         meta = kind.map(ctx) if phase == "map" else kind.run(ctx)
     finally:

@@ -22,7 +22,7 @@ from releasebuild.config.gate import DefinitionContext, GateConfig
 from releasebuild.config.load import load_definition
 from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.gates import GATES, Gate
-from releasebuild.gates.base import GateBuild, GateStatus, gate_meta
+from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.testing import ReleaseFixture, conversation, make_release
 
@@ -154,15 +154,17 @@ class VerdictGate(Step):
 
     kind = "gate_verdict"
     code_version = "1"
+    Params = GateParams  # blocking and thresholds: what every gate is given
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        status: GateStatus = "fail" if ctx.params["thresholds"]["fail"] else "pass"
+        params = ctx.typed(GateParams)
+        status: GateStatus = "fail" if params.thresholds["fail"] else "pass"
         families = [{"family": ctx.inputs[dep].meta["family"], "status": status, "why": "told to fail"}
                     for dep in ctx.spec.deps]
         ctx.write_json("report.json", {"gate": "verdict", "status": status, "families": families},
                        publish="gates/verdict.json", kind="gate_report")
-        return gate_meta("verdict", status, ctx.params, "gates/verdict.json", families)
+        return gate_meta("verdict", status, params, "gates/verdict.json", families)
 
 
 def verdict_steps(config: VerdictGateConfig, build: GateBuild) -> list[StepSpec]:

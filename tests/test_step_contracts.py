@@ -30,7 +30,10 @@ def specs_of(release_yaml: Path) -> list[StepSpec]:
 def graphs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[StepSpec]]:
     small = make_release(tmp_path_factory.mktemp("contracts") / "rel",
                          {"alpha": [conversation("a1", "g1")], "edge_cases": [conversation("e1", "g")]})
-    return {"demo": specs_of(DEMO), "small": specs_of(small.release_yaml)}
+    surrogates = make_release(tmp_path_factory.mktemp("contracts") / "rel", {"alpha": [conversation("a1", "g1")]})
+    surrogates.edit_yaml(surrogates.dir / "gates" / "privacy.yaml", mode="patterns_only", redact="surrogate")
+    return {"demo": specs_of(DEMO), "small": specs_of(small.release_yaml),
+            "surrogates": specs_of(surrogates.release_yaml)}  # the privacy step's params gain Faker's version
 
 
 def test_every_typed_spec_round_trips_through_its_params_model(graphs: dict[str, list[StepSpec]]) -> None:
@@ -41,9 +44,15 @@ def test_every_typed_spec_round_trips_through_its_params_model(graphs: dict[str,
             if model is None:
                 continue
             typed.add(spec.kind)
-            assert model.model_validate(spec.params).model_dump(mode="json") == spec.params, (name, spec.id)
-    assert {"export", "provenance", "stats", "qa_sample", "split", "bias_counts", "curriculum",
-            "release_notes", "publish", "gate_coverage", "gate_quarantine", "ingest"} <= typed
+            dumped = model.model_validate(spec.params).model_dump(mode="json", exclude_unset=True)
+            assert dumped == spec.params, (name, spec.id)  # an optional key absent from a spec stays absent
+    every = set(FIXED_KINDS) | {gate.step.kind for gate in GATES.values()}
+    assert typed == every, every - typed  # both graphs hold a step of every kind
+
+
+def test_every_step_kind_declares_its_params() -> None:
+    kinds = [*FIXED_KINDS.values(), *(gate.step for gate in GATES.values())]
+    assert [kind.kind for kind in kinds if kind.Params is None] == []
 
 
 def test_a_params_model_refuses_what_its_step_would_not_understand() -> None:

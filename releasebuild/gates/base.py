@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
+from releasebuild.steps.base import StepParams
 from releasebuild.store.previous import PreviousRelease
 
 GateStatus = Literal["pass", "warn", "fail"]
@@ -66,9 +67,17 @@ def previous_report(ctx: Any, gate: str, format_version: int) -> tuple[dict[str,
     return report, f"compared with {known['version']}"
 
 
-def gate_meta(gate: str, status: GateStatus, params: dict[str, Any], report: str,
+class GateParams(StepParams):
+    """What every gate's verdict step is given: whether a failure blocks, and the gate's settings as declared
+    (echoed in gates/summary.json)."""
+
+    blocking: bool
+    thresholds: dict[str, Any]
+
+
+def gate_meta(gate: str, status: GateStatus, params: GateParams, report: str,
               families: list[dict[str, Any]]) -> dict[str, Any]:
     """What a gate step returns for gates/summary.json: the failing families' reasons joined as its `why`."""
     why = "; ".join(f"{entry['family']}: {entry['why']}" for entry in families if entry["status"] == "fail")
-    return {"gate": gate, "status": status, "blocking": params["blocking"], "thresholds": params["thresholds"],
+    return {"gate": gate, "status": status, "blocking": params.blocking, "thresholds": params.thresholds,
             "report": report, "why": why}

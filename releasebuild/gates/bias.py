@@ -37,7 +37,7 @@ from releasebuild.config.models import Acknowledgement as DeclaredAcknowledgemen
 from releasebuild.config.models import Name, Strict
 from releasebuild.distribution.judge import Acknowledgement
 from releasebuild.errors import Diagnostic
-from releasebuild.gates.base import GateBuild, GateStatus, previous_report
+from releasebuild.gates.base import GateBuild, GateParams, GateStatus, previous_report
 from releasebuild.keys import canonical_json
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
@@ -234,15 +234,23 @@ def section_digest(section: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(section).encode("utf-8")).hexdigest()
 
 
+class BiasGateParams(GateParams):
+    lexicons: dict[str, list[str]]  # the declared patterns and the files they matched
+    samples: str  # how flagged records are sampled for the report
+    acknowledge: list[dict[str, Any]]  # release.yaml's acknowledgements of this gate's findings
+    previous: dict[str, Any] | None  # the previous release and whether it published a bias report
+
+
 class BiasGate(Step):
     kind = "gate_bias"
     code_version = "2"
+    Params = BiasGateParams
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        params = ctx.params
-        checks = params["thresholds"]
-        acknowledgements = [Acknowledgement(**entry) for entry in params["acknowledge"]]
+        params = ctx.typed(BiasGateParams)
+        checks = params.thresholds
+        acknowledgements = [Acknowledgement(**entry) for entry in params.acknowledge]
         counts = {}
         for dep in ctx.spec.deps:
             data = json.loads(ctx.input_path(dep, COUNTS_FILE).read_bytes())
@@ -261,24 +269,24 @@ class BiasGate(Step):
                      "flags": [flag.to_json(acknowledgements) for flag in local]}
             families[name] = {**entry, "section_digest": section_digest(entry)}
             wide = flags_of.release_flags(name, section[ALL], release, checks["vs_release"])
-            if name in before:
+            if name in before and params.previous is not None:  # `before` is empty without a previous release
                 wide += flags_of.previous_flags(name, section[ALL], before[name]["splits"][ALL],
-                                                params["previous"]["version"], checks["vs_previous"])
+                                                params.previous["version"], checks["vs_previous"])
             comparisons += [flag.to_json(acknowledgements) for flag in wide]
         every = [flag for entry in families.values() for flag in entry["flags"]] + comparisons
         blocking = [flag for flag in every if flag["blocking"] and flag["status"] == "flagged"]
         no_lexicons = not lexicons
         status: GateStatus = "fail" if blocking else "warn" if every or no_lexicons else "pass"
-        samples = _flagged_samples(ctx, every, params["samples"])
+        samples = _flagged_samples(ctx, every, params.samples)
         report = {
             "gate": GATE, "format_version": FORMAT_VERSION, "status": status,
-            "lexicons": {**params["lexicons"], "loaded": lexicons,
+            "lexicons": {**params.lexicons, "loaded": lexicons,
                          **({"note": "no lexicon matched: identity mentions and assistant patterns were not "
                                      "counted"} if no_lexicons else {})},
             "checks": checks,
             "families": families,
             "release": {"identity": _release_composition(release),
-                        "previous": {**(params["previous"] or {"version": None, "report": False}), "note": note},
+                        "previous": {**(params.previous or {"version": None, "report": False}), "note": note},
                         "flags": comparisons},
             "samples": samples,
             "charts": _write_charts(ctx, families, release),
@@ -287,7 +295,7 @@ class BiasGate(Step):
         with ctx.create("report.md", publish=PAGE, kind="gate_report") as out:
             out.write(report_markdown(report).encode("utf-8"))
         why = "; ".join(f"{flag['family']}: {flag['check']}: {flag['message']}" for flag in blocking)
-        return {"gate": GATE, "status": status, "blocking": params["blocking"], "thresholds": checks,
+        return {"gate": GATE, "status": status, "blocking": params.blocking, "thresholds": checks,
                 "report": REPORT, "why": why, "flags": len(every),
                 "sections": {name: entry["section_digest"] for name, entry in families.items()}}
 

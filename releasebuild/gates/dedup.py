@@ -30,11 +30,11 @@ from releasebuild.config.models import Name, Strict
 from releasebuild.dedup.near import Pair, Settings, near_pairs
 from releasebuild.dedup.pack import FILES, Pack
 from releasebuild.dedup.text import KINDS, TextRules
-from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed, unknown_families
+from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta, listed, unknown_families
 from releasebuild.gates.leakage import LINKS, LeakageGateConfig
 from releasebuild.keys import digest
 from releasebuild.steps import ids
-from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.base import Step, StepContext, StepParams, StepSpec
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
 Similarity = Annotated[float, Field(gt=0, le=1)]
@@ -101,22 +101,36 @@ def build_steps(config: DedupGateConfig, build: GateBuild) -> list[StepSpec]:
     return specs
 
 
+class LinksParams(StepParams):
+    threshold: float  # similarity at which two records are linked, across families too
+    compare: list[str]  # which texts are compared beside whole conversations ("user", "assistant")
+
+
+class DedupGateParams(GateParams):
+    settings: dict[str, Any]  # the fingerprint settings every family used (dedup.near.Settings)
+    threshold: float
+    priority: list[str]  # families in keep order: a duplicate is removed from the later one
+    links: LinksParams
+    max_removed_ratio: float
+
+
 class DedupGate(Step):
     kind = "gate_dedup"
     code_version = "1"
+    Params = DedupGateParams
     memo = (NEAR,)
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        params = ctx.params
-        order: list[str] = params["priority"]
+        params = ctx.typed(DedupGateParams)
+        order: list[str] = params.priority
         prints = {name: ids.family_step(name, ids.FINGERPRINT) for name in order}
         packs = {name: Pack({file: ctx.input_path(prints[name], file) for file in FILES}) for name in order}
-        links = params["links"]
-        thresholds = {"conversation": min(params["threshold"], links["threshold"]),
-                      **{kind: links["threshold"] for kind in ("user", "assistant")}}
-        kinds = ["conversation", *(kind for kind in ("user", "assistant") if kind in links["compare"])]
-        identity = digest(params["settings"])
+        links = params.links
+        thresholds = {"conversation": min(params.threshold, links.threshold),
+                      **{kind: links.threshold for kind in ("user", "assistant")}}
+        kinds = ["conversation", *(kind for kind in ("user", "assistant") if kind in links.compare)]
+        identity = digest(params.settings)
         memo = _read_memo(ctx.memo.get(NEAR), identity)
         near: dict[str, list[tuple[str, int, str, int, float]]] = {kind: [] for kind in kinds}
         searched = reused = 0
@@ -138,7 +152,7 @@ class DedupGate(Step):
                         for a, b, similarity in pairs:
                             out.write(f"{a}\t{b}\t{similarity}\n".encode())
                             near[kind].append((left, a, right, b, similarity))
-        decisions = _Decisions(order, packs, params["threshold"])
+        decisions = _Decisions(order, packs, params.threshold)
         decisions.remove(near["conversation"])
         link_rows = decisions.links(near, links)
         return _report(ctx, decisions, link_rows, {"family_pairs_searched": searched, "family_pairs_reused": reused})
@@ -241,13 +255,13 @@ class _Decisions:
                       key=self.priority)
 
     def links(self, near: dict[str, list[tuple[str, int, str, int, float]]],
-              settings: dict[str, Any]) -> list[tuple[str, str, str, float]]:
+              links: LinksParams) -> list[tuple[str, str, str, float]]:
         """(kind, record, record, similarity) between survivors: stars over records sharing a text or a turn
         pair (to the best-ranked of them), and near pairs at the link threshold between texts' best records."""
         survivors = self.survivors()
         rows: set[tuple[str, str, str, float]] = set()
         first: dict[str, dict[str, Ref]] = {}
-        for kind in ("conversation", *(k for k in ("user", "assistant") if k in settings["compare"])):
+        for kind in ("conversation", *(k for k in ("user", "assistant") if k in links.compare)):
             groups: dict[str, list[Ref]] = defaultdict(list)
             for ref in survivors:
                 if self.text_hash(ref, kind):
@@ -256,7 +270,7 @@ class _Decisions:
             for refs in groups.values():
                 rows.update(self._link(kind, refs[0], ref, 1.0) for ref in refs[1:])
             for left, a, right, b, similarity in near[kind]:
-                if similarity < settings["threshold"]:
+                if similarity < links.threshold:
                     continue
                 one = first[kind].get(self.text_hash((left, a), kind))
                 other = first[kind].get(self.text_hash((right, b), kind))
@@ -270,7 +284,7 @@ class _Decisions:
         for refs in shared.values():
             if len(refs) > 1:
                 self.shared_turn_pairs.update({ref[0] for ref in refs})
-                if "turn_pairs" in settings["compare"]:
+                if "turn_pairs" in links.compare:
                     rows.update(self._link("turn_pair", refs[0], ref, 1.0) for ref in refs[1:])
         return sorted(rows)
 
@@ -281,7 +295,7 @@ class _Decisions:
 
 def _report(ctx: StepContext, decisions: _Decisions, link_rows: list[tuple[str, str, str, float]],
             stats: dict[str, int]) -> dict[str, Any]:
-    params = ctx.params
+    params = ctx.typed(DedupGateParams)
     with ctx.create(LINKS) as out:
         for kind, left, right, similarity in link_rows:
             out.write(f"{kind}\t{left}\t{right}\t{similarity}\n".encode())
@@ -309,22 +323,22 @@ def _report(ctx: StepContext, decisions: _Decisions, link_rows: list[tuple[str, 
             "removed_ratio": round(ratio, 6), "short_texts": meta["short_texts"],
             "shared_turn_pairs": decisions.shared_turn_pairs[name],
             "taken_down_fingerprints": meta["takedowns"], "status": "pass", "report": f"gates/dedup/{name}.jsonl"}
-        if ratio > params["max_removed_ratio"]:
+        if ratio > params.max_removed_ratio:
             failed.append(name)
             entry.update(status="fail", why=f"{ratio:.1%} of records removed as duplicates, limit "
-                                            f"{params['max_removed_ratio']:.0%}: check the source and mapping")
+                                            f"{params.max_removed_ratio:.0%}: check the source and mapping")
         entry["records_listed"] = removed[:50] if entry["status"] == "pass" else listed(
             ctx.outputs[f"{name}.removed.jsonl"].path)
         families.append(entry)
     counts = Counter(kind for kind, *_ in link_rows)
     status: GateStatus = "fail" if failed else "pass"
-    settings = params["settings"]
+    settings = params.settings
     report = {"gate": "dedup", "status": status, "failed_families": failed, "keep_policy": {
         "family_priority": decisions.order, "then": "lowest record id (digit runs compared as numbers)"},
-        "threshold": params["threshold"], "settings": settings,
+        "threshold": params.threshold, "settings": settings,
         "lsh": {kind: dict(zip(("bands", "rows"), Settings.from_params(settings).bands[kind], strict=True))
                 for kind in settings["kinds"]},
-        "links": {"threshold": params["links"]["threshold"], "compare": params["links"]["compare"],
+        "links": {"threshold": params.links.threshold, "compare": params.links.compare,
                   "counts": dict(sorted(counts.items()))},
         "families": families}
     ctx.write_json("report.json", report, publish="gates/dedup.json", kind="gate_report")

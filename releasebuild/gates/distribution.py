@@ -28,7 +28,7 @@ from releasebuild.distribution.judge import (
 from releasebuild.distribution.stats import METRICS, TOKEN_METRICS, Distribution
 from releasebuild.distribution.tokenizers import Fallback, TokenizerName, resolve
 from releasebuild.errors import DefinitionError, Diagnostic
-from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, previous_report
+from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta, previous_report
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.shipped import shipped_inputs
@@ -153,31 +153,40 @@ def build_steps(config: DistributionGateConfig, build: GateBuild) -> list[StepSp
     return specs
 
 
+class DistributionGateParams(GateParams):
+    tokenizer: dict[str, Any]  # the tokenizer that counts (name, version, what was asked for, why a fallback)
+    max_message_tokens: int
+    ranges: dict[str, list[dict[str, Any]]]  # family -> its metrics' allowed ranges
+    acknowledge: list[dict[str, Any]]  # release.yaml's acknowledgements of regressions
+    previous: dict[str, Any] | None  # the previous release and whether it published this report
+
+
 class DistributionGate(Step):
     kind = "gate_distribution"
     code_version = "1"
+    Params = DistributionGateParams
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        params = ctx.params
-        tokenizer = params["tokenizer"]
+        params = ctx.typed(DistributionGateParams)
+        tokenizer = params.tokenizer
         current = {ctx.inputs[dep].meta["family"]: ctx.inputs[dep].meta["splits"] for dep in ctx.spec.deps}
         previous, note = previous_report(ctx, GATE, FORMAT_VERSION)
-        regression = params["thresholds"]["regression"]
+        regression = params.thresholds["regression"]
         metrics = list(regression["metrics"])
         if previous and not _same_counting(previous, params):
             metrics = [metric for metric in metrics if metric not in TOKEN_METRICS]
             note = (f"token metrics not compared: the previous release counted with "
                     f"{previous['tokenizer']['name']} ({previous['tokenizer']['version']}), max_message_tokens "
                     f"{previous['max_message_tokens']}")
-        acknowledgements = [Acknowledgement(**entry) for entry in params["acknowledge"]]
+        acknowledgements = [Acknowledgement(**entry) for entry in params.acknowledge]
         comparison = Comparison(metrics, regression["tolerance"], regression["min_conversations"], acknowledgements)
         before = {entry["family"]: entry["splits"] for entry in previous["families"]} if previous else {}
 
         families = []
         for dep in ctx.spec.deps:
             name = ctx.inputs[dep].meta["family"]
-            entry = _judge(name, current[name], params["ranges"][name], comparison, before.get(name),
+            entry = _judge(name, current[name], params.ranges[name], comparison, before.get(name),
                            compared=previous is not None)
             entry["plot"] = f"{PLOTS}/{name}.png"
             families.append(entry)
@@ -186,13 +195,13 @@ class DistributionGate(Step):
             "warn" if tokenizer["fallback_reason"] or any(entry["status"] == "warn" for entry in families) else "pass")
         report = {
             "gate": GATE, "format_version": FORMAT_VERSION, "status": status, "tokenizer": tokenizer,
-            "max_message_tokens": params["max_message_tokens"],
-            "previous": {**(params["previous"] or {"version": None, "report": False}), "note": note},
+            "max_message_tokens": params.max_message_tokens,
+            "previous": {**(params.previous or {"version": None, "report": False}), "note": note},
             "regression": regression, "metrics": list(METRICS), "failed_families": failed,
             "removed_families": sorted(set(before) - set(current)),
             "acknowledged": [{**ack, "regressions": sum(row.get("acknowledgement") == index for entry in families
                                                          for row in entry["comparisons"])}
-                             for index, ack in enumerate(params["acknowledge"])],
+                             for index, ack in enumerate(params.acknowledge)],
             "overview_plot": f"{PLOTS}/overview.png", "families": families,
         }
         _write_plots(ctx, current, tokenizer["name"])
@@ -202,10 +211,10 @@ class DistributionGate(Step):
         return gate_meta(GATE, status, params, REPORT, families)
 
 
-def _same_counting(previous: dict[str, Any], params: dict[str, Any]) -> bool:
-    before, now = previous["tokenizer"], params["tokenizer"]
+def _same_counting(previous: dict[str, Any], params: DistributionGateParams) -> bool:
+    before, now = previous["tokenizer"], params.tokenizer
     return ((before["name"], before["version"], previous["max_message_tokens"])
-            == (now["name"], now["version"], params["max_message_tokens"]))
+            == (now["name"], now["version"], params.max_message_tokens))
 
 
 def _judge(family: str, rows: dict[str, dict[str, Any]], ranges: list[dict[str, Any]], comparison: Comparison,

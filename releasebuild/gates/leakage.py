@@ -20,7 +20,7 @@ from pydantic import Field
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed, unknown_families
+from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta, listed, unknown_families
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 
@@ -79,13 +79,20 @@ def read_links(path: Path) -> Iterator[tuple[str, str, str, float]]:
             yield kind, left, right, float(similarity)
 
 
+class LeakageGateParams(GateParams):
+    limits: dict[str, int]  # family -> the most leaked records it may have (its threshold)
+    holdout_sensitive: list[str]  # families whose holdout records may not appear in train at all
+
+
 class LeakageGate(Step):
     kind = "gate_leakage"
     code_version = "1"
+    Params = LeakageGateParams
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        limits: dict[str, int] = ctx.params["limits"]
+        params = ctx.typed(LeakageGateParams)
+        limits = params.limits
         splits: dict[str, str] = {}
         for name in limits:
             for row in read_jsonl(ctx.input_path(ids.family_step(name, ids.SPLIT), "assignment.jsonl")):
@@ -99,7 +106,7 @@ class LeakageGate(Step):
                 kinds[leak["kind"]] += 1
                 for family in {leak["train"].split("/", 1)[0], leak["heldout"].split("/", 1)[0]}:
                     per_family[family] += 1
-        holdout = set(ctx.params["holdout_sensitive"])
+        holdout = set(params.holdout_sensitive)
         families = []
         for name, limit in limits.items():
             leaks = per_family[name]
@@ -114,7 +121,7 @@ class LeakageGate(Step):
             families.append(entry)
         failed = [entry["family"] for entry in families if entry["status"] == "fail"]
         status: GateStatus = "fail" if failed else "pass"
-        thresholds = ctx.params["thresholds"]
+        thresholds = params.thresholds
         report = {"gate": "leakage", "status": status, "threshold": thresholds["threshold"],
                   "compared": ["conversation", *thresholds["compare"]], "leaking_pairs": sum(kinds.values()),
                   "by_kind": dict(sorted(kinds.items())), "pairs": "gates/leakage/pairs.jsonl",
@@ -122,7 +129,7 @@ class LeakageGate(Step):
         ctx.write_json("report.json", report, publish="gates/leakage.json", kind="gate_report")
         with ctx.create("report.md", publish="gates/leakage.md", kind="gate_report") as out:
             out.write(_markdown(report).encode("utf-8"))
-        return gate_meta("leakage", status, ctx.params, "gates/leakage.json", families)
+        return gate_meta("leakage", status, params, "gates/leakage.json", families)
 
 
 def _markdown(report: dict[str, Any]) -> str:

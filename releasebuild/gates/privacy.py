@@ -19,7 +19,7 @@ from releasebuild.config.gate import DefinitionContext, GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
 from releasebuild.errors import Diagnostic, Refused
-from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta, listed
 from releasebuild.privacy.detector import (
     DEFAULT_MODEL,
     ENTITIES,
@@ -207,9 +207,14 @@ def build_steps(config: PrivacyGateConfig, build: GateBuild) -> list[StepSpec]:
                      reads={dep: ("meta", "findings.jsonl") for dep in scans})]
 
 
+class PrivacyGateParams(GateParams):
+    mode: str  # the detection mode the families were scanned in (the report says it)
+
+
 class PrivacyGate(Step):
     kind = "gate_privacy"
     code_version = "3"
+    Params = PrivacyGateParams
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -230,7 +235,7 @@ class PrivacyGate(Step):
                 entry["report"] = f"gates/privacy/{name}.jsonl"
             families.append(entry)
         first = ctx.inputs[ctx.spec.deps[0]].meta if ctx.spec.deps else {}
-        mode = ctx.params["mode"]
+        mode = ctx.typed(PrivacyGateParams).mode
         status: GateStatus = "fail" if failed else ("warn" if mode == "patterns_only" else "pass")
         report = {"gate": "privacy", "status": status, "mode": mode,
                   "mode_note": _mode_note(mode), "detector": first.get("detector", {}),
@@ -238,7 +243,7 @@ class PrivacyGate(Step):
         ctx.write_json("report.json", report, publish="gates/privacy.json", kind="gate_report")
         with ctx.create("report.md", publish="gates/privacy.md", kind="gate_report") as out:
             out.write(_markdown(report).encode("utf-8"))
-        return gate_meta("privacy", status, ctx.params, "gates/privacy.json", families)
+        return gate_meta("privacy", status, ctx.typed(PrivacyGateParams), "gates/privacy.json", families)
 
 
 def _why(meta: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from pydantic import Field
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta, listed
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.provenance import REQUIRED, VIOLATIONS
@@ -54,6 +54,7 @@ def build_steps(config: ProvenanceGateConfig, build: GateBuild) -> list[StepSpec
 class ProvenanceGate(Step):
     kind = "gate_provenance"
     code_version = "2"
+    Params = GateParams  # nothing beyond what every gate is given
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
@@ -69,12 +70,12 @@ class ProvenanceGate(Step):
                              records_listed=listed(ctx.input_path(dep, VIOLATIONS)))
             families.append(entry)
         status: GateStatus = "fail" if failed else "pass"
-        report = {"gate": "provenance", "status": status, "required": ctx.params["thresholds"]["required"],
+        report = {"gate": "provenance", "status": status, "required": ctx.typed(GateParams).thresholds["required"],
                   "failed_families": failed, "families": families}
         ctx.write_json("report.json", report, publish="gates/provenance.json", kind="gate_report")
         with ctx.create("report.md", publish="gates/provenance.md", kind="gate_report") as out:
             out.write(_markdown(report).encode("utf-8"))
-        return gate_meta("provenance", status, ctx.params, "gates/provenance.json", families)
+        return gate_meta("provenance", status, ctx.typed(GateParams), "gates/provenance.json", families)
 
 
 def _markdown(report: dict[str, Any]) -> str:

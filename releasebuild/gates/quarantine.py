@@ -12,9 +12,9 @@ from pydantic import Field
 
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.models import Strict
-from releasebuild.gates.base import GateBuild, GateStatus, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta, listed
 from releasebuild.steps import ids
-from releasebuild.steps.base import Step, StepContext, StepParams, StepSpec
+from releasebuild.steps.base import Step, StepContext, StepSpec
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
 
@@ -41,10 +41,8 @@ def build_steps(config: QuarantineGateConfig, build: GateBuild) -> list[StepSpec
                      reads={dep: ("meta", "quarantine.jsonl") for dep in ingests})]
 
 
-class QuarantineParams(StepParams):
-    blocking: bool
+class QuarantineParams(GateParams):
     limits: dict[str, float]  # family -> the largest share of its rows that may be quarantined
-    thresholds: dict[str, Any]  # the gate's settings as declared: what the plan and the release notes show
 
 
 class QuarantineGate(Step):
@@ -78,4 +76,4 @@ class QuarantineGate(Step):
         status: GateStatus = "fail" if failed else "pass"
         report = {"gate": "quarantine", "status": status, "failed_families": failed, "families": families}
         ctx.write_json("report.json", report, publish="gates/quarantine.json", kind="gate_report")
-        return gate_meta("quarantine", status, ctx.params, "gates/quarantine.json", families)
+        return gate_meta("quarantine", status, ctx.typed(QuarantineParams), "gates/quarantine.json", families)

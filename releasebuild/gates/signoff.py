@@ -20,7 +20,7 @@ from releasebuild.config.hints import did_you_mean
 from releasebuild.config.located import Path_
 from releasebuild.config.models import STAGES, Name, Strict
 from releasebuild.errors import Diagnostic
-from releasebuild.gates.base import GateBuild
+from releasebuild.gates.base import GateBuild, GateParams
 from releasebuild.gates.bias import BIAS_STEP, bound_review
 from releasebuild.review.judge import BLOCKING, judge, review_sample
 from releasebuild.review.pages import review_index, review_report_markdown
@@ -141,13 +141,23 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
     return specs
 
 
+class SignoffGateParams(GateParams):
+    version: str  # the release's: a sign-off names the version it approves
+    protected_root: bool  # a protected root ships reviewed releases only
+    reviews: dict[str, dict[str, Any]]  # each required review: title, roles, families, size, rubric, bias_report
+    seed: int  # the QA samples were drawn with these three, which the review's sample records
+    stratify_by: list[str]
+    method: str
+
+
 class SignoffGate(Step):
     kind = "gate_signoff"
     code_version = "3"
+    Params = SignoffGateParams
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        params = ctx.params
+        params = ctx.typed(SignoffGateParams)
         qa = {ctx.inputs[dep].meta["family"]: ctx.inputs[dep].meta for dep in ctx.spec.deps if dep != BIAS_STEP}
         sections = ctx.inputs[BIAS_STEP].meta["sections"] if BIAS_STEP in ctx.inputs else None
         records: dict[str, tuple[SignoffRecord, bytes]] = {}
@@ -156,34 +166,35 @@ class SignoffGate(Step):
                 data = fh.read()
             records[PurePosixPath(source.name).stem] = (SignoffRecord.model_validate(yaml.safe_load(data)), data)
         results = []
-        for review, spec in params["reviews"].items():
-            sample = review_sample(review, spec["families"], qa, params, sections if spec["bias_report"] else None)
+        for review, spec in params.reviews.items():
+            sampling = {"seed": params.seed, "method": params.method, "stratify_by": params.stratify_by}
+            sample = review_sample(review, spec["families"], qa, sampling, sections if spec["bias_report"] else None)
             found = records.get(review)
-            verdict = judge(review, sample, found[0] if found else None, params["protected_root"])
+            verdict = judge(review, sample, found[0] if found else None, params.protected_root)
             results.append(verdict)
             ctx.write_json(f"{review}.sample.json", {**sample, "review": review, "title": spec["title"],
-                                                     "version": params["version"]},
+                                                     "version": params.version},
                            publish=f"qa/{review}/sample.json", kind="qa_review")
             with ctx.create(f"{review}.index.md", publish=f"qa/{review}/index.md", kind="qa_review") as out:
-                out.write(review_index(review, spec, sample, verdict, params["version"]).encode("utf-8"))
+                out.write(review_index(review, spec, sample, verdict, params.version).encode("utf-8"))
             with ctx.create(f"{review}.form.yaml", publish=f"qa/{review}/form.yaml", kind="qa_review") as out:
-                out.write(review_form(review, spec, sample, params["version"]).encode("utf-8"))
+                out.write(review_form(review, spec, sample, params.version).encode("utf-8"))
             if found:
                 with ctx.create(f"{review}.signoff.yaml", publish=f"signoffs/{review}.yaml", kind="signoff") as out:
                     out.write(found[1])
         blocking = [v for v in results if v["status"] in BLOCKING]
-        if params["protected_root"] and not results:
+        if params.protected_root and not results:
             blocking.append({"review": "signoffs.required", "status": "missing",
                              "why": "a protected root ships reviewed releases only, and no review is required"})
         status = "fail" if blocking else "pass"
-        report = {"gate": "signoff", "status": status, "version": params["version"],
-                  "required": params["thresholds"]["required"], "reviews": results,
+        report = {"gate": "signoff", "status": status, "version": params.version,
+                  "required": params.thresholds["required"], "reviews": results,
                   "ids": sorted(v["id"] for v in results if v["status"] == "approved")}
         ctx.write_json("report.json", report, publish="gates/signoff.json", kind="gate_report")
         with ctx.create("report.md", publish="gates/signoff.md", kind="gate_report") as out:
             out.write(review_report_markdown(report).encode("utf-8"))
-        return {"gate": "signoff", "status": status, "blocking": params["blocking"],
-                "thresholds": params["thresholds"], "report": "gates/signoff.json",
+        return {"gate": "signoff", "status": status, "blocking": params.blocking,
+                "thresholds": params.thresholds, "report": "gates/signoff.json",
                 "why": "; ".join(f"{v['review']}: {v['status']}: {v['why']}" for v in blocking),
                 "reviews": {v["review"]: {key: v[key] for key in ("status", "id", "reviewer", "role", "decision",
                                                                   "sample_digest", "demo")} for v in results},

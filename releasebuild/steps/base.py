@@ -242,7 +242,8 @@ class Step:
     # restricted tier, which one access policy locks down, never to the general tier every release reader may
     # be able to list. A step whose output is post-privacy, or only digests, ids and counts, is not restricted.
     restricted: ClassVar[bool] = False
-    # The params model, for kinds that declare one (StepParams); the spec still carries plain JSON.
+    # The params model (a StepParams): every kind of the package declares one, and the engine validates a spec's
+    # params against it before the step runs. The spec still carries plain JSON, which is what the key digests.
     Params: ClassVar[type[StepParams] | None] = None
 
     @staticmethod

@@ -20,19 +20,34 @@ from releasebuild.dedup.near import Settings, exact_fingerprint
 from releasebuild.dedup.pack import FILES, PACK, PARTS, Pack, Row
 from releasebuild.dedup.text import shingle_hashes
 from releasebuild.keys import digest
-from releasebuild.steps.base import STATS, OutputFile, Step, StepContext
+from releasebuild.steps.base import STATS, OutputFile, Step, StepContext, StepParams
 
 BATCH = 1024
+
+
+class FingerprintParams(StepParams):
+    """The family, and the near-duplicate settings every family of the release shares (dedup.near.Settings)."""
+
+    family: str
+    normalize: dict[str, bool]
+    shingle: dict[str, Any]
+    num_perm: int
+    seed: int
+    turn_pair_min_tokens: int
+    shingle_hash: str
+    kinds: list[str]
+    thresholds: dict[str, float]
 
 
 class Fingerprint(Step):
     kind = "fingerprint"
     code_version = "2"
+    Params = FingerprintParams
     memo = FILES
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        settings = Settings.from_params(ctx.params)
+        settings = Settings.from_params(ctx.typed(FingerprintParams).model_dump())
         privacy_id = ctx.dep("privacy")
         identity = digest(settings.identity())
         previous = _previous(ctx.memo, identity)
@@ -111,7 +126,7 @@ class _PackWriter:
                 "num_perm": self.settings.num_perm, "rows": self.rows,
                 "bands": {kind: list(value) for kind, value in self.settings.bands.items()}}
         self.ctx.write_json(PACK, info)
-        return {"family": self.ctx.params["family"], "records": self.rows - self.takedowns,
+        return {"family": self.ctx.typed(FingerprintParams).family, "records": self.rows - self.takedowns,
                 "takedowns": self.takedowns, "short_texts": self.short,
                 STATS: {"signatures_computed": self.computed, "signatures_reused": self.reused}}
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from releasebuild.steps.base import Step, StepContext
+from releasebuild.steps.base import Step, StepContext, StepParams
 
 
 class GateSummary(Step):
     kind = "gate_summary"
     code_version = "2"
+    Params = StepParams  # none: it reads the gates' verdicts, its dependencies
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:

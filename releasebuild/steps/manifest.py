@@ -11,21 +11,32 @@ from typing import Any
 from releasebuild.config.models import SPLITS
 from releasebuild.keys import merkle_root
 from releasebuild.steps import ids
-from releasebuild.steps.base import Step, StepContext
+from releasebuild.steps.base import Step, StepContext, StepParams
 from releasebuild.steps.rule import rule_step_id
 
 FORMAT_VERSION = 1
 RESTRICTED = "restricted"
 
 
+class ManifestParams(StepParams):
+    version: str
+    tool_version: str
+    definition: dict[str, Any]  # release.yaml and the digest of every definition file
+    families: dict[str, dict[str, Any]]  # family -> what the manifest says of it from the definition
+    split_assignment: dict[str, Any]  # method, ratios, salt and per-family overrides
+    takedowns: list[dict[str, Any]]
+    rules: dict[str, dict[str, Any]]  # rule -> its declaration (command, inputs, outputs, ...)
+
+
 class Manifest(Step):
     kind = "manifest"
     code_version = "6"
+    Params = ManifestParams
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        params = ctx.params
-        exports = {name: ctx.inputs[ids.family_step(name, ids.EXPORT)].meta for name in params["families"]}
+        params = ctx.typed(ManifestParams)
+        exports = {name: ctx.inputs[ids.family_step(name, ids.EXPORT)].meta for name in params.families}
         shards = {info["key"]: {"family": name, "split": info["split"], "records": info["records"]}
                   for name, export in exports.items() for info in export["shards"]}
         artifacts: list[dict[str, Any]] = []
@@ -43,7 +54,7 @@ class Manifest(Step):
 
         families = {}
         totals = {split: 0 for split in SPLITS}
-        for name, static in params["families"].items():
+        for name, static in params.families.items():
             counts = ctx.inputs[ids.family_step(name, ids.EXPORT)].meta["counts"]
             ingest = ctx.inputs[ids.family_step(name, ids.INGEST)].meta
             for split in SPLITS:
@@ -57,15 +68,15 @@ class Manifest(Step):
         gates = ctx.inputs[ids.GATE_SUMMARY].meta
         document = {
             "format_version": FORMAT_VERSION,
-            "version": params["version"],
-            "tool": {"name": "releasebuild", "version": params["tool_version"]},
-            "definition": params["definition"],
+            "version": params.version,
+            "tool": {"name": "releasebuild", "version": params.tool_version},
+            "definition": params.definition,
             "families": families,
             "records": {**totals, "total": sum(totals.values())},
-            "split_assignment": {**params["split_assignment"], **_sticky(ctx, list(params["families"]))},
-            "privacy": _privacy(ctx, list(params["families"])),
-            "takedowns": _takedowns(ctx, params["takedowns"], list(params["families"])),
-            "rules": _rules(ctx, params["rules"]),
+            "split_assignment": {**params.split_assignment, **_sticky(ctx, list(params.families))},
+            "privacy": _privacy(ctx, list(params.families)),
+            "takedowns": _takedowns(ctx, params.takedowns, list(params.families)),
+            "rules": _rules(ctx, params.rules),
             "signoffs": _signoffs(ctx.inputs[ids.SIGNOFF].meta),
             "release_notes": "release_notes.md",
             "gates": {"summary": "gates/summary.json", "status": "fail" if gates["blocked_by"] else "pass",
@@ -74,7 +85,7 @@ class Manifest(Step):
             "artifacts": artifacts,
             # Raw text that may hold PII (dropped records, un-redacted spot-check material): published apart, under
             # <root>/restricted/<version>/, never under the release prefix. Listed so an auditor can verify it.
-            "restricted": {"prefix": f"restricted/{params['version']}/", "files": restricted},
+            "restricted": {"prefix": f"restricted/{params.version}/", "files": restricted},
             "root_digest": merkle_root(artifacts),
         }
         ctx.write_json("manifest.json", document, publish="manifest.json", kind="manifest")

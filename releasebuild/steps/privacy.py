@@ -34,14 +34,15 @@ from releasebuild.privacy.detector import (
     AllowRule,
     Detector,
     Finding,
+    Mode,
     ModelMismatch,
     ModelMissing,
     decide,
 )
 from releasebuild.privacy.lexicon import name_word, not_a_name
-from releasebuild.privacy.pseudonyms import NAME_TYPES, Pseudonyms, keyed_id
+from releasebuild.privacy.pseudonyms import NAME_TYPES, Pseudonyms, Redaction, keyed_id
 from releasebuild.privacy.redact import placeholder_spans, redact
-from releasebuild.steps.base import STATS, OutputFile, Step, StepContext
+from releasebuild.steps.base import STATS, OutputFile, Step, StepContext, StepParams
 from releasebuild.steps.sorting import external_sort
 
 SCAN = "scan.tsv"
@@ -53,26 +54,56 @@ SAMPLE_METHOD = "bernoulli(salted-id-hash)/v1"
 NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
+class DetectionParams(StepParams):
+    mode: Mode
+    model: str
+    entities: list[str]
+    versions: dict[str, Any]  # the detector's and its model's versions: a run with others fails (fail closed)
+
+
+class SampleParams(StepParams):
+    rate: float  # the share of clean records kept for a reviewer to spot-check
+    seed: int
+
+
+class RedactionParams(StepParams):
+    mode: Redaction
+    salt: str  # the release's secret for surrogates and keyed hashes
+    faker: str | None = None  # surrogate mode only: Faker's version, which the surrogates depend on
+
+
+class PrivacyParams(StepParams):
+    family: str
+    mapping: str
+    policy: str
+    thresholds: dict[str, float]  # entity -> the score a finding needs
+    allow: list[dict[str, Any]]  # allow rules (AllowRule)
+    sample: SampleParams
+    detection: DetectionParams
+    takedowns: list[dict[str, Any]]
+    redaction: RedactionParams
+
+
 class PrivacyScan(Step):
     kind = "privacy"
     code_version = "4"
+    Params = PrivacyParams
     memo = (SCAN, RESCAN)
     restricted = True  # some outputs keep raw originals (taken_down.jsonl, restricted_*.jsonl)
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        params = ctx.params
+        params = ctx.typed(PrivacyParams)
         ingest_id = ctx.dep("ingest")
-        family = params["family"]
-        detection = params["detection"]
-        detector = Detector(detection["mode"], detection["model"], detection["entities"],
-                            expected=detection["versions"])
-        identity = digest(detection)
+        family = params.family
+        detection = params.detection
+        detector = Detector(detection.mode, detection.model, detection.entities, expected=detection.versions)
+        identity = digest(ctx.params["detection"])  # of the params as the key saw them
         flagged, scan_counts = _scan_table(ctx, detector, identity, ingest_id, family)
         judge = _Judge(family, params, detector, flagged,
                        dict(_memo_rows(ctx.memo.get(RESCAN), identity)))  # small: redacted texts only
         counts = judge.walk(ctx, ingest_id, identity)
-        return {"family": family, "policy": params["policy"], "detector": params["detection"]["versions"],
+        return {"family": family, "policy": params.policy, "detector": detection.versions,
                 "messages": {"total": scan_counts["total"], "unique": scan_counts["unique"]}, **counts,
                 STATS: {"messages_scanned": scan_counts["scanned"], "messages_from_cache": scan_counts["cached"],
                         "redacted_rescanned": judge.rescanned}}
@@ -273,19 +304,19 @@ def _memo_rows(memo: Path | None, identity: str) -> Iterator[tuple[str, str]]:
 class _Judge:
     """Pass 3: each record's fate under the family's policy, written to the step's outputs as it goes."""
 
-    def __init__(self, family: str, params: dict[str, Any], detector: Detector,
+    def __init__(self, family: str, params: PrivacyParams, detector: Detector,
                  flagged: dict[str, list[Finding]], rescans: dict[str, str]):
         self.family = family
-        self.policy = params["policy"]
-        self.thresholds = params["thresholds"]
-        self.allow = [AllowRule(**entry) for entry in params["allow"]]
-        self.sample = params["sample"]
+        self.policy = params.policy
+        self.thresholds = params.thresholds
+        self.allow = [AllowRule(**entry) for entry in params.allow]
+        self.sample = params.sample
         self.detector = detector
         self.flagged = flagged
-        self.takedowns = params["takedowns"]
-        self.mapping = params["mapping"]
-        self.redaction = params["redaction"]["mode"]
-        self.salt = params["redaction"]["salt"]
+        self.takedowns = params.takedowns
+        self.mapping = params.mapping
+        self.redaction = params.redaction.mode
+        self.salt = params.redaction.salt
         self.status_counts: Counter[str] = Counter()
         self.entities: Counter[str] = Counter()
         self.allowed: Counter[int] = Counter()
@@ -320,8 +351,8 @@ class _Judge:
             out.write(f"#scan\t{identity}\n".encode())
             for key, found in sorted(self.rescans.items()):
                 out.write(f"{key}\t{found}\n".encode())
-        protocol = {"family": self.family, "method": SAMPLE_METHOD, "seed": self.sample["seed"],
-                    "rate": self.sample["rate"], "size": len(self.sampled), "ids": self.sampled}
+        protocol = {"family": self.family, "method": SAMPLE_METHOD, "seed": self.sample.seed,
+                    "rate": self.sample.rate, "size": len(self.sampled), "ids": self.sampled}
         ctx.write_json("sample.json", protocol, publish=f"qa/{self.family}.sample.json", kind="qa_sample")
         return {"records": sum(self.status_counts.values()), "status_counts": dict(sorted(self.status_counts.items())),
                 "entities": dict(sorted(self.entities.items())),
@@ -374,7 +405,7 @@ class _Judge:
                     self._offend(outs, public_origin, path, finding, "the family's policy is block")
             self.findings["blocked"] += sum(entities.values())
         self.entities.update(entities)
-        sampled = unit_interval(f"privacy-sample:{self.sample['seed']}", record_id) < self.sample["rate"]
+        sampled = unit_interval(f"privacy-sample:{self.sample.seed}", record_id) < self.sample.rate
         if sampled:
             self.sampled.append(public_id)
         status: dict[str, Any] = {"id": public_id, "status": "clean"}

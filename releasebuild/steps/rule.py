@@ -27,7 +27,7 @@ from releasebuild.config.models import PLACEHOLDER, RULE_SOURCE, ParamValue
 from releasebuild.config.rules import LoadedRule
 from releasebuild.errors import ReleaseBuildError
 from releasebuild.keys import digest
-from releasebuild.steps.base import SourceFile, Step, StepContext, StepSpec
+from releasebuild.steps.base import SourceFile, Step, StepContext, StepParams, StepSpec
 from releasebuild.store.backends import Store
 
 RULE_STEP_PREFIX = "rules/"
@@ -50,6 +50,17 @@ def env_digests(names: list[str], environ: Any = os.environ) -> dict[str, str]:
     return {name: digest(environ.get(name)) for name in names}
 
 
+class RuleParams(StepParams):
+    rule: str
+    cmd: list[str] | str  # argv with placeholders, or a string that /bin/sh runs (shell: true)
+    shell: bool
+    params: dict[str, ParamValue]  # {params.NAME} in cmd, $PARAM_NAME in the environment
+    env: dict[str, str]  # declared variable -> digest of its value when the key was made
+    outputs: list[str]
+    version: str | None
+    python: str | None  # the interpreter's identity, when cmd runs {python}
+
+
 def rule_spec(loaded: LoadedRule) -> StepSpec:
     """The step of one rule. Its key is the command, params, version, declared environment, Python (when the
     command runs `{python}`) and the content digest of every input, scripts included; nothing else."""
@@ -70,25 +81,25 @@ def render_value(value: ParamValue) -> str:
     return str(value)
 
 
-def command(params: dict[str, Any], python: str) -> list[str]:
+def command(params: RuleParams, python: str) -> list[str]:
     """The argv to run, placeholders filled (`{python}`, `{params.NAME}`); a shell command goes to /bin/sh -c with
     its values quoted."""
-    values = {"python": python, **{f"params.{key}": render_value(v) for key, v in params["params"].items()}}
+    values = {"python": python, **{f"params.{key}": render_value(v) for key, v in params.params.items()}}
 
     def fill(text: str, quote: Any) -> str:
         return PLACEHOLDER.sub(lambda m: m[0][0] if m[1] is None else quote(values[m[1]]), text)
 
-    if params["shell"]:
-        return ["/bin/sh", "-c", fill(params["cmd"], shlex.quote)]
-    return [fill(part, str) for part in params["cmd"]]
+    if isinstance(params.cmd, str):  # shell: true (the definition allows a string cmd only then)
+        return ["/bin/sh", "-c", fill(params.cmd, shlex.quote)]
+    return [fill(part, str) for part in params.cmd]
 
 
-def environment(params: dict[str, Any], home: Path, tmp: Path, environ: Any = os.environ) -> dict[str, str]:
+def environment(params: RuleParams, home: Path, tmp: Path, environ: Any = os.environ) -> dict[str, str]:
     """A fixed base, the params as $PARAM_<NAME>, and the declared variables that are set."""
     env = {"PATH": BASE_PATH, "HOME": str(home), "TMPDIR": str(tmp), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
-    env.update({f"PARAM_{key.upper()}": render_value(value) for key, value in params["params"].items()})
-    env.update({name: environ[name] for name in params["env"] if name in environ})
+    env.update({f"PARAM_{key.upper()}": render_value(value) for key, value in params.params.items()})
+    env.update({name: environ[name] for name in params.env if name in environ})
     return env
 
 
@@ -194,17 +205,18 @@ def tail(path: Path) -> str:
 class RuleStep(Step):
     kind = "rule"
     code_version = "1"
+    Params = RuleParams
     restricted = True  # its outputs are families' sources: raw data, before any privacy step
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        params = ctx.params
-        name = params["rule"]
-        moved = [key for key, value in env_digests(list(params["env"])).items() if params["env"][key] != value]
+        params = ctx.typed(RuleParams)
+        name = params.rule
+        moved = [key for key, value in env_digests(list(params.env)).items() if params.env[key] != value]
         if moved:
             raise ReleaseBuildError(f"rule '{name}': environment variable(s) {', '.join(moved)} changed during the "
                                     "apply; run it again")
-        sandbox = stage(name, ctx.workdir, Path(ctx.spec.source_dir), ctx.sources, params["outputs"], ctx.store)
+        sandbox = stage(name, ctx.workdir, Path(ctx.spec.source_dir), ctx.sources, params.outputs, ctx.store)
         home, tmp = ctx.workdir / "home", ctx.workdir / "tmp"
         home.mkdir()
         tmp.mkdir()
@@ -221,9 +233,9 @@ class RuleStep(Step):
             shown = tail(log)
             raise ReleaseBuildError(f"rule '{name}' exited with status {code}"
                                     + (f"; its {log.stem} ends:\n{shown}" if shown else " and printed nothing"))
-        problems = tree_problems(name, sandbox, params["outputs"])
+        problems = tree_problems(name, sandbox, params.outputs)
         if problems:
             raise ReleaseBuildError("; ".join(problems))
-        for output in params["outputs"]:
+        for output in params.outputs:
             ctx.keep(output, sandbox.cwd / output)
         return {"rule": name, "inputs": {source.name: source.digest for source in ctx.sources}}
