@@ -290,8 +290,9 @@ class FsspecStore:
             return
         with storage_errors(uris[0], "delete"):
             fs, _ = self.filesystem(uris[0])
-            paths = [self.filesystem(uri)[1] for uri in uris]
-            fs.rm([path for path in paths if fs.exists(path)])
+            present = [path for path in (self.filesystem(uri)[1] for uri in uris) if fs.exists(path)]
+            if present:  # fsspec refuses an empty list, as it refuses a missing file
+                fs.rm(present)
 
     def _placed(self, uri: str) -> tuple[Any, str]:
         """(filesystem, path) with the path's parent made, for filesystems that have directories."""
