@@ -30,7 +30,6 @@ from releasebuild.steps.base import STATS, FileRef, SourceFile, StepContext, Ste
 from releasebuild.steps.registry import step_kind
 from releasebuild.store.cas import ActionCache, ContentStore, SharedCache
 from releasebuild.store.io import Stores
-from releasebuild.store.io import default as default_stores
 from releasebuild.store.root import ReleaseRoot
 
 
@@ -42,7 +41,6 @@ class RunEnv:
     root: ReleaseRoot
     blocked_dir: Path
     shared_cache: SharedCache | None = None  # the shared cache's tiers, if any
-    store: Stores = field(default_factory=default_stores)  # where sources, tiers and the root are read and written
     cas: ContentStore = field(init=False)
     actions: ActionCache = field(init=False)
     fingerprints: FingerprintCache = field(init=False)
@@ -51,6 +49,11 @@ class RunEnv:
         self.cas = ContentStore(self.cache_dir, self.shared_cache, self.store)
         self.actions = ActionCache(self.cache_dir, self.cas)
         self.fingerprints = FingerprintCache(self.cache_dir / "fingerprints.json", self.store)
+
+    @property
+    def store(self) -> Stores:
+        """The run's store: the release root's, where sources, the shared tiers and the root are read and written."""
+        return self.root.store
 
 
 @dataclass

@@ -106,9 +106,8 @@ def _text_of_dep(ctx: StepContext) -> str:
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunEnv:
     for kind in (Emit, Shout, Boom, Mark, CountLines):
         monkeypatch.setitem(registry.FIXED_KINDS, kind.kind, kind)
-    store = Stores()
-    return RunEnv(cache_dir=tmp_path / "cache", root=ReleaseRoot("mem://root", store=store),
-                  blocked_dir=tmp_path / "blocked", store=store)
+    return RunEnv(cache_dir=tmp_path / "cache", root=ReleaseRoot("mem://root", store=Stores()),
+                  blocked_dir=tmp_path / "blocked")
 
 
 def chain(text: str, note: str = "") -> list[StepSpec]:

@@ -114,10 +114,9 @@ def open_project(path: Path, root: str | None = None, check_signoffs: bool = Tru
     base = definition.base_dir
     cache_dir = base / (definition.release.cache or f"{STATE_DIR}/cache")  # an absolute cache path wins
     root_uri = resolve_root(definition, root)
-    store = default_stores()
-    release_root = ReleaseRoot(root_uri, protected=definition.release.root.protected, store=store)
+    release_root = ReleaseRoot(root_uri, protected=definition.release.root.protected, store=default_stores())
     env = RunEnv(cache_dir=cache_dir, root=release_root, blocked_dir=base / STATE_DIR / "blocked",
-                 shared_cache=shared_cache(definition, root_uri), store=store)
+                 shared_cache=shared_cache(definition, root_uri))
     previous = find_previous(release_root, definition.release.version, definition.release.previous)
     specs = build_specs(definition, previous, release_root.protected)
     return Project(definition, release_root, env, specs, previous, signoffs)

@@ -47,7 +47,7 @@ class Fingerprint(Step):
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
-        settings = Settings.from_params(ctx.typed(FingerprintParams).model_dump())
+        settings = Settings.from_params(ctx.params)  # checked against FingerprintParams by the engine
         privacy_id = ctx.dep("privacy")
         identity = digest(settings.identity())
         previous = _previous(ctx.memo, identity)
