@@ -44,7 +44,7 @@ NOT_PII = {"PUBLIC_URL"}
 POLICY_TYPES = {"AGE", "YEAR"}
 TOKEN = re.compile(r"\w+")
 SYNTHETIC_HALVES = ("tuning", "dev", "dev2", "report", "report2")
-REAL_HALVES = ("tuning", "dev", "report")
+REAL_HALVES = ("tuning", "dev", "dev2", "report")
 SENTENCES = ("I started {} last week and I feel a bit better.", "my doctor said {} might help",
              "{} is what they gave me at the clinic", "has anyone here tried {}?", "Honestly {} changed my life.")
 
@@ -95,8 +95,9 @@ def real_texts(half: str) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
 
 
 def _labels(dataset: str, half: str) -> Iterator[dict[str, Any]]:
-    """The label rows of a dataset's half ("dev" is a second tuning half, labelled later in files of its own)."""
-    for file in (f"{dataset}.labels.jsonl", f"{dataset}_dev.labels.jsonl"):
+    """The label rows of a dataset's half ("dev" and "dev2" are more tuning halves, labelled later in files of their
+    own)."""
+    for file in (f"{dataset}.labels.jsonl", f"{dataset}_dev.labels.jsonl", f"{dataset}_dev2.labels.jsonl"):
         if (EVAL / "real" / file).exists():
             yield from (row for row in _jsonl(EVAL / "real" / file) if row["half"] == half)
 
@@ -214,7 +215,7 @@ def main() -> int:
     print("real conversations (ESConv turns, CounselChat questions and answers; labelled offsets)")
     print(f"{'half':8} {'system':6} {'texts':>6} {'redactions':>10} {'are PII':>8} {'PII recall':>10} "
           f"{'w/o ages, years':>15}  not PII, by type")
-    for half in [half for half in halves if half in REAL_HALVES]:  # dev2 and report2 are synthetic only
+    for half in [half for half in halves if half in REAL_HALVES]:  # report2 is synthetic only
         for name, predict in systems.items():
             r = real(predict, half)
             print(f"{half:8} {name:6} {r['texts']:6d} {r['redactions']:10d} {_pct(r['pii_share']):>8} "
