@@ -223,6 +223,20 @@ LEAKS = [
      ["noah", "simon"]),
     ("a lower-case name a celebrity made frequent, as a subject", "honestly chris is the only one who gets it",
      ["chris"]),
+    # sixth round: a name wordfreq rates frequent (folding case) or web2 has as a rare word is a name all the same
+    ("a lower-case name no dictionary has, after a relation", "if i dont pick up ring my cousin hassan instead",
+     ["hassan"]),
+    ("a lower-case name no dictionary has, before 'said'", "cant sleep, keep thinking about what anders said",
+     ["anders"]),
+    ("a full name of proper names that web2 lists as rare words", "Rohan Bose (52) was referred by his GP.",
+     ["Rohan Bose"]),
+    ("a USPS street suffix", "Send the forms to 812 Keller Parkways, Dunmore, PA 18512", ["812 Keller Parkways"]),
+    ("an everyday-word USPS suffix after a capitalised name", "we live at 77 Ortega Mission now",
+     ["77 Ortega Mission"]),
+    ("a long number alone, in a national layout", "Sipho - 84412093377 - he is the one to ring", ["84412093377"]),
+    ("a number after an ID word in another language", "мой СНИЛС 11223344595, если нужно", ["11223344595"]),
+    ("a name with a number where the talk is of accounts", "she made another account, this one is dzmitryk7",
+     ["dzmitryk7"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -336,6 +350,13 @@ KEPT = [
     ("just hang in there, it gets better", "hang"),  # frequent words stay words
     ("Let's hope January brings better things", "January"),
     ("hai! how are you doing?", "hai"),
+    # sixth round: interjections, authors, organisations' lines, a list's number glued to its last word
+    ("Heh heh, I knew you'd say that", "Heh heh"),
+    ("Yep... it's true, parents are imperfect.", "Yep"),
+    ("If you haven't yet, read Greene's Explosive Child first.", "Greene"),
+    ("You can call the Texas Crisis Hotline 800-989-6884 any time.", "800-989-6884"),
+    ("The number is 1-800-4-A-CHILD (1-800-422-4453).", "(1-800-422-4453"),
+    ("1. log when you smoke - time, place and activity2. Cut back 10%", "activity2"),
 ]
 
 

@@ -26,7 +26,8 @@ PARTICLE_ENDING = re.compile(r"(?:up|out|off|on|in|down|over|away|back)$")
 INFLECTIONS = ("'s", "’s", "s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "ies", "ied")
 # Written capitalised in chat and no one's name: greetings, interjections, exclamations.
 CHAT_WORDS = frozenset("""
-gday g'day hiya heya howdy yay yup nope nah ugh argh hmm hmmm mhm ahh aww oops omg lol lmao rofl tbh idk imo imho
+gday g'day hiya heya howdy yay yup nope nah ugh argh hmm hmmm mhm ahh aww oops omg lol lmao lmfao rofl tbh idk imo imho
+heh hehe haha hahaha hah aw bah ouch yep yeah naw amen hallelujah
 smh ngl fwiw btw brb ttyl thx ty np pls plz ok okay okey alright bestie babe hun hon bro bruh dude sis fam yall y'all
 gonna wanna gotta kinda sorta dunno lemme gimme im iam ima imma ive ill id dont cant wont didnt doesnt isnt wasnt
 arent couldnt shouldnt wouldnt thats whats theres heres hes shes theyre youre were goodluck goodnight goodmorning
@@ -102,6 +103,8 @@ def vocabulary(lower: str) -> bool:
         return True
     if ELONGATED.search(lower):  # "Heyyy", "sooo", "ughhh": a word drawn out
         return any(vocabulary(ELONGATED.sub(run, lower)) for run in (r"\1", r"\1\1"))
+    if first_name(lower) or surname(lower):  # "anders", "nils": no inflection; "Goodman": two words, and a name
+        return False
     for ending in INFLECTIONS:
         if lower.endswith(ending) and len(lower) - len(ending) >= 3:
             stem = lower[:-len(ending)]
@@ -109,8 +112,6 @@ def vocabulary(lower: str) -> bool:
                 return True
             if ending in ("ies", "ied") and common(stem + "y"):
                 return True
-    if first_name(lower) or surname(lower):  # "Goodman", "Whitehouse": two words, and a listed name
-        return False
     if any(common(lower[:i]) and common(lower[i:]) for i in range(3, len(lower) - 2)):
         return True  # "flatmate"
     particle = PARTICLE_ENDING.search(lower)  # "brokeup", "hungout": a verb and its particle run together

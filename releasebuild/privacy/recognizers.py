@@ -169,7 +169,11 @@ STREET = (r"(?:stream|bypass|causeway|curve|extension|throughway|street|st|avenu
           r"divide|expressway|falls|ferry|flats?|fords?|forest|forges?|fork|freeway|glens?|greens?|haven|highlands?|"
           r"islands?|isle|junction|keys?|knolls?|lakes?|lights?|locks?|lodge|motorway|mountains?|neck|orchard|"
           r"overpass|pines?|plains?|prairie|radial|ramp|ranch|rapids?|rest|roads?|route|shoal|skyway|spur|"
-          r"squares?|stravenue|streets?|tunnel|underpass|unions?|viaduct|views?|villages?|ville|vista|ways|wells?)")
+          r"squares?|stravenue|streets?|tunnel|underpass|unions?|viaduct|views?|villages?|ville|vista|ways|wells?|"
+          # the rest of USPS Publication 28's suffixes, but everyday words ("3 miles to the river"), which
+          # shapes.AddressBlockRecognizer takes only after a capitalised name
+          r"canyon|circles|crest|crossroad|drives|extensions|forks|gateway|groves|harbors|inlet|junctions|manors|"
+          r"mills|parkways|ports|ridges|shoals|spurs|trafficway|valleys)")
 FACILITY = (r"(?:clinic|hospital|medical center|health center|behavioral health|counseling center|counselling centre|"
             r"treatment center|recovery center|wellness center|psychiatric center|rehab center|high school|"
             r"middle school|elementary school|university|college|academy)")
@@ -613,6 +617,8 @@ EPONYM_AFTER = re.compile(r"^(?:-[A-Z][\w'’]+)?(?:['’]s)?\s+(?:syndrome|dise
                           r"|^\s+(?:is|was)\s+an?\s+(?:\w+\s+)?(?:book|read|author|researcher|psychologist|"
                           r"psychiatrist|therapist who)\b"
                           r"|^,?(?:\s+[A-Z][\w.]*,?)?\s+(?:writes|wrote|explains|says in)\b"
+                          # an author turning to the readers: "Hansen asks us to imagine"
+                          r"|^\s+(?:asks|invites|encourages|tells|reminds|urges)\s+(?:us|readers|the reader)\b"
                           # "... had a book out", "Gottman's The Science of Trust": a book's author
                           r"|^\s+(?:had|has)\s+a\s+(?:new\s+)?book\b|^['’]s\s+(?-i:(?:The|A|An)\s+[A-Z])"
                           r"|^\s+(?:web\s?)?site\b",  # "the John Hopkins site": an organisation's
@@ -625,6 +631,9 @@ PET_BEFORE = re.compile(r"(?i)\b(?:dog|cat|puppy|pup|kitten|kitty|pet|horse|pony
                         r"['’]s\s+name\s+is\s+|\s+is\s+(?:named|called)\s+)$")  # "My dog's name is Phineas"
 # "The books I enjoy reading H.P. Lovecraft and Edgar Allen Poe": one reads authors (only capitalised words between).
 READING_BEFORE = re.compile(r"\breading\s+(?:[A-Z][\w.'’]*\s+|and\s+){0,4}$")
+# "read Greene's Explosive Child": whose titled work one reads is its author.
+READ_BEFORE = re.compile(r"\bread(?:ing)?\s+$", re.IGNORECASE)
+TITLED_WORK_AFTER = re.compile(r"['’]s\s+[A-Z]")
 # On the name's own line: "a printer\nAnn Lee" is no kind of thing.
 ARTICLE_BEFORE = re.compile(r"\b(?:an?|A|An)[ \t]+(?:[a-z]+[ \t]+)?$")
 
@@ -648,7 +657,8 @@ def public_reference(text: str, start: int, end: int) -> bool:
         return True
     possessive = POSSESSIVE.search(text[start:end])
     end -= len(possessive.group()) if possessive else 0
-    return bool(AUTHOR_BEFORE.search(before) or READING_BEFORE.search(before) or EPONYM_AFTER.match(text[end:end + 30]))
+    return bool(AUTHOR_BEFORE.search(before) or READING_BEFORE.search(before) or EPONYM_AFTER.match(text[end:end + 30])
+                or (READ_BEFORE.search(before) and TITLED_WORK_AFTER.match(text, end)))
 
 
 TITLE_WORD_AFTER = re.compile(r"(?:['’]s)? ([A-Z][a-z]{2,})\b(?![:'’])")

@@ -59,11 +59,16 @@ ENGLISH_STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|b
                   r"wells?|marg|nagar|colony|chowk|enclave|esplanade|parade|promenade|rise|ridge|retreat|outlook|vale|"
                   r"wynd|circuit|chase|concourse|boardwalk|grange|stairs|strip|quays?|gate|glade|hollow|nook|reach|"
                   r"link|mall|arcade|bend|bypass|causeway|dell|domain|fairway|lookout|meander|pathway|pocket|"
-                  r"steps|strand|tarn|tor|towers|walkway|waters|wharf|yard|layout|cross|points|course|quadrant|follow)")
+                  r"steps|strand|tarn|tor|towers|walkway|waters|wharf|yard|layout|cross|points|course|quadrant|follow|"
+                  # the rest of USPS Publication 28's suffixes
+                  r"branch|bridge|canyon|circles|club|crest|crossroad|drives|extensions?|fall|forks|fort|gateway|"
+                  r"groves|harbou?rs|inlet|junctions|land|loaf|manors|mills|mission|mount|parks|parkways|passage|"
+                  r"ports|ridges|river|rue|shoals|spurs|trafficway|valleys|via|walks|wall)")
 # Street types that are everyday words: "10 - either way", "1-10 how well" are no address without a capital.
 EVERYDAY_STREET_WORDS = frozenset("""well wells way ways run walk rest point view views park pass track center common
 lights locks keys falls place row close square path crossing spur loop cross gate link reach end strip steps rise
-chase mall yard bend edge top green haven follow""".split())
+chase mall yard bend edge top green haven follow branch bridge club course fall land loaf mission mount passage
+river wall walks parks points""".split())
 # A flat, floor or door after a street line: "apt 3C", "apto 1159", "Int. 11", "3º izq.", "3. OG", "кв. 159".
 UNIT_AFTER = (r"(?:,?\s*(?:apt|apto|apartment|suite|ste|unit|flat|room|rm|int|interior|dpto|depto|piso|andar|bloco|"
               r"casa|kv|кв|scala|sc|piano|interno|lote|lt|mz|manzana|#)\.?\s*[:#]?\s*\w+"
@@ -649,7 +654,10 @@ ID_SHAPES = (
     (re.compile(r"\b[2-9]\d{3}\s\d{4}\s\d{4}\b"), "ID_NUMBER", 0.6),  # Aadhaar
     (re.compile(r"\b[A-Z]{5}\d{4}[A-Z]\b"), "ID_NUMBER", 0.6),  # Indian PAN
     (re.compile(r"\b[A-Z]{1,2}\d{6,8}\b"), "ID_NUMBER", 0.45),  # passport / licence-like, needs a cue word nearby
-    (re.compile(r"\b\d(?:[ -]?\d){8,15}\b"), "ID_NUMBER", 0.45),  # a long number: someone's number of some kind
+    # a long number, alone: someone's number of some kind (a phone in a national layout, an ID after a cue word in
+    # another language: "my ИНН is 647183405775", "Yuliya - 85377886212"); eight digits need a cue word
+    (re.compile(r"\b\d(?:[ -]?\d){8,15}\b"), "ID_NUMBER", 0.5),
+    (re.compile(r"\b\d(?:[ -]?\d){7}\b"), "ID_NUMBER", 0.45),
 )
 
 
@@ -777,7 +785,9 @@ class UsernameRecognizer(_Recognizer):
             if any(ch in match.group(1) for ch in "_.0123456789"):
                 yield "USERNAME", match.start(1), match.end(1), 0.8
         if ACCOUNT_WORDS.search(text):
-            for match in SNAKE_HANDLE.finditer(text):
+            numbered = [m for m in NUMBERED_HANDLE.finditer(text)  # not "activity2" (a list's next number)
+                        if not lexicon.vocabulary(m.group().rstrip("0123456789").lower())]
+            for match in [*SNAKE_HANDLE.finditer(text), *numbered]:
                 if ACCOUNT_WORDS.search(text, max(0, match.start() - 100), match.end() + 100):
                     yield "USERNAME", match.start(), match.end(), 0.6
         for match in HANDLE_CUE.finditer(text):
@@ -790,6 +800,8 @@ class UsernameRecognizer(_Recognizer):
 # A word joined by underscores where the talk is of accounts: "the latest one is trevor_art" (not in a web or mail
 # address, which their own recognizers judge)
 SNAKE_HANDLE = re.compile(r"(?<![\w@./-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+_?(?![\w@]|\.[A-Za-z]{2,}\b)")
+# A name with a number, where the talk is of accounts: "the latest one is skarlatosf8" (not "covid19", "mp3")
+NUMBERED_HANDLE = re.compile(r"(?<![\w@./-])[A-Za-z][A-Za-z.]{3,}[A-Za-z]\d{1,4}(?![\w@]|\.[A-Za-z]{2,}\b)")
 ACCOUNT_WORDS = re.compile(r"(?i)\b(?:accounts?|profiles?|handles?|usernames?|user ?names?|insta(?:gram)?|"
                            r"snap(?:chat)?|tiktok|twitter|discord|reddit|telegram|dms?|followers?|follow(?:ed|ing)?|posts?|"
                            r"posting|online|add(?:ed)? me|servers?|gamertag|streams?|channels?)\b")
