@@ -237,6 +237,13 @@ LEAKS = [
     ("a number after an ID word in another language", "мой СНИЛС 11223344595, если нужно", ["11223344595"]),
     ("a name with a number where the talk is of accounts", "she made another account, this one is dzmitryk7",
      ["dzmitryk7"]),
+    ("a first name that is also a faith, after a title", "My GP is Dr. Christian Okonkwo-Hale now.", ["Christian"]),
+    ("a first name that is also a faith, before a surname", "Referrer: Christian Lindqvist\nTel: later",
+     ["Christian Lindqvist"]),
+    ("a first name that is also a faith, in a list of names", "Saw Christian, Maren and Tobias at group.",
+     ["Christian"]),
+    ("an unlisted name one letter from a word, before 'here,'", "hiya! Sunne here, new number soon", ["Sunne"]),
+    ("an unlisted name one letter from a word, after a relation", "ring my partner Evert, he knows", ["Evert"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -357,6 +364,9 @@ KEPT = [
     ("You can call the Texas Crisis Hotline 800-989-6884 any time.", "800-989-6884"),
     ("The number is 1-800-4-A-CHILD (1-800-422-4453).", "(1-800-422-4453"),
     ("1. log when you smoke - time, place and activity2. Cut back 10%", "activity2"),
+    ("we go to Christian Counseling on Tuesdays", "Christian"),
+    ("Jesus Christ, help me through this", "Jesus Christ"),
+    ("my Christian faith matters to me", "Christian"),
 ]
 
 

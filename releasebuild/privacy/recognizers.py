@@ -258,6 +258,23 @@ def _lower_case_around(text: str, match: re.Match[str]) -> bool:
     return any(ch.islower() for ch in around)
 
 
+SURNAME_AFTER = re.compile(r"[ \t]+(?:[A-Z]\.?[ \t]+)?([A-Z][^\W\d_]+(?:['’-][^\W\d_]+)?)\b")
+
+
+def _named_word(text: str, match: re.Match[str], before: str) -> bool:
+    """A first name that is also a word no one is named ("Christian", "Jesus"), capitalised, where a title goes
+    before it or a surname after it: someone's name."""
+    lower = match.group().lower()
+    if not (lexicon.first_name(lower) and match.group()[:1].isupper() and not match.group().isupper()):
+        return False
+    if TITLE_BEFORE_NAME.search(before):
+        return True
+    after = SURNAME_AFTER.match(text, match.end())
+    surname = after.group(1).lower() if after else ""
+    return bool(surname) and surname not in NOT_NAMES and (
+        lexicon.surname(surname) or not lexicon.vocabulary(surname)) and not lexicon.clinical(surname)
+
+
 class ChatNameRecognizer(EntityRecognizer):
     """PERSON from census first names (any case) with their surnames, and any word after "my name is"."""
 
@@ -292,7 +309,10 @@ class ChatNameRecognizer(EntityRecognizer):
             if any(scores.get(w.start(), 0) >= 0.5 for w in items) or (named >= 2 and named == len(items)):
                 for item in items:
                     lower = POSSESSIVE.sub("", item.group().lower())
-                    if item.start() in scores or lower in STOP_WORDS or lower in NOT_NAMES or lexicon.clinical(lower):
+                    # beside names, a first name that is also a faith is the name ("Christian, Emily and Robert")
+                    faith_name = lexicon.first_name(lower) and item.group().istitle()
+                    if item.start() in scores or lower in STOP_WORDS or (lower in NOT_NAMES and not faith_name) or (
+                            lexicon.clinical(lower)):
                         continue
                     if item.group().isupper() and len(item.group()) <= 5:
                         continue  # "Laura Cassity, LMSW, LMAC": credentials after a name
@@ -365,10 +385,12 @@ class ChatNameRecognizer(EntityRecognizer):
 
     def _word_score(self, text: str, match: re.Match[str]) -> float:
         word, lower = match.group(), POSSESSIVE.sub("", match.group().lower())
+        before = text[max(0, match.start() - 40):match.start()]
+        if lower in NOT_NAMES and _named_word(text, match, before):
+            return STRONG  # "Dr. Christian Paulsen", "Christian Robinson": the name, not the faith
         if (lower in STOP_WORDS or lower in NOT_NAMES or lower in HOLIDAYS or lexicon.clinical(lower)
                 or lower in lexicon.CHAT_WORDS):
             return 0.0
-        before = text[max(0, match.start() - 40):match.start()]
         shape = _shape(word)
         if shape != "lower" and before[-1:] in " \t" and before.rstrip()[-1:] in "rRsSfF." and (
                 TITLE_BEFORE_NAME.search(before) and len(lower) >= 2 and (
@@ -446,10 +468,12 @@ class ChatNameRecognizer(EntityRecognizer):
                     possessive or (subject and PEOPLE_VERB_AFTER.match(text, match.end())))):
                 return 0.0
         elif lexicon.not_a_name(lower) and not possessive and not subject and not strong and not (
-                titled and GREETING_BEFORE.search(before)) and not (
+                titled and (GREETING_BEFORE.search(before) or RELATION_CUE.search(before)
+                            or NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW]))) and not (
                 not titled and (RELATION_CUE.search(before) or PERSON_VERB_CUE.search(before))):
-            # a slip of a word, unless "Dear" greets it ("Dear Besin,") or "my sister", "talked to", "live with" go
-            # before it ("talked to tonje"; "Thomo" after "calls him" is a name whatever it is close to)
+            # a slip of a word, unless "Dear" greets it ("Dear Besin,"), "my sister", "talked to", "live with" go
+            # before it ("talked to tonje", "my partner Casemiro"; "Thomo" after "calls him" is a name whatever it
+            # is close to), or "here,", "said" come after it ("Antti here, I've moved")
             return 0.0
         if strong:
             return 0.85
