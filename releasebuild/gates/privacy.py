@@ -72,8 +72,9 @@ HELPLINES: tuple[tuple[str, str], ...] = (
     (r"\b0800[ -]?543[ -]?354\b", "Lifeline Aotearoa (New Zealand)"),
     (r"\b0800[ -]?0113\b", "113 Zelfmoordpreventie (Netherlands)"),
     (r"\b09[ .]?72[ .]?39[ .]?40[ .]?50\b", "SOS Amitie (France)"),
-    # a US toll-free number is an organisation's line (a hotline, a clinic's front desk), never a person's own
-    (r"(?<![\d-])\(?(?:\+?1[-. ]?)?\(?8(?:00|33|44|55|66|77|88)\)?[-. ]?\d{3}[-. ]?\d{4}(?!\d)",
+    # a US toll-free number is an organisation's line (a hotline, a clinic's front desk), never a person's own;
+    # written in the US layout (ten digits run together may be a mobile elsewhere: "8881234567" in India)
+    (r"(?<![\d-])\(?(?:\+?1[-. ]?)?\(?8(?:00|33|44|55|66|77|88)\)?[-. ]\d{3}[-. ]\d{4}(?!\d)",
      "US toll-free number (an organisation's line)"),
     # a number a hotline's name goes before: "the Texas Crisis Hotline 800-989-6884"
     (r"(?i:\b(?:hotline|helpline|crisis line|lifeline|l[ií]nea de (?:crisis|ayuda))\b)[^\n\d]{0,30}"

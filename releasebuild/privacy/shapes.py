@@ -655,9 +655,8 @@ ID_SHAPES = (
     (re.compile(r"\b[A-Z]{5}\d{4}[A-Z]\b"), "ID_NUMBER", 0.6),  # Indian PAN
     (re.compile(r"\b[A-Z]{1,2}\d{6,8}\b"), "ID_NUMBER", 0.45),  # passport / licence-like, needs a cue word nearby
     # a long number, alone: someone's number of some kind (a phone in a national layout, an ID after a cue word in
-    # another language: "my ИНН is 647183405775", "Yuliya - 85377886212"); eight digits need a cue word
+    # another language: "my ИНН is 647183405775", "Yuliya - 85377886212")
     (re.compile(r"\b\d(?:[ -]?\d){8,15}\b"), "ID_NUMBER", 0.5),
-    (re.compile(r"\b\d(?:[ -]?\d){7}\b"), "ID_NUMBER", 0.45),
 )
 
 
