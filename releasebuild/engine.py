@@ -9,6 +9,7 @@ rerun that produces identical output leaves downstream keys, and their cache hit
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -23,7 +24,7 @@ from typing import Any
 from releasebuild.errors import GateBlocked, ReleaseBuildError, StepFailed
 from releasebuild.fingerprints import FingerprintCache, fetch_rule_outputs, source_files
 from releasebuild.graph import execution_order
-from releasebuild.keys import step_key
+from releasebuild.keys import canonical_json, step_key
 from releasebuild.plan import StepPlan, StepRecord, explain, param_digests
 from releasebuild.staleness import StaleReason
 from releasebuild.steps.base import STATS, FileRef, SourceFile, StepContext, StepResult, StepSpec
@@ -421,6 +422,9 @@ class _Walk:
             self.env.cas.adopt(Path(path), ref.sha256)
         if STATS in meta:
             self.stats[job.step_id] = meta.pop(STATS)
+        # in the form a cached result is read back in (sorted keys, JSON types), so a step downstream sees the same
+        # result whether this one ran now or came from the cache: a dict's order is data to whoever iterates it
+        meta = json.loads(canonical_json(meta))
         return StepResult({name: ref for name, (_, ref) in outputs.items()}, meta), seconds
 
     def _finish(self, job: _Job, returned: Any) -> None:

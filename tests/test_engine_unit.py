@@ -97,6 +97,30 @@ class CountLines(Step):
         return {"lines": sum(ctx.inputs[f"source:{source.name}"].meta["lines"] for source in ctx.sources)}
 
 
+class Tally(Step):
+    """A result whose keys a step builds in no sorted order."""
+
+    kind = "toy_tally"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        return {"zebra": 1, "apple": 2}
+
+
+class ListMeta(Step):
+    """Writes its dependency's result keys in the order it meets them; `note` does not reach the output."""
+
+    kind = "toy_list_meta"
+    code_version = "1"
+
+    @staticmethod
+    def run(ctx: StepContext) -> dict[str, Any]:
+        (dep,) = ctx.spec.deps
+        ctx.write_json("text.json", " ".join(ctx.inputs[dep].meta))
+        return {}
+
+
 def _text_of_dep(ctx: StepContext) -> str:
     (dep,) = ctx.spec.deps
     return str(json.loads(ctx.input_path(dep, "text.json").read_text(encoding="utf-8")))
@@ -104,7 +128,7 @@ def _text_of_dep(ctx: StepContext) -> str:
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunEnv:
-    for kind in (Emit, Shout, Boom, Mark, CountLines):
+    for kind in (Emit, Shout, Boom, Mark, CountLines, Tally, ListMeta):
         monkeypatch.setitem(registry.FIXED_KINDS, kind.kind, kind)
     return RunEnv(cache_dir=tmp_path / "cache", root=ReleaseRoot("mem://root", store=Stores()),
                   blocked_dir=tmp_path / "blocked")
@@ -147,6 +171,21 @@ def test_a_rerun_whose_output_is_unchanged_stops_there(env: RunEnv) -> None:
     cold = run(chain("hello", note="v1"), env)
     edited = run(chain("hello", note="v2"), env, cold)
     assert statuses(edited) == {"a/emit": "ran", "a/shout": "cached"}
+
+
+def test_a_step_reads_the_same_result_whether_its_dependency_ran_now_or_came_from_the_cache(env: RunEnv) -> None:
+    """A result is handed on in the form the cache gives it back (the demo's release notes listed sign-offs in
+    one order when built cold and another when built incrementally)."""
+    def specs(note: str) -> list[StepSpec]:
+        return [StepSpec("t/tally", Tally.kind, {}, ()),
+                StepSpec("t/list", ListMeta.kind, {"note": note}, ("t/tally",))]
+
+    cold = run(specs("v1"), env)
+    rerun = run(specs("v2"), env, cold)
+    assert statuses(rerun) == {"t/tally": "cached", "t/list": "ran"}
+    written = [json.loads(env.cas.local(outcome.results["t/list"].files["text.json"].sha256).read_text("utf-8"))
+               for outcome in (cold, rerun)]
+    assert written[0] == written[1] == "apple zebra"
 
 
 def test_a_failed_step_skips_its_dependents_and_nothing_else(env: RunEnv) -> None:

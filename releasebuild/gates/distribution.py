@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
-from releasebuild.config.models import Name, Strict
+from releasebuild.config.models import SPLITS, Name, Strict
 from releasebuild.distribution.judge import (
     Acknowledgement,
     Comparison,
@@ -163,14 +163,19 @@ class DistributionGateParams(GateParams):
 
 class DistributionGate(Step):
     kind = "gate_distribution"
-    code_version = "1"
+    code_version = "2"
     Params = DistributionGateParams
 
     @staticmethod
     def run(ctx: StepContext) -> dict[str, Any]:
         params = ctx.typed(DistributionGateParams)
         tokenizer = params.tokenizer
-        current = {ctx.inputs[dep].meta["family"]: ctx.inputs[dep].meta["splits"] for dep in ctx.spec.deps}
+        # a step's result comes with sorted keys: the report reads the family's row, then train, val, test
+        current = {}
+        for dep in ctx.spec.deps:
+            splits = ctx.inputs[dep].meta["splits"]
+            current[ctx.inputs[dep].meta["family"]] = {
+                split: splits[split] for split in (ALL, *SPLITS) if split in splits}
         previous, note = previous_report(ctx, GATE, FORMAT_VERSION)
         regression = params.thresholds["regression"]
         metrics = list(regression["metrics"])

@@ -22,7 +22,7 @@ class ReleaseNotesParams(StepParams):
 
 class ReleaseNotes(Step):
     kind = "release_notes"
-    code_version = "2"
+    code_version = "3"  # 3: sign-offs in the sorted order a cached result gives (engine: results are canonical)
 
     Params = ReleaseNotesParams
 
