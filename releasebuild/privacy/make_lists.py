@@ -29,6 +29,7 @@ The evaluation (evaluation/pii/) was written apart from these lists, by someone 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -138,6 +139,7 @@ def _proper_names(names: set[str]) -> set[str]:
     return proper - CALENDAR
 
 
+@functools.cache  # every list asks for them
 def _philter_sets() -> dict[str, list[str]]:
     """Philter's word sets (filters/set.toml), read with a regular expression: tomllib takes seconds on 5 MB."""
     import re
