@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Generate the synthetic, labelled PII evaluation corpus: ``tuning.jsonl``, ``report.jsonl``, ``dev.jsonl``,
-``dev2.jsonl`` and ``report2.jsonl``.
+``dev2.jsonl``, ``report2.jsonl`` and ``dev3.jsonl``.
 
     python evaluation/pii/generate.py [--out-dir DIR] [--per-half N] [--half NAME ...]
 
-The five halves use pairwise disjoint template sets (``templates_tuning.py`` / ``templates_report.py`` /
-``templates_dev.py`` / ``templates_dev2.py`` / ``templates_report2.py``) and different seeds.  ``dev`` and ``dev2``
-are further tuning halves, each written later and independently.  ``report2`` (written last, independently) is the
-frozen report half: never tune a detector on it.  ``report.jsonl`` was looked at repeatedly during tuning and is now
-kept as a further tuning / comparison half.
+The six halves use pairwise disjoint template sets (``templates_tuning.py`` / ``templates_report.py`` /
+``templates_dev.py`` / ``templates_dev2.py`` / ``templates_report2.py`` / ``templates_dev3.py``) and different seeds.
+``dev``, ``dev2`` and ``dev3`` are further tuning halves, each written later and independently.  ``report2`` (written
+independently, before ``dev3``) is the frozen report half: never tune a detector on it.  ``report.jsonl`` was looked
+at repeatedly during tuning and is now kept as a further tuning / comparison half.
 Every example seeds its own ``random.Random`` and every Faker it touches, so the output is byte-identical across
 runs (with the pinned ``faker==40.54.0``).
 
@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import templates_dev  # noqa: E402
 import templates_dev2  # noqa: E402
+import templates_dev3  # noqa: E402
 import templates_report  # noqa: E402
 import templates_report2  # noqa: E402
 import templates_tuning  # noqa: E402
@@ -64,6 +65,7 @@ from pii_values import (  # noqa: E402
     is_latin_text,
     military,
     personal_url,
+    phone_dotted,
     phone_plain,
     random_date,
 )
@@ -77,6 +79,7 @@ HALVES = {
     "dev": ("dev", templates_dev, 33_000_000),
     "dev2": ("dv2", templates_dev2, 44_000_000),
     "report2": ("r2", templates_report2, 55_000_000),
+    "dev3": ("d3", templates_dev3, 66_000_000),
 }
 DEFAULT_PER_HALF = 2000
 LOCALE_WEIGHTS = {"en_US": 3, "en_GB": 2}
@@ -109,7 +112,7 @@ class Renderer:
     po_box natid natid_label health health_label ssn passport dl iban dob dob_num dob_words dob_partial``.
     Other PII slots: ``card card12 card_long ipv4 ipv6 ip intersection mil mil_inline date date_words date_day``.
     Used by the later halves only: ``nick`` (dev, dev2); ``name_init phone_plain email_spelled dob_more`` (person
-    slots) and ``date_more date_span`` (dev2 only).
+    slots) and ``date_more date_span`` (dev2 only).  Dev3 only: ``phone_dots`` (person slot) and ``date_num``.
     Fillers (never labelled): every key of ``pii_values.FILLERS`` and ``rank``.
     """
 
@@ -410,6 +413,15 @@ class Renderer:
         second = format_date(end, style, c.locale, random.Random(seed))
         return first + [(sep, None)] + second
 
+    # dev3-only slots: only ``templates_dev3`` uses them, so they draw nothing from the rng of the other halves.
+    def _slot_phone_dots(self, i: int) -> list[Seg]:
+        """The person's phone with dots between the digit groups: ``+44.20.7946.0958``."""
+        return [(phone_dotted(self.person(i).phone), "PHONE")]
+
+    def _slot_date_num(self, i: int) -> list[Seg]:
+        """An event date in a numeric style (``03/04/2024``, ``3/4/24``, ``4.3.2024``, ``2024-03-04``)."""
+        return self._fmt(self._event_date(), NUMERIC_DATE_STYLES)
+
 
 _VOWELS = set("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýAEIOUYÀÁÂÃÄÅÆÈÉÊËÌÍÎÏÒÓÔÕÖØÙÚÛÜÝ")
 
@@ -613,7 +625,7 @@ def generate_half(name: str, per_half: int) -> list[dict[str, object]]:
 
 
 def check_disjoint() -> None:
-    """No two halves (tuning, report, dev, dev2, report2) may share a template id or a template text."""
+    """No two halves (tuning, report, dev, dev2, report2, dev3) may share a template id or a template text."""
     groups = {name: list(module.PII_TEMPLATES) + list(module.CLEAN_TEMPLATES)
               for name, (_prefix, module, _seed) in HALVES.items()}
     for name, group in groups.items():

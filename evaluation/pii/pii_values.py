@@ -2277,3 +2277,18 @@ def initial_surname(name: Name) -> str:
         return name.last
     return f"{name.first[0].upper()}. {name.last}"
 
+
+
+# --------------------------------------------------------------------------------------------------------------
+# dev3-only value makers.  Only ``templates_dev3`` reaches these (through new slots), so they draw nothing from the
+# rng of the other halves and leave their files byte-identical.
+# --------------------------------------------------------------------------------------------------------------
+
+
+def phone_dotted(phone: str) -> str:
+    """The same number with dots between its digit groups (extension and a ``(0)`` trunk marker dropped, a leading
+    ``+`` kept): ``+44 20 7946 0958`` -> ``+44.20.7946.0958``, ``(030) 1234567`` -> ``030.1234567``.  Draws nothing
+    from the rng."""
+    base = re.sub(r"\s*(x|ext\.?)\s*\d+$", "", phone.strip()).replace("(0)", "")
+    groups = re.findall(r"\d+", base)
+    return ("+" if base.startswith("+") else "") + ".".join(groups)
