@@ -249,6 +249,13 @@ LEAKS = [
      ["Christian"]),
     ("an unlisted name one letter from a word, before 'here,'", "hiya! Sunne here, new number soon", ["Sunne"]),
     ("an unlisted name one letter from a word, after a relation", "ring my partner Evert, he knows", ["Evert"]),
+    # seventh round: whose a site is, a year in a sentence about someone (guards marked so passed before too)
+    ("a bare site of words the writer calls their own", "There is more on my website at www.brightpathwellness.com",
+     ["brightpathwellness"]),
+    ("a bare site of words signed run on to the answer", "Take it one day at a time.www.calmharborcounseling.com",
+     ["calmharborcounseling"]),
+    ("a site of a given name and a frequent surname", "my poems are up at https://chenliang.net now", ["chenliang"]),
+    ("a year after 'till' in a sentence about someone (guard)", "we lived there till 2019", ["2019"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -372,6 +379,19 @@ KEPT = [
     ("we go to Christian Counseling on Tuesdays", "Christian"),
     ("Jesus Christ, help me through this", "Jesus Christ"),
     ("my Christian faith matters to me", "Christian"),
+    # seventh round: public sites, slips after "it's", public figures, everyday words, years no one's
+    ("try google and www.psychologytoday.com to find a group near you", "psychologytoday"),
+    ("there is a list of ideas at this link: www.therapistaid.com", "therapistaid"),
+    ("This book helps: https://www.amazon.com/Anxious-Mind-Workbook/dp/0062270451", "0062270451"),
+    ("facebook.com has groups for this too", "facebook.com"),
+    ("i just moved out and it's terrbile", "terrbile"),
+    ("We could try work done from home, like Freelancing, etc.", "Freelancing"),
+    ("Ok Good bye and have a merry Christmas", "Ok Good"),
+    ("I will have to look up Mel Robbins -  I haven't heard of her", "Mel Robbins"),
+    ("I will have to look up Mel Robbins -  I haven't heard of her", "-  I"),
+    ("lately I listen to Evgeny Kissin, a Russian pianist", "Evgeny Kissin"),
+    ("i don't know anyone other than family in this new city", "new city"),
+    ("trying to stay positive about the dumpster fire of 2020 lol", "2020"),
 ]
 
 

@@ -112,6 +112,9 @@ def vocabulary(lower: str) -> bool:
                 return True
             if ending in ("ies", "ied") and common(stem + "y"):
                 return True
+            if ending in ("ing", "ed", "er", "ers", "est") and (
+                    common(stem + "e") or (stem[-1] == stem[-2] and common(stem[:-1]))):
+                return True  # "freelancing", "bravest": a silent e dropped; "shopping": a consonant doubled
     if any(common(lower[:i]) and common(lower[i:]) for i in range(3, len(lower) - 2)):
         return True  # "flatmate"
     particle = PARTICLE_ENDING.search(lower)  # "brokeup", "hungout": a verb and its particle run together

@@ -81,6 +81,7 @@ NAME_AFTER_WINDOW = 30
 PERSON_VERB_CUE = re.compile(r"\b(?:live[sd]? with|living with|stay(?:ing|ed)? with|talk(?:ed|ing)? to|spoke to|"
                              r"speak(?:ing)? to|(?:don'?t|never|didn'?t) tell|told|text(?:ed)?|call(?:ed)?|met|meet|"
                              r"ask(?:ed)?|thinking about|miss(?:ed)?|visit(?:ed|ing)?|its|it'?s)\s+$", re.IGNORECASE)
+IT_IS_BEFORE = re.compile(r"\bit'?s\s+$", re.IGNORECASE)
 # Chat openings before a subject: "me n maria had a fight", "ok so oisin keeps texting" (for names that are no words).
 SUBJECT_CUE = re.compile(r"\b(?:me n|me and|ok so|okay so)\s+$", re.IGNORECASE)
 # Before a name that is frequent as a word too, a verb that takes a person: "I just want Clare to leave".
@@ -265,8 +266,9 @@ def _named_word(text: str, match: re.Match[str], before: str) -> bool:
     """A first name that is also a word no one is named ("Christian", "Jesus"), capitalised, where a title goes
     before it or a surname after it: someone's name."""
     lower = match.group().lower()
-    if not (lexicon.first_name(lower) and match.group()[:1].isupper() and not match.group().isupper()):
-        return False
+    if not (lexicon.first_name(lower) and match.group()[:1].isupper() and not match.group().isupper()) or (
+            lower in lexicon.CHAT_WORDS):
+        return False  # "Ok Good bye": an interjection before a word, whoever is called Ok
     if TITLE_BEFORE_NAME.search(before):
         return True
     after = SURNAME_AFTER.match(text, match.end())
@@ -470,10 +472,12 @@ class ChatNameRecognizer(EntityRecognizer):
         elif lexicon.not_a_name(lower) and not possessive and not subject and not strong and not (
                 titled and (GREETING_BEFORE.search(before) or RELATION_CUE.search(before)
                             or NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW]))) and not (
-                not titled and (RELATION_CUE.search(before) or PERSON_VERB_CUE.search(before))):
+                not titled and (RELATION_CUE.search(before) or (PERSON_VERB_CUE.search(before)
+                                                                 and not IT_IS_BEFORE.search(before)))):
             # a slip of a word, unless "Dear" greets it ("Dear Besin,"), "my sister", "talked to", "live with" go
             # before it ("talked to tonje", "my partner Casemiro"; "Thomo" after "calls him" is a name whatever it
-            # is close to), or "here,", "said" come after it ("Antti here, I've moved")
+            # is close to), or "here,", "said" come after it ("Antti here, I've moved"); after "it's" a slip is
+            # more often a word's ("it's terrbile") than a name's
             return 0.0
         if strong:
             return 0.85
@@ -629,7 +633,9 @@ NAME_LIST = re.compile(rf"\b{LIST_ITEM}(?:,\s*{LIST_ITEM})*,?\s+(?:and|&|or)\s+{
                        rf"|\b{LIST_ITEM}(?:,\s*{LIST_ITEM}){{2,}}(?=\s*[-–—:]|\s*$)")
 STRONG = 0.85  # the score of a finding a cue word or the layout vouches for
 # A name that is a public reference, not a person in the conversation: a book's author, a disease, a method.
-AUTHOR_BEFORE = re.compile(r"(?:[\"”’]\s*by|\bbooks?\b[^.?!]{0,80}?\bby|\bread(?:ing)?\b[^.?!]{0,40}?\bby|"
+# One looks up or googles someone known, not someone one knows: "I will have to look up Mel Robbins".
+AUTHOR_BEFORE = re.compile(r"(?:\blook(?:ed|ing)?\s+up|\bgoogl(?:e|ed|ing)|"
+                           r"[\"”’]\s*by|\bbooks?\b[^.?!]{0,80}?\bby|\bread(?:ing)?\b[^.?!]{0,40}?\bby|"
                            r"\bwritten by|\bauthor(?:ed)?(?: by)?,?|"
                            r"\bbook,?|(?-i:\b[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|the|of|a|an|and|to|in|for|on|"
                            r"with|from)){2,8})\s+by)\s+(?:drs?\.?\s+)?(?:[^\W\d_][\w.'’]*(?:\s+|-)|&\s+|and\s+){0,4}$",
@@ -645,7 +651,12 @@ EPONYM_AFTER = re.compile(r"^(?:-[A-Z][\w'’]+)?(?:['’]s)?\s+(?:syndrome|dise
                           r"|^\s+(?:asks|invites|encourages|tells|reminds|urges)\s+(?:us|readers|the reader)\b"
                           # "... had a book out", "Gottman's The Science of Trust": a book's author
                           r"|^\s+(?:had|has)\s+a\s+(?:new\s+)?book\b|^['’]s\s+(?-i:(?:The|A|An)\s+[A-Z])"
-                          r"|^\s+(?:web\s?)?site\b",  # "the John Hopkins site": an organisation's
+                          r"|^\s+(?:web\s?)?site\b"  # "the John Hopkins site": an organisation's
+                          # "Evgeny Kissin, a Russian pianist": someone known for their work
+                          r"|^,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:pianist|singer|songwriter|rapper|musician|"
+                          r"composer|actor|actress|comedian|author|novelist|poet|writer|philosopher|physicist|"
+                          r"scientist|painter|artist|director|filmmaker|youtuber|podcaster|influencer|athlete|"
+                          r"politician|president|celebrity)\b",
                           re.IGNORECASE)
 # Before a capitalised name, an indefinite article makes it a kind of thing, not someone: "a Gottman or Emotionally
 # Focused therapist", "a pink Barbie backpack", "a McDonald's", "a Presa Canario".
@@ -882,6 +893,8 @@ class ChatPlaceRecognizer(EntityRecognizer):
             return 0.0  # "aware of ADA guidelines": an acronym, not the town of Ada
         if cue:
             return 0.85
+        if not titled and all(lexicon.common(w.group().lower()) for w in span):
+            return 0.0  # "family in this new city": everyday words in lower case, with no cue for a place
         return 0.7 if titled else 0.5
 
 
@@ -945,31 +958,33 @@ class SpacyNerRecognizer(EntityRecognizer):
             start = ent.start_char + (len(m.group()) if (m := TITLE.match(ent.text)) else 0)
             if entity == "PERSON":
                 start = _name_start(text, start, ent.end_char)
-            words = [POSSESSIVE.sub("", w.lower()) for w in WORD.findall(text[start:ent.end_char])]
+            # the model may run an entity on over a dash ("Mel Robbins -  I haven't"): it ends at its last word
+            end = start + len(text[start:ent.end_char].rstrip(" \t\n-–—,;:"))
+            words = [POSSESSIVE.sub("", w.lower()) for w in WORD.findall(text[start:end])]
             if len(words) == 1 and lexicon.month_in_passing(words[0], text[:start]):
                 continue
             if not words or any(w in NOT_NAMES or lexicon.clinical(w) for w in words) or all(
                     w in STOP_WORDS or (lexicon.not_a_name(w) and not lexicon.first_name(w)) for w in words):
                 continue  # "Good Luck", "Panic Attack Disorder", "Moderna"
-            if len(words) == 1 and text[start:ent.end_char].isupper() and (len(words[0]) <= 5 or (
+            if len(words) == 1 and text[start:end].isupper() and (len(words[0]) <= 5 or (
                     entity == "PERSON" and lexicon.vocabulary(re.split(r"['’]", words[0])[0]))):
                 continue  # an acronym, or a word shouted ("just like a poison that YOU'RE drinking")
             if len(words) == 1 and words[0] in lexicon.CHAT_WORDS:
                 continue  # "but Iam very embarrassed"
-            if text[start:ent.end_char].islower() and DETERMINER_BEFORE.search(text[max(0, start - 20):start]):
+            if text[start:end].islower() and DETERMINER_BEFORE.search(text[max(0, start - 20):start]):
                 continue  # "said hes at the max on child support"
             if entity == "LOCATION" and _country_in_passing(text, start, words):
                 continue  # "I wish America would've handled this": a country names no one
             if entity == "PERSON" and len(words) > 1 and words[-1] in ORGANISATION_WORDS:
                 continue  # "a group called "Harry House"": an organisation named after someone
-            if entity == "LOCATION" and self._words_not_place(text, start, ent.end_char, words):
+            if entity == "LOCATION" and self._words_not_place(text, start, end, words):
                 continue  # "closed due to Winter Break": words, not a listed place
             if (len(words) == 1 and _sentence_start(text, start) and (lexicon.name_word(words[0])
                                                                         or words[0] in self.word_names)
-                    and not NAME_AFTER.match(text[ent.end_char:ent.end_char + NAME_AFTER_WINDOW])):
+                    and not NAME_AFTER.match(text[end:end + NAME_AFTER_WINDOW])):
                 continue  # "Mark my words", "Rose early": a word that is also a name, capitalised by the sentence
             score = 0.85 if any(w in self.names for w in words) else 0.6
-            results.append(_result(self, entity, start, ent.end_char, score))
+            results.append(_result(self, entity, start, end, score))
         return results
 
     def _words_not_place(self, text: str, start: int, end: int, words: list[str]) -> bool:
@@ -1035,16 +1050,27 @@ class ChatUrlRecognizer(UrlRecognizer):
     ("need.Tel me", "two.You know") has a capitalised top-level domain and no scheme, www or path; an ellipsis
     ("years...that") leaves empty labels.
 
-    A public site points to no one: an institution's (.org, .gov, .edu, .nhs.uk, ...), a short acronym (emdr.com), or
-    a page deep in a site whose name is made of English words (psychologytoday.com/blog/..., therapistaid.com/...;
-    the bare site of words may be a practice's own, proventherapy.com, and is redacted). It scores
-    PUBLIC_SITE_SCORE, below the default threshold, so a gate that wants those too lowers the threshold. A site is
-    someone's when its address holds a person: a profile on a platform (instagram.com/name, name.substack.com), a
-    personal path (/~name, /u/name, @name), a digit or a name in its name (janedoe.com, stephanietherapy.com)."""
+    A public site points to no one: an institution's (.org, .gov, .edu, .nhs.uk, ...), a site whose name is made of
+    English words or is a short acronym (psychologytoday.com, therapistaid.com/..., emdr.com), or a platform's home page
+    (facebook.com). It scores PUBLIC_SITE_SCORE, below the default threshold, so a gate that wants those too lowers
+    the threshold. A site is someone's when its address holds a person: a profile on a platform
+    (instagram.com/name, name.substack.com), a personal path (/~name, /u/name, @name), a phone number in a messaging
+    link (wa.me/447700900123), a digit or a name in its name (janedoe.com, stephanietherapy.com); and a bare site of
+    words is someone's when the text says it is the writer's own ("my website at", "I provide counseling through
+    proventherapy.com", "portfolio:") or it is signed run on to the text before it ("...moving on
+    out.www.lifecounselingorlando.com"): a practice's own site names the practice as surely as its owner's name."""
 
     PUBLIC_SITE_SCORE = 0.35
     INSTITUTIONS = re.compile(r"(?i)\.(?:org|gov|edu|int|mil|ngo)(?:\.[a-z]{2})?$|\.(?:gov|nhs|ac|edu|org)\.[a-z]{2}$")
     PERSONAL_PATH = re.compile(r"(?i)/(?:~|users?/|u/|in/|people/|profiles?/|members?/|author/|staff/|@)")
+    # Links that carry a phone number: wa.me/447700900123, t.me/+447700900123
+    MESSAGING = re.compile(r"(?i)(?:^|\.)(?:wa\.me|whatsapp\.com|t\.me|telegram\.me|signal\.me|viber\.com|line\.me)$")
+    # The writer's own site: "visit my website at", "I offer counseling through", "portfolio:"
+    OWN_SITE_BEFORE = re.compile(
+        r"(?i)(?:\b(?:my|our)\s+(?:own\s+)?(?:web\s?site|site|page|blog|practice|portfolio|business|shop|store|"
+        r"channel)\b[^.!?\n]{0,40}|\b(?:follow|find|add)\s+(?:me|us)\b[^.!?\n]{0,12}|"
+        r"\b(?:I|we)\s+(?:provide|offer|see clients|work|practi[cs]e|counsel|post)\b[^.!?\n]{0,60}|"
+        r"\b(?:portfolio|web\s?site|blog|site|homepage|web)\s*[:=-]\s*)$")
     # Sites where a path or a sub-domain is one person's page.
     PLATFORMS = re.compile(r"(?i)(?:^|\.)(?:instagram|facebook|fb|tiktok|twitter|x|linkedin|youtube|github|gitlab|"
                            r"reddit|twitch|tumblr|substack|medium|wordpress|blogspot|netlify|vercel|wixsite|weebly|squarespace|"
@@ -1057,29 +1083,39 @@ class ChatUrlRecognizer(UrlRecognizer):
         results = [r for r in super().analyze(text, entities, nlp_artifacts, regex_flags)
                    if not re.match(r"[\w]", text[r.end:r.end + 1])]
         for result in results:
+            www = text.lower().find(".www.", result.start, result.end)
+            if www >= 0 and "/" not in text[result.start:www]:
+                result.start = www + 1  # "one day at a time.www.example.com": the sentence's last word before it
             glued = GLUED_WORD_AFTER_LINK.search(text, result.start, result.end)
             if glued is not None and re.match(r"\s", text[result.end:result.end + 1]):
                 result.end = glued.start()  # ".../good-therapistLaura Cassity": the signature after the link
-            if self._public(text[result.start:result.end]):
+            url = text[result.start:result.end]
+            if self._public(url) and not self._own_site(text, result.start, bare=not _page(url)):
                 result.score = min(result.score, self.PUBLIC_SITE_SCORE)
+                # a public site stays public beside "link" or "website": Presidio's context boost would undo this
+                result.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
         return results
 
     def _public(self, url: str) -> bool:
-        if "@" in url or self.PERSONAL_PATH.search(url) or re.search(r"\d{7,}", url):
-            return False  # an account, a profile, or a number (wa.me/15551234567 is someone's phone)
-        site, _, page = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).partition("/")
+        site = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).partition("/")[0]
         host = site.split(":", 1)[0].rstrip(".,;:!?)")
+        if "@" in url or self.PERSONAL_PATH.search(url) or (self.MESSAGING.search(host) and re.search(r"\d{7,}", url)):
+            return False  # an account, a profile, or a phone number (wa.me/15551234567)
         if self.INSTITUTIONS.search(host):
             return True
         labels = host.lower().removeprefix("www.").split(".")
-        if self.PLATFORMS.search(host) or len(labels) < 2:
+        if len(labels) < 2 or (self.PLATFORMS.search(host) and (_page(url) or len(labels) > 2)):
             return False  # a profile, a blog on a platform: someone's
-        # a page deep in a site of words is an article or a resource; the bare site may be a practice's own
-        # (proventherapy.com under a therapist's answer), which names the practice as surely as its owner's name
-        deep = bool(page.strip("/#?"))
         names = labels[:-1]  # every label but the top-level domain: "mayas-notes.example.net" is Maya's
-        words = all(_words_only(part) for label in names for part in label.split("-"))
-        return words and (deep or (len(names) == 1 and len(names[0]) <= 5))
+        return all(_words_only(part) for label in names for part in label.split("-"))
+
+    def _own_site(self, text: str, start: int, bare: bool) -> bool:
+        """Whether the text presents the site as the writer's own, or signs with its bare address run on to the word
+        before it ("out.www.lifecounselingorlando.com", "Dr. Virginia Chowwww.psychologyresource.ca"; a page of a
+        site run on so is a reference pasted after a sentence)."""
+        before = text[max(0, start - 120):start]
+        return (self.OWN_SITE_BEFORE.search(before) is not None
+                or (bare and re.search(r"[^\W\d_][.]?$", before) is not None))
 
     def validate_result(self, pattern_text: str) -> bool | None:
         host = pattern_text.rstrip(".,;:!?)")
@@ -1098,6 +1134,11 @@ class ChatUrlRecognizer(UrlRecognizer):
         return not (len(labels) == 2 and lexicon.common(labels[0].lower()) and lexicon.common(tld.lower()))
 
 
+def _page(url: str) -> bool:
+    """Whether a web address points below the site's home page."""
+    return bool(re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).partition("/")[2].strip("/#?"))
+
+
 @lru_cache(maxsize=4096)
 def _words_only(label: str) -> bool:
     """Whether a site's name is a short acronym ("emdr", "nami") or English words run together ("psychologytoday",
@@ -1114,13 +1155,21 @@ def _words_only(label: str) -> bool:
 SHORT_SITE_WORDS = frozenset("my me we us go do no be it in on up to of at ny la uk tv hq ok".split())
 
 
+@lru_cache(maxsize=8192)
+def _site_word(word: str) -> bool:
+    """A frequent word that is no one's name, or a word first ("good", "brown"): "liang" is frequent, but as a
+    surname, and "minliang.com" is Min Liang's."""
+    return lexicon.common(word) and (lexicon.name_word(word) or word in lexicon.words("vocabulary.txt") or not (
+        lexicon.first_name(word) or lexicon.surname(word)))
+
+
 def _segments(label: str) -> bool:
     """Whether the label splits into frequent English words (no name among them: the word list leaves names out)."""
     reachable = [True] + [False] * len(label)
     for end in range(2, len(label) + 1):
         for start in range(max(0, end - 20), end - 1):
             word = label[start:end]
-            if reachable[start] and (word in SHORT_SITE_WORDS if len(word) == 2 else lexicon.common(word)):
+            if reachable[start] and (word in SHORT_SITE_WORDS if len(word) == 2 else _site_word(word)):
                 reachable[end] = True
                 break
     return reachable[-1]

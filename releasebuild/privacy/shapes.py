@@ -695,10 +695,25 @@ class IdNumberRecognizer(_Recognizer):
                 yield entity, match.start(), match.end(), max(score, 0.75) if boosted else score
 
 
-YEAR_CUE = re.compile(r"(?i)(?:\b(?:in|since|from|of|until|till|by|born|class of|graduated|married|divorced|died|"
+YEAR_CUE = re.compile(r"(?i)(?:\b(?P<cue>in|since|from|of|until|till|by|born|class of|graduated|married|divorced|died|"
                       r"year|summer|spring|fall|autumn|winter|early|late|mid|back in|around|circa|c\.)\s+|')"
-                      r"((?:19|20)\d{2}|\d{2}(?=\b))(?!\s*(?:%|mg|ml|kg|lbs?|people|dollars|steps|calories|hours|"
+                      r"(?P<year>(?:19|20)\d{2}|\d{2}(?=\b))(?!\s*(?:%|mg|ml|kg|lbs?|people|dollars|steps|calories|hours|"
                       r"minutes|times|words)\b)(?![\d:/.-]\d)")
+# Words before a year that as often date the world as someone's life: the year counts only in a sentence about
+# someone ("we lived there till 2019", not "the dumpster fire of 2020").
+LOOSE_YEAR_CUES = frozenset({"of", "from", "until", "till", "by", "around"})
+SOMEONE = re.compile(r"(?i)\b(?:i|i'm|im|i've|ive|i'd|my|me|we|our|us|he|she|his|her|him|they|their|them|you|your|"
+                     r"mom|mum|dad|husband|wife|partner|son|daughter|born|married|divorced|graduated|died|passed)\b")
+SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def _about_someone(text: str, position: int) -> bool:
+    """Whether the sentence around a position speaks of a person (a pronoun, a relative, a life event)."""
+    start = max((m.end() for m in SENTENCE_END.finditer(text, 0, position)), default=0)
+    end = SENTENCE_END.search(text, position)
+    return SOMEONE.search(text, start, end.start() if end else len(text)) is not None
+
+
 AGE = re.compile(r"(?i)\b(?:i'?m|i am|he'?s|she'?s|they'?re|aged?|turned?|turning|is|was|at)\s+([1-9]\d{0,2})"
                  r"(?:\s*(?:years?|yrs?|y/?o)(?:[ -]old)?)?\b(?!\s*%|\s*(?:mg|ml|kg|lbs?|minutes|hours|days|weeks|"
                  r"months|times|am|pm|o'clock|dollars|miles|km|pounds|percent)\b)(?![:.,/-]\d)"
@@ -715,8 +730,12 @@ class DatePolicyRecognizer(_Recognizer):
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
         for match in YEAR_CUE.finditer(text):
-            if len(match.group(1)) == 4 or text[match.start(1) - 1] == "'":
-                yield "YEAR", match.start(1), match.end(1), 0.6
+            start, end = match.span("year")
+            if end - start == 4 or text[start - 1] == "'":
+                cue = (match.group("cue") or "").lower()
+                if cue in LOOSE_YEAR_CUES and not _about_someone(text, start):
+                    continue  # "the dumpster fire of 2020", "hang in there till 2020's over": the year, no one's
+                yield "YEAR", start, end, 0.6
         for match in AGE.finditer(text):
             group = next(g for g in (1, 2, 3) if match.group(g))
             age = int(match.group(group))
