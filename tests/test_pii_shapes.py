@@ -256,6 +256,19 @@ LEAKS = [
      ["calmharborcounseling"]),
     ("a site of a given name and a frequent surname", "my poems are up at https://chenliang.net now", ["chenliang"]),
     ("a year after 'till' in a sentence about someone (guard)", "we lived there till 2019", ["2019"]),
+    ("an account in a log line", "[21:40] auth failed user=jonas.berg_ from 10.2.3.4", ["jonas.berg_"]),
+    ("a door number with directions to it", "its number 12b on the right if ur coming from the station", ["12b"]),
+    ("a door number answering a form's question", "Q: Flat number?\nA: 42\nQ: Town?", ["42"]),
+    ("a shouted corner after 'from'", "HE FOLLOWED ME FROM ELM & MARKET TO THE BUS", ["ELM & MARKET"]),
+    ("a lower-case subject who picks one up", "so mary picks me up from work and we drive", ["mary"]),
+    ("a lower-case name one matched with (guard)", "i matched with solveig on bumble last week", ["solveig"]),
+    ("a police rank before a surname that is a word", "I spoke to PC Baker and she took notes", ["Baker"]),
+    ("a name that is a word, with an age in brackets", "Our two are Florence (6) and Bertrand (3).", ["Bertrand"]),
+    ("a name that is a word, before ', my neighbour'", "if i'm not answering call Fang, my neighbour", ["Fang"]),
+    ("an unlisted name in brackets after a relation", "came in with her brother (Dhruvil) today", ["Dhruvil"]),
+    ("a name after 'full name is' (guard)", "they call him Wei but his full name is Kong Wei", ["Kong"]),
+    ("the name a message is signed with", "I don't want to talk about it again.\n\nSmaragda", ["Smaragda"]),
+    ("the name on a card, in lower case", "the name on it is ryohei mori if they ask", ["ryohei mori"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -392,6 +405,10 @@ KEPT = [
     ("lately I listen to Evgeny Kissin, a Russian pianist", "Evgeny Kissin"),
     ("i don't know anyone other than family in this new city", "new city"),
     ("trying to stay positive about the dumpster fire of 2020 lol", "2020"),
+    ("To do tomorrow:\n- Laundry", "Laundry"),
+    ("and then it rings and nobody is there", "it rings"),
+    ("- Fang, my neighbour\n- 116 123 if nobody answers", "neighbour"),
+    ("My friend, My best friend, has a new friend now", "My best"),
 ]
 
 

@@ -101,7 +101,21 @@ def _common_words(names: set[str]) -> list[str]:
     dictionary = get_english_words_set(["web2"], lower=True) | set(philter["nonames"])
     unknown = (set(philter["firstnames"]) | set(philter["lastnames"])) - dictionary - CALENDAR
     return sorted(w for w in top_n_list("en", COMMON_WORDS) if w.isalpha() and w.isascii() and w not in names
-                  and (w not in unknown or _plural_of_word(w, dictionary)))  # "christians"
+                  and (w not in unknown or _plural_of_word(w, dictionary)  # "christians"
+                       or _british_spelling(w, dictionary)))  # "neighbour"
+
+
+# British endings and the American ones web2 spells them with.
+BRITISH_ENDINGS = (("our", "or"), ("ours", "ors"), ("ourite", "orite"), ("ise", "ize"), ("ised", "ized"),
+                   ("ising", "izing"), ("isation", "ization"), ("yse", "yze"), ("tre", "ter"), ("tres", "ters"),
+                   ("ogue", "og"), ("ence", "ense"))
+
+
+def _british_spelling(word: str, dictionary: set[str]) -> bool:
+    """"neighbour", "realise", "centre": a dictionary word in British spelling (web2 is American), which Philter's
+    noisy name sets hold too ("neighbour" is a surname there)."""
+    return any(word.endswith(british) and word[:-len(british)] + american in dictionary
+               for british, american in BRITISH_ENDINGS)
 
 
 def _plural_of_word(word: str, dictionary: set[str]) -> bool:

@@ -50,12 +50,15 @@ PREFILTERS: dict[str, re.Pattern[str]] = {
 # Words that put a candidate name or place in its role, in the few words before it.
 GREETING_CUE = r"\bmy name is|\bname'?s|\bnamed|\bcalled|\bcall me|\bi'?m|\bi am|\bthis is|\bthanks?(?: you)?|\bthx|" \
     r"\bhi|\bhey|\bhello|\bbye|\bdear|\bsincerely|\bregards|\bask for|\bspeak to|\bspeak with"
-RELATION_CUE = re.compile(r"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|prof)\.?|\bmiss|"
-                          r"\bmy (?:(?:best|old|ex|close) )?"
-                          r"(?:husband|wife|boyfriend|girlfriend|partner|son|daughter|brother|sister|mom|mum|mother|dad|"
-                          r"father|friend|boss|coworker|co-worker|colleague|therapist|counsel?lor|psychiatrist|aunt|uncle|"
-                          r"cousin|grandma|grandpa|grandmother|grandfather|ex|fiance|fiancee|roommate|neighbou?r|teacher|"
-                          r"doctor|nurse|stepdad|stepmom|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor)),?\s+$",
+RELATIONS = (r"(?:husband|wife|boyfriend|girlfriend|partner|son|daughter|brother|sister|mom|mum|mother|dad|"
+             r"father|friend|boss|coworker|co-worker|colleague|therapist|counsel?lor|psychiatrist|aunt|uncle|"
+             r"cousin|grandma|grandpa|grandmother|grandfather|ex|fiance|fiancee|roommate|flatmate|housemate|"
+             r"neighbou?r|teacher|doctor|nurse|stepdad|stepmom|stepson|stepdaughter|niece|nephew|grandson|"
+             r"granddaughter|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor|carer|landlord|landlady)")
+# police ranks too: "PC Owen", "Officer Barber", "Det. Kaur"
+RELATION_CUE = re.compile(r"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|prof|pc|dc|sgt|sergeant|officer|constable|"
+                          r"det|detective|insp|inspector)\.?|\bmiss|"
+                          rf"\bmy (?:(?:best|old|ex|close) )?{RELATIONS}),?\s+$",
                           re.IGNORECASE)
 GREETING_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:dear|hi|hello|hey)[ \t]+$", re.IGNORECASE)
 NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$", re.IGNORECASE)
@@ -65,20 +68,30 @@ STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bcal
                              # "the new psychiatrist is t. doroz", "my therapist is Anja"
                              r"\b(?:psychiatrist|therapist|psychologist|counsel?lor|doctor|gp|nurse|social worker|"
                              r"key ?worker|case ?worker|consultant|solicitor|lawyer|landlord|landlady)(?:'s name)? is|"
-                             r"\baccount name|\baccount holder|\bname on (?:the )?(?:card|account)|\bcard ?holder),?"
+                             r"\baccount name|\baccount holder|\bname on (?:the )?(?:card|account)|\bcard ?holder|"
+                             # "her full name is Kong Lei", "the name on it is ryohei mori"
+                             r"\b(?:full |real |legal |first |last |sur)?name(?: on (?:it|the card|the account))? is),?"
                              r"\s+$", re.IGNORECASE)
 NAME_AFTER = re.compile(r"^,?\s+(?:(?:had|has)\s+(?:already\s+|just\s+)?(?=texted|called|told|asked))?"
                         r"(?:said|says|told|asked|texted|called|yelled|and i|and me|is my|was my|gave me|"
                         r"here\b[.,!]|\(\d{1,3}\)|"
+                        # "- Fang, my neighbour", "Linn, her sister"
+                        rf",\s+(?:my|our|his|her|their)\s+{RELATIONS}\b|"
                         # "Weny is what everyone calls me"
                         r"is what (?:everyone|everybody|people|they|we all|my \w+|most people) calls? "
                         r"(?:me|him|her|them))"
                         # a contact entry: "Phileine - +3194-9835051", "try Gang at 15603396528"
                         r"|^\s+(?:[-–]\s+|at\s+|on\s+)\+?\(?\d[\d ().-]{6,}", re.IGNORECASE)
 NAME_AFTER_WINDOW = 30
+PRONOUNS = frozenset("i me my mine we us our ours you your yours he him his she her hers it its they them their".split())
+# Before a word that is a name only here: "my flatmate Per", "PC Barber" (not a title: "Mr Right", "MS Teams").
+RELATION_OR_RANK = re.compile(rf"(?:(?i:\bmy (?:(?:best|old|ex|close) )?{RELATIONS})|\b(?:PC|DC|Sgt|Sergeant|Officer|"
+                              r"Constable|Det|Detective|Insp|Inspector)\.?),?\s+$")
+RELATION_AFTER = re.compile(rf"\s+\(\d{{1,2}}\)|,\s+(?:my|our|his|her|their)\s+{RELATIONS}\b", re.IGNORECASE)
 # Before a lower-case first name in chat, these make it a person ("i live with wyatt", "dont tell amy", "thinking
 # about amy") where the name is also a word of some dictionary.
 PERSON_VERB_CUE = re.compile(r"\b(?:live[sd]? with|living with|stay(?:ing|ed)? with|talk(?:ed|ing)? to|spoke to|"
+                             r"matched with|went out with|broke up with|dating|hooked up with|"
                              r"speak(?:ing)? to|(?:don'?t|never|didn'?t) tell|told|text(?:ed)?|call(?:ed)?|met|meet|"
                              r"ask(?:ed)?|thinking about|miss(?:ed)?|visit(?:ed|ing)?|its|it'?s)\s+$", re.IGNORECASE)
 IT_IS_BEFORE = re.compile(r"\bit'?s\s+$", re.IGNORECASE)
@@ -327,8 +340,9 @@ class ChatNameRecognizer(EntityRecognizer):
                         continue
                     # beside a name, a lower-case item that is no word is a name, a slip of one or not ("eva and
                     # göran", where "göran" is one letter from "goran")
-                    if _shape(item.group()) != "lower" or (not lexicon.vocabulary(lower)
-                                                           and _english_at(text, item.start())):
+                    if _shape(item.group()) != "lower" or (
+                            not any(lexicon.vocabulary(w) or w in STOP_WORDS for w in words)  # not "my neighbour"
+                            and _english_at(text, item.start())):
                         results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
 
@@ -388,8 +402,17 @@ class ChatNameRecognizer(EntityRecognizer):
     def _word_score(self, text: str, match: re.Match[str]) -> float:
         word, lower = match.group(), POSSESSIVE.sub("", match.group().lower())
         before = text[max(0, match.start() - 40):match.start()]
+        if before.endswith("(") and text[match.end():match.end() + 1] == ")" and word[:1].isupper():
+            if re.search(rf"\b{RELATIONS}s?\s*\($", before, re.IGNORECASE) and lower not in STOP_WORDS and (
+                    lower not in NEVER_NAMED):
+                return 0.7  # "seen with sister (Harinakshi)", "their son (Per)": the relation names whom
+            before = before[:-1].rstrip() + " "  # "my partner (Tom)": the cue before the bracket
         if lower in NOT_NAMES and _named_word(text, match, before):
             return STRONG  # "Dr. Christian Paulsen", "Christian Robinson": the name, not the faith
+        if (lower in STOP_WORDS and word.istitle() and lower in self.names and lower not in PRONOUNS
+                and RELATION_OR_RANK.search(before)
+                and not _sentence_start(text, match.start())):
+            return 0.7  # "my flatmate Per", "my friend Will": a name that is a function word too
         if (lower in STOP_WORDS or lower in NOT_NAMES or lower in HOLIDAYS or lexicon.clinical(lower)
                 or lower in lexicon.CHAT_WORDS):
             return 0.0
@@ -419,7 +442,10 @@ class ChatNameRecognizer(EntityRecognizer):
         # a listed first name that is no English word ("sven", not "love"), though frequent as a name
         name_only = lower not in WORD_NAMES and not (lexicon.common(lower) and lexicon.name_word(lower)) and (
             lexicon.first_name(lower) or not lexicon.vocabulary(lower))
-        chat_cue = shape == "lower" and (PERSON_VERB_CUE.search(before) or (SUBJECT_CUE.search(before) and name_only))
+        # "and then maria rings", "so mary picks me up": a lower-case subject doing what people do
+        chat_cue = shape == "lower" and (PERSON_VERB_CUE.search(before) or (SUBJECT_CUE.search(before) and name_only)
+                                         or (CHAT_OPENER_BEFORE.search(before) is not None
+                                             and LOWER_PERSON_VERB_AFTER.match(text, match.end()) is not None))
         if not cue and shape == "title" and not SUBJECT_VERB_AFTER.match(text, match.end()) and self._opening_slip(
                 text, match):
             return 0.0
@@ -464,6 +490,11 @@ class ChatNameRecognizer(EntityRecognizer):
         if titled and strong and not lexicon.clinical(lower):
             return 0.85  # "My name is Spike": a word, and this one's name
         if word:
+            # a word capitalised inside a sentence is a name after "my flatmate", "PC", or before "(9)", ", my
+            # neighbour" ("my flatmate Per", "PC Barber", "Bertrand (9)", "Fang, my neighbour")
+            if titled and not _sentence_start(text, match.start()) and lower not in NEVER_NAMED and (
+                    RELATION_OR_RANK.search(before) or RELATION_AFTER.match(text, match.end())):
+                return 0.7
             # a surname that is a word too is someone's when it owns something or does what only people do ("Jones
             # from HR keeps asking"; not "Post goes to a box")
             if not (lexicon.surname(lower) and (
@@ -533,11 +564,12 @@ def surname_end(text: str, end: int) -> int:
     return end
 
 
-CHAT_OPENER_BEFORE = re.compile(r"(?:^|[.!?\n][ \t]*|\b(?:lol|lmao|omg|ugh|haha|ok|okay|so|and then|then|but)[ \t]+)$",
-                                re.IGNORECASE)
+CHAT_OPENER_BEFORE = re.compile(r"(?:^|[.!?\n][ \t]*|\b(?:lol|lmao|omg|ugh|haha|ok|okay|so|and then|then|but|"
+                                r"basically)[ \t]+)$", re.IGNORECASE)
 LOWER_PERSON_VERB_AFTER = re.compile(r"[ \t]+(?:always[ \t]+|just[ \t]+|never[ \t]+|also[ \t]+|still[ \t]+)?"
                                      r"(?:says|said|told|tells|thinks|thought|keeps|kept|texted|texts|called|calls|came|"
-                                     r"comes|went|laughed|cried|yelled|blocked|wants|wanted)\b")
+                                     r"comes|went|laughed|cried|yelled|blocked|wants|wanted|rings|rang|phoned|picks|"
+                                     r"picked|gave|gives|drove|drives|messaged|showed up|turned up|dumped|ghosted)\b")
 SLIP_GOES_ON = re.compile(r",?[ \t]+[a-z]|\.[ \t]+[a-z]")  # "Helo, how", "Ober half", "Havea. good day"
 WORD_BEFORE = re.compile(r"(?<![\w'’])([^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?)(?: [A-Z]\.?)? $")  # not "I'm"
 
@@ -709,8 +741,8 @@ def titled_thing(text: str, start: int, end: int) -> bool:
     """A name run on by a capitalised word that is no one's name is a title or a brand ("The Davinci Code",
     "Craig's List", "the Gottman Card Decks app"): in prose, people do not capitalise the word after a person's
     name. Not on a line with digits, where the next word may be part of an address ("Anderson Club", "Apt 2")."""
-    if _digits_on_line(text, start, end):
-        return False
+    if _digits_on_line(text, start, end) or STRONG_NAME_CUE.search(text, max(0, start - 40), start):
+        return False  # "her full name is Kong Lei": the cue says whose
     possessive = POSSESSIVE.search(text[start:end])
     after = TITLE_WORD_AFTER.match(text, end - (len(possessive.group()) if possessive else 0))
     if after is None:

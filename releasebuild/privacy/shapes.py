@@ -200,15 +200,19 @@ CUED_STREET = re.compile(
 # to the mosque", "the house with the green gate, #14".
 DOOR_NUMBER = re.compile(r"(?i:\b(?:number|no\.|nr\.|#)\s*)(\d{1,4}[A-Za-z]?)\b(?![.,:/-]?\d)"
                          r"(?!\s*(?:people|times|years?|days?|hours?|minutes?|mins?|miles|km|%|percent|pm|am|mg|fan|"
-                         r"on|in|of)\b)")
+                         r"on(?! the (?:left|right))|in|of)\b)")
+# "its number 71a on the left if ur coming from the park": directions to a door
 HOME_WORDS = re.compile(r"(?i)\b(?:house|flat|home|door|doorbell|buzzer|bell|gate|building|apartment|block|"
-                        r"the one (?:next to|opposite|across from|beside|with|on the corner|by|near)|next door)\b")
+                        r"the one (?:next to|opposite|across from|beside|with|on the corner|by|near)|next door|"
+                        r"on the (?:left|right)(?:[ -]hand side)? (?:if|when|as) (?:you'?re|ur|you are) coming)\b")
 NOT_DOOR_BEFORE = re.compile(r"(?i)\b(?:phone|room|bus|route|page|step|size|item|question|ticket|case|order|account|"
                              r"reference|ref|patient|session|week|day|level|gate at the airport|platform|seat|track|"
                              r"flight|exit|junction|chapter|rule|tip|point)\s*$")
 # "Dispatcher: What number is the house?" - the next speaker's line opens with the door number
-DOOR_QUESTION = re.compile(r"(?im)\b(?:what|which) (?:house |door |flat )?number\b[^\n]*\n[ \t]*[^\n:]{1,40}:[ \t]*"
-                           r"(\d{1,4}[A-Za-z]?)\b")
+# "Q: House number?\nA: 80" too
+DOOR_QUESTION = re.compile(r"(?im)\b(?:(?:what|which) (?:house |door |flat )?number|"
+                           r"(?:house|door|flat) (?:number|no\.?)\?)"
+                           r"[^\n]*\n[ \t]*[^\n:]{1,40}:[ \t]*(\d{1,4}[A-Za-z]?)\b")
 ORDINAL_STREET = r"\d{1,3}(?:st|nd|rd|th)"
 SHORT_STREET = r"(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Dr|Drive|Ln|Lane|Way|Pl|Ct|Pkwy)\b\.?"
 # The streets most often named in the US (the National League of Cities' count): two of them joined by "and" after
@@ -228,12 +232,13 @@ INTERSECTION = re.compile(
     rf"(?i:\b(?:corner of|intersection of|junction of|crossroads of|cross streets? (?:are|is)?)\s+)"
     rf"((?:the\s+)?[\w'’.-]+(?:\s+[\w'’.-]+){{0,2}}\s*(?:\band\b|&|/)\s*[\w'’.-]+(?i:\s+{ENGLISH_STREET}\b\.?)?)"
     rf"|\b({CAP}\w+\s+{SHORT_STREET}\s*(?:and|&|/)\s*(?:{CAP}\w+|{ORDINAL_STREET})(?:\s+{SHORT_STREET})?)"
-    rf"|\b(?:at|on|of|near|by)\s+({STREET_NAME}(?:\s+{SHORT_STREET})?\s*(?:and|&|/)\s*(?:{STREET_NAME}|{CAP}\w+)"
+    rf"|\b(?:at|on|of|near|by|from)\s+({STREET_NAME}(?:\s+{SHORT_STREET})?\s*(?:and|&|/)\s*(?:{STREET_NAME}|{CAP}\w+)"
     rf"(?:\s+{SHORT_STREET})?)"
-    rf"|(?i:\b(?:at|on|location:)\s+)((?i:{STREET_ONLY_NAMES}\s*(?:and|&|/)\s*(?:{STREET_ONLY_NAMES}|{ORDINAL_STREET}))\b)")
+    rf"|(?i:\b(?:at|on|from|location:)\s+)((?i:{STREET_ONLY_NAMES}\s*(?:and|&|/)\s*(?:{STREET_ONLY_NAMES}|"
+    rf"{ORDINAL_STREET}|{COMMON_STREETS}))\b)")
 # "meet me at willow street and lake avenue", "just off 4th Rd & 2nd Avenue", "off 14th/12th": two streets after
 # at/off/on, in any case; `_corner_ok` wants a street word or an ordinal in it and no function word.
-CORNER = re.compile(r"(?:\b(?:at|on|off|near|by)\s+|\blocation:[ \t]*)"
+CORNER = re.compile(r"(?:\b(?:at|on|off|near|by|from)\s+|\blocation:[ \t]*)"
                     r"((?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+(?!and\b)[^\W\d_]+\.?)?"
                     r"\s*(?:\band\b|&|/)\s*(?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+(?!and\b)[^\W\d_]+\.?)?)",
                     re.IGNORECASE)  # shouted too: "I'M AT MILL STREET AND CHURCH", "AT 23RD/PINE AVENUE"
@@ -499,6 +504,9 @@ DISPLAY_NAME = re.compile(r"((?:[A-ZÀ-ÖØ-Þ][\w'’.-]*[ \t]+){0,3}[A-ZÀ-Ö�
 # first, as registers and letters write it.
 SURNAME_FIRST = re.compile(r"(?<![\w'’-])((?:[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+ ){0,2}[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+|"
                            r"(?:(?m:^[ \t]*)|(?<=: ))[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+),[ \t]+([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+)\b")
+# The last line of a message after a finished line or a blank one: "...all of it.\n\nXiulan", "...\n- Joss"
+SIGN_OFF = re.compile(r"(?:(?:[.!?,)]|\n)[ \t]*\n[ \t]*(?:[-–—~][ \t]*)?|\n[ \t]*[-–—~][ \t]*)"
+                      r"([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+){0,2})[ \t.]*\Z")
 ROLE_WORDS = frozenset("""
 user assistant system therapist client counselor counsellor patient doctor dr nurse me you q a question answer note
 notes ps update edit tldr tl;dr re subject summary support seeker helper listener agent bot ai human mom dad mum
@@ -535,6 +543,7 @@ class FormNameRecognizer(_Recognizer):
                     lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
                 yield "PERSON", match.start(1), match.start(1) + len(value), 0.85
         yield from self._surname_first(text)
+        yield from self._sign_off(text)
         if "<" in text:
             for match in DISPLAY_NAME.finditer(text):
                 words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(1))]
@@ -564,6 +573,22 @@ class FormNameRecognizer(_Recognizer):
                     text[match.end():line_end if line_end >= 0 else len(text)]):
                 continue  # "Sugerencia: No tienes que contarle a todos": a heading in another language
             yield "PERSON", match.start(group), match.end(group), 0.8 if group == 2 or label[0].isupper() else 0.6
+
+    @staticmethod
+    def _sign_off(text: str) -> Iterator[tuple[str, int, int, float]]:
+        """The name a message is signed with: its last line, one to three capitalised words after a finished line
+        or a blank one ("Thank you for reading.\n\nRosalia", "speak Saturday\n- Joss"), none of them an English
+        word unless a listed name."""
+        match = SIGN_OFF.search(text)
+        if match is None:
+            return
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(1))]
+        if words[0] in ROLE_WORDS or any(_stop_word(w) for w in words) or not all(
+                lexicon.first_name(w) or lexicon.surname(w) or not lexicon.vocabulary(w) for w in words):
+            return
+        if not (lexicon.first_name(words[0]) or not lexicon.vocabulary(words[0])):
+            return
+        yield "PERSON", match.start(1), match.end(1), 0.7
 
     @staticmethod
     def _surname_first(text: str) -> Iterator[tuple[str, int, int, float]]:
@@ -783,7 +808,7 @@ LOG_HANDLE = re.compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,12}\]\s*)?([A-Za-z][A-Za-z0-
 HANDLE_CUE = re.compile(
     r"(?i:\b(?:insta(?:gram)?|ig|snap(?:chat)?|tiktok|twitter|discord|reddit|telegram|kik|steam|xbox(?: live)?|psn|"
     r"twitch|gamer ?tag|tag on (?:xbox live|xbox|psn|steam|discord|switch|twitch)|user ?name|user|handle|"
-    r"screen ?name|login|account name)(?:\s+(?:is|=))?\s*[:=,]?\s+)"
+    r"screen ?name|login|account name)(?:\s+(?:is|=))?(?:[ \t]*[:=][ \t]*|\s*,?\s+))"  # "user=mark_g84" in a log
     r"(?:(?:at|on|me)\s+)?([A-Za-z0-9_][A-Za-z0-9_.]{2,29})\b")
 
 
