@@ -269,6 +269,22 @@ LEAKS = [
     ("a name after 'full name is' (guard)", "they call him Wei but his full name is Kong Wei", ["Kong"]),
     ("the name a message is signed with", "I don't want to talk about it again.\n\nSmaragda", ["Smaragda"]),
     ("the name on a card, in lower case", "the name on it is ryohei mori if they ask", ["ryohei mori"]),
+    ("a postal block's line where only the room was found (guard)",
+     "Please post it:\nRina Kato\n3-8-2 Nishiki, Room 402\n"
+     "Nagoya, Aichi 460-0003\nJapan", ["3-8-2 Nishiki"]),
+    ("a Danish street in the definite form, and its floor", "Post to:\nNørregaden 14, 2. tv.\n8000 Aarhus",
+     ["Nørregaden 14", "2. tv."]),
+    ("a national number after a question", "do u need my ppsn too?? ok its 7654321kb", ["7654321kb"]),
+    ("a number after 'which is'", "the tax office wants my pan which is bnzpm2501f asap", ["bnzpm2501f"]),
+    ("a register's line with a given name no list has (guard)", "Triage - OKAFOR, Chidubem - DOB 02/03/1991",
+     ["OKAFOR", "Chidubem"]),
+    ("a field asking for surname and forename (guard)", "Surname, forename: FOX, Ilse\nReason: low mood",
+     ["FOX", "Ilse"]),
+    ("a register's line with a given name no list has", "Triage - SANDVIK, Eivor - DOB 02/03/1991",
+     ["SANDVIK", "Eivor"]),
+    ("a lower-case surname that is a word too, after a first name", "hi this is tamsin gates calling about it",
+     ["tamsin gates"]),
+    ("an unlisted lower-case given name before a surname (guard)", "hey this is yuxuan kim calling back", ["yuxuan"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -409,6 +425,8 @@ KEPT = [
     ("and then it rings and nobody is there", "it rings"),
     ("- Fang, my neighbour\n- 116 123 if nobody answers", "neighbour"),
     ("My friend, My best friend, has a new friend now", "My best"),
+    ("played Candy Crush till 4am again", "till"),
+    ("Kela card number: 050673-676P", "card"),
 ]
 
 

@@ -83,7 +83,8 @@ NAME_AFTER = re.compile(r"^,?\s+(?:(?:had|has)\s+(?:already\s+|just\s+)?(?=texte
                         # a contact entry: "Phileine - +3194-9835051", "try Gang at 15603396528"
                         r"|^\s+(?:[-–]\s+|at\s+|on\s+)\+?\(?\d[\d ().-]{6,}", re.IGNORECASE)
 NAME_AFTER_WINDOW = 30
-PRONOUNS = frozenset("i me my mine we us our ours you your yours he him his she her hers it its they them their".split())
+PRONOUNS = frozenset("i me my mine we us our ours you your yours he him his she her hers it its they them their"
+                     .split())
 # Before a word that is a name only here: "my flatmate Per", "PC Barber" (not a title: "Mr Right", "MS Teams").
 RELATION_OR_RANK = re.compile(rf"(?:(?i:\bmy (?:(?:best|old|ex|close) )?{RELATIONS})|\b(?:PC|DC|Sgt|Sergeant|Officer|"
                               r"Constable|Det|Detective|Insp|Inspector)\.?),?\s+$")
@@ -517,6 +518,11 @@ class ChatNameRecognizer(EntityRecognizer):
         if (_shape(match.group()) == "lower" and (PERSON_VERB_CUE.search(before) or SUBJECT_CUE.search(before))
                 and not ENGLISH_ENDING.search(lower)):
             return 0.5  # "hey its boram again", "talked to tonje", "ok so thibaut keeps" (not "it's intricacies")
+        following = re.match(r" ([a-z]+)\b", text[match.end():match.end() + 30])
+        if (_shape(match.group()) == "lower" and NAME_CUE.search(before) and following is not None
+                and lexicon.surname(following.group(1)) and following.group(1) not in STOP_WORDS
+                and following.group(1) not in WORDS_AFTER_NAMES):
+            return 0.5  # "this is xiuying wan calling": a word no list has, before a listed surname
         if (_shape(match.group()) == "lower" and CHAT_OPENER_BEFORE.search(before)
                 and LOWER_PERSON_VERB_AFTER.match(text, match.end()) and not ENGLISH_ENDING.search(lower)):
             return 0.5  # "lol salo always says that", "jonas came ova l8r": a lower-case subject doing what people do
@@ -541,6 +547,11 @@ class ChatNameRecognizer(EntityRecognizer):
                 and SLIP_GOES_ON.match(text, match.end()) is not None and lexicon.slip_of_plain_word(lower))
 
 
+# Surnames that are words, and what chat puts after a name: "tom long ago", "anna best friend".
+WORDS_AFTER_NAMES = frozenset("""long little young best good new old hill love rich bell early just back home
+more well strong close""".split())
+
+
 def surname_end(text: str, end: int) -> int:
     """Where a name ends: its surname ("Maria Kowalska"), after a middle initial ("John Q. Public")."""
     initial = MIDDLE_INITIAL.match(text, end)
@@ -553,9 +564,12 @@ def surname_end(text: str, end: int) -> int:
     known = lexicon.surname(lower) and lower not in gazetteer("surnames.tsv")[1] and lower not in STOP_WORDS
     titled = _shape(word) != "lower" and (not lexicon.common(lower) or lexicon.surname(lower)) and not (
         lexicon.clinical(lower))
-    if _shape(word) == "lower" and text[end - 1:end].islower() and not lexicon.not_a_name(lower) and (
-            not ENGLISH_ENDING.search(lower)):
-        known = True  # "ok so tamara khokhlova keeps": a word no list has, after a first name in lower case
+    name = re.search(r"[\w'’-]+$", text[max(0, end - 30):end])
+    if _shape(word) == "lower" and name is not None and name.group().islower() and not ENGLISH_ENDING.search(
+            lower) and (not lexicon.not_a_name(lower) or (lexicon.surname(lower) and lower not in WORDS_AFTER_NAMES)):
+        # "ok so tamara khokhlova keeps": a word no list has, after a first name in lower case; "this is savannah
+        # gates calling": a listed surname, though a word too
+        known = True
     if initial and _shape(word) != "lower":
         titled = True
     if (known or titled) and lower not in STOP_WORDS:

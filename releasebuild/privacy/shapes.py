@@ -32,7 +32,8 @@ WORDCHARS = r"[\w'’.-]"
 # looked for before it runs.
 SUFFIX_STREET_WORDS = tuple("""
 straße strasse str. weg gasse allee platz ring damm ufer chaussee steig pfad markt straat laan gracht
-plein kade singel dreef steeg gatan vägen gata väg veien vegen gaten vej gade stræde torget tie katu
+plein kade singel dreef steeg gatan vägen gata väg veien vegen gaten vej gade gaden allé torv plads stræde torget
+tie katu
 polku kuja utca útca ulice sokak sokağı caddesi bulvarı roa hagen bakken lia åsen stien svingen vejen
 engen flata tunet haugen løkka jordet myra berget kroken grenda lunden plassen ringen tangen toppen
 vollen vænget parken stedet gränd backen stigen leden torg bulevardi havna kaari rinne puisto raitti
@@ -453,6 +454,15 @@ class AddressBlockRecognizer(_Recognizer):
                 value = re.search(r"\S(?:.*\S)?", text[lines[above][0]:lines[above][1]])
                 if value:
                     yield "PERSON", lines[above][0] + value.start(), lines[above][0] + value.end(), 0.7
+        if len(grown) >= 2:  # a postal block: a short line that holds part of the address is the address's whole
+            for index in sorted(anchored):  # ("2-12-1 Kitazawa, Room 1001" where "Room 1001" was found)
+                start, end = lines[index]
+                line = text[start:end]
+                words = re.findall(r"[^\W\d_]+", line)
+                if len(line.split()) <= 6 and ":" not in line and not any(w.islower() and _stop_word(w) for w in words):
+                    value = re.search(r"\S(?:.*\S)?", line)
+                    if value:
+                        yield "LOCATION", start + value.start(), start + value.end(), 0.7
         for index in sorted(grown - anchored):
             start, end = lines[index]
             line = text[start:end]
@@ -507,6 +517,10 @@ SURNAME_FIRST = re.compile(r"(?<![\w'’-])((?:[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’
 # The last line of a message after a finished line or a blank one: "...all of it.\n\nXiulan", "...\n- Joss"
 SIGN_OFF = re.compile(r"(?:(?:[.!?,)]|\n)[ \t]*\n[ \t]*(?:[-–—~][ \t]*)?|\n[ \t]*[-–—~][ \t]*)"
                       r"([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+){0,2})[ \t.]*\Z")
+SURNAME_FORENAME = re.compile(r"(?im)\b(?:sur|last |family )name\s*[,/&]\s*(?:fore|first |given )names?"
+                              r"[ \t]*[:=-][ \t]*"
+                              r"([^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*){0,2})[ \t]*,[ \t]*"
+                              r"([^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*){0,2})")
 ROLE_WORDS = frozenset("""
 user assistant system therapist client counselor counsellor patient doctor dr nurse me you q a question answer note
 notes ps update edit tldr tl;dr re subject summary support seeker helper listener agent bot ai human mom dad mum
@@ -594,10 +608,18 @@ class FormNameRecognizer(_Recognizer):
     def _surname_first(text: str) -> Iterator[tuple[str, int, int, float]]:
         """"SURNAME, Given": a listed first name after a comma, and before it upper-case words no English has (or,
         at a line's start, one listed surname): a register's order, not "URGENT, Maria" or "Well, Anna"."""
+        for match in SURNAME_FORENAME.finditer(text):  # "Surname, forename: DAI, Chao": the label says which
+            for group in (1, 2):
+                yield "PERSON", match.start(group), match.end(group), 0.85
         for match in SURNAME_FIRST.finditer(text):
             given = match.group(2).lower()
             surnames = [w.lower() for w in re.findall(r"[^\W\d_][\w'’-]*", match.group(1))]
-            if not lexicon.first_name(given) or _stop_word(given) or not surnames:
+            line_end = text.find("\n", match.end())
+            # a given name no list has is one in a register's line that goes on with a date of birth
+            # ("Triage - GUSHCHIN, Avtonom - DOB 14-11-1990")
+            registered = match.group(1).isupper() and not lexicon.vocabulary(given) and DIGIT.search(
+                text, match.end(), line_end if line_end >= 0 else len(text)) is not None
+            if not (lexicon.first_name(given) or registered) or _stop_word(given) or not surnames:
                 continue
             if match.group(1).isupper():
                 ok = all(lexicon.surname(w) or not lexicon.vocabulary(w) for w in surnames) and not any(
@@ -652,7 +674,7 @@ ID_VALUE = (r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,20}[A-Z0-9]|(?=[a-z0-9-]*\d)[
             r"\d{2,6}(?:/\d{2,6}){1,4}|\d{2,4}(?:[ .-]\d{2,6}){1,4}|"
             r"[A-Z](?:[ -]\d{3}){3,5}|\d(?:[ ]\d{2,3}){4,6}|[A-Z]{1,3}\d{1,4}[ -]\d{4,14})\b")
 ID_AFTER_CUE = re.compile(rf"(?i:(?:{ID_CUE})(?:,?\s*(?:number|num|no|nr|#|code|id|card(?: number)?))?\.?"
-                          r"\s*(?:\?\s*(?:it'?s|it is)|is|was|its|it's|:|#|=)?\s*\(?)" + ID_VALUE)
+                          r"\s*(?:\?\s*(?:it'?s|it is)|(?:which|that)\s+is|is|was|its|it's|:|#|=)?\s*\(?)" + ID_VALUE)
 # The names of national numbers are specific enough that the number may follow a little later, in lower case: "asked
 # for my PPSN over the phone and I gave them 6719238T", "do u need my henkilötunnus its 021274-274w".
 NATIONAL_ID_NAMES = (r"passport|driver'?s licen[cs]e|health card|social security|seguridad social|"
@@ -661,7 +683,9 @@ NATIONAL_ID_NAMES = (r"passport|driver'?s licen[cs]e|health card|social security
                      r"versicherten\w*|\bSNILS\b|"
                      r"\bCNP\b|\bOIB\b|\bEGN\b|\bJMBG\b|\bAMKA\b|\bAFM\b|\bNIR\b|\bAHV\b|\bNISS\b|\bPESEL\b|"
                      r"\bDNI\b|\bNIE\b|\bNIF\b|\bCPF\b|aadhaa?r|\bBSN\b|codice fiscale|\bSIN\b|\bTFN\b|\bNINO\b")
-ID_LATER = re.compile(rf"(?i:(?:{NATIONAL_ID_NAMES})[^\n.!?\d]{{0,50}}?)" + ID_VALUE.replace("[A-Z", "[A-Za-z")
+# (a question may come between: "want my ppsn for the form too?? ok its 2026816m")
+ID_LATER = re.compile(rf"(?i:(?:{NATIONAL_ID_NAMES})[^\n.!?\d]{{0,50}}?(?:\?+\s*(?:ok\s+)?(?:it'?s|it is|here)\s+)?)"
+                      + ID_VALUE.replace("[A-Z", "[A-Za-z")
                       .replace("A-Z0-9", "A-Za-z0-9"))
 # "Receptionist: And your PPS number, please?\nHeather: 6505933UA": the answer to a question for a number
 ID_ANSWER = re.compile(rf"(?im)^[^\n]*(?:{ID_CUE}|\bnumber\b|\bcard\b)[^\n]*\?[ \t]*\n[ \t]*[^\n:]{{1,40}}:[ \t]*"
