@@ -285,6 +285,7 @@ LEAKS = [
     ("a lower-case surname that is a word too, after a first name", "hi this is tamsin gates calling about it",
      ["tamsin gates"]),
     ("an unlisted lower-case given name before a surname (guard)", "hey this is yuxuan kim calling back", ["yuxuan"]),
+    ("a state where someone lived, opening a sentence (guard)", "In Ohio, I lived with my aunt for a year", ["Ohio"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -427,6 +428,9 @@ KEPT = [
     ("My friend, My best friend, has a new friend now", "My best"),
     ("played Candy Crush till 4am again", "till"),
     ("Kela card number: 050673-676P", "card"),
+    ("You can also ring the Ohio Crisis Hotline tonight.", "Ohio"),
+    ("In Oregon, anyone over 14 can consent to counseling on their own.", "Oregon"),
+    ("not sure how old you are, but in Vermont, if you are 16 you can see someone alone", "Vermont"),
 ]
 
 

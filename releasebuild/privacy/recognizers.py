@@ -742,6 +742,23 @@ def public_reference(text: str, start: int, end: int) -> bool:
                 or (READ_BEFORE.search(before) and TITLED_WORK_AFTER.match(text, end)))
 
 
+# A place that names a public body ("the Texas Crisis Hotline"), or where a law holds ("In Pennsylvania, anyone over
+# 14 can consent"): no one's home.
+PUBLIC_BODY_AFTER = re.compile(r"(?:[ \t]+[A-Z][\w'’-]*){0,2}[ \t]+(?:Hotline|Helpline|Lifeline|Crisis Line|Department|"
+                               r"Dept|Legislature|Medicaid|Attorney General|Board of \w+)\b")
+LAW_IN_PLACE_BEFORE = re.compile(r"(?i)(?:^|[.!?:]\s+|,\s*(?:but|and)\s+)in\s+$")
+LAW_IN_PLACE_AFTER = re.compile(r"(?i),\s+(?:anyone|any one|anybody|if (?:you|a|the)|the law|laws?|minors?|a minor|"
+                                r"people|you can|you must|you need|you have to|it is|it's|children|teens|adolescents|"
+                                r"parents|clients|therapists|counselors)\b")
+
+
+def place_in_general(text: str, start: int, end: int) -> bool:
+    """A place named for a public body or a rule that holds there, not as where someone is."""
+    return (PUBLIC_BODY_AFTER.match(text, end) is not None
+            or (LAW_IN_PLACE_BEFORE.search(text, max(0, start - 40), start) is not None
+                and LAW_IN_PLACE_AFTER.match(text, end) is not None))
+
+
 TITLE_WORD_AFTER = re.compile(r"(?:['’]s)? ([A-Z][a-z]{2,})\b(?![:'’])")
 
 
