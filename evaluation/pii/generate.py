@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Generate the synthetic, labelled PII evaluation corpus: ``tuning.jsonl``, ``report.jsonl``, ``dev.jsonl``,
-``dev2.jsonl``, ``report2.jsonl`` and ``dev3.jsonl``.
+``dev2.jsonl``, ``report2.jsonl``, ``dev3.jsonl`` and ``dev4.jsonl``.
 
     python evaluation/pii/generate.py [--out-dir DIR] [--per-half N] [--half NAME ...]
 
-The six halves use pairwise disjoint template sets (``templates_tuning.py`` / ``templates_report.py`` /
-``templates_dev.py`` / ``templates_dev2.py`` / ``templates_report2.py`` / ``templates_dev3.py``) and different seeds.
-``dev``, ``dev2`` and ``dev3`` are further tuning halves, each written later and independently.  ``report2`` (written
-independently, before ``dev3``) is the frozen report half: never tune a detector on it.  ``report.jsonl`` was looked
-at repeatedly during tuning and is now kept as a further tuning / comparison half.
+The seven halves use pairwise disjoint template sets (``templates_tuning.py`` / ``templates_report.py`` /
+``templates_dev.py`` / ``templates_dev2.py`` / ``templates_report2.py`` / ``templates_dev3.py`` /
+``templates_dev4.py``) and different seeds.
+``dev``, ``dev2``, ``dev3`` and ``dev4`` are further tuning halves, each written later and independently.
+``report2`` (written independently, before ``dev3``) is the frozen report half: never tune a detector on it.
+``report.jsonl`` was looked at repeatedly during tuning and is now kept as a further tuning / comparison half.
 Every example seeds its own ``random.Random`` and every Faker it touches, so the output is byte-identical across
 runs (with the pinned ``faker==40.54.0``).
 
@@ -38,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import templates_dev  # noqa: E402
 import templates_dev2  # noqa: E402
 import templates_dev3  # noqa: E402
+import templates_dev4  # noqa: E402
 import templates_report  # noqa: E402
 import templates_report2  # noqa: E402
 import templates_tuning  # noqa: E402
@@ -54,6 +56,9 @@ from pii_values import (  # noqa: E402
     Persona,
     Seg,
     card_number,
+    date_spoken,
+    date_with_weekday,
+    double_barrelled,
     email_spelled,
     first_name_ending_s,
     format_date,
@@ -64,9 +69,13 @@ from pii_values import (  # noqa: E402
     ip_address,
     is_latin_text,
     military,
+    name_with_particle,
+    name_word,
     personal_url,
+    phone_dashed,
     phone_dotted,
     phone_plain,
+    phone_spoken,
     random_date,
 )
 from template_spec import Template  # noqa: E402
@@ -80,6 +89,7 @@ HALVES = {
     "dev2": ("dv2", templates_dev2, 44_000_000),
     "report2": ("r2", templates_report2, 55_000_000),
     "dev3": ("d3", templates_dev3, 66_000_000),
+    "dev4": ("d4", templates_dev4, 77_000_000),
 }
 DEFAULT_PER_HALF = 2000
 LOCALE_WEIGHTS = {"en_US": 3, "en_GB": 2}
@@ -113,6 +123,8 @@ class Renderer:
     Other PII slots: ``card card12 card_long ipv4 ipv6 ip intersection mil mil_inline date date_words date_day``.
     Used by the later halves only: ``nick`` (dev, dev2); ``name_init phone_plain email_spelled dob_more`` (person
     slots) and ``date_more date_span`` (dev2 only).  Dev3 only: ``phone_dots`` (person slot) and ``date_num``.
+    Dev4 only: ``phone_dash phone_spoken dob_spoken first_word name_particle name_barrel`` (person slots) and
+    ``date_spoken date_dow``.
     Fillers (never labelled): every key of ``pii_values.FILLERS`` and ``rank``.
     """
 
@@ -422,6 +434,41 @@ class Renderer:
         """An event date in a numeric style (``03/04/2024``, ``3/4/24``, ``4.3.2024``, ``2024-03-04``)."""
         return self._fmt(self._event_date(), NUMERIC_DATE_STYLES)
 
+    # dev4-only slots: only ``templates_dev4`` uses them, so they draw nothing from the rng of the other halves.
+    def _slot_phone_dash(self, i: int) -> list[Seg]:
+        """The person's phone with hyphens between the digit groups: ``+44-20-7946-0958``."""
+        return [(phone_dashed(self.person(i).phone), "PHONE")]
+
+    def _slot_phone_spoken(self, i: int) -> list[Seg]:
+        """The person's phone spelled out as dictated: ``plus four four, two oh, seven nine four six, ...``."""
+        return [(phone_spoken(self.c.rng, self.person(i).phone), "PHONE")]
+
+    def _slot_dob_spoken(self, i: int) -> list[Seg]:
+        """Date of birth spelled out: ``March fourth nineteen eighty seven`` (``the`` outside the span)."""
+        return date_spoken(self.person(i).dob, self.c.rng)
+
+    def _slot_date_spoken(self, i: int) -> list[Seg]:
+        """An event date spelled out, with or without the year."""
+        return date_spoken(self._event_date(), self.c.rng, with_year=self.c.chance(0.5))
+
+    def _slot_date_dow(self, i: int) -> list[Seg]:
+        """An event date after its real weekday (``Tue 4 March 2025``); the weekday stays outside the span."""
+        return date_with_weekday(self._event_date(), self.c.locale, self.c.rng)
+
+    def _slot_first_word(self, i: int) -> list[Seg]:
+        """A first name that is also an English word (Hope, Will, Grace, Mark...), matching the person's gender."""
+        return [(name_word(self.c, self.person(i).gender), "PERSON")]
+
+    def _slot_name_particle(self, i: int) -> list[Seg]:
+        """First name + a surname with a particle (``van der Meer``, ``dos Santos``, ``Ní Bhriain``, ``bin``)."""
+        p = self.person(i)
+        return [(name_with_particle(self.c, p.name, p.locale, p.gender), "PERSON")]
+
+    def _slot_name_barrel(self, i: int) -> list[Seg]:
+        """First name + a double-barrelled surname (``Price-Okafor``; two surnames for es / pt)."""
+        p = self.person(i)
+        return [(double_barrelled(self.c, p.name, p.locale, p.gender), "PERSON")]
+
 
 _VOWELS = set("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýAEIOUYÀÁÂÃÄÅÆÈÉÊËÌÍÎÏÒÓÔÕÖØÙÚÛÜÝ")
 
@@ -625,7 +672,7 @@ def generate_half(name: str, per_half: int) -> list[dict[str, object]]:
 
 
 def check_disjoint() -> None:
-    """No two halves (tuning, report, dev, dev2, report2, dev3) may share a template id or a template text."""
+    """No two halves (tuning, report, dev, dev2, report2, dev3, dev4) may share a template id or a template text."""
     groups = {name: list(module.PII_TEMPLATES) + list(module.CLEAN_TEMPLATES)
               for name, (_prefix, module, _seed) in HALVES.items()}
     for name, group in groups.items():

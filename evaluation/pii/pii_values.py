@@ -2292,3 +2292,172 @@ def phone_dotted(phone: str) -> str:
     base = re.sub(r"\s*(x|ext\.?)\s*\d+$", "", phone.strip()).replace("(0)", "")
     groups = re.findall(r"\d+", base)
     return ("+" if base.startswith("+") else "") + ".".join(groups)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# dev4-only value makers.  Only ``templates_dev4`` reaches these (through new slots), so they draw nothing from the
+# rng of the other halves and leave their files byte-identical.
+# --------------------------------------------------------------------------------------------------------------
+
+_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_SMALL_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+)
+_TENS_WORDS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_ORDINAL_WORDS = (
+    "", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
+    "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
+    "twentieth", "twenty first", "twenty second", "twenty third", "twenty fourth", "twenty fifth", "twenty sixth",
+    "twenty seventh", "twenty eighth", "twenty ninth", "thirtieth", "thirty first",
+)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _phone_groups(phone: str) -> tuple[bool, list[str]]:
+    base = re.sub(r"\s*(x|ext\.?)\s*\d+$", "", phone.strip()).replace("(0)", "")
+    return base.startswith("+"), re.findall(r"\d+", base)
+
+
+def phone_dashed(phone: str) -> str:
+    """The same number with hyphens between its digit groups (extension and a ``(0)`` trunk marker dropped, a leading
+    ``+`` kept): ``+44 20 7946 0958`` -> ``+44-20-7946-0958``.  Draws nothing from the rng."""
+    plus, groups = _phone_groups(phone)
+    return ("+" if plus else "") + "-".join(groups)
+
+
+def phone_spoken(rng: random.Random, phone: str) -> str:
+    """The number as a speech-to-text engine or a dictating caller writes it: ``plus four four, two oh, seven nine
+    four six, oh nine five eight`` (``oh`` or ``zero``; ``double`` / ``triple`` for repeated digits, or not)."""
+    plus, groups = _phone_groups(phone)
+    zero = rng.choice(["zero", "oh"])
+    runs = rng.random() < 0.5
+    sep = rng.choice([" ", ", ", " "])
+    spoken: list[str] = []
+    for g in groups:
+        words: list[str] = []
+        i = 0
+        while i < len(g):
+            run = 1
+            while runs and run < 3 and i + run < len(g) and g[i + run] == g[i]:
+                run += 1
+            word = zero if g[i] == "0" else _DIGIT_WORDS[int(g[i])]
+            words.append({1: word, 2: f"double {word}", 3: f"triple {word}"}[run])
+            i += run
+        spoken.append(" ".join(words))
+    return ("plus " if plus else "") + sep.join(spoken)
+
+
+def number_words(n: int) -> str:
+    """0-99 in words (``forty seven``)."""
+    if n < 20:
+        return _SMALL_WORDS[n]
+    tens, ones = divmod(n, 10)
+    return _TENS_WORDS[tens] + (f" {_SMALL_WORDS[ones]}" if ones else "")
+
+
+def year_words(year: int, rng: random.Random) -> str:
+    """``nineteen eighty seven``, ``nineteen oh five``, ``two thousand and three``, ``twenty fifteen``."""
+    if 2000 <= year < 2010 or (year >= 2010 and rng.random() < 0.4):
+        rest = year - 2000
+        return "two thousand" + ("" if rest == 0 else rng.choice([" and ", " "]) + number_words(rest))
+    hi, lo = divmod(year, 100)
+    low = "hundred" if lo == 0 else (f"oh {number_words(lo)}" if lo < 10 else number_words(lo))
+    return f"{number_words(hi)} {low}"
+
+
+def date_spoken(d: dt.date, rng: random.Random, with_year: bool = True) -> Line:
+    """A date spelled out as dictated: ``March fourth nineteen eighty seven``, ``fourth of March nineteen eighty
+    seven``, ``the fourth of March ...`` (``the`` outside the span), or without the year."""
+    month = MONTHS[d.month - 1]
+    day = _ORDINAL_WORDS[d.day]
+    year = f" {year_words(d.year, rng)}" if with_year else ""
+    style = rng.choice(["md", "dm", "the"])
+    if style == "md":
+        return [(f"{month} {day}{year}", "DATE")]
+    if style == "dm":
+        return [(f"{day} of {month}{year}", "DATE")]
+    return [("the ", None), (f"{day} of {month}{year}", "DATE")]
+
+
+def date_with_weekday(d: dt.date, locale: str, rng: random.Random) -> Line:
+    """The weekday (literal, not labelled) in front of a date: ``Tue 4 March 2025``, ``Thursday, 03/04/2025``,
+    ``Fri. the 7th``.  The weekday is the real weekday of the date."""
+    wd = WEEKDAYS[d.weekday()]
+    head = rng.choice([wd, wd[:3], wd[:3] + "."]) + rng.choice([" ", ", "])
+    style = rng.choice(["d_month_y", "num", "month_d", "dth_of_month", "dth_month_y", "the_dth", "d_mon", "mon_dth"])
+    if style in ("d_mon", "mon_dth"):
+        return [(head, None)] + format_date_extra(d, style, locale, rng)
+    return [(head, None)] + format_date(d, style, locale, rng)
+
+
+# First names that are also ordinary English words; used only where the wording makes them a name.
+NAME_WORDS_F = ("Hope", "Grace", "Faith", "Joy", "Rose", "April", "June", "Summer", "Dawn", "Ruby", "Amber", "Holly",
+                "Iris", "Autumn", "Skye", "Crystal", "Destiny", "Charity", "Pearl", "Ivy", "Daisy", "Violet", "Hazel",
+                "Robin", "Precious", "Blessing", "Patience", "Liberty", "Honey", "Star")
+NAME_WORDS_M = ("Will", "Mark", "Bill", "Frank", "Rob", "Pat", "Drew", "Jack", "Hunter", "Chase", "Grant", "Miles",
+                "Guy", "Don", "Art", "Ray", "Rich", "Sonny", "Victor", "Sterling", "Forrest", "Reed", "Wade", "Gene",
+                "Bud", "Clay", "Dean", "Cliff", "Lance", "Gift")
+
+
+def name_word(c: Ctx, gender: str) -> str:
+    return c.rng.choice(NAME_WORDS_F if gender == "F" else NAME_WORDS_M)
+
+
+_PARTICLE_SURNAMES: dict[str, tuple[str, ...]] = {
+    "nl_NL": ("van Dijk", "de Vries", "van den Berg", "van der Meer", "de Jong", "ter Horst", "van Leeuwen",
+              "in 't Veld", "van der Linden", "de Boer", "van 't Hof", "op den Kamp"),
+    "de_DE": ("von Bülow", "von der Heide", "zu Stolberg", "vom Hofe", "von Arnim", "zur Linden", "von Brandt",
+              "von dem Knesebeck"),
+    "fr_FR": ("de la Fontaine", "Le Goff", "du Pont", "de Villiers", "Le Roux", "de Saint-Just", "du Bois",
+              "de la Tour", "Le Gall", "d'Aubigné"),
+    "es_ES": ("de la Cruz", "del Río", "de la Fuente", "de los Santos", "de León", "del Valle", "de la Vega",
+              "de las Heras"),
+    "es_MX": ("de la Cruz", "del Ángel", "de la Garza", "de los Ríos", "de León", "del Toro", "de la Rosa"),
+    "it_IT": ("De Luca", "Di Stefano", "Lo Russo", "La Rosa", "D'Angelo", "Della Valle", "Dal Bosco", "De Santis",
+              "Li Causi"),
+    "pt_BR": ("da Silva", "dos Santos", "de Souza", "da Costa", "das Neves", "do Nascimento", "de Oliveira",
+              "dos Anjos"),
+}
+_IRISH_SURNAMES_M = ("Ó Súilleabháin", "Ó Briain", "Mac Mathúna", "Ó Ceallaigh", "Mac Giolla Phádraig", "Ó Dónaill",
+                     "Mac Cárthaigh")
+_IRISH_SURNAMES_F = ("Ní Shúilleabháin", "Ní Bhriain", "Nic Mhathúna", "Ní Cheallaigh", "Nic Giolla Phádraig",
+                     "Ní Dhónaill", "Nic Cárthaigh")
+
+
+def name_with_particle(c: Ctx, name: Name, locale: str, gender: str) -> str:
+    """The person's first name with a surname that carries a particle: ``Sanne van der Meer``, ``Ana dos Santos``,
+    ``Aoife Ní Bhriain``, ``Omar bin Khaled al-Masri``.  Other locales (and native-script names) keep the name."""
+    if name.native:
+        return name.full
+    if locale in _PARTICLE_SURNAMES:
+        return f"{name.first} {c.rng.choice(_PARTICLE_SURNAMES[locale])}"
+    if locale == "en_IE":
+        return f"{name.first} {c.rng.choice(_IRISH_SURNAMES_F if gender == 'F' else _IRISH_SURNAMES_M)}"
+    if locale == "ar_AA":
+        father = c.rng.choice(_AR_FIRST_M)
+        link = c.rng.choice(["bint", "binti"] if gender == "F" else ["bin", "ibn"])
+        last = c.rng.choice(_AR_LAST)
+        if last.startswith("Al-") and c.chance(0.5):
+            last = "al-" + last[3:]
+        return f"{name.first} {link} {father} {last}"
+    return name.full
+
+
+def double_barrelled(c: Ctx, name: Name, locale: str, gender: str) -> str:
+    """The person's name with a double-barrelled surname: ``Hannah Price-Okafor``, ``Lukas Weber-Schmitt``; Spanish
+    and Brazilian names get a second surname instead (``Lucía Gómez Ferrer``).  Native-script names are kept."""
+    if name.native or locale in NON_LATIN_LOCALES:
+        return name.full
+    if " " in name.last:
+        return name.full
+    other = name.last
+    for _ in range(10):
+        other = _clean_name_part(c.aux(locale), "last_name", gender)
+        if other != name.last and " " not in other:
+            break
+    if other == name.last or " " in other:
+        return name.full
+    if locale in ("es_ES", "es_MX", "pt_BR"):
+        return f"{name.first} {name.last} {other}"
+    return f"{name.first} {name.last}-{other}"
