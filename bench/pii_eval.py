@@ -6,8 +6,8 @@ of the box (the same spaCy model, every predefined recognizer).
 Three sets, all under evaluation/pii/ (see its README files; none was written by whoever tuned the detector):
 1. the synthetic labelled set: tuning, dev, dev2, dev3, dev4 and report.jsonl, tuned on or looked at repeatedly
    (report was the frozen half until it had been looked at too often), and report2.jsonl, frozen: never tuned on;
-   scored by evaluation/pii/score.py: token precision/recall on direct and quasi identifiers, per type, span recall, the share
-   of PII-bearing texts that still leak a direct identifier, the false-alarm rate on clean texts;
+   scored by evaluation/pii/score.py: token precision/recall on direct and quasi identifiers, per type, span recall,
+   the share of PII-bearing texts that still leak a direct identifier, the false-alarm rate on clean texts;
 2. real turns of ESConv (FailedESConv.json too, in dev3) and CounselChat in tuning, dev, dev2, dev3 and report
    halves (text read from ../shared/data, never copied; labels are offsets; the dev labels are in files of their
    own), for
