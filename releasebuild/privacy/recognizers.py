@@ -55,9 +55,10 @@ RELATIONS = (r"(?:husband|wife|boyfriend|girlfriend|partner|son|daughter|brother
              r"cousin|grandma|grandpa|grandmother|grandfather|ex|fiance|fiancee|roommate|flatmate|housemate|"
              r"neighbou?r|teacher|doctor|nurse|stepdad|stepmom|stepson|stepdaughter|niece|nephew|grandson|"
              r"granddaughter|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor|carer|landlord|landlady)")
-# police ranks too: "PC Owen", "Officer Barber", "Det. Kaur"
-RELATION_CUE = re.compile(r"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|prof|pc|dc|sgt|sergeant|officer|constable|"
-                          r"det|detective|insp|inspector)\.?|\bmiss|"
+RELATION_BEFORE_BRACKET = re.compile(rf"\b{RELATIONS}s?\s*\($", re.IGNORECASE)  # "seen with sister (Harinakshi)"
+# Police ranks before a surname: "PC Owen", "Officer Barber", "Det. Kaur".
+RANKS = r"PC|DC|Sgt|Sergeant|Officer|Constable|Det|Detective|Insp|Inspector"
+RELATION_CUE = re.compile(rf"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|prof|{RANKS})\.?|\bmiss|"
                           rf"\bmy (?:(?:best|old|ex|close) )?{RELATIONS}),?\s+$",
                           re.IGNORECASE)
 GREETING_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:dear|hi|hello|hey)[ \t]+$", re.IGNORECASE)
@@ -86,8 +87,7 @@ NAME_AFTER_WINDOW = 30
 PRONOUNS = frozenset("i me my mine we us our ours you your yours he him his she her hers it its they them their"
                      .split())
 # Before a word that is a name only here: "my flatmate Per", "PC Barber" (not a title: "Mr Right", "MS Teams").
-RELATION_OR_RANK = re.compile(rf"(?:(?i:\bmy (?:(?:best|old|ex|close) )?{RELATIONS})|\b(?:PC|DC|Sgt|Sergeant|Officer|"
-                              r"Constable|Det|Detective|Insp|Inspector)\.?),?\s+$")
+RELATION_OR_RANK = re.compile(rf"(?:(?i:\bmy (?:(?:best|old|ex|close) )?{RELATIONS})|\b(?:{RANKS})\.?),?\s+$")
 RELATION_AFTER = re.compile(rf"\s+\(\d{{1,2}}\)|,\s+(?:my|our|his|her|their)\s+{RELATIONS}\b", re.IGNORECASE)
 # Before a lower-case first name in chat, these make it a person ("i live with wyatt", "dont tell amy", "thinking
 # about amy") where the name is also a word of some dictionary.
@@ -404,7 +404,7 @@ class ChatNameRecognizer(EntityRecognizer):
         word, lower = match.group(), POSSESSIVE.sub("", match.group().lower())
         before = text[max(0, match.start() - 40):match.start()]
         if before.endswith("(") and text[match.end():match.end() + 1] == ")" and word[:1].isupper():
-            if re.search(rf"\b{RELATIONS}s?\s*\($", before, re.IGNORECASE) and lower not in STOP_WORDS and (
+            if RELATION_BEFORE_BRACKET.search(before) and lower not in STOP_WORDS and (
                     lower not in NEVER_NAMED):
                 return 0.7  # "seen with sister (Harinakshi)", "their son (Per)": the relation names whom
             before = before[:-1].rstrip() + " "  # "my partner (Tom)": the cue before the bracket
@@ -518,9 +518,9 @@ class ChatNameRecognizer(EntityRecognizer):
         if (_shape(match.group()) == "lower" and (PERSON_VERB_CUE.search(before) or SUBJECT_CUE.search(before))
                 and not ENGLISH_ENDING.search(lower)):
             return 0.5  # "hey its boram again", "talked to tonje", "ok so thibaut keeps" (not "it's intricacies")
-        following = re.match(r" ([a-z]+)\b", text[match.end():match.end() + 30])
-        if (_shape(match.group()) == "lower" and NAME_CUE.search(before) and following is not None
-                and lexicon.surname(following.group(1)) and following.group(1) not in STOP_WORDS
+        following = (LOWER_WORD_AFTER.match(text, match.end())
+                     if _shape(match.group()) == "lower" and NAME_CUE.search(before) else None)
+        if (following is not None and lexicon.surname(following.group(1)) and following.group(1) not in STOP_WORDS
                 and following.group(1) not in WORDS_AFTER_NAMES):
             return 0.5  # "this is xiuying wan calling": a word no list has, before a listed surname
         if (_shape(match.group()) == "lower" and CHAT_OPENER_BEFORE.search(before)
@@ -547,6 +547,7 @@ class ChatNameRecognizer(EntityRecognizer):
                 and SLIP_GOES_ON.match(text, match.end()) is not None and lexicon.slip_of_plain_word(lower))
 
 
+LOWER_WORD_AFTER = re.compile(r" ([a-z]+)\b")
 # Surnames that are words, and what chat puts after a name: "tom long ago", "anna best friend".
 WORDS_AFTER_NAMES = frozenset("""long little young best good new old hill love rich bell early just back home
 more well strong close""".split())
@@ -564,9 +565,9 @@ def surname_end(text: str, end: int) -> int:
     known = lexicon.surname(lower) and lower not in gazetteer("surnames.tsv")[1] and lower not in STOP_WORDS
     titled = _shape(word) != "lower" and (not lexicon.common(lower) or lexicon.surname(lower)) and not (
         lexicon.clinical(lower))
-    name = re.search(r"[\w'’-]+$", text[max(0, end - 30):end])
-    if _shape(word) == "lower" and name is not None and name.group().islower() and not ENGLISH_ENDING.search(
-            lower) and (not lexicon.not_a_name(lower) or (lexicon.surname(lower) and lower not in WORDS_AFTER_NAMES)):
+    name = re.search(r"[\w'’-]+$", text[max(0, end - 30):end]) if _shape(word) == "lower" else None
+    if name is not None and name.group().islower() and not ENGLISH_ENDING.search(lower) and (
+            not lexicon.not_a_name(lower) or (lexicon.surname(lower) and lower not in WORDS_AFTER_NAMES)):
         # "ok so tamara khokhlova keeps": a word no list has, after a first name in lower case; "this is savannah
         # gates calling": a listed surname, though a word too
         known = True
@@ -1105,6 +1106,7 @@ PHONE_REGIONS = ("US", "GB", "CA", "AU", "IE", "NZ", "IN", "DE", "FR", "ES", "IT
 
 
 # A capitalised word run into the end of a link's path ("...com/There are", "...-therapistLaura Cassity").
+GLUED_WWW = re.compile(r"(?i)\.www\.")
 GLUED_WORD_AFTER_LINK = re.compile(r"(?<=[a-z0-9/])[A-Z][a-z]+$")
 
 
@@ -1146,9 +1148,10 @@ class ChatUrlRecognizer(UrlRecognizer):
         results = [r for r in super().analyze(text, entities, nlp_artifacts, regex_flags)
                    if not re.match(r"[\w]", text[r.end:r.end + 1])]
         for result in results:
-            www = text.lower().find(".www.", result.start, result.end)
-            if www >= 0 and "/" not in text[result.start:www]:
-                result.start = www + 1  # "one day at a time.www.example.com": the sentence's last word before it
+            # "one day at a time.www.example.com": the sentence's last word is not part of the address
+            www = GLUED_WWW.search(text, result.start, result.end)
+            if www is not None and "/" not in text[result.start:www.start()]:
+                result.start = www.start() + 1
             glued = GLUED_WORD_AFTER_LINK.search(text, result.start, result.end)
             if glued is not None and re.match(r"\s", text[result.end:result.end + 1]):
                 result.end = glued.start()  # ".../good-therapistLaura Cassity": the signature after the link
@@ -1160,8 +1163,7 @@ class ChatUrlRecognizer(UrlRecognizer):
         return results
 
     def _public(self, url: str) -> bool:
-        site = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).partition("/")[0]
-        host = site.split(":", 1)[0].rstrip(".,;:!?)")
+        host = _site_and_page(url)[0].split(":", 1)[0].rstrip(".,;:!?)")
         if "@" in url or self.PERSONAL_PATH.search(url) or (self.MESSAGING.search(host) and re.search(r"\d{7,}", url)):
             return False  # an account, a profile, or a phone number (wa.me/15551234567)
         if self.INSTITUTIONS.search(host):
@@ -1197,9 +1199,18 @@ class ChatUrlRecognizer(UrlRecognizer):
         return not (len(labels) == 2 and lexicon.common(labels[0].lower()) and lexicon.common(tld.lower()))
 
 
+SCHEME = re.compile(r"(?i)^[a-z][a-z0-9+.-]*://")
+
+
+def _site_and_page(url: str) -> tuple[str, str]:
+    """A web address without its scheme, split at the first slash: ("www.example.com", "blog/post")."""
+    site, _, page = SCHEME.sub("", url).partition("/")
+    return site, page
+
+
 def _page(url: str) -> bool:
     """Whether a web address points below the site's home page."""
-    return bool(re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).partition("/")[2].strip("/#?"))
+    return bool(_site_and_page(url)[1].strip("/#?"))
 
 
 @lru_cache(maxsize=4096)
