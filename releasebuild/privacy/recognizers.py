@@ -31,6 +31,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from releasebuild.privacy import lexicon
 from releasebuild.privacy.shapes import structural_recognizers
+from releasebuild.privacy.tables import TableRecognizer
 
 DATA = Path(__file__).with_name("data")
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
@@ -39,7 +40,8 @@ POSSESSIVE = re.compile(r"['’]s?$")
 
 # A pattern recognizer runs on a text only when its prefilter matches (the phone matcher is the slow one).
 PREFILTERS: dict[str, re.Pattern[str]] = {
-    "PHONE_NUMBER": re.compile(r"\d(?:[\s().+/-]{0,3}\d){6,}"),
+    "PHONE_NUMBER": re.compile(r"\d(?:[\s().+/-]{0,3}\d){6,}|(?i:\b(?:(?:zero|oh|one|two|three|four|five|six|seven|"
+                               r"eight|nine|double|triple),?[ \t]+){3})"),  # a number read aloud
     "US_SSN": re.compile(r"\d{3}[\s.-]?\d{2}[\s.-]?\d{4}"),
     "CREDIT_CARD": re.compile(r"\d(?:[\s-]?\d){11,}"),
     "IBAN_CODE": re.compile(r"[A-Za-z]{2}\d{2}"),
@@ -57,8 +59,8 @@ RELATIONS = (r"(?:husband|wife|boyfriend|girlfriend|partner|son|daughter|brother
              r"granddaughter|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor|carer|landlord|landlady)")
 RELATION_BEFORE_BRACKET = re.compile(rf"\b{RELATIONS}s?\s*\($", re.IGNORECASE)  # "seen with sister (Harinakshi)"
 # Police ranks before a surname: "PC Owen", "Officer Barber", "Det. Kaur".
-RANKS = r"PC|DC|Sgt|Sergeant|Officer|Constable|Det|Detective|Insp|Inspector"
-RELATION_CUE = re.compile(rf"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|prof|{RANKS})\.?|\bmiss|"
+RANKS = r"PC|DC|Sgt|Sergeant|Officer|Constable|Det|Detective|Insp|Inspector|Pvt|PFC|Cpl|SSgt|Lt|Capt|Maj|Col"
+RELATION_CUE = re.compile(rf"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|mx|prof|{RANKS})\.?|\bmiss|"
                           rf"\bmy (?:(?:best|old|ex|close) )?{RELATIONS}),?\s+$",
                           re.IGNORECASE)
 GREETING_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:dear|hi|hello|hey)[ \t]+$", re.IGNORECASE)
@@ -145,10 +147,10 @@ STRONG_PLACE_CUE = re.compile(r"\b(?:grew up in|moved to|moved from|moving to|li
                               re.IGNORECASE)
 PLACE_CUE = re.compile(r"\b(?:in|from|to|near|outside|around|at|visit|visiting|moved|live|living|lives|born|"
                        r"downtown|(?<!because )of|towards?)\s+(?:the\s+)?$", re.IGNORECASE)  # not "because of Corona"
-TITLE_BEFORE = re.compile(r"\b(?:dr|mr|mrs|ms|prof)\.?\s+$", re.IGNORECASE)
+TITLE_BEFORE = re.compile(r"\b(?:dr|mr|mrs|ms|mx|prof)\.?\s+$", re.IGNORECASE)
 # A title written as one (not "MS Teams"), on the name's line (not "10A Hillcrest Dr" above a town)
-TITLE_BEFORE_NAME = re.compile(r"\b(?:[Dd]r|DR|[Mm]rs?|MRS?|Ms|[Pp]rof|PROF)\.?[ \t]+$")
-TITLE = re.compile(r"^(?:dr|doctor|mr|mrs|ms|miss|prof)\.?\s", re.IGNORECASE)
+TITLE_BEFORE_NAME = re.compile(r"\b(?:[Dd]r|DR|[Mm]rs?|MRS?|Ms|Mx|[Pp]rof|PROF)\.?[ \t]+$")
+TITLE = re.compile(r"^(?:dr|doctor|mr|mrs|ms|mx|miss|prof)\.?\s", re.IGNORECASE)
 # Clinical and chat words spaCy's small model likes to call people or places.
 NOT_NAMES = frozenset("""
 doctor nurse therapist counselor counsellor mom mum dad mother father sister brother grandma grandpa
@@ -219,8 +221,10 @@ def _shape(word: str) -> str:
 
 
 def _sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip()
-    return not before or before[-1] in ".!?\n\"'(:"
+    """Whether a word opens a sentence or a line ("Candelaria\nFecha de nacimiento": a form's next field)."""
+    before = text[:start]
+    stripped = before.rstrip()
+    return not stripped or stripped[-1] in ".!?\n\"'(:" or "\n" in before[len(stripped):]
 
 
 SENTENCE_INITIAL = re.compile(r"(?:^|[.!?]\s+|\n\s*)([^\W\d_])")
@@ -418,7 +422,7 @@ class ChatNameRecognizer(EntityRecognizer):
                 or lower in lexicon.CHAT_WORDS):
             return 0.0
         shape = _shape(word)
-        if shape != "lower" and before[-1:] in " \t" and before.rstrip()[-1:] in "rRsSfF." and (
+        if shape != "lower" and before[-1:] in " \t" and before.rstrip()[-1:] in "rRsSfFxX." and (
                 TITLE_BEFORE_NAME.search(before) and len(lower) >= 2 and (
                 not lexicon.vocabulary(lower) or lower in self.surnames or lower in self.names)):
             return STRONG  # "Dr Smith wants me to", "Dr Washington", "Mr/Ms Kim"; not "Mr Right", "MS Teams"
@@ -435,7 +439,11 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.0
         if lower in lexicon.words("countries.txt") and not STRONG_NAME_CUE.search(before):
             return 0.0  # "I moved here from India": the country, whoever else is called so
+        if ID_NAME_AFTER.match(text, match.end()) and not STRONG_NAME_CUE.search(before):
+            return 0.0  # "my kela card number is", "my abha number": the name of an ID
         if not lexicon.first_name(lower):
+            if LABEL_AFTER.match(text, match.end()) and not LINE_START_BEFORE.search(before):
+                return 0.0  # "Given names/Prénoms: Roland", "TC Kimlik No: ...": a form's label
             return self._unknown_word_score(text, match, before)
         cue = (NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW])
                or (shape == "title" and POSSESSIVE_OF.match(text, match.end() - _possessive_length(word)))
@@ -547,6 +555,10 @@ class ChatNameRecognizer(EntityRecognizer):
                 and SLIP_GOES_ON.match(text, match.end()) is not None and lexicon.slip_of_plain_word(lower))
 
 
+# After a form's label or an ID's name; at a line's start a speaker's label, which FormNameRecognizer judges.
+LABEL_AFTER = re.compile(r"(?i)[ \t]*(?:(?:No|Nr)\.?|number|#)?[ \t]*:(?!\S)")
+ID_NAME_AFTER = re.compile(r"(?i)[ \t]+(?:card[ \t]+)?(?:number|no\.|nr\.?)(?![\w.])")
+LINE_START_BEFORE = re.compile(r"(?:^|\n)[ \t>*-]*$")
 LOWER_WORD_AFTER = re.compile(r" ([a-z]+)\b")
 # Surnames that are words, and what chat puts after a name: "tom long ago", "anna best friend".
 WORDS_AFTER_NAMES = frozenset("""long little young best good new old hill love rich bell early just back home
@@ -554,7 +566,15 @@ more well strong close""".split())
 
 
 def surname_end(text: str, end: int) -> int:
-    """Where a name ends: its surname ("Maria Kowalska"), after a middle initial ("John Q. Public")."""
+    """Where a name ends: its surname ("Maria Kowalska"), after a middle initial ("John Q. Public"), after the
+    particles of a surname ("Lorena de la Garza", in lower case "luísa da costa")."""
+    particle = PARTICLE_AFTER.match(text, end)
+    if particle is not None:
+        surname, lower = particle.group(1), particle.group(1).lower()
+        lower_name = text[max(0, end - 1):end].islower()
+        unknown = not lexicon.vocabulary(lower) or lexicon.surname(lower)
+        if (surname[0].isupper() or (lower_name and unknown)) and lower not in STOP_WORDS:
+            return surname_end(text, particle.end())
     initial = MIDDLE_INITIAL.match(text, end)
     start = initial.end() if initial else end + 1
     following = WORD.match(text, start) if text[start - 1:start] == " " else None
@@ -635,7 +655,38 @@ def whole_name(text: str, start: int, end: int) -> tuple[int, int]:
         end += 1
     surname = surname_end(text, end)
     glued = _glued_points(text, end + 1, surname)
-    return given_name_start(text, start), glued[0] if glued else surname  # not "Ciraky PhDLicensed"
+    start = given_name_start(text, start)
+    start = _upper_surname_start(text, start, end)
+    before = PARTICLE_BEFORE.search(text, max(0, start - 12), start)
+    if before is not None and text[start:start + 1].isupper():  # "Jason+van Maaren"
+        start = before.start(1)
+    return start, glued[0] if glued else surname  # not "Ciraky PhDLicensed"
+
+
+UPPER_SURNAME_BEFORE = re.compile(r"(?<![\w'’-])([A-Z][A-Z'’-]+)(?:,)?[ \t]+$")
+
+
+def _upper_surname_start(text: str, start: int, end: int) -> int:
+    """A register's order, surname in capitals before a listed given name: "POTTER Kelly, DOB ...", "Re: MUNI,
+    Nimrat", "| SMITH | Christopher |" is the form's, not this. Not a shout ("NOT Kelly") nor an acronym ("NHS")."""
+    given = text[start:end]
+    if not (given[:1].isupper() and given[1:2].islower() and lexicon.first_name(given.split()[0].lower())):
+        return start
+    before = UPPER_SURNAME_BEFORE.search(text, max(0, start - 30), start)
+    if before is None or len(before.group(1)) < 3:
+        return start
+    lower = before.group(1).lower()
+    if lower in STOP_WORDS or lower in NOT_NAMES or lower in lexicon.CHAT_WORDS or lexicon.clinical(lower):
+        return start
+    return before.start(1) if lexicon.surname(lower) or not lexicon.vocabulary(lower) else start
+
+
+# The particles of a surname, between given name and surname or before it: "Lorena de la Garza", "Luca in 't Veld",
+# "maria op den kamp", "René del Valle Sepúlveda"
+PARTICLE = (r"(?:van|von|de|da|do|dos|das|del|della|dello|degli|di|du|des|ten|ter|bin|ibn|al|el|op|zu|vom|zum|"
+            r"in(?=[ \t]+['’]t\b))(?:[ \t]+(?:der|den|de|la|le|los|las|het|['’]t|van))?")
+PARTICLE_AFTER = re.compile(rf"[ \t]+{PARTICLE}[ \t]+([^\W\d_][\w'’-]*)")
+PARTICLE_BEFORE = re.compile(rf"(?:^|(?<=[\s+]))({PARTICLE})[ \t]+$")
 
 
 # What a house number or an ID carries after a hyphen: a floor ("280-II"), a letter group ("7374-637-324-FZ").
@@ -693,7 +744,7 @@ EPONYM_AFTER = re.compile(r"^(?:-[A-Z][\w'’]+)?(?:['’]s)?\s+(?:syndrome|dise
                           # "... is a great book", "Stan Tatkin, PsyD writes", "... is a therapist who specializes"
                           r"|^\s+(?:is|was)\s+an?\s+(?:\w+\s+)?(?:book|read|author|researcher|psychologist|"
                           r"psychiatrist|therapist who)\b"
-                          r"|^,?(?:\s+[A-Z][\w.]*,?)?\s+(?:writes|wrote|explains|says in)\b"
+                          r"|^,?(?:\s+[A-Z][\w.]*,?)?\s+(?:writes|wrote|explains|says in)\b(?!:)"  # not "Eero wrote:"
                           # an author turning to the readers: "Hansen asks us to imagine"
                           r"|^\s+(?:asks|invites|encourages|tells|reminds|urges)\s+(?:us|readers|the reader)\b"
                           # "... had a book out", "Gottman's The Science of Trust": a book's author
@@ -1022,8 +1073,10 @@ class SpacyNerRecognizer(EntityRecognizer):
             start = ent.start_char + (len(m.group()) if (m := TITLE.match(ent.text)) else 0)
             if entity == "PERSON":
                 start = _name_start(text, start, ent.end_char)
-            # the model may run an entity on over a dash ("Mel Robbins -  I haven't"): it ends at its last word
-            end = start + len(text[start:ent.end_char].rstrip(" \t\n-–—,;:"))
+            # the model may run an entity on over a dash ("Mel Robbins -  I haven't") or onto the next line of a
+            # form ("Annamaria Toninelli\ncarta d'identità"): it ends at its last word on its first line
+            line_end = text.find("\n", start, ent.end_char)
+            end = start + len(text[start:ent.end_char if line_end < 0 else line_end].rstrip(" \t\n-–—,;:"))
             words = [POSSESSIVE.sub("", w.lower()) for w in WORD.findall(text[start:end])]
             if len(words) == 1 and lexicon.month_in_passing(words[0], text[:start]):
                 continue
@@ -1097,7 +1150,7 @@ def pattern_recognizers() -> list[EntityRecognizer]:
             Pattern("grouped digits", r"(?<![\w-])\(?0\d{1,4}\)?[ .-]\d{2,4}(?:[ .-]\d{2,4}){1,3}\b", 0.4)])
     return [EmailRecognizer(), PhoneRecognizer(supported_regions=PHONE_REGIONS), phone_shape, international,
             UsSsnRecognizer(), CreditCardRecognizer(), LuhnRecognizer(), UpperCaseIbanRecognizer(), IpRecognizer(),
-            ChatUrlRecognizer(), *structural_recognizers()]
+            ChatUrlRecognizer(), TableRecognizer(), *structural_recognizers()]
 
 
 # Regions whose national number formats are read without a country code (phonenumbers' metadata).

@@ -495,12 +495,13 @@ FIELD_NAME = re.compile(
     r"patient(?:'s)? |client(?:'s)? |"
     r"child(?:'s)? |mother(?:'s)? |father(?:'s)? |parent(?:'s)? |guardian(?:'s)? |partner(?:'s)? |spouse(?:'s)? )?"
     r"(?:name|patient|pt|client|emergency contact|contact person|contact|guardian|parent|next of kin|nok|referred by|"
-    r"lives with|living with|lodger|carer|caregiver|"
+    r"lives with|living with|lodger|carer|caregiver|referrer|"
     r"referring (?:doctor|physician|clinician)|therapist|counsel?lor|psychiatrist|doctor|gp|physician|clinician|"
     r"case ?worker|social worker|spouse|partner|mother|father|signed|signature|from|attn|member|insured|"
     r"policy ?holder|caller|requested by|name on (?:card|account)|account ?holder|account name|card ?holder|"
     r"beneficiary|payee|holder|travell?er|landlord|landlady|tenant|service member|recipient|addressee)"
-    r"(?: names?|s)?(?:\(s\))?(?: as shown)?[ \t]*(?:[:=–-]|\.{3,})[ \t]*"
+    r"(?: names?|s)?(?:\(s\))?(?: as shown)?(?:[ \t]*/[ \t]*[^\W\d_][^\n:/]{0,24})?"  # "Name / Nombre:"
+    r"[ \t]*(?:[:=–-]|\.{3,})[ \t]*"
     r"((?:(?:dr|mr|mrs|ms|miss|mx|prof|pvt|pfc|cpl|sgt|ssgt|sra|a1c|lt|capt|maj|col|hm\d|po\d)\.?\s+)?"
     r"[^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*){0,4})")
 # "[11pm] Maria: ...", "23:04 - Maria: ..." too
@@ -516,7 +517,11 @@ SURNAME_FIRST = re.compile(r"(?<![\w'’-])((?:[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’
                            r"(?:(?m:^[ \t]*)|(?<=: ))[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+),[ \t]+([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+)\b")
 # The last line of a message after a finished line or a blank one: "...all of it.\n\nXiulan", "...\n- Joss"
 SIGN_OFF = re.compile(r"(?:(?:[.!?,)]|\n)[ \t]*\n[ \t]*(?:[-–—~][ \t]*)?|\n[ \t]*[-–—~][ \t]*)"
-                      r"([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+){0,2})[ \t.]*\Z")
+                      r"([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+){0,2})[ \t.]*"
+                      r"(?:\n\s*(?:Sent from my|Sent from|Get Outlook for)[^\n]*)?\s*\Z")  # a phone's own signature
+# A quoted message's header: "> Antero wrote:", "On Sun, 19 Jan, Susan O'Connor wrote:"
+WROTE = re.compile(r"(?m)^[ \t>]*(?:On [^\n]{4,60}?,[ \t]*)?"
+                   r"([A-ZÀ-ÖØ-Þ][\w'’.-]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’.-]*){0,3})[ \t]+wrote:")
 SURNAME_FORENAME = re.compile(r"(?im)\b(?:sur|last |family )name\s*[,/&]\s*(?:fore|first |given )names?"
                               r"[ \t]*[:=-][ \t]*"
                               r"([^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*){0,2})[ \t]*,[ \t]*"
@@ -532,6 +537,7 @@ signed signature dear hi hello hey thanks regards warning tip important fyi sour
 iban bic swift sort card cvv cvc exp expiry expires amount total balance due pin passport licence license dl
 intake dispatcher receptionist clinician secretary chair officer worker facilitator psychiatrist psychologist
 """.split())
+NO_ONE_VALUES = frozenset("self myself none unknown withheld declined nobody n a na".split())
 FIELD_VALUE_STOP = re.compile(r"(?i)\b(?:and|or|but|who|which|that|is|was|dob|born|age|phone|tel|email|address|"
                               r"relationship|relation|mobile|cell)\b.*$", re.DOTALL)
 
@@ -553,11 +559,17 @@ class FormNameRecognizer(_Recognizer):
             named_field = "name" in text[match.start():match.start(1)].lower()
             named = any(lexicon.first_name(w) or lexicon.surname(w) for w in words)  # "GP: Dr Smith"
             sentence = len(words) >= 3 and any(_stop_word(w) for w in value.split() if w.islower())
+            if words and words[0] in NO_ONE_VALUES:
+                continue  # "Referrer: Self", "Next of kin: none"
             if value and not sentence and ((titled and (named_field or named)) or listed or not all(
                     lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
                 yield "PERSON", match.start(1), match.start(1) + len(value), 0.85
         yield from self._surname_first(text)
         yield from self._sign_off(text)
+        for match in WROTE.finditer(text) if "wrote:" in text else ():
+            words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(1))]
+            if not any(_stop_word(w) or w in ROLE_WORDS for w in words):  # not "He wrote:", "The doctor wrote:"
+                yield "PERSON", match.start(1), match.end(1), 0.85
         if "<" in text:
             for match in DISPLAY_NAME.finditer(text):
                 words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(1))]
@@ -583,6 +595,9 @@ class FormNameRecognizer(_Recognizer):
             if len(words) > 1 and not all(w[0].isupper() for w in label.split()):
                 continue  # "Ambivalence is normal: ..." is a heading, not a speaker
             line_end = text.find("\n", match.end())
+            said = text[match.end() - 1:line_end if line_end >= 0 else len(text)]
+            if not re.search(r"[^\W\d_]", said) and not text[:match.start()].rstrip().endswith("?"):
+                continue  # "NSS: 14790073422": a field holding a number; a speaker says words or answers one
             if not any(lexicon.first_name(w) or lexicon.surname(w) for w in words) and lexicon.foreign(
                     text[match.end():line_end if line_end >= 0 else len(text)]):
                 continue  # "Sugerencia: No tienes que contarle a todos": a heading in another language
@@ -659,7 +674,8 @@ class NonLatinNameRecognizer(_Recognizer):
 
 
 ID_CUE = (r"(?:driver'?s?|driving|drivers?)\s+licen[cs]e|\bDL\b|licen[cs]e|passport|\bID\b|identity|identification|"
-          r"health card|social security|seguridad social|"
+          r"health card|social security|seguridad social|sanitaria|d['’]identit[àé]|identidad|passeport|\bkela\b|"
+          r"\babha\b|health (?:no|number)|"
           r"national|tax|insurance|member(?:ship)?|policy|patient|medical record|\bMRN\b|\bNHS\b|\bNINO\b|\bNI\b|"
           r"pesel|\bDNI\b|\bNIE\b|\bNIF\b|\bCPF\b|\bRG\b|aadhaa?r|\bPAN\b|\bBSN\b|personnummer|codice fiscale|fiscal|"
           r"\bSIN\b|social insurance|\bTFN\b|medicare|medicaid|personal (?:number|code)|"
@@ -677,7 +693,8 @@ ID_AFTER_CUE = re.compile(rf"(?i:(?:{ID_CUE})(?:,?\s*(?:number|num|no|nr|#|code|
                           r"\s*(?:\?\s*(?:it'?s|it is)|(?:which|that)\s+is|is|was|its|it's|:|#|=)?\s*\(?)" + ID_VALUE)
 # The names of national numbers are specific enough that the number may follow a little later, in lower case: "asked
 # for my PPSN over the phone and I gave them 6719238T", "do u need my henkilötunnus its 021274-274w".
-NATIONAL_ID_NAMES = (r"passport|driver'?s licen[cs]e|health card|social security|seguridad social|"
+NATIONAL_ID_NAMES = (r"passport|passeport|driver'?s licen[cs]e|health card|social security|seguridad social|"
+                     r"tarjeta sanitaria|tessera sanitaria|carta d['’]identità|carte d['’]identité|\bkela\b|\babha\b|"
                      r"fødselsnummer|personnr|personnummer|henkilötunnus|\bhetu\b|kennitala|\bCPR\b|\bPPSN?\b|"
                      r"\bCURP\b|\bRFC\b|\bRRN\b|kimlik|dowód(?: osobisty)?|personalausweis\w*|steuer-?id|"
                      r"versicherten\w*|\bSNILS\b|"
@@ -820,6 +837,38 @@ class PhoneCueRecognizer(_Recognizer):
                     yield "PHONE_NUMBER", match.start(1), match.end(1), score
         for match in EXTENSION.finditer(text):
             yield "PHONE_NUMBER", match.start(1), match.end(1), 0.6
+        for match in SPOKEN_NUMBER.finditer(text):
+            digits = _spoken_digits(match.group())
+            if len(digits) >= 7 and not _counting(digits):
+                yield "PHONE_NUMBER", match.start(), match.end(), 0.6
+
+
+SPOKEN_DIGIT = r"(?:zero|oh|o|nought|one|two|three|four|five|six|seven|eight|nine)"
+SPOKEN_GROUP = rf"(?:(?:double|triple)[ \t]+)?{SPOKEN_DIGIT}"
+# A number read aloud, as a voicemail transcript or a voice note holds it: "plus four eight five seven six triple
+# one six zero seven", "zero three zero, one eight nine nine six nine five six"
+SPOKEN_NUMBER = re.compile(rf"(?i)\b(?:plus[ \t]+)?{SPOKEN_GROUP}(?:(?:[ \t]+|,[ \t]*|[ \t]*-[ \t]*){SPOKEN_GROUP})+\b")
+
+
+def _spoken_digits(number: str) -> list[int]:
+    """The digits a number read aloud holds: "double eight" is two eights, "triple one" three ones."""
+    words = [word for word in re.findall(r"[a-z]+", number.lower()) if word != "plus"]
+    digits: list[int] = []
+    for before, word in zip(["", *words], words, strict=False):
+        if word not in SPOKEN_REPEATS:
+            digits += [SPOKEN_VALUES[word]] * SPOKEN_REPEATS.get(before, 1)
+    return digits
+
+
+SPOKEN_VALUES = {"zero": 0, "oh": 0, "o": 0, "nought": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                 "six": 6, "seven": 7, "eight": 8, "nine": 9}
+SPOKEN_REPEATS = {"double": 2, "triple": 3}
+
+
+def _counting(digits: list[int]) -> bool:
+    """"one, two, three, four, five, six, seven": counted up or down, no number."""
+    steps = {after - before for before, after in zip(digits, digits[1:], strict=False)}
+    return steps in ({1}, {-1})
 
 
 NOT_PHONE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}|\d{1,3}(?:,\d{3})+")
