@@ -45,7 +45,7 @@ NOT_PII = {"PUBLIC_URL"}
 POLICY_TYPES = {"AGE", "YEAR"}
 TOKEN = re.compile(r"\w+")
 SYNTHETIC_HALVES = ("tuning", "dev", "dev2", "dev3", "dev4", "report", "report2")
-REAL_HALVES = ("tuning", "dev", "dev2", "dev3", "report")
+REAL_HALVES = ("tuning", "dev", "dev2", "dev3", "dev4", "report")
 SENTENCES = ("I started {} last week and I feel a bit better.", "my doctor said {} might help",
              "{} is what they gave me at the clinic", "has anyone here tried {}?", "Honestly {} changed my life.")
 
@@ -83,10 +83,19 @@ def synthetic(predict: Predict, half: str) -> dict[str, Any]:
 # --- 2. real conversations ---
 
 def real_texts(half: str) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
-    """(dataset, text, gold spans) of every labelled real text of this half, verified against its digest."""
+    """(dataset, text, gold spans) of every labelled real text of this half, verified against its digest.
+
+    A tuning half leaves out the texts of a conversation (an ESConv dialogue, a CounselChat question's thread) that
+    the report half holds texts of: tuning on one turn of a conversation would teach what its other turns say (a
+    pet's name, a town), and the report half would measure agreement. dev4 was drawn turn by turn and has such."""
     esconv: dict[str, list[str]] = {}
     failed: list[dict[str, Any]] = []
+    with open(DATA / "counsel_chat" / "20200325_counsel_chat.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    reported = set() if half == "report" else _report_conversations(rows)
     for row in _labels("esconv", half):
+        if ("esconv", row["file"], row.get("line")) in reported:
+            continue
         if "conversation" in row:  # FailedESConv.json: one JSON array, its turns hold `content`
             failed = failed or json.loads((DATA / "esconv" / row["file"]).read_text())
             text = failed[row["conversation"]]["dialog"][row["turn"]]["content"]
@@ -94,16 +103,25 @@ def real_texts(half: str) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
             lines = esconv.setdefault(row["file"], (DATA / "esconv" / row["file"]).read_text().splitlines())
             text = json.loads(lines[row["line"]])["dialog"][row["turn"]]["text"]
         yield "esconv", _checked(text, row), row["spans"]
-    with open(DATA / "counsel_chat" / "20200325_counsel_chat.csv", newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
     for row in _labels("counsel_chat", half):
+        if ("counsel_chat", rows[row["row"]]["questionID"], None) in reported:
+            continue
         yield "counsel_chat", _checked(rows[row["row"]][row["field"]], row), row["spans"]
 
 
+def _report_conversations(counsel_chat: list[dict[str, str]]) -> set[tuple[str, str, int | None]]:
+    """The conversations the real report half holds texts of: (dataset, file or question id, line)."""
+    held: set[tuple[str, str, int | None]] = {("esconv", row["file"], row.get("line"))
+                                              for row in _labels("esconv", "report") if "line" in row}
+    return held | {("counsel_chat", counsel_chat[row["row"]]["questionID"], None)
+                   for row in _labels("counsel_chat", "report")}
+
+
 def _labels(dataset: str, half: str) -> Iterator[dict[str, Any]]:
-    """The label rows of a dataset's half ("dev", "dev2" and "dev3" are more tuning halves, labelled later in files
-    of their own)."""
-    for file in (f"{dataset}.labels.jsonl", *(f"{dataset}_{half}.labels.jsonl" for half in ("dev", "dev2", "dev3"))):
+    """The label rows of a dataset's half ("dev" to "dev4" are more tuning halves, labelled later in files of their
+    own)."""
+    for file in (f"{dataset}.labels.jsonl",
+                 *(f"{dataset}_{half}.labels.jsonl" for half in ("dev", "dev2", "dev3", "dev4"))):
         if (EVAL / "real" / file).exists():
             yield from (row for row in _jsonl(EVAL / "real" / file) if row["half"] == half)
 

@@ -32,7 +32,7 @@ NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "37"
+DETECTOR_VERSION = "38"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -219,11 +219,14 @@ class Detector:
 
 
 def _names_no_one(text: str, result: Any, kept: Sequence[tuple[int, int]], links: Sequence[tuple[int, int]]) -> bool:
-    """A finding that is part of a web address (judged whole), or a name or place that is a public reference, a
-    kept term, or a title or brand ("The Davinci Code")."""
+    """A finding that is part of a web address (judged whole), a thing's number or another lookalike (lookalikes), or
+    a name or place that is a public reference, a kept term, or a title or brand ("The Davinci Code")."""
+    from releasebuild.privacy.lookalikes import thing_not_person
     from releasebuild.privacy.recognizers import place_in_general, public_reference, titled_thing
 
     if result.entity_type not in IN_LINKS and _inside(result, links):
+        return True
+    if thing_not_person(text, result.entity_type, result.start, result.end):
         return True
     if result.entity_type not in NAME_OR_PLACE:
         return False

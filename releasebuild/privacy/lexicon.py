@@ -22,6 +22,8 @@ session sessions step steps time times round rounds lap laps page pages dollar d
 hundred hundreds thousand thousands million millions billion billions
 """.split())
 ELONGATED = re.compile(r"(.)\1\1+")
+DOUBLED_END = re.compile(r"(.)\1$")
+INTERJECTIONS = frozenset("yes no so hi hey oh ah wow yay ok".split())
 PARTICLE_ENDING = re.compile(r"(?:up|out|off|on|in|down|over|away|back)$")
 INFLECTIONS = ("'s", "’s", "s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "ies", "ied")
 # Written capitalised in chat and no one's name: greetings, interjections, exclamations.
@@ -103,6 +105,8 @@ def vocabulary(lower: str) -> bool:
         return True
     if ELONGATED.search(lower):  # "Heyyy", "sooo", "ughhh": a word drawn out
         return any(vocabulary(ELONGATED.sub(run, lower)) for run in (r"\1", r"\1\1"))
+    if DOUBLED_END.search(lower) and (lower[:-1] in CHAT_WORDS or lower[:-1] in INTERJECTIONS):
+        return True  # "Yess", "Noo", "Heyy": an interjection drawn out by a letter (not "Matt", "Ann")
     if first_name(lower) or surname(lower):  # "anders", "nils": no inflection; "Goodman": two words, and a name
         return False
     for ending in INFLECTIONS:

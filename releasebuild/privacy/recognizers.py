@@ -749,7 +749,11 @@ EPONYM_AFTER = re.compile(r"^(?:-[A-Z][\w'’]+)?(?:['’]s)?\s+(?:syndrome|dise
                           r"|^\s+(?:asks|invites|encourages|tells|reminds|urges)\s+(?:us|readers|the reader)\b"
                           # "... had a book out", "Gottman's The Science of Trust": a book's author
                           r"|^\s+(?:had|has)\s+a\s+(?:new\s+)?book\b|^['’]s\s+(?-i:(?:The|A|An)\s+[A-Z])"
-                          r"|^\s+(?:web\s?)?site\b"  # "the John Hopkins site": an organisation's
+                          # "the John Hopkins site": an organisation's (not a signature's next line)
+                          r"|^[ \t]+(?:web\s?)?site\b"
+                          # "Gary Chapman is famous for his books"
+                          r"|^(?:\s+[A-Z][\w'’-]+)?\s+(?:is|was)\s+(?:(?:very|so|really)\s+)?"
+                          r"(?:famous|well[- ]known|best known)\b"
                           # "Evgeny Kissin, a Russian pianist": someone known for their work
                           r"|^,\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:pianist|singer|songwriter|rapper|musician|"
                           r"composer|actor|actress|comedian|author|novelist|poet|writer|philosopher|physicist|"
@@ -791,7 +795,16 @@ def public_reference(text: str, start: int, end: int) -> bool:
     possessive = POSSESSIVE.search(text[start:end])
     end -= len(possessive.group()) if possessive else 0
     return bool(AUTHOR_BEFORE.search(before) or READING_BEFORE.search(before) or EPONYM_AFTER.match(text[end:end + 30])
-                or (READ_BEFORE.search(before) and TITLED_WORK_AFTER.match(text, end)))
+                or (READ_BEFORE.search(before) and TITLED_WORK_AFTER.match(text, end))
+                or CHECK_OUT_BEFORE.search(before[-20:])
+                or (QUOTED_EXAMPLE_BEFORE.search(before[-60:]) and text[end:end + 1] in "\"”"))
+
+
+# "check out Teepa Snow (teepasnow.com)": someone whose work one is pointed to
+CHECK_OUT_BEFORE = re.compile(r"(?i)\bcheck(?:ing)?\s+out\s+$")
+# "give it a name, like "Judy" or "Bill"": a name as an example, in quotes
+QUOTED_EXAMPLE_BEFORE = re.compile(r"(?i)\b(?:like|e\.g\.|for example|such as|say|call(?:ed)? it|name(?:d)? it)\s*"
+                                   r"[\"“](?:[^\"”\n]{1,30}[\"”]\s*(?:,|or|and)\s*[\"“])*$")
 
 
 # A place that names a public body ("the Texas Crisis Hotline"), or where a law holds ("In Pennsylvania, anyone over
@@ -1188,7 +1201,7 @@ class ChatUrlRecognizer(UrlRecognizer):
         r"(?i)(?:\b(?:my|our)\s+(?:own\s+)?(?:web\s?site|site|page|blog|practice|portfolio|business|shop|store|"
         r"channel)\b[^.!?\n]{0,40}|\b(?:follow|find|add)\s+(?:me|us)\b[^.!?\n]{0,12}|"
         r"\b(?:I|we)\s+(?:provide|offer|see clients|work|practi[cs]e|counsel|post)\b[^.!?\n]{0,60}|"
-        r"\b(?:portfolio|web\s?site|blog|site|homepage|web)\s*[:=-]\s*)$")
+        r"(?:^|\n|\|)[ \t]*(?:portfolio|web\s?site|blog|site|homepage|web)\s*[:=-]\s*)$")  # a signature's field
     # Sites where a path or a sub-domain is one person's page.
     PLATFORMS = re.compile(r"(?i)(?:^|\.)(?:instagram|facebook|fb|tiktok|twitter|x|linkedin|youtube|github|gitlab|"
                            r"reddit|twitch|tumblr|substack|medium|wordpress|blogspot|netlify|vercel|wixsite|weebly|squarespace|"

@@ -765,19 +765,35 @@ YEAR_CUE = re.compile(r"(?i)(?:\b(?P<cue>in|since|from|of|until|till|by|born|cla
                       r"year|summer|spring|fall|autumn|winter|early|late|mid|back in|around|circa|c\.)\s+|')"
                       r"(?P<year>(?:19|20)\d{2}|\d{2}(?=\b))(?!\s*(?:%|mg|ml|kg|lbs?|people|dollars|steps|calories|hours|"
                       r"minutes|times|words)\b)(?![\d:/.-]\d)")
-# Words before a year that as often date the world as someone's life: the year counts only in a sentence about
-# someone ("we lived there till 2019", not "the dumpster fire of 2020").
+# Words before a year that as often date the world as someone's life: the year counts only in a sentence whose
+# subject is a person ("we lived there till 2019", not "the dumpster fire of 2020", "a mom's extra stress of 2020").
 LOOSE_YEAR_CUES = frozenset({"of", "from", "until", "till", "by", "around"})
-SOMEONE = re.compile(r"(?i)\b(?:i|i'm|im|i've|ive|i'd|my|me|we|our|us|he|she|his|her|him|they|their|them|you|your|"
-                     r"mom|mum|dad|husband|wife|partner|son|daughter|born|married|divorced|graduated|died|passed)\b")
 SENTENCE_END = re.compile(r"[.!?\n]")
+LOOKS_AHEAD = re.compile(r"(?i)\b(?:will|won'?t|'ll|hope|hoping|wish|gonna|going to)\b|'ll\b")
+FIRST_PERSON = re.compile(r"(?i)\b(?:i|i'm|im|i've|ive|i'd|i'll|my|me)\b")
+PERSON_SUBJECT = re.compile(r"(?i)\b(?:i|i'm|im|i've|ive|i'd|my|me|we|our|us|he|she|his|her|him|they|their|them|"
+                            r"born|married|divorced|graduated|died|passed)\b")  # not "you": "hang in there till 2020"
 
 
-def _about_someone(text: str, position: int) -> bool:
-    """Whether the sentence around a position speaks of a person (a pronoun, a relative, a life event)."""
+def _sentence(text: str, position: int) -> tuple[int, int]:
     start = max((m.end() for m in SENTENCE_END.finditer(text, 0, position)), default=0)
     end = SENTENCE_END.search(text, position)
-    return SOMEONE.search(text, start, end.start() if end else len(text)) is not None
+    return start, end.start() if end else len(text)
+
+
+def _sentence_says(text: str, position: int, words: re.Pattern[str]) -> bool:
+    """Whether the sentence around a position holds one of these words."""
+    return words.search(text, *_sentence(text, position)) is not None
+
+
+def _year_of_someone(text: str, position: int, cue: str) -> bool:
+    """Whether a year dates someone's life, not the world's. A sentence that looks ahead dates a plan only when the
+    writer makes it ("I better wait to break the news in 2021"; not "it will be under control before end of 2021",
+    "we will have some normalcy by summer 2021"); after a word that as often dates the world, a person must be the
+    sentence's subject ("we lived there till 2019"; not "the added stress of 2020")."""
+    if _sentence_says(text, position, LOOKS_AHEAD):
+        return _sentence_says(text, position, FIRST_PERSON)
+    return cue not in LOOSE_YEAR_CUES or _sentence_says(text, position, PERSON_SUBJECT)
 
 
 AGE = re.compile(r"(?i)\b(?:i'?m|i am|he'?s|she'?s|they'?re|aged?|turned?|turning|is|was|at)\s+([1-9]\d{0,2})"
@@ -799,7 +815,7 @@ class DatePolicyRecognizer(_Recognizer):
             start, end = match.span("year")
             if end - start == 4 or text[start - 1] == "'":
                 cue = (match.group("cue") or "").lower()
-                if cue in LOOSE_YEAR_CUES and not _about_someone(text, start):
+                if not _year_of_someone(text, start, cue):
                     continue  # "the dumpster fire of 2020", "hang in there till 2020's over": the year, no one's
                 yield "YEAR", start, end, 0.6
         for match in AGE.finditer(text):
@@ -836,7 +852,8 @@ class PhoneCueRecognizer(_Recognizer):
                 if 7 <= digits <= 15 and not NOT_PHONE.fullmatch(number):
                     yield "PHONE_NUMBER", match.start(1), match.end(1), score
         for match in EXTENSION.finditer(text):
-            yield "PHONE_NUMBER", match.start(1), match.end(1), 0.6
+            if sum(ch.isdigit() for ch in text[max(0, match.start() - 20):match.start()]) >= 7:
+                yield "PHONE_NUMBER", match.start(1), match.end(1), 0.6  # a number's, not "4X9" in a code
         for match in SPOKEN_NUMBER.finditer(text):
             digits = _spoken_digits(match.group())
             if len(digits) >= 7 and not _counting(digits):

@@ -1,0 +1,50 @@
+"""What looks like PII and names no one: an order, tracking or version number, a score out of ten, a weekday's
+abbreviation before a date, a chapter of the Bible. Judged on a finding and the words around it, after every
+recognizer has spoken, so each recognizer need not know every lookalike.
+"""
+
+from __future__ import annotations
+
+import re
+
+from releasebuild.privacy.lexicon import MONTHS
+
+# The words that say a number is a thing's, not a person's: "Order #114-3924471-5573921", "tracking says 1Z 4X9 E28
+# 03 1123 4567", "firmware 2.4.10", "app version 10.4.2.1"
+THING_NUMBER_BEFORE = re.compile(
+    r"(?i)\b(?:order|tracking|track(?:ing)? (?:no|number|id)|parcel|shipment|consignment|invoice|receipt|"
+    r"transaction|confirmation|booking|flight|model|serial|version|firmware|build|release|sku|item|product|isbn|"
+    r"icd(?:-?10)?|ticket|reservation)\b[^\n\d]{0,16}(?:(?:[A-Z0-9]{2,4}\s){0,3})?$")
+VERSION_BEFORE = re.compile(r"(?i)\b(?:version|firmware|build|release|model)\b[^\n\d]{0,12}$|\bv\.?$")
+NUMBER_ENTITIES = frozenset({"CREDIT_CARD", "ID_NUMBER", "PHONE_NUMBER", "IP_ADDRESS",
+                             "US_DRIVER_LICENSE", "US_SSN"})
+# A date's separators agree ("27.01.1963", "2/8/00"); "7.5/10" is a score
+MIXED_SEPARATORS = re.compile(r"^\d{1,2}\.\d{1,2}/\d{1,4}$|^\d{1,2}/\d{1,2}\.\d{1,4}$")
+WEEKDAY_ABBREVIATIONS = frozenset("mon tue tues wed thu thur thurs fri sat sun".split())
+DATE_AFTER = re.compile(rf"(?i)\.?,?\s+(?:\d|the\s+\d|(?:{'|'.join(month[:3] for month in MONTHS)})[a-z]*\b)")
+# The books of the Bible that are people's names too, before a chapter: "Isaiah 41", "Mark 4:1-8", "1 John 3"
+BIBLE_BOOKS = frozenset("""genesis exodus joshua judges ruth samuel kings esther job psalm psalms proverbs isaiah
+jeremiah ezekiel daniel hosea joel amos obadiah jonah micah nahum habakkuk zephaniah haggai zechariah malachi
+matthew mark luke john acts romans corinthians galatians ephesians philippians colossians timothy titus philemon
+hebrews james peter jude""".split())
+BIBLE_REFERENCE = re.compile(r"([A-Za-z]+)\s+[1-9]\d{0,2}(?::\d{1,3}(?:[-–]\d{1,3})?)?$")
+CHAPTER_AFTER = re.compile(r"\s+[1-9]\d{0,2}(?::\d{1,3}(?:[-–]\d{1,3})?)?\b(?!\s*(?:years?|yo|months?)\b|[ .-]?\d)")
+
+
+def thing_not_person(text: str, entity: str, start: int, end: int) -> bool:
+    """Whether a finding is one of the lookalikes above."""
+    found = text[start:end]
+    if entity == "DATE_TIME":  # "Return flight: July 2" is someone's date; "firmware 2.4.10" none
+        return (VERSION_BEFORE.search(text, max(0, start - 40), start) is not None
+                or MIXED_SEPARATORS.match(found) is not None)
+    if entity in NUMBER_ENTITIES:
+        return THING_NUMBER_BEFORE.search(text, max(0, start - 40), start) is not None
+    if entity in ("PERSON", "LOCATION"):
+        lower = found.lower().rstrip(".")
+        if lower in WEEKDAY_ABBREVIATIONS and DATE_AFTER.match(text, end):
+            return True  # "Thu, 31 May", "Sun. 19 Jan", "Sat the 3rd"
+        book = BIBLE_REFERENCE.match(found)  # the model may take the chapter in: "Mark 4"
+        if book is not None:  # not "Daniel 04 27 40 15 70", a name and a phone number
+            return book.group(1).lower() in BIBLE_BOOKS and not re.match(r"[ .-]?\d", text[end:end + 2])
+        return lower in BIBLE_BOOKS and CHAPTER_AFTER.match(text, end) is not None
+    return False
