@@ -796,10 +796,17 @@ def public_reference(text: str, start: int, end: int) -> bool:
     end -= len(possessive.group()) if possessive else 0
     return bool(AUTHOR_BEFORE.search(before) or READING_BEFORE.search(before) or EPONYM_AFTER.match(text[end:end + 30])
                 or (READ_BEFORE.search(before) and TITLED_WORK_AFTER.match(text, end))
-                or CHECK_OUT_BEFORE.search(before[-20:])
+                or CHECK_OUT_BEFORE.search(before[-20:]) or PUBLIC_TITLE_BEFORE.search(before[-16:])
+                or WORKS_BEFORE.search(before[-60:])
                 or (QUOTED_EXAMPLE_BEFORE.search(before[-60:]) and text[end:end + 1] in "\"”"))
 
 
+# A public title ("Lord Garmadon", "President Lincoln") or a work's maker ("motivation videos online such as Jon
+# Jandia's"): no private person
+PUBLIC_TITLE_BEFORE = re.compile(r"\b(?:Lord|Lady|Sir|Dame|King|Queen|Prince|Princess|Saint|St\.|Emperor|Pope|"
+                                 r"President|Senator|Governor|Chancellor)[ \t]+$")
+WORKS_BEFORE = re.compile(r"(?i)\b(?:videos?|podcasts?|shows?|characters?|channels?|films?|movies?|songs?|music|"
+                          r"albums?|bands?|youtubers?|authors?|books?)\b[^.?!\n]{0,30}?\b(?:such as|like)\s+$")
 # "check out Teepa Snow (teepasnow.com)": someone whose work one is pointed to
 CHECK_OUT_BEFORE = re.compile(r"(?i)\bcheck(?:ing)?\s+out\s+$")
 # "give it a name, like "Judy" or "Bill"": a name as an example, in quotes
@@ -818,10 +825,16 @@ LAW_IN_PLACE_AFTER = re.compile(r"(?i),\s+(?:anyone|any one|anybody|if (?:you|a|
 
 
 def place_in_general(text: str, start: int, end: int) -> bool:
-    """A place named for a public body or a rule that holds there, not as where someone is."""
+    """A place named for a public body or a rule that holds there, or one travelled to ("I've been to Las Vegas
+    about fifteen times"), not as where someone is."""
     return (PUBLIC_BODY_AFTER.match(text, end) is not None
+            or TRAVEL_BEFORE.search(text, max(0, start - 30), start) is not None
             or (LAW_IN_PLACE_BEFORE.search(text, max(0, start - 40), start) is not None
                 and LAW_IN_PLACE_AFTER.match(text, end) is not None))
+
+
+TRAVEL_BEFORE = re.compile(r"(?i)\b(?:been to|visit(?:ed|ing)?|trips? to|vacation(?:ed|ing)? (?:in|to)|"
+                           r"holidays? (?:in|to)|travel(?:l?ed|l?ing)? to|fl(?:ew|y|ying) to|tour(?:ed|ing)?)\s+$")
 
 
 TITLE_WORD_AFTER = re.compile(r"(?:['’]s)? ([A-Z][a-z]{2,})\b(?![:'’])")

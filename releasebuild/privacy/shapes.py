@@ -770,7 +770,8 @@ YEAR_CUE = re.compile(r"(?i)(?:\b(?P<cue>in|since|from|of|until|till|by|born|cla
 LOOSE_YEAR_CUES = frozenset({"of", "from", "until", "till", "by", "around"})
 SENTENCE_END = re.compile(r"[.!?\n]")
 LOOKS_AHEAD = re.compile(r"(?i)\b(?:will|won'?t|'ll|hope|hoping|wish|gonna|going to)\b|'ll\b")
-FIRST_PERSON = re.compile(r"(?i)\b(?:i|i'm|im|i've|ive|i'd|i'll|my|me)\b")
+SUBJECT = re.compile(r"(?i)\b(?:i|i'm|im|i'll|i've|i'd|we|you|he|she|they|it|things|everything|everyone|life|"
+                     r"people)\b")
 PERSON_SUBJECT = re.compile(r"(?i)\b(?:i|i'm|im|i've|ive|i'd|my|me|we|our|us|he|she|his|her|him|they|their|them|"
                             r"born|married|divorced|graduated|died|passed)\b")  # not "you": "hang in there till 2020"
 
@@ -791,8 +792,9 @@ def _year_of_someone(text: str, position: int, cue: str) -> bool:
     writer makes it ("I better wait to break the news in 2021"; not "it will be under control before end of 2021",
     "we will have some normalcy by summer 2021"); after a word that as often dates the world, a person must be the
     sentence's subject ("we lived there till 2019"; not "the added stress of 2020")."""
-    if _sentence_says(text, position, LOOKS_AHEAD):
-        return _sentence_says(text, position, FIRST_PERSON)
+    if _sentence_says(text, position, LOOKS_AHEAD):  # the subject nearest the year is the writer's "I"
+        subjects = SUBJECT.findall(text, _sentence(text, position)[0], position)
+        return bool(subjects) and subjects[-1].lower() in ("i", "i'm", "im", "i'll", "i've", "i'd")
     return cue not in LOOSE_YEAR_CUES or _sentence_says(text, position, PERSON_SUBJECT)
 
 
