@@ -8,10 +8,10 @@ Three sets, all under evaluation/pii/ (see its README files; none was written by
    (report was the frozen half until it had been looked at too often), and report2.jsonl, frozen: never tuned on;
    scored by evaluation/pii/score.py: token precision/recall on direct and quasi identifiers, per type, span recall,
    the share of PII-bearing texts that still leak a direct identifier, the false-alarm rate on clean texts;
-2. real turns of ESConv (FailedESConv.json too, in dev3) and CounselChat in tuning, dev, dev2, dev3 and report
-   halves (text read from ../shared/data, never copied; labels are offsets; the dev labels are in files of their
-   own), for
-   the share of redactions that are PII, recall on real text, and each non-PII redaction's type;
+2. real turns of ESConv (FailedESConv.json too, in dev3) and CounselChat in tuning, dev, dev2, dev3, dev4 and
+   report halves (text read from ../shared/data, never copied; labels are offsets; the dev labels are in files of
+   their own; a tuning half leaves out conversations the report half holds), for the share of redactions that are
+   PII, recall on real text, and each non-PII redaction's type;
 3. the clinical vocabulary that must survive redaction, each term in a few plain sentences: the first list (which
    the detector keeps by design) and a held-out list written later, never read by the detector.
 Speed (turns/s cold and cached, beside stock Presidio) is bench/privacy_speed.py's: it needs fresh interpreters.
