@@ -290,6 +290,8 @@ LEAKS = [
      "marenoyelarantherapy.com", ["Maren Oyelaran", "marenoyelarantherapy.com"]),
     ("a phone number's extension, after the number (guard)", "ring 020 7946 0321 x214 before noon", ["x214"]),
     ("a year the writer plans (guard)", "I better wait to tell my parents in 2021", ["2021"]),
+    ("a card number on a receipt (guard: a receipt's own number is no one's, its card number is)",
+     "receipt: card 4539 1488 0343 6467 charged twice", ["4539 1488 0343 6467"]),
     # ninth round: shapes the fourth tuning half (dev4) showed leaking, written here afresh
     ("a number read aloud", "voicemail: its me, ring me on oh seven nine double four one two triple six eight",
      ["oh seven nine double four one two triple six eight"]),

@@ -14,7 +14,8 @@ from releasebuild.privacy.lexicon import MONTHS
 THING_NUMBER_BEFORE = re.compile(
     r"(?i)\b(?:order|tracking|track(?:ing)? (?:no|number|id)|parcel|shipment|consignment|invoice|receipt|"
     r"transaction|confirmation|booking|flight|model|serial|version|firmware|build|release|sku|item|product|isbn|"
-    r"icd(?:-?10)?|ticket|reservation)\b[^\n\d]{0,16}(?:(?:[A-Z0-9]{2,4}\s){0,3})?$")
+    r"icd(?:-?10)?|ticket|reservation)\b(?:(?!card|visa|mastercard|amex|account|phone|call|text)[^\n\d]){0,16}"
+    r"(?-i:[A-Z0-9]{2,4}\s){0,3}$")  # not "receipt: card 4111 ...", whose card number is someone's
 VERSION_BEFORE = re.compile(r"(?i)\b(?:version|firmware|build|release|model)\b[^\n\d]{0,12}$|\bv\.?$")
 NUMBER_ENTITIES = frozenset({"CREDIT_CARD", "ID_NUMBER", "PHONE_NUMBER", "IP_ADDRESS",
                              "US_DRIVER_LICENSE", "US_SSN"})

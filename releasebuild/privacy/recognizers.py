@@ -667,8 +667,8 @@ UPPER_SURNAME_BEFORE = re.compile(r"(?<![\w'’-])([A-Z][A-Z'’-]+)(?:,)?[ \t]+
 
 
 def _upper_surname_start(text: str, start: int, end: int) -> int:
-    """A register's order, surname in capitals before a listed given name: "POTTER Kelly, DOB ...", "Re: MUNI,
-    Nimrat", "| SMITH | Christopher |" is the form's, not this. Not a shout ("NOT Kelly") nor an acronym ("NHS")."""
+    """A register's order, surname in capitals before a listed given name ("POTTER Kelly, DOB ..."): a listed
+    surname or no English word, never a shout ("NOT Kelly"), a chat word or an acronym that is a word ("NHS")."""
     given = text[start:end]
     if not (given[:1].isupper() and given[1:2].islower() and lexicon.first_name(given.split()[0].lower())):
         return start

@@ -518,7 +518,7 @@ SURNAME_FIRST = re.compile(r"(?<![\w'’-])((?:[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’
 # The last line of a message after a finished line or a blank one: "...all of it.\n\nXiulan", "...\n- Joss"
 SIGN_OFF = re.compile(r"(?:(?:[.!?,)]|\n)[ \t]*\n[ \t]*(?:[-–—~][ \t]*)?|\n[ \t]*[-–—~][ \t]*)"
                       r"([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+){0,2})[ \t.]*"
-                      r"(?:\n\s*(?:Sent from my|Sent from|Get Outlook for)[^\n]*)?\s*\Z")  # a phone's own signature
+                      r"(?:\n\s*(?:Sent from|Get Outlook for)[^\n]*)?\s*\Z")  # a phone's own signature
 # A quoted message's header: "> Antero wrote:", "On Sun, 19 Jan, Susan O'Connor wrote:"
 WROTE = re.compile(r"(?m)^[ \t>]*(?:On [^\n]{4,60}?,[ \t]*)?"
                    r"([A-ZÀ-ÖØ-Þ][\w'’.-]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’.-]*){0,3})[ \t]+wrote:")
@@ -769,7 +769,7 @@ YEAR_CUE = re.compile(r"(?i)(?:\b(?P<cue>in|since|from|of|until|till|by|born|cla
 # subject is a person ("we lived there till 2019", not "the dumpster fire of 2020", "a mom's extra stress of 2020").
 LOOSE_YEAR_CUES = frozenset({"of", "from", "until", "till", "by", "around"})
 SENTENCE_END = re.compile(r"[.!?\n]")
-LOOKS_AHEAD = re.compile(r"(?i)\b(?:will|won'?t|'ll|hope|hoping|wish|gonna|going to)\b|'ll\b")
+LOOKS_AHEAD = re.compile(r"(?i)\b(?:will|won'?t|hope|hoping|wish|gonna|going to)\b|'ll\b")
 SUBJECT = re.compile(r"(?i)\b(?:i|i'm|im|i'll|i've|i'd|we|you|he|she|they|it|things|everything|everyone|life|"
                      r"people)\b")
 PERSON_SUBJECT = re.compile(r"(?i)\b(?:i|i'm|im|i've|ive|i'd|my|me|we|our|us|he|she|his|her|him|they|their|them|"
