@@ -318,11 +318,23 @@ LEAKS = [
      ["Itziar Goikoetxea"]),
     ("the title Mx (guard)", "Dear Mx Okafor, thank you for your letter", ["Okafor"]),
     ("a military rank before a surname (guard)", "my wife Cpl Hutchins is deployed till june", ["Hutchins"]),
+    ("a house number field", "Street: Lindenweg\nHouse no.: 27\nFloor: 3", ["27"]),
+    ("a shouted corner of a common street and a street name", "IM AT CHURCH AND MAPLE PLS COME", ["CHURCH AND MAPLE"]),
+    ("a corner after 'by'", "her school is by spring & madison, she walks", ["spring & madison"]),
+    ("two numbered streets after a drop-off", "trip receipt - dropoff: 23rd and 8th Ave", ["23rd and 8th Ave"]),
+    ("a phone after a bracketed kind and a colon", "Tel (work): 41 88 20 17\nEmail: none", ["41 88 20 17"]),
+    ("a phone after dotted leaders", "Contact no. ............ 55102938", ["55102938"]),
+    ("a landline", "ring my nans landline 38294417 if im not answering", ["38294417"]),
+    ("a phone after (m) (guard)", "(m) 0412 773 918", ["0412 773 918"]),
+    ("a signature's T line", "Kind regards\nDr Ilse Marr | Psychologist\nT 87321190 | practice line",
+     ["87321190"]),
+    ("a name after a filler", "hello its uh brannagh again from yesterday", ["brannagh"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
     ("Good Luck with everything!", "Good Luck"),
     ("we counted one, two, three, four, five, six, seven, eight breaths", "one, two, three"),
+    ("T 2 diabetes since forever, M 3 times a week at the gym", "T 2"),
     ('{"name": "Sertraline", "dose": "50mg", "when": "morning"}', "Sertraline"),
     ("name,price\nOat milk,1.50\nBread,2.10", "Oat milk"),
     ("Referrer: Self\nNext of kin: none given", "Self"),

@@ -32,7 +32,7 @@ NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "40"
+DETECTOR_VERSION = "41"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -177,16 +177,17 @@ class Detector:
 
     def _scan(self, texts: Sequence[str]) -> list[list[Finding]]:
         from releasebuild.privacy.lexicon import kept_spans
-        from releasebuild.privacy.recognizers import candidates, whole_name, whole_words
+        from releasebuild.privacy.recognizers import candidates, whole_name, whole_words, without_fillers
 
         analyzer = self._engine()
-        wanted = [candidates(text, self.entities) for text in texts]
+        views = [without_fillers(text) for text in texts]  # same offsets: findings are the text's
+        wanted = [candidates(text, self.entities) for text in views]
         todo = [i for i, entities in enumerate(wanted) if entities]
         out: list[list[Finding]] = [[] for _ in texts]
-        artifacts = analyzer.nlp_engine.process_batch([texts[i] for i in todo], language="en", batch_size=BATCH)
+        artifacts = analyzer.nlp_engine.process_batch([views[i] for i in todo], language="en", batch_size=BATCH)
         for index, (text, nlp_artifacts) in zip(todo, artifacts, strict=True):
-            results = analyzer.analyze(text, language="en", entities=wanted[index], nlp_artifacts=nlp_artifacts,
-                                       score_threshold=SCORE_FLOOR)
+            results = analyzer.analyze(views[index], language="en", entities=wanted[index],
+                                       nlp_artifacts=nlp_artifacts, score_threshold=SCORE_FLOOR)
             named = [r for r in results if r.entity_type in NAME_OR_PLACE]
             kept = kept_spans(text) if named else []
             # a date or a name inside a web address is part of it: the address is judged whole (a public

@@ -1409,6 +1409,16 @@ SHOUTED_LETTERS = 4
 LINE_OR_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*|^\s+)$")
 
 
+# A speaker's fillers in a transcript ("my name is uh marek truchan", "i live at um 9 manor close"): cue words and
+# what they cue are read as if the filler were not there.
+FILLER = re.compile(r"(?<![^\s,])(?:um+|uh+|uhm+|erm+)(?=[\s,])")
+
+
+def without_fillers(text: str) -> str:
+    """The text with a speaker's fillers blanked out: same length, same offsets, for every recognizer to read."""
+    return FILLER.sub(lambda filler: " " * len(filler.group()), text) if " u" in text or " e" in text else text
+
+
 @lru_cache(maxsize=64)
 def speaking_case(text: str) -> str:
     """The text with its shouted lines cased as someone who does not shout would write them ("TELL SAMESH TO STOP"

@@ -199,7 +199,7 @@ CUED_STREET = re.compile(
     r"(?![\w/:.-])(?!\s*(?:%|days?|times?|years?|hours?|mins?|minutes?|weeks?|months?|am|pm|people|kids|miles|km)\b)")
 # A door number where the sentence is about a home: "the flat above the bakery, number 20", "No. 83, the one next
 # to the mosque", "the house with the green gate, #14".
-DOOR_NUMBER = re.compile(r"(?i:\b(?:number|no\.|nr\.|#)\s*)(\d{1,4}[A-Za-z]?)\b(?![.,:/-]?\d)"
+DOOR_NUMBER = re.compile(r"(?i:\b(?:number|no\.|nr\.|#)[ \t]*:?\s*)(\d{1,4}[A-Za-z]?)\b(?![.,:/-]?\d)"
                          r"(?!\s*(?:people|times|years?|days?|hours?|minutes?|mins?|miles|km|%|percent|pm|am|mg|fan|"
                          r"on(?! the (?:left|right))|in|of)\b)")
 # "its number 71a on the left if ur coming from the park": directions to a door
@@ -235,8 +235,10 @@ INTERSECTION = re.compile(
     rf"|\b({CAP}\w+\s+{SHORT_STREET}\s*(?:and|&|/)\s*(?:{CAP}\w+|{ORDINAL_STREET})(?:\s+{SHORT_STREET})?)"
     rf"|\b(?:at|on|of|near|by|from)\s+({STREET_NAME}(?:\s+{SHORT_STREET})?\s*(?:and|&|/)\s*(?:{STREET_NAME}|{CAP}\w+)"
     rf"(?:\s+{SHORT_STREET})?)"
-    rf"|(?i:\b(?:at|on|from|location:)\s+)((?i:{STREET_ONLY_NAMES}\s*(?:and|&|/)\s*(?:{STREET_ONLY_NAMES}|"
-    rf"{ORDINAL_STREET}|{COMMON_STREETS}))\b)")
+    rf"|(?i:\b(?:at|on|from|by|location:|pick-?up:|drop-?off:)\s+)((?i:{STREET_ONLY_NAMES}\s*(?:and|&|/)\s*"
+    rf"(?:{STREET_ONLY_NAMES}|{ORDINAL_STREET}|{COMMON_STREETS})|(?:{COMMON_STREETS}|{ORDINAL_STREET})\s*(?:and|&|/)\s*"
+    rf"{STREET_ONLY_NAMES}|{ORDINAL_STREET}\s*(?:and|&|/)\s*{ORDINAL_STREET}(?:\s+{SHORT_STREET})?)\b)"
+    r"(?!\s+(?:place|position|grade|floor|time|century|birthday|anniversary|of)\b)")  # not "at 14th and 9th place"
 # "meet me at willow street and lake avenue", "just off 4th Rd & 2nd Avenue", "off 14th/12th": two streets after
 # at/off/on, in any case; `_corner_ok` wants a street word or an ordinal in it and no function word.
 CORNER = re.compile(r"(?:\b(?:at|on|off|near|by|from)\s+|\blocation:[ \t]*)"
@@ -830,10 +832,14 @@ class DatePolicyRecognizer(_Recognizer):
 
 
 PHONE_CUE = re.compile(
-    r"(?i:\b(?:phone|tel|telephone|mobile|cell(?:phone)?|number|callback|call me(?: on| at| @)?|"
-    r"te?xt me(?: on| at| @)?|reach me(?: on| at| @)?|whatsapp|line|changed to|contact)\b"
-    # "Emergency contact: Fritz (partner) 0069...", "Emergency contact: Gunnar Pedersen - 55 65 37 56"
-    r"(?:[^\n\d+(]{0,12}?|[^\n\d+]{0,24}?\([a-z ]{2,16}\)[ \t]*|[^\n\d+(]{0,40}?[ \t][-–][ \t]+))"
+    r"(?:(?i:\b(?:phone|tel|telephone|mobile|cell(?:phone)?|number|callback|call me(?: on| at| @)?|"
+    r"te?xt me(?: on| at| @)?|reach me(?: on| at| @)?|whatsapp|line|landline|changed to|contact)\b"
+    # "Emergency contact: Fritz (partner) 0069...", "Emergency contact: Gunnar Pedersen - 55 65 37 56", "Tel (home):
+    # 33 79 12 08", "Contact no. .......... 26883866"
+    r"(?:[^\n\d+(]{0,12}?|[^\n\d+]{0,24}?\([a-z ]{2,16}\)[ \t]*:?[ \t]*|[^\n\d+(]{0,40}?[ \t][-–][ \t]+|"
+    r"[ \t]*(?:no\.?)?[ \t.…:]{3,40}))"
+    # a phone's letter before it: "(m) 417 0 745", "T 62182599 | ..." opening a signature's line
+    r"|(?:\((?i:m|w|h|mob|cell|home|work)\)|(?m:^)[ \t]*[TMF]:?)[ \t]+)"
     r"((?:\+|\(\+?)?\d[\d().-]*(?: [\d(][\d().-]*){0,5}\d)(?!\d)")
 PHONE_ON = re.compile(r"(?i:\b(?:try|reach|call|text|ring|message)\b[^\n.!?]{0,40}?\b(?:on|at)\s+)"
                       r"((?:\+|\(\+?)?\d[\d().-]*(?: \d[\d().-]*){0,5}\d)(?!\d)")
