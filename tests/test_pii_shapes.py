@@ -329,12 +329,19 @@ LEAKS = [
     ("a signature's T line", "Kind regards\nDr Ilse Marr | Psychologist\nT 87321190 | practice line",
      ["87321190"]),
     ("a name after a filler", "hello its uh brannagh again from yesterday", ["brannagh"]),
+    ("a name before 'is' that a public figure's name and a numeral spell", "my flatmate Elizabeth is in the kitchen",
+     ["Elizabeth"]),
+    ("a famous name in a form's field is someone's", "Emergency contact: Taylor Swift (flatmate) 0412 993 018",
+     ["Taylor Swift"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
     ("Good Luck with everything!", "Good Luck"),
     ("we counted one, two, three, four, five, six, seven, eight breaths", "one, two, three"),
     ("T 2 diabetes since forever, M 3 times a week at the gym", "T 2"),
+    ("you are enough.\n\nBrene Brown", "Brene Brown"),  # a quote's author signing off, not a field
+    ("try talking to your professors or TAs? They might help", "TAs"),
+    ("Parent-Child Interaction Therapy is what they gave me", "Child Interaction Therapy"),  # no "Parent-" field
     ('{"name": "Sertraline", "dose": "50mg", "when": "morning"}', "Sertraline"),
     ("name,price\nOat milk,1.50\nBread,2.10", "Oat milk"),
     ("Referrer: Self\nNext of kin: none given", "Self"),

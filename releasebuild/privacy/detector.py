@@ -32,7 +32,7 @@ NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "41"
+DETECTOR_VERSION = "42"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -229,11 +229,22 @@ def _names_no_one(text: str, result: Any, kept: Sequence[tuple[int, int]], links
         return True
     if thing_not_person(text, result.entity_type, result.start, result.end):
         return True
-    if result.entity_type not in NAME_OR_PLACE:
+    if result.entity_type not in NAME_OR_PLACE or _laid_out(result):
         return False
     return (public_reference(text, result.start, result.end) or _inside(result, kept)
             or (result.entity_type == "PERSON" and titled_thing(text, result.start, result.end))
             or place_in_general(text, result.start, result.end))  # a place the name model read as a name too
+
+
+LAYOUT_RECOGNIZERS = frozenset({"FormNameRecognizer", "TableRecognizer"})
+
+
+def _laid_out(result: Any) -> bool:
+    """A name the layout vouches for (shapes.LAID_OUT: a form's field, a table's column, a mail's display name)."""
+    from releasebuild.privacy.shapes import LAID_OUT
+
+    return bool(result.score >= LAID_OUT
+                and result.recognition_metadata.get("recognizer_name") in LAYOUT_RECOGNIZERS)  # Presidio's key
 
 
 def _inside(result: Any, spans: Sequence[tuple[int, int]]) -> bool:

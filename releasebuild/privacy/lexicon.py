@@ -132,7 +132,9 @@ def _term_keys(token: str) -> tuple[str, str]:
     """(the token as a list is looked up, the same without a possessive or plural ending): lower case, no dots or
     apostrophes ("H.P." -> "hp", "John's" -> "johns"; "Biles's" -> "biles", "SSRIs" -> "ssri")."""
     lower = token.lower()
-    stem = re.sub(r"(?:['’]s|s['’]|['’]|(?<=\w)s)$", "", lower)
+    # a plural's s after three letters or an acronym ("TAs", "GPs"), not "is" -> "i" ("Elizabeth is")
+    plural = r"(?<=\w\w\w)s" if not re.fullmatch(r"[A-Z]{2,}s", token) else "s"
+    stem = re.sub(rf"(?:['’]s|s['’]|['’]|{plural})$", "", lower)
     return re.sub(r"[.'’]", "", lower), re.sub(r"[.'’]", "", stem)
 
 

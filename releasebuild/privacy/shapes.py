@@ -260,6 +260,12 @@ NOT_PLACE_LINE = re.compile(r"(?i)^\s*(?:hi|hello|hey|dear|thanks|thank you|rega
                             r"note|ps|p\.s\.|sent|re|subject|tl;dr|edit|update)\b")
 
 
+# The score of a name or number the layout says is one (a form's field, a table's column, a mail's display name): above
+# every other recognizer's, so that Presidio, which keeps one of two equal findings, keeps this one, and the detector
+# knows no public-figure list overrides it ("Emergency contact: Caleb Mclaughlin" is someone's).
+LAID_OUT = 0.9
+
+
 def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float) -> RecognizerResult:
     return RecognizerResult(entity, start, end, score, recognition_metadata={
         RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,  # type: ignore[has-type]
@@ -503,7 +509,7 @@ FIELD_NAME = re.compile(
     r"policy ?holder|caller|requested by|name on (?:card|account)|account ?holder|account name|card ?holder|"
     r"beneficiary|payee|holder|travell?er|landlord|landlady|tenant|service member|recipient|addressee)"
     r"(?: names?|s)?(?:\(s\))?(?: as shown)?(?:[ \t]*/[ \t]*[^\W\d_][^\n:/]{0,24})?"  # "Name / Nombre:"
-    r"[ \t]*(?:[:=–-]|\.{3,})[ \t]*"
+    r"(?:[ \t]*[:=]|[ \t]+[–-]|[ \t]*\.{3,})[ \t]*"  # a dash with a space before it: not "Parent-Child ..."
     r"((?:(?:dr|mr|mrs|ms|miss|mx|prof|pvt|pfc|cpl|sgt|ssgt|sra|a1c|lt|capt|maj|col|hm\d|po\d)\.?\s+)?"
     r"[^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*){0,4})")
 # "[11pm] Maria: ...", "23:04 - Maria: ..." too
@@ -565,19 +571,19 @@ class FormNameRecognizer(_Recognizer):
                 continue  # "Referrer: Self", "Next of kin: none"
             if value and not sentence and ((titled and (named_field or named)) or listed or not all(
                     lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
-                yield "PERSON", match.start(1), match.start(1) + len(value), 0.85
+                yield "PERSON", match.start(1), match.start(1) + len(value), LAID_OUT
         yield from self._surname_first(text)
         yield from self._sign_off(text)
         for match in WROTE.finditer(text) if "wrote:" in text else ():
             words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(1))]
             if not any(_stop_word(w) or w in ROLE_WORDS for w in words):  # not "He wrote:", "The doctor wrote:"
-                yield "PERSON", match.start(1), match.end(1), 0.85
+                yield "PERSON", match.start(1), match.end(1), LAID_OUT
         if "<" in text:
             for match in DISPLAY_NAME.finditer(text):
                 words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(1))]
                 if words and not all(_stop_word(w) or w in ROLE_WORDS or (
                         lexicon.vocabulary(w) and not lexicon.first_name(w)) for w in words):  # not "Support Team"
-                    yield "PERSON", match.start(1), match.end(1), 0.85
+                    yield "PERSON", match.start(1), match.end(1), LAID_OUT
         speakers = list(SPEAKER.finditer(text))
         labels = [m.group(1) for m in speakers if m.group(1)]
         # a transcript: a role speaks ("Counsellor: ...") and a label speaks twice ("Gerd: ..."), a word or not
@@ -627,7 +633,7 @@ class FormNameRecognizer(_Recognizer):
         at a line's start, one listed surname): a register's order, not "URGENT, Maria" or "Well, Anna"."""
         for match in SURNAME_FORENAME.finditer(text):  # "Surname, forename: DAI, Chao": the label says which
             for group in (1, 2):
-                yield "PERSON", match.start(group), match.end(group), 0.85
+                yield "PERSON", match.start(group), match.end(group), LAID_OUT
         for match in SURNAME_FIRST.finditer(text):
             given = match.group(2).lower()
             surnames = [w.lower() for w in re.findall(r"[^\W\d_][\w'’-]*", match.group(1))]
@@ -645,8 +651,8 @@ class FormNameRecognizer(_Recognizer):
                 ok = lexicon.surname(surnames[0]) and not _stop_word(surnames[0])
             if ok:
                 start = match.start(1) + len(match.group(1)) - len(match.group(1).lstrip())
-                yield "PERSON", start, match.end(1), 0.85
-                yield "PERSON", match.start(2), match.end(2), 0.85
+                yield "PERSON", start, match.end(1), LAID_OUT
+                yield "PERSON", match.start(2), match.end(2), LAID_OUT
 
 
 NUMBERS_BEFORE = re.compile(r"(?:\d+[\w/-]*[\s,،]+)+$")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from releasebuild.privacy.shapes import ID_CUE, NATIONAL_ID_NAMES, _Recognizer
+from releasebuild.privacy.shapes import ID_CUE, LAID_OUT, NATIONAL_ID_NAMES, _Recognizer
 
 # Headers by what their cells hold, in the languages the datasets' forms come in; compared after lower-casing and
 # turning "_", "-" and "." into spaces.
@@ -125,7 +125,7 @@ class TableRecognizer(_Recognizer):
             for match in pairs:
                 entity = _entity(match.group(1), match.group(2).replace("+", " "))
                 if entity is not None:
-                    yield entity, match.start(2), match.end(2), 0.85
+                    yield entity, match.start(2), match.end(2), LAID_OUT
 
     def _table(self, text: str) -> Iterator[tuple[str, int, int, float]]:
         lines, position = [], 0
@@ -154,7 +154,7 @@ class TableRecognizer(_Recognizer):
                 for header, (a, b) in zip(headers, cells, strict=True):
                     entity = _entity(header, row[a:b])
                     if entity is not None:
-                        yield entity, row_start + a, row_start + b, 0.85
+                        yield entity, row_start + a, row_start + b, LAID_OUT
 
 
 def _entity(header: str, value: str) -> str | None:
