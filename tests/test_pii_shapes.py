@@ -333,6 +333,10 @@ LEAKS = [
      ["Elizabeth"]),
     ("a famous name in a form's field is someone's", "Emergency contact: Taylor Swift (flatmate) 0412 993 018",
      ["Taylor Swift"]),
+    ("a surname that is a frequent word but no dictionary's, after a first name", "C/o Kavya Das\n12 Lake Road",
+     ["Kavya Das"]),
+    ("a listed first name opening a list item, then its relation (guard)", "who I can call:\n- Sigrid, my neighbour\n- 999",
+     ["Sigrid"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [

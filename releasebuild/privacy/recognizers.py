@@ -446,6 +446,7 @@ class ChatNameRecognizer(EntityRecognizer):
                 return 0.0  # "Given names/Prénoms: Roland", "TC Kimlik No: ...": a form's label
             return self._unknown_word_score(text, match, before)
         cue = (NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW])
+               or RELATION_AFTER.match(text, match.end())  # "- Linn, my neighbour"
                or (shape == "title" and POSSESSIVE_OF.match(text, match.end() - _possessive_length(word)))
                or POSSESSIVE_HOME.match(text, match.end() - _possessive_length(word)))
         # a listed first name that is no English word ("sven", not "love"), though frequent as a name
@@ -593,6 +594,11 @@ def surname_end(text: str, end: int) -> int:
         known = True
     if initial and _shape(word) != "lower":
         titled = True
+    given = re.search(r"[^\W\d_]+$", text[max(0, end - 30):end])
+    if (_shape(word) == "title" and given is not None and lexicon.first_name(given.group().lower())
+            and not lexicon.vocabulary(given.group().lower()) and lower not in lexicon.words("vocabulary.txt")
+            and lower not in WORDS_AFTER_NAMES and lower not in NEVER_NAMED and not lexicon.clinical(lower)):
+        titled = True  # "Atharv Das": after a first name that is no word, a frequent word no dictionary has
     if (known or titled) and lower not in STOP_WORDS:
         return following.end() - (len(following.group()) - len(following.group().rstrip("'’s")) if
                                   POSSESSIVE.search(following.group()) else 0)
@@ -857,7 +863,12 @@ def titled_thing(text: str, start: int, end: int) -> bool:
     if after is None:
         return False
     word, owned = after.group(1).lower(), after.group().startswith(("'", "’"))
-    # a surname follows a first name ("Anna Baker"), never an owner ("Craig's List")
+    # a surname follows a first name ("Anna Baker"; "Atharv Das", though "das" is frequent, it is no dictionary
+    # word), never an owner ("Craig's List"); "The Davinci Code" is a title
+    given = POSSESSIVE.sub("", text[start:end].split()[-1].lower()) if text[start:end].split() else ""
+    if (not owned and lexicon.first_name(given) and not lexicon.vocabulary(given)
+            and word not in lexicon.words("vocabulary.txt")):
+        return False
     return (lexicon.vocabulary(word) and word not in STOP_WORDS and not lexicon.first_name(word)
             and (owned or not lexicon.surname(word)))
 
