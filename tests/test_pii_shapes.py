@@ -335,8 +335,8 @@ LEAKS = [
      ["Taylor Swift"]),
     ("a surname that is a frequent word but no dictionary's, after a first name", "C/o Kavya Das\n12 Lake Road",
      ["Kavya Das"]),
-    ("a listed first name opening a list item, then its relation (guard)", "who I can call:\n- Sigrid, my neighbour\n- 999",
-     ["Sigrid"]),
+    ("a listed first name opening a list item, then its relation (guard)",
+     "who I can call:\n- Sigrid, my neighbour\n- 999", ["Sigrid"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
