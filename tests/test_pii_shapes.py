@@ -346,6 +346,8 @@ KEPT = [
     ("you are enough.\n\nBrene Brown", "Brene Brown"),  # a quote's author signing off, not a field
     ("try talking to your professors or TAs? They might help", "TAs"),
     ("Parent-Child Interaction Therapy is what they gave me", "Child Interaction Therapy"),  # no "Parent-" field
+    ("Patient: Sertraline 50mg daily", "Sertraline"),  # a form's layout never overrides the clinical vocabulary
+    ("Client: Zoloft, twice a day", "Zoloft"),
     ('{"name": "Sertraline", "dose": "50mg", "when": "morning"}', "Sertraline"),
     ("name,price\nOat milk,1.50\nBread,2.10", "Oat milk"),
     ("Referrer: Self\nNext of kin: none given", "Self"),

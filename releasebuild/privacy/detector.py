@@ -32,7 +32,7 @@ NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "43"
+DETECTOR_VERSION = "44"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -229,8 +229,10 @@ def _names_no_one(text: str, result: Any, kept: Sequence[tuple[int, int]], links
         return True
     if thing_not_person(text, result.entity_type, result.start, result.end):
         return True
-    if result.entity_type not in NAME_OR_PLACE or _laid_out(result):
+    if result.entity_type not in NAME_OR_PLACE:
         return False
+    if _laid_out(result):
+        return _clinical_field(text, result)
     return (public_reference(text, result.start, result.end) or _inside(result, kept)
             or (result.entity_type == "PERSON" and titled_thing(text, result.start, result.end))
             or place_in_general(text, result.start, result.end))  # a place the name model read as a name too
@@ -245,6 +247,20 @@ def _laid_out(result: Any) -> bool:
 
     return bool(result.score >= LAID_OUT
                 and result.recognition_metadata.get("recognizer_name") in LAYOUT_RECOGNIZERS)  # Presidio's key
+
+
+def _clinical_field(text: str, result: Any) -> bool:
+    """A field's whole value that is clinical vocabulary, under a label that asks for no name ("Patient: Sertraline
+    50mg", "Client: Zoloft"): the one thing that overrides the layout. "Preferred name: Mets", "Patient: Zhao, Na"
+    stay names."""
+    from releasebuild.privacy.lexicon import clinical_spans
+
+    label = text[text.rfind("\n", 0, result.start) + 1:result.start]
+    return (label.rstrip().endswith(":") and NAME_LABEL.search(label) is None
+            and _inside(result, clinical_spans(text)))
+
+
+NAME_LABEL = re.compile(r"(?i)\bnames?\b")
 
 
 def _inside(result: Any, spans: Sequence[tuple[int, int]]) -> bool:

@@ -162,6 +162,19 @@ class TermIndex:
         return found
 
 
+def clinical_spans(text: str) -> list[tuple[int, int]]:
+    """Where a term of the must-survive clinical vocabulary (keep_terms.txt) or a medication name is: what even a
+    name the layout vouches for ("Patient: Sertraline") never is."""
+    return _clinical_terms().spans(text) + [(m.start(), m.end()) for m in TERM_TOKEN.finditer(text)
+                                            if clinical(m.group().lower())]
+
+
+@cache
+def _clinical_terms() -> TermIndex:
+    return TermIndex([line for line in (DATA / "keep_terms.txt").read_text(encoding="utf-8").splitlines()
+                      if line and not line.startswith("#")])
+
+
 @cache
 def _kept_terms() -> TermIndex:
     """The must-survive clinical vocabulary and the public figures, in one index: one pass over a text finds both."""
