@@ -595,8 +595,7 @@ def surname_end(text: str, end: int) -> int:
     if initial and _shape(word) != "lower":
         titled = True
     given = re.search(r"[^\W\d_]+$", text[max(0, end - 30):end])
-    if (_shape(word) == "title" and given is not None and lexicon.first_name(given.group().lower())
-            and not lexicon.vocabulary(given.group().lower()) and lower not in lexicon.words("vocabulary.txt")
+    if (_shape(word) == "title" and given is not None and _surname_after(given.group().lower(), lower)
             and lower not in WORDS_AFTER_NAMES and lower not in NEVER_NAMED and not lexicon.clinical(lower)):
         titled = True  # "Atharv Das": after a first name that is no word, a frequent word no dictionary has
     if (known or titled) and lower not in STOP_WORDS:
@@ -693,6 +692,13 @@ PARTICLE = (r"(?:van|von|de|da|do|dos|das|del|della|dello|degli|di|du|des|ten|te
             r"in(?=[ \t]+['’]t\b))(?:[ \t]+(?:der|den|de|la|le|los|las|het|['’]t|van))?")
 PARTICLE_AFTER = re.compile(rf"[ \t]+{PARTICLE}[ \t]+([^\W\d_][\w'’-]*)")
 PARTICLE_BEFORE = re.compile(rf"(?:^|(?<=[\s+]))({PARTICLE})[ \t]+$")
+
+
+def _surname_after(given: str, word: str) -> bool:
+    """Whether a word after this first name reads as its surname: the name is listed and no English word, and the
+    word is no dictionary word though it may be frequent ("Atharv Das"; not "The Davinci Code")."""
+    return (lexicon.first_name(given) and not lexicon.vocabulary(given)
+            and word not in lexicon.words("vocabulary.txt"))
 
 
 # What a house number or an ID carries after a hyphen: a floor ("280-II"), a letter group ("7374-637-324-FZ").
@@ -866,8 +872,7 @@ def titled_thing(text: str, start: int, end: int) -> bool:
     # a surname follows a first name ("Anna Baker"; "Atharv Das", though "das" is frequent, it is no dictionary
     # word), never an owner ("Craig's List"); "The Davinci Code" is a title
     given = POSSESSIVE.sub("", text[start:end].split()[-1].lower()) if text[start:end].split() else ""
-    if (not owned and lexicon.first_name(given) and not lexicon.vocabulary(given)
-            and word not in lexicon.words("vocabulary.txt")):
+    if not owned and _surname_after(given, word):
         return False
     return (lexicon.vocabulary(word) and word not in STOP_WORDS and not lexicon.first_name(word)
             and (owned or not lexicon.surname(word)))

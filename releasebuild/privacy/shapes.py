@@ -790,20 +790,16 @@ def _sentence(text: str, position: int) -> tuple[int, int]:
     return start, end.start() if end else len(text)
 
 
-def _sentence_says(text: str, position: int, words: re.Pattern[str]) -> bool:
-    """Whether the sentence around a position holds one of these words."""
-    return words.search(text, *_sentence(text, position)) is not None
-
-
 def _year_of_someone(text: str, position: int, cue: str) -> bool:
     """Whether a year dates someone's life, not the world's. A sentence that looks ahead dates a plan only when the
     writer makes it ("I better wait to break the news in 2021"; not "it will be under control before end of 2021",
     "we will have some normalcy by summer 2021"); after a word that as often dates the world, a person must be the
     sentence's subject ("we lived there till 2019"; not "the added stress of 2020")."""
-    if _sentence_says(text, position, LOOKS_AHEAD):  # the subject nearest the year is the writer's "I"
-        subjects = SUBJECT.findall(text, _sentence(text, position)[0], position)
+    start, end = _sentence(text, position)
+    if LOOKS_AHEAD.search(text, start, end):  # the subject nearest the year is the writer's "I"
+        subjects = SUBJECT.findall(text, start, position)
         return bool(subjects) and subjects[-1].lower() in ("i", "i'm", "im", "i'll", "i've", "i'd")
-    return cue not in LOOSE_YEAR_CUES or _sentence_says(text, position, PERSON_SUBJECT)
+    return cue not in LOOSE_YEAR_CUES or PERSON_SUBJECT.search(text, start, end) is not None
 
 
 AGE = re.compile(r"(?i)\b(?:i'?m|i am|he'?s|she'?s|they'?re|aged?|turned?|turning|is|was|at)\s+([1-9]\d{0,2})"

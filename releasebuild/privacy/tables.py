@@ -123,7 +123,7 @@ class TableRecognizer(_Recognizer):
                                                                          else ())]
         if any(unambiguous(match.group(1)) for match in pairs):  # not {"name": "Sertraline", "dose": "50mg"}
             for match in pairs:
-                entity = _entity(match.group(1), match.group(2).replace("+", " "))
+                entity = _entity(_column(match.group(1)), match.group(2).replace("+", " "))
                 if entity is not None:
                     yield entity, match.start(2), match.end(2), LAID_OUT
 
@@ -142,24 +142,30 @@ class TableRecognizer(_Recognizer):
             headers = [line[a:b] for a, b in _cells(line, delimiter)]
             if not any(unambiguous(header) for header in headers):
                 continue
+            columns = [_column(header) for header in headers]  # judged once, for every row
             while index < len(lines):
                 row_start, row = lines[index]
                 if delimiter == "|" and MARKDOWN_RULE.match(row):
                     index += 1
                     continue
                 cells = _cells(row, delimiter) if row.count(delimiter) else []
-                if len(cells) != len(headers):
+                if len(cells) != len(columns):
                     break
                 index += 1
-                for header, (a, b) in zip(headers, cells, strict=True):
-                    entity = _entity(header, row[a:b])
+                for column, (a, b) in zip(columns, cells, strict=True):
+                    entity = _entity(column, row[a:b])
                     if entity is not None:
                         yield entity, row_start + a, row_start + b, LAID_OUT
 
 
-def _entity(header: str, value: str) -> str | None:
-    """What a cell under this header holds, if it is personal and the value can be it."""
-    entity = entity_of(header)
-    if _header(header) in CONTACT_HEADERS and sum(ch.isdigit() for ch in value) >= 6:
+def _column(header: str) -> tuple[str | None, bool]:
+    """(what a column holds, whether it is a contact's: a name or a number)."""
+    return entity_of(header), _header(header) in CONTACT_HEADERS
+
+
+def _entity(column: tuple[str | None, bool], value: str) -> str | None:
+    """What a cell of this column holds, if it is personal and the value can be it."""
+    entity, contact = column
+    if contact and sum(ch.isdigit() for ch in value) >= 6:
         entity = "PHONE_NUMBER"
     return entity if entity is not None and _holds(entity, value) else None
