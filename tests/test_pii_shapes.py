@@ -337,6 +337,17 @@ LEAKS = [
      ["Kavya Das"]),
     ("a listed first name opening a list item, then its relation (guard)",
      "who I can call:\n- Sigrid, my neighbour\n- 999", ["Sigrid"]),
+    ("a speaker in a phone's exported chat, after date and time in brackets",
+     "[03.02.2021, 19:20] Summer Lindqvist: you there?\n[03.02.2021, 19:22] me: yes", ["Summer Lindqvist"]),
+    ("a speaker in a phone's exported chat, after date, time and a dash",
+     "24/12/2020, 23:58 - Kleanthis: cant sleep\n24/12/2020, 23:59 - Kleanthis: again", ["Kleanthis"]),
+    ("a signature that is a rare dictionary word", "see you at the group on thursday\n\nLayly", ["Layly"]),
+    ("a signature that a dictionary has, above the phone's own line",
+     "ok thanks for everything x\n\nJoss\n\nSent from my iPhone", ["Joss"]),
+    ("a house number between a street and its flat", "i'll be at Parque Noemi Farias, 52, apto 11 later",
+     ["Parque Noemi Farias, 52, apto 11"]),
+    ("a house number with a floor between a street and its postcode",
+     "we're above the shop, Zonneveldhof 93-II, 4811 AB Breda", ["Zonneveldhof 93-II, 4811 AB Breda"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -513,6 +524,8 @@ KEPT = [
     ("You can also ring the Ohio Crisis Hotline tonight.", "Ohio"),
     ("In Oregon, anyone over 14 can consent to counseling on their own.", "Oregon"),
     ("not sure how old you are, but in Vermont, if you are 16 you can see someone alone", "Vermont"),
+    ("thank you so much for listening.\n\nNamaste", "Namaste"),
+    ("I will try the breathing tonight.\n- Hugs", "Hugs"),
 ]
 
 

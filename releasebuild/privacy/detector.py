@@ -32,7 +32,7 @@ NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "44"
+DETECTOR_VERSION = "45"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -197,7 +197,8 @@ class Detector:
                 if result.entity_type == "PERSON":
                     result.start, result.end = whole_name(text, result.start, result.end)
                 result.start, result.end = whole_words(text, result.start, result.end)
-            out[index] = _resolve([r for r in results if not _names_no_one(text, r, kept, links)])
+            out[index] = _join_house_numbers(text, _resolve([r for r in results
+                                                             if not _names_no_one(text, r, kept, links)]))
         return out
 
     def _scan_parallel(self, texts: Sequence[str], processes: int) -> list[list[Finding]] | None:
@@ -292,6 +293,25 @@ def _resolve(results: Sequence[Any]) -> list[Finding]:
         else:
             merged.append(current)
     return merged
+
+
+# What lies between a street and the rest of its address: a house number, with a letter or a flat after it
+# ("Lago Rhavi Sampaio, 37, apto 1234", "Thomboulevard 217-II, 8253 KC Meijel", "Incrocio Bernardo, 670b, 71034").
+HOUSE_NUMBER_GAP = re.compile(r"[ \t]*,?[ \t]*\d{1,5}[A-Za-z]?(?:[-/][A-Za-z\d]{1,4})?[ \t]*(?:,[ \t]*|-)?")
+
+
+def _join_house_numbers(text: str, findings: list[Finding]) -> list[Finding]:
+    """A house number between two findings of one address is part of it: the street (read as a place, or as a name
+    by the name model) and what follows (a flat, a postcode and town) become one LOCATION."""
+    joined: list[Finding] = []
+    for finding in findings:
+        last = joined[-1] if joined else None
+        if (last is not None and finding.entity == "LOCATION" and last.entity in NAME_OR_PLACE
+                and HOUSE_NUMBER_GAP.fullmatch(text, last.end, finding.start)):
+            joined[-1] = Finding(last.start, finding.end, "LOCATION", max(last.score, finding.score))
+        else:
+            joined.append(finding)
+    return joined
 
 
 def decide(text: str, findings: Sequence[Finding], thresholds: Mapping[str, float],

@@ -101,18 +101,32 @@ def clinical(lower: str) -> bool:
 
 def vocabulary(lower: str) -> bool:
     """An English word, a care term, an interjection, or an inflection of one: no one's name when unlisted."""
-    if (lower in CHAT_WORDS or common(lower) or clinical(lower) or lower in words("vocabulary.txt")):
+    return _word(lower, rare=True)
+
+
+def everyday(lower: str) -> bool:
+    """A word chat writes: `vocabulary` without web2's rare words ("layly", "joss", "asy"), which a message's
+    signature or a chat log's speaker are far likelier to be names than."""
+    return _word(lower, rare=False)
+
+
+@cache
+def _word(lower: str, rare: bool) -> bool:
+    def listed(word: str) -> bool:
+        return common(word) or clinical(word) or (rare and word in words("vocabulary.txt"))
+
+    if lower in CHAT_WORDS or listed(lower):
         return True
     if ELONGATED.search(lower):  # "Heyyy", "sooo", "ughhh": a word drawn out
-        return any(vocabulary(ELONGATED.sub(run, lower)) for run in (r"\1", r"\1\1"))
+        return any(_word(ELONGATED.sub(run, lower), rare) for run in (r"\1", r"\1\1"))
     if DOUBLED_END.search(lower) and (lower[:-1] in CHAT_WORDS or lower[:-1] in INTERJECTIONS):
         return True  # "Yess", "Noo", "Heyy": an interjection drawn out by a letter (not "Matt", "Ann")
     if first_name(lower) or surname(lower):  # "anders", "nils": no inflection; "Goodman": two words, and a name
         return False
-    for ending in INFLECTIONS:
-        if lower.endswith(ending) and len(lower) - len(ending) >= 3:
+    for ending in INFLECTIONS:  # an everyday word's stem has four letters: "layly" is no "lay", "joss" no "jos"
+        if lower.endswith(ending) and len(lower) - len(ending) >= (3 if rare else 4):
             stem = lower[:-len(ending)]
-            if common(stem) or stem in words("vocabulary.txt") or clinical(stem):
+            if listed(stem):
                 return True
             if ending in ("ies", "ied") and common(stem + "y"):
                 return True

@@ -512,9 +512,11 @@ FIELD_NAME = re.compile(
     r"(?:[ \t]*[:=]|[ \t]+[–-]|[ \t]*\.{3,})[ \t]*"  # a dash with a space before it: not "Parent-Child ..."
     r"((?:(?:dr|mr|mrs|ms|miss|mx|prof|pvt|pfc|cpl|sgt|ssgt|sra|a1c|lt|capt|maj|col|hm\d|po\d)\.?\s+)?"
     r"[^\W\d_][\w'’.-]*(?:[ \t][^\W\d_][\w'’.-]*){0,4})")
-# "[11pm] Maria: ...", "23:04 - Maria: ..." too
-SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,12}\][ \t]*|"
-                     r"\d{1,2}[:.]\d{2}(?:[ \t]*[ap]\.?m\.?)?[ \t]*[-–][ \t]*)?"
+# "[11pm] Maria: ...", "23:04 - Maria: ..." too, and a phone's exported chat: "[09.07.2018, 22:41] Maria: ...",
+# "15/11/2020, 23:58 - Maria: ..."
+SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,24}\][ \t]*|"
+                     r"(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?[ \t]+)?"
+                     r"\d{1,2}[:.]\d{2}(?::\d{2})?(?:[ \t]*[ap]\.?m\.?)?[ \t]*[-–][ \t]*)?"
                      r"(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
                      r"[ \t]*:[ \t]*\S")
 # A mail header's display name: "Sabihe Tarhan <tarhan.sabihe84@gmail.com> wrote:", "From: Ann Lee <ann@x.org>"
@@ -614,16 +616,16 @@ class FormNameRecognizer(_Recognizer):
     @staticmethod
     def _sign_off(text: str) -> Iterator[tuple[str, int, int, float]]:
         """The name a message is signed with: its last line, one to three capitalised words after a finished line
-        or a blank one ("Thank you for reading.\n\nRosalia", "speak Saturday\n- Joss"), none of them an English
-        word unless a listed name."""
+        or a blank one ("Thank you for reading.\n\nRosalia", "speak Saturday\n- Joss"), none of them a word chat
+        writes unless a listed name (web2's rare words are names here: "Layly", "Joss")."""
         match = SIGN_OFF.search(text)
         if match is None:
             return
         words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(1))]
         if words[0] in ROLE_WORDS or any(_stop_word(w) for w in words) or not all(
-                lexicon.first_name(w) or lexicon.surname(w) or not lexicon.vocabulary(w) for w in words):
+                lexicon.first_name(w) or lexicon.surname(w) or not lexicon.everyday(w) for w in words):
             return
-        if not (lexicon.first_name(words[0]) or not lexicon.vocabulary(words[0])):
+        if not (lexicon.first_name(words[0]) or not lexicon.everyday(words[0])):
             return
         yield "PERSON", match.start(1), match.end(1), 0.7
 
