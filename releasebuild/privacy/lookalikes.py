@@ -1,6 +1,6 @@
 """What looks like PII and names no one: an order, tracking or version number, a score out of ten, a weekday's
-abbreviation before a date, a chapter of the Bible. Judged on a finding and the words around it, after every
-recognizer has spoken, so each recognizer need not know every lookalike.
+abbreviation before a date, a chapter of the Bible, a form's label. Judged on a finding and the words around it,
+after every recognizer has spoken, so each recognizer need not know every lookalike.
 """
 
 from __future__ import annotations
@@ -32,8 +32,50 @@ BIBLE_REFERENCE = re.compile(r"([A-Za-z]+)\s+[1-9]\d{0,2}(?::\d{1,3}(?:[-–]\d{
 CHAPTER_AFTER = re.compile(r"\s+[1-9]\d{0,2}(?::\d{1,3}(?:[-–]\d{1,3})?)?\b(?!\s*(?:years?|yo|months?)\b|[ .-]?\d)")
 
 
+# The words of a form's labels in the languages intake forms come in ("ФИО:", "收件人:", "Straße & Hausnr.:",
+# "| SURNAME | FORENAME | Personalausweisnummer |"): where a label stands, such a word names no one.
+FIELD_LABEL_WORDS = frozenset("""
+address addressee recipient sender name surname forename nationality texter
+straße strasse hausnr hausnummer plz ort wohnort vorname nachname geburtsdatum geburtsort steuer-id steuer id
+versichertennummer personalausweisnummer krankenkasse anschrift telefon staatsangehörigkeit empfänger absender
+фио адрес регистрации получатель отправитель имя фамилия отчество дата рождения телефон снилс инн паспорт полис
+место проживания
+姓名 地址 收件人 寄件人 电话 手机 身份证号 身份证 出生日期 性别 住址 邮编 联系电话
+氏名 名前 住所 送り先 お届け先 電話 電話番号 生年月日 郵便番号 宛先 宛名
+이름 성명 주소 전화 전화번호 생년월일 주민등록번호 받는 사람 연락처
+नाम पता फ़ोन फोन जन्म तिथि मोबाइल पिता का
+الاسم العنوان الهاتف تاريخ الميلاد رقم الهوية الجوال
+όνομα επώνυμο διεύθυνση αποστολής τηλέφωνο ημερομηνία γέννησης αμκα αφμ παραλήπτης
+kimlik tc no ad soyad soyadı adres doğum tarihi
+nombre apellido apellidos dirección domicilio teléfono nome sobrenome endereço morada telefone cognome indirizzo
+nom prénom adresse téléphone destinataire imię nazwisko pesel naam achternaam voornaam straat huisnummer postcode
+woonplaats bsn navn fødselsnummer personnummer namn aadhaar pan
+""".split())
+QUESTION_NUMBER = re.compile(r"(?i)^q\d{1,2}\.?\s*")
+TABLE_RULE = re.compile(r"[ \t]*\|?[ \t:|-]*-{3}[ \t:|-]*(?:\n|$)")
+
+
+def _field_label(text: str, start: int, end: int) -> bool:
+    """A finding made of label words where a label stands: before its line's colon, alone on its line ("ADDRESSEE",
+    "Q4. Address"), or in a table's header row."""
+    words = QUESTION_NUMBER.sub("", text[start:end].lower()).replace(".", " ").replace("&", " ").split()
+    if not words or not all(word in FIELD_LABEL_WORDS for word in words):
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    line = text[line_start:line_end]
+    colon = min((i for i in (line.find(":"), line.find("：")) if i >= 0), default=-1)
+    if colon >= 0 and end - line_start <= colon and not re.search(r"\d", QUESTION_NUMBER.sub("", line[:colon])):
+        return True
+    if "|" in line and TABLE_RULE.match(text, line_end + 1):
+        return True
+    bare = QUESTION_NUMBER.sub("", line.strip(" \t>*-")).rstrip(" .:").lower()
+    return bare == QUESTION_NUMBER.sub("", text[start:end].lower()).strip(" .")
+
+
 def thing_not_person(text: str, entity: str, start: int, end: int) -> bool:
-    """Whether a finding is one of the lookalikes above."""
+    """Whether a finding is one of the lookalikes above, or a form's label."""
     found = text[start:end]
     if entity == "DATE_TIME":  # "Return flight: July 2" is someone's date; "firmware 2.4.10" none
         return (VERSION_BEFORE.search(text, max(0, start - 40), start) is not None
@@ -41,6 +83,8 @@ def thing_not_person(text: str, entity: str, start: int, end: int) -> bool:
     if entity in NUMBER_ENTITIES:
         return THING_NUMBER_BEFORE.search(text, max(0, start - 40), start) is not None
     if entity in ("PERSON", "LOCATION"):
+        if _field_label(text, start, end):
+            return True
         lower = found.lower().rstrip(".")
         if lower in WEEKDAY_ABBREVIATIONS and DATE_AFTER.match(text, end):
             return True  # "Thu, 31 May", "Sun. 19 Jan", "Sat the 3rd"

@@ -177,11 +177,13 @@ def _drug_names() -> set[str]:
     return {v for v in variants if re.fullmatch(r"[a-z][a-z0-9-]+(?: [a-z][a-z0-9-]+)?", v) and len(v) > 3}
 
 
-# Care and everyday terms people write capitalised that neither list has (vaccine makers, apps, devices).
+# Care and everyday terms people write capitalised that neither list has (vaccine makers, apps, devices, eponyms,
+# brands).
 EXTRA_CLINICAL = """moderna pfizer astrazeneca novavax biontech janssen fitbit headspace talkspace betterhelp woebot
 calm cpap mturk zumba pilates peloton oura duolingo tinder bumble hinge grindr doordash uber lyft al-anon alateen
 alzheimer alzheimers parkinson parkinsons huntington asperger aspergers tourette tourettes munchausen korsakoff wernicke
-capgras cotard fregoli hashimoto crohn cushing lewy creutzfeldt ehlers danlos prader rett""".split()
+capgras cotard fregoli hashimoto crohn cushing lewy creutzfeldt ehlers danlos prader rett raynaud raynauds sjogren
+sjogrens sjögren meniere menieres ménière behcet behçet marfan reye kaposi medisafe ikea dunkin""".split()
 
 
 def _write(name: str, words: list[str], common: set[str]) -> None:

@@ -331,7 +331,9 @@ class ChatNameRecognizer(EntityRecognizer):
                     lower = POSSESSIVE.sub("", item.group().lower())
                     # beside names, a first name that is also a faith is the name ("Christian, Emily and Robert")
                     faith_name = lexicon.first_name(lower) and item.group().istitle()
-                    if item.start() in scores or lower in STOP_WORDS or (lower in NOT_NAMES and not faith_name) or (
+                    contracted = re.split(r"['’]", lower)[0]  # "I'd", "we'll": a pronoun, contracted
+                    if item.start() in scores or lower in STOP_WORDS or contracted in PRONOUNS or (
+                            lower in NOT_NAMES and not faith_name) or (
                             lexicon.clinical(lower)):
                         continue
                     if item.group().isupper() and len(item.group()) <= 5:
@@ -837,14 +839,24 @@ LAW_IN_PLACE_AFTER = re.compile(r"(?i),\s+(?:anyone|any one|anybody|if (?:you|a|
 
 
 def place_in_general(text: str, start: int, end: int) -> bool:
-    """A place named for a public body or a rule that holds there, or one travelled to ("I've been to Las Vegas
-    about fifteen times"), not as where someone is."""
+    """A place named for a public body or a rule that holds there, one travelled to ("I've been to Las Vegas about
+    fifteen times") or in the news ("the fires in California"), or a country as a nationality or a whole answer
+    ("Nationality: Poland", "Indonesia"), not as where someone is."""
     return (PUBLIC_BODY_AFTER.match(text, end) is not None
             or TRAVEL_BEFORE.search(text, max(0, start - 30), start) is not None
+            or NEWS_BEFORE.search(text, max(0, start - 30), start) is not None
+            or (text[start:end].lower() in lexicon.words("countries.txt") and (
+                NATIONALITY_BEFORE.search(text, max(0, start - 30), start) is not None
+                or not text[:start].strip() and not text[end:].strip(" .!?\n")))
             or (LAW_IN_PLACE_BEFORE.search(text, max(0, start - 40), start) is not None
                 and LAW_IN_PLACE_AFTER.match(text, end) is not None))
 
 
+NEWS_BEFORE = re.compile(r"(?i)\b(?:news|floods?|flooding|fires?|wildfires?|bushfires?|earthquakes?|hurricanes?|"
+                         r"tornado(?:e)?s?|storms?|war|shootings?|protests?|riots?|elections?|lockdowns?|attacks?|"
+                         r"bombings?|outbreaks?|disasters?)\s+(?:in|from|across|over|out of)\s+(?:the\s+)?$")
+NATIONALITY_BEFORE = re.compile(r"(?im)^[ \t>*-]*(?:nationality|citizenship|country of (?:birth|origin|citizenship)|"
+                                r"place of birth|citizen of)[ \t]*(?:[:=-]|\.+)?[ \t]*$")
 TRAVEL_BEFORE = re.compile(r"(?i)\b(?:been to|visit(?:ed|ing)?|trips? to|vacation(?:ed|ing)? (?:in|to)|"
                            r"holidays? (?:in|to)|travel(?:l?ed|l?ing)? to|fl(?:ew|y|ying) to|tour(?:ed|ing)?)\s+$")
 

@@ -37,6 +37,7 @@ tie katu
 polku kuja utca útca ulice sokak sokağı caddesi bulvarı roa hagen bakken lia åsen stien svingen vejen
 engen flata tunet haugen løkka jordet myra berget kroken grenda lunden plassen ringen tangen toppen
 vollen vænget parken stedet gränd backen stigen leden torg bulevardi havna kaari rinne puisto raitti
+hof baan pad holtet gropa moen vika skogen marka kollen høgda stranda eggen bråten lyngen tjernet skrenten
 """.split())
 SUFFIX_STREET = "(?:" + "|".join(re.escape(word) for word in SUFFIX_STREET_WORDS) + ")"
 PREFIX_STREET = (r"(?:calle|c/|avenida|avda\.?|av\.|rua|r\.|travessa|alameda|praça|largo|estrada|rodovia|via|viale|"
@@ -47,6 +48,12 @@ PREFIX_STREET = (r"(?:calle|c/|avenida|avda\.?|av\.|rua|r\.|travessa|alameda|pra
                  r"cerrada|circuito|andador|retorno|calzada|beco|ladeira|viela|quadra|contrada|borgo|salita|"
                  r"lungomare|traversa|passage|sentier|rond-point|diagonal|vial|ampliación|eje|morro|setor|núcleo|canale|"
                  r"peatonal|stretto|"
+                 # Mexican, Brazilian, Italian, Romanian, Malay, Québécois, Vietnamese and Ukrainian street types
+                 r"circunvalación|continuación|corredor|eje vial|periférico|viaducto|aeroporto|área|campo|chácara|"
+                 r"colônia|condomínio|conjunto|distrito|esplanada|estação|fazenda|jardim|lago|lagoa|loteamento|"
+                 r"parque|passarela|pátio|praia|recanto|residencial|sítio|trecho|trevo|viaduto|vila|incrocio|aleea|"
+                 r"intrarea|bulevardul|șoseaua|soseaua|drumul|calea|jalan|jln\.?|lorong|rang|montée|đường|phố|"
+                 r"вулиця|набережна|провулок|площа|проспект|узвіз|шосе|"
                  r"rotonda|alleya|proyezd|shosse|naberezhnaya|tupik)")
 ENGLISH_STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|court|ct|way|place|pl|terrace|"
                   r"circle|cir|parkway|pkwy|highway|hwy|trail|trl|square|sq|crescent|close|row|loop|pike|alley|path|"
@@ -81,7 +88,8 @@ UNIT_AFTER = (r"(?:,?\s*(?:apt|apto|apartment|suite|ste|unit|flat|room|rm|int|in
 # pattern would be tried at every position of every text)
 LEADING_NUMBER = re.compile(r"\b\d{1,5}[a-z]?(?:\s?(?:bis|ter))?,?\s+$", re.IGNORECASE)
 PARTICLES = r"(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)"
-PREFIX_LINE = re.compile(rf"\b{PREFIX_STREET}[ \t]+(?:{PARTICLES}[ \t]+)*"
+# (a street named after a date, as Mexico names many: "Calle 5 de Mayo 114", "Av. 16 de Septiembre 8")
+PREFIX_LINE = re.compile(rf"\b{PREFIX_STREET}[ \t]+(?:\d{{1,2}}[ \t]+de[ \t]+)?(?:{PARTICLES}[ \t]+)*"
                          rf"{CAP}[\w'’-]*(?:[ \t]+(?:{PARTICLES}[ \t]+)?{CAP}[\w'’-]*){{0,3}}"
                          rf"(?:,?\s*(?:n[º°o]\.?\s*)?\d{{1,5}}[a-zA-Z]?(?:[/-]\d{{1,4}})?{UNIT_AFTER})?", re.IGNORECASE)
 PREFIX_NAMED = re.compile(rf"\S+\s+(?:(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)\s+)*{CAP}"
@@ -253,6 +261,7 @@ ADDRESS_FIELD = re.compile(r"(?im)^[ \t>*-]*(?:home |postal |mailing |street |cu
                            r"residential |billing |shipping |delivery )?(?:address|addr|adresse|dirección|direccion|"
                            r"endereço|indirizzo|anschrift|adres)(?: line \d)?[ \t]*[:=][ \t]*([^\n]+)")
 ADDRESS_FIELD_LINES = re.compile(r"(?im)(?<=address:\n)(?:(?![ \t]*[^\W\d_][\w ]{0,24}:)[^\n]+(?:\n|$)){1,5}")
+NO_ADDRESS_WORDS = frozenset("n a na nfa nfa. homeless none nil unknown withheld declined".split())
 # A short line of capitalised words (a town, a region, a country) next to an address line belongs to the block.
 PLACE_LINE = re.compile(rf"^\s*(?:{CAP}[\w'’.-]*|\d{{1,6}}[A-Za-z]?|[a-z]{{1,3}})(?:[ ,-]+(?:{CAP}[\w'’.-]*|"
                         rf"\d{{1,6}}[A-Za-z-]*|de|del|la|le|am|an|der|upon|on|sur|di|da|do))*[ ,]*$")
@@ -312,7 +321,8 @@ class AddressBlockRecognizer(_Recognizer):
                 continue  # no word ends like a street (see SUFFIX_ENDINGS)
             if digits or not needs_digit:
                 strong += [(self._line_start(text, m), m.end(), score) for m in self._lines(index, pattern, text)]
-        strong += [(m.start(1), m.end(1), 0.85) for m in ADDRESS_FIELD.finditer(text) if m.group(1).strip()]
+        strong += [(m.start(1), m.end(1), 0.85) for m in ADDRESS_FIELD.finditer(text)
+                   if m.group(1).strip() and not self._no_address(m.group(1))]
         strong += [(m.start(), m.end(), 0.75) for m in ADDRESS_FIELD_LINES.finditer(text)]
         for pattern in (POSTCODE_TOWN, TOWN_POSTCODE, POSTCODE_LINE):
             for match in pattern.finditer(text):
@@ -333,6 +343,15 @@ class AddressBlockRecognizer(_Recognizer):
         for start, end, score in strong:
             yield "LOCATION", start, end, score
         yield from self._block_lines(text, strong)
+
+    @staticmethod
+    def _no_address(value: str) -> bool:
+        """An address field that says there is none ("no fixed abode", "NFA", "n/a (sofa surfing)", "REGISTERED,
+        DETAILS ON FILE"): no number, no street word, and only everyday words or those that say so."""
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", value)]
+        return not DIGIT.search(value) and bool(words) and all(
+            w in NO_ADDRESS_WORDS or ((lexicon.common(w) or _stop_word(w)) and not re.fullmatch(ENGLISH_STREET, w))
+            for w in words)
 
     @staticmethod
     def _cued_streets(text: str) -> Iterator[tuple[int, int, float]]:
@@ -548,6 +567,8 @@ iban bic swift sort card cvv cvc exp expiry expires amount total balance due pin
 intake dispatcher receptionist clinician secretary chair officer worker facilitator psychiatrist psychologist
 """.split())
 NO_ONE_VALUES = frozenset("self myself none unknown withheld declined nobody n a na".split())
+# A pronoun opens a sentence, not a name, when more words follow it: a speaker's answer after a role's label.
+SENTENCE_OPENERS = frozenset("i we you he she they it".split())
 FIELD_VALUE_STOP = re.compile(r"(?i)\b(?:and|or|but|who|which|that|is|was|dob|born|age|phone|tel|email|address|"
                               r"relationship|relation|mobile|cell)\b.*$", re.DOTALL)
 
@@ -569,8 +590,8 @@ class FormNameRecognizer(_Recognizer):
             named_field = "name" in text[match.start():match.start(1)].lower()
             named = any(lexicon.first_name(w) or lexicon.surname(w) for w in words)  # "GP: Dr Smith"
             sentence = len(words) >= 3 and any(_stop_word(w) for w in value.split() if w.islower())
-            if words and words[0] in NO_ONE_VALUES:
-                continue  # "Referrer: Self", "Next of kin: none"
+            if words and (words[0] in NO_ONE_VALUES or (len(value.split()) > 1 and words[0] in SENTENCE_OPENERS)):
+                continue  # "Referrer: Self", "Next of kin: none", "Caller: I don't know, I need someone here"
             if value and not sentence and ((titled and (named_field or named)) or listed or not all(
                     lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
                 yield "PERSON", match.start(1), match.start(1) + len(value), LAID_OUT
