@@ -5,11 +5,12 @@
 
 1. Determinism: runs ``generate.py`` twice in fresh interpreters (different ``PYTHONHASHSEED``) into temporary
    directories and checks both runs and the checked-in ``tuning.jsonl`` / ``report.jsonl`` / ``dev.jsonl`` /
-   ``dev2.jsonl`` / ``report2.jsonl`` / ``dev3.jsonl`` / ``dev4.jsonl`` have the same sha256; every half must also
-   still match the digest recorded in ``FROZEN`` (README.md).  Every half is checked and reported before the check
-   fails, so one bad half does not hide the state of the others.
-2. Gold spans: every span's text is inside its example, spans don't overlap, types/identifiers are valid.
-3. Scorer: gold-as-prediction gives P = R = 1, strict span recall 1, leak 0, false alarms 0; empty predictions
+   ``dev2.jsonl`` / ``report2.jsonl`` / ``dev3.jsonl`` / ``dev4.jsonl`` / ``dev5.jsonl`` have the same sha256; every
+   half must also still match the digest recorded in ``FROZEN`` (README.md).  Every half is checked and reported
+   before the check fails, so one bad half does not hide the state of the others.
+2. Disjointness: ``generate.check_disjoint`` over all eight halves (no shared template id or template text).
+3. Gold spans: every span's text is inside its example, spans don't overlap, types/identifiers are valid.
+4. Scorer: gold-as-prediction gives P = R = 1, strict span recall 1, leak 0, false alarms 0; empty predictions
    give R = 0; both also through the command line (``score.py GOLD PREDICTIONS``).
 """
 
@@ -29,13 +30,13 @@ sys.path.insert(0, str(HERE))
 from pii_values import SPAN_TYPES  # noqa: E402
 from score import load, score  # noqa: E402
 
-HALVES = ("tuning", "report", "dev", "dev2", "report2", "dev3", "dev4")
+HALVES = ("tuning", "report", "dev", "dev2", "report2", "dev3", "dev4", "dev5")
 # Digests recorded in README.md.  tuning/report predate the dev half and must never change; a change to dev.jsonl or
 # dev2.jsonl must be deliberate (regenerate, then update README.md and this table together).  Adding dev2 changed
 # none of the three older digests.  report2 is the frozen report half now (report.jsonl was looked at during tuning
 # and is kept as a further tuning / comparison half); adding report2 changed none of the four older files.  dev3 is
 # a fourth tuning half; adding it changed none of the five older files.  dev4 is a fifth tuning half; adding it
-# changed none of the six older files.
+# changed none of the six older files.  dev5 is a sixth tuning half; adding it changed none of the seven older files.
 FROZEN = {
     "tuning": "42387e8d93e862c9c688da23c2badc7bf61aa876205e8c25e896a00ebdb0f3dd",
     "report": "9ed7132a7fb7c8080bf3db93c18560b0ddc7cfe9c9804d567664ceb3ebca77ae",
@@ -44,6 +45,7 @@ FROZEN = {
     "report2": "b682fe780af4b7ac734ad9665fc293a2a2ed592721631bc70fc192539c7e8afe",
     "dev3": "30b6132532588010c964c685e29e32461cdf2b402e4180beb159f2fba589ba72",
     "dev4": "29e1bf39f01ba3bdc3075ca4b94fe9a8968464760812f7d2eb1838e797227832",
+    "dev5": "98546d67a4784b71c1d77ceb93dbbbb4d562dddbfcda5f6784bf233abd4a6285",
 }
 
 
@@ -75,6 +77,15 @@ def check_determinism() -> None:
             continue
         print(f"determinism: {h}.jsonl sha256 {fresh} (2 fresh runs + checked-in file identical)")
     assert not problems, "; ".join(problems)
+
+
+def check_disjoint_halves() -> None:
+    """The generator's template sets: exactly the halves checked here, pairwise disjoint in ids and texts."""
+    import generate  # imported lazily: it pulls in Faker and every template set
+
+    assert tuple(generate.HALVES) == HALVES, (tuple(generate.HALVES), HALVES)
+    generate.check_disjoint()
+    print(f"disjoint: {len(HALVES)} halves, no template id or text shared by any two")
 
 
 def check_gold(examples: list[dict[str, object]], name: str) -> None:
@@ -130,6 +141,7 @@ def main() -> int:
         determinism_error = None
     except AssertionError as exc:  # still run the gold and scorer checks, then fail
         determinism_error = exc
+    check_disjoint_halves()
     for name in HALVES:
         examples = load(HERE / f"{name}.jsonl")
         check_gold(examples, name)
