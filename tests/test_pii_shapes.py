@@ -538,6 +538,9 @@ KEPT = [
      "Versichertennummer"),
     ("its my cousins bday tmrw and i cant face it", "tmrw"),
     ("Grew up in\nMOSSORÓ\nand I'd rather not talk about it", "I'd"),
+    ("Are you ready for Christma?", "Christma"),
+    ("we just hang in there till 2020's over, we don't have much longer till 2021", "2021"),
+    ("so many! I like Grigory Sokolov, a Russian pianis\nt", "Grigory Sokolov"),
     ("I will try the breathing tonight.\n- Hugs", "Hugs"),
 ]
 

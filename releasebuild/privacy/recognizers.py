@@ -443,6 +443,8 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.0  # "I moved here from India": the country, whoever else is called so
         if ID_NAME_AFTER.match(text, match.end()) and not STRONG_NAME_CUE.search(before):
             return 0.0  # "my kela card number is", "my abha number": the name of an ID
+        if _slip_of_holiday(lower):
+            return 0.0  # "ready for Christma?"
         if not lexicon.first_name(lower):
             if LABEL_AFTER.match(text, match.end()) and not LINE_START_BEFORE.search(before):
                 return 0.0  # "Given names/Prénoms: Roland", "TC Kimlik No: ...": a form's label
@@ -811,8 +813,18 @@ def public_reference(text: str, start: int, end: int) -> bool:
     return bool(AUTHOR_BEFORE.search(before) or READING_BEFORE.search(before) or EPONYM_AFTER.match(text[end:end + 30])
                 or (READ_BEFORE.search(before) and TITLED_WORK_AFTER.match(text, end))
                 or CHECK_OUT_BEFORE.search(before[-20:]) or PUBLIC_TITLE_BEFORE.search(before[-16:])
-                or WORKS_BEFORE.search(before[-60:])
+                or WORKS_BEFORE.search(before[-60:]) or PUBLIC_CALLING_AFTER.match(text, end) is not None
                 or (QUOTED_EXAMPLE_BEFORE.search(before[-60:]) and text[end:end + 1] in "\"”"))
+
+
+# A name followed by what makes someone known to all: "Evgeny Kissin, a Russian pianist", "..., the famous author"
+# (not "Anna, a nurse", "my uncle Tom, a painter": a calling alone is anyone's)
+PUBLIC_CALLING_AFTER = re.compile(
+    r",?[ \t]+(?:an?|the)[ \t]+(?:famous|well[ -]known|renowned|celebrated|legendary|popular|great|"
+    r"[A-Z][a-z]+(?:an|ian|ese|ish|ch|i))[ \t]+(?:[a-z]+[ \t]+)?"
+    r"(?:pianis|singer|actor|actress|author|writer|novelist|poet|comedian|rapper|musician|composer|guitarist|"
+    r"drummer|band|artist|painter|director|filmmaker|philosopher|physicist|scientist|athlete|footballer|player|"
+    r"boxer|politician|president|journalist|presenter|youtuber|podcaster|psychologist|psychiatrist)")
 
 
 # A public title ("Lord Garmadon", "President Lincoln") or a work's maker ("motivation videos online such as Jon
@@ -1140,8 +1152,8 @@ class SpacyNerRecognizer(EntityRecognizer):
             if len(words) == 1 and text[start:end].isupper() and (len(words[0]) <= 5 or (
                     entity == "PERSON" and lexicon.vocabulary(re.split(r"['’]", words[0])[0]))):
                 continue  # an acronym, or a word shouted ("just like a poison that YOU'RE drinking")
-            if len(words) == 1 and words[0] in lexicon.CHAT_WORDS:
-                continue  # "but Iam very embarrassed"
+            if len(words) == 1 and (words[0] in lexicon.CHAT_WORDS or _slip_of_holiday(words[0])):
+                continue  # "but Iam very embarrassed", "ready for Christma?"
             if text[start:end].islower() and DETERMINER_BEFORE.search(text[max(0, start - 20):start]):
                 continue  # "said hes at the max on child support"
             if entity == "LOCATION" and _country_in_passing(text, start, words):
@@ -1412,6 +1424,20 @@ MONTH_ABBREVIATIONS = frozenset("jan feb mar apr jun jul aug sep sept oct nov de
 HOLIDAYS = frozenset("christmas xmas easter thanksgiving halloween hanukkah ramadan diwali eid passover".split())
 NEVER_NAMED = HOLIDAYS | frozenset("""january february march april may june july august september october november
 december merry""".split())
+
+
+def _slip_of_holiday(lower: str) -> bool:
+    """One letter dropped, added or replaced away from a holiday ("christma", "thanksgving"), and no listed name
+    ("Ester" is no "easter")."""
+    return (len(lower) >= 5 and lower not in HOLIDAYS and not lexicon.first_name(lower) and not lexicon.surname(lower)
+            and any(_one_edit(lower, word) for word in HOLIDAYS if abs(len(word) - len(lower)) <= 1))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def needs_ner(text: str) -> bool:

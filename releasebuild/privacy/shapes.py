@@ -807,6 +807,13 @@ PERSON_SUBJECT = re.compile(r"(?i)\b(?:i|i'm|im|i've|ive|i'd|my|me|we|our|us|he|
                             r"born|married|divorced|graduated|died|passed)\b")  # not "you": "hang in there till 2020"
 
 
+FOUR_DIGIT_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# A year spoken of as a stretch of time everyone lives through: "2020's over", "2021 will be better", "2020 sucked".
+YEAR_AS_TIME = re.compile(r"(?i)(?:['’]s|\s+(?:is|was|has been|will be|had been))\s+(?:almost\s+|nearly\s+|finally\s+)?"
+                          r"(?:over|done|gone|ending|coming|here|a (?:\w+ )?year|the (?:\w+ )?year|better|worse|hard|"
+                          r"rough|crazy|awful|terrible|tough|such)\b|\s+(?:sucked|sucks|ends|ended)\b")
+
+
 def _sentence(text: str, position: int) -> tuple[int, int]:
     start = max((m.end() for m in SENTENCE_END.finditer(text, 0, position)), default=0)
     end = SENTENCE_END.search(text, position)
@@ -819,6 +826,12 @@ def _year_of_someone(text: str, position: int, cue: str) -> bool:
     "we will have some normalcy by summer 2021"); after a word that as often dates the world, a person must be the
     sentence's subject ("we lived there till 2019"; not "the added stress of 2020")."""
     start, end = _sentence(text, position)
+    year = FOUR_DIGIT_YEAR.match(text, position)
+    if year is not None and YEAR_AS_TIME.match(text, year.end()):
+        return False  # "2020's over", "2021 will be better": the calendar, no one's life
+    if cue in LOOSE_YEAR_CUES and any(YEAR_AS_TIME.match(text, m.end())
+                                      for m in FOUR_DIGIT_YEAR.finditer(text, start, end)):
+        return False  # "hang in there till 2020's over, not much longer till 2021"
     if LOOKS_AHEAD.search(text, start, end):  # the subject nearest the year is the writer's "I"
         subjects = SUBJECT.findall(text, start, position)
         return bool(subjects) and subjects[-1].lower() in ("i", "i'm", "im", "i'll", "i've", "i'd")
