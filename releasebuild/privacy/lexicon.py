@@ -134,7 +134,8 @@ def _word(lower: str, rare: bool) -> bool:
             if ending in ("ing", "ed", "er", "ers", "est") and (
                     common(stem + "e") or (stem[-1] == stem[-2] and common(stem[:-1]))):
                 return True  # "freelancing", "bravest": a silent e dropped; "shopping": a consonant doubled
-    if any(common(lower[:i]) and common(lower[i:]) for i in range(3, len(lower) - 2)):
+    part = 3 if rare else 4  # an everyday compound is of two words of four letters: "malthe" is no "mal" + "the"
+    if any(common(lower[:i]) and common(lower[i:]) for i in range(part, len(lower) - part + 1)):
         return True  # "flatmate"
     particle = PARTICLE_ENDING.search(lower)  # "brokeup", "hungout": a verb and its particle run together
     return particle is not None and particle.start() >= 3 and common(lower[:particle.start()])

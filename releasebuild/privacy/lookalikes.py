@@ -38,6 +38,7 @@ FIELD_LABEL_WORDS = frozenset("""
 address addressee recipient sender name surname forename nationality texter
 straße strasse hausnr hausnummer plz ort wohnort vorname nachname geburtsdatum geburtsort steuer-id steuer id
 versichertennummer personalausweisnummer krankenkasse anschrift telefon staatsangehörigkeit empfänger absender
+anmeldung wohnung
 фио адрес регистрации получатель отправитель имя фамилия отчество дата рождения телефон снилс инн паспорт полис
 место проживания
 姓名 地址 收件人 寄件人 电话 手机 身份证号 身份证 出生日期 性别 住址 邮编 联系电话

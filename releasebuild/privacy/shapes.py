@@ -79,7 +79,7 @@ chase mall yard bend edge top green haven follow branch bridge club course fall 
 river wall walks parks points""".split())
 # A flat, floor or door after a street line: "apt 3C", "apto 1159", "Int. 11", "3º izq.", "3. OG", "кв. 159".
 UNIT_AFTER = (r"(?:,?\s*(?:apt|apto|apartment|suite|ste|unit|flat|room|rm|int|interior|dpto|depto|piso|andar|bloco|"
-              r"casa|kv|кв|scala|sc|piano|interno|lote|lt|mz|manzana|#)\.?\s*[:#]?\s*\w+"
+              r"casa|kv|кв|scala|sc|piano|interno|lote|lt|mz|manzana|whg|wohnung|#)\.?\s*[:#]?\s*\w+"
               r"|,?\s*\d{1,2}\s?[º°ª]\s*(?:izq|izda|dcha|dch|der|centro|[a-z])?\.?"
               r"|\s+m\.\s?\d{1,4}\b"  # Polish: al. Reymonta 56 m. 5
               r"|,\s*\d{1,2}\.\s?(?:OG|EG|UG|Stock|Etage))*")
@@ -151,7 +151,8 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
                 r"(?:[^\W\d_][\w'’-]*\s+){0,2}(?:nagar|colony|layout|marg|chowk|enclave|vihar|puram|palya|halli|"
                 r"pet|bagh|ganj|residency|apartments|society|sector\s*\d+)\b"), 0.8, True),
     # Mexico: Col. Del Valle, Fracc. Contreras
-    (re.compile(rf"\b(?:Col|Fracc|Colonia|Fraccionamiento|Barrio|Bairro|Conjunto|Urb)\.?\s+(?:(?:de|del|la|las|los)"
+    (re.compile(r"(?<=, )(?i:col|fracc)\.[ \t]+[a-z][\w'’-]*(?:[ \t]+[a-z][\w'’-]*){0,2}"), 0.75, False),  # lower case
+    (re.compile(rf"\b(?i:Col|Fracc|Colonia|Fraccionamiento|Barrio|Bairro|Conjunto|Urb)\.?\s+(?:(?:de|del|la|las|los)"
                 rf"\s+)*{CAP}[\w'’-]*(?:\s+(?:(?:de|del|la|las|los)\s+)*{CAP}[\w'’-]*){{0,3}}"), 0.75, False),
     # PO Box 123, Apt 4B, Suite 200, Flat 3, Unit 7
     (re.compile(r"\b(?:p\.?\s?o\.?\s+box|postfach|apartado(?: de correos)?|caixa postal|casilla(?: de correos?)?|"
@@ -193,7 +194,11 @@ BARE_POSTCODE = re.compile(r"(?i:\b(?:near|around|in|from|to)\s+)(\d{5,6}|\d{2}-
 BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house|home|at|outside|door,?)\s+"
                       r"(?:at\s+|in\s+)?"
                       r"(?:number|no\.?|nr\.?|#)\s*)(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|flat|apartment|building|bldg)\s*(?:number|no\.?|#)\s*)"
-                      r"(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|building)\s+)(\d{1,5}(?:[/-]\d{1,4})?[A-Za-z]?)\b"
+                      r"(\d{1,5}[A-Za-z]?)\b"
+                      # the house number's field in other languages: "huisnummer 135-II", "Hausnummer: 7a"
+                      r"|(?i:\b(?:huisnummer|hausnummer|hausnr\.?|husnummer|numéro|número|numero civico|nr\. domu)"
+                      r"[ \t]*:?[ \t]*)(\d{1,5}(?:[/-][A-Za-z\d]{1,4})?[A-Za-z]?)\b"
+                      r"|(?i:\b(?:house|building)\s+)(\d{1,5}(?:[/-]\d{1,4})?[A-Za-z]?)\b"
                       r"(?!\s*(?:people|times|years|days|hours|minutes|miles|km|%|percent))")
 PHONE_GOES_ON = re.compile(r"[ .-]\d{2,4}[ .-]\d{2,4}")
 CUED_STREET = re.compile(
@@ -249,7 +254,9 @@ INTERSECTION = re.compile(
     r"(?!\s+(?:place|position|grade|floor|time|century|birthday|anniversary|of)\b)")  # not "at 14th and 9th place"
 # "meet me at willow street and lake avenue", "just off 4th Rd & 2nd Avenue", "off 14th/12th": two streets after
 # at/off/on, in any case; `_corner_ok` wants a street word or an ordinal in it and no function word.
-CORNER = re.compile(r"(?:\b(?:at|on|off|near|by|from)\s+|\blocation:[ \t]*)"
+CORNER = re.compile(r"(?:\b(?:at|on|off|near|by|from)\s+|\blocation:[ \t]*|"
+                    r"\b(?:pick-?up|meeting|meet-?up|drop-?off)(?: point| spot| location| place)?"
+                    r"(?: for [^:\n]{0,30})?:[ \t]*)"
                     r"((?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+(?!and\b)[^\W\d_]+\.?)?"
                     r"\s*(?:\band\b|&|/)\s*(?:\d{1,3}(?:st|nd|rd|th)|[^\W\d_]+)(?:\s+(?!and\b)[^\W\d_]+\.?)?)",
                     re.IGNORECASE)  # shouted too: "I'M AT MILL STREET AND CHURCH", "AT 23RD/PINE AVENUE"
@@ -548,6 +555,25 @@ SURNAME_FIRST = re.compile(r"(?<![\w'’-])((?:[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’
 SIGN_OFF = re.compile(r"(?:(?:[.!?,)]|\n)[ \t]*\n[ \t]*(?:[-–—~][ \t]*)?|\n[ \t]*[-–—~][ \t]*)"
                       r"([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+){0,2})[ \t.]*"
                       r"(?:\n\s*(?:Sent from|Get Outlook for)[^\n]*)?\s*\Z")  # a phone's own signature
+# A letter's or a message's closing, then the line that signs it: "Kind regards\nDr. med. Ring", "Yours
+# faithfully,\nWridesh Sandal": the layout names the writer, whatever the words.
+CLOSING_NAME = re.compile(
+    r"(?im)^[ \t]*(?:with )?(?:(?:kind(?:est)?|best|warm(?:est)?|many) regards|regards|best wishes|many thanks|"
+    r"thanks(?: again)?|thank you|yours (?:sincerely|faithfully|truly)|sincerely|cheers|love|take care|best|warmly|"
+    r"respectfully|with thanks|all the best|mit freundlichen grüßen|viele grüße|cordialement|saludos|atentamente|"
+    r"un saluto|cordiali saluti|met vriendelijke groet(?:en)?|groeten|med vänliga hälsningar|hilsen|pozdrawiam)"
+    r"[ \t]*[,.!]?[ \t]*\n[ \t]*(?:(?:dr|mr|mrs|ms|mx|prof)\.?(?:[ \t]+med\.)?[ \t]+)?"
+    r"([A-ZÀ-ÖØ-Þ][^\W\d_]*(?:(?:[ \t]+|['’-])[A-ZÀ-ÖØ-Þ]?[^\W\d_]+){0,3})[ \t.]*$")
+# A signature under the "--" that opens it ("--\nCass | 27 | social anxiety"), and whom a message is addressed to
+# ("Message to Hemal: running late")
+SIGNATURE_NAME = re.compile(r"(?m)^--[ \t]*\n[ \t]*([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+){0,2})"
+                            r"[ \t]*(?:[|,]|$)|(?i:\b(?:message|text|note|reminder|e-?mail) (?:to|for)[ \t]+)"
+                            r"([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+)?)[ \t]*:")
+# A name given as the answer to a question that asks for it: "Can I ask your first name?\nTexter: ming"
+NAME_ANSWER = re.compile(r"(?im)\b(?:your (?:first |full |real )?name|call you|"
+                         r"who am i (?:speaking|talking) (?:to|with)|what(?:'s| is) your name)\b[^\n]*\?[ \t]*\n"
+                         r"[ \t]*(?:[^\W\d_]+[ \t]*:[ \t]*)?"
+                         r"([^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?)[ \t.!]*$")
 # A quoted message's header: "> Antero wrote:", "On Sun, 19 Jan, Susan O'Connor wrote:"
 WROTE = re.compile(r"(?m)^[ \t>]*(?:On [^\n]{4,60}?,[ \t]*)?"
                    r"([A-ZÀ-ÖØ-Þ][\w'’.-]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’.-]*){0,3})[ \t]+wrote:")
@@ -597,6 +623,13 @@ class FormNameRecognizer(_Recognizer):
                 yield "PERSON", match.start(1), match.start(1) + len(value), LAID_OUT
         yield from self._surname_first(text)
         yield from self._sign_off(text)
+        for pattern in (CLOSING_NAME, NAME_ANSWER, SIGNATURE_NAME):
+            for match in pattern.finditer(text):
+                group = next(g for g in range(1, (pattern.groups or 0) + 1) if match.group(g))
+                words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(group))]
+                if words and words[0] not in ROLE_WORDS and words[0] not in NO_ONE_VALUES and not any(
+                        _stop_word(w) for w in words):
+                    yield "PERSON", match.start(group), match.end(group), LAID_OUT
         for match in WROTE.finditer(text) if "wrote:" in text else ():
             words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(1))]
             if not any(_stop_word(w) or w in ROLE_WORDS for w in words):  # not "He wrote:", "The doctor wrote:"
@@ -948,6 +981,12 @@ HANDLE_CUE = re.compile(
     r"(?:(?:at|on|me)\s+)?([A-Za-z0-9_][A-Za-z0-9_.]{2,29})\b")
 
 
+# A forum's quote and post headers: "> kaja_art wrote:", "Original post by zacharyfuller - 13th February 2019"
+FORUM_HANDLE = re.compile(r"(?im)^[ \t>]*([A-Za-z0-9][A-Za-z0-9_.]{1,30}[A-Za-z0-9_])[ \t]+wrote:"
+                          r"|\b(?:original post|posted|post|quote|quoted|reply|replied|comment(?:ed)?|shared) by[ \t]+"
+                          r"@?([A-Za-z0-9][A-Za-z0-9_.]{1,30}[A-Za-z0-9_])\b")
+
+
 class UsernameRecognizer(_Recognizer):
     """USERNAME: an @handle, a reddit u/name, or the word after "my insta is", "discord:", "user": an account names
     its owner as surely as a name does."""
@@ -969,6 +1008,12 @@ class UsernameRecognizer(_Recognizer):
             for match in [*SNAKE_HANDLE.finditer(text), *numbered]:
                 if ACCOUNT_WORDS.search(text, max(0, match.start() - 100), match.end() + 100):
                     yield "USERNAME", match.start(), match.end(), 0.6
+        for match in FORUM_HANDLE.finditer(text) if ("wrote:" in text or " by" in text) else ():
+            group = 1 if match.group(1) else 2
+            handle = match.group(group)
+            plain = not any(ch in handle for ch in "_.0123456789")
+            if not plain or (handle.islower() and not lexicon.not_a_name(handle) and not _stop_word(handle)):
+                yield "USERNAME", match.start(group), match.end(group), 0.8
         for match in HANDLE_CUE.finditer(text):
             handle = match.group(1)
             plain = not any(ch in handle for ch in "_.0123456789")
@@ -987,7 +1032,7 @@ ACCOUNT_WORDS = re.compile(r"(?i)\b(?:accounts?|profiles?|handles?|usernames?|us
 # A plain word after a handle cue ("user is asking", "handle yourself") is no account name; one with digits,
 # underscores or dots, or no English word, is.
 HANDLE_WORD = re.compile(r"is|was|the|a|an|me|my|it|and|or|to|on|at|in|of|for|with|name|here|there|down|up|not|"
-                         r"account|acct|password|[a-z]+(?:ing|ed|s)")
+                         r"account|acct|password")  # and any English word or inflection (lexicon.not_a_name)
 
 
 SPELLED_AT = r"(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*| at )"
