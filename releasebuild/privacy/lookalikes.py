@@ -1,6 +1,6 @@
 """What looks like PII and names no one: an order, tracking or version number, a score out of ten, a weekday's
-abbreviation before a date, a chapter of the Bible, a form's label. Judged on a finding and the words around it,
-after every recognizer has spoken, so each recognizer need not know every lookalike.
+abbreviation before a date, a chapter of the Bible, a form's label, a voice assistant. Judged on a finding and the
+words around it, after every recognizer has spoken, so each recognizer need not know every lookalike.
 """
 
 from __future__ import annotations
@@ -52,6 +52,11 @@ nombre apellido apellidos dirección domicilio teléfono nome sobrenome endereç
 nom prénom adresse téléphone destinataire imię nazwisko pesel naam achternaam voornaam straat huisnummer postcode
 woonplaats bsn navn fødselsnummer personnummer namn aadhaar pan
 """.split())
+# A voice assistant spoken to ("hey siri text don", "Alexa, call mum"): Siri and Alexa are names too ("dinner with
+# Siri and Emilia"), so only the command after it says which
+ASSISTANT = re.compile(r"(?i)(?:siri|alexa|cortana|bixby|google)$")
+COMMAND_AFTER = re.compile(r"(?i)[,.]?[ \t]+(?:please[ \t,]+)?(?:text|call|message|ring|facetime|phone|whatsapp|tell|"
+                           r"send|set|play|remind|turn|open|what|how|who|when|where)\b")
 QUESTION_NUMBER = re.compile(r"(?i)^q\d{1,2}\.?\s*")
 TABLE_RULE = re.compile(r"[ \t]*\|?[ \t:|-]*-{3}[ \t:|-]*(?:\n|$)")
 
@@ -84,7 +89,7 @@ def thing_not_person(text: str, entity: str, start: int, end: int) -> bool:
     if entity in NUMBER_ENTITIES:
         return THING_NUMBER_BEFORE.search(text, max(0, start - 40), start) is not None
     if entity in ("PERSON", "LOCATION"):
-        if _field_label(text, start, end):
+        if _field_label(text, start, end) or (ASSISTANT.match(found) and COMMAND_AFTER.match(text, end)):
             return True
         lower = found.lower().rstrip(".")
         if lower in WEEKDAY_ABBREVIATIONS and DATE_AFTER.match(text, end):

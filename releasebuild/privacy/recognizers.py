@@ -599,15 +599,20 @@ def surname_end(text: str, end: int) -> int:
     if initial and _shape(word) != "lower":
         titled = True
     given = re.search(r"[^\W\d_]+$", text[max(0, end - 30):end])
+    if (given is not None and lexicon.surname(lower) and lower not in STOP_WORDS and SENTENCE_ENDS.match(
+            text, following.end()) and STRONG_NAME_CUE.search(text, max(0, end - len(given.group()) - 30),
+                                                              end - len(given.group()))):
+        known = True  # "my name is gerard young": a surname that is a word too, where the name ends the sentence
     if (_shape(word) == "title" and given is not None and _surname_after(given.group().lower(), lower)
             and lower not in WORDS_AFTER_NAMES and lower not in NEVER_NAMED and not lexicon.clinical(lower)):
         titled = True  # "Atharv Das": after a first name that is no word, a frequent word no dictionary has
-    if (known or titled) and lower not in STOP_WORDS:
+    if (known or titled) and lower not in STOP_WORDS and re.split(r"['’]", lower)[0] not in PRONOUNS:  # not "I'm"
         return following.end() - (len(following.group()) - len(following.group().rstrip("'’s")) if
                                   POSSESSIVE.search(following.group()) else 0)
     return end
 
 
+SENTENCE_ENDS = re.compile(r"[ \t]*(?:[.,;!?\n]|$)")
 CHAT_OPENER_BEFORE = re.compile(r"(?:^|[.!?\n][ \t]*|\b(?:lol|lmao|omg|ugh|haha|ok|okay|so|and then|then|but|"
                                 r"basically)[ \t]+)$", re.IGNORECASE)
 LOWER_PERSON_VERB_AFTER = re.compile(r"[ \t]+(?:always[ \t]+|just[ \t]+|never[ \t]+|also[ \t]+|still[ \t]+)?"

@@ -71,7 +71,13 @@ ENGLISH_STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|b
                   # the rest of USPS Publication 28's suffixes
                   r"branch|bridge|canyon|circles|club|crest|crossroad|drives|extensions?|fall|forks|fort|gateway|"
                   r"groves|harbou?rs|inlet|junctions|land|loaf|manors|mills|mission|mount|parks|parkways|passage|"
-                  r"ports|ridges|river|rue|shoals|spurs|trafficway|valleys|via|walks|wall)")
+                  r"ports|ridges|river|rue|shoals|spurs|trafficway|valleys|via|walks|wall|"
+                  # Australian and New Zealand road types (AS/NZS 4819) that are no everyday word
+                  # (not those chat uses as words after a count: "2 Grand Entrance tickets")
+                  r"alleyway|amble|anchorage|artery|brae|broadway|brow|byway|centreway|circlet|colonnade|copse|"
+                  r"crossway|cul-de-sac|firetrail|footway|foreshore|formation|frontage|gully|highroad|laneway|lees|mew|"
+                  r"parklands|quadrangle|ramble|ridgeway|riverway|riviera|roadway|ronde|rotary|thoroughfare|tollway|"
+                  r"trunkway|villas|wade)")
 # Street types that are everyday words: "10 - either way", "1-10 how well" are no address without a capital.
 EVERYDAY_STREET_WORDS = frozenset("""well wells way ways run walk rest point view views park pass track center common
 lights locks keys falls place row close square path crossing spur loop cross gate link reach end strip steps rise
@@ -114,7 +120,7 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     # all. Tomskaya, d. 13, kv. 155; алл. Лесхозная, д. 46, кв. 272: more street types than the line below, whose
     # house is optional, so here the house is required ("all. I'm" is no street)
     (re.compile(r"(?<![\w.])(?:ul|ulitsa|pr|prosp|pr-t|per|all|alleya|nab|sh|bul|b-r|pl|proezd|pr-d|tup|mkr|ул|пр|"
-                r"просп|пр-т|пер|алл|аллея|наб|ш|бул|б-р|пл|пр-д|туп|мкр)\.?[ \t]+[^\W\d_][\w-]*"
+                r"просп|пр-т|пер|алл|аллея|наб|ш|бул|б-р|пл|пр-д|туп|мкр)\.?[ \t]+(?:[^\W\d_]\.[ \t]?)?[^\W\d_][\w-]*"
                 r"(?:[ \t][^\W\d_][\w-]*)?,"
                 r"[ \t]*(?:d|д|dom|дом)\.?[ \t]*\d{1,4}[^\W_]{0,3}(?:/\d{1,3})?"
                 r"(?:,[ \t]*(?:k|к|korp|корп|str|стр|kv|кв)\.?[ \t]*\d{1,4}[^\W_]{0,2})*", re.IGNORECASE), 0.85, True),
@@ -569,6 +575,10 @@ CLOSING_NAME = re.compile(
 SIGNATURE_NAME = re.compile(r"(?m)^--[ \t]*\n[ \t]*([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+){0,2})"
                             r"[ \t]*(?:[|,]|$)|(?i:\b(?:message|text|note|reminder|e-?mail) (?:to|for)[ \t]+)"
                             r"([A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_]+)?)[ \t]*:")
+# Whom a voice assistant is told to reach: "hey siri text don i'm outside", "Alexa, call Marit"
+ASSISTANT_COMMAND = re.compile(r"(?i)\b(?:siri|alexa|google|cortana|bixby)[,.]?[ \t]+(?:please[ \t,]+)?"
+                               r"(?:text|call|message|ring|facetime|phone|whatsapp|tell|send a (?:text|message) to)"
+                               r"[ \t]+([^\W\d_][\w'’-]*)")
 # A name given as the answer to a question that asks for it: "Can I ask your first name?\nTexter: ming"
 NAME_ANSWER = re.compile(r"(?im)\b(?:your (?:first |full |real )?name|call you|"
                          r"who am i (?:speaking|talking) (?:to|with)|what(?:'s| is) your name)\b[^\n]*\?[ \t]*\n"
@@ -623,7 +633,7 @@ class FormNameRecognizer(_Recognizer):
                 yield "PERSON", match.start(1), match.start(1) + len(value), LAID_OUT
         yield from self._surname_first(text)
         yield from self._sign_off(text)
-        for pattern in (CLOSING_NAME, NAME_ANSWER, SIGNATURE_NAME):
+        for pattern in (CLOSING_NAME, NAME_ANSWER, SIGNATURE_NAME, ASSISTANT_COMMAND):
             for match in pattern.finditer(text):
                 group = next(g for g in range(1, (pattern.groups or 0) + 1) if match.group(g))
                 words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(group))]
@@ -651,8 +661,10 @@ class FormNameRecognizer(_Recognizer):
             words = [w.lower() for w in re.findall(r"[^\W\d_]+", label)]
             if not words or words[0] in ROLE_WORDS:
                 continue
-            # "Client (Finn Jacobs): ..." names whoever the role is in brackets; a bare label of words is a heading
-            if (group == 1 or not label.istitle()) and label not in transcript and all(
+            # "Client (Finn Jacobs): ..." names whoever the role is in brackets; a bare label of words is a heading,
+            # unless a timestamp says who spoke when ("[21:04] Drake: you up?")
+            stamped = DIGIT.search(text, match.start(), match.start(group)) is not None
+            if (group == 1 or not label.istitle()) and label not in transcript and not stamped and all(
                     lexicon.vocabulary(w) and not lexicon.first_name(w) for w in words):
                 continue
 
@@ -665,7 +677,11 @@ class FormNameRecognizer(_Recognizer):
             if not any(lexicon.first_name(w) or lexicon.surname(w) for w in words) and lexicon.foreign(
                     text[match.end():line_end if line_end >= 0 else len(text)]):
                 continue  # "Sugerencia: No tienes que contarle a todos": a heading in another language
-            yield "PERSON", match.start(group), match.end(group), 0.8 if group == 2 or label[0].isupper() else 0.6
+            if stamped:
+                score = LAID_OUT  # a chat log's timestamped speaker is a participant, whoever else is so called
+            else:
+                score = 0.8 if group == 2 or label[0].isupper() else 0.6
+            yield "PERSON", match.start(group), match.end(group), score
 
     @staticmethod
     def _sign_off(text: str) -> Iterator[tuple[str, int, int, float]]:
