@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from releasebuild.privacy.lexicon import MONTHS
+from releasebuild.privacy.shapes import NATIONAL_ID_NAMES
 
 # The words that say a number is a thing's, not a person's: "Order #114-3924471-5573921", "tracking says 1Z 4X9 E28
 # 03 1123 4567", "firmware 2.4.10", "app version 10.4.2.1"
@@ -50,13 +51,14 @@ anmeldung wohnung
 kimlik tc no ad soyad soyadı adres doğum tarihi
 nombre apellido apellidos dirección domicilio teléfono nome sobrenome endereço morada telefone cognome indirizzo
 nom prénom adresse téléphone destinataire imię nazwisko pesel naam achternaam voornaam straat huisnummer postcode
-woonplaats bsn navn fødselsnummer personnummer namn aadhaar pan
+woonplaats bsn navn fødselsnummer personnummer namn aadhaar pan adresim adı soyadı для писем 받는 분 보내는
 """.split())
 # A voice assistant spoken to ("hey siri text don", "Alexa, call mum"): Siri and Alexa are names too ("dinner with
 # Siri and Emilia"), so only the command after it says which
 ASSISTANT = re.compile(r"(?i)(?:siri|alexa|cortana|bixby|google)$")
 COMMAND_AFTER = re.compile(r"(?i)[,.]?[ \t]+(?:please[ \t,]+)?(?:text|call|message|ring|facetime|phone|whatsapp|tell|"
                            r"send|set|play|remind|turn|open|what|how|who|when|where)\b")
+ID_NAME = re.compile(rf"(?i:{NATIONAL_ID_NAMES})")
 QUESTION_NUMBER = re.compile(r"(?i)^q\d{1,2}\.?\s*")
 TABLE_RULE = re.compile(r"[ \t]*\|?[ \t:|-]*-{3}[ \t:|-]*(?:\n|$)")
 
@@ -71,8 +73,11 @@ def _field_label(text: str, start: int, end: int) -> bool:
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
     line = text[line_start:line_end]
-    colon = min((i for i in (line.find(":"), line.find("：")) if i >= 0), default=-1)
-    if colon >= 0 and end - line_start <= colon and not re.search(r"\d", QUESTION_NUMBER.sub("", line[:colon])):
+    after = end - line_start  # the label's colon comes after it; a timestamp or other labels may come before
+    colon = min((i for i in (line.find(":", after), line.find("：", after)) if i >= 0), default=-1)
+    before = QUESTION_NUMBER.sub("", line[:start - line_start].strip(" \t>*-[]"))
+    if colon >= 0 and colon - after <= 40 and not re.search(r"\d", line[after:colon]) and all(
+            word.lower() in FIELD_LABEL_WORDS for word in re.findall(r"[^\W\d_]+", before)):
         return True
     if "|" in line and TABLE_RULE.match(text, line_end + 1):
         return True
@@ -91,6 +96,8 @@ def thing_not_person(text: str, entity: str, start: int, end: int) -> bool:
     if entity in ("PERSON", "LOCATION"):
         if _field_label(text, start, end) or (ASSISTANT.match(found) and COMMAND_AFTER.match(text, end)):
             return True
+        if ID_NAME.fullmatch(found):
+            return True  # "CURP: NAAD510811...", "Aadhaar 9624 3182 8558": the name of a national number
         lower = found.lower().rstrip(".")
         if lower in WEEKDAY_ABBREVIATIONS and DATE_AFTER.match(text, end):
             return True  # "Thu, 31 May", "Sun. 19 Jan", "Sat the 3rd"

@@ -112,8 +112,9 @@ SUFFIX_LINE = re.compile(rf"\b(?:(?:van|von|de|der|den|ter|ten)\s+){{0,2}}[\w'�
 # (pattern, score, whether every match holds a digit: a text without one skips it)
 STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     # 12 Oak Street, 4821 Willow Bend Road Apt 3C, 12 N. Main St.
-    (re.compile(rf"(?:\b(?:no|nr)\.?\s*|#\s*)?\b(?:\d{{1,5}}[/-])?\d{{1,6}}[A-Za-z]?,?\s+(?:[NSEW]\.?\s+)?"
-                rf"(?:{WORDCHARS}+\s+){{1,3}}{ENGLISH_STREET}\b\.?"
+    # (on one line, and not a time's minutes: "9:00\nJoining link", "at 7.30 with Dr Báez")
+    (re.compile(rf"(?:\b(?:no|nr)\.?\s*|#\s*)?\b(?<![\d][.:])(?:\d{{1,5}}[/-])?\d{{1,6}}[A-Za-z]?,?[ \t]+"
+                rf"(?:[NSEW]\.?[ \t]+)?(?:{WORDCHARS}+[ \t]+){{1,3}}{ENGLISH_STREET}\b\.?"
                 rf"(?:\s+(?-i:East|West|North|South|NE|NW|SE|SW|E|W|N|S)\b\.?)?{UNIT_AFTER}", re.IGNORECASE),
      0.85, True),
     (SUFFIX_LINE, 0.85, True),  # Hauptstraße 12, Kerkstraat 8a, Storgatan 3
@@ -215,7 +216,8 @@ CUED_STREET = re.compile(
     r"(?:s?he|they)(?:'s|'re| is| are|s) at)[ \t]*(?:\n[ \t]*)?)"
     r"((?:[^\W\d_][\w'’-]*[ \t]+){0,3}[^\W\d_][\w'’-]*,?[ \t]+\d{1,5}[A-Za-z]?(?:-(?:[IVX]{1,3}|\d{1,3}))?|"
     r"\d{1,4}(?:-\d{1,4}){1,2}[ \t]+[^\W\d_][\w'’-]*)"  # "im at 7-9-6 kamiyama": a Japanese block number
-    r"(?![\w/:.-])(?!\s*(?:%|days?|times?|years?|hours?|mins?|minutes?|weeks?|months?|am|pm|people|kids|miles|km)\b)")
+    r"(?![\w/:.-])(?!\s*(?:%|days?|times?|years?|hours?|mins?|minutes?|weeks?|months?|am|pm|a\.m|p\.m|o'?clock|"
+    r"in the (?:morning|afternoon|evening)|at night|people|kids|miles|km)\b)")
 # A door number where the sentence is about a home: "the flat above the bakery, number 20", "No. 83, the one next
 # to the mosque", "the house with the green gate, #14".
 DOOR_NUMBER = re.compile(r"(?i:\b(?:number|no\.|nr\.|#)[ \t]*:?\s*)(\d{1,4}[A-Za-z]?)\b(?![.,:/-]?\d)"
@@ -1016,6 +1018,8 @@ class UsernameRecognizer(_Recognizer):
         for match in REDDIT.finditer(text):
             yield "USERNAME", match.start(), match.end(), 0.85
         for match in LOG_HANDLE.finditer(text):
+            if match.group(1).replace(".", "").lower() in ROLE_WORDS:
+                continue  # "D.O.B: 1953-08-22": a form's label
             if any(ch in match.group(1) for ch in "_.0123456789"):
                 yield "USERNAME", match.start(1), match.end(1), 0.8
         if ACCOUNT_WORDS.search(text):
