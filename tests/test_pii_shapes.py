@@ -368,6 +368,8 @@ LEAKS = [
     ("a surname that is a word, ending the sentence after 'my name is'",
      "so my birthday is june second and my name is hannah young", ["hannah young"]),
     ("a chat log's timestamped speaker whose name is a word", "[21:04] Drake: you up?\n[21:06] me: yeah", ["Drake"]),
+    ("a person who 'is a girl' is no pet (guard)", "he talks to someone called Johnnie, turns out Johnnie is a girl",
+     ["Johnnie"]),
     ("a house number with a floor between a street and its postcode",
      "we're above the shop, Zonneveldhof 93-II, 4811 AB Breda", ["Zonneveldhof 93-II, 4811 AB Breda"]),
 ]
@@ -572,6 +574,8 @@ KEPT = [
     ("[03:40] TEXTER: i cant stop shaking", "TEXTER"),
     ("Patient: Ivo Matos\nCURP: MAIV610402HDFTRV05", "CURP"),
     ("I, Priya Nair, Aadhaar 4821 7733 1290, request leave", "Aadhaar"),
+    ("I talked to Olek, and then I walked Olek around the block and he wagged his tail", "Olek"),
+    ("talk to Garbo about it, and bring Garbo to the vet tomorrow", "Garbo"),
     ("we just hang in there till 2020's over, we don't have much longer till 2021", "2021"),
     ("so many! I like Grigory Sokolov, a Russian pianis\nt", "Grigory Sokolov"),
     ("I will try the breathing tonight.\n- Hugs", "Hugs"),

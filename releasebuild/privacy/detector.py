@@ -32,7 +32,7 @@ NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "50"
+DETECTOR_VERSION = "51"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -177,7 +177,7 @@ class Detector:
 
     def _scan(self, texts: Sequence[str]) -> list[list[Finding]]:
         from releasebuild.privacy.lexicon import kept_spans
-        from releasebuild.privacy.recognizers import candidates, whole_name, whole_words, without_fillers
+        from releasebuild.privacy.recognizers import candidates, pet_names, whole_name, whole_words, without_fillers
 
         analyzer = self._engine()
         views = [without_fillers(text) for text in texts]  # same offsets: findings are the text's
@@ -190,6 +190,7 @@ class Detector:
                                        nlp_artifacts=nlp_artifacts, score_threshold=SCORE_FLOOR)
             named = [r for r in results if r.entity_type in NAME_OR_PLACE]
             kept = kept_spans(text) if named else []
+            pets = pet_names(text) if named else frozenset()
             # a date or a name inside a web address is part of it: the address is judged whole (a public
             # newspaper's /2016/05/29/ page names no one)
             links = [(r.start, r.end) for r in results if r.entity_type == "URL"]
@@ -197,8 +198,9 @@ class Detector:
                 if result.entity_type == "PERSON":
                     result.start, result.end = whole_name(text, result.start, result.end)
                 result.start, result.end = whole_words(text, result.start, result.end)
-            out[index] = _join_house_numbers(text, _resolve([r for r in results
-                                                             if not _names_no_one(text, r, kept, links)]))
+            out[index] = _join_house_numbers(text, _resolve([
+                r for r in results if not _names_no_one(text, r, kept, links)
+                and not (r.entity_type == "PERSON" and text[r.start:r.end] in pets and not _laid_out(r))]))
         return out
 
     def _scan_parallel(self, texts: Sequence[str], processes: int) -> list[list[Finding]] | None:

@@ -787,6 +787,28 @@ EPONYM_AFTER = re.compile(r"^(?:-[A-Z][\w'’]+)?(?:['’]s)?\s+(?:syndrome|dise
 PET_BEFORE = re.compile(r"(?i)\b(?:dog|cat|puppy|pup|kitten|kitty|pet|horse|pony|rabbit|bunny|hamster|parrot|budgie|"
                         r"guinea pig|lizard|snake|turtle|tortoise|ferret)(?:s?,?\s+(?:(?:named|called)\s+)?|"
                         r"['’]s\s+name\s+is\s+|\s+is\s+(?:named|called)\s+)$")  # "My dog's name is Phineas"
+# What only an animal is or does: "walked Biscuit", "bring Garbo to dog parks", "Pip barked all night"
+PET_VERB_BEFORE = re.compile(r"(?i)\b(?:walk(?:ed|ing)?|feed(?:ing)?|fed|adopt(?:ed|ing)?|rescu(?:e|ed|ing)|"
+                             r"groom(?:ed|ing)?|neuter(?:ed)?|spay(?:ed)?)\s+$")
+PET_AFTER = re.compile(r"(?i)\s+(?:to (?:the )?(?:dog ?parks?|vets?|groomers?|kennels?|cattery)\b|"
+                       r"(?:barks?|barked|barking|meows?|meowed|purrs?|purred|purring|wags?|wagged|whines|whined|"
+                       r"growls?|growled|fetch(?:es|ed)?)\b|"
+                       r"is (?:a|my) (?:good )?(?:dog|cat|puppy|kitten)\b|is a good (?:boy|girl)\b)")
+PET_NAME = re.compile(r"[A-Z][a-z]+")
+
+
+def pet_names(text: str) -> frozenset[str]:
+    """The names a text gives an animal ("my dog Garbo", "bring Garbo to dog parks"): every other mention of the same
+    name in that text is the animal too ("Do you talk to Garbo?")."""
+    names = set()
+    for match in PET_NAME.finditer(text):
+        before = text[max(0, match.start() - 40):match.start()]
+        if (PET_BEFORE.search(before) or PET_VERB_BEFORE.search(before[-16:])
+                or PET_AFTER.match(text, match.end())) and match.group().lower() not in STOP_WORDS:
+            names.add(match.group())
+    return frozenset(names)
+
+
 # "The books I enjoy reading H.P. Lovecraft and Edgar Allen Poe": one reads authors (only capitalised words between).
 READING_BEFORE = re.compile(r"\breading\s+(?:[A-Z][\w.'’]*\s+|and\s+){0,4}$")
 # "read Greene's Explosive Child": whose titled work one reads is its author.
