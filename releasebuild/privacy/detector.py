@@ -32,7 +32,7 @@ NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "51"
+DETECTOR_VERSION = "52"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -198,9 +198,9 @@ class Detector:
                 if result.entity_type == "PERSON":
                     result.start, result.end = whole_name(text, result.start, result.end)
                 result.start, result.end = whole_words(text, result.start, result.end)
-            out[index] = _join_house_numbers(text, _resolve([
+            out[index] = _numbers_beside_names(text, _join_house_numbers(text, _resolve([
                 r for r in results if not _names_no_one(text, r, kept, links)
-                and not (r.entity_type == "PERSON" and text[r.start:r.end] in pets and not _laid_out(r))]))
+                and not (r.entity_type == "PERSON" and text[r.start:r.end] in pets and not _laid_out(r))])))
         return out
 
     def _scan_parallel(self, texts: Sequence[str], processes: int) -> list[list[Finding]] | None:
@@ -314,6 +314,40 @@ def _join_house_numbers(text: str, findings: list[Finding]) -> list[Finding]:
         else:
             joined.append(finding)
     return joined
+
+
+# A phone number written without a cue, as a field of a person's record: "Philip Nilsson, aunt, 75526239",
+# "landlord Ane Nielsen (2355 7343)", "| Галкина Нонна | best mate | 8 (435) 020-66-10 |"
+BARE_PHONE = re.compile(r"(?<![\w.:/#€$£+-])(?!(?:19|20)\d{2}[ \t](?:19|20)\d{2}\b)"
+                        r"(?:\+?\d{1,3}[ \t]?)?(?:\(\d{2,5}\)[ \t]?)?"
+                        r"(?:\d{4}[ \t]?\d{4}|\d{8,12}|\d{2}(?:[ \t]\d{2}){3}|\d{3}[-.]\d{2}[-.]\d{2})"
+                        r"(?![\w.:/%-]|[ \t]?(?:kr|eur|usd|nok|sek|dkk)\b)")
+MONEY_BEFORE = re.compile(r"(?i)\b(?:paid|pay|pays|cost|costs|owe[sd]?|worth|spent|spend|earn(?:ed|s)?|salary|price|"
+                          r"rent|won|lost)\s+$")
+RECORD_GAP = 60  # how far along its line a number may stand from the name it belongs to
+
+
+def _numbers_beside_names(text: str, findings: list[Finding]) -> list[Finding]:
+    """A bare number of phone length on a person's line, in the same record, is that person's phone: a list of
+    contacts or a register gives the number no cue. Not a thing's number ("order 75526239": lookalikes)."""
+    from releasebuild.privacy.lookalikes import thing_not_person
+
+    names = [f for f in findings if f.entity == "PERSON"]
+    if not names or not DIGIT_RUN.search(text):
+        return findings
+    added: list[Finding] = []
+    for name in names:
+        line_end = text.find("\n", name.end)
+        line_end = len(text) if line_end < 0 else line_end
+        for match in BARE_PHONE.finditer(text, name.end, min(line_end, name.end + RECORD_GAP)):
+            if (not any(f.start < match.end() and match.start() < f.end for f in findings + added)
+                    and not thing_not_person(text, "PHONE_NUMBER", match.start(), match.end())
+                    and not MONEY_BEFORE.search(text, max(0, match.start() - 12), match.start())):
+                added.append(Finding(match.start(), match.end(), "PHONE_NUMBER", 0.5))
+    return sorted(findings + added, key=lambda f: f.start) if added else findings
+
+
+DIGIT_RUN = re.compile(r"\d{4}")
 
 
 def decide(text: str, findings: Sequence[Finding], thresholds: Mapping[str, float],
