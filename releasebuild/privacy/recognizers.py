@@ -320,6 +320,7 @@ class ChatNameRecognizer(EntityRecognizer):
         results = [r for r in results if r.score >= STRONG or _english_at(text, r.start)]
         results += self._hyphenated(text, scores)
         results += self._initial_surname(text)
+        results += self._lower_case_people(text)
         for listing in NAME_LIST.finditer(text):  # "Anna, Piotr and Kasia": one name makes the others names
             items = list(WORD.finditer(text, listing.start(), listing.end()))
             items = [w for w in items if w.group().lower() not in ("and", "or")]
@@ -352,6 +353,21 @@ class ChatNameRecognizer(EntityRecognizer):
                             and _english_at(text, item.start())):
                         results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
+
+    def _lower_case_people(self, text: str) -> list[RecognizerResult]:
+        """A list in lower case of words chat never writes, that then does what people do ("akulina yuliya and
+        agafya were all there", "qiang yang and chao were all there", "flemming and katcha from group said hi")."""
+        found = []
+        for listing in LOWER_PEOPLE_LIST.finditer(text):
+            items = [w for w in WORD.finditer(text, listing.start(), listing.end()) if w.group() not in ("and", "n")]
+            while items and items[0].group() in STOP_WORDS:  # "me akalan and ummahani": the writer, then them
+                items.pop(0)
+            unknown = [w for w in items if not lexicon.everyday(w.group())]
+            if len(items) >= 2 and len(unknown) >= 2 and all(
+                    (w in unknown or lexicon.first_name(w.group())) and w.group() not in STOP_WORDS
+                    and not lexicon.clinical(w.group()) for w in items) and _english_at(text, listing.start()):
+                found += [_result(self, "PERSON", w.start(), w.end(), 0.6) for w in items]
+        return found
 
     def _initial_surname(self, text: str) -> list[RecognizerResult]:
         """An initial and a surname ("signed G. Berengario", "Dr J. Griffin", "the new psychiatrist is s. mullaney"):
@@ -750,6 +766,12 @@ LIST_ITEM = r"[^\W\d_][\w'’-]*(?: [A-ZÀ-ÖØ-Þ][\w'’-]*)?"  # a word, or t
 # "Anna, Piotr and Kasia", "tonje and tom", "Desirée, Lars, Berit - we all went"
 NAME_LIST = re.compile(rf"\b{LIST_ITEM}(?:,\s*{LIST_ITEM})*,?\s+(?:and|&|or)\s+{LIST_ITEM}"
                        rf"|\b{LIST_ITEM}(?:,\s*{LIST_ITEM}){{2,}}(?=\s*[-–—:]|\s*$)")
+LOWER_WORD = r"[a-zß-öø-ÿā-ž][a-zß-öø-ÿā-ž'’-]+"
+LOWER_ITEM = rf"{LOWER_WORD}(?:[ \t]+{LOWER_WORD})?"
+LOWER_PEOPLE_LIST = re.compile(rf"(?<![\w'’-]){LOWER_ITEM}(?:,[ \t]*{LOWER_ITEM})*"
+                               rf",?[ \t]+(?:and|n|&)[ \t]+{LOWER_WORD}(?=[ \t]+(?:were|are|from|said|say|came|"
+                               r"come|used to|both|all|have|had|keep|kept|told|texted|called|went|got|showed|always|"
+                               r"never)\b)")
 STRONG = 0.85  # the score of a finding a cue word or the layout vouches for
 # A name that is a public reference, not a person in the conversation: a book's author, a disease, a method.
 # One looks up or googles someone known, not someone one knows: "I will have to look up Mel Robbins".
