@@ -321,6 +321,7 @@ class ChatNameRecognizer(EntityRecognizer):
         results += self._hyphenated(text, scores)
         results += self._initial_surname(text)
         results += self._lower_case_people(text)
+        results += self._vocatives(text)
         for listing in NAME_LIST.finditer(text):  # "Anna, Piotr and Kasia": one name makes the others names
             items = list(WORD.finditer(text, listing.start(), listing.end()))
             items = [w for w in items if w.group().lower() not in ("and", "or")]
@@ -353,6 +354,25 @@ class ChatNameRecognizer(EntityRecognizer):
                             and _english_at(text, item.start())):
                         results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
+
+    def _vocatives(self, text: str) -> list[RecognizerResult]:
+        """Whom a message speaks to: a name opening it before a comma ('"Viraj, rent is a month late"') or closing a
+        sentence after one ("thank you for telling me, Guido."). A listed name that is no English word, or a word no
+        dictionary has; not a chat word ("Ugh,"), a role ("Mom,") or a deity ("thank you, Jesus.")."""
+        found = []
+        for match in VOCATIVE.finditer(text):
+            group = 1 if match.group(1) else 2
+            lower = match.group(group).lower()
+            listed = (lexicon.first_name(lower) or lexicon.surname(lower)) and not lexicon.name_word(lower)
+            unknown = not lexicon.vocabulary(lower) and not lexicon.slip_of_plain_word(lower)
+            greeting = any(_one_edit(lower, word) for word in OPENERS)  # "Helo, how are you?"
+            no_name = (lower in STOP_WORDS or lower in DEITIES or lower in BORROWED or lower in lexicon.CHAT_WORDS
+                       or lower in NOT_NAMES
+                       or lower in lexicon.INTERJECTIONS or lower in HOLIDAYS or lexicon.clinical(lower))
+            if (listed or unknown) and not greeting and not no_name and len(lower) >= 3 and _english_at(
+                    text, match.start(group)):
+                found.append(_result(self, "PERSON", match.start(group), match.end(group), 0.7))
+        return found
 
     def _lower_case_people(self, text: str) -> list[RecognizerResult]:
         """A list in lower case of words chat never writes, that then does what people do ("akulina yuliya and
@@ -766,6 +786,15 @@ LIST_ITEM = r"[^\W\d_][\w'’-]*(?: [A-ZÀ-ÖØ-Þ][\w'’-]*)?"  # a word, or t
 # "Anna, Piotr and Kasia", "tonje and tom", "Desirée, Lars, Berit - we all went"
 NAME_LIST = re.compile(rf"\b{LIST_ITEM}(?:,\s*{LIST_ITEM})*,?\s+(?:and|&|or)\s+{LIST_ITEM}"
                        rf"|\b{LIST_ITEM}(?:,\s*{LIST_ITEM}){{2,}}(?=\s*[-–—:]|\s*$)")
+# A name a message speaks to: at its start (or a quoted one's) before a comma, or after a comma ending a sentence
+VOCATIVE = re.compile(r"(?:^|\n|[\"“‘'>][ \t]*)([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+),[ \t]+(?=[a-z]|I\b)"
+                      r"|,[ \t]+([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)[ \t]*[.!?]+(?=\s|$)")
+DEITIES = frozenset("jesus christ lord god allah buddha krishna jehovah".split())
+OPENERS = frozenset("hello hey hiya okay yeah well sorry thanks anyway honestly".split())  # a slip of one opens too
+# Courtesies of other languages that English chat borrows: "Merci, that really helped."
+BORROWED = frozenset("""merci gracias danke grazie obrigado obrigada hola ciao salut bonjour namaste shalom salaam
+salam habibi habibti inshallah mashallah alhamdulillah wallah oui nein bitte prego arigato kamsahamnida
+shukran asante""".split())
 LOWER_WORD = r"[a-zß-öø-ÿā-ž][a-zß-öø-ÿā-ž'’-]+"
 LOWER_ITEM = rf"{LOWER_WORD}(?:[ \t]+{LOWER_WORD})?"
 LOWER_PEOPLE_LIST = re.compile(rf"(?<![\w'’-]){LOWER_ITEM}(?:,[ \t]*{LOWER_ITEM})*"
@@ -1483,8 +1512,11 @@ def _slip_of_holiday(lower: str) -> bool:
 
 
 def _one_edit(a: str, b: str) -> bool:
+    """One letter dropped, added, replaced, or two side by side swapped ("hye" for "hey")."""
     if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+        differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(differ) == 1 or (len(differ) == 2 and differ[1] == differ[0] + 1
+                                    and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]])
     short, long = (a, b) if len(a) < len(b) else (b, a)
     return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
