@@ -39,7 +39,7 @@ FIELD_LABEL_WORDS = frozenset("""
 address addressee recipient sender name surname forename nationality texter
 straße strasse hausnr hausnummer plz ort wohnort vorname nachname geburtsdatum geburtsort steuer-id steuer id
 versichertennummer personalausweisnummer krankenkasse anschrift telefon staatsangehörigkeit empfänger absender
-anmeldung wohnung
+anmeldung wohnung statement referral translation certificate declaration skierowanie
 фио адрес регистрации получатель отправитель имя фамилия отчество дата рождения телефон снилс инн паспорт полис
 место проживания
 姓名 地址 收件人 寄件人 电话 手机 身份证号 身份证 出生日期 性别 住址 邮编 联系电话
@@ -59,6 +59,19 @@ ASSISTANT = re.compile(r"(?i)(?:siri|alexa|cortana|bixby|google)$")
 COMMAND_AFTER = re.compile(r"(?i)[,.]?[ \t]+(?:please[ \t,]+)?(?:text|call|message|ring|facetime|phone|whatsapp|tell|"
                            r"send|set|play|remind|turn|open|what|how|who|when|where)\b")
 ID_NAME = re.compile(rf"(?i:{NATIONAL_ID_NAMES})")
+# A word alone that says whose family member or which people, not who: "Mum says Nan won't come", "my parents are
+# Nigerian and Irish", "[Translated from German]" (in a full name it is a name: "Li Nan", "German Ramírez")
+KIN_AND_PEOPLES = frozenset("""
+nan nana nanna nannie gran granny grannie gramps grandad granddad grampa grandpapa nonna nonno oma opa abuela abuelo
+abuelita abuelito babcia dziadek bubbe zayde yaya papou mamaw papaw meemaw
+irish german nigerian english french spanish italian polish russian chinese japanese korean indian pakistani mexican
+brazilian american canadian australian british scottish welsh dutch swedish norwegian danish finnish greek turkish
+arab arabic persian iranian iraqi syrian lebanese egyptian moroccan kenyan ghanaian ethiopian somali filipino
+vietnamese thai indonesian malaysian portuguese romanian ukrainian hungarian czech slovak serbian croatian bosnian
+albanian jamaican haitian cuban colombian peruvian chilean argentinian argentine venezuelan hindi urdu bengali
+punjabi tamil telugu gujarati swahili hebrew israeli palestinian afghan nepali bangladeshi caribbean african asian
+european latino latina hispanic icelandic estonian latvian lithuanian bulgarian slovenian austrian swiss belgian
+""".split())
 QUESTION_NUMBER = re.compile(r"(?i)^q\d{1,2}\.?\s*")
 TABLE_RULE = re.compile(r"[ \t]*\|?[ \t:|-]*-{3}[ \t:|-]*(?:\n|$)")
 
@@ -99,6 +112,8 @@ def thing_not_person(text: str, entity: str, start: int, end: int) -> bool:
         if ID_NAME.fullmatch(found):
             return True  # "CURP: NAAD510811...", "Aadhaar 9624 3182 8558": the name of a national number
         lower = found.lower().rstrip(".")
+        if re.sub(r"['’]s?$", "", lower) in KIN_AND_PEOPLES:
+            return True
         if lower in WEEKDAY_ABBREVIATIONS and DATE_AFTER.match(text, end):
             return True  # "Thu, 31 May", "Sun. 19 Jan", "Sat the 3rd"
         book = BIBLE_REFERENCE.match(found)  # the model may take the chapter in: "Mark 4"

@@ -945,8 +945,9 @@ def place_in_general(text: str, start: int, end: int) -> bool:
 NEWS_BEFORE = re.compile(r"(?i)\b(?:news|floods?|flooding|fires?|wildfires?|bushfires?|earthquakes?|hurricanes?|"
                          r"tornado(?:e)?s?|storms?|war|shootings?|protests?|riots?|elections?|lockdowns?|attacks?|"
                          r"bombings?|outbreaks?|disasters?)\s+(?:in|from|across|over|out of)\s+(?:the\s+)?$")
-NATIONALITY_BEFORE = re.compile(r"(?im)^[ \t>*-]*(?:nationality|citizenship|country of (?:birth|origin|citizenship)|"
-                                r"place of birth|citizen of)[ \t]*(?:[:=-]|\.+)?[ \t]*$")
+NATIONALITY_BEFORE = re.compile(r"(?im)^[ \t>*-]*(?:nationality|citizenship|citizen of|place of birth|"
+                                r"country of (?:birth|origin|citizenship|issue)|issuing (?:country|state))"
+                                r"[ \t]*(?:[:=-]|\.+)?[ \t]*$")
 TRAVEL_BEFORE = re.compile(r"(?i)\b(?:been to|visit(?:ed|ing)?|trips? to|vacation(?:ed|ing)? (?:in|to)|"
                            r"holidays? (?:in|to)|travel(?:l?ed|l?ing)? to|fl(?:ew|y|ying) to|tour(?:ed|ing)?)\s+$")
 
@@ -1230,8 +1231,9 @@ class SpacyNerRecognizer(EntityRecognizer):
             if len(words) == 1 and text[start:end].isupper() and (len(words[0]) <= 5 or (
                     entity == "PERSON" and lexicon.vocabulary(re.split(r"['’]", words[0])[0]))):
                 continue  # an acronym, or a word shouted ("just like a poison that YOU'RE drinking")
-            if len(words) == 1 and (words[0] in lexicon.CHAT_WORDS or _slip_of_holiday(words[0])):
-                continue  # "but Iam very embarrassed", "ready for Christma?"
+            if all(w in lexicon.CHAT_WORDS or w in STOP_WORDS for w in words) or (
+                    len(words) == 1 and _slip_of_holiday(words[0])):
+                continue  # "but Iam very embarrassed", "ma addy is", "ready for Christma?"
             if text[start:end].islower() and DETERMINER_BEFORE.search(text[max(0, start - 20):start]):
                 continue  # "said hes at the max on child support"
             if entity == "LOCATION" and _country_in_passing(text, start, words):

@@ -630,6 +630,9 @@ class FormNameRecognizer(_Recognizer):
             sentence = len(words) >= 3 and any(_stop_word(w) for w in value.split() if w.islower())
             if words and (words[0] in NO_ONE_VALUES or (len(value.split()) > 1 and words[0] in SENTENCE_OPENERS)):
                 continue  # "Referrer: Self", "Next of kin: none", "Caller: I don't know, I need someone here"
+            if value.isupper() and len(words) > 2 and all(lexicon.common(w) for w in words) and not all(
+                    lexicon.first_name(w) or lexicon.surname(w) for w in words):
+                continue  # "GP: SEE ATTACHED LETTER", "GP: REGISTERED, DETAILS ON FILE": a note, shouted
             if value and not sentence and ((titled and (named_field or named)) or listed or not all(
                     lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
                 yield "PERSON", match.start(1), match.start(1) + len(value), LAID_OUT
