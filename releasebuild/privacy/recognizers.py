@@ -377,7 +377,9 @@ class ChatNameRecognizer(EntityRecognizer):
     def _lower_case_people(self, text: str) -> list[RecognizerResult]:
         """A list in lower case of words chat never writes, that then does what people do ("akulina yuliya and
         agafya were all there", "qiang yang and chao were all there", "flemming and katcha from group said hi")."""
-        found = []
+        found: list[RecognizerResult] = []
+        if not PEOPLE_LIST_HINT.search(text):
+            return found  # most texts: LOWER_PEOPLE_LIST would try every lower-case word for nothing
         for listing in LOWER_PEOPLE_LIST.finditer(text):
             items = [w for w in WORD.finditer(text, listing.start(), listing.end()) if w.group() not in ("and", "n")]
             while items and items[0].group() in STOP_WORDS:  # "me akalan and ummahani": the writer, then them
@@ -801,6 +803,8 @@ LOWER_PEOPLE_LIST = re.compile(rf"(?<![\w'’-]){LOWER_ITEM}(?:,[ \t]*{LOWER_ITE
                                rf",?[ \t]+(?:and|n|&)[ \t]+{LOWER_WORD}(?=[ \t]+(?:were|are|from|said|say|came|"
                                r"come|used to|both|all|have|had|keep|kept|told|texted|called|went|got|showed|always|"
                                r"never)\b)")
+PEOPLE_LIST_HINT = re.compile(r"[ \t](?:and|n|&)[ \t]+\S+[ \t]+(?:were|are|from|said|say|came|come|used|both|all|"
+                              r"have|had|keep|kept|told|texted|called|went|got|showed|always|never)\b")
 STRONG = 0.85  # the score of a finding a cue word or the layout vouches for
 # A name that is a public reference, not a person in the conversation: a book's author, a disease, a method.
 # One looks up or googles someone known, not someone one knows: "I will have to look up Mel Robbins".
@@ -1509,8 +1513,22 @@ december merry""".split())
 def _slip_of_holiday(lower: str) -> bool:
     """One letter dropped, added or replaced away from a holiday ("christma", "thanksgving"), and no listed name
     ("Ester" is no "easter")."""
-    return (len(lower) >= 5 and lower not in HOLIDAYS and not lexicon.first_name(lower) and not lexicon.surname(lower)
-            and any(_one_edit(lower, word) for word in HOLIDAYS if abs(len(word) - len(lower)) <= 1))
+    return (len(lower) >= 5 and lower in _holiday_slips() and not lexicon.first_name(lower)
+            and not lexicon.surname(lower))
+
+
+@cache
+def _holiday_slips() -> frozenset[str]:
+    """Every string one edit from a holiday (a set lookup per word instead of an edit distance per holiday)."""
+    slips = set()
+    for word in HOLIDAYS:
+        for i in range(len(word) + 1):
+            slips.add(word[:i] + word[i + 1:])
+            slips.update(word[:i] + letter + word[i:] for letter in lexicon.LETTERS)
+            slips.update(word[:i] + letter + word[i + 1:] for letter in lexicon.LETTERS if i < len(word))
+            if i + 1 < len(word):
+                slips.add(word[:i] + word[i + 1] + word[i] + word[i + 2:])
+    return frozenset(slips - HOLIDAYS)
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -94,6 +94,9 @@ UNIT_AFTER = (r"(?:,?\s*(?:apt|apto|apartment|suite|ste|unit|flat|room|rm|int|in
 # pattern would be tried at every position of every text)
 LEADING_NUMBER = re.compile(r"\b\d{1,5}[a-z]?(?:\s?(?:bis|ter))?,?\s+$", re.IGNORECASE)
 PARTICLES = r"(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)"
+# PREFIX_STREET's words, letters only ("avda", "c", "eje"): a text holding none skips PREFIX_LINE, whose long
+# alternation Python would try at every word
+PREFIX_WORDS = frozenset(re.findall(r"[^\W\d_]+", alternative)[0] for alternative in PREFIX_STREET[3:-1].split("|"))
 # (a street named after a date, as Mexico names many: "Calle 5 de Mayo 114", "Av. 16 de Septiembre 8")
 PREFIX_LINE = re.compile(rf"\b{PREFIX_STREET}[ \t]+(?:\d{{1,2}}[ \t]+de[ \t]+)?(?:{PARTICLES}[ \t]+)*"
                          rf"{CAP}[\w'’-]*(?:[ \t]+(?:{PARTICLES}[ \t]+)?{CAP}[\w'’-]*){{0,3}}"
@@ -331,9 +334,10 @@ class AddressBlockRecognizer(_Recognizer):
         strong: list[tuple[int, int, float]] = []
         digits = DIGIT.search(text) is not None
         suffixed = any(word.rstrip(",;:!?)'\"").endswith(SUFFIX_ENDINGS) for word in text.lower().split())
+        prefixed = not PREFIX_WORDS.isdisjoint(re.findall(r"[^\W\d_]+", text.lower()))
         for index, (pattern, score, needs_digit) in enumerate(STREET_LINES):
-            if pattern is SUFFIX_LINE and not suffixed:
-                continue  # no word ends like a street (see SUFFIX_ENDINGS)
+            if (pattern is SUFFIX_LINE and not suffixed) or (pattern is PREFIX_LINE and not prefixed):
+                continue  # no word ends like a street (see SUFFIX_ENDINGS), or is a street word of PREFIX_STREET
             if digits or not needs_digit:
                 strong += [(self._line_start(text, m), m.end(), score) for m in self._lines(index, pattern, text)]
         strong += [(m.start(1), m.end(1), 0.85) for m in ADDRESS_FIELD.finditer(text)
