@@ -715,21 +715,29 @@ def whole_name(text: str, start: int, end: int) -> tuple[int, int]:
     return start, glued[0] if glued else surname  # not "Ciraky PhDLicensed"
 
 
-UPPER_SURNAME_BEFORE = re.compile(r"(?<![\w'’-])([A-Z][A-Z'’-]+)(?:,)?[ \t]+$")
+UPPER_SURNAME_BEFORE = re.compile(r"(?<![\w'’-])((?:(?:VAN|VON|DE|DA|DOS|DAS|DEL|DI|DU|LE|LA|EL|AL|BIN|TEN|TER)[ \t]+)"
+                                  r"{0,2}([A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+))(?:,)?[ \t]+$")
 
 
 def _upper_surname_start(text: str, start: int, end: int) -> int:
-    """A register's order, surname in capitals before a listed given name ("POTTER Kelly, DOB ..."): a listed
-    surname or no English word, never a shout ("NOT Kelly"), a chat word or an acronym that is a word ("NHS")."""
+    """A register's order, surname in capitals before a given name ("POTTER Kelly, DOB ...", "VAN BERGEN Hannah",
+    "Re: MUNI, Nimrat"): a listed surname or no English word, never a shout ("NOT Kelly"), a chat word or an acronym
+    that is a word ("NHS"). A given name no list has needs a surname of four letters or more with a vowel."""
     given = text[start:end]
-    if not (given[:1].isupper() and given[1:2].islower() and lexicon.first_name(given.split()[0].lower())):
+    first = given.split()[0].lower() if given.split() else ""
+    if not (given[:1].isupper() and given[1:2].islower()):
+        return start
+    listed_given = lexicon.first_name(first)
+    if not listed_given and lexicon.vocabulary(first):
         return start
     before = UPPER_SURNAME_BEFORE.search(text, max(0, start - 30), start)
-    if before is None or len(before.group(1)) < 3:
+    if before is None or len(before.group(2)) < 3:
         return start
-    lower = before.group(1).lower()
+    lower = before.group(2).lower()
     if lower in STOP_WORDS or lower in NOT_NAMES or lower in lexicon.CHAT_WORDS or lexicon.clinical(lower):
         return start
+    if not listed_given and (len(lower) < 4 or not re.search(r"[aeiouy]", lower)):
+        return start  # "FBI Thibaut"
     return before.start(1) if lexicon.surname(lower) or not lexicon.vocabulary(lower) else start
 
 
