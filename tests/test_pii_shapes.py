@@ -383,6 +383,10 @@ LEAKS = [
     ("a surname in capitals with a diacritic, a comma, a given name", "I was registered as ÖZKAN, Nurdane and every "
      "letter is wrong", ["ÖZKAN, Nurdane"]),
     ("a surname in capitals with its particle", "Bed 3 - DE GROOT Femke, DOB 12 May 1990", ["DE GROOT Femke"]),
+    ("a name field whose surname is also a pronoun", "Certificate (translated)\nName: He Jun\nDate of issue: 2 May "
+     "2019", ["He Jun"]),
+    ("a patronymic with 'binti'", "My old therapist was Laila binti Omar al-Rashid. Can I ask her",
+     ["Laila binti Omar al-Rashid"]),
     ("a phone without a cue in a person's record", "Next of kin - Sigrun Dahl, sister, 41268093", ["41268093"]),
     ("a phone in brackets after a name", "spoke to the neighbour Ane Berg (9381 2270) who has a key", ["9381 2270"]),
     ("a person who 'is a girl' is no pet (guard)", "he talks to someone called Johnnie, turns out Johnnie is a girl",

@@ -743,8 +743,8 @@ def _upper_surname_start(text: str, start: int, end: int) -> int:
 
 # The particles of a surname, between given name and surname or before it: "Lorena de la Garza", "Luca in 't Veld",
 # "maria op den kamp", "René del Valle Sepúlveda"
-PARTICLE = (r"(?:van|von|de|da|do|dos|das|del|della|dello|degli|di|du|des|ten|ter|bin|ibn|al|el|op|zu|vom|zum|"
-            r"in(?=[ \t]+['’]t\b))(?:[ \t]+(?:der|den|de|la|le|los|las|het|['’]t|van))?")
+PARTICLE = (r"(?:van|von|de|da|do|dos|das|del|della|dello|degli|di|du|des|ten|ter|bin|binti|bint|ibn|al|el|op|zu|vom|"
+            r"zum|in(?=[ \t]+['’]t\b))(?:[ \t]+(?:der|den|de|la|le|los|las|het|['’]t|van))?")
 PARTICLE_AFTER = re.compile(rf"[ \t]+{PARTICLE}[ \t]+([^\W\d_][\w'’-]*)")
 PARTICLE_BEFORE = re.compile(rf"(?:^|(?<=[\s+]))({PARTICLE})[ \t]+$")
 

@@ -632,8 +632,12 @@ class FormNameRecognizer(_Recognizer):
             named_field = "name" in text[match.start():match.start(1)].lower()
             named = any(lexicon.first_name(w) or lexicon.surname(w) for w in words)  # "GP: Dr Smith"
             sentence = len(words) >= 3 and any(_stop_word(w) for w in value.split() if w.islower())
-            if words and (words[0] in NO_ONE_VALUES or (len(value.split()) > 1 and words[0] in SENTENCE_OPENERS)):
-                continue  # "Referrer: Self", "Next of kin: none", "Caller: I don't know, I need someone here"
+            parts = value.split()
+            # ("He Yang", "You Mei": surnames; "it's Strandvägen 117", "I Don't Know": a sentence)
+            opens_sentence = len(parts) > 1 and words[0] in SENTENCE_OPENERS and (
+                parts[0].lower() not in ("he", "she", "you") or not parts[1][:1].isupper())
+            if words and (words[0] in NO_ONE_VALUES or (opens_sentence and not named_field)):
+                continue  # "Referrer: Self", "Next of kin: none", "Caller: I don't know, ..." (not "Name: He Yang")
             if value.isupper() and len(words) > 2 and all(lexicon.common(w) for w in words) and not all(
                     lexicon.first_name(w) or lexicon.surname(w) for w in words):
                 continue  # "GP: SEE ATTACHED LETTER", "GP: REGISTERED, DETAILS ON FILE": a note, shouted
