@@ -387,6 +387,9 @@ LEAKS = [
      "2019", ["He Jun"]),
     ("a patronymic with 'binti'", "My old therapist was Laila binti Omar al-Rashid. Can I ask her",
      ["Laila binti Omar al-Rashid"]),
+    ("a lower-case name after 'says' doing what people do", "met w/ ilkka after class, says tuomas keeps calling "
+     "her at night", ["tuomas"]),
+    ("a lower-case name after 'chatted w/'", "chatted w/ rasmina today about the move", ["rasmina"]),
     ("a phone without a cue in a person's record", "Next of kin - Sigrun Dahl, sister, 41268093", ["41268093"]),
     ("a phone in brackets after a name", "spoke to the neighbour Ane Berg (9381 2270) who has a key", ["9381 2270"]),
     ("a person who 'is a girl' is no pet (guard)", "he talks to someone called Johnnie, turns out Johnnie is a girl",
@@ -611,6 +614,8 @@ KEPT = [
     ("GP: SEE ATTACHED NOTE", "SEE ATTACHED NOTE"),
     ("I TOLD HIM NOT Kelly", "NOT"),
     ("the FBI Thibaut said", "FBI"),
+    ("and then the dog kept barking all night", "dog"),
+    ("so the school said no again", "school"),
     ("Marta and I were together 2016 2019, on and off", "2016 2019"),
     ("we just hang in there till 2020's over, we don't have much longer till 2021", "2021"),
     ("so many! I like Grigory Sokolov, a Russian pianis\nt", "Grigory Sokolov"),

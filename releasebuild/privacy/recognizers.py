@@ -94,6 +94,7 @@ RELATION_AFTER = re.compile(rf"\s+\(\d{{1,2}}\)|,\s+(?:my|our|his|her|their)\s+{
 # Before a lower-case first name in chat, these make it a person ("i live with wyatt", "dont tell amy", "thinking
 # about amy") where the name is also a word of some dictionary.
 PERSON_VERB_CUE = re.compile(r"\b(?:live[sd]? with|living with|stay(?:ing|ed)? with|talk(?:ed|ing)? to|spoke to|"
+                             r"(?:spoke|talked|chatted|met up|hung out) w(?:ith|/)|"
                              r"matched with|went out with|broke up with|dating|hooked up with|"
                              r"speak(?:ing)? to|(?:don'?t|never|didn'?t) tell|told|text(?:ed)?|call(?:ed)?|met|meet|"
                              r"ask(?:ed)?|thinking about|miss(?:ed)?|visit(?:ed|ing)?|its|it'?s)\s+$", re.IGNORECASE)
@@ -651,9 +652,11 @@ def surname_end(text: str, end: int) -> int:
 
 
 SENTENCE_ENDS = re.compile(r"[ \t]*(?:[.,;!?\n]|$)")
-CHAT_OPENER_BEFORE = re.compile(r"(?:^|[.!?\n][ \t]*|\b(?:lol|lmao|omg|ugh|haha|ok|okay|so|and then|then|but|"
-                                r"basically)[ \t]+)$", re.IGNORECASE)
-LOWER_PERSON_VERB_AFTER = re.compile(r"[ \t]+(?:always[ \t]+|just[ \t]+|never[ \t]+|also[ \t]+|still[ \t]+)?"
+CHAT_OPENER_BEFORE = re.compile(r"(?:^|[.!?\n,;][ \t]*|\b(?:lol|lmao|omg|ugh|haha|ok|okay|so|and then|then|but|"
+                                r"basically|says|said|and)[ \t]+)$", re.IGNORECASE)
+# (who from where may come between: "aurora from the tuesday group said")
+LOWER_PERSON_VERB_AFTER = re.compile(r"[ \t]+(?:from[ \t]+(?:the[ \t]+)?[a-z]+(?:[ \t]+[a-z]+)?[ \t]+)?"
+                                     r"(?:always[ \t]+|just[ \t]+|never[ \t]+|also[ \t]+|still[ \t]+)?"
                                      r"(?:says|said|told|tells|thinks|thought|keeps|kept|texted|texts|called|calls|came|"
                                      r"comes|went|laughed|cried|yelled|blocked|wants|wanted|rings|rang|phoned|picks|"
                                      r"picked|gave|gives|drove|drives|messaged|showed up|turned up|dumped|ghosted)\b")
