@@ -810,12 +810,12 @@ salam habibi habibti inshallah mashallah alhamdulillah wallah oui nein bitte pre
 shukran asante""".split())
 LOWER_WORD = r"[a-zß-öø-ÿā-ž][a-zß-öø-ÿā-ž'’-]+"
 LOWER_ITEM = rf"{LOWER_WORD}(?:[ \t]+{LOWER_WORD})?"
+# What a list of people goes on to do: "... were all there", "... from group said hi", "... used to"
+PEOPLE_LIST_VERB = (r"(?:were|are|from|said|say|came|come|used to|both|all|have|had|keep|kept|told|texted|called|went|"
+                    r"got|showed|always|never)\b")
 LOWER_PEOPLE_LIST = re.compile(rf"(?<![\w'’-]){LOWER_ITEM}(?:,[ \t]*{LOWER_ITEM})*"
-                               rf",?[ \t]+(?:and|n|&)[ \t]+{LOWER_WORD}(?=[ \t]+(?:were|are|from|said|say|came|"
-                               r"come|used to|both|all|have|had|keep|kept|told|texted|called|went|got|showed|always|"
-                               r"never)\b)")
-PEOPLE_LIST_HINT = re.compile(r"[ \t](?:and|n|&)[ \t]+\S+[ \t]+(?:were|are|from|said|say|came|come|used|both|all|"
-                              r"have|had|keep|kept|told|texted|called|went|got|showed|always|never)\b")
+                               rf",?[ \t]+(?:and|n|&)[ \t]+{LOWER_WORD}(?=[ \t]+{PEOPLE_LIST_VERB})")
+PEOPLE_LIST_HINT = re.compile(rf"[ \t](?:and|n|&)[ \t]+\S+[ \t]+{PEOPLE_LIST_VERB}")
 STRONG = 0.85  # the score of a finding a cue word or the layout vouches for
 # A name that is a public reference, not a person in the conversation: a book's author, a disease, a method.
 # One looks up or googles someone known, not someone one knows: "I will have to look up Mel Robbins".
