@@ -865,14 +865,21 @@ PET_NAME = re.compile(r"[A-Z][a-z]+")
 
 def pet_names(text: str) -> frozenset[str]:
     """The names a text gives an animal ("my dog Garbo", "bring Garbo to dog parks"): every other mention of the same
-    name in that text is the animal too ("Do you talk to Garbo?")."""
+    name in that text is the animal too ("Do you talk to Garbo?"). What people do as well ("walked Anna home", "we
+    adopted Mia", "Tom is a good boy") counts only in a text that speaks of animals."""
     names = set()
+    animals = ANIMAL_WORDS.search(text) is not None
     for match in PET_NAME.finditer(text):
         before = text[max(0, match.start() - 40):match.start()]
-        if (PET_BEFORE.search(before) or PET_VERB_BEFORE.search(before[-16:])
-                or PET_AFTER.match(text, match.end())) and match.group().lower() not in STOP_WORDS:
+        if (PET_BEFORE.search(before) or (animals and (PET_VERB_BEFORE.search(before[-16:])
+                                                       or PET_AFTER.match(text, match.end())))
+                ) and match.group().lower() not in STOP_WORDS:
             names.add(match.group())
     return frozenset(names)
+
+
+ANIMAL_WORDS = re.compile(r"(?i)\b(?:dogs?|cats?|pupp(?:y|ies)|pups?|kittens?|kitty|pets?|vets?|leash|lead|barks?|"
+                          r"barked|barking|meow\w*|purr\w*|wag\w*|paws?|fur|kennel|cattery|treats|walkies)\b")
 
 
 # "The books I enjoy reading H.P. Lovecraft and Edgar Allen Poe": one reads authors (only capitalised words between).
