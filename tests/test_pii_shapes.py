@@ -392,6 +392,8 @@ LEAKS = [
     ("a lower-case name after 'chatted w/'", "chatted w/ rasmina today about the move", ["rasmina"]),
     ("a phone without a cue in a person's record", "Next of kin - Sigrun Dahl, sister, 41268093", ["41268093"]),
     ("a phone in brackets after a name", "spoke to the neighbour Ane Berg (9381 2270) who has a key", ["9381 2270"]),
+    ("someone the writer knows, with a calling, is no public figure", "my friend Olga, a Russian pianist, is "
+     "staying with me", ["Olga"]),
     ("a person walked home is no pet", "I walked Ines home after group, she was shaking", ["Ines"]),
     ("a child adopted is no pet", "we adopted Mia when she was two", ["Mia"]),
     ("a son who is a good boy is no pet", "Teo is a good boy, my son, he's nine", ["Teo"]),

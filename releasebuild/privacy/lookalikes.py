@@ -59,6 +59,8 @@ ASSISTANT = re.compile(r"(?i)(?:siri|alexa|cortana|bixby|google)$")
 COMMAND_AFTER = re.compile(r"(?i)[,.]?[ \t]+(?:please[ \t,]+)?(?:text|call|message|ring|facetime|phone|whatsapp|tell|"
                            r"send|set|play|remind|turn|open|what|how|who|when|where)\b")
 ID_NAME = re.compile(rf"(?i:{NATIONAL_ID_NAMES})")
+# What follows an ID's name standing for itself: a label's colon, or the number ("CURP: NAAD…", "Aadhaar 9624 …")
+ID_VALUE_AFTER = re.compile(r"(?i)[ \t]*(?:no\.?|nr\.?|number|#)?[ \t]*(?:[:=]|[A-Z]{0,3}\d)")
 # A word alone that says whose family member or which people, not who: "Mum says Nan won't come", "my parents are
 # Nigerian and Irish", "[Translated from German]" (in a full name it is a name: "Li Nan", "German Ramírez")
 KIN_AND_PEOPLES = frozenset("""
@@ -109,8 +111,8 @@ def thing_not_person(text: str, entity: str, start: int, end: int) -> bool:
     if entity in ("PERSON", "LOCATION"):
         if _field_label(text, start, end) or (ASSISTANT.match(found) and COMMAND_AFTER.match(text, end)):
             return True
-        if ID_NAME.fullmatch(found):
-            return True  # "CURP: NAAD510811...", "Aadhaar 9624 3182 8558": the name of a national number
+        if ID_NAME.fullmatch(found) and ID_VALUE_AFTER.match(text, end):
+            return True  # "CURP: NAAD510811...", "Aadhaar 9624 3182 8558": the name of a national number ("Dr Nie")
         lower = found.lower().rstrip(".")
         if re.sub(r"['’]s?$", "", lower) in KIN_AND_PEOPLES:
             return True
