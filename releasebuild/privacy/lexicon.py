@@ -34,7 +34,7 @@ smh ngl fwiw btw brb ttyl thx ty np pls plz ok okay okey alright bestie babe hun
 gonna wanna gotta kinda sorta dunno lemme gimme im iam ima imma ive ill id dont cant wont didnt doesnt isnt wasnt
 arent couldnt shouldnt wouldnt thats whats theres heres hes shes theyre youre were goodluck goodnight goodmorning
 cheers xoxo tmrw tmr tmw tmrrw 2moro 2day 2nite tonite yday bday nvm rn atm irl asap idc ikr jk nbd omw tho thru cuz
-coz bc b4 gr8 luv msg ma addy
+coz bc b4 gr8 msg
 """.split())
 
 
