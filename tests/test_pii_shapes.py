@@ -377,6 +377,7 @@ LEAKS = [
     ("a name closing a sentence after a comma", "Counsellor: thanks for being honest with me, Guido. can we talk?",
      ["Guido"]),
     ("a surname that is a chat word too, after a title", "Dr Ma said I should rest", ["Ma"]),
+    ("a house's name as a whole address (guard)", "Address: Rose Cottage\nPhone: none", ["Rose Cottage"]),
     ("a kin word in a full name is the name (guard)", "my mum Li Nan is visiting this week", ["Li Nan"]),
     ("a shouted name of words in a field (guard)", "NEXT OF KIN: ROSE WOOD", ["ROSE WOOD"]),
     ("a register's surname in capitals before a given name no list has", "Bed 6 - SANOGO Tiemoko, DOB 1/9/64",

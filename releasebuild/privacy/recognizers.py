@@ -955,7 +955,8 @@ def place_in_general(text: str, start: int, end: int) -> bool:
             or NEWS_BEFORE.search(text, max(0, start - 30), start) is not None
             or (text[start:end].lower() in lexicon.words("countries.txt") and (
                 NATIONALITY_BEFORE.search(text, max(0, start - 30), start) is not None
-                or not text[:start].strip() and not text[end:].strip(" .!?\n")))
+                or (not text[:start].strip() and not text[end:].strip(" .!?\n")  # a whole answer, unless a name
+                    and text[start:end].lower() not in lexicon.tsv("first_names.tsv")[0])))  # ("Jordan", "Chad")
             or (LAW_IN_PLACE_BEFORE.search(text, max(0, start - 40), start) is not None
                 and LAW_IN_PLACE_AFTER.match(text, end) is not None))
 

@@ -367,7 +367,10 @@ class AddressBlockRecognizer(_Recognizer):
     def _no_address(value: str) -> bool:
         """An address field that says there is none ("no fixed abode", "NFA", "n/a (sofa surfing)", "REGISTERED,
         DETAILS ON FILE"): no number, no street word, and only everyday words or those that say so."""
-        words = [w.lower() for w in re.findall(r"[^\W\d_]+", value)]
+        found = re.findall(r"[^\W\d_]+", value)
+        words = [w.lower() for w in found]
+        if found and all(w.istitle() for w in found) and not any(w in NO_ADDRESS_WORDS for w in words):
+            return False  # "Address: Rose Cottage": a house's name, in title case
         return not DIGIT.search(value) and bool(words) and all(
             w in NO_ADDRESS_WORDS or ((lexicon.common(w) or _stop_word(w)) and not re.fullmatch(ENGLISH_STREET, w))
             for w in words)
