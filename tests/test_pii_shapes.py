@@ -378,6 +378,7 @@ LEAKS = [
      ["Guido"]),
     ("a surname that is a chat word too, after a title", "Dr Ma said I should rest", ["Ma"]),
     ("a house's name as a whole address (guard)", "Address: Rose Cottage\nPhone: none", ["Rose Cottage"]),
+    ("a first name that is also a grandmother's (guard)", "Hi Nana, thanks for listening today", ["Nana"]),
     ("a kin word in a full name is the name (guard)", "my mum Li Nan is visiting this week", ["Li Nan"]),
     ("a shouted name of words in a field (guard)", "NEXT OF KIN: ROSE WOOD", ["ROSE WOOD"]),
     ("a register's surname in capitals before a given name no list has", "Bed 6 - SANOGO Tiemoko, DOB 1/9/64",

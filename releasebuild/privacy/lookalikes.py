@@ -62,10 +62,11 @@ ID_NAME = re.compile(rf"(?i:{NATIONAL_ID_NAMES})")
 # What follows an ID's name standing for itself: a label's colon, or the number ("CURP: NAAD…", "Aadhaar 9624 …")
 ID_VALUE_AFTER = re.compile(r"(?i)[ \t]*(?:no\.?|nr\.?|number|#)?[ \t]*(?:[:=]|[A-Z]{0,3}\d)")
 # A word alone that says whose family member or which people, not who: "Mum says Nan won't come", "my parents are
-# Nigerian and Irish", "[Translated from German]" (in a full name it is a name: "Li Nan", "German Ramírez")
+# Nigerian and Irish", "[Translated from German]" (in a full name it is a name: "Li Nan", "German Ramírez"; "Nana"
+# and "Yaya", names in Ghana, Japan and Senegal as often as grandmothers, are left out)
 KIN_AND_PEOPLES = frozenset("""
-nan nana nanna nannie gran granny grannie gramps grandad granddad grampa grandpapa nonna nonno oma opa abuela abuelo
-abuelita abuelito babcia dziadek bubbe zayde yaya papou mamaw papaw meemaw
+nan nanna nannie gran granny grannie gramps grandad granddad grampa grandpapa nonna nonno oma opa abuela abuelo
+abuelita abuelito babcia dziadek bubbe zayde papou mamaw papaw meemaw
 irish german nigerian english french spanish italian polish russian chinese japanese korean indian pakistani mexican
 brazilian american canadian australian british scottish welsh dutch swedish norwegian danish finnish greek turkish
 arab arabic persian iranian iraqi syrian lebanese egyptian moroccan kenyan ghanaian ethiopian somali filipino
