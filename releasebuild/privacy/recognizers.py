@@ -881,8 +881,9 @@ def pet_names(text: str) -> frozenset[str]:
     return frozenset(names)
 
 
-ANIMAL_WORDS = re.compile(r"(?i)\b(?:dogs?|cats?|pupp(?:y|ies)|pups?|kittens?|kitty|pets?|vets?|leash|lead|barks?|"
-                          r"barked|barking|meow\w*|purr\w*|wag\w*|paws?|fur|kennel|cattery|treats|walkies)\b")
+# (not "lead", "treats", "wages": words of people's lives too)
+ANIMAL_WORDS = re.compile(r"(?i)\b(?:dogs?|cats?|pupp(?:y|ies)|pups?|kittens?|kitty|pets?|vets?|leash|barks?|"
+                          r"barked|barking|meow\w*|purr\w*|wag(?:s|ged|ging)?|paws?|fur|kennel|cattery|walkies)\b")
 
 
 # "The books I enjoy reading H.P. Lovecraft and Edgar Allen Poe": one reads authors (only capitalised words between).
