@@ -8,10 +8,11 @@ Three sets, all under evaluation/pii/ (see its README files; none was written by
    (report was the frozen half until it had been looked at too often), and report2.jsonl, frozen: never tuned on;
    scored by evaluation/pii/score.py: token precision/recall on direct and quasi identifiers, per type, span recall,
    the share of PII-bearing texts that still leak a direct identifier, the false-alarm rate on clean texts;
-2. real turns of ESConv (FailedESConv.json too, in dev3) and CounselChat in tuning, dev, dev2, dev3, dev4 and
-   report halves (text read from ../shared/data, never copied; labels are offsets; the dev labels are in files of
-   their own; a tuning half leaves out conversations the report half holds), for the share of redactions that are
-   PII, recall on real text, and each non-PII redaction's type;
+2. real turns of ESConv (FailedESConv.json too, in dev3) and CounselChat in tuning halves (tuning, dev ... dev5),
+   the report half and report2, a second report half labelled later and never looked at but for its totals (text
+   read from ../shared/data, never copied; labels are offsets; the later labels are in files of their own; a tuning
+   half leaves out conversations the report half holds), for the share of redactions that are PII, recall on real
+   text, and each non-PII redaction's type;
 3. the clinical vocabulary that must survive redaction, each term in a few plain sentences: the first list (which
    the detector keeps by design) and a held-out list written later, never read by the detector.
 Speed (turns/s cold and cached, beside stock Presidio) is bench/privacy_speed.py's: it needs fresh interpreters.
@@ -45,7 +46,7 @@ NOT_PII = {"PUBLIC_URL"}
 POLICY_TYPES = {"AGE", "YEAR"}
 TOKEN = re.compile(r"\w+")
 SYNTHETIC_HALVES = ("tuning", "dev", "dev2", "dev3", "dev4", "dev5", "report", "report2")
-REAL_HALVES = ("tuning", "dev", "dev2", "dev3", "dev4", "report")
+REAL_HALVES = ("tuning", "dev", "dev2", "dev3", "dev4", "dev5", "report", "report2")
 SENTENCES = ("I started {} last week and I feel a bit better.", "my doctor said {} might help",
              "{} is what they gave me at the clinic", "has anyone here tried {}?", "Honestly {} changed my life.")
 
@@ -118,10 +119,10 @@ def _report_conversations(counsel_chat: list[dict[str, str]]) -> set[tuple[str, 
 
 
 def _labels(dataset: str, half: str) -> Iterator[dict[str, Any]]:
-    """The label rows of a dataset's half ("dev" to "dev4" are more tuning halves, labelled later in files of their
-    own)."""
+    """The label rows of a dataset's half ("dev" to "dev5" are more tuning halves and "report2" a second frozen
+    report half, labelled later in files of their own)."""
     for file in (f"{dataset}.labels.jsonl",
-                 *(f"{dataset}_{half}.labels.jsonl" for half in ("dev", "dev2", "dev3", "dev4"))):
+                 *(f"{dataset}_{half}.labels.jsonl" for half in ("dev", "dev2", "dev3", "dev4", "dev5", "report2"))):
         if (EVAL / "real" / file).exists():
             yield from (row for row in _jsonl(EVAL / "real" / file) if row["half"] == half)
 
@@ -226,8 +227,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-stock", action="store_true", help="skip Presidio out of the box (slower)")
     parser.add_argument("--half", choices=[*SYNTHETIC_HALVES, "all"], default="all",
-                        help="dev, dev2, dev3, dev4: more tuning halves, written later by other helpers; report2: "
-                             "the frozen report half (evaluation/pii/README.md)")
+                        help="dev ... dev5: more tuning halves, written later by other helpers; report2: the frozen "
+                             "report half of each set (evaluation/pii/README.md, evaluation/pii/real/README.md)")
     args = parser.parse_args()
     systems = {"ours": ours()}
     if not args.no_stock:
@@ -240,7 +241,7 @@ def main() -> int:
     print("real conversations (ESConv turns, CounselChat questions and answers; labelled offsets)")
     print(f"{'half':8} {'system':6} {'texts':>6} {'redactions':>10} {'are PII':>8} {'PII recall':>10} "
           f"{'w/o ages, years':>15}  not PII, by type")
-    for half in [half for half in halves if half in REAL_HALVES]:  # report2 is synthetic only
+    for half in [half for half in halves if half in REAL_HALVES]:
         for name, predict in systems.items():
             r = real(predict, half)
             print(f"{half:8} {name:6} {r['texts']:6d} {r['redactions']:10d} {_pct(r['pii_share']):>8} "
