@@ -408,9 +408,18 @@ LEAKS = [
      ["Johnnie"]),
     ("a house number with a floor between a street and its postcode",
      "we're above the shop, Zonneveldhof 93-II, 4811 AB Breda", ["Zonneveldhof 93-II, 4811 AB Breda"]),
+    ("a list of people whose one name the name model found", "Lorena, Nicolas and Camila came over last night",
+     ["Camila"]),
+    ("a name that is a word, listed beside names", "Had dinner with Else, Ditte, and Olfert and it was nice",
+     ["Else"]),
+    ("a list joined by 'and even'", "Tor and Ragnhild and even Ole showed up for me this week", ["Ole"]),
+    ("a name that is a stop word, listed beside a name", "it was just Sarah and Will at the house", ["Will"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
+    ("Robin J. Landwehr, DBH, LPC, NCC", "DBH, LPC, NCC"),
+    ("Thanks, Sarah, for listening", "Thanks"),
+    ("Anyway, Sarah said no to the trip", "Anyway"),
     ("Good Luck with everything!", "Good Luck"),
     ("we counted one, two, three, four, five, six, seven, eight breaths", "one, two, three"),
     ("T 2 diabetes since forever, M 3 times a week at the gym", "T 2"),

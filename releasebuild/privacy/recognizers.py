@@ -221,7 +221,7 @@ def _shape(word: str) -> str:
     return "title" if word[0].isupper() else "lower"
 
 
-def _sentence_start(text: str, start: int) -> bool:
+def sentence_start(text: str, start: int) -> bool:
     """Whether a word opens a sentence or a line ("Candelaria\nFecha de nacimiento": a form's next field)."""
     before = text[:start]
     stripped = before.rstrip()
@@ -318,7 +318,7 @@ class ChatNameRecognizer(EntityRecognizer):
                                      if POSSESSIVE.search(match.group()) else 0)
                 results.append(_result(self, "PERSON", match.start(), surname_end(text, end), score))
         # only what a cue says, where the text is not in English
-        results = [r for r in results if r.score >= STRONG or _english_at(text, r.start)]
+        results = [r for r in results if r.score >= STRONG or english_at(text, r.start)]
         results += self._hyphenated(text, scores)
         results += self._initial_surname(text)
         results += self._lower_case_people(text)
@@ -352,7 +352,7 @@ class ChatNameRecognizer(EntityRecognizer):
                     # göran", where "göran" is one letter from "goran")
                     if _shape(item.group()) != "lower" or (
                             not any(lexicon.vocabulary(w) or w in STOP_WORDS for w in words)  # not "my neighbour"
-                            and _english_at(text, item.start())):
+                            and english_at(text, item.start())):
                         results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
 
@@ -370,7 +370,7 @@ class ChatNameRecognizer(EntityRecognizer):
             no_name = (lower in STOP_WORDS or lower in DEITIES or lower in BORROWED or lower in lexicon.CHAT_WORDS
                        or lower in NOT_NAMES
                        or lower in lexicon.INTERJECTIONS or lower in HOLIDAYS or lexicon.clinical(lower))
-            if (listed or unknown) and not greeting and not no_name and len(lower) >= 3 and _english_at(
+            if (listed or unknown) and not greeting and not no_name and len(lower) >= 3 and english_at(
                     text, match.start(group)):
                 found.append(_result(self, "PERSON", match.start(group), match.end(group), 0.7))
         return found
@@ -388,7 +388,7 @@ class ChatNameRecognizer(EntityRecognizer):
             unknown = [w for w in items if not lexicon.everyday(w.group())]
             if len(items) >= 2 and len(unknown) >= 2 and all(
                     (w in unknown or lexicon.first_name(w.group())) and w.group() not in STOP_WORDS
-                    and not lexicon.clinical(w.group()) for w in items) and _english_at(text, listing.start()):
+                    and not lexicon.clinical(w.group()) for w in items) and english_at(text, listing.start()):
                 found += [_result(self, "PERSON", w.start(), w.end(), 0.6) for w in items]
         return found
 
@@ -457,7 +457,7 @@ class ChatNameRecognizer(EntityRecognizer):
             return STRONG  # "Dr. Christian Paulsen", "Christian Robinson": the name, not the faith
         if (lower in STOP_WORDS and word.istitle() and lower in self.names and lower not in PRONOUNS
                 and RELATION_OR_RANK.search(before)
-                and not _sentence_start(text, match.start())):
+                and not sentence_start(text, match.start())):
             return 0.7  # "my flatmate Per", "my friend Will": a name that is a function word too
         if (lower in STOP_WORDS or lower in NOT_NAMES or lower in HOLIDAYS or lexicon.clinical(lower)
                 or lower in lexicon.CHAT_WORDS):
@@ -505,7 +505,7 @@ class ChatNameRecognizer(EntityRecognizer):
         if lower in self.common or (lower not in self.names and lexicon.vocabulary(lower)):
             if cue and shape == "title":
                 return 0.7
-            if (shape == "title" and not lexicon.name_word(lower) and not _sentence_start(text, match.start())
+            if (shape == "title" and not lexicon.name_word(lower) and not sentence_start(text, match.start())
                     and lower not in NEVER_NAMED and lower not in MONTH_ABBREVIATIONS and OBJECT_CUE.search(before)):
                 return 0.6  # "I just want Clare to leave": frequent as a name, not as a word
             if shape == "lower" and lower in self.names and lower not in WORD_NAMES and POSSESSIVE_HOME.match(
@@ -514,14 +514,14 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.5 if chat_cue and (name_only or (lower in self.names and lower not in WORD_NAMES)) else 0.0
         if cue:
             return 0.85
-        if shape == "title" and not _sentence_start(text, match.start()):
+        if shape == "title" and not sentence_start(text, match.start()):
             return 0.7
         if shape == "lower" and lexicon.name_word(lower):
             return 0.5 if chat_cue and lower not in WORD_NAMES else 0.0  # "not a penny left", "dont tell amy"
         if (shape == "title" and lexicon.name_word(lower) and (lower in WORD_NAMES or lexicon.common(lower))
-                and _sentence_start(text, match.start())):
+                and sentence_start(text, match.start())):
             return 0.0  # "Mark my words", "Rose early": a word the sentence capitalised ("Rose said" has a cue)
-        if lower not in self.names and not _english_at(text, match.start()):
+        if lower not in self.names and not english_at(text, match.start()):
             return 0.0  # "Pero", "vida": a sentence in Spanish is not a list of names
         return 0.6 if lower in self.names or shape != "lower" else 0.5
 
@@ -536,7 +536,7 @@ class ChatNameRecognizer(EntityRecognizer):
         possessive = titled and POSSESSIVE_OF.match(text, match.end() - _possessive_length(match.group()))
         # a slip of a word is still someone's when it owns something ("Maks's place") or does something at the start
         # of a sentence ("Vidar and I share"); a word is not ("Today's")
-        subject = (titled and _sentence_start(text, match.start()) and not ENGLISH_ENDING.search(lower)
+        subject = (titled and sentence_start(text, match.start()) and not ENGLISH_ENDING.search(lower)
                    and SUBJECT_VERB_AFTER.match(text, match.end()))
         word = lexicon.vocabulary(lower)
         strong = STRONG_NAME_CUE.search(before) if titled or not word else None
@@ -545,7 +545,7 @@ class ChatNameRecognizer(EntityRecognizer):
         if word:
             # a word capitalised inside a sentence is a name after "my flatmate", "PC", or before "(9)", ", my
             # neighbour" ("my flatmate Per", "PC Barber", "Bertrand (9)", "Fang, my neighbour")
-            if titled and not _sentence_start(text, match.start()) and lower not in NEVER_NAMED and (
+            if titled and not sentence_start(text, match.start()) and lower not in NEVER_NAMED and (
                     RELATION_OR_RANK.search(before) or RELATION_AFTER.match(text, match.end())):
                 return 0.7
             # a surname that is a word too is someone's when it owns something or does what only people do ("Jones
@@ -585,9 +585,9 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.0
         if titled and lexicon.surname(lower):
             return 0.6
-        if titled and not _sentence_start(text, match.start()):
+        if titled and not sentence_start(text, match.start()):
             return 0.5  # a capitalised word no English list has, inside a sentence
-        if subject and _english_at(text, match.start()):
+        if subject and english_at(text, match.start()):
             return 0.5  # "Gunilla thinks the app is silly", "Barkha wants the notes"
         return 0.0
 
@@ -595,7 +595,7 @@ class ChatNameRecognizer(EntityRecognizer):
         """A sentence opening with a slip of a word and going on in lower case ("Helo, how are you?", "Ober half
         the population", "Sueing won't solve it"), not with a census first name nor a word alone on its line."""
         lower = match.group().lower()
-        return (lower not in self.names and _sentence_start(text, match.start())
+        return (lower not in self.names and sentence_start(text, match.start())
                 and SLIP_GOES_ON.match(text, match.end()) is not None and lexicon.slip_of_plain_word(lower))
 
 
@@ -1006,7 +1006,7 @@ SENTENCE_BREAK = re.compile(r"[.!?¿¡\n]")
 SENTENCE_LETTERS = 40  # a shorter sentence's language is not told apart from its neighbours'
 
 
-def _english_at(text: str, position: int) -> bool:
+def english_at(text: str, position: int) -> bool:
     """Whether the text around a position reads as English: a reply may switch language after its first lines
     (the classifier reads a text's head only). Windows sit on a fixed grid, so the cache serves a text's findings."""
     if not _english(text):
@@ -1082,7 +1082,7 @@ class ChatPlaceRecognizer(EntityRecognizer):
                 ) -> list[RecognizerResult]:
         results = [_result(self, "LOCATION", start, end, score) for start, end, score in self._patterns(text)]
         towns = [_result(self, "LOCATION", start, end, score) for start, end, score in self._towns(text)]
-        towns = [r for r in towns if r.score >= STRONG or _english_at(text, r.start)]
+        towns = [r for r in towns if r.score >= STRONG or english_at(text, r.start)]
         return results + towns
 
     def _patterns(self, text: str) -> Iterator[tuple[int, int, float]]:
@@ -1167,7 +1167,7 @@ class ChatPlaceRecognizer(EntityRecognizer):
         if name in lexicon.words("countries.txt") or lexicon.month_in_passing(name, text[:span[0].start()]):
             return 0.0  # "my partner lives in Canada" names no one; an address block's country line is found apart
         if name in self.common or name in STOP_WORDS or name in NOT_NAMES:
-            return 0.7 if cue and titled and not _sentence_start(text, span[0].start()) else 0.0
+            return 0.7 if cue and titled and not sentence_start(text, span[0].start()) else 0.0
         if len(span) == 1 and _shape(span[0].group()) == "upper" and len(name) <= 4 and _lower_case_around(
                 text, span[0]):
             return 0.0  # "aware of ADA guidelines": an acronym, not the town of Ada
@@ -1230,7 +1230,7 @@ class SpacyNerRecognizer(EntityRecognizer):
             return results
         text = nlp_artifacts.tokens.text  # what the model read (speaking_case): same offsets, quiet capitals
         for ent in nlp_artifacts.entities:
-            if not _english_at(text, ent.start_char):
+            if not english_at(text, ent.start_char):
                 continue  # the English model reads other languages' capitals as names
             entity = self.LABELS.get(ent.label_)
             if entity is None or entity not in entities:
@@ -1262,7 +1262,7 @@ class SpacyNerRecognizer(EntityRecognizer):
                 continue  # "a group called "Harry House"": an organisation named after someone
             if entity == "LOCATION" and self._words_not_place(text, start, end, words):
                 continue  # "closed due to Winter Break": words, not a listed place
-            if (len(words) == 1 and _sentence_start(text, start) and (lexicon.name_word(words[0])
+            if (len(words) == 1 and sentence_start(text, start) and (lexicon.name_word(words[0])
                                                                         or words[0] in self.word_names)
                     and not NAME_AFTER.match(text[end:end + NAME_AFTER_WINDOW])):
                 continue  # "Mark my words", "Rose early": a word that is also a name, capitalised by the sentence

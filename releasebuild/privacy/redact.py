@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from releasebuild.privacy.detector import Finding
+from releasebuild.privacy.findings import Finding
 from releasebuild.privacy.pseudonyms import PLACEHOLDER, Pseudonyms
 
 

@@ -33,12 +33,12 @@ from releasebuild.privacy.detector import (
     MAX_TEXT_CHARS,
     AllowRule,
     Detector,
-    Finding,
     Mode,
     ModelMismatch,
     ModelMissing,
     decide,
 )
+from releasebuild.privacy.findings import Finding
 from releasebuild.privacy.lexicon import name_word, not_a_name
 from releasebuild.privacy.pseudonyms import NAME_TYPES, Pseudonyms, Redaction, keyed_id
 from releasebuild.privacy.redact import placeholder_spans, redact
