@@ -76,8 +76,9 @@ HELPLINES: tuple[tuple[str, str], ...] = (
     # written in the US layout (ten digits run together may be a mobile elsewhere: "8881234567" in India)
     (r"(?<![\d-])\(?(?:\+?1[-. ]?)?\(?8(?:00|33|44|55|66|77|88)\)?[-. ]\d{3}[-. ]\d{4}(?!\d)",
      "US toll-free number (an organisation's line)"),
-    # a number a hotline's name goes before: "the Texas Crisis Hotline 800-989-6884"
-    (r"(?i:\b(?:hotline|helpline|crisis line|lifeline|l[ií]nea de (?:crisis|ayuda))\b)[^\n\d]{0,30}"
+    # a number a hotline's name goes before: "the Texas Crisis Hotline 800-989-6884", "the local crisis center is"
+    (r"(?i:\b(?:hotline|helpline|crisis (?:line|cent(?:er|re)|service)|lifeline|l[ií]nea de (?:crisis|ayuda))\b)"
+     r"[^\n\d]{0,30}"
      r"\(?\+?[\d][\d ().-]{6,}\d", "a number a hotline's name introduces"),
     (r"(?:https?://)?(?:www\.)?(?:988lifeline\.org|samaritans\.org|crisistextline\.org|nami\.org|"
      r"thetrevorproject\.org|mind\.org\.uk|findahelpline\.com|suicidepreventionlifeline\.org)\S*",

@@ -90,6 +90,11 @@ def unaccented(lower: str) -> str:
                    if not unicodedata.combining(ch))
 
 
+def place(lower: str) -> bool:
+    """A town, region or country of the places list ("reading", "bath", "new york")."""
+    return lower in tsv("places.tsv")[0]
+
+
 def common(lower: str) -> bool:
     """A frequent English word (wordfreq's top 25,000, less first names)."""
     return lower in words("common_words.txt")

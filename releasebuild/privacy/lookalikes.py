@@ -21,6 +21,7 @@ VERSION_BEFORE = re.compile(r"(?i)\b(?:version|firmware|build|release|model)\b[^
 NUMBER_ENTITIES = frozenset({"CREDIT_CARD", "ID_NUMBER", "PHONE_NUMBER", "IP_ADDRESS",
                              "US_DRIVER_LICENSE", "US_SSN"})
 # A date's separators agree ("27.01.1963", "2/8/00"); "7.5/10" is a score
+HOLIDAY_DATE = re.compile(r"(?i)(?:4th|fourth)\s+of\s+july")  # a holiday's name, no one's date
 MIXED_SEPARATORS = re.compile(r"^\d{1,2}\.\d{1,2}/\d{1,4}$|^\d{1,2}/\d{1,2}\.\d{1,4}$")
 WEEKDAY_ABBREVIATIONS = frozenset("mon tue tues wed thu thur thurs fri sat sun".split())
 DATE_AFTER = re.compile(rf"(?i)\.?,?\s+(?:\d|the\s+\d|(?:{'|'.join(month[:3] for month in MONTHS)})[a-z]*\b)")
@@ -106,7 +107,7 @@ def thing_not_person(text: str, entity: str, start: int, end: int) -> bool:
     found = text[start:end]
     if entity == "DATE_TIME":  # "Return flight: July 2" is someone's date; "firmware 2.4.10" none
         return (VERSION_BEFORE.search(text, max(0, start - 40), start) is not None
-                or MIXED_SEPARATORS.match(found) is not None)
+                or MIXED_SEPARATORS.match(found) is not None or HOLIDAY_DATE.fullmatch(found) is not None)
     if entity in NUMBER_ENTITIES:
         return THING_NUMBER_BEFORE.search(text, max(0, start - 40), start) is not None
     if entity in ("PERSON", "LOCATION"):

@@ -216,6 +216,7 @@ def common_words() -> frozenset[str]:
 
 
 def _shape(word: str) -> str:
+    word = POSSESSIVE.sub("", word) or word  # "MMORPG's" is in capitals
     if word.isupper() and len(word) > 1:
         return "upper"
     return "title" if word[0].isupper() else "lower"
@@ -917,7 +918,7 @@ def public_reference(text: str, start: int, end: int) -> bool:
     return bool(AUTHOR_BEFORE.search(before) or READING_BEFORE.search(before) or EPONYM_AFTER.match(text[end:end + 30])
                 or (READ_BEFORE.search(before) and TITLED_WORK_AFTER.match(text, end))
                 or CHECK_OUT_BEFORE.search(before[-20:]) or PUBLIC_TITLE_BEFORE.search(before[-16:])
-                or WORKS_BEFORE.search(before[-60:])
+                or WORKS_BEFORE.search(before[-60:]) or WORK_OR_CITATION_AFTER.match(text, end)
                 or (CALLING_AFTER.match(text[end:end + 60]) and not OWNER_BEFORE.search(before[-30:]))
                 or (QUOTED_EXAMPLE_BEFORE.search(before[-60:]) and text[end:end + 1] in "\"”"))
 
@@ -929,7 +930,16 @@ def public_reference(text: str, start: int, end: int) -> bool:
 PUBLIC_TITLE_BEFORE = re.compile(r"\b(?:Lord|Lady|Sir|Dame|King|Queen|Prince|Princess|Saint|St\.|Emperor|Pope|"
                                  r"President|Senator|Governor|Chancellor)[ \t]+$")
 WORKS_BEFORE = re.compile(r"(?i)\b(?:videos?|podcasts?|shows?|characters?|channels?|films?|movies?|songs?|music|"
-                          r"albums?|bands?|youtubers?|authors?|books?)\b[^.?!\n]{0,30}?\b(?:such as|like)\s+$")
+                          r"albums?|bands?|youtubers?|authors?|books?|artists?|musicians?|rappers?|singers?|"
+                          r"actors?|actress(?:es)?|comedians?|celebrit(?:y|ies)|athletes?)\b[^.?!\n]{0,30}?\b"
+                          r"(?:such as|like)\s+$")
+# A work's title, by where it is watched ("I loved Sweet Magnolia's on Netflix", "Grace and Frankie on Netflix"), or
+# an author, by a citation ("listed by Robinson (2012)", "Beck et al.", "Randy Pausch (author of The Last Lecture)")
+STREAMING = (r"Netflix|Hulu|HBO(?: Max)?|Max|Prime(?: Video)?|Amazon Prime|Disney\+?|YouTube|Youtube|Spotify|"
+             r"Apple TV\+?|Peacock|Paramount\+?|Crunchyroll|Audible|Kindle")
+WORK_OR_CITATION_AFTER = re.compile(
+    rf"(?:['’]s)?(?:(?:\s+(?:and|&)\s+[A-Z][\w'’-]+)?\s+on\s+(?:{STREAMING})\b"
+    r"|\s*\((?:19|20)\d{2}[a-z]?[),;]|\s+et al\b|(?:\s+[A-Z][\w'’-]+)?\s*[(,]\s*(?:the\s+)?(?:author|writer) of\b)")
 # "check out Teepa Snow (teepasnow.com)": someone whose work one is pointed to
 CHECK_OUT_BEFORE = re.compile(r"(?i)\bcheck(?:ing)?\s+out\s+$")
 # "give it a name, like "Judy" or "Bill"": a name as an example, in quotes
@@ -948,9 +958,9 @@ LAW_IN_PLACE_AFTER = re.compile(r"(?i),\s+(?:anyone|any one|anybody|if (?:you|a|
 
 
 def place_in_general(text: str, start: int, end: int) -> bool:
-    """A place named for a public body or a rule that holds there, one travelled to ("I've been to Las Vegas about
-    fifteen times") or in the news ("the fires in California"), or a country as a nationality or a whole answer
-    ("Nationality: Poland", "Indonesia"), not as where someone is."""
+    """A place named for a public body or a rule that holds there, one travelled or wished to ("I've been to Las
+    Vegas about fifteen times", "always wanted to go to Lisbon") or in the news ("the fires in California"), or a
+    country as a nationality or a whole answer ("Nationality: Poland", "Indonesia"), not as where someone is."""
     return (PUBLIC_BODY_AFTER.match(text, end) is not None
             or TRAVEL_BEFORE.search(text, max(0, start - 30), start) is not None
             or NEWS_BEFORE.search(text, max(0, start - 30), start) is not None
@@ -969,7 +979,10 @@ NATIONALITY_BEFORE = re.compile(r"(?im)^[ \t>*-]*(?:nationality|citizenship|citi
                                 r"country of (?:birth|origin|citizenship|issue)|issuing (?:country|state))"
                                 r"[ \t]*(?:[:=-]|\.+)?[ \t]*$")
 TRAVEL_BEFORE = re.compile(r"(?i)\b(?:been to|visit(?:ed|ing)?|trips? to|vacation(?:ed|ing)? (?:in|to)|"
-                           r"holidays? (?:in|to)|travel(?:l?ed|l?ing)? to|fl(?:ew|y|ying) to|tour(?:ed|ing)?)\s+$")
+                           r"holidays? (?:in|to)|travel(?:l?ed|l?ing)? to|fl(?:ew|y|ying) to|tour(?:ed|ing)?|"
+                           # a trip wished for: "I've always wanted to go to Las Vegas"
+                           r"(?:(?:(?:always )?want(?:ed)?|(?:would|'d|’d) (?:love|like)|hop(?:e|ed|ing)|"
+                           r"plan(?:ned|ning)?) to|wanna) (?:go|travel|fly|get) to)\s+$")
 
 
 TITLE_WORD_AFTER = re.compile(r"(?:['’]s)? ([A-Z][a-z]{2,})\b(?![:'’])")
@@ -1046,6 +1059,7 @@ def _english(text: str) -> bool:
     return not lexicon.foreign(text)
 
 
+CREDENTIAL_CODES = frozenset({"MD", "DO", "PA"})  # state codes that are degrees after a name too
 TOWN_AFTER_COMMA = re.compile(r",\s*([A-Za-z][a-z]+(?:\s[A-Za-z][a-z]+)?)\b(?!')")
 
 
@@ -1088,6 +1102,8 @@ class ChatPlaceRecognizer(EntityRecognizer):
     def _patterns(self, text: str) -> Iterator[tuple[int, int, float]]:
         for pattern, score in self.PATTERNS:
             for match in pattern.finditer(text):
+                if pattern is self.PATTERNS[2][0] and self._credential(match.group()):
+                    continue
                 group = match.group(1) if pattern.groups else None
                 if group is not None and not group.isdigit() and (any(
                         w in STOP_WORDS or (w in common_words() and group.islower() and pattern.pattern[2] == "(")
@@ -1097,6 +1113,14 @@ class ChatPlaceRecognizer(EntityRecognizer):
                 yield span[0], self._town_after(text, span[1]) if pattern is self.PATTERNS[0][0] else span[1], score
         for match in self.FACILITY_NAME.finditer(text):
             yield from self._facility(text, match)
+
+    def _credential(self, found: str) -> bool:
+        """"Christiane Northrup, MD": a given name and a surname before a code that is a degree too (MD, DO, PA) are
+        a doctor, not a town in Maryland; "Glen Burnie, MD" is listed as a place."""
+        town, _, code = found.partition(",")
+        words = town.lower().split()
+        return (code.split()[0] in CREDENTIAL_CODES and len(words) >= 2 and town.lower() not in self.places
+                and lexicon.first_name(words[0]) and lexicon.surname(words[-1]))
 
     @staticmethod
     def _town_after(text: str, end: int) -> int:
@@ -1175,6 +1199,8 @@ class ChatPlaceRecognizer(EntityRecognizer):
             return 0.85
         if not titled and all(lexicon.common(w.group().lower()) for w in span):
             return 0.0  # "family in this new city": everyday words in lower case, with no cue for a place
+        if not titled and len(span) == 1 and lexicon.slip_of_plain_word(name):
+            return 0.0  # "it has brough t people together": a slip of a word, in lower case, with no cue
         return 0.7 if titled else 0.5
 
 

@@ -180,8 +180,8 @@ LEADING_ADVERB = re.compile(r"([A-Z][a-z]+ly)\s+(?=[A-Z])")
 POSTCODE_LINE = re.compile(r"(?m)^[ \t]*(?:\d{4,6}|\d{3}\s\d{2}|\d{2}-\d{3})[ \t]+[^\W\d_][\w'’-]*"
                            r"(?:[ /-][^\W\d_][\w'’-]*){0,2}[ \t]*$")
 # A line holding a postcode and a town, in many national layouts.
-POSTCODE_TOWN = re.compile(
-    rf"(?:\b(?:[A-Z]{{1,2}}-)?\d{{4,5}}|\b\d{{4}}\s?[A-Z]{{2}}|\b\d{{2}}-\d{{3}}|\b\d{{5}}-\d{{3}}|\b\d{{3}}\s\d{{2}}|"
+POSTCODE_TOWN = re.compile(  # not a phone number's last groups ("1-800-273-8255 If")
+    rf"(?<!\d-)(?<!\d\.)(?:\b(?:[A-Z]{{1,2}}-)?\d{{4,5}}|\b\d{{4}}\s?[A-Z]{{2}}|\b\d{{2}}-\d{{3}}|\b\d{{5}}-\d{{3}}|\b\d{{3}}\s\d{{2}}|"
     rf"\b\d{{3}}-\d{{4}})\s+{TOWN_INITIAL}[\w'’-]+(?:[ -]{TOWN_INITIAL}[\w'’-]+)*(?:/[A-Z]{{2}}\b)?")
 TOWN_POSTCODE = re.compile(
     rf"\b{CAP}[\w'’-]+(?:[ -]{CAP}[\w'’-]+){{0,2}},?\s+(?:{CAP}{{2,3}}\s+)?(?:\d{{5}}(?:-\d{{3,4}})?|\d{{6}}|\d{{4}}|"
@@ -210,6 +210,9 @@ BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house
                       r"[ \t]*:?[ \t]*)(\d{1,5}(?:[/-][A-Za-z\d]{1,4})?[A-Za-z]?)\b"
                       r"|(?i:\b(?:house|building)\s+)(\d{1,5}(?:[/-]\d{1,4})?[A-Za-z]?)\b"
                       r"(?!\s*(?:people|times|years|days|hours|minutes|miles|km|%|percent))")
+MONTH_WORD = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|"
+                        r"july|august|september|october|november|december")
+AT_HASH = re.compile(r"(?i)at\s+#")
 PHONE_GOES_ON = re.compile(r"[ .-]\d{2,4}[ .-]\d{2,4}")
 CUED_STREET = re.compile(
     r"(?i:\b(?:my (?:new |old |home |current |postal )?address(?: is|:)|address:|i live at|i live on|i'?m living at|"
@@ -354,6 +357,8 @@ class AddressBlockRecognizer(_Recognizer):
         strong += [(m.start(), m.end(), 0.75) for m in CODES.finditer(text)]
         for pattern, score in ((POSTCODE_CUE, 0.85), (BARE_POSTCODE, 0.5), (BUILDING, 0.6), (INTERSECTION, 0.75)):
             for match in pattern.finditer(text):
+                if pattern is BUILDING and AT_HASH.match(match.group()):
+                    continue  # "I'm at #544" of a thousand: a count (a door is "at number 5", "live at #5")
                 group = next((g for g in range(1, (pattern.groups or 0) + 1) if match.group(g)), 0)
                 strong.append((match.start(group), match.end(group), score))
         strong += list(self._corners(text))
@@ -475,10 +480,16 @@ class AddressBlockRecognizer(_Recognizer):
 
     @staticmethod
     def _code_town_ok(found: str) -> bool:
-        """"2019 Toyota" or "2021 Christmas" is no postcode and town: a 4-digit year needs the town on a line."""
+        """"2019 Toyota" or "2021 Christmas" is no postcode and town: a 4-digit year needs the town on a line; nor
+        is "1000 Acts of Art" or "Stand-up Comedy Nov 2019": words English has, none of them a place."""
         number = re.match(r"\D*(\d+)", found)
         word = re.search(r"[^\W\d_][\w-]*", found)  # "It's 2020": "It", no town
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", found)]
+        if found[:1].isdigit() and words and all(lexicon.common(w) and not lexicon.place(w) for w in words):
+            return False  # a number and words, none a place ("Building 6394" is a number after its words)
         if number and re.fullmatch(r"(?:19|20)\d{2}", number.group(1)) and word:
+            if words and (all(lexicon.common(w) for w in words) or MONTH_WORD.fullmatch(words[-1])):
+                return False
             return not lexicon.common(word.group().lower()) and not lexicon.clinical(word.group().lower())
         return word is None or not (lexicon.common(word.group().lower()) and word.group().islower())
 
