@@ -419,6 +419,9 @@ LEAKS = [
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
+    ("I found the flat on zillow.com last year", "zillow.com"),
+    ("I signed up at codecademy.com for a course", "codecademy.com"),
+    ("I used to check Khan Academy for maths I didn't get", "Khan Academy"),
     ("Call 1-800-273-8255 If you chose to meet with a therapist, keep going", "If"),
     ('I started "A Tribute to Mom: 1000 Acts of Art" and I\'m at #544 now', "1000 Acts"),
     ('I started "A Tribute to Mom: 1000 Acts of Art" and I\'m at #544 now', "544"),

@@ -178,12 +178,15 @@ def _drug_names() -> set[str]:
 
 
 # Care and everyday terms people write capitalised that neither list has (vaccine makers, apps, devices, eponyms,
-# brands).
+# brands, the web services chat names by their sites: "coursera.com" is no one's).
 EXTRA_CLINICAL = """moderna pfizer astrazeneca novavax biontech janssen fitbit headspace talkspace betterhelp woebot
 calm cpap mturk zumba pilates peloton oura duolingo tinder bumble hinge grindr doordash uber lyft al-anon alateen
 alzheimer alzheimers parkinson parkinsons huntington asperger aspergers tourette tourettes munchausen korsakoff wernicke
 capgras cotard fregoli hashimoto crohn cushing lewy creutzfeldt ehlers danlos prader rett raynaud raynauds sjogren
-sjogrens sjögren meniere menieres ménière behcet behçet marfan reye kaposi medisafe ikea dunkin""".split()
+sjogrens sjögren meniere menieres ménière behcet behçet marfan reye kaposi medisafe ikea dunkin
+coursera udemy edx khanacademy codecademy skillshare masterclass quizlet chegg grammarly canva zillow venmo cashapp
+expedia tripadvisor groupon glassdoor ziprecruiter fiverr upwork taskrabbit grubhub instacart postmates webmd healthline
+mayoclinic verywellmind psychcentral""".split()
 
 
 def _write(name: str, words: list[str], common: set[str]) -> None:

@@ -1460,10 +1460,12 @@ def _page(url: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _words_only(label: str) -> bool:
-    """Whether a site's name is a short acronym ("emdr", "nami") or English words run together ("psychologytoday",
-    "therapistaid"), with no name among them and no digit."""
+    """Whether a site's name is a short acronym ("emdr", "nami"), a brand's ("coursera") or English words run together
+    ("psychologytoday", "therapistaid"), with no name among them and no digit."""
     if not label.isalpha():
         return False
+    if lexicon.clinical(label):
+        return True  # a care term or a brand's name ("coursera", "webmd", "zoloft")
     if len(label) <= 5:
         return not (lexicon.first_name(label) or lexicon.surname(label)) or lexicon.common(label)
     if label in lexicon.words("vocabulary.txt"):
