@@ -415,10 +415,15 @@ LEAKS = [
     ("a list joined by 'and even'", "Tor and Ragnhild and even Ole showed up for me this week", ["Ole"]),
     ("a name that is a stop word, listed beside a name", "it was just Sarah and Will at the house", ["Will"]),
     ("a town in Maryland that reads as a name", "we moved to Glen Burnie, MD last spring", ["Glen Burnie"]),
+    ("a surname after a title that also names a Spanish ID", "I saw Dr Nie on Tuesday about my sleep", ["Nie"]),
+    ("a name the relation vouches for, though chat writes it for an address", "my sister Addy came round", ["Addy"]),
+    ("a Dutch postcode after its label, letters and all", "Postcode 8802 BL, the house by the canal", ["8802 BL"]),
     ("a town one moves to is no wish to travel", "I want to move to Lisbon with my kids", ["Lisbon"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
+    ("are you familiar with Mr. Rogers' story about the helpers?", "Rogers"),
+    ("Postcode 8802 BL, the house by the canal", "Postcode"),
     ("I found the flat on zillow.com last year", "zillow.com"),
     ("I signed up at codecademy.com for a course", "codecademy.com"),
     ("I used to check Khan Academy for maths I didn't get", "Khan Academy"),

@@ -460,6 +460,9 @@ class ChatNameRecognizer(EntityRecognizer):
                 and RELATION_OR_RANK.search(before)
                 and not sentence_start(text, match.start())):
             return 0.7  # "my flatmate Per", "my friend Will": a name that is a function word too
+        if (lower in NOT_NAMES and word.istitle() and TITLE_BEFORE_NAME.search(before) and lexicon.surname(lower)
+                and not lexicon.clinical(lower)):
+            return STRONG  # "Dr Nie": a surname after a title, though "NIE" names a Spanish ID number too
         if (lower in STOP_WORDS or lower in NOT_NAMES or lower in HOLIDAYS or lexicon.clinical(lower)
                 or lower in lexicon.CHAT_WORDS):
             return 0.0

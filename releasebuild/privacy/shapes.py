@@ -194,8 +194,8 @@ CODES = re.compile(
     r"|〒\s?\d{3}-?\d{4}")  # Japan
 POSTCODE_CUE = re.compile(
     r"(?i:\b(?:zip|zipcode|zip code|postcode|post code|postal code|postal|plz|cep|pin ?code|pincode|code postal|cap)"
-    r"\s*(?:code\s*)?(?:is|:|#|-)?\s*)((?:[A-Z]{1,2}-)?\d{3,6}(?:[ -]\d{3,4})?"
-    r"|[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}|\d{4}\s?[A-Za-z]{2}|[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d"
+    r"\s*(?:code\s*)?(?:is|:|#|-)?\s*)(\d{4}\s?[A-Za-z]{2}(?![\w-])|(?:[A-Z]{1,2}-)?\d{3,6}(?:[ -]\d{3,4})?"
+    r"|[A-Za-z]{1,2}\d[A-Za-z\d]?\s?\d[A-Za-z]{2}|[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d"
     r"|\d{2}-\d{3}|[AC-FHKNPRTV-Ya-z]\d{2}\s?[AC-FHKNPRTV-Y0-9a-z]{4})\b")
 BARE_POSTCODE = re.compile(r"(?i:\b(?:near|around|in|from|to)\s+)(\d{5,6}|\d{2}-\d{3}|\d{3} \d{2}|\d{5}-\d{3}|"
                            r"[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y0-9]{4})"
@@ -210,6 +210,7 @@ BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house
                       r"[ \t]*:?[ \t]*)(\d{1,5}(?:[/-][A-Za-z\d]{1,4})?[A-Za-z]?)\b"
                       r"|(?i:\b(?:house|building)\s+)(\d{1,5}(?:[/-]\d{1,4})?[A-Za-z]?)\b"
                       r"(?!\s*(?:people|times|years|days|hours|minutes|miles|km|%|percent))")
+POSTCODE_LABEL = re.compile(r"zip|zipcode|postcode|postal|plz|cep|pincode|pin")
 MONTH_WORD = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|"
                         r"july|august|september|october|november|december")
 AT_HASH = re.compile(r"(?i)at\s+#")
@@ -485,6 +486,8 @@ class AddressBlockRecognizer(_Recognizer):
         number = re.match(r"\D*(\d+)", found)
         word = re.search(r"[^\W\d_][\w-]*", found)  # "It's 2020": "It", no town
         words = [w.lower() for w in re.findall(r"[^\W\d_]+", found)]
+        if words and POSTCODE_LABEL.fullmatch(words[0]):
+            return False  # "Postcode 8802 BL": the field's label, not a town (POSTCODE_CUE finds the code)
         if found[:1].isdigit() and words and all(lexicon.common(w) and not lexicon.place(w) for w in words):
             return False  # a number and words, none a place ("Building 6394" is a number after its words)
         if number and re.fullmatch(r"(?:19|20)\d{2}", number.group(1)) and word:
