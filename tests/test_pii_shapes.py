@@ -418,10 +418,14 @@ LEAKS = [
     ("a surname after a title that also names a Spanish ID", "I saw Dr Nie on Tuesday about my sleep", ["Nie"]),
     ("a name the relation vouches for, though chat writes it for an address", "my sister Addy came round", ["Addy"]),
     ("a Dutch postcode after its label, letters and all", "Postcode 8802 BL, the house by the canal", ["8802 BL"]),
+    ("a name no list has, opening a sentence before what people do", "Songül found me on the bathroom floor",
+     ["Songül"]),
+    ("a signature that a singer carries too", "thank you for reading all of it.\n\nRosalia", ["Rosalia"]),
     ("a town one moves to is no wish to travel", "I want to move to Lisbon with my kids", ["Lisbon"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
+    ("Research found that sleep matters more than we think", "Research"),
     ("are you familiar with Mr. Rogers' story about the helpers?", "Rogers"),
     ("Postcode 8802 BL, the house by the canal", "Postcode"),
     ("I found the flat on zillow.com last year", "zillow.com"),

@@ -32,7 +32,7 @@ NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "68"
+DETECTOR_VERSION = "69"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -228,16 +228,19 @@ def _names_no_one(text: str, result: Any, kept: Sequence[tuple[int, int]], links
 
 
 def _cued_name(text: str, result: Any) -> bool:
-    """One word a cue vouches for as a name ("my sister Addy", "my cousin Luv"), that is a kept chat word or public
-    figure too: the cue says whose it is. Not a medication or a brand ("my doctor Zoloft" is none), and not after a
-    title, which public figures carry as often ("Mr. Rogers", "Dr. Gottman")."""
+    """One listed name a cue or the layout vouches for ("my sister Addy", "my cousin Luv", a message signed
+    "...\n\nRosalia"), that is a kept chat word or a public figure too: the cue says whose it is. Not a medication or
+    a brand ("my doctor Zoloft" is none), and not after a title, which public figures carry as often ("Mr. Rogers",
+    "Dr. Gottman")."""
     from releasebuild.privacy import lexicon
     from releasebuild.privacy.recognizers import STRONG, TITLE_BEFORE_NAME
 
     word = text[result.start:result.end]
-    return (result.entity_type == "PERSON" and result.score >= STRONG and word.isalpha()
-            and result.recognition_metadata.get("recognizer_name") == "ChatNameRecognizer"
-            and not lexicon.clinical(word.lower())
+    recognizer = result.recognition_metadata.get("recognizer_name")
+    vouched = (recognizer == "ChatNameRecognizer" and result.score >= STRONG) or recognizer == "FormNameRecognizer"
+    lower = word.lower()
+    return (result.entity_type == "PERSON" and vouched and word.isalpha() and not lexicon.clinical(lower)
+            and (lexicon.first_name(lower) or lexicon.surname(lower))  # "...\n\nNamaste" signs off, names no one
             and TITLE_BEFORE_NAME.search(text, max(0, result.start - 8), result.start) is None)
 
 

@@ -119,7 +119,8 @@ SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[^\W\d_a-z][^\W\d_]+)?(?:\s+from\s+(?:th
                                 r"(?:\s+(?:always|never|just|still|also|really|then|already))?\s+(?:thinks|thought|wants|wanted|says|said|knows|knew|"
                                 r"feels|felt|loves|hates|keeps|kept|texted|texts|called|calls|blocked|posted|told|tells|came|comes|"
                                 r"went|goes|left|asked|asks|moved|lives|lived|works|worked|cried|laughed|yelled|and I|"
-                                r"and me)\b")
+                                r"and me|found me|picked me|drove me|hugged|messaged|rang|stayed|broke up|cheated|lied|"
+                                r"dumped|ghosted|invited|promised|screamed|shouted)\b")
 
 
 PEOPLE_VERB_AFTER = re.compile(r"(?:\s+from\s+(?:the\s+)?[\w&-]+)?(?:\s+(?:always|never|just|still|also|really))?"
