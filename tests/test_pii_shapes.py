@@ -421,10 +421,19 @@ LEAKS = [
     ("a name no list has, opening a sentence before what people do", "Songül found me on the bathroom floor",
      ["Songül"]),
     ("a signature that a singer carries too", "thank you for reading all of it.\n\nRosalia", ["Rosalia"]),
+    ("a street whose first word is a count's unit, written as a name", "I'm at 512 Page Meadow, Lower Worth now",
+     ["512 Page Meadow"]),
+    ("a lower-case street of everyday words after 'we live at', before a town of street words",
+     "we live at 22 manor close in lake view now", ["22 manor close"]),
+    ("a Brazilian neighbourhood and town after the house number",
+     "Rua das Flores, 88 - Alto Alegre, Bento Gonçalves - RS, 95700-000", ["Alto Alegre"]),
+    ("a Brazilian 'vale' street", "manda pra Vale das Pedras, 212 - Centro", ["Vale das Pedras, 212"]),
     ("a town one moves to is no wish to travel", "I want to move to Lisbon with my kids", ["Lisbon"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
+    ("we are at 2 minutes walk from the beach", "2 minutes walk"),
+    ("I wrote a 30 page essay last night", "30 page"),
     ("Research found that sleep matters more than we think", "Research"),
     ("are you familiar with Mr. Rogers' story about the helpers?", "Rogers"),
     ("Postcode 8802 BL, the house by the canal", "Postcode"),

@@ -51,7 +51,8 @@ PREFIX_STREET = (r"(?:calle|c/|avenida|avda\.?|av\.|rua|r\.|travessa|alameda|pra
                  # Mexican, Brazilian, Italian, Romanian, Malay, Québécois, Vietnamese and Ukrainian street types
                  r"circunvalación|continuación|corredor|eje vial|periférico|viaducto|aeroporto|área|campo|chácara|"
                  r"colônia|condomínio|conjunto|distrito|esplanada|estação|fazenda|jardim|lago|lagoa|loteamento|"
-                 r"parque|passarela|pátio|praia|recanto|residencial|sítio|trecho|trevo|viaduto|vila|incrocio|aleea|"
+                 r"parque|passarela|pátio|praia|recanto|residencial|sítio|trecho|trevo|viaduto|vila|vale|favela|feira|"
+                 r"incrocio|aleea|"
                  r"intrarea|bulevardul|șoseaua|soseaua|drumul|calea|jalan|jln\.?|lorong|rang|montée|đường|phố|"
                  r"вулиця|набережна|провулок|площа|проспект|узвіз|шосе|"
                  r"rotonda|alleya|proyezd|shosse|naberezhnaya|tupik)")
@@ -78,6 +79,12 @@ ENGLISH_STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|b
                   r"crossway|cul-de-sac|firetrail|footway|foreshore|formation|frontage|gully|highroad|laneway|lees|mew|"
                   r"parklands|quadrangle|ramble|ridgeway|riverway|riviera|roadway|ronde|rotary|thoroughfare|tollway|"
                   r"trunkway|villas|wade)")
+# Where a street is the writer's home whatever its words: "i live at um 9 manor close", "my address is 8 mill view"
+HOME_AT_BEFORE = re.compile(r"(?i)(?:\b(?:i|we|she|he|they|mum|mom|dad)\s+"
+                            r"(?:live[sd]?|am|'m|’m|are|'re|’re|stay(?:s|ing)?|moved|living)\s+(?:at|on|to|into)|"
+                            r"\baddress\s+(?:is|:)|\baddy\s+(?:is|:))[ \t]+(?:(?:um+|uh+|erm|like)[ \t,]+)?$")
+SHORTEST_STREET = re.compile(rf"(?:\d{{1,5}}[/-])?\d{{1,6}}[A-Za-z]?,?[ \t]+(?:{WORDCHARS}+[ \t]+){{1,3}}?"
+                             rf"{ENGLISH_STREET}\b", re.IGNORECASE)
 # Street types that are everyday words: "10 - either way", "1-10 how well" are no address without a capital.
 EVERYDAY_STREET_WORDS = frozenset("""well wells way ways run walk rest point view views park pass track center common
 lights locks keys falls place row close square path crossing spur loop cross gate link reach end strip steps rise
@@ -94,6 +101,14 @@ UNIT_AFTER = (r"(?:,?\s*(?:apt|apto|apartment|suite|ste|unit|flat|room|rm|int|in
 # pattern would be tried at every position of every text)
 LEADING_NUMBER = re.compile(r"\b\d{1,5}[a-z]?(?:\s?(?:bis|ter))?,?\s+$", re.IGNORECASE)
 PARTICLES = r"(?:de|del|della|di|da|do|dos|das|la|le|les|du|des|d'|l'|y|e)"
+# A Brazilian address names the neighbourhood after the house number: "Rua Direita, 104 - Alto Barroca, Gramado - RR",
+# "Vale de Siqueira, 1337 - São Tomaz", "Praça Freitas, 5a, apto 1063 - Cônego Pinheiro 2ª Seção"
+NEIGHBOURHOOD_AFTER = re.compile(rf"(?:,?[ \t]*(?:apto|apt|casa|bloco|sala|lote)\.?[ \t]*\d{{1,5}}[A-Za-z]?)?"
+                                 rf"[ \t]+[-–][ \t]+"
+                                 rf"({CAP}[\w'’-]*(?:[ \t]+(?:(?:{PARTICLES})[ \t]+)?(?:{CAP}[\w'’-]*|\d{{1,2}}[ªº]|"
+                                 rf"[IVX]{{1,4}})){{0,4}})(?=[ \t]*(?:,|\n|$))")
+TOWN_STATE_AFTER = re.compile(rf",[ \t]*({CAP}[\w'’-]*(?:[ \t]+(?:{PARTICLES}[ \t]+)?{CAP}[\w'’-]*){{0,3}})"
+                              r"[ \t]*[-–/][ \t]*[A-Z]{2}\b")
 # PREFIX_STREET's words, letters only ("avda", "c", "eje"): a text holding none skips PREFIX_LINE, whose long
 # alternation Python would try at every word
 PREFIX_WORDS = frozenset(re.findall(r"[^\W\d_]+", alternative)[0] for alternative in PREFIX_STREET[3:-1].split("|"))
@@ -365,9 +380,22 @@ class AddressBlockRecognizer(_Recognizer):
         strong += list(self._corners(text))
         strong += list(self._door_numbers(text))
         strong += list(self._cued_streets(text))
+        strong += list(self._neighbourhoods(text, strong))
         for start, end, score in strong:
             yield "LOCATION", start, end, score
         yield from self._block_lines(text, strong)
+
+    @staticmethod
+    def _neighbourhoods(text: str, strong: list[tuple[int, int, float]]) -> Iterator[tuple[int, int, float]]:
+        """After a street's house number, the neighbourhood and the town with its state, as Brazil writes them:
+        "Rua Direita, 104 - Alto Barroca, Gramado - RR"."""
+        for _, end, score in list(strong):
+            if not text[end - 1:end].isdigit() or (area := NEIGHBOURHOOD_AFTER.match(text, end)) is None:
+                continue
+            yield area.start(1), area.end(1), score
+            town = TOWN_STATE_AFTER.match(text, area.end(1))
+            if town is not None:
+                yield town.start(1), town.end(1), score
 
     @staticmethod
     def _no_address(value: str) -> bool:
@@ -412,11 +440,27 @@ class AddressBlockRecognizer(_Recognizer):
         Avenida de la Constitución 158" still finds the street the rejected "place is ..." overlapped."""
         position = 0
         while (match := pattern.search(text, position)) is not None:
-            if AddressBlockRecognizer._line_ok(index, match):
+            home = AddressBlockRecognizer._home_street(index, match)
+            if home is not None:
+                yield home
+                position = max(home.end(), home.start() + 1)
+            elif AddressBlockRecognizer._line_ok(index, match):
                 yield match
                 position = max(match.end(), match.start() + 1)
             else:
                 position = match.start() + 1
+
+    @staticmethod
+    def _home_street(index: int, match: re.Match[str]) -> re.Match[str] | None:
+        """A number-first street of everyday words where a home goes before it ("i live at um 9 manor close in lake
+        suzannehaven"): the shortest such street, no function word inside it."""
+        if index != 0 or AddressBlockRecognizer._street_ok(match.group()) or HOME_AT_BEFORE.search(
+                match.string, max(0, match.start() - 40), match.start()) is None:
+            return None
+        shortest = SHORTEST_STREET.match(match.string, match.start())
+        if shortest is None or any(_stop_word(w.lower()) for w in re.findall(r"[^\W\d_]+", shortest.group())):
+            return None
+        return shortest if AddressBlockRecognizer._street_ok(shortest.group(), everyday=True) else None
 
     @staticmethod
     def _line_start(text: str, match: re.Match[str]) -> int:
@@ -445,20 +489,22 @@ class AddressBlockRecognizer(_Recognizer):
         return True
 
     @staticmethod
-    def _street_ok(found: str) -> bool:
+    def _street_ok(found: str, everyday: bool = False) -> bool:
         """Not "walked 3 miles down the road", "1-10 how well", "10 - either way": the words between number and
-        street word are not all common, and a street word that is an everyday word needs a capitalised name."""
+        street word are not all common, and a street word that is an everyday word needs a capitalised name, or
+        (`everyday`) a home before it ("i live at um 9 manor close"). A count's unit starts no street unless the
+        street is written as a name ("a 30 page essay", but "234 Page Orchard")."""
         original = re.findall(r"(?<!\d)[^\W\d_]+", found)  # not the letter of "99A Cook Points"
         if len(original) > 2 and original[-1] in DIRECTIONS:
             original = original[:-1]  # "Queen Street East"
         words = [w.lower() for w in original]
-        if words and words[0] in lexicon.COUNT_UNITS:
+        if words and words[0] in lexicon.COUNT_UNITS and not all(w[0].isupper() for w in original):
             return False  # "a 30 minute walk", "the actual 20 hour drive", "a 6 session course": a count
         inner = words[:-1] if len(words) > 1 else words
-        if len(inner) >= 2 and all(lexicon.common(w) for w in inner):
+        if len(inner) >= 2 and all(lexicon.common(w) for w in inner) and not everyday:
             return False
         street = next((w for w in reversed(words) if re.fullmatch(ENGLISH_STREET, w)), "")
-        if street in EVERYDAY_STREET_WORDS and not any(w[0].isupper() for w in original[:-1]):
+        if street in EVERYDAY_STREET_WORDS and not any(w[0].isupper() for w in original[:-1]) and not everyday:
             return False
         return not found.lower().startswith(("1 way", "one way"))
 
