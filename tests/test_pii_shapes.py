@@ -428,10 +428,14 @@ LEAKS = [
     ("a Brazilian neighbourhood and town after the house number",
      "Rua das Flores, 88 - Alto Alegre, Bento Gonçalves - RS, 95700-000", ["Alto Alegre"]),
     ("a Brazilian 'vale' street", "manda pra Vale das Pedras, 212 - Centro", ["Vale das Pedras, 212"]),
+    ("an account in a log line, words joined by dots", "Logged in from 10.2.33.4 by the.real.mirela",
+     ["the.real.mirela"]),
+    ("an account in a log line, run together", "Logged from 10.2.33.4 by kasimirandersson", ["kasimirandersson"]),
     ("a town one moves to is no wish to travel", "I want to move to Lisbon with my kids", ["Lisbon"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
+    ("I was online for hours. sleep.really helps though", "sleep.really"),
     ("we are at 2 minutes walk from the beach", "2 minutes walk"),
     ("I wrote a 30 page essay last night", "30 page"),
     ("Research found that sleep matters more than we think", "Research"),

@@ -1075,7 +1075,8 @@ HANDLE_CUE = re.compile(
 
 # A forum's quote and post headers: "> kaja_art wrote:", "Original post by zacharyfuller - 13th February 2019"
 FORUM_HANDLE = re.compile(r"(?im)^[ \t>]*([A-Za-z0-9][A-Za-z0-9_.]{1,30}[A-Za-z0-9_])[ \t]+wrote:"
-                          r"|\b(?:original post|posted|post|quote|quoted|reply|replied|comment(?:ed)?|shared) by[ \t]+"
+                          r"|\b(?:original post|posted|post|quote|quoted|reply|replied|comment(?:ed)?|shared|"
+                          r"logged (?:in )?(?:from|at) [\w.:]+) by[ \t]+"
                           r"@?([A-Za-z0-9][A-Za-z0-9_.]{1,30}[A-Za-z0-9_])\b")
 
 
@@ -1099,7 +1100,8 @@ class UsernameRecognizer(_Recognizer):
         if ACCOUNT_WORDS.search(text):
             numbered = [m for m in NUMBERED_HANDLE.finditer(text)  # not "activity2" (a list's next number)
                         if not lexicon.vocabulary(m.group().rstrip("0123456789").lower())]
-            for match in [*SNAKE_HANDLE.finditer(text), *numbered]:
+            dotted = [m for m in DOTTED_HANDLE.finditer(text) if self._dotted_handle(m.group())]
+            for match in [*SNAKE_HANDLE.finditer(text), *numbered, *dotted]:
                 if ACCOUNT_WORDS.search(text, max(0, match.start() - 100), match.end() + 100):
                     yield "USERNAME", match.start(), match.end(), 0.6
         for match in FORUM_HANDLE.finditer(text) if ("wrote:" in text or " by" in text) else ():
@@ -1115,14 +1117,28 @@ class UsernameRecognizer(_Recognizer):
                 yield "USERNAME", match.start(1), match.end(1), 0.7
 
 
+    @staticmethod
+    def _dotted_handle(handle: str) -> bool:
+        """Lower-case words joined by dots that no web address ends like, one of them no everyday word or the whole
+        ending in an underscore ("the.real.lotte", "davi.gomes_"); not a sentence run on after its full stop
+        ("with.feel", "sleep.Really") or "e.g", "a.m"."""
+        parts = handle.rstrip("_").split(".")
+        return (parts[-1] not in lexicon.top_level_domains() and sum(len(part) for part in parts) >= 8
+                and (handle.endswith("_") or any(not lexicon.everyday(part) for part in parts if part.isalpha())))
+
+
 # A word joined by underscores where the talk is of accounts: "the latest one is trevor_art" (not in a web or mail
 # address, which their own recognizers judge)
 SNAKE_HANDLE = re.compile(r"(?<![\w@./-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+_?(?![\w@]|\.[A-Za-z]{2,}\b)")
+# Words joined by dots, where the talk is of accounts: "logged from 10.0.0.7 by the.real.lotte", "davi.gomes_" (not a
+# web address: its last part is no top-level domain)
+DOTTED_HANDLE = re.compile(r"(?<![\w@./-])[a-z][a-z0-9]*(?:\.[a-z0-9]{2,}){1,3}_?(?![\w@./-])")
 # A name with a number, where the talk is of accounts: "the latest one is skarlatosf8" (not "covid19", "mp3")
 NUMBERED_HANDLE = re.compile(r"(?<![\w@./-])[A-Za-z][A-Za-z.]{3,}[A-Za-z]\d{1,4}(?![\w@]|\.[A-Za-z]{2,}\b)")
 ACCOUNT_WORDS = re.compile(r"(?i)\b(?:accounts?|profiles?|handles?|usernames?|user ?names?|insta(?:gram)?|"
                            r"snap(?:chat)?|tiktok|twitter|discord|reddit|telegram|dms?|followers?|follow(?:ed|ing)?|posts?|"
-                           r"posting|online|add(?:ed)? me|servers?|gamertag|streams?|channels?)\b")
+                           r"posting|online|add(?:ed)? me|servers?|gamertag|streams?|channels?|logged|log ?ins?|"
+                           r"signed in|sessions?)\b")
 # A plain word after a handle cue ("user is asking", "handle yourself") is no account name; one with digits,
 # underscores or dots, or no English word, is.
 HANDLE_WORD = re.compile(r"is|was|the|a|an|me|my|it|and|or|to|on|at|in|of|for|with|name|here|there|down|up|not|"
