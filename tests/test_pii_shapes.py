@@ -431,6 +431,9 @@ LEAKS = [
     ("an account in a log line, words joined by dots", "Logged in from 10.2.33.4 by the.real.mirela",
      ["the.real.mirela"]),
     ("an account in a log line, run together", "Logged from 10.2.33.4 by kasimirandersson", ["kasimirandersson"]),
+    ("a word someone 'calls me'", "Everyone at school calls me Bun, my file says Bunmi", ["Bun"]),
+    ("a word that 'is what' someone is called", "Tip is what my brothers call me", ["Tip"]),
+    ("a name after 'someone called'", "last night i talked to someone called Iwo at the drop-in", ["Iwo"]),
     ("a town one moves to is no wish to travel", "I want to move to Lisbon with my kids", ["Lisbon"]),
 ]
 # Words therapy needs: none of these may be redacted.

@@ -65,7 +65,9 @@ RELATION_CUE = re.compile(rf"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|mx|pro
                           re.IGNORECASE)
 GREETING_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:dear|hi|hello|hey)[ \t]+$", re.IGNORECASE)
 NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$", re.IGNORECASE)
-STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcall me|\bcalls? (?:him|her|them)|\bi'?m called|"
+STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcalls? me|\bcalls? (?:him|her|them)|\bi'?m called|"
+                             # "talked to someone called Iwo", "a girl named Mercy"
+                             r"\b(?:someone|somebody|a (?:guy|girl|man|woman|boy|lady|friend|kid|person)) called|"
                              r"\bsincerely|\bregards|\bgo(?:es)? by|\bwent by|\baka|\ba\.k\.a\.?|"
                              r"\bsigned(?: by)?|"
                              # "the new psychiatrist is t. doroz", "my therapist is Anja"
@@ -86,6 +88,9 @@ NAME_AFTER = re.compile(r"^,?\s+(?:(?:had|has)\s+(?:already\s+|just\s+)?(?=texte
                         # a contact entry: "Phileine - +3194-9835051", "try Gang at 15603396528"
                         r"|^\s+(?:[-–]\s+|at\s+|on\s+)\+?\(?\d[\d ().-]{6,}", re.IGNORECASE)
 NAME_AFTER_WINDOW = 30
+# What says a word is what someone is called, whatever the word: "Ads is what everyone calls me"
+STRONG_NAME_AFTER = re.compile(r"^\s+is what (?:everyone|everybody|people|they|we all|my \w+|most people) calls? "
+                               r"(?:me|him|her|them)\b", re.IGNORECASE)
 PRONOUNS = frozenset("i me my mine we us our ours you your yours he him his she her hers it its they them their"
                      .split())
 # Before a word that is a name only here: "my flatmate Per", "PC Barber" (not a title: "Mr Right", "MS Teams").
@@ -544,7 +549,8 @@ class ChatNameRecognizer(EntityRecognizer):
         subject = (titled and sentence_start(text, match.start()) and not ENGLISH_ENDING.search(lower)
                    and SUBJECT_VERB_AFTER.match(text, match.end()))
         word = lexicon.vocabulary(lower)
-        strong = STRONG_NAME_CUE.search(before) if titled or not word else None
+        strong = (STRONG_NAME_CUE.search(before) or STRONG_NAME_AFTER.match(text[match.end():match.end() + 60])
+                  ) if titled or not word else None
         if titled and strong and not lexicon.clinical(lower):
             return 0.85  # "My name is Spike": a word, and this one's name
         if word:
