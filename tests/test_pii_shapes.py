@@ -434,10 +434,15 @@ LEAKS = [
     ("a word someone 'calls me'", "Everyone at school calls me Bun, my file says Bunmi", ["Bun"]),
     ("a word that 'is what' someone is called", "Tip is what my brothers call me", ["Tip"]),
     ("a name after 'someone called'", "last night i talked to someone called Iwo at the drop-in", ["Iwo"]),
+    ("a rare word before 'who runs it'", "went to the group, Sigmar who runs it was kind", ["Sigmar"]),
+    ("a faith that is a first name, before 'who'", "went again, Christian who runs it says hi", ["Christian"]),
+    ("a function word that is a first name, 'from the council'", "and Will from the council called again",
+     ["Will"]),
     ("a town one moves to is no wish to travel", "I want to move to Lisbon with my kids", ["Lisbon"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
+    ("a Christian who believes in forgiveness can still be angry", "Christian"),
     ("I was online for hours. sleep.really helps though", "sleep.really"),
     ("we are at 2 minutes walk from the beach", "2 minutes walk"),
     ("I wrote a 30 page essay last night", "30 page"),

@@ -68,6 +68,7 @@ NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$",
 STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcalls? me|\bcalls? (?:him|her|them)|\bi'?m called|"
                              # "talked to someone called Iwo", "a girl named Mercy"
                              r"\b(?:someone|somebody|a (?:guy|girl|man|woman|boy|lady|friend|kid|person)) called|"
+                             r"\bit['’]?s me|"  # "its me jos from yday", "it's me, Ugo"
                              r"\bsincerely|\bregards|\bgo(?:es)? by|\bwent by|\baka|\ba\.k\.a\.?|"
                              r"\bsigned(?: by)?|"
                              # "the new psychiatrist is t. doroz", "my therapist is Anja"
@@ -88,6 +89,10 @@ NAME_AFTER = re.compile(r"^,?\s+(?:(?:had|has)\s+(?:already\s+|just\s+)?(?=texte
                         # a contact entry: "Phileine - +3194-9835051", "try Gang at 15603396528"
                         r"|^\s+(?:[-–]\s+|at\s+|on\s+)\+?\(?\d[\d ().-]{6,}", re.IGNORECASE)
 NAME_AFTER_WINDOW = 30
+# What only a person does after a name: "Christian who runs it", "and Chase from the housing office won't"
+PERSON_AFTER = re.compile(r"[ \t]+(?:who\b|from[ \t]+(?:the[ \t]+)?(?:\w+[ \t]+)?(?:office|council|hr|work|school|class|"
+                          r"group|church|team|college|uni|university|centre|center|clinic|ward|shelter|charity|agency|"
+                          r"department|bank|gym)\b)", re.IGNORECASE)
 # What says a word is what someone is called, whatever the word: "Ads is what everyone calls me"
 STRONG_NAME_AFTER = re.compile(r"^\s+is what (?:everyone|everybody|people|they|we all|my \w+|most people) calls? "
                                r"(?:me|him|her|them)\b", re.IGNORECASE)
@@ -288,6 +293,13 @@ def _lower_case_around(text: str, match: re.Match[str]) -> bool:
 SURNAME_AFTER = re.compile(r"[ \t]+(?:[A-Z]\.?[ \t]+)?([A-Z][^\W\d_]+(?:['’-][^\W\d_]+)?)\b")
 
 
+def _person_after(text: str, match: re.Match[str], before: str) -> bool:
+    """What follows the word is what people do ("who runs it", "from the housing office"), and no article or
+    determiner makes it a kind ("a Christian who", "every Scorpio who")."""
+    return (PERSON_AFTER.match(text, match.end()) is not None and not DETERMINER_BEFORE.search(before)
+            and not re.search(r"(?i)\b(?:every|each|any|a|an|the)\s+$", before))
+
+
 def _named_word(text: str, match: re.Match[str], before: str) -> bool:
     """A first name that is also a word no one is named ("Christian", "Jesus"), capitalised, where a title goes
     before it or a surname after it: someone's name."""
@@ -295,8 +307,8 @@ def _named_word(text: str, match: re.Match[str], before: str) -> bool:
     if not (lexicon.first_name(lower) and match.group()[:1].isupper() and not match.group().isupper()) or (
             lower in lexicon.CHAT_WORDS):
         return False  # "Ok Good bye": an interjection before a word, whoever is called Ok
-    if TITLE_BEFORE_NAME.search(before):
-        return True
+    if TITLE_BEFORE_NAME.search(before) or _person_after(text, match, before):
+        return True  # "Dr Christian", "Christian who runs it" (not "a Christian who believes")
     after = SURNAME_AFTER.match(text, match.end())
     surname = after.group(1).lower() if after else ""
     return bool(surname) and surname not in NOT_NAMES and (
@@ -463,9 +475,9 @@ class ChatNameRecognizer(EntityRecognizer):
         if lower in NOT_NAMES and _named_word(text, match, before):
             return STRONG  # "Dr. Christian Paulsen", "Christian Robinson": the name, not the faith
         if (lower in STOP_WORDS and word.istitle() and lower in self.names and lower not in PRONOUNS
-                and RELATION_OR_RANK.search(before)
+                and (RELATION_OR_RANK.search(before) or _person_after(text, match, before))
                 and not sentence_start(text, match.start())):
-            return 0.7  # "my flatmate Per", "my friend Will": a name that is a function word too
+            return 0.7  # "my flatmate Per", "my friend Will", "and Will from the council": a function word too
         if (lower in NOT_NAMES and word.istitle() and TITLE_BEFORE_NAME.search(before) and lexicon.surname(lower)
                 and not lexicon.clinical(lower)):
             return STRONG  # "Dr Nie": a surname after a title, though "NIE" names a Spanish ID number too
@@ -499,6 +511,7 @@ class ChatNameRecognizer(EntityRecognizer):
                 return 0.0  # "Given names/Prénoms: Roland", "TC Kimlik No: ...": a form's label
             return self._unknown_word_score(text, match, before)
         cue = (NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW])
+               or (shape == "title" and not sentence_start(text, match.start()) and _person_after(text, match, before))
                or RELATION_AFTER.match(text, match.end())  # "- Linn, my neighbour"
                or (shape == "title" and POSSESSIVE_OF.match(text, match.end() - _possessive_length(word)))
                or POSSESSIVE_HOME.match(text, match.end() - _possessive_length(word)))
@@ -555,9 +568,11 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.85  # "My name is Spike": a word, and this one's name
         if word:
             # a word capitalised inside a sentence is a name after "my flatmate", "PC", or before "(9)", ", my
-            # neighbour" ("my flatmate Per", "PC Barber", "Bertrand (9)", "Fang, my neighbour")
+            # neighbour" ("my flatmate Per", "PC Barber", "Bertrand (9)", "Fang, my neighbour"), or a rare word
+            # before what people do ("Sigmar who runs it")
             if titled and not sentence_start(text, match.start()) and lower not in NEVER_NAMED and (
-                    RELATION_OR_RANK.search(before) or RELATION_AFTER.match(text, match.end())):
+                    RELATION_OR_RANK.search(before) or RELATION_AFTER.match(text, match.end())
+                    or (not lexicon.everyday(lower) and _person_after(text, match, before))):
                 return 0.7
             # a surname that is a word too is someone's when it owns something or does what only people do ("Jones
             # from HR keeps asking"; not "Post goes to a box")
@@ -589,7 +604,8 @@ class ChatNameRecognizer(EntityRecognizer):
         if (_shape(match.group()) == "lower" and CHAT_OPENER_BEFORE.search(before)
                 and LOWER_PERSON_VERB_AFTER.match(text, match.end()) and not ENGLISH_ENDING.search(lower)):
             return 0.5  # "lol salo always says that", "jonas came ova l8r": a lower-case subject doing what people do
-        after = NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW])
+        after = NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW]) or (
+            titled and _person_after(text, match, before))
         if RELATION_CUE.search(before) or after or (titled and NAME_CUE.search(before)):
             return 0.6
         if titled and not subject and self._opening_slip(text, match):
