@@ -90,8 +90,8 @@ NAME_AFTER = re.compile(r"^,?\s+(?:(?:had|has)\s+(?:already\s+|just\s+)?(?=texte
                         r"|^\s+(?:[-–]\s+|at\s+|on\s+)\+?\(?\d[\d ().-]{6,}", re.IGNORECASE)
 NAME_AFTER_WINDOW = 30
 # What only a person does after a name: "Christian who runs it", "and Chase from the housing office won't"
-PERSON_AFTER = re.compile(r"[ \t]+(?:who\b|from[ \t]+(?:the[ \t]+)?(?:\w+[ \t]+)?(?:office|council|hr|work|school|class|"
-                          r"group|church|team|college|uni|university|centre|center|clinic|ward|shelter|charity|agency|"
+PERSON_AFTER = re.compile(r"[ \t]+(?:who\b|from[ \t]+(?:the[ \t]+)?(?:\w+[ \t]+)?(?:office|council|hr|work|school|"
+                          r"class|group|church|team|college|uni|university|centre|center|clinic|ward|shelter|charity|agency|"
                           r"department|bank|gym)\b)", re.IGNORECASE)
 # What says a word is what someone is called, whatever the word: "Ads is what everyone calls me"
 STRONG_NAME_AFTER = re.compile(r"^\s+is what (?:everyone|everybody|people|they|we all|my \w+|most people) calls? "
