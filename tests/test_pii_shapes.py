@@ -442,6 +442,7 @@ LEAKS = [
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
+    ('V.I. Lenin said "if you will it, it is no dream"', "Lenin"),
     ("a Christian who believes in forgiveness can still be angry", "Christian"),
     ("I was online for hours. sleep.really helps though", "sleep.really"),
     ("we are at 2 minutes walk from the beach", "2 minutes walk"),

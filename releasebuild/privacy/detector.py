@@ -32,7 +32,7 @@ NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "73"
+DETECTOR_VERSION = "74"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -228,16 +228,19 @@ def _names_no_one(text: str, result: Any, kept: Sequence[tuple[int, int]], links
 
 
 def _cued_name(text: str, result: Any) -> bool:
-    """One listed name a cue or the layout vouches for ("my sister Addy", "my cousin Luv", a message signed
+    """One listed name a cue before it or the layout vouches for ("my sister Addy", "my cousin Luv", a message signed
     "...\n\nRosalia"), that is a kept chat word or a public figure too: the cue says whose it is. Not a medication or
     a brand ("my doctor Zoloft" is none), and not after a title, which public figures carry as often ("Mr. Rogers",
     "Dr. Gottman")."""
     from releasebuild.privacy import lexicon
-    from releasebuild.privacy.recognizers import STRONG, TITLE_BEFORE_NAME
+    from releasebuild.privacy.recognizers import RELATION_OR_RANK, STRONG, STRONG_NAME_CUE, TITLE_BEFORE_NAME
 
     word = text[result.start:result.end]
+    before = text[max(0, result.start - 40):result.start]
     recognizer = result.recognition_metadata.get("recognizer_name")
-    vouched = (recognizer == "ChatNameRecognizer" and result.score >= STRONG) or recognizer == "FormNameRecognizer"
+    # the cue goes before the name and says whose it is ("my sister", "my name is"); "Lenin said" is no such cue
+    cued = result.score >= STRONG and (RELATION_OR_RANK.search(before) or STRONG_NAME_CUE.search(before))
+    vouched = (recognizer == "ChatNameRecognizer" and cued) or recognizer == "FormNameRecognizer"
     lower = word.lower()
     return (result.entity_type == "PERSON" and vouched and word.isalpha() and not lexicon.clinical(lower)
             and (lexicon.first_name(lower) or lexicon.surname(lower))  # "...\n\nNamaste" signs off, names no one
