@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 import pytest
@@ -22,8 +21,9 @@ from releasebuild.config.gate import DefinitionContext, GateConfig
 from releasebuild.config.load import load_definition
 from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.gates import GATES, Gate
-from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta
+from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, gate_meta
 from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.ingest import IngestResult
 from releasebuild.testing import ReleaseFixture, conversation, make_release
 
 PACKAGE = Path(releasebuild.__file__).parent
@@ -155,12 +155,13 @@ class VerdictGate(Step):
     kind = "gate_verdict"
     code_version = "1"
     Params = GateParams  # blocking and thresholds: what every gate is given
+    Result = GateResult  # gate, status, blocking, thresholds, report, why: what every gate returns
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> GateResult:
         params = ctx.typed(GateParams)
         status: GateStatus = "fail" if params.thresholds["fail"] else "pass"
-        families = [{"family": ctx.inputs[dep].meta["family"], "status": status, "why": "told to fail"}
+        families = [{"family": ctx.inputs[dep].typed(IngestResult).family, "status": status, "why": "told to fail"}
                     for dep in ctx.spec.deps]
         ctx.write_json("report.json", {"gate": "verdict", "status": status, "families": families},
                        publish="gates/verdict.json", kind="gate_report")

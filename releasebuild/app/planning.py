@@ -25,6 +25,7 @@ from releasebuild.plan import Plan, StepPlan
 from releasebuild.review.judge import stale_reasons
 from releasebuild.steps import ids
 from releasebuild.steps.base import StepResult
+from releasebuild.steps.export import ExportResult
 from releasebuild.steps.ingest import SOURCES
 
 
@@ -137,8 +138,8 @@ def source_records(project: Project, results: dict[str, StepResult],
 
 def known_records(project: Project, results: dict[str, StepResult]) -> dict[str, dict[str, int]]:
     """Per family, its split counts where this build's export is already known (cached)."""
-    return {name: results[ids.family_step(name, ids.EXPORT)].meta["counts"] for name in project.definition.families
-            if ids.family_step(name, ids.EXPORT) in results}
+    return {name: results[ids.family_step(name, ids.EXPORT)].typed(ExportResult).counts
+            for name in project.definition.families if ids.family_step(name, ids.EXPORT) in results}
 
 
 def load_baseline(project: Project, against: str | None, engine: Engine, recorded: dict[str, Any] | None

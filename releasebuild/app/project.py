@@ -14,7 +14,7 @@ from releasebuild.config.load import Definition, load_definition
 from releasebuild.engine import Engine, Listener, RunEnv
 from releasebuild.errors import Refused, StorageError
 from releasebuild.gates import GATES
-from releasebuild.gates.bias import BIAS_STEP, bound_review
+from releasebuild.gates.bias import BIAS_STEP, BiasResult, bound_review
 from releasebuild.gates.signoff import SignoffGateConfig, qa_step_id
 from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records
@@ -23,6 +23,7 @@ from releasebuild.review.judge import review_sample
 from releasebuild.review.load import LoadedSignoff, load_signoffs
 from releasebuild.review.sampling import METHOD
 from releasebuild.steps.base import StepResult, StepSpec
+from releasebuild.steps.qa_sample import QASampleResult
 from releasebuild.store import s3
 from releasebuild.store.backends import is_local
 from releasebuild.store.cas import SharedCache
@@ -140,9 +141,9 @@ def review_samples(definition: Definition, results: dict[str, StepResult]) -> di
     samples: dict[str, dict[str, Any] | None] = {}
     for review, spec in required_reviews(definition).items():
         steps = [qa_step_id(family) for family in spec["families"]]
-        qa = {family: results[step].meta for family, step in zip(spec["families"], steps, strict=True)
+        qa = {family: results[step].typed(QASampleResult) for family, step in zip(spec["families"], steps, strict=True)
               if step in results}
-        sections = results[BIAS_STEP].meta["sections"] if BIAS_STEP in results else None
+        sections = results[BIAS_STEP].typed(BiasResult).sections if BIAS_STEP in results else None
         known = len(qa) == len(steps) and (sections is not None or not spec["bias_report"])
         samples[review] = review_sample(review, spec["families"], qa, sampling,
                                         sections if spec["bias_report"] else None) if known else None

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
-from releasebuild.steps.base import StepParams
+from releasebuild.steps.base import StepMeta, StepParams
 from releasebuild.store.previous import PreviousRelease
 
 GateStatus = Literal["pass", "warn", "fail"]
@@ -75,9 +75,22 @@ class GateParams(StepParams):
     thresholds: dict[str, Any]
 
 
+class GateResult(StepMeta):
+    """What every gate's verdict step returns (its `Result`, or a subclass for a gate that says more): what
+    gates/summary.json, the manifest and the release notes read of any gate, which they do by reading its result
+    as a GateResult."""
+
+    gate: str
+    status: GateStatus
+    blocking: bool
+    thresholds: dict[str, Any]  # the gate's settings, echoed in gates/summary.json
+    report: str  # where its report is published
+    why: str  # the failing families' reasons ("" when none failed)
+
+
 def gate_meta(gate: str, status: GateStatus, params: GateParams, report: str,
-              families: list[dict[str, Any]]) -> dict[str, Any]:
-    """What a gate step returns for gates/summary.json: the failing families' reasons joined as its `why`."""
+              families: list[dict[str, Any]]) -> GateResult:
+    """A gate step's verdict for gates/summary.json: the failing families' reasons joined as its `why`."""
     why = "; ".join(f"{entry['family']}: {entry['why']}" for entry in families if entry["status"] == "fail")
-    return {"gate": gate, "status": status, "blocking": params.blocking, "thresholds": params.thresholds,
-            "report": report, "why": why}
+    return GateResult(gate=gate, status=status, blocking=params.blocking, thresholds=params.thresholds,
+                      report=report, why=why)

@@ -37,11 +37,11 @@ from releasebuild.config.models import Acknowledgement as DeclaredAcknowledgemen
 from releasebuild.config.models import Name, Strict
 from releasebuild.distribution.judge import Acknowledgement
 from releasebuild.errors import Diagnostic
-from releasebuild.gates.base import GateBuild, GateParams, GateStatus, previous_report
+from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, previous_report
 from releasebuild.keys import canonical_json
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
-from releasebuild.steps.bias_counts import COUNTS_FILE, SAMPLES_FILE, BiasCounts, lexicon_name
+from releasebuild.steps.bias_counts import COUNTS_FILE, SAMPLES_FILE, BiasCounts, BiasCountsResult, lexicon_name
 from releasebuild.steps.shipped import shipped_inputs
 
 GATE = "bias"
@@ -241,13 +241,19 @@ class BiasGateParams(GateParams):
     previous: dict[str, Any] | None  # the previous release and whether it published a bias report
 
 
+class BiasResult(GateResult):
+    flags: int  # every flag raised, acknowledged or not
+    sections: dict[str, str]  # family -> its section's digest (section_digest), which the bias review signs
+
+
 class BiasGate(Step):
     kind = "gate_bias"
     code_version = "2"
     Params = BiasGateParams
+    Result = BiasResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> BiasResult:
         params = ctx.typed(BiasGateParams)
         checks = params.thresholds
         acknowledgements = [Acknowledgement(**entry) for entry in params.acknowledge]
@@ -295,9 +301,9 @@ class BiasGate(Step):
         with ctx.create("report.md", publish=PAGE, kind="gate_report") as out:
             out.write(report_markdown(report).encode("utf-8"))
         why = "; ".join(f"{flag['family']}: {flag['check']}: {flag['message']}" for flag in blocking)
-        return {"gate": GATE, "status": status, "blocking": params.blocking, "thresholds": checks,
-                "report": REPORT, "why": why, "flags": len(every),
-                "sections": {name: entry["section_digest"] for name, entry in families.items()}}
+        return BiasResult(gate=GATE, status=status, blocking=params.blocking, thresholds=checks, report=REPORT,
+                          why=why, flags=len(every),
+                          sections={name: entry["section_digest"] for name, entry in families.items()})
 
 
 def _release_composition(release: dict[str, Any]) -> dict[str, Any]:
@@ -320,7 +326,7 @@ def _flagged_samples(ctx: StepContext, flags: list[dict[str, Any]], directory: s
         cells.setdefault(flag["family"], {}).setdefault(flag["cell"], []).append(flag["message"])
     written = {}
     for dep in ctx.spec.deps:
-        family = ctx.inputs[dep].meta["family"]
+        family = ctx.inputs[dep].typed(BiasCountsResult).family
         if family not in cells:
             continue
         wanted = cells[family]

@@ -20,15 +20,16 @@ from releasebuild.config.hints import did_you_mean
 from releasebuild.config.located import Path_
 from releasebuild.config.models import STAGES, Name, Strict
 from releasebuild.errors import Diagnostic
-from releasebuild.gates.base import GateBuild, GateParams
-from releasebuild.gates.bias import BIAS_STEP, bound_review
+from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus
+from releasebuild.gates.bias import BIAS_STEP, BiasResult, bound_review
 from releasebuild.review.judge import BLOCKING, judge, review_sample
 from releasebuild.review.pages import review_index, review_report_markdown
 from releasebuild.review.record import SignoffRecord, review_form
 from releasebuild.review.rubric import DEFAULT_REVIEWS, RUBRIC
 from releasebuild.review.sampling import METHOD
 from releasebuild.steps import ids
-from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepSpec
+from releasebuild.steps.qa_sample import QASampleResult
 from releasebuild.steps.shipped import shipped_inputs
 
 StageName = Literal["foundation", "expertise", "edge", "voice"]
@@ -150,16 +151,35 @@ class SignoffGateParams(GateParams):
     method: str
 
 
+class ReviewVerdict(StepMeta):
+    """One required review's verdict, as the manifest and the release notes list it."""
+
+    status: str  # approved | not_applicable | pending | stale | rejected | demo_refused
+    id: str | None  # the sign-off record's id, when there is one
+    reviewer: str | None
+    role: str | None
+    decision: str | None
+    sample_digest: str | None  # this build's sample (None: not built)
+    demo: bool
+
+
+class SignoffResult(GateResult):
+    reviews: dict[str, ReviewVerdict]
+    ids: list[str]  # the approvals the release ships with
+
+
 class SignoffGate(Step):
     kind = "gate_signoff"
     code_version = "3"
     Params = SignoffGateParams
+    Result = SignoffResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> SignoffResult:
         params = ctx.typed(SignoffGateParams)
-        qa = {ctx.inputs[dep].meta["family"]: ctx.inputs[dep].meta for dep in ctx.spec.deps if dep != BIAS_STEP}
-        sections = ctx.inputs[BIAS_STEP].meta["sections"] if BIAS_STEP in ctx.inputs else None
+        qa = {result.family: result for result in (ctx.inputs[dep].typed(QASampleResult)
+                                                   for dep in ctx.spec.deps if dep != BIAS_STEP)}
+        sections = ctx.inputs[BIAS_STEP].typed(BiasResult).sections if BIAS_STEP in ctx.inputs else None
         records: dict[str, tuple[SignoffRecord, bytes]] = {}
         for source in ctx.sources:
             with ctx.store.open(source.uri) as fh:
@@ -186,19 +206,19 @@ class SignoffGate(Step):
         if params.protected_root and not results:
             blocking.append({"review": "signoffs.required", "status": "missing",
                              "why": "a protected root ships reviewed releases only, and no review is required"})
-        status = "fail" if blocking else "pass"
+        status: GateStatus = "fail" if blocking else "pass"
         report = {"gate": "signoff", "status": status, "version": params.version,
                   "required": params.thresholds["required"], "reviews": results,
                   "ids": sorted(v["id"] for v in results if v["status"] == "approved")}
         ctx.write_json("report.json", report, publish="gates/signoff.json", kind="gate_report")
         with ctx.create("report.md", publish="gates/signoff.md", kind="gate_report") as out:
             out.write(review_report_markdown(report).encode("utf-8"))
-        return {"gate": "signoff", "status": status, "blocking": params.blocking,
-                "thresholds": params.thresholds, "report": "gates/signoff.json",
-                "why": "; ".join(f"{v['review']}: {v['status']}: {v['why']}" for v in blocking),
-                "reviews": {v["review"]: {key: v[key] for key in ("status", "id", "reviewer", "role", "decision",
-                                                                  "sample_digest", "demo")} for v in results},
-                "ids": report["ids"]}
+        return SignoffResult(
+            gate="signoff", status=status, blocking=params.blocking, thresholds=params.thresholds,
+            report="gates/signoff.json", why="; ".join(f"{v['review']}: {v['status']}: {v['why']}" for v in blocking),
+            reviews={v["review"]: ReviewVerdict.model_validate({key: v[key] for key in ReviewVerdict.model_fields})
+                     for v in results},
+            ids=report["ids"])
 
 
 def definition_checks(gate: SignoffGateConfig, context: DefinitionContext) -> list[Diagnostic]:

@@ -23,6 +23,7 @@ from releasebuild.config.load import validate_located
 from releasebuild.config.located import LocatedDocument, parse_located
 from releasebuild.engine import Engine
 from releasebuild.errors import DefinitionError, Diagnostic, Refused, ReleaseBuildError
+from releasebuild.gates.base import GateResult
 from releasebuild.gates.bias import BIAS_STEP
 from releasebuild.gates.signoff import qa_step_id
 from releasebuild.lock import read_records
@@ -81,9 +82,10 @@ def export_samples(path: Path, root: str | None = None, out: Path | None = None)
     """Build the QA samples and their review pages (nothing else) and copy them where reviewers can read them."""
     project = open_project(path, root)
     results = build_targets(project, [GATE_STEP, PRIVACY_GATE, BIAS_STEP])  # the bias gate's flagged samples
-    if results[PRIVACY_GATE].meta["status"] == "fail":
+    privacy = results[PRIVACY_GATE].typed(GateResult)
+    if privacy.status == "fail":
         raise ReleaseBuildError("the privacy gate fails, so the samples may hold what it caught; fix that first "
-                                f"(`releasebuild apply` reports it): {results[PRIVACY_GATE].meta['why']}")
+                                f"(`releasebuild apply` reports it): {privacy.why}")
     target = out or project.state_dir / REVIEW_DIR / project.version
     shutil.rmtree(target / "qa", ignore_errors=True)
     written = []

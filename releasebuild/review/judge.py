@@ -3,25 +3,27 @@ and `releasebuild status`, so the two can never disagree."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from releasebuild.review.record import SignoffRecord
 from releasebuild.review.sampling import review_digest
+from releasebuild.steps.qa_sample import QASampleResult
 
 # Statuses that keep a release from shipping. `not_applicable`: no family of the release is in the review's scope.
 BLOCKING = ("pending", "stale", "rejected", "demo_refused")
 
 
-def review_sample(review: str, families: list[str], qa: dict[str, dict[str, Any]],
+def review_sample(review: str, families: list[str], qa: Mapping[str, QASampleResult],
                   sampling: dict[str, Any], sections: dict[str, str] | None = None) -> dict[str, Any]:
-    """The review's sample across its families, from each family's QA step meta; `sampling`: seed, method and
+    """The review's sample across its families, from each family's QA step result; `sampling`: seed, method and
     stratify_by, as the QA steps were given them. `sections`: for the bias review, each family's bias report
     section digest, which the review signs with the sample."""
     parts = {}
     for name in families:
-        drawn = qa[name]["reviews"][review]
-        parts[name] = {"digest": drawn["digest"], "records": qa[name]["records"], "size": drawn["size"],
-                       "strata": drawn["strata"], "ids": drawn["ids"],
+        drawn = qa[name].reviews[review]
+        parts[name] = {"digest": drawn.digest, "records": qa[name].records, "size": drawn.size,
+                       "strata": drawn.strata, "ids": drawn.ids,
                        "page": f"qa/{review}/{name}.md", "file": f"qa/{review}/{name}.jsonl"}
         if sections is not None:
             parts[name]["bias_report"] = sections[name]
