@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from releasebuild import __version__
 from releasebuild.config.load import Definition, LoadedFamily
 from releasebuild.config.models import split_rule_ref
-from releasebuild.gates import GATES
+from releasebuild.gates import GATES, signings
 from releasebuild.gates.base import GateBuild
 from releasebuild.gates.leakage import LeakageGateConfig
 from releasebuild.gates.privacy import PrivacyGateConfig
@@ -172,7 +172,8 @@ def gate_build(definition: Definition, previous: PreviousRelease | None = None,
         version=definition.release.version,
         protected_root=definition.release.root.protected if protected_root is None else protected_root,
         signoffs_required=definition.release.signoffs.required,
-        signoff_dir=signoff_dir(definition.release.version))
+        signoff_dir=signoff_dir(definition.release.version),
+        review_signs=signings(definition.gates))
 
 
 def gate_steps(definition: Definition, build: GateBuild) -> GateSteps:

@@ -17,7 +17,7 @@ from releasebuild.config.load import load_definition
 from releasebuild.data_changes import EMPTY, FamilyData, data_changes, from_published, from_results, pending_change
 from releasebuild.engine import Engine, Listener
 from releasebuild.errors import ReleaseBuildError, StorageError
-from releasebuild.gates import GATES
+from releasebuild.gates import GATES, signed_parts
 from releasebuild.gates.signoff import qa_step_id
 from releasebuild.graph import build_specs
 from releasebuild.lock import read_snapshot
@@ -47,7 +47,7 @@ def signoff_changes(project: Project, results: dict[str, StepResult]) -> list[Ch
             found.append(Change("signoff", "~", review, "approved", "may become stale", note))
         elif sample["digest"] != loaded.record.sample.digest:
             found.append(Change("signoff", "~", review, "approved", "stale",
-                                "; ".join(stale_reasons(loaded.record, sample))))
+                                "; ".join(stale_reasons(loaded.record, sample, signed_parts()))))
     return found
 
 

@@ -37,7 +37,7 @@ from releasebuild.config.models import Acknowledgement as DeclaredAcknowledgemen
 from releasebuild.config.models import Name, Strict
 from releasebuild.distribution.judge import Acknowledgement
 from releasebuild.errors import Diagnostic
-from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, previous_report
+from releasebuild.gates.base import GateBuild, GateParams, GateStatus, ReviewSigns, SignedReport, previous_report
 from releasebuild.keys import canonical_json
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
@@ -192,13 +192,6 @@ def files_matching(patterns: list[str], base_dir: Path) -> list[str]:
     return sorted(found)
 
 
-def bound_review(config: GateConfig | None, reviews: list[str]) -> str | None:
-    """The required review that signs the bias report's sections, if any."""
-    if not isinstance(config, BiasGateConfig) or config.review not in reviews:
-        return None
-    return config.review
-
-
 def bias_step_id(family: str) -> str:
     return ids.family_step(family, ids.BIAS)
 
@@ -241,9 +234,21 @@ class BiasGateParams(GateParams):
     previous: dict[str, Any] | None  # the previous release and whether it published a bias report
 
 
-class BiasResult(GateResult):
+class BiasResult(SignedReport):  # sections: each family's section_digest, which the bias review signs
     flags: int  # every flag raised, acknowledged or not
-    sections: dict[str, str]  # family -> its section's digest (section_digest), which the bias review signs
+
+
+def _signing_review(config: BiasGateConfig) -> str | None:
+    return config.review
+
+
+# What the review the gate's `review` setting names signs of it: each family's section of the report.
+REVIEW_SIGNS = ReviewSigns(
+    name="bias_report", what="section of the bias report", column="bias report section",
+    note="This review also signs each family's section of the bias report (its counts and its own flags: "
+         "[bias/report.md](../../bias/report.md)); the digest above covers them. Conversations behind the flags are "
+         "in [bias/](bias/), one page per flagged family.",
+    step=BIAS_STEP, signed_by=_signing_review)
 
 
 class BiasGate(Step):
