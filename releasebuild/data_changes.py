@@ -21,6 +21,8 @@ from releasebuild.config.models import SPLITS
 from releasebuild.errors import ReleaseBuildError
 from releasebuild.steps import ids
 from releasebuild.steps.base import StepResult
+from releasebuild.steps.export import ExportResult
+from releasebuild.steps.stats import StatsResult
 from releasebuild.store.backends import Store
 from releasebuild.store.cas import ContentStore
 
@@ -127,7 +129,7 @@ def from_results(family: str, results: dict[str, StepResult], cas: ContentStore)
     if provenance is None or export is None:
         return None
     ref = provenance.files["provenance.jsonl"]
-    return FamilyData(export.meta["counts"], stats.meta["splits"] if stats else {}, ref.sha256,
+    return FamilyData(export.typed(ExportResult).counts, stats.typed(StatsResult).splits if stats else {}, ref.sha256,
                       lambda: cas.local(ref.sha256).open("rb"))
 
 

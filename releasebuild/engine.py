@@ -27,7 +27,7 @@ from releasebuild.graph import execution_order
 from releasebuild.keys import canonical_json, step_key
 from releasebuild.plan import StepPlan, StepRecord, explain, param_digests
 from releasebuild.staleness import StaleReason
-from releasebuild.steps.base import STATS, FileRef, SourceFile, StepContext, StepResult, StepSpec
+from releasebuild.steps.base import FileRef, SourceFile, StepContext, StepResult, StepSpec
 from releasebuild.steps.registry import step_kind
 from releasebuild.store.cas import ActionCache, ContentStore, SharedCache
 from releasebuild.store.io import Stores
@@ -417,11 +417,11 @@ class _Walk:
         if isinstance(returned, _WorkerError):
             where = f"{job.source.name}: " if job.source is not None else ""
             raise StepFailed(job.step_id, where + returned.message)
-        outputs, meta, seconds = returned  # the job's own run time, not its wait in the pool queue
+        outputs, meta, stats, seconds = returned  # the job's own run time, not its wait in the pool queue
         for path, ref in outputs.values():
             self.env.cas.adopt(Path(path), ref.sha256)
-        if STATS in meta:
-            self.stats[job.step_id] = meta.pop(STATS)
+        if stats:
+            self.stats[job.step_id] = stats
         # in the form a cached result is read back in (sorted keys, JSON types), so a step downstream sees the same
         # result whether this one ran now or came from the cache: a dict's order is data to whoever iterates it
         meta = json.loads(canonical_json(meta))
@@ -494,7 +494,8 @@ def _run_effect(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult],
         return StepFailed(spec.id, f"{type(exc).__name__}: {exc}")
 
 
-Executed = tuple[dict[str, tuple[str, FileRef]], dict[str, Any], float]
+# A step's outputs (name -> where it wrote the file, its ref), its meta, what it said of its own work, its run time.
+Executed = tuple[dict[str, tuple[str, FileRef]], dict[str, Any], dict[str, int], float]
 
 
 def _execute(ctx: StepContext, phase: str = "run") -> Executed:
@@ -503,12 +504,16 @@ def _execute(ctx: StepContext, phase: str = "run") -> Executed:
     if kind.Params is not None:  # the graph and the step agree on the params, or the step does not start
         kind.Params.model_validate(ctx.spec.params)
     try:
-        meta = kind.map(ctx) if phase == "map" else kind.run(ctx)
+        returned = kind.map(ctx) if phase == "map" else kind.run(ctx)
     finally:
         for output in ctx.outputs.values():
             output.close()
+    declared = kind.MapResult if phase == "map" else kind.Result
+    if not isinstance(returned, declared):  # what downstream steps read as the model must have been made as one
+        raise TypeError(f"step {ctx.spec.id} ({kind.kind}) returned {type(returned).__name__}, not its "
+                        f"{'MapResult' if phase == 'map' else 'Result'} {declared.__name__}")
     outputs = {name: (str(output.path), output.ref()) for name, output in ctx.outputs.items()}
-    return outputs, meta, time.monotonic() - started
+    return outputs, returned.model_dump(mode="json"), ctx.stats, time.monotonic() - started
 
 
 def _stats_text(stats: dict[str, Any]) -> str:

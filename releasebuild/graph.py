@@ -1,24 +1,25 @@
 """The target graph: a release definition becomes StepSpecs in a networkx DiGraph.
 
-User rules (make-style command steps) come first: a family whose sources are a rule's outputs ingests after it.
-Per family: ingest -> privacy (scan, redact, drop) -> fingerprint; every family's fingerprints -> release/dedup;
-then per family split (its own slice of dedup's decisions, and the previous release's split index) -> export,
-provenance and stats (side by side). Global: curriculum, the coverage gate (every release has one), the gates
-release.yaml configures plus the always-on ones (from the gate registry; a gate may add per-family steps, such as
-dedup's `<family>/fingerprint` and distribution's `<family>/stats`), gate summary, manifest, publish.
+`build_specs` assembles the graph from its parts, one function each: the user's rules (`rule_steps`: make-style
+command steps, first, since a family whose sources are a rule's outputs ingests after it); each family's own chain
+(`family_steps`: ingest -> privacy -> split -> export and provenance); the curriculum (`curriculum_step`); what
+every configured gate asks for (`gate_steps`, from the gate registry: a verdict, and per-family steps such as
+dedup's `<family>/fingerprint` and distribution's `<family>/stats`); and the release steps that gather them
+(`release_steps`: gate summary, release notes, manifest, publish).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from releasebuild import __version__
 from releasebuild.config.load import Definition, LoadedFamily
 from releasebuild.config.models import split_rule_ref
-from releasebuild.gates import GATES
+from releasebuild.gates import GATES, signings
 from releasebuild.gates.base import GateBuild
 from releasebuild.gates.leakage import LeakageGateConfig
 from releasebuild.gates.privacy import PrivacyGateConfig
@@ -40,7 +41,44 @@ if TYPE_CHECKING:
     import networkx as nx
 
 
+def build_specs(definition: Definition, previous: PreviousRelease | None = None,
+                protected_root: bool | None = None) -> list[StepSpec]:
+    """The steps of a release. `previous` is the published release it follows: files of it (split indexes,
+    reports) become sources of the steps that read them. `protected_root`: whether the root is protected, by
+    release.yaml or by the root's own marker (default: as release.yaml declares).
+
+    Part by part, in this order (the order `releasebuild graph` lists and release.lock records): the user's rules,
+    each family's chain, the curriculum, what the gates ask for, and the release steps that gather it all."""
+    gates = gate_steps(definition, gate_build(definition, previous, protected_root))
+    return [*rule_steps(definition),
+            *(spec for name in sorted(definition.families)
+              for spec in family_steps(definition.families[name], definition, previous)),
+            curriculum_step(definition),
+            *gates.specs,
+            *release_steps(definition, previous, gates)]
+
+
+@dataclass(frozen=True)
+class GateSteps:
+    """What the configured gates asked for: their specs, the ids of their verdicts (gates/summary.json reads them)
+    and the ids of their per-family steps (which feed a verdict and publish straight into the manifest)."""
+
+    specs: list[StepSpec]
+    verdicts: tuple[str, ...]
+    per_family: tuple[str, ...]
+
+
+def rule_steps(definition: Definition) -> list[StepSpec]:
+    """The user's rules (make-style commands), first: a family whose sources are a rule's outputs ingests after it,
+    and a rule may read another's outputs."""
+    return [rule_spec(definition.rules[name]) for name in sorted(definition.rules)]
+
+
 def family_steps(family: LoadedFamily, definition: Definition, previous: PreviousRelease | None) -> list[StepSpec]:
+    """One family's own chain, which every release has whatever its gates: ingest -> privacy -> split (which also
+    reads release/dedup's decisions for the family and the previous release's split index) -> export and
+    provenance, side by side. The privacy, leakage and provenance gates' settings reach these steps' params: the
+    gates judge what the chain did, they do not redo it."""
     config = family.config
     name = config.name
     release = definition.release
@@ -78,6 +116,8 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
 
 
 def _privacy_params(family: LoadedFamily, definition: Definition) -> dict[str, Any]:
+    """The privacy step's params: the detector's identity and versions, the family's policy and allow-list, the
+    takedowns that name it, and how to redact (what the scan table and the redaction depend on, and nothing else)."""
     config = definition.gates["privacy"]
     assert isinstance(config, PrivacyGateConfig)
     name = family.config.name
@@ -102,8 +142,24 @@ def _privacy_params(family: LoadedFamily, definition: Definition) -> dict[str, A
     }
 
 
+def curriculum_step(definition: Definition) -> StepSpec:
+    """curriculum.json: the declared stages with each family's shipped counts, so it reads every split's meta."""
+    release = definition.release
+    names = sorted(definition.families)
+    info = families_info(definition)
+    splits = tuple(ids.family_step(name, ids.SPLIT) for name in names)
+    return StepSpec(
+        ids.CURRICULUM, "curriculum",
+        {"version": release.version, "stages": [stage.model_dump(mode="json") for stage in release.curriculum],
+         "families": {name: {"stage": info[name]["stage"], "stage_name": info[name]["stage_name"]}
+                      for name in names}},
+        splits, reads={split: ("meta",) for split in splits})
+
+
 def gate_build(definition: Definition, previous: PreviousRelease | None = None,
                protected_root: bool | None = None) -> GateBuild:
+    """What a gate's builder may know besides its own settings (the families, the previous release, the other gates'
+    settings, the sign-off requirements): one value every gate gets, so the graph passes no gate anything special."""
     families = definition.families
     return GateBuild(
         families=sorted(families),
@@ -116,56 +172,53 @@ def gate_build(definition: Definition, previous: PreviousRelease | None = None,
         version=definition.release.version,
         protected_root=definition.release.root.protected if protected_root is None else protected_root,
         signoffs_required=definition.release.signoffs.required,
-        signoff_dir=signoff_dir(definition.release.version))
+        signoff_dir=signoff_dir(definition.release.version),
+        review_signs=signings(definition.gates))
 
 
-def build_specs(definition: Definition, previous: PreviousRelease | None = None,
-                protected_root: bool | None = None) -> list[StepSpec]:
-    """The steps of a release. `previous` is the published release it follows: files of it (split indexes,
-    reports) become sources of the steps that read them. `protected_root`: whether the root is protected, by
-    release.yaml or by the root's own marker (default: as release.yaml declares)."""
+def gate_steps(definition: Definition, build: GateBuild) -> GateSteps:
+    """Every configured gate's steps, asked of its contract in the registry (`Gate.build_steps`): the graph names no
+    gate, so a gate is one module and one registry line. A spec with a family is one of the gate's per-family steps
+    (dedup's fingerprints, distribution's stats, the QA samples); one without is a verdict."""
+    specs: list[StepSpec] = []
+    for gate_id, config in sorted(definition.gates.items()):
+        specs.extend(GATES[gate_id].build_steps(config, build))
+    return GateSteps(specs, tuple(spec.id for spec in specs if spec.family is None),
+                     tuple(spec.id for spec in specs if spec.family is not None))
+
+
+def release_steps(definition: Definition, previous: PreviousRelease | None, gates: GateSteps) -> list[StepSpec]:
+    """The steps that gather the release, last: the gate summary (every verdict), the release notes (family metas,
+    the summary, the sign-offs, the previous release's manifest), the manifest (every published artifact) and the
+    publish effect. Each reads only what it names, so a change upstream reruns them only when it reaches them."""
     release = definition.release
     names = sorted(definition.families)
-    build = gate_build(definition, previous, protected_root)
-    specs = [rule_spec(definition.rules[name]) for name in sorted(definition.rules)]
-    for name in names:
-        specs.extend(family_steps(definition.families[name], definition, previous))
-    family_info = {name: _family_info(definition.families[name], definition) for name in names}
-    splits = tuple(ids.family_step(name, ids.SPLIT) for name in names)
-    specs.append(StepSpec(
-        ids.CURRICULUM, "curriculum",
-        {"version": release.version, "stages": [stage.model_dump(mode="json") for stage in release.curriculum],
-         "families": {name: {"stage": info["stage"], "stage_name": info["stage_name"]}
-                      for name, info in family_info.items()}},
-        splits, reads={split: ("meta",) for split in splits}))
-    gate_ids: list[str] = []
-    helper_ids: list[str] = []
-    for gate_id, config in sorted(definition.gates.items()):
-        for spec in GATES[gate_id].build_steps(config, build):  # a gate's own step, and per-family helpers
-            specs.append(spec)
-            # A gate's per-family steps (fingerprint, stats, QA samples) feed its verdict step; what they publish
-            # reaches the manifest directly.
-            (gate_ids if spec.family is None else helper_ids).append(spec.id)
-    specs.append(StepSpec(ids.GATE_SUMMARY, "gate_summary", {}, tuple(gate_ids),
-                          reads={gate: ("meta",) for gate in gate_ids}))
+    info = families_info(definition)
+    summary = StepSpec(ids.GATE_SUMMARY, "gate_summary", {}, gates.verdicts,
+                       reads={gate: ("meta",) for gate in gates.verdicts})
     family_steps_read = tuple(ids.family_step(name, step) for name in names
                               for step in (ids.INGEST, ids.PRIVACY, ids.SPLIT, ids.EXPORT))
     notes_source = f"{previous.uri}{MANIFEST}" if previous else None  # the manifest never lists itself
-    specs.append(StepSpec(
+    notes = StepSpec(
         ids.NOTES, "release_notes",
-        {"version": release.version, "families": {name: info["stage_name"] for name, info in family_info.items()}},
+        {"version": release.version, "families": {name: info[name]["stage_name"] for name in names}},
         family_steps_read + (ids.GATE_SUMMARY, ids.SIGNOFF),
         sources=(notes_source,) if notes_source else (), source_dir=str(definition.base_dir),
         reads={**{dep: ("meta",) for dep in family_steps_read}, ids.GATE_SUMMARY: ("summary.json",),
-               ids.SIGNOFF: ("meta",)}))
-    specs.append(StepSpec(
-        ids.MANIFEST, "manifest", _manifest_params(definition, family_info),
+               ids.SIGNOFF: ("meta",)})
+    manifest = StepSpec(
+        ids.MANIFEST, "manifest", _manifest_params(definition, info),
         tuple(ids.family_step(name, step) for name in names
               for step in (ids.INGEST, ids.PRIVACY, ids.SPLIT, ids.EXPORT, ids.PROVENANCE))
-        + (ids.CURRICULUM, *gate_ids, *helper_ids, ids.GATE_SUMMARY, ids.NOTES)
-        + tuple(rule_step_id(name) for name in sorted(definition.rules))))
-    specs.append(StepSpec(ids.PUBLISH, "publish", {"version": release.version}, (ids.MANIFEST,)))
-    return specs
+        + (ids.CURRICULUM, *gates.verdicts, *gates.per_family, ids.GATE_SUMMARY, ids.NOTES)
+        + tuple(rule_step_id(name) for name in sorted(definition.rules)))
+    publish = StepSpec(ids.PUBLISH, "publish", {"version": release.version}, (ids.MANIFEST,))
+    return [summary, notes, manifest, publish]
+
+
+def families_info(definition: Definition) -> dict[str, dict[str, Any]]:
+    """What the curriculum, the notes and the manifest say of each family from its definition alone."""
+    return {name: _family_info(definition.families[name], definition) for name in sorted(definition.families)}
 
 
 def _family_info(family: LoadedFamily, definition: Definition) -> dict[str, Any]:

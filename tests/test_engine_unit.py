@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from releasebuild.engine import ApplyOutcome, Engine, RunEnv
 from releasebuild.staleness import StaleReason
 from releasebuild.steps import registry
-from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepResult, StepSpec
 from releasebuild.store.io import Stores
 from releasebuild.store.root import ReleaseRoot
 
 pytestmark = pytest.mark.unit
+
+
+class Written(StepMeta):
+    chars: int
 
 
 class Emit(Step):
@@ -30,11 +34,12 @@ class Emit(Step):
 
     kind = "toy_emit"
     code_version = "1"
+    Result = Written
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> Written:
         ctx.write_json("text.json", ctx.params["text"])
-        return {"chars": len(ctx.params["text"])}
+        return Written(chars=len(ctx.params["text"]))
 
 
 class Shout(Step):
@@ -42,21 +47,23 @@ class Shout(Step):
 
     kind = "toy_shout"
     code_version = "1"
+    Result = StepMeta  # nothing to say beyond its output file
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> StepMeta:
         (dep,) = ctx.spec.deps
         text = json.loads(ctx.input_path(dep, "text.json").read_text(encoding="utf-8"))
         ctx.write_json("text.json", text.upper())
-        return {}
+        return StepMeta()
 
 
 class Boom(Step):
     kind = "toy_boom"
     code_version = "1"
+    Result = StepMeta
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> StepMeta:
         raise ValueError("the toy step fails on purpose")
 
 
@@ -67,11 +74,12 @@ class Mark(Step):
     kind = "toy_mark"
     code_version = "1"
     effect = True
+    Result = StepMeta
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> StepMeta:
         ctx.store.write(ctx.params["target"], _text_of_dep(ctx).encode("utf-8"))
-        return {}
+        return StepMeta()
 
     @staticmethod
     def check(ctx: StepContext) -> tuple[StaleReason, str]:
@@ -80,32 +88,43 @@ class Mark(Step):
         return StaleReason.NOT_PUBLISHED, "not in place"
 
 
+class Lines(StepMeta):
+    lines: int
+
+
 class CountLines(Step):
     """Per source file: its line count (map); the family's total (run, combining the maps)."""
 
     kind = "toy_count"
     code_version = "1"
     per_source = True
+    Result = MapResult = Lines
 
     @staticmethod
-    def map(ctx: StepContext) -> dict[str, Any]:
+    def map(ctx: StepContext) -> Lines:
         (source,) = ctx.sources
-        return {"lines": len((ctx.store.read(source.uri) or b"").splitlines())}
+        return Lines(lines=len((ctx.store.read(source.uri) or b"").splitlines()))
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
-        return {"lines": sum(ctx.inputs[f"source:{source.name}"].meta["lines"] for source in ctx.sources)}
+    def run(ctx: StepContext) -> Lines:
+        return Lines(lines=sum(ctx.inputs[f"source:{source.name}"].typed(Lines).lines for source in ctx.sources))
+
+
+class Tallied(StepMeta):
+    zebra: int
+    apple: int
 
 
 class Tally(Step):
-    """A result whose keys a step builds in no sorted order."""
+    """A result whose fields come in no sorted order."""
 
     kind = "toy_tally"
     code_version = "1"
+    Result = Tallied
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
-        return {"zebra": 1, "apple": 2}
+    def run(ctx: StepContext) -> Tallied:
+        return Tallied(zebra=1, apple=2)
 
 
 class ListMeta(Step):
@@ -113,12 +132,48 @@ class ListMeta(Step):
 
     kind = "toy_list_meta"
     code_version = "1"
+    Result = StepMeta
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> StepMeta:
         (dep,) = ctx.spec.deps
         ctx.write_json("text.json", " ".join(ctx.inputs[dep].meta))
-        return {}
+        return StepMeta()
+
+
+class Shelf(StepMeta):
+    """A result with what results hold: a nested model, a list of them, optional values, ints beside floats."""
+
+    label: str | None
+    weights: dict[str, int | float]
+    books: list[Written]
+    best: Written
+
+
+class Stock(Step):
+    """Returns a Shelf and says how much work it did (stats, which stay out of the result)."""
+
+    kind = "toy_stock"
+    code_version = "1"
+    Result = Shelf
+
+    @staticmethod
+    def run(ctx: StepContext) -> Shelf:
+        ctx.stats.update(books_counted=2)
+        return Shelf(label=None, weights={"whole": 3, "half": 0.5}, books=[Written(chars=1), Written(chars=2)],
+                     best=Written(chars=2))
+
+
+class Untyped(Step):
+    """Returns a dict, as steps did before they had result models."""
+
+    kind = "toy_untyped"
+    code_version = "1"
+    Result = Written
+
+    @staticmethod
+    def run(ctx: StepContext) -> Written:
+        return {"chars": 1}  # type: ignore[return-value]  # the mistake under test
 
 
 def _text_of_dep(ctx: StepContext) -> str:
@@ -128,7 +183,7 @@ def _text_of_dep(ctx: StepContext) -> str:
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunEnv:
-    for kind in (Emit, Shout, Boom, Mark, CountLines, Tally, ListMeta):
+    for kind in (Emit, Shout, Boom, Mark, CountLines, Tally, ListMeta, Stock, Untyped):
         monkeypatch.setitem(registry.FIXED_KINDS, kind.kind, kind)
     return RunEnv(cache_dir=tmp_path / "cache", root=ReleaseRoot("mem://root", store=Stores()),
                   blocked_dir=tmp_path / "blocked")
@@ -221,11 +276,11 @@ def test_a_per_source_step_maps_only_the_files_that_changed_and_combines_them_al
     env.store.write("mem://data/other.csv", b"not matched\n")
     specs = [StepSpec("f/count", CountLines.kind, {}, (), sources=("mem://data/*.txt",))]
     cold = run(specs, env)
-    assert cold.error is None and cold.results["f/count"].meta["lines"] == 15
+    assert cold.error is None and cold.results["f/count"].typed(Lines).lines == 15
     assert {step.id: step.sources for step in cold.steps}["f/count"] == {"mapped": 3, "cached": 0}
     env.store.write("mem://data/b.txt", b"row\n" * 6)
     edited = run(specs, env, cold)
-    assert edited.results["f/count"].meta["lines"] == 16
+    assert edited.results["f/count"].typed(Lines).lines == 16
     assert {step.id: step.sources for step in edited.steps}["f/count"] == {"mapped": 1, "cached": 2}
 
 
@@ -238,3 +293,43 @@ def test_a_step_names_its_dependencies_instead_of_counting_them(tmp_path: Path) 
     twice = StepContext(StepSpec("release/x", "x", {}, ("alpha/privacy", "beta/privacy")), tmp_path, {}, {}, [])
     with pytest.raises(KeyError, match="2 dependencies named 'privacy'"):
         twice.dep("privacy")
+
+
+def test_a_result_model_round_trips_through_the_meta_the_cache_keeps(env: RunEnv) -> None:
+    """What a step returns is its Result model; the engine keeps its JSON dump as the meta, and a reader gets the
+    same model back, whether the step ran now or came from the cache."""
+    specs = [StepSpec("s/stock", Stock.kind, {}, ())]
+    cold = run(specs, env)
+    expected = Stock.run(StepContext(specs[0], Path(), {}, {}, []))
+    assert cold.results["s/stock"].meta == expected.model_dump(mode="json")
+    assert cold.results["s/stock"].typed(Shelf) == expected
+    assert cold.results["s/stock"].meta["weights"] == {"half": 0.5, "whole": 3}  # an int stays an int
+    warm = run(specs, env, cold)
+    assert statuses(warm) == {"s/stock": "cached"} and warm.results["s/stock"].typed(Shelf) == expected
+
+
+def test_what_a_step_says_of_its_work_is_shown_and_kept_out_of_its_result(env: RunEnv) -> None:
+    outcome = run([StepSpec("s/stock", Stock.kind, {}, ())], env)
+    (step,) = outcome.steps
+    assert step.stats == {"books_counted": 2} and "books_counted" not in outcome.results["s/stock"].meta
+
+
+def test_a_step_that_returns_no_result_model_fails(env: RunEnv) -> None:
+    outcome = run([StepSpec("u/untyped", Untyped.kind, {}, ())], env)
+    assert statuses(outcome) == {"u/untyped": "failed"}
+    assert "returned dict, not its Result Written" in str(outcome.error)
+
+
+class Labelled(StepMeta):
+    """Part of a Shelf: what a reader interested in the label alone names."""
+
+    label: str | None
+
+
+def test_a_reader_names_the_fields_it_reads_and_gets_an_error_for_a_missing_one() -> None:
+    """A reader's model may be part of the result (every gate's verdict read as the GateResult they share), but
+    not more: a step that does not read its dependency's meta sees none, and reading it typed says so."""
+    shelf = Shelf(label="fiction", weights={}, books=[], best=Written(chars=5))
+    assert StepResult({}, shelf.model_dump(mode="json")).typed(Labelled).label == "fiction"
+    with pytest.raises(ValidationError, match="label"):
+        StepResult({}, {}).typed(Labelled)

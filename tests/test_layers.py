@@ -7,9 +7,9 @@ an import runs on the way), so a cycle hidden in a function-level import fails h
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 import pytest
@@ -18,15 +18,22 @@ from pydantic import Field
 
 import releasebuild
 from releasebuild import api
+from releasebuild.app.project import required_reviews
 from releasebuild.config.gate import DefinitionContext, GateConfig
 from releasebuild.config.load import load_definition
 from releasebuild.errors import DefinitionError, Diagnostic
-from releasebuild.gates import GATES, Gate
-from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta
+from releasebuild.gates import GATES, Gate, signings
+from releasebuild.gates.base import GateBuild, GateParams, GateStatus, ReviewSigns, SignedReport, gate_meta
+from releasebuild.gates.bias import REVIEW_SIGNS
+from releasebuild.keys import canonical_json
+from releasebuild.review import commands
+from releasebuild.review.load import load_signoffs
 from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.ingest import IngestResult
 from releasebuild.testing import ReleaseFixture, conversation, make_release
 
 PACKAGE = Path(releasebuild.__file__).parent
+DEMO = Path(__file__).resolve().parents[1] / "release.yaml"
 
 
 def _modules() -> dict[str, Path]:
@@ -82,6 +89,19 @@ def test_the_import_graph_sees_imports_inside_functions_and_packages_run_on_the_
     graph = import_graph()
     assert graph.has_edge("releasebuild", "releasebuild.privacy.detector")  # detect_pii imports it lazily
     assert graph.has_edge("releasebuild.app.project", "releasebuild.gates")  # importing gates.bias runs its package
+
+
+@pytest.mark.unit
+def test_the_signoff_gate_and_the_review_code_name_no_other_gate() -> None:
+    """What a review signs of a gate is on the gate's contract (`Gate.review_signs`): the sign-off gate, the project
+    and the review package ask the registry for it and import no gate module of their own."""
+    graph = import_graph()
+    readers = ["releasebuild.gates.signoff", "releasebuild.app.project", "releasebuild.app.planning",
+               *(module for module in graph if module.startswith("releasebuild.review"))]
+    gates = {module for module in graph if module.startswith("releasebuild.gates.")}
+    assert {reader: sorted(set(graph.successors(reader)) & gates - {"releasebuild.gates.base",
+                                                                   "releasebuild.gates.signoff"})
+            for reader in readers} == dict.fromkeys(readers, [])
 
 
 @pytest.mark.unit
@@ -147,24 +167,38 @@ def test_a_gate_registered_from_the_test_suite_is_loaded_checked_and_acknowledge
 
 class VerdictGateConfig(GateConfig):
     fail: bool = False
+    note: str = ""  # written in each family's verdict
+    review: str | None = None  # the review that signs each family's verdict
 
 
 class VerdictGate(Step):
-    """A gate whose verdict is its setting: enough to follow a verdict from the registry to the published release."""
+    """A gate whose verdict is its setting: enough to follow a verdict from the registry to the published release,
+    and, when a review is named, to the review that signs each family's verdict."""
 
     kind = "gate_verdict"
     code_version = "1"
     Params = GateParams  # blocking and thresholds: what every gate is given
+    Result = SignedReport  # what every gate returns, and each family's section of the report, which a review signs
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> SignedReport:
         params = ctx.typed(GateParams)
         status: GateStatus = "fail" if params.thresholds["fail"] else "pass"
-        families = [{"family": ctx.inputs[dep].meta["family"], "status": status, "why": "told to fail"}
-                    for dep in ctx.spec.deps]
+        families = [{"family": ctx.inputs[dep].typed(IngestResult).family, "status": status, "why": "told to fail",
+                     "note": params.thresholds["note"]} for dep in ctx.spec.deps]
         ctx.write_json("report.json", {"gate": "verdict", "status": status, "families": families},
                        publish="gates/verdict.json", kind="gate_report")
-        return gate_meta("verdict", status, params, "gates/verdict.json", families)
+        verdict = gate_meta("verdict", status, params, "gates/verdict.json", families)
+        return SignedReport(**verdict.model_dump(), sections={entry["family"]: sha256(entry) for entry in families})
+
+
+def sha256(value: object) -> str:
+    return "sha256:" + hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+VERDICT_SIGNS = ReviewSigns(name="verdict_report", what="verdict", column="verdict",
+                            note="This review also signs each family's verdict.", step="release/verdict",
+                            signed_by=lambda config: config.review)
 
 
 def verdict_steps(config: VerdictGateConfig, build: GateBuild) -> list[StepSpec]:
@@ -175,7 +209,8 @@ def verdict_steps(config: VerdictGateConfig, build: GateBuild) -> list[StepSpec]
 
 def test_a_gate_added_to_the_registry_in_a_test_runs_publishes_and_blocks(release: ReleaseFixture,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(GATES, "verdict", Gate(VerdictGateConfig, VerdictGate, verdict_steps, always_on=True))
+    monkeypatch.setitem(GATES, "verdict", Gate(VerdictGateConfig, VerdictGate, verdict_steps, always_on=True,
+                                               review_signs=VERDICT_SIGNS))
     report = api.apply(release.release_yaml, jobs=1)
     assert report.outcome.error is None, report.outcome.error
     published = Path(report.release_uri)
@@ -188,3 +223,59 @@ def test_a_gate_added_to_the_registry_in_a_test_runs_publishes_and_blocks(releas
     report = api.apply(release.release_yaml, jobs=1)
     assert report.outcome.error is not None and "verdict" in str(report.outcome.error)
     assert not Path(report.release_uri).exists()  # a failed gate publishes nothing
+
+
+def test_a_review_signs_what_the_gate_added_in_a_test_declares(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The toy gate's contract says a review signs each family's verdict: the sign-off gate binds the approval to
+    those digests, the review's page explains them, the record keeps them, and a changed verdict makes it stale."""
+    monkeypatch.setitem(GATES, "verdict", Gate(VerdictGateConfig, VerdictGate, verdict_steps, always_on=True,
+                                               review_signs=VERDICT_SIGNS))
+    release = make_release(tmp_path / "rel", {"alpha": [conversation("a1", "g1"), conversation("a2", "g2")]},
+                           signoffs={"required": ["clinician_qa"]})
+    (release.dir / "gates" / "verdict.yaml").write_text("review: clinician_qa\nnote: first look\n")
+    gates = {**yaml.safe_load(release.release_yaml.read_text())["gates"], "verdict": "gates/verdict.yaml"}
+    release.edit_yaml(release.release_yaml, gates=gates)
+    exported = commands.export_samples(release.release_yaml)
+    index = (Path(exported["out"]) / "qa" / "clinician_qa" / "index.md").read_text()
+    assert "This review also signs each family's verdict." in index and "| family | verdict |" in index
+    commands.record(release.release_yaml, "clinician_qa", {
+        "sample": exported["reviews"]["clinician_qa"], "reviewer": {"id": "dr-toy", "role": "clinician"},
+        "decision": "approve", "rubric": {"*": "pass"}})
+    report = api.apply(release.release_yaml, jobs=1)
+    assert report.outcome.error is None, report.outcome.error
+    published = Path(report.release_uri)
+    record = yaml.safe_load((published / "signoffs" / "clinician_qa.yaml").read_text())
+    section = json.loads((published / "gates" / "verdict.json").read_text())["families"][0]
+    assert record["sample"]["families"]["alpha"]["verdict_report"] == sha256(section)
+
+    (release.dir / "gates" / "verdict.yaml").write_text("review: clinician_qa\nnote: second look\n")
+    outcome = api.apply(release.release_yaml, jobs=1).outcome
+    assert outcome.error is not None and "alpha's verdict changed" in str(outcome.error)
+    status = {row["review"]: row["status"] for row in commands.status(release.release_yaml)["reviews"]}
+    assert status == {"clinician_qa": "stale"}
+
+
+@pytest.mark.unit
+def test_what_a_review_signs_of_a_gate_is_asked_of_its_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bias gate declares its part on its contract, bound to the review its settings name; a gate registered
+    from a test is asked the same way; the demo's committed sign-offs, which carry `bias_report`, still verify."""
+    demo = load_definition(DEMO, GATES)
+    found = signings(demo.gates)
+    assert list(found) == ["bias_report"] and found["bias_report"].signs is REVIEW_SIGNS
+    assert found["bias_report"].review == "bias_cultural_review"
+    assert found["bias_report"].signer(["clinician_qa"]) is None  # a review the release does not require signs nothing
+    reviews = required_reviews(demo)
+    assert {review: spec["bias_report"] for review, spec in reviews.items()} == {
+        "clinician_qa": False, "bias_cultural_review": True, "ethical_safety_review": False}
+    loaded = load_signoffs(demo.base_dir, demo.release.version, reviews, found)
+    assert all(entry.record.id == entry.record.expected_id() for entry in loaded.values())
+    assert {name: set(family.signed) for name, family in loaded["bias_cultural_review"].record.sample.families.items()
+            } == {"priority": {"bias_report"}, "professional_therapeutic": {"bias_report"}}
+
+    monkeypatch.setitem(GATES, "verdict", Gate(VerdictGateConfig, VerdictGate, verdict_steps,
+                                               review_signs=VERDICT_SIGNS))
+    with_toy = {**demo.gates, "verdict": VerdictGateConfig(review="clinician_qa")}
+    assert {name: signing.review for name, signing in signings(with_toy).items()} == {
+        "bias_report": "bias_cultural_review", "verdict_report": "clinician_qa"}
+    with pytest.raises(ValueError, match="may not be called 'digest'"):
+        ReviewSigns(name="digest", what="", column="", note="", step="release/verdict", signed_by=lambda config: None)

@@ -247,6 +247,11 @@ BAD_FIELDS = [
     (lambda r: r["sample"].update(digest="sha256:abc"), "sample.digest: string should match pattern"),
     (lambda r: r.update(recorded_at="2026-11-23T10:00:00"), "recorded_at needs a time zone"),
     (lambda r: r["reviewer"].update(id="demo-someone"), "demo sign-offs, and only they"),
+    # what else a review signs of a family is named by a gate of the release (the bias gate: bias_report)
+    (lambda r: r["sample"]["families"]["alpha"].update(bias_reprot="sha256:" + "0" * 64),
+     "unknown signed part 'bias_reprot'\n    hint: did you mean 'bias_report'?"),
+    (lambda r: r["sample"]["families"]["alpha"].update(bias_report="sha256:abc"),
+     "sample.families.alpha.bias_report: string should match pattern"),
 ]
 
 

@@ -16,6 +16,7 @@ from releasebuild.changes import snapshot
 from releasebuild.engine import ApplyOutcome, Listener
 from releasebuild.lock import read_snapshot, write_records
 from releasebuild.steps import ids
+from releasebuild.steps.manifest import ManifestResult
 from releasebuild.store.root import ReleaseRoot
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class ApplyReport:
             "release_uri": self.release_uri,
             "published": published,
             "previous_release": self.previous_release,
-            "root_digest": manifest.meta["root_digest"] if manifest else None,
+            "root_digest": manifest.typed(ManifestResult).root_digest if manifest else None,
             "error": str(self.outcome.error) if self.outcome.error else None,
             "summary": {status: sum(1 for s in self.outcome.steps if s.status == status)
                         for status in ("ran", "cached", "skipped", "failed")},

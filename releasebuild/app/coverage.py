@@ -7,6 +7,7 @@ from typing import Any
 
 from releasebuild.app.project import open_project
 from releasebuild.steps import ids
+from releasebuild.steps.ingest import IngestResult
 
 
 def coverage(path: Path, root: str | None = None) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def coverage(path: Path, root: str | None = None) -> dict[str, Any]:
         if sources and not unmatched and not pending:
             cached = engine.evaluate(spec, rules).result
             if cached is not None:  # the sources are unchanged since the family was ingested: counts are exact
-                records = cached.meta["records"]
+                records = cached.typed(IngestResult).records
         rows.append(family_row(name, required.get(name), sources, records, unmatched, pending))
     project.env.fingerprints.save()
     report = matrix(required, rows)

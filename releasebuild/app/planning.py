@@ -17,7 +17,7 @@ from releasebuild.config.load import load_definition
 from releasebuild.data_changes import EMPTY, FamilyData, data_changes, from_published, from_results, pending_change
 from releasebuild.engine import Engine, Listener
 from releasebuild.errors import ReleaseBuildError, StorageError
-from releasebuild.gates import GATES
+from releasebuild.gates import GATES, signed_parts
 from releasebuild.gates.signoff import qa_step_id
 from releasebuild.graph import build_specs
 from releasebuild.lock import read_snapshot
@@ -25,6 +25,7 @@ from releasebuild.plan import Plan, StepPlan
 from releasebuild.review.judge import stale_reasons
 from releasebuild.steps import ids
 from releasebuild.steps.base import StepResult
+from releasebuild.steps.export import ExportResult
 from releasebuild.steps.ingest import SOURCES
 
 
@@ -46,7 +47,7 @@ def signoff_changes(project: Project, results: dict[str, StepResult]) -> list[Ch
             found.append(Change("signoff", "~", review, "approved", "may become stale", note))
         elif sample["digest"] != loaded.record.sample.digest:
             found.append(Change("signoff", "~", review, "approved", "stale",
-                                "; ".join(stale_reasons(loaded.record, sample))))
+                                "; ".join(stale_reasons(loaded.record, sample, signed_parts()))))
     return found
 
 
@@ -137,8 +138,8 @@ def source_records(project: Project, results: dict[str, StepResult],
 
 def known_records(project: Project, results: dict[str, StepResult]) -> dict[str, dict[str, int]]:
     """Per family, its split counts where this build's export is already known (cached)."""
-    return {name: results[ids.family_step(name, ids.EXPORT)].meta["counts"] for name in project.definition.families
-            if ids.family_step(name, ids.EXPORT) in results}
+    return {name: results[ids.family_step(name, ids.EXPORT)].typed(ExportResult).counts
+            for name in project.definition.families if ids.family_step(name, ids.EXPORT) in results}
 
 
 def load_baseline(project: Project, against: str | None, engine: Engine, recorded: dict[str, Any] | None

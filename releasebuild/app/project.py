@@ -13,15 +13,12 @@ from typing import Any
 from releasebuild.config.load import Definition, load_definition
 from releasebuild.engine import Engine, Listener, RunEnv
 from releasebuild.errors import Refused, StorageError
-from releasebuild.gates import GATES
-from releasebuild.gates.bias import BIAS_STEP, bound_review
-from releasebuild.gates.signoff import SignoffGateConfig, qa_step_id
+from releasebuild.gates import GATES, signed_parts, signings
+from releasebuild.gates.signoff import SignoffGateConfig, review_sample_of
 from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records
 from releasebuild.processes import alive
-from releasebuild.review.judge import review_sample
 from releasebuild.review.load import LoadedSignoff, load_signoffs
-from releasebuild.review.sampling import METHOD
 from releasebuild.steps.base import StepResult, StepSpec
 from releasebuild.store import s3
 from releasebuild.store.backends import is_local
@@ -109,8 +106,8 @@ def shared_cache(definition: Definition, root_uri: str) -> SharedCache | None:
 def open_project(path: Path, root: str | None = None, check_signoffs: bool = True) -> Project:
     """`check_signoffs` False: sign-off files are not read (recording one must work even when the old one is bad)."""
     definition = load_definition(path, GATES)
-    signoffs = load_signoffs(definition.base_dir, definition.release.version,
-                             required_reviews(definition)) if check_signoffs else {}
+    signoffs = load_signoffs(definition.base_dir, definition.release.version, required_reviews(definition),
+                             signings(definition.gates)) if check_signoffs else {}
     base = definition.base_dir
     cache_dir = base / (definition.release.cache or f"{STATE_DIR}/cache")  # an absolute cache path wins
     root_uri = resolve_root(definition, root)
@@ -123,35 +120,27 @@ def open_project(path: Path, root: str | None = None, check_signoffs: bool = Tru
 
 
 def required_reviews(definition: Definition) -> dict[str, dict[str, Any]]:
-    """Each review this release requires, as the signoff gate sees it (title, roles, families, size, rubric)."""
+    """Each review this release requires, as the signoff gate sees it (title, roles, families, size, rubric, and
+    which parts of the gates' reports it signs)."""
     gate = definition.gates["signoff"]
     assert isinstance(gate, SignoffGateConfig)
     stages = {name: family.config.stage for name, family in definition.families.items()}
-    required = gate.required(definition.release.signoffs.required)
-    bias_review = bound_review(definition.gates.get("bias"), required)
-    return {review: gate.review_spec(review, stages, bias_review) for review in required}
+    return gate.review_specs(definition.release.signoffs.required, stages, signings(definition.gates))
 
 
 def review_samples(definition: Definition, results: dict[str, StepResult]) -> dict[str, dict[str, Any] | None]:
-    """Each required review's sample from the QA steps' results at hand; None where one of them is missing."""
+    """Each required review's sample from the results at hand; None where one it needs is missing."""
     gate = definition.gates["signoff"]
     assert isinstance(gate, SignoffGateConfig)
-    sampling = {"seed": gate.seed, "method": METHOD, "stratify_by": list(gate.stratify_by)}
-    samples: dict[str, dict[str, Any] | None] = {}
-    for review, spec in required_reviews(definition).items():
-        steps = [qa_step_id(family) for family in spec["families"]]
-        qa = {family: results[step].meta for family, step in zip(spec["families"], steps, strict=True)
-              if step in results}
-        sections = results[BIAS_STEP].meta["sections"] if BIAS_STEP in results else None
-        known = len(qa) == len(steps) and (sections is not None or not spec["bias_report"])
-        samples[review] = review_sample(review, spec["families"], qa, sampling,
-                                        sections if spec["bias_report"] else None) if known else None
-    return samples
+    parts = signed_parts()
+    return {review: review_sample_of(review, spec, results, gate.sampling(), parts)
+            for review, spec in required_reviews(definition).items()}
 
 
 def validate(path: Path) -> Definition:
     definition = load_definition(path, GATES)
-    load_signoffs(definition.base_dir, definition.release.version, required_reviews(definition))
+    load_signoffs(definition.base_dir, definition.release.version, required_reviews(definition),
+                  signings(definition.gates))
     return definition
 
 

@@ -3,7 +3,7 @@ plus one line here. The loader (config layer) is handed this registry; it import
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +12,7 @@ from releasebuild.config.located import Path_
 from releasebuild.config.models import Acknowledgement, Release
 from releasebuild.errors import Diagnostic
 from releasebuild.gates import bias, coverage, dedup, distribution, leakage, privacy, provenance, quarantine, signoff
-from releasebuild.gates.base import GateBuild
+from releasebuild.gates.base import GateBuild, ReviewSigns, Signing
 from releasebuild.steps.base import Step, StepSpec
 
 
@@ -39,6 +39,9 @@ class Gate:
     # Whether a change of a threshold (path, was, now) makes the gate "stricter" or "looser" ("" when it cannot
     # tell), where the setting's name does not say it (max_*/min_*, threshold, blocking): the plan shows it.
     direction: Callable[[str, Any, Any], str] | None = None
+    # What a review signs of the gate beside its QA samples (each family's section of its report), if anything: the
+    # sign-off gate binds the review's approval to those digests too.
+    review_signs: ReviewSigns | None = None
 
     def from_release(self, release: Release) -> GateConfig | None:
         return self.settings_from_release(release) if self.settings_from_release else None
@@ -50,9 +53,26 @@ class Gate:
         return self.metric_problem(entry)
 
 
+def signed_parts() -> dict[str, ReviewSigns]:
+    """What reviews may sign of the registered gates, by the part's name (as review samples and sign-off records
+    name it). Read from the registry at each call, so a gate registered later (a plug-in, a test) counts."""
+    return {gate.review_signs.name: gate.review_signs for gate in GATES.values() if gate.review_signs}
+
+
+def signings(configs: Mapping[str, GateConfig]) -> dict[str, Signing]:
+    """What reviews sign of the gates a release configures (`configs`: gate id -> its settings), by part name, each
+    with the review the gate's settings name to sign it."""
+    found = {}
+    for gate_id, config in sorted(configs.items()):
+        signs = GATES[gate_id].review_signs
+        if signs is not None:
+            found[signs.name] = Signing(signs, signs.signed_by(config))
+    return found
+
+
 GATES: dict[str, Gate] = {
     "bias": Gate(bias.BiasGateConfig, bias.BiasGate, bias.build_steps, always_on=True, acknowledgeable=True,
-                 checks=bias.definition_checks, metric_problem=bias.metric_problem),
+                 checks=bias.definition_checks, metric_problem=bias.metric_problem, review_signs=bias.REVIEW_SIGNS),
     "coverage": Gate(coverage.CoverageGateConfig, coverage.CoverageGate, coverage.build_steps,
                      settings_from_release=coverage.settings, direction=coverage.direction),
     "dedup": Gate(dedup.DedupGateConfig, dedup.DedupGate, dedup.build_steps, always_on=True),
@@ -64,6 +84,7 @@ GATES: dict[str, Gate] = {
     "provenance": Gate(provenance.ProvenanceGateConfig, provenance.ProvenanceGate, provenance.build_steps,
                        always_on=True),
     "quarantine": Gate(quarantine.QuarantineGateConfig, quarantine.QuarantineGate, quarantine.build_steps),
-    "signoff": Gate(signoff.SignoffGateConfig, signoff.SignoffGate, signoff.build_steps, always_on=True,
-                    checks=signoff.definition_checks),
+    # The sign-off gate's step asks `signed_parts` what the other gates declare: it may not import this module.
+    "signoff": Gate(signoff.SignoffGateConfig, signoff.signoff_step(signed_parts), signoff.build_steps,
+                    always_on=True, checks=signoff.definition_checks),
 }

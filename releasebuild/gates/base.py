@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -11,11 +12,35 @@ from typing import Any, Literal
 
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
-from releasebuild.steps.base import StepParams
+from releasebuild.review.record import SignedPart
+from releasebuild.steps.base import StepMeta, StepParams
 from releasebuild.store.previous import PreviousRelease
 
 GateStatus = Literal["pass", "warn", "fail"]
 LISTED_PER_FAMILY = 1000  # offending rows a report lists per family; the full list is a file of its own
+
+
+@dataclass(frozen=True)
+class ReviewSigns(SignedPart):
+    """What a review signs of a gate (`Gate.review_signs`), beside the QA samples of the families it covers: each
+    family's section of the gate's report, by digest, which the gate's verdict step returns as a `SignedReport`.
+    The sign-off gate, its pages, `releasebuild status` and the review commands ask this, so none names the gate."""
+
+    step: str  # the gate's verdict step, whose result is a SignedReport
+    signed_by: Callable[[Any], str | None]  # the review the gate's settings name to sign it (None: none)
+
+
+@dataclass(frozen=True)
+class Signing:
+    """One of a release's gates whose report a review signs: what the gate declares, and the review its settings
+    name."""
+
+    signs: ReviewSigns
+    review: str | None
+
+    def signer(self, required: Collection[str]) -> str | None:
+        """The review that signs the part in a release that requires `required`: the one named, if it is required."""
+        return self.review if self.review in required else None
 
 
 @dataclass(frozen=True)
@@ -33,6 +58,7 @@ class GateBuild:
     protected_root: bool = False
     signoffs_required: list[str] | None = None  # release.yaml's `signoffs.required`; None: every defined review
     signoff_dir: str = ""  # where this version's sign-off records are, relative to base_dir
+    review_signs: dict[str, Signing] = field(default_factory=dict)  # what reviews sign of the gates, by part name
 
 
 def unknown_families(names: list[str], families: set[str], where: str) -> list[tuple[Path_, str, str]]:
@@ -75,9 +101,28 @@ class GateParams(StepParams):
     thresholds: dict[str, Any]
 
 
+class GateResult(StepMeta):
+    """What every gate's verdict step returns (its `Result`, or a subclass for a gate that says more): what
+    gates/summary.json, the manifest and the release notes read of any gate, which they do by reading its result
+    as a GateResult."""
+
+    gate: str
+    status: GateStatus
+    blocking: bool
+    thresholds: dict[str, Any]  # the gate's settings, echoed in gates/summary.json
+    report: str  # where its report is published
+    why: str  # the failing families' reasons ("" when none failed)
+
+
+class SignedReport(GateResult):
+    """The verdict of a gate whose report a review signs, family by family (the gate declares `review_signs`)."""
+
+    sections: dict[str, str]  # family -> the SHA-256 of its section of the report ("sha256:<hex>", as records hold)
+
+
 def gate_meta(gate: str, status: GateStatus, params: GateParams, report: str,
-              families: list[dict[str, Any]]) -> dict[str, Any]:
-    """What a gate step returns for gates/summary.json: the failing families' reasons joined as its `why`."""
+              families: list[dict[str, Any]]) -> GateResult:
+    """A gate step's verdict for gates/summary.json: the failing families' reasons joined as its `why`."""
     why = "; ".join(f"{entry['family']}: {entry['why']}" for entry in families if entry["status"] == "fail")
-    return {"gate": gate, "status": status, "blocking": params.blocking, "thresholds": params.thresholds,
-            "report": report, "why": why}
+    return GateResult(gate=gate, status=status, blocking=params.blocking, thresholds=params.thresholds,
+                      report=report, why=why)

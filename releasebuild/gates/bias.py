@@ -37,11 +37,11 @@ from releasebuild.config.models import Acknowledgement as DeclaredAcknowledgemen
 from releasebuild.config.models import Name, Strict
 from releasebuild.distribution.judge import Acknowledgement
 from releasebuild.errors import Diagnostic
-from releasebuild.gates.base import GateBuild, GateParams, GateStatus, previous_report
+from releasebuild.gates.base import GateBuild, GateParams, GateStatus, ReviewSigns, SignedReport, previous_report
 from releasebuild.keys import canonical_json
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
-from releasebuild.steps.bias_counts import COUNTS_FILE, SAMPLES_FILE, BiasCounts, lexicon_name
+from releasebuild.steps.bias_counts import COUNTS_FILE, SAMPLES_FILE, BiasCounts, BiasCountsResult, lexicon_name
 from releasebuild.steps.shipped import shipped_inputs
 
 GATE = "bias"
@@ -192,13 +192,6 @@ def files_matching(patterns: list[str], base_dir: Path) -> list[str]:
     return sorted(found)
 
 
-def bound_review(config: GateConfig | None, reviews: list[str]) -> str | None:
-    """The required review that signs the bias report's sections, if any."""
-    if not isinstance(config, BiasGateConfig) or config.review not in reviews:
-        return None
-    return config.review
-
-
 def bias_step_id(family: str) -> str:
     return ids.family_step(family, ids.BIAS)
 
@@ -241,13 +234,31 @@ class BiasGateParams(GateParams):
     previous: dict[str, Any] | None  # the previous release and whether it published a bias report
 
 
+class BiasResult(SignedReport):  # sections: each family's section_digest, which the bias review signs
+    flags: int  # every flag raised, acknowledged or not
+
+
+def _signing_review(config: BiasGateConfig) -> str | None:
+    return config.review
+
+
+# What the review the gate's `review` setting names signs of it: each family's section of the report.
+REVIEW_SIGNS = ReviewSigns(
+    name="bias_report", what="section of the bias report", column="bias report section",
+    note="This review also signs each family's section of the bias report (its counts and its own flags: "
+         "[bias/report.md](../../bias/report.md)); the digest above covers them. Conversations behind the flags are "
+         "in [bias/](bias/), one page per flagged family.",
+    step=BIAS_STEP, signed_by=_signing_review)
+
+
 class BiasGate(Step):
     kind = "gate_bias"
     code_version = "2"
     Params = BiasGateParams
+    Result = BiasResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> BiasResult:
         params = ctx.typed(BiasGateParams)
         checks = params.thresholds
         acknowledgements = [Acknowledgement(**entry) for entry in params.acknowledge]
@@ -295,9 +306,9 @@ class BiasGate(Step):
         with ctx.create("report.md", publish=PAGE, kind="gate_report") as out:
             out.write(report_markdown(report).encode("utf-8"))
         why = "; ".join(f"{flag['family']}: {flag['check']}: {flag['message']}" for flag in blocking)
-        return {"gate": GATE, "status": status, "blocking": params.blocking, "thresholds": checks,
-                "report": REPORT, "why": why, "flags": len(every),
-                "sections": {name: entry["section_digest"] for name, entry in families.items()}}
+        return BiasResult(gate=GATE, status=status, blocking=params.blocking, thresholds=checks, report=REPORT,
+                          why=why, flags=len(every),
+                          sections={name: entry["section_digest"] for name, entry in families.items()})
 
 
 def _release_composition(release: dict[str, Any]) -> dict[str, Any]:
@@ -320,7 +331,7 @@ def _flagged_samples(ctx: StepContext, flags: list[dict[str, Any]], directory: s
         cells.setdefault(flag["family"], {}).setdefault(flag["cell"], []).append(flag["message"])
     written = {}
     for dep in ctx.spec.deps:
-        family = ctx.inputs[dep].meta["family"]
+        family = ctx.inputs[dep].typed(BiasCountsResult).family
         if family not in cells:
             continue
         wanted = cells[family]

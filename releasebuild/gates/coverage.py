@@ -15,9 +15,10 @@ from pydantic import Field
 
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.models import Release
-from releasebuild.gates.base import GateBuild
+from releasebuild.gates.base import GateBuild, GateResult
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepParams, StepSpec
+from releasebuild.steps.ingest import IngestResult
 
 PRESENT, PARTIAL, MISSING = "present", "partial", "missing"
 PENDING = "pending"  # `releasebuild coverage` only: made by a rule that has not run yet (every build knows)
@@ -111,18 +112,19 @@ class CoverageGate(Step):
     code_version = "2"
 
     Params = CoverageParams
+    Result = GateResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> GateResult:
         required = ctx.typed(CoverageParams).required
         rows = []
         for dep in ctx.spec.deps:
-            meta = ctx.inputs[dep].meta
+            ingest = ctx.inputs[dep].typed(IngestResult)
             sources = json.loads(ctx.input_path(dep, "sources.json").read_bytes())
-            rows.append(family_row(meta["family"], required.get(meta["family"]), sources, meta["records"]))
+            rows.append(family_row(ingest.family, required.get(ingest.family), sources, ingest.records))
         report = matrix(required, rows)
         ctx.write_json("coverage.json", report, publish=REPORT, kind="coverage")
         why = "; ".join(f"{row['family']}: {row['why']}" for row in report["families"]
                         if row["family"] in report["failed_families"])
-        return {"gate": "coverage", "status": report["status"], "blocking": True,
-                "thresholds": {"required": report["required"]}, "report": REPORT, "why": why}
+        return GateResult(gate="coverage", status=report["status"], blocking=True,
+                          thresholds={"required": report["required"]}, report=REPORT, why=why)

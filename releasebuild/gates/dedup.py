@@ -30,11 +30,20 @@ from releasebuild.config.models import Name, Strict
 from releasebuild.dedup.near import Pair, Settings, near_pairs
 from releasebuild.dedup.pack import FILES, Pack
 from releasebuild.dedup.text import KINDS, TextRules
-from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta, listed, unknown_families
+from releasebuild.gates.base import (
+    GateBuild,
+    GateParams,
+    GateResult,
+    GateStatus,
+    gate_meta,
+    listed,
+    unknown_families,
+)
 from releasebuild.gates.leakage import LINKS, LeakageGateConfig
 from releasebuild.keys import digest
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepParams, StepSpec
+from releasebuild.steps.fingerprint import FingerprintResult
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
 Similarity = Annotated[float, Field(gt=0, le=1)]
@@ -114,14 +123,19 @@ class DedupGateParams(GateParams):
     max_removed_ratio: float
 
 
+class DedupResult(GateResult):
+    removed: dict[str, int]  # family -> records removed as duplicates
+
+
 class DedupGate(Step):
     kind = "gate_dedup"
     code_version = "1"
     Params = DedupGateParams
+    Result = DedupResult
     memo = (NEAR,)
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> DedupResult:
         params = ctx.typed(DedupGateParams)
         order: list[str] = params.priority
         prints = {name: ids.family_step(name, ids.FINGERPRINT) for name in order}
@@ -294,7 +308,7 @@ class _Decisions:
 
 
 def _report(ctx: StepContext, decisions: _Decisions, link_rows: list[tuple[str, str, str, float]],
-            stats: dict[str, int]) -> dict[str, Any]:
+            stats: dict[str, int]) -> DedupResult:
     params = ctx.typed(DedupGateParams)
     with ctx.create(LINKS) as out:
         for kind, left, right, similarity in link_rows:
@@ -314,15 +328,16 @@ def _report(ctx: StepContext, decisions: _Decisions, link_rows: list[tuple[str, 
         ctx.write_lines(f"{name}.removed.jsonl", removed, publish=f"gates/dedup/{name}.jsonl", kind="gate_report")
         with ctx.create(f"{name}.links.tsv") as out:
             out.write("".join(sorted(per_family_links[name])).encode("utf-8"))
-        meta = ctx.inputs[ids.family_step(name, ids.FINGERPRINT)].meta
-        records = meta["records"]
+        fingerprinted = ctx.inputs[ids.family_step(name, ids.FINGERPRINT)].typed(FingerprintResult)
+        records = fingerprinted.records
         ratio = len(removed) / records if records else 0.0
         entry: dict[str, Any] = {
             "family": name, "records": records, "removed": len(removed),
             "removed_by": dict(sorted(Counter(row["code"] for row in removed).items())),
-            "removed_ratio": round(ratio, 6), "short_texts": meta["short_texts"],
+            "removed_ratio": round(ratio, 6), "short_texts": fingerprinted.short_texts,
             "shared_turn_pairs": decisions.shared_turn_pairs[name],
-            "taken_down_fingerprints": meta["takedowns"], "status": "pass", "report": f"gates/dedup/{name}.jsonl"}
+            "taken_down_fingerprints": fingerprinted.takedowns, "status": "pass",
+            "report": f"gates/dedup/{name}.jsonl"}
         if ratio > params.max_removed_ratio:
             failed.append(name)
             entry.update(status="fail", why=f"{ratio:.1%} of records removed as duplicates, limit "
@@ -344,9 +359,9 @@ def _report(ctx: StepContext, decisions: _Decisions, link_rows: list[tuple[str, 
     ctx.write_json("report.json", report, publish="gates/dedup.json", kind="gate_report")
     with ctx.create("report.md", publish="gates/dedup.md", kind="gate_report") as out:
         out.write(_markdown(report).encode("utf-8"))
-    meta_out = gate_meta("dedup", status, params, "gates/dedup.json", families)
-    return {**meta_out, "removed": {entry["family"]: entry["removed"] for entry in families},
-            "_stats": stats}
+    ctx.stats.update(stats)
+    return DedupResult(**gate_meta("dedup", status, params, "gates/dedup.json", families).model_dump(),
+                       removed={entry["family"]: entry["removed"] for entry in families})
 
 
 def _markdown(report: dict[str, Any]) -> str:

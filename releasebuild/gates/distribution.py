@@ -28,11 +28,11 @@ from releasebuild.distribution.judge import (
 from releasebuild.distribution.stats import METRICS, TOKEN_METRICS, Distribution
 from releasebuild.distribution.tokenizers import Fallback, TokenizerName, resolve
 from releasebuild.errors import DefinitionError, Diagnostic
-from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta, previous_report
+from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, gate_meta, previous_report
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.shipped import shipped_inputs
-from releasebuild.steps.stats import ALL, STATS_FILE, Stats
+from releasebuild.steps.stats import ALL, STATS_FILE, Stats, StatsResult
 
 GATE = "distribution"
 REPORT = "gates/distribution.json"
@@ -165,17 +165,16 @@ class DistributionGate(Step):
     kind = "gate_distribution"
     code_version = "2"
     Params = DistributionGateParams
+    Result = GateResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> GateResult:
         params = ctx.typed(DistributionGateParams)
         tokenizer = params.tokenizer
         # a step's result comes with sorted keys: the report reads the family's row, then train, val, test
-        current = {}
-        for dep in ctx.spec.deps:
-            splits = ctx.inputs[dep].meta["splits"]
-            current[ctx.inputs[dep].meta["family"]] = {
-                split: splits[split] for split in (ALL, *SPLITS) if split in splits}
+        stats = [ctx.inputs[dep].typed(StatsResult) for dep in ctx.spec.deps]
+        current = {family.family: {split: family.splits[split] for split in (ALL, *SPLITS) if split in family.splits}
+                   for family in stats}
         previous, note = previous_report(ctx, GATE, FORMAT_VERSION)
         regression = params.thresholds["regression"]
         metrics = list(regression["metrics"])
@@ -189,8 +188,7 @@ class DistributionGate(Step):
         before = {entry["family"]: entry["splits"] for entry in previous["families"]} if previous else {}
 
         families = []
-        for dep in ctx.spec.deps:
-            name = ctx.inputs[dep].meta["family"]
+        for name in (family.family for family in stats):
             entry = _judge(name, current[name], params.ranges[name], comparison, before.get(name),
                            compared=previous is not None)
             entry["plot"] = f"{PLOTS}/{name}.png"

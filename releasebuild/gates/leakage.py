@@ -20,7 +20,7 @@ from pydantic import Field
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta, listed, unknown_families
+from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, gate_meta, listed, unknown_families
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 
@@ -88,9 +88,10 @@ class LeakageGate(Step):
     kind = "gate_leakage"
     code_version = "1"
     Params = LeakageGateParams
+    Result = GateResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> GateResult:
         params = ctx.typed(LeakageGateParams)
         limits = params.limits
         splits: dict[str, str] = {}

@@ -19,7 +19,7 @@ from releasebuild.config.gate import DefinitionContext, GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
 from releasebuild.errors import Diagnostic, Refused
-from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, gate_meta, listed
 from releasebuild.privacy.detector import (
     DEFAULT_MODEL,
     ENTITIES,
@@ -31,6 +31,7 @@ from releasebuild.privacy.detector import (
 from releasebuild.privacy.pseudonyms import Redaction
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.privacy import PrivacyResult
 
 Policy = Literal["redact", "drop", "block"]
 Entity = Literal[ENTITIES]  # type: ignore[valid-type]
@@ -223,30 +224,31 @@ class PrivacyGate(Step):
     kind = "gate_privacy"
     code_version = "3"
     Params = PrivacyGateParams
+    Result = GateResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> GateResult:
         families = []
         failed = []
-        for dep in ctx.spec.deps:
-            meta = ctx.inputs[dep].meta
-            name = meta["family"]
-            offending = meta["offending_records"]
-            entry = {key: meta[key] for key in ("family", "policy", "records", "status_counts", "entities",
-                                                "allowed", "messages", "residual_findings", "blocked_findings")}
+        scans = [(dep, ctx.inputs[dep].typed(PrivacyResult)) for dep in ctx.spec.deps]
+        for dep, scan in scans:
+            name = scan.family
+            offending = scan.offending_records
+            entry: dict[str, Any] = scan.model_dump(mode="json", include={
+                "family", "policy", "records", "status_counts", "entities", "allowed", "messages", "residual_findings",
+                "blocked_findings"})
             entry["status"] = "fail" if offending else "pass"
             if offending:
                 failed.append(name)
-                entry["why"] = _why(meta)
+                entry["why"] = _why(scan)
                 entry["offending_records"] = offending
                 entry["records_listed"] = listed(ctx.input_path(dep, "findings.jsonl"))
                 entry["report"] = f"gates/privacy/{name}.jsonl"
             families.append(entry)
-        first = ctx.inputs[ctx.spec.deps[0]].meta if ctx.spec.deps else {}
         mode = ctx.typed(PrivacyGateParams).mode
         status: GateStatus = "fail" if failed else ("warn" if mode == "patterns_only" else "pass")
         report = {"gate": "privacy", "status": status, "mode": mode,
-                  "mode_note": _mode_note(mode), "detector": first.get("detector", {}),
+                  "mode_note": _mode_note(mode), "detector": scans[0][1].detector if scans else {},
                   "failed_families": failed, "families": families}
         ctx.write_json("report.json", report, publish="gates/privacy.json", kind="gate_report")
         with ctx.create("report.md", publish="gates/privacy.md", kind="gate_report") as out:
@@ -254,12 +256,12 @@ class PrivacyGate(Step):
         return gate_meta("privacy", status, ctx.typed(PrivacyGateParams), "gates/privacy.json", families)
 
 
-def _why(meta: dict[str, Any]) -> str:
+def _why(scan: PrivacyResult) -> str:
     parts = []
-    if meta["blocked_findings"]:
-        parts.append(f"{meta['blocked_findings']} PII finding(s) in a family whose policy is block")
-    if meta["residual_findings"]:
-        parts.append(f"{meta['residual_findings']} PII finding(s) above threshold remain after redaction")
+    if scan.blocked_findings:
+        parts.append(f"{scan.blocked_findings} PII finding(s) in a family whose policy is block")
+    if scan.residual_findings:
+        parts.append(f"{scan.residual_findings} PII finding(s) above threshold remain after redaction")
     return "; ".join(parts)
 
 

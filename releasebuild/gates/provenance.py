@@ -15,10 +15,10 @@ from pydantic import Field
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, gate_meta, listed
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
-from releasebuild.steps.provenance import REQUIRED, VIOLATIONS
+from releasebuild.steps.provenance import REQUIRED, VIOLATIONS, ProvenanceResult
 
 
 class FamilyProvenance(Strict):
@@ -55,18 +55,19 @@ class ProvenanceGate(Step):
     kind = "gate_provenance"
     code_version = "2"
     Params = GateParams  # nothing beyond what every gate is given
+    Result = GateResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> GateResult:
         families = []
         failed = []
         for dep in ctx.spec.deps:
-            meta = ctx.inputs[dep].meta
-            entry: dict[str, Any] = {"family": meta["family"], "records": meta["records"],
-                                     "violations": meta["violations"], "status": "pass"}
-            if meta["violations"]:
-                failed.append(meta["family"])
-                entry.update(status="fail", why=f"{meta['violations']} record(s) lack required provenance",
+            index = ctx.inputs[dep].typed(ProvenanceResult)
+            entry: dict[str, Any] = {"family": index.family, "records": index.records,
+                                     "violations": index.violations, "status": "pass"}
+            if index.violations:
+                failed.append(index.family)
+                entry.update(status="fail", why=f"{index.violations} record(s) lack required provenance",
                              records_listed=listed(ctx.input_path(dep, VIOLATIONS)))
             families.append(entry)
         status: GateStatus = "fail" if failed else "pass"

@@ -12,9 +12,10 @@ from pydantic import Field
 
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.models import Strict
-from releasebuild.gates.base import GateBuild, GateParams, GateStatus, gate_meta, listed
+from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, gate_meta, listed
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.ingest import IngestResult
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
 
@@ -50,25 +51,26 @@ class QuarantineGate(Step):
     code_version = "2"
 
     Params = QuarantineParams
+    Result = GateResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> GateResult:
         limits = ctx.typed(QuarantineParams).limits
         families = []
         failed = []
         for dep in ctx.spec.deps:
-            meta = ctx.inputs[dep].meta
-            name = meta["family"]
-            read = meta["records"] + meta["quarantined"]
-            ratio = meta["quarantined"] / read if read else 0.0
-            family_status = "fail" if ratio > limits[name] or meta["records"] == 0 else "pass"
-            entry: dict[str, Any] = {"family": name, "rows": read, "records": meta["records"],
-                                     "quarantined": meta["quarantined"], "ratio": round(ratio, 6),
-                                     "max_ratio": limits[name], "codes": meta["quarantine_codes"],
+            ingest = ctx.inputs[dep].typed(IngestResult)
+            name = ingest.family
+            read = ingest.records + ingest.quarantined
+            ratio = ingest.quarantined / read if read else 0.0
+            family_status = "fail" if ratio > limits[name] or ingest.records == 0 else "pass"
+            entry: dict[str, Any] = {"family": name, "rows": read, "records": ingest.records,
+                                     "quarantined": ingest.quarantined, "ratio": round(ratio, 6),
+                                     "max_ratio": limits[name], "codes": ingest.quarantine_codes,
                                      "status": family_status}
             if family_status == "fail":
                 failed.append(name)
-                entry["why"] = ("no record survived ingest" if meta["records"] == 0 else
+                entry["why"] = ("no record survived ingest" if ingest.records == 0 else
                                 f"{ratio:.2%} of rows quarantined, limit {limits[name]:.2%}")
                 entry["records_listed"] = listed(ctx.input_path(dep, "quarantine.jsonl"))
                 entry["report"] = f"quarantine/{name}.jsonl"

@@ -4,11 +4,16 @@ Per family, `<family>/qa` draws each review's stratified sample of the records t
 with the whole population it came from. This gate combines those digests per review and compares them with the
 sign-off records in `signoffs/<version>/<review>.yaml` (sources of the step, so recording one reruns only this
 gate). A record for another digest is stale and the report says what changed; a reject blocks.
+
+A review may also sign part of another gate's report (`Gate.review_signs`: the bias review signs each family's
+section of the bias report). The review's digest then covers those sections' digests too, read from that gate's
+verdict; this module names no such gate, it asks what the registry's gates declare.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -20,15 +25,15 @@ from releasebuild.config.hints import did_you_mean
 from releasebuild.config.located import Path_
 from releasebuild.config.models import STAGES, Name, Strict
 from releasebuild.errors import Diagnostic
-from releasebuild.gates.base import GateBuild, GateParams
-from releasebuild.gates.bias import BIAS_STEP, bound_review
+from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, ReviewSigns, SignedReport, Signing
 from releasebuild.review.judge import BLOCKING, judge, review_sample
 from releasebuild.review.pages import review_index, review_report_markdown
 from releasebuild.review.record import SignoffRecord, review_form
 from releasebuild.review.rubric import DEFAULT_REVIEWS, RUBRIC
 from releasebuild.review.sampling import METHOD
 from releasebuild.steps import ids
-from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepResult, StepSpec
+from releasebuild.steps.qa_sample import QASampleResult
 from releasebuild.steps.shipped import shipped_inputs
 
 StageName = Literal["foundation", "expertise", "edge", "voice"]
@@ -100,105 +105,169 @@ class SignoffGateConfig(GateConfig):
         """release.yaml's `signoffs.required`, or every review this file defines."""
         return list(declared) if declared is not None else sorted(self.reviews)
 
-    def review_spec(self, review: str, stages: dict[str, int], bias_review: str | None) -> dict[str, Any]:
-        """What the gate, the pages and the checks of a record need to know about one review in this release.
-        `bias_review`: the review that also signs the bias report's sections of its families."""
+    def sampling(self) -> dict[str, Any]:
+        """How the QA samples are drawn, which a review's sample records."""
+        return {"seed": self.seed, "stratify_by": list(self.stratify_by), "method": METHOD}
+
+    def review_specs(self, declared: list[str] | None, stages: dict[str, int],
+                     signings: Mapping[str, Signing]) -> dict[str, dict[str, Any]]:
+        """Each review the release requires (`declared`: release.yaml's `signoffs.required`), as the gate, its pages
+        and the checks of a record see it in this release. `signings`: what reviews sign of the release's gates."""
+        required = self.required(declared)
+        signers = {name: signing.signer(required) for name, signing in signings.items()}
+        return {review: self._review_spec(review, stages, signers) for review in required}
+
+    def _review_spec(self, review: str, stages: dict[str, int], signers: Mapping[str, str | None]) -> dict[str, Any]:
+        """One review: title, roles, families, size, rubric, and per part of a gate's report a review may sign
+        (`signers`: part -> the review that signs it) whether this one does."""
         spec = self.reviews[review]
         items = spec.rubric or list(self.rubric)
         return {"title": spec.title or review, "description": spec.description, "roles": list(spec.roles),
                 "families": self.scope(review, stages), "size": spec.size,
-                "rubric": {item: self.rubric[item] for item in items}, "bias_report": review == bias_review}
+                "rubric": {item: self.rubric[item] for item in items},
+                **{part: review == signer for part, signer in signers.items()}}
 
 
 def qa_step_id(family: str) -> str:
     return ids.family_step(family, ids.QA)
 
 
+def signed_by(spec: dict[str, Any], parts: Mapping[str, ReviewSigns]) -> list[ReviewSigns]:
+    """What the review `spec` describes signs of the gates besides its QA samples (`parts`: what reviews may sign, by
+    name), in name order."""
+    return [parts[name] for name in sorted(parts) if spec.get(name)]
+
+
+def review_sample_of(review: str, spec: dict[str, Any], results: Mapping[str, StepResult],
+                     sampling: dict[str, Any], parts: Mapping[str, ReviewSigns]) -> dict[str, Any] | None:
+    """The review's sample from the results at hand: its families' QA samples and the verdicts of the gates whose
+    reports it signs. None while one of them is not built (`releasebuild status` runs nothing)."""
+    signs = signed_by(spec, parts)
+    needed = [qa_step_id(family) for family in spec["families"]] + [part.step for part in signs]
+    if any(step not in results for step in needed):
+        return None
+    qa = {family: results[qa_step_id(family)].typed(QASampleResult) for family in spec["families"]}
+    signed = {part.name: results[part.step].typed(SignedReport).sections for part in signs}
+    return review_sample(review, spec["families"], qa, sampling, signed)
+
+
 def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
     required = config.required(build.signoffs_required)
-    bias_review = bound_review(build.gates.get("bias"), required)
-    reviews = {review: config.review_spec(review, build.stages, bias_review) for review in required}
+    reviews = config.review_specs(build.signoffs_required, build.stages, build.review_signs)
     scopes = {review: spec["families"] for review, spec in reviews.items()}
-    sampling = {"seed": config.seed, "stratify_by": list(config.stratify_by), "method": METHOD}
+    sampling = config.sampling()
     specs: list[StepSpec] = []
     covered = sorted({family for families in scopes.values() for family in families})
     for family in covered:
         sizes = {review: reviews[review]["size"] for review in required if family in scopes[review]}
-        deps, reads = shipped_inputs(family)
+        shipped, reads = shipped_inputs(family)
         specs.append(StepSpec(qa_step_id(family), "qa_sample", {"family": family, "reviews": sizes, **sampling},
-                              deps, family, reads=reads))
+                              shipped, family, reads=reads))
     files = [f"{build.signoff_dir}/{review}.yaml" for review in required
              if (Path(build.base_dir) / build.signoff_dir / f"{review}.yaml").exists()]
     # A protected root ships reviewed releases only, whatever the definition says (its protection may come from the
     # root's own marker, which release.yaml's checks cannot see).
     params = {"blocking": config.blocking or build.protected_root, "thresholds": {"required": list(required)},
               "version": build.version, "protected_root": build.protected_root, "reviews": reviews, **sampling}
-    # The bias review signs its families' sections of the bias report too, so the gate reads their digests.
-    bias = (BIAS_STEP,) if bias_review else ()
-    specs.append(StepSpec(ids.SIGNOFF, SignoffGate.kind, params, tuple(qa_step_id(f) for f in covered) + bias,
-                          sources=tuple(files), source_dir=build.base_dir,
-                          reads={step: ("meta",) for step in (*(qa_step_id(family) for family in covered), *bias)}))
+    # A review that signs part of another gate's report reads that gate's verdict: its families' section digests.
+    signed = tuple(signing.signs.step for signing in build.review_signs.values() if signing.signer(required))
+    deps = tuple(qa_step_id(family) for family in covered) + signed
+    specs.append(StepSpec(ids.SIGNOFF, KIND, params, deps, sources=tuple(files), source_dir=build.base_dir,
+                          reads={step: ("meta",) for step in deps}))
     return specs
 
 
 class SignoffGateParams(GateParams):
     version: str  # the release's: a sign-off names the version it approves
     protected_root: bool  # a protected root ships reviewed releases only
-    reviews: dict[str, dict[str, Any]]  # each required review: title, roles, families, size, rubric, bias_report
+    reviews: dict[str, dict[str, Any]]  # each required review: title, roles, families, size, rubric, signed parts
     seed: int  # the QA samples were drawn with these three, which the review's sample records
     stratify_by: list[str]
     method: str
 
 
-class SignoffGate(Step):
-    kind = "gate_signoff"
-    code_version = "3"
-    Params = SignoffGateParams
+class ReviewVerdict(StepMeta):
+    """One required review's verdict, as the manifest and the release notes list it."""
 
-    @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
-        params = ctx.typed(SignoffGateParams)
-        qa = {ctx.inputs[dep].meta["family"]: ctx.inputs[dep].meta for dep in ctx.spec.deps if dep != BIAS_STEP}
-        sections = ctx.inputs[BIAS_STEP].meta["sections"] if BIAS_STEP in ctx.inputs else None
-        records: dict[str, tuple[SignoffRecord, bytes]] = {}
-        for source in ctx.sources:
-            with ctx.store.open(source.uri) as fh:
-                data = fh.read()
-            records[PurePosixPath(source.name).stem] = (SignoffRecord.model_validate(yaml.safe_load(data)), data)
-        results = []
-        for review, spec in params.reviews.items():
-            sampling = {"seed": params.seed, "method": params.method, "stratify_by": params.stratify_by}
-            sample = review_sample(review, spec["families"], qa, sampling, sections if spec["bias_report"] else None)
-            found = records.get(review)
-            verdict = judge(review, sample, found[0] if found else None, params.protected_root)
-            results.append(verdict)
-            ctx.write_json(f"{review}.sample.json", {**sample, "review": review, "title": spec["title"],
-                                                     "version": params.version},
-                           publish=f"qa/{review}/sample.json", kind="qa_review")
-            with ctx.create(f"{review}.index.md", publish=f"qa/{review}/index.md", kind="qa_review") as out:
-                out.write(review_index(review, spec, sample, verdict, params.version).encode("utf-8"))
-            with ctx.create(f"{review}.form.yaml", publish=f"qa/{review}/form.yaml", kind="qa_review") as out:
-                out.write(review_form(review, spec, sample, params.version).encode("utf-8"))
-            if found:
-                with ctx.create(f"{review}.signoff.yaml", publish=f"signoffs/{review}.yaml", kind="signoff") as out:
-                    out.write(found[1])
-        blocking = [v for v in results if v["status"] in BLOCKING]
-        if params.protected_root and not results:
-            blocking.append({"review": "signoffs.required", "status": "missing",
-                             "why": "a protected root ships reviewed releases only, and no review is required"})
-        status = "fail" if blocking else "pass"
-        report = {"gate": "signoff", "status": status, "version": params.version,
-                  "required": params.thresholds["required"], "reviews": results,
-                  "ids": sorted(v["id"] for v in results if v["status"] == "approved")}
-        ctx.write_json("report.json", report, publish="gates/signoff.json", kind="gate_report")
-        with ctx.create("report.md", publish="gates/signoff.md", kind="gate_report") as out:
-            out.write(review_report_markdown(report).encode("utf-8"))
-        return {"gate": "signoff", "status": status, "blocking": params.blocking,
-                "thresholds": params.thresholds, "report": "gates/signoff.json",
-                "why": "; ".join(f"{v['review']}: {v['status']}: {v['why']}" for v in blocking),
-                "reviews": {v["review"]: {key: v[key] for key in ("status", "id", "reviewer", "role", "decision",
-                                                                  "sample_digest", "demo")} for v in results},
-                "ids": report["ids"]}
+    status: str  # approved | not_applicable | pending | stale | rejected | demo_refused
+    id: str | None  # the sign-off record's id, when there is one
+    reviewer: str | None
+    role: str | None
+    decision: str | None
+    sample_digest: str | None  # this build's sample (None: not built)
+    demo: bool
+
+
+class SignoffResult(GateResult):
+    reviews: dict[str, ReviewVerdict]
+    ids: list[str]  # the approvals the release ships with
+
+
+KIND = "gate_signoff"
+
+
+def signoff_step(signed_parts: Callable[[], Mapping[str, ReviewSigns]]) -> type[Step]:
+    """The sign-off gate's step kind, told where to ask what reviews may sign of the other gates: their contracts,
+    in the gate registry, which lists this gate and so may not be imported here (gates/__init__.py builds the kind
+    with its `signed_parts`)."""
+
+    class SignoffGate(Step):
+        kind = KIND
+        code_version = "3"
+        Params = SignoffGateParams
+        Result = SignoffResult
+
+        @staticmethod
+        def run(ctx: StepContext) -> SignoffResult:
+            return _judge_reviews(ctx, signed_parts())
+
+    return SignoffGate
+
+
+def _judge_reviews(ctx: StepContext, parts: Mapping[str, ReviewSigns]) -> SignoffResult:
+    """Each required review's sample, its pages and its verdict against its record; the gate's report."""
+    params = ctx.typed(SignoffGateParams)
+    sampling = {"seed": params.seed, "method": params.method, "stratify_by": params.stratify_by}
+    records: dict[str, tuple[SignoffRecord, bytes]] = {}
+    for source in ctx.sources:
+        with ctx.store.open(source.uri) as fh:
+            data = fh.read()
+        records[PurePosixPath(source.name).stem] = (SignoffRecord.model_validate(yaml.safe_load(data)), data)
+    results = []
+    for review, spec in params.reviews.items():
+        sample = review_sample_of(review, spec, ctx.inputs, sampling, parts)
+        assert sample is not None, "the step depends on every result a review's sample is made of"
+        found = records.get(review)
+        verdict = judge(review, sample, found[0] if found else None, params.protected_root, parts)
+        results.append(verdict)
+        ctx.write_json(f"{review}.sample.json", {**sample, "review": review, "title": spec["title"],
+                                                 "version": params.version},
+                       publish=f"qa/{review}/sample.json", kind="qa_review")
+        with ctx.create(f"{review}.index.md", publish=f"qa/{review}/index.md", kind="qa_review") as out:
+            out.write(review_index(review, spec, sample, verdict, params.version, signed_by(spec, parts))
+                      .encode("utf-8"))
+        with ctx.create(f"{review}.form.yaml", publish=f"qa/{review}/form.yaml", kind="qa_review") as out:
+            out.write(review_form(review, spec, sample, params.version).encode("utf-8"))
+        if found:
+            with ctx.create(f"{review}.signoff.yaml", publish=f"signoffs/{review}.yaml", kind="signoff") as out:
+                out.write(found[1])
+    blocking = [v for v in results if v["status"] in BLOCKING]
+    if params.protected_root and not results:
+        blocking.append({"review": "signoffs.required", "status": "missing",
+                         "why": "a protected root ships reviewed releases only, and no review is required"})
+    status: GateStatus = "fail" if blocking else "pass"
+    report = {"gate": "signoff", "status": status, "version": params.version,
+              "required": params.thresholds["required"], "reviews": results,
+              "ids": sorted(v["id"] for v in results if v["status"] == "approved")}
+    ctx.write_json("report.json", report, publish="gates/signoff.json", kind="gate_report")
+    with ctx.create("report.md", publish="gates/signoff.md", kind="gate_report") as out:
+        out.write(review_report_markdown(report).encode("utf-8"))
+    return SignoffResult(
+        gate="signoff", status=status, blocking=params.blocking, thresholds=params.thresholds,
+        report="gates/signoff.json", why="; ".join(f"{v['review']}: {v['status']}: {v['why']}" for v in blocking),
+        reviews={v["review"]: ReviewVerdict.model_validate({key: v[key] for key in ReviewVerdict.model_fields})
+                 for v in results},
+        ids=report["ids"])
 
 
 def definition_checks(gate: SignoffGateConfig, context: DefinitionContext) -> list[Diagnostic]:

@@ -23,8 +23,9 @@ from releasebuild.config.load import validate_located
 from releasebuild.config.located import LocatedDocument, parse_located
 from releasebuild.engine import Engine
 from releasebuild.errors import DefinitionError, Diagnostic, Refused, ReleaseBuildError
-from releasebuild.gates.bias import BIAS_STEP
-from releasebuild.gates.signoff import qa_step_id
+from releasebuild.gates import signed_parts, signings
+from releasebuild.gates.base import GateResult
+from releasebuild.gates.signoff import qa_step_id, signed_by
 from releasebuild.lock import read_records
 from releasebuild.review.judge import judge
 from releasebuild.review.load import record_problems
@@ -48,10 +49,11 @@ REVIEW_DIR = "review"  # under .releasebuild/: the samples `signoff samples` wri
 def current_samples(project: Project, build: bool) -> dict[str, dict[str, Any] | None]:
     """Each required review's sample in this build; None where it is not built and `build` is False."""
     reviews = required_reviews(project.definition)
+    parts = signed_parts()
     families = sorted({family for spec in reviews.values() for family in spec["families"]})
     targets = [qa_step_id(family) for family in families]
-    if any(spec["bias_report"] and spec["families"] for spec in reviews.values()):
-        targets.append(BIAS_STEP)  # the bias review signs its families' sections of the report too
+    # a review signs its families' sections of other gates' reports too (the bias report's): their verdicts
+    targets += sorted({part.step for spec in reviews.values() if spec["families"] for part in signed_by(spec, parts)})
     if build:
         results = build_targets(project, targets) if targets else {}
     else:
@@ -69,7 +71,8 @@ def status(path: Path, root: str | None = None) -> dict[str, Any]:
     rows = []
     for review, spec in reviews.items():
         loaded = project.signoffs.get(review)
-        verdict = judge(review, samples[review], loaded.record if loaded else None, project.root.protected)
+        verdict = judge(review, samples[review], loaded.record if loaded else None, project.root.protected,
+                        signed_parts())
         rows.append({**verdict, "title": spec["title"], "families": spec["families"], "roles": spec["roles"],
                      "file": loaded.file if loaded else f"{signoff_dir(project.version)}/{review}.yaml"})
     blocking = [row["review"] for row in rows if row["status"] not in ("approved", "not_applicable")]
@@ -80,10 +83,13 @@ def status(path: Path, root: str | None = None) -> dict[str, Any]:
 def export_samples(path: Path, root: str | None = None, out: Path | None = None) -> dict[str, Any]:
     """Build the QA samples and their review pages (nothing else) and copy them where reviewers can read them."""
     project = open_project(path, root)
-    results = build_targets(project, [GATE_STEP, PRIVACY_GATE, BIAS_STEP])  # the bias gate's flagged samples
-    if results[PRIVACY_GATE].meta["status"] == "fail":
+    # The gates whose reports reviews sign publish material for reviewers too (the bias gate's flagged samples).
+    signed = sorted({signing.signs.step for signing in signings(project.definition.gates).values()})
+    results = build_targets(project, [GATE_STEP, PRIVACY_GATE, *signed])
+    privacy = results[PRIVACY_GATE].typed(GateResult)
+    if privacy.status == "fail":
         raise ReleaseBuildError("the privacy gate fails, so the samples may hold what it caught; fix that first "
-                                f"(`releasebuild apply` reports it): {results[PRIVACY_GATE].meta['why']}")
+                                f"(`releasebuild apply` reports it): {privacy.why}")
     target = out or project.state_dir / REVIEW_DIR / project.version
     shutil.rmtree(target / "qa", ignore_errors=True)
     written = []
@@ -135,14 +141,15 @@ def record(path: Path, review: str | None, fields: dict[str, Any], form: Path | 
     diagnostics: list[Diagnostic] = []
     decision = validate_located(ReviewForm, doc, (), diagnostics)
     if decision is not None:
-        diagnostics += record_problems(decision, review, project.version, spec, doc)
+        diagnostics += record_problems(decision, review, project.version, spec, doc, signings(project.definition.gates))
     if diagnostics:
         raise DefinitionError(diagnostics)
     assert isinstance(decision, ReviewForm)
     if decision.reviewer.id.startswith(DEMO_PREFIX):
         raise ReleaseBuildError(f"reviewer ids starting with '{DEMO_PREFIX}' are reserved for "
                                 "`releasebuild signoff demo`")
-    return _write(project, review, make_record(decision, sample, at or dt.datetime.now(dt.UTC)))
+    signed = [part.name for part in signed_by(spec, signed_parts())]
+    return _write(project, review, make_record(decision, sample, at or dt.datetime.now(dt.UTC), signed))
 
 
 def demo(path: Path, root: str | None = None, at: dt.datetime | None = None) -> list[dict[str, Any]]:
@@ -173,7 +180,8 @@ def demo(path: Path, root: str | None = None, at: dt.datetime | None = None) -> 
                 "rubric": {item: "pass" for item in spec["rubric"]},
                 "notes": "DEMO sign-off for the synthetic demo data, written by `releasebuild signoff demo`. "
                          "No person reviewed this sample."})
-            file, written = _write(project, review, make_record(form, sample, at or dt.datetime.now(dt.UTC),
+            signed = [part.name for part in signed_by(spec, signed_parts())]
+            file, written = _write(project, review, make_record(form, sample, at or dt.datetime.now(dt.UTC), signed,
                                                                 demo=True))
             done.append({"review": review, "action": "recorded", "id": written.id, "file": str(file)})
     return done

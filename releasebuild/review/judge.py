@@ -3,39 +3,41 @@ and `releasebuild status`, so the two can never disagree."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from releasebuild.review.record import SignoffRecord
+from releasebuild.review.record import SignedPart, SignoffRecord
 from releasebuild.review.sampling import review_digest
+from releasebuild.steps.qa_sample import QASampleResult
 
 # Statuses that keep a release from shipping. `not_applicable`: no family of the release is in the review's scope.
 BLOCKING = ("pending", "stale", "rejected", "demo_refused")
 
 
-def review_sample(review: str, families: list[str], qa: dict[str, dict[str, Any]],
-                  sampling: dict[str, Any], sections: dict[str, str] | None = None) -> dict[str, Any]:
-    """The review's sample across its families, from each family's QA step meta; `sampling`: seed, method and
-    stratify_by, as the QA steps were given them. `sections`: for the bias review, each family's bias report
-    section digest, which the review signs with the sample."""
-    parts = {}
+def review_sample(review: str, families: list[str], qa: Mapping[str, QASampleResult], sampling: dict[str, Any],
+                  signed: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    """The review's sample across its families, from each family's QA step result; `sampling`: seed, method and
+    stratify_by, as the QA steps were given them. `signed`: what else the review signs of its families, by part
+    (a SignedPart's name: family -> digest), which the review's digest covers with the sample."""
+    entries: dict[str, dict[str, Any]] = {}
     for name in families:
-        drawn = qa[name]["reviews"][review]
-        parts[name] = {"digest": drawn["digest"], "records": qa[name]["records"], "size": drawn["size"],
-                       "strata": drawn["strata"], "ids": drawn["ids"],
-                       "page": f"qa/{review}/{name}.md", "file": f"qa/{review}/{name}.jsonl"}
-        if sections is not None:
-            parts[name]["bias_report"] = sections[name]
-    signed: dict[str, Any] = {
-        name: {"sample": part["digest"], "bias_report": part["bias_report"]} if sections is not None else part["digest"]
-        for name, part in parts.items()}
-    digest = review_digest(review, signed) if parts else None
+        drawn = qa[name].reviews[review]
+        entries[name] = {"digest": drawn.digest, "records": qa[name].records, "size": drawn.size,
+                         "strata": drawn.strata, "ids": drawn.ids,
+                         "page": f"qa/{review}/{name}.md", "file": f"qa/{review}/{name}.jsonl",
+                         **{part: digests[name] for part, digests in signed.items()}}
+    covered: dict[str, Any] = {
+        name: {"sample": entry["digest"], **{part: entry[part] for part in signed}} if signed else entry["digest"]
+        for name, entry in entries.items()}
+    digest = review_digest(review, covered) if entries else None
     return {"digest": digest, "seed": sampling["seed"], "method": sampling["method"],
-            "stratify_by": list(sampling["stratify_by"]), "families": parts}
+            "stratify_by": list(sampling["stratify_by"]), "families": entries}
 
 
-def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | None,
-          protected_root: bool) -> dict[str, Any]:
-    """The review's status and why; `sample` None means this build's sample is not known yet (not built)."""
+def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | None, protected_root: bool,
+          parts: Mapping[str, SignedPart]) -> dict[str, Any]:
+    """The review's status and why; `sample` None means this build's sample is not known yet (not built). `parts`:
+    what reviews may sign of the gates, by name, which a stale review's reasons are worded with."""
     verdict: dict[str, Any] = {
         "review": review, "sample_digest": sample["digest"] if sample else None,
         "id": record.id if record else None, "reviewer": record.reviewer.id if record else None,
@@ -52,7 +54,7 @@ def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | No
         return {**verdict, "status": "unknown", "why": "a sign-off is recorded; this build's sample is not built yet, "
                 "so whether it still matches is not known (run apply, or `releasebuild signoff samples`)"}
     if record.sample.digest != sample["digest"]:
-        changes = "; ".join(stale_reasons(record, sample))
+        changes = "; ".join(stale_reasons(record, sample, parts))
         return {**verdict, "status": "stale",
                 "why": f"signed for sample {record.sample.digest[:19]}…, this build's is {sample['digest'][:19]}…: "
                        f"{changes}; the review must be redone"}
@@ -66,8 +68,9 @@ def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | No
     return {**verdict, "status": "approved", "why": f"approved by {record.reviewer.id} ({record.reviewer.role})"}
 
 
-def stale_reasons(record: SignoffRecord, sample: dict[str, Any]) -> list[str]:
-    """What differs between the sample a record was signed for and this build's, family by family."""
+def stale_reasons(record: SignoffRecord, sample: dict[str, Any], parts: Mapping[str, SignedPart]) -> list[str]:
+    """What differs between the sample a record was signed for and this build's, family by family (`parts`: what
+    reviews may sign of the gates, by name)."""
     signed = record.sample
     reasons = []
     if signed.seed != sample["seed"]:
@@ -83,10 +86,7 @@ def stale_reasons(record: SignoffRecord, sample: dict[str, Any]) -> list[str]:
         reasons.append(f"{name} left its scope")
     for name in sorted(set(signed.families) & set(sample["families"])):
         before, now = signed.families[name], sample["families"][name]
-        if before.bias_report != now.get("bias_report"):
-            reasons.append(f"{name}'s section of the bias report changed" if before.bias_report and
-                           now.get("bias_report") else f"{name}'s bias report section is now "
-                           f"{'signed with' if now.get('bias_report') else 'not part of'} the review")
+        reasons += _signed_part_changes(name, before.signed, {key: now[key] for key in now if key in parts}, parts)
         if before.digest == now["digest"] or (resampled and before.records == now["records"]):
             continue
         if before.records != now["records"]:
@@ -96,3 +96,20 @@ def stale_reasons(record: SignoffRecord, sample: dict[str, Any]) -> list[str]:
         else:
             reasons.append(f"{name}'s data changed ({now['records']} records, content differs)")
     return reasons or ["the sample's records changed"]
+
+
+def _signed_part_changes(family: str, before: dict[str, str], now: dict[str, str],
+                         parts: Mapping[str, SignedPart]) -> list[str]:
+    """The parts signed with the sample (a gate's sections of its report) that changed for one family, or that the
+    review signs now and did not then, or no longer does."""
+    reasons = []
+    for name in sorted(set(before) | set(now)):
+        if before.get(name) == now.get(name):
+            continue
+        part = parts.get(name)
+        if name in before and name in now:
+            reasons.append(f"{family}'s {part.what if part else name} changed")
+        else:
+            reasons.append(f"{family}'s {part.column if part else name} is now "
+                           f"{'signed with' if name in now else 'not part of'} the review")
+    return reasons

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from releasebuild.config.hints import did_you_mean
 from releasebuild.config.load import validate_located
 from releasebuild.config.located import LocatedDocument, parse_located
 from releasebuild.errors import DefinitionError, Diagnostic
@@ -18,9 +20,11 @@ class LoadedSignoff:
     file: str  # relative to release.yaml's directory
 
 
-def load_signoffs(base_dir: Path, version: str, reviews: dict[str, dict[str, Any]]) -> dict[str, LoadedSignoff]:
+def load_signoffs(base_dir: Path, version: str, reviews: dict[str, dict[str, Any]],
+                  parts: Collection[str]) -> dict[str, LoadedSignoff]:
     """Every record under signoffs/<version>/, checked against the reviews this release requires
-    ({review: {roles, rubric}}); raises DefinitionError naming file, line and a hint for each problem."""
+    ({review: {roles, rubric}}) and the parts its gates may have signed (`parts`, by name); raises DefinitionError
+    naming file, line and a hint for each problem."""
     directory = base_dir / signoff_dir(version)
     diagnostics: list[Diagnostic] = []
     found: dict[str, LoadedSignoff] = {}
@@ -38,7 +42,7 @@ def load_signoffs(base_dir: Path, version: str, reviews: dict[str, dict[str, Any
             continue
         record = validate_located(SignoffRecord, doc, (), diagnostics)
         if record is not None:
-            problems = record_problems(record, path.stem, version, reviews[path.stem], doc)
+            problems = record_problems(record, path.stem, version, reviews[path.stem], doc, parts)
             diagnostics.extend(problems)
             if not problems:
                 found[path.stem] = LoadedSignoff(record, display)
@@ -48,8 +52,9 @@ def load_signoffs(base_dir: Path, version: str, reviews: dict[str, dict[str, Any
 
 
 def record_problems(record: SignoffRecord | ReviewForm, review: str, version: str, spec: dict[str, Any],
-                    doc: LocatedDocument) -> list[Diagnostic]:
-    """What a well-formed record (or form) may still get wrong against the release: names, role, rubric, id."""
+                    doc: LocatedDocument, parts: Collection[str]) -> list[Diagnostic]:
+    """What a well-formed record (or form) may still get wrong against the release: names, role, rubric, signed
+    parts no gate of the release declares (`parts`: those it does), id."""
     found: list[Diagnostic] = []
     if record.review != review:
         found.append(doc.diagnostic(("review",), f"review '{record.review}' in a file named {review}.yaml",
@@ -73,6 +78,12 @@ def record_problems(record: SignoffRecord | ReviewForm, review: str, version: st
         if entry.item is not None and entry.item not in wanted:
             found.append(doc.diagnostic(("exceptions", index, "item"), f"unknown rubric item '{entry.item}'",
                                         f"items of {review}: {', '.join(wanted)}"))
+    if isinstance(record, SignoffRecord):
+        for family, sample in record.sample.families.items():
+            found += [doc.diagnostic(("sample", "families", family, name), f"unknown signed part '{name}'",
+                                     did_you_mean(name, parts) or "no gate of this release declares a part that "
+                                     "reviews sign", key=True)
+                      for name in sample.signed if name not in parts]
     if isinstance(record, SignoffRecord) and record.id != record.expected_id():
         found.append(doc.diagnostic(("id",), f"id {record.id} does not match the record's content "
                                     f"({record.expected_id()}): it was edited after it was recorded",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
+
+from releasebuild.review.record import SignedPart
 
 STATUS_MARK = {"approved": "✅", "not_applicable": "➖", "pending": "⏳", "stale": "⚠️", "rejected": "❌",
                "demo_refused": "❌", "unknown": "❔"}
@@ -38,7 +41,9 @@ def conversation(heading: str, record: dict[str, Any], where: str, level: int = 
 
 
 def review_index(review: str, spec: dict[str, Any], sample: dict[str, Any], verdict: dict[str, Any],
-                 version: str) -> str:
+                 version: str, signs: Sequence[SignedPart]) -> str:
+    """A review's index page: its status, the digest to sign, its families, what else it signs (`signs`: each part
+    explained, with every family's digest of it), the rubric and how to record a decision."""
     out = [f"# {spec['title']} ({review}), release {version}", ""]
     if spec["description"]:
         out += [spec["description"], ""]
@@ -51,12 +56,9 @@ def review_index(review: str, spec: dict[str, Any], sample: dict[str, Any], verd
     for name, part in sample["families"].items():
         out.append(f"| {name} | {part['records']} | {part['size']} | [{name}.md]({name}.md) | "
                    f"[{name}.jsonl]({name}.jsonl) |")
-    if spec.get("bias_report"):
-        out += ["", "This review also signs each family's section of the bias report (its counts and its own flags: "
-                "[bias/report.md](../../bias/report.md)); the digest above covers them. Conversations behind the "
-                "flags are in [bias/](bias/), one page per flagged family.", "",
-                "| family | bias report section |", "|---|---|"]
-        out += [f"| {name} | `{part['bias_report']}` |" for name, part in sample["families"].items()]
+    for signed in signs:
+        out += ["", signed.note, "", f"| family | {signed.column} |", "|---|---|"]
+        out += [f"| {name} | `{part[signed.name]}` |" for name, part in sample["families"].items()]
     out += ["", "## Rubric", "", "Answer each item pass or fail for the sample as a whole; name the records behind "
             "a failure in an exception.", "", "| item | what to check |", "|---|---|"]
     out += [f"| {item} | {text} |" for item, text in spec["rubric"].items()]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any, Literal
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from releasebuild.config.models import Name, Strict, parse_version
 from releasebuild.keys import canonical_json
@@ -22,6 +24,28 @@ DEMO_PREFIX = "demo-"
 DIGEST = r"^sha256:[0-9a-f]{64}$"
 Decision = Literal["approve", "reject"]
 Result = Literal["pass", "fail"]
+Digest = Annotated[str, Field(pattern=DIGEST)]
+# Keys a family's entry in a review sample and a sign-off record has (and the signed value's "sample"), and those of
+# a review as the sign-off gate describes it: a signed part is named beside them, so it may not take their names.
+RESERVED_NAMES = frozenset({"digest", "records", "size", "strata", "ids", "page", "file", "sample",
+                            "title", "description", "roles", "families", "rubric"})
+
+
+@dataclass(frozen=True)
+class SignedPart:
+    """Something a review signs of each family it covers beside the QA sample: one digest per family, named
+    `name` in the review's sample and in sign-off records. A gate declares it (`Gate.review_signs`: the bias gate's
+    "bias_report" is each family's section of the bias report), so an approval goes stale when a part it signed
+    changes, and no review code names the gate."""
+
+    name: str
+    what: str  # one family's part, as a sentence names it: "section of the bias report"
+    column: str  # the same as a table column heads it: "bias report section"
+    note: str  # the paragraph that explains it on the review's index page (markdown)
+
+    def __post_init__(self) -> None:
+        if self.name in RESERVED_NAMES:
+            raise ValueError(f"a signed part may not be called '{self.name}': a sample or a review has that key")
 
 
 class Reviewer(Strict):
@@ -31,11 +55,20 @@ class Reviewer(Strict):
 
 
 class FamilySample(Strict):
-    digest: str = Field(pattern=DIGEST)
+    """One family of a signed sample: the QA sample's digest and, as further keys, the digest of each part the
+    review also signs of the family (`SignedPart`, e.g. `bias_report`, its section of bias/report.json)."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Digest] = Field(init=False)
+
+    digest: Digest
     records: int = Field(ge=0, description="records of the family that ship")
     size: int = Field(ge=0, description="records drawn for the review")
-    bias_report: str | None = Field(None, pattern=DIGEST, description="the bias review only: the family's section "
-                                                                      "of bias/report.json, signed with the sample")
+
+    @property
+    def signed(self) -> dict[str, str]:
+        """Each signed part's digest, by the part's name."""
+        return dict(self.model_extra or {})
 
 
 class SampleRef(Strict):
@@ -102,15 +135,7 @@ class SignoffRecord(_Decision):
         return self
 
     def expected_id(self) -> str:
-        return content_id(self.review, _content(self.model_dump(mode="json", exclude={"id"})))
-
-
-def _content(data: dict[str, Any]) -> dict[str, Any]:
-    """A record's data without the bias_report of families that have none (records made before it existed)."""
-    for family in data["sample"]["families"].values():
-        if family.get("bias_report") is None:
-            family.pop("bias_report", None)
-    return data
+        return content_id(self.review, self.model_dump(mode="json", exclude={"id"}))
 
 
 def content_id(review: str, content: dict[str, Any]) -> str:
@@ -123,9 +148,10 @@ class ReviewForm(_Decision):
     sample: str = Field(pattern=DIGEST, description="the digest printed on the sample you reviewed")
 
 
-def make_record(decision: ReviewForm, sample: dict[str, Any], at: dt.datetime,
+def make_record(decision: ReviewForm, sample: dict[str, Any], at: dt.datetime, signed: Collection[str],
                 demo: bool = False) -> SignoffRecord:
-    """The record of a decision on `sample` (the current build's, with per-family digests), its id computed."""
+    """The record of a decision on `sample` (the current build's, with per-family digests), its id computed;
+    `signed`: the names of the parts the review signs besides the sample, whose digests the record keeps."""
     content = {
         "review": decision.review, "version": decision.version,
         "reviewer": decision.reviewer.model_dump(mode="json"), "decision": decision.decision,
@@ -134,7 +160,7 @@ def make_record(decision: ReviewForm, sample: dict[str, Any], at: dt.datetime,
         "notes": decision.notes, "demo": demo,
         "sample": {"digest": sample["digest"], "seed": sample["seed"], "method": sample["method"],
                    "stratify_by": list(sample["stratify_by"]),
-                   "families": {name: {key: family[key] for key in ("digest", "records", "size", "bias_report")
+                   "families": {name: {key: family[key] for key in ("digest", "records", "size", *sorted(signed))
                                        if key in family}
                                 for name, family in sorted(sample["families"].items())}},
         "recorded_at": at.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -152,7 +178,7 @@ _ORDER = ("id", "review", "version", "demo", "reviewer", "decision", "rubric", "
 
 
 def render_record(record: SignoffRecord) -> str:
-    data = _content(record.model_dump(mode="json"))
+    data = record.model_dump(mode="json")
     data["exceptions"] = [{k: v for k, v in entry.items() if v is not None} for entry in data["exceptions"]]
     ordered = {key: data[key] for key in _ORDER}
     header = ("# A sign-off recorded by `releasebuild signoff record`. The id is a digest of the rest: an edit by\n"

@@ -20,10 +20,6 @@ from releasebuild.staleness import StaleReason
 from releasebuild.store.io import Stores
 from releasebuild.store.io import default as default_stores
 
-# A meta key the engine takes out of a step's result before anything sees it: how the step went (memo hits,
-# items scanned), which may differ between runs that produce the same output, so it must stay outside the result.
-STATS = "_stats"
-
 
 @dataclass(frozen=True)
 class SourceFile:
@@ -43,6 +39,17 @@ class StepParams(BaseModel):
 
 
 ParamsT = TypeVar("ParamsT", bound=StepParams)
+
+
+class StepMeta(BaseModel):
+    """What a step kind puts in its result's meta, as a model (the kind's `Result`): frozen, no unknown keys, every
+    field required, so the meta it dumps to is exactly what the step built. Downstream steps, gates and commands
+    read a dependency's meta as such a model through `StepResult.typed`, never by key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+MetaT = TypeVar("MetaT", bound=StepMeta)
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,12 @@ class StepResult:
     def from_json(cls, data: dict[str, Any]) -> StepResult:
         return cls({name: FileRef(**ref) for name, ref in data["files"].items()}, data["meta"])
 
+    def typed(self, model: type[MetaT]) -> MetaT:
+        """The meta as `model`: the producing kind's `Result`, or a model of part of it (any gate's verdict read as
+        the `GateResult` all verdicts share), so keys a reader does not name are ignored. A field the model needs
+        and the meta lacks (a step that does not read its dependency's meta sees none) is an error here."""
+        return model.model_validate(self.meta, extra="ignore")
+
     @property
     def digest(self) -> str:
         """What downstream keys see: identical output => identical digest => early cutoff."""
@@ -115,6 +128,9 @@ class StepContext:
     sources: list[SourceFile]
     env: Any = None  # RunEnv, given to effect steps only
     memo: dict[str, Path] = field(default_factory=dict)  # memo steps: their memo outputs from the previous run
+    # What the step says about its own work (memo hits, items scanned), shown by apply and kept out of the result:
+    # it may differ between runs that produce the same output.
+    stats: dict[str, int] = field(default_factory=dict)
     store: Stores = field(default_factory=default_stores)  # where sources and earlier releases are read
     outputs: dict[str, OutputFile] = field(default_factory=dict)
 
@@ -245,13 +261,17 @@ class Step:
     # The params model (a StepParams): every kind of the package declares one, and the engine validates a spec's
     # params against it before the step runs. The spec still carries plain JSON, which is what the key digests.
     Params: ClassVar[type[StepParams] | None] = None
+    # The result model (a StepMeta): what `run` returns, which the engine dumps to the result's meta. A kind whose
+    # meta is empty returns a bare StepMeta. Per-source kinds also declare what `map` returns, per source file.
+    Result: ClassVar[type[StepMeta]]
+    MapResult: ClassVar[type[StepMeta]]
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> StepMeta:
         raise NotImplementedError
 
     @staticmethod
-    def map(ctx: StepContext) -> dict[str, Any]:
+    def map(ctx: StepContext) -> StepMeta:
         """Per-source steps only: one source file's part of the work."""
         raise NotImplementedError
 

@@ -14,7 +14,7 @@ import yaml
 
 from releasebuild.bias.counts import FamilyCounter
 from releasebuild.bias.lexicon import Lexicon
-from releasebuild.steps.base import SourceFile, Step, StepContext, StepParams
+from releasebuild.steps.base import SourceFile, Step, StepContext, StepMeta, StepParams
 from releasebuild.steps.shipped import shipped
 from releasebuild.store.backends import Store
 
@@ -54,14 +54,20 @@ class BiasCountsParams(StepParams):
     versions: dict[str, dict[str, Any]]  # of the language identifier and the reading-level tables: counts follow them
 
 
+class BiasCountsResult(StepMeta):
+    family: str
+    conversations: int  # shipped conversations counted (the counts themselves are counts.json)
+
+
 class BiasCounts(Step):
     kind = "bias_counts"
     code_version = "1"
 
     Params = BiasCountsParams
+    Result = BiasCountsResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> BiasCountsResult:
         params = ctx.typed(BiasCountsParams)
         lexicons, described = read_lexicons(ctx.sources, ctx.store)
         counter = FamilyCounter(lexicons, params.labels, params.max_label_values, params.sample.size,
@@ -73,4 +79,4 @@ class BiasCounts(Step):
         ctx.write_json(COUNTS_FILE, {"family": params.family, "lexicons": described, "splits": section,
                                      "cells": counter.cells()})
         ctx.write_lines(SAMPLES_FILE, counter.drawn())
-        return {"family": params.family, "conversations": section["all"]["conversations"]}
+        return BiasCountsResult(family=params.family, conversations=section["all"]["conversations"])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from releasebuild.steps.base import Step, StepContext, StepParams
+from releasebuild.steps import ids
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
+from releasebuild.steps.split import SplitResult
 
 
 def normalized(weights: dict[str, float]) -> dict[str, float]:
@@ -18,16 +20,22 @@ class CurriculumParams(StepParams):
     families: dict[str, dict[str, Any]]  # each family's stage number and name
 
 
+class CurriculumResult(StepMeta):
+    stages: int
+
+
 class Curriculum(Step):
     kind = "curriculum"
     code_version = "1"
 
     Params = CurriculumParams
+    Result = CurriculumResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> CurriculumResult:
         params = ctx.typed(CurriculumParams)
-        counts = {ctx.inputs[dep].meta["family"]: ctx.inputs[dep].meta["counts"] for dep in ctx.spec.deps}
+        counts = {name: ctx.inputs[ids.family_step(name, ids.SPLIT)].typed(SplitResult).counts
+                  for name in params.families}
         stages = []
         routes: dict[str, list[str]] = {}
         for order, stage in enumerate(params.stages, start=1):
@@ -46,4 +54,4 @@ class Curriculum(Step):
             "families": {name: {"stages": routes[name], **params.families[name]} for name in sorted(routes)},
         }
         ctx.write_json("curriculum.json", document, publish="curriculum.json", kind="curriculum")
-        return {"stages": len(stages)}
+        return CurriculumResult(stages=len(stages))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from releasebuild.config.models import SPLITS
-from releasebuild.steps.base import OutputFile, Step, StepContext, StepParams
+from releasebuild.steps.base import OutputFile, Step, StepContext, StepMeta, StepParams
 from releasebuild.steps.shipped import shipped, split_tail
 
 REDACTED = b'"redacted"\n'
@@ -52,14 +52,36 @@ class ExportParams(StepParams):
     max_bytes: int  # ... or this many bytes, whichever comes first
 
 
+class ShardPrivacy(StepMeta):
+    clean: int
+    redacted: int
+
+
+class Shard(StepMeta):
+    """One shard as the manifest lists it: its key, split, record count and id range, and how many were redacted."""
+
+    key: str
+    split: str
+    records: int
+    first_id: str
+    last_id: str
+    privacy: ShardPrivacy
+
+
+class ExportResult(StepMeta):
+    shards: list[Shard]  # in key order
+    counts: dict[str, int]  # split -> records shipped (every split, 0 included)
+
+
 class Export(Step):
     kind = "export"
     code_version = "4"
 
     Params = ExportParams
+    Result = ExportResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> ExportResult:
         params = ctx.typed(ExportParams)
         family = params.family
         layout = ShardLayout(family, params.max_records, params.max_bytes)
@@ -90,4 +112,4 @@ class Export(Step):
             finish(split)
         shards.sort(key=lambda info: info["key"])
         counts = {split: sum(info["records"] for info in shards if info["split"] == split) for split in SPLITS}
-        return {"shards": shards, "counts": counts}
+        return ExportResult(shards=[Shard.model_validate(info) for info in shards], counts=counts)

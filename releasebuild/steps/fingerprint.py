@@ -20,7 +20,7 @@ from releasebuild.dedup.near import Settings, exact_fingerprint
 from releasebuild.dedup.pack import FILES, PACK, PARTS, Pack, Row
 from releasebuild.dedup.text import shingle_hashes
 from releasebuild.keys import digest
-from releasebuild.steps.base import STATS, OutputFile, Step, StepContext, StepParams
+from releasebuild.steps.base import OutputFile, Step, StepContext, StepMeta, StepParams
 
 BATCH = 1024
 
@@ -39,14 +39,22 @@ class FingerprintParams(StepParams):
     thresholds: dict[str, float]
 
 
+class FingerprintResult(StepMeta):
+    family: str
+    records: int  # fingerprinted records that ship on (taken-down ones are fingerprinted apart)
+    takedowns: int  # taken-down records fingerprinted so that copies of them are found
+    short_texts: dict[str, int]  # per kind: texts too short to shingle
+
+
 class Fingerprint(Step):
     kind = "fingerprint"
     code_version = "2"
     Params = FingerprintParams
+    Result = FingerprintResult
     memo = FILES
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> FingerprintResult:
         settings = Settings.from_params(ctx.params)  # checked against FingerprintParams by the engine
         privacy_id = ctx.dep("privacy")
         identity = digest(settings.identity())
@@ -117,7 +125,7 @@ class _PackWriter:
             out["offsets"].write(ends.tobytes())
             self.offsets[kind] = int(ends[-1])
 
-    def finish(self, identity: str) -> dict[str, Any]:
+    def finish(self, identity: str) -> FingerprintResult:
         self.records.close()
         for parts in self.parts.values():
             for out in parts.values():
@@ -126,9 +134,9 @@ class _PackWriter:
                 "num_perm": self.settings.num_perm, "rows": self.rows,
                 "bands": {kind: list(value) for kind, value in self.settings.bands.items()}}
         self.ctx.write_json(PACK, info)
-        return {"family": self.ctx.typed(FingerprintParams).family, "records": self.rows - self.takedowns,
-                "takedowns": self.takedowns, "short_texts": self.short,
-                STATS: {"signatures_computed": self.computed, "signatures_reused": self.reused}}
+        self.ctx.stats.update(signatures_computed=self.computed, signatures_reused=self.reused)
+        return FingerprintResult(family=self.ctx.typed(FingerprintParams).family, records=self.rows - self.takedowns,
+                                 takedowns=self.takedowns, short_texts=self.short)
 
 
 class _Previous:

@@ -23,7 +23,7 @@ from releasebuild.config.models import RecordRules
 from releasebuild.keys import canonical_json
 from releasebuild.records import Rejected, map_record, value_digest
 from releasebuild.sources import read_rows
-from releasebuild.steps.base import SourceFile, Step, StepContext, StepParams
+from releasebuild.steps.base import SourceFile, Step, StepContext, StepMeta, StepParams
 from releasebuild.steps.sorting import external_sort
 from releasebuild.store.backends import Store
 
@@ -39,6 +39,21 @@ class IngestParams(StepParams):
     family: RecordRules  # how a source row becomes a record: everything the map depends on besides the file
 
 
+class MappedFile(StepMeta):
+    """One source file's map: what it gave, before the merge finds ids used twice."""
+
+    source: str
+    records: int
+    quarantine_codes: dict[str, int]  # reason -> rows of this file quarantined for it
+
+
+class IngestResult(StepMeta):
+    family: str
+    records: int
+    quarantined: int  # rows that did not become records, duplicate ids included
+    quarantine_codes: dict[str, int]
+
+
 class Ingest(Step):
     kind = "ingest"
     code_version = "6"  # 6: quarantine rows name rejected values by digest
@@ -46,9 +61,11 @@ class Ingest(Step):
     restricted = True  # every output but sources.json holds raw record text (or raw ids)
 
     Params = IngestParams
+    Result = IngestResult
+    MapResult = MappedFile
 
     @staticmethod
-    def map(ctx: StepContext) -> dict[str, Any]:
+    def map(ctx: StepContext) -> MappedFile:
         (source,) = ctx.sources
         family = ctx.typed(IngestParams).family
         codes: Counter[str] = Counter()
@@ -71,16 +88,16 @@ class Ingest(Step):
         with ctx.create(QUARANTINE) as out:
             for _, line in external_sort(_quarantine_run(spill_path), ctx.workdir):
                 out.write((line + "\n").encode("utf-8"))
-        return {"source": source.name, "records": records, "quarantine_codes": dict(sorted(codes.items()))}
+        return MappedFile(source=source.name, records=records, quarantine_codes=dict(sorted(codes.items())))
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> IngestResult:
         family = ctx.typed(IngestParams).family.name
-        parts = [ctx.inputs[f"source:{source.name}"] for source in ctx.sources]
+        parts = [ctx.inputs[f"source:{source.name}"].typed(MappedFile) for source in ctx.sources]
         paths = [ctx.input_paths[f"source:{source.name}"] for source in ctx.sources]
         codes: Counter[str] = Counter()
         for part in parts:
-            codes.update(part.meta["quarantine_codes"])
+            codes.update(part.quarantine_codes)
         duplicates: list[tuple[Any, str]] = []
         records = 0
         with ctx.create("records.jsonl") as rec_out, ctx.create("groups.jsonl") as grp_out, \
@@ -108,10 +125,10 @@ class Ingest(Step):
                 q_out.write((line + "\n").encode("utf-8"))
         # Per file, for the coverage matrix: what was found where (records as mapped, before duplicate ids). A file,
         # not meta, so the steps that read the meta (quarantine) stay cached when only bytes change.
-        ctx.write_json(SOURCES, [{"name": source.name, "bytes": source.bytes, "records": part.meta["records"]}
+        ctx.write_json(SOURCES, [{"name": source.name, "bytes": source.bytes, "records": part.records}
                                  for source, part in zip(ctx.sources, parts, strict=True)])
-        return {"family": family, "records": records, "quarantined": sum(codes.values()),
-                "quarantine_codes": dict(sorted(codes.items()))}
+        return IngestResult(family=family, records=records, quarantined=sum(codes.values()),
+                            quarantine_codes=dict(sorted(codes.items())))
 
 
 def _mapped_rows(source: SourceFile, store: Store, family: RecordRules, quarantined: Any) -> Iterator[tuple[Any, str]]:

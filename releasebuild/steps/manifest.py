@@ -9,10 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from releasebuild.config.models import SPLITS
+from releasebuild.gates.base import GateResult
+from releasebuild.gates.signoff import SignoffResult
 from releasebuild.keys import merkle_root
 from releasebuild.steps import ids
-from releasebuild.steps.base import Step, StepContext, StepParams
-from releasebuild.steps.rule import rule_step_id
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
+from releasebuild.steps.export import ExportResult
+from releasebuild.steps.gate_summary import GateSummaryResult
+from releasebuild.steps.ingest import IngestResult
+from releasebuild.steps.privacy import PrivacyResult
+from releasebuild.steps.rule import RuleResult, rule_step_id
+from releasebuild.steps.split import SplitResult
 
 FORMAT_VERSION = 1
 RESTRICTED = "restricted"
@@ -28,17 +35,24 @@ class ManifestParams(StepParams):
     rules: dict[str, dict[str, Any]]  # rule -> its declaration (command, inputs, outputs, ...)
 
 
+class ManifestResult(StepMeta):
+    root_digest: str
+    blocked_by: list[str]
+    artifacts: int
+
+
 class Manifest(Step):
     kind = "manifest"
     code_version = "6"
     Params = ManifestParams
+    Result = ManifestResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> ManifestResult:
         params = ctx.typed(ManifestParams)
-        exports = {name: ctx.inputs[ids.family_step(name, ids.EXPORT)].meta for name in params.families}
-        shards = {info["key"]: {"family": name, "split": info["split"], "records": info["records"]}
-                  for name, export in exports.items() for info in export["shards"]}
+        exports = {name: ctx.inputs[ids.family_step(name, ids.EXPORT)].typed(ExportResult) for name in params.families}
+        shards = {shard.key: {"family": name, "split": shard.split, "records": shard.records}
+                  for name, export in exports.items() for shard in export.shards}
         artifacts: list[dict[str, Any]] = []
         restricted: list[dict[str, Any]] = []
         for dep in ctx.spec.deps:
@@ -55,17 +69,18 @@ class Manifest(Step):
         families = {}
         totals = {split: 0 for split in SPLITS}
         for name, static in params.families.items():
-            counts = ctx.inputs[ids.family_step(name, ids.EXPORT)].meta["counts"]
-            ingest = ctx.inputs[ids.family_step(name, ids.INGEST)].meta
+            counts = exports[name].counts
+            ingest = ctx.inputs[ids.family_step(name, ids.INGEST)].typed(IngestResult)
             for split in SPLITS:
                 totals[split] += counts[split]
-            assigned = ctx.inputs[ids.family_step(name, ids.SPLIT)].meta
+            assigned = ctx.inputs[ids.family_step(name, ids.SPLIT)].typed(SplitResult)
             families[name] = {**static, "records": {**counts, "total": sum(counts.values())},
-                              "quarantined": ingest["quarantined"], "quarantine_codes": ingest["quarantine_codes"],
+                              "quarantined": ingest.quarantined, "quarantine_codes": ingest.quarantine_codes,
                               "quarantine_report": f"quarantine/{name}.jsonl",
-                              "removed_duplicates": assigned["removed_by_dedup"],
-                              "split_conflicts": assigned["split_conflicts"], "split_index": f"splits/{name}.jsonl"}
-        gates = ctx.inputs[ids.GATE_SUMMARY].meta
+                              "removed_duplicates": assigned.removed_by_dedup,
+                              "split_conflicts": assigned.split_conflicts, "split_index": f"splits/{name}.jsonl"}
+        gates = ctx.inputs[ids.GATE_SUMMARY].typed(GateSummaryResult)
+        root_digest = merkle_root(artifacts)
         document = {
             "format_version": FORMAT_VERSION,
             "version": params.version,
@@ -77,20 +92,20 @@ class Manifest(Step):
             "privacy": _privacy(ctx, list(params.families)),
             "takedowns": _takedowns(ctx, params.takedowns, list(params.families)),
             "rules": _rules(ctx, params.rules),
-            "signoffs": _signoffs(ctx.inputs[ids.SIGNOFF].meta),
+            "signoffs": _signoffs(ctx.inputs[ids.SIGNOFF].typed(SignoffResult)),
             "release_notes": "release_notes.md",
-            "gates": {"summary": "gates/summary.json", "status": "fail" if gates["blocked_by"] else "pass",
-                      "blocked_by": gates["blocked_by"], "results": gates["gates"]},
+            "gates": {"summary": "gates/summary.json", "status": "fail" if gates.blocked_by else "pass",
+                      "blocked_by": gates.blocked_by, "results": gates.gates},
             "curriculum": "curriculum.json",
             "artifacts": artifacts,
             # Raw text that may hold PII (dropped records, un-redacted spot-check material): published apart, under
             # <root>/restricted/<version>/, never under the release prefix. Listed so an auditor can verify it.
             "restricted": {"prefix": f"restricted/{params.version}/", "files": restricted},
-            "root_digest": merkle_root(artifacts),
+            "root_digest": root_digest,
         }
         ctx.write_json("manifest.json", document, publish="manifest.json", kind="manifest")
-        return {"root_digest": document["root_digest"], "blocked_by": gates["blocked_by"],
-                "artifacts": len(artifacts)}
+        return ManifestResult(root_digest=root_digest, blocked_by=gates.blocked_by,
+                              artifacts=len(artifacts))
 
 
 def _rules(ctx: StepContext, declared: dict[str, Any]) -> dict[str, Any]:
@@ -98,48 +113,48 @@ def _rules(ctx: StepContext, declared: dict[str, Any]) -> dict[str, Any]:
     rules = {}
     for name, static in declared.items():
         result = ctx.inputs[rule_step_id(name)]
-        rules[name] = {**static, "inputs": result.meta["inputs"],
+        rules[name] = {**static, "inputs": result.typed(RuleResult).inputs,
                        "outputs": {output: {"sha256": ref.sha256, "bytes": ref.bytes}
                                    for output, ref in sorted(result.files.items())}}
     return rules
 
 
-def _signoffs(gate: dict[str, Any]) -> dict[str, Any]:
+def _signoffs(gate: SignoffResult) -> dict[str, Any]:
     """The reviews this release required, each one's verdict, and the ids of the approvals it ships with."""
-    reviews = {review: {**verdict, "file": f"signoffs/{review}.yaml" if verdict["id"] else None,
-                        "sample": f"qa/{review}/sample.json"} for review, verdict in gate["reviews"].items()}
-    return {"required": gate["thresholds"]["required"], "ids": gate["ids"], "report": gate["report"],
-            "reviews": reviews}
+    reviews = {review: {**verdict.model_dump(mode="json"), "file": f"signoffs/{review}.yaml" if verdict.id else None,
+                        "sample": f"qa/{review}/sample.json"} for review, verdict in gate.reviews.items()}
+    return {"required": gate.thresholds["required"], "ids": gate.ids, "report": gate.report, "reviews": reviews}
 
 
 def _sticky(ctx: StepContext, families: list[str]) -> dict[str, Any]:
     """Where each family's splits came from: the previous release's split index, hashing, or a declared resplit."""
-    metas = {name: ctx.inputs[ids.family_step(name, ids.SPLIT)].meta for name in families}
-    previous = sorted({meta["sticky"]["previous"] for meta in metas.values() if meta["sticky"]["previous"]})
+    splits = {name: ctx.inputs[ids.family_step(name, ids.SPLIT)].typed(SplitResult) for name in families}
+    previous = sorted({split.sticky.previous for split in splits.values() if split.sticky.previous})
     return {"previous": previous[0] if previous else None,
-            "families": {name: {**meta["sticky"], "groups": meta["groups"]} for name, meta in metas.items()}}
+            "families": {name: {**split.sticky.model_dump(mode="json"), "groups": split.groups.model_dump(mode="json")}
+                         for name, split in splits.items()}}
 
 
 def _privacy(ctx: StepContext, families: list[str]) -> dict[str, Any]:
     """Per family and per shard: what the scan found and did. Per-record status is in the listed sidecars."""
-    gate = ctx.inputs[ids.PRIVACY_GATE].meta
-    per_family = {}
+    gate = ctx.inputs[ids.PRIVACY_GATE].typed(GateResult)
+    per_family: dict[str, dict[str, Any]] = {}
     totals = {"clean": 0, "redacted": 0, "dropped": 0, "flagged": 0}
     detector: dict[str, Any] = {}
     for name in families:
-        meta = ctx.inputs[ids.family_step(name, ids.PRIVACY)].meta
-        detector = meta["detector"]
-        for status, count in meta["status_counts"].items():
+        scan = ctx.inputs[ids.family_step(name, ids.PRIVACY)].typed(PrivacyResult)
+        detector = scan.detector
+        for status, count in scan.status_counts.items():
             totals[status] += count
-        per_family[name] = {"policy": meta["policy"], "records": meta["status_counts"], "entities": meta["entities"],
-                            "allowed": meta["allowed"], "status_file": f"privacy/{name}.jsonl",
-                            "sample": {**meta["sample"], "file": f"qa/{name}.sample.jsonl",
+        per_family[name] = {"policy": scan.policy, "records": scan.status_counts, "entities": scan.entities,
+                            "allowed": scan.allowed, "status_file": f"privacy/{name}.jsonl",
+                            "sample": {**scan.sample.model_dump(mode="json"), "file": f"qa/{name}.sample.jsonl",
                                        "protocol": f"qa/{name}.sample.json"}}
     shards = {}
     for name in families:
-        for shard in ctx.inputs[ids.family_step(name, ids.EXPORT)].meta["shards"]:
-            shards[shard["key"]] = shard["privacy"]
-    return {"status": gate["status"], "report": gate["report"], "mode": detector.get("mode"), "detector": detector,
+        for shard in ctx.inputs[ids.family_step(name, ids.EXPORT)].typed(ExportResult).shards:
+            shards[shard.key] = shard.privacy.model_dump(mode="json")
+    return {"status": gate.status, "report": gate.report, "mode": detector.get("mode"), "detector": detector,
             "records": totals, "families": per_family, "shards": dict(sorted(shards.items()))}
 
 
@@ -147,7 +162,7 @@ def _takedowns(ctx: StepContext, declared: list[dict[str, Any]], families: list[
     """Each takedown with how many records it removed here (ids only: the removed text is never recorded)."""
     removed: dict[int, list[str]] = {}
     for name in families:
-        for applied in ctx.inputs[ids.family_step(name, ids.PRIVACY)].meta["takedowns"]:
-            removed.setdefault(applied["entry"], []).extend(f"{name}/{rid}" for rid in applied["removed"])
+        for applied in ctx.inputs[ids.family_step(name, ids.PRIVACY)].typed(PrivacyResult).takedowns:
+            removed.setdefault(applied.entry, []).extend(f"{name}/{rid}" for rid in applied.removed)
     return [{**entry, "applied": True, "removed": sorted(removed.get(index, []))}
             for index, entry in enumerate(declared)]

@@ -42,7 +42,7 @@ from releasebuild.privacy.findings import Finding
 from releasebuild.privacy.lexicon import name_word, not_a_name
 from releasebuild.privacy.pseudonyms import NAME_TYPES, Pseudonyms, Redaction, keyed_id
 from releasebuild.privacy.redact import placeholder_spans, redact
-from releasebuild.steps.base import STATS, OutputFile, Step, StepContext, StepParams
+from releasebuild.steps.base import OutputFile, Step, StepContext, StepMeta, StepParams
 from releasebuild.steps.sorting import external_sort
 
 SCAN = "scan.tsv"
@@ -84,15 +84,52 @@ class PrivacyParams(StepParams):
     redaction: RedactionParams
 
 
+class MessageCounts(StepMeta):
+    total: int
+    unique: int  # distinct texts: what the scan table holds
+
+
+class AppliedTakedown(StepMeta):
+    entry: int  # the takedown's index in the release's list
+    removed: list[str]  # the ids it removed from this family
+
+
+class SampleProtocol(StepMeta):
+    """How the spot-check sample of clean records was drawn (qa/<family>.sample.json, without its ids)."""
+
+    family: str
+    method: str
+    seed: int
+    rate: float
+    size: int
+
+
+class PrivacyResult(StepMeta):
+    family: str
+    policy: str
+    detector: dict[str, Any]  # the detector's and its model's versions
+    messages: MessageCounts
+    records: int
+    status_counts: dict[str, int]  # clean | redacted | dropped | flagged -> records
+    entities: dict[str, int]  # entity type -> findings acted on
+    allowed: list[dict[str, Any]]  # each allow rule that matched: its declared fields and the findings it allowed
+    offending_records: int  # records the gate fails on (residual findings, or findings under `block`)
+    blocked_findings: int
+    residual_findings: int
+    takedowns: list[AppliedTakedown]
+    sample: SampleProtocol
+
+
 class PrivacyScan(Step):
     kind = "privacy"
     code_version = "4"
     Params = PrivacyParams
+    Result = PrivacyResult
     memo = (SCAN, RESCAN)
     restricted = True  # some outputs keep raw originals (taken_down.jsonl, restricted_*.jsonl)
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> PrivacyResult:
         params = ctx.typed(PrivacyParams)
         ingest_id = ctx.dep("ingest")
         family = params.family
@@ -103,10 +140,11 @@ class PrivacyScan(Step):
         judge = _Judge(family, params, detector, flagged,
                        dict(_memo_rows(ctx.memo.get(RESCAN), identity)))  # small: redacted texts only
         counts = judge.walk(ctx, ingest_id, identity)
-        return {"family": family, "policy": params.policy, "detector": detection.versions,
-                "messages": {"total": scan_counts["total"], "unique": scan_counts["unique"]}, **counts,
-                STATS: {"messages_scanned": scan_counts["scanned"], "messages_from_cache": scan_counts["cached"],
-                        "redacted_rescanned": judge.rescanned}}
+        ctx.stats.update(messages_scanned=scan_counts["scanned"], messages_from_cache=scan_counts["cached"],
+                         redacted_rescanned=judge.rescanned)
+        return PrivacyResult.model_validate({
+            "family": family, "policy": params.policy, "detector": detection.versions,
+            "messages": {"total": scan_counts["total"], "unique": scan_counts["unique"]}, **counts})
 
 
 def message_digest(text: str) -> str:

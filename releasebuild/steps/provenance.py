@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from releasebuild.steps.base import Step, StepContext, StepParams, read_jsonl
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams, read_jsonl
 from releasebuild.steps.export import ShardLayout
 from releasebuild.steps.shipped import placed
 
@@ -29,14 +29,21 @@ class ProvenanceParams(StepParams):
     require_metadata: list[str]  # metadata fields every record must carry (the provenance gate's settings)
 
 
+class ProvenanceResult(StepMeta):
+    family: str
+    records: int  # index rows: every record that reached privacy, shipped or not
+    violations: int  # rows lacking required provenance
+
+
 class Provenance(Step):
     kind = "provenance"
     code_version = "4"
 
     Params = ProvenanceParams
+    Result = ProvenanceResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> ProvenanceResult:
         params = ctx.typed(ProvenanceParams)
         family = params.family
         layout = ShardLayout(family, params.max_records, params.max_bytes)
@@ -76,7 +83,7 @@ class Provenance(Step):
 
             count = ctx.write_lines("provenance.jsonl", rows(), publish=f"provenance/{family}.jsonl",
                                     kind="provenance")
-        return {"family": family, "records": count, "violations": violations}
+        return ProvenanceResult(family=family, records=count, violations=violations)
 
 
 def _missing(row: dict[str, Any]) -> list[str]:

@@ -10,7 +10,7 @@ from releasebuild.errors import GateBlocked, Refused
 from releasebuild.keys import pretty_json
 from releasebuild.staleness import StaleReason
 from releasebuild.steps import ids
-from releasebuild.steps.base import Step, StepContext, StepParams
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
 from releasebuild.store.revocations import record_revocations
 
 # What a blocked build leaves under .releasebuild/blocked/<version>/ for people to act on: the reports, and the
@@ -25,12 +25,18 @@ class PublishParams(StepParams):
     version: str
 
 
+class PublishResult(StepMeta):
+    release_uri: str
+    root_digest: str
+
+
 class Publish(Step):
     kind = "publish"
     code_version = "2"
     effect = True
 
     Params = PublishParams
+    Result = PublishResult
 
     @staticmethod
     def check(ctx: StepContext) -> tuple[StaleReason, str]:
@@ -56,7 +62,7 @@ class Publish(Step):
         return None
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> PublishResult:
         version = ctx.typed(PublishParams).version
         manifest_bytes = _manifest_bytes(ctx)
         manifest = json.loads(manifest_bytes)
@@ -87,7 +93,7 @@ class Publish(Step):
         artifacts = [(art["key"], art["sha256"]) for art in manifest["artifacts"]]
         restricted = [(art["key"], art["sha256"]) for art in manifest["restricted"]["files"]]
         uri = root.publish(version, artifacts, manifest_bytes, ctx.env.cas, restricted)
-        return {"release_uri": uri, "root_digest": manifest["root_digest"]}
+        return PublishResult(release_uri=uri, root_digest=manifest["root_digest"])
 
 
 def _manifest_bytes(ctx: StepContext) -> bytes:

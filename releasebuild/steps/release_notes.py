@@ -10,9 +10,14 @@ import json
 from typing import Any
 
 from releasebuild.config.models import SPLITS
+from releasebuild.gates.signoff import SignoffResult
 from releasebuild.review.pages import STATUS_MARK
 from releasebuild.steps import ids
-from releasebuild.steps.base import Step, StepContext, StepParams
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
+from releasebuild.steps.export import ExportResult
+from releasebuild.steps.ingest import IngestResult
+from releasebuild.steps.privacy import PrivacyResult
+from releasebuild.steps.split import SplitResult, Sticky
 
 
 class ReleaseNotesParams(StepParams):
@@ -20,19 +25,24 @@ class ReleaseNotesParams(StepParams):
     families: dict[str, str]  # family -> its stage's name
 
 
+class ReleaseNotesResult(StepMeta):
+    previous: str | None  # the version the notes compare with
+
+
 class ReleaseNotes(Step):
     kind = "release_notes"
     code_version = "3"  # 3: sign-offs in the sorted order a cached result gives (engine: results are canonical)
 
     Params = ReleaseNotesParams
+    Result = ReleaseNotesResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> ReleaseNotesResult:
         params = ctx.typed(ReleaseNotesParams)
         families = {name: _family(ctx, name) for name in params.families}
         with ctx.input_path(ids.GATE_SUMMARY, "summary.json").open("rb") as fh:
             gates = json.load(fh)
-        signoff = ctx.inputs[ids.SIGNOFF].meta
+        signoff = ctx.inputs[ids.SIGNOFF].typed(SignoffResult)
         previous = None
         if ctx.sources:
             with ctx.store.open(ctx.sources[0].uri) as fh:
@@ -40,24 +50,24 @@ class ReleaseNotes(Step):
         text = render_notes(params.version, families, gates, signoff, previous)
         with ctx.create("release_notes.md", publish="release_notes.md", kind="release_notes") as out:
             out.write(text.encode("utf-8"))
-        return {"previous": previous["version"] if previous else None}
+        return ReleaseNotesResult(previous=previous["version"] if previous else None)
 
 
 def _family(ctx: StepContext, name: str) -> dict[str, Any]:
-    counts = ctx.inputs[ids.family_step(name, ids.EXPORT)].meta["counts"]
-    ingest = ctx.inputs[ids.family_step(name, ids.INGEST)].meta
-    privacy = ctx.inputs[ids.family_step(name, ids.PRIVACY)].meta
-    split = ctx.inputs[ids.family_step(name, ids.SPLIT)].meta
+    counts = ctx.inputs[ids.family_step(name, ids.EXPORT)].typed(ExportResult).counts
+    ingest = ctx.inputs[ids.family_step(name, ids.INGEST)].typed(IngestResult)
+    privacy = ctx.inputs[ids.family_step(name, ids.PRIVACY)].typed(PrivacyResult)
+    split = ctx.inputs[ids.family_step(name, ids.SPLIT)].typed(SplitResult)
     return {"stage": ctx.params["families"][name], "records": {**counts, "total": sum(counts.values())},
-            "quarantined": ingest["quarantined"], "quarantine_codes": ingest["quarantine_codes"],
-            "dropped": privacy["status_counts"].get("dropped", 0),
-            "taken_down": sum(len(entry["removed"]) for entry in privacy["takedowns"]),
-            "duplicates": split["removed_by_dedup"], "split_conflicts": split["split_conflicts"],
-            "sticky": split["sticky"]}
+            "quarantined": ingest.quarantined, "quarantine_codes": ingest.quarantine_codes,
+            "dropped": privacy.status_counts.get("dropped", 0),
+            "taken_down": sum(len(entry.removed) for entry in privacy.takedowns),
+            "duplicates": split.removed_by_dedup, "split_conflicts": split.split_conflicts,
+            "sticky": split.sticky}
 
 
 def render_notes(version: str, families: dict[str, dict[str, Any]], gates: dict[str, Any],
-                 signoff: dict[str, Any], previous: dict[str, Any] | None) -> str:
+                 signoff: SignoffResult, previous: dict[str, Any] | None) -> str:
     totals = {split: sum(family["records"][split] for family in families.values()) for split in SPLITS}
     status = f"blocked by {', '.join(gates['blocked_by'])}" if gates["blocked"] else "every blocking gate passed"
     out = [f"# Release {version}", "",
@@ -82,20 +92,20 @@ def render_notes(version: str, families: dict[str, dict[str, Any]], gates: dict[
         out.append(f"| {gate['id']} | {gate['status']} | {'yes' if gate['blocking'] else 'no'} | "
                    f"{_cell(gate.get('why') or '')} |")
     out += ["", "## Sign-offs", ""]
-    if not signoff["reviews"]:
+    if not signoff.reviews:
         out.append("No human review is required for this release.")
     else:
         out += ["| review | status | reviewer | decision | sign-off id |", "|---|---|---|---|---|"]
-        for review, verdict in signoff["reviews"].items():
-            reviewer = f"{verdict['reviewer']} ({verdict['role']})" if verdict["reviewer"] else "-"
-            demo = " (demo)" if verdict["demo"] else ""
-            out.append(f"| {review} | {STATUS_MARK.get(verdict['status'], '')} {verdict['status']} | "
-                       f"{reviewer}{demo} | {verdict['decision'] or '-'} | {verdict['id'] or '-'} |")
+        for review, verdict in signoff.reviews.items():
+            reviewer = f"{verdict.reviewer} ({verdict.role})" if verdict.reviewer else "-"
+            demo = " (demo)" if verdict.demo else ""
+            out.append(f"| {review} | {STATUS_MARK.get(verdict.status, '')} {verdict.status} | "
+                       f"{reviewer}{demo} | {verdict.decision or '-'} | {verdict.id or '-'} |")
     out += ["", *_changes(families, gates, signoff, previous)]
     return "\n".join(out) + "\n"
 
 
-def _changes(families: dict[str, dict[str, Any]], gates: dict[str, Any], signoff: dict[str, Any],
+def _changes(families: dict[str, dict[str, Any]], gates: dict[str, Any], signoff: SignoffResult,
              previous: dict[str, Any] | None) -> list[str]:
     if previous is None:
         return ["## Changes", "", "First release: nothing to compare with."]
@@ -112,10 +122,10 @@ def _changes(families: dict[str, dict[str, Any]], gates: dict[str, Any], signoff
         now = families.get(name, {}).get("records", {})
         then = before.get(name, {}).get("records", {})
         cells = [_delta(then.get(split, 0), now.get(split, 0)) for split in [*SPLITS, "total"]]
-        sticky = families[name]["sticky"] if name in families else None
-        if sticky and sticky["previous"] == previous["version"]:
-            gone = then.get("total", 0) - sticky["kept"] - sticky["moved"]
-            cells += [str(sticky["new"]), str(gone), str(sticky["moved"])]
+        sticky: Sticky | None = families[name]["sticky"] if name in families else None
+        if sticky and sticky.previous == previous["version"]:
+            gone = then.get("total", 0) - sticky.kept - sticky.moved
+            cells += [str(sticky.new), str(gone), str(sticky.moved)]
         else:
             cells += ["-", "-", "-"]
         out.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -124,7 +134,7 @@ def _changes(families: dict[str, dict[str, Any]], gates: dict[str, Any], signoff
              if results.get(gate["id"]) != gate["status"]]
     out += ["", f"Gate results changed: {', '.join(moved)}." if moved else "Gate results: unchanged."]
     old_ids = set(previous.get("signoffs", {}).get("ids", []))
-    new_ids = set(signoff["ids"])
+    new_ids = set(signoff.ids)
     if old_ids != new_ids:
         out.append(f"Sign-offs: {len(new_ids - old_ids)} new, {len(old_ids - new_ids)} no longer apply.")
     return out

@@ -27,7 +27,7 @@ from releasebuild.config.models import PLACEHOLDER, RULE_SOURCE, ParamValue
 from releasebuild.config.rules import LoadedRule
 from releasebuild.errors import ReleaseBuildError
 from releasebuild.keys import digest
-from releasebuild.steps.base import SourceFile, Step, StepContext, StepParams, StepSpec
+from releasebuild.steps.base import SourceFile, Step, StepContext, StepMeta, StepParams, StepSpec
 from releasebuild.store.backends import Store
 
 RULE_STEP_PREFIX = "rules/"
@@ -202,14 +202,20 @@ def tail(path: Path) -> str:
     return "\n".join(text.rstrip().splitlines()[-STDERR_TAIL_LINES:])
 
 
+class RuleResult(StepMeta):
+    rule: str
+    inputs: dict[str, str]  # each staged input's name -> its content digest: the manifest records what went in
+
+
 class RuleStep(Step):
     kind = "rule"
     code_version = "1"
     Params = RuleParams
+    Result = RuleResult
     restricted = True  # its outputs are families' sources: raw data, before any privacy step
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> RuleResult:
         params = ctx.typed(RuleParams)
         name = params.rule
         moved = [key for key, value in env_digests(list(params.env)).items() if params.env[key] != value]
@@ -238,4 +244,4 @@ class RuleStep(Step):
             raise ReleaseBuildError("; ".join(problems))
         for output in params.outputs:
             ctx.keep(output, sandbox.cwd / output)
-        return {"rule": name, "inputs": {source.name: source.digest for source in ctx.sources}}
+        return RuleResult(rule=name, inputs={source.name: source.digest for source in ctx.sources})

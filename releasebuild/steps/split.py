@@ -25,7 +25,7 @@ from typing import Any
 from releasebuild.config.models import SPLITS
 from releasebuild.keys import unit_interval
 from releasebuild.steps import ids
-from releasebuild.steps.base import Step, StepContext, StepParams, read_jsonl
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams, read_jsonl
 
 METHOD = "sticky-group-hash/v3"
 HELD_OUT_FIRST = ("test", "val", "train")  # a group whose records were published apart takes the most held-out
@@ -135,14 +135,43 @@ class SplitParams(StepParams):
     previous: str | None  # the version whose split index pins held-out records, or None
 
 
+class GroupCounts(StepMeta):
+    keys: int  # group keys among the records that stay
+    assigned: int  # groups placed after near-duplicate links joined keys
+    links: int
+    joined: int
+    not_joined_over_cap: int  # links not followed: the joined group would exceed max_group_size
+
+
+class Sticky(StepMeta):
+    """Where the family's splits came from: the previous release's split index, or hashing (new groups)."""
+
+    previous: str | None
+    resplit: str | None
+    kept: int
+    moved: int
+    new: int
+
+
+class SplitResult(StepMeta):
+    family: str
+    counts: dict[str, int]  # split -> records placed in it
+    method: str
+    groups: GroupCounts
+    sticky: Sticky
+    removed_by_dedup: int
+    split_conflicts: int  # records quarantined for joining groups published in different splits
+
+
 class Split(Step):
     kind = "split"
     code_version = "3"
 
     Params = SplitParams
+    Result = SplitResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> SplitResult:
         params = ctx.typed(SplitParams)
         family = params.family
         privacy_id, dedup_id = ctx.dep("privacy"), ctx.dep(ids.DEDUP)
@@ -209,9 +238,10 @@ class Split(Step):
              "detail": f"joins groups published in different splits: {conflicts[group]}"}
             for record_id, group in records if record_id not in removed and chosen[group] is None),
             publish=f"quarantine/split/{family}.jsonl", kind="quarantine")
-        return {"family": family, "counts": counts, "method": METHOD,
-                "groups": {"keys": len(set(group_of.values())), "assigned": len(members),
-                           "links": len(links), "joined": groups.joined, "not_joined_over_cap": groups.refused},
-                "sticky": {"previous": params.previous, "resplit": params.resplit,
-                           "kept": tally["kept"], "moved": tally["moved"], "new": tally["new"]},
-                "removed_by_dedup": tally["removed"], "split_conflicts": tally["conflicts"]}
+        return SplitResult(
+            family=family, counts=counts, method=METHOD,
+            groups=GroupCounts(keys=len(set(group_of.values())), assigned=len(members), links=len(links),
+                               joined=groups.joined, not_joined_over_cap=groups.refused),
+            sticky=Sticky(previous=params.previous, resplit=params.resplit, kept=tally["kept"], moved=tally["moved"],
+                          new=tally["new"]),
+            removed_by_dedup=tally["removed"], split_conflicts=tally["conflicts"])

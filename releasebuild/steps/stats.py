@@ -8,12 +8,11 @@ are not counted.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from releasebuild.config.models import SPLITS
 from releasebuild.distribution.stats import Accumulator
 from releasebuild.distribution.tokenizers import counter
-from releasebuild.steps.base import Step, StepContext, StepParams
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
 from releasebuild.steps.shipped import shipped
 
 STATS_FILE = "stats.json"
@@ -31,14 +30,21 @@ class StatsParams(StepParams):
     max_message_tokens: int
 
 
+class StatsResult(StepMeta):
+    family: str
+    tokenizer: Tokenizer
+    splits: dict[str, dict[str, int | float | None]]  # "all" and each split -> metric -> value (None: of nothing)
+
+
 class Stats(Step):
     kind = "stats"
     code_version = "1"
 
     Params = StatsParams
+    Result = StatsResult
 
     @staticmethod
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> StatsResult:
         params = ctx.typed(StatsParams)
         family, tokenizer = params.family, params.tokenizer.model_dump(mode="json")
         max_message_tokens = params.max_message_tokens
@@ -57,4 +63,4 @@ class Stats(Step):
             "family": family, "tokenizer": tokenizer, "max_message_tokens": max_message_tokens,
             "splits": {name: {"metrics": metrics[name], "distributions": accumulator.distributions()}
                        for name, accumulator in rows.items()}})
-        return {"family": family, "tokenizer": tokenizer, "splits": metrics}
+        return StatsResult(family=family, tokenizer=params.tokenizer, splits=metrics)
