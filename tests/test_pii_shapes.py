@@ -438,10 +438,13 @@ LEAKS = [
     ("a faith that is a first name, before 'who'", "went again, Christian who runs it says hi", ["Christian"]),
     ("a function word that is a first name, 'from the council'", "and Will from the council called again",
      ["Will"]),
+    ("a name in capitals inside a lower-case sentence", "whoever TORLEIF JAKOBSEN is, he keeps commenting",
+     ["TORLEIF JAKOBSEN"]),
     ("a town one moves to is no wish to travel", "I want to move to Lisbon with my kids", ["Lisbon"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
+    ("the NHS and CBT helped me more than I thought", "NHS"),
     ('V.I. Lenin said "if you will it, it is no dream"', "Lenin"),
     ("a Christian who believes in forgiveness can still be angry", "Christian"),
     ("I was online for hours. sleep.really helps though", "sleep.really"),

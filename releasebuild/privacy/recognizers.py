@@ -1657,6 +1657,7 @@ def speaking_case(text: str) -> str:
     for number, line in enumerate(lines):
         letters = [c for c in line if c.isalpha()]
         if len(letters) < SHOUTED_LETTERS or sum(c.isupper() for c in letters) < SHOUTED_SHARE * len(letters):
+            lines[number] = _names_in_capitals(line)
             continue
         cased = list(line)
         for match in WORD.finditer(line):
@@ -1672,6 +1673,25 @@ def speaking_case(text: str) -> str:
             cased[match.start():match.end()] = (lower[0].upper() + lower[1:]) if capital else lower
         lines[number] = "".join(cased)
     return "".join(lines)
+
+
+# Words in capitals side by side inside a line that is not shouted: "whoever SVEIN JAKOBSEN is"
+CAPITALS_RUN = re.compile(r"(?<![\w'’-])[A-Z][A-Z'’-]{2,}(?:[ \t]+[A-Z][A-Z'’-]{2,})+(?![\w'’-])")
+
+
+def _names_in_capitals(line: str) -> str:
+    """A name written in capitals inside a sentence in lower case, cased as a name ("whoever SVEIN JAKOBSEN is" ->
+    "Svein Jakobsen"): two or more such words, none an English word, a clinical or chat term, one a listed name; not
+    acronyms side by side ("the NHS and CBT")."""
+    for run in CAPITALS_RUN.finditer(line):
+        words = [POSSESSIVE.sub("", word.lower()) for word in run.group().split()]
+        if any(lexicon.vocabulary(word) or lexicon.clinical(word) or word in STOP_WORDS or word in lexicon.CHAT_WORDS
+               for word in words) or not any(lexicon.first_name(word) or lexicon.surname(word) for word in words):
+            continue
+        cased = re.sub(r"\S+", lambda word: word.group()[0] + word.group()[1:].lower(), run.group())
+        if len(cased) == len(run.group()):  # same offsets ("İ" lowers to two characters)
+            line = line[:run.start()] + cased + line[run.end():]
+    return line
 
 
 class ChatNlpEngine(NlpEngine):
