@@ -440,6 +440,8 @@ LEAKS = [
      ["Will"]),
     ("a name in capitals inside a lower-case sentence", "whoever TORLEIF JAKOBSEN is, he keeps commenting",
      ["TORLEIF JAKOBSEN"]),
+    ("a surname that names a disease too, before a given name", "urgent: contact Parkinson Emily on the ward",
+     ["Parkinson Emily"]),
     ("a town one moves to is no wish to travel", "I want to move to Lisbon with my kids", ["Lisbon"]),
 ]
 # Words therapy needs: none of these may be redacted.

@@ -705,9 +705,9 @@ def given_name_start(text: str, start: int) -> int:
         word = text[word_start:before.end(1)]
         lower = word.lower()
         if (_shape(word) != "title" or len(lower) < 2 or lower in STOP_WORDS or lower in NOT_NAMES
-                or TITLE.match(word + " ") or lexicon.clinical(lower)
+                or TITLE.match(word + " ") or (lexicon.clinical(lower) and not lexicon.surname(lower))
                 or (lexicon.common(lower) and not lexicon.first_name(lower))):
-            break
+            break  # an eponym that is a surname is one before a given name ("Hashimoto Kazuya")
         start = word_start
         if glued:
             break
