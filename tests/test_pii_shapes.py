@@ -442,10 +442,13 @@ LEAKS = [
      ["TORLEIF JAKOBSEN"]),
     ("a surname that names a disease too, before a given name", "urgent: contact Parkinson Emily on the ward",
      ["Parkinson Emily"]),
+    ("a lower-case name chat never writes, after a relation", "if im not picking up call my brother sigmar",
+     ["sigmar"]),
     ("a town one moves to is no wish to travel", "I want to move to Lisbon with my kids", ["Lisbon"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
+    ("my mum abit worried tbh", "abit"),
     ("the NHS and CBT helped me more than I thought", "NHS"),
     ('V.I. Lenin said "if you will it, it is no dream"', "Lenin"),
     ("a Christian who believes in forgiveness can still be angry", "Christian"),

@@ -574,6 +574,9 @@ class ChatNameRecognizer(EntityRecognizer):
                     RELATION_OR_RANK.search(before) or RELATION_AFTER.match(text, match.end())
                     or (not lexicon.everyday(lower) and _person_after(text, match, before))):
                 return 0.7
+            if not titled and RELATION_OR_RANK.search(before) and not lexicon.everyday(lower) and (
+                    lower not in NEVER_NAMED and english_at(text, match.start())):
+                return 0.6  # "call my brother asger": a rare word chat never writes, after whose it is
             # a surname that is a word too is someone's when it owns something or does what only people do ("Jones
             # from HR keeps asking"; not "Post goes to a box")
             if not (lexicon.surname(lower) and (
