@@ -448,6 +448,7 @@ LEAKS = [
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
+    ("we live at number 12 - Anyway, the point is I hate it", "Anyway"),
     ("my mum abit worried tbh", "abit"),
     ("the NHS and CBT helped me more than I thought", "NHS"),
     ('V.I. Lenin said "if you will it, it is no dream"', "Lenin"),

@@ -389,9 +389,13 @@ class AddressBlockRecognizer(_Recognizer):
     def _neighbourhoods(text: str, strong: list[tuple[int, int, float]]) -> Iterator[tuple[int, int, float]]:
         """After a street's house number, the neighbourhood and the town with its state, as Brazil writes them:
         "Rua Direita, 104 - Alto Barroca, Gramado - RR"."""
-        for _, end, score in list(strong):
-            if not text[end - 1:end].isdigit() or (area := NEIGHBOURHOOD_AFTER.match(text, end)) is None:
-                continue
+        for start, end, score in list(strong):
+            if (not text[end - 1:end].isdigit() or not any(c.isalpha() for c in text[start:end])
+                    or (area := NEIGHBOURHOOD_AFTER.match(text, end)) is None):
+                continue  # a street and its number, not a number alone ("we live at number 12 - Anyway, ...")
+            words = area.group(1).lower().split()
+            if len(words) == 1 and (lexicon.everyday(words[0]) or _stop_word(words[0])):
+                continue  # "5 Oak Street 12 - Honestly, ...": a word of the sentence after the dash
             yield area.start(1), area.end(1), score
             town = TOWN_STATE_AFTER.match(text, area.end(1))
             if town is not None:
