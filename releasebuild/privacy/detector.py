@@ -186,7 +186,7 @@ class Detector:
                 result.start, result.end = whole_words(text, result.start, result.end)
             out[index] = after_resolving(text, resolve([
                 r for r in results if not _names_no_one(text, r, kept, links)
-                and not (r.entity_type == "PERSON" and text[r.start:r.end] in pets and not _laid_out(r))]))
+                and not (r.entity_type == "PERSON" and text[r.start:r.end] in pets and not _laid_out(r))]), kept)
         return out
 
     def _scan_parallel(self, texts: Sequence[str], processes: int) -> list[list[Finding]] | None:

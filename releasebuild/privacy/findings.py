@@ -110,7 +110,7 @@ LIST_GOES_ON = re.compile(JOIN + r"[^\W\d_]")
 LIST_WINDOW = 40
 
 
-def names_beside_names(text: str, findings: list[Finding]) -> list[Finding]:
+def names_beside_names(text: str, findings: list[Finding], kept: Sequence[tuple[int, int]]) -> list[Finding]:
     """Another item of a list that holds a person is a person: "Lorena, Nicolas and Camila", where the name model
     found Nicolas; "Had dinner with Else, Ditte, and Olfert"; "just Sarah and Will". Each item must have the
     found name's case (a capitalised name lists capitalised names, lower-case chat lower-case ones) and could be
@@ -127,7 +127,7 @@ def names_beside_names(text: str, findings: list[Finding]) -> list[Finding]:
         for start, end, conjoined in _neighbours(text, anchor):
             if any(f.start < end and start < f.end for f in taken) or _shape(text[start:end]) != shape:
                 continue  # "Robin J. Landwehr, DBH, LPC": credentials, in capitals beside a capitalised name
-            if _listed_name(text, start, end, shape == "lower", conjoined):
+            if _listed_name(text, start, end, shape == "lower", conjoined, kept):
                 found = Finding(start, end, "PERSON", 0.6)
                 taken.append(found)
                 added.append(found)
@@ -156,7 +156,8 @@ def _neighbours(text: str, anchor: Finding) -> list[tuple[int, int, bool]]:
     return out
 
 
-def _listed_name(text: str, start: int, end: int, lower_case: bool, conjoined: bool) -> bool:
+def _listed_name(text: str, start: int, end: int, lower_case: bool, conjoined: bool,
+                 kept: Sequence[tuple[int, int]]) -> bool:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     from releasebuild.privacy import lexicon
@@ -194,12 +195,13 @@ def _listed_name(text: str, start: int, end: int, lower_case: bool, conjoined: b
     elif any(lexicon.common(word) and not lexicon.first_name(word) for word in words) and (
             not conjoined or sentence_start(text, start)):
         return False  # "Anyway, Sarah", "Today, Nils and I", "Dr. Virginia Chow, Montreal Psychologist."
-    if any(s <= start < e for s, e in lexicon.kept_spans(text)) and (lower_case or not listed):
+    if any(s <= start < e for s, e in kept) and (lower_case or not listed):
         return False
     return not (thing_not_person(text, "PERSON", start, end) or public_reference(text, start, end)
                 or titled_thing(text, start, end))
 
 
-def after_resolving(text: str, findings: list[Finding]) -> list[Finding]:
-    """The passes that judge resolved findings together, in the order they build on one another."""
-    return numbers_beside_names(text, names_beside_names(text, join_house_numbers(text, findings)))
+def after_resolving(text: str, findings: list[Finding], kept: Sequence[tuple[int, int]]) -> list[Finding]:
+    """The passes that judge resolved findings together, in the order they build on one another; `kept`: where the
+    keep-list's terms and the public figures stand (lexicon.kept_spans), which the scan has found already."""
+    return numbers_beside_names(text, names_beside_names(text, join_house_numbers(text, findings), kept))

@@ -297,7 +297,7 @@ def _person_after(text: str, match: re.Match[str], before: str) -> bool:
     """What follows the word is what people do ("who runs it", "from the housing office"), and no article or
     determiner makes it a kind ("a Christian who", "every Scorpio who")."""
     return (PERSON_AFTER.match(text, match.end()) is not None and not DETERMINER_BEFORE.search(before)
-            and not re.search(r"(?i)\b(?:every|each|any|a|an|the)\s+$", before))
+            and not re.search(r"(?i)\b(?:every|each)\s+$", before))
 
 
 def _named_word(text: str, match: re.Match[str], before: str) -> bool:

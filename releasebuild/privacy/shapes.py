@@ -216,7 +216,8 @@ BARE_POSTCODE = re.compile(r"(?i:\b(?:near|around|in|from|to)\s+)(\d{5,6}|\d{2}-
                            r"[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y0-9]{4})"
                            r"\b(?!\s*(?:[%$€£]|people|steps|words|dollars|"
                            r"euros|pounds|calories|miles|km|kilometers|feet|times|users|followers|views|points))")
-BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house|home|at|outside|door,?)\s+"
+# ("at #544" of a thousand is a count: "at" cues a door's number, not a "#", which "live at #5" still finds)
+BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house|home|at(?!\s+#)|outside|door,?)\s+"
                       r"(?:at\s+|in\s+)?"
                       r"(?:number|no\.?|nr\.?|#)\s*)(\d{1,5}[A-Za-z]?)\b|(?i:\b(?:house|flat|apartment|building|bldg)\s*(?:number|no\.?|#)\s*)"
                       r"(\d{1,5}[A-Za-z]?)\b"
@@ -226,9 +227,6 @@ BUILDING = re.compile(r"(?i:\b(?:live|living|lives|stay|staying|moved|move|house
                       r"|(?i:\b(?:house|building)\s+)(\d{1,5}(?:[/-]\d{1,4})?[A-Za-z]?)\b"
                       r"(?!\s*(?:people|times|years|days|hours|minutes|miles|km|%|percent))")
 POSTCODE_LABEL = re.compile(r"zip|zipcode|postcode|postal|plz|cep|pincode|pin")
-MONTH_WORD = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|"
-                        r"july|august|september|october|november|december")
-AT_HASH = re.compile(r"(?i)at\s+#")
 PHONE_GOES_ON = re.compile(r"[ .-]\d{2,4}[ .-]\d{2,4}")
 CUED_STREET = re.compile(
     r"(?i:\b(?:my (?:new |old |home |current |postal )?address(?: is|:)|address:|i live at|i live on|i'?m living at|"
@@ -373,8 +371,6 @@ class AddressBlockRecognizer(_Recognizer):
         strong += [(m.start(), m.end(), 0.75) for m in CODES.finditer(text)]
         for pattern, score in ((POSTCODE_CUE, 0.85), (BARE_POSTCODE, 0.5), (BUILDING, 0.6), (INTERSECTION, 0.75)):
             for match in pattern.finditer(text):
-                if pattern is BUILDING and AT_HASH.match(match.group()):
-                    continue  # "I'm at #544" of a thousand: a count (a door is "at number 5", "live at #5")
                 group = next((g for g in range(1, (pattern.groups or 0) + 1) if match.group(g)), 0)
                 strong.append((match.start(group), match.end(group), score))
         strong += list(self._corners(text))
@@ -541,7 +537,7 @@ class AddressBlockRecognizer(_Recognizer):
         if found[:1].isdigit() and words and all(lexicon.common(w) and not lexicon.place(w) for w in words):
             return False  # a number and words, none a place ("Building 6394" is a number after its words)
         if number and re.fullmatch(r"(?:19|20)\d{2}", number.group(1)) and word:
-            if words and (all(lexicon.common(w) for w in words) or MONTH_WORD.fullmatch(words[-1])):
+            if words and (all(lexicon.common(w) for w in words) or _month(words[-1])):
                 return False
             return not lexicon.common(word.group().lower()) and not lexicon.clinical(word.group().lower())
         return word is None or not (lexicon.common(word.group().lower()) and word.group().islower())
@@ -1180,3 +1176,9 @@ class SpelledEmailRecognizer(_Recognizer):
 def structural_recognizers() -> list[Any]:
     return [AddressBlockRecognizer(), FormNameRecognizer(), NonLatinNameRecognizer(), IdNumberRecognizer(),
             DatePolicyRecognizer(), UsernameRecognizer(), PhoneCueRecognizer(), SpelledEmailRecognizer()]
+
+
+def _month(word: str) -> bool:
+    """A month's name or its abbreviation ("nov", "sept", "march")."""
+    return word in lexicon.MONTHS or word == "sept" or (
+        len(word) == 3 and any(month.startswith(word) for month in lexicon.MONTHS))
