@@ -445,6 +445,14 @@ LEAKS = [
     ("a lower-case name chat never writes, after a relation", "if im not picking up call my brother sigmar",
      ["sigmar"]),
     ("a town one moves to is no wish to travel", "I want to move to Lisbon with my kids", ["Lisbon"]),
+    ("a surname after a title that splits into two words", "the letter says Dr Sunmarket will see me", ["Sunmarket"]),
+    ("a surname after Mr that splits into two words", "Mr Bellorange rang about the rent again", ["Bellorange"]),
+    ("a speaker's label in lower case beside a role's", "sigmar: can my partner come too\ncounsellor: of course",
+     ["sigmar"]),
+    ("a house number after a street with no suffix", "the meeting is on Kaliopis 41 every Monday", ["Kaliopis 41"]),
+    ("a house number after a street, from", "can you pick me up from Hrastova 12 later", ["Hrastova 12"]),
+    ("a district ending an address line", "SHE CAME TO 40 NILE STREET, MOHANDESSIN AGAIN",
+     ["40 NILE STREET, MOHANDESSIN"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -699,6 +707,13 @@ KEPT = [
     ("we just hang in there till 2020's over, we don't have much longer till 2021", "2021"),
     ("so many! I like Grigory Sokolov, a Russian pianis\nt", "Grigory Sokolov"),
     ("I will try the breathing tonight.\n- Hugs", "Hugs"),
+    ("I talked to Sarah 3 times about it", "3 times"),
+    ("I moved from Ohio 2 years ago", "2 years"),
+    ("we met on Friday 12 of us came", "12"),
+    ("postcode 4411, house 7 is the one", "house"),
+    ("I live at 12 Main Street, it's quiet", "it's quiet"),
+    ("we live at 9 Elm Road, England is cold", "England"),
+    ("Mr Right is still out there somewhere", "Right"),
 ]
 
 
@@ -739,3 +754,11 @@ def test_the_date_policy_decides_on_years_ages_and_weekdays() -> None:
     assert detect_pii([text], keep_all) == [[]]
     redact_all = PrivacyGateConfig(dates={"years": "redact", "ages": "redact", "weekdays": "redact"})
     assert {text[s:e] for s, e, _ in detect_pii([text], redact_all)[0]} == {"34", "93", "2019", "Monday"}
+
+
+def test_an_address_line_found_in_parts_is_one_place() -> None:
+    """The street with its district, and the town after it: one LOCATION, so a placeholder or a
+    surrogate stands for the whole address rather than for a street and a town apart."""
+    text = "send it to\n12 Palm Road, Marj Al Hamam, Zarqa 13110"
+    assert [(text[s:e], entity) for s, e, entity in detect_pii([text])[0]] == [
+        ("12 Palm Road, Marj Al Hamam, Zarqa 13110", "LOCATION")]

@@ -65,6 +65,71 @@ def join_house_numbers(text: str, findings: list[Finding]) -> list[Finding]:
     return joined
 
 
+# A house number after the street, where no street suffix says it is one ("try the drop-in on Diodion 109", "get me
+# from Aridaias 93"): a number of one to four digits, not a time, a year, a count of something or a list's number.
+NUMBER_AFTER_STREET = re.compile(r"[ \t]+(\d{1,4}[A-Za-z]?)(?![\w:.,/%'’-]?\d|[\w%°'’]|[ \t]*(?:[ap]\.?m\b|o['’]?clock|"
+                                 r"(?:years?|yrs?|months?|weeks?|wks?|days?|hours?|hrs?|mins?|minutes?|seconds?|secs?|"
+                                 r"times?|x|kg|kgs|lbs?|pounds?|miles?|mi|km|kilos?|feet|ft|inches|in|cm|mg|ml|percent|"
+                                 r"dollars?|bucks|euros?|quid|people|kids|of|out)\b))")
+STREET_PREPOSITION_BEFORE = re.compile(r"(?i)\b(?:on|at|from|to|live at|lives at|living at|address is|moved to|"
+                                       r"staying at|stays at)[ \t]+$")
+
+
+def numbers_after_streets(text: str, findings: list[Finding]) -> list[Finding]:
+    """A name or a place after "on", "at", "from" followed by a house number is a street and its number: one
+    LOCATION ("on Metaxadas 150, Thursdays"), the street-then-number layout of most of Europe. Not "to Tom 3 times"
+    (a count), "at Anna 5pm" (a time), "from Ohio 2019" (a year)."""
+    out: list[Finding] = []
+    for finding in findings:
+        match = NUMBER_AFTER_STREET.match(text, finding.end) if finding.entity in NAME_OR_PLACE else None
+        if (match is not None and STREET_PREPOSITION_BEFORE.search(text, max(0, finding.start - 16), finding.start)
+                and not re.fullmatch(r"(?:19|20)\d{2}", match.group(1))
+                and not any(f.start < match.end() and match.start(1) < f.end for f in findings)):
+            out.append(Finding(finding.start, match.end(1), "LOCATION", finding.score))
+        else:
+            out.append(finding)
+    return out
+
+
+# What may stand between two parts of one address line after a comma: a district's words that no recognizer
+# claimed ("41 Al Rabie Street, Tla' Al Ali": "Tla'" between the street and the name model's "Al Ali").
+ADDRESS_GAP = re.compile(r"[ \t]*,[ \t]*(?:[^\W\d_][\w'’.-]*[ \t]+){0,2}")
+# An address line's last part after a comma, a word no list has ("93 AL WASL ROAD, DOKKI"); it ends the line or
+# the sentence, or an upper-case line runs on.
+ADDRESS_TAIL = re.compile(r"[ \t]*,[ \t]*([^\W\d_]{3,}(?:-[^\W\d_]+)*)(?![\w'’-])")
+
+
+def address_line_parts(text: str, findings: list[Finding]) -> list[Finding]:
+    """An address found in parts becomes one LOCATION: the words after a comma between a house-numbered place and
+    the next name or place on its line, when no English word ("postcode 566606, house 137": the cue stays), and a
+    last part after a comma that is no English word and no country (which names no one)."""
+    from releasebuild.privacy import lexicon
+
+    def addressed(finding: Finding) -> bool:
+        return finding.entity == "LOCATION" and any(c.isdigit() for c in text[finding.start:finding.end])
+
+    joined: list[Finding] = []
+    for finding in findings:
+        last = joined[-1] if joined else None
+        gap = ADDRESS_GAP.fullmatch(text, last.end, finding.start) if last is not None else None
+        if (last is not None and gap is not None and addressed(last) and finding.entity in NAME_OR_PLACE
+                and not any(lexicon.everyday(word.lower()) for word in re.findall(r"[^\W\d_]+", gap.group()))):
+            joined[-1] = Finding(last.start, finding.end, "LOCATION", max(last.score, finding.score))
+        else:
+            joined.append(finding)
+    out: list[Finding] = []
+    for index, finding in enumerate(joined):
+        tail = ADDRESS_TAIL.match(text, finding.end) if addressed(finding) else None
+        following = joined[index + 1].start if index + 1 < len(joined) else len(text)
+        word = tail.group(1).lower() if tail is not None else ""
+        if (tail is not None and tail.end(1) <= following and not lexicon.vocabulary(word)
+                and not lexicon.first_name(word) and word not in lexicon.words("countries.txt")):
+            out.append(Finding(finding.start, tail.end(1), "LOCATION", finding.score))
+        else:
+            out.append(finding)
+    return out
+
+
 # A phone number written without a cue, as a field of a person's record: "Philip Nilsson, aunt, 75526239",
 # "landlord Ane Nielsen (2355 7343)", "| Галкина Нонна | best mate | 8 (435) 020-66-10 |"
 BARE_PHONE = re.compile(r"(?<![\w.:/#€$£+-])(?!(?:19|20)\d{2}[ \t](?:19|20)\d{2}\b)"
@@ -204,4 +269,5 @@ def _listed_name(text: str, start: int, end: int, lower_case: bool, conjoined: b
 def after_resolving(text: str, findings: list[Finding], kept: Sequence[tuple[int, int]]) -> list[Finding]:
     """The passes that judge resolved findings together, in the order they build on one another; `kept`: where the
     keep-list's terms and the public figures stand (lexicon.kept_spans), which the scan has found already."""
-    return numbers_beside_names(text, names_beside_names(text, join_house_numbers(text, findings), kept))
+    joined = address_line_parts(text, numbers_after_streets(text, join_house_numbers(text, findings)))
+    return numbers_beside_names(text, names_beside_names(text, joined, kept))

@@ -116,10 +116,20 @@ def everyday(lower: str) -> bool:
     return _word(lower, rare=False)
 
 
+def listed(lower: str) -> bool:
+    """A word some list has as it is written: `vocabulary` without the inflections and compounds it also takes,
+    which a surname can look like by chance ("Blewanus" is no "blew" + "anus", "Sandoval" no "sand" + "oval")."""
+    return lower in CHAT_WORDS or _listed(lower, rare=True)
+
+
+def _listed(word: str, rare: bool) -> bool:
+    return common(word) or clinical(word) or (rare and word in words("vocabulary.txt"))
+
+
 @cache
 def _word(lower: str, rare: bool) -> bool:
     def listed(word: str) -> bool:
-        return common(word) or clinical(word) or (rare and word in words("vocabulary.txt"))
+        return _listed(word, rare)
 
     if lower in CHAT_WORDS or listed(lower):
         return True

@@ -487,8 +487,10 @@ class ChatNameRecognizer(EntityRecognizer):
         shape = _shape(word)
         if shape != "lower" and before[-1:] in " \t" and before.rstrip()[-1:] in "rRsSfFxX." and (
                 TITLE_BEFORE_NAME.search(before) and len(lower) >= 2 and (
-                not lexicon.vocabulary(lower) or lower in self.surnames or lower in self.names)):
-            return STRONG  # "Dr Smith wants me to", "Dr Washington", "Mr/Ms Kim"; not "Mr Right", "MS Teams"
+                not lexicon.listed(lower) or lower in self.surnames or lower in self.names)):
+            # "Dr Smith wants me to", "Dr Washington", "Mr/Ms Kim", "Dr Blewanus" (no word, though it splits into
+            # two); not "Mr Right", "MS Teams"
+            return STRONG
         if _glued(word) or (shape == "upper" and len(lower) <= 4 and not STRONG_NAME_CUE.search(before)
                             and _lower_case_around(text, match)):
             return 0.0  # "Ideas:A.) JournalingB) PaintingC)": words run together; "a great TED talk": an acronym

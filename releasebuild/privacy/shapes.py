@@ -729,8 +729,11 @@ class FormNameRecognizer(_Recognizer):
         speakers = list(SPEAKER.finditer(text))
         labels = [m.group(1) for m in speakers if m.group(1)]
         # a transcript: a role speaks ("Counsellor: ...") and a label speaks twice ("Gerd: ..."), a word or not
-        transcript = {label for label in labels if labels.count(label) >= 2 and label.istitle()} if any(
-            label.lower() in ROLE_WORDS for label in labels) else set()
+        role_speaks = any(label.lower() in ROLE_WORDS for label in labels)
+        transcript = {label for label in labels if labels.count(label) >= 2 and label.istitle()} if (
+            role_speaks) else set()
+        # beside a role's label a word counts as one only as the lists write it: "sindre" is no "sin" + "dre"
+        word = lexicon.listed if role_speaks else lexicon.vocabulary
         for match in speakers:
             group = 2 if match.group(2) else 1
             label = match.group(group)
@@ -741,7 +744,7 @@ class FormNameRecognizer(_Recognizer):
             # unless a timestamp says who spoke when ("[21:04] Drake: you up?")
             stamped = DIGIT.search(text, match.start(), match.start(group)) is not None
             if (group == 1 or not label.istitle()) and label not in transcript and not stamped and all(
-                    lexicon.vocabulary(w) and not lexicon.first_name(w) for w in words):
+                    word(w) and not lexicon.first_name(w) for w in words):
                 continue
 
             if len(words) > 1 and not all(w[0].isupper() for w in label.split()):
