@@ -451,6 +451,8 @@ LEAKS = [
      ["sigmar"]),
     ("a house number after a street with no suffix", "the meeting is on Kaliopis 41 every Monday", ["Kaliopis 41"]),
     ("a house number after a street, from", "can you pick me up from Hrastova 12 later", ["Hrastova 12"]),
+    ("a common word that is a first name, after 'my name is'", "my name is ray btw", ["ray"]),
+    ("a common word that is a first name, after 'calls me'", "everyone calls me sunny now", ["sunny"]),
     ("a district ending an address line", "SHE CAME TO 40 NILE STREET, MOHANDESSIN AGAIN",
      ["40 NILE STREET, MOHANDESSIN"]),
 ]
@@ -714,6 +716,8 @@ KEPT = [
     ("I live at 12 Main Street, it's quiet", "it's quiet"),
     ("we live at 9 Elm Road, England is cold", "England"),
     ("Mr Right is still out there somewhere", "Right"),
+    ("it's me hope you're well", "hope"),
+    ("my name is on the lease too", "on the lease"),
 ]
 
 

@@ -65,6 +65,9 @@ RELATION_CUE = re.compile(rf"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|mx|pro
                           re.IGNORECASE)
 GREETING_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:dear|hi|hello|hey)[ \t]+$", re.IGNORECASE)
 NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$", re.IGNORECASE)
+# What names the next word, however common a word it is, when it is a listed first name ("my name is yan", "calls me
+# hope"); not "it's me" ("it's me hope you're well") or "called" ("she called me will you come").
+NAMING_JUST_BEFORE = re.compile(r"(?i)(?:\bmy name is|\bmy name'?s|\bi'?m called|\bi go by|\bcalls me)[ \t]+$")
 STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcalls? me|\bcalls? (?:him|her|them)|\bi'?m called|"
                              # "talked to someone called Iwo", "a girl named Mercy"
                              r"\b(?:someone|somebody|a (?:guy|girl|man|woman|boy|lady|friend|kid|person)) called|"
@@ -536,6 +539,9 @@ class ChatNameRecognizer(EntityRecognizer):
             if shape == "lower" and lower in self.names and lower not in WORD_NAMES and POSSESSIVE_HOME.match(
                     text, match.end() - _possessive_length(word)):
                 return 0.5  # "went to mariah's place"
+            if shape == "lower" and lower in self.names and lower not in STOP_WORDS and NAMING_JUST_BEFORE.search(
+                    before):
+                return 0.7  # "my name is yan ming", "everyone calls me hope": the cue says it is a name
             return 0.5 if chat_cue and (name_only or (lower in self.names and lower not in WORD_NAMES)) else 0.0
         if cue:
             return 0.85
