@@ -453,6 +453,16 @@ LEAKS = [
     ("a house number after a street, from", "can you pick me up from Hrastova 12 later", ["Hrastova 12"]),
     ("a common word that is a first name, after 'my name is'", "my name is ray btw", ["ray"]),
     ("a common word that is a first name, after 'calls me'", "everyone calls me sunny now", ["sunny"]),
+    ("a name after a relation in Portuguese", "minha irmã Rafaela acha que eu exagero, but I don't", ["Rafaela"]),
+    ("a name after a relation in Polish", "moja siostra Zuzanna mówi że to nic, she says", ["Zuzanna"]),
+    ("a name after a relation in Turkish", "ablam Sevgül her gün arıyor, every single day", ["Sevgül"]),
+    ("a surname after a German title", "Mein Arzt, Herr Obermaier, sagt das ist normal", ["Obermaier"]),
+    ("a house number after 'house number is'", "House number is 41/3, the sign fell off", ["41/3"]),
+    ("a house number after a postcode", "Postcode 4410, number 77. Ring twice.", ["77"]),
+    ("an intersection of two numbered streets opening an answer", "CALLER: 14th and 3rd, near the pharmacy",
+     ["14th and 3rd"]),
+    ("a surname that is a word, after 'the surname is'", "yeah and the surname is fisher with an f", ["fisher"]),
+    ("a name shouted in capitals that no list has", "TELL TEODOZJA TO STOP CALLING ME", ["TEODOZJA"]),
     ("a district ending an address line", "SHE CAME TO 40 NILE STREET, MOHANDESSIN AGAIN",
      ["40 NILE STREET, MOHANDESSIN"]),
 ]
@@ -718,6 +728,10 @@ KEPT = [
     ("Mr Right is still out there somewhere", "Right"),
     ("it's me hope you're well", "hope"),
     ("my name is on the lease too", "on the lease"),
+    ("AND THEN I HANDLEDIT MYSELF", "HANDLEDIT"),
+    ("Mi madre no me entiende nada", "madre"),
+    ("my last name is hard to spell", "hard"),
+    ("we came 1st and 2nd in the quiz", "1st and 2nd"),
 ]
 
 

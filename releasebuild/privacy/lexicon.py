@@ -234,6 +234,11 @@ def _stop_words() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     return english, {language: frozenset(words) for language, words in by_language.items()}
 
 
+def foreign_stop_word(lower: str) -> bool:
+    """A function word of another language ("que", "und", "mais"): what follows a relation there is no name."""
+    return any(lower in words for words in _stop_words()[1].values())
+
+
 STOP_VOTES = 3  # this many stop words of one other language, and twice English's, make a passage foreign
 
 

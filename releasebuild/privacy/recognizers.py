@@ -57,6 +57,20 @@ RELATIONS = (r"(?:husband|wife|boyfriend|girlfriend|partner|son|daughter|brother
              r"cousin|grandma|grandpa|grandmother|grandfather|ex|fiance|fiancee|roommate|flatmate|housemate|"
              r"neighbou?r|teacher|doctor|nurse|stepdad|stepmom|stepson|stepdaughter|niece|nephew|grandson|"
              r"granddaughter|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor|carer|landlord|landlady)")
+# A relation or a title in the other languages chat switches into ("minha mãe Isabelly", "mój brat Iwo", "abim
+# Dilder", "Frau Liebelt"): the possessive and the noun, as English has "my" and RELATIONS. Its name is a name
+# whatever the language around it, which the English-text check would otherwise drop.
+FOREIGN_RELATION_BEFORE = re.compile(
+    r"(?:\b(?:minha|meu|mi|ma|mon|meine?|mój|moja|mia|mio|mijn|mitt|min)[ \t]+"
+    r"(?:mãe|pai|irmã|irmão|namorad[ao]|espos[ao]|marido|filh[ao]|avó|avô|madre|padre|herman[ao]|amig[ao]|"
+    r"novi[ao]|hij[ao]|abuel[ao]|mère|père|sœur|soeur|frère|amie?|copine|copain|femme|mari|fille|fils|tante|oncle|"
+    r"mutter|vater|schwester|bruder|freundin|freund|frau|mann|tochter|sohn|therapeutin|therapeut|mama|tata|"
+    r"siostra|brat|chłopak|dziewczyna|mąż|żona|córka|syn|sorella|fratello|moglie|marito|figli[ao]|ragazz[ao]|"
+    r"moeder|vader|zus|broer|vriendin|vriend|vrouw|dochter|zoon|syster|bror|pojkvän|flickvän)|"
+    r"\b(?:annem|babam|abim|ablam|kardeşim|arkadaşım|eşim|kocam|karım|sevgilim|teyzem|halam|dayım|amcam|kızım|"
+    r"oğlum)|"
+    r"\b(?:Frau|Herr|Señora|Señor|Sra\.|Mme|Madame|Monsieur|Signora|Signor|Pani|Mevrouw|Meneer|Dhr\.|Mevr\.|"
+    r"Bayan))[ \t]*,?[ \t]+$", re.IGNORECASE)
 RELATION_BEFORE_BRACKET = re.compile(rf"\b{RELATIONS}s?\s*\($", re.IGNORECASE)  # "seen with sister (Harinakshi)"
 # Police ranks before a surname: "PC Owen", "Officer Barber", "Det. Kaur".
 RANKS = r"PC|DC|Sgt|Sergeant|Officer|Constable|Det|Detective|Insp|Inspector|Pvt|PFC|Cpl|SSgt|Lt|Capt|Maj|Col"
@@ -67,7 +81,10 @@ GREETING_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:dear|hi|hello|hey)[ \t]+$", re.I
 NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$", re.IGNORECASE)
 # What names the next word, however common a word it is, when it is a listed first name ("my name is yan", "calls me
 # hope"); not "it's me" ("it's me hope you're well") or "called" ("she called me will you come").
-NAMING_JUST_BEFORE = re.compile(r"(?i)(?:\bmy name is|\bmy name'?s|\bi'?m called|\bi go by|\bcalls me)[ \t]+$")
+NAMING_JUST_BEFORE = re.compile(r"(?i)(?:\bmy name is|\bmy name'?s|\bi'?m called|\bi go by|\bcalls me|"
+                                r"\b(?:sur|last |first |family |given |middle )name(?: is|'s|’s))[ \t]+$")
+# Which part of a name the next word is: a listed surname or first name however common a word ("the surname is baker")
+PART_OF_NAME_JUST_BEFORE = re.compile(r"(?i)\b(?:sur|last |first |family |given |middle )name(?: is|'s|’s)[ \t]+$")
 STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcalls? me|\bcalls? (?:him|her|them)|\bi'?m called|"
                              # "talked to someone called Iwo", "a girl named Mercy"
                              r"\b(?:someone|somebody|a (?:guy|girl|man|woman|boy|lady|friend|kid|person)) called|"
@@ -318,6 +335,15 @@ def _named_word(text: str, match: re.Match[str], before: str) -> bool:
         lexicon.surname(surname) or not lexicon.vocabulary(surname)) and not lexicon.clinical(surname)
 
 
+VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýı")
+CONSONANT_RUN = re.compile(r"[^aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýı]{5,}")
+
+
+def _pronounceable(lower: str) -> bool:
+    """A word's letters, not an acronym's ("LPCMH", "MMORPG"): a third of them vowels and no five consonants running."""
+    return sum(c in VOWELS for c in lower) * 3 >= len(lower) and CONSONANT_RUN.search(lower) is None
+
+
 class ChatNameRecognizer(EntityRecognizer):
     """PERSON from census first names (any case) with their surnames, and any word after "my name is"."""
 
@@ -470,6 +496,12 @@ class ChatNameRecognizer(EntityRecognizer):
     def _word_score(self, text: str, match: re.Match[str]) -> float:
         word, lower = match.group(), POSSESSIVE.sub("", match.group().lower())
         before = text[max(0, match.start() - 40):match.start()]
+        if (_shape(word) == "title" and FOREIGN_RELATION_BEFORE.search(before) and lower not in STOP_WORDS
+                and not lexicon.clinical(lower) and not lexicon.foreign_stop_word(lower)):
+            return STRONG  # "minha mãe Isabelly diz que", "Meine Therapeutin, Frau Liebelt, meint"
+        if (PART_OF_NAME_JUST_BEFORE.search(before) and lower not in STOP_WORDS
+                and (lower in self.surnames or lower in self.names)):
+            return STRONG  # "and um the surname is baker", "my last name is banks"
         if before.endswith("(") and text[match.end():match.end() + 1] == ")" and word[:1].isupper():
             if RELATION_BEFORE_BRACKET.search(before) and lower not in STOP_WORDS and (
                     lower not in NEVER_NAMED):
@@ -627,6 +659,11 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.5  # a capitalised word no English list has, inside a sentence
         if subject and english_at(text, match.start()):
             return 0.5  # "Gunilla thinks the app is silly", "Barkha wants the notes"
+        if (_shape(match.group()) == "upper" and len(lower) >= 5 and _pronounceable(lower)
+                and not lexicon.typo_of_common_word(lower) and not lexicon.clinical(lower)
+                and not any(lexicon.common(lower[:i]) and lexicon.common(lower[i:]) for i in range(2, len(lower) - 1))
+                and english_at(text, match.start())):  # not "I HANDLEDIT": two words run together
+            return 0.5  # "tattooed SINIKKA on his arm", "YEONGCHEOL IS NOT ALLOWED": shouted, and no word
         return 0.0
 
     def _opening_slip(self, text: str, match: re.Match[str]) -> bool:
