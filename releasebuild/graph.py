@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from releasebuild import __version__
 from releasebuild.config.load import Definition, LoadedFamily
 from releasebuild.config.models import split_rule_ref
+from releasebuild.dedup.heldout import matches_file as heldout_matches_file
 from releasebuild.gates import GATES, signings
 from releasebuild.gates.base import GateBuild
 from releasebuild.gates.leakage import LeakageGateConfig
@@ -107,7 +108,8 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
                   "previous": previous.version if previous and index else None},
                  (privacy, ids.DEDUP), name, sources=(index,) if index else (),
                  source_dir=str(definition.base_dir),
-                 reads={privacy: ("groups.jsonl",), ids.DEDUP: (f"{name}.removed.jsonl", f"{name}.links.tsv")}),
+                 reads={privacy: ("groups.jsonl",),
+                        ids.DEDUP: (f"{name}.removed.jsonl", f"{name}.links.tsv", heldout_matches_file(name))}),
         StepSpec(ids.family_step(name, ids.EXPORT), "export", shards, export_deps, name, reads=export_reads),
         StepSpec(ids.family_step(name, ids.PROVENANCE), "provenance",
                  {**shards, "require_metadata": provenance.required_metadata(name)}, index_deps, name,

@@ -89,12 +89,14 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
     # previous run's scan table) and its gate, whose counts did not change, stays cached.
     # Dedup recomputes the signatures of the edited texts only (the record's conversation and user side) and
     # searches near pairs only for the family pairs that involve alpha; its per-family decisions and links are
-    # unchanged, so no split and not the leakage gate rerun. The edited message is longer, so the family's
+    # unchanged, so no split reruns. The leakage gate reruns (it reads the fingerprints of the held-out records for
+    # the held-out index it publishes) and writes what it wrote. The edited message is longer, so the family's
     # statistics and the distribution gate rerun, and so do its bias counts (a new reading level) and the bias
     # gate, whose section digest for alpha changes (so the gate summary reruns, and writes what it wrote).
     assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/fingerprint", "release/dedup", "alpha/export",
-                           "alpha/provenance", "alpha/stats", "release/coverage", "release/distribution",
-                           "alpha/bias", "release/bias", "release/gates", "release/manifest", "release/publish"}
+                           "alpha/provenance", "alpha/stats", "release/coverage", "release/leakage",
+                           "release/distribution", "alpha/bias", "release/bias", "release/gates", "release/manifest",
+                           "release/publish"}
     unchanged = _unique_texts(small_release, "alpha") - 1
     assert _step(report, "alpha/privacy")["stats"] == {"messages_scanned": 1, "messages_from_cache": unchanged,
                                                        "redacted_rescanned": 0}
@@ -182,9 +184,11 @@ def test_version_bump_reruns_only_global_steps(small_release: ReleaseFixture) ->
     small_release.edit_yaml(small_release.release_yaml, version="v2026-12-01")
     report = apply(small_release)
     # The splits now read v2026-11-23's split index (sticky splits); it assigns what they assigned, so nothing
-    # after them reruns. The distribution and bias gates now compare with the release just published.
-    assert ran(report) == {"alpha/split", "beta/split", "release/curriculum", "release/distribution",
-                           "release/bias", "release/signoff", "release/notes", "release/manifest", "release/publish"}
+    # after them reruns. The distribution and bias gates now compare with the release just published. Dedup
+    # matches the records against v2026-11-23's held-out index, and the leakage gate adds to that index.
+    assert ran(report) == {"release/dedup", "alpha/split", "beta/split", "release/curriculum", "release/leakage",
+                           "release/distribution", "release/bias", "release/signoff", "release/notes",
+                           "release/manifest", "release/publish"}
     assert report["previous_release"] == "v2026-11-23"
     assert _step(report, "alpha/split")["detail"] == "parameters changed: previous"
 
@@ -297,8 +301,9 @@ def test_editing_one_source_file_remaps_only_that_file(small_release: ReleaseFix
     report = apply(small_release)
     assert _step(report, "alpha/ingest")["sources"] == {"mapped": 1, "cached": 2}
     assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/fingerprint", "release/dedup", "alpha/export",
-                           "alpha/provenance", "alpha/stats", "release/coverage", "release/distribution",
-                           "alpha/bias", "release/bias", "release/gates", "release/manifest", "release/publish"}
+                           "alpha/provenance", "alpha/stats", "release/coverage", "release/leakage",
+                           "release/distribution", "alpha/bias", "release/bias", "release/gates", "release/manifest",
+                           "release/publish"}
     # Merging two cached maps with one fresh one gives exactly what a clean build of the same data gives.
     incremental = (small_release.dir / "published/releases/v2026-11-23/manifest.json").read_bytes()
     shutil.rmtree(small_release.dir / ".releasebuild")

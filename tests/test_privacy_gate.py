@@ -53,9 +53,10 @@ def published(fixture: ReleaseFixture) -> Path:
 
 
 def text_under(directory: Path) -> str:
-    """Every text file's content (plots are images of counts and family names, with no record text)."""
+    """Every text file's content (plots are images of counts and family names, and the held-out index's arrays
+    hashes and signatures: none holds record text)."""
     return "\n".join(path.read_text(encoding="utf-8") for path in sorted(directory.rglob("*"))
-                     if path.is_file() and path.suffix != ".png")
+                     if path.is_file() and path.suffix not in (".png", ".sig", ".shingles", ".offsets"))
 
 
 def jsonl(path: Path) -> list[dict[str, Any]]:

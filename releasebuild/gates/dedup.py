@@ -11,6 +11,9 @@ reads every pack and decides, for the conversation fingerprint:
 It also writes the links splits and the leakage gate use: surviving records that share a role text, a
 substantial turn pair, or are near duplicates at the leakage threshold. Near pairs are memoized per pair of
 family packs, so when one family changes only its pairs are searched again, against the others' band keys.
+And it matches every family's records against the held-out index the previous release published (the val/test
+records of every release before, dedup/heldout.py), by exact hash and near-duplicate pair at the leakage
+threshold, for the split step to follow (`<family>.heldout.jsonl`); those pairs are memoized per pack and index.
 The gate fails when a family loses more than `max_removed_ratio` of its records: that is a broken source or
 mapping, not duplication.
 """
@@ -27,6 +30,7 @@ from pydantic import Field
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
+from releasebuild.dedup.heldout import matches, matches_file, near_to_index
 from releasebuild.dedup.near import Pair, Settings, near_pairs
 from releasebuild.dedup.pack import FILES, Pack
 from releasebuild.dedup.text import KINDS, TextRules
@@ -39,10 +43,10 @@ from releasebuild.gates.base import (
     listed,
     unknown_families,
 )
-from releasebuild.gates.leakage import LINKS, LeakageGateConfig
+from releasebuild.gates.leakage import LINKS, LeakageGateConfig, heldout_sources, read_heldout
 from releasebuild.keys import digest
 from releasebuild.steps import ids
-from releasebuild.steps.base import Step, StepContext, StepParams, StepSpec
+from releasebuild.steps.base import OutputFile, Step, StepContext, StepParams, StepSpec
 from releasebuild.steps.fingerprint import FingerprintResult
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
@@ -106,7 +110,8 @@ def build_steps(config: DedupGateConfig, build: GateBuild) -> list[StepSpec]:
               "links": {"threshold": leakage.threshold, "compare": list(leakage.compare)},
               "max_removed_ratio": config.max_removed_ratio}
     deps = tuple(ids.family_step(name, ids.FINGERPRINT) for name in build.families)
-    specs.append(StepSpec(ids.DEDUP, DedupGate.kind, params, deps))
+    specs.append(StepSpec(ids.DEDUP, DedupGate.kind, params, deps, sources=heldout_sources(build.previous),
+                          source_dir=build.base_dir))
     return specs
 
 
@@ -129,7 +134,7 @@ class DedupResult(GateResult):
 
 class DedupGate(Step):
     kind = "gate_dedup"
-    code_version = "1"
+    code_version = "2"
     Params = DedupGateParams
     Result = DedupResult
     memo = (NEAR,)
@@ -166,10 +171,46 @@ class DedupGate(Step):
                         for a, b, similarity in pairs:
                             out.write(f"{a}\t{b}\t{similarity}\n".encode())
                             near[kind].append((left, a, right, b, similarity))
+            held = _match_heldout(ctx, packs, kinds, memo, out)
         decisions = _Decisions(order, packs, params.threshold)
         decisions.remove(near["conversation"])
         link_rows = decisions.links(near, links)
-        return _report(ctx, decisions, link_rows, {"family_pairs_searched": searched, "family_pairs_reused": reused})
+        return _report(ctx, decisions, link_rows, {"family_pairs_searched": searched, "family_pairs_reused": reused,
+                                                   **held})
+
+
+def _match_heldout(ctx: StepContext, packs: dict[str, Pack], kinds: list[str], memo: dict[str, list[Pair]],
+                   out: OutputFile) -> dict[str, int]:
+    """Match every family's records against the previous release's held-out index and write each family's
+    matches (`matches_file`); near pairs per (kind, pack, index) are memoized in `out` like the family pairs.
+    An index made with other fingerprint settings is not searched: the leakage gate fails on it and says why."""
+    params = ctx.typed(DedupGateParams)
+    settings = Settings.from_params(params.settings)
+    index = read_heldout(ctx, settings)
+    usable = index is not None and index.identity == digest(settings.identity())
+    index_digest = digest(sorted(source.digest for source in ctx.sources))
+    threshold = params.links.threshold
+    stats: Counter[str] = Counter()  # only when an index is searched: a first release reports no such counts
+    for name, pack in packs.items():
+        found: list[dict[str, Any]] = []
+        if index is not None and usable:
+            near: dict[str, list[Pair]] = {}
+            for kind in kinds:
+                key = "\t".join([f"heldout:{kind}", ctx.inputs[ids.family_step(name, ids.FINGERPRINT)].digest,
+                                  index_digest, str(threshold)])
+                pairs = memo.get(key)
+                if pairs is None:
+                    pairs = near_to_index(pack, index, kind, threshold)
+                    stats["heldout_pairs_searched"] += 1
+                else:
+                    stats["heldout_pairs_reused"] += 1
+                out.write(f"=\t{key}\n".encode())
+                for a, b, similarity in pairs:
+                    out.write(f"{a}\t{b}\t{similarity}\n".encode())
+                near[kind] = pairs
+            found = list(matches(name, pack, index, kinds, near))
+        ctx.write_lines(matches_file(name), found)
+    return dict(stats)
 
 
 def _read_memo(path: Path | None, identity: str) -> dict[str, list[Pair]]:

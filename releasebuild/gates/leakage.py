@@ -1,10 +1,18 @@
-"""Leakage gate: no train record may be an exact or near duplicate of a val/test record, in any family.
+"""Leakage gate: no train record may be an exact or near duplicate of a val/test record, in any family, of this
+release or of any release published before it.
 
 Independent of how splits were assigned: it takes the links the dedup step found between surviving records
 (same conversation or role text, a shared substantial turn pair, or near duplicates at `threshold`) and the
 splits every family's split step chose, and lists every link that crosses from train to val/test, within a
 family and across families. Holdout-sensitive families fail on any such pair; others on more than `max_pairs`.
 The same `threshold` and `max_group_size` drive the group-aware split assignment, so a clean build has none.
+
+Across releases, by content: the dedup step matches every record against the held-out index the previous release
+published (dedup/heldout.py: the val/test records of every release before, by exact hash and by near-duplicate
+signature at `threshold`), and the split step makes a matched record follow the held-out split, whatever its id.
+This gate blocks every matched record that sits in train (its split could not follow: it was published in
+train), and under `cross_release: block` every record matching another record's held-out content. It then
+writes this release's index: the previous one plus this release's val/test records.
 """
 
 from __future__ import annotations
@@ -20,15 +28,23 @@ from pydantic import Field
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
+from releasebuild.dedup import heldout
+from releasebuild.dedup.heldout import matches_file
+from releasebuild.dedup.near import Settings
+from releasebuild.dedup.pack import FILES as PACK_FILES
+from releasebuild.dedup.pack import Pack
 from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, gate_meta, listed, unknown_families
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
+from releasebuild.store.previous import PreviousRelease
 
 Similarity = Annotated[float, Field(gt=0, le=1)]
 LINKS = "links.tsv"  # what the dedup step writes for this gate: near-duplicate pairs across records, all families
 Compared = Literal["user", "assistant", "turn_pairs"]
 HOLDOUT = ("val", "test")
 PAIRS = "pairs.jsonl"
+HELDOUT_MATCHES = "heldout.jsonl"  # this gate's list of records matching earlier releases' held-out records
+CrossRelease = Literal["follow", "block"]
 
 
 class FamilyLeakage(Strict):
@@ -42,6 +58,12 @@ class LeakageGateConfig(GateConfig):
     compare: list[Compared] = Field(default_factory=lambda: list[Compared](["user"]))
     max_group_size: int = Field(50, ge=1, description="near-duplicate joining stops at groups of this many records")
     max_pairs: int = Field(0, ge=0, description="leaking pairs tolerated per family that is not holdout-sensitive")
+    # `follow` (the default) is what a user expects of sticky splits: a held-out record keeps its split when only its
+    # id changed, and nothing waits for a person; it blocks only where the split cannot follow. `block` stops the
+    # release at every re-keyed or edited copy of held-out content, for teams that want a person to look at each.
+    cross_release: CrossRelease = Field(
+        "follow", description="a record matching an earlier release's held-out record by content: follow its split "
+                              "(blocked where it cannot), or block the release")
     families: dict[Name, FamilyLeakage] = Field(default_factory=dict)
 
     def limit_for(self, family: str) -> int:
@@ -51,13 +73,48 @@ class LeakageGateConfig(GateConfig):
         return unknown_families(list(self.families), families, "families")
 
 
+def heldout_sources(previous: PreviousRelease | None) -> tuple[str, ...]:
+    """The previous release's held-out index files (every earlier release's val/test records), as step sources:
+    their digests enter the keys of the steps reading them, so a no-op build reads none of them. Empty when there
+    is no previous release or it was published before releases carried an index."""
+    if previous is None:
+        return ()
+    return tuple(uri for key in heldout.FILES if (uri := previous.artifact(key)))
+
+
+def read_heldout(ctx: StepContext, settings: Settings | None = None) -> heldout.HeldoutIndex | None:
+    """The previous release's held-out index from the step's sources, fetched into its workdir, or None; with band
+    keys for `settings` when given (to search it)."""
+    local: dict[str, Path] = {}
+    for source in ctx.sources:
+        key = next((key for key in heldout.FILES if source.uri.endswith("/" + key)), None)
+        if key is not None:
+            local[key] = ctx.workdir / "previous-index" / key
+            local[key].parent.mkdir(parents=True, exist_ok=True)
+            ctx.store.download(source.uri, str(local[key]))
+    if not local:
+        return None
+    missing = sorted(set(heldout.FILES) - set(local))
+    if missing:  # the previous manifest lists part of an index: never read as "no index", which would pass
+        raise ValueError(f"the previous release's held-out index lacks {', '.join(missing)}")
+    return heldout.HeldoutIndex(local, settings)
+
+
 def build_steps(config: LeakageGateConfig, build: GateBuild) -> list[StepSpec]:
     splits = tuple(ids.family_step(name, ids.SPLIT) for name in build.families)
+    prints = tuple(ids.family_step(name, ids.FINGERPRINT) for name in build.families)
+    previous = build.previous
+    sources = heldout_sources(previous)
     params = {"blocking": config.blocking, "thresholds": config.model_dump(mode="json"),
               "limits": {name: 0 if build.holdout.get(name) else config.limit_for(name) for name in build.families},
-              "holdout_sensitive": sorted(name for name in build.families if build.holdout.get(name))}
-    reads: dict[str, tuple[str, ...]] = {ids.DEDUP: (LINKS,), **{dep: ("assignment.jsonl",) for dep in splits}}
-    return [StepSpec(ids.LEAKAGE, LeakageGate.kind, params, (ids.DEDUP, *splits), reads=reads)]
+              "holdout_sensitive": sorted(name for name in build.families if build.holdout.get(name)),
+              "version": build.version,
+              "previous": {"version": previous.version, "index": bool(sources)} if previous else None}
+    reads: dict[str, tuple[str, ...]] = {
+        ids.DEDUP: (LINKS, *(matches_file(name) for name in build.families)),
+        **{dep: ("assignment.jsonl",) for dep in splits}, **{dep: PACK_FILES for dep in prints}}
+    return [StepSpec(ids.LEAKAGE, LeakageGate.kind, params, (ids.DEDUP, *splits, *prints), sources=sources,
+                     source_dir=build.base_dir, reads=reads)]
 
 
 def find_leaks(links: Iterable[tuple[str, str, str, float]], splits: dict[str, str]) -> Iterator[dict[str, Any]]:
@@ -79,14 +136,21 @@ def read_links(path: Path) -> Iterator[tuple[str, str, str, float]]:
             yield kind, left, right, float(similarity)
 
 
+class PreviousIndex(Strict):
+    version: str
+    index: bool  # whether it published a held-out index (releases before it did not)
+
+
 class LeakageGateParams(GateParams):
     limits: dict[str, int]  # family -> the most leaked records it may have (its threshold)
     holdout_sensitive: list[str]  # families whose holdout records may not appear in train at all
+    version: str  # this release: what its entries of the held-out index are tagged with
+    previous: PreviousIndex | None
 
 
 class LeakageGate(Step):
     kind = "gate_leakage"
-    code_version = "1"
+    code_version = "2"
     Params = LeakageGateParams
     Result = GateResult
 
@@ -107,18 +171,33 @@ class LeakageGate(Step):
                 kinds[leak["kind"]] += 1
                 for family in {leak["train"].split("/", 1)[0], leak["heldout"].split("/", 1)[0]}:
                     per_family[family] += 1
+        packs = {name: _pack(ctx, name) for name in limits}
+        cross = _cross_release(ctx, params, splits, packs)
         holdout = set(params.holdout_sensitive)
         families = []
         for name, limit in limits.items():
             leaks = per_family[name]
+            outcomes = cross.outcomes[name]
+            failing = leaks > limit or outcomes["blocked"] > 0 or cross.unusable
             entry: dict[str, Any] = {"family": name, "holdout_sensitive": name in holdout, "leaking_pairs": leaks,
-                                     "max_pairs": limit, "status": "fail" if leaks > limit else "pass"}
+                                     "max_pairs": limit, "cross_release": dict(outcomes),
+                                     "status": "fail" if failing else "pass"}
+            why = []
             if leaks > limit:
                 rule = "holdout-sensitive: none allowed" if name in holdout else f"limit {limit}"
-                entry["why"] = f"{leaks} train/heldout duplicate pair(s) ({rule})"
+                why.append(f"{leaks} train/heldout duplicate pair(s) ({rule})")
                 entry["records_listed"] = [row for row in listed(ctx.outputs[PAIRS].path)
                                            if name in (row["train"].split("/", 1)[0],
                                                        row["heldout"].split("/", 1)[0])]
+            if outcomes["blocked"]:
+                why.append(f"{outcomes['blocked']} record(s) match held-out records of earlier releases "
+                           f"({_blocked_rule(params)})")
+            if cross.unusable:
+                why.append(cross.unusable)
+            if cross.rows[name]:
+                entry["cross_release_listed"] = cross.rows[name][:LISTED]
+            if why:
+                entry["why"] = "; ".join(why)
             families.append(entry)
         failed = [entry["family"] for entry in families if entry["status"] == "fail"]
         status: GateStatus = "fail" if failed else "pass"
@@ -126,11 +205,105 @@ class LeakageGate(Step):
         report = {"gate": "leakage", "status": status, "threshold": thresholds["threshold"],
                   "compared": ["conversation", *thresholds["compare"]], "leaking_pairs": sum(kinds.values()),
                   "by_kind": dict(sorted(kinds.items())), "pairs": "gates/leakage/pairs.jsonl",
-                  "failed_families": failed, "families": families}
+                  "cross_release": cross.summary(params), "failed_families": failed, "families": families}
         ctx.write_json("report.json", report, publish="gates/leakage.json", kind="gate_report")
         with ctx.create("report.md", publish="gates/leakage.md", kind="gate_report") as out:
             out.write(_markdown(report).encode("utf-8"))
         return gate_meta("leakage", status, params, "gates/leakage.json", families)
+
+
+LISTED = 200  # records matching earlier held-out ones that a family's entry lists inline (all are in the file)
+
+
+def _blocked_rule(params: LeakageGateParams) -> str:
+    if params.thresholds["cross_release"] == "block":
+        return "cross_release: block"
+    return "in train: their split could not follow"
+
+
+def _pack(ctx: StepContext, family: str) -> tuple[Pack, dict[str, Path]]:
+    step = ids.family_step(family, ids.FINGERPRINT)
+    files = {name: ctx.input_path(step, name) for name in PACK_FILES}
+    return Pack(files), files
+
+
+class _CrossRelease:
+    """What the held-out index of earlier releases says of this release's records, per family."""
+
+    def __init__(self, families: list[str]):
+        self.outcomes: dict[str, Counter[str]] = {name: Counter(matched=0, followed=0, blocked=0)
+                                                  for name in families}
+        self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in families}
+        self.unusable = ""  # why the previous index could not be read against this build, if it could not
+        self.index: dict[str, Any] | None = None  # the previous index's shape
+        self.written: dict[str, Any] = {}  # this release's index as written
+
+    def summary(self, params: LeakageGateParams) -> dict[str, Any]:
+        previous = params.previous
+        totals: Counter[str] = Counter()
+        for counts in self.outcomes.values():
+            totals.update(counts)
+        return {"policy": params.thresholds["cross_release"],
+                "previous": previous.version if previous else None,
+                "index": self.index, "unusable": self.unusable or None,
+                "matched": totals["matched"], "followed": totals["followed"], "blocked": totals["blocked"],
+                "records": f"gates/leakage/{HELDOUT_MATCHES}", "published_index": heldout.INDEX,
+                "published_entries": self.written.get("rows", 0)}
+
+
+def _cross_release(ctx: StepContext, params: LeakageGateParams, splits: dict[str, str],
+                   packs: dict[str, tuple[Pack, dict[str, Path]]]) -> _CrossRelease:
+    """Judge the records the dedup step matched to earlier held-out ones (written to HELDOUT_MATCHES), then
+    write this release's held-out index: the previous index's entries and this release's val/test records."""
+    cross = _CrossRelease(list(packs))
+    first = next(iter(packs.values()))[0]
+    identity = str(first.info["identity"])
+    previous = read_heldout(ctx)
+    if previous is not None:
+        cross.index = {"releases": previous.releases(), "entries": len(previous.entries)}
+        if previous.identity != identity:
+            cross.unusable = (f"the held-out index of {params.previous.version if params.previous else '?'} was "
+                              "made with other dedup fingerprint settings (normalize, shingle, num_perm, seed): "
+                              "it cannot be compared, so held-out records of earlier releases are not checked")
+    policy = params.thresholds["cross_release"]
+    with ctx.create(HELDOUT_MATCHES, publish=f"gates/leakage/{HELDOUT_MATCHES}", kind="gate_report") as out:
+        for name in packs:
+            for match in read_jsonl(ctx.input_path(ids.DEDUP, matches_file(name))):
+                record = f"{name}/{match['id']}"
+                split = splits.get(record)
+                if split is None:
+                    continue  # removed or quarantined: it does not ship
+                if split in HOLDOUT and match["record"] == record:
+                    continue  # the same record, held out again: what sticky splits are for
+                cross.outcomes[name]["matched"] += 1
+                if split == "train":
+                    outcome, why = "blocked", f"in train: its split could not follow the {match['split']} record"
+                elif policy == "block":
+                    outcome, why = "blocked", "cross_release: block"
+                else:
+                    outcome, why = "followed", f"assigned {split}"
+                cross.outcomes[name][outcome] += 1
+                listed_row = {"record": record, "split": split, "matches": {
+                    "release": match["release"], "record": match["record"], "split": match["split"]},
+                    "kind": match["kind"], "similarity": match["similarity"], "outcome": outcome, "why": why}
+                cross.rows[name].append(listed_row)
+                out.write((json.dumps(listed_row, sort_keys=True) + "\n").encode("utf-8"))
+    writer = heldout.IndexWriter(lambda key: ctx.open_output(key, publish=key, kind="heldout_index"), identity,
+                                 first.num_perm)
+    if previous is not None and not cross.unusable:
+        for row, entry in enumerate(previous.entries):
+            writer.add(entry, previous, row, previous.sigs)
+    for name, (pack, files) in packs.items():
+        sigs = heldout.pack_signatures(pack, files)
+        rows = {fingerprint.id: row for row, fingerprint in enumerate(pack.rows) if not fingerprint.takedown}
+        for record_id in sorted(rows):
+            split = splits.get(f"{name}/{record_id}")
+            if split in HOLDOUT:
+                row = rows[record_id]
+                writer.add(heldout.Entry(params.version, f"{name}/{record_id}", split, pack.rows[row].hashes),
+                           pack, row, sigs)
+    cross.written = writer.finish()
+    return cross
 
 
 def _markdown(report: dict[str, Any]) -> str:
@@ -145,4 +318,23 @@ def _markdown(report: dict[str, Any]) -> str:
         for row in family.get("records_listed", [])[:20]:
             lines.append(f"- {row['kind']}: `{row['train']}` (train) ~ `{row['heldout']}` ({row['heldout_split']}), "
                          f"similarity {row['similarity']}")
+    cross = report["cross_release"]
+    index = cross["index"]
+    if index:
+        source = (f"Index of {cross['previous']}: {index['entries']} held-out records of "
+                  f"{', '.join(index['releases']) or 'no release'}.")
+    elif cross["previous"]:
+        source = f"No held-out index: {cross['previous']} was published without one."
+    else:
+        source = "No earlier release."
+    lines += ["", "## Held-out records of earlier releases", "",
+              f"Policy `cross_release: {cross['policy']}`. {source} Matched: {cross['matched']}, followed their "
+              f"split: {cross['followed']}, blocked: {cross['blocked']}."]
+    if cross["unusable"]:
+        lines.append(f"Not checked: {cross['unusable']}.")
+    for family in report["families"]:
+        for row in family.get("cross_release_listed", [])[:20]:
+            match = row["matches"]
+            lines.append(f"- `{row['record']}` ({row['split']}) matches `{match['record']}` ({match['split']} in "
+                         f"{match['release']}), {row['kind']} similarity {row['similarity']}: {row['outcome']}")
     return "\n".join(lines) + "\n"

@@ -13,6 +13,11 @@ and even then a group published in val or test stays there: a held-out record ne
 removed as a near duplicate passes its held-out split on to the record it duplicates (within the family). A new
 group that would join groups published in different splits is quarantined with that reason. Records the dedup
 step removed get no split and carry its reason.
+
+Sticky by content, too: a record whose text matches a val/test record of any earlier release (the dedup step's
+match against the published held-out index, whatever the ids and families) takes that held-out split with its
+group, unless its group was published in train: a published train record is never moved into val/test (models
+trained on it would be evaluated on it), so that record stays where it is and the leakage gate blocks it.
 """
 
 from __future__ import annotations
@@ -23,11 +28,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from releasebuild.config.models import SPLITS
+from releasebuild.dedup.heldout import matches_file
 from releasebuild.keys import unit_interval
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams, read_jsonl
 
-METHOD = "sticky-group-hash/v3"
+METHOD = "sticky-group-hash/v4"  # v4: held-out records of every earlier release are followed by content
 HELD_OUT_FIRST = ("test", "val", "train")  # a group whose records were published apart takes the most held-out
 HELD_OUT = frozenset(("val", "test"))
 
@@ -111,6 +117,20 @@ def published_splits(group_of: dict[str, str], removed: dict[str, dict[str, Any]
     return {group: next(s for s in HELD_OUT_FIRST if s in splits) for group, splits in published.items()}
 
 
+def heldout_pins(group_split: dict[str, str], group_of: dict[str, str], matched: dict[str, str]) -> dict[str, str]:
+    """Group key -> the held-out split its records' content asks for: for each surviving record in `matched`
+    (record id -> the split of the earlier release's held-out record it matches), the most held-out such split of
+    its group. Groups published before keep their own split and get no pin: held out already, or published in
+    train, which a record never leaves for val/test (the leakage gate blocks the matched record instead)."""
+    pins: dict[str, str] = {}
+    for record_id, split in matched.items():
+        group = group_of.get(record_id)
+        if group is None or group in group_split:
+            continue
+        pins[group] = next(s for s in HELD_OUT_FIRST if s in {split, pins.get(group)})
+    return pins
+
+
 def index_rows(records: list[tuple[str, str]], removed: dict[str, Any], chosen: dict[str, str | None],
                previous: dict[str, tuple[str, str]]) -> Iterator[dict[str, Any]]:
     """This release's assignments, then the previous index's entries for records not in them (`in_release`
@@ -151,6 +171,7 @@ class Sticky(StepMeta):
     kept: int
     moved: int
     new: int
+    by_content: int  # records placed in the held-out split of another earlier release's record their text matches
 
 
 class SplitResult(StepMeta):
@@ -165,7 +186,7 @@ class SplitResult(StepMeta):
 
 class Split(Step):
     kind = "split"
-    code_version = "3"
+    code_version = "4"
 
     Params = SplitParams
     Result = SplitResult
@@ -189,13 +210,20 @@ class Split(Step):
 
         previous = previous_index(ctx)
         group_split = published_splits(group_of, removed, family, previous, bool(params.resplit))
+        matches = list(read_jsonl(ctx.input_path(dedup_id, matches_file(family))))
+        matched = {row["id"]: row["split"] for row in matches}
+        copies = {row["id"] for row in matches if row["record"] != f"{family}/{row['id']}"}  # not the record itself
+        pins = heldout_pins(group_split, group_of, matched)
         members: dict[str, list[str]] = {}
         for group in sorted(set(group_of.values())):
             members.setdefault(groups.find(group), []).append(group)
         chosen: dict[str, str | None] = {}
         conflicts: dict[str, str] = {}
         for root, keys in members.items():
-            known = {group_split[key] for key in keys if key in group_split}
+            # A group's content pin counts like a published split of its own, except that it does not win a
+            # conflict: a group pulled both ways is quarantined, as a new group joining published ones is.
+            bound = {key: group_split.get(key) or pins[key] for key in keys if key in group_split or key in pins}
+            known = set(bound.values())
             for key in keys:
                 if key in group_split:
                     chosen[key] = group_split[key]
@@ -205,7 +233,7 @@ class Split(Step):
                     chosen[key] = assign(root, params.ratios, params.salt)
                 else:
                     chosen[key] = None
-                    conflicts[key] = ", ".join(f"{group_split[k]} ({k})" for k in keys if k in group_split)
+                    conflicts[key] = ", ".join(f"{split} ({k})" for k, split in bound.items())
         counts = dict.fromkeys(SPLITS, 0)
         tally: Counter[str] = Counter()
 
@@ -224,6 +252,8 @@ class Split(Step):
                         "detail": f"joins groups published in different splits: {conflicts[group]}"}}
                     continue
                 counts[split] += 1
+                if record_id in copies and split == matched[record_id]:
+                    tally["by_content"] += 1
                 if record_id in previous:
                     tally["kept" if previous[record_id][1] == split else "moved"] += 1
                 else:
@@ -243,5 +273,5 @@ class Split(Step):
             groups=GroupCounts(keys=len(set(group_of.values())), assigned=len(members), links=len(links),
                                joined=groups.joined, not_joined_over_cap=groups.refused),
             sticky=Sticky(previous=params.previous, resplit=params.resplit, kept=tally["kept"], moved=tally["moved"],
-                          new=tally["new"]),
+                          new=tally["new"], by_content=tally["by_content"]),
             removed_by_dedup=tally["removed"], split_conflicts=tally["conflicts"])
