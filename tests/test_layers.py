@@ -104,6 +104,36 @@ def test_the_signoff_gate_and_the_review_code_name_no_other_gate() -> None:
             for reader in readers} == dict.fromkeys(readers, [])
 
 
+# The modules outside gates/ that still import one gate's own module, and why: each is that gate's front end or
+# writes a published section about it. Everything else reaches a gate through the registry and its contract.
+GATE_FRONT_ENDS = {
+    # the public evaluation API turns a gate's settings into what the detector and the dedup library take
+    "releasebuild": {"releasebuild.gates.dedup", "releasebuild.gates.privacy"},
+    "releasebuild.app.coverage": {"releasebuild.gates.coverage"},  # `releasebuild coverage` shows the gate's matrix
+    # the review workflow (status, samples, records, the plan's stale reviews) is the sign-off gate's own
+    "releasebuild.app.planning": {"releasebuild.gates.signoff"},
+    "releasebuild.app.project": {"releasebuild.gates.signoff"},
+    "releasebuild.review.commands": {"releasebuild.gates.signoff"},
+    # the manifest's and the release notes' sign-off sections read the sign-off gate's verdict
+    "releasebuild.steps.manifest": {"releasebuild.gates.signoff"},
+    "releasebuild.steps.release_notes": {"releasebuild.gates.signoff"},
+}
+
+
+@pytest.mark.unit
+def test_outside_the_gates_a_gate_is_reached_through_the_registry() -> None:
+    """The graph builds each family's chain with what the gates put into it (`Gate.chain_params`): outside gates/,
+    a module imports the registry and the contract (gates.base), and no gate's own module but the front ends above.
+    The graph reads the detector's versions through the privacy gate, so it imports no privacy library either."""
+    graph = import_graph()
+    reached = {module: {target for target in graph.successors(module) if target.startswith("releasebuild.gates.")
+                        and target != "releasebuild.gates.base"}
+               for module in graph if module != "releasebuild.gates" and not module.startswith("releasebuild.gates.")}
+    assert {module: gates for module, gates in reached.items() if gates} == GATE_FRONT_ENDS
+    assert not [target for target in graph.successors("releasebuild.graph")
+                if target.startswith("releasebuild.privacy")]
+
+
 @pytest.mark.unit
 def test_the_config_layer_imports_no_gate_step_or_engine() -> None:
     graph = import_graph()

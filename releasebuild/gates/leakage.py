@@ -20,7 +20,16 @@ from pydantic import Field
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, gate_meta, listed, unknown_families
+from releasebuild.gates.base import (
+    FamilyChain,
+    GateBuild,
+    GateParams,
+    GateResult,
+    GateStatus,
+    gate_meta,
+    listed,
+    unknown_families,
+)
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 
@@ -49,6 +58,12 @@ class LeakageGateConfig(GateConfig):
 
     def checks(self, families: set[str]) -> list[tuple[Path_, str, str]]:
         return unknown_families(list(self.families), families, "families")
+
+
+def chain_params(config: LeakageGateConfig, chain: FamilyChain) -> dict[str, dict[str, Any]]:
+    """The split step joins near duplicates into groups up to the size this gate allows, so a clean build leaks
+    none across splits."""
+    return {ids.SPLIT: {"max_group_size": config.max_group_size}}
 
 
 def build_steps(config: LeakageGateConfig, build: GateBuild) -> list[StepSpec]:
