@@ -28,6 +28,7 @@ from releasebuild.gates.bias import REVIEW_SIGNS
 from releasebuild.keys import canonical_json
 from releasebuild.review import commands
 from releasebuild.review.load import load_signoffs
+from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.ingest import IngestResult
 from releasebuild.testing import ReleaseFixture, conversation, make_release
@@ -295,8 +296,12 @@ def test_what_a_review_signs_of_a_gate_is_asked_of_its_contract(monkeypatch: pyt
     assert found["bias_report"].review == "bias_cultural_review"
     assert found["bias_report"].signer(["clinician_qa"]) is None  # a review the release does not require signs nothing
     reviews = required_reviews(demo)
-    assert {review: spec["bias_report"] for review, spec in reviews.items()} == {
+    assert {review: spec.signs["bias_report"] for review, spec in reviews.items()} == {
         "clinician_qa": False, "bias_cultural_review": True, "ethical_safety_review": False}
+    # as JSON (the sign-off gate's params, in its step key) a review is the flat object it always was
+    flat = reviews["bias_cultural_review"].model_dump(mode="json")
+    assert list(flat) == ["title", "description", "roles", "families", "size", "rubric", "bias_report"]
+    assert flat["bias_report"] is True and ReviewSpec.model_validate(flat) == reviews["bias_cultural_review"]
     loaded = load_signoffs(demo.base_dir, demo.release.version, reviews, found)
     assert all(entry.record.id == entry.record.expected_id() for entry in loaded.values())
     assert {name: set(family.signed) for name, family in loaded["bias_cultural_review"].record.sample.families.items()

@@ -38,6 +38,7 @@ from releasebuild.review.record import (
     review_form,
     signoff_dir,
 )
+from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps import ids
 from releasebuild.store.cas import write_atomic
 
@@ -50,10 +51,10 @@ def current_samples(project: Project, build: bool) -> dict[str, dict[str, Any] |
     """Each required review's sample in this build; None where it is not built and `build` is False."""
     reviews = required_reviews(project.definition)
     parts = signed_parts()
-    families = sorted({family for spec in reviews.values() for family in spec["families"]})
+    families = sorted({family for spec in reviews.values() for family in spec.families})
     targets = [qa_step_id(family) for family in families]
     # a review signs its families' sections of other gates' reports too (the bias report's): their verdicts
-    targets += sorted({part.step for spec in reviews.values() if spec["families"] for part in signed_by(spec, parts)})
+    targets += sorted({part.step for spec in reviews.values() if spec.families for part in signed_by(spec, parts)})
     if build:
         results = build_targets(project, targets) if targets else {}
     else:
@@ -73,7 +74,7 @@ def status(path: Path, root: str | None = None) -> dict[str, Any]:
         loaded = project.signoffs.get(review)
         verdict = judge(review, samples[review], loaded.record if loaded else None, project.root.protected,
                         signed_parts())
-        rows.append({**verdict, "title": spec["title"], "families": spec["families"], "roles": spec["roles"],
+        rows.append({**verdict, "title": spec.title, "families": spec.families, "roles": spec.roles,
                      "file": loaded.file if loaded else f"{signoff_dir(project.version)}/{review}.yaml"})
     blocking = [row["review"] for row in rows if row["status"] not in ("approved", "not_applicable")]
     return {"version": project.version, "release_uri": project.release_uri(), "reviews": rows,
@@ -135,7 +136,7 @@ def record(path: Path, review: str | None, fields: dict[str, Any], form: Path | 
         data = {**data, "sample": _full_digest(data["sample"], sample["digest"], review)}
     rubric = data.get("rubric")
     if isinstance(rubric, dict) and "*" in rubric:  # --all-pass: every item, then the ones named explicitly
-        data = {**data, "rubric": {**{item: rubric["*"] for item in spec["rubric"]},
+        data = {**data, "rubric": {**{item: rubric["*"] for item in spec.rubric},
                                    **{item: result for item, result in rubric.items() if item != "*"}}}
     doc.data = data
     diagnostics: list[Diagnostic] = []
@@ -173,11 +174,11 @@ def demo(path: Path, root: str | None = None, at: dt.datetime | None = None) -> 
                 current.expected_id() == current.id:
             done.append({"review": review, "action": "unchanged", "id": current.id})
         else:
-            role = spec["roles"][0] if spec["roles"] else "reviewer"
+            role = spec.roles[0] if spec.roles else "reviewer"
             form = ReviewForm.model_validate({
                 "review": review, "version": project.version, "sample": sample["digest"],
                 "reviewer": {"id": f"{DEMO_PREFIX}{role.replace('_', '-')}", "role": role}, "decision": "approve",
-                "rubric": {item: "pass" for item in spec["rubric"]},
+                "rubric": {item: "pass" for item in spec.rubric},
                 "notes": "DEMO sign-off for the synthetic demo data, written by `releasebuild signoff demo`. "
                          "No person reviewed this sample."})
             signed = [part.name for part in signed_by(spec, signed_parts())]
@@ -187,7 +188,7 @@ def demo(path: Path, root: str | None = None, at: dt.datetime | None = None) -> 
     return done
 
 
-def _required(project: Project, review: str) -> dict[str, Any]:
+def _required(project: Project, review: str) -> ReviewSpec:
     reviews = required_reviews(project.definition)
     if review not in reviews:
         raise ReleaseBuildError(f"review '{review}' is not required by this release "
