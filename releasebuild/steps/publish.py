@@ -10,7 +10,7 @@ from releasebuild.errors import GateBlocked, Refused
 from releasebuild.keys import pretty_json
 from releasebuild.staleness import StaleReason
 from releasebuild.steps import ids
-from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
+from releasebuild.steps.base import EffectEnv, Step, StepContext, StepMeta, StepParams
 from releasebuild.store.revocations import record_revocations
 
 # What a blocked build leaves under .releasebuild/blocked/<version>/ for people to act on: the reports, and the
@@ -42,18 +42,19 @@ class Publish(Step):
     def check(ctx: StepContext) -> tuple[StaleReason, str]:
         """Published already when the root holds exactly this manifest (no data read; on S3 not even the manifest)."""
         version = ctx.typed(PublishParams).version
-        uri = ctx.env.root.release_uri(version)
-        state = ctx.env.root.manifest_state(version, _manifest_bytes(ctx))
+        root = ctx.effect_env.root
+        uri = root.release_uri(version)
+        state = root.manifest_state(version, _manifest_bytes(ctx))
         if state == "same":
             return StaleReason.UP_TO_DATE, f"published at {uri}"
         if state == "absent":
             return StaleReason.NOT_PUBLISHED, f"not published at {uri}"
-        if ctx.env.root.protected:
+        if root.protected:
             return StaleReason.VERSION_IMMUTABLE, _immutable_message(version, uri)
         return StaleReason.NOT_PUBLISHED, f"{uri} holds a different release; it will be replaced"
 
     @staticmethod
-    def check_waiting(env: Any, params: dict[str, Any]) -> tuple[StaleReason, str] | None:
+    def check_waiting(env: EffectEnv, params: dict[str, Any]) -> tuple[StaleReason, str] | None:
         version = params["version"]
         if env.root.protected and env.root.is_published(version):
             return StaleReason.VERSION_IMMUTABLE, (
@@ -64,9 +65,10 @@ class Publish(Step):
     @staticmethod
     def run(ctx: StepContext) -> PublishResult:
         version = ctx.typed(PublishParams).version
+        env = ctx.effect_env
         manifest_bytes = _manifest_bytes(ctx)
         manifest = json.loads(manifest_bytes)
-        report_dir = ctx.env.blocked_dir / version
+        report_dir = env.blocked_dir / version
         shutil.rmtree(report_dir, ignore_errors=True)  # reports of an earlier blocked build are stale either way
         if manifest["gates"]["blocked_by"]:
             kinds = BLOCKED_REPORTS + (BLOCKED_SAMPLES if "privacy" not in manifest["gates"]["blocked_by"] else ())
@@ -74,7 +76,7 @@ class Publish(Step):
                 if art["kind"] in kinds:
                     target = report_dir / art["key"]
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(ctx.env.cas.local(art["sha256"]).read_bytes())
+                    target.write_bytes(env.cas.local(art["sha256"]).read_bytes())
             (report_dir / "manifest.json").write_text(pretty_json(manifest), encoding="utf-8")
             failed = manifest["gates"]["blocked_by"]
             summary = json.loads((report_dir / "gates" / "summary.json").read_bytes())
@@ -82,7 +84,7 @@ class Publish(Step):
                               if gate["id"] in failed)
             raise GateBlocked(f"release {version} blocked by gate(s) {', '.join(failed)}; nothing was published; "
                               f"reports: {report_dir}{reasons}", failed, str(report_dir))
-        root = ctx.env.root
+        root = env.root
         if root.protected and root.manifest_state(version, manifest_bytes) == "different":
             raise Refused(_immutable_message(version, root.release_uri(version)))
         takedowns = [{k: v for k, v in entry.items() if k in ("id", "digest", "family", "reason")}
@@ -92,14 +94,13 @@ class Publish(Step):
             record_revocations(root, version, earlier, takedowns)
         artifacts = [(art["key"], art["sha256"]) for art in manifest["artifacts"]]
         restricted = [(art["key"], art["sha256"]) for art in manifest["restricted"]["files"]]
-        uri = root.publish(version, artifacts, manifest_bytes, ctx.env.cas, restricted)
+        uri = root.publish(version, artifacts, manifest_bytes, env.cas, restricted)
         return PublishResult(release_uri=uri, root_digest=manifest["root_digest"])
 
 
 def _manifest_bytes(ctx: StepContext) -> bytes:
     ref = ctx.inputs[ids.MANIFEST].files["manifest.json"]
-    data: bytes = ctx.env.cas.local(ref.sha256).read_bytes()
-    return data
+    return ctx.effect_env.cas.local(ref.sha256).read_bytes()
 
 
 def _immutable_message(version: str, uri: str) -> str:
