@@ -21,7 +21,7 @@ from releasebuild import api
 from releasebuild.app.project import required_reviews
 from releasebuild.config.gate import DefinitionContext, GateConfig
 from releasebuild.config.load import load_definition
-from releasebuild.errors import DefinitionError, Diagnostic
+from releasebuild.errors import DefinitionError, Diagnostic, GateBlocked, ReleaseBuildError
 from releasebuild.gates import GATES, Gate, signings
 from releasebuild.gates.base import GateBuild, GateParams, GateStatus, ReviewSigns, SignedReport, gate_meta
 from releasebuild.gates.bias import REVIEW_SIGNS
@@ -123,7 +123,8 @@ GATE_FRONT_ENDS = {
 
 @pytest.mark.unit
 def test_outside_the_gates_a_gate_is_reached_through_the_registry() -> None:
-    """The graph builds each family's chain with what the gates put into it (`Gate.chain_params`): outside gates/,
+    """The graph builds each family's chain with what the gates put into it (`Gate.chain_params`), publish and the
+    review commands withhold record text for the gates that declare it (`Gate.withholds_records`): outside gates/,
     a module imports the registry and the contract (gates.base), and no gate's own module but the front ends above.
     The graph reads the detector's versions through the privacy gate, so it imports no privacy library either."""
     graph = import_graph()
@@ -284,6 +285,30 @@ def test_a_review_signs_what_the_gate_added_in_a_test_declares(tmp_path: Path, m
     assert outcome.error is not None and "alpha's verdict changed" in str(outcome.error)
     status = {row["review"]: row["status"] for row in commands.status(release.release_yaml)["reviews"]}
     assert status == {"clinician_qa": "stale"}
+
+
+def test_a_gate_that_withholds_record_text_keeps_the_samples_from_reviewers_while_it_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gate declares that record text stays out of reviewers' hands while it fails (`withholds_records`, as the
+    privacy gate does): `signoff samples` refuses, naming it, and a build it blocks leaves no QA sample under
+    blocked/. The same failing gate without the declaration leaves them there for the reviewers."""
+    release = make_release(tmp_path / "rel", {"alpha": [conversation("a1", "g1"), conversation("a2", "g2")]},
+                           signoffs={"required": ["clinician_qa"]})
+    (release.dir / "gates" / "verdict.yaml").write_text("fail: true\n")
+    gates = {**yaml.safe_load(release.release_yaml.read_text())["gates"], "verdict": "gates/verdict.yaml"}
+    release.edit_yaml(release.release_yaml, gates=gates)
+
+    def blocked_qa(withholds: bool) -> list[str]:
+        monkeypatch.setitem(GATES, "verdict", Gate(VerdictGateConfig, VerdictGate, verdict_steps, always_on=True,
+                                                   withholds_records=withholds))
+        error = api.apply(release.release_yaml, jobs=1).outcome.error
+        assert isinstance(error, GateBlocked) and "verdict" in error.failed, error
+        return sorted(path.name for path in (Path(error.report_dir) / "qa").rglob("*") if path.is_file())
+
+    assert "index.md" in blocked_qa(withholds=False)
+    assert blocked_qa(withholds=True) == []
+    with pytest.raises(ReleaseBuildError, match="the verdict gate fails, so the samples may hold what it caught"):
+        commands.export_samples(release.release_yaml)
 
 
 @pytest.mark.unit

@@ -46,6 +46,10 @@ class Gate:
     # What a review signs of the gate beside its QA samples (each family's section of its report), if anything: the
     # sign-off gate binds the review's approval to those digests too.
     review_signs: ReviewSigns | None = None
+    # Whether record text stays out of reviewers' hands while the gate fails: the QA samples and review pages could
+    # hold what it caught (the privacy gate's PII). `signoff samples` refuses, and a blocked build leaves the
+    # samples out of .releasebuild/blocked/ when this gate is among those that blocked it.
+    withholds_records: bool = False
     # What the gate's settings put into the params of a family's own chain steps (by step name: ids.PRIVACY,
     # ids.SPLIT, ids.PROVENANCE), which the graph builds whatever the gates: the chain does the work the gate then
     # judges (the privacy gate's detection, policy and redaction reach the scan), so the graph names no gate.
@@ -78,6 +82,12 @@ def signings(configs: Mapping[str, GateConfig]) -> dict[str, Signing]:
     return found
 
 
+def withholding_gates() -> frozenset[str]:
+    """The registered gates that withhold record text while they fail (`Gate.withholds_records`), by id. Read from
+    the registry at each call, so a gate registered later counts."""
+    return frozenset(gate_id for gate_id, gate in GATES.items() if gate.withholds_records)
+
+
 GATES: dict[str, Gate] = {
     "bias": Gate(bias.BiasGateConfig, bias.BiasGate, bias.build_steps, always_on=True, acknowledgeable=True,
                  checks=bias.definition_checks, metric_problem=bias.metric_problem, review_signs=bias.REVIEW_SIGNS),
@@ -89,7 +99,7 @@ GATES: dict[str, Gate] = {
     "leakage": Gate(leakage.LeakageGateConfig, leakage.LeakageGate, leakage.build_steps, always_on=True,
                     chain_params=leakage.chain_params),
     "privacy": Gate(privacy.PrivacyGateConfig, privacy.PrivacyGate, privacy.build_steps, always_on=True,
-                    checks=privacy.definition_checks, chain_params=privacy.chain_params),
+                    checks=privacy.definition_checks, chain_params=privacy.chain_params, withholds_records=True),
     "provenance": Gate(provenance.ProvenanceGateConfig, provenance.ProvenanceGate, provenance.build_steps,
                        always_on=True, chain_params=provenance.chain_params),
     "quarantine": Gate(quarantine.QuarantineGateConfig, quarantine.QuarantineGate, quarantine.build_steps),

@@ -23,7 +23,7 @@ from releasebuild.config.load import validate_located
 from releasebuild.config.located import LocatedDocument, parse_located
 from releasebuild.engine import Engine
 from releasebuild.errors import DefinitionError, Diagnostic, Refused, ReleaseBuildError
-from releasebuild.gates import signed_parts, signings
+from releasebuild.gates import GATES, signed_parts, signings, withholding_gates
 from releasebuild.gates.base import GateResult
 from releasebuild.gates.signoff import qa_step_id, signed_by
 from releasebuild.lock import read_records
@@ -43,7 +43,6 @@ from releasebuild.steps import ids
 from releasebuild.store.cas import write_atomic
 
 GATE_STEP = ids.SIGNOFF
-PRIVACY_GATE = ids.PRIVACY_GATE
 REVIEW_DIR = "review"  # under .releasebuild/: the samples `signoff samples` writes for reviewers
 
 
@@ -86,11 +85,15 @@ def export_samples(path: Path, root: str | None = None, out: Path | None = None)
     project = open_project(path, root)
     # The gates whose reports reviews sign publish material for reviewers too (the bias gate's flagged samples).
     signed = sorted({signing.signs.step for signing in signings(project.definition.gates).values()})
-    results = build_targets(project, [GATE_STEP, PRIVACY_GATE, *signed])
-    privacy = results[PRIVACY_GATE].typed(GateResult)
-    if privacy.status == "fail":
-        raise ReleaseBuildError("the privacy gate fails, so the samples may hold what it caught; fix that first "
-                                f"(`releasebuild apply` reports it): {privacy.why}")
+    # The verdicts of the gates that withhold record text while they fail (the privacy gate's): none may fail.
+    withholding = {GATES[gate_id].step.kind for gate_id in withholding_gates()}
+    verdicts = [spec.id for spec in project.specs if spec.family is None and spec.kind in withholding]
+    results = build_targets(project, [GATE_STEP, *verdicts, *signed])
+    for step in verdicts:
+        verdict = results[step].typed(GateResult)
+        if verdict.status == "fail":
+            raise ReleaseBuildError(f"the {verdict.gate} gate fails, so the samples may hold what it caught; fix "
+                                    f"that first (`releasebuild apply` reports it): {verdict.why}")
     target = out or project.state_dir / REVIEW_DIR / project.version
     shutil.rmtree(target / "qa", ignore_errors=True)
     written = []
