@@ -2,15 +2,15 @@
 
 `build_specs` assembles the graph from its parts, one function each: the user's rules (`rule_steps`: make-style
 command steps, first, since a family whose sources are a rule's outputs ingests after it); each family's own chain
-(`family_steps`: ingest -> privacy -> split -> export and provenance); the curriculum (`curriculum_step`); what
-every configured gate asks for (`gate_steps`, from the gate registry: a verdict, and per-family steps such as
-dedup's `<family>/fingerprint` and distribution's `<family>/stats`); and the release steps that gather them
-(`release_steps`: gate summary, release notes, manifest, publish).
+(`family_steps`: ingest -> privacy -> split -> export and provenance, into whose params gates put their settings
+through `Gate.chain_params`); the curriculum (`curriculum_step`); what every configured gate asks for (`gate_steps`,
+from the gate registry: a verdict, and per-family steps such as dedup's `<family>/fingerprint` and distribution's
+`<family>/stats`); and the release steps that gather them (`release_steps`: gate summary, release notes, manifest,
+publish). It imports no gate module: every gate is asked through the registry.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +21,8 @@ from releasebuild.config.load import Definition, LoadedFamily
 from releasebuild.config.models import split_rule_ref
 from releasebuild.dedup.heldout import matches_file as heldout_matches_file
 from releasebuild.gates import GATES, signings
-from releasebuild.gates.base import GateBuild
-from releasebuild.gates.leakage import LeakageGateConfig
-from releasebuild.gates.privacy import PrivacyGateConfig
-from releasebuild.gates.provenance import ProvenanceGateConfig
+from releasebuild.gates.base import FamilyChain, GateBuild
 from releasebuild.keys import digest
-from releasebuild.privacy.detector import ENTITIES, NER_ENTITIES, POLICY_ENTITIES
-from releasebuild.privacy.detector import versions as detector_versions
 from releasebuild.review.record import signoff_dir
 from releasebuild.steps import ids
 from releasebuild.steps.base import StepSpec
@@ -78,70 +73,61 @@ def rule_steps(definition: Definition) -> list[StepSpec]:
 def family_steps(family: LoadedFamily, definition: Definition, previous: PreviousRelease | None) -> list[StepSpec]:
     """One family's own chain, which every release has whatever its gates: ingest -> privacy -> split (which also
     reads release/dedup's decisions for the family and the previous release's split index) -> export and
-    provenance, side by side. The privacy, leakage and provenance gates' settings reach these steps' params: the
-    gates judge what the chain did, they do not redo it."""
+    provenance, side by side. The gates judge what the chain did, they do not redo it: a gate whose settings shape
+    a chain step (the privacy gate's detection and redaction, the leakage gate's group size, the provenance gate's
+    required metadata) puts them into the step's params through its contract (`chain_params`), so the chain's
+    order is all this function knows."""
     config = family.config
     name = config.name
     release = definition.release
     splits = config.splits or release.splits
-    leakage = definition.gates.get("leakage") or LeakageGateConfig()
-    assert isinstance(leakage, LeakageGateConfig)
     index = previous.artifact(f"splits/{name}.jsonl") if previous else None  # a resplit still pins held-out
-    ingest_params = {"family": config.record_rules()}
     shards = {"family": name, "max_records": release.shards.max_records, "max_bytes": release.shards.max_bytes}
-    provenance = definition.gates["provenance"]
-    assert isinstance(provenance, ProvenanceGateConfig)
+    params = chain_params(definition, name, {
+        ids.PRIVACY: {"family": name, "mapping": digest(config.record_rules()),
+                      "takedowns": [{"index": position, **entry.model_dump(exclude_none=True)}
+                                    for position, entry in enumerate(definition.takedowns)
+                                    if entry.family in (None, name)]},
+        ids.SPLIT: {"family": name, "ratios": splits.ratios, "salt": splits.salt or release.splits.salt,
+                    "method": SPLIT_METHOD, "resplit": release.resplit_reason(name),
+                    "previous": previous.version if previous and index else None},
+        ids.PROVENANCE: shards})
     ingest, privacy, split = (ids.family_step(name, step) for step in (ids.INGEST, ids.PRIVACY, ids.SPLIT))
     export_deps, export_reads = shipped_inputs(name, "kept_status.jsonl")
     index_deps, index_reads = shipped_inputs(name, "provenance.jsonl", "dropped.jsonl")
     # A family made by rules reads their outputs as sources (by digest): the rules' whole results stay outside.
     rules = tuple(sorted({rule_step_id(parts[0]) for source in config.sources if (parts := split_rule_ref(source))}))
     return [
-        StepSpec(ingest, "ingest", ingest_params, rules, name, tuple(config.sources), str(family.base_dir),
-                 reads={rule: () for rule in rules}),
-        StepSpec(privacy, "privacy", _privacy_params(family, definition), (ingest,), name,
+        StepSpec(ingest, "ingest", {"family": config.record_rules()}, rules, name, tuple(config.sources),
+                 str(family.base_dir), reads={rule: () for rule in rules}),
+        StepSpec(privacy, "privacy", params[ids.PRIVACY], (ingest,), name,
                  reads={ingest: ("records.jsonl", "groups.jsonl", "provenance.jsonl")}),
-        StepSpec(split, "split",
-                 {"family": name, "ratios": splits.ratios, "salt": splits.salt or release.splits.salt,
-                  "method": SPLIT_METHOD, "max_group_size": leakage.max_group_size,
-                  "resplit": release.resplit_reason(name),
-                  "previous": previous.version if previous and index else None},
-                 (privacy, ids.DEDUP), name, sources=(index,) if index else (),
+        StepSpec(split, "split", params[ids.SPLIT], (privacy, ids.DEDUP), name, sources=(index,) if index else (),
                  source_dir=str(definition.base_dir),
                  reads={privacy: ("groups.jsonl",),
                         ids.DEDUP: (f"{name}.removed.jsonl", f"{name}.links.tsv", heldout_matches_file(name))}),
         StepSpec(ids.family_step(name, ids.EXPORT), "export", shards, export_deps, name, reads=export_reads),
-        StepSpec(ids.family_step(name, ids.PROVENANCE), "provenance",
-                 {**shards, "require_metadata": provenance.required_metadata(name)}, index_deps, name,
+        StepSpec(ids.family_step(name, ids.PROVENANCE), "provenance", params[ids.PROVENANCE], index_deps, name,
                  reads=index_reads),
     ]
 
 
-def _privacy_params(family: LoadedFamily, definition: Definition) -> dict[str, Any]:
-    """The privacy step's params: the detector's identity and versions, the family's policy and allow-list, the
-    takedowns that name it, and how to redact (what the scan table and the redaction depend on, and nothing else)."""
-    config = definition.gates["privacy"]
-    assert isinstance(config, PrivacyGateConfig)
-    name = family.config.name
-    # Every type is looked for whatever the thresholds list: findings are judged afterwards, so editing the list
-    # re-judges from the scan table instead of rescanning.
-    entities = [entity for entity in ENTITIES if config.mode == "ner" or entity not in NER_ENTITIES]
-    entities += POLICY_ENTITIES
-    takedowns = [{"index": index, **entry.model_dump(exclude_none=True)}
-                 for index, entry in enumerate(definition.takedowns) if entry.family in (None, name)]
-    return {
-        "family": name,
-        "mapping": digest(family.config.record_rules()),
-        "policy": config.policy_for(name),
-        "thresholds": config.thresholds(),
-        "allow": config.allow_entries(name),
-        "sample": config.sample.model_dump(mode="json"),
-        "detection": {"mode": config.mode, "model": config.model, "entities": entities,
-                      "versions": detector_versions(config.mode, config.model)},
-        "takedowns": takedowns,
-        "redaction": {"mode": config.redact, "salt": config.salt or definition.release.splits.salt,
-                      **({"faker": importlib.metadata.version("faker")} if config.redact == "surrogate" else {})},
-    }
+def chain_params(definition: Definition, family: str, own: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The params of a family's chain steps (by step name): each step's own (`own`, what the definition says of the
+    family) joined with what every configured gate puts into it (`Gate.chain_params`). A key set twice, or a step
+    that is not in the chain, is a gate's mistake: it fails here instead of one value silently winning."""
+    chain = FamilyChain(family=family, split_salt=definition.release.splits.salt)
+    params = {step: dict(values) for step, values in own.items()}
+    for gate_id, config in sorted(definition.gates.items()):
+        for step, values in GATES[gate_id].chain_params(config, chain).items():
+            if step not in params:
+                raise ValueError(f"gate '{gate_id}' gives params to '{step}', which is not a step of a family's "
+                                 f"chain ({', '.join(params)})")
+            if clash := sorted(params[step].keys() & values.keys()):
+                raise ValueError(f"gate '{gate_id}' sets {', '.join(clash)} of {ids.family_step(family, step)}, "
+                                 "which is set already")
+            params[step].update(values)
+    return params
 
 
 def curriculum_step(definition: Definition) -> StepSpec:

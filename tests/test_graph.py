@@ -5,6 +5,7 @@ kinds, dependencies, what each step reads and its sources, in order; params are 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,27 @@ def test_each_part_holds_what_it_says(demo: Definition) -> None:
     assert set(gates.verdicts) | set(gates.per_family) | {ids.CURRICULUM, ids.GATE_SUMMARY, ids.NOTES} <= set(
         manifest.deps)
     assert publish.deps == (ids.MANIFEST,)
+
+
+def test_a_gate_puts_its_settings_into_a_family_chain_through_its_contract(demo: Definition,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chain's steps are the graph's; what a gate's settings make of them reaches their params through the gate's
+    contract (`Gate.chain_params`). A gate that sets a param already set, or names a step outside the chain, fails
+    at the graph rather than one value silently winning."""
+    name = sorted(demo.families)[0]
+    family = demo.families[name]
+    privacy, split, export, provenance = (ids.family_step(name, step)
+                                          for step in (ids.PRIVACY, ids.SPLIT, ids.EXPORT, ids.PROVENANCE))
+    chain = {spec.id: spec.params for spec in family_steps(family, demo, None)}
+    assert chain[split]["max_group_size"] == demo.gates["leakage"].model_dump()["max_group_size"]
+    assert chain[privacy]["detection"]["versions"] and chain[privacy]["family"] == name
+    assert "require_metadata" in chain[provenance] and "require_metadata" not in chain[export]
+
+    monkeypatch.setitem(GATES, "leakage", replace(GATES["leakage"],
+                                                  chain_params=lambda config, chain: {ids.SPLIT: {"salt": "mine"}}))
+    with pytest.raises(ValueError, match=f"gate 'leakage' sets salt of {split}, which is set already"):
+        family_steps(family, demo, None)
+    monkeypatch.setitem(GATES, "leakage", replace(GATES["leakage"],
+                                                  chain_params=lambda config, chain: {ids.EXPORT: {"x": 1}}))
+    with pytest.raises(ValueError, match="gives params to 'export', which is not a step of a family's chain"):
+        family_steps(family, demo, None)

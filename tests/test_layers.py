@@ -21,13 +21,14 @@ from releasebuild import api
 from releasebuild.app.project import required_reviews
 from releasebuild.config.gate import DefinitionContext, GateConfig
 from releasebuild.config.load import load_definition
-from releasebuild.errors import DefinitionError, Diagnostic
+from releasebuild.errors import DefinitionError, Diagnostic, GateBlocked, ReleaseBuildError
 from releasebuild.gates import GATES, Gate, signings
 from releasebuild.gates.base import GateBuild, GateParams, GateStatus, ReviewSigns, SignedReport, gate_meta
 from releasebuild.gates.bias import REVIEW_SIGNS
 from releasebuild.keys import canonical_json
 from releasebuild.review import commands
 from releasebuild.review.load import load_signoffs
+from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.ingest import IngestResult
 from releasebuild.testing import ReleaseFixture, conversation, make_release
@@ -102,6 +103,37 @@ def test_the_signoff_gate_and_the_review_code_name_no_other_gate() -> None:
     assert {reader: sorted(set(graph.successors(reader)) & gates - {"releasebuild.gates.base",
                                                                    "releasebuild.gates.signoff"})
             for reader in readers} == dict.fromkeys(readers, [])
+
+
+# The modules outside gates/ that still import one gate's own module, and why: each is that gate's front end or
+# writes a published section about it. Everything else reaches a gate through the registry and its contract.
+GATE_FRONT_ENDS = {
+    # the public evaluation API turns a gate's settings into what the detector and the dedup library take
+    "releasebuild": {"releasebuild.gates.dedup", "releasebuild.gates.privacy"},
+    "releasebuild.app.coverage": {"releasebuild.gates.coverage"},  # `releasebuild coverage` shows the gate's matrix
+    # the review workflow (status, samples, records, the plan's stale reviews) is the sign-off gate's own
+    "releasebuild.app.planning": {"releasebuild.gates.signoff"},
+    "releasebuild.app.project": {"releasebuild.gates.signoff"},
+    "releasebuild.review.commands": {"releasebuild.gates.signoff"},
+    # the manifest's and the release notes' sign-off sections read the sign-off gate's verdict
+    "releasebuild.steps.manifest": {"releasebuild.gates.signoff"},
+    "releasebuild.steps.release_notes": {"releasebuild.gates.signoff"},
+}
+
+
+@pytest.mark.unit
+def test_outside_the_gates_a_gate_is_reached_through_the_registry() -> None:
+    """The graph builds each family's chain with what the gates put into it (`Gate.chain_params`), publish and the
+    review commands withhold record text for the gates that declare it (`Gate.withholds_records`): outside gates/,
+    a module imports the registry and the contract (gates.base), and no gate's own module but the front ends above.
+    The graph reads the detector's versions through the privacy gate, so it imports no privacy library either."""
+    graph = import_graph()
+    reached = {module: {target for target in graph.successors(module) if target.startswith("releasebuild.gates.")
+                        and target != "releasebuild.gates.base"}
+               for module in graph if module != "releasebuild.gates" and not module.startswith("releasebuild.gates.")}
+    assert {module: gates for module, gates in reached.items() if gates} == GATE_FRONT_ENDS
+    assert not [target for target in graph.successors("releasebuild.graph")
+                if target.startswith("releasebuild.privacy")]
 
 
 @pytest.mark.unit
@@ -255,6 +287,30 @@ def test_a_review_signs_what_the_gate_added_in_a_test_declares(tmp_path: Path, m
     assert status == {"clinician_qa": "stale"}
 
 
+def test_a_gate_that_withholds_record_text_keeps_the_samples_from_reviewers_while_it_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gate declares that record text stays out of reviewers' hands while it fails (`withholds_records`, as the
+    privacy gate does): `signoff samples` refuses, naming it, and a build it blocks leaves no QA sample under
+    blocked/. The same failing gate without the declaration leaves them there for the reviewers."""
+    release = make_release(tmp_path / "rel", {"alpha": [conversation("a1", "g1"), conversation("a2", "g2")]},
+                           signoffs={"required": ["clinician_qa"]})
+    (release.dir / "gates" / "verdict.yaml").write_text("fail: true\n")
+    gates = {**yaml.safe_load(release.release_yaml.read_text())["gates"], "verdict": "gates/verdict.yaml"}
+    release.edit_yaml(release.release_yaml, gates=gates)
+
+    def blocked_qa(withholds: bool) -> list[str]:
+        monkeypatch.setitem(GATES, "verdict", Gate(VerdictGateConfig, VerdictGate, verdict_steps, always_on=True,
+                                                   withholds_records=withholds))
+        error = api.apply(release.release_yaml, jobs=1).outcome.error
+        assert isinstance(error, GateBlocked) and "verdict" in error.failed, error
+        return sorted(path.name for path in (Path(error.report_dir) / "qa").rglob("*") if path.is_file())
+
+    assert "index.md" in blocked_qa(withholds=False)
+    assert blocked_qa(withholds=True) == []
+    with pytest.raises(ReleaseBuildError, match="the verdict gate fails, so the samples may hold what it caught"):
+        commands.export_samples(release.release_yaml)
+
+
 @pytest.mark.unit
 def test_what_a_review_signs_of_a_gate_is_asked_of_its_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     """The bias gate declares its part on its contract, bound to the review its settings name; a gate registered
@@ -265,8 +321,12 @@ def test_what_a_review_signs_of_a_gate_is_asked_of_its_contract(monkeypatch: pyt
     assert found["bias_report"].review == "bias_cultural_review"
     assert found["bias_report"].signer(["clinician_qa"]) is None  # a review the release does not require signs nothing
     reviews = required_reviews(demo)
-    assert {review: spec["bias_report"] for review, spec in reviews.items()} == {
+    assert {review: spec.signs["bias_report"] for review, spec in reviews.items()} == {
         "clinician_qa": False, "bias_cultural_review": True, "ethical_safety_review": False}
+    # as JSON (the sign-off gate's params, in its step key) a review is the flat object it always was
+    flat = reviews["bias_cultural_review"].model_dump(mode="json")
+    assert list(flat) == ["title", "description", "roles", "families", "size", "rubric", "bias_report"]
+    assert flat["bias_report"] is True and ReviewSpec.model_validate(flat) == reviews["bias_cultural_review"]
     loaded = load_signoffs(demo.base_dir, demo.release.version, reviews, found)
     assert all(entry.record.id == entry.record.expected_id() for entry in loaded.values())
     assert {name: set(family.signed) for name, family in loaded["bias_cultural_review"].record.sample.families.items()

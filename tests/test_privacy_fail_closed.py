@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from releasebuild import api, graph
+from releasebuild import api
+from releasebuild.gates import privacy as privacy_gate
 from releasebuild.privacy import detector as detector_module
 from releasebuild.privacy.detector import MAX_TEXT_CHARS, versions
 from releasebuild.testing import ReleaseFixture, conversation, make_release
@@ -59,7 +60,7 @@ def test_a_model_other_than_the_keyed_one_fails_the_step(tmp_path: Path, monkeyp
         found = versions(mode, model)
         return {**found, "model": f"{model}==0.0.1"} if "model" in found else found
 
-    monkeypatch.setattr(graph, "detector_versions", planned_with_another_model)
+    monkeypatch.setattr(privacy_gate, "detector_versions", planned_with_another_model)  # what the scan is keyed by
     fixture = release_with(tmp_path, conversation("c99", "g9"))
     fixture.edit_yaml(fixture.dir / "gates" / "privacy.yaml", mode="ner")
     error = failed(fixture)

@@ -40,8 +40,8 @@ def signoff_changes(project: Project, results: dict[str, StepResult]) -> list[Ch
             continue
         sample = samples[review]
         if sample is None:
-            rebuilt = [family for family in spec["families"] if ids.family_step(family, ids.PRIVACY) not in results]
-            pending = [family for family in spec["families"] if qa_step_id(family) not in results]
+            rebuilt = [family for family in spec.families if ids.family_step(family, ids.PRIVACY) not in results]
+            pending = [family for family in spec.families if qa_step_id(family) not in results]
             note = (f"the records of {', '.join(rebuilt)} are rebuilt" if rebuilt else
                     f"only if dedup or split decisions change for {', '.join(pending)}")
             found.append(Change("signoff", "~", review, "approved", "may become stale", note))

@@ -19,6 +19,7 @@ from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records
 from releasebuild.processes import alive
 from releasebuild.review.load import LoadedSignoff, load_signoffs
+from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps.base import StepResult, StepSpec
 from releasebuild.store import s3
 from releasebuild.store.backends import is_local
@@ -119,7 +120,7 @@ def open_project(path: Path, root: str | None = None, check_signoffs: bool = Tru
     return Project(definition, release_root, env, specs, previous, signoffs)
 
 
-def required_reviews(definition: Definition) -> dict[str, dict[str, Any]]:
+def required_reviews(definition: Definition) -> dict[str, ReviewSpec]:
     """Each review this release requires, as the signoff gate sees it (title, roles, families, size, rubric, and
     which parts of the gates' reports it signs)."""
     gate = definition.gates["signoff"]

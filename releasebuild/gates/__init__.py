@@ -12,7 +12,7 @@ from releasebuild.config.located import Path_
 from releasebuild.config.models import Acknowledgement, Release
 from releasebuild.errors import Diagnostic
 from releasebuild.gates import bias, coverage, dedup, distribution, leakage, privacy, provenance, quarantine, signoff
-from releasebuild.gates.base import GateBuild, ReviewSigns, Signing
+from releasebuild.gates.base import FamilyChain, GateBuild, ReviewSigns, Signing
 from releasebuild.steps.base import Step, StepSpec
 
 
@@ -22,6 +22,10 @@ def _no_checks(config: Any, context: DefinitionContext) -> list[Diagnostic]:
 
 def _any_metric(entry: Acknowledgement) -> tuple[Path_, str, str] | None:
     return None
+
+
+def _nothing_in_the_chain(config: Any, chain: FamilyChain) -> dict[str, dict[str, Any]]:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,14 @@ class Gate:
     # What a review signs of the gate beside its QA samples (each family's section of its report), if anything: the
     # sign-off gate binds the review's approval to those digests too.
     review_signs: ReviewSigns | None = None
+    # Whether record text stays out of reviewers' hands while the gate fails: the QA samples and review pages could
+    # hold what it caught (the privacy gate's PII). `signoff samples` refuses, and a blocked build leaves the
+    # samples out of .releasebuild/blocked/ when this gate is among those that blocked it.
+    withholds_records: bool = False
+    # What the gate's settings put into the params of a family's own chain steps (by step name: ids.PRIVACY,
+    # ids.SPLIT, ids.PROVENANCE), which the graph builds whatever the gates: the chain does the work the gate then
+    # judges (the privacy gate's detection, policy and redaction reach the scan), so the graph names no gate.
+    chain_params: Callable[[Any, FamilyChain], dict[str, dict[str, Any]]] = _nothing_in_the_chain
 
     def from_release(self, release: Release) -> GateConfig | None:
         return self.settings_from_release(release) if self.settings_from_release else None
@@ -70,6 +82,12 @@ def signings(configs: Mapping[str, GateConfig]) -> dict[str, Signing]:
     return found
 
 
+def withholding_gates() -> frozenset[str]:
+    """The registered gates that withhold record text while they fail (`Gate.withholds_records`), by id. Read from
+    the registry at each call, so a gate registered later counts."""
+    return frozenset(gate_id for gate_id, gate in GATES.items() if gate.withholds_records)
+
+
 GATES: dict[str, Gate] = {
     "bias": Gate(bias.BiasGateConfig, bias.BiasGate, bias.build_steps, always_on=True, acknowledgeable=True,
                  checks=bias.definition_checks, metric_problem=bias.metric_problem, review_signs=bias.REVIEW_SIGNS),
@@ -78,11 +96,12 @@ GATES: dict[str, Gate] = {
     "dedup": Gate(dedup.DedupGateConfig, dedup.DedupGate, dedup.build_steps, always_on=True),
     "distribution": Gate(distribution.DistributionGateConfig, distribution.DistributionGate, distribution.build_steps,
                          always_on=True, acknowledgeable=True),
-    "leakage": Gate(leakage.LeakageGateConfig, leakage.LeakageGate, leakage.build_steps, always_on=True),
+    "leakage": Gate(leakage.LeakageGateConfig, leakage.LeakageGate, leakage.build_steps, always_on=True,
+                    chain_params=leakage.chain_params),
     "privacy": Gate(privacy.PrivacyGateConfig, privacy.PrivacyGate, privacy.build_steps, always_on=True,
-                    checks=privacy.definition_checks),
+                    checks=privacy.definition_checks, chain_params=privacy.chain_params, withholds_records=True),
     "provenance": Gate(provenance.ProvenanceGateConfig, provenance.ProvenanceGate, provenance.build_steps,
-                       always_on=True),
+                       always_on=True, chain_params=provenance.chain_params),
     "quarantine": Gate(quarantine.QuarantineGateConfig, quarantine.QuarantineGate, quarantine.build_steps),
     # The sign-off gate's step asks `signed_parts` what the other gates declare: it may not import this module.
     "signoff": Gate(signoff.SignoffGateConfig, signoff.signoff_step(signed_parts), signoff.build_steps,

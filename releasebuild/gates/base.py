@@ -61,6 +61,15 @@ class GateBuild:
     review_signs: dict[str, Signing] = field(default_factory=dict)  # what reviews sign of the gates, by part name
 
 
+@dataclass(frozen=True)
+class FamilyChain:
+    """What a gate may know of one family when it puts its settings into the family's own chain (`Gate.chain_params`:
+    ingest -> privacy -> split -> export and provenance, which every release has whatever its gates)."""
+
+    family: str
+    split_salt: str  # the release's split salt (published): the key a chain step falls back to when a gate names none
+
+
 def unknown_families(names: list[str], families: set[str], where: str) -> list[tuple[Path_, str, str]]:
     """Located diagnostics for family names a gate definition mentions that the release does not declare."""
     found: list[tuple[Path_, str, str]] = []

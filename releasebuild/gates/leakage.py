@@ -33,7 +33,16 @@ from releasebuild.dedup.heldout import matches_file
 from releasebuild.dedup.near import Settings
 from releasebuild.dedup.pack import FILES as PACK_FILES
 from releasebuild.dedup.pack import Pack
-from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, gate_meta, listed, unknown_families
+from releasebuild.gates.base import (
+    FamilyChain,
+    GateBuild,
+    GateParams,
+    GateResult,
+    GateStatus,
+    gate_meta,
+    listed,
+    unknown_families,
+)
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 from releasebuild.store.previous import PreviousRelease
@@ -98,6 +107,12 @@ def read_heldout(ctx: StepContext, settings: Settings | None = None) -> heldout.
     if missing:  # the previous manifest lists part of an index: never read as "no index", which would pass
         raise ValueError(f"the previous release's held-out index lacks {', '.join(missing)}")
     return heldout.HeldoutIndex(local, settings)
+
+
+def chain_params(config: LeakageGateConfig, chain: FamilyChain) -> dict[str, dict[str, Any]]:
+    """The split step joins near duplicates into groups up to the size this gate allows, so a clean build leaks
+    none across splits."""
+    return {ids.SPLIT: {"max_group_size": config.max_group_size}}
 
 
 def build_steps(config: LeakageGateConfig, build: GateBuild) -> list[StepSpec]:

@@ -9,6 +9,7 @@ and character spans (never the text). Mode `patterns_only` passes with a warning
 from __future__ import annotations
 
 import difflib
+import importlib.metadata
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,15 +20,18 @@ from releasebuild.config.gate import DefinitionContext, GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
 from releasebuild.errors import Diagnostic, Refused
-from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, gate_meta, listed
+from releasebuild.gates.base import FamilyChain, GateBuild, GateParams, GateResult, GateStatus, gate_meta, listed
 from releasebuild.privacy.detector import (
     DEFAULT_MODEL,
     ENTITIES,
+    NER_ENTITIES,
+    POLICY_ENTITIES,
     AllowRule,
     Mode,
     missing_model_message,
     model_version,
 )
+from releasebuild.privacy.detector import versions as detector_versions
 from releasebuild.privacy.pseudonyms import Redaction
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
@@ -197,8 +201,29 @@ def load_gate_config(path: str | Path) -> PrivacyGateConfig:
     return load_gate_file(PrivacyGateConfig, Path(path))
 
 
+def chain_params(config: PrivacyGateConfig, chain: FamilyChain) -> dict[str, dict[str, Any]]:
+    """What the family's scan (`<family>/privacy`, in the family's own chain) is given of these settings: the
+    detector's identity and versions, the family's policy and allow-list, and how to redact (what the scan table
+    and the redaction depend on, and nothing else)."""
+    # Every type is looked for whatever the thresholds list: findings are judged afterwards, so editing the list
+    # re-judges from the scan table instead of rescanning.
+    entities = [entity for entity in ENTITIES if config.mode == "ner" or entity not in NER_ENTITIES]
+    entities += POLICY_ENTITIES
+    return {ids.PRIVACY: {
+        "policy": config.policy_for(chain.family),
+        "thresholds": config.thresholds(),
+        "allow": config.allow_entries(chain.family),
+        "sample": config.sample.model_dump(mode="json"),
+        "detection": {"mode": config.mode, "model": config.model, "entities": entities,
+                      "versions": detector_versions(config.mode, config.model)},
+        "redaction": {"mode": config.redact, "salt": config.salt or chain.split_salt,
+                      **({"faker": importlib.metadata.version("faker")} if config.redact == "surrogate" else {})},
+    }}
+
+
 def build_steps(config: PrivacyGateConfig, build: GateBuild) -> list[StepSpec]:
-    """The gate's judgement; the per-family scans are built with each family (graph.family_steps).
+    """The gate's judgement; the per-family scans are in each family's chain (graph.family_steps), given these
+    settings by `chain_params`.
 
     A protected root (declared, or recorded in the root's marker whatever release.yaml says) fails closed: the gate
     blocks, and a scan without NER or without the gate's own salt is refused."""

@@ -15,7 +15,7 @@ from pydantic import Field
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, gate_meta, listed
+from releasebuild.gates.base import FamilyChain, GateBuild, GateParams, GateResult, GateStatus, gate_meta, listed
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.provenance import REQUIRED, VIOLATIONS, ProvenanceResult
@@ -41,6 +41,11 @@ class ProvenanceGateConfig(GateConfig):
                 found.append((("families", name), f"provenance settings for unknown family '{name}'",
                               f"did you mean '{close[0]}'?" if close else f"families: {', '.join(sorted(families))}"))
         return found
+
+
+def chain_params(config: ProvenanceGateConfig, chain: FamilyChain) -> dict[str, dict[str, Any]]:
+    """The family's provenance index finds the records that lack the metadata this gate requires of the family."""
+    return {ids.PROVENANCE: {"require_metadata": config.required_metadata(chain.family)}}
 
 
 def build_steps(config: ProvenanceGateConfig, build: GateBuild) -> list[StepSpec]:

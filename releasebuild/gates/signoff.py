@@ -31,6 +31,7 @@ from releasebuild.review.pages import review_index, review_report_markdown
 from releasebuild.review.record import SignoffRecord, review_form
 from releasebuild.review.rubric import DEFAULT_REVIEWS, RUBRIC
 from releasebuild.review.sampling import METHOD
+from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepMeta, StepResult, StepSpec
 from releasebuild.steps.qa_sample import QASampleResult
@@ -110,56 +111,56 @@ class SignoffGateConfig(GateConfig):
         return {"seed": self.seed, "stratify_by": list(self.stratify_by), "method": METHOD}
 
     def review_specs(self, declared: list[str] | None, stages: dict[str, int],
-                     signings: Mapping[str, Signing]) -> dict[str, dict[str, Any]]:
+                     signings: Mapping[str, Signing]) -> dict[str, ReviewSpec]:
         """Each review the release requires (`declared`: release.yaml's `signoffs.required`), as the gate, its pages
         and the checks of a record see it in this release. `signings`: what reviews sign of the release's gates."""
         required = self.required(declared)
         signers = {name: signing.signer(required) for name, signing in signings.items()}
         return {review: self._review_spec(review, stages, signers) for review in required}
 
-    def _review_spec(self, review: str, stages: dict[str, int], signers: Mapping[str, str | None]) -> dict[str, Any]:
+    def _review_spec(self, review: str, stages: dict[str, int], signers: Mapping[str, str | None]) -> ReviewSpec:
         """One review: title, roles, families, size, rubric, and per part of a gate's report a review may sign
         (`signers`: part -> the review that signs it) whether this one does."""
         spec = self.reviews[review]
         items = spec.rubric or list(self.rubric)
-        return {"title": spec.title or review, "description": spec.description, "roles": list(spec.roles),
-                "families": self.scope(review, stages), "size": spec.size,
-                "rubric": {item: self.rubric[item] for item in items},
-                **{part: review == signer for part, signer in signers.items()}}
+        return ReviewSpec(title=spec.title or review, description=spec.description, roles=list(spec.roles),
+                          families=self.scope(review, stages), size=spec.size,
+                          rubric={item: self.rubric[item] for item in items},
+                          signs={part: review == signer for part, signer in signers.items()})
 
 
 def qa_step_id(family: str) -> str:
     return ids.family_step(family, ids.QA)
 
 
-def signed_by(spec: dict[str, Any], parts: Mapping[str, ReviewSigns]) -> list[ReviewSigns]:
+def signed_by(spec: ReviewSpec, parts: Mapping[str, ReviewSigns]) -> list[ReviewSigns]:
     """What the review `spec` describes signs of the gates besides its QA samples (`parts`: what reviews may sign, by
     name), in name order."""
-    return [parts[name] for name in sorted(parts) if spec.get(name)]
+    return [parts[name] for name in sorted(parts) if spec.signs.get(name)]
 
 
-def review_sample_of(review: str, spec: dict[str, Any], results: Mapping[str, StepResult],
+def review_sample_of(review: str, spec: ReviewSpec, results: Mapping[str, StepResult],
                      sampling: dict[str, Any], parts: Mapping[str, ReviewSigns]) -> dict[str, Any] | None:
     """The review's sample from the results at hand: its families' QA samples and the verdicts of the gates whose
     reports it signs. None while one of them is not built (`releasebuild status` runs nothing)."""
     signs = signed_by(spec, parts)
-    needed = [qa_step_id(family) for family in spec["families"]] + [part.step for part in signs]
+    needed = [qa_step_id(family) for family in spec.families] + [part.step for part in signs]
     if any(step not in results for step in needed):
         return None
-    qa = {family: results[qa_step_id(family)].typed(QASampleResult) for family in spec["families"]}
+    qa = {family: results[qa_step_id(family)].typed(QASampleResult) for family in spec.families}
     signed = {part.name: results[part.step].typed(SignedReport).sections for part in signs}
-    return review_sample(review, spec["families"], qa, sampling, signed)
+    return review_sample(review, spec.families, qa, sampling, signed)
 
 
 def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
     required = config.required(build.signoffs_required)
     reviews = config.review_specs(build.signoffs_required, build.stages, build.review_signs)
-    scopes = {review: spec["families"] for review, spec in reviews.items()}
+    scopes = {review: spec.families for review, spec in reviews.items()}
     sampling = config.sampling()
     specs: list[StepSpec] = []
     covered = sorted({family for families in scopes.values() for family in families})
     for family in covered:
-        sizes = {review: reviews[review]["size"] for review in required if family in scopes[review]}
+        sizes = {review: reviews[review].size for review in required if family in scopes[review]}
         shipped, reads = shipped_inputs(family)
         specs.append(StepSpec(qa_step_id(family), "qa_sample", {"family": family, "reviews": sizes, **sampling},
                               shipped, family, reads=reads))
@@ -168,7 +169,8 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
     # A protected root ships reviewed releases only, whatever the definition says (its protection may come from the
     # root's own marker, which release.yaml's checks cannot see).
     params = {"blocking": config.blocking or build.protected_root, "thresholds": {"required": list(required)},
-              "version": build.version, "protected_root": build.protected_root, "reviews": reviews, **sampling}
+              "version": build.version, "protected_root": build.protected_root,
+              "reviews": {review: spec.model_dump(mode="json") for review, spec in reviews.items()}, **sampling}
     # A review that signs part of another gate's report reads that gate's verdict: its families' section digests.
     signed = tuple(signing.signs.step for signing in build.review_signs.values() if signing.signer(required))
     deps = tuple(qa_step_id(family) for family in covered) + signed
@@ -180,7 +182,7 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
 class SignoffGateParams(GateParams):
     version: str  # the release's: a sign-off names the version it approves
     protected_root: bool  # a protected root ships reviewed releases only
-    reviews: dict[str, dict[str, Any]]  # each required review: title, roles, families, size, rubric, signed parts
+    reviews: dict[str, ReviewSpec]  # each required review: title, roles, families, size, rubric, signed parts
     seed: int  # the QA samples were drawn with these three, which the review's sample records
     stratify_by: list[str]
     method: str
@@ -240,7 +242,7 @@ def _judge_reviews(ctx: StepContext, parts: Mapping[str, ReviewSigns]) -> Signof
         found = records.get(review)
         verdict = judge(review, sample, found[0] if found else None, params.protected_root, parts)
         results.append(verdict)
-        ctx.write_json(f"{review}.sample.json", {**sample, "review": review, "title": spec["title"],
+        ctx.write_json(f"{review}.sample.json", {**sample, "review": review, "title": spec.title,
                                                  "version": params.version},
                        publish=f"qa/{review}/sample.json", kind="qa_review")
         with ctx.create(f"{review}.index.md", publish=f"qa/{review}/index.md", kind="qa_review") as out:

@@ -23,7 +23,7 @@ from releasebuild.config.load import validate_located
 from releasebuild.config.located import LocatedDocument, parse_located
 from releasebuild.engine import Engine
 from releasebuild.errors import DefinitionError, Diagnostic, Refused, ReleaseBuildError
-from releasebuild.gates import signed_parts, signings
+from releasebuild.gates import GATES, signed_parts, signings, withholding_gates
 from releasebuild.gates.base import GateResult
 from releasebuild.gates.signoff import qa_step_id, signed_by
 from releasebuild.lock import read_records
@@ -38,11 +38,11 @@ from releasebuild.review.record import (
     review_form,
     signoff_dir,
 )
+from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps import ids
 from releasebuild.store.cas import write_atomic
 
 GATE_STEP = ids.SIGNOFF
-PRIVACY_GATE = ids.PRIVACY_GATE
 REVIEW_DIR = "review"  # under .releasebuild/: the samples `signoff samples` writes for reviewers
 
 
@@ -50,10 +50,10 @@ def current_samples(project: Project, build: bool) -> dict[str, dict[str, Any] |
     """Each required review's sample in this build; None where it is not built and `build` is False."""
     reviews = required_reviews(project.definition)
     parts = signed_parts()
-    families = sorted({family for spec in reviews.values() for family in spec["families"]})
+    families = sorted({family for spec in reviews.values() for family in spec.families})
     targets = [qa_step_id(family) for family in families]
     # a review signs its families' sections of other gates' reports too (the bias report's): their verdicts
-    targets += sorted({part.step for spec in reviews.values() if spec["families"] for part in signed_by(spec, parts)})
+    targets += sorted({part.step for spec in reviews.values() if spec.families for part in signed_by(spec, parts)})
     if build:
         results = build_targets(project, targets) if targets else {}
     else:
@@ -73,7 +73,7 @@ def status(path: Path, root: str | None = None) -> dict[str, Any]:
         loaded = project.signoffs.get(review)
         verdict = judge(review, samples[review], loaded.record if loaded else None, project.root.protected,
                         signed_parts())
-        rows.append({**verdict, "title": spec["title"], "families": spec["families"], "roles": spec["roles"],
+        rows.append({**verdict, "title": spec.title, "families": spec.families, "roles": spec.roles,
                      "file": loaded.file if loaded else f"{signoff_dir(project.version)}/{review}.yaml"})
     blocking = [row["review"] for row in rows if row["status"] not in ("approved", "not_applicable")]
     return {"version": project.version, "release_uri": project.release_uri(), "reviews": rows,
@@ -85,11 +85,15 @@ def export_samples(path: Path, root: str | None = None, out: Path | None = None)
     project = open_project(path, root)
     # The gates whose reports reviews sign publish material for reviewers too (the bias gate's flagged samples).
     signed = sorted({signing.signs.step for signing in signings(project.definition.gates).values()})
-    results = build_targets(project, [GATE_STEP, PRIVACY_GATE, *signed])
-    privacy = results[PRIVACY_GATE].typed(GateResult)
-    if privacy.status == "fail":
-        raise ReleaseBuildError("the privacy gate fails, so the samples may hold what it caught; fix that first "
-                                f"(`releasebuild apply` reports it): {privacy.why}")
+    # The verdicts of the gates that withhold record text while they fail (the privacy gate's): none may fail.
+    withholding = {GATES[gate_id].step.kind for gate_id in withholding_gates()}
+    verdicts = [spec.id for spec in project.specs if spec.family is None and spec.kind in withholding]
+    results = build_targets(project, [GATE_STEP, *verdicts, *signed])
+    for step in verdicts:
+        verdict = results[step].typed(GateResult)
+        if verdict.status == "fail":
+            raise ReleaseBuildError(f"the {verdict.gate} gate fails, so the samples may hold what it caught; fix "
+                                    f"that first (`releasebuild apply` reports it): {verdict.why}")
     target = out or project.state_dir / REVIEW_DIR / project.version
     shutil.rmtree(target / "qa", ignore_errors=True)
     written = []
@@ -135,7 +139,7 @@ def record(path: Path, review: str | None, fields: dict[str, Any], form: Path | 
         data = {**data, "sample": _full_digest(data["sample"], sample["digest"], review)}
     rubric = data.get("rubric")
     if isinstance(rubric, dict) and "*" in rubric:  # --all-pass: every item, then the ones named explicitly
-        data = {**data, "rubric": {**{item: rubric["*"] for item in spec["rubric"]},
+        data = {**data, "rubric": {**{item: rubric["*"] for item in spec.rubric},
                                    **{item: result for item, result in rubric.items() if item != "*"}}}
     doc.data = data
     diagnostics: list[Diagnostic] = []
@@ -173,11 +177,11 @@ def demo(path: Path, root: str | None = None, at: dt.datetime | None = None) -> 
                 current.expected_id() == current.id:
             done.append({"review": review, "action": "unchanged", "id": current.id})
         else:
-            role = spec["roles"][0] if spec["roles"] else "reviewer"
+            role = spec.roles[0] if spec.roles else "reviewer"
             form = ReviewForm.model_validate({
                 "review": review, "version": project.version, "sample": sample["digest"],
                 "reviewer": {"id": f"{DEMO_PREFIX}{role.replace('_', '-')}", "role": role}, "decision": "approve",
-                "rubric": {item: "pass" for item in spec["rubric"]},
+                "rubric": {item: "pass" for item in spec.rubric},
                 "notes": "DEMO sign-off for the synthetic demo data, written by `releasebuild signoff demo`. "
                          "No person reviewed this sample."})
             signed = [part.name for part in signed_by(spec, signed_parts())]
@@ -187,7 +191,7 @@ def demo(path: Path, root: str | None = None, at: dt.datetime | None = None) -> 
     return done
 
 
-def _required(project: Project, review: str) -> dict[str, Any]:
+def _required(project: Project, review: str) -> ReviewSpec:
     reviews = required_reviews(project.definition)
     if review not in reviews:
         raise ReleaseBuildError(f"review '{review}' is not required by this release "

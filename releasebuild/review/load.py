@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from releasebuild.config.hints import did_you_mean
 from releasebuild.config.load import validate_located
 from releasebuild.config.located import LocatedDocument, parse_located
 from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.review.record import ReviewForm, SignoffRecord, signoff_dir
+from releasebuild.review.spec import ReviewSpec
 
 
 @dataclass(frozen=True)
@@ -20,10 +20,10 @@ class LoadedSignoff:
     file: str  # relative to release.yaml's directory
 
 
-def load_signoffs(base_dir: Path, version: str, reviews: dict[str, dict[str, Any]],
+def load_signoffs(base_dir: Path, version: str, reviews: Mapping[str, ReviewSpec],
                   parts: Collection[str]) -> dict[str, LoadedSignoff]:
-    """Every record under signoffs/<version>/, checked against the reviews this release requires
-    ({review: {roles, rubric}}) and the parts its gates may have signed (`parts`, by name); raises DefinitionError
+    """Every record under signoffs/<version>/, checked against the reviews this release requires (their roles
+    and rubric) and the parts its gates may have signed (`parts`, by name); raises DefinitionError
     naming file, line and a hint for each problem."""
     directory = base_dir / signoff_dir(version)
     diagnostics: list[Diagnostic] = []
@@ -51,7 +51,7 @@ def load_signoffs(base_dir: Path, version: str, reviews: dict[str, dict[str, Any
     return found
 
 
-def record_problems(record: SignoffRecord | ReviewForm, review: str, version: str, spec: dict[str, Any],
+def record_problems(record: SignoffRecord | ReviewForm, review: str, version: str, spec: ReviewSpec,
                     doc: LocatedDocument, parts: Collection[str]) -> list[Diagnostic]:
     """What a well-formed record (or form) may still get wrong against the release: names, role, rubric, signed
     parts no gate of the release declares (`parts`: those it does), id."""
@@ -62,10 +62,10 @@ def record_problems(record: SignoffRecord | ReviewForm, review: str, version: st
     if record.version != version:
         found.append(doc.diagnostic(("version",), f"version {record.version} in the sign-offs of {version}",
                                     "sign-offs are per release version; record this review for the new version"))
-    if spec["roles"] and record.reviewer.role not in spec["roles"]:
+    if spec.roles and record.reviewer.role not in spec.roles:
         found.append(doc.diagnostic(("reviewer", "role"), f"role '{record.reviewer.role}' may not sign {review}",
-                                    f"allowed roles: {', '.join(spec['roles'])} (gates/signoff.yaml)"))
-    wanted = list(spec["rubric"])
+                                    f"allowed roles: {', '.join(spec.roles)} (gates/signoff.yaml)"))
+    wanted = list(spec.rubric)
     for item in wanted:
         if record.rubric.get(item) is None:
             found.append(doc.diagnostic(("rubric",), f"rubric item '{item}' is not answered",

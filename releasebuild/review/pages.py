@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from releasebuild.review.record import SignedPart
+from releasebuild.review.spec import ReviewSpec
 
 STATUS_MARK = {"approved": "✅", "not_applicable": "➖", "pending": "⏳", "stale": "⚠️", "rejected": "❌",
                "demo_refused": "❌", "unknown": "❔"}
@@ -40,18 +41,18 @@ def conversation(heading: str, record: dict[str, Any], where: str, level: int = 
     return out + ["---", ""]
 
 
-def review_index(review: str, spec: dict[str, Any], sample: dict[str, Any], verdict: dict[str, Any],
+def review_index(review: str, spec: ReviewSpec, sample: dict[str, Any], verdict: dict[str, Any],
                  version: str, signs: Sequence[SignedPart]) -> str:
     """A review's index page: its status, the digest to sign, its families, what else it signs (`signs`: each part
     explained, with every family's digest of it), the rubric and how to record a decision."""
-    out = [f"# {spec['title']} ({review}), release {version}", ""]
-    if spec["description"]:
-        out += [spec["description"], ""]
+    out = [f"# {spec.title} ({review}), release {version}", ""]
+    if spec.description:
+        out += [spec.description, ""]
     out += [f"Status: {STATUS_MARK.get(verdict['status'], '')} **{verdict['status']}**: {verdict['why']}", ""]
     if not sample["families"]:
         return "\n".join(out) + "\n"
     out += [f"Sample digest (sign this): `{sample['digest']}`  ", f"Seed: {sample['seed']}  ",
-            f"Who may sign: {', '.join(spec['roles']) or 'any role'}", "",
+            f"Who may sign: {', '.join(spec.roles) or 'any role'}", "",
             "| family | records that ship | drawn | page | JSONL |", "|---|---|---|---|---|"]
     for name, part in sample["families"].items():
         out.append(f"| {name} | {part['records']} | {part['size']} | [{name}.md]({name}.md) | "
@@ -61,7 +62,7 @@ def review_index(review: str, spec: dict[str, Any], sample: dict[str, Any], verd
         out += [f"| {name} | `{part[signed.name]}` |" for name, part in sample["families"].items()]
     out += ["", "## Rubric", "", "Answer each item pass or fail for the sample as a whole; name the records behind "
             "a failure in an exception.", "", "| item | what to check |", "|---|---|"]
-    out += [f"| {item} | {text} |" for item, text in spec["rubric"].items()]
+    out += [f"| {item} | {text} |" for item, text in spec.rubric.items()]
     out += ["", "## Recording the decision", "",
             "Fill in [form.yaml](form.yaml) and run `releasebuild signoff record --from form.yaml`, or:", "",
             "```", f"releasebuild signoff record --review {review} --sample {sample['digest']} \\",

@@ -18,6 +18,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from releasebuild.config.models import Name, Strict, parse_version
 from releasebuild.keys import canonical_json
+from releasebuild.review.spec import ReviewSpec
 
 SIGNOFF_DIR = "signoffs"
 DEMO_PREFIX = "demo-"
@@ -26,9 +27,10 @@ Decision = Literal["approve", "reject"]
 Result = Literal["pass", "fail"]
 Digest = Annotated[str, Field(pattern=DIGEST)]
 # Keys a family's entry in a review sample and a sign-off record has (and the signed value's "sample"), and those of
-# a review as the sign-off gate describes it: a signed part is named beside them, so it may not take their names.
+# a review as the sign-off gate describes it (`ReviewSpec`): a signed part is named beside them, so it may not take
+# their names.
 RESERVED_NAMES = frozenset({"digest", "records", "size", "strata", "ids", "page", "file", "sample",
-                            "title", "description", "roles", "families", "rubric"})
+                            *ReviewSpec.model_fields})
 
 
 @dataclass(frozen=True)
@@ -189,10 +191,10 @@ def render_record(record: SignoffRecord) -> str:
     return header + yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
 
 
-def review_form(review: str, spec: dict[str, Any], sample: dict[str, Any], version: str) -> str:
+def review_form(review: str, spec: ReviewSpec, sample: dict[str, Any], version: str) -> str:
     """The blank form for one review of one sample, with the rubric spelled out as comments."""
-    roles = ", ".join(spec["roles"]) or "any"
-    lines = [f"# Review form: {review} ({spec['title']}) for release {version}.",
+    roles = ", ".join(spec.roles) or "any"
+    lines = [f"# Review form: {review} ({spec.title}) for release {version}.",
              f"# Read the sample (qa/{review}/index.md and the family pages), answer every rubric item pass or fail,",
              "# add an exception for anything you accept despite a failure or want on record, then run:",
              "#   releasebuild signoff record --from <this file>",
@@ -200,7 +202,7 @@ def review_form(review: str, spec: dict[str, Any], sample: dict[str, Any], versi
              f"sample: {sample['digest'] or 'null'}   # the sample you reviewed: leave as is",
              f"reviewer: {{id: '', role: ''}}   # role: {roles}",
              "decision:   # approve | reject", "rubric:"]
-    for item, description in spec["rubric"].items():
+    for item, description in spec.rubric.items():
         lines.append(f"  {item}:   # pass | fail: {description}")
     lines += ["exceptions: []   # - {item: <rubric item>, record: <family>/<id>, note: <what and why>}",
               "notes: ''"]

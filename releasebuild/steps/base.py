@@ -11,14 +11,16 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from releasebuild.keys import Sha256Writer, canonical_json, digest, pretty_json, sha256_file
 from releasebuild.staleness import StaleReason
+from releasebuild.store.cas import ContentStore
 from releasebuild.store.io import Stores
 from releasebuild.store.io import default as default_stores
+from releasebuild.store.root import ReleaseRoot
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,21 @@ class StepResult:
         return sorted((ref.publish, ref) for ref in self.files.values() if ref.publish)
 
 
+class EffectEnv(Protocol):
+    """What an effect step touches outside the cache: the release root it publishes to, the content store it copies
+    from, and where a blocked build leaves its reports. The engine's `RunEnv` is one; the engine runs the steps, so
+    they know it by this protocol, not by importing it."""
+
+    @property
+    def root(self) -> ReleaseRoot: ...
+
+    @property
+    def cas(self) -> ContentStore: ...
+
+    @property
+    def blocked_dir(self) -> Path: ...
+
+
 @dataclass
 class StepContext:
     """What a running step may see: its params, its inputs' files and meta, its sources, a scratch dir."""
@@ -126,7 +143,7 @@ class StepContext:
     inputs: dict[str, StepResult]
     input_paths: dict[str, dict[str, Path]]
     sources: list[SourceFile]
-    env: Any = None  # RunEnv, given to effect steps only
+    env: EffectEnv | None = None  # the run's environment (the engine's RunEnv), which effect steps need
     memo: dict[str, Path] = field(default_factory=dict)  # memo steps: their memo outputs from the previous run
     # What the step says about its own work (memo hits, items scanned), shown by apply and kept out of the result:
     # it may differ between runs that produce the same output.
@@ -137,6 +154,13 @@ class StepContext:
     @property
     def params(self) -> dict[str, Any]:
         return self.spec.params
+
+    @property
+    def effect_env(self) -> EffectEnv:
+        """The run's environment, for an effect step: an error in a context made without one (a test's)."""
+        if self.env is None:
+            raise RuntimeError(f"{self.spec.id}: an effect step runs in the engine's environment, and none was given")
+        return self.env
 
     def typed(self, model: type[ParamsT]) -> ParamsT:
         """The params as the step kind's declared model (`Step.Params`): a param the graph and the step disagree
@@ -281,7 +305,7 @@ class Step:
         raise NotImplementedError
 
     @staticmethod
-    def check_waiting(env: Any, params: dict[str, Any]) -> tuple[StaleReason, str] | None:
+    def check_waiting(env: EffectEnv, params: dict[str, Any]) -> tuple[StaleReason, str] | None:
         """Effect steps only: what `plan` can already say while the step's inputs are still to be rebuilt."""
         return None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from releasebuild.gates import GATES
+from releasebuild.gates import GATES, withholding_gates
 from releasebuild.steps.base import Step
 from releasebuild.steps.bias_counts import BiasCounts
 from releasebuild.steps.curriculum import Curriculum
@@ -13,7 +13,7 @@ from releasebuild.steps.ingest import Ingest
 from releasebuild.steps.manifest import Manifest
 from releasebuild.steps.privacy import PrivacyScan
 from releasebuild.steps.provenance import Provenance
-from releasebuild.steps.publish import Publish
+from releasebuild.steps.publish import publish_step
 from releasebuild.steps.qa_sample import QASample
 from releasebuild.steps.release_notes import ReleaseNotes
 from releasebuild.steps.rule import RuleStep
@@ -24,7 +24,7 @@ from releasebuild.steps.stats import Stats
 # registry.
 FIXED_KINDS: dict[str, type[Step]] = {kind.kind: kind for kind in (
     RuleStep, Ingest, PrivacyScan, Fingerprint, Split, Export, Provenance, Stats, BiasCounts, Curriculum, GateSummary,
-    Manifest, Publish, QASample, ReleaseNotes)}
+    Manifest, publish_step(withholding_gates), QASample, ReleaseNotes)}
 
 
 def step_kind(name: str) -> type[Step]:
