@@ -179,13 +179,14 @@ def test_only_a_root_digest_held_elsewhere_catches_a_manifest_rewritten_whole(
 
 
 def as_format_1(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The manifest as format 1 wrote it: no field digests, a root over the artifact list only."""
-    old = body(manifest)
-    return {**old, "format_version": 1, "root_digest": merkle_root(old["artifacts"])}
+    """The manifest as format 1 wrote it: no field digests, a root over the artifact list only, no definition/."""
+    artifacts = [art for art in manifest["artifacts"] if art["kind"] != "definition"]
+    return {**body(manifest), "format_version": 1, "artifacts": artifacts, "root_digest": merkle_root(artifacts)}
 
 
 def test_the_previous_format_is_verified_by_its_own_rules_with_a_warning(prefix: Path,
                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.rmtree(prefix / "definition")  # format 1 published no definition files
     write_manifest(prefix, as_format_1(manifest_of(prefix)))
     code, report = verify(prefix, capsys)
     assert code == EXIT_OK, report["findings"]
