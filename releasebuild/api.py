@@ -4,11 +4,11 @@ what callers (the CLI, tests, scripts) may rely on."""
 
 from __future__ import annotations
 
-from releasebuild.app.applying import ApplyReport, apply, check_determinism, unlock
+from releasebuild.app.applying import ApplyReport, apply, attempts, check_determinism, unlock
 from releasebuild.app.coverage import coverage
 from releasebuild.app.planning import DATA_KINDS, plan
 from releasebuild.app.project import Project, graph, open_project, validate
 from releasebuild.app.saved_plan import check_drift, read_saved_plan, save_plan
 
-__all__ = ["DATA_KINDS", "ApplyReport", "Project", "apply", "check_determinism", "check_drift", "coverage", "graph",
-           "open_project", "plan", "read_saved_plan", "save_plan", "unlock", "validate"]
+__all__ = ["DATA_KINDS", "ApplyReport", "Project", "apply", "attempts", "check_determinism", "check_drift", "coverage",
+           "graph", "open_project", "plan", "read_saved_plan", "save_plan", "unlock", "validate"]

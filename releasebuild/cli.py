@@ -69,8 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("coverage", parents=[common],
                    help="required families against their storage evidence (exit 3 if one is missing or partial)")
     sub.add_parser("unlock", parents=[common], help="break a remote root's apply lock (after a crashed apply)")
-    sub.add_parser("status", parents=[common],
-                   help="which reviews are approved, pending, stale or rejected (exit 3 unless all are approved)")
+    status = sub.add_parser("status", parents=[common],
+                            help="which reviews are approved, pending, stale or rejected (exit 3 unless all are "
+                                 "approved)")
+    status.add_argument("--attempts", action="store_true",
+                        help="instead: list the blocked applies whose reports are under <root>/attempts/")
     signoff = sub.add_parser("signoff", help="human review: samples, review forms, sign-off records")
     actions = signoff.add_subparsers(dest="action", required=True, parser_class=_Parser)
     samples = actions.add_parser("samples", parents=[common],
@@ -257,8 +260,15 @@ def _unlock(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from releasebuild.render import status_text
+    from releasebuild.render import attempts_text, status_text
     from releasebuild.review.commands import status
+
+    if args.attempts:
+        from releasebuild.api import attempts
+
+        recorded = attempts(args.definition, args.root)
+        _show(args, recorded, lambda: attempts_text(recorded))
+        return EXIT_OK
 
     report = status(args.definition, args.root)
     _show(args, report, lambda: status_text(report, colour=_colour(sys.stdout)))

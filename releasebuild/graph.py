@@ -5,8 +5,8 @@ command steps, first, since a family whose sources are a rule's outputs ingests 
 (`family_steps`: ingest -> privacy -> split -> export and provenance, into whose params gates put their settings
 through `Gate.chain_params`); the curriculum (`curriculum_step`); what every configured gate asks for (`gate_steps`,
 from the gate registry: a verdict, and per-family steps such as dedup's `<family>/fingerprint` and distribution's
-`<family>/stats`); and the release steps that gather them (`release_steps`: gate summary, release notes, manifest,
-publish). It imports no gate module: every gate is asked through the registry.
+`<family>/stats`); and the release steps that gather them (`release_steps`: gate summary, release notes, the published
+definition, manifest, publish). It imports no gate module: every gate is asked through the registry.
 """
 
 from __future__ import annotations
@@ -177,8 +177,9 @@ def gate_steps(definition: Definition, build: GateBuild) -> GateSteps:
 
 def release_steps(definition: Definition, previous: PreviousRelease | None, gates: GateSteps) -> list[StepSpec]:
     """The steps that gather the release, last: the gate summary (every verdict), the release notes (family metas,
-    the summary, the sign-offs, the previous release's manifest), the manifest (every published artifact) and the
-    publish effect. Each reads only what it names, so a change upstream reruns them only when it reaches them."""
+    the summary, the sign-offs, the previous release's manifest), the definition files (published with the release),
+    the manifest (every published artifact) and the publish effect. Each reads only what it names, so a change
+    upstream reruns them only when it reaches them."""
     release = definition.release
     names = sorted(definition.families)
     info = families_info(definition)
@@ -194,14 +195,18 @@ def release_steps(definition: Definition, previous: PreviousRelease | None, gate
         sources=(notes_source,) if notes_source else (), source_dir=str(definition.base_dir),
         reads={**{dep: ("meta",) for dep in family_steps_read}, ids.GATE_SUMMARY: ("summary.json",),
                ids.SIGNOFF: ("meta",)})
+    files = tuple(sorted(definition.files))  # what the manifest's definition.files_sha256 names
+    secrets = sorted({secret for config in definition.gates.values() for secret in config.secrets()})
+    published_definition = StepSpec(ids.DEFINITION, "definition", {"withheld": secrets}, sources=files,
+                                    source_dir=str(definition.base_dir))
     manifest = StepSpec(
         ids.MANIFEST, "manifest", _manifest_params(definition, info),
         tuple(ids.family_step(name, step) for name in names
               for step in (ids.INGEST, ids.PRIVACY, ids.SPLIT, ids.EXPORT, ids.PROVENANCE))
-        + (ids.CURRICULUM, *gates.verdicts, *gates.per_family, ids.GATE_SUMMARY, ids.NOTES)
+        + (ids.CURRICULUM, *gates.verdicts, *gates.per_family, ids.GATE_SUMMARY, ids.NOTES, ids.DEFINITION)
         + tuple(rule_step_id(name) for name in sorted(definition.rules)))
     publish = StepSpec(ids.PUBLISH, "publish", {"version": release.version}, (ids.MANIFEST,))
-    return [summary, notes, manifest, publish]
+    return [summary, notes, published_definition, manifest, publish]
 
 
 def families_info(definition: Definition) -> dict[str, dict[str, Any]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -136,9 +137,64 @@ class Sha256Writer:
 
 
 def merkle_root(artifacts: list[dict[str, Any]]) -> str:
-    """One digest naming a release's content: SHA-256 over the sorted (key, sha256, bytes) leaves."""
+    """Format 1's root digest, kept to verify releases published before format 2: SHA-256 over the sorted
+    (key, sha256, bytes) artifact leaves. It covers the artifact list only, not the rest of the manifest."""
     hasher = hashlib.sha256()
     for art in sorted(artifacts, key=lambda a: a["key"]):
         leaf = hashlib.sha256(encode([art["key"], art["sha256"], art["bytes"]])).digest()
         hasher.update(leaf)
     return f"sha256:{hasher.hexdigest()}"
+
+
+# Node tags: a leaf, an object and a list never share an encoding, whatever their contents.
+_LEAF, _OBJECT, _LIST = b"\x00", b"\x01", b"\x02"
+_PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def merkle_tree(document: dict[str, Any], depth: int) -> dict[str, str]:
+    """A Merkle tree over a JSON document: field path -> SHA-256 (hex) of every node down to `depth` levels.
+
+    The root's path is "". An object's node hashes its fields' names and nodes, a list's its items' names and nodes
+    in order; below `depth`, or for a scalar, a node hashes the value's canonical encoding (`encode`). A path names
+    the field as a reader writes it (`signoffs.ids[0]`, `definition.files_sha256["release.yaml"]`); a list of
+    objects that each carry a distinct string `key` (the artifacts) names its items by that key rather than by
+    position, so an edited artifact is named by what it is. Because every node's digest is kept, an edit is traced
+    to the deepest node whose digest changed: the field."""
+    nodes: dict[str, str] = {}
+
+    def node(value: Any, path: str, level: int) -> str:
+        children = _children(value, path) if level < depth else None
+        if children is None:
+            hashed = hashlib.sha256(_LEAF + encode(value)).hexdigest()
+        else:
+            tag = _OBJECT if isinstance(value, dict) else _LIST
+            hashed = hashlib.sha256(tag + encode([[name, node(child, child_path, level + 1)]
+                                                  for name, child_path, child in children])).hexdigest()
+        nodes[path] = hashed
+        return hashed
+
+    node(document, "", 0)
+    return nodes
+
+
+def _children(value: Any, path: str) -> list[tuple[str | int, str, Any]] | None:
+    """(name, path, value) of each child of an object or a list; None for a scalar."""
+    if isinstance(value, dict):
+        return [(name, _field_path(path, name), value[name]) for name in sorted(value)]
+    if isinstance(value, list):
+        keys = [str(item["key"]) for item in value if isinstance(item, dict) and isinstance(item.get("key"), str)]
+        if value and len(set(keys)) == len(value):
+            return [(key, _item_path(path, key), item) for key, item in zip(keys, value, strict=True)]
+        return [(index, f"{path}[{index}]", item) for index, item in enumerate(value)]
+    return None
+
+
+def _field_path(path: str, name: str) -> str:
+    if not _PLAIN_NAME.match(name):
+        return _item_path(path, name)
+    return f"{path}.{name}" if path else name
+
+
+def _item_path(path: str, name: str) -> str:
+    """A name that is not an identifier (a file path, an artifact key), quoted as JSON so a path stays unambiguous."""
+    return f"{path}[{json.dumps(name, ensure_ascii=False)}]"

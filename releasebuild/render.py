@@ -197,6 +197,18 @@ def status_text(report: dict[str, Any], colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def attempts_text(report: dict[str, Any]) -> str:
+    """`status --attempts`: one line per blocked apply recorded on the root, with where its reports are."""
+    lines = [f"blocked applies recorded under {report['root']}/attempts/", ""]
+    for attempt in report["attempts"]:
+        lines.append(f"  {attempt['version']}  {attempt['run_id']}  blocked by {', '.join(attempt['blocked_by'])}  "
+                     f"({len(attempt['files'])} files)")
+        lines.append(f"    {attempt['uri']}")
+    if not report["attempts"]:
+        lines.append("  none")
+    return "\n".join(lines) + "\n"
+
+
 _DIFF_STATS = ("conversations", "tokens", "turns.mean", "tokens_per_conversation.mean")
 
 

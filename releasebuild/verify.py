@@ -2,10 +2,12 @@
 
 The post-release check, run by anyone holding the release URI: every object the manifest lists is streamed and
 hashed (in parallel, never held whole), the manifest is checked against its JSON Schema, its record counts
-against the shards, its root digest against its artifacts and its gates against gates/summary.json; objects the
-manifest does not list are reported too. The result is data (VerifyReport), rendered by render.verify_text.
-A finding is a mismatch (exit 3); a warning (a `warn` gate, restricted data this reader may not read) passes;
-records withdrawn since publication (<root>/revocations.json) are listed for information.
+against the shards, its root digest against every field and artifact (naming an edited field) and its gates
+against gates/summary.json; objects the manifest does not list are reported too. A manifest of the previous format
+(1) is checked by its own rules, with a warning saying what it does not prove; an unknown format is one finding.
+The result is data (VerifyReport), rendered by render.verify_text. A finding is a mismatch (exit 3); a warning
+(a `warn` gate, restricted data this reader may not read) passes; records withdrawn since publication
+(<root>/revocations.json) are listed for information.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from typing import Any
 
 from releasebuild.config.models import SPLITS, VERSION_PATTERN
 from releasebuild.errors import AccessDenied
-from releasebuild.keys import merkle_root
 from releasebuild.loader.release import MANIFEST, NotAReleaseError, PublishedRelease, release_prefix
 from releasebuild.loader.shards import Scan, scan
+from releasebuild.manifest_proof import FORMAT_VERSION, edits, format_problem
 from releasebuild.store.backends import STREAM_BLOCK, Store, storage_errors
 from releasebuild.store.io import Stores
 
@@ -91,6 +93,14 @@ def verify_release(uri: str, jobs: int = 8, store: Stores | None = None) -> Veri
         return _unreadable(prefix, exc.reason)
     report = VerifyReport(prefix, release.version, checked=dict.fromkeys(CHECKS, 0))
     report.count("manifest")
+    unreadable = format_problem(release.manifest)
+    if unreadable is not None:  # its fields may mean anything: checking them would only mislead
+        report.find("manifest", MANIFEST, unreadable)
+        return report
+    if release.manifest["format_version"] == 1:
+        report.warn("root_digest", MANIFEST, "format_version 1: its root_digest covers the artifact list only, so an "
+                                             "edit elsewhere in the manifest (sign-offs, privacy, splits) cannot be "
+                                             "detected; rebuild the release to publish a format 2 manifest")
     schema_valid = _check_schema(release.manifest, report)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         checks: list[tuple[str, Callable[[], None]]] = [
@@ -129,7 +139,8 @@ def _check_schema(manifest: dict[str, Any], report: VerifyReport) -> bool:
     from releasebuild import schemas
 
     report.count("schema")
-    validator = jsonschema.Draft202012Validator(schemas.load("manifest"))
+    schema = schemas.load("manifest" if manifest["format_version"] == FORMAT_VERSION else "manifest.v1")
+    validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(manifest), key=lambda error: (error.json_path, error.message))
     for error in errors:
         message = error.message if len(error.message) <= 300 else error.message[:299] + "…"
@@ -174,11 +185,10 @@ def _check_artifacts(release: PublishedRelease, report: VerifyReport, pool: Thre
 
 
 def _check_root_digest(manifest: dict[str, Any], report: VerifyReport) -> None:
+    """The root digest against every field and artifact; each edited field is a finding that names it."""
     report.count("root_digest")
-    actual = merkle_root(manifest["artifacts"])
-    if actual != manifest["root_digest"]:
-        report.find("root_digest", MANIFEST, f"root_digest mismatch: the artifacts give {actual}, "
-                                             f"the manifest says {manifest['root_digest']}")
+    for problem in edits(manifest):
+        report.find("root_digest", MANIFEST, problem)
 
 
 def _check_unlisted(release: PublishedRelease, report: VerifyReport) -> None:

@@ -87,7 +87,8 @@ def test_blocking_gate_publishes_nothing_and_exits_3(tmp_path: Path) -> None:
     second = run("apply", "--json", cwd=fixture.dir)
     assert second.returncode == 0, second.stderr
     ran = {s["id"] for s in json.loads(second.stdout)["steps"] if s["status"] == "ran"}
-    assert ran == {"release/quarantine", "release/gates", "release/notes", "release/manifest", "release/publish"}
+    assert ran == {"release/quarantine", "release/gates", "release/notes", "release/definition", "release/manifest",
+                   "release/publish"}
     assert not blocked.exists()  # the blocked build's reports are gone once the release is published
 
 

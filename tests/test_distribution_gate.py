@@ -131,7 +131,7 @@ def test_a_value_outside_its_range_blocks_and_names_family_and_metric(tmp_path: 
     assert "blocked by gate(s) distribution" in error
     assert "distribution: alpha: turns.mean = 2 is below the minimum 3 (all splits)" in error
     assert "beta:" not in error  # beta only has the release-wide range, which it meets
-    assert not (fixture.dir / "published").exists()
+    assert not (fixture.dir / "published" / "releases").exists()  # only the attempt's reports, under attempts/
     gate = report_at(blocked(fixture))
     assert gate["status"] == "fail" and gate["failed_families"] == ["alpha"]
     assert family_entry(gate, "alpha")["ranges"] == [

@@ -73,11 +73,13 @@ def test_each_part_holds_what_it_says(demo: Definition) -> None:
     assert {spec.id for spec in gates.specs if spec.family} == set(gates.per_family)
     assert {ids.family_of(step) for step in gates.per_family} == set(demo.families)
 
-    summary, notes, manifest, publish = release_steps(demo, None, gates)
-    assert [summary.id, notes.id, manifest.id, publish.id] == [ids.GATE_SUMMARY, ids.NOTES, ids.MANIFEST, ids.PUBLISH]
+    summary, notes, definition, manifest, publish = release_steps(demo, None, gates)
+    assert [summary.id, notes.id, definition.id, manifest.id, publish.id] == [
+        ids.GATE_SUMMARY, ids.NOTES, ids.DEFINITION, ids.MANIFEST, ids.PUBLISH]
     assert summary.deps == gates.verdicts and set(summary.reads) == set(gates.verdicts)
-    assert set(gates.verdicts) | set(gates.per_family) | {ids.CURRICULUM, ids.GATE_SUMMARY, ids.NOTES} <= set(
-        manifest.deps)
+    assert definition.sources == tuple(sorted(demo.files))  # every file the manifest has a digest of
+    assert set(gates.verdicts) | set(gates.per_family) | {ids.CURRICULUM, ids.GATE_SUMMARY, ids.NOTES,
+                                                          ids.DEFINITION} <= set(manifest.deps)
     assert publish.deps == (ids.MANIFEST,)
 
 

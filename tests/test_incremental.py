@@ -53,7 +53,8 @@ def test_first_apply_runs_everything(small_release: ReleaseFixture) -> None:
     expected = {f"{family}/{kind}" for family in ("alpha", "beta") for kind in FAMILY_STEPS}
     expected |= {"release/curriculum", "release/quarantine", "release/coverage", "release/privacy",
                  "release/provenance", "release/dedup", "release/leakage", "release/distribution", "release/bias",
-                 "release/gates", "release/signoff", "release/notes", "release/manifest", "release/publish"}
+                 "release/gates", "release/signoff", "release/notes", "release/definition", "release/manifest",
+                 "release/publish"}
     assert ran(report) == expected
     assert report["published"] and report["release_uri"].endswith("/published/releases/v2026-11-23/")
 
@@ -141,7 +142,7 @@ def test_changing_a_mapping_reruns_that_familys_chain(small_release: ReleaseFixt
     # counts rerun (their input changed) and count no system text: the bias gate's result is what it was.
     assert ran(report) == {"beta/ingest", "beta/privacy", "beta/fingerprint", "beta/export", "beta/provenance",
                            "beta/stats", "release/privacy", "release/distribution", "beta/bias", "release/bias",
-                           "release/notes", "release/manifest", "release/publish"}
+                           "release/notes", "release/definition", "release/manifest", "release/publish"}
     step = next(s for s in report["steps"] if s["id"] == "beta/ingest")
     assert step["reason"] == "params_changed" and "family.system_prompt" in step["detail"]
 
@@ -153,12 +154,13 @@ def test_changing_split_ratios_reruns_splits_and_after(small_release: ReleaseFix
     report = api.apply(small_release.release_yaml, jobs=2).to_json()
     reran = ran(report)
     assert {"alpha/ingest", "beta/ingest", "release/quarantine"}.isdisjoint(reran)
-    assert {"alpha/split", "beta/split", "release/curriculum", "release/manifest", "release/publish"} <= reran
+    assert {"alpha/split", "beta/split", "release/curriculum", "release/definition", "release/manifest",
+            "release/publish"} <= reran
     # Export reruns only where the assignment actually changed (early cutoff).
     assert reran <= {f"{f}/{k}" for f in ("alpha", "beta")
                      for k in ("split", "export", "provenance", "stats", "bias")} | {
         "release/curriculum", "release/leakage", "release/distribution", "release/bias", "release/gates",
-        "release/notes", "release/manifest", "release/publish"}
+        "release/notes", "release/definition", "release/manifest", "release/publish"}
 
 
 def test_deleting_a_cached_output_reruns_just_that_step(small_release: ReleaseFixture) -> None:
@@ -188,6 +190,7 @@ def test_version_bump_reruns_only_global_steps(small_release: ReleaseFixture) ->
     # matches the records against v2026-11-23's held-out index, and the leakage gate adds to that index.
     assert ran(report) == {"release/dedup", "alpha/split", "beta/split", "release/curriculum", "release/leakage",
                            "release/distribution", "release/bias", "release/signoff", "release/notes",
+                           "release/definition",
                            "release/manifest", "release/publish"}
     assert report["previous_release"] == "v2026-11-23"
     assert _step(report, "alpha/split")["detail"] == "parameters changed: previous"

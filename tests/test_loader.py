@@ -18,6 +18,7 @@ from conftest import S3_BUCKET, S3Server
 from releasebuild import api
 from releasebuild.loader import LoaderError, ReleaseLoader, ShardIntegrityError
 from releasebuild.loader.order import Mix, family_sequence, rng, worker_positions
+from releasebuild.manifest_proof import body, seal
 from releasebuild.testing import ReleaseFixture, conversation, make_release
 
 S3_ROOT = f"s3://{S3_BUCKET}/exports"
@@ -126,7 +127,7 @@ def test_a_shard_with_an_extra_line_is_caught_even_if_a_manifest_were_rewritten_
     manifest = manifest_of(release)
     entry = next(a for a in manifest["artifacts"] if a["key"] == "data/train/beta-00000.jsonl")
     entry["records"] += 1
-    (release / "manifest.json").write_text(json.dumps(manifest))
+    (release / "manifest.json").write_text(json.dumps(seal(body(manifest))))  # a root digest to match
     with pytest.raises(ShardIntegrityError, match="16 lines, but the manifest says 17 records"):
         list(ReleaseLoader(str(release)).records("train", ["beta"]))
 
@@ -247,14 +248,14 @@ def test_a_pinned_root_digest_and_an_edited_manifest_are_refused(release: Path) 
     entry = next(a for a in manifest["artifacts"] if a["kind"] == "shard")
     entry["sha256"] = "f" * 64  # a manifest edited to vouch for other bytes
     (release / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(LoaderError, match="the manifest was edited"):
+    with pytest.raises(LoaderError, match=r'edited after publishing.*field artifacts\["data/.*"\]\.sha256 was edited'):
         ReleaseLoader(str(release))
 
 
 def test_a_manifest_saying_a_gate_failed_is_refused(release: Path) -> None:
     manifest = manifest_of(release)
     manifest["gates"].update(status="fail", blocked_by=["privacy"])
-    (release / "manifest.json").write_text(json.dumps(manifest))
+    (release / "manifest.json").write_text(json.dumps(seal(body(manifest))))  # sealed as if published so
     with pytest.raises(LoaderError, match=r"gates did not pass \(status 'fail', blocked by \['privacy'\]\)"):
         ReleaseLoader(str(release))
 

@@ -206,7 +206,7 @@ def test_a_record_missing_required_provenance_fails_the_gate(tmp_path: Path) -> 
     (alpha,) = blocked["families"]
     assert alpha["records_listed"] == [{"family": "alpha", "id": "a02", "source": "../data/alpha.jsonl",
                                         "locator": {"line": 3}, "missing": ["metadata.topic"]}]
-    assert not (fixture.dir / "published").exists()
+    assert not (fixture.dir / "published" / "releases").exists()  # only the attempt's reports, under attempts/
 
 
 def test_takedowns_remove_records_here_and_revoke_earlier_copies(pii_release: ReleaseFixture) -> None:

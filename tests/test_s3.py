@@ -284,6 +284,36 @@ def test_a_blocked_family_leaves_no_planted_identifier_outside_the_restricted_pr
     assert all(any(value.encode() in body for body in restricted_cache) for value, _ in PLANTS)
 
 
+def test_a_blocked_apply_uploads_its_gate_reports_without_raw_text_to_attempts(
+        s3_release: ReleaseFixture, s3_server: S3Server, capsys: pytest.CaptureFixture[str]) -> None:
+    """The audit trail of a refused release is on the root, where the team looks, not on one machine's disk: its gate
+    reports and the definition tried, under attempts/<version>/<run-id>/, and none of the planted values."""
+    s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/alpha/part-2.jsonl", Body=_jsonl(_planted_rows()))
+    s3_release.edit_yaml(s3_release.dir / "gates" / "privacy.yaml", policy="block")
+    report = api.apply(s3_release.release_yaml, jobs=2)
+    assert report.outcome.error is not None and "uploaded to s3://pixel-data/exports/attempts/v2026-11-23/" in str(
+        report.outcome.error)
+    assert s3_server.keys("exports/releases/") == []  # nothing published
+    keys = s3_server.keys("exports/attempts/")
+    (run_id,) = {key.split("/")[3] for key in keys}
+    prefix = f"exports/attempts/v2026-11-23/{run_id}/"
+    assert {prefix + name for name in ("attempt.json", "gates/summary.json", "gates/privacy.json",
+                                       "definition/release.yaml", "definition/git.json")} <= set(keys)
+    assert not [key for key in keys if "/qa/" in key or key.endswith("release_notes.md")]  # no samples, no notes
+    found, _ = _outside_restricted(s3_server)
+    assert found == {}  # attempts/ included: the reports name findings by type and span, never by text
+    attempt = json.loads(s3_server.client().get_object(Bucket=S3_BUCKET, Key=prefix + "attempt.json")["Body"].read())
+    assert attempt["blocked_by"] == ["privacy"] and attempt["run_id"] == run_id
+    assert {entry["key"] for entry in attempt["files"]} == {key.removeprefix(prefix) for key in keys} - {"attempt.json"}
+
+    assert cli.main(["status", str(s3_release.release_yaml), "--attempts", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)  # stdout is exactly one JSON document
+    assert [(entry["version"], entry["run_id"], entry["uri"]) for entry in listed["attempts"]] == [
+        ("v2026-11-23", run_id, f"{ROOT}/attempts/v2026-11-23/{run_id}/")]
+    assert cli.main(["status", str(s3_release.release_yaml), "--attempts"]) == 0
+    assert f"v2026-11-23  {run_id}  blocked by privacy" in capsys.readouterr().out
+
+
 def test_a_changed_release_replaces_the_version_on_an_unprotected_root(s3_release: ReleaseFixture,
                                                                        s3_server: S3Server) -> None:
     first = apply(s3_release)

@@ -73,6 +73,13 @@ def check_determinism(path: Path, root: str | None = None,
         return determinism.check_determinism(project.engine(), project.version, sample)
 
 
+def attempts(path: Path, root: str | None = None) -> dict[str, Any]:
+    """`status --attempts`: the blocked applies recorded on the root (<root>/attempts/<version>/<run-id>/), every
+    version's, oldest first within a version."""
+    project = open_project(path, root)
+    return {"format_version": 1, "root": project.root.uri, "attempts": project.root.attempts()}
+
+
 def unlock(path: Path, root: str | None = None) -> tuple[str, Holder | None]:
     """Break the root's apply lock; returns the root and who held it (None when nobody did)."""
     from releasebuild.store import root_lock

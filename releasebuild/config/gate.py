@@ -24,6 +24,11 @@ class GateConfig(Strict):
         """Problems only visible next to the release: (path in the gate definition, message, hint)."""
         return []
 
+    def secrets(self) -> list[str]:
+        """Values of these settings that must never be published (a key of hashed ids): the definition files a
+        release publishes carry them withheld."""
+        return []
+
     def located(self, directory: str) -> GateConfig:
         """This config as declared in a file of `directory` (relative to release.yaml): gates whose settings name
         files resolve them from there."""

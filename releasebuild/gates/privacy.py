@@ -156,6 +156,9 @@ class PrivacyGateConfig(GateConfig):
     salt: str | None = Field(None, min_length=8, description="key of surrogates and of hashed ids; default: the "
                              "release's split salt, which the manifest publishes")
 
+    def secrets(self) -> list[str]:
+        return [self.salt] if self.salt else []
+
     @field_validator("entities")
     @classmethod
     def _some_entities(cls, value: dict[str, float]) -> dict[str, float]:

@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 
 from releasebuild.errors import ReleaseBuildError
-from releasebuild.keys import digest, merkle_root
+from releasebuild.keys import digest
 from releasebuild.loader import order
 from releasebuild.loader.order import FamilyOrder, Mix
 from releasebuild.loader.release import PublishedRelease, Shard, Stage
 from releasebuild.loader.shards import ShardFetcher, VerifiedShard
+from releasebuild.manifest_proof import edits, format_problem
 
 STATE_FORMAT = 1
 
@@ -76,12 +77,16 @@ class ReleaseLoader:
 
     def __init__(self, uri: str, cache_dir: str | Path | None = None, root_digest: str | None = None):
         """`root_digest`, when given, pins the release's content: a version republished with other bytes (on an
-        unprotected root) is refused instead of trained on."""
+        unprotected root), or a manifest rewritten whole with a root digest to match, is refused instead of
+        trained on. Without it, an edit to any field (format 2; format 1: to the artifact list) is refused."""
         self.release = PublishedRelease(uri)
-        listed = merkle_root(self.release.manifest.get("artifacts", []))
-        if listed != self.release.root_digest:
-            raise LoaderError(f"{self.release.prefix}: the manifest's artifacts give root digest {listed}, "
-                              f"but it says {self.release.root_digest}: the manifest was edited")
+        unreadable = format_problem(self.release.manifest)
+        if unreadable is not None:
+            raise LoaderError(f"{self.release.prefix}: {unreadable}")
+        edited = edits(self.release.manifest)
+        if edited:
+            raise LoaderError(f"{self.release.prefix}: the manifest was edited after publishing, refusing it: "
+                              + "; ".join(edited))
         if root_digest is not None and root_digest != self.release.root_digest:
             raise LoaderError(f"{self.release.prefix} is {self.release.root_digest}, not the pinned {root_digest}: "
                               "this version was published again with other content")

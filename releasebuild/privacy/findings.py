@@ -9,7 +9,7 @@ makes "Lorena, Nicolas and Camila" a list of people although the name lists alon
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,11 +54,17 @@ HOUSE_NUMBER_GAP = re.compile(r"[ \t]*,?[ \t]*\d{1,5}[A-Za-z]?(?:[-/][A-Za-z\d]{
 def join_house_numbers(text: str, findings: list[Finding]) -> list[Finding]:
     """A house number between two findings of one address is part of it: the street (read as a place, or as a name
     by the name model) and what follows (a flat, a postcode and town) become one LOCATION."""
+    return _joined(findings, lambda last, finding: (
+        finding.entity == "LOCATION" and last.entity in NAME_OR_PLACE
+        and HOUSE_NUMBER_GAP.fullmatch(text, last.end, finding.start) is not None))
+
+
+def _joined(findings: list[Finding], belong: Callable[[Finding, Finding], bool]) -> list[Finding]:
+    """Neighbouring findings that `belong` together (the last joined one, the next) become one LOCATION."""
     joined: list[Finding] = []
     for finding in findings:
-        last = joined[-1] if joined else None
-        if (last is not None and finding.entity == "LOCATION" and last.entity in NAME_OR_PLACE
-                and HOUSE_NUMBER_GAP.fullmatch(text, last.end, finding.start)):
+        if joined and belong(joined[-1], finding):
+            last = joined[-1]
             joined[-1] = Finding(last.start, finding.end, "LOCATION", max(last.score, finding.score))
         else:
             joined.append(finding)
@@ -108,15 +114,12 @@ def address_line_parts(text: str, findings: list[Finding]) -> list[Finding]:
     def addressed(finding: Finding) -> bool:
         return finding.entity == "LOCATION" and any(c.isdigit() for c in text[finding.start:finding.end])
 
-    joined: list[Finding] = []
-    for finding in findings:
-        last = joined[-1] if joined else None
-        gap = ADDRESS_GAP.fullmatch(text, last.end, finding.start) if last is not None else None
-        if (last is not None and gap is not None and addressed(last) and finding.entity in NAME_OR_PLACE
-                and not any(lexicon.everyday(word.lower()) for word in re.findall(r"[^\W\d_]+", gap.group()))):
-            joined[-1] = Finding(last.start, finding.end, "LOCATION", max(last.score, finding.score))
-        else:
-            joined.append(finding)
+    def district_between(last: Finding, finding: Finding) -> bool:
+        gap = ADDRESS_GAP.fullmatch(text, last.end, finding.start)
+        return (gap is not None and addressed(last) and finding.entity in NAME_OR_PLACE
+                and not any(lexicon.everyday(word.lower()) for word in re.findall(r"[^\W\d_]+", gap.group())))
+
+    joined = _joined(findings, district_between)
     out: list[Finding] = []
     for index, finding in enumerate(joined):
         tail = ADDRESS_TAIL.match(text, finding.end) if addressed(finding) else None

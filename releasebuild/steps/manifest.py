@@ -1,4 +1,4 @@
-"""manifest.json: the release's table of contents and its identity (a Merkle root over every artifact).
+"""manifest.json: the release's table of contents and its identity (a Merkle root over every field and artifact).
 
 Built from the results of the steps before it, without reading their files. Holds no timestamps, hosts or
 absolute paths, so the same inputs give the same bytes on any machine and under any root.
@@ -11,7 +11,7 @@ from typing import Any
 from releasebuild.config.models import SPLITS
 from releasebuild.gates.base import GateResult
 from releasebuild.gates.signoff import SignoffResult
-from releasebuild.keys import merkle_root
+from releasebuild.manifest_proof import FORMAT_VERSION, seal
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
 from releasebuild.steps.export import ExportResult
@@ -21,7 +21,6 @@ from releasebuild.steps.privacy import PrivacyResult
 from releasebuild.steps.rule import RuleResult, rule_step_id
 from releasebuild.steps.split import SplitResult
 
-FORMAT_VERSION = 1
 RESTRICTED = "restricted"
 
 
@@ -43,7 +42,7 @@ class ManifestResult(StepMeta):
 
 class Manifest(Step):
     kind = "manifest"
-    code_version = "6"
+    code_version = "7"
     Params = ManifestParams
     Result = ManifestResult
 
@@ -80,8 +79,7 @@ class Manifest(Step):
                               "removed_duplicates": assigned.removed_by_dedup,
                               "split_conflicts": assigned.split_conflicts, "split_index": f"splits/{name}.jsonl"}
         gates = ctx.inputs[ids.GATE_SUMMARY].typed(GateSummaryResult)
-        root_digest = merkle_root(artifacts)
-        document = {
+        document = seal({
             "format_version": FORMAT_VERSION,
             "version": params.version,
             "tool": {"name": "releasebuild", "version": params.tool_version},
@@ -101,10 +99,9 @@ class Manifest(Step):
             # Raw text that may hold PII (dropped records, un-redacted spot-check material): published apart, under
             # <root>/restricted/<version>/, never under the release prefix. Listed so an auditor can verify it.
             "restricted": {"prefix": f"restricted/{params.version}/", "files": restricted},
-            "root_digest": root_digest,
-        }
+        })
         ctx.write_json("manifest.json", document, publish="manifest.json", kind="manifest")
-        return ManifestResult(root_digest=root_digest, blocked_by=gates.blocked_by,
+        return ManifestResult(root_digest=document["root_digest"], blocked_by=gates.blocked_by,
                               artifacts=len(artifacts))
 
 

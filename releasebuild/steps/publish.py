@@ -1,13 +1,16 @@
-"""Publish: copy the release's artifacts from the cache to the root, manifest last; refuse if a gate blocked."""
+"""Publish: copy the release's artifacts from the cache to the root, manifest last; refuse if a gate blocked (and
+then leave the gate reports on this machine and upload them to the root's attempts/, for the audit trail)."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import time
+import uuid
 from collections.abc import Callable, Collection
 from typing import Any
 
-from releasebuild.errors import GateBlocked, Refused
+from releasebuild.errors import GateBlocked, Refused, StorageError
 from releasebuild.keys import pretty_json
 from releasebuild.staleness import StaleReason
 from releasebuild.steps import ids
@@ -21,6 +24,9 @@ BLOCKED_REPORTS = ("gate_report", "gate_summary", "quarantine", "coverage", "pri
 # Record text: left out while a gate that withholds it (`Gate.withholds_records`: the privacy gate) blocks, since it
 # may hold what the gate caught.
 BLOCKED_SAMPLES = ("qa_sample", "qa_review")
+# What a blocked apply uploads to <root>/attempts/<version>/<run-id>/ for the audit trail: the gate reports (which
+# name records by id and findings by type and span, never by text) and the definition tried. No sample, no notes.
+ATTEMPT_REPORTS = ("gate_report", "gate_summary", "coverage", "definition")
 
 
 class PublishParams(StepParams):
@@ -105,8 +111,9 @@ def _publish(ctx: StepContext, withholding: Collection[str]) -> PublishResult:
         summary = json.loads((report_dir / "gates" / "summary.json").read_bytes())
         reasons = "".join(f"\n  {gate['id']}: {gate.get('why') or 'see its report'}" for gate in summary["gates"]
                           if gate["id"] in failed)
+        uploaded = _record_attempt(ctx, version, manifest, summary)
         raise GateBlocked(f"release {version} blocked by gate(s) {', '.join(failed)}; nothing was published; "
-                          f"reports: {report_dir}{reasons}", failed, str(report_dir))
+                          f"reports: {report_dir}; {uploaded}{reasons}", failed, str(report_dir))
     root = env.root
     if root.protected and root.manifest_state(version, manifest_bytes) == "different":
         raise Refused(_immutable_message(version, root.release_uri(version)))
@@ -119,6 +126,25 @@ def _publish(ctx: StepContext, withholding: Collection[str]) -> PublishResult:
     restricted = [(art["key"], art["sha256"]) for art in manifest["restricted"]["files"]]
     uri = root.publish(version, artifacts, manifest_bytes, env.cas, restricted)
     return PublishResult(release_uri=uri, root_digest=manifest["root_digest"])
+
+
+def _record_attempt(ctx: StepContext, version: str, manifest: dict[str, Any], summary: dict[str, Any]) -> str:
+    """Upload the blocked build's reports to the root (where the team looks, unlike this machine's disk); says where,
+    or why not: a failed upload must not hide why the release was blocked."""
+    run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:8]}"
+    files = [art for art in manifest["artifacts"] if art["kind"] in ATTEMPT_REPORTS]
+    record = {"format_version": 1, "version": version, "run_id": run_id, "blocked_by": manifest["gates"]["blocked_by"],
+              "gates": [{name: gate.get(name) for name in ("id", "status", "blocking", "why", "report")}
+                        for gate in summary["gates"]],
+              "root_digest": manifest["root_digest"], "definition": manifest["definition"],
+              "files": [{name: art[name] for name in ("key", "sha256", "bytes", "kind")} for art in files]}
+    try:
+        env = ctx.effect_env
+        uri = env.root.record_attempt(version, run_id, [(art["key"], art["sha256"]) for art in files], record,
+                                      env.cas)
+    except (StorageError, OSError) as exc:
+        return f"not uploaded to the root's attempts/ ({exc})"
+    return f"uploaded to {uri}"
 
 
 def _manifest_bytes(ctx: StepContext) -> bytes:

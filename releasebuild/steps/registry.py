@@ -6,6 +6,7 @@ from releasebuild.gates import GATES, withholding_gates
 from releasebuild.steps.base import Step
 from releasebuild.steps.bias_counts import BiasCounts
 from releasebuild.steps.curriculum import Curriculum
+from releasebuild.steps.definition import DefinitionFiles
 from releasebuild.steps.export import Export
 from releasebuild.steps.fingerprint import Fingerprint
 from releasebuild.steps.gate_summary import GateSummary
@@ -24,7 +25,7 @@ from releasebuild.steps.stats import Stats
 # registry.
 FIXED_KINDS: dict[str, type[Step]] = {kind.kind: kind for kind in (
     RuleStep, Ingest, PrivacyScan, Fingerprint, Split, Export, Provenance, Stats, BiasCounts, Curriculum, GateSummary,
-    Manifest, publish_step(withholding_gates), QASample, ReleaseNotes)}
+    Manifest, publish_step(withholding_gates), QASample, ReleaseNotes, DefinitionFiles)}
 
 
 def step_kind(name: str) -> type[Step]:

@@ -25,6 +25,8 @@ from releasebuild.store.cas import ContentStore
 MANIFEST = "manifest.json"
 MARKER = "releasebuild-root.json"
 RESTRICTED = "restricted"
+ATTEMPTS = "attempts"
+ATTEMPT = "attempt.json"
 
 
 class ReleaseRoot:
@@ -62,6 +64,31 @@ class ReleaseRoot:
         """Versions whose manifest exists (a prefix without one was never committed)."""
         names = [n for n in self.store.list_names(self._uri("releases")) if VERSION_PATTERN.match(n)]
         return sorted(n for n in names if self.store.exists(self._uri("releases", n, MANIFEST)))
+
+    def attempt_uri(self, version: str, run_id: str) -> str:
+        return f"{self.uri}/{ATTEMPTS}/{version}/{run_id}/"
+
+    def record_attempt(self, version: str, run_id: str, files: list[tuple[str, str]], summary: dict[str, Any],
+                       cas: ContentStore) -> str:
+        """Upload a blocked apply's reports (key, sha256 in the content store) to attempts/<version>/<run_id>/, and
+        its summary (attempt.json) last, so an attempt listed by its summary has all its files. Nothing under
+        releases/ is touched: an attempt is a record of what was refused, never a release."""
+        prefix = self.attempt_uri(version, run_id)
+        for key, sha in files:
+            self.store.upload(str(cas.local(sha)), f"{prefix}{key}", sha)
+        self.store.write(f"{prefix}{ATTEMPT}", (json.dumps(summary, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+        return prefix
+
+    def attempts(self) -> list[dict[str, Any]]:
+        """Every recorded attempt's summary, by version then run id (run ids start with their UTC time), each with
+        its `uri`. A run whose attempt.json is absent (an upload cut short) is left out."""
+        found = []
+        for version in sorted(self.store.list_names(self._uri(ATTEMPTS))):
+            for run_id in sorted(self.store.list_names(self._uri(ATTEMPTS, version))):
+                data = self.store.read(self._uri(ATTEMPTS, version, run_id, ATTEMPT))
+                if data is not None:
+                    found.append({**json.loads(data), "uri": self.attempt_uri(version, run_id)})
+        return found
 
     def restricted_uri(self, version: str) -> str:
         return f"{self.uri}/{RESTRICTED}/{version}/"
