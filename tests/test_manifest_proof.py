@@ -179,14 +179,20 @@ def test_only_a_root_digest_held_elsewhere_catches_a_manifest_rewritten_whole(
 
 
 def as_format_1(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The manifest as format 1 wrote it: no field digests, a root over the artifact list only, no definition/."""
-    artifacts = [art for art in manifest["artifacts"] if art["kind"] != "definition"]
-    return {**body(manifest), "format_version": 1, "artifacts": artifacts, "root_digest": merkle_root(artifacts)}
+    """The manifest as format 1 wrote it: no field digests, a root over the artifact list only, no definition/ and
+    no held-out index (both came later)."""
+    artifacts = [art for art in manifest["artifacts"] if art["kind"] not in ("definition", "heldout_index")]
+    split_assignment = manifest["split_assignment"]
+    families = {name: {key: value for key, value in family.items() if key != "by_content"}
+                for name, family in split_assignment["families"].items()}
+    return {**body(manifest), "format_version": 1, "artifacts": artifacts, "root_digest": merkle_root(artifacts),
+            "split_assignment": {**split_assignment, "families": families}}
 
 
 def test_the_previous_format_is_verified_by_its_own_rules_with_a_warning(prefix: Path,
                                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    shutil.rmtree(prefix / "definition")  # format 1 published no definition files
+    shutil.rmtree(prefix / "definition")  # format 1 published no definition files and no held-out index
+    shutil.rmtree(prefix / "heldout")
     write_manifest(prefix, as_format_1(manifest_of(prefix)))
     code, report = verify(prefix, capsys)
     assert code == EXIT_OK, report["findings"]
