@@ -28,7 +28,7 @@ from releasebuild.errors import Diagnostic
 from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, ReviewSigns, SignedReport, Signing
 from releasebuild.review.judge import BLOCKING, judge, review_sample
 from releasebuild.review.pages import review_index, review_report_markdown
-from releasebuild.review.record import SignoffRecord, review_form
+from releasebuild.review.record import ReviewException, SignoffRecord, review_form, signoff_dir
 from releasebuild.review.rubric import DEFAULT_REVIEWS, RUBRIC
 from releasebuild.review.sampling import METHOD
 from releasebuild.review.spec import ReviewSpec
@@ -191,13 +191,15 @@ class SignoffGateParams(GateParams):
 class ReviewVerdict(StepMeta):
     """One required review's verdict, as the manifest and the release notes list it."""
 
-    status: str  # approved | not_applicable | pending | stale | rejected | demo_refused
+    status: str  # approved | not_applicable | pending | stale | rejected | demo_refused | invalid
     id: str | None  # the sign-off record's id, when there is one
     reviewer: str | None
     role: str | None
     decision: str | None
     sample_digest: str | None  # this build's sample (None: not built)
     demo: bool
+    failed_items: list[str]  # rubric items the reviewer failed: an approval may ship despite them, never unseen
+    exceptions: list[ReviewException]  # what the reviewer accepted or flagged, by rubric item and sampled record
 
 
 class SignoffResult(GateResult):
@@ -215,7 +217,7 @@ def signoff_step(signed_parts: Callable[[], Mapping[str, ReviewSigns]]) -> type[
 
     class SignoffGate(Step):
         kind = KIND
-        code_version = "3"
+        code_version = "4"  # 4: failed rubric items and exceptions in the verdict; exceptions outside the sample
         Params = SignoffGateParams
         Result = SignoffResult
 
@@ -230,17 +232,19 @@ def _judge_reviews(ctx: StepContext, parts: Mapping[str, ReviewSigns]) -> Signof
     """Each required review's sample, its pages and its verdict against its record; the gate's report."""
     params = ctx.typed(SignoffGateParams)
     sampling = {"seed": params.seed, "method": params.method, "stratify_by": params.stratify_by}
-    records: dict[str, tuple[SignoffRecord, bytes]] = {}
+    records: dict[str, tuple[SignoffRecord, bytes, str]] = {}
     for source in ctx.sources:
         with ctx.store.open(source.uri) as fh:
             data = fh.read()
-        records[PurePosixPath(source.name).stem] = (SignoffRecord.model_validate(yaml.safe_load(data)), data)
+        records[PurePosixPath(source.name).stem] = (SignoffRecord.model_validate(yaml.safe_load(data)), data,
+                                                    source.name)
     results = []
     for review, spec in params.reviews.items():
         sample = review_sample_of(review, spec, ctx.inputs, sampling, parts)
         assert sample is not None, "the step depends on every result a review's sample is made of"
         found = records.get(review)
-        verdict = judge(review, sample, found[0] if found else None, params.protected_root, parts)
+        verdict = judge(review, sample, found[0] if found else None, params.protected_root, parts,
+                        found[2] if found else f"{signoff_dir(params.version)}/{review}.yaml")
         results.append(verdict)
         ctx.write_json(f"{review}.sample.json", {**sample, "review": review, "title": spec.title,
                                                  "version": params.version},

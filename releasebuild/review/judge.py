@@ -3,15 +3,15 @@ and `releasebuild status`, so the two can never disagree."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from releasebuild.review.record import SignedPart, SignoffRecord
+from releasebuild.review.record import ReviewException, SignedPart, SignoffRecord
 from releasebuild.review.sampling import review_digest
 from releasebuild.steps.qa_sample import QASampleResult
 
 # Statuses that keep a release from shipping. `not_applicable`: no family of the release is in the review's scope.
-BLOCKING = ("pending", "stale", "rejected", "demo_refused")
+BLOCKING = ("pending", "stale", "rejected", "demo_refused", "invalid")
 
 
 def review_sample(review: str, families: list[str], qa: Mapping[str, QASampleResult], sampling: dict[str, Any],
@@ -34,16 +34,31 @@ def review_sample(review: str, families: list[str], qa: Mapping[str, QASampleRes
             "stratify_by": list(sampling["stratify_by"]), "families": entries}
 
 
+def outside_sample(exceptions: Sequence[ReviewException], sample: dict[str, Any]) -> list[tuple[int, str]]:
+    """The exceptions (index, `<family>/<id>`) naming a record the review's sample did not draw: a reviewer can only
+    vouch for what they read, and an id that is not there (a typo, a record of another sample) vouches for nothing."""
+    drawn = {f"{family}/{record_id}" for family, entry in sample["families"].items() for record_id in entry["ids"]}
+    return [(index, entry.record) for index, entry in enumerate(exceptions)
+            if entry.record is not None and entry.record not in drawn]
+
+
 def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | None, protected_root: bool,
-          parts: Mapping[str, SignedPart]) -> dict[str, Any]:
+          parts: Mapping[str, SignedPart], file: str) -> dict[str, Any]:
     """The review's status and why; `sample` None means this build's sample is not known yet (not built). `parts`:
-    what reviews may sign of the gates, by name, which a stale review's reasons are worded with."""
+    what reviews may sign of the gates, by name, which a stale review's reasons are worded with. `file`: where the
+    record is (or would be), which a record that may not count is named by.
+
+    The verdict carries the record's failed rubric items and its exceptions, so an approval given despite a failure
+    (crisis handling, say) is as visible in the gate report, the manifest and the notes as the approval itself."""
     verdict: dict[str, Any] = {
         "review": review, "sample_digest": sample["digest"] if sample else None,
         "id": record.id if record else None, "reviewer": record.reviewer.id if record else None,
         "role": record.reviewer.role if record else None, "decision": record.decision if record else None,
         "signed_digest": record.sample.digest if record else None, "demo": record.demo if record else False,
-        "recorded_at": record.model_dump(mode="json")["recorded_at"] if record else None}
+        "recorded_at": record.model_dump(mode="json")["recorded_at"] if record else None,
+        "failed_items": sorted(item for item, result in record.rubric.items() if result == "fail") if record else [],
+        "exceptions": [entry.model_dump(mode="json", exclude_none=True) for entry in record.exceptions]
+        if record else []}
     if sample is not None and not sample["families"]:
         return {**verdict, "status": "not_applicable", "why": "no family of this release is in its scope"}
     if record is None:
@@ -58,6 +73,12 @@ def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | No
         return {**verdict, "status": "stale",
                 "why": f"signed for sample {record.sample.digest[:19]}…, this build's is {sample['digest'][:19]}…: "
                        f"{changes}; the review must be redone"}
+    foreign = outside_sample(record.exceptions, sample)
+    if foreign:
+        return {**verdict, "status": "invalid",
+                "why": f"{file}: exception(s) name {', '.join(ref for _, ref in foreign)}, which "
+                       f"the reviewed sample does not hold (qa/{review}/index.md lists its records); record the "
+                       f"decision again naming sampled records"}
     if protected_root and record.demo:
         return {**verdict, "status": "demo_refused",
                 "why": f"{record.reviewer.id} is a demo sign-off; a protected root ships human reviews only"}
