@@ -422,3 +422,51 @@ def test_failed_rubric_items_and_exceptions_show_in_report_manifest_and_notes(re
     assert shipped["exceptions"] == [exception]
     notes = (release / "release_notes.md").read_text()
     assert "### Failed rubric items and exceptions" in notes and row in notes
+
+
+def test_a_version_bump_with_identical_samples_carries_the_approvals(reviewed: ReleaseFixture,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    ids = {review: approve(reviewed, review) for review in REVIEWS}
+    assert api.apply(reviewed.release_yaml).outcome.error is None
+    reviewed.edit_yaml(reviewed.release_yaml, version="v2026-12-01")  # the version alone: the samples are the same
+    commands.export_samples(reviewed.release_yaml)
+    now = statuses(reviewed)
+    assert {review: (row["status"], row["carried_from"], row["id"]) for review, row in now.items()} == {
+        review: ("approved", VERSION, ids[review]) for review in REVIEWS}
+    assert now["clinician_qa"]["file"] == f"signoffs/{VERSION}/clinician_qa.yaml"
+    assert cli.main(["status", str(reviewed.release_yaml)]) == 0
+    assert f"approved by dr-clin (clinician), carried from {VERSION} (the same sample)" in capsys.readouterr().out
+
+    assert api.apply(reviewed.release_yaml).outcome.error is None
+    release = reviewed.dir / "published" / "releases" / "v2026-12-01"
+    report = {v["review"]: v for v in json.loads((release / "gates" / "signoff.json").read_text())["reviews"]}
+    assert report["edge_case_review"]["carried_from"] == VERSION
+    assert f"carried from {VERSION}" in (release / "gates" / "signoff.md").read_text()
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert manifest["signoffs"]["ids"] == sorted(ids.values())
+    assert manifest["signoffs"]["reviews"]["clinician_qa"]["carried_from"] == VERSION
+    assert (release / "signoffs" / "clinician_qa.yaml").read_bytes() == \
+        (reviewed.dir / "signoffs" / VERSION / "clinician_qa.yaml").read_bytes()  # the approval that ships
+    assert f"| clinician_qa | ✅ approved (carried from {VERSION}) |" in (release / "release_notes.md").read_text()
+
+    # A changed sample carries nothing: the earlier approval was for other records.
+    edit_one_record(reviewed, "voice")
+    commands.export_samples(reviewed.release_yaml)
+    now = statuses(reviewed)
+    assert now["ethical_safety_review"]["status"] == "pending" and now["ethical_safety_review"]["carried_from"] is None
+    assert now["edge_case_review"]["carried_from"] == VERSION
+
+
+def test_only_the_newest_decision_on_a_sample_is_carried(reviewed: ReleaseFixture) -> None:
+    approve(reviewed, "edge_case_review")
+    older = reviewed.dir / "signoffs" / VERSION / "edge_case_review.yaml"
+    newer = reviewed.dir / "signoffs" / "v2026-11-30"
+    reviewed.edit_yaml(reviewed.release_yaml, version="v2026-11-30")
+    approve(reviewed, "edge_case_review", decision="reject", notes="e03 promises secrecy")
+    assert (newer / "edge_case_review.yaml").is_file() and older.is_file()
+    reviewed.edit_yaml(reviewed.release_yaml, version="v2026-12-01")
+    row = statuses(reviewed)["edge_case_review"]
+    assert row["sample_digest"] is not None  # known, and the same: the earlier approval was for it too
+    assert row["status"] == "pending" and row["carried_from"] is None  # the later reject of it wins
+    (newer / "edge_case_review.yaml").unlink()
+    assert statuses(reviewed)["edge_case_review"]["carried_from"] == VERSION

@@ -72,9 +72,10 @@ def status(path: Path, root: str | None = None) -> dict[str, Any]:
     for review, spec in reviews.items():
         loaded = project.signoffs.get(review)
         file = loaded.file if loaded else f"{signoff_dir(project.version)}/{review}.yaml"
-        verdict = judge(review, samples[review], loaded.record if loaded else None, project.root.protected,
-                        signed_parts(), file)
-        rows.append({**verdict, "title": spec.title, "families": spec.families, "roles": spec.roles, "file": file})
+        verdict = judge(review, samples[review], loaded, project.earlier.get(review, []), project.root.protected,
+                        signed_parts())
+        rows.append({**verdict, "title": spec.title, "families": spec.families, "roles": spec.roles,
+                     "file": verdict["file"] or file})
     blocking = [row["review"] for row in rows if row["status"] not in ("approved", "not_applicable")]
     return {"version": project.version, "release_uri": project.release_uri(), "reviews": rows,
             "ready": not blocking, "waiting_on": blocking}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from releasebuild.review.load import LoadedSignoff
 from releasebuild.review.record import ReviewException, SignedPart, SignoffRecord
 from releasebuild.review.sampling import review_digest
 from releasebuild.steps.qa_sample import QASampleResult
@@ -42,14 +43,29 @@ def outside_sample(exceptions: Sequence[ReviewException], sample: dict[str, Any]
             if entry.record is not None and entry.record not in drawn]
 
 
-def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | None, protected_root: bool,
-          parts: Mapping[str, SignedPart], file: str) -> dict[str, Any]:
-    """The review's status and why; `sample` None means this build's sample is not known yet (not built). `parts`:
-    what reviews may sign of the gates, by name, which a stale review's reasons are worded with. `file`: where the
-    record is (or would be), which a record that may not count is named by.
+def carried(sample: dict[str, Any] | None, earlier: Sequence[LoadedSignoff]) -> LoadedSignoff | None:
+    """The approval an earlier version gave this exact sample (`earlier`: that version's records, newest first),
+    which a release without a record of its own carries: reviewing identical records again would add nothing. Only
+    the newest decision on the sample counts, so a later reject of it is never bypassed by an older approval."""
+    if sample is None or sample["digest"] is None:
+        return None
+    same = next((loaded for loaded in earlier if loaded.record.sample.digest == sample["digest"]), None)
+    return same if same is not None and same.record.decision == "approve" else None
+
+
+def judge(review: str, sample: dict[str, Any] | None, own: LoadedSignoff | None, earlier: Sequence[LoadedSignoff],
+          protected_root: bool, parts: Mapping[str, SignedPart]) -> dict[str, Any]:
+    """The review's status and why; `sample` None means this build's sample is not known yet (not built). `own`:
+    this version's record, else an approval of the same sample from `earlier` (see `carried`) is judged, and the
+    verdict says which version it is `carried_from`. `parts`: what reviews may sign of the gates, by name, which a
+    stale review's reasons are worded with. The verdict names the record's `file`, as a record that may not count
+    is named.
 
     The verdict carries the record's failed rubric items and its exceptions, so an approval given despite a failure
     (crisis handling, say) is as visible in the gate report, the manifest and the notes as the approval itself."""
+    loaded = own or carried(sample, earlier)
+    record = loaded.record if loaded else None
+    carried_from = record.version if record is not None and own is None else None
     verdict: dict[str, Any] = {
         "review": review, "sample_digest": sample["digest"] if sample else None,
         "id": record.id if record else None, "reviewer": record.reviewer.id if record else None,
@@ -58,7 +74,7 @@ def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | No
         "recorded_at": record.model_dump(mode="json")["recorded_at"] if record else None,
         "failed_items": sorted(item for item, result in record.rubric.items() if result == "fail") if record else [],
         "exceptions": [entry.model_dump(mode="json", exclude_none=True) for entry in record.exceptions]
-        if record else []}
+        if record else [], "carried_from": carried_from, "file": loaded.file if loaded else None}
     if sample is not None and not sample["families"]:
         return {**verdict, "status": "not_applicable", "why": "no family of this release is in its scope"}
     if record is None:
@@ -74,9 +90,9 @@ def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | No
                 "why": f"signed for sample {record.sample.digest[:19]}…, this build's is {sample['digest'][:19]}…: "
                        f"{changes}; the review must be redone"}
     foreign = outside_sample(record.exceptions, sample)
-    if foreign:
+    if loaded is not None and foreign:
         return {**verdict, "status": "invalid",
-                "why": f"{file}: exception(s) name {', '.join(ref for _, ref in foreign)}, which "
+                "why": f"{loaded.file}: exception(s) name {', '.join(ref for _, ref in foreign)}, which "
                        f"the reviewed sample does not hold (qa/{review}/index.md lists its records); record the "
                        f"decision again naming sampled records"}
     if protected_root and record.demo:
@@ -86,7 +102,9 @@ def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | No
         why = record.notes or "; ".join(entry.note for entry in record.exceptions) or "no reason given"
         return {**verdict, "status": "rejected", "why": f"rejected by {record.reviewer.id} ({record.reviewer.role}): "
                 f"{why}"}
-    return {**verdict, "status": "approved", "why": f"approved by {record.reviewer.id} ({record.reviewer.role})"}
+    carry = f", carried from {carried_from} (the same sample)" if carried_from else ""
+    return {**verdict, "status": "approved",
+            "why": f"approved by {record.reviewer.id} ({record.reviewer.role}){carry}"}
 
 
 def stale_reasons(record: SignoffRecord, sample: dict[str, Any], parts: Mapping[str, SignedPart]) -> list[str]:

@@ -32,8 +32,8 @@ class ReleaseNotesResult(StepMeta):
 class ReleaseNotes(Step):
     kind = "release_notes"
     # 3: sign-offs in the sorted order a cached result gives (engine: results are canonical); 4: failed rubric items
-    # and exceptions
-    code_version = "4"
+    # and exceptions; 5: approvals carried from an earlier version
+    code_version = "5"
 
     Params = ReleaseNotesParams
     Result = ReleaseNotesResult
@@ -101,7 +101,8 @@ def render_notes(version: str, families: dict[str, dict[str, Any]], gates: dict[
         for review, verdict in signoff.reviews.items():
             reviewer = f"{verdict.reviewer} ({verdict.role})" if verdict.reviewer else "-"
             demo = " (demo)" if verdict.demo else ""
-            out.append(f"| {review} | {STATUS_MARK.get(verdict.status, '')} {verdict.status} | "
+            carried = f" (carried from {verdict.carried_from})" if verdict.carried_from else ""
+            out.append(f"| {review} | {STATUS_MARK.get(verdict.status, '')} {verdict.status}{carried} | "
                        f"{reviewer}{demo} | {verdict.decision or '-'} | {verdict.id or '-'} |")
         out += findings_markdown([{"review": review, **verdict.model_dump(mode="json")}
                                   for review, verdict in signoff.reviews.items()])
