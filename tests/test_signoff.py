@@ -13,6 +13,7 @@ import yaml
 from releasebuild import api, cli
 from releasebuild.errors import DefinitionError, GateBlocked, Refused, ReleaseBuildError
 from releasebuild.review import commands
+from releasebuild.review.record import SignoffRecord
 from releasebuild.review.sampling import allocate
 from releasebuild.testing import ReleaseFixture, conversation, make_release, write_jsonl
 
@@ -359,3 +360,113 @@ def test_plan_names_the_signoffs_a_change_would_make_stale(reviewed: ReleaseFixt
     commands.export_samples(reviewed.release_yaml)  # now the new samples are known: the plan is certain
     after = {c.subject: (c.new, c.note) for c in api.plan(reviewed.release_yaml).changes if c.kind == "signoff"}
     assert after == {"ethical_safety_review": ("stale", "voice's data changed (12 records, content differs)")}
+
+
+def sampled_ids(fixture: ReleaseFixture, review: str) -> list[str]:
+    """`<family>/<id>` of every record the review's current sample drew."""
+    out = Path(commands.export_samples(fixture.release_yaml)["out"])
+    sample = json.loads((out / "qa" / review / "sample.json").read_text())
+    return [f"{family}/{record_id}" for family, entry in sample["families"].items() for record_id in entry["ids"]]
+
+
+def test_an_exception_must_name_a_record_of_the_reviewed_sample(reviewed: ReleaseFixture) -> None:
+    drawn = sampled_ids(reviewed, "edge_case_review")
+    outside = next(f"edge/e{i:02d}" for i in range(12) if f"edge/e{i:02d}" not in drawn)
+    fields = {"rubric": {"*": "pass", "boundaries": "fail"},
+              "exceptions": [{"item": "boundaries", "record": outside, "note": "accepted"}]}
+    with pytest.raises(DefinitionError) as caught:
+        approve(reviewed, "edge_case_review", **fields)
+    assert f"signoffs/{VERSION}/edge_case_review.yaml not written: the exception names {outside}, which the " \
+           "reviewed sample does not hold" in str(caught.value)
+    assert not (reviewed.dir / "signoffs" / VERSION / "edge_case_review.yaml").exists()
+
+    # A record written by other means (its id recomputed) is judged the same way by the gate and by status.
+    for review in REVIEWS:
+        approve(reviewed, review)
+    path = reviewed.dir / "signoffs" / VERSION / "edge_case_review.yaml"
+    record = yaml.safe_load(path.read_text())
+    record["exceptions"] = [{"record": "edge/e99", "note": "no such record"}]
+    record["id"] = SignoffRecord.model_validate(record).expected_id()
+    path.write_text(yaml.safe_dump(record, sort_keys=False))
+    row = statuses(reviewed)["edge_case_review"]
+    assert row["status"] == "invalid"
+    assert f"signoffs/{VERSION}/edge_case_review.yaml: exception(s) name edge/e99, which the reviewed sample does " \
+           "not hold" in row["why"]
+    outcome = api.apply(reviewed.release_yaml).outcome
+    assert isinstance(outcome.error, GateBlocked) and outcome.error.failed == ["signoff"]
+    assert f"edge_case_review: invalid: signoffs/{VERSION}/edge_case_review.yaml: exception(s) name edge/e99" in \
+        str(outcome.error)
+
+
+def test_failed_rubric_items_and_exceptions_show_in_report_manifest_and_notes(reviewed: ReleaseFixture) -> None:
+    for review in REVIEWS:
+        approve(reviewed, review)
+    flagged = sampled_ids(reviewed, "ethical_safety_review")[0]
+    approve(reviewed, "ethical_safety_review", rubric={"*": "pass", "crisis_handling": "fail"},
+            exceptions=[{"item": "crisis_handling", "record": flagged, "note": "no hotline | given; fixed next"}])
+    assert api.apply(reviewed.release_yaml).outcome.error is None
+    release = published(reviewed)
+    exception = {"item": "crisis_handling", "record": flagged, "note": "no hotline | given; fixed next"}
+
+    report = {v["review"]: v for v in json.loads((release / "gates" / "signoff.json").read_text())["reviews"]}
+    assert report["ethical_safety_review"]["failed_items"] == ["crisis_handling"]
+    assert report["ethical_safety_review"]["exceptions"] == [exception]
+    assert report["clinician_qa"]["failed_items"] == [] and report["clinician_qa"]["exceptions"] == []
+    row = (f"| ethical_safety_review | crisis_handling | crisis_handling | {flagged} | "
+           "no hotline \\| given; fixed next |")
+    assert row in (release / "gates" / "signoff.md").read_text()
+
+    manifest = json.loads((release / "manifest.json").read_text())
+    shipped = manifest["signoffs"]["reviews"]["ethical_safety_review"]
+    assert shipped["status"] == "approved" and shipped["failed_items"] == ["crisis_handling"]
+    assert shipped["exceptions"] == [exception]
+    notes = (release / "release_notes.md").read_text()
+    assert "### Failed rubric items and exceptions" in notes and row in notes
+
+
+def test_a_version_bump_with_identical_samples_carries_the_approvals(reviewed: ReleaseFixture,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    ids = {review: approve(reviewed, review) for review in REVIEWS}
+    assert api.apply(reviewed.release_yaml).outcome.error is None
+    reviewed.edit_yaml(reviewed.release_yaml, version="v2026-12-01")  # the version alone: the samples are the same
+    commands.export_samples(reviewed.release_yaml)
+    now = statuses(reviewed)
+    assert {review: (row["status"], row["carried_from"], row["id"]) for review, row in now.items()} == {
+        review: ("approved", VERSION, ids[review]) for review in REVIEWS}
+    assert now["clinician_qa"]["file"] == f"signoffs/{VERSION}/clinician_qa.yaml"
+    assert cli.main(["status", str(reviewed.release_yaml)]) == 0
+    assert f"approved by dr-clin (clinician), carried from {VERSION} (the same sample)" in capsys.readouterr().out
+
+    assert api.apply(reviewed.release_yaml).outcome.error is None
+    release = reviewed.dir / "published" / "releases" / "v2026-12-01"
+    report = {v["review"]: v for v in json.loads((release / "gates" / "signoff.json").read_text())["reviews"]}
+    assert report["edge_case_review"]["carried_from"] == VERSION
+    assert f"carried from {VERSION}" in (release / "gates" / "signoff.md").read_text()
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert manifest["signoffs"]["ids"] == sorted(ids.values())
+    assert manifest["signoffs"]["reviews"]["clinician_qa"]["carried_from"] == VERSION
+    assert (release / "signoffs" / "clinician_qa.yaml").read_bytes() == \
+        (reviewed.dir / "signoffs" / VERSION / "clinician_qa.yaml").read_bytes()  # the approval that ships
+    assert f"| clinician_qa | ✅ approved (carried from {VERSION}) |" in (release / "release_notes.md").read_text()
+
+    # A changed sample carries nothing: the earlier approval was for other records.
+    edit_one_record(reviewed, "voice")
+    commands.export_samples(reviewed.release_yaml)
+    now = statuses(reviewed)
+    assert now["ethical_safety_review"]["status"] == "pending" and now["ethical_safety_review"]["carried_from"] is None
+    assert now["edge_case_review"]["carried_from"] == VERSION
+
+
+def test_only_the_newest_decision_on_a_sample_is_carried(reviewed: ReleaseFixture) -> None:
+    approve(reviewed, "edge_case_review")
+    older = reviewed.dir / "signoffs" / VERSION / "edge_case_review.yaml"
+    newer = reviewed.dir / "signoffs" / "v2026-11-30"
+    reviewed.edit_yaml(reviewed.release_yaml, version="v2026-11-30")
+    approve(reviewed, "edge_case_review", decision="reject", notes="e03 promises secrecy")
+    assert (newer / "edge_case_review.yaml").is_file() and older.is_file()
+    reviewed.edit_yaml(reviewed.release_yaml, version="v2026-12-01")
+    row = statuses(reviewed)["edge_case_review"]
+    assert row["sample_digest"] is not None  # known, and the same: the earlier approval was for it too
+    assert row["status"] == "pending" and row["carried_from"] is None  # the later reject of it wins
+    (newer / "edge_case_review.yaml").unlink()
+    assert statuses(reviewed)["edge_case_review"]["carried_from"] == VERSION

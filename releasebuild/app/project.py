@@ -18,7 +18,7 @@ from releasebuild.gates.signoff import SignoffGateConfig, review_sample_of
 from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records
 from releasebuild.processes import alive
-from releasebuild.review.load import LoadedSignoff, load_signoffs
+from releasebuild.review.load import LoadedSignoff, load_earlier, load_signoffs
 from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps.base import StepResult, StepSpec
 from releasebuild.store import s3
@@ -44,6 +44,8 @@ class Project:
     specs: list[StepSpec]
     previous: PreviousRelease | None = None
     signoffs: dict[str, LoadedSignoff] = field(default_factory=dict)
+    # per review without a record of this version: earlier versions' records it may carry, newest first
+    earlier: dict[str, list[LoadedSignoff]] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -107,8 +109,12 @@ def shared_cache(definition: Definition, root_uri: str) -> SharedCache | None:
 def open_project(path: Path, root: str | None = None, check_signoffs: bool = True) -> Project:
     """`check_signoffs` False: sign-off files are not read (recording one must work even when the old one is bad)."""
     definition = load_definition(path, GATES)
-    signoffs = load_signoffs(definition.base_dir, definition.release.version, required_reviews(definition),
-                             signings(definition.gates)) if check_signoffs else {}
+    reviews, parts = required_reviews(definition), signings(definition.gates)
+    signoffs = load_signoffs(definition.base_dir, definition.release.version, reviews, parts) \
+        if check_signoffs else {}
+    earlier = load_earlier(definition.base_dir, definition.release.version,
+                           {review: spec for review, spec in reviews.items() if review not in signoffs}, parts) \
+        if check_signoffs else {}
     base = definition.base_dir
     cache_dir = base / (definition.release.cache or f"{STATE_DIR}/cache")  # an absolute cache path wins
     root_uri = resolve_root(definition, root)
@@ -117,7 +123,7 @@ def open_project(path: Path, root: str | None = None, check_signoffs: bool = Tru
                  shared_cache=shared_cache(definition, root_uri))
     previous = find_previous(release_root, definition.release.version, definition.release.previous)
     specs = build_specs(definition, previous, release_root.protected)
-    return Project(definition, release_root, env, specs, previous, signoffs)
+    return Project(definition, release_root, env, specs, previous, signoffs, earlier)
 
 
 def required_reviews(definition: Definition) -> dict[str, ReviewSpec]:

@@ -27,8 +27,9 @@ from releasebuild.config.models import STAGES, Name, Strict
 from releasebuild.errors import Diagnostic
 from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, ReviewSigns, SignedReport, Signing
 from releasebuild.review.judge import BLOCKING, judge, review_sample
+from releasebuild.review.load import LoadedSignoff, carry_candidate, earlier_files
 from releasebuild.review.pages import review_index, review_report_markdown
-from releasebuild.review.record import SignoffRecord, review_form
+from releasebuild.review.record import ReviewException, SignoffRecord, review_form
 from releasebuild.review.rubric import DEFAULT_REVIEWS, RUBRIC
 from releasebuild.review.sampling import METHOD
 from releasebuild.review.spec import ReviewSpec
@@ -166,6 +167,10 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
                               shipped, family, reads=reads))
     files = [f"{build.signoff_dir}/{review}.yaml" for review in required
              if (Path(build.base_dir) / build.signoff_dir / f"{review}.yaml").exists()]
+    # A review without a record of this version may carry an earlier version's approval of the same sample: those
+    # records are sources too, so recording or editing one reruns the gate.
+    files += [file for review in required if f"{build.signoff_dir}/{review}.yaml" not in files
+              for file in earlier_files(Path(build.base_dir), build.version, review)]
     # A protected root ships reviewed releases only, whatever the definition says (its protection may come from the
     # root's own marker, which release.yaml's checks cannot see).
     params = {"blocking": config.blocking or build.protected_root, "thresholds": {"required": list(required)},
@@ -191,13 +196,16 @@ class SignoffGateParams(GateParams):
 class ReviewVerdict(StepMeta):
     """One required review's verdict, as the manifest and the release notes list it."""
 
-    status: str  # approved | not_applicable | pending | stale | rejected | demo_refused
+    status: str  # approved | not_applicable | pending | stale | rejected | demo_refused | invalid
     id: str | None  # the sign-off record's id, when there is one
     reviewer: str | None
     role: str | None
     decision: str | None
     sample_digest: str | None  # this build's sample (None: not built)
     demo: bool
+    carried_from: str | None  # the earlier version whose approval of this same sample the release carries
+    failed_items: list[str]  # rubric items the reviewer failed: an approval may ship despite them, never unseen
+    exceptions: list[ReviewException]  # what the reviewer accepted or flagged, by rubric item and sampled record
 
 
 class SignoffResult(GateResult):
@@ -215,7 +223,8 @@ def signoff_step(signed_parts: Callable[[], Mapping[str, ReviewSigns]]) -> type[
 
     class SignoffGate(Step):
         kind = KIND
-        code_version = "3"
+        # 4: failed rubric items and exceptions in the verdict, exceptions outside the sample; 5: carried approvals
+        code_version = "5"
         Params = SignoffGateParams
         Result = SignoffResult
 
@@ -230,17 +239,25 @@ def _judge_reviews(ctx: StepContext, parts: Mapping[str, ReviewSigns]) -> Signof
     """Each required review's sample, its pages and its verdict against its record; the gate's report."""
     params = ctx.typed(SignoffGateParams)
     sampling = {"seed": params.seed, "method": params.method, "stratify_by": params.stratify_by}
-    records: dict[str, tuple[SignoffRecord, bytes]] = {}
-    for source in ctx.sources:
+    own: dict[str, LoadedSignoff] = {}
+    earlier: dict[str, list[LoadedSignoff]] = {}
+    data: dict[str, bytes] = {}  # by file: the record that ships is copied byte for byte
+    for source in sorted(ctx.sources, key=lambda source: source.name, reverse=True):  # earlier ones newest first
         with ctx.store.open(source.uri) as fh:
-            data = fh.read()
-        records[PurePosixPath(source.name).stem] = (SignoffRecord.model_validate(yaml.safe_load(data)), data)
+            data[source.name] = fh.read()
+        review = PurePosixPath(source.name).stem
+        if PurePosixPath(source.name).parent.name == params.version:
+            own[review] = LoadedSignoff(SignoffRecord.model_validate(yaml.safe_load(data[source.name])), source.name)
+        else:
+            spec = params.reviews[review]  # its `signs`: the parts this release's gates declare, as status reads
+            candidate = carry_candidate(data[source.name].decode("utf-8"), source.name, review, spec, spec.signs)
+            if candidate is not None:
+                earlier.setdefault(review, []).append(LoadedSignoff(candidate, source.name))
     results = []
     for review, spec in params.reviews.items():
         sample = review_sample_of(review, spec, ctx.inputs, sampling, parts)
         assert sample is not None, "the step depends on every result a review's sample is made of"
-        found = records.get(review)
-        verdict = judge(review, sample, found[0] if found else None, params.protected_root, parts)
+        verdict = judge(review, sample, own.get(review), earlier.get(review, []), params.protected_root, parts)
         results.append(verdict)
         ctx.write_json(f"{review}.sample.json", {**sample, "review": review, "title": spec.title,
                                                  "version": params.version},
@@ -250,9 +267,9 @@ def _judge_reviews(ctx: StepContext, parts: Mapping[str, ReviewSigns]) -> Signof
                       .encode("utf-8"))
         with ctx.create(f"{review}.form.yaml", publish=f"qa/{review}/form.yaml", kind="qa_review") as out:
             out.write(review_form(review, spec, sample, params.version).encode("utf-8"))
-        if found:
+        if verdict["file"] is not None:
             with ctx.create(f"{review}.signoff.yaml", publish=f"signoffs/{review}.yaml", kind="signoff") as out:
-                out.write(found[1])
+                out.write(data[verdict["file"]])
     blocking = [v for v in results if v["status"] in BLOCKING]
     if params.protected_root and not results:
         blocking.append({"review": "signoffs.required", "status": "missing",

@@ -27,7 +27,7 @@ from releasebuild.gates import GATES, signed_parts, signings, withholding_gates
 from releasebuild.gates.base import GateResult
 from releasebuild.gates.signoff import qa_step_id, signed_by
 from releasebuild.lock import read_records
-from releasebuild.review.judge import judge
+from releasebuild.review.judge import judge, outside_sample
 from releasebuild.review.load import record_problems
 from releasebuild.review.record import (
     DEMO_PREFIX,
@@ -71,10 +71,11 @@ def status(path: Path, root: str | None = None) -> dict[str, Any]:
     rows = []
     for review, spec in reviews.items():
         loaded = project.signoffs.get(review)
-        verdict = judge(review, samples[review], loaded.record if loaded else None, project.root.protected,
+        file = loaded.file if loaded else f"{signoff_dir(project.version)}/{review}.yaml"
+        verdict = judge(review, samples[review], loaded, project.earlier.get(review, []), project.root.protected,
                         signed_parts())
         rows.append({**verdict, "title": spec.title, "families": spec.families, "roles": spec.roles,
-                     "file": loaded.file if loaded else f"{signoff_dir(project.version)}/{review}.yaml"})
+                     "file": verdict["file"] or file})
     blocking = [row["review"] for row in rows if row["status"] not in ("approved", "not_applicable")]
     return {"version": project.version, "release_uri": project.release_uri(), "reviews": rows,
             "ready": not blocking, "waiting_on": blocking}
@@ -146,6 +147,12 @@ def record(path: Path, review: str | None, fields: dict[str, Any], form: Path | 
     decision = validate_located(ReviewForm, doc, (), diagnostics)
     if decision is not None:
         diagnostics += record_problems(decision, review, project.version, spec, doc, signings(project.definition.gates))
+        target = f"{signoff_dir(project.version)}/{review}.yaml"
+        diagnostics += [doc.diagnostic(("exceptions", index, "record"), f"{target} not written: the exception names "
+                                       f"{ref}, which the reviewed sample does not hold",
+                                       f"name a record of the sample (qa/{review}/index.md lists its families' "
+                                       f"pages), as <family>/<id>")
+                        for index, ref in outside_sample(decision.exceptions, sample)]
     if diagnostics:
         raise DefinitionError(diagnostics)
     assert isinstance(decision, ReviewForm)

@@ -3,15 +3,16 @@ and `releasebuild status`, so the two can never disagree."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from releasebuild.review.record import SignedPart, SignoffRecord
+from releasebuild.review.load import LoadedSignoff
+from releasebuild.review.record import ReviewException, SignedPart, SignoffRecord
 from releasebuild.review.sampling import review_digest
 from releasebuild.steps.qa_sample import QASampleResult
 
 # Statuses that keep a release from shipping. `not_applicable`: no family of the release is in the review's scope.
-BLOCKING = ("pending", "stale", "rejected", "demo_refused")
+BLOCKING = ("pending", "stale", "rejected", "demo_refused", "invalid")
 
 
 def review_sample(review: str, families: list[str], qa: Mapping[str, QASampleResult], sampling: dict[str, Any],
@@ -34,16 +35,46 @@ def review_sample(review: str, families: list[str], qa: Mapping[str, QASampleRes
             "stratify_by": list(sampling["stratify_by"]), "families": entries}
 
 
-def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | None, protected_root: bool,
-          parts: Mapping[str, SignedPart]) -> dict[str, Any]:
-    """The review's status and why; `sample` None means this build's sample is not known yet (not built). `parts`:
-    what reviews may sign of the gates, by name, which a stale review's reasons are worded with."""
+def outside_sample(exceptions: Sequence[ReviewException], sample: dict[str, Any]) -> list[tuple[int, str]]:
+    """The exceptions (index, `<family>/<id>`) naming a record the review's sample did not draw: a reviewer can only
+    vouch for what they read, and an id that is not there (a typo, a record of another sample) vouches for nothing."""
+    drawn = {f"{family}/{record_id}" for family, entry in sample["families"].items() for record_id in entry["ids"]}
+    return [(index, entry.record) for index, entry in enumerate(exceptions)
+            if entry.record is not None and entry.record not in drawn]
+
+
+def carried(sample: dict[str, Any] | None, earlier: Sequence[LoadedSignoff]) -> LoadedSignoff | None:
+    """The approval an earlier version gave this exact sample (`earlier`: that version's records, newest first),
+    which a release without a record of its own carries: reviewing identical records again would add nothing. Only
+    the newest decision on the sample counts, so a later reject of it is never bypassed by an older approval."""
+    if sample is None or sample["digest"] is None:
+        return None
+    same = next((loaded for loaded in earlier if loaded.record.sample.digest == sample["digest"]), None)
+    return same if same is not None and same.record.decision == "approve" else None
+
+
+def judge(review: str, sample: dict[str, Any] | None, own: LoadedSignoff | None, earlier: Sequence[LoadedSignoff],
+          protected_root: bool, parts: Mapping[str, SignedPart]) -> dict[str, Any]:
+    """The review's status and why; `sample` None means this build's sample is not known yet (not built). `own`:
+    this version's record, else an approval of the same sample from `earlier` (see `carried`) is judged, and the
+    verdict says which version it is `carried_from`. `parts`: what reviews may sign of the gates, by name, which a
+    stale review's reasons are worded with. The verdict names the record's `file`, as a record that may not count
+    is named.
+
+    The verdict carries the record's failed rubric items and its exceptions, so an approval given despite a failure
+    (crisis handling, say) is as visible in the gate report, the manifest and the notes as the approval itself."""
+    loaded = own or carried(sample, earlier)
+    record = loaded.record if loaded else None
+    carried_from = record.version if record is not None and own is None else None
     verdict: dict[str, Any] = {
         "review": review, "sample_digest": sample["digest"] if sample else None,
         "id": record.id if record else None, "reviewer": record.reviewer.id if record else None,
         "role": record.reviewer.role if record else None, "decision": record.decision if record else None,
         "signed_digest": record.sample.digest if record else None, "demo": record.demo if record else False,
-        "recorded_at": record.model_dump(mode="json")["recorded_at"] if record else None}
+        "recorded_at": record.model_dump(mode="json")["recorded_at"] if record else None,
+        "failed_items": sorted(item for item, result in record.rubric.items() if result == "fail") if record else [],
+        "exceptions": [entry.model_dump(mode="json", exclude_none=True) for entry in record.exceptions]
+        if record else [], "carried_from": carried_from, "file": loaded.file if loaded else None}
     if sample is not None and not sample["families"]:
         return {**verdict, "status": "not_applicable", "why": "no family of this release is in its scope"}
     if record is None:
@@ -58,6 +89,12 @@ def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | No
         return {**verdict, "status": "stale",
                 "why": f"signed for sample {record.sample.digest[:19]}…, this build's is {sample['digest'][:19]}…: "
                        f"{changes}; the review must be redone"}
+    foreign = outside_sample(record.exceptions, sample)
+    if loaded is not None and foreign:
+        return {**verdict, "status": "invalid",
+                "why": f"{loaded.file}: exception(s) name {', '.join(ref for _, ref in foreign)}, which "
+                       f"the reviewed sample does not hold (qa/{review}/index.md lists its records); record the "
+                       f"decision again naming sampled records"}
     if protected_root and record.demo:
         return {**verdict, "status": "demo_refused",
                 "why": f"{record.reviewer.id} is a demo sign-off; a protected root ships human reviews only"}
@@ -65,7 +102,9 @@ def judge(review: str, sample: dict[str, Any] | None, record: SignoffRecord | No
         why = record.notes or "; ".join(entry.note for entry in record.exceptions) or "no reason given"
         return {**verdict, "status": "rejected", "why": f"rejected by {record.reviewer.id} ({record.reviewer.role}): "
                 f"{why}"}
-    return {**verdict, "status": "approved", "why": f"approved by {record.reviewer.id} ({record.reviewer.role})"}
+    carry = f", carried from {carried_from} (the same sample)" if carried_from else ""
+    return {**verdict, "status": "approved",
+            "why": f"approved by {record.reviewer.id} ({record.reviewer.role}){carry}"}
 
 
 def stale_reasons(record: SignoffRecord, sample: dict[str, Any], parts: Mapping[str, SignedPart]) -> list[str]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from releasebuild.config.hints import did_you_mean
 from releasebuild.config.load import validate_located
 from releasebuild.config.located import LocatedDocument, parse_located
+from releasebuild.config.models import parse_version
 from releasebuild.errors import DefinitionError, Diagnostic
-from releasebuild.review.record import ReviewForm, SignoffRecord, signoff_dir
+from releasebuild.review.record import SIGNOFF_DIR, ReviewForm, SignoffRecord, signoff_dir
 from releasebuild.review.spec import ReviewSpec
 
 
@@ -89,3 +90,50 @@ def record_problems(record: SignoffRecord | ReviewForm, review: str, version: st
                                     f"({record.expected_id()}): it was edited after it was recorded",
                                     "record the decision again with `releasebuild signoff record`"))
     return found
+
+
+def earlier_files(base_dir: Path, version: str, review: str) -> list[str]:
+    """The review's records of the versions before `version` (`signoffs/<earlier>/<review>.yaml`, relative to
+    release.yaml's directory), newest first: the approvals a review of an identical sample may carry."""
+    directory = base_dir / SIGNOFF_DIR
+    versions = [path.name for path in directory.iterdir() if path.is_dir()] if directory.is_dir() else []
+    return [f"{signoff_dir(name)}/{review}.yaml" for name in sorted(versions, reverse=True)
+            if _is_version(name) and name < version and (base_dir / signoff_dir(name) / f"{review}.yaml").is_file()]
+
+
+def carry_candidate(text: str, file: str, review: str, spec: ReviewSpec,
+                    parts: Collection[str]) -> SignoffRecord | None:
+    """An earlier version's record (`file`, as `earlier_files` names it) as this release would take it: None when
+    it is not a sound record of its own version or does not fit the review as this release requires it (roles,
+    rubric, signed parts). Such a record is not an error of this release, which never required it; it is just not
+    carried, and the review is pending."""
+    version = PurePosixPath(file).parent.name
+    try:
+        doc = parse_located(text, file)
+    except DefinitionError:
+        return None
+    found: list[Diagnostic] = []
+    record = validate_located(SignoffRecord, doc, (), found)
+    if not isinstance(record, SignoffRecord) or found or record_problems(record, review, version, spec, doc, parts):
+        return None
+    return record
+
+
+def load_earlier(base_dir: Path, version: str, reviews: Mapping[str, ReviewSpec],
+                 parts: Collection[str]) -> dict[str, list[LoadedSignoff]]:
+    """Per review, the earlier versions' records it could carry, newest first (see `carry_candidate`)."""
+    found: dict[str, list[LoadedSignoff]] = {}
+    for review, spec in reviews.items():
+        for file in earlier_files(base_dir, version, review):
+            record = carry_candidate((base_dir / file).read_text(encoding="utf-8"), file, review, spec, parts)
+            if record is not None:
+                found.setdefault(review, []).append(LoadedSignoff(record, file))
+    return found
+
+
+def _is_version(name: str) -> bool:
+    try:
+        parse_version(name)
+    except ValueError:
+        return False
+    return True

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from releasebuild.review.record import SignedPart
 from releasebuild.review.spec import ReviewSpec
 
 STATUS_MARK = {"approved": "✅", "not_applicable": "➖", "pending": "⏳", "stale": "⚠️", "rejected": "❌",
-               "demo_refused": "❌", "unknown": "❔"}
+               "demo_refused": "❌", "invalid": "❌", "unknown": "❔"}
 
 
 def family_page(review: str, family: str, info: dict[str, Any], lines: list[tuple[str, str, bytes]]) -> str:
@@ -80,4 +80,22 @@ def review_report_markdown(report: dict[str, Any]) -> str:
         reviewer = f"{verdict['reviewer']} ({verdict['role']})" if verdict["reviewer"] else "-"
         out.append(f"| {verdict['review']} | {STATUS_MARK.get(verdict['status'], '')} {verdict['status']} | "
                    f"{reviewer} | {verdict['decision'] or '-'} | {verdict['id'] or '-'} | {verdict['why']} |")
-    return "\n".join(out) + "\n"
+    return "\n".join(out + findings_markdown(report["reviews"])) + "\n"
+
+
+def findings_markdown(verdicts: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The failed rubric items and exceptions of each review's record, as markdown lines (none when no record has
+    any): what a reviewer accepted despite a failure is part of the approval, so the report and the notes show it."""
+    rows = [f"| {verdict['review']} | {', '.join(verdict['failed_items']) or '-'} | {entry.get('item') or '-'} | "
+            f"{entry.get('record') or '-'} | {_cell(entry['note'])} |"
+            for verdict in verdicts for entry in verdict["exceptions"] or [{"note": "-"}]
+            if verdict["failed_items"] or verdict["exceptions"]]
+    if not rows:
+        return []
+    return ["", "### Failed rubric items and exceptions", "",
+            "| review | failed items | exception: item | record | note |", "|---|---|---|---|---|", *rows]
+
+
+def _cell(text: str) -> str:
+    """Text in a markdown table cell: one line, no column break."""
+    return " ".join(text.split()).replace("|", "\\|")

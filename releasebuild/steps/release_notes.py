@@ -11,7 +11,7 @@ from typing import Any
 
 from releasebuild.config.models import SPLITS
 from releasebuild.gates.signoff import SignoffResult
-from releasebuild.review.pages import STATUS_MARK
+from releasebuild.review.pages import STATUS_MARK, findings_markdown
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
 from releasebuild.steps.export import ExportResult
@@ -31,7 +31,9 @@ class ReleaseNotesResult(StepMeta):
 
 class ReleaseNotes(Step):
     kind = "release_notes"
-    code_version = "3"  # 3: sign-offs in the sorted order a cached result gives (engine: results are canonical)
+    # 3: sign-offs in the sorted order a cached result gives (engine: results are canonical); 4: failed rubric items
+    # and exceptions; 5: approvals carried from an earlier version
+    code_version = "5"
 
     Params = ReleaseNotesParams
     Result = ReleaseNotesResult
@@ -99,8 +101,11 @@ def render_notes(version: str, families: dict[str, dict[str, Any]], gates: dict[
         for review, verdict in signoff.reviews.items():
             reviewer = f"{verdict.reviewer} ({verdict.role})" if verdict.reviewer else "-"
             demo = " (demo)" if verdict.demo else ""
-            out.append(f"| {review} | {STATUS_MARK.get(verdict.status, '')} {verdict.status} | "
+            carried = f" (carried from {verdict.carried_from})" if verdict.carried_from else ""
+            out.append(f"| {review} | {STATUS_MARK.get(verdict.status, '')} {verdict.status}{carried} | "
                        f"{reviewer}{demo} | {verdict.decision or '-'} | {verdict.id or '-'} |")
+        out += findings_markdown([{"review": review, **verdict.model_dump(mode="json")}
+                                  for review, verdict in signoff.reviews.items()])
     out += ["", *_changes(families, gates, signoff, previous)]
     return "\n".join(out) + "\n"
 
