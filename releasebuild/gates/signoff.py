@@ -29,7 +29,7 @@ from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatu
 from releasebuild.review.judge import BLOCKING, judge, review_sample
 from releasebuild.review.load import LoadedSignoff, carry_candidate, earlier_files
 from releasebuild.review.pages import review_index, review_report_markdown
-from releasebuild.review.record import ReviewException, SignoffRecord, review_form
+from releasebuild.review.record import SignoffRecord, review_form
 from releasebuild.review.rubric import DEFAULT_REVIEWS, RUBRIC
 from releasebuild.review.sampling import METHOD
 from releasebuild.review.spec import ReviewSpec
@@ -193,6 +193,15 @@ class SignoffGateParams(GateParams):
     method: str
 
 
+class ShownException(StepMeta):
+    """An exception as a verdict shows it: every key present, None where the reviewer named no rubric item or no
+    record (the form's `ReviewException` leaves them out)."""
+
+    note: str
+    item: str | None
+    record: str | None
+
+
 class ReviewVerdict(StepMeta):
     """One required review's verdict, as the manifest and the release notes list it."""
 
@@ -205,7 +214,7 @@ class ReviewVerdict(StepMeta):
     demo: bool
     carried_from: str | None  # the earlier version whose approval of this same sample the release carries
     failed_items: list[str]  # rubric items the reviewer failed: an approval may ship despite them, never unseen
-    exceptions: list[ReviewException]  # what the reviewer accepted or flagged, by rubric item and sampled record
+    exceptions: list[ShownException]  # what the reviewer accepted or flagged, by rubric item and sampled record
 
 
 class SignoffResult(GateResult):

@@ -73,7 +73,7 @@ def judge(review: str, sample: dict[str, Any] | None, own: LoadedSignoff | None,
         "signed_digest": record.sample.digest if record else None, "demo": record.demo if record else False,
         "recorded_at": record.model_dump(mode="json")["recorded_at"] if record else None,
         "failed_items": sorted(item for item, result in record.rubric.items() if result == "fail") if record else [],
-        "exceptions": [entry.model_dump(mode="json", exclude_none=True) for entry in record.exceptions]
+        "exceptions": [entry.model_dump(mode="json") for entry in record.exceptions]
         if record else [], "carried_from": carried_from, "file": loaded.file if loaded else None}
     if sample is not None and not sample["families"]:
         return {**verdict, "status": "not_applicable", "why": "no family of this release is in its scope"}
