@@ -29,7 +29,7 @@ import numpy as np
 
 from releasebuild.dedup.minhash import band_keys
 from releasebuild.dedup.near import Settings, near_pairs
-from releasebuild.dedup.pack import Fingerprints, Pack, Row
+from releasebuild.dedup.pack import Fingerprints, Pack, Row, ShingleArrays
 from releasebuild.dedup.text import KINDS
 
 PREFIX = "heldout/"
@@ -70,7 +70,7 @@ class Entry:
         return self.record, self.hashes["conversation"], self.split
 
 
-class HeldoutIndex(Fingerprints):
+class HeldoutIndex(ShingleArrays):
     """An index read from its files (by published key); with band keys for `settings` when given, to be searched."""
 
     def __init__(self, files: dict[str, Path], settings: Settings | None = None):
@@ -81,8 +81,8 @@ class HeldoutIndex(Fingerprints):
         self.rows = [Row(entry.record, False, entry.hashes, []) for entry in self.entries]
         count = len(self.rows)
         self.sigs: dict[str, np.ndarray] = {}
-        self._shingles: dict[str, np.ndarray] = {}
-        self._offsets: dict[str, np.ndarray] = {}
+        self._shingles = {}
+        self._offsets = {}
         self.bands = {}
         for kind in KINDS:
             self.sigs[kind] = _read(files[f"{PREFIX}{kind}.sig"], np.uint32, (count, self.num_perm))
@@ -95,14 +95,6 @@ class HeldoutIndex(Fingerprints):
     @property
     def identity(self) -> str:
         return str(self.info["identity"])
-
-    def shingles(self, kind: str, row: int) -> np.ndarray:
-        offsets = self._offsets[kind]
-        return self._shingles[kind][offsets[row]:offsets[row + 1]]
-
-    def shingle_count(self, kind: str, row: int) -> int:
-        offsets = self._offsets[kind]
-        return int(offsets[row + 1] - offsets[row])
 
     def releases(self) -> dict[str, int]:
         """Release -> how many entries it added."""

@@ -72,7 +72,23 @@ class Fingerprints:
         raise NotImplementedError
 
 
-class Pack(Fingerprints):
+class ShingleArrays(Fingerprints):
+    """Fingerprints whose shingles are stored as files are: every row's sorted shingle hashes run together in one
+    array per kind, and each row's start in another (a pack, the held-out index)."""
+
+    _shingles: dict[str, np.ndarray]
+    _offsets: dict[str, np.ndarray]
+
+    def shingles(self, kind: str, row: int) -> np.ndarray:
+        offsets = self._offsets[kind]
+        return self._shingles[kind][offsets[row]:offsets[row + 1]]
+
+    def shingle_count(self, kind: str, row: int) -> int:
+        offsets = self._offsets[kind]
+        return int(offsets[row + 1] - offsets[row])
+
+
+class Pack(ShingleArrays):
     """A fingerprint pack read from its files (by output name)."""
 
     def __init__(self, files: dict[str, Path]):
@@ -82,21 +98,13 @@ class Pack(Fingerprints):
             self.rows = [Row.parse(line) for line in fh]
         count = len(self.rows)
         self.bands = {}
-        self._shingles: dict[str, np.ndarray] = {}
-        self._offsets: dict[str, np.ndarray] = {}
+        self._shingles = {}
+        self._offsets = {}
         for kind in self.info["kinds"]:
             bands = self.info["bands"][kind][0]
             self.bands[kind] = _map(files[f"{kind}.bands"], np.uint64, (count, bands))
             self._offsets[kind] = _map(files[f"{kind}.offsets"], np.int64, (count + 1,))
             self._shingles[kind] = _map(files[f"{kind}.shingles"], np.uint32, (int(self._offsets[kind][-1]),))
-
-    def shingles(self, kind: str, row: int) -> np.ndarray:
-        offsets = self._offsets[kind]
-        return self._shingles[kind][offsets[row]:offsets[row + 1]]
-
-    def shingle_count(self, kind: str, row: int) -> int:
-        offsets = self._offsets[kind]
-        return int(offsets[row + 1] - offsets[row])
 
 
 def _map(path: Path, dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
