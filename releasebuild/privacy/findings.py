@@ -71,8 +71,8 @@ def _joined(findings: list[Finding], belong: Callable[[Finding, Finding], bool])
     return joined
 
 
-# A house number after the street, where no street suffix says it is one ("try the drop-in on Diodion 109", "get me
-# from Aridaias 93"): a number of one to four digits, not a time, a year, a count of something or a list's number.
+# A house number after the street, where no street suffix says it is one ("the meeting is on Kaliopis 41", "pick me up
+# from Hrastova 12"): a number of one to four digits, not a time, a year, a count of something or a list's number.
 NUMBER_AFTER_STREET = re.compile(r"[ \t]+(\d{1,4}[A-Za-z]?)(?![\w:.,/%'’-]?\d|[\w%°'’]|[ \t]*(?:[ap]\.?m\b|o['’]?clock|"
                                  r"(?:years?|yrs?|months?|weeks?|wks?|days?|hours?|hrs?|mins?|minutes?|seconds?|secs?|"
                                  r"times?|x|kg|kgs|lbs?|pounds?|miles?|mi|km|kilos?|feet|ft|inches|in|cm|mg|ml|percent|"
@@ -83,7 +83,7 @@ STREET_PREPOSITION_BEFORE = re.compile(r"(?i)\b(?:on|at|from|to|live at|lives at
 
 def numbers_after_streets(text: str, findings: list[Finding]) -> list[Finding]:
     """A name or a place after "on", "at", "from" followed by a house number is a street and its number: one
-    LOCATION ("on Metaxadas 150, Thursdays"), the street-then-number layout of most of Europe. Not "to Tom 3 times"
+    LOCATION ("on Kaliopis 41 every Monday"), the street-then-number layout of most of Europe. Not "to Tom 3 times"
     (a count), "at Anna 5pm" (a time), "from Ohio 2019" (a year)."""
     out: list[Finding] = []
     for finding in findings:
@@ -98,9 +98,9 @@ def numbers_after_streets(text: str, findings: list[Finding]) -> list[Finding]:
 
 
 # What may stand between two parts of one address line after a comma: a district's words that no recognizer
-# claimed ("41 Al Rabie Street, Tla' Al Ali": "Tla'" between the street and the name model's "Al Ali").
+# claimed ("12 Palm Road, Marj Al Hamam, Zarqa 13110": the district between the street and the town).
 ADDRESS_GAP = re.compile(r"[ \t]*,[ \t]*(?:[^\W\d_][\w'’.-]*[ \t]+){0,2}")
-# An address line's last part after a comma, a word no list has ("93 AL WASL ROAD, DOKKI"); it ends the line or
+# An address line's last part after a comma, a word no list has ("40 NILE STREET, MOHANDESSIN"); it ends the line or
 # the sentence, or an upper-case line runs on.
 ADDRESS_TAIL = re.compile(r"[ \t]*,[ \t]*([^\W\d_]{3,}(?:-[^\W\d_]+)*)(?![\w'’-])")
 

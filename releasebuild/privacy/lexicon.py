@@ -118,7 +118,7 @@ def everyday(lower: str) -> bool:
 
 def listed(lower: str) -> bool:
     """A word some list has as it is written: `vocabulary` without the inflections and compounds it also takes,
-    which a surname can look like by chance ("Blewanus" is no "blew" + "anus", "Sandoval" no "sand" + "oval")."""
+    which a surname can look like by chance ("Sunmarket" is no "sun" + "market", "Sandoval" no "sand" + "oval")."""
     return lower in CHAT_WORDS or _listed(lower, rare=True)
 
 

@@ -57,8 +57,8 @@ RELATIONS = (r"(?:husband|wife|boyfriend|girlfriend|partner|son|daughter|brother
              r"cousin|grandma|grandpa|grandmother|grandfather|ex|fiance|fiancee|roommate|flatmate|housemate|"
              r"neighbou?r|teacher|doctor|nurse|stepdad|stepmom|stepson|stepdaughter|niece|nephew|grandson|"
              r"granddaughter|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor|carer|landlord|landlady)")
-# A relation or a title in the other languages chat switches into ("minha mãe Isabelly", "mój brat Iwo", "abim
-# Dilder", "Frau Liebelt"): the possessive and the noun, as English has "my" and RELATIONS. Its name is a name
+# A relation or a title in the other languages chat switches into ("minha irmã Rafaela", "moja siostra Zuzanna",
+# "ablam Sevgül", "Herr Obermaier"): the possessive and the noun, as English has "my" and RELATIONS. Its name is a name
 # whatever the language around it, which the English-text check would otherwise drop.
 FOREIGN_RELATION_BEFORE = re.compile(
     r"(?:\b(?:minha|meu|mi|ma|mon|meine?|mój|moja|mia|mio|mijn|mitt|min)[ \t]+"
@@ -83,7 +83,7 @@ NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$",
 # hope"); not "it's me" ("it's me hope you're well") or "called" ("she called me will you come").
 NAMING_JUST_BEFORE = re.compile(r"(?i)(?:\bmy name is|\bmy name'?s|\bi'?m called|\bi go by|\bcalls me|"
                                 r"\b(?:sur|last |first |family |given |middle )name(?: is|'s|’s))[ \t]+$")
-# Which part of a name the next word is: a listed surname or first name however common a word ("the surname is baker")
+# Which part of a name the next word is: a listed surname or first name however common a word ("the surname is fisher")
 PART_OF_NAME_JUST_BEFORE = re.compile(r"(?i)\b(?:sur|last |first |family |given |middle )name(?: is|'s|’s)[ \t]+$")
 STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcalls? me|\bcalls? (?:him|her|them)|\bi'?m called|"
                              # "talked to someone called Iwo", "a girl named Mercy"
@@ -498,10 +498,10 @@ class ChatNameRecognizer(EntityRecognizer):
         before = text[max(0, match.start() - 40):match.start()]
         if (_shape(word) == "title" and FOREIGN_RELATION_BEFORE.search(before) and lower not in STOP_WORDS
                 and not lexicon.clinical(lower) and not lexicon.foreign_stop_word(lower)):
-            return STRONG  # "minha mãe Isabelly diz que", "Meine Therapeutin, Frau Liebelt, meint"
+            return STRONG  # "minha irmã Rafaela acha que", "Mein Arzt, Herr Obermaier, sagt"
         if (PART_OF_NAME_JUST_BEFORE.search(before) and lower not in STOP_WORDS
                 and (lower in self.surnames or lower in self.names)):
-            return STRONG  # "and um the surname is baker", "my last name is banks"
+            return STRONG  # "and the surname is fisher", "my last name is banks"
         if before.endswith("(") and text[match.end():match.end() + 1] == ")" and word[:1].isupper():
             if RELATION_BEFORE_BRACKET.search(before) and lower not in STOP_WORDS and (
                     lower not in NEVER_NAMED):
@@ -523,7 +523,7 @@ class ChatNameRecognizer(EntityRecognizer):
         if shape != "lower" and before[-1:] in " \t" and before.rstrip()[-1:] in "rRsSfFxX." and (
                 TITLE_BEFORE_NAME.search(before) and len(lower) >= 2 and (
                 not lexicon.listed(lower) or lower in self.surnames or lower in self.names)):
-            # "Dr Smith wants me to", "Dr Washington", "Mr/Ms Kim", "Dr Blewanus" (no word, though it splits into
+            # "Dr Smith wants me to", "Dr Washington", "Mr/Ms Kim", "Dr Sunmarket" (no word, though it splits into
             # two); not "Mr Right", "MS Teams"
             return STRONG
         if _glued(word) or (shape == "upper" and len(lower) <= 4 and not STRONG_NAME_CUE.search(before)
@@ -573,7 +573,7 @@ class ChatNameRecognizer(EntityRecognizer):
                 return 0.5  # "went to mariah's place"
             if shape == "lower" and lower in self.names and lower not in STOP_WORDS and NAMING_JUST_BEFORE.search(
                     before):
-                return 0.7  # "my name is yan ming", "everyone calls me hope": the cue says it is a name
+                return 0.7  # "my name is ray", "everyone calls me sunny": the cue says it is a name
             return 0.5 if chat_cue and (name_only or (lower in self.names and lower not in WORD_NAMES)) else 0.0
         if cue:
             return 0.85
@@ -663,7 +663,7 @@ class ChatNameRecognizer(EntityRecognizer):
                 and not lexicon.typo_of_common_word(lower) and not lexicon.clinical(lower)
                 and not any(lexicon.common(lower[:i]) and lexicon.common(lower[i:]) for i in range(2, len(lower) - 1))
                 and english_at(text, match.start())):  # not "I HANDLEDIT": two words run together
-            return 0.5  # "tattooed SINIKKA on his arm", "YEONGCHEOL IS NOT ALLOWED": shouted, and no word
+            return 0.5  # "TELL TEODOZJA TO STOP CALLING ME": shouted, and no word
         return 0.0
 
     def _opening_slip(self, text: str, match: re.Match[str]) -> bool:

@@ -737,7 +737,7 @@ class FormNameRecognizer(_Recognizer):
         role_speaks = any(label.lower() in ROLE_WORDS for label in labels)
         transcript = {label for label in labels if labels.count(label) >= 2 and label.istitle()} if (
             role_speaks) else set()
-        # beside a role's label a word counts as one only as the lists write it: "sindre" is no "sin" + "dre"
+        # beside a role's label a word counts as one only as the lists write it: "sigmar" is no "sig" + "mar"
         word = lexicon.listed if role_speaks else lexicon.vocabulary
         for match in speakers:
             group = 2 if match.group(2) else 1
