@@ -57,6 +57,20 @@ class ReleaseFixture:
         return document
 
 
+def applied(fixture: ReleaseFixture) -> dict[str, Any]:
+    """Apply a fixture's release with two jobs, as a test expects it to succeed: its report, as JSON."""
+    from releasebuild import api  # the app layer: only tests call this
+
+    report = api.apply(fixture.release_yaml, jobs=2)
+    assert report.outcome.error is None, report.outcome.error
+    return report.to_json()
+
+
+def ran(report: dict[str, Any]) -> set[str]:
+    """The ids of the steps an apply report says ran (not cached, skipped or failed)."""
+    return {step["id"] for step in report["steps"] if step["status"] == "ran"}
+
+
 def family_definition(name: str, stage: str = "foundation", **extra: Any) -> dict[str, Any]:
     definition: dict[str, Any] = {
         "name": name,

@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Any
 
-from releasebuild import api
 from releasebuild.config.load import load_definition
 from releasebuild.gates import GATES
-from releasebuild.testing import ReleaseFixture, conversation, make_release
+from releasebuild.testing import ReleaseFixture, applied, conversation, make_release, ran
 
 VERSION = "v2026-11-23"
 
@@ -20,16 +18,6 @@ VERSION = "v2026-11-23"
 def release(tmp_path: Path) -> ReleaseFixture:
     alpha = [conversation(f"a{i:02d}", f"sa{i // 3}") for i in range(10)]
     return make_release(tmp_path / "rel", {"alpha": alpha}, takedowns=[{"id": "a03", "reason": "withdrawn consent"}])
-
-
-def apply(fixture: ReleaseFixture) -> dict[str, Any]:
-    report = api.apply(fixture.release_yaml, jobs=2)
-    assert report.outcome.error is None, report.outcome.error
-    return report.to_json()
-
-
-def ran(report: dict[str, Any]) -> set[str]:
-    return {step["id"] for step in report["steps"] if step["status"] == "ran"}
 
 
 def published(fixture: ReleaseFixture) -> Path:
@@ -44,7 +32,7 @@ def git(directory: Path, *args: str) -> str:
 
 def test_the_definition_is_published_byte_for_byte_and_listed(tmp_path: Path) -> None:
     fixture = release(tmp_path)
-    apply(fixture)
+    applied(fixture)
     prefix = published(fixture)
     manifest = json.loads((prefix / "manifest.json").read_text())
     listed = {art["key"]: art for art in manifest["artifacts"] if art["kind"] == "definition"}
@@ -66,7 +54,7 @@ def test_git_commit_and_dirtiness_are_recorded_and_a_commit_alone_rebuilds_nothi
     (fixture.dir / ".gitignore").write_text("published/\n.releasebuild/\n")
     git(fixture.dir, "add", "-A")
     git(fixture.dir, "commit", "-q", "-m", "definition")
-    first = apply(fixture)
+    first = applied(fixture)
     recorded = json.loads((published(fixture) / "definition" / "git.json").read_text())
     assert recorded == {"checkout": "git", "commit": git(fixture.dir, "rev-parse", "HEAD"), "dirty": False,
                         "files_differing_from_commit": [], "secrets_withheld_in": []}
@@ -75,13 +63,13 @@ def test_git_commit_and_dirtiness_are_recorded_and_a_commit_alone_rebuilds_nothi
     (fixture.dir / "README.md").write_text("notes\n")
     git(fixture.dir, "add", "-A")
     git(fixture.dir, "commit", "-q", "-m", "docs")
-    again = apply(fixture)
+    again = applied(fixture)
     assert ran(again) == set() and again["root_digest"] == first["root_digest"]
 
     # An uncommitted edit of a definition file is published as such.
     with (fixture.dir / "gates" / "quarantine.yaml").open("a") as fh:
         fh.write("# reviewed\n")
-    edited = apply(fixture)
+    edited = applied(fixture)
     assert "release/definition" in ran(edited) and edited["root_digest"] != first["root_digest"]
     recorded = json.loads((published(fixture) / "definition" / "git.json").read_text())
     assert recorded["dirty"] is True and recorded["files_differing_from_commit"] == ["gates/quarantine.yaml"]
@@ -91,7 +79,7 @@ def test_git_commit_and_dirtiness_are_recorded_and_a_commit_alone_rebuilds_nothi
 def test_a_secret_in_a_definition_file_is_withheld(tmp_path: Path) -> None:
     fixture = release(tmp_path)
     fixture.edit_yaml(fixture.dir / "gates" / "privacy.yaml", salt="a-secret-salt-for-tests")
-    apply(fixture)
+    applied(fixture)
     prefix = published(fixture)
     published_file = (prefix / "definition" / "gates" / "privacy.yaml").read_text()
     assert "a-secret-salt-for-tests" not in published_file and "salt: WITHHELD-SECRET" in published_file

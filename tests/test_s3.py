@@ -20,7 +20,7 @@ from releasebuild import api, cli
 from releasebuild.errors import Refused
 from releasebuild.review import commands
 from releasebuild.store.root import ReleaseRoot
-from releasebuild.testing import ReleaseFixture, conversation, make_release, parse_access_line
+from releasebuild.testing import ReleaseFixture, applied, conversation, make_release, parse_access_line, ran
 
 ROOT = f"s3://{S3_BUCKET}/exports"
 PREFIX = "exports/releases/v2026-11-23/"
@@ -47,16 +47,6 @@ def _jsonl(rows: list[Any]) -> bytes:
     return b"".join((row if isinstance(row, str) else json.dumps(row)).encode() + b"\n" for row in rows)
 
 
-def apply(fixture: ReleaseFixture) -> dict[str, Any]:
-    report = api.apply(fixture.release_yaml, jobs=2)
-    assert report.outcome.error is None, report.outcome.error
-    return report.to_json()
-
-
-def ran(report: dict[str, Any]) -> set[str]:
-    return {step["id"] for step in report["steps"] if step["status"] == "ran"}
-
-
 def published_manifest(server: S3Server) -> dict[str, Any]:
     body = server.client().get_object(Bucket=S3_BUCKET, Key=PREFIX + "manifest.json")["Body"].read()
     return json.loads(body)
@@ -64,7 +54,7 @@ def published_manifest(server: S3Server) -> dict[str, Any]:
 
 def test_apply_publishes_to_s3_and_every_object_matches_the_manifest(s3_release: ReleaseFixture,
                                                                       s3_server: S3Server) -> None:
-    report = apply(s3_release)
+    report = applied(s3_release)
     assert report["release_uri"] == f"{ROOT}/releases/v2026-11-23/"
     manifest = published_manifest(s3_server)
     assert manifest["families"]["alpha"]["records"]["total"] == 12
@@ -87,11 +77,11 @@ def test_apply_publishes_to_s3_and_every_object_matches_the_manifest(s3_release:
 
 def test_noop_plan_and_apply_against_s3_download_no_object_body(s3_release: ReleaseFixture,
                                                                 s3_server: S3Server) -> None:
-    apply(s3_release)
+    applied(s3_release)
     s3_server.requests.clear()
     plan = api.plan(s3_release.release_yaml)
     assert plan.has_changes is False
-    report = apply(s3_release)
+    report = applied(s3_release)
     assert ran(report) == set()
     assert s3_server.requests, "the server saw no request at all: the test would prove nothing"
     assert s3_server.object_gets() == []
@@ -100,7 +90,7 @@ def test_noop_plan_and_apply_against_s3_download_no_object_body(s3_release: Rele
 def test_a_changed_s3_source_plans_exactly_what_apply_runs(s3_release: ReleaseFixture, s3_server: S3Server) -> None:
     """A new object under alpha's prefix: plan shows it with its size (from the listing: no body read), its family
     "known after apply", then the exact delta against the published release; apply runs only what plan said."""
-    apply(s3_release)
+    applied(s3_release)
     extra = _jsonl([conversation("a99", "sa99")])
     s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/alpha/part-2.jsonl", Body=extra)
     s3_server.requests.clear()
@@ -114,7 +104,7 @@ def test_a_changed_s3_source_plans_exactly_what_apply_runs(s3_release: ReleaseFi
     computed = api.plan(s3_release.release_yaml, against="published", compute_data=True)
     (delta,) = [change for change in computed.changes if change.kind == "records"]
     assert delta.subject.startswith("alpha/") and delta.new["added"] == 1
-    report = apply(s3_release)
+    report = applied(s3_release)
     assert {step for step in ran(report) if planned[step] == "cached"} == set()
     assert {step for step, status in planned.items() if status == "will_run"} <= ran(report) | {
         step.id for step in computed.steps if step.status == "cached"}  # built by --compute-data already
@@ -122,12 +112,12 @@ def test_a_changed_s3_source_plans_exactly_what_apply_runs(s3_release: ReleaseFi
 
 
 def test_a_clean_machine_reuses_the_shared_cache(s3_release: ReleaseFixture, s3_server: S3Server) -> None:
-    first = apply(s3_release)
+    first = applied(s3_release)
     client = s3_server.client()
     manifest = client.get_object(Bucket=S3_BUCKET, Key=PREFIX + "manifest.json")["Body"].read()
     shutil.rmtree(s3_release.dir / ".releasebuild")  # local disk is only a cache
     s3_server.requests.clear()
-    report = apply(s3_release)
+    report = applied(s3_release)
     assert ran(report) == set()
     # It fetched action entries (of both tiers: ingest and privacy are restricted) and the manifest it compares with
     # the published one: no source, no data blob, no release object.
@@ -143,7 +133,7 @@ def test_a_clean_machine_reuses_the_shared_cache(s3_release: ReleaseFixture, s3_
     # the restricted one, shards from the general one), byte for byte what the cold build published.
     client.delete_objects(Bucket=S3_BUCKET, Delete={"Objects": [{"Key": key} for key in s3_server.keys(PREFIX)]})
     shutil.rmtree(s3_release.dir / ".releasebuild")
-    again = apply(s3_release)
+    again = applied(s3_release)
     assert ran(again) == {"release/publish"}
     assert again["root_digest"] == first["root_digest"]
     assert client.get_object(Bucket=S3_BUCKET, Key=PREFIX + "manifest.json")["Body"].read() == manifest
@@ -154,13 +144,13 @@ def test_a_clean_machine_reuses_the_shared_cache(s3_release: ReleaseFixture, s3_
 
 def test_a_clean_machine_fetches_only_the_blobs_a_rerun_step_reads(s3_release: ReleaseFixture,
                                                                    s3_server: S3Server, tmp_path: Path) -> None:
-    apply(s3_release)
+    applied(s3_release)
     shutil.rmtree(s3_release.dir / ".releasebuild")
     rows = [conversation(f"b{i:02d}", f"sb{i // 2}", topic="grief") for i in range(10)]
     rows[0]["dialog"][0]["text"] = "An edited opening line."
     s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/beta.jsonl", Body=_jsonl(rows) + b"{not json\n")
     s3_server.requests.clear()
-    report = apply(s3_release)
+    report = applied(s3_release)
     # (the leakage gate reruns too: it reads the fingerprints, for the held-out index it publishes)
     assert ran(report) == {"beta/ingest", "beta/privacy", "beta/fingerprint", "release/dedup", "beta/export",
                            "beta/provenance", "beta/stats", "release/coverage", "release/leakage",
@@ -251,7 +241,7 @@ def test_no_planted_identifier_is_stored_outside_the_restricted_prefix(s3_releas
     if pushed:
         local = api.apply(s3_release.release_yaml, str(tmp_path / "local-root"), jobs=2)
         assert local.outcome.error is None, local.outcome.error
-    apply(s3_release)
+    applied(s3_release)
     client = s3_server.client()
     values = [value.encode() for value, _ in PLANTS]
     found, restricted_cache = _outside_restricted(s3_server)
@@ -316,9 +306,9 @@ def test_a_blocked_apply_uploads_its_gate_reports_without_raw_text_to_attempts(
 
 def test_a_changed_release_replaces_the_version_on_an_unprotected_root(s3_release: ReleaseFixture,
                                                                        s3_server: S3Server) -> None:
-    first = apply(s3_release)
+    first = applied(s3_release)
     s3_release.edit_yaml(s3_release.release_yaml, shards={"max_records": 2})
-    second = apply(s3_release)
+    second = applied(s3_release)
     assert second["root_digest"] != first["root_digest"]
     manifest = published_manifest(s3_server)
     assert manifest["root_digest"] == second["root_digest"]
@@ -340,10 +330,10 @@ def test_a_protected_root_never_changes_a_published_version(s3_release: ReleaseF
     commands.record(s3_release.release_yaml, "clinician_qa", {
         "sample": digest, "reviewer": {"id": "dr-okafor", "role": "clinician"}, "decision": "approve",
         "rubric": {"*": "pass"}})
-    apply(s3_release)
+    applied(s3_release)
     assert s3_server.keys(PREFIX + "signoffs/") == [PREFIX + "signoffs/clinician_qa.yaml"]
     assert published_manifest(s3_server)["signoffs"]["reviews"]["clinician_qa"]["reviewer"] == "dr-okafor"
-    assert apply(s3_release)["summary"]["ran"] == 0  # the identical release again: a no-op
+    assert applied(s3_release)["summary"]["ran"] == 0  # the identical release again: a no-op
     before = published_manifest(s3_server)
     s3_release.edit_yaml(s3_release.release_yaml, shards={"max_records": 2})
     plan = {step.id: step for step in api.plan(s3_release.release_yaml).steps}
@@ -495,7 +485,7 @@ def test_injected_s3_faults_are_retried_and_give_identical_artifacts(s3_release:
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from faulty_proxy import FaultyProxy
 
-    clean = apply(s3_release)
+    clean = applied(s3_release)
     shutil.rmtree(s3_release.dir / ".releasebuild")
     faulty_root = f"s3://{S3_BUCKET}/faulty"
     # botocore's standard mode (jittered exponential backoff) rather than the adaptive default, whose client-side
@@ -539,7 +529,7 @@ def test_an_apply_killed_while_publishing_leaves_no_manifest_and_the_next_apply_
     assert len(written) == 2 and PREFIX + "manifest.json" not in written  # objects, but nothing committed
     assert root_lock.read_holder(ReleaseRoot(ROOT)) is not None  # the killed apply's lock is left behind
 
-    report = apply(s3_release)  # its holder is gone from this host: the lock is taken over
+    report = applied(s3_release)  # its holder is gone from this host: the lock is taken over
     assert ran(report) == {"release/publish"}  # every finished step came from the cache
     manifest = published_manifest(s3_server)
     assert manifest["root_digest"] == report["root_digest"]
@@ -555,13 +545,13 @@ def test_an_apply_killed_while_publishing_leaves_no_manifest_and_the_next_apply_
 def test_a_cache_filled_for_another_root_is_pushed_to_the_shared_tier(s3_release: ReleaseFixture,
                                                                       tmp_path: Path) -> None:
     api.apply(s3_release.release_yaml, str(tmp_path / "local-root"), jobs=2)  # no shared tier: all local
-    report = apply(s3_release)  # now the S3 root: nothing is rebuilt, the entries and blobs are pushed
+    report = applied(s3_release)  # now the S3 root: nothing is rebuilt, the entries and blobs are pushed
     assert ran(report) == {"release/publish"}
     other = api.apply(s3_release.release_yaml, f"s3://{S3_BUCKET}/elsewhere", jobs=2)  # a third root, own tier
     assert other.outcome.error is None, other.outcome.error
     assert ran(other.to_json()) == {"release/publish"}
     shutil.rmtree(s3_release.dir / ".releasebuild")  # a clean machine finds everything in either shared tier
-    assert ran(apply(s3_release)) == set()
+    assert ran(applied(s3_release)) == set()
     clean = api.apply(s3_release.release_yaml, f"s3://{S3_BUCKET}/elsewhere", jobs=2)
     assert ran(clean.to_json()) == set()
 
@@ -613,12 +603,12 @@ def test_coverage_of_families_in_the_bucket_reads_listings_only(s3_release: Rele
 
 def test_replacing_a_version_rewrites_only_the_objects_that_changed(s3_release: ReleaseFixture,
                                                                     s3_server: S3Server) -> None:
-    apply(s3_release)
+    applied(s3_release)
     rows = [conversation(f"b{i:02d}", f"sb{i // 2}", topic="grief") for i in range(10)]
     rows[3]["dialog"][1]["text"] = "An edited reply."
     s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/beta.jsonl", Body=_jsonl(rows) + b"{not json\n")
     s3_server.requests.clear()
-    report = apply(s3_release)
+    report = applied(s3_release)
     logged = [parse_access_line(line) for line in s3_server.requests]
     written = {r.key.removeprefix(PREFIX) for r in logged if r and r.method == "PUT" and r.key.startswith(PREFIX)}
     manifest = published_manifest(s3_server)
