@@ -465,6 +465,29 @@ LEAKS = [
     ("a name shouted in capitals that no list has", "TELL TEODOZJA TO STOP CALLING ME", ["TEODOZJA"]),
     ("a district ending an address line", "SHE CAME TO 40 NILE STREET, MOHANDESSIN AGAIN",
      ["40 NILE STREET, MOHANDESSIN"]),
+    # thirteenth round
+    ("a given name before a surname's particle, signing", "Thanks again,\nMarit van Loon\nPeer Mentor",
+     ["Marit van Loon"]),
+    ("a particle in capitals inside a shouted name", "ICE 1: DAAN DE WIT +31 6 1234 5678", ["DAAN DE WIT"]),
+    ("a speaker after a timestamp with no dash", "Call log\n0:03 Ragnhild Ovesen: hello?\n0:07 Tor Vik: hi",
+     ["Ragnhild Ovesen", "Tor Vik"]),
+    ("a street named after a date, Russian layout", "send it to ul. 8 Marta, d. 4, kv. 12", ["ul. 8 Marta, d. 4"]),
+    ("a neighbourhood after a house number with a letter", "Rua Augusta, 118b - Bela Vista, Curitiba - PR",
+     ["Bela Vista"]),
+    ("a quarter of a town after a lower-case street", "we live at 14 oak st w, toronto", ["14 oak st w"]),
+    ("a lower-case surname after a service rank", "my son is pfc baker now and i never sleep", ["baker"]),
+    ("a name after w/ in a note", "dinner w/ lars tonight, nervous", ["lars"]),
+    ("an account after 'account is'", "My private account is xquietmothx, only group people follow it.",
+     ["xquietmothx"]),
+    ("a message that is a name and nothing else", "madison wright", ["madison wright"]),
+    ("names with notes in brackets, listed", "Circle tonight: Darya (late), Vesna (day 3), Igor (new)",
+     ["Darya", "Vesna", "Igor"]),
+    ("a lower-case middle initial", "the name on the letter is tommy c. roberts which is my old name",
+     ["tommy c. roberts"]),
+    ("a name after 'the name on the ... is'", "the name on my referral is maria k. roberts, not my married one",
+     ["maria k. roberts"]),
+    ("an initial and a surname after 'signs off as'", "The coordinator signs off as P. Vainikainen and never calls",
+     ["P. Vainikainen"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -780,3 +803,12 @@ def test_an_address_line_found_in_parts_is_one_place() -> None:
     text = "send it to\n12 Palm Road, Marj Al Hamam, Zarqa 13110"
     assert [(text[s:e], entity) for s, e, entity in detect_pii([text])[0]] == [
         ("12 Palm Road, Marj Al Hamam, Zarqa 13110", "LOCATION")]
+
+
+def test_a_name_found_by_its_particle_and_surname_takes_the_given_name_before() -> None:
+    """whole_name: "de Wit" found alone grows to "Roos de Wit", as a signature's line writes it."""
+    from releasebuild.privacy.recognizers import whole_name
+
+    text = "Thanks for your patience,\nRoos de Wit\nPeer Support Worker"
+    start = text.index("de Wit")
+    assert text[slice(*whole_name(text, start + 3, start + 6))] == "Roos de Wit"

@@ -74,7 +74,9 @@ FOREIGN_RELATION_BEFORE = re.compile(
 RELATION_BEFORE_BRACKET = re.compile(rf"\b{RELATIONS}s?\s*\($", re.IGNORECASE)  # "seen with sister (Harinakshi)"
 # Police ranks before a surname: "PC Owen", "Officer Barber", "Det. Kaur".
 RANKS = r"PC|DC|Sgt|Sergeant|Officer|Constable|Det|Detective|Insp|Inspector|Pvt|PFC|Cpl|SSgt|Lt|Capt|Maj|Col"
-RELATION_CUE = re.compile(rf"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|mx|prof|{RANKS})\.?|\bmiss|"
+# Military ranks and ratings no word shares, in any case: "my son is pfc okafor", "hm2 reyes", "a1c dunne"
+SERVICE_RANKS = r"sgt|ssgt|ssg|sfc|msgt|tsgt|cpl|lcpl|pvt|pfc|spc|sra|a1c|po[123]|hm[123]|cpo|ltjg|lcdr"
+RELATION_CUE = re.compile(rf"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|mx|prof|{RANKS}|{SERVICE_RANKS})\.?|\bmiss|"
                           rf"\bmy (?:(?:best|old|ex|close) )?{RELATIONS}),?\s+$",
                           re.IGNORECASE)
 GREETING_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:dear|hi|hello|hey)[ \t]+$", re.IGNORECASE)
@@ -96,7 +98,13 @@ STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcalls? me|\bc
                              r"key ?worker|case ?worker|consultant|solicitor|lawyer|landlord|landlady)(?:'s name)? is|"
                              r"\baccount name|\baccount holder|\bname on (?:the )?(?:card|account)|\bcard ?holder|"
                              # "her full name is Kong Lei", "the name on it is ryohei mori"
-                             r"\b(?:full |real |legal |first |last |sur)?name(?: on (?:it|the card|the account))? is),?"
+                             r"\bsign(?:s|ed)?(?: off)? as|"  # "she signs off as R. Sato"
+                             # "I named my little girl Hope"
+                             r"\bnamed (?:my|our|his|her|their) (?:little |baby |new |first |eldest |youngest )?"
+                             r"(?:girl|boy|son|daughter|baby|child|kid)|"
+                             # "the name on my file is ana m. reyes"
+                             r"\b(?:full |real |legal |first |last |sur)?name(?: on (?:it|(?:the|my|his|her|their) "
+                             r"[\w-]+))? is),?"
                              r"\s+$", re.IGNORECASE)
 NAME_AFTER = re.compile(r"^,?\s+(?:(?:had|has)\s+(?:already\s+|just\s+)?(?=texted|called|told|asked))?"
                         r"(?:said|says|told|asked|texted|called|yelled|and i|and me|is my|was my|gave me|"
@@ -119,12 +127,14 @@ STRONG_NAME_AFTER = re.compile(r"^\s+is what (?:everyone|everybody|people|they|w
 PRONOUNS = frozenset("i me my mine we us our ours you your yours he him his she her hers it its they them their"
                      .split())
 # Before a word that is a name only here: "my flatmate Per", "PC Barber" (not a title: "Mr Right", "MS Teams").
-RELATION_OR_RANK = re.compile(rf"(?:(?i:\bmy (?:(?:best|old|ex|close) )?{RELATIONS})|\b(?:{RANKS})\.?),?\s+$")
+SERVICE_RANK_BEFORE = re.compile(rf"(?i:\b(?:{SERVICE_RANKS})\.?)[ \t]+$")
+RELATION_OR_RANK = re.compile(rf"(?:(?i:\bmy (?:(?:best|old|ex|close) )?{RELATIONS})|\b(?:{RANKS})\.?"
+                              rf"|(?i:\b(?:{SERVICE_RANKS})\.?)),?\s+$")
 RELATION_AFTER = re.compile(rf"\s+\(\d{{1,2}}\)|,\s+(?:my|our|his|her|their)\s+{RELATIONS}\b", re.IGNORECASE)
 # Before a lower-case first name in chat, these make it a person ("i live with wyatt", "dont tell amy", "thinking
 # about amy") where the name is also a word of some dictionary.
 PERSON_VERB_CUE = re.compile(r"\b(?:live[sd]? with|living with|stay(?:ing|ed)? with|talk(?:ed|ing)? to|spoke to|"
-                             r"(?:spoke|talked|chatted|met up|hung out) w(?:ith|/)|"
+                             r"(?:spoke|talked|chatted|met up|hung out) w(?:ith|/)|\bw/|"
                              r"matched with|went out with|broke up with|dating|hooked up with|"
                              r"speak(?:ing)? to|(?:don'?t|never|didn'?t) tell|told|text(?:ed)?|call(?:ed)?|met|meet|"
                              r"ask(?:ed)?|thinking about|miss(?:ed)?|visit(?:ed|ing)?|its|it'?s)\s+$", re.IGNORECASE)
@@ -368,12 +378,14 @@ class ChatNameRecognizer(EntityRecognizer):
         # only what a cue says, where the text is not in English
         results = [r for r in results if r.score >= STRONG or english_at(text, r.start)]
         results += self._hyphenated(text, scores)
+        results += self._bare_name(text)
         results += self._initial_surname(text)
         results += self._lower_case_people(text)
         results += self._vocatives(text)
         for listing in NAME_LIST.finditer(text):  # "Anna, Piotr and Kasia": one name makes the others names
-            items = list(WORD.finditer(text, listing.start(), listing.end()))
-            items = [w for w in items if w.group().lower() not in ("and", "or")]
+            notes = [m.span() for m in BRACKETED.finditer(text, listing.start(), listing.end())]
+            items = [w for w in WORD.finditer(text, listing.start(), listing.end())
+                     if w.group().lower() not in ("and", "or") and not any(a < w.start() < b for a, b in notes)]
             # two listed first names that are no words make a list of people in lower case too ("yang and chao")
             named = sum(lexicon.first_name(w.group().lower()) and not lexicon.vocabulary(w.group().lower())
                         for w in items)
@@ -403,6 +415,19 @@ class ChatNameRecognizer(EntityRecognizer):
                             and english_at(text, item.start())):
                         results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
+
+    def _bare_name(self, text: str) -> list[RecognizerResult]:
+        """A message that is a given name and a surname and nothing else ("aino virtanen", "Tom Baker."): the answer
+        to "who is this?", whatever else the words are, unless both are everyday words ("hope springs")."""
+        match = BARE_NAME.fullmatch(text)
+        if match is None:
+            return []
+        given, surname = match.group(1).lower(), match.group(2).lower()
+        if (not lexicon.first_name(given) or not (lexicon.surname(surname) or lexicon.first_name(surname))
+                or given in STOP_WORDS or surname in STOP_WORDS or lexicon.clinical(given) or lexicon.clinical(surname)
+                or (lexicon.everyday(given) and lexicon.everyday(surname))):
+            return []
+        return [_result(self, "PERSON", match.start(1), match.end(2), 0.7)]
 
     def _vocatives(self, text: str) -> list[RecognizerResult]:
         """Whom a message speaks to: a name opening it before a comma ('"Viraj, rent is a month late"') or closing a
@@ -547,7 +572,8 @@ class ChatNameRecognizer(EntityRecognizer):
             if LABEL_AFTER.match(text, match.end()) and not LINE_START_BEFORE.search(before):
                 return 0.0  # "Given names/Prénoms: Roland", "TC Kimlik No: ...": a form's label
             return self._unknown_word_score(text, match, before)
-        cue = (NAME_CUE.search(before) or NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW])
+        cue = (NAME_CUE.search(before) or STRONG_NAME_CUE.search(before)
+               or NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW])
                or (shape == "title" and not sentence_start(text, match.start()) and _person_after(text, match, before))
                or RELATION_AFTER.match(text, match.end())  # "- Linn, my neighbour"
                or (shape == "title" and POSSESSIVE_OF.match(text, match.end() - _possessive_length(word)))
@@ -617,6 +643,8 @@ class ChatNameRecognizer(EntityRecognizer):
             if not titled and RELATION_OR_RANK.search(before) and not lexicon.everyday(lower) and (
                     lower not in NEVER_NAMED and english_at(text, match.start())):
                 return 0.6  # "call my brother asger": a rare word chat never writes, after whose it is
+            if SERVICE_RANK_BEFORE.search(before) and lexicon.surname(lower) and lower not in STOP_WORDS:
+                return 0.6  # "my son is pfc baker": after a rank no word shares, a listed surname is the name
             # a surname that is a word too is someone's when it owns something or does what only people do ("Jones
             # from HR keeps asking"; not "Post goes to a box")
             if not (lexicon.surname(lower) and (
@@ -688,13 +716,18 @@ def surname_end(text: str, end: int) -> int:
     """Where a name ends: its surname ("Maria Kowalska"), after a middle initial ("John Q. Public"), after the
     particles of a surname ("Lorena de la Garza", in lower case "luísa da costa")."""
     particle = PARTICLE_AFTER.match(text, end)
+    if particle is None and text[max(0, end - 2):end].isupper():
+        shouted = UPPER_PARTICLE_AFTER.match(text, end)  # "DYLANO DE GRAAF": a name in capitals, its particle too
+        if shouted is not None and len(shouted.group(1)) >= 2 and shouted.group(1).lower() not in STOP_WORDS:
+            return surname_end(text, shouted.end())
     if particle is not None:
         surname, lower = particle.group(1), particle.group(1).lower()
         lower_name = text[max(0, end - 1):end].islower()
         unknown = not lexicon.vocabulary(lower) or lexicon.surname(lower)
         if (surname[0].isupper() or (lower_name and unknown)) and lower not in STOP_WORDS:
             return surname_end(text, particle.end())
-    initial = MIDDLE_INITIAL.match(text, end)
+    initial = MIDDLE_INITIAL.match(text, end) or (
+        LOWER_MIDDLE_INITIAL.match(text, end) if text[max(0, end - 1):end].islower() else None)
     start = initial.end() if initial else end + 1
     following = WORD.match(text, start) if text[start - 1:start] == " " else None
     if following is None:
@@ -789,7 +822,7 @@ def whole_name(text: str, start: int, end: int) -> tuple[int, int]:
     start = _upper_surname_start(text, start, end)
     before = PARTICLE_BEFORE.search(text, max(0, start - 12), start)
     if before is not None and text[start:start + 1].isupper():  # "Jason+van Maaren"
-        start = before.start(1)
+        start = given_name_start(text, before.start(1))  # "Fleur de Pauw": the given name before the particle
     return start, glued[0] if glued else surname  # not "Ciraky PhDLicensed"
 
 
@@ -824,6 +857,8 @@ def _upper_surname_start(text: str, start: int, end: int) -> int:
 PARTICLE = (r"(?:van|von|de|da|do|dos|das|del|della|dello|degli|di|du|des|ten|ter|bin|binti|bint|ibn|al|el|op|zu|vom|"
             r"zum|in(?=[ \t]+['’]t\b))(?:[ \t]+(?:der|den|de|la|le|los|las|het|['’]t|van))?")
 PARTICLE_AFTER = re.compile(rf"[ \t]+{PARTICLE}[ \t]+([^\W\d_][\w'’-]*)")
+UPPER_PARTICLE_AFTER = re.compile(r"[ \t]+(?:VAN|VON|DE|DA|DOS|DAS|DEL|DELLA|DI|DU|DES|TEN|TER|BIN|IBN|AL|EL|ZU)"
+                                  r"(?:[ \t]+(?:DER|DEN|DE|LA|LE|LOS|LAS))?[ \t]+([A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+)\b")
 PARTICLE_BEFORE = re.compile(rf"(?:^|(?<=[\s+]))({PARTICLE})[ \t]+$")
 
 
@@ -869,8 +904,12 @@ def korean_syllables() -> frozenset[str]:
 
 INITIAL_SURNAME = re.compile(r"(?<![\w.])([A-Za-z])\.[ \t]?([A-ZÀ-Þ][\w'’-]{2,}(?:[ \t][A-ZÀ-Þ][\w'’-]{2,})?|"
                              r"[a-z]{3,})\b")
+LOWER_MIDDLE_INITIAL = re.compile(r" [a-z]\. ?(?=[a-z])")  # from a writer who does not capitalise: "ana m. reyes"
+BRACKETED = re.compile(r"\([^()\n]*\)")
+BARE_NAME = re.compile(r"\s*([^\W\d_]{2,})[ \t]+([^\W\d_]{2,})[ \t]*[.!]?\s*")
 MIDDLE_INITIAL = re.compile(r" [A-Z](?:\. ?| )(?=[^\W\d_])")  # one letter: "John Q. Public", not "Carpenter"
-LIST_ITEM = r"[^\W\d_][\w'’-]*(?: [A-ZÀ-ÖØ-Þ][\w'’-]*)?"  # a word, or two capitalised ("Davi Lucas")
+# a word, or two capitalised ("Davi Lucas"), and a note on it in brackets ("Oskar (late)")
+LIST_ITEM = r"[^\W\d_][\w'’-]*(?: [A-ZÀ-ÖØ-Þ][\w'’-]*)?(?:[ \t]*\([^()\n]{1,30}\))?"
 # "Anna, Piotr and Kasia", "tonje and tom", "Desirée, Lars, Berit - we all went"
 NAME_LIST = re.compile(rf"\b{LIST_ITEM}(?:,\s*{LIST_ITEM})*,?\s+(?:and|&|or)\s+{LIST_ITEM}"
                        rf"|\b{LIST_ITEM}(?:,\s*{LIST_ITEM}){{2,}}(?=\s*[-–—:]|\s*$)")

@@ -7,7 +7,7 @@ Each is a Presidio EntityRecognizer over plain regular expressions (no model), r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -83,8 +83,10 @@ ENGLISH_STREET = (r"(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|b
 HOME_AT_BEFORE = re.compile(r"(?i)(?:\b(?:i|we|she|he|they|mum|mom|dad)\s+"
                             r"(?:live[sd]?|am|'m|’m|are|'re|’re|stay(?:s|ing)?|moved|living)\s+(?:at|on|to|into)|"
                             r"\baddress\s+(?:is|:)|\baddy\s+(?:is|:))[ \t]+(?:(?:um+|uh+|erm|like)[ \t,]+)?$")
+# A quarter of a town after a street in lower case, before a comma: "14 oak st w, toronto"
+LOWER_DIRECTION = r"(?:[ \t]+(?-i:ne|nw|se|sw|e|w|n|s)(?=,|$))"
 SHORTEST_STREET = re.compile(rf"(?:\d{{1,5}}[/-])?\d{{1,6}}[A-Za-z]?,?[ \t]+(?:{WORDCHARS}+[ \t]+){{1,3}}?"
-                             rf"{ENGLISH_STREET}\b", re.IGNORECASE)
+                             rf"{ENGLISH_STREET}\b{LOWER_DIRECTION}?", re.IGNORECASE)
 # Street types that are everyday words: "10 - either way", "1-10 how well" are no address without a capital.
 EVERYDAY_STREET_WORDS = frozenset("""well wells way ways run walk rest point view views park pass track center common
 lights locks keys falls place row close square path crossing spur loop cross gate link reach end strip steps rise
@@ -121,6 +123,10 @@ PREFIX_NAMED = re.compile(rf"\S+\s+(?:(?:de|del|della|di|da|do|dos|das|la|le|les
 # Python's regular expressions try SUFFIX_STREET's alternation after every run of word characters: a text with no word
 # ending like a street skips it (str.endswith). lower() turns "SOKAĞI" into "sokaği", so endings with ı come with i too.
 SUFFIX_ENDINGS = tuple(dict.fromkeys(SUFFIX_STREET_WORDS + tuple(w.replace("ı", "i") for w in SUFFIX_STREET_WORDS)))
+# A word a house number follows ("Hauptstr. 12"): SUFFIX_LINE matches only where such a word ends like a street.
+WORD_BEFORE_NUMBER = re.compile(r"[\w'’.-]+(?=\s+\d)")
+# Where PREFIX_LINE can begin: a run of letters that is one of PREFIX_WORDS (every alternative opens with a letter).
+LETTER_RUN = re.compile(r"[^\W\d_]+")
 # Hauptstraße 12, Kerkstraat 8a, Storgatan 3
 SUFFIX_LINE = re.compile(rf"\b(?:(?:van|von|de|der|den|ter|ten)\s+){{0,2}}[\w'’-]*{SUFFIX_STREET}"
                          rf"(?:\s+\d{{1,5}}(?:\s?[a-zA-Z](?![a-zA-Z])(?:\s\d{{1,4}}\b)?)?"
@@ -133,13 +139,15 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     # (on one line, and not a time's minutes: "9:00\nJoining link", "at 7.30 with Dr Báez")
     (re.compile(rf"(?:\b(?:no|nr)\.?\s*|#\s*)?\b(?<![\d][.:])(?:\d{{1,5}}[/-])?\d{{1,6}}[A-Za-z]?,?[ \t]+"
                 rf"(?:[NSEW]\.?[ \t]+)?(?:{WORDCHARS}+[ \t]+){{1,3}}{ENGLISH_STREET}\b\.?"
-                rf"(?:\s+(?-i:East|West|North|South|NE|NW|SE|SW|E|W|N|S)\b\.?)?{UNIT_AFTER}", re.IGNORECASE),
+                rf"(?:\s+(?-i:East|West|North|South|NE|NW|SE|SW|E|W|N|S)\b\.?|{LOWER_DIRECTION})?"
+                rf"{UNIT_AFTER}", re.IGNORECASE),
      0.85, True),
     (SUFFIX_LINE, 0.85, True),  # Hauptstraße 12, Kerkstraat 8a, Storgatan 3
-    # all. Tomskaya, d. 13, kv. 155; алл. Лесхозная, д. 46, кв. 272: more street types than the line below, whose
-    # house is optional, so here the house is required ("all. I'm" is no street)
+    # all. Tomskaya, d. 13, kv. 155; алл. Лесхозная, д. 46, кв. 272; ul. 8 Marta, d. 4 (named after a date): more
+    # street types than the line below, whose house is optional, so here the house is required ("all. I'm" is none)
     (re.compile(r"(?<![\w.])(?:ul|ulitsa|pr|prosp|pr-t|per|all|alleya|nab|sh|bul|b-r|pl|proezd|pr-d|tup|mkr|ул|пр|"
-                r"просп|пр-т|пер|алл|аллея|наб|ш|бул|б-р|пл|пр-д|туп|мкр)\.?[ \t]+(?:[^\W\d_]\.[ \t]?)?[^\W\d_][\w-]*"
+                r"просп|пр-т|пер|алл|аллея|наб|ш|бул|б-р|пл|пр-д|туп|мкр)\.?[ \t]+(?:[^\W\d_]\.[ \t]?|\d{1,2}[ \t]+)?"
+                r"[^\W\d_][\w-]*"
                 r"(?:[ \t][^\W\d_][\w-]*)?,"
                 r"[ \t]*(?:d|д|dom|дом)\.?[ \t]*\d{1,4}[^\W_]{0,3}(?:/\d{1,3})?"
                 r"(?:,[ \t]*(?:k|к|korp|корп|str|стр|kv|кв)\.?[ \t]*\d{1,4}[^\W_]{0,2})*", re.IGNORECASE), 0.85, True),
@@ -342,6 +350,15 @@ class _Recognizer(EntityRecognizer):
         raise NotImplementedError
 
 
+def _search(pattern: re.Pattern[str], text: str, position: int, starts: Sequence[int] | None) -> re.Match[str] | None:
+    """`pattern.search(text, position)`, or, where every match begins at one of `starts`, the first that matches
+    there: Python would otherwise try a long alternation at every word of the text."""
+    if starts is None:
+        return pattern.search(text, position)
+    return next((match for start in starts if start >= position
+                 and (match := pattern.match(text, start)) is not None), None)
+
+
 NAME_WORD = re.compile(rf"{CAP}[^\W\d_]*(?:['’-][^\W\d_]+)*\.?")
 
 
@@ -355,13 +372,15 @@ class AddressBlockRecognizer(_Recognizer):
     def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
         strong: list[tuple[int, int, float]] = []
         digits = DIGIT.search(text) is not None
-        suffixed = any(word.rstrip(",;:!?)'\"").endswith(SUFFIX_ENDINGS) for word in text.lower().split())
-        prefixed = not PREFIX_WORDS.isdisjoint(re.findall(r"[^\W\d_]+", text.lower()))
+        suffixed = any(word.lower().endswith(SUFFIX_ENDINGS) for word in WORD_BEFORE_NUMBER.findall(text))
+        prefix_starts = [m.start() for m in LETTER_RUN.finditer(text) if m.group().lower() in PREFIX_WORDS]
         for index, (pattern, score, needs_digit) in enumerate(STREET_LINES):
-            if (pattern is SUFFIX_LINE and not suffixed) or (pattern is PREFIX_LINE and not prefixed):
-                continue  # no word ends like a street (see SUFFIX_ENDINGS), or is a street word of PREFIX_STREET
+            if (pattern is SUFFIX_LINE and not suffixed) or (pattern is PREFIX_LINE and not prefix_starts):
+                continue  # no word before a number ends like a street, or no word is one of PREFIX_STREET's
             if digits or not needs_digit:
-                strong += [(self._line_start(text, m), m.end(), score) for m in self._lines(index, pattern, text)]
+                starts = prefix_starts if pattern is PREFIX_LINE else None
+                strong += [(self._line_start(text, m), m.end(), score)
+                           for m in self._lines(index, pattern, text, starts)]
         strong += [(m.start(1), m.end(1), 0.85) for m in ADDRESS_FIELD.finditer(text)
                    if m.group(1).strip() and not self._no_address(m.group(1))]
         strong += [(m.start(), m.end(), 0.75) for m in ADDRESS_FIELD_LINES.finditer(text)]
@@ -391,7 +410,7 @@ class AddressBlockRecognizer(_Recognizer):
         """After a street's house number, the neighbourhood and the town with its state, as Brazil writes them:
         "Rua Direita, 104 - Alto Barroca, Gramado - RR"."""
         for start, end, score in list(strong):
-            if (not text[end - 1:end].isdigit() or not any(c.isalpha() for c in text[start:end])
+            if (not re.search(r"\d[A-Za-z]?$", text[start:end]) or not any(c.isalpha() for c in text[start:end])
                     or (area := NEIGHBOURHOOD_AFTER.match(text, end)) is None):
                 continue  # a street and its number, not a number alone ("we live at number 12 - Anyway, ...")
             words = area.group(1).lower().split()
@@ -440,11 +459,13 @@ class AddressBlockRecognizer(_Recognizer):
             yield match.start(1), match.end(1), 0.6
 
     @staticmethod
-    def _lines(index: int, pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    def _lines(index: int, pattern: re.Pattern[str], text: str, starts: Sequence[int] | None
+               ) -> Iterator[re.Match[str]]:
         """The accepted matches; after a rejected one the search goes on from its next character, so "place is\n
-        Avenida de la Constitución 158" still finds the street the rejected "place is ..." overlapped."""
+        Avenida de la Constitución 158" still finds the street the rejected "place is ..." overlapped. `starts`, where
+        given, are the only places a match can begin: tried there alone, as a search would find them."""
         position = 0
-        while (match := pattern.search(text, position)) is not None:
+        while (match := _search(pattern, text, position, starts)) is not None:
             home = AddressBlockRecognizer._home_street(index, match)
             if home is not None:
                 yield home
@@ -622,7 +643,7 @@ FIELD_NAME = re.compile(
 # "15/11/2020, 23:58 - Maria: ..."
 SPEAKER = re.compile(r"(?m)^[ \t>*-]*(?:\[[^\]\n]{1,24}\][ \t]*|"
                      r"(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?[ \t]+)?"
-                     r"\d{1,2}[:.]\d{2}(?::\d{2})?(?:[ \t]*[ap]\.?m\.?)?[ \t]*[-–][ \t]*)?"
+                     r"\d{1,2}[:.]\d{2}(?::\d{2})?(?:[ \t]*[ap]\.?m\.?)?(?:[ \t]*[-–][ \t]*|[ \t]+))?"
                      r"(?:([^\W\d_][\w'’-]*(?: [^\W\d_][\w'’.-]*){0,2})|[^\W\d_]+ \(([^)\n]{2,40})\))"
                      r"[ \t]*:[ \t]*\S")
 # A mail header's display name: "Sabihe Tarhan <tarhan.sabihe84@gmail.com> wrote:", "From: Ann Lee <ann@x.org>"
@@ -1077,7 +1098,8 @@ LOG_HANDLE = re.compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,12}\]\s*)?([A-Za-z][A-Za-z0-
 HANDLE_CUE = re.compile(
     r"(?i:\b(?:insta(?:gram)?|ig|snap(?:chat)?|tiktok|twitter|discord|reddit|telegram|kik|steam|xbox(?: live)?|psn|"
     r"twitch|gamer ?tag|tag on (?:xbox live|xbox|psn|steam|discord|switch|twitch)|user ?name|user|handle|"
-    r"screen ?name|login|account name)(?:\s+(?:is|=))?(?:[ \t]*[:=][ \t]*|\s*,?\s+))"  # "user=mark_g84" in a log
+    r"screen ?name|login|account name|account(?=\s+(?:is|=)))"
+    r"(?:\s+(?:is|=))?(?:[ \t]*[:=][ \t]*|\s*,?\s+))"  # "user=mark_g84" in a log
     r"(?:(?:at|on|me)\s+)?([A-Za-z0-9_][A-Za-z0-9_.]{2,29})\b")
 
 
