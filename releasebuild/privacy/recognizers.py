@@ -148,6 +148,8 @@ OBJECT_CUE = re.compile(r"\b(?:want|need|tell|told|let|make|made|help|see|saw|lo
 # why" (a slip of "that's"), nor "at McDonald's and" (a shop).
 POSSESSIVE_OF = re.compile(r"(?:['’]s|s['’]|(?<=[sxz])['’])\s+(?!(?:and|or|but|is|was|the|a|an|to|in|on|at|for|with|"
                            r"so|miles|why|what|how|when|where|because)\b)[a-z]")
+AT_BEFORE = re.compile(r"\b(?:at|round|over at)\s+$", re.IGNORECASE)
+CLAUSE_ENDS = re.compile(r"\s*(?:[,.;!?)]|$|\s(?:and|then|for|tonight|tomorrow|again)\b)")
 # Whose place or family it is, in lower-case chat too: "went to mariah's place", "at jo's mum's".
 POSSESSIVE_HOME = re.compile(r"(?:['’]s|(?<=[sxz])['’])\s+(?:place|house|flat|apartment|room|car|mum|mom|dad|"
                              r"parents|birthday|party|wedding|funeral|cousin|sister|brother|aunt|uncle|gran|nan|"
@@ -379,6 +381,7 @@ class ChatNameRecognizer(EntityRecognizer):
         results = [r for r in results if r.score >= STRONG or english_at(text, r.start)]
         results += self._hyphenated(text, scores)
         results += self._bare_name(text)
+        results += self._people_under_label(text)
         results += self._initial_surname(text)
         results += self._lower_case_people(text)
         results += self._vocatives(text)
@@ -415,6 +418,20 @@ class ChatNameRecognizer(EntityRecognizer):
                             and english_at(text, item.start())):
                         results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
+
+    def _people_under_label(self, text: str) -> list[RecognizerResult]:
+        """Whom a list of people names, after a label that says they are people ("people i can text: yorick,
+        ottilie and my aunt", as a safety plan writes it): each word no list of everyday words has, or a listed
+        first name or surname that is not an everyday word."""
+        found = []
+        for label in PEOPLE_LABEL.finditer(text):
+            for item in WORD.finditer(text, label.start(1), label.end(1)):
+                lower = POSSESSIVE.sub("", item.group().lower())
+                if (len(lower) < 2 or lower in STOP_WORDS or lexicon.everyday(lower) or lexicon.clinical(lower)
+                        or lower in lexicon.CHAT_WORDS or not english_at(text, label.start())):
+                    continue
+                found.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
+        return found
 
     def _bare_name(self, text: str) -> list[RecognizerResult]:
         """A message that is a given name and a surname and nothing else ("aino virtanen", "Tom Baker."): the answer
@@ -473,16 +490,24 @@ class ChatNameRecognizer(EntityRecognizer):
         for match in INITIAL_SURNAME.finditer(text):
             words = [w.lower() for w in WORD.findall(match.group(2))]
             before = text[max(0, match.start() - 40):match.start()]
-            cued = (STRONG_NAME_CUE.search(before) or NAME_CUE.search(before) or TITLE_BEFORE_NAME.search(before)
-                    or PERSON_VERB_CUE.search(before))
+            cued = bool(STRONG_NAME_CUE.search(before) or NAME_CUE.search(before) or TITLE_BEFORE_NAME.search(before)
+                        or PERSON_VERB_CUE.search(before))
             surnamed = all(lexicon.surname(w) and not lexicon.vocabulary(w) for w in words)
+            start = match.start()
+            if match.group(1).isupper() and match.group(2)[:1].isupper():
+                given = GIVEN_BEFORE_INITIAL.search(text, max(0, start - 30), start)
+                if given is not None and given.group(1).lower() not in STOP_WORDS and (
+                        lexicon.first_name(given.group(1).lower()) or not lexicon.vocabulary(given.group(1).lower())):
+                    start, cued = given.start(1), True  # "Halvard P. Mikkelsen": a given name, an initial, a surname
+                elif all(lexicon.surname(w) for w in words) and not sentence_start(text, start):
+                    surnamed = True  # "told P. Walker": a listed surname, capitalised inside a sentence
             if match.group(1).islower() and (not match.group(2).islower() or capitalising_writer(text)
                                              or not (surnamed or cued)
                                              or (lexicon.vocabulary(words[0]) and not lexicon.surname(words[0]))):
                 continue
             if not (cued or surnamed) or any(lexicon.clinical(w) or w in STOP_WORDS for w in words):
                 continue
-            found.append(_result(self, "PERSON", match.start(), match.end(), 0.7))
+            found.append(_result(self, "PERSON", start, match.end(), 0.7))
         return found
 
     def _hyphenated(self, text: str, scores: dict[int, float]) -> list[RecognizerResult]:
@@ -622,7 +647,12 @@ class ChatNameRecognizer(EntityRecognizer):
         if len(lower) < 3 or "'" in lower or "’" in lower:
             return 0.0
         titled = _shape(match.group()) == "title"
-        possessive = titled and POSSESSIVE_OF.match(text, match.end() - _possessive_length(match.group()))
+        possessive = titled and (
+            POSSESSIVE_OF.match(text, match.end() - _possessive_length(match.group()))
+            # "Easter is at Frode's, then ours": a home named by whose it is, where the clause ends; a shop so
+            # named carries a listed name ("at Wendy's")
+            or (_possessive_length(match.group()) and AT_BEFORE.search(before) is not None
+                and CLAUSE_ENDS.match(text, match.end()) is not None and not lexicon.listed(lower)))
         # a slip of a word is still someone's when it owns something ("Maks's place") or does something at the start
         # of a sentence ("Vidar and I share"); a word is not ("Today's")
         subject = (titled and sentence_start(text, match.start()) and not ENGLISH_ENDING.search(lower)
@@ -904,6 +934,11 @@ def korean_syllables() -> frozenset[str]:
 
 INITIAL_SURNAME = re.compile(r"(?<![\w.])([A-Za-z])\.[ \t]?([A-ZÀ-Þ][\w'’-]{2,}(?:[ \t][A-ZÀ-Þ][\w'’-]{2,})?|"
                              r"[a-z]{3,})\b")
+# A label that says people follow, and the list after it up to the sentence's end: "people to avoid: ...",
+# "safe people: ...", "who i can call: ..."
+PEOPLE_LABEL = re.compile(r"(?i)\b(?:people|persons|contacts|friends|who i can (?:call|text|talk to|trust))\b"
+                          r"[^:\n.!?]{0,40}:[ \t]*([^\n.!?:]+)")
+GIVEN_BEFORE_INITIAL = re.compile(r"(?<![\w.'’-])([A-ZÀ-Þ][a-zß-ÿ]+)[ \t]$")
 LOWER_MIDDLE_INITIAL = re.compile(r" [a-z]\. ?(?=[a-z])")  # from a writer who does not capitalise: "ana m. reyes"
 BRACKETED = re.compile(r"\([^()\n]*\)")
 BARE_NAME = re.compile(r"\s*([^\W\d_]{2,})[ \t]+([^\W\d_]{2,})[ \t]*[.!]?\s*")
@@ -914,7 +949,9 @@ LIST_ITEM = r"[^\W\d_][\w'’-]*(?: [A-ZÀ-ÖØ-Þ][\w'’-]*)?(?:[ \t]*\([^()\n
 NAME_LIST = re.compile(rf"\b{LIST_ITEM}(?:,\s*{LIST_ITEM})*,?\s+(?:and|&|or)\s+{LIST_ITEM}"
                        rf"|\b{LIST_ITEM}(?:,\s*{LIST_ITEM}){{2,}}(?=\s*[-–—:]|\s*$)")
 # A name a message speaks to: at its start (or a quoted one's) before a comma, or after a comma ending a sentence
-VOCATIVE = re.compile(r"(?:^|\n|[\"“‘'>][ \t]*)([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+),[ \t]+(?=[a-z]|I\b)"
+# (at a message's start before a date, the date of birth of whom it names: "Hristofor, 12.03.81, no allergies")
+VOCATIVE = re.compile(r"(?:^|\n|[\"“‘'>][ \t]*)([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+),[ \t]+"
+                      r"(?=[a-z]|I\b|\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b)"
                       r"|,[ \t]+([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)[ \t]*[.!?]+(?=\s|$)")
 DEITIES = frozenset("jesus christ lord god allah buddha krishna jehovah".split())
 OPENERS = frozenset("hello hey hiya okay yeah well sorry thanks anyway honestly".split())  # a slip of one opens too
