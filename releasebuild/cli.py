@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--against", metavar="REF",
                       help="compare with a published release (URI or local prefix; 'published': this version as "
                            "the root holds it, else the previous release), another release.yaml, or git:<rev> "
-                           "(default: the last apply, from release.lock)")
+                           "(default: the last successful apply, from release.lock)")
     plan.add_argument("--compute-data", action="store_true",
                       help="build the data steps first (into the cache only: nothing is published, release.lock "
                            "is untouched) so record, token and turn deltas are exact, not 'known after apply'")

@@ -60,7 +60,7 @@ def diff_releases(a: str, b: str, store: Store | None = None) -> dict[str, Any]:
         "format_version": 1, "a": {"uri": a, "version": manifests[0]["version"], "root": manifests[0]["root_digest"]},
         "b": {"uri": b, "version": manifests[1]["version"], "root": manifests[1]["root_digest"]},
         "identical": manifests[0]["root_digest"] == manifests[1]["root_digest"],
-        "definition": [change.to_json() for change in diff(*snapshots)],
+        "definition": [change.to_json() for change in diff(snapshots[0], snapshots[1])],
         "records": families,
         "shards": {"added": sorted(set(shards[1]) - set(shards[0])), "removed": sorted(set(shards[0]) - set(shards[1])),
                    "changed": sorted(key for key in set(shards[0]) & set(shards[1])

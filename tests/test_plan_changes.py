@@ -37,9 +37,9 @@ def applied(small_release: ReleaseFixture) -> ReleaseFixture:
 
 def test_an_unchanged_tree_has_no_changes(applied: ReleaseFixture, capsys: pytest.CaptureFixture[str]) -> None:
     plan = api.plan(applied.release_yaml)
-    assert plan.baseline == "the last apply (release.lock)" and plan.changes == [] and not plan.has_changes
+    assert plan.baseline == "the last publish (release.lock)" and plan.changes == [] and not plan.has_changes
     assert cli.main(["plan", str(applied.release_yaml)]) == 0
-    assert "No definition changes against the last apply" in capsys.readouterr().out
+    assert "No definition changes against the last publish" in capsys.readouterr().out
 
 
 def test_a_weight_change_is_exactly_that_change(applied: ReleaseFixture, capsys: pytest.CaptureFixture[str]) -> None:
@@ -164,7 +164,7 @@ def test_plan_json_carries_the_changes(applied: ReleaseFixture, capsys: pytest.C
     assert cli.main(["plan", str(applied.release_yaml), "--json"]) == 2
     document = json.loads(capsys.readouterr().out)
     jsonschema.validate(document, PLAN_SCHEMA)
-    assert document["against"] == "the last apply (release.lock)"
+    assert document["against"] == "the last publish (release.lock)"
     assert document["changes"] == [{"kind": "gate", "op": "~", "subject": "quarantine.max_ratio", "old": 0.5,
                                     "new": 0.9, "note": "looser"}]
     assert cli.main(["plan", str(applied.release_yaml), "--against", str(applied.dir / "nowhere")]) == 1
