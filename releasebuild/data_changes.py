@@ -184,6 +184,11 @@ class SplitStat:
         """`count` as a share of the baseline's records in this split (None when the baseline had none)."""
         return round(100 * count / self.before, 1) if self.before else None
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SplitStat:
+        return cls(**{key: data[key] for key in ("family", "split", "before", "after", "unchanged", "added",
+                                                 "removed", "modified", "moved_out", "moved_in")})
+
     def to_json(self) -> dict[str, Any]:
         counts = {"unchanged": self.unchanged, "added": self.added, "removed": self.removed,
                   "modified": self.modified, "moved_out": self.moved_out, "moved_in": self.moved_in}
