@@ -144,16 +144,19 @@ def canonical_file(entry: Any) -> dict[str, Any]:
     return {"bytes": entry, "digest": None}
 
 
-def diff(old: dict[str, Any], new: dict[str, Any], carried_over: bool = False) -> list[Change]:
+SIGN_AGAIN = "all reviews will need sign-off again"
+
+
+def diff(old: dict[str, Any], new: dict[str, Any], reviews: str = "") -> list[Change]:
     """Every change from `old` to `new`, compared canonically, in a stable order: the version, rules, families,
-    sources, records, splits, curriculum, gates, sign-offs. `carried_over`: every required review of the new
-    version carries an approval over from an earlier one (else a new version needs every review signed again)."""
+    sources, records, splits, curriculum, gates, sign-offs. `reviews`: what a new version means for the required
+    reviews where the caller knows (approvals carried over, or known only once the samples are built); by
+    default a new version needs every required review signed again."""
     old, new = _canonical_snapshot(old), _canonical_snapshot(new)
     changes: list[Change] = []
     if old.get("version") != new.get("version"):
-        changes.append(Change("version", "~", "version", old.get("version"), new.get("version"),
-                              "approvals carried over from an earlier version" if carried_over or
-                              not new["signoffs"]["required"] else "all reviews will need sign-off again"))
+        note = reviews or (SIGN_AGAIN if new["signoffs"]["required"] else "no review is required")
+        changes.append(Change("version", "~", "version", old.get("version"), new.get("version"), note))
     changes += _rules(old.get("rules", {}), new.get("rules", {}))
     changes += _families(old["families"], new["families"])
     changes += _splits(old["splits"], new["splits"])
@@ -202,6 +205,9 @@ def _families(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             out.append(Change("source", "+", f"{name}: {source}"))
         for source in sorted(set(before["sources"]) - set(after["sources"])):
             out.append(Change("source", "-", f"{name}: {source}"))
+        if set(before["sources"]) == set(after["sources"]) and before["sources"] != after["sources"]:
+            out.append(Change("family", "~", f"{name}.sources", before["sources"], after["sources"],
+                              "source order: the family's records are read in this order"))
         out += _files(name, before.get("files"), after.get("files"), _file_records(before), _file_records(after))
         if before["splits"] != after["splits"]:
             out.append(Change("splits", "~", f"{name}.splits", before["splits"], after["splits"],

@@ -64,12 +64,15 @@ def diff_releases(a: str, b: str, store: Store | None = None) -> dict[str, Any]:
     results = [manifest["gates"]["results"] for manifest in manifests]
     signoffs = [manifest["signoffs"]["ids"] for manifest in manifests]
     reviews = manifests[1]["signoffs"].get("reviews", {})
-    carried = all(review.get("carried_from") for review in reviews.values())
+    carried = sorted({review["carried_from"] for review in reviews.values() if review.get("carried_from")})
+    # b is published, so every review it required is approved: by a record of its own, or carried over
+    version_note = f"approvals carried over from {', '.join(carried)}" if carried else \
+        "reviews signed again for this version" if reviews else ""
     return {
         "format_version": 1, "a": {"uri": a, "version": manifests[0]["version"], "root": manifests[0]["root_digest"]},
         "b": {"uri": b, "version": manifests[1]["version"], "root": manifests[1]["root_digest"]},
         "identical": manifests[0]["root_digest"] == manifests[1]["root_digest"],
-        "definition": [change.to_json() for change in diff(snapshots[0], snapshots[1], carried)],
+        "definition": [change.to_json() for change in diff(snapshots[0], snapshots[1], version_note)],
         "records": families,
         "shards": {"added": sorted(set(shards[1]) - set(shards[0])), "removed": sorted(set(shards[0]) - set(shards[1])),
                    "changed": sorted(key for key in set(shards[0]) & set(shards[1])

@@ -9,7 +9,7 @@ from typing import Any
 
 from releasebuild.app.baseline import DATA_KINDS, Baseline, load_baseline
 from releasebuild.app.project import Project, build_targets, open_project, required_reviews, review_samples
-from releasebuild.changes import Change, diff, snapshot
+from releasebuild.changes import SIGN_AGAIN, Change, diff, snapshot
 from releasebuild.data_changes import (
     EMPTY,
     FamilyData,
@@ -78,7 +78,7 @@ def plan_project(project: Project, against: str | None = None, compute_data: boo
     if baseline is None:  # nothing recorded to compare with (no successful apply since the lock kept snapshots)
         return Plan(project.version, project.release_uri(), project.previous_release(), steps, "", changes)
     data, stats = data_section(project, steps, results, baseline)
-    changes = diff(baseline.snapshot, desired, reviews_carried_over(project, results)) + data + changes
+    changes = diff(baseline.snapshot, desired, version_reviews(project, results)) + data + changes
     return Plan(project.version, project.release_uri(), project.previous_release(), steps, baseline.label, changes,
                 baseline.data_from, stats)
 
@@ -90,12 +90,22 @@ def desired_snapshot(project: Project, engine: Engine, results: dict[str, StepRe
                     index_digests(project, results))
 
 
-def reviews_carried_over(project: Project, results: dict[str, StepResult]) -> bool:
-    """Whether every required review has this version's own record or carries an earlier version's approval of
-    this build's very sample (known only once the sample is built): else a new version means signing again."""
+def version_reviews(project: Project, results: dict[str, StepResult]) -> str:
+    """What a new version means for its required reviews: each needs this version's own record, or carries an
+    earlier version's approval of the very same sample (known once the sample is built)."""
+    required = required_reviews(project.definition)
+    if not required:
+        return "no review is required"
     samples = review_samples(project.definition, results)
-    return all(review in project.signoffs or carried(samples[review], project.earlier.get(review, [])) is not None
-               for review in required_reviews(project.definition))
+    unsettled = [review for review in required if review not in project.signoffs
+                 and carried(samples[review], project.earlier.get(review, [])) is None]
+    if not unsettled:
+        return "every review has its own record or carries an earlier approval of the same sample"
+    maybe = [review for review in unsettled if samples[review] is None and project.earlier.get(review)]
+    if maybe:
+        return (f"{', '.join(maybe)} carry an earlier approval only if the sample is unchanged (known once built: "
+                f"`signoff samples`); {SIGN_AGAIN} otherwise")
+    return SIGN_AGAIN if len(unsettled) == len(required) else f"{', '.join(unsettled)} will need sign-off again"
 
 
 def data_section(project: Project, steps: list[StepPlan], results: dict[str, StepResult], baseline: Baseline
