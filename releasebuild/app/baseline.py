@@ -139,8 +139,8 @@ def _published(project: Project, against: str) -> Baseline:
             family["files"] = {source: {"bytes": None, "digest": value}
                                for source, value in source_digests(data[name]).items()}
             from_index.append(name)
-    parts = [f"source files of {', '.join(from_lock)} from release.lock (it records this release)"] if from_lock \
-        else []
+    which = "" if not from_index else f" of {', '.join(from_lock)}"
+    parts = [f"source files{which} from release.lock (it records this very release)"] if from_lock else []
     if from_index:
         parts.append(f"source files of {', '.join(from_index)} by content digest from the provenance indexes "
                      "(sizes not recorded)")
