@@ -106,9 +106,9 @@ def compare(old: FamilyData, new: FamilyData) -> dict[str, dict[str, int]] | Non
                              shipped(after, "this build's provenance index"))
 
 
-def data_changes(family: str, old: FamilyData, new: FamilyData) -> list[Change]:
-    """One change per split whose records or stats moved."""
-    deltas = compare(old, new)
+def data_changes(family: str, old: FamilyData, new: FamilyData,
+                 deltas: dict[str, dict[str, int]] | None) -> list[Change]:
+    """One change per split whose records or stats moved; `deltas` as `compare(old, new)` gave them."""
     out = []
     for split in SPLITS:
         before, after = _side(old, split), _side(new, split)

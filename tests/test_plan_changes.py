@@ -253,6 +253,12 @@ def _reorder_source(fixture: ReleaseFixture) -> None:
     fixture.data_file("alpha").write_text("\n".join(reversed(lines)) + "\n")
 
 
+def _same_size_edit(fixture: ReleaseFixture) -> None:
+    """One character of one record replaced by another: the file keeps its size (and could keep its mtime)."""
+    text = fixture.data_file("alpha").read_text()
+    fixture.data_file("alpha").write_text(text.replace("message a00", "massage a00", 1))
+
+
 def _add_family(fixture: ReleaseFixture) -> None:
     write_jsonl(fixture.data_file("gamma"), [conversation(f"g{i}", f"sg{i}") for i in range(5)])
     fixture.family_yaml("gamma").write_text(fixture.family_yaml("alpha").read_text().replace("alpha", "gamma"))
@@ -277,7 +283,8 @@ CHANGES = {
                                                                  "families": {"alpha": 1, "beta": 5}}]),
     "threshold": lambda f: f.edit_yaml(f.dir / "gates/quarantine.yaml", max_ratio=0.4),
     "record added": _append_record,
-    "source reordered": _reorder_source,  # early cutoff: most steps may run and do not
+    "source reordered": _reorder_source,
+    "same-size edit": _same_size_edit,  # early cutoff: most steps may run and do not
     "mapping": lambda f: f.edit_yaml(f.family_yaml("beta"), metadata=[]),
     "salt": lambda f: f.edit_yaml(f.release_yaml, splits={"ratios": {"train": 0.8, "val": 0.1, "test": 0.1},
                                                           "salt": "other"}),

@@ -78,7 +78,8 @@ def plan_project(project: Project, against: str | None = None, compute_data: boo
     if baseline is None:  # nothing recorded to compare with (no successful apply since the lock kept snapshots)
         return Plan(project.version, project.release_uri(), project.previous_release(), steps, "", changes)
     data, stats = data_section(project, steps, results, baseline)
-    changes = diff(baseline.snapshot, desired, version_reviews(project, results)) + data + changes
+    reviews = version_reviews(project, results) if baseline.snapshot.get("version") != project.version else ""
+    changes = diff(baseline.snapshot, desired, reviews) + data + changes
     return Plan(project.version, project.release_uri(), project.previous_release(), steps, baseline.label, changes,
                 baseline.data_from, stats)
 
@@ -133,8 +134,8 @@ def data_section(project: Project, steps: list[StepPlan], results: dict[str, Ste
             before = FamilyData(old["families"][family]["records"], {})
         else:
             continue
-        out += data_changes(family, before, new)
         deltas = compare(before, new)
+        out += data_changes(family, before, new, deltas)
         if deltas is not None:
             stats += split_stats(family, before.counts, new.counts, deltas)
     return out, stats
