@@ -5,8 +5,9 @@ what callers (the CLI, tests, scripts) may rely on."""
 from __future__ import annotations
 
 from releasebuild.app.applying import ApplyReport, apply, attempts, check_determinism, unlock
+from releasebuild.app.baseline import DATA_KINDS
 from releasebuild.app.coverage import coverage
-from releasebuild.app.planning import DATA_KINDS, plan
+from releasebuild.app.planning import plan
 from releasebuild.app.project import Project, graph, open_project, validate
 from releasebuild.app.saved_plan import check_drift, read_saved_plan, save_plan
 

@@ -19,8 +19,14 @@ from releasebuild.steps.base import StepSpec
 
 SNAPSHOT_FORMAT = 1
 Op = Literal["+", "-", "~"]
-Kind = Literal["family", "source", "splits", "curriculum", "gate", "signoff", "records", "rule"]
+Kind = Literal["version", "family", "source", "splits", "curriculum", "gate", "signoff", "records", "rule"]
 RULE_FIELDS = ("cmd", "shell", "params", "env", "version", "outputs", "inputs")
+# Lists whose order means nothing, by the name of the setting that holds them: a rule's outputs, input patterns
+# and environment names; the fields, metadata, entities, metrics and families a gate requires, allows or compares.
+# Every other list keeps its order, because there it means something: a command's arguments, a family's
+# sources (read in that order), a gate's priority of families. Curriculum stages are a mapping in declared order.
+UNORDERED = frozenset({"outputs", "inputs", "env", "required", "require_metadata", "allow", "expected", "compare",
+                       "metrics", "entities", "families"})
 
 
 @dataclass(frozen=True)
@@ -37,11 +43,13 @@ class Change:
 
 
 def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, dict[str, int]] | None = None,
-             files: dict[str, dict[str, int]] | None = None,
-             file_records: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+             files: dict[str, dict[str, dict[str, Any]]] | None = None,
+             file_records: dict[str, dict[str, Any]] | None = None,
+             indexes: dict[str, str] | None = None) -> dict[str, Any]:
     """The desired release as comparable data; `records` (family -> split counts), `files` (family -> source
-    file -> bytes, from listings) and `file_records` (family -> {digest of ingest's per-file list, records:
-    source file -> records mapped from it}) where they are known."""
+    file -> {bytes, digest}, from listings), `file_records` (family -> {digest of ingest's per-file list, records:
+    source file -> records mapped from it}) and `indexes` (family -> SHA-256 of its provenance index, which names
+    the published release the snapshot describes) where they are known."""
     release = definition.release
     families: dict[str, dict[str, Any]] = {}
     for name, loaded in sorted(definition.families.items()):
@@ -57,6 +65,8 @@ def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, d
             families[name]["files"] = files[name]
         if file_records and name in file_records:
             families[name]["file_records"] = file_records[name]
+        if indexes and name in indexes:
+            families[name]["index"] = indexes[name]
     gates: dict[str, dict[str, Any]] = {"coverage": {"blocking": True, "thresholds": {"required": {
         name: spec.min_records for name, spec in sorted(release.coverage.required.items())}}}}
     for spec in specs:
@@ -105,10 +115,48 @@ def _plain(value: dict[str, Any]) -> dict[str, Any]:
     return plain
 
 
-def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    """Every change from `old` to `new`, in a stable order: rules, families, sources, records, splits, curriculum,
-    gates, sign-offs."""
+def canonical(value: Any, name: str = "") -> Any:
+    """A snapshot value in the form two snapshots compare in: lists named in UNORDERED sorted (by their JSON, so
+    lists of mappings sort too), every other list in its order; a source file recorded as a bare size (lock
+    format 1) as {bytes, digest: null}. Applied to both sides of every comparison, so a lock written before a
+    list became unordered compares canonically too."""
+    if isinstance(value, dict):
+        return {key: canonical(item, key) for key, item in value.items()}
+    if isinstance(value, list):
+        items = [canonical(item) for item in value]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True)) if name in UNORDERED else items
+    return value
+
+
+def _canonical_snapshot(value: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = canonical(value)
+    for family in out["families"].values():
+        if "files" in family:
+            family["files"] = {name: canonical_file(entry) for name, entry in family["files"].items()}
+    return out
+
+
+def canonical_file(entry: Any) -> dict[str, Any]:
+    """A listed source file as {bytes, digest}: `bytes` None where the baseline did not record a size (a published
+    release names each file's content digest, not its size); `digest` None where no digest was recorded."""
+    if isinstance(entry, dict):
+        return {"bytes": entry.get("bytes"), "digest": entry.get("digest")}
+    return {"bytes": entry, "digest": None}
+
+
+SIGN_AGAIN = "all reviews will need sign-off again"
+
+
+def diff(old: dict[str, Any], new: dict[str, Any], reviews: str = "") -> list[Change]:
+    """Every change from `old` to `new`, compared canonically, in a stable order: the version, rules, families,
+    sources, records, splits, curriculum, gates, sign-offs. `reviews`: what a new version means for the required
+    reviews where the caller knows (approvals carried over, or known only once the samples are built); by
+    default a new version needs every required review signed again."""
+    old, new = _canonical_snapshot(old), _canonical_snapshot(new)
     changes: list[Change] = []
+    if old.get("version") != new.get("version"):
+        note = reviews or (SIGN_AGAIN if new["signoffs"]["required"] else "no review is required")
+        changes.append(Change("version", "~", "version", old.get("version"), new.get("version"), note))
     changes += _rules(old.get("rules", {}), new.get("rules", {}))
     changes += _families(old["families"], new["families"])
     changes += _splits(old["splits"], new["splits"])
@@ -157,6 +205,9 @@ def _families(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             out.append(Change("source", "+", f"{name}: {source}"))
         for source in sorted(set(before["sources"]) - set(after["sources"])):
             out.append(Change("source", "-", f"{name}: {source}"))
+        if set(before["sources"]) == set(after["sources"]) and before["sources"] != after["sources"]:
+            out.append(Change("family", "~", f"{name}.sources", before["sources"], after["sources"],
+                              "source order: the family's records are read in this order"))
         out += _files(name, before.get("files"), after.get("files"), _file_records(before), _file_records(after))
         if before["splits"] != after["splits"]:
             out.append(Change("splits", "~", f"{name}.splits", before["splits"], after["splits"],
@@ -179,10 +230,11 @@ def _file_records(family: dict[str, Any]) -> dict[str, int]:
     return records
 
 
-def _files(family: str, before: dict[str, int] | None, after: dict[str, int] | None,
+def _files(family: str, before: dict[str, dict[str, Any]] | None, after: dict[str, dict[str, Any]] | None,
            records_before: dict[str, int], records_after: dict[str, int]) -> list[Change]:
-    """Source files that appeared, went or changed size (a same-size edit shows in the stale steps instead), with
-    the records mapped from them where ingest has run on both sides."""
+    """Source files that appeared, went, changed size or, at the same size, content (their digests differ: size and
+    mtime cannot prove sameness), with the records mapped from them where ingest has run on both sides. Values
+    are sizes in bytes (None where the baseline recorded only a digest)."""
     if before is None or after is None:
         return []
 
@@ -191,20 +243,28 @@ def _files(family: str, before: dict[str, int] | None, after: dict[str, int] | N
             records_after.get(name, 0 if name not in after else None)
         return delta if was is None or now is None else f"{delta}, {now - was:+d} records"
 
-    out = [Change("source", "+", f"{family}: {name}", None, after[name], note(name, "bytes"))
+    out = [Change("source", "+", f"{family}: {name}", None, after[name]["bytes"], note(name, "bytes"))
            for name in sorted(set(after) - set(before))]
-    out += [Change("source", "-", f"{family}: {name}", before[name], None, note(name, "bytes"))
+    out += [Change("source", "-", f"{family}: {name}", before[name]["bytes"], None, note(name, "bytes"))
             for name in sorted(set(before) - set(after))]
-    out += [Change("source", "~", f"{family}: {name}", before[name], after[name],
-                   note(name, f"{after[name] - before[name]:+d} bytes")) for name in sorted(set(before) & set(after))
-            if before[name] != after[name]]
+    for name in sorted(set(before) & set(after)):
+        was, now = before[name], after[name]
+        sized = was["bytes"] is not None and now["bytes"] is not None
+        if sized and was["bytes"] != now["bytes"]:
+            what = f"{now['bytes'] - was['bytes']:+d} bytes"
+        elif None not in (was["digest"], now["digest"]) and was["digest"] != now["digest"]:
+            what = "same size, content changed" if sized else "content changed"
+        else:
+            continue
+        out.append(Change("source", "~", f"{family}: {name}", was["bytes"], now["bytes"], note(name, what)))
     return out
 
 
 def _family_summary(family: dict[str, Any]) -> dict[str, Any]:
     summary: dict[str, Any] = {key: family[key] for key in ("stage", "sources", "records") if key in family}
     if "files" in family:
-        summary["files"] = {"count": len(family["files"]), "bytes": sum(family["files"].values())}
+        sizes = [entry["bytes"] for entry in family["files"].values()]
+        summary["files"] = {"count": len(sizes), "bytes": None if None in sizes else sum(sizes)}
     return summary
 
 

@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--against", metavar="REF",
                       help="compare with a published release (URI or local prefix; 'published': this version as "
                            "the root holds it, else the previous release), another release.yaml, or git:<rev> "
-                           "(default: the last apply, from release.lock)")
+                           "(default: the last successful apply, from release.lock)")
     plan.add_argument("--compute-data", action="store_true",
                       help="build the data steps first (into the cache only: nothing is published, release.lock "
                            "is untouched) so record, token and turn deltas are exact, not 'known after apply'")
@@ -101,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("a", help="the earlier release: its prefix URI (s3://…/releases/v…/) or local directory")
     diff.add_argument("b", help="the later release")
     diff.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+    diff.add_argument("--format", choices=["text", "markdown"], default="text",
+                      help="markdown: a pull-request comment (kept under GitHub's 65,535 characters)")
     verify = sub.add_parser("verify", help="check a published release against its manifest (exit 3 on a mismatch)")
     verify.add_argument("uri", help="the release: its prefix (s3://…/releases/v…), local directory or manifest.json")
     verify.add_argument("--jobs", type=_positive, default=8, help="objects hashed in parallel (default: 8)")
@@ -339,10 +341,11 @@ def _record_fields(args: argparse.Namespace) -> dict[str, Any]:
 
 def _diff(args: argparse.Namespace) -> int:
     from releasebuild.release_diff import diff_releases
-    from releasebuild.render import diff_text
+    from releasebuild.render import diff_markdown, diff_text
 
     report = diff_releases(args.a, args.b)
-    _show(args, report, lambda: diff_text(report, colour=_colour(sys.stdout)))
+    _show(args, report, lambda: diff_markdown(report) if args.format == "markdown"
+          else diff_text(report, colour=_colour(sys.stdout)))
     return EXIT_OK if report["identical"] else EXIT_CHANGES_PENDING
 
 

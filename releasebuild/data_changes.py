@@ -57,11 +57,19 @@ def shipped(fh: IO[bytes], name: str) -> Iterator[tuple[str, str, str]]:
             yield row["id"], row["split"], f"{row['record_digest']}|{decision}"
 
 
+DELTAS = ("unchanged", "added", "removed", "changed", "moved_out", "moved_in")
+
+
+def no_deltas() -> dict[str, int]:
+    return dict.fromkeys(DELTAS, 0)
+
+
 def record_deltas(before: Iterator[tuple[str, str, str]], after: Iterator[tuple[str, str, str]]
                   ) -> dict[str, dict[str, int]]:
-    """Per split: records added, removed, changed (same id, other content or redaction), and moved between
-    splits (counted under the split they left)."""
-    counts = {split: {"added": 0, "removed": 0, "changed": 0, "moved_out": 0} for split in SPLITS}
+    """Per split: records unchanged (same id, split and content), added, removed, changed (same id, other content
+    or redaction), and moved between splits (counted under the split they left, `moved_out`, and the split they
+    joined, `moved_in`)."""
+    counts = {split: no_deltas() for split in SPLITS}
     old, new = next(before, None), next(after, None)
     while old is not None or new is not None:
         if new is None or (old is not None and old[0] < new[0]):
@@ -74,8 +82,11 @@ def record_deltas(before: Iterator[tuple[str, str, str]], after: Iterator[tuple[
         else:
             if old[1] != new[1]:
                 counts[old[1]]["moved_out"] += 1
+                counts[new[1]]["moved_in"] += 1
             if old[2] != new[2]:
                 counts[new[1]]["changed"] += 1
+            elif old[1] == new[1]:
+                counts[new[1]]["unchanged"] += 1
             old, new = next(before, None), next(after, None)
     return counts
 
@@ -85,10 +96,9 @@ def compare(old: FamilyData, new: FamilyData) -> dict[str, dict[str, int]] | Non
     if old is EMPTY or new is EMPTY:
         side = new if old is EMPTY else old
         key = "added" if old is EMPTY else "removed"
-        return {split: {"added": 0, "removed": 0, "changed": 0, "moved_out": 0, key: side.counts.get(split, 0)}
-                for split in SPLITS}
+        return {split: {**no_deltas(), key: side.counts.get(split, 0)} for split in SPLITS}
     if old.index_digest is not None and old.index_digest == new.index_digest:
-        return {split: {"added": 0, "removed": 0, "changed": 0, "moved_out": 0} for split in SPLITS}
+        return {split: {**no_deltas(), "unchanged": old.counts.get(split, 0)} for split in SPLITS}
     if old.index is None or new.index is None:
         return None
     with old.index() as before, new.index() as after:
@@ -96,14 +106,14 @@ def compare(old: FamilyData, new: FamilyData) -> dict[str, dict[str, int]] | Non
                              shipped(after, "this build's provenance index"))
 
 
-def data_changes(family: str, old: FamilyData, new: FamilyData) -> list[Change]:
-    """One change per split whose records or stats moved."""
-    deltas = compare(old, new)
+def data_changes(family: str, old: FamilyData, new: FamilyData,
+                 deltas: dict[str, dict[str, int]] | None) -> list[Change]:
+    """One change per split whose records or stats moved; `deltas` as `compare(old, new)` gave them."""
     out = []
     for split in SPLITS:
         before, after = _side(old, split), _side(new, split)
         delta = deltas[split] if deltas is not None else None
-        if before == after and (delta is None or not any(delta.values())):
+        if before == after and (delta is None or not any(delta[key] for key in DELTAS if key != "unchanged")):
             continue
         note = _note(before, after, delta)
         out.append(Change("records", "~", f"{family}/{split}", before, {**after, **(delta or {})}, note))
@@ -131,6 +141,72 @@ def from_results(family: str, results: dict[str, StepResult], cas: ContentStore)
     ref = provenance.files["provenance.jsonl"]
     return FamilyData(export.typed(ExportResult).counts, stats.typed(StatsResult).splits if stats else {}, ref.sha256,
                       lambda: cas.local(ref.sha256).open("rb"))
+
+
+def source_digests(data: FamilyData) -> dict[str, str]:
+    """Each source file's content digest as a family's provenance index names it (one pass over the index): how a
+    published release, which does not list its source files, tells which of them changed."""
+    assert data.index is not None
+    found: dict[str, str] = {}
+    with data.index() as fh:
+        for line in fh:
+            row = json.loads(line)
+            found.setdefault(row["source"], row["source_digest"])
+    return dict(sorted(found.items()))
+
+
+@dataclass(frozen=True)
+class SplitStat:
+    """One family's split as `git diff --stat` (Dolt's data diff) shows it: of the baseline's `before` records,
+    how many are unchanged, and what was added, removed, modified and moved in or out. Eval-breaking when it
+    touches val or test records: scores on the new release are not comparable with the baseline's."""
+
+    family: str
+    split: str
+    before: int
+    after: int
+    unchanged: int
+    added: int
+    removed: int
+    modified: int
+    moved_out: int
+    moved_in: int
+
+    @property
+    def eval_breaking(self) -> bool:
+        return self.split in EVAL_SPLITS and self.touched > 0
+
+    @property
+    def touched(self) -> int:
+        return self.added + self.removed + self.modified + self.moved_out + self.moved_in
+
+    def percent(self, count: int) -> float | None:
+        """`count` as a share of the baseline's records in this split (None when the baseline had none)."""
+        return round(100 * count / self.before, 1) if self.before else None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SplitStat:
+        return cls(**{key: data[key] for key in ("family", "split", "before", "after", "unchanged", "added",
+                                                 "removed", "modified", "moved_out", "moved_in")})
+
+    def to_json(self) -> dict[str, Any]:
+        counts = {"unchanged": self.unchanged, "added": self.added, "removed": self.removed,
+                  "modified": self.modified, "moved_out": self.moved_out, "moved_in": self.moved_in}
+        return {"family": self.family, "split": self.split, "before": self.before, "after": self.after, **counts,
+                "percent": {name: self.percent(count) for name, count in counts.items()},
+                "eval_breaking": self.eval_breaking}
+
+
+EVAL_SPLITS = ("val", "test")
+
+
+def split_stats(family: str, before: dict[str, int], after: dict[str, int], deltas: dict[str, dict[str, int]]
+                ) -> list[SplitStat]:
+    """A family's --stat line per split that has records on either side, from its split counts and deltas."""
+    return [SplitStat(family, split, before.get(split, 0), after.get(split, 0), deltas[split]["unchanged"],
+                      deltas[split]["added"], deltas[split]["removed"], deltas[split]["changed"],
+                      deltas[split]["moved_out"], deltas[split]["moved_in"])
+            for split in SPLITS if before.get(split, 0) or after.get(split, 0)]
 
 
 def from_published(prefix: str, manifest: dict[str, Any], distribution: dict[str, Any] | None, store: Store

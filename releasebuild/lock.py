@@ -3,6 +3,13 @@
 Committed and reviewed in PRs. Each family has its own section, so PRs touching different families do not
 conflict. Each rule (a user's command step) has its own entry under `rules`. Global steps change with any family,
 so their records live in local state instead (`.releasebuild/state.json`), not in the lock.
+
+Everything in the lock but `last_attempt` describes the last apply that succeeded (published, or found the release
+already published): its step records and its definition snapshot are `plan`'s default baseline. An apply that a
+gate blocked or a step failed publishes nothing, so it moves none of that: it only rewrites `last_attempt`
+(version, outcome, why), and the next plan still shows every change against what was published. Format 1 had no
+`last_attempt` and was written by blocked applies too; it is read as it stands (its baseline may be a blocked
+attempt's), and the next successful apply writes format 2.
 """
 
 from __future__ import annotations
@@ -11,39 +18,78 @@ import json
 from pathlib import Path
 from typing import Any
 
+from releasebuild.errors import ReleaseBuildError
 from releasebuild.plan import StepRecord
 from releasebuild.steps import ids
 from releasebuild.steps.rule import rule_step_id
 from releasebuild.store.cas import write_atomic
 
-LOCK_FORMAT = 1
+LOCK_FORMAT = 2
+READABLE_FORMATS = (1, 2)
 
 
 def read_records(lock_path: Path, state_path: Path) -> dict[str, StepRecord]:
-    records: dict[str, StepRecord] = {}
-    lock = _read_json(lock_path)
-    for family in lock.get("families", {}).values():
-        for step_id, data in family.get("steps", {}).items():
-            records[step_id] = StepRecord.from_json(data)
-    for name, data in lock.get("rules", {}).items():
-        records[rule_step_id(name)] = StepRecord.from_json(data)
+    """The step records of the last successful apply: the lock's (per family and rule) and local state's (global
+    steps)."""
+    records = records_of(read_lock(lock_path))
     for step_id, data in _read_json(state_path).get("steps", {}).items():
         records[step_id] = StepRecord.from_json(data)
     return records
 
 
+def records_of(lock: dict[str, Any]) -> dict[str, StepRecord]:
+    """A lock document's family and rule step records (a committed lock at a git revision has no local state)."""
+    records: dict[str, StepRecord] = {}
+    for family in lock.get("families", {}).values():
+        for step_id, data in family.get("steps", {}).items():
+            records[step_id] = StepRecord.from_json(data)
+    for name, data in lock.get("rules", {}).items():
+        records[rule_step_id(name)] = StepRecord.from_json(data)
+    return records
+
+
+def read_lock(lock_path: Path) -> dict[str, Any]:
+    """The lock document ({} when there is none); a format this version does not read is refused, not guessed."""
+    return parse_lock(_read_json(lock_path), str(lock_path))
+
+
+def parse_lock(lock: dict[str, Any], where: str) -> dict[str, Any]:
+    found = lock.get("lock_format", 1)
+    if lock and found not in READABLE_FORMATS:
+        raise ReleaseBuildError(f"{where}: lock_format {found} is not one this releasebuild reads "
+                                     f"({', '.join(map(str, READABLE_FORMATS))}); upgrade releasebuild")
+    return lock
+
+
 def read_snapshot(lock_path: Path) -> dict[str, Any] | None:
-    """The definition snapshot of the last apply (`plan`'s default baseline), if the lock has one."""
-    return _read_json(lock_path).get("definition")
+    """The definition snapshot of the last successful apply (`plan`'s default baseline), if the lock has one."""
+    snapshot: dict[str, Any] | None = read_lock(lock_path).get("definition")
+    return snapshot
+
+
+def read_last_attempt(lock_path: Path) -> dict[str, Any] | None:
+    """The last apply's outcome ({version, outcome: published | blocked | failed, why}); None before format 2."""
+    attempt: dict[str, Any] | None = read_lock(lock_path).get("last_attempt")
+    return attempt
+
+
+def record_attempt(lock_path: Path, attempt: dict[str, Any]) -> None:
+    """A blocked or failed apply: rewrite only `last_attempt`, leaving the published baseline as it was."""
+    lock = read_lock(lock_path)
+    if not lock:
+        lock = {"lock_format": LOCK_FORMAT, "families": {}}
+    _write_json(lock_path, {**lock, "lock_format": LOCK_FORMAT, "last_attempt": attempt})
 
 
 def write_records(lock_path: Path, state_path: Path, version: str, families: list[str], rules: list[str],
                   records: dict[str, StepRecord], previous: dict[str, StepRecord],
                   snapshot: dict[str, Any] | None = None) -> None:
-    """Merge this run's records over the previous ones; drop families and rules no longer declared. `snapshot`:
-    what the definition asked for in this apply (changes.snapshot), the baseline of the next plan."""
+    """After a successful apply: merge this run's records over the previous ones; drop families and rules no
+    longer declared. `snapshot`: what the definition asked for in this apply (changes.snapshot), the baseline of
+    the next plan."""
     merged = {**previous, **records}
-    lock: dict[str, Any] = {"lock_format": LOCK_FORMAT, "release": version, "families": {}}
+    lock: dict[str, Any] = {"lock_format": LOCK_FORMAT, "release": version, "families": {},
+                            "last_attempt": {"version": version, "outcome": "published", "why": None}}
     if snapshot is not None:
         lock["definition"] = snapshot
     for family in sorted(families):

@@ -10,6 +10,7 @@ from releasebuild.staleness import StaleReason
 
 if TYPE_CHECKING:
     from releasebuild.changes import Change
+    from releasebuild.data_changes import SplitStat
 
 PlanStatus = Literal["will_run", "may_run", "cached"]
 
@@ -103,6 +104,18 @@ class Plan:
     steps: list[StepPlan] = field(default_factory=list)
     baseline: str = ""  # what `changes` compares with
     changes: list[Change] = field(default_factory=list)
+    data_from: str = ""  # where the baseline's source files, counts and provenance indexes came from
+    stats: list[SplitStat] = field(default_factory=list)  # per family and split, where both sides are known
+
+    @property
+    def eval_breaking(self) -> list[SplitStat]:
+        """The splits whose val or test records change: scores on the new release are not comparable."""
+        return [stat for stat in self.stats if stat.eval_breaking]
+
+    @property
+    def train_only(self) -> list[SplitStat]:
+        """The changed splits that are not eval-breaking (train records only)."""
+        return [stat for stat in self.stats if stat.touched and not stat.eval_breaking]
 
     @property
     def has_changes(self) -> bool:
@@ -117,5 +130,9 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {"format_version": 1, "version": self.version, "release_uri": self.release_uri,
                 "previous_release": self.previous_release, "changes_pending": self.has_changes,
-                "against": self.baseline, "changes": [change.to_json() for change in self.changes],
+                "against": self.baseline, "against_data": self.data_from,
+                "changes": [change.to_json() for change in self.changes],
+                "data": {"stat": [stat.to_json() for stat in self.stats],
+                         "eval_breaking": [f"{stat.family}/{stat.split}" for stat in self.eval_breaking],
+                         "train_only": [f"{stat.family}/{stat.split}" for stat in self.train_only]},
                 "summary": self.counts(), "steps": [step.to_json() for step in self.steps]}

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from releasebuild.app.applying import ApplyReport
 from releasebuild.changes import Change
+from releasebuild.data_changes import SplitStat
 from releasebuild.errors import DefinitionError
 from releasebuild.plan import Plan
 from releasebuild.staleness import StaleReason
@@ -28,18 +29,77 @@ def changes_text(plan: Plan, colour: bool = False) -> list[str]:
     if not plan.changes:
         return [f"No definition changes against {plan.baseline}.", ""] if plan.baseline else []
     lines = [f"Changes against {plan.baseline}:" if plan.baseline else "Changes:"]
-    for change in plan.changes:
-        values = ""
-        if change.kind == "records":  # a split's count (deltas in the note), or nothing until apply knows it
-            values = f": {change.old['records']} -> {change.new['records']} records" if change.new else ""
-        elif change.op == "~" or (change.old is not None and change.new is not None):
-            values = f": {_value(change.old)} -> {_value(change.new)}"
-        elif change.kind in ("curriculum", "gate") and (change.old is not None or change.new is not None):
-            values = f": {_value(change.new if change.op == '+' else change.old)}"
-        note = f"  ({change.note})" if change.note else ""
-        text = f"  {change.op} {change.kind:<10} {change.subject}{values}{note}"
-        lines.append(_paint(text, _CHANGE_COLOUR[change.op], colour))
+    if plan.data_from:
+        lines.append(f"  (its data: {plan.data_from})")
+    lines += [_change_line(change, colour) for change in plan.changes]
     return [*lines, ""]
+
+
+def _change_line(change: Change, colour: bool) -> str:
+    values = ""
+    if change.kind == "records":  # a split's count (deltas in the note), or nothing until apply knows it
+        values = f": {change.old['records']} -> {change.new['records']} records" if change.new else ""
+    elif change.op == "~" or (change.old is not None and change.new is not None):
+        values = f": {_value(change.old)} -> {_value(change.new)}"
+    elif change.kind in ("curriculum", "gate", "rule") and (change.old is not None or change.new is not None):
+        values = f": {_value(change.new if change.op == '+' else change.old)}"
+    note = f"  ({change.note})" if change.note else ""
+    return _paint(f"  {change.op} {change.kind:<10} {change.subject}{values}{note}", _CHANGE_COLOUR[change.op], colour)
+
+
+def stat_text(stats: list[SplitStat]) -> list[str]:
+    """The records per family and split as `git diff --stat` shows files (Dolt's data diff), eval-breaking splits
+    (val, test) apart from train-only ones; unchanged splits are left out (`--json` lists them)."""
+    lines = []
+    for title, group in _stat_groups(stats):
+        lines.append(title)
+        width = max(len(f"{stat.family}/{stat.split}") for stat in group)
+        lines += [f"  {stat.family + '/' + stat.split:<{width}}  {_stat_line(stat)}" for stat in group]
+        lines.append("")
+    return lines
+
+
+EVAL_BREAKING_TITLE = ("Eval-breaking: val/test records changed (scores on this release are not comparable with "
+                       "the baseline's):")
+TRAIN_ONLY_TITLE = "Train only:"
+
+
+def _stat_groups(stats: list[SplitStat]) -> list[tuple[str, list[SplitStat]]]:
+    groups = [(EVAL_BREAKING_TITLE, [stat for stat in stats if stat.eval_breaking]),
+              (TRAIN_ONLY_TITLE, [stat for stat in stats if stat.touched and not stat.eval_breaking])]
+    return [(title, group) for title, group in groups if group]
+
+
+def _stat_line(stat: SplitStat) -> str:
+    def part(label: str, count: int) -> str:
+        share = stat.percent(count)
+        return f"{count} {label}" + (f" ({share:g}%)" if share is not None else "")
+
+    return (f"{stat.before} -> {stat.after} records: " + ", ".join(
+        [part("unchanged", stat.unchanged), part("added", stat.added), part("removed", stat.removed),
+         part("modified", stat.modified), part("moved out", stat.moved_out), part("moved in", stat.moved_in)]))
+
+
+STAT_HEADER = ("| split | records | unchanged | added | removed | modified | moved out | moved in |\n"
+               "|---|---|---|---|---|---|---|---|")
+
+
+def stat_tables(stats: list[SplitStat]) -> list[tuple[str, str, list[str]]]:
+    """The --stat lines as markdown tables (title, header, rows), eval-breaking splits first, apart from
+    train-only ones."""
+    titles = {EVAL_BREAKING_TITLE: "Eval-breaking records (val/test)", TRAIN_ONLY_TITLE: "Train-only records"}
+    out = []
+    for title, group in _stat_groups(stats):
+        rows = [f"| `{stat.family}/{stat.split}` | {stat.before} → {stat.after} | " + " | ".join(
+            _percent_cell(stat, count) for count in (stat.unchanged, stat.added, stat.removed, stat.modified,
+                                                     stat.moved_out, stat.moved_in)) + " |" for stat in group]
+        out.append((titles[title], STAT_HEADER, rows))
+    return out
+
+
+def _percent_cell(stat: SplitStat, count: int) -> str:
+    share = stat.percent(count)
+    return f"{count} ({share:g}%)" if share is not None else str(count)
 
 
 def _value(value: Any) -> str:
@@ -65,28 +125,35 @@ def plan_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
             f"Against {plan.baseline or 'nothing recorded yet'}: **{ops['+']} to add, {ops['~']} to change, "
             f"{ops['-']} to remove**; {counts['will_run']} steps to run, {counts['may_run']} may run, "
             f"{counts['cached']} cached." if plan.has_changes else "No changes. The release is up to date.", "",
-            *[f"> [!WARNING]\n> {_md(warning)}\n" for warning in _warnings(plan)]]
+            *[f"> [!WARNING]\n> {_md(warning)}\n" for warning in _warnings(plan)],
+            *([f"Its data: {_short(_md(plan.data_from), 500)}.", ""] if plan.data_from else [])]
     changes = [f"| {c.op} | {c.kind} | `{_md(c.subject)}` | {_md(_cell(c, c.old))} | {_md(_cell(c, c.new))} | "
                f"{_md(c.note)} |" for c in plan.changes]
     steps = [f"| {step.status} | `{step.id}` | {_md(step.detail)} |" for step in plan.steps
              if step.status != "cached"]
-    tables = [("Changes", "| | kind | subject | old | new | note |\n|---|---|---|---|---|---|", changes),
+    tables = [*stat_tables(plan.stats),
+              ("Changes", "| | kind | subject | old | new | note |\n|---|---|---|---|---|---|", changes),
               ("Steps", "| status | step | why |\n|---|---|---|", steps)]
-    out = "\n".join(head) + "\n"
-    for title, header, rows in tables:
-        if not rows:
-            continue
+    return _fit_tables("\n".join(head) + "\n", tables, limit, "releasebuild plan --json")
+
+
+def _fit_tables(out: str, tables: list[tuple[str, str, list[str]]], limit: int, everything: str) -> str:
+    """Append each non-empty table, cut to fit `limit` characters with a count of the rows left out (`everything`
+    names the command that lists them all)."""
+    tables = [table for table in tables if table[2]]
+    for index, (title, header, rows) in enumerate(tables):
         block = f"<details open><summary>{title} ({len(rows)})</summary>\n\n{header}\n"
         closing = "\n</details>\n\n"
         shown = 0
+        # room for this table's end and truncation line, and each later table's head, end and truncation line
+        reserve = 400 * (len(tables) - index)
         for row in rows:
-            reserve = 600  # room for this table's end, its truncation line, and the next table's head and end
             if len(out) + len(block) + len(row) + 1 + reserve > limit:
                 break
             block += row + "\n"
             shown += 1
         if shown < len(rows):
-            block += f"\n… and {len(rows) - shown} more {title.lower()} (`releasebuild plan --json` lists all)\n"
+            block += f"\n… and {len(rows) - shown} more {title.lower()} (`{everything}` lists all)\n"
         out += block + closing
     return out
 
@@ -103,6 +170,10 @@ def _cell(change: Change, value: Any) -> str:
     return _value(value)
 
 
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _md(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
@@ -110,7 +181,8 @@ def _md(text: str) -> str:
 def plan_text(plan: Plan, colour: bool = False, show_cached: bool = False) -> str:
     lines = [f"releasebuild plan for {plan.version} -> {plan.release_uri}",
              f"previous release: {plan.previous_release or 'none'}", "",
-             *[_paint(f"! {warning}", "red", colour) for warning in _warnings(plan)], *changes_text(plan, colour)]
+             *[_paint(f"! {warning}", "red", colour) for warning in _warnings(plan)], *changes_text(plan, colour),
+             *stat_text(plan.stats)]
     shown = [step for step in plan.steps if step.status != "cached" or show_cached]
     width = max((len(step.id) for step in shown), default=0)
     for step in shown:
@@ -213,33 +285,61 @@ _DIFF_STATS = ("conversations", "tokens", "turns.mean", "tokens_per_conversation
 
 
 def diff_text(report: dict[str, Any], colour: bool = False) -> str:
+    """Two published releases: definition (version included), records per family and split (--stat lines,
+    eval-breaking apart), stats that moved, shards, gate results and sign-offs."""
     a, b = report["a"], report["b"]
     lines = [f"releasebuild diff {a['version']} ({a['uri']}) -> {b['version']} ({b['uri']})", ""]
     if report["identical"]:
         return "\n".join(lines + ["Identical: the same root digest."]) + "\n"
-    for change in report["definition"]:
-        note = f"  ({change['note']})" if change["note"] else ""
-        values = f": {_value(change['old'])} -> {_value(change['new'])}" if change["op"] == "~" else ""
-        lines.append(_paint(f"  {change['op']} {change['kind']:<10} {change['subject']}{values}{note}",
-                            _CHANGE_COLOUR[change["op"]], colour))
-    lines += ["", "  family                    split  added  removed  changed  moved out"]
-    for family, splits in report["records"].items():
-        for split, counts in splits.items():
-            if any(counts.values()):
-                lines.append(f"  {family:<25} {split:<6} {counts['added']:>5}  {counts['removed']:>7}  "
-                             f"{counts['changed']:>7}  {counts['moved_out']:>9}")
-    stats = [f"  {family}/{split}: " + ", ".join(f"{name} {_value(a)} -> {_value(b)}" for name, (a, b) in
-                                                  metrics.items() if name in _DIFF_STATS)
+    definition = [Change(**change) for change in report["definition"]]
+    lines += ["Definition:", *[_change_line(change, colour) for change in definition], ""] if definition else \
+        ["Definition: the same.", ""]
+    stats = [SplitStat.from_json(entry) for entry in report["data"]["stat"]]
+    lines += stat_text(stats) or ["Records: the same ids, splits and content.", ""]
+    moved = [f"  {family}/{split}: " + ", ".join(f"{name} {_value(a)} -> {_value(b)}" for name, (a, b) in
+                                                   metrics.items() if name in _DIFF_STATS)
              for family, splits in report["stats"].items() for split, metrics in splits.items()
              if any(name in _DIFF_STATS for name in metrics)]
-    if stats:
-        lines += ["", "Stats that moved (all of them in --json):", *stats]
+    if moved:
+        lines += ["Stats that moved (all of them in --json):", *moved, ""]
     shards = report["shards"]
-    lines += ["", f"Shards: {len(shards['added'])} added, {len(shards['removed'])} removed, "
-                  f"{len(shards['changed'])} changed."]
-    moved = [f"{gate} {values['a']} -> {values['b']}" for gate, values in report["gates"].items()]
-    lines.append(f"Gates: {', '.join(moved)}." if moved else "Gates: same results.")
+    lines.append(f"Shards: {len(shards['added'])} added, {len(shards['removed'])} removed, "
+                 f"{len(shards['changed'])} changed.")
+    gates = [f"  {gate}: {_value(values['a'])} -> {_value(values['b'])}" for gate, values in report["gates"].items()]
+    lines += ["Gates:", *gates] if gates else ["Gates: same results."]
+    signoffs = report["signoffs"]
+    changed = [f"  + {entry}" for entry in signoffs["added"]] + [f"  - {entry}" for entry in signoffs["removed"]]
+    carried = [f"  {review}: carried from {version}" for review, version in signoffs["carried"].items()]
+    lines += ["Sign-offs:", *changed, *carried] if changed or carried else ["Sign-offs: the same records."]
     return "\n".join(lines) + "\n"
+
+
+def diff_markdown(report: dict[str, Any], limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    """`diff --format markdown`: the diff as a pull-request comment, cut to GitHub's limit like a plan."""
+    a, b = report["a"], report["b"]
+    head = [f"### releasebuild diff: {a['version']} → {b['version']}", "",
+            f"`{_md(a['uri'])}` → `{_md(b['uri'])}`", ""]
+    if report["identical"]:
+        return "\n".join([*head, "Identical: the same root digest."]) + "\n"
+    stats = [SplitStat.from_json(entry) for entry in report["data"]["stat"]]
+    definition = [Change(**change) for change in report["definition"]]
+    changes = [f"| {c.op} | {c.kind} | `{_md(c.subject)}` | {_md(_cell(c, c.old))} | {_md(_cell(c, c.new))} | "
+               f"{_md(c.note)} |" for c in definition]
+    gates = [f"| `{_md(gate)}` | {_md(_value(values['a']))} | {_md(_value(values['b']))} |"
+             for gate, values in report["gates"].items()]
+    signoffs = report["signoffs"]
+    reviews = [f"| + | `{_md(entry)}` | |" for entry in signoffs["added"]] + \
+        [f"| - | `{_md(entry)}` | |" for entry in signoffs["removed"]] + \
+        [f"| carried | `{_md(review)}` | from {_md(version)} |" for review, version in signoffs["carried"].items()]
+    shards = report["shards"]
+    head += [f"Shards: {len(shards['added'])} added, {len(shards['removed'])} removed, "
+             f"{len(shards['changed'])} changed. Eval-breaking splits: "
+             f"{len(report['data']['eval_breaking'])}; train-only: {len(report['data']['train_only'])}.", ""]
+    tables = [*stat_tables(stats),
+              ("Definition", "| | kind | subject | old | new | note |\n|---|---|---|---|---|---|", changes),
+              ("Gates", "| gate | a | b |\n|---|---|---|", gates),
+              ("Sign-offs", "| | record | |\n|---|---|---|", reviews)]
+    return _fit_tables("\n".join(head) + "\n", tables, limit, "releasebuild diff --json")
 
 
 _VERIFY_UNITS = {"manifest": "document", "schema": "document", "artifacts": "objects hashed", "root_digest": "digest",

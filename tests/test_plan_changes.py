@@ -37,9 +37,9 @@ def applied(small_release: ReleaseFixture) -> ReleaseFixture:
 
 def test_an_unchanged_tree_has_no_changes(applied: ReleaseFixture, capsys: pytest.CaptureFixture[str]) -> None:
     plan = api.plan(applied.release_yaml)
-    assert plan.baseline == "the last apply (release.lock)" and plan.changes == [] and not plan.has_changes
+    assert plan.baseline == "the last publish (release.lock)" and plan.changes == [] and not plan.has_changes
     assert cli.main(["plan", str(applied.release_yaml)]) == 0
-    assert "No definition changes against the last apply" in capsys.readouterr().out
+    assert "No definition changes against the last publish" in capsys.readouterr().out
 
 
 def test_a_weight_change_is_exactly_that_change(applied: ReleaseFixture, capsys: pytest.CaptureFixture[str]) -> None:
@@ -164,7 +164,7 @@ def test_plan_json_carries_the_changes(applied: ReleaseFixture, capsys: pytest.C
     assert cli.main(["plan", str(applied.release_yaml), "--json"]) == 2
     document = json.loads(capsys.readouterr().out)
     jsonschema.validate(document, PLAN_SCHEMA)
-    assert document["against"] == "the last apply (release.lock)"
+    assert document["against"] == "the last publish (release.lock)"
     assert document["changes"] == [{"kind": "gate", "op": "~", "subject": "quarantine.max_ratio", "old": 0.5,
                                     "new": 0.9, "note": "looser"}]
     assert cli.main(["plan", str(applied.release_yaml), "--against", str(applied.dir / "nowhere")]) == 1
@@ -253,6 +253,12 @@ def _reorder_source(fixture: ReleaseFixture) -> None:
     fixture.data_file("alpha").write_text("\n".join(reversed(lines)) + "\n")
 
 
+def _same_size_edit(fixture: ReleaseFixture) -> None:
+    """One character of one record replaced by another: the file keeps its size (and could keep its mtime)."""
+    text = fixture.data_file("alpha").read_text()
+    fixture.data_file("alpha").write_text(text.replace("message a00", "massage a00", 1))
+
+
 def _add_family(fixture: ReleaseFixture) -> None:
     write_jsonl(fixture.data_file("gamma"), [conversation(f"g{i}", f"sg{i}") for i in range(5)])
     fixture.family_yaml("gamma").write_text(fixture.family_yaml("alpha").read_text().replace("alpha", "gamma"))
@@ -277,7 +283,8 @@ CHANGES = {
                                                                  "families": {"alpha": 1, "beta": 5}}]),
     "threshold": lambda f: f.edit_yaml(f.dir / "gates/quarantine.yaml", max_ratio=0.4),
     "record added": _append_record,
-    "source reordered": _reorder_source,  # early cutoff: most steps may run and do not
+    "source reordered": _reorder_source,
+    "same-size edit": _same_size_edit,  # early cutoff: most steps may run and do not
     "mapping": lambda f: f.edit_yaml(f.family_yaml("beta"), metadata=[]),
     "salt": lambda f: f.edit_yaml(f.release_yaml, splits={"ratios": {"train": 0.8, "val": 0.1, "test": 0.1},
                                                           "salt": "other"}),

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from releasebuild import determinism
-from releasebuild.app.planning import known_records, source_records, source_sizes
+from releasebuild.app.planning import desired_snapshot
 from releasebuild.app.project import apply_lock, open_project
-from releasebuild.changes import snapshot
 from releasebuild.engine import ApplyOutcome, Listener
-from releasebuild.lock import read_snapshot, write_records
+from releasebuild.errors import GateBlocked, ReleaseBuildError
+from releasebuild.lock import record_attempt, write_records
 from releasebuild.steps import ids
 from releasebuild.steps.manifest import ManifestResult
 from releasebuild.store.root import ReleaseRoot
@@ -52,17 +52,29 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
     """Run what is stale and publish. Errors are in the report (`outcome.error`), not raised, so callers can render.
 
     One apply per checkout (a local lock file) and, for a remote root, one per root (a lock object there);
-    `wait_seconds` bounds how long to wait for another holder of the root before refusing."""
+    `wait_seconds` bounds how long to wait for another holder of the root before refusing.
+
+    Only an apply that succeeds moves release.lock's baseline (its step records and definition snapshot): one that
+    a gate blocked or a step failed published nothing, so it records itself as the lock's `last_attempt` only."""
     project = open_project(path, root)
     with apply_lock(project.state_dir), _root_lock(project.root, wait_seconds):
         engine = project.engine()
         outcome = engine.apply(listener, jobs)
-        desired = snapshot(project.definition, project.specs, known_records(project, outcome.results),
-                           source_sizes(project, engine),
-                           source_records(project, outcome.results, read_snapshot(project.lock_path)))
+        if outcome.error is not None:
+            record_attempt(project.lock_path, {"version": project.version, **_attempt_outcome(outcome.error)})
+            return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
+        desired = desired_snapshot(project, engine, outcome.results)
         write_records(project.lock_path, project.state_path, project.version, list(project.definition.families),
                       list(project.definition.rules), outcome.records, engine.previous, desired)
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
+
+
+def _attempt_outcome(error: ReleaseBuildError) -> dict[str, str]:
+    """How an apply that published nothing ended, as the committed lock keeps it: the blocking gates by name (the
+    message names a report directory on this machine), else the error's message."""
+    if isinstance(error, GateBlocked):
+        return {"outcome": "blocked", "why": "blocked by " + ", ".join(error.failed)}
+    return {"outcome": "failed", "why": str(error)}
 
 
 def check_determinism(path: Path, root: str | None = None,

@@ -3,26 +3,29 @@ data the renderer shows."""
 
 from __future__ import annotations
 
-import io
 import json
-import subprocess
-import tarfile
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from releasebuild.app.baseline import DATA_KINDS, Baseline, load_baseline
 from releasebuild.app.project import Project, build_targets, open_project, required_reviews, review_samples
-from releasebuild.changes import Change, diff, snapshot, snapshot_of_published
-from releasebuild.config.load import load_definition
-from releasebuild.data_changes import EMPTY, FamilyData, data_changes, from_published, from_results, pending_change
+from releasebuild.changes import SIGN_AGAIN, Change, diff, snapshot
+from releasebuild.data_changes import (
+    EMPTY,
+    FamilyData,
+    SplitStat,
+    compare,
+    data_changes,
+    from_results,
+    pending_change,
+    split_stats,
+)
 from releasebuild.engine import Engine, Listener
-from releasebuild.errors import ReleaseBuildError, StorageError
-from releasebuild.gates import GATES, signed_parts
+from releasebuild.gates import signed_parts
 from releasebuild.gates.signoff import qa_step_id
-from releasebuild.graph import build_specs
 from releasebuild.lock import read_snapshot
 from releasebuild.plan import Plan, StepPlan
-from releasebuild.review.judge import stale_reasons
+from releasebuild.review.judge import carried, stale_reasons
 from releasebuild.steps import ids
 from releasebuild.steps.base import StepResult
 from releasebuild.steps.export import ExportResult
@@ -43,7 +46,8 @@ def signoff_changes(project: Project, results: dict[str, StepResult]) -> list[Ch
             rebuilt = [family for family in spec.families if ids.family_step(family, ids.PRIVACY) not in results]
             pending = [family for family in spec.families if qa_step_id(family) not in results]
             note = (f"the records of {', '.join(rebuilt)} are rebuilt" if rebuilt else
-                    f"only if dedup or split decisions change for {', '.join(pending)}")
+                    f"only if dedup or split decisions change for {', '.join(pending)}" if pending else
+                    "only if a release-wide step its sample is drawn after changes it")
             found.append(Change("signoff", "~", review, "approved", "may become stale", note))
         elif sample["digest"] != loaded.record.sample.digest:
             found.append(Change("signoff", "~", review, "approved", "stale",
@@ -53,8 +57,9 @@ def signoff_changes(project: Project, results: dict[str, StepResult]) -> list[Ch
 
 def plan(path: Path, root: str | None = None, against: str | None = None, compute_data: bool = False,
          listener: Listener | None = None) -> Plan:
-    """What apply would do, and what the definition changes against a baseline: the last apply (release.lock),
-    or `against`: a published release (URI or local prefix), another release.yaml, or `git:<rev>`."""
+    """What apply would do, and what the definition changes against a baseline (app/baseline.py): the last
+    successful apply (release.lock), or `against`: a published release (URI or local prefix, or `published`),
+    another release.yaml, or `git:<rev>`."""
     return plan_project(open_project(path, root), against, compute_data, listener)
 
 
@@ -67,30 +72,52 @@ def plan_project(project: Project, against: str | None = None, compute_data: boo
         build_targets(project, [spec.id for spec in project.specs if spec.kind in DATA_KINDS], listener)
     engine = project.engine()
     steps, results = engine.plan_with_results()
-    recorded = read_snapshot(project.lock_path)
-    baseline, old, old_data = load_baseline(project, against, engine, recorded)
-    desired = snapshot(project.definition, project.specs, known_records(project, results),
-                       source_sizes(project, engine), source_records(project, results, recorded))
+    baseline = load_baseline(project, against, engine)
+    desired = desired_snapshot(project, engine, results)
     changes = signoff_changes(project, results)
-    if old is not None:
-        changes = diff(old, desired) + data_section(project, steps, results, old, old_data) + changes
-    else:
-        baseline = ""  # nothing recorded to compare with (no apply since release.lock began keeping snapshots)
-    return Plan(project.version, project.release_uri(), project.previous_release(), steps, baseline, changes)
+    if baseline is None:  # nothing recorded to compare with (no successful apply since the lock kept snapshots)
+        return Plan(project.version, project.release_uri(), project.previous_release(), steps, "", changes)
+    data, stats = data_section(project, steps, results, baseline)
+    reviews = version_reviews(project, results) if baseline.snapshot.get("version") != project.version else ""
+    changes = diff(baseline.snapshot, desired, reviews) + data + changes
+    return Plan(project.version, project.release_uri(), project.previous_release(), steps, baseline.label, changes,
+                baseline.data_from, stats)
 
 
-DATA_KINDS = ("provenance", "export", "stats")  # what the data section reads of a family's results
+def desired_snapshot(project: Project, engine: Engine, results: dict[str, StepResult]) -> dict[str, Any]:
+    """What this definition asks for, with what is known of its data: what `plan` compares and `apply` records."""
+    return snapshot(project.definition, project.specs, known_records(project, results), source_sizes(project, engine),
+                    source_records(project, results, read_snapshot(project.lock_path)),
+                    index_digests(project, results))
 
 
-def data_section(project: Project, steps: list[StepPlan], results: dict[str, StepResult], old: dict[str, Any],
-                 old_data: dict[str, FamilyData] | None) -> list[Change]:
-    """Per family and split, what the records, tokens and turns do against the baseline: exact for families this
-    build has computed, "known after apply" for those with a step that will run (a family whose steps only may
-    run, after a release-wide step, is most likely unchanged: the step list says so). A baseline without data (a
-    definition) has none."""
-    if old_data is None:
-        return []
-    out = []
+def version_reviews(project: Project, results: dict[str, StepResult]) -> str:
+    """What a new version means for its required reviews: each needs this version's own record, or carries an
+    earlier version's approval of the very same sample (known once the sample is built)."""
+    required = required_reviews(project.definition)
+    if not required:
+        return "no review is required"
+    samples = review_samples(project.definition, results)
+    unsettled = [review for review in required if review not in project.signoffs
+                 and carried(samples[review], project.earlier.get(review, [])) is None]
+    if not unsettled:
+        return "every review has its own record or carries an earlier approval of the same sample"
+    maybe = [review for review in unsettled if samples[review] is None and project.earlier.get(review)]
+    if maybe:
+        return (f"{', '.join(maybe)} carry an earlier approval only if the sample is unchanged (known once built: "
+                f"`signoff samples`); {SIGN_AGAIN} otherwise")
+    return SIGN_AGAIN if len(unsettled) == len(required) else f"{', '.join(unsettled)} will need sign-off again"
+
+
+def data_section(project: Project, steps: list[StepPlan], results: dict[str, StepResult], baseline: Baseline
+                 ) -> tuple[list[Change], list[SplitStat]]:
+    """Per family and split, what the records, tokens and turns do against the baseline, and the --stat lines:
+    exact for families this build has computed where the baseline's index is known, counts only where just its
+    counts are, "known after apply" for families with a step that will run (a family whose steps only may run,
+    after a release-wide step, is most likely unchanged: the step list says so)."""
+    old = baseline.snapshot
+    out: list[Change] = []
+    stats: list[SplitStat] = []
     for family in sorted(set(old["families"]) | set(project.definition.families)):
         new = from_results(family, results, project.env.cas) if family in project.definition.families else EMPTY
         if new is None:
@@ -100,19 +127,34 @@ def data_section(project: Project, steps: list[StepPlan], results: dict[str, Ste
                 out.append(pending_change(family, first.id))
             continue
         if family not in old["families"]:
-            out += data_changes(family, EMPTY, new)
-        elif family in old_data:
-            out += data_changes(family, old_data[family], new)
-        elif "records" in old["families"][family]:  # the baseline's results left the cache: counts only
-            out += data_changes(family, FamilyData(old["families"][family]["records"], {}), new)
-    return out
+            before = EMPTY
+        elif family in baseline.data:
+            before = baseline.data[family]
+        elif "records" in old["families"][family]:  # the baseline's index is not at hand: counts only
+            before = FamilyData(old["families"][family]["records"], {})
+        else:
+            continue
+        deltas = compare(before, new)
+        out += data_changes(family, before, new, deltas)
+        if deltas is not None:
+            stats += split_stats(family, before.counts, new.counts, deltas)
+    return out, stats
 
 
-def source_sizes(project: Project, engine: Engine) -> dict[str, dict[str, int]]:
-    """Per family, its source files and their sizes, as the engine listed them evaluating the ingest steps
-    (a family whose ingest was not evaluated, e.g. after a failed listing, is left out)."""
-    return {name: {source.name: source.bytes for source in engine.listed[ids.family_step(name, ids.INGEST)]}
+def source_sizes(project: Project, engine: Engine) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per family, its source files with their sizes and content digests ({bytes, digest}: a same-size edit
+    shows), as the engine listed them evaluating the ingest steps (a family whose ingest was not evaluated, e.g.
+    after a failed listing, is left out)."""
+    return {name: {source.name: {"bytes": source.bytes, "digest": source.digest}
+                   for source in engine.listed[ids.family_step(name, ids.INGEST)]}
             for name in sorted(project.definition.families) if ids.family_step(name, ids.INGEST) in engine.listed}
+
+
+def index_digests(project: Project, results: dict[str, StepResult]) -> dict[str, str]:
+    """Per family, the SHA-256 of its provenance index where built: how a published release is recognised as the
+    one release.lock describes (app/baseline.py)."""
+    return {name: results[ids.family_step(name, ids.PROVENANCE)].files["provenance.jsonl"].sha256
+            for name in sorted(project.definition.families) if ids.family_step(name, ids.PROVENANCE) in results}
 
 
 def source_records(project: Project, results: dict[str, StepResult],
@@ -140,77 +182,3 @@ def known_records(project: Project, results: dict[str, StepResult]) -> dict[str,
     """Per family, its split counts where this build's export is already known (cached)."""
     return {name: results[ids.family_step(name, ids.EXPORT)].typed(ExportResult).counts
             for name in project.definition.families if ids.family_step(name, ids.EXPORT) in results}
-
-
-def load_baseline(project: Project, against: str | None, engine: Engine, recorded: dict[str, Any] | None
-                  ) -> tuple[str, dict[str, Any] | None, dict[str, FamilyData] | None]:
-    """(what the plan compares with, its snapshot, its families' data where the baseline has data); `recorded`
-    is release.lock's snapshot, None when the lock has none yet (and then there is nothing to compare with)."""
-    if against is None:
-        return ("the last apply (release.lock)", recorded,
-                last_applied_data(project, engine) if recorded is not None else None)
-    if against.startswith("git:"):
-        return against, _snapshot_at_revision(project, against.removeprefix("git:")), None
-    if against.endswith((".yaml", ".yml")) and Path(against).is_file():
-        definition = load_definition(Path(against), GATES)
-        return against, snapshot(definition, build_specs(definition)), None
-    if against == PUBLISHED:
-        against = _published_baseline(project)
-    prefix = against if against.endswith("/") else against + "/"
-    documents = {name: project.env.store.read(prefix + name) for name in ("manifest.json", "curriculum.json",
-                                                              "gates/summary.json")}
-    missing = [name for name, data in documents.items() if data is None]
-    if missing:
-        raise StorageError(f"--against {against}: not a release.yaml, a git:<rev>, or a published release "
-                           f"(missing {', '.join(missing)})")
-    manifest, curriculum, summary = (json.loads(data or b"") for data in documents.values())
-    distribution = project.env.store.read(prefix + "gates/distribution.json")
-    data = from_published(prefix, manifest, json.loads(distribution) if distribution is not None else None,
-                          project.env.store)
-    return f"{manifest['version']} at {prefix}", snapshot_of_published(manifest, curriculum, summary), data
-
-
-PUBLISHED = "published"  # --against published: the release at the root this one replaces or follows
-
-
-def _published_baseline(project: Project) -> str:
-    """This version as the root holds it when published already, else the previous release."""
-    if project.root.is_published(project.version):
-        return project.release_uri()
-    if project.previous is None:
-        raise StorageError(f"--against {PUBLISHED}: nothing is published at {project.root.uri} below "
-                           f"{project.version}")
-    return project.previous.uri
-
-
-def last_applied_data(project: Project, engine: Engine) -> dict[str, FamilyData]:
-    """Each family's data as the last apply built it, where those results are still in the cache."""
-    previous = {}
-    for step_id, record in engine.previous.items():
-        if step_id.endswith(tuple(f"/{kind}" for kind in DATA_KINDS)):
-            result = engine.cached(record.key, step_id.rsplit("/", 1)[1])  # a data step's id ends with its kind
-            if result is not None:
-                previous[step_id] = result
-    families = {step_id.split("/", 1)[0] for step_id in previous}
-    found = {family: from_results(family, previous, project.env.cas) for family in families}
-    return {family: data for family, data in found.items() if data is not None}
-
-
-def _snapshot_at_revision(project: Project, revision: str) -> dict[str, Any]:
-    """release.yaml and its includes as they were at a git revision (the data is not needed: only definitions)."""
-    base = project.definition.base_dir
-
-    def git(*args: str) -> bytes:
-        done = subprocess.run(["git", "-C", str(base), *args], capture_output=True)
-        if done.returncode != 0:
-            raise ReleaseBuildError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace').strip()}")
-        return done.stdout
-
-    top = Path(git("rev-parse", "--show-toplevel").decode().strip())
-    relative = project.definition.path.resolve().relative_to(top.resolve())
-    archive = git("archive", "--format=tar", revision)
-    with tempfile.TemporaryDirectory(prefix="releasebuild-git-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
-        definition = load_definition(Path(tmp) / relative, GATES)
-        return snapshot(definition, build_specs(definition))
