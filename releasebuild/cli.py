@@ -95,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("--exception", action="append", default=[], metavar="[ITEM]:[FAMILY/ID]:NOTE",
                         help="an exception on record (repeat)")
     record.add_argument("--notes")
+    record.add_argument("--key", type=Path, help="your SSH key: the private key file (or its .pub while ssh-agent "
+                        "holds it); allowed_signers beside gates/signoff.yaml must let it sign this review")
     actions.add_parser("demo", parents=[common],
                        help="approve the current samples as demo reviewers (demo data only; a protected root refuses)")
     diff = sub.add_parser("diff", help="what changed between two published releases (exit 2 if anything)")
@@ -294,7 +296,8 @@ def _signoff(args: argparse.Namespace) -> int:
         _show(args, {"review": args.review, "form": text}, lambda: text)
         return EXIT_OK
     if args.action == "record":
-        path, written = commands.record(args.definition, args.review, _record_fields(args), args.form, args.root)
+        path, written = commands.record(args.definition, args.review, _record_fields(args), args.form, args.root,
+                                        key=args.key)
         if args.json:
             _emit({"file": str(path), "id": written.id, "record": written.model_dump(mode="json")})
         else:

@@ -247,7 +247,8 @@ def coverage_text(report: dict[str, Any], colour: bool = False) -> str:
 
 
 _REVIEW_COLOUR = {"approved": "green", "not_applicable": "dim", "pending": "yellow", "unknown": "cyan",
-                  "stale": "red", "rejected": "red", "demo_refused": "red"}
+                  "stale": "red", "rejected": "red", "demo_refused": "red", "invalid": "red", "unsigned": "red",
+                  "bad_signature": "red"}
 
 
 def status_text(report: dict[str, Any], colour: bool = False) -> str:
@@ -258,6 +259,8 @@ def status_text(report: dict[str, Any], colour: bool = False) -> str:
         lines.append(_paint(text, _REVIEW_COLOUR.get(row["status"]), colour))
         lines.append(f"  {'':<{width}}  {'':<14} sample {row['sample_digest'] or '-'}")
         lines.append(f"  {'':<{width}}  {'':<14} families {', '.join(row['families']) or '-'}; file {row['file']}")
+        if row["signature"] is not None:
+            lines.append(f"  {'':<{width}}  {'':<14} signature {row['signature']}, key {row['key'] or '-'}")
     lines.append("")
     if not report["reviews"]:
         lines.append("No review is required (signoffs.required is empty).")

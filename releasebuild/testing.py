@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,23 @@ def applied(fixture: ReleaseFixture) -> dict[str, Any]:
 def ran(report: dict[str, Any]) -> set[str]:
     """The ids of the steps an apply report says ran (not cached, skipped or failed)."""
     return {step["id"] for step in report["steps"] if step["status"] == "ran"}
+
+
+def signing_key(fixture: ReleaseFixture, reviewer: str, reviews: str = "*", options: str = "") -> Path:
+    """An ed25519 key of `reviewer` (made once by ssh-keygen under the fixture's keys/), listed in the fixture's
+    gates/allowed_signers to sign the reviews the OpenSSH pattern `reviews` matches; `options` are further
+    allowed_signers options (e.g. `valid-before="20260101"`). The private key file, as `signoff record --key`
+    takes it."""
+    key = fixture.dir / "keys" / reviewer
+    if not key.exists():
+        key.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", reviewer, "-f", str(key)], check=True)
+        public = key.with_name(f"{reviewer}.pub").read_text(encoding="utf-8").strip()
+        extra = f",{options}" if options else ""
+        allowed = fixture.dir / "gates" / "allowed_signers"
+        with allowed.open("a", encoding="utf-8") as fh:
+            fh.write(f'{reviewer}/{reviews} namespaces="releasebuild-signoff"{extra} {public}\n')
+    return key
 
 
 def family_definition(name: str, stage: str = "foundation", **extra: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from releasebuild import api
 from releasebuild.bias.lexicon import Lexicon, Matcher
 from releasebuild.errors import DefinitionError
 from releasebuild.review import commands
-from releasebuild.testing import ReleaseFixture, make_release
+from releasebuild.testing import ReleaseFixture, make_release, signing_key
 
 VERSION = "v2026-11-23"
 GENDER = {"title": "Gender", "kind": "identity", "description": "Gendered words.", "curation": "Test list.",
@@ -284,7 +284,7 @@ def test_the_bias_review_signs_its_families_sections_and_no_other_familys(tmp_pa
     digest = commands.export_samples(fixture.release_yaml)["reviews"]["bias_cultural_review"]
     commands.record(fixture.release_yaml, "bias_cultural_review", {
         "sample": digest, "reviewer": {"id": "r-amara", "role": "cultural_reviewer"}, "decision": "approve",
-        "rubric": {"*": "pass"}})
+        "rubric": {"*": "pass"}}, key=signing_key(fixture, "r-amara"))
     record = yaml.safe_load((fixture.dir / f"signoffs/{VERSION}/bias_cultural_review.yaml").read_text())
     assert set(record["sample"]["families"]) == {"alpha"}
     assert api.apply(fixture.release_yaml).outcome.error is None

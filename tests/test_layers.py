@@ -31,7 +31,7 @@ from releasebuild.review.load import load_signoffs
 from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.ingest import IngestResult
-from releasebuild.testing import ReleaseFixture, conversation, make_release
+from releasebuild.testing import ReleaseFixture, conversation, make_release, signing_key
 
 PACKAGE = Path(releasebuild.__file__).parent
 DEMO = Path(__file__).resolve().parents[1] / "release.yaml"
@@ -272,7 +272,7 @@ def test_a_review_signs_what_the_gate_added_in_a_test_declares(tmp_path: Path, m
     assert "This review also signs each family's verdict." in index and "| family | verdict |" in index
     commands.record(release.release_yaml, "clinician_qa", {
         "sample": exported["reviews"]["clinician_qa"], "reviewer": {"id": "dr-toy", "role": "clinician"},
-        "decision": "approve", "rubric": {"*": "pass"}})
+        "decision": "approve", "rubric": {"*": "pass"}}, key=signing_key(release, "dr-toy"))
     report = api.apply(release.release_yaml, jobs=1)
     assert report.outcome.error is None, report.outcome.error
     published = Path(report.release_uri)

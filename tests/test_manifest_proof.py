@@ -180,14 +180,15 @@ def test_only_a_root_digest_held_elsewhere_catches_a_manifest_rewritten_whole(
 
 def as_format_1(manifest: dict[str, Any]) -> dict[str, Any]:
     """The manifest as format 1 wrote it: no field digests, a root over the artifact list only, and none of what
-    came later (definition/, the held-out index, content-followed split counts, reviews' findings and carry-over)."""
+    came later (definition/, the held-out index, content-followed split counts, reviews' findings, carry-over and
+    signatures)."""
     artifacts = [art for art in manifest["artifacts"] if art["kind"] not in ("definition", "heldout_index")]
     split_assignment = manifest["split_assignment"]
     families = {name: {key: value for key, value in family.items() if key != "by_content"}
                 for name, family in split_assignment["families"].items()}
     signoffs = manifest["signoffs"]
     reviews = {name: {key: value for key, value in review.items()
-                      if key not in ("carried_from", "exceptions", "failed_items")}
+                      if key not in ("carried_from", "exceptions", "failed_items", "signature", "key")}
                for name, review in signoffs["reviews"].items()}
     return {**body(manifest), "format_version": 1, "artifacts": artifacts, "root_digest": merkle_root(artifacts),
             "split_assignment": {**split_assignment, "families": families},

@@ -20,7 +20,15 @@ from releasebuild import api, cli
 from releasebuild.errors import Refused
 from releasebuild.review import commands
 from releasebuild.store.root import ReleaseRoot
-from releasebuild.testing import ReleaseFixture, applied, conversation, make_release, parse_access_line, ran
+from releasebuild.testing import (
+    ReleaseFixture,
+    applied,
+    conversation,
+    make_release,
+    parse_access_line,
+    ran,
+    signing_key,
+)
 
 ROOT = f"s3://{S3_BUCKET}/exports"
 PREFIX = "exports/releases/v2026-11-23/"
@@ -329,7 +337,7 @@ def test_a_protected_root_never_changes_a_published_version(s3_release: ReleaseF
     digest = commands.export_samples(s3_release.release_yaml)["reviews"]["clinician_qa"]
     commands.record(s3_release.release_yaml, "clinician_qa", {
         "sample": digest, "reviewer": {"id": "dr-okafor", "role": "clinician"}, "decision": "approve",
-        "rubric": {"*": "pass"}})
+        "rubric": {"*": "pass"}}, key=signing_key(s3_release, "dr-okafor"))
     applied(s3_release)
     assert s3_server.keys(PREFIX + "signoffs/") == [PREFIX + "signoffs/clinician_qa.yaml"]
     assert published_manifest(s3_server)["signoffs"]["reviews"]["clinician_qa"]["reviewer"] == "dr-okafor"

@@ -15,7 +15,7 @@ from releasebuild.errors import DefinitionError, GateBlocked, Refused, ReleaseBu
 from releasebuild.review import commands
 from releasebuild.review.record import SignoffRecord
 from releasebuild.review.sampling import allocate
-from releasebuild.testing import ReleaseFixture, conversation, make_release, write_jsonl
+from releasebuild.testing import ReleaseFixture, conversation, make_release, signing_key, write_jsonl
 
 VERSION = "v2026-11-23"
 AT = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -58,7 +58,8 @@ def approve(fixture: ReleaseFixture, review: str, decision: str = "approve", **e
         review]
     fields = {"sample": digest[:20], "reviewer": {"id": f"dr-{review[:4]}", "role": ROLE[review]},
               "decision": decision, "rubric": {"*": "pass"}, **extra}
-    _, written = commands.record(fixture.release_yaml, review, fields, at=AT)
+    _, written = commands.record(fixture.release_yaml, review, fields, at=AT,
+                                 key=signing_key(fixture, fields["reviewer"]["id"]))
     return written.id
 
 
@@ -203,7 +204,7 @@ def test_record_refuses_a_sample_that_is_not_this_builds(reviewed: ReleaseFixtur
     with pytest.raises(ReleaseBuildError, match="is not this build's sample"):
         commands.record(reviewed.release_yaml, "clinician_qa",
                         {"sample": old, "reviewer": {"id": "dr-a", "role": "clinician"}, "decision": "approve",
-                         "rubric": {"*": "pass"}})
+                         "rubric": {"*": "pass"}}, key=signing_key(reviewed, "dr-a"))
 
 
 def test_record_from_a_filled_form_and_from_flags(reviewed: ReleaseFixture,
@@ -216,7 +217,8 @@ def test_record_from_a_filled_form_and_from_flags(reviewed: ReleaseFixture,
                 exceptions=[{"item": "boundaries", "record": "voice/v04", "note": "persona too familiar; tracked"}])
     filled = reviewed.dir / "form.yaml"
     filled.write_text(yaml.safe_dump(form))
-    assert cli.main(["signoff", "record", str(reviewed.release_yaml), "--from", str(filled)]) == 0
+    ethics, doctor = signing_key(reviewed, "ethics@example.org"), signing_key(reviewed, "dr-b")
+    assert cli.main(["signoff", "record", str(reviewed.release_yaml), "--from", str(filled), "--key", str(ethics)]) == 0
     written = yaml.safe_load((reviewed.dir / "signoffs" / VERSION / "ethical_safety_review.yaml").read_text())
     assert written["exceptions"] == form["exceptions"] and written["reviewer"]["id"] == "ethics@example.org"
     assert set(written["sample"]["families"]) == {"edge", "voice"}
@@ -225,16 +227,17 @@ def test_record_from_a_filled_form_and_from_flags(reviewed: ReleaseFixture,
     digest = statuses(reviewed)["clinician_qa"]["sample_digest"]
     assert cli.main(["signoff", "record", str(reviewed.release_yaml), "--review", "clinician_qa", "--sample",
                      digest[:19], "--reviewer", "dr-b", "--role", "clinician", "--decision", "approve",
-                     "--all-pass", "--result", "empathy=fail"]) == 1  # a failed item needs an exception
+                     "--all-pass", "--result", "empathy=fail", "--key", str(doctor)]) == 1  # needs an exception
     assert "needs an exception naming each of them" in capsys.readouterr().err
     assert cli.main(["signoff", "record", str(reviewed.release_yaml), "--review", "clinician_qa", "--sample",
                      digest[:19], "--reviewer", "dr-b", "--role", "clinician", "--decision", "approve",
                      "--all-pass", "--result", "empathy=fail",
-                     "--exception", "empathy:alpha/a01:scripted opener, rewritten next release"]) == 0
+                     "--exception", "empathy:alpha/a01:scripted opener, rewritten next release",
+                     "--key", str(doctor)]) == 0
     assert statuses(reviewed)["clinician_qa"]["status"] == "approved"
     capsys.readouterr()
     assert cli.main(["signoff", "record", str(reviewed.release_yaml), "--from", str(filled), "--decision",
-                     "reject"]) == 1  # a form and flags: which one counts would be a guess
+                     "reject", "--key", str(ethics)]) == 1  # a form and flags: which one counts would be a guess
     assert "either as a form (--from) or as flags, not both (flags given: decision)" in capsys.readouterr().err
 
 
@@ -286,7 +289,7 @@ def test_an_edit_by_hand_is_caught_and_other_files_are_named(reviewed: ReleaseFi
     (reviewed.dir / "signoffs" / VERSION / "clinican_qa.yaml").unlink()
     commands.record(reviewed.release_yaml, "edge_case_review",  # recording again replaces the bad file
                     {"sample": digest, "reviewer": {"id": "dr-edge", "role": "clinician"}, "decision": "approve",
-                     "rubric": {"*": "pass"}})
+                     "rubric": {"*": "pass"}}, key=signing_key(reviewed, "dr-edge"))
     api.validate(reviewed.release_yaml)
     assert statuses(reviewed)["edge_case_review"]["status"] == "approved"
 
@@ -435,7 +438,10 @@ def test_a_version_bump_with_identical_samples_carries_the_approvals(reviewed: R
         review: ("approved", VERSION, ids[review]) for review in REVIEWS}
     assert now["clinician_qa"]["file"] == f"signoffs/{VERSION}/clinician_qa.yaml"
     assert cli.main(["status", str(reviewed.release_yaml)]) == 0
-    assert f"approved by dr-clin (clinician), carried from {VERSION} (the same sample)" in capsys.readouterr().out
+    key = now["clinician_qa"]["key"]  # the carried approval keeps its signature, verified over its own record
+    assert now["clinician_qa"]["signature"] == "verified" and key.startswith("SHA256:")
+    assert f"approved by dr-clin (clinician), signed by key {key}, carried from {VERSION} (the same sample)" in \
+        capsys.readouterr().out
 
     assert api.apply(reviewed.release_yaml).outcome.error is None
     release = reviewed.dir / "published" / "releases" / "v2026-12-01"

@@ -135,6 +135,13 @@ def required_reviews(definition: Definition) -> dict[str, ReviewSpec]:
     return gate.review_specs(definition.release.signoffs.required, stages, signings(definition.gates))
 
 
+def signer_files(definition: Definition) -> dict[str, str]:
+    """The signoff gate's allowed_signers and revoked_signers, relative to release.yaml."""
+    gate = definition.gates["signoff"]
+    assert isinstance(gate, SignoffGateConfig)
+    return gate.signer_files()
+
+
 def review_samples(definition: Definition, results: dict[str, StepResult]) -> dict[str, dict[str, Any] | None]:
     """Each required review's sample from the results at hand; None where one it needs is missing."""
     gate = definition.gates["signoff"]

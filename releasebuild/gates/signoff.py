@@ -5,6 +5,10 @@ with the whole population it came from. This gate combines those digests per rev
 sign-off records in `signoffs/<version>/<review>.yaml` (sources of the step, so recording one reruns only this
 gate). A record for another digest is stale and the report says what changed; a reject blocks.
 
+A record counts only when its reviewer's SSH key signed it (review/signature.py): `allowed_signers` beside this
+gate's file says which key may sign which review, `revoked_signers` which keys no longer count. Both are sources of
+the step too, so granting or revoking a key reruns this gate.
+
 A review may also sign part of another gate's report (`Gate.review_signs`: the bias review signs each family's
 section of the bias report). The review's digest then covers those sections' digests too, read from that gate's
 verdict; this module names no such gate, it asks what the registry's gates declare.
@@ -18,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from releasebuild.config.gate import DefinitionContext, GateConfig
 from releasebuild.config.hints import did_you_mean
@@ -32,6 +36,7 @@ from releasebuild.review.pages import review_index, review_report_markdown
 from releasebuild.review.record import SignoffRecord, review_form
 from releasebuild.review.rubric import DEFAULT_REVIEWS, RUBRIC
 from releasebuild.review.sampling import METHOD
+from releasebuild.review.signature import ALLOWED_SIGNERS, REVOKED_SIGNERS, SignatureCheck, Trust, principal, verify
 from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepMeta, StepResult, StepSpec
@@ -67,6 +72,21 @@ class SignoffGateConfig(GateConfig):
                                    description="'split' and/or 'metadata.<field>'")
     rubric: dict[Name, str] = Field(default_factory=lambda: dict(RUBRIC))
     reviews: dict[Name, Review] = Field(default_factory=_default_reviews)
+    allowed_signers: str = Field(ALLOWED_SIGNERS, min_length=1, description="OpenSSH allowed_signers, relative to "
+                                 "this file: which key may sign which review (principals <reviewer>/<review>)")
+    revoked_signers: str = Field(REVOKED_SIGNERS, min_length=1, description="revoked keys, one public key a line "
+                                 "(or an OpenSSH KRL), relative to this file; absent: none")
+    _base: str = PrivateAttr("gates")  # where this file is, relative to release.yaml; gates/ when it is a default
+
+    def located(self, directory: str) -> SignoffGateConfig:
+        copy = self.model_copy()
+        copy._base = directory
+        return copy
+
+    def signer_files(self) -> dict[str, str]:
+        """allowed_signers and revoked_signers, relative to release.yaml."""
+        return {"allowed": (Path(self._base) / self.allowed_signers).as_posix(),
+                "revoked": (Path(self._base) / self.revoked_signers).as_posix()}
 
     @field_validator("stratify_by")
     @classmethod
@@ -167,6 +187,9 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
                               shipped, family, reads=reads))
     files = [f"{build.signoff_dir}/{review}.yaml" for review in required
              if (Path(build.base_dir) / build.signoff_dir / f"{review}.yaml").exists()]
+    # Who may sign: granting, withdrawing or revoking a key reruns the gate.
+    signers = config.signer_files()
+    files += [file for file in signers.values() if (Path(build.base_dir) / file).is_file()]
     # A review without a record of this version may carry an earlier version's approval of the same sample: those
     # records are sources too, so recording or editing one reruns the gate.
     files += [file for review in required if f"{build.signoff_dir}/{review}.yaml" not in files
@@ -174,7 +197,7 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
     # A protected root ships reviewed releases only, whatever the definition says (its protection may come from the
     # root's own marker, which release.yaml's checks cannot see).
     params = {"blocking": config.blocking or build.protected_root, "thresholds": {"required": list(required)},
-              "version": build.version, "protected_root": build.protected_root,
+              "version": build.version, "protected_root": build.protected_root, "signers": signers,
               "reviews": {review: spec.model_dump(mode="json") for review, spec in reviews.items()}, **sampling}
     # A review that signs part of another gate's report reads that gate's verdict: its families' section digests.
     signed = tuple(signing.signs.step for signing in build.review_signs.values() if signing.signer(required))
@@ -186,7 +209,8 @@ def build_steps(config: SignoffGateConfig, build: GateBuild) -> list[StepSpec]:
 
 class SignoffGateParams(GateParams):
     version: str  # the release's: a sign-off names the version it approves
-    protected_root: bool  # a protected root ships reviewed releases only
+    protected_root: bool  # a protected root ships reviewed releases only, never signed with the demo key
+    signers: dict[str, str]  # allowed_signers and revoked_signers as sources name them (relative to release.yaml)
     reviews: dict[str, ReviewSpec]  # each required review: title, roles, families, size, rubric, signed parts
     seed: int  # the QA samples were drawn with these three, which the review's sample records
     stratify_by: list[str]
@@ -205,13 +229,16 @@ class ShownException(StepMeta):
 class ReviewVerdict(StepMeta):
     """One required review's verdict, as the manifest and the release notes list it."""
 
-    status: str  # approved | not_applicable | pending | stale | rejected | demo_refused | invalid
+    status: str  # approved | not_applicable | pending | stale | rejected | demo_refused | invalid | unsigned |
+    #              bad_signature
     id: str | None  # the sign-off record's id, when there is one
     reviewer: str | None
     role: str | None
     decision: str | None
     sample_digest: str | None  # this build's sample (None: not built)
     demo: bool
+    signature: str | None  # what verifying the record's signature found: verified, unsigned, forged, revoked, ...
+    key: str | None  # the fingerprint of the key that signed the record (None: no record, or no readable signature)
     carried_from: str | None  # the earlier version whose approval of this same sample the release carries
     failed_items: list[str]  # rubric items the reviewer failed: an approval may ship despite them, never unseen
     exceptions: list[ShownException]  # what the reviewer accepted or flagged, by rubric item and sampled record
@@ -232,8 +259,9 @@ def signoff_step(signed_parts: Callable[[], Mapping[str, ReviewSigns]]) -> type[
 
     class SignoffGate(Step):
         kind = KIND
-        # 4: failed rubric items and exceptions in the verdict, exceptions outside the sample; 5: carried approvals
-        code_version = "5"
+        # 4: failed rubric items and exceptions in the verdict, exceptions outside the sample; 5: carried approvals;
+        # 6: signed records
+        code_version = "6"
         Params = SignoffGateParams
         Result = SignoffResult
 
@@ -254,6 +282,8 @@ def _judge_reviews(ctx: StepContext, parts: Mapping[str, ReviewSigns]) -> Signof
     for source in sorted(ctx.sources, key=lambda source: source.name, reverse=True):  # earlier ones newest first
         with ctx.store.open(source.uri) as fh:
             data[source.name] = fh.read()
+        if source.name in params.signers.values():
+            continue
         review = PurePosixPath(source.name).stem
         if PurePosixPath(source.name).parent.name == params.version:
             own[review] = LoadedSignoff(SignoffRecord.model_validate(yaml.safe_load(data[source.name])), source.name)
@@ -262,11 +292,13 @@ def _judge_reviews(ctx: StepContext, parts: Mapping[str, ReviewSigns]) -> Signof
             candidate = carry_candidate(data[source.name].decode("utf-8"), source.name, review, spec, spec.signs)
             if candidate is not None:
                 earlier.setdefault(review, []).append(LoadedSignoff(candidate, source.name))
+    trust = signer_trust({name: data.get(file) for name, file in params.signers.items()}, params.protected_root)
     results = []
     for review, spec in params.reviews.items():
         sample = review_sample_of(review, spec, ctx.inputs, sampling, parts)
         assert sample is not None, "the step depends on every result a review's sample is made of"
-        verdict = judge(review, sample, own.get(review), earlier.get(review, []), params.protected_root, parts)
+        verdict = judge(review, sample, own.get(review), earlier.get(review, []), params.protected_root, parts,
+                        lambda record: verify_record(record, trust))
         results.append(verdict)
         ctx.write_json(f"{review}.sample.json", {**sample, "review": review, "title": spec.title,
                                                  "version": params.version},
@@ -296,6 +328,23 @@ def _judge_reviews(ctx: StepContext, parts: Mapping[str, ReviewSigns]) -> Signof
         reviews={v["review"]: ReviewVerdict.model_validate({key: v[key] for key in ReviewVerdict.model_fields})
                  for v in results},
         ids=report["ids"])
+
+
+def signer_trust(files: Mapping[str, bytes | None], protected_root: bool) -> Trust:
+    """Who may sign, from allowed_signers and revoked_signers (`files`: their bytes, None when absent); the demo key
+    counts for demo reviewers only off a protected root."""
+    def text(name: str) -> str:
+        content = files.get(name)
+        return content.decode("utf-8") if content is not None else ""
+
+    return Trust(allowed=text("allowed"), revoked=text("revoked"), demo=not protected_root)
+
+
+def verify_record(record: SignoffRecord, trust: Trust) -> SignatureCheck:
+    """A record's signature, checked for the principal it claims (`<reviewer>/<review>`) at the time it was
+    recorded."""
+    return verify(record.signed_payload(), record.signature, principal(record.reviewer.id, record.review),
+                  record.recorded_at, trust)
 
 
 def definition_checks(gate: SignoffGateConfig, context: DefinitionContext) -> list[Diagnostic]:

@@ -17,6 +17,7 @@ from releasebuild.app.project import (
     open_project,
     required_reviews,
     review_samples,
+    signer_files,
     with_ancestors,
 )
 from releasebuild.config.load import validate_located
@@ -25,7 +26,7 @@ from releasebuild.engine import Engine
 from releasebuild.errors import DefinitionError, Diagnostic, Refused, ReleaseBuildError
 from releasebuild.gates import GATES, signed_parts, signings, withholding_gates
 from releasebuild.gates.base import GateResult
-from releasebuild.gates.signoff import qa_step_id, signed_by
+from releasebuild.gates.signoff import qa_step_id, signed_by, signer_trust, verify_record
 from releasebuild.lock import read_records
 from releasebuild.review.judge import judge, outside_sample
 from releasebuild.review.load import record_problems
@@ -38,6 +39,7 @@ from releasebuild.review.record import (
     review_form,
     signoff_dir,
 )
+from releasebuild.review.signature import Trust, key_fingerprint, sign, sign_as_demo, signer_line
 from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps import ids
 from releasebuild.store.cas import write_atomic
@@ -68,12 +70,13 @@ def status(path: Path, root: str | None = None) -> dict[str, Any]:
     project = open_project(path, root)
     samples = current_samples(project, build=False)
     reviews = required_reviews(project.definition)
+    trust = project_trust(project)
     rows = []
     for review, spec in reviews.items():
         loaded = project.signoffs.get(review)
         file = loaded.file if loaded else f"{signoff_dir(project.version)}/{review}.yaml"
         verdict = judge(review, samples[review], loaded, project.earlier.get(review, []), project.root.protected,
-                        signed_parts())
+                        signed_parts(), lambda record: verify_record(record, trust))
         rows.append({**verdict, "title": spec.title, "families": spec.families, "roles": spec.roles,
                      "file": verdict["file"] or file})
     blocking = [row["review"] for row in rows if row["status"] not in ("approved", "not_applicable")]
@@ -118,9 +121,15 @@ def template(path: Path, review: str, root: str | None = None) -> str:
 
 
 def record(path: Path, review: str | None, fields: dict[str, Any], form: Path | None = None,
-           root: str | None = None, at: dt.datetime | None = None) -> tuple[Path, SignoffRecord]:
-    """Record a decision for the sample the reviewer names (`sample`, a digest or a prefix of one); refused when
-    that is not this build's sample. From a filled form (`form`) or from `fields` (the command's flags)."""
+           root: str | None = None, at: dt.datetime | None = None,
+           key: Path | None = None) -> tuple[Path, SignoffRecord]:
+    """Record a decision for the sample the reviewer names (`sample`, a digest or a prefix of one), signed with the
+    reviewer's SSH `key`; refused when that is not this build's sample, or when the project's allowed_signers would
+    not accept the signature (the error says the line to add). From a filled form (`form`) or from `fields` (the
+    command's flags)."""
+    if key is None:
+        raise ReleaseBuildError("a sign-off is signed: give your SSH key with --key (the private key file, or its .pub "
+                                "while ssh-agent holds the key)")
     project = open_project(path, root, check_signoffs=False)
     if form is not None and fields:
         raise ReleaseBuildError(f"give the decision either as a form (--from) or as flags, not both "
@@ -160,7 +169,16 @@ def record(path: Path, review: str | None, fields: dict[str, Any], form: Path | 
         raise ReleaseBuildError(f"reviewer ids starting with '{DEMO_PREFIX}' are reserved for "
                                 "`releasebuild signoff demo`")
     signed = [part.name for part in signed_by(spec, signed_parts())]
-    return _write(project, review, make_record(decision, sample, at or dt.datetime.now(dt.UTC), signed))
+    unsigned = make_record(decision, sample, at or dt.datetime.now(dt.UTC), signed)
+    written = unsigned.model_copy(update={"signature": sign(unsigned.signed_payload(), key)})
+    check = verify_record(written, project_trust(project))
+    if not check.verified:
+        public = _public_key(key)
+        allowed = signer_files(project.definition)["allowed"]
+        hint = f"; to let this key sign it, add to {allowed}: {signer_line(check.principal, public)}" \
+            if public and check.state in ("not_allowed", "expired") else ""
+        raise Refused(f"{signoff_dir(project.version)}/{review}.yaml not written: {check.why}{hint}")
+    return _write(project, review, written)
 
 
 def demo(path: Path, root: str | None = None, at: dt.datetime | None = None) -> list[dict[str, Any]]:
@@ -170,6 +188,7 @@ def demo(path: Path, root: str | None = None, at: dt.datetime | None = None) -> 
     if project.root.protected:
         raise Refused(f"{project.root.uri} is protected: demo sign-offs never ship there")
     existing = _demo_replaceable(project)
+    trust = project_trust(project)
     samples = current_samples(project, build=True)
     done: list[dict[str, Any]] = []
     for review, spec in required_reviews(project.definition).items():
@@ -181,7 +200,7 @@ def demo(path: Path, root: str | None = None, at: dt.datetime | None = None) -> 
         elif not replaceable:
             done.append({"review": review, "action": "kept_human_record", "id": current.id if current else None})
         elif current is not None and current.sample.digest == sample["digest"] and \
-                current.expected_id() == current.id:
+                current.expected_id() == current.id and verify_record(current, trust).verified:
             done.append({"review": review, "action": "unchanged", "id": current.id})
         else:
             role = spec.roles[0] if spec.roles else "reviewer"
@@ -192,10 +211,31 @@ def demo(path: Path, root: str | None = None, at: dt.datetime | None = None) -> 
                 "notes": "DEMO sign-off for the synthetic demo data, written by `releasebuild signoff demo`. "
                          "No person reviewed this sample."})
             signed = [part.name for part in signed_by(spec, signed_parts())]
-            file, written = _write(project, review, make_record(form, sample, at or dt.datetime.now(dt.UTC), signed,
-                                                                demo=True))
+            unsigned = make_record(form, sample, at or dt.datetime.now(dt.UTC), signed, demo=True)
+            file, written = _write(project, review, unsigned.model_copy(
+                update={"signature": sign_as_demo(unsigned.signed_payload())}))
             done.append({"review": review, "action": "recorded", "id": written.id, "file": str(file)})
     return done
+
+
+def project_trust(project: Project) -> Trust:
+    """Who may sign this project's reviews: its allowed_signers and revoked_signers as they are on disk."""
+    files = {name: project.definition.base_dir / file for name, file in signer_files(project.definition).items()}
+    return signer_trust({name: file.read_bytes() if file.is_file() else None for name, file in files.items()},
+                        project.root.protected)
+
+
+def _public_key(key: Path) -> str | None:
+    """The public half of a key file (its .pub beside it, or the file itself when it is one), to suggest the
+    allowed_signers line; None when neither reads as one."""
+    for candidate in (key, key.with_name(key.name + ".pub")):
+        try:
+            text = candidate.read_text(encoding="utf-8").strip()
+            key_fingerprint(text)
+        except (OSError, UnicodeDecodeError, ValueError, IndexError):
+            continue
+        return text
+    return None
 
 
 def _required(project: Project, review: str) -> ReviewSpec:

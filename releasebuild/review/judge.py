@@ -3,16 +3,19 @@ and `releasebuild status`, so the two can never disagree."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from releasebuild.review.load import LoadedSignoff
 from releasebuild.review.record import ReviewException, SignedPart, SignoffRecord
 from releasebuild.review.sampling import review_digest
+from releasebuild.review.signature import SignatureCheck, demo_fingerprint
 from releasebuild.steps.qa_sample import QASampleResult
 
 # Statuses that keep a release from shipping. `not_applicable`: no family of the release is in the review's scope.
-BLOCKING = ("pending", "stale", "rejected", "demo_refused", "invalid")
+BLOCKING = ("pending", "stale", "rejected", "demo_refused", "invalid", "unsigned", "bad_signature")
+# How a record's signature is checked: against the allowed signers, in the gate and in `status` alike.
+Verifier = Callable[[SignoffRecord], SignatureCheck]
 
 
 def review_sample(review: str, families: list[str], qa: Mapping[str, QASampleResult], sampling: dict[str, Any],
@@ -54,19 +57,24 @@ def carried(sample: dict[str, Any] | None, earlier: Sequence[LoadedSignoff]) -> 
 
 
 def judge(review: str, sample: dict[str, Any] | None, own: LoadedSignoff | None, earlier: Sequence[LoadedSignoff],
-          protected_root: bool, parts: Mapping[str, SignedPart]) -> dict[str, Any]:
+          protected_root: bool, parts: Mapping[str, SignedPart], verify: Verifier) -> dict[str, Any]:
     """The review's status and why; `sample` None means this build's sample is not known yet (not built). `own`:
     this version's record, else an approval of the same sample from `earlier` (see `carried`) is judged, and the
     verdict says which version it is `carried_from`. `parts`: what reviews may sign of the gates, by name, which a
     stale review's reasons are worded with. The verdict names the record's `file`, as a record that may not count
     is named.
 
+    `verify` checks the judged record's signature (a carried record's too, over its own content): a record counts
+    only when a key allowed to sign that review as that reviewer signed exactly it, and the verdict names the key.
+
     The verdict carries the record's failed rubric items and its exceptions, so an approval given despite a failure
     (crisis handling, say) is as visible in the gate report, the manifest and the notes as the approval itself."""
     loaded = own or carried(sample, earlier)
     record = loaded.record if loaded else None
     carried_from = record.version if record is not None and own is None else None
+    signature = verify(record) if record is not None else None
     verdict: dict[str, Any] = {
+        "signature": signature.state if signature else None, "key": signature.key if signature else None,
         "review": review, "sample_digest": sample["digest"] if sample else None,
         "id": record.id if record else None, "reviewer": record.reviewer.id if record else None,
         "role": record.reviewer.role if record else None, "decision": record.decision if record else None,
@@ -95,16 +103,25 @@ def judge(review: str, sample: dict[str, Any] | None, own: LoadedSignoff | None,
                 "why": f"{loaded.file}: exception(s) name {', '.join(ref for _, ref in foreign)}, which "
                        f"the reviewed sample does not hold (qa/{review}/index.md lists its records); record the "
                        f"decision again naming sampled records"}
+    assert signature is not None, "a record's signature is checked with the record"
     if protected_root and record.demo:
         return {**verdict, "status": "demo_refused",
                 "why": f"{record.reviewer.id} is a demo sign-off; a protected root ships human reviews only"}
+    if protected_root and signature.key == demo_fingerprint():
+        return {**verdict, "status": "demo_refused",
+                "why": f"{loaded.file if loaded else review}: signed with the demo key {signature.key}, whose private "
+                       "half is public; a protected root ships human reviews only"}
+    if not signature.verified:
+        status = "unsigned" if signature.state == "unsigned" else "bad_signature"
+        return {**verdict, "status": status, "why": f"{loaded.file if loaded else review} ({signature.principal}): "
+                f"{signature.why}; sign it with `releasebuild signoff record --key`"}
     if record.decision == "reject":
         why = record.notes or "; ".join(entry.note for entry in record.exceptions) or "no reason given"
         return {**verdict, "status": "rejected", "why": f"rejected by {record.reviewer.id} ({record.reviewer.role}): "
                 f"{why}"}
     carry = f", carried from {carried_from} (the same sample)" if carried_from else ""
     return {**verdict, "status": "approved",
-            "why": f"approved by {record.reviewer.id} ({record.reviewer.role}){carry}"}
+            "why": f"approved by {record.reviewer.id} ({record.reviewer.role}), signed by key {signature.key}{carry}"}
 
 
 def stale_reasons(record: SignoffRecord, sample: dict[str, Any], parts: Mapping[str, SignedPart]) -> list[str]:

@@ -10,7 +10,7 @@ from releasebuild.review.record import SignedPart
 from releasebuild.review.spec import ReviewSpec
 
 STATUS_MARK = {"approved": "✅", "not_applicable": "➖", "pending": "⏳", "stale": "⚠️", "rejected": "❌",
-               "demo_refused": "❌", "invalid": "❌", "unknown": "❔"}
+               "demo_refused": "❌", "invalid": "❌", "unsigned": "❌", "bad_signature": "❌", "unknown": "❔"}
 
 
 def family_page(review: str, family: str, info: dict[str, Any], lines: list[tuple[str, str, bytes]]) -> str:
@@ -75,11 +75,14 @@ def review_index(review: str, spec: ReviewSpec, sample: dict[str, Any], verdict:
 def review_report_markdown(report: dict[str, Any]) -> str:
     out = [f"# Sign-off gate: {report['status']}", "", f"Release {report['version']}; required reviews: "
            f"{', '.join(report['required']) or 'none'}.", "",
-           "| review | status | reviewer | decision | sign-off id | why |", "|---|---|---|---|---|---|"]
+           "| review | status | reviewer | decision | sign-off id | signature | why |",
+           "|---|---|---|---|---|---|---|"]
     for verdict in report["reviews"]:
         reviewer = f"{verdict['reviewer']} ({verdict['role']})" if verdict["reviewer"] else "-"
+        signature = f"{verdict['signature']} ({verdict['key']})" if verdict["key"] else verdict["signature"] or "-"
         out.append(f"| {verdict['review']} | {STATUS_MARK.get(verdict['status'], '')} {verdict['status']} | "
-                   f"{reviewer} | {verdict['decision'] or '-'} | {verdict['id'] or '-'} | {verdict['why']} |")
+                   f"{reviewer} | {verdict['decision'] or '-'} | {verdict['id'] or '-'} | {signature} | "
+                   f"{verdict['why']} |")
     return "\n".join(out + findings_markdown(report["reviews"])) + "\n"
 
 
