@@ -545,6 +545,9 @@ class ChatNameRecognizer(EntityRecognizer):
 
     def _word_score(self, text: str, match: re.Match[str]) -> float:
         word, lower = match.group(), POSSESSIVE.sub("", match.group().lower())
+        if (word.islower() and lower not in NOT_NAMES and lexicon.everyday(lower) and lexicon.vocabulary(lower)
+                and not lexicon.first_name(lower) and not lexicon.surname(lower)):
+            return 0.0  # most words of chat: an everyday word in lower case that no list of names has names no one
         before = text[max(0, match.start() - 40):match.start()]
         if (_shape(word) == "title" and FOREIGN_RELATION_BEFORE.search(before) and lower not in STOP_WORDS
                 and not lexicon.clinical(lower) and not lexicon.foreign_stop_word(lower)):
@@ -1300,8 +1303,13 @@ class ChatPlaceRecognizer(EntityRecognizer):
 
     def _towns(self, text: str) -> Iterator[tuple[int, int, float]]:
         words = list(WORD.finditer(text))
+        common = common_words()
         index = 0
         while index < len(words):
+            lower = words[index].group().lower()
+            if lower not in self.sizes and (lower in common or lower in STOP_WORDS or len(lower) < 3 or "'" in lower):
+                index += 1  # most words: no place starts with it, and no cue makes it one (_unlisted_town)
+                continue
             found = self._longest_place(text, words, index)
             if found is None:
                 score = self._unlisted_town(text, words[index])

@@ -384,7 +384,8 @@ class AddressBlockRecognizer(_Recognizer):
         strong += [(m.start(1), m.end(1), 0.85) for m in ADDRESS_FIELD.finditer(text)
                    if m.group(1).strip() and not self._no_address(m.group(1))]
         strong += [(m.start(), m.end(), 0.75) for m in ADDRESS_FIELD_LINES.finditer(text)]
-        for pattern in (POSTCODE_TOWN, TOWN_POSTCODE, POSTCODE_LINE):
+        # every pattern below but INTERSECTION's (and _corners) holds a digit: most chat turns have none
+        for pattern in (POSTCODE_TOWN, TOWN_POSTCODE, POSTCODE_LINE) if digits else ():
             for match in pattern.finditer(text):
                 adverb = LEADING_ADVERB.match(match.group())  # "Honestly Shout 85258": no town starts so
                 start = match.start() + (adverb.end() if adverb and lexicon.common(adverb.group(1).lower()) else 0)
@@ -392,14 +393,16 @@ class AddressBlockRecognizer(_Recognizer):
                     continue  # "Ring 0800 58 58 58": a phone number's first group, not a town's postcode
                 if self._code_town_ok(text[start:match.end()]):
                     strong.append((start, match.end(), 0.75))
-        strong += [(m.start(), m.end(), 0.75) for m in CODES.finditer(text)]
-        for pattern, score in ((POSTCODE_CUE, 0.85), (BARE_POSTCODE, 0.5), (BUILDING, 0.6), (INTERSECTION, 0.75)):
+        strong += [(m.start(), m.end(), 0.75) for m in CODES.finditer(text)] if digits else []
+        numbered = ((POSTCODE_CUE, 0.85), (BARE_POSTCODE, 0.5), (BUILDING, 0.6)) if digits else ()
+        for pattern, score in (*numbered, (INTERSECTION, 0.75)):
             for match in pattern.finditer(text):
                 group = next((g for g in range(1, (pattern.groups or 0) + 1) if match.group(g)), 0)
                 strong.append((match.start(group), match.end(group), score))
         strong += list(self._corners(text))
-        strong += list(self._door_numbers(text))
-        strong += list(self._cued_streets(text))
+        if digits:
+            strong += list(self._door_numbers(text))
+            strong += list(self._cued_streets(text))
         strong += list(self._neighbourhoods(text, strong))
         for start, end, score in strong:
             yield "LOCATION", start, end, score
