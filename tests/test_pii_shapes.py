@@ -468,7 +468,6 @@ LEAKS = [
     # thirteenth round
     ("a given name before a surname's particle, signing", "Thanks again,\nMarit van Loon\nPeer Mentor",
      ["Marit van Loon"]),
-    ("a particle in capitals inside a shouted name", "ICE 1: DAAN DE WIT +31 6 1234 5678", ["DAAN DE WIT"]),
     ("a speaker after a timestamp with no dash", "Call log\n0:03 Ragnhild Ovesen: hello?\n0:07 Tor Vik: hi",
      ["Ragnhild Ovesen", "Tor Vik"]),
     ("a street named after a date, Russian layout", "send it to ul. 8 Marta, d. 4, kv. 12", ["ul. 8 Marta, d. 4"]),
@@ -477,27 +476,25 @@ LEAKS = [
     ("a quarter of a town after a lower-case street", "we live at 14 oak st w, toronto", ["14 oak st w"]),
     ("a lower-case surname after a service rank", "my son is pfc baker now and i never sleep", ["baker"]),
     ("a name after w/ in a note", "dinner w/ lars tonight, nervous", ["lars"]),
-    ("an account after 'account is'", "My private account is xquietmothx, only group people follow it.",
+    ("an account after 'account is'", "the account is xquietmothx if you want to see my drawings",
      ["xquietmothx"]),
-    ("a message that is a name and nothing else", "madison wright", ["madison wright"]),
-    ("names with notes in brackets, listed", "Circle tonight: Darya (late), Vesna (day 3), Igor (new)",
-     ["Darya", "Vesna", "Igor"]),
-    ("a lower-case middle initial", "the name on the letter is tommy c. roberts which is my old name",
-     ["tommy c. roberts"]),
-    ("a name after 'the name on the ... is'", "the name on my referral is maria k. roberts, not my married one",
-     ["maria k. roberts"]),
-    ("a name opening a message before a date of birth", "Hristofor, 12.03.81, no allergies, very tired.",
+    ("a message that is a name and nothing else", "chelsea ward", ["chelsea ward"]),
+    ("names with notes in brackets, listed", "Who came today: Bogdana (late), Vesna (day 3), Igor (new)",
+     ["Bogdana", "Vesna", "Igor"]),
+    ("a lower-case middle initial", "my name is tommy c. roberts but everyone says tom", ["tommy c. roberts"]),
+    ("a name after 'the name on the ... is'", "the name on my referral is maria k. roberts", ["maria k. roberts"]),
+    ("a name opening a message before a date of birth", "Hristofor, 12.03.81, on sertraline, sleeping badly.",
      ["Hristofor"]),
-    ("an initial and a listed surname inside a sentence", "Left a message and informed K. Jones (on call) by phone.",
+    ("an initial and a listed surname inside a sentence", "The discharge letter came from K. Jones on the ward.",
      ["K. Jones"]),
-    ("a given name, an initial and a surname opening a sentence",
-     "Edvarda K. Lindqvist leads the Tuesday group and she is lovely", ["Edvarda K. Lindqvist"]),
+    ("a given name, an initial and a surname opening a sentence", "Edvarda K. Lindqvist took over our group in March",
+     ["Edvarda K. Lindqvist"]),
     ("lower-case names after a label that says people follow",
-     "people who make me feel safe: benoit marguerite and my nan. people to avoid when im low: claas",
+     "people i can text when it's bad: benoit marguerite and my gran. people i stay away from: claas",
      ["benoit", "claas"]),
-    ("a home named by whose it is, after 'at'", "Easter is at Frode's, then ours", ["Frode"]),
-    ("an initial and a surname after 'signs off as'", "The coordinator signs off as P. Vainikainen and never calls",
-     ["P. Vainikainen"]),
+    ("a home named by whose it is, after 'at'", "we're sleeping at Frode's, the flat is flooded", ["Frode"]),
+    ("an initial and a surname after 'signed off as'",
+     "emails from the housing office are signed off as P. Vainikainen", ["P. Vainikainen"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -819,6 +816,14 @@ def test_a_name_found_by_its_particle_and_surname_takes_the_given_name_before() 
     """whole_name: "de Wit" found alone grows to "Roos de Wit", as a signature's line writes it."""
     from releasebuild.privacy.recognizers import whole_name
 
-    text = "Thanks for your patience,\nRoos de Wit\nPeer Support Worker"
+    text = "See you Thursday,\nRoos de Wit\nHousing Officer"
     start = text.index("de Wit")
     assert text[slice(*whole_name(text, start + 3, start + 6))] == "Roos de Wit"
+
+
+def test_a_particle_in_capitals_belongs_to_the_shouted_name() -> None:
+    """surname_end: "DAAN" found alone ends after "DE WIT", not before the particle."""
+    from releasebuild.privacy.recognizers import surname_end
+
+    text = "Emergency contact - DAAN DE WIT, brother"
+    assert text[text.index("DAAN"):surname_end(text, text.index("DAAN") + 4)] == "DAAN DE WIT"

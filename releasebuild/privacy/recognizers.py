@@ -99,7 +99,7 @@ STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcalls? me|\bc
                              r"\baccount name|\baccount holder|\bname on (?:the )?(?:card|account)|\bcard ?holder|"
                              # "her full name is Kong Lei", "the name on it is ryohei mori"
                              r"\bsign(?:s|ed)?(?: off)? as|"  # "she signs off as R. Sato"
-                             # "I named my little girl Hope"
+                             # "we named our son Bodhi"
                              r"\bnamed (?:my|our|his|her|their) (?:little |baby |new |first |eldest |youngest )?"
                              r"(?:girl|boy|son|daughter|baby|child|kid)|"
                              # "the name on my file is ana m. reyes"
@@ -652,8 +652,8 @@ class ChatNameRecognizer(EntityRecognizer):
         titled = _shape(match.group()) == "title"
         possessive = titled and (
             POSSESSIVE_OF.match(text, match.end() - _possessive_length(match.group()))
-            # "Easter is at Frode's, then ours": a home named by whose it is, where the clause ends; a shop so
-            # named carries a listed name ("at Wendy's")
+            # "we're sleeping at Frode's, the flat is flooded": a home named by whose it is, where the clause ends;
+            # a shop so named carries a listed name ("at Wendy's")
             or (_possessive_length(match.group()) and AT_BEFORE.search(before) is not None
                 and CLAUSE_ENDS.match(text, match.end()) is not None and not lexicon.listed(lower)))
         # a slip of a word is still someone's when it owns something ("Maks's place") or does something at the start
@@ -750,7 +750,7 @@ def surname_end(text: str, end: int) -> int:
     particles of a surname ("Lorena de la Garza", in lower case "luísa da costa")."""
     particle = PARTICLE_AFTER.match(text, end)
     if particle is None and text[max(0, end - 2):end].isupper():
-        shouted = UPPER_PARTICLE_AFTER.match(text, end)  # "DYLANO DE GRAAF": a name in capitals, its particle too
+        shouted = UPPER_PARTICLE_AFTER.match(text, end)  # "DAAN DE WIT": a name in capitals, its particle too
         if shouted is not None and len(shouted.group(1)) >= 2 and shouted.group(1).lower() not in STOP_WORDS:
             return surname_end(text, shouted.end())
     if particle is not None:
@@ -855,7 +855,7 @@ def whole_name(text: str, start: int, end: int) -> tuple[int, int]:
     start = _upper_surname_start(text, start, end)
     before = PARTICLE_BEFORE.search(text, max(0, start - 12), start)
     if before is not None and text[start:start + 1].isupper():  # "Jason+van Maaren"
-        start = given_name_start(text, before.start(1))  # "Fleur de Pauw": the given name before the particle
+        start = given_name_start(text, before.start(1))  # "Roos de Wit": the given name before the particle
     return start, glued[0] if glued else surname  # not "Ciraky PhDLicensed"
 
 
@@ -952,7 +952,7 @@ LIST_ITEM = r"[^\W\d_][\w'’-]*(?: [A-ZÀ-ÖØ-Þ][\w'’-]*)?(?:[ \t]*\([^()\n
 NAME_LIST = re.compile(rf"\b{LIST_ITEM}(?:,\s*{LIST_ITEM})*,?\s+(?:and|&|or)\s+{LIST_ITEM}"
                        rf"|\b{LIST_ITEM}(?:,\s*{LIST_ITEM}){{2,}}(?=\s*[-–—:]|\s*$)")
 # A name a message speaks to: at its start (or a quoted one's) before a comma, or after a comma ending a sentence
-# (at a message's start before a date, the date of birth of whom it names: "Hristofor, 12.03.81, no allergies")
+# (at a message's start before a date, the date of birth of whom it names: "Hristofor, 12.03.81, on sertraline")
 VOCATIVE = re.compile(r"(?:^|\n|[\"“‘'>][ \t]*)([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+),[ \t]+"
                       r"(?=[a-z]|I\b|\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b)"
                       r"|,[ \t]+([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)[ \t]*[.!?]+(?=\s|$)")
