@@ -195,7 +195,10 @@ def release_steps(definition: Definition, previous: PreviousRelease | None, gate
         sources=(notes_source,) if notes_source else (), source_dir=str(definition.base_dir),
         reads={**{dep: ("meta",) for dep in family_steps_read}, ids.GATE_SUMMARY: ("summary.json",),
                ids.SIGNOFF: ("meta",)})
-    files = tuple(sorted(definition.files))  # what the manifest's definition.files_sha256 names
+    # what the manifest's definition.files_sha256 names, and the files gates read beside their YAML (allowed_signers)
+    read = {file for config in definition.gates.values() for file in config.read_files()
+            if (definition.base_dir / file).is_file()}
+    files = tuple(sorted(set(definition.files) | read))
     secrets = sorted({secret for config in definition.gates.values() for secret in config.secrets()})
     published_definition = StepSpec(ids.DEFINITION, "definition", {"withheld": secrets}, sources=files,
                                     source_dir=str(definition.base_dir))

@@ -77,7 +77,8 @@ def test_each_part_holds_what_it_says(demo: Definition) -> None:
     assert [summary.id, notes.id, definition.id, manifest.id, publish.id] == [
         ids.GATE_SUMMARY, ids.NOTES, ids.DEFINITION, ids.MANIFEST, ids.PUBLISH]
     assert summary.deps == gates.verdicts and set(summary.reads) == set(gates.verdicts)
-    assert definition.sources == tuple(sorted(demo.files))  # every file the manifest has a digest of
+    # every file the manifest has a digest of, and what gates read beside their YAML (the signers' files)
+    assert definition.sources == tuple(sorted({*demo.files, "gates/allowed_signers"}))
     assert set(gates.verdicts) | set(gates.per_family) | {ids.CURRICULUM, ids.GATE_SUMMARY, ids.NOTES,
                                                           ids.DEFINITION} <= set(manifest.deps)
     assert publish.deps == (ids.MANIFEST,)

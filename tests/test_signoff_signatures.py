@@ -96,6 +96,10 @@ def test_a_signed_record_passes_and_every_view_names_its_key(signed: ReleaseFixt
     assert manifest["signoffs"]["reviews"]["clinician_qa"]["key"] == key
     assert f"verified ({key})" in (release / "gates" / "signoff.md").read_text()
     assert (release / "signoffs" / "clinician_qa.yaml").read_bytes() == path.read_bytes()  # signature included
+    # who was allowed to sign is in the audit trail: allowed_signers is published with the definition, and listed
+    allowed = signed.dir / "gates" / "allowed_signers"
+    assert (release / "definition" / "gates" / "allowed_signers").read_bytes() == allowed.read_bytes()
+    assert "definition/gates/allowed_signers" in {art["key"] for art in manifest["artifacts"]}
 
 
 def test_an_unsigned_record_blocks(signed: ReleaseFixture) -> None:

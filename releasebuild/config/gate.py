@@ -29,6 +29,12 @@ class GateConfig(Strict):
         release publishes carry them withheld."""
         return []
 
+    def read_files(self) -> list[str]:
+        """Files beside the gate's YAML that the gate reads (relative to release.yaml), which are not YAML the
+        definition includes: published with the definition all the same, so the audit trail holds what the gate
+        judged by."""
+        return []
+
     def located(self, directory: str) -> GateConfig:
         """This config as declared in a file of `directory` (relative to release.yaml): gates whose settings name
         files resolve them from there."""

@@ -88,6 +88,9 @@ class SignoffGateConfig(GateConfig):
         return {"allowed": (Path(self._base) / self.allowed_signers).as_posix(),
                 "revoked": (Path(self._base) / self.revoked_signers).as_posix()}
 
+    def read_files(self) -> list[str]:
+        return list(self.signer_files().values())
+
     @field_validator("stratify_by")
     @classmethod
     def _strata(cls, value: list[str]) -> list[str]:

@@ -1,7 +1,8 @@
 """definition/: the files a release was built from, published with it (an audit trail that needs no checkout).
 
 release.yaml and every file it includes (families, gates, lexicons, takedowns: the files whose SHA-256 the
-manifest's `definition.files_sha256` names) are copied byte for byte under `definition/`, but for secret values
+manifest's `definition.files_sha256` names), and the files gates read beside their YAML (the sign-off gate's
+allowed_signers and revoked_signers), are copied byte for byte under `definition/`, but for secret values
 (the privacy gate's salt), replaced by WITHHELD: a file holding one is published with another SHA-256 than
 `files_sha256` names, and `definition/git.json` lists it. git.json also says which commit of which checkout the
 files came from and whether they differed from it. Like every artifact they are listed in the manifest, so the root
