@@ -421,14 +421,16 @@ class ChatNameRecognizer(EntityRecognizer):
 
     def _people_under_label(self, text: str) -> list[RecognizerResult]:
         """Whom a list of people names, after a label that says they are people ("people i can text: yorick,
-        ottilie and my aunt", as a safety plan writes it): each word no list of everyday words has, or a listed
-        first name or surname that is not an everyday word."""
+        ottilie and my aunt", as a safety plan writes it): each of its words that is no everyday, function, clinical
+        or chat word ("my aunt" is none)."""
         found = []
         for label in PEOPLE_LABEL.finditer(text):
+            if not english_at(text, label.start()):
+                continue
             for item in WORD.finditer(text, label.start(1), label.end(1)):
                 lower = POSSESSIVE.sub("", item.group().lower())
                 if (len(lower) < 2 or lower in STOP_WORDS or lexicon.everyday(lower) or lexicon.clinical(lower)
-                        or lower in lexicon.CHAT_WORDS or not english_at(text, label.start())):
+                        or lower in lexicon.CHAT_WORDS):
                     continue
                 found.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return found
