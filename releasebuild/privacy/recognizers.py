@@ -547,7 +547,7 @@ class ChatNameRecognizer(EntityRecognizer):
 
     def _word_score(self, text: str, match: re.Match[str]) -> float:
         word, lower = match.group(), POSSESSIVE.sub("", match.group().lower())
-        if (word.islower() and lower not in NOT_NAMES and lexicon.everyday(lower) and lexicon.vocabulary(lower)
+        if (word.islower() and lower not in NOT_NAMES and lexicon.everyday(lower)  # everyday: vocabulary too
                 and not lexicon.first_name(lower) and not lexicon.surname(lower)):
             return 0.0  # most words of chat: an everyday word in lower case that no list of names has names no one
         before = text[max(0, match.start() - 40):match.start()]
@@ -1305,12 +1305,11 @@ class ChatPlaceRecognizer(EntityRecognizer):
 
     def _towns(self, text: str) -> Iterator[tuple[int, int, float]]:
         words = list(WORD.finditer(text))
-        common = common_words()
         index = 0
         while index < len(words):
             lower = words[index].group().lower()
-            if lower not in self.sizes and (lower in common or lower in STOP_WORDS or len(lower) < 3 or "'" in lower):
-                index += 1  # most words: no place starts with it, and no cue makes it one (_unlisted_town)
+            if lower not in self.sizes and _never_a_town(lower):
+                index += 1  # most words: no place starts with it, and no cue makes it one
                 continue
             found = self._longest_place(text, words, index)
             if found is None:
@@ -1326,8 +1325,7 @@ class ChatPlaceRecognizer(EntityRecognizer):
 
     @staticmethod
     def _unlisted_town(text: str, word: re.Match[str]) -> float:
-        lower = word.group().lower()
-        if lower in common_words() or lower in STOP_WORDS or len(lower) < 3 or "'" in lower:
+        if _never_a_town(word.group().lower()):
             return 0.0
         if not STRONG_PLACE_CUE.search(text[max(0, word.start() - 30):word.start()]):
             return 0.0
@@ -1362,6 +1360,12 @@ class ChatPlaceRecognizer(EntityRecognizer):
         if not titled and len(span) == 1 and lexicon.slip_of_plain_word(name):
             return 0.0  # "it has brough t people together": a slip of a word, in lower case, with no cue
         return 0.7 if titled else 0.5
+
+
+def _never_a_town(lower: str) -> bool:
+    """A word no cue makes a town of when no listed place starts with it: a frequent or function word, a short one,
+    a contraction."""
+    return lower in common_words() or lower in STOP_WORDS or len(lower) < 3 or "'" in lower
 
 
 def _country_in_passing(text: str, start: int, words: list[str]) -> bool:
