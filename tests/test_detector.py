@@ -145,3 +145,47 @@ def test_scan_inside_a_worker_process(pool: str) -> None:
             result = daemonic.apply(_scan_patterns, (texts,))
     assert len(result) == len(texts)
     assert all(any(f.entity == "EMAIL_ADDRESS" for f in findings) for findings in result)
+
+
+def test_top_level_domains_are_those_of_tldextracts_own_extractor() -> None:
+    """The URL and handle recognizers read the suffix list's file directly (a fast start); it must give the very set
+    tldextract's extractor gives, whatever version is installed."""
+    import tldextract
+
+    from releasebuild.privacy import lexicon
+
+    extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    assert lexicon.top_level_domains() == {suffix.rsplit(".", 1)[-1] for suffix in extractor.tlds}
+    assert {"com", "org", "uk", "de"} <= lexicon.top_level_domains()
+
+
+@pytest.mark.parametrize("text", [
+    "we met at the Harbourview Clinic on tuesday",
+    "she works at the RIVERSIDE HOSPITAL downtown",
+    "my kid goes to lincoln high school",
+    "die Praxis am Wiesengrund Clınic",  # a dotless i, which case-insensitive matching reads as "i"
+    "the Nørrebro Wellness Center helped",
+    "nothing of the kind in this sentence, só palavras",
+])
+def test_the_facility_gate_never_skips_a_text_the_facility_pattern_matches(text: str) -> None:
+    from releasebuild.privacy.recognizers import FACILITY_WORD, _may_name_facility
+
+    assert _may_name_facility(text) == (FACILITY_WORD.search(text) is not None)
+
+
+def test_the_word_memo_of_the_name_recognizer_is_bounded_and_changes_no_finding(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from releasebuild.privacy import recognizers
+
+    text = ("honestly the week was long but tomasz and I finally sat down with my sister Agnieszka, "
+            "who said the kids were fine")
+    unbounded = recognizers.ChatNameRecognizer()
+    unbounded.load()
+    expected = [(r.start, r.end, r.score) for r in unbounded.analyze(text, ["PERSON"])]
+    monkeypatch.setattr(recognizers, "WORD_MEMO", 3)
+    bounded = recognizers.ChatNameRecognizer()
+    bounded.load()
+    for _ in range(2):  # the second pass reads the memo
+        assert [(r.start, r.end, r.score) for r in bounded.analyze(text, ["PERSON"])] == expected
+    assert len(bounded.silent) == 3
+    assert any(text[start:end] == "Agnieszka" for start, end, _ in expected)

@@ -8,6 +8,7 @@ medication or care term, an inflection of one ("consults", "babys") or one typin
 from __future__ import annotations
 
 import gzip
+import pkgutil
 import re
 import unicodedata
 from functools import cache
@@ -316,8 +317,11 @@ NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u
 
 @cache
 def top_level_domains() -> frozenset[str]:
-    """Top-level domains from the public suffix list snapshot tldextract ships (no download)."""
-    import tldextract
-
-    extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-    return frozenset(suffix.rsplit(".", 1)[-1] for suffix in extract.tlds)
+    """Top-level domains: the last label of every rule in the ICANN part of the public suffix list snapshot that
+    tldextract ships (no download). Read from the file: building tldextract's extractor for this takes 0.25 s."""
+    snapshot = pkgutil.get_data("tldextract", ".tld_set_snapshot")
+    if snapshot is None:
+        raise FileNotFoundError("tldextract's public suffix list snapshot (.tld_set_snapshot) is missing")
+    icann = snapshot.decode("utf-8").split("===BEGIN PRIVATE DOMAINS===")[0]
+    return frozenset(line.split()[0].rsplit(".", 1)[-1] for line in icann.splitlines()
+                     if line.strip() and not line.startswith("//"))

@@ -37,6 +37,7 @@ DATA = Path(__file__).with_name("data")
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 DIGIT = re.compile(r"\d")
 POSSESSIVE = re.compile(r"['’]s?$")
+WORD_MEMO = 200_000  # words whose context-free verdict a recognizer remembers: bounded, however long the scan
 
 # A pattern recognizer runs on a text only when its prefilter matches (the phone matcher is the slow one).
 PREFILTERS: dict[str, re.Pattern[str]] = {
@@ -238,6 +239,20 @@ STREET = (r"(?:stream|bypass|causeway|curve|extension|throughway|street|st|avenu
 FACILITY = (r"(?:clinic|hospital|medical center|health center|behavioral health|counseling center|counselling centre|"
             r"treatment center|recovery center|wellness center|psychiatric center|rehab center|high school|"
             r"middle school|elementary school|university|college|academy)")
+FACILITY_WORD = re.compile(FACILITY, re.IGNORECASE)
+# What every FACILITY match holds, in lower case: ASCII text lower-cased reads as FACILITY reads it
+FACILITY_PARTS = ("clinic", "hospital", "center", "centre", "behavioral health", "school", "university", "college",
+                  "academy")
+
+
+def _may_name_facility(text: str) -> bool:
+    """Whether FACILITY can match at all: fewer than two chat turns in a hundred hold one, and the named-facility
+    pattern, tried at every word, is slow. ASCII text is checked by substring; other text (where case-insensitive
+    matching has its exceptions, "ı" for "i") by the pattern itself."""
+    if text.isascii():
+        lower = text.lower()
+        return any(part in lower for part in FACILITY_PARTS)
+    return FACILITY_WORD.search(text) is not None
 GENERIC_BEFORE_FACILITY = frozenset("""
 the a an my our your their his her this that mental health psych psychiatric local community free walk-in medical
 county state public private methadone rehab behavioral treatment new old same other another nearest big small
@@ -365,13 +380,19 @@ class ChatNameRecognizer(EntityRecognizer):
     def load(self) -> None:
         self.names, self.common = gazetteer("first_names.tsv")
         self.surnames, self.common_surnames = gazetteer("surnames.tsv")
+        self.silent: dict[str, bool] = {}  # word -> _never_named(word), for the words seen first (WORD_MEMO)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
         results = []
         scores: dict[int, float] = {}
         for match in WORD.finditer(text):
-            score = self._score(text, match)
+            silent = self.silent.get(match.group())
+            if silent is None:
+                silent = self._never_named(match.group())
+                if len(self.silent) < WORD_MEMO:
+                    self.silent[match.group()] = silent
+            score = 0.0 if silent else self._score(text, match)
             if score:
                 scores[match.start()] = score
                 end = match.end() - (len(POSSESSIVE.search(match.group()).group())  # type: ignore[union-attr]
@@ -545,11 +566,30 @@ class ChatNameRecognizer(EntityRecognizer):
                 return 0.0  # see capitalising_writer
         return score
 
+    def _never_named(self, word: str) -> bool:
+        """A word that _word_score puts at 0 whatever surrounds it, so its context is never read (and analyze
+        remembers the answer by the word): a function word that is no first name ("The", "I"), or in lower case any
+        function word ("in", "will"); and in lower case, an everyday word that no list of names has (most words of
+        chat), or one that no list of names has and that is a chat word, a holiday or clinical, or short or
+        contracted ("don't")."""
+        lower = POSSESSIVE.sub("", word.lower())
+        if lower in NOT_NAMES:
+            return False
+        if lower in STOP_WORDS:
+            return word.islower() or lower not in self.names
+        if not word.islower():
+            return False
+        if lexicon.everyday(lower) and not lexicon.first_name(lower) and not lexicon.surname(lower):
+            return True  # everyday: vocabulary too
+        if lower in self.names or lower in self.surnames:
+            return False
+        return (lower in HOLIDAYS or lower in lexicon.CHAT_WORDS or lexicon.clinical(lower)) or (
+            not lexicon.first_name(lower) and (len(lower) < 3 or "'" in lower or "’" in lower))
+
     def _word_score(self, text: str, match: re.Match[str]) -> float:
         word, lower = match.group(), POSSESSIVE.sub("", match.group().lower())
-        if (word.islower() and lower not in NOT_NAMES and lexicon.everyday(lower)  # everyday: vocabulary too
-                and not lexicon.first_name(lower) and not lexicon.surname(lower)):
-            return 0.0  # most words of chat: an everyday word in lower case that no list of names has names no one
+        if self._never_named(word):
+            return 0.0
         before = text[max(0, match.start() - 40):match.start()]
         if (_shape(word) == "title" and FOREIGN_RELATION_BEFORE.search(before) and lower not in STOP_WORDS
                 and not lexicon.clinical(lower) and not lexicon.foreign_stop_word(lower)):
@@ -1222,17 +1262,19 @@ class ChatPlaceRecognizer(EntityRecognizer):
     """LOCATION: towns, states and countries (any case, with a cue), "Town, ST", street addresses, ZIP and post
     codes, and named clinics, hospitals and schools."""
 
-    PATTERNS = (
+    PATTERNS = (  # (pattern, score, whether every match holds a digit)
         (re.compile(r"\b\d{1,6}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?((?:[A-Za-z0-9'.-]+\s+){1,3})" + STREET +
-                    r"\b\.?(?:,?\s*(?:apt|apartment|suite|ste|unit|#)\.?\s*#?\s*\w+)?", re.IGNORECASE), 0.85),
-        (re.compile(r"\b(?:p\.?\s?o\.?\s+box|apt|apartment|suite|unit)\.?\s*#?\s*\d+[A-Za-z]?\b", re.IGNORECASE), 0.6),
+                    r"\b\.?(?:,?\s*(?:apt|apartment|suite|ste|unit|#)\.?\s*#?\s*\w+)?", re.IGNORECASE), 0.85, True),
+        (re.compile(r"\b(?:p\.?\s?o\.?\s+box|apt|apartment|suite|unit)\.?\s*#?\s*\d+[A-Za-z]?\b", re.IGNORECASE), 0.6,
+         True),
         (re.compile(r"\b[A-Z][a-z]+(?:\s[A-Z][a-z]+){0,2},\s*(?:" + "|".join(STATE_CODES) + r")\b"
-                    r"(?:\s+\d{5}(?:-\d{4})?)?"), 0.85),
-        (re.compile(r"\b(?:" + "|".join(STATE_CODES) + r")\s+\d{5}(?:-\d{4})?\b"), 0.85),
-        (re.compile(r"\b([a-z]+(?:\s[a-z]+)?),\s*(?:" + LOWER_STATE_CODES + r")\b(?:\s+\d{5}(?:-\d{4})?)?"), 0.7),
+                    r"(?:\s+\d{5}(?:-\d{4})?)?"), 0.85, False),
+        (re.compile(r"\b(?:" + "|".join(STATE_CODES) + r")\s+\d{5}(?:-\d{4})?\b"), 0.85, True),
+        (re.compile(r"\b([a-z]+(?:\s[a-z]+)?),\s*(?:" + LOWER_STATE_CODES + r")\b(?:\s+\d{5}(?:-\d{4})?)?"), 0.7,
+         False),
         (re.compile(r"(?i:\b(?:zip|zipcode|postcode|postal code)(?:\s+code)?\s*(?:is|:|#)?\s*)(\d{5}(?:-\d{4})?)\b"),
-         0.85),
-        (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}\b"), 0.7),
+         0.85, True),
+        (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}\b"), 0.7, True),
     )
     FACILITY_NAME = re.compile(r"\b((?:[A-Za-z][\w'&.-]*\s+){1,4})" + FACILITY + r"\b", re.IGNORECASE)
 
@@ -1255,8 +1297,9 @@ class ChatPlaceRecognizer(EntityRecognizer):
         return results + towns
 
     def _patterns(self, text: str) -> Iterator[tuple[int, int, float]]:
-        for pattern, score in self.PATTERNS:
-            for match in pattern.finditer(text):
+        digits = DIGIT.search(text) is not None
+        for pattern, score, needs_digit in self.PATTERNS:
+            for match in pattern.finditer(text) if digits or not needs_digit else ():
                 if pattern is self.PATTERNS[2][0] and self._credential(match.group()):
                     continue
                 group = match.group(1) if pattern.groups else None
@@ -1266,7 +1309,7 @@ class ChatPlaceRecognizer(EntityRecognizer):
                     continue  # "walked 3 miles down the road" is no address, "in, ca" no town, "20 hour drive" a count
                 span = match.span(1) if group is not None and group.isdigit() else match.span()
                 yield span[0], self._town_after(text, span[1]) if pattern is self.PATTERNS[0][0] else span[1], score
-        for match in self.FACILITY_NAME.finditer(text):
+        for match in self.FACILITY_NAME.finditer(text) if _may_name_facility(text) else ():
             yield from self._facility(text, match)
 
     def _credential(self, found: str) -> bool:
@@ -1489,8 +1532,19 @@ def date_recognizer() -> PatternRecognizer:
                 rf"valentine'?s day|hanukkah|diwali|eid|ramadan)\s+(?:of\s+)?{YEAR}\b", 0.6),
         Pattern("birth year", "|".join(rf"(?<={re.escape(cue)} ){YEAR}\b" for cue in BIRTH_YEAR_CUES), 0.6),
     ]
-    return PatternRecognizer("DATE_TIME", name="ChatDateRecognizer", patterns=patterns, global_regex_flags=flags,
-                             context=["born", "birthday", "dob", "birth", "bday"])
+    return DigitPatternRecognizer("DATE_TIME", name="ChatDateRecognizer", patterns=patterns, global_regex_flags=flags,
+                                  context=["born", "birthday", "dob", "birth", "bday"])
+
+
+class DigitPatternRecognizer(PatternRecognizer):
+    """A pattern recognizer every pattern of which holds a digit: a text with none (most chat turns) is answered
+    before Presidio tries each pattern at every position of it."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        if DIGIT.search(text) is None:
+            return []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)
 
 
 def pattern_recognizers() -> list[EntityRecognizer]:
@@ -1839,7 +1893,8 @@ class ChatNlpEngine(NlpEngine):
     def __init__(self, ner: Any | None) -> None:
         import spacy
 
-        self.tokenizer = spacy.blank("en")
+        # the model's own tokenizer is spaCy's English one: building a second copy costs a cold start 0.14 s
+        self.tokenizer = ner.tokenizer if ner is not None else spacy.blank("en")
         self.ner = ner
         self.empty = self._artifacts(self.tokenizer(""), "en")
 

@@ -133,8 +133,11 @@ SUFFIX_LINE = re.compile(rf"\b(?:(?:van|von|de|der|den|ter|ten)\s+){{0,2}}[\w'�
                          rf"(?:[/-]\d{{1,4}})?)"
                          rf"(?:\s+[A-Z]\s\d{{1,4}}\b|\s+(?:hs|huis|bis)\b|,\s*\d{{1,2}}\.\s?(?:th|tv|mf|sal)\b\.?)?"
                          rf"{UNIT_AFTER}", re.IGNORECASE)
-# (pattern, score, whether every match holds a digit: a text without one skips it)
-STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
+# What a text must hold for a street line's pattern to match it: True, a digit; False, nothing; else one of these
+# substrings, or a match of this (fast) pattern. Most chat turns hold none, and are spared the line's slow pattern.
+LineNeeds = bool | tuple[str, ...] | re.Pattern[str]
+# (pattern, score, what a text must hold for it to match)
+STREET_LINES: tuple[tuple[re.Pattern[str], float, LineNeeds], ...] = (
     # 12 Oak Street, 4821 Willow Bend Road Apt 3C, 12 N. Main St.
     # (on one line, and not a time's minutes: "9:00\nJoining link", "at 7.30 with Dr Báez")
     (re.compile(rf"(?:\b(?:no|nr)\.?\s*|#\s*)?\b(?<![\d][.:])(?:\d{{1,5}}[/-])?\d{{1,6}}[A-Za-z]?,?[ \t]+"
@@ -160,7 +163,8 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     (re.compile(rf"\b{CAP}[\w'’-]+(?:\s+{CAP}[\w'’-]+)?\s+\d{{1,5}}[a-z]?(?=,\s+(?:\d{{3}}\s\d{{2}}|\d{{4,5}})"
                 rf"\s+{TOWN_INITIAL})"), 0.75, True),
     # Korean road names: 292 dongho-ro, Sejong-daero 110
-    (re.compile(r"(?i)\b(?:\d{1,5}\s+)?[a-z]+-(?:ro|gil|daero)\b(?:\s+\d{1,5}(?:-\d{1,4})?)?"), 0.8, False),
+    (re.compile(r"(?i)\b(?:\d{1,5}\s+)?[a-z]+-(?:ro|gil|daero)\b(?:\s+\d{1,5}(?:-\d{1,4})?)?"), 0.8,
+     re.compile(r"(?i)-(?:ro|gil|daero)")),
     # Turkish in any case: yorulmaz cad. no:15/2, şama sokak no 89
     (re.compile(r"(?i)\b(?:[^\W\d_][\w'’-]+\s+(?:mahallesi|mah\.),?\s+)?[^\W\d_][\w'’-]+\s+(?:sokak|sokağı|sok\.|"
                 r"caddesi|cad\.|bulvarı|blv\.|yolu),?\s*no\s*:?\s*\d{1,5}(?:/\d{1,4})?(?:\s*d\s*:\s*\d{1,4})?"),
@@ -168,15 +172,16 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     # Turkish: Yıldız Mahallesi, Ergül Sokak No 69 / Yılmaz Cad. No:116/7 / Bahçelievler Mah. Yüksel Sok. No: 103
     (re.compile(rf"(?:\b{CAP}[\w'’-]+\s+(?:Mahallesi|Mah\.),?\s+)?\b{CAP}[\w'’-]+\s+(?:Sokak|Sokağı|Sok\.|Caddesi|"
                 r"Cad\.|Bulvarı|Blv\.|Yolu)(?:,?\s*No\s*:?\s*\d{1,5}(?:/\d{1,4})?(?:\s*D\s*:\s*\d{1,4})?)?"),
-     0.8, False),
+     0.8, ("Sok", "Cad", "Bulvarı", "Blv.", "Yolu")),
     # Russian and transliterated: ул. Подгорная, д. 77, кв. 159 / per. Shishkina, d. 9, kv. 95 / г. Ялуторовск
     (re.compile(r"(?i:\b(?:ул|бул|пер|просп|пр|пр-т|наб|пл|ш|per|ul|bul|pr|prosp|nab|pl|sh|proezd)\.)\s*[^\W\d_][\w'’-]*"
                 r"(?:\s[^\W\d_][\w'’-]*)?(?:,\s*(?i:д|d|дом)\.?\s*\d{1,4}[^\W\d_]?(?:,\s*(?i:кв|kv|стр|корп|k)\.?\s*"
-                r"\d{1,4})*)?"), 0.8, False),
-    (re.compile(r"(?<![\w.])(?:г|g|пос|с|дер)\.\s?[A-ZА-ЯЁ][\w'’-]+(?:-[A-ZА-ЯЁ][\w'’-]+)*"), 0.75, False),
+                r"\d{1,4})*)?"), 0.8, re.compile(r"(?i)[лрпбштrlbphd]\.")),  # each abbreviation's last letter
+    (re.compile(r"(?<![\w.])(?:г|g|пос|с|дер)\.\s?[A-ZА-ЯЁ][\w'’-]+(?:-[A-ZА-ЯЁ][\w'’-]+)*"), 0.75,
+     ("г.", "g.", "с.", "р.")),
     # Japanese, romanised: 7-20-14 Midori-cho / 5-16-11 Minami-machi / Kita-ku
     (re.compile(r"\b\d{1,4}-\d{1,4}(?:-\d{1,4})?\s+[A-Z][a-z]+-(?:cho|machi|chome|dori|ku|shi|gun)\b"), 0.85, True),
-    (re.compile(r"\b[A-Z][a-z]+-(?:ku|cho|machi|shi|gun)\b"), 0.7, False),
+    (re.compile(r"\b[A-Z][a-z]+-(?:ku|cho|machi|shi|gun)\b"), 0.7, ("-ku", "-cho", "-machi", "-shi", "-gun")),
     # India: H.No. 112, Kalla Zila / Flat 165, Agrawal Residency / 93, 11th Cross, Mani Layout / 31/8, baria nagar
     (re.compile(rf"(?i:\b(?:h\.?\s?no\.?|house no\.?|flat(?: no\.?)?|plot(?: no\.?)?|door no\.?|d\.?\s?no\.?)\s*)"
                 rf"\d{{1,5}}[\w/-]*,\s*{CAP}[\w'’-]*(?:\s+{CAP}[\w'’-]*){{0,2}}"), 0.8, True),
@@ -184,7 +189,8 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
                 r"(?:[^\W\d_][\w'’-]*\s+){0,2}(?:nagar|colony|layout|marg|chowk|enclave|vihar|puram|palya|halli|"
                 r"pet|bagh|ganj|residency|apartments|society|sector\s*\d+)\b"), 0.8, True),
     # Mexico: Col. Del Valle, Fracc. Contreras
-    (re.compile(r"(?<=, )(?i:col|fracc)\.[ \t]+[a-z][\w'’-]*(?:[ \t]+[a-z][\w'’-]*){0,2}"), 0.75, False),  # lower case
+    (re.compile(r"(?<=, )(?i:col|fracc)\.[ \t]+[a-z][\w'’-]*(?:[ \t]+[a-z][\w'’-]*){0,2}"), 0.75,  # lower case
+     re.compile(r", (?i:col|fracc)\.")),
     (re.compile(rf"\b(?i:Col|Fracc|Colonia|Fraccionamiento|Barrio|Bairro|Conjunto|Urb)\.?\s+(?:(?:de|del|la|las|los)"
                 rf"\s+)*{CAP}[\w'’-]*(?:\s+(?:(?:de|del|la|las|los)\s+)*{CAP}[\w'’-]*){{0,3}}"), 0.75, False),
     # PO Box 123, Apt 4B, Suite 200, Flat 3, Unit 7
@@ -195,7 +201,7 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, bool], ...] = (
     (re.compile(r"\b(?:BP|CP|CS)\s+\d{1,5}\b(?!\s*/)"), 0.7, True),
     # Military: PSC 1234, Box 5678 / Unit 1234 Box 5678 / CMR 450 Box 12 / USNS Harmon / USS Nimitz
     (re.compile(r"\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{1,5}\b", re.IGNORECASE), 0.9, True),
-    (re.compile(rf"\bUSN?S\s+{CAP}[a-z]+(?:\s+{CAP}[a-z]+)?\b"), 0.85, False),
+    (re.compile(rf"\bUSN?S\s+{CAP}[a-z]+(?:\s+{CAP}[a-z]+)?\b"), 0.85, ("USS", "USNS")),
     (re.compile(r"\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b"), 0.9, True),
 )
 LEADING_ADVERB = re.compile(r"([A-Z][a-z]+ly)\s+(?=[A-Z])")
@@ -359,6 +365,21 @@ def _search(pattern: re.Pattern[str], text: str, position: int, starts: Sequence
                  and (match := pattern.match(text, start)) is not None), None)
 
 
+def _holds(text: str, needs: LineNeeds) -> bool:
+    """Whether a text holds what a street line needs (STREET_LINES); True is answered by the caller."""
+    if isinstance(needs, bool):
+        return not needs
+    if isinstance(needs, tuple):
+        return any(part in text for part in needs)
+    return needs.search(text) is not None
+
+
+def _joins_two(text: str) -> bool:
+    """Whether a text holds what joins the two streets of every intersection (INTERSECTION, CORNER): "and" in any
+    case, "&" or "/"; a third of chat turns hold none."""
+    return "&" in text or "/" in text or "and" in text.lower()
+
+
 NAME_WORD = re.compile(rf"{CAP}[^\W\d_]*(?:['’-][^\W\d_]+)*\.?")
 
 
@@ -372,12 +393,12 @@ class AddressBlockRecognizer(_Recognizer):
     def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
         strong: list[tuple[int, int, float]] = []
         digits = DIGIT.search(text) is not None
-        suffixed = any(word.lower().endswith(SUFFIX_ENDINGS) for word in WORD_BEFORE_NUMBER.findall(text))
+        suffixed = digits and any(word.lower().endswith(SUFFIX_ENDINGS) for word in WORD_BEFORE_NUMBER.findall(text))
         prefix_starts = [m.start() for m in LETTER_RUN.finditer(text) if m.group().lower() in PREFIX_WORDS]
-        for index, (pattern, score, needs_digit) in enumerate(STREET_LINES):
+        for index, (pattern, score, needs) in enumerate(STREET_LINES):
             if (pattern is SUFFIX_LINE and not suffixed) or (pattern is PREFIX_LINE and not prefix_starts):
                 continue  # no word before a number ends like a street, or no word is one of PREFIX_STREET's
-            if digits or not needs_digit:
+            if digits if needs is True else _holds(text, needs):
                 starts = prefix_starts if pattern is PREFIX_LINE else None
                 strong += [(self._line_start(text, m), m.end(), score)
                            for m in self._lines(index, pattern, text, starts)]
@@ -395,7 +416,8 @@ class AddressBlockRecognizer(_Recognizer):
                     strong.append((start, match.end(), 0.75))
         strong += [(m.start(), m.end(), 0.75) for m in CODES.finditer(text)] if digits else []
         numbered = ((POSTCODE_CUE, 0.85), (BARE_POSTCODE, 0.5), (BUILDING, 0.6)) if digits else ()
-        for pattern, score in (*numbered, (INTERSECTION, 0.75)):
+        crossing = ((INTERSECTION, 0.75),) if _joins_two(text) else ()
+        for pattern, score in (*numbered, *crossing):
             for match in pattern.finditer(text):
                 group = next((g for g in range(1, (pattern.groups or 0) + 1) if match.group(g)), 0)
                 strong.append((match.start(group), match.end(group), score))
@@ -539,7 +561,7 @@ class AddressBlockRecognizer(_Recognizer):
 
     @staticmethod
     def _corners(text: str) -> Iterator[tuple[int, int, float]]:
-        for match in CORNER.finditer(text):
+        for match in CORNER.finditer(text) if _joins_two(text) else ():
             found, end = match.group(1), match.end(1)
             last = re.search(r"\s+([^\W\d_]+)\.?$", found)
             if last and _stop_word(last.group(1).lower()):  # "at 9th ave and 23rd by the bus"
@@ -707,6 +729,18 @@ FIELD_VALUE_STOP = re.compile(r"(?i)\b(?:and|or|but|who|which|that|is|was|dob|bo
                               r"relationship|relation|mobile|cell)\b.*$", re.DOTALL)
 
 
+def _may_match(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether a text holds what every match of this pattern holds (a line break after a closing or a question, a
+    colon or a signature's dashes): most chat turns hold none of these, and are spared the pattern."""
+    if pattern is CLOSING_NAME:
+        return "\n" in text
+    if pattern is NAME_ANSWER:
+        return "?" in text and "\n" in text
+    if pattern is SIGNATURE_NAME:
+        return "--" in text or ":" in text
+    return True
+
+
 class FormNameRecognizer(_Recognizer):
     """PERSON in intake forms ("Name: ...", "Emergency contact: ...") and as speaker labels ("Maria: ...",
     "Client (Jan Kowalski): ..."): the layout says it is a name whatever the word."""
@@ -739,7 +773,7 @@ class FormNameRecognizer(_Recognizer):
         yield from self._surname_first(text)
         yield from self._sign_off(text)
         for pattern in (CLOSING_NAME, NAME_ANSWER, SIGNATURE_NAME, ASSISTANT_COMMAND):
-            for match in pattern.finditer(text):
+            for match in pattern.finditer(text) if _may_match(pattern, text) else ():
                 group = next(g for g in range(1, (pattern.groups or 0) + 1) if match.group(g))
                 words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(group))]
                 if words and words[0] not in ROLE_WORDS and words[0] not in NO_ONE_VALUES and not any(
@@ -1010,14 +1044,15 @@ class DatePolicyRecognizer(_Recognizer):
     ENTITIES = ("YEAR", "AGE", "AGE_OVER_89", "WEEKDAY")
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
-        for match in YEAR_CUE.finditer(text):
+        digits = DIGIT.search(text) is not None  # a year and an age hold one; most chat turns hold none
+        for match in YEAR_CUE.finditer(text) if digits else ():
             start, end = match.span("year")
             if end - start == 4 or text[start - 1] == "'":
                 cue = (match.group("cue") or "").lower()
                 if not _year_of_someone(text, start, cue):
                     continue  # "the dumpster fire of 2020", "hang in there till 2020's over": the year, no one's
                 yield "YEAR", start, end, 0.6
-        for match in AGE.finditer(text):
+        for match in AGE.finditer(text) if digits else ():
             group = next(g for g in (1, 2, 3) if match.group(g))
             age = int(match.group(group))
             if 0 < age < 120:
@@ -1120,17 +1155,19 @@ class UsernameRecognizer(_Recognizer):
     ENTITIES = ("USERNAME",)
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
-        for match in HANDLE.finditer(text):
+        # each pattern is tried only on a text holding what its matches hold ("@", "u/", a colon; an underscore, a
+        # digit or a dot inside a word): most chat turns hold none
+        for match in HANDLE.finditer(text) if "@" in text else ():
             if any(ch.isalpha() for ch in match.group()):
                 yield "USERNAME", match.start(), match.end(), 0.85
-        for match in REDDIT.finditer(text):
+        for match in REDDIT.finditer(text) if "u/" in text else ():
             yield "USERNAME", match.start(), match.end(), 0.85
-        for match in LOG_HANDLE.finditer(text):
+        for match in LOG_HANDLE.finditer(text) if ":" in text else ():
             if match.group(1).replace(".", "").lower() in ROLE_WORDS:
                 continue  # "D.O.B: 1953-08-22": a form's label
             if any(ch in match.group(1) for ch in "_.0123456789"):
                 yield "USERNAME", match.start(1), match.end(1), 0.8
-        if ACCOUNT_WORDS.search(text):
+        if ("_" in text or DIGIT.search(text) or DOT_IN_WORD.search(text)) and ACCOUNT_WORDS.search(text):
             numbered = [m for m in NUMBERED_HANDLE.finditer(text)  # not "activity2" (a list's next number)
                         if not lexicon.vocabulary(m.group().rstrip("0123456789").lower())]
             dotted = [m for m in DOTTED_HANDLE.finditer(text) if self._dotted_handle(m.group())]
@@ -1166,6 +1203,7 @@ SNAKE_HANDLE = re.compile(r"(?<![\w@./-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+_
 # Words joined by dots, where the talk is of accounts: "logged from 10.0.0.7 by the.real.lotte", "davi.gomes_" (not a
 # web address: its last part is no top-level domain)
 DOTTED_HANDLE = re.compile(r"(?<![\w@./-])[a-z][a-z0-9]*(?:\.[a-z0-9]{2,}){1,3}_?(?![\w@./-])")
+DOT_IN_WORD = re.compile(r"\.[a-z0-9]{2}")  # what a DOTTED_HANDLE holds, found fast
 # A name with a number, where the talk is of accounts: "the latest one is skarlatosf8" (not "covid19", "mp3")
 NUMBERED_HANDLE = re.compile(r"(?<![\w@./-])[A-Za-z][A-Za-z.]{3,}[A-Za-z]\d{1,4}(?![\w@]|\.[A-Za-z]{2,}\b)")
 ACCOUNT_WORDS = re.compile(r"(?i)\b(?:accounts?|profiles?|handles?|usernames?|user ?names?|insta(?:gram)?|"
