@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Generate the synthetic, labelled PII evaluation corpus: ``tuning.jsonl``, ``report.jsonl``, ``dev.jsonl``,
-``dev2.jsonl``, ``report2.jsonl``, ``dev3.jsonl``, ``dev4.jsonl``, ``dev5.jsonl`` and ``dev6.jsonl``.
+``dev2.jsonl``, ``report2.jsonl``, ``dev3.jsonl``, ``dev4.jsonl``, ``dev5.jsonl``, ``dev6.jsonl`` and ``dev7.jsonl``.
 
     python evaluation/pii/generate.py [--out-dir DIR] [--per-half N] [--half NAME ...]
 
-The nine halves use pairwise disjoint template sets (``templates_tuning.py`` / ``templates_report.py`` /
+The ten halves use pairwise disjoint template sets (``templates_tuning.py`` / ``templates_report.py`` /
 ``templates_dev.py`` / ``templates_dev2.py`` / ``templates_report2.py`` / ``templates_dev3.py`` /
-``templates_dev4.py`` / ``templates_dev5.py`` / ``templates_dev6.py``) and different seeds.
-``dev``, ``dev2``, ``dev3``, ``dev4``, ``dev5`` and ``dev6`` are further tuning halves, each written later and
+``templates_dev4.py`` / ``templates_dev5.py`` / ``templates_dev6.py`` / ``templates_dev7.py``) and different seeds.
+``dev``, ``dev2``, ``dev3``, ``dev4``, ``dev5``, ``dev6`` and ``dev7`` are further tuning halves, each written later and
 independently.
 ``report2`` (written independently, before ``dev3``) is the frozen report half: never tune a detector on it.
 ``report.jsonl`` was looked at repeatedly during tuning and is now kept as a further tuning / comparison half.
@@ -43,6 +43,7 @@ import templates_dev3  # noqa: E402
 import templates_dev4  # noqa: E402
 import templates_dev5  # noqa: E402
 import templates_dev6  # noqa: E402
+import templates_dev7  # noqa: E402
 import templates_report  # noqa: E402
 import templates_report2  # noqa: E402
 import templates_tuning  # noqa: E402
@@ -95,6 +96,7 @@ HALVES = {
     "dev4": ("d4", templates_dev4, 77_000_000),
     "dev5": ("d5", templates_dev5, 88_000_000),
     "dev6": ("d6", templates_dev6, 99_000_000),
+    "dev7": ("d7", templates_dev7, 111_000_000),
 }
 DEFAULT_PER_HALF = 2000
 LOCALE_WEIGHTS = {"en_US": 3, "en_GB": 2}
@@ -129,7 +131,7 @@ class Renderer:
     Used by the later halves only: ``nick`` (dev, dev2); ``name_init phone_plain email_spelled dob_more`` (person
     slots) and ``date_more date_span`` (dev2 only).  Dev3 only: ``phone_dots`` (person slot) and ``date_num``.
     Dev4 only: ``phone_dash phone_spoken dob_spoken first_word name_particle name_barrel`` (person slots) and
-    ``date_spoken date_dow``.  Dev5 and dev6 add no slot (they use the slots above).
+    ``date_spoken date_dow``.  Dev5, dev6 and dev7 add no slot (they use the slots above).
     Fillers (never labelled): every key of ``pii_values.FILLERS`` and ``rank``.
     """
 
@@ -677,8 +679,8 @@ def generate_half(name: str, per_half: int) -> list[dict[str, object]]:
 
 
 def check_disjoint() -> None:
-    """No two halves (tuning, report, dev, dev2, report2, dev3, dev4, dev5, dev6) may share a template id or a template
-    text."""
+    """No two halves (tuning, report, dev, dev2, report2, dev3, dev4, dev5, dev6, dev7) may share a template id or a
+    template text."""
     groups = {name: list(module.PII_TEMPLATES) + list(module.CLEAN_TEMPLATES)
               for name, (_prefix, module, _seed) in HALVES.items()}
     for name, group in groups.items():

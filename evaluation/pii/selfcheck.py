@@ -5,10 +5,11 @@
 
 1. Determinism: runs ``generate.py`` twice in fresh interpreters (different ``PYTHONHASHSEED``) into temporary
    directories and checks both runs and the checked-in ``tuning.jsonl`` / ``report.jsonl`` / ``dev.jsonl`` /
-   ``dev2.jsonl`` / ``report2.jsonl`` / ``dev3.jsonl`` / ``dev4.jsonl`` / ``dev5.jsonl`` / ``dev6.jsonl`` have the
-   same sha256; every half must also still match the digest recorded in ``FROZEN`` (README.md).  Every half is
-   checked and reported before the check fails, so one bad half does not hide the state of the others.
-2. Disjointness: ``generate.check_disjoint`` over all nine halves (no shared template id or template text).
+   ``dev2.jsonl`` / ``report2.jsonl`` / ``dev3.jsonl`` / ``dev4.jsonl`` / ``dev5.jsonl`` / ``dev6.jsonl`` /
+   ``dev7.jsonl`` have the same sha256; every half must also still match the digest recorded in ``FROZEN``
+   (README.md).  Every half is checked and reported before the check fails, so one bad half does not hide the state of
+   the others.
+2. Disjointness: ``generate.check_disjoint`` over all ten halves (no shared template id or template text).
 3. Gold spans: every span's text is inside its example, spans don't overlap, types/identifiers are valid.
 4. Scorer: gold-as-prediction gives P = R = 1, strict span recall 1, leak 0, false alarms 0; empty predictions
    give R = 0; both also through the command line (``score.py GOLD PREDICTIONS``).
@@ -30,14 +31,15 @@ sys.path.insert(0, str(HERE))
 from pii_values import SPAN_TYPES  # noqa: E402
 from score import load, score  # noqa: E402
 
-HALVES = ("tuning", "report", "dev", "dev2", "report2", "dev3", "dev4", "dev5", "dev6")
+HALVES = ("tuning", "report", "dev", "dev2", "report2", "dev3", "dev4", "dev5", "dev6", "dev7")
 # Digests recorded in README.md.  tuning/report predate the dev half and must never change; a change to dev.jsonl or
 # dev2.jsonl must be deliberate (regenerate, then update README.md and this table together).  Adding dev2 changed
 # none of the three older digests.  report2 is the frozen report half now (report.jsonl was looked at during tuning
 # and is kept as a further tuning / comparison half); adding report2 changed none of the four older files.  dev3 is
 # a fourth tuning half; adding it changed none of the five older files.  dev4 is a fifth tuning half; adding it
 # changed none of the six older files.  dev5 is a sixth tuning half; adding it changed none of the seven older files.
-# dev6 is a seventh tuning half; adding it changed none of the eight older files.
+# dev6 is a seventh tuning half; adding it changed none of the eight older files.  dev7 is an eighth tuning half;
+# adding it changed none of the nine older files.
 FROZEN = {
     "tuning": "42387e8d93e862c9c688da23c2badc7bf61aa876205e8c25e896a00ebdb0f3dd",
     "report": "9ed7132a7fb7c8080bf3db93c18560b0ddc7cfe9c9804d567664ceb3ebca77ae",
@@ -48,6 +50,7 @@ FROZEN = {
     "dev4": "29e1bf39f01ba3bdc3075ca4b94fe9a8968464760812f7d2eb1838e797227832",
     "dev5": "98546d67a4784b71c1d77ceb93dbbbb4d562dddbfcda5f6784bf233abd4a6285",
     "dev6": "55e5fb99d350d8295d02b856f0456e6116c8efa662e02ea6074c710118519a5d",
+    "dev7": "2be8fdc732802954774ff5040a226a5ce4d16e19ffcd041ccf849755f216eb8e",
 }
 
 
