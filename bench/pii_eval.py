@@ -1,10 +1,10 @@
 """PII detection quality, judged by evaluation data written apart from the detector, side by side with Presidio out
 of the box (the same spaCy model, every predefined recognizer).
 
-    python bench/pii_eval.py [--no-stock] [--half HALF|all]   (HALF: tuning, dev ... dev6, report, report2)
+    python bench/pii_eval.py [--no-stock] [--half HALF|all]   (HALF: tuning, dev ... dev7, report, report2)
 
 Three sets, all under evaluation/pii/ (see its README files; none was written by whoever tuned the detector):
-1. the synthetic labelled set: tuning, dev ... dev6 and report.jsonl, tuned on or looked at repeatedly
+1. the synthetic labelled set: tuning, dev ... dev7 and report.jsonl, tuned on or looked at repeatedly
    (report was the frozen half until it had been looked at too often), and report2.jsonl, frozen: never tuned on;
    scored by evaluation/pii/score.py: token precision/recall on direct and quasi identifiers, per type, span recall,
    the share of PII-bearing texts that still leak a direct identifier, the false-alarm rate on clean texts;
@@ -45,7 +45,7 @@ NOT_PII = {"PUBLIC_URL"}
 # Labelled PII that the default date policy keeps on purpose (ages up to 89, and years when `years: keep`).
 POLICY_TYPES = {"AGE", "YEAR"}
 TOKEN = re.compile(r"\w+")
-SYNTHETIC_HALVES = ("tuning", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "report", "report2")
+SYNTHETIC_HALVES = ("tuning", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "report", "report2")
 REAL_HALVES = ("tuning", "dev", "dev2", "dev3", "dev4", "dev5", "report", "report2")
 SENTENCES = ("I started {} last week and I feel a bit better.", "my doctor said {} might help",
              "{} is what they gave me at the clinic", "has anyone here tried {}?", "Honestly {} changed my life.")
@@ -202,7 +202,7 @@ def _pct(value: float) -> str:
 
 
 def print_synthetic(results: dict[str, dict[str, Any]]) -> None:
-    print("synthetic labelled set (evaluation/pii: tuning, dev ... dev6 tuned on, report looked at "
+    print("synthetic labelled set (evaluation/pii: tuning, dev ... dev7 tuned on, report looked at "
           "repeatedly; report2 frozen, never tuned on)")
     head = f"{'half':8} {'system':6} {'P':>6} {'R':>6} {'R direct':>8} {'R quasi':>8} {'spans strict':>12} " \
            f"{'leak':>6} {'false alarm':>11}"
@@ -215,8 +215,7 @@ def print_synthetic(results: dict[str, dict[str, Any]]) -> None:
     print()
     types = sorted({t for r in results.values() for t in r["recall_by_type"]})
     short = {"tuning": "tun", "dev": "dev", "dev2": "dv2", "dev3": "dv3", "dev4": "dv4", "dev5": "dv5", "dev6": "dv6",
-             "report": "rep",
-             "report2": "r2"}
+             "dev7": "dv7", "report": "rep", "report2": "r2"}
     print("token recall per labelled type: " + " ".join(f"{short.get(k[0], k[0])}/{k[1]}" for k in results))
     for entity in types:
         print(f"  {entity:16} " + " ".join(f"{r['recall_by_type'].get(entity, {}).get('recall') or 0:7.3f}"
@@ -228,7 +227,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-stock", action="store_true", help="skip Presidio out of the box (slower)")
     parser.add_argument("--half", choices=[*SYNTHETIC_HALVES, "all"], default="all",
-                        help="dev ... dev6: more tuning halves, written later by other helpers; report2: the frozen "
+                        help="dev ... dev7: more tuning halves, written later by other helpers; report2: the frozen "
                              "report half of each set (evaluation/pii/README.md, evaluation/pii/real/README.md)")
     args = parser.parse_args()
     systems = {"ours": ours()}
