@@ -221,6 +221,15 @@ LEAKS = [
      ["dylan"]),
     ("a lower-case name a celebrity made frequent, in a list", "talked to noah and simon today they were ok",
      ["noah", "simon"]),
+    ("names in an HL7 message's patient and next-of-kin fields, words too",
+     "copied from the lab portal:\nPID|1||4410||Bell^Hope^M||19880203|F\nNK1|1|Rose^Summer|SIS|\nis that right",
+     ["Bell", "Hope", "Rose", "Summer"]),
+    ("an initial and a surname no list has, inside a sentence",
+     "the parcel was signed for by A. Öcalan at the front desk", ["A. Öcalan"]),
+    ("a first name that is a word, right before a phone number",
+     "numbers for the bad nights: sunny 07700 900456, the crisis line after that", ["sunny"]),
+    ("a first name that is a word, before a phone number in a list of contacts",
+     "safe contacts - dusty 0412 345 678 and my cousin", ["dusty"]),
     ("a lower-case name a celebrity made frequent, as a subject", "honestly chris is the only one who gets it",
      ["chris"]),
     # sixth round: a name wordfreq rates frequent (folding case) or web2 has as a rare word is a name all the same
@@ -498,6 +507,9 @@ LEAKS = [
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
+    ("Cesar Chavez Day off work and I stayed in bed all day", "Cesar Chavez Day"),
+    ("we always marked Saint Brendan's Day back home, now nothing", "Saint Brendan's Day"),
+    ("the superbill lists CPT 90791 and the diagnosis code F41.1", "CPT 90791"),
     ("we live at number 12 - Anyway, the point is I hate it", "Anyway"),
     ("my mum abit worried tbh", "abit"),
     ("the NHS and CBT helped me more than I thought", "NHS"),

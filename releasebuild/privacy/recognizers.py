@@ -57,7 +57,10 @@ RELATIONS = (r"(?:husband|wife|boyfriend|girlfriend|partner|son|daughter|brother
              r"father|friend|boss|coworker|co-worker|colleague|therapist|counsel?lor|psychiatrist|aunt|uncle|"
              r"cousin|grandma|grandpa|grandmother|grandfather|ex|fiance|fiancee|roommate|flatmate|housemate|"
              r"neighbou?r|teacher|doctor|nurse|stepdad|stepmom|stepson|stepdaughter|niece|nephew|grandson|"
-             r"granddaughter|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor|carer|landlord|landlady)")
+             r"granddaughter|kid|child|baby|bf|gf|bestie|manager|pastor|sponsor|carer|landlord|landlady|"
+             r"stepbrother|stepsister|twin|hubby|mate|buddy|classmate|tutor|coach|mentor|supervisor|lecturer|"
+             r"professor|caseworker|case worker|social worker|key worker|advocate|solicitor|lawyer|attorney|midwife|"
+             r"gp|trainer)")
 # A relation or a title in the other languages chat switches into ("minha irmã Rafaela", "moja siostra Zuzanna",
 # "ablam Sevgül", "Herr Obermaier"): the possessive and the noun, as English has "my" and RELATIONS. Its name is a name
 # whatever the language around it, which the English-text check would otherwise drop.
@@ -80,7 +83,7 @@ SERVICE_RANKS = r"sgt|ssgt|ssg|sfc|msgt|tsgt|cpl|lcpl|pvt|pfc|spc|sra|a1c|po[123
 RELATION_CUE = re.compile(rf"(?:\b(?:me|and) and|\b(?:dr|doctor|mr|mrs|ms|mx|prof|{RANKS}|{SERVICE_RANKS})\.?|\bmiss|"
                           rf"\bmy (?:(?:best|old|ex|close) )?{RELATIONS}),?\s+$",
                           re.IGNORECASE)
-GREETING_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:dear|hi|hello|hey)[ \t]+$", re.IGNORECASE)
+GREETING_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:dear|hi|hiya|hello|hey|heya)[ \t]+$", re.IGNORECASE)
 NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$", re.IGNORECASE)
 # What names the next word, however common a word it is, when it is a listed first name ("my name is yan", "calls me
 # hope"); not "it's me" ("it's me hope you're well") or "called" ("she called me will you come").
@@ -406,6 +409,7 @@ class ChatNameRecognizer(EntityRecognizer):
         results += self._initial_surname(text)
         results += self._lower_case_people(text)
         results += self._vocatives(text)
+        results += self._name_before_number(text, scores)
         for listing in NAME_LIST.finditer(text):  # "Anna, Piotr and Kasia": one name makes the others names
             notes = [m.span() for m in BRACKETED.finditer(text, listing.start(), listing.end())]
             items = [w for w in WORD.finditer(text, listing.start(), listing.end())
@@ -469,6 +473,22 @@ class ChatNameRecognizer(EntityRecognizer):
             return []
         return [_result(self, "PERSON", match.start(1), match.end(2), 0.7)]
 
+    def _name_before_number(self, text: str, scores: dict[int, float]) -> list[RecognizerResult]:
+        """A listed first name right before a phone number ("numbers if it gets bad: mark 0117 496 0002", "Text Demi
+        on 087 123 4567"): a contact list's entry, whatever word the name also is. Not a month ("may 2021 - 2022")
+        or a function word."""
+        found = []
+        for number in NUMBER_AFTER_WORD.finditer(text) if DIGIT.search(text) else ():
+            word = number.group(1)
+            lower = word.lower()
+            if (number.start(1) in scores or sum(c.isdigit() for c in number.group(2)) < 7 or lower in STOP_WORDS
+                    or lower in NEVER_NAMED or lower in PHONE_WORDS or not lexicon.first_name(lower)
+                    or lexicon.clinical(lower) or (word.isupper() and len(word) <= 3)
+                    or DATE_SHAPE.match(number.group(2)) or not english_at(text, number.start(1))):
+                continue  # not "seen in ED 15.02.2024" (an acronym, and a date), nor "llama al 787-..." (Spanish)
+            found.append(_result(self, "PERSON", number.start(1), number.end(1), 0.6))
+        return found
+
     def _vocatives(self, text: str) -> list[RecognizerResult]:
         """Whom a message speaks to: a name opening it before a comma ('"Viraj, rent is a month late"') or closing a
         sentence after one ("thank you for telling me, Guido."). A listed name that is no English word, or a word no
@@ -522,8 +542,9 @@ class ChatNameRecognizer(EntityRecognizer):
                 if given is not None and given.group(1).lower() not in STOP_WORDS and (
                         lexicon.first_name(given.group(1).lower()) or not lexicon.vocabulary(given.group(1).lower())):
                     start, cued = given.start(1), True  # "Halvard P. Mikkelsen": a given name, an initial, a surname
-                elif all(lexicon.surname(w) for w in words) and not sentence_start(text, start):
-                    surnamed = True  # "told P. Walker": a listed surname, capitalised inside a sentence
+                elif all(lexicon.surname(w) or (not lexicon.vocabulary(w) and match.group(2).istitle())
+                         for w in words) and not sentence_start(text, start):
+                    surnamed = True  # "told P. Walker", "rang K. Øvrebø": a surname, listed or no word, mid-sentence
             if match.group(1).islower() and (not match.group(2).islower() or capitalising_writer(text)
                                              or not (surnamed or cued)
                                              or (lexicon.vocabulary(words[0]) and not lexicon.surname(words[0]))):
@@ -1189,10 +1210,17 @@ def _digits_on_line(text: str, start: int, end: int) -> bool:
     return DIGIT.search(text, text.rfind("\n", 0, start) + 1, line_end if line_end >= 0 else len(text)) is not None
 
 
+# A name that a capital "Day" follows, after a possessive or two names: a day named after someone (not "Jenny Day")
+NAMED_DAY = re.compile(r"^(?:(?:[^\W\d_][\w.-]*[ \t]+)*[^\W\d_][\w.-]*['’]s|"
+                       r"[^\W\d_][\w-]+(?:[ \t]+[^\W\d_][\w-]+)+)[ \t]+Day\b")  # no initial: "Ann S. Day"
+
+
 def titled_thing(text: str, start: int, end: int) -> bool:
     """A name run on by a capitalised word that is no one's name is a title or a brand ("The Davinci Code",
     "Craig's List", "the Gottman Card Decks app"): in prose, people do not capitalise the word after a person's
     name. Not on a line with digits, where the next word may be part of an address ("Anderson Club", "Apt 2")."""
+    if NAMED_DAY.search(text[start:end]) or NAMED_DAY.match(text[start:end] + text[end:end + 5]):
+        return True  # "St Brigid's Day", "Cesar Chavez Day": a day named after someone
     if _digits_on_line(text, start, end) or STRONG_NAME_CUE.search(text, max(0, start - 40), start):
         return False  # "her full name is Kong Lei": the cue says whose
     possessive = POSSESSIVE.search(text[start:end])
@@ -1715,6 +1743,12 @@ def _segments(label: str) -> bool:
 
 
 PHONE_CONTEXT = ["phone", "number", "call", "text", "cell", "mobile", "reach", "contact", "tel", "whatsapp"]
+PHONE_WORDS = frozenset([*PHONE_CONTEXT, "numbers", "no", "nos", "mob", "ring", "dial", "line", "landline", "fax",
+                         "ext", "press", "page"])
+DATE_SHAPE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b")
+# A word, then (after "on", "at", a dash or a colon) a number of seven digits or more in a phone's layout
+NUMBER_AFTER_WORD = re.compile(r"(?<![\w'’-])([^\W\d_]{2,})[ \t]+(?:(?:on|at)[ \t]+|[-–:][ \t]*)?"
+                               r"(\+?\(?\d[\d \t().-]{5,}\d)(?![\w/])")
 
 
 class LuhnRecognizer(PatternRecognizer):

@@ -327,6 +327,10 @@ NOT_PLACE_LINE = re.compile(r"(?i)^\s*(?:hi|hello|hey|dear|thanks|thank you|rega
 # every other recognizer's, so that Presidio, which keeps one of two equal findings, keeps this one, and the detector
 # knows no public-figure list overrides it ("Emergency contact: Caleb Mclaughlin" is someone's).
 LAID_OUT = 0.9
+# HL7 v2 segments and which of their fields hold a person's name (XPN): PID-5 name, -6 mother's maiden name, -9
+# alias; NK1-2 next of kin; GT1-3 guarantor; IN1-16 insured
+HL7_NAME_FIELDS = {"PID": (5, 6, 9), "NK1": (2,), "GT1": (3,), "IN1": (16,)}
+HL7_SEGMENT = re.compile(r"(?m)^[ \t]*(PID|NK1|GT1|IN1)\|[^\n]*")
 
 
 def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float) -> RecognizerResult:
@@ -587,6 +591,9 @@ class AddressBlockRecognizer(_Recognizer):
             return False  # "Postcode 8802 BL": the field's label, not a town (POSTCODE_CUE finds the code)
         if found[:1].isdigit() and words and all(lexicon.common(w) and not lexicon.place(w) for w in words):
             return False  # a number and words, none a place ("Building 6394" is a number after its words)
+        if not found[:1].isdigit() and len(words) == 1 and word is not None and word.group().isupper() and (
+                3 <= len(word.group()) <= 4 and "," not in found and not lexicon.place(words[0])):
+            return False  # "ICD 10021", "DSM 30941": an acronym's code, not a town's postcode
         if number and re.fullmatch(r"(?:19|20)\d{2}", number.group(1)) and word:
             if words and (all(lexicon.common(w) for w in words) or _month(words[-1])):
                 return False
@@ -771,6 +778,7 @@ class FormNameRecognizer(_Recognizer):
                     lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
                 yield "PERSON", match.start(1), match.start(1) + len(value), LAID_OUT
         yield from self._surname_first(text)
+        yield from self._hl7_names(text) if "|" in text and "^" in text else ()
         yield from self._sign_off(text)
         for pattern in (CLOSING_NAME, NAME_ANSWER, SIGNATURE_NAME, ASSISTANT_COMMAND):
             for match in pattern.finditer(text) if _may_match(pattern, text) else ():
@@ -824,6 +832,22 @@ class FormNameRecognizer(_Recognizer):
             else:
                 score = 0.8 if group == 2 or label[0].isupper() else 0.6
             yield "PERSON", match.start(group), match.end(group), score
+
+    @staticmethod
+    def _hl7_names(text: str) -> Iterator[tuple[str, int, int, float]]:
+        """The person fields of an HL7 v2 message pasted from a portal or a lab ("PID|1||4471||Family^Given||...",
+        "NK1|1|Family^Given|SPO|..."): family, given and middle names, the components before the suffix."""
+        for line in HL7_SEGMENT.finditer(text):
+            fields = line.group().split("|")
+            offsets = [line.start() + sum(len(f) + 1 for f in fields[:i]) for i in range(len(fields))]
+            for index in HL7_NAME_FIELDS[line.group(1)]:
+                if index >= len(fields):
+                    continue
+                start = offsets[index]
+                for component in fields[index].split("~")[0].split("^")[:3]:
+                    if any(c.isalpha() for c in component):
+                        yield "PERSON", start, start + len(component), LAID_OUT
+                    start += len(component) + 1
 
     @staticmethod
     def _sign_off(text: str) -> Iterator[tuple[str, int, int, float]]:
