@@ -81,27 +81,37 @@ def record_attempt(lock_path: Path, attempt: dict[str, Any]) -> None:
     _write_json(lock_path, {**lock, "lock_format": LOCK_FORMAT, "last_attempt": attempt})
 
 
-def write_records(lock_path: Path, state_path: Path, version: str, families: list[str], rules: list[str],
-                  records: dict[str, StepRecord], previous: dict[str, StepRecord],
-                  snapshot: dict[str, Any] | None = None) -> None:
-    """After a successful apply: merge this run's records over the previous ones; drop families and rules no
-    longer declared. `snapshot`: what the definition asked for in this apply (changes.snapshot), the baseline of
-    the next plan."""
-    merged = {**previous, **records}
-    lock: dict[str, Any] = {"lock_format": LOCK_FORMAT, "release": version, "families": {},
+def lock_document(version: str, families: list[str], rules: list[str], records: dict[str, dict[str, Any]],
+                  snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The lock a successful apply of `version` leaves: every declared family's and rule's step records (`records`:
+    step id -> StepRecord.to_json(), each with its output digest), the definition snapshot (changes.snapshot: the
+    next plan's baseline) and `last_attempt` saying this version was published. release/lock makes it during the
+    build and publishes it as definition/release.lock, so that claim is true exactly where the file is read: in the
+    published release, and in the checkout once apply has succeeded."""
+    lock: dict[str, Any] = {"lock_format": LOCK_FORMAT, "release": version, "families": {}, "definition": snapshot,
                             "last_attempt": {"version": version, "outcome": "published", "why": None}}
-    if snapshot is not None:
-        lock["definition"] = snapshot
     for family in sorted(families):
-        steps = {step_id: merged[step_id].to_json() for step_id in sorted(merged)
-                 if ids.family_of(step_id) == family}
-        lock["families"][family] = {"steps": steps}
+        lock["families"][family] = {"steps": {step_id: records[step_id] for step_id in sorted(records)
+                                              if ids.family_of(step_id) == family}}
     if rules:
-        lock["rules"] = {name: merged[rule_step_id(name)].to_json() for name in sorted(rules)
-                         if rule_step_id(name) in merged}
+        lock["rules"] = {name: records[rule_step_id(name)] for name in sorted(rules) if rule_step_id(name) in records}
+    return lock
+
+
+def lock_bytes(lock: dict[str, Any]) -> bytes:
+    """A lock document as release.lock holds it (and as the release publishes it)."""
+    return _json_bytes(lock)
+
+
+def write_published(lock_path: Path, state_path: Path, lock: bytes, records: dict[str, StepRecord],
+                    previous: dict[str, StepRecord]) -> None:
+    """After a successful apply: release.lock becomes, byte for byte, the lock the release published
+    (definition/release.lock, made by release/lock); the global steps' records, merged over the previous ones, go to
+    local state."""
+    merged = {**previous, **records}
     state = {"steps": {step_id: record.to_json() for step_id, record in sorted(merged.items())
                        if step_id.startswith(ids.RELEASE_PREFIX)}}
-    _write_json(lock_path, lock)
+    _write_bytes(lock_path, lock)
     _write_json(state_path, state)
 
 
@@ -113,8 +123,16 @@ def _read_json(path: Path) -> dict[str, Any]:
         return {}
 
 
+def _json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
 def _write_json(path: Path, value: Any) -> None:
-    data = (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    _write_bytes(path, _json_bytes(value))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write unless the file already holds exactly `data` (a no-op apply leaves the checkout's mtime alone)."""
     try:
         if path.read_bytes() == data:
             return
