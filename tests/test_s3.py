@@ -298,6 +298,7 @@ def test_a_blocked_apply_uploads_its_gate_reports_without_raw_text_to_attempts(
     assert {prefix + name for name in ("attempt.json", "gates/summary.json", "gates/privacy.json",
                                        "definition/release.yaml", "definition/git.json")} <= set(keys)
     assert not [key for key in keys if "/qa/" in key or key.endswith("release_notes.md")]  # no samples, no notes
+    assert prefix + "definition/release.lock" not in keys  # its last_attempt would say "published"
     found, _ = _outside_restricted(s3_server)
     assert found == {}  # attempts/ included: the reports name findings by type and span, never by text
     attempt = json.loads(s3_server.client().get_object(Bucket=S3_BUCKET, Key=prefix + "attempt.json")["Body"].read())
