@@ -6,7 +6,8 @@ command steps, first, since a family whose sources are a rule's outputs ingests 
 through `Gate.chain_params`); the curriculum (`curriculum_step`); what every configured gate asks for (`gate_steps`,
 from the gate registry: a verdict, and per-family steps such as dedup's `<family>/fingerprint` and distribution's
 `<family>/stats`); and the release steps that gather them (`release_steps`: gate summary, release notes, the published
-definition, manifest, publish). It imports no gate module: every gate is asked through the registry.
+definition, release.lock (`lock_step`), manifest, publish). It imports no gate module: every gate is asked through
+the registry.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ gate blocked or a step failed publishes nothing, so it moves none of that: it on
 (version, outcome, why), and the next plan still shows every change against what was published. Format 1 had no
 `last_attempt` and was written by blocked applies too; it is read as it stands (its baseline may be a blocked
 attempt's), and the next successful apply writes format 2.
+
+The build makes the lock itself: `release/lock` (steps/release_lock.py) builds `lock_document` from every family's
+and rule's step record before the manifest, and publishes it as definition/release.lock; a successful apply writes
+those bytes here (`write_published`), so the checkout's lock and the release's are one file.
 """
 
 from __future__ import annotations

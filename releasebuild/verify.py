@@ -2,9 +2,11 @@
 
 The post-release check, run by anyone holding the release URI: every object the manifest lists is streamed and
 hashed (in parallel, never held whole), the manifest is checked against its JSON Schema, its record counts
-against the shards, its root digest against every field and artifact (naming an edited field) and its gates
-against gates/summary.json; objects the manifest does not list are reported too. A manifest of the previous format
-(1) is checked by its own rules, with a warning saying what it does not prove; an unknown format is one finding.
+against the shards, its root digest against every field and artifact (naming an edited field), its gates
+against gates/summary.json and each sign-off record's SSH signature against the allowed_signers and revoked_signers
+the release published under definition/; objects the manifest does not list are reported too. A manifest of the
+previous format (1) is checked by its own rules, with a warning saying what it does not prove; an unknown format is
+one finding.
 The result is data (VerifyReport), rendered by render.verify_text. A finding is a mismatch (exit 3); a warning
 (a `warn` gate, restricted data this reader may not read) passes; records withdrawn since publication
 (<root>/revocations.json) are listed for information.
