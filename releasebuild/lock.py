@@ -19,10 +19,12 @@ those bytes here (`write_published`), so the checkout's lock and the release's a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from releasebuild.errors import ReleaseBuildError
+from releasebuild.keys import sha256_file
 from releasebuild.plan import StepRecord
 from releasebuild.steps import ids
 from releasebuild.steps.rule import rule_step_id
@@ -107,15 +109,18 @@ def lock_bytes(lock: dict[str, Any]) -> bytes:
     return _json_bytes(lock)
 
 
-def write_published(lock_path: Path, state_path: Path, lock: bytes, records: dict[str, StepRecord],
-                    previous: dict[str, StepRecord]) -> None:
+def write_published(lock_path: Path, state_path: Path, lock_sha256: str, read_lock_bytes: Callable[[], bytes],
+                    records: dict[str, StepRecord], previous: dict[str, StepRecord]) -> None:
     """After a successful apply: release.lock becomes, byte for byte, the lock the release published
-    (definition/release.lock, made by release/lock); the global steps' records, merged over the previous ones, go to
-    local state."""
+    (definition/release.lock, made by release/lock, whose SHA-256 is `lock_sha256`); the global steps' records,
+    merged over the previous ones, go to local state. The lock's bytes are read (from the content store, on a clean
+    machine maybe from the shared tier) only when the checkout's lock is another file: a no-op apply with the
+    committed lock current fetches nothing."""
     merged = {**previous, **records}
     state = {"steps": {step_id: record.to_json() for step_id, record in sorted(merged.items())
                        if step_id.startswith(ids.RELEASE_PREFIX)}}
-    _write_bytes(lock_path, lock)
+    if not lock_path.is_file() or sha256_file(lock_path) != lock_sha256:
+        _write_bytes(lock_path, read_lock_bytes())
     _write_json(state_path, state)
 
 

@@ -162,8 +162,8 @@ def test_a_clean_machine_fetches_only_the_blobs_a_rerun_step_reads(s3_release: R
     # (the leakage gate reruns too: it reads the fingerprints, for the held-out index it publishes)
     assert ran(report) == {"beta/ingest", "beta/privacy", "beta/fingerprint", "release/dedup", "beta/export",
                            "beta/provenance", "beta/stats", "release/coverage", "release/leakage",
-                           "release/distribution", "beta/bias", "release/bias", "release/gates", "release/manifest",
-                           "release/publish"}
+                           "release/distribution", "beta/bias", "release/bias", "release/gates", "release/lock",
+                           "release/manifest", "release/publish"}
     # The previous privacy scan table comes from the shared tier: only the edited message is scanned again.
     privacy = next(step for step in report["steps"] if step["id"] == "beta/privacy")
     assert privacy["stats"]["messages_scanned"] == 1 and privacy["stats"]["messages_from_cache"] > 0

@@ -65,9 +65,9 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
         if outcome.error is not None:
             record_attempt(project.lock_path, {"version": project.version, **_attempt_outcome(outcome.error)})
             return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
-        published_lock = outcome.results[ids.LOCK].files[LOCK_FILE]
-        write_published(project.lock_path, project.state_path,
-                        project.env.cas.local(published_lock.sha256).read_bytes(), outcome.records, engine.previous)
+        published = outcome.results[ids.LOCK].files[LOCK_FILE].sha256
+        write_published(project.lock_path, project.state_path, published,
+                        lambda: project.env.cas.local(published).read_bytes(), outcome.records, engine.previous)
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
 
 
