@@ -50,6 +50,12 @@ def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, d
     file -> {bytes, digest}, from listings), `file_records` (family -> {digest of ingest's per-file list, records:
     source file -> records mapped from it}) and `indexes` (family -> SHA-256 of its provenance index, which names
     the published release the snapshot describes) where they are known."""
+    return with_data(definition_snapshot(definition, specs), records, files, file_records, indexes)
+
+
+def definition_snapshot(definition: Definition, specs: list[StepSpec]) -> dict[str, Any]:
+    """The snapshot of what the definition alone says, before any data is known: release/lock gets it as a param
+    and adds the data (`with_data`), so release.lock's snapshot is the one `plan` compares, made by one function."""
     release = definition.release
     families: dict[str, dict[str, Any]] = {}
     for name, loaded in sorted(definition.families.items()):
@@ -59,14 +65,6 @@ def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, d
                           "sources": list(config.sources), "record_rules": digest(config.record_rules()),
                           "splits": {"ratios": dict(splits.ratios), "salt": splits.salt or release.splits.salt},
                           "resplit": release.resplit_reason(name)}
-        if records and name in records:
-            families[name]["records"] = records[name]
-        if files and name in files:
-            families[name]["files"] = files[name]
-        if file_records and name in file_records:
-            families[name]["file_records"] = file_records[name]
-        if indexes and name in indexes:
-            families[name]["index"] = indexes[name]
     gates: dict[str, dict[str, Any]] = {"coverage": {"blocking": True, "thresholds": {"required": {
         name: spec.min_records for name, spec in sorted(release.coverage.required.items())}}}}
     for spec in specs:
@@ -80,6 +78,20 @@ def snapshot(definition: Definition, specs: list[StepSpec], records: dict[str, d
                    "splits": {"ratios": dict(release.splits.ratios), "salt": release.splits.salt},
                    "curriculum": {stage.stage: dict(stage.families) for stage in release.curriculum},
                    "gates": dict(sorted(gates.items())), "signoffs": {"required": signoff.get("required", [])}})
+
+
+def with_data(definition: dict[str, Any], records: dict[str, dict[str, int]] | None = None,
+              files: dict[str, dict[str, dict[str, Any]]] | None = None,
+              file_records: dict[str, dict[str, Any]] | None = None,
+              indexes: dict[str, str] | None = None) -> dict[str, Any]:
+    """A definition snapshot with what is known of each family's data added (see `snapshot`)."""
+    out = json.loads(json.dumps(definition))
+    for name, family in out["families"].items():
+        for key, known in (("records", records), ("files", files), ("file_records", file_records),
+                           ("index", indexes)):
+            if known and name in known:
+                family[key] = known[name]
+    return _plain(out)
 
 
 def snapshot_of_published(manifest: dict[str, Any], curriculum: dict[str, Any],

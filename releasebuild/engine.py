@@ -24,10 +24,10 @@ from typing import Any
 from releasebuild.errors import GateBlocked, ReleaseBuildError, StepFailed
 from releasebuild.fingerprints import FingerprintCache, fetch_rule_outputs, source_files
 from releasebuild.graph import execution_order
-from releasebuild.keys import canonical_json, step_key
+from releasebuild.keys import canonical_json, digest, step_key
 from releasebuild.plan import StepPlan, StepRecord, explain, param_digests
 from releasebuild.staleness import StaleReason
-from releasebuild.steps.base import FileRef, SourceFile, StepContext, StepResult, StepSpec
+from releasebuild.steps.base import BuiltStep, FileRef, SourceFile, StepContext, StepResult, StepSpec
 from releasebuild.steps.registry import step_kind
 from releasebuild.store.cas import ActionCache, ContentStore, SharedCache
 from releasebuild.store.io import Stores
@@ -105,6 +105,7 @@ class Engine:
         self.previous = previous
         self.order = execution_order(specs, env.cache_dir)
         self.listed: dict[str, list[SourceFile]] = {}  # step id -> its source files, as evaluation listed them
+        self.evaluated: dict[str, StepRecord] = {}  # step id -> what its key was made of, as last evaluated
         self._hits: dict[str, StepResult] = {}
 
     def spec(self, step_id: str) -> StepSpec:
@@ -114,6 +115,8 @@ class Engine:
         """The step's key from its current inputs, and whether its output is already in place."""
         kind = step_kind(spec.kind)
         inputs = {dep: spec.view(dep, results[dep]).digest for dep in spec.deps}
+        if kind.reads_records:
+            inputs.update({f"record:{dep}": digest(built.record) for dep, built in self.built(spec, results).items()})
         sources: list[SourceFile] = []
         if spec.sources:
             sources = source_files(spec, self.env.fingerprints, results, self.env.cas)
@@ -121,6 +124,7 @@ class Engine:
             inputs.update({f"source:{source.name}": source.digest for source in sources})
         key = step_key(spec.kind, kind.code_version, spec.params, inputs)
         record = StepRecord(key, kind.code_version, param_digests(spec.params), inputs)
+        self.evaluated[spec.id] = record
         if kind.effect:
             ctx = self._context(spec, results, sources, Path(self.env.cache_dir))
             reason, detail = kind.check(ctx)
@@ -132,6 +136,12 @@ class Engine:
             return Evaluation(record, sources, result, StaleReason.UP_TO_DATE, "cached")
         reason, detail = explain(record, self.previous.get(spec.id))
         return Evaluation(record, sources, None, reason, detail)
+
+    def built(self, spec: StepSpec, results: dict[str, StepResult]) -> dict[str, BuiltStep]:
+        """What a `reads_records` step sees of its dependencies: each one's record, with its output digest, and its
+        whole result. Every dependency with a result was evaluated first, in this walk or plan."""
+        return {dep: BuiltStep(_with_output(self.evaluated[dep], results[dep]).to_json(), results[dep])
+                for dep in spec.deps}
 
     def cached(self, key: str, kind: str) -> StepResult | None:
         """The action cache's result for a key of a step of this kind, if every file of it is still in the content
@@ -335,7 +345,7 @@ class _Walk:
         elif self._localized(spec, evaluation, evaluation.sources):
             self._submit(_Job(step_id, self._workdir()), run_step, self.engine.views(spec, self.results),
                          self.engine.input_paths(spec, self.results), evaluation.sources, "run",
-                         self.engine.memo(spec))
+                         self.engine.memo(spec), self.engine.built(spec, self.results) if kind.reads_records else {})
 
     def _start_maps(self, spec: StepSpec, evaluation: Evaluation) -> None:
         """Map each source file whose map result is not cached; combine when all are in."""
@@ -467,11 +477,13 @@ class _WorkerError:
 
 def run_step(spec: StepSpec, workdir: Path, store: Stores, inputs: dict[str, StepResult],
              input_paths: dict[str, dict[str, Path]], sources: list[SourceFile], phase: str = "run",
-             memo: dict[str, Path] | None = None) -> Executed | _WorkerError:
+             memo: dict[str, Path] | None = None, built: dict[str, BuiltStep] | None = None
+             ) -> Executed | _WorkerError:
     """Runs in a worker process, with the run's store (pickled: its settings, not its connections). Errors come
     back as values: custom exceptions do not always survive pickling."""
     try:
-        return _execute(StepContext(spec, workdir, inputs, input_paths, sources, memo=memo or {}, store=store), phase)
+        return _execute(StepContext(spec, workdir, inputs, input_paths, sources, memo=memo or {}, built=built or {},
+                                    store=store), phase)
     except ReleaseBuildError as exc:
         return _WorkerError(str(exc))
     except Exception as exc:  # a bug or bad data inside a step: report it with its origin

@@ -6,7 +6,8 @@ command steps, first, since a family whose sources are a rule's outputs ingests 
 through `Gate.chain_params`); the curriculum (`curriculum_step`); what every configured gate asks for (`gate_steps`,
 from the gate registry: a verdict, and per-family steps such as dedup's `<family>/fingerprint` and distribution's
 `<family>/stats`); and the release steps that gather them (`release_steps`: gate summary, release notes, the published
-definition, manifest, publish). It imports no gate module: every gate is asked through the registry.
+definition, release.lock (`lock_step`), manifest, publish). It imports no gate module: every gate is asked through
+the registry.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from releasebuild import __version__
+from releasebuild.changes import definition_snapshot
 from releasebuild.config.load import Definition, LoadedFamily
 from releasebuild.config.models import split_rule_ref
 from releasebuild.dedup.heldout import matches_file as heldout_matches_file
@@ -26,6 +28,7 @@ from releasebuild.keys import digest
 from releasebuild.review.record import signoff_dir
 from releasebuild.steps import ids
 from releasebuild.steps.base import StepSpec
+from releasebuild.steps.ingest import SOURCES as INGEST_SOURCES
 from releasebuild.steps.rule import python_identity, rule_spec, rule_step_id
 from releasebuild.steps.shipped import shipped_inputs
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
@@ -46,12 +49,12 @@ def build_specs(definition: Definition, previous: PreviousRelease | None = None,
     Part by part, in this order (the order `releasebuild graph` lists and release.lock records): the user's rules,
     each family's chain, the curriculum, what the gates ask for, and the release steps that gather it all."""
     gates = gate_steps(definition, gate_build(definition, previous, protected_root))
-    return [*rule_steps(definition),
-            *(spec for name in sorted(definition.families)
-              for spec in family_steps(definition.families[name], definition, previous)),
-            curriculum_step(definition),
-            *gates.specs,
-            *release_steps(definition, previous, gates)]
+    built = [*rule_steps(definition),
+             *(spec for name in sorted(definition.families)
+               for spec in family_steps(definition.families[name], definition, previous)),
+             curriculum_step(definition),
+             *gates.specs]
+    return [*built, *release_steps(definition, previous, gates, lock_step(definition, built))]
 
 
 @dataclass(frozen=True)
@@ -175,11 +178,28 @@ def gate_steps(definition: Definition, build: GateBuild) -> GateSteps:
                      tuple(spec.id for spec in specs if spec.family is not None))
 
 
-def release_steps(definition: Definition, previous: PreviousRelease | None, gates: GateSteps) -> list[StepSpec]:
+def lock_step(definition: Definition, specs: list[StepSpec]) -> StepSpec:
+    """release/lock (steps/release_lock.py): release.lock, made from the records of every family's and rule's step
+    (`specs` holds them all) and published as definition/release.lock. It reads whole records, no data: of ingest only
+    its per-file list (sizes and records), of export and provenance what their results say (counts, the index's
+    SHA-256), without fetching a file."""
+    release = definition.release
+    families = sorted(definition.families)
+    rules = {rule_step_id(name) for name in definition.rules}
+    deps = tuple(spec.id for spec in specs if spec.id in rules or ids.family_of(spec.id) in definition.families)
+    ingests = {ids.family_step(name, ids.INGEST) for name in families}
+    return StepSpec(ids.LOCK, "release_lock",
+                    {"version": release.version, "definition": definition_snapshot(definition, specs),
+                     "families": families, "rules": sorted(definition.rules)},
+                    deps, reads={dep: (INGEST_SOURCES,) if dep in ingests else () for dep in deps})
+
+
+def release_steps(definition: Definition, previous: PreviousRelease | None, gates: GateSteps,
+                  lock: StepSpec) -> list[StepSpec]:
     """The steps that gather the release, last: the gate summary (every verdict), the release notes (family metas,
     the summary, the sign-offs, the previous release's manifest), the definition files (published with the release),
-    the manifest (every published artifact) and the publish effect. Each reads only what it names, so a change
-    upstream reruns them only when it reaches them."""
+    release.lock (`lock`), the manifest (every published artifact) and the publish effect. Each reads only what it
+    names, so a change upstream reruns them only when it reaches them."""
     release = definition.release
     names = sorted(definition.families)
     info = families_info(definition)
@@ -206,10 +226,10 @@ def release_steps(definition: Definition, previous: PreviousRelease | None, gate
         ids.MANIFEST, "manifest", _manifest_params(definition, info),
         tuple(ids.family_step(name, step) for name in names
               for step in (ids.INGEST, ids.PRIVACY, ids.SPLIT, ids.EXPORT, ids.PROVENANCE))
-        + (ids.CURRICULUM, *gates.verdicts, *gates.per_family, ids.GATE_SUMMARY, ids.NOTES, ids.DEFINITION)
+        + (ids.CURRICULUM, *gates.verdicts, *gates.per_family, ids.GATE_SUMMARY, ids.NOTES, ids.DEFINITION, ids.LOCK)
         + tuple(rule_step_id(name) for name in sorted(definition.rules)))
     publish = StepSpec(ids.PUBLISH, "publish", {"version": release.version}, (ids.MANIFEST,))
-    return [summary, notes, published_definition, manifest, publish]
+    return [summary, notes, published_definition, lock, manifest, publish]
 
 
 def families_info(definition: Definition) -> dict[str, dict[str, Any]]:

@@ -10,15 +10,21 @@ gate blocked or a step failed publishes nothing, so it moves none of that: it on
 (version, outcome, why), and the next plan still shows every change against what was published. Format 1 had no
 `last_attempt` and was written by blocked applies too; it is read as it stands (its baseline may be a blocked
 attempt's), and the next successful apply writes format 2.
+
+The build makes the lock itself: `release/lock` (steps/release_lock.py) builds `lock_document` from every family's
+and rule's step record before the manifest, and publishes it as definition/release.lock; a successful apply writes
+those bytes here (`write_published`), so the checkout's lock and the release's are one file.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from releasebuild.errors import ReleaseBuildError
+from releasebuild.keys import sha256_file
 from releasebuild.plan import StepRecord
 from releasebuild.steps import ids
 from releasebuild.steps.rule import rule_step_id
@@ -81,27 +87,40 @@ def record_attempt(lock_path: Path, attempt: dict[str, Any]) -> None:
     _write_json(lock_path, {**lock, "lock_format": LOCK_FORMAT, "last_attempt": attempt})
 
 
-def write_records(lock_path: Path, state_path: Path, version: str, families: list[str], rules: list[str],
-                  records: dict[str, StepRecord], previous: dict[str, StepRecord],
-                  snapshot: dict[str, Any] | None = None) -> None:
-    """After a successful apply: merge this run's records over the previous ones; drop families and rules no
-    longer declared. `snapshot`: what the definition asked for in this apply (changes.snapshot), the baseline of
-    the next plan."""
-    merged = {**previous, **records}
-    lock: dict[str, Any] = {"lock_format": LOCK_FORMAT, "release": version, "families": {},
+def lock_document(version: str, families: list[str], rules: list[str], records: dict[str, dict[str, Any]],
+                  snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The lock a successful apply of `version` leaves: every declared family's and rule's step records (`records`:
+    step id -> StepRecord.to_json(), each with its output digest), the definition snapshot (changes.snapshot: the
+    next plan's baseline) and `last_attempt` saying this version was published. release/lock makes it during the
+    build and publishes it as definition/release.lock, so that claim is true exactly where the file is read: in the
+    published release, and in the checkout once apply has succeeded."""
+    lock: dict[str, Any] = {"lock_format": LOCK_FORMAT, "release": version, "families": {}, "definition": snapshot,
                             "last_attempt": {"version": version, "outcome": "published", "why": None}}
-    if snapshot is not None:
-        lock["definition"] = snapshot
     for family in sorted(families):
-        steps = {step_id: merged[step_id].to_json() for step_id in sorted(merged)
-                 if ids.family_of(step_id) == family}
-        lock["families"][family] = {"steps": steps}
+        lock["families"][family] = {"steps": {step_id: records[step_id] for step_id in sorted(records)
+                                              if ids.family_of(step_id) == family}}
     if rules:
-        lock["rules"] = {name: merged[rule_step_id(name)].to_json() for name in sorted(rules)
-                         if rule_step_id(name) in merged}
+        lock["rules"] = {name: records[rule_step_id(name)] for name in sorted(rules) if rule_step_id(name) in records}
+    return lock
+
+
+def lock_bytes(lock: dict[str, Any]) -> bytes:
+    """A lock document as release.lock holds it (and as the release publishes it)."""
+    return _json_bytes(lock)
+
+
+def write_published(lock_path: Path, state_path: Path, lock_sha256: str, read_lock_bytes: Callable[[], bytes],
+                    records: dict[str, StepRecord], previous: dict[str, StepRecord]) -> None:
+    """After a successful apply: release.lock becomes, byte for byte, the lock the release published
+    (definition/release.lock, made by release/lock, whose SHA-256 is `lock_sha256`); the global steps' records,
+    merged over the previous ones, go to local state. The lock's bytes are read (from the content store, on a clean
+    machine maybe from the shared tier) only when the checkout's lock is another file: a no-op apply with the
+    committed lock current fetches nothing."""
+    merged = {**previous, **records}
     state = {"steps": {step_id: record.to_json() for step_id, record in sorted(merged.items())
                        if step_id.startswith(ids.RELEASE_PREFIX)}}
-    _write_json(lock_path, lock)
+    if not lock_path.is_file() or sha256_file(lock_path) != lock_sha256:
+        _write_bytes(lock_path, read_lock_bytes())
     _write_json(state_path, state)
 
 
@@ -113,8 +132,16 @@ def _read_json(path: Path) -> dict[str, Any]:
         return {}
 
 
+def _json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
 def _write_json(path: Path, value: Any) -> None:
-    data = (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    _write_bytes(path, _json_bytes(value))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write unless the file already holds exactly `data` (a no-op apply leaves the checkout's mtime alone)."""
     try:
         if path.read_bytes() == data:
             return

@@ -346,7 +346,8 @@ def diff_markdown(report: dict[str, Any], limit: int = GITHUB_COMMENT_LIMIT) -> 
 
 
 _VERIFY_UNITS = {"manifest": "document", "schema": "document", "artifacts": "objects hashed", "root_digest": "digest",
-                 "unlisted": "objects listed", "records": "counts", "gates": "gates", "restricted": "files hashed"}
+                 "unlisted": "objects listed", "records": "counts", "gates": "gates", "signoffs": "signatures",
+                 "restricted": "files hashed"}
 
 
 def verify_text(report: VerifyReport, colour: bool = False) -> str:

@@ -2,9 +2,11 @@
 
 The post-release check, run by anyone holding the release URI: every object the manifest lists is streamed and
 hashed (in parallel, never held whole), the manifest is checked against its JSON Schema, its record counts
-against the shards, its root digest against every field and artifact (naming an edited field) and its gates
-against gates/summary.json; objects the manifest does not list are reported too. A manifest of the previous format
-(1) is checked by its own rules, with a warning saying what it does not prove; an unknown format is one finding.
+against the shards, its root digest against every field and artifact (naming an edited field), its gates
+against gates/summary.json and each sign-off record's SSH signature against the allowed_signers and revoked_signers
+the release published under definition/; objects the manifest does not list are reported too. A manifest of the
+previous format (1) is checked by its own rules, with a warning saying what it does not prove; an unknown format is
+one finding.
 The result is data (VerifyReport), rendered by render.verify_text. A finding is a mismatch (exit 3); a warning
 (a `warn` gate, restricted data this reader may not read) passes; records withdrawn since publication
 (<root>/revocations.json) are listed for information.
@@ -19,16 +21,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import yaml
+
 from releasebuild.config.models import SPLITS, VERSION_PATTERN
-from releasebuild.errors import AccessDenied
+from releasebuild.errors import AccessDenied, ReleaseBuildError
 from releasebuild.loader.release import MANIFEST, NotAReleaseError, PublishedRelease, release_prefix
 from releasebuild.loader.shards import Scan, scan
 from releasebuild.manifest_proof import FORMAT_VERSION, edits, format_problem
+from releasebuild.review.record import SignoffRecord
+from releasebuild.review.signature import Trust, verify_record
 from releasebuild.store.backends import STREAM_BLOCK, Store, storage_errors
 from releasebuild.store.io import Stores
 
 # The check groups, in the order they run and are reported.
-CHECKS = ("manifest", "schema", "artifacts", "root_digest", "unlisted", "records", "gates", "restricted")
+CHECKS = ("manifest", "schema", "artifacts", "root_digest", "unlisted", "records", "gates", "signoffs", "restricted")
 REVOCATION_FIELDS = ("family", "id", "split", "shard", "reason", "revoked_by")
 
 
@@ -109,6 +115,7 @@ def verify_release(uri: str, jobs: int = 8, store: Stores | None = None) -> Veri
             ("unlisted", lambda: _check_unlisted(release, report)),
             ("records", lambda: _check_records(release.manifest, report)),
             ("gates", lambda: _check_gates(release, report)),
+            ("signoffs", lambda: _check_signoffs(release, report)),
             ("restricted", lambda: _check_restricted(release, report, pool)),
         ]
         for check, run in checks:
@@ -268,6 +275,71 @@ def _check_gates(release: PublishedRelease, report: VerifyReport) -> None:
         report.find("gates", MANIFEST, "gates.status is fail: a release that failed its gates was published")
     if gates["blocked_by"]:
         report.find("gates", MANIFEST, f"gates.blocked_by names {', '.join(gates['blocked_by'])}")
+
+
+def _check_signoffs(release: PublishedRelease, report: VerifyReport) -> None:
+    """Each published sign-off record's SSH signature, checked again against the allowed_signers and revoked_signers
+    the release published under definition/ (what the gate judged by, at the record's recorded_at): a verdict the
+    record does not give (another signature state or key, an approval not verified, or signed for another sample)
+    is a finding naming the review and the key. This proves the records agree with the published trust files; that
+    those files are the ones the project trusts is checked against the repository (definition/git.json names the
+    commit) or a pinned root digest."""
+    signoffs = release.manifest["signoffs"]
+    reviews = {review: verdict for review, verdict in sorted(signoffs["reviews"].items()) if verdict["file"]}
+    if not reviews:
+        return
+    signers = signoffs.get("signers")
+    if signers is None:
+        report.warn("signoffs", MANIFEST, "sign-off signatures not checked again: the manifest does not name the "
+                                          "allowed_signers they were judged by (built before it did)")
+        return
+    trust = Trust(allowed=_published_text(release, signers["allowed_signers"]),
+                  revoked=_published_text(release, signers["revoked_signers"]), demo=signers["demo_key_trusted"])
+    for review, verdict in reviews.items():
+        report.count("signoffs")
+        for problem in _signoff_problems(release, review, verdict, trust):
+            report.find("signoffs", verdict["file"], f"review {review}: {problem}")
+
+
+def _signoff_problems(release: PublishedRelease, review: str, verdict: dict[str, Any], trust: Trust) -> list[str]:
+    """What is wrong with one review's published record against its verdict in the manifest (nothing: [])."""
+    data = release.store.read(release.uri(verdict["file"]))
+    if data is None:
+        return ["its sign-off record is missing"]
+    try:
+        record = SignoffRecord.model_validate(yaml.safe_load(data))
+    except (ValueError, yaml.YAMLError) as exc:
+        return [f"not a sign-off record ({str(exc).splitlines()[0]})"]
+    if record.review != review or record.id != verdict["id"] or record.id != record.expected_id():
+        return [f"the record is {record.id} of review {record.review}, content id {record.expected_id()}; the "
+                f"manifest names {verdict['id']}"]
+    try:
+        check = verify_record(record, trust)
+    except ReleaseBuildError as exc:  # no ssh-keygen: nothing can be verified, which is never a pass
+        return [f"signature not checked: {exc}"]
+    problems = []
+    if (check.state, check.key) != (verdict["signature"], verdict["key"]):
+        problems.append(f"the manifest says signature {verdict['signature']} by key {verdict['key']}, checked again "
+                        f"against {_signers_named(trust)}: {check.state}: {check.why}")
+    if verdict["status"] in ("approved", "rejected") and not check.verified:
+        problems.append(f"{verdict['status']}, but the signature does not verify: {check.why}")
+    if verdict["status"] == "approved" and record.sample.digest != verdict["sample_digest"]:
+        problems.append(f"approved, but the record (key {check.key}) signs sample {record.sample.digest}, not the "
+                        f"release's {verdict['sample_digest']}")
+    return problems
+
+
+def _signers_named(trust: Trust) -> str:
+    return "the published allowed_signers" + (" and revoked_signers" if trust.revoked.strip() else "")
+
+
+def _published_text(release: PublishedRelease, key: str | None) -> str:
+    """A small published text file ("" for None: the file was absent at build); its bytes are hash-checked with the
+    artifacts, and the root digest covers its SHA-256."""
+    if key is None:
+        return ""
+    data = release.store.read(release.uri(key))
+    return data.decode("utf-8") if data is not None else ""
 
 
 def _check_restricted(release: PublishedRelease, report: VerifyReport, pool: ThreadPoolExecutor) -> None:

@@ -1,16 +1,20 @@
 """The audit trail (issue 25, item 6): every release publishes the definition it was built from, with the git
-commit and whether the definition differed from it, listed in the manifest like every other artifact. (A blocked
+commit and whether the definition differed from it, and the release.lock it was built by, listed in the manifest
+like every other artifact. (A blocked
 apply's reports under <root>/attempts/ are tested on S3, in tests/test_s3.py.)"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
 
+from releasebuild import api
 from releasebuild.config.load import load_definition
 from releasebuild.gates import GATES
 from releasebuild.testing import ReleaseFixture, applied, conversation, make_release, ran
+from releasebuild.verify import verify_release
 
 VERSION = "v2026-11-23"
 
@@ -39,7 +43,7 @@ def test_the_definition_is_published_byte_for_byte_and_listed(tmp_path: Path) ->
     files = load_definition(fixture.release_yaml, GATES).files
     assert set(files) == set(manifest["definition"]["files_sha256"]) >= {"release.yaml", "families/alpha.yaml",
                                                                           "gates/privacy.yaml"}
-    assert set(listed) == {f"definition/{name}" for name in files} | {"definition/git.json"}
+    assert set(listed) == {f"definition/{name}" for name in files} | {"definition/git.json", "definition/release.lock"}
     for name in files:
         assert (prefix / "definition" / name).read_bytes() == (fixture.dir / name).read_bytes()
         assert listed[f"definition/{name}"]["sha256"] == files[name]
@@ -86,3 +90,46 @@ def test_a_secret_in_a_definition_file_is_withheld(tmp_path: Path) -> None:
     leaking = [path for path in prefix.rglob("*") if path.is_file() and b"a-secret-salt-for-tests" in path.read_bytes()]
     assert leaking == []
     assert json.loads((prefix / "definition" / "git.json").read_text())["secrets_withheld_in"] == ["gates/privacy.yaml"]
+
+
+def test_release_lock_is_published_as_the_checkout_keeps_it(tmp_path: Path) -> None:
+    """release/lock makes release.lock before the manifest, which lists it: the published definition/release.lock
+    and the checkout's are the same bytes, saying this version was published, and `plan` finds nothing to do."""
+    fixture = release(tmp_path)
+    applied(fixture)
+    prefix = published(fixture)
+    local = (fixture.dir / "release.lock").read_bytes()
+    assert (prefix / "definition" / "release.lock").read_bytes() == local
+    manifest = json.loads((prefix / "manifest.json").read_text())
+    (entry,) = [art for art in manifest["artifacts"] if art["key"] == "definition/release.lock"]
+    assert entry["sha256"] == hashlib.sha256(local).hexdigest() and entry["kind"] == "definition"
+    lock = json.loads(local)
+    assert lock["release"] == VERSION and lock["last_attempt"] == {"version": VERSION, "outcome": "published",
+                                                                   "why": None}
+    assert {"alpha/ingest", "alpha/export", "alpha/provenance"} <= set(lock["families"]["alpha"]["steps"])
+    assert lock["definition"]["families"]["alpha"]["index"] == next(
+        art["sha256"] for art in manifest["artifacts"] if art["key"] == "provenance/alpha.jsonl")
+    assert verify_release(str(prefix)).sound
+    plan = api.plan(fixture.release_yaml)
+    assert not plan.has_changes and plan.changes == []
+
+
+def test_a_blocked_apply_moves_only_last_attempt_and_leaves_the_published_lock(tmp_path: Path) -> None:
+    fixture = release(tmp_path)
+    applied(fixture)
+    lock_path = fixture.dir / "release.lock"
+    before = json.loads(lock_path.read_text())
+    published_lock = (published(fixture) / "definition" / "release.lock").read_bytes()
+    fixture.edit_yaml(fixture.release_yaml, coverage={"required": {"alpha": {"min_records": 1000}}})
+    report = api.apply(fixture.release_yaml, jobs=2)
+    assert report.outcome.error is not None and report.outcome.error.exit_code == 3
+    after = json.loads(lock_path.read_text())
+    assert after["last_attempt"] == {"version": VERSION, "outcome": "blocked", "why": "blocked by coverage"}
+    assert {key: value for key, value in after.items() if key != "last_attempt"} == {
+        key: value for key, value in before.items() if key != "last_attempt"}
+    assert (published(fixture) / "definition" / "release.lock").read_bytes() == published_lock
+
+    fixture.edit_yaml(fixture.release_yaml, coverage={"required": {}})
+    applied(fixture)
+    assert lock_path.read_bytes() == (published(fixture) / "definition" / "release.lock").read_bytes()
+    assert json.loads(lock_path.read_text())["last_attempt"]["outcome"] == "published"

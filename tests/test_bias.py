@@ -200,7 +200,8 @@ def test_editing_a_lexicon_reruns_only_the_bias_steps(tmp_path: Path) -> None:
     report = api.apply(fixture.release_yaml)
     assert {"alpha/bias", "beta/bias", "release/bias"} <= ran(report)
     assert ran(report) <= {"alpha/bias", "beta/bias", "release/bias", "release/gates", "release/signoff",
-                           "release/notes", "release/definition", "release/manifest", "release/publish"}
+                           "release/notes", "release/definition", "release/lock", "release/manifest",
+                           "release/publish"}
     assert report_of(fixture)["families"]["beta"]["splits"]["all"]["identity"]["gender"]["men"]["user"][
         "mentions"] == 70  # 30 brothers and 40 chores
     write_lexicons(fixture.dir, gender=GENDER)  # back as it was: the cached counts, the same bytes

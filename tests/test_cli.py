@@ -82,13 +82,14 @@ def test_blocking_gate_publishes_nothing_and_exits_3(tmp_path: Path) -> None:
     assert family["status"] == "fail" and family["quarantined"] == 3 and family["rows"] == 7
     reasons = {(r["locator"]["line"], r["code"]) for r in family["records_listed"]}
     assert reasons == {(5, "invalid_json"), (6, "not_an_object"), (7, "missing_field")}
-    # Loosening the threshold (a definition change) lets the same build publish, reusing every cached step.
+    # Loosening the threshold (a definition change) lets the same build publish, reusing every cached step (but
+    # release/lock, whose definition snapshot records the threshold).
     fixture.edit_yaml(fixture.dir / "gates/quarantine.yaml", max_ratio=0.5)
     second = run("apply", "--json", cwd=fixture.dir)
     assert second.returncode == 0, second.stderr
     ran = {s["id"] for s in json.loads(second.stdout)["steps"] if s["status"] == "ran"}
-    assert ran == {"release/quarantine", "release/gates", "release/notes", "release/definition", "release/manifest",
-                   "release/publish"}
+    assert ran == {"release/quarantine", "release/gates", "release/notes", "release/definition", "release/lock",
+                   "release/manifest", "release/publish"}
     assert not blocked.exists()  # the blocked build's reports are gone once the release is published
 
 

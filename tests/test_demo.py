@@ -190,7 +190,7 @@ def test_demo_plan_after_apply_has_nothing_to_do(demo_build: tuple[Path, subproc
     result = subprocess.run([shutil.which("releasebuild") or "releasebuild", "plan", "--json"], cwd=checkout,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout
-    assert json.loads(result.stdout)["summary"] == {"will_run": 0, "may_run": 0, "cached": 61}
+    assert json.loads(result.stdout)["summary"] == {"will_run": 0, "may_run": 0, "cached": 62}
 
 
 def test_committed_demo_signoffs_match_the_demo_samples(
@@ -219,6 +219,7 @@ def test_committed_release_lock_is_what_the_demo_build_records(
     built = (checkout / "release.lock").read_text()
     assert built == (REPO / "release.lock").read_text(), (
         "release.lock is out of date: run `releasebuild apply release.yaml` and commit release.lock")
+    assert (checkout / "build/releases/v2026-11-23/definition/release.lock").read_text() == built  # published as is
 
 
 def test_the_demo_makes_its_edge_cases_with_a_rule(demo_build: tuple[Path, subprocess.CompletedProcess[str]],

@@ -176,6 +176,21 @@ class Untyped(Step):
         return {"chars": 1}  # type: ignore[return-value]  # the mistake under test
 
 
+class Ledger(Step):
+    """Reads what its dependencies' keys were made of (as release/lock does): writes each one's key and output."""
+
+    kind = "toy_ledger"
+    code_version = "1"
+    reads_records = True
+    Result = StepMeta
+
+    @staticmethod
+    def run(ctx: StepContext) -> StepMeta:
+        ctx.write_json("ledger.json", {dep: {"key": built.record["key"], "output": built.record["output"],
+                                             "files": sorted(built.result.files)} for dep, built in ctx.built.items()})
+        return StepMeta()
+
+
 def _text_of_dep(ctx: StepContext) -> str:
     (dep,) = ctx.spec.deps
     return str(json.loads(ctx.input_path(dep, "text.json").read_text(encoding="utf-8")))
@@ -183,7 +198,7 @@ def _text_of_dep(ctx: StepContext) -> str:
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunEnv:
-    for kind in (Emit, Shout, Boom, Mark, CountLines, Tally, ListMeta, Stock, Untyped):
+    for kind in (Emit, Shout, Boom, Mark, CountLines, Tally, ListMeta, Stock, Untyped, Ledger):
         monkeypatch.setitem(registry.FIXED_KINDS, kind.kind, kind)
     return RunEnv(cache_dir=tmp_path / "cache", root=ReleaseRoot("mem://root", store=Stores()),
                   blocked_dir=tmp_path / "blocked")
@@ -226,6 +241,28 @@ def test_a_rerun_whose_output_is_unchanged_stops_there(env: RunEnv) -> None:
     cold = run(chain("hello", note="v1"), env)
     edited = run(chain("hello", note="v2"), env, cold)
     assert statuses(edited) == {"a/emit": "ran", "a/shout": "cached"}
+
+
+def test_a_step_that_reads_records_reruns_when_a_dependencys_key_changes_though_its_output_did_not(env: RunEnv) -> None:
+    """`reads_records` (release/lock): the step sees each dependency's record and whole result, even what its view
+    leaves out, and each record's digest is in its key. So where early cutoff keeps an output reader cached, it
+    reruns, and records the new key; with nothing changed it is cached like any step."""
+    def specs(note: str) -> list[StepSpec]:
+        return [*chain("hello", note), StepSpec("r/ledger", Ledger.kind, {}, ("a/emit", "a/shout"),
+                                                reads={"a/emit": (), "a/shout": ()})]
+
+    def ledger(outcome: ApplyOutcome) -> dict[str, dict[str, str]]:
+        ref = outcome.results["r/ledger"].files["ledger.json"]
+        return dict(json.loads(env.cas.local(ref.sha256).read_text(encoding="utf-8")))
+
+    cold = run(specs("v1"), env)
+    assert ledger(cold) == {step: {"key": cold.records[step].key, "output": cold.results[step].digest,
+                                   "files": ["text.json"]} for step in ("a/emit", "a/shout")}
+    assert statuses(run(specs("v1"), env, cold))["r/ledger"] == "cached"
+    edited = run(specs("v2"), env, cold)
+    assert statuses(edited) == {"a/emit": "ran", "a/shout": "cached", "r/ledger": "ran"}
+    assert ledger(edited)["a/emit"]["key"] == edited.records["a/emit"].key != cold.records["a/emit"].key
+    assert edited.records["r/ledger"].inputs["record:a/emit"] != cold.records["r/ledger"].inputs["record:a/emit"]
 
 
 def test_a_step_reads_the_same_result_whether_its_dependency_ran_now_or_came_from_the_cache(env: RunEnv) -> None:

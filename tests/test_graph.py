@@ -18,6 +18,7 @@ from releasebuild.graph import (
     family_steps,
     gate_build,
     gate_steps,
+    lock_step,
     release_steps,
     rule_steps,
 )
@@ -54,7 +55,8 @@ def test_the_demo_graph_is_the_one_its_parts_always_made(demo: Definition) -> No
 def test_build_specs_is_its_parts_in_order(demo: Definition) -> None:
     gates = gate_steps(demo, gate_build(demo))
     families = [spec for name in sorted(demo.families) for spec in family_steps(demo.families[name], demo, None)]
-    parts = [*rule_steps(demo), *families, curriculum_step(demo), *gates.specs, *release_steps(demo, None, gates)]
+    built = [*rule_steps(demo), *families, curriculum_step(demo), *gates.specs]
+    parts = [*built, *release_steps(demo, None, gates, lock_step(demo, built))]
     assert parts == build_specs(demo)
 
 
@@ -73,9 +75,14 @@ def test_each_part_holds_what_it_says(demo: Definition) -> None:
     assert {spec.id for spec in gates.specs if spec.family} == set(gates.per_family)
     assert {ids.family_of(step) for step in gates.per_family} == set(demo.families)
 
-    summary, notes, definition, manifest, publish = release_steps(demo, None, gates)
-    assert [summary.id, notes.id, definition.id, manifest.id, publish.id] == [
-        ids.GATE_SUMMARY, ids.NOTES, ids.DEFINITION, ids.MANIFEST, ids.PUBLISH]
+    families = [spec for name in sorted(demo.families) for spec in family_steps(demo.families[name], demo, None)]
+    built = [*rule_steps(demo), *families, curriculum, *gates.specs]
+    summary, notes, definition, lock, manifest, publish = release_steps(demo, None, gates, lock_step(demo, built))
+    assert [summary.id, notes.id, definition.id, lock.id, manifest.id, publish.id] == [
+        ids.GATE_SUMMARY, ids.NOTES, ids.DEFINITION, ids.LOCK, ids.MANIFEST, ids.PUBLISH]
+    # release.lock records every family's and rule's step, and nothing else: the release's own steps are local state
+    assert set(lock.deps) == {spec.id for spec in built if spec.family or spec.id.startswith("rules/")}
+    assert ids.LOCK in manifest.deps
     assert summary.deps == gates.verdicts and set(summary.reads) == set(gates.verdicts)
     # every file the manifest has a digest of, and what gates read beside their YAML (the signers' files)
     assert definition.sources == tuple(sorted({*demo.files, "gates/allowed_signers"}))

@@ -53,8 +53,8 @@ def test_first_apply_runs_everything(small_release: ReleaseFixture) -> None:
     expected = {f"{family}/{kind}" for family in ("alpha", "beta") for kind in FAMILY_STEPS}
     expected |= {"release/curriculum", "release/quarantine", "release/coverage", "release/privacy",
                  "release/provenance", "release/dedup", "release/leakage", "release/distribution", "release/bias",
-                 "release/gates", "release/signoff", "release/notes", "release/definition", "release/manifest",
-                 "release/publish"}
+                 "release/gates", "release/signoff", "release/notes", "release/definition", "release/lock",
+                 "release/manifest", "release/publish"}
     assert ran(report) == expected
     assert report["published"] and report["release_uri"].endswith("/published/releases/v2026-11-23/")
 
@@ -96,8 +96,8 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
     # gate, whose section digest for alpha changes (so the gate summary reruns, and writes what it wrote).
     assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/fingerprint", "release/dedup", "alpha/export",
                            "alpha/provenance", "alpha/stats", "release/coverage", "release/leakage",
-                           "release/distribution", "alpha/bias", "release/bias", "release/gates", "release/manifest",
-                           "release/publish"}
+                           "release/distribution", "alpha/bias", "release/bias", "release/gates", "release/lock",
+                           "release/manifest", "release/publish"}
     unchanged = _unique_texts(small_release, "alpha") - 1
     assert _step(report, "alpha/privacy")["stats"] == {"messages_scanned": 1, "messages_from_cache": unchanged,
                                                        "redacted_rescanned": 0}
@@ -116,7 +116,7 @@ def test_adding_a_record_reruns_split_and_curriculum(small_release: ReleaseFixtu
                            "beta/export", "beta/provenance", "beta/stats", "release/curriculum", "release/quarantine",
                            "release/coverage", "release/privacy", "release/provenance", "release/leakage",
                            "release/distribution", "beta/bias", "release/bias", "release/gates", "release/notes",
-                           "release/manifest", "release/publish"}
+                           "release/lock", "release/manifest", "release/publish"}
 
 
 def test_reordering_a_source_changes_no_shard(small_release: ReleaseFixture) -> None:
@@ -125,7 +125,9 @@ def test_reordering_a_source_changes_no_shard(small_release: ReleaseFixture) -> 
     lines = small_release.data_file("alpha").read_text().splitlines()
     small_release.data_file("alpha").write_text("\n".join(reversed(lines)) + "\n")
     report = apply(small_release)
-    assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/provenance", "release/manifest", "release/publish"}
+    # release.lock records the ingest step's new key (its source's digest changed), so release/lock reruns too.
+    assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/provenance", "release/lock", "release/manifest",
+                           "release/publish"}
     assert _step(report, "alpha/privacy")["stats"]["messages_scanned"] == 0
     assert shard_bytes(small_release) == before
     provenance = small_release.dir / "published/releases/v2026-11-23/provenance/alpha.jsonl"
@@ -142,7 +144,7 @@ def test_changing_a_mapping_reruns_that_familys_chain(small_release: ReleaseFixt
     # counts rerun (their input changed) and count no system text: the bias gate's result is what it was.
     assert ran(report) == {"beta/ingest", "beta/privacy", "beta/fingerprint", "beta/export", "beta/provenance",
                            "beta/stats", "release/privacy", "release/distribution", "beta/bias", "release/bias",
-                           "release/notes", "release/definition", "release/manifest", "release/publish"}
+                           "release/notes", "release/definition", "release/lock", "release/manifest", "release/publish"}
     step = next(s for s in report["steps"] if s["id"] == "beta/ingest")
     assert step["reason"] == "params_changed" and "family.system_prompt" in step["detail"]
 
@@ -154,13 +156,13 @@ def test_changing_split_ratios_reruns_splits_and_after(small_release: ReleaseFix
     report = api.apply(small_release.release_yaml, jobs=2).to_json()
     reran = ran(report)
     assert {"alpha/ingest", "beta/ingest", "release/quarantine"}.isdisjoint(reran)
-    assert {"alpha/split", "beta/split", "release/curriculum", "release/definition", "release/manifest",
-            "release/publish"} <= reran
+    assert {"alpha/split", "beta/split", "release/curriculum", "release/definition", "release/lock",
+            "release/manifest", "release/publish"} <= reran
     # Export reruns only where the assignment actually changed (early cutoff).
     assert reran <= {f"{f}/{k}" for f in ("alpha", "beta")
                      for k in ("split", "export", "provenance", "stats", "bias")} | {
         "release/curriculum", "release/leakage", "release/distribution", "release/bias", "release/gates",
-        "release/notes", "release/definition", "release/manifest", "release/publish"}
+        "release/notes", "release/definition", "release/lock", "release/manifest", "release/publish"}
 
 
 def test_deleting_a_cached_output_reruns_just_that_step(small_release: ReleaseFixture) -> None:
@@ -191,7 +193,7 @@ def test_version_bump_reruns_only_global_steps(small_release: ReleaseFixture) ->
     assert ran(report) == {"release/dedup", "alpha/split", "beta/split", "release/curriculum", "release/leakage",
                            "release/distribution", "release/bias", "release/signoff", "release/notes",
                            "release/definition",
-                           "release/manifest", "release/publish"}
+                           "release/lock", "release/manifest", "release/publish"}
     assert report["previous_release"] == "v2026-11-23"
     assert _step(report, "alpha/split")["detail"] == "parameters changed: previous"
 
@@ -305,8 +307,8 @@ def test_editing_one_source_file_remaps_only_that_file(small_release: ReleaseFix
     assert _step(report, "alpha/ingest")["sources"] == {"mapped": 1, "cached": 2}
     assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/fingerprint", "release/dedup", "alpha/export",
                            "alpha/provenance", "alpha/stats", "release/coverage", "release/leakage",
-                           "release/distribution", "alpha/bias", "release/bias", "release/gates", "release/manifest",
-                           "release/publish"}
+                           "release/distribution", "alpha/bias", "release/bias", "release/gates", "release/lock",
+                           "release/manifest", "release/publish"}
     # Merging two cached maps with one fresh one gives exactly what a clean build of the same data gives.
     incremental = (small_release.dir / "published/releases/v2026-11-23/manifest.json").read_bytes()
     shutil.rmtree(small_release.dir / ".releasebuild")

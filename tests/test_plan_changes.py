@@ -47,7 +47,8 @@ def test_a_weight_change_is_exactly_that_change(applied: ReleaseFixture, capsys:
     plan = api.plan(applied.release_yaml)
     assert changes(plan) == [("~", "curriculum", "foundation/beta", "weight")]
     assert (plan.changes[0].old, plan.changes[0].new) == (2, 5)
-    assert running(plan) == {"release/curriculum", "release/definition", "release/manifest"}  # no data step is stale
+    # no data step is stale (release/lock's definition snapshot records the weights)
+    assert running(plan) == {"release/curriculum", "release/definition", "release/lock", "release/manifest"}
     assert cli.main(["plan", str(applied.release_yaml)]) == 2
     shown = capsys.readouterr().out
     assert "~ curriculum foundation/beta: 2 -> 5  (weight)" in shown

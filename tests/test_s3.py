@@ -162,8 +162,8 @@ def test_a_clean_machine_fetches_only_the_blobs_a_rerun_step_reads(s3_release: R
     # (the leakage gate reruns too: it reads the fingerprints, for the held-out index it publishes)
     assert ran(report) == {"beta/ingest", "beta/privacy", "beta/fingerprint", "release/dedup", "beta/export",
                            "beta/provenance", "beta/stats", "release/coverage", "release/leakage",
-                           "release/distribution", "beta/bias", "release/bias", "release/gates", "release/manifest",
-                           "release/publish"}
+                           "release/distribution", "beta/bias", "release/bias", "release/gates", "release/lock",
+                           "release/manifest", "release/publish"}
     # The previous privacy scan table comes from the shared tier: only the edited message is scanned again.
     privacy = next(step for step in report["steps"] if step["id"] == "beta/privacy")
     assert privacy["stats"]["messages_scanned"] == 1 and privacy["stats"]["messages_from_cache"] > 0
@@ -298,6 +298,7 @@ def test_a_blocked_apply_uploads_its_gate_reports_without_raw_text_to_attempts(
     assert {prefix + name for name in ("attempt.json", "gates/summary.json", "gates/privacy.json",
                                        "definition/release.yaml", "definition/git.json")} <= set(keys)
     assert not [key for key in keys if "/qa/" in key or key.endswith("release_notes.md")]  # no samples, no notes
+    assert prefix + "definition/release.lock" not in keys  # its last_attempt would say "published"
     found, _ = _outside_restricted(s3_server)
     assert found == {}  # attempts/ included: the reports name findings by type and span, never by text
     attempt = json.loads(s3_server.client().get_object(Bucket=S3_BUCKET, Key=prefix + "attempt.json")["Body"].read())

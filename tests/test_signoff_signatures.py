@@ -6,6 +6,7 @@ fingerprint; a proper one passes, and a carried approval keeps its signature and
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import shutil
@@ -18,10 +19,20 @@ import yaml
 
 from releasebuild import api, cli
 from releasebuild.errors import DefinitionError, GateBlocked, Refused, ReleaseBuildError
+from releasebuild.manifest_proof import body, seal
 from releasebuild.review import commands
 from releasebuild.review.record import SignoffRecord, render_record
-from releasebuild.review.signature import DEMO_KEY, NAMESPACE, Trust, demo_fingerprint, demo_public_key, verify
+from releasebuild.review.signature import (
+    DEMO_KEY,
+    NAMESPACE,
+    Trust,
+    demo_fingerprint,
+    demo_public_key,
+    sign,
+    verify,
+)
 from releasebuild.testing import ReleaseFixture, conversation, make_release, signing_key
+from releasebuild.verify import verify_release
 
 VERSION = "v2026-11-23"
 LATER = "v2026-12-01"
@@ -252,3 +263,91 @@ def test_without_ssh_keygen_nothing_verifies(signed: ReleaseFixture, monkeypatch
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(ReleaseBuildError, match="ssh-keygen .* is not on PATH"):
         verify(loaded.signed_payload(), loaded.signature, "dr-a/clinician_qa", AT, Trust("", "", demo=False))
+
+
+def _rewrite_release(prefix: Path, files: dict[str, bytes], change: Callable[[dict], None] = lambda _: None) -> None:
+    """Rewrite a published release as whoever can write its prefix could: files, their artifact entries and the
+    manifest, sealed again, so sizes, SHA-256s and the root digest all agree (only a signature can tell)."""
+    manifest = json.loads((prefix / "manifest.json").read_text())
+    for key, data in files.items():
+        (prefix / key).write_bytes(data)
+        entry = next(art for art in manifest["artifacts"] if art["key"] == key)
+        entry.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+    change(manifest)
+    (prefix / "manifest.json").write_text(json.dumps(seal(body(manifest)), indent=2, sort_keys=True) + "\n")
+
+
+def test_verify_checks_each_published_signature_again_against_the_published_signers(
+        signed: ReleaseFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    record(signed, "clinician_qa")
+    record(signed, "edge_case_review", reviewer="dr-e")
+    assert api.apply(signed.release_yaml).outcome.error is None
+    prefix = signed.dir / "published" / "releases" / VERSION
+    manifest = json.loads((prefix / "manifest.json").read_text())
+    assert manifest["signoffs"]["signers"] == {"allowed_signers": "definition/gates/allowed_signers",
+                                               "revoked_signers": None, "demo_key_trusted": True}
+    report = verify_release(str(prefix))
+    assert report.sound and report.checked["signoffs"] == 2
+    key = fingerprint(signed.dir / "keys" / "dr-a.pub")
+    pristine = {path: path.read_bytes() for path in prefix.rglob("*") if path.is_file()}
+
+    def restore() -> None:
+        for path, data in pristine.items():
+            path.write_bytes(data)
+
+    # dr-a's line taken out of the published allowed_signers: the approval no longer verifies
+    allowed = (prefix / "definition/gates/allowed_signers").read_text()
+    _rewrite_release(prefix, {"definition/gates/allowed_signers": "".join(
+        line + "\n" for line in allowed.splitlines() if not line.startswith("dr-a/")).encode()})
+    report = verify_release(str(prefix))
+    assert [(finding.check, finding.key) for finding in report.findings] == [
+        ("signoffs", "signoffs/clinician_qa.yaml")] * 2
+    assert all(finding.what.startswith("review clinician_qa: ") and key in finding.what
+               for finding in report.findings)
+    assert f"not_allowed: key {key} is not in allowed_signers" in report.findings[0].what
+    assert cli.main(["verify", str(prefix)]) == 3
+    assert f"key {key}" in capsys.readouterr().out
+    restore()
+
+    # the published record edited (another sample's digest pasted, the id recomputed): a forged signature
+    path = prefix / "signoffs" / "clinician_qa.yaml"
+    rewrite(path, lambda data: data["sample"].update(digest="sha256:" + "0" * 64))
+    forged = SignoffRecord.model_validate(yaml.safe_load(path.read_text()))
+    _rewrite_release(prefix, {"signoffs/clinician_qa.yaml": path.read_bytes()}, lambda manifest: manifest[
+        "signoffs"]["reviews"]["clinician_qa"].update(id=forged.id))
+    whats = [finding.what for finding in verify_release(str(prefix)).findings]
+    assert whats and all(what.startswith("review clinician_qa: ") for what in whats)
+    assert any(f"forged: the signature by key {key} does not match the record's content" in what for what in whats)
+    restore()
+
+    # a manifest from before the signers were named: not checked again, and said so
+    _rewrite_release(prefix, {}, lambda manifest: manifest["signoffs"].pop("signers"))
+    report = verify_release(str(prefix))
+    assert report.sound and [warning.check for warning in report.warnings if warning.check == "signoffs"] == [
+        "signoffs"]
+
+
+def test_a_record_dated_in_the_future_is_refused_naming_the_review(signed: ReleaseFixture) -> None:
+    now = dt.datetime.now(dt.UTC)
+    path = record(signed, "clinician_qa")
+    ahead = SignoffRecord.model_validate(yaml.safe_load(path.read_text()))
+    for offset, refused in ((dt.timedelta(minutes=2), False), (dt.timedelta(hours=1), True)):
+        when = (now + offset).replace(microsecond=0)
+        key = signed.dir / "keys" / "dr-a"
+        unsigned = ahead.model_copy(update={"recorded_at": when, "signature": None})
+        dated = unsigned.model_copy(update={"id": unsigned.expected_id()})
+        path.write_text(render_record(dated.model_copy(update={"signature": sign(dated.signed_payload(), key)})))
+        if not refused:  # within the clock skew allowed
+            assert row(signed, "clinician_qa")["status"] == "approved"
+            continue
+        with pytest.raises(DefinitionError) as caught:
+            api.validate(signed.release_yaml)
+        (message,) = [str(diagnostic) for diagnostic in caught.value.diagnostics]
+        assert message.startswith(f"signoffs/{VERSION}/clinician_qa.yaml:") and "review clinician_qa" in message
+        assert "in the future" in message
+        with pytest.raises(DefinitionError, match="review clinician_qa"):
+            api.apply(signed.release_yaml)  # before any step runs: no verdict that depends on the clock is cached
+    # an earlier version's record, which the next version would carry, is refused the same way
+    signed.edit_yaml(signed.release_yaml, version=LATER)
+    with pytest.raises(DefinitionError, match=rf"signoffs/{VERSION}/clinician_qa.yaml:.*review clinician_qa"):
+        row(signed, "clinician_qa")

@@ -76,7 +76,7 @@ def test_a_fresh_release_is_sound(published_root: Path, capsys: pytest.CaptureFi
     assert report["sound"] is True and report["findings"] == [] and report["version"] == VERSION
     checks = {check["check"]: check for check in report["checks"]}
     assert list(checks) == ["manifest", "schema", "artifacts", "root_digest", "unlisted", "records", "gates",
-                            "restricted"]
+                            "signoffs", "restricted"]
     assert all(check["status"] == "ok" for check in checks.values())
     manifest = manifest_of(published_root)
     assert checks["artifacts"]["checked"] == len(manifest["artifacts"])

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from releasebuild import determinism
-from releasebuild.app.planning import desired_snapshot
 from releasebuild.app.project import apply_lock, open_project
 from releasebuild.engine import ApplyOutcome, Listener
 from releasebuild.errors import GateBlocked, ReleaseBuildError
-from releasebuild.lock import record_attempt, write_records
+from releasebuild.lock import record_attempt, write_published
 from releasebuild.steps import ids
 from releasebuild.steps.manifest import ManifestResult
+from releasebuild.steps.release_lock import FILE as LOCK_FILE
 from releasebuild.store.root import ReleaseRoot
 
 if TYPE_CHECKING:
@@ -54,8 +54,10 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
     One apply per checkout (a local lock file) and, for a remote root, one per root (a lock object there);
     `wait_seconds` bounds how long to wait for another holder of the root before refusing.
 
-    Only an apply that succeeds moves release.lock's baseline (its step records and definition snapshot): one that
-    a gate blocked or a step failed published nothing, so it records itself as the lock's `last_attempt` only."""
+    Only an apply that succeeds moves release.lock's baseline (its step records and definition snapshot): it
+    becomes, byte for byte, the lock the release published (definition/release.lock, made by release/lock before the
+    manifest). One that a gate blocked or a step failed published nothing, so it records itself as the lock's
+    `last_attempt` only."""
     project = open_project(path, root)
     with apply_lock(project.state_dir), _root_lock(project.root, wait_seconds):
         engine = project.engine()
@@ -63,9 +65,9 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
         if outcome.error is not None:
             record_attempt(project.lock_path, {"version": project.version, **_attempt_outcome(outcome.error)})
             return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
-        desired = desired_snapshot(project, engine, outcome.results)
-        write_records(project.lock_path, project.state_path, project.version, list(project.definition.families),
-                      list(project.definition.rules), outcome.records, engine.previous, desired)
+        published = outcome.results[ids.LOCK].files[LOCK_FILE].sha256
+        write_published(project.lock_path, project.state_path, published,
+                        lambda: project.env.cas.local(published).read_bytes(), outcome.records, engine.previous)
     return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
 
 

@@ -36,7 +36,7 @@ from releasebuild.review.pages import review_index, review_report_markdown
 from releasebuild.review.record import SignoffRecord, review_form
 from releasebuild.review.rubric import DEFAULT_REVIEWS, RUBRIC
 from releasebuild.review.sampling import METHOD
-from releasebuild.review.signature import ALLOWED_SIGNERS, REVOKED_SIGNERS, SignatureCheck, Trust, principal, verify
+from releasebuild.review.signature import ALLOWED_SIGNERS, REVOKED_SIGNERS, Trust, verify_record
 from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepMeta, StepResult, StepSpec
@@ -247,9 +247,20 @@ class ReviewVerdict(StepMeta):
     exceptions: list[ShownException]  # what the reviewer accepted or flagged, by rubric item and sampled record
 
 
+class Signers(StepMeta):
+    """What the verdicts' signatures were checked against, so `verify` can check them again from the release alone:
+    allowed_signers and revoked_signers as sources name them (relative to release.yaml, published under definition/;
+    None when the file was absent, i.e. empty), and whether the demo key counted (an unprotected root)."""
+
+    allowed_signers: str | None
+    revoked_signers: str | None
+    demo_key_trusted: bool
+
+
 class SignoffResult(GateResult):
     reviews: dict[str, ReviewVerdict]
     ids: list[str]  # the approvals the release ships with
+    signers: Signers
 
 
 KIND = "gate_signoff"
@@ -263,8 +274,8 @@ def signoff_step(signed_parts: Callable[[], Mapping[str, ReviewSigns]]) -> type[
     class SignoffGate(Step):
         kind = KIND
         # 4: failed rubric items and exceptions in the verdict, exceptions outside the sample; 5: carried approvals;
-        # 6: signed records
-        code_version = "6"
+        # 6: signed records; 7: the signers' files named in the result (verify checks the signatures again)
+        code_version = "7"
         Params = SignoffGateParams
         Result = SignoffResult
 
@@ -295,7 +306,8 @@ def _judge_reviews(ctx: StepContext, parts: Mapping[str, ReviewSigns]) -> Signof
             candidate = carry_candidate(data[source.name].decode("utf-8"), source.name, review, spec, spec.signs)
             if candidate is not None:
                 earlier.setdefault(review, []).append(LoadedSignoff(candidate, source.name))
-    trust = signer_trust({name: data.get(file) for name, file in params.signers.items()}, params.protected_root)
+    present = {name: file for name, file in params.signers.items() if file in data}
+    trust = signer_trust({name: data[file] for name, file in present.items()}, params.protected_root)
     results = []
     for review, spec in params.reviews.items():
         sample = review_sample_of(review, spec, ctx.inputs, sampling, parts)
@@ -330,7 +342,9 @@ def _judge_reviews(ctx: StepContext, parts: Mapping[str, ReviewSigns]) -> Signof
         report="gates/signoff.json", why="; ".join(f"{v['review']}: {v['status']}: {v['why']}" for v in blocking),
         reviews={v["review"]: ReviewVerdict.model_validate({key: v[key] for key in ReviewVerdict.model_fields})
                  for v in results},
-        ids=report["ids"])
+        ids=report["ids"],
+        signers=Signers(allowed_signers=present.get("allowed"), revoked_signers=present.get("revoked"),
+                        demo_key_trusted=trust.demo))
 
 
 def signer_trust(files: Mapping[str, bytes | None], protected_root: bool) -> Trust:
@@ -341,13 +355,6 @@ def signer_trust(files: Mapping[str, bytes | None], protected_root: bool) -> Tru
         return content.decode("utf-8") if content is not None else ""
 
     return Trust(allowed=text("allowed"), revoked=text("revoked"), demo=not protected_root)
-
-
-def verify_record(record: SignoffRecord, trust: Trust) -> SignatureCheck:
-    """A record's signature, checked for the principal it claims (`<reviewer>/<review>`) at the time it was
-    recorded."""
-    return verify(record.signed_payload(), record.signature, principal(record.reviewer.id, record.review),
-                  record.recorded_at, trust)
 
 
 def definition_checks(gate: SignoffGateConfig, context: DefinitionContext) -> list[Diagnostic]:

@@ -26,7 +26,7 @@ from releasebuild.engine import Engine
 from releasebuild.errors import DefinitionError, Diagnostic, Refused, ReleaseBuildError
 from releasebuild.gates import GATES, signed_parts, signings, withholding_gates
 from releasebuild.gates.base import GateResult
-from releasebuild.gates.signoff import qa_step_id, signed_by, signer_trust, verify_record
+from releasebuild.gates.signoff import qa_step_id, signed_by, signer_trust
 from releasebuild.lock import read_records
 from releasebuild.review.judge import judge, outside_sample
 from releasebuild.review.load import record_problems
@@ -39,7 +39,7 @@ from releasebuild.review.record import (
     review_form,
     signoff_dir,
 )
-from releasebuild.review.signature import Trust, key_fingerprint, sign, sign_as_demo, signer_line
+from releasebuild.review.signature import Trust, key_fingerprint, sign, sign_as_demo, signer_line, verify_record
 from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps import ids
 from releasebuild.store.cas import write_atomic

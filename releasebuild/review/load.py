@@ -1,7 +1,14 @@
-"""Reading signoffs/<version>/*.yaml against the reviews a release requires, with file:line errors and hints."""
+"""Reading signoffs/<version>/*.yaml against the reviews a release requires, with file:line errors and hints.
+
+A record dated in the future is refused here, when a command opens the project, before any step runs: the sign-off
+gate's verdict is a function of the files (it is cached by them), so the clock may not enter it, and time only moves
+forward, so a record accepted now stays acceptable. A future `recorded_at` is a false claim of the signer's (it
+would also be verified against a key's validity at a time that has not come), allowed only a small clock skew.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -14,6 +21,9 @@ from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.review.record import SIGNOFF_DIR, ReviewForm, SignoffRecord, signoff_dir
 from releasebuild.review.spec import ReviewSpec
 
+# How far ahead of this machine's clock a record's recorded_at may be: the signer's clock may run a little fast.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
 
 @dataclass(frozen=True)
 class LoadedSignoff:
@@ -22,10 +32,11 @@ class LoadedSignoff:
 
 
 def load_signoffs(base_dir: Path, version: str, reviews: Mapping[str, ReviewSpec],
-                  parts: Collection[str]) -> dict[str, LoadedSignoff]:
+                  parts: Collection[str], now: dt.datetime | None = None) -> dict[str, LoadedSignoff]:
     """Every record under signoffs/<version>/, checked against the reviews this release requires (their roles
-    and rubric) and the parts its gates may have signed (`parts`, by name); raises DefinitionError
-    naming file, line and a hint for each problem."""
+    and rubric) and the parts its gates may have signed (`parts`, by name), and dated no later than `now` (this
+    machine's clock) allows; raises DefinitionError naming file, line and a hint for each problem."""
+    now = now or dt.datetime.now(dt.UTC)
     directory = base_dir / signoff_dir(version)
     diagnostics: list[Diagnostic] = []
     found: dict[str, LoadedSignoff] = {}
@@ -44,6 +55,7 @@ def load_signoffs(base_dir: Path, version: str, reviews: Mapping[str, ReviewSpec
         record = validate_located(SignoffRecord, doc, (), diagnostics)
         if record is not None:
             problems = record_problems(record, path.stem, version, reviews[path.stem], doc, parts)
+            problems += future_dated(record, doc, now)
             diagnostics.extend(problems)
             if not problems:
                 found[path.stem] = LoadedSignoff(record, display)
@@ -92,6 +104,21 @@ def record_problems(record: SignoffRecord | ReviewForm, review: str, version: st
     return found
 
 
+def future_dated(record: SignoffRecord, doc: LocatedDocument, now: dt.datetime) -> list[Diagnostic]:
+    """A record whose recorded_at is later than `now` plus the clock skew allowed, naming the review."""
+    if record.recorded_at <= now + CLOCK_SKEW:
+        return []
+    return [doc.diagnostic(("recorded_at",), f"the sign-off of review {record.review} is dated "
+                           f"{_utc(record.recorded_at)}, in the future: this machine's clock says {_utc(now)} "
+                           f"(a clock skew of {int(CLOCK_SKEW.total_seconds() // 60)} minutes is allowed)",
+                           "a record is dated when it is signed: record the decision again with `releasebuild "
+                           "signoff record`, or set this machine's clock right")]
+
+
+def _utc(moment: dt.datetime) -> str:
+    return f"{moment.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
 def earlier_files(base_dir: Path, version: str, review: str) -> list[str]:
     """The review's records of the versions before `version` (`signoffs/<earlier>/<review>.yaml`, relative to
     release.yaml's directory), newest first: the approvals a review of an identical sample may carry."""
@@ -120,14 +147,22 @@ def carry_candidate(text: str, file: str, review: str, spec: ReviewSpec,
 
 
 def load_earlier(base_dir: Path, version: str, reviews: Mapping[str, ReviewSpec],
-                 parts: Collection[str]) -> dict[str, list[LoadedSignoff]]:
-    """Per review, the earlier versions' records it could carry, newest first (see `carry_candidate`)."""
+                 parts: Collection[str], now: dt.datetime | None = None) -> dict[str, list[LoadedSignoff]]:
+    """Per review, the earlier versions' records it could carry, newest first (see `carry_candidate`). One dated in
+    the future is refused (DefinitionError) as this version's would be: the gate would carry it, and the clock may
+    not decide that."""
+    now = now or dt.datetime.now(dt.UTC)
     found: dict[str, list[LoadedSignoff]] = {}
+    diagnostics: list[Diagnostic] = []
     for review, spec in reviews.items():
         for file in earlier_files(base_dir, version, review):
-            record = carry_candidate((base_dir / file).read_text(encoding="utf-8"), file, review, spec, parts)
+            text = (base_dir / file).read_text(encoding="utf-8")
+            record = carry_candidate(text, file, review, spec, parts)
             if record is not None:
+                diagnostics += future_dated(record, parse_located(text, file), now)
                 found.setdefault(review, []).append(LoadedSignoff(record, file))
+    if diagnostics:
+        raise DefinitionError(diagnostics)
     return found
 
 

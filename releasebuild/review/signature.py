@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Literal
 
 from releasebuild.errors import ReleaseBuildError
+from releasebuild.review.record import SignoffRecord
 
 NAMESPACE = "releasebuild-signoff"
 ALLOWED_SIGNERS = "allowed_signers"  # beside the signoff gate's file
@@ -154,6 +155,14 @@ def verify(payload: bytes, signature: str | None, claimed: str, at: dt.datetime,
             return SignatureCheck("forged", key, claimed, f"the signature by key {key} does not match the record's "
                                   "content: it was edited after it was signed, or the signature is another record's")
     return _refusal(public, key, claimed, at, trust)
+
+
+def verify_record(record: SignoffRecord, trust: Trust) -> SignatureCheck:
+    """A record's signature, checked for the principal it claims (`<reviewer>/<review>`) at the time it was
+    recorded: what the sign-off gate, `status`, `signoff record` and `verify` (against a published release's own
+    allowed_signers) all ask."""
+    return verify(record.signed_payload(), record.signature, principal(record.reviewer.id, record.review),
+                  record.recorded_at, trust)
 
 
 def _refusal(public: bytes, key: str, claimed: str, at: dt.datetime, trust: Trust) -> SignatureCheck:

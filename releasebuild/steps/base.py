@@ -119,6 +119,17 @@ class StepResult:
         return sorted((ref.publish, ref) for ref in self.files.values() if ref.publish)
 
 
+@dataclass(frozen=True)
+class BuiltStep:
+    """A dependency as a `reads_records` step sees it: what its key was made of, with its output digest
+    (`StepRecord.to_json()`), and its whole result (file refs and meta; no file is fetched for it). The record's
+    output digest covers the whole result, and the step's key holds each record's digest, so the key covers all the
+    step may read here."""
+
+    record: dict[str, Any]
+    result: StepResult
+
+
 class EffectEnv(Protocol):
     """What an effect step touches outside the cache: the release root it publishes to, the content store it copies
     from, and where a blocked build leaves its reports. The engine's `RunEnv` is one; the engine runs the steps, so
@@ -145,6 +156,7 @@ class StepContext:
     sources: list[SourceFile]
     env: EffectEnv | None = None  # the run's environment (the engine's RunEnv), which effect steps need
     memo: dict[str, Path] = field(default_factory=dict)  # memo steps: their memo outputs from the previous run
+    built: dict[str, BuiltStep] = field(default_factory=dict)  # `reads_records` steps: their dependencies, by id
     # What the step says about its own work (memo hits, items scanned), shown by apply and kept out of the result:
     # it may differ between runs that produce the same output.
     stats: dict[str, int] = field(default_factory=dict)
@@ -282,6 +294,11 @@ class Step:
     # restricted tier, which one access policy locks down, never to the general tier every release reader may
     # be able to list. A step whose output is post-privacy, or only digests, ids and counts, is not restricted.
     restricted: ClassVar[bool] = False
+    # Steps that read what their dependencies' keys were made of (release/lock publishes release.lock, which records
+    # every family and rule step): the engine hands them each dependency's record and whole result (ctx.built), and
+    # puts each record's digest in their key, so a dependency whose key changes reruns them even when its output did
+    # not.
+    reads_records: ClassVar[bool] = False
     # The params model (a StepParams): every kind of the package declares one, and the engine validates a spec's
     # params against it before the step runs. The spec still carries plain JSON, which is what the key digests.
     Params: ClassVar[type[StepParams] | None] = None

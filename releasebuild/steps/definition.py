@@ -21,6 +21,8 @@ from pathlib import Path
 from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
 
 PREFIX = "definition/"
+# release.lock, published beside the definition by release/lock (steps/release_lock.py), not by this step
+LOCK = PREFIX + "release.lock"
 GIT = "git.json"
 KIND = "definition"
 WITHHELD = "WITHHELD-SECRET"

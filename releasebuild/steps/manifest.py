@@ -14,6 +14,7 @@ from releasebuild.gates.signoff import SignoffResult
 from releasebuild.manifest_proof import FORMAT_VERSION, seal
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
+from releasebuild.steps.definition import published_key
 from releasebuild.steps.export import ExportResult
 from releasebuild.steps.gate_summary import GateSummaryResult
 from releasebuild.steps.ingest import IngestResult
@@ -42,7 +43,7 @@ class ManifestResult(StepMeta):
 
 class Manifest(Step):
     kind = "manifest"
-    code_version = "7"
+    code_version = "8"  # 8: signoffs.signers
     Params = ManifestParams
     Result = ManifestResult
 
@@ -117,10 +118,15 @@ def _rules(ctx: StepContext, declared: dict[str, Any]) -> dict[str, Any]:
 
 
 def _signoffs(gate: SignoffResult) -> dict[str, Any]:
-    """The reviews this release required, each one's verdict, and the ids of the approvals it ships with."""
+    """The reviews this release required, each one's verdict, the ids of the approvals it ships with, and what their
+    signatures were checked against (the published allowed_signers and revoked_signers: `verify` checks again)."""
     reviews = {review: {**verdict.model_dump(mode="json"), "file": f"signoffs/{review}.yaml" if verdict.id else None,
                         "sample": f"qa/{review}/sample.json"} for review, verdict in gate.reviews.items()}
-    return {"required": gate.thresholds["required"], "ids": gate.ids, "report": gate.report, "reviews": reviews}
+    signers = gate.signers
+    return {"required": gate.thresholds["required"], "ids": gate.ids, "report": gate.report, "reviews": reviews,
+            "signers": {"allowed_signers": published_key(signers.allowed_signers) if signers.allowed_signers else None,
+                        "revoked_signers": published_key(signers.revoked_signers) if signers.revoked_signers else None,
+                        "demo_key_trusted": signers.demo_key_trusted}}
 
 
 def _sticky(ctx: StepContext, families: list[str]) -> dict[str, Any]:

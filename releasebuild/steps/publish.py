@@ -15,6 +15,7 @@ from releasebuild.keys import pretty_json
 from releasebuild.staleness import StaleReason
 from releasebuild.steps import ids
 from releasebuild.steps.base import EffectEnv, Step, StepContext, StepMeta, StepParams
+from releasebuild.steps.definition import LOCK
 from releasebuild.store.revocations import record_revocations
 
 # What a blocked build leaves under .releasebuild/blocked/<version>/ for people to act on: the reports, and the
@@ -25,7 +26,8 @@ BLOCKED_REPORTS = ("gate_report", "gate_summary", "quarantine", "coverage", "pri
 # may hold what the gate caught.
 BLOCKED_SAMPLES = ("qa_sample", "qa_review")
 # What a blocked apply uploads to <root>/attempts/<version>/<run-id>/ for the audit trail: the gate reports (which
-# name records by id and findings by type and span, never by text) and the definition tried. No sample, no notes.
+# name records by id and findings by type and span, never by text) and the definition tried. No sample, no notes, and
+# not release.lock: its `last_attempt` says the version was published, which a blocked attempt's copy would belie.
 ATTEMPT_REPORTS = ("gate_report", "gate_summary", "coverage", "definition")
 
 
@@ -132,7 +134,7 @@ def _record_attempt(ctx: StepContext, version: str, manifest: dict[str, Any], su
     """Upload the blocked build's reports to the root (where the team looks, unlike this machine's disk); says where,
     or why not: a failed upload must not hide why the release was blocked."""
     run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:8]}"
-    files = [art for art in manifest["artifacts"] if art["kind"] in ATTEMPT_REPORTS]
+    files = [art for art in manifest["artifacts"] if art["kind"] in ATTEMPT_REPORTS and art["key"] != LOCK]
     record = {"format_version": 1, "version": version, "run_id": run_id, "blocked_by": manifest["gates"]["blocked_by"],
               "gates": [{name: gate.get(name) for name in ("id", "status", "blocking", "why", "report")}
                         for gate in summary["gates"]],

@@ -16,6 +16,7 @@ from releasebuild.steps.privacy import PrivacyScan
 from releasebuild.steps.provenance import Provenance
 from releasebuild.steps.publish import publish_step
 from releasebuild.steps.qa_sample import QASample
+from releasebuild.steps.release_lock import ReleaseLock
 from releasebuild.steps.release_notes import ReleaseNotes
 from releasebuild.steps.rule import RuleStep
 from releasebuild.steps.split import Split
@@ -25,7 +26,7 @@ from releasebuild.steps.stats import Stats
 # registry.
 FIXED_KINDS: dict[str, type[Step]] = {kind.kind: kind for kind in (
     RuleStep, Ingest, PrivacyScan, Fingerprint, Split, Export, Provenance, Stats, BiasCounts, Curriculum, GateSummary,
-    Manifest, publish_step(withholding_gates), QASample, ReleaseNotes, DefinitionFiles)}
+    Manifest, publish_step(withholding_gates), QASample, ReleaseNotes, DefinitionFiles, ReleaseLock)}
 
 
 def step_kind(name: str) -> type[Step]:
