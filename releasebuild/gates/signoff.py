@@ -265,6 +265,7 @@ def signoff_step(signed_parts: Callable[[], Mapping[str, ReviewSigns]]) -> type[
         # 4: failed rubric items and exceptions in the verdict, exceptions outside the sample; 5: carried approvals;
         # 6: signed records
         code_version = "6"
+        predictable = True  # reads metas and sign-off records, not records (Step.predictable)
         Params = SignoffGateParams
         Result = SignoffResult
 

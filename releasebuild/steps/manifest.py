@@ -43,6 +43,7 @@ class ManifestResult(StepMeta):
 class Manifest(Step):
     kind = "manifest"
     code_version = "7"
+    predictable = True  # reads metas and reports, not records (Step.predictable)
     Params = ManifestParams
     Result = ManifestResult
 
