@@ -106,6 +106,7 @@ class Engine:
         self.order = execution_order(specs, env.cache_dir)
         self.listed: dict[str, list[SourceFile]] = {}  # step id -> its source files, as evaluation listed them
         self._hits: dict[str, StepResult] = {}
+        self._lost: dict[str, StepResult] = {}  # results whose entry is cached but a blob of it is not
 
     def spec(self, step_id: str) -> StepSpec:
         return self.specs[step_id]
@@ -139,17 +140,15 @@ class Engine:
         build's). The kind says which shared tier may hold it (Step.restricted)."""
         if key in self._hits:
             return self._hits[key]
-        result = self.recorded(key, kind)
-        if result is None or not all(self.env.cas.has(ref.sha256) for ref in result.files.values()):
+        entry = self.env.actions.get(key, step_kind(kind).restricted)
+        if entry is None:
             return None
+        result = StepResult.from_json(entry["result"])
+        if not all(self.env.cas.has(ref.sha256) for ref in result.files.values()):
+            self._lost[key] = result  # the step reruns and, being deterministic, makes this result again: plan
+            return None               # knows its output, and so the keys after it
         self._hits[key] = result
         return result
-
-    def recorded(self, key: str, kind: str) -> StepResult | None:
-        """The action cache's result for a key, whether or not its files are still in the content store: a step
-        whose blobs were deleted reruns, and (steps being deterministic) makes this very result again."""
-        entry = self.env.actions.get(key, step_kind(kind).restricted)
-        return None if entry is None else StepResult.from_json(entry["result"])
 
     def previous_result(self, step_id: str) -> StepResult | None:
         """The result of the step's last recorded run (release.lock or state.json), while still cached: what the
@@ -188,14 +187,12 @@ class Engine:
                 plans.append(self._plan_waiting(spec, unknown[step_id], why, results))
                 continue
             evaluation = self.evaluate(spec, results)
-            kind = step_kind(spec.kind)
             if evaluation.result is not None:
                 results[step_id] = evaluation.result
                 plans.append(StepPlan(step_id, spec.kind, "cached", evaluation.reason, evaluation.detail))
                 continue
             plans.append(StepPlan(step_id, spec.kind, "will_run", evaluation.reason, evaluation.detail))
-            predicted = (None if kind.effect else self.recorded(evaluation.record.key, spec.kind)) \
-                or self._predict(spec, evaluation, results)
+            predicted = self._lost.get(evaluation.record.key) or self._predict(spec, evaluation, results)
             if predicted is None:
                 unknown[step_id] = (step_id,)
                 why[step_id] = evaluation.detail
