@@ -107,6 +107,7 @@ class Engine:
         self.listed: dict[str, list[SourceFile]] = {}  # step id -> its source files, as evaluation listed them
         self.evaluated: dict[str, StepRecord] = {}  # step id -> what its key was made of, as last evaluated
         self._hits: dict[str, StepResult] = {}
+        self._lost: dict[str, StepResult] = {}  # results whose entry is cached but a blob of it is not
 
     def spec(self, step_id: str) -> StepSpec:
         return self.specs[step_id]
@@ -154,46 +155,81 @@ class Engine:
             return None
         result = StepResult.from_json(entry["result"])
         if not all(self.env.cas.has(ref.sha256) for ref in result.files.values()):
-            return None
+            self._lost[key] = result  # the step reruns and, being deterministic, makes this result again: plan
+            return None               # knows its output, and so the keys after it
         self._hits[key] = result
         return result
+
+    def previous_result(self, step_id: str) -> StepResult | None:
+        """The result of the step's last recorded run (release.lock or state.json), while still cached: what the
+        baseline's own verdicts were."""
+        previous = self.previous.get(step_id)
+        return None if previous is None else self.cached(previous.key, self.spec(step_id).kind)
 
     def memo(self, spec: StepSpec) -> dict[str, Path]:
         """A memo step's files from its last recorded run (release.lock), when that result is still cached."""
         names = step_kind(spec.kind).memo
-        previous = self.previous.get(spec.id)
-        if not names or previous is None:
-            return {}
-        result = self.cached(previous.key, spec.kind)
+        result = self.previous_result(spec.id) if names else None
         if result is None:
             return {}
         return {name: self.env.cas.local(result.files[name].sha256) for name in names if name in result.files}
 
     def plan(self) -> list[StepPlan]:
-        """Statuses without running anything: a step after one that will run may run (early cutoff may skip it)."""
+        """Statuses without running a data step (see plan_with_results)."""
         return self.plan_with_results()[0]
 
     def plan_with_results(self) -> tuple[list[StepPlan], dict[str, StepResult]]:
-        """The plan, and the results of the steps it found cached (what is already known about the data)."""
+        """The plan, and the results it knows without running a data step: the cached ones and those of the
+        predictable steps it ran in scratch (Step.predictable), whose outputs make the keys after them computable.
+        A step is `will_run` when its key is known and not cached, or when its key must differ from its last run's
+        whatever its unknown inputs turn out to be; `may_run` when its key needs the output of a step that must
+        rerun and only running that step can tell (early cutoff may still leave it cached)."""
         results: dict[str, StepResult] = {}
-        pending: set[str] = set()
+        unknown: dict[str, tuple[str, ...]] = {}  # step id -> the reruns whose outputs its key waits for
+        why: dict[str, str] = {}  # such a rerun -> why it reruns
         plans = []
         for step_id in self.order:
             spec = self.spec(step_id)
-            waiting = [dep for dep in spec.deps if dep in pending]
+            waiting = [dep for dep in spec.deps if dep in unknown]
             if waiting:
-                pending.add(step_id)
-                plans.append(self._plan_waiting(spec, waiting))
+                unknown[step_id] = tuple(sorted({root for dep in waiting for root in unknown[dep]},
+                                                key=self.order.index))
+                plans.append(self._plan_waiting(spec, unknown[step_id], why, results))
                 continue
             evaluation = self.evaluate(spec, results)
             if evaluation.result is not None:
                 results[step_id] = evaluation.result
                 plans.append(StepPlan(step_id, spec.kind, "cached", evaluation.reason, evaluation.detail))
+                continue
+            plans.append(StepPlan(step_id, spec.kind, "will_run", evaluation.reason, evaluation.detail))
+            predicted = self._lost.get(evaluation.record.key) or self._predict(spec, evaluation, results)
+            if predicted is None:
+                unknown[step_id] = (step_id,)
+                why[step_id] = evaluation.detail
             else:
-                pending.add(step_id)
-                plans.append(StepPlan(step_id, spec.kind, "will_run", evaluation.reason, evaluation.detail))
+                results[step_id] = predicted
         self.env.fingerprints.save()
         return plans, results
+
+    def _predict(self, spec: StepSpec, evaluation: Evaluation, results: dict[str, StepResult]) -> StepResult | None:
+        """A predictable step's output, computed in scratch: its files go to the content store, nothing to the
+        action cache (apply still runs the step). None when the kind is not predictable or the run fails (apply
+        will run it and say why)."""
+        kind = step_kind(spec.kind)
+        if not kind.predictable or kind.effect:
+            return None
+        scratch = self.env.cache_dir / "tmp"
+        scratch.mkdir(parents=True, exist_ok=True)
+        workdir = Path(tempfile.mkdtemp(dir=scratch, prefix="predict-"))
+        try:
+            returned = run_step(spec, workdir, self.env.store, self.views(spec, results),
+                                self.input_paths(spec, results), evaluation.sources, "run", self.memo(spec),
+                                self.built(spec, results) if kind.reads_records else None)
+            return None if isinstance(returned, _WorkerError) else _adopted(self.env.cas, returned)
+        except ReleaseBuildError:  # an input's blob is gone (deleted from the cache): only the run will tell
+            return None
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     def known_results(self, kinds: tuple[str, ...] | None = None) -> dict[str, StepResult]:
         """Results already in place, found without running anything: a step counts when it and every step
@@ -211,23 +247,33 @@ class Engine:
         self.env.fingerprints.save()
         return results
 
-    def _plan_waiting(self, spec: StepSpec, waiting: list[str]) -> StepPlan:
-        """A step after one that will run: certain to run if its own definition changed, else it may run."""
+    def _plan_waiting(self, spec: StepSpec, roots: tuple[str, ...], why: dict[str, str],
+                      results: dict[str, StepResult]) -> StepPlan:
+        """A step whose key needs the output of reruns only running can tell (`roots`): certain to run if its own
+        definition changed or an input already known differs from its last run (its key cannot be that run's;
+        only an older build of exactly these inputs, a revert, would still be cached), else it may run."""
         kind = step_kind(spec.kind)
-        code_version = kind.code_version
         if kind.effect:
             known = kind.check_waiting(self.env, spec.params)
             if known is not None:
-                return StepPlan(spec.id, spec.kind, "may_run", *known)
+                return StepPlan(spec.id, spec.kind, "may_run", *known, waits_for=roots)
         previous = self.previous.get(spec.id)
         if previous is None:
             return StepPlan(spec.id, spec.kind, "will_run", StaleReason.NEW, "never built")
-        own = StepRecord("", code_version, param_digests(spec.params), previous.inputs)
+        own = StepRecord("", kind.code_version, param_digests(spec.params), previous.inputs)
         reason, detail = explain(own, previous)
         if reason in (StaleReason.CODE_CHANGED, StaleReason.PARAMS_CHANGED):
             return StepPlan(spec.id, spec.kind, "will_run", reason, detail)
-        shown = ", ".join(waiting[:3]) + (f" and {len(waiting) - 3} more" if len(waiting) > 3 else "")
-        return StepPlan(spec.id, spec.kind, "may_run", StaleReason.UPSTREAM_PENDING, f"after {shown} rerun")
+        changed = [dep for dep in spec.deps if dep in results
+                   and spec.view(dep, results[dep]).digest != previous.inputs.get(dep)]
+        if changed:
+            return StepPlan(spec.id, spec.kind, "will_run", StaleReason.INPUT_CHANGED,
+                            "input changed: " + ", ".join(changed))
+        first = roots[0]
+        more = f" (and {len(roots) - 1} more reruns)" if len(roots) > 1 else ""
+        because = why[first] if len(why[first]) <= 120 else why[first][:119] + "…"
+        return StepPlan(spec.id, spec.kind, "may_run", StaleReason.UPSTREAM_PENDING,
+                        f"needs the output of {first}{more}, known only once it runs ({because})", roots)
 
     def apply(self, listener: Listener | None = None, jobs: int | None = None) -> ApplyOutcome:
         """Run what is stale, independent steps in parallel; record every outcome, stop nothing early."""
@@ -427,15 +473,10 @@ class _Walk:
         if isinstance(returned, _WorkerError):
             where = f"{job.source.name}: " if job.source is not None else ""
             raise StepFailed(job.step_id, where + returned.message)
-        outputs, meta, stats, seconds = returned  # the job's own run time, not its wait in the pool queue
-        for path, ref in outputs.values():
-            self.env.cas.adopt(Path(path), ref.sha256)
+        _, _, stats, seconds = returned  # the job's own run time, not its wait in the pool queue
         if stats:
             self.stats[job.step_id] = stats
-        # in the form a cached result is read back in (sorted keys, JSON types), so a step downstream sees the same
-        # result whether this one ran now or came from the cache: a dict's order is data to whoever iterates it
-        meta = json.loads(canonical_json(meta))
-        return StepResult({name: ref for name, (_, ref) in outputs.items()}, meta), seconds
+        return _adopted(self.env.cas, returned), seconds
 
     def _finish(self, job: _Job, returned: Any) -> None:
         step_id = job.step_id
@@ -526,6 +567,16 @@ def _execute(ctx: StepContext, phase: str = "run") -> Executed:
                         f"{'MapResult' if phase == 'map' else 'Result'} {declared.__name__}")
     outputs = {name: (str(output.path), output.ref()) for name, output in ctx.outputs.items()}
     return outputs, returned.model_dump(mode="json"), ctx.stats, time.monotonic() - started
+
+
+def _adopted(cas: ContentStore, executed: Executed) -> StepResult:
+    """A run's outputs moved into the content store, and its result."""
+    outputs, meta, _, _ = executed
+    for path, ref in outputs.values():
+        cas.adopt(Path(path), ref.sha256)
+    # in the form a cached result is read back in (sorted keys, JSON types), so a step downstream sees the same
+    # result whether this one ran now or came from the cache: a dict's order is data to whoever iterates it
+    return StepResult({name: ref for name, (_, ref) in outputs.items()}, json.loads(canonical_json(meta)))
 
 
 def _stats_text(stats: dict[str, Any]) -> str:

@@ -90,10 +90,13 @@ class StepPlan:
     status: PlanStatus
     reason: StaleReason
     detail: str
+    # may_run: the steps that must rerun whose outputs its key needs and only running them can tell (data a run
+    # alone knows; `plan --compute-data` builds them, and the step is then cached or will_run)
+    waits_for: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "status": self.status, "reason": self.reason.value,
-                "detail": self.detail}
+                "detail": self.detail, "waits_for": list(self.waits_for)}
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,13 @@ class Plan:
     def train_only(self) -> list[SplitStat]:
         """The changed splits that are not eval-breaking (train records only)."""
         return [stat for stat in self.stats if stat.touched and not stat.eval_breaking]
+
+    @property
+    def waits_for(self) -> list[str]:
+        """The reruns whose outputs the may_run steps' keys need, in step order: what only a run (or
+        `plan --compute-data`) can tell."""
+        needed = {step_id for step in self.steps for step_id in step.waits_for}
+        return [step.id for step in self.steps if step.id in needed]
 
     @property
     def has_changes(self) -> bool:

@@ -125,6 +125,7 @@ def plan_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
             f"Against {plan.baseline or 'nothing recorded yet'}: **{ops['+']} to add, {ops['~']} to change, "
             f"{ops['-']} to remove**; {counts['will_run']} steps to run, {counts['may_run']} may run, "
             f"{counts['cached']} cached." if plan.has_changes else "No changes. The release is up to date.", "",
+            *([_md(_waiting(plan)), ""] if plan.waits_for else []),
             *[f"> [!WARNING]\n> {_md(warning)}\n" for warning in _warnings(plan)],
             *([f"Its data: {_short(_md(plan.data_from), 500)}.", ""] if plan.data_from else [])]
     changes = [f"| {c.op} | {c.kind} | `{_md(c.subject)}` | {_md(_cell(c, c.old))} | {_md(_cell(c, c.new))} | "
@@ -156,6 +157,13 @@ def _fit_tables(out: str, tables: list[tuple[str, str, list[str]]], limit: int, 
             block += f"\n… and {len(rows) - shown} more {title.lower()} (`{everything}` lists all)\n"
         out += block + closing
     return out
+
+
+def _waiting(plan: Plan) -> str:
+    """What the may_run steps wait for: the reruns whose outputs only running them tells."""
+    shown = _short(", ".join(plan.waits_for), 300)
+    return (f"The steps that may run wait for the output of {shown}: known once they run "
+            "(`plan --compute-data` builds them first, and the plan is then exact).")
 
 
 def _warnings(plan: Plan) -> list[str]:
@@ -198,6 +206,8 @@ def plan_text(plan: Plan, colour: bool = False, show_cached: bool = False) -> st
         lines.append(f"Plan: {ops['+']} to add, {ops['~']} to change, {ops['-']} to remove; "
                      f"{counts['will_run']} steps to run, {counts['may_run']} may run "
                      f"(early cutoff may skip them), {counts['cached']} cached.")
+        if plan.waits_for:
+            lines.append(_waiting(plan))
     return "\n".join(lines) + "\n"
 
 

@@ -67,6 +67,48 @@ def applied(fixture: ReleaseFixture) -> dict[str, Any]:
     return report.to_json()
 
 
+@dataclass(frozen=True)
+class PlanAgainstApply:
+    """What `plan` said of a change, what `plan --compute-data` said, and what was run: `built` by --compute-data
+    (into the cache), then `ran` by the apply after it (a step that failed counts: apply ran it). Steps by id."""
+
+    will_run: set[str]
+    may_run: set[str]
+    waits_for: set[str]  # the reruns the plain plan's may_run steps wait for
+    unpredictable: set[str]  # the plain plan's steps whose kind plan does not run to learn its output
+    computed_will_run: set[str]
+    computed_may_run: set[str]
+    built: set[str]
+    ran: set[str]
+    error: Exception | None  # the apply's (a gate that blocked it, for one)
+
+    @property
+    def run_in_all(self) -> set[str]:
+        """Every step a plain apply would have run: what --compute-data built and what apply ran after it."""
+        return self.built | self.ran
+
+
+def plan_against_apply(fixture: ReleaseFixture) -> PlanAgainstApply:
+    """Plan the fixture's release, plan it again with --compute-data (recording what that built), then apply it."""
+    from releasebuild import api  # the app layer: only tests call this
+    from releasebuild.steps.registry import step_kind
+
+    plain = api.plan(fixture.release_yaml)
+    built: set[str] = set()
+    computed = api.plan(fixture.release_yaml, compute_data=True,
+                        listener=lambda step_id, event, _: built.add(step_id) if event in ("ran", "failed") else None)
+    outcome = api.apply(fixture.release_yaml, jobs=2).outcome
+    status = {step.id: step.status for step in plain.steps}
+    return PlanAgainstApply(
+        {step_id for step_id, value in status.items() if value == "will_run"},
+        {step_id for step_id, value in status.items() if value == "may_run"},
+        {step_id for step in plain.steps for step_id in step.waits_for},
+        {step.id for step in plain.steps if not step_kind(step.kind).predictable},
+        {step.id for step in computed.steps if step.status == "will_run"},
+        {step.id for step in computed.steps if step.status == "may_run"},
+        built, {step.id for step in outcome.steps if step.status in ("ran", "failed")}, outcome.error)
+
+
 def ran(report: dict[str, Any]) -> set[str]:
     """The ids of the steps an apply report says ran (not cached, skipped or failed)."""
     return {step["id"] for step in report["steps"] if step["status"] == "ran"}

@@ -57,6 +57,21 @@ class Shout(Step):
         return StepMeta()
 
 
+class Foresee(Step):
+    """Upper-cases its dependency's text and appends its `suffix`; `note` does not reach the output. Cheap, so plan
+    runs it to learn its output (Step.predictable)."""
+
+    kind = "toy_foresee"
+    code_version = "1"
+    predictable = True
+    Result = StepMeta
+
+    @staticmethod
+    def run(ctx: StepContext) -> StepMeta:
+        ctx.write_json("text.json", _text_of_dep(ctx).upper() + ctx.params["suffix"])
+        return StepMeta()
+
+
 class Boom(Step):
     kind = "toy_boom"
     code_version = "1"
@@ -198,7 +213,7 @@ def _text_of_dep(ctx: StepContext) -> str:
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunEnv:
-    for kind in (Emit, Shout, Boom, Mark, CountLines, Tally, ListMeta, Stock, Untyped, Ledger):
+    for kind in (Emit, Shout, Foresee, Boom, Mark, CountLines, Tally, ListMeta, Stock, Untyped, Ledger):
         monkeypatch.setitem(registry.FIXED_KINDS, kind.kind, kind)
     return RunEnv(cache_dir=tmp_path / "cache", root=ReleaseRoot("mem://root", store=Stores()),
                   blocked_dir=tmp_path / "blocked")
@@ -278,6 +293,44 @@ def test_a_step_reads_the_same_result_whether_its_dependency_ran_now_or_came_fro
     written = [json.loads(env.cas.local(outcome.results["t/list"].files["text.json"].sha256).read_text("utf-8"))
                for outcome in (cold, rerun)]
     assert written[0] == written[1] == "apple zebra"
+
+
+def foreseen(text: str, suffix: str = "", note: str = "") -> list[StepSpec]:
+    """emit -> foresee (predictable) -> shout."""
+    return [StepSpec("a/emit", Emit.kind, {"text": text}, ()),
+            StepSpec("a/foresee", Foresee.kind, {"suffix": suffix, "note": note}, ("a/emit",),
+                     reads={"a/emit": ("text.json",)}),
+            StepSpec("a/shout", Shout.kind, {}, ("a/foresee",), reads={"a/foresee": ("text.json",)})]
+
+
+def planned(specs: list[StepSpec], env: RunEnv, before: ApplyOutcome) -> dict[str, tuple[str, tuple[str, ...]]]:
+    return {step.id: (step.status, step.waits_for) for step in Engine(specs, env, dict(before.records)).plan()}
+
+
+def test_plan_runs_a_predictable_step_to_know_what_follows_it(env: RunEnv) -> None:
+    """A predictable step that must rerun is run by plan in scratch, so the keys after it are known: an output that
+    does not change leaves the next step cached, one that does makes it will_run. Nothing reaches the action cache,
+    so apply runs the step as planned."""
+    cold = run(foreseen("hello"), env)
+    for specs, shout in ((foreseen("hello", note="v2"), "cached"), (foreseen("hello", suffix="!"), "will_run")):
+        plan = planned(specs, env, cold)
+        assert plan == {"a/emit": ("cached", ()), "a/foresee": ("will_run", ()), "a/shout": (shout, ())}
+        assert planned(specs, env, cold) == plan  # planning again: the prediction was not cached
+        ran = {step.id for step in run(specs, env, cold).steps if step.status == "ran"}
+        assert ran == {step_id for step_id, (status, _) in plan.items() if status == "will_run"}
+
+
+def test_after_a_step_only_a_run_can_tell_plan_says_what_it_waits_for(env: RunEnv) -> None:
+    """An unpredictable rerun (a new text) leaves what follows may_run, waiting for it; a step whose output blob was
+    deleted reruns, but its result is in the action cache, so what follows is known (cached)."""
+    cold = run(foreseen("hello"), env)
+    assert planned(foreseen("world"), env, cold) == {
+        "a/emit": ("will_run", ()), "a/foresee": ("may_run", ("a/emit",)), "a/shout": ("may_run", ("a/emit",))}
+    env.cas.path(cold.results["a/emit"].files["text.json"].sha256).unlink()
+    assert planned(foreseen("hello"), env, cold) == {
+        "a/emit": ("will_run", ()), "a/foresee": ("cached", ()), "a/shout": ("cached", ())}
+    assert statuses(run(foreseen("hello"), env, cold)) == {"a/emit": "ran", "a/foresee": "cached",
+                                                           "a/shout": "cached"}
 
 
 def test_a_failed_step_skips_its_dependents_and_nothing_else(env: RunEnv) -> None:

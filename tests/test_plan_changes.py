@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -14,9 +15,19 @@ import yaml
 
 from releasebuild import api, cli, schemas
 from releasebuild.changes import Change
+from releasebuild.errors import GateBlocked
 from releasebuild.plan import Plan
 from releasebuild.render import GITHUB_COMMENT_LIMIT, plan_markdown, plan_text
-from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
+from releasebuild.review import commands
+from releasebuild.testing import (
+    ReleaseFixture,
+    conversation,
+    family_definition,
+    make_release,
+    plan_against_apply,
+    signing_key,
+    write_jsonl,
+)
 
 PLAN_SCHEMA = schemas.load("plan")
 
@@ -47,8 +58,10 @@ def test_a_weight_change_is_exactly_that_change(applied: ReleaseFixture, capsys:
     plan = api.plan(applied.release_yaml)
     assert changes(plan) == [("~", "curriculum", "foundation/beta", "weight")]
     assert (plan.changes[0].old, plan.changes[0].new) == (2, 5)
-    # no data step is stale (release/lock's definition snapshot records the weights)
-    assert running(plan) == {"release/curriculum", "release/definition", "release/lock", "release/manifest"}
+    # no data step is stale (release/lock's definition snapshot records the weights), and the new manifest differs
+    # from the published one
+    assert running(plan) == {"release/curriculum", "release/definition", "release/lock", "release/manifest",
+                             "release/publish"}
     assert cli.main(["plan", str(applied.release_yaml)]) == 2
     shown = capsys.readouterr().out
     assert "~ curriculum foundation/beta: 2 -> 5  (weight)" in shown
@@ -277,36 +290,187 @@ def _remove_family(fixture: ReleaseFixture) -> None:
     fixture.release_yaml.write_text(yaml.safe_dump(release))
 
 
-CHANGES = {
-    "family added": _add_family,
-    "family removed": _remove_family,
+GENERATOR = """\
+import json, os, sys
+
+os.makedirs("out", exist_ok=True)
+with open("out/delta.jsonl", "w") as fh:
+    for i in range(int(sys.argv[1])):
+        fh.write(json.dumps({"cid": f"d{i}", "session": f"sd{i}", "topic": "work",
+                             "dialog": [{"speaker": "usr", "text": f"delta question {i}"},
+                                        {"speaker": "sys", "text": f"delta answer {i}"}]}) + "\\n")
+"""
+DELTA_RULE = {"name": "gen_delta", "cmd": ["{python}", "../scripts/gen.py", "{params.count}"],
+              "inputs": ["../scripts/gen.py"], "params": {"count": 6}, "outputs": ["out/delta.jsonl"]}
+REVIEW = "delta_review"
+SIGNED_AT = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+
+
+def _approve(fixture: ReleaseFixture, reviewer: str) -> None:
+    """An approval of delta_review's current sample, signed with `reviewer`'s key."""
+    digest = commands.export_samples(fixture.release_yaml)["reviews"][REVIEW]
+    fields = {"sample": digest[:20], "reviewer": {"id": reviewer, "role": "clinician"}, "decision": "approve",
+              "rubric": {"*": "pass"}}
+    commands.record(fixture.release_yaml, REVIEW, fields, at=SIGNED_AT, key=signing_key(fixture, reviewer))
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> ReleaseFixture:
+    """alpha and beta (as small_release), delta made by a rule, and one required review of delta, approved and
+    signed: built and published once per module, copied (cache and release.lock included) for each change."""
+    alpha = [conversation(f"a{i:02d}", f"sa{i // 3}", turns=2 + i % 3) for i in range(12)]
+    beta = [conversation(f"b{i:02d}", f"sb{i // 2}", topic="grief") for i in range(12)] + ["{not json"]
+    fixture = make_release(tmp_path_factory.mktemp("plan") / "rel", {"alpha": alpha, "beta": beta})
+    (fixture.dir / "scripts").mkdir()
+    (fixture.dir / "scripts" / "gen.py").write_text(GENERATOR)
+    fixture.family_yaml("delta").write_text(yaml.safe_dump(
+        {**family_definition("delta", sources=["rule:gen_delta"]), "rules": [DELTA_RULE]}))
+    (fixture.dir / "gates" / "signoff.yaml").write_text(yaml.safe_dump(
+        {"reviews": {REVIEW: {"roles": ["clinician"], "families": ["delta"], "size": 3}}}))
+    release = yaml.safe_load(fixture.release_yaml.read_text())
+    release["families"].append("families/delta.yaml")
+    release["curriculum"][0]["families"]["delta"] = 3
+    release["gates"]["signoff"] = "gates/signoff.yaml"
+    release["signoffs"] = {"required": [REVIEW]}
+    fixture.release_yaml.write_text(yaml.safe_dump(release, sort_keys=False))
+    _approve(fixture, "dr-one")
+    assert api.apply(fixture.release_yaml, jobs=2).outcome.error is None
+    return fixture
+
+
+@pytest.fixture
+def published_copy(template: ReleaseFixture, tmp_path: Path) -> ReleaseFixture:
+    shutil.copytree(template.dir, tmp_path / "rel", symlinks=True)
+    return ReleaseFixture(tmp_path / "rel")
+
+
+def _remove_record(fixture: ReleaseFixture) -> None:
+    lines = fixture.data_file("alpha").read_text().splitlines()
+    fixture.data_file("alpha").write_text("\n".join(lines[:-1]) + "\n")
+
+
+def _add_source_file(fixture: ReleaseFixture) -> None:
+    write_jsonl(fixture.dir / "data" / "alpha2.jsonl", [conversation("a50", "sa50"), conversation("a51", "sa51")])
+    fixture.edit_yaml(fixture.family_yaml("alpha"), sources=["../data/alpha.jsonl", "../data/alpha2.jsonl"])
+
+
+def _delete_blob(fixture: ReleaseFixture, step_id: str, name: str) -> None:
+    """Delete one output file of a step from the local content store (as a cache clean-up would)."""
+    project = api.open_project(fixture.release_yaml)
+    result = project.engine().previous_result(step_id)
+    assert result is not None
+    project.env.cas.path(result.files[name].sha256).unlink()
+
+
+def _edit_rule(fixture: ReleaseFixture, count: int | None = None) -> None:
+    """A new count (new records), or without one a comment added to the script (the same output)."""
+    if count is None:
+        script = fixture.dir / "scripts" / "gen.py"
+        script.write_text("# generates delta\n" + script.read_text())
+        return
+    family = yaml.safe_load(fixture.family_yaml("delta").read_text())
+    family["rules"][0]["params"]["count"] = count
+    fixture.family_yaml("delta").write_text(yaml.safe_dump(family))
+
+
+def _drop_review(fixture: ReleaseFixture) -> None:
+    """delta_review no longer required, its record deleted (a record of a review not required is an error)."""
+    fixture.edit_yaml(fixture.release_yaml, signoffs={"required": []})
+    (fixture.dir / "signoffs" / "v2026-11-23" / f"{REVIEW}.yaml").unlink()
+
+
+def _gate(fixture: ReleaseFixture, gate: str, **settings: object) -> None:
+    release = yaml.safe_load(fixture.release_yaml.read_text())
+    release["gates"][gate] = settings
+    fixture.release_yaml.write_text(yaml.safe_dump(release, sort_keys=False))
+
+
+# Changes whose every step outcome plan can know: only steps it can predict (Step.predictable) rerun, or a step
+# whose key is in the action cache (its output known from the entry). `plan` alone: may_run is empty and will_run
+# is exactly what apply runs.
+KNOWABLE = {
+    "nothing": lambda f: None,
     "weight": lambda f: f.edit_yaml(f.release_yaml, curriculum=[{"stage": "foundation",
-                                                                 "families": {"alpha": 1, "beta": 5}}]),
+                                                                 "families": {"alpha": 1, "beta": 5, "delta": 3}}]),
     "threshold": lambda f: f.edit_yaml(f.dir / "gates/quarantine.yaml", max_ratio=0.4),
-    "record added": _append_record,
-    "source reordered": _reorder_source,
-    "same-size edit": _same_size_edit,  # early cutoff: most steps may run and do not
-    "mapping": lambda f: f.edit_yaml(f.family_yaml("beta"), metadata=[]),
-    "salt": lambda f: f.edit_yaml(f.release_yaml, splits={"ratios": {"train": 0.8, "val": 0.1, "test": 0.1},
-                                                          "salt": "other"}),
-    "takedown": lambda f: f.edit_yaml(f.release_yaml, takedowns=[{"id": "a03", "family": "alpha",
-                                                                  "reason": "consent withdrawn"}]),
-    "version": lambda f: f.edit_yaml(f.release_yaml, version="v2026-11-30"),
-    "shards": lambda f: f.edit_yaml(f.release_yaml, shards={"max_records": 2}),
+    "gate made warning-only": lambda f: f.edit_yaml(f.dir / "gates/quarantine.yaml", blocking=False),
+    "coverage requirement": lambda f: f.edit_yaml(f.release_yaml, coverage={"required": {"alpha": {
+        "min_records": 5}}}),
+    "sign-off recorded again": lambda f: _approve(f, "dr-two"),
+    "sign-off no longer required": _drop_review,
+    "cached blob deleted": lambda f: _delete_blob(f, "alpha/stats", "stats.json"),
 }
+# Changes that rerun a step whose output only running it tells (it reads records: ingest, privacy, split, export,
+# dedup, a rule, ...): `plan` alone names those reruns (will_run) and lists what comes after them as may_run,
+# waiting for exactly those outputs (early cutoff decides); `plan --compute-data` builds them, and that plan is
+# exact: may_run empty, will_run what apply runs. Why each waits:
+DATA = {
+    "record added": _append_record,  # alpha/ingest: its records are known once it parses the file
+    "record removed": _remove_record,  # alpha/ingest, likewise
+    "source reordered": _reorder_source,  # alpha/ingest: only its provenance changes, which it alone can tell
+    "same-size edit": _same_size_edit,  # alpha/ingest: a content digest changed; which records, only it knows
+    "source file added": _add_source_file,  # alpha/ingest maps the new file
+    "mapping": lambda f: f.edit_yaml(f.family_yaml("beta"), metadata=[]),  # beta/ingest: new params
+    "salt": lambda f: f.edit_yaml(f.release_yaml, splits={"ratios": {"train": 0.8, "val": 0.1, "test": 0.1},
+                                                          "salt": "other"}),  # the splits (and privacy's salt)
+    "split ratios": lambda f: f.edit_yaml(f.release_yaml, splits={"ratios": {"train": 0.6, "val": 0.2, "test": 0.2},
+                                                                  "salt": "fixture-salt"}),  # the splits
+    "takedown": lambda f: f.edit_yaml(f.release_yaml, takedowns=[{"id": "a03", "family": "alpha",
+                                                                  "reason": "consent withdrawn"}]),  # alpha/privacy
+    "shards": lambda f: f.edit_yaml(f.release_yaml, shards={"max_records": 2}),  # export and provenance indexes
+    # The previous release is now v2026-11-23: dedup and the splits read its held-out index and assignments. The
+    # approval of delta's sample is carried over (the same sample): no sign-off goes stale once the samples are known.
+    "version": lambda f: f.edit_yaml(f.release_yaml, version="v2026-11-30"),
+    "family added": _add_family,  # gamma's whole chain; release/dedup, whose per-family slices only it can tell
+    "family removed": _remove_family,  # release/dedup (its priority list changed)
+    "dedup threshold": lambda f: _gate(f, "dedup", threshold=0.9),  # release/dedup
+    "rule param": lambda f: _edit_rule(f, count=7),  # rules/gen_delta; delta's sample changes: its approval is stale
+    "rule script edited, same output": lambda f: _edit_rule(f),  # rules/gen_delta reruns; its output is the same
+}
+# delta's records change (new ones, or other splits: the sample is drawn per split), so the approval no longer
+# covers them and the sign-off gate blocks: apply runs the publish step, which fails
+BLOCKED = {"rule param", "split ratios"}
 
 
-@pytest.mark.parametrize("change", sorted(CHANGES))
-def test_plan_is_exact_about_what_apply_runs(applied: ReleaseFixture, change: str) -> None:
-    """A step that apply runs was planned will_run or may_run; a will_run step runs (Terraform's contract)."""
-    CHANGES[change](applied)
-    planned = {step.id: step.status for step in api.plan(applied.release_yaml).steps}
-    report = api.apply(applied.release_yaml)
-    assert report.outcome.error is None, report.outcome.error
-    ran = {step.id for step in report.outcome.steps if step.status == "ran"}
-    assert {step for step in ran if planned[step] == "cached"} == set()
-    assert {step for step, status in planned.items() if status == "will_run"} <= ran
-    assert api.plan(applied.release_yaml).has_changes is False  # and afterwards there is nothing left to do
+@pytest.mark.parametrize("change", sorted(KNOWABLE) + sorted(DATA))
+def test_plan_is_exact_about_what_apply_runs(published_copy: ReleaseFixture, change: str) -> None:
+    """Terraform's contract and more: a will_run step runs and a step that runs was planned; where the outcome is
+    knowable (every change once --compute-data has built what only a run can tell) will_run is exactly what apply
+    runs and nothing may run."""
+    (KNOWABLE | DATA)[change](published_copy)
+    seen = plan_against_apply(published_copy)
+    if change in BLOCKED:
+        assert isinstance(seen.error, GateBlocked) and seen.error.failed == ["signoff"]
+    else:
+        assert seen.error is None, seen.error
+    assert seen.will_run <= seen.run_in_all <= seen.will_run | seen.may_run
+    assert (seen.computed_will_run, seen.computed_may_run) == (seen.ran, set())
+    if change in KNOWABLE:
+        assert (seen.will_run, seen.may_run) == (seen.run_in_all, set())
+    else:
+        assert seen.may_run, "a change that reruns a data step leaves something to early cutoff"
+        # every may_run step waits for reruns that are planned, and only running them can tell their output
+        assert seen.waits_for and seen.waits_for <= seen.will_run & seen.unpredictable
+    if change not in BLOCKED:
+        assert api.plan(published_copy.release_yaml).has_changes is False  # and afterwards nothing is left to do
+
+
+def test_the_sign_offs_a_change_makes_stale_are_judged_by_their_state(published_copy: ReleaseFixture) -> None:
+    """A carried approval of an unchanged sample is not stale; one whose sample changes is, and a plan that does not
+    know the new sample yet says what it waits for (never an empty list)."""
+    published_copy.edit_yaml(published_copy.release_yaml, version="v2026-11-30")
+    carried = api.plan(published_copy.release_yaml, compute_data=True)
+    assert [c for c in carried.changes if c.kind == "signoff"] == []
+    assert "carries an earlier approval" in next(c.note for c in carried.changes if c.kind == "version")
+    assert api.apply(published_copy.release_yaml).outcome.error is None  # published on the carried approval
+
+    _edit_rule(published_copy, count=7)
+    waiting = {c.subject: (c.old, c.new, c.note) for c in api.plan(published_copy.release_yaml).changes
+               if c.kind == "signoff"}
+    assert waiting == {REVIEW: ("approved", "may become stale", "the records of delta are rebuilt")}
+    known = {c.subject: (c.old, c.new, c.note) for c in api.plan(published_copy.release_yaml, compute_data=True).changes
+             if c.kind == "signoff"}
+    assert known == {REVIEW: ("approved", "stale", "delta changed (6 -> 7 records)")}
 
 
 def test_without_a_recorded_apply_there_is_no_baseline(small_release: ReleaseFixture,

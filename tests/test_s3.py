@@ -26,6 +26,7 @@ from releasebuild.testing import (
     conversation,
     make_release,
     parse_access_line,
+    plan_against_apply,
     ran,
     signing_key,
 )
@@ -116,6 +117,23 @@ def test_a_changed_s3_source_plans_exactly_what_apply_runs(s3_release: ReleaseFi
     assert {step for step in ran(report) if planned[step] == "cached"} == set()
     assert {step for step, status in planned.items() if status == "will_run"} <= ran(report) | {
         step.id for step in computed.steps if step.status == "cached"}  # built by --compute-data already
+    assert api.plan(s3_release.release_yaml).has_changes is False
+
+
+def test_an_s3_object_replaced_is_planned_as_exactly_as_apply_runs(s3_release: ReleaseFixture,
+                                                                     s3_server: S3Server) -> None:
+    """The plan-versus-apply contract of tests/test_plan_changes.py for a source object replaced in place (a new
+    ETag, same key): plan names alpha/ingest (from the listing: no body read) and lists what follows it as may_run,
+    waiting for its output, which only reading the object tells; with --compute-data the plan is exact."""
+    applied(s3_release)
+    rows = [conversation(f"a{i:02d}", f"sa{i // 3}", turns=2 + i % 3, text="replaced") for i in range(6, 12)]
+    s3_server.client().put_object(Bucket=S3_BUCKET, Key="raw/alpha/part-1.jsonl", Body=_jsonl(rows))
+    s3_server.requests.clear()
+    seen = plan_against_apply(s3_release)
+    assert seen.error is None, seen.error
+    assert "alpha/ingest" in seen.will_run and seen.waits_for == {"alpha/ingest"}
+    assert seen.will_run <= seen.run_in_all <= seen.will_run | seen.may_run
+    assert (seen.computed_will_run, seen.computed_may_run) == (seen.ran, set())
     assert api.plan(s3_release.release_yaml).has_changes is False
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from releasebuild.app.baseline import DATA_KINDS, Baseline, load_baseline
+from releasebuild.app.baseline import Baseline, load_baseline
 from releasebuild.app.project import Project, build_targets, open_project, required_reviews, review_samples
 from releasebuild.changes import SIGN_AGAIN, Change, diff, snapshot
 from releasebuild.data_changes import (
@@ -22,37 +22,78 @@ from releasebuild.data_changes import (
 )
 from releasebuild.engine import Engine, Listener
 from releasebuild.gates import signed_parts
-from releasebuild.gates.signoff import qa_step_id
+from releasebuild.gates.signoff import ReviewVerdict, SignoffResult, qa_step_id
 from releasebuild.lock import read_snapshot
 from releasebuild.plan import Plan, StepPlan
 from releasebuild.review.judge import carried, stale_reasons
+from releasebuild.review.record import SignoffRecord
 from releasebuild.steps import ids
 from releasebuild.steps.base import StepResult
 from releasebuild.steps.export import ExportResult
 from releasebuild.steps.ingest import SOURCES
+from releasebuild.steps.registry import step_kind
 
 
-def signoff_changes(project: Project, results: dict[str, StepResult]) -> list[Change]:
-    """Approvals this change would make stale: for certain when the new samples are known (cached), else `may`
-    (the families' samples are rebuilt first; early cutoff may leave them as they were)."""
+def signoff_changes(project: Project, engine: Engine, results: dict[str, StepResult]) -> list[Change]:
+    """Approvals this change makes stale: the reviews the last apply's sign-off gate judged approved (an own record or
+    one carried from an earlier version) that this build's would not. Certain where this build's samples are known
+    (cached), or its sign-off verdict (predicted, Step.predictable); else `may`, naming what is rebuilt first (early
+    cutoff may leave the samples as they were). A carried approval of a sample that does not change stays
+    approved, and a review that was not approved cannot go stale."""
     found = []
     samples = review_samples(project.definition, results)
+    before = _verdicts(engine.previous_result(ids.SIGNOFF))
+    now = _verdicts(results.get(ids.SIGNOFF))
     for review, spec in required_reviews(project.definition).items():
-        loaded = project.signoffs.get(review)
-        if loaded is None or loaded.record.decision != "approve":
+        record = _approval(project, review, before)
+        if record is None:
             continue
-        sample = samples[review]
-        if sample is None:
-            rebuilt = [family for family in spec.families if ids.family_step(family, ids.PRIVACY) not in results]
-            pending = [family for family in spec.families if qa_step_id(family) not in results]
-            note = (f"the records of {', '.join(rebuilt)} are rebuilt" if rebuilt else
-                    f"only if dedup or split decisions change for {', '.join(pending)}" if pending else
-                    "only if a release-wide step its sample is drawn after changes it")
-            found.append(Change("signoff", "~", review, "approved", "may become stale", note))
-        elif sample["digest"] != loaded.record.sample.digest:
+        sample, verdict = samples[review], now.get(review)
+        if verdict is not None and verdict.status == "approved":
+            continue
+        if sample is not None and record.sample.digest != sample["digest"]:
             found.append(Change("signoff", "~", review, "approved", "stale",
-                                "; ".join(stale_reasons(loaded.record, sample, signed_parts()))))
+                                "; ".join(stale_reasons(record, sample, signed_parts()))))
+        elif verdict is not None:
+            found.append(Change("signoff", "~", review, "approved", verdict.status,
+                                f"the sign-off gate judges it {verdict.status}"))
+        elif sample is None:
+            found.append(Change("signoff", "~", review, "approved", "may become stale",
+                                _pending_note(engine, spec.families, results)))
     return found
+
+
+def _verdicts(result: StepResult | None) -> dict[str, ReviewVerdict]:
+    """The sign-off gate's verdict per review, from its result when known."""
+    return {} if result is None else result.typed(SignoffResult).reviews
+
+
+def _approval(project: Project, review: str, before: dict[str, ReviewVerdict]) -> SignoffRecord | None:
+    """The approval a review stood on at the last apply: the record its verdict was `approved` with (this
+    version's own, or the earlier version's it carried); without that verdict (not cached), this version's own
+    approving record."""
+    own = project.signoffs.get(review)
+    verdict = before.get(review)
+    if verdict is not None:
+        if verdict.status != "approved":
+            return None
+        if verdict.carried_from is not None:
+            return next((loaded.record for loaded in project.earlier.get(review, [])
+                         if loaded.record.version == verdict.carried_from), None)
+    return own.record if own is not None and own.record.decision == "approve" else None
+
+
+def _pending_note(engine: Engine, families: list[str], results: dict[str, StepResult]) -> str:
+    """What a review's sample waits for while it is not known: never an empty list."""
+    rebuilt = [family for family in families if ids.family_step(family, ids.PRIVACY) not in results]
+    if rebuilt:
+        return f"the records of {', '.join(rebuilt)} are rebuilt"
+    pending = [family for family in families if qa_step_id(family) not in results]
+    if pending:
+        return f"only if dedup or split decisions change for {', '.join(pending)}"
+    waiting = [dep for dep in engine.spec(ids.SIGNOFF).deps if dep not in results]
+    return f"known once {', '.join(waiting)} {'is' if len(waiting) == 1 else 'are'} rebuilt" if waiting else \
+        "known once the sign-off gate runs"
 
 
 def plan(path: Path, root: str | None = None, against: str | None = None, compute_data: bool = False,
@@ -65,16 +106,18 @@ def plan(path: Path, root: str | None = None, against: str | None = None, comput
 
 def plan_project(project: Project, against: str | None = None, compute_data: bool = False,
                  listener: Listener | None = None) -> Plan:
-    """`compute_data`: first build every family's data steps into the cache (nothing published, release.lock
-    untouched, as `signoff samples` does) so the record, token and turn deltas are exact, not "known after
-    apply"; the apply that follows finds them cached."""
+    """`compute_data`: first build into the cache every step the plan cannot predict (not Step.predictable: the
+    data steps, rules, QA samples, the release-wide steps that read records), publishing nothing and leaving
+    release.lock untouched as `signoff samples` does, so the record, token and turn deltas, the sign-offs and the
+    step list are exact, not "known after apply"; the apply that follows finds them cached."""
     if compute_data:
-        build_targets(project, [spec.id for spec in project.specs if spec.kind in DATA_KINDS], listener)
+        build_targets(project, [spec.id for spec in project.specs if not step_kind(spec.kind).predictable
+                                and not step_kind(spec.kind).effect], listener)
     engine = project.engine()
     steps, results = engine.plan_with_results()
     baseline = load_baseline(project, against, engine)
     desired = desired_snapshot(project, engine, results)
-    changes = signoff_changes(project, results)
+    changes = signoff_changes(project, engine, results)
     if baseline is None:  # nothing recorded to compare with (no successful apply since the lock kept snapshots)
         return Plan(project.version, project.release_uri(), project.previous_release(), steps, "", changes)
     data, stats = data_section(project, steps, results, baseline)

@@ -254,6 +254,7 @@ REVIEW_SIGNS = ReviewSigns(
 class BiasGate(Step):
     kind = "gate_bias"
     code_version = "2"
+    predictable = True  # reads metas and reports, not records (Step.predictable)
     Params = BiasGateParams
     Result = BiasResult
 

@@ -110,6 +110,7 @@ class CoverageParams(StepParams):
 class CoverageGate(Step):
     kind = "gate_coverage"
     code_version = "2"
+    predictable = True  # reads metas and reports, not records (Step.predictable)
 
     Params = CoverageParams
     Result = GateResult

@@ -164,6 +164,7 @@ class DistributionGateParams(GateParams):
 class DistributionGate(Step):
     kind = "gate_distribution"
     code_version = "2"
+    predictable = True  # reads metas and reports, not records (Step.predictable)
     Params = DistributionGateParams
     Result = GateResult
 

@@ -251,6 +251,7 @@ class PrivacyGateParams(GateParams):
 class PrivacyGate(Step):
     kind = "gate_privacy"
     code_version = "3"
+    predictable = True  # reads metas and reports, not records (Step.predictable)
     Params = PrivacyGateParams
     Result = GateResult
 

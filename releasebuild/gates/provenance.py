@@ -59,6 +59,7 @@ def build_steps(config: ProvenanceGateConfig, build: GateBuild) -> list[StepSpec
 class ProvenanceGate(Step):
     kind = "gate_provenance"
     code_version = "2"
+    predictable = True  # reads metas and reports, not records (Step.predictable)
     Params = GateParams  # nothing beyond what every gate is given
     Result = GateResult
 

@@ -49,6 +49,7 @@ class QuarantineParams(GateParams):
 class QuarantineGate(Step):
     kind = "gate_quarantine"
     code_version = "2"
+    predictable = True  # reads metas and reports, not records (Step.predictable)
 
     Params = QuarantineParams
     Result = GateResult

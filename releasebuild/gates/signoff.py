@@ -276,6 +276,7 @@ def signoff_step(signed_parts: Callable[[], Mapping[str, ReviewSigns]]) -> type[
         # 4: failed rubric items and exceptions in the verdict, exceptions outside the sample; 5: carried approvals;
         # 6: signed records; 7: the signers' files named in the result (verify checks the signatures again)
         code_version = "7"
+        predictable = True  # reads metas and sign-off records, not records (Step.predictable)
         Params = SignoffGateParams
         Result = SignoffResult
 

@@ -299,6 +299,11 @@ class Step:
     # puts each record's digest in their key, so a dependency whose key changes reruns them even when its output did
     # not.
     reads_records: ClassVar[bool] = False
+    # Predictable steps are cheap (they read metas, reports and small per-family files, never the records), so
+    # `plan` runs one that must rerun, in scratch, to learn its output: the keys after it are then computable and
+    # the plan says exactly what follows instead of "may run". Its outputs reach the content store only, never
+    # the action cache, so `apply` still runs it (and, steps being deterministic, writes the same bytes).
+    predictable: ClassVar[bool] = False
     # The params model (a StepParams): every kind of the package declares one, and the engine validates a spec's
     # params against it before the step runs. The spec still carries plain JSON, which is what the key digests.
     Params: ClassVar[type[StepParams] | None] = None

@@ -27,6 +27,7 @@ class CurriculumResult(StepMeta):
 class Curriculum(Step):
     kind = "curriculum"
     code_version = "1"
+    predictable = True  # reads metas and reports, not records (Step.predictable)
 
     Params = CurriculumParams
     Result = CurriculumResult

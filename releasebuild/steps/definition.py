@@ -46,6 +46,7 @@ class DefinitionResult(StepMeta):
 class DefinitionFiles(Step):
     kind = "definition"
     code_version = "1"
+    predictable = True  # reads metas and reports, not records (Step.predictable)
     Params = DefinitionParams
     Result = DefinitionResult
 

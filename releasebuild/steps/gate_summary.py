@@ -14,6 +14,7 @@ class GateSummaryResult(StepMeta):
 class GateSummary(Step):
     kind = "gate_summary"
     code_version = "2"
+    predictable = True  # reads metas and reports, not records (Step.predictable)
     Params = StepParams  # none: it reads the gates' verdicts, its dependencies
     Result = GateSummaryResult
 

@@ -44,6 +44,7 @@ class ManifestResult(StepMeta):
 class Manifest(Step):
     kind = "manifest"
     code_version = "8"  # 8: signoffs.signers
+    predictable = True  # reads metas and reports, not records (Step.predictable)
     Params = ManifestParams
     Result = ManifestResult
 

@@ -48,6 +48,7 @@ class ReleaseLock(Step):
     kind = "release_lock"
     code_version = "1"
     reads_records = True
+    predictable = True  # reads step records and small per-family files, never the records (Step.predictable)
     Params = LockParams
     Result = LockResult
 

@@ -34,6 +34,7 @@ class ReleaseNotes(Step):
     # 3: sign-offs in the sorted order a cached result gives (engine: results are canonical); 4: failed rubric items
     # and exceptions; 5: approvals carried from an earlier version
     code_version = "5"
+    predictable = True  # reads metas and reports, not records (Step.predictable)
 
     Params = ReleaseNotesParams
     Result = ReleaseNotesResult
