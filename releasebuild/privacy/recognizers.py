@@ -474,9 +474,9 @@ class ChatNameRecognizer(EntityRecognizer):
         return [_result(self, "PERSON", match.start(1), match.end(2), 0.7)]
 
     def _name_before_number(self, text: str, scores: dict[int, float]) -> list[RecognizerResult]:
-        """A listed first name right before a phone number ("numbers if it gets bad: mark 0117 496 0002", "Text Demi
-        on 087 123 4567"): a contact list's entry, whatever word the name also is. Not a month ("may 2021 - 2022")
-        or a function word."""
+        """A listed first name right before a phone number ("numbers if it gets bad: mark 0117 496 0002", "Text Lily
+        on 087 123 4567"): a contact list's entry, whatever word the name also is. Not a month ("may 2021 - 2022"),
+        a function word, an acronym or a date."""
         found = []
         for number in NUMBER_AFTER_WORD.finditer(text) if DIGIT.search(text) else ():
             word = number.group(1)
@@ -1219,7 +1219,7 @@ def titled_thing(text: str, start: int, end: int) -> bool:
     """A name run on by a capitalised word that is no one's name is a title or a brand ("The Davinci Code",
     "Craig's List", "the Gottman Card Decks app"): in prose, people do not capitalise the word after a person's
     name. Not on a line with digits, where the next word may be part of an address ("Anderson Club", "Apt 2")."""
-    if NAMED_DAY.search(text[start:end]) or NAMED_DAY.match(text[start:end] + text[end:end + 5]):
+    if NAMED_DAY.match(text[start:end] + text[end:end + 5]):  # the span may end before "Day" or after it
         return True  # "St Brigid's Day", "Cesar Chavez Day": a day named after someone
     if _digits_on_line(text, start, end) or STRONG_NAME_CUE.search(text, max(0, start - 40), start):
         return False  # "her full name is Kong Lei": the cue says whose
