@@ -133,8 +133,8 @@ SUFFIX_LINE = re.compile(rf"\b(?:(?:van|von|de|der|den|ter|ten)\s+){{0,2}}[\w'â€
                          rf"(?:[/-]\d{{1,4}})?)"
                          rf"(?:\s+[A-Z]\s\d{{1,4}}\b|\s+(?:hs|huis|bis)\b|,\s*\d{{1,2}}\.\s?(?:th|tv|mf|sal)\b\.?)?"
                          rf"{UNIT_AFTER}", re.IGNORECASE)
-# What a text must hold for a street line's pattern to match it: True, a digit; False, nothing; else one of these
-# substrings, or a match of this (fast) pattern. Most chat turns hold none, and are spared the line's slow pattern.
+# What a text must hold for a pattern to match it: True, a digit; False, nothing; else one of these substrings, or a
+# match of this (fast) pattern. Most chat turns hold none, and are spared the slow pattern (STREET_LINES, LAYOUT_NEEDS).
 LineNeeds = bool | tuple[str, ...] | re.Pattern[str]
 # (pattern, score, what a text must hold for it to match)
 STREET_LINES: tuple[tuple[re.Pattern[str], float, LineNeeds], ...] = (
@@ -370,7 +370,7 @@ def _search(pattern: re.Pattern[str], text: str, position: int, starts: Sequence
 
 
 def _holds(text: str, needs: LineNeeds) -> bool:
-    """Whether a text holds what a street line needs (STREET_LINES); True is answered by the caller."""
+    """Whether a text holds what a pattern needs (a LineNeeds); True, a digit, is answered by the caller."""
     if isinstance(needs, bool):
         return not needs
     if isinstance(needs, tuple):
@@ -736,16 +736,11 @@ FIELD_VALUE_STOP = re.compile(r"(?i)\b(?:and|or|but|who|which|that|is|was|dob|bo
                               r"relationship|relation|mobile|cell)\b.*$", re.DOTALL)
 
 
-def _may_match(pattern: re.Pattern[str], text: str) -> bool:
-    """Whether a text holds what every match of this pattern holds (a line break after a closing or a question, a
-    colon or a signature's dashes): most chat turns hold none of these, and are spared the pattern."""
-    if pattern is CLOSING_NAME:
-        return "\n" in text
-    if pattern is NAME_ANSWER:
-        return "?" in text and "\n" in text
-    if pattern is SIGNATURE_NAME:
-        return "--" in text or ":" in text
-    return True
+QUESTION_LINE_END = re.compile(r"\?[ \t]*\n")  # a cheap look before ID_ANSWER's and NAME_ANSWER's costly ones
+# What a text must hold for each layout pattern of FormNameRecognizer to match (a LineNeeds, as for STREET_LINES):
+# a line break after a closing, a question's end before a line, a signature's dashes or a colon
+LAYOUT_NEEDS: dict[re.Pattern[str], LineNeeds] = {CLOSING_NAME: ("\n",), NAME_ANSWER: QUESTION_LINE_END,
+                                                  SIGNATURE_NAME: ("--", ":"), ASSISTANT_COMMAND: False}
 
 
 class FormNameRecognizer(_Recognizer):
@@ -781,7 +776,7 @@ class FormNameRecognizer(_Recognizer):
         yield from self._hl7_names(text) if "|" in text and "^" in text else ()
         yield from self._sign_off(text)
         for pattern in (CLOSING_NAME, NAME_ANSWER, SIGNATURE_NAME, ASSISTANT_COMMAND):
-            for match in pattern.finditer(text) if _may_match(pattern, text) else ():
+            for match in pattern.finditer(text) if _holds(text, LAYOUT_NEEDS[pattern]) else ():
                 group = next(g for g in range(1, (pattern.groups or 0) + 1) if match.group(g))
                 words = [w.lower() for w in re.findall(r"[^\W\d_]+", match.group(group))]
                 if words and words[0] not in ROLE_WORDS and words[0] not in NO_ONE_VALUES and not any(
@@ -953,7 +948,6 @@ ID_LATER = re.compile(rf"(?i:(?:{NATIONAL_ID_NAMES})[^\n.!?\d]{{0,50}}?(?:\?+\s*
 # "Receptionist: And your PPS number, please?\nHeather: 6505933UA": the answer to a question for a number
 ID_ANSWER = re.compile(rf"(?im)^[^\n]*(?:{ID_CUE}|\bnumber\b|\bcard\b)[^\n]*\?[ \t]*\n[ \t]*[^\n:]{{1,40}}:[ \t]*"
                        r"([A-Za-z0-9]*\d[A-Za-z0-9]*(?:[ /.-][A-Za-z0-9]*\d[A-Za-z0-9]*){0,5})[ \t]*(?:[.!,]|$)")
-QUESTION_LINE_END = re.compile(r"\?[ \t]*\n")  # a cheap look before ID_ANSWER's costly one
 LICENCE_CUE = re.compile(r"(?i)driv|licen[cs]e|\bDL\b|permit")
 ID_SHAPES = (
     (re.compile(r"\b[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2}\b"), "US_DRIVER_LICENSE", 0.85),  # UK driving licence
