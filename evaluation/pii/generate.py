@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import faker
+import faker.providers.date_time as faker_clock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -99,6 +100,33 @@ HALVES = {
     "dev7": ("d7", templates_dev7, 111_000_000),
 }
 DEFAULT_PER_HALF = 2000
+# Faker draws some values relative to today (a date of birth, el_GR's AMKA, a `year()` inside some locales'
+# user names), so the committed halves would change as the wall clock moves.  Every half was generated (or checked)
+# with Faker's clock at this instant; pin_fakers_clock() holds it there, so a fresh run reproduces them on any day.
+FAKER_CLOCK = dt.datetime(2026, 12, 5, 4, 43, 0)
+
+
+class _PinnedDateTime(dt.datetime):
+    @classmethod
+    def now(cls, tz: dt.tzinfo | None = None) -> _PinnedDateTime:  # type: ignore[override]
+        pinned = cls.combine(FAKER_CLOCK.date(), FAKER_CLOCK.time())
+        return pinned if tz is None else pinned.replace(tzinfo=dt.UTC).astimezone(tz)
+
+    @classmethod
+    def today(cls) -> _PinnedDateTime:  # type: ignore[override]
+        return cls.now()
+
+
+class _PinnedDate(dt.date):
+    @classmethod
+    def today(cls) -> _PinnedDate:  # type: ignore[override]
+        return cls(FAKER_CLOCK.year, FAKER_CLOCK.month, FAKER_CLOCK.day)
+
+
+def pin_fakers_clock() -> None:
+    """Replace the two clock names Faker's date_time provider reads (`datetime`, `dtdate`) with FAKER_CLOCK."""
+    faker_clock.datetime = _PinnedDateTime  # type: ignore[misc]
+    faker_clock.dtdate = _PinnedDate  # type: ignore[misc]
 LOCALE_WEIGHTS = {"en_US": 3, "en_GB": 2}
 CLEAN_SHARE = 0.2
 
@@ -729,6 +757,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if faker.VERSION != FAKER_VERSION:
         print(f"warning: faker {faker.VERSION} != pinned {FAKER_VERSION}; output will differ", file=sys.stderr)
     check_disjoint()
+    pin_fakers_clock()
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for name in args.halves or list(HALVES):
         rows = generate_half(name, args.per_half)
