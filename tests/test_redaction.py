@@ -12,11 +12,10 @@ import pytest
 
 from releasebuild import api
 from releasebuild.config.models import RecordRules
-from releasebuild.privacy.detector import AllowRule, Finding
+from releasebuild.privacy.detector import AllowRule, Finding, propagate_names
 from releasebuild.privacy.pseudonyms import Pseudonyms, keyed_id, surrogate
 from releasebuild.privacy.redact import redact
 from releasebuild.records import Rejected, map_record, value_digest
-from releasebuild.steps.privacy import propagate_names
 from releasebuild.testing import ReleaseFixture, conversation, make_release
 
 VERSION = "v2026-11-23"

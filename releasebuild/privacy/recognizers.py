@@ -89,8 +89,10 @@ NAME_CUE = re.compile(rf"(?:{GREETING_CUE}|{RELATION_CUE.pattern[3:-7]}),?\s+$",
 # hope"); not "it's me" ("it's me hope you're well") or "called" ("she called me will you come").
 NAMING_JUST_BEFORE = re.compile(r"(?i)(?:\bmy name is|\bmy name'?s|\bi'?m called|\bi go by|\bcalls me|"
                                 r"\b(?:sur|last |first |family |given |middle )name(?: is|'s|’s))[ \t]+$")
-# Which part of a name the next word is: a listed surname or first name however common a word ("the surname is fisher")
-PART_OF_NAME_JUST_BEFORE = re.compile(r"(?i)\b(?:sur|last |first |family |given |middle )name(?: is|'s|’s)[ \t]+$")
+# Which part of a name the next word is: a listed surname or first name however common a word ("the surname is fisher",
+# "going back to my maiden name, alvarez", "changing my surname back to hill", "surname KIM, given names ...")
+PART_OF_NAME_JUST_BEFORE = re.compile(r"(?i)\b(?:sur|last |first |family |given |middle |maiden |married |birth )"
+                                      r"name(?: is|'s|’s| was| as|(?: back)? to|,)?[ \t]+$")
 STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcalls? me|\bcalls? (?:him|her|them)|\bi'?m called|"
                              # "talked to someone called Iwo", "a girl named Mercy"
                              r"\b(?:someone|somebody|a (?:guy|girl|man|woman|boy|lady|friend|kid|person)) called|"
@@ -166,7 +168,10 @@ SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[^\W\d_a-z][^\W\d_]+)?(?:\s+from\s+(?:th
                                 r"feels|felt|loves|hates|keeps|kept|texted|texts|called|calls|blocked|posted|told|tells|came|comes|"
                                 r"went|goes|left|asked|asks|moved|lives|lived|works|worked|cried|laughed|yelled|and I|"
                                 r"and me|found me|picked me|drove me|hugged|messaged|rang|stayed|broke up|cheated|lied|"
-                                r"dumped|ghosted|invited|promised|screamed|shouted)\b")
+                                r"dumped|ghosted|invited|promised|screamed|shouted|arrived|gets out|got out|stays|"
+                                # "Tiago Mendes is my sponsor": who someone is to the writer
+                                rf"(?:is|was|has been) (?:my|our|his|her|their) (?:(?:best|old|ex|new) )?"
+                                rf"{RELATIONS})\b")
 
 
 PEOPLE_VERB_AFTER = re.compile(r"(?:\s+from\s+(?:the\s+)?[\w&-]+)?(?:\s+(?:always|never|just|still|also|really))?"
@@ -417,7 +422,8 @@ class ChatNameRecognizer(EntityRecognizer):
             # two listed first names that are no words make a list of people in lower case too ("yang and chao")
             named = sum(lexicon.first_name(w.group().lower()) and not lexicon.vocabulary(w.group().lower())
                         for w in items)
-            if any(scores.get(w.start(), 0) >= 0.5 for w in items) or (named >= 2 and named == len(items)):
+            scored = sum(scores.get(w.start(), 0) >= 0.5 for w in items)
+            if scored or (named >= 2 and named == len(items)):
                 for item in items:
                     lower = POSSESSIVE.sub("", item.group().lower())
                     # beside names, a first name that is also a faith is the name ("Christian, Emily and Robert")
@@ -432,9 +438,11 @@ class ChatNameRecognizer(EntityRecognizer):
                     # beside a name, a capitalised item is one too ("Max, Ryan and April") unless it is a word and
                     # no name ("a Gottman or Emotionally Focused Couples Therapist"); a lower-case one must not be a
                     # word ("anna and the kids")
+                    # beside two names or more, a listed surname is one too, though a word ("Baker, Nowak, Ito")
                     words = [POSSESSIVE.sub("", w.lower()) for w in WORD.findall(item.group())]
                     if _shape(item.group()) != "lower" and all(
-                            lexicon.common(w) and not lexicon.first_name(w) for w in words):
+                            lexicon.common(w) and not lexicon.first_name(w)
+                            and not (scored >= 2 and lexicon.surname(w) and w not in STOP_WORDS) for w in words):
                         continue
                     # beside a name, a lower-case item that is no word is a name, a slip of one or not ("eva and
                     # göran", where "göran" is one letter from "goran")
@@ -1519,6 +1527,8 @@ class SpacyNerRecognizer(EntityRecognizer):
                 continue  # "said hes at the max on child support"
             if entity == "LOCATION" and _country_in_passing(text, start, words):
                 continue  # "I wish America would've handled this": a country names no one
+            if entity == "PERSON" and any(_foreign_word_in_name(w) for w in WORD.findall(text[start:end])[1:]):
+                continue  # "Toda mi familia": a sentence in another language, not a name and its particles
             if entity == "PERSON" and len(words) > 1 and words[-1] in ORGANISATION_WORDS:
                 continue  # "a group called "Harry House"": an organisation named after someone
             if entity == "LOCATION" and self._words_not_place(text, start, end, words):
@@ -1540,6 +1550,11 @@ class SpacyNerRecognizer(EntityRecognizer):
         return (len(words) > 1 and all(lexicon.common(w) for w in words) and " ".join(words) not in self.places
                 and all(word.istitle() for word in text[start:end].split())  # "Las Vegas NV USA" is a place
                 and not re.search(r"\d", line) and line.strip() != text[start:end])
+
+
+def _foreign_word_in_name(word: str) -> bool:
+    """A lower-case function word of another language inside a name, which no particle ("de", "van", "y") is."""
+    return word.islower() and lexicon.foreign_stop_word(word) and not re.fullmatch(rf"{PARTICLE}|y|e|i", word)
 
 
 def date_recognizer() -> PatternRecognizer:
@@ -1775,7 +1790,31 @@ class UpperCaseIbanRecognizer(IbanRecognizer):
                 regex_flags: int | None = None) -> list[RecognizerResult]:
         blanked = LOWER_CASE_WORD.sub(lambda word: " " * len(word.group()) if _plain_word(word.group()) else
                                       word.group(), text)
-        return super().analyze(blanked.upper(), entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
+        found = super().analyze(blanked.upper(), entities, nlp_artifacts, regex_flags)  # type: ignore[arg-type]
+        return found + [_result(self, "IBAN_CODE", start, end, 1.0) for start, end in _checked_ibans(text)
+                        if not any(r.start < end and start < r.end for r in found)]
+
+
+# An IBAN in any case, its groups split by single spaces: a country, two check digits, then 11-30 letters and digits.
+IBAN_CANDIDATE = re.compile(r"(?i)\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,4})?\b")
+
+
+def _checked_ibans(text: str) -> Iterator[tuple[int, int]]:
+    """IBANs whose mod-97 check holds, the longest run of groups that does ("ie97 tyro 2271 9438 5849 74 ill
+    explain", where "tyro" is a word and a bank's code): the checksum, not the case or the words, decides."""
+    for match in IBAN_CANDIDATE.finditer(text):
+        groups = list(re.finditer(r"[A-Za-z0-9]+", match.group()))
+        for last in range(len(groups), 0, -1):
+            end = match.start() + groups[last - 1].end()
+            code = re.sub(r"\s", "", text[match.start():end]).upper()
+            if 15 <= len(code) <= 34 and _mod97(code) == 1:
+                yield match.start(), end
+                break
+
+
+def _mod97(code: str) -> int:
+    rearranged = code[4:] + code[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97
 
 
 def _plain_word(word: str) -> bool:

@@ -257,11 +257,14 @@ CUED_STREET = re.compile(
     r"in the (?:morning|afternoon|evening)|at night|people|kids|miles|km)\b)")
 # A door number where the sentence is about a home: "the flat above the bakery, number 20", "No. 83, the one next
 # to the mosque", "the house with the green gate, #14".
-DOOR_NUMBER = re.compile(r"(?i:\b(?:number|no\.|nr\.|#)[ \t]*:?\s*)(\d{1,4}[A-Za-z]?)\b(?![.,:/-]?\d)"
+DOOR_NUMBER = re.compile(r"(?i:(?:\b(?:number|no\.|nr\.)|(?<![\w#])#)[ \t]*:?\s*)(\d{1,4}[A-Za-z]?)\b(?![.,:/-]?\d)"
                          r"(?!\s*(?:people|times|years?|days?|hours?|minutes?|mins?|miles|km|%|percent|pm|am|mg|fan|"
+                         r"bus|tram|train|route|"
                          r"on(?! the (?:left|right))|in|of)\b)")
 # "its number 71a on the left if ur coming from the park": directions to a door
-HOME_WORDS = re.compile(r"(?i)\b(?:house|flat|home|door|doorbell|buzzer|bell|gate|building|apartment|block|"
+# ("moved from number 4 to number 9 on the same street", "they moved me into #12, ground floor")
+HOME_WORDS = re.compile(r"(?i)\b(?:house|flat|home|door|doorbell|buzzer|bell|gate|building|apartment|block|street|road|"
+                        r"(?:ground|first|top) floor|mov(?:e|ed|ing)(?: \w+)? (?:in)?to|"
                         r"the one (?:next to|opposite|across from|beside|with|on the corner|by|near)|next door|"
                         r"on the (?:left|right)(?:[ -]hand side)? (?:if|when|as) (?:you'?re|ur|you are) coming)\b")
 NOT_DOOR_BEFORE = re.compile(r"(?i)\b(?:phone|room|bus|route|page|step|size|item|question|ticket|case|order|account|"
@@ -965,6 +968,47 @@ ID_SHAPES = (
     (re.compile(r"\b\d(?:[ -]?\d){8,15}\b"), "ID_NUMBER", 0.5),
 )
 
+HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _hetu(found: str) -> bool:
+    """Finnish henkilötunnus: the birth date and the individual number, mod 31, give the check character."""
+    upper = found.upper()
+    return HETU_CHECK[int(upper[:6] + upper[7:10]) % 31] == upper[10]
+
+
+def _chinese_resident_id(found: str) -> bool:
+    """Chinese resident identity number: a real birth date, and the ISO 7064 MOD 11-2 check character."""
+    month, day = int(found[10:12]), int(found[12:14])
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(found[:17], CN_ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11] == found[17].upper()
+
+
+def _polish_id_card(found: str) -> bool:
+    """Polish dowód osobisty: three letters (10-35) and five digits weighted 7, 3, 1 give the fourth character."""
+    values = [int(c, 36) for c in found.upper()]
+    weighted = values[:3] + values[4:]
+    return sum(v * w for v, w in zip(weighted, (7, 3, 1, 7, 3, 1, 7, 3), strict=True)) % 10 == values[3]
+
+
+def _uk_licence(found: str) -> bool:
+    """A UK driving licence number in any case: its digits hold a birth month (plus 50 for a woman) and day."""
+    month, day = int(found[6:8]), int(found[8:10])
+    return (1 <= month <= 12 or 51 <= month <= 62) and 1 <= day <= 31
+
+
+# National numbers that carry their own check: they need no cue word, in any case, since the check rules out chance.
+CHECKED_ID_SHAPES = (
+    (re.compile(r"(?i)\b(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[-+A-FU-Y]\d{3}[0-9A-Y]\b"), _hetu,
+     "ID_NUMBER"),
+    (re.compile(r"\b\d{6}(?:19|20)\d{2}\d{7}[\dXx]\b"), _chinese_resident_id, "ID_NUMBER"),
+    (re.compile(r"(?i)\b[a-z]{3}\d{6}\b"), _polish_id_card, "ID_NUMBER"),
+    (re.compile(r"(?i)\b[a-z9]{5}\d{6}[a-z9]{2}\d[a-z]{2}\b"), _uk_licence, "US_DRIVER_LICENSE"),
+)
+
 
 class IdNumberRecognizer(_Recognizer):
     """ID_NUMBER (national, tax, health, passport, account) and US_DRIVER_LICENSE (any licence): a number after an
@@ -999,6 +1043,10 @@ class IdNumberRecognizer(_Recognizer):
                 if score < 0.5 and not boosted:
                     continue
                 yield entity, match.start(), match.end(), max(score, 0.75) if boosted else score
+        for pattern, check, entity in CHECKED_ID_SHAPES:
+            for match in pattern.finditer(text):
+                if check(match.group()):
+                    yield entity, match.start(), match.end(), 0.85
 
 
 YEAR_CUE = re.compile(r"(?i)(?:\b(?P<cue>in|since|from|of|until|till|by|born|class of|graduated|married|divorced|died|"

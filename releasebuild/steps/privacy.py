@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,10 +36,10 @@ from releasebuild.privacy.detector import (
     ModelMismatch,
     ModelMissing,
     decide,
+    propagate_names,
 )
 from releasebuild.privacy.findings import Finding
-from releasebuild.privacy.lexicon import name_word, not_a_name
-from releasebuild.privacy.pseudonyms import NAME_TYPES, Pseudonyms, Redaction, keyed_id
+from releasebuild.privacy.pseudonyms import Pseudonyms, Redaction, keyed_id
 from releasebuild.privacy.redact import placeholder_spans, redact
 from releasebuild.steps.base import OutputFile, Step, StepContext, StepMeta, StepParams
 from releasebuild.steps.sorting import external_sort
@@ -51,7 +50,6 @@ SCAN_BATCH = 2048
 PARALLEL_FROM = 4096
 REDACT_ROUNDS = 3  # texts to scan before a second process pays for its start-up
 SAMPLE_METHOD = "bernoulli(salted-id-hash)/v1"
-NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 class DetectionParams(StepParams):
@@ -273,58 +271,6 @@ def set_field(record: dict[str, Any], path: FieldPath, value: str) -> None:
     for part in path[:-1]:
         target = target[part]
     target[path[-1]] = value
-
-
-def propagate_names(texts: list[str], found: list[list[Finding]], allow: list[AllowRule]) -> list[list[Finding]]:
-    """A name found in one turn is redacted in every turn (and metadata value) of the conversation: a model reads
-    the whole conversation, and "Maria" in turn 5 is as identifying as "Maria Lopez" in turn 1.
-
-    The name as found matches in any case; each of its words alone matches too, except a word that is also
-    vocabulary ("Rose", "Will"), which matches only as written."""
-    any_case: set[str] = set()
-    as_written: set[str] = set()
-    scores: dict[str, float] = {}
-    for text, findings in zip(texts, found, strict=True):
-        for finding in findings:
-            if finding.entity not in NAME_TYPES:
-                continue
-            name = text[finding.start:finding.end]
-            words = NAME_WORD.findall(name)
-            if len(words) > 1:
-                any_case.add(name.casefold())
-            scores[name.casefold()] = max(finding.score, scores.get(name.casefold(), 0))
-            for word in words:
-                if len(word) < 3 and len(words) > 1:  # an initial, "de", "al"
-                    continue
-                if not_a_name(word.lower()) or name_word(word.lower()):
-                    as_written.add(word)
-                else:
-                    any_case.add(word.casefold())
-                scores.setdefault(word.casefold(), finding.score)
-    if not any_case and not as_written:
-        return found
-    patterns = [re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-                           + r")(?!\w)", flags) for names, flags in ((any_case, re.IGNORECASE), (as_written, 0))
-                if names]
-    out = []
-    for text, findings in zip(texts, found, strict=True):
-        extra = [Finding(m.start(), m.end(), "PERSON", scores.get(m.group(0).casefold(), 1.0))
-                 for pattern in patterns for m in pattern.finditer(text)
-                 if not any(f.start < m.end() and m.start() < f.end for f in findings)]
-        if extra and allow:  # each rule's spans found once per text, not once per candidate
-            allowed = [span for rule in allow for span in rule.spans(text)]
-            extra = [f for f in extra if not any(start <= f.start and f.end <= end for start, end in allowed)]
-        out.append(_without_overlaps(sorted(findings + extra, key=lambda f: (f.start, -f.end))) if extra
-                   else findings)
-    return out
-
-
-def _without_overlaps(findings: list[Finding]) -> list[Finding]:
-    kept: list[Finding] = []
-    for finding in findings:
-        if not kept or finding.start >= kept[-1].end:
-            kept.append(finding)
-    return kept
 
 
 def _memo_rows(memo: Path | None, identity: str) -> Iterator[tuple[str, str]]:
