@@ -525,12 +525,20 @@ LEAKS = [
     ("a listed surname that is a word, first in a list of surnames",
      "On the rota tonight: Baker, Okonkwo, Dalgleish, and me.", ["Baker", "Okonkwo", "Dalgleish"]),
     ("a name opening a sentence before 'arrived'", "Tiia arrived early on Tuesday and I panicked.", ["Tiia"]),
+    ("a given name in capitals before a surname in capitals", "MISSING: RUPRECHT GRÜNEWÄLDER, 63, last seen in "
+     "Landshut.", ["RUPRECHT GRÜNEWÄLDER"]),
+    ("a lower-case name no dictionary has after a greeting", "hey yiannakis can we push it to friday, im wrecked",
+     ["yiannakis"]),
+    ("a phone number right after 'call'", "if you find him please call 83920175 any time", ["83920175"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
     ("took the number 38 bus down the road to the clinic", "38"),
     ("i like being on first name terms with my gp", "terms"),
     ("Reddit is my escape most nights", "Reddit"),
+    ("hey gurl how r u", "gurl"),
+    ("call 999 if it gets worse", "999"),
+    ("my cousin wrote Toda mi familia está aquí and I cried reading it", "familia"),
     ("Cesar Chavez Day off work and I stayed in bed all day", "Cesar Chavez Day"),
     ("we always marked Saint Brendan's Day back home, now nothing", "Saint Brendan's Day"),
     ("the superbill lists CPT 90791 and the diagnosis code F41.1", "CPT 90791"),

@@ -514,6 +514,13 @@ class ChatNameRecognizer(EntityRecognizer):
             if (listed or unknown) and not greeting and not no_name and len(lower) >= 3 and english_at(
                     text, match.start(group)):
                 found.append(_result(self, "PERSON", match.start(group), match.end(group), 0.7))
+        for match in LOWER_GREETED.finditer(text):  # "hey sezal can we move tomorrow", "hiya mirela, cant make it"
+            lower = match.group(1)
+            if (len(lower) >= 4 and not lexicon.vocabulary(lower) and not lexicon.slip_of_plain_word(lower)
+                    and not re.search(r"(.)\1\1", lower) and lower not in ADDRESS_TERMS
+                    and lower not in lexicon.CHAT_WORDS and lower not in STOP_WORDS and not lexicon.clinical(lower)
+                    and english_at(text, match.start(1))):
+                found.append(_result(self, "PERSON", match.start(1), match.end(1), 0.6))
         return found
 
     def _lower_case_people(self, text: str) -> list[RecognizerResult]:
@@ -878,7 +885,9 @@ WORD_BEFORE = re.compile(r"(?<![\w'’])([^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?)(?: [
 
 def given_name_start(text: str, start: int) -> int:
     """Where a name found by its surname starts: the capitalised given names before it ("Mai Saito", "Christian T.
-    Gulbrandsen", "Fionntan Mac Breen"), each a listed first name or a word that is not a frequent English one."""
+    Gulbrandsen", "Fionntan Mac Breen"), each a listed first name or a word that is not a frequent English one; in
+    capitals before a name in capitals ("MISSING: ANNELIESE BRÜCKNER")."""
+    shape = "upper" if text[start:start + 2].isupper() else "title"
     for _ in range(3):
         before = WORD_BEFORE.search(text, max(0, start - 40), start)
         if before is None:
@@ -889,7 +898,7 @@ def given_name_start(text: str, start: int) -> int:
             word_start = glued[-1]
         word = text[word_start:before.end(1)]
         lower = word.lower()
-        if (_shape(word) != "title" or len(lower) < 2 or lower in STOP_WORDS or lower in NOT_NAMES
+        if (_shape(word) != shape or len(lower) < 2 or lower in STOP_WORDS or lower in NOT_NAMES
                 or TITLE.match(word + " ") or (lexicon.clinical(lower) and not lexicon.surname(lower))
                 or (lexicon.common(lower) and not lexicon.first_name(lower))):
             break  # an eponym that is a surname is one before a given name ("Hashimoto Kazuya")
@@ -1027,6 +1036,15 @@ NAME_LIST = re.compile(rf"\b{LIST_ITEM}(?:,\s*{LIST_ITEM})*,?\s+(?:and|&|or)\s+{
 VOCATIVE = re.compile(r"(?:^|\n|[\"“‘'>][ \t]*)([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+),[ \t]+"
                       r"(?=[a-z]|I\b|\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b)"
                       r"|,[ \t]+([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)[ \t]*[.!?]+(?=\s|$)")
+# A greeting opening a line in lower case, then a word no dictionary has, then the message goes on: whom it greets.
+LOWER_GREETED = re.compile(r"(?m)^[ \t]*(?:hey|hi|hiya|heya|hello|yo|morning|evening)[ \t]+([a-zß-öø-ÿ][a-zß-öø-ÿ'-]+)"
+                           r"(?=[ \t]*(?:[,!.?]|$)|[ \t]+(?:can|cant|can't|could|are|r|how|just|i|im|i'm|its|it's|thx|"
+                           r"thanks|cnt|pls|please|did|do|dont|don't|u|you|we|sorry|so|ok)\b)")
+# What chat calls the one it greets, no dictionary's word yet no one's name: "hey gurl", "hiya hunny, you ok"
+ADDRESS_TERMS = frozenset("""gurl grl gurlie girlie girly broski bro bruh brah bruv breh sista sissy hunny hunnie
+bae boo besties bestiee homie homies fren frens kiddo chica chico amigo amiga cuz fella fellas matey lovelies luv
+dawg gals galz peeps ppl bby babes sweetie sweety darlin mami papi mamas queen queens squad
+everyone everybody""".split())
 DEITIES = frozenset("jesus christ lord god allah buddha krishna jehovah".split())
 OPENERS = frozenset("hello hey hiya okay yeah well sorry thanks anyway honestly".split())  # a slip of one opens too
 # Courtesies of other languages that English chat borrows: "Merci, that really helped."
@@ -1527,7 +1545,7 @@ class SpacyNerRecognizer(EntityRecognizer):
                 continue  # "said hes at the max on child support"
             if entity == "LOCATION" and _country_in_passing(text, start, words):
                 continue  # "I wish America would've handled this": a country names no one
-            if entity == "PERSON" and any(_foreign_word_in_name(w) for w in WORD.findall(text[start:end])[1:]):
+            if entity == "PERSON" and any(_foreign_word_in_name(w.strip(".,'’")) for w in text[start:end].split()[1:]):
                 continue  # "Toda mi familia": a sentence in another language, not a name and its particles
             if entity == "PERSON" and len(words) > 1 and words[-1] in ORGANISATION_WORDS:
                 continue  # "a group called "Harry House"": an organisation named after someone
@@ -1554,7 +1572,8 @@ class SpacyNerRecognizer(EntityRecognizer):
 
 def _foreign_word_in_name(word: str) -> bool:
     """A lower-case function word of another language inside a name, which no particle ("de", "van", "y") is."""
-    return word.islower() and lexicon.foreign_stop_word(word) and not re.fullmatch(rf"{PARTICLE}|y|e|i", word)
+    return word.islower() and lexicon.foreign_stop_word(word) and not re.fullmatch(
+        rf"{PARTICLE}|y|e|i|der|den|la|le|los|las|het", word)
 
 
 def date_recognizer() -> PatternRecognizer:

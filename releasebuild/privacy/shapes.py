@@ -1137,7 +1137,9 @@ PHONE_CUE = re.compile(
     # a phone's letter before it: "(m) 417 0 745", "T 62182599 | ..." opening a signature's line
     r"|(?:\((?i:m|w|h|mob|cell|home|work)\)|(?m:^)[ \t]*[TMF]:?)[ \t]+)"
     r"((?:\+|\(\+?)?\d[\d().-]*(?: [\d(][\d().-]*){0,5}\d)(?!\d)")
-PHONE_ON = re.compile(r"(?i:\b(?:try|reach|call|text|ring|message)\b[^\n.!?]{0,40}?\b(?:on|at)\s+)"
+# "try Gang at 15603396528", "please call 83920175 any time": a number to call, after the verb or its "on"
+PHONE_ON = re.compile(r"(?i:\b(?:(?:try|reach|call|text|ring|message)\b[^\n.!?]{0,40}?\b(?:on|at)|"
+                      r"(?:call|ring|text|phone|dial|whatsapp))\s+)"
                       r"((?:\+|\(\+?)?\d[\d().-]*(?: \d[\d().-]*){0,5}\d)(?!\d)")
 EXTENSION = re.compile(r"(?i)(?<=\d)\s*(\(?(?:ext\.?|extension|x)\s*\d{1,6}\)?)")
 
