@@ -1,6 +1,10 @@
 """Turns per second of the privacy scan, cold, on a fixed sample of ~200-character real chat turns.
 
-    python bench/privacy_speed.py [--turns 3000] [--processes 2]
+    python bench/privacy_speed.py [--turns 3000] [--processes 2] [--pairs 5]
+
+`--pairs N` then runs ours (NER, one process) and stock Presidio N times in turn, each run a fresh interpreter, and
+prints every pair's cold rates, its ratio and the median ratio: on a machine whose speed moves by half from one
+minute to the next, one pair says little, and a pair run back to back shares the machine's mood.
 
 The second table runs the privacy step itself through `apply`, on the sample's turns (repeated with a counter to
 reach --step-turns, so every text is distinct) packed ten to a conversation: cold (empty cache); "unchanged"
@@ -103,11 +107,32 @@ def _stock():  # noqa: ANN202
     return scan
 
 
+def _child(system: str, processes: int, turns: int) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--turns", str(turns), "--child", system, str(processes)],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _pairs(count: int, turns: int) -> None:
+    """Ours (NER, one process) and stock, one after the other, `count` times: each pair's cold rates and ratio."""
+    import statistics
+
+    print(f"{'pair':>4} {'ours cold turns/s':>17} {'stock cold turns/s':>18} {'ratio':>6}")
+    ratios = []
+    for index in range(1, count + 1):
+        ours, stock = _child("ner", 1, turns), _child("stock", 1, turns)
+        ratios.append(ours["cold_per_s"] / stock["cold_per_s"])
+        print(f"{index:4d} {ours['cold_per_s']:17.0f} {stock['cold_per_s']:18.0f} {ratios[-1]:5.1f}×")
+    print(f"median ratio {statistics.median(ratios):.1f}× (lowest {min(ratios):.1f}×, highest {max(ratios):.1f}×)")
+    print()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=3000)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--no-stock", action="store_true")
+    parser.add_argument("--pairs", type=int, default=0, help="ours and stock in turn, this many times (median ratio)")
     parser.add_argument("--step-turns", type=int, default=20000, help="turns for the privacy-step table")
     parser.add_argument("--child", nargs=2, metavar=("SYSTEM", "PROCESSES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -120,12 +145,12 @@ def main() -> int:
     print(f"{'system':14} {'processes':>9} {'turns':>6} {'start-up s':>10} {'scan s':>7} {'cold turns/s':>12} "
           f"{'warm turns/s':>12} {'findings':>8}")
     for system, processes in rows:
-        out = subprocess.run([sys.executable, __file__, "--turns", str(args.turns), "--child", system,
-                              str(processes)], capture_output=True, text=True, check=True, cwd=ROOT)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = _child(system, processes, args.turns)
         print(f"{system:14} {processes:9d} {r['turns']:6.0f} {r['startup_s']:10.2f} {r['scan_s']:7.2f} "
               f"{r['cold_per_s']:12.0f} {r['warm_per_s']:12.0f} {r['findings']:8.0f}")
     print()
+    if args.pairs and not args.no_stock:
+        _pairs(args.pairs, args.turns)
     print(f"{'privacy step':14} {'run':>9} {'turns':>6} {'step s':>7} {'turns/s':>9} {'scanned':>8} {'from table':>10}")
     for mode in ("patterns_only", "ner"):
         for run_name, turns, seconds, stats in step_rows(args.step_turns, mode):
