@@ -530,6 +530,10 @@ LEAKS = [
     ("a lower-case name no dictionary has after a greeting", "hey yiannakis can we push it to friday, im wrecked",
      ["yiannakis"]),
     ("a phone number right after 'call'", "if you find him please call 83920175 any time", ["83920175"]),
+    ("a short first name and a listed surname in capitals among other capitals",
+     "the tag on his bag reads IVAN HOLT, FRAGILE", ["IVAN HOLT"]),
+    ("a short first name in capitals after a role in capitals", "wristband: PATIENT ADAM PRICE, ALLERGY: NONE",
+     ["ADAM PRICE"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -538,6 +542,7 @@ KEPT = [
     ("Reddit is my escape most nights", "Reddit"),
     ("hey gurl how r u", "gurl"),
     ("call 999 if it gets worse", "999"),
+    ("we watched a TED TALK about grief", "TED"),
     ("my cousin wrote Toda mi familia está aquí and I cried reading it", "familia"),
     ("Cesar Chavez Day off work and I stayed in bed all day", "Cesar Chavez Day"),
     ("we always marked Saint Brendan's Day back home, now nothing", "Saint Brendan's Day"),

@@ -345,6 +345,19 @@ def _lower_case_around(text: str, match: re.Match[str]) -> bool:
     return any(ch.islower() for ch in around)
 
 
+UPPER_WORD_AFTER = re.compile(r"[ \t]+([A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]{2,})\b")
+
+
+def _shouted_full_name(text: str, match: re.Match[str]) -> bool:
+    """A short first name in capitals before a listed surname in capitals ("label reads RYAN BAKER, 50MG"): a name
+    printed on something, not an acronym, though the sentence around it is in lower case. Not a month ("MAY DAY")."""
+    lower = match.group().lower()
+    after = UPPER_WORD_AFTER.match(text, match.end())
+    return (after is not None and lexicon.first_name(lower) and lower not in STOP_WORDS
+            and lower not in lexicon.MONTHS and lexicon.surname(after.group(1).lower())
+            and after.group(1).lower() not in STOP_WORDS)
+
+
 SURNAME_AFTER = re.compile(r"[ \t]+(?:[A-Z]\.?[ \t]+)?([A-Z][^\W\d_]+(?:['’-][^\W\d_]+)?)\b")
 
 
@@ -658,7 +671,7 @@ class ChatNameRecognizer(EntityRecognizer):
             # two); not "Mr Right", "MS Teams"
             return STRONG
         if _glued(word) or (shape == "upper" and len(lower) <= 4 and not STRONG_NAME_CUE.search(before)
-                            and _lower_case_around(text, match)):
+                            and _lower_case_around(text, match) and not _shouted_full_name(text, match)):
             return 0.0  # "Ideas:A.) JournalingB) PaintingC)": words run together; "a great TED talk": an acronym
         if ORGANISATION_AFTER.match(text, match.end()):
             return 0.0  # "a group called "Harry House"": an organisation named after someone
