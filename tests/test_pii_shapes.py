@@ -534,6 +534,7 @@ LEAKS = [
      "the tag on his bag reads IVAN HOLT, FRAGILE", ["IVAN HOLT"]),
     ("a short first name in capitals after a role in capitals", "wristband: PATIENT ADAM PRICE, ALLERGY: NONE",
      ["ADAM PRICE"]),
+    ("a name that is a word too, owning a home", "I'm staying at Johannes's place tonight", ["Johannes"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -543,6 +544,7 @@ KEPT = [
     ("hey gurl how r u", "gurl"),
     ("call 999 if it gets worse", "999"),
     ("we watched a TED TALK about grief", "TED"),
+    ("we met outside Sainsbury's car park", "Sainsbury"),
     ("my cousin wrote Toda mi familia está aquí and I cried reading it", "familia"),
     ("Cesar Chavez Day off work and I stayed in bed all day", "Cesar Chavez Day"),
     ("we always marked Saint Brendan's Day back home, now nothing", "Saint Brendan's Day"),

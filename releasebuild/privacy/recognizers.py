@@ -154,6 +154,7 @@ OBJECT_CUE = re.compile(r"\b(?:want|need|tell|told|let|make|made|help|see|saw|lo
 # why" (a slip of "that's"), nor "at McDonald's and" (a shop).
 POSSESSIVE_OF = re.compile(r"(?:['’]s|s['’]|(?<=[sxz])['’])\s+(?!(?:and|or|but|is|was|the|a|an|to|in|on|at|for|with|"
                            r"so|miles|why|what|how|when|where|because)\b)[a-z]")
+PARKING_AFTER = re.compile(r"\s+car\s+park", re.IGNORECASE)  # "Sainsbury's car park": a shop's
 AT_BEFORE = re.compile(r"\b(?:at|round|over at)\s+$", re.IGNORECASE)
 CLAUSE_ENDS = re.compile(r"\s*(?:[,.;!?)]|$|\s(?:and|then|for|tonight|tomorrow|again)\b)")
 # Whose place or family it is, in lower-case chat too: "went to mariah's place", "at jo's mum's".
@@ -769,6 +770,11 @@ class ChatNameRecognizer(EntityRecognizer):
                 return 0.6  # "call my brother asger": a rare word chat never writes, after whose it is
             if SERVICE_RANK_BEFORE.search(before) and lexicon.surname(lower) and lower not in STOP_WORDS:
                 return 0.6  # "my son is pfc baker": after a rank no word shares, a listed surname is the name
+            if (titled and not sentence_start(text, match.start()) and lower not in NEVER_NAMED
+                    and not lexicon.clinical(lower) and POSSESSIVE_HOME.match(
+                        text, match.end() - _possessive_length(match.group())) is not None
+                    and not PARKING_AFTER.match(text, match.end())):
+                return 0.6  # "staying at Johannes's place", "Warren's mum": whose home or family, a word or not
             # a surname that is a word too is someone's when it owns something or does what only people do ("Jones
             # from HR keeps asking"; not "Post goes to a box")
             if not (lexicon.surname(lower) and (
