@@ -58,6 +58,28 @@ class RunEnv:
 
 
 @dataclass
+class Computed:
+    """What plan ran in scratch beyond the predictable steps: the budget (records computed afresh; None: no bound),
+    what it used, the steps run, and why each step that must rerun was not (over the budget, a rule)."""
+
+    budget: int | None
+    records: int = 0
+    steps: list[str] = field(default_factory=list)
+    held: dict[str, str] = field(default_factory=dict)  # step id -> why plan did not run it
+
+    def fits(self, cost: int) -> bool:
+        return self.budget is None or self.records + cost <= self.budget
+
+    def ran(self, step_id: str, cost: int) -> None:
+        self.records += cost
+        self.steps.append(step_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"budget": self.budget, "records": self.records, "steps": list(self.steps),
+                "not_computed": dict(self.held)}
+
+
+@dataclass
 class Evaluation:
     record: StepRecord
     sources: list[SourceFile]
@@ -174,16 +196,20 @@ class Engine:
             return {}
         return {name: self.env.cas.local(result.files[name].sha256) for name in names if name in result.files}
 
-    def plan(self) -> list[StepPlan]:
-        """Statuses without running a data step (see plan_with_results)."""
-        return self.plan_with_results()[0]
+    def plan(self, budget: int | None = 0) -> list[StepPlan]:
+        """Statuses, running data steps in scratch only within `budget` records (see plan_with_results)."""
+        return self.plan_with_results(budget)[0]
 
-    def plan_with_results(self) -> tuple[list[StepPlan], dict[str, StepResult]]:
-        """The plan, and the results it knows without running a data step: the cached ones and those of the
-        predictable steps it ran in scratch (Step.predictable), whose outputs make the keys after them computable.
-        A step is `will_run` when its key is known and not cached, or when its key must differ from its last run's
-        whatever its unknown inputs turn out to be; `may_run` when its key needs the output of a step that must
-        rerun and only running that step can tell (early cutoff may still leave it cached)."""
+    def plan_with_results(self, budget: int | None = 0, computed: Computed | None = None
+                          ) -> tuple[list[StepPlan], dict[str, StepResult]]:
+        """The plan, and the results it knows without running anything in the action cache: the cached ones and
+        those of the steps it ran in scratch, whose outputs make the keys after them computable: every predictable
+        one (Step.predictable), and the others while the records they compute afresh (Step.fresh_records) fit in
+        `budget` (None: no bound; 0: none is run). A step is `will_run` when its key is known and not cached, or
+        when its key must differ from its last run's whatever its unknown inputs turn out to be; `may_run` when its
+        key needs the output of a step that must rerun and that plan did not run (early cutoff may still leave it
+        cached). `computed` collects what was run and what did not fit."""
+        computed = computed if computed is not None else Computed(budget)
         results: dict[str, StepResult] = {}
         unknown: dict[str, tuple[str, ...]] = {}  # step id -> the reruns whose outputs its key waits for
         why: dict[str, str] = {}  # such a rerun -> why it reruns
@@ -194,7 +220,7 @@ class Engine:
             if waiting:
                 unknown[step_id] = tuple(sorted({root for dep in waiting for root in unknown[dep]},
                                                 key=self.order.index))
-                plans.append(self._plan_waiting(spec, unknown[step_id], why, results))
+                plans.append(self._plan_waiting(spec, unknown[step_id], why, results, computed))
                 continue
             evaluation = self.evaluate(spec, results)
             if evaluation.result is not None:
@@ -202,7 +228,7 @@ class Engine:
                 plans.append(StepPlan(step_id, spec.kind, "cached", evaluation.reason, evaluation.detail))
                 continue
             plans.append(StepPlan(step_id, spec.kind, "will_run", evaluation.reason, evaluation.detail))
-            predicted = self._lost.get(evaluation.record.key) or self._predict(spec, evaluation, results)
+            predicted = self._lost.get(evaluation.record.key) or self._predict(spec, evaluation, results, computed)
             if predicted is None:
                 unknown[step_id] = (step_id,)
                 why[step_id] = evaluation.detail
@@ -211,25 +237,78 @@ class Engine:
         self.env.fingerprints.save()
         return plans, results
 
-    def _predict(self, spec: StepSpec, evaluation: Evaluation, results: dict[str, StepResult]) -> StepResult | None:
-        """A predictable step's output, computed in scratch: its files go to the content store, nothing to the
-        action cache (apply still runs the step). None when the kind is not predictable or the run fails (apply
-        will run it and say why)."""
+    def _predict(self, spec: StepSpec, evaluation: Evaluation, results: dict[str, StepResult],
+                 computed: Computed) -> StepResult | None:
+        """A rerun's output, computed in scratch: its files go to the content store, nothing to the action cache
+        (apply still runs the step, and writes the same bytes). A predictable step always; another one when the
+        records it would compute afresh fit in what is left of the budget. None when it is not run, or the run
+        fails (apply will run it and say why)."""
         kind = step_kind(spec.kind)
-        if not kind.predictable or kind.effect:
+        if kind.effect or (not kind.predictable and computed.budget == 0):
+            if not kind.effect:
+                computed.held[spec.id] = "plan computes no data step (--compute-budget 0)"
             return None
         scratch = self.env.cache_dir / "tmp"
         scratch.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(dir=scratch, prefix="predict-"))
         try:
-            returned = run_step(spec, workdir, self.env.store, self.views(spec, results),
-                                self.input_paths(spec, results), evaluation.sources, "run", self.memo(spec),
-                                self.built(spec, results) if kind.reads_records else None)
-            return None if isinstance(returned, _WorkerError) else _adopted(self.env.cas, returned)
+            if kind.predictable:
+                return self._scratch_run(spec, workdir, evaluation.sources, results)
+            fetch_rule_outputs(evaluation.sources, self.env.cas)
+            parts = self._mapped(spec, evaluation.sources) if kind.per_source else {}
+            to_map = [source for source in evaluation.sources if source.name not in parts]
+            context = (StepContext(spec, workdir, {}, {}, to_map, store=self.env.store) if kind.per_source else
+                       StepContext(spec, workdir, self.views(spec, results), self.input_paths(spec, results),
+                                   evaluation.sources, memo=self.memo(spec), store=self.env.store))
+            cost = kind.fresh_records(context)
+            if cost is None:
+                computed.held[spec.id] = "plan does not run a rule's command"
+                return None
+            if not computed.fits(cost):
+                computed.held[spec.id] = (f"computing it would take {cost:,} records afresh, over what is left of "
+                                          f"plan's --compute-budget of {computed.budget:,}")
+                return None
+            if kind.per_source:
+                for source in to_map:
+                    mapped = run_map(spec, workdir, self.env.store, source)
+                    if isinstance(mapped, _WorkerError):
+                        computed.held[spec.id] = "its run in plan failed (apply runs it and says why)"
+                        return None
+                    parts[source.name] = _adopted(self.env.cas, mapped)
+                named = {f"source:{name}": part for name, part in parts.items()}
+                paths = {dep: {name: self.env.cas.local(ref.sha256) for name, ref in part.files.items()}
+                         for dep, part in named.items()}
+                returned = run_step(spec, workdir, self.env.store, named, paths, evaluation.sources)
+                result = None if isinstance(returned, _WorkerError) else _adopted(self.env.cas, returned)
+            else:
+                result = self._scratch_run(spec, workdir, evaluation.sources, results)
+            if result is None:
+                computed.held[spec.id] = "its run in plan failed (apply runs it and says why)"
+            else:
+                computed.ran(spec.id, cost)
+            return result
         except ReleaseBuildError:  # an input's blob is gone (deleted from the cache): only the run will tell
             return None
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+
+    def _scratch_run(self, spec: StepSpec, workdir: Path, sources: list[SourceFile],
+                     results: dict[str, StepResult]) -> StepResult | None:
+        kind = step_kind(spec.kind)
+        returned = run_step(spec, workdir, self.env.store, self.views(spec, results), self.input_paths(spec, results),
+                            sources, "run", self.memo(spec), self.built(spec, results) if kind.reads_records else None)
+        return None if isinstance(returned, _WorkerError) else _adopted(self.env.cas, returned)
+
+    def _mapped(self, spec: StepSpec, sources: list[SourceFile]) -> dict[str, StepResult]:
+        """A per-source step's map results already in the action cache, by source name."""
+        code_version = step_kind(spec.kind).code_version
+        found = {}
+        for source in sources:
+            key = step_key(f"{spec.kind}:map", code_version, spec.params, {f"source:{source.name}": source.digest})
+            cached = self.cached(key, spec.kind)
+            if cached is not None:
+                found[source.name] = cached
+        return found
 
     def known_results(self, kinds: tuple[str, ...] | None = None) -> dict[str, StepResult]:
         """Results already in place, found without running anything: a step counts when it and every step
@@ -248,7 +327,7 @@ class Engine:
         return results
 
     def _plan_waiting(self, spec: StepSpec, roots: tuple[str, ...], why: dict[str, str],
-                      results: dict[str, StepResult]) -> StepPlan:
+                      results: dict[str, StepResult], computed: Computed) -> StepPlan:
         """A step whose key needs the output of reruns only running can tell (`roots`): certain to run if its own
         definition changed or an input already known differs from its last run (its key cannot be that run's;
         only an older build of exactly these inputs, a revert, would still be cached), else it may run."""
@@ -272,8 +351,10 @@ class Engine:
         first = roots[0]
         more = f" (and {len(roots) - 1} more reruns)" if len(roots) > 1 else ""
         because = why[first] if len(why[first]) <= 120 else why[first][:119] + "…"
+        held = computed.held.get(first)
         return StepPlan(spec.id, spec.kind, "may_run", StaleReason.UPSTREAM_PENDING,
-                        f"needs the output of {first}{more}, known only once it runs ({because})", roots)
+                        f"needs the output of {first}{more}, known only once it runs ({because})"
+                        + (f"; {held}" if held else ""), roots)
 
     def apply(self, listener: Listener | None = None, jobs: int | None = None) -> ApplyOutcome:
         """Run what is stale, independent steps in parallel; record every outcome, stop nothing early."""

@@ -14,6 +14,12 @@ if TYPE_CHECKING:
 
 PlanStatus = Literal["will_run", "may_run", "cached"]
 
+# The records plan may compute afresh, in scratch, to know the output of data steps that must rerun (ingest of a
+# changed file, the privacy scan of new texts, fingerprints, the family's split, export, stats, bias counts...):
+# enough for an edit of a few records of families of tens of thousands, so such a plan is exact in seconds; a
+# change past it stays may_run, saying so, rather than turning the plan into an apply.
+DEFAULT_COMPUTE_BUDGET = 100_000
+
 
 @dataclass(frozen=True)
 class StepRecord:
@@ -109,6 +115,9 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     data_from: str = ""  # where the baseline's source files, counts and provenance indexes came from
     stats: list[SplitStat] = field(default_factory=list)  # per family and split, where both sides are known
+    # what plan ran in scratch to know data steps' outputs: {budget, records, steps, not_computed} (engine.Computed)
+    computed: dict[str, Any] = field(default_factory=lambda: {"budget": 0, "records": 0, "steps": [],
+                                                               "not_computed": {}})
 
     @property
     def eval_breaking(self) -> list[SplitStat]:
@@ -145,4 +154,5 @@ class Plan:
                 "data": {"stat": [stat.to_json() for stat in self.stats],
                          "eval_breaking": [f"{stat.family}/{stat.split}" for stat in self.eval_breaking],
                          "train_only": [f"{stat.family}/{stat.split}" for stat in self.train_only]},
-                "summary": self.counts(), "steps": [step.to_json() for step in self.steps]}
+                "summary": self.counts(), "computed": self.computed,
+                "steps": [step.to_json() for step in self.steps]}

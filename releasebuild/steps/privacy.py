@@ -129,6 +129,22 @@ class PrivacyScan(Step):
     restricted = True  # some outputs keep raw originals (taken_down.jsonl, restricted_*.jsonl)
 
     @staticmethod
+    def fresh_records(ctx: StepContext) -> int | None:
+        """The records with a string (id, group key, message, metadata value) the previous scan table, made with
+        the same detection settings, does not hold: those the detector would have to read. Hashing every string is
+        the cheap part of a scan; the table's keys are held in memory (a digest per unique text)."""
+        ingest_id = ctx.dep("ingest")
+        known = {key for key, _ in _memo_rows(ctx.memo.get(SCAN), digest(ctx.params["detection"]))}
+        fresh = 0
+        with ctx.input_path(ingest_id, "records.jsonl").open("rb") as records, \
+                ctx.input_path(ingest_id, "groups.jsonl").open("rb") as groups:
+            for line, group_line in zip(records, groups, strict=True):
+                record = json.loads(line)
+                texts = [record["id"], json.loads(group_line)["group"], *(text for _, text in text_fields(record))]
+                fresh += any(message_digest(text) not in known for text in texts)
+        return fresh
+
+    @staticmethod
     def run(ctx: StepContext) -> PrivacyResult:
         params = ctx.typed(PrivacyParams)
         ingest_id = ctx.dep("ingest")

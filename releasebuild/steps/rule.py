@@ -215,6 +215,11 @@ class RuleStep(Step):
     restricted = True  # its outputs are families' sources: raw data, before any privacy step
 
     @staticmethod
+    def fresh_records(ctx: StepContext) -> int | None:
+        """Plan never runs a rule: its command may cost anything and reach anything (the sandbox is no jail)."""
+        return None
+
+    @staticmethod
     def run(ctx: StepContext) -> RuleResult:
         params = ctx.typed(RuleParams)
         name = params.rule
