@@ -202,9 +202,9 @@ def _plan(args: argparse.Namespace) -> int:
     from releasebuild.progress import progress_listener
     from releasebuild.render import plan_markdown, plan_text
 
-    # Progress only when something is built: a plain plan computes in scratch, into no cache entry.
+    # Progress when something is built; a plain plan says on stderr which data steps it computes in scratch.
     budget = DEFAULT_COMPUTE_BUDGET if args.compute_budget is None else args.compute_budget
-    with progress_listener(sys.stderr) if args.compute_data else contextlib.nullcontext() as listener:
+    with progress_listener(sys.stderr) if args.compute_data else contextlib.nullcontext(_computing) as listener:
         if args.out is not None:
             result = save_plan(args.definition, args.root, args.against, args.out, args.compute_data, listener,
                                budget)
@@ -217,6 +217,12 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(plan_text(result, colour=_colour(sys.stdout), show_cached=args.all))
     return EXIT_CHANGES_PENDING if result.has_changes else EXIT_OK
+
+
+def _computing(step_id: str, event: str, detail: str) -> None:
+    """A plain plan's progress: each data step it runs in scratch, one line on stderr (stdout holds the plan)."""
+    sys.stderr.write(f"[{event}] {step_id}: {detail}\n")
+    sys.stderr.flush()
 
 
 def _apply(args: argparse.Namespace) -> int:

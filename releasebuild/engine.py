@@ -66,6 +66,7 @@ class Computed:
     records: int = 0
     steps: list[str] = field(default_factory=list)
     held: dict[str, str] = field(default_factory=dict)  # step id -> why plan did not run it
+    listener: Listener | None = None
 
     def fits(self, cost: int) -> bool:
         return self.budget is None or self.records + cost <= self.budget
@@ -200,16 +201,18 @@ class Engine:
         """Statuses, running data steps in scratch only within `budget` records (see plan_with_results)."""
         return self.plan_with_results(budget)[0]
 
-    def plan_with_results(self, budget: int | None = 0, computed: Computed | None = None
-                          ) -> tuple[list[StepPlan], dict[str, StepResult]]:
+    def plan_with_results(self, budget: int | None = 0, computed: Computed | None = None,
+                          listener: Listener | None = None) -> tuple[list[StepPlan], dict[str, StepResult]]:
         """The plan, and the results it knows without running anything in the action cache: the cached ones and
         those of the steps it ran in scratch, whose outputs make the keys after them computable: every predictable
         one (Step.predictable), and the others while the records they compute afresh (Step.fresh_records) fit in
         `budget` (None: no bound; 0: none is run). A step is `will_run` when its key is known and not cached, or
         when its key must differ from its last run's whatever its unknown inputs turn out to be; `may_run` when its
         key needs the output of a step that must rerun and that plan did not run (early cutoff may still leave it
-        cached). `computed` collects what was run and what did not fit."""
+        cached). `computed` collects what was run and what did not fit; `listener` hears each data step run
+        ("computing", with its cost)."""
         computed = computed if computed is not None else Computed(budget)
+        computed.listener = listener
         results: dict[str, StepResult] = {}
         unknown: dict[str, tuple[str, ...]] = {}  # step id -> the reruns whose outputs its key waits for
         why: dict[str, str] = {}  # such a rerun -> why it reruns
@@ -260,14 +263,20 @@ class Engine:
             context = (StepContext(spec, workdir, {}, {}, to_map, store=self.env.store) if kind.per_source else
                        StepContext(spec, workdir, self.views(spec, results), self.input_paths(spec, results),
                                    evaluation.sources, memo=self.memo(spec), store=self.env.store))
-            cost = kind.fresh_records(context)
+            try:
+                cost = kind.fresh_records(context)
+            except Exception as exc:  # noqa: BLE001 - an estimate that fails must not fail the plan
+                computed.held[spec.id] = f"plan could not tell what it would compute ({type(exc).__name__})"
+                return None
             if cost is None:
                 computed.held[spec.id] = "plan does not run a rule's command"
                 return None
             if not computed.fits(cost):
-                computed.held[spec.id] = (f"computing it would take {cost:,} records afresh, over what is left of "
+                computed.held[spec.id] = (f"computing it would take {_records(cost)} afresh, over what is left of "
                                           f"plan's --compute-budget of {computed.budget:,}")
                 return None
+            if computed.listener is not None:
+                computed.listener(spec.id, "computing", f"{_records(cost)} afresh, in scratch")
             if kind.per_source:
                 for source in to_map:
                     mapped = run_map(spec, workdir, self.env.store, source)
@@ -658,6 +667,10 @@ def _adopted(cas: ContentStore, executed: Executed) -> StepResult:
     # in the form a cached result is read back in (sorted keys, JSON types), so a step downstream sees the same
     # result whether this one ran now or came from the cache: a dict's order is data to whoever iterates it
     return StepResult({name: ref for name, (_, ref) in outputs.items()}, json.loads(canonical_json(meta)))
+
+
+def _records(count: int) -> str:
+    return f"{count:,} record{'' if count == 1 else 's'}"
 
 
 def _stats_text(stats: dict[str, Any]) -> str:

@@ -495,6 +495,28 @@ def test_a_change_past_the_compute_budget_may_run_and_says_why(published_copy: R
     assert seen.computed <= seen.run_in_all and seen.waits_for <= seen.will_run & seen.unpredictable
 
 
+def test_the_command_line_bounds_what_plan_computes(published_copy: ReleaseFixture,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """`plan --compute-budget N` on the command line: stdout holds only the plan's JSON, each data step computed in
+    scratch is a line on stderr, the exit code is the plan's (2: changes pending); a bad bound is a usage error."""
+    _append_record(published_copy)
+    assert cli.main(["plan", str(published_copy.release_yaml), "--json"]) == 2
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    jsonschema.validate(document, PLAN_SCHEMA)
+    assert document["computed"]["budget"] > 0 and "alpha/ingest" in document["computed"]["steps"]
+    assert "[computing] alpha/ingest: " in err and document["summary"]["may_run"] == 0
+    assert cli.main(["plan", str(published_copy.release_yaml), "--json", "--compute-budget", "0"]) == 2
+    out, err = capsys.readouterr()
+    bounded = json.loads(out)
+    assert bounded["computed"] == {"budget": 0, "records": 0, "steps": [], "not_computed": {
+        "alpha/ingest": "plan computes no data step (--compute-budget 0)"}} and err == ""
+    assert bounded["summary"]["may_run"] > 0
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["plan", str(published_copy.release_yaml), "--compute-budget", "-1"])
+    assert usage.value.code == 1 and "expected a whole number, got '-1'" in capsys.readouterr().err
+
+
 def test_the_sign_offs_a_change_makes_stale_are_judged_by_their_state(published_copy: ReleaseFixture) -> None:
     """A carried approval of an unchanged sample is not stale; one whose sample changes is, and a plan that does not
     know the new sample yet says what it waits for (never an empty list)."""
