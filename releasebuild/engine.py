@@ -64,7 +64,7 @@ class Computed:
 
     budget: int | None
     records: int = 0
-    steps: list[str] = field(default_factory=list)
+    steps: dict[str, int] = field(default_factory=dict)  # step id -> the records it computed afresh, in run order
     held: dict[str, str] = field(default_factory=dict)  # step id -> why plan did not run it
     listener: Listener | None = None
 
@@ -73,10 +73,10 @@ class Computed:
 
     def ran(self, step_id: str, cost: int) -> None:
         self.records += cost
-        self.steps.append(step_id)
+        self.steps[step_id] = cost
 
     def to_json(self) -> dict[str, Any]:
-        return {"budget": self.budget, "records": self.records, "steps": list(self.steps),
+        return {"budget": self.budget, "records": self.records, "steps": dict(self.steps),
                 "not_computed": dict(self.held)}
 
 

@@ -116,7 +116,7 @@ class Plan:
     data_from: str = ""  # where the baseline's source files, counts and provenance indexes came from
     stats: list[SplitStat] = field(default_factory=list)  # per family and split, where both sides are known
     # what plan ran in scratch to know data steps' outputs: {budget, records, steps, not_computed} (engine.Computed)
-    computed: dict[str, Any] = field(default_factory=lambda: {"budget": 0, "records": 0, "steps": [],
+    computed: dict[str, Any] = field(default_factory=lambda: {"budget": 0, "records": 0, "steps": {},
                                                                "not_computed": {}})
 
     @property

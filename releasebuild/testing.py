@@ -76,7 +76,7 @@ class PlanAgainstApply:
     may_run: set[str]
     waits_for: set[str]  # the reruns the plain plan's may_run steps wait for
     unpredictable: set[str]  # the plain plan's data steps: neither predictable (Step.predictable) nor effects
-    computed: set[str]  # the data steps the plain plan ran in scratch, within its budget, to learn their output
+    computed: dict[str, int]  # the data steps the plain plan ran in scratch (within its budget): records afresh
     not_computed: dict[str, str]  # the reruns it did not run, and why (its budget, a rule's command)
     computed_will_run: set[str]
     computed_may_run: set[str]
@@ -109,7 +109,7 @@ def plan_against_apply(fixture: ReleaseFixture, compute_budget: int | None = Non
         {step_id for step_id, value in status.items() if value == "may_run"},
         {step_id for step in plain.steps for step_id in step.waits_for},
         {step.id for step in plain.steps if not (step_kind(step.kind).predictable or step_kind(step.kind).effect)},
-        set(plain.computed["steps"]), dict(plain.computed["not_computed"]),
+        dict(plain.computed["steps"]), dict(plain.computed["not_computed"]),
         {step.id for step in computed.steps if step.status == "will_run"},
         {step.id for step in computed.steps if step.status == "may_run"},
         built, {step.id for step in outcome.steps if step.status in ("ran", "failed")}, outcome.error)

@@ -467,7 +467,7 @@ def test_plan_is_exact_about_what_apply_runs(published_copy: ReleaseFixture, cha
         assert (seen.will_run, seen.may_run) == (seen.run_in_all, set())
         # the data steps it ran in scratch are exactly the non-predictable steps that run (none for a knowable
         # change: a data step that reruns there is one whose cached entry lost a blob, its output known)
-        assert seen.computed == (seen.run_in_all & seen.unpredictable if change in COMPUTED else set())
+        assert set(seen.computed) == (seen.run_in_all & seen.unpredictable if change in COMPUTED else set())
     if change not in BLOCKED:
         assert api.plan(published_copy.release_yaml).has_changes is False  # and afterwards nothing is left to do
 
@@ -492,7 +492,20 @@ def test_a_change_past_the_compute_budget_may_run_and_says_why(published_copy: R
         jsonschema.validate(json.loads(json.dumps(plan.to_json())), PLAN_SCHEMA)
     seen = plan_against_apply(published_copy, compute_budget=1)
     assert seen.will_run <= seen.run_in_all <= seen.will_run | seen.may_run and seen.may_run
-    assert seen.computed <= seen.run_in_all and seen.waits_for <= seen.will_run & seen.unpredictable
+    assert set(seen.computed) <= seen.run_in_all and seen.waits_for <= seen.will_run & seen.unpredictable
+
+
+def test_plan_counts_only_the_records_a_per_record_cache_lacks(published_copy: ReleaseFixture) -> None:
+    """One message edited (the file keeps its size): the privacy scan and the fingerprints have every other text in
+    their per-record caches (the scan table, the pack), so plan counts one record for each; ingest maps the file
+    (its rows); a step without such a cache reads the family's records, all of them."""
+    _same_size_edit(published_copy)
+    computed = api.plan(published_copy.release_yaml).computed
+    rows = len(published_copy.data_file("alpha").read_text().splitlines())
+    assert computed["steps"]["alpha/ingest"] == rows
+    assert computed["steps"]["alpha/privacy"] == computed["steps"]["alpha/fingerprint"] == 1
+    assert computed["steps"]["alpha/export"] == 12  # the family's records (12 rows, none quarantined)
+    assert computed["records"] == sum(computed["steps"].values()) <= computed["budget"]
 
 
 def test_the_command_line_bounds_what_plan_computes(published_copy: ReleaseFixture,
@@ -509,7 +522,7 @@ def test_the_command_line_bounds_what_plan_computes(published_copy: ReleaseFixtu
     assert cli.main(["plan", str(published_copy.release_yaml), "--json", "--compute-budget", "0"]) == 2
     out, err = capsys.readouterr()
     bounded = json.loads(out)
-    assert bounded["computed"] == {"budget": 0, "records": 0, "steps": [], "not_computed": {
+    assert bounded["computed"] == {"budget": 0, "records": 0, "steps": {}, "not_computed": {
         "alpha/ingest": "plan computes no data step (--compute-budget 0)"}} and err == ""
     assert bounded["summary"]["may_run"] > 0
     with pytest.raises(SystemExit) as usage:
