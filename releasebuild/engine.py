@@ -269,14 +269,14 @@ class Engine:
                 computed.held[spec.id] = f"plan could not tell what it would compute ({type(exc).__name__})"
                 return None
             if cost is None:
-                computed.held[spec.id] = "plan does not run a rule's command"
+                computed.held[spec.id] = kind.not_computed
                 return None
             if not computed.fits(cost):
-                computed.held[spec.id] = (f"computing it would take {_records(cost)} afresh, over what is left of "
-                                          f"plan's --compute-budget of {computed.budget:,}")
+                computed.held[spec.id] = (f"computing it would take {_count(cost, kind.fresh_unit)} afresh, over "
+                                          f"what is left of plan's --compute-budget of {computed.budget:,}")
                 return None
             if computed.listener is not None:
-                computed.listener(spec.id, "computing", f"{_records(cost)} afresh, in scratch")
+                computed.listener(spec.id, "computing", f"{_count(cost, kind.fresh_unit)} afresh, in scratch")
             if kind.per_source:
                 for source in to_map:
                     mapped = run_map(spec, workdir, self.env.store, source)
@@ -296,7 +296,9 @@ class Engine:
             else:
                 computed.ran(spec.id, cost)
             return result
-        except ReleaseBuildError:  # an input's blob is gone (deleted from the cache): only the run will tell
+        except ReleaseBuildError as exc:  # an input's blob is gone or unreadable: only the run will tell
+            if not kind.predictable:
+                computed.held[spec.id] = f"plan could not read what it needs: {str(exc).splitlines()[0][:200]}"
             return None
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -669,8 +671,8 @@ def _adopted(cas: ContentStore, executed: Executed) -> StepResult:
     return StepResult({name: ref for name, (_, ref) in outputs.items()}, json.loads(canonical_json(meta)))
 
 
-def _records(count: int) -> str:
-    return f"{count:,} record{'' if count == 1 else 's'}"
+def _count(count: int, unit: str) -> str:
+    return f"{count:,} {unit}{'' if count == 1 else 's'}"
 
 
 def _stats_text(stats: dict[str, Any]) -> str:

@@ -15,10 +15,12 @@ if TYPE_CHECKING:
 PlanStatus = Literal["will_run", "may_run", "cached"]
 
 # The records plan may compute afresh, in scratch, to know the output of data steps that must rerun (ingest of a
-# changed file, the privacy scan of new texts, fingerprints, the family's split, export, stats, bias counts...):
-# enough for an edit of a few records of families of tens of thousands, so such a plan is exact in seconds; a
-# change past it stays may_run, saying so, rather than turning the plan into an apply.
-DEFAULT_COMPUTE_BUDGET = 100_000
+# changed file, the privacy scan of new texts (counted by text: the detector's unit of work), fingerprints, the
+# family's split, export, stats, bias counts...; Step.fresh_records). An edit of a few records reruns some eight
+# steps that read the family's records, so this covers families of about 6,000 records, exact in seconds; a new
+# family or a cold cache costs every text to the detector, so at worst (all of it NER) a plan computes for a minute
+# or two. A change past it stays may_run, saying so, rather than turning the plan into an apply.
+DEFAULT_COMPUTE_BUDGET = 50_000
 
 
 @dataclass(frozen=True)

@@ -321,6 +321,11 @@ class Step:
         """Per-source steps only: one source file's part of the work."""
         raise NotImplementedError
 
+    # What fresh_records counts, as plan words it: records, or the unit of a step's work where a record holds several
+    # (the privacy scan's texts); and, for a kind whose fresh_records is None, why plan never runs it.
+    fresh_unit: ClassVar[str] = "record"
+    not_computed: ClassVar[str] = "plan cannot tell what it would compute without running it"
+
     @staticmethod
     def fresh_records(ctx: StepContext) -> int | None:
         """Plan only: how many records a run of this step with these inputs would compute afresh, i.e. not held by

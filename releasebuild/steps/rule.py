@@ -213,6 +213,7 @@ class RuleStep(Step):
     Params = RuleParams
     Result = RuleResult
     restricted = True  # its outputs are families' sources: raw data, before any privacy step
+    not_computed = "plan does not run a rule's command"
 
     @staticmethod
     def fresh_records(ctx: StepContext) -> int | None:
