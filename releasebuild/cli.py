@@ -25,6 +25,7 @@ from releasebuild.errors import (
     DefinitionError,
     ReleaseBuildError,
 )
+from releasebuild.plan import DEFAULT_COMPUTE_BUDGET
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--compute-data", action="store_true",
                       help="build the data steps first (into the cache only: nothing is published, release.lock "
                            "is untouched) so record, token and turn deltas are exact, not 'known after apply'")
+    plan.add_argument("--compute-budget", type=_non_negative, default=None, metavar="N",
+                      help="records plan may compute afresh, in scratch, to know what data steps that must rerun "
+                           f"make (default {DEFAULT_COMPUTE_BUDGET:,}; 0: none, as before); steps past it may run")
     apply = sub.add_parser("apply", parents=[common], help="build stale steps and publish the release")
     apply.add_argument("--jobs", type=int, default=None, help="parallel step processes (default: CPU count)")
     apply.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
@@ -112,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     graph = sub.add_parser("graph", parents=[common], help="print the step graph")
     graph.add_argument("--format", choices=["text", "dot"], default="text")
     return parser
+
+
+def _non_negative(text: str) -> int:
+    """An argparse type: a whole number, 0 included (else a usage error, exit 1)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    return int(text)
 
 
 def _positive(text: str) -> int:
@@ -191,12 +202,14 @@ def _plan(args: argparse.Namespace) -> int:
     from releasebuild.progress import progress_listener
     from releasebuild.render import plan_markdown, plan_text
 
-    # Progress only when something runs: a plain plan builds nothing.
-    with progress_listener(sys.stderr) if args.compute_data else contextlib.nullcontext() as listener:
+    # Progress when something is built; a plain plan says on stderr which data steps it computes in scratch.
+    budget = DEFAULT_COMPUTE_BUDGET if args.compute_budget is None else args.compute_budget
+    with progress_listener(sys.stderr) if args.compute_data else contextlib.nullcontext(_computing) as listener:
         if args.out is not None:
-            result = save_plan(args.definition, args.root, args.against, args.out, args.compute_data, listener)
+            result = save_plan(args.definition, args.root, args.against, args.out, args.compute_data, listener,
+                               budget)
         else:
-            result = plan(args.definition, args.root, args.against, args.compute_data, listener)
+            result = plan(args.definition, args.root, args.against, args.compute_data, listener, budget)
     if args.json:
         _emit(result.to_json())
     elif args.format == "markdown":
@@ -204,6 +217,12 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(plan_text(result, colour=_colour(sys.stdout), show_cached=args.all))
     return EXIT_CHANGES_PENDING if result.has_changes else EXIT_OK
+
+
+def _computing(step_id: str, event: str, detail: str) -> None:
+    """A plain plan's progress: each data step it runs in scratch, one line on stderr (stdout holds the plan)."""
+    sys.stderr.write(f"[{event}] {step_id}: {detail}\n")
+    sys.stderr.flush()
 
 
 def _apply(args: argparse.Namespace) -> int:

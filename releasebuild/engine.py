@@ -58,6 +58,29 @@ class RunEnv:
 
 
 @dataclass
+class Computed:
+    """What plan ran in scratch beyond the predictable steps: the budget (records computed afresh; None: no bound),
+    what it used, the steps run, and why each step that must rerun was not (over the budget, a rule)."""
+
+    budget: int | None
+    records: int = 0
+    steps: dict[str, int] = field(default_factory=dict)  # step id -> the records it computed afresh, in run order
+    held: dict[str, str] = field(default_factory=dict)  # step id -> why plan did not run it
+    listener: Listener | None = None
+
+    def fits(self, cost: int) -> bool:
+        return self.budget is None or self.records + cost <= self.budget
+
+    def ran(self, step_id: str, cost: int) -> None:
+        self.records += cost
+        self.steps[step_id] = cost
+
+    def to_json(self) -> dict[str, Any]:
+        return {"budget": self.budget, "records": self.records, "steps": dict(self.steps),
+                "not_computed": dict(self.held)}
+
+
+@dataclass
 class Evaluation:
     record: StepRecord
     sources: list[SourceFile]
@@ -174,16 +197,22 @@ class Engine:
             return {}
         return {name: self.env.cas.local(result.files[name].sha256) for name in names if name in result.files}
 
-    def plan(self) -> list[StepPlan]:
-        """Statuses without running a data step (see plan_with_results)."""
-        return self.plan_with_results()[0]
+    def plan(self, budget: int | None = 0) -> list[StepPlan]:
+        """Statuses, running data steps in scratch only within `budget` records (see plan_with_results)."""
+        return self.plan_with_results(budget)[0]
 
-    def plan_with_results(self) -> tuple[list[StepPlan], dict[str, StepResult]]:
-        """The plan, and the results it knows without running a data step: the cached ones and those of the
-        predictable steps it ran in scratch (Step.predictable), whose outputs make the keys after them computable.
-        A step is `will_run` when its key is known and not cached, or when its key must differ from its last run's
-        whatever its unknown inputs turn out to be; `may_run` when its key needs the output of a step that must
-        rerun and only running that step can tell (early cutoff may still leave it cached)."""
+    def plan_with_results(self, budget: int | None = 0, computed: Computed | None = None,
+                          listener: Listener | None = None) -> tuple[list[StepPlan], dict[str, StepResult]]:
+        """The plan, and the results it knows without running anything in the action cache: the cached ones and
+        those of the steps it ran in scratch, whose outputs make the keys after them computable: every predictable
+        one (Step.predictable), and the others while the records they compute afresh (Step.fresh_records) fit in
+        `budget` (None: no bound; 0: none is run). A step is `will_run` when its key is known and not cached, or
+        when its key must differ from its last run's whatever its unknown inputs turn out to be; `may_run` when its
+        key needs the output of a step that must rerun and that plan did not run (early cutoff may still leave it
+        cached). `computed` collects what was run and what did not fit; `listener` hears each data step run
+        ("computing", with its cost)."""
+        computed = computed if computed is not None else Computed(budget)
+        computed.listener = listener
         results: dict[str, StepResult] = {}
         unknown: dict[str, tuple[str, ...]] = {}  # step id -> the reruns whose outputs its key waits for
         why: dict[str, str] = {}  # such a rerun -> why it reruns
@@ -194,7 +223,7 @@ class Engine:
             if waiting:
                 unknown[step_id] = tuple(sorted({root for dep in waiting for root in unknown[dep]},
                                                 key=self.order.index))
-                plans.append(self._plan_waiting(spec, unknown[step_id], why, results))
+                plans.append(self._plan_waiting(spec, unknown[step_id], why, results, computed))
                 continue
             evaluation = self.evaluate(spec, results)
             if evaluation.result is not None:
@@ -202,7 +231,7 @@ class Engine:
                 plans.append(StepPlan(step_id, spec.kind, "cached", evaluation.reason, evaluation.detail))
                 continue
             plans.append(StepPlan(step_id, spec.kind, "will_run", evaluation.reason, evaluation.detail))
-            predicted = self._lost.get(evaluation.record.key) or self._predict(spec, evaluation, results)
+            predicted = self._lost.get(evaluation.record.key) or self._predict(spec, evaluation, results, computed)
             if predicted is None:
                 unknown[step_id] = (step_id,)
                 why[step_id] = evaluation.detail
@@ -211,25 +240,86 @@ class Engine:
         self.env.fingerprints.save()
         return plans, results
 
-    def _predict(self, spec: StepSpec, evaluation: Evaluation, results: dict[str, StepResult]) -> StepResult | None:
-        """A predictable step's output, computed in scratch: its files go to the content store, nothing to the
-        action cache (apply still runs the step). None when the kind is not predictable or the run fails (apply
-        will run it and say why)."""
+    def _predict(self, spec: StepSpec, evaluation: Evaluation, results: dict[str, StepResult],
+                 computed: Computed) -> StepResult | None:
+        """A rerun's output, computed in scratch: its files go to the content store, nothing to the action cache
+        (apply still runs the step, and writes the same bytes). A predictable step always; another one when the
+        records it would compute afresh fit in what is left of the budget. None when it is not run, or the run
+        fails (apply will run it and say why)."""
         kind = step_kind(spec.kind)
-        if not kind.predictable or kind.effect:
+        if kind.effect or (not kind.predictable and computed.budget == 0):
+            if not kind.effect:
+                computed.held[spec.id] = "plan computes no data step (--compute-budget 0)"
             return None
         scratch = self.env.cache_dir / "tmp"
         scratch.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(dir=scratch, prefix="predict-"))
         try:
-            returned = run_step(spec, workdir, self.env.store, self.views(spec, results),
-                                self.input_paths(spec, results), evaluation.sources, "run", self.memo(spec),
-                                self.built(spec, results) if kind.reads_records else None)
-            return None if isinstance(returned, _WorkerError) else _adopted(self.env.cas, returned)
-        except ReleaseBuildError:  # an input's blob is gone (deleted from the cache): only the run will tell
+            if kind.predictable:
+                return self._scratch_run(spec, workdir, evaluation.sources, results)
+            fetch_rule_outputs(evaluation.sources, self.env.cas)
+            parts = self._mapped(spec, evaluation.sources) if kind.per_source else {}
+            to_map = [source for source in evaluation.sources if source.name not in parts]
+            context = (StepContext(spec, workdir, {}, {}, to_map, store=self.env.store) if kind.per_source else
+                       StepContext(spec, workdir, self.views(spec, results), self.input_paths(spec, results),
+                                   evaluation.sources, memo=self.memo(spec), store=self.env.store))
+            try:
+                cost = kind.fresh_records(context)
+            except Exception as exc:  # noqa: BLE001 - an estimate that fails must not fail the plan
+                computed.held[spec.id] = f"plan could not tell what it would compute ({type(exc).__name__})"
+                return None
+            if cost is None:
+                computed.held[spec.id] = kind.not_computed
+                return None
+            if not computed.fits(cost):
+                computed.held[spec.id] = (f"computing it would take {_count(cost, kind.fresh_unit)} afresh, over "
+                                          f"what is left of plan's --compute-budget of {computed.budget:,}")
+                return None
+            if computed.listener is not None:
+                computed.listener(spec.id, "computing", f"{_count(cost, kind.fresh_unit)} afresh, in scratch")
+            if kind.per_source:
+                for source in to_map:
+                    mapped = run_map(spec, workdir, self.env.store, source)
+                    if isinstance(mapped, _WorkerError):
+                        computed.held[spec.id] = "its run in plan failed (apply runs it and says why)"
+                        return None
+                    parts[source.name] = _adopted(self.env.cas, mapped)
+                named = {f"source:{name}": part for name, part in parts.items()}
+                paths = {dep: {name: self.env.cas.local(ref.sha256) for name, ref in part.files.items()}
+                         for dep, part in named.items()}
+                returned = run_step(spec, workdir, self.env.store, named, paths, evaluation.sources)
+                result = None if isinstance(returned, _WorkerError) else _adopted(self.env.cas, returned)
+            else:
+                result = self._scratch_run(spec, workdir, evaluation.sources, results)
+            if result is None:
+                computed.held[spec.id] = "its run in plan failed (apply runs it and says why)"
+            else:
+                computed.ran(spec.id, cost)
+            return result
+        except ReleaseBuildError as exc:  # an input's blob is gone or unreadable: only the run will tell
+            if not kind.predictable:
+                computed.held[spec.id] = f"plan could not read what it needs: {str(exc).splitlines()[0][:200]}"
             return None
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+
+    def _scratch_run(self, spec: StepSpec, workdir: Path, sources: list[SourceFile],
+                     results: dict[str, StepResult]) -> StepResult | None:
+        kind = step_kind(spec.kind)
+        returned = run_step(spec, workdir, self.env.store, self.views(spec, results), self.input_paths(spec, results),
+                            sources, "run", self.memo(spec), self.built(spec, results) if kind.reads_records else None)
+        return None if isinstance(returned, _WorkerError) else _adopted(self.env.cas, returned)
+
+    def _mapped(self, spec: StepSpec, sources: list[SourceFile]) -> dict[str, StepResult]:
+        """A per-source step's map results already in the action cache, by source name."""
+        code_version = step_kind(spec.kind).code_version
+        found = {}
+        for source in sources:
+            key = step_key(f"{spec.kind}:map", code_version, spec.params, {f"source:{source.name}": source.digest})
+            cached = self.cached(key, spec.kind)
+            if cached is not None:
+                found[source.name] = cached
+        return found
 
     def known_results(self, kinds: tuple[str, ...] | None = None) -> dict[str, StepResult]:
         """Results already in place, found without running anything: a step counts when it and every step
@@ -248,7 +338,7 @@ class Engine:
         return results
 
     def _plan_waiting(self, spec: StepSpec, roots: tuple[str, ...], why: dict[str, str],
-                      results: dict[str, StepResult]) -> StepPlan:
+                      results: dict[str, StepResult], computed: Computed) -> StepPlan:
         """A step whose key needs the output of reruns only running can tell (`roots`): certain to run if its own
         definition changed or an input already known differs from its last run (its key cannot be that run's;
         only an older build of exactly these inputs, a revert, would still be cached), else it may run."""
@@ -272,8 +362,10 @@ class Engine:
         first = roots[0]
         more = f" (and {len(roots) - 1} more reruns)" if len(roots) > 1 else ""
         because = why[first] if len(why[first]) <= 120 else why[first][:119] + "…"
+        held = computed.held.get(first)
         return StepPlan(spec.id, spec.kind, "may_run", StaleReason.UPSTREAM_PENDING,
-                        f"needs the output of {first}{more}, known only once it runs ({because})", roots)
+                        f"needs the output of {first}{more}, known only once it runs ({because})"
+                        + (f"; {held}" if held else ""), roots)
 
     def apply(self, listener: Listener | None = None, jobs: int | None = None) -> ApplyOutcome:
         """Run what is stale, independent steps in parallel; record every outcome, stop nothing early."""
@@ -577,6 +669,10 @@ def _adopted(cas: ContentStore, executed: Executed) -> StepResult:
     # in the form a cached result is read back in (sorted keys, JSON types), so a step downstream sees the same
     # result whether this one ran now or came from the cache: a dict's order is data to whoever iterates it
     return StepResult({name: ref for name, (_, ref) in outputs.items()}, json.loads(canonical_json(meta)))
+
+
+def _count(count: int, unit: str) -> str:
+    return f"{count:,} {unit}{'' if count == 1 else 's'}"
 
 
 def _stats_text(stats: dict[str, Any]) -> str:

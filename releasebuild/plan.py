@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 
 PlanStatus = Literal["will_run", "may_run", "cached"]
 
+# The records plan may compute afresh, in scratch, to know the output of data steps that must rerun (ingest of a
+# changed file, the privacy scan of new texts (counted by text: the detector's unit of work), fingerprints, the
+# family's split, export, stats, bias counts...; Step.fresh_records). An edit of a few records reruns some eight
+# steps that read the family's records, so this covers families of about 6,000 records, exact in seconds; a new
+# family or a cold cache costs every text to the detector, so at worst (all of it NER) a plan computes for a minute
+# or two. A change past it stays may_run, saying so, rather than turning the plan into an apply.
+DEFAULT_COMPUTE_BUDGET = 50_000
+
 
 @dataclass(frozen=True)
 class StepRecord:
@@ -109,6 +117,9 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     data_from: str = ""  # where the baseline's source files, counts and provenance indexes came from
     stats: list[SplitStat] = field(default_factory=list)  # per family and split, where both sides are known
+    # what plan ran in scratch to know data steps' outputs: {budget, records, steps, not_computed} (engine.Computed)
+    computed: dict[str, Any] = field(default_factory=lambda: {"budget": 0, "records": 0, "steps": {},
+                                                               "not_computed": {}})
 
     @property
     def eval_breaking(self) -> list[SplitStat]:
@@ -145,4 +156,5 @@ class Plan:
                 "data": {"stat": [stat.to_json() for stat in self.stats],
                          "eval_breaking": [f"{stat.family}/{stat.split}" for stat in self.eval_breaking],
                          "train_only": [f"{stat.family}/{stat.split}" for stat in self.train_only]},
-                "summary": self.counts(), "steps": [step.to_json() for step in self.steps]}
+                "summary": self.counts(), "computed": self.computed,
+                "steps": [step.to_json() for step in self.steps]}

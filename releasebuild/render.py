@@ -126,6 +126,7 @@ def plan_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
             f"{ops['-']} to remove**; {counts['will_run']} steps to run, {counts['may_run']} may run, "
             f"{counts['cached']} cached." if plan.has_changes else "No changes. The release is up to date.", "",
             *([_md(_waiting(plan)), ""] if plan.waits_for else []),
+            *([_md(_computed(plan)), ""] if _computed(plan) else []),
             *[f"> [!WARNING]\n> {_md(warning)}\n" for warning in _warnings(plan)],
             *([f"Its data: {_short(_md(plan.data_from), 500)}.", ""] if plan.data_from else [])]
     changes = [f"| {c.op} | {c.kind} | `{_md(c.subject)}` | {_md(_cell(c, c.old))} | {_md(_cell(c, c.new))} | "
@@ -160,10 +161,23 @@ def _fit_tables(out: str, tables: list[tuple[str, str, list[str]]], limit: int, 
 
 
 def _waiting(plan: Plan) -> str:
-    """What the may_run steps wait for: the reruns whose outputs only running them tells."""
-    shown = _short(", ".join(plan.waits_for), 300)
+    """What the may_run steps wait for: the reruns whose outputs only running them tells, and why plan did not
+    compute them (its budget, a rule's command)."""
+    held = plan.computed.get("not_computed", {})
+    shown = _short(", ".join(f"{step_id} ({held[step_id]})" if step_id in held else step_id
+                             for step_id in plan.waits_for), 600)
     return (f"The steps that may run wait for the output of {shown}: known once they run "
             "(`plan --compute-data` builds them first, and the plan is then exact).")
+
+
+def _computed(plan: Plan) -> str:
+    """What plan computed in scratch to know the data steps' outputs (empty when it ran none)."""
+    steps, budget = plan.computed.get("steps", []), plan.computed.get("budget")
+    if not steps:
+        return ""
+    bound = "no bound" if budget is None else f"a --compute-budget of {budget:,}"
+    return (f"To know what they make, plan ran {len(steps)} data step{'s' if len(steps) != 1 else ''} in scratch "
+            f"({plan.computed['records']:,} records computed afresh, of {bound}; nothing cached or published).")
 
 
 def _warnings(plan: Plan) -> list[str]:
@@ -208,6 +222,8 @@ def plan_text(plan: Plan, colour: bool = False, show_cached: bool = False) -> st
                      f"(early cutoff may skip them), {counts['cached']} cached.")
         if plan.waits_for:
             lines.append(_waiting(plan))
+        if _computed(plan):
+            lines.append(_computed(plan))
     return "\n".join(lines) + "\n"
 
 

@@ -75,7 +75,9 @@ class PlanAgainstApply:
     will_run: set[str]
     may_run: set[str]
     waits_for: set[str]  # the reruns the plain plan's may_run steps wait for
-    unpredictable: set[str]  # the plain plan's steps whose kind plan does not run to learn its output
+    unpredictable: set[str]  # the plain plan's data steps: neither predictable (Step.predictable) nor effects
+    computed: dict[str, int]  # the data steps the plain plan ran in scratch (within its budget): records afresh
+    not_computed: dict[str, str]  # the reruns it did not run, and why (its budget, a rule's command)
     computed_will_run: set[str]
     computed_may_run: set[str]
     built: set[str]
@@ -88,12 +90,15 @@ class PlanAgainstApply:
         return self.built | self.ran
 
 
-def plan_against_apply(fixture: ReleaseFixture) -> PlanAgainstApply:
-    """Plan the fixture's release, plan it again with --compute-data (recording what that built), then apply it."""
+def plan_against_apply(fixture: ReleaseFixture, compute_budget: int | None = None) -> PlanAgainstApply:
+    """Plan the fixture's release (with plan's default budget unless given one), plan it again with --compute-data
+    (recording what that built), then apply it."""
     from releasebuild import api  # the app layer: only tests call this
+    from releasebuild.plan import DEFAULT_COMPUTE_BUDGET
     from releasebuild.steps.registry import step_kind
 
-    plain = api.plan(fixture.release_yaml)
+    plain = api.plan(fixture.release_yaml,
+                     compute_budget=DEFAULT_COMPUTE_BUDGET if compute_budget is None else compute_budget)
     built: set[str] = set()
     computed = api.plan(fixture.release_yaml, compute_data=True,
                         listener=lambda step_id, event, _: built.add(step_id) if event in ("ran", "failed") else None)
@@ -103,7 +108,8 @@ def plan_against_apply(fixture: ReleaseFixture) -> PlanAgainstApply:
         {step_id for step_id, value in status.items() if value == "will_run"},
         {step_id for step_id, value in status.items() if value == "may_run"},
         {step_id for step in plain.steps for step_id in step.waits_for},
-        {step.id for step in plain.steps if not step_kind(step.kind).predictable},
+        {step.id for step in plain.steps if not (step_kind(step.kind).predictable or step_kind(step.kind).effect)},
+        dict(plain.computed["steps"]), dict(plain.computed["not_computed"]),
         {step.id for step in computed.steps if step.status == "will_run"},
         {step.id for step in computed.steps if step.status == "may_run"},
         built, {step.id for step in outcome.steps if step.status in ("ran", "failed")}, outcome.error)

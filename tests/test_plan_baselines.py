@@ -134,22 +134,26 @@ def test_a_data_edit_shows_the_same_lines_against_every_baseline(committed: tupl
     lines = fixture.data_file("beta").read_text()
     fixture.data_file("beta").write_text(lines.replace("grief", "GRIEF", 1))  # same size, other content
     _git(fixture.dir, "commit", "-qam", "data edit")
-    plans = [api.plan(fixture.release_yaml, against=against) for against in (None, "published", f"git:{base}")]
-    shown = _data_lines(plans[0])
+    # A plan that computes nothing (--compute-budget 0) lists the sources and leaves the records to the apply.
+    listed = [api.plan(fixture.release_yaml, against=against, compute_budget=0)
+              for against in (None, "published", f"git:{base}")]
+    shown = _data_lines(listed[0])
     assert [(op, kind, subject) for op, kind, subject, *_ in shown] == [
         ("~", "source", "alpha: ../data/alpha.jsonl"), ("~", "source", "beta: ../data/beta.jsonl"),
         ("~", "records", "alpha"), ("~", "records", "beta")]
     assert shown[1][5] == "same size, content changed"
-    assert [_data_lines(plan) for plan in plans[1:]] == [shown, shown]
+    assert [_data_lines(plan) for plan in listed[1:]] == [shown, shown]
 
+    # A plain plan computes the few records in scratch, --compute-data builds them: the same exact lines, per split.
+    plain = [api.plan(fixture.release_yaml, against=against) for against in (None, "published", f"git:{base}")]
     computed = [api.plan(fixture.release_yaml, against=against, compute_data=True)
                 for against in (None, "published", f"git:{base}")]
     exact = _data_lines(computed[0])
     assert [kind for _, kind, *_ in exact].count("records") >= 2 and all(
-        _data_lines(plan) == exact for plan in computed[1:])
+        _data_lines(plan) == exact for plan in computed[1:] + plain)
     assert [(stat.family, stat.split) for stat in computed[0].stats] == [
         (stat.family, stat.split) for stat in computed[2].stats]
-    for plan in computed:
+    for plan in computed + plain:
         jsonschema.validate(plan.to_json(), PLAN_SCHEMA)
         assert len(plan_markdown(plan)) <= GITHUB_COMMENT_LIMIT
 
@@ -204,9 +208,13 @@ def test_a_new_version_and_its_signoffs_show_in_plan_and_diff(tmp_path: Path,
     assert api.apply(fixture.release_yaml).outcome.error is None
 
     fixture.edit_yaml(fixture.release_yaml, version="v2026-11-30")
-    (version,) = [change for change in api.plan(fixture.release_yaml).changes if change.kind == "version"]
+    (version,) = [change for change in api.plan(fixture.release_yaml, compute_budget=0).changes
+                  if change.kind == "version"]
     assert (version.old, version.new) == ("v2026-11-23", "v2026-11-30")
     assert "carry an earlier approval only if the sample is unchanged" in version.note  # not built yet
+    (version,) = [change for change in api.plan(fixture.release_yaml).changes if change.kind == "version"]
+    # a plain plan computes the sample in scratch: unchanged, so the earlier approval is carried
+    assert version.note == "every review has its own record or carries an earlier approval of the same sample"
     commands.demo(fixture.release_yaml)  # this version's own record
     (version,) = [change for change in api.plan(fixture.release_yaml).changes if change.kind == "version"]
     assert version.note == "every review has its own record or carries an earlier approval of the same sample"
@@ -260,4 +268,5 @@ def test_the_pr_workflow_runs_against_a_temporary_git_repository(committed: tupl
     comment = (fixture.dir / "plan.md").read_text()
     assert f"Against git:{base}" in comment and "committed at" in comment
     assert "| ~ | source | `alpha: ../data/alpha.jsonl` |" in comment
-    assert "| ~ | records | `alpha` |" in comment and "known after apply" in comment
+    # the plan computed alpha's records in scratch (a small change, within its budget): exact lines, per split
+    assert "| ~ | records | `alpha/" in comment and "known after apply" not in comment

@@ -71,7 +71,7 @@ def test_a_weight_change_is_exactly_that_change(applied: ReleaseFixture, capsys:
 def test_adding_a_family_shows_it_with_its_sources_then_its_counts(applied: ReleaseFixture) -> None:
     saved = _keep_published(applied)
     _add_family(applied)
-    plan = api.plan(applied.release_yaml)
+    plan = api.plan(applied.release_yaml, compute_budget=0)  # a plan that computes no data step reads no data
     assert changes(plan) == [("+", "family", "gamma", "stage foundation"),
                              ("+", "curriculum", "foundation/gamma", "weight")]
     added = plan.changes[0].new
@@ -80,8 +80,14 @@ def test_adding_a_family_shows_it_with_its_sources_then_its_counts(applied: Rele
     assert {step.id for step in plan.steps if step.id.startswith("gamma/")} <= running(plan)
     assert not any(step.startswith(("alpha/", "beta/")) for step in running(plan))  # may run (dedup), no more
 
-    # Computed (the data steps built into the cache only), the counts are exact before the apply.
+    # A plain plan computes gamma's few records in scratch (its default --compute-budget): the same changes as
+    # --compute-data, which builds the data steps into the cache (only), with nothing cached by the plain plan.
+    plain = api.plan(applied.release_yaml)
+    assert {step.id for step in plain.steps if step.status == "may_run"} == set() and plain.computed["steps"]
+    again = api.plan(applied.release_yaml, compute_budget=0)  # the plain plan left no action-cache entry
+    assert [(step.id, step.status) for step in again.steps] == [(step.id, step.status) for step in plan.steps]
     computed = api.plan(applied.release_yaml, compute_data=True)
+    assert plain.changes == computed.changes
     assert not (applied.dir / "published" / "releases" / "v2026-11-23" / "provenance" / "gamma.jsonl").exists()
     assert computed.changes[0].subject == "gamma" and sum(computed.changes[0].new["records"].values()) == 5
     records = [change for change in computed.changes if change.kind == "records"]
@@ -115,15 +121,18 @@ def test_changing_a_source_shows_its_size_then_its_record_delta(applied: Release
     before = applied.data_file("alpha").stat().st_size
     with applied.data_file("alpha").open("a") as fh:
         fh.write(json.dumps(conversation("a99", "sa99")) + "\n")
-    plan = api.plan(applied.release_yaml)
+    plan = api.plan(applied.release_yaml, compute_budget=0)  # a plan that computes no data step reads no data
     after = applied.data_file("alpha").stat().st_size
     assert changes(plan) == [("~", "source", "alpha: ../data/alpha.jsonl", f"{after - before:+d} bytes"),
                              ("~", "records", "alpha", "known after apply: alpha/ingest will run")]
     assert "alpha/ingest" in running(plan)
     assert not any(step.startswith("beta/") for step in running(plan))  # beta's may run after dedup, no more
 
-    # Computed, the record delta is exact: one record added to one split, its tokens, nothing moved.
+    # Computed, the record delta is exact: one record added to one split, its tokens, nothing moved; a plain plan
+    # computes it in scratch (within its default budget), --compute-data builds it into the cache.
+    plain = api.plan(applied.release_yaml)
     computed = api.plan(applied.release_yaml, compute_data=True)
+    assert plain.changes == computed.changes and plain.stats == computed.stats
     assert [(c.subject, c.note) for c in computed.changes if c.kind == "source"] == [
         ("alpha: ../data/alpha.jsonl", f"{after - before:+d} bytes, +1 records")]  # ingest has run: exact
     (delta,) = [change for change in computed.changes if change.kind == "records"]
@@ -401,14 +410,13 @@ KNOWABLE = {
     "cached blob deleted": lambda f: _delete_blob(f, "alpha/stats", "stats.json"),
 }
 # Changes that rerun a step whose output only running it tells (it reads records: ingest, privacy, split, export,
-# dedup, a rule, ...): `plan` alone names those reruns (will_run) and lists what comes after them as may_run,
-# waiting for exactly those outputs (early cutoff decides); `plan --compute-data` builds them, and that plan is
-# exact: may_run empty, will_run what apply runs. Why each waits:
-DATA = {
-    "record added": _append_record,  # alpha/ingest: its records are known once it parses the file
+# dedup, ...), cheaply: a plain `plan` runs those reruns in scratch (their records computed afresh, few, fit in its
+# default --compute-budget), so it is exact too: may_run empty, will_run what apply runs. What it computes:
+COMPUTED = {
+    "record added": _append_record,  # alpha/ingest maps the file; privacy scans the new record's texts; ...
     "record removed": _remove_record,  # alpha/ingest, likewise
-    "source reordered": _reorder_source,  # alpha/ingest: only its provenance changes, which it alone can tell
-    "same-size edit": _same_size_edit,  # alpha/ingest: a content digest changed; which records, only it knows
+    "source reordered": _reorder_source,  # alpha/ingest: only its provenance changes
+    "same-size edit": _same_size_edit,  # alpha/ingest: a content digest changed; one record's text
     "source file added": _add_source_file,  # alpha/ingest maps the new file
     "mapping": lambda f: f.edit_yaml(f.family_yaml("beta"), metadata=[]),  # beta/ingest: new params
     "salt": lambda f: f.edit_yaml(f.release_yaml, splits={"ratios": {"train": 0.8, "val": 0.1, "test": 0.1},
@@ -424,6 +432,11 @@ DATA = {
     "family added": _add_family,  # gamma's whole chain; release/dedup, whose per-family slices only it can tell
     "family removed": _remove_family,  # release/dedup (its priority list changed)
     "dedup threshold": lambda f: _gate(f, "dedup", threshold=0.9),  # release/dedup
+}
+# Changes that rerun a step plan never runs, a rule (its command may cost anything and reach anything): `plan` names
+# the rerun (will_run) and lists what comes after it as may_run, waiting for exactly that output, and says why it
+# did not compute it (early cutoff decides); `plan --compute-data` builds it, and that plan is exact.
+RULES = {
     "rule param": lambda f: _edit_rule(f, count=7),  # rules/gen_delta; delta's sample changes: its approval is stale
     "rule script edited, same output": lambda f: _edit_rule(f),  # rules/gen_delta reruns; its output is the same
 }
@@ -432,12 +445,12 @@ DATA = {
 BLOCKED = {"rule param", "split ratios"}
 
 
-@pytest.mark.parametrize("change", sorted(KNOWABLE) + sorted(DATA))
+@pytest.mark.parametrize("change", sorted(KNOWABLE) + sorted(COMPUTED) + sorted(RULES))
 def test_plan_is_exact_about_what_apply_runs(published_copy: ReleaseFixture, change: str) -> None:
     """Terraform's contract and more: a will_run step runs and a step that runs was planned; where the outcome is
-    knowable (every change once --compute-data has built what only a run can tell) will_run is exactly what apply
-    runs and nothing may run."""
-    (KNOWABLE | DATA)[change](published_copy)
+    knowable (plan alone, computing the cheap data steps in scratch, and every change once --compute-data has built
+    what only a run can tell) will_run is exactly what apply runs and nothing may run."""
+    (KNOWABLE | COMPUTED | RULES)[change](published_copy)
     seen = plan_against_apply(published_copy)
     if change in BLOCKED:
         assert isinstance(seen.error, GateBlocked) and seen.error.failed == ["signoff"]
@@ -445,14 +458,76 @@ def test_plan_is_exact_about_what_apply_runs(published_copy: ReleaseFixture, cha
         assert seen.error is None, seen.error
     assert seen.will_run <= seen.run_in_all <= seen.will_run | seen.may_run
     assert (seen.computed_will_run, seen.computed_may_run) == (seen.ran, set())
-    if change in KNOWABLE:
-        assert (seen.will_run, seen.may_run) == (seen.run_in_all, set())
+    if change in RULES:
+        assert seen.may_run, "a rule's rerun leaves what follows it to early cutoff"
+        # every may_run step waits for reruns that are planned, that plan does not run, and it says why
+        assert seen.waits_for == {"rules/gen_delta"} <= seen.will_run & seen.unpredictable
+        assert seen.not_computed["rules/gen_delta"] == "plan does not run a rule's command"
     else:
-        assert seen.may_run, "a change that reruns a data step leaves something to early cutoff"
-        # every may_run step waits for reruns that are planned, and only running them can tell their output
-        assert seen.waits_for and seen.waits_for <= seen.will_run & seen.unpredictable
+        assert (seen.will_run, seen.may_run) == (seen.run_in_all, set())
+        # the data steps it ran in scratch are exactly the non-predictable steps that run (none for a knowable
+        # change: a data step that reruns there is one whose cached entry lost a blob, its output known)
+        assert set(seen.computed) == (seen.run_in_all & seen.unpredictable if change in COMPUTED else set())
     if change not in BLOCKED:
         assert api.plan(published_copy.release_yaml).has_changes is False  # and afterwards nothing is left to do
+
+
+@pytest.mark.parametrize("change", ["record added", "same-size edit", "family added"])
+def test_a_change_past_the_compute_budget_may_run_and_says_why(published_copy: ReleaseFixture, change: str) -> None:
+    """A plan bounded to fewer records than the change needs computed does not run what would pass the bound: those
+    reruns are will_run, what follows may_run waiting for them, with the reason (the budget) in the step's detail,
+    the summary and the JSON; it stays sound (every step that runs was planned), and a bound of 0 is the plan of
+    before (no data step run)."""
+    COMPUTED[change](published_copy)
+    for budget, why in ((0, "plan computes no data step (--compute-budget 0)"),
+                        (1, "over what is left of plan's --compute-budget of 1")):
+        plan = api.plan(published_copy.release_yaml, compute_budget=budget)
+        held = plan.computed["not_computed"]
+        assert plan.computed["budget"] == budget and plan.computed["records"] <= budget
+        may_run = [step for step in plan.steps if step.status == "may_run"]
+        assert may_run and all(step.waits_for and set(step.waits_for) <= set(held) for step in may_run)
+        assert all(why in step.detail for step in may_run if held[step.waits_for[0]].endswith(why))
+        assert any(reason.endswith(why) for reason in held.values())
+        assert why in plan_text(plan) and why in plan_markdown(plan)
+        jsonschema.validate(json.loads(json.dumps(plan.to_json())), PLAN_SCHEMA)
+    seen = plan_against_apply(published_copy, compute_budget=1)
+    assert seen.will_run <= seen.run_in_all <= seen.will_run | seen.may_run and seen.may_run
+    assert set(seen.computed) <= seen.run_in_all and seen.waits_for <= seen.will_run & seen.unpredictable
+
+
+def test_plan_counts_only_the_records_a_per_record_cache_lacks(published_copy: ReleaseFixture) -> None:
+    """One message edited (the file keeps its size): the privacy scan and the fingerprints have every other text in
+    their per-record caches (the scan table, the pack), so plan counts one record for each; ingest maps the file
+    (its rows); a step without such a cache reads the family's records, all of them."""
+    _same_size_edit(published_copy)
+    computed = api.plan(published_copy.release_yaml).computed
+    rows = len(published_copy.data_file("alpha").read_text().splitlines())
+    assert computed["steps"]["alpha/ingest"] == rows
+    assert computed["steps"]["alpha/privacy"] == computed["steps"]["alpha/fingerprint"] == 1
+    assert computed["steps"]["alpha/export"] == 12  # the family's records (12 rows, none quarantined)
+    assert computed["records"] == sum(computed["steps"].values()) <= computed["budget"]
+
+
+def test_the_command_line_bounds_what_plan_computes(published_copy: ReleaseFixture,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """`plan --compute-budget N` on the command line: stdout holds only the plan's JSON, each data step computed in
+    scratch is a line on stderr, the exit code is the plan's (2: changes pending); a bad bound is a usage error."""
+    _append_record(published_copy)
+    assert cli.main(["plan", str(published_copy.release_yaml), "--json"]) == 2
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    jsonschema.validate(document, PLAN_SCHEMA)
+    assert document["computed"]["budget"] > 0 and "alpha/ingest" in document["computed"]["steps"]
+    assert "[computing] alpha/ingest: " in err and document["summary"]["may_run"] == 0
+    assert cli.main(["plan", str(published_copy.release_yaml), "--json", "--compute-budget", "0"]) == 2
+    out, err = capsys.readouterr()
+    bounded = json.loads(out)
+    assert bounded["computed"] == {"budget": 0, "records": 0, "steps": {}, "not_computed": {
+        "alpha/ingest": "plan computes no data step (--compute-budget 0)"}} and err == ""
+    assert bounded["summary"]["may_run"] > 0
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["plan", str(published_copy.release_yaml), "--compute-budget", "-1"])
+    assert usage.value.code == 1 and "expected a whole number, got '-1'" in capsys.readouterr().err
 
 
 def test_the_sign_offs_a_change_makes_stale_are_judged_by_their_state(published_copy: ReleaseFixture) -> None:

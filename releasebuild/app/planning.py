@@ -20,11 +20,11 @@ from releasebuild.data_changes import (
     pending_change,
     split_stats,
 )
-from releasebuild.engine import Engine, Listener
+from releasebuild.engine import Computed, Engine, Listener
 from releasebuild.gates import signed_parts
 from releasebuild.gates.signoff import ReviewVerdict, SignoffResult, qa_step_id
 from releasebuild.lock import read_snapshot
-from releasebuild.plan import Plan, StepPlan
+from releasebuild.plan import DEFAULT_COMPUTE_BUDGET, Plan, StepPlan
 from releasebuild.review.judge import carried, stale_reasons
 from releasebuild.review.record import SignoffRecord
 from releasebuild.steps import ids
@@ -97,34 +97,40 @@ def _pending_note(engine: Engine, families: list[str], results: dict[str, StepRe
 
 
 def plan(path: Path, root: str | None = None, against: str | None = None, compute_data: bool = False,
-         listener: Listener | None = None) -> Plan:
+         listener: Listener | None = None, compute_budget: int | None = DEFAULT_COMPUTE_BUDGET) -> Plan:
     """What apply would do, and what the definition changes against a baseline (app/baseline.py): the last
     successful apply (release.lock), or `against`: a published release (URI or local prefix, or `published`),
     another release.yaml, or `git:<rev>`."""
-    return plan_project(open_project(path, root), against, compute_data, listener)
+    return plan_project(open_project(path, root), against, compute_data, listener, compute_budget)
 
 
 def plan_project(project: Project, against: str | None = None, compute_data: bool = False,
-                 listener: Listener | None = None) -> Plan:
-    """`compute_data`: first build into the cache every step the plan cannot predict (not Step.predictable: the
-    data steps, rules, QA samples, the release-wide steps that read records), publishing nothing and leaving
-    release.lock untouched as `signoff samples` does, so the record, token and turn deltas, the sign-offs and the
-    step list are exact, not "known after apply"; the apply that follows finds them cached."""
+                 listener: Listener | None = None, compute_budget: int | None = DEFAULT_COMPUTE_BUDGET) -> Plan:
+    """`compute_budget`: how many records plan may compute afresh, in scratch (the content store only: nothing in
+    the action cache, nothing published, release.lock untouched), to learn the output of the data steps that must
+    rerun (Engine.plan_with_results; None: no bound, 0: none is run). `compute_data`: first build into the cache
+    every step the plan cannot predict (not Step.predictable: the data steps, rules, QA samples, the release-wide
+    steps that read records), publishing nothing and leaving release.lock untouched as `signoff samples` does, so
+    the record, token and turn deltas, the sign-offs and the step list are exact, not "known after apply"; the
+    apply that follows finds them cached."""
     if compute_data:
         build_targets(project, [spec.id for spec in project.specs if not step_kind(spec.kind).predictable
                                 and not step_kind(spec.kind).effect], listener)
+        compute_budget = None
     engine = project.engine()
-    steps, results = engine.plan_with_results()
+    computed = Computed(compute_budget)
+    steps, results = engine.plan_with_results(compute_budget, computed, listener)
     baseline = load_baseline(project, against, engine)
     desired = desired_snapshot(project, engine, results)
     changes = signoff_changes(project, engine, results)
     if baseline is None:  # nothing recorded to compare with (no successful apply since the lock kept snapshots)
-        return Plan(project.version, project.release_uri(), project.previous_release(), steps, "", changes)
+        return Plan(project.version, project.release_uri(), project.previous_release(), steps, "", changes,
+                    computed=computed.to_json())
     data, stats = data_section(project, steps, results, baseline)
     reviews = version_reviews(project, results) if baseline.snapshot.get("version") != project.version else ""
     changes = diff(baseline.snapshot, desired, reviews) + data + changes
     return Plan(project.version, project.release_uri(), project.previous_release(), steps, baseline.label, changes,
-                baseline.data_from, stats)
+                baseline.data_from, stats, computed.to_json())
 
 
 def desired_snapshot(project: Project, engine: Engine, results: dict[str, StepResult]) -> dict[str, Any]:

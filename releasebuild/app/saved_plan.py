@@ -11,7 +11,7 @@ from releasebuild.app.project import Project, open_project
 from releasebuild.engine import Listener
 from releasebuild.errors import Refused
 from releasebuild.fingerprints import source_files
-from releasebuild.plan import Plan
+from releasebuild.plan import DEFAULT_COMPUTE_BUDGET, Plan
 from releasebuild.steps.registry import step_kind
 
 SAVED_PLAN = "releasebuild-plan"
@@ -33,10 +33,10 @@ def plan_inputs(project: Project) -> dict[str, Any]:
 
 
 def save_plan(path: Path, root: str | None, against: str | None, out: Path, compute_data: bool = False,
-              listener: Listener | None = None) -> Plan:
+              listener: Listener | None = None, compute_budget: int | None = DEFAULT_COMPUTE_BUDGET) -> Plan:
     """`plan -out FILE`: the plan and the digests of what it was made from, for `apply FILE`."""
     project = open_project(path, root)
-    result = plan_project(project, against, compute_data, listener)
+    result = plan_project(project, against, compute_data, listener, compute_budget)
     document = {SAVED_PLAN: 1, "definition": str(project.definition.path), "root": project.root.uri,
                 "inputs": plan_inputs(project), "plan": result.to_json()}
     out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")

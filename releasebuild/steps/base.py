@@ -321,6 +321,21 @@ class Step:
         """Per-source steps only: one source file's part of the work."""
         raise NotImplementedError
 
+    # What fresh_records counts, as plan words it: records, or the unit of a step's work where a record holds several
+    # (the privacy scan's texts); and, for a kind whose fresh_records is None, why plan never runs it.
+    fresh_unit: ClassVar[str] = "record"
+    not_computed: ClassVar[str] = "plan cannot tell what it would compute without running it"
+
+    @staticmethod
+    def fresh_records(ctx: StepContext) -> int | None:
+        """Plan only: how many records a run of this step with these inputs would compute afresh, i.e. not held by
+        a per-record cache of its own (its memo): what `plan --compute-budget` counts before running a step that is
+        not predictable in scratch. `ctx` is the run's context (for a per-source step: the files still to map).
+        By default every record the step reads: the lines of its largest record file (.jsonl, .tsv). None: plan
+        cannot tell without running it, and never runs it (a rule's command)."""
+        return max((line_count(path) for files in ctx.input_paths.values() for name, path in files.items()
+                    if name.endswith((".jsonl", ".tsv"))), default=0)
+
     @staticmethod
     def check(ctx: StepContext) -> tuple[StaleReason, str]:
         """Effect steps only: is the effect in place (UP_TO_DATE) or why not, and a sentence saying so."""
@@ -330,6 +345,17 @@ class Step:
     def check_waiting(env: EffectEnv, params: dict[str, Any]) -> tuple[StaleReason, str] | None:
         """Effect steps only: what `plan` can already say while the step's inputs are still to be rebuilt."""
         return None
+
+
+def line_count(path: Path) -> int:
+    """The lines of a file (a last line without its newline counts), read in bounded chunks: records, in a
+    one-record-per-line file."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:

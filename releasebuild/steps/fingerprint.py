@@ -54,6 +54,26 @@ class Fingerprint(Step):
     memo = FILES
 
     @staticmethod
+    def fresh_records(ctx: StepContext) -> int | None:
+        """The records (taken-down ones too) with a text of some kind whose signature the previous pack, made with
+        the same settings, does not hold: normalizing and hashing is the cheap part, shingling and signing the
+        rest."""
+        settings = Settings.from_params(ctx.params)
+        previous = _previous(ctx.memo, digest(settings.identity()))
+        fresh = 0
+        for name in ("records.jsonl", "taken_down.jsonl"):
+            with ctx.input_path(ctx.dep("privacy"), name).open("rb") as fh:
+                for line in fh:
+                    if previous is None:
+                        fresh += 1
+                        continue
+                    record = json.loads(line)
+                    row, _ = exact_fingerprint(record["id"], record["messages"], settings)
+                    fresh += any(text_hash and text_hash not in previous.rows.get(kind, {})
+                                 for kind, text_hash in row.hashes.items())
+        return fresh
+
+    @staticmethod
     def run(ctx: StepContext) -> FingerprintResult:
         settings = Settings.from_params(ctx.params)  # checked against FingerprintParams by the engine
         privacy_id = ctx.dep("privacy")

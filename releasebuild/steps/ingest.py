@@ -23,9 +23,9 @@ from releasebuild.config.models import RecordRules
 from releasebuild.keys import canonical_json
 from releasebuild.records import Rejected, map_record, value_digest
 from releasebuild.sources import read_rows
-from releasebuild.steps.base import SourceFile, Step, StepContext, StepMeta, StepParams
+from releasebuild.steps.base import SourceFile, Step, StepContext, StepMeta, StepParams, line_count
 from releasebuild.steps.sorting import external_sort
-from releasebuild.store.backends import Store
+from releasebuild.store.backends import Store, is_local, local_path
 
 # A mapped file's sorted run holds one line per record: provenance JSON, group JSON and the record's shard body,
 # tab-separated (canonical JSON never contains a raw tab), so the merge copies text and parses only the small
@@ -33,6 +33,7 @@ from releasebuild.store.backends import Store
 SORTED = "sorted.tsv"
 QUARANTINE = "quarantine.jsonl"
 SOURCES = "sources.json"
+REMOTE_BYTES_PER_RECORD = 256  # plan's estimate of a remote source's rows, from its size (see fresh_records)
 
 
 class IngestParams(StepParams):
@@ -63,6 +64,13 @@ class Ingest(Step):
     Params = IngestParams
     Result = IngestResult
     MapResult = MappedFile
+
+    @staticmethod
+    def fresh_records(ctx: StepContext) -> int | None:
+        """The rows of the files still to map (ctx.sources): a local file's lines, unread remote objects one per
+        REMOTE_BYTES_PER_RECORD bytes of their listed size (plan reads no object to decide whether to read it)."""
+        return sum(line_count(Path(local_path(source.uri))) if is_local(source.uri)
+                   else -(-source.bytes // REMOTE_BYTES_PER_RECORD) for source in ctx.sources)
 
     @staticmethod
     def map(ctx: StepContext) -> MappedFile:

@@ -125,6 +125,24 @@ class PrivacyScan(Step):
     Result = PrivacyResult
     memo = (SCAN, RESCAN)
     restricted = True  # some outputs keep raw originals (taken_down.jsonl, restricted_*.jsonl)
+    fresh_unit = "text"  # plan counts the distinct texts the detector would read (fresh_records)
+
+    @staticmethod
+    def fresh_records(ctx: StepContext) -> int | None:
+        """The distinct strings (ids, group keys, messages, metadata values) the previous scan table, made with the
+        same detection settings, does not hold: what the detector would have to read, its unit of work (a record
+        holds several), so a new family costs its texts, an edited message one. Hashing every string is the cheap
+        part of a scan; the table's keys are held in memory (a digest per distinct text)."""
+        ingest_id = ctx.dep("ingest")
+        known = {key for key, _ in _memo_rows(ctx.memo.get(SCAN), digest(ctx.params["detection"]))}
+        fresh: set[str] = set()
+        with ctx.input_path(ingest_id, "records.jsonl").open("rb") as records, \
+                ctx.input_path(ingest_id, "groups.jsonl").open("rb") as groups:
+            for line, group_line in zip(records, groups, strict=True):
+                record = json.loads(line)
+                texts = [record["id"], json.loads(group_line)["group"], *(text for _, text in text_fields(record))]
+                fresh.update(key for key in map(message_digest, texts) if key not in known)
+        return len(fresh)
 
     @staticmethod
     def run(ctx: StepContext) -> PrivacyResult:

@@ -213,6 +213,12 @@ class RuleStep(Step):
     Params = RuleParams
     Result = RuleResult
     restricted = True  # its outputs are families' sources: raw data, before any privacy step
+    not_computed = "plan does not run a rule's command"
+
+    @staticmethod
+    def fresh_records(ctx: StepContext) -> int | None:
+        """Plan never runs a rule: its command may cost anything and reach anything (the sandbox is no jail)."""
+        return None
 
     @staticmethod
     def run(ctx: StepContext) -> RuleResult:
