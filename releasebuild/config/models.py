@@ -113,8 +113,8 @@ class Mapping(Strict):
 
 
 class FormatOptions(Strict):
-    """How a source file is read, and the declared limits past which a row is quarantined, not read (docs/reliability.md:
-    Bad input is data)."""
+    """How a source file is read, and the declared limits past which a row is quarantined, not read
+    (docs/reliability.md: Bad input is data)."""
 
     encoding: str = "utf-8"
     delimiter: str = Field(",", min_length=1, max_length=1)
