@@ -26,6 +26,11 @@ Locator = dict[str, int]
 Row = tuple[Locator, Any]
 _CHUNK = 1 << 16
 _EOL = re.compile(rb"\r\n|\r|\n")  # where Python's text mode (newline="") ends a line
+_CSV_FIELD_LIMIT = (1 << 31) - 1
+
+
+class _RowTooLarge(Exception):
+    """A CSV row spanning lines grew past max_row_bytes (an unclosed quote, most likely): no next row to go on to."""
 
 
 def read_rows(fh: IO[bytes], fmt: str, options: FormatOptions, name: str) -> Iterator[Row]:
@@ -163,7 +168,8 @@ class _CsvLines:
     def __init__(self, fh: IO[bytes], options: FormatOptions):
         self._lines = split_lines(fh, options.max_row_bytes)
         self._first, self._rest = _decoders(options.encoding)
-        self.row_offset = 0
+        self.row_offset = self.row_bytes = 0
+        self._max = options.max_row_bytes
         self.bad: int | None = None  # file offset of the first undecodable byte in the current row
         self.bad_reason = ""
         self.oversize: tuple[int, int] | None = None  # (offset, length) of an over-long line in the current row
@@ -176,7 +182,10 @@ class _CsvLines:
     def __iter__(self) -> Iterator[str]:
         for number, offset, raw, length in self._lines:
             if self._fresh:
-                self.row_offset, self._fresh = offset, False
+                self.row_offset, self.row_bytes, self._fresh = offset, 0, False
+            self.row_bytes += length
+            if self.row_bytes > self._max and raw is not None:
+                raise _RowTooLarge()
             if raw is None:
                 self.oversize = self.oversize or (offset, length)
                 yield "\n"
@@ -193,16 +202,16 @@ class _CsvLines:
 def _csv(fh: IO[bytes], options: FormatOptions, name: str) -> Iterator[Row]:
     if not _ascii_compatible(options.encoding):
         raise SourceError(f"{name}: csv sources must be in an ASCII-compatible encoding, not {options.encoding}")
-    if csv.field_size_limit() < options.max_row_bytes:  # process-wide: only ever raised
-        csv.field_size_limit(options.max_row_bytes)
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:  # process-wide; max_row_bytes bounds a row instead
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     lines = _CsvLines(fh, options)
     reader = csv.reader(iter(lines), delimiter=options.delimiter)
     try:
         header = next(reader)
     except StopIteration:
         return
-    except csv.Error as exc:
-        raise SourceError(f"{name}:1: malformed CSV header ({exc})") from None
+    except (csv.Error, _RowTooLarge) as exc:
+        raise SourceError(f"{name}:1: malformed CSV header ({type(exc).__name__})") from None
     if lines.bad is not None or lines.oversize is not None:
         raise SourceError(f"{name}:1: the CSV header is not valid {options.encoding} text or is over max_row_bytes")
     lines.next_row()
@@ -214,6 +223,9 @@ def _csv(fh: IO[bytes], options: FormatOptions, name: str) -> Iterator[Row]:
             return
         except csv.Error as exc:
             raise SourceError(f"{name}:{start}: malformed CSV at byte {lines.row_offset} ({exc})") from None
+        except _RowTooLarge:
+            raise SourceError(f"{name}:{start}: the row at byte {lines.row_offset} runs past max_row_bytes "
+                              f"({options.max_row_bytes}) over several lines (an unclosed quote?)") from None
         locator = {"line": start}
         start = reader.line_num + 1
         bad, oversize, offset = lines.bad, lines.oversize, lines.row_offset

@@ -119,9 +119,9 @@ class FormatOptions(Strict):
     encoding: str = "utf-8"
     delimiter: str = Field(",", min_length=1, max_length=1)
     records_path: str | None = Field(None, description="json: dotted path to the list of records")
-    max_row_bytes: int = Field(64 << 20, ge=1, description="a longer jsonl line is quarantined unread; a csv row "
-                                                           "longer than this fails the file (the csv module's "
-                                                           "field limit)")
+    max_row_bytes: int = Field(64 << 20, ge=1, description="a longer jsonl line or one-line csv row is quarantined "
+                                                           "unread; a csv row this long over several lines (an "
+                                                           "unclosed quote) fails the file")
     max_field_bytes: int = Field(16 << 20, ge=1, description="csv: a row with a longer field is quarantined")
     max_depth: int = Field(64, ge=1, le=500, description="jsonl/json: a row nested deeper is quarantined")
 
