@@ -257,16 +257,16 @@ def test_property_jsonl_mutations_are_records_or_quarantined_rows(edits: list[tu
     _ingest_hostile(_mutate(with_line(GOOD, count=4), edits), family())
 
 
+# Surrogates and non-finite floats named outright: left to themselves, hypothesis's strategies rarely draw them.
+TEXT = st.text(st.one_of(st.sampled_from("\ud800\udbff\udc00\udfff\x00\u2028\ufeff"), st.characters()), max_size=20)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) |
-    st.text(st.characters(codec=None, exclude_categories=())),  # lone surrogates included
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
-    max_leaves=20)
+    st.none() | st.booleans() | st.integers() | st.floats() | TEXT |
+    st.sampled_from([float("nan"), float("inf"), -float("inf")]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3), max_leaves=20)
 
 
 @FAST
-@given(st.lists(json_values, min_size=1, max_size=4), st.text(st.characters(codec=None, exclude_categories=()),
-                                                                 max_size=20))
+@given(st.lists(json_values, min_size=1, max_size=4), TEXT)
 def test_property_jsonl_values_never_ship_non_strict_json(topics: list[Any], text: str) -> None:
     rows = []
     for index, topic in enumerate(topics):
@@ -291,8 +291,8 @@ def test_property_json_array_mutations(edits: list[tuple[int, bytes]]) -> None:
 
 
 @settings(max_examples=50, deadline=timedelta(seconds=5), suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.text(st.characters(codec=None, exclude_categories=()), max_size=10),
-                          st.floats(allow_nan=True, allow_infinity=True)), min_size=1, max_size=5))
+@given(st.lists(st.tuples(TEXT, st.floats() | st.sampled_from([float("nan"), float("inf")])), min_size=1,
+                max_size=5))
 def test_property_parquet_values_never_ship_non_strict_json(rows: list[tuple[str, float]]) -> None:
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
