@@ -14,8 +14,10 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    SerializerFunctionWrapHandler,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -124,6 +126,16 @@ class FormatOptions(Strict):
                                                            "unclosed quote) fails the file")
     max_field_bytes: int = Field(16 << 20, ge=1, description="csv: a row with a longer field is quarantined")
     max_depth: int = Field(64, ge=1, le=500, description="jsonl/json: a row nested deeper is quarantined")
+
+    @model_serializer(mode="wrap")
+    def _limits_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A limit at its default is left out of the dump: the ingest key and the mapping digest in provenance of a
+        family that sets none are what they were before the limits were declared."""
+        data: dict[str, Any] = handler(self)
+        for name in ("max_row_bytes", "max_field_bytes", "max_depth"):
+            if name in data and data[name] == type(self).model_fields[name].default:
+                del data[name]
+        return data
 
     @field_validator("encoding")
     @classmethod
