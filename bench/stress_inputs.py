@@ -111,8 +111,12 @@ def yaml_scalar(rng: random.Random, data: bytes) -> bytes:
     if not candidates:
         return data + b"\nx: " + value
     i = rng.choice(candidates)
-    key = lines[i].split(b": ", 1)[0]
-    lines[i] = key + b": " + value
+    key, rest = lines[i].split(b": ", 1)
+    if rng.random() < 0.25 and not value.startswith((b"&", b"*", b"!")):  # as a key, which errors print
+        indent = key[:len(key) - len(key.lstrip())]
+        lines[i] = indent + value + b": " + rest
+    else:
+        lines[i] = key + b": " + value
     return b"\n".join(lines)
 
 

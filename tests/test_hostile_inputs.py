@@ -398,6 +398,11 @@ def test_scalars_python_cannot_convert_and_oversized_files_are_located(project: 
         error = load_error(project, text + b"zz: " + value + b"\n")
         assert "value cannot be read" in str(error)
     load_error(project, text + b"zz: " + b"9" * 5000 + b"\n")  # past int_max_str_digits, when it is set
+    (project / "release.yaml").write_bytes(text)
+    quarantine = (project / "gates/quarantine.yaml").read_bytes()
+    error = load_error(project, quarantine.replace(b"max_ratio: 0.05", b"max_ratio: 0x" + b"f" * 5000),
+                       "gates/quarantine.yaml")  # parsed, then refused by validation, which must not print it
+    assert "integer too large" in str(error) and located(error) == ["gates/quarantine.yaml:4:12"]
     error = load_error(project, b"#" * (17 << 20))
     assert "over the" in str(error) and located(error) == ["release.yaml:1:1"]
 

@@ -295,7 +295,10 @@ def _parent_name(loc: Path_) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer past Python's conversion limit (YAML's 0x... gets past the parser)
+        return f"an integer of {value.bit_length()} bits" if isinstance(value, int) else "a value too large to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 

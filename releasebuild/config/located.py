@@ -49,6 +49,7 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 MAX_FILE_BYTES = 16 << 20
 MAX_DEPTH = 64          # nested mappings and sequences, aliases expanded
 MAX_ALIAS_NODES = 100_000  # nodes that aliases add when expanded (an "alias bomb" adds billions)
+_MAX_INT_BITS = 4096  # well inside what Python converts to decimal (int_max_str_digits, 4,300 digits)
 # YAML's printable set (YAML 1.1, 5.1); everything else is refused before the parser sees it.
 _NOT_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 
@@ -174,7 +175,10 @@ def _construct(node: yaml.Node, doc: LocatedDocument, loader: Any) -> Any:
     """A node's value; a scalar Python refuses to convert (an integer of 5,000 digits, a date past 9999) is a
     located error."""
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except (ValueError, OverflowError) as exc:
         raise DefinitionError([Diagnostic(doc.file, *_mark(node), f"value cannot be read ({type(exc).__name__})")]) \
             from None
+    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:  # 0x... parses, then cannot be printed
+        raise DefinitionError([Diagnostic(doc.file, *_mark(node), "integer too large", "no setting needs one")])
+    return value
