@@ -47,7 +47,8 @@ class Record:
 def value_digest(value: str) -> str:
     """How a quarantine row names a raw value it rejects: a short SHA-256 and the length, never the text (a row is
     published, and the value may be PII)."""
-    return f"sha256:{hashlib.sha256(value.encode('utf-8')).hexdigest()[:12]} ({len(value)} chars)"
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]  # a lone surrogate, too
+    return f"sha256:{digest} ({len(value)} chars)"
 
 
 def with_split(shard_body: str, split: str) -> str:
@@ -161,11 +162,26 @@ def map_record(row: Any, family: RecordRules) -> Record:
         value = lookup(row, path)
         metadata[name] = None if value is _MISSING else value
     if family.id is None:
-        record_id = record_content("", messages, metadata)[1].split(":", 1)[1]
+        record_id = _strict_content("", "", messages, metadata)[1].split(":", 1)[1]
     else:
         record_id = render(family.id, row, "id").strip()
         if not record_id:
             raise Rejected("empty_id", "the id rule gave an empty id")
     group = render(family.group_by, row, "group_by") if family.group_by is not None else record_id
-    content_json, digest = record_content(record_id, messages, metadata)
+    content_json, digest = _strict_content(record_id, group, messages, metadata)
     return Record(record_id, group, messages, metadata, content_json, digest)
+
+
+def _strict_content(record_id: str, group: str, messages: list[dict[str, str]],
+                    metadata: dict[str, Any]) -> tuple[str, str]:
+    """The record's canonical JSON and digest, refusing what strict JSON and UTF-8 cannot carry: a value that
+    could not be published as it is is rejected here, never shipped (NaN in a shard breaks strict readers)."""
+    try:
+        group.encode("utf-8")
+        return record_content(record_id, messages, metadata)
+    except UnicodeEncodeError:
+        raise Rejected("lone_surrogate", "a text holds a lone UTF-16 surrogate, which UTF-8 cannot encode") from None
+    except RecursionError:
+        raise Rejected("too_deep", "a metadata value is nested too deep to encode") from None
+    except ValueError:  # record_content encodes with allow_nan=False
+        raise Rejected("non_finite_number", "a value is NaN or infinite, which JSON cannot carry") from None

@@ -133,7 +133,7 @@ def verify_release(uri: str, jobs: int = 8, store: Stores | None = None) -> Veri
 def _unreadable(prefix: str, what: str) -> VerifyReport:
     """The report when there is no manifest to check anything against."""
     name = prefix.rpartition("/")[2]
-    report = VerifyReport(prefix, name if VERSION_PATTERN.match(name) else "")
+    report = VerifyReport(prefix, name if VERSION_PATTERN.fullmatch(name) else "")
     report.count("manifest")
     report.find("manifest", MANIFEST, what)
     return report

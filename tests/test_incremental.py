@@ -332,14 +332,33 @@ def test_removing_a_source_file_merges_the_cached_rest(small_release: ReleaseFix
     assert len(provenance) == sum(len(path.read_text().splitlines()) for path in paths[:2])
 
 
+def test_bad_bytes_in_a_source_file_quarantine_their_line_only(small_release: ReleaseFixture) -> None:
+    paths = _split_family_into_files(small_release, "alpha", 2)
+    offset = paths[1].stat().st_size
+    lines = len(paths[1].read_text().splitlines())
+    with paths[1].open("ab") as fh:
+        fh.write(b'{"cid": "x\xff\xfe"}\n')  # not UTF-8: that line is a quarantined row, the file goes on
+    report = api.apply(small_release.release_yaml, jobs=2)
+    assert report.outcome.error is None
+    prefix = small_release.dir / "published/releases/v2026-11-23"
+    (entry,) = [json.loads(line) for line in (prefix / "quarantine/alpha.jsonl").read_text().splitlines()]
+    assert (entry["source"], entry["locator"], entry["code"]) == ("../data/alpha/part-1.jsonl", {"line": lines + 1},
+                                                                  "invalid_encoding")
+    assert f"at byte {offset + 10} " in entry["detail"]
+
+
 def test_an_unreadable_source_file_fails_its_family_naming_the_file(small_release: ReleaseFixture) -> None:
     paths = _split_family_into_files(small_release, "alpha", 2)
-    paths[1].write_bytes(b'{"cid": "x\xff\xfe"}\n')  # not UTF-8: the file as a whole cannot be read
+    for path in paths:  # as JSON arrays: one broken mid-element cannot be read past, so the file fails whole
+        path.with_suffix(".json").write_text(json.dumps([json.loads(line) for line in path.read_text().splitlines()]))
+        path.unlink()
+    paths[1].with_suffix(".json").write_bytes(b'[{"cid": "x", ')
+    small_release.edit_yaml(small_release.family_yaml("alpha"), sources=["../data/alpha/part-*.json"], format="json")
     report = api.apply(small_release.release_yaml, jobs=2)
     steps = {step.id: step for step in report.outcome.steps}
     assert steps["alpha/ingest"].status == "failed"
-    assert "step alpha/ingest failed: ../data/alpha/part-1.jsonl: " in steps["alpha/ingest"].detail
-    assert "not valid utf-8 text" in steps["alpha/ingest"].detail
+    assert "step alpha/ingest failed: ../data/alpha/part-1.json: " in steps["alpha/ingest"].detail
+    assert "part-1.json:1: invalid JSON in element 0" in steps["alpha/ingest"].detail
     assert {steps[f"alpha/{kind}"].status for kind in ("split", "export", "provenance")} == {"skipped"}
     assert steps["beta/fingerprint"].status == "ran" and report.outcome.error is not None
     assert steps["release/dedup"].status == "skipped"  # dedup compares every family: it needs alpha too

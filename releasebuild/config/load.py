@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from releasebuild.config.gate import DefinitionContext, GateConfig, Gates
 from releasebuild.config.hints import did_you_mean
-from releasebuild.config.located import LocatedDocument, Path_, parse_located
+from releasebuild.config.located import MAX_FILE_BYTES, LocatedDocument, Path_, parse_located_bytes
 from releasebuild.config.models import Family, Release, Takedown, Takedowns
 from releasebuild.config.rules import LoadedRule, Site, check_rules
 from releasebuild.errors import DefinitionError, Diagnostic
@@ -55,13 +55,19 @@ def load_definition(path: Path, known_gates: Gates) -> Definition:
 
     def read(file: Path) -> LocatedDocument | None:
         display = _display(file, base_dir)
+        if file != path and not _inside(file, base_dir):  # the callers check first, where they can locate it
+            diagnostics.append(Diagnostic(display, 1, 1, OUTSIDE))
+            return None
         try:
-            raw = file.read_bytes()
-        except FileNotFoundError:
-            raise DefinitionError([Diagnostic(display, 1, 1, "file not found")]) from None
+            raw = _read_bytes(file, display)
+        except DefinitionError as exc:
+            if file == path:
+                raise
+            diagnostics.extend(exc.diagnostics)
+            return None
         files[display] = hashlib.sha256(raw).hexdigest()
         try:
-            return parse_located(raw.decode("utf-8"), display)
+            return parse_located_bytes(raw, display)
         except DefinitionError as exc:
             diagnostics.extend(exc.diagnostics)
             return None
@@ -69,6 +75,16 @@ def load_definition(path: Path, known_gates: Gates) -> Definition:
     root_doc = read(path)
     if root_doc is None:
         raise DefinitionError(diagnostics)
+    root: LocatedDocument = root_doc
+
+    def outside(where: Path_, what: str, ref: str) -> bool:
+        """An include must be a file of the project (release.yaml's directory, symlinks resolved): nothing outside
+        it is read, so no error can quote it."""
+        if _inside(base_dir / ref, base_dir):
+            return False
+        diagnostics.append(root.diagnostic(where, f"{what} '{ref}' is outside the project directory", OUTSIDE_HINT))
+        return True
+
     release = validate_located(Release, root_doc, (), diagnostics)
     raw_families = root_doc.data.get("families") if isinstance(root_doc.data, dict) else None
 
@@ -83,6 +99,8 @@ def load_definition(path: Path, known_gates: Gates) -> Definition:
         where: Path_ = ("families", index)
         if isinstance(ref, str):
             include = base_dir / ref
+            if outside(where, "family file", ref):
+                continue
             if not include.is_file():
                 diagnostics.append(root_doc.diagnostic(where, f"family file '{ref}' not found",
                                                        _nearby_files(include)))
@@ -126,6 +144,8 @@ def load_definition(path: Path, known_gates: Gates) -> Definition:
         model = known.config
         if isinstance(ref, str):
             include = base_dir / ref
+            if outside(where, "gate file", ref):
+                continue
             if not include.is_file():
                 diagnostics.append(root_doc.diagnostic(where, f"gate file '{ref}' not found", _nearby_files(include)))
                 continue
@@ -160,7 +180,9 @@ def load_definition(path: Path, known_gates: Gates) -> Definition:
     takedowns: list[Takedown] = []
     if isinstance(release.takedowns, str):
         include = base_dir / release.takedowns
-        if not include.is_file():
+        if outside(("takedowns",), "takedowns file", release.takedowns):
+            pass
+        elif not include.is_file():
             diagnostics.append(root_doc.diagnostic(("takedowns",), f"takedowns file '{release.takedowns}' not found",
                                                    _nearby_files(include)))
         else:
@@ -183,10 +205,7 @@ def load_definition(path: Path, known_gates: Gates) -> Definition:
 def load_gate_file(model: type[GateT], path: Path) -> GateT:
     """One gate definition file on its own (e.g. for `detect_pii`); raises DefinitionError with locations."""
     diagnostics: list[Diagnostic] = []
-    try:
-        doc = parse_located(path.read_text(encoding="utf-8"), path.as_posix())
-    except FileNotFoundError:
-        raise DefinitionError([Diagnostic(path.as_posix(), 1, 1, "file not found")]) from None
+    doc = parse_located_bytes(_read_bytes(path, path.as_posix()), path.as_posix())
     gate: GateT = validate_located(model, doc, (), diagnostics)
     if diagnostics:
         raise DefinitionError(diagnostics)
@@ -276,7 +295,10 @@ def _parent_name(loc: Path_) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer past Python's conversion limit (YAML's 0x... gets past the parser)
+        return f"an integer of {value.bit_length()} bits" if isinstance(value, int) else "a value too large to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -312,6 +334,32 @@ def _nearby_files(missing: Path) -> str:
         return f"directory {missing.parent.name}/ does not exist"
     names = sorted(p.name for p in missing.parent.iterdir() if p.suffix in (".yaml", ".yml"))
     return did_you_mean(missing.name, names)
+
+
+OUTSIDE = "outside the project directory: not read"
+OUTSIDE_HINT = "includes are read from release.yaml's directory and below (sources may be anywhere)"
+
+
+def _inside(file: Path, base_dir: Path) -> bool:
+    try:
+        file.resolve().relative_to(base_dir.resolve())
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return False
+    return True
+
+
+def _read_bytes(file: Path, display: str) -> bytes:
+    """A definition file's bytes, refusing one too large to be a definition before reading it."""
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DefinitionError([Diagnostic(display, 1, 1, f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte "
+                                              "limit for a definition file")])
+        return file.read_bytes()
+    except FileNotFoundError:
+        raise DefinitionError([Diagnostic(display, 1, 1, "file not found")]) from None
+    except OSError as exc:
+        raise DefinitionError([Diagnostic(display, 1, 1, f"cannot read the file ({exc.strerror or exc})")]) from None
 
 
 def _display(file: Path, base_dir: Path) -> str:

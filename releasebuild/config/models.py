@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import math
 import re
@@ -13,8 +14,10 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    SerializerFunctionWrapHandler,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -22,7 +25,7 @@ STAGES: dict[int, str] = {1: "foundation", 2: "expertise", 3: "edge", 4: "voice"
 STAGE_NUMBERS: dict[str, int] = {name: number for number, name in STAGES.items()}
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 CHATML_ROLES: tuple[str, ...] = ("system", "user", "assistant")
-VERSION_PATTERN = re.compile(r"^v(\d{4})-(\d{2})-(\d{2})$")
+VERSION_PATTERN = re.compile(r"v(\d{4})-(\d{2})-(\d{2})", re.ASCII)  # use fullmatch: it names a directory
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 Role = Literal["system", "user", "assistant"]
@@ -35,7 +38,7 @@ class Strict(BaseModel):
 
 
 def parse_version(value: str) -> str:
-    match = VERSION_PATTERN.match(value)
+    match = VERSION_PATTERN.fullmatch(value)
     if not match:
         raise ValueError(f"version must look like vYYYY-MM-DD (got {value!r})")
     try:
@@ -112,9 +115,38 @@ class Mapping(Strict):
 
 
 class FormatOptions(Strict):
+    """How a source file is read, and the declared limits past which a row is quarantined, not read
+    (docs/reliability.md: Bad input is data)."""
+
     encoding: str = "utf-8"
     delimiter: str = Field(",", min_length=1, max_length=1)
     records_path: str | None = Field(None, description="json: dotted path to the list of records")
+    max_row_bytes: int = Field(64 << 20, ge=1, description="a longer jsonl line or one-line csv row is quarantined "
+                                                           "unread; a csv row this long over several lines (an "
+                                                           "unclosed quote) fails the file")
+    max_field_bytes: int = Field(16 << 20, ge=1, description="csv: a row with a longer field is quarantined")
+    max_depth: int = Field(64, ge=1, le=500, description="jsonl/json: a row nested deeper is quarantined")
+
+    @model_serializer(mode="wrap")
+    def _limits_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A limit at its default is left out of the dump: the ingest key and the mapping digest in provenance of a
+        family that sets none are what they were before the limits were declared."""
+        data: dict[str, Any] = handler(self)
+        for name in ("max_row_bytes", "max_field_bytes", "max_depth"):
+            if name in data and data[name] == type(self).model_fields[name].default:
+                del data[name]
+        return data
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            info = codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}") from None
+        if not getattr(info, "_is_text_encoding", True):
+            raise ValueError(f"{value!r} is not a text encoding")
+        return value
 
 
 class SplitRatios(Strict):

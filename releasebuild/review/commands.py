@@ -21,7 +21,7 @@ from releasebuild.app.project import (
     with_ancestors,
 )
 from releasebuild.config.load import validate_located
-from releasebuild.config.located import LocatedDocument, parse_located
+from releasebuild.config.located import LocatedDocument, parse_located_bytes
 from releasebuild.engine import Engine
 from releasebuild.errors import DefinitionError, Diagnostic, Refused, ReleaseBuildError
 from releasebuild.gates import GATES, signed_parts, signings, withholding_gates
@@ -135,7 +135,7 @@ def record(path: Path, review: str | None, fields: dict[str, Any], form: Path | 
         raise ReleaseBuildError(f"give the decision either as a form (--from) or as flags, not both "
                                 f"(flags given: {', '.join(sorted(fields))})")
     if form is not None:
-        doc = parse_located(form.read_text(encoding="utf-8"), str(form))
+        doc = parse_located_bytes(form.read_bytes(), str(form))
         data = doc.data if isinstance(doc.data, dict) else {}
         review = review or data.get("review")
     else:
@@ -271,7 +271,7 @@ def _demo_replaceable(project: Project) -> dict[str, tuple[bool, SignoffRecord |
     directory = project.definition.base_dir / signoff_dir(project.version)
     for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
         try:
-            data = parse_located(path.read_text(encoding="utf-8"), path.name).data
+            data = parse_located_bytes(path.read_bytes(), path.name).data
         except DefinitionError:
             found[path.stem] = (False, None)
             continue

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from releasebuild.config.hints import did_you_mean
 from releasebuild.config.load import validate_located
-from releasebuild.config.located import LocatedDocument, parse_located
+from releasebuild.config.located import LocatedDocument, parse_located, parse_located_bytes
 from releasebuild.config.models import parse_version
 from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.review.record import SIGNOFF_DIR, ReviewForm, SignoffRecord, signoff_dir
@@ -43,7 +43,7 @@ def load_signoffs(base_dir: Path, version: str, reviews: Mapping[str, ReviewSpec
     for path in sorted(directory.glob("*.y*ml")) if directory.is_dir() else []:
         display = f"{signoff_dir(version)}/{path.name}"
         try:
-            doc = parse_located(path.read_text(encoding="utf-8"), display)
+            doc = parse_located_bytes(path.read_bytes(), display)
         except DefinitionError as exc:
             diagnostics.extend(exc.diagnostics)
             continue
@@ -156,7 +156,7 @@ def load_earlier(base_dir: Path, version: str, reviews: Mapping[str, ReviewSpec]
     diagnostics: list[Diagnostic] = []
     for review, spec in reviews.items():
         for file in earlier_files(base_dir, version, review):
-            text = (base_dir / file).read_text(encoding="utf-8")
+            text = (base_dir / file).read_bytes().decode("utf-8", "replace")  # bad bytes: a record that fails
             record = carry_candidate(text, file, review, spec, parts)
             if record is not None:
                 diagnostics += future_dated(record, parse_located(text, file), now)

@@ -57,7 +57,7 @@ class IngestResult(StepMeta):
 
 class Ingest(Step):
     kind = "ingest"
-    code_version = "6"  # 6: quarantine rows name rejected values by digest
+    code_version = "7"  # 7: malformed rows (bytes, depth, size, NaN, surrogates) are quarantined, not fatal
     per_source = True
     restricted = True  # every output but sources.json holds raw record text (or raw ids)
 

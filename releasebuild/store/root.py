@@ -62,7 +62,7 @@ class ReleaseRoot:
 
     def published_versions(self) -> list[str]:
         """Versions whose manifest exists (a prefix without one was never committed)."""
-        names = [n for n in self.store.list_names(self._uri("releases")) if VERSION_PATTERN.match(n)]
+        names = [n for n in self.store.list_names(self._uri("releases")) if VERSION_PATTERN.fullmatch(n)]
         return sorted(n for n in names if self.store.exists(self._uri("releases", n, MANIFEST)))
 
     def attempt_uri(self, version: str, run_id: str) -> str:
