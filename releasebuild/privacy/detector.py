@@ -33,7 +33,6 @@ NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
 # What a web address may hold that is judged on its own: the rest of what is found inside one is part of it.
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
-NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
 DETECTOR_VERSION = "88"
 BATCH = 64
@@ -349,6 +348,10 @@ def redactions(texts: Sequence[str], detector: Detector, thresholds: Mapping[str
         [redact] = propagate_names([text], [redact], allow)
         spans.append([(f.start, f.end, f.entity) for f in redact])
     return spans
+
+
+# A word of a name as propagate_names matches it alone: letters, joined by an apostrophe or a hyphen ("O'Neill").
+NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 def propagate_names(texts: Sequence[str], found: Sequence[list[Finding]], allow: Sequence[AllowRule]

@@ -1589,10 +1589,13 @@ class SpacyNerRecognizer(EntityRecognizer):
                 and not re.search(r"\d", line) and line.strip() != text[start:end])
 
 
+# A word a name may hold in lower case: a particle ("van der", "de la") or the "y" between two Spanish surnames.
+NAME_JOINER = re.compile(rf"{PARTICLE}|y|e|i|der|den|la|le|los|las|het")
+
+
 def _foreign_word_in_name(word: str) -> bool:
     """A lower-case function word of another language inside a name, which no particle ("de", "van", "y") is."""
-    return word.islower() and lexicon.foreign_stop_word(word) and not re.fullmatch(
-        rf"{PARTICLE}|y|e|i|der|den|la|le|los|las|het", word)
+    return word.islower() and lexicon.foreign_stop_word(word) and NAME_JOINER.fullmatch(word) is None
 
 
 def date_recognizer() -> PatternRecognizer:
