@@ -21,7 +21,8 @@ replaces unconditionally. flock is per open file description, so two opens in on
 and pool workers forked by the holder share its lock, so the root stays held until the last of them is gone. After
 taking the lock, the holder checks that the path still names the file it locked (someone may have deleted
 `locks/`); then it writes who it is into the file for others' messages, and empties it on release. On NFS, Linux
-maps flock to the server's byte-range locks (NFSv4, or NLM), which hold across clients.
+maps flock to the server's byte-range locks (NFSv4, or NLM), which hold across clients. The checkout's own apply
+lock (`.releasebuild/apply.lock`, app/project.py) is the same kernel lock (`take_file_lock`).
 """
 
 from __future__ import annotations
@@ -148,7 +149,24 @@ def _holding_remote(root: ReleaseRoot, wait_seconds: float, ttl_seconds: float) 
 @contextmanager
 def _holding_local(root: ReleaseRoot, wait_seconds: float, ttl_seconds: float) -> Iterator[Holder]:
     path = local_path(lock_uri(root))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = take_file_lock(path, wait_seconds)
+    if fd is None:
+        holder = _local_holder(path)
+        who = holder.describe(time.time()) if holder else "a process that is just starting or stopping"
+        raise Refused(f"another apply holds {root.uri}: {who}; wait for it (apply --wait SECONDS); "
+                      "the lock is released when that process exits")
+    mine = _new_holder(ttl_seconds)
+    try:
+        _rewrite(fd, _body(mine))
+        yield mine
+    finally:
+        release_file_lock(fd)
+
+
+def take_file_lock(path: str, wait_seconds: float = 0.0) -> int | None:
+    """An exclusive flock on `path` (made if missing, never deleted), as a descriptor to hand to
+    `release_file_lock`; None when another open holds it past `wait_seconds`. Also the checkout's apply lock."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     deadline = time.monotonic() + wait_seconds
     while True:
         fd = _open_lock_file(path)
@@ -156,26 +174,44 @@ def _holding_local(root: ReleaseRoot, wait_seconds: float, ttl_seconds: float) -
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            if time.monotonic() >= deadline:
-                holder = _local_holder(path)
-                who = holder.describe(time.time()) if holder else "a process that is just starting or stopping"
-                raise Refused(f"another apply holds {root.uri}: {who}; wait for it (apply --wait SECONDS); "
-                              "the lock is released when that process exits") from None
-            time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())) or 0.01)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            time.sleep(min(POLL_SECONDS, left))
             continue
         if _same_file(fd, path):
-            break
+            return fd
         os.close(fd)  # the file was deleted (or replaced) after we opened it: lock the one the path names now
-    mine = _new_holder(ttl_seconds)
+
+
+def release_file_lock(fd: int) -> None:
     try:
-        _rewrite(fd, _body(mine))
-        yield mine
+        _rewrite(fd, b"")  # held by nobody
     finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)  # for forked workers sharing the descriptor too
+        os.close(fd)
+
+
+def file_lock_note(path: str) -> bytes | None:
+    """What the holder of `path`'s flock wrote there; None when nobody holds it (a killed holder's note is
+    ignored)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
         try:
-            _rewrite(fd, b"")  # held by nobody
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)  # for forked workers sharing the descriptor too
-            os.close(fd)
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.pread(fd, 4096, 0)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+def write_file_lock_note(fd: int, data: bytes) -> None:
+    _rewrite(fd, data)
 
 
 def _open_lock_file(path: str) -> int:
@@ -203,21 +239,11 @@ def _rewrite(fd: int, data: bytes) -> None:
 
 
 def _local_holder(path: str) -> Holder | None:
-    """Who holds a local root: None unless a process holds the kernel lock (a killed holder's note is ignored)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
+    """Who holds a local root: None unless a process holds the kernel lock."""
+    note = file_lock_note(path)
+    if note is None:
         return None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            data = os.pread(fd, 4096, 0)
-            return _parse(data) if data else Holder("unknown", "unknown", 0, "", 0.0, 0.0)
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)
+    return _parse(note) if note else Holder("unknown", "unknown", 0, "", 0.0, 0.0)
 
 
 def unlock(root: ReleaseRoot) -> Holder | None:
