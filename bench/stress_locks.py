@@ -1,7 +1,7 @@
 """Lock races at volume (issue 27): contenders for one root's apply lock, a SIGKILLed holder's lock present.
 
-    python bench/stress_locks.py                        # 210 local and 60 S3 rounds (a minute or two)
-    python bench/stress_locks.py --local 30 --s3 9
+    python bench/stress_locks.py                        # 210 local, 60 checkout and 60 S3 rounds (a few minutes)
+    python bench/stress_locks.py --local 30 --checkout 9 --s3 9
 
 Each round first forks a holder that takes the root's apply lock (`root_lock.holding`) and SIGKILLs itself while
 holding it, as a killed apply does; then forks 2, 3 or 4 contenders (rounds cycle through them) released at one
@@ -9,10 +9,12 @@ instant (a barrier) to take the lock without waiting. A contender that gets it r
 (CLOCK_MONOTONIC, one clock for the machine) and holds it 50 ms; the others are refused. A round has double holders
 when two recorded intervals overlap; it errs when a contender raises something else, or a lock is left behind.
 
-Local rounds use a scratch directory as the root; S3 rounds use moto's S3 server on loopback (as the tests do),
-reached over HTTP through the production code path. moto checks a conditional write's precondition and then writes,
-as two steps, on concurrent threads; S3 does both atomically, so the server here serializes conditional requests
-(`releasebuild.testing.LocalS3Server`): what is measured is releasebuild's protocol, not moto's.
+Local rounds use a scratch directory as the root; checkout rounds race one checkout's own apply lock
+(`.releasebuild/apply.lock`, which every apply takes first); S3 rounds use moto's S3 server on loopback (as the
+tests do), reached over HTTP through the production code path. moto checks a conditional write's precondition and
+then writes, as two steps, on concurrent threads; S3 does both atomically, so the server here serializes
+conditional requests (`releasebuild.testing.LocalS3Server`): what is measured is releasebuild's protocol, not
+moto's.
 
 Prints a table of rounds / holds / refused / double holders per backend and contender count; exit status 1 if any
 round had double holders or errors.
@@ -38,14 +40,16 @@ ACCESS_KEY = "AKIABENCHACCESS0001"
 SECRET_KEY = "bench-secret-0123456789"
 
 
-def race(label: str, root_uri: str, scratch: Path, rounds: int) -> list[tuple[str, int, LockRace, float]]:
+def race(label: str, root_uri: str, scratch: Path, rounds: int,
+         checkout: bool = False) -> list[tuple[str, int, LockRace, float]]:
     rows = []
     for contenders in CONTENDERS:
         share = rounds // len(CONTENDERS) + (1 if CONTENDERS.index(contenders) < rounds % len(CONTENDERS) else 0)
         if share == 0:
             continue
         started = time.monotonic()
-        result = lock_race(root_uri, scratch / f"{label}-{contenders}", rounds=share, contenders=contenders)
+        result = lock_race(root_uri, scratch / f"{label}-{contenders}", rounds=share, contenders=contenders,
+                           checkout=checkout)
         rows.append((label, contenders, result, time.monotonic() - started))
     return rows
 
@@ -75,12 +79,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--local", type=int, default=210, help="rounds against a local root")
     parser.add_argument("--s3", type=int, default=60, help="rounds against an S3 root (moto on loopback)")
+    parser.add_argument("--checkout", type=int, default=60, help="rounds against one checkout's apply lock")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         if args.local:
             rows += race("local", str(scratch / "root"), scratch, args.local)
+        if args.checkout:
+            rows += race("checkout", str(scratch / "checkout" / ".releasebuild"), scratch, args.checkout, checkout=True)
         if args.s3:
             server = LocalS3Server()
             try:

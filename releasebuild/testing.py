@@ -283,11 +283,12 @@ class LockRace:
 
 
 def lock_race(root_uri: str, evidence: Path, rounds: int, contenders: int, hold_seconds: float = 0.05,
-              stale: bool = True) -> LockRace:
+              stale: bool = True, checkout: bool = False) -> LockRace:
     """`rounds` rounds of `contenders` forked processes released at one instant to take the root's apply lock
     (`root_lock.holding`, no waiting), each recording when it held it (CLOCK_MONOTONIC, one clock for the whole
     machine). With `stale`, each round starts with the lock of a holder that was SIGKILLed while holding it. A round
-    has double holders when two recorded intervals overlap."""
+    has double holders when two recorded intervals overlap. With `checkout`, `root_uri` is a checkout's state
+    directory and the lock raced is the checkout's (`app.project.apply_lock`)."""
     import multiprocessing
 
     from releasebuild.store.root import ReleaseRoot
@@ -299,11 +300,11 @@ def lock_race(root_uri: str, evidence: Path, rounds: int, contenders: int, hold_
     for number in range(rounds):
         log = evidence / f"round-{number:04d}.log"
         if stale:
-            killed = context.Process(target=_killed_holder, args=(root_uri,))
+            killed = context.Process(target=_killed_holder, args=(root_uri, checkout))
             killed.start()
             killed.join(timeout=60)
         barrier = context.Barrier(contenders)
-        racers = [context.Process(target=_contender, args=(root_uri, str(log), barrier, hold_seconds))
+        racers = [context.Process(target=_contender, args=(root_uri, str(log), barrier, hold_seconds, checkout))
                   for _ in range(contenders)]
         for racer in racers:
             racer.start()
@@ -326,7 +327,16 @@ def lock_race(root_uri: str, evidence: Path, rounds: int, contenders: int, hold_
         result.holds += len(intervals)
         if any(later[0] < earlier[1] for earlier, later in zip(intervals, intervals[1:], strict=False)):
             result.double_holders += 1
-        if read_holder(ReleaseRoot(root_uri)) is not None:
+        if checkout:
+            from releasebuild.app.project import lock_holder
+
+            holder = lock_holder(Path(root_uri) / "apply.lock")
+            if holder is not None and holder != 0:
+                from releasebuild.processes import alive
+
+                if alive(holder):
+                    result.errors.append(f"round {number}: a live holder was left behind")
+        elif read_holder(ReleaseRoot(root_uri)) is not None:
             result.errors.append(f"round {number}: a lock was left behind")
             from releasebuild.store.root_lock import unlock
 
@@ -334,28 +344,33 @@ def lock_race(root_uri: str, evidence: Path, rounds: int, contenders: int, hold_
     return result
 
 
-def _killed_holder(root_uri: str) -> None:
+def _lock(root_uri: str, checkout: bool) -> Any:
+    if checkout:
+        from releasebuild.app.project import apply_lock
+
+        return apply_lock(Path(root_uri))
+    from releasebuild.store.root import ReleaseRoot
+    from releasebuild.store.root_lock import holding
+
+    return holding(ReleaseRoot(root_uri))
+
+
+def _killed_holder(root_uri: str, checkout: bool) -> None:
     """Take the lock and die holding it, as an apply killed with SIGKILL does."""
     import signal
 
-    from releasebuild.store.root import ReleaseRoot
-    from releasebuild.store.root_lock import holding
-
-    with holding(ReleaseRoot(root_uri)):
+    with _lock(root_uri, checkout):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _contender(root_uri: str, log: str, barrier: Any, hold_seconds: float) -> None:
+def _contender(root_uri: str, log: str, barrier: Any, hold_seconds: float, checkout: bool) -> None:
     import time
 
     from releasebuild.errors import Refused
-    from releasebuild.store.root import ReleaseRoot
-    from releasebuild.store.root_lock import holding
 
-    root = ReleaseRoot(root_uri)
     barrier.wait(timeout=60)
     try:
-        with holding(root):
+        with _lock(root_uri, checkout):
             start = time.monotonic_ns()
             time.sleep(hold_seconds)
             end = time.monotonic_ns()
