@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import subprocess
+import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -219,6 +221,7 @@ class LocalS3Server:
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer  # moto is a dev dependency
 
+        _atomic_conditional_writes()
         self.log: list[str] = []
         logger = logging.getLogger("werkzeug")
         logger.addHandler(_ListHandler(self.log))
@@ -233,6 +236,31 @@ class LocalS3Server:
         self._server.stop()
 
 
+_CONDITIONAL = threading.Lock()
+
+
+def _atomic_conditional_writes() -> None:
+    """moto checks a PUT's or DELETE's If-Match / If-None-Match and then writes, as two steps, while its server
+    answers requests on concurrent threads: two conditional writes to one key can both pass their check, which S3
+    itself never allows (its conditional writes are atomic). Conditional requests are serialized here, so that the
+    lock-race tests test releasebuild's protocol and not moto's race."""
+    from moto.s3.responses import S3Response
+
+    if getattr(S3Response, "_releasebuild_atomic", False):
+        return
+    for name in ("put_object", "delete_object"):
+        method = getattr(S3Response, name)
+
+        def serialized(self: Any, _method: Any = method) -> Any:
+            if self.headers.get("If-Match") or self.headers.get("If-None-Match"):
+                with _CONDITIONAL:
+                    return _method(self)
+            return _method(self)
+
+        setattr(S3Response, name, serialized)
+    S3Response._releasebuild_atomic = True  # type: ignore[attr-defined]
+
+
 class _ListHandler(logging.Handler):
     def __init__(self, sink: list[str]):
         super().__init__()
@@ -240,3 +268,119 @@ class _ListHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.sink.append(record.getMessage())
+
+
+# --- lock races: contenders for one root's apply lock, a killed holder's lock present ---------------------------
+
+
+@dataclass
+class LockRace:
+    rounds: int = 0
+    holds: int = 0  # contenders that held the root (one per round when nobody fails)
+    refused: int = 0  # contenders that found a live holder and refused (exit 4 in apply)
+    double_holders: int = 0  # rounds in which two contenders held the root at the same moment
+    errors: list[str] = field(default_factory=list)
+
+
+def lock_race(root_uri: str, evidence: Path, rounds: int, contenders: int, hold_seconds: float = 0.05,
+              stale: bool = True, checkout: bool = False) -> LockRace:
+    """`rounds` rounds of `contenders` forked processes released at one instant to take the root's apply lock
+    (`root_lock.holding`, no waiting), each recording when it held it (CLOCK_MONOTONIC, one clock for the whole
+    machine). With `stale`, each round starts with the lock of a holder that was SIGKILLed while holding it. A round
+    has double holders when two recorded intervals overlap. With `checkout`, `root_uri` is a checkout's state
+    directory and the lock raced is the checkout's (`app.project.apply_lock`)."""
+    import multiprocessing
+
+    from releasebuild.store.root import ReleaseRoot
+    from releasebuild.store.root_lock import read_holder
+
+    context = multiprocessing.get_context("fork")
+    result = LockRace()
+    evidence.mkdir(parents=True, exist_ok=True)
+    for number in range(rounds):
+        log = evidence / f"round-{number:04d}.log"
+        if stale:
+            killed = context.Process(target=_killed_holder, args=(root_uri, checkout))
+            killed.start()
+            killed.join(timeout=60)
+        barrier = context.Barrier(contenders)
+        racers = [context.Process(target=_contender, args=(root_uri, str(log), barrier, hold_seconds, checkout))
+                  for _ in range(contenders)]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join(timeout=120)
+            if racer.exitcode != 0:
+                result.errors.append(f"round {number}: a contender exited with {racer.exitcode}")
+        intervals: list[tuple[int, int]] = []
+        for line in (log.read_text().splitlines() if log.exists() else []):
+            kind, _, rest = line.partition(" ")
+            if kind == "held":
+                start, end = rest.split()
+                intervals.append((int(start), int(end)))
+            elif kind == "refused":
+                result.refused += 1
+            else:
+                result.errors.append(f"round {number}: {line}")
+        intervals.sort()
+        result.rounds += 1
+        result.holds += len(intervals)
+        if any(later[0] < earlier[1] for earlier, later in zip(intervals, intervals[1:], strict=False)):
+            result.double_holders += 1
+        if checkout:
+            from releasebuild.app.project import lock_holder
+
+            holder = lock_holder(Path(root_uri) / "apply.lock")
+            if holder is not None and holder != 0:
+                from releasebuild.processes import alive
+
+                if alive(holder):
+                    result.errors.append(f"round {number}: a live holder was left behind")
+        elif read_holder(ReleaseRoot(root_uri)) is not None:
+            result.errors.append(f"round {number}: a lock was left behind")
+            from releasebuild.store.root_lock import unlock
+
+            unlock(ReleaseRoot(root_uri))
+    return result
+
+
+def _lock(root_uri: str, checkout: bool) -> Any:
+    if checkout:
+        from releasebuild.app.project import apply_lock
+
+        return apply_lock(Path(root_uri))
+    from releasebuild.store.root import ReleaseRoot
+    from releasebuild.store.root_lock import holding
+
+    return holding(ReleaseRoot(root_uri))
+
+
+def _killed_holder(root_uri: str, checkout: bool) -> None:
+    """Take the lock and die holding it, as an apply killed with SIGKILL does."""
+    import signal
+
+    with _lock(root_uri, checkout):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _contender(root_uri: str, log: str, barrier: Any, hold_seconds: float, checkout: bool) -> None:
+    import time
+
+    from releasebuild.errors import Refused
+
+    barrier.wait(timeout=60)
+    try:
+        with _lock(root_uri, checkout):
+            start = time.monotonic_ns()
+            time.sleep(hold_seconds)
+            end = time.monotonic_ns()
+        line = f"held {start} {end}\n"
+    except Refused:
+        line = "refused\n"
+    except Exception as exc:  # reported by the round, never lost in a child
+        line = f"error {type(exc).__name__}: {exc}\n"
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)

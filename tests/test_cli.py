@@ -100,17 +100,24 @@ def test_blocking_gate_publishes_nothing_and_exits_3(tmp_path: Path) -> None:
 def test_concurrent_apply_is_refused_with_exit_4(small_release: ReleaseFixture) -> None:
     state = small_release.dir / ".releasebuild"
     state.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    # A holder of the checkout's kernel lock (as an apply takes it), alive until killed.
+    hold = ("import sys, time\nfrom releasebuild.store import root_lock\nfd = root_lock.take_file_lock(sys.argv[1])\n"
+            "root_lock.write_file_lock_note(fd, str(__import__('os').getpid()).encode())\nprint('held', flush=True)\n"
+            "time.sleep(60)\n")
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(state / "apply.lock")], stdout=subprocess.PIPE,
+                              text=True)
     try:
-        (state / "apply.lock").write_text(str(holder.pid))
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         result = run("apply", cwd=small_release.dir)
         assert result.returncode == 4
         assert f"another apply (pid {holder.pid})" in result.stderr
     finally:
         holder.kill()
         holder.wait()
-    # A lock left by a dead process is taken over.
+    # The killed holder's lock is gone with it (its note is left in the file, and ignored).
+    assert (state / "apply.lock").read_text() == str(holder.pid)
     assert run("apply", cwd=small_release.dir).returncode == 0
+    assert (state / "apply.lock").read_text() == ""
 
 
 def test_failed_step_reports_dependents_as_skipped(small_release: ReleaseFixture) -> None:

@@ -104,11 +104,8 @@ def unlock(path: Path, root: str | None = None) -> tuple[str, Holder | None]:
 
 @contextmanager
 def _root_lock(root: ReleaseRoot, wait_seconds: float) -> Iterator[None]:
-    """Local roots belong to one machine, which the checkout lock serializes; remote roots are shared."""
-    if root.local:
-        yield
-        return
-    from releasebuild.store import root_lock  # only remote roots pay for its imports
+    """One apply per root, local or remote: two checkouts (or machines) publishing to one root take turns."""
+    from releasebuild.store import root_lock
 
     with root_lock.holding(root, wait_seconds):
         yield

@@ -17,7 +17,6 @@ from releasebuild.gates import GATES, signed_parts, signings
 from releasebuild.gates.signoff import SignoffGateConfig, review_sample_of
 from releasebuild.graph import build_specs, to_graph
 from releasebuild.lock import read_records
-from releasebuild.processes import alive
 from releasebuild.review.load import LoadedSignoff, load_earlier, load_signoffs
 from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps.base import StepResult, StepSpec
@@ -191,31 +190,28 @@ def graph(path: Path) -> Any:
 
 @contextmanager
 def apply_lock(state_dir: Path) -> Iterator[None]:
-    """One apply per checkout at a time; a lock left by a dead process is taken over."""
-    state_dir.mkdir(parents=True, exist_ok=True)
+    """One apply per checkout at a time: a kernel lock (flock) on .releasebuild/apply.lock, dropped by the kernel
+    when its holder exits, so a dead holder's lock is never taken over, and never by two (store/root_lock.py)."""
+    from releasebuild.store import root_lock
+
     lock = state_dir / "apply.lock"
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            break
-        except FileExistsError:
-            holder = lock_holder(lock)
-            if holder is not None and alive(holder):
-                raise Refused(f"another apply (pid {holder}) holds {lock}; wait for it or remove the file "
-                              "if that process is gone") from None
-            lock.unlink(missing_ok=True)
-    else:
-        raise Refused(f"could not take {lock}")
+    fd = root_lock.take_file_lock(str(lock))
+    if fd is None:
+        holder = lock_holder(lock)
+        raise Refused(f"another apply (pid {holder if holder is not None else 'unknown'}) holds {lock}; wait for "
+                      "it: the lock is released when that process exits")
     try:
-        os.write(fd, str(os.getpid()).encode())
-        os.close(fd)
+        root_lock.write_file_lock_note(fd, str(os.getpid()).encode())
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        root_lock.release_file_lock(fd)
 
 
 def lock_holder(lock: Path) -> int | None:
+    """The pid holding the checkout's apply lock, None when nobody does."""
+    from releasebuild.store import root_lock
+
     try:
-        return int(lock.read_text().strip())
-    except (FileNotFoundError, ValueError):
+        return int((root_lock.file_lock_note(str(lock)) or b"").strip())
+    except ValueError:
         return None

@@ -59,6 +59,18 @@ class Store(Protocol):
     def write_exclusive(self, uri: str, data: bytes) -> None:
         """Write an object only if it does not exist (S3: a conditional PUT); FileExistsError if it does."""
 
+    def read_tagged(self, uri: str) -> tuple[bytes, str] | None:
+        """A whole (small) object and a tag naming this version of it (S3: its ETag, from the same GET), or None
+        when it does not exist. The tag is what `replace_if` and `remove_if` compare."""
+
+    def replace_if(self, uri: str, data: bytes, tag: str) -> bool:
+        """Overwrite the object only if it is still the version `tag` names (S3: a PUT with `If-Match`, atomic on
+        the server); False when it changed or is gone."""
+
+    def remove_if(self, uri: str, tag: str) -> bool:
+        """Delete the object only if it is still the version `tag` names (S3: a DELETE with `If-Match`); False
+        when it changed or is gone."""
+
     def exists(self, uri: str) -> bool:
         """Whether an object (not a prefix) exists."""
 
@@ -124,6 +136,23 @@ class LocalStore:
         path = _parent_made(uri)
         with open(path, "xb") as fh:
             fh.write(data)
+
+    # Compare, then act: not atomic on a disk. The apply lock of a local root does not use these (it is a kernel
+    # lock: store/root_lock.py); they are here so that every store answers the protocol.
+    def read_tagged(self, uri: str) -> tuple[bytes, str] | None:
+        return _tagged(self.read(uri))
+
+    def replace_if(self, uri: str, data: bytes, tag: str) -> bool:
+        if _tag_of(self.read(uri)) != tag:
+            return False
+        self.write(uri, data)
+        return True
+
+    def remove_if(self, uri: str, tag: str) -> bool:
+        if _tag_of(self.read(uri)) != tag:
+            return False
+        self.remove([uri])
+        return True
 
     def exists(self, uri: str) -> bool:
         return os.path.exists(local_path(uri))
@@ -217,6 +246,23 @@ class FsspecStore:
         with storage_errors(uri, "create"):
             fs, path = self._placed(uri)
             fs.pipe_file(path, data, mode="create")
+
+    # fsspec has no conditional overwrite or delete: compare, then act (not atomic). S3Store overrides these with
+    # the server's own compare-and-swap.
+    def read_tagged(self, uri: str) -> tuple[bytes, str] | None:
+        return _tagged(self.read(uri))
+
+    def replace_if(self, uri: str, data: bytes, tag: str) -> bool:
+        if _tag_of(self.read(uri)) != tag:
+            return False
+        self.write(uri, data)
+        return True
+
+    def remove_if(self, uri: str, tag: str) -> bool:
+        if _tag_of(self.read(uri)) != tag:
+            return False
+        self.remove([uri])
+        return True
 
     def exists(self, uri: str) -> bool:
         try:
@@ -351,6 +397,50 @@ class S3Store(FsspecStore):
             head = fs.call_s3("head_object", Bucket=bucket, Key=key)
             return {"size": head["ContentLength"], "ETag": etag_of(head), "VersionId": head.get("VersionId")}
 
+    def read_tagged(self, uri: str) -> tuple[bytes, str] | None:
+        """One GET: the body and the ETag of that very version (a HEAD then a GET could name two versions)."""
+        from fsspec.asyn import sync
+
+        fs, path = self.filesystem(uri)
+        bucket, key, _ = fs.split_path(path)
+
+        async def get() -> tuple[bytes, str]:
+            response = await fs._call_s3("get_object", Bucket=bucket, Key=key)
+            try:
+                body: bytes = await response["Body"].read()
+            finally:
+                response["Body"].close()
+            return body, str(etag_of(response))
+
+        with storage_errors(uri, "read"):
+            try:
+                tagged: tuple[bytes, str] = sync(fs.loop, get)
+                return tagged
+            except FileNotFoundError:
+                return None
+
+    def replace_if(self, uri: str, data: bytes, tag: str) -> bool:
+        """A PUT with `If-Match: <ETag>`: S3 swaps the object only if it is still that version, atomically."""
+        return self._conditional(uri, "replace", "put_object", Body=data, IfMatch=f'"{tag}"')
+
+    def remove_if(self, uri: str, tag: str) -> bool:
+        """A DELETE with `If-Match: <ETag>` (an endpoint that ignores the header deletes unconditionally)."""
+        return self._conditional(uri, "delete", "delete_object", IfMatch=f'"{tag}"')
+
+    def _conditional(self, uri: str, action: str, method: str, **kwargs: Any) -> bool:
+        with storage_errors(uri, action):
+            fs, path = self.filesystem(uri)
+            bucket, key, _ = fs.split_path(path)
+            try:
+                fs.call_s3(method, Bucket=bucket, Key=key, **kwargs)
+            except FileNotFoundError:
+                return False  # gone meanwhile
+            except OSError as exc:
+                if _condition_failed(exc):
+                    return False
+                raise
+            return True
+
     def upload(self, local: str, uri: str, sha256: str | None = None) -> None:
         """A single PUT carries the SHA-256 for S3 to check; a multipart upload (large shards) is checked
         afterwards against its size and multipart ETag."""
@@ -408,6 +498,21 @@ class MemoryStore:
         if uri in self.objects:
             raise FileExistsError(uri)
         self.write(uri, data)
+
+    def read_tagged(self, uri: str) -> tuple[bytes, str] | None:
+        return _tagged(self.read(uri))
+
+    def replace_if(self, uri: str, data: bytes, tag: str) -> bool:
+        if _tag_of(self.read(uri)) != tag:
+            return False
+        self.write(uri, data)
+        return True
+
+    def remove_if(self, uri: str, tag: str) -> bool:
+        if _tag_of(self.read(uri)) != tag:
+            return False
+        self.remove([uri])
+        return True
 
     def exists(self, uri: str) -> bool:
         return uri in self.objects
@@ -468,6 +573,27 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     parts = re.split(r"(\*\*/|\*|\?)", pattern)
     wild = {"**/": "(?:.*/)?", "*": "[^/]*", "?": "[^/]"}
     return re.compile("".join(wild.get(part, re.escape(part)) for part in parts))
+
+
+def _tag_of(data: bytes | None) -> str | None:
+    """The tag of a version where the store has none of its own: the MD5 of its bytes (as S3's single-PUT ETag)."""
+    return None if data is None else hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def _tagged(data: bytes | None) -> tuple[bytes, str] | None:
+    return None if data is None else (data, hashlib.md5(data, usedforsecurity=False).hexdigest())
+
+
+# What S3 answers when a conditional request's condition does not hold (412), or when another conditional write
+# to the key is in flight (409): either way, the object is not the version the caller named.
+_CONDITION_CODES = ("PreconditionFailed", "ConditionalRequestConflict")
+
+
+def _condition_failed(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    response = getattr(cause, "response", None) or getattr(exc, "response", None)
+    code = str(((response or {}).get("Error") or {}).get("Code", ""))
+    return code in _CONDITION_CODES or code in ("412", "409")
 
 
 def _compare_bytes(stored: bytes | None, data: bytes) -> str:

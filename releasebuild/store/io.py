@@ -73,6 +73,15 @@ class Stores:
     def write_exclusive(self, uri: str, data: bytes) -> None:
         self.backend(uri).write_exclusive(uri, data)
 
+    def read_tagged(self, uri: str) -> tuple[bytes, str] | None:
+        return self.backend(uri).read_tagged(uri)
+
+    def replace_if(self, uri: str, data: bytes, tag: str) -> bool:
+        return self.backend(uri).replace_if(uri, data, tag)
+
+    def remove_if(self, uri: str, tag: str) -> bool:
+        return self.backend(uri).remove_if(uri, tag)
+
     def exists(self, uri: str) -> bool:
         return self.backend(uri).exists(uri)
 
