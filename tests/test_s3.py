@@ -33,6 +33,7 @@ from releasebuild.testing import (
 
 ROOT = f"s3://{S3_BUCKET}/exports"
 PREFIX = "exports/releases/v2026-11-23/"
+APPLY_LOCK = f"/{S3_BUCKET}/exports/locks/apply.json"
 
 
 @pytest.fixture
@@ -93,7 +94,10 @@ def test_noop_plan_and_apply_against_s3_download_no_object_body(s3_release: Rele
     report = applied(s3_release)
     assert ran(report) == set()
     assert s3_server.requests, "the server saw no request at all: the test would prove nothing"
-    assert s3_server.object_gets() == []
+    # The apply lock is read once, at its release, to delete only our version of it (a DELETE with If-Match on the
+    # ETag of that GET): a lock's few bytes, no data object
+    assert [path for path in s3_server.object_gets() if path != APPLY_LOCK] == []
+    assert s3_server.object_gets().count(APPLY_LOCK) <= 1
 
 
 def test_a_changed_s3_source_plans_exactly_what_apply_runs(s3_release: ReleaseFixture, s3_server: S3Server) -> None:
@@ -163,7 +167,7 @@ def test_a_clean_machine_reuses_the_shared_cache(s3_release: ReleaseFixture, s3_
     assert manifest_blob in gets
     entries = (f"/{S3_BUCKET}/exports/cache/ac/", f"/{S3_BUCKET}/exports/restricted/cache/ac/")
     assert any(path.startswith(entries[1]) for path in gets)
-    assert [path for path in gets if path != manifest_blob and not path.startswith(entries)] == []
+    assert [path for path in gets if path not in (manifest_blob, APPLY_LOCK) and not path.startswith(entries)] == []
 
     # Another clean machine, the release gone: every artifact comes out of the shared tiers (privacy's reports from
     # the restricted one, shards from the general one), byte for byte what the cold build published.
