@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,7 +115,38 @@ def protocol(uri: str) -> str:
     return uri.split("://", 1)[0] if "://" in uri else "file"
 
 
-class LocalStore:
+class CompareThenAct(ABC):
+    """`read_tagged`, `replace_if` and `remove_if` for a store with no conditional write of its own (a disk, fsspec,
+    memory): compare, then act, which is not atomic. The apply lock does not rely on them there (a local root holds a
+    kernel lock: store/root_lock.py); S3Store overrides them with the server's own compare-and-swap. The tag is a
+    digest of the content."""
+
+    @abstractmethod
+    def read(self, uri: str) -> bytes | None: ...
+
+    @abstractmethod
+    def write(self, uri: str, data: bytes) -> None: ...
+
+    @abstractmethod
+    def remove(self, uris: list[str]) -> None: ...
+
+    def read_tagged(self, uri: str) -> tuple[bytes, str] | None:
+        return _tagged(self.read(uri))
+
+    def replace_if(self, uri: str, data: bytes, tag: str) -> bool:
+        if _tag_of(self.read(uri)) != tag:
+            return False
+        self.write(uri, data)
+        return True
+
+    def remove_if(self, uri: str, tag: str) -> bool:
+        if _tag_of(self.read(uri)) != tag:
+            return False
+        self.remove([uri])
+        return True
+
+
+class LocalStore(CompareThenAct):
     """Local paths (or file:// URIs) through the OS: fast, nothing imported."""
 
     def open(self, uri: str, block_size: int | None = None) -> IO[bytes]:
@@ -136,23 +168,6 @@ class LocalStore:
         path = _parent_made(uri)
         with open(path, "xb") as fh:
             fh.write(data)
-
-    # Compare, then act: not atomic on a disk. The apply lock of a local root does not use these (it is a kernel
-    # lock: store/root_lock.py); they are here so that every store answers the protocol.
-    def read_tagged(self, uri: str) -> tuple[bytes, str] | None:
-        return _tagged(self.read(uri))
-
-    def replace_if(self, uri: str, data: bytes, tag: str) -> bool:
-        if _tag_of(self.read(uri)) != tag:
-            return False
-        self.write(uri, data)
-        return True
-
-    def remove_if(self, uri: str, tag: str) -> bool:
-        if _tag_of(self.read(uri)) != tag:
-            return False
-        self.remove([uri])
-        return True
 
     def exists(self, uri: str) -> bool:
         return os.path.exists(local_path(uri))
@@ -212,7 +227,7 @@ def _parent_made(uri: str) -> str:
     return path
 
 
-class FsspecStore:
+class FsspecStore(CompareThenAct):
     """Any fsspec filesystem by URI (gcs://, az://, memory:// of fsspec, ...): fsspec caches the instances."""
 
     def filesystem(self, uri: str) -> tuple[Any, str]:
@@ -246,23 +261,6 @@ class FsspecStore:
         with storage_errors(uri, "create"):
             fs, path = self._placed(uri)
             fs.pipe_file(path, data, mode="create")
-
-    # fsspec has no conditional overwrite or delete: compare, then act (not atomic). S3Store overrides these with
-    # the server's own compare-and-swap.
-    def read_tagged(self, uri: str) -> tuple[bytes, str] | None:
-        return _tagged(self.read(uri))
-
-    def replace_if(self, uri: str, data: bytes, tag: str) -> bool:
-        if _tag_of(self.read(uri)) != tag:
-            return False
-        self.write(uri, data)
-        return True
-
-    def remove_if(self, uri: str, tag: str) -> bool:
-        if _tag_of(self.read(uri)) != tag:
-            return False
-        self.remove([uri])
-        return True
 
     def exists(self, uri: str) -> bool:
         try:
@@ -478,7 +476,7 @@ class S3Store(FsspecStore):
         return {"ChecksumSHA256": base64.b64encode(bytes.fromhex(sha256)).decode("ascii")}
 
 
-class MemoryStore:
+class MemoryStore(CompareThenAct):
     """Objects in a dict, for tests of the engine and steps that should not touch a disk or a server. A worker
     process gets a copy (pickled with the job): writes made there are not seen by the parent."""
 
@@ -498,21 +496,6 @@ class MemoryStore:
         if uri in self.objects:
             raise FileExistsError(uri)
         self.write(uri, data)
-
-    def read_tagged(self, uri: str) -> tuple[bytes, str] | None:
-        return _tagged(self.read(uri))
-
-    def replace_if(self, uri: str, data: bytes, tag: str) -> bool:
-        if _tag_of(self.read(uri)) != tag:
-            return False
-        self.write(uri, data)
-        return True
-
-    def remove_if(self, uri: str, tag: str) -> bool:
-        if _tag_of(self.read(uri)) != tag:
-            return False
-        self.remove([uri])
-        return True
 
     def exists(self, uri: str) -> bool:
         return uri in self.objects
