@@ -535,6 +535,25 @@ LEAKS = [
     ("a short first name in capitals after a role in capitals", "wristband: PATIENT ADAM PRICE, ALLERGY: NONE",
      ["ADAM PRICE"]),
     ("a name that is a word too, owning a home", "I'm staying at Johannes's place tonight", ["Johannes"]),
+    ("a surname in capitals in a booking's order, SURNAME/GIVEN", "e-ticket\nKOWALCZYK/MARTA MRS\nseat 14A",
+     ["KOWALCZYK/MARTA"]),
+    ("a register's order after a found surname in capitals", "Caller: NYGAARD, Sindre. Wants a callback.",
+     ["NYGAARD, Sindre"]),
+    ("a name field's value in a register's order, the given name a word too", "Patient: TVEIT, Vilde\n"
+     "Seen by: duty team", ["TVEIT, Vilde"]),
+    ("the name before a found name, neither capitalised", "pls tell okafor chidi i said sorry", ["okafor chidi"]),
+    ("the name before a found name, neither capitalised, in a clause", "booked in with olsen trygve, fine",
+     ["olsen trygve"]),
+    ("a listed surname that is a word too, ending the clause after a lower-case first name",
+     "handover: spoke with priya long, stable overnight", ["priya long"]),
+    ("a surname in capitals right after 'surname'", "the form says surname OYELARAN, given names Tobi",
+     ["OYELARAN", "Tobi"]),
+    ("a word that names a person before their relation in brackets", "contacts:\nBrook (sponsor) 0412 555 019",
+     ["Brook"]),
+    ("a word that names a child before its age, in a list", "kids: Sage, 9, and Ilse, 6, both at school", ["Sage"]),
+    ("whom to ring, a function word too, before the number", "ring Will on 07700 900 123 after six", ["Will"]),
+    ("a lower-case name no list has, whose home", "i slept at ottoline's again last night", ["ottoline"]),
+    ("a word named by 'named her'", "we named her Harmony and she is three weeks old today", ["Harmony"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [
@@ -813,6 +832,13 @@ KEPT = [
     ("Mi madre no me entiende nada", "madre"),
     ("my last name is hard to spell", "hard"),
     ("we came 1st and 2nd in the quiz", "1st and 2nd"),
+    ("he could score some tina or crystal tonight, i said no", "tina"),
+    ("he could score some tina or crystal tonight, i said no", "crystal"),
+    ("bought molly and mandy for the weekend, huge mistake", "molly"),
+    ("scored a bag of charlie off a mate, first time in a year, the comedown wrecked me", "charlie"),
+    ("Lucy at the festival, Crystal after it: that summer nearly killed me", "Crystal"),
+    ("my friends call me Chatty Cathy when the meds kick in", "Chatty Cathy"),
+    ("I'm such a Nervous Nellie before group", "Nervous Nellie"),
 ]
 
 

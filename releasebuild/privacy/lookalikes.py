@@ -5,9 +5,12 @@ words around it, after every recognizer has spoken, so each recognizer need not 
 
 from __future__ import annotations
 
+import functools
 import re
 
+from releasebuild.privacy import lexicon
 from releasebuild.privacy.lexicon import MONTHS
+from releasebuild.privacy.recognizers import RELATION_OR_RANK, STRONG_NAME_CUE
 from releasebuild.privacy.shapes import NATIONAL_ID_NAMES
 
 # The words that say a number is a thing's, not a person's: "Order #114-3924471-5573921", "tracking says 1Z 4X9 E28
@@ -125,3 +128,45 @@ def thing_not_person(text: str, entity: str, start: int, end: int) -> bool:
             return book.group(1).lower() in BIBLE_BOOKS and not re.match(r"[ .-]?\d", text[end:end + 2])
         return lower in BIBLE_BOOKS and CHAPTER_AFTER.match(text, end) is not None
     return False
+
+
+# What is done with a drug, right before its street name: "got molly for the festival", "a bag of charlie", "on tina"
+DRUG_TAKEN_BEFORE = re.compile(r"(?i)(?:\b(?:get|got|getting|score|scored|scoring|buy|bought|buying|take|took|taking|"
+                               r"try|tried|smoke|smoked|snort|snorted|sniff|sniffed|sell|selling|sold|dropped|"
+                               r"some|any|more|on)|"
+                               r"\b(?:bags?|baggies?|grams?|lines?|points?|eighths?|pills?|wraps?) of)[ \t]+$")
+# Words that put a drug in the passage: a street name after a taking verb is a drug's only where one stands too
+# (not "I got Charlie a present")
+DRUG_WORDS = re.compile(r"(?i)\b(?:drugs?|pills?|grams?|baggies?|snort\w*|sniff\w*|dealers?|high|come ?downs?|"
+                        r"festivals?|raves?|relaps\w*|sober|wasted|off my face|spliffs?|joints?|weed|coke|cocaine|"
+                        r"mdma|ecstasy|meth|ketamine|lsd|acid|speed|heroin|crack|addict\w*|overdos\w*|hooked|stash|"
+                        r"tweak\w*|dealing|using again)\b")
+
+
+@functools.cache
+def _street_names() -> re.Pattern[str]:
+    names = sorted(lexicon.words("street_names.txt"), key=len, reverse=True)
+    return re.compile(r"(?i)(?<![\w'’-])(?:" + "|".join(re.escape(name) for name in names) + r")(?![\w'’-])")
+
+
+def street_drug(text: str, start: int, end: int) -> bool:
+    """A drug's street name that is a personal name too, where the passage is about drugs: in a list of them after a
+    taking verb ("he could get mandy or mary jane") or in a sentence that names a drug word ("Charlie at parties,
+    Molly at festivals"), or alone after a taking verb ("a bag of charlie") in a text that names one. Never when a
+    cue says whose name it is ("my friend Molly", "her name is Tina"), nor a possessive ("Tina's")."""
+    if text[end:end + 1] in ("'", "’"):
+        return False
+    sentence_start = max(text.rfind(mark, 0, start) for mark in ".!?\n") + 1
+    ends = [i for i in (text.find(mark, end) for mark in ".!?\n") if i >= 0]
+    sentence_end = min(ends, default=len(text))
+    names = list(_street_names().finditer(text, sentence_start, sentence_end))
+    own = [m for m in names if m.start() <= start and end <= m.end()]
+    if not own:
+        return False
+    before = text[max(0, own[0].start() - 40):own[0].start()]
+    if RELATION_OR_RANK.search(before) or STRONG_NAME_CUE.search(before):
+        return False
+    taken = any(DRUG_TAKEN_BEFORE.search(text, max(0, name.start() - 30), name.start()) for name in names)
+    if len(names) > 1:  # a list of them shares its verb: "get mandy or mary jane"
+        return taken or DRUG_WORDS.search(text, sentence_start, sentence_end) is not None
+    return taken and DRUG_WORDS.search(text) is not None

@@ -214,6 +214,7 @@ def main() -> None:
     _countries()
     _world_lists(set(share) | set(surnames), proper)
     _keep_terms()
+    _street_names()
     _stop_words()
 
 
@@ -266,6 +267,21 @@ def _keep_terms() -> None:
                 terms.add(" ".join(line.split()).lower())
     (DATA / "keep_terms.txt").write_text("# lower-case, one term a line; see make_lists._keep_terms\n"
                                          + "\n".join(sorted(terms)) + "\n")
+
+
+def _street_names() -> None:
+    """street_names.txt: the street names of drugs that are personal names too (the `also personal names` section
+    of the committed substances list, written apart from the detector): kept where the words around them say they
+    are a drug's (lookalikes.street_drug), redacted as names elsewhere."""
+    source = Path(__file__).resolve().parents[2] / "evaluation" / "pii" / "clinical_vocabulary" / "substances.txt"
+    names, in_section = set(), False
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            in_section = line.strip("# ").lower().startswith("also personal names")
+        elif line.strip() and in_section:
+            names.add(" ".join(line.split()).lower())
+    (DATA / "street_names.txt").write_text("# lower-case, one term a line; see make_lists._street_names\n"
+                                           + "\n".join(sorted(names)) + "\n")
 
 
 def _world_lists(census: set[str], proper: frozenset[str]) -> None:

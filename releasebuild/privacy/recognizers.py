@@ -92,7 +92,7 @@ NAMING_JUST_BEFORE = re.compile(r"(?i)(?:\bmy name is|\bmy name'?s|\bi'?m called
 # Which part of a name the next word is: a listed surname or first name however common a word ("the surname is fisher",
 # "going back to my maiden name, alvarez", "changing my surname back to hill", "surname KIM, given names ...")
 PART_OF_NAME_JUST_BEFORE = re.compile(r"(?i)\b(?:sur|last |first |family |given |middle |maiden |married |birth )"
-                                      r"name(?: is|'s|’s| was| as|(?: back)? to|,)?[ \t]+$")
+                                      r"names?(?: is|'s|’s| was| as|(?: back)? to|,)?[ \t]+$")
 STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcalls? me|\bcalls? (?:him|her|them)|\bi'?m called|"
                              # "talked to someone called Iwo", "a girl named Mercy"
                              r"\b(?:someone|somebody|a (?:guy|girl|man|woman|boy|lady|friend|kid|person)) called|"
@@ -106,6 +106,7 @@ STRONG_NAME_CUE = re.compile(r"(?:\bmy name is|\bname'?s|\bnamed|\bcalls? me|\bc
                              # "her full name is Kong Lei", "the name on it is ryohei mori"
                              r"\bsign(?:s|ed)?(?: off)? as|"  # "she signs off as R. Sato"
                              # "we named our son Bodhi"
+                             r"\bnamed (?:him|her|them)|"  # "we named her Precious"
                              r"\bnamed (?:my|our|his|her|their) (?:little |baby |new |first |eldest |youngest )?"
                              r"(?:girl|boy|son|daughter|baby|child|kid)|"
                              # "the name on my file is ana m. reyes"
@@ -136,7 +137,14 @@ PRONOUNS = frozenset("i me my mine we us our ours you your yours he him his she 
 SERVICE_RANK_BEFORE = re.compile(rf"(?i:\b(?:{SERVICE_RANKS})\.?)[ \t]+$")
 RELATION_OR_RANK = re.compile(rf"(?:(?i:\bmy (?:(?:best|old|ex|close) )?{RELATIONS})|\b(?:{RANKS})\.?"
                               rf"|(?i:\b(?:{SERVICE_RANKS})\.?)),?\s+$")
+# Whom to call, on which number: "Text Demi on 083 127 1137", "ring Will (07700 900123)"
+CALL_BEFORE = re.compile(r"(?i)\b(?:call|text|ring|phone|whatsapp|message|contact)[ \t]+$")
+NUMBER_AFTER = re.compile(r"[ \t]+(?:on|at)?[ \t]*\(?\+?\d[\d ().-]{6,}\d")
 RELATION_AFTER = re.compile(rf"\s+\(\d{{1,2}}\)|,\s+(?:my|our|his|her|their)\s+{RELATIONS}\b", re.IGNORECASE)
+# Whose someone is, in brackets after the name: "Amin (sponsor)", "Jelle (partner)"; an age between commas in a list of
+# people: "Bas, 7, and Noor, 4". Either says a person whatever the word, at a line's start too.
+RELATION_BRACKET_AFTER = re.compile(rf"[ \t]*\((?:my |our |his |her |their )?{RELATIONS}s?\)|"
+                                    r",[ \t]+\d{1,2},[ \t]+(?:and[ \t]+)?(?-i:[A-Z])", re.IGNORECASE)
 # Before a lower-case first name in chat, these make it a person ("i live with wyatt", "dont tell amy", "thinking
 # about amy") where the name is also a word of some dictionary.
 PERSON_VERB_CUE = re.compile(r"\b(?:live[sd]? with|living with|stay(?:ing|ed)? with|talk(?:ed|ing)? to|spoke to|"
@@ -161,7 +169,7 @@ CLAUSE_ENDS = re.compile(r"\s*(?:[,.;!?)]|$|\s(?:and|then|for|tonight|tomorrow|a
 POSSESSIVE_HOME = re.compile(r"(?:['’]s|(?<=[sxz])['’])\s+(?:place|house|flat|apartment|room|car|mum|mom|dad|"
                              r"parents|birthday|party|wedding|funeral|cousin|sister|brother|aunt|uncle|gran|nan|"
                              r"grandma|grandpa|wife|husband|girlfriend|boyfriend|partner|ex|kids?|son|daughter|"
-                             r"bf|gf|family|bday)\b")
+                             r"bf|gf|family|bday|doorstep|door|rehab|grave|number|baby)\b")
 # After a name that opens a sentence, a verb: "Gunilla thinks", "Sevim blocked me", "Vidar and I share".
 # (What people do, not what things do: "Sleepio helps" and "Zoloft is" are no one's.)
 SUBJECT_VERB_AFTER = re.compile(r"(?:\s+[^\W\d_a-z][^\W\d_]+)?(?:\s+from\s+(?:the\s+)?[\w&-]+)?"
@@ -360,6 +368,11 @@ def _shouted_full_name(text: str, match: re.Match[str]) -> bool:
 
 
 SURNAME_AFTER = re.compile(r"[ \t]+(?:[A-Z]\.?[ \t]+)?([A-Z][^\W\d_]+(?:['’-][^\W\d_]+)?)\b")
+
+
+def _called_on_number(text: str, match: re.Match[str], before: str) -> bool:
+    """Whom to call, on which number: "Text Demi on 083 127 1137", "ring Will (07700 900123)"."""
+    return CALL_BEFORE.search(before) is not None and NUMBER_AFTER.match(text, match.end()) is not None
 
 
 def _person_after(text: str, match: re.Match[str], before: str) -> bool:
@@ -655,7 +668,8 @@ class ChatNameRecognizer(EntityRecognizer):
         if lower in NOT_NAMES and _named_word(text, match, before):
             return STRONG  # "Dr. Christian Paulsen", "Christian Robinson": the name, not the faith
         if (lower in STOP_WORDS and word.istitle() and lower in self.names and lower not in PRONOUNS
-                and (RELATION_OR_RANK.search(before) or _person_after(text, match, before))
+                and (RELATION_OR_RANK.search(before) or _person_after(text, match, before)
+                     or _called_on_number(text, match, before))
                 and not sentence_start(text, match.start())):
             return 0.7  # "my flatmate Per", "my friend Will", "and Will from the council": a function word too
         if (lower in NOT_NAMES and word.istitle() and TITLE_BEFORE_NAME.search(before) and lexicon.surname(lower)
@@ -696,6 +710,8 @@ class ChatNameRecognizer(EntityRecognizer):
                or NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW])
                or (shape == "title" and not sentence_start(text, match.start()) and _person_after(text, match, before))
                or RELATION_AFTER.match(text, match.end())  # "- Linn, my neighbour"
+               or _called_on_number(text, match, before)  # "Text Demi on 083 127 1137"
+               or RELATION_BRACKET_AFTER.match(text, match.end())  # "Brook (sponsor)", "Sage, 9, and Ilse, 6"
                or (shape == "title" and POSSESSIVE_OF.match(text, match.end() - _possessive_length(word)))
                or POSSESSIVE_HOME.match(text, match.end() - _possessive_length(word)))
         # a listed first name that is no English word ("sven", not "love"), though frequent as a name
@@ -714,7 +730,8 @@ class ChatNameRecognizer(EntityRecognizer):
             if (shape == "title" and not lexicon.name_word(lower) and not sentence_start(text, match.start())
                     and lower not in NEVER_NAMED and lower not in MONTH_ABBREVIATIONS and OBJECT_CUE.search(before)):
                 return 0.6  # "I just want Clare to leave": frequent as a name, not as a word
-            if shape == "lower" and lower in self.names and lower not in WORD_NAMES and POSSESSIVE_HOME.match(
+            if shape == "lower" and (lower in self.names or (lexicon.first_name(lower) and not lexicon.everyday(lower))
+                                     ) and lower not in WORD_NAMES and POSSESSIVE_HOME.match(
                     text, match.end() - _possessive_length(word)):
                 return 0.5  # "went to mariah's place"
             if shape == "lower" and lower in self.names and lower not in STOP_WORDS and NAMING_JUST_BEFORE.search(
@@ -753,16 +770,25 @@ class ChatNameRecognizer(EntityRecognizer):
         subject = (titled and sentence_start(text, match.start()) and not ENGLISH_ENDING.search(lower)
                    and SUBJECT_VERB_AFTER.match(text, match.end()))
         word = lexicon.vocabulary(lower)
+        lower_home = (not titled and not word and _possessive_length(match.group()) > 0 and not lexicon.clinical(lower)
+                      and not PARKING_AFTER.match(text, match.end()) and (
+                          POSSESSIVE_HOME.match(text, match.end() - _possessive_length(match.group())) is not None
+                          or (AT_BEFORE.search(before) is not None
+                              and CLAUSE_ENDS.match(text, match.end()) is not None)))
         strong = (STRONG_NAME_CUE.search(before) or STRONG_NAME_AFTER.match(text[match.end():match.end() + 60])
-                  ) if titled or not word else None
+                  or (not word and PART_OF_NAME_JUST_BEFORE.search(before))) if titled or not word else None
         if titled and strong and not lexicon.clinical(lower):
             return 0.85  # "My name is Spike": a word, and this one's name
+        if word and titled and lower not in NEVER_NAMED and not lexicon.clinical(lower) and (
+                RELATION_BRACKET_AFTER.match(text, match.end()) is not None):
+            return 0.7  # "Amin (sponsor)", "3. Bas, 7, and Noor, 4": a word, and whose relation or how old
         if word:
             # a word capitalised inside a sentence is a name after "my flatmate", "PC", or before "(9)", ", my
             # neighbour" ("my flatmate Per", "PC Barber", "Bertrand (9)", "Fang, my neighbour"), or a rare word
             # before what people do ("Sigmar who runs it")
             if titled and not sentence_start(text, match.start()) and lower not in NEVER_NAMED and (
                     RELATION_OR_RANK.search(before) or RELATION_AFTER.match(text, match.end())
+                    or (_called_on_number(text, match, before) and lexicon.name_word(lower))
                     or (not lexicon.everyday(lower) and _person_after(text, match, before))):
                 return 0.7
             if not titled and RELATION_OR_RANK.search(before) and not lexicon.everyday(lower) and (
@@ -780,7 +806,7 @@ class ChatNameRecognizer(EntityRecognizer):
             if not (lexicon.surname(lower) and (
                     possessive or (subject and PEOPLE_VERB_AFTER.match(text, match.end())))):
                 return 0.0
-        elif lexicon.not_a_name(lower) and not possessive and not subject and not strong and not (
+        elif lexicon.not_a_name(lower) and not possessive and not lower_home and not subject and not strong and not (
                 titled and (GREETING_BEFORE.search(before) or RELATION_CUE.search(before)
                             or NAME_AFTER.match(text[match.end():match.end() + NAME_AFTER_WINDOW]))) and not (
                 not titled and (RELATION_CUE.search(before) or (PERSON_VERB_CUE.search(before)
@@ -794,6 +820,8 @@ class ChatNameRecognizer(EntityRecognizer):
             return 0.85
         if possessive:
             return 0.6  # "Maks's place", "Eimhear's mum found ...": someone's
+        if lower_home:
+            return 0.5  # "from eimer's doorstep", "at gunilla's again tonight": a word no list has, whose home
         if (_shape(match.group()) == "lower" and (PERSON_VERB_CUE.search(before) or SUBJECT_CUE.search(before))
                 and not ENGLISH_ENDING.search(lower)):
             return 0.5  # "hey its boram again", "talked to tonje", "ok so thibaut keeps" (not "it's intricacies")
@@ -873,6 +901,11 @@ def surname_end(text: str, end: int) -> int:
         # "ok so tamara khokhlova keeps": a word no list has, after a first name in lower case; "this is savannah
         # gates calling": a listed surname, though a word too
         known = True
+    if (name is not None and name.group().islower() and lexicon.surname(lower) and lower not in STOP_WORDS
+            and lower not in CLAUSE_END_WORDS and lexicon.first_name(name.group()) and not lexicon.everyday(
+                name.group()) and SENTENCE_ENDS.match(text, following.end())):
+        known = True  # "phone review w/ katherine hill, mood 3/10": a listed surname that is a word too, where the
+        # clause ends after a first name no word is
     if initial and _shape(word) != "lower":
         titled = True
     given = re.search(r"[^\W\d_]+$", text[max(0, end - 30):end])
@@ -890,6 +923,9 @@ def surname_end(text: str, end: int) -> int:
 
 
 SENTENCE_ENDS = re.compile(r"[ \t]*(?:[.,;!?\n]|$)")
+# Words that end a clause after a name as often as a surname does: "call anna back.", "tell mia too."
+CLAUSE_END_WORDS = frozenset("""back home well more just early again too now later soon tonight today yesterday
+tomorrow here there though anyway lol haha""".split())
 CHAT_OPENER_BEFORE = re.compile(r"(?:^|[.!?\n,;][ \t]*|\b(?:lol|lmao|omg|ugh|haha|ok|okay|so|and then|then|but|"
                                 r"basically|says|said|and)[ \t]+)$", re.IGNORECASE)
 # (who from where may come between: "aurora from the tuesday group said")
@@ -906,6 +942,8 @@ def given_name_start(text: str, start: int) -> int:
     """Where a name found by its surname starts: the capitalised given names before it ("Mai Saito", "Christian T.
     Gulbrandsen", "Fionntan Mac Breen"), each a listed first name or a word that is not a frequent English one; in
     capitals before a name in capitals ("MISSING: ANNELIESE BRÜCKNER")."""
+    if text[start:start + 1].islower() and _lower_given_start(text, start) != start:
+        return _lower_given_start(text, start)
     shape = "upper" if text[start:start + 2].isupper() else "title"
     for _ in range(3):
         before = WORD_BEFORE.search(text, max(0, start - 40), start)
@@ -925,6 +963,27 @@ def given_name_start(text: str, start: int) -> int:
         if glued:
             break
     return start
+
+
+def _lower_given_start(text: str, start: int) -> int:
+    """The given name before a listed name a writer who does not capitalise put down ("watanabe hideki", "ekaraj
+    konda"): one word, a listed name that no everyday word is, or a word no list has (and no English ending). Not a
+    chat word, a function word or a word from the vocabulary ("ok so hideki", "met konda")."""
+    found = WORD.match(text, start)
+    if found is None or lexicon.foreign_stop_word(found.group()) or not (
+            lexicon.first_name(found.group()) or lexicon.surname(found.group())):
+        return start  # the name found must be one a list has, and no function word: not "familia está aquí"
+    before = WORD_BEFORE.search(text, max(0, start - 40), start)
+    if before is None or not before.group(1).islower() or "-" in before.group(1):
+        return start
+    lower = before.group(1)
+    listed = (lexicon.first_name(lower) or lexicon.surname(lower)) and not lexicon.everyday(lower)
+    unknown = not lexicon.listed(lower) and not lexicon.vocabulary(lower) and _pronounceable(lower)
+    if (len(lower) < 3 or lower in STOP_WORDS or lower in NOT_NAMES or lower in lexicon.CHAT_WORDS
+            or lexicon.foreign_stop_word(lower)
+            or lexicon.clinical(lower) or ENGLISH_ENDING.search(lower) or not (listed or unknown)):
+        return start
+    return before.start(1)
 
 
 def _glued_at(text: str, position: int) -> bool:
@@ -948,14 +1007,48 @@ def whole_name(text: str, start: int, end: int) -> tuple[int, int]:
     while end < len(text) and not _glued_at(text, end) and (
             text[end].isalpha() or (text[end] == "-" and text[end + 1:end + 2].isalpha())):
         end += 1
-    surname = surname_end(text, end)
+    surname = _given_after_upper_surname(text, start, surname_end(text, end))
     glued = _glued_points(text, end + 1, surname)
     start = given_name_start(text, start)
     start = _upper_surname_start(text, start, end)
+    start = _slashed_surname_start(text, start, end)
     before = PARTICLE_BEFORE.search(text, max(0, start - 12), start)
     if before is not None and text[start:start + 1].isupper():  # "Jason+van Maaren"
         start = given_name_start(text, before.start(1))  # "Roos de Wit": the given name before the particle
     return start, glued[0] if glued else surname  # not "Ciraky PhDLicensed"
+
+
+GIVEN_AFTER_COMMA = re.compile(r",[ \t]+([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+)\b(?![ \t]*:)")
+# The name order of a ticket or a booking (IATA): "CONRY/HAYLEY MS", "LE GOFF/LOUISE", "DĄBROŚ/ANIELA MRS"
+SLASHED_SURNAME_BEFORE = re.compile(r"(?<![\w'’/-])((?:[A-ZÀ-ÖØ-Þ]{2,}[ \t])?[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’-]+)/$")
+TICKET_TITLE_AFTER = re.compile(r"[ \t]*(?:(?:MR|MRS|MS|MISS|MSTR|DR|MX)\b|$|\n)")
+
+
+def _given_after_upper_surname(text: str, start: int, end: int) -> int:
+    """A register's order after a surname found in capitals: "LILJA, Ville", "AKÇAY, Tunahan": the capitalised word
+    after the comma, a listed first name or no everyday word (not "SMITH, Thanks", not a label's "Name:")."""
+    found = text[start:end]
+    if not (found.isupper() and sum(c.isalpha() for c in found) >= 2):
+        return end
+    given = GIVEN_AFTER_COMMA.match(text, end)
+    if given is None:
+        return end
+    lower = given.group(1).lower()
+    if (lower in STOP_WORDS or lower in NEVER_NAMED or lexicon.clinical(lower) or lower in lexicon.CHAT_WORDS
+            or not (lexicon.first_name(lower) or not lexicon.everyday(lower))):
+        return end
+    return given.end(1)
+
+
+def _slashed_surname_start(text: str, start: int, end: int) -> int:
+    """The surname before a given name in capitals in a ticket's order ("CONRY/HAYLEY MS")."""
+    if not text[start:end].isupper() or not TICKET_TITLE_AFTER.match(text, end):
+        return start
+    before = SLASHED_SURNAME_BEFORE.search(text, max(0, start - 40), start)
+    if before is None or any(word.lower() in STOP_WORDS and word not in ("LE", "LA", "DE", "DA", "DI", "DU", "VAN")
+                             for word in before.group(1).split()):
+        return start
+    return before.start(1)
 
 
 UPPER_SURNAME_BEFORE = re.compile(r"(?<![\w'’-])((?:(?:VAN|VON|DE|DA|DOS|DAS|DEL|DI|DU|LE|LA|EL|AL|BIN|TEN|TER)[ \t]+)"

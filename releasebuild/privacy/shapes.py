@@ -732,6 +732,7 @@ signed signature dear hi hello hey thanks regards warning tip important fyi sour
 iban bic swift sort card cvv cvc exp expiry expires amount total balance due pin passport licence license dl
 intake dispatcher receptionist clinician secretary chair officer worker facilitator psychiatrist psychologist
 """.split())
+GIVEN_ENDS_LINE = re.compile(r",[ \t]+([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+)[ \t]*(?=\n|$)")
 NO_ONE_VALUES = frozenset("self myself none unknown withheld declined nobody n a na".split())
 # A pronoun opens a sentence, not a name, when more words follow it: a speaker's answer after a role's label.
 SENTENCE_OPENERS = frozenset("i we you he she they it".split())
@@ -774,7 +775,10 @@ class FormNameRecognizer(_Recognizer):
                 continue  # "GP: SEE ATTACHED LETTER", "GP: REGISTERED, DETAILS ON FILE": a note, shouted
             if value and not sentence and ((titled and (named_field or named)) or listed or not all(
                     lexicon.common(w) for w in words if w not in ("dr", "mr", "mrs", "ms"))):
-                yield "PERSON", match.start(1), match.start(1) + len(value), LAID_OUT
+                end = match.start(1) + len(value)
+                given = GIVEN_ENDS_LINE.match(text, end) if value.isupper() else None
+                # "Patient: LILJA, Ville": a register's order, the given name the rest of the field, whatever word
+                yield "PERSON", match.start(1), given.end(1) if given else end, LAID_OUT
         yield from self._surname_first(text)
         yield from self._hl7_names(text) if "|" in text and "^" in text else ()
         yield from self._sign_off(text)
