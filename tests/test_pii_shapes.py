@@ -839,6 +839,11 @@ KEPT = [
     ("Lucy at the festival, Crystal after it: that summer nearly killed me", "Crystal"),
     ("my friends call me Chatty Cathy when the meds kick in", "Chatty Cathy"),
     ("I'm such a Nervous Nellie before group", "Nervous Nellie"),
+    ("SIX WEEKS SOBER AND HONESTLY I FINALLY HAVE HOPE AGAIN", "HOPE"),
+    ("I HAVE NO GRACE LEFT FOR ANYONE TODAY, I AM EXHAUSTED", "GRACE"),
+    ("THIS IS MY LAST SHIFT BEFORE REHAB, MARK MY WORDS I AM DONE", "MARK"),
+    ("EVERY DAY I LOSE MORE PATIENCE WITH MYSELF AND EVERYONE", "PATIENCE"),
+    ("for halloween he wants to dress up as Moana and I have no energy for any of it", "Moana"),
 ]
 
 

@@ -34,7 +34,7 @@ NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "89"
+DETECTOR_VERSION = "90"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}
@@ -214,7 +214,7 @@ def _names_no_one(text: str, result: Any, kept: Sequence[tuple[int, int]], links
     """A finding that is part of a web address (judged whole), a thing's number or another lookalike (lookalikes), or
     a name or place that is a public reference, a kept term, or a title or brand ("The Davinci Code")."""
     from releasebuild.privacy.lookalikes import street_drug, thing_not_person
-    from releasebuild.privacy.recognizers import place_in_general, public_reference, titled_thing
+    from releasebuild.privacy.recognizers import place_in_general, public_reference, shouted_word, titled_thing
 
     if result.entity_type not in IN_LINKS and _inside(result, links):
         return True
@@ -227,7 +227,8 @@ def _names_no_one(text: str, result: Any, kept: Sequence[tuple[int, int]], links
     return (public_reference(text, result.start, result.end) or (_inside(result, kept) and not _cued_name(text, result))
             or (result.entity_type == "PERSON" and titled_thing(text, result.start, result.end))
             or place_in_general(text, result.start, result.end)  # a place the name model read as a name too
-            or street_drug(text, result.start, result.end))
+            or street_drug(text, result.start, result.end)
+            or shouted_word(text, result.start, result.end, result.entity_type))
 
 
 def _cued_name(text: str, result: Any) -> bool:

@@ -1260,8 +1260,8 @@ ORGANISATION_AFTER = re.compile(r"(?:\s+[A-Z][\w'’-]*)?\s+(?:" + "|".join(word
 
 def public_reference(text: str, start: int, end: int) -> bool:
     """A book's author ("by Melody Beattie", "reading H.P. Lovecraft"), an eponym ("Alzheimer's disease", "Gottman
-    method"), a kind of thing named after someone ("a Gottman therapist", "a Barbie backpack") or a pet ("my dog
-    Garbo")."""
+    method"), a kind of thing named after someone ("a Gottman therapist", "a Barbie backpack"), a costume's character
+    ("dress up as Elsa") or a pet ("my dog Garbo")."""
     before = text[max(0, start - 120):start]
     if (ARTICLE_BEFORE.search(before[-20:]) and text[start:start + 1].isupper()) or PET_BEFORE.search(before[-40:]):
         return True
@@ -1272,6 +1272,7 @@ def public_reference(text: str, start: int, end: int) -> bool:
     return bool(AUTHOR_BEFORE.search(before) or READING_BEFORE.search(before) or EPONYM_AFTER.match(text[end:end + 30])
                 or (READ_BEFORE.search(before) and TITLED_WORK_AFTER.match(text, end))
                 or CHECK_OUT_BEFORE.search(before[-20:]) or PUBLIC_TITLE_BEFORE.search(before[-16:])
+                or COSTUME_BEFORE.search(before[-30:])
                 or WORKS_BEFORE.search(before[-60:]) or WORK_OR_CITATION_AFTER.match(text, end)
                 or (CALLING_AFTER.match(text[end:end + 60]) and not OWNER_BEFORE.search(before[-30:]))
                 or (QUOTED_EXAMPLE_BEFORE.search(before[-60:]) and text[end:end + 1] in "\"”"))
@@ -1279,6 +1280,8 @@ def public_reference(text: str, start: int, end: int) -> bool:
 
 
 
+# A costume is a character's: "wants to dress as Elsa", "cosplaying as Zelda"
+COSTUME_BEFORE = re.compile(r"(?i)\b(?:dress(?:es|ed|ing)?|cosplay(?:s|ed|ing)?)(?:[ \t]+up)?[ \t]+as[ \t]+$")
 # A public title ("Lord Garmadon", "President Lincoln") or a work's maker ("motivation videos online such as Jon
 # Jandia's"): no private person
 PUBLIC_TITLE_BEFORE = re.compile(r"\b(?:Lord|Lady|Sir|Dame|King|Queen|Prince|Princess|Saint|St\.|Emperor|Pope|"
@@ -1324,6 +1327,40 @@ def place_in_general(text: str, start: int, end: int) -> bool:
                     and text[start:end].lower() not in lexicon.tsv("first_names.tsv")[0])))  # ("Jordan", "Chad")
             or (LAW_IN_PLACE_BEFORE.search(text, max(0, start - 40), start) is not None
                 and LAW_IN_PLACE_AFTER.match(text, end) is not None))
+
+
+# Shouted text ("I STILL HAVE HOPE"): the share of its letters in capitals, and what goes before or beside a word
+# that makes it a thing had or named together with another thing, not someone
+SHOUTED_SHARE = 0.8
+HAD_BEFORE = re.compile(r"\b(?:HAVE|HAS|HAD|NEED|NEEDS|FIND|FOUND|LOSE|LOST|KEEP|KEPT|GIVE|GAVE|NO|SOME|ANY|MORE|"
+                        r"LESS|LITTLE|OF|FULL OF)[ \t]+(?:[A-Z]+[ \t]+)?$")
+PAIRED_AFTER = re.compile(r"[ \t]+(?:AND|&)[ \t]+([A-Z]+)\b")
+PAIRED_BEFORE = re.compile(r"\b([A-Z]+)[ \t]+(?:AND|&)[ \t]+$")
+
+
+def shouted_word(text: str, start: int, end: int, entity: str) -> bool:
+    """A word of a shouted text that is an English word, used as one: a thing someone has ("I STILL HAVE HOPE"), or
+    paired with a word no one is named ("GRACE AND PATIENCE"); a place that is a plain word and no place ("PATIENCE").
+    Capitals carry no cue there, so the words around must. A word no list has as a word ("TUNAHAN") is never one."""
+    word = text[start:end]
+    lower = word.lower()
+    if not word.isalpha() or not word.isupper() or not (lexicon.common(lower) or lexicon.name_word(lower)):
+        return False
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 20 or sum(c.isupper() for c in letters) < SHOUTED_SHARE * len(letters):
+        return False
+    if entity == "LOCATION":  # not "RAISED IN PERTH", not a form's "STATE: CO"
+        line = text[text.rfind("\n", 0, start) + 1:start]
+        return (len(lower) >= 4 and not lexicon.place(lower) and lower not in lexicon.words("countries.txt")
+                and ":" not in line and PLACE_CUE.search(text[max(0, start - 30):start].lower()) is None)
+    if RELATION_OR_RANK.search(text[max(0, start - 40):start].lower()) or STRONG_NAME_CUE.search(
+            text[max(0, start - 40):start]):
+        return False
+    if HAD_BEFORE.search(text, max(0, start - 30), start):
+        return True
+    partner = PAIRED_AFTER.match(text, end) or PAIRED_BEFORE.search(text, max(0, start - 30), start)
+    other = partner.group(1).lower() if partner else ""
+    return bool(other) and lexicon.common(other) and not lexicon.first_name(other) and not lexicon.name_word(other)
 
 
 NEWS_BEFORE = re.compile(r"(?i)\b(?:news|floods?|flooding|fires?|wildfires?|bushfires?|earthquakes?|hurricanes?|"
