@@ -554,6 +554,15 @@ LEAKS = [
     ("whom to ring, a function word too, before the number", "ring Will on 07700 900 123 after six", ["Will"]),
     ("a lower-case name no list has, whose home", "i slept at ottoline's again last night", ["ottoline"]),
     ("a word named by 'named her'", "we named her Harmony and she is three weeks old today", ["Harmony"]),
+    ("a licence number in groups after a letter, lower case", "the cop wrote down my licence k 402 118 907 and let me "
+     "go", ["k 402 118 907"]),
+    ("a licence number in groups after a letter and digits", "my licence is w4417 20931 5512 and its suspended",
+     ["w4417 20931 5512"]),
+    ("a ship and fleet post office in lower case", "send it to uss kearny, fpo ap 96601 pls",
+     ["uss kearny", "fpo ap 96601"]),
+    ("a Dutch house number's suffix", "postcode 1017 AB, house 56 hs", ["56 hs"]),
+    ("two lower-case words between a relation and what a person does", "my sister li na said its fine", ["li na"]),
+    ("two lower-case words after 'this is', before 'here'", "this is ma lin here, we spoke monday", ["ma lin"]),
 ]
 # Words therapy needs: none of these may be redacted.
 KEPT = [

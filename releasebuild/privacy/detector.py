@@ -34,7 +34,7 @@ NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
 IN_LINKS = frozenset({"URL", "EMAIL_ADDRESS", "USERNAME"})
 SCORE_FLOOR = 0.3
 # Bump when detection changes for the same text and settings: it is part of the scan cache's identity.
-DETECTOR_VERSION = "90"
+DETECTOR_VERSION = "91"
 BATCH = 64
 # Fewer texts than this are scanned in one process: forking a pool costs more than it saves.
 PARALLEL_MIN = {"ner": 200, "patterns_only": 5000}

@@ -81,6 +81,20 @@ STREET_PREPOSITION_BEFORE = re.compile(r"(?i)\b(?:on|at|from|to|live at|lives at
                                        r"staying at|stays at)[ \t]+$")
 
 
+# What a house number carries after it in the Low Countries and France: "108 hs" (huis), "14 bis", "3 ter", "7 bg"
+HOUSE_SUFFIX_AFTER = re.compile(r"[ \t-]?(?:hs|huis|bis|ter|bg)\b(?![ \t]*[a-z])", re.IGNORECASE)
+
+
+def with_house_suffixes(text: str, findings: list[Finding]) -> list[Finding]:
+    """A place found up to its house number takes the suffix that number carries ("house 108 hs")."""
+    out = []
+    for finding in findings:
+        suffix = HOUSE_SUFFIX_AFTER.match(text, finding.end) if (
+            finding.entity == "LOCATION" and text[finding.end - 1:finding.end].isdigit()) else None
+        out.append(Finding(finding.start, suffix.end(), finding.entity, finding.score) if suffix else finding)
+    return out
+
+
 def numbers_after_streets(text: str, findings: list[Finding]) -> list[Finding]:
     """A name or a place after "on", "at", "from" followed by a house number is a street and its number: one
     LOCATION ("on Kaliopis 41 every Monday"), the street-then-number layout of most of Europe. Not "to Tom 3 times"
@@ -272,5 +286,6 @@ def _listed_name(text: str, start: int, end: int, lower_case: bool, conjoined: b
 def after_resolving(text: str, findings: list[Finding], kept: Sequence[tuple[int, int]]) -> list[Finding]:
     """The passes that judge resolved findings together, in the order they build on one another; `kept`: where the
     keep-list's terms and the public figures stand (lexicon.kept_spans), which the scan has found already."""
-    joined = address_line_parts(text, numbers_after_streets(text, join_house_numbers(text, findings)))
+    joined = address_line_parts(text, numbers_after_streets(text, join_house_numbers(text, with_house_suffixes(
+        text, findings))))
     return numbers_beside_names(text, names_beside_names(text, joined, kept))

@@ -442,6 +442,7 @@ class ChatNameRecognizer(EntityRecognizer):
         results += self._lower_case_people(text)
         results += self._vocatives(text)
         results += self._name_before_number(text, scores)
+        results += self._cued_two_words(text)
         for listing in NAME_LIST.finditer(text):  # "Anna, Piotr and Kasia": one name makes the others names
             notes = [m.span() for m in BRACKETED.finditer(text, listing.start(), listing.end())]
             items = [w for w in WORD.finditer(text, listing.start(), listing.end())
@@ -478,6 +479,18 @@ class ChatNameRecognizer(EntityRecognizer):
                             and english_at(text, item.start())):
                         results.append(_result(self, "PERSON", item.start(), item.end(), 0.6))
         return results
+
+    def _cued_two_words(self, text: str) -> list[RecognizerResult]:
+        """Two words in lower case between a cue that says whose name follows and what a person does: "my mum li xu
+        keeps calling", "this is song yang calling". Neither a function, chat or clinical word, nor an adverb."""
+        found = []
+        for match in CUED_TWO_WORDS.finditer(text) if "\n" in text or " " in text else ():
+            words = match.group(1).split()
+            if any(w in STOP_WORDS or w in lexicon.CHAT_WORDS or lexicon.clinical(w) or w.endswith("ly")
+                   or lexicon.everyday(w) and not (lexicon.first_name(w) or lexicon.surname(w)) for w in words):
+                continue
+            found.append(_result(self, "PERSON", match.start(1), match.end(1), 0.6))
+        return found
 
     def _people_under_label(self, text: str) -> list[RecognizerResult]:
         """Whom a list of people names, after a label that says they are people ("people i can text: yorick,
@@ -913,6 +926,12 @@ def surname_end(text: str, end: int) -> int:
             text, following.end()) and STRONG_NAME_CUE.search(text, max(0, end - len(given.group()) - 30),
                                                               end - len(given.group()))):
         known = True  # "my name is gerard young": a surname that is a word too, where the name ends the sentence
+    if (given is not None and given.group().islower() and _shape(word) == "lower" and lower not in STOP_WORDS
+            and lower not in CLAUSE_END_WORDS and (
+                NAME_ENDS_AFTER.match(text, following.end()) or (SENTENCE_ENDS.match(text, following.end()) and (
+                    lexicon.surname(lower) or not lexicon.vocabulary(lower)) and not ENGLISH_ENDING.search(lower)))
+            and CUED_BEFORE_NAME.search(text, max(0, end - len(given.group()) - 30), end - len(given.group()))):
+        known = True  # "this is yong ding calling", "my mum li xu keeps calling": who the cue names, in two words
     if (_shape(word) == "title" and given is not None and _surname_after(given.group().lower(), lower)
             and lower not in WORDS_AFTER_NAMES and lower not in NEVER_NAMED and not lexicon.clinical(lower)):
         titled = True  # "Atharv Das": after a first name that is no word, a frequent word no dictionary has
@@ -923,6 +942,13 @@ def surname_end(text: str, end: int) -> int:
 
 
 SENTENCE_ENDS = re.compile(r"[ \t]*(?:[.,;!?\n]|$)")
+# A two-word name in lower case ends where the cue before it says whose it is and a person's verb follows
+CUED_BEFORE_NAME = re.compile(rf"(?i)(?:\bthis is|\bmy name is|\bi'?m|\bi am|\bmy (?:{RELATIONS}))[ \t]+$")
+NAME_ENDS_AFTER = re.compile(r"[ \t]+(?:calling|here|speaking|keeps|kept|said|says|told|texted|called|wants|"
+                             r"is my|was my)\b")
+CUED_TWO_WORDS = re.compile(rf"(?:\bthis is|\bmy name is|\bmy (?:{RELATIONS}))[ \t]+"
+                            r"([a-zß-öø-ÿ][a-zß-öø-ÿ'’-]*[ \t]+[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]*)"
+                            rf"(?={NAME_ENDS_AFTER.pattern})")
 # Words that end a clause after a name as often as a surname does: "call anna back.", "tell mia too."
 CLAUSE_END_WORDS = frozenset("""back home well more just early again too now later soon tonight today yesterday
 tomorrow here there though anyway lol haha""".split())

@@ -202,7 +202,9 @@ STREET_LINES: tuple[tuple[re.Pattern[str], float, LineNeeds], ...] = (
     # Military: PSC 1234, Box 5678 / Unit 1234 Box 5678 / CMR 450 Box 12 / USNS Harmon / USS Nimitz
     (re.compile(r"\b(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{1,5}\b", re.IGNORECASE), 0.9, True),
     (re.compile(rf"\bUSN?S\s+{CAP}[a-z]+(?:\s+{CAP}[a-z]+)?\b"), 0.85, ("USS", "USNS")),
-    (re.compile(r"\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b"), 0.9, True),
+    (re.compile(r"(?i)\b(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b"), 0.9, True),
+    # a ship in lower case, where the fleet post office after it says it is one: "uss harper, fpo aa 34004"
+    (re.compile(r"(?i)\bUSN?S\s+[a-z]+(?:\s+[a-z]+)?(?=,?\s+(?:FPO|APO)\s+(?:AA|AE|AP)\b)"), 0.85, True),
 )
 LEADING_ADVERB = re.compile(r"([A-Z][a-z]+ly)\s+(?=[A-Z])")
 # A line of its own holding only a postcode and a town, in any case ("85989 saarijärvi", "724 85 borås").
@@ -936,7 +938,8 @@ ID_CUE = (r"(?:driver'?s?|driving|drivers?)\s+licen[cs]e|\bDL\b|licen[cs]e|passp
           r"\bDUI\b|\bRUT\b|\bCUIL\b|\bCUIT\b|\bNIK\b|\bNRIC\b|\bHKID\b|my ?number|身份证号?|住民登録番号")
 ID_VALUE = (r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,20}[A-Z0-9]|(?=[a-z0-9-]*\d)[a-z0-9][a-z0-9-]{4,20}[a-z0-9]|"
             r"\d{2,6}(?:/\d{2,6}){1,4}|\d{2,4}(?:[ .-]\d{2,6}){1,4}|"
-            r"[A-Z](?:[ -]\d{3}){3,5}|\d(?:[ ]\d{2,3}){4,6}|[A-Z]{1,3}\d{1,4}[ -]\d{4,14})\b")
+            r"\b[A-Za-z](?:[ -]\d{3}){3,5}|\d(?:[ ]\d{2,3}){4,6}|[A-Z]{1,3}\d{1,4}[ -]\d{4,14}|"
+            r"\b[A-Za-z]\d{3,5}(?: \d{3,6}){1,4})\b")  # licences in groups: "i 278 542 435 131", "d6725 30078 36031"
 ID_AFTER_CUE = re.compile(rf"(?i:(?:{ID_CUE})(?:,?\s*(?:number|num|no|nr|#|code|id|card(?: number)?))?\.?"
                           r"\s*(?:\?\s*(?:it'?s|it is)|(?:which|that)\s+is|is|was|its|it's|:|#|=)?\s*\(?)" + ID_VALUE)
 # The names of national numbers are specific enough that the number may follow a little later, in lower case: "asked
