@@ -62,8 +62,9 @@ def test_s3_publishes_killed_at_chosen_and_random_points_lose_nothing(s3_scenari
                                                                       s3_server: S3Server) -> None:
     from faulty_proxy import FaultyProxy
 
-    def first_restricted_write(method: str, path: str) -> bool:
-        return method == "PUT" and "/restricted/" in path and "/restricted/cache/" not in path
+    def first_release_write(method: str, path: str) -> bool:
+        """Restricted files are written first: before, in place, so the previous release lost its own."""
+        return method == "PUT" and "/releases/" in path
 
     committed = {"manifest": False}
 
@@ -74,8 +75,8 @@ def test_s3_publishes_killed_at_chosen_and_random_points_lose_nothing(s3_scenari
             return False
         return committed["manifest"] and method in ("POST", "DELETE") and "/locks/" not in path
 
-    expected = {"restricted": "A", "committed": "B"}
-    for name, hold in (("restricted", first_restricted_write), ("committed", first_delete_after_the_manifest)):
+    expected = {"staged": "A", "committed": "B"}
+    for name, hold in (("staged", first_release_write), ("committed", first_delete_after_the_manifest)):
         with FaultyProxy(s3_server.endpoint, every=0, hold=hold) as proxy:
             trial = crashes.trial(s3_scenario, name, held=proxy.held, env={"OVH_S3_ENDPOINT": proxy.endpoint})
         _assert_survived(trial)
