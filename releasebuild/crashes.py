@@ -235,7 +235,7 @@ def _check_after_kill(scenario: Scenario, root: str, result: CrashTrial) -> None
         result.broken = True
         result.after_kill += " (verify: " + "; ".join(f"{f.check} {f.key}: {f.what}" for f in report.findings[:3]) + ")"
         return
-    if named == ["B"] and (published_objects(root) != scenario.expected or _debris(scenario, root)):
+    if named == ["B"] and (published_objects(root) != scenario.expected or _root_debris(root)):
         plan = api.plan(scenario.fixture.release_yaml, root, compute_budget=0)  # B's manifest, B's definition
         publish = next(step for step in plan.steps if step.id == "release/publish")
         if publish.status == "cached":
@@ -278,13 +278,19 @@ def _debris(scenario: Scenario, root: str) -> list[str]:
     """What an interrupted apply may leave that a finished one must not: dot-names beside the versions (staging,
     journals, retired copies), the lock object of a remote root, step directories in the checkout's cache."""
     store = Stores()
-    left = [f"{parent}/{name}" for parent in ("releases", "restricted")
-            for name in store.list_names(f"{root}/{parent}") if name.startswith(".")]
+    left = _root_debris(root)
     if not is_local(root) and store.exists(f"{root}/locks/apply.json"):
         left.append("locks/apply.json")
     tmp = scenario.fixture.dir / ".releasebuild" / "cache" / "tmp"
     left += [f"cache/tmp/{path.name}" for path in sorted(tmp.glob("step-*"))]
     return left
+
+
+def _root_debris(root: str) -> list[str]:
+    """Dot-names beside the versions: what a publish in progress (or cut short) holds, and a finished one never."""
+    store = Stores()
+    return [f"{parent}/{name}" for parent in ("releases", "restricted")
+            for name in store.list_names(f"{root}/{parent}") if name.startswith(".")]
 
 
 def _publish_a(scenario: Scenario, name: str) -> str:
