@@ -26,6 +26,7 @@ from releasebuild.fingerprints import FingerprintCache, fetch_rule_outputs, sour
 from releasebuild.graph import execution_order
 from releasebuild.keys import canonical_json, digest, step_key
 from releasebuild.plan import StepPlan, StepRecord, explain, param_digests
+from releasebuild.processes import die_with_parent
 from releasebuild.staleness import StaleReason
 from releasebuild.steps.base import BuiltStep, FileRef, SourceFile, StepContext, StepResult, StepSpec
 from releasebuild.steps.registry import step_kind
@@ -554,8 +555,6 @@ class _Walk:
     def _submit(self, job: _Job, fn: Callable[..., Any], *args: Any) -> None:
         if self.pool is None:
             from concurrent.futures import ProcessPoolExecutor
-
-            from releasebuild.processes import die_with_parent
 
             # workers die with this process: a killed apply leaves none running (or holding its root lock)
             self.pool = ProcessPoolExecutor(max_workers=self.jobs or os.cpu_count() or 1,

@@ -79,8 +79,8 @@ def _check(ctx: StepContext) -> tuple[StaleReason, str]:
     if state == "same":
         mismatch = root.mismatch(version, manifest)
         if mismatch is not None:
-            return StaleReason.NOT_PUBLISHED, f"{uri} holds this manifest but not exactly its objects ({mismatch}); " \
-                                              "it will be published again"
+            return StaleReason.NOT_PUBLISHED, (f"{uri} holds this manifest but not exactly its objects ({mismatch}); "
+                                               "it will be published again")
         if interrupted is not None:
             return StaleReason.NOT_PUBLISHED, f"published at {uri}, but {interrupted}"
         return StaleReason.UP_TO_DATE, f"published at {uri}"
