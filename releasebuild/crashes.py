@@ -108,11 +108,11 @@ def prepare(directory: Path, roots: str, shared_cache: str | None = None) -> Sce
     shutil.copytree(fixture.dir / ".releasebuild", pristine / ".releasebuild")
     shutil.copy2(fixture.dir / "release.lock", pristine / "release.lock")
     scenario = Scenario(fixture, roots, pristine, {"A": digest_a}, {}, 0.0)
-    root = _publish_a(scenario, "clean")
+    root = publish_a(scenario, "clean")
     scenario.seconds, scenario.digests["B"] = _timed_apply(fixture, root)
     scenario.expected = published_objects(root)
     if shared_cache is not None:  # B's steps are in the shared tier now, as every trial finds them
-        scenario.seconds, _ = _timed_apply(fixture, _publish_a(scenario, "timed"))
+        scenario.seconds, _ = _timed_apply(fixture, publish_a(scenario, "timed"))
     return scenario
 
 
@@ -130,7 +130,7 @@ def trial(scenario: Scenario, name: str, *, delay: float | None = None, die_at: 
           held: threading.Event | None = None, env: dict[str, str] | None = None) -> CrashTrial:
     """Kill an apply of B against a fresh root holding A (after `delay` seconds, at `die_at`, or once `held` is
     set: a test server holding the request the test chose, reached through `env`), then check it all (see above)."""
-    root = _publish_a(scenario, name)
+    root = publish_a(scenario, name)
     point = (f"after {delay:.2f}s" if delay is not None else f"at {die_at[0]} #{die_at[1]}" if die_at is not None
              else "at a held request")
     result = CrashTrial(name, point)
@@ -293,7 +293,7 @@ def _root_debris(root: str) -> list[str]:
             for name in store.list_names(f"{root}/{parent}") if name.startswith(".")]
 
 
-def _publish_a(scenario: Scenario, name: str) -> str:
+def publish_a(scenario: Scenario, name: str) -> str:
     """A fresh root <roots>/<name> holding A, and the checkout as A's apply left it, sources switched to B."""
     from releasebuild import api
 

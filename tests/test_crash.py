@@ -53,6 +53,26 @@ def test_a_local_apply_killed_at_a_random_moment_loses_nothing(local_scenario: c
     assert trial.after_kill in ("A", "B")
 
 
+def test_a_local_release_shares_no_file_with_the_cache(local_scenario: crashes.Scenario) -> None:
+    """Published files are copies: before, hard links to the cache's blobs, so a byte flipped in one was flipped in
+    the other, and the next apply republished it."""
+    import hashlib
+
+    root = Path(crashes.publish_a(local_scenario, "copies"))
+    cas = local_scenario.fixture.dir / ".releasebuild" / "cache" / "cas"
+    blobs = {path.stat().st_ino: path for path in cas.rglob("*") if path.is_file()}
+    published = [path for where in ("releases", "restricted") for path in (root / where / crashes.VERSION).rglob("*")
+                 if path.is_file()]
+    assert len(published) > 10 and blobs
+    assert [path for path in published if path.stat().st_nlink > 1 or path.stat().st_ino in blobs] == []
+    shard = next(path for path in published if path.suffix == ".jsonl" and path.stat().st_size > 0)
+    digest = hashlib.sha256(shard.read_bytes()).hexdigest()
+    blob = cas / "sha256" / digest[:2] / digest[2:]
+    shard.chmod(0o644)
+    shard.write_bytes(b"X" + shard.read_bytes()[1:])
+    assert hashlib.sha256(blob.read_bytes()).hexdigest() == digest  # the cache's copy is intact
+
+
 @pytest.fixture
 def s3_scenario(tmp_path: Path, s3_server: S3Server) -> crashes.Scenario:
     return crashes.prepare(tmp_path, f"s3://{S3_BUCKET}/crash", shared_cache=f"s3://{S3_BUCKET}/crash-cache")
