@@ -2,8 +2,8 @@
 the production code path), replacing a published release. After each kill the previous release still verifies (or,
 on S3 inside the switch, a journal names the staged release the next apply finishes), plan does not call a root up
 to date that is not, the apply's pool workers are gone, the next apply publishes exactly what an uninterrupted one
-publishes, and nothing is left behind. The harness is `releasebuild.crashes`; `bench/stress_crash.py` runs it at
-volume.
+publishes, and nothing is left behind. And a local release is made of copies, never hard links into the cache.
+The harness is `releasebuild.crashes`; `bench/stress_crash.py` runs it at volume.
 """
 
 from __future__ import annotations
