@@ -172,7 +172,7 @@ class ReleaseRoot:
         for parent in ("releases", RESTRICTED):
             try:
                 names = self.store.list_names(self._uri(parent))
-            except AccessDenied:  # a reader without access to restricted/: what it cannot see it cannot report
+            except (AccessDenied, PermissionError):  # a reader without access to restricted/: it cannot tell
                 continue
             found += [f"{parent}/{name}" for name in names if name.startswith((STAGING, RETIRED))]
         return sorted(found)
@@ -189,7 +189,7 @@ class ReleaseRoot:
         for where, want in wanted.items():
             try:
                 found = self._sizes(self._uri(where))
-            except AccessDenied:
+            except (AccessDenied, PermissionError):
                 continue
             missing = sorted(set(want) - set(found))
             unlisted = sorted(set(found) - set(want))
