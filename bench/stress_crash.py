@@ -41,6 +41,7 @@ SECRET_KEY = "bench-secret-0123456789"
 # first switch (journal written, nothing switched), the removal of the old copies. Not the second switch: between the
 # two exchanges the old release's restricted files are already the new ones (docs/reliability.md: Crash safety).
 LOCAL_POINTS = (*(("copy", number) for number in range(1, 7)), ("switch", 1), ("rmtree", 1), ("rmtree", 3))
+FINISHED_FIRST: dict[str, int] = {}  # random trials whose apply finished before the kill came (drawn again)
 
 
 def s3_environment(endpoint: str) -> None:
@@ -59,26 +60,42 @@ def run(label: str, scenario: crashes.Scenario, kills: int, rng: random.Random,
             trial = crashes.trial(scenario, f"{operation}-{number}", die_at=(operation, number))
             trials.append((label, "chosen", trial))
             print(label, trial, flush=True)
-    for number in range(kills):
-        delay = rng.uniform(0.2, scenario.seconds)
-        trial = crashes.trial(scenario, f"random-{number:03d}", delay=delay)
-        trials.append((label, "random", trial))
+    estimate = scenario.seconds  # an apply of B on this machine: shortened whenever one finishes before its kill
+    killed = attempts = 0
+    while killed < kills and attempts < 3 * kills:
+        delay = rng.uniform(0.2, 0.8 * estimate)
+        trial = crashes.trial(scenario, f"random-{attempts:03d}", delay=delay)
+        attempts += 1
         print(label, trial, flush=True)
+        if not trial.killed and not trial.errors:  # finished first: not a kill, drawn again
+            estimate = min(estimate, trial.seconds)
+            FINISHED_FIRST[label] = FINISHED_FIRST.get(label, 0) + 1
+            continue
+        killed += 1
+        trials.append((label, "random", trial))
     return trials
 
 
 def table(trials: list[tuple[str, str, crashes.CrashTrial]]) -> str:
-    lines = ["| root | kills | trials | killed mid-apply | partial or broken releases | non-identical rebuilds | "
+    lines = ["| root | kills | trials | partial or broken releases | non-identical rebuilds | "
              "leftover debris | workers outliving apply | errors |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
     groups = sorted({(label, kind) for label, kind, _ in trials})
     for group in [*groups, ("**all**", "")]:
         rows = [t for label, kind, t in trials if (label, kind) == group or group[0] == "**all**"]
-        lines.append(f"| {group[0]} | {group[1]} | {len(rows)} | {sum(t.killed for t in rows)} | "
-                     f"{sum(t.broken for t in rows)} | {sum(not t.identical for t in rows)} | "
-                     f"{sum(bool(t.debris) for t in rows)} | {sum(bool(t.workers_left) for t in rows)} | "
-                     f"{sum(bool(t.errors) for t in rows)} |")
+        counts = [len(rows), sum(t.broken for t in rows), sum(not t.identical for t in rows),
+                  sum(bool(t.debris) for t in rows), sum(bool(t.workers_left) for t in rows),
+                  sum(bool(t.errors) for t in rows)]
+        lines.append(f"| {group[0]} | {group[1]} | " + " | ".join(map(str, counts)) + " |")
     return "\n".join(lines)
+
+
+def _held(trials: list[tuple[str, str, crashes.CrashTrial]]) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for label, _, trial in trials:
+        state = trial.after_kill.split(" (")[0]
+        counts[label, state] = counts.get((label, state), 0) + 1
+    return counts
 
 
 def main() -> int:
@@ -109,6 +126,10 @@ def main() -> int:
             finally:
                 server.stop()
     print(table(trials))
+    print("after the kill the root held: " + ", ".join(
+        f"{label} {state}: {count}" for (label, state), count in sorted(_held(trials).items())))
+    print("finished before the kill (not counted, drawn again): " + (", ".join(
+        f"{label} {count}" for label, count in sorted(FINISHED_FIRST.items())) or "none"))
     print(f"{time.monotonic() - started:.0f} s")
     failed = [trial for _, _, trial in trials if trial.failed]
     for trial in failed[:10]:

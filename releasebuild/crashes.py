@@ -70,6 +70,7 @@ class CrashTrial:
     debris: list[str] = field(default_factory=list)
     workers_left: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0  # how long the killed apply ran (or took, when it finished first)
 
     @property
     def failed(self) -> bool:
@@ -138,9 +139,11 @@ def trial(scenario: Scenario, name: str, *, delay: float | None = None, die_at: 
     if die_at is not None:
         command = [sys.executable, "-m", "releasebuild.crashes", "die-at", die_at[0], str(die_at[1]),
                    local_path(root), "--", *command[3:]]
+    started = time.monotonic()
     child = subprocess.Popen(command, env=_child_env(env or {}), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     workers = _kill(child, delay, held, result)
     child.wait(timeout=60)
+    result.seconds = time.monotonic() - started
     result.workers_left = _outlived(workers)  # before reading its pipes: a live worker holds them open
     _, err = child.communicate(timeout=60)
     if not result.killed:

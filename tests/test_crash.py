@@ -47,7 +47,7 @@ def test_a_local_publish_killed_at_a_chosen_point_loses_nothing(local_scenario: 
 
 
 def test_a_local_apply_killed_at_a_random_moment_loses_nothing(local_scenario: crashes.Scenario) -> None:
-    delay = random.Random(SEED).uniform(0.5, 0.9 * local_scenario.seconds)
+    delay = random.Random(SEED).uniform(0.5, 0.6 * local_scenario.seconds)
     trial = crashes.trial(local_scenario, "random", delay=delay)
     _assert_survived(trial)
     assert trial.after_kill in ("A", "B")
@@ -102,7 +102,7 @@ def test_s3_publishes_killed_at_chosen_and_random_points_lose_nothing(s3_scenari
         _assert_survived(trial)
         assert trial.after_kill == expected[name]
 
-    delay = random.Random(SEED).uniform(0.5, 0.9 * s3_scenario.seconds)
+    delay = random.Random(SEED).uniform(0.5, 0.6 * s3_scenario.seconds)
     trial = crashes.trial(s3_scenario, "random", delay=delay)
     _assert_survived(trial)
     assert trial.after_kill in ("A", "B", "un-committed (journal)")
