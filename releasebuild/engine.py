@@ -26,6 +26,7 @@ from releasebuild.fingerprints import FingerprintCache, fetch_rule_outputs, sour
 from releasebuild.graph import execution_order
 from releasebuild.keys import canonical_json, digest, step_key
 from releasebuild.plan import StepPlan, StepRecord, explain, param_digests
+from releasebuild.processes import die_with_parent
 from releasebuild.staleness import StaleReason
 from releasebuild.steps.base import BuiltStep, FileRef, SourceFile, StepContext, StepResult, StepSpec
 from releasebuild.steps.registry import step_kind
@@ -431,6 +432,9 @@ class _Walk:
         self.pool: Any = None  # a ProcessPoolExecutor, started (and its machinery imported) only when a step runs
         self.tmp_root = self.env.cache_dir / "tmp"
         self.tmp_root.mkdir(parents=True, exist_ok=True)
+        # A walk runs under the checkout's apply lock: step directories already here are a killed walk's
+        for leftover in self.tmp_root.glob("step-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
 
     def run(self) -> None:
         remaining = list(self.engine.order)
@@ -552,7 +556,9 @@ class _Walk:
         if self.pool is None:
             from concurrent.futures import ProcessPoolExecutor
 
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs or os.cpu_count() or 1)
+            # workers die with this process: a killed apply leaves none running (or holding its root lock)
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs or os.cpu_count() or 1,
+                                            initializer=die_with_parent, initargs=(os.getpid(),))
         self.running[self.pool.submit(fn, self.engine.spec(job.step_id), job.workdir, self.env.store, *args)] = job
 
     def _workdir(self) -> Path:

@@ -13,6 +13,7 @@ import releasebuild.store.root
 from releasebuild import api
 from releasebuild.store.backends import LocalStore
 from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
+from releasebuild.verify import verify_release
 
 FAMILY_STEPS = ("ingest", "privacy", "fingerprint", "split", "export", "provenance", "stats", "bias")
 
@@ -246,20 +247,21 @@ def test_failed_publish_leaves_no_half_published_release(small_release: ReleaseF
     with small_release.data_file("alpha").open("a") as fh:
         fh.write(json.dumps(conversation("a77", "sa77")) + "\n")
     copies: list[str] = []
-    real_link = releasebuild.store.root._link_or_copy
+    real_copy = releasebuild.store.root._copy_blob
 
-    def failing_link(src: Any, dst: Any) -> Any:
+    def failing_copy(src: Any, dst: Any) -> Any:
         copies.append(str(dst))
         if len(copies) == 3:
             raise OSError(28, "No space left on device")
-        return real_link(src, dst)
+        return real_copy(src, dst)
 
-    monkeypatch.setattr("releasebuild.store.root._link_or_copy", failing_link)
+    monkeypatch.setattr("releasebuild.store.root._copy_blob", failing_copy)
     report = api.apply(small_release.release_yaml, jobs=2)
     assert report.outcome.error is not None and "No space left on device" in str(report.outcome.error)
     assert len(copies) == 3
     # The published version is still the previous, complete one; no staging directory is left behind.
     assert (releases / "v2026-11-23" / "manifest.json").read_bytes() == before
+    assert verify_release(str(releases / "v2026-11-23")).sound
     assert sorted(p.name for p in releases.iterdir()) == ["v2026-11-23"]
     assert first["root_digest"] == json.loads(before)["root_digest"]
 

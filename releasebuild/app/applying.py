@@ -52,7 +52,9 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
     """Run what is stale and publish. Errors are in the report (`outcome.error`), not raised, so callers can render.
 
     One apply per checkout (a local lock file) and, for a remote root, one per root (a lock object there);
-    `wait_seconds` bounds how long to wait for another holder of the root before refusing.
+    `wait_seconds` bounds how long to wait for another holder of the root before refusing. Holding both, it first
+    finishes a publish an earlier apply was killed in, or removes what that left (ReleaseRoot.recover), whatever
+    this apply then does: a blocked or failing apply cleans up too.
 
     Only an apply that succeeds moves release.lock's baseline (its step records and definition snapshot): it
     becomes, byte for byte, the lock the release published (definition/release.lock, made by release/lock before the
@@ -60,6 +62,9 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
     `last_attempt` only."""
     project = open_project(path, root)
     with apply_lock(project.state_dir), _root_lock(project.root, wait_seconds):
+        for done in project.root.recover():  # a publish a killed apply left: finished, or its staging removed
+            if listener is not None:
+                listener(ids.PUBLISH, "recovered", done)
         engine = project.engine()
         outcome = engine.apply(listener, jobs)
         if outcome.error is not None:

