@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
 from releasebuild.errors import AccessDenied, ReleaseBuildError, StorageError
-from releasebuild.store.s3 import S3Settings, redact
+from releasebuild.redaction import redact
+from releasebuild.store.s3 import S3Settings
 
 S3_PROTOCOLS = ("s3", "s3a")
 # Part size of a multipart upload. s3fs sends one PUT below twice this, read whole into memory: the bound keeps
@@ -78,6 +79,10 @@ class Store(Protocol):
     def info(self, uri: str) -> dict[str, Any]:
         """An object's metadata (size, ETag where the store has one) without its body; FileNotFoundError when
         it does not exist."""
+
+    def checksum(self, uri: str) -> str | None:
+        """The object's SHA-256 (hex) as the store itself vouches for it without this machine reading the body (S3:
+        the checksum it keeps, asked for with a HEAD), or None when it keeps none; FileNotFoundError when absent."""
 
     def compare(self, uri: str, data: bytes) -> str:
         """'absent', 'same' or 'different' for the object at `uri` against `data`."""
@@ -176,6 +181,10 @@ class LocalStore(CompareThenAct):
         stat = os.stat(local_path(uri))
         return {"size": stat.st_size, "mtime": stat.st_mtime_ns}
 
+    def checksum(self, uri: str) -> str | None:
+        """A local file keeps no checksum of its own: hashing it costs a read of a disk, not a download."""
+        return _file_sha256(local_path(uri))
+
     def compare(self, uri: str, data: bytes) -> str:
         return _compare_bytes(self.read(uri), data)
 
@@ -273,6 +282,10 @@ class FsspecStore(CompareThenAct):
         with storage_errors(uri, "check"):
             fs, path = self.filesystem(uri)
             return dict(fs.info(path))
+
+    def checksum(self, uri: str) -> str | None:
+        self.info(uri)  # FileNotFoundError when absent
+        return None  # fsspec has no common way to ask: whoever needs the digest reads the body
 
     def compare(self, uri: str, data: bytes) -> str:
         """On S3 a single-part object's ETag is its MD5, so a HEAD answers and no body is read."""
@@ -439,28 +452,76 @@ class S3Store(FsspecStore):
                 raise
             return True
 
+    def checksum(self, uri: str) -> str | None:
+        """One HEAD asking for the checksum S3 keeps: the SHA-256 of an object put whole with one (a multipart
+        object's is a checksum of its parts' checksums, which is not the digest: None)."""
+        with storage_errors(uri, "check"):
+            fs, path = self.filesystem(uri)
+            bucket, key, _ = fs.split_path(path)
+            head = fs.call_s3("head_object", Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+        kept = head.get("ChecksumSHA256")
+        if not kept or head.get("ChecksumType", "FULL_OBJECT") != "FULL_OBJECT" or "-" in kept:
+            return None
+        return base64.b64decode(kept).hex()
+
+    def write(self, uri: str, data: bytes) -> None:
+        """A PUT, then its arrival confirmed (see `_confirmed`): a manifest or an entry damaged on the way is sent
+        again, never left in place."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        with storage_errors(uri, "write"):
+            fs, path = self.filesystem(uri)
+            stored: dict[str, Any] = {}
+            for _ in range(UPLOAD_ATTEMPTS):
+                fs.pipe_file(path, data, **self._checksum(sha256))
+                damaged = self._confirmed(uri, len(data), etag, sha256)
+                if damaged is None:
+                    return
+                stored = damaged
+                fs.rm_file(path)
+            raise _damaged(uri, stored, len(data), etag)
+
     def upload(self, local: str, uri: str, sha256: str | None = None) -> None:
-        """A single PUT carries the SHA-256 for S3 to check; a multipart upload (large shards) is checked
-        afterwards against its size and multipart ETag."""
+        """A single PUT carries the SHA-256 for S3 to check; a multipart upload (large shards) goes in parts. Either
+        way the object's arrival is then confirmed (see `_confirmed`), whatever the endpoint checked: a damaged
+        object is deleted and sent again, and after UPLOAD_ATTEMPTS the upload fails with nothing left there."""
         with storage_errors(uri, "upload to"):
             fs, path = self.filesystem(uri)
             size = os.path.getsize(local)
-            if size < 2 * PART_BYTES:  # s3fs's own bound for a single PUT
-                fs.put_file(local, path, chunksize=PART_BYTES, **(self._checksum(sha256) if sha256 else {}))
-                return
-            from s3fs.core import calculate_chunksize
+            sha256 = sha256 or _file_sha256(local)
+            expected = local_etag(local)
+            single = size < 2 * PART_BYTES  # s3fs's own bound for a single PUT
+            if single:
+                options: dict[str, Any] = {"chunksize": PART_BYTES, **self._checksum(sha256)}
+            else:
+                from s3fs.core import calculate_chunksize
 
-            part_bytes = calculate_chunksize(size, chunksize=PART_BYTES)
-            expected = multipart_etag(local, part_bytes)
+                options = {"chunksize": calculate_chunksize(size, chunksize=PART_BYTES)}
+            stored: dict[str, Any] = {}
             for _ in range(UPLOAD_ATTEMPTS):
-                fs.put_file(local, path, chunksize=part_bytes)
-                stored = self.info(uri)
-                if stored["size"] == size and stored["ETag"] == expected:
+                fs.put_file(local, path, **options)
+                damaged = self._confirmed(uri, size, expected, sha256)
+                if damaged is None:
                     return
+                stored = damaged
                 fs.rm_file(path)  # never leave a damaged object where a reader may find it
-            raise StorageError(f"upload to {uri} did not arrive intact after {UPLOAD_ATTEMPTS} attempts (last: "
-                               f"{stored['size']} bytes, ETag {stored.get('ETag')}; sent {size} bytes, ETag "
-                               f"{expected}); nothing was left there: check the network path to the endpoint")
+            raise _damaged(uri, stored, size, expected)
+
+    def _confirmed(self, uri: str, size: int, etag: str, sha256: str) -> dict[str, Any] | None:
+        """None when the object at `uri` holds what was sent, else its HEAD. A HEAD answers when the ETag is the
+        MD5 (or multipart ETag) of what was sent, as S3 computes it from the bytes it received; an endpoint whose
+        ETags are something else (SSE-KMS) is answered by reading the object back and hashing it."""
+        stored = self.info(uri)
+        if stored["size"] != size:
+            return stored
+        if stored["ETag"] == etag:
+            return None
+        fs, path = self.filesystem(uri)
+        hasher = hashlib.sha256()
+        with fs.open(path, "rb", block_size=STREAM_BLOCK) as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                hasher.update(chunk)
+        return None if hasher.hexdigest() == sha256 else stored
 
     def remove(self, uris: list[str]) -> None:
         if not uris:
@@ -503,6 +564,9 @@ class MemoryStore(CompareThenAct):
     def info(self, uri: str) -> dict[str, Any]:
         data = self._get(uri)
         return {"size": len(data), "ETag": hashlib.md5(data, usedforsecurity=False).hexdigest()}
+
+    def checksum(self, uri: str) -> str | None:
+        return hashlib.sha256(self._get(uri)).hexdigest()
 
     def compare(self, uri: str, data: bytes) -> str:
         return _compare_bytes(self.read(uri), data)
@@ -620,6 +684,17 @@ def _explain(uri: str, action: str, exc: Exception) -> str:
     else:
         hint = f"{name}: {text}"
     return f"cannot {action} {uri}: {hint}"
+
+
+def _damaged(uri: str, stored: dict[str, Any], size: int, etag: str) -> StorageError:
+    return StorageError(f"upload to {uri} did not arrive intact after {UPLOAD_ATTEMPTS} attempts (last: "
+                        f"{stored['size']} bytes, ETag {stored.get('ETag')}; sent {size} bytes, ETag {etag}); "
+                        "nothing was left there: check the network path to the endpoint")
+
+
+def _file_sha256(local: str) -> str:
+    with open(local, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def multipart_etag(local: str, part_bytes: int) -> str:
