@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
 from releasebuild.errors import AccessDenied, ReleaseBuildError, StorageError
-from releasebuild.redaction import redact
+from releasebuild.redaction import redact, redact_uri
 from releasebuild.store.s3 import S3Settings
 
 S3_PROTOCOLS = ("s3", "s3a")
@@ -390,6 +390,11 @@ class S3Store(FsspecStore):
         self.__init__(state["settings"])  # type: ignore[misc]
 
     def filesystem(self, uri: str) -> tuple[Any, str]:
+        """Refuses a URI carrying credentials (`s3://KEY:SECRET@bucket/…`): s3fs would take them for the bucket's
+        name and botocore quote them, in pieces no redaction can find, in its errors."""
+        if redact_uri(uri) != uri:
+            raise StorageError(f"{redact_uri(uri)}: credentials inside an s3:// URI are not used: set "
+                               "OVH_S3_ACCESS_KEY and OVH_S3_SECRET_KEY (or the AWS_* variables) instead")
         with self._lock:
             if self._fs is not None and self._pid != os.getpid():
                 _INHERITED.append(self._fs)
