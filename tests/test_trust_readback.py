@@ -156,6 +156,18 @@ def test_corrupt_shared_entries_and_blobs_on_s3_are_set_aside_and_rebuilt(s3_rel
     again, set_aside = _apply(s3_release)
     assert ran(again) == set() and set_aside == []
 
+    # Checked, yet still cheap: a clean machine publishing from the shared tier copies the shards server-side (their
+    # ETags are those the sealed entries recorded), downloading none.
+    shutil.rmtree(s3_release.dir / ".releasebuild")
+    _unpublish(s3_server)
+    s3_server.requests.clear()
+    report, set_aside = _apply(s3_release)
+    assert ran(report) == {"release/publish"} and set_aside == []
+    shard_blobs = {f"/{S3_BUCKET}/exports/cache/cas/sha256/{art['sha256'][:2]}/{art['sha256'][2:]}"
+                   for art in _shards(manifest)}
+    assert shard_blobs and not shard_blobs & set(s3_server.object_gets())
+    assert verify_release(f"{ROOT}/releases/{VERSION}").sound
+
 
 def test_an_upload_damaged_on_the_way_is_sent_again_and_never_left(s3_server: S3Server, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,3 +219,33 @@ def test_an_apply_through_a_damaging_network_path_publishes_only_whole_objects(
     monkeypatch.setenv("OVH_S3_ENDPOINT", s3_server.endpoint)
     assert verify_release(f"{ROOT}/releases/{VERSION}").sound
     assert _s3_manifest(s3_server)["root_digest"] == report["root_digest"]
+
+
+def _release_files(root: Path) -> dict[str, bytes]:
+    base = root / "releases" / VERSION
+    return {path.relative_to(base).as_posix(): path.read_bytes() for path in sorted(base.rglob("*")) if path.is_file()}
+
+
+def test_a_rebuild_is_byte_identical_whatever_is_cached_and_however_it_runs(tmp_path: Path) -> None:
+    """Every file of the release (reports, whose rows come from parallel work and cache hits, included) is the
+    same built cold with one worker as built with four from a cache holding part of it and a memo of other inputs:
+    rows are ordered by content, never by arrival."""
+    families = {"alpha": [conversation(f"a{i:02d}", f"sa{i // 3}", turns=2 + i % 3) for i in range(16)] + ["{bad"],
+                "beta": [conversation(f"b{i:02d}", f"sb{i // 2}", topic="grief") for i in range(12)],
+                "gamma": [conversation(f"c{i:02d}", f"sc{i}", topic="work") for i in range(10)]}
+    cold = make_release(tmp_path / "cold", families)
+    assert api.apply(cold.release_yaml, jobs=1).outcome.error is None
+
+    warm = make_release(tmp_path / "warm", families)
+    original = warm.data_file("alpha").read_bytes()
+    lines = original.splitlines(keepends=True)
+    warm.data_file("alpha").write_bytes(b"".join(lines[8:] + lines[:8]) + lines[0].replace(b"a00", b"a99"))
+    _apply(warm)  # an earlier build of other inputs: memos for privacy and fingerprints, cached steps
+    warm.data_file("alpha").write_bytes(original)
+    entries = sorted((warm.dir / ".releasebuild" / "cache" / "ac").rglob("*.json"))
+    for path in entries[::2]:
+        path.unlink()
+    report = api.apply(warm.release_yaml, jobs=4)
+    assert report.outcome.error is None, report.outcome.error
+    assert {step.status for step in report.outcome.steps} == {"ran", "cached"}  # a mixed build, not a cold one
+    assert _release_files(warm.dir / "published") == _release_files(cold.dir / "published")

@@ -42,6 +42,7 @@ from releasebuild.store.backends import local_etag
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()  # the empty file's: zero bytes hold nothing to restrict
 SEAL = "sha256"  # an entry's key holding the SHA-256 of its encoding without it
+ETAGS = "etags"  # a shared entry's key: each blob's ETag in its tier when the entry was committed
 ASIDE = "corrupt"  # where what failed its check is set aside, in the local cache and in each shared tier
 
 
@@ -83,6 +84,7 @@ class ContentStore:
         self.store = store if store is not None else io.default()  # where the shared tiers are
         self.damage: list[str] = []  # what was set aside, in the order it was found, one sentence each
         self.reported = 0  # how much of `damage` was said already
+        self.etags: dict[str, str] = {}  # digest -> its ETag in a shared tier, as a sealed entry recorded it
         self.condemned: set[str] = set()  # blobs found corrupt with no intact copy: until made again, not held
         self._verified: dict[str, tuple[int, int, int, int]] = {}  # digest -> the local file as it was hashed
 
@@ -103,14 +105,17 @@ class ContentStore:
     def shared_uri(self, sha256: str) -> str | None:
         """The blob's URI in a shared tier known to hold it intact (the source of a server-side copy), if any.
         Intact means: the object's ETag is the MD5 of the local blob (checked itself), or, with no local blob, the
-        SHA-256 checksum the server keeps for it is the digest. Otherwise None: the caller publishes from
-        `local`, which fetches and hashes the blob."""
+        ETag the sealed entry naming it recorded, or the SHA-256 checksum the server keeps for it is the digest.
+        Otherwise None: the caller publishes from `local`, which fetches and hashes the blob."""
         tier = self.holder(sha256)
         if tier is None:
             return None
         uri = tier.blob_uri(sha256)
         try:
             if not self.path(sha256).is_file():
+                recorded = self.etags.get(sha256)
+                if recorded is not None and self.store.info(uri).get("ETag") == recorded:
+                    return uri
                 return uri if self.store.checksum(uri) == sha256 else None
             local = str(self.local(sha256))
             if self.store.info(uri).get("ETag") == local_etag(local):
@@ -309,7 +314,7 @@ class ActionCache:
                 self._set_aside_remote(tier, key, shared)
             if entry is None:
                 continue
-            tier.held.update(_digests(entry))
+            self._vouched(tier, entry)
             write_atomic(path, shared)
             return entry
         return None
@@ -342,7 +347,7 @@ class ActionCache:
         assert self.cas.shared is not None
         for tier in self.cas.shared.lookup(restricted):
             if key in self._logs[tier.uri]:
-                tier.held.update(_digests(entry))
+                self._vouched(tier, entry)
                 return True
         return self._commit(key, entry, self._tier(entry, restricted))
 
@@ -361,9 +366,15 @@ class ActionCache:
         neither the local store nor the tier."""
         if not all(self.cas.share(sha, tier) for sha in _digests(entry)):
             return False
-        self.cas.store.write(tier.action_uri(key), _encode(entry))
+        etags = {sha: local_etag(str(self.cas.local(sha))) for sha in _digests(entry) if self.cas.path(sha).is_file()}
+        self.cas.store.write(tier.action_uri(key), _encode({**entry, ETAGS: dict(sorted(etags.items()))}))
         self._logs[tier.uri].add(key)
         return True
+
+    def _vouched(self, tier: RemoteTier, entry: dict[str, Any]) -> None:
+        """A sealed entry found in (or committed to) `tier`: the tier holds its blobs, with the ETags it recorded."""
+        tier.held.update(_digests(entry))
+        self.cas.etags.update(entry.get(ETAGS) or {})
 
 
 def _digests(entry: dict[str, Any]) -> list[str]:
