@@ -118,7 +118,8 @@ class ApplyOutcome:
     error: ReleaseBuildError | None = None
 
 
-Listener = Callable[[str, str, str], None]  # (step id, event: start|ran|cached|skipped|failed, detail)
+# (step id, event: start|ran|cached|skipped|failed, detail), and ("cache", "set-aside", what the caches set aside)
+Listener = Callable[[str, str, str], None]
 # How many walks one apply may take: each one after the first rebuilds what a corrupt cache blob found in the one
 # before forced out of the cache (a blob read in a later step of a walk can only be found corrupt then).
 WALKS = 3
@@ -134,9 +135,17 @@ class Engine:
         self.evaluated: dict[str, StepRecord] = {}  # step id -> what its key was made of, as last evaluated
         self._hits: dict[str, StepResult] = {}
         self._lost: dict[str, StepResult] = {}  # results whose entry is cached but a blob of it is not
+        self.damage_said = 0  # how much of the content store's `damage` a walk or a plan has said
 
     def spec(self, step_id: str) -> StepSpec:
         return self.specs[step_id]
+
+    def report_damage(self, listener: Listener) -> None:
+        """Say what the caches set aside since last said (event "set-aside", on the step id "cache")."""
+        damage = self.env.cas.damage
+        while self.damage_said < len(damage):
+            listener("cache", "set-aside", damage[self.damage_said])
+            self.damage_said += 1
 
     def evaluate(self, spec: StepSpec, results: dict[str, StepResult]) -> Evaluation:
         """The step's key from its current inputs, and whether its output is already in place."""
@@ -242,6 +251,8 @@ class Engine:
             else:
                 results[step_id] = predicted
         self.env.fingerprints.save()
+        if listener is not None:
+            self.report_damage(listener)
         return plans, results
 
     def _predict(self, spec: StepSpec, evaluation: Evaluation, results: dict[str, StepResult],
@@ -468,11 +479,7 @@ class _Walk:
             self.pool.shutdown(wait=True)
 
     def report_damage(self) -> None:
-        """Say what the caches set aside since last said (event "set-aside", on the step id "cache")."""
-        damage = self.env.cas.damage
-        while self.env.cas.reported < len(damage):
-            self.notify("cache", "set-aside", damage[self.env.cas.reported])
-            self.env.cas.reported += 1
+        self.engine.report_damage(self.notify)
 
     def _start(self, step_id: str) -> None:
         spec = self.engine.spec(step_id)

@@ -83,8 +83,12 @@ def test_corrupt_local_action_entries_are_set_aside_and_their_steps_rebuilt(smal
             entry["step"] = entry["step"] + "x"
             path.write_text(json.dumps(entry, sort_keys=True))
 
-    report, set_aside = _apply(small_release, str(tmp_path / "other-root"))
-    assert len([line for line in set_aside if "action cache entry" in line and "is corrupt" in line]) == len(entries)
+    named: list[str] = []  # plan reads the entries of the steps it can evaluate, and names the damaged ones
+    api.plan(small_release.release_yaml, listener=lambda _, event, detail: named.append(detail)
+             if event == "set-aside" else None)
+    report, set_aside = _apply(small_release, str(tmp_path / "other-root"))  # apply names the others
+    assert named and all("action cache entry" in line and "is corrupt" in line for line in named + set_aside)
+    assert len(named) + len(set_aside) == len(entries)
     assert report["root_digest"] == first["root_digest"]
     assert ran(report) == {step["id"] for step in first["steps"]}  # every step ran again, none trusted
     assert len(list((small_release.dir / ".releasebuild" / "cache" / "corrupt").glob("ac-*"))) == len(entries)

@@ -83,7 +83,6 @@ class ContentStore:
         self.shared = shared
         self.store = store if store is not None else io.default()  # where the shared tiers are
         self.damage: list[str] = []  # what was set aside, in the order it was found, one sentence each
-        self.reported = 0  # how much of `damage` was said already
         self.etags: dict[str, str] = {}  # digest -> its ETag in a shared tier, as a sealed entry recorded it
         self.condemned: set[str] = set()  # blobs found corrupt with no intact copy: until made again, not held
         self._verified: dict[str, tuple[int, int, int, int]] = {}  # digest -> the local file as it was hashed
