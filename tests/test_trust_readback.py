@@ -193,9 +193,13 @@ def test_an_upload_damaged_on_the_way_is_sent_again_and_never_left(s3_server: S3
         monkeypatch.setenv("OVH_S3_ENDPOINT", proxy.endpoint)
         store.upload(str(local), f"s3://{S3_BUCKET}/shard", sha256)
         store.write(f"s3://{S3_BUCKET}/manifest.json", b'{"artifacts": []}\n')
-    assert proxy.corrupted == 2
+        store.write_exclusive(f"s3://{S3_BUCKET}/locks/apply.json", b'{"owner": "me"}')  # a lock's create
+        with pytest.raises(FileExistsError):
+            store.write_exclusive(f"s3://{S3_BUCKET}/locks/apply.json", b'{"owner": "someone else"}')
+    assert proxy.corrupted == 3  # the first PUT of each key
     assert _s3_get(s3_server, "shard") == local.read_bytes()
     assert _s3_get(s3_server, "manifest.json") == b'{"artifacts": []}\n'
+    assert _s3_get(s3_server, "locks/apply.json") == b'{"owner": "me"}'
 
     with FaultyProxy(s3_server.endpoint, every=0, corrupt=lambda method, _: method == "PUT") as proxy:
         monkeypatch.setenv("OVH_S3_ENDPOINT", proxy.endpoint)

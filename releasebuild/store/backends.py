@@ -519,14 +519,43 @@ class S3Store(FsspecStore):
         stored = self.info(uri)
         if stored["size"] != size:
             return stored
-        if stored["ETag"] == etag:
+        if stored["ETag"] == etag or self._holds(uri, sha256):
             return None
+        return stored
+
+    def _holds(self, uri: str, sha256: str) -> bool:
+        """Whether the object's bytes, read back, have this SHA-256."""
         fs, path = self.filesystem(uri)
         hasher = hashlib.sha256()
         with fs.open(path, "rb", block_size=STREAM_BLOCK) as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 hasher.update(chunk)
-        return None if hasher.hexdigest() == sha256 else stored
+        return hasher.hexdigest() == sha256
+
+    def write_exclusive(self, uri: str, data: bytes) -> None:
+        """A PUT with `If-None-Match: *`, whose reply's ETag (of the bytes the server received) confirms it arrived
+        whole; one damaged on the way is deleted, that version only (`If-Match` on the reply's ETag: never another
+        writer's object), and created again. FileExistsError when the object exists."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        with storage_errors(uri, "create"):
+            fs, path = self.filesystem(uri)
+            bucket, key, _ = fs.split_path(path)
+            received = None
+            for _ in range(UPLOAD_ATTEMPTS):
+                try:
+                    reply = fs.call_s3("put_object", Bucket=bucket, Key=key, Body=data, IfNoneMatch="*",
+                                       **self._checksum(sha256))
+                except OSError as exc:
+                    if _condition_failed(exc):
+                        raise FileExistsError(uri) from None
+                    raise
+                received = etag_of(reply)
+                if received == etag or self._holds(uri, sha256):
+                    return
+                self.remove_if(uri, str(received))
+            raise StorageError(f"create of {uri} did not arrive intact after {UPLOAD_ATTEMPTS} attempts (last ETag "
+                               f"{received}, sent {etag}); nothing was left there: check the network path")
 
     def remove(self, uris: list[str]) -> None:
         if not uris:
