@@ -470,58 +470,67 @@ class S3Store(FsspecStore):
         return base64.b64decode(kept).hex()
 
     def write(self, uri: str, data: bytes) -> None:
-        """A PUT, then its arrival confirmed (see `_confirmed`): a manifest or an entry damaged on the way is sent
-        again, never left in place."""
-        sha256 = hashlib.sha256(data).hexdigest()
-        etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        """One PUT, confirmed (see `_put`): a manifest or an entry damaged on the way is sent again, never left."""
         with storage_errors(uri, "write"):
-            fs, path = self.filesystem(uri)
-            stored: dict[str, Any] = {}
-            for _ in range(UPLOAD_ATTEMPTS):
-                fs.pipe_file(path, data, **self._checksum(sha256))
-                damaged = self._confirmed(uri, len(data), etag, sha256)
-                if damaged is None:
-                    return
-                stored = damaged
-                fs.rm_file(path)
-            raise _damaged(uri, stored, len(data), etag)
+            self._put(uri, data)
+
+    def write_exclusive(self, uri: str, data: bytes) -> None:
+        """A PUT with `If-None-Match: *`, confirmed (see `_put`); FileExistsError when the object exists."""
+        with storage_errors(uri, "create"):
+            self._put(uri, data, IfNoneMatch="*")
 
     def upload(self, local: str, uri: str, sha256: str | None = None) -> None:
-        """A single PUT carries the SHA-256 for S3 to check; a multipart upload (large shards) goes in parts. Either
-        way the object's arrival is then confirmed (see `_confirmed`), whatever the endpoint checked: a damaged
-        object is deleted and sent again, and after UPLOAD_ATTEMPTS the upload fails with nothing left there."""
+        """A single PUT (see `_put`) below twice PART_BYTES, as s3fs would send it; above, a multipart upload, checked
+        afterwards against its size and multipart ETag. Either way its arrival is confirmed whatever the endpoint
+        checked: a damaged object is deleted and sent again, and after UPLOAD_ATTEMPTS the upload fails with
+        nothing left there."""
         with storage_errors(uri, "upload to"):
-            fs, path = self.filesystem(uri)
             size = os.path.getsize(local)
-            sha256 = sha256 or _file_sha256(local)
-            expected = local_etag(local)
-            single = size < 2 * PART_BYTES  # s3fs's own bound for a single PUT
-            if single:
-                options: dict[str, Any] = {"chunksize": PART_BYTES, **self._checksum(sha256)}
-            else:
-                from s3fs.core import calculate_chunksize
+            if size < 2 * PART_BYTES:
+                with open(local, "rb") as fh:
+                    self._put(uri, fh.read())
+                return
+            from s3fs.core import calculate_chunksize
 
-                options = {"chunksize": calculate_chunksize(size, chunksize=PART_BYTES)}
-            stored: dict[str, Any] = {}
+            fs, path = self.filesystem(uri)
+            part_bytes = calculate_chunksize(size, chunksize=PART_BYTES)
+            expected = multipart_etag(local, part_bytes)
             for _ in range(UPLOAD_ATTEMPTS):
-                fs.put_file(local, path, **options)
-                damaged = self._confirmed(uri, size, expected, sha256)
-                if damaged is None:
+                fs.put_file(local, path, chunksize=part_bytes)
+                stored = self.info(uri)
+                if stored["size"] == size and (stored["ETag"] == expected
+                                               or self._holds(uri, sha256 or _file_sha256(local))):
                     return
-                stored = damaged
                 fs.rm_file(path)  # never leave a damaged object where a reader may find it
-            raise _damaged(uri, stored, size, expected)
+            raise StorageError(f"upload to {uri} did not arrive intact after {UPLOAD_ATTEMPTS} attempts (last: "
+                               f"{stored['size']} bytes, ETag {stored.get('ETag')}; sent {size} bytes, ETag "
+                               f"{expected}); nothing was left there: check the network path to the endpoint")
 
-    def _confirmed(self, uri: str, size: int, etag: str, sha256: str) -> dict[str, Any] | None:
-        """None when the object at `uri` holds what was sent, else its HEAD. A HEAD answers when the ETag is the
-        MD5 (or multipart ETag) of what was sent, as S3 computes it from the bytes it received; an endpoint whose
-        ETags are something else (SSE-KMS) is answered by reading the object back and hashing it."""
-        stored = self.info(uri)
-        if stored["size"] != size:
-            return stored
-        if stored["ETag"] == etag or self._holds(uri, sha256):
-            return None
-        return stored
+    def _put(self, uri: str, data: bytes, **condition: str) -> None:
+        """Put `data` whole with single PUTs carrying its SHA-256 (for an endpoint that checks it), each confirmed
+        by its reply's ETag, the MD5 of the bytes the server received, whatever the endpoint checked (one whose
+        ETags are not MD5s, SSE-KMS, is answered by reading the object back). A damaged object is deleted, that
+        version only (`If-Match` on the reply's ETag: never another writer's), and sent again; after
+        UPLOAD_ATTEMPTS a StorageError, nothing left there. FileExistsError when `condition` fails."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        fs, path = self.filesystem(uri)
+        bucket, key, _ = fs.split_path(path)
+        received = None
+        for _ in range(UPLOAD_ATTEMPTS):
+            try:
+                reply = fs.call_s3("put_object", Bucket=bucket, Key=key, Body=data, **self._checksum(sha256),
+                                   **condition)
+            except OSError as exc:
+                if condition and _condition_failed(exc):
+                    raise FileExistsError(uri) from None
+                raise
+            received = etag_of(reply)
+            if received == etag or self._holds(uri, sha256):
+                return
+            self.remove_if(uri, str(received))
+        raise StorageError(f"upload to {uri} did not arrive intact after {UPLOAD_ATTEMPTS} attempts (last ETag "
+                           f"{received}, sent {etag}); nothing was left there: check the network path to the endpoint")
 
     def _holds(self, uri: str, sha256: str) -> bool:
         """Whether the object's bytes, read back, have this SHA-256."""
@@ -531,31 +540,6 @@ class S3Store(FsspecStore):
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 hasher.update(chunk)
         return hasher.hexdigest() == sha256
-
-    def write_exclusive(self, uri: str, data: bytes) -> None:
-        """A PUT with `If-None-Match: *`, whose reply's ETag (of the bytes the server received) confirms it arrived
-        whole; one damaged on the way is deleted, that version only (`If-Match` on the reply's ETag: never another
-        writer's object), and created again. FileExistsError when the object exists."""
-        sha256 = hashlib.sha256(data).hexdigest()
-        etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
-        with storage_errors(uri, "create"):
-            fs, path = self.filesystem(uri)
-            bucket, key, _ = fs.split_path(path)
-            received = None
-            for _ in range(UPLOAD_ATTEMPTS):
-                try:
-                    reply = fs.call_s3("put_object", Bucket=bucket, Key=key, Body=data, IfNoneMatch="*",
-                                       **self._checksum(sha256))
-                except OSError as exc:
-                    if _condition_failed(exc):
-                        raise FileExistsError(uri) from None
-                    raise
-                received = etag_of(reply)
-                if received == etag or self._holds(uri, sha256):
-                    return
-                self.remove_if(uri, str(received))
-            raise StorageError(f"create of {uri} did not arrive intact after {UPLOAD_ATTEMPTS} attempts (last ETag "
-                               f"{received}, sent {etag}); nothing was left there: check the network path")
 
     def remove(self, uris: list[str]) -> None:
         if not uris:
@@ -718,12 +702,6 @@ def _explain(uri: str, action: str, exc: Exception) -> str:
     else:
         hint = f"{name}: {text}"
     return f"cannot {action} {uri}: {hint}"
-
-
-def _damaged(uri: str, stored: dict[str, Any], size: int, etag: str) -> StorageError:
-    return StorageError(f"upload to {uri} did not arrive intact after {UPLOAD_ATTEMPTS} attempts (last: "
-                        f"{stored['size']} bytes, ETag {stored.get('ETag')}; sent {size} bytes, ETag {etag}); "
-                        "nothing was left there: check the network path to the endpoint")
 
 
 def _file_sha256(local: str) -> str:
