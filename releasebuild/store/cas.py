@@ -21,7 +21,9 @@ Nothing read back is trusted. A local blob is hashed before a step reads it or i
 while the file's size, mtime, ctime and inode stay the same); a fetched blob is hashed on arrival; an entry carries
 the SHA-256 of its own encoding (its seal). What fails is set aside under `<cache>/corrupt/` (a shared tier's
 under `<tier>/corrupt/`), named in `damage`, and forgotten: a bad entry is a miss, a bad blob makes every entry
-naming it a miss (`has` says no), so the step that made it runs again and writes it anew.
+naming it a miss (`has` says no), so the step that made it runs again and writes it anew. An entry committed to a
+shared tier also records each blob's ETag there (sealed with it), so that a machine without the blob checks a
+server-side copy from the tier by one HEAD instead of a download.
 """
 
 from __future__ import annotations
