@@ -120,9 +120,6 @@ class ApplyOutcome:
 
 # (step id, event: start|ran|cached|skipped|failed, detail), and ("cache", "set-aside", what the caches set aside)
 Listener = Callable[[str, str, str], None]
-# How many walks one apply may take: each one after the first rebuilds what a corrupt cache blob found in the one
-# before forced out of the cache (a blob read in a later step of a walk can only be found corrupt then).
-WALKS = 3
 
 
 class Engine:
@@ -385,11 +382,13 @@ class Engine:
     def apply(self, listener: Listener | None = None, jobs: int | None = None) -> ApplyOutcome:
         """Run what is stale, independent steps in parallel; record every outcome, stop nothing early. A walk in
         which a cache blob turned out corrupt (set aside, so the step that made it is no longer cached) is walked
-        again, up to WALKS times: the second walk reruns that step and what failed for want of its output, and
-        finds everything else cached."""
+        again: the next walk reruns that step and what failed for want of its output, and finds everything else
+        cached. The rerun may read another damaged blob, set aside in turn: walks go on while each sets aside
+        something new (blobs are finite, so this ends)."""
         notify = listener or (lambda *_: None)
         ran: dict[str, StepOutcome] = {}
-        for _ in range(WALKS):
+        while True:
+            found = len(self.env.cas.damage)
             walk = _Walk(self, notify, jobs)
             try:
                 walk.run()
@@ -398,7 +397,8 @@ class Engine:
                 walk.report_damage()
                 self.env.fingerprints.save()
             ran.update((step_id, outcome) for step_id, outcome in walk.outcomes.items() if outcome.status == "ran")
-            if not any(isinstance(error, CorruptCache) for error in walk.failed.values()):
+            if (not any(isinstance(error, CorruptCache) for error in walk.failed.values())
+                    or len(self.env.cas.damage) == found):  # nothing new set aside: another walk would fail alike
                 break
         # a step that ran in an earlier walk is cached in the last one: it is reported as run
         steps = [ran[step_id] if walk.outcomes[step_id].status == "cached" and step_id in ran

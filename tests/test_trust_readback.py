@@ -70,6 +70,18 @@ def test_a_flipped_byte_in_a_local_blob_is_set_aside_and_rebuilt_never_published
     assert (small_release.dir / ".releasebuild" / "cache" / "corrupt").is_dir()  # kept for whoever looks into it
     assert hashlib.sha256(blob.read_bytes()).hexdigest() == shard["sha256"]  # rebuilt in place
 
+    # Every blob damaged at once: each rerun finds the next damaged input only when it reads it, so the walks go on
+    # as long as each one sets aside something new.
+    blobs = [path for path in (small_release.dir / ".releasebuild" / "cache" / "cas").rglob("*")
+             if path.is_file() and path.stat().st_size]
+    for path in blobs:
+        damaged = _flip(path.read_bytes())
+        path.unlink()
+        path.write_bytes(damaged)
+    report, set_aside = _apply(small_release, str(tmp_path / "third-root"))
+    assert report["root_digest"] == first["root_digest"] and len(set_aside) > 1
+    assert verify_release(str(tmp_path / "third-root" / "releases" / VERSION)).sound
+
 
 def test_corrupt_local_action_entries_are_set_aside_and_their_steps_rebuilt(small_release: ReleaseFixture,
                                                                           tmp_path: Path) -> None:
