@@ -139,7 +139,7 @@ class _Redacting:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        from releasebuild.store.s3 import redact
+        from releasebuild.redaction import redact
 
         written: int = self._stream.write(redact(text))
         return written

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from releasebuild.errors import GateBlocked, ReleaseBuildError, StepFailed
+from releasebuild.errors import CorruptCache, GateBlocked, ReleaseBuildError, StepFailed
 from releasebuild.fingerprints import FingerprintCache, fetch_rule_outputs, source_files
 from releasebuild.graph import execution_order
 from releasebuild.keys import canonical_json, digest, step_key
@@ -119,7 +119,8 @@ class ApplyOutcome:
     error: ReleaseBuildError | None = None
 
 
-Listener = Callable[[str, str, str], None]  # (step id, event: start|ran|cached|skipped|failed, detail)
+# (step id, event: start|ran|cached|skipped|failed, detail), and ("cache", "set-aside", what the caches set aside)
+Listener = Callable[[str, str, str], None]
 
 
 class Engine:
@@ -132,9 +133,17 @@ class Engine:
         self.evaluated: dict[str, StepRecord] = {}  # step id -> what its key was made of, as last evaluated
         self._hits: dict[str, StepResult] = {}
         self._lost: dict[str, StepResult] = {}  # results whose entry is cached but a blob of it is not
+        self.damage_said = 0  # how much of the content store's `damage` a walk or a plan has said
 
     def spec(self, step_id: str) -> StepSpec:
         return self.specs[step_id]
+
+    def report_damage(self, listener: Listener) -> None:
+        """Say what the caches set aside since last said (event "set-aside", on the step id "cache")."""
+        damage = self.env.cas.damage
+        while self.damage_said < len(damage):
+            listener("cache", "set-aside", damage[self.damage_said])
+            self.damage_said += 1
 
     def evaluate(self, spec: StepSpec, results: dict[str, StepResult]) -> Evaluation:
         """The step's key from its current inputs, and whether its output is already in place."""
@@ -172,8 +181,9 @@ class Engine:
         """The action cache's result for a key of a step of this kind, if every file of it is still in the content
         store (a hit is remembered: plan asks again for the last apply's results, which on a no-op are this
         build's). The kind says which shared tier may hold it (Step.restricted)."""
-        if key in self._hits:
-            return self._hits[key]
+        hit = self._hits.get(key)
+        if hit is not None and not any(ref.sha256 in self.env.cas.condemned for ref in hit.files.values()):
+            return hit
         entry = self.env.actions.get(key, step_kind(kind).restricted)
         if entry is None:
             return None
@@ -239,6 +249,8 @@ class Engine:
             else:
                 results[step_id] = predicted
         self.env.fingerprints.save()
+        if listener is not None:
+            self.report_damage(listener)
         return plans, results
 
     def _predict(self, spec: StepSpec, evaluation: Evaluation, results: dict[str, StepResult],
@@ -369,14 +381,29 @@ class Engine:
                         + (f"; {held}" if held else ""), roots)
 
     def apply(self, listener: Listener | None = None, jobs: int | None = None) -> ApplyOutcome:
-        """Run what is stale, independent steps in parallel; record every outcome, stop nothing early."""
-        walk = _Walk(self, listener or (lambda *_: None), jobs)
-        try:
-            walk.run()
-        finally:
-            walk.close()
-            self.env.fingerprints.save()
-        steps = [walk.outcomes[step_id] for step_id in self.order]
+        """Run what is stale, independent steps in parallel; record every outcome, stop nothing early. A walk in
+        which a cache blob turned out corrupt (set aside, so the step that made it is no longer cached) is walked
+        again: the next walk reruns that step and what failed for want of its output, and finds everything else
+        cached. The rerun may read another damaged blob, set aside in turn: walks go on while each sets aside
+        something new (blobs are finite, so this ends)."""
+        notify = listener or (lambda *_: None)
+        ran: dict[str, StepOutcome] = {}
+        while True:
+            found = len(self.env.cas.damage)
+            walk = _Walk(self, notify, jobs)
+            try:
+                walk.run()
+            finally:
+                walk.close()
+                walk.report_damage()
+                self.env.fingerprints.save()
+            ran.update((step_id, outcome) for step_id, outcome in walk.outcomes.items() if outcome.status == "ran")
+            if (not any(isinstance(error, CorruptCache) for error in walk.failed.values())
+                    or len(self.env.cas.damage) == found):  # nothing new set aside: another walk would fail alike
+                break
+        # a step that ran in an earlier walk is cached in the last one: it is reported as run
+        steps = [ran[step_id] if walk.outcomes[step_id].status == "cached" and step_id in ran
+                 else walk.outcomes[step_id] for step_id in self.order]
         return ApplyOutcome(steps, walk.records, walk.results, _first_error(walk.failed, self.order))
 
     def _context(self, spec: StepSpec, results: dict[str, StepResult], sources: list[SourceFile],
@@ -455,6 +482,9 @@ class _Walk:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
 
+    def report_damage(self) -> None:
+        self.engine.report_damage(self.notify)
+
     def _start(self, step_id: str) -> None:
         spec = self.engine.spec(step_id)
         broken = [d for d in spec.deps if self.outcomes[d].status in ("failed", "skipped")]
@@ -485,9 +515,15 @@ class _Walk:
         elif kind.per_source:
             self._start_maps(spec, evaluation)
         elif self._localized(spec, evaluation, evaluation.sources):
-            self._submit(_Job(step_id, self._workdir()), run_step, self.engine.views(spec, self.results),
-                         self.engine.input_paths(spec, self.results), evaluation.sources, "run",
-                         self.engine.memo(spec), self.engine.built(spec, self.results) if kind.reads_records else {})
+            try:
+                paths, memo = self.engine.input_paths(spec, self.results), self.engine.memo(spec)
+            except ReleaseBuildError as exc:  # an input's blob is corrupt (set aside) or lost
+                self.failed[step_id] = exc
+                self._outcome(StepOutcome(step_id, spec.kind, "failed", evaluation.reason, str(exc)))
+                return
+            self._submit(_Job(step_id, self._workdir()), run_step, self.engine.views(spec, self.results), paths,
+                         evaluation.sources, "run", memo,
+                         self.engine.built(spec, self.results) if kind.reads_records else {})
 
     def _start_maps(self, spec: StepSpec, evaluation: Evaluation) -> None:
         """Map each source file whose map result is not cached; combine when all are in."""
@@ -538,8 +574,14 @@ class _Walk:
 
     def _combine(self, spec: StepSpec, mapping: _Mapping) -> None:
         parts = {f"source:{name}": result for name, result in mapping.parts.items()}
-        paths = {dep: {name: self.env.cas.local(ref.sha256) for name, ref in result.files.items()}
-                 for dep, result in parts.items()}
+        try:
+            paths = {dep: {name: self.env.cas.local(ref.sha256) for name, ref in result.files.items()}
+                     for dep, result in parts.items()}
+        except ReleaseBuildError as exc:  # a map result's blob is corrupt (set aside) or lost
+            self.failed[spec.id] = exc
+            self._outcome(StepOutcome(spec.id, spec.kind, "failed", mapping.evaluation.reason, str(exc),
+                                      mapping.seconds))
+            return
         self._submit(_Job(spec.id, self._workdir()), run_step, parts, paths, mapping.evaluation.sources)
 
     def _localized(self, spec: StepSpec, evaluation: Evaluation, sources: list[SourceFile]) -> bool:
@@ -605,6 +647,7 @@ class _Walk:
             shutil.rmtree(job.workdir, ignore_errors=True)
 
     def _outcome(self, outcome: StepOutcome, shown: str | None = None) -> None:
+        self.report_damage()
         self.outcomes[outcome.id] = outcome
         self.notify(outcome.id, outcome.status, shown if shown is not None else outcome.detail)
 

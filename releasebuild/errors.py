@@ -4,7 +4,8 @@
     ├── DefinitionError      bad release.yaml / includes; carries every Diagnostic
     ├── SourceError          a source cannot be read or parsed as a whole
     ├── StorageError         an object store refused or could not be reached (credentials, endpoint, bucket)
-    │   └── AccessDenied     the store refused these credentials (verify: expected for restricted/ data)
+    │   ├── AccessDenied     the store refused these credentials (verify: expected for restricted/ data)
+    │   └── CorruptCache     a cache blob did not hold its digest's bytes: set aside, the walk rebuilds it
     ├── StepFailed           a step raised; dependents are reported as skipped
     ├── GateBlocked (exit 3) a blocking gate failed; nothing was published
     └── Refused     (exit 4) a safety rule said no (lock held, immutable version, drifted plan)
@@ -15,6 +16,8 @@ The CLI maps classes to exit codes through EXIT_CODES and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from releasebuild.redaction import redact
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -42,9 +45,13 @@ class Diagnostic:
 
 
 class ReleaseBuildError(Exception):
-    """Root of every error releasebuild raises on purpose."""
+    """Root of every error releasebuild raises on purpose. Its text is redacted (releasebuild/redaction.py) wherever
+    it goes: the CLI, a report, release.lock's last attempt, an attempt's record on the root."""
 
     exit_code = EXIT_ERROR
+
+    def __str__(self) -> str:
+        return redact(super().__str__())
 
 
 class DefinitionError(ReleaseBuildError):
@@ -64,6 +71,15 @@ class StorageError(ReleaseBuildError):
 class AccessDenied(StorageError):
     """A refusal, told apart from an unreachable store: `verify` reports restricted data it may not read as a
     warning, not as an error."""
+
+
+class CorruptCache(StorageError):
+    """A cache blob was read back and did not match its digest, and no intact copy was found: it was set aside
+    (the message names it), so the step that made it is no longer cached and a new walk rebuilds it."""
+
+    def __init__(self, sha256: str, message: str):
+        self.sha256 = sha256
+        super().__init__(message)
 
 
 class ScanFailed(ReleaseBuildError):

@@ -16,6 +16,7 @@ from typing import Any
 from releasebuild.config.models import RULE_SOURCE, split_rule_ref
 from releasebuild.errors import SourceError
 from releasebuild.keys import file_digest
+from releasebuild.redaction import redact_uri
 from releasebuild.steps.base import FileRef, SourceFile, StepResult, StepSpec
 from releasebuild.steps.rule import rule_step_id
 from releasebuild.store.backends import FileInfo, Store, is_local
@@ -88,11 +89,12 @@ def unbuilt_rule_sources(spec: StepSpec, results: dict[str, StepResult]) -> list
 
 
 def fetch_rule_outputs(sources: list[SourceFile], cas: ContentStore) -> None:
-    """Make the rule outputs among `sources` local files (they are content-store blobs, maybe only in the shared
-    tier): done just before a step reads them, so a step that stays cached never downloads one."""
+    """Make the rule outputs among `sources` local files, checked against their digests (they are content-store
+    blobs, maybe only in the shared tier): done just before a step reads them, so a step that stays cached never
+    downloads or hashes one."""
     for source in sources:
-        if source.name.startswith(RULE_SOURCE) and not Path(source.uri).is_file():
-            cas.local(source.digest.removeprefix("sha256:"))
+        if source.name.startswith(RULE_SOURCE):
+            cas.local(source.digest.removeprefix("sha256:"))  # fetched, or checked where it is
 
 
 def _owner(spec: StepSpec) -> str:
@@ -144,8 +146,9 @@ def source_evidence(spec: StepSpec, results: dict[str, StepResult], store: Store
 
 
 def _stable_name(uri: str, base_dir: Path) -> str:
-    """Relative to the family YAML for local files, so keys and provenance do not depend on the checkout path."""
+    """Relative to the family YAML for local files, so keys and provenance do not depend on the checkout path; a
+    URI without the credentials it may carry (`s3://KEY:SECRET@bucket/…`), which then reach no key or report."""
     if "://" in uri and not uri.startswith("file://"):
-        return uri
+        return redact_uri(uri)
     # abspath, not resolve(): a symlinked data directory must keep the name it was declared under.
     return Path(os.path.relpath(os.path.abspath(uri.removeprefix("file://")), os.path.abspath(base_dir))).as_posix()

@@ -21,6 +21,7 @@ def progress_listener(stream: IO[str]) -> Iterator[Listener]:
         return
 
     from rich.console import Console  # only imported when something is shown on a terminal
+    from rich.markup import escape
 
     console = Console(file=stream)
     with console.status("applying...") as status:
@@ -28,8 +29,12 @@ def progress_listener(stream: IO[str]) -> Iterator[Listener]:
             if event == "start":
                 status.update(f"running {step_id} ({detail})")
             elif event != "cached":
-                style = {"ran": "green", "failed": "red", "skipped": "yellow"}.get(event, "")
-                first_line = detail.splitlines()[0] if detail else ""
-                console.print(f"[{style}]{event:<8}[/{style}] {step_id} {first_line}", highlight=False, markup=True)
+                # every event has a style (an empty one is no markup rich accepts); the text is escaped: a path or a
+                # message may hold brackets
+                styles = {"ran": "green", "failed": "red", "skipped": "yellow", "set-aside": "magenta"}
+                style = styles.get(event, "bold")
+                first_line = escape(detail.splitlines()[0] if detail else "")
+                console.print(f"[{style}]{event:<8}[/{style}] {escape(step_id)} {first_line}", highlight=False,
+                              markup=True)
 
         yield live

@@ -27,6 +27,7 @@ from releasebuild.config.models import PLACEHOLDER, RULE_SOURCE, ParamValue
 from releasebuild.config.rules import LoadedRule
 from releasebuild.errors import ReleaseBuildError
 from releasebuild.keys import digest
+from releasebuild.redaction import hide_variables
 from releasebuild.steps.base import SourceFile, Step, StepContext, StepMeta, StepParams, StepSpec
 from releasebuild.store.backends import Store
 
@@ -65,6 +66,7 @@ def rule_spec(loaded: LoadedRule) -> StepSpec:
     """The step of one rule. Its key is the command, params, version, declared environment, Python (when the
     command runs `{python}`) and the content digest of every input, scripts included; nothing else."""
     rule = loaded.config
+    hide_variables(rule.env)  # a token passes this way: its value is scrubbed from every output from now on
     deps = tuple(sorted({rule_step_id(ref.removeprefix(RULE_SOURCE).partition("/")[0])
                          for ref in rule.inputs if ref.startswith(RULE_SOURCE)}))
     params = {"rule": rule.name, "cmd": rule.cmd, "shell": rule.shell, "params": dict(rule.params),
@@ -224,6 +226,7 @@ class RuleStep(Step):
     def run(ctx: StepContext) -> RuleResult:
         params = ctx.typed(RuleParams)
         name = params.rule
+        hide_variables(params.env)  # in this worker too, whatever it inherited
         moved = [key for key, value in env_digests(list(params.env)).items() if params.env[key] != value]
         if moved:
             raise ReleaseBuildError(f"rule '{name}': environment variable(s) {', '.join(moved)} changed during the "

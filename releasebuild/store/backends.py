@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
 from releasebuild.errors import AccessDenied, ReleaseBuildError, StorageError
-from releasebuild.store.s3 import S3Settings, redact
+from releasebuild.redaction import redact, redact_uri
+from releasebuild.store.s3 import S3Settings
 
 S3_PROTOCOLS = ("s3", "s3a")
 # Part size of a multipart upload. s3fs sends one PUT below twice this, read whole into memory: the bound keeps
@@ -78,6 +79,10 @@ class Store(Protocol):
     def info(self, uri: str) -> dict[str, Any]:
         """An object's metadata (size, ETag where the store has one) without its body; FileNotFoundError when
         it does not exist."""
+
+    def checksum(self, uri: str) -> str | None:
+        """The object's SHA-256 (hex) as the store itself vouches for it without this machine reading the body (S3:
+        the checksum it keeps, asked for with a HEAD), or None when it keeps none; FileNotFoundError when absent."""
 
     def compare(self, uri: str, data: bytes) -> str:
         """'absent', 'same' or 'different' for the object at `uri` against `data`."""
@@ -176,6 +181,10 @@ class LocalStore(CompareThenAct):
         stat = os.stat(local_path(uri))
         return {"size": stat.st_size, "mtime": stat.st_mtime_ns}
 
+    def checksum(self, uri: str) -> str | None:
+        """A local file keeps no checksum of its own: hashing it costs a read of a disk, not a download."""
+        return _file_sha256(local_path(uri))
+
     def compare(self, uri: str, data: bytes) -> str:
         return _compare_bytes(self.read(uri), data)
 
@@ -273,6 +282,10 @@ class FsspecStore(CompareThenAct):
         with storage_errors(uri, "check"):
             fs, path = self.filesystem(uri)
             return dict(fs.info(path))
+
+    def checksum(self, uri: str) -> str | None:
+        self.info(uri)  # FileNotFoundError when absent
+        return None  # fsspec has no common way to ask: whoever needs the digest reads the body
 
     def compare(self, uri: str, data: bytes) -> str:
         """On S3 a single-part object's ETag is its MD5, so a HEAD answers and no body is read."""
@@ -377,6 +390,11 @@ class S3Store(FsspecStore):
         self.__init__(state["settings"])  # type: ignore[misc]
 
     def filesystem(self, uri: str) -> tuple[Any, str]:
+        """Refuses a URI carrying credentials (`s3://KEY:SECRET@bucket/…`): s3fs would take them for the bucket's
+        name and botocore quote them, in pieces no redaction can find, in its errors."""
+        if redact_uri(uri) != uri:
+            raise StorageError(f"{redact_uri(uri)}: credentials inside an s3:// URI are not used: set "
+                               "OVH_S3_ACCESS_KEY and OVH_S3_SECRET_KEY (or the AWS_* variables) instead")
         with self._lock:
             if self._fs is not None and self._pid != os.getpid():
                 _INHERITED.append(self._fs)
@@ -439,28 +457,89 @@ class S3Store(FsspecStore):
                 raise
             return True
 
-    def upload(self, local: str, uri: str, sha256: str | None = None) -> None:
-        """A single PUT carries the SHA-256 for S3 to check; a multipart upload (large shards) is checked
-        afterwards against its size and multipart ETag."""
-        with storage_errors(uri, "upload to"):
+    def checksum(self, uri: str) -> str | None:
+        """One HEAD asking for the checksum S3 keeps: the SHA-256 of an object put whole with one (a multipart
+        object's is a checksum of its parts' checksums, which is not the digest: None)."""
+        with storage_errors(uri, "check"):
             fs, path = self.filesystem(uri)
+            bucket, key, _ = fs.split_path(path)
+            head = fs.call_s3("head_object", Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+        kept = head.get("ChecksumSHA256")
+        if not kept or head.get("ChecksumType", "FULL_OBJECT") != "FULL_OBJECT" or "-" in kept:
+            return None
+        return base64.b64decode(kept).hex()
+
+    def write(self, uri: str, data: bytes) -> None:
+        """One PUT, confirmed (see `_put`): a manifest or an entry damaged on the way is sent again, never left."""
+        with storage_errors(uri, "write"):
+            self._put(uri, data)
+
+    def write_exclusive(self, uri: str, data: bytes) -> None:
+        """A PUT with `If-None-Match: *`, confirmed (see `_put`); FileExistsError when the object exists."""
+        with storage_errors(uri, "create"):
+            self._put(uri, data, IfNoneMatch="*")
+
+    def upload(self, local: str, uri: str, sha256: str | None = None) -> None:
+        """A single PUT (see `_put`) below twice PART_BYTES, as s3fs would send it; above, a multipart upload, checked
+        afterwards against its size and multipart ETag. Either way its arrival is confirmed whatever the endpoint
+        checked: a damaged object is deleted and sent again, and after UPLOAD_ATTEMPTS the upload fails with
+        nothing left there."""
+        with storage_errors(uri, "upload to"):
             size = os.path.getsize(local)
-            if size < 2 * PART_BYTES:  # s3fs's own bound for a single PUT
-                fs.put_file(local, path, chunksize=PART_BYTES, **(self._checksum(sha256) if sha256 else {}))
+            if size < 2 * PART_BYTES:
+                with open(local, "rb") as fh:
+                    self._put(uri, fh.read())
                 return
             from s3fs.core import calculate_chunksize
 
+            fs, path = self.filesystem(uri)
             part_bytes = calculate_chunksize(size, chunksize=PART_BYTES)
             expected = multipart_etag(local, part_bytes)
             for _ in range(UPLOAD_ATTEMPTS):
                 fs.put_file(local, path, chunksize=part_bytes)
                 stored = self.info(uri)
-                if stored["size"] == size and stored["ETag"] == expected:
+                if stored["size"] == size and (stored["ETag"] == expected
+                                               or self._holds(uri, sha256 or _file_sha256(local))):
                     return
                 fs.rm_file(path)  # never leave a damaged object where a reader may find it
             raise StorageError(f"upload to {uri} did not arrive intact after {UPLOAD_ATTEMPTS} attempts (last: "
                                f"{stored['size']} bytes, ETag {stored.get('ETag')}; sent {size} bytes, ETag "
                                f"{expected}); nothing was left there: check the network path to the endpoint")
+
+    def _put(self, uri: str, data: bytes, **condition: str) -> None:
+        """Put `data` whole with single PUTs carrying its SHA-256 (for an endpoint that checks it), each confirmed
+        by its reply's ETag, the MD5 of the bytes the server received, whatever the endpoint checked (one whose
+        ETags are not MD5s, SSE-KMS, is answered by reading the object back). A damaged object is deleted, that
+        version only (`If-Match` on the reply's ETag: never another writer's), and sent again; after
+        UPLOAD_ATTEMPTS a StorageError, nothing left there. FileExistsError when `condition` fails."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        fs, path = self.filesystem(uri)
+        bucket, key, _ = fs.split_path(path)
+        received = None
+        for _ in range(UPLOAD_ATTEMPTS):
+            try:
+                reply = fs.call_s3("put_object", Bucket=bucket, Key=key, Body=data, **self._checksum(sha256),
+                                   **condition)
+            except OSError as exc:
+                if condition and _condition_failed(exc):
+                    raise FileExistsError(uri) from None
+                raise
+            received = etag_of(reply)
+            if received == etag or self._holds(uri, sha256):
+                return
+            self.remove_if(uri, str(received))
+        raise StorageError(f"upload to {uri} did not arrive intact after {UPLOAD_ATTEMPTS} attempts (last ETag "
+                           f"{received}, sent {etag}); nothing was left there: check the network path to the endpoint")
+
+    def _holds(self, uri: str, sha256: str) -> bool:
+        """Whether the object's bytes, read back, have this SHA-256."""
+        fs, path = self.filesystem(uri)
+        hasher = hashlib.sha256()
+        with fs.open(path, "rb", block_size=STREAM_BLOCK) as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                hasher.update(chunk)
+        return hasher.hexdigest() == sha256
 
     def remove(self, uris: list[str]) -> None:
         if not uris:
@@ -503,6 +582,9 @@ class MemoryStore(CompareThenAct):
     def info(self, uri: str) -> dict[str, Any]:
         data = self._get(uri)
         return {"size": len(data), "ETag": hashlib.md5(data, usedforsecurity=False).hexdigest()}
+
+    def checksum(self, uri: str) -> str | None:
+        return hashlib.sha256(self._get(uri)).hexdigest()
 
     def compare(self, uri: str, data: bytes) -> str:
         return _compare_bytes(self.read(uri), data)
@@ -620,6 +702,11 @@ def _explain(uri: str, action: str, exc: Exception) -> str:
     else:
         hint = f"{name}: {text}"
     return f"cannot {action} {uri}: {hint}"
+
+
+def _file_sha256(local: str) -> str:
+    with open(local, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def multipart_etag(local: str, part_bytes: int) -> str:

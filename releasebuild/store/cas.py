@@ -16,6 +16,14 @@ committed to the restricted tier too, which is why a non-restricted step's entry
 tier, then the restricted one. A local entry vouches for a tier only once it was committed there
 (`<cache>/shared/<tier>.keys`, one log per tier, lists those keys): an entry made for a local root or another tier
 is pushed, blobs first, the first time it is used.
+
+Nothing read back is trusted. A local blob is hashed before a step reads it or it is published (once per process
+while the file's size, mtime, ctime and inode stay the same); a fetched blob is hashed on arrival; an entry carries
+the SHA-256 of its own encoding (its seal). What fails is set aside under `<cache>/corrupt/` (a shared tier's
+under `<tier>/corrupt/`), named in `damage`, and forgotten: a bad entry is a miss, a bad blob makes every entry
+naming it a miss (`has` says no), so the step that made it runs again and writes it anew. An entry committed to a
+shared tier also records each blob's ETag there (sealed with it), so that a machine without the blob checks a
+server-side copy from the tier by one HEAD instead of a download.
 """
 
 from __future__ import annotations
@@ -29,11 +37,15 @@ from typing import Any
 
 import xxhash
 
-from releasebuild.errors import StorageError
+from releasebuild.errors import CorruptCache, StorageError
 from releasebuild.keys import sha256_file
 from releasebuild.store import io
+from releasebuild.store.backends import local_etag
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()  # the empty file's: zero bytes hold nothing to restrict
+SEAL = "sha256"  # an entry's key holding the SHA-256 of its encoding without it
+ETAGS = "etags"  # a shared entry's key: each blob's ETag in its tier when the entry was committed
+ASIDE = "corrupt"  # where what failed its check is set aside, in the local cache and in each shared tier
 
 
 class RemoteTier:
@@ -69,68 +81,146 @@ class SharedCache:
 class ContentStore:
     def __init__(self, cache_dir: Path, shared: SharedCache | None = None, store: io.Stores | None = None):
         self.root = cache_dir / "cas" / "sha256"
+        self.aside = cache_dir / ASIDE
         self.shared = shared
         self.store = store if store is not None else io.default()  # where the shared tiers are
+        self.damage: list[str] = []  # what was set aside, in the order it was found, one sentence each
+        self.etags: dict[str, str] = {}  # digest -> its ETag in a shared tier, as a sealed entry recorded it
+        self.condemned: set[str] = set()  # blobs found corrupt with no intact copy: until made again, not held
+        self._verified: dict[str, tuple[int, int, int, int]] = {}  # digest -> the local file as it was hashed
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:]
 
     def has(self, sha256: str) -> bool:
+        if sha256 in self.condemned:
+            return False
         return self.holder(sha256) is not None or self.path(sha256).is_file()
 
     def holder(self, sha256: str) -> RemoteTier | None:
         """A shared tier known to hold the blob."""
-        if self.shared is None:
+        if self.shared is None or sha256 in self.condemned:
             return None
         return next((tier for tier in self.shared.tiers if sha256 in tier.held), None)
 
     def shared_uri(self, sha256: str) -> str | None:
-        """The blob's URI in a shared tier known to hold it (the source of a server-side copy), if any."""
+        """The blob's URI in a shared tier known to hold it intact (the source of a server-side copy), if any.
+        Intact means: the object's ETag is the MD5 of the local blob (checked itself), or, with no local blob, the
+        ETag the sealed entry naming it recorded, or the SHA-256 checksum the server keeps for it is the digest.
+        Otherwise None: the caller publishes from `local`, which fetches and hashes the blob."""
         tier = self.holder(sha256)
-        return tier.blob_uri(sha256) if tier is not None else None
+        if tier is None:
+            return None
+        uri = tier.blob_uri(sha256)
+        try:
+            if not self.path(sha256).is_file():
+                recorded = self.etags.get(sha256)
+                if recorded is not None and self.store.info(uri).get("ETag") == recorded:
+                    return uri
+                return uri if self.store.checksum(uri) == sha256 else None
+            local = str(self.local(sha256))
+            if self.store.info(uri).get("ETag") == local_etag(local):
+                return uri
+        except FileNotFoundError:
+            return None
+        self._set_aside_shared(tier, sha256)  # not the bytes of the (checked) local blob: damaged
+        self.store.upload(local, uri, sha256)  # the tier's entries name it: whole again
+        tier.held.add(sha256)
+        return uri
 
     def local(self, sha256: str) -> Path:
-        """The blob as a local file, fetched (and verified) from the shared tier that holds it when only that tier
-        has it; a blob no entry vouched for is looked for in each tier."""
+        """The blob as a local file, checked against its digest: a damaged local copy is set aside and the blob
+        fetched (and checked) from a shared tier that holds it. CorruptCache when no intact copy is left, the blob
+        damaged or gone from a tier that vouched for it: the walk runs the step that made it again."""
         target = self.path(sha256)
-        if target.is_file() or self.shared is None:
+        if target.is_file():
+            if self._intact(target, sha256):
+                return target
+            self._set_aside(target, sha256)
+        if self.shared is None:
+            if sha256 in self.condemned:
+                raise self._corrupt(sha256)
             return target
         holder = self.holder(sha256)
         tiers = (holder,) if holder is not None else self.shared.tiers
         if not any(self._fetch(tier, sha256, target) for tier in tiers):
-            lost = " or ".join(tier.blob_uri(sha256) for tier in tiers)
-            raise StorageError(f"the shared cache lost blob {lost}: delete the action entries naming it, "
-                               "or the whole cache prefix, and run again")
+            if sha256 not in self.condemned:  # gone from a tier that vouched for it (pruned): the same remedy
+                self.condemned.add(sha256)
+                self.damage.append("shared cache lost blob " + " or ".join(tier.blob_uri(sha256) for tier in tiers))
+            raise self._corrupt(sha256)
         return target
 
+    def _intact(self, path: Path, sha256: str) -> bool:
+        """Whether the local file holds the blob: hashed unless this process hashed this very file unchanged."""
+        seen = _identity(path)
+        if self._verified.get(sha256) == seen:
+            return True
+        if sha256_file(path) != sha256:
+            return False
+        self._verified[sha256] = seen
+        return True
+
+    def _set_aside(self, path: Path, sha256: str) -> None:
+        """Move a damaged local blob out of the store, keeping it for whoever looks into why."""
+        aside = self._aside_path(f"cas-{sha256}")
+        os.replace(path, aside)
+        self._verified.pop(sha256, None)
+        self.condemned.add(sha256)
+        self.damage.append(f"cache blob {path} does not match its digest: set aside as {aside}")
+
+    def _aside_path(self, name: str) -> Path:
+        self.aside.mkdir(parents=True, exist_ok=True)
+        fd, aside = tempfile.mkstemp(dir=self.aside, prefix=f"{name}-")
+        os.close(fd)
+        return Path(aside)
+
+    def _corrupt(self, sha256: str) -> CorruptCache:
+        return CorruptCache(sha256, f"cache blob {sha256} was corrupt or lost and no intact copy is left: the step "
+                                    "that made it runs again")
+
     def _fetch(self, tier: RemoteTier, sha256: str, target: Path) -> bool:
-        """Download a blob into the local store; False when the tier does not hold it."""
+        """Download a blob into the local store, checked; False when the tier does not hold it, or held it damaged
+        (then it is set aside in the tier, under corrupt/, and the tier no longer holds it)."""
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".fetch-")
         os.close(fd)
+        uri = tier.blob_uri(sha256)
         try:
-            self.store.download(tier.blob_uri(sha256), tmp)
+            self.store.download(uri, tmp)
             if sha256_file(Path(tmp)) != sha256:
-                raise StorageError(f"cached blob {tier.blob_uri(sha256)} does not match its digest; "
-                                   "delete it from the shared cache and run again")
+                self._set_aside_shared(tier, sha256)
+                self.condemned.add(sha256)
+                return False
             os.replace(tmp, target)
             target.chmod(0o444)
+            self._verified[sha256] = _identity(target)
         except FileNotFoundError:
             return False
         finally:
             Path(tmp).unlink(missing_ok=True)
+        self.condemned.discard(sha256)
         return True
 
+    def _set_aside_shared(self, tier: RemoteTier, sha256: str) -> None:
+        """Move a damaged blob of a shared tier under its corrupt/ (a server-side copy), so that no machine reads it
+        again: the tier no longer holds it, and the next entry naming it uploads it anew."""
+        uri = tier.blob_uri(sha256)
+        aside = f"{tier.uri}/{ASIDE}/cas-{sha256}-{os.urandom(4).hex()}"
+        self.store.copy(uri, aside)
+        self.store.remove([uri])
+        tier.held.discard(sha256)
+        self.damage.append(f"shared cache blob {uri} does not match its digest: set aside as {aside}")
+
     def adopt(self, file: Path, sha256: str) -> None:
-        """Move a freshly written file into the local store under its digest. It reaches a shared tier with the
+        """Move a freshly written file (hashed as it was written) into the local store under its digest, in place
+        of any copy there: that one may be damaged, this one is known good. It reaches a shared tier with the
         entry that names it (ActionCache.put): which tier depends on that entry."""
         target = self.path(sha256)
-        if target.is_file():
-            file.unlink()
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(file, target)
-            target.chmod(0o444)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        file.chmod(0o444)
+        os.replace(file, target)
+        self._verified[sha256] = _identity(target)
+        self.condemned.discard(sha256)
 
     def share(self, sha256: str, tier: RemoteTier) -> bool:
         """Upload a blob of the local store to `tier` unless it is there already; False when neither holds it."""
@@ -139,7 +229,7 @@ class ContentStore:
             if not self.store.exists(uri):
                 if not self.path(sha256).is_file():
                     return False
-                self.store.upload(str(self.path(sha256)), uri, sha256)
+                self.store.upload(str(self.local(sha256)), uri, sha256)
             tier.held.add(sha256)
         return True
 
@@ -151,6 +241,11 @@ class ContentStore:
         if sha256 not in tier.held and self.store.exists(tier.blob_uri(sha256)):
             tier.held.add(sha256)
         return sha256 in tier.held
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
 class _KeysLog:
@@ -194,24 +289,51 @@ class ActionCache:
         return self.root / algo / hexdigest[:2] / f"{hexdigest[2:]}.json"
 
     def get(self, key: str, restricted: bool) -> dict[str, Any] | None:
+        """The entry for `key`, checked against its seal: one that fails is set aside (named in the content store's
+        `damage`) and counts as absent, so the step runs again and its new entry replaces it."""
+        path = self._path(key)
         try:
-            entry: dict[str, Any] = json.loads(self._path(key).read_bytes())
+            data = path.read_bytes()
         except FileNotFoundError:
             pass
         else:
-            if self.cas.shared is not None and not self._share(key, entry, restricted):
-                return None  # made for another tier, whose blobs this machine never fetched: run the step again
-            return entry
+            entry, damaged = _opened(data)
+            if damaged:
+                self._set_aside_local(key, path)
+            elif entry is not None:
+                if self.cas.shared is not None and not self._share(key, entry, restricted):
+                    return None  # made for another tier, whose blobs this machine never fetched: run the step again
+                return entry
         if self.cas.shared is None:
             return None
         for tier in self.cas.shared.lookup(restricted):
-            data = self.cas.store.read(tier.action_uri(key))
-            if data is not None:
-                entry = json.loads(data)
-                tier.held.update(_digests(entry))
-                write_atomic(self._path(key), data)
-                return entry
+            shared = self.cas.store.read(tier.action_uri(key))
+            if shared is None:
+                continue
+            entry, damaged = _opened(shared)
+            if damaged:
+                self._set_aside_remote(tier, key, shared)
+            if entry is None:
+                continue
+            self._vouched(tier, entry)
+            write_atomic(path, shared)
+            return entry
         return None
+
+    def _set_aside_local(self, key: str, path: Path) -> None:
+        aside = self.cas._aside_path("ac-" + key.replace(":", "-"))
+        os.replace(path, aside)
+        self.cas.damage.append(f"action cache entry {path} is corrupt: set aside as {aside}; its step runs again")
+
+    def _set_aside_remote(self, tier: RemoteTier, key: str, data: bytes) -> None:
+        """Keep a damaged shared entry under the tier's corrupt/ and delete it, unless a good one replaced it
+        since it was read."""
+        uri = tier.action_uri(key)
+        aside = f"{tier.uri}/{ASIDE}/ac-{key.replace(':', '-')}-{os.urandom(4).hex()}.json"
+        if self.cas.store.read(uri) == data:
+            self.cas.store.write(aside, data)
+            self.cas.store.remove([uri])
+        self.cas.damage.append(f"shared cache entry {uri} is corrupt: set aside as {aside}; its step runs again")
 
     def put(self, key: str, entry: dict[str, Any], restricted: bool) -> None:
         """Record an entry whose blobs were just adopted into the local store (and commit both to a shared tier)."""
@@ -226,7 +348,7 @@ class ActionCache:
         assert self.cas.shared is not None
         for tier in self.cas.shared.lookup(restricted):
             if key in self._logs[tier.uri]:
-                tier.held.update(_digests(entry))
+                self._vouched(tier, entry)
                 return True
         return self._commit(key, entry, self._tier(entry, restricted))
 
@@ -245,17 +367,44 @@ class ActionCache:
         neither the local store nor the tier."""
         if not all(self.cas.share(sha, tier) for sha in _digests(entry)):
             return False
-        self.cas.store.write(tier.action_uri(key), _encode(entry))
+        etags = {sha: local_etag(str(self.cas.local(sha))) for sha in _digests(entry) if self.cas.path(sha).is_file()}
+        self.cas.store.write(tier.action_uri(key), _encode({**entry, ETAGS: dict(sorted(etags.items()))}))
         self._logs[tier.uri].add(key)
         return True
+
+    def _vouched(self, tier: RemoteTier, entry: dict[str, Any]) -> None:
+        """A sealed entry found in (or committed to) `tier`: the tier holds its blobs, with the ETags it recorded."""
+        tier.held.update(_digests(entry))
+        self.cas.etags.update(entry.get(ETAGS) or {})
 
 
 def _digests(entry: dict[str, Any]) -> list[str]:
     return [ref["sha256"] for ref in entry["result"]["files"].values()]
 
 
+def _opened(data: bytes) -> tuple[dict[str, Any] | None, bool]:
+    """An entry's bytes as (the entry, False); (None, True) when they are not one whole sealed entry. One written
+    before entries were sealed, by an older releasebuild, is (None, False): a plain miss, rebuilt once."""
+    try:
+        entry = json.loads(data)
+        seal = entry.pop(SEAL, None)
+        if seal is None and set(entry) == {"step", "result"}:
+            return None, False
+        if seal == _seal(entry) and all(isinstance(sha, str) and len(sha) == 64 for sha in _digests(entry)):
+            return entry, False
+    except (ValueError, TypeError, KeyError, AttributeError):  # not JSON (or not UTF-8), or not an entry's shape
+        pass
+    return None, True
+
+
+def _seal(entry: dict[str, Any]) -> str:
+    """The SHA-256 of an entry's encoding (without its seal): what tells a whole entry from a damaged one."""
+    return hashlib.sha256(json.dumps(entry, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def _encode(entry: dict[str, Any]) -> bytes:
-    return json.dumps(entry, sort_keys=True).encode("utf-8")
+    """An entry as stored: sealed, so that no byte of it can change unnoticed."""
+    return json.dumps({**entry, SEAL: _seal(entry)}, sort_keys=True).encode("utf-8")
 
 
 def write_atomic(path: Path, data: bytes) -> None:

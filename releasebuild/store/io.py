@@ -88,6 +88,9 @@ class Stores:
     def info(self, uri: str) -> dict[str, Any]:
         return self.backend(uri).info(uri)
 
+    def checksum(self, uri: str) -> str | None:
+        return self.backend(uri).checksum(uri)
+
     def compare(self, uri: str, data: bytes) -> str:
         return self.backend(uri).compare(uri, data)
 

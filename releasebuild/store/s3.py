@@ -3,7 +3,7 @@
 Precedence: an OVH_S3_* variable wins over the matching AWS setting; anything unset is left to botocore's own
 chain (AWS_* environment, ~/.aws files, instance roles). `DATASET_STORAGE_BACKEND=s3` with `OVH_S3_BUCKET` turns
 a relative `root:` in release.yaml into a prefix of that bucket, so one release.yaml runs locally and on S3.
-Secret values never leave this module unredacted: `redact` scrubs them from any text releasebuild shows.
+Secret values never leave this module; releasebuild/redaction.py scrubs them from any text releasebuild shows.
 """
 
 from __future__ import annotations
@@ -22,9 +22,6 @@ ENDPOINT_ENV = "OVH_S3_ENDPOINT"
 REGION_ENV = "OVH_S3_REGION"
 ACCESS_KEY_ENV = "OVH_S3_ACCESS_KEY"
 SECRET_KEY_ENV = "OVH_S3_SECRET_KEY"
-# Everything whose value must never be shown (the access key id too: it names the account).
-SECRET_ENVS = (ACCESS_KEY_ENV, SECRET_KEY_ENV, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-               "AWS_SECURITY_TOKEN")
 # Transient errors (5xx, throttling, resets) are retried by botocore with backoff (s3fs retries on top).
 RETRY_ATTEMPTS = 8
 
@@ -76,15 +73,3 @@ def backend(environ: Mapping[str, str] | None = None) -> str:
     if value not in BACKENDS:
         raise StorageError(f"{BACKEND_ENV}={value!r} is not a storage backend (expected one of: {', '.join(BACKENDS)})")
     return value
-
-
-def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
-    env = os.environ if environ is None else environ
-    # Longest first, so a secret containing another is scrubbed whole; very short values would scrub noise.
-    return sorted({env[name] for name in SECRET_ENVS if len(env.get(name) or "") >= 4}, key=len, reverse=True)
-
-
-def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
-    for value in secret_values(environ):
-        text = text.replace(value, "***")
-    return text
