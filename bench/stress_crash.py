@@ -21,7 +21,6 @@ outliving the apply, errors) per root and kind of kill; exit status 1 if any tri
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import tempfile
@@ -35,21 +34,11 @@ from releasebuild import crashes  # noqa: E402
 from releasebuild.testing import LocalS3Server  # noqa: E402
 
 BUCKET = "pixel-data"
-ACCESS_KEY = "AKIABENCHACCESS0001"
-SECRET_KEY = "bench-secret-0123456789"
 # Chosen points of a local publish, one kill just before each (`releasebuild.crashes` die-at): staging copies, the
 # first switch (journal written, nothing switched), the removal of the old copies. Not the second switch: between the
 # two exchanges the old release's restricted files are already the new ones (docs/reliability.md: Crash safety).
 LOCAL_POINTS = (*(("copy", number) for number in range(1, 7)), ("switch", 1), ("rmtree", 1), ("rmtree", 3))
 FINISHED_FIRST: dict[str, int] = {}  # random trials whose apply finished before the kill came (drawn again)
-
-
-def s3_environment(endpoint: str) -> None:
-    for name in [n for n in os.environ if n.startswith(("AWS_", "OVH_S3_"))] + ["DATASET_STORAGE_BACKEND"]:
-        os.environ.pop(name, None)
-    os.environ.update({"OVH_S3_ENDPOINT": endpoint, "OVH_S3_REGION": "us-east-1", "OVH_S3_ACCESS_KEY": ACCESS_KEY,
-                       "OVH_S3_SECRET_KEY": SECRET_KEY, "AWS_EC2_METADATA_DISABLED": "true",
-                       "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"})
 
 
 def run(label: str, scenario: crashes.Scenario, kills: int, rng: random.Random,
@@ -116,11 +105,7 @@ def main() -> int:
         if args.s3:
             server = LocalS3Server()
             try:
-                s3_environment(server.endpoint)
-                import boto3
-
-                boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=ACCESS_KEY,
-                             aws_secret_access_key=SECRET_KEY, region_name="us-east-1").create_bucket(Bucket=BUCKET)
+                server.serve_to_this_process(BUCKET)
                 scenario = crashes.prepare(scratch / "s3", f"s3://{BUCKET}/crash")
                 trials += run("s3", scenario, args.s3, rng, chosen=False)
             finally:

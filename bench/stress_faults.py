@@ -50,8 +50,6 @@ from releasebuild.testing import LocalS3Server, ReleaseFixture, conversation, ma
 from releasebuild.verify import verify_release  # noqa: E402
 
 BUCKET = "pixel-data"
-ACCESS_KEY = "AKIABENCHACCESS0001"
-SECRET_KEY = "bench-secret-0123456789"
 VERSION = "v2026-11-23"
 
 Outcome = str  # "survived" | "clear error" | "failure: <why>"
@@ -130,12 +128,7 @@ def local_trials(scratch: Path, trials: int, rng: random.Random) -> dict[str, li
 def s3_trials(scratch: Path, trials: int, rng: random.Random) -> dict[str, list[Outcome]]:
     server = LocalS3Server()
     try:
-        environment(server.endpoint)
-        import boto3
-
-        client = boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=ACCESS_KEY,
-                              aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
+        client = server.serve_to_this_process(BUCKET)
         base = f"s3://{BUCKET}/exports"
         release = fixture(scratch / "s3", base)
         report = api.apply(release.release_yaml, jobs=2)
@@ -187,14 +180,6 @@ def s3_trials(scratch: Path, trials: int, rng: random.Random) -> dict[str, list[
         return results
     finally:
         server.stop()
-
-
-def environment(endpoint: str) -> None:
-    for name in [n for n in os.environ if n.startswith(("AWS_", "OVH_S3_"))] + ["DATASET_STORAGE_BACKEND"]:
-        os.environ.pop(name, None)
-    os.environ.update({"OVH_S3_ENDPOINT": endpoint, "OVH_S3_REGION": "us-east-1", "OVH_S3_ACCESS_KEY": ACCESS_KEY,
-                       "OVH_S3_SECRET_KEY": SECRET_KEY, "AWS_CONFIG_FILE": "/nonexistent",
-                       "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true"})
 
 
 def main() -> int:

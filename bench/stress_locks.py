@@ -23,7 +23,6 @@ round had double holders or errors.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -36,8 +35,6 @@ from releasebuild.testing import LocalS3Server, LockRace, lock_race  # noqa: E40
 
 CONTENDERS = (2, 3, 4)
 BUCKET = "pixel-data"
-ACCESS_KEY = "AKIABENCHACCESS0001"
-SECRET_KEY = "bench-secret-0123456789"
 
 
 def race(label: str, root_uri: str, scratch: Path, rounds: int,
@@ -52,14 +49,6 @@ def race(label: str, root_uri: str, scratch: Path, rounds: int,
                            checkout=checkout)
         rows.append((label, contenders, result, time.monotonic() - started))
     return rows
-
-
-def s3_environment(endpoint: str) -> None:
-    for name in [n for n in os.environ if n.startswith(("AWS_", "OVH_S3_"))] + ["DATASET_STORAGE_BACKEND"]:
-        os.environ.pop(name, None)
-    os.environ.update({"OVH_S3_ENDPOINT": endpoint, "OVH_S3_REGION": "us-east-1", "OVH_S3_ACCESS_KEY": ACCESS_KEY,
-                       "OVH_S3_SECRET_KEY": SECRET_KEY, "AWS_EC2_METADATA_DISABLED": "true",
-                       "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"})
 
 
 def table(rows: list[tuple[str, int, LockRace, float]]) -> str:
@@ -91,11 +80,7 @@ def main() -> int:
         if args.s3:
             server = LocalS3Server()
             try:
-                s3_environment(server.endpoint)
-                import boto3
-
-                boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=ACCESS_KEY,
-                             aws_secret_access_key=SECRET_KEY, region_name="us-east-1").create_bucket(Bucket=BUCKET)
+                server.serve_to_this_process(BUCKET)
                 rows += race("s3", f"s3://{BUCKET}/exports", scratch, args.s3)
             finally:
                 server.stop()

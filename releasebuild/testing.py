@@ -214,6 +214,11 @@ def parse_access_line(line: str) -> LoggedRequest | None:
     return LoggedRequest(method, key, query, int(status))
 
 
+# Credentials a local server accepts (moto checks none): what benchmarks put in the environment
+BENCH_ACCESS_KEY = "AKIABENCHACCESS0001"
+BENCH_SECRET_KEY = "bench-secret-0123456789"
+
+
 class LocalS3Server:
     """moto's S3 server (its server mode) on a free loopback port, a thread of this process, reached over HTTP
     like any S3-compatible endpoint; `log` collects its access-log lines so callers can check what was asked."""
@@ -234,6 +239,23 @@ class LocalS3Server:
 
     def stop(self) -> None:
         self._server.stop()
+
+    def serve_to_this_process(self, bucket: str) -> Any:
+        """Point this process's S3 settings (the OVH_S3_* variables the store reads) at this server, with none of
+        the machine's own AWS settings, and create the bucket: what a benchmark does before it applies to an
+        s3:// root. Returns a boto3 client of the server, for arranging objects behind the store's back."""
+        import boto3
+
+        for name in [n for n in os.environ if n.startswith(("AWS_", "OVH_S3_"))] + ["DATASET_STORAGE_BACKEND"]:
+            os.environ.pop(name, None)
+        os.environ.update({"OVH_S3_ENDPOINT": self.endpoint, "OVH_S3_REGION": "us-east-1",
+                           "OVH_S3_ACCESS_KEY": BENCH_ACCESS_KEY, "OVH_S3_SECRET_KEY": BENCH_SECRET_KEY,
+                           "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent",
+                           "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"})
+        client = boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=BENCH_ACCESS_KEY,
+                              aws_secret_access_key=BENCH_SECRET_KEY, region_name="us-east-1")
+        client.create_bucket(Bucket=bucket)
+        return client
 
 
 _CONDITIONAL = threading.Lock()

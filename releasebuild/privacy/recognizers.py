@@ -484,10 +484,10 @@ class ChatNameRecognizer(EntityRecognizer):
         """Two words in lower case between a cue that says whose name follows and what a person does: "my mum li xu
         keeps calling", "this is song yang calling". Neither a function, chat or clinical word, nor an adverb."""
         found = []
-        for match in CUED_TWO_WORDS.finditer(text) if "\n" in text or " " in text else ():
+        for match in CUED_TWO_WORDS.finditer(text):
             words = match.group(1).split()
             if any(w in STOP_WORDS or w in lexicon.CHAT_WORDS or lexicon.clinical(w) or w.endswith("ly")
-                   or lexicon.everyday(w) and not (lexicon.first_name(w) or lexicon.surname(w)) for w in words):
+                   or (lexicon.everyday(w) and not (lexicon.first_name(w) or lexicon.surname(w))) for w in words):
                 continue
             found.append(_result(self, "PERSON", match.start(1), match.end(1), 0.6))
         return found
@@ -968,8 +968,10 @@ def given_name_start(text: str, start: int) -> int:
     """Where a name found by its surname starts: the capitalised given names before it ("Mai Saito", "Christian T.
     Gulbrandsen", "Fionntan Mac Breen"), each a listed first name or a word that is not a frequent English one; in
     capitals before a name in capitals ("MISSING: ANNELIESE BRÜCKNER")."""
-    if text[start:start + 1].islower() and _lower_given_start(text, start) != start:
-        return _lower_given_start(text, start)
+    if text[start:start + 1].islower():
+        lower_start = _lower_given_start(text, start)
+        if lower_start != start:
+            return lower_start
     shape = "upper" if text[start:start + 2].isupper() else "title"
     for _ in range(3):
         before = WORD_BEFORE.search(text, max(0, start - 40), start)
