@@ -194,13 +194,13 @@ def main() -> int:
         results = local_trials(Path(scratch), args.trials, rng)
         if not args.no_s3:
             results.update(s3_trials(Path(scratch), args.trials, rng))
-    print(f"\n{'fault class':<22} {'trials':>6} {'survived identical':>19} {'clear error':>12} {'failures':>9}")
+    print("\n| fault class | trials | survived byte-identical | clear error | failures |\n|---|---:|---:|---:|---:|")
     failures = []
     for label, outcomes in results.items():
         failed = [o for o in outcomes if o.startswith("failure")]
         failures += [f"{label}: {o}" for o in failed]
-        print(f"{label:<22} {len(outcomes):>6} {outcomes.count('survived'):>19} {outcomes.count('clear error'):>12} "
-              f"{len(failed):>9}")
+        print(f"| {label} | {len(outcomes)} | {outcomes.count('survived')} | {outcomes.count('clear error')} | "
+              f"{len(failed)} |")
     print(f"\n{time.monotonic() - started:.0f} s")
     for failure in failures:
         print(failure)
