@@ -943,10 +943,11 @@ def surname_end(text: str, end: int) -> int:
 
 SENTENCE_ENDS = re.compile(r"[ \t]*(?:[.,;!?\n]|$)")
 # A two-word name in lower case ends where the cue before it says whose it is and a person's verb follows
-CUED_BEFORE_NAME = re.compile(rf"(?i)(?:\bthis is|\bmy name is|\bi'?m|\bi am|\bmy (?:{RELATIONS}))[ \t]+$")
+WHOSE_NAME_FOLLOWS = rf"\bthis is|\bmy name is|\bmy (?:{RELATIONS})"
+CUED_BEFORE_NAME = re.compile(rf"(?i)(?:{WHOSE_NAME_FOLLOWS}|\bi'?m|\bi am)[ \t]+$")
 NAME_ENDS_AFTER = re.compile(r"[ \t]+(?:calling|here|speaking|keeps|kept|said|says|told|texted|called|wants|"
                              r"is my|was my)\b")
-CUED_TWO_WORDS = re.compile(rf"(?:\bthis is|\bmy name is|\bmy (?:{RELATIONS}))[ \t]+"
+CUED_TWO_WORDS = re.compile(rf"(?:{WHOSE_NAME_FOLLOWS})[ \t]+"
                             r"([a-zß-öø-ÿ][a-zß-öø-ÿ'’-]*[ \t]+[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]*)"
                             rf"(?={NAME_ENDS_AFTER.pattern})")
 # Words that end a clause after a name as often as a surname does: "call anna back.", "tell mia too."
