@@ -15,8 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from releasebuild import __version__
-from releasebuild.determinism import DEFAULT_SAMPLE
+from releasebuild import __version__, fastpath
 from releasebuild.errors import (
     EXIT_CHANGES_PENDING,
     EXIT_ERROR,
@@ -25,7 +24,6 @@ from releasebuild.errors import (
     DefinitionError,
     ReleaseBuildError,
 )
-from releasebuild.plan import DEFAULT_COMPUTE_BUDGET
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,6 +36,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from releasebuild.determinism import DEFAULT_SAMPLE
+    from releasebuild.plan import DEFAULT_COMPUTE_BUDGET
+
     common = _Parser(add_help=False)
     common.add_argument("definition", nargs="?", default="release.yaml", type=Path,
                         help="the release definition (default: release.yaml)")
@@ -133,15 +134,20 @@ def _positive(text: str) -> int:
 
 
 class _Redacting:
-    """A text stream that scrubs credential values: the last line of defence for 'secrets never appear'."""
+    """A text stream that scrubs credential values: the last line of defence for 'secrets never appear'. Keeps
+    what it wrote when asked (`kept`), for the fast path's stamp."""
 
-    def __init__(self, stream: Any):
+    def __init__(self, stream: Any, kept: list[str] | None = None):
         self._stream = stream
+        self.kept = kept
 
     def write(self, text: str) -> int:
         from releasebuild.redaction import redact
 
-        written: int = self._stream.write(redact(text))
+        text = redact(text)
+        if self.kept is not None:
+            self.kept.append(text)
+        written: int = self._stream.write(text)
         return written
 
     def __getattr__(self, name: str) -> Any:
@@ -149,38 +155,52 @@ class _Redacting:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. A plain `plan` or `apply` that changes nothing is answered from the stamp of the last
+    identical no-op when nothing it read has changed since (fastpath.py), and stamps itself otherwise."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    replayed = fastpath.replay(argv)
+    if replayed is not None:
+        return replayed
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _Redacting(sys.stdout), _Redacting(sys.stderr)
-    try:
-        return _main(argv)
-    finally:
-        sys.stdout, sys.stderr = streams
+    with fastpath.recording(argv) as recorder:
+        kept: tuple[list[str], list[str]] | None = ([], []) if recorder is not None else None
+        sys.stdout = _Redacting(sys.stdout, kept[0] if kept else None)
+        sys.stderr = _Redacting(sys.stderr, kept[1] if kept else None)
+        try:
+            code, noop = _main(argv)
+        finally:
+            sys.stdout, sys.stderr = streams
+    if recorder is not None and kept is not None:
+        fastpath.save(argv, recorder, "".join(kept[0]), "".join(kept[1]), code, noop)
+    return code
 
 
-def _main(argv: list[str] | None) -> int:
+def _main(argv: list[str]) -> tuple[int, bool]:
+    """The exit code, and whether the command was a no-op (plan: no changes; apply: every step cached)."""
     args = _parser().parse_args(argv)
+    args.noop = False
     try:
-        return _COMMANDS[args.command](args)
+        return _COMMANDS[args.command](args), args.noop
     except DefinitionError as exc:
         from releasebuild.render import definition_errors
 
         if args.json:
             _emit({"ok": False, "errors": [d.to_json() for d in exc.diagnostics]})
         sys.stderr.write(definition_errors(exc))
-        return exc.exit_code
+        return exc.exit_code, False
     except ReleaseBuildError as exc:
         if args.json:
             _emit({"ok": False, "error": str(exc)})
         sys.stderr.write(f"error: {exc}\n")
-        return exc.exit_code
+        return exc.exit_code, False
     except OSError as exc:  # a file or endpoint outside any step: still an error with a message, not a traceback
         if args.json:
             _emit({"ok": False, "error": str(exc)})
         sys.stderr.write(f"error: {exc}\n")
-        return EXIT_ERROR
+        return EXIT_ERROR, False
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        return EXIT_ERROR
+        return EXIT_ERROR, False
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -199,6 +219,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from releasebuild.api import plan, save_plan
+    from releasebuild.plan import DEFAULT_COMPUTE_BUDGET
     from releasebuild.progress import progress_listener
     from releasebuild.render import plan_markdown, plan_text
 
@@ -216,6 +237,7 @@ def _plan(args: argparse.Namespace) -> int:
         sys.stdout.write(plan_markdown(result))
     else:
         sys.stdout.write(plan_text(result, colour=_colour(sys.stdout), show_cached=args.all))
+    args.noop = not result.has_changes and args.out is None and not args.compute_data
     return EXIT_CHANGES_PENDING if result.has_changes else EXIT_OK
 
 
@@ -236,8 +258,13 @@ def _apply(args: argparse.Namespace) -> int:
         definition, root = check_drift(saved), saved["root"]
     if args.check_determinism is not None:
         return _check_determinism(args, definition, root)
+    events: set[str] = set()
     with progress_listener(sys.stderr) as listener:
-        report = apply(definition, root, listener, args.jobs, args.wait)
+        def noting(step_id: str, event: str, detail: str) -> None:
+            events.add(event)
+            listener(step_id, event, detail)
+
+        report = apply(definition, root, noting, args.jobs, args.wait)
     error = report.outcome.error
     if args.json:
         _emit(report.to_json())
@@ -246,6 +273,9 @@ def _apply(args: argparse.Namespace) -> int:
     if error is not None:
         sys.stderr.write(f"error: {error}\n")
         return error.exit_code
+    # a no-op: every step cached, and nothing recovered or set aside on the way (which a replay would not do)
+    args.noop = saved is None and all(step.status == "cached" for step in report.outcome.steps) and not (
+        events & {"recovered", "set-aside"})
     return EXIT_OK
 
 

@@ -1,0 +1,252 @@
+"""A no-op `plan` or `apply` answered without importing the engine: the stamp of the last identical no-op.
+
+A no-op is the commonest run (CI checks, a second `apply` to be sure) and the one whose cost is all overhead:
+imports, the definition, every step's key. Like make's timestamps or DVC's state database, this module answers it
+from what the last run saw, but with nothing declared by hand: while a plain `plan` or `apply` runs, an audit hook
+(PEP 578) and a wrapped `os.stat` record every path the process opened, listed or looked at (definition files,
+sign-offs, sources, release.lock, the cache's entries and blobs, the published release, the apply lock, and the
+code of every module it imported). When the run turns out to be a no-op (plan: no changes; apply: every step
+cached), the state of those paths *after* the run is stamped with the command's exact output. The next identical
+command (same argv, working directory, environment and terminal) whose recorded paths all still look the same
+(files: size, mtime and inode; listed directories: their names; absent paths: still absent) prints that output and
+exits with its code without importing anything else.
+
+Anything the record cannot see makes the run ineligible: a network connection (an S3 root or source, a shared
+cache) or a child process (git, a rule, a worker pool); threads are the process's own and are recorded. A stamp is never
+trusted past a changed byte of what produced it, and at worst the fast path is missed, never wrong: every miss
+runs the full command, which writes a new stamp or removes the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+STAMP_FORMAT = 1
+STAMP_DIR = os.path.join(".releasebuild", "noop")  # beside release.yaml, in the project's state directory
+SWITCH = "RELEASEBUILD_FASTPATH"  # "0": every command runs in full (and stamps nothing)
+COMMANDS = frozenset({"plan", "apply"})
+FLAGS = frozenset({"--json", "--all"})  # flags that only change what is printed
+VALUED_FLAGS = {"--format": frozenset({"text", "markdown"})}
+# What the record cannot follow: another machine, another process.
+TAINTING_EVENTS = frozenset({"socket.connect", "socket.getaddrinfo", "subprocess.Popen", "os.fork", "os.forkpty",
+                             "os.posix_spawn", "os.exec", "os.spawn", "os.system"})
+# Environment variables a shell changes between two identical commands, which no run reads.
+SHELL_VOLATILE = frozenset({"_", "OLDPWD", "SHLVL", "PS1", "PS2", "TERM_SESSION_ID", "WINDOWID", "PROMPT_COMMAND"})
+SYSTEM_PREFIXES = ("/proc/", "/dev/", "/sys/")
+# A file changed within this long before its stamp may change again within the same mtime tick ("racy git"):
+# the stamp holds its content digest too.
+RACY_NS = 2_000_000_000
+
+
+def definition_of(argv: list[str]) -> str | None:
+    """The release.yaml an eligible command reads (the default, or its one positional), or None when the command
+    is not a plain plan or apply: any flag that changes what runs (--root, --out, --against, --jobs, a saved plan)
+    takes the full path."""
+    if not argv or argv[0] not in COMMANDS or os.environ.get(SWITCH) == "0":
+        return None
+    definition = None
+    index = 1
+    while index < len(argv):
+        token = argv[index]
+        if token in FLAGS:
+            index += 1
+        elif token in VALUED_FLAGS and index + 1 < len(argv) and argv[index + 1] in VALUED_FLAGS[token]:
+            index += 2
+        elif not token.startswith("-") and definition is None and token.endswith((".yaml", ".yml")):
+            definition = token
+            index += 1
+        else:
+            return None
+    return definition or "release.yaml"
+
+
+def _stamp_path(argv: list[str], definition: str) -> str:
+    """One stamp per exact command and context: argv, working directory, environment, interpreter, and which
+    streams are terminals and how wide (colour, wrapping), hashed; under the definition's own state directory."""
+    environment = sorted((k, v) for k, v in os.environ.items() if k not in SHELL_VOLATILE)
+    context = [STAMP_FORMAT, argv, os.getcwd(), environment, sys.executable, sys.version,
+               [_terminal(stream) for stream in (sys.stdout, sys.stderr)]]
+    name = hashlib.sha256(json.dumps(context).encode()).hexdigest()[:32]
+    return os.path.join(os.path.dirname(os.path.abspath(definition)), STAMP_DIR, f"{name}.json")
+
+
+def _terminal(stream: Any) -> list[int] | None:
+    """A terminal's size (what rich wraps to), or None for a pipe or file."""
+    try:
+        return list(os.get_terminal_size(stream.fileno())) if stream.isatty() else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _file_state(path: str, racy_after: int | None = None) -> list[Any] | None:
+    """What a stamp compares of a path: absent (None), a directory, or a file's size, mtime and inode, and its
+    content digest when it changed shortly before the stamp (`racy_after`) or the stamp holds one."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISDIR(info.st_mode):
+        return ["dir"]
+    state: list[Any] = [info.st_size, info.st_mtime_ns, info.st_ino]
+    if racy_after is not None and info.st_mtime_ns >= racy_after:
+        state.append(_content(path))
+    return state
+
+
+def _content(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _unchanged(path: str, state: list[Any] | None) -> bool:
+    now = _file_state(path)
+    if state is None or now is None or len(state) < 4:
+        return now == state
+    return now == state[:3] and _content(path) == state[3]
+
+
+def _listing(path: str) -> list[str] | None:
+    try:
+        return sorted(os.listdir(path))
+    except (OSError, ValueError):
+        return None
+
+
+def replay(argv: list[str]) -> int | None:
+    """Print the stamped output of this exact no-op and return its exit code, or None (run the command) when there
+    is no stamp or any recorded path changed. Never raises: a damaged stamp is a miss."""
+    definition = definition_of(argv)
+    if definition is None:
+        return None
+    try:
+        with open(_stamp_path(argv, definition), encoding="utf-8") as handle:
+            stamp = json.load(handle)
+        if stamp["format"] != STAMP_FORMAT or stamp["argv"] != argv:
+            return None
+        if not all(_unchanged(path, state) for path, state in stamp["files"]):
+            return None
+        if any(_listing(path) != names for path, names in stamp["dirs"]):
+            return None
+        sys.stdout.write(stamp["stdout"])
+        sys.stderr.write(stamp["stderr"])
+        sys.stdout.flush()
+        return int(stamp["exit"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+class Recorder:
+    """The paths one command touches, while it runs (see the module's docstring). One at a time per process; the
+    audit hook is installed once (hooks cannot be removed) and does nothing while no recorder is active."""
+
+    active: Recorder | None = None
+    hooked = False
+
+    def __init__(self, exclude: str) -> None:
+        self.exclude = exclude  # the stamp directory: writing a stamp must not change the next stamp
+        self.touched: set[str] = set()
+        self.listed: set[str] = set()
+        self.tainted: str | None = None
+
+    def _add(self, into: set[str], path: Any) -> None:
+        if isinstance(path, int) or path is None:
+            return
+        try:
+            name = os.path.abspath(os.fsdecode(path))
+        except (TypeError, ValueError):
+            return
+        if not name.startswith(SYSTEM_PREFIXES) and not name.startswith(self.exclude):
+            into.add(name)
+
+    def audit(self, event: str, args: tuple[Any, ...]) -> None:
+        if event == "open":
+            self._add(self.touched, args[0])
+        elif event in ("os.listdir", "os.scandir"):
+            self._add(self.listed, args[0] if args and args[0] is not None else ".")
+        elif event in TAINTING_EVENTS and self.tainted is None:
+            self.tainted = event
+
+    def stat(self, path: Any) -> None:
+        self._add(self.touched, path)
+
+    def modules(self) -> None:
+        """The code that ran: every imported module's file, including those imported before recording began."""
+        for module in list(sys.modules.values()):
+            self._add(self.touched, getattr(module, "__file__", None))
+
+
+def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
+    recorder = Recorder.active
+    if recorder is not None:
+        recorder.audit(event, args)
+
+
+@contextmanager
+def recording(argv: list[str]) -> Iterator[Recorder | None]:
+    """Record what an eligible command touches (None for any other command: nothing is recorded)."""
+    definition = definition_of(argv)
+    if definition is None or Recorder.active is not None:
+        yield None
+        return
+    recorder = Recorder(os.path.dirname(_stamp_path(argv, definition)))
+    if not Recorder.hooked:
+        sys.addaudithook(_audit_hook)
+        Recorder.hooked = True
+    real_stat, real_lstat = os.stat, os.lstat
+
+    def recorded_stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if kwargs.get("dir_fd") is None:
+            recorder.stat(path)
+        return real_stat(path, *args, **kwargs)
+
+    def recorded_lstat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if kwargs.get("dir_fd") is None:
+            recorder.stat(path)
+        return real_lstat(path, *args, **kwargs)
+
+    Recorder.active = recorder
+    # existence checks raise no audit event: os.stat is wrapped for as long as the command runs
+    os.stat, os.lstat = recorded_stat, recorded_lstat
+    try:
+        yield recorder
+    finally:
+        os.stat, os.lstat = real_stat, real_lstat
+        Recorder.active = None
+
+
+def save(argv: list[str], recorder: Recorder, stdout: str, stderr: str, exit_code: int, noop: bool) -> None:
+    """Stamp this run when it was an untainted no-op; otherwise remove this command's old stamp. Best effort: a
+    stamp that cannot be written is a future miss, never an error."""
+    definition = definition_of(argv)
+    if definition is None:
+        return
+    path = _stamp_path(argv, definition)
+    try:
+        if not noop or recorder.tainted is not None:
+            if os.path.exists(path):
+                os.remove(path)
+            return
+        recorder.modules()
+        racy_after = time.time_ns() - RACY_NS
+        stamp = {"format": STAMP_FORMAT, "argv": argv, "exit": exit_code, "stdout": stdout, "stderr": stderr,
+                 "files": [[name, _file_state(name, racy_after)]
+                           for name in sorted(recorder.touched - recorder.listed)],
+                 "dirs": [[name, _listing(name)] for name in sorted(recorder.listed)]}
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(stamp, handle)
+        os.replace(temporary, path)
+    except OSError:
+        return

@@ -1,0 +1,164 @@
+"""The no-op fast path (fastpath.py): an identical no-op is answered from its stamp with the same output, and any
+change to what the full command read, wherever it lies, makes the next command run in full."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from releasebuild import api, cli, fastpath
+from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
+
+Run = Callable[[list[str]], tuple[int, str, str, bool]]
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run the CLI in process: (exit code, stdout, stderr, whether the full command ran). The full command is seen
+    through the app layer's plan and apply, which a replay never reaches."""
+    calls: list[str] = []
+    for name in ("plan", "apply"):
+        real = getattr(api, name)
+
+        def counted(*args: object, _real: Callable[..., object] = real, _name: str = name, **kwargs: object) -> object:
+            calls.append(_name)
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(api, name, counted)
+
+    def run_cli(argv: list[str]) -> tuple[int, str, str, bool]:
+        capsys.readouterr()
+        before = len(calls)
+        code = cli.main(argv)
+        out, err = capsys.readouterr()
+        return code, out, err, len(calls) > before
+    return run_cli
+
+
+@pytest.fixture
+def stamped(small_release: ReleaseFixture, run: Run) -> ReleaseFixture:
+    """An applied release whose plain `plan` and `apply` are stamped no-ops."""
+    definition = str(small_release.release_yaml)
+    assert run(["apply", definition])[0] == 0
+    for argv in (["plan", definition], ["apply", definition]):
+        code, _, _, full = run(argv)
+        assert code == 0 and full
+    return small_release
+
+
+def test_an_identical_noop_is_answered_from_its_stamp_with_the_same_output(stamped: ReleaseFixture,
+                                                                            run: Run) -> None:
+    definition = str(stamped.release_yaml)
+    for argv in (["plan", definition], ["apply", definition], ["plan", "--json", definition]):
+        first = run(argv)
+        replayed = run(argv)
+        if first[3]:  # --json had no stamp yet: its first run was the full command, which stamped it
+            assert not replayed[3]
+        assert replayed[:3] == first[:3]
+        assert not replayed[3]
+    code, out, _, full = run(["plan", definition])
+    assert (code, full) == (0, False) and "up to date" in out
+
+
+def _edit_definition(fixture: ReleaseFixture) -> None:
+    fixture.edit_yaml(fixture.release_yaml, shards={"max_records": 3})
+
+
+def _append_record(fixture: ReleaseFixture) -> None:
+    with fixture.data_file("alpha").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(conversation("a99", "sa99")) + "\n")
+
+
+def _same_size_same_mtime_edit(fixture: ReleaseFixture) -> None:
+    """A same-size rewrite within the file's mtime tick (git's "racy clean"): only the content digest the stamp
+    keeps for a file changed just before it can tell."""
+    path = fixture.data_file("alpha")
+    before = os.stat(path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("a00", "a0Z", 1), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(path).st_size == before.st_size and os.stat(path).st_ino == before.st_ino
+
+
+def _drop_action_cache(fixture: ReleaseFixture) -> None:
+    shutil.rmtree(fixture.dir / ".releasebuild" / "cache" / "ac")
+
+
+def _remove_published_release(fixture: ReleaseFixture) -> None:
+    shutil.rmtree(fixture.dir / "published" / "releases")
+
+
+def _edit_release_lock(fixture: ReleaseFixture) -> None:
+    lock = fixture.dir / "release.lock"
+    lock.write_text(lock.read_text(encoding="utf-8").replace('"version"', '"version" ', 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("change", [_edit_definition, _append_record, _same_size_same_mtime_edit,
+                                    _drop_action_cache, _remove_published_release, _edit_release_lock],
+                         ids=lambda change: change.__name__.strip("_"))
+def test_any_change_to_what_the_command_read_runs_it_in_full(stamped: ReleaseFixture, run: Run,
+                                                             change: Callable[[ReleaseFixture], None]) -> None:
+    definition = str(stamped.release_yaml)
+    change(stamped)
+    code, out, _, full = run(["plan", definition])
+    assert full, "a changed input was answered from the stamp"
+    assert code in (0, 2) and out
+    # an apply brings it back to a no-op that stamps itself: the second apply after it at the latest is replayed
+    assert run(["apply", definition])[0] == 0
+    assert [run(["apply", definition])[3] for _ in range(2)][-1] is False
+
+
+def test_a_new_file_under_a_family_pattern_runs_the_command_in_full(small_release: ReleaseFixture, run: Run) -> None:
+    """A directory the full command listed is compared by its names: a new source file the pattern matches shows."""
+    family = small_release.family("alpha")
+    family["sources"] = ["../data/alpha*.jsonl"]
+    small_release.family_yaml("alpha").write_text(json.dumps(family), encoding="utf-8")
+    definition = str(small_release.release_yaml)
+    assert run(["apply", definition])[0] == 0
+    assert run(["plan", definition])[3]
+    assert not run(["plan", definition])[3]
+    write_jsonl(small_release.dir / "data" / "alpha-more.jsonl", [conversation("a98", "sa98")])
+    code, _, _, full = run(["plan", definition])
+    assert full and code == 2
+
+
+def test_the_environment_is_part_of_the_command(stamped: ReleaseFixture, run: Run,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """$RELEASEBUILD_ROOT (or any variable) may change what a command does: another environment, another stamp."""
+    definition = str(stamped.release_yaml)
+    monkeypatch.setenv("RELEASEBUILD_FASTPATH_TEST", "1")
+    assert run(["plan", definition])[3]
+    assert not run(["plan", definition])[3]
+
+
+def test_the_stamp_records_the_code_that_ran(stamped: ReleaseFixture) -> None:
+    """Upgrading releasebuild or a library it imported changes a recorded module file: the stamp misses."""
+    stamps = list((stamped.dir / fastpath.STAMP_DIR).glob("*.json"))
+    assert stamps
+    for stamp in stamps:
+        files = {path for path, _ in json.loads(stamp.read_text())["files"]}
+        assert {str(Path(module.__file__).resolve()) for module in (api, fastpath, json)} <= files
+
+
+@pytest.mark.parametrize("argv", [["plan", "--root", "/tmp/elsewhere"], ["plan", "--out", "plan.json"],
+                                  ["plan", "--against", "published"], ["apply", "--jobs", "2"], ["validate"],
+                                  ["plan", "--compute-data"], ["apply", "a.yaml", "b.yaml"], ["apply", "saved.json"]])
+def test_only_a_plain_plan_or_apply_takes_the_fast_path(argv: list[str]) -> None:
+    assert fastpath.definition_of(argv) is None
+
+
+def test_a_command_that_reached_the_network_or_another_process_is_never_stamped(stamped: ReleaseFixture,
+                                                                                 run: Run) -> None:
+    argv = ["plan", str(stamped.release_yaml)]
+    run(argv)
+    assert not run(argv)[3]  # stamped
+    with fastpath.recording(argv) as recorder:
+        assert recorder is not None
+        recorder.audit("socket.connect", (None, ("127.0.0.1", 9000)))
+    assert recorder.tainted == "socket.connect"
+    fastpath.save(argv, recorder, "out", "", 0, noop=True)
+    assert run(argv)[3]  # the old stamp of this command is gone with it
