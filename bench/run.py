@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import dvc_reference
 import psutil
 import synth
 
@@ -39,6 +40,7 @@ from releasebuild.testing import parse_access_line
 NOOP_REPEATS = 5             # no-op runs are short and noisy: report the median of a few
 NOOP_LIMIT_SECONDS = 0.25
 STAMPED_NOOP_LIMIT_SECONDS = 0.12  # issue 28: a no-op plan or apply at 100k, answered from its stamp
+DVC_FACTOR = 4                     # issue 28: ... and at least 4x faster than DVC's no-op on the same layout
 PLAN_LIMIT_SECONDS = 0.5     # issue 7: a plan against an unchanged tree "well under a second"
 ONE_FAMILY_FACTOR = 1.3      # one family changed may cost at most this times an even share of a cold apply
 MEMORY_FLAT_FACTOR = 1.25    # peak RSS at the largest size may be at most this times that at the smallest
@@ -227,6 +229,27 @@ def show(r: Row) -> None:
     print(f"  {r.scenario:<28} {r.seconds:8.3f}s  ran: {ran or '-'}{spread}{seen}", flush=True)
 
 
+def dvc_noop_rows(size: int, scratch: Path, dvc: Path) -> list[Row]:
+    """DVC's no-op `repro` and its `status` on the same five families (median of 5 each), after one cold repro;
+    each run is checked to have run no stage and found nothing to do."""
+    project = dvc_reference.build_pipeline(scratch, [shape.name for shape in synth.FAMILIES])
+    dvc_reference.init(dvc, project)
+    env = dvc_reference.environment()
+    rows = []
+    for scenario, command, done in (("DVC no-op repro", "repro", "didn't change"),
+                                    ("DVC status", "status", "up to date")):
+        def run(log: Path, command: str = command, done: str = done, scenario: str = scenario
+                ) -> tuple[Measurement, dict[str, Any]]:
+            m = measure([str(dvc), command], project, log, env)
+            expect(m.returncode == 0 and done in m.stdout and "Running stage" not in m.stdout, scenario,
+                   f"exit {m.returncode}, not a no-op; see {log}.stdout")
+            return m, {}
+        m, _ = median_run(run, scratch / "logs" / f"dvc-{command}")
+        rows.append(Row(size, f"{scenario} ({dvc_reference.DVC_VERSION})", m.seconds, None, m.peak_rss_mb,
+                        m.tree_rss_mb, 0, 0, {}, m.repeats))
+    return rows
+
+
 def warm_up(out: Path) -> None:
     """One unmeasured apply + plan on a tiny release: fills the bytecode cache and the OS page cache, so the
     first measured run does not pay for compiling every imported module."""
@@ -238,8 +261,9 @@ def warm_up(out: Path) -> None:
         expect(m.returncode == 0, "warm-up", f"`{command}` exit {m.returncode}; see {scratch / 'logs'}")
 
 
-def run_size(size: int, out: Path) -> list[Row]:
-    """All scenarios for one size, in order (each one starts from the state the previous one left)."""
+def run_size(size: int, out: Path, dvc: Path | None = None) -> list[Row]:
+    """All scenarios for one size, in order (each one starts from the state the previous one left); with `dvc`,
+    DVC's no-op on the same layout right after releasebuild's (bench/dvc_reference.py)."""
     scratch = out / f"n{size}"
     shutil.rmtree(scratch, ignore_errors=True)
     started = time.perf_counter()
@@ -293,6 +317,10 @@ def run_size(size: int, out: Path) -> list[Row]:
     for command in ("apply", "plan"):
         expect(documents[command] == documents[f"{command} (full check)"], f"no-op {command}",
                "the stamped no-op printed another document than the full check")
+    if dvc is not None:
+        rows.extend(dvc_noop_rows(size, scratch, dvc))
+        for r in rows[-2:]:
+            show(r)
 
     where = synth.edit_one_record(scratch, EDITED_FAMILY)
     m, edited = releasebuild("apply", definition, logs / "one-family")
@@ -607,6 +635,13 @@ def targets(rows: list[Row], sizes: list[int]) -> list[tuple[str, str, str, bool
         if (largest, scenario) in by:
             seconds = by[largest, scenario].seconds
             out.append((f"{scenario} @ {largest:,}", f"< {limit} s", f"{seconds:.3f} s", seconds < limit))
+    for ours, theirs in (("no-op apply", "DVC no-op repro"), ("no-op plan", "DVC status")):
+        reference = by.get((largest, f"{theirs} ({dvc_reference.DVC_VERSION})"))
+        if (largest, ours) in by and reference is not None:
+            seconds = by[largest, ours].seconds
+            out.append((f"{ours} @ {largest:,} vs {theirs}", f">= {DVC_FACTOR} x faster",
+                        f"{reference.seconds:.3f} / {seconds:.3f} s = {reference.seconds / seconds:.1f} x",
+                        reference.seconds >= DVC_FACTOR * seconds))
     if (largest, "no-op plan (full check)") in by:
         seconds = by[largest, "no-op plan (full check)"].seconds
         out.append((f"plan, unchanged tree @ {largest:,} (issue 7)", f"< {PLAN_LIMIT_SECONDS} s",
@@ -702,11 +737,15 @@ def main() -> int:
     parser.add_argument("--s3-sizes", help="comma-separated sizes for the S3 scenarios (moto server); default: "
                         f"the --sizes up to {S3_MAX_DEFAULT_SIZE:,}")
     parser.add_argument("--no-s3", action="store_true", help="skip the S3 scenarios")
+    parser.add_argument("--dvc", action="store_true",
+                        help="also time DVC's no-op repro and status on the same layout (installs DVC "
+                             f"{dvc_reference.DVC_VERSION} into {dvc_reference.DEFAULT_VENV} the first time)")
     args = parser.parse_args()
     sizes = [int(part) for part in args.sizes.split(",")]
     s3_sizes = [] if args.no_s3 else [int(part) for part in args.s3_sizes.split(",")] if args.s3_sizes \
         else [size for size in sizes if size <= S3_MAX_DEFAULT_SIZE]
     out = args.out.absolute()
+    dvc = dvc_reference.dvc_executable() if args.dvc else None
     use_bytecode_cache(out)
     try:
         warm_up(out)
@@ -717,7 +756,7 @@ def main() -> int:
     failures: list[str] = []
     for size in sizes:
         try:
-            rows.extend(run_size(size, out))
+            rows.extend(run_size(size, out, dvc))
         except ScenarioFailed as exc:
             failures.append(f"n={size}: {exc}")
             print(f"  FAILED: {exc}", file=sys.stderr, flush=True)
