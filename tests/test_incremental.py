@@ -115,6 +115,8 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
     shipped = _shipped(Path(report["release_uri"]), "alpha")
     for step_id in ("alpha/bias", "alpha/stats"):
         assert _step(report, step_id)["stats"] == {"records_computed": 1, "records_from_memo": shipped - 1}, step_id
+    # The distribution gate draws alpha's plot (and the overview) again, and takes beta's from its memo.
+    assert _step(report, "release/distribution")["stats"] == {"plots_drawn": 1, "plots_reused": 1}
 
 
 def test_adding_a_record_reruns_split_and_curriculum(small_release: ReleaseFixture) -> None:
