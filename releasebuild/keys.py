@@ -82,6 +82,12 @@ def record_content(record_id: str, messages: list[dict[str, str]], metadata: dic
     return content, f"{KEY_ALGO}:{xxhash.xxh3_128_hexdigest(content.encode('utf-8'))}"
 
 
+def line_digest(line: bytes) -> str:
+    """Digest of a record's line as a step read it (id, messages, metadata): what a per-record memo is keyed by, so
+    any edit to the record, and nothing else, makes its memoized result unusable."""
+    return xxhash.xxh3_128_hexdigest(line)
+
+
 def file_digest(fh: IO[bytes]) -> str:
     """Content digest of a source file, streamed."""
     hasher = xxhash.xxh3_128()

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from releasebuild import api, cli
-from releasebuild.distribution.stats import Accumulator, Distribution
+from releasebuild.distribution.stats import Accumulator, Distribution, measure
 from releasebuild.distribution.tokenizers import APPROX, VOCABULARIES, approx_count, resolve, vocabulary_problem
 from releasebuild.errors import DefinitionError, GateBlocked
 from releasebuild.testing import ReleaseFixture, conversation, family_definition, make_release, write_jsonl
@@ -108,8 +108,8 @@ def test_stats_match_a_hand_computed_family(tmp_path: Path) -> None:
 def test_empty_messages_are_counted_and_percentiles_match_numpy() -> None:
     # Ingest quarantines a message with no text, so the pipeline never shows one: count it at the source.
     accumulator = Accumulator()
-    accumulator.add([{"role": "user", "content": "  "}, {"role": "assistant", "content": "Fine, thanks."}],
-                    approx_count, max_message_tokens=2)
+    accumulator.add(measure([{"role": "user", "content": "  "}, {"role": "assistant", "content": "Fine, thanks."}],
+                            approx_count), max_message_tokens=2)
     metrics = accumulator.metrics()
     assert metrics["empty_messages"] == 1 and metrics["over_long_messages"] == 1 and metrics["tokens"] == 4
     values = [random.Random(7).randrange(0, 500) for _ in range(999)]

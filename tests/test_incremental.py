@@ -49,6 +49,11 @@ def _unique_texts(fixture: ReleaseFixture, family: str) -> int:
     return len(texts)
 
 
+def _shipped(release: Path, family: str) -> int:
+    """A family's records in a published release's shards."""
+    return sum(len(shard.read_bytes().splitlines()) for shard in (release / "data").rglob(f"{family}-*.jsonl"))
+
+
 def test_first_apply_runs_everything(small_release: ReleaseFixture) -> None:
     report = apply(small_release)
     expected = {f"{family}/{kind}" for family in ("alpha", "beta") for kind in FAMILY_STEPS}
@@ -106,6 +111,12 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
                                                            "signatures_reused": 3 * 12 - 2}
     # conversation and user fingerprints are searched: (alpha, alpha) and (alpha, beta) anew, (beta, beta) reused
     assert _step(report, "release/dedup")["stats"] == {"family_pairs_searched": 4, "family_pairs_reused": 2}
+    # The bias counts and the statistics measure the edited record only; the rest come from their record memos.
+    shipped = _shipped(Path(report["release_uri"]), "alpha")
+    for step_id in ("alpha/bias", "alpha/stats"):
+        assert _step(report, step_id)["stats"] == {"records_computed": 1, "records_from_memo": shipped - 1}, step_id
+    # The distribution gate draws alpha's plot (and the overview) again, and takes beta's from its memo.
+    assert _step(report, "release/distribution")["stats"] == {"plots_drawn": 1, "plots_reused": 1}
 
 
 def test_adding_a_record_reruns_split_and_curriculum(small_release: ReleaseFixture) -> None:
@@ -227,6 +238,32 @@ def test_clean_applies_to_two_roots_are_byte_identical(small_release: ReleaseFix
     for name in files_one:
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
     assert first["root_digest"] == second["root_digest"]
+
+
+def test_an_apply_after_edits_publishes_what_a_clean_apply_does(small_release: ReleaseFixture,
+                                                                 tmp_path: Path) -> None:
+    """The record-memo steps (bias counts, statistics) rerun from their previous run's memo after records are
+    edited, added and removed; a clean build of the same inputs elsewhere publishes the same bytes."""
+    apply(small_release)
+    rows = [json.loads(line) for line in small_release.data_file("alpha").read_text().splitlines()]
+    rows[3]["dialog"][1]["text"] = "she said her mother is a nurse."
+    del rows[7]
+    rows.append(conversation("a99", "sa99", turns=3, topic="grief"))
+    write_jsonl(small_release.data_file("alpha"), rows)
+    incremental = apply(small_release, str(tmp_path / "root-one"))
+    shipped = _shipped(Path(incremental["release_uri"]), "alpha")
+    for step_id in ("alpha/bias", "alpha/stats"):
+        assert _step(incremental, step_id)["stats"] == {"records_computed": 2, "records_from_memo": shipped - 2}
+    copy = ReleaseFixture(tmp_path / "elsewhere" / "checkout")
+    shutil.copytree(small_release.dir, copy.dir, ignore=shutil.ignore_patterns(".releasebuild", "release.lock",
+                                                                               "published"))
+    clean = apply(copy, str(tmp_path / "root-two"))
+    assert _step(clean, "alpha/bias")["stats"] == {"records_computed": shipped, "records_from_memo": 0}
+    one, two = Path(incremental["release_uri"]), Path(clean["release_uri"])
+    files = sorted(p.relative_to(one).as_posix() for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(two).as_posix() for p in two.rglob("*") if p.is_file())
+    assert [name for name in files if (one / name).read_bytes() != (two / name).read_bytes()] == []
+    assert incremental["root_digest"] == clean["root_digest"]
 
 
 def test_lock_file_groups_steps_by_family(small_release: ReleaseFixture) -> None:

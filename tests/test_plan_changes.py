@@ -497,13 +497,15 @@ def test_a_change_past_the_compute_budget_may_run_and_says_why(published_copy: R
 
 def test_plan_counts_only_the_records_a_per_record_cache_lacks(published_copy: ReleaseFixture) -> None:
     """One message edited (the file keeps its size): the privacy scan and the fingerprints have every other text in
-    their per-record caches (the scan table, the pack), so plan counts one record for each; ingest maps the file
-    (its rows); a step without such a cache reads the family's records, all of them."""
+    their per-record caches (the scan table, the pack), the bias counts and the statistics every other record in
+    their record memos, so plan counts one record for each; ingest maps the file (its rows); a step without such a
+    cache reads the family's records, all of them."""
     _same_size_edit(published_copy)
     computed = api.plan(published_copy.release_yaml).computed
     rows = len(published_copy.data_file("alpha").read_text().splitlines())
     assert computed["steps"]["alpha/ingest"] == rows
     assert computed["steps"]["alpha/privacy"] == computed["steps"]["alpha/fingerprint"] == 1
+    assert computed["steps"]["alpha/bias"] == computed["steps"]["alpha/stats"] == 1
     assert computed["steps"]["alpha/export"] == 12  # the family's records (12 rows, none quarantined)
     assert computed["records"] == sum(computed["steps"].values()) <= computed["budget"]
 

@@ -95,6 +95,15 @@ class SplitCounts:
         }
 
 
+def _hits_json(hits: Counter[Hit]) -> list[list[str | int]]:
+    """Hits as [lexicon, category, mentions] rows, in the order they were found."""
+    return [[hit.lexicon, hit.category, mentions] for hit, mentions in hits.items()]
+
+
+def _hits(rows: list[list[Any]]) -> Counter[Hit]:
+    return Counter({Hit(lexicon, category): mentions for lexicon, category, mentions in rows})
+
+
 def _reading_json(grades: Distribution) -> dict[str, Any]:
     def grade(value: float | None) -> float | None:
         return None if value is None else round(value / 10, DECIMALS)
@@ -124,16 +133,36 @@ class FamilyCounter:
         self.samples: dict[str, BottomK] = {}
         self.population: dict[str, Counter[str]] = defaultdict(Counter)  # cell -> split -> conversations
 
-    def add(self, record_id: str, split: str, record: dict[str, Any], line: bytes) -> None:
-        counts = self.splits.setdefault(split, SplitCounts())
-        counts.conversations += 1
+    def measure(self, record: dict[str, Any]) -> dict[str, Any]:
+        """What one conversation says, as JSON: the lexicon hits of each role's messages (mentions per category),
+        the assistant patterns, each role's language and reading level, and the metadata fields that could be
+        labels. This is the costly part of counting and a function of the record, the lexicons and the language
+        and reading-level versions only, so the step keeps it in its record memo and a rerun measures only the
+        records it has not seen. `add` counts it; cold or reused, it counts the same JSON."""
         texts = {role: [m["content"] for m in record["messages"] if m["role"] == role] for role in ROLES}
-        cells = ["all"]
-        said: dict[str, Counter[Hit]] = {}
+        said: dict[str, Counter[Hit]] = {role: Counter() for role in ROLES}
         for role in ROLES:
-            said[role] = Counter()
             for text in texts[role]:
                 said[role].update(self.identity.count(text))
+        patterns: Counter[Hit] = Counter()
+        for text in texts["assistant"]:
+            patterns.update(self.patterns.count(text))
+        grades = {role: grade_tenths(texts[role]) for role in ROLES if texts[role]}
+        return {"said": {role: _hits_json(said[role]) for role in ROLES},
+                "patterns": _hits_json(patterns),
+                "languages": {role: language("\n".join(texts[role])) for role in ROLES if texts[role]},
+                "grades": {role: grade for role, grade in grades.items() if grade is not None},
+                "labels": [[name, str(value).lower() if isinstance(value, bool) else str(value)]
+                           for name, value in sorted((record.get("metadata") or {}).items())
+                           if isinstance(value, (str, int, bool)) and value != ""]}
+
+    def add(self, record_id: str, split: str, measured: dict[str, Any], line: bytes) -> None:
+        """Count one conversation of `split` from what `measure` made of it; offer it to every cell it falls in."""
+        counts = self.splits.setdefault(split, SplitCounts())
+        counts.conversations += 1
+        cells = ["all"]
+        said = {role: _hits(measured["said"][role]) for role in ROLES}
+        for role in ROLES:
             for hit, mentions in said[role].items():
                 counts.identity[hit.lexicon, hit.category, role, "conversations"] += 1
                 counts.identity[hit.lexicon, hit.category, role, "mentions"] += mentions
@@ -141,10 +170,7 @@ class FamilyCounter:
         for hit in mentioned:
             counts.identity[hit.lexicon, hit.category, "any", "conversations"] += 1
             cells.append(identity_cell(hit.lexicon, hit.category))
-        patterns: Counter[Hit] = Counter()
-        for text in texts["assistant"]:
-            patterns.update(self.patterns.count(text))
-        for hit, mentions in patterns.items():
+        for hit, mentions in _hits(measured["patterns"]).items():
             counts.patterns[hit.lexicon, hit.category, "conversations"] += 1
             counts.patterns[hit.lexicon, hit.category, "mentions"] += mentions
             cell = pattern_cell(hit.lexicon, hit.category)
@@ -153,33 +179,30 @@ class FamilyCounter:
                 crossed = identity_cell(identity.lexicon, identity.category)
                 counts.by_identity[cell, crossed] += 1
                 cells.append(f"{cell}+{crossed}")
-        for name, value in self._labels(record.get("metadata") or {}):
+        for name, value in self._labels(measured["labels"]):
             counts.labels[name][value] += 1
             cells.append(label_cell(name, value))
-        for role in ROLES:
-            if texts[role]:
-                code = language("\n".join(texts[role]))
-                counts.languages[role, code] += 1
-                if code != UNDETERMINED:
-                    cells.append(language_cell(role, code))
-                grade = grade_tenths(texts[role])
-                if grade is not None:
-                    counts.reading[role].add(grade)
+        for role, code in measured["languages"].items():
+            counts.languages[role, code] += 1
+            if code != UNDETERMINED:
+                cells.append(language_cell(role, code))
+        for role, grade in measured["grades"].items():
+            counts.reading[role].add(grade)
         for cell in cells:
             self.population[cell][split] += 1
             self.samples.setdefault(cell, BottomK(self.sample_size)).offer(
                 split, rank(self.seed, cell, record_id), record_id, line)
 
-    def _labels(self, metadata: dict[str, Any]) -> list[tuple[str, str]]:
-        """(field, value) of the metadata fields tabulated; a field past max_label_values distinct values stops
-        being tabulated (an id or free text is not a label)."""
+    def _labels(self, candidates: list[list[str]]) -> list[tuple[str, str]]:
+        """(field, value) of the metadata fields tabulated, from `measure`'s candidates (scalar, non-empty, in
+        field order); a field past max_label_values distinct values stops being tabulated (an id or free text is
+        not a label)."""
         found = []
-        for name, value in sorted(metadata.items()):
+        for name, text in candidates:
             if self.labels is not None and name not in self.labels:
                 continue
-            if name in self.overflowed or not isinstance(value, (str, int, bool)) or value == "":
+            if name in self.overflowed:
                 continue
-            text = str(value).lower() if isinstance(value, bool) else str(value)
             self.seen_labels.add(name)
             known = {v for counts in self.splits.values() for v in counts.labels.get(name, ())}
             if text not in known and len(known) >= self.max_label_values:

@@ -13,6 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 ROLES: tuple[str, ...] = ("system", "user", "assistant")
 DECIMALS = 4
@@ -83,6 +84,14 @@ class Distribution:
         return cls(Counter({value: count for value, count in pairs}))
 
 
+def measure(messages: list[dict[str, str]], count_tokens: Callable[[str], int]) -> list[list[Any]]:
+    """What the statistics need of one conversation, as JSON: [role, characters, tokens, empty] per message.
+    Counting tokens is the costly part, and this is a function of the messages and the tokenizer only, so the stats
+    step keeps it in its record memo and a rerun measures only the records it has not seen."""
+    return [[message["role"], len(message["content"]), count_tokens(message["content"]),
+             not message["content"].strip()] for message in messages]
+
+
 @dataclass
 class Accumulator:
     """Everything the metrics of one family x split need, one conversation at a time."""
@@ -97,20 +106,19 @@ class Accumulator:
     empty_messages: int = 0
     over_long_messages: int = 0
 
-    def add(self, messages: list[dict[str, str]], count_tokens: Callable[[str], int], max_message_tokens: int) -> None:
-        """One conversation. A turn is a user or assistant message: a system prompt is not a turn."""
+    def add(self, measured: list[list[Any]], max_message_tokens: int) -> None:
+        """One conversation, as `measure` made it. A turn is a user or assistant message: a system prompt is not a
+        turn."""
         chars = tokens = turns = 0
-        for message in messages:
-            role, content = message["role"], message["content"]
-            message_tokens = count_tokens(content)
-            self.chars_per_message.add(len(content))
+        for role, length, message_tokens, empty in measured:
+            self.chars_per_message.add(length)
             self.tokens_per_message.add(message_tokens)
             self.role_messages[role] += 1
             self.role_tokens[role] += message_tokens
-            self.empty_messages += not content.strip()
+            self.empty_messages += empty
             self.over_long_messages += message_tokens > max_message_tokens
             turns += role != "system"
-            chars += len(content)
+            chars += length
             tokens += message_tokens
         self.turns.add(turns)
         self.chars_per_conversation.add(chars)

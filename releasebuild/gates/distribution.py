@@ -5,12 +5,18 @@ Per family, `<family>/stats` (steps/stats.py) counts conversations, turns, chara
 empty and over-long messages. `release/distribution` checks them against the expected ranges of
 `gates/distribution.yaml`, compares them with the previous published release's report (a regression beyond the
 tolerance fails unless release.yaml acknowledges it with a reason), draws the plots and writes the report.
+
+A memo step: a family's plot is a function of its stats.json, the tokenizer's name and the plotting libraries, so
+the gate keeps each family's PNG by the digest of those (plots.memo) and a rerun draws only the families whose
+statistics changed, and the overview. One family edited costs one family's plot, not every family's.
 """
 
 from __future__ import annotations
 
+import base64
 import difflib
 import json
+from importlib.metadata import version
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -29,6 +35,7 @@ from releasebuild.distribution.stats import METRICS, TOKEN_METRICS, Distribution
 from releasebuild.distribution.tokenizers import Fallback, TokenizerName, resolve
 from releasebuild.errors import DefinitionError, Diagnostic
 from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatus, gate_meta, previous_report
+from releasebuild.keys import digest
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
 from releasebuild.steps.shipped import shipped_inputs
@@ -37,6 +44,7 @@ from releasebuild.steps.stats import ALL, STATS_FILE, Stats, StatsResult
 GATE = "distribution"
 REPORT = "gates/distribution.json"
 PLOTS = "gates/distribution"
+PLOTS_MEMO = "plots.memo"  # each family's PNG by what it was drawn from (not published, read by nothing downstream)
 FORMAT_VERSION = 1
 SplitName = Literal["train", "val", "test"]
 # Compared with the previous release unless `regression.metrics` says otherwise: shape, not size (a release may
@@ -163,10 +171,11 @@ class DistributionGateParams(GateParams):
 
 class DistributionGate(Step):
     kind = "gate_distribution"
-    code_version = "2"
+    code_version = "3"  # 3: the plots memo
     predictable = True  # reads metas and reports, not records (Step.predictable)
     Params = DistributionGateParams
     Result = GateResult
+    memo = (PLOTS_MEMO,)
 
     @staticmethod
     def run(ctx: StepContext) -> GateResult:
@@ -239,14 +248,42 @@ def _judge(family: str, rows: dict[str, dict[str, Any]], ranges: list[dict[str, 
 def _write_plots(ctx: StepContext, current: dict[str, Any], tokenizer: str) -> None:
     from releasebuild.distribution.plots import family_png, overview_png  # matplotlib: only when the gate runs
 
+    identity = digest({"code_version": DistributionGate.code_version, "tokenizer": tokenizer,
+                       "libraries": {name: version(name) for name in ("matplotlib", "numpy")}})
+    previous = _previous_plots(ctx, identity)
+    drawn: list[tuple[str, bytes]] = []
     for dep in ctx.spec.deps:
-        stats = json.loads(ctx.input_path(dep, STATS_FILE).read_bytes())
-        splits = {split: {name: Distribution.from_json(pairs) for name, pairs in row["distributions"].items()}
-                  for split, row in stats["splits"].items() if split != ALL}
-        with ctx.create(f"{stats['family']}.png", publish=f"{PLOTS}/{stats['family']}.png", kind="gate_report") as out:
-            out.write(family_png(stats["family"], tokenizer, splits))
+        key = ctx.inputs[dep].files[STATS_FILE].sha256  # the plot reads the family's stats.json and nothing else
+        png = previous.get(key)
+        if png is None:
+            stats = json.loads(ctx.input_path(dep, STATS_FILE).read_bytes())
+            splits = {split: {name: Distribution.from_json(pairs) for name, pairs in row["distributions"].items()}
+                      for split, row in stats["splits"].items() if split != ALL}
+            png = family_png(stats["family"], tokenizer, splits)
+        family = ctx.inputs[dep].typed(StatsResult).family
+        with ctx.create(f"{family}.png", publish=f"{PLOTS}/{family}.png", kind="gate_report") as out:
+            out.write(png)
+        drawn.append((key, png))
     with ctx.create("overview.png", publish=f"{PLOTS}/overview.png", kind="gate_report") as out:
         out.write(overview_png(current, tokenizer))
+    with ctx.create(PLOTS_MEMO) as out:
+        out.write(f"#plots\t{identity}\n".encode())
+        for key, png in drawn:
+            out.write(f"{key}\t".encode() + base64.b64encode(png) + b"\n")
+    reused = sum(key in previous for key, _ in drawn)
+    ctx.stats.update(plots_drawn=len(drawn) - reused, plots_reused=reused)
+
+
+def _previous_plots(ctx: StepContext, identity: str) -> dict[str, bytes]:
+    """The previous run's family plots by the SHA-256 of the stats.json each was drawn from, when drawn with the
+    same tokenizer, code and libraries."""
+    path = ctx.memo.get(PLOTS_MEMO)
+    if path is None:
+        return {}
+    header, *rows = path.read_bytes().splitlines()
+    if header.decode() != f"#plots\t{identity}":
+        return {}
+    return {key.decode(): base64.b64decode(png) for key, png in (row.split(b"\t") for row in rows)}
 
 
 def _number(value: Any) -> str:

@@ -3,6 +3,10 @@
 Streams the privacy step's records beside the split assignment (line-aligned, like export) and keeps only
 value -> count tables (distribution/stats.py), never the records. Rows without a split (removed on the way)
 are not counted.
+
+A memo step: each record's measure (characters and tokens per message: `distribution.stats.measure`, counting
+tokens being the costly part) is kept in a record memo (steps/record_memo.py) made with the same tokenizer, so a
+rerun after an edit tokenizes the edited records only; the tables are sums, so the output is the cold run's.
 """
 
 from __future__ import annotations
@@ -10,12 +14,15 @@ from __future__ import annotations
 import json
 
 from releasebuild.config.models import SPLITS
-from releasebuild.distribution.stats import Accumulator
+from releasebuild.distribution.stats import Accumulator, measure
 from releasebuild.distribution.tokenizers import counter
+from releasebuild.steps import record_memo
 from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
+from releasebuild.steps.record_memo import RecordMemo
 from releasebuild.steps.shipped import shipped
 
 STATS_FILE = "stats.json"
+MEMO_FILE = "measured.memo"  # each shipped record's measure, by id and line digest (not read downstream)
 ALL = "all"  # the family's row over every split
 
 
@@ -38,10 +45,17 @@ class StatsResult(StepMeta):
 
 class Stats(Step):
     kind = "stats"
-    code_version = "1"
+    code_version = "2"  # 2: the record memo
 
     Params = StatsParams
     Result = StatsResult
+    memo = (MEMO_FILE,)
+
+    @staticmethod
+    def fresh_records(ctx: StepContext) -> int | None:
+        """The shipped records the previous record memo, made with the same tokenizer, lacks."""
+        return record_memo.fresh_records(ctx, MEMO_FILE, _memo_identity(ctx),
+                                         ((record.assigned["id"], record.body) for record in shipped(ctx)))
 
     @staticmethod
     def run(ctx: StepContext) -> StatsResult:
@@ -49,11 +63,14 @@ class Stats(Step):
         family, tokenizer = params.family, params.tokenizer.model_dump(mode="json")
         max_message_tokens = params.max_message_tokens
         count_tokens = counter(params.tokenizer.name)
+        memo = RecordMemo(ctx, MEMO_FILE, _memo_identity(ctx))
         per_split: dict[str, Accumulator] = {}
         for record in shipped(ctx):
             assert record.split is not None
-            accumulator = per_split.setdefault(record.split, Accumulator())
-            accumulator.add(json.loads(record.body)["messages"], count_tokens, max_message_tokens)
+            measured = memo.contribution(record.assigned["id"], record.body,
+                                         lambda line: measure(json.loads(line)["messages"], count_tokens))
+            per_split.setdefault(record.split, Accumulator()).add(measured, max_message_tokens)
+        ctx.stats.update(memo.close())
         combined = Accumulator()
         for accumulator in per_split.values():
             combined.merge(accumulator)
@@ -64,3 +81,9 @@ class Stats(Step):
             "splits": {name: {"metrics": metrics[name], "distributions": accumulator.distributions()}
                        for name, accumulator in rows.items()}})
         return StatsResult(family=family, tokenizer=params.tokenizer, splits=metrics)
+
+
+def _memo_identity(ctx: StepContext) -> str:
+    """What a record's measure follows besides the record: the tokenizer (name and version). The limit on a
+    message's tokens is applied when counting."""
+    return record_memo.memo_identity(Stats, tokenizer=ctx.params["tokenizer"])
