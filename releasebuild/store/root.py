@@ -288,7 +288,7 @@ class ReleaseRoot:
                 _swap_into_place(staged, final, retired)
         if journal["restricted"] is None:
             shutil.rmtree(versioned, ignore_errors=True)
-        elif current != versioned:
+        elif current != versioned and versioned.is_dir():  # else its staging was removed by hand: nothing moved
             for name in os.listdir(versioned):
                 if name != journal["set"]:
                     self._remove_tree(self._uri(RESTRICTED, version, name))
