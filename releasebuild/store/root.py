@@ -7,7 +7,7 @@ Everything of a version (restricted files included) is first written under a fre
 (`releases/.publishing-<version>.json`) says the staging is complete; then the switch.
 
 A version's restricted files live in a set named by its manifest (`restricted/<version>/<set>/`, `restricted_set`:
-the root digest's first 16 hex digits), so the previous release's set and the new one's lie side by side and the
+a digest of the restricted files it lists), so the previous release's set and the new one's lie side by side and the
 manifest a reader finds names its own. Locally the new set is renamed into place first (no reader's manifest names
 it yet), then the staged release is exchanged with the published one (renameat2's atomic exchange): that one step
 switches the release and, through its manifest, its restricted files; the previous set is removed last. Before, the
@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -383,10 +384,14 @@ class ReleaseRoot:
 
 def restricted_set(manifest: dict[str, Any]) -> str:
     """The name of the directory under restricted/<version>/ that holds the restricted files `manifest` lists: the
-    first 16 hex digits of its root digest (which covers those files). Derived from the manifest, not written in it
-    (a manifest stays byte-identical wherever it is built), so the manifest a reader finds always names its own set,
-    and one switch of the release (the exchange of releases/<version>/ on a local root) switches both."""
-    return str(manifest["root_digest"]).removeprefix("sha256:")[:16]
+    first 16 hex digits of the SHA-256 of their `<sha256> <key>` lines, sorted by key. Derived from the manifest, not
+    written in it (a manifest stays byte-identical wherever it is built), so the manifest a reader finds always names
+    its own set, and one switch of the release (the exchange of releases/<version>/ on a local root) switches both.
+    Named by those files alone: a release whose restricted files did not change keeps its set's name (the new copy
+    holds the same bytes), and an edit elsewhere in a manifest leaves its restricted files where they are."""
+    files = sorted((entry["key"], entry["sha256"]) for entry in manifest["restricted"]["files"])
+    lines = "".join(f"{sha256} {key}\n" for key, sha256 in files)
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()[:16]
 
 
 def _in_set(manifest: bytes, keys: list[str]) -> set[str]:
