@@ -7,7 +7,7 @@ It runs, each as its own process (a failure in one never hides the others' count
 
 - `stress_inputs.py`: 2,000 mutations of the definition files and 5,000 of source rows (0 tracebacks);
 - `stress_locks.py`: 330 lock-race rounds, local, checkout and S3 (0 double holders);
-- `stress_crash.py`: 70 random SIGKILLs of apply (40 local, 30 S3) and 9 chosen local points (0 broken releases,
+- `stress_crash.py`: 70 random SIGKILLs of apply (40 local, 30 S3) and 10 chosen local points (0 broken releases,
   0 non-identical rebuilds, 0 debris, 0 workers outliving apply);
 - `stress_faults.py`: every fault class (corrupt blobs and entries, local and shared; damaged uploads; 5xx and
   resets) with byte-identical results or a clear error.

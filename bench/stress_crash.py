@@ -35,9 +35,10 @@ from releasebuild.testing import LocalS3Server  # noqa: E402
 
 BUCKET = "pixel-data"
 # Chosen points of a local publish, one kill just before each (`releasebuild.crashes` die-at): staging copies, the
-# first switch (journal written, nothing switched), the removal of the old copies. Not the second switch: between the
-# two exchanges the old release's restricted files are already the new ones (docs/reliability.md: Crash safety).
-LOCAL_POINTS = (*(("copy", number) for number in range(1, 7)), ("switch", 1), ("rmtree", 1), ("rmtree", 3))
+# first switch (journal written, nothing switched), the second (the new restricted set in place, the release not yet
+# exchanged), the removal of the previous restricted set and of the old release's copy.
+LOCAL_POINTS = (*(("copy", number) for number in range(1, 7)), ("switch", 1), ("switch", 2), ("rmtree", 1),
+                ("rmtree", 4))
 FINISHED_FIRST: dict[str, int] = {}  # random trials whose apply finished before the kill came (drawn again)
 
 

@@ -8,9 +8,10 @@ process group, as an OOM killer or a lost machine does): after a delay, when a t
 or at a chosen operation on the root (`die_at`, run through this module's `die-at` command, which kills itself
 there). It then checks:
 
-- the root as the kill left it: a manifest found there verifies and is A's or B's; on a local root one of them is
-  always there; on an object store the version may be un-committed (no manifest) while a journal names its staging,
-  which the next apply switches to (a plan must not call such a root up to date);
+- the root as the kill left it: a manifest found there verifies (restricted files included: `restricted_checked`
+  says how many) and is A's or B's; on a local root one of them is always there; on an object store the version
+  may be un-committed (no manifest) while a journal names its staging, which the next apply switches to (a plan
+  must not call such a root up to date);
 - that none of the apply's worker processes outlives it by more than a few seconds;
 - that the next apply succeeds and publishes exactly B's bytes (release and restricted files);
 - that nothing is left: staging, journals, retired copies, objects the manifest does not list, the lock object of an
@@ -71,6 +72,7 @@ class CrashTrial:
     workers_left: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0  # how long the killed apply ran (or took, when it finished first)
+    restricted_checked: int = 0  # restricted files the verify after the kill read against the manifest found there
 
     @property
     def failed(self) -> bool:
@@ -233,6 +235,7 @@ def _check_after_kill(scenario: Scenario, root: str, result: CrashTrial) -> None
     digest = json.loads(manifest)["root_digest"]
     named = [name for name, known in scenario.digests.items() if known == digest]
     report = verify_release(prefix, store=store)
+    result.restricted_checked = report.checked.get("restricted", 0)
     result.after_kill = named[0] if named else f"unknown release {digest}"
     if not named or not report.sound:
         result.broken = True
@@ -267,7 +270,8 @@ def _recover(scenario: Scenario, root: str, result: CrashTrial) -> None:
 
 
 def published_objects(root: str) -> dict[str, str]:
-    """SHA-256 of every object under releases/<version>/ and restricted/<version>/ (keys relative to the root)."""
+    """SHA-256 of every object under releases/<version>/ and restricted/<version>/ (keys relative to the root; a
+    restricted file's key names its set, so a previous set left behind is a difference)."""
     store = Stores()
     found = {}
     for where in (f"releases/{VERSION}", f"restricted/{VERSION}"):

@@ -15,6 +15,15 @@ from typing import Any
 
 import yaml
 
+from releasebuild.store.root import restricted_set
+
+
+def restricted_dir(root: Path, version: str = "v2026-11-23") -> Path:
+    """The directory of a local root holding a published release's restricted files: the set its manifest names
+    (restricted/<version>/<set>/), found through the manifest as every reader finds it."""
+    manifest = json.loads((root / "releases" / version / "manifest.json").read_text(encoding="utf-8"))
+    return root / "restricted" / version / restricted_set(manifest)
+
 
 def conversation(record_id: str, group: str, turns: int = 2, topic: str = "sleep", text: str = "") -> dict[str, Any]:
     """A small source row in the `dialog` shape the fixture family maps."""

@@ -32,6 +32,7 @@ from releasebuild.review.record import SignoffRecord
 from releasebuild.review.signature import Trust, verify_record
 from releasebuild.store.backends import STREAM_BLOCK, Store, storage_errors
 from releasebuild.store.io import Stores
+from releasebuild.store.root import restricted_set
 
 # The check groups, in the order they run and are reported.
 CHECKS = ("manifest", "schema", "artifacts", "root_digest", "unlisted", "records", "gates", "signoffs", "restricted")
@@ -343,7 +344,9 @@ def _published_text(release: PublishedRelease, key: str | None) -> str:
 
 
 def _check_restricted(release: PublishedRelease, report: VerifyReport, pool: ThreadPoolExecutor) -> None:
-    """Restricted files like artifacts, except that access denied is expected (most readers have none)."""
+    """Restricted files like artifacts, except that access denied is expected (most readers have none). They are
+    read from the set the manifest names (restricted/<version>/<set>/, `restricted_set`), or, when none of them is
+    there, directly under restricted/<version>/ (a release published before sets)."""
     restricted = release.manifest["restricted"]
     files = sorted(restricted["files"], key=lambda entry: entry["key"])
     if not files:
@@ -352,7 +355,7 @@ def _check_restricted(release: PublishedRelease, report: VerifyReport, pool: Thr
         report.warn("restricted", restricted["prefix"], f"{len(files)} restricted file(s) not checked: the release "
                                                         "prefix is not laid out as <root>/releases/<version>")
         return
-    keys = [f"{restricted['prefix']}{entry['key']}" for entry in files]
+    keys = _restricted_keys(release, restricted["prefix"], [entry["key"] for entry in files])
     found = pool.map(lambda key: _stream_restricted(release.store, f"{release.root}/{key}"), keys)
     for key, entry, (read, denied) in zip(keys, files, found, strict=True):
         report.count("restricted")
@@ -360,6 +363,20 @@ def _check_restricted(release: PublishedRelease, report: VerifyReport, pool: Thr
             report.warn("restricted", key, "not accessible (access denied): not checked")
         else:
             _compare(report, "restricted", key, entry, read)
+
+
+def _restricted_keys(release: PublishedRelease, prefix: str, keys: list[str]) -> list[str]:
+    """The restricted files' keys relative to the root: in the manifest's set, unless no file is there and one lies
+    directly under the prefix (the layout of a release published before sets). Existence only, no body read; a
+    reader denied access cannot tell, and is denied every read after."""
+    in_set = [f"{prefix}{restricted_set(release.manifest)}/{key}" for key in keys]
+    flat = [f"{prefix}{key}" for key in keys]
+    try:
+        if any(release.store.exists(f"{release.root}/{key}") for key in in_set):
+            return in_set
+        return flat if any(release.store.exists(f"{release.root}/{key}") for key in flat) else in_set
+    except (PermissionError, AccessDenied):
+        return in_set
 
 
 def _stream_restricted(store: Store, uri: str) -> tuple[Scan | None, bool]:

@@ -46,6 +46,18 @@ def test_a_local_publish_killed_at_a_chosen_point_loses_nothing(local_scenario: 
     assert trial.after_kill == left
 
 
+def test_a_local_publish_killed_between_the_restricted_files_and_the_release_switch_keeps_the_previous_release(
+        local_scenario: crashes.Scenario) -> None:
+    """The instant between what were two exchanges (restricted/<version>/, then releases/<version>/): B's restricted
+    files are in place, the release is not yet switched. Before, A's manifest was left beside B's restricted files
+    and verify failed until the next apply; now B's files lie in their own set beside A's, the release's exchange is
+    the one switch, and A verifies whole, its restricted files read and matched."""
+    trial = crashes.trial(local_scenario, "between", die_at=("switch", 2))
+    _assert_survived(trial)
+    assert trial.after_kill == "A"
+    assert trial.restricted_checked > 0
+
+
 def test_a_local_apply_killed_at_a_random_moment_loses_nothing(local_scenario: crashes.Scenario) -> None:
     delay = random.Random(SEED).uniform(0.5, 0.6 * local_scenario.seconds)
     trial = crashes.trial(local_scenario, "random", delay=delay)

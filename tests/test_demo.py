@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from releasebuild.testing import restricted_dir
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -154,7 +156,7 @@ def test_every_name_or_place_redacted_in_the_demo_was_planted(
     checkout, _ = demo_build
     planted = [item["detail"].split(": ", 1)[1] for item in inventory.planted if item["kind"] == "pii"]
     originals = [(row["id"], value["entity"], original)
-                 for path in sorted((checkout / "build/restricted/v2026-11-23/pseudonyms").glob("*.jsonl"))
+                 for path in sorted((restricted_dir(checkout / "build") / "pseudonyms").glob("*.jsonl"))
                  for row in map(json.loads, path.open(encoding="utf-8")) for value in row["values"]
                  for original in value["originals"]]
     names = [(record, entity, original) for record, entity, original in originals if entity in ("PERSON", "LOCATION")]

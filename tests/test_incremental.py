@@ -12,7 +12,7 @@ import pytest
 import releasebuild.store.root
 from releasebuild import api
 from releasebuild.store.backends import LocalStore
-from releasebuild.testing import ReleaseFixture, conversation, write_jsonl
+from releasebuild.testing import ReleaseFixture, conversation, restricted_dir, write_jsonl
 from releasebuild.verify import verify_release
 
 FAMILY_STEPS = ("ingest", "privacy", "fingerprint", "split", "export", "provenance", "stats", "bias")
@@ -301,6 +301,26 @@ def test_failed_publish_leaves_no_half_published_release(small_release: ReleaseF
     assert verify_release(str(releases / "v2026-11-23")).sound
     assert sorted(p.name for p in releases.iterdir()) == ["v2026-11-23"]
     assert first["root_digest"] == json.loads(before)["root_digest"]
+
+
+def test_restricted_files_laid_out_before_sets_are_up_to_date_and_a_replace_moves_them_into_one(
+        small_release: ReleaseFixture) -> None:
+    """A root published before restricted sets (files directly under restricted/<version>/) stays up to date; the
+    next replace publishes the new release's set and removes the flat files once the release has switched."""
+    apply(small_release)
+    published = small_release.dir / "published"
+    in_set = restricted_dir(published)
+    assert [path for path in in_set.rglob("*") if path.is_file()]
+    for path in list(in_set.iterdir()):
+        path.rename(in_set.parent / path.name)
+    in_set.rmdir()
+    plan = {step.id: step for step in api.plan(small_release.release_yaml, compute_budget=0).steps}
+    assert plan["release/publish"].status == "cached", plan["release/publish"].detail
+    with small_release.data_file("alpha").open("a") as fh:
+        fh.write(json.dumps(conversation("a77", "sa77")) + "\n")
+    apply(small_release)
+    assert [path.name for path in in_set.parent.iterdir()] == [restricted_dir(published).name]
+    assert verify_release(str(published / "releases" / "v2026-11-23")).sound
 
 
 def test_plan_says_will_run_for_a_step_whose_own_parameters_changed_downstream(small_release: ReleaseFixture) -> None:

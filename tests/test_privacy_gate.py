@@ -13,7 +13,7 @@ import pytest
 from releasebuild import api, cli
 from releasebuild.errors import DefinitionError, GateBlocked
 from releasebuild.keys import unit_interval
-from releasebuild.testing import ReleaseFixture, conversation, make_release
+from releasebuild.testing import ReleaseFixture, conversation, make_release, restricted_dir
 
 VERSION = "v2026-11-23"
 # One of each pattern entity, as a client might type it (Presidio rejects 078-05-1120 and 123-45-6789 on purpose).
@@ -79,9 +79,9 @@ def test_redact_replaces_each_planted_entity_and_no_value_reaches_the_release(pi
     release_text = text_under(published(pii_release))
     assert not [value for value in VALUES if value in release_text]
     # The un-redacted originals of sampled records exist only in the restricted area, outside the release prefix.
-    restricted = pii_release.dir / "published" / "restricted" / VERSION
+    restricted = restricted_dir(pii_release.dir / "published", VERSION)
     assert all(value in text_under(restricted) for value in VALUES)
-    assert (restricted.stat().st_mode & 0o777) == 0o700
+    assert [(path.stat().st_mode & 0o777) for path in (restricted.parent, restricted)] == [0o700, 0o700]
     statuses = {row["id"]: row for row in jsonl(published(pii_release) / "privacy" / "alpha.jsonl")}
     assert statuses["p00"] == {"id": "p00", "status": "redacted", "entities": {"EMAIL_ADDRESS": 1}}
     assert statuses["a00"] == {"id": "a00", "status": "clean"}
@@ -128,7 +128,7 @@ def test_drop_policy_quarantines_records_and_keeps_their_text_out_of_the_release
     assert {row["id"] for row in quarantine} == {f"p{i:02d}" for i in range(len(PLANTED))}
     assert {row["code"] for row in quarantine} == {"pii_dropped"}
     assert not [value for value in VALUES if value in text_under(published(pii_release))]
-    dropped = jsonl(pii_release.dir / "published" / "restricted" / VERSION / "dropped" / "alpha.jsonl")
+    dropped = jsonl(restricted_dir(pii_release.dir / "published", VERSION) / "dropped" / "alpha.jsonl")
     assert {row["id"] for row in dropped} == {row["id"] for row in quarantine}
     # Provenance survives the drop: the index lists the record, with the decision and no split.
     index = {row["id"]: row for row in jsonl(published(pii_release) / "provenance" / "alpha.jsonl")}

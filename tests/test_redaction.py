@@ -16,7 +16,7 @@ from releasebuild.privacy.detector import AllowRule, Finding, propagate_names
 from releasebuild.privacy.pseudonyms import Pseudonyms, keyed_id, surrogate
 from releasebuild.privacy.redact import redact
 from releasebuild.records import Rejected, map_record, value_digest
-from releasebuild.testing import ReleaseFixture, conversation, make_release
+from releasebuild.testing import ReleaseFixture, conversation, make_release, restricted_dir
 
 VERSION = "v2026-11-23"
 EMAIL, OTHER_EMAIL = "maya.okafor77@example.org", "j.brandt@example.com"
@@ -40,7 +40,7 @@ def records(fixture: ReleaseFixture, family: str) -> list[dict[str, Any]]:
 
 
 def restricted_rows(fixture: ReleaseFixture, name: str) -> list[dict[str, Any]]:
-    path = fixture.dir / "published" / "restricted" / VERSION / name
+    path = restricted_dir(fixture.dir / "published", VERSION) / name
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 

@@ -15,7 +15,7 @@ from conftest import S3_BUCKET, S3Server
 from releasebuild import api, cli
 from releasebuild.errors import EXIT_ERROR, EXIT_GATE_BLOCKED, EXIT_OK
 from releasebuild.store.backends import LocalStore
-from releasebuild.testing import conversation, make_release
+from releasebuild.testing import conversation, make_release, restricted_dir
 
 VERSION = "v2026-11-23"
 
@@ -227,7 +227,8 @@ def test_restricted_files_are_checked_and_access_denied_only_warns(published_roo
                                                                    capsys: pytest.CaptureFixture[str],
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     restricted = manifest_of(root)["restricted"]
-    first, second = (f"{restricted['prefix']}{entry['key']}" for entry in restricted["files"][:2])
+    in_set = restricted_dir(root, VERSION).relative_to(root)
+    first, second = (f"{in_set}/{entry['key']}" for entry in restricted["files"][:2])
     (root / first).write_bytes(b"tampered\n")
     (root / second).unlink()
     code, report = verify(prefix_of(root), capsys)
@@ -248,6 +249,24 @@ def test_restricted_files_are_checked_and_access_denied_only_warns(published_roo
     denials = [w for w in report["warnings"] if w["check"] == "restricted"]
     assert len(denials) == len(restricted["files"])
     assert all(w["what"].startswith("not accessible") for w in denials)
+
+
+def test_restricted_files_published_before_sets_are_found_directly_under_the_version(
+        root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A release published before restricted sets holds its restricted files directly under restricted/<version>/:
+    verify reads them there, and finds a tampered one."""
+    in_set = restricted_dir(root, VERSION)
+    for path in list(in_set.iterdir()):
+        path.rename(in_set.parent / path.name)
+    in_set.rmdir()
+    code, report = verify(prefix_of(root), capsys)
+    assert code == EXIT_OK, report["findings"]
+    assert {check["check"]: check["checked"] for check in report["checks"]}["restricted"] > 0
+    key = manifest_of(root)["restricted"]["files"][0]["key"]
+    (in_set.parent / key).write_bytes(b"tampered\n")
+    code, report = verify(prefix_of(root), capsys)
+    assert [(found, what.split(":")[0]) for found, what in findings(report)] == [
+        (f"restricted/{VERSION}/{key}", "size mismatch")]
 
 
 def test_withdrawn_records_are_listed_and_verification_still_passes(root: Path,

@@ -99,7 +99,8 @@ class Manifest(Step):
             "curriculum": "curriculum.json",
             "artifacts": artifacts,
             # Raw text that may hold PII (dropped records, un-redacted spot-check material): published apart, under
-            # <root>/restricted/<version>/, never under the release prefix. Listed so an auditor can verify it.
+            # <root>/restricted/<version>/<set>/ (store.root.restricted_set), never under the release prefix. Listed
+            # so an auditor can verify it.
             "restricted": {"prefix": f"restricted/{params.version}/", "files": restricted},
         })
         ctx.write_json("manifest.json", document, publish="manifest.json", kind="manifest")

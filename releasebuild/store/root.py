@@ -4,13 +4,22 @@ Publishing is a transaction, and manifest.json is what readers trust: a reader w
 the objects it lists, and a reader of the previous release keeps it whole until the new one is staged in full.
 Everything of a version (restricted files included) is first written under a fresh staging name beside it
 (`releases/.staging-<version>-<tx>/`, `restricted/.staging-<version>-<tx>/`); then a journal
-(`releases/.publishing-<version>.json`) says the staging is complete; then the switch. Locally the staged
-directories are swapped into place (renameat2's atomic exchange, restricted/ first, the release last); on an object
-store, where nothing renames a prefix, the old manifest is deleted (un-committed), the changed objects are copied into
-place server-side, stale ones deleted and the new manifest written last. An apply killed anywhere leaves either
-staging with no journal (removed by the next apply: the previous release never changed) or a journal, from which
-the next apply (`recover`, under the apply lock) redoes the switch: each of its moves is idempotent. `plan` reports
-either, and a manifest whose objects differ from what it lists (a publish cut short by an older releasebuild).
+(`releases/.publishing-<version>.json`) says the staging is complete; then the switch.
+
+A version's restricted files live in a set named by its manifest (`restricted/<version>/<set>/`, `restricted_set`:
+a digest of the restricted files it lists), so the previous release's set and the new one's lie side by side and the
+manifest a reader finds names its own. Locally the new set is renamed into place first (no reader's manifest names
+it yet), then the staged release is exchanged with the published one (renameat2's atomic exchange): that one step
+switches the release and, through its manifest, its restricted files; the previous set is removed last. Before, the
+restricted directory and the release were exchanged one after the other, and a kill between the two left the
+previous release with the new restricted files (`verify` failed until the next apply). On an object store, where
+nothing renames a prefix, the old manifest is deleted (un-committed), the staged objects are copied into place
+server-side, stale ones (the previous set among them) deleted and the new manifest written last.
+
+An apply killed anywhere leaves either staging with no journal (removed by the next apply: the previous release
+never changed) or a journal, from which the next apply (`recover`, under the apply lock) redoes the switch: each of
+its moves is idempotent. `plan` reports either, and a manifest whose objects differ from what it lists (a publish cut
+short by an older releasebuild, or a previous set not yet removed).
 A protected root never changes a published version; the protection is recorded in the root itself
 (`releasebuild-root.json`), so it holds whichever release.yaml publishes there.
 """
@@ -20,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -106,14 +116,16 @@ class ReleaseRoot:
                     found.append({**json.loads(data), "uri": self.attempt_uri(version, run_id)})
         return found
 
-    def restricted_uri(self, version: str) -> str:
-        return f"{self.uri}/{RESTRICTED}/{version}/"
+    def restricted_uri(self, version: str, manifest: bytes) -> str:
+        """Where the restricted files `manifest` lists are published: its own set under restricted/<version>/."""
+        return f"{self.uri}/{RESTRICTED}/{version}/{restricted_set(json.loads(manifest))}/"
 
     def publish(self, version: str, artifacts: list[tuple[str, str]], manifest: bytes, cas: ContentStore,
                 restricted: list[tuple[str, str]] | None = None) -> str:
         """Publish `artifacts` (key, sha256 in the content store) under releases/<version>/ and `restricted` files
-        (raw text that may hold PII) under restricted/<version>/, outside the release prefix, so that access to them
-        can be granted apart (locally: owner-only permissions). Under the root's apply lock only.
+        (raw text that may hold PII) under restricted/<version>/<set>/ (`restricted_set`), outside the release prefix,
+        so that access to them can be granted apart (locally: owner-only permissions). Under the root's apply lock
+        only.
 
         A transaction: an interrupted publish is finished first (`recover`); a root that already holds exactly this
         release is left alone; everything else is staged in full before anything published changes (locally: then
@@ -180,17 +192,23 @@ class ReleaseRoot:
     def mismatch(self, version: str, manifest: bytes) -> str | None:
         """How the objects under releases/<version>/ and restricted/<version>/ differ from what `manifest` lists
         (missing, unlisted; locally a size too), or None: from listings only, no object read. What a publish cut
-        short by an older releasebuild could leave behind a manifest."""
+        short by an older releasebuild could leave behind a manifest, or one killed before it removed the previous
+        restricted set. Restricted files laid out directly under restricted/<version>/ (by a releasebuild before
+        sets) are whole when they match: the next replace moves them into a set."""
         listed = json.loads(manifest)
+        restricted = {entry["key"]: entry["bytes"] for entry in listed["restricted"]["files"]}
+        in_set = restricted_set(listed) + "/"
         wanted = {f"releases/{version}": {**{art["key"]: art["bytes"] for art in listed["artifacts"]},
                                           MANIFEST: len(manifest)},
-                  f"{RESTRICTED}/{version}": {entry["key"]: entry["bytes"] for entry in listed["restricted"]["files"]}}
+                  f"{RESTRICTED}/{version}": {in_set + key: size for key, size in restricted.items()}}
         problems = []
         for where, want in wanted.items():
             try:
                 found = self._sizes(self._uri(where))
             except (AccessDenied, PermissionError):
                 continue
+            if where.startswith(RESTRICTED) and found and not any(key.startswith(in_set) for key in found):
+                want = restricted  # the flat layout of a release published before sets
             missing = sorted(set(want) - set(found))
             unlisted = sorted(set(found) - set(want))
             resized = sorted(key for key in set(want) & set(found) if found[key] not in (None, want[key]))
@@ -226,7 +244,7 @@ class ReleaseRoot:
                        manifest: bytes) -> None:
         """Copies (never links: a release shares no inode with the cache) under releases/.staging-<version>-<tx>/,
         manifest last, and restricted/.staging-<version>-<tx>/ (owner-only); then the journal, which names the two
-        staged directories by inode; then the switch."""
+        staged directories by inode and the restricted set they switch to; then the switch."""
         tx = uuid.uuid4().hex[:8]
         releases = Path(local_path(self._uri("releases")))
         staged = releases / f"{STAGING}{version}-{tx}"
@@ -243,30 +261,40 @@ class ReleaseRoot:
                 if directory is not None:
                     shutil.rmtree(directory, ignore_errors=True)
             raise
-        journal = {"format_version": 1, "version": version, "tx": tx, "release": staged.stat().st_ino,
-                   "restricted": staged_restricted.stat().st_ino if staged_restricted is not None else None}
+        journal = {"format_version": 2, "version": version, "tx": tx, "release": staged.stat().st_ino,
+                   "restricted": staged_restricted.stat().st_ino if staged_restricted is not None else None,
+                   "set": restricted_set(json.loads(manifest))}
         pending = releases / f"{STAGING}{version}-{tx}.journal"
         pending.write_bytes(json.dumps(journal, sort_keys=True).encode("utf-8"))
         os.replace(pending, local_path(self._journal_uri(version)))  # the commit point of the transaction
         self._switch_local(journal)
 
     def _switch_local(self, journal: dict[str, Any]) -> None:
-        """Swap the staged directories into place, restricted/ first and the release (its manifest: what readers
-        trust) last. A directory already holding the staged inode was swapped before an interruption; with no
-        restricted files, the version's restricted/ directory goes. The old contents end up in the staging (or
-        retired) names, removed with the journal."""
+        """Put the new restricted set in place beside the previous one (no manifest a reader finds names it yet),
+        then exchange the staged release with the published one: the one step that switches what readers find,
+        restricted files included (the manifest names its set). Then remove what the new manifest does not name
+        under restricted/<version>/ (the previous set, files of the flat layout), the journal, and the old copies
+        (at the staging or retired names). A directory already holding its staged inode was moved before an
+        interruption. A journal of format 1 (written before sets) is finished the old way, restricted/<version>/
+        exchanged whole: that release lists its restricted files there."""
         version, tx = journal["version"], journal["tx"]
-        parents = [Path(local_path(self._uri(RESTRICTED))), Path(local_path(self._uri("releases")))]
-        for parent, inode in zip(parents, (journal["restricted"], journal["release"]), strict=True):
-            final, staged, retired = (parent / version, parent / f"{STAGING}{version}-{tx}",
-                                      parent / f"{RETIRED}{version}-{tx}")
-            if inode is None:
-                if final.exists():
-                    os.replace(final, retired)
-            elif not (final.exists() and final.stat().st_ino == inode) and staged.is_dir():
+        restricted, releases = Path(local_path(self._uri(RESTRICTED))), Path(local_path(self._uri("releases")))
+        versioned = restricted / version
+        current = versioned / journal["set"] if "set" in journal else versioned
+        moves = [(current, restricted, journal["restricted"]), (releases / version, releases, journal["release"])]
+        for final, parent, inode in moves:
+            staged, retired = parent / f"{STAGING}{version}-{tx}", parent / f"{RETIRED}{version}-{tx}"
+            if inode is not None and not (final.exists() and final.stat().st_ino == inode) and staged.is_dir():
+                final.parent.mkdir(mode=0o700, exist_ok=True)
                 _swap_into_place(staged, final, retired)
+        if journal["restricted"] is None:
+            shutil.rmtree(versioned, ignore_errors=True)
+        elif current != versioned and versioned.is_dir():  # else its staging was removed by hand: nothing moved
+            for name in os.listdir(versioned):
+                if name != journal["set"]:
+                    self._remove_tree(self._uri(RESTRICTED, version, name))
         Path(local_path(self._journal_uri(version))).unlink(missing_ok=True)
-        for parent in parents:
+        for parent in (restricted, releases):
             for leftover in (parent / f"{STAGING}{version}-{tx}", parent / f"{RETIRED}{version}-{tx}"):
                 shutil.rmtree(leftover, ignore_errors=True)
 
@@ -277,13 +305,13 @@ class ReleaseRoot:
         """With no manifest in place there is no release to protect: objects go straight to their keys, stale ones
         are deleted, the manifest is written last. Replacing a committed release stages the objects that change
         under releases/.staging-<version>-<tx>/ (and restricted/...), then writes the journal and switches."""
-        final, final_restricted = self._uri("releases", version), self._uri(RESTRICTED, version)
+        final, final_restricted = self._uri("releases", version), self.restricted_uri(version, manifest).rstrip("/")
         in_place = self.store.list_files(final)
         in_place_restricted = self.store.list_files(final_restricted)
         if MANIFEST not in in_place:
             self._put_changed(final_restricted, restricted, in_place_restricted, cas)
             self._put_changed(final, artifacts, in_place, cas)
-            self._remove_unlisted(final_restricted, {key for key, _ in restricted})
+            self._remove_unlisted(self._uri(RESTRICTED, version), _in_set(manifest, [key for key, _ in restricted]))
             self._remove_unlisted(final, {key for key, _ in artifacts} | {MANIFEST})
             self.store.write(f"{final}/{MANIFEST}", manifest)  # the commit point
             return
@@ -310,18 +338,20 @@ class ReleaseRoot:
         version, tx = journal["version"], journal["tx"]
         staged, staged_restricted = (self._uri("releases", f"{STAGING}{version}-{tx}"),
                                      self._uri(RESTRICTED, f"{STAGING}{version}-{tx}"))
-        final, final_restricted = self._uri("releases", version), self._uri(RESTRICTED, version)
+        final = self._uri("releases", version)
         manifest = self.store.read(f"{staged}/{MANIFEST}")
         if manifest is not None:  # else the staging was removed by hand: nothing to switch to
             state = self.store.compare(f"{final}/{MANIFEST}", manifest)
             if state == "different":
                 self.store.remove([f"{final}/{MANIFEST}"])
+            final_restricted = self.restricted_uri(version, manifest).rstrip("/")
             for source, target in ((staged_restricted, final_restricted), (staged, final)):
                 for key in self.store.list_files(source):
                     if key != MANIFEST:
                         self.store.copy(f"{source}/{key}", f"{target}/{key}")
             listed = json.loads(manifest)
-            self._remove_unlisted(final_restricted, {entry["key"] for entry in listed["restricted"]["files"]})
+            self._remove_unlisted(self._uri(RESTRICTED, version),
+                                  _in_set(manifest, [entry["key"] for entry in listed["restricted"]["files"]]))
             self._remove_unlisted(final, {art["key"] for art in listed["artifacts"]} | {MANIFEST})
             if state != "same":
                 self.store.write(f"{final}/{MANIFEST}", manifest)
@@ -350,6 +380,24 @@ class ReleaseRoot:
     def _remove_unlisted(self, prefix: str, keys: set[str]) -> None:
         stale = sorted(set(self.store.list_files(prefix)) - keys)
         self.store.remove([f"{prefix}/{key}" for key in stale])
+
+
+def restricted_set(manifest: dict[str, Any]) -> str:
+    """The name of the directory under restricted/<version>/ that holds the restricted files `manifest` lists: the
+    first 16 hex digits of the SHA-256 of their `<sha256> <key>` lines, sorted by key. Derived from the manifest, not
+    written in it (a manifest stays byte-identical wherever it is built), so the manifest a reader finds always names
+    its own set, and one switch of the release (the exchange of releases/<version>/ on a local root) switches both.
+    Named by those files alone: a release whose restricted files did not change keeps its set's name (the new copy
+    holds the same bytes), and an edit elsewhere in a manifest leaves its restricted files where they are."""
+    files = sorted((entry["key"], entry["sha256"]) for entry in manifest["restricted"]["files"])
+    lines = "".join(f"{sha256} {key}\n" for key, sha256 in files)
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()[:16]
+
+
+def _in_set(manifest: bytes, keys: list[str]) -> set[str]:
+    """Restricted keys relative to restricted/<version>/: inside the manifest's set."""
+    name = restricted_set(json.loads(manifest))
+    return {f"{name}/{key}" for key in keys}
 
 
 def _same(stored_etag: str | None, etag: str | None) -> bool:
