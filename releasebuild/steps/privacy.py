@@ -42,6 +42,7 @@ from releasebuild.privacy.findings import Finding
 from releasebuild.privacy.pseudonyms import Pseudonyms, Redaction, keyed_id
 from releasebuild.privacy.redact import placeholder_spans, redact
 from releasebuild.steps.base import OutputFile, Step, StepContext, StepMeta, StepParams
+from releasebuild.steps.record_memo import table_lines
 from releasebuild.steps.sorting import external_sort
 
 SCAN = "scan.tsv"
@@ -293,14 +294,9 @@ def set_field(record: dict[str, Any], path: FieldPath, value: str) -> None:
 
 def _memo_rows(memo: Path | None, identity: str) -> Iterator[tuple[str, str]]:
     """The previous scan table's rows, when it was made with the same detector settings."""
-    if memo is None:
-        return
-    with memo.open(encoding="utf-8") as fh:
-        if fh.readline().rstrip("\n") != f"#scan\t{identity}":
-            return
-        for line in fh:
-            key, found = line.rstrip("\n").split("\t", 1)
-            yield key, found
+    for line in table_lines(memo, f"#scan\t{identity}"):
+        key, found = line.split("\t", 1)
+        yield key, found
 
 
 class _Judge:

@@ -94,11 +94,18 @@ class _Previous:
 
 def _rows(path: Path | None, identity: str) -> Iterator[tuple[str, str, str]]:
     """The previous table's rows as (id, line digest, contribution JSON), when made with the same identity."""
+    for line in table_lines(path, f"{HEADER}\t{identity}"):
+        key, record_id, encoded = line.split("\t", 2)
+        yield json.loads(record_id), key, encoded
+
+
+def table_lines(path: Path | None, header: str) -> Iterator[str]:
+    """The rows of a memo table a step's previous run wrote (without their newline), or none when there is no
+    table or its first line is not `header`: a table made with other settings, which must not be reused."""
     if path is None:
         return
     with path.open(encoding="utf-8") as fh:
-        if fh.readline().rstrip("\n") != f"{HEADER}\t{identity}":
+        if fh.readline().rstrip("\n") != header:
             return
         for line in fh:
-            key, record_id, encoded = line.rstrip("\n").split("\t", 2)
-            yield json.loads(record_id), key, encoded
+            yield line.rstrip("\n")
