@@ -12,7 +12,9 @@ command (same argv, working directory, environment and terminal) whose recorded 
 exits with its code without importing anything else.
 
 Anything the record cannot see makes the run ineligible: a network connection (an S3 root or source, a shared
-cache) or a child process (git, a rule, a worker pool); threads are the process's own and are recorded. A stamp is never
+cache) or a child process (git, a rule, a worker pool); threads are the process's own and are recorded. So does a
+recorded path that changed while the command ran, by another hand than its own (the audit events name what the
+command wrote): its output may describe the state before. A stamp is never
 trusted past a changed byte of what produced it, and at worst the fast path is missed, never wrong: every miss
 runs the full command, which writes a new stamp or removes the old one.
 """
@@ -44,6 +46,14 @@ SYSTEM_PREFIXES = ("/proc/", "/dev/", "/sys/")
 # A file changed within this long before its stamp may change again within the same mtime tick ("racy git"):
 # the stamp holds its content digest too.
 RACY_NS = 2_000_000_000
+# Audit events by which the process itself changes a path (its args: the paths, first or first two). A path the
+# command changed may differ after it from what it read; any other path that changed while it ran was changed by
+# someone else, and its output may describe the old state: such a run is not stamped.
+WRITING_EVENTS = {"os.rename": 2, "os.remove": 1, "os.rmdir": 1, "os.mkdir": 1, "os.truncate": 1, "os.utime": 1,
+                  "os.chmod": 1, "os.link": 2, "os.symlink": 2, "shutil.copyfile": 2, "shutil.move": 2}
+TREE_EVENTS = {"shutil.rmtree": 1, "shutil.copytree": 2}  # ... and everything under the path
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_real_stat = os.stat  # the recorder's own looks are not recorded
 
 
 def definition_of(argv: list[str]) -> str | None:
@@ -90,7 +100,7 @@ def _file_state(path: str, racy_after: int | None = None) -> list[Any] | None:
     """What a stamp compares of a path: absent (None), a directory, or a file's size, mtime and inode, and its
     content digest when it changed shortly before the stamp (`racy_after`) or the stamp holds one."""
     try:
-        info = os.stat(path)
+        info = _real_stat(path)
     except (OSError, ValueError):
         return None
     if stat.S_ISDIR(info.st_mode):
@@ -157,28 +167,73 @@ class Recorder:
         self.exclude = exclude  # the stamp directory: writing a stamp must not change the next stamp
         self.touched: set[str] = set()
         self.listed: set[str] = set()
+        self.first_state: dict[str, Any] = {}  # each path's state when the command first looked at it
+        self.first_listing: dict[str, Any] = {}  # each listed directory's names when the command first listed it
+        self.written: set[str] = set()  # paths the command changed itself
+        self.written_trees: set[str] = set()  # ... and whole trees
         self.tainted: str | None = None
 
-    def _add(self, into: set[str], path: Any) -> None:
+    def _name(self, path: Any) -> str | None:
         if isinstance(path, int) or path is None:
-            return
+            return None
         try:
             name = os.path.abspath(os.fsdecode(path))
         except (TypeError, ValueError):
-            return
-        if not name.startswith(SYSTEM_PREFIXES) and not name.startswith(self.exclude):
+            return None
+        if name.startswith(SYSTEM_PREFIXES) or name == self.exclude or name.startswith(self.exclude + os.sep):
+            return None
+        return name
+
+    def _add(self, into: set[str], path: Any) -> None:
+        name = self._name(path)
+        if name is not None and name not in into:
             into.add(name)
+            if into is self.listed:
+                self.first_listing[name] = _listing(name)
+            else:
+                self.first_state[name] = _file_state(name)
 
     def audit(self, event: str, args: tuple[Any, ...]) -> None:
         if event == "open":
+            mode, flags = (args[1], args[2]) if len(args) >= 3 else (None, 0)
+            if (mode is not None and any(c in mode for c in "wax+")) or (mode is None and flags & WRITE_FLAGS):
+                self._wrote(self.written, args[0])
             self._add(self.touched, args[0])
         elif event in ("os.listdir", "os.scandir"):
             self._add(self.listed, args[0] if args and args[0] is not None else ".")
+        elif event in WRITING_EVENTS:
+            for path in args[:WRITING_EVENTS[event]]:
+                self._wrote(self.written, path)
+        elif event in TREE_EVENTS:
+            for path in args[:TREE_EVENTS[event]]:
+                self._wrote(self.written_trees, path)
         elif event in TAINTING_EVENTS and self.tainted is None:
             self.tainted = event
 
+    def _wrote(self, into: set[str], path: Any) -> None:
+        name = self._name(path)
+        if name is not None:
+            into.add(name)
+
     def stat(self, path: Any) -> None:
         self._add(self.touched, path)
+
+    def changed_by_another(self) -> str | None:
+        """A path that changed between the command's first look and now, which the command did not change itself
+        (for a directory: no entry of it did the command change): the command may have printed what it was before."""
+        def own(name: str) -> bool:
+            return name in self.written or any(name == tree or name.startswith(tree + os.sep)
+                                               for tree in self.written_trees)
+
+        changed_dirs = {os.path.dirname(path) for path in self.written | self.written_trees}
+        for name, before in self.first_state.items():
+            if not own(name) and _file_state(name) != before:
+                return name
+        for name, names in self.first_listing.items():
+            if not own(name) and name not in changed_dirs and _listing(name) != names and not any(
+                    tree.startswith(name + os.sep) for tree in self.written_trees):
+                return name
+        return None
 
     def modules(self) -> None:
         """The code that ran: every imported module's file, including those imported before recording began."""
@@ -233,6 +288,10 @@ def save(argv: list[str], recorder: Recorder, stdout: str, stderr: str, exit_cod
         return
     path = _stamp_path(argv, definition)
     try:
+        if recorder.tainted is None and noop:
+            changed = recorder.changed_by_another()
+            if changed is not None:
+                recorder.tainted = f"{changed} changed while the command ran"
         if not noop or recorder.tainted is not None:
             if os.path.exists(path):
                 os.remove(path)

@@ -3,6 +3,7 @@ change to what the full command read, wherever it lies, makes the next command r
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -122,6 +123,30 @@ def test_a_new_file_under_a_family_pattern_runs_the_command_in_full(small_releas
     assert run(["plan", definition])[3]
     assert not run(["plan", definition])[3]
     write_jsonl(small_release.dir / "data" / "alpha-more.jsonl", [conversation("a98", "sa98")])
+    code, _, _, full = run(["plan", definition])
+    assert full and code == 2
+
+
+def test_a_source_changed_by_someone_else_while_the_command_ran_is_not_stamped(
+        stamped: ReleaseFixture, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan read the old file and said so; a stamp of the new file's state with that output would be wrong. The
+    edit is made through libc, as another process would make it: no audit event says this process made it."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    source = stamped.data_file("alpha")
+    real_plan = api.plan
+
+    def plan_then_edited(*args: object, **kwargs: object) -> object:
+        result = real_plan(*args, **kwargs)
+        assert libc.truncate(str(source).encode(), ctypes.c_long(source.stat().st_size + 1)) == 0
+        return result
+    definition = str(stamped.release_yaml)
+    run(["plan", definition])
+    monkeypatch.setattr(api, "plan", plan_then_edited)
+    for stamp in (stamped.dir / fastpath.STAMP_DIR).glob("*.json"):
+        stamp.unlink()  # the command runs in full, and the edit lands while it runs
+    code, out, _, _ = run(["plan", definition])
+    assert code == 0 and "up to date" in out  # what the plan read before the edit
+    monkeypatch.setattr(api, "plan", real_plan)
     code, _, _, full = run(["plan", definition])
     assert full and code == 2
 
