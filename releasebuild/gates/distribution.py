@@ -38,6 +38,7 @@ from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatu
 from releasebuild.keys import digest
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
+from releasebuild.steps.record_memo import table_lines
 from releasebuild.steps.shipped import shipped_inputs
 from releasebuild.steps.stats import ALL, STATS_FILE, Stats, StatsResult
 
@@ -277,13 +278,8 @@ def _write_plots(ctx: StepContext, current: dict[str, Any], tokenizer: str) -> N
 def _previous_plots(ctx: StepContext, identity: str) -> dict[str, bytes]:
     """The previous run's family plots by the SHA-256 of the stats.json each was drawn from, when drawn with the
     same tokenizer, code and libraries."""
-    path = ctx.memo.get(PLOTS_MEMO)
-    if path is None:
-        return {}
-    header, *rows = path.read_bytes().splitlines()
-    if header.decode() != f"#plots\t{identity}":
-        return {}
-    return {key.decode(): base64.b64decode(png) for key, png in (row.split(b"\t") for row in rows)}
+    rows = table_lines(ctx.memo.get(PLOTS_MEMO), f"#plots\t{identity}")
+    return {key: base64.b64decode(png) for key, png in (row.split("\t") for row in rows)}
 
 
 def _number(value: Any) -> str:
