@@ -28,7 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from releasebuild.dedup.minhash import band_keys
-from releasebuild.dedup.near import Settings, near_pairs
+from releasebuild.dedup.near import Settings
 from releasebuild.dedup.pack import Fingerprints, Pack, Row, ShingleArrays
 from releasebuild.dedup.text import KINDS
 
@@ -154,13 +154,6 @@ def matches(family: str, pack: Pack, index: HeldoutIndex, kinds: Iterable[str],
                 offer(row, Match(index.entries[index_row], kind, similarity))
     for row in sorted(best, key=lambda r: pack.rows[r].id):
         yield best[row].row(pack.rows[row].id)
-
-
-def near_to_index(pack: Pack, index: HeldoutIndex, kind: str, threshold: float) -> list[tuple[int, int, float]]:
-    """Confirmed near pairs (pack row, index row, Jaccard >= threshold) between a family's pack and the index."""
-    if kind not in index.bands:
-        return []
-    return near_pairs(pack, index, kind, threshold)
 
 
 class Output(Protocol):

@@ -6,7 +6,7 @@ keep decisions (which look at pairs, never at connected components) are made by 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,19 +94,64 @@ class MemoryFingerprints(Fingerprints):
     def shingles(self, kind: str, row: int) -> np.ndarray:
         return self._shingles[kind][row]
 
-    def shingle_count(self, kind: str, row: int) -> int:
-        return len(self._shingles[kind][row])
+    def shingle_counts(self, kind: str) -> np.ndarray:
+        return np.array([len(values) for values in self._shingles[kind]], dtype=np.int64)
 
 
-def near_pairs(a: Fingerprints, b: Fingerprints | None, kind: str, threshold: float) -> list[Pair]:
-    """Confirmed pairs (Jaccard >= threshold) within `a` (row_a < row_b) or between `a` and `b`."""
+@dataclass(frozen=True)
+class Searched:
+    """A finished search between two sides, in terms of texts rather than rows: the texts (exact hashes) each side
+    searched with, and the confirmed pairs as (text in a, text in b, Jaccard).
+
+    Whether two texts pair is a function of the two texts alone (their band keys, their shingles), so after some
+    texts of a side changed, the pairs of two unchanged texts still hold, and only pairs with a new text need a
+    search: that is what makes a one-record edit cost one record's candidates, not a family's."""
+
+    left: frozenset[str]
+    right: frozenset[str]
+    pairs: list[tuple[str, str, float]]
+
+
+def near_pairs(a: Fingerprints, b: Fingerprints | None, kind: str, threshold: float,
+               before: Searched | None = None) -> list[Pair]:
+    """Confirmed pairs (Jaccard >= threshold) within `a` (row_a < row_b) or between `a` and `b`, sorted.
+
+    With `before` (the same search over earlier versions of the two sides, at the same threshold), only pairs with
+    a text `before` did not search are searched; the result is the same as searching everything."""
+    other = a if b is None else b
     rows_a = a.searchable(kind)
-    if b is None:
-        candidates = candidate_pairs(a.bands[kind], rows_a)
-        other = a
+    rows_b = rows_a if b is None else b.searchable(kind)
+    if before is None:
+        if b is None:
+            return _confirmed(a, other, kind, threshold, candidate_pairs(a.bands[kind], rows_a))
+        return _confirmed(a, other, kind, threshold,
+                          candidate_pairs(a.bands[kind], rows_a, other.bands[kind], rows_b))
+    text_a = {a.rows[row].hashes[kind]: row for row in rows_a.tolist()}
+    text_b = text_a if b is None else {other.rows[row].hashes[kind]: row for row in rows_b.tolist()}
+    fresh_a = _rows(row for text, row in text_a.items() if text not in before.left)
+    if b is None:  # pairs with a new text on either side: new texts against every text, each pair once
+        candidates = {(min(i, j), max(i, j)) for i, j in candidate_pairs(a.bands[kind], fresh_a, a.bands[kind],
+                                                                         rows_a) if i != j}
     else:
-        candidates = candidate_pairs(a.bands[kind], rows_a, b.bands[kind], b.searchable(kind))
-        other = b
+        old_a = _rows(row for text, row in text_a.items() if text in before.left)
+        fresh_b = _rows(row for text, row in text_b.items() if text not in before.right)
+        candidates = (candidate_pairs(a.bands[kind], fresh_a, other.bands[kind], rows_b)
+                      | candidate_pairs(a.bands[kind], old_a, other.bands[kind], fresh_b))
+    kept = []
+    for left, right, similarity in before.pairs:
+        if left in text_a and right in text_b:
+            i, j = text_a[left], text_b[right]
+            kept.append((min(i, j), max(i, j), similarity) if b is None else (i, j, similarity))
+    return sorted(kept + _confirmed(a, other, kind, threshold, candidates))
+
+
+def _rows(rows: Iterable[int]) -> np.ndarray:
+    return np.fromiter(rows, dtype=np.int64)
+
+
+def _confirmed(a: Fingerprints, other: Fingerprints, kind: str, threshold: float,
+               candidates: set[tuple[int, int]]) -> list[Pair]:
+    """The candidates whose exact Jaccard reaches the threshold, in row order."""
     found = []
     for left, right in sorted(candidates):
         if a.rows[left].hashes[kind] == other.rows[right].hashes[kind]:

@@ -58,17 +58,22 @@ class Fingerprints:
 
     def searchable(self, kind: str) -> np.ndarray:
         """Rows that take part in near-pair search: long enough to shingle, and the first row of their text
-        (an exact copy adds no near pair of its own: exact matches are found by hash)."""
-        seen: set[str] = set()
-        chosen = []
-        for index, row in enumerate(self.rows):
-            text_hash = row.hashes[kind]
-            if text_hash and text_hash not in seen and self.shingle_count(kind, index):
-                chosen.append(index)
-            seen.add(text_hash)
-        return np.array(chosen, dtype=np.int64)
+        (an exact copy adds no near pair of its own: exact matches are found by hash). Computed once per kind: a
+        release-wide search asks for it once per pair of families."""
+        found: dict[str, np.ndarray] = self.__dict__.setdefault("_searchable", {})
+        if kind not in found:
+            seen: set[str] = set()
+            chosen = []
+            for index, (row, count) in enumerate(zip(self.rows, self.shingle_counts(kind).tolist(), strict=True)):
+                text_hash = row.hashes[kind]
+                if text_hash and text_hash not in seen and count:
+                    chosen.append(index)
+                seen.add(text_hash)
+            found[kind] = np.array(chosen, dtype=np.int64)
+        return found[kind]
 
-    def shingle_count(self, kind: str, row: int) -> int:
+    def shingle_counts(self, kind: str) -> np.ndarray:
+        """Every row's shingle count, in row order."""
         raise NotImplementedError
 
 
@@ -83,9 +88,8 @@ class ShingleArrays(Fingerprints):
         offsets = self._offsets[kind]
         return self._shingles[kind][offsets[row]:offsets[row + 1]]
 
-    def shingle_count(self, kind: str, row: int) -> int:
-        offsets = self._offsets[kind]
-        return int(offsets[row + 1] - offsets[row])
+    def shingle_counts(self, kind: str) -> np.ndarray:
+        return np.diff(np.asarray(self._offsets[kind]))
 
 
 class Pack(ShingleArrays):

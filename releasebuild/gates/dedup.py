@@ -30,9 +30,9 @@ from pydantic import Field
 from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
-from releasebuild.dedup.heldout import matches, matches_file, near_to_index
-from releasebuild.dedup.near import Pair, Settings, near_pairs
-from releasebuild.dedup.pack import FILES, Pack
+from releasebuild.dedup.heldout import matches, matches_file
+from releasebuild.dedup.near import Pair, Searched, Settings, near_pairs
+from releasebuild.dedup.pack import FILES, Fingerprints, Pack
 from releasebuild.dedup.text import KINDS, TextRules
 from releasebuild.gates.base import (
     GateBuild,
@@ -134,7 +134,7 @@ class DedupResult(GateResult):
 
 class DedupGate(Step):
     kind = "gate_dedup"
-    code_version = "2"
+    code_version = "3"  # 3: near.tsv keeps pairs by text and each side's texts (updates from deltas)
     Params = DedupGateParams
     Result = DedupResult
     memo = (NEAR,)
@@ -150,84 +150,140 @@ class DedupGate(Step):
                       **{kind: links.threshold for kind in ("user", "assistant")}}
         kinds = ["conversation", *(kind for kind in ("user", "assistant") if kind in links.compare)]
         identity = digest(params.settings)
-        memo = _read_memo(ctx.memo.get(NEAR), identity)
         near: dict[str, list[tuple[str, int, str, int, float]]] = {kind: [] for kind in kinds}
-        searched = reused = 0
         with ctx.create(NEAR) as out:
-            out.write(f"#near\t{identity}\n".encode())
+            memo = _NearMemo(ctx.memo.get(NEAR), identity, out)
             for kind in kinds:
                 for index, left in enumerate(order):
                     for right in order[index:]:
-                        key = "\t".join([kind, ctx.inputs[prints[left]].digest, ctx.inputs[prints[right]].digest,
-                                          str(thresholds[kind])])
-                        pairs = memo.get(key)
-                        if pairs is None:
-                            pairs = near_pairs(packs[left], None if left == right else packs[right], kind,
-                                               thresholds[kind])
-                            searched += 1
-                        else:
-                            reused += 1
-                        out.write(f"=\t{key}\n".encode())
-                        for a, b, similarity in pairs:
-                            out.write(f"{a}\t{b}\t{similarity}\n".encode())
-                            near[kind].append((left, a, right, b, similarity))
-            held = _match_heldout(ctx, packs, kinds, memo, out)
+                        pairs = memo.pairs("family_pairs", kind, thresholds[kind],
+                                           (left, ctx.inputs[prints[left]].digest, packs[left]),
+                                           None if left == right else
+                                           (right, ctx.inputs[prints[right]].digest, packs[right]))
+                        near[kind].extend((left, a, right, b, similarity) for a, b, similarity in pairs)
+            _match_heldout(ctx, packs, kinds, memo)
+            stats = memo.finish()
         decisions = _Decisions(order, packs, params.threshold)
         decisions.remove(near["conversation"])
         link_rows = decisions.links(near, links)
-        return _report(ctx, decisions, link_rows, {"family_pairs_searched": searched, "family_pairs_reused": reused,
-                                                   **held})
+        return _report(ctx, decisions, link_rows, stats)
 
 
-def _match_heldout(ctx: StepContext, packs: dict[str, Pack], kinds: list[str], memo: dict[str, list[Pair]],
-                   out: OutputFile) -> dict[str, int]:
+def _match_heldout(ctx: StepContext, packs: dict[str, Pack], kinds: list[str], memo: _NearMemo) -> None:
     """Match every family's records against the previous release's held-out index and write each family's
-    matches (`matches_file`); near pairs per (kind, pack, index) are memoized in `out` like the family pairs.
+    matches (`matches_file`); near pairs per (kind, pack, index) are memoized like the family pairs.
     An index made with other fingerprint settings is not searched: the leakage gate fails on it and says why."""
     params = ctx.typed(DedupGateParams)
     settings = Settings.from_params(params.settings)
     index = read_heldout(ctx, settings)
     usable = index is not None and index.identity == digest(settings.identity())
     index_digest = digest(sorted(source.digest for source in ctx.sources))
-    threshold = params.links.threshold
-    stats: Counter[str] = Counter()  # only when an index is searched: a first release reports no such counts
     for name, pack in packs.items():
         found: list[dict[str, Any]] = []
         if index is not None and usable:
-            near: dict[str, list[Pair]] = {}
-            for kind in kinds:
-                key = "\t".join([f"heldout:{kind}", ctx.inputs[ids.family_step(name, ids.FINGERPRINT)].digest,
-                                  index_digest, str(threshold)])
-                pairs = memo.get(key)
-                if pairs is None:
-                    pairs = near_to_index(pack, index, kind, threshold)
-                    stats["heldout_pairs_searched"] += 1
-                else:
-                    stats["heldout_pairs_reused"] += 1
-                out.write(f"=\t{key}\n".encode())
-                for a, b, similarity in pairs:
-                    out.write(f"{a}\t{b}\t{similarity}\n".encode())
-                near[kind] = pairs
+            near = {kind: memo.pairs("heldout_pairs", f"heldout:{kind}", params.links.threshold,
+                                     (name, ctx.inputs[ids.family_step(name, ids.FINGERPRINT)].digest, pack),
+                                     (HELDOUT_SIDE, index_digest, index))
+                    for kind in kinds if kind in index.bands}
             found = list(matches(name, pack, index, kinds, near))
         ctx.write_lines(matches_file(name), found)
-    return dict(stats)
 
 
-def _read_memo(path: Path | None, identity: str) -> dict[str, list[Pair]]:
-    found: dict[str, list[Pair]] = {}
-    if path is None:
-        return found
-    with path.open(encoding="utf-8") as fh:
-        if fh.readline().rstrip("\n") != f"#near\t{identity}":
-            return found
-        current: list[Pair] = []
-        for line in fh:
-            if line.startswith("=\t"):
-                current = found.setdefault(line[2:].rstrip("\n"), [])
-            else:
-                a, b, similarity = line.split("\t")
-                current.append((int(a), int(b), float(similarity)))
-    return found
+Side = tuple[str, str, Fingerprints]  # (family, or HELDOUT_SIDE; the digest of its fingerprints; the fingerprints)
+HELDOUT_SIDE = "heldout-index"  # never a family name: those have no "-" (config.models.NAME_PATTERN)
+
+
+class _NearMemo:
+    """Near pairs by search, memoized in `near.tsv` (this step's output, and its memo the next time).
+
+    A search is one kind of text between two sides (a family's pack with itself, with another family's, or with
+    the held-out index) at one threshold. The table keeps each search's pairs by row and by text, and each side's
+    searchable texts. A search of the same two fingerprint digests reuses its rows; a search whose sides changed
+    since the previous run (same families, kind and threshold) starts from that run's pairs and searches only the
+    changed texts (`near_pairs(before=...)`); anything else is searched in full. The table written is the same
+    whichever happened, because a search's pairs are."""
+
+    def __init__(self, path: Path | None, identity: str, out: OutputFile):
+        self.blocks: dict[str, list[tuple[Pair, tuple[str, str]]]] = {}  # search key -> its pairs
+        self.slots: dict[str, str] = {}  # (kind, families, threshold) -> the search key it had
+        self.texts: dict[str, str] = {}  # "digest\tkind" -> that side's searchable texts, comma-joined
+        self.out = out
+        self.written_texts: dict[str, str] = {}
+        self.stats: Counter[str] = Counter()  # e.g. family_pairs_reused; held-out counts only once there is an index
+        out.write(f"{_NEAR_HEADER}\t{identity}\n".encode())
+        if path is not None:
+            self._read(path, identity)
+
+    def _read(self, path: Path, identity: str) -> None:
+        with path.open(encoding="utf-8") as fh:
+            if fh.readline().rstrip("\n") != f"{_NEAR_HEADER}\t{identity}":
+                return
+            current: list[tuple[Pair, tuple[str, str]]] = []
+            for line in fh:
+                parts = line.rstrip("\n").split("\t")
+                if parts[0] == "=":
+                    key, slot = _search_key(*parts[1:5]), _slot(parts[1], parts[5], parts[6], parts[4])
+                    current = self.blocks.setdefault(key, [])
+                    self.slots[slot] = key
+                elif parts[0] == "~":
+                    self.texts[f"{parts[1]}\t{parts[2]}"] = parts[3]
+                else:
+                    a, b, similarity, text_a, text_b = parts
+                    current.append(((int(a), int(b), float(similarity)), (text_a, text_b)))
+
+    def pairs(self, counter: str, kind: str, threshold: float, left: Side, right: Side | None) -> list[Pair]:
+        """The search's pairs (rows of `left`, rows of `right`, or of `left` again when `right` is None), found
+        again, updated from the previous run's, or reused; written to the table either way."""
+        text_kind = kind.removeprefix("heldout:")
+        other = left if right is None else right
+        key = _search_key(kind, left[1], other[1], str(threshold))
+        found = self.blocks.get(key)
+        if found is not None:
+            self.stats[f"{counter}_reused"] += 1
+            pairs = [pair for pair, _ in found]
+        else:
+            before = self._before(_slot(kind, left[0], other[0], str(threshold)), text_kind)
+            self.stats[f"{counter}_{'updated' if before else 'searched'}"] += 1
+            pairs = near_pairs(left[2], None if right is None else right[2], text_kind, threshold, before)
+        self.out.write(f"=\t{key}\t{left[0]}\t{other[0]}\n".encode())
+        for a, b, similarity in pairs:
+            text_a, text_b = left[2].rows[a].hashes[text_kind], other[2].rows[b].hashes[text_kind]
+            self.out.write(f"{a}\t{b}\t{similarity}\t{text_a}\t{text_b}\n".encode())
+        for digest_, prints in ((left[1], left[2]), (other[1], other[2])):
+            side = f"{digest_}\t{text_kind}"
+            if side not in self.written_texts:
+                self.written_texts[side] = self.texts.get(side) or ",".join(
+                    prints.rows[row].hashes[text_kind] for row in prints.searchable(text_kind).tolist())
+        return pairs
+
+    def _before(self, slot: str, text_kind: str) -> Searched | None:
+        """The previous run's search of the same slot, in texts; None when it or its sides' texts are missing."""
+        key = self.slots.get(slot)
+        if key is None:
+            return None
+        _, left_digest, right_digest, _ = key.split("\t")
+        left, right = (self.texts.get(f"{side}\t{text_kind}") for side in (left_digest, right_digest))
+        if left is None or right is None:
+            return None
+        return Searched(frozenset(left.split(",")), frozenset(right.split(",")),
+                        [(text_a, text_b, similarity) for (_, _, similarity), (text_a, text_b) in self.blocks[key]])
+
+    def finish(self) -> dict[str, int]:
+        """Write every side's searchable texts (what the next run's updates start from); the search counts."""
+        for side, texts in self.written_texts.items():
+            self.out.write(f"~\t{side}\t{texts}\n".encode())
+        return dict(self.stats)
+
+
+_NEAR_HEADER = "#near/2"
+
+
+def _search_key(kind: str, left_digest: str, right_digest: str, threshold: str) -> str:
+    return "\t".join([kind, left_digest, right_digest, threshold])
+
+
+def _slot(kind: str, left: str, right: str, threshold: str) -> str:
+    return "\t".join([kind, left, right, threshold])
 
 
 Ref = tuple[str, int]  # (family, row)
