@@ -76,20 +76,22 @@ def candidate_pairs(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray |
     assert keys_b is not None and rows_b is not None
     if not len(rows_a) or not len(rows_b):
         return found
+    # Sort the smaller side and look the larger one up in it: a few changed rows against a family cost a lookup
+    # per row of the family, not a sort of it per band.
+    flip = len(rows_a) < len(rows_b)
+    small, large = (rows_a, rows_b) if flip else (rows_b, rows_a)
+    small_keys, large_keys = (keys_a, keys_b) if flip else (keys_b, keys_a)
     for band in range(keys_a.shape[1]):
-        left, right = keys_a[rows_a, band], keys_b[rows_b, band]
-        order = np.argsort(right, kind="stable")
-        sorted_right = right[order]
-        starts = np.searchsorted(sorted_right, left, side="left")
-        ends = np.searchsorted(sorted_right, left, side="right")
+        probe, sorted_side = large_keys[large, band], small_keys[small, band]
+        order = np.argsort(sorted_side, kind="stable")
+        ordered = sorted_side[order]
+        starts = np.searchsorted(ordered, probe, side="left")
+        ends = np.searchsorted(ordered, probe, side="right")
         for i in np.nonzero(ends > starts)[0]:
-            a = int(rows_a[i])
+            one = int(large[i])
             for j in order[starts[i]:ends[i]]:
-                b = int(rows_b[j])
-                if same:
-                    if a < b:
-                        found.add((a, b))
-                else:
+                a, b = (int(small[j]), one) if flip else (one, int(small[j]))
+                if not same or a < b:
                     found.add((a, b))
     return found
 

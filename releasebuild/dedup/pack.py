@@ -13,9 +13,8 @@ Readers memory-map the arrays: a family's fingerprints are never loaded whole.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -27,8 +26,9 @@ PARTS = ("sig", "bands", "shingles", "offsets")
 FILES: tuple[str, ...] = (RECORDS, PACK, *(f"{kind}.{part}" for kind in KINDS for part in PARTS))
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
+    """One record's exact fingerprints (a tuple: a release-wide step reads one per record of every family)."""
+
     id: str
     takedown: bool
     hashes: dict[str, str]  # kind -> exact hash ("" when the role never speaks)

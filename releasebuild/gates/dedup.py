@@ -314,11 +314,18 @@ class _Decisions:
                     self.takedown_hashes.setdefault(text_hash, (name, row_index))
                 else:
                     self.members[text_hash].append((name, row_index))
+        # Every record's place in keep order, computed once: (family rank, natural id, id) is a total order, and the
+        # decisions and links sort by it hundreds of thousands of times.
+        ranked = sorted((self.rank[name], natural_key(row.id), row.id, name, index)
+                        for name in order for index, row in enumerate(packs[name].rows))
+        self.position = {name: [0] * len(packs[name].rows) for name in order}
+        for position, (*_, name, index) in enumerate(ranked):
+            self.position[name][index] = position
         for refs in self.members.values():
             refs.sort(key=self.priority)
 
-    def priority(self, ref: Ref) -> tuple[int, tuple[tuple[int, int | str], ...]]:
-        return self.rank[ref[0]], natural_key(self.packs[ref[0]].rows[ref[1]].id)
+    def priority(self, ref: Ref) -> int:
+        return self.position[ref[0]][ref[1]]
 
     def name(self, ref: Ref) -> str:
         return f"{ref[0]}/{self.packs[ref[0]].rows[ref[1]].id}"
@@ -369,34 +376,34 @@ class _Decisions:
               links: LinksParams) -> list[tuple[str, str, str, float]]:
         """(kind, record, record, similarity) between survivors: stars over records sharing a text or a turn
         pair (to the best-ranked of them), and near pairs at the link threshold between texts' best records."""
-        survivors = self.survivors()
+        survivors = [(ref, self.packs[ref[0]].rows[ref[1]]) for ref in self.survivors()]
         rows: set[tuple[str, str, str, float]] = set()
-        first: dict[str, dict[str, Ref]] = {}
         for kind in ("conversation", *(k for k in ("user", "assistant") if k in links.compare)):
-            groups: dict[str, list[Ref]] = defaultdict(list)
-            for ref in survivors:
-                if self.text_hash(ref, kind):
-                    groups[self.text_hash(ref, kind)].append(ref)
-            first[kind] = {text_hash: refs[0] for text_hash, refs in groups.items()}
-            for refs in groups.values():
-                rows.update(self._link(kind, refs[0], ref, 1.0) for ref in refs[1:])
+            first: dict[str, Ref] = {}  # text -> its best-ranked survivor, the centre of its star
+            for ref, row in survivors:
+                if row.hashes[kind]:
+                    best = first.setdefault(row.hashes[kind], ref)
+                    if best != ref:
+                        rows.add(self._link(kind, best, ref, 1.0))
             for left, a, right, b, similarity in near[kind]:
                 if similarity < links.threshold:
                     continue
-                one = first[kind].get(self.text_hash((left, a), kind))
-                other = first[kind].get(self.text_hash((right, b), kind))
+                one = first.get(self.text_hash((left, a), kind))
+                other = first.get(self.text_hash((right, b), kind))
                 if one is not None and other is not None:
                     rows.add(self._link(kind, one, other, similarity))
-        shared: dict[str, list[Ref]] = defaultdict(list)
-        for ref in survivors:
-            for pair_hash in self.packs[ref[0]].rows[ref[1]].turn_pairs:
-                shared[pair_hash].append(ref)
+        first_with_pair: dict[str, Ref] = {}
+        shared: dict[str, list[Ref]] = {}  # turn pair -> its survivors, best first, when more than one has it
+        for ref, row in survivors:
+            for pair_hash in row.turn_pairs:
+                best = first_with_pair.setdefault(pair_hash, ref)
+                if best != ref:
+                    shared.setdefault(pair_hash, [best]).append(ref)
         self.shared_turn_pairs.clear()
         for refs in shared.values():
-            if len(refs) > 1:
-                self.shared_turn_pairs.update({ref[0] for ref in refs})
-                if "turn_pairs" in links.compare:
-                    rows.update(self._link("turn_pair", refs[0], ref, 1.0) for ref in refs[1:])
+            self.shared_turn_pairs.update({ref[0] for ref in refs})
+            if "turn_pairs" in links.compare:
+                rows.update(self._link("turn_pair", refs[0], ref, 1.0) for ref in refs[1:])
         return sorted(rows)
 
     def _link(self, kind: str, one: Ref, other: Ref, similarity: float) -> tuple[str, str, str, float]:
