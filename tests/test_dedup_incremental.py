@@ -1,6 +1,6 @@
 """Dedup from deltas: a near-pair search over edited packs, started from the previous search, finds exactly what a
-search from scratch finds (randomized edits), and a build after edits writes every dedup output byte for byte as a
-clean build of the same inputs does."""
+search from scratch finds (randomized edits), and a build after edits writes every fingerprint and dedup output
+byte for byte as a clean build of the same inputs does."""
 
 from __future__ import annotations
 
@@ -89,10 +89,14 @@ def _dialog(cid: str, text: str) -> dict[str, Any]:
 
 
 def _dedup_outputs(fixture: ReleaseFixture) -> dict[str, str]:
-    project = api.open_project(fixture.release_yaml)
-    result = project.engine().previous_result("release/dedup")
-    assert result is not None
-    return {name: ref.sha256 for name, ref in result.files.items()}
+    """Every output file of the fingerprint steps (packs copied in part from their previous run's) and of dedup."""
+    engine = api.open_project(fixture.release_yaml).engine()
+    found = {}
+    for step_id in ("alpha/fingerprint", "beta/fingerprint", "release/dedup"):
+        result = engine.previous_result(step_id)
+        assert result is not None
+        found.update({f"{step_id}:{name}": ref.sha256 for name, ref in result.files.items()})
+    return found
 
 
 def test_dedup_after_random_edits_writes_what_a_clean_build_writes(tmp_path: Path) -> None:
@@ -122,6 +126,8 @@ def test_dedup_after_random_edits_writes_what_a_clean_build_writes(tmp_path: Pat
         write_jsonl(fixture.data_file("alpha"), rows)
         report = api.apply(fixture.release_yaml, jobs=2)
         assert report.outcome.error is None
+        prints = next(step for step in report.outcome.steps if step.id == "alpha/fingerprint")
+        assert prints.stats is not None and prints.stats["records_copied"] > 0  # the unchanged records' rows
         dedup = next(step for step in report.outcome.steps if step.id == "release/dedup")
         # per kind (conversation, user): (alpha, alpha) and (alpha, beta) updated, (beta, beta) reused
         assert (dedup.status, dedup.stats) == ("ran", {"family_pairs_updated": 4, "family_pairs_reused": 2})

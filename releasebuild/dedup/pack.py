@@ -85,8 +85,12 @@ class ShingleArrays(Fingerprints):
     _offsets: dict[str, np.ndarray]
 
     def shingles(self, kind: str, row: int) -> np.ndarray:
+        return self.shingle_rows(kind, row, row + 1)
+
+    def shingle_rows(self, kind: str, start: int, stop: int) -> np.ndarray:
+        """The shingle hashes of rows start..stop-1, run together (as stored)."""
         offsets = self._offsets[kind]
-        return self._shingles[kind][offsets[row]:offsets[row + 1]]
+        return self._shingles[kind][offsets[start]:offsets[stop]]
 
     def shingle_counts(self, kind: str) -> np.ndarray:
         return np.diff(np.asarray(self._offsets[kind]))

@@ -110,8 +110,10 @@ def build_steps(config: DedupGateConfig, build: GateBuild) -> list[StepSpec]:
               "links": {"threshold": leakage.threshold, "compare": list(leakage.compare)},
               "max_removed_ratio": config.max_removed_ratio}
     deps = tuple(ids.family_step(name, ids.FINGERPRINT) for name in build.families)
+    # the packs and their counts, not the fingerprint step's memo (lines.digest): a record edit that leaves every
+    # fingerprint as it was leaves dedup cached
     specs.append(StepSpec(ids.DEDUP, DedupGate.kind, params, deps, sources=heldout_sources(build.previous),
-                          source_dir=build.base_dir))
+                          source_dir=build.base_dir, reads={dep: (*FILES, "meta") for dep in deps}))
     return specs
 
 

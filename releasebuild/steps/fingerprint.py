@@ -1,9 +1,12 @@
 """One family's dedup fingerprints: exact hashes, shingles, MinHash signatures and LSH band keys, packed.
 
-A memo step: a text whose exact hash (per kind) is in the previous pack, made with the same settings, reuses
-that pack's shingles and signature instead of shingling and signing it again, so an edit to a few records costs
-a few signatures (plus normalizing and hashing every text, to know which are unchanged). Taken-down records
-(privacy's taken_down.jsonl) are fingerprinted too, flagged: their near duplicates must go as well.
+A memo step, at two levels. A record whose line (as privacy wrote it, with its taken-down flag) is the line of a
+row of the previous pack, made with the same settings, gets that row whole: its exact hashes, signatures and
+shingles are copied, in runs, without parsing the record (`lines.digest` keeps each row's line digest for this).
+Any other record is normalized and hashed, and a text whose exact hash (per kind) is in the previous pack reuses
+that pack's shingles and signature instead of shingling and signing it again. So an edit to a few records costs
+a few records, plus reading and hashing every line. Taken-down records (privacy's taken_down.jsonl) are
+fingerprinted too, flagged: their near duplicates must go as well.
 """
 
 from __future__ import annotations
@@ -14,15 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xxhash
 
 from releasebuild.dedup.minhash import band_keys, signatures
 from releasebuild.dedup.near import Settings, exact_fingerprint
-from releasebuild.dedup.pack import FILES, PACK, PARTS, Pack, Row
+from releasebuild.dedup.pack import FILES, PACK, PARTS, RECORDS, Pack, Row
 from releasebuild.dedup.text import shingle_hashes
 from releasebuild.keys import digest
 from releasebuild.steps.base import OutputFile, Step, StepContext, StepMeta, StepParams
 
 BATCH = 1024
+LINES = "lines.digest"  # each row's line key (16 bytes, xxh3-128), in row order: only the next run reads it
+KEY_BYTES = 16
 
 
 class FingerprintParams(StepParams):
@@ -48,60 +54,90 @@ class FingerprintResult(StepMeta):
 
 class Fingerprint(Step):
     kind = "fingerprint"
-    code_version = "2"
+    code_version = "3"  # 3: lines.digest, so that an unchanged record's row is copied from the previous pack
     Params = FingerprintParams
     Result = FingerprintResult
-    memo = FILES
+    memo = (*FILES, LINES)
 
     @staticmethod
     def fresh_records(ctx: StepContext) -> int | None:
         """The records (taken-down ones too) with a text of some kind whose signature the previous pack, made with
-        the same settings, does not hold: normalizing and hashing is the cheap part, shingling and signing the
-        rest."""
+        the same settings, does not hold: none for a record whose line is a previous row's; for the others,
+        normalizing and hashing is the cheap part, shingling and signing the rest."""
         settings = Settings.from_params(ctx.params)
         previous = _previous(ctx.memo, digest(settings.identity()))
         fresh = 0
-        for name in ("records.jsonl", "taken_down.jsonl"):
-            with ctx.input_path(ctx.dep("privacy"), name).open("rb") as fh:
-                for line in fh:
-                    if previous is None:
-                        fresh += 1
-                        continue
-                    record = json.loads(line)
-                    row, _ = exact_fingerprint(record["id"], record["messages"], settings)
-                    fresh += any(text_hash and text_hash not in previous.rows.get(kind, {})
-                                 for kind, text_hash in row.hashes.items())
+        for line, takedown in _lines(ctx):
+            if previous is None:
+                fresh += 1
+            elif _line_key(line, takedown) not in previous.by_line:
+                record = json.loads(line)
+                row, _ = exact_fingerprint(record["id"], record["messages"], settings)
+                fresh += any(text_hash and text_hash not in previous.rows.get(kind, {})
+                             for kind, text_hash in row.hashes.items())
         return fresh
 
     @staticmethod
     def run(ctx: StepContext) -> FingerprintResult:
         settings = Settings.from_params(ctx.params)  # checked against FingerprintParams by the engine
-        privacy_id = ctx.dep("privacy")
         identity = digest(settings.identity())
         previous = _previous(ctx.memo, identity)
-        writer = _PackWriter(ctx, settings)
-
-        def records() -> Iterator[tuple[dict[str, Any], bool]]:
-            for name, takedown in (("records.jsonl", False), ("taken_down.jsonl", True)):
-                with ctx.input_path(privacy_id, name).open("rb") as fh:
-                    for line in fh:
-                        yield json.loads(line), takedown
-
-        batch: list[tuple[Row, dict[str, str]]] = []
-        for record, takedown in records():
-            batch.append(exact_fingerprint(record["id"], record["messages"], settings, takedown))
+        writer = _PackWriter(ctx, settings, previous)
+        batch: list[_Item] = []
+        for line, takedown in _lines(ctx):
+            key = _line_key(line, takedown)
+            row = None if previous is None else previous.by_line.get(key)
+            if row is None:
+                record = json.loads(line)
+                batch.append((key, exact_fingerprint(record["id"], record["messages"], settings, takedown)))
+            else:
+                batch.append((key, row))
             if len(batch) >= BATCH:
-                writer.add(batch, previous)
+                writer.add(batch)
                 batch = []
-        writer.add(batch, previous)
+        writer.add(batch)
         return writer.finish(identity)
 
 
+# A batch item: (the line's key, a fresh record's row and normalized texts per kind, or a previous pack's row)
+_Item = tuple[bytes, tuple[Row, dict[str, str]] | int]
+
+
+def _lines(ctx: StepContext) -> Iterator[tuple[bytes, bool]]:
+    """Every record line privacy wrote (the shipped ones, then the taken-down ones) and whether it is taken down."""
+    for name, takedown in (("records.jsonl", False), ("taken_down.jsonl", True)):
+        with ctx.input_path(ctx.dep("privacy"), name).open("rb") as fh:
+            for line in fh:
+                yield line, takedown
+
+
+def _line_key(line: bytes, takedown: bool) -> bytes:
+    """What a row of the pack is a pure function of, besides the settings: the record's line and its flag."""
+    return xxhash.xxh3_128_digest(line + (b"\x01" if takedown else b"\x00"))
+
+
+def _runs(batch: list[_Item]) -> Iterator[tuple[int, int, int | None]]:
+    """The batch as (start, stop, first previous row): a run of previous rows in order, or one fresh item (None)."""
+    start = 0
+    while start < len(batch):
+        first = batch[start][1]
+        stop = start + 1
+        if isinstance(first, int):
+            while stop < len(batch) and batch[stop][1] == first + stop - start:
+                stop += 1
+            yield start, stop, first
+        else:
+            yield start, stop, None
+        start = stop
+
+
 class _PackWriter:
-    def __init__(self, ctx: StepContext, settings: Settings):
+    def __init__(self, ctx: StepContext, settings: Settings, previous: _Previous | None):
         self.ctx = ctx
         self.settings = settings
-        self.records = ctx.open_output("records.tsv")
+        self.previous = previous
+        self.records = ctx.open_output(RECORDS)
+        self.lines = ctx.open_output(LINES)
         self.parts: dict[str, dict[str, OutputFile]] = {
             kind: {part: ctx.open_output(f"{kind}.{part}") for part in PARTS} for kind in settings.kinds}
         self.offsets = dict.fromkeys(settings.kinds, 0)
@@ -110,43 +146,59 @@ class _PackWriter:
         self.rows = 0
         self.takedowns = 0
         self.short = dict.fromkeys(settings.kinds, 0)
-        self.computed = self.reused = 0
+        self.computed = self.reused = self.copied = 0
 
-    def add(self, batch: list[tuple[Row, dict[str, str]]], previous: _Previous | None) -> None:
+    def add(self, batch: list[_Item]) -> None:
         if not batch:
             return
-        for row, _ in batch:
+        previous = self.previous
+        rows = [item[0] if isinstance(item, tuple) else _known(previous).pack.rows[item] for _, item in batch]
+        for (key, _), row in zip(batch, rows, strict=True):
             self.records.write(row.line().encode("utf-8"))
-            self.rows += 1
+            self.lines.write(key)
             self.takedowns += row.takedown
+        self.rows += len(rows)
+        self.copied += sum(isinstance(item, int) for _, item in batch)
         for kind in self.settings.kinds:
             sigs = np.empty((len(batch), self.settings.num_perm), dtype=np.uint32)
-            shingles: list[np.ndarray] = []
-            fresh = []
-            for index, (row, texts) in enumerate(batch):
+            counts = np.empty(len(batch), dtype=np.int64)
+            pieces: list[np.ndarray] = []  # the batch's shingles in row order: runs of previous rows, fresh rows
+            fresh: list[tuple[int, np.ndarray]] = []
+            for start, stop, first in _runs(batch):
+                if first is not None:
+                    known = _known(previous)
+                    last = first + stop - start
+                    sigs[start:stop] = known.sigs[kind][first:last]
+                    counts[start:stop] = known.counts[kind][first:last]
+                    pieces.append(known.pack.shingle_rows(kind, first, last))
+                    continue
+                row, texts = batch[start][1]  # type: ignore[misc]
                 cached = previous.lookup(kind, row.hashes[kind]) if previous and row.hashes[kind] else None
                 if cached is not None:
-                    sigs[index], values = cached
+                    sigs[start], values = cached
                     self.reused += 1
                 else:
                     values = shingle_hashes(texts[kind], self.settings.rules)
-                    fresh.append(index)
-                shingles.append(values)
-                self.short[kind] += bool(row.hashes[kind]) and not len(values)
+                    fresh.append((start, values))
+                pieces.append(values)
+                counts[start] = len(values)
             if fresh:
-                sigs[fresh] = signatures((shingles[i] for i in fresh), self.settings.num_perm, self.settings.seed)
+                sigs[[index for index, _ in fresh]] = signatures((values for _, values in fresh),
+                                                                 self.settings.num_perm, self.settings.seed)
                 self.computed += len(fresh)
-            bands, rows = self.settings.bands[kind]
+            self.short[kind] += sum(bool(row.hashes[kind]) and not count
+                                    for row, count in zip(rows, counts.tolist(), strict=True))
             out = self.parts[kind]
             out["sig"].write(sigs.tobytes())
-            out["bands"].write(band_keys(sigs, bands, rows).tobytes())
-            out["shingles"].write(b"".join(values.tobytes() for values in shingles))
-            ends = self.offsets[kind] + np.cumsum([len(values) for values in shingles], dtype=np.int64)
+            out["bands"].write(band_keys(sigs, *self.settings.bands[kind]).tobytes())
+            out["shingles"].write(b"".join(piece.tobytes() for piece in pieces))
+            ends = self.offsets[kind] + np.cumsum(counts)
             out["offsets"].write(ends.tobytes())
             self.offsets[kind] = int(ends[-1])
 
     def finish(self, identity: str) -> FingerprintResult:
         self.records.close()
+        self.lines.close()
         for parts in self.parts.values():
             for out in parts.values():
                 out.close()
@@ -154,21 +206,26 @@ class _PackWriter:
                 "num_perm": self.settings.num_perm, "rows": self.rows,
                 "bands": {kind: list(value) for kind, value in self.settings.bands.items()}}
         self.ctx.write_json(PACK, info)
-        self.ctx.stats.update(signatures_computed=self.computed, signatures_reused=self.reused)
+        self.ctx.stats.update(records_copied=self.copied, signatures_computed=self.computed,
+                              signatures_reused=self.reused)
         return FingerprintResult(family=self.ctx.typed(FingerprintParams).family, records=self.rows - self.takedowns,
                                  takedowns=self.takedowns, short_texts=self.short)
 
 
 class _Previous:
-    """The previous pack's signatures and shingles by exact text hash (only when made with the same settings)."""
+    """The previous pack (only when made with the same settings): its rows by line key, its signatures and shingles
+    by exact text hash."""
 
-    def __init__(self, pack: Pack, sigs: dict[str, np.ndarray]):
+    def __init__(self, pack: Pack, sigs: dict[str, np.ndarray], line_keys: bytes):
         self.pack = pack
         self.rows: dict[str, dict[str, int]] = {kind: {} for kind in sigs}
         for index, row in enumerate(pack.rows):
             for kind in sigs:
                 self.rows[kind].setdefault(row.hashes[kind], index)
+        self.by_line = {line_keys[at:at + KEY_BYTES]: index
+                        for index, at in enumerate(range(0, len(line_keys), KEY_BYTES))}
         self.sigs = sigs
+        self.counts = {kind: pack.shingle_counts(kind) for kind in sigs}
 
     def lookup(self, kind: str, text_hash: str) -> tuple[np.ndarray, np.ndarray] | None:
         index = self.rows.get(kind, {}).get(text_hash)
@@ -177,16 +234,23 @@ class _Previous:
         return self.sigs[kind][index], np.asarray(self.pack.shingles(kind, index))
 
 
+def _known(previous: _Previous | None) -> _Previous:
+    """The previous pack, where a batch item refers to one of its rows (there is one then)."""
+    assert previous is not None
+    return previous
+
+
 def _previous(memo: dict[str, Path], identity: str) -> _Previous | None:
-    if set(memo) != set(FILES) or json.loads(memo[PACK].read_bytes()).get("identity") != identity:
+    if set(memo) != {*FILES, LINES} or json.loads(memo[PACK].read_bytes()).get("identity") != identity:
         return None
     pack = Pack(memo)
     count = len(pack.rows)
+    line_keys = memo[LINES].read_bytes()
+    if len(line_keys) != count * KEY_BYTES:
+        return None
     sigs = {}
     for kind in pack.info["kinds"]:
         path = memo[f"{kind}.sig"]
         sigs[kind] = (np.memmap(path, dtype=np.uint32, mode="r", shape=(count, pack.num_perm))
                       if count else np.zeros((0, pack.num_perm), dtype=np.uint32))
-    return _Previous(pack, sigs)
-
-
+    return _Previous(pack, sigs, line_keys)
