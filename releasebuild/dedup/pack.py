@@ -40,10 +40,10 @@ class Row(NamedTuple):
 
     @classmethod
     def parse(cls, line: str) -> Row:
-        parts = line.rstrip("\n").split("\t")
-        hashes = dict(zip(KINDS, parts[2:2 + len(KINDS)], strict=True))
-        pairs = parts[2 + len(KINDS)]
-        return cls(parts[0], parts[1] == "1", hashes, pairs.split(",") if pairs else [])
+        # KINDS spelled out: release-wide steps parse every record's row, and a dict literal is twice as fast
+        record_id, takedown, conversation, user, assistant, pairs = line.rstrip("\n").split("\t")
+        return cls(record_id, takedown == "1", {"conversation": conversation, "user": user, "assistant": assistant},
+                   pairs.split(",") if pairs else [])
 
 
 class Fingerprints:

@@ -359,6 +359,7 @@ def line_count(path: Path) -> int:
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open("rb") as fh:
+    """The records of a JSON-lines file a step wrote (UTF-8: read as text, json.loads need not detect it)."""
+    with path.open(encoding="utf-8") as fh:
         for line in fh:
             yield json.loads(line)
