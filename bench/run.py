@@ -329,6 +329,13 @@ def run_size(size: int, out: Path, dvc: Path | None = None) -> list[Row]:
     expect(edited["root_digest"] != full["root_digest"], "one family changed", f"edit at {where} changed nothing")
     add("one family changed", m, edited, counts[EDITED_FAMILY])
 
+    scenario = "every record of a family changed"
+    expect(synth.edit_every_record(scratch, EDITED_FAMILY) == counts[EDITED_FAMILY], scenario, "not every record")
+    m, rewritten = releasebuild("apply", definition, logs / "family-rewritten")
+    check_apply(scenario, m, rewritten)
+    check_local_change(scenario, rewritten, EDITED_FAMILY, must_cache=[])
+    add(scenario, m, rewritten, counts[EDITED_FAMILY])
+
     synth.reverse_one_file(scratch, REORDERED_FAMILY)
     m, reordered = releasebuild("apply", definition, logs / "reorder")
     check_apply("one file reordered", m, reordered)

@@ -191,6 +191,19 @@ def edit_record_text(text: str, family: str) -> tuple[str, int]:
     return "\n".join(lines) + "\n", middle + 1
 
 
+def edit_every_record(out: Path, family: str) -> int:
+    """Change the first message of every record of the family (a family re-exported upstream); returns how many."""
+    shape = next(s for s in FAMILIES if s.name == family)
+    edited = 0
+    for path in family_files(out, family):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        for row in rows:
+            row[shape.turns_field][0][shape.content_key] += " (revised upstream)"
+        path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+        edited += len(rows)
+    return edited
+
+
 def reverse_one_file(out: Path, family: str) -> str:
     """Reverse the row order of the family's first file: same records, new locators."""
     path = family_files(out, family)[0]
