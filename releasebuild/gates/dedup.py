@@ -10,7 +10,8 @@ reads every pack and decides, for the conversation fingerprint:
    A and C.
 It also writes the links splits and the leakage gate use: surviving records that share a role text, a
 substantial turn pair, or are near duplicates at the leakage threshold. Near pairs are memoized per pair of
-family packs, so when one family changes only its pairs are searched again, against the others' band keys.
+family packs, by text too, so when one family changes its pairs are updated: only its new texts are searched,
+against the others' band keys (`_NearMemo`).
 And it matches every family's records against the held-out index the previous release published (the val/test
 records of every release before, dedup/heldout.py), by exact hash and near-duplicate pair at the leakage
 threshold, for the split step to follow (`<family>.heldout.jsonl`); those pairs are memoized per pack and index.
@@ -224,7 +225,7 @@ class _NearMemo:
             for line in fh:
                 parts = line.rstrip("\n").split("\t")
                 if parts[0] == "=":
-                    key, slot = _search_key(*parts[1:5]), _slot(parts[1], parts[5], parts[6], parts[4])
+                    key, slot = _search_key(*parts[1:5]), _search_key(parts[1], parts[5], parts[6], parts[4])
                     current = self.blocks.setdefault(key, [])
                     self.slots[slot] = key
                 elif parts[0] == "~":
@@ -244,7 +245,7 @@ class _NearMemo:
             self.stats[f"{counter}_reused"] += 1
             pairs = [pair for pair, _ in found]
         else:
-            before = self._before(_slot(kind, left[0], other[0], str(threshold)), text_kind)
+            before = self._before(_search_key(kind, left[0], other[0], str(threshold)), text_kind)
             self.stats[f"{counter}_{'updated' if before else 'searched'}"] += 1
             pairs = near_pairs(left[2], None if right is None else right[2], text_kind, threshold, before)
         self.out.write(f"=\t{key}\t{left[0]}\t{other[0]}\n".encode())
@@ -280,11 +281,8 @@ class _NearMemo:
 _NEAR_HEADER = "#near/2"
 
 
-def _search_key(kind: str, left_digest: str, right_digest: str, threshold: str) -> str:
-    return "\t".join([kind, left_digest, right_digest, threshold])
-
-
-def _slot(kind: str, left: str, right: str, threshold: str) -> str:
+def _search_key(kind: str, left: str, right: str, threshold: str) -> str:
+    """A search's name in the table: by the two sides' digests (a key) or by their families (a slot)."""
     return "\t".join([kind, left, right, threshold])
 
 
