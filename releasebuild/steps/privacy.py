@@ -643,7 +643,7 @@ class _Judge:
 
 class _Lines:
     """A judge's output, handed to its file (which hashes what it is given) a chunk at a time, not a line at a time:
-    pass 3 writes five lines a record, and a call per line through the hashing was a sixth of its time."""
+    pass 3 writes five lines a record, and a call per line through the file and its hash showed in its profile."""
 
     CHUNK = 1 << 16
 
