@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -109,6 +110,18 @@ def unit_interval(salt: str, group: str) -> float:
     """A group's stable position in [0, 1): the basis of split assignment."""
     value = xxhash.xxh3_64_intdigest(encode([salt, group]))
     return value / 2.0**64
+
+
+def unit_intervals(salt: str) -> Callable[[str], float]:
+    """`unit_interval(salt, ·)` for one salt and many groups (a per-record draw): the salt encoded once, each group
+    as `encode` spells a string, without its walk over the value's type."""
+    head = encode([salt, ""])[:-len(encode(""))]  # the list's and the salt's encoding, as in encode([salt, group])
+
+    def position(group: str) -> float:
+        payload = group.encode("utf-8")
+        return xxhash.xxh3_64_intdigest(head + b"s%d:" % len(payload) + payload) / 2.0**64
+
+    return position
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)

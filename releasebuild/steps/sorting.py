@@ -1,4 +1,4 @@
-"""External merge sort of (key, line) pairs, so a family is put in canonical order with bounded memory.
+"""External merge sort of (key, line, ...) tuples, so a family is put in canonical order with bounded memory.
 
 The buffer is bounded in bytes, not items, so memory stays flat however long the records are. Spilled runs are
 private scratch files of pickled batches: the fastest way to write and re-read tuples of str/int, with no re-encoding
@@ -12,17 +12,19 @@ import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 RUN_BYTES = 8 * 1024 * 1024
 BATCH = 256
+# (key, line) or (key, line, what else the caller carries along): sorted by key, sized by the line
+Item = TypeVar("Item", bound=tuple[Any, ...])
 
 
-def external_sort(items: Iterable[tuple[Any, str]], workdir: Path,
-                  run_bytes: int = RUN_BYTES) -> Iterator[tuple[Any, str]]:
-    """Sort (key, line) pairs by key, spilling sorted runs of about `run_bytes` to disk and merging them."""
+def external_sort(items: Iterable[Item], workdir: Path, run_bytes: int = RUN_BYTES) -> Iterator[Item]:
+    """Sort items by key (stable: equal keys keep their input order), spilling sorted runs of about `run_bytes` to
+    disk and merging them."""
     runs: list[Path] = []
-    buffer: list[tuple[Any, str]] = []
+    buffer: list[Item] = []
     size = 0
     for item in items:
         buffer.append(item)
@@ -43,18 +45,18 @@ def external_sort(items: Iterable[tuple[Any, str]], workdir: Path,
             run.unlink(missing_ok=True)
 
 
-def _key(item: tuple[Any, str]) -> Any:
+def _key(item: tuple[Any, ...]) -> Any:
     return item[0]
 
 
-def _spill(items: list[tuple[Any, str]], workdir: Path) -> Path:
+def _spill(items: list[Item], workdir: Path) -> Path:
     with tempfile.NamedTemporaryFile("wb", dir=workdir, suffix=".run", delete=False) as fh:
         for start in range(0, len(items), BATCH):
             pickle.dump(items[start:start + BATCH], fh, protocol=pickle.HIGHEST_PROTOCOL)
     return Path(fh.name)
 
 
-def _read_run(path: Path) -> Iterator[tuple[Any, str]]:
+def _read_run(path: Path) -> Iterator[Any]:
     with path.open("rb") as fh:
         while True:
             try:
