@@ -29,6 +29,18 @@ def failed(fixture: ReleaseFixture) -> str:
     return str(report.outcome.error)
 
 
+def break_detector_on_unparseable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The detector raises on any batch holding a text with "unparseable" in it (forked step workers inherit it)."""
+    real_scan = detector_module.Detector._scan
+
+    def breaks_on_one_text(self: Any, texts: Any) -> Any:
+        if any("unparseable" in text for text in texts):
+            raise RuntimeError("the engine broke")
+        return real_scan(self, texts)
+
+    monkeypatch.setattr(detector_module.Detector, "_scan", breaks_on_one_text)
+
+
 def test_a_text_longer_than_the_model_accepts_fails_and_names_its_line(tmp_path: Path) -> None:
     planted = conversation(SECRET_ID, "g9")
     planted["dialog"][1]["text"] = "word " * (MAX_TEXT_CHARS // 5 + 10)
@@ -39,14 +51,7 @@ def test_a_text_longer_than_the_model_accepts_fails_and_names_its_line(tmp_path:
 
 def test_a_detector_error_fails_the_step_and_names_the_record(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    real_scan = detector_module.Detector._scan
-
-    def breaks_on_one_text(self: Any, texts: Any) -> Any:
-        if any("unparseable" in text for text in texts):
-            raise RuntimeError("the engine broke")
-        return real_scan(self, texts)
-
-    monkeypatch.setattr(detector_module.Detector, "_scan", breaks_on_one_text)  # forked step workers inherit it
+    break_detector_on_unparseable(monkeypatch)
     planted = conversation(SECRET_ID, "g9")
     planted["dialog"][0]["text"] = "an unparseable turn"
     error = failed(release_with(tmp_path, planted))
@@ -75,14 +80,7 @@ def test_a_rerun_names_the_field_of_a_text_the_detector_fails_on(tmp_path: Path,
     named so too."""
     fixture = release_with(tmp_path, conversation("c99", "g9"))
     assert api.apply(fixture.release_yaml, jobs=2).outcome.error is None
-    real_scan = detector_module.Detector._scan
-
-    def breaks_on_one_text(self: Any, texts: Any) -> Any:
-        if any("unparseable" in text for text in texts):
-            raise RuntimeError("the engine broke")
-        return real_scan(self, texts)
-
-    monkeypatch.setattr(detector_module.Detector, "_scan", breaks_on_one_text)  # forked step workers inherit it
+    break_detector_on_unparseable(monkeypatch)
     rows = [conversation(f"c{i:02d}", f"g{i}") for i in range(5)] + [conversation("c99", "g9")]
     rows[4]["topic"] = {"mood": "calm", "notes": ["fine", "an unparseable note"]}
     write_jsonl(fixture.data_file("alpha"), rows)
