@@ -65,7 +65,7 @@ class Fingerprint(Step):
         the same settings, does not hold: none for a record whose line is a previous row's; for the others,
         normalizing and hashing is the cheap part, shingling and signing the rest."""
         settings = Settings.from_params(ctx.params)
-        previous = _previous(ctx.memo, digest(settings.identity()))
+        previous = _previous(ctx.memo, digest(settings.identity()), settings.kinds)
         fresh = 0
         for line, takedown in _lines(ctx):
             if previous is None:
@@ -81,7 +81,7 @@ class Fingerprint(Step):
     def run(ctx: StepContext) -> FingerprintResult:
         settings = Settings.from_params(ctx.params)  # checked against FingerprintParams by the engine
         identity = digest(settings.identity())
-        previous = _previous(ctx.memo, identity)
+        previous = _previous(ctx.memo, identity, settings.kinds)
         writer = _PackWriter(ctx, settings, previous)
         batch: list[_Item] = []
         for line, takedown in _lines(ctx):
@@ -240,10 +240,13 @@ def _known(previous: _Previous | None) -> _Previous:
     return previous
 
 
-def _previous(memo: dict[str, Path], identity: str) -> _Previous | None:
+def _previous(memo: dict[str, Path], identity: str, kinds: tuple[str, ...]) -> _Previous | None:
+    """The previous pack when it was made with the same settings and holds every kind asked for now."""
     if set(memo) != {*FILES, LINES} or json.loads(memo[PACK].read_bytes()).get("identity") != identity:
         return None
     pack = Pack(memo)
+    if not set(kinds) <= set(pack.info["kinds"]):
+        return None
     count = len(pack.rows)
     line_keys = memo[LINES].read_bytes()
     if len(line_keys) != count * KEY_BYTES:
