@@ -29,7 +29,7 @@ import numpy as np
 
 from releasebuild.dedup.minhash import band_keys
 from releasebuild.dedup.near import Settings
-from releasebuild.dedup.pack import Fingerprints, Pack, Row, ShingleArrays
+from releasebuild.dedup.pack import Fingerprints, Pack, Row, ShingleArrays, map_array
 from releasebuild.dedup.text import KINDS
 
 PREFIX = "heldout/"
@@ -86,9 +86,9 @@ class HeldoutIndex(ShingleArrays):
         self._offsets = {}
         self.bands = {}
         for kind in KINDS:
-            self.sigs[kind] = _read(files[f"{PREFIX}{kind}.sig"], np.uint32, (count, self.num_perm))
-            self._offsets[kind] = _read(files[f"{PREFIX}{kind}.offsets"], np.int64, (count + 1,))
-            self._shingles[kind] = _read(files[f"{PREFIX}{kind}.shingles"], np.uint32,
+            self.sigs[kind] = map_array(files[f"{PREFIX}{kind}.sig"], np.uint32, (count, self.num_perm))
+            self._offsets[kind] = map_array(files[f"{PREFIX}{kind}.offsets"], np.int64, (count + 1,))
+            self._shingles[kind] = map_array(files[f"{PREFIX}{kind}.shingles"], np.uint32,
                                          (int(self._offsets[kind][-1]),))
             if settings is not None and kind in settings.kinds and self.num_perm == settings.num_perm:
                 self.bands[kind] = band_keys(self.sigs[kind], *settings.bands[kind])
@@ -103,12 +103,6 @@ class HeldoutIndex(ShingleArrays):
         for entry in self.entries:
             counts[entry.release] = counts.get(entry.release, 0) + 1
         return dict(sorted(counts.items()))
-
-
-def _read(path: Path, dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
-    if not all(shape) or path.stat().st_size == 0:
-        return np.zeros(shape, dtype=dtype)
-    return np.fromfile(path, dtype=dtype).reshape(shape)
 
 
 @dataclass(frozen=True)
@@ -229,4 +223,4 @@ class IndexWriter:
 def pack_signatures(pack: Pack, files: dict[str, Path]) -> dict[str, np.ndarray]:
     """A family pack's MinHash signatures per kind (its `<kind>.sig` files)."""
     count = len(pack.rows)
-    return {kind: _read(files[f"{kind}.sig"], np.uint32, (count, pack.num_perm)) for kind in pack.info["kinds"]}
+    return {kind: map_array(files[f"{kind}.sig"], np.uint32, (count, pack.num_perm)) for kind in pack.info["kinds"]}

@@ -41,9 +41,11 @@ class Row(NamedTuple):
     @classmethod
     def parse(cls, line: str) -> Row:
         # KINDS spelled out: release-wide steps parse every record's row, and a dict literal is twice as fast
+        # (and the tuple made directly: a NamedTuple's own constructor adds a call per row)
         record_id, takedown, conversation, user, assistant, pairs = line.rstrip("\n").split("\t")
-        return cls(record_id, takedown == "1", {"conversation": conversation, "user": user, "assistant": assistant},
-                   pairs.split(",") if pairs else [])
+        return tuple.__new__(cls, (record_id, takedown == "1",
+                                   {"conversation": conversation, "user": user, "assistant": assistant},
+                                   pairs.split(",") if pairs else []))
 
 
 class Fingerprints:
@@ -110,12 +112,14 @@ class Pack(ShingleArrays):
         self._offsets = {}
         for kind in self.info["kinds"]:
             bands = self.info["bands"][kind][0]
-            self.bands[kind] = _map(files[f"{kind}.bands"], np.uint64, (count, bands))
-            self._offsets[kind] = _map(files[f"{kind}.offsets"], np.int64, (count + 1,))
-            self._shingles[kind] = _map(files[f"{kind}.shingles"], np.uint32, (int(self._offsets[kind][-1]),))
+            self.bands[kind] = map_array(files[f"{kind}.bands"], np.uint64, (count, bands))
+            self._offsets[kind] = map_array(files[f"{kind}.offsets"], np.int64, (count + 1,))
+            self._shingles[kind] = map_array(files[f"{kind}.shingles"], np.uint32, (int(self._offsets[kind][-1]),))
 
 
-def _map(path: Path, dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
+def map_array(path: Path, dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """The file memory-mapped, as a plain ndarray view of the map: a slice of an np.memmap costs ten times a
+    slice of an ndarray (the subclass's hooks), and release-wide steps take a slice per record and kind."""
     if not all(shape) or path.stat().st_size == 0:
         return np.zeros(shape, dtype=dtype)
-    return np.memmap(path, dtype=dtype, mode="r", shape=shape)
+    return np.asarray(np.memmap(path, dtype=dtype, mode="r", shape=shape))

@@ -21,7 +21,7 @@ import xxhash
 
 from releasebuild.dedup.minhash import band_keys, signatures
 from releasebuild.dedup.near import Settings, exact_fingerprint
-from releasebuild.dedup.pack import FILES, PACK, PARTS, RECORDS, Pack, Row
+from releasebuild.dedup.pack import FILES, PACK, PARTS, RECORDS, Pack, Row, map_array
 from releasebuild.dedup.text import shingle_hashes
 from releasebuild.keys import digest
 from releasebuild.steps.base import OutputFile, Step, StepContext, StepMeta, StepParams
@@ -251,9 +251,5 @@ def _previous(memo: dict[str, Path], identity: str, kinds: tuple[str, ...]) -> _
     line_keys = memo[LINES].read_bytes()
     if len(line_keys) != count * KEY_BYTES:
         return None
-    sigs = {}
-    for kind in pack.info["kinds"]:
-        path = memo[f"{kind}.sig"]
-        sigs[kind] = (np.memmap(path, dtype=np.uint32, mode="r", shape=(count, pack.num_perm))
-                      if count else np.zeros((0, pack.num_perm), dtype=np.uint32))
+    sigs = {kind: map_array(memo[f"{kind}.sig"], np.uint32, (count, pack.num_perm)) for kind in pack.info["kinds"]}
     return _Previous(pack, sigs, line_keys)
