@@ -137,7 +137,7 @@ class DedupResult(GateResult):
 
 class DedupGate(Step):
     kind = "gate_dedup"
-    code_version = "3"  # 3: near.tsv keeps pairs by text and each side's texts (updates from deltas)
+    code_version = "4"  # 3: near.tsv keeps pairs by text and each side's texts (updates from deltas); 4: pack orders
     Params = DedupGateParams
     Result = DedupResult
     memo = (NEAR,)
@@ -165,8 +165,9 @@ class DedupGate(Step):
                                            (right, ctx.inputs[prints[right]].digest, packs[right]))
                         near[kind].extend((left, a, right, b, similarity) for a, b, similarity in pairs)
             _match_heldout(ctx, packs, kinds, memo)
+            keep_rows = {name: memo.keep_rows(ctx.inputs[prints[name]].digest, pack) for name, pack in packs.items()}
             stats = memo.finish()
-        decisions = _Decisions(order, packs, params.threshold)
+        decisions = _Decisions(order, packs, params.threshold, keep_rows)
         decisions.remove(near["conversation"])
         link_rows = decisions.links(near, links)
         return _report(ctx, decisions, link_rows, stats)
@@ -200,16 +201,17 @@ class _NearMemo:
     """Near pairs by search, memoized in `near.tsv` (this step's output, and its memo the next time).
 
     A search is one kind of text between two sides (a family's pack with itself, with another family's, or with
-    the held-out index) at one threshold. The table keeps each search's pairs by row and by text, and each side's
-    searchable texts. A search of the same two fingerprint digests reuses its rows; a search whose sides changed
-    since the previous run (same families, kind and threshold) starts from that run's pairs and searches only the
-    changed texts (`near_pairs(before=...)`); anything else is searched in full. The table written is the same
-    whichever happened, because a search's pairs are."""
+    the held-out index) at one threshold. The table keeps each search's pairs by row and by text, each side's
+    searchable texts, and each pack's rows in keep order. A search of the same two fingerprint digests reuses its
+    rows; a search whose sides changed since the previous run (same families, kind and threshold) starts from that
+    run's pairs and searches only the changed texts (`near_pairs(before=...)`); anything else is searched in full.
+    The table written is the same whichever happened, because a search's pairs (and a pack's order) are."""
 
     def __init__(self, path: Path | None, identity: str, out: OutputFile):
         self.blocks: dict[str, list[tuple[Pair, tuple[str, str]]]] = {}  # search key -> its pairs
         self.slots: dict[str, str] = {}  # (kind, families, threshold) -> the search key it had
         self.texts: dict[str, str] = {}  # "digest\tkind" -> that side's searchable texts, comma-joined
+        self.orders: dict[str, str] = {}  # pack digest -> its rows in keep order, comma-joined
         self.out = out
         self.written_texts: dict[str, str] = {}
         self.stats: Counter[str] = Counter()  # e.g. family_pairs_reused; held-out counts only once there is an index
@@ -230,6 +232,8 @@ class _NearMemo:
                     self.slots[slot] = key
                 elif parts[0] == "~":
                     self.texts[f"{parts[1]}\t{parts[2]}"] = parts[3]
+                elif parts[0] == "^":
+                    self.orders[parts[1]] = parts[2]
                 else:
                     a, b, similarity, text_a, text_b = parts
                     current.append(((int(a), int(b), float(similarity)), (text_a, text_b)))
@@ -271,6 +275,14 @@ class _NearMemo:
         return Searched(frozenset(left.split(",")), frozenset(right.split(",")),
                         [(text_a, text_b, similarity) for (_, _, similarity), (text_a, text_b) in self.blocks[key]])
 
+    def keep_rows(self, pack_digest: str, pack: Pack) -> list[int]:
+        """The pack's rows in keep order (`family_keep_rows`): the previous run's when it had this pack, which
+        spares sorting every family's ids by natural key when one family changed; written to the table."""
+        known = self.orders.get(pack_digest)
+        rows = [int(row) for row in known.split(",") if row] if known is not None else family_keep_rows(pack)
+        self.out.write(f"^\t{pack_digest}\t{','.join(map(str, rows))}\n".encode())
+        return rows
+
     def finish(self) -> dict[str, int]:
         """Write every side's searchable texts (what the next run's updates start from); the search counts."""
         for side, texts in self.written_texts.items():
@@ -278,7 +290,7 @@ class _NearMemo:
         return dict(self.stats)
 
 
-_NEAR_HEADER = "#near/2"
+_NEAR_HEADER = "#near/3"  # 3: with pack orders (an older reader must not take the "^" lines for pairs)
 
 
 def _search_key(kind: str, left: str, right: str, threshold: str) -> str:
@@ -295,10 +307,16 @@ def natural_key(record_id: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(record_id) if part)
 
 
+def family_keep_rows(pack: Pack) -> list[int]:
+    """A family's rows best first: by natural id, then by the id itself (so that a1 and a01 have an order too)."""
+    return sorted(range(len(pack.rows)), key=lambda row: (natural_key(pack.rows[row].id), pack.rows[row].id))
+
+
 class _Decisions:
     """The keep-policy over every family's conversations, then the links between survivors."""
 
-    def __init__(self, order: list[str], packs: dict[str, Pack], threshold: float):
+    def __init__(self, order: list[str], packs: dict[str, Pack], threshold: float, keep_rows: dict[str, list[int]]):
+        """`keep_rows`: each family's rows best first (`family_keep_rows`)."""
         self.order = order
         self.rank = {name: index for index, name in enumerate(order)}
         self.packs = packs
@@ -314,13 +332,16 @@ class _Decisions:
                     self.takedown_hashes.setdefault(text_hash, (name, row_index))
                 else:
                     self.members[text_hash].append((name, row_index))
-        # Every record's place in keep order, computed once: (family rank, natural id, id) is a total order, and the
-        # decisions and links sort by it hundreds of thousands of times.
-        ranked = sorted((self.rank[name], natural_key(row.id), row.id, name, index)
-                        for name in order for index, row in enumerate(packs[name].rows))
-        self.position = {name: [0] * len(packs[name].rows) for name in order}
-        for position, (*_, name, index) in enumerate(ranked):
-            self.position[name][index] = position
+        # Every record's place in keep order, computed once: the decisions and links sort by it hundreds of
+        # thousands of times. Families in keep order, each family's rows as `keep_rows` orders them.
+        self.position: dict[str, list[int]] = {}
+        placed = 0
+        for name in order:
+            positions = [0] * len(packs[name].rows)
+            for row_index in keep_rows[name]:
+                positions[row_index] = placed
+                placed += 1
+            self.position[name] = positions
         for refs in self.members.values():
             refs.sort(key=self.priority)
 
