@@ -89,7 +89,7 @@ class HeldoutIndex(ShingleArrays):
             self.sigs[kind] = map_array(files[f"{PREFIX}{kind}.sig"], np.uint32, (count, self.num_perm))
             self._offsets[kind] = map_array(files[f"{PREFIX}{kind}.offsets"], np.int64, (count + 1,))
             self._shingles[kind] = map_array(files[f"{PREFIX}{kind}.shingles"], np.uint32,
-                                         (int(self._offsets[kind][-1]),))
+                                             (int(self._offsets[kind][-1]),))
             if settings is not None and kind in settings.kinds and self.num_perm == settings.num_perm:
                 self.bands[kind] = band_keys(self.sigs[kind], *settings.bands[kind])
 
