@@ -38,7 +38,6 @@ ENTRIES = f"{PREFIX}entries.tsv"
 PARTS = ("sig", "shingles", "offsets")
 FILES: tuple[str, ...] = (INDEX, ENTRIES, *(f"{PREFIX}{kind}.{part}" for kind in KINDS for part in PARTS))
 FORMAT_VERSION = 1
-FLUSH_ROWS = 4096  # entries an IndexWriter holds before writing them out
 HELD_OUT_FIRST = ("test", "val")  # a record matching entries of both splits follows the more held-out one
 
 
@@ -174,10 +173,6 @@ class IndexWriter:
             self.parts[kind]["offsets"].write(np.zeros(1, dtype=np.int64).tobytes())
         self.seen: set[tuple[str, str, str]] = set()
         self.added: dict[str, int] = {}
-        # bytes not yet written, per (kind, part): an index holds every held-out record of every release, and a
-        # few large writes cost far less than four small ones per record and kind
-        self.pending: dict[tuple[str, str], list[bytes]] = {(kind, part): [] for kind in KINDS for part in PARTS}
-        self.pending_rows = 0
 
     def add(self, entry: Entry, source: Fingerprints, row: int, sigs: dict[str, np.ndarray]) -> bool:
         """Add `entry`, whose signatures are row `row` of `sigs` and shingles row `row` of `source`, unless an
@@ -188,25 +183,16 @@ class IndexWriter:
         self.entries.write(entry.line().encode("utf-8"))
         for kind in KINDS:
             shingles = np.asarray(source.shingles(kind, row), dtype=np.uint32)
-            self.pending[kind, "sig"].append(np.asarray(sigs[kind][row], dtype=np.uint32).tobytes())
-            self.pending[kind, "shingles"].append(shingles.tobytes())
+            out = self.parts[kind]
+            out["sig"].write(np.asarray(sigs[kind][row], dtype=np.uint32).tobytes())
+            out["shingles"].write(shingles.tobytes())
             self.ends[kind] += len(shingles)
-            self.pending[kind, "offsets"].append(np.int64(self.ends[kind]).tobytes())
+            out["offsets"].write(np.int64(self.ends[kind]).tobytes())
         self.added[entry.release] = self.added.get(entry.release, 0) + 1
-        self.pending_rows += 1
-        if self.pending_rows >= FLUSH_ROWS:
-            self._flush()
         return True
-
-    def _flush(self) -> None:
-        for (kind, part), chunks in self.pending.items():
-            self.parts[kind][part].write(b"".join(chunks))
-            chunks.clear()
-        self.pending_rows = 0
 
     def finish(self) -> dict[str, Any]:
         """Close the files and write index.json; returns it."""
-        self._flush()
         self.entries.close()
         for parts in self.parts.values():
             for out in parts.values():

@@ -417,7 +417,7 @@ class _Judge:
         self.rescanned = 0
 
     def walk(self, ctx: StepContext, ingest_id: str, identity: str, keys: _TextKeys) -> dict[str, Any]:
-        outs = {name: _Lines(ctx.open_output(name, publish, kind)) for name, publish, kind in (
+        outs = {name: ctx.open_output(name, publish, kind) for name, publish, kind in (
             ("records.jsonl", None, None), ("groups.jsonl", None, None), ("provenance.jsonl", None, None),
             ("kept_status.jsonl", None, None), ("dropped.jsonl", None, None), ("taken_down.jsonl", None, None),
             ("status.jsonl", f"privacy/{self.family}.jsonl", "privacy_status"),
@@ -434,8 +434,8 @@ class _Judge:
             flagged = {keys.prefix(key) for key in self.flagged}
             for body, group, origin_line, prefixes in zip(records, groups, origins, keys.records(), strict=True):
                 self._record(body, group, json.loads(origin_line), outs, suspect=not flagged.isdisjoint(prefixes))
-        for lines in outs.values():
-            lines.close()
+        for out in outs.values():
+            out.close()
         with ctx.create(RESCAN) as out:
             out.write(f"#scan\t{identity}\n".encode())
             for key, found in sorted(self.rescans.items()):
@@ -465,7 +465,7 @@ class _Judge:
         self.allowed.update(rule for _, rule in allowed)
         return redact_these
 
-    def _record(self, body: bytes, group_line: bytes, origin: dict[str, Any], outs: dict[str, _Lines],
+    def _record(self, body: bytes, group_line: bytes, origin: dict[str, Any], outs: dict[str, OutputFile],
                 suspect: bool) -> None:
         """One record's fate. `suspect`: some text of it may be flagged (`_TextKeys`); one that is not has no
         finding to act on, so it is clean as it stands and its lines are written through, as the full judgement
@@ -561,7 +561,7 @@ class _Judge:
             self.sampled.append(public_id)
         return sampled
 
-    def _keep(self, outs: dict[str, _Lines], kept: bytes, group_line: bytes, origin: dict[str, Any],
+    def _keep(self, outs: dict[str, OutputFile], kept: bytes, group_line: bytes, origin: dict[str, Any],
               status: dict[str, Any], chain: list[dict[str, Any]], sampled: bool) -> None:
         """A record that continues (clean, redacted or flagged): its lines, as written for the steps after."""
         outs["records.jsonl"].write(kept)
@@ -573,7 +573,7 @@ class _Judge:
         self._status(outs, status)
 
     def _redacted(self, record: dict[str, Any], fields: list[tuple[FieldPath, str]], found: list[list[Finding]],
-                  pseudonyms: Pseudonyms, origin: dict[str, Any], outs: dict[str, _Lines],
+                  pseudonyms: Pseudonyms, origin: dict[str, Any], outs: dict[str, OutputFile],
                   entities: Counter[str]) -> None:
         """Rewrite the record's fields with placeholders, re-scanned until nothing new is found (at most
         REDACT_ROUNDS times): redaction changes the context recognizers see, which can reveal a span they missed.
@@ -619,7 +619,7 @@ class _Judge:
             out.append([Finding.from_json(row) for row in json.loads(found_json)])
         return out
 
-    def _offend(self, outs: dict[str, _Lines], origin: dict[str, Any], path: FieldPath, finding: Finding,
+    def _offend(self, outs: dict[str, OutputFile], origin: dict[str, Any], path: FieldPath, finding: Finding,
                 why: str) -> None:
         """A finding the gate fails on, named by record, field and span: never the text."""
         self.offending.add(origin["id"])
@@ -629,7 +629,7 @@ class _Judge:
                                        "entity": finding.entity, "start": finding.start, "end": finding.end,
                                        "score": round(finding.score, 4), "why": why})
 
-    def _status(self, outs: dict[str, _Lines], status: dict[str, Any]) -> None:
+    def _status(self, outs: dict[str, OutputFile], status: dict[str, Any]) -> None:
         self.status_counts[status["status"]] += 1
         _line(outs["status.jsonl"], status)
 
@@ -641,32 +641,5 @@ class _Judge:
         return None
 
 
-class _Lines:
-    """A judge's output, handed to its file (which hashes what it is given) a chunk at a time, not a line at a time:
-    pass 3 writes five lines a record, and a call per line through the file and its hash showed in its profile."""
-
-    CHUNK = 1 << 16
-
-    def __init__(self, out: OutputFile):
-        self._out = out
-        self._lines: list[bytes] = []
-        self._size = 0
-
-    def write(self, line: bytes) -> None:
-        self._lines.append(line)
-        self._size += len(line)
-        if self._size >= self.CHUNK:
-            self._flush()
-
-    def _flush(self) -> None:
-        self._out.write(b"".join(self._lines))
-        self._lines.clear()
-        self._size = 0
-
-    def close(self) -> None:
-        self._flush()
-        self._out.close()
-
-
-def _line(out: _Lines, row: dict[str, Any]) -> None:
+def _line(out: OutputFile, row: dict[str, Any]) -> None:
     out.write((canonical_json(row) + "\n").encode("utf-8"))
