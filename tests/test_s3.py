@@ -533,7 +533,9 @@ def test_injected_s3_faults_are_retried_and_give_identical_artifacts(s3_release:
     # rate limiter slows a throttled client down on purpose: right in production, minutes in a test.
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "10")
-    with FaultyProxy(s3_server.endpoint, every=12) as proxy:
+    # Every 50th request fails: about 17 faults in this apply, at least five of each kind. Each costs a backoff
+    # of up to a few seconds, so a denser rate buys minutes of sleeping, not more kinds of fault.
+    with FaultyProxy(s3_server.endpoint, every=50) as proxy:
         monkeypatch.setenv("OVH_S3_ENDPOINT", proxy.endpoint)
         report = api.apply(s3_release.release_yaml, faulty_root, jobs=2)
     assert report.outcome.error is None, report.outcome.error
