@@ -416,6 +416,9 @@ class Engine:
         return {dep: spec.view(dep, results[dep]) for dep in spec.deps}
 
     def input_paths(self, spec: StepSpec, results: dict[str, StepResult]) -> dict[str, dict[str, Path]]:
+        """Every input file the step may open, as a local file checked against its digest (Step.opens_inputs)."""
+        if not step_kind(spec.kind).opens_inputs:
+            return {}
         return {dep: {name: self.env.cas.local(ref.sha256) for name, ref in view.files.items()}
                 for dep, view in self.views(spec, results).items()}
 

@@ -318,6 +318,10 @@ class Step:
     # puts each record's digest in their key, so a dependency whose key changes reruns them even when its output did
     # not.
     reads_records: ClassVar[bool] = False
+    # Whether `run` opens its inputs' files. A step that works from their refs and metas alone (the manifest lists
+    # every artifact by digest) is handed no paths, so the engine neither fetches nor hashes a release's worth of
+    # blobs for it; whoever reads those bytes later (publish) checks them then.
+    opens_inputs: ClassVar[bool] = True
     # Predictable steps are cheap (they read metas, reports and small per-family files, never the records), so
     # `plan` runs one that must rerun, in scratch, to learn its output: the keys after it are then computable and
     # the plan says exactly what follows instead of "may run". Its outputs reach the content store only, never

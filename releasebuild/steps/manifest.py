@@ -45,6 +45,7 @@ class Manifest(Step):
     kind = "manifest"
     code_version = "8"  # 8: signoffs.signers
     predictable = True  # reads metas and reports, not records (Step.predictable)
+    opens_inputs = False  # every artifact is listed from its ref: the bytes are checked when publish copies them
     Params = ManifestParams
     Result = ManifestResult
 
