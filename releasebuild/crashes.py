@@ -18,7 +18,7 @@ there). It then checks:
   S3 root, step directories in the checkout's cache.
 
 `python -m releasebuild.crashes die-at KIND N UNDER -- ARGS...` runs `releasebuild ARGS` and SIGKILLs itself just
-before its Nth operation of KIND (`copy`: a file copied to, `switch`: a directory renamed or exchanged, `rmtree`: a
+before its Nth operation of KIND (`copy`: a file copied or linked to, `switch`: a directory renamed or exchanged, `rmtree`: a
 tree removed) on a path under UNDER.
 """
 
@@ -359,6 +359,7 @@ def _die_at(kind: str, number: int, under: str, argv: list[str]) -> int:
 
     if kind == "copy":
         wrap(shutil, "copyfile", lambda source, target, *_: target)
+        wrap(os, "link", lambda source, target, *_: target)  # a file the release in place already holds
     elif kind == "switch":
         for name in ("replace", "rename"):
             wrap(os, name, lambda source, *_: source if os.path.isdir(source) else None)

@@ -122,6 +122,39 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
     assert _step(report, "release/distribution")["stats"] == {"plots_drawn": 1, "plots_reused": 1}
 
 
+def test_a_replace_links_what_it_republishes_unchanged_and_copies_what_was_damaged_in_place(
+        small_release: ReleaseFixture) -> None:
+    """A one-record edit changes a few of the release's files. The rest are hard-linked into the new copy from the
+    release in place, once their bytes hash to the new manifest's digests, instead of copied from the cache again;
+    a file damaged in place is copied from the cache. Afterwards no published file shares an inode with anything."""
+    apply(small_release)
+    release = small_release.dir / "published" / "releases" / "v2026-11-23"
+
+    def files() -> dict[str, tuple[int, bytes]]:
+        return {path.relative_to(release).as_posix(): (path.stat().st_ino, path.read_bytes())
+                for path in release.rglob("*") if path.is_file()}
+
+    before = files()
+    damaged = next(key for key in sorted(before) if key.startswith("data/") and "/beta-" in key)
+    (release / damaged).chmod(0o644)
+    (release / damaged).write_bytes(b"X" + before[damaged][1][1:])
+    rows = [json.loads(line) for line in small_release.data_file("alpha").read_text().splitlines()]
+    rows[0]["dialog"][0]["text"] = "an edited first message"
+    write_jsonl(small_release.data_file("alpha"), rows)
+    apply(small_release)
+
+    after = files()
+    assert verify_release(str(release)).sound
+    assert after[damaged][1] == before[damaged][1] and after[damaged][0] != before[damaged][0]
+    changed = {key for key in after if key not in before or after[key][1] != before[key][1]}
+    assert any(key.startswith("data/") and "/alpha-" in key for key in changed)
+    unchanged = set(after) - changed - {damaged, "manifest.json"}
+    assert len(unchanged) > 10
+    assert {key for key in unchanged if after[key][0] != before[key][0]} == set()
+    assert {key for key in changed if after[key][0] == before.get(key, (None,))[0]} == set()
+    assert [key for key in after if (release / key).stat().st_nlink > 1] == []
+
+
 def test_adding_a_record_reruns_split_and_curriculum(small_release: ReleaseFixture) -> None:
     apply(small_release)
     with small_release.data_file("beta").open("a") as fh:

@@ -40,6 +40,7 @@ from typing import Any
 
 from releasebuild.config.models import VERSION_PATTERN
 from releasebuild.errors import AccessDenied, StorageError
+from releasebuild.keys import sha256_file
 from releasebuild.store import io
 from releasebuild.store.backends import is_local, local_etag, local_path, protocol
 from releasebuild.store.cas import ContentStore
@@ -134,8 +135,9 @@ class ReleaseRoot:
         if self.manifest_state(version, manifest) == "same" and self.mismatch(version, manifest) is None:
             return self.release_uri(version)
         if self.local:
-            self._publish_local(version, [(key, cas.local(sha)) for key, sha in artifacts],
-                                [(key, cas.local(sha)) for key, sha in restricted or []], manifest)
+            in_place = self._intact_in_place(version, artifacts)
+            self._publish_local(version, [(key, in_place.get(key) or cas.local(sha)) for key, sha in artifacts],
+                                [(key, cas.local(sha)) for key, sha in restricted or []], manifest, set(in_place))
         else:
             self._publish_remote(version, artifacts, restricted or [], manifest, cas)
         if self.declared_protected and not (self._marker or {}).get("protected"):
@@ -240,18 +242,37 @@ class ReleaseRoot:
 
     # --- local roots: stage both directories, then swap them in ---
 
+    def _intact_in_place(self, version: str, artifacts: list[tuple[str, str]]) -> dict[str, Path]:
+        """Files of the local release in place that the new one publishes unchanged: same key, and bytes that hash
+        to the digest the new manifest lists (nothing the old manifest says is trusted). A one-record
+        change republishes a few shards of hundreds; the rest are linked into the staged copy from here rather than
+        copied from the cache, and were checked all the same."""
+        current = Path(local_path(self.release_uri(version)))
+        if not (current / MANIFEST).is_file():
+            return {}
+        present = set(self.store.list_files(self.release_uri(version)))
+        found = {}
+        for key, sha in artifacts:
+            path = current / key
+            with contextlib.suppress(OSError):  # unreadable: copied from the cache instead
+                if key in present and sha256_file(path) == sha:
+                    found[key] = path
+        return found
+
     def _publish_local(self, version: str, files: list[tuple[str, Path]], restricted: list[tuple[str, Path]],
-                       manifest: bytes) -> None:
-        """Copies (never links: a release shares no inode with the cache) under releases/.staging-<version>-<tx>/,
-        manifest last, and restricted/.staging-<version>-<tx>/ (owner-only); then the journal, which names the two
-        staged directories by inode and the restricted set they switch to; then the switch."""
+                       manifest: bytes, linked: set[str]) -> None:
+        """Copies under releases/.staging-<version>-<tx>/, manifest last, and restricted/.staging-<version>-<tx>/
+        (owner-only); then the journal, which names the two staged directories by inode and the restricted set they
+        switch to; then the switch. Never a link to the cache (a release shares no inode with it); the keys in
+        `linked` are hard links to the release in place, which the switch retires and removes: a staged release
+        shares inodes only with the copy it replaces, and only until the switch is done."""
         tx = uuid.uuid4().hex[:8]
         releases = Path(local_path(self._uri("releases")))
         staged = releases / f"{STAGING}{version}-{tx}"
         restricted_base = Path(local_path(self._uri(RESTRICTED)))
         staged_restricted = restricted_base / f"{STAGING}{version}-{tx}" if restricted else None
         try:
-            _stage_local(staged, files, manifest)
+            _stage_local(staged, files, manifest, linked)
             if staged_restricted is not None:
                 restricted_base.mkdir(parents=True, exist_ok=True)
                 restricted_base.chmod(0o700)
@@ -405,12 +426,19 @@ def _same(stored_etag: str | None, etag: str | None) -> bool:
     return stored_etag is not None and stored_etag == etag
 
 
-def _stage_local(staged: Path, files: list[tuple[str, Path]], manifest: bytes) -> None:
-    """Copies (never links: a release shares no inode with the cache), read-only, and the manifest last."""
+def _stage_local(staged: Path, files: list[tuple[str, Path]], manifest: bytes, linked: set[str]) -> None:
+    """Copies of cache blobs (never links: a release shares no inode with the cache), read-only, and the manifest
+    last. The keys in `linked` come from the release in place: hard-linked where the filesystem allows, else copied."""
     staged.mkdir(parents=True)
     for key, source in files:
         target = staged / key
         target.parent.mkdir(parents=True, exist_ok=True)
+        if key in linked:
+            try:
+                os.link(source, target)
+                continue  # read-only already: it is published
+            except OSError:  # no hard links here (or too many): a copy is as good, only slower
+                pass
         _copy_blob(source, target)
         target.chmod(0o444)  # what the release holds is not edited in place
     (staged / MANIFEST).write_bytes(manifest)
