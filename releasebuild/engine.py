@@ -9,6 +9,7 @@ rerun that produces identical output leaves downstream keys, and their cache hit
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -603,8 +604,9 @@ class _Walk:
 
             # workers die with this process: a killed apply leaves none running (or holding its root lock)
             self.pool = ProcessPoolExecutor(max_workers=self.jobs or os.cpu_count() or 1,
-                                            initializer=die_with_parent, initargs=(os.getpid(),))
-        self.running[self.pool.submit(fn, self.engine.spec(job.step_id), job.workdir, self.env.store, *args)] = job
+                                            initializer=_start_worker, initargs=(os.getpid(),))
+        self.running[self.pool.submit(_in_worker, fn, self.engine.spec(job.step_id), job.workdir, self.env.store,
+                                      *args)] = job
 
     def _workdir(self) -> Path:
         return Path(tempfile.mkdtemp(dir=self.tmp_root, prefix="step-"))
@@ -658,6 +660,30 @@ class _Walk:
 @dataclass(frozen=True)
 class _WorkerError:
     message: str
+
+
+# A pool worker's collector thresholds (the defaults are 700, 10, 10). Steps build hundreds of thousands of small
+# objects that live for the whole step (a pack's rows, a split's assignments, a scan table's keys): with the
+# defaults a collection starts every 700 allocations and the full ones rescan them all. Measured on a one-message
+# change at 100k, with each step freezing what it found: release/dedup 1.8 s -> 0.95 s, release/leakage 0.9 s ->
+# 0.7 s. Cycles a step makes are still collected.
+WORKER_GC_THRESHOLDS = (50_000, 20, 20)
+
+
+def _start_worker(parent: int) -> None:
+    """A pool worker's initializer: it dies with the apply that forked it (`die_with_parent`), and its collector
+    runs less often (`_in_worker`)."""
+    die_with_parent(parent)
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
+
+
+def _in_worker(job: Callable[..., Any], *args: Any) -> Any:
+    """A job in a pool worker (`run_step`, `run_map`). What the worker's earlier jobs left is collected if young and
+    frozen out of the collector's view, so a model or an index an earlier step cached is not rescanned by every
+    collection of this one."""
+    gc.collect(1)
+    gc.freeze()
+    return job(*args)
 
 
 def run_step(spec: StepSpec, workdir: Path, store: Stores, inputs: dict[str, StepResult],
