@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import xxhash
 from pydantic import Field
 
 from releasebuild.config.gate import GateConfig
@@ -137,7 +138,8 @@ class DedupResult(GateResult):
 
 class DedupGate(Step):
     kind = "gate_dedup"
-    code_version = "4"  # 3: near.tsv keeps pairs by text and each side's texts (updates from deltas); 4: pack orders
+    # 3: near.tsv keeps pairs by text and each side's texts (updates from deltas); 4: pack orders; 5: orders by ids
+    code_version = "5"
     Params = DedupGateParams
     Result = DedupResult
     memo = (NEAR,)
@@ -165,7 +167,7 @@ class DedupGate(Step):
                                            (right, ctx.inputs[prints[right]].digest, packs[right]))
                         near[kind].extend((left, a, right, b, similarity) for a, b, similarity in pairs)
             _match_heldout(ctx, packs, kinds, memo)
-            keep_rows = {name: memo.keep_rows(ctx.inputs[prints[name]].digest, pack) for name, pack in packs.items()}
+            keep_rows = {name: memo.keep_rows(pack) for name, pack in packs.items()}
             stats = memo.finish()
         decisions = _Decisions(order, packs, params.threshold, keep_rows)
         decisions.remove(near["conversation"])
@@ -211,7 +213,7 @@ class _NearMemo:
         self.blocks: dict[str, list[tuple[Pair, tuple[str, str]]]] = {}  # search key -> its pairs
         self.slots: dict[str, str] = {}  # (kind, families, threshold) -> the search key it had
         self.texts: dict[str, str] = {}  # "digest\tkind" -> that side's searchable texts, comma-joined
-        self.orders: dict[str, str] = {}  # pack digest -> its rows in keep order, comma-joined
+        self.orders: dict[str, str] = {}  # digest of a pack's ids -> its rows in keep order, comma-joined
         self.out = out
         self.written_texts: dict[str, str] = {}
         self.stats: Counter[str] = Counter()  # e.g. family_pairs_reused; held-out counts only once there is an index
@@ -275,12 +277,14 @@ class _NearMemo:
         return Searched(frozenset(left.split(",")), frozenset(right.split(",")),
                         [(text_a, text_b, similarity) for (_, _, similarity), (text_a, text_b) in self.blocks[key]])
 
-    def keep_rows(self, pack_digest: str, pack: Pack) -> list[int]:
-        """The pack's rows in keep order (`family_keep_rows`): the previous run's when it had this pack, which
-        spares sorting every family's ids by natural key when one family changed; written to the table."""
-        known = self.orders.get(pack_digest)
+    def keep_rows(self, pack: Pack) -> list[int]:
+        """The pack's rows in keep order (`family_keep_rows`): the previous run's when a pack had the same ids in
+        the same rows (the order depends on nothing else), which spares sorting a family's ids by natural key when
+        its texts changed or another family did; written to the table."""
+        ids_digest = xxhash.xxh3_128_hexdigest("\n".join(row.id for row in pack.rows).encode())
+        known = self.orders.get(ids_digest)
         rows = [int(row) for row in known.split(",") if row] if known is not None else family_keep_rows(pack)
-        self.out.write(f"^\t{pack_digest}\t{','.join(map(str, rows))}\n".encode())
+        self.out.write(f"^\t{ids_digest}\t{','.join(map(str, rows))}\n".encode())
         return rows
 
     def finish(self) -> dict[str, int]:
@@ -290,7 +294,7 @@ class _NearMemo:
         return dict(self.stats)
 
 
-_NEAR_HEADER = "#near/3"  # 3: with pack orders (an older reader must not take the "^" lines for pairs)
+_NEAR_HEADER = "#near/4"  # 3: with pack orders (an older reader must not take the "^" lines for pairs); 4: by ids
 
 
 def _search_key(kind: str, left: str, right: str, threshold: str) -> str:
