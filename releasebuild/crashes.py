@@ -18,8 +18,8 @@ there). It then checks:
   S3 root, step directories in the checkout's cache.
 
 `python -m releasebuild.crashes die-at KIND N UNDER -- ARGS...` runs `releasebuild ARGS` and SIGKILLs itself just
-before its Nth operation of KIND (`copy`: a file copied or linked to, `switch`: a directory renamed or exchanged, `rmtree`: a
-tree removed) on a path under UNDER.
+before its Nth operation of KIND (`copy`: a file copied or linked to, `switch`: a directory renamed or exchanged,
+`rmtree`: a tree removed) on a path under UNDER.
 """
 
 from __future__ import annotations

@@ -420,8 +420,10 @@ class Engine:
         """Every input file the step may open, as a local file checked against its digest (Step.opens_inputs)."""
         if not step_kind(spec.kind).opens_inputs:
             return {}
+        views = self.views(spec, results)
+        self.env.cas.check(ref.sha256 for view in views.values() for ref in view.files.values())
         return {dep: {name: self.env.cas.local(ref.sha256) for name, ref in view.files.items()}
-                for dep, view in self.views(spec, results).items()}
+                for dep, view in views.items()}
 
 
 @dataclass

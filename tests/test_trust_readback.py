@@ -14,7 +14,8 @@ import pytest
 from conftest import S3_BUCKET, S3Server
 
 from releasebuild import api
-from releasebuild.errors import StorageError
+from releasebuild.errors import CorruptCache, StorageError
+from releasebuild.store.cas import ContentStore
 from releasebuild.store.io import Stores
 from releasebuild.testing import ReleaseFixture, conversation, make_release, ran
 from releasebuild.verify import verify_release
@@ -81,6 +82,29 @@ def test_a_flipped_byte_in_a_local_blob_is_set_aside_and_rebuilt_never_published
     report, set_aside = _apply(small_release, str(tmp_path / "third-root"))
     assert report["root_digest"] == first["root_digest"] and len(set_aside) > 1
     assert verify_release(str(tmp_path / "third-root" / "releases" / VERSION)).sound
+
+
+def test_checking_many_blobs_at_once_vouches_for_no_damaged_one(tmp_path: Path) -> None:
+    """Before a step starts, the engine hashes its inputs all at once on threads (`ContentStore.check`). That pass
+    vouches only for blobs that hold their digest: `local` still finds a damaged one, sets it aside and, with no
+    other copy, says it is corrupt; a missing one does not stop the pass."""
+    cas = ContentStore(tmp_path / "cache")
+    blobs = {}
+    for number in range(6):
+        data = f"blob {number}\n".encode() * 5000
+        digest = hashlib.sha256(data).hexdigest()
+        cas.path(digest).parent.mkdir(parents=True, exist_ok=True)
+        cas.path(digest).write_bytes(data)
+        blobs[digest] = data
+    damaged = sorted(blobs)[2]
+    cas.path(damaged).write_bytes(b"X" + blobs[damaged][1:])
+    missing = hashlib.sha256(b"never stored").hexdigest()
+    cas.check([*blobs, missing])
+    assert [cas.local(digest) for digest in sorted(blobs) if digest != damaged] == \
+        [cas.path(digest) for digest in sorted(blobs) if digest != damaged]
+    with pytest.raises(CorruptCache):
+        cas.local(damaged)
+    assert [line for line in cas.damage if damaged in line and "does not match its digest" in line]
 
 
 def test_corrupt_local_action_entries_are_set_aside_and_their_steps_rebuilt(small_release: ReleaseFixture,

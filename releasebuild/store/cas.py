@@ -28,17 +28,19 @@ server-side copy from the tier by one HEAD instead of a download.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import xxhash
 
 from releasebuild.errors import CorruptCache, StorageError
-from releasebuild.keys import sha256_file
+from releasebuild.keys import sha256_file, sha256_files
 from releasebuild.store import io
 from releasebuild.store.backends import local_etag
 
@@ -149,6 +151,21 @@ class ContentStore:
                 self.damage.append("shared cache lost blob " + " or ".join(tier.blob_uri(sha256) for tier in tiers))
             raise self._corrupt(sha256)
         return target
+
+    def check(self, digests: Iterable[str]) -> None:
+        """Hash the local copies of these blobs not yet checked in this process, all at once on every core
+        (`sha256_files`), and remember those that hold their digest: `local` then finds them checked. Anything
+        else is left to `local`, which sets it aside and fetches it, one blob at a time."""
+        todo = []
+        for sha256 in dict.fromkeys(digests):
+            path = self.path(sha256)
+            with contextlib.suppress(OSError):
+                seen = _identity(path)
+                if self._verified.get(sha256) != seen:
+                    todo.append((sha256, path, seen))
+        for (sha256, _, seen), found in zip(todo, sha256_files([path for _, path, _ in todo]), strict=True):
+            if found == sha256:
+                self._verified[sha256] = seen
 
     def _intact(self, path: Path, sha256: str) -> bool:
         """Whether the local file holds the blob: hashed unless this process hashed this very file unchanged."""

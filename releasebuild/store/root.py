@@ -40,7 +40,7 @@ from typing import Any
 
 from releasebuild.config.models import VERSION_PATTERN
 from releasebuild.errors import AccessDenied, StorageError
-from releasebuild.keys import sha256_file
+from releasebuild.keys import sha256_files
 from releasebuild.store import io
 from releasebuild.store.backends import is_local, local_etag, local_path, protocol
 from releasebuild.store.cas import ContentStore
@@ -251,13 +251,9 @@ class ReleaseRoot:
         if not (current / MANIFEST).is_file():
             return {}
         present = set(self.store.list_files(self.release_uri(version)))
-        found = {}
-        for key, sha in artifacts:
-            path = current / key
-            with contextlib.suppress(OSError):  # unreadable: copied from the cache instead
-                if key in present and sha256_file(path) == sha:
-                    found[key] = path
-        return found
+        candidates = [(key, sha) for key, sha in artifacts if key in present]
+        hashed = sha256_files([current / key for key, _ in candidates])  # None: unreadable, copied from the cache
+        return {key: current / key for (key, sha), found in zip(candidates, hashed, strict=True) if found == sha}
 
     def _publish_local(self, version: str, files: list[tuple[str, Path]], restricted: list[tuple[str, Path]],
                        manifest: bytes, linked: set[str]) -> None:
