@@ -305,3 +305,15 @@ def test_the_bias_review_signs_its_families_sections_and_no_other_familys(tmp_pa
     assert "alpha's section of the bias report changed" in str(outcome.error)
     status = {row["review"]: row for row in commands.status(fixture.release_yaml)["reviews"]}
     assert status["bias_cultural_review"]["status"] == "stale"
+
+
+def test_language_needs_twenty_letters_in_its_head_not_twenty_characters() -> None:
+    """Too little text is undetermined: fewer than MIN_LETTERS letters among the first LANGUAGE_CHARS characters,
+    however many digits, spaces and marks surround them."""
+    from releasebuild.bias.language import LANGUAGE_CHARS, MIN_LETTERS, UNDETERMINED, language
+
+    letters = "abcdefghijklmnopqrstuvwxyz"[:MIN_LETTERS]
+    short = " 1, ".join(letters[:-1])
+    assert language(short) == UNDETERMINED
+    assert language(short + letters[-1]) != UNDETERMINED
+    assert language("9" * LANGUAGE_CHARS + " the quick brown fox jumps over the lazy dog") == UNDETERMINED

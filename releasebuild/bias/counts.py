@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from releasebuild.bias.language import UNDETERMINED, language
-from releasebuild.bias.lexicon import Hit, Lexicon, Matcher
+from releasebuild.bias.lexicon import Hit, Lexicon, Matcher, tokens
 from releasebuild.bias.reading_level import grade_tenths
 from releasebuild.distribution.stats import DECIMALS, Distribution
 from releasebuild.review.sampling import BottomK, allocate, rank
@@ -140,13 +140,14 @@ class FamilyCounter:
         and reading-level versions only, so the step keeps it in its record memo and a rerun measures only the
         records it has not seen. `add` counts it; cold or reused, it counts the same JSON."""
         texts = {role: [m["content"] for m in record["messages"] if m["role"] == role] for role in ROLES}
+        words = {role: [tokens(text) for text in texts[role]] for role in ROLES}  # split once, matched twice
         said: dict[str, Counter[Hit]] = {role: Counter() for role in ROLES}
         for role in ROLES:
-            for text in texts[role]:
-                said[role].update(self.identity.count(text))
+            for text_words in words[role]:
+                said[role].update(self.identity.count_words(text_words))
         patterns: Counter[Hit] = Counter()
-        for text in texts["assistant"]:
-            patterns.update(self.patterns.count(text))
+        for text_words in words["assistant"]:
+            patterns.update(self.patterns.count_words(text_words))
         grades = {role: grade_tenths(texts[role]) for role in ROLES if texts[role]}
         return {"said": {role: _hits_json(said[role]) for role in ROLES},
                 "patterns": _hits_json(patterns),

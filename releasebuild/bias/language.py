@@ -7,6 +7,7 @@ LANGUAGE_CHARS characters of a role's text are read, which is enough for the cla
 from __future__ import annotations
 
 import functools
+from itertools import islice
 from typing import Any
 
 LANGUAGE_CHARS = 500
@@ -24,7 +25,7 @@ def _identifier() -> Any:
 def language(text: str) -> str:
     """An ISO 639-1 code, or "und" when there is too little text to tell."""
     head = text[:LANGUAGE_CHARS]
-    if sum(character.isalpha() for character in head) < MIN_LETTERS:
+    if len(list(islice(filter(str.isalpha, head), MIN_LETTERS))) < MIN_LETTERS:  # stops at the 20th letter
         return UNDETERMINED
     code, _ = _identifier().classify(head)
     return str(code)

@@ -83,8 +83,11 @@ class Matcher:
         self.starts = {word: sorted(terms, key=lambda entry: -len(entry[0])) for word, terms in starts.items()}
 
     def count(self, text: str) -> Counter[Hit]:
+        return self.count_words(tokens(text))
+
+    def count_words(self, words: list[str]) -> Counter[Hit]:
+        """`count` of a text already split by `tokens` (a caller matching several lexicons splits it once)."""
         found: Counter[Hit] = Counter()
-        words = tokens(text)
         position = 0
         while position < len(words):
             step = 1
