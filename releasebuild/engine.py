@@ -680,10 +680,11 @@ def _start_worker(parent: int) -> None:
 
 
 def _in_worker(job: Callable[..., Any], *args: Any) -> Any:
-    """A job in a pool worker (`run_step`, `run_map`). What the worker's earlier jobs left is collected if young and
-    frozen out of the collector's view, so a model or an index an earlier step cached is not rescanned by every
-    collection of this one."""
-    gc.collect(1)
+    """A job in a pool worker (`run_step`, `run_map`). What the worker's earlier jobs left is collected (a full
+    collection scans only what is not frozen yet: what the last job made), then frozen out of the collector's view,
+    so a model or an index an earlier step cached is not rescanned by every collection of this one, and no garbage
+    is frozen with it."""
+    gc.collect()
     gc.freeze()
     return job(*args)
 
