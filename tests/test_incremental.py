@@ -126,7 +126,9 @@ def test_a_replace_links_what_it_republishes_unchanged_and_copies_what_was_damag
         small_release: ReleaseFixture) -> None:
     """A one-record edit changes a few of the release's files. The rest are hard-linked into the new copy from the
     release in place, once their bytes hash to the new manifest's digests, instead of copied from the cache again;
-    a file damaged in place is copied from the cache. Afterwards no published file shares an inode with anything."""
+    a file damaged in place is copied from the cache, and so is one replaced by a symlink to its cache blob (the
+    right bytes, but a link through it would share the blob's inode). Afterwards no published file shares an inode
+    with anything."""
     apply(small_release)
     release = small_release.dir / "published" / "releases" / "v2026-11-23"
 
@@ -138,6 +140,12 @@ def test_a_replace_links_what_it_republishes_unchanged_and_copies_what_was_damag
     damaged = next(key for key in sorted(before) if key.startswith("data/") and "/beta-" in key)
     (release / damaged).chmod(0o644)
     (release / damaged).write_bytes(b"X" + before[damaged][1][1:])
+    manifest = json.loads((release / "manifest.json").read_bytes())
+    linked_out = next(art for art in manifest["artifacts"] if art["key"] == "provenance/beta.jsonl")
+    blob = small_release.dir / ".releasebuild" / "cache" / "cas" / "sha256" / linked_out["sha256"][:2] / \
+        linked_out["sha256"][2:]
+    (release / linked_out["key"]).unlink()
+    (release / linked_out["key"]).symlink_to(blob)
     rows = [json.loads(line) for line in small_release.data_file("alpha").read_text().splitlines()]
     rows[0]["dialog"][0]["text"] = "an edited first message"
     write_jsonl(small_release.data_file("alpha"), rows)
@@ -148,7 +156,8 @@ def test_a_replace_links_what_it_republishes_unchanged_and_copies_what_was_damag
     assert after[damaged][1] == before[damaged][1] and after[damaged][0] != before[damaged][0]
     changed = {key for key in after if key not in before or after[key][1] != before[key][1]}
     assert any(key.startswith("data/") and "/alpha-" in key for key in changed)
-    unchanged = set(after) - changed - {damaged, "manifest.json"}
+    assert not (release / linked_out["key"]).is_symlink()
+    unchanged = set(after) - changed - {damaged, linked_out["key"], "manifest.json"}
     assert len(unchanged) > 10
     assert {key for key in unchanged if after[key][0] != before[key][0]} == set()
     assert {key for key in changed if after[key][0] == before.get(key, (None,))[0]} == set()

@@ -36,6 +36,7 @@ import shutil
 import sys
 import uuid
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from releasebuild.config.models import VERSION_PATTERN
@@ -136,6 +137,7 @@ class ReleaseRoot:
             return self.release_uri(version)
         if self.local:
             in_place = self._intact_in_place(version, artifacts)
+            cas.check([*(sha for key, sha in artifacts if key not in in_place), *(sha for _, sha in restricted or [])])
             self._publish_local(version, [(key, in_place.get(key) or cas.local(sha)) for key, sha in artifacts],
                                 [(key, cas.local(sha)) for key, sha in restricted or []], manifest, set(in_place))
         else:
@@ -243,15 +245,16 @@ class ReleaseRoot:
     # --- local roots: stage both directories, then swap them in ---
 
     def _intact_in_place(self, version: str, artifacts: list[tuple[str, str]]) -> dict[str, Path]:
-        """Files of the local release in place that the new one publishes unchanged: same key, and bytes that hash
-        to the digest the new manifest lists (nothing the old manifest says is trusted). A one-record
-        change republishes a few shards of hundreds; the rest are linked into the staged copy from here rather than
-        copied from the cache, and were checked all the same."""
+        """Files of the local release in place that the new one publishes unchanged: same key, a plain file with no
+        other link (never a symlink, nor a file something else shares), and bytes that hash to the digest the new
+        manifest lists (nothing the old manifest says is trusted). A one-record change republishes a few shards of
+        hundreds; the rest are linked into the staged copy from here rather than copied from the cache, and were
+        checked all the same."""
         current = Path(local_path(self.release_uri(version)))
         if not (current / MANIFEST).is_file():
             return {}
         present = set(self.store.list_files(self.release_uri(version)))
-        candidates = [(key, sha) for key, sha in artifacts if key in present]
+        candidates = [(key, sha) for key, sha in artifacts if key in present and _sole_file(current / key)]
         hashed = sha256_files([current / key for key, _ in candidates])  # None: unreadable, copied from the cache
         return {key: current / key for (key, sha), found in zip(candidates, hashed, strict=True) if found == sha}
 
@@ -450,6 +453,15 @@ def _stage_restricted(staged: Path, files: list[tuple[str, Path]]) -> None:
         target.chmod(0o600)
     for directory in {staged, *{(staged / key).parent for key, _ in files}}:
         directory.chmod(0o700)
+
+
+def _sole_file(path: Path) -> bool:
+    """A regular file (not a symlink) with no other hard link: linking it shares an inode with nothing else."""
+    try:
+        stat = path.lstat()
+    except OSError:
+        return False
+    return S_ISREG(stat.st_mode) and stat.st_nlink == 1
 
 
 def _copy_blob(source: Path, target: Path) -> None:
