@@ -432,13 +432,8 @@ def _stage_local(staged: Path, files: list[tuple[str, Path]], manifest: bytes, l
     for key, source in files:
         target = staged / key
         target.parent.mkdir(parents=True, exist_ok=True)
-        if key in linked:
-            try:
-                os.link(source, target)
-                continue  # read-only already: it is published
-            except OSError:  # no hard links here (or too many): a copy is as good, only slower
-                pass
-        _copy_blob(source, target)
+        if key not in linked or not _hard_link(source, target):
+            _copy_blob(source, target)
         target.chmod(0o444)  # what the release holds is not edited in place
     (staged / MANIFEST).write_bytes(manifest)
 
@@ -453,6 +448,16 @@ def _stage_restricted(staged: Path, files: list[tuple[str, Path]]) -> None:
         target.chmod(0o600)
     for directory in {staged, *{(staged / key).parent for key, _ in files}}:
         directory.chmod(0o700)
+
+
+def _hard_link(source: Path, target: Path) -> bool:
+    """Whether `target` now links `source`; False where the filesystem has no hard links (or too many): a copy is as
+    good there, only slower."""
+    try:
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
 
 
 def _sole_file(path: Path) -> bool:
