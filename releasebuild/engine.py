@@ -673,17 +673,19 @@ WORKER_GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def _start_worker(parent: int) -> None:
-    """A pool worker's initializer: it dies with the apply that forked it (`die_with_parent`), and its collector
-    runs less often (`_in_worker`)."""
+    """A pool worker's initializer: it dies with the apply that forked it (`die_with_parent`), what it inherited is
+    frozen out of the collector's view unscanned (the apply's imports, and whatever else the forking process holds:
+    in a long-lived process calling `api.apply`, its whole heap), and its collector runs less often (`_in_worker`)."""
     die_with_parent(parent)
+    gc.freeze()
     gc.set_threshold(*WORKER_GC_THRESHOLDS)
 
 
 def _in_worker(job: Callable[..., Any], *args: Any) -> Any:
     """A job in a pool worker (`run_step`, `run_map`). What the worker's earlier jobs left is collected (a full
-    collection scans only what is not frozen yet: what the last job made), then frozen out of the collector's view,
-    so a model or an index an earlier step cached is not rescanned by every collection of this one, and no garbage
-    is frozen with it."""
+    collection scans only what is not frozen yet: what the jobs since the last freeze made), then frozen out of the
+    collector's view, so a model or an index an earlier step cached is not rescanned by every collection of this
+    one, and no garbage of theirs is frozen with it."""
     gc.collect()
     gc.freeze()
     return job(*args)
