@@ -133,21 +133,24 @@ def matches(family: str, pack: Pack, index: HeldoutIndex, kinds: Iterable[str],
                 by_hash[kind].setdefault(entry.hashes[kind], []).append(index_row)
     best: dict[int, Match] = {}
 
+    rows = pack.rows
+
     def offer(row: int, match: Match) -> None:
-        record = f"{family}/{pack.rows[row].id}"
+        record = f"{family}/{rows.id(row)}"
         if row not in best or match.rank(record) < best[row].rank(record):
             best[row] = match
 
+    live = np.nonzero(~rows.takedown)[0]
     for kind in by_hash:
-        for row, fingerprint in enumerate(pack.rows):
-            if not fingerprint.takedown and fingerprint.hashes[kind]:
-                for index_row in by_hash[kind].get(fingerprint.hashes[kind], ()):
+        for row, text in zip(live.tolist(), pack.texts(kind, live), strict=True):
+            if text:
+                for index_row in by_hash[kind].get(text, ()):
                     offer(row, Match(index.entries[index_row], kind, 1.0))
         for row, index_row, similarity in near.get(kind, ()):
-            if not pack.rows[row].takedown:
+            if not rows.takedown[row]:
                 offer(row, Match(index.entries[index_row], kind, similarity))
-    for row in sorted(best, key=lambda r: pack.rows[r].id):
-        yield best[row].row(pack.rows[row].id)
+    for row in sorted(best, key=rows.id):
+        yield best[row].row(rows.id(row))
 
 
 class Output(Protocol):

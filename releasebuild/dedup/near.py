@@ -126,8 +126,8 @@ def near_pairs(a: Fingerprints, b: Fingerprints | None, kind: str, threshold: fl
             return _confirmed(a, other, kind, threshold, candidate_pairs(a.bands[kind], rows_a))
         return _confirmed(a, other, kind, threshold,
                           candidate_pairs(a.bands[kind], rows_a, other.bands[kind], rows_b))
-    text_a = {a.rows[row].hashes[kind]: row for row in rows_a.tolist()}
-    text_b = text_a if b is None else {other.rows[row].hashes[kind]: row for row in rows_b.tolist()}
+    text_a = dict(zip(a.texts(kind, rows_a), rows_a.tolist(), strict=True))
+    text_b = text_a if b is None else dict(zip(other.texts(kind, rows_b), rows_b.tolist(), strict=True))
     fresh_a = _rows(row for text, row in text_a.items() if text not in before.left)
     if b is None:  # pairs with a new text on either side: new texts against every text, each pair once
         candidates = {(min(i, j), max(i, j)) for i, j in candidate_pairs(a.bands[kind], fresh_a, a.bands[kind],
@@ -154,7 +154,7 @@ def _confirmed(a: Fingerprints, other: Fingerprints, kind: str, threshold: float
     """The candidates whose exact Jaccard reaches the threshold, in row order."""
     found = []
     for left, right in sorted(candidates):
-        if a.rows[left].hashes[kind] == other.rows[right].hashes[kind]:
+        if a.same_text(kind, left, other, right):
             continue  # the same text: an exact match, found by hash
         similarity = jaccard(a.shingles(kind, left), other.shingles(kind, right))
         if similarity >= threshold:

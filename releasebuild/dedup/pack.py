@@ -13,8 +13,10 @@ Readers memory-map the arrays: a family's fingerprints are never loaded whole.
 from __future__ import annotations
 
 import json
+import mmap
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 
@@ -27,7 +29,7 @@ FILES: tuple[str, ...] = (RECORDS, PACK, *(f"{kind}.{part}" for kind in KINDS fo
 
 
 class Row(NamedTuple):
-    """One record's exact fingerprints (a tuple: a release-wide step reads one per record of every family)."""
+    """One record's exact fingerprints, a line of records.tsv (a pack holds them as columns: `Rows`)."""
 
     id: str
     takedown: bool
@@ -38,25 +40,114 @@ class Row(NamedTuple):
         return "\t".join([self.id, "1" if self.takedown else "0", *(self.hashes[k] for k in KINDS),
                           ",".join(self.turn_pairs)]) + "\n"
 
-    @classmethod
-    def parse(cls, line: str) -> Row:
-        # KINDS spelled out: release-wide steps parse every record's row, and a dict literal is twice as fast
-        # (and the tuple made directly: a NamedTuple's own constructor adds a call per row)
-        record_id, takedown, conversation, user, assistant, pairs = line.rstrip("\n").split("\t")
-        return tuple.__new__(cls, (record_id, takedown == "1",
-                                   {"conversation": conversation, "user": user, "assistant": assistant},
-                                   pairs.split(",") if pairs else []))
+
+class Rows(Sequence[Row]):
+    """records.tsv held as columns: ids run together, each exact hash as a uint64, the turn-pair hashes run
+    together. A release-wide step holds every family's rows at once; as Row objects (a tuple, a dict, four strings
+    and a list per record) they took about 1 KB a record, as columns they take about 60 bytes. `rows[i]` is the
+    Row, made on demand; bulk readers use the columns (`keys`, `ids`)."""
+
+    def __init__(self, lines: Iterable[bytes]):
+        ids: list[bytes] = []
+        takedown: list[bool] = []
+        hashes: dict[str, list[bytes]] = {kind: [] for kind in KINDS}
+        pairs: list[bytes] = []
+        pair_counts: list[int] = []
+        for line in lines:
+            record_id, flag, conversation, user, assistant, pair_field = line.rstrip(b"\n").split(b"\t")
+            ids.append(record_id)
+            takedown.append(flag == b"1")
+            hashes["conversation"].append(conversation)
+            hashes["user"].append(user)
+            hashes["assistant"].append(assistant)
+            turn = pair_field.split(b",") if pair_field else []
+            pairs.extend(turn)
+            pair_counts.append(len(turn))
+        self._ids = b"".join(ids)
+        self._id_ends = np.cumsum(np.fromiter(map(len, ids), dtype=np.int64, count=len(ids)))
+        self.takedown = np.array(takedown, dtype=bool)
+        self._present = {kind: np.fromiter(map(bool, values), dtype=bool, count=len(values))
+                         for kind, values in hashes.items()}
+        self._hashes = {kind: _hex_column(values) for kind, values in hashes.items()}
+        self._pairs = _hex_column(pairs)
+        self._pair_ends = np.cumsum(np.array(pair_counts, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.takedown)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        return tuple.__new__(Row, (self.id(index), bool(self.takedown[index]),
+                                   {kind: self.hex(kind, index) for kind in KINDS}, self.turn_pairs(index)))
+
+    def id(self, index: int) -> str:
+        start = int(self._id_ends[index - 1]) if index else 0
+        return self._ids[start:int(self._id_ends[index])].decode("utf-8")
+
+    def ids(self) -> list[str]:
+        """Every id, in row order."""
+        ends = self._id_ends.tolist()
+        return [self._ids[start:end].decode("utf-8") for start, end in zip([0, *ends], ends, strict=False)]
+
+    def hex(self, kind: str, index: int) -> str:
+        """The exact hash as records.tsv spells it ("" when the role never speaks)."""
+        return f"{int(self._hashes[kind][index]):016x}" if self._present[kind][index] else ""
+
+    def keys(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's exact hash of `kind` as uint64, and whether the row has one."""
+        return self._hashes[kind], self._present[kind]
+
+    def turn_pairs(self, index: int) -> list[str]:
+        return [f"{value:016x}" for value in self.pair_keys(index)]
+
+    def pair_keys(self, index: int) -> list[int]:
+        """The row's turn-pair hashes as ints."""
+        start = int(self._pair_ends[index - 1]) if index else 0
+        keys: list[int] = self._pairs[start:int(self._pair_ends[index])].tolist()
+        return keys
+
+
+_HEX_BYTES = 16  # exact hashes are xxh3-64 hex digests (dedup.text.exact_hash)
+
+
+def _hex_column(values: list[bytes]) -> np.ndarray:
+    """Fixed-width hex digests as uint64 (an empty one as 0: the caller keeps which are present)."""
+    if not values:
+        return np.zeros(0, dtype=np.uint64)  # frombuffer refuses an empty buffer
+    joined = b"".join(value or b"0" * _HEX_BYTES for value in values)
+    if len(joined) != _HEX_BYTES * len(values):
+        raise ValueError(f"records.tsv holds a hash that is not {_HEX_BYTES} hex digits")
+    return np.frombuffer(bytes.fromhex(joined.decode("ascii")), dtype=">u8").astype(np.uint64)
 
 
 class Fingerprints:
     """What near-pair search needs of a set of texts, in memory or memory-mapped from a pack."""
 
-    rows: list[Row]
+    rows: Sequence[Row]
     bands: dict[str, np.ndarray]
     num_perm: int
 
     def shingles(self, kind: str, row: int) -> np.ndarray:
         raise NotImplementedError
+
+    def keys(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's exact hash of `kind` as uint64, and whether the row has one (`Rows.keys`)."""
+        if isinstance(self.rows, Rows):
+            return self.rows.keys(kind)
+        found: dict[str, tuple[np.ndarray, np.ndarray]] = self.__dict__.setdefault("_keys", {})
+        if kind not in found:
+            values = [row.hashes[kind].encode("ascii") for row in self.rows]
+            found[kind] = _hex_column(values), np.fromiter(map(bool, values), dtype=bool, count=len(values))
+        return found[kind]
 
     def searchable(self, kind: str) -> np.ndarray:
         """Rows that take part in near-pair search: long enough to shingle, and the first row of their text
@@ -64,15 +155,28 @@ class Fingerprints:
         release-wide search asks for it once per pair of families."""
         found: dict[str, np.ndarray] = self.__dict__.setdefault("_searchable", {})
         if kind not in found:
-            seen: set[str] = set()
-            chosen = []
-            for index, (row, count) in enumerate(zip(self.rows, self.shingle_counts(kind).tolist(), strict=True)):
-                text_hash = row.hashes[kind]
-                if text_hash and text_hash not in seen and count:
-                    chosen.append(index)
-                seen.add(text_hash)
-            found[kind] = np.array(chosen, dtype=np.int64)
+            keys, present = self.keys(kind)
+            with_text = np.nonzero(present)[0]
+            _, first = np.unique(keys[with_text], return_index=True)
+            firsts = np.sort(with_text[first])
+            found[kind] = firsts[self.shingle_counts(kind)[firsts] > 0].astype(np.int64)
         return found[kind]
+
+    def texts(self, kind: str, rows: np.ndarray) -> list[str]:
+        """The exact hashes of `kind` of these rows, as records.tsv spells them ("" for a row without one)."""
+        keys, present = self.keys(kind)
+        return [f"{value:016x}" if has else "" for value, has in zip(keys[rows].tolist(), present[rows].tolist(),
+                                                                    strict=True)]
+
+    def text(self, kind: str, row: int) -> str:
+        keys, present = self.keys(kind)
+        return f"{int(keys[row]):016x}" if present[row] else ""
+
+    def same_text(self, kind: str, row: int, other: Fingerprints, other_row: int) -> bool:
+        """Whether the two rows have the same text of `kind` (both with one)."""
+        keys, present = self.keys(kind)
+        other_keys, other_present = other.keys(kind)
+        return bool(present[row] and other_present[other_row] and keys[row] == other_keys[other_row])
 
     def shingle_counts(self, kind: str) -> np.ndarray:
         """Every row's shingle count, in row order."""
@@ -97,15 +201,21 @@ class ShingleArrays(Fingerprints):
     def shingle_counts(self, kind: str) -> np.ndarray:
         return np.diff(np.asarray(self._offsets[kind]))
 
+    def drop_pages(self) -> None:
+        """Let go of the file pages this process has read through its maps (`drop_pages`)."""
+        drop_pages(*self.bands.values(), *self._shingles.values(), *self._offsets.values())
+
 
 class Pack(ShingleArrays):
     """A fingerprint pack read from its files (by output name)."""
 
+    rows: Rows
+
     def __init__(self, files: dict[str, Path]):
         self.info: dict[str, Any] = json.loads(files[PACK].read_bytes())
         self.num_perm = self.info["num_perm"]
-        with files[RECORDS].open(encoding="utf-8") as fh:
-            self.rows = [Row.parse(line) for line in fh]
+        with files[RECORDS].open("rb") as fh:
+            self.rows = Rows(fh)
         count = len(self.rows)
         self.bands = {}
         self._shingles = {}
@@ -123,3 +233,16 @@ def map_array(path: Path, dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
     if not all(shape) or path.stat().st_size == 0:
         return np.zeros(shape, dtype=dtype)
     return np.asarray(np.memmap(path, dtype=dtype, mode="r", shape=shape))
+
+
+def drop_pages(*arrays: np.ndarray) -> None:
+    """Unmap the pages read so far of these memory-mapped arrays from this process (madvise MADV_DONTNEED; arrays
+    not mapped from a file are left alone). They stay in the page cache, so reading them again costs a minor fault,
+    not a read. Without this, a release-wide step that reads every family's maps in turn keeps every page it ever
+    touched resident: its RSS grows with the release though it needs one pair of families at a time."""
+    for array in arrays:
+        base = array.base
+        while base is not None and not isinstance(base, mmap.mmap):
+            base = getattr(base, "base", None)
+        if isinstance(base, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+            base.madvise(mmap.MADV_DONTNEED)

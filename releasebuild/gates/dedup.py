@@ -166,6 +166,8 @@ class DedupGate(Step):
                                            None if left == right else
                                            (right, ctx.inputs[prints[right]].digest, packs[right]))
                         near[kind].extend((left, a, right, b, similarity) for a, b, similarity in pairs)
+                        packs[right].drop_pages()  # one pair of families' pages at a time (pack.drop_pages)
+                    packs[left].drop_pages()
             _match_heldout(ctx, packs, kinds, memo)
             keep_rows = {name: memo.keep_rows(pack) for name, pack in packs.items()}
             stats = memo.finish()
@@ -192,6 +194,8 @@ def _match_heldout(ctx: StepContext, packs: dict[str, Pack], kinds: list[str], m
                                      (HELDOUT_SIDE, index_digest, index))
                     for kind in kinds if kind in index.bands}
             found = list(matches(name, pack, index, kinds, near))
+            pack.drop_pages()
+            index.drop_pages()
         ctx.write_lines(matches_file(name), found)
 
 
@@ -256,13 +260,13 @@ class _NearMemo:
             pairs = near_pairs(left[2], None if right is None else right[2], text_kind, threshold, before)
         self.out.write(f"=\t{key}\t{left[0]}\t{other[0]}\n".encode())
         for a, b, similarity in pairs:
-            text_a, text_b = left[2].rows[a].hashes[text_kind], other[2].rows[b].hashes[text_kind]
+            text_a, text_b = left[2].text(text_kind, a), other[2].text(text_kind, b)
             self.out.write(f"{a}\t{b}\t{similarity}\t{text_a}\t{text_b}\n".encode())
         for digest_, prints in ((left[1], left[2]), (other[1], other[2])):
             side = f"{digest_}\t{text_kind}"
             if side not in self.written_texts:
                 self.written_texts[side] = self.texts.get(side) or ",".join(
-                    prints.rows[row].hashes[text_kind] for row in prints.searchable(text_kind).tolist())
+                    prints.texts(text_kind, prints.searchable(text_kind)))
         return pairs
 
     def _before(self, slot: str, text_kind: str) -> Searched | None:
@@ -281,9 +285,10 @@ class _NearMemo:
         """The pack's rows in keep order (`family_keep_rows`): the previous run's when a pack had the same ids in
         the same rows (the order depends on nothing else), which spares sorting a family's ids by natural key when
         its texts changed or another family did; written to the table."""
-        ids_digest = xxhash.xxh3_128_hexdigest("\n".join(row.id for row in pack.rows).encode())
+        ids = pack.rows.ids()
+        ids_digest = xxhash.xxh3_128_hexdigest("\n".join(ids).encode())
         known = self.orders.get(ids_digest)
-        rows = [int(row) for row in known.split(",") if row] if known is not None else family_keep_rows(pack)
+        rows = [int(row) for row in known.split(",") if row] if known is not None else family_keep_rows(ids)
         self.out.write(f"^\t{ids_digest}\t{','.join(map(str, rows))}\n".encode())
         return rows
 
@@ -311,9 +316,10 @@ def natural_key(record_id: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(record_id) if part)
 
 
-def family_keep_rows(pack: Pack) -> list[int]:
-    """A family's rows best first: by natural id, then by the id itself (so that a1 and a01 have an order too)."""
-    return sorted(range(len(pack.rows)), key=lambda row: (natural_key(pack.rows[row].id), pack.rows[row].id))
+def family_keep_rows(ids: list[str]) -> list[int]:
+    """A family's rows (their ids, in row order) best first: by natural id, then by the id itself (so that a1 and
+    a01 have an order too)."""
+    return sorted(range(len(ids)), key=lambda row: (natural_key(ids[row]), ids[row]))
 
 
 class _Decisions:
@@ -327,12 +333,13 @@ class _Decisions:
         self.threshold = threshold
         self.removed: dict[Ref, dict[str, Any]] = {}
         self.shared_turn_pairs: Counter[str] = Counter()  # family -> distinct turn pairs its survivors share
-        self.takedown_hashes: dict[str, Ref] = {}
-        self.members: dict[str, list[Ref]] = defaultdict(list)  # conversation hash -> records, best first
+        # Texts by `key`: an int per exact hash, -1 for none, which sorts as the hashes' hex spelling does
+        self.takedown_hashes: dict[int, Ref] = {}
+        self.members: dict[int, list[Ref]] = defaultdict(list)  # conversation hash -> records, best first
         for name in order:
-            for row_index, row in enumerate(packs[name].rows):
-                text_hash = row.hashes["conversation"]
-                if row.takedown:
+            for row_index, (text_hash, taken_down) in enumerate(zip(self._keys(name, "conversation"),
+                                                                     packs[name].rows.takedown.tolist(), strict=True)):
+                if taken_down:
                     self.takedown_hashes.setdefault(text_hash, (name, row_index))
                 else:
                     self.members[text_hash].append((name, row_index))
@@ -353,10 +360,17 @@ class _Decisions:
         return self.position[ref[0]][ref[1]]
 
     def name(self, ref: Ref) -> str:
-        return f"{ref[0]}/{self.packs[ref[0]].rows[ref[1]].id}"
+        return f"{ref[0]}/{self.packs[ref[0]].rows.id(ref[1])}"
 
-    def text_hash(self, ref: Ref, kind: str = "conversation") -> str:
-        return self.packs[ref[0]].rows[ref[1]].hashes[kind]
+    def _keys(self, name: str, kind: str) -> list[int]:
+        """Every row's text of `kind` in the family, by `key`."""
+        keys, present = self.packs[name].keys(kind)
+        return [value if has else -1 for value, has in zip(keys.tolist(), present.tolist(), strict=True)]
+
+    def text_hash(self, ref: Ref, kind: str = "conversation") -> int:
+        """The record's text of `kind` as a key: an int per exact hash, -1 for none."""
+        keys, present = self.packs[ref[0]].keys(kind)
+        return int(keys[ref[1]]) if present[ref[1]] else -1
 
     def _remove(self, refs: list[Ref], code: str, of: Ref, similarity: float, taken_down: bool = False) -> None:
         for ref in refs:
@@ -367,7 +381,7 @@ class _Decisions:
     def remove(self, pairs: list[tuple[str, int, str, int, float]]) -> None:
         for text_hash, source in sorted(self.takedown_hashes.items()):
             self._remove(self.members.get(text_hash, []), "takedown_duplicate", source, 1.0, taken_down=True)
-        similar: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        similar: dict[int, list[tuple[float, int]]] = defaultdict(list)
         for left, a, right, b, similarity in pairs:
             if similarity < self.threshold:
                 continue
@@ -376,12 +390,12 @@ class _Decisions:
                 if theirs in self.takedown_hashes:
                     self._remove(self.members.get(mine, []), "takedown_near_duplicate",
                                  self.takedown_hashes[theirs], similarity, taken_down=True)
-                elif not self.packs[ref[0]].rows[ref[1]].takedown:
+                elif not self.packs[ref[0]].rows.takedown[ref[1]]:
                     similar[mine].append((similarity, theirs))
         for refs in self.members.values():
             if refs and refs[0] not in self.removed:
                 self._remove(refs[1:], "exact_duplicate", refs[0], 1.0)
-        kept: set[str] = set()
+        kept: set[int] = set()
         for text_hash, refs in sorted(self.members.items(), key=lambda item: self.priority(item[1][0])):
             if refs[0] in self.removed:
                 continue
@@ -401,15 +415,18 @@ class _Decisions:
               links: LinksParams) -> list[tuple[str, str, str, float]]:
         """(kind, record, record, similarity) between survivors: stars over records sharing a text or a turn
         pair (to the best-ranked of them), and near pairs at the link threshold between texts' best records."""
-        survivors = [(ref, self.packs[ref[0]].rows[ref[1]]) for ref in self.survivors()]
+        survivors = self.survivors()
         rows: set[tuple[str, str, str, float]] = set()
         for kind in ("conversation", *(k for k in ("user", "assistant") if k in links.compare)):
-            first: dict[str, Ref] = {}  # text -> its best-ranked survivor, the centre of its star
-            for ref, row in survivors:
-                if row.hashes[kind]:
-                    best = first.setdefault(row.hashes[kind], ref)
+            keys = {name: self._keys(name, kind) for name in self.order}
+            first: dict[int, Ref] = {}  # text -> its best-ranked survivor, the centre of its star
+            for ref in survivors:
+                text = keys[ref[0]][ref[1]]
+                if text != -1:
+                    best = first.setdefault(text, ref)
                     if best != ref:
                         rows.add(self._link(kind, best, ref, 1.0))
+            del keys
             for left, a, right, b, similarity in near[kind]:
                 if similarity < links.threshold:
                     continue
@@ -417,10 +434,10 @@ class _Decisions:
                 other = first.get(self.text_hash((right, b), kind))
                 if one is not None and other is not None:
                     rows.add(self._link(kind, one, other, similarity))
-        first_with_pair: dict[str, Ref] = {}
-        shared: dict[str, list[Ref]] = {}  # turn pair -> its survivors, best first, when more than one has it
-        for ref, row in survivors:
-            for pair_hash in row.turn_pairs:
+        first_with_pair: dict[int, Ref] = {}
+        shared: dict[int, list[Ref]] = {}  # turn pair -> its survivors, best first, when more than one has it
+        for ref in survivors:
+            for pair_hash in self.packs[ref[0]].rows.pair_keys(ref[1]):
                 best = first_with_pair.setdefault(pair_hash, ref)
                 if best != ref:
                     shared.setdefault(pair_hash, [best]).append(ref)
@@ -452,7 +469,7 @@ def _report(ctx: StepContext, decisions: _Decisions, link_rows: list[tuple[str, 
     failed = []
     for name in decisions.order:
         pack = decisions.packs[name]
-        removed = sorted(({"id": pack.rows[row].id, **why} for (family, row), why in decisions.removed.items()
+        removed = sorted(({"id": pack.rows.id(row), **why} for (family, row), why in decisions.removed.items()
                           if family == name), key=lambda entry: entry["id"])
         ctx.write_lines(f"{name}.removed.jsonl", removed, publish=f"gates/dedup/{name}.jsonl", kind="gate_report")
         with ctx.create(f"{name}.links.tsv") as out:

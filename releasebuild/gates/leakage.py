@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import Field
 
 from releasebuild.config.gate import GateConfig
@@ -32,7 +33,7 @@ from releasebuild.dedup import heldout
 from releasebuild.dedup.heldout import matches_file
 from releasebuild.dedup.near import Settings
 from releasebuild.dedup.pack import FILES as PACK_FILES
-from releasebuild.dedup.pack import Pack
+from releasebuild.dedup.pack import Pack, ShingleArrays, drop_pages
 from releasebuild.gates.base import (
     FamilyChain,
     GateBuild,
@@ -308,17 +309,32 @@ def _cross_release(ctx: StepContext, params: LeakageGateParams, splits: dict[str
     if previous is not None and not cross.unusable:
         for row, entry in enumerate(previous.entries):
             writer.add(entry, previous, row, previous.sigs)
+            if row % PAGES_HELD == PAGES_HELD - 1:
+                _drop_pages(previous, previous.sigs)
+        _drop_pages(previous, previous.sigs)
     for name, (pack, files) in packs.items():
         sigs = heldout.pack_signatures(pack, files)
-        rows = {fingerprint.id: row for row, fingerprint in enumerate(pack.rows) if not fingerprint.takedown}
-        for record_id in sorted(rows):
-            split = splits.get(f"{name}/{record_id}")
-            if split in HOLDOUT:
-                row = rows[record_id]
-                writer.add(heldout.Entry(params.version, f"{name}/{record_id}", split, pack.rows[row].hashes),
-                           pack, row, sigs)
+        held = sorted((record_id, row) for row, (record_id, taken_down)
+                      in enumerate(zip(pack.rows.ids(), pack.rows.takedown.tolist(), strict=True))
+                      if not taken_down and splits.get(f"{name}/{record_id}") in HOLDOUT)
+        for written, (record_id, row) in enumerate(held):
+            writer.add(heldout.Entry(params.version, f"{name}/{record_id}", splits[f"{name}/{record_id}"],
+                                     pack.rows[row].hashes), pack, row, sigs)
+            if written % PAGES_HELD == PAGES_HELD - 1:
+                _drop_pages(pack, sigs)
+        _drop_pages(pack, sigs)
     cross.written = writer.finish()
     return cross
+
+
+# Records whose signatures and shingles are copied into the index between two `_drop_pages`: a held-out row's
+# pages are scattered over the maps, so without dropping them the step keeps most of every family's maps resident
+PAGES_HELD = 1024
+
+
+def _drop_pages(prints: ShingleArrays, sigs: dict[str, np.ndarray]) -> None:
+    prints.drop_pages()
+    drop_pages(*sigs.values())
 
 
 def _markdown(report: dict[str, Any]) -> str:

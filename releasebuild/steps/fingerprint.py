@@ -219,9 +219,10 @@ class _Previous:
     def __init__(self, pack: Pack, sigs: dict[str, np.ndarray], line_keys: bytes):
         self.pack = pack
         self.rows: dict[str, dict[str, int]] = {kind: {} for kind in sigs}
-        for index, row in enumerate(pack.rows):
-            for kind in sigs:
-                self.rows[kind].setdefault(row.hashes[kind], index)
+        every = np.arange(len(pack.rows))
+        for kind in sigs:
+            for index, text_hash in enumerate(pack.texts(kind, every)):
+                self.rows[kind].setdefault(text_hash, index)
         self.by_line = {line_keys[at:at + KEY_BYTES]: index
                         for index, at in enumerate(range(0, len(line_keys), KEY_BYTES))}
         self.sigs = sigs
