@@ -109,6 +109,16 @@ class Rows(Sequence[Row]):
     def turn_pairs(self, index: int) -> list[str]:
         return [f"{value:016x}" for value in self.pair_keys(index)]
 
+    def pair_columns(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The turn-pair hashes of these rows run together (uint64), and the row each belongs to."""
+        ends = self._pair_ends[rows]
+        starts = ends - np.diff(self._pair_ends, prepend=0)[rows]
+        counts = ends - starts
+        holders = np.repeat(rows, counts)
+        # each pair's index in the run: its row's start, plus its place among the row's pairs
+        within = np.arange(len(holders)) - np.repeat(np.cumsum(counts) - counts, counts)
+        return self._pairs[np.repeat(starts, counts) + within], holders
+
     def pair_keys(self, index: int) -> list[int]:
         """The row's turn-pair hashes as ints."""
         start = int(self._pair_ends[index - 1]) if index else 0

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import xxhash
 from pydantic import Field
 
@@ -323,54 +325,72 @@ def family_keep_rows(ids: list[str]) -> list[int]:
 
 
 class _Decisions:
-    """The keep-policy over every family's conversations, then the links between survivors."""
+    """The keep-policy over every family's conversations, then the links between survivors.
+
+    Records are numbered by their place in keep order (a position: families in keep order, each family's rows as
+    `keep_rows` orders them), and what is known of every record is an array by position, so the step holds a few
+    numbers per record of the release rather than Python objects. Texts are grouped by sorting (`_Texts`); only
+    the texts a near pair or a taken-down record names are looked at one by one."""
 
     def __init__(self, order: list[str], packs: dict[str, Pack], threshold: float, keep_rows: dict[str, list[int]]):
         """`keep_rows`: each family's rows best first (`family_keep_rows`)."""
         self.order = order
-        self.rank = {name: index for index, name in enumerate(order)}
         self.packs = packs
         self.threshold = threshold
         self.removed: dict[Ref, dict[str, Any]] = {}
         self.shared_turn_pairs: Counter[str] = Counter()  # family -> distinct turn pairs its survivors share
-        # Texts by `key`: an int per exact hash, -1 for none, which sorts as the hashes' hex spelling does
-        self.takedown_hashes: dict[int, Ref] = {}
-        self.members: dict[int, list[Ref]] = defaultdict(list)  # conversation hash -> records, best first
-        for name in order:
-            for row_index, (text_hash, taken_down) in enumerate(zip(self._keys(name, "conversation"),
-                                                                     packs[name].rows.takedown.tolist(), strict=True)):
-                if taken_down:
-                    self.takedown_hashes.setdefault(text_hash, (name, row_index))
-                else:
-                    self.members[text_hash].append((name, row_index))
-        # Every record's place in keep order, computed once: the decisions and links sort by it hundreds of
-        # thousands of times. Families in keep order, each family's rows as `keep_rows` orders them.
-        self.position: dict[str, list[int]] = {}
+        self.position: dict[str, np.ndarray] = {}  # family -> each row's position
+        self.family_at = np.empty(sum(len(packs[name].rows) for name in order), dtype=np.int32)
+        self.row_at = np.empty(len(self.family_at), dtype=np.int64)
         placed = 0
-        for name in order:
-            positions = [0] * len(packs[name].rows)
-            for row_index in keep_rows[name]:
-                positions[row_index] = placed
-                placed += 1
+        for index, name in enumerate(order):
+            ranked = np.asarray(keep_rows[name], dtype=np.int64)
+            positions = np.empty(len(ranked), dtype=np.int64)
+            positions[ranked] = np.arange(placed, placed + len(ranked))
             self.position[name] = positions
-        for refs in self.members.values():
-            refs.sort(key=self.priority)
+            self.family_at[placed:placed + len(ranked)] = index
+            self.row_at[placed:placed + len(ranked)] = ranked
+            placed += len(ranked)
+        self.takedown_at = self._at(lambda pack: pack.rows.takedown, bool)
+        # Texts by `key`: an int per exact hash, -1 for none (which sorts as the hashes' hex spellings do)
+        self.takedown_hashes: dict[int, Ref] = {}  # the first taken-down record of each text, in family and row order
+        for name in order:
+            for row in np.nonzero(packs[name].rows.takedown)[0].tolist():
+                self.takedown_hashes.setdefault(self.text_hash((name, row)), (name, row))
+        self.members = self._texts("conversation", np.nonzero(~self.takedown_at)[0])
+
+    def _at(self, column: Callable[[Pack], np.ndarray], dtype: Any) -> np.ndarray:
+        """A per-row column of every family, by position."""
+        found = np.empty(len(self.family_at), dtype=dtype)
+        for name in self.order:
+            found[self.position[name]] = column(self.packs[name])
+        return found
+
+    def _texts(self, kind: str, positions: np.ndarray, with_text: bool = False) -> _Texts:
+        """These records grouped by their text of `kind` (`with_text`: only those that have one)."""
+        keys = self._at(lambda pack: pack.keys(kind)[0], np.uint64)
+        present = self._at(lambda pack: pack.keys(kind)[1], bool)
+        if with_text:
+            positions = positions[present[positions]]
+        return _Texts(keys[positions], present[positions], positions)
+
+    def ref(self, position: int) -> Ref:
+        return self.order[int(self.family_at[position])], int(self.row_at[position])
 
     def priority(self, ref: Ref) -> int:
-        return self.position[ref[0]][ref[1]]
+        return int(self.position[ref[0]][ref[1]])
 
     def name(self, ref: Ref) -> str:
         return f"{ref[0]}/{self.packs[ref[0]].rows.id(ref[1])}"
-
-    def _keys(self, name: str, kind: str) -> list[int]:
-        """Every row's text of `kind` in the family, by `key`."""
-        keys, present = self.packs[name].keys(kind)
-        return [value if has else -1 for value, has in zip(keys.tolist(), present.tolist(), strict=True)]
 
     def text_hash(self, ref: Ref, kind: str = "conversation") -> int:
         """The record's text of `kind` as a key: an int per exact hash, -1 for none."""
         keys, present = self.packs[ref[0]].keys(kind)
         return int(keys[ref[1]]) if present[ref[1]] else -1
+
+    def _refs(self, text: int) -> list[Ref]:
+        """The records (not taken down) with this conversation text, best first."""
+        return [self.ref(position) for position in self.members.positions(text).tolist()]
 
     def _remove(self, refs: list[Ref], code: str, of: Ref, similarity: float, taken_down: bool = False) -> None:
         for ref in refs:
@@ -380,7 +400,7 @@ class _Decisions:
 
     def remove(self, pairs: list[tuple[str, int, str, int, float]]) -> None:
         for text_hash, source in sorted(self.takedown_hashes.items()):
-            self._remove(self.members.get(text_hash, []), "takedown_duplicate", source, 1.0, taken_down=True)
+            self._remove(self._refs(text_hash), "takedown_duplicate", source, 1.0, taken_down=True)
         similar: dict[int, list[tuple[float, int]]] = defaultdict(list)
         for left, a, right, b, similarity in pairs:
             if similarity < self.threshold:
@@ -388,69 +408,110 @@ class _Decisions:
             one, other = self.text_hash((left, a)), self.text_hash((right, b))
             for mine, theirs, ref in ((one, other, (right, b)), (other, one, (left, a))):
                 if theirs in self.takedown_hashes:
-                    self._remove(self.members.get(mine, []), "takedown_near_duplicate",
-                                 self.takedown_hashes[theirs], similarity, taken_down=True)
+                    self._remove(self._refs(mine), "takedown_near_duplicate", self.takedown_hashes[theirs],
+                                 similarity, taken_down=True)
                 elif not self.packs[ref[0]].rows.takedown[ref[1]]:
                     similar[mine].append((similarity, theirs))
-        for refs in self.members.values():
-            if refs and refs[0] not in self.removed:
-                self._remove(refs[1:], "exact_duplicate", refs[0], 1.0)
+        for group in self.members.shared():  # the best of each text stays, unless it went above
+            best = self.ref(int(group[0]))
+            if best not in self.removed:
+                self._remove([self.ref(position) for position in group[1:].tolist()], "exact_duplicate", best, 1.0)
+        # Texts in keep order (of their best record): one is removed when directly similar to a text kept before it.
+        # Only texts with a similar one can go, and only texts named as similar are asked whether they were kept.
+        named = set(similar) | {theirs for found in similar.values() for _, theirs in found}
+        firsts = {text: int(group[0]) for text in named if len(group := self.members.positions(text))}
         kept: set[int] = set()
-        for text_hash, refs in sorted(self.members.items(), key=lambda item: self.priority(item[1][0])):
+        for text in sorted(firsts, key=firsts.__getitem__):
+            refs = self._refs(text)
             if refs[0] in self.removed:
                 continue
-            matches = [(similarity, theirs) for similarity, theirs in similar.get(text_hash, ()) if theirs in kept]
+            matches = [(similarity, theirs) for similarity, theirs in similar.get(text, ()) if theirs in kept]
             if matches:
                 # the most similar kept text; on a tie, the better-ranked one
-                similarity, theirs = min(matches, key=lambda m: (-m[0], self.priority(self.members[m[1]][0])))
-                self._remove(refs, "near_duplicate", self.members[theirs][0], similarity)
+                similarity, theirs = min(matches, key=lambda m: (-m[0], firsts[m[1]]))
+                self._remove(refs, "near_duplicate", self.ref(firsts[theirs]), similarity)
             else:
-                kept.add(text_hash)
+                kept.add(text)
 
-    def survivors(self) -> list[Ref]:
-        return sorted((ref for refs in self.members.values() for ref in refs if ref not in self.removed),
-                      key=self.priority)
+    def _survivors(self) -> np.ndarray:
+        """The positions of the records that stay, best first."""
+        stays = ~self.takedown_at
+        for ref in self.removed:
+            stays[self.priority(ref)] = False
+        return np.nonzero(stays)[0]
 
     def links(self, near: dict[str, list[tuple[str, int, str, int, float]]],
               links: LinksParams) -> list[tuple[str, str, str, float]]:
         """(kind, record, record, similarity) between survivors: stars over records sharing a text or a turn
         pair (to the best-ranked of them), and near pairs at the link threshold between texts' best records."""
-        survivors = self.survivors()
+        survivors = self._survivors()
         rows: set[tuple[str, str, str, float]] = set()
         for kind in ("conversation", *(k for k in ("user", "assistant") if k in links.compare)):
-            keys = {name: self._keys(name, kind) for name in self.order}
-            first: dict[int, Ref] = {}  # text -> its best-ranked survivor, the centre of its star
-            for ref in survivors:
-                text = keys[ref[0]][ref[1]]
-                if text != -1:
-                    best = first.setdefault(text, ref)
-                    if best != ref:
-                        rows.add(self._link(kind, best, ref, 1.0))
-            del keys
+            texts = self._texts(kind, survivors, with_text=True)
+            for group in texts.shared():
+                best = self.ref(int(group[0]))
+                rows.update(self._link(kind, best, self.ref(position), 1.0) for position in group[1:].tolist())
             for left, a, right, b, similarity in near[kind]:
                 if similarity < links.threshold:
                     continue
-                one = first.get(self.text_hash((left, a), kind))
-                other = first.get(self.text_hash((right, b), kind))
-                if one is not None and other is not None:
-                    rows.add(self._link(kind, one, other, similarity))
-        first_with_pair: dict[int, Ref] = {}
-        shared: dict[int, list[Ref]] = {}  # turn pair -> its survivors, best first, when more than one has it
-        for ref in survivors:
-            for pair_hash in self.packs[ref[0]].rows.pair_keys(ref[1]):
-                best = first_with_pair.setdefault(pair_hash, ref)
-                if best != ref:
-                    shared.setdefault(pair_hash, [best]).append(ref)
+                one = texts.positions(self.text_hash((left, a), kind))
+                other = texts.positions(self.text_hash((right, b), kind))
+                if len(one) and len(other):
+                    rows.add(self._link(kind, self.ref(int(one[0])), self.ref(int(other[0])), similarity))
+        pair_keys, pair_positions = self._turn_pairs(survivors)
         self.shared_turn_pairs.clear()
-        for refs in shared.values():
+        for group in _Texts(pair_keys, np.ones(len(pair_keys), dtype=bool), pair_positions).shared():
+            refs = [self.ref(position) for position in group.tolist()]
             self.shared_turn_pairs.update({ref[0] for ref in refs})
             if "turn_pairs" in links.compare:
                 rows.update(self._link("turn_pair", refs[0], ref, 1.0) for ref in refs[1:])
         return sorted(rows)
 
+    def _turn_pairs(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every turn-pair hash of these records, and the position of the record holding it."""
+        keys, holders = [], []
+        for index, name in enumerate(self.order):
+            mine = positions[self.family_at[positions] == index]
+            found, rows = self.packs[name].rows.pair_columns(self.row_at[mine])
+            keys.append(found)
+            holders.append(self.position[name][rows])
+        return (np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64),
+                np.concatenate(holders) if holders else np.zeros(0, dtype=np.int64))
+
     def _link(self, kind: str, one: Ref, other: Ref, similarity: float) -> tuple[str, str, str, float]:
         left, right = sorted((one, other), key=self.priority)
         return kind, self.name(left), self.name(right), similarity
+
+
+class _Texts:
+    """Records grouped by text: each record's `position`, its text's key (uint64) where `present` (else the text
+    is -1: none). A record may hold several texts (its turn pairs), never one twice."""
+
+    def __init__(self, keys: np.ndarray, present: np.ndarray, positions: np.ndarray):
+        # by text (records without one first, as -1 sorts first), then by position: each group best first
+        order = np.lexsort((positions, np.where(present, keys, 0), present))
+        self.positions_sorted = positions[order]
+        self.present = present[order]
+        self.keys = np.where(self.present, keys[order], 0)
+        change = np.ones(len(order), dtype=bool)
+        change[1:] = (self.keys[1:] != self.keys[:-1]) | (self.present[1:] != self.present[:-1])
+        self.starts = np.nonzero(change)[0]
+        self.ends = np.append(self.starts[1:], len(order)).astype(np.int64)
+        self.absent = int(np.count_nonzero(~self.present))  # the records without a text sort first
+
+    def positions(self, text: int) -> np.ndarray:
+        """The positions holding `text` (-1: no text), best first."""
+        if text == -1:
+            return self.positions_sorted[:self.absent]
+        at = self.absent + int(np.searchsorted(self.keys[self.absent:], np.uint64(text), side="left"))
+        stop = self.absent + int(np.searchsorted(self.keys[self.absent:], np.uint64(text), side="right"))
+        return self.positions_sorted[at:stop]
+
+    def shared(self) -> Iterator[np.ndarray]:
+        """Each text held by more than one record: its positions, best first."""
+        many = self.ends - self.starts > 1
+        for start, end in zip(self.starts[many].tolist(), self.ends[many].tolist(), strict=True):
+            yield self.positions_sorted[start:end]
 
 
 def _report(ctx: StepContext, decisions: _Decisions, link_rows: list[tuple[str, str, str, float]],
