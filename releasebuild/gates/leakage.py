@@ -174,11 +174,17 @@ class LeakageGate(Step):
     def run(ctx: StepContext) -> GateResult:
         params = ctx.typed(LeakageGateParams)
         limits = params.limits
-        splits: dict[str, str] = {}
-        for name in limits:
-            for row in read_jsonl(ctx.input_path(ids.family_step(name, ids.SPLIT), "assignment.jsonl")):
-                if row["split"] is not None:
-                    splits[f"{name}/{row['id']}"] = row["split"]
+        packs = {name: _pack(ctx, name) for name in limits}
+        named = _named(ctx, list(limits))
+        splits: dict[str, str] = {}  # "family/id" -> split, of the records a link or a held-out match names
+        held: dict[str, list[tuple[str, int, str]]] = {}  # family -> its val/test records: id, pack row, split
+        for name, (pack, _) in packs.items():
+            held[name] = []
+            for record_id, row, split in _assigned(ctx, name, pack):
+                if f"{name}/{record_id}" in named:
+                    splits[f"{name}/{record_id}"] = split
+                if split in HOLDOUT:
+                    held[name].append((record_id, row, split))
         per_family: Counter[str] = Counter()
         kinds: Counter[str] = Counter()
         with ctx.create(PAIRS, publish="gates/leakage/pairs.jsonl", kind="gate_report") as out:
@@ -187,8 +193,7 @@ class LeakageGate(Step):
                 kinds[leak["kind"]] += 1
                 for family in {leak["train"].split("/", 1)[0], leak["heldout"].split("/", 1)[0]}:
                     per_family[family] += 1
-        packs = {name: _pack(ctx, name) for name in limits}
-        cross = _cross_release(ctx, params, splits, packs)
+        cross = _cross_release(ctx, params, splits, packs, held)
         holdout = set(params.holdout_sensitive)
         families = []
         for name, limit in limits.items():
@@ -237,6 +242,33 @@ def _blocked_rule(params: LeakageGateParams) -> str:
     return "in train: their split could not follow"
 
 
+def _named(ctx: StepContext, families: list[str]) -> set[str]:
+    """Every record ("family/id") a link or a held-out match names: the only ones whose split is looked up by name.
+    The others are walked family by family, so the gate never holds a split per record of the release."""
+    named: set[str] = set()
+    for _, left, right, _ in read_links(ctx.input_path(ids.DEDUP, LINKS)):
+        named.update((left, right))
+    for name in families:
+        named.update(f"{name}/{match['id']}" for match in read_jsonl(ctx.input_path(ids.DEDUP, matches_file(name))))
+    return named
+
+
+def _assigned(ctx: StepContext, family: str, pack: Pack) -> Iterator[tuple[str, int, str]]:
+    """The family's records that ship, each with its pack row and split. The split step's assignment.jsonl and the
+    pack's rows not taken down both follow the privacy step's records, one for one and in the same order: they are
+    walked side by side, and a record out of step fails the gate rather than pairing a record with another's row."""
+    rows = iter(np.nonzero(~pack.rows.takedown)[0].tolist())
+    for assigned in read_jsonl(ctx.input_path(ids.family_step(family, ids.SPLIT), "assignment.jsonl")):
+        row = next(rows, None)
+        if row is None or pack.rows.id(row) != assigned["id"]:
+            raise ValueError(f"{family}: the split assignment and the fingerprint pack disagree at record "
+                             f"{assigned['id']!r}")
+        if assigned["split"] is not None:
+            yield assigned["id"], row, assigned["split"]
+    if next(rows, None) is not None:
+        raise ValueError(f"{family}: the fingerprint pack has records the split assignment lacks")
+
+
 def _pack(ctx: StepContext, family: str) -> tuple[Pack, dict[str, Path]]:
     step = ids.family_step(family, ids.FINGERPRINT)
     files = {name: ctx.input_path(step, name) for name in PACK_FILES}
@@ -268,9 +300,11 @@ class _CrossRelease:
 
 
 def _cross_release(ctx: StepContext, params: LeakageGateParams, splits: dict[str, str],
-                   packs: dict[str, tuple[Pack, dict[str, Path]]]) -> _CrossRelease:
+                   packs: dict[str, tuple[Pack, dict[str, Path]]],
+                   held: dict[str, list[tuple[str, int, str]]]) -> _CrossRelease:
     """Judge the records the dedup step matched to earlier held-out ones (written to HELDOUT_MATCHES), then
-    write this release's held-out index: the previous index's entries and this release's val/test records."""
+    write this release's held-out index: the previous index's entries and this release's val/test records
+    (`held`: per family, id, pack row and split)."""
     cross = _CrossRelease(list(packs))
     first = next(iter(packs.values()))[0]
     identity = str(first.info["identity"])
@@ -314,12 +348,9 @@ def _cross_release(ctx: StepContext, params: LeakageGateParams, splits: dict[str
         _drop_pages(previous, previous.sigs)
     for name, (pack, files) in packs.items():
         sigs = heldout.pack_signatures(pack, files)
-        held = sorted((record_id, row) for row, (record_id, taken_down)
-                      in enumerate(zip(pack.rows.ids(), pack.rows.takedown.tolist(), strict=True))
-                      if not taken_down and splits.get(f"{name}/{record_id}") in HOLDOUT)
-        for written, (record_id, row) in enumerate(held):
-            writer.add(heldout.Entry(params.version, f"{name}/{record_id}", splits[f"{name}/{record_id}"],
-                                     pack.rows[row].hashes), pack, row, sigs)
+        for written, (record_id, row, split) in enumerate(sorted(held[name])):
+            writer.add(heldout.Entry(params.version, f"{name}/{record_id}", split, pack.rows[row].hashes),
+                       pack, row, sigs)
             if written % PAGES_HELD == PAGES_HELD - 1:
                 _drop_pages(pack, sigs)
         _drop_pages(pack, sigs)
