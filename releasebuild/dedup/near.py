@@ -151,15 +151,23 @@ def _rows(rows: Iterable[int]) -> np.ndarray:
 
 def _confirmed(a: Fingerprints, other: Fingerprints, kind: str, threshold: float,
                candidates: set[tuple[int, int]]) -> list[Pair]:
-    """The candidates whose exact Jaccard reaches the threshold, in row order."""
+    """The candidates whose exact Jaccard reaches the threshold, in row order. The shingle pages read are let go
+every `CONFIRMED_PAGES` candidates (`drop_pages`): the right-hand rows are read in no order, so without it a search
+keeps most of both sides' shingles resident."""
     found = []
-    for left, right in sorted(candidates):
+    for checked, (left, right) in enumerate(sorted(candidates)):
+        if checked % CONFIRMED_PAGES == CONFIRMED_PAGES - 1:
+            a.drop_pages()
+            other.drop_pages()
         if a.same_text(kind, left, other, right):
             continue  # the same text: an exact match, found by hash
         similarity = jaccard(a.shingles(kind, left), other.shingles(kind, right))
         if similarity >= threshold:
             found.append((left, right, round(similarity, 6)))
     return found
+
+
+CONFIRMED_PAGES = 1024
 
 
 def find_near_duplicates(docs: Sequence[dict[str, Any]], threshold: float,

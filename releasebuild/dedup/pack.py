@@ -192,6 +192,9 @@ class Fingerprints:
         """Every row's shingle count, in row order."""
         raise NotImplementedError
 
+    def drop_pages(self) -> None:
+        """Let go of the file pages read through memory maps, if any (`drop_pages`)."""
+
 
 class ShingleArrays(Fingerprints):
     """Fingerprints whose shingles are stored as files are: every row's sorted shingle hashes run together in one
