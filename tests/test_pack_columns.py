@@ -1,10 +1,14 @@
-"""A fingerprint pack held as columns (dedup/pack.py `Rows`) reads back every row exactly as records.tsv holds it,
+"""A fingerprint pack and the held-out index held as columns (dedup/pack.py `Rows`, dedup/heldout.py `Entries`) read
+back every row exactly as their files hold it, the index writer adds a new entry unless a previous one has its key,
 and a release-wide step lets go of the mapped pages it has read (`drop_pages`)."""
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pytest
@@ -12,6 +16,7 @@ import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from releasebuild.dedup.heldout import FILES, Entries, Entry, HeldoutIndex, IndexWriter
 from releasebuild.dedup.near import MemoryFingerprints, Settings
 from releasebuild.dedup.pack import Row, Rows, drop_pages, map_array
 from releasebuild.dedup.text import KINDS, TextRules
@@ -72,3 +77,56 @@ def test_dropping_pages_gives_back_what_reading_a_mapped_array_made_resident(tmp
 def _mapped_kb() -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("RssFile:"))
+
+
+entries = st.builds(Entry, st.sampled_from(["v2026-01-01", "v2026-02-01", "v2026-03-01"]),
+                    st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=10)
+                    .map(lambda record_id: f"family/{record_id}"),
+                    st.sampled_from(["val", "test"]), st.fixed_dictionaries({kind: hashes for kind in KINDS}))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(entries, max_size=30))
+def test_index_entries_as_columns_give_back_every_entry(written: list[Entry]) -> None:
+    table = Entries(entry.line().encode("utf-8") for entry in written)
+    assert list(table) == written
+    assert [table[index] for index in range(-len(written), 0)] == written
+    assert table.releases() == dict(sorted(Counter(entry.release for entry in written).items()))
+
+
+def test_the_index_writer_skips_a_new_entry_only_when_a_previous_one_has_its_key(tmp_path: Path) -> None:
+    base = Settings(TextRules(), 32, 1, KINDS, dict.fromkeys(KINDS, 0.8), 8)
+    docs = [{"id": str(n), "messages": [{"role": "user", "content": f"text number {n} of the held out set"}]}
+            for n in range(4)]
+    prints = MemoryFingerprints(docs, base)
+    sigs = {kind: np.zeros((len(docs), base.num_perm), dtype=np.uint32) for kind in KINDS}
+    first = [Entry("v1", f"family/{n}", "test" if n % 2 else "val", prints.rows[n].hashes) for n in range(4)]
+    previous = _index(tmp_path / "v1", lambda writer: [writer.add(entry, prints, n, sigs)
+                                                       for n, entry in enumerate(first)])
+    again = Entry("v2", "family/1", "test", prints.rows[1].hashes)  # the same record, text and split: nothing new
+    moved = Entry("v2", "family/2", "test", prints.rows[2].hashes)  # the same record and text, another split
+    added: list[bool] = []
+
+    def second(writer: IndexWriter) -> None:
+        for row in range(len(previous.entries)):
+            writer.add_previous(previous, row)
+        added.extend([writer.add(again, prints, 1, sigs), writer.add(moved, prints, 2, sigs)])
+
+    index = _index(tmp_path / "v2", second)
+    assert added == [False, True]
+    assert list(index.entries) == [*first, moved]
+    assert index.releases() == {"v1": 4, "v2": 1}
+    assert index.shingles("user", 4).tolist() == prints.shingles("user", 2).tolist()
+
+
+def _index(directory: Path, fill: Callable[[IndexWriter], object]) -> HeldoutIndex:
+    directory.mkdir()
+    paths = {key: directory / key.replace("/", "_") for key in FILES}
+
+    def open_output(key: str) -> BinaryIO:
+        return paths[key].open("wb")
+
+    writer = IndexWriter(open_output, "identity", 32)
+    fill(writer)
+    writer.finish()
+    return HeldoutIndex(paths)

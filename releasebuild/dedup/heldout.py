@@ -20,16 +20,17 @@ An index made with other fingerprint settings cannot be compared (its hashes and
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 import numpy as np
+import xxhash
 
 from releasebuild.dedup.minhash import band_keys
 from releasebuild.dedup.near import Settings
-from releasebuild.dedup.pack import Fingerprints, Pack, Row, ShingleArrays, map_array
+from releasebuild.dedup.pack import Fingerprints, Pack, ShingleArrays, hex_column, map_array
 from releasebuild.dedup.text import KINDS
 
 PREFIX = "heldout/"
@@ -59,15 +60,80 @@ class Entry:
     def line(self) -> str:
         return "\t".join([self.release, self.record, self.split, *(self.hashes[kind] for kind in KINDS)]) + "\n"
 
-    @classmethod
-    def parse(cls, line: str) -> Entry:
-        release, record, split, *hashes = line.rstrip("\n").split("\t")
-        return cls(release, record, split, dict(zip(KINDS, hashes, strict=True)))
-
     @property
     def key(self) -> tuple[str, str, str]:
         """What makes an entry new: the same record, text and split published again adds nothing."""
         return self.record, self.hashes["conversation"], self.split
+
+
+class Entries(Sequence[Entry]):
+    """entries.tsv held as columns, as a pack holds its records (`pack.Rows`): the index holds every held-out record
+    of every release before, so as Entry objects it grew past a family's pack. `entries[i]` makes the Entry."""
+
+    def __init__(self, lines: Iterable[bytes]):
+        self._names: dict[str, list[str]] = {"release": [], "split": []}  # each distinct value, by its code
+        codes: dict[str, dict[bytes, int]] = {"release": {}, "split": {}}
+        releases: list[int] = []
+        splits: list[int] = []
+        records: list[bytes] = []
+        hashes: dict[str, list[bytes]] = {kind: [] for kind in KINDS}
+        for line in lines:
+            release, record, split, *texts = line.rstrip(b"\n").split(b"\t")
+            if len(texts) != len(KINDS):
+                raise ValueError(f"entries.tsv: a line has {len(texts)} hashes, not {len(KINDS)}")
+            releases.append(self._code(codes, "release", release))
+            splits.append(self._code(codes, "split", split))
+            records.append(record)
+            for kind, text in zip(KINDS, texts, strict=True):
+                hashes[kind].append(text)
+        self._release = np.array(releases, dtype=np.int32)
+        self._split = np.array(splits, dtype=np.int32)
+        self._records = b"".join(records)
+        self._record_ends = np.cumsum(np.fromiter(map(len, records), dtype=np.int64, count=len(records)))
+        self._present = {kind: np.fromiter(map(bool, values), dtype=bool, count=len(values))
+                         for kind, values in hashes.items()}
+        self._hashes = {kind: hex_column(values) for kind, values in hashes.items()}
+
+    def _code(self, codes: dict[str, dict[bytes, int]], column: str, value: bytes) -> int:
+        known = codes[column]
+        if value not in known:
+            known[value] = len(known)
+            self._names[column].append(value.decode("utf-8"))
+        return known[value]
+
+    def __len__(self) -> int:
+        return len(self._release)
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Entry]: ...
+
+    def __getitem__(self, index: int | slice) -> Entry | list[Entry]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        index %= len(self)
+        start = int(self._record_ends[index - 1]) if index else 0
+        return Entry(self._names["release"][self._release[index]],
+                     self._records[start:int(self._record_ends[index])].decode("utf-8"),
+                     self._names["split"][self._split[index]],
+                     {kind: f"{int(self._hashes[kind][index]):016x}" if self._present[kind][index] else ""
+                      for kind in KINDS})
+
+    def __iter__(self) -> Iterator[Entry]:
+        return (self[index] for index in range(len(self)))
+
+    def keys(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every entry's exact hash of `kind` as uint64, and whether it has one."""
+        return self._hashes[kind], self._present[kind]
+
+    def releases(self) -> dict[str, int]:
+        """Release -> how many entries it added."""
+        counts = np.bincount(self._release, minlength=len(self._names["release"])).tolist()
+        return dict(sorted(zip(self._names["release"], counts, strict=True)))
 
 
 class HeldoutIndex(ShingleArrays):
@@ -76,10 +142,9 @@ class HeldoutIndex(ShingleArrays):
     def __init__(self, files: dict[str, Path], settings: Settings | None = None):
         self.info: dict[str, Any] = json.loads(files[INDEX].read_bytes())
         self.num_perm = self.info["num_perm"]
-        with files[ENTRIES].open(encoding="utf-8") as fh:
-            self.entries = [Entry.parse(line) for line in fh]
-        self.rows = [Row(entry.record, False, entry.hashes, []) for entry in self.entries]
-        count = len(self.rows)
+        with files[ENTRIES].open("rb") as fh:
+            self.entries = Entries(fh)
+        count = len(self.entries)
         self.sigs: dict[str, np.ndarray] = {}
         self._shingles = {}
         self._offsets = {}
@@ -96,12 +161,12 @@ class HeldoutIndex(ShingleArrays):
     def identity(self) -> str:
         return str(self.info["identity"])
 
+    def keys(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.entries.keys(kind)
+
     def releases(self) -> dict[str, int]:
         """Release -> how many entries it added."""
-        counts: dict[str, int] = {}
-        for entry in self.entries:
-            counts[entry.release] = counts.get(entry.release, 0) + 1
-        return dict(sorted(counts.items()))
+        return self.entries.releases()
 
 
 @dataclass(frozen=True)
@@ -126,11 +191,6 @@ def matches(family: str, pack: Pack, index: HeldoutIndex, kinds: Iterable[str],
             near: dict[str, list[tuple[int, int, float]]]) -> Iterator[dict[str, Any]]:
     """The best match of each of the family's records (taken-down ones aside) among the index's entries, by exact
     hash per kind and by the confirmed near pairs `near` (kind -> (pack row, index row, Jaccard)), sorted by id."""
-    by_hash: dict[str, dict[str, list[int]]] = {kind: {} for kind in kinds}
-    for index_row, entry in enumerate(index.entries):
-        for kind in by_hash:
-            if entry.hashes[kind]:
-                by_hash[kind].setdefault(entry.hashes[kind], []).append(index_row)
     best: dict[int, Match] = {}
 
     rows = pack.rows
@@ -141,11 +201,20 @@ def matches(family: str, pack: Pack, index: HeldoutIndex, kinds: Iterable[str],
             best[row] = match
 
     live = np.nonzero(~rows.takedown)[0]
-    for kind in by_hash:
-        for row, text in zip(live.tolist(), pack.texts(kind, live), strict=True):
-            if text:
-                for index_row in by_hash[kind].get(text, ()):
-                    offer(row, Match(index.entries[index_row], kind, 1.0))
+    for kind in kinds:
+        # the index's entries with a text of this kind, by text (each text's entries in index order)
+        keys, present = index.keys(kind)
+        held = np.nonzero(present)[0]
+        by_text = held[np.argsort(keys[held], kind="stable")]
+        texts = keys[by_text]
+        pack_keys, pack_present = pack.keys(kind)
+        mine = live[pack_present[live]]
+        starts = np.searchsorted(texts, pack_keys[mine], side="left")
+        ends = np.searchsorted(texts, pack_keys[mine], side="right")
+        found = ends > starts
+        for row, start, end in zip(mine[found].tolist(), starts[found].tolist(), ends[found].tolist(), strict=True):
+            for index_row in by_text[start:end].tolist():
+                offer(row, Match(index.entries[index_row], kind, 1.0))
         for row, index_row, similarity in near.get(kind, ()):
             if not rows.takedown[row]:
                 offer(row, Match(index.entries[index_row], kind, similarity))
@@ -162,8 +231,12 @@ class Output(Protocol):
 
 
 class IndexWriter:
-    """Writes an index: earlier entries first (copied row by row), then new ones, each once by `Entry.key`.
-    `open_output` starts an output file by its published key."""
+    """Writes an index: the previous index's entries first (copied row by row, `add_previous`), then new ones
+    (`add`), each once by `Entry.key`. `open_output` starts an output file by its published key.
+
+    The previous entries' keys are distinct already (they were written through this class), and this release's are
+    distinct among themselves (one per record), so only a new entry is looked up, among the previous ones: by a
+    64-bit digest of its key in a sorted array, confirmed on the entry itself. No set of every key is held."""
 
     def __init__(self, open_output: Callable[[str], Output], identity: str, num_perm: int):
         self.open_output = open_output
@@ -174,15 +247,40 @@ class IndexWriter:
         self.ends = dict.fromkeys(KINDS, 0)
         for kind in KINDS:
             self.parts[kind]["offsets"].write(np.zeros(1, dtype=np.int64).tobytes())
-        self.seen: set[tuple[str, str, str]] = set()
+        self.rows = 0
         self.added: dict[str, int] = {}
+        self._previous: HeldoutIndex | None = None
+        self._previous_digests: list[int] = []
+        self._lookup: tuple[np.ndarray, np.ndarray] | None = None  # the digests sorted, and the row of each
+
+    def add_previous(self, previous: HeldoutIndex, row: int) -> None:
+        """Copy row `row` of the previous index."""
+        entry = previous.entries[row]
+        self._previous = previous
+        self._previous_digests.append(_key_digest(entry))
+        self._write(entry, previous, row, previous.sigs)
 
     def add(self, entry: Entry, source: Fingerprints, row: int, sigs: dict[str, np.ndarray]) -> bool:
-        """Add `entry`, whose signatures are row `row` of `sigs` and shingles row `row` of `source`, unless an
-        entry with its key is in already."""
-        if entry.key in self.seen:
+        """Add `entry`, whose signatures are row `row` of `sigs` and shingles row `row` of `source`, unless the
+        previous index holds an entry with its key."""
+        if self._in_previous(entry):
             return False
-        self.seen.add(entry.key)
+        self._write(entry, source, row, sigs)
+        return True
+
+    def _in_previous(self, entry: Entry) -> bool:
+        if self._previous is None:
+            return False
+        if self._lookup is None:
+            digests = np.array(self._previous_digests, dtype=np.uint64)
+            order = np.argsort(digests, kind="stable")
+            self._lookup = digests[order], order
+        digests, order = self._lookup
+        wanted = np.uint64(_key_digest(entry))
+        start, stop = (int(np.searchsorted(digests, wanted, side=side)) for side in ("left", "right"))
+        return any(self._previous.entries[row].key == entry.key for row in order[start:stop].tolist())
+
+    def _write(self, entry: Entry, source: Fingerprints, row: int, sigs: dict[str, np.ndarray]) -> None:
         self.entries.write(entry.line().encode("utf-8"))
         for kind in KINDS:
             shingles = np.asarray(source.shingles(kind, row), dtype=np.uint32)
@@ -191,8 +289,8 @@ class IndexWriter:
             out["shingles"].write(shingles.tobytes())
             self.ends[kind] += len(shingles)
             out["offsets"].write(np.int64(self.ends[kind]).tobytes())
+        self.rows += 1
         self.added[entry.release] = self.added.get(entry.release, 0) + 1
-        return True
 
     def finish(self) -> dict[str, Any]:
         """Close the files and write index.json; returns it."""
@@ -201,12 +299,16 @@ class IndexWriter:
             for out in parts.values():
                 out.close()
         info = {"format_version": FORMAT_VERSION, "identity": self.identity, "kinds": list(KINDS),
-                "num_perm": self.num_perm, "rows": len(self.seen),
+                "num_perm": self.num_perm, "rows": self.rows,
                 "releases": dict(sorted(self.added.items()))}
         out = self.open_output(INDEX)
         out.write((json.dumps(info, indent=2, sort_keys=True) + "\n").encode("utf-8"))
         out.close()
         return info
+
+
+def _key_digest(entry: Entry) -> int:
+    return xxhash.xxh3_64_intdigest("\x00".join(entry.key).encode("utf-8"))
 
 
 def pack_signatures(pack: Pack, files: dict[str, Path]) -> dict[str, np.ndarray]:

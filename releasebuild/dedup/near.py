@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from releasebuild.dedup.minhash import band_keys, bands_for, candidate_pairs, signatures
-from releasebuild.dedup.pack import Fingerprints, Row
+from releasebuild.dedup.pack import Fingerprints, Row, hex_column
 from releasebuild.dedup.text import (
     SHINGLE_HASH,
     TextRules,
@@ -79,7 +79,7 @@ class MemoryFingerprints(Fingerprints):
 
     def __init__(self, docs: Sequence[dict[str, Any]], settings: Settings):
         self.num_perm = settings.num_perm
-        self.rows = []
+        self.rows: list[Row] = []
         self._shingles: dict[str, list[np.ndarray]] = {kind: [] for kind in settings.kinds}
         for doc in docs:
             row, shingles = fingerprint(str(doc["id"]), doc["messages"], settings)
@@ -93,6 +93,13 @@ class MemoryFingerprints(Fingerprints):
 
     def shingles(self, kind: str, row: int) -> np.ndarray:
         return self._shingles[kind][row]
+
+    def keys(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        found: dict[str, tuple[np.ndarray, np.ndarray]] = self.__dict__.setdefault("_keys", {})
+        if kind not in found:
+            values = [row.hashes[kind].encode("ascii") for row in self.rows]
+            found[kind] = hex_column(values), np.fromiter(map(bool, values), dtype=bool, count=len(values))
+        return found[kind]
 
     def shingle_counts(self, kind: str) -> np.ndarray:
         return np.array([len(values) for values in self._shingles[kind]], dtype=np.int64)

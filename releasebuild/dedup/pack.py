@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import mmap
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, overload
 
@@ -68,12 +68,15 @@ class Rows(Sequence[Row]):
         self.takedown = np.array(takedown, dtype=bool)
         self._present = {kind: np.fromiter(map(bool, values), dtype=bool, count=len(values))
                          for kind, values in hashes.items()}
-        self._hashes = {kind: _hex_column(values) for kind, values in hashes.items()}
-        self._pairs = _hex_column(pairs)
+        self._hashes = {kind: hex_column(values) for kind, values in hashes.items()}
+        self._pairs = hex_column(pairs)
         self._pair_ends = np.cumsum(np.array(pair_counts, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.takedown)
+
+    def __iter__(self) -> Iterator[Row]:
+        return (self[index] for index in range(len(self)))
 
     @overload
     def __getitem__(self, index: int) -> Row: ...
@@ -129,7 +132,7 @@ class Rows(Sequence[Row]):
 _HEX_BYTES = 16  # exact hashes are xxh3-64 hex digests (dedup.text.exact_hash)
 
 
-def _hex_column(values: list[bytes]) -> np.ndarray:
+def hex_column(values: list[bytes]) -> np.ndarray:
     """Fixed-width hex digests as uint64 (an empty one as 0: the caller keeps which are present)."""
     if not values:
         return np.zeros(0, dtype=np.uint64)  # frombuffer refuses an empty buffer
@@ -142,7 +145,6 @@ def _hex_column(values: list[bytes]) -> np.ndarray:
 class Fingerprints:
     """What near-pair search needs of a set of texts, in memory or memory-mapped from a pack."""
 
-    rows: Sequence[Row]
     bands: dict[str, np.ndarray]
     num_perm: int
 
@@ -151,13 +153,7 @@ class Fingerprints:
 
     def keys(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """Every row's exact hash of `kind` as uint64, and whether the row has one (`Rows.keys`)."""
-        if isinstance(self.rows, Rows):
-            return self.rows.keys(kind)
-        found: dict[str, tuple[np.ndarray, np.ndarray]] = self.__dict__.setdefault("_keys", {})
-        if kind not in found:
-            values = [row.hashes[kind].encode("ascii") for row in self.rows]
-            found[kind] = _hex_column(values), np.fromiter(map(bool, values), dtype=bool, count=len(values))
-        return found[kind]
+        raise NotImplementedError
 
     def searchable(self, kind: str) -> np.ndarray:
         """Rows that take part in near-pair search: long enough to shingle, and the first row of their text
@@ -223,6 +219,9 @@ class Pack(ShingleArrays):
     """A fingerprint pack read from its files (by output name)."""
 
     rows: Rows
+
+    def keys(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.rows.keys(kind)
 
     def __init__(self, files: dict[str, Path]):
         self.info: dict[str, Any] = json.loads(files[PACK].read_bytes())

@@ -341,8 +341,8 @@ def _cross_release(ctx: StepContext, params: LeakageGateParams, splits: dict[str
     writer = heldout.IndexWriter(lambda key: ctx.open_output(key, publish=key, kind="heldout_index"), identity,
                                  first.num_perm)
     if previous is not None and not cross.unusable:
-        for row, entry in enumerate(previous.entries):
-            writer.add(entry, previous, row, previous.sigs)
+        for row in range(len(previous.entries)):
+            writer.add_previous(previous, row)
             if row % PAGES_HELD == PAGES_HELD - 1:
                 _drop_pages(previous, previous.sigs)
         _drop_pages(previous, previous.sigs)
