@@ -33,6 +33,11 @@ def test_columns_give_back_every_row_as_records_tsv_spells_it(written: list[Row]
     table = Rows(row.line().encode("utf-8") for row in written)
     assert len(table) == len(written)
     assert [row.line() for row in table] == [row.line() for row in written]
+    assert [table[index] for index in range(-len(written), 0)] == written
+    with pytest.raises(IndexError):
+        table[len(written)]
+    with pytest.raises(IndexError):
+        table[-len(written) - 1]
     assert table.ids() == [row.id for row in written]
     assert table.takedown.tolist() == [row.takedown for row in written]
     for kind in KINDS:
@@ -45,7 +50,7 @@ def test_columns_give_back_every_row_as_records_tsv_spells_it(written: list[Row]
 
 def test_a_hash_of_another_width_is_an_error_not_a_shifted_column() -> None:
     good = Row("a", False, dict.fromkeys(KINDS, "0123456789abcdef"), []).line()
-    with pytest.raises(ValueError, match="16 hex digits"):
+    with pytest.raises(ValueError, match="not 16 hex digits"):
         Rows([good.encode(), good.replace("0123456789abcdef", "0123", 1).encode()])
 
 

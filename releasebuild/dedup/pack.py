@@ -87,8 +87,9 @@ class Rows(Sequence[Row]):
     def __getitem__(self, index: int | slice) -> Row | list[Row]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        index %= len(self)
         return tuple.__new__(Row, (self.id(index), bool(self.takedown[index]),
                                    {kind: self.hex(kind, index) for kind in KINDS}, self.turn_pairs(index)))
 
@@ -138,7 +139,7 @@ def hex_column(values: list[bytes]) -> np.ndarray:
         return np.zeros(0, dtype=np.uint64)  # frombuffer refuses an empty buffer
     joined = b"".join(value or b"0" * _HEX_BYTES for value in values)
     if len(joined) != _HEX_BYTES * len(values):
-        raise ValueError(f"records.tsv holds a hash that is not {_HEX_BYTES} hex digits")
+        raise ValueError(f"a hash that is not {_HEX_BYTES} hex digits")
     return np.frombuffer(bytes.fromhex(joined.decode("ascii")), dtype=">u8").astype(np.uint64)
 
 
@@ -220,9 +221,6 @@ class Pack(ShingleArrays):
 
     rows: Rows
 
-    def keys(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        return self.rows.keys(kind)
-
     def __init__(self, files: dict[str, Path]):
         self.info: dict[str, Any] = json.loads(files[PACK].read_bytes())
         self.num_perm = self.info["num_perm"]
@@ -237,6 +235,9 @@ class Pack(ShingleArrays):
             self.bands[kind] = map_array(files[f"{kind}.bands"], np.uint64, (count, bands))
             self._offsets[kind] = map_array(files[f"{kind}.offsets"], np.int64, (count + 1,))
             self._shingles[kind] = map_array(files[f"{kind}.shingles"], np.uint32, (int(self._offsets[kind][-1]),))
+
+    def keys(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.rows.keys(kind)
 
 
 def map_array(path: Path, dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
