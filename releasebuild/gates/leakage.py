@@ -244,7 +244,8 @@ def _blocked_rule(params: LeakageGateParams) -> str:
 
 def _named(ctx: StepContext, families: list[str]) -> set[str]:
     """Every record ("family/id") a link or a held-out match names: the only ones whose split is looked up by name.
-    The others are walked family by family, so the gate never holds a split per record of the release."""
+    The others are walked family by family: the gate holds the splits of these and the val/test records it adds to
+    the held-out index, not one per record of the release."""
     named: set[str] = set()
     for _, left, right, _ in read_links(ctx.input_path(ids.DEDUP, LINKS)):
         named.update((left, right))
