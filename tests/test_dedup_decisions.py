@@ -1,17 +1,20 @@
 """The dedup keep-policy over columns (`_Decisions`: positions, uint64 texts, grouping by sorting) decides what the
 same policy decides written plainly over Row objects, record by record (`reference`, below: the form the step had
 before its packs became columns). Random families with shared texts, taken-down records, turn pairs and near
-pairs, compared on what was removed and why, the links and the shared turn pairs."""
+pairs, compared on what was removed and why, the links and the shared turn pairs. And LSH candidates, made by
+arrays, are every pair of rows sharing a band key."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from typing import Any
 
+import numpy as np
 import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from releasebuild.dedup.minhash import candidate_pairs
 from releasebuild.dedup.pack import Fingerprints, Row, Rows
 from releasebuild.dedup.text import KINDS
 from releasebuild.gates.dedup import LinksParams, _Decisions, family_keep_rows
@@ -26,6 +29,9 @@ FAMILIES = ["alpha", "beta", "gamma"]
 class _Columns(Fingerprints):
     def __init__(self, rows: list[Row]):
         self.rows = Rows(row.line().encode("utf-8") for row in rows)
+
+    def keys(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.rows.keys(kind)
 
 
 def reference(order: list[str], families: dict[str, list[Row]], threshold: float, near: dict[str, list[NearPair]],
@@ -161,3 +167,27 @@ def test_the_keep_policy_over_columns_decides_what_it_decides_record_by_record(
     assert decisions.removed == expected_removed
     assert found == expected_links
     assert decisions.shared_turn_pairs == expected_shared
+
+
+band_tables = st.integers(1, 4).flatmap(lambda bands: st.lists(
+    st.lists(st.integers(0, 3), min_size=bands, max_size=bands), max_size=12))
+
+
+@settings(max_examples=200, deadline=None)
+@given(band_tables, band_tables, st.data())
+def test_candidate_pairs_are_every_pair_of_rows_sharing_a_band_key(
+        left: list[list[int]], right: list[list[int]], data: st.DataObject) -> None:
+    bands = min([len(row) for row in left + right] or [1])
+    keys_a = np.array([row[:bands] for row in left], dtype=np.uint64).reshape(len(left), bands)
+    keys_b = np.array([row[:bands] for row in right], dtype=np.uint64).reshape(len(right), bands)
+    rows_a = np.array(sorted(data.draw(st.sets(st.integers(0, max(len(left) - 1, 0)))) if left else []), dtype=np.int64)
+    rows_b = np.array(sorted(data.draw(st.sets(st.integers(0, max(len(right) - 1, 0)))) if right else []),
+                      dtype=np.int64)
+
+    def sharing(one: np.ndarray, i: int, other: np.ndarray, j: int) -> bool:
+        return bool((one[i] == other[j]).any())
+
+    within = sorted((i, j) for i in rows_a.tolist() for j in rows_a.tolist() if i < j and sharing(keys_a, i, keys_a, j))
+    across = sorted((i, j) for i in rows_a.tolist() for j in rows_b.tolist() if sharing(keys_a, i, keys_b, j))
+    assert candidate_pairs(keys_a, rows_a).tolist() == [list(pair) for pair in within]
+    assert candidate_pairs(keys_a, rows_a, keys_b, rows_b).tolist() == [list(pair) for pair in across]

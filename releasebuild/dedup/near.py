@@ -137,13 +137,14 @@ def near_pairs(a: Fingerprints, b: Fingerprints | None, kind: str, threshold: fl
     text_b = text_a if b is None else dict(zip(other.texts(kind, rows_b), rows_b.tolist(), strict=True))
     fresh_a = _rows(row for text, row in text_a.items() if text not in before.left)
     if b is None:  # pairs with a new text on either side: new texts against every text, each pair once
-        candidates = {(min(i, j), max(i, j)) for i, j in candidate_pairs(a.bands[kind], fresh_a, a.bands[kind],
-                                                                         rows_a) if i != j}
+        found = candidate_pairs(a.bands[kind], fresh_a, a.bands[kind], rows_a)
+        found = np.sort(found[found[:, 0] != found[:, 1]], axis=1)
     else:
         old_a = _rows(row for text, row in text_a.items() if text in before.left)
         fresh_b = _rows(row for text, row in text_b.items() if text not in before.right)
-        candidates = (candidate_pairs(a.bands[kind], fresh_a, other.bands[kind], rows_b)
-                      | candidate_pairs(a.bands[kind], old_a, other.bands[kind], fresh_b))
+        found = np.concatenate([candidate_pairs(a.bands[kind], fresh_a, other.bands[kind], rows_b),
+                                candidate_pairs(a.bands[kind], old_a, other.bands[kind], fresh_b)])
+    candidates = np.unique(found, axis=0)
     kept = []
     for left, right, similarity in before.pairs:
         if left in text_a and right in text_b:
@@ -157,12 +158,12 @@ def _rows(rows: Iterable[int]) -> np.ndarray:
 
 
 def _confirmed(a: Fingerprints, other: Fingerprints, kind: str, threshold: float,
-               candidates: set[tuple[int, int]]) -> list[Pair]:
+               candidates: np.ndarray) -> list[Pair]:
     """The candidates whose exact Jaccard reaches the threshold, in row order. The shingle pages read are let go
 every `CONFIRMED_PAGES` candidates (`drop_pages`): the right-hand rows are read in no order, so without it a search
 keeps most of both sides' shingles resident."""
     found = []
-    for checked, (left, right) in enumerate(sorted(candidates)):
+    for checked, (left, right) in enumerate(candidates.tolist()):  # (n, 2), sorted by pair
         if checked % CONFIRMED_PAGES == CONFIRMED_PAGES - 1:
             a.drop_pages()
             other.drop_pages()
