@@ -106,22 +106,24 @@ def test_the_index_writer_skips_a_new_entry_only_when_a_previous_one_has_its_key
     prints = MemoryFingerprints(docs, base)
     sigs = {kind: np.zeros((len(docs), base.num_perm), dtype=np.uint32) for kind in KINDS}
     first = [Entry("v1", f"family/{n}", "test" if n % 2 else "val", prints.rows[n].hashes) for n in range(4)]
-    previous = _index(tmp_path / "v1", lambda writer: [writer.add(entry, prints, n, sigs)
-                                                       for n, entry in enumerate(first)])
+    previous = _index(tmp_path / "v1", lambda writer: writer.add(first, prints, np.arange(4), sigs))
     again = Entry("v2", "family/1", "test", prints.rows[1].hashes)  # the same record, text and split: nothing new
     moved = Entry("v2", "family/2", "test", prints.rows[2].hashes)  # the same record and text, another split
-    added: list[bool] = []
+    added: list[int] = []
 
     def second(writer: IndexWriter) -> None:
-        for row in range(len(previous.entries)):
-            writer.add_previous(previous, row)
-        added.extend([writer.add(again, prints, 1, sigs), writer.add(moved, prints, 2, sigs)])
+        writer.add_previous(previous, range(0, 3))
+        writer.add_previous(previous, range(3, 4))
+        added.append(writer.add([again, moved], prints, np.array([1, 2]), sigs))
 
     index = _index(tmp_path / "v2", second)
-    assert added == [False, True]
+    assert added == [1]
     assert list(index.entries) == [*first, moved]
     assert index.releases() == {"v1": 4, "v2": 1}
-    assert index.shingles("user", 4).tolist() == prints.shingles("user", 2).tolist()
+    for row, (source, source_row) in enumerate([(previous, 0), (previous, 1), (previous, 2), (previous, 3),
+                                                (prints, 2)]):
+        assert index.shingles("user", row).tolist() == source.shingles("user", source_row).tolist()
+        assert index.shingle_runs("user", np.array([row]))[0].tolist() == index.shingles("user", row).tolist()
 
 
 def _index(directory: Path, fill: Callable[[IndexWriter], object]) -> HeldoutIndex:

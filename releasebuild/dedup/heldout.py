@@ -253,20 +253,19 @@ class IndexWriter:
         self._previous_digests: list[int] = []
         self._lookup: tuple[np.ndarray, np.ndarray] | None = None  # the digests sorted, and the row of each
 
-    def add_previous(self, previous: HeldoutIndex, row: int) -> None:
-        """Copy row `row` of the previous index."""
-        entry = previous.entries[row]
+    def add_previous(self, previous: HeldoutIndex, rows: range) -> None:
+        """Copy these rows of the previous index."""
+        entries = [previous.entries[row] for row in rows]
         self._previous = previous
-        self._previous_digests.append(_key_digest(entry))
-        self._write(entry, previous, row, previous.sigs)
+        self._previous_digests.extend(map(_key_digest, entries))
+        self._write(entries, previous, np.arange(rows.start, rows.stop, dtype=np.int64), previous.sigs)
 
-    def add(self, entry: Entry, source: Fingerprints, row: int, sigs: dict[str, np.ndarray]) -> bool:
-        """Add `entry`, whose signatures are row `row` of `sigs` and shingles row `row` of `source`, unless the
-        previous index holds an entry with its key."""
-        if self._in_previous(entry):
-            return False
-        self._write(entry, source, row, sigs)
-        return True
+    def add(self, entries: list[Entry], source: Fingerprints, rows: np.ndarray, sigs: dict[str, np.ndarray]) -> int:
+        """Add these entries, whose signatures are rows `rows` of `sigs` and shingles rows `rows` of `source`,
+        but those an entry of the previous index has the key of; how many were added."""
+        new = [index for index, entry in enumerate(entries) if not self._in_previous(entry)]
+        self._write([entries[index] for index in new], source, rows[new], sigs)
+        return len(new)
 
     def _in_previous(self, entry: Entry) -> bool:
         if self._previous is None:
@@ -280,17 +279,22 @@ class IndexWriter:
         start, stop = (int(np.searchsorted(digests, wanted, side=side)) for side in ("left", "right"))
         return any(self._previous.entries[row].key == entry.key for row in order[start:stop].tolist())
 
-    def _write(self, entry: Entry, source: Fingerprints, row: int, sigs: dict[str, np.ndarray]) -> None:
-        self.entries.write(entry.line().encode("utf-8"))
+    def _write(self, entries: list[Entry], source: Fingerprints, rows: np.ndarray, sigs: dict[str, np.ndarray]) -> None:
+        """The entries' lines, and per kind their signatures, shingles and shingle ends, each in one write."""
+        if not entries:
+            return
+        self.entries.write("".join(entry.line() for entry in entries).encode("utf-8"))
         for kind in KINDS:
-            shingles = np.asarray(source.shingles(kind, row), dtype=np.uint32)
+            shingles, counts = source.shingle_runs(kind, rows)
             out = self.parts[kind]
-            out["sig"].write(np.asarray(sigs[kind][row], dtype=np.uint32).tobytes())
-            out["shingles"].write(shingles.tobytes())
-            self.ends[kind] += len(shingles)
-            out["offsets"].write(np.int64(self.ends[kind]).tobytes())
-        self.rows += 1
-        self.added[entry.release] = self.added.get(entry.release, 0) + 1
+            out["sig"].write(np.asarray(sigs[kind][rows], dtype=np.uint32).tobytes())
+            out["shingles"].write(np.asarray(shingles, dtype=np.uint32).tobytes())
+            ends = self.ends[kind] + np.cumsum(counts, dtype=np.int64)
+            out["offsets"].write(ends.tobytes())
+            self.ends[kind] = int(ends[-1])
+        self.rows += len(entries)
+        for entry in entries:
+            self.added[entry.release] = self.added.get(entry.release, 0) + 1
 
     def finish(self) -> dict[str, Any]:
         """Close the files and write index.json; returns it."""

@@ -189,6 +189,12 @@ class Fingerprints:
         """Every row's shingle count, in row order."""
         raise NotImplementedError
 
+    def shingle_runs(self, kind: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The shingles of these rows run together, in their order, and each row's count."""
+        parts = [np.asarray(self.shingles(kind, row), dtype=np.uint32) for row in rows.tolist()]
+        counts = np.array([len(part) for part in parts], dtype=np.int64)
+        return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)), counts
+
     def drop_pages(self) -> None:
         """Let go of the file pages read through memory maps, if any (`drop_pages`)."""
 
@@ -210,6 +216,12 @@ class ShingleArrays(Fingerprints):
 
     def shingle_counts(self, kind: str) -> np.ndarray:
         return np.diff(np.asarray(self._offsets[kind]))
+
+    def shingle_runs(self, kind: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        offsets = self._offsets[kind]
+        starts, counts = offsets[rows], offsets[rows + 1] - offsets[rows]
+        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return self._shingles[kind][np.repeat(starts, counts) + within], counts
 
     def drop_pages(self) -> None:
         """Let go of the file pages this process has read through its maps (`drop_pages`)."""

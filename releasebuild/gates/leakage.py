@@ -342,25 +342,24 @@ def _cross_release(ctx: StepContext, params: LeakageGateParams, splits: dict[str
     writer = heldout.IndexWriter(lambda key: ctx.open_output(key, publish=key, kind="heldout_index"), identity,
                                  first.num_perm)
     if previous is not None and not cross.unusable:
-        for row in range(len(previous.entries)):
-            writer.add_previous(previous, row)
-            if row % PAGES_HELD == PAGES_HELD - 1:
-                _drop_pages(previous, previous.sigs)
-        _drop_pages(previous, previous.sigs)
+        for start in range(0, len(previous.entries), PAGES_HELD):
+            writer.add_previous(previous, range(start, min(start + PAGES_HELD, len(previous.entries))))
+            _drop_pages(previous, previous.sigs)
     for name, (pack, files) in packs.items():
         sigs = heldout.pack_signatures(pack, files)
-        for written, (record_id, row, split) in enumerate(sorted(held[name])):
-            writer.add(heldout.Entry(params.version, f"{name}/{record_id}", split, pack.rows[row].hashes),
-                       pack, row, sigs)
-            if written % PAGES_HELD == PAGES_HELD - 1:
-                _drop_pages(pack, sigs)
-        _drop_pages(pack, sigs)
+        ordered = sorted(held[name])
+        for start in range(0, len(ordered), PAGES_HELD):
+            chunk = ordered[start:start + PAGES_HELD]
+            writer.add([heldout.Entry(params.version, f"{name}/{record_id}", split, pack.rows[row].hashes)
+                        for record_id, row, split in chunk], pack, np.array([row for _, row, _ in chunk]), sigs)
+            _drop_pages(pack, sigs)
     cross.written = writer.finish()
     return cross
 
 
-# Records whose signatures and shingles are copied into the index between two `_drop_pages`: a held-out row's
-# pages are scattered over the maps, so without dropping them the step keeps most of every family's maps resident
+# Records whose signatures and shingles are copied into the index at once, between two `_drop_pages`: a held-out
+# row's pages are scattered over the maps, so without dropping them the step keeps most of every family's maps
+# resident
 PAGES_HELD = 1024
 
 
