@@ -20,17 +20,17 @@ An index made with other fingerprint settings cannot be compared (its hashes and
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, overload
+from typing import Any, Protocol
 
 import numpy as np
 import xxhash
 
 from releasebuild.dedup.minhash import band_keys
 from releasebuild.dedup.near import Settings
-from releasebuild.dedup.pack import Fingerprints, Pack, ShingleArrays, hex_column, map_array
+from releasebuild.dedup.pack import ColumnTable, Fingerprints, Pack, ShingleArrays, hex_column, map_array
 from releasebuild.dedup.text import KINDS
 
 PREFIX = "heldout/"
@@ -66,7 +66,7 @@ class Entry:
         return self.record, self.hashes["conversation"], self.split
 
 
-class Entries(Sequence[Entry]):
+class Entries(ColumnTable[Entry]):
     """entries.tsv held as columns, as a pack holds its records (`pack.Rows`): the index holds every held-out record
     of every release before, so as Entry objects it grew past a family's pack. `entries[i]` makes the Entry."""
 
@@ -104,27 +104,13 @@ class Entries(Sequence[Entry]):
     def __len__(self) -> int:
         return len(self._release)
 
-    @overload
-    def __getitem__(self, index: int) -> Entry: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Entry]: ...
-
-    def __getitem__(self, index: int | slice) -> Entry | list[Entry]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if not -len(self) <= index < len(self):
-            raise IndexError(index)
-        index %= len(self)
+    def item(self, index: int) -> Entry:
         start = int(self._record_ends[index - 1]) if index else 0
         return Entry(self._names["release"][self._release[index]],
                      self._records[start:int(self._record_ends[index])].decode("utf-8"),
                      self._names["split"][self._split[index]],
                      {kind: f"{int(self._hashes[kind][index]):016x}" if self._present[kind][index] else ""
                       for kind in KINDS})
-
-    def __iter__(self) -> Iterator[Entry]:
-        return (self[index] for index in range(len(self)))
 
     def keys(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """Every entry's exact hash of `kind` as uint64, and whether it has one."""

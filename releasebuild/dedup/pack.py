@@ -16,7 +16,7 @@ import json
 import mmap
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, overload
+from typing import Any, NamedTuple, TypeVar, overload
 
 import numpy as np
 
@@ -41,7 +41,34 @@ class Row(NamedTuple):
                           ",".join(self.turn_pairs)]) + "\n"
 
 
-class Rows(Sequence[Row]):
+Item = TypeVar("Item")
+
+
+class ColumnTable(Sequence[Item]):
+    """A table held as columns (arrays, strings run together), whose items are made on demand (`item`)."""
+
+    def item(self, index: int) -> Item:
+        """Item `index`, 0 <= index < len(self)."""
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> Item: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Item]: ...
+
+    def __getitem__(self, index: int | slice) -> Item | list[Item]:
+        if isinstance(index, slice):
+            return [self.item(i) for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self.item(index % len(self))
+
+    def __iter__(self) -> Iterator[Item]:
+        return (self.item(index) for index in range(len(self)))
+
+
+class Rows(ColumnTable[Row]):
     """records.tsv held as columns: ids run together, each exact hash as a uint64, the turn-pair hashes run
     together. A release-wide step holds every family's rows at once; as Row objects (a tuple, a dict, four strings
     and a list per record) they took about 1 KB a record, as columns they take about 60 bytes. `rows[i]` is the
@@ -75,21 +102,7 @@ class Rows(Sequence[Row]):
     def __len__(self) -> int:
         return len(self.takedown)
 
-    def __iter__(self) -> Iterator[Row]:
-        return (self[index] for index in range(len(self)))
-
-    @overload
-    def __getitem__(self, index: int) -> Row: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Row]: ...
-
-    def __getitem__(self, index: int | slice) -> Row | list[Row]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if not -len(self) <= index < len(self):
-            raise IndexError(index)
-        index %= len(self)
+    def item(self, index: int) -> Row:
         return tuple.__new__(Row, (self.id(index), bool(self.takedown[index]),
                                    {kind: self.hex(kind, index) for kind in KINDS}, self.turn_pairs(index)))
 
