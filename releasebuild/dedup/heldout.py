@@ -244,7 +244,8 @@ class IndexWriter:
         entries = [previous.entries[row] for row in rows]
         self._previous = previous
         self._previous_digests.extend(map(_key_digest, entries))
-        self._write(entries, previous, np.arange(rows.start, rows.stop, dtype=np.int64), previous.sigs)
+        self._lookup = None  # made again from every previous digest at the next `add`
+        self._write(entries, previous, np.array(rows, dtype=np.int64), previous.sigs)
 
     def add(self, entries: list[Entry], source: Fingerprints, rows: np.ndarray, sigs: dict[str, np.ndarray]) -> int:
         """Add these entries, whose signatures are rows `rows` of `sigs` and shingles rows `rows` of `source`,
