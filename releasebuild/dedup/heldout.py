@@ -150,6 +150,17 @@ class HeldoutIndex(ShingleArrays):
     def keys(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
         return self.entries.keys(kind)
 
+    def by_text(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows with a text of `kind`, ordered by it (each text's rows in index order), and their texts: what a
+        family's exact matches are looked up in. Made once per kind: every family is matched against the index."""
+        found: dict[str, tuple[np.ndarray, np.ndarray]] = self.__dict__.setdefault("_by_text", {})
+        if kind not in found:
+            keys, present = self.keys(kind)
+            held = np.nonzero(present)[0]
+            rows = held[np.argsort(keys[held], kind="stable")]
+            found[kind] = rows, keys[rows]
+        return found[kind]
+
     def releases(self) -> dict[str, int]:
         """Release -> how many entries it added."""
         return self.entries.releases()
@@ -188,11 +199,7 @@ def matches(family: str, pack: Pack, index: HeldoutIndex, kinds: Iterable[str],
 
     live = np.nonzero(~rows.takedown)[0]
     for kind in kinds:
-        # the index's entries with a text of this kind, by text (each text's entries in index order)
-        keys, present = index.keys(kind)
-        held = np.nonzero(present)[0]
-        by_text = held[np.argsort(keys[held], kind="stable")]
-        texts = keys[by_text]
+        by_text, texts = index.by_text(kind)
         pack_keys, pack_present = pack.keys(kind)
         mine = live[pack_present[live]]
         starts = np.searchsorted(texts, pack_keys[mine], side="left")
@@ -236,14 +243,14 @@ class IndexWriter:
         self.rows = 0
         self.added: dict[str, int] = {}
         self._previous: HeldoutIndex | None = None
-        self._previous_digests: list[int] = []
+        self._previous_digests: list[np.ndarray] = []  # per `add_previous`
         self._lookup: tuple[np.ndarray, np.ndarray] | None = None  # the digests sorted, and the row of each
 
     def add_previous(self, previous: HeldoutIndex, rows: range) -> None:
         """Copy these rows of the previous index."""
         entries = [previous.entries[row] for row in rows]
         self._previous = previous
-        self._previous_digests.extend(map(_key_digest, entries))
+        self._previous_digests.append(np.fromiter(map(_key_digest, entries), dtype=np.uint64, count=len(entries)))
         self._lookup = None  # made again from every previous digest at the next `add`
         self._write(entries, previous, np.array(rows, dtype=np.int64), previous.sigs)
 
@@ -258,7 +265,7 @@ class IndexWriter:
         if self._previous is None:
             return False
         if self._lookup is None:
-            digests = np.array(self._previous_digests, dtype=np.uint64)
+            digests = np.concatenate(self._previous_digests)
             order = np.argsort(digests, kind="stable")
             self._lookup = digests[order], order
         digests, order = self._lookup

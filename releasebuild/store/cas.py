@@ -136,7 +136,7 @@ class ContentStore:
         damaged or gone from a tier that vouched for it: the walk runs the step that made it again."""
         target = self.path(sha256)
         if target.is_file():
-            if self._intact(target, sha256):
+            if self._intact(sha256):
                 return target
             self._set_aside(target, sha256)
         if self.shared is None:
@@ -167,15 +167,14 @@ class ContentStore:
             if found == sha256:
                 self._verified[sha256] = seen
 
-    def _intact(self, path: Path, sha256: str) -> bool:
-        """Whether the local file holds the blob: hashed unless this process hashed this very file unchanged."""
-        seen = _identity(path)
-        if self._verified.get(sha256) == seen:
-            return True
-        if sha256_file(path) != sha256:
+    def _intact(self, sha256: str) -> bool:
+        """Whether the local file holds the blob: hashed (`check`) unless this process hashed this very file
+        unchanged."""
+        self.check([sha256])
+        try:
+            return self._verified.get(sha256) == _identity(self.path(sha256))
+        except OSError:
             return False
-        self._verified[sha256] = seen
-        return True
 
     def _set_aside(self, path: Path, sha256: str) -> None:
         """Move a damaged local blob out of the store, keeping it for whoever looks into why."""
