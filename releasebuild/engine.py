@@ -10,10 +10,12 @@ rerun that produces identical output leaves downstream keys, and their cache hit
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -29,7 +31,7 @@ from releasebuild.keys import canonical_json, digest, step_key
 from releasebuild.plan import StepPlan, StepRecord, explain, param_digests
 from releasebuild.processes import die_with_parent
 from releasebuild.staleness import StaleReason
-from releasebuild.steps.base import BuiltStep, FileRef, SourceFile, StepContext, StepResult, StepSpec
+from releasebuild.steps.base import BuiltStep, FileRef, SourceFile, Step, StepContext, StepResult, StepSpec
 from releasebuild.steps.registry import step_kind
 from releasebuild.store.cas import ActionCache, ContentStore, SharedCache
 from releasebuild.store.io import Stores
@@ -605,10 +607,20 @@ class _Walk:
             from concurrent.futures import ProcessPoolExecutor
 
             # workers die with this process: a killed apply leaves none running (or holding its root lock)
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs or os.cpu_count() or 1,
-                                            initializer=_start_worker, initargs=(os.getpid(),))
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs or os.cpu_count() or 1, initializer=_start_worker,
+                                            initargs=(os.getpid(), self._slow_loads()))
         self.running[self.pool.submit(_in_worker, fn, self.engine.spec(job.step_id), job.workdir, self.env.store,
                                       *args)] = job
+
+    def _slow_loads(self) -> tuple[str, ...]:
+        """The slow loads (`Step.slow_loads`) of the steps not decided yet, in the order the steps come: a worker
+        makes them while it has nothing else to do, so the step that needs them need not wait for them then. A
+        step decided later may turn out cached and its loads unused: they cost a worker's idle time and memory."""
+        loads: dict[str, None] = {}
+        for step_id in self.engine.order:
+            if step_id not in self.outcomes:
+                loads.update(dict.fromkeys(step_kind(self.engine.spec(step_id).kind).slow_loads))
+        return tuple(loads)
 
     def _workdir(self) -> Path:
         return Path(tempfile.mkdtemp(dir=self.tmp_root, prefix="step-"))
@@ -672,23 +684,95 @@ class _WorkerError:
 WORKER_GC_THRESHOLDS = (50_000, 20, 20)
 
 
-def _start_worker(parent: int) -> None:
+def _start_worker(parent: int, slow_loads: tuple[str, ...]) -> None:
     """A pool worker's initializer: it dies with the apply that forked it (`die_with_parent`), what it inherited is
     frozen out of the collector's view unscanned (the apply's imports, and whatever else the forking process holds:
-    in a long-lived process calling `api.apply`, its whole heap), and its collector runs less often (`_in_worker`)."""
+    in a long-lived process calling `api.apply`, its whole heap), its collector runs less often (`_in_worker`), and
+    it makes the apply's slow loads while it has no job (`_SlowLoads`)."""
+    global _SLOW_LOADS
     die_with_parent(parent)
     gc.freeze()
     gc.set_threshold(*WORKER_GC_THRESHOLDS)
+    if slow_loads:
+        _SLOW_LOADS = _SlowLoads(slow_loads)
 
 
-def _in_worker(job: Callable[..., Any], *args: Any) -> Any:
-    """A job in a pool worker (`run_step`, `run_map`). What the worker's earlier jobs left is collected (a full
-    collection scans only what is not frozen yet: what the jobs since the last freeze made), then frozen out of the
-    collector's view, so a model or an index an earlier step cached is not rescanned by every collection of this
-    one, and no garbage of theirs is frozen with it."""
-    gc.collect()
-    gc.freeze()
-    return job(*args)
+class _SlowLoads:
+    """A pool worker's thread that makes, one at a time and only while the worker has no job, the slow imports and
+    loads the apply's steps will need (`Step.slow_loads`, listed by `_Walk._slow_loads`). On a one-message change at
+    100k the chain ingest -> privacy -> fingerprint -> dedup -> bias counts waited about 1.5 s for them (Presidio
+    with spaCy, datasketch with scipy, the language identifier's model), while one of the two workers had nothing
+    to do.
+
+    Only an idle worker loads: a job that arrives stops the thread after the load in flight, so a running step
+    shares its interpreter with at most one load. Making them in both workers at once, jobs or no jobs, was slower
+    than not making them ahead at all (on two cores it slowed the first step from 0.36 to 0.83 s). The thread waits
+    a moment before its first load, so the apply's first job, already queued when the worker starts, finds it idle.
+
+    A job whose kind has slow loads waits for the load in flight (it would wait on it anyway if it needs it), so no
+    import is half done while it runs: the privacy scan forks processes of its own, and a process forked during an
+    import could not finish that import."""
+
+    FIRST_JOB_SECONDS = 0.05
+
+    def __init__(self, loads: tuple[str, ...]):
+        self.loads = loads
+        self.idle = threading.Event()
+        self.idle.set()
+        self.loading = threading.Lock()
+        threading.Thread(target=self._run, name="slow-loads", daemon=True).start()
+
+    def _run(self) -> None:
+        time.sleep(self.FIRST_JOB_SECONDS)
+        for load in self.loads:
+            while True:
+                self.idle.wait()
+                with self.loading:
+                    if not self.idle.is_set():
+                        continue  # a job came in between: wait until it is done
+                    try:
+                        make_load(load)
+                    except Exception:  # noqa: BLE001 - the step that needs it loads it again and reports why
+                        return
+                    break
+
+    def job_starts(self, kind: type[Step]) -> None:
+        self.idle.clear()
+        if kind.slow_loads:
+            with self.loading:  # the load in flight, done
+                pass
+
+    def job_ends(self) -> None:
+        self.idle.set()
+
+
+def make_load(load: str) -> None:
+    """One of `Step.slow_loads`: "module" imports it, "module:function" calls the function too."""
+    module, _, function = load.partition(":")
+    imported = importlib.import_module(module)
+    if function:
+        getattr(imported, function)()
+
+
+_SLOW_LOADS: _SlowLoads | None = None  # in a pool worker of an apply whose steps have slow loads
+
+
+def _in_worker(job: Callable[..., Any], spec: StepSpec, *args: Any) -> Any:
+    """A job in a pool worker (`run_step`, `run_map`), with the worker's slow loads paused while it runs.
+
+    What the worker's earlier jobs left is collected (a full collection scans only what is not frozen yet: what
+    the jobs since the last freeze made), then frozen out of the collector's view, so a model or an index an
+    earlier step cached is not rescanned by every collection of this one, and no garbage of theirs is frozen with
+    it."""
+    if _SLOW_LOADS is not None:
+        _SLOW_LOADS.job_starts(step_kind(spec.kind))
+    try:
+        gc.collect()
+        gc.freeze()
+        return job(spec, *args)
+    finally:
+        if _SLOW_LOADS is not None:
+            _SLOW_LOADS.job_ends()
 
 
 def run_step(spec: StepSpec, workdir: Path, store: Stores, inputs: dict[str, StepResult],

@@ -16,7 +16,7 @@ UNDETERMINED = "und"
 
 
 @functools.cache
-def _identifier() -> Any:
+def identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier  # ~0.3 s to load: only when a bias step runs
 
     return LanguageIdentifier.from_model_file(MODEL_FILE)
@@ -27,7 +27,7 @@ def language(text: str) -> str:
     head = text[:LANGUAGE_CHARS]
     if len(list(islice(filter(str.isalpha, head), MIN_LETTERS))) < MIN_LETTERS:  # stops at the 20th letter
         return UNDETERMINED
-    code, _ = _identifier().classify(head)
+    code, _ = identifier().classify(head)
     return str(code)
 
 

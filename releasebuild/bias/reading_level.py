@@ -19,7 +19,7 @@ _WORD = re.compile(r"^[^\W\d_]+$")
 
 
 @functools.cache
-def _dictionary() -> Any:
+def dictionary() -> Any:
     import pyphen
 
     return pyphen.Pyphen(lang="en_US")
@@ -28,7 +28,7 @@ def _dictionary() -> Any:
 @functools.lru_cache(maxsize=200_000)
 def syllables(word: str) -> int:
     """Syllables of one lowercase word: its hyphenation points plus one (words repeat: cached)."""
-    return len(_dictionary().positions(word)) + 1
+    return len(dictionary().positions(word)) + 1
 
 
 def grade_tenths(messages: list[str]) -> int | None:

@@ -14,6 +14,9 @@ from typing import Any
 
 from releasebuild.distribution.stats import ROLES, Distribution
 
+# What drawing imports, for a worker to import ahead (Step.slow_loads): matplotlib takes most of a second.
+MATPLOTLIB = ("matplotlib.style", "matplotlib.figure", "matplotlib.backends.backend_agg")
+
 SPLIT_COLORS: dict[str, str] = {"train": "#1f77b4", "val": "#ff7f0e", "test": "#2ca02c"}
 ROLE_COLORS: dict[str, str] = {"system": "#7f7f7f", "user": "#9467bd", "assistant": "#17becf"}
 PANELS: tuple[tuple[str, str], ...] = (("turns", "turns per conversation"),

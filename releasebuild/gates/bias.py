@@ -36,6 +36,7 @@ from releasebuild.config.located import Path_
 from releasebuild.config.models import Acknowledgement as DeclaredAcknowledgement
 from releasebuild.config.models import Name, Strict
 from releasebuild.distribution.judge import Acknowledgement
+from releasebuild.distribution.plots import MATPLOTLIB
 from releasebuild.errors import Diagnostic
 from releasebuild.gates.base import GateBuild, GateParams, GateStatus, ReviewSigns, SignedReport, previous_report
 from releasebuild.keys import canonical_json
@@ -253,6 +254,7 @@ REVIEW_SIGNS = ReviewSigns(
 
 class BiasGate(Step):
     kind = "gate_bias"
+    slow_loads = MATPLOTLIB
     code_version = "2"
     predictable = True  # reads metas and reports, not records (Step.predictable)
     Params = BiasGateParams

@@ -256,14 +256,17 @@ class _NearMemo:
         if found is not None:
             self.stats[f"{counter}_reused"] += 1
             pairs = [pair for pair, _ in found]
+            written = found  # the previous table's texts: the same search of the same packs, so the same texts
         else:
             before = self._before(_search_key(kind, left[0], other[0], str(threshold)), text_kind)
             self.stats[f"{counter}_{'updated' if before else 'searched'}"] += 1
             pairs = near_pairs(left[2], None if right is None else right[2], text_kind, threshold, before)
+            written = list(zip(pairs, zip(left[2].texts(text_kind, np.array([a for a, _, _ in pairs], dtype=np.int64)),
+                                          other[2].texts(text_kind, np.array([b for _, b, _ in pairs], dtype=np.int64)),
+                                          strict=True), strict=True))
         self.out.write(f"=\t{key}\t{left[0]}\t{other[0]}\n".encode())
-        for a, b, similarity in pairs:
-            text_a, text_b = left[2].text(text_kind, a), other[2].text(text_kind, b)
-            self.out.write(f"{a}\t{b}\t{similarity}\t{text_a}\t{text_b}\n".encode())
+        self.out.write("".join(f"{a}\t{b}\t{similarity}\t{text_a}\t{text_b}\n"
+                               for (a, b, similarity), (text_a, text_b) in written).encode())
         for digest_, prints in ((left[1], left[2]), (other[1], other[2])):
             side = f"{digest_}\t{text_kind}"
             if side not in self.written_texts:

@@ -31,6 +31,7 @@ from releasebuild.distribution.judge import (
     range_why,
     regression_why,
 )
+from releasebuild.distribution.plots import MATPLOTLIB
 from releasebuild.distribution.stats import METRICS, TOKEN_METRICS, Distribution
 from releasebuild.distribution.tokenizers import Fallback, TokenizerName, resolve
 from releasebuild.errors import DefinitionError, Diagnostic
@@ -172,6 +173,7 @@ class DistributionGateParams(GateParams):
 
 class DistributionGate(Step):
     kind = "gate_distribution"
+    slow_loads = MATPLOTLIB
     code_version = "3"  # 3: the plots memo
     predictable = True  # reads metas and reports, not records (Step.predictable)
     Params = DistributionGateParams

@@ -322,6 +322,10 @@ class Step:
     # every artifact by digest) is handed no paths, so the engine neither fetches nor hashes a release's worth of
     # blobs for it; whoever reads those bytes later (publish) checks them then.
     opens_inputs: ClassVar[bool] = True
+    # What `run` imports or loads that takes long, for a pool worker to make ahead while it has no job, when a step of
+    # this kind may run in the apply (engine._SlowLoads): "module" (Presidio with spaCy, datasketch with scipy,
+    # matplotlib) or "module:function", a function of no arguments whose result is cached (a model file's load).
+    slow_loads: ClassVar[tuple[str, ...]] = ()
     # Predictable steps are cheap (they read metas, reports and small per-family files, never the records), so
     # `plan` runs one that must rerun, in scratch, to learn its output: the keys after it are then computable and
     # the plan says exactly what follows instead of "may run". Its outputs reach the content store only, never

@@ -73,6 +73,7 @@ class BiasCountsResult(StepMeta):
 class BiasCounts(Step):
     kind = "bias_counts"
     code_version = "2"  # 2: the record memo
+    slow_loads = ("releasebuild.bias.language:identifier", "releasebuild.bias.reading_level:dictionary")
 
     Params = BiasCountsParams
     Result = BiasCountsResult

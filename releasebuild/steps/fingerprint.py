@@ -54,6 +54,7 @@ class FingerprintResult(StepMeta):
 
 class Fingerprint(Step):
     kind = "fingerprint"
+    slow_loads = ("scipy.integrate", "datasketch")  # datasketch imports scipy
     code_version = "3"  # 3: lines.digest, so that an unchanged record's row is copied from the previous pack
     Params = FingerprintParams
     Result = FingerprintResult

@@ -134,6 +134,7 @@ class PrivacyScan(Step):
     memo = (SCAN, RESCAN)
     restricted = True  # some outputs keep raw originals (taken_down.jsonl, restricted_*.jsonl)
     fresh_unit = "text"  # plan counts the distinct texts the detector would read (fresh_records)
+    slow_loads = ("spacy", "presidio_analyzer", "releasebuild.privacy.recognizers")
 
     @staticmethod
     def fresh_records(ctx: StepContext) -> int | None:

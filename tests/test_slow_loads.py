@@ -1,0 +1,172 @@
+"""A pool worker makes the slow imports and loads of the steps to come while it has no job (engine._SlowLoads):
+in order, never beside a running job past the load in flight, finished before a job that needs them starts, quiet
+when one fails; and an apply's workers really make them."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from releasebuild import engine
+from releasebuild.engine import Engine, RunEnv, _SlowLoads, _Walk, make_load
+from releasebuild.steps import registry
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepSpec
+from releasebuild.store.io import Stores
+from releasebuild.store.root import ReleaseRoot
+
+pytestmark = pytest.mark.unit
+
+WAIT = 10.0  # seconds a test waits for a thread before it fails
+
+
+class Probe:
+    """What the loads of `slow_probe` do: each records its name when done; `first` waits until released."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+        self.release_first = threading.Event()
+        self.first_started = threading.Event()
+        self.marker: Path | None = None
+
+    def first(self) -> None:
+        self.first_started.set()
+        assert self.release_first.wait(WAIT)
+        self.done.append("first")
+
+    def second(self) -> None:
+        self.done.append("second")
+
+    def broken(self) -> None:
+        raise RuntimeError("a load that fails")
+
+    def mark(self) -> None:
+        """Leaves a file per process that made the load (for the apply below, across the fork)."""
+        assert self.marker is not None
+        (self.marker / f"loaded-{__import__('os').getpid()}").touch()
+
+
+@pytest.fixture
+def probe(monkeypatch: pytest.MonkeyPatch) -> Iterator[Probe]:
+    state = Probe()
+    module = types.ModuleType("slow_probe")
+    for name in ("first", "second", "broken", "mark"):
+        setattr(module, name, getattr(state, name))
+    monkeypatch.setitem(sys.modules, "slow_probe", module)
+    yield state
+    state.release_first.set()  # no thread of a failed test is left waiting
+
+
+class Loading(Step):
+    kind = "toy_loading"
+    code_version = "1"
+    slow_loads = ("slow_probe:first",)
+    Result = StepMeta
+
+
+class Plain(Step):
+    kind = "toy_plain"
+    code_version = "1"
+    Result = StepMeta
+
+
+def wait_for(condition: object, what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def test_a_load_is_a_module_imported_or_a_function_of_it_called(probe: Probe) -> None:
+    make_load("slow_probe:second")
+    make_load("json")
+    assert probe.done == ["second"]
+    with pytest.raises(ModuleNotFoundError):
+        make_load("no_such_module_anywhere")
+
+
+def test_an_idle_worker_makes_the_loads_in_order(probe: Probe) -> None:
+    probe.release_first.set()
+    _SlowLoads(("slow_probe:first", "slow_probe:second"))
+    wait_for(lambda: len(probe.done) == 2, "both loads")
+    assert probe.done == ["first", "second"]
+
+
+def test_a_job_stops_the_loads_after_the_one_in_flight_until_it_ends(probe: Probe) -> None:
+    loads = _SlowLoads(("slow_probe:first", "slow_probe:second"))
+    assert probe.first_started.wait(WAIT)
+    loads.job_starts(Plain)  # a job without loads of its own: it does not wait for the load in flight
+    probe.release_first.set()
+    wait_for(lambda: probe.done == ["first"], "the load in flight")
+    time.sleep(0.3)
+    assert probe.done == ["first"], "a load started while a job ran"
+    loads.job_ends()
+    wait_for(lambda: probe.done == ["first", "second"], "the next load once the job ended")
+
+
+def test_a_job_with_loads_of_its_own_starts_after_the_load_in_flight(probe: Probe) -> None:
+    loads = _SlowLoads(("slow_probe:first", "slow_probe:second"))
+    assert probe.first_started.wait(WAIT)
+    threading.Timer(0.3, probe.release_first.set).start()
+    loads.job_starts(Loading)
+    assert probe.done == ["first"]  # finished before the job was let in, and nothing after it started
+    loads.job_ends()
+    wait_for(lambda: probe.done == ["first", "second"], "the next load")
+
+
+def test_a_load_that_fails_ends_the_loads_quietly(probe: Probe, capsys: pytest.CaptureFixture[str]) -> None:
+    loads = _SlowLoads(("slow_probe:broken", "slow_probe:second"))
+    time.sleep(0.5)
+    loads.job_starts(Loading)  # not held up by a thread that stopped
+    loads.job_ends()
+    assert probe.done == [] and capsys.readouterr().err == ""
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunEnv:
+    for kind in (Loading, Plain, Marked):
+        monkeypatch.setitem(registry.FIXED_KINDS, kind.kind, kind)
+    return RunEnv(cache_dir=tmp_path / "cache", root=ReleaseRoot("mem://root", store=Stores()),
+                  blocked_dir=tmp_path / "blocked")
+
+
+class Marked(Step):
+    """Waits until a worker made its load (the idle one does, while this runs), then writes what it found."""
+
+    kind = "toy_marked"
+    code_version = "1"
+    slow_loads = ("slow_probe:mark",)
+    Result = StepMeta
+
+    @staticmethod
+    def run(ctx: StepContext) -> StepMeta:
+        marker = Path(ctx.params["marker"])
+        wait_for(lambda: any(marker.glob("loaded-*")), "a worker's load")
+        ctx.write_json("loaded.json", len(list(marker.glob("loaded-*"))) > 0)
+        return StepMeta()
+
+
+def test_the_loads_listed_are_those_of_the_steps_not_decided_yet_in_their_order(env: RunEnv) -> None:
+    specs = [StepSpec("a/marked", Marked.kind, {"marker": "-"}, ()), StepSpec("a/plain", Plain.kind, {}, ()),
+             StepSpec("a/loading", Loading.kind, {}, ("a/plain",)),
+             StepSpec("b/marked", Marked.kind, {"marker": "-"}, ("a/loading",))]
+    walk = _Walk(Engine(specs, env, {}), lambda *_: None, jobs=2)
+    assert walk._slow_loads() == ("slow_probe:mark", "slow_probe:first")
+    walk.outcomes["a/marked"] = walk.outcomes["b/marked"] = None  # type: ignore[assignment]  # decided: cached
+    assert walk._slow_loads() == ("slow_probe:first",)
+
+
+def test_an_applys_workers_make_the_loads_of_its_steps(env: RunEnv, probe: Probe, tmp_path: Path) -> None:
+    probe.marker = tmp_path / "markers"
+    probe.marker.mkdir()
+    outcome = Engine([StepSpec("a/marked", Marked.kind, {"marker": str(probe.marker)}, ())], env, {}).apply(jobs=2)
+    assert outcome.error is None, outcome.error
+    loaded = outcome.results["a/marked"].files["loaded.json"]
+    assert json.loads(env.cas.local(loaded.sha256).read_text(encoding="utf-8")) is True
+    assert engine._SLOW_LOADS is None  # the thread runs in the workers, not in the process that applies
