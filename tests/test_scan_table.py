@@ -1,0 +1,68 @@
+"""The privacy step's previous scan table as it reads it (`_PreviousScan`): keys looked up at once, runs of rows
+copied as they stand, and a table it did not write (other settings, out of order, not hex) not used at all."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xxhash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from releasebuild.steps.privacy import _KEY, _as_bytes, _PreviousScan
+
+pytestmark = pytest.mark.unit
+
+HEADER = "#scan\tsettings"
+# keys with zero bytes at their end, which numpy's bytes would drop, and at their start
+EDGES = [b"\x00" * 15 + b"\x01", b"\x01" + b"\x00" * 15, b"\x00" * 16, b"\xff" * 16]
+
+
+def table(path: Path, rows: dict[bytes, str], header: str = HEADER) -> Path:
+    path.write_text(header + "\n" + "".join(f"{key.hex()}\t{found}\n" for key, found in sorted(rows.items())))
+    return path
+
+
+def keys(seed: int, count: int) -> list[bytes]:
+    generator = random.Random(seed)
+    return EDGES + [xxhash.xxh3_128_digest(generator.randbytes(8)) for _ in range(count)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32), count=st.integers(0, 80), share=st.floats(0, 1))
+def test_rows_of_any_subset_are_those_rows_as_written(tmp_path_factory: pytest.TempPathFactory, seed: int,
+                                                       count: int, share: float) -> None:
+    every = keys(seed, count)
+    rows = {key: ('[[0,4,"PERSON",0.85]]' if index % 7 == 0 else "[]") for index, key in enumerate(every)}
+    previous = _PreviousScan(table(tmp_path_factory.mktemp("t") / "scan.tsv", rows), HEADER)
+    generator = random.Random(seed)
+    subset = sorted(key for key in every if generator.random() < share)
+    others = [xxhash.xxh3_128_digest(generator.randbytes(9)) for _ in range(5)]
+    asked = np.array(sorted(subset + others), dtype=_KEY)
+    held = previous.holds(asked)
+    assert [key for key, is_held in zip(_as_bytes(asked), held.tolist(), strict=True) if is_held] == subset
+    expected = "".join(f"{key.hex()}\t{rows[key]}\n" for key in subset).encode()
+    assert previous.rows(np.array(subset, dtype=_KEY)) == expected
+    flagged = previous.flagged(np.array(subset, dtype=_KEY))
+    assert sorted(flagged) == sorted(key.hex() for key in subset if rows[key] != "[]")
+
+
+def test_a_table_made_otherwise_is_not_used(tmp_path: Path) -> None:
+    every = keys(1, 20)
+    rows = dict.fromkeys(every, "[]")
+    asked = np.array(sorted(every), dtype=_KEY)
+    assert _PreviousScan(table(tmp_path / "same.tsv", rows), HEADER).holds(asked).all()
+    assert not _PreviousScan(table(tmp_path / "other.tsv", rows, "#scan\tother"), HEADER).holds(asked).any()
+    out_of_order = tmp_path / "order.tsv"
+    out_of_order.write_text(HEADER + "\n" + "".join(f"{key.hex()}\t[]\n" for key in reversed(sorted(every))))
+    assert not _PreviousScan(out_of_order, HEADER).holds(asked).any()
+    not_hex = tmp_path / "hex.tsv"
+    not_hex.write_text(HEADER + "\n" + "".join(f"{key.hex().upper()}\t[]\n" for key in sorted(every)))
+    assert not _PreviousScan(not_hex, HEADER).holds(asked).any()
+    short = tmp_path / "short.tsv"
+    short.write_text(HEADER + "\nabc\n")
+    assert not _PreviousScan(short, HEADER).holds(asked).any()
+    assert not _PreviousScan(None, HEADER).holds(asked).any()
