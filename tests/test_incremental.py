@@ -105,8 +105,9 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
                            "release/distribution", "alpha/bias", "release/bias", "release/gates", "release/lock",
                            "release/manifest", "release/publish"}
     unchanged = _unique_texts(small_release, "alpha") - 1
-    assert _step(report, "alpha/privacy")["stats"] == {"messages_scanned": 1, "messages_from_cache": unchanged,
-                                                       "redacted_rescanned": 0}
+    # Only the edited record is decoded: the others' lines are the previous run's, so their text keys are too.
+    assert _step(report, "alpha/privacy")["stats"] == {"records_decoded": 1, "messages_scanned": 1,
+                                                       "messages_from_cache": unchanged, "redacted_rescanned": 0}
     # The fingerprints copy the rows of the 11 unchanged records whole; of the edited one, the conversation and
     # user texts are signed again, and the assistant text's signature is reused.
     assert _step(report, "alpha/fingerprint")["stats"] == {"records_copied": 11, "signatures_computed": 2,
@@ -186,6 +187,7 @@ def test_reordering_a_source_changes_no_shard(small_release: ReleaseFixture) -> 
     assert ran(report) == {"alpha/ingest", "alpha/privacy", "alpha/provenance", "release/lock", "release/manifest",
                            "release/publish"}
     assert _step(report, "alpha/privacy")["stats"]["messages_scanned"] == 0
+    assert _step(report, "alpha/privacy")["stats"]["records_decoded"] == 0  # the same lines, in another order
     assert shard_bytes(small_release) == before
     provenance = small_release.dir / "published/releases/v2026-11-23/provenance/alpha.jsonl"
     first = json.loads(provenance.read_text().splitlines()[0])
@@ -311,6 +313,7 @@ def test_an_apply_after_edits_publishes_what_a_clean_apply_does(small_release: R
     assert incremental["root_digest"] == clean["root_digest"]
     # the privacy scan too, whose tables are not published: the one made from its memo is the one made afresh
     assert _step(incremental, "alpha/privacy")["stats"]["messages_from_cache"] > 0
+    assert _step(incremental, "alpha/privacy")["stats"]["records_decoded"] == 2  # the edited record, the new one
     made_afresh = _cached_outputs(copy.dir, "alpha/privacy")
     assert len(made_afresh) == 1 and made_afresh.items() <= _cached_outputs(small_release.dir, "alpha/privacy").items()
 

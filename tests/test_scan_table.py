@@ -1,5 +1,6 @@
-"""The privacy step's previous scan table as it reads it (`_PreviousScan`): keys looked up at once, runs of rows
-copied as they stand, and a table it did not write (other settings, out of order, not hex) not used at all."""
+"""The privacy step's memos as it reads them: the previous scan table (`_PreviousScan`), its keys looked up at once and
+runs of its rows copied as they stand, and each record's text keys by its lines (`_PreviousKeys`); a file it did not
+write (other settings or code, out of order, not hex, cut short) is not used at all."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from releasebuild.steps.privacy import _KEY, _as_bytes, _PreviousScan
+from releasebuild.steps.base import OutputFile
+from releasebuild.steps.privacy import _KEY, _as_bytes, _PreviousKeys, _PreviousScan, _TextKeys
 
 pytestmark = pytest.mark.unit
 
@@ -66,3 +68,31 @@ def test_a_table_made_otherwise_is_not_used(tmp_path: Path) -> None:
     short.write_text(HEADER + "\nabc\n")
     assert not _PreviousScan(short, HEADER).holds(asked).any()
     assert not _PreviousScan(None, HEADER).holds(asked).any()
+
+
+def test_the_text_keys_kept_are_read_back_by_record_and_a_file_cut_short_is_not_used(tmp_path: Path) -> None:
+    keys = _TextKeys()
+    lines = [(b'{"id": "a"}\n', b'{"group": "g"}\n'), (b'{"id": "b"}\n', b'{"group": "g"}\n'), (b"{}\n", b"{}\n")]
+    per_record = [b"".join(keys_of(seed, count)) for seed, count in ((1, 3), (2, 1), (3, 0))]
+    for record_keys in per_record:
+        keys.add(record_keys)
+    digests = b"".join(_PreviousKeys.lines_digest(*pair) for pair in lines)
+    output = OutputFile(tmp_path / "out", None, None)
+    _PreviousKeys.write(output, digests, keys)
+    output.close()
+    path = tmp_path / "out"
+    read = _PreviousKeys(path)
+    assert [read.get(_PreviousKeys.lines_digest(*pair)) for pair in lines] == per_record
+    assert read.get(_PreviousKeys.lines_digest(b'{"id": "c"}\n', b'{"group": "g"}\n')) is None
+    # the digest of a record's lines tells the line from the group line
+    assert _PreviousKeys.lines_digest(b"ab", b"c") != _PreviousKeys.lines_digest(b"a", b"bc")
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-5])
+    assert _PreviousKeys(path).records == {}
+    path.write_bytes(whole.replace(b"privacy/", b"privacy/x", 1))  # written by other code
+    assert _PreviousKeys(path).records == {}
+
+
+def keys_of(seed: int, count: int) -> list[bytes]:
+    generator = random.Random(seed)
+    return [generator.randbytes(16) for _ in range(count)]

@@ -1,10 +1,11 @@
 """Scan one family for PII and apply its policy: the records that continue to split and export come out of here.
 
 Three streaming passes over ingest's output, memory bounded by the records that carry findings and the texts
-the previous scan table lacks (and sixteen bytes per text, `_TextKeys`):
+the previous scan table lacks (and, per text, the sixteen bytes of its key, `_TextKeys`):
 1. every string of every record (id, group key, message texts with system prompts, metadata values), keyed by its
    content digest and looked up, a batch at a time, in the previous run's scan table (the memo): only texts it
-   does not hold are scanned, each once;
+   does not hold are scanned, each once. A record whose lines are those of a record of the previous run is not
+   decoded at all: its keys are the ones that run kept (`_PreviousKeys`);
 2. the new table, every distinct key in key order, made from the keys sorted: rows the previous table holds are
    copied as they stand (runs of its bytes), the others written from pass 1's scan. It covers exactly this
    family's current texts;
@@ -55,6 +56,7 @@ from releasebuild.steps.record_memo import table_lines
 
 SCAN = "scan.tsv"
 RESCAN = "rescan.tsv"  # the same, for the redacted texts the residual check scans
+TEXT_KEYS = "text_keys.bin"  # each record's text keys, by the digest of its lines (`_PreviousKeys`)
 SCAN_BATCH = 2048
 PARALLEL_FROM = 4096
 REDACT_ROUNDS = 3  # texts to scan before a second process pays for its start-up
@@ -133,7 +135,7 @@ class PrivacyScan(Step):
     code_version = "4"
     Params = PrivacyParams
     Result = PrivacyResult
-    memo = (SCAN, RESCAN)
+    memo = (SCAN, RESCAN, TEXT_KEYS)
     restricted = True  # some outputs keep raw originals (taken_down.jsonl, restricted_*.jsonl)
     fresh_unit = "text"  # plan counts the distinct texts the detector would read (fresh_records)
     slow_loads = ("spacy", "presidio_analyzer", "releasebuild.privacy.recognizers")
@@ -167,7 +169,8 @@ class PrivacyScan(Step):
         judge = _Judge(family, params, detector, flagged,
                        dict(_memo_rows(ctx.memo.get(RESCAN), identity)))  # small: redacted texts only
         counts = judge.walk(ctx, ingest_id, identity, keys)
-        ctx.stats.update(messages_scanned=scan_counts["scanned"], messages_from_cache=scan_counts["cached"],
+        ctx.stats.update(records_decoded=scan_counts["decoded"], messages_scanned=scan_counts["scanned"],
+                         messages_from_cache=scan_counts["cached"],
                          redacted_rescanned=judge.rescanned)
         return PrivacyResult.model_validate({
             "family": family, "policy": params.policy, "detector": detection.versions,
@@ -178,8 +181,8 @@ def message_digest(text: str) -> str:
     return xxhash.xxh3_128_hexdigest(text.encode("utf-8"))
 
 
-def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: str,
-                family: str) -> tuple[dict[str, list[Finding]], dict[str, int], _TextKeys]:
+def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: str, family: str,
+                known_records: bool = True) -> tuple[dict[str, list[Finding]], dict[str, int], _TextKeys]:
     """Pass 1 and 2: the family's scan table (written as an output), the findings of flagged texts, and each
     record's text keys for pass 3. Every string of a record is scanned: its id, group key, messages (system prompts
     too) and metadata values.
@@ -194,10 +197,13 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: 
     every (key, text) pair cost 0.5 s of a one-message change's 1 s at 100k.)"""
     keys = _TextKeys()
     previous = _PreviousScan(ctx.memo.get(SCAN), f"#scan\t{identity}")
+    records_before = _PreviousKeys(ctx.memo.get(TEXT_KEYS) if known_records and len(previous.keys) else None)
     scanned: list[np.ndarray] = []  # the keys this run scanned, a sorted array per batch
     scanned_found: dict[bytes, str] = {}  # of those, each with findings -> their JSON
     total = 0
     batch: list[tuple[bytes, str, tuple[int, int]]] = []
+    lines_digests = bytearray()  # each record's `_PreviousKeys.lines_digest`, for the next run
+    decoded = 0  # records read afresh, not known by their lines
 
     def scan_batch() -> None:
         digests = np.array([digest_ for digest_, _, _ in batch], dtype=_KEY)
@@ -223,26 +229,38 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: 
             ctx.input_path(ingest_id, "groups.jsonl").open("rb") as groups, \
             ctx.input_path(ingest_id, "provenance.jsonl").open("rb") as origins:
         for index, (line, group_line, origin_line) in enumerate(zip(records, groups, origins, strict=True)):
-            record = json.loads(line)
-            fields = [record["id"], json.loads(group_line)["group"], *_strings(record)]
-            total += len(fields)
-            record_keys = []
-            for field, text in enumerate(fields):
-                if len(text) > MAX_TEXT_CHARS:
-                    where_ = _where(json.loads(origin_line), _field_paths(record)[field])
-                    raise ScanFailed(f"{family}: {where_} holds {len(text):,} characters, more than the PII "
-                                     f"detector accepts ({MAX_TEXT_CHARS:,}): split the text at the source; "
-                                     "nothing longer is scanned, so nothing longer ships")
-                digest_ = xxhash.xxh3_128_digest(text.encode("utf-8"))
-                record_keys.append(digest_)
-                batch.append((digest_, text, (index, field)))
+            lines_digest = _PreviousKeys.lines_digest(line, group_line)
+            lines_digests += lines_digest
+            record_keys = records_before.get(lines_digest)
+            if record_keys is None:  # else the same record as before: its texts are the ones the table holds
+                decoded += 1
+                record = json.loads(line)
+                fields = [record["id"], json.loads(group_line)["group"], *_strings(record)]
+                digests = []
+                for field, text in enumerate(fields):
+                    if len(text) > MAX_TEXT_CHARS:
+                        where_ = _where(json.loads(origin_line), _field_paths(record)[field])
+                        raise ScanFailed(f"{family}: {where_} holds {len(text):,} characters, more than the PII "
+                                         f"detector accepts ({MAX_TEXT_CHARS:,}): split the text at the source; "
+                                         "nothing longer is scanned, so nothing longer ships")
+                    digest_ = xxhash.xxh3_128_digest(text.encode("utf-8"))
+                    digests.append(digest_)
+                    batch.append((digest_, text, (index, field)))
+                record_keys = b"".join(digests)
+            total += len(record_keys) // KEY_BYTES
             keys.add(record_keys)
             if len(batch) >= LOOKUP_BATCH:
                 scan_batch()
         scan_batch()
-
     unique = np.unique(keys.digests())
     held = previous.holds(unique)
+    unscanned = ~held
+    for earlier in scanned:
+        unscanned[unscanned] &= ~_isin(unique[unscanned], earlier)
+    if unscanned.any():  # a key from `records_before` the previous table lacks: they were not written together
+        return _scan_table(ctx, detector, identity, ingest_id, family, known_records=False)
+    with ctx.create(TEXT_KEYS) as out:
+        _PreviousKeys.write(out, bytes(lines_digests), keys)
     flagged = previous.flagged(unique[held])
     with ctx.create(SCAN) as out:
         out.write(f"#scan\t{identity}\n".encode())
@@ -259,7 +277,8 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: 
                 rows.append(f"{key}\t{found_json}\n")
             out.write("".join(rows).encode())
     cached = int(held.sum())
-    return flagged, {"total": total, "unique": len(unique), "cached": cached, "scanned": len(unique) - cached}, keys
+    return flagged, {"total": total, "unique": len(unique), "cached": cached, "scanned": len(unique) - cached,
+                     "decoded": decoded}, keys
 
 
 # A text's key as numpy holds it: its xxh3_128 digest, 16 bytes, which sort as the hex keys of the table do
@@ -349,6 +368,55 @@ def _isin(digests: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     return found
 
 
+class _PreviousKeys:
+    """The previous run's text keys of each record, by the digest of the record's lines (`lines_digest`): a record
+    whose lines are the same has the same strings (`_strings`, its id, its group key), so the same keys, and is
+    neither decoded nor hashed again. The file (TEXT_KEYS): a header naming the code that wrote it, then per record
+    its lines' digest (16 bytes), its keys' count (4 bytes, little-endian) and its keys (16 bytes each)."""
+
+    def __init__(self, path: Path | None):
+        self.records: dict[bytes, bytes] = {}
+        if path is None:
+            return
+        blob = path.read_bytes()
+        header = self.header()
+        if not blob.startswith(header):
+            return
+        offset = len(header)
+        records = {}
+        while offset < len(blob):
+            lines_digest, count = blob[offset:offset + KEY_BYTES], blob[offset + KEY_BYTES:offset + KEY_BYTES + 4]
+            start = offset + KEY_BYTES + 4
+            offset = start + int.from_bytes(count, "little") * KEY_BYTES
+            if len(lines_digest) < KEY_BYTES or len(count) < 4 or offset > len(blob):
+                return  # cut short: not a file this code wrote whole
+            records[lines_digest] = blob[start:offset]
+        self.records = records
+
+    @staticmethod
+    def header() -> bytes:
+        """Names the code that wrote the file: the keys of a record follow `_strings`, i.e. the step's code."""
+        return f"#text-keys\tprivacy/{PrivacyScan.code_version}\n".encode()
+
+    @staticmethod
+    def lines_digest(line: bytes, group_line: bytes) -> bytes:
+        return xxhash.xxh3_128_digest(len(line).to_bytes(8, "little") + line + group_line)
+
+    def get(self, lines_digest: bytes) -> bytes | None:
+        """The keys, joined, of the record whose lines had this digest."""
+        return self.records.get(lines_digest)
+
+    @classmethod
+    def write(cls, out: OutputFile, lines_digests: bytes, keys: _TextKeys) -> None:
+        digests, ends = keys.raw()
+        parts, start = [cls.header()], 0
+        for index, end in enumerate(ends):
+            parts += [lines_digests[index * KEY_BYTES:(index + 1) * KEY_BYTES], (end - start).to_bytes(4, "little"),
+                      digests[start * KEY_BYTES:end * KEY_BYTES]]
+            start = end
+        out.write(b"".join(parts))
+
+
 class _TextKeys:
     """Each text's key (its 16-byte digest), by record in ingest order: pass 2 makes the table from them sorted, and
     pass 3 takes a record none of whose texts is flagged as clean without decoding it again, by the keys' first 64
@@ -364,10 +432,14 @@ class _TextKeys:
         """A hex key's first 64 bits."""
         return int(key[:16], 16)
 
-    def add(self, digests: list[bytes]) -> None:
-        """The next record's keys."""
-        self._digests += b"".join(digests)
+    def add(self, digests: bytes) -> None:
+        """The next record's keys, joined."""
+        self._digests += digests
         self.ends.append(len(self._digests) // KEY_BYTES)
+
+    def raw(self) -> tuple[bytes, array[int]]:
+        """Every key joined, and where each record's end (in keys)."""
+        return bytes(self._digests), self.ends
 
     def digests(self) -> np.ndarray:
         """Every text's key, in record order (repeats included)."""
