@@ -96,6 +96,7 @@ def _dedup_outputs(fixture: ReleaseFixture) -> dict[str, str]:
         result = engine.previous_result(step_id)
         assert result is not None
         found.update({f"{step_id}:{name}": ref.sha256 for name, ref in result.files.items()})
+        found[f"{step_id}:result"] = json.dumps(result.meta, sort_keys=True)  # records, short texts
     return found
 
 
@@ -111,6 +112,11 @@ def test_dedup_after_random_edits_writes_what_a_clean_build_writes(tmp_path: Pat
 
     families = {name: [_dialog(f"{name[0]}{i:02d}", near_copy(rng.choice(base))) for i in range(14)]
                 for name in ("alpha", "beta")}
+    # user texts too short to shingle: the pack's count of short texts covers the rows it copies too
+    families["alpha"][:0] = [{**conversation("a90", "s-a90"), "dialog": [{"speaker": "usr", "text": "hi"},
+                                                                         {"speaker": "sys", "text": base[0]}]},
+                             {**conversation("a91", "s-a91"), "dialog": [{"speaker": "usr", "text": "?!"},
+                                                                         {"speaker": "sys", "text": base[1]}]}]
     fixture = make_release(tmp_path / "rel", families)
     # near copies across families land in different splits; this test is about dedup's outputs, not that gate
     (fixture.dir / "gates" / "leakage.yaml").write_text("blocking: false\n", encoding="utf-8")
@@ -120,8 +126,8 @@ def test_dedup_after_random_edits_writes_what_a_clean_build_writes(tmp_path: Pat
     assert first.outcome.error is None
     for _ in range(3):  # edit, delete and add records of alpha, rebuild from the previous run's memo each time
         rows = [json.loads(line) for line in fixture.data_file("alpha").read_text().splitlines()]
-        rows[rng.randrange(len(rows))]["dialog"][0]["text"] = near_copy(rng.choice(base))
-        del rows[rng.randrange(len(rows))]
+        rows[rng.randrange(2, len(rows))]["dialog"][0]["text"] = near_copy(rng.choice(base))
+        del rows[rng.randrange(2, len(rows))]  # never the first two
         rows.append(_dialog(f"a{len(rows) + 50}", near_copy(rng.choice(base))))
         write_jsonl(fixture.data_file("alpha"), rows)
         report = api.apply(fixture.release_yaml, jobs=2)

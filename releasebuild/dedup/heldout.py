@@ -257,21 +257,27 @@ class IndexWriter:
     def add(self, entries: list[Entry], source: Fingerprints, rows: np.ndarray, sigs: dict[str, np.ndarray]) -> int:
         """Add these entries, whose signatures are rows `rows` of `sigs` and shingles rows `rows` of `source`,
         but those an entry of the previous index has the key of; how many were added."""
-        new = [index for index, entry in enumerate(entries) if not self._in_previous(entry)]
-        self._write([entries[index] for index in new], source, rows[new], sigs)
+        new = np.flatnonzero(~self._in_previous(entries))
+        self._write([entries[index] for index in new.tolist()], source, rows[new], sigs)
         return len(new)
 
-    def _in_previous(self, entry: Entry) -> bool:
-        if self._previous is None:
-            return False
+    def _in_previous(self, entries: list[Entry]) -> np.ndarray:
+        """Which entries an entry of the previous index has the key of: their key digests looked up at once, each
+        one found confirmed on the entries themselves."""
+        found = np.zeros(len(entries), dtype=bool)
+        if self._previous is None or not entries:
+            return found
         if self._lookup is None:
             digests = np.concatenate(self._previous_digests)
             order = np.argsort(digests, kind="stable")
             self._lookup = digests[order], order
         digests, order = self._lookup
-        wanted = np.uint64(_key_digest(entry))
-        start, stop = (int(np.searchsorted(digests, wanted, side=side)) for side in ("left", "right"))
-        return any(self._previous.entries[row].key == entry.key for row in order[start:stop].tolist())
+        wanted = np.fromiter(map(_key_digest, entries), dtype=np.uint64, count=len(entries))
+        starts, stops = (np.searchsorted(digests, wanted, side=side) for side in ("left", "right"))
+        for index in np.flatnonzero(stops > starts).tolist():
+            found[index] = any(self._previous.entries[row].key == entries[index].key
+                               for row in order[starts[index]:stops[index]].tolist())
+        return found
 
     def _write(self, entries: list[Entry], source: Fingerprints, rows: np.ndarray, sigs: dict[str, np.ndarray]) -> None:
         """The entries' lines, and per kind their signatures, shingles and shingle ends, each in one write."""

@@ -34,6 +34,7 @@ from releasebuild.dedup.heldout import matches_file
 from releasebuild.dedup.near import Settings
 from releasebuild.dedup.pack import FILES as PACK_FILES
 from releasebuild.dedup.pack import Pack, ShingleArrays, drop_pages
+from releasebuild.dedup.text import KINDS
 from releasebuild.gates.base import (
     FamilyChain,
     GateBuild,
@@ -350,8 +351,11 @@ def _cross_release(ctx: StepContext, params: LeakageGateParams, splits: dict[str
         ordered = sorted(held[name])
         for start in range(0, len(ordered), PAGES_HELD):
             chunk = ordered[start:start + PAGES_HELD]
-            writer.add([heldout.Entry(params.version, f"{name}/{record_id}", split, pack.rows[row].hashes)
-                        for record_id, row, split in chunk], pack, np.array([row for _, row, _ in chunk]), sigs)
+            rows = np.array([row for _, row, _ in chunk], dtype=np.int64)
+            texts = zip(*(pack.texts(kind, rows) for kind in KINDS), strict=True)  # each row's, by kind
+            writer.add([heldout.Entry(params.version, f"{name}/{record_id}", split, dict(zip(KINDS, hashes,
+                                                                                             strict=True)))
+                        for (record_id, _, split), hashes in zip(chunk, texts, strict=True)], pack, rows, sigs)
             _drop_pages(pack, sigs)
     cross.written = writer.finish()
     return cross

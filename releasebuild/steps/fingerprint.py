@@ -74,7 +74,7 @@ class Fingerprint(Step):
             elif _line_key(line, takedown) not in previous.by_line:
                 record = json.loads(line)
                 row, _ = exact_fingerprint(record["id"], record["messages"], settings)
-                fresh += any(text_hash and text_hash not in previous.rows.get(kind, {})
+                fresh += any(text_hash and previous.lookup(kind, text_hash) is None
                              for kind, text_hash in row.hashes.items())
         return fresh
 
@@ -153,16 +153,22 @@ class _PackWriter:
         if not batch:
             return
         previous = self.previous
-        rows = [item[0] if isinstance(item, tuple) else _known(previous).pack.rows[item] for _, item in batch]
-        for (key, _), row in zip(batch, rows, strict=True):
-            self.records.write(row.line().encode("utf-8"))
-            self.lines.write(key)
-            self.takedowns += row.takedown
-        self.rows += len(rows)
-        self.copied += sum(isinstance(item, int) for _, item in batch)
+        for start, stop, first in _runs(batch):  # a previous pack's rows as its records.tsv holds them
+            if first is None:
+                row = batch[start][1][0]  # type: ignore[index]
+                self.records.write(row.line().encode("utf-8"))
+                self.takedowns += row.takedown
+            else:
+                known = _known(previous)
+                self.records.write(known.lines(first, first + stop - start))
+                self.takedowns += int(known.pack.rows.takedown[first:first + stop - start].sum())
+                self.copied += stop - start
+        self.lines.write(b"".join(key for key, _ in batch))
+        self.rows += len(batch)
         for kind in self.settings.kinds:
             sigs = np.empty((len(batch), self.settings.num_perm), dtype=np.uint32)
             counts = np.empty(len(batch), dtype=np.int64)
+            present = np.empty(len(batch), dtype=bool)  # whether the row has a text of the kind
             pieces: list[np.ndarray] = []  # the batch's shingles in row order: runs of previous rows, fresh rows
             fresh: list[tuple[int, np.ndarray]] = []
             for start, stop, first in _runs(batch):
@@ -171,9 +177,11 @@ class _PackWriter:
                     last = first + stop - start
                     sigs[start:stop] = known.sigs[kind][first:last]
                     counts[start:stop] = known.counts[kind][first:last]
+                    present[start:stop] = known.pack.keys(kind)[1][first:last]
                     pieces.append(known.pack.shingle_rows(kind, first, last))
                     continue
                 row, texts = batch[start][1]  # type: ignore[misc]
+                present[start] = bool(row.hashes[kind])
                 cached = previous.lookup(kind, row.hashes[kind]) if previous and row.hashes[kind] else None
                 if cached is not None:
                     sigs[start], values = cached
@@ -187,8 +195,7 @@ class _PackWriter:
                 sigs[[index for index, _ in fresh]] = signatures((values for _, values in fresh),
                                                                  self.settings.num_perm, self.settings.seed)
                 self.computed += len(fresh)
-            self.short[kind] += sum(bool(row.hashes[kind]) and not count
-                                    for row, count in zip(rows, counts.tolist(), strict=True))
+            self.short[kind] += int((present & (counts == 0)).sum())
             out = self.parts[kind]
             out["sig"].write(sigs.tobytes())
             out["bands"].write(band_keys(sigs, *self.settings.bands[kind]).tobytes())
@@ -217,22 +224,37 @@ class _Previous:
     """The previous pack (only when made with the same settings): its rows by line key, its signatures and shingles
     by exact text hash."""
 
-    def __init__(self, pack: Pack, sigs: dict[str, np.ndarray], line_keys: bytes):
+    def __init__(self, pack: Pack, sigs: dict[str, np.ndarray], line_keys: bytes, records: bytes):
         self.pack = pack
-        self.rows: dict[str, dict[str, int]] = {kind: {} for kind in sigs}
-        every = np.arange(len(pack.rows))
-        for kind in sigs:
-            for index, text_hash in enumerate(pack.texts(kind, every)):
-                self.rows[kind].setdefault(text_hash, index)
         self.by_line = {line_keys[at:at + KEY_BYTES]: index
                         for index, at in enumerate(range(0, len(line_keys), KEY_BYTES))}
         self.sigs = sigs
         self.counts = {kind: pack.shingle_counts(kind) for kind in sigs}
+        self.records = records
+        ends = np.flatnonzero(np.frombuffer(records, dtype=np.uint8) == ord("\n")) + 1
+        self.line_starts = np.concatenate([np.zeros(1, dtype=np.int64), ends]).tolist()
+        self._by_text: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # kind -> its texts sorted, and their rows
+
+    def lines(self, first: int, last: int) -> bytes:
+        """Rows first..last-1 of records.tsv, as it holds them."""
+        return self.records[self.line_starts[first]:self.line_starts[last]]
 
     def lookup(self, kind: str, text_hash: str) -> tuple[np.ndarray, np.ndarray] | None:
-        index = self.rows.get(kind, {}).get(text_hash)
-        if index is None:
+        """The signature and shingles of the first row with this exact text of `kind`, if any. The texts are put in
+        order the first time a kind is asked for: a one-message change asks for one or two."""
+        if kind not in self.sigs:
             return None
+        if kind not in self._by_text:
+            keys, present = self.pack.keys(kind)
+            rows = np.flatnonzero(present)
+            order = np.argsort(keys[rows], kind="stable")
+            self._by_text[kind] = keys[rows][order], rows[order]
+        values, rows = self._by_text[kind]
+        wanted = np.uint64(int(text_hash, 16))
+        position = int(np.searchsorted(values, wanted))
+        if position == len(values) or values[position] != wanted:
+            return None
+        index = int(rows[position])
         return self.sigs[kind][index], np.asarray(self.pack.shingles(kind, index))
 
 
@@ -254,4 +276,4 @@ def _previous(memo: dict[str, Path], identity: str, kinds: tuple[str, ...]) -> _
     if len(line_keys) != count * KEY_BYTES:
         return None
     sigs = {kind: map_array(memo[f"{kind}.sig"], np.uint32, (count, pack.num_perm)) for kind in pack.info["kinds"]}
-    return _Previous(pack, sigs, line_keys)
+    return _Previous(pack, sigs, line_keys, memo[RECORDS].read_bytes())
