@@ -132,7 +132,7 @@ class PrivacyResult(StepMeta):
 
 class PrivacyScan(Step):
     kind = "privacy"
-    code_version = "4"
+    code_version = "5"  # 5: text_keys.bin, each record's text keys by its lines
     Params = PrivacyParams
     Result = PrivacyResult
     memo = (SCAN, RESCAN, TEXT_KEYS)
