@@ -107,20 +107,21 @@ def sha256_file(path: Path) -> str:
     return hasher.hexdigest()
 
 
-def sha256_files(paths: Sequence[Path]) -> list[str | None]:
-    """Each file's SHA-256, or None where it cannot be read, hashed on a thread per core: file reads and hashlib
-    release the GIL, so checking a release's worth of blobs takes every core rather than one."""
+def sha256_files(paths: Sequence[Path], threads: int | None = None) -> list[str | None]:
+    """Each file's SHA-256, or None where it cannot be read, hashed on `threads` threads (default: one per core):
+    file reads and hashlib release the GIL, so checking a release's worth of blobs takes every core rather than
+    one."""
     def one(path: Path) -> str | None:
         try:
             return sha256_file(path)
         except OSError:
             return None
 
-    if len(paths) < 2:
+    if len(paths) < 2 or threads == 1:
         return [one(path) for path in paths]
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=min(len(paths), os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=min(len(paths), threads or os.cpu_count() or 1)) as pool:
         return list(pool.map(one, paths))
 
 

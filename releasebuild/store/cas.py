@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,8 @@ class ContentStore:
         self.etags: dict[str, str] = {}  # digest -> its ETag in a shared tier, as a sealed entry recorded it
         self.condemned: set[str] = set()  # blobs found corrupt with no intact copy: until made again, not held
         self._verified: dict[str, tuple[int, int, int, int]] = {}  # digest -> the local file as it was hashed
+        self._checking = threading.Lock()  # guards _in_flight
+        self._in_flight: dict[str, threading.Event] = {}  # digest -> set when the thread hashing it is done
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:]
@@ -152,20 +155,38 @@ class ContentStore:
             raise self._corrupt(sha256)
         return target
 
-    def check(self, digests: Iterable[str]) -> None:
-        """Hash the local copies of these blobs not yet checked in this process, all at once on every core
-        (`sha256_files`), and remember those that hold their digest: `local` then finds them checked. Anything
-        else is left to `local`, which sets it aside and fetches it, one blob at a time."""
-        todo = []
-        for sha256 in dict.fromkeys(digests):
-            path = self.path(sha256)
-            with contextlib.suppress(OSError):
-                seen = _identity(path)
-                if self._verified.get(sha256) != seen:
-                    todo.append((sha256, path, seen))
-        for (sha256, _, seen), found in zip(todo, sha256_files([path for _, path, _ in todo]), strict=True):
-            if found == sha256:
-                self._verified[sha256] = seen
+    def check(self, digests: Iterable[str], threads: int | None = None) -> None:
+        """Hash the local copies of these blobs not yet checked in this process, all at once on `threads` threads
+        (default: one per core, `sha256_files`), and remember those that hold their digest: `local` then finds them
+        checked. Anything else is left to `local`, which sets it aside and fetches it, one blob at a time. A blob
+        another thread is hashing (the walk checks blobs ahead, `engine._Walk._check_ahead`) is waited for, not
+        hashed twice."""
+        todo, waits = [], []
+        with self._checking:
+            for sha256 in dict.fromkeys(digests):
+                if sha256 in self._in_flight:
+                    waits.append(self._in_flight[sha256])
+                    continue
+                path = self.path(sha256)
+                with contextlib.suppress(OSError):
+                    seen = _identity(path)
+                    if self._verified.get(sha256) != seen:
+                        todo.append((sha256, path, seen))
+            done = threading.Event()
+            for sha256, _, _ in todo:
+                self._in_flight[sha256] = done
+        try:
+            found = sha256_files([path for _, path, _ in todo], threads)
+            for (sha256, _, seen), digest_found in zip(todo, found, strict=True):
+                if digest_found == sha256:
+                    self._verified[sha256] = seen
+        finally:
+            with self._checking:
+                for sha256, _, _ in todo:
+                    del self._in_flight[sha256]
+            done.set()
+        for event in waits:
+            event.wait()
 
     def _intact(self, sha256: str) -> bool:
         """Whether the local file holds the blob: hashed (`check`) unless this process hashed this very file
