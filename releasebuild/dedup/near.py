@@ -107,16 +107,27 @@ class MemoryFingerprints(Fingerprints):
 
 @dataclass(frozen=True)
 class Searched:
-    """A finished search between two sides, in terms of texts rather than rows: the texts (exact hashes) each side
-    searched with, and the confirmed pairs as (text in a, text in b, Jaccard).
+    """A finished search between two sides, in terms of texts rather than rows: the texts (exact hashes, as uint64)
+    each side searched with, and the confirmed pairs as (text in a, text in b, Jaccard), as aligned columns.
 
     Whether two texts pair is a function of the two texts alone (their band keys, their shingles), so after some
     texts of a side changed, the pairs of two unchanged texts still hold, and only pairs with a new text need a
     search: that is what makes a one-record edit cost one record's candidates, not a family's."""
 
-    left: frozenset[str]
-    right: frozenset[str]
-    pairs: list[tuple[str, str, float]]
+    left: np.ndarray
+    right: np.ndarray
+    pairs_left: np.ndarray
+    pairs_right: np.ndarray
+    similarities: list[float]
+
+    @classmethod
+    def from_texts(cls, left: Iterable[str], right: Iterable[str], pairs: list[tuple[str, str, float]]) -> Searched:
+        """From the texts as records.tsv spells them (16 hex digits)."""
+        def keys(texts: Iterable[str]) -> np.ndarray:
+            return hex_column([text.encode("ascii") for text in texts])
+
+        return cls(keys(left), keys(right), keys(text for text, _, _ in pairs), keys(text for _, text, _ in pairs),
+                   [similarity for _, _, similarity in pairs])
 
 
 def near_pairs(a: Fingerprints, b: Fingerprints | None, kind: str, threshold: float,
@@ -124,7 +135,8 @@ def near_pairs(a: Fingerprints, b: Fingerprints | None, kind: str, threshold: fl
     """Confirmed pairs (Jaccard >= threshold) within `a` (row_a < row_b) or between `a` and `b`, sorted.
 
     With `before` (the same search over earlier versions of the two sides, at the same threshold), only pairs with
-    a text `before` did not search are searched; the result is the same as searching everything."""
+    a text `before` did not search are searched; the result is the same as searching everything. The sides' texts
+    are matched by their uint64 hashes in arrays: a searchable row's text is its own (`Fingerprints.searchable`)."""
     other = a if b is None else b
     rows_a = a.searchable(kind)
     rows_b = rows_a if b is None else b.searchable(kind)
@@ -133,24 +145,36 @@ def near_pairs(a: Fingerprints, b: Fingerprints | None, kind: str, threshold: fl
             return _confirmed(a, other, kind, threshold, candidate_pairs(a.bands[kind], rows_a))
         return _confirmed(a, other, kind, threshold,
                           candidate_pairs(a.bands[kind], rows_a, other.bands[kind], rows_b))
-    text_a = dict(zip(a.texts(kind, rows_a), rows_a.tolist(), strict=True))
-    text_b = text_a if b is None else dict(zip(other.texts(kind, rows_b), rows_b.tolist(), strict=True))
-    fresh_a = _rows(row for text, row in text_a.items() if text not in before.left)
+    keys_a = a.keys(kind)[0][rows_a]
+    keys_b = other.keys(kind)[0][rows_b]
+    known_a = np.isin(keys_a, before.left)
+    fresh_a = rows_a[~known_a]
     if b is None:  # pairs with a new text on either side: new texts against every text, each pair once
         found = candidate_pairs(a.bands[kind], fresh_a, a.bands[kind], rows_a)
         found = np.sort(found[found[:, 0] != found[:, 1]], axis=1)
     else:
-        old_a = _rows(row for text, row in text_a.items() if text in before.left)
-        fresh_b = _rows(row for text, row in text_b.items() if text not in before.right)
+        fresh_b = rows_b[~np.isin(keys_b, before.right)]
         found = np.concatenate([candidate_pairs(a.bands[kind], fresh_a, other.bands[kind], rows_b),
-                                candidate_pairs(a.bands[kind], old_a, other.bands[kind], fresh_b)])
+                                candidate_pairs(a.bands[kind], rows_a[known_a], other.bands[kind], fresh_b)])
     candidates = np.unique(found, axis=0)
-    kept = []
-    for left, right, similarity in before.pairs:
-        if left in text_a and right in text_b:
-            i, j = text_a[left], text_b[right]
-            kept.append((min(i, j), max(i, j), similarity) if b is None else (i, j, similarity))
+    rows_i, held_i = _rows_of(before.pairs_left, keys_a, rows_a)
+    rows_j, held_j = _rows_of(before.pairs_right, keys_b, rows_b)
+    held = np.flatnonzero(held_i & held_j).tolist()
+    i, j = rows_i.tolist(), rows_j.tolist()
+    if b is None:
+        kept = [(min(i[n], j[n]), max(i[n], j[n]), before.similarities[n]) for n in held]
+    else:
+        kept = [(i[n], j[n], before.similarities[n]) for n in held]
     return sorted(kept + _confirmed(a, other, kind, threshold, candidates))
+
+
+def _rows_of(texts: np.ndarray, keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each text, the row of `rows` (whose texts are `keys`, distinct) that has it, and whether one does."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    positions = np.minimum(np.searchsorted(ordered, texts), max(len(ordered) - 1, 0))
+    held = ordered[positions] == texts if len(ordered) else np.zeros(len(texts), dtype=bool)
+    return (rows[order[positions]] if len(ordered) else np.zeros(len(texts), dtype=np.int64)), held
 
 
 def _rows(rows: Iterable[int]) -> np.ndarray:

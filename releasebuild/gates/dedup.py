@@ -283,8 +283,9 @@ class _NearMemo:
         left, right = (self.texts.get(f"{side}\t{text_kind}") for side in (left_digest, right_digest))
         if left is None or right is None:
             return None
-        return Searched(frozenset(left.split(",")), frozenset(right.split(",")),
-                        [(text_a, text_b, similarity) for (_, _, similarity), (text_a, text_b) in self.blocks[key]])
+        return Searched.from_texts(left.split(",") if left else [], right.split(",") if right else [],
+                                   [(text_a, text_b, similarity)
+                                    for (_, _, similarity), (text_a, text_b) in self.blocks[key]])
 
     def keep_rows(self, pack: Pack) -> list[int]:
         """The pack's rows in keep order (`family_keep_rows`): the previous run's when a pack had the same ids in
