@@ -137,3 +137,14 @@ def _index(directory: Path, fill: Callable[[IndexWriter], object]) -> HeldoutInd
     fill(writer)
     writer.finish()
     return HeldoutIndex(paths)
+
+
+def test_a_line_without_its_six_fields_or_with_a_bad_turn_pair_is_an_error() -> None:
+    good = Row("a", False, dict.fromkeys(KINDS, "0123456789abcdef"), ["0123456789abcdef", "fedcba9876543210"]).line()
+    assert len(Rows([good.encode()])) == 1
+    with pytest.raises(ValueError, match="six tab-separated fields"):
+        Rows([good.encode(), good.replace("\t", "", 1).encode()])
+    with pytest.raises(ValueError, match="not 16 hex digits"):
+        Rows([good.replace(",", ";").encode()])
+    with pytest.raises(ValueError, match="not 16 hex digits"):
+        Rows([good.replace("fedcba9876543210", "fedcba987654321g").encode()])
