@@ -18,7 +18,7 @@ from releasebuild import api
 from releasebuild.bias.lexicon import Lexicon, Matcher
 from releasebuild.errors import DefinitionError
 from releasebuild.review import commands
-from releasebuild.testing import ReleaseFixture, make_release, signing_key
+from releasebuild.testing import ReleaseFixture, make_release, signing_key, write_jsonl
 
 VERSION = "v2026-11-23"
 GENDER = {"title": "Gender", "kind": "identity", "description": "Gendered words.", "curation": "Test list.",
@@ -207,6 +207,28 @@ def test_editing_a_lexicon_reruns_only_the_bias_steps(tmp_path: Path) -> None:
     write_lexicons(fixture.dir, gender=GENDER)  # back as it was: the cached counts, the same bytes
     assert ran(api.apply(fixture.release_yaml)) <= {"release/definition", "release/manifest", "release/publish"}
     assert published(fixture, "bias/report.json").read_bytes() == first
+
+
+def test_a_change_to_one_family_redraws_its_charts_and_takes_the_others_from_the_memo(tmp_path: Path) -> None:
+    families = planted(40)
+    for index, record in enumerate(families["beta"]):  # two topics: beta has a label chart of its own
+        record["topic"] = "work" if index % 3 else "sleep"
+    fixture = make_release(tmp_path / "one", families)
+    write_lexicons(fixture.dir, gender=GENDER, religion=RELIGION)
+    assert api.apply(fixture.release_yaml).outcome.error is None
+    families["alpha"][5]["dialog"][0]["text"] = "I argue with my husband about money. The mosque helped."
+    write_jsonl(fixture.data_file("alpha"), families["alpha"])
+    report = api.apply(fixture.release_yaml)
+    gate = next(step for step in report.outcome.steps if step.id == "release/bias")
+    # alpha's label chart and the release-wide identity chart are drawn again; beta's label chart is reused
+    assert gate.status == "ran" and gate.stats == {"charts_drawn": 2, "charts_reused": 1}
+    clean = make_release(tmp_path / "two", families)
+    write_lexicons(clean.dir, gender=GENDER, religion=RELIGION)
+    assert api.apply(clean.release_yaml).outcome.error is None
+    charts = report_of(fixture)["charts"]
+    assert set(charts) == {"bias/identity.png", "bias/labels-alpha.png", "bias/labels-beta.png"}
+    assert [published(fixture, key).read_bytes() == published(clean, key).read_bytes() for key in charts] == [
+        True] * len(charts)
 
 
 # --- blocking and acknowledging ------------------------------------------------------------------------------

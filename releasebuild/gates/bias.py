@@ -14,10 +14,12 @@ digest; the bias review's sign-off is bound to the digests of the families it co
 
 from __future__ import annotations
 
+import base64
 import glob
 import hashlib
 import json
 import os
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -39,10 +41,11 @@ from releasebuild.distribution.judge import Acknowledgement
 from releasebuild.distribution.plots import MATPLOTLIB
 from releasebuild.errors import Diagnostic
 from releasebuild.gates.base import GateBuild, GateParams, GateStatus, ReviewSigns, SignedReport, previous_report
-from releasebuild.keys import canonical_json
+from releasebuild.keys import canonical_json, digest
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 from releasebuild.steps.bias_counts import COUNTS_FILE, SAMPLES_FILE, BiasCounts, BiasCountsResult, lexicon_name
+from releasebuild.steps.record_memo import table_lines
 from releasebuild.steps.shipped import shipped_inputs
 
 GATE = "bias"
@@ -252,10 +255,14 @@ REVIEW_SIGNS = ReviewSigns(
     step=BIAS_STEP, signed_by=_signing_review)
 
 
+CHARTS_MEMO = "charts.memo"  # each chart's PNG by what it was drawn from (not published, read by nothing downstream)
+
+
 class BiasGate(Step):
     kind = "gate_bias"
     slow_loads = MATPLOTLIB
-    code_version = "2"
+    code_version = "3"  # 3: the charts memo
+    memo = (CHARTS_MEMO,)
     predictable = True  # reads metas and reports, not records (Step.predictable)
     Params = BiasGateParams
     Result = BiasResult
@@ -352,15 +359,25 @@ def _flagged_samples(ctx: StepContext, flags: list[dict[str, Any]], directory: s
 
 
 def _write_charts(ctx: StepContext, families: dict[str, Any], release: dict[str, Any]) -> list[str]:
-    """The charts there is something to draw for (matplotlib is imported only then)."""
-
-    charts = []
+    """The charts there is something to draw for (matplotlib is imported only then). A chart the previous run drew
+    from the same data, with the same code and libraries, is taken from its memo (CHARTS_MEMO): a one-family change
+    redraws that family's label chart and the release-wide ones, not every family's."""
+    identity = digest({"code_version": BiasGate.code_version,
+                       "libraries": {name: version(name) for name in ("matplotlib", "numpy")}})
+    previous = {key: base64.b64decode(png) for key, png in (
+        row.split("\t") for row in table_lines(ctx.memo.get(CHARTS_MEMO), f"#charts\t{identity}"))}
+    charts: list[str] = []
+    drawn: list[tuple[str, bytes]] = []
 
     def chart(name: str, draw: Any, *args: Any) -> None:
-        key = f"bias/{name}.png"
-        with ctx.create(f"{name}.png", publish=key, kind="gate_report") as out:
-            out.write(draw(*args))
-        charts.append(key)
+        key = digest({"chart": name, "draw": draw.__name__, "from": args})
+        png = previous.get(key)
+        if png is None:
+            png = draw(*args)
+        with ctx.create(f"{name}.png", publish=f"bias/{name}.png", kind="gate_report") as out:
+            out.write(png)
+        charts.append(f"bias/{name}.png")
+        drawn.append((key, png))
 
     if release["identity"]:
         chart("identity", plots().identity_png, families, release)
@@ -369,6 +386,12 @@ def _write_charts(ctx: StepContext, families: dict[str, Any], release: dict[str,
     for name, entry in families.items():
         if charted_labels(entry["splits"]):
             chart(f"labels-{name}", plots().labels_png, name, entry["splits"], charted_labels(entry["splits"]))
+    with ctx.create(CHARTS_MEMO) as out:
+        out.write(f"#charts\t{identity}\n".encode())
+        for key, png in drawn:
+            out.write(f"{key}\t".encode() + base64.b64encode(png) + b"\n")
+    reused = sum(key in previous for key, _ in drawn)
+    ctx.stats.update(charts_drawn=len(drawn) - reused, charts_reused=reused)
     return charts
 
 
