@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, TypeVar, overload
 import numpy as np
 
 from releasebuild.dedup.text import KINDS
+from releasebuild.hexdigits import hex_uint64
 
 RECORDS = "records.tsv"
 PACK = "pack.json"
@@ -161,11 +162,6 @@ class Rows(ColumnTable[Row]):
 
 
 _HEX_BYTES = 16  # exact hashes are xxh3-64 hex digests (dedup.text.exact_hash)
-_NIBBLES = np.full(256, 255, dtype=np.uint8)  # a hex digit's value by its byte; 255: not a hex digit
-_NIBBLES[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint8)
-_NIBBLES[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
-
-
 def _gather(raw: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The bytes of each (start, length) run together."""
     within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
@@ -175,12 +171,9 @@ def _gather(raw: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndar
 
 def _hex_values(raw: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """The 16 hex digits at each start as a uint64."""
-    values = np.zeros(len(starts), dtype=np.uint64)
-    for offset in range(_HEX_BYTES):
-        digits = _NIBBLES[raw[starts + offset]]
-        if np.any(digits == 255):
-            raise ValueError(f"a hash that is not {_HEX_BYTES} hex digits")
-        values = (values << np.uint64(4)) | digits.astype(np.uint64)
+    values = hex_uint64(raw, starts)
+    if values is None:
+        raise ValueError(f"a hash that is not {_HEX_BYTES} hex digits")
     return values
 
 

@@ -14,7 +14,6 @@ digest; the bias review's sign-off is bound to the digests of the families it co
 
 from __future__ import annotations
 
-import base64
 import glob
 import hashlib
 import json
@@ -45,7 +44,7 @@ from releasebuild.keys import canonical_json, digest
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 from releasebuild.steps.bias_counts import COUNTS_FILE, SAMPLES_FILE, BiasCounts, BiasCountsResult, lexicon_name
-from releasebuild.steps.record_memo import table_lines
+from releasebuild.steps.record_memo import read_drawings, write_drawings
 from releasebuild.steps.shipped import shipped_inputs
 
 GATE = "bias"
@@ -364,8 +363,8 @@ def _write_charts(ctx: StepContext, families: dict[str, Any], release: dict[str,
     redraws that family's label chart and the release-wide ones, not every family's."""
     identity = digest({"code_version": BiasGate.code_version,
                        "libraries": {name: version(name) for name in ("matplotlib", "numpy")}})
-    previous = {key: base64.b64decode(png) for key, png in (
-        row.split("\t") for row in table_lines(ctx.memo.get(CHARTS_MEMO), f"#charts\t{identity}"))}
+    header = f"#charts\t{identity}"
+    previous = read_drawings(ctx.memo.get(CHARTS_MEMO), header)
     charts: list[str] = []
     drawn: list[tuple[str, bytes]] = []
 
@@ -386,12 +385,7 @@ def _write_charts(ctx: StepContext, families: dict[str, Any], release: dict[str,
     for name, entry in families.items():
         if charted_labels(entry["splits"]):
             chart(f"labels-{name}", plots().labels_png, name, entry["splits"], charted_labels(entry["splits"]))
-    with ctx.create(CHARTS_MEMO) as out:
-        out.write(f"#charts\t{identity}\n".encode())
-        for key, png in drawn:
-            out.write(f"{key}\t".encode() + base64.b64encode(png) + b"\n")
-    reused = sum(key in previous for key, _ in drawn)
-    ctx.stats.update(charts_drawn=len(drawn) - reused, charts_reused=reused)
+    write_drawings(ctx, CHARTS_MEMO, header, drawn, previous, "charts")
     return charts
 
 

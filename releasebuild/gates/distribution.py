@@ -13,7 +13,6 @@ statistics changed, and the overview. One family edited costs one family's plot,
 
 from __future__ import annotations
 
-import base64
 import difflib
 import json
 from importlib.metadata import version
@@ -39,7 +38,7 @@ from releasebuild.gates.base import GateBuild, GateParams, GateResult, GateStatu
 from releasebuild.keys import digest
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec
-from releasebuild.steps.record_memo import table_lines
+from releasebuild.steps.record_memo import read_drawings, write_drawings
 from releasebuild.steps.shipped import shipped_inputs
 from releasebuild.steps.stats import ALL, STATS_FILE, Stats, StatsResult
 
@@ -253,7 +252,9 @@ def _write_plots(ctx: StepContext, current: dict[str, Any], tokenizer: str) -> N
 
     identity = digest({"code_version": DistributionGate.code_version, "tokenizer": tokenizer,
                        "libraries": {name: version(name) for name in ("matplotlib", "numpy")}})
-    previous = _previous_plots(ctx, identity)
+    # the previous run's family plots by the SHA-256 of the stats.json each was drawn from, when drawn with the
+    # same tokenizer, code and libraries
+    previous = read_drawings(ctx.memo.get(PLOTS_MEMO), f"#plots\t{identity}")
     drawn: list[tuple[str, bytes]] = []
     for dep in ctx.spec.deps:
         key = ctx.inputs[dep].files[STATS_FILE].sha256  # the plot reads the family's stats.json and nothing else
@@ -269,19 +270,7 @@ def _write_plots(ctx: StepContext, current: dict[str, Any], tokenizer: str) -> N
         drawn.append((key, png))
     with ctx.create("overview.png", publish=f"{PLOTS}/overview.png", kind="gate_report") as out:
         out.write(overview_png(current, tokenizer))
-    with ctx.create(PLOTS_MEMO) as out:
-        out.write(f"#plots\t{identity}\n".encode())
-        for key, png in drawn:
-            out.write(f"{key}\t".encode() + base64.b64encode(png) + b"\n")
-    reused = sum(key in previous for key, _ in drawn)
-    ctx.stats.update(plots_drawn=len(drawn) - reused, plots_reused=reused)
-
-
-def _previous_plots(ctx: StepContext, identity: str) -> dict[str, bytes]:
-    """The previous run's family plots by the SHA-256 of the stats.json each was drawn from, when drawn with the
-    same tokenizer, code and libraries."""
-    rows = table_lines(ctx.memo.get(PLOTS_MEMO), f"#plots\t{identity}")
-    return {key: base64.b64decode(png) for key, png in (row.split("\t") for row in rows)}
+    write_drawings(ctx, PLOTS_MEMO, f"#plots\t{identity}", drawn, previous, "plots")
 
 
 def _number(value: Any) -> str:

@@ -37,6 +37,7 @@ import numpy as np
 import xxhash
 
 from releasebuild.errors import ScanFailed
+from releasebuild.hexdigits import hex_uint64
 from releasebuild.keys import canonical_json, digest, unit_intervals
 from releasebuild.privacy.detector import (
     MAX_TEXT_CHARS,
@@ -347,17 +348,12 @@ class _PreviousScan:
 
 
 def _from_hex(data: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
-    """The keys that the rows starting at `starts` begin with (32 lower-case hex digits), as `_KEY`; None when one
-    is not hex."""
-    nibble = np.full(256, 255, dtype=np.uint8)
-    nibble[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint8)
-    keys = np.zeros((len(starts), KEY_BYTES), dtype=np.uint8)
-    for index in range(KEY_BYTES):
-        high, low = (nibble[data[starts + 2 * index + offset]] for offset in (0, 1))
-        if (high == 255).any() or (low == 255).any():
-            return None
-        keys[:, index] = (high << 4) | low
-    digests: np.ndarray = keys.view(_KEY).reshape(-1)
+    """The keys that the rows starting at `starts` begin with (32 hex digits), as `_KEY`; None when one is not
+    hex."""
+    high, low = hex_uint64(data, starts), hex_uint64(data, starts + 16)
+    if high is None or low is None:
+        return None
+    digests: np.ndarray = np.column_stack([high, low]).astype(">u8").view(_KEY).reshape(-1)
     return digests
 
 

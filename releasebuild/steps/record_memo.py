@@ -17,6 +17,7 @@ the header names.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -109,3 +110,21 @@ def table_lines(path: Path | None, header: str) -> Iterator[str]:
             return
         for line in fh:
             yield line.rstrip("\n")
+
+
+def read_drawings(path: Path | None, header: str) -> dict[str, bytes]:
+    """A drawings memo (a gate's charts by what each was drawn from: `write_drawings`), when its header is `header`
+    (the code and libraries that drew them); else none."""
+    return {key: base64.b64decode(png) for key, png in (row.split("\t") for row in table_lines(path, header))}
+
+
+def write_drawings(ctx: StepContext, name: str, header: str, drawn: list[tuple[str, bytes]],
+                   previous: dict[str, bytes], counted: str) -> None:
+    """Write the memo of this run's drawings (key -> PNG) and say how many came from the previous run's
+    (`<counted>_drawn`, `<counted>_reused` in ctx.stats)."""
+    with ctx.create(name) as out:
+        out.write(f"{header}\n".encode())
+        for key, png in drawn:
+            out.write(f"{key}\t".encode() + base64.b64encode(png) + b"\n")
+    reused = sum(key in previous for key, _ in drawn)
+    ctx.stats.update({f"{counted}_drawn": len(drawn) - reused, f"{counted}_reused": reused})
