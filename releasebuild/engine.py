@@ -632,13 +632,14 @@ class _Walk:
         its inputs hashed for nothing: a core's idle time."""
         from concurrent.futures import ThreadPoolExecutor
 
-        later, todo = [], list(self.dependents[step_id])
+        later: set[str] = set()
+        todo = list(self.dependents[step_id])
         while todo:
             next_id = todo.pop()
             if next_id not in self.outcomes and next_id not in later:
-                later.append(next_id)
+                later.add(next_id)
                 todo.extend(self.dependents[next_id])
-        for next_id in sorted(later, key=self.engine.order.index):
+        for next_id in (step for step in self.engine.order if step in later):
             spec = self.engine.spec(next_id)
             kind = step_kind(spec.kind)
             digests = [ref.sha256 for dep in spec.deps if dep in self.results and kind.opens_inputs

@@ -291,6 +291,8 @@ def _as_bytes(digests: np.ndarray) -> list[bytes]:
     """Keys held as `_KEY` as 16 bytes each (`tolist()` would drop trailing zero bytes)."""
     raw = digests.tobytes()
     return [raw[start:start + KEY_BYTES] for start in range(0, len(raw), KEY_BYTES)]
+
+
 LOOKUP_BATCH = 32_768  # texts whose keys are looked up in the previous table at once
 
 
