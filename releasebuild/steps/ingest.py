@@ -112,7 +112,7 @@ class Ingest(Step):
                 ctx.create("provenance.jsonl") as prov_out:
             kept: dict[str, Any] | None = None
             for origin, line in heapq.merge(*(_sorted_run(p[SORTED]) for p in paths), key=_merge_key):
-                prov_json, group_json, body = line.split("\t", 2)
+                prov_json, group_json, body = line.split(b"\t", 2)
                 if kept is not None and kept["id"] == origin["id"]:
                     where = f"{kept['source']}:{_locator_text(kept['locator'])}"
                     entry = {"family": family, "source": origin["source"], "locator": origin["locator"],
@@ -122,15 +122,15 @@ class Ingest(Step):
                     codes["duplicate_id"] += 1
                     continue
                 kept = origin
-                rec_out.write(body.encode("utf-8"))
-                grp_out.write((group_json + "\n").encode("utf-8"))
-                prov_out.write((prov_json + "\n").encode("utf-8"))
+                rec_out.write(body)
+                grp_out.write(group_json + b"\n")
+                prov_out.write(prov_json + b"\n")
                 records += 1
         with ctx.create("quarantine.jsonl", publish=f"quarantine/{family}.jsonl", kind="quarantine") as q_out:
             # Per-file lists are already in (source, position) order; duplicates found here are merged in.
             lists = [_quarantine_run(p[QUARANTINE]) for p in paths] + [iter(sorted(duplicates))]
-            for _, line in heapq.merge(*lists):
-                q_out.write((line + "\n").encode("utf-8"))
+            for _, entry_line in heapq.merge(*lists):
+                q_out.write((entry_line + "\n").encode("utf-8"))
         # Per file, for the coverage matrix: what was found where (records as mapped, before duplicate ids). A file,
         # not meta, so the steps that read the meta (quarantine) stay cached when only bytes change.
         ctx.write_json(SOURCES, [{"name": source.name, "bytes": source.bytes, "records": part.records}
@@ -157,13 +157,15 @@ def _mapped_rows(source: SourceFile, store: Store, family: RecordRules, quaranti
             yield (record.id, record.digest, tuple(sorted(locator.items()))), line
 
 
-def _sorted_run(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
-    with path.open(encoding="utf-8") as fh:
+def _sorted_run(path: Path) -> Iterator[tuple[dict[str, Any], bytes]]:
+    """A mapped file's run: each line's provenance (parsed: the merge orders by it) and the line as bytes, copied
+    to the outputs as it stands (canonical JSON holds no raw newline or tab)."""
+    with path.open("rb") as fh:
         for line in fh:
-            yield json.loads(line[:line.index("\t")]), line
+            yield json.loads(line[:line.index(b"\t")]), line
 
 
-def _merge_key(item: tuple[dict[str, Any], str]) -> tuple[Any, ...]:
+def _merge_key(item: tuple[dict[str, Any], bytes]) -> tuple[Any, ...]:
     """Id first; equal ids (quarantined as duplicates) keep the record that sorts first by content, then place."""
     origin = item[0]
     return origin["id"], origin["record_digest"], origin["source"], sorted(origin["locator"].items())
