@@ -53,7 +53,7 @@ WRITING_EVENTS = {"os.rename": 2, "os.remove": 1, "os.rmdir": 1, "os.mkdir": 1, 
                   "os.chmod": 1, "os.link": 2, "os.symlink": 2, "shutil.copyfile": 2, "shutil.move": 2}
 TREE_EVENTS = {"shutil.rmtree": 1, "shutil.copytree": 2}  # ... and everything under the path
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-_real_stat = os.stat  # the recorder's own looks are not recorded
+_real_stat, _real_lstat = os.stat, os.lstat  # the recorder's own looks are not recorded
 
 
 def definition_of(argv: list[str]) -> str | None:
@@ -247,6 +247,15 @@ def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
         recorder.audit(event, args)
 
 
+def _not_recording() -> None:
+    """In a process forked from a recording one (a pool worker, the privacy scan's): what it reads is not the
+    command's to record (the fork made the run ineligible already), and each open and stat recorded cost it time,
+    thousands of them while a worker imports Presidio or spaCy."""
+    if Recorder.active is not None:
+        Recorder.active = None
+        os.stat, os.lstat = _real_stat, _real_lstat
+
+
 @contextmanager
 def recording(argv: list[str]) -> Iterator[Recorder | None]:
     """Record what an eligible command touches (None for any other command: nothing is recorded)."""
@@ -257,6 +266,7 @@ def recording(argv: list[str]) -> Iterator[Recorder | None]:
     recorder = Recorder(os.path.dirname(_stamp_path(argv, definition)))
     if not Recorder.hooked:
         sys.addaudithook(_audit_hook)
+        os.register_at_fork(after_in_child=_not_recording)
         Recorder.hooked = True
     real_stat, real_lstat = os.stat, os.lstat
 

@@ -185,3 +185,24 @@ def test_a_command_that_reached_the_network_or_another_process_is_never_stamped(
     assert recorder.tainted == "socket.connect"
     fastpath.save(argv, recorder, "out", "", 0, noop=True)
     assert run(argv)[3]  # the old stamp of this command is gone with it
+
+
+def test_a_process_forked_while_recording_records_nothing_and_stats_as_usual(stamped: ReleaseFixture) -> None:
+    """A pool worker is forked from a recording apply: what it reads is not the command's (the fork makes the run
+    ineligible), and recording its every open and stat only slowed it."""
+    argv = ["plan", str(stamped.release_yaml)]
+    with fastpath.recording(argv) as recorder:
+        assert recorder is not None and os.stat is not fastpath._real_stat  # os.stat is wrapped while recording
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child reports through the pipe and exits at once
+            os.close(read)
+            os.write(write, json.dumps([fastpath.Recorder.active is None, os.stat is fastpath._real_stat,
+                                        os.lstat is fastpath._real_lstat]).encode())
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as fh:
+            seen = json.loads(fh.read())
+        os.waitpid(child, 0)
+        assert recorder.tainted == "os.fork"  # the parent's run is not stamped
+    assert seen == [True, True, True]
