@@ -731,61 +731,70 @@ def _start_worker(parent: int, slow_loads: tuple[str, ...]) -> None:
     """A pool worker's initializer: it dies with the apply that forked it (`die_with_parent`), what it inherited is
     frozen out of the collector's view unscanned (the apply's imports, and whatever else the forking process holds:
     in a long-lived process calling `api.apply`, its whole heap), its collector runs less often (`_in_worker`), and
-    it makes the apply's slow loads while it has no job (`_SlowLoads`)."""
-    global _SLOW_LOADS
+    while it has no job it tidies up after the last one and makes the apply's slow loads (`_IdleWork`)."""
+    global _IDLE_WORK
     die_with_parent(parent)
     gc.freeze()
     gc.set_threshold(*WORKER_GC_THRESHOLDS)
-    if slow_loads:
-        _SLOW_LOADS = _SlowLoads(slow_loads)
+    _IDLE_WORK = _IdleWork(slow_loads)
 
 
-class _SlowLoads:
-    """A pool worker's thread that makes, one at a time and only while the worker has no job, the slow imports and
-    loads the apply's steps will need (`Step.slow_loads`, listed by `_Walk._slow_loads`). On a one-message change at
-    100k the chain ingest -> privacy -> fingerprint -> dedup -> bias counts waited about 1.5 s for them (Presidio
-    with spaCy, datasketch with scipy, the language identifier's model), while one of the two workers had nothing
-    to do.
+class _IdleWork:
+    """A pool worker's thread for what it can do while it has no job: collect what the last job left and freeze
+    the rest out of the collector's view (`_in_worker` otherwise does it as the next job starts, 0.05 s and more
+    after a step that imported a library), then make, one at a time, the slow imports and loads the apply's steps
+    will need (`Step.slow_loads`, listed by `_Walk._slow_loads`). On a one-message change at 100k the chain
+    ingest -> privacy -> fingerprint -> dedup -> bias counts waited about 1.5 s for those (Presidio with spaCy,
+    datasketch with scipy, the language identifier's model), while one of the two workers had nothing to do.
 
-    Only an idle worker loads: a job that arrives stops the thread after the load in flight, so a running step
-    shares its interpreter with at most one load. Making them in both workers at once, jobs or no jobs, was slower
-    than not making them ahead at all (on two cores it slowed the first step from 0.36 to 0.83 s). The thread waits
-    a moment before its first load, so the apply's first job, already queued when the worker starts, finds it idle.
+    Only an idle worker works here: a job that arrives stops the thread after the piece in flight, so a running step
+    shares its interpreter with at most one load. Making the loads in both workers at once, jobs or no jobs, was
+    slower than not making them ahead at all (on two cores it slowed the first step from 0.36 to 0.83 s). The
+    thread waits a moment before it starts, so the apply's first job, already queued when the worker starts, finds
+    it idle.
 
-    A job whose kind has slow loads waits for the load in flight (it would wait on it anyway if it needs it), so no
-    import is half done while it runs: the privacy scan forks processes of its own, and a process forked during an
-    import could not finish that import."""
+    A job whose kind has slow loads waits for the piece in flight (it would wait on a load anyway if it needs it),
+    so no import is half done while it runs: the privacy scan forks processes of its own, and a process forked
+    during an import could not finish that import."""
 
     FIRST_JOB_SECONDS = 0.05
 
     def __init__(self, loads: tuple[str, ...]):
-        self.loads = loads
+        self.loads = list(loads)
         self.idle = threading.Event()
         self.idle.set()
-        self.loading = threading.Lock()
-        threading.Thread(target=self._run, name="slow-loads", daemon=True).start()
+        self.untidy = threading.Event()  # a job ended whose leftovers are not collected yet
+        self.working = threading.Lock()
+        threading.Thread(target=self._run, name="idle-work", daemon=True).start()
 
     def _run(self) -> None:
         time.sleep(self.FIRST_JOB_SECONDS)
-        for load in self.loads:
-            while True:
-                self.idle.wait()
-                with self.loading:
-                    if not self.idle.is_set():
-                        continue  # a job came in between: wait until it is done
+        while True:
+            self.idle.wait()
+            if not self.loads and not self.untidy.is_set():
+                self.untidy.wait()  # nothing to do until a job ends
+                continue
+            with self.working:
+                if not self.idle.is_set():
+                    continue  # a job came in between: wait until it is done
+                if self.untidy.is_set():
+                    self.untidy.clear()
+                else:
                     try:
-                        make_load(load)
+                        make_load(self.loads.pop(0))
                     except Exception:  # noqa: BLE001 - the step that needs it loads it again and reports why
-                        return
-                    break
+                        self.loads.clear()
+                gc.collect()
+                gc.freeze()
 
     def job_starts(self, kind: type[Step]) -> None:
         self.idle.clear()
         if kind.slow_loads:
-            with self.loading:  # the load in flight, done
+            with self.working:  # the piece in flight, done
                 pass
 
     def job_ends(self) -> None:
+        self.untidy.set()
         self.idle.set()
 
 
@@ -797,25 +806,25 @@ def make_load(load: str) -> None:
         getattr(imported, function)()
 
 
-_SLOW_LOADS: _SlowLoads | None = None  # in a pool worker of an apply whose steps have slow loads
+_IDLE_WORK: _IdleWork | None = None  # in a pool worker
 
 
 def _in_worker(job: Callable[..., Any], spec: StepSpec, *args: Any) -> Any:
-    """A job in a pool worker (`run_step`, `run_map`), with the worker's slow loads paused while it runs.
+    """A job in a pool worker (`run_step`, `run_map`), with the worker's idle work paused while it runs.
 
     What the worker's earlier jobs left is collected (a full collection scans only what is not frozen yet: what
-    the jobs since the last freeze made), then frozen out of the collector's view, so a model or an index an
-    earlier step cached is not rescanned by every collection of this one, and no garbage of theirs is frozen with
-    it."""
-    if _SLOW_LOADS is not None:
-        _SLOW_LOADS.job_starts(step_kind(spec.kind))
+    the jobs since the last freeze made, little when the idle work got to it first), then frozen out of the
+    collector's view, so a model or an index an earlier step cached is not rescanned by every collection of this
+    one, and no garbage of theirs is frozen with it."""
+    if _IDLE_WORK is not None:
+        _IDLE_WORK.job_starts(step_kind(spec.kind))
     try:
         gc.collect()
         gc.freeze()
         return job(spec, *args)
     finally:
-        if _SLOW_LOADS is not None:
-            _SLOW_LOADS.job_ends()
+        if _IDLE_WORK is not None:
+            _IDLE_WORK.job_ends()
 
 
 def run_step(spec: StepSpec, workdir: Path, store: Stores, inputs: dict[str, StepResult],

@@ -1,9 +1,11 @@
-"""A pool worker makes the slow imports and loads of the steps to come while it has no job (engine._SlowLoads):
-in order, never beside a running job past the load in flight, finished before a job that needs them starts, quiet
-when one fails; and an apply's workers really make them."""
+"""A pool worker works while it has no job (engine._IdleWork): it collects and freezes what the last job left,
+and makes the slow imports and loads of the steps to come, in order, never beside a running job past the piece in
+flight, finished before a job that needs them starts, quiet when one fails; and an apply's workers really make
+them."""
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import threading
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from releasebuild import engine
-from releasebuild.engine import Engine, RunEnv, _SlowLoads, _Walk, make_load
+from releasebuild.engine import Engine, RunEnv, _IdleWork, _Walk, make_load
 from releasebuild.steps import registry
 from releasebuild.steps.base import Step, StepContext, StepMeta, StepSpec
 from releasebuild.store.io import Stores
@@ -50,6 +52,13 @@ class Probe:
         """Leaves a file per process that made the load (for the apply below, across the fork)."""
         assert self.marker is not None
         (self.marker / f"loaded-{__import__('os').getpid()}").touch()
+
+
+@pytest.fixture(autouse=True)
+def unfrozen() -> Iterator[None]:
+    """The idle work freezes what this process holds: let the collector see it again after each test."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
@@ -93,13 +102,13 @@ def test_a_load_is_a_module_imported_or_a_function_of_it_called(probe: Probe) ->
 
 def test_an_idle_worker_makes_the_loads_in_order(probe: Probe) -> None:
     probe.release_first.set()
-    _SlowLoads(("slow_probe:first", "slow_probe:second"))
+    _IdleWork(("slow_probe:first", "slow_probe:second"))
     wait_for(lambda: len(probe.done) == 2, "both loads")
     assert probe.done == ["first", "second"]
 
 
 def test_a_job_stops_the_loads_after_the_one_in_flight_until_it_ends(probe: Probe) -> None:
-    loads = _SlowLoads(("slow_probe:first", "slow_probe:second"))
+    loads = _IdleWork(("slow_probe:first", "slow_probe:second"))
     assert probe.first_started.wait(WAIT)
     loads.job_starts(Plain)  # a job without loads of its own: it does not wait for the load in flight
     probe.release_first.set()
@@ -111,7 +120,7 @@ def test_a_job_stops_the_loads_after_the_one_in_flight_until_it_ends(probe: Prob
 
 
 def test_a_job_with_loads_of_its_own_starts_after_the_load_in_flight(probe: Probe) -> None:
-    loads = _SlowLoads(("slow_probe:first", "slow_probe:second"))
+    loads = _IdleWork(("slow_probe:first", "slow_probe:second"))
     assert probe.first_started.wait(WAIT)
     threading.Timer(0.3, probe.release_first.set).start()
     loads.job_starts(Loading)
@@ -120,8 +129,18 @@ def test_a_job_with_loads_of_its_own_starts_after_the_load_in_flight(probe: Prob
     wait_for(lambda: probe.done == ["first", "second"], "the next load")
 
 
+def test_an_idle_worker_collects_and_freezes_what_a_job_left() -> None:
+    work = _IdleWork(())
+    time.sleep(0.1)
+    work.job_starts(Plain)
+    left = [[index] for index in range(1000)]  # what the job made and keeps
+    frozen = gc.get_freeze_count()
+    work.job_ends()
+    wait_for(lambda: gc.get_freeze_count() >= frozen + len(left), "the idle work's freeze")
+
+
 def test_a_load_that_fails_ends_the_loads_quietly(probe: Probe, capsys: pytest.CaptureFixture[str]) -> None:
-    loads = _SlowLoads(("slow_probe:broken", "slow_probe:second"))
+    loads = _IdleWork(("slow_probe:broken", "slow_probe:second"))
     time.sleep(0.5)
     loads.job_starts(Loading)  # not held up by a thread that stopped
     loads.job_ends()
@@ -169,4 +188,4 @@ def test_an_applys_workers_make_the_loads_of_its_steps(env: RunEnv, probe: Probe
     assert outcome.error is None, outcome.error
     loaded = outcome.results["a/marked"].files["loaded.json"]
     assert json.loads(env.cas.local(loaded.sha256).read_text(encoding="utf-8")) is True
-    assert engine._SLOW_LOADS is None  # the thread runs in the workers, not in the process that applies
+    assert engine._IDLE_WORK is None  # the thread runs in the workers, not in the process that applies
