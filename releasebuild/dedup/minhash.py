@@ -81,6 +81,8 @@ def candidate_pairs(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray |
     if not len(rows_a) or not len(rows_b):
         return np.zeros((0, 2), dtype=np.int64)
     width = np.int64(max(int(rows_a.max()), int(rows_b.max())) + 1)  # a pair (a, b) is coded a * width + b
+    if not same and min(len(rows_a), len(rows_b)) <= FEW_ROWS:
+        return _few_against_many(keys_a, rows_a, keys_b, rows_b, width)
     # the smaller side is sorted and the larger looked up in it: a few changed rows against a family cost a
     # lookup per row of the family, not a sort of it per band
     flip = len(rows_a) < len(rows_b)
@@ -95,6 +97,27 @@ def candidate_pairs(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray |
             left, right = left[keep], right[keep]
         found = np.union1d(found, left * width + right)
     return np.stack([found // width, found % width], axis=1)
+
+
+# A side of at most this many rows (a one-message change's new texts) is compared with the other side's band keys
+# whole, row by row, instead of band by band: one pass over the family's keys per row, where per band the other
+# side's column was gathered and looked up (42 bands at a 0.6 threshold)
+FEW_ROWS = 8
+
+
+def _few_against_many(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray, rows_b: np.ndarray,
+                      width: np.int64) -> np.ndarray:
+    """`candidate_pairs` across two sets, one of them of FEW_ROWS rows or fewer."""
+    few_is_a = len(rows_a) <= len(rows_b)
+    few_keys, few_rows, many_keys, many_rows = (keys_a, rows_a, keys_b, rows_b) if few_is_a else \
+        (keys_b, rows_b, keys_a, rows_a)
+    block = many_keys[many_rows]
+    found = []
+    for row in few_rows.tolist():
+        hits = many_rows[(block == few_keys[row]).any(axis=1)]
+        found.append(row * width + hits if few_is_a else hits * width + row)
+    coded = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    return np.stack([coded // width, coded % width], axis=1)
 
 
 def _sharing(probe_keys: np.ndarray, probe_rows: np.ndarray, sorted_keys: np.ndarray,
