@@ -662,7 +662,8 @@ class _Walk:
         loads: dict[str, None] = {}
         for step_id in self.engine.order:
             if step_id not in self.outcomes:
-                loads.update(dict.fromkeys(step_kind(self.engine.spec(step_id).kind).slow_loads))
+                spec = self.engine.spec(step_id)
+                loads.update(dict.fromkeys(step_kind(spec.kind).loads(spec.params)))
         return tuple(loads)
 
     def _workdir(self) -> Path:
@@ -799,11 +800,11 @@ class _IdleWork:
 
 
 def make_load(load: str) -> None:
-    """One of `Step.slow_loads`: "module" imports it, "module:function" calls the function too."""
-    module, _, function = load.partition(":")
+    """One of `Step.loads`: "module" imports it, "module:function[:arg...]" calls the function too."""
+    module, *call = load.split(":")
     imported = importlib.import_module(module)
-    if function:
-        getattr(imported, function)()
+    if call:
+        getattr(imported, call[0])(*call[1:])
 
 
 _IDLE_WORK: _IdleWork | None = None  # in a pool worker

@@ -18,8 +18,10 @@ import pytest
 
 from releasebuild import engine
 from releasebuild.engine import Engine, RunEnv, _IdleWork, _Walk, make_load
+from releasebuild.privacy import detector
 from releasebuild.steps import registry
 from releasebuild.steps.base import Step, StepContext, StepMeta, StepSpec
+from releasebuild.steps.privacy import PrivacyScan
 from releasebuild.store.io import Stores
 from releasebuild.store.root import ReleaseRoot
 
@@ -48,6 +50,9 @@ class Probe:
     def broken(self) -> None:
         raise RuntimeError("a load that fails")
 
+    def with_args(self, *args: str) -> None:
+        self.done.append("+".join(args))
+
     def mark(self) -> None:
         """Leaves a file per process that made the load (for the apply below, across the fork)."""
         assert self.marker is not None
@@ -65,7 +70,7 @@ def unfrozen() -> Iterator[None]:
 def probe(monkeypatch: pytest.MonkeyPatch) -> Iterator[Probe]:
     state = Probe()
     module = types.ModuleType("slow_probe")
-    for name in ("first", "second", "broken", "mark"):
+    for name in ("first", "second", "broken", "mark", "with_args"):
         setattr(module, name, getattr(state, name))
     monkeypatch.setitem(sys.modules, "slow_probe", module)
     yield state
@@ -98,6 +103,22 @@ def test_a_load_is_a_module_imported_or_a_function_of_it_called(probe: Probe) ->
     assert probe.done == ["second"]
     with pytest.raises(ModuleNotFoundError):
         make_load("no_such_module_anywhere")
+
+
+def test_a_load_may_call_its_function_with_arguments(probe: Probe) -> None:
+    make_load("slow_probe:with_args:patterns_only:en_core_web_lg")
+    assert probe.done == ["patterns_only+en_core_web_lg"]
+
+
+def test_the_privacy_scan_loads_the_engine_its_settings_build_and_its_detectors_share_it() -> None:
+    loads = PrivacyScan.loads({"detection": {"mode": "patterns_only", "model": "en_core_web_lg"}})
+    assert loads[:-1] == PrivacyScan.slow_loads
+    assert loads[-1] == "releasebuild.privacy.detector:prepared:patterns_only:en_core_web_lg"
+    detector.prepared.cache_clear()
+    make_load(loads[-1])
+    built = detector.prepared("patterns_only", "en_core_web_lg")
+    assert detector.prepared.cache_info().hits == 1  # made by the load, found by the step
+    assert detector.Detector("patterns_only", "en_core_web_lg")._engine() is built
 
 
 def test_an_idle_worker_makes_the_loads_in_order(probe: Probe) -> None:

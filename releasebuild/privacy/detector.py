@@ -137,7 +137,7 @@ class Detector:
 
     def _engine(self) -> Any:
         if self._analyzer is None:
-            analyzer = _build_analyzer(self.mode, self.model)
+            analyzer = prepared(self.mode, self.model)
             if self.expected is not None:
                 loaded = loaded_versions(self.mode, self.model, analyzer)
                 differ = {key: (self.expected.get(key), value) for key, value in loaded.items()
@@ -321,6 +321,13 @@ def _allowed_by(finding: Finding, allow: Sequence[AllowRule], spans: list[list[t
         if any(start <= finding.start and finding.end <= end for start, end in spans[index]):
             return index
     return None
+
+
+@functools.cache
+def prepared(mode: Mode, model: str) -> Any:
+    """The analyzer for these settings, built once per process: every detector of a process shares it (it holds
+    no state between scans), and a pool worker builds it ahead while idle (`Step.loads`)."""
+    return _build_analyzer(mode, model)
 
 
 def _build_analyzer(mode: Mode, model: str) -> Any:

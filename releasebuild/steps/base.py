@@ -326,6 +326,12 @@ class Step:
     # this kind may run in the apply (engine._SlowLoads): "module" (Presidio with spaCy, datasketch with scipy,
     # matplotlib) or "module:function", a function of no arguments whose result is cached (a model file's load).
     slow_loads: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def loads(cls, params: dict[str, Any]) -> tuple[str, ...]:
+        """The slow loads of a step of this kind with these params: `slow_loads`, and for a kind whose loading
+        depends on its params, "module:function:arg:..." (the function called with those string arguments)."""
+        return cls.slow_loads
     # Predictable steps are cheap (they read metas, reports and small per-family files, never the records), so
     # `plan` runs one that must rerun, in scratch, to learn its output: the keys after it are then computable and
     # the plan says exactly what follows instead of "may run". Its outputs reach the content store only, never

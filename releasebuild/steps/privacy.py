@@ -141,6 +141,12 @@ class PrivacyScan(Step):
     fresh_unit = "text"  # plan counts the distinct texts the detector would read (fresh_records)
     slow_loads = ("spacy", "presidio_analyzer", "releasebuild.privacy.recognizers")
 
+    @classmethod
+    def loads(cls, params: dict[str, Any]) -> tuple[str, ...]:
+        """The imports, then the detector's engine as these settings build it (`detector.prepared`)."""
+        detection = params["detection"]
+        return (*cls.slow_loads, f"releasebuild.privacy.detector:prepared:{detection['mode']}:{detection['model']}")
+
     @staticmethod
     def fresh_records(ctx: StepContext) -> int | None:
         """The distinct strings (ids, group keys, messages, metadata values) the previous scan table, made with the
