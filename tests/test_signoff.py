@@ -8,13 +8,17 @@ import re
 from pathlib import Path
 
 import pytest
+import xxhash
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from releasebuild import api, cli
 from releasebuild.errors import DefinitionError, GateBlocked, Refused, ReleaseBuildError
+from releasebuild.keys import canonical_json
 from releasebuild.review import commands
 from releasebuild.review.record import SignoffRecord
-from releasebuild.review.sampling import allocate
+from releasebuild.review.sampling import allocate, rank
 from releasebuild.testing import ReleaseFixture, conversation, make_release, signing_key, write_jsonl
 
 VERSION = "v2026-11-23"
@@ -481,3 +485,16 @@ def test_only_the_newest_decision_on_a_sample_is_carried(reviewed: ReleaseFixtur
     assert row["status"] == "pending" and row["carried_from"] is None  # the later reject of it wins
     (newer / "edge_case_review.yaml").unlink()
     assert statuses(reviewed)["edge_case_review"]["carried_from"] == VERSION
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**40), review=st.text(max_size=20), record_id=st.text(max_size=20))
+def test_a_records_rank_is_the_hash_of_its_canonical_json(seed: int, review: str, record_id: str) -> None:
+    """`rank` spells the JSON from a cached prefix: the draw must stay what it was, or every sample reshuffles."""
+    try:
+        expected = xxhash.xxh3_64_intdigest(canonical_json([seed, review, record_id]).encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate: neither spelling can be encoded, both fail the same way
+        with pytest.raises(UnicodeEncodeError):
+            rank(seed, review, record_id)
+        return
+    assert rank(seed, review, record_id) == expected
