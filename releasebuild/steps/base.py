@@ -323,7 +323,7 @@ class Step:
     # blobs for it; whoever reads those bytes later (publish) checks them then.
     opens_inputs: ClassVar[bool] = True
     # What `run` imports or loads that takes long, for a pool worker to make ahead while it has no job, when a step of
-    # this kind may run in the apply (engine._SlowLoads): "module" (Presidio with spaCy, datasketch with scipy,
+    # this kind may run in the apply (engine._IdleWork): "module" (Presidio with spaCy, datasketch with scipy,
     # matplotlib) or "module:function", a function of no arguments whose result is cached (a model file's load).
     slow_loads: ClassVar[tuple[str, ...]] = ()
 
