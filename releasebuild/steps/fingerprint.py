@@ -21,7 +21,7 @@ import xxhash
 
 from releasebuild.dedup.minhash import band_keys, signatures
 from releasebuild.dedup.near import Settings, exact_fingerprint
-from releasebuild.dedup.pack import FILES, PACK, PARTS, RECORDS, Pack, Row, map_array
+from releasebuild.dedup.pack import FILES, PACK, PARTS, RECORDS, Pack, Row, drop_pages, map_array
 from releasebuild.dedup.text import shingle_hashes
 from releasebuild.keys import digest
 from releasebuild.steps.base import OutputFile, Step, StepContext, StepMeta, StepParams
@@ -203,6 +203,9 @@ class _PackWriter:
             ends = self.offsets[kind] + np.cumsum(counts)
             out["offsets"].write(ends.tobytes())
             self.offsets[kind] = int(ends[-1])
+        if previous is not None:  # the previous pack's pages copied so far, let go (`drop_pages`)
+            previous.pack.drop_pages()
+            drop_pages(*previous.sigs.values())
 
     def finish(self, identity: str) -> FingerprintResult:
         self.records.close()

@@ -446,12 +446,13 @@ class _TextKeys:
         return bytes(self._digests), self.ends
 
     def digests(self) -> np.ndarray:
-        """Every text's key, in record order (repeats included)."""
-        return np.frombuffer(bytes(self._digests), dtype=_KEY)
+        """Every text's key, in record order (repeats included): a view of the keys, not a copy (no key is added
+        once they are read)."""
+        return np.frombuffer(self._digests, dtype=_KEY)
 
     def records(self) -> Iterator[list[int]]:
         """Each record's keys' first 64 bits, in ingest order."""
-        prefixes = np.frombuffer(bytes(self._digests), dtype=">u8")[0::2]
+        prefixes = np.frombuffer(self._digests, dtype=">u8")[0::2]
         start = 0
         for end in self.ends:
             yield prefixes[start:end].tolist()
