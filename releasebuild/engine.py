@@ -466,7 +466,8 @@ class _Walk:
         self.stats: dict[str, dict[str, Any]] = {}
         self.pool: Any = None  # a ProcessPoolExecutor, started (and its machinery imported) only when a step runs
         self.ahead: Any = None  # a thread checking blobs ahead (`_check_ahead`), started with the first step to run
-        self.ahead_sent: set[str] = set()
+        self.ahead_sent: set[str] = set()  # blobs handed to that thread
+        self.ahead_memos: set[str] = set()  # steps whose memos were looked up for it
         self.dependents: dict[str, list[str]] = {step_id: [] for step_id in engine.order}
         for step_id in engine.order:
             for dep in engine.spec(step_id).deps:
@@ -644,8 +645,12 @@ class _Walk:
             kind = step_kind(spec.kind)
             digests = [ref.sha256 for dep in spec.deps if dep in self.results and kind.opens_inputs
                        for ref in spec.view(dep, self.results[dep]).files.values()]
-            # a memo's entry is read where the cache is local only: a shared tier's would cost a request per step
-            previous = self.engine.previous_result(next_id) if kind.memo and self.env.cas.shared is None else None
+            # a memo's entry is read where the cache is local only (a shared tier's would cost a request per step),
+            # and once per step
+            previous = None
+            if kind.memo and self.env.cas.shared is None and next_id not in self.ahead_memos:
+                self.ahead_memos.add(next_id)
+                previous = self.engine.previous_result(next_id)
             if previous is not None:
                 digests += [previous.files[name].sha256 for name in kind.memo if name in previous.files]
             fresh = [sha256 for sha256 in dict.fromkeys(digests) if sha256 not in self.ahead_sent]

@@ -184,7 +184,7 @@ def hex_column(values: list[bytes]) -> np.ndarray:
     joined = b"".join(value or b"0" * _HEX_BYTES for value in values)
     if len(joined) != _HEX_BYTES * len(values):
         raise ValueError(f"a hash that is not {_HEX_BYTES} hex digits")
-    return np.frombuffer(bytes.fromhex(joined.decode("ascii")), dtype=">u8").astype(np.uint64)
+    return _hex_values(np.frombuffer(joined, dtype=np.uint8), np.arange(len(values), dtype=np.int64) * _HEX_BYTES)
 
 
 class Fingerprints:
@@ -277,10 +277,11 @@ class Pack(ShingleArrays):
 
     rows: Rows
 
-    def __init__(self, files: dict[str, Path]):
+    def __init__(self, files: dict[str, Path], records: bytes | None = None):
+        """`records`: records.tsv's bytes, when the caller has read them already."""
         self.info: dict[str, Any] = json.loads(files[PACK].read_bytes())
         self.num_perm = self.info["num_perm"]
-        self.rows = Rows([files[RECORDS].read_bytes()])
+        self.rows = Rows([files[RECORDS].read_bytes() if records is None else records])
         count = len(self.rows)
         self.bands = {}
         self._shingles = {}

@@ -271,7 +271,8 @@ def _previous(memo: dict[str, Path], identity: str, kinds: tuple[str, ...]) -> _
     """The previous pack when it was made with the same settings and holds every kind asked for now."""
     if set(memo) != {*FILES, LINES} or json.loads(memo[PACK].read_bytes()).get("identity") != identity:
         return None
-    pack = Pack(memo)
+    records = memo[RECORDS].read_bytes()
+    pack = Pack(memo, records)
     if not set(kinds) <= set(pack.info["kinds"]):
         return None
     count = len(pack.rows)
@@ -279,4 +280,4 @@ def _previous(memo: dict[str, Path], identity: str, kinds: tuple[str, ...]) -> _
     if len(line_keys) != count * KEY_BYTES:
         return None
     sigs = {kind: map_array(memo[f"{kind}.sig"], np.uint32, (count, pack.num_perm)) for kind in pack.info["kinds"]}
-    return _Previous(pack, sigs, line_keys, memo[RECORDS].read_bytes())
+    return _Previous(pack, sigs, line_keys, records)

@@ -216,7 +216,7 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: 
         digests = np.array([digest_ for digest_, _, _ in batch], dtype=_KEY)
         known = previous.holds(digests)
         for earlier in scanned:
-            known |= _isin(digests, earlier)
+            known |= _lookup(earlier, digests)[1]
         to_scan = {batch[index][0]: batch[index][1:] for index in np.flatnonzero(~known).tolist()}
         items = list(to_scan.items())
         for start in range(0, len(items), SCAN_BATCH):
@@ -263,7 +263,7 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: 
     held = previous.holds(unique)
     unscanned = ~held
     for earlier in scanned:
-        unscanned[unscanned] &= ~_isin(unique[unscanned], earlier)
+        unscanned[unscanned] &= ~_lookup(earlier, unique[unscanned])[1]
     if unscanned.any():  # a key from `records_before` the previous table lacks: they were not written together
         return _scan_table(ctx, detector, identity, ingest_id, family, known_records=False)
     with ctx.create(TEXT_KEYS) as out:
@@ -326,11 +326,7 @@ class _PreviousScan:
         self.blob, self.keys, self.starts, self.ends = blob, keys, starts, ends
 
     def _positions(self, digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        positions = np.searchsorted(self.keys, digests)
-        inside = positions < len(self.keys)
-        held = np.zeros(len(digests), dtype=bool)
-        held[inside] = self.keys[positions[inside]] == digests[inside]
-        return positions, held
+        return _lookup(self.keys, digests)
 
     def holds(self, digests: np.ndarray) -> np.ndarray:
         """Which of these keys the table has a row for."""
@@ -365,11 +361,13 @@ def _from_hex(data: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
     return digests
 
 
-def _isin(digests: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    """Which of `digests` are in `sorted_keys` (sorted, not empty)."""
-    positions = np.minimum(np.searchsorted(sorted_keys, digests), len(sorted_keys) - 1)
-    found: np.ndarray = sorted_keys[positions] == digests
-    return found
+def _lookup(sorted_keys: np.ndarray, digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `digests` is or would go in `sorted_keys`, and whether it is there."""
+    positions = np.searchsorted(sorted_keys, digests)
+    inside = positions < len(sorted_keys)
+    held = np.zeros(len(digests), dtype=bool)
+    held[inside] = sorted_keys[positions[inside]] == digests[inside]
+    return positions, held
 
 
 class _PreviousKeys:
