@@ -189,3 +189,32 @@ def test_the_word_memo_of_the_name_recognizer_is_bounded_and_changes_no_finding(
         assert [(r.start, r.end, r.score) for r in bounded.analyze(text, ["PERSON"])] == expected
     assert len(bounded.silent) == 3
     assert any(text[start:end] == "Agnieszka" for start, end, _ in expected)
+
+
+def test_a_text_with_digits_and_nothing_found_leaves_spacys_vocabulary_as_it_was(patterns: Detector) -> None:
+    """spaCy keeps every distinct word it tokenizes for the life of the process: numbered ids tokenized one by one
+    grew a worker by 200 MB per family of 200,000 records."""
+    vocabulary = patterns._engine().nlp_engine.tokenizer.vocab
+    patterns.scan(["warm up 1"])
+    before = len(vocabulary)
+    assert patterns.scan([f"cot-{n:08d}" for n in range(300)]) == [[] for _ in range(300)]
+    assert len(vocabulary) == before
+    # a text with a finding is tokenized for its context words, as before
+    [phone] = patterns.scan(["phone: 415-555-0134 (mobile)"])
+    assert [finding.entity for finding in phone] == ["PHONE_NUMBER"]
+    assert len(vocabulary) > before
+
+
+def test_tokens_made_when_first_asked_for_are_those_made_at_once(patterns: Detector) -> None:
+    from releasebuild.privacy.recognizers import _Untokenized
+
+    engine = patterns._engine().nlp_engine
+    text = "Call me: 0161 496 0000, or my cell +44 7700 900123 after 6pm."
+    lazy = _Untokenized(text, engine, "en")
+    eager = engine._artifacts(engine.tokenizer(text), "en")
+    assert lazy.keywords == eager.keywords  # the first attribute asked for makes them all
+    assert (lazy.lemmas, lazy.tokens_indices) == (eager.lemmas, eager.tokens_indices)
+    assert [token.text for token in lazy.tokens] == [token.text for token in eager.tokens]
+    assert lazy.entities == [] and lazy.nlp_engine is engine
+    with pytest.raises(AttributeError):
+        _ = lazy.something_else

@@ -11,6 +11,7 @@ import pytest
 
 import releasebuild.store.root
 from releasebuild import api
+from releasebuild.steps import privacy
 from releasebuild.store.backends import LocalStore
 from releasebuild.testing import ReleaseFixture, conversation, restricted_dir, write_jsonl
 from releasebuild.verify import verify_release
@@ -480,3 +481,19 @@ def test_an_unreadable_source_file_fails_its_family_naming_the_file(small_releas
     assert {steps[f"alpha/{kind}"].status for kind in ("split", "export", "provenance")} == {"skipped"}
     assert steps["beta/fingerprint"].status == "ran" and report.outcome.error is not None
     assert steps["release/dedup"].status == "skipped"  # dedup compares every family: it needs alpha too
+
+
+def test_privacy_tables_written_a_few_rows_at_a_time_are_the_bytes_written_at_once(
+        small_release: ReleaseFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold scan writes every text's row and every record's text keys, WRITE_BATCH at a time (the forked workers
+    see the patched size): the same bytes as written at once."""
+    copy = ReleaseFixture(tmp_path / "copy" / "checkout")
+    shutil.copytree(small_release.dir, copy.dir)
+    apply(small_release)
+    monkeypatch.setattr(privacy, "WRITE_BATCH", 2)
+    apply(copy)
+    steps = ["alpha/privacy", "beta/privacy"]
+    whole = {step: _cached_outputs(small_release.dir, step) for step in steps}
+    batched = {step: _cached_outputs(copy.dir, step) for step in steps}
+    assert whole == batched
+    assert all({"scan.tsv", "text_keys.bin"} <= set(next(iter(runs.values()))) for runs in whole.values())

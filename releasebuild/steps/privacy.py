@@ -276,13 +276,14 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: 
             if held[start]:
                 out.write(previous.rows(unique[start:end]))
                 continue
-            rows = []
-            for digest_ in _as_bytes(unique[start:end]):
-                key, found_json = digest_.hex(), scanned_found.get(digest_, "[]")
-                if found_json != "[]":  # as a later run reads it back from the table (scores rounded)
-                    flagged[key] = [Finding.from_json(item) for item in json.loads(found_json)]
-                rows.append(f"{key}\t{found_json}\n")
-            out.write("".join(rows).encode())
+            for part in range(start, end, WRITE_BATCH):  # a batch at a time: a cold run's table is every text's row
+                rows = []
+                for digest_ in _as_bytes(unique[part:min(part + WRITE_BATCH, end)]):
+                    key, found_json = digest_.hex(), scanned_found.get(digest_, "[]")
+                    if found_json != "[]":  # as a later run reads it back from the table (scores rounded)
+                        flagged[key] = [Finding.from_json(item) for item in json.loads(found_json)]
+                    rows.append(f"{key}\t{found_json}\n")
+                out.write("".join(rows).encode())
     cached = int(held.sum())
     return flagged, {"total": total, "unique": len(unique), "cached": cached, "scanned": len(unique) - cached,
                      "decoded": decoded}, keys
@@ -300,6 +301,7 @@ def _as_bytes(digests: np.ndarray) -> list[bytes]:
 
 
 LOOKUP_BATCH = 32_768  # texts whose keys are looked up in the previous table at once
+WRITE_BATCH = 65_536  # rows (or records) written at once: what a cold run writes is every text's
 
 
 class _PreviousScan:
@@ -410,12 +412,18 @@ class _PreviousKeys:
 
     @classmethod
     def write(cls, out: OutputFile, lines_digests: bytes, keys: _TextKeys) -> None:
+        """The file, written WRITE_BATCH records at a time."""
         digests, ends = keys.raw()
-        parts, start = [cls.header()], 0
+        out.write(cls.header())
+        parts: list[bytes] = []
+        start = 0
         for index, end in enumerate(ends):
             parts += [lines_digests[index * KEY_BYTES:(index + 1) * KEY_BYTES], (end - start).to_bytes(4, "little"),
-                      digests[start * KEY_BYTES:end * KEY_BYTES]]
+                      bytes(digests[start * KEY_BYTES:end * KEY_BYTES])]
             start = end
+            if len(parts) >= 3 * WRITE_BATCH:
+                out.write(b"".join(parts))
+                parts.clear()
         out.write(b"".join(parts))
 
 
@@ -439,9 +447,9 @@ class _TextKeys:
         self._digests += digests
         self.ends.append(len(self._digests) // KEY_BYTES)
 
-    def raw(self) -> tuple[bytes, array[int]]:
-        """Every key joined, and where each record's end (in keys)."""
-        return bytes(self._digests), self.ends
+    def raw(self) -> tuple[memoryview, array[int]]:
+        """Every key joined (a view, not a copy), and where each record's end (in keys)."""
+        return memoryview(self._digests), self.ends
 
     def digests(self) -> np.ndarray:
         """Every text's key, in record order (repeats included): a view of the keys, not a copy (no key is added
