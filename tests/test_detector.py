@@ -218,3 +218,22 @@ def test_tokens_made_when_first_asked_for_are_those_made_at_once(patterns: Detec
     assert lazy.entities == [] and lazy.nlp_engine is engine
     with pytest.raises(AttributeError):
         _ = lazy.something_else
+
+
+def test_the_registry_chooses_what_presidios_chooses_and_sees_a_recognizer_added() -> None:
+    from presidio_analyzer import Pattern, PatternRecognizer, RecognizerRegistry
+
+    from releasebuild.privacy.recognizers import ChoosingOnceRegistry, pattern_recognizers
+
+    recognizers = pattern_recognizers()
+    ours = ChoosingOnceRegistry(recognizers=recognizers, supported_languages=["en"])
+    presidios = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
+    for entities in (["PHONE_NUMBER"], ["URL", "EMAIL_ADDRESS"], ["PHONE_NUMBER"], ["US_SSN", "ID_NUMBER", "URL"]):
+        for _ in range(2):  # the second asks the remembered choice
+            assert {r.name for r in ours.get_recognizers("en", entities)} == \
+                {r.name for r in presidios.get_recognizers("en", entities)}
+    added = PatternRecognizer("URL", name="Added", patterns=[Pattern("x", r"x{9}", 0.5)])
+    ours.add_recognizer(added)
+    assert added in ours.get_recognizers("en", ["URL", "EMAIL_ADDRESS"])
+    ours.remove_recognizer("Added")
+    assert added not in ours.get_recognizers("en", ["URL", "EMAIL_ADDRESS"])

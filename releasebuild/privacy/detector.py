@@ -333,9 +333,15 @@ def prepared(mode: Mode, model: str) -> Any:
 def _build_analyzer(mode: Mode, model: str) -> Any:
     """Only the recognizers the entity types need; spaCy's NER model only in mode ner."""
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # no suffix-list download attempt
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer import AnalyzerEngine
 
-    from releasebuild.privacy.recognizers import ChatNlpEngine, load_ner, ner_recognizers, pattern_recognizers
+    from releasebuild.privacy.recognizers import (
+        ChatNlpEngine,
+        ChoosingOnceRegistry,
+        load_ner,
+        ner_recognizers,
+        pattern_recognizers,
+    )
 
     recognizers = pattern_recognizers()
     ner = None
@@ -344,7 +350,7 @@ def _build_analyzer(mode: Mode, model: str) -> Any:
             raise ModelMissing(missing_model_message(model))
         ner = load_ner(model, MAX_TEXT_CHARS)
         recognizers += ner_recognizers()
-    registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
+    registry = ChoosingOnceRegistry(recognizers=recognizers, supported_languages=["en"])
     return AnalyzerEngine(nlp_engine=ChatNlpEngine(ner), registry=registry, supported_languages=["en"])
 
 

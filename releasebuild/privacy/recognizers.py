@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
@@ -2240,6 +2240,34 @@ class _Untokenized(NlpArtifacts):
             setattr(self, attribute, getattr(made, attribute))
         return getattr(made, name)
 
+
+
+class ChoosingOnceRegistry(RecognizerRegistry):
+    """Presidio's registry, which filters every recognizer by language and entity on each `analyze` (5% of a
+    patterns-only scan): the recognizers chosen for a language and a list of entity types are remembered, per
+    registry, until a recognizer is added or removed. The same list comes back, in the same order."""
+
+    def __init__(self, recognizers: list[EntityRecognizer], supported_languages: list[str]) -> None:
+        super().__init__(recognizers=recognizers, supported_languages=supported_languages)
+        self._chosen: dict[tuple[str, tuple[str, ...], bool], list[EntityRecognizer]] = {}
+
+    def get_recognizers(self, language: str, entities: list[str] | None = None, all_fields: bool = False,
+                        ad_hoc_recognizers: list[EntityRecognizer] | None = None) -> list[EntityRecognizer]:
+        if ad_hoc_recognizers or entities is None:
+            return super().get_recognizers(language, entities, all_fields, ad_hoc_recognizers)
+        key = (language, tuple(entities), all_fields)
+        chosen = self._chosen.get(key)
+        if chosen is None:
+            chosen = self._chosen[key] = super().get_recognizers(language, entities, all_fields)
+        return list(chosen)
+
+    def add_recognizer(self, recognizer: EntityRecognizer) -> None:
+        self._chosen.clear()
+        super().add_recognizer(recognizer)
+
+    def remove_recognizer(self, recognizer_name: str, language: str | None = None) -> None:
+        self._chosen.clear()
+        super().remove_recognizer(recognizer_name, language)
 
 def load_ner(model: str, max_length: int) -> Any:
     """The spaCy model with only what NER needs (no tagger, parser or lemmatizer: 30-50% faster)."""
