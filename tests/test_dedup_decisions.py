@@ -190,10 +190,15 @@ def test_candidate_pairs_are_every_pair_of_rows_sharing_a_band_key(
 
     within = sorted((i, j) for i in rows_a.tolist() for j in rows_a.tolist() if i < j and sharing(keys_a, i, keys_a, j))
     across = sorted((i, j) for i in rows_a.tolist() for j in rows_b.tolist() if sharing(keys_a, i, keys_b, j))
-    assert candidate_pairs(keys_a, rows_a).tolist() == [list(pair) for pair in within]
-    for few in (0, 12):  # band by band, and a few rows against many compared whole (every side here is a few)
-        minhash.FEW_ROWS, before = few, minhash.FEW_ROWS
+    for merge_at in (0, minhash.MERGE_AT):  # bands' pairs merged after every band, or kept apart to the end
+        minhash.MERGE_AT, default_merge = merge_at, minhash.MERGE_AT
         try:
-            assert candidate_pairs(keys_a, rows_a, keys_b, rows_b).tolist() == [list(pair) for pair in across]
+            assert candidate_pairs(keys_a, rows_a).tolist() == [list(pair) for pair in within]
+            for few in (0, 12):  # band by band, and a few rows against many compared whole (every side here is a few)
+                minhash.FEW_ROWS, before = few, minhash.FEW_ROWS
+                try:
+                    assert candidate_pairs(keys_a, rows_a, keys_b, rows_b).tolist() == [list(pair) for pair in across]
+                finally:
+                    minhash.FEW_ROWS = before
         finally:
-            minhash.FEW_ROWS = before
+            minhash.MERGE_AT = default_merge

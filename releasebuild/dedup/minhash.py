@@ -88,16 +88,26 @@ def candidate_pairs(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray |
     # lookup per row of the family, not a sort of it per band
     flip = len(rows_a) < len(rows_b)
     found = np.zeros(0, dtype=np.int64)
+    pending: list[np.ndarray] = []  # bands' pairs not yet merged: merged when they outgrow what is, so each merge
+    waiting = 0  # sorts at most about twice the pairs found (a merge per band sorted them all 42 times)
     for band in range(keys_a.shape[1]):
         if same:
-            found = np.union1d(found, _pairs_within(keys_a[rows_a, band], rows_a, width))
-            continue
-        if flip:
+            coded = _pairs_within(keys_a[rows_a, band], rows_a, width)
+        elif flip:
             right, left = _sharing(keys_b[rows_b, band], rows_b, keys_a[rows_a, band], rows_a)
+            coded = left * width + right
         else:
             left, right = _sharing(keys_a[rows_a, band], rows_a, keys_b[rows_b, band], rows_b)
-        found = np.union1d(found, left * width + right)
+            coded = left * width + right
+        pending.append(coded)
+        waiting += len(coded)
+        if waiting > max(len(found), MERGE_AT):
+            found, pending, waiting = np.unique(np.concatenate([found, *pending])), [], 0
+    found = np.unique(np.concatenate([found, *pending]))
     return np.stack([found // width, found % width], axis=1)
+
+
+MERGE_AT = 1 << 20  # candidate pairs of several bands kept apart before they are merged with those found
 
 
 # A side of at most this many rows (a one-message change's new texts) is compared with the other side's band keys
