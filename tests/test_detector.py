@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing
+import re
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from releasebuild import detect_pii
 from releasebuild.privacy.detector import (
@@ -237,3 +240,42 @@ def test_the_registry_chooses_what_presidios_chooses_and_sees_a_recognizer_added
     assert added in ours.get_recognizers("en", ["URL", "EMAIL_ADDRESS"])
     ours.remove_recognizer("Added")
     assert added not in ours.get_recognizers("en", ["URL", "EMAIL_ADDRESS"])
+
+
+# The prefilters as one pattern each, before their alternatives were guarded by what each needs (`TextHolds`)
+WHOLE_PREFILTERS = {
+    "PHONE_NUMBER": re.compile(r"\d(?:[\s().+/-]{0,3}\d){6,}|(?i:\b(?:(?:zero|oh|one|two|three|four|five|six|seven|"
+                               r"eight|nine|double|triple),?[ \t]+){3})"),
+    "US_SSN": re.compile(r"\d{3}[\s.-]?\d{2}[\s.-]?\d{4}"),
+    "CREDIT_CARD": re.compile(r"\d(?:[\s-]?\d){11,}"),
+    "IBAN_CODE": re.compile(r"[A-Za-z]{2}\d{2}"),
+    "IP_ADDRESS": re.compile(r"\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:"),
+    "URL": re.compile(r"[A-Za-z0-9-]\.[A-Za-z]{2,}"),
+    "EMAIL_ADDRESS": re.compile(r"\w@\w|[(\[{<]\s*at\s*[)\]}>]| at \S+ dot ", re.IGNORECASE),
+}
+PIECES = ["at", "AT", "aT", "dot", "DOT", "Dot", " ", "\t", "(", "<", ")", ">", "[", "]", "@", ":", "::", ".", "-",
+          "1", "23", "٣", "4567", "192.168.0.1", "fe80::1", "one ", "TWO ", "triple ", "oh, ", "x", "İ", "K", "ſ",
+          "GB82", "me", " at home dot ", "(at)", "[ AT ]", "<at>", "{ aT}", "555 0134", "4111 1111 1111 1111",
+          "example.com"]
+ENTITIES = [*WHOLE_PREFILTERS, "PERSON"]
+
+
+def chosen_whole(text: str) -> list[str]:
+    return [entity for entity in ENTITIES if entity not in WHOLE_PREFILTERS or WHOLE_PREFILTERS[entity].search(text)]
+
+
+def test_guarded_prefilters_choose_what_the_whole_patterns_choose_for_every_piece_and_pair() -> None:
+    from releasebuild.privacy.recognizers import candidates
+
+    for first in PIECES:
+        for text in (first, *(first + second for second in PIECES)):
+            assert candidates(text, ENTITIES) == chosen_whole(text), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_size=14))
+def test_guarded_prefilters_choose_what_the_whole_patterns_choose(parts: list[str]) -> None:
+    from releasebuild.privacy.recognizers import candidates
+
+    text = "".join(parts)
+    assert candidates(text, ENTITIES) == chosen_whole(text)

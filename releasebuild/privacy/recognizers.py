@@ -11,8 +11,8 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
-from functools import cache, lru_cache
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,17 +39,61 @@ DIGIT = re.compile(r"\d")
 POSSESSIVE = re.compile(r"['’]s?$")
 WORD_MEMO = 200_000  # words whose context-free verdict a recognizer remembers: bounded, however long the scan
 
-# A pattern recognizer runs on a text only when its prefilter matches (the phone matcher is the slow one).
-PREFILTERS: dict[str, re.Pattern[str]] = {
-    "PHONE_NUMBER": re.compile(r"\d(?:[\s().+/-]{0,3}\d){6,}|(?i:\b(?:(?:zero|oh|one|two|three|four|five|six|seven|"
-                               r"eight|nine|double|triple),?[ \t]+){3})"),  # a number read aloud
-    "US_SSN": re.compile(r"\d{3}[\s.-]?\d{2}[\s.-]?\d{4}"),
-    "CREDIT_CARD": re.compile(r"\d(?:[\s-]?\d){11,}"),
-    "IBAN_CODE": re.compile(r"[A-Za-z]{2}\d{2}"),
-    "IP_ADDRESS": re.compile(r"\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:"),
-    "URL": re.compile(r"[A-Za-z0-9-]\.[A-Za-z]{2,}"),
-    "EMAIL_ADDRESS": re.compile(r"\w@\w|[(\[{<]\s*at\s*[)\]}>]| at \S+ dot ", re.IGNORECASE),
+# A pattern recognizer runs on a text only when its prefilter matches (the phone matcher is the slow one). Each
+# prefilter is a few alternatives, each run only where the text holds what its every match holds (`TextHolds`): most
+# chat turns hold no digit, and a guard costs a fraction of a pattern (all prefilters of a turn: 40 -> 21 us on the
+# benchmark's turns, 21 -> 15 us on ESConv's).
+PREFILTERS: dict[str, tuple[tuple[Callable[[TextHolds], bool], re.Pattern[str]], ...]] = {
+    "PHONE_NUMBER": ((lambda holds: holds.digit, re.compile(r"\d(?:[\s().+/-]{0,3}\d){6,}")),
+                     (lambda holds: True, re.compile(  # a number read aloud
+                         r"(?i:\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple),?"
+                         r"[ \t]+){3})"))),
+    "US_SSN": ((lambda holds: holds.digit, re.compile(r"\d{3}[\s.-]?\d{2}[\s.-]?\d{4}")),),
+    "CREDIT_CARD": ((lambda holds: holds.digit, re.compile(r"\d(?:[\s-]?\d){11,}")),),
+    "IBAN_CODE": ((lambda holds: holds.digit, re.compile(r"[A-Za-z]{2}\d{2}")),),
+    "IP_ADDRESS": ((lambda holds: holds.digit, re.compile(r"\d{1,3}\.\d{1,3}\.\d")),
+                   (lambda holds: holds.colons >= 2, re.compile(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:"))),
+    "URL": ((lambda holds: True, re.compile(r"[A-Za-z0-9-]\.[A-Za-z]{2,}")),),
+    "EMAIL_ADDRESS": ((lambda holds: holds.at_sign, re.compile(r"\w@\w")),
+                      # "a", "t", "d" and "o" match only themselves in either case, so the lower-cased text holds
+                      # "at" and "dot" wherever these patterns match
+                      (lambda holds: holds.bracket and holds.word("at"),
+                       re.compile(r"[(\[{<]\s*at\s*[)\]}>]", re.IGNORECASE)),
+                      (lambda holds: holds.word("dot") and holds.word("at"),
+                       re.compile(r" at \S+ dot ", re.IGNORECASE))),
 }
+
+
+class TextHolds:
+    """What a text holds that a prefilter's alternative needs, each looked at once, when first asked."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lower: str | None = None
+
+    @cached_property
+    def digit(self) -> bool:
+        return DIGIT.search(self.text) is not None
+
+    @cached_property
+    def colons(self) -> int:
+        return self.text.count(":")
+
+    @cached_property
+    def at_sign(self) -> bool:
+        return "@" in self.text
+
+    @cached_property
+    def bracket(self) -> bool:
+        return any(mark in self.text for mark in "([{<")
+
+    def word(self, word: str) -> bool:
+        """Whether the text holds `word` (lower case, ASCII) in any case."""
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return word in self._lower
+
+
 # Words that put a candidate name or place in its role, in the few words before it.
 GREETING_CUE = r"\bmy name is|\bname'?s|\bnamed|\bcalled|\bcall me|\bi'?m|\bi am|\bthis is|\bthanks?(?: you)?|\bthx|" \
     r"\bhi|\bhey|\bhello|\bbye|\bdear|\bsincerely|\bregards|\bask for|\bspeak to|\bspeak with"
@@ -2031,8 +2075,11 @@ def ner_recognizers() -> list[EntityRecognizer]:
 
 
 def candidates(text: str, entities: Iterable[str]) -> list[str]:
-    """The entity types worth asking Presidio about for this text."""
-    return [e for e in entities if e not in PREFILTERS or PREFILTERS[e].search(text)]
+    """The entity types worth asking Presidio about for this text: those with no prefilter, and those one of whose
+    prefilter's alternatives matches where the text holds what it needs."""
+    holds = TextHolds(text)
+    return [entity for entity in entities if entity not in PREFILTERS or any(
+        needs(holds) and pattern.search(text) for needs, pattern in PREFILTERS[entity])]
 
 
 NEEDS_TOKENS = re.compile(r"\d")  # every recognizer with context words matches digits
