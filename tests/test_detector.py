@@ -279,3 +279,20 @@ def test_guarded_prefilters_choose_what_the_whole_patterns_choose(parts: list[st
 
     text = "".join(parts)
     assert candidates(text, ENTITIES) == chosen_whole(text)
+
+
+def test_a_vocabulary_past_its_limit_is_made_anew_and_finds_the_same(patterns: Detector,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from releasebuild.privacy import recognizers
+
+    texts = [f"ring me on 0{7700 + n} 900{n:03d}, ref zq{n}x-{n * 7}" for n in range(60)]
+    engine = patterns._engine().nlp_engine
+    first = engine.tokenizer
+    monkeypatch.setattr(recognizers, "VOCABULARY_LIMIT", len(first.vocab) + 20)
+    monkeypatch.setattr(recognizers, "RENEW_EVERY", 8)
+    renewed = patterns.scan(texts)
+    assert all(renewed)  # each has a finding, so each was tokenized for its context words
+    assert engine.tokenizer is not first
+    assert len(engine.tokenizer.vocab) <= recognizers.VOCABULARY_LIMIT + 8 * 12
+    monkeypatch.setattr(recognizers, "VOCABULARY_LIMIT", 10**9)
+    assert patterns.scan(texts) == renewed  # one vocabulary throughout

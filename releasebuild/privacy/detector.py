@@ -351,7 +351,8 @@ def _build_analyzer(mode: Mode, model: str) -> Any:
         ner = load_ner(model, MAX_TEXT_CHARS)
         recognizers += ner_recognizers()
     registry = ChoosingOnceRegistry(recognizers=recognizers, supported_languages=["en"])
-    return AnalyzerEngine(nlp_engine=ChatNlpEngine(ner), registry=registry, supported_languages=["en"])
+    engine = ChatNlpEngine(ner, functools.partial(load_ner, model, MAX_TEXT_CHARS) if ner is not None else None)
+    return AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=["en"])
 
 
 def redactions(texts: Sequence[str], detector: Detector, thresholds: Mapping[str, float],

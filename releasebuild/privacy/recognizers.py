@@ -38,6 +38,8 @@ WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 DIGIT = re.compile(r"\d")
 POSSESSIVE = re.compile(r"['’]s?$")
 WORD_MEMO = 200_000  # words whose context-free verdict a recognizer remembers: bounded, however long the scan
+VOCABULARY_LIMIT = 100_000  # words spaCy's vocabulary may hold before the scan makes it anew (about 50 MB)
+RENEW_EVERY = 2048  # texts between two looks at the vocabulary's size
 
 # A pattern recognizer runs on a text only when its prefilter matches (the phone matcher is the slow one). Each
 # prefilter is a few alternatives, each run only where the text holds what its every match holds (`TextHolds`): most
@@ -2210,13 +2212,28 @@ class ChatNlpEngine(NlpEngine):
     """Tokens (lower-cased as lemmas, for Presidio's context words) from spaCy's tokenizer, and entities from the
     NER model (tok2vec + ner only) for the texts `needs_ner` picks; `ner=None` means no model at all."""
 
-    def __init__(self, ner: Any | None) -> None:
+    def __init__(self, ner: Any | None, load_ner: Callable[[], Any] | None = None) -> None:
+        """`load_ner` loads the model again, as `ner` was loaded, when its vocabulary has grown (`_renewed`)."""
+        self.ner = ner
+        self.load_ner = load_ner
+        self._tokenize_with(ner)
+
+    def _tokenize_with(self, ner: Any | None) -> None:
         import spacy
 
         # the model's own tokenizer is spaCy's English one: building a second copy costs a cold start 0.14 s
         self.tokenizer = ner.tokenizer if ner is not None else spacy.blank("en")
-        self.ner = ner
         self.empty = self._artifacts(self.tokenizer(""), "en")
+
+    def _renewed(self) -> None:
+        """spaCy keeps every distinct word it has tokenized (a lexeme, about 500 bytes) for as long as its vocabulary
+        lives: past VOCABULARY_LIMIT words the tokenizer (and the NER model, whose vocabulary it is) is made anew.
+        Neither tokens nor entities depend on which words a vocabulary already holds, so nothing found changes."""
+        if len(self.tokenizer.vocab) <= VOCABULARY_LIMIT:
+            return
+        if self.ner is not None and self.load_ner is not None:
+            self.ner = self.load_ner()
+        self._tokenize_with(self.ner)
 
     def load(self) -> None:
         """Loaded in the constructor."""
@@ -2229,20 +2246,25 @@ class ChatNlpEngine(NlpEngine):
 
     def process_batch(self, texts: Iterable[str], language: str, batch_size: int = 1, n_process: int = 1,
                       **kwargs: Any) -> Iterator[tuple[str, NlpArtifacts]]:
+        """The texts' artifacts, RENEW_EVERY texts at a time: the vocabulary is looked at before each part
+        (`_renewed`), and one part's NER docs are held at once."""
         texts = list(texts)
-        views = [speaking_case(text) for text in texts]
-        ner = self.ner
-        chosen = [i for i, view in enumerate(views) if ner is not None and needs_ner(view)]
-        docs = dict(zip(chosen, ner.pipe([views[i] for i in chosen], batch_size=max(batch_size, 1)),
-                        strict=True)) if ner is not None and chosen else {}
-        for index, text in enumerate(texts):
-            doc = docs.get(index)
-            if doc is not None:
-                yield text, self._artifacts(doc, language)
-            elif NEEDS_TOKENS.search(text):
-                yield text, _Untokenized(text, self, language)
-            else:
-                yield text, self.empty  # nothing here would use context words
+        for start in range(0, len(texts), RENEW_EVERY):
+            self._renewed()
+            part = texts[start:start + RENEW_EVERY]
+            views = [speaking_case(text) for text in part]
+            ner = self.ner
+            chosen = [i for i, view in enumerate(views) if ner is not None and needs_ner(view)]
+            docs = dict(zip(chosen, ner.pipe([views[i] for i in chosen], batch_size=max(batch_size, 1)),
+                            strict=True)) if ner is not None and chosen else {}
+            for index, text in enumerate(part):
+                doc = docs.get(index)
+                if doc is not None:
+                    yield text, self._artifacts(doc, language)
+                elif NEEDS_TOKENS.search(text):
+                    yield text, _Untokenized(text, self, language)
+                else:
+                    yield text, self.empty  # nothing here would use context words
 
     def _artifacts(self, doc: Any, language: str) -> NlpArtifacts:
         return NlpArtifacts(entities=list(doc.ents), tokens=doc, tokens_indices=[t.idx for t in doc],
