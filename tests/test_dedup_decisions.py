@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from releasebuild.dedup import minhash
 from releasebuild.dedup.minhash import candidate_pairs
+from releasebuild.dedup.near import _jaccards
 from releasebuild.dedup.pack import Fingerprints, Row, Rows
-from releasebuild.dedup.text import KINDS
+from releasebuild.dedup.text import KINDS, jaccard
 from releasebuild.gates.dedup import LinksParams, _Decisions, family_keep_rows
 
 Ref = tuple[str, int]
@@ -202,3 +203,29 @@ def test_candidate_pairs_are_every_pair_of_rows_sharing_a_band_key(
                     minhash.FEW_ROWS = before
         finally:
             minhash.MERGE_AT = default_merge
+
+
+class GivenShingles(Fingerprints):
+    """Fingerprints with given shingle sets (one kind), read through the generic `shingle_runs`."""
+
+    def __init__(self, sets: list[np.ndarray]):
+        self.sets = sets
+
+    def shingles(self, kind: str, row: int) -> np.ndarray:
+        return self.sets[row]
+
+
+shingle_sets = st.lists(st.sets(st.integers(0, 2**32 - 1) | st.integers(0, 12), max_size=30).map(
+    lambda values: np.array(sorted(values), dtype=np.uint32)), min_size=1, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(shingle_sets, shingle_sets, st.data())
+def test_jaccards_by_arrays_are_jaccard_pair_by_pair(left: list[np.ndarray], right: list[np.ndarray],
+                                                     data: st.DataObject) -> None:
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, len(left) - 1), st.integers(0, len(right) - 1)),
+                               max_size=20))
+    rows_left = np.array([i for i, _ in pairs], dtype=np.int64)
+    rows_right = np.array([j for _, j in pairs], dtype=np.int64)
+    found = _jaccards(GivenShingles(left), GivenShingles(right), "conversation", rows_left, rows_right).tolist()
+    assert found == [jaccard(left[i], right[j]) for i, j in pairs]  # the same floats, bit for bit

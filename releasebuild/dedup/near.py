@@ -18,7 +18,6 @@ from releasebuild.dedup.text import (
     SHINGLE_HASH,
     TextRules,
     exact_hash,
-    jaccard,
     normalized_turns,
     shingle_hashes,
     texts_by_kind,
@@ -183,20 +182,43 @@ def _rows(rows: Iterable[int]) -> np.ndarray:
 
 def _confirmed(a: Fingerprints, other: Fingerprints, kind: str, threshold: float,
                candidates: np.ndarray) -> list[Pair]:
-    """The candidates whose exact Jaccard reaches the threshold, in row order. The shingle pages read are let go
-every `CONFIRMED_PAGES` candidates (`drop_pages`): the right-hand rows are read in no order, so without it a search
-keeps most of both sides' shingles resident."""
-    found = []
-    for checked, (left, right) in enumerate(candidates.tolist()):  # (n, 2), sorted by pair
-        if checked % CONFIRMED_PAGES == CONFIRMED_PAGES - 1:
-            a.drop_pages()
-            other.drop_pages()
-        if a.same_text(kind, left, other, right):
-            continue  # the same text: an exact match, found by hash
-        similarity = jaccard(a.shingles(kind, left), other.shingles(kind, right))
-        if similarity >= threshold:
-            found.append((left, right, round(similarity, 6)))
+    """The candidates whose exact Jaccard reaches the threshold, in row order, CONFIRMED_PAGES at a time
+    (`_jaccards`). The shingle pages read are let go after each batch (`drop_pages`): the right-hand rows are read in
+    no order, so without it a search keeps most of both sides' shingles resident."""
+    keys_a, present_a = a.keys(kind)
+    keys_b, present_b = other.keys(kind)
+    found: list[Pair] = []
+    for start in range(0, len(candidates), CONFIRMED_PAGES):  # (n, 2), sorted by pair
+        left, right = candidates[start:start + CONFIRMED_PAGES, 0], candidates[start:start + CONFIRMED_PAGES, 1]
+        # the same text is an exact match, found by hash
+        differ = ~(present_a[left] & present_b[right] & (keys_a[left] == keys_b[right]))
+        left, right = left[differ], right[differ]
+        similarity = _jaccards(a, other, kind, left, right)
+        hits = np.flatnonzero(similarity >= threshold)
+        found += [(i, j, round(value, 6)) for i, j, value in zip(left[hits].tolist(), right[hits].tolist(),
+                                                                 similarity[hits].tolist(), strict=True)]
+        a.drop_pages()
+        other.drop_pages()
     return found
+
+
+def _jaccards(a: Fingerprints, other: Fingerprints, kind: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """`jaccard` of each pair (a row of `a`, a row of `other`), by arrays: every shingle tagged with its pair's place
+    in the upper 32 bits, both sides sorted together, and a pair's shared shingles counted as equal neighbours, as
+    `np.intersect1d(assume_unique=True)` counts them for one pair (a call of it per pair cost most of a cold dedup
+    of a million conversations). 0.0 where either side has no shingle."""
+    shingles_a, counts_a = a.shingle_runs(kind, left)
+    shingles_b, counts_b = other.shingle_runs(kind, right)
+    tagged = np.concatenate([
+        (np.repeat(np.arange(len(left), dtype=np.uint64), counts_a) << np.uint64(32)) | shingles_a.astype(np.uint64),
+        (np.repeat(np.arange(len(right), dtype=np.uint64), counts_b) << np.uint64(32)) | shingles_b.astype(np.uint64)])
+    tagged.sort()
+    equal = tagged[1:] == tagged[:-1]
+    shared = np.bincount((tagged[1:][equal] >> np.uint64(32)).astype(np.int64), minlength=len(left))
+    similarity = np.zeros(len(left), dtype=np.float64)
+    both = (counts_a > 0) & (counts_b > 0)
+    similarity[both] = shared[both] / (counts_a[both] + counts_b[both] - shared[both])
+    return similarity
 
 
 CONFIRMED_PAGES = 1024
