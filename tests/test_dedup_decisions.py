@@ -195,12 +195,15 @@ def test_candidate_pairs_are_every_pair_of_rows_sharing_a_band_key(
         minhash.MERGE_AT, default_merge = merge_at, minhash.MERGE_AT
         try:
             assert candidate_pairs(keys_a, rows_a).tolist() == [list(pair) for pair in within]
-            for few in (0, 12):  # band by band, and a few rows against many compared whole (every side here is a few)
+            # band by band (both sides sorted together, or the larger looked up in the smaller), and a few rows
+            # against many compared whole (every side here is a few)
+            for few, ratio in ((0, minhash.LOOKUP_RATIO), (0, 0), (12, minhash.LOOKUP_RATIO)):
                 minhash.FEW_ROWS, before = few, minhash.FEW_ROWS
+                minhash.LOOKUP_RATIO, default_ratio = ratio, minhash.LOOKUP_RATIO
                 try:
                     assert candidate_pairs(keys_a, rows_a, keys_b, rows_b).tolist() == [list(pair) for pair in across]
                 finally:
-                    minhash.FEW_ROWS = before
+                    minhash.FEW_ROWS, minhash.LOOKUP_RATIO = before, default_ratio
         finally:
             minhash.MERGE_AT = default_merge
 
