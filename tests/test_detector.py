@@ -296,3 +296,12 @@ def test_a_vocabulary_past_its_limit_is_made_anew_and_finds_the_same(patterns: D
     assert len(engine.tokenizer.vocab) <= recognizers.VOCABULARY_LIMIT + 8 * 12
     monkeypatch.setattr(recognizers, "VOCABULARY_LIMIT", 10**9)
     assert patterns.scan(texts) == renewed  # one vocabulary throughout
+
+
+def test_the_lexicons_word_memos_are_bounded() -> None:
+    """Every distinct word of a corpus asked about stays in an unbounded memo for as long as a worker lives."""
+    from releasebuild.privacy import lexicon
+
+    for memo in (lexicon.unaccented, lexicon._word):
+        assert memo.cache_info().maxsize == lexicon.WORDS_REMEMBERED
+    assert lexicon.unaccented("Rafał".lower()) == "rafal"

@@ -11,7 +11,7 @@ import gzip
 import pkgutil
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).with_name("data")
@@ -80,11 +80,15 @@ def _surname(lower: str) -> bool:
     return lower in tsv("surnames.tsv")[0] or lower in words("world_surnames.txt")
 
 
+# Words whose spelling without accents, and whose verdict as a word, a process remembers: a real corpus's vocabulary
+# (every typo, name and number) would otherwise grow them for as long as a worker lives
+WORDS_REMEMBERED = 200_000
+
 # Letters NFKD does not take apart: the lists spell "rafał", "jędrzej", "søren" in plain Latin.
 PLAIN_LETTERS = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ı": "i", "œ": "oe", "þ": "th"})
 
 
-@cache
+@lru_cache(maxsize=WORDS_REMEMBERED)
 def unaccented(lower: str) -> str:
     """"rafał" -> "rafal", "élodie" -> "elodie": the name lists hold most names without their diacritics."""
     return "".join(ch for ch in unicodedata.normalize("NFKD", lower.translate(PLAIN_LETTERS))
@@ -127,7 +131,7 @@ def _listed(word: str, rare: bool) -> bool:
     return common(word) or clinical(word) or (rare and word in words("vocabulary.txt"))
 
 
-@cache
+@lru_cache(maxsize=WORDS_REMEMBERED)
 def _word(lower: str, rare: bool) -> bool:
     def listed(word: str) -> bool:
         return _listed(word, rare)
