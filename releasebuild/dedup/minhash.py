@@ -138,6 +138,13 @@ def _few_against_many(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray
     return np.stack([coded // width, coded % width], axis=1)
 
 
+def places_in_runs(counts: np.ndarray) -> np.ndarray:
+    """For runs of these lengths laid end to end, each element's place within its run: [2, 0, 3] -> [0, 1, 0, 1, 2].
+    With `np.repeat` of each run's start it gathers runs of an array by index, without a loop."""
+    places: np.ndarray = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return places
+
+
 def _pairs_within(keys: np.ndarray, rows: np.ndarray, width: np.int64) -> np.ndarray:
     """Every pair of `rows` with the same key, coded `low * width + high`, each once: the keys are sorted, so a
     key's rows stand side by side, and each row is paired with those after it in its run. (Looking every key up
@@ -150,7 +157,7 @@ def _pairs_within(keys: np.ndarray, rows: np.ndarray, width: np.int64) -> np.nda
     run_ends = np.append(run_starts[1:], count)
     after = np.repeat(run_ends, run_ends - run_starts) - np.arange(count) - 1  # rows after each in its run
     first = np.repeat(np.arange(count), after)
-    second = first + 1 + np.arange(len(first)) - np.repeat(np.cumsum(after) - after, after)
+    second = first + 1 + places_in_runs(after)
     left, right = rows[first], rows[second]
     coded: np.ndarray = np.minimum(left, right) * width + np.maximum(left, right)
     return coded
@@ -170,8 +177,7 @@ def _pairs_across(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray, ro
     run_ends = np.append(run_starts[1:], count)
     partners = np.where(from_a, (run_ends - firsts_b)[run_of], 0)
     first = np.repeat(np.arange(count), partners)
-    second = np.repeat(firsts_b[run_of], partners) + np.arange(len(first)) - np.repeat(np.cumsum(partners) - partners,
-                                                                                        partners)
+    second = np.repeat(firsts_b[run_of], partners) + places_in_runs(partners)
     coded: np.ndarray = rows[first] * width + rows[second]
     return coded
 
@@ -184,8 +190,7 @@ def _sharing(probe_keys: np.ndarray, probe_rows: np.ndarray, sorted_keys: np.nda
     ordered = sorted_keys[order]
     starts = np.searchsorted(ordered, probe_keys, side="left")
     counts = np.searchsorted(ordered, probe_keys, side="right") - starts
-    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(probe_rows, counts), sorted_rows[order[np.repeat(starts, counts) + within]]
+    return np.repeat(probe_rows, counts), sorted_rows[order[np.repeat(starts, counts) + places_in_runs(counts)]]
 
 
 def _minhash() -> Any:

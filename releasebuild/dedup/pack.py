@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, TypeVar, overload
 
 import numpy as np
 
+from releasebuild.dedup.minhash import places_in_runs
 from releasebuild.dedup.text import KINDS
 from releasebuild.hexdigits import hex_uint64
 
@@ -110,7 +111,7 @@ class Rows(ColumnTable[Row]):
         if np.any(lengths[:, 5] != np.where(pair_counts > 0, pair_counts * (_HEX_BYTES + 1) - 1, 0)):
             raise ValueError(f"a hash that is not {_HEX_BYTES} hex digits")
         firsts = np.repeat(starts[:, 5], pair_counts)
-        within = np.arange(len(firsts)) - np.repeat(np.cumsum(pair_counts) - pair_counts, pair_counts)
+        within = places_in_runs(pair_counts)
         pair_starts = firsts + within * (_HEX_BYTES + 1)
         if np.any(raw[pair_starts[within > 0] - 1] != ord(",")):
             raise ValueError(f"a hash that is not {_HEX_BYTES} hex digits")
@@ -151,7 +152,7 @@ class Rows(ColumnTable[Row]):
         counts = ends - starts
         holders = np.repeat(rows, counts)
         # each pair's index in the run: its row's start, plus its place among the row's pairs
-        within = np.arange(len(holders)) - np.repeat(np.cumsum(counts) - counts, counts)
+        within = places_in_runs(counts)
         return self._pairs[np.repeat(starts, counts) + within], holders
 
     def pair_keys(self, index: int) -> list[int]:
@@ -164,8 +165,7 @@ class Rows(ColumnTable[Row]):
 _HEX_BYTES = 16  # exact hashes are xxh3-64 hex digests (dedup.text.exact_hash)
 def _gather(raw: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The bytes of each (start, length) run together."""
-    within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    gathered: np.ndarray = raw[np.repeat(starts, lengths) + within]
+    gathered: np.ndarray = raw[np.repeat(starts, lengths) + places_in_runs(lengths)]
     return gathered
 
 
@@ -264,8 +264,7 @@ class ShingleArrays(Fingerprints):
     def shingle_runs(self, kind: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         offsets = self._offsets[kind]
         starts, counts = offsets[rows], offsets[rows + 1] - offsets[rows]
-        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        return self._shingles[kind][np.repeat(starts, counts) + within], counts
+        return self._shingles[kind][np.repeat(starts, counts) + places_in_runs(counts)], counts
 
     def drop_pages(self) -> None:
         """Let go of the file pages this process has read through its maps (`drop_pages`)."""
