@@ -33,7 +33,7 @@ from releasebuild.processes import die_with_parent
 from releasebuild.staleness import StaleReason
 from releasebuild.steps.base import BuiltStep, FileRef, SourceFile, Step, StepContext, StepResult, StepSpec
 from releasebuild.steps.registry import step_kind
-from releasebuild.store.cas import ActionCache, ContentStore, SharedCache
+from releasebuild.store.cas import ActionCache, ContentStore, SharedCache, cache_limit
 from releasebuild.store.io import Stores
 from releasebuild.store.root import ReleaseRoot
 
@@ -390,6 +390,8 @@ class Engine:
         cached. The rerun may read another damaged blob, set aside in turn: walks go on while each sets aside
         something new (blobs are finite, so this ends)."""
         notify = listener or (lambda *_: None)
+        limit = cache_limit()
+        started = time.time()
         ran: dict[str, StepOutcome] = {}
         while True:
             found = len(self.env.cas.damage)
@@ -407,7 +409,28 @@ class Engine:
         # a step that ran in an earlier walk is cached in the last one: it is reported as run
         steps = [ran[step_id] if walk.outcomes[step_id].status == "cached" and step_id in ran
                  else walk.outcomes[step_id] for step_id in self.order]
+        if ran and limit is not None:  # a no-op adds nothing to the cache
+            self._prune(walk.results, limit, started, notify)
         return ApplyOutcome(steps, walk.records, walk.results, _first_error(walk.failed, self.order))
+
+    def _prune(self, results: dict[str, StepResult], limit: int, started: float, notify: Listener) -> None:
+        """Keep the local content store within its limit (`ContentStore.prune`, RELEASEBUILD_CACHE_LIMIT). Each run
+        of a step over a large family writes that family's outputs anew, so without a limit every edit would add
+        them to the disk for good (about 250 MB per one-message edit at 100k conversations). What is kept whatever
+        the limit: the blobs of this apply's results and of the last recorded run's (the memos the next apply
+        reads are among them), and each per-source step's file maps (an edit of one file remaps that file only)."""
+        keep: set[str] = set()
+        for step_id in self.order:
+            spec = self.spec(step_id)
+            kept = [results.get(step_id), self.previous_result(step_id)]
+            if step_kind(spec.kind).per_source and step_id in self.listed:
+                kept += self._mapped(spec, self.listed[step_id]).values()
+            keep.update(ref.sha256 for result in kept if result is not None for ref in result.files.values())
+        removed, freed = self.env.cas.prune(keep, limit, started)
+        if removed:
+            notify("cache", "pruned", f"{removed:,} blobs ({freed / 2**20:,.0f} MiB) removed, oldest first: the "
+                                      f"local cache was over its limit of {limit / 2**30:,.1f} GiB "
+                                      "(RELEASEBUILD_CACHE_LIMIT)")
 
     def _context(self, spec: StepSpec, results: dict[str, StepResult], sources: list[SourceFile],
                  workdir: Path) -> StepContext:

@@ -82,6 +82,10 @@ class CorruptCache(StorageError):
         super().__init__(message)
 
 
+class CacheLimitInvalid(ReleaseBuildError):
+    """RELEASEBUILD_CACHE_LIMIT is not a size: said before anything runs, not after a release is published."""
+
+
 class ScanFailed(ReleaseBuildError):
     """The PII scan could not vouch for a text (detector error, text too long, other model versions): the privacy
     step fails closed, naming the record by source and line (its id may itself be PII), never the text."""

@@ -40,7 +40,7 @@ from typing import Any
 
 import xxhash
 
-from releasebuild.errors import CorruptCache, StorageError
+from releasebuild.errors import CacheLimitInvalid, CorruptCache, StorageError
 from releasebuild.keys import sha256_file, sha256_files
 from releasebuild.store import io
 from releasebuild.store.backends import local_etag
@@ -49,6 +49,9 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()  # the empty file's: zero bytes h
 SEAL = "sha256"  # an entry's key holding the SHA-256 of its encoding without it
 ETAGS = "etags"  # a shared entry's key: each blob's ETag in its tier when the entry was committed
 ASIDE = "corrupt"  # where what failed its check is set aside, in the local cache and in each shared tier
+LIMIT_VARIABLE = "RELEASEBUILD_CACHE_LIMIT"  # how large the local content store may grow (`cache_limit`)
+DEFAULT_LIMIT = 10 * 2**30
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 
 class RemoteTier:
@@ -188,6 +191,35 @@ class ContentStore:
         for event in waits:
             event.wait()
 
+    def prune(self, keep: set[str], limit: int, older_than: float) -> tuple[int, int]:
+        """Remove blobs, oldest first, until the content store holds at most `limit` bytes: never one in `keep`
+        (what the last apply used and what the next one reads: results, their memos, per-source maps), nor one
+        written at or after `older_than` (a plan running beside the apply may have just made it). An entry whose
+        blob is gone is a miss (`has`), so its step runs again if it must: pruning costs time, never correctness.
+        Returns (blobs removed, bytes freed)."""
+        found: list[tuple[float, int, Path, str]] = []
+        total = 0
+        for folder in sorted(self.root.iterdir()) if self.root.is_dir() else ():
+            for path in folder.iterdir():
+                try:
+                    stat = path.stat()
+                except OSError:  # removed meanwhile
+                    continue
+                total += stat.st_size
+                sha256 = folder.name + path.name
+                if len(sha256) == 64 and sha256 not in keep and stat.st_mtime < older_than:
+                    found.append((stat.st_mtime, stat.st_size, path, sha256))
+        removed = freed = 0
+        for _, size, path, sha256 in sorted(found):
+            if total - freed <= limit:
+                break
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            self._verified.pop(sha256, None)
+            removed += 1
+            freed += size
+        return removed, freed
+
     def _intact(self, sha256: str) -> bool:
         """Whether the local file holds the blob: hashed (`check`) unless this process hashed this very file
         unchanged."""
@@ -278,6 +310,27 @@ class ContentStore:
         if sha256 not in tier.held and self.store.exists(tier.blob_uri(sha256)):
             tier.held.add(sha256)
         return sha256 in tier.held
+
+
+def cache_limit(value: str | None = None) -> int | None:
+    """How many bytes the local content store may hold after an apply (`ContentStore.prune`), from
+    RELEASEBUILD_CACHE_LIMIT: a number of bytes, or with K, M, G or T (binary units: "20G"); "none" for no limit.
+    Default 10 GiB. A machine's disk, not the release's business: it is not declared in release.yaml."""
+    value = os.environ.get(LIMIT_VARIABLE) if value is None else value
+    if value is None or not value.strip():
+        return DEFAULT_LIMIT
+    text = value.strip().upper().removesuffix("IB").removesuffix("B")
+    if text == "NONE":
+        return None
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "")
+    try:
+        size = float(number) * _UNITS[unit]
+    except ValueError:
+        size = -1.0
+    if size < 0 or size != size:  # negative, or not a number at all (NaN)
+        raise CacheLimitInvalid(f"{LIMIT_VARIABLE}={value!r} is not a size: give bytes, or a number with K, M, G "
+                                "or T (\"20G\"), or \"none\" for no limit")
+    return int(size)
 
 
 def _identity(path: Path) -> tuple[int, int, int, int]:
