@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import shutil
 import sys
 import threading
 import time
@@ -170,14 +172,14 @@ def test_a_load_that_fails_ends_the_loads_quietly(probe: Probe, capsys: pytest.C
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunEnv:
-    for kind in (Loading, Plain, Marked):
+    for kind in (Loading, Plain, Marked, Waiting, Quick, Touching):
         monkeypatch.setitem(registry.FIXED_KINDS, kind.kind, kind)
     return RunEnv(cache_dir=tmp_path / "cache", root=ReleaseRoot("mem://root", store=Stores()),
                   blocked_dir=tmp_path / "blocked")
 
 
 class Marked(Step):
-    """Waits until a worker made its load (the idle one does, while this runs), then writes what it found."""
+    """Writes whether the process it runs in made its load ahead."""
 
     kind = "toy_marked"
     code_version = "1"
@@ -186,27 +188,96 @@ class Marked(Step):
 
     @staticmethod
     def run(ctx: StepContext) -> StepMeta:
-        marker = Path(ctx.params["marker"])
-        wait_for(lambda: any(marker.glob("loaded-*")), "a worker's load")
-        ctx.write_json("loaded.json", len(list(marker.glob("loaded-*"))) > 0)
+        ctx.write_json("loaded.json", (Path(ctx.params["marker"]) / f"loaded-{os.getpid()}").exists())
         return StepMeta()
 
 
-def test_the_loads_listed_are_those_of_the_steps_not_decided_yet_in_their_order(env: RunEnv) -> None:
+class Waiting(Step):
+    """A step with no loads that runs until some worker made the marked load."""
+
+    kind = "toy_waiting"
+    code_version = "1"
+    Result = StepMeta
+
+    @staticmethod
+    def run(ctx: StepContext) -> StepMeta:
+        marker = Path(ctx.params["marker"])
+        wait_for(lambda: any(marker.glob("loaded-*")), "a worker's load")
+        ctx.write_json("waited.json", os.getpid())
+        return StepMeta()
+
+
+class Quick(Step):
+    """Done at once."""
+
+    kind = "toy_quick"
+    code_version = "1"
+    Result = StepMeta
+
+    @staticmethod
+    def run(ctx: StepContext) -> StepMeta:
+        ctx.write_json("quick.json", True)
+        return StepMeta()
+
+
+class Touching(Step):
+    """Leaves the marker a Waiting step waits for."""
+
+    kind = "toy_touching"
+    code_version = "1"
+    Result = StepMeta
+
+    @staticmethod
+    def run(ctx: StepContext) -> StepMeta:
+        (Path(ctx.params["marker"]) / "loaded-touched").touch()
+        ctx.write_json("touched.json", ctx.params["round"])
+        return StepMeta()
+
+
+def test_a_step_after_a_cached_one_starts_while_another_job_runs(env: RunEnv, tmp_path: Path) -> None:
+    """b is cached in the second apply, so c is ready at once: it must start then, not when a's job ends (a waits
+    for what c makes, so the walk would stall until a timed out)."""
+    marker = tmp_path / "markers"
+    marker.mkdir()
+
+    def specs(round_: int) -> list[StepSpec]:
+        return [StepSpec("x/a", Waiting.kind, {"marker": str(marker), "round": round_}, ()),
+                StepSpec("x/b", Quick.kind, {}, ()),
+                StepSpec("x/c", Touching.kind, {"marker": str(marker), "round": round_}, ("x/b",))]
+
+    assert Engine(specs(1), env, {}).apply(jobs=2).error is None
+    (marker / "loaded-touched").unlink()
+    outcome = Engine(specs(2), env, {}).apply(jobs=2)
+    assert outcome.error is None, outcome.error
+    assert {step.id: step.status for step in outcome.steps} == {"x/a": "ran", "x/b": "cached", "x/c": "ran"}
+
+
+def test_each_kinds_loads_go_to_one_lane_dealt_in_the_order_the_steps_come(env: RunEnv) -> None:
     specs = [StepSpec("a/marked", Marked.kind, {"marker": "-"}, ()), StepSpec("a/plain", Plain.kind, {}, ()),
              StepSpec("a/loading", Loading.kind, {}, ("a/plain",)),
              StepSpec("b/marked", Marked.kind, {"marker": "-"}, ("a/loading",))]
     walk = _Walk(Engine(specs, env, {}), lambda *_: None, jobs=2)
-    assert walk._slow_loads() == ("slow_probe:mark", "slow_probe:first")
+    assert walk._lane_loads(2) == [("slow_probe:mark",), ("slow_probe:first",)]
+    assert walk._lane_loads(1) == [("slow_probe:mark", "slow_probe:first")]
     walk.outcomes["a/marked"] = walk.outcomes["b/marked"] = None  # type: ignore[assignment]  # decided: cached
-    assert walk._slow_loads() == ("slow_probe:first",)
+    assert walk._lane_loads(2) == [("slow_probe:first",), ()]
 
 
-def test_an_applys_workers_make_the_loads_of_its_steps(env: RunEnv, probe: Probe, tmp_path: Path) -> None:
+def test_a_job_goes_to_the_worker_that_made_its_loads_while_another_runs_a_job_without_any(
+        env: RunEnv, probe: Probe, tmp_path: Path) -> None:
     probe.marker = tmp_path / "markers"
     probe.marker.mkdir()
-    outcome = Engine([StepSpec("a/marked", Marked.kind, {"marker": str(probe.marker)}, ())], env, {}).apply(jobs=2)
-    assert outcome.error is None, outcome.error
-    loaded = outcome.results["a/marked"].files["loaded.json"]
-    assert json.loads(env.cas.local(loaded.sha256).read_text(encoding="utf-8")) is True
+    specs = [StepSpec("a/waiting", Waiting.kind, {"marker": str(probe.marker)}, ()),
+             StepSpec("b/marked", Marked.kind, {"marker": str(probe.marker)}, ("a/waiting",))]
+    for _ in range(3):  # one pool of workers sent the marked job to either worker: half the time, the wrong one
+        for entry in env.cache_dir.glob("ac/*"):
+            shutil.rmtree(entry)
+        for made in probe.marker.iterdir():
+            made.unlink()
+        outcome = Engine(specs, env, {}).apply(jobs=2)
+        assert outcome.error is None, outcome.error
+        loaded = outcome.results["b/marked"].files["loaded.json"]
+        assert json.loads(env.cas.local(loaded.sha256).read_text(encoding="utf-8")) is True
+        waited = outcome.results["a/waiting"].files["waited.json"]
+        assert not (probe.marker / f"loaded-{json.loads(env.cas.local(waited.sha256).read_text())}").exists()
     assert engine._IDLE_WORK is None  # the thread runs in the workers, not in the process that applies
