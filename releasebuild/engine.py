@@ -20,7 +20,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -469,6 +469,20 @@ class _Job:
     workdir: Path
     source: SourceFile | None = None  # set for one file's map job
     map_key: str = ""
+    guess: bool = False  # started on a steady dependency's last result, before that dependency is decided
+
+
+@dataclass
+class _Guess:
+    """A step started ahead on its steady dependencies' last results (`_Walk._guess`): the key it was started
+    under, and its job while it runs; once done, what it made (None: it failed, and runs again if it must)."""
+
+    key: str
+    job: _Job
+    future: Future[Any]
+    started: float
+    done: bool = False
+    made: tuple[StepResult, float, dict[str, Any] | None] | None = None  # result, run seconds, stats
 
 
 class _Walk:
@@ -493,6 +507,7 @@ class _Walk:
         self.lanes: list[Any] = []
         self.lane_loads: list[tuple[str, ...]] = []  # the slow loads each lane makes while it has no job
         self.busy: set[int] = set()  # lanes running a job
+        self.guesses: dict[str, _Guess | None] = {}  # step id -> its guess; None: looked at, not started
         self.ahead: Any = None  # a thread checking blobs ahead (`_check_ahead`), started with the first step to run
         self.ahead_sent: set[str] = set()  # blobs handed to that thread
         self.ahead_memos: set[str] = set()  # steps whose memos were looked up for it
@@ -515,13 +530,16 @@ class _Walk:
                 for step_id in ready:
                     remaining.remove(step_id)
                     self._start(step_id)
+            self._guess(remaining)
             if self.running:
                 done, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
                 for future in done:
                     job, lane = self.running.pop(future)
                     self.busy.discard(lane)
                     self._dispatch()
-                    if job.source is None:
+                    if job.guess:
+                        self._guessed(job, future.result())
+                    elif job.source is None:
                         self._finish(job, future.result())
                     else:
                         self._finish_map(job, future.result())
@@ -547,6 +565,9 @@ class _Walk:
         except ReleaseBuildError as exc:
             self.failed[step_id] = exc
             self._outcome(StepOutcome(step_id, spec.kind, "failed", StaleReason.INPUT_CHANGED, str(exc)))
+            return
+        guess = self.guesses.pop(step_id, None)
+        if guess is not None and guess.key == evaluation.record.key and self._guess_holds(guess, evaluation):
             return
         if evaluation.result is not None:
             self.results[step_id] = evaluation.result
@@ -576,6 +597,95 @@ class _Walk:
             self._submit(_Job(step_id, self._workdir()), run_step, self.engine.views(spec, self.results), paths,
                          evaluation.sources, "run", memo,
                          self.engine.built(spec, self.results) if kind.reads_records else {})
+
+    def _guess(self, remaining: list[str]) -> None:
+        """Start, on workers that have nothing to do, steps that wait only for steady dependencies (`Step.steady`),
+        each on those dependencies' last results, when the key that makes is not cached. At 100k, a one-message
+        change's bias counts, stats, export and provenance wait for the family's split, which waits for the whole
+        release's dedup (fingerprint and dedup take about 0.8 s) and then turns out cached: one of the two workers
+        sat idle all that while.
+
+        A guess is the step's run for a key: its result is right for that key whatever the dependency turns out to
+        be, so it goes to the action cache either way. The walk keeps it when the step's real key is the same
+        (`_guess_holds`); otherwise the step runs as it would have, and the guess has cost a worker's idle time,
+        and, if it is still running when a real step needs that worker, a wait of up to its run time."""
+        idle = len(self.lanes) - len(self.busy)
+        if not self.lanes or self.queued or idle <= 0:
+            return
+        for step_id in remaining:
+            if idle <= 0:
+                return
+            spec = self.engine.spec(step_id)
+            pending = [dep for dep in spec.deps if dep not in self.outcomes]
+            if step_id in self.guesses or not pending or not self._may_guess(spec, pending):
+                continue
+            self.guesses[step_id] = None  # looked at once, when only steady dependencies are left to decide
+            last = {dep: result for dep in pending if (result := self.engine.previous_result(dep)) is not None}
+            if len(last) < len(pending):
+                continue
+            results = {**{dep: self.results[dep] for dep in spec.deps if dep not in last}, **last}
+            try:
+                evaluation = self.engine.evaluate(spec, results)
+                if evaluation.result is not None:
+                    continue
+                paths, memo = self.engine.input_paths(spec, results), self.engine.memo(spec)
+            except ReleaseBuildError:  # a blob the guess needs is damaged: the step runs when it is its turn
+                continue
+            job = _Job(step_id, self._workdir(), guess=True)
+            self._submit(job, run_step, self.engine.views(spec, results), paths, evaluation.sources, "run", memo, {})
+            future = next(future for future, (running, _) in self.running.items() if running is job)  # a lane was free
+            self.guesses[step_id] = _Guess(evaluation.record.key, job, future, time.monotonic())
+            idle -= 1
+
+    def _may_guess(self, spec: StepSpec, pending: list[str]) -> bool:
+        """Whether the step may be started on a guess: it runs in the pool on its dependencies' results alone (no
+        sources, no dependency's record in its key), every dependency decided has a result, and every one left is
+        steady."""
+        kind = step_kind(spec.kind)
+        if kind.effect or kind.per_source or kind.reads_records or spec.sources:
+            return False
+        if any(dep not in self.results for dep in spec.deps if dep not in pending):
+            return False
+        return all(step_kind(self.engine.spec(dep).kind).steady for dep in pending)
+
+    def _guessed(self, job: _Job, returned: Any) -> None:
+        """A guess done before its step's turn: its result adopted and cached under the key it ran for."""
+        guess = self.guesses.get(job.step_id)
+        try:
+            if guess is None or isinstance(returned, BaseException | _WorkerError):
+                return
+            _, _, stats, seconds = returned
+            result = _adopted(self.env.cas, returned)
+            self.env.actions.put(guess.key, {"step": job.step_id, "result": result.to_json()},
+                                 step_kind(self.engine.spec(job.step_id).kind).restricted)
+            guess.made = result, seconds, stats or None
+        except ReleaseBuildError:  # an output could not be adopted: the step runs again if it must
+            pass
+        finally:
+            if guess is not None:
+                guess.done = True
+            shutil.rmtree(job.workdir, ignore_errors=True)
+
+    def _guess_holds(self, guess: _Guess, evaluation: Evaluation) -> bool:
+        """The step's key is the one its guess ran for: the guess is its run (still running: the walk waits for it
+        as for any job; done: it ran). False when the guess failed: the step runs now."""
+        step_id = guess.job.step_id
+        spec = self.engine.spec(step_id)
+        if not guess.done:
+            self.notify(step_id, "start", evaluation.detail)
+            self.evaluations[step_id] = (evaluation, guess.started)
+            self.running[guess.future] = (replace(guess.job, guess=False), self.running[guess.future][1])
+            return True
+        if guess.made is None:
+            return False
+        result, seconds, stats = guess.made
+        reason, detail = explain(evaluation.record, self.engine.previous.get(step_id))  # not "cached": it ran now
+        self.notify(step_id, "start", detail)
+        self.results[step_id] = result
+        self.records[step_id] = _with_output(evaluation.record, result)
+        shown = f"{seconds:.2f}s" + (f" ({_stats_text(stats)})" if stats else "")
+        self._outcome(StepOutcome(step_id, spec.kind, "ran", reason, detail, seconds, None, stats), shown)
+        return True
 
     def _start_maps(self, spec: StepSpec, evaluation: Evaluation) -> None:
         """Map each source file whose map result is not cached; combine when all are in."""

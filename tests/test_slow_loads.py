@@ -208,7 +208,7 @@ class Waiting(Step):
 
 
 class Quick(Step):
-    """Done at once."""
+    """Done at once: writes its round."""
 
     kind = "toy_quick"
     code_version = "1"
@@ -216,7 +216,7 @@ class Quick(Step):
 
     @staticmethod
     def run(ctx: StepContext) -> StepMeta:
-        ctx.write_json("quick.json", True)
+        ctx.write_json("quick.json", ctx.params.get("round", 0))
         return StepMeta()
 
 
@@ -281,3 +281,85 @@ def test_a_job_goes_to_the_worker_that_made_its_loads_while_another_runs_a_job_w
         waited = outcome.results["a/waiting"].files["waited.json"]
         assert not (probe.marker / f"loaded-{json.loads(env.cas.local(waited.sha256).read_text())}").exists()
     assert engine._IDLE_WORK is None  # the thread runs in the workers, not in the process that applies
+
+
+class Settling(Step):
+    """A steady step (Step.steady): its output is its `value`; with `wait` it runs until the marker is there."""
+
+    kind = "toy_settling"
+    code_version = "1"
+    steady = True
+    Result = StepMeta
+
+    @staticmethod
+    def run(ctx: StepContext) -> StepMeta:
+        if ctx.params["wait"]:
+            marker = Path(ctx.params["marker"])
+            wait_for(lambda: (marker / "loaded-after").exists(), "the step after this one, started on a guess")
+        ctx.write_json("value.json", ctx.params["value"])
+        return StepMeta()
+
+
+class After(Step):
+    """Reads both dependencies' outputs, leaves the marker, and writes what it read and which run it was."""
+
+    kind = "toy_after"
+    code_version = "1"
+    Result = StepMeta
+
+    @staticmethod
+    def run(ctx: StepContext) -> StepMeta:
+        marker = Path(ctx.params["marker"])
+        (marker / "loaded-after").touch()
+        runs = marker / "runs"
+        runs.write_text(runs.read_text() + "x" if runs.exists() else "x")
+        read = [json.loads(ctx.input_path(dep, name).read_text()) for dep, name in (("x/settling", "value.json"),
+                                                                                      ("x/first", "quick.json"))]
+        ctx.write_json("read.json", read)
+        return StepMeta()
+
+
+def _guessing_specs(marker: Path, value: int, wait: bool, round_: int) -> list[StepSpec]:
+    return [StepSpec("x/first", Quick.kind, {"round": round_}, ()),
+            StepSpec("x/settling", Settling.kind, {"marker": str(marker), "value": value, "wait": wait}, ()),
+            StepSpec("x/after", After.kind, {"marker": str(marker)}, ("x/first", "x/settling"))]
+
+
+@pytest.fixture
+def guessing(env: RunEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    for kind in (Settling, After):
+        monkeypatch.setitem(registry.FIXED_KINDS, kind.kind, kind)
+    marker = tmp_path / "guess-markers"
+    marker.mkdir()
+    return marker
+
+
+def test_a_step_after_a_steady_one_starts_on_its_last_result_and_that_run_is_kept(
+        env: RunEnv, guessing: Path) -> None:
+    """The steady step runs again (its params changed) and makes what it made before; the step after it must start
+    before it ends (it waits for what that step leaves), on its last result, and that run is the step's run."""
+    first = Engine(_guessing_specs(guessing, 7, False, 1), env, {}).apply(jobs=2)
+    assert first.error is None, first.error
+    (guessing / "loaded-after").unlink()
+    (guessing / "runs").unlink()
+    outcome = Engine(_guessing_specs(guessing, 7, True, 2), env, first.records).apply(jobs=2)
+    assert outcome.error is None, outcome.error
+    assert {step.id: step.status for step in outcome.steps} == {"x/first": "ran", "x/settling": "ran",
+                                                                 "x/after": "ran"}
+    assert (guessing / "runs").read_text() == "x"  # run once: the guess was kept
+    read = outcome.results["x/after"].files["read.json"]
+    assert json.loads(env.cas.local(read.sha256).read_text()) == [7, 2]
+
+
+def test_a_wrong_guess_is_run_again_on_the_real_result(env: RunEnv, guessing: Path) -> None:
+    """The steady step makes something else this time: the run on the guess (which it waits for) is not kept."""
+    first = Engine(_guessing_specs(guessing, 7, False, 1), env, {}).apply(jobs=2)
+    assert first.error is None, first.error
+    (guessing / "loaded-after").unlink()
+    (guessing / "runs").unlink()
+    outcome = Engine(_guessing_specs(guessing, 8, True, 2), env, first.records).apply(jobs=2)
+    assert outcome.error is None, outcome.error
+    read = outcome.results["x/after"].files["read.json"]
+    assert json.loads(env.cas.local(read.sha256).read_text()) == [8, 2]
+    assert {step.id: step.status for step in outcome.steps}["x/after"] == "ran"
+    assert (guessing / "runs").read_text() == "xx"  # on the guess, then on the real result

@@ -322,6 +322,11 @@ class Step:
     # every artifact by digest) is handed no paths, so the engine neither fetches nor hashes a release's worth of
     # blobs for it; whoever reads those bytes later (publish) checks them then.
     opens_inputs: ClassVar[bool] = True
+    # Steps whose output seldom changes when they rerun (a family's split assignment survives an edited message,
+    # though the split waits for the whole release's dedup to tell). While one is still to be decided, the engine
+    # may start a step after it on its last result, on a worker that has nothing else to do, and keep that run when
+    # its key turns out right (engine._Walk._guess).
+    steady: ClassVar[bool] = False
     # What `run` imports or loads that takes long, for a pool worker to make ahead while it has no job, when a step of
     # this kind may run in the apply (engine._IdleWork): "module" (Presidio with spaCy, datasketch with scipy,
     # matplotlib) or "module:function", a function of no arguments whose result is cached (a model file's load).

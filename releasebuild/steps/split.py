@@ -187,6 +187,7 @@ class SplitResult(StepMeta):
 class Split(Step):
     kind = "split"
     code_version = "4"
+    steady = True  # an edited message moves no record between splits
 
     Params = SplitParams
     Result = SplitResult
