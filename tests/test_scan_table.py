@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from releasebuild.steps.base import OutputFile
-from releasebuild.steps.privacy import _KEY, _as_bytes, _PreviousKeys, _PreviousScan, _TextKeys
+from releasebuild.steps.privacy import _KEY, _as_bytes, _PreviousKeys, _PreviousScan, _TextKeys, _unique
 
 pytestmark = pytest.mark.unit
 
@@ -96,3 +96,15 @@ def test_the_text_keys_kept_are_read_back_by_record_and_a_file_cut_short_is_not_
 def keys_of(seed: int, count: int) -> list[bytes]:
     generator = random.Random(seed)
     return [generator.randbytes(16) for _ in range(count)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(min_size=16, max_size=16), max_size=60), st.integers(0, 3))
+def test_unique_keys_are_numpys_unique_in_the_bytes_order(keys: list[bytes], repeats: int) -> None:
+    """Sorted by integer halves, the keys come out as np.unique sorts them, and as sorted bytes (the scan table's
+    key order), zero bytes at either end included."""
+    keys += [b"\x00" * 16, b"\x00" * 15 + b"\x01", b"\x01" + b"\x00" * 15, b"\xff" * 16][:repeats]
+    digests = np.array(keys * 2, dtype=_KEY)
+    found = _unique(digests)
+    assert np.array_equal(found, np.unique(digests))
+    assert _as_bytes(found) == sorted(set(keys))

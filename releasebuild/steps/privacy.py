@@ -259,7 +259,7 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: 
             if len(batch) >= LOOKUP_BATCH:
                 scan_batch()
         scan_batch()
-    unique = np.unique(keys.digests())
+    unique = _unique(keys.digests())
     held = previous.holds(unique)
     unscanned = ~held
     for earlier in scanned:
@@ -361,6 +361,21 @@ def _from_hex(data: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
         return None
     digests: np.ndarray = np.column_stack([high, low]).astype(">u8").view(_KEY).reshape(-1)
     return digests
+
+
+def _unique(digests: np.ndarray) -> np.ndarray:
+    """`np.unique` of `_KEY` digests, sorted by their two big-endian 64-bit halves, which is the same order as the
+    bytes': numpy sorts 16-byte strings about three times slower than pairs of integers (a family of 200,000
+    conversations, 1.8 million keys: 0.9 -> 0.3 s, a quarter of the privacy step of a one-message change)."""
+    if not len(digests):
+        return digests
+    halves = np.ascontiguousarray(digests).view(">u8").reshape(-1, 2)
+    ordered = digests[np.lexsort((halves[:, 1], halves[:, 0]))]
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    unique: np.ndarray = ordered[first]
+    return unique
 
 
 def _lookup(sorted_keys: np.ndarray, digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
