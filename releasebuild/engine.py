@@ -383,14 +383,16 @@ class Engine:
                         f"needs the output of {first}{more}, known only once it runs ({because})"
                         + (f"; {held}" if held else ""), roots)
 
-    def apply(self, listener: Listener | None = None, jobs: int | None = None) -> ApplyOutcome:
+    def apply(self, listener: Listener | None = None, jobs: int | None = None, prune: bool = False) -> ApplyOutcome:
         """Run what is stale, independent steps in parallel; record every outcome, stop nothing early. A walk in
         which a cache blob turned out corrupt (set aside, so the step that made it is no longer cached) is walked
         again: the next walk reruns that step and what failed for want of its output, and finds everything else
         cached. The rerun may read another damaged blob, set aside in turn: walks go on while each sets aside
-        something new (blobs are finite, so this ends)."""
+        something new (blobs are finite, so this ends). `prune`: keep the local cache within its limit afterwards
+        (`_prune`), for an apply of the whole graph only: a run of some targets (`app.project.build_targets`) does
+        not know every result the next apply reads."""
         notify = listener or (lambda *_: None)
-        limit = cache_limit()
+        limit = cache_limit() if prune else None
         started = time.time()
         ran: dict[str, StepOutcome] = {}
         while True:

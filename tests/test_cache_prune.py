@@ -144,3 +144,24 @@ def test_a_limit_that_is_not_a_size_fails_the_apply_before_anything_runs(
     with pytest.raises(CacheLimitInvalid, match="plenty"):
         api.apply(small_release.release_yaml, None, jobs=2)
     assert not (small_release.dir / "published" / "releases" / VERSION).exists()
+
+
+def test_a_plan_that_builds_data_prunes_nothing(small_release: ReleaseFixture,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """`plan --compute-data` (and `signoff samples`) build some targets only: they do not know every result the next
+    apply reads, so they leave the cache as it is whatever its limit."""
+    monkeypatch.setenv(LIMIT_VARIABLE, "none")
+    _apply(small_release)
+    _edit(small_release.data_file("alpha"), "A first edit.")
+    _apply(small_release)
+    _edit(small_release.data_file("alpha"), "A second edit.")
+    before = _blobs(small_release)
+    monkeypatch.setenv(LIMIT_VARIABLE, "0")
+    api.plan(small_release.release_yaml, compute_data=True)
+    after = _blobs(small_release)
+    assert before <= after, "nothing was removed"
+    assert after - before, "the plan built the edited family's data steps into the cache"
+    # the apply that follows finds them built, and prunes
+    report = _apply(small_release)
+    assert _step(report, "alpha/privacy")["status"] == "cached"
+    assert _blobs(small_release) < after

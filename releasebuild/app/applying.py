@@ -66,7 +66,7 @@ def apply(path: Path, root: str | None = None, listener: Listener | None = None,
             if listener is not None:
                 listener(ids.PUBLISH, "recovered", done)
         engine = project.engine()
-        outcome = engine.apply(listener, jobs)
+        outcome = engine.apply(listener, jobs, prune=True)
         if outcome.error is not None:
             record_attempt(project.lock_path, {"version": project.version, **_attempt_outcome(outcome.error)})
             return ApplyReport(project.version, project.release_uri(), project.previous_release(), outcome)
