@@ -28,7 +28,7 @@ def test_the_limit_is_read_as_a_size(value: str, size: int | None) -> None:
     assert cache_limit(value) == size
 
 
-@pytest.mark.parametrize("value", ["lots", "-1G", "nan", "G", "12Q"])
+@pytest.mark.parametrize("value", ["lots", "-1G", "nan", "G", "12Q", "B", "inf", "1e400"])
 def test_a_limit_that_is_not_a_size_is_refused_naming_the_variable(value: str) -> None:
     with pytest.raises(CacheLimitInvalid, match=LIMIT_VARIABLE):
         cache_limit(value)

@@ -322,12 +322,12 @@ def cache_limit(value: str | None = None) -> int | None:
     text = value.strip().upper().removesuffix("IB").removesuffix("B")
     if text == "NONE":
         return None
-    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "")
+    number, unit = (text[:-1], text[-1]) if text and text[-1] in "KMGT" else (text, "")
     try:
         size = float(number) * _UNITS[unit]
     except ValueError:
         size = -1.0
-    if size < 0 or size != size:  # negative, or not a number at all (NaN)
+    if not 0 <= size < 2**63:  # negative, not a number at all (NaN), or past any disk (inf)
         raise CacheLimitInvalid(f"{LIMIT_VARIABLE}={value!r} is not a size: give bytes, or a number with K, M, G "
                                 "or T (\"20G\"), or \"none\" for no limit")
     return int(size)
