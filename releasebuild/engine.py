@@ -672,7 +672,6 @@ class _Walk:
         """The step's key is the one its guess ran for: the guess is its run (still running: the walk waits for it
         as for any job; done: it ran). False when the guess failed: the step runs now."""
         step_id = guess.job.step_id
-        spec = self.engine.spec(step_id)
         if not guess.done:
             self.notify(step_id, "start", evaluation.detail)
             self.evaluations[step_id] = (evaluation, guess.started)
@@ -683,10 +682,7 @@ class _Walk:
         result, seconds, stats = guess.made
         reason, detail = explain(evaluation.record, self.engine.previous.get(step_id))  # not "cached": it ran now
         self.notify(step_id, "start", detail)
-        self.results[step_id] = result
-        self.records[step_id] = _with_output(evaluation.record, result)
-        shown = f"{seconds:.2f}s" + (f" ({_stats_text(stats)})" if stats else "")
-        self._outcome(StepOutcome(step_id, spec.kind, "ran", reason, detail, seconds, None, stats), shown)
+        self._ran(step_id, evaluation.record, result, seconds, stats, reason, detail)
         return True
 
     def _start_maps(self, spec: StepSpec, evaluation: Evaluation) -> None:
@@ -799,7 +795,9 @@ class _Walk:
         for step_id in self.engine.order:
             if step_id not in self.outcomes:
                 spec = self.engine.spec(step_id)
-                groups.update({loads: None for loads in [step_kind(spec.kind).loads(spec.params)] if loads})
+                loads = step_kind(spec.kind).loads(spec.params)
+                if loads:
+                    groups[loads] = None
         dealt: list[dict[str, None]] = [{} for _ in range(lanes)]
         for index, loads in enumerate(groups):
             dealt[index % lanes].update(dict.fromkeys(loads))
@@ -869,21 +867,27 @@ class _Walk:
             if not kind.effect:
                 self.env.actions.put(evaluation.record.key, {"step": step_id, "result": result.to_json()},
                                      kind.restricted)
-            self.results[step_id] = result
-            self.records[step_id] = _with_output(evaluation.record, result)
             sources = None
             if mapping is not None:
                 seconds += mapping.seconds
                 sources = {"mapped": mapping.mapped, "cached": len(mapping.parts) - mapping.mapped}
-            stats = self.stats.pop(step_id, None)
-            shown = f"{seconds:.2f}s" + (f" ({_stats_text(stats)})" if stats else "")
-            self._outcome(StepOutcome(step_id, spec.kind, "ran", evaluation.reason, evaluation.detail, seconds,
-                                      sources, stats), shown)
+            self._ran(step_id, evaluation.record, result, seconds, self.stats.pop(step_id, None), evaluation.reason,
+                      evaluation.detail, sources)
         except ReleaseBuildError as exc:
             self.failed[step_id] = exc
             self._outcome(StepOutcome(step_id, spec.kind, "failed", evaluation.reason, str(exc), seconds))
         finally:
             shutil.rmtree(job.workdir, ignore_errors=True)
+
+    def _ran(self, step_id: str, record: StepRecord, result: StepResult, seconds: float,
+             stats: dict[str, Any] | None, reason: StaleReason, detail: str,
+             sources: dict[str, int] | None = None) -> None:
+        """A step that ran in this walk: its result, its record, and its outcome said."""
+        self.results[step_id] = result
+        self.records[step_id] = _with_output(record, result)
+        shown = f"{seconds:.2f}s" + (f" ({_stats_text(stats)})" if stats else "")
+        self._outcome(StepOutcome(step_id, self.engine.spec(step_id).kind, "ran", reason, detail, seconds, sources,
+                                  stats), shown)
 
     def _outcome(self, outcome: StepOutcome, shown: str | None = None) -> None:
         self.report_damage()

@@ -4,6 +4,7 @@ no apply needs next; what it keeps makes the next edit cost what it cost before,
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -35,8 +36,6 @@ def test_a_limit_that_is_not_a_size_is_refused_naming_the_variable(value: str) -
 
 
 def _blob(store: ContentStore, content: bytes, age_seconds: float, now: float) -> str:
-    import hashlib
-
     sha256 = hashlib.sha256(content).hexdigest()
     path = store.path(sha256)
     path.parent.mkdir(parents=True, exist_ok=True)
