@@ -31,7 +31,18 @@ from releasebuild.keys import canonical_json, digest, step_key
 from releasebuild.plan import StepPlan, StepRecord, explain, param_digests
 from releasebuild.processes import die_with_parent
 from releasebuild.staleness import StaleReason
-from releasebuild.steps.base import BuiltStep, FileRef, SourceFile, Step, StepContext, StepResult, StepSpec
+from releasebuild.steps.base import (
+    BuiltStep,
+    FileRef,
+    Memo,
+    ReusedFile,
+    SourceFile,
+    Step,
+    StepContext,
+    StepResult,
+    StepSpec,
+    logical_name,
+)
 from releasebuild.steps.registry import step_kind
 from releasebuild.store.cas import ActionCache, ContentStore, SharedCache, cache_limit
 from releasebuild.store.io import Stores
@@ -203,13 +214,15 @@ class Engine:
         previous = self.previous.get(step_id)
         return None if previous is None else self.cached(previous.key, self.spec(step_id).kind)
 
-    def memo(self, spec: StepSpec) -> dict[str, Path]:
-        """A memo step's files from its last recorded run (release.lock), when that result is still cached."""
+    def memo(self, spec: StepSpec) -> Memo:
+        """A memo step's files from its last recorded run (release.lock), when that result is still cached: those
+        it reads (`Step.memo`, parts included) as local files, and every output's ref, to hand on (`reuse`)."""
         names = step_kind(spec.kind).memo
         result = self.previous_result(spec.id) if names else None
         if result is None:
-            return {}
-        return {name: self.env.cas.local(result.files[name].sha256) for name in names if name in result.files}
+            return Memo({}, {})
+        return Memo({name: self.env.cas.local(ref.sha256) for name, ref in result.files.items()
+                     if logical_name(name) in names}, dict(result.files))
 
     def plan(self, budget: int | None = 0) -> list[StepPlan]:
         """Statuses, running data steps in scratch only within `budget` records (see plan_with_results)."""
@@ -278,7 +291,7 @@ class Engine:
             to_map = [source for source in evaluation.sources if source.name not in parts]
             context = (StepContext(spec, workdir, {}, {}, to_map, store=self.env.store) if kind.per_source else
                        StepContext(spec, workdir, self.views(spec, results), self.input_paths(spec, results),
-                                   evaluation.sources, memo=self.memo(spec), store=self.env.store))
+                                   evaluation.sources, memo=self.memo(spec).paths, store=self.env.store))
             try:
                 cost = kind.fresh_records(context)
             except Exception as exc:  # noqa: BLE001 - an estimate that fails must not fail the plan
@@ -832,7 +845,7 @@ class _Walk:
                 self.ahead_memos.add(next_id)
                 previous = self.engine.previous_result(next_id)
             if previous is not None:
-                digests += [previous.files[name].sha256 for name in kind.memo if name in previous.files]
+                digests += [ref.sha256 for name, ref in previous.files.items() if logical_name(name) in kind.memo]
             fresh = [sha256 for sha256 in dict.fromkeys(digests) if sha256 not in self.ahead_sent]
             if fresh:
                 self.ahead_sent.update(fresh)
@@ -1010,13 +1023,14 @@ def _in_worker(job: Callable[..., Any], spec: StepSpec, *args: Any) -> Any:
 
 def run_step(spec: StepSpec, workdir: Path, store: Stores, inputs: dict[str, StepResult],
              input_paths: dict[str, dict[str, Path]], sources: list[SourceFile], phase: str = "run",
-             memo: dict[str, Path] | None = None, built: dict[str, BuiltStep] | None = None
+             memo: Memo | None = None, built: dict[str, BuiltStep] | None = None
              ) -> Executed | _WorkerError:
     """Runs in a worker process, with the run's store (pickled: its settings, not its connections). Errors come
     back as values: custom exceptions do not always survive pickling."""
+    memo = memo or Memo({}, {})
     try:
-        return _execute(StepContext(spec, workdir, inputs, input_paths, sources, memo=memo or {}, built=built or {},
-                                    store=store), phase)
+        return _execute(StepContext(spec, workdir, inputs, input_paths, sources, memo=memo.paths,
+                                    memo_refs=memo.refs, built=built or {}, store=store), phase)
     except ReleaseBuildError as exc:
         return _WorkerError(str(exc))
     except Exception as exc:  # a bug or bad data inside a step: report it with its origin
@@ -1057,15 +1071,21 @@ def _execute(ctx: StepContext, phase: str = "run") -> Executed:
     if not isinstance(returned, declared):  # what downstream steps read as the model must have been made as one
         raise TypeError(f"step {ctx.spec.id} ({kind.kind}) returned {type(returned).__name__}, not its "
                         f"{'MapResult' if phase == 'map' else 'Result'} {declared.__name__}")
-    outputs = {name: (str(output.path), output.ref()) for name, output in ctx.outputs.items()}
+    outputs = {name: ("" if isinstance(output, ReusedFile) else str(output.path), output.ref())
+               for name, output in ctx.outputs.items()}
     return outputs, returned.model_dump(mode="json"), ctx.stats, time.monotonic() - started
 
 
 def _adopted(cas: ContentStore, executed: Executed) -> StepResult:
-    """A run's outputs moved into the content store, and its result."""
+    """A run's outputs moved into the content store (a reused one, with no path, is there already), and its
+    result."""
     outputs, meta, _, _ = executed
     for path, ref in outputs.values():
-        cas.adopt(Path(path), ref.sha256)
+        if path:
+            cas.adopt(Path(path), ref.sha256)
+        elif not cas.has(ref.sha256):
+            raise CorruptCache(ref.sha256, f"a step handed on an output of its previous run, {ref.sha256[:12]}, "
+                                           "which the cache no longer holds")
     # in the form a cached result is read back in (sorted keys, JSON types), so a step downstream sees the same
     # result whether this one ran now or came from the cache: a dict's order is data to whoever iterates it
     return StepResult({name: ref for name, (_, ref) in outputs.items()}, json.loads(canonical_json(meta)))

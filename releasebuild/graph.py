@@ -28,6 +28,7 @@ from releasebuild.keys import digest
 from releasebuild.review.record import signoff_dir
 from releasebuild.steps import ids
 from releasebuild.steps.base import StepSpec
+from releasebuild.steps.ingest import SOURCE_VERSIONS
 from releasebuild.steps.ingest import SOURCES as INGEST_SOURCES
 from releasebuild.steps.rule import python_identity, rule_spec, rule_step_id
 from releasebuild.steps.shipped import shipped_inputs
@@ -110,8 +111,8 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
                  reads={privacy: ("groups.jsonl",),
                         ids.DEDUP: (f"{name}.removed.jsonl", f"{name}.links.tsv", heldout_matches_file(name))}),
         StepSpec(ids.family_step(name, ids.EXPORT), "export", shards, export_deps, name, reads=export_reads),
-        StepSpec(ids.family_step(name, ids.PROVENANCE), "provenance", params[ids.PROVENANCE], index_deps, name,
-                 reads=index_reads),
+        StepSpec(ids.family_step(name, ids.PROVENANCE), "provenance", params[ids.PROVENANCE], (*index_deps, ingest),
+                 name, reads={**index_reads, ingest: (SOURCE_VERSIONS,)}),
     ]
 
 

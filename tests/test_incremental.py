@@ -108,7 +108,8 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
     unchanged = _unique_texts(small_release, "alpha") - 1
     # Only the edited record is decoded: the others' lines are the previous run's, so their text keys are too.
     assert _step(report, "alpha/privacy")["stats"] == {"records_decoded": 1, "messages_scanned": 1,
-                                                       "messages_from_cache": unchanged, "redacted_rescanned": 0}
+                                                       "messages_from_cache": unchanged, "redacted_rescanned": 0,
+                                                       "parts_made": 1, "parts_reused": 0}  # a family of one part
     # The fingerprints copy the rows of the 11 unchanged records whole; of the edited one, the conversation and
     # user texts are signed again, and the assistant text's signature is reused.
     assert _step(report, "alpha/fingerprint")["stats"] == {"records_copied": 11, "signatures_computed": 2,
@@ -496,4 +497,5 @@ def test_privacy_tables_written_a_few_rows_at_a_time_are_the_bytes_written_at_on
     whole = {step: _cached_outputs(small_release.dir, step) for step in steps}
     batched = {step: _cached_outputs(copy.dir, step) for step in steps}
     assert whole == batched
-    assert all({"scan.tsv", "text_keys.bin"} <= set(next(iter(runs.values()))) for runs in whole.values())
+    assert all({"scan.tsv#00000", "text_keys.bin#00000"} <= set(next(iter(runs.values())))  # one part each
+               for runs in whole.values())

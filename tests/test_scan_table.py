@@ -34,13 +34,17 @@ def keys(seed: int, count: int) -> list[bytes]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 2**32), count=st.integers(0, 80), share=st.floats(0, 1))
+@given(seed=st.integers(0, 2**32), count=st.integers(0, 80), share=st.floats(0, 1), tables=st.integers(1, 3))
 def test_rows_of_any_subset_are_those_rows_as_written(tmp_path_factory: pytest.TempPathFactory, seed: int,
-                                                       count: int, share: float) -> None:
+                                                       count: int, share: float, tables: int) -> None:
+    """Read from one table or from several (the parts of a family an edit touched), a key in two of them once."""
     every = keys(seed, count)
     rows = {key: ('[[0,4,"PERSON",0.85]]' if index % 7 == 0 else "[]") for index, key in enumerate(every)}
-    previous = _PreviousScan(table(tmp_path_factory.mktemp("t") / "scan.tsv", rows), HEADER)
     generator = random.Random(seed)
+    homes = [{generator.randrange(tables) for _ in range(2)} for _ in every]  # one table or two
+    directory = tmp_path_factory.mktemp("t")
+    held = [{key: rows[key] for key, home in zip(every, homes, strict=True) if n in home} for n in range(tables)]
+    previous = _PreviousScan([table(directory / f"scan{n}.tsv", part) for n, part in enumerate(held)], HEADER)
     subset = sorted(key for key in every if generator.random() < share)
     others = [xxhash.xxh3_128_digest(generator.randbytes(9)) for _ in range(5)]
     asked = np.array(sorted(subset + others), dtype=_KEY)
@@ -56,18 +60,18 @@ def test_a_table_made_otherwise_is_not_used(tmp_path: Path) -> None:
     every = keys(1, 20)
     rows = dict.fromkeys(every, "[]")
     asked = np.array(sorted(every), dtype=_KEY)
-    assert _PreviousScan(table(tmp_path / "same.tsv", rows), HEADER).holds(asked).all()
-    assert not _PreviousScan(table(tmp_path / "other.tsv", rows, "#scan\tother"), HEADER).holds(asked).any()
+    assert _PreviousScan([table(tmp_path / "same.tsv", rows)], HEADER).holds(asked).all()
+    assert not _PreviousScan([table(tmp_path / "other.tsv", rows, "#scan\tother")], HEADER).holds(asked).any()
     out_of_order = tmp_path / "order.tsv"
     out_of_order.write_text(HEADER + "\n" + "".join(f"{key.hex()}\t[]\n" for key in reversed(sorted(every))))
-    assert not _PreviousScan(out_of_order, HEADER).holds(asked).any()
+    assert not _PreviousScan([out_of_order], HEADER).holds(asked).any()
     not_hex = tmp_path / "hex.tsv"
     not_hex.write_text(HEADER + "\n" + "".join(f"{key.hex().upper()}\t[]\n" for key in sorted(every)))
-    assert not _PreviousScan(not_hex, HEADER).holds(asked).any()
+    assert not _PreviousScan([not_hex], HEADER).holds(asked).any()
     short = tmp_path / "short.tsv"
     short.write_text(HEADER + "\nabc\n")
-    assert not _PreviousScan(short, HEADER).holds(asked).any()
-    assert not _PreviousScan(None, HEADER).holds(asked).any()
+    assert not _PreviousScan([short], HEADER).holds(asked).any()
+    assert not _PreviousScan([], HEADER).holds(asked).any()
 
 
 def test_the_text_keys_kept_are_read_back_by_record_and_a_file_cut_short_is_not_used(tmp_path: Path) -> None:
@@ -81,16 +85,16 @@ def test_the_text_keys_kept_are_read_back_by_record_and_a_file_cut_short_is_not_
     _PreviousKeys.write(output, digests, keys)
     output.close()
     path = tmp_path / "out"
-    read = _PreviousKeys(path)
+    read = _PreviousKeys([path])
     assert [read.get(_PreviousKeys.lines_digest(*pair)) for pair in lines] == per_record
     assert read.get(_PreviousKeys.lines_digest(b'{"id": "c"}\n', b'{"group": "g"}\n')) is None
     # the digest of a record's lines tells the line from the group line
     assert _PreviousKeys.lines_digest(b"ab", b"c") != _PreviousKeys.lines_digest(b"a", b"bc")
     whole = path.read_bytes()
     path.write_bytes(whole[:-5])
-    assert _PreviousKeys(path).records == {}
+    assert _PreviousKeys([path]).records == {}
     path.write_bytes(whole.replace(b"privacy/", b"privacy/x", 1))  # written by other code
-    assert _PreviousKeys(path).records == {}
+    assert _PreviousKeys([path]).records == {}
 
 
 def keys_of(seed: int, count: int) -> list[bytes]:

@@ -73,12 +73,29 @@ class StepSpec:
     reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def view(self, dep: str, result: StepResult) -> StepResult:
-        """The part of a dependency's result this step may read."""
+        """The part of a dependency's result this step may read: a file named in `reads`, or a part of one
+        (`part_file`)."""
         names = self.reads.get(dep)
         if names is None:
             return result
-        return StepResult({n: ref for n, ref in result.files.items() if n in names},
+        return StepResult({n: ref for n, ref in result.files.items() if logical_name(n) in names},
                           result.meta if "meta" in names else {})
+
+
+# A step may write one logical file as parts, "records.jsonl#00000", "records.jsonl#00001", ...: read in name order,
+# they are the file. Each part is a blob of its own, so a rerun that changes one part hands the others on unchanged
+# (`StepContext.reuse`) instead of writing and hashing the whole file again (see steps/parts.py).
+PART_MARK = "#"
+
+
+def part_file(name: str, index: int) -> str:
+    """The name of the `index`th part of the logical file `name`."""
+    return f"{name}{PART_MARK}{index:05d}"
+
+
+def logical_name(name: str) -> str:
+    """The logical file a file name belongs to: itself, or the file it is a part of."""
+    return name.partition(PART_MARK)[0]
 
 
 @dataclass(frozen=True)
@@ -115,6 +132,12 @@ class StepResult:
         """What downstream keys see: identical output => identical digest => early cutoff."""
         return digest(self.to_json())
 
+    def named(self, name: str) -> list[tuple[str, FileRef]]:
+        """The logical file `name`: the file itself, or its parts in order (none: an empty file, or none written)."""
+        if name in self.files:
+            return [(name, self.files[name])]
+        return sorted((n, ref) for n, ref in self.files.items() if logical_name(n) == name)
+
     def published(self) -> list[tuple[str, FileRef]]:
         return sorted((ref.publish, ref) for ref in self.files.values() if ref.publish)
 
@@ -128,6 +151,15 @@ class BuiltStep:
 
     record: dict[str, Any]
     result: StepResult
+
+
+@dataclass(frozen=True)
+class Memo:
+    """What a memo step is handed of its previous run (`Step.memo`): the files it reads, as local files, and every
+    output's ref, which it may hand on unchanged (`StepContext.reuse`) without the engine fetching a byte."""
+
+    paths: dict[str, Path]
+    refs: dict[str, FileRef]
 
 
 class EffectEnv(Protocol):
@@ -156,6 +188,8 @@ class StepContext:
     sources: list[SourceFile]
     env: EffectEnv | None = None  # the run's environment (the engine's RunEnv), which effect steps need
     memo: dict[str, Path] = field(default_factory=dict)  # memo steps: their memo outputs from the previous run
+    # memo steps: every output of the previous run (their parts too), by name, which `reuse` may hand on unchanged
+    memo_refs: dict[str, FileRef] = field(default_factory=dict)
     built: dict[str, BuiltStep] = field(default_factory=dict)  # `reads_records` steps: their dependencies, by id
     # What the step says about its own work (memo hits, items scanned), shown by apply and kept out of the result:
     # it may differ between runs that produce the same output.
@@ -190,6 +224,27 @@ class StepContext:
 
     def input_path(self, dep_id: str, name: str) -> Path:
         return self.input_paths[dep_id][name]
+
+    def input_files(self, dep_id: str, name: str) -> list[Path]:
+        """The logical file `name` of a dependency: the file, or its parts in order (`part_file`)."""
+        files = self.input_paths[dep_id]
+        if name in files:
+            return [files[name]]
+        return [path for _, path in sorted((n, path) for n, path in files.items() if logical_name(n) == name)]
+
+    def lines(self, dep_id: str, name: str) -> Iterator[bytes]:
+        """The lines of a dependency's logical file `name`, across its parts, as bytes."""
+        for path in self.input_files(dep_id, name):
+            with path.open("rb") as fh:
+                yield from fh
+
+    def reuse(self, name: str, previous: str) -> None:
+        """Take the previous run's output `previous` (a memo step's, `memo_refs`) as this run's output `name`,
+        unchanged and by reference: nothing is written, read or hashed. Only a step whose output would be these
+        very bytes may do so (a part made from the same input part, under the same params and code)."""
+        if name in self.outputs:
+            raise ValueError(f"output {name!r} written twice")
+        self.outputs[name] = ReusedFile(self.memo_refs[previous])
 
     def open_output(self, name: str, publish: str | None = None, kind: str | None = None) -> OutputFile:
         """Start an output file; its SHA-256 is computed as it is written. Close it to finish it."""
@@ -293,6 +348,29 @@ class KeptFile(OutputFile):
         return self._ref
 
 
+class ReusedFile(OutputFile):
+    """An output handed on from the step's previous run (`StepContext.reuse`): a blob the content store holds."""
+
+    def __init__(self, ref: FileRef):
+        self.path = Path()
+        self.publish = None
+        self.kind = None
+        self._ref = FileRef(ref.sha256, ref.bytes)
+
+    def write(self, data: bytes) -> None:
+        raise ValueError(f"{self._ref.sha256} is a finished blob")
+
+    @property
+    def bytes(self) -> int:
+        return self._ref.bytes
+
+    def close(self) -> None:
+        pass
+
+    def ref(self) -> FileRef:
+        return self._ref
+
+
 class Step:
     """Base of every step kind. Subclasses set `kind` and `code_version` and implement `run`."""
 
@@ -305,8 +383,9 @@ class Step:
     # cached by the file's digest and run in parallel; `run` then combines them, reading map results as inputs
     # named "source:<name>". An edit to one file of a family re-maps that file only.
     per_source: ClassVar[bool] = False
-    # Memo steps get these output files of their own previous run (ctx.memo, by name) to skip work they already
-    # hold. The output must not depend on whether a memo was given: the memo is outside the key.
+    # Memo steps get these output files of their own previous run (ctx.memo, by name; a name covers its parts) to
+    # skip work they already hold, and every output's ref (ctx.memo_refs) to hand on unchanged (ctx.reuse). The
+    # output must not depend on whether a memo was given: the memo is outside the key.
     memo: ClassVar[tuple[str, ...]] = ()
     # Restricted steps handle pre-privacy data: some output may hold raw text, and so PII (ingest's records, the
     # privacy step's raw originals, a rule's sources-to-be). Their action entries and blobs go to the shared cache's
@@ -371,8 +450,13 @@ class Step:
         not predictable in scratch. `ctx` is the run's context (for a per-source step: the files still to map).
         By default every record the step reads: the lines of its largest record file (.jsonl, .tsv). None: plan
         cannot tell without running it, and never runs it (a rule's command)."""
-        return max((line_count(path) for files in ctx.input_paths.values() for name, path in files.items()
-                    if name.endswith((".jsonl", ".tsv"))), default=0)
+        counts: dict[tuple[str, str], int] = {}
+        for dep, files in ctx.input_paths.items():
+            for name, path in files.items():
+                if logical_name(name).endswith((".jsonl", ".tsv")):
+                    whole = (dep, logical_name(name))
+                    counts[whole] = counts.get(whole, 0) + line_count(path)
+        return max(counts.values(), default=0)
 
     @staticmethod
     def check(ctx: StepContext) -> tuple[StaleReason, str]:

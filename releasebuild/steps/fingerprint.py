@@ -107,9 +107,8 @@ _Item = tuple[bytes, tuple[Row, dict[str, str]] | int]
 def _lines(ctx: StepContext) -> Iterator[tuple[bytes, bool]]:
     """Every record line privacy wrote (the shipped ones, then the taken-down ones) and whether it is taken down."""
     for name, takedown in (("records.jsonl", False), ("taken_down.jsonl", True)):
-        with ctx.input_path(ctx.dep("privacy"), name).open("rb") as fh:
-            for line in fh:
-                yield line, takedown
+        for line in ctx.lines(ctx.dep("privacy"), name):
+            yield line, takedown
 
 
 def _line_key(line: bytes, takedown: bool) -> bytes:

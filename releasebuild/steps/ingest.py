@@ -8,6 +8,7 @@ reformatting a source changes only the provenance list and the line numbers in t
 - groups.jsonl    (id, group) pairs: all the split step needs, so a text edit does not rerun it
 - provenance.jsonl where each record came from (source, locator, source digest)
 - quarantine.jsonl rows that could not become records: source, locator and reason, never raw content
+- sources.json    per source file, its records (the coverage matrix); source_versions.json, its digest
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from releasebuild.store.backends import Store, is_local, local_path
 SORTED = "sorted.tsv"
 QUARANTINE = "quarantine.jsonl"
 SOURCES = "sources.json"
+SOURCE_VERSIONS = "source_versions.json"  # source name -> its digest: the version every record of it was read from
 REMOTE_BYTES_PER_RECORD = 256  # plan's estimate of a remote source's rows, from its size (see fresh_records)
 
 
@@ -57,7 +59,7 @@ class IngestResult(StepMeta):
 
 class Ingest(Step):
     kind = "ingest"
-    code_version = "7"  # 7: malformed rows (bytes, depth, size, NaN, surrogates) are quarantined, not fatal
+    code_version = "8"  # 8: a record's provenance without its source's digest (SOURCE_VERSIONS has it)
     per_source = True
     restricted = True  # every output but sources.json holds raw record text (or raw ids)
 
@@ -132,9 +134,11 @@ class Ingest(Step):
             for _, entry_line in heapq.merge(*lists):
                 q_out.write((entry_line + "\n").encode("utf-8"))
         # Per file, for the coverage matrix: what was found where (records as mapped, before duplicate ids). A file,
-        # not meta, so the steps that read the meta (quarantine) stay cached when only bytes change.
+        # not meta, so the steps that read the meta (quarantine) stay cached when only bytes change. And for the
+        # provenance index, each file's digest, which a record's provenance line leaves out.
         ctx.write_json(SOURCES, [{"name": source.name, "bytes": source.bytes, "records": part.records}
                                  for source, part in zip(ctx.sources, parts, strict=True)])
+        ctx.write_json(SOURCE_VERSIONS, {source.name: source.digest for source in ctx.sources})
         return IngestResult(family=family, records=records, quarantined=sum(codes.values()),
                             quarantine_codes=dict(sorted(codes.items())))
 
@@ -150,8 +154,10 @@ def _mapped_rows(source: SourceFile, store: Store, family: RecordRules, quaranti
             except Rejected as rejected:
                 quarantined(locator, rejected.code, rejected.detail)
                 continue
+            # The source's digest is in SOURCE_VERSIONS, not on every record: an edit to one record of a file changes
+            # that record's lines only, so the steps after ingest that work in parts (steps/parts.py) redo its part.
             prov = canonical_json({"id": record.id, "source": source.name, "locator": locator,
-                                   "source_digest": source.digest, "record_digest": record.digest})
+                                   "record_digest": record.digest})
             group = canonical_json({"id": record.id, "group": record.group})
             line = f"{prov}\t{group}\t{record.shard_body(family.name, source.name)}"
             yield (record.id, record.digest, tuple(sorted(locator.items()))), line

@@ -1,14 +1,19 @@
 """Scan one family for PII and apply its policy: the records that continue to split and export come out of here.
 
-Three streaming passes over ingest's output, memory bounded by the records that carry findings and the texts
-the previous scan table lacks (and, per text, the sixteen bytes of its key, `_TextKeys`):
+The family is read in parts (steps/parts.py): one pass over ingest's lines cuts them into parts by record id and
+finds each part's digest. A part the previous run made from the same lines, under the same code and params, is
+handed on as it stands: its files by reference, its share of the whole files (status, findings, quarantine,
+samples: published as single files) copied from the previous run's. Only the other parts are made, from a spill of
+that pass, in three streaming passes each, memory bounded by a part's records and the texts the previous tables
+lack (and, per text, the sixteen bytes of its key, `_TextKeys`):
 1. every string of every record (id, group key, message texts with system prompts, metadata values), keyed by its
-   content digest and looked up, a batch at a time, in the previous run's scan table (the memo): only texts it
-   does not hold are scanned, each once. A record whose lines are those of a record of the previous run is not
-   decoded at all: its keys are the ones that run kept (`_PreviousKeys`);
-2. the new table, every distinct key in key order, made from the keys sorted: rows the previous table holds are
-   copied as they stand (runs of its bytes), the others written from pass 1's scan. It covers exactly this
-   family's current texts;
+   content digest and looked up, a batch at a time, in the previous run's scan tables of the parts not handed on
+   (the memo) and in what this run scanned already: only texts none holds are scanned, each once. A record whose
+   lines are those of a record of those parts is not decoded at all: its keys are the ones that run kept
+   (`_PreviousKeys`);
+2. the part's table, every distinct key in key order, made from the keys sorted: rows the previous tables hold
+   are copied as they stand (runs of their bytes), the others written from pass 1's scan. It covers exactly the
+   part's current texts;
 3. each record: taken down (removed), clean, redacted, dropped (quarantined; its raw text goes to the restricted
    area only) or, under `block`, flagged for the gate. A record none of whose texts has a finding is clean
    without being decoded again: its lines are written through. A name found in one turn counts in every turn.
@@ -18,7 +23,8 @@ the previous scan table lacks (and, per text, the sixteen bytes of its key, `_Te
    restricted/ only.
 
 The memo is safe because a scan row is a pure function of (text, detector settings): the table's header names
-those settings, and a table made with others is ignored.
+those settings, and a table made with others is ignored; and a part's output is a pure function of its lines and
+of the step's code and params, which the part index names.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import os
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -52,12 +59,34 @@ from releasebuild.privacy.detector import (
 from releasebuild.privacy.findings import Finding
 from releasebuild.privacy.pseudonyms import Pseudonyms, Redaction, keyed_id
 from releasebuild.privacy.redact import placeholder_spans, redact
-from releasebuild.steps.base import OutputFile, Step, StepContext, StepMeta, StepParams
+from releasebuild.steps.base import (
+    PART_MARK,
+    OutputFile,
+    Step,
+    StepContext,
+    StepMeta,
+    StepParams,
+    logical_name,
+    part_file,
+)
+from releasebuild.steps.parts import INDEX, Part, PartIndex, cut, spilled, write_index
 from releasebuild.steps.record_memo import table_lines
 
+INPUTS = ("records.jsonl", "groups.jsonl", "provenance.jsonl")  # ingest's, read line by line side by side
+# Written per part (steps/parts.py), and handed on unchanged with an unchanged part: what the steps after read, line
+# for line with records.jsonl (groups, provenance, kept_status), the records that leave (dropped, taken_down), and
+# the memo tables:
 SCAN = "scan.tsv"
 RESCAN = "rescan.tsv"  # the same, for the redacted texts the residual check scans
 TEXT_KEYS = "text_keys.bin"  # each record's text keys, by the digest of its lines (`_PreviousKeys`)
+# Written whole, as they are published: each part's share, made afresh or read from the previous run's file.
+WHOLE = (("status.jsonl", "privacy/{family}.jsonl", "privacy_status"),
+         ("findings.jsonl", "gates/privacy/{family}.jsonl", "gate_report"),
+         ("quarantine.jsonl", "quarantine/privacy/{family}.jsonl", "quarantine"),
+         ("sample.jsonl", "qa/{family}.sample.jsonl", "qa_sample"),
+         ("restricted_dropped.jsonl", "dropped/{family}.jsonl", "restricted"),
+         ("restricted_sample.jsonl", "qa/{family}.sample.raw.jsonl", "restricted"),
+         ("restricted_pseudonyms.jsonl", "pseudonyms/{family}.jsonl", "restricted"))
 SCAN_BATCH = 2048
 PARALLEL_FROM = 4096
 REDACT_ROUNDS = 3  # texts to scan before a second process pays for its start-up
@@ -133,10 +162,10 @@ class PrivacyResult(StepMeta):
 
 class PrivacyScan(Step):
     kind = "privacy"
-    code_version = "5"  # 5: text_keys.bin, each record's text keys by its lines
+    code_version = "6"  # 6: in parts (steps/parts.py), each with its own scan table and text keys
     Params = PrivacyParams
     Result = PrivacyResult
-    memo = (SCAN, RESCAN, TEXT_KEYS)
+    memo = (INDEX, SCAN, RESCAN, TEXT_KEYS, *(name for name, _, _ in WHOLE))
     restricted = True  # some outputs keep raw originals (taken_down.jsonl, restricted_*.jsonl)
     fresh_unit = "text"  # plan counts the distinct texts the detector would read (fresh_records)
     slow_loads = ("spacy", "presidio_analyzer", "releasebuild.privacy.recognizers")
@@ -149,19 +178,20 @@ class PrivacyScan(Step):
 
     @staticmethod
     def fresh_records(ctx: StepContext) -> int | None:
-        """The distinct strings (ids, group keys, messages, metadata values) the previous scan table, made with the
-        same detection settings, does not hold: what the detector would have to read, its unit of work (a record
+        """The distinct strings (ids, group keys, messages, metadata values) the previous scan tables, made with the
+        same detection settings, do not hold: what the detector would have to read, its unit of work (a record
         holds several), so a new family costs its texts, an edited message one. Hashing every string is the cheap
-        part of a scan; the table's keys are held in memory (a digest per distinct text)."""
+        part of a scan; the tables' keys are held in memory (a digest per distinct text)."""
         ingest_id = ctx.dep("ingest")
-        known = {key for key, _ in _memo_rows(ctx.memo.get(SCAN), digest(ctx.params["detection"]))}
+        identity = digest(ctx.params["detection"])
+        known = {key for name, path in ctx.memo.items() if logical_name(name) == SCAN
+                 for key, _ in _memo_rows(path, identity)}
         fresh: set[str] = set()
-        with ctx.input_path(ingest_id, "records.jsonl").open("rb") as records, \
-                ctx.input_path(ingest_id, "groups.jsonl").open("rb") as groups:
-            for line, group_line in zip(records, groups, strict=True):
-                record = json.loads(line)
-                texts = [record["id"], json.loads(group_line)["group"], *(text for _, text in text_fields(record))]
-                fresh.update(key for key in map(message_digest, texts) if key not in known)
+        for line, group_line in zip(ctx.lines(ingest_id, "records.jsonl"), ctx.lines(ingest_id, "groups.jsonl"),
+                                    strict=True):
+            record = json.loads(line)
+            texts = [record["id"], json.loads(group_line)["group"], *(text for _, text in text_fields(record))]
+            fresh.update(key for key in map(message_digest, texts) if key not in known)
         return len(fresh)
 
     @staticmethod
@@ -172,70 +202,225 @@ class PrivacyScan(Step):
         detection = params.detection
         detector = Detector(detection.mode, detection.model, detection.entities, expected=detection.versions)
         identity = digest(ctx.params["detection"])  # of the params as the key saw them
-        flagged, scan_counts, keys = _scan_table(ctx, detector, identity, ingest_id, family)
-        judge = _Judge(family, params, detector, flagged,
-                       dict(_memo_rows(ctx.memo.get(RESCAN), identity)))  # small: redacted texts only
-        counts = judge.walk(ctx, ingest_id, identity, keys)
-        ctx.stats.update(records_decoded=scan_counts["decoded"], messages_scanned=scan_counts["scanned"],
-                         messages_from_cache=scan_counts["cached"],
-                         redacted_rescanned=judge.rescanned)
+        previous = _previous_index(ctx)
+        spill = ctx.workdir / "spill"
+        rows = zip(*(ctx.lines(ingest_id, name) for name in INPUTS), strict=True)
+        parts, reused = cut(rows, INPUTS.index("groups.jsonl"), previous, spill)
+        pool = sorted(set(_positions(ctx, SCAN)) - set(reused))  # previous parts not handed on: the memo
+        scanner = _Scanner(ctx, detector, identity, family, pool)
+        judge = _Judge(family, params, detector, _previous_rescans(ctx, identity, pool))
+        wholes = {name: ctx.open_output(name, publish.format(family=family), kind) for name, publish, kind in WHOLE}
+        previous_wholes = _Spans(ctx, previous)
+        made = spilled(spill, len(INPUTS))
+        entries = []
+        for part in parts:
+            if part.previous is None:
+                entries.append(_make_part(ctx, part, list(islice(made, part.records)), scanner, judge, wholes,
+                                          identity))
+                continue
+            position, entry = part.previous
+            for name in entry["files"]:
+                ctx.reuse(part_file(name, part.index), part_file(name, position))
+            for name, out in wholes.items():
+                out.write(previous_wholes.read(name, position))
+            entries.append(entry)
+        previous_wholes.close()
+        for out in wholes.values():
+            out.close()
+        write_index(ctx, _identity(ctx), entries)
+        counts = _summed([entry["counts"] for entry in entries])
+        protocol = {"family": family, "method": SAMPLE_METHOD, "seed": params.sample.seed,
+                    "rate": params.sample.rate, "size": len(counts["sampled"]), "ids": counts["sampled"]}
+        ctx.write_json("sample.json", protocol, publish=f"qa/{family}.sample.json", kind="qa_sample")
+        ctx.stats.update(records_decoded=scanner.counts["decoded"], messages_scanned=scanner.counts["scanned"],
+                         messages_from_cache=scanner.counts["cached"], redacted_rescanned=judge.rescanned,
+                         parts_made=len(parts) - len(reused), parts_reused=len(reused))
         return PrivacyResult.model_validate({
             "family": family, "policy": params.policy, "detector": detection.versions,
-            "messages": {"total": scan_counts["total"], "unique": scan_counts["unique"]}, **counts})
+            "messages": counts["messages"], "records": sum(counts["status_counts"].values()),
+            "status_counts": counts["status_counts"], "entities": counts["entities"],
+            "allowed": [{**judge.allow_entry(int(index)), "findings": n}
+                        for index, n in sorted(counts["allowed"].items(), key=lambda item: int(item[0]))],
+            "offending_records": counts["offending"], "blocked_findings": counts["blocked"],
+            "residual_findings": counts["residual"],
+            "takedowns": [{"entry": int(index), "removed": removed}
+                          for index, removed in sorted(counts["taken_down"].items(), key=lambda item: int(item[0]))],
+            "sample": {key: value for key, value in protocol.items() if key != "ids"}})
 
 
 def message_digest(text: str) -> str:
     return xxhash.xxh3_128_hexdigest(text.encode("utf-8"))
 
 
-def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: str, family: str,
-                known_records: bool = True) -> tuple[dict[str, list[Finding]], dict[str, int], _TextKeys]:
-    """Pass 1 and 2: the family's scan table (written as an output), the findings of flagged texts, and each
-    record's text keys for pass 3. Every string of a record is scanned: its id, group key, messages (system prompts
-    too) and metadata values.
+def _identity(ctx: StepContext) -> str:
+    """What a part's output is a function of, besides its input lines: the step's code and params."""
+    return digest({"kind": PrivacyScan.kind, "code_version": PrivacyScan.code_version, "params": ctx.params})
 
-    Records are read in batches; a batch's keys are looked up among the previous table's (`_PreviousScan`) at once,
-    and only the texts it does not hold, each once, are kept and scanned. A text the previous table holds costs its
-    digest, nothing more: its row is copied through as the table holds it, and its place in the source (`_where`)
-    is worked out only for a text that is too long or that the detector fails on, the texts an error names.
 
-    The table is every distinct key in key order, so it is made from the sorted keys: runs of rows the previous
-    table holds are copied as runs of its bytes, the others written from this run's scan. (An external sort of
-    every (key, text) pair cost 0.5 s of a one-message change's 1 s at 100k.)"""
-    keys = _TextKeys()
-    previous = _PreviousScan(ctx.memo.get(SCAN), f"#scan\t{identity}")
-    records_before = _PreviousKeys(ctx.memo.get(TEXT_KEYS) if known_records and len(previous.keys) else None)
-    scanned: list[np.ndarray] = []  # the keys this run scanned, a sorted array per batch
-    scanned_found: dict[bytes, str] = {}  # of those, each with findings -> their JSON
-    total = 0
-    batch: list[tuple[bytes, str, tuple[int, int]]] = []
-    lines_digests = bytearray()  # each record's `_PreviousKeys.lines_digest`, for the next run
-    decoded = 0  # records read afresh, not known by their lines
+def _positions(ctx: StepContext, name: str) -> list[int]:
+    """The positions of the previous run's parts of the file `name` (whatever params made them)."""
+    return [int(memo_name.rpartition(PART_MARK)[2]) for memo_name in ctx.memo if logical_name(memo_name) == name
+            and memo_name != name]
 
-    def scan_batch() -> None:
-        digests = np.array([digest_ for digest_, _, _ in batch], dtype=_KEY)
-        known = previous.holds(digests)
-        for earlier in scanned:
-            known |= _lookup(earlier, digests)[1]
-        to_scan = {batch[index][0]: batch[index][1:] for index in np.flatnonzero(~known).tolist()}
-        items = list(to_scan.items())
-        for start in range(0, len(items), SCAN_BATCH):
-            chunk = items[start:start + SCAN_BATCH]
-            for (digest_, _), found in zip(chunk, _scan(detector, [item for _, item in chunk], family, where),
-                                           strict=True):
-                if found:
-                    scanned_found[digest_] = canonical_json([f.to_json() for f in found])
-        if to_scan:
-            scanned.append(np.sort(np.array(list(to_scan), dtype=_KEY)))
-        batch.clear()
 
-    def where(place: tuple[int, int]) -> str:
-        return _where_at(ctx, ingest_id, *place)
+def _previous_index(ctx: StepContext) -> PartIndex:
+    """The previous run's part index, unless its whole files are not the lengths it lists (then nothing is
+    handed on: every part is made again)."""
+    index = PartIndex(ctx.memo.get(INDEX), _identity(ctx))
+    for name, _, _ in WHOLE:
+        listed = sum(entry["spans"].get(name, 0) for entry in index.entries)
+        path = ctx.memo.get(name)
+        if index.entries and (path is None or path.stat().st_size != listed):
+            return PartIndex(None, "")
+    return index
 
-    with ctx.input_path(ingest_id, "records.jsonl").open("rb") as records, \
-            ctx.input_path(ingest_id, "groups.jsonl").open("rb") as groups, \
-            ctx.input_path(ingest_id, "provenance.jsonl").open("rb") as origins:
-        for index, (line, group_line, origin_line) in enumerate(zip(records, groups, origins, strict=True)):
+
+class _Spans:
+    """The previous run's whole files (WHOLE), read a part's share at a time."""
+
+    def __init__(self, ctx: StepContext, previous: PartIndex):
+        self.ctx = ctx
+        self.offsets: dict[str, list[int]] = {}
+        for name, _, _ in WHOLE:
+            offsets = [0]
+            for entry in previous.entries:
+                offsets.append(offsets[-1] + entry["spans"].get(name, 0))
+            self.offsets[name] = offsets
+        self.files: dict[str, Any] = {}
+
+    def read(self, name: str, position: int) -> bytes:
+        start, end = self.offsets[name][position], self.offsets[name][position + 1]
+        if start == end:
+            return b""
+        if name not in self.files:
+            self.files[name] = self.ctx.memo[name].open("rb")
+        fh = self.files[name]
+        fh.seek(start)
+        return bytes(fh.read(end - start))
+
+    def close(self) -> None:
+        for fh in self.files.values():
+            fh.close()
+
+
+def _previous_rescans(ctx: StepContext, identity: str, pool: list[int]) -> dict[str, str]:
+    """The findings of redacted texts in the previous parts not handed on (small: redacted texts only)."""
+    rescans: dict[str, str] = {}
+    for position in pool:
+        rescans.update(_memo_rows(ctx.memo.get(part_file(RESCAN, position)), identity))
+    return rescans
+
+
+def _make_part(ctx: StepContext, part: Part, rows: list[tuple[bytes, ...]], scanner: _Scanner, judge: _Judge,
+               wholes: dict[str, OutputFile], identity: str) -> dict[str, Any]:
+    """One part made afresh: scanned (pass 1 and 2), judged (pass 3); its files written as parts, its share of the
+    whole files appended to them. Returns its index entry."""
+    before = {name: out.bytes for name, out in wholes.items()}
+    outs = _PartOutputs(ctx, part.index)
+    flagged, keys, messages = scanner.part(rows, outs)
+    counts = judge.part(rows, flagged, keys, outs, wholes)
+    with outs.open(RESCAN) as out:
+        out.write(f"#scan\t{identity}\n".encode())
+        for key, found in sorted(judge.rescans.items()):
+            out.write(f"{key}\t{found}\n".encode())
+    outs.close()
+    return {"digest": part.digest, "files": sorted(outs.names), "counts": {**counts, "messages": messages},
+            "spans": {name: out.bytes - before[name] for name, out in wholes.items() if out.bytes > before[name]}}
+
+
+class _PartOutputs:
+    """A part's files, each opened when first written, so a part writes no empty file."""
+
+    def __init__(self, ctx: StepContext, index: int):
+        self.ctx = ctx
+        self.index = index
+        self.opened: dict[str, OutputFile] = {}
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.opened)
+
+    def __getitem__(self, name: str) -> OutputFile:
+        out = self.opened.get(name)
+        if out is None:
+            out = self.opened[name] = self.ctx.open_output(part_file(name, self.index))
+        return out
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[OutputFile]:
+        yield self[name]
+
+    def close(self) -> None:
+        for out in self.opened.values():
+            out.close()
+
+
+def _summed(counts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The parts' counts as the family's: numbers added, per-key tallies added key by key, lists joined in part
+    order (which is id order)."""
+    total: dict[str, Any] = {"status_counts": Counter(), "entities": Counter(), "allowed": Counter(), "offending": 0,
+                             "blocked": 0, "residual": 0, "taken_down": {}, "sampled": [],
+                             "messages": {"total": 0, "unique": 0}}
+    for part in counts:
+        for name in ("status_counts", "entities", "allowed"):
+            total[name].update(part[name])
+        for name in ("offending", "blocked", "residual"):
+            total[name] += part[name]
+        for entry, removed in part["taken_down"].items():
+            total["taken_down"].setdefault(entry, []).extend(removed)
+        total["sampled"].extend(part["sampled"])
+        for name in ("total", "unique"):
+            total["messages"][name] += part["messages"][name]
+    for name in ("status_counts", "entities"):
+        total[name] = dict(sorted(total[name].items()))
+    return total
+
+
+class _Scanner:
+    """Pass 1 and 2 of the parts made afresh: each part's scan table (written as an output), the findings of its
+    flagged texts, and each record's text keys for pass 3. Every string of a record is scanned: its id, group key,
+    messages (system prompts too) and metadata values.
+
+    What it may copy instead of scanning: the rows of the previous run's tables of the parts not handed on (the
+    parts an edit touched: `_PreviousScan` over them), and the keys of their records by their lines
+    (`_PreviousKeys`); and what it scanned for an earlier part of this run (a text repeated across parts is
+    scanned once). Records are read in batches; a batch's keys are looked up at once, and only the texts none of
+    those hold, each once, are scanned. A text already held costs its digest, nothing more: its row is copied
+    through as the table holds it, and its place in the source (`_where`) is worked out only for a text that is too
+    long or that the detector fails on, the texts an error names.
+
+    A part's table is every distinct key of the part in key order, so it is made from the sorted keys: runs of rows
+    the previous tables hold are copied as runs of their bytes, the others written from this run's scan."""
+
+    def __init__(self, ctx: StepContext, detector: Detector, identity: str, family: str, pool: list[int]):
+        self.detector = detector
+        self.identity = identity
+        self.family = family
+        self.previous = _PreviousScan([path for position in pool
+                                       if (path := ctx.memo.get(part_file(SCAN, position))) is not None],
+                                      f"#scan\t{identity}")
+        self.records_before = _PreviousKeys([path for position in pool
+                                             if (path := ctx.memo.get(part_file(TEXT_KEYS, position))) is not None]
+                                            if len(self.previous.keys) else [])
+        self.scanned: list[np.ndarray] = []  # the keys this run scanned, a sorted array per batch
+        self.scanned_found: dict[bytes, str] = {}  # of those, each with findings -> their JSON
+        self.counts: Counter[str] = Counter()
+
+    def part(self, rows: list[tuple[bytes, ...]], outs: _PartOutputs,
+             known_records: bool = True) -> tuple[dict[str, list[Finding]], _TextKeys, dict[str, int]]:
+        """The part's tables written, its flagged texts' findings, its records' text keys and its message counts."""
+        keys = _TextKeys()
+        total = 0
+        batch: list[tuple[bytes, str, tuple[int, int]]] = []
+        lines_digests = bytearray()  # each record's `_PreviousKeys.lines_digest`, for the next run
+        records_before = self.records_before if known_records else _PreviousKeys([])
+        decoded = 0
+
+        def where(place: tuple[int, int]) -> str:
+            line, _, origin_line = rows[place[0]]
+            return _where(json.loads(origin_line), _field_paths(json.loads(line))[place[1]])
+
+        for index, (line, group_line, _) in enumerate(rows):
             lines_digest = _PreviousKeys.lines_digest(line, group_line)
             lines_digests += lines_digest
             record_keys = records_before.get(lines_digest)
@@ -246,10 +431,9 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: 
                 digests = []
                 for field, text in enumerate(fields):
                     if len(text) > MAX_TEXT_CHARS:
-                        where_ = _where(json.loads(origin_line), _field_paths(record)[field])
-                        raise ScanFailed(f"{family}: {where_} holds {len(text):,} characters, more than the PII "
-                                         f"detector accepts ({MAX_TEXT_CHARS:,}): split the text at the source; "
-                                         "nothing longer is scanned, so nothing longer ships")
+                        raise ScanFailed(f"{self.family}: {where((index, field))} holds {len(text):,} characters, "
+                                         f"more than the PII detector accepts ({MAX_TEXT_CHARS:,}): split the text "
+                                         "at the source; nothing longer is scanned, so nothing longer ships")
                     digest_ = xxhash.xxh3_128_digest(text.encode("utf-8"))
                     digests.append(digest_)
                     batch.append((digest_, text, (index, field)))
@@ -257,36 +441,56 @@ def _scan_table(ctx: StepContext, detector: Detector, identity: str, ingest_id: 
             total += len(record_keys) // KEY_BYTES
             keys.add(record_keys)
             if len(batch) >= LOOKUP_BATCH:
-                scan_batch()
-        scan_batch()
-    unique = _unique(keys.digests())
-    held = previous.holds(unique)
-    unscanned = ~held
-    for earlier in scanned:
-        unscanned[unscanned] &= ~_lookup(earlier, unique[unscanned])[1]
-    if unscanned.any():  # a key from `records_before` the previous table lacks: they were not written together
-        return _scan_table(ctx, detector, identity, ingest_id, family, known_records=False)
-    with ctx.create(TEXT_KEYS) as out:
-        _PreviousKeys.write(out, bytes(lines_digests), keys)
-    flagged = previous.flagged(unique[held])
-    with ctx.create(SCAN) as out:
-        out.write(f"#scan\t{identity}\n".encode())
-        bounds = [0, *(np.flatnonzero(held[1:] != held[:-1]) + 1).tolist(), len(unique)]
-        for start, end in itertools.pairwise(bounds):  # runs of rows the previous table holds, or this run scanned
-            if held[start]:
-                out.write(previous.rows(unique[start:end]))
-                continue
-            for part in range(start, end, WRITE_BATCH):  # a batch at a time: a cold run's table is every text's row
-                rows = []
-                for digest_ in _as_bytes(unique[part:min(part + WRITE_BATCH, end)]):
-                    key, found_json = digest_.hex(), scanned_found.get(digest_, "[]")
-                    if found_json != "[]":  # as a later run reads it back from the table (scores rounded)
-                        flagged[key] = [Finding.from_json(item) for item in json.loads(found_json)]
-                    rows.append(f"{key}\t{found_json}\n")
-                out.write("".join(rows).encode())
-    cached = int(held.sum())
-    return flagged, {"total": total, "unique": len(unique), "cached": cached, "scanned": len(unique) - cached,
-                     "decoded": decoded}, keys
+                self._scan_batch(batch, where)
+        self._scan_batch(batch, where)
+        unique = _unique(keys.digests())
+        held = self.previous.holds(unique)
+        unscanned = ~held
+        for earlier in self.scanned:
+            unscanned[unscanned] &= ~_lookup(earlier, unique[unscanned])[1]
+        if unscanned.any():  # a key from `records_before` the previous tables lack: they were not written together
+            return self.part(rows, outs, known_records=False)
+        self.counts.update(decoded=decoded)
+        with outs.open(TEXT_KEYS) as out:
+            _PreviousKeys.write(out, bytes(lines_digests), keys)
+        flagged = self.previous.flagged(unique[held])
+        with outs.open(SCAN) as out:
+            out.write(f"#scan\t{self.identity}\n".encode())
+            bounds = [0, *(np.flatnonzero(held[1:] != held[:-1]) + 1).tolist(), len(unique)]
+            for start, end in itertools.pairwise(bounds):  # runs of rows the previous tables hold, or this run scanned
+                if held[start]:
+                    out.write(self.previous.rows(unique[start:end]))
+                    continue
+                for first in range(start, end, WRITE_BATCH):  # a batch at a time: a cold part's table is every row
+                    written = []
+                    for digest_ in _as_bytes(unique[first:min(first + WRITE_BATCH, end)]):
+                        key, found_json = digest_.hex(), self.scanned_found.get(digest_, "[]")
+                        if found_json != "[]":  # as a later run reads it back from the table (scores rounded)
+                            flagged[key] = [Finding.from_json(item) for item in json.loads(found_json)]
+                        written.append(f"{key}\t{found_json}\n")
+                    out.write("".join(written).encode())
+        self.counts.update(cached=int(held.sum()))
+        return flagged, keys, {"total": total, "unique": len(unique)}
+
+    def _scan_batch(self, batch: list[tuple[bytes, str, tuple[int, int]]],
+                    where: Callable[[tuple[int, int]], str]) -> None:
+        """Scan the texts of `batch` that nothing holds yet, each once; the batch is emptied."""
+        digests = np.array([digest_ for digest_, _, _ in batch], dtype=_KEY)
+        known = self.previous.holds(digests)
+        for earlier in self.scanned:
+            known |= _lookup(earlier, digests)[1]
+        to_scan = {batch[index][0]: batch[index][1:] for index in np.flatnonzero(~known).tolist()}
+        items = list(to_scan.items())
+        for start in range(0, len(items), SCAN_BATCH):
+            chunk = items[start:start + SCAN_BATCH]
+            for (digest_, _), found in zip(chunk, _scan(self.detector, [item for _, item in chunk], self.family,
+                                                        where), strict=True):
+                if found:
+                    self.scanned_found[digest_] = canonical_json([f.to_json() for f in found])
+        if to_scan:
+            self.scanned.append(np.sort(np.array(list(to_scan), dtype=_KEY)))
+        self.counts.update(scanned=len(to_scan))
+        batch.clear()
 
 
 # A text's key as numpy holds it: its xxh3_128 digest, 16 bytes, which sort as the hex keys of the table do
@@ -305,42 +509,62 @@ WRITE_BATCH = 65_536  # rows (or records) written at once: what a cold run write
 
 
 class _PreviousScan:
-    """The previous run's scan table, when made with the same detector settings: its bytes, and its keys as a sorted
-    array, to look keys up all at once and copy runs of its rows as they stand."""
+    """The previous run's scan tables of some parts, those made with the same detector settings: their bytes, and
+    their keys as one sorted array (a key in two tables once), to look keys up all at once and copy runs of their
+    rows as they stand."""
 
-    def __init__(self, path: Path | None, header: str):
-        self.blob = b""
+    def __init__(self, paths: list[Path], header: str):
+        tables = [table for table in (self._read(path, header) for path in paths) if table is not None]
+        self.blob = b"".join(blob for blob, _, _, _ in tables)
         self.keys = np.zeros(0, dtype=_KEY)
         self.starts = self.ends = np.zeros(0, dtype=np.int64)
-        if path is None:
+        if not tables:
             return
+        shifts = np.cumsum([0] + [len(blob) for blob, _, _, _ in tables[:-1]])
+        keys = np.concatenate([keys for _, keys, _, _ in tables])
+        starts = np.concatenate([table[2] + shift for table, shift in zip(tables, shifts, strict=True)])
+        ends = np.concatenate([table[3] + shift for table, shift in zip(tables, shifts, strict=True)])
+        if len(tables) > 1:
+            halves = keys.view(">u8").reshape(-1, 2)
+            order = np.lexsort((halves[:, 1], halves[:, 0]))
+            keys, starts, ends = keys[order], starts[order], ends[order]
+            first = np.ones(len(keys), dtype=bool)
+            first[1:] = keys[1:] != keys[:-1]
+            keys, starts, ends = keys[first], starts[first], ends[first]
+        self.keys, self.starts, self.ends = keys, starts, ends
+
+    @staticmethod
+    def _read(path: Path, header: str) -> tuple[bytes, np.ndarray, np.ndarray, np.ndarray] | None:
+        """A table's bytes, keys and rows' bounds; None when it was made with other settings, or not by this code."""
         blob = path.read_bytes()
         first = blob.find(b"\n") + 1
         if blob[:first] != f"{header}\n".encode() or not blob.endswith(b"\n"):
-            return
+            return None
         data = np.frombuffer(blob, dtype=np.uint8)
         ends = np.flatnonzero(data == ord("\n")).astype(np.int64) + 1
         ends = ends[ends > first]  # the rows', after the header
         starts = np.concatenate([np.array([first], dtype=np.int64), ends[:-1]])
         keys = _from_hex(data, starts) if bool(np.all(ends - starts > KEY_CHARS)) else None
         if keys is None or (len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1]))):
-            return  # not a table this code wrote: everything is scanned again
-        self.blob, self.keys, self.starts, self.ends = blob, keys, starts, ends
+            return None  # not a table this code wrote: everything is scanned again
+        return blob, keys, starts, ends
 
     def _positions(self, digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _lookup(self.keys, digests)
 
     def holds(self, digests: np.ndarray) -> np.ndarray:
-        """Which of these keys the table has a row for."""
+        """Which of these keys the tables have a row for."""
         return self._positions(digests)[1]
 
     def rows(self, digests: np.ndarray) -> bytes:
-        """The rows of these keys (all held, sorted), as the table holds them: consecutive rows in one slice."""
+        """The rows of these keys (all held, sorted), as the tables hold them: rows that follow one another in a
+        table in one slice."""
         positions = self._positions(digests)[0]
-        breaks = np.flatnonzero(np.diff(positions) != 1) + 1
-        firsts = np.concatenate([positions[:1], positions[breaks]]).tolist()
-        lasts = np.concatenate([positions[breaks - 1], positions[-1:]]).tolist()
-        return b"".join(self.blob[self.starts[a]:self.ends[b]] for a, b in zip(firsts, lasts, strict=True))
+        starts, ends = self.starts[positions], self.ends[positions]
+        breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1
+        firsts = np.concatenate([starts[:1], starts[breaks]]).tolist()
+        lasts = np.concatenate([ends[breaks - 1], ends[-1:]]).tolist()
+        return b"".join(self.blob[a:b] for a, b in zip(firsts, lasts, strict=True))
 
     def flagged(self, digests: np.ndarray) -> dict[str, list[Finding]]:
         """The findings of these keys (all held) whose rows have any, by hex key."""
@@ -388,19 +612,23 @@ def _lookup(sorted_keys: np.ndarray, digests: np.ndarray) -> tuple[np.ndarray, n
 
 
 class _PreviousKeys:
-    """The previous run's text keys of each record, by the digest of the record's lines (`lines_digest`): a record
-    whose lines are the same has the same strings (`_strings`, its id, its group key), so the same keys, and is
-    neither decoded nor hashed again. The file (TEXT_KEYS): a header naming the code that wrote it, then per record
-    its lines' digest (16 bytes), its keys' count (4 bytes, little-endian) and its keys (16 bytes each)."""
+    """The previous run's text keys of each record (of the parts read), by the digest of the record's lines
+    (`lines_digest`): a record whose lines are the same has the same strings (`_strings`, its id, its group key), so
+    the same keys, and is neither decoded nor hashed again. A file (TEXT_KEYS, one per part): a header naming the
+    code that wrote it, then per record its lines' digest (16 bytes), its keys' count (4 bytes, little-endian) and
+    its keys (16 bytes each)."""
 
-    def __init__(self, path: Path | None):
+    def __init__(self, paths: list[Path]):
         self.records: dict[bytes, bytes] = {}
-        if path is None:
-            return
+        for path in paths:
+            self.records.update(self._read(path))
+
+    @classmethod
+    def _read(cls, path: Path) -> dict[bytes, bytes]:
         blob = path.read_bytes()
-        header = self.header()
+        header = cls.header()
         if not blob.startswith(header):
-            return
+            return {}
         offset = len(header)
         records = {}
         while offset < len(blob):
@@ -408,9 +636,9 @@ class _PreviousKeys:
             start = offset + KEY_BYTES + 4
             offset = start + int.from_bytes(count, "little") * KEY_BYTES
             if len(lines_digest) < KEY_BYTES or len(count) < 4 or offset > len(blob):
-                return  # cut short: not a file this code wrote whole
+                return {}  # cut short: not a file this code wrote whole
             records[lines_digest] = blob[start:offset]
-        self.records = records
+        return records
 
     @staticmethod
     def header() -> bytes:
@@ -484,14 +712,6 @@ def _where(origin: dict[str, Any], path: FieldPath) -> str:
     """A text's place by source file, position and field: an error names it so, never by id or content."""
     locator = ", ".join(f"{key} {value}" for key, value in sorted(origin["locator"].items()))
     return f"{origin['source']} ({locator}), field {'.'.join(map(str, path))}"
-
-
-def _where_at(ctx: StepContext, ingest_id: str, index: int, field: int) -> str:
-    """`_where` of the `field`th string (`_field_paths`) of the `index`th record: read again, for an error only."""
-    with ctx.input_path(ingest_id, "records.jsonl").open("rb") as records, \
-            ctx.input_path(ingest_id, "provenance.jsonl").open("rb") as origins:
-        line, origin_line = next(islice(zip(records, origins, strict=True), index, None))
-    return _where(json.loads(origin_line), _field_paths(json.loads(line))[field])
 
 
 def _scan(detector: Detector, items: list[tuple[str, tuple[int, int]]], family: str,
@@ -578,10 +798,10 @@ def _memo_rows(memo: Path | None, identity: str) -> Iterator[tuple[str, str]]:
 
 
 class _Judge:
-    """Pass 3: each record's fate under the family's policy, written to the step's outputs as it goes."""
+    """Pass 3: each record's fate under the family's policy, written to the step's outputs as it goes, a part at a
+    time: its lines to the part's files, its share of the whole files appended to them."""
 
-    def __init__(self, family: str, params: PrivacyParams, detector: Detector,
-                 flagged: dict[str, list[Finding]], rescans: dict[str, str]):
+    def __init__(self, family: str, params: PrivacyParams, detector: Detector, rescans: dict[str, str]):
         self.family = family
         self.policy = params.policy
         self.thresholds = params.thresholds
@@ -589,11 +809,18 @@ class _Judge:
         self.sample = params.sample
         self.draw = unit_intervals(f"privacy-sample:{self.sample.seed}")  # a record's place in the sample's draw
         self.detector = detector
-        self.flagged = flagged
         self.takedowns = params.takedowns
         self.mapping = params.mapping
         self.redaction = params.redaction.mode
         self.salt = params.redaction.salt
+        self.known_rescans = rescans  # the previous run's, and this run's as they come
+        self._clean_chain: bytes | None = None  # the provenance chain of a clean record, as JSON (`_keep_clean`)
+        self.rescanned = 0
+        self._start_part({})
+
+    def _start_part(self, flagged: dict[str, list[Finding]]) -> None:
+        """What one part's judgement counts, from zero."""
+        self.flagged = flagged
         self.status_counts: Counter[str] = Counter()
         self.entities: Counter[str] = Counter()
         self.allowed: Counter[int] = Counter()
@@ -601,47 +828,25 @@ class _Judge:
         self.findings = {"blocked": 0, "residual": 0}
         self.taken_down: dict[int, list[str]] = {}
         self.sampled: list[str] = []
-        self.previous_rescans = rescans
-        self._clean_chain: bytes | None = None  # the provenance chain of a clean record, as JSON (`_keep_clean`)
-        self.rescans: dict[str, str] = {}
-        self.rescanned = 0
+        self.rescans: dict[str, str] = {}  # the part's: its redacted texts' findings
 
-    def walk(self, ctx: StepContext, ingest_id: str, identity: str, keys: _TextKeys) -> dict[str, Any]:
-        outs = {name: ctx.open_output(name, publish, kind) for name, publish, kind in (
-            ("records.jsonl", None, None), ("groups.jsonl", None, None), ("provenance.jsonl", None, None),
-            ("kept_status.jsonl", None, None), ("dropped.jsonl", None, None), ("taken_down.jsonl", None, None),
-            ("status.jsonl", f"privacy/{self.family}.jsonl", "privacy_status"),
-            ("findings.jsonl", f"gates/privacy/{self.family}.jsonl", "gate_report"),
-            ("quarantine.jsonl", f"quarantine/privacy/{self.family}.jsonl", "quarantine"),
-            ("sample.jsonl", f"qa/{self.family}.sample.jsonl", "qa_sample"),
-            ("restricted_dropped.jsonl", f"dropped/{self.family}.jsonl", "restricted"),
-            ("restricted_sample.jsonl", f"qa/{self.family}.sample.raw.jsonl", "restricted"),
-            ("restricted_pseudonyms.jsonl", f"pseudonyms/{self.family}.jsonl", "restricted"),
-        )}
-        with ctx.input_path(ingest_id, "records.jsonl").open("rb") as records, \
-                ctx.input_path(ingest_id, "groups.jsonl").open("rb") as groups, \
-                ctx.input_path(ingest_id, "provenance.jsonl").open("rb") as origins:
-            flagged = {keys.prefix(key) for key in self.flagged}
-            for body, group, origin_line, prefixes in zip(records, groups, origins, keys.records(), strict=True):
-                self._record(body, group, origin_line, outs, suspect=not flagged.isdisjoint(prefixes))
-        for out in outs.values():
-            out.close()
-        with ctx.create(RESCAN) as out:
-            out.write(f"#scan\t{identity}\n".encode())
-            for key, found in sorted(self.rescans.items()):
-                out.write(f"{key}\t{found}\n".encode())
-        protocol = {"family": self.family, "method": SAMPLE_METHOD, "seed": self.sample.seed,
-                    "rate": self.sample.rate, "size": len(self.sampled), "ids": self.sampled}
-        ctx.write_json("sample.json", protocol, publish=f"qa/{self.family}.sample.json", kind="qa_sample")
-        return {"records": sum(self.status_counts.values()), "status_counts": dict(sorted(self.status_counts.items())),
+    def part(self, rows: list[tuple[bytes, ...]], flagged: dict[str, list[Finding]], keys: _TextKeys,
+             outs: _PartOutputs, wholes: dict[str, OutputFile]) -> dict[str, Any]:
+        """Judge one part's records; returns what the part adds to the family's result."""
+        self._start_part(flagged)
+        files = _Files(outs, wholes)
+        prefixes = {keys.prefix(key) for key in flagged}
+        for (body, group, origin_line), record_prefixes in zip(rows, keys.records(), strict=True):
+            self._record(body, group, origin_line, files, suspect=not prefixes.isdisjoint(record_prefixes))
+        return {"status_counts": dict(sorted(self.status_counts.items())),
                 "entities": dict(sorted(self.entities.items())),
-                "allowed": [{**self._allow_entry(index), "findings": n} for index, n in sorted(self.allowed.items())],
-                "offending_records": len(self.offending), "blocked_findings": self.findings["blocked"],
-                "residual_findings": self.findings["residual"],
-                "takedowns": [{"entry": index, "removed": ids} for index, ids in sorted(self.taken_down.items())],
-                "sample": {key: value for key, value in protocol.items() if key != "ids"}}
+                "allowed": {str(index): n for index, n in sorted(self.allowed.items())},
+                "offending": len(self.offending), "blocked": self.findings["blocked"],
+                "residual": self.findings["residual"],
+                "taken_down": {str(index): ids for index, ids in sorted(self.taken_down.items())},
+                "sampled": self.sampled}
 
-    def _allow_entry(self, index: int) -> dict[str, Any]:
+    def allow_entry(self, index: int) -> dict[str, Any]:
         rule = self.allow[index]
         return {key: value for key, value in (("reason", rule.reason), ("text", rule.text),
                                               ("pattern", rule.pattern), ("entity", rule.entity)) if value}
@@ -655,7 +860,7 @@ class _Judge:
         self.allowed.update(rule for _, rule in allowed)
         return redact_these
 
-    def _record(self, body: bytes, group_line: bytes, origin_line: bytes, outs: dict[str, OutputFile],
+    def _record(self, body: bytes, group_line: bytes, origin_line: bytes, outs: _Files,
                 suspect: bool) -> None:
         """One record's fate. `suspect`: some text of it may be flagged (`_TextKeys`); one that is not has no
         finding to act on, so it is clean as it stands and its lines are written through, as the full judgement
@@ -750,7 +955,7 @@ class _Judge:
             self.sampled.append(public_id)
         return sampled
 
-    def _keep_clean(self, outs: dict[str, OutputFile], body: bytes, group_line: bytes, origin_line: bytes,
+    def _keep_clean(self, outs: _Files, body: bytes, group_line: bytes, origin_line: bytes,
                     origin: dict[str, Any]) -> None:
         """`_keep` of a record with nothing to act on, its lines spelled without encoding a dict per record: the
         provenance line is ingest's (canonical JSON) with the chain first, where canonical JSON's sorted keys put
@@ -773,7 +978,7 @@ class _Judge:
         self.status_counts["clean"] += 1
         outs["status.jsonl"].write(b'{"id":' + canonical_json(record_id).encode("utf-8") + b',"status":"clean"}\n')
 
-    def _keep(self, outs: dict[str, OutputFile], kept: bytes, group_line: bytes, origin: dict[str, Any],
+    def _keep(self, outs: _Files, kept: bytes, group_line: bytes, origin: dict[str, Any],
               status: dict[str, Any], chain: list[dict[str, Any]], sampled: bool) -> None:
         """A record that continues (clean, redacted or flagged): its lines, as written for the steps after."""
         outs["records.jsonl"].write(kept)
@@ -785,7 +990,7 @@ class _Judge:
         self._status(outs, status)
 
     def _redacted(self, record: dict[str, Any], fields: list[tuple[FieldPath, str]], found: list[list[Finding]],
-                  pseudonyms: Pseudonyms, origin: dict[str, Any], outs: dict[str, OutputFile],
+                  pseudonyms: Pseudonyms, origin: dict[str, Any], outs: _Files,
                   entities: Counter[str]) -> None:
         """Rewrite the record's fields with placeholders, re-scanned until nothing new is found (at most
         REDACT_ROUNDS times): redaction changes the context recognizers see, which can reveal a span they missed.
@@ -819,19 +1024,19 @@ class _Judge:
     def _rescan(self, texts: list[str]) -> list[list[Finding]]:
         """Findings in redacted texts, from the previous run's table where it has them (no engine start-up)."""
         keys = [message_digest(text) for text in texts]
-        missing = [text for key, text in zip(keys, texts, strict=True) if key not in self.previous_rescans]
+        missing = [text for key, text in zip(keys, texts, strict=True) if key not in self.known_rescans]
         fresh = iter(self.detector.scan(missing) if missing else [])
         self.rescanned += len(missing)
         out = []
         for key in keys:
-            found_json = self.previous_rescans.get(key)
+            found_json = self.known_rescans.get(key)
             if found_json is None:
-                found_json = canonical_json([f.to_json() for f in next(fresh)])
+                found_json = self.known_rescans[key] = canonical_json([f.to_json() for f in next(fresh)])
             self.rescans[key] = found_json
             out.append([Finding.from_json(row) for row in json.loads(found_json)])
         return out
 
-    def _offend(self, outs: dict[str, OutputFile], origin: dict[str, Any], path: FieldPath, finding: Finding,
+    def _offend(self, outs: _Files, origin: dict[str, Any], path: FieldPath, finding: Finding,
                 why: str) -> None:
         """A finding the gate fails on, named by record, field and span: never the text."""
         self.offending.add(origin["id"])
@@ -841,7 +1046,7 @@ class _Judge:
                                        "entity": finding.entity, "start": finding.start, "end": finding.end,
                                        "score": round(finding.score, 4), "why": why})
 
-    def _status(self, outs: dict[str, OutputFile], status: dict[str, Any]) -> None:
+    def _status(self, outs: _Files, status: dict[str, Any]) -> None:
         self.status_counts[status["status"]] += 1
         _line(outs["status.jsonl"], status)
 
@@ -851,6 +1056,18 @@ class _Judge:
                 index: int = entry["index"]
                 return index
         return None
+
+
+class _Files:
+    """The outputs pass 3 writes a record's lines to, by name: the whole files, else the part's own."""
+
+    def __init__(self, part: _PartOutputs, wholes: dict[str, OutputFile]):
+        self.part = part
+        self.wholes = wholes
+
+    def __getitem__(self, name: str) -> OutputFile:
+        whole = self.wholes.get(name)
+        return whole if whole is not None else self.part[name]
 
 
 def _line(out: OutputFile, row: dict[str, Any]) -> None:

@@ -14,8 +14,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams, read_jsonl
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
 from releasebuild.steps.export import ShardLayout
+from releasebuild.steps.ingest import SOURCE_VERSIONS
 from releasebuild.steps.shipped import placed
 
 REQUIRED = ("family", "id", "source", "source_digest", "locator", "record_digest", "chain")
@@ -37,7 +38,7 @@ class ProvenanceResult(StepMeta):
 
 class Provenance(Step):
     kind = "provenance"
-    code_version = "4"
+    code_version = "5"  # 5: a source's digest from ingest's source_versions.json
 
     Params = ProvenanceParams
     Result = ProvenanceResult
@@ -49,10 +50,13 @@ class Provenance(Step):
         layout = ShardLayout(family, params.max_records, params.max_bytes)
         required_metadata = params.require_metadata
         privacy_id = ctx.dep("privacy")
+        # each source's digest, by name: the source version every record of it was read from
+        versions = json.loads(ctx.input_path(ctx.dep("ingest"), SOURCE_VERSIONS).read_bytes())
 
         def kept() -> Iterator[tuple[str, dict[str, Any]]]:
             for record in placed(ctx, "provenance.jsonl"):
                 origin, split = json.loads(record.aligned[0]), record.split
+                origin["source_digest"] = versions.get(origin["source"])
                 if split is None:  # removed after privacy (a duplicate, a split conflict): why, and no shard
                     origin["chain"] = [*origin["chain"], {**record.assigned["removed"], "decision": "removed"}]
                     row = {**origin, "family": family, "split": None, "shard": None}
@@ -63,8 +67,9 @@ class Provenance(Step):
                 yield origin["id"], {**row, "missing": missing} if missing else row
 
         def dropped() -> Iterator[tuple[str, dict[str, Any]]]:
-            for origin in read_jsonl(ctx.input_path(privacy_id, "dropped.jsonl")):
-                row = {**origin, "family": family, "split": None, "shard": None}
+            for origin in map(json.loads, ctx.lines(privacy_id, "dropped.jsonl")):
+                row = {**origin, "source_digest": versions.get(origin["source"]), "family": family, "split": None,
+                       "shard": None}
                 missing = _missing(row)
                 yield origin["id"], {**row, "missing": missing} if missing else row
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,12 +60,10 @@ def placed(ctx: StepContext, *aligned: str) -> Iterator[Placed]:
     """Every record of the family, shipped or removed, in the privacy step's order (id order), with the lines of
     the privacy step's files named in `aligned`. The step depends on its family's privacy and split steps."""
     privacy_id, split_id = ctx.dep(ids.PRIVACY), ctx.dep(ids.SPLIT)
-    with ExitStack() as files:
-        records = files.enter_context(ctx.input_path(privacy_id, RECORDS).open("rb"))
-        assignment = files.enter_context(ctx.input_path(split_id, ASSIGNMENT).open("rb"))
-        extra = [files.enter_context(ctx.input_path(privacy_id, name).open("rb")) for name in aligned]
-        for body, assigned_line, *lines in zip(records, assignment, *extra, strict=True):
-            yield Placed(body, json.loads(assigned_line), tuple(lines))
+    extra = [ctx.lines(privacy_id, name) for name in aligned]
+    for body, assigned_line, *lines in zip(ctx.lines(privacy_id, RECORDS), ctx.lines(split_id, ASSIGNMENT), *extra,
+                                            strict=True):
+        yield Placed(body, json.loads(assigned_line), tuple(lines))
 
 
 def shipped(ctx: StepContext, *aligned: str) -> Iterator[Placed]:

@@ -198,7 +198,7 @@ class Split(Step):
         family = params.family
         privacy_id, dedup_id = ctx.dep("privacy"), ctx.dep(ids.DEDUP)
         removed = {row["id"]: row for row in read_jsonl(ctx.input_path(dedup_id, f"{family}.removed.jsonl"))}
-        records = [(row["id"], row["group"]) for row in read_jsonl(ctx.input_path(privacy_id, "groups.jsonl"))]
+        records = [(row["id"], row["group"]) for row in map(json.loads, ctx.lines(privacy_id, "groups.jsonl"))]
         group_of = {record_id: group for record_id, group in records if record_id not in removed}
         groups = Groups(Counter(group_of.values()), params.max_group_size)
         links = []
