@@ -14,6 +14,7 @@ import pytest
 from releasebuild import api, cli
 from releasebuild.errors import DefinitionError, GateBlocked
 from releasebuild.keys import unit_interval
+from releasebuild.steps import parts
 from releasebuild.testing import ReleaseFixture, conversation, make_release, restricted_dir, write_jsonl
 
 VERSION = "v2026-11-23"
@@ -48,6 +49,13 @@ def pii_release(tmp_path: Path) -> ReleaseFixture:
 
 def set_privacy(fixture: ReleaseFixture, **settings: Any) -> None:
     fixture.edit_yaml(fixture.dir / "gates" / "privacy.yaml", **settings)
+
+
+def privacy_outputs(checkout: Path, step_id: str = "alpha/privacy") -> dict[str, dict[str, Any]]:
+    """The output files (name -> ref) of each run of a step the checkout's action cache holds, by the run's key."""
+    entries = (checkout / ".releasebuild" / "cache" / "ac").rglob("*.json")
+    return {path.stem: entry["result"]["files"] for path in entries
+            if (entry := json.loads(path.read_bytes())).get("step") == step_id}
 
 
 def published(fixture: ReleaseFixture) -> Path:
@@ -266,12 +274,18 @@ def test_a_root_marked_protected_refuses_patterns_only_and_blocks_whatever_relea
     assert not (root / "releases").exists()
 
 
-@pytest.mark.parametrize("policy", ["redact", "drop"])
-def test_a_rerun_from_the_scan_memo_publishes_what_a_clean_build_does(tmp_path: Path, policy: str) -> None:
+@pytest.mark.parametrize(("policy", "part_records"), [("redact", parts.PART_RECORDS), ("drop", parts.PART_RECORDS),
+                                                     ("redact", 2), ("drop", 2)])
+def test_a_rerun_from_the_scan_memo_publishes_what_a_clean_build_does(tmp_path: Path, policy: str,
+                                                                       part_records: int,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """A rerun copies the rows its previous scan table holds and writes the records none of whose texts is flagged
     straight through: after edits that put PII into a clean record, take it out of a flagged one and add a record
     whose flagged text the table holds, with flagged records (one by its id) and clean ones left alone, it
-    publishes the bytes of a clean build of the same sources, restricted files included."""
+    publishes the bytes of a clean build of the same sources, restricted files included. In parts of about two
+    records (the workers fork with the patched size), it hands the parts no edit touched on as they were and makes
+    the others: every file it keeps, parts and memo tables included, is the clean build's."""
+    monkeypatch.setattr(parts, "PART_RECORDS", part_records)
     alpha = [conversation(f"a{i:02d}", f"sa{i}") for i in range(6)]
     alpha += [with_pii(f"p{i:02d}", f"sp{i}", sentence) for i, sentence in enumerate(PLANTED.values())]
     alpha.append(conversation(SECRET_ID, "sx"))  # an id that is PII: its keyed hash everywhere, its text cached
@@ -286,11 +300,16 @@ def test_a_rerun_from_the_scan_memo_publishes_what_a_clean_build_does(tmp_path: 
     assert rerun.outcome.error is None, rerun.outcome.error
     (step,) = [step for step in rerun.to_json()["steps"] if step["id"] == "alpha/privacy"]
     # the two edited messages, and p99's id, group and second message: the rest come from the table
-    assert step["stats"]["messages_scanned"] == 5 and step["stats"]["messages_from_cache"] > 20
+    assert step["stats"]["messages_scanned"] == 5 and step["stats"]["messages_from_cache"] > 5
+    if part_records == 2:
+        assert step["stats"]["parts_reused"] >= 2 and 1 <= step["stats"]["parts_made"] <= 4
     copy = tmp_path / "elsewhere"
     shutil.copytree(fixture.dir, copy, ignore=shutil.ignore_patterns(".releasebuild", "release.lock", "published"))
     clean = api.apply(copy / "release.yaml", str(tmp_path / "root-two"), jobs=2)
     assert clean.outcome.error is None, clean.outcome.error
+    (made_afresh,) = privacy_outputs(copy).values()
+    assert made_afresh in privacy_outputs(fixture.dir).values()
+    assert len(made_afresh) > (20 if part_records == 2 else 10)
     one, two = tmp_path / "root-one", tmp_path / "root-two"
     files = sorted(p.relative_to(one).as_posix() for p in one.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(two).as_posix() for p in two.rglob("*") if p.is_file())

@@ -79,6 +79,7 @@ INPUTS = ("records.jsonl", "groups.jsonl", "provenance.jsonl")  # ingest's, read
 SCAN = "scan.tsv"
 RESCAN = "rescan.tsv"  # the same, for the redacted texts the residual check scans
 TEXT_KEYS = "text_keys.bin"  # each record's text keys, by the digest of its lines (`_PreviousKeys`)
+TEXT_KEYS_FORMAT = "5"  # bump when `_strings` or the file's layout changes: a file of another format is not read
 # Written whole, as they are published: each part's share, made afresh or read from the previous run's file.
 WHOLE = (("status.jsonl", "privacy/{family}.jsonl", "privacy_status"),
          ("findings.jsonl", "gates/privacy/{family}.jsonl", "gate_report"),
@@ -126,7 +127,7 @@ class PrivacyParams(StepParams):
 
 class MessageCounts(StepMeta):
     total: int
-    unique: int  # distinct texts: what the scan table holds
+    unique: int  # distinct texts of each part, summed: the rows of the scan tables (a text in two parts counts twice)
 
 
 class AppliedTakedown(StepMeta):
@@ -303,11 +304,18 @@ class _Spans:
             fh.close()
 
 
+def _pool(ctx: StepContext, name: str, pool: list[int]) -> list[Path]:
+    """The previous run's memo file `name` of each part in `pool`; and the file whole, when the previous run was
+    made by code that wrote it whole (before the step was in parts: an upgrade scans nothing again)."""
+    names = [part_file(name, position) for position in pool] + [name]
+    return [path for memo_name in names if (path := ctx.memo.get(memo_name)) is not None]
+
+
 def _previous_rescans(ctx: StepContext, identity: str, pool: list[int]) -> dict[str, str]:
     """The findings of redacted texts in the previous parts not handed on (small: redacted texts only)."""
     rescans: dict[str, str] = {}
-    for position in pool:
-        rescans.update(_memo_rows(ctx.memo.get(part_file(RESCAN, position)), identity))
+    for path in _pool(ctx, RESCAN, pool):
+        rescans.update(_memo_rows(path, identity))
     return rescans
 
 
@@ -396,12 +404,8 @@ class _Scanner:
         self.detector = detector
         self.identity = identity
         self.family = family
-        self.previous = _PreviousScan([path for position in pool
-                                       if (path := ctx.memo.get(part_file(SCAN, position))) is not None],
-                                      f"#scan\t{identity}")
-        self.records_before = _PreviousKeys([path for position in pool
-                                             if (path := ctx.memo.get(part_file(TEXT_KEYS, position))) is not None]
-                                            if len(self.previous.keys) else [])
+        self.previous = _PreviousScan(_pool(ctx, SCAN, pool), f"#scan\t{identity}")
+        self.records_before = _PreviousKeys(_pool(ctx, TEXT_KEYS, pool) if len(self.previous.keys) else [])
         self.scanned: list[np.ndarray] = []  # the keys this run scanned, a sorted array per batch
         self.scanned_found: dict[bytes, str] = {}  # of those, each with findings -> their JSON
         self.counts: Counter[str] = Counter()
@@ -642,8 +646,8 @@ class _PreviousKeys:
 
     @staticmethod
     def header() -> bytes:
-        """Names the code that wrote the file: the keys of a record follow `_strings`, i.e. the step's code."""
-        return f"#text-keys\tprivacy/{PrivacyScan.code_version}\n".encode()
+        """Names the code that wrote the file: the keys of a record follow `_strings` (TEXT_KEYS_FORMAT)."""
+        return f"#text-keys\tprivacy/{TEXT_KEYS_FORMAT}\n".encode()
 
     @staticmethod
     def lines_digest(line: bytes, group_line: bytes) -> bytes:
