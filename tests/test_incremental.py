@@ -13,6 +13,7 @@ import releasebuild.store.root
 from releasebuild import api
 from releasebuild.steps import privacy
 from releasebuild.store.backends import LocalStore
+from releasebuild.store.cas import ActionCache, ContentStore
 from releasebuild.testing import ReleaseFixture, conversation, restricted_dir, write_jsonl
 from releasebuild.verify import verify_release
 
@@ -318,6 +319,29 @@ def test_an_apply_after_edits_publishes_what_a_clean_apply_does(small_release: R
     assert _step(incremental, "alpha/privacy")["stats"]["records_decoded"] == 2  # the edited record, the new one
     made_afresh = _cached_outputs(copy.dir, "alpha/privacy")
     assert len(made_afresh) == 1 and made_afresh.items() <= _cached_outputs(small_release.dir, "alpha/privacy").items()
+
+
+def test_a_privacy_scan_made_before_parts_is_the_memo_of_the_first_run_in_parts(
+        small_release: ReleaseFixture) -> None:
+    """An upgrade from a privacy step that wrote its scan table and text keys whole: the first run in parts takes
+    them as its memo, so it scans only the edited message (not the family again: hours, with NER)."""
+    apply(small_release)
+    lock = json.loads((small_release.dir / "release.lock").read_text())
+    key = lock["families"]["alpha"]["steps"]["alpha/privacy"]["key"]
+    cache = small_release.dir / ".releasebuild" / "cache"
+    actions = ActionCache(cache, ContentStore(cache))
+    entry = actions.get(key, restricted=True)
+    assert entry is not None
+    files = entry["result"]["files"]
+    # as the code before parts left it: one table, one keys file (a family of one part: the very bytes), no index
+    files["scan.tsv"], files["text_keys.bin"] = files.pop("scan.tsv#00000"), files.pop("text_keys.bin#00000")
+    del files["parts.json"]
+    actions.put(key, entry, restricted=True)
+    rows = [json.loads(line) for line in small_release.data_file("alpha").read_text().splitlines()]
+    rows[0]["dialog"][0]["text"] = "an edited first message"
+    write_jsonl(small_release.data_file("alpha"), rows)
+    stats = _step(apply(small_release), "alpha/privacy")["stats"]
+    assert stats["messages_scanned"] == 1 and stats["records_decoded"] == 1 and stats["parts_reused"] == 0
 
 
 def test_lock_file_groups_steps_by_family(small_release: ReleaseFixture) -> None:

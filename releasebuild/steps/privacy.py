@@ -126,8 +126,10 @@ class PrivacyParams(StepParams):
 
 
 class MessageCounts(StepMeta):
+    """Texts the step reads (every string of every record: ids, group keys, messages, metadata values)."""
+
     total: int
-    unique: int  # distinct texts of each part, summed: the rows of the scan tables (a text in two parts counts twice)
+    scan_rows: int  # the rows of the family's scan tables: distinct texts within each part, summed
 
 
 class AppliedTakedown(StepMeta):
@@ -368,7 +370,7 @@ def _summed(counts: list[dict[str, Any]]) -> dict[str, Any]:
     order (which is id order)."""
     total: dict[str, Any] = {"status_counts": Counter(), "entities": Counter(), "allowed": Counter(), "offending": 0,
                              "blocked": 0, "residual": 0, "taken_down": {}, "sampled": [],
-                             "messages": {"total": 0, "unique": 0}}
+                             "messages": {"total": 0, "scan_rows": 0}}
     for part in counts:
         for name in ("status_counts", "entities", "allowed"):
             total[name].update(part[name])
@@ -377,7 +379,7 @@ def _summed(counts: list[dict[str, Any]]) -> dict[str, Any]:
         for entry, removed in part["taken_down"].items():
             total["taken_down"].setdefault(entry, []).extend(removed)
         total["sampled"].extend(part["sampled"])
-        for name in ("total", "unique"):
+        for name in ("total", "scan_rows"):
             total["messages"][name] += part["messages"][name]
     for name in ("status_counts", "entities"):
         total[name] = dict(sorted(total[name].items()))
@@ -474,7 +476,7 @@ class _Scanner:
                         written.append(f"{key}\t{found_json}\n")
                     out.write("".join(written).encode())
         self.counts.update(cached=int(held.sum()))
-        return flagged, keys, {"total": total, "unique": len(unique)}
+        return flagged, keys, {"total": total, "scan_rows": len(unique)}
 
     def _scan_batch(self, batch: list[tuple[bytes, str, tuple[int, int]]],
                     where: Callable[[tuple[int, int]], str]) -> None:
