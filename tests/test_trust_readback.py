@@ -17,7 +17,7 @@ from releasebuild import api
 from releasebuild.errors import CorruptCache, StorageError
 from releasebuild.store.cas import ContentStore
 from releasebuild.store.io import Stores
-from releasebuild.testing import ReleaseFixture, conversation, make_release, ran
+from releasebuild.testing import ReleaseFixture, conversation, make_release, parse_access_line, ran
 from releasebuild.verify import verify_release
 
 VERSION = "v2026-11-23"
@@ -158,6 +158,24 @@ def _s3_get(server: S3Server, key: str) -> bytes:
 def _unpublish(server: S3Server) -> None:
     keys = server.keys(PREFIX)
     server.client().delete_objects(Bucket=S3_BUCKET, Delete={"Objects": [{"Key": key} for key in keys]})
+
+
+def test_entries_a_clean_machine_read_from_the_shared_cache_are_not_committed_again(s3_release: ReleaseFixture,
+                                                                                    s3_server: S3Server) -> None:
+    """A machine that took its entries from the shared tier vouches for them on its next apply as they stand. It
+    used to commit each one again with the ETags of only the blobs it held (none, after a publish by server-side
+    copies), so a clean machine after it had to download every shard to check it."""
+    _apply(s3_release)
+    entries = {key: _s3_get(s3_server, key) for prefix in ("exports/cache/ac/", "exports/restricted/cache/ac/")
+               for key in s3_server.keys(prefix)}
+    shutil.rmtree(s3_release.dir / ".releasebuild")
+    _unpublish(s3_server)
+    assert ran(_apply(s3_release)[0]) == {"release/publish"}  # the shards copied server-side, none downloaded
+    s3_server.requests.clear()
+    assert ran(_apply(s3_release)[0]) == set()
+    written = [r.key for r in map(parse_access_line, s3_server.requests) if r and r.method == "PUT"]
+    assert not [key for key in written if "/ac/" in key], written
+    assert {key: _s3_get(s3_server, key) for key in entries} == entries
 
 
 def test_corrupt_shared_entries_and_blobs_on_s3_are_set_aside_and_rebuilt(s3_release: ReleaseFixture,

@@ -407,6 +407,10 @@ class ActionCache:
                 continue
             self._vouched(tier, entry)
             write_atomic(path, shared)
+            # committed there: the next apply on this machine vouches for it as it stands, rather than committing
+            # it again with the ETags of only the blobs this machine holds (a clean machine after it would have to
+            # download the others to check them)
+            self._logs[tier.uri].add(key)
             return entry
         return None
 
@@ -463,8 +467,10 @@ class ActionCache:
         return True
 
     def _vouched(self, tier: RemoteTier, entry: dict[str, Any]) -> None:
-        """A sealed entry found in (or committed to) `tier`: the tier holds its blobs, with the ETags it recorded."""
-        tier.held.update(_digests(entry))
+        """A sealed entry found in (or committed to) `tier`: the tier holds its blobs, with the ETags it recorded; but
+        not a blob this machine found damaged there and set aside (`condemned` until made again), which the next
+        entry naming it uploads anew."""
+        tier.held.update(sha for sha in _digests(entry) if sha not in self.cas.condemned)
         self.cas.etags.update(entry.get(ETAGS) or {})
 
 
