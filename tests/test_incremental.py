@@ -430,6 +430,15 @@ def _split_family_into_files(fixture: ReleaseFixture, family: str, files: int) -
     return paths
 
 
+def _without_sources(shards: dict[str, bytes]) -> dict[str, list[dict[str, Any]]]:
+    """Shards' records without the source file each names (`provenance.source`)."""
+    records = {name: [json.loads(line) for line in data.splitlines()] for name, data in shards.items()}
+    for rows in records.values():
+        for row in rows:
+            del row["provenance"]["source"]
+    return records
+
+
 def _cached_outputs(checkout: Path, step_id: str) -> dict[str, dict[str, Any]]:
     """The output files of each run of a step the checkout's action cache holds, by the run's key."""
     entries = (path for path in (checkout / ".releasebuild" / "cache" / "ac").rglob("*.json"))
@@ -460,6 +469,47 @@ def test_editing_one_source_file_remaps_only_that_file(small_release: ReleaseFix
     clean = api.apply(small_release.release_yaml, str(tmp_path / "clean"), jobs=2)
     assert clean.outcome.error is None
     assert (Path(clean.release_uri) / "manifest.json").read_bytes() == incremental
+
+
+def test_files_that_do_not_interleave_are_the_familys_parts_and_ship_what_a_merge_ships(
+        small_release: ReleaseFixture, tmp_path: Path) -> None:
+    """A family split by id into files (each its own range) is not merged: ingest hands each mapped file on as a
+    part of its output, by reference, in id order whatever the files' names. The shards are the ones the merge of
+    the same rows spread over interleaving files gives, and an edit in one file remaps that file only."""
+    rows = [json.loads(line) for line in small_release.data_file("alpha").read_text().splitlines()]
+    small_release.data_file("alpha").unlink()
+    ranges = {"part-b": rows[:5], "part-a": rows[5:9], "part-c": rows[9:]}  # part-a holds the middle ids
+    paths = {name: write_jsonl(small_release.dir / "data" / "alpha" / f"{name}.jsonl", chunk)
+             for name, chunk in ranges.items()}
+    small_release.edit_yaml(small_release.family_yaml("alpha"), sources=["../data/alpha/part-*.jsonl"])
+    first = apply(small_release)
+    (ingest,) = _cached_outputs(small_release.dir, "alpha/ingest").values()
+    maps = {files["records.jsonl"]["sha256"]: step.split(":", 1)[1]  # each file's map, by its records' digest
+            for step, files in ((step, files) for step in (f"alpha/ingest:../data/alpha/{name}.jsonl"
+                                                           for name in ranges)
+                                for files in _cached_outputs(small_release.dir, step).values())}
+    parts = sorted(name for name in ingest if name.startswith("records.jsonl#"))
+    assert [maps[ingest[name]["sha256"]] for name in parts] == [f"../data/alpha/{name}.jsonl"
+                                                                for name in ("part-b", "part-a", "part-c")]
+    assert "records.jsonl" not in ingest
+    disjoint = shard_bytes(small_release)
+
+    interleaved = ReleaseFixture(tmp_path / "interleaved")
+    shutil.copytree(small_release.dir, interleaved.dir, ignore=shutil.ignore_patterns(".releasebuild", "published",
+                                                                                      "release.lock"))
+    for index, name in enumerate(sorted(ranges)):
+        write_jsonl(interleaved.dir / "data" / "alpha" / f"{name}.jsonl", rows[index::3])
+    apply(interleaved)
+    (merged,) = _cached_outputs(interleaved.dir, "alpha/ingest").values()
+    assert "records.jsonl" in merged and not any("#" in name for name in merged)
+    assert _without_sources(shard_bytes(interleaved)) == _without_sources(disjoint)  # a shard names its file
+
+    edited = [json.loads(line) for line in paths["part-a"].read_text().splitlines()]
+    edited[0]["dialog"][0]["text"] = "An edited opening line."
+    write_jsonl(paths["part-a"], edited)
+    report = apply(small_release)
+    assert _step(report, "alpha/ingest")["sources"] == {"mapped": 1, "cached": 2}
+    assert first["root_digest"] != report["root_digest"]
 
 
 def test_removing_a_source_file_merges_the_cached_rest(small_release: ReleaseFixture) -> None:

@@ -242,9 +242,17 @@ class StepContext:
         """Take the previous run's output `previous` (a memo step's, `memo_refs`) as this run's output `name`,
         unchanged and by reference: nothing is written, read or hashed. Only a step whose output would be these
         very bytes may do so (a part made from the same input part, under the same params and code)."""
+        self._hand_on(name, self.memo_refs[previous])
+
+    def reuse_input(self, name: str, dep_id: str, file: str) -> None:
+        """Take a dependency's output `file` as this run's output `name`, unchanged and by reference (ingest hands
+        its mapped files on as the family's parts)."""
+        self._hand_on(name, self.inputs[dep_id].files[file])
+
+    def _hand_on(self, name: str, ref: FileRef) -> None:
         if name in self.outputs:
             raise ValueError(f"output {name!r} written twice")
-        self.outputs[name] = ReusedFile(self.memo_refs[previous])
+        self.outputs[name] = ReusedFile(ref)
 
     def open_output(self, name: str, publish: str | None = None, kind: str | None = None) -> OutputFile:
         """Start an output file; its SHA-256 is computed as it is written. Close it to finish it."""
@@ -349,7 +357,8 @@ class KeptFile(OutputFile):
 
 
 class ReusedFile(OutputFile):
-    """An output handed on from the step's previous run (`StepContext.reuse`): a blob the content store holds."""
+    """An output handed on from the step's previous run or from an input (`StepContext.reuse`, `reuse_input`): a
+    blob the content store holds."""
 
     def __init__(self, ref: FileRef):
         self.path = Path()
