@@ -428,6 +428,17 @@ def test_property_definition_mutations_load_or_are_located(project: Path, file: 
         (project / file).write_bytes(original)
 
 
+def test_an_include_whose_name_the_file_system_refuses_is_a_located_error(project: Path) -> None:
+    """A name longer than the file system takes (found by the property above) is "not found" where it is written,
+    not an OSError out of `Path.is_file`."""
+    text = (project / "release.yaml").read_text()
+    (project / "release.yaml").write_text(text.replace("families/voice_persona.yaml", f"families/{'9' * 5000}.yaml"))
+    with pytest.raises(DefinitionError) as raised:
+        load_definition(project / "release.yaml", GATES)
+    (found,) = [d for d in raised.value.diagnostics if "99999" in d.message]
+    assert found.file == "release.yaml" and found.line >= 1 and found.col >= 1 and "not found" in found.message
+
+
 def test_unreadable_rows_reach_the_reader_as_rejections_not_exceptions() -> None:
     found = list(read_rows(io.BytesIO(b'{"a": 1}\n\xff\n[1]\n'), "jsonl", FormatOptions(), "src"))
     assert found[0] == ({"line": 1}, {"a": 1}) and isinstance(found[1][1], Rejected) and found[2] == ({"line": 3}, [1])

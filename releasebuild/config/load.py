@@ -101,7 +101,7 @@ def load_definition(path: Path, known_gates: Gates) -> Definition:
             include = base_dir / ref
             if outside(where, "family file", ref):
                 continue
-            if not include.is_file():
+            if not _is_file(include):
                 diagnostics.append(root_doc.diagnostic(where, f"family file '{ref}' not found",
                                                        _nearby_files(include)))
                 continue
@@ -146,7 +146,7 @@ def load_definition(path: Path, known_gates: Gates) -> Definition:
             include = base_dir / ref
             if outside(where, "gate file", ref):
                 continue
-            if not include.is_file():
+            if not _is_file(include):
                 diagnostics.append(root_doc.diagnostic(where, f"gate file '{ref}' not found", _nearby_files(include)))
                 continue
             doc, where = read(include), ()
@@ -182,7 +182,7 @@ def load_definition(path: Path, known_gates: Gates) -> Definition:
         include = base_dir / release.takedowns
         if outside(("takedowns",), "takedowns file", release.takedowns):
             pass
-        elif not include.is_file():
+        elif not _is_file(include):
             diagnostics.append(root_doc.diagnostic(("takedowns",), f"takedowns file '{release.takedowns}' not found",
                                                    _nearby_files(include)))
         else:
@@ -338,6 +338,15 @@ def _nearby_files(missing: Path) -> str:
 
 OUTSIDE = "outside the project directory: not read"
 OUTSIDE_HINT = "includes are read from release.yaml's directory and below (sources may be anywhere)"
+
+
+def _is_file(path: Path) -> bool:
+    """Whether an include names a file; not when the file system refuses the name (too long, say), which
+    `Path.is_file` raises as an error where it should say no."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _inside(file: Path, base_dir: Path) -> bool:
