@@ -333,17 +333,17 @@ class OutputFile:
         return FileRef(self._writer.sha256, self._writer.bytes, self.publish, self.kind)
 
 
-class KeptFile(OutputFile):
-    """An output that already exists on disk: its SHA-256 in one read, the file left where it is."""
+class FinishedFile(OutputFile):
+    """An output whose bytes are already written and hashed: nothing more is written to it."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, ref: FileRef):
         self.path = path
         self.publish = None
         self.kind = None
-        self._ref = FileRef(sha256_file(path), path.stat().st_size)
+        self._ref = ref
 
     def write(self, data: bytes) -> None:
-        raise ValueError(f"{self.path} is a finished file")
+        raise ValueError(f"{self.path} ({self._ref.sha256}) is a finished file")
 
     @property
     def bytes(self) -> int:
@@ -356,28 +356,19 @@ class KeptFile(OutputFile):
         return self._ref
 
 
-class ReusedFile(OutputFile):
+class KeptFile(FinishedFile):
+    """An output that already exists on disk: its SHA-256 in one read, the file left where it is."""
+
+    def __init__(self, path: Path):
+        super().__init__(path, FileRef(sha256_file(path), path.stat().st_size))
+
+
+class ReusedFile(FinishedFile):
     """An output handed on from the step's previous run or from an input (`StepContext.reuse`, `reuse_input`): a
-    blob the content store holds."""
+    blob the content store holds, with no file of the step's own."""
 
     def __init__(self, ref: FileRef):
-        self.path = Path()
-        self.publish = None
-        self.kind = None
-        self._ref = FileRef(ref.sha256, ref.bytes)
-
-    def write(self, data: bytes) -> None:
-        raise ValueError(f"{self._ref.sha256} is a finished blob")
-
-    @property
-    def bytes(self) -> int:
-        return self._ref.bytes
-
-    def close(self) -> None:
-        pass
-
-    def ref(self) -> FileRef:
-        return self._ref
+        super().__init__(Path(), FileRef(ref.sha256, ref.bytes))
 
 
 class Step:
