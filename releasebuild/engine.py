@@ -1084,8 +1084,8 @@ def _adopted(cas: ContentStore, executed: Executed) -> StepResult:
         if path:
             cas.adopt(Path(path), ref.sha256)
         elif not cas.has(ref.sha256):
-            raise CorruptCache(ref.sha256, f"a step handed on an output of its previous run, {ref.sha256[:12]}, "
-                                           "which the cache no longer holds")
+            raise CorruptCache(ref.sha256, f"a step handed on a blob it did not write, {ref.sha256[:12]}, which the "
+                                           "cache no longer holds")
     # in the form a cached result is read back in (sorted keys, JSON types), so a step downstream sees the same
     # result whether this one ran now or came from the cache: a dict's order is data to whoever iterates it
     return StepResult({name: ref for name, (_, ref) in outputs.items()}, json.loads(canonical_json(meta)))

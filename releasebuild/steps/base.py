@@ -132,12 +132,6 @@ class StepResult:
         """What downstream keys see: identical output => identical digest => early cutoff."""
         return digest(self.to_json())
 
-    def named(self, name: str) -> list[tuple[str, FileRef]]:
-        """The logical file `name`: the file itself, or its parts in order (none: an empty file, or none written)."""
-        if name in self.files:
-            return [(name, self.files[name])]
-        return sorted((n, ref) for n, ref in self.files.items() if logical_name(n) == name)
-
     def published(self) -> list[tuple[str, FileRef]]:
         return sorted((ref.publish, ref) for ref in self.files.values() if ref.publish)
 
