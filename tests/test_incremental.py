@@ -503,6 +503,8 @@ def test_files_that_do_not_interleave_are_the_familys_parts_and_ship_what_a_merg
     (merged,) = _cached_outputs(interleaved.dir, "alpha/ingest").values()
     assert "records.jsonl" in merged and not any("#" in name for name in merged)
     assert _without_sources(shard_bytes(interleaved)) == _without_sources(disjoint)  # a shard names its file
+    manifest = json.loads((interleaved.dir / "published/releases/v2026-11-23/manifest.json").read_bytes())
+    assert manifest["families"]["alpha"]["quarantine_codes"] == {}  # no id used twice: no count of them either
 
     edited = [json.loads(line) for line in paths["part-a"].read_text().splitlines()]
     edited[0]["dialog"][0]["text"] = "An edited opening line."

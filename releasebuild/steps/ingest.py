@@ -137,7 +137,8 @@ class Ingest(Step):
                         ctx.reuse_input(part_file(output, index), names[position], output)
         else:
             duplicates = _merge(ctx, names, family)
-            codes["duplicate_id"] += len(duplicates)
+            if duplicates:
+                codes["duplicate_id"] += len(duplicates)
         with ctx.create("quarantine.jsonl", publish=f"quarantine/{family}.jsonl", kind="quarantine") as q_out:
             # Per-file lists are already in (source, position) order; duplicates across files are merged in.
             lists = [_quarantine_run(ctx.input_paths[name][QUARANTINE]) for name in names] + [iter(sorted(duplicates))]
