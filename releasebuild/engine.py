@@ -264,7 +264,7 @@ class Engine:
                 why[step_id] = evaluation.detail
             else:
                 results[step_id] = predicted
-        self.env.fingerprints.save()
+        self._save_memos()
         if listener is not None:
             self.report_damage(listener)
         return plans, results
@@ -363,7 +363,7 @@ class Engine:
             found = self.evaluate(spec, results).result
             if found is not None:
                 results[step_id] = found
-        self.env.fingerprints.save()
+        self._save_memos()
         return results
 
     def _plan_waiting(self, spec: StepSpec, roots: tuple[str, ...], why: dict[str, str],
@@ -416,7 +416,7 @@ class Engine:
             finally:
                 walk.close()
                 walk.report_damage()
-                self.env.fingerprints.save()
+                self._save_memos()
             ran.update((step_id, outcome) for step_id, outcome in walk.outcomes.items() if outcome.status == "ran")
             if (not any(isinstance(error, CorruptCache) for error in walk.failed.values())
                     or len(self.env.cas.damage) == found):  # nothing new set aside: another walk would fail alike
@@ -426,7 +426,14 @@ class Engine:
                  else walk.outcomes[step_id] for step_id in self.order]
         if ran and limit is not None:  # a no-op adds nothing to the cache
             self._prune(walk.results, limit, started, notify)
+            self._save_memos()
         return ApplyOutcome(steps, walk.records, walk.results, _first_error(walk.failed, self.order))
+
+    def _save_memos(self) -> None:
+        """Keep what this process learnt about files for the next: source digests, and the digests of the cache
+        blobs (and published files) it hashed."""
+        self.env.fingerprints.save()
+        self.env.cas.hashes.save()
 
     def _prune(self, results: dict[str, StepResult], limit: int, started: float, notify: Listener) -> None:
         """Keep the local content store within its limit (`ContentStore.prune`, RELEASEBUILD_CACHE_LIMIT). Each run

@@ -19,8 +19,8 @@ from releasebuild.keys import file_digest
 from releasebuild.redaction import redact_uri
 from releasebuild.steps.base import FileRef, SourceFile, StepResult, StepSpec
 from releasebuild.steps.rule import rule_step_id
-from releasebuild.store.backends import FileInfo, Store, is_local
-from releasebuild.store.cas import ContentStore, write_atomic
+from releasebuild.store.backends import FileInfo, Store, is_local, write_atomic
+from releasebuild.store.cas import ContentStore
 
 
 class FingerprintCache:

@@ -33,7 +33,7 @@ from releasebuild.steps.ingest import SOURCES as INGEST_SOURCES
 from releasebuild.steps.rule import python_identity, rule_spec, rule_step_id
 from releasebuild.steps.shipped import shipped_inputs
 from releasebuild.steps.split import METHOD as SPLIT_METHOD
-from releasebuild.store.cas import write_atomic
+from releasebuild.store.backends import write_atomic
 from releasebuild.store.previous import PreviousRelease
 from releasebuild.store.root import MANIFEST
 

@@ -28,7 +28,7 @@ from releasebuild.keys import sha256_file
 from releasebuild.plan import StepRecord
 from releasebuild.steps import ids
 from releasebuild.steps.rule import rule_step_id
-from releasebuild.store.cas import write_atomic
+from releasebuild.store.backends import write_atomic
 
 LOCK_FORMAT = 2
 READABLE_FORMATS = (1, 2)

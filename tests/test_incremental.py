@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,54 @@ def test_a_replace_links_what_it_republishes_unchanged_and_copies_what_was_damag
     assert {key for key in unchanged if after[key][0] != before[key][0]} == set()
     assert {key for key in changed if after[key][0] == before.get(key, (None,))[0]} == set()
     assert [key for key in after if (release / key).stat().st_nlink > 1] == []
+
+
+def test_a_publish_hashes_only_the_files_in_place_no_publish_checked_before(small_release: ReleaseFixture,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The release in place is checked before its files are linked into the new copy (nothing the old manifest says
+    is trusted), but a file an earlier publish checked and linked, untouched since, is not hashed again
+    (`<cache>/hashes.json`): after two edits, the third publish hashes only the files the second one copied. A
+    linked file changed in place with its size and mtime kept (only its ctime tells) is hashed all the same, found
+    damaged, and copied from the cache."""
+    release = small_release.dir / "published" / "releases" / "v2026-11-23"
+
+    def inodes() -> dict[str, int]:
+        return {path.relative_to(release).as_posix(): path.stat().st_ino for path in release.rglob("*")
+                if path.is_file() and path.name != "manifest.json"}
+
+    def edit(text: str) -> None:
+        rows = [json.loads(line) for line in small_release.data_file("alpha").read_text().splitlines()]
+        rows[0]["dialog"][0]["text"] = text
+        write_jsonl(small_release.data_file("alpha"), rows)
+
+    apply(small_release)
+    first = inodes()
+    edit("a first edited message")
+    apply(small_release)
+    second = inodes()
+    copied = {key for key in second if first.get(key) != second[key]}
+    assert copied and len(copied) < len(second) / 2
+    damaged = next(key for key in sorted(second) if key.startswith("data/") and "/beta-" in key)
+    before = (release / damaged).stat()
+    original = (release / damaged).read_bytes()
+    (release / damaged).chmod(0o644)
+    (release / damaged).write_bytes(b"X" + original[1:])
+    os.utime(release / damaged, ns=(before.st_atime_ns, before.st_mtime_ns))
+    (release / damaged).chmod(0o444)
+    hashed: list[str] = []
+    real = releasebuild.store.root.sha256_files
+
+    def counting(paths: list[Path], threads: int | None = None) -> list[str | None]:
+        hashed.extend(path.relative_to(release).as_posix() for path in paths)
+        return real(paths, threads)
+
+    monkeypatch.setattr(releasebuild.store.root, "sha256_files", counting)
+    edit("a second edited message")
+    apply(small_release)
+
+    assert sorted(hashed) == sorted(copied | {damaged})
+    assert (release / damaged).read_bytes() == original and (release / damaged).stat().st_ino != before.st_ino
+    assert verify_release(str(release)).sound
 
 
 def test_adding_a_record_reruns_split_and_curriculum(small_release: ReleaseFixture) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,31 @@ def test_checking_many_blobs_at_once_vouches_for_no_damaged_one(tmp_path: Path) 
     with pytest.raises(CorruptCache):
         cas.local(damaged)
     assert [line for line in cas.damage if damaged in line and "does not match its digest" in line]
+
+
+def test_a_blob_changed_behind_the_remembered_hashes_is_still_set_aside(small_release: ReleaseFixture,
+                                                                         tmp_path: Path) -> None:
+    """The first apply remembers what it hashed and wrote (`<cache>/hashes.json`), so the next does not hash it again.
+    A blob then damaged in place, its size kept and its mtime set back (what an editor and `touch -r` leave), has a
+    new ctime: it is hashed, set aside and rebuilt all the same."""
+    first, _ = _apply(small_release)
+    manifest = _local_manifest(small_release.dir / "published")
+    shard = _shards(manifest)[0]
+    blob = _blob(small_release, shard["sha256"])
+    remembered = json.loads((small_release.dir / ".releasebuild" / "cache" / "hashes.json").read_bytes())
+    assert remembered[str(blob)][4] == shard["sha256"]
+    before = blob.stat()
+    blob.chmod(0o644)
+    blob.write_bytes(_flip(blob.read_bytes()))
+    os.utime(blob, ns=(before.st_atime_ns, before.st_mtime_ns))
+    blob.chmod(0o444)
+    assert (blob.stat().st_ino, blob.stat().st_size, blob.stat().st_mtime_ns) == \
+        (before.st_ino, before.st_size, before.st_mtime_ns)
+
+    report, set_aside = _apply(small_release, str(tmp_path / "other-root"))  # publishing reads the blob back
+    assert [line for line in set_aside if str(blob) in line and "does not match its digest" in line], set_aside
+    assert report["root_digest"] == first["root_digest"]
+    assert verify_release(str(tmp_path / "other-root" / "releases" / VERSION)).sound
 
 
 def test_corrupt_local_action_entries_are_set_aside_and_their_steps_rebuilt(small_release: ReleaseFixture,

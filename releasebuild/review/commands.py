@@ -42,7 +42,7 @@ from releasebuild.review.record import (
 from releasebuild.review.signature import Trust, key_fingerprint, sign, sign_as_demo, signer_line, verify_record
 from releasebuild.review.spec import ReviewSpec
 from releasebuild.steps import ids
-from releasebuild.store.cas import write_atomic
+from releasebuild.store.backends import write_atomic
 
 GATE_STEP = ids.SIGNOFF
 REVIEW_DIR = "review"  # under .releasebuild/: the samples `signoff samples` writes for reviewers

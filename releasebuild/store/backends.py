@@ -16,11 +16,13 @@ import io as stdio
 import os
 import re
 import shutil
+import tempfile
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any, Protocol
 
 from releasebuild.errors import AccessDenied, ReleaseBuildError, StorageError
@@ -735,3 +737,16 @@ def local_etag(local: str) -> str:
 def etag_of(meta: dict[str, Any]) -> str | None:
     etag = meta.get("ETag") or meta.get("etag")
     return str(etag).strip('"') if etag else None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """A local file written whole or not at all (a temporary file beside it, renamed over it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -17,8 +17,9 @@ tier, then the restricted one. A local entry vouches for a tier only once it was
 (`<cache>/shared/<tier>.keys`, one log per tier, lists those keys): an entry made for a local root or another tier
 is pushed, blobs first, the first time it is used.
 
-Nothing read back is trusted. A local blob is hashed before a step reads it or it is published (once per process
-while the file's size, mtime, ctime and inode stay the same); a fetched blob is hashed on arrival; an entry carries
+Nothing read back is trusted. A local blob is hashed before a step reads it or it is published (once while the
+file's size, mtime, ctime and inode stay the same: `<cache>/hashes.json` remembers it for the next apply,
+`file_hashes.FileHashes`); a fetched blob is hashed on arrival; an entry carries
 the SHA-256 of its own encoding (its seal). What fails is set aside under `<cache>/corrupt/` (a shared tier's
 under `<tier>/corrupt/`), named in `damage`, and forgotten: a bad entry is a miss, a bad blob makes every entry
 naming it a miss (`has` says no), so the step that made it runs again and writes it anew. An entry committed to a
@@ -43,12 +44,14 @@ import xxhash
 from releasebuild.errors import CacheLimitInvalid, CorruptCache, StorageError
 from releasebuild.keys import sha256_file, sha256_files
 from releasebuild.store import io
-from releasebuild.store.backends import local_etag
+from releasebuild.store.backends import local_etag, write_atomic
+from releasebuild.store.file_hashes import FileHashes, Identity, observe, settle
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()  # the empty file's: zero bytes hold nothing to restrict
 SEAL = "sha256"  # an entry's key holding the SHA-256 of its encoding without it
 ETAGS = "etags"  # a shared entry's key: each blob's ETag in its tier when the entry was committed
 ASIDE = "corrupt"  # where what failed its check is set aside, in the local cache and in each shared tier
+HASHES = "hashes.json"  # in the cache directory: `file_hashes.FileHashes`
 LIMIT_VARIABLE = "RELEASEBUILD_CACHE_LIMIT"  # how large the local content store may grow (`cache_limit`)
 DEFAULT_LIMIT = 10 * 2**30
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
@@ -93,7 +96,8 @@ class ContentStore:
         self.damage: list[str] = []  # what was set aside, in the order it was found, one sentence each
         self.etags: dict[str, str] = {}  # digest -> its ETag in a shared tier, as a sealed entry recorded it
         self.condemned: set[str] = set()  # blobs found corrupt with no intact copy: until made again, not held
-        self._verified: dict[str, tuple[int, int, int, int]] = {}  # digest -> the local file as it was hashed
+        self._verified: dict[str, Identity] = {}  # digest -> the local file as it was hashed (or found remembered)
+        self.hashes = FileHashes(cache_dir / HASHES)  # digests of settled files, remembered across processes
         self._checking = threading.Lock()  # guards _in_flight
         self._in_flight: dict[str, threading.Event] = {}  # digest -> set when the thread hashing it is done
 
@@ -159,12 +163,13 @@ class ContentStore:
         return target
 
     def check(self, digests: Iterable[str], threads: int | None = None) -> None:
-        """Hash the local copies of these blobs not yet checked in this process, all at once on `threads` threads
-        (default: one per core, `sha256_files`), and remember those that hold their digest: `local` then finds them
-        checked. Anything else is left to `local`, which sets it aside and fetches it, one blob at a time. A blob
-        another thread is hashing (the walk checks blobs ahead, `engine._Walk._check_ahead`) is waited for, not
-        hashed twice."""
-        todo, waits = [], []
+        """Hash the local copies of these blobs not yet checked, all at once on `threads` threads (default: one per
+        core, `sha256_files`), and remember those that hold their digest: `local` then finds them checked. A blob
+        hashed by an earlier apply and untouched since (`FileHashes`) is not hashed again. Anything else is left to
+        `local`, which sets it aside and fetches it, one blob at a time. A blob another thread is hashing (the walk
+        checks blobs ahead, `engine._Walk._check_ahead`) is waited for, not hashed twice."""
+        todo: list[tuple[str, Path, Identity, bool]] = []
+        waits = []
         with self._checking:
             for sha256 in dict.fromkeys(digests):
                 if sha256 in self._in_flight:
@@ -172,20 +177,26 @@ class ContentStore:
                     continue
                 path = self.path(sha256)
                 with contextlib.suppress(OSError):
-                    seen = _identity(path)
-                    if self._verified.get(sha256) != seen:
-                        todo.append((sha256, path, seen))
+                    seen, settled = observe(path)
+                    if self._verified.get(sha256) == seen:
+                        continue
+                    if self.hashes.known(path, seen) == sha256:
+                        self._verified[sha256] = seen
+                        continue
+                    todo.append((sha256, path, seen, settled))
             done = threading.Event()
-            for sha256, _, _ in todo:
+            for sha256, *_ in todo:
                 self._in_flight[sha256] = done
         try:
-            found = sha256_files([path for _, path, _ in todo], threads)
-            for (sha256, _, seen), digest_found in zip(todo, found, strict=True):
+            found = sha256_files([path for _, path, _, _ in todo], threads)
+            for (sha256, path, seen, settled), digest_found in zip(todo, found, strict=True):
                 if digest_found == sha256:
                     self._verified[sha256] = seen
+                    if settled:
+                        self.hashes.remember(path, seen, sha256)
         finally:
             with self._checking:
-                for sha256, _, _ in todo:
+                for sha256, *_ in todo:
                     del self._in_flight[sha256]
             done.set()
         for event in waits:
@@ -216,16 +227,17 @@ class ContentStore:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
             self._verified.pop(sha256, None)
+            self.hashes.forget(path)
             removed += 1
             freed += size
         return removed, freed
 
     def _intact(self, sha256: str) -> bool:
-        """Whether the local file holds the blob: hashed (`check`) unless this process hashed this very file
-        unchanged."""
+        """Whether the local file holds the blob: hashed (`check`) unless this very file, unchanged, was hashed by
+        this process or remembered."""
         self.check([sha256])
         try:
-            return self._verified.get(sha256) == _identity(self.path(sha256))
+            return self._verified.get(sha256) == observe(self.path(sha256))[0]
         except OSError:
             return False
 
@@ -234,6 +246,7 @@ class ContentStore:
         aside = self._aside_path(f"cas-{sha256}")
         os.replace(path, aside)
         self._verified.pop(sha256, None)
+        self.hashes.forget(path)
         self.condemned.add(sha256)
         self.damage.append(f"cache blob {path} does not match its digest: set aside as {aside}")
 
@@ -262,7 +275,7 @@ class ContentStore:
                 return False
             os.replace(tmp, target)
             target.chmod(0o444)
-            self._verified[sha256] = _identity(target)
+            self._written(target, sha256)
         except FileNotFoundError:
             return False
         finally:
@@ -288,8 +301,18 @@ class ContentStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         file.chmod(0o444)
         os.replace(file, target)
-        self._verified[sha256] = _identity(target)
+        self._written(target, sha256)
         self.condemned.discard(sha256)
+
+    def _written(self, target: Path, sha256: str) -> None:
+        """A blob this process wrote (hashed as it was written): checked for this process, and remembered settled
+        for the next (`file_hashes.settle`)."""
+        seen = settle(target)
+        if seen is None:
+            self._verified[sha256] = observe(target)[0]
+        else:
+            self._verified[sha256] = seen
+            self.hashes.remember(target, seen, sha256)
 
     def share(self, sha256: str, tier: RemoteTier) -> bool:
         """Upload a blob of the local store to `tier` unless it is there already; False when neither holds it."""
@@ -331,11 +354,6 @@ def cache_limit(value: str | None = None) -> int | None:
         raise CacheLimitInvalid(f"{LIMIT_VARIABLE}={value!r} is not a size: give bytes, or a number with K, M, G "
                                 "or T (\"20G\"), or \"none\" for no limit")
     return int(size)
-
-
-def _identity(path: Path) -> tuple[int, int, int, int]:
-    stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
 class _KeysLog:
@@ -501,15 +519,3 @@ def _seal(entry: dict[str, Any]) -> str:
 def _encode(entry: dict[str, Any]) -> bytes:
     """An entry as stored: sealed, so that no byte of it can change unnoticed."""
     return json.dumps({**entry, SEAL: _seal(entry)}, sort_keys=True).encode("utf-8")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -45,6 +45,7 @@ from releasebuild.keys import sha256_files
 from releasebuild.store import io
 from releasebuild.store.backends import is_local, local_etag, local_path, protocol
 from releasebuild.store.cas import ContentStore
+from releasebuild.store.file_hashes import FileHashes, Identity, observe
 
 MANIFEST = "manifest.json"
 MARKER = "releasebuild-root.json"
@@ -136,10 +137,12 @@ class ReleaseRoot:
         if self.manifest_state(version, manifest) == "same" and self.mismatch(version, manifest) is None:
             return self.release_uri(version)
         if self.local:
-            in_place = self._intact_in_place(version, artifacts)
+            in_place = self._intact_in_place(version, artifacts, cas.hashes)
             cas.check([*(sha for key, sha in artifacts if key not in in_place), *(sha for _, sha in restricted or [])])
-            self._publish_local(version, [(key, in_place.get(key) or cas.local(sha)) for key, sha in artifacts],
-                                [(key, cas.local(sha)) for key, sha in restricted or []], manifest, set(in_place))
+            self._publish_local(version, [(key, in_place[key][0] if key in in_place else cas.local(sha))
+                                          for key, sha in artifacts],
+                                [(key, cas.local(sha)) for key, sha in restricted or []], manifest, in_place,
+                                cas.hashes, dict(artifacts))
         else:
             self._publish_remote(version, artifacts, restricted or [], manifest, cas)
         if self.declared_protected and not (self._marker or {}).get("protected"):
@@ -244,34 +247,57 @@ class ReleaseRoot:
 
     # --- local roots: stage both directories, then swap them in ---
 
-    def _intact_in_place(self, version: str, artifacts: list[tuple[str, str]]) -> dict[str, Path]:
-        """Files of the local release in place that the new one publishes unchanged: same key, a plain file with no
-        other link (never a symlink, nor a file something else shares), and bytes that hash to the digest the new
-        manifest lists (nothing the old manifest says is trusted). A one-record change republishes a few shards of
-        hundreds; the rest are linked into the staged copy from here rather than copied from the cache, and were
-        checked all the same."""
+    def _intact_in_place(self, version: str, artifacts: list[tuple[str, str]],
+                         hashes: FileHashes) -> dict[str, tuple[Path, Identity]]:
+        """Files of the local release in place that the new one publishes unchanged, each with its identity when
+        found so: same key, a plain file with no other link (never a symlink, nor a file something else shares),
+        and bytes that hash to the digest the new manifest lists (nothing the old manifest says is trusted; a file
+        an earlier publish checked and linked, untouched since, `FileHashes`, is not hashed again). A one-record change
+        republishes a few shards of hundreds; the rest are linked into the staged copy from here rather than copied
+        from the cache, and were checked all the same."""
         current = Path(local_path(self.release_uri(version)))
         if not (current / MANIFEST).is_file():
             return {}
         present = set(self.store.list_files(self.release_uri(version)))
-        candidates = [(key, sha) for key, sha in artifacts if key in present and _sole_file(current / key)]
-        hashed = sha256_files([current / key for key, _ in candidates])  # None: unreadable, copied from the cache
-        return {key: current / key for (key, sha), found in zip(candidates, hashed, strict=True) if found == sha}
+        intact: dict[str, tuple[Path, Identity]] = {}
+        todo: list[tuple[str, str, Path, Identity]] = []
+        for key, sha in artifacts:
+            path = current / key
+            if key not in present or not _sole_file(path):
+                continue
+            try:
+                seen = observe(path)[0]
+            except OSError:
+                continue
+            known = hashes.known(path, seen)
+            if known is None:
+                todo.append((key, sha, path, seen))
+            elif known == sha:
+                intact[key] = path, seen
+        hashed = sha256_files([path for _, _, path, _ in todo])  # None: unreadable, copied from the cache
+        for (key, sha, path, seen), found in zip(todo, hashed, strict=True):
+            if found == sha:
+                intact[key] = path, seen
+        return intact
 
     def _publish_local(self, version: str, files: list[tuple[str, Path]], restricted: list[tuple[str, Path]],
-                       manifest: bytes, linked: set[str]) -> None:
+                       manifest: bytes, linked: dict[str, tuple[Path, Identity]], hashes: FileHashes,
+                       digests: dict[str, str]) -> None:
         """Copies under releases/.staging-<version>-<tx>/, manifest last, and restricted/.staging-<version>-<tx>/
         (owner-only); then the journal, which names the two staged directories by inode and the restricted set they
         switch to; then the switch. Never a link to the cache (a release shares no inode with it); the keys in
         `linked` are hard links to the release in place, which the switch retires and removes: a staged release
-        shares inodes only with the copy it replaces, and only until the switch is done."""
+        shares inodes only with the copy it replaces, and only until the switch is done. A linked file still
+        holding what was checked (the same inode, size and mtime; linking and retiring the old copy change only its
+        ctime) is remembered under its published path with its `digests` entry, so the next publish does not hash it
+        again. A hard link and a retired copy change no file's bytes, so this vouches for nothing new."""
         tx = uuid.uuid4().hex[:8]
         releases = Path(local_path(self._uri("releases")))
         staged = releases / f"{STAGING}{version}-{tx}"
         restricted_base = Path(local_path(self._uri(RESTRICTED)))
         staged_restricted = restricted_base / f"{STAGING}{version}-{tx}" if restricted else None
         try:
-            _stage_local(staged, files, manifest, linked)
+            _stage_local(staged, files, manifest, set(linked))
             if staged_restricted is not None:
                 restricted_base.mkdir(parents=True, exist_ok=True)
                 restricted_base.chmod(0o700)
@@ -288,6 +314,12 @@ class ReleaseRoot:
         pending.write_bytes(json.dumps(journal, sort_keys=True).encode("utf-8"))
         os.replace(pending, local_path(self._journal_uri(version)))  # the commit point of the transaction
         self._switch_local(journal)
+        published = releases / version
+        for key, (_, checked) in linked.items():
+            with contextlib.suppress(OSError):
+                seen, settled = observe(published / key)
+                if settled and (seen[0], seen[1], seen[3]) == (checked[0], checked[1], checked[3]):
+                    hashes.remember(published / key, seen, digests[key])
 
     def _switch_local(self, journal: dict[str, Any]) -> None:
         """Put the new restricted set in place beside the previous one (no manifest a reader finds names it yet),
