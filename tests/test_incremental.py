@@ -119,10 +119,12 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
     # conversation and user fingerprints: (alpha, alpha) and (alpha, beta) updated from the previous run's pairs
     # (only the edited record's texts are searched), (beta, beta) reused
     assert _step(report, "release/dedup")["stats"] == {"family_pairs_updated": 4, "family_pairs_reused": 2}
-    # The bias counts and the statistics measure the edited record only; the rest come from their record memos.
+    # The bias counts and the statistics measure the edited record only; the rest come from their record memos
+    # (the family is one part: it is made again, from the memo).
     shipped = _shipped(Path(report["release_uri"]), "alpha")
     for step_id in ("alpha/bias", "alpha/stats"):
-        assert _step(report, step_id)["stats"] == {"records_computed": 1, "records_from_memo": shipped - 1}, step_id
+        assert _step(report, step_id)["stats"] == {"records_computed": 1, "records_from_memo": shipped - 1,
+                                                   "parts_made": 1, "parts_reused": 0}, step_id
     # The distribution gate draws alpha's plot (and the overview) again, and takes beta's from its memo.
     assert _step(report, "release/distribution")["stats"] == {"plots_drawn": 1, "plots_reused": 1}
 
@@ -352,12 +354,14 @@ def test_an_apply_after_edits_publishes_what_a_clean_apply_does(small_release: R
     incremental = apply(small_release, str(tmp_path / "root-one"))
     shipped = _shipped(Path(incremental["release_uri"]), "alpha")
     for step_id in ("alpha/bias", "alpha/stats"):
-        assert _step(incremental, step_id)["stats"] == {"records_computed": 2, "records_from_memo": shipped - 2}
+        assert _step(incremental, step_id)["stats"] == {"records_computed": 2, "records_from_memo": shipped - 2,
+                                                        "parts_made": 1, "parts_reused": 0}
     copy = ReleaseFixture(tmp_path / "elsewhere" / "checkout")
     shutil.copytree(small_release.dir, copy.dir, ignore=shutil.ignore_patterns(".releasebuild", "release.lock",
                                                                                "published"))
     clean = apply(copy, str(tmp_path / "root-two"))
-    assert _step(clean, "alpha/bias")["stats"] == {"records_computed": shipped, "records_from_memo": 0}
+    assert _step(clean, "alpha/bias")["stats"] == {"records_computed": shipped, "records_from_memo": 0,
+                                                   "parts_made": 1, "parts_reused": 0}
     one, two = Path(incremental["release_uri"]), Path(clean["release_uri"])
     files = sorted(p.relative_to(one).as_posix() for p in one.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(two).as_posix() for p in two.rglob("*") if p.is_file())

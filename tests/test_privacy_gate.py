@@ -303,6 +303,9 @@ def test_a_rerun_from_the_scan_memo_publishes_what_a_clean_build_does(tmp_path: 
     assert step["stats"]["messages_scanned"] == 5 and step["stats"]["messages_from_cache"] > 5
     if part_records == 2:
         assert step["stats"]["parts_reused"] >= 2 and 1 <= step["stats"]["parts_made"] <= 4
+        for folding in ("alpha/bias", "alpha/stats"):  # the folds over those parts (steps/folds.py) follow them
+            (made,) = [step["stats"] for step in rerun.to_json()["steps"] if step["id"] == folding]
+            assert made["parts_reused"] >= 1 and made["parts_made"] >= 1, (folding, made)
     copy = tmp_path / "elsewhere"
     shutil.copytree(fixture.dir, copy, ignore=shutil.ignore_patterns(".releasebuild", "release.lock", "published"))
     clean = api.apply(copy / "release.yaml", str(tmp_path / "root-two"), jobs=2)

@@ -16,14 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import xxhash
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from releasebuild.bias.language import versions as language_versions
 from releasebuild.bias.reading_level import versions as reading_versions
-from releasebuild.keys import canonical_json, file_digest
-from releasebuild.steps.base import SourceFile, Step, StepContext, StepSpec
+from releasebuild.keys import canonical_json, file_digest, sha256_file
+from releasebuild.steps.base import (
+    FileRef,
+    ReusedFile,
+    SourceFile,
+    Step,
+    StepContext,
+    StepResult,
+    StepSpec,
+    logical_name,
+    part_file,
+)
 from releasebuild.steps.bias_counts import BiasCounts
 from releasebuild.steps.stats import Stats
 
@@ -59,10 +70,12 @@ edit = st.one_of(st.tuples(st.just("add"), record), st.tuples(st.just("remove"),
 
 @dataclass(frozen=True)
 class Run:
-    outputs: dict[str, bytes]
+    outputs: dict[str, bytes]  # every output, parts included (one handed on: the bytes it refers to)
     stats: dict[str, int]
     fresh: int | None  # what plan would count as computed afresh (Step.fresh_records)
     memo: dict[str, Path]  # this run's memo files, for a next run
+    refs: dict[str, FileRef]  # every output's ref, for a next run to hand on
+    parts: list[bytes]  # each part's record lines and assignment rows, as the step was given them
 
 
 def family_after(records: list[dict[str, Any]], edits: list[tuple[Any, ...]]) -> dict[str, dict[str, Any]]:
@@ -90,14 +103,45 @@ def line(record_id: str, drawn: dict[str, Any]) -> bytes:
             + "\n").encode("utf-8")
 
 
+def opens_part(record_id: str) -> bool:
+    """Whether the record opens a part of the privacy step's records: by its id alone, as `steps.parts` cuts them
+    (here about one record in four, so that a small family has several parts)."""
+    return xxhash.xxh3_64_intdigest(record_id.encode()) % 4 == 0
+
+
+def parts_of(family: dict[str, dict[str, Any]], record_id: str) -> list[str]:
+    """The ids of the part `record_id` falls in."""
+    ids = sorted(family)
+    start = max(index for index in range(ids.index(record_id) + 1) if index == 0 or opens_part(ids[index]))
+    stop = next((index for index in range(start + 1, len(ids)) if opens_part(ids[index])), len(ids))
+    return ids[start:stop]
+
+
 def run_step(step: type[Step], params: dict[str, Any], family: dict[str, dict[str, Any]], directory: Path,
-             memo: dict[str, Path] | None = None) -> Run:
-    """The step over `family` (in id order, as the privacy step writes records), given `memo` or none."""
+             previous: Run | None = None) -> Run:
+    """The step over `family` (in id order and in parts, as the privacy step writes records), given the previous
+    run's memo or none."""
     directory.mkdir(parents=True)
-    records, assignment = directory / "records.jsonl", directory / "assignment.jsonl"
-    records.write_bytes(b"".join(line(record_id, family[record_id]) for record_id in sorted(family)))
-    assignment.write_text("".join(canonical_json({"id": record_id, "split": family[record_id]["split"]}) + "\n"
-                                  for record_id in sorted(family)))
+    parts: list[list[bytes]] = []
+    for record_id in sorted(family):
+        if not parts or opens_part(record_id):
+            parts.append([])
+        parts[-1].append(line(record_id, family[record_id]))
+    records = {}
+    for index, lines in enumerate(parts):
+        records[part_file("records.jsonl", index)] = path = directory / f"records.jsonl.{index}"
+        path.write_bytes(b"".join(lines))
+    assignment = directory / "assignment.jsonl"
+    rows = [(canonical_json({"id": record_id, "split": family[record_id]["split"]}) + "\n").encode()
+            for record_id in sorted(family)]
+    assignment.write_bytes(b"".join(rows))
+    given = []
+    for lines in parts:
+        given.append(b"".join(lines) + b"\0" + b"".join(rows[:len(lines)]))
+        rows = rows[len(lines):]
+    inputs = {PRIVACY: records, SPLIT: {"assignment.jsonl": assignment}}
+    views = {dep: StepResult({name: FileRef(sha256_file(path), path.stat().st_size) for name, path in files.items()},
+                             {}) for dep, files in inputs.items()}
     sources = []
     for path in LEXICONS if step is BiasCounts else []:
         with path.open("rb") as fh:
@@ -107,17 +151,26 @@ def run_step(step: type[Step], params: dict[str, Any], family: dict[str, dict[st
     def context() -> StepContext:
         workdir = directory / f"work-{len(list(directory.glob('work-*')))}"
         workdir.mkdir()
-        return StepContext(spec, workdir, {}, {PRIVACY: {"records.jsonl": records}, SPLIT: {"assignment.jsonl":
-                                                                                             assignment}},
-                           sources, memo=memo or {})
+        return StepContext(spec, workdir, views, inputs, sources, memo=previous.memo if previous else {},
+                           memo_refs=previous.refs if previous else {})
 
     fresh = step.fresh_records(context())
     ctx = context()
     step.run(ctx)
     for output in ctx.outputs.values():
         output.close()
-    return Run({name: output.path.read_bytes() for name, output in ctx.outputs.items()}, ctx.stats, fresh,
-               {name: ctx.outputs[name].path for name in step.memo})
+    by_digest = {ref.sha256: data for ref, data in zip(previous.refs.values(), previous.outputs.values(),
+                                                         strict=True)} if previous else {}
+    outputs = {name: by_digest[output.ref().sha256] if isinstance(output, ReusedFile) else output.path.read_bytes()
+               for name, output in ctx.outputs.items()}
+    kept = directory / "kept"
+    kept.mkdir()
+    memo = {}
+    for name, data in outputs.items():
+        if logical_name(name) in step.memo:
+            memo[name] = kept / name.replace("#", "-")
+            memo[name].write_bytes(data)
+    return Run(outputs, ctx.stats, fresh, memo, {name: output.ref() for name, output in ctx.outputs.items()}, given)
 
 
 @contextmanager
@@ -146,13 +199,16 @@ def test_a_run_given_the_memo_writes_what_a_cold_run_writes_and_measures_only_ne
     with scratch() as directory:
         previous = run_step(step, params, before, directory / "before")
         cold = run_step(step, params, after, directory / "cold")
-        warm = run_step(step, params, after, directory / "warm", previous.memo)
+        warm = run_step(step, params, after, directory / "warm", previous)
     assert without_memo(step, warm.outputs) == without_memo(step, cold.outputs)  # counts.json + samples, stats.json
     assert warm.outputs == cold.outputs  # the memo too: it is the next run's
     shipped = len(shipped_lines(after))
     unseen = len(shipped_lines(after) - shipped_lines(before))
-    assert cold.stats == {"records_computed": shipped, "records_from_memo": 0}
-    assert warm.stats == {"records_computed": unseen, "records_from_memo": shipped - unseen}
+    unchanged = len(set(previous.parts) & set(cold.parts))  # the same records and assignment rows
+    assert (cold.stats.get("records_computed", 0), cold.stats.get("records_from_memo", 0)) == (shipped, 0)
+    assert (cold.stats["parts_made"], cold.stats["parts_reused"]) == (len(cold.parts), 0)
+    assert warm.stats.get("records_computed", 0) == unseen
+    assert (warm.stats["parts_made"], warm.stats["parts_reused"]) == (len(cold.parts) - unchanged, unchanged)
     assert (cold.fresh, warm.fresh) == (shipped, unseen)  # plan counts what the run computes
 
 
@@ -165,9 +221,29 @@ def test_one_edited_message_is_the_one_record_measured_again(step: type[Step], p
     before = family_after(drawn, [])
     edited = {**before["r017"], "messages": [{"role": "user", "content": "she feels tired"}]}
     previous = run_step(step, params, before, tmp_path / "before")
-    warm = run_step(step, params, {**before, "r017": edited}, tmp_path / "warm", previous.memo)
-    assert warm.stats == {"records_computed": 1, "records_from_memo": 29}
+    warm = run_step(step, params, {**before, "r017": edited}, tmp_path / "warm", previous)
+    assert warm.stats["records_computed"] == 1 and warm.stats["parts_made"] == 1
+    assert warm.stats["records_computed"] + warm.stats["records_from_memo"] == len(parts_of(before, "r017"))
+    assert warm.stats["parts_reused"] == len(previous.parts) - 1
     assert warm.outputs != previous.outputs
+
+
+@pytest.mark.parametrize("step, params", [(BiasCounts, BIAS_PARAMS), (Stats, STATS_PARAMS)], ids=["bias", "stats"])
+def test_taking_out_the_only_records_of_a_value_and_of_a_split_leaves_what_a_cold_run_makes(
+        step: type[Step], params: dict[str, Any], tmp_path: Path) -> None:
+    """A rerun subtracts the parts it makes again from the previous total: a value, a label, a cell or a split whose
+    last record goes must be gone, not left at 0 (the random edits above rarely take out a value's only record)."""
+    drawn = [{"messages": [{"role": "user", "content": "my mother feels " + "so " * index + "tired"},
+                           {"role": "assistant", "content": "Thank you" + "!" * index}],
+              "metadata": {"topic": f"topic{index}" if index in (5, 9) else "sleep"},
+              "split": "val" if index == 5 else "train"} for index in range(16)]
+    before = family_after(drawn, [])
+    after = {record_id: drawn for record_id, drawn in before.items() if record_id not in ("r005", "r009")}
+    previous = run_step(step, params, before, tmp_path / "before")
+    cold = run_step(step, params, after, tmp_path / "cold")
+    warm = run_step(step, params, after, tmp_path / "warm", previous)
+    assert warm.stats["parts_reused"] > 0 and warm.stats.get("records_computed", 0) == 0
+    assert warm.outputs == cold.outputs
 
 
 @pytest.mark.parametrize("step, params, changed", [
@@ -179,5 +255,6 @@ def test_a_memo_made_with_other_versions_or_tokenizer_is_not_used(step: type[Ste
     drawn = [{"messages": [{"role": "user", "content": "my mother feels tired"}], "metadata": {}, "split": "train"}]
     family = family_after(drawn * 3, [])
     previous = run_step(step, params, family, tmp_path / "before")
-    rerun = run_step(step, {**params, **changed}, family, tmp_path / "rerun", previous.memo)
-    assert rerun.stats == {"records_computed": 3, "records_from_memo": 0}
+    rerun = run_step(step, {**params, **changed}, family, tmp_path / "rerun", previous)
+    assert (rerun.stats["records_computed"], rerun.stats["records_from_memo"]) == (3, 0)
+    assert rerun.stats["parts_reused"] == 0

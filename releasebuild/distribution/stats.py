@@ -32,6 +32,9 @@ METRICS: tuple[str, ...] = (
 # Metrics that depend on the tokenizer (and its max_message_tokens): not comparable across tokenizers.
 TOKEN_METRICS: frozenset[str] = frozenset(m for m in METRICS if m.startswith(("tokens", "role_token_share"))) | {
     "over_long_messages"}
+# Every distribution an accumulator keeps.
+DISTRIBUTIONS = ("turns", "chars_per_message", "chars_per_conversation", "tokens_per_message",
+                 "tokens_per_conversation")
 # The distributions a stats file carries in full, for plots.
 PLOTTED: tuple[str, ...] = ("turns", "tokens_per_message", "tokens_per_conversation")
 
@@ -47,6 +50,10 @@ class Distribution:
 
     def merge(self, other: Distribution) -> None:
         self.counts.update(other.counts)
+
+    def remove(self, other: Distribution) -> None:
+        """Take out values `merge` put in (a value whose count falls to 0 is gone, as if never added)."""
+        subtract_counts(self.counts, other.counts)
 
     @property
     def size(self) -> int:
@@ -125,13 +132,34 @@ class Accumulator:
         self.tokens_per_conversation.add(tokens)
 
     def merge(self, other: Accumulator) -> None:
-        for name in ("turns", "chars_per_message", "chars_per_conversation", "tokens_per_message",
-                     "tokens_per_conversation"):
+        for name in DISTRIBUTIONS:
             getattr(self, name).merge(getattr(other, name))
         self.role_messages.update(other.role_messages)
         self.role_tokens.update(other.role_tokens)
         self.empty_messages += other.empty_messages
         self.over_long_messages += other.over_long_messages
+
+    def remove(self, other: Accumulator) -> None:
+        """Take out the conversations `other` holds (which `merge` put in)."""
+        for name in DISTRIBUTIONS:
+            getattr(self, name).remove(getattr(other, name))
+        subtract_counts(self.role_messages, other.role_messages)
+        subtract_counts(self.role_tokens, other.role_tokens)
+        self.empty_messages -= other.empty_messages
+        self.over_long_messages -= other.over_long_messages
+
+    def to_json(self) -> dict[str, Any]:
+        """The whole state, exactly (`from_json` gives it back): what a fold keeps between runs."""
+        return {**{name: getattr(self, name).to_json() for name in DISTRIBUTIONS},
+                "role_messages": dict(sorted(self.role_messages.items())),
+                "role_tokens": dict(sorted(self.role_tokens.items())),
+                "empty_messages": self.empty_messages, "over_long_messages": self.over_long_messages}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Accumulator:
+        return cls(**{name: Distribution.from_json(data[name]) for name in DISTRIBUTIONS},
+                   role_messages=Counter(data["role_messages"]), role_tokens=Counter(data["role_tokens"]),
+                   empty_messages=data["empty_messages"], over_long_messages=data["over_long_messages"])
 
     def metrics(self) -> dict[str, float | int | None]:
         """Every name in METRICS; a mean or percentile of nothing is None."""
@@ -139,8 +167,7 @@ class Accumulator:
         tokens = sum(self.role_tokens.values())
         found: dict[str, float | int | None] = {"conversations": self.turns.size, "messages": messages,
                                                 "tokens": tokens}
-        for name in ("turns", "chars_per_message", "chars_per_conversation", "tokens_per_message",
-                     "tokens_per_conversation"):
+        for name in DISTRIBUTIONS:
             values: Distribution = getattr(self, name)
             found[f"{name}.mean"] = values.mean()
             if name.endswith("conversation") or name == "turns":
@@ -159,3 +186,14 @@ class Accumulator:
 
 def _rounded(value: float | int | None) -> float | int | None:
     return round(value, DECIMALS) if isinstance(value, float) else value
+
+
+def subtract_counts(counts: Counter[Any], other: Counter[Any]) -> None:
+    """counts - other, in place, where every count of `other` was added to `counts` (none falls below 0); a key
+    whose count falls to 0 is removed, so the result is what adding up the rest alone makes."""
+    for key, count in other.items():
+        left = counts[key] - count
+        if left:
+            counts[key] = left
+        else:
+            del counts[key]

@@ -13,21 +13,20 @@ cell's sample is drawn by the seeded rank of the record id, so the output is the
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
 
-from releasebuild.bias.counts import FamilyCounter
+from releasebuild.bias.counts import FamilyCounter, Sampling, Tally
 from releasebuild.bias.lexicon import Lexicon
-from releasebuild.steps import record_memo
+from releasebuild.steps import folds, record_memo
 from releasebuild.steps.base import SourceFile, Step, StepContext, StepMeta, StepParams
-from releasebuild.steps.record_memo import RecordMemo
-from releasebuild.steps.shipped import shipped
+from releasebuild.steps.shipped import split_tail
 from releasebuild.store.backends import Store
 
 COUNTS_FILE = "counts.json"
 SAMPLES_FILE = "samples.jsonl"
-MEMO_FILE = "measured.memo"  # each shipped record's measure, by id and line digest (not read downstream)
 # libyaml's parser where PyYAML has it: the demo's eleven lexicons took 0.9 s to parse in pure Python, most of a rerun
 # that takes every record's measure from the memo. The same documents, so the same lexicons.
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -72,41 +71,103 @@ class BiasCountsResult(StepMeta):
 
 class BiasCounts(Step):
     kind = "bias_counts"
-    code_version = "2"  # 2: the record memo
+    code_version = "3"  # 2: the record memo; 3: in parts (steps/folds.py)
     slow_loads = ("releasebuild.bias.language:identifier", "releasebuild.bias.reading_level:dictionary")
 
     Params = BiasCountsParams
     Result = BiasCountsResult
-    memo = (MEMO_FILE,)
+    memo = folds.MEMO
 
     @staticmethod
     def fresh_records(ctx: StepContext) -> int | None:
-        """The shipped records the previous record memo, made with the same lexicons and versions, lacks."""
-        return record_memo.fresh_records(ctx, MEMO_FILE, _memo_identity(ctx),
-                                         ((record.assigned["id"], record.body) for record in shipped(ctx)))
+        """The shipped records of the parts to make again that the previous record memo, made with the same
+        lexicons and versions, lacks."""
+        return folds.fresh_records(_fold(ctx))
 
     @staticmethod
     def run(ctx: StepContext) -> BiasCountsResult:
         params = ctx.typed(BiasCountsParams)
         lexicons, described = read_lexicons(ctx.sources, ctx.store)
-        counter = FamilyCounter(lexicons, params.labels, params.max_label_values, params.sample.size,
-                                params.sample.seed)
-        memo = RecordMemo(ctx, MEMO_FILE, _memo_identity(ctx))
-        for record in shipped(ctx):
-            assert record.split is not None
-            record_id = record.assigned["id"]
-            measured = memo.contribution(record_id, record.body, lambda line: counter.measure(json.loads(line)))
-            counter.add(record_id, record.split, measured, record.line)
-        ctx.stats.update(memo.close())
-        section = counter.section()
+        counter = FamilyCounter(lexicons)
+        sampling = Sampling(params.labels, params.max_label_values, params.sample.size, params.sample.seed)
+        fold = _fold(ctx)
+        total = Tally.from_state(fold.total or {})
+        broken: set[tuple[str, str]] = set()
+        for fragment in fold.dropped_fragments():
+            broken |= total.remove(Tally.from_state(fragment))
+        made: dict[int, tuple[Tally, list[bytes], list[str | None]]] = {}
+        for part in fold.parts:
+            if part.previous is not None:
+                fold.hand_on(part)
+                continue
+            tally = Tally()
+            lines: list[bytes] = []
+            splits: list[str | None] = []
+            with fold.memo(part) as memo:
+                for index, (line, assigned) in enumerate(fold.records(part)):
+                    lines.append(line)
+                    splits.append(assigned["split"])
+                    if assigned["split"] is not None:
+                        measured = memo.contribution(assigned["id"], line,
+                                                     lambda line: counter.measure(json.loads(line)))
+                        tally.add(sampling, assigned["id"], assigned["split"], measured, index)
+            tally.settle(params.max_label_values)
+            fold.write_fragment(part, tally.to_state())
+            total.merge(tally, sampling.size, _published(lines, splits))
+            made[part.index] = tally, lines, splits
+        if broken:
+            total.redraw(broken, _every_part(fold, made), sampling.size)
+        fold.finish(total.to_state())
+        section = total.section(lexicons, sampling)
         ctx.write_json(COUNTS_FILE, {"family": params.family, "lexicons": described, "splits": section,
-                                     "cells": counter.cells()})
-        ctx.write_lines(SAMPLES_FILE, counter.drawn())
+                                     "cells": total.cells(sampling)})
+        ctx.write_lines(SAMPLES_FILE, total.drawn(sampling))
         return BiasCountsResult(family=params.family, conversations=section["all"]["conversations"])
 
 
-def _memo_identity(ctx: StepContext) -> str:
-    """What a record's measure follows besides the record: the lexicons (by name and content) and the language
-    identifier's and reading level's versions. Labels, their limit and the sample are applied when counting."""
-    return record_memo.memo_identity(BiasCounts, versions=ctx.params["versions"],
-                                     lexicons={source.name: source.digest for source in ctx.sources})
+MEASURE_VERSION = "2"  # the code version at which `measure` last changed: the record memo's tables follow it
+
+
+def _fold(ctx: StepContext) -> folds.PartFold:
+    """The step's parts. A record's measure follows the lexicons (by name and content) and the language
+    identifier's and reading level's versions besides the record; labels, their limit and the sample are applied
+    when counting."""
+    return folds.PartFold(ctx, folds.fold_identity(ctx, BiasCounts.kind, BiasCounts.code_version),
+                          record_memo.memo_identity(BiasCounts.kind, MEASURE_VERSION,
+                                                    versions=ctx.params["versions"],
+                                                    lexicons={source.name: source.digest for source in ctx.sources}))
+
+
+def _published(lines: list[bytes], splits: list[str | None]) -> Callable[[Any], str]:
+    """A part's lines as published (with their split), by index in the part."""
+    def line(where: Any) -> str:
+        index = int(where)
+        split = splits[index]
+        assert split is not None, "a removed record is in no sample"
+        return (lines[index][:-2] + split_tail(split)).decode("utf-8")
+    return line
+
+
+def _every_part(fold: folds.PartFold, made: dict[int, tuple[Tally, list[bytes], list[str | None]]]
+                ) -> Iterator[tuple[Tally, Callable[[Any], str]]]:
+    """Every part's tally with how to find its lines: those made in this run from memory, those handed on from the
+    previous run's fragments and this run's record parts (read only when a line is asked for)."""
+    for part in fold.parts:
+        if part.index in made:
+            tally, lines, splits = made[part.index]
+            yield tally, _published(lines, splits)
+        else:
+            yield Tally.from_state(fold.previous_fragment(part)), _lazy(fold, part)
+
+
+def _lazy(fold: folds.PartFold, part: folds.FoldPart) -> Callable[[Any], str]:
+    """A handed-on part's published lines, read from its records and assignment rows when first asked for."""
+    read: list[tuple[list[bytes], list[str | None]]] = []
+
+    def line(index: Any) -> str:
+        if not read:
+            pairs = list(fold.records(part))
+            read.append(([line for line, _ in pairs], [assigned["split"] for _, assigned in pairs]))
+        published: str = _published(*read[0])(index)
+        return published
+    return line

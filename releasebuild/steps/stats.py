@@ -12,17 +12,15 @@ rerun after an edit tokenizes the edited records only; the tables are sums, so t
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from releasebuild.config.models import SPLITS
 from releasebuild.distribution.stats import Accumulator, measure
 from releasebuild.distribution.tokenizers import counter
-from releasebuild.steps import record_memo
+from releasebuild.steps import folds, record_memo
 from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
-from releasebuild.steps.record_memo import RecordMemo
-from releasebuild.steps.shipped import shipped
 
 STATS_FILE = "stats.json"
-MEMO_FILE = "measured.memo"  # each shipped record's measure, by id and line digest (not read downstream)
 ALL = "all"  # the family's row over every split
 
 
@@ -45,17 +43,17 @@ class StatsResult(StepMeta):
 
 class Stats(Step):
     kind = "stats"
-    code_version = "2"  # 2: the record memo
+    code_version = "3"  # 2: the record memo; 3: in parts (steps/folds.py)
 
     Params = StatsParams
     Result = StatsResult
-    memo = (MEMO_FILE,)
+    memo = folds.MEMO
 
     @staticmethod
     def fresh_records(ctx: StepContext) -> int | None:
-        """The shipped records the previous record memo, made with the same tokenizer, lacks."""
-        return record_memo.fresh_records(ctx, MEMO_FILE, _memo_identity(ctx),
-                                         ((record.assigned["id"], record.body) for record in shipped(ctx)))
+        """The shipped records of the parts to make again that the previous record memo, made with the same
+        tokenizer, lacks."""
+        return folds.fresh_records(_fold(ctx))
 
     @staticmethod
     def run(ctx: StepContext) -> StatsResult:
@@ -63,14 +61,25 @@ class Stats(Step):
         family, tokenizer = params.family, params.tokenizer.model_dump(mode="json")
         max_message_tokens = params.max_message_tokens
         count_tokens = counter(params.tokenizer.name)
-        memo = RecordMemo(ctx, MEMO_FILE, _memo_identity(ctx))
-        per_split: dict[str, Accumulator] = {}
-        for record in shipped(ctx):
-            assert record.split is not None
-            measured = memo.contribution(record.assigned["id"], record.body,
-                                         lambda line: measure(json.loads(line)["messages"], count_tokens))
-            per_split.setdefault(record.split, Accumulator()).add(measured, max_message_tokens)
-        ctx.stats.update(memo.close())
+        fold = _fold(ctx)
+        total = _SplitStats.from_json(fold.total or {})
+        for fragment in fold.dropped_fragments():
+            total.remove(_SplitStats.from_json(fragment))
+        for part in fold.parts:
+            if part.previous is not None:
+                fold.hand_on(part)
+                continue
+            made = _SplitStats()
+            with fold.memo(part) as memo:
+                for line, assigned in fold.records(part):
+                    if assigned["split"] is not None:
+                        measured = memo.contribution(assigned["id"], line, lambda line: measure(
+                            json.loads(line)["messages"], count_tokens))
+                        made.add(assigned["split"], measured, max_message_tokens)
+            fold.write_fragment(part, made.to_json())
+            total.merge(made)
+        fold.finish(total.to_json())
+        per_split = total.splits
         combined = Accumulator()
         for accumulator in per_split.values():
             combined.merge(accumulator)
@@ -83,7 +92,39 @@ class Stats(Step):
         return StatsResult(family=family, tokenizer=params.tokenizer, splits=metrics)
 
 
-def _memo_identity(ctx: StepContext) -> str:
-    """What a record's measure follows besides the record: the tokenizer (name and version). The limit on a
-    message's tokens is applied when counting."""
-    return record_memo.memo_identity(Stats, tokenizer=ctx.params["tokenizer"])
+class _SplitStats:
+    """An accumulator per split: what the step folds a part into."""
+
+    def __init__(self, splits: dict[str, Accumulator] | None = None):
+        self.splits = splits or {}
+
+    def add(self, split: str, measured: list[list[Any]], max_message_tokens: int) -> None:
+        self.splits.setdefault(split, Accumulator()).add(measured, max_message_tokens)
+
+    def merge(self, other: _SplitStats) -> None:
+        for split, accumulator in other.splits.items():
+            self.splits.setdefault(split, Accumulator()).merge(accumulator)
+
+    def remove(self, other: _SplitStats) -> None:
+        """Take out a fragment merged in before; a split left with no conversation is gone, as if never added."""
+        for split, accumulator in other.splits.items():
+            self.splits[split].remove(accumulator)
+            if not self.splits[split].turns.size:
+                del self.splits[split]
+
+    def to_json(self) -> dict[str, Any]:
+        return {split: accumulator.to_json() for split, accumulator in sorted(self.splits.items())}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> _SplitStats:
+        return cls({split: Accumulator.from_json(state) for split, state in data.items()})
+
+
+MEASURE_VERSION = "2"  # the code version at which `measure` last changed: the record memo's tables follow it
+
+
+def _fold(ctx: StepContext) -> folds.PartFold:
+    """The step's parts. A record's measure follows the tokenizer (name and version) besides the record; the limit
+    on a message's tokens is applied when counting."""
+    return folds.PartFold(ctx, folds.fold_identity(ctx, Stats.kind, Stats.code_version),
+                          record_memo.memo_identity(Stats.kind, MEASURE_VERSION, tokenizer=ctx.params["tokenizer"]))
