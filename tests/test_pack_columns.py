@@ -5,6 +5,7 @@ and a release-wide step lets go of the mapped pages it has read (`drop_pages`)."
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from releasebuild.dedup.heldout import FILES, Entries, Entry, HeldoutIndex, IndexWriter
 from releasebuild.dedup.near import MemoryFingerprints, Settings
-from releasebuild.dedup.pack import Row, Rows, drop_pages, map_array
+from releasebuild.dedup.pack import COLUMNS, ColumnsWriter, Row, Rows, drop_pages, map_array
 from releasebuild.dedup.text import KINDS, TextRules
 
 hashes = st.one_of(st.just(""), st.binary(min_size=1, max_size=8).map(xxhash.xxh3_64_hexdigest))
@@ -46,6 +47,53 @@ def test_columns_give_back_every_row_as_records_tsv_spells_it(written: list[Row]
         # the uint64 keys order texts as their fixed-width hex spellings do (the keep-policy sorts by them)
         spelled = [row.hashes[kind] for row in written if row.hashes[kind]]
         assert sorted(spelled) == [f"{key:016x}" for key in sorted(keys[present].tolist())]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(rows, max_size=20), st.lists(st.tuples(st.booleans(), st.integers(0, 19), st.integers(1, 6)),
+                                             max_size=8))
+def test_rows_written_as_columns_fresh_or_copied_in_runs_read_back_as_their_lines_do(
+        source_rows: list[Row], steps: list[tuple[bool, int, int]]) -> None:
+    """What the fingerprint step writes (`ColumnsWriter`: fresh rows, and runs of the previous pack's rows copied)
+    is read back (`Rows.from_columns`) as the same rows as records.tsv's lines for them."""
+    source = Rows(row.line().encode("utf-8") for row in source_rows)
+    expected: list[Row] = []
+    with tempfile.TemporaryDirectory() as directory:
+        files = {name: Path(directory) / name for name in COLUMNS}
+        handles = {name: path.open("wb") for name, path in files.items()}
+        writer = ColumnsWriter(handles.__getitem__)
+        for copied, first, length in steps:
+            if copied and source_rows:
+                first %= len(source_rows)
+                last = min(len(source_rows), first + length)
+                writer.copy(source, first, last)
+                expected += source_rows[first:last]
+            else:
+                fresh = [Row(f"fresh-{len(expected)}-{n}", n % 2 == 0, {kind: "" if n % 3 == k else
+                                                                       xxhash.xxh3_64_hexdigest(bytes([n, k]))
+                                                                       for k, kind in enumerate(KINDS)},
+                             [xxhash.xxh3_64_hexdigest(bytes([n]))] * (n % 3)) for n in range(length)]
+                writer.fresh(fresh)
+                expected += fresh
+        writer.close()
+        read = Rows.from_columns(files)
+        assert [row.line() for row in read] == [row.line() for row in expected]
+        assert read.ids() == [row.id for row in expected]
+        for kind in KINDS:
+            text = Rows(row.line().encode("utf-8") for row in expected)
+            assert all(np.array_equal(a, b) for a, b in zip(read.keys(kind), text.keys(kind), strict=True))
+
+
+def test_columns_that_disagree_on_their_rows_are_an_error(tmp_path: Path) -> None:
+    files = {name: tmp_path / name for name in COLUMNS}
+    handles = {name: path.open("wb") for name, path in files.items()}
+    writer = ColumnsWriter(handles.__getitem__)
+    writer.fresh([Row("a", False, dict.fromkeys(KINDS, ""), []), Row("b", True, dict.fromkeys(KINDS, ""), [])])
+    writer.close()
+    assert Rows.from_columns(files).ids() == ["a", "b"]
+    files["rows.takedown"].write_bytes(b"\x00")
+    with pytest.raises(ValueError, match="disagree"):
+        Rows.from_columns(files)
 
 
 def test_a_hash_of_another_width_is_an_error_not_a_shifted_column() -> None:

@@ -21,7 +21,18 @@ import xxhash
 
 from releasebuild.dedup.minhash import band_keys, signatures
 from releasebuild.dedup.near import Settings, exact_fingerprint
-from releasebuild.dedup.pack import FILES, PACK, PARTS, RECORDS, Pack, Row, drop_pages, map_array
+from releasebuild.dedup.pack import (
+    FILES,
+    PACK,
+    PARTS,
+    RECORDS,
+    TEXT_FILES,
+    ColumnsWriter,
+    Pack,
+    Row,
+    drop_pages,
+    map_array,
+)
 from releasebuild.dedup.text import shingle_hashes
 from releasebuild.keys import digest
 from releasebuild.steps.base import OutputFile, Step, StepContext, StepMeta, StepParams
@@ -55,7 +66,8 @@ class FingerprintResult(StepMeta):
 class Fingerprint(Step):
     kind = "fingerprint"
     slow_loads = ("scipy.integrate", "datasketch")  # datasketch imports scipy
-    code_version = "3"  # 3: lines.digest, so that an unchanged record's row is copied from the previous pack
+    # 3: lines.digest, so that an unchanged record's row is copied from the previous pack; 4: the rows as columns
+    code_version = "4"
     Params = FingerprintParams
     Result = FingerprintResult
     memo = (*FILES, LINES)
@@ -137,6 +149,7 @@ class _PackWriter:
         self.settings = settings
         self.previous = previous
         self.records = ctx.open_output(RECORDS)
+        self.columns = ColumnsWriter(ctx.open_output)
         self.lines = ctx.open_output(LINES)
         self.parts: dict[str, dict[str, OutputFile]] = {
             kind: {part: ctx.open_output(f"{kind}.{part}") for part in PARTS} for kind in settings.kinds}
@@ -152,16 +165,24 @@ class _PackWriter:
         if not batch:
             return
         previous = self.previous
+        fresh_rows: list[Row] = []  # written as columns together: a cold run's rows are all fresh
         for start, stop, first in _runs(batch):  # a previous pack's rows as its records.tsv holds them
             if first is None:
                 row = batch[start][1][0]  # type: ignore[index]
                 self.records.write(row.line().encode("utf-8"))
                 self.takedowns += row.takedown
+                fresh_rows.append(row)
             else:
                 known = _known(previous)
                 self.records.write(known.lines(first, first + stop - start))
                 self.takedowns += int(known.pack.rows.takedown[first:first + stop - start].sum())
                 self.copied += stop - start
+                if fresh_rows:
+                    self.columns.fresh(fresh_rows)
+                    fresh_rows = []
+                self.columns.copy(known.pack.rows, first, first + stop - start)
+        if fresh_rows:
+            self.columns.fresh(fresh_rows)
         self.lines.write(b"".join(key for key, _ in batch))
         self.rows += len(batch)
         for kind in self.settings.kinds:
@@ -209,6 +230,7 @@ class _PackWriter:
     def finish(self, identity: str) -> FingerprintResult:
         self.records.close()
         self.lines.close()
+        self.columns.close()
         for parts in self.parts.values():
             for out in parts.values():
                 out.close()
@@ -268,7 +290,7 @@ def _known(previous: _Previous | None) -> _Previous:
 
 def _previous(memo: dict[str, Path], identity: str, kinds: tuple[str, ...]) -> _Previous | None:
     """The previous pack when it was made with the same settings and holds every kind asked for now."""
-    if set(memo) != {*FILES, LINES} or json.loads(memo[PACK].read_bytes()).get("identity") != identity:
+    if not {*TEXT_FILES, LINES} <= set(memo) or json.loads(memo[PACK].read_bytes()).get("identity") != identity:
         return None
     records = memo[RECORDS].read_bytes()
     pack = Pack(memo, records)
