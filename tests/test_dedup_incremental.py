@@ -44,8 +44,7 @@ def _prints(variants: list[int], prefix: str) -> MemoryFingerprints:
 def _searched(a: Fingerprints, b: Fingerprints | None, pairs: list[Pair]) -> Searched:
     """A search's result as the dedup step's memo keeps it: texts per side, pairs by text."""
     other = a if b is None else b
-    return Searched.from_texts([a.rows[row].hashes[KIND] for row in a.searchable(KIND).tolist()],
-                               [other.rows[row].hashes[KIND] for row in other.searchable(KIND).tolist()],
+    return Searched.from_pairs(a.keys(KIND)[0][a.searchable(KIND)], other.keys(KIND)[0][other.searchable(KIND)],
                                [(a.rows[i].hashes[KIND], other.rows[j].hashes[KIND], similarity)
                                 for i, j, similarity in pairs])
 

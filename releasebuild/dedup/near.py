@@ -120,12 +120,12 @@ class Searched:
     similarities: list[float]
 
     @classmethod
-    def from_texts(cls, left: Iterable[str], right: Iterable[str], pairs: list[tuple[str, str, float]]) -> Searched:
-        """From the texts as records.tsv spells them (16 hex digits)."""
+    def from_pairs(cls, left: np.ndarray, right: np.ndarray, pairs: list[tuple[str, str, float]]) -> Searched:
+        """From each side's texts (uint64) and the pairs' texts as records.tsv spells them (16 hex digits)."""
         def keys(texts: Iterable[str]) -> np.ndarray:
             return hex_column([text.encode("ascii") for text in texts])
 
-        return cls(keys(left), keys(right), keys(text for text, _, _ in pairs), keys(text for _, text, _ in pairs),
+        return cls(left, right, keys(text for text, _, _ in pairs), keys(text for _, text, _ in pairs),
                    [similarity for _, _, similarity in pairs])
 
 

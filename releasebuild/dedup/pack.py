@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar, overload
 
 import numpy as np
+import xxhash
 
 from releasebuild.dedup.minhash import places_in_runs
 from releasebuild.dedup.text import KINDS
@@ -161,6 +162,12 @@ class Rows(ColumnTable[Row]):
         """Every id, in row order."""
         ends = self._id_ends.tolist()
         return [self._ids[start:end].decode("utf-8") for start, end in zip([0, *ends], ends, strict=False)]
+
+    def ids_digest(self) -> str:
+        """A digest of every id in row order (of the columns, so no id is decoded)."""
+        hasher = xxhash.xxh3_128(self._ids)
+        hasher.update(np.ascontiguousarray(self._id_ends, dtype="<i8").tobytes())
+        return hasher.hexdigest()
 
     def hex(self, kind: str, index: int) -> str:
         """The exact hash as records.tsv spells it ("" when the role never speaks)."""

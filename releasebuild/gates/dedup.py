@@ -21,6 +21,7 @@ mapping, not duplication.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -28,7 +29,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import xxhash
 from pydantic import Field
 
 from releasebuild.config.gate import GateConfig
@@ -36,7 +36,7 @@ from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
 from releasebuild.dedup.heldout import matches, matches_file
 from releasebuild.dedup.near import Pair, Searched, Settings, near_pairs
-from releasebuild.dedup.pack import FILES, Fingerprints, Pack
+from releasebuild.dedup.pack import FILES, Fingerprints, Pack, hex_column
 from releasebuild.dedup.text import KINDS, TextRules
 from releasebuild.gates.base import (
     GateBuild,
@@ -140,8 +140,9 @@ class DedupResult(GateResult):
 
 class DedupGate(Step):
     kind = "gate_dedup"
-    # 3: near.tsv keeps pairs by text and each side's texts (updates from deltas); 4: pack orders; 5: orders by ids
-    code_version = "5"
+    # 3: near.tsv keeps pairs by text and each side's texts (updates from deltas); 4: pack orders; 5: orders by ids;
+    # 6: texts and orders as arrays (`_NEAR_HEADER`)
+    code_version = "6"
     Params = DedupGateParams
     Result = DedupResult
     memo = (NEAR,)
@@ -218,19 +219,23 @@ class _NearMemo:
     def __init__(self, path: Path | None, identity: str, out: OutputFile):
         self.blocks: dict[str, list[tuple[Pair, tuple[str, str]]]] = {}  # search key -> its pairs
         self.slots: dict[str, str] = {}  # (kind, families, threshold) -> the search key it had
-        self.texts: dict[str, str] = {}  # "digest\tkind" -> that side's searchable texts, comma-joined
-        self.orders: dict[str, str] = {}  # digest of a pack's ids -> its rows in keep order, comma-joined
+        self.texts: dict[str, np.ndarray] = {}  # "digest\tkind" -> that side's searchable texts (uint64)
+        self.orders: dict[str, np.ndarray] = {}  # digest of a pack's ids -> its rows in keep order (int64)
         self.out = out
-        self.written_texts: dict[str, str] = {}
+        self.written_texts: dict[str, np.ndarray] = {}
         self.stats: Counter[str] = Counter()  # e.g. family_pairs_reused; held-out counts only once there is an index
         out.write(f"{_NEAR_HEADER}\t{identity}\n".encode())
         if path is not None:
             self._read(path, identity)
 
     def _read(self, path: Path, identity: str) -> None:
+        """The previous table, when made under `identity`: by this code, or by the code before its arrays were
+        base64 (texts in hex, rows in decimal, ids digested as text: an upgrade searches no pair again)."""
         with path.open(encoding="utf-8") as fh:
-            if fh.readline().rstrip("\n") != f"{_NEAR_HEADER}\t{identity}":
+            header = fh.readline().rstrip("\n")
+            if header not in (f"{_NEAR_HEADER}\t{identity}", f"{_TEXT_HEADER}\t{identity}"):
                 return
+            arrays = header.startswith(_NEAR_HEADER)
             current: list[tuple[Pair, tuple[str, str]]] = []
             for line in fh:
                 parts = line.rstrip("\n").split("\t")
@@ -239,9 +244,12 @@ class _NearMemo:
                     current = self.blocks.setdefault(key, [])
                     self.slots[slot] = key
                 elif parts[0] == "~":
-                    self.texts[f"{parts[1]}\t{parts[2]}"] = parts[3]
+                    self.texts[f"{parts[1]}\t{parts[2]}"] = (
+                        _decoded(parts[3], np.uint64) if arrays
+                        else hex_column([text.encode("ascii") for text in parts[3].split(",") if text]))
                 elif parts[0] == "^":
-                    self.orders[parts[1]] = parts[2]
+                    if arrays:
+                        self.orders[parts[1]] = _decoded(parts[2], np.int64)
                 else:
                     a, b, similarity, text_a, text_b = parts
                     current.append(((int(a), int(b), float(similarity)), (text_a, text_b)))
@@ -270,8 +278,9 @@ class _NearMemo:
         for digest_, prints in ((left[1], left[2]), (other[1], other[2])):
             side = f"{digest_}\t{text_kind}"
             if side not in self.written_texts:
-                self.written_texts[side] = self.texts.get(side) or ",".join(
-                    prints.texts(text_kind, prints.searchable(text_kind)))
+                known = self.texts.get(side)
+                self.written_texts[side] = known if known is not None else \
+                    prints.keys(text_kind)[0][prints.searchable(text_kind)]
         return pairs
 
     def _before(self, slot: str, text_kind: str) -> Searched | None:
@@ -283,29 +292,38 @@ class _NearMemo:
         left, right = (self.texts.get(f"{side}\t{text_kind}") for side in (left_digest, right_digest))
         if left is None or right is None:
             return None
-        return Searched.from_texts(left.split(",") if left else [], right.split(",") if right else [],
-                                   [(text_a, text_b, similarity)
-                                    for (_, _, similarity), (text_a, text_b) in self.blocks[key]])
+        return Searched.from_pairs(left, right, [(text_a, text_b, similarity)
+                                                 for (_, _, similarity), (text_a, text_b) in self.blocks[key]])
 
     def keep_rows(self, pack: Pack) -> list[int]:
         """The pack's rows in keep order (`family_keep_rows`): the previous run's when a pack had the same ids in
         the same rows (the order depends on nothing else), which spares sorting a family's ids by natural key when
         its texts changed or another family did; written to the table."""
-        ids = pack.rows.ids()
-        ids_digest = xxhash.xxh3_128_hexdigest("\n".join(ids).encode())
+        ids_digest = pack.rows.ids_digest()
         known = self.orders.get(ids_digest)
-        rows = [int(row) for row in known.split(",") if row] if known is not None else family_keep_rows(ids)
-        self.out.write(f"^\t{ids_digest}\t{','.join(map(str, rows))}\n".encode())
-        return rows
+        rows = known if known is not None else np.array(family_keep_rows(pack.rows.ids()), dtype=np.int64)
+        self.out.write(f"^\t{ids_digest}\t{_encoded(rows)}\n".encode())
+        return list(rows.tolist())
 
     def finish(self) -> dict[str, int]:
         """Write every side's searchable texts (what the next run's updates start from); the search counts."""
         for side, texts in self.written_texts.items():
-            self.out.write(f"~\t{side}\t{texts}\n".encode())
+            self.out.write(f"~\t{side}\t{_encoded(texts)}\n".encode())
         return dict(self.stats)
 
 
-_NEAR_HEADER = "#near/4"  # 3: with pack orders (an older reader must not take the "^" lines for pairs); 4: by ids
+# 5: a side's texts and a pack's keep order as base64 arrays (little-endian), ids digested from their columns; 4 (by
+# ids) wrote them as text, which `_read` still takes (its orders are made again)
+_NEAR_HEADER = "#near/5"
+_TEXT_HEADER = "#near/4"
+
+
+def _encoded(values: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(values).astype(values.dtype.newbyteorder("<")).tobytes()).decode()
+
+
+def _decoded(text: str, dtype: Any) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype)
 
 
 def _search_key(kind: str, left: str, right: str, threshold: str) -> str:
