@@ -4,6 +4,7 @@ byte for byte as a clean build of the same inputs does."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import shutil
@@ -18,6 +19,7 @@ from releasebuild import api
 from releasebuild.dedup.near import MemoryFingerprints, Pair, Searched, Settings, near_pairs
 from releasebuild.dedup.pack import Fingerprints
 from releasebuild.dedup.text import TextRules
+from releasebuild.gates.dedup import _TEXT_HEADER, _NearMemo
 from releasebuild.testing import ReleaseFixture, conversation, make_release, write_jsonl
 
 KIND = "conversation"
@@ -145,3 +147,25 @@ def test_dedup_after_random_edits_writes_what_a_clean_build_writes(tmp_path: Pat
         assert _dedup_outputs(fixture) == _dedup_outputs(copy)
     report_md = fixture.dir / "published" / "releases" / "v2026-11-23" / "gates" / "dedup.md"
     assert "near_duplicate of `alpha/" in report_md.read_text(), "the test means something only with near pairs"
+
+
+def test_a_near_table_in_the_text_format_of_before_is_read_as_the_arrays_it_spells(tmp_path: Path) -> None:
+    """The memo of the release's dedup step as written before its arrays were base64 (texts in hex, keep orders in
+    decimal): its texts and pairs are read, so an upgrade updates each search rather than starting it again, and its
+    orders (by a digest of another form) are left to be made again."""
+    texts = ["00000000000000ff", "0123456789abcdef", "fedcba9876543210"]
+    table = tmp_path / "near.tsv"
+    table.write_text(f"{_TEXT_HEADER}\tidentity\n"
+                     "=\tconversation\tdigest-a\tdigest-a\t0.6\talpha\talpha\n"
+                     f"0\t1\t0.75\t{texts[0]}\t{texts[1]}\n"
+                     f"~\tdigest-a\tconversation\t{','.join(texts)}\n"
+                     "^\tids-digest\t2,0,1\n")
+    written = io.BytesIO()
+    memo = _NearMemo(table, "identity", written)
+    assert memo.texts["digest-a\tconversation"].tolist() == [int(text, 16) for text in texts]
+    assert memo.orders == {}
+    before = memo._before("\t".join(["conversation", "alpha", "alpha", "0.6"]), "conversation")
+    assert before is not None
+    assert (before.pairs_left.tolist(), before.pairs_right.tolist(), before.similarities) == (
+        [int(texts[0], 16)], [int(texts[1], 16)], [0.75])
+    assert _NearMemo(table, "another identity", io.BytesIO()).texts == {}
