@@ -628,3 +628,38 @@ def test_privacy_tables_written_a_few_rows_at_a_time_are_the_bytes_written_at_on
     assert whole == batched
     assert all({"scan.tsv#00000", "text_keys.bin#00000"} <= set(next(iter(runs.values())))  # one part each
                for runs in whole.values())
+
+
+def test_the_held_out_index_is_handed_on_while_no_held_out_record_changes(small_release: ReleaseFixture,
+                                                                          tmp_path: Path) -> None:
+    """The leakage gate writes the held-out index (every release's val/test records) only when what it holds
+    changed: after an edit to a train record it hands the previous one on, by reference; after an edit to a
+    held-out record it writes it again. Either way, a clean build of the same sources publishes the same index."""
+    first = apply(small_release)
+    release = Path(first["release_uri"])
+    split_of = {row["id"]: row["split"] for shard in (release / "data").rglob("alpha-*.jsonl")
+                for row in map(json.loads, shard.read_text().splitlines())}
+    train = next(record_id for record_id, split in sorted(split_of.items()) if split == "train")
+    held = next(record_id for record_id, split in sorted(split_of.items()) if split in ("val", "test"))
+    index = {path.name: path.read_bytes() for path in (release / "heldout").iterdir()}
+
+    def edit(record_id: str, text: str) -> dict[str, Any]:
+        rows = [json.loads(line) for line in small_release.data_file("alpha").read_text().splitlines()]
+        next(row for row in rows if row["cid"] == record_id)["dialog"][0]["text"] = text
+        write_jsonl(small_release.data_file("alpha"), rows)
+        report = apply(small_release)
+        assert {row["id"]: row["split"] for shard in (release / "data").rglob("alpha-*.jsonl")
+                for row in map(json.loads, shard.read_text().splitlines())} == split_of
+        return _step(report, "release/leakage")
+
+    leakage = edit(train, "an edited message of a train record")
+    assert leakage.get("stats") == {"index_reused": 1}, leakage
+    assert {path.name: path.read_bytes() for path in (release / "heldout").iterdir()} == index
+    assert "index_reused" not in (edit(held, "an edited message of a held-out record").get("stats") or {})
+    rewritten = {path.name: path.read_bytes() for path in (release / "heldout").iterdir()}
+    assert rewritten["entries.tsv"] != index["entries.tsv"]
+    copy = ReleaseFixture(tmp_path / "elsewhere" / "checkout")
+    shutil.copytree(small_release.dir, copy.dir, ignore=shutil.ignore_patterns(".releasebuild", "release.lock",
+                                                                               "published"))
+    clean = Path(apply(copy, str(tmp_path / "root-two"))["release_uri"])
+    assert {path.name: path.read_bytes() for path in (clean / "heldout").iterdir()} == rewritten

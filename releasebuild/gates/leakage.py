@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
+import xxhash
 from pydantic import Field
 
 from releasebuild.config.gate import GateConfig
@@ -45,6 +46,7 @@ from releasebuild.gates.base import (
     listed,
     unknown_families,
 )
+from releasebuild.keys import canonical_json
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
 from releasebuild.store.previous import PreviousRelease
@@ -56,6 +58,8 @@ HOLDOUT = ("val", "test")
 PAIRS = "pairs.jsonl"
 HELDOUT_MATCHES = "heldout.jsonl"  # this gate's list of records matching earlier releases' held-out records
 CrossRelease = Literal["follow", "block"]
+INDEX_KEY = "index_key.json"  # what the held-out index written was a function of (`_index_key`): the next run's memo
+HELDOUT_KIND = "heldout_index"
 
 
 class FamilyLeakage(Strict):
@@ -167,9 +171,10 @@ class LeakageGateParams(GateParams):
 
 class LeakageGate(Step):
     kind = "gate_leakage"
-    code_version = "2"
+    code_version = "3"  # 3: the index's key (INDEX_KEY), so that an unchanged index is handed on
     Params = LeakageGateParams
     Result = GateResult
+    memo = (INDEX_KEY, heldout.INDEX)
 
     @staticmethod
     def run(ctx: StepContext) -> GateResult:
@@ -340,7 +345,17 @@ def _cross_release(ctx: StepContext, params: LeakageGateParams, splits: dict[str
                     "kind": match["kind"], "similarity": match["similarity"], "outcome": outcome, "why": why}
                 cross.rows[name].append(listed_row)
                 out.write((json.dumps(listed_row, sort_keys=True) + "\n").encode("utf-8"))
-    writer = heldout.IndexWriter(lambda key: ctx.open_output(key, publish=key, kind="heldout_index"), identity,
+    key = _index_key(ctx, params, identity, first.num_perm, previous is not None and not cross.unusable,
+                     {name: _held_digest(pack, held[name]) for name, (pack, _) in packs.items()})
+    ctx.write_json(INDEX_KEY, key)
+    known = ctx.memo.get(INDEX_KEY)
+    if known is not None and json.loads(known.read_bytes()) == key and heldout.INDEX in ctx.memo:
+        for name in heldout.FILES:  # the index this run would write: the previous run's, by reference
+            ctx.reuse(name, name, publish=name, kind=HELDOUT_KIND)
+        cross.written = json.loads(ctx.memo[heldout.INDEX].read_bytes())
+        ctx.stats["index_reused"] = 1
+        return cross
+    writer = heldout.IndexWriter(lambda key: ctx.open_output(key, publish=key, kind=HELDOUT_KIND), identity,
                                  first.num_perm)
     if previous is not None and not cross.unusable:
         for start in range(0, len(previous.entries), PAGES_HELD):
@@ -359,6 +374,32 @@ def _cross_release(ctx: StepContext, params: LeakageGateParams, splits: dict[str
             _drop_pages(pack, sigs)
     cross.written = writer.finish()
     return cross
+
+
+def _held_digest(pack: Pack, held: list[tuple[str, int, str]]) -> str:
+    """What a family adds to the held-out index, as a digest: its held-out records' ids and splits, in the order
+    they are added, and their exact hashes per kind. A record's signatures and shingles are functions of its texts,
+    which its exact hashes name (as dedup takes them: one hash, one text); the step's settings are in the key."""
+    ordered = sorted(held)
+    rows = np.array([row for _, row, _ in ordered], dtype=np.int64)
+    hasher = xxhash.xxh3_128(canonical_json([[record_id, split] for record_id, _, split in ordered]).encode())
+    for kind in KINDS:
+        keys, present = pack.rows.keys(kind)
+        hasher.update(np.ascontiguousarray(keys[rows], dtype="<u8").tobytes())
+        hasher.update(present[rows].astype(np.uint8).tobytes())
+    return hasher.hexdigest()
+
+
+def _index_key(ctx: StepContext, params: LeakageGateParams, identity: str, num_perm: int, with_previous: bool,
+               families: dict[str, str]) -> dict[str, Any]:
+    """Everything the held-out index this run writes is a function of: the fingerprint settings, this release's
+    version, the previous index (its files' digests) and whether it is copied, and each family's held-out records
+    (`_held_digest`), in order. An edit to a train record leaves it as it was: the step then hands the previous
+    run's index on (INDEX_KEY), instead of writing every release's held-out records again (700 MB at a million
+    conversations)."""
+    return {"identity": identity, "num_perm": num_perm, "version": params.version, "with_previous": with_previous,
+            "previous": sorted(source.digest for source in ctx.sources),
+            "families": [[name, held] for name, held in families.items()]}
 
 
 # Records whose signatures and shingles are copied into the index at once, between two `_drop_pages`: a held-out

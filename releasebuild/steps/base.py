@@ -232,21 +232,22 @@ class StepContext:
             with path.open("rb") as fh:
                 yield from fh
 
-    def reuse(self, name: str, previous: str) -> None:
-        """Take the previous run's output `previous` (a memo step's, `memo_refs`) as this run's output `name`,
-        unchanged and by reference: nothing is written, read or hashed. Only a step whose output would be these
-        very bytes may do so (a part made from the same input part, under the same params and code)."""
-        self._hand_on(name, self.memo_refs[previous])
+    def reuse(self, name: str, previous: str, publish: str | None = None, kind: str | None = None) -> None:
+        """Take the previous run's output `previous` (a memo step's, `memo_refs`) as this run's output `name`
+        (published as `publish`, of `kind`, as `open_output` says), unchanged and by reference: nothing is written,
+        read or hashed. Only a step whose output would be these very bytes may do so (a part made from the same
+        input part, under the same params and code)."""
+        self._hand_on(name, self.memo_refs[previous], publish, kind)
 
     def reuse_input(self, name: str, dep_id: str, file: str) -> None:
         """Take a dependency's output `file` as this run's output `name`, unchanged and by reference (ingest hands
         its mapped files on as the family's parts)."""
         self._hand_on(name, self.inputs[dep_id].files[file])
 
-    def _hand_on(self, name: str, ref: FileRef) -> None:
+    def _hand_on(self, name: str, ref: FileRef, publish: str | None = None, kind: str | None = None) -> None:
         if name in self.outputs:
             raise ValueError(f"output {name!r} written twice")
-        self.outputs[name] = ReusedFile(ref)
+        self.outputs[name] = ReusedFile(ref, publish, kind)
 
     def open_output(self, name: str, publish: str | None = None, kind: str | None = None) -> OutputFile:
         """Start an output file; its SHA-256 is computed as it is written. Close it to finish it."""
@@ -361,8 +362,9 @@ class ReusedFile(FinishedFile):
     """An output handed on from the step's previous run or from an input (`StepContext.reuse`, `reuse_input`): a
     blob the content store holds, with no file of the step's own."""
 
-    def __init__(self, ref: FileRef):
-        super().__init__(Path(), FileRef(ref.sha256, ref.bytes))
+    def __init__(self, ref: FileRef, publish: str | None = None, kind: str | None = None):
+        super().__init__(Path(), FileRef(ref.sha256, ref.bytes, publish, kind))
+        self.publish, self.kind = publish, kind
 
 
 class Step:
