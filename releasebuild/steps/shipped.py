@@ -9,14 +9,13 @@ the same order. They are read side by side, with a strict zip that fails on any 
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from releasebuild.records import with_split
 from releasebuild.steps import ids
-from releasebuild.steps.base import StepContext
+from releasebuild.steps.base import StepContext, parse_lines
 
 RECORDS = "records.jsonl"
 ASSIGNMENT = "assignment.jsonl"
@@ -61,9 +60,9 @@ def placed(ctx: StepContext, *aligned: str) -> Iterator[Placed]:
     the privacy step's files named in `aligned`. The step depends on its family's privacy and split steps."""
     privacy_id, split_id = ctx.dep(ids.PRIVACY), ctx.dep(ids.SPLIT)
     extra = [ctx.lines(privacy_id, name) for name in aligned]
-    for body, assigned_line, *lines in zip(ctx.lines(privacy_id, RECORDS), ctx.lines(split_id, ASSIGNMENT), *extra,
-                                            strict=True):
-        yield Placed(body, json.loads(assigned_line), tuple(lines))
+    for body, assigned, *lines in zip(ctx.lines(privacy_id, RECORDS), parse_lines(ctx.lines(split_id, ASSIGNMENT)),
+                                      *extra, strict=True):
+        yield Placed(body, assigned, tuple(lines))
 
 
 def shipped(ctx: StepContext, *aligned: str) -> Iterator[Placed]:
