@@ -146,13 +146,13 @@ def near_pairs(a: Fingerprints, b: Fingerprints | None, kind: str, threshold: fl
                           candidate_pairs(a.bands[kind], rows_a, other.bands[kind], rows_b))
     keys_a = a.keys(kind)[0][rows_a]
     keys_b = other.keys(kind)[0][rows_b]
-    known_a = np.isin(keys_a, before.left)
+    known_a = _searched_before(keys_a, before.left)
     fresh_a = rows_a[~known_a]
     if b is None:  # pairs with a new text on either side: new texts against every text, each pair once
         found = candidate_pairs(a.bands[kind], fresh_a, a.bands[kind], rows_a)
         found = np.sort(found[found[:, 0] != found[:, 1]], axis=1)
     else:
-        fresh_b = rows_b[~np.isin(keys_b, before.right)]
+        fresh_b = rows_b[~_searched_before(keys_b, before.right)]
         found = np.concatenate([candidate_pairs(a.bands[kind], fresh_a, other.bands[kind], rows_b),
                                 candidate_pairs(a.bands[kind], rows_a[known_a], other.bands[kind], fresh_b)])
     candidates = np.unique(found, axis=0)
@@ -167,8 +167,19 @@ def near_pairs(a: Fingerprints, b: Fingerprints | None, kind: str, threshold: fl
     return sorted(kept + _confirmed(a, other, kind, threshold, candidates))
 
 
+def _searched_before(keys: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """Which of a side's texts the previous search searched with: all of them, found by one comparison, when the
+    side is unchanged (the other family of a cross-family search, every time one family changes)."""
+    if np.array_equal(keys, before):
+        return np.ones(len(keys), dtype=bool)
+    found: np.ndarray = np.isin(keys, before)
+    return found
+
+
 def _rows_of(texts: np.ndarray, keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each text, the row of `rows` (whose texts are `keys`, distinct) that has it, and whether one does."""
+    if not len(texts):  # no pair to place: nothing to sort
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     positions = np.minimum(np.searchsorted(ordered, texts), max(len(ordered) - 1, 0))

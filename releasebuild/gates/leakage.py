@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import zip_longest
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -264,16 +265,17 @@ def _assigned(ctx: StepContext, family: str, pack: Pack) -> Iterator[tuple[str, 
     """The family's records that ship, each with its pack row and split. The split step's assignment.jsonl and the
     pack's rows not taken down both follow the privacy step's records, one for one and in the same order: they are
     walked side by side, and a record out of step fails the gate rather than pairing a record with another's row."""
-    rows = iter(np.nonzero(~pack.rows.takedown)[0].tolist())
-    for assigned in read_jsonl(ctx.input_path(ids.family_step(family, ids.SPLIT), "assignment.jsonl")):
-        row = next(rows, None)
-        if row is None or pack.rows.id(row) != assigned["id"]:
+    record_ids = pack.rows.ids()
+    rows = np.nonzero(~pack.rows.takedown)[0].tolist()
+    assignment = read_jsonl(ctx.input_path(ids.family_step(family, ids.SPLIT), "assignment.jsonl"))
+    for row, assigned in zip_longest(rows, assignment):
+        if assigned is None:
+            raise ValueError(f"{family}: the fingerprint pack has records the split assignment lacks")
+        if row is None or record_ids[row] != assigned["id"]:
             raise ValueError(f"{family}: the split assignment and the fingerprint pack disagree at record "
                              f"{assigned['id']!r}")
         if assigned["split"] is not None:
             yield assigned["id"], row, assigned["split"]
-    if next(rows, None) is not None:
-        raise ValueError(f"{family}: the fingerprint pack has records the split assignment lacks")
 
 
 def _pack(ctx: StepContext, family: str) -> tuple[Pack, dict[str, Path]]:
