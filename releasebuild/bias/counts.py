@@ -190,6 +190,7 @@ class FamilyCounter:
 # A record offered to a cell's sample: (rank, id, where it is): its line's index in its part, in a part's tally;
 # the line as published, in a family's.
 Candidate = tuple[int, str, Any]
+Published = Callable[[Any, str], str]  # a part's line as published, from where it is in the part and its split
 
 
 @dataclass
@@ -274,8 +275,8 @@ class Tally:
                     for cell in [cell for cell in table if cell.startswith(prefix)]:
                         del table[cell]
 
-    def merge(self, other: Tally, size: int, line: Callable[[Any], str]) -> None:
-        """Add a part's tally, its samples' lines found by `line(where)`."""
+    def merge(self, other: Tally, size: int, line: Published) -> None:
+        """Add a part's tally, its samples' lines found by `line(where, split)`."""
         for split, counts in other.splits.items():
             self.splits.setdefault(split, SplitCounts()).merge(counts)
         for cell, splits in other.population.items():
@@ -286,7 +287,7 @@ class Tally:
             for split, candidates in by_split.items():
                 mine = self.samples.setdefault(cell, {}).setdefault(split, [])
                 for record_rank, record_id, where in candidates:
-                    _offer(mine, (record_rank, record_id, line(where)), size)
+                    _offer(mine, (record_rank, record_id, line(where, split)), size)
 
     def remove(self, other: Tally) -> set[tuple[str, str]]:
         """Take out a part's tally merged in before. Returns the (cell, split) samples that lost a member: drawn
@@ -309,11 +310,11 @@ class Tally:
                     broken.add((cell, split))
         return broken
 
-    def redraw(self, broken: set[tuple[str, str]], parts: Iterable[tuple[Tally, Callable[[Any], str]]],
+    def redraw(self, broken: set[tuple[str, str]], parts: Iterable[tuple[Tally, Published]],
                size: int) -> None:
         """Draw the `broken` samples again from every part's tally (with how to find its lines): each one's
         lowest-ranked records, as a cold run draws them."""
-        drawn: dict[tuple[str, str], list[tuple[int, str, Any, Callable[[Any], str]]]] = {key: [] for key in broken}
+        drawn: dict[tuple[str, str], list[tuple[int, str, Any, Published]]] = {key: [] for key in broken}
         for part, line in parts:
             for cell, split in broken:
                 for record_rank, record_id, where in part.samples.get(cell, {}).get(split, []):
@@ -321,7 +322,7 @@ class Tally:
         for (cell, split), candidates in drawn.items():
             lowest = sorted(candidates, key=lambda candidate: candidate[:2])[:size]
             if lowest:
-                self.samples[cell][split] = [(record_rank, record_id, line(where))
+                self.samples[cell][split] = [(record_rank, record_id, line(where, split))
                                              for record_rank, record_id, where, line in lowest]
             else:
                 del self.samples[cell][split]

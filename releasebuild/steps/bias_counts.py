@@ -13,12 +13,13 @@ cell's sample is drawn by the seeded rank of the record id, so the output is the
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from releasebuild.bias.counts import FamilyCounter, Sampling, Tally
+from releasebuild.bias.counts import FamilyCounter, Published, Sampling, Tally
 from releasebuild.bias.lexicon import Lexicon
 from releasebuild.steps import folds, record_memo
 from releasebuild.steps.base import SourceFile, Step, StepContext, StepMeta, StepParams
@@ -95,26 +96,24 @@ class BiasCounts(Step):
         broken: set[tuple[str, str]] = set()
         for fragment in fold.dropped_fragments():
             broken |= total.remove(Tally.from_state(fragment))
-        made: dict[int, tuple[Tally, list[bytes], list[str | None]]] = {}
+        made: dict[int, tuple[Tally, list[bytes]]] = {}
         for part in fold.parts:
             if part.previous is not None:
                 fold.hand_on(part)
                 continue
             tally = Tally()
             lines: list[bytes] = []
-            splits: list[str | None] = []
             with fold.memo(part) as memo:
                 for index, (line, assigned) in enumerate(fold.records(part)):
                     lines.append(line)
-                    splits.append(assigned["split"])
                     if assigned["split"] is not None:
                         measured = memo.contribution(assigned["id"], line,
                                                      lambda line: counter.measure(json.loads(line)))
                         tally.add(sampling, assigned["id"], assigned["split"], measured, index)
             tally.settle(params.max_label_values)
             fold.write_fragment(part, tally.to_state())
-            total.merge(tally, sampling.size, _published(lines, splits))
-            made[part.index] = tally, lines, splits
+            total.merge(tally, sampling.size, _published(lines))
+            made[part.index] = tally, lines
         if broken:
             total.redraw(broken, _every_part(fold, made), sampling.size)
         fold.finish(total.to_state())
@@ -138,36 +137,30 @@ def _fold(ctx: StepContext) -> folds.PartFold:
                                                     lexicons={source.name: source.digest for source in ctx.sources}))
 
 
-def _published(lines: list[bytes], splits: list[str | None]) -> Callable[[Any], str]:
-    """A part's lines as published (with their split), by index in the part."""
-    def line(where: Any) -> str:
-        index = int(where)
-        split = splits[index]
-        assert split is not None, "a removed record is in no sample"
-        return (lines[index][:-2] + split_tail(split)).decode("utf-8")
+def _published(lines: list[bytes]) -> Published:
+    """A part's lines as published, by index in the part and split."""
+    def line(where: Any, split: str) -> str:
+        return (lines[int(where)][:-2] + split_tail(split)).decode("utf-8")
     return line
 
 
-def _every_part(fold: folds.PartFold, made: dict[int, tuple[Tally, list[bytes], list[str | None]]]
-                ) -> Iterator[tuple[Tally, Callable[[Any], str]]]:
+def _every_part(fold: folds.PartFold, made: dict[int, tuple[Tally, list[bytes]]]) -> Iterator[tuple[Tally, Published]]:
     """Every part's tally with how to find its lines: those made in this run from memory, those handed on from the
     previous run's fragments and this run's record parts (read only when a line is asked for)."""
     for part in fold.parts:
         if part.index in made:
-            tally, lines, splits = made[part.index]
-            yield tally, _published(lines, splits)
+            tally, lines = made[part.index]
+            yield tally, _published(lines)
         else:
-            yield Tally.from_state(fold.previous_fragment(part)), _lazy(fold, part)
+            yield Tally.from_state(fold.previous_fragment(part)), _lazy(part.records)
 
 
-def _lazy(fold: folds.PartFold, part: folds.FoldPart) -> Callable[[Any], str]:
-    """A handed-on part's published lines, read from its records and assignment rows when first asked for."""
-    read: list[tuple[list[bytes], list[str | None]]] = []
+def _lazy(records: Path) -> Published:
+    """A handed-on part's published lines, its records read when a line is first asked for."""
+    read: list[list[bytes]] = []
 
-    def line(index: Any) -> str:
+    def line(where: Any, split: str) -> str:
         if not read:
-            pairs = list(fold.records(part))
-            read.append(([line for line, _ in pairs], [assigned["split"] for _, assigned in pairs]))
-        published: str = _published(*read[0])(index)
-        return published
+            read.append(records.read_bytes().splitlines(keepends=True))
+        return _published(read[0])(where, split)
     return line

@@ -24,7 +24,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ import xxhash
 
 from releasebuild.keys import canonical_json, digest, line_digest
 from releasebuild.steps import ids
-from releasebuild.steps.base import StepContext, logical_name, part_file
+from releasebuild.steps.base import StepContext, logical_name, parse_lines, part_file
 from releasebuild.steps.record_memo import MemoPool, RecordMemo
 from releasebuild.steps.shipped import ASSIGNMENT, RECORDS
 
@@ -54,9 +53,8 @@ class FoldPart:
     records: Path
     digest: str
     lines: int
-    first: int  # the part's first row in the assignment
     previous: int | None
-    assigned: list[bytes]  # its assignment rows; none kept for a part handed on (`PartFold.records` reads them)
+    assigned: list[bytes]  # its assignment rows (none kept for a part handed on)
 
 
 def fold_identity(ctx: StepContext, kind: str, code_version: str) -> str:
@@ -79,7 +77,6 @@ class PartFold:
         refs = ctx.inputs[privacy].files
         assignment = ctx.lines(split, ASSIGNMENT)
         self.parts: list[FoldPart] = []
-        first = 0
         for name in sorted(name for name in files if logical_name(name) == RECORDS):
             sha256 = refs[name].sha256
             lines = lines_of.get(sha256)
@@ -89,9 +86,8 @@ class PartFold:
             rows = [next(assignment) for _ in range(lines)]
             part_digest = xxhash.xxh3_128_hexdigest(sha256.encode() + b"".join(rows))
             previous = by_digest.get(part_digest)
-            self.parts.append(FoldPart(len(self.parts), name, sha256, files[name], part_digest, lines, first,
-                                       previous, [] if previous is not None else rows))
-            first += lines
+            self.parts.append(FoldPart(len(self.parts), name, sha256, files[name], part_digest, lines, previous,
+                                       [] if previous is not None else rows))
         if next(assignment, None) is not None:
             raise ValueError(f"{ctx.spec.id}: the split assignment has rows the privacy step's records lack")
         handed_on = {part.previous for part in self.parts}
@@ -106,13 +102,9 @@ class PartFold:
             yield json.loads(self.ctx.memo[part_file(FRAGMENT, position)].read_bytes())
 
     def records(self, part: FoldPart) -> Iterator[tuple[bytes, dict[str, Any]]]:
-        """Each record's line (as the privacy step wrote it) and assignment row: of a part to make, or of one handed
-        on (whose rows are read again)."""
-        rows = part.assigned or islice(self.ctx.lines(self.ctx.dep(ids.SPLIT), ASSIGNMENT), part.first,
-                                       part.first + part.lines)
+        """A part to make: each record's line (as the privacy step wrote it) and assignment row."""
         with part.records.open("rb") as fh:
-            for line, assigned in zip(fh, rows, strict=True):
-                yield line, json.loads(assigned)
+            yield from zip(fh, parse_lines(part.assigned), strict=True)
 
     def previous_fragment(self, part: FoldPart) -> Any:
         """The fragment of a part handed on, as the previous run wrote it."""
