@@ -9,7 +9,7 @@ given the memo of the family before the edit. tests/test_incremental.py holds th
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,9 +118,10 @@ def parts_of(family: dict[str, dict[str, Any]], record_id: str) -> list[str]:
 
 
 def run_step(step: type[Step], params: dict[str, Any], family: dict[str, dict[str, Any]], directory: Path,
-             previous: Run | None = None) -> Run:
+             previous: Run | None = None,
+             assignment_rows: Callable[[list[bytes]], list[bytes]] = lambda rows: rows) -> Run:
     """The step over `family` (in id order and in parts, as the privacy step writes records), given the previous
-    run's memo or none."""
+    run's memo or none; `assignment_rows` makes the split assignment's rows of the right ones."""
     directory.mkdir(parents=True)
     parts: list[list[bytes]] = []
     for record_id in sorted(family):
@@ -134,7 +135,7 @@ def run_step(step: type[Step], params: dict[str, Any], family: dict[str, dict[st
     assignment = directory / "assignment.jsonl"
     rows = [(canonical_json({"id": record_id, "split": family[record_id]["split"]}) + "\n").encode()
             for record_id in sorted(family)]
-    assignment.write_bytes(b"".join(rows))
+    assignment.write_bytes(b"".join(assignment_rows(rows)))
     given = []
     for lines in parts:
         given.append(b"".join(lines) + b"\0" + b"".join(rows[:len(lines)]))
@@ -258,3 +259,15 @@ def test_a_memo_made_with_other_versions_or_tokenizer_is_not_used(step: type[Ste
     rerun = run_step(step, {**params, **changed}, family, tmp_path / "rerun", previous)
     assert (rerun.stats["records_computed"], rerun.stats["records_from_memo"]) == (3, 0)
     assert rerun.stats["parts_reused"] == 0
+
+
+@pytest.mark.parametrize("step, params", [(BiasCounts, BIAS_PARAMS), (Stats, STATS_PARAMS)], ids=["bias", "stats"])
+def test_an_assignment_out_of_step_with_the_records_is_an_error_not_a_fold(step: type[Step], params: dict[str, Any],
+                                                                            tmp_path: Path) -> None:
+    """The split assignment and the privacy step's records go line for line: a row too few or too many fails the
+    step, naming it, rather than folding a record with another's split."""
+    drawn = [{"messages": [{"role": "user", "content": "tired"}], "metadata": {}, "split": "train"}] * 6
+    family = family_after(drawn, [])
+    for rows in (lambda lines: lines[:-1], lambda lines: [*lines, lines[0]]):
+        with pytest.raises(ValueError, match="split assignment"):
+            run_step(step, params, family, tmp_path / str(len(list(tmp_path.iterdir()))), assignment_rows=rows)

@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,9 @@ class PartFold:
             if lines is None:
                 with files[name].open("rb") as fh:
                     lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
-            rows = [next(assignment) for _ in range(lines)]
+            rows = list(islice(assignment, lines))
+            if len(rows) != lines:
+                raise ValueError(f"{ctx.spec.id}: the split assignment lacks rows of the privacy step's records")
             part_digest = xxhash.xxh3_128_hexdigest(sha256.encode() + b"".join(rows))
             previous = by_digest.get(part_digest)
             self.parts.append(FoldPart(len(self.parts), name, sha256, files[name], part_digest, lines, previous,
