@@ -155,7 +155,7 @@ def near_pairs(a: Fingerprints, b: Fingerprints | None, kind: str, threshold: fl
         fresh_b = rows_b[~_searched_before(keys_b, before.right)]
         found = np.concatenate([candidate_pairs(a.bands[kind], fresh_a, other.bands[kind], rows_b),
                                 candidate_pairs(a.bands[kind], rows_a[known_a], other.bands[kind], fresh_b)])
-    candidates = np.unique(found, axis=0)
+    candidates = _unique_pairs(found)
     rows_i, held_i = _rows_of(before.pairs_left, keys_a, rows_a)
     rows_j, held_j = _rows_of(before.pairs_right, keys_b, rows_b)
     held = np.flatnonzero(held_i & held_j).tolist()
@@ -168,12 +168,27 @@ def near_pairs(a: Fingerprints, b: Fingerprints | None, kind: str, threshold: fl
 
 
 def _searched_before(keys: np.ndarray, before: np.ndarray) -> np.ndarray:
-    """Which of a side's texts the previous search searched with: all of them, found by one comparison, when the
-    side is unchanged (the other family of a cross-family search, every time one family changes)."""
-    if np.array_equal(keys, before):
-        return np.ones(len(keys), dtype=bool)
-    found: np.ndarray = np.isin(keys, before)
+    """Which of a side's texts the previous search searched with. Both are in row order, so where a side kept its
+    rows (an edit, not a record added or removed) a text at its old place was searched, and only the others are
+    looked up (a side unchanged, the other family of a cross-family search, costs one comparison)."""
+    if len(keys) != len(before):
+        looked_up: np.ndarray = np.isin(keys, before)
+        return looked_up
+    found: np.ndarray = keys == before
+    moved = np.flatnonzero(~found)
+    if len(moved):
+        found[moved] = np.isin(keys[moved], before)
     return found
+
+
+def _unique_pairs(found: np.ndarray) -> np.ndarray:
+    """The distinct rows of an (n, 2) array of row pairs, sorted: coded as one int64 each (np.unique over axis 0
+    sorts a structured view, several times slower)."""
+    if not len(found):
+        return found.reshape(0, 2).astype(np.int64)
+    width = np.int64(int(found.max()) + 1)
+    coded = np.unique(found[:, 0].astype(np.int64) * width + found[:, 1])
+    return np.stack([coded // width, coded % width], axis=1)
 
 
 def _rows_of(texts: np.ndarray, keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
