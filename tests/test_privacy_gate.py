@@ -306,6 +306,8 @@ def test_a_rerun_from_the_scan_memo_publishes_what_a_clean_build_does(tmp_path: 
         for folding in ("alpha/bias", "alpha/stats"):  # the folds over those parts (steps/folds.py) follow them
             (made,) = [step["stats"] for step in rerun.to_json()["steps"] if step["id"] == folding]
             assert made["parts_reused"] >= 1 and made["parts_made"] >= 1, (folding, made)
+        (prints,) = [step["stats"] for step in rerun.to_json()["steps"] if step["id"] == "alpha/fingerprint"]
+        assert prints["parts_copied"] >= 1 and prints["parts_read"] >= 1, prints  # unchanged parts are not read
     copy = tmp_path / "elsewhere"
     shutil.copytree(fixture.dir, copy, ignore=shutil.ignore_patterns(".releasebuild", "release.lock", "published"))
     clean = api.apply(copy / "release.yaml", str(tmp_path / "root-two"), jobs=2)

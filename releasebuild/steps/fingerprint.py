@@ -4,9 +4,12 @@ A memo step, at two levels. A record whose line (as privacy wrote it, with its t
 row of the previous pack, made with the same settings, gets that row whole: its exact hashes, signatures and
 shingles are copied, in runs, without parsing the record (`lines.digest` keeps each row's line digest for this).
 Any other record is normalized and hashed, and a text whose exact hash (per kind) is in the previous pack reuses
-that pack's shingles and signature instead of shingling and signing it again. So an edit to a few records costs
-a few records, plus reading and hashing every line. Taken-down records (privacy's taken_down.jsonl) are
-fingerprinted too, flagged: their near duplicates must go as well.
+that pack's shingles and signature instead of shingling and signing it again. The privacy step writes its records
+in parts (steps/parts.py): the rows of a part the previous pack was made from (the same blob, so the same lines:
+`input_parts.json`) are copied without reading the part, and a changed part's lines are looked up among the rows
+of the previous parts no longer there. So an edit to a few records costs their parts, plus writing the pack.
+Taken-down records (privacy's taken_down.jsonl) are fingerprinted too, flagged: their near duplicates must go as
+well.
 """
 
 from __future__ import annotations
@@ -34,11 +37,12 @@ from releasebuild.dedup.pack import (
     map_array,
 )
 from releasebuild.dedup.text import shingle_hashes
-from releasebuild.keys import digest
-from releasebuild.steps.base import OutputFile, Step, StepContext, StepMeta, StepParams
+from releasebuild.keys import canonical_json, digest
+from releasebuild.steps.base import FileRef, OutputFile, Step, StepContext, StepMeta, StepParams, logical_name
 
 BATCH = 1024
 LINES = "lines.digest"  # each row's line key (16 bytes, xxh3-128), in row order: only the next run reads it
+INPUT_PARTS = "input_parts.json"  # the privacy step's parts the pack's rows came from, in order (`_Inputs`)
 KEY_BYTES = 16
 
 
@@ -66,11 +70,12 @@ class FingerprintResult(StepMeta):
 class Fingerprint(Step):
     kind = "fingerprint"
     slow_loads = ("scipy.integrate", "datasketch")  # datasketch imports scipy
-    # 3: lines.digest, so that an unchanged record's row is copied from the previous pack; 4: the rows as columns
-    code_version = "4"
+    # 3: lines.digest, so that an unchanged record's row is copied from the previous pack; 4: the rows as columns;
+    # 5: input_parts.json, so that the rows of a part of the privacy step's are copied without reading the part
+    code_version = "5"
     Params = FingerprintParams
     Result = FingerprintResult
-    memo = (*FILES, LINES)
+    memo = (*FILES, LINES, INPUT_PARTS)
 
     @staticmethod
     def fresh_records(ctx: StepContext) -> int | None:
@@ -80,7 +85,10 @@ class Fingerprint(Step):
         settings = Settings.from_params(ctx.params)
         previous = _previous(ctx.memo, digest(settings.identity()), settings.kinds)
         fresh = 0
-        for line, takedown in _lines(ctx):
+        for item in _Inputs(ctx, previous).items():
+            if isinstance(item, int):
+                continue
+            line, takedown = item
             if previous is None:
                 fresh += 1
             elif _line_key(line, takedown) not in previous.by_line:
@@ -96,19 +104,25 @@ class Fingerprint(Step):
         identity = digest(settings.identity())
         previous = _previous(ctx.memo, identity, settings.kinds)
         writer = _PackWriter(ctx, settings, previous)
+        inputs = _Inputs(ctx, previous)
         batch: list[_Item] = []
-        for line, takedown in _lines(ctx):
-            key = _line_key(line, takedown)
-            row = None if previous is None else previous.by_line.get(key)
-            if row is None:
-                record = json.loads(line)
-                batch.append((key, exact_fingerprint(record["id"], record["messages"], settings, takedown)))
+        for item in inputs.items():
+            if isinstance(item, int):  # a row of a part the previous pack holds, copied without reading the part
+                batch.append((_known(previous).key(item), item))
             else:
-                batch.append((key, row))
+                line, takedown = item
+                key = _line_key(line, takedown)
+                row = None if previous is None else previous.by_line.get(key)
+                if row is None:
+                    record = json.loads(line)
+                    batch.append((key, exact_fingerprint(record["id"], record["messages"], settings, takedown)))
+                else:
+                    batch.append((key, row))
             if len(batch) >= BATCH:
                 writer.add(batch)
                 batch = []
         writer.add(batch)
+        inputs.finish()
         return writer.finish(identity)
 
 
@@ -116,11 +130,63 @@ class Fingerprint(Step):
 _Item = tuple[bytes, tuple[Row, dict[str, str]] | int]
 
 
-def _lines(ctx: StepContext) -> Iterator[tuple[bytes, bool]]:
-    """Every record line privacy wrote (the shipped ones, then the taken-down ones) and whether it is taken down."""
-    for name, takedown in (("records.jsonl", False), ("taken_down.jsonl", True)):
-        for line in ctx.lines(ctx.dep("privacy"), name):
-            yield line, takedown
+class _Inputs:
+    """Every record line privacy wrote (the shipped ones, then the taken-down ones, each file in its parts) and
+    whether it is taken down; or, for a part of the privacy step the previous pack was made from (by its digest:
+    its lines are the same), the previous pack's rows for it, without reading the part. Writes this run's list of
+    parts (INPUT_PARTS) for the next run."""
+
+    def __init__(self, ctx: StepContext, previous: _Previous | None):
+        self.ctx = ctx
+        self.privacy = ctx.dep("privacy")
+        self.parts: list[list[Any]] = []  # [digest, taken down, rows], in pack order
+        self.spans: dict[tuple[str, bool], range] = {}  # a previous part -> its rows in the previous pack
+        path = ctx.memo.get(INPUT_PARTS)
+        if previous is not None and path is not None:
+            first = 0
+            for part_digest, takedown, rows in json.loads(path.read_bytes()):
+                self.spans[part_digest, takedown] = range(first, first + rows)
+                first += rows
+            if first != len(previous.pack.rows):
+                self.spans = {}
+        if previous is not None and self.spans:
+            previous.limit_lines(self._not_handed_on())
+
+    def _not_handed_on(self) -> list[range]:
+        """The previous pack's rows of the parts this run does not hand on: the only ones a changed part's lines
+        can be (record ids are unique, so a line of a part handed on is in no other part)."""
+        kept = {(self._ref(name).sha256, takedown) for name, takedown in self._names()}
+        return [span for part, span in self.spans.items() if part not in kept]
+
+    def _names(self) -> Iterator[tuple[str, bool]]:
+        files = self.ctx.input_paths[self.privacy]
+        for logical, takedown in (("records.jsonl", False), ("taken_down.jsonl", True)):
+            for name in sorted(name for name in files if logical_name(name) == logical):
+                yield name, takedown
+
+    def _ref(self, name: str) -> FileRef:
+        return self.ctx.inputs[self.privacy].files[name]
+
+    def items(self) -> Iterator[tuple[bytes, bool] | int]:
+        for name, takedown in self._names():
+            part_digest = self._ref(name).sha256
+            span = self.spans.get((part_digest, takedown))
+            if span is not None:
+                yield from span
+                self.parts.append([part_digest, takedown, len(span)])
+                continue
+            rows = 0
+            with self.ctx.input_paths[self.privacy][name].open("rb") as fh:
+                for line in fh:
+                    rows += 1
+                    yield line, takedown
+            self.parts.append([part_digest, takedown, rows])
+
+    def finish(self) -> None:
+        with self.ctx.create(INPUT_PARTS) as out:
+            out.write(canonical_json(self.parts).encode("utf-8"))
+        copied = sum((part_digest, takedown) in self.spans for part_digest, takedown, _ in self.parts)
+        self.ctx.stats.update(parts_read=len(self.parts) - copied, parts_copied=copied)
 
 
 def _line_key(line: bytes, takedown: bool) -> bytes:
@@ -250,14 +316,31 @@ class _Previous:
 
     def __init__(self, pack: Pack, sigs: dict[str, np.ndarray], line_keys: bytes, records: bytes):
         self.pack = pack
-        self.by_line = {line_keys[at:at + KEY_BYTES]: index
-                        for index, at in enumerate(range(0, len(line_keys), KEY_BYTES))}
+        self.line_keys = line_keys
+        self._lookup_rows: list[range] = [range(len(pack.rows))]
+        self._by_line: dict[bytes, int] | None = None
         self.sigs = sigs
         self.counts = {kind: pack.shingle_counts(kind) for kind in sigs}
         self.records = records
         ends = np.flatnonzero(np.frombuffer(records, dtype=np.uint8) == ord("\n")) + 1
         self.line_starts = np.concatenate([np.zeros(1, dtype=np.int64), ends]).tolist()
         self._by_text: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # kind -> its texts sorted, and their rows
+
+    def key(self, row: int) -> bytes:
+        """The line key of a row (`_line_key`)."""
+        return self.line_keys[row * KEY_BYTES:(row + 1) * KEY_BYTES]
+
+    def limit_lines(self, rows: list[range]) -> None:
+        """Look lines up only among these rows (`by_line`): those of the previous parts not handed on."""
+        self._lookup_rows = rows
+        self._by_line = None
+
+    @property
+    def by_line(self) -> dict[bytes, int]:
+        """The rows looked up by line key, made the first time a line is looked up."""
+        if self._by_line is None:
+            self._by_line = {self.key(row): row for span in self._lookup_rows for row in span}
+        return self._by_line
 
     def lines(self, first: int, last: int) -> bytes:
         """Rows first..last-1 of records.tsv, as it holds them."""
