@@ -63,6 +63,32 @@ def test_an_identical_noop_is_answered_from_its_stamp_with_the_same_output(stamp
     assert (code, full) == (0, False) and "up to date" in out
 
 
+def test_a_replay_past_the_racy_window_keeps_no_digest_it_just_checked(stamped: ReleaseFixture, run: Run,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A no-op stamped just after an apply holds the content digest of every file that apply wrote (a write in the
+    same mtime tick keeps size, mtime and inode); once the files are older than the window, a replay checks them
+    one last time and drops the digests, so later replays only stat them. A change is still seen afterwards."""
+    definition = str(stamped.release_yaml)
+    argv = ["apply", definition]
+
+    def racy() -> list[str]:
+        """The paths whose content digest the latest stamp of `argv` holds."""
+        files = sorted((stamped.dir / fastpath.STAMP_DIR).glob("*.json"), key=lambda file: file.stat().st_mtime_ns)
+        stamp = [stamp for file in files if (stamp := json.loads(file.read_text(encoding="utf-8")))["argv"] == argv][-1]
+        return [path for path, state in stamp["files"] if state is not None and len(state) > 3]
+
+    run(argv)  # stamped again after the fixture's plan
+    assert not run(argv)[3]
+    assert racy()  # the stamp followed closely on writes to what it records (the cache, state.json)
+    monkeypatch.setattr(fastpath, "RACY_NS", 0)  # as if the window had passed
+    assert not run(argv)[3]
+    assert racy() == []
+    assert not run(argv)[3]
+    _same_size_same_mtime_edit(stamped)  # within the racy window no more: only a new mtime would tell
+    _append_record(stamped)
+    assert run(argv)[3]
+
+
 def _edit_definition(fixture: ReleaseFixture) -> None:
     fixture.edit_yaml(fixture.release_yaml, shards={"max_records": 3})
 
