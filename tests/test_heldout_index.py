@@ -12,6 +12,9 @@ import pytest
 import yaml
 
 from releasebuild import api
+from releasebuild.dedup import heldout
+from releasebuild.gates.leakage import read_heldout
+from releasebuild.steps.base import SourceFile, StepContext, StepSpec
 from releasebuild.testing import ReleaseFixture, make_release
 
 V1, V2, V3 = "v2026-11-23", "v2026-12-01", "v2026-12-02"
@@ -177,3 +180,18 @@ def test_the_index_is_incremental_and_a_noop_apply_after_publishing_reruns_nothi
     assert ("alpha/late", V1, f"alpha/{held[0]}") in {
         (row["record"], row["matches"]["release"], row["matches"]["record"])
         for row in leakage["families"][0]["cross_release_listed"]}
+
+
+def test_a_local_previous_index_is_read_where_it_is_published(
+        first: tuple[ReleaseFixture, list[dict[str, Any]], dict[str, str]], tmp_path: Path) -> None:
+    """Dedup and leakage read the previous release's index from a local root in place (700 MB at a million
+    conversations, copied into each step's workdir before): what they read is the published files, read-only."""
+    fixture, _, _ = first
+    index_dir = published(fixture, V1)
+    sources = [SourceFile(key, str(index_dir / key), "sha256:unused") for key in heldout.FILES]
+    spec = StepSpec("release/leakage", "gate_leakage", {}, ())
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    index = read_heldout(StepContext(spec, workdir, {}, {}, sources))
+    assert index is not None and len(index.entries) == index.info["rows"] > 0
+    assert list(workdir.iterdir()) == []  # nothing copied

@@ -50,6 +50,7 @@ from releasebuild.gates.base import (
 from releasebuild.keys import canonical_json
 from releasebuild.steps import ids
 from releasebuild.steps.base import Step, StepContext, StepSpec, read_jsonl
+from releasebuild.store.backends import is_local, local_path
 from releasebuild.store.previous import PreviousRelease
 
 Similarity = Annotated[float, Field(gt=0, le=1)]
@@ -99,12 +100,17 @@ def heldout_sources(previous: PreviousRelease | None) -> tuple[str, ...]:
 
 
 def read_heldout(ctx: StepContext, settings: Settings | None = None) -> heldout.HeldoutIndex | None:
-    """The previous release's held-out index from the step's sources, fetched into its workdir, or None; with band
-    keys for `settings` when given (to search it)."""
+    """The previous release's held-out index from the step's sources (fetched into the workdir from a remote root),
+    or None; with band keys for `settings` when given (to search it)."""
     local: dict[str, Path] = {}
     for source in ctx.sources:
         key = next((key for key in heldout.FILES if source.uri.endswith("/" + key)), None)
-        if key is not None:
+        if key is not None and is_local(source.uri):
+            # read where it is published, not copied (700 MB at a million conversations, for dedup and leakage
+            # both): a published file is never edited in place, and a replace swaps the directory, leaving a file
+            # already open as it was
+            local[key] = Path(local_path(source.uri))
+        elif key is not None:
             local[key] = ctx.workdir / "previous-index" / key
             local[key].parent.mkdir(parents=True, exist_ok=True)
             ctx.store.download(source.uri, str(local[key]))
