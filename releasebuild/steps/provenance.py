@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams, parse_lines
 from releasebuild.steps.export import ShardLayout
 from releasebuild.steps.ingest import SOURCE_VERSIONS
 from releasebuild.steps.shipped import placed
@@ -54,8 +54,9 @@ class Provenance(Step):
         versions = json.loads(ctx.input_path(ctx.dep("ingest"), SOURCE_VERSIONS).read_bytes())
 
         def kept() -> Iterator[tuple[str, dict[str, Any]]]:
-            for record in placed(ctx, "provenance.jsonl"):
-                origin, split = json.loads(record.aligned[0]), record.split
+            origins = parse_lines(ctx.lines(privacy_id, "provenance.jsonl"))  # line for line with the records
+            for record, origin in zip(placed(ctx), origins, strict=True):
+                split = record.split
                 origin["source_digest"] = versions.get(origin["source"])
                 if split is None:  # removed after privacy (a duplicate, a split conflict): why, and no shard
                     origin["chain"] = [*origin["chain"], {**record.assigned["removed"], "decision": "removed"}]
@@ -67,7 +68,7 @@ class Provenance(Step):
                 yield origin["id"], {**row, "missing": missing} if missing else row
 
         def dropped() -> Iterator[tuple[str, dict[str, Any]]]:
-            for origin in map(json.loads, ctx.lines(privacy_id, "dropped.jsonl")):
+            for origin in parse_lines(ctx.lines(privacy_id, "dropped.jsonl")):
                 row = {**origin, "source_digest": versions.get(origin["source"]), "family": family, "split": None,
                        "shard": None}
                 missing = _missing(row)
