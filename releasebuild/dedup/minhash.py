@@ -108,7 +108,12 @@ def candidate_pairs(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray |
         if waiting > max(len(found), MERGE_AT):
             found, pending, waiting = np.unique(np.concatenate([found, *pending])), [], 0
     found = np.unique(np.concatenate([found, *pending]))
-    return np.stack([found // width, found % width], axis=1)
+    return decode_pairs(found, width)
+
+
+def decode_pairs(coded: np.ndarray, width: np.int64) -> np.ndarray:
+    """Row pairs coded as one int64 each (a * width + b) as an (n, 2) array."""
+    return np.stack([coded // width, coded % width], axis=1)
 
 
 MERGE_AT = 1 << 20  # candidate pairs of several bands kept apart before they are merged with those found
@@ -135,7 +140,7 @@ def _few_against_many(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray
         hits = many_rows[(block == few_keys[row]).any(axis=1)]
         found.append(row * width + hits if few_is_a else hits * width + row)
     coded = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-    return np.stack([coded // width, coded % width], axis=1)
+    return decode_pairs(coded, width)
 
 
 def places_in_runs(counts: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from releasebuild.dedup.minhash import band_keys, bands_for, candidate_pairs, signatures
+from releasebuild.dedup.minhash import band_keys, bands_for, candidate_pairs, decode_pairs, signatures
 from releasebuild.dedup.pack import Fingerprints, Row, hex_column
 from releasebuild.dedup.text import (
     SHINGLE_HASH,
@@ -188,7 +188,7 @@ def _unique_pairs(found: np.ndarray) -> np.ndarray:
         return found.reshape(0, 2).astype(np.int64)
     width = np.int64(int(found.max()) + 1)
     coded = np.unique(found[:, 0].astype(np.int64) * width + found[:, 1])
-    return np.stack([coded // width, coded % width], axis=1)
+    return decode_pairs(coded, width)
 
 
 def _rows_of(texts: np.ndarray, keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

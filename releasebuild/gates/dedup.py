@@ -303,7 +303,8 @@ class _NearMemo:
         known = self.orders.get(ids_digest)
         rows = known if known is not None else np.array(family_keep_rows(pack.rows.ids()), dtype=np.int64)
         self.out.write(f"^\t{ids_digest}\t{_encoded(rows)}\n".encode())
-        return list(rows.tolist())
+        ordered: list[int] = rows.tolist()
+        return ordered
 
     def finish(self) -> dict[str, int]:
         """Write every side's searchable texts (what the next run's updates start from); the search counts."""
