@@ -224,6 +224,23 @@ class Engine:
         return Memo({name: self.env.cas.local(ref.sha256) for name, ref in result.files.items()
                      if logical_name(name) in names}, dict(result.files))
 
+    def map_memo(self, spec: StepSpec, source: SourceFile) -> Memo:
+        """A per-source step's files from the previous map of this source file (`Step.map_memo`): the map its last
+        recorded run combined, when the file had other bytes then and that map is still cached."""
+        names = step_kind(spec.kind).map_memo
+        previous = self.previous.get(spec.id) if names else None
+        digest = None if previous is None else previous.inputs.get(f"source:{source.name}")
+        if digest is None or digest == source.digest:
+            return Memo({}, {})
+        result = self.cached(map_key(spec, source.name, digest), spec.kind)
+        if result is None:
+            return Memo({}, {})
+        try:
+            return Memo({name: self.env.cas.local(ref.sha256) for name, ref in result.files.items() if name in names},
+                        dict(result.files))
+        except ReleaseBuildError:  # a blob gone or damaged since: the map does without (a memo only saves work)
+            return Memo({}, {})
+
     def plan(self, budget: int | None = 0) -> list[StepPlan]:
         """Statuses, running data steps in scratch only within `budget` records (see plan_with_results)."""
         return self.plan_with_results(budget)[0]
@@ -308,7 +325,7 @@ class Engine:
                 computed.listener(spec.id, "computing", f"{_count(cost, kind.fresh_unit)} afresh, in scratch")
             if kind.per_source:
                 for source in to_map:
-                    mapped = run_map(spec, workdir, self.env.store, source)
+                    mapped = run_map(spec, workdir, self.env.store, source, self.map_memo(spec, source))
                     if isinstance(mapped, _WorkerError):
                         computed.held[spec.id] = "its run in plan failed (apply runs it and says why)"
                         return None
@@ -341,11 +358,9 @@ class Engine:
 
     def _mapped(self, spec: StepSpec, sources: list[SourceFile]) -> dict[str, StepResult]:
         """A per-source step's map results already in the action cache, by source name."""
-        code_version = step_kind(spec.kind).code_version
         found = {}
         for source in sources:
-            key = step_key(f"{spec.kind}:map", code_version, spec.params, {f"source:{source.name}": source.digest})
-            cached = self.cached(key, spec.kind)
+            cached = self.cached(map_key(spec, source.name, source.digest), spec.kind)
             if cached is not None:
                 found[source.name] = cached
         return found
@@ -708,10 +723,9 @@ class _Walk:
     def _start_maps(self, spec: StepSpec, evaluation: Evaluation) -> None:
         """Map each source file whose map result is not cached; combine when all are in."""
         mapping = _Mapping(evaluation)
-        code_version = step_kind(spec.kind).code_version
         to_map = []
         for source in evaluation.sources:
-            key = step_key(f"{spec.kind}:map", code_version, spec.params, {f"source:{source.name}": source.digest})
+            key = map_key(spec, source.name, source.digest)
             cached = self.engine.cached(key, spec.kind)
             if cached is not None:
                 mapping.parts[source.name] = cached
@@ -722,7 +736,8 @@ class _Walk:
         self.mappings[spec.id] = mapping
         for source, key in to_map:
             mapping.pending += 1
-            self._submit(_Job(spec.id, self._workdir(), source, key), run_map, source)
+            self._submit(_Job(spec.id, self._workdir(), source, key), run_map, source,
+                         self.engine.map_memo(spec, source))
         if mapping.pending == 0:
             self._combine(spec, mapping)
 
@@ -871,8 +886,9 @@ class _Walk:
             where = f"{job.source.name}: " if job.source is not None else ""
             raise StepFailed(job.step_id, where + returned.message)
         _, _, stats, seconds = returned  # the job's own run time, not its wait in the pool queue
-        if stats:
-            self.stats[job.step_id] = stats
+        if stats:  # a per-source step's maps say what each did, summed
+            said = self.stats.setdefault(job.step_id, {}) if job.source is not None else {}
+            self.stats[job.step_id] = {name: said.get(name, 0) + stats.get(name, 0) for name in {**said, **stats}}
         return _adopted(self.env.cas, returned), seconds
 
     def _finish(self, job: _Job, returned: Any) -> None:
@@ -1045,9 +1061,17 @@ def run_step(spec: StepSpec, workdir: Path, store: Stores, inputs: dict[str, Ste
         return _WorkerError(f"{type(exc).__name__}: {exc}\n{tail}")
 
 
-def run_map(spec: StepSpec, workdir: Path, store: Stores, source: SourceFile) -> Executed | _WorkerError:
-    """Runs in a worker process: one source file of a per-source step."""
-    return run_step(spec, workdir, store, {}, {}, [source], phase="map")
+def run_map(spec: StepSpec, workdir: Path, store: Stores, source: SourceFile, memo: Memo | None = None
+            ) -> Executed | _WorkerError:
+    """Runs in a worker process: one source file of a per-source step, with its previous map's memo files."""
+    return run_step(spec, workdir, store, {}, {}, [source], phase="map", memo=memo)
+
+
+def map_key(spec: StepSpec, source_name: str, source_digest: str) -> str:
+    """The key of a per-source step's map of one source file: the step's code and params, the file's name and
+    digest."""
+    return step_key(f"{spec.kind}:map", step_kind(spec.kind).code_version, spec.params,
+                    {f"source:{source_name}": source_digest})
 
 
 def _run_effect(spec: StepSpec, workdir: Path, inputs: dict[str, StepResult],

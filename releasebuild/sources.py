@@ -29,6 +29,9 @@ _EOL = re.compile(rb"\r\n|\r|\n")  # where Python's text mode (newline="") ends 
 _CSV_FIELD_LIMIT = (1 << 31) - 1
 
 
+BLANK: Any = object()  # JsonlLines.row of a blank line: no row at all (a line "null" is a row, and rejected)
+
+
 class _RowTooLarge(Exception):
     """A CSV row spanning lines grew past max_row_bytes (an unclosed quote, most likely): no next row to go on to."""
 
@@ -100,20 +103,41 @@ def _jsonl(fh: IO[bytes], options: FormatOptions, name: str) -> Iterator[Row]:
     if not _ascii_compatible(options.encoding):
         yield from _jsonl_text(fh, options)
         return
-    first, rest = _decoders(options.encoding)
-    for number, offset, raw, length in split_lines(fh, options.max_row_bytes):
-        locator = {"line": number}
+    lines = JsonlLines(options)
+    for number, offset, raw, length in lines.split(fh):
+        row = lines.row(number, offset, raw, length)
+        if row is not BLANK:
+            yield {"line": number}, row
+
+
+def line_by_line(fmt: str, options: FormatOptions) -> bool:
+    """Whether each row of such a file is one line read on its own (`JsonlLines`), so that a line unchanged at its
+    place gives the row it gave before."""
+    return fmt == "jsonl" and _ascii_compatible(options.encoding)
+
+
+class JsonlLines:
+    """A JSONL file in an ASCII-compatible encoding, line by line: `split` gives each raw line, `row` what read_rows
+    gives for it. Apart, so that ingest can look at a raw line before it pays for its row (its line memo)."""
+
+    def __init__(self, options: FormatOptions):
+        self.options = options
+        self.first, self.rest = _decoders(options.encoding)
+
+    def split(self, fh: IO[bytes]) -> Iterator[tuple[int, int, bytes | None, int]]:
+        """(line number, byte offset, raw line or None when over max_row_bytes, its length), as `split_lines`."""
+        return split_lines(fh, self.options.max_row_bytes)
+
+    def row(self, number: int, offset: int, raw: bytes | None, length: int) -> Any:
+        """The row of one line (a value, or Rejected), BLANK for a blank line (which gives no row)."""
         if raw is None:
-            yield locator, Rejected("row_too_large", f"line of {length} bytes at byte {offset}, over max_row_bytes "
-                                                     f"({options.max_row_bytes})")
-            continue
+            return Rejected("row_too_large", f"line of {length} bytes at byte {offset}, over max_row_bytes "
+                                             f"({self.options.max_row_bytes})")
         try:
-            line = raw.decode(first if number == 1 else rest)
+            line = raw.decode(self.first if number == 1 else self.rest)
         except UnicodeDecodeError as exc:
-            yield locator, _bad_bytes(options, offset + exc.start, exc)
-            continue
-        if line.strip():
-            yield locator, parse_json_row(line, options.max_depth)
+            return _bad_bytes(self.options, offset + exc.start, exc)
+        return parse_json_row(line, self.options.max_depth) if line.strip() else BLANK
 
 
 def _jsonl_text(fh: IO[bytes], options: FormatOptions) -> Iterator[Row]:

@@ -24,7 +24,7 @@ from releasebuild.errors import DefinitionError, GateBlocked, SourceError
 from releasebuild.gates import GATES
 from releasebuild.records import Rejected
 from releasebuild.sources import read_rows
-from releasebuild.steps.ingest import _mapped_rows
+from releasebuild.steps.ingest import _mapped_rows, _rows
 from releasebuild.testing import applied, conversation, make_release
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,8 +58,9 @@ def ingest(data: bytes, rules: RecordRules) -> tuple[list[dict[str, Any]], list[
     quarantined: list[tuple[dict[str, Any], str, str]] = []
     source = SimpleNamespace(name="src", uri="mem://src", digest="xxh3_128:0")
     records = []
-    for _, line in _mapped_rows(source, _Store(data), rules,  # type: ignore[arg-type]
-                                lambda locator, code, detail: quarantined.append((locator, code, detail))):
+    rows = _rows(source, _Store(data), rules, None)  # type: ignore[arg-type]
+    for _, line, _, _ in _mapped_rows(rows, source, rules,  # type: ignore[arg-type]
+                                      lambda locator, code, detail: quarantined.append((locator, code, detail))):
         parts = line.split("\t")
         for part in parts:
             assert_strict(part)

@@ -107,6 +107,9 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
                            "alpha/provenance", "alpha/stats", "release/coverage", "release/leakage",
                            "release/distribution", "alpha/bias", "release/bias", "release/gates", "release/lock",
                            "release/manifest", "release/publish"}
+    # Ingest maps the edited line only: the file's other lines are where they were, so their records are the
+    # previous map's (its line memo).
+    assert _step(report, "alpha/ingest")["stats"] == {"lines_kept": 11, "lines_mapped": 1}
     unchanged = _unique_texts(small_release, "alpha") - 1
     # Only the edited record is decoded: the others' lines are the previous run's, so their text keys are too.
     assert _step(report, "alpha/privacy")["stats"] == {"records_decoded": 1, "messages_scanned": 1,
@@ -353,6 +356,9 @@ def test_an_apply_after_edits_publishes_what_a_clean_apply_does(small_release: R
     rows.append(conversation("a99", "sa99", turns=3, topic="grief"))
     write_jsonl(small_release.data_file("alpha"), rows)
     incremental = apply(small_release, str(tmp_path / "root-one"))
+    # ingest maps the edited line and those the deleted one moved up; the three before it and the three between
+    # come from the previous map (its line memo)
+    assert _step(incremental, "alpha/ingest")["stats"] == {"lines_kept": 6, "lines_mapped": 6}
     shipped = _shipped(Path(incremental["release_uri"]), "alpha")
     for step_id in ("alpha/bias", "alpha/stats"):
         assert _step(incremental, step_id)["stats"] == {"records_computed": 2, "records_from_memo": shipped - 2,

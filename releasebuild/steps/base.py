@@ -379,6 +379,10 @@ class Step:
     # cached by the file's digest and run in parallel; `run` then combines them, reading map results as inputs
     # named "source:<name>". An edit to one file of a family re-maps that file only.
     per_source: ClassVar[bool] = False
+    # Per-source steps: these outputs of the file's previous map (the same file name, mapped under the same params and
+    # code, before its bytes changed) are handed to `map` as ctx.memo, to skip the work they hold. As with `memo`,
+    # the output must not depend on whether they were given.
+    map_memo: ClassVar[tuple[str, ...]] = ()
     # Memo steps get these output files of their own previous run (ctx.memo, by name; a name covers its parts) to
     # skip work they already hold, and every output's ref (ctx.memo_refs) to hand on unchanged (ctx.reuse). The
     # output must not depend on whether a memo was given: the memo is outside the key.
