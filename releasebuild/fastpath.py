@@ -236,6 +236,7 @@ class Recorder:
                 self._wrote(self.written_trees, path)
         elif event in TAINTING_EVENTS and self.tainted is None:
             self.tainted = event
+            _stop_recording()  # the run gets no stamp now: what it goes on to touch need not be recorded
 
     def _wrote(self, into: set[str], path: Any) -> None:
         name = self._name(path)
@@ -274,10 +275,12 @@ def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
         recorder.audit(event, args)
 
 
-def _not_recording() -> None:
-    """In a process forked from a recording one (a pool worker, the privacy scan's): what it reads is not the
-    command's to record (the fork made the run ineligible already), and each open and stat recorded cost it time,
-    thousands of them while a worker imports Presidio or spaCy."""
+def _stop_recording() -> None:
+    """Record nothing more in this process: in one forked from a recording one (a pool worker, the privacy scan's),
+    what it touches is not the command's to record (the fork made the run ineligible already); in the recording one,
+    once a tainting event (the first pool worker's fork, a connection) has made the run ineligible for a stamp. Each
+    open and stat recorded costs three stats: thousands of them while a worker imports Presidio or spaCy, or while
+    an apply that runs steps moves their outputs into the cache (0.18 s of a one-message change at 100k)."""
     if Recorder.active is not None:
         Recorder.active = None
         os.stat, os.lstat = _real_stat, _real_lstat
@@ -293,7 +296,7 @@ def recording(argv: list[str]) -> Iterator[Recorder | None]:
     recorder = Recorder(os.path.dirname(_stamp_path(argv, definition)))
     if not Recorder.hooked:
         sys.addaudithook(_audit_hook)
-        os.register_at_fork(after_in_child=_not_recording)
+        os.register_at_fork(after_in_child=_stop_recording)
         Recorder.hooked = True
     real_stat, real_lstat = os.stat, os.lstat
 

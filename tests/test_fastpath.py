@@ -215,7 +215,8 @@ def test_a_command_that_reached_the_network_or_another_process_is_never_stamped(
 
 def test_a_process_forked_while_recording_records_nothing_and_stats_as_usual(stamped: ReleaseFixture) -> None:
     """A pool worker is forked from a recording apply: what it reads is not the command's (the fork makes the run
-    ineligible), and recording its every open and stat only slowed it."""
+    ineligible), and recording its every open and stat only slowed it. The apply that forked it records nothing
+    more either."""
     argv = ["plan", str(stamped.release_yaml)]
     with fastpath.recording(argv) as recorder:
         assert recorder is not None and os.stat is not fastpath._real_stat  # os.stat is wrapped while recording
@@ -231,4 +232,9 @@ def test_a_process_forked_while_recording_records_nothing_and_stats_as_usual(sta
             seen = json.loads(fh.read())
         os.waitpid(child, 0)
         assert recorder.tainted == "os.fork"  # the parent's run is not stamped
+        # nor does it record any more: an apply that forked its workers stats thousands of blobs it adopts
+        assert fastpath.Recorder.active is None and os.stat is fastpath._real_stat
+        touched = set(recorder.touched)
+        os.stat(stamped.data_file("alpha"))
+        assert recorder.touched == touched
     assert seen == [True, True, True]
