@@ -129,6 +129,9 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
     for step_id in ("alpha/bias", "alpha/stats"):
         assert _step(report, step_id)["stats"] == {"records_computed": 1, "records_from_memo": shipped - 1,
                                                    "parts_made": 1, "parts_reused": 0}, step_id
+    # Export writes the shard that holds the edited record, and hands the family's other shards on.
+    shards = len(list(Path(report["release_uri"]).glob("data/*/alpha-*.jsonl")))
+    assert shards > 2 and _step(report, "alpha/export")["stats"] == {"shards_written": 1, "shards_reused": shards - 1}
     # The distribution gate draws alpha's plot (and the overview) again, and takes beta's from its memo.
     assert _step(report, "release/distribution")["stats"] == {"plots_drawn": 1, "plots_reused": 1}
 
