@@ -166,7 +166,7 @@ class Sha256Writer:
         self._hasher = hashlib.sha256()
         self.bytes = 0
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         self._fh.write(data)
         self._hasher.update(data)
         self.bytes += len(data)

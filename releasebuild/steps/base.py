@@ -299,10 +299,11 @@ class OutputFile:
         self.kind = kind
         self._fh = path.open("wb")
         self._writer = Sha256Writer(self._fh)
-        self._pending: list[bytes] = []
+        self._pending: list[bytes | memoryview] = []
         self._pending_bytes = 0
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
+        """Write bytes (a memoryview of format "B": its length is its bytes)."""
         self._pending.append(data)
         self._pending_bytes += len(data)
         if self._pending_bytes >= self.BUFFER:
@@ -337,7 +338,7 @@ class FinishedFile(OutputFile):
         self.kind = None
         self._ref = ref
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         raise ValueError(f"{self.path} ({self._ref.sha256}) is a finished file")
 
     @property

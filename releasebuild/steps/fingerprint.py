@@ -252,46 +252,69 @@ class _PackWriter:
         self.lines.write(b"".join(key for key, _ in batch))
         self.rows += len(batch)
         for kind in self.settings.kinds:
-            sigs = np.empty((len(batch), self.settings.num_perm), dtype=np.uint32)
-            counts = np.empty(len(batch), dtype=np.int64)
-            present = np.empty(len(batch), dtype=bool)  # whether the row has a text of the kind
-            pieces: list[np.ndarray] = []  # the batch's shingles in row order: runs of previous rows, fresh rows
-            fresh: list[tuple[int, np.ndarray]] = []
-            for start, stop, first in _runs(batch):
-                if first is not None:
-                    known = _known(previous)
-                    last = first + stop - start
-                    sigs[start:stop] = known.sigs[kind][first:last]
-                    counts[start:stop] = known.counts[kind][first:last]
-                    present[start:stop] = known.pack.keys(kind)[1][first:last]
-                    pieces.append(known.pack.shingle_rows(kind, first, last))
-                    continue
-                row, texts = batch[start][1]  # type: ignore[misc]
-                present[start] = bool(row.hashes[kind])
-                cached = previous.lookup(kind, row.hashes[kind]) if previous and row.hashes[kind] else None
-                if cached is not None:
-                    sigs[start], values = cached
-                    self.reused += 1
-                else:
-                    values = shingle_hashes(texts[kind], self.settings.rules)
-                    fresh.append((start, values))
-                pieces.append(values)
-                counts[start] = len(values)
-            if fresh:
-                sigs[[index for index, _ in fresh]] = signatures((values for _, values in fresh),
-                                                                 self.settings.num_perm, self.settings.seed)
-                self.computed += len(fresh)
-            self.short[kind] += int((present & (counts == 0)).sum())
-            out = self.parts[kind]
-            out["sig"].write(sigs.tobytes())
-            out["bands"].write(band_keys(sigs, *self.settings.bands[kind]).tobytes())
-            out["shingles"].write(b"".join(piece.tobytes() for piece in pieces))
-            ends = self.offsets[kind] + np.cumsum(counts)
-            out["offsets"].write(ends.tobytes())
-            self.offsets[kind] = int(ends[-1])
+            self._add_kind(kind, batch)
         if previous is not None:  # the previous pack's pages copied so far, let go (`drop_pages`)
             previous.pack.drop_pages()
             drop_pages(*previous.sigs.values())
+
+    def _add_kind(self, kind: str, batch: list[_Item]) -> None:
+        """The batch's signatures, band keys and shingles of `kind`. A run of previous rows is written from the
+        previous pack's maps as it stands (at 1M, a family's pack is 900 MB, and each copy of it into arrays of this
+        batch cost about 0.3 s); band keys are computed for the other rows only."""
+        previous = self.previous
+        counts = np.empty(len(batch), dtype=np.int64)
+        present = np.empty(len(batch), dtype=bool)  # whether the row has a text of the kind
+        # per run of previous rows or fresh row, in row order: signatures, band keys, shingles (None: to compute)
+        sigs: list[np.ndarray | None] = []
+        bands: list[np.ndarray | None] = []
+        shingles: list[np.ndarray] = []
+        fresh: list[tuple[int, np.ndarray]] = []  # (piece, shingles) of the rows to sign
+        for start, stop, first in _runs(batch):
+            if first is not None:
+                known = _known(previous)
+                last = first + stop - start
+                sigs.append(known.sigs[kind][first:last])
+                bands.append(known.pack.bands[kind][first:last])
+                counts[start:stop] = known.counts[kind][first:last]
+                present[start:stop] = known.pack.keys(kind)[1][first:last]
+                shingles.append(known.pack.shingle_rows(kind, first, last))
+                continue
+            row, texts = batch[start][1]  # type: ignore[misc]
+            present[start] = bool(row.hashes[kind])
+            cached = previous.lookup(kind, row.hashes[kind]) if previous and row.hashes[kind] else None
+            if cached is not None:
+                sig, values = cached
+                sigs.append(sig[np.newaxis])
+                self.reused += 1
+            else:
+                values = shingle_hashes(texts[kind], self.settings.rules)
+                fresh.append((len(sigs), values))
+                sigs.append(None)
+            bands.append(None)
+            shingles.append(values)
+            counts[start] = len(values)
+        if fresh:
+            signed = signatures((values for _, values in fresh), self.settings.num_perm, self.settings.seed)
+            for (piece, _), sig in zip(fresh, signed, strict=True):
+                sigs[piece] = sig[np.newaxis]
+            self.computed += len(fresh)
+        unbanded = [piece for piece, keys in enumerate(bands) if keys is None]
+        if unbanded:
+            keys = band_keys(np.concatenate([_filled(sigs[piece]) for piece in unbanded]),
+                             *self.settings.bands[kind])
+            for index, piece in enumerate(unbanded):
+                bands[piece] = keys[index:index + 1]
+        self.short[kind] += int((present & (counts == 0)).sum())
+        out = self.parts[kind]
+        for column in sigs:
+            out["sig"].write(_raw(_filled(column)))
+        for column in bands:
+            out["bands"].write(_raw(_filled(column)))
+        for values in shingles:
+            out["shingles"].write(_raw(values))
+        ends = self.offsets[kind] + np.cumsum(counts)
+        out["offsets"].write(ends.tobytes())
+        self.offsets[kind] = int(ends[-1])
 
     def finish(self, identity: str) -> FingerprintResult:
         self.records.close()
@@ -363,6 +386,17 @@ class _Previous:
             return None
         index = int(rows[position])
         return self.sigs[kind][index], np.asarray(self.pack.shingles(kind, index))
+
+
+def _raw(array: np.ndarray) -> memoryview:
+    """An array's bytes as they lie in memory (a map's pages), without a copy when it is contiguous."""
+    return np.ascontiguousarray(array).data.cast("B")
+
+
+def _filled(piece: np.ndarray | None) -> np.ndarray:
+    """A piece of a batch's column, filled in by now (`_PackWriter._add_kind`)."""
+    assert piece is not None
+    return piece
 
 
 def _known(previous: _Previous | None) -> _Previous:
