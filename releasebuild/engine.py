@@ -548,6 +548,7 @@ class _Walk:
         self.ahead: Any = None  # a thread checking blobs ahead (`_check_ahead`), started with the first step to run
         self.ahead_sent: set[str] = set()  # blobs handed to that thread
         self.ahead_memos: set[str] = set()  # steps whose memos were looked up for it
+        self.janitor: Any = None  # a thread removing job directories (`_tidy`)
         self.dependents: dict[str, list[str]] = {step_id: [] for step_id in engine.order}
         for step_id in engine.order:
             for dep in engine.spec(step_id).deps:
@@ -586,6 +587,18 @@ class _Walk:
             lane.shutdown(wait=True)
         if self.ahead is not None:
             self.ahead.shutdown(wait=True, cancel_futures=True)
+        if self.janitor is not None:
+            self.janitor.shutdown(wait=True)
+
+    def _tidy(self, workdir: Path) -> None:
+        """Remove a job's directory, on a thread of its own: the files left in it (scratch, and outputs the store
+        already held: `ContentStore.adopt`) are freed by the kernel block by block, and at 1M a one-message
+        change's fingerprint left 300 MB the walk waited on."""
+        if self.janitor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.janitor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidy")
+        self.janitor.submit(shutil.rmtree, workdir, ignore_errors=True)
 
     def report_damage(self) -> None:
         self.engine.report_damage(self.notify)
@@ -701,7 +714,7 @@ class _Walk:
         finally:
             if guess is not None:
                 guess.done = True
-            shutil.rmtree(job.workdir, ignore_errors=True)
+            self._tidy(job.workdir)
 
     def _guess_holds(self, guess: _Guess, evaluation: Evaluation) -> bool:
         """The step's key is the one its guess ran for: the guess is its run (still running: the walk waits for it
@@ -756,7 +769,7 @@ class _Walk:
         except ReleaseBuildError as exc:
             mapping.error = mapping.error or exc  # the first file's failure names the step
         finally:
-            shutil.rmtree(job.workdir, ignore_errors=True)
+            self._tidy(job.workdir)
         if mapping.pending:
             return
         if mapping.error is not None:
@@ -913,7 +926,7 @@ class _Walk:
             self.failed[step_id] = exc
             self._outcome(StepOutcome(step_id, spec.kind, "failed", evaluation.reason, str(exc), seconds))
         finally:
-            shutil.rmtree(job.workdir, ignore_errors=True)
+            self._tidy(job.workdir)
 
     def _ran(self, step_id: str, record: StepRecord, result: StepResult, seconds: float,
              stats: dict[str, Any] | None, reason: StaleReason, detail: str,

@@ -256,6 +256,8 @@ def test_a_rerun_whose_output_is_unchanged_stops_there(env: RunEnv) -> None:
     cold = run(chain("hello", note="v1"), env)
     edited = run(chain("hello", note="v2"), env, cold)
     assert statuses(edited) == {"a/emit": "ran", "a/shout": "cached"}
+    # the rerun's output, a blob the store held intact already, stayed in its job's directory, which is gone too
+    assert not list((env.cache_dir / "tmp").glob("step-*"))
 
 
 def test_a_step_that_reads_records_reruns_when_a_dependencys_key_changes_though_its_output_did_not(env: RunEnv) -> None:

@@ -119,3 +119,25 @@ def test_two_processes_saving_keep_each_others_entries_and_a_damaged_file_is_ign
     repaired.remember(first, observe(first)[0], "1" * 64)
     repaired.save()
     assert set(json.loads(path.read_bytes())) == {str(first)}
+
+
+def test_a_blob_written_again_leaves_a_copy_known_intact_and_replaces_one_that_is_not(tmp_path: Path) -> None:
+    """A step's output whose blob the store holds, known intact, is not moved over it (the kernel would free the old
+    copy's blocks in the walk's time): the file stays for its job's directory to go. A copy not known intact (damaged
+    behind its recorded state, or never hashed) is replaced by the new one, which was hashed as it was written."""
+    data = b"the same output, written by two runs\n" * 1000
+    cas = ContentStore(tmp_path / "cache")
+    sha256 = _adopted(cas, tmp_path / "one", data)
+    held = cas.path(sha256).stat().st_ino
+    _adopted(cas, tmp_path / "two", data)
+    assert cas.path(sha256).stat().st_ino == held and (tmp_path / "two" / sha256).exists()
+    cas.hashes.save()
+    later = ContentStore(tmp_path / "cache")  # a later apply: intact by the remembered digest
+    _adopted(later, tmp_path / "three", data)
+    assert later.path(sha256).stat().st_ino == held and (tmp_path / "three" / sha256).exists()
+    blob = later.path(sha256)  # damaged: its state changes, so the digest remembered for it no longer holds
+    blob.chmod(0o644)
+    blob.write_bytes(b"rot" + data[3:])
+    fresh = ContentStore(tmp_path / "cache")
+    _adopted(fresh, tmp_path / "four", data)
+    assert blob.read_bytes() == data and not (tmp_path / "four" / sha256).exists()

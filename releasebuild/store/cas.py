@@ -295,14 +295,33 @@ class ContentStore:
 
     def adopt(self, file: Path, sha256: str) -> None:
         """Move a freshly written file (hashed as it was written) into the local store under its digest, in place
-        of any copy there: that one may be damaged, this one is known good. It reaches a shared tier with the
-        entry that names it (ActionCache.put): which tier depends on that entry."""
+        of any copy there that is not known intact (hashed by this process, or remembered and unchanged since): that
+        one may be damaged, this one is known good. A copy known intact stays, and the file is left where it is, for
+        whoever removes its directory: replacing a large file makes the kernel free the old one's blocks then and
+        there. It reaches a shared tier with the entry that names it (ActionCache.put): which tier depends on that
+        entry."""
         target = self.path(sha256)
+        if self._known_intact(sha256, target):
+            self.condemned.discard(sha256)
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
         file.chmod(0o444)
         os.replace(file, target)
         self._written(target, sha256)
         self.condemned.discard(sha256)
+
+    def _known_intact(self, sha256: str, path: Path) -> bool:
+        """Whether the local copy holds its digest, known without reading it."""
+        try:
+            seen, _ = observe(path)
+        except OSError:
+            return False
+        if self._verified.get(sha256) == seen:
+            return True
+        if self.hashes.known(path, seen) == sha256:
+            self._verified[sha256] = seen
+            return True
+        return False
 
     def _written(self, target: Path, sha256: str) -> None:
         """A blob this process wrote (hashed as it was written): checked for this process, and remembered settled
