@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +20,7 @@ from releasebuild import api
 from releasebuild.dedup.near import MemoryFingerprints, Pair, Searched, Settings, near_pairs
 from releasebuild.dedup.pack import Fingerprints
 from releasebuild.dedup.text import TextRules
-from releasebuild.gates.dedup import _TEXT_HEADER, _NearMemo
+from releasebuild.gates.dedup import _TEXT_HEADER, _by_text, _NearMemo
 from releasebuild.testing import ReleaseFixture, conversation, make_release, write_jsonl
 
 KIND = "conversation"
@@ -169,3 +170,15 @@ def test_a_near_table_in_the_text_format_of_before_is_read_as_the_arrays_it_spel
     assert (before.pairs_left.tolist(), before.pairs_right.tolist(), before.similarities) == (
         [int(texts[0], 16)], [int(texts[1], 16)], [0.75])
     assert _NearMemo(table, "another identity", io.BytesIO()).texts == {}
+
+
+def test_records_are_grouped_by_text_in_the_order_a_lexsort_gives() -> None:
+    """`_by_text` sorts by key without a stable sort, then mends the runs of equal keys: the order is lexsort's,
+    texts held by several records, records without a text and a text whose key is 0 included."""
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 50, 3000):
+        keys = rng.integers(0, 40, size, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # many keys repeat
+        present = rng.random(size) > 0.2
+        positions = rng.permutation(size).astype(np.int64)
+        masked = np.where(present, keys, 0)
+        assert _by_text(masked, present, positions).tolist() == np.lexsort((positions, masked, present)).tolist()

@@ -512,7 +512,7 @@ class _Texts:
 
     def __init__(self, keys: np.ndarray, present: np.ndarray, positions: np.ndarray):
         # by text (records without one first, as -1 sorts first), then by position: each group best first
-        order = np.lexsort((positions, np.where(present, keys, 0), present))
+        order = _by_text(np.where(present, keys, 0), present, positions)
         self.positions_sorted = positions[order]
         self.present = present[order]
         self.keys = np.where(self.present, keys[order], 0)
@@ -535,6 +535,22 @@ class _Texts:
         many = self.ends - self.starts > 1
         for start, end in zip(self.starts[many].tolist(), self.ends[many].tolist(), strict=True):
             yield self.positions_sorted[start:end]
+
+
+def _by_text(keys: np.ndarray, present: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The order np.lexsort((positions, keys, present)) gives, 3-4 times faster: an unstable sort by key, then the
+    runs of equal keys (few: a text held by several records, the records without one) sorted by presence and
+    position. At 1M, the links' grouping of four million turn pairs took dedup 1 s by lexsort."""
+    order = np.argsort(keys)
+    ordered = keys[order]
+    tie = ordered[1:] == ordered[:-1]
+    in_run = np.zeros(len(order), dtype=bool)
+    in_run[1:] |= tie
+    in_run[:-1] |= tie
+    runs = np.flatnonzero(in_run)
+    tied = order[runs]
+    order[runs] = tied[np.lexsort((positions[tied], ordered[runs], present[tied]))]
+    return order
 
 
 def _report(ctx: StepContext, decisions: _Decisions, link_rows: list[tuple[str, str, str, float]],
