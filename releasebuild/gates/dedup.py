@@ -513,7 +513,7 @@ class _Texts:
     def __init__(self, keys: np.ndarray, present: np.ndarray, positions: np.ndarray):
         # by text (records without one first, as -1 sorts first), then by position: each group best first
         order = _by_text(np.where(present, keys, 0), present, positions)
-        self.positions_sorted = positions[order]
+        self.positions_sorted: np.ndarray = positions[order]
         self.present = present[order]
         self.keys = np.where(self.present, keys[order], 0)
         change = np.ones(len(order), dtype=bool)
