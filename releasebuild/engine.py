@@ -37,7 +37,6 @@ from releasebuild.steps.base import (
     Memo,
     ReusedFile,
     SourceFile,
-    Step,
     StepContext,
     StepResult,
     StepSpec,
@@ -967,6 +966,8 @@ def _start_worker(parent: int, slow_loads: tuple[str, ...]) -> None:
     gc.freeze()
     gc.set_threshold(*WORKER_GC_THRESHOLDS)
     _IDLE_WORK = _IdleWork(slow_loads)
+    os.register_at_fork(before=_IDLE_WORK.hold_for_fork, after_in_parent=_IDLE_WORK.forked,
+                        after_in_child=_IDLE_WORK.forked)
 
 
 class _IdleWork:
@@ -983,9 +984,10 @@ class _IdleWork:
     thread waits a moment before it starts, so the apply's first job, already queued when the worker starts, finds
     it idle.
 
-    A job whose kind has slow loads waits for the piece in flight (it would wait on a load anyway if it needs it),
-    so no import is half done while it runs: the privacy scan forks processes of its own, and a process forked
-    during an import could not finish that import."""
+    A job does not wait for the piece in flight: at 1M, the privacy scan, its own loads made, waited 0.5 s for the
+    language identifier's, which it does not use (a module the job imports that the thread is importing, the job
+    waits for by Python's import locks). A fork does wait for it (`hold_for_fork`): the privacy scan forks
+    processes of its own, and a process forked during an import could not finish that import."""
 
     FIRST_JOB_SECONDS = 0.05
 
@@ -994,7 +996,7 @@ class _IdleWork:
         self.idle = threading.Event()
         self.idle.set()
         self.untidy = threading.Event()  # a job ended whose leftovers are not collected yet
-        self.working = threading.Lock()
+        self.working = threading.RLock()  # held while a piece is made, and by a thread forking (`hold_for_fork`)
         threading.Thread(target=self._run, name="idle-work", daemon=True).start()
 
     def _run(self) -> None:
@@ -1017,15 +1019,21 @@ class _IdleWork:
                 gc.collect()
                 gc.freeze()
 
-    def job_starts(self, kind: type[Step]) -> None:
+    def job_starts(self) -> None:
         self.idle.clear()
-        if kind.slow_loads:
-            with self.working:  # the piece in flight, done
-                pass
 
     def job_ends(self) -> None:
         self.untidy.set()
         self.idle.set()
+
+    def hold_for_fork(self) -> None:
+        """Before this process forks (os.register_at_fork): wait for the piece in flight, and start no other until
+        the fork is done (`forked`)."""
+        self.working.acquire()
+
+    def forked(self) -> None:
+        """After a fork, in the parent and in the child (the same thread, which holds `working`)."""
+        self.working.release()
 
 
 def make_load(load: str) -> None:
@@ -1047,7 +1055,7 @@ def _in_worker(job: Callable[..., Any], spec: StepSpec, *args: Any) -> Any:
     collector's view, so a model or an index an earlier step cached is not rescanned by every collection of this
     one, and no garbage of theirs is frozen with it."""
     if _IDLE_WORK is not None:
-        _IDLE_WORK.job_starts(step_kind(spec.kind))
+        _IDLE_WORK.job_starts()
     try:
         gc.collect()
         gc.freeze()

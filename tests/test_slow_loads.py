@@ -9,6 +9,7 @@ import gc
 import json
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -133,7 +134,7 @@ def test_an_idle_worker_makes_the_loads_in_order(probe: Probe) -> None:
 def test_a_job_stops_the_loads_after_the_one_in_flight_until_it_ends(probe: Probe) -> None:
     loads = _IdleWork(("slow_probe:first", "slow_probe:second"))
     assert probe.first_started.wait(WAIT)
-    loads.job_starts(Plain)  # a job without loads of its own: it does not wait for the load in flight
+    loads.job_starts()  # a job does not wait for the load in flight
     probe.release_first.set()
     wait_for(lambda: probe.done == ["first"], "the load in flight")
     time.sleep(0.3)
@@ -142,20 +143,58 @@ def test_a_job_stops_the_loads_after_the_one_in_flight_until_it_ends(probe: Prob
     wait_for(lambda: probe.done == ["first", "second"], "the next load once the job ended")
 
 
-def test_a_job_with_loads_of_its_own_starts_after_the_load_in_flight(probe: Probe) -> None:
+def test_a_fork_waits_for_the_load_in_flight_and_no_load_starts_until_it_is_done(probe: Probe) -> None:
+    """A job forks (the privacy scan's processes) only between two loads: a process forked halfway through an
+    import could not finish it."""
     loads = _IdleWork(("slow_probe:first", "slow_probe:second"))
     assert probe.first_started.wait(WAIT)
+    loads.job_starts()
     threading.Timer(0.3, probe.release_first.set).start()
-    loads.job_starts(Loading)
-    assert probe.done == ["first"]  # finished before the job was let in, and nothing after it started
+    loads.hold_for_fork()
+    assert probe.done == ["first"]  # finished before the fork was let through
     loads.job_ends()
-    wait_for(lambda: probe.done == ["first", "second"], "the next load")
+    time.sleep(0.3)
+    assert probe.done == ["first"], "a load started during the fork"
+    loads.forked()
+    wait_for(lambda: probe.done == ["first", "second"], "the next load, once the fork is done")
+
+
+def test_a_pool_worker_forks_between_loads() -> None:
+    """The worker's initializer hooks `hold_for_fork` to every fork of the process (os.register_at_fork), in a
+    process of its own here (the hook stays for the life of the process)."""
+    script = (
+        "import os, threading, time\n"
+        "from releasebuild import engine\n"
+        "engine._start_worker(os.getppid(), ())\n"
+        "work = engine._IDLE_WORK\n"
+        "held = threading.Event()\n"
+        "def load():  # a load in flight, on the idle work's thread\n"
+        "    with work.working:\n"
+        "        held.set()\n"
+        "        time.sleep(0.3)\n"
+        "threading.Thread(target=load).start()\n"
+        "held.wait()\n"
+        "started = time.monotonic()\n"
+        "child = os.fork()\n"
+        "if child == 0:\n"
+        "    os._exit(0)\n"
+        "os.waitpid(child, 0)\n"
+        "waited = round(time.monotonic() - started, 1)\n"
+        "free = []\n"
+        "probe = threading.Thread(target=lambda: free.append(work.working.acquire(blocking=False)))\n"
+        "probe.start()\n"
+        "probe.join()\n"
+        "print(waited, free[0])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    waited, free = done.stdout.split()
+    assert float(waited) >= 0.2 and free == "True"  # the fork waited for the load, and let go after
 
 
 def test_an_idle_worker_collects_and_freezes_what_a_job_left() -> None:
     work = _IdleWork(())
     time.sleep(0.1)
-    work.job_starts(Plain)
+    work.job_starts()
     left = [[index] for index in range(1000)]  # what the job made and keeps
     frozen = gc.get_freeze_count()
     work.job_ends()
@@ -165,7 +204,7 @@ def test_an_idle_worker_collects_and_freezes_what_a_job_left() -> None:
 def test_a_load_that_fails_ends_the_loads_quietly(probe: Probe, capsys: pytest.CaptureFixture[str]) -> None:
     loads = _IdleWork(("slow_probe:broken", "slow_probe:second"))
     time.sleep(0.5)
-    loads.job_starts(Loading)  # not held up by a thread that stopped
+    loads.job_starts()  # not held up by a thread that stopped
     loads.job_ends()
     assert probe.done == [] and capsys.readouterr().err == ""
 
