@@ -984,10 +984,11 @@ class _IdleWork:
     thread waits a moment before it starts, so the apply's first job, already queued when the worker starts, finds
     it idle.
 
-    A job does not wait for the piece in flight: at 1M, the privacy scan, its own loads made, waited 0.5 s for the
-    language identifier's, which it does not use (a module the job imports that the thread is importing, the job
-    waits for by Python's import locks). A fork does wait for it (`hold_for_fork`): the privacy scan forks
-    processes of its own, and a process forked during an import could not finish that import."""
+    A job waits for the piece in flight only when it is one of its own kind's loads: at 1M, the privacy scan, its
+    own loads made, waited 0.5 s for the language identifier's, which it does not use. One of its own it must wait
+    for: two threads building Presidio's analyzer at once fail (spaCy's registries are not made for it). A fork
+    waits for any piece in flight (`hold_for_fork`): the privacy scan forks processes of its own, and a process
+    forked during an import could not finish that import."""
 
     FIRST_JOB_SECONDS = 0.05
 
@@ -997,6 +998,7 @@ class _IdleWork:
         self.idle.set()
         self.untidy = threading.Event()  # a job ended whose leftovers are not collected yet
         self.working = threading.RLock()  # held while a piece is made, and by a thread forking (`hold_for_fork`)
+        self.in_flight: str | None = None  # the load being made
         threading.Thread(target=self._run, name="idle-work", daemon=True).start()
 
     def _run(self) -> None:
@@ -1007,7 +1009,10 @@ class _IdleWork:
                 self.untidy.wait()  # nothing to do until a job ends
                 continue
             with self.working:
+                # named before the job check: a job that starts after this either sees it or is seen
+                self.in_flight = None if self.untidy.is_set() else self.loads[0]
                 if not self.idle.is_set():
+                    self.in_flight = None
                     continue  # a job came in between: wait until it is done
                 if self.untidy.is_set():
                     self.untidy.clear()
@@ -1016,11 +1021,17 @@ class _IdleWork:
                         make_load(self.loads.pop(0))
                     except Exception:  # noqa: BLE001 - the step that needs it loads it again and reports why
                         self.loads.clear()
+                    self.in_flight = None
                 gc.collect()
                 gc.freeze()
 
-    def job_starts(self) -> None:
+    def job_starts(self, loads: tuple[str, ...]) -> None:
+        """A job whose kind makes these loads starts: no piece starts after this, and the piece in flight, if it is
+        one of them, is waited for."""
         self.idle.clear()
+        if self.in_flight is not None and self.in_flight in loads:
+            with self.working:
+                pass
 
     def job_ends(self) -> None:
         self.untidy.set()
@@ -1055,7 +1066,7 @@ def _in_worker(job: Callable[..., Any], spec: StepSpec, *args: Any) -> Any:
     collector's view, so a model or an index an earlier step cached is not rescanned by every collection of this
     one, and no garbage of theirs is frozen with it."""
     if _IDLE_WORK is not None:
-        _IDLE_WORK.job_starts()
+        _IDLE_WORK.job_starts(step_kind(spec.kind).loads(spec.params))
     try:
         gc.collect()
         gc.freeze()

@@ -134,7 +134,7 @@ def test_an_idle_worker_makes_the_loads_in_order(probe: Probe) -> None:
 def test_a_job_stops_the_loads_after_the_one_in_flight_until_it_ends(probe: Probe) -> None:
     loads = _IdleWork(("slow_probe:first", "slow_probe:second"))
     assert probe.first_started.wait(WAIT)
-    loads.job_starts()  # a job does not wait for the load in flight
+    loads.job_starts(())  # a job that does not make this load does not wait for it
     probe.release_first.set()
     wait_for(lambda: probe.done == ["first"], "the load in flight")
     time.sleep(0.3)
@@ -143,12 +143,23 @@ def test_a_job_stops_the_loads_after_the_one_in_flight_until_it_ends(probe: Prob
     wait_for(lambda: probe.done == ["first", "second"], "the next load once the job ended")
 
 
+def test_a_job_that_makes_the_load_in_flight_starts_after_it(probe: Probe) -> None:
+    """Two threads must not make one load at once (two of Presidio's analyzers built at once fail)."""
+    loads = _IdleWork(("slow_probe:first", "slow_probe:second"))
+    assert probe.first_started.wait(WAIT)
+    threading.Timer(0.3, probe.release_first.set).start()
+    loads.job_starts(("slow_probe:first",))
+    assert probe.done == ["first"]  # finished before the job was let in, and nothing after it started
+    loads.job_ends()
+    wait_for(lambda: probe.done == ["first", "second"], "the next load")
+
+
 def test_a_fork_waits_for_the_load_in_flight_and_no_load_starts_until_it_is_done(probe: Probe) -> None:
     """A job forks (the privacy scan's processes) only between two loads: a process forked halfway through an
     import could not finish it."""
     loads = _IdleWork(("slow_probe:first", "slow_probe:second"))
     assert probe.first_started.wait(WAIT)
-    loads.job_starts()
+    loads.job_starts(())
     threading.Timer(0.3, probe.release_first.set).start()
     loads.hold_for_fork()
     assert probe.done == ["first"]  # finished before the fork was let through
@@ -194,7 +205,7 @@ def test_a_pool_worker_forks_between_loads() -> None:
 def test_an_idle_worker_collects_and_freezes_what_a_job_left() -> None:
     work = _IdleWork(())
     time.sleep(0.1)
-    work.job_starts()
+    work.job_starts(())
     left = [[index] for index in range(1000)]  # what the job made and keeps
     frozen = gc.get_freeze_count()
     work.job_ends()
@@ -204,7 +215,7 @@ def test_an_idle_worker_collects_and_freezes_what_a_job_left() -> None:
 def test_a_load_that_fails_ends_the_loads_quietly(probe: Probe, capsys: pytest.CaptureFixture[str]) -> None:
     loads = _IdleWork(("slow_probe:broken", "slow_probe:second"))
     time.sleep(0.5)
-    loads.job_starts()  # not held up by a thread that stopped
+    loads.job_starts(("slow_probe:broken",))  # not held up by a thread that stopped
     loads.job_ends()
     assert probe.done == [] and capsys.readouterr().err == ""
 
