@@ -3,7 +3,9 @@ touches and no other, and what `cut` spills is exactly the lines of the parts th
 
 from __future__ import annotations
 
+import hashlib
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 
 from releasebuild.keys import canonical_json
 from releasebuild.steps import parts
-from releasebuild.steps.parts import PartIndex, cut, spilled, starts_part
+from releasebuild.steps.parts import Input, PartIndex, cut_inputs, spilled, starts_part
 
 pytestmark = pytest.mark.unit
 
@@ -31,9 +33,16 @@ class Held(PartIndex):
     """An index holding the parts of an earlier cut, by digest."""
 
     def __init__(self, earlier: list[parts.Part]):
+        self.inputs = {}
         self.entries = [{"digest": part.digest} for part in earlier]
         self.by_digest = {part.digest: (index, entry) for index, (part, entry) in enumerate(zip(earlier, self.entries,
                                                                                                 strict=True))}
+
+
+def cut(rows: Iterator[Row], group_at: int, previous: PartIndex, spill: Path) -> tuple[list[parts.Part], list[int]]:
+    """One input file's cut."""
+    found, reused, _ = cut_inputs([Input(("one file",), lambda: rows)], group_at, previous, spill)
+    return found, reused
 
 
 def test_a_boundary_follows_the_id_alone() -> None:
@@ -94,3 +103,42 @@ def test_no_spill_when_every_part_is_held(tmp_path: Path) -> None:
     again, reused = cut(iter(rows), 1, Held(first), tmp_path / "again")
     assert len(first) > 1 and reused == list(range(len(first)))
     assert list(spilled(tmp_path / "again", 3)) == []
+
+
+def test_a_part_ends_with_its_file_and_a_file_whose_blobs_did_not_change_is_not_read(tmp_path: Path) -> None:
+    """Cut file by file, the parts of an unchanged file are the index's for it, and its rows are never asked for;
+    the parts of the files around an edited one come out as a cut from scratch makes them."""
+    files = [[row(f"r{n:05d}", f"text {n}") for n in range(start, start + 40)] for start in (0, 100, 200)]
+    read: list[int] = []
+
+    def inputs(contents: list[list[Row]]) -> list[Input]:
+        def rows(index: int, content: list[Row]) -> Iterator[Row]:
+            read.append(index)
+            return iter(content)
+        return [Input((hashlib.sha256(b"".join(b"".join(r) for r in content)).hexdigest(),),
+                      lambda i=index, c=content: rows(i, c))
+                for index, content in enumerate(contents)]
+
+    class Indexed(PartIndex):
+        def __init__(self, found: list[parts.Part], kept: list[dict[str, object]]):
+            super().__init__(None, "")
+            self.entries = [{"digest": part.digest} for part in found]
+            self.by_digest = {entry["digest"]: (index, entry) for index, entry in enumerate(self.entries)}
+            self.inputs = {tuple(entry["files"]): [tuple(p) for p in entry["parts"]]  # type: ignore[misc]
+                           for entry in kept}
+
+    with mock.patch.object(parts, "PART_RECORDS", 4), mock.patch.object(parts, "MAX_PART_RECORDS", 12):
+        before, _, kept = cut_inputs(inputs(files), 1, PartIndex(None, ""), tmp_path / "before")
+        assert read == [0, 1, 2] and sum(part.records for part in before) == 120
+        assert [sum(p[1] for p in entry["parts"]) for entry in kept] == [40, 40, 40]  # no part spans two files
+        edited = [files[0], [*files[1][:7], row("r00107", "edited"), *files[1][8:]], files[2]]
+        read.clear()
+        after, reused, _ = cut_inputs(inputs(edited), 1, Indexed(before, kept), tmp_path / "after")
+        assert read == [1]  # the edited file only
+        cold, _, _ = cut_inputs(inputs(edited), 1, PartIndex(None, ""), tmp_path / "cold")
+        assert [(p.digest, p.records) for p in after] == [(p.digest, p.records) for p in cold]
+        made = [part for part in after if part.previous is None]
+        assert len(made) == 1 and len(reused) == len(after) - 1  # the edited file's part holding the edit
+        first = sum(part.records for part in after[:made[0].index])
+        rows = [r for content in edited for r in content]
+        assert list(spilled(tmp_path / "after", 3)) == rows[first:first + made[0].records]

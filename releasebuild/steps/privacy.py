@@ -69,7 +69,7 @@ from releasebuild.steps.base import (
     logical_name,
     part_file,
 )
-from releasebuild.steps.parts import INDEX, Part, PartIndex, cut, spilled, write_index
+from releasebuild.steps.parts import INDEX, Input, Part, PartIndex, cut_inputs, spilled, write_index
 from releasebuild.steps.record_memo import table_lines
 
 INPUTS = ("records.jsonl", "groups.jsonl", "provenance.jsonl")  # ingest's, read line by line side by side
@@ -165,7 +165,8 @@ class PrivacyResult(StepMeta):
 
 class PrivacyScan(Step):
     kind = "privacy"
-    code_version = "6"  # 6: in parts (steps/parts.py), each with its own scan table and text keys
+    # 6: in parts (steps/parts.py), each with its own scan table and text keys; 7: a part ends with its source file
+    code_version = "7"
     Params = PrivacyParams
     Result = PrivacyResult
     memo = (INDEX, SCAN, RESCAN, TEXT_KEYS, *(name for name, _, _ in WHOLE))
@@ -207,8 +208,7 @@ class PrivacyScan(Step):
         identity = digest(ctx.params["detection"])  # of the params as the key saw them
         previous = _previous_index(ctx)
         spill = ctx.workdir / "spill"
-        rows = zip(*(ctx.lines(ingest_id, name) for name in INPUTS), strict=True)
-        parts, reused = cut(rows, INPUTS.index("groups.jsonl"), previous, spill)
+        parts, reused, inputs = cut_inputs(_inputs(ctx, ingest_id), INPUTS.index("groups.jsonl"), previous, spill)
         pool = sorted(set(_positions(ctx, SCAN)) - set(reused))  # previous parts not handed on: the memo
         scanner = _Scanner(ctx, detector, identity, family, pool)
         judge = _Judge(family, params, detector, _previous_rescans(ctx, identity, pool))
@@ -230,7 +230,7 @@ class PrivacyScan(Step):
         previous_wholes.close()
         for out in wholes.values():
             out.close()
-        write_index(ctx, _identity(ctx), entries)
+        write_index(ctx, _identity(ctx), entries, inputs)
         counts = _summed([entry["counts"] for entry in entries])
         protocol = {"family": family, "method": SAMPLE_METHOD, "seed": params.sample.seed,
                     "rate": params.sample.rate, "size": len(counts["sampled"]), "ids": counts["sampled"]}
@@ -258,6 +258,25 @@ def message_digest(text: str) -> str:
 def _identity(ctx: StepContext) -> str:
     """What a part's output is a function of, besides its input lines: the step's code and params."""
     return digest({"kind": PrivacyScan.kind, "code_version": PrivacyScan.code_version, "params": ctx.params})
+
+
+def _inputs(ctx: StepContext, ingest_id: str) -> list[Input]:
+    """Ingest's files (INPUTS) source file by source file: their parts, which line up (or each file whole, when
+    ingest merged the source files)."""
+    per_file = [ctx.input_files(ingest_id, name) for name in INPUTS]
+    refs = ctx.inputs[ingest_id].files
+    names = [sorted(name for name in refs if logical_name(name) == logical) for logical in INPUTS]
+    inputs = []
+    for paths, files in zip(zip(*per_file, strict=True), zip(*names, strict=True), strict=True):
+        def rows(paths: tuple[Path, ...] = paths) -> Iterator[tuple[bytes, ...]]:
+            handles = [path.open("rb") for path in paths]
+            try:
+                yield from zip(*handles, strict=True)
+            finally:
+                for handle in handles:
+                    handle.close()
+        inputs.append(Input(tuple(refs[name].sha256 for name in files), rows))
+    return inputs
 
 
 def _positions(ctx: StepContext, name: str) -> list[int]:
