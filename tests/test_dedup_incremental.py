@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from releasebuild import api
-from releasebuild.dedup.near import MemoryFingerprints, Pair, Searched, Settings, near_pairs
-from releasebuild.dedup.pack import Fingerprints
+from releasebuild.dedup.near import MemoryFingerprints, Pair, Searched, Settings, _among, near_pairs
+from releasebuild.dedup.pack import Fingerprints, first_of_each
 from releasebuild.dedup.text import TextRules
 from releasebuild.gates.dedup import _TEXT_HEADER, _by_text, _NearMemo
 from releasebuild.testing import ReleaseFixture, conversation, make_release, write_jsonl
@@ -182,3 +182,13 @@ def test_records_are_grouped_by_text_in_the_order_a_lexsort_gives() -> None:
         positions = rng.permutation(size).astype(np.int64)
         masked = np.where(present, keys, 0)
         assert _by_text(masked, present, positions).tolist() == np.lexsort((positions, masked, present)).tolist()
+
+
+def test_first_occurrences_and_membership_are_numpys() -> None:
+    """`first_of_each` and `near._among` give what np.unique(return_index=True) and np.isin give."""
+    rng = np.random.default_rng(5)
+    for size in (0, 1, 7, 2000):
+        values = rng.integers(0, max(size // 3, 1), size, dtype=np.uint64)
+        assert first_of_each(values).tolist() == np.unique(values, return_index=True)[1].tolist()
+        pool = rng.integers(0, max(size // 2, 1), rng.integers(0, size + 2), dtype=np.uint64)
+        assert _among(values, pool).tolist() == np.isin(values, pool).tolist()
