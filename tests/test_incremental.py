@@ -670,7 +670,8 @@ def test_the_held_out_index_is_handed_on_while_no_held_out_record_changes(small_
         return _step(report, "release/leakage")
 
     leakage = edit(train, "an edited message of a train record")
-    assert leakage.get("stats") == {"index_reused": 1}, leakage
+    # alpha's held-out records are read again (its pack changed), beta's taken from the previous run
+    assert leakage.get("stats") == {"index_reused": 1, "families_read": 1}, leakage
     assert {path.name: path.read_bytes() for path in (release / "heldout").iterdir()} == index
     assert "index_reused" not in (edit(held, "an edited message of a held-out record").get("stats") or {})
     rewritten = {path.name: path.read_bytes() for path in (release / "heldout").iterdir()}

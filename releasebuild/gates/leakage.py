@@ -34,7 +34,9 @@ from releasebuild.config.models import Name, Strict
 from releasebuild.dedup import heldout
 from releasebuild.dedup.heldout import matches_file
 from releasebuild.dedup.near import Settings
+from releasebuild.dedup.pack import COLUMNS as PACK_COLUMNS
 from releasebuild.dedup.pack import FILES as PACK_FILES
+from releasebuild.dedup.pack import RECORDS as PACK_RECORDS
 from releasebuild.dedup.pack import Pack, ShingleArrays, drop_pages
 from releasebuild.dedup.text import KINDS
 from releasebuild.gates.base import (
@@ -60,6 +62,9 @@ HOLDOUT = ("val", "test")
 PAIRS = "pairs.jsonl"
 HELDOUT_MATCHES = "heldout.jsonl"  # this gate's list of records matching earlier releases' held-out records
 CrossRelease = Literal["follow", "block"]
+# per family: the blobs its held-out records were read from (`_family_inputs`), those records and their digest,
+# which the next run takes while the blobs are the same (an edit reads the family it was made in)
+FAMILIES_MEMO = "families.memo.json"
 INDEX_KEY = "index_key.json"  # what the held-out index written was a function of (`_index_key`): the next run's memo
 HELDOUT_KIND = "heldout_index"
 
@@ -178,10 +183,12 @@ class LeakageGateParams(GateParams):
 
 class LeakageGate(Step):
     kind = "gate_leakage"
-    code_version = "3"  # 3: the index's key (INDEX_KEY), so that an unchanged index is handed on
+    # 3: the index's key (INDEX_KEY), so that an unchanged index is handed on; 4: a family's held-out records from
+    # the previous run while its blobs are the same (FAMILIES_MEMO)
+    code_version = "4"
     Params = LeakageGateParams
     Result = GateResult
-    memo = (INDEX_KEY, heldout.INDEX)
+    memo = (INDEX_KEY, heldout.INDEX, FAMILIES_MEMO)
 
     @staticmethod
     def run(ctx: StepContext) -> GateResult:
@@ -191,13 +198,26 @@ class LeakageGate(Step):
         named = _named(ctx, list(limits))
         splits: dict[str, str] = {}  # "family/id" -> split, of the records a link or a held-out match names
         held: dict[str, list[tuple[str, int, str]]] = {}  # family -> its val/test records: id, pack row, split
+        digests: dict[str, str] = {}  # family -> `_held_digest` of its held-out records
+        before = json.loads(ctx.memo[FAMILIES_MEMO].read_bytes()) if FAMILIES_MEMO in ctx.memo else {}
+        named_families = {record.split("/", 1)[0] for record in named}
+        inputs = {name: _family_inputs(ctx, name) for name in packs}
         for name, (pack, _) in packs.items():
+            known = before.get(name)
+            if known is not None and known["inputs"] == inputs[name] and name not in named_families:
+                held[name] = [(record_id, row, split) for record_id, row, split in known["held"]]
+                digests[name] = known["digest"]
+                continue
+            ctx.stats["families_read"] = ctx.stats.get("families_read", 0) + 1
             held[name] = []
             for record_id, row, split in _assigned(ctx, name, pack):
                 if f"{name}/{record_id}" in named:
                     splits[f"{name}/{record_id}"] = split
                 if split in HOLDOUT:
                     held[name].append((record_id, row, split))
+            digests[name] = _held_digest(pack, held[name])
+        ctx.write_json(FAMILIES_MEMO, {name: {"inputs": inputs[name], "held": held[name], "digest": digests[name]}
+                                       for name in packs})
         per_family: Counter[str] = Counter()
         kinds: Counter[str] = Counter()
         with ctx.create(PAIRS, publish="gates/leakage/pairs.jsonl", kind="gate_report") as out:
@@ -206,7 +226,7 @@ class LeakageGate(Step):
                 kinds[leak["kind"]] += 1
                 for family in {leak["train"].split("/", 1)[0], leak["heldout"].split("/", 1)[0]}:
                     per_family[family] += 1
-        cross = _cross_release(ctx, params, splits, packs, held)
+        cross = _cross_release(ctx, params, splits, packs, held, digests)
         holdout = set(params.holdout_sensitive)
         families = []
         for name, limit in limits.items():
@@ -284,6 +304,14 @@ def _assigned(ctx: StepContext, family: str, pack: Pack) -> Iterator[tuple[str, 
             yield assigned["id"], row, assigned["split"]
 
 
+def _family_inputs(ctx: StepContext, family: str) -> list[str]:
+    """The blobs a family's held-out records and their digest (`_assigned`, `_held_digest`) are read from: its split
+    assignment, and its pack's rows (records.tsv and the columns made of it)."""
+    files = ctx.inputs[ids.family_step(family, ids.FINGERPRINT)].files
+    return [ctx.inputs[ids.family_step(family, ids.SPLIT)].files["assignment.jsonl"].sha256,
+            *(files[name].sha256 for name in (PACK_RECORDS, *PACK_COLUMNS) if name in files)]
+
+
 def _pack(ctx: StepContext, family: str) -> tuple[Pack, dict[str, Path]]:
     step = ids.family_step(family, ids.FINGERPRINT)
     files = {name: ctx.input_path(step, name) for name in PACK_FILES}
@@ -315,8 +343,8 @@ class _CrossRelease:
 
 
 def _cross_release(ctx: StepContext, params: LeakageGateParams, splits: dict[str, str],
-                   packs: dict[str, tuple[Pack, dict[str, Path]]],
-                   held: dict[str, list[tuple[str, int, str]]]) -> _CrossRelease:
+                   packs: dict[str, tuple[Pack, dict[str, Path]]], held: dict[str, list[tuple[str, int, str]]],
+                   digests: dict[str, str]) -> _CrossRelease:
     """Judge the records the dedup step matched to earlier held-out ones (written to HELDOUT_MATCHES), then
     write this release's held-out index: the previous index's entries and this release's val/test records
     (`held`: per family, id, pack row and split)."""
@@ -353,8 +381,7 @@ def _cross_release(ctx: StepContext, params: LeakageGateParams, splits: dict[str
                     "kind": match["kind"], "similarity": match["similarity"], "outcome": outcome, "why": why}
                 cross.rows[name].append(listed_row)
                 out.write((json.dumps(listed_row, sort_keys=True) + "\n").encode("utf-8"))
-    key = _index_key(ctx, params, identity, first.num_perm, previous is not None and not cross.unusable,
-                     {name: _held_digest(pack, held[name]) for name, (pack, _) in packs.items()})
+    key = _index_key(ctx, params, identity, first.num_perm, previous is not None and not cross.unusable, digests)
     ctx.write_json(INDEX_KEY, key)
     known = ctx.memo.get(INDEX_KEY)
     if known is not None and json.loads(known.read_bytes()) == key and heldout.INDEX in ctx.memo:
