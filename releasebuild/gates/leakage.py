@@ -216,8 +216,9 @@ class LeakageGate(Step):
                 if split in HOLDOUT:
                     held[name].append((record_id, row, split))
             digests[name] = _held_digest(pack, held[name])
-        ctx.write_json(FAMILIES_MEMO, {name: {"inputs": inputs[name], "held": held[name], "digest": digests[name]}
-                                       for name in packs})
+        with ctx.create(FAMILIES_MEMO) as out:  # compact: indented, a million conversations' took 0.6 s to write
+            out.write(canonical_json({name: {"inputs": inputs[name], "held": held[name], "digest": digests[name]}
+                                      for name in packs}).encode("utf-8"))
         per_family: Counter[str] = Counter()
         kinds: Counter[str] = Counter()
         with ctx.create(PAIRS, publish="gates/leakage/pairs.jsonl", kind="gate_report") as out:
