@@ -14,7 +14,6 @@ import codecs
 import csv
 import io
 import json
-import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -25,7 +24,6 @@ from releasebuild.records import Rejected, lookup
 Locator = dict[str, int]
 Row = tuple[Locator, Any]
 _CHUNK = 1 << 16
-_EOL = re.compile(rb"\r\n|\r|\n")  # where Python's text mode (newline="") ends a line
 _CSV_FIELD_LIMIT = (1 << 31) - 1
 
 
@@ -67,17 +65,31 @@ def split_lines(fh: IO[bytes], max_bytes: int | None = None) -> Iterator[tuple[i
         eof = not chunk
         buf += chunk
         pos = 0
+        size = len(buf)
+        view = memoryview(buf)  # a line is copied out of the buffer once
         while True:
-            match = _EOL.search(buf, pos)
-            if match is None or (match.group() == b"\r" and match.end() == len(buf) and not eof):
-                break  # no whole line left (a final \r may be the first half of \r\n)
+            # the first line end, as text mode finds it: \r\n, \r or \n, by two byte searches (memchr), not a regex
+            newline = buf.find(b"\n", pos)
+            cr = buf.find(b"\r", pos, newline if newline >= 0 else size)
+            if cr >= 0:
+                if cr + 1 < size:
+                    end = cr + 2 if buf[cr + 1] == 0x0A else cr + 1
+                elif eof:
+                    end = cr + 1
+                else:
+                    break  # a final \r may be the first half of \r\n
+            elif newline >= 0:
+                end = newline + 1
+            else:
+                break  # no whole line left
             number += 1
-            length = skipped + match.end() - pos
+            length = skipped + end - pos
             whole = not skipped and not (max_bytes and length > max_bytes)
-            yield number, offset, bytes(buf[pos:match.end()]) if whole else None, length
+            yield number, offset, bytes(view[pos:end]) if whole else None, length
             offset += length
             skipped = 0
-            pos = match.end()
+            pos = end
+        view.release()
         del buf[:pos]
         if max_bytes and skipped + len(buf) > max_bytes + 2:  # the line is over the limit whatever follows
             keep = 1 if buf.endswith(b"\r") else 0

@@ -6,13 +6,17 @@ import io
 import json
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from releasebuild import sources
 from releasebuild.config.models import FormatOptions, RecordRules
 from releasebuild.errors import SourceError
 from releasebuild.records import Rejected, map_record
-from releasebuild.sources import read_rows
+from releasebuild.sources import read_rows, split_lines
 
 
 def rows(data: bytes, fmt: str, **options: Any) -> list[tuple[dict[str, int], Any]]:
@@ -115,3 +119,26 @@ def test_default_id_is_a_content_digest_independent_of_position() -> None:
     row = {"dialog": [{"speaker": "usr", "text": "a"}, {"speaker": "sys", "text": "b"}]}
     first, second = map_record(row, rules()), map_record(dict(reversed(list(row.items()))), rules())
     assert first.id == second.id and len(first.id) == 32 and first.group == first.id
+
+
+def _lines_as_text_mode_ends_them(data: bytes, max_bytes: int | None) -> list[tuple[int, int, bytes | None, int]]:
+    """What `split_lines` must give, from Python's own text mode (newline="": a line ends at \\r\\n, \\r or \\n),
+    over latin-1, whose bytes and characters are one to one."""
+    out, offset = [], 0
+    for number, line in enumerate(io.TextIOWrapper(io.BytesIO(data), encoding="latin-1", newline=""), start=1):
+        raw = line.encode("latin-1")
+        out.append((number, offset, None if max_bytes and len(raw) > max_bytes else raw, len(raw)))
+        offset += len(raw)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(st.sampled_from([b"a", b"xyz", b"\r", b"\n", b"\r\n", b"\n\r", b"{}", b" " * 9]),
+                       max_size=60),
+       chunk=st.integers(1, 9), max_bytes=st.sampled_from([None, 3, 8]))
+def test_lines_end_where_text_mode_ends_them_whatever_the_chunks(pieces: list[bytes], chunk: int,
+                                                                 max_bytes: int | None) -> None:
+    """\\r\\n split across two reads is one line end; an over-long line comes back as None, with its length."""
+    data = b"".join(pieces)
+    with mock.patch.object(sources, "_CHUNK", chunk):
+        assert list(split_lines(io.BytesIO(data), max_bytes)) == _lines_as_text_mode_ends_them(data, max_bytes)
