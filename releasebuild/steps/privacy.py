@@ -568,7 +568,7 @@ class _PreviousScan:
         data = np.frombuffer(blob, dtype=np.uint8)
         ends = np.flatnonzero(data == ord("\n")).astype(np.int64) + 1
         ends = ends[ends > first]  # the rows', after the header
-        starts = np.concatenate([np.array([first], dtype=np.int64), ends[:-1]])
+        starts = np.concatenate([np.array([first], dtype=np.int64), ends[:-1]])[:len(ends)]  # none: no rows
         keys = _from_hex(data, starts) if bool(np.all(ends - starts > KEY_CHARS)) else None
         if keys is None or (len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1]))):
             return None  # not a table this code wrote: everything is scanned again
