@@ -204,8 +204,8 @@ class ContentStore:
 
     def prune(self, keep: set[str], limit: int, older_than: float) -> tuple[int, int]:
         """When the content store holds more than `limit` bytes, remove blobs, oldest first, until it holds at most
-        PRUNED_TO of it (a low mark, as ccache cleans: the next few applies then find room and remove nothing; at
-        1M, each one-message change removed its 280 MB of older blobs, 0.2 s of its end): never one in `keep`
+        PRUNED_TO of it (a low mark, as ccache cleans: the next few applies then find room and remove nothing, where
+        the blobs kept leave that much room): never one in `keep`
         (what the last apply used and what the next one reads: results, their memos, per-source maps), nor one
         written at or after `older_than` (a plan running beside the apply may have just made it). An entry whose
         blob is gone is a miss (`has`), so its step runs again if it must: pruning costs time, never correctness.
