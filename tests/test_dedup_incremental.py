@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -192,3 +193,27 @@ def test_first_occurrences_and_membership_are_numpys() -> None:
         assert first_of_each(values).tolist() == np.unique(values, return_index=True)[1].tolist()
         pool = rng.integers(0, max(size // 2, 1), rng.integers(0, size + 2), dtype=np.uint64)
         assert _among(values, pool).tolist() == np.isin(values, pool).tolist()
+
+
+@pytest.mark.parametrize("edit", ["drop the last record", "edit the last record's reply"])
+def test_a_pack_whose_kinds_keep_their_rows_is_what_a_clean_build_writes(tmp_path: Path, edit: str) -> None:
+    """A kind whose rows stay the previous pack's, row for row, is handed on as it stands; one that keeps only its
+    first rows (the last record gone, or changed) is written as the previous pack's first rows and the rest."""
+    rows = [_dialog(f"a{n:02d}", _words(n, 60)) for n in range(8)]
+    fixture = make_release(tmp_path / "rel", {"alpha": rows, "beta": [_dialog("b00", _words(99, 60))]})
+    assert api.apply(fixture.release_yaml, jobs=2).outcome.error is None
+    if edit == "drop the last record":
+        rows = rows[:-1]
+    else:
+        rows[-1]["dialog"][1]["text"] = _words(77, 40)
+    write_jsonl(fixture.data_file("alpha"), rows)
+    report = api.apply(fixture.release_yaml, jobs=2)
+    assert report.outcome.error is None
+    prints = next(step for step in report.outcome.steps if step.id == "alpha/fingerprint")
+    assert prints.stats is not None
+    # the reply edited: the user side is handed on; the last record dropped: every kind keeps its first rows only
+    assert prints.stats["kinds_handed_on"] == (0 if edit == "drop the last record" else 1)
+    copy = ReleaseFixture(tmp_path / "clean" / "rel")
+    shutil.copytree(fixture.dir, copy.dir, ignore=shutil.ignore_patterns(".releasebuild", "release.lock", "published"))
+    assert api.apply(copy.release_yaml, jobs=2).outcome.error is None
+    assert _dedup_outputs(fixture) == _dedup_outputs(copy)

@@ -118,9 +118,12 @@ def test_changing_one_source_reruns_only_that_family(small_release: ReleaseFixtu
                                                        "parts_made": 1, "parts_reused": 0}  # a family of one part
     # The fingerprints copy the rows of the 11 unchanged records whole; of the edited one, the conversation and
     # user texts are signed again, and the assistant text's signature is reused.
+    # The user and assistant signatures, band keys and shingles come out as they were (the edited user text is too
+    # short to shingle, before and after): their files are handed on, not written.
     assert _step(report, "alpha/fingerprint")["stats"] == {"records_copied": 11, "signatures_computed": 2,
                                                            "signatures_reused": 1, "parts_read": 1,
-                                                           "parts_copied": 0}  # a family of one part
+                                                           "parts_copied": 0,  # a family of one part
+                                                           "kinds_handed_on": 2}
     # conversation and user fingerprints: (alpha, alpha) and (alpha, beta) updated from the previous run's pairs
     # (only the edited record's texts are searched), (beta, beta) reused
     assert _step(report, "release/dedup")["stats"] == {"family_pairs_updated": 4, "family_pairs_reused": 2}

@@ -217,11 +217,17 @@ class _PackWriter:
         self.records = ctx.open_output(RECORDS)
         self.columns = ColumnsWriter(ctx.open_output)
         self.lines = ctx.open_output(LINES)
-        self.parts: dict[str, dict[str, OutputFile]] = {
-            kind: {part: ctx.open_output(f"{kind}.{part}") for part in PARTS} for kind in settings.kinds}
+        self.parts: dict[str, dict[str, OutputFile]] = {}
         self.offsets = dict.fromkeys(settings.kinds, 0)
+        # kind -> the rows written so far that are, row for row, the previous pack's: a kind's files are opened only
+        # when a row differs (`_open`), and handed on as they stand when none does (`finish`)
+        self.unchanged: dict[str, int] = {}
         for kind in settings.kinds:
-            self.parts[kind]["offsets"].write(np.zeros(1, dtype=np.int64).tobytes())
+            if previous is not None and kind in previous.sigs and all(f"{kind}.{part}" in ctx.memo_refs
+                                                                      for part in PARTS):
+                self.unchanged[kind] = 0
+            else:
+                self._open(kind)
         self.rows = 0
         self.takedowns = 0
         self.short = dict.fromkeys(settings.kinds, 0)
@@ -252,15 +258,16 @@ class _PackWriter:
         self.lines.write(b"".join(key for key, _ in batch))
         self.rows += len(batch)
         for kind in self.settings.kinds:
-            self._add_kind(kind, batch)
+            self._add_kind(kind, batch, self.rows - len(batch))
         if previous is not None:  # the previous pack's pages copied so far, let go (`drop_pages`)
             previous.pack.drop_pages()
             drop_pages(*previous.sigs.values())
 
-    def _add_kind(self, kind: str, batch: list[_Item]) -> None:
-        """The batch's signatures, band keys and shingles of `kind`. A run of previous rows is written from the
-        previous pack's maps as it stands (at 1M, a family's pack is 900 MB, and each copy of it into arrays of this
-        batch cost about 0.3 s); band keys are computed for the other rows only."""
+    def _add_kind(self, kind: str, batch: list[_Item], base: int) -> None:
+        """The batch's signatures, band keys and shingles of `kind` (its first row is row `base`). A run of previous
+        rows is written from the previous pack's maps as it stands (at 1M, a family's pack is 900 MB, and each copy
+        of it into arrays of this batch cost about 0.3 s); band keys are computed for the other rows only. While
+        every row so far is the previous pack's row of the same number, nothing is written (`unchanged`)."""
         previous = self.previous
         counts = np.empty(len(batch), dtype=np.int64)
         present = np.empty(len(batch), dtype=bool)  # whether the row has a text of the kind
@@ -305,6 +312,12 @@ class _PackWriter:
             for index, piece in enumerate(unbanded):
                 bands[piece] = keys[index:index + 1]
         self.short[kind] += int((present & (counts == 0)).sum())
+        if kind in self.unchanged:
+            if self._as_before(kind, batch, base, sigs, shingles, present):
+                self.unchanged[kind] += len(batch)
+                self.offsets[kind] += int(counts.sum())
+                return
+            self._open(kind)
         out = self.parts[kind]
         for column in sigs:
             out["sig"].write(_raw(_filled(column)))
@@ -316,10 +329,51 @@ class _PackWriter:
         out["offsets"].write(ends.tobytes())
         self.offsets[kind] = int(ends[-1])
 
+    def _as_before(self, kind: str, batch: list[_Item], base: int, sigs: list[np.ndarray | None],
+                   shingles: list[np.ndarray], present: np.ndarray) -> bool:
+        """Whether the batch's rows of `kind` are the previous pack's rows base, base + 1, ...: runs of previous rows
+        at their own numbers, and fresh rows equal to the previous row of their number."""
+        known = _known(self.previous)
+        if base + len(batch) > len(known.pack.rows):
+            return False
+        piece = 0
+        for start, _, first in _runs(batch):
+            if first is not None:
+                if first != base + start:
+                    return False
+            else:
+                row = base + start
+                if (bool(present[start]) != bool(known.pack.keys(kind)[1][row])
+                        or not np.array_equal(_filled(sigs[piece]), known.sigs[kind][row:row + 1])
+                        or not np.array_equal(shingles[piece], known.pack.shingle_rows(kind, row, row + 1))):
+                    return False
+            piece += 1
+        return True
+
+    def _open(self, kind: str) -> None:
+        """Open the files of `kind`, and write them up to where they first differ from the previous pack's: its rows
+        so far, as they stand in its maps."""
+        out = self.parts[kind] = {part: self.ctx.open_output(f"{kind}.{part}") for part in PARTS}
+        rows = self.unchanged.pop(kind, 0)
+        ends = np.zeros(1, dtype=np.int64)
+        if rows:
+            known = _known(self.previous)
+            out["sig"].write(_raw(known.sigs[kind][:rows]))
+            out["bands"].write(_raw(known.pack.bands[kind][:rows]))
+            out["shingles"].write(_raw(known.pack.shingle_rows(kind, 0, rows)))
+            ends = np.concatenate([ends, np.cumsum(known.counts[kind][:rows])])
+        out["offsets"].write(ends.tobytes())
+
     def finish(self, identity: str) -> FingerprintResult:
         self.records.close()
         self.lines.close()
         self.columns.close()
+        for kind, rows in list(self.unchanged.items()):
+            if rows == len(_known(self.previous).pack.rows) == self.rows:  # every row the previous pack's
+                for part in PARTS:
+                    self.ctx.reuse(f"{kind}.{part}", f"{kind}.{part}")
+            else:  # the previous pack's first rows, and no more
+                self._open(kind)
         for parts in self.parts.values():
             for out in parts.values():
                 out.close()
@@ -328,7 +382,7 @@ class _PackWriter:
                 "bands": {kind: list(value) for kind, value in self.settings.bands.items()}}
         self.ctx.write_json(PACK, info)
         self.ctx.stats.update(records_copied=self.copied, signatures_computed=self.computed,
-                              signatures_reused=self.reused)
+                              signatures_reused=self.reused, kinds_handed_on=len(self.unchanged))
         return FingerprintResult(family=self.ctx.typed(FingerprintParams).family, records=self.rows - self.takedowns,
                                  takedowns=self.takedowns, short_texts=self.short)
 
