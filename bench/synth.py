@@ -186,7 +186,10 @@ def edit_record_text(text: str, family: str) -> tuple[str, int]:
     lines = text.splitlines()
     middle = len(lines) // 2
     row = json.loads(lines[middle])
-    row[shape.turns_field][0][shape.content_key] += " (edited for the benchmark)"
+    # a new word each time: the same words appended again would stop changing the text's shingles after the second
+    # edit, and fingerprint would then find every side of the record as it was, which no real edit gives
+    message = row[shape.turns_field][0]
+    message[shape.content_key] += f" (edit number {message[shape.content_key].count('(edit number ') + 1})"
     lines[middle] = json.dumps(row, ensure_ascii=False)
     return "\n".join(lines) + "\n", middle + 1
 
