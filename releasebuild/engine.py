@@ -218,8 +218,10 @@ class Engine:
         it reads (`Step.memo`, parts included) as local files, and every output's ref, to hand on (`reuse`)."""
         names = step_kind(spec.kind).memo
         result = self.previous_result(spec.id) if names else None
-        if result is None:
-            return Memo({}, {})
+        return Memo({}, {}) if result is None else self._memo_of(result, names)
+
+    def _memo_of(self, result: StepResult, names: tuple[str, ...]) -> Memo:
+        """A previous result as a memo: its files named in `names` (parts included) local, and every output's ref."""
         return Memo({name: self.env.cas.local(ref.sha256) for name, ref in result.files.items()
                      if logical_name(name) in names}, dict(result.files))
 
@@ -235,8 +237,7 @@ class Engine:
         if result is None:
             return Memo({}, {})
         try:
-            return Memo({name: self.env.cas.local(ref.sha256) for name, ref in result.files.items() if name in names},
-                        dict(result.files))
+            return self._memo_of(result, names)
         except ReleaseBuildError:  # a blob gone or damaged since: the map does without (a memo only saves work)
             return Memo({}, {})
 

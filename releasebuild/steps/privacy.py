@@ -29,6 +29,7 @@ of the step's code and params, which the part index names.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -263,20 +264,21 @@ def _identity(ctx: StepContext) -> str:
 def _inputs(ctx: StepContext, ingest_id: str) -> list[Input]:
     """Ingest's files (INPUTS) source file by source file: their parts, which line up (or each file whole, when
     ingest merged the source files)."""
-    per_file = [ctx.input_files(ingest_id, name) for name in INPUTS]
     refs = ctx.inputs[ingest_id].files
     names = [sorted(name for name in refs if logical_name(name) == logical) for logical in INPUTS]
-    inputs = []
-    for paths, files in zip(zip(*per_file, strict=True), zip(*names, strict=True), strict=True):
-        def rows(paths: tuple[Path, ...] = paths) -> Iterator[tuple[bytes, ...]]:
-            handles = [path.open("rb") for path in paths]
-            try:
-                yield from zip(*handles, strict=True)
-            finally:
-                for handle in handles:
-                    handle.close()
-        inputs.append(Input(tuple(refs[name].sha256 for name in files), rows))
-    return inputs
+    return [Input(tuple(refs[name].sha256 for name in files),
+                  functools.partial(_side_by_side, [ctx.input_paths[ingest_id][name] for name in files]))
+            for files in zip(*names, strict=True)]
+
+
+def _side_by_side(paths: list[Path]) -> Iterator[tuple[bytes, ...]]:
+    """The lines of these files, row by row."""
+    handles = [path.open("rb") for path in paths]
+    try:
+        yield from zip(*handles, strict=True)
+    finally:
+        for handle in handles:
+            handle.close()
 
 
 def _positions(ctx: StepContext, name: str) -> list[int]:
