@@ -98,7 +98,7 @@ def family_steps(family: LoadedFamily, definition: Definition, previous: Previou
         ids.PROVENANCE: shards})
     ingest, privacy, split = (ids.family_step(name, step) for step in (ids.INGEST, ids.PRIVACY, ids.SPLIT))
     export_deps, export_reads = shipped_inputs(name, "kept_status.jsonl")
-    index_deps, index_reads = shipped_inputs(name, "provenance.jsonl", "dropped.jsonl")
+    index_deps, index_reads = shipped_inputs(name, "provenance.jsonl", "dropped.jsonl", "kept_status.jsonl")
     # A family made by rules reads their outputs as sources (by digest): the rules' whole results stay outside.
     rules = tuple(sorted({rule_step_id(parts[0]) for source in config.sources if (parts := split_rule_ref(source))}))
     return [

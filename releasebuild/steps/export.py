@@ -1,55 +1,31 @@
 """Export one family's records as ChatML JSONL shards per split, in id order, bounded by records and bytes.
 
 Ingest (and privacy, for redacted records) already wrote each record as its published line minus the split, so
-export parses no record: it closes
-each line with its split and routes it to the split's current shard.
+export parses no record: it closes each line with its split and writes it to its shard.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import xxhash
 
 from releasebuild.config.models import SPLITS
-from releasebuild.steps.base import OutputFile, Step, StepContext, StepMeta, StepParams
-from releasebuild.steps.shipped import shipped, split_tail
+from releasebuild.steps import ids
+from releasebuild.steps.base import Step, StepContext, StepMeta, StepParams
+from releasebuild.steps.family_table import (
+    TABLE_FORMAT,
+    TABLE_MEMO,
+    Assignment,
+    LaidShard,
+    Table,
+    TableBefore,
+    lay_out,
+)
+from releasebuild.steps.shipped import ASSIGNMENT
 
-REDACTED = b'"redacted"\n'
-# shard key -> the xxh3-128 digest of its key and its records' lines as the privacy step wrote them, which make its
-# bytes: the next run hands on a shard whose digest did not change (`Export`)
+# The previous run's table parts (`Table.parts`) and, per shard key, its identity (`shard_identity`)
 SHARDS_MEMO = "shards.memo.json"
-
-
-def shard_key(split: str, family: str, index: int) -> str:
-    return f"data/{split}/{family}-{index:05d}.jsonl"
-
-
-class ShardLayout:
-    """Which shard each record lands in: a pure function of the records' splits and sizes, in id order.
-
-    Export and the provenance index both walk it, so the provenance index needs no output of export and the
-    two run side by side."""
-
-    def __init__(self, family: str, max_records: int, max_bytes: int):
-        self.family = family
-        self.max_records = max_records
-        self.max_bytes = max_bytes
-        self._open: dict[str, tuple[int, int, int]] = {}  # split -> (shard index, records, bytes)
-
-    def place(self, split: str, body_bytes: int) -> tuple[str, bool]:
-        """The shard key of the next record of `split`, and whether it starts a new shard.
-
-        `body_bytes` is the record's line in records.jsonl (shard body and newline); the published line is
-        longer by the split it is closed with."""
-        size = body_bytes - 2 + len(split_tail(split))
-        index, records, used = self._open.get(split, (-1, 0, 0))
-        started = index < 0 or records >= self.max_records or used + size > self.max_bytes
-        if started:
-            index, records, used = index + 1, 0, 0
-        self._open[split] = (index, records + 1, used + size)
-        return shard_key(split, self.family, index), started
 
 
 class ExportParams(StepParams):
@@ -80,77 +56,52 @@ class ExportResult(StepMeta):
 
 
 class Export(Step):
-    """A memo step: each shard's bytes are a pure function of its key and its records' lines (as the privacy step
-    wrote them), so a first pass over the records lays the shards out and digests each one's lines, and a shard whose
-    digest is the previous run's (`SHARDS_MEMO`) is that run's shard, handed on unchanged. Only the other shards are
-    written, in a second pass: a one-message change writes one shard, not the family's (at 1M, 400 MB written and
-    hashed for one message)."""
+    """A memo step whose cost follows the change: the privacy step writes the family in parts (steps/parts.py), each a
+    blob, and export keeps, per part, what the layout needs of each record (its split, the length of its line,
+    whether it was redacted: `TABLE_MEMO`) under the part's identity (its records' and statuses' blobs, and a digest
+    of the split step's rows for its records). A part whose identity is the previous run's is not read: its facts
+    come from the table. The layout is then laid out from the table alone (`lay_out`), and a shard is identified by
+    its key and, per record, the blob of its part and its place there, which make its bytes. A shard whose
+    identity is the previous run's is that run's shard, handed on unchanged; only the others are written, reading
+    the parts that hold their records. At 1M, a one-message change read and hashed the family's 400 MB to write one
+    shard."""
 
     kind = "export"
-    code_version = "5"  # 5: shards whose lines did not change are handed on (shards.memo.json)
+    code_version = "6"  # 5: shards whose lines did not change are handed on; 6: parts not changed are not read
 
     Params = ExportParams
     Result = ExportResult
-    memo = (SHARDS_MEMO,)
+    memo = (SHARDS_MEMO, TABLE_MEMO)
 
     @staticmethod
     def run(ctx: StepContext) -> ExportResult:
         params = ctx.typed(ExportParams)
-        layout = ShardLayout(params.family, params.max_records, params.max_bytes)
-        shards: list[dict[str, Any]] = []  # in the order they start, each with the records it holds
-        open_shards: dict[str, tuple[dict[str, Any], Any]] = {}  # split -> (its shard, the digest of its lines)
-        digests: dict[str, str] = {}
-
-        def finish(split: str) -> None:
-            info, hasher = open_shards.pop(split)
-            digests[info["key"]] = hasher.hexdigest()
-
-        for record in shipped(ctx, "kept_status.jsonl"):  # removed ones: in the provenance index only
-            split, (status,) = record.split, record.aligned
-            assert split is not None
-            key, started = layout.place(split, len(record.body))
-            if started:
-                if split in open_shards:
-                    finish(split)
-                info = {"key": key, "split": split, "records": 0, "first_id": record.assigned["id"],
-                        "privacy": {"clean": 0, "redacted": 0}}
-                shards.append(info)
-                open_shards[split] = (info, xxhash.xxh3_128(key.encode("utf-8")))
-            info, hasher = open_shards[split]
-            hasher.update(record.body)
-            info["privacy"]["redacted" if status == REDACTED else "clean"] += 1
-            info["records"] += 1
-            info["last_id"] = record.assigned["id"]
-        for split in list(open_shards):
-            finish(split)
-        before = json.loads(ctx.memo[SHARDS_MEMO].read_bytes()) if SHARDS_MEMO in ctx.memo else {}
-        kept = {key for key, lines in digests.items() if before.get(key) == lines and key in ctx.memo_refs}
+        privacy_id, split_id = ctx.dep(ids.PRIVACY), ctx.dep(ids.SPLIT)
+        memo = json.loads(ctx.memo[SHARDS_MEMO].read_bytes()) if SHARDS_MEMO in ctx.memo else {}
+        if not isinstance(memo, dict) or memo.get("format") != TABLE_FORMAT:
+            memo = {}  # another format (before parts: shard key -> digest): every part is read
+        assignment = Assignment(ctx.input_path(split_id, ASSIGNMENT))
+        table = Table(ctx, privacy_id, assignment, TableBefore.of(memo.get("parts"), ctx.memo))
+        shards = lay_out(table.splits, table.lengths, params.family, params.max_records, params.max_bytes)
+        identities = {shard.key: shard_identity(table, shard) for shard in shards}
+        before = memo.get("shards", {})
+        kept = {key for key, identity in identities.items() if before.get(key) == identity and key in ctx.memo_refs}
         for key in sorted(kept):
             ctx.reuse(key, key, publish=key, kind="shard")
-        _write_shards(ctx, params, {info["key"]: info["records"] for info in shards if info["key"] not in kept})
-        ctx.write_json(SHARDS_MEMO, digests)
-        ctx.stats.update(shards_written=len(shards) - len(kept), shards_reused=len(kept))
-        shards.sort(key=lambda info: info["key"])
-        counts = {split: sum(info["records"] for info in shards if info["split"] == split) for split in SPLITS}
-        return ExportResult(shards=[Shard.model_validate(info) for info in shards], counts=counts)
+        table.write_shards(ctx, [shard for shard in shards if shard.key not in kept])
+        ctx.write_json(SHARDS_MEMO, {"format": TABLE_FORMAT, "parts": table.parts, "shards": identities})
+        with ctx.create(TABLE_MEMO) as out:
+            out.write(table.to_bytes())
+        ctx.stats.update(shards_written=len(shards) - len(kept), shards_reused=len(kept), parts_read=len(table.read))
+        listed = []
+        for shard in sorted(shards, key=lambda shard: shard.key):
+            redacted = table.redacted_in(shard)
+            listed.append(Shard(key=shard.key, split=shard.split, records=len(shard.rows),
+                                first_id=assignment.id(int(shard.rows[0])), last_id=assignment.id(int(shard.rows[-1])),
+                                privacy=ShardPrivacy(clean=len(shard.rows) - redacted, redacted=redacted)))
+        return ExportResult(shards=listed, counts={split: table.shipped(split) for split in SPLITS})
 
 
-def _write_shards(ctx: StepContext, params: ExportParams, records: dict[str, int]) -> None:
-    """Write these shards (key -> the records it holds) in a second walk of the same layout, which stops once the
-    last of them is written."""
-    layout = ShardLayout(params.family, params.max_records, params.max_bytes)
-    outputs: dict[str, tuple[OutputFile, int]] = {}  # shard key -> the file, the records still to write
-    left = len(records)
-    for record in shipped(ctx):
-        if not left:
-            break
-        assert record.split is not None
-        key, _ = layout.place(record.split, len(record.body))
-        if key not in records:
-            continue
-        output, missing = outputs.get(key) or (ctx.open_output(key, publish=key, kind="shard"), records[key])
-        output.write(record.line)
-        if missing == 1:
-            output.close()
-            left -= 1
-        outputs[key] = (output, missing - 1)
+def shard_identity(table: Table, shard: LaidShard) -> str:
+    """What makes a shard's bytes: its key and its records' lines in records.jsonl, by their digests."""
+    return xxhash.xxh3_128_hexdigest(shard.key.encode("utf-8") + b"\n" + table.digests[shard.rows].tobytes())
