@@ -545,6 +545,9 @@ class _Walk:
         self.lane_loads: list[tuple[str, ...]] = []  # the slow loads each lane makes while it has no job
         self.busy: set[int] = set()  # lanes running a job
         self.guesses: dict[str, _Guess | None] = {}  # step id -> its guess; None: looked at, not started
+        # step id -> the result it will have if the guesses it rests on hold: a guess's, or the cached one a step
+        # looked at for a guess turned out to have (`_guess`)
+        self.bets: dict[str, StepResult] = {}
         self.ahead: Any = None  # a thread checking blobs ahead (`_check_ahead`), started with the first step to run
         self.ahead_sent: set[str] = set()  # blobs handed to that thread
         self.ahead_memos: set[str] = set()  # steps whose memos were looked up for it
@@ -649,11 +652,14 @@ class _Walk:
                          self.engine.built(spec, self.results) if kind.reads_records else {})
 
     def _guess(self, remaining: list[str]) -> None:
-        """Start, on workers that have nothing to do, steps that wait only for steady dependencies (`Step.steady`),
-        each on those dependencies' last results, when the key that makes is not cached. A one-message change's bias
-        counts, stats, export and provenance wait for the family's split, which waits for the whole release's dedup
-        and then turns out cached: at 1M, one of two workers sat idle through fingerprint and dedup (6 s), and
-        guesses took the change from 29.5 to 26.4 s.
+        """Start, on workers that have nothing to do, steps that wait only for dependencies with a bet (`_bet`):
+        steady ones (`Step.steady`) on their last results, and steps started on guesses themselves on what those
+        made (a guess after a guess), when the key that makes is not cached; a key that is cached is a bet for the
+        steps after it. A one-message change's bias counts, stats, export and provenance wait for the family's split,
+        which waits for the whole release's dedup and then turns out cached: at 1M, one of two workers sat idle
+        through fingerprint and dedup (6 s), and guesses took the change from 29.5 to 26.4 s. The leakage gate
+        (after dedup and the splits) and the distribution gate (after the stats) waited for dedup too, and ran after
+        it on both workers.
 
         A guess is the step's run for a key: its result is right for that key whatever the dependency turns out to
         be, so it goes to the action cache either way. The walk keeps it when the step's real key is the same
@@ -669,14 +675,15 @@ class _Walk:
             pending = [dep for dep in spec.deps if dep not in self.outcomes]
             if step_id in self.guesses or not pending or not self._may_guess(spec, pending):
                 continue
-            self.guesses[step_id] = None  # looked at once, when only steady dependencies are left to decide
-            last = {dep: result for dep in pending if (result := self.engine.previous_result(dep)) is not None}
+            self.guesses[step_id] = None  # looked at once, when each dependency left to decide has a bet
+            last = {dep: result for dep in pending if (result := self._bet(dep)) is not None}
             if len(last) < len(pending):
                 continue
             results = {**{dep: self.results[dep] for dep in spec.deps if dep not in last}, **last}
             try:
                 evaluation = self.engine.evaluate(spec, results)
                 if evaluation.result is not None:
+                    self.bets[step_id] = evaluation.result
                     continue
                 paths, memo = self.engine.input_paths(spec, results), self.engine.memo(spec)
             except ReleaseBuildError:  # a blob the guess needs is damaged: the step runs when it is its turn
@@ -696,7 +703,14 @@ class _Walk:
             return False
         if any(dep not in self.results for dep in spec.deps if dep not in pending):
             return False
-        return all(step_kind(self.engine.spec(dep).kind).steady for dep in pending)
+        return all(dep in self.bets or step_kind(self.engine.spec(dep).kind).steady for dep in pending)
+
+    def _bet(self, dep: str) -> StepResult | None:
+        """What a guess takes a dependency still to decide to be: a result resting on guesses of its own (a guess
+        after a guess), else, for a steady one, its last result."""
+        if dep in self.bets:
+            return self.bets[dep]
+        return self.engine.previous_result(dep) if step_kind(self.engine.spec(dep).kind).steady else None
 
     def _guessed(self, job: _Job, returned: Any) -> None:
         """A guess done before its step's turn: its result adopted and cached under the key it ran for."""
@@ -709,6 +723,7 @@ class _Walk:
             self.env.actions.put(guess.key, {"step": job.step_id, "result": result.to_json()},
                                  step_kind(self.engine.spec(job.step_id).kind).restricted)
             guess.made = result, seconds, stats or None
+            self.bets[job.step_id] = result
         except ReleaseBuildError:  # an output could not be adopted: the step runs again if it must
             pass
         finally:

@@ -15,6 +15,7 @@ import threading
 import time
 import types
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -345,7 +346,8 @@ class Settling(Step):
     def run(ctx: StepContext) -> StepMeta:
         if ctx.params["wait"]:
             marker = Path(ctx.params["marker"])
-            wait_for(lambda: (marker / "loaded-after").exists(), "the step after this one, started on a guess")
+            until = ctx.params.get("until", "loaded-after")
+            wait_for(lambda: (marker / until).exists(), f"a step after this one ({until}), started on a guess")
         ctx.write_json("value.json", ctx.params["value"])
         return StepMeta()
 
@@ -413,3 +415,44 @@ def test_a_wrong_guess_is_run_again_on_the_real_result(env: RunEnv, guessing: Pa
     assert json.loads(env.cas.local(read.sha256).read_text()) == [8, 2]
     assert {step.id: step.status for step in outcome.steps}["x/after"] == "ran"
     assert (guessing / "runs").read_text() == "xx"  # on the guess, then on the real result
+
+
+class Later(Step):
+    """After `After` alone: leaves its marker, counts its runs, and writes what After read."""
+
+    kind = "toy_later"
+    code_version = "1"
+    Result = StepMeta
+
+    @staticmethod
+    def run(ctx: StepContext) -> StepMeta:
+        marker = Path(ctx.params["marker"])
+        (marker / "loaded-later").touch()
+        runs = marker / "later-runs"
+        runs.write_text(runs.read_text() + "x" if runs.exists() else "x")
+        ctx.write_json("read.json", json.loads(ctx.input_path("x/after", "read.json").read_text()))
+        return StepMeta()
+
+
+def test_a_step_after_a_guess_starts_on_what_the_guess_made(env: RunEnv, guessing: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """x/later waits for x/after, which is no steady step but runs on a guess: x/later must start on what that guess
+    made before the steady step ends (it waits for what x/later leaves), and both runs are kept."""
+    monkeypatch.setitem(registry.FIXED_KINDS, Later.kind, Later)
+
+    def specs(wait: bool, round_: int) -> list[StepSpec]:
+        first, settling, after = _guessing_specs(guessing, 7, wait, round_)
+        settling = replace(settling, params={**settling.params, "until": "loaded-later"})
+        return [first, settling, after, StepSpec("x/later", Later.kind, {"marker": str(guessing)}, ("x/after",))]
+
+    first = Engine(specs(False, 1), env, {}).apply(jobs=2)
+    assert first.error is None, first.error
+    for name in ("loaded-after", "runs", "loaded-later", "later-runs"):
+        (guessing / name).unlink()
+    outcome = Engine(specs(True, 2), env, first.records).apply(jobs=2)
+    assert outcome.error is None, outcome.error
+    assert {step.id: step.status for step in outcome.steps} == {"x/first": "ran", "x/settling": "ran",
+                                                                 "x/after": "ran", "x/later": "ran"}
+    assert (guessing / "runs").read_text() == "x" and (guessing / "later-runs").read_text() == "x"
+    read = outcome.results["x/later"].files["read.json"]
+    assert json.loads(env.cas.local(read.sha256).read_text()) == [7, 2]

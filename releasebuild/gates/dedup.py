@@ -146,6 +146,9 @@ class DedupGate(Step):
     Params = DedupGateParams
     Result = DedupResult
     memo = (NEAR,)
+    # An edited message seldom changes which records are near-duplicates of which: the removals, links and held-out
+    # matches the splits and the leakage gate read stay, and those steps may start on their last ones (`Step.steady`)
+    steady = True
 
     @staticmethod
     def run(ctx: StepContext) -> DedupResult:

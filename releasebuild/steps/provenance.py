@@ -1,10 +1,10 @@
 """Provenance index: where each record came from, what was done to it, and where it went (split, shard).
 
 Source locators and source versions live here, not in the shards, so a reordered source changes this index
-but no shard. The shard of each record comes from the same ShardLayout export walks, so this step does not
-wait for export. Records dropped on the way (PII under a `drop` policy, duplicates, split conflicts) stay in
-the index with the decision and
-no split, and every record is checked against the fields provenance requires; the provenance gate judges them.
+but no shard. The shard of each record comes from the same layout export makes (`family_table.lay_out`), so this
+step does not wait for export. Records dropped on the way (PII under a `drop` policy, duplicates, split conflicts)
+stay in the index with the decision and no split, and every record is checked against the fields provenance
+requires; the provenance gate judges them.
 """
 
 from __future__ import annotations
