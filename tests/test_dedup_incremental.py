@@ -21,7 +21,7 @@ from releasebuild import api
 from releasebuild.dedup.near import MemoryFingerprints, Pair, Searched, Settings, _among, near_pairs
 from releasebuild.dedup.pack import Fingerprints, first_of_each
 from releasebuild.dedup.text import TextRules
-from releasebuild.gates.dedup import _TEXT_HEADER, _by_text, _NearMemo
+from releasebuild.gates.dedup import _TEXT_HEADER, _NearMemo, _Texts
 from releasebuild.testing import ReleaseFixture, conversation, make_release, write_jsonl
 
 KIND = "conversation"
@@ -173,16 +173,25 @@ def test_a_near_table_in_the_text_format_of_before_is_read_as_the_arrays_it_spel
     assert _NearMemo(table, "another identity", io.BytesIO()).texts == {}
 
 
-def test_records_are_grouped_by_text_in_the_order_a_lexsort_gives() -> None:
-    """`_by_text` sorts by key without a stable sort, then mends the runs of equal keys: the order is lexsort's,
-    texts held by several records, records without a text and a text whose key is 0 included."""
+def test_records_are_grouped_by_text_as_ordering_them_all_groups_them() -> None:
+    """`_Texts` orders only the records of repeated and wanted texts: its groups and each text's records are those
+    of every record ordered by (has a text, text, position) as np.lexsort orders them, texts held by several
+    records, records without a text, a text whose key is 0, and texts asked for without being wanted included."""
     rng = np.random.default_rng(3)
     for size in (0, 1, 2, 50, 3000):
-        keys = rng.integers(0, 40, size, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # many keys repeat
+        keys = rng.integers(0, max(size // 2, 1), size, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
         present = rng.random(size) > 0.2
         positions = rng.permutation(size).astype(np.int64)
         masked = np.where(present, keys, 0)
-        assert _by_text(masked, present, positions).tolist() == np.lexsort((positions, masked, present)).tolist()
+        order = np.lexsort((positions, masked, present))
+        groups: dict[int, list[int]] = {}
+        for at in order.tolist():
+            groups.setdefault(int(masked[at]) if present[at] else -1, []).append(int(positions[at]))
+        asked = [int(key) for key in rng.choice(keys, min(size, 20))] if size else []
+        texts = _Texts(keys, present, positions, set(asked[::2]))
+        assert [group.tolist() for group in texts.shared()] == [group for group in groups.values() if len(group) > 1]
+        for text in [*asked, -1, 12345]:
+            assert texts.positions(text).tolist() == groups.get(text, []), text
 
 
 def test_first_occurrences_and_membership_are_numpys() -> None:

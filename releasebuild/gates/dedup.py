@@ -383,7 +383,7 @@ class _Decisions:
         for name in order:
             for row in np.nonzero(packs[name].rows.takedown)[0].tolist():
                 self.takedown_hashes.setdefault(self.text_hash((name, row)), (name, row))
-        self.members = self._texts("conversation", np.nonzero(~self.takedown_at)[0])
+        self.members: _Texts | None = None  # the records not taken down by conversation text (`remove` groups them)
 
     def _at(self, column: Callable[[Pack], np.ndarray], dtype: Any) -> np.ndarray:
         """A per-row column of every family, by position."""
@@ -392,13 +392,14 @@ class _Decisions:
             found[self.position[name]] = column(self.packs[name])
         return found
 
-    def _texts(self, kind: str, positions: np.ndarray, with_text: bool = False) -> _Texts:
-        """These records grouped by their text of `kind` (`with_text`: only those that have one)."""
+    def _texts(self, kind: str, positions: np.ndarray, wanted: set[int], with_text: bool = False) -> _Texts:
+        """These records grouped by their text of `kind` (`with_text`: only those that have one); `wanted`: the
+        texts whose records will be asked for (`_Texts`)."""
         keys = self._at(lambda pack: pack.keys(kind)[0], np.uint64)
         present = self._at(lambda pack: pack.keys(kind)[1], bool)
         if with_text:
             positions = positions[present[positions]]
-        return _Texts(keys[positions], present[positions], positions)
+        return _Texts(keys[positions], present[positions], positions, wanted)
 
     def ref(self, position: int) -> Ref:
         return self.order[int(self.family_at[position])], int(self.row_at[position])
@@ -416,6 +417,7 @@ class _Decisions:
 
     def _refs(self, text: int) -> list[Ref]:
         """The records (not taken down) with this conversation text, best first."""
+        assert self.members is not None, "grouped by `remove`"
         return [self.ref(position) for position in self.members.positions(text).tolist()]
 
     def _remove(self, refs: list[Ref], code: str, of: Ref, similarity: float, taken_down: bool = False) -> None:
@@ -425,12 +427,14 @@ class _Decisions:
                                      **({"duplicate_of_taken_down": True} if taken_down else {})}
 
     def remove(self, pairs: list[tuple[str, int, str, int, float]]) -> None:
+        pairs = [pair for pair in pairs if pair[4] >= self.threshold]
+        wanted = {*self.takedown_hashes, *(self.text_hash(side) for left, a, right, b, _ in pairs
+                                           for side in ((left, a), (right, b)))}
+        self.members = self._texts("conversation", np.nonzero(~self.takedown_at)[0], wanted)
         for text_hash, source in sorted(self.takedown_hashes.items()):
             self._remove(self._refs(text_hash), "takedown_duplicate", source, 1.0, taken_down=True)
         similar: dict[int, list[tuple[float, int]]] = defaultdict(list)
         for left, a, right, b, similarity in pairs:
-            if similarity < self.threshold:
-                continue
             one, other = self.text_hash((left, a)), self.text_hash((right, b))
             for mine, theirs, ref in ((one, other, (right, b)), (other, one, (left, a))):
                 if theirs in self.takedown_hashes:
@@ -473,20 +477,20 @@ class _Decisions:
         survivors = self._survivors()
         rows: set[tuple[str, str, str, float]] = set()
         for kind in ("conversation", *(k for k in ("user", "assistant") if k in links.compare)):
-            texts = self._texts(kind, survivors, with_text=True)
+            linked = [pair for pair in near[kind] if pair[4] >= links.threshold]
+            texts = self._texts(kind, survivors, {self.text_hash(side, kind) for left, a, right, b, _ in linked
+                                                  for side in ((left, a), (right, b))}, with_text=True)
             for group in texts.shared():
                 best = self.ref(int(group[0]))
                 rows.update(self._link(kind, best, self.ref(position), 1.0) for position in group[1:].tolist())
-            for left, a, right, b, similarity in near[kind]:
-                if similarity < links.threshold:
-                    continue
+            for left, a, right, b, similarity in linked:
                 one = texts.positions(self.text_hash((left, a), kind))
                 other = texts.positions(self.text_hash((right, b), kind))
                 if len(one) and len(other):
                     rows.add(self._link(kind, self.ref(int(one[0])), self.ref(int(other[0])), similarity))
         pair_keys, pair_positions = self._turn_pairs(survivors)
         self.shared_turn_pairs.clear()
-        for group in _Texts(pair_keys, np.ones(len(pair_keys), dtype=bool), pair_positions).shared():
+        for group in _Texts(pair_keys, np.ones(len(pair_keys), dtype=bool), pair_positions, set()).shared():
             refs = [self.ref(position) for position in group.tolist()]
             self.shared_turn_pairs.update({ref[0] for ref in refs})
             if "turn_pairs" in links.compare:
@@ -511,49 +515,49 @@ class _Decisions:
 
 class _Texts:
     """Records grouped by text: each record's `position`, its text's key (uint64) where `present` (else the text
-    is -1: none). A record may hold several texts (its turn pairs), never one twice."""
+    is -1: none). A record may hold several texts (its turn pairs), never one twice.
 
-    def __init__(self, keys: np.ndarray, present: np.ndarray, positions: np.ndarray):
-        # by text (records without one first, as -1 sorts first), then by position: each group best first
-        order = _by_text(np.where(present, keys, 0), present, positions)
-        self.positions_sorted: np.ndarray = positions[order]
-        self.present = present[order]
-        self.keys = np.where(self.present, keys[order], 0)
+    Only the texts that more than one record holds (`shared`) and those the caller will ask for (`wanted`) are
+    grouped by sorting their records: the keys alone are sorted to find the repeated ones (a sort of values, several
+    times faster than ordering the records), and a text asked for but not wanted is found by a scan. At 1M a
+    one-message change's dedup ordered every record by text five times over (four million turn pairs among them),
+    most of its time, to look at a few thousand of them."""
+
+    def __init__(self, keys: np.ndarray, present: np.ndarray, positions: np.ndarray, wanted: set[int]):
+        self.absent: np.ndarray = np.sort(positions[~present])  # the records without a text, best first
+        self.all_keys = keys[present]
+        self.all_positions = positions[present]
+        values = np.sort(self.all_keys)
+        repeated = values[1:][values[1:] == values[:-1]]
+        chosen = np.union1d(repeated, np.fromiter((text for text in wanted if text >= 0), dtype=np.uint64))
+        at = np.minimum(np.searchsorted(chosen, self.all_keys), max(len(chosen) - 1, 0))
+        held = chosen[at] == self.all_keys if len(chosen) else np.zeros(len(self.all_keys), dtype=bool)
+        grouped_keys, grouped_positions = self.all_keys[held], self.all_positions[held]
+        order = np.lexsort((grouped_positions, grouped_keys))  # by text, then by position: each group best first
+        self.keys = grouped_keys[order]
+        self.positions_sorted: np.ndarray = grouped_positions[order]
         change = np.ones(len(order), dtype=bool)
-        change[1:] = (self.keys[1:] != self.keys[:-1]) | (self.present[1:] != self.present[:-1])
+        change[1:] = self.keys[1:] != self.keys[:-1]
         self.starts = np.nonzero(change)[0]
         self.ends = np.append(self.starts[1:], len(order)).astype(np.int64)
-        self.absent = int(np.count_nonzero(~self.present))  # the records without a text sort first
 
     def positions(self, text: int) -> np.ndarray:
         """The positions holding `text` (-1: no text), best first."""
         if text == -1:
-            return self.positions_sorted[:self.absent]
-        at = self.absent + int(np.searchsorted(self.keys[self.absent:], np.uint64(text), side="left"))
-        stop = self.absent + int(np.searchsorted(self.keys[self.absent:], np.uint64(text), side="right"))
-        return self.positions_sorted[at:stop]
+            return self.absent
+        at = int(np.searchsorted(self.keys, np.uint64(text), side="left"))
+        stop = int(np.searchsorted(self.keys, np.uint64(text), side="right"))
+        if stop > at:
+            return self.positions_sorted[at:stop]
+        return np.sort(self.all_positions[self.all_keys == np.uint64(text)])  # held once, or not at all
 
     def shared(self) -> Iterator[np.ndarray]:
-        """Each text held by more than one record: its positions, best first."""
+        """Each text held by more than one record, the records without one first: its positions, best first."""
+        if len(self.absent) > 1:
+            yield self.absent
         many = self.ends - self.starts > 1
         for start, end in zip(self.starts[many].tolist(), self.ends[many].tolist(), strict=True):
             yield self.positions_sorted[start:end]
-
-
-def _by_text(keys: np.ndarray, present: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """The order np.lexsort((positions, keys, present)) gives, 3-4 times faster: an unstable sort by key, then the
-    runs of equal keys (few: a text held by several records, the records without one) sorted by presence and
-    position. At 1M, the links' grouping of four million turn pairs took dedup 1 s by lexsort."""
-    order = np.argsort(keys)
-    ordered = keys[order]
-    tie = ordered[1:] == ordered[:-1]
-    in_run = np.zeros(len(order), dtype=bool)
-    in_run[1:] |= tie
-    in_run[:-1] |= tie
-    runs = np.flatnonzero(in_run)
-    tied = order[runs]
-    order[runs] = tied[np.lexsort((positions[tied], ordered[runs], present[tied]))]
-    return order
 
 
 def _report(ctx: StepContext, decisions: _Decisions, link_rows: list[tuple[str, str, str, float]],

@@ -51,7 +51,7 @@ def lay_out(splits: np.ndarray, lengths: np.ndarray, family: str, max_records: i
     """The shards of a family's records (split codes as in TABLE_MEMO, line lengths), in id order: per split, a shard
     closes at `max_records` records or before the record whose published line would take it past `max_bytes`
     (each record's line in the shard is its records.jsonl line closed with its split), and holds at least one
-    record, however long. Laid out  with cumulative sums, a search per shard, not a step per record."""
+    record, however long. Laid out with cumulative sums, a search per shard, not a step per record."""
     shards: list[LaidShard] = []
     for code, split in enumerate(SPLITS, start=1):
         rows = np.flatnonzero(splits == code)
