@@ -423,14 +423,33 @@ class Engine:
         limit = cache_limit() if prune else None
         started = time.time()
         ran: dict[str, StepOutcome] = {}
+        pruning: Future[tuple[int, int]] | None = None  # a prune started beside the publish (`_Walk.before_effects`)
+
+        def prune_beside_publish(results: dict[str, StepResult]) -> None:
+            nonlocal pruning
+            if limit is None or pruning is not None:
+                return
+            future: Future[tuple[int, int]] = Future()
+
+            def prune() -> None:
+                try:
+                    future.set_result(self._prune(results, limit, started))
+                except BaseException as exc:  # noqa: BLE001 - raised where the apply waits for it
+                    future.set_exception(exc)
+
+            pruning = future
+            threading.Thread(target=prune, name="prune").start()
+
         while True:
             found = len(self.env.cas.damage)
-            walk = _Walk(self, notify, jobs)
+            walk = _Walk(self, notify, jobs, prune_beside_publish)
             try:
                 walk.run()
             finally:
                 walk.close()
                 walk.report_damage()
+                if pruning is not None:
+                    pruning.exception()  # done before the memos are saved: it forgets the hashes of what it removes
                 self._save_memos()
             ran.update((step_id, outcome) for step_id, outcome in walk.outcomes.items() if outcome.status == "ran")
             if (not any(isinstance(error, CorruptCache) for error in walk.failed.values())
@@ -439,8 +458,15 @@ class Engine:
         # a step that ran in an earlier walk is cached in the last one: it is reported as run
         steps = [ran[step_id] if walk.outcomes[step_id].status == "cached" and step_id in ran
                  else walk.outcomes[step_id] for step_id in self.order]
-        if ran and limit is not None:  # a no-op adds nothing to the cache
-            self._prune(walk.results, limit, started, notify)
+        if pruning is None and ran and limit is not None:  # a no-op adds nothing to the cache
+            pruning = Future()
+            pruning.set_result(self._prune(walk.results, limit, started))
+        if pruning is not None and limit is not None:
+            removed, freed = pruning.result()
+            if removed:
+                notify("cache", "pruned", f"{removed:,} blobs ({freed / 2**20:,.0f} MiB) removed, oldest first: the "
+                                          f"local cache was over its limit of {limit / 2**30:,.1f} GiB "
+                                          "(RELEASEBUILD_CACHE_LIMIT)")
             self._save_memos()
         return ApplyOutcome(steps, walk.records, walk.results, _first_error(walk.failed, self.order))
 
@@ -450,12 +476,17 @@ class Engine:
         self.env.fingerprints.save()
         self.env.cas.hashes.save()
 
-    def _prune(self, results: dict[str, StepResult], limit: int, started: float, notify: Listener) -> None:
+    def _prune(self, results: dict[str, StepResult], limit: int, started: float) -> tuple[int, int]:
         """Keep the local content store within its limit (`ContentStore.prune`, RELEASEBUILD_CACHE_LIMIT). Each run
         of a step over a large family writes that family's outputs anew, so without a limit every edit would add
         them to the disk for good (about 100 MB per one-message edit at 100k conversations). What is kept whatever
         the limit: the blobs of this apply's results and of the last recorded run's (the memos the next apply
-        reads are among them), and each per-source step's file maps (an edit of one file remaps that file only)."""
+        reads are among them), and each per-source step's file maps (an edit of one file remaps that file only).
+        Returns (blobs removed, bytes freed).
+
+        It runs on a thread of its own beside the publish, once every other step is decided (`_Walk.before_effects`):
+        the publish reads only blobs of this apply's results, which are kept, and at 1M a one-message change's prune
+        (0.3 s removing 866 MB of older blobs) was the apply's last wait."""
         keep: set[str] = set()
         for step_id in self.order:
             spec = self.spec(step_id)
@@ -463,11 +494,7 @@ class Engine:
             if step_kind(spec.kind).per_source and step_id in self.listed:
                 kept += self._mapped(spec, self.listed[step_id]).values()
             keep.update(ref.sha256 for result in kept if result is not None for ref in result.files.values())
-        removed, freed = self.env.cas.prune(keep, limit, started)
-        if removed:
-            notify("cache", "pruned", f"{removed:,} blobs ({freed / 2**20:,.0f} MiB) removed, oldest first: the "
-                                      f"local cache was over its limit of {limit / 2**30:,.1f} GiB "
-                                      "(RELEASEBUILD_CACHE_LIMIT)")
+        return self.env.cas.prune(keep, limit, started)
 
     def _context(self, spec: StepSpec, results: dict[str, StepResult], sources: list[SourceFile],
                  workdir: Path) -> StepContext:
@@ -525,11 +552,14 @@ class _Guess:
 class _Walk:
     """One apply: the state of the walk over the graph, and the pool its jobs run in."""
 
-    def __init__(self, engine: Engine, notify: Listener, jobs: int | None):
+    def __init__(self, engine: Engine, notify: Listener, jobs: int | None,
+                 before_effects: Callable[[dict[str, StepResult]], None] | None = None):
         self.engine = engine
         self.env = engine.env
         self.notify = notify
         self.jobs = jobs
+        # called once, with every result, when an effect step (the publish) starts and every other step is decided
+        self.before_effects = before_effects
         self.results: dict[str, StepResult] = {}
         self.records: dict[str, StepRecord] = {}
         self.outcomes: dict[str, StepOutcome] = {}
@@ -633,6 +663,9 @@ class _Walk:
         if not kind.effect:
             self._check_ahead(step_id)
         if kind.effect:
+            if self.before_effects is not None and self._only_effects_left():
+                self.before_effects(dict(self.results))
+                self.before_effects = None
             workdir = self._workdir()
             inputs = self.engine.views(spec, self.results)
             paths = self.engine.input_paths(spec, self.results)
@@ -650,6 +683,11 @@ class _Walk:
             self._submit(_Job(step_id, self._workdir()), run_step, self.engine.views(spec, self.results), paths,
                          evaluation.sources, "run", memo,
                          self.engine.built(spec, self.results) if kind.reads_records else {})
+
+    def _only_effects_left(self) -> bool:
+        """Every step but the effect steps decided, and no job running (a guess not kept may still be)."""
+        return not self.running and not self.queued and all(
+            step in self.outcomes for step in self.engine.order if not step_kind(self.engine.spec(step).kind).effect)
 
     def _guess(self, remaining: list[str]) -> None:
         """Start, on workers that have nothing to do, steps that wait only for dependencies with a bet (`_bet`):

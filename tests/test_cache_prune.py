@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,12 @@ def test_an_apply_past_the_limit_prunes_what_no_apply_needs_and_the_next_edit_co
     monkeypatch.setenv(LIMIT_VARIABLE, "0")
     events: list[tuple[str, str, str]] = []
     _edit(parts[1], "A second edit.")
+    threads: list[str] = []  # where the prune ran: on a thread of its own, beside the publish
+    prune = ContentStore.prune
+    monkeypatch.setattr(ContentStore, "prune", lambda *args: threads.append(threading.current_thread().name)
+                        or prune(*args))
     _apply(small_release, events)
+    assert threads == ["prune"]
     pruned = [detail for step_id, event, detail in events if (step_id, event) == ("cache", "pruned")]
     assert len(pruned) == 1 and "RELEASEBUILD_CACHE_LIMIT" in pruned[0]
     after = _blobs(small_release)
