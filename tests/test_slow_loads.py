@@ -361,14 +361,18 @@ class After(Step):
 
     @staticmethod
     def run(ctx: StepContext) -> StepMeta:
-        marker = Path(ctx.params["marker"])
-        (marker / "loaded-after").touch()
-        runs = marker / "runs"
-        runs.write_text(runs.read_text() + "x" if runs.exists() else "x")
+        _leave_marker(Path(ctx.params["marker"]), "loaded-after", "runs")
         read = [json.loads(ctx.input_path(dep, name).read_text()) for dep, name in (("x/settling", "value.json"),
                                                                                       ("x/first", "quick.json"))]
         ctx.write_json("read.json", read)
         return StepMeta()
+
+
+def _leave_marker(marker: Path, loaded: str, runs: str) -> None:
+    """A toy step's run, seen from outside: the marker `loaded` it leaves, and one more "x" in `runs`."""
+    (marker / loaded).touch()
+    count = marker / runs
+    count.write_text(count.read_text() + "x" if count.exists() else "x")
 
 
 def _guessing_specs(marker: Path, value: int, wait: bool, round_: int) -> list[StepSpec]:
@@ -426,10 +430,7 @@ class Later(Step):
 
     @staticmethod
     def run(ctx: StepContext) -> StepMeta:
-        marker = Path(ctx.params["marker"])
-        (marker / "loaded-later").touch()
-        runs = marker / "later-runs"
-        runs.write_text(runs.read_text() + "x" if runs.exists() else "x")
+        _leave_marker(Path(ctx.params["marker"]), "loaded-later", "later-runs")
         ctx.write_json("read.json", json.loads(ctx.input_path("x/after", "read.json").read_text()))
         return StepMeta()
 

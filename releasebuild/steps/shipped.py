@@ -1,5 +1,7 @@
-"""One family's records as the split step placed them: the loop export, provenance, the distribution statistics, the
-bias counts and the QA samples share, so that "the records that ship" means one thing everywhere.
+"""One family's records as the split step placed them, and what every step over them shares: their dependencies
+(`shipped_inputs`), the line a record is published as (`split_tail`), and the records that ship (`shipped`, which
+the QA samples walk; export and the provenance index read the same files through the family table,
+steps/family_table.py, and the statistics and bias counts in parts, steps/folds.py).
 
 The privacy step writes each record as its published line minus the split (records.jsonl) and, line for line, what
 else it knows of it (kept_status.jsonl, provenance.jsonl); the split step writes one assignment row per record in
@@ -33,7 +35,6 @@ class Placed:
 
     body: bytes  # the published line without its split, as the privacy step wrote it
     assigned: dict[str, Any]  # the split step's row: "id", "split" (None: removed by dedup or a split conflict), why
-    aligned: tuple[bytes, ...]  # the record's line in each further privacy-step file asked for, in that order
 
     @property
     def split(self) -> str | None:
@@ -48,23 +49,18 @@ class Placed:
 
 
 def shipped_inputs(family: str, *more: str) -> tuple[tuple[str, str], dict[str, tuple[str, ...]]]:
-    """The dependencies (the family's privacy and split steps) and reads of a step that iterates `placed` or
-    `shipped`, for its StepSpec; `more`: further files of the privacy step it reads (line-aligned ones it asks
-    `placed` for, or others it opens itself)."""
+    """The dependencies (the family's privacy and split steps) and reads of a step that iterates `shipped` or reads
+    the family table (steps/family_table.py), for its StepSpec; `more`: further files of the privacy step it
+    reads."""
     privacy, split = ids.family_step(family, ids.PRIVACY), ids.family_step(family, ids.SPLIT)
     return (privacy, split), {privacy: (RECORDS, *more), split: (ASSIGNMENT,)}
 
 
-def placed(ctx: StepContext, *aligned: str) -> Iterator[Placed]:
-    """Every record of the family, shipped or removed, in the privacy step's order (id order), with the lines of
-    the privacy step's files named in `aligned`. The step depends on its family's privacy and split steps."""
+def shipped(ctx: StepContext) -> Iterator[Placed]:
+    """The records that ship (those the split step gave a split), in the privacy step's order (id order). The step
+    depends on its family's privacy and split steps."""
     privacy_id, split_id = ctx.dep(ids.PRIVACY), ctx.dep(ids.SPLIT)
-    extra = [ctx.lines(privacy_id, name) for name in aligned]
-    for body, assigned, *lines in zip(ctx.lines(privacy_id, RECORDS), parse_lines(ctx.lines(split_id, ASSIGNMENT)),
-                                      *extra, strict=True):
-        yield Placed(body, assigned, tuple(lines))
-
-
-def shipped(ctx: StepContext, *aligned: str) -> Iterator[Placed]:
-    """The records that ship: those the split step gave a split."""
-    return (record for record in placed(ctx, *aligned) if record.split is not None)
+    for body, assigned in zip(ctx.lines(privacy_id, RECORDS), parse_lines(ctx.lines(split_id, ASSIGNMENT)),
+                              strict=True):
+        if assigned["split"] is not None:
+            yield Placed(body, assigned)
