@@ -57,14 +57,14 @@ class ExportResult(StepMeta):
 
 class Export(Step):
     """A memo step whose cost follows the change: the privacy step writes the family in parts (steps/parts.py), each a
-    blob, and export keeps, per part, what the layout needs of each record (its split, the length of its line,
-    whether it was redacted: `TABLE_MEMO`) under the part's identity (its records' and statuses' blobs, and a digest
-    of the split step's rows for its records). A part whose identity is the previous run's is not read: its facts
-    come from the table. The layout is then laid out from the table alone (`lay_out`), and a shard is identified by
-    its key and, per record, the blob of its part and its place there, which make its bytes. A shard whose
-    identity is the previous run's is that run's shard, handed on unchanged; only the others are written, reading
-    the parts that hold their records. At 1M, a one-message change read and hashed the family's 400 MB to write one
-    shard."""
+    blob, and export keeps, per part, what it needs of each record (its split, the length and digest of its line,
+    whether it was redacted: the family table, `TABLE_MEMO`) under the part's identity (its records' and statuses'
+    blobs, and a digest of the split step's rows for its records). A part whose identity is the previous run's is
+    not read: its facts come from the table. The shards are then laid out from the table alone (`lay_out`), and a
+    shard is identified by its key and its records' line digests, which make its bytes (`shard_identity`). A shard
+    whose identity is the previous run's is that run's shard, handed on unchanged; only the others are written,
+    reading the parts that hold their records. At 1M, a one-message change read and hashed the family's 400 MB to
+    write one shard."""
 
     kind = "export"
     code_version = "6"  # 5: shards whose lines did not change are handed on; 6: parts not changed are not read
