@@ -521,7 +521,7 @@ class _Texts:
     grouped by sorting their records: the keys alone are sorted to find the repeated ones (a sort of values, several
     times faster than ordering the records), and a text asked for but not wanted is found by a scan. At 1M a
     one-message change's dedup ordered every record by text five times over (four million turn pairs among them),
-    most of its time, to look at a few thousand of them."""
+    about half its time, to look at a few thousand of them."""
 
     def __init__(self, keys: np.ndarray, present: np.ndarray, positions: np.ndarray, wanted: set[int]):
         self.absent: np.ndarray = np.sort(positions[~present])  # the records without a text, best first
