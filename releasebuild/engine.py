@@ -427,18 +427,12 @@ class Engine:
 
         def prune_beside_publish(results: dict[str, StepResult]) -> None:
             nonlocal pruning
-            if limit is None or pruning is not None:
-                return
-            future: Future[tuple[int, int]] = Future()
+            if limit is not None and pruning is None:
+                from concurrent.futures import ThreadPoolExecutor
 
-            def prune() -> None:
-                try:
-                    future.set_result(self._prune(results, limit, started))
-                except BaseException as exc:  # noqa: BLE001 - raised where the apply waits for it
-                    future.set_exception(exc)
-
-            pruning = future
-            threading.Thread(target=prune, name="prune").start()
+                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prune")
+                pruning = pool.submit(self._prune, results, limit, started)
+                pool.shutdown(wait=False)
 
         while True:
             found = len(self.env.cas.damage)
@@ -458,11 +452,13 @@ class Engine:
         # a step that ran in an earlier walk is cached in the last one: it is reported as run
         steps = [ran[step_id] if walk.outcomes[step_id].status == "cached" and step_id in ran
                  else walk.outcomes[step_id] for step_id in self.order]
-        if pruning is None and ran and limit is not None:  # a no-op adds nothing to the cache
-            pruning = Future()
-            pruning.set_result(self._prune(walk.results, limit, started))
-        if pruning is not None and limit is not None:
-            removed, freed = pruning.result()
+        pruned = None
+        if pruning is not None:
+            pruned = pruning.result()
+        elif ran and limit is not None:  # a no-op adds nothing to the cache
+            pruned = self._prune(walk.results, limit, started)
+        if pruned is not None and limit is not None:
+            removed, freed = pruned
             if removed:
                 notify("cache", "pruned", f"{removed:,} blobs ({freed / 2**20:,.0f} MiB) removed, oldest first: the "
                                           f"local cache was over its limit of {limit / 2**30:,.1f} GiB "

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from releasebuild import api
-from releasebuild.dedup.near import MemoryFingerprints, Pair, Searched, Settings, _among, near_pairs
+from releasebuild.dedup.near import MemoryFingerprints, Pair, Searched, Settings, among, near_pairs
 from releasebuild.dedup.pack import Fingerprints, first_of_each
 from releasebuild.dedup.text import TextRules
 from releasebuild.gates.dedup import _TEXT_HEADER, _NearMemo, _Texts
@@ -195,13 +195,13 @@ def test_records_are_grouped_by_text_as_ordering_them_all_groups_them() -> None:
 
 
 def test_first_occurrences_and_membership_are_numpys() -> None:
-    """`first_of_each` and `near._among` give what np.unique(return_index=True) and np.isin give."""
+    """`first_of_each` and `near.among` give what np.unique(return_index=True) and np.isin give."""
     rng = np.random.default_rng(5)
     for size in (0, 1, 7, 2000):
         values = rng.integers(0, max(size // 3, 1), size, dtype=np.uint64)
         assert first_of_each(values).tolist() == np.unique(values, return_index=True)[1].tolist()
         pool = rng.integers(0, max(size // 2, 1), rng.integers(0, size + 2), dtype=np.uint64)
-        assert _among(values, pool).tolist() == np.isin(values, pool).tolist()
+        assert among(values, pool).tolist() == np.isin(values, pool).tolist()
 
 
 @pytest.mark.parametrize("edit", ["drop the last record", "edit the last record's reply"])

@@ -35,7 +35,7 @@ from releasebuild.config.gate import GateConfig
 from releasebuild.config.located import Path_
 from releasebuild.config.models import Name, Strict
 from releasebuild.dedup.heldout import matches, matches_file
-from releasebuild.dedup.near import Pair, Searched, Settings, near_pairs
+from releasebuild.dedup.near import Pair, Searched, Settings, among, near_pairs
 from releasebuild.dedup.pack import FILES, Fingerprints, Pack, hex_column
 from releasebuild.dedup.text import KINDS, TextRules
 from releasebuild.gates.base import (
@@ -529,9 +529,8 @@ class _Texts:
         self.all_positions = positions[present]
         values = np.sort(self.all_keys)
         repeated = values[1:][values[1:] == values[:-1]]
-        chosen = np.union1d(repeated, np.fromiter((text for text in wanted if text >= 0), dtype=np.uint64))
-        at = np.minimum(np.searchsorted(chosen, self.all_keys), max(len(chosen) - 1, 0))
-        held = chosen[at] == self.all_keys if len(chosen) else np.zeros(len(self.all_keys), dtype=bool)
+        chosen = np.concatenate((repeated, np.fromiter((text for text in wanted if text >= 0), dtype=np.uint64)))
+        held = among(self.all_keys, chosen)
         grouped_keys, grouped_positions = self.all_keys[held], self.all_positions[held]
         order = np.lexsort((grouped_positions, grouped_keys))  # by text, then by position: each group best first
         self.keys = grouped_keys[order]

@@ -106,14 +106,10 @@ class Provenance(Step):
                 part = kept_parts.get(suffix)
                 first, end = (0, 0) if part is None else (int(table.firsts[part]), int(table.firsts[part + 1]))
                 numbers = shard_of[first:end]
-                distinct, inverse = np.unique(numbers, return_inverse=True)
-                hasher = xxhash.xxh3_128("\n".join([
-                    *(files[name].sha256 if name in files else "" for name in (ORIGINS + suffix, DROPPED + suffix)),
-                    files[RECORDS + suffix].sha256 if params.require_metadata and part is not None else "",
-                    "" if part is None else table.parts[part][2],
-                    *(keys[number] if number >= 0 else "" for number in distinct.tolist())]).encode("utf-8"))
-                hasher.update(inverse.astype("<u4").tobytes())
-                segment_identity = hasher.hexdigest()
+                segment_identity = _segment_identity(
+                    [files[name].sha256 if name in files else "" for name in (ORIGINS + suffix, DROPPED + suffix)]
+                    + [files[RECORDS + suffix].sha256 if params.require_metadata and part is not None else "",
+                       "" if part is None else table.parts[part][2]], keys, numbers)
                 taken = None if before is None else before.take(segment_identity, versions)
                 if taken is not None:
                     segment, sources = taken
@@ -134,6 +130,16 @@ class Provenance(Step):
         ctx.stats.update(rows_built=builder.rows, rows_reused=reused, parts_read=len(table.read | builder.read))
         return ProvenanceResult(family=params.family, records=builder.rows + reused,
                                 violations=sum(segment[4] for segment in segments))
+
+
+def _segment_identity(inputs: list[str], keys: list[str], shards: np.ndarray) -> str:
+    """A segment's identity: its part's inputs (blob digests, split rows digest; "" for none) and the shard each of
+    its records lands in (`keys[number]`, -1: removed), as the distinct shards and each record's place among them."""
+    distinct, inverse = np.unique(shards, return_inverse=True)
+    hasher = xxhash.xxh3_128("\n".join([*inputs, *(keys[number] if number >= 0 else "" for number in
+                                                    distinct.tolist())]).encode("utf-8"))
+    hasher.update(inverse.astype("<u4").tobytes())
+    return hasher.hexdigest()
 
 
 class _Rows:
