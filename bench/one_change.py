@@ -1,5 +1,5 @@
 """Where a one-message change spends its time: `python bench/one_change.py [--size 100000] [--edits 4]
-[--work DIR] [--fresh] [--against CHECKOUT]`.
+[--work DIR] [--fresh] [--against CHECKOUT] [--server]`.
 
 Issue 28's target is one message changed at 100k in at most 2 s, end to end. bench/run.py measures that once per
 size, among many scenarios; this command repeats only it, on a workspace it keeps (a cold 100k build costs about
@@ -11,7 +11,9 @@ evaluation, blob checks and publishing.
 
 With --against, another checkout of releasebuild (an older commit, say: `git worktree add /tmp/ref <commit>`) is
 measured side by side in the same run: it gets a workspace of its own (`<work>-against`, same data), and the edits
-alternate between the two, so both see the same machine at the same moments.
+alternate between the two, so both see the same machine at the same moments. With --server, this checkout is
+measured once more, side by side in the same way, served by a warm server (`releasebuild server start`,
+releasebuild/server.py) started in a workspace of its own (`<work>-served`) and stopped at the end.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +68,30 @@ class Contender:
         self.rows.append(run.row(0, "one message changed", m, document, 1))
 
 
+@dataclass
+class WarmServer:
+    """A warm server (releasebuild/server.py) for one contender's workspace, started as a user starts it: from the
+    workspace, in the contender's environment, so that its applies share the server's identity."""
+
+    contender: Contender
+    pid: int
+
+    @classmethod
+    def start(cls, contender: Contender) -> WarmServer:
+        started = subprocess.run([sys.executable, "-m", "releasebuild", "server", "start", "release.yaml", "--json"],
+                                 cwd=contender.work, env=contender.env, capture_output=True, text=True, check=False)
+        if started.returncode != 0:
+            raise run.ScenarioFailed(f"`releasebuild server start` failed: {started.stderr.strip()}")
+        document = json.loads(started.stdout)
+        print(f"{contender.name}: server {document['pid']} made its loads in {document['load_seconds']:.1f}s",
+              flush=True)
+        return cls(contender, document["pid"])
+
+    def stop(self) -> None:
+        subprocess.run([sys.executable, "-m", "releasebuild", "server", "stop"], cwd=self.contender.work,
+                       env=self.contender.env, capture_output=True, check=False)
+
+
 def table(contenders: list[Contender]) -> str:
     def median(rows: list[run.Row], step: str) -> float:
         return statistics.median(r.step_seconds.get(step, 0.0) for r in rows)
@@ -88,6 +116,9 @@ def main() -> int:
     parser.add_argument("--work", type=Path, help="workspace (default: bench/out/one-change-n<size>)")
     parser.add_argument("--fresh", action="store_true", help="generate and build the workspaces even if they exist")
     parser.add_argument("--against", type=Path, help="another releasebuild checkout, measured side by side")
+    parser.add_argument("--server", action="store_true",
+                        help="also measure this checkout served by a warm server (`releasebuild server start`), "
+                             "side by side; its peak RSS is the client's, since the command runs in the server's child")
     args = parser.parse_args()
     out = Path(__file__).parent / "out"
     work = (args.work or out / f"one-change-n{args.size}").absolute()
@@ -99,15 +130,24 @@ def main() -> int:
             parser.error(f"{checkout} is not a releasebuild checkout")
         env = {**os.environ, "PYTHONPATH": str(checkout)}
         contenders.append(Contender(f"--against {checkout.name}", work.with_name(f"{work.name}-against"), env))
+    servers: list[WarmServer] = []
+    if args.server:
+        env = {**os.environ, "RELEASEBUILD_SERVER_DIR": tempfile.mkdtemp(prefix="rbs-bench-")}
+        contenders.append(Contender("served (warm server)", work.with_name(f"{work.name}-served"), env))
     try:
         for contender in contenders:
             contender.build(args.size, args.fresh)
+            if contender.env is not None and "RELEASEBUILD_SERVER_DIR" in contender.env:
+                servers.append(WarmServer.start(contender))
         for index in range(1, args.edits + 1):
             for contender in contenders:
                 contender.edit_and_apply(index)
     except run.ScenarioFailed as exc:
         print(f"FAILED {exc}", file=sys.stderr)
         return 1
+    finally:
+        for warm in servers:
+            warm.stop()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\none message changed at {args.size:,} conversations ({os.cpu_count()} CPUs, load average {load})\n")
     print(table(contenders))

@@ -116,6 +116,14 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
     graph = sub.add_parser("graph", parents=[common], help="print the step graph")
     graph.add_argument("--format", choices=["text", "dot"], default="text")
+    server = sub.add_parser("server", help="a warm server: later commands of this user, code and environment run "
+                                           "in it with their imports and loads made (opt-in; see docs/design.md)")
+    server.add_argument("action", choices=["start", "stop", "status"])
+    server.add_argument("definition", nargs="?", default="release.yaml", type=Path,
+                        help="start: the release whose steps' loads the server makes (default: release.yaml)")
+    server.add_argument("--idle-minutes", type=_positive, default=180,
+                        help="start: stop after this long without a command (default: 180)")
+    server.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
     return parser
 
 
@@ -156,11 +164,19 @@ class _Redacting:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command. A plain `plan` or `apply` that changes nothing is answered from the stamp of the last
-    identical no-op when nothing it read has changed since (fastpath.py), and stamps itself otherwise."""
+    identical no-op when nothing it read has changed since (fastpath.py), and stamps itself otherwise. Called as the
+    program (no `argv`), it is run by a warm server of this code and environment when one runs (server.py)."""
+    from_process = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     replayed = fastpath.replay(argv)
     if replayed is not None:
         return replayed
+    if from_process:  # the process's own command, not a call from code: a warm server may run it (server.py)
+        from releasebuild import server
+
+        served = server.delegate(argv)
+        if served is not None:
+            return served
     streams = sys.stdout, sys.stderr
     with fastpath.recording(argv) as recorder:
         kept: tuple[list[str], list[str]] | None = ([], []) if recorder is not None else None
@@ -423,9 +439,37 @@ def _graph(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _server(args: argparse.Namespace) -> int:
+    import functools
+
+    from releasebuild import server
+    from releasebuild.app.warming import warm
+
+    if args.action == "start":
+        started = server.start(main, functools.partial(warm, args.definition), args.idle_minutes * 60)
+        document = {"ok": True, "pid": started.pid, "socket": str(started.socket), "log": str(started.log),
+                    "already_running": started.already, "load_seconds": round(started.seconds, 3)}
+        _show(args, document, lambda: (
+            f"a server of this code and environment already runs (pid {started.pid}): {started.socket}\n"
+            if started.already else
+            f"server started (pid {started.pid}, loads made in {started.seconds:.1f}s): {started.socket}\n"
+            f"commands run here with this code and environment are served until it has been idle "
+            f"{args.idle_minutes} minutes or `releasebuild server stop`; its log: {started.log}\n"))
+        return EXIT_OK
+    reply = server.ask(args.action)
+    if args.action == "stop":
+        _show(args, {"ok": True, "stopped": reply["stopped"] if reply else None}, lambda: (
+            f"server {reply['stopped']} stopped\n" if reply else "no server of this code and environment runs\n"))
+        return EXIT_OK
+    _show(args, {"ok": True, "server": reply}, lambda: (
+        f"server {reply['pid']}: {reply['served']} commands served, {reply['running']} running; "
+        f"{reply['socket']}\n" if reply else "no server of this code and environment runs\n"))
+    return EXIT_OK
+
+
 _COMMANDS = {"validate": _validate, "plan": _plan, "apply": _apply, "coverage": _coverage, "unlock": _unlock,
              "graph": _graph, "status": _status, "signoff": _signoff, "diff": _diff,
-             "verify": _verify}
+             "verify": _verify, "server": _server}
 
 
 def _show(args: argparse.Namespace, document: Any, text: Callable[[], str]) -> None:
