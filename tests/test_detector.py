@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import re
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from releasebuild import detect_pii
+from releasebuild.privacy.detector import ENTITIES as DETECTOR_ENTITIES
 from releasebuild.privacy.detector import (
+    NER_ENTITIES,
     POLICY_ENTITIES,
     AllowRule,
     Detector,
@@ -20,6 +24,10 @@ from releasebuild.privacy.detector import (
     decide,
     versions,
 )
+from releasebuild.privacy.recognizers import PREFILTERS
+
+EVALUATION = Path(__file__).resolve().parents[1] / "evaluation" / "pii"
+ENTITIES_PATTERNS_ONLY = [entity for entity in DETECTOR_ENTITIES + POLICY_ENTITIES if entity not in NER_ENTITIES]
 
 PLANTED = {
     "PERSON": ("thanks sarah, talking helps", "sarah"),
@@ -279,6 +287,59 @@ def test_guarded_prefilters_choose_what_the_whole_patterns_choose(parts: list[st
 
     text = "".join(parts)
     assert candidates(text, ENTITIES) == chosen_whole(text)
+
+
+# Pieces of what the always-asked types need (recognizers.NEEDS): digits, "day" in any case, what an account name
+# holds or follows, and the shapes they find.
+NEEDS_PIECES = ["Monday", "SUNDAYS", "day", "Day", "today", "1", "2019", "since 2019 ", "I'm 34", "aged 91",
+                " 12 years old", "ID: AB123456", "licence no 5550123 ", "user ", "my insta is ", "discord: ",
+                "@", "@ana_b", "u/", "u/throwaway_22", ":", " by", "posted by ", "wrote:", "_", "x.ab", "account ",
+                "handle", "login", "mark_g84", " ", "\n", "Anna", "the", "sleep", "İ", "ſ", "K", "٣"]
+ASKED_EVERYWHERE = [entity for entity in ENTITIES_PATTERNS_ONLY if entity not in PREFILTERS]
+
+
+def _every_type_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import releasebuild.privacy.recognizers as recognizers
+
+    monkeypatch.setattr(recognizers, "NEEDS", {})
+
+
+def test_a_type_is_not_asked_for_only_where_its_recognizers_find_nothing(
+        patterns: Detector, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts of the tuning halves (every shape the corpus has) find the same whether the types of `NEEDS` are asked
+    for only where a text meets their needs, or everywhere."""
+    texts = [json.loads(line)["text"] for name in ("tuning", "dev", "dev4") for line in
+             (EVALUATION / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()[::4]]
+    chosen = patterns.scan(texts)
+    _every_type_asked(monkeypatch)
+    assert patterns.scan(texts) == chosen
+    assert sum(map(len, chosen)) > 500  # the texts hold what the types find
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(NEEDS_PIECES) | st.text(max_size=4), max_size=12))
+def test_a_type_is_not_asked_for_only_where_it_would_find_nothing(parts: list[str]) -> None:
+    import releasebuild.privacy.recognizers as recognizers
+
+    text = "".join(parts)
+    detector = Detector("patterns_only")
+    chosen = detector.scan([text])
+    saved = recognizers.NEEDS
+    recognizers.NEEDS = {}
+    try:
+        assert detector.scan([text]) == chosen, text
+    finally:
+        recognizers.NEEDS = saved
+
+
+def test_a_plain_chat_turn_asks_for_nothing_and_a_need_met_asks_for_its_type() -> None:
+    from releasebuild.privacy.recognizers import candidates
+
+    assert candidates("i have been feeling anxious and cannot sleep", ASKED_EVERYWHERE) == []
+    assert candidates("see you on Monday", ASKED_EVERYWHERE) == ["WEEKDAY"]
+    assert candidates("my insta is ana.b", ASKED_EVERYWHERE) == ["USERNAME"]
+    assert set(candidates("born in 1987", ASKED_EVERYWHERE)) == {"ID_NUMBER", "US_DRIVER_LICENSE", "YEAR", "AGE",
+                                                                 "AGE_OVER_89"}
 
 
 def test_a_vocabulary_past_its_limit_is_made_anew_and_finds_the_same(patterns: Detector,

@@ -30,7 +30,7 @@ from presidio_analyzer.predefined_recognizers import (
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from releasebuild.privacy import lexicon
-from releasebuild.privacy.shapes import structural_recognizers
+from releasebuild.privacy.shapes import UsernameRecognizer, structural_recognizers
 from releasebuild.privacy.tables import TableRecognizer
 
 DATA = Path(__file__).with_name("data")
@@ -44,7 +44,8 @@ RENEW_EVERY = 2048  # texts between two looks at the vocabulary's size
 # A pattern recognizer runs on a text only when its prefilter matches (the phone matcher is the slow one). Each
 # prefilter is a few alternatives, each run only where the text holds what its every match holds (`TextHolds`): most
 # chat turns hold no digit, and a guard costs a fraction of a pattern (all prefilters of a turn: 40 -> 21 us on the
-# benchmark's turns, 21 -> 15 us on ESConv's).
+# benchmark's turns, 21 -> 15 us on ESConv's). An entity type whose recognizers need what the text lacks is not
+# asked for (`NEEDS`), and a text for which no type is left is not analysed at all: no tokens, no recognizer.
 PREFILTERS: dict[str, tuple[tuple[Callable[[TextHolds], bool], re.Pattern[str]], ...]] = {
     "PHONE_NUMBER": ((lambda holds: holds.digit, re.compile(r"\d(?:[\s().+/-]{0,3}\d){6,}")),
                      (lambda holds: True, re.compile(  # a number read aloud
@@ -94,6 +95,22 @@ class TextHolds:
         if self._lower is None:
             self._lower = self.text.lower()
         return word in self._lower
+
+
+# Entity types whose recognizers find nothing in a text that lacks what these say, whatever its patterns: read off
+# the recognizers, and held to them by tests/test_detector.py (a text of any other type is analysed whole and
+# must find the same).
+NEEDS: dict[str, Callable[[TextHolds], bool]] = {
+    # shapes.IdNumberRecognizer returns at once on a text without a digit; a table's ID cell needs two
+    "ID_NUMBER": lambda holds: holds.digit,
+    "US_DRIVER_LICENSE": lambda holds: holds.digit,
+    # shapes.DatePolicyRecognizer: a year and an age are digits; a weekday ends in "day" (WEEKDAY, in any case)
+    "YEAR": lambda holds: holds.digit,
+    "AGE": lambda holds: holds.digit,
+    "AGE_OVER_89": lambda holds: holds.digit,
+    "WEEKDAY": lambda holds: holds.word("day"),
+    "USERNAME": lambda holds: UsernameRecognizer.could_find(holds.text),
+}
 
 
 # Words that put a candidate name or place in its role, in the few words before it.
@@ -2077,11 +2094,12 @@ def ner_recognizers() -> list[EntityRecognizer]:
 
 
 def candidates(text: str, entities: Iterable[str]) -> list[str]:
-    """The entity types worth asking Presidio about for this text: those with no prefilter, and those one of whose
-    prefilter's alternatives matches where the text holds what it needs."""
+    """The entity types worth asking Presidio about for this text: those one of whose prefilter's alternatives
+    matches where the text holds what it needs, those whose recognizers' needs it meets (`NEEDS`), and the others."""
     holds = TextHolds(text)
-    return [entity for entity in entities if entity not in PREFILTERS or any(
-        needs(holds) and pattern.search(text) for needs, pattern in PREFILTERS[entity])]
+    return [entity for entity in entities if (
+        any(needs(holds) and pattern.search(text) for needs, pattern in PREFILTERS[entity]) if entity in PREFILTERS
+        else NEEDS[entity](holds) if entity in NEEDS else True)]
 
 
 NEEDS_TOKENS = re.compile(r"\d")  # every recognizer with context words matches digits

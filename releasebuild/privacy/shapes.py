@@ -1229,9 +1229,18 @@ class UsernameRecognizer(_Recognizer):
 
     ENTITIES = ("USERNAME",)
 
+    @staticmethod
+    def could_find(text: str) -> bool:
+        """Whether `spans` may find anything here: the guards of its patterns below, and the cue one needs. False
+        for most chat turns, which the scan then does not ask for a USERNAME (recognizers.PREFILTERS)."""
+        return ("@" in text or "u/" in text or ":" in text or " by" in text
+                or (("_" in text or DIGIT.search(text) is not None or DOT_IN_WORD.search(text) is not None)
+                    and ACCOUNT_WORDS.search(text) is not None)
+                or HANDLE_CUE.search(text) is not None)
+
     def spans(self, text: str) -> Iterator[tuple[str, int, int, float]]:
         # each pattern is tried only on a text holding what its matches hold ("@", "u/", a colon; an underscore, a
-        # digit or a dot inside a word): most chat turns hold none
+        # digit or a dot inside a word): most chat turns hold none (`could_find` says so before the scan asks)
         for match in HANDLE.finditer(text) if "@" in text else ():
             if any(ch.isalpha() for ch in match.group()):
                 yield "USERNAME", match.start(), match.end(), 0.85
