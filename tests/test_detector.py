@@ -342,6 +342,43 @@ def test_a_plain_chat_turn_asks_for_nothing_and_a_need_met_asks_for_its_type() -
                                                                  "AGE_OVER_89"}
 
 
+# Presidio imported first, as a worker's idle loads and a warm server import it; then a scan of an e-mail address,
+# with every name lookup and connection recorded.
+OFFLINE_SCAN = """
+import json, sys
+attempts = []
+sys.addaudithook(lambda event, args: attempts.append(event) if event in ("socket.getaddrinfo", "socket.connect")
+                 else None)
+import presidio_analyzer
+from releasebuild.privacy.detector import Detector
+from releasebuild.privacy.recognizers import OfflineEmailRecognizer, pattern_recognizers
+found = Detector("patterns_only").scan(["mail me at jo.smith@gmail.com or jo@example.invalid"])[0]
+stock = sys.argv[1] == "stock"
+if stock:  # Presidio's own recognizer, as the detector used it
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+    EmailRecognizer().validate_result("jo.smith@gmail.com")
+print(json.dumps({"attempts": attempts, "found": [[f.start, f.end, f.entity] for f in found]}))
+"""
+
+
+@pytest.mark.parametrize("recognizer", ["ours", "stock"])
+def test_an_e_mail_address_is_checked_against_the_shipped_suffix_list_without_the_network(
+        recognizer: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "TLDEXTRACT_CACHE": str(tmp_path / "tld")}
+    env.pop("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", None)
+    run = subprocess.run([sys.executable, "-c", OFFLINE_SCAN, recognizer], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout.splitlines()[-1])
+    assert report["found"] == [[11, 29, "EMAIL_ADDRESS"]]  # ".invalid" is no public suffix
+    # the detector never looks the list up; Presidio's recognizer, asked the same, tries to download it
+    assert (report["attempts"] == []) if recognizer == "ours" else report["attempts"]
+
+
 def test_a_vocabulary_past_its_limit_is_made_anew_and_finds_the_same(patterns: Detector,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from releasebuild.privacy import recognizers

@@ -332,7 +332,6 @@ def prepared(mode: Mode, model: str) -> Any:
 
 def _build_analyzer(mode: Mode, model: str) -> Any:
     """Only the recognizers the entity types need; spaCy's NER model only in mode ner."""
-    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # no suffix-list download attempt
     from presidio_analyzer import AnalyzerEngine
 
     from releasebuild.privacy.recognizers import (

@@ -1853,6 +1853,24 @@ class DigitPatternRecognizer(PatternRecognizer):
         return super().analyze(text, entities, nlp_artifacts, regex_flags)
 
 
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recognizer, its domain checked against the public suffix list tldextract ships. Presidio's
+    uses tldextract's default extractor, which downloads the live list, or reads a copy any program cached under
+    ~/.cache, when first asked: its findings would depend on the network, the day and the machine, and a worker
+    that imported Presidio before `detector._build_analyzer` turned the download off tried it (an idle worker's
+    loads, a warm server's)."""
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return bool(_offline_suffixes()(pattern_text).fqdn)
+
+
+@cache
+def _offline_suffixes() -> Any:
+    from tldextract import TLDExtract
+
+    return TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
+
+
 def pattern_recognizers() -> list[EntityRecognizer]:
     """Presidio's own recognizers for the pattern entity types (context words boost them)."""
     phone_shape = PatternRecognizer(
@@ -1864,7 +1882,7 @@ def pattern_recognizers() -> list[EntityRecognizer]:
             "+country code", r"(?<![\w+])(?:\+\d{1,3}|\(\+\d{1,3}\))[ .-]?(?:\(0?\d{1,4}\)[ .-]?)?\d{1,4}"
             r"(?:[ .-]?\d{2,4}){1,4}\b", 0.6),
             Pattern("grouped digits", r"(?<![\w-])\(?0\d{1,4}\)?[ .-]\d{2,4}(?:[ .-]\d{2,4}){1,3}\b", 0.4)])
-    return [EmailRecognizer(), PhoneRecognizer(supported_regions=PHONE_REGIONS), phone_shape, international,
+    return [OfflineEmailRecognizer(), PhoneRecognizer(supported_regions=PHONE_REGIONS), phone_shape, international,
             UsSsnRecognizer(), CreditCardRecognizer(), LuhnRecognizer(), UpperCaseIbanRecognizer(), IpRecognizer(),
             ChatUrlRecognizer(), TableRecognizer(), *structural_recognizers()]
 
