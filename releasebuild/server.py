@@ -27,8 +27,9 @@ socket lives in a directory only its user may enter (`/tmp/releasebuild-server-<
 `$RELEASEBUILD_SERVER_DIR`), and the server serves only connections of its own user (SO_PEERCRED). A server ends
 after `IDLE_SECONDS` without a command, on `releasebuild server stop`, or on SIGTERM.
 
-This module imports only the standard library and the package's errors: the command it runs and the loads it makes
-are handed in by the command line (`cli`, `app/warming.py`), which keeps the import graph pointing one way.
+This module imports only the standard library, the package's errors and the fast path's list of shell variables: the
+command it runs and the loads it makes are handed in by the command line (`cli`, `app/warming.py`), which keeps the
+import graph pointing one way.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import os
 import selectors
 import signal
 import socket
+import stat
 import struct
 import sys
 import tempfile
@@ -53,15 +55,13 @@ from pathlib import Path
 from typing import Any
 
 from releasebuild.errors import ReleaseBuildError
+from releasebuild.fastpath import SHELL_VOLATILE  # a shell's own variables make no other identity
 
 SERVED = frozenset({"apply", "plan", "validate", "coverage", "graph", "status", "verify", "diff"})
 SWITCH = "RELEASEBUILD_SERVER"  # "0": every command runs in its own process, as without a server
 DIRECTORY_VARIABLE = "RELEASEBUILD_SERVER_DIR"
 FORMAT = 1  # of the identity and the protocol: a client and a server of different formats never meet
 IDLE_SECONDS = 3 * 3600  # Bazel's default `--max_idle_secs`
-# Environment variables a shell changes between two identical commands (as fastpath.SHELL_VOLATILE, which this
-# module does not import): they do not make another identity.
-SHELL_VOLATILE = frozenset({"_", "OLDPWD", "SHLVL", "PS1", "PS2", "TERM_SESSION_ID", "WINDOWID", "PROMPT_COMMAND"})
 SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
 _LENGTH = struct.Struct("!I")
 STREAMS = 3  # stdin, stdout, stderr
@@ -89,8 +89,6 @@ def _private(path: Path) -> bool:
         state = os.lstat(path)
     except OSError:
         return False
-    import stat
-
     return stat.S_ISDIR(state.st_mode) and state.st_uid == os.getuid() and state.st_mode & 0o077 == 0
 
 
@@ -322,7 +320,7 @@ def _become_server(name: str, path: Path, log: Path, run: Callable[[list[str]], 
     os.dup2(out, 2)
     os.close(out)
     sys.stdin, sys.stdout, sys.stderr = _text_streams()
-    environ = dict(os.environ)  # a load may set variables (Presidio's analyzer does): the commands bring theirs
+    environ = dict(os.environ)  # a load may set variables; the commands bring their own
     try:
         started = time.monotonic()
         warm()

@@ -18,18 +18,16 @@ NOT_AHEAD = frozenset({"releasebuild.__main__", "releasebuild.testing", "release
 CHARTS = ("matplotlib.style", "matplotlib.figure", "matplotlib.backends.backend_agg")
 
 
-def warm(definition: Path) -> list[str]:
+def warm(definition: Path) -> None:
     """Import the package and make the loads of the release at `definition` (or, when it is not there or not
-    valid, of every step kind that declares its loads without parameters). Returns the loads made."""
+    valid, of every step kind that declares its loads without parameters)."""
     from releasebuild.engine import make_load
 
     for module in pkgutil.walk_packages(releasebuild.__path__, "releasebuild."):
         if module.name not in NOT_AHEAD:
             importlib.import_module(module.name)
-    loads = [*release_loads(definition), *CHARTS]
-    for load in loads:
+    for load in [*release_loads(definition), *CHARTS]:
         make_load(load)
-    return loads
 
 
 def release_loads(definition: Path) -> list[str]:
