@@ -1856,9 +1856,9 @@ class DigitPatternRecognizer(PatternRecognizer):
 class OfflineEmailRecognizer(EmailRecognizer):
     """Presidio's e-mail recognizer, its domain checked against the public suffix list tldextract ships. Presidio's
     uses tldextract's default extractor, which downloads the live list, or reads a copy any program cached under
-    ~/.cache, when first asked: its findings would depend on the network, the day and the machine, and a worker
-    that imported Presidio before `detector._build_analyzer` turned the download off tried it (an idle worker's
-    loads, a warm server's)."""
+    ~/.cache, when first asked: its findings would depend on the network, the day and the machine. The variable
+    that turns the download off is read once, when tldextract is first imported, which a worker's idle loads and
+    a warm server do before any analyzer is built."""
 
     def validate_result(self, pattern_text: str) -> bool:
         return bool(_offline_suffixes()(pattern_text).fqdn)

@@ -1231,8 +1231,9 @@ class UsernameRecognizer(_Recognizer):
 
     @staticmethod
     def could_find(text: str) -> bool:
-        """Whether `spans` may find anything here: the guards of its patterns below, and the cue one needs. False
-        for most chat turns, which the scan then does not ask for a USERNAME (recognizers.PREFILTERS)."""
+        """Whether `spans` may find anything here: the guards of its patterns below ("wrote:" holds a colon), and
+        the cue one needs. False for most chat turns, which the scan then does not ask for a USERNAME
+        (recognizers.NEEDS)."""
         return ("@" in text or "u/" in text or ":" in text or " by" in text
                 or (("_" in text or DIGIT.search(text) is not None or DOT_IN_WORD.search(text) is not None)
                     and ACCOUNT_WORDS.search(text) is not None)
