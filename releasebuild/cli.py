@@ -123,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="start: the release whose steps' loads the server makes (default: release.yaml)")
     server.add_argument("--idle-minutes", type=_positive, default=180,
                         help="start: stop after this long without a command (default: 180)")
+    server.add_argument("--all", action="store_true",
+                        help="stop: every server of this user, also those of code or environments changed since")
     server.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
     return parser
 
@@ -455,6 +457,11 @@ def _server(args: argparse.Namespace) -> int:
             f"server started (pid {started.pid}, loads made in {started.seconds:.1f}s): {started.socket}\n"
             f"commands run here with this code and environment are served until it has been idle "
             f"{args.idle_minutes} minutes or `releasebuild server stop`; its log: {started.log}\n"))
+        return EXIT_OK
+    if args.action == "stop" and args.all:
+        stopped = server.stop_all()
+        _show(args, {"ok": True, "stopped": stopped},
+              lambda: f"stopped {len(stopped)} server(s){': ' if stopped else ''}{', '.join(map(str, stopped))}\n")
         return EXIT_OK
     reply = server.ask(args.action)
     if args.action == "stop":

@@ -239,9 +239,10 @@ class _Replies:
         return reply
 
 
-def ask(op: str) -> dict[str, Any] | None:
-    """A control request (`status`, `stop`) to the server of this identity; None when there is none."""
-    connection = _connect(socket_path()) if _private(directory()) else None
+def ask(op: str, path: Path | None = None) -> dict[str, Any] | None:
+    """A control request (`status`, `stop`) to the server of this identity (or at `path`); None when there is
+    none."""
+    connection = _connect(path or socket_path()) if _private(directory()) else None
     if connection is None:
         return None
     with connection:
@@ -250,6 +251,15 @@ def ask(op: str) -> dict[str, Any] | None:
             return _Replies(connection).next()
         except (OSError, ValueError):
             return None
+
+
+def stop_all() -> list[int]:
+    """Stop every server of this user: those of other code or environments too, which no command reaches any more
+    (the package was edited, a variable changed) and which would otherwise wait out their idle time."""
+    if not _private(directory()):
+        return []
+    replies = [ask("stop", path) for path in sorted(directory().glob("*.sock"))]
+    return [reply["stopped"] for reply in replies if reply is not None]
 
 
 # --- the server ---------------------------------------------------------------------------------------------------

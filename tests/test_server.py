@@ -241,6 +241,24 @@ def test_stop_ends_the_server_and_a_directory_others_may_enter_is_never_used(tmp
         _stop(launcher, started["pid"])
 
 
+def test_stop_all_ends_the_servers_no_command_reaches_any_more(tmp_path: Path) -> None:
+    launcher = Launcher(_server_directory())
+    release = _release(tmp_path / "rel", holding=False)
+    first = _start(launcher, release.release_yaml)
+    launcher.env["SOME_SETTING"] = "changed since"  # the first server's commands now have another identity
+    second = _start(launcher, release.release_yaml)
+    try:
+        status = launcher.status()
+        assert status is not None and status["pid"] == second["pid"]  # a command now reaches the second only
+        stopped = launcher.run("server", "stop", "--all", "--json")
+        assert sorted(json.loads(stopped.stdout)["stopped"]) == sorted([first["pid"], second["pid"]])
+        _wait_for(lambda: not alive(first["pid"]) and not alive(second["pid"]), seconds=10)
+        assert list(Path(launcher.env[server.DIRECTORY_VARIABLE]).glob("*.sock")) == []
+    finally:
+        for started in (first, second):
+            _stop(launcher, started["pid"])
+
+
 def test_the_identity_follows_the_environment_and_the_installed_code(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OLDPWD", "/somewhere")
