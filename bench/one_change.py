@@ -88,8 +88,11 @@ class WarmServer:
         return cls(contender, document["pid"])
 
     def stop(self) -> None:
+        """The server stopped and its directory (socket, log) removed."""
         subprocess.run([sys.executable, "-m", "releasebuild", "server", "stop"], cwd=self.contender.work,
                        env=self.contender.env, capture_output=True, check=False)
+        assert self.contender.env is not None
+        shutil.rmtree(self.contender.env["RELEASEBUILD_SERVER_DIR"], ignore_errors=True)
 
 
 def table(contenders: list[Contender]) -> str:

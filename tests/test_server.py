@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,6 +48,7 @@ class Launcher:
     server share an identity (a test that wants another changes the environment on purpose)."""
 
     def __init__(self, directory: Path):
+        self.directory = directory
         self.cwd = Path(tempfile.mkdtemp(prefix="rbs-cwd-"))
         # the pytest variable changes between a fixture's setup and a test's call: it would make another identity
         self.env = {key: value for key, value in os.environ.items() if key != "PYTEST_CURRENT_TEST"}
@@ -85,12 +87,18 @@ def _start(launcher: Launcher, definition: Path) -> dict[str, Any]:
 
 
 def _stop(launcher: Launcher, pid: int) -> None:
-    launcher.run("server", "stop")
+    """The server stopped (killed if it will not stop), and the launcher's directories removed."""
+    if launcher.cwd.exists():
+        launcher.run("server", "stop")
     deadline = time.monotonic() + 10
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     if alive(pid):
         os.kill(pid, signal.SIGKILL)
+    for directory in (launcher.directory, launcher.cwd):
+        if directory.exists():
+            directory.chmod(0o700)
+            shutil.rmtree(directory)
 
 
 def _wait_for(condition: Any, seconds: float = 30) -> None:
